@@ -1,0 +1,50 @@
+import type { BatchHandler, EventStore, Subscription } from './port.js';
+
+// A catch-up subscription built only on readAll plus a "something was appended" signal.
+// Adapters whose engine has no native push (the embedded stores) share it; it reads in
+// pages, so a subscriber far behind never loads the whole log at once.
+export const catchUpSubscription = (
+  store: Pick<EventStore, 'readAll'>,
+  onAppend: (wake: () => void) => () => void,
+  after: number,
+  handler: BatchHandler,
+  onError: (e: unknown) => void = () => undefined,
+  pageSize = 500,
+): Subscription => {
+  let position = after;
+  let closed = false;
+  let running = false;
+  let again = false;
+  let idle: Promise<void> = Promise.resolve();
+
+  const pump = async (): Promise<void> => {
+    for (;;) {
+      if (closed) return;
+      const events = await store.readAll({ after: position, limit: pageSize });
+      if (events.length === 0 || closed) return;
+      await handler(events);
+      const last = events[events.length - 1];
+      if (last) position = last.position;
+    }
+  };
+  const wake = (): void => {
+    if (closed) return;
+    if (running) { again = true; return; }
+    running = true;
+    idle = (async () => {
+      do {
+        again = false;
+        try { await pump(); } catch (e) { onError(e); return; }
+      } while (again && !closed);
+    })().finally(() => { running = false; });
+  };
+  const unsubscribe = onAppend(wake);
+  wake();
+  return {
+    close: async () => {
+      closed = true;
+      unsubscribe();
+      await idle;
+    },
+  };
+};

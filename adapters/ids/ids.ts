@@ -1,0 +1,36 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+
+export interface IdGenerator {
+  /** Time-ordered id (UUIDv7): sorts by creation time as a string, so "newest first" is an index order. */
+  messageId(): string;
+  /** Opaque random id for events, requests and correlation. */
+  randomId(): string;
+}
+
+// UUIDv7 (RFC 9562): 48-bit unix ms, version, 12 bits of a per-ms counter, variant, 62 random bits.
+// The counter keeps ids from one process strictly increasing within the same millisecond.
+export const createIdGenerator = (now: () => number = Date.now): IdGenerator => {
+  let lastMs = 0;
+  let seq = 0;
+  return {
+    messageId: () => {
+      let ms = now();
+      if (ms <= lastMs) {
+        seq += 1;
+        if (seq > 0xfff) { lastMs += 1; seq = 0; }
+        ms = lastMs;
+      } else {
+        lastMs = ms;
+        seq = 0;
+      }
+      const b = randomBytes(16);
+      b.writeUIntBE(ms, 0, 6);
+      b[6] = 0x70 | (seq >> 8);
+      b[7] = seq & 0xff;
+      b[8] = 0x80 | ((b[8] ?? 0) & 0x3f);
+      const h = b.toString('hex');
+      return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+    },
+    randomId: () => randomUUID(),
+  };
+};

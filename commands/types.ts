@@ -1,0 +1,72 @@
+import type { Either } from 'fp-ts/lib/Either.js';
+import type { DomainError } from '../domain/errors.js';
+import type { Actor } from '../schema/metadata.js';
+import type { Device } from '../schema/devices.js';
+import type { MessageId, ThreadId, UserId } from '../schema/ids.js';
+import type { MessageOpts, Urgency } from '../schema/message.js';
+import type { ReceiptStatus, ThreadRole } from '../schema/events.js';
+
+// Everything a command needs besides its payload: who, when, and the ids tying its events
+// to the request that caused them. The API builds it; deciders never read a clock.
+export interface CommandContext {
+  readonly actor: Actor;
+  readonly now: Date;
+  readonly correlationId: string;
+  readonly idempotencyKey?: string;
+}
+
+/** Infrastructure failure (the log refused or kept conflicting): the API answers 503. */
+export interface FailedToAppend { readonly kind: 'unavailable'; readonly code: 'FailedToAppend'; readonly msg: string }
+
+/** `position` is the global log position of the last event written (or the current head when none was needed). */
+export type CommandResult<T = object> = Either<DomainError | FailedToAppend, T & { readonly position: number }>;
+
+export interface MessageContent {
+  readonly msg: string;
+  readonly opts: MessageOpts;
+  readonly scheduled?: Date;
+  readonly subject?: string;
+}
+
+export interface ThreadSettings {
+  readonly tid: ThreadId;
+  readonly name?: string;
+  readonly opens?: boolean;
+  readonly openp?: boolean;
+  readonly mtypes?: readonly string[];
+  readonly urgency?: Urgency;
+  readonly channels?: readonly string[];
+  readonly fallback?: readonly string[];
+}
+
+export interface ProfileChange {
+  readonly email?: string | null;
+  readonly cell?: string | null;
+  /** User-level channel preferences; `~name` opts out of a channel. */
+  readonly channels?: readonly string[];
+  readonly threadChannels?: { readonly tid: ThreadId; readonly channels: readonly string[] };
+  readonly attributes?: Readonly<Record<string, unknown>>;
+}
+
+// The command side as the API sees it. Message-creating commands take a `mid` chosen by the
+// caller, so a retried request (same Idempotency-Key) can reuse it and never publish twice.
+export interface Commands {
+  recognize(ctx: CommandContext): Promise<CommandResult>;
+  enlist(ctx: CommandContext, device: Device): Promise<CommandResult>;
+  changeProfile(ctx: CommandContext, uid: UserId, change: ProfileChange): Promise<CommandResult>;
+  createThread(ctx: CommandContext, settings: ThreadSettings): Promise<CommandResult<{ tid: ThreadId }>>;
+  subscribe(ctx: CommandContext, tid: ThreadId): Promise<CommandResult>;
+  unsubscribe(ctx: CommandContext, tid: ThreadId, uid?: UserId): Promise<CommandResult>;
+  addMember(ctx: CommandContext, tid: ThreadId, uid: UserId, role: ThreadRole): Promise<CommandResult>;
+  removeMember(ctx: CommandContext, tid: ThreadId, uid: UserId, role: ThreadRole): Promise<CommandResult>;
+  publish(ctx: CommandContext, mid: MessageId, tid: ThreadId, content: MessageContent): Promise<CommandResult<{ mid: MessageId }>>;
+  send(ctx: CommandContext, mid: MessageId, uid: UserId, content: MessageContent): Promise<CommandResult<{ mid: MessageId }>>;
+  multicast(ctx: CommandContext, mid: MessageId, uids: readonly UserId[], content: MessageContent): Promise<CommandResult<{ mid: MessageId }>>;
+  broadcast(ctx: CommandContext, mid: MessageId, content: MessageContent): Promise<CommandResult<{ mid: MessageId }>>;
+  cancel(ctx: CommandContext, mid: MessageId, tid?: ThreadId): Promise<CommandResult>;
+  /** Sender or admin: retract for everyone. A recipient: delete from their own inbox. */
+  deleteMessage(ctx: CommandContext, mid: MessageId): Promise<CommandResult<{ effect: 'retracted' | 'deleted_from_inbox' }>>;
+  acknowledge(ctx: CommandContext, mids: readonly MessageId[], status: ReceiptStatus): Promise<CommandResult>;
+  markRead(ctx: CommandContext, mid: MessageId, tid?: ThreadId): Promise<CommandResult>;
+  deleteFromInbox(ctx: CommandContext, mids: readonly MessageId[]): Promise<CommandResult>;
+}

@@ -1,0 +1,74 @@
+import * as t from 'io-ts';
+import { DeviceId, MessageId, ThreadId, UserId } from './ids.js';
+import { Device } from './devices.js';
+import { JsonObjectC } from './json.js';
+import { Audience, ISODate, MessageOpts, Urgency } from './message.js';
+
+// Every event the broker stores, as { type, data }. Stored events are decoded with this
+// codec when read back, so a corrupt or foreign event is refused at the boundary instead
+// of surfacing as undefined deep inside a projection.
+const ev = <N extends string, P extends t.Props>(type: N, props: P) =>
+  t.type({ type: t.literal(type), data: t.type(props) }, type);
+const evp = <N extends string, P extends t.Props, O extends t.Props>(type: N, props: P, optional: O) =>
+  t.type({ type: t.literal(type), data: t.intersection([t.type(props), t.partial(optional)]) }, type);
+
+export const ThreadRole = t.union([t.literal('admin'), t.literal('publisher'), t.literal('subscriber')], 'ThreadRole');
+export type ThreadRole = t.TypeOf<typeof ThreadRole>;
+
+// Channel names as msgxc used them; a leading `~` in a preference list means "opted out".
+export const ChannelName = t.refinement(t.string, (s) => /^~?[a-z][a-z0-9_-]{0,31}$/.test(s), 'ChannelName');
+
+// ---- user-<uid>
+export const UserRecognized = ev('UserRecognized', { uid: UserId, via: t.union([t.literal('token'), t.literal('addressed')]) });
+export const DeviceEnlisted = ev('DeviceEnlisted', { uid: UserId, deviceId: DeviceId, device: Device });
+export const DeviceRevoked = ev('DeviceRevoked', { uid: UserId, deviceId: DeviceId, reason: t.string });
+export const ContactPointsChanged = evp('ContactPointsChanged', { uid: UserId }, { email: t.union([t.string, t.null]), cell: t.union([t.string, t.null]) });
+export const ChannelPreferencesChanged = evp('ChannelPreferencesChanged', { uid: UserId, channels: t.array(ChannelName) }, { tid: ThreadId });
+export const UserAttributesChanged = ev('UserAttributesChanged', { uid: UserId, attributes: JsonObjectC });
+
+// ---- thread-<tid>
+export const ThreadCreated = evp('ThreadCreated', {
+  tid: ThreadId, owner: UserId, opens: t.boolean, openp: t.boolean,
+}, { name: t.string, channels: t.array(ChannelName), fallback: t.array(ChannelName), urgency: Urgency, mtypes: t.array(t.string) });
+export const ThreadMemberAdded = ev('ThreadMemberAdded', { tid: ThreadId, uid: UserId, role: ThreadRole });
+export const ThreadMemberRemoved = ev('ThreadMemberRemoved', { tid: ThreadId, uid: UserId, role: ThreadRole });
+
+// ---- message-<mid>
+export const MessagePublished = evp('MessagePublished', {
+  mid: MessageId, from: UserId, audience: Audience, msg: t.string, opts: MessageOpts, urgency: Urgency, at: ISODate,
+}, { scheduled: ISODate, subject: t.string });
+export const MessageCancelled = ev('MessageCancelled', { mid: MessageId, by: UserId });
+export const MessageRetracted = ev('MessageRetracted', { mid: MessageId, by: UserId });
+
+// ---- inbox-<uid>: one recipient's view of messages (receipts, seen, read, deleted)
+export const ReceiptStatus = t.union([t.literal('delivered'), t.literal('seen'), t.literal('read'), t.literal('clicked')], 'ReceiptStatus');
+export type ReceiptStatus = t.TypeOf<typeof ReceiptStatus>;
+export const MessagesAcknowledged = ev('MessagesAcknowledged', { uid: UserId, mids: t.array(MessageId), status: ReceiptStatus });
+export const LastReadMarked = evp('LastReadMarked', { uid: UserId, mid: MessageId }, { tid: ThreadId });
+export const MessageDeletedFromInbox = ev('MessageDeletedFromInbox', { uid: UserId, mids: t.array(MessageId) });
+
+export const UserEvent = t.union([UserRecognized, DeviceEnlisted, DeviceRevoked, ContactPointsChanged, ChannelPreferencesChanged, UserAttributesChanged]);
+export type UserEvent = t.TypeOf<typeof UserEvent>;
+export const ThreadEvent = t.union([ThreadCreated, ThreadMemberAdded, ThreadMemberRemoved]);
+export type ThreadEvent = t.TypeOf<typeof ThreadEvent>;
+export const MessageEvent = t.union([MessagePublished, MessageCancelled, MessageRetracted]);
+export type MessageEvent = t.TypeOf<typeof MessageEvent>;
+export const InboxEvent = t.union([MessagesAcknowledged, LastReadMarked, MessageDeletedFromInbox]);
+export type InboxEvent = t.TypeOf<typeof InboxEvent>;
+
+export const DomainEvent = t.union([
+  UserRecognized, DeviceEnlisted, DeviceRevoked, ContactPointsChanged, ChannelPreferencesChanged, UserAttributesChanged,
+  ThreadCreated, ThreadMemberAdded, ThreadMemberRemoved,
+  MessagePublished, MessageCancelled, MessageRetracted,
+  MessagesAcknowledged, LastReadMarked, MessageDeletedFromInbox,
+], 'DomainEvent');
+export type DomainEvent = t.TypeOf<typeof DomainEvent>;
+export type DomainEventType = DomainEvent['type'];
+export type EventOf<T extends DomainEventType> = Extract<DomainEvent, { type: T }>;
+
+export const streams = {
+  user: (uid: string) => `user-${uid}`,
+  thread: (tid: string) => `thread-${tid}`,
+  message: (mid: string) => `message-${mid}`,
+  inbox: (uid: string) => `inbox-${uid}`,
+} as const;
