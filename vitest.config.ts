@@ -23,7 +23,8 @@ export default defineConfig({
           hookTimeout: 180_000,
           // End-to-end files each start server processes on free ports; running them one at a
           // time keeps timings honest on a 2-core machine.
-          fileParallelism: false,
+          pool: 'forks',
+          poolOptions: { forks: { singleFork: true } },
         },
       },
     ],

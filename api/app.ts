@@ -1,0 +1,21 @@
+import type { Route } from './route.js';
+import type { AppDeps } from './deps.js';
+import { messageRoutes } from './routes/messages.js';
+import { messageReadRoutes } from './routes/message-read.js';
+import { threadRoutes } from './routes/threads.js';
+import { userRoutes } from './routes/users.js';
+import { inboxRoutes } from './routes/inbox.js';
+import { auditRoutes } from './routes/audit.js';
+import { opsRoutes } from './routes/ops.js';
+import { openApiDocument } from '../schema/openapi.js';
+
+/** Every HTTP route of the broker; the OpenAPI test walks this same list. */
+export const allRoutes = (deps: AppDeps): Route[] => [
+  ...opsRoutes(deps, openApiDocument),
+  ...messageRoutes(deps),
+  ...messageReadRoutes(deps),
+  ...threadRoutes(deps),
+  ...userRoutes(deps),
+  ...inboxRoutes(deps),
+  ...auditRoutes(deps),
+];

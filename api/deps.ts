@@ -1,0 +1,52 @@
+import * as E from 'fp-ts/lib/Either.js';
+import type { CommandContext, CommandResult, Commands } from '../commands/types.js';
+import type { EventStore } from '../adapters/eventstore/port.js';
+import type { ProjectionRunner, ReadModels } from '../projections/types.js';
+import type { Metrics } from './metrics.js';
+import { fromDomainError, type ApiError } from './errors.js';
+import type { RouteReply, RouteRequest } from './route.js';
+
+// What route handlers may use. Passed in, never imported as globals, so tests compose freely.
+export interface AppDeps {
+  readonly commands: Commands;
+  readonly reads: ReadModels;
+  readonly projections: ProjectionRunner;
+  readonly store: EventStore;
+  readonly metrics: Metrics;
+  readonly ready: () => boolean;
+}
+
+export const contextOf = (req: RouteRequest): CommandContext => ({
+  actor: req.actor,
+  now: req.now,
+  correlationId: req.requestId,
+  ...(req.idempotencyKey !== undefined ? { idempotencyKey: req.idempotencyKey } : {}),
+});
+
+/** Maps a command result to the seed's answer: body `true`, plus where the write landed. */
+export const answer = <T extends object>(
+  result: Awaited<CommandResult<T>>,
+  onOk: (value: T & { position: number }) => RouteReply = (v) => ({ status: 200, body: true, headers: { 'X-Position': String(v.position) } }),
+): RouteReply | ApiError => (E.isLeft(result) ? fromDomainError(result.left) : onOk(result.right));
+
+export const created = (mid: string) => (v: { position: number }): RouteReply => ({
+  status: 200, body: true, headers: { 'X-Message-Id': mid, 'X-Position': String(v.position) },
+});
+
+const READ_WAIT_MS = 2000;
+
+// Reads are consistent with every write acknowledged before them: wait (briefly) until the
+// projections have applied the log up to `min_position`, or to the head when none is given.
+// `?consistency=eventual` skips the wait. A read that could not catch up in time is served
+// anyway and marked with `X-Stale: true` rather than failing.
+export const consistentRead = async (deps: AppDeps, req: RouteRequest): Promise<Record<string, string>> => {
+  if (req.query.get('consistency') === 'eventual') return {};
+  const explicit = Number(req.query.get('min_position') ?? '');
+  const target = Number.isInteger(explicit) && explicit > 0 ? explicit : await deps.store.head();
+  try {
+    await deps.projections.waitFor(target, READ_WAIT_MS);
+    return {};
+  } catch {
+    return { 'X-Stale': 'true' };
+  }
+};

@@ -1,0 +1,44 @@
+import type { DomainError, DomainErrorKind } from '../domain/errors.js';
+import type { FailedToAppend } from '../commands/types.js';
+
+// The one table from error kinds to HTTP status codes. Handlers never pick codes themselves.
+const STATUS: Record<DomainErrorKind | 'unavailable', number> = {
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  invalid: 400,
+  unavailable: 503,
+};
+
+export interface ApiError {
+  readonly status: number;
+  readonly code: string;
+  readonly msg: string;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+export const apiError = (status: number, code: string, msg: string, headers?: Record<string, string>): ApiError =>
+  headers === undefined ? { status, code, msg } : { status, code, msg, headers };
+
+export const fromDomainError = (e: DomainError | FailedToAppend): ApiError =>
+  e.kind === 'unavailable'
+    ? apiError(503, e.code, e.msg, { 'Retry-After': '1' })
+    : apiError(STATUS[e.kind], e.code, e.msg);
+
+export const isApiError = (u: unknown): u is ApiError =>
+  typeof u === 'object' && u !== null && 'status' in u && 'code' in u && 'msg' in u;
+
+export const errors = {
+  badJson: (detail: string) => apiError(400, 'MalformedJson', `request body is not valid JSON: ${detail}`),
+  invalidBody: (msgs: readonly string[]) => apiError(400, 'InvalidBody', msgs.join('; ')),
+  invalidQuery: (field: string, msg: string) => apiError(400, 'InvalidQuery', `${field}: ${msg}`),
+  tooLarge: (limit: number) => apiError(413, 'PayloadTooLarge', `request body exceeds ${limit} bytes`),
+  unauthorized: (msg: string) => apiError(401, 'Unauthorized', msg, { 'WWW-Authenticate': 'Bearer' }),
+  forbidden: (msg: string) => apiError(403, 'Forbidden', msg),
+  notFound: (msg: string) => apiError(404, 'NotFound', msg),
+  unsupportedMediaType: () => apiError(415, 'UnsupportedMediaType', 'content-type must be application/json'),
+  idempotencyMismatch: () => apiError(422, 'IdempotencyKeyReused', 'Idempotency-Key was already used with a different request body'),
+  idempotencyInProgress: () => apiError(409, 'IdempotencyKeyInProgress', 'a request with this Idempotency-Key is still being processed', { 'Retry-After': '1' }),
+  notReady: (msg: string) => apiError(503, 'NotReady', msg, { 'Retry-After': '1' }),
+  internal: () => apiError(500, 'InternalError', 'internal error; the request id identifies it in the logs'),
+};

@@ -1,0 +1,55 @@
+import { createHash } from 'node:crypto';
+import type { IdempotencyStore, StoredResponse } from '../adapters/idempotency/port.js';
+import { errors, isApiError, type ApiError } from './errors.js';
+import type { RouteReply } from './route.js';
+
+// Same key + same request -> the first answer again; same key + another request -> 422.
+// Keys are scoped to the caller, so two services cannot collide or read each other's answers.
+export interface Idempotency {
+  run(args: {
+    uid: string; key: string; fingerprint: string; freshMid: string; now: number;
+    execute: (mid: string) => Promise<RouteReply | ApiError>;
+  }): Promise<RouteReply | ApiError>;
+}
+
+const toStored = (r: RouteReply | ApiError): StoredResponse => isApiError(r)
+  ? { status: r.status, body: JSON.stringify({ code: r.code, msg: r.msg }), headers: { ...(r.headers ?? {}) } }
+  : { status: r.status, body: JSON.stringify(r.body), headers: { ...(r.headers ?? {}) } };
+
+const fromStored = (s: StoredResponse): RouteReply => ({
+  status: s.status,
+  body: JSON.parse(s.body) as unknown,
+  headers: { ...s.headers, 'Idempotent-Replayed': 'true' },
+});
+
+export const createIdempotency = (store: IdempotencyStore): Idempotency => {
+  // Requests with the same key that overlap in this process wait for the first one. The
+  // entry is set before the first await, so two overlapping requests can never both run.
+  const inflight = new Map<string, { requestHash: string; attempt: Promise<RouteReply | ApiError> }>();
+
+  const run: Idempotency['run'] = async ({ uid, key, fingerprint, freshMid, now, execute }) => {
+    const scope = createHash('sha256').update(uid).update('\0').update(key).digest('base64url');
+    const requestHash = createHash('sha256').update(fingerprint).digest('base64url');
+    const running = inflight.get(scope);
+    if (running) {
+      if (running.requestHash !== requestHash) return errors.idempotencyMismatch();
+      const first = await running.attempt;
+      return isApiError(first) ? first : { ...first, headers: { ...(first.headers ?? {}), 'Idempotent-Replayed': 'true' } };
+    }
+    const attempt = (async (): Promise<RouteReply | ApiError> => {
+      const record = await store.reserve({ scope, requestHash, mid: freshMid, createdAt: now });
+      if (record.requestHash !== requestHash) return errors.idempotencyMismatch();
+      if (record.response) return fromStored(record.response);
+      // Reserved now, or reserved by a try that never stored its answer (crash, 5xx): run the
+      // command with the reserved message id; commands are idempotent on that id.
+      const reply = await execute(record.mid);
+      if (reply.status < 500) await store.complete(scope, toStored(reply));
+      return reply;
+    })().finally(() => inflight.delete(scope));
+    inflight.set(scope, { requestHash, attempt });
+    return attempt;
+  };
+  return { run };
+};
+
+export const isValidIdempotencyKey = (k: string): boolean => /^[\x21-\x7e]{1,255}$/.test(k);

@@ -1,0 +1,58 @@
+import type * as t from 'io-ts';
+import * as E from 'fp-ts/lib/Either.js';
+import type { Actor } from '../schema/metadata.js';
+import { describeErrors } from '../schema/errors.js';
+import { errors, type ApiError } from './errors.js';
+
+// What a route handler sees and returns. Handlers are thin: decode, build the command,
+// call it, map the result. Transport (uWS), auth, idempotency and metrics live in api/http.ts.
+export type Access = 'public' | 'user' | 'admin' | 'auditor';
+export type Method = 'get' | 'post' | 'put' | 'delete';
+
+export interface RouteRequest {
+  readonly method: Method;
+  readonly url: string;
+  readonly params: Readonly<Record<string, string>>;
+  readonly query: URLSearchParams;
+  readonly body: unknown;
+  readonly actor: Actor;
+  readonly requestId: string;
+  readonly idempotencyKey?: string;
+  /** A fresh message id, or the one reserved by an earlier try with the same Idempotency-Key. */
+  readonly newMessageId: string;
+  readonly now: Date;
+}
+
+export interface RouteReply {
+  readonly status: number;
+  readonly body: unknown;
+  readonly headers?: Readonly<Record<string, string>>;
+  /** Set for non-JSON bodies (metrics text, HTML); the body must then be a string. */
+  readonly contentType?: string;
+}
+
+export interface Route {
+  readonly method: Method;
+  /** OpenAPI-style path, e.g. `/api/v2/threads/{tid}`; also the metrics label. */
+  readonly path: string;
+  readonly access: Access;
+  readonly body?: boolean;
+  /** Honours the Idempotency-Key header (commands). */
+  readonly idempotent?: boolean;
+  readonly summary: string;
+  readonly handler: (req: RouteRequest) => Promise<RouteReply | ApiError>;
+}
+
+export const ok = (body: unknown = true, headers?: Record<string, string>): RouteReply =>
+  headers === undefined ? { status: 200, body } : { status: 200, body, headers };
+
+export const decode = <A>(codec: t.Decoder<unknown, A>, input: unknown): E.Either<ApiError, A> =>
+  E.mapLeft((es: t.Errors) => errors.invalidBody(describeErrors(es)))(codec.decode(input));
+
+/** Page size from `?limit=`: default 50, 1..200, anything else a 400 naming the field. */
+export const limitParam = (q: URLSearchParams, fallback = 50, max = 200): E.Either<ApiError, number> => {
+  const raw = q.get('limit');
+  if (raw === null || raw === '') return E.right(fallback);
+  const n = Number(raw);
+  return Number.isInteger(n) && n >= 1 && n <= max ? E.right(n) : E.left(errors.invalidQuery('limit', `expected an integer 1..${max}`));
+};

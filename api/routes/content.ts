@@ -1,0 +1,21 @@
+import type { MessageContent } from '../../commands/types.js';
+import type { MessageView } from '../../projections/types.js';
+
+export const contentOf = (b: { msg: string; opts?: Record<string, unknown>; scheduled?: Date; subject?: string }): MessageContent => ({
+  msg: b.msg,
+  opts: (b.opts ?? {}) as MessageContent['opts'],
+  ...(b.scheduled !== undefined ? { scheduled: b.scheduled } : {}),
+  ...(b.subject !== undefined ? { subject: b.subject } : {}),
+});
+
+/** A message as the API shows it: `{mid, tid?, from, msg, opts, urgency, at, scheduled?}`. */
+export const messageJson = (m: MessageView): MessageView => ({
+  mid: m.mid,
+  ...(m.tid !== undefined ? { tid: m.tid } : {}),
+  from: m.from,
+  msg: m.msg,
+  opts: m.opts,
+  urgency: m.urgency,
+  at: m.at,
+  ...(m.scheduled !== undefined ? { scheduled: m.scheduled } : {}),
+});

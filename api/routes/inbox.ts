@@ -1,0 +1,47 @@
+import * as E from 'fp-ts/lib/Either.js';
+import { AckBody, InboxDeleteBody, ReadBody } from '../../schema/http.js';
+import { answer, consistentRead, contextOf, type AppDeps } from '../deps.js';
+import { decode, limitParam, type Route } from '../route.js';
+import { messageJson } from './content.js';
+
+export const inboxRoutes = (deps: AppDeps): Route[] => [
+  {
+    method: 'get', path: '/api/v2/inbox', access: 'user', summary: "The caller's inbox, newest first (`before`, `limit`, `unseen=true`)",
+    handler: async (req) => {
+      const limit = limitParam(req.query);
+      if (E.isLeft(limit)) return limit.left;
+      const headers = await consistentRead(deps, req);
+      const before = req.query.get('before');
+      const unseen = req.query.get('unseen') === 'true' || req.query.get('unseen') === '1';
+      const page = await deps.reads.inbox(req.actor.uid, { limit: limit.right, unseen, ...(before ? { before } : {}) }, req.now);
+      return {
+        status: 200, headers,
+        body: { messages: page.messages.map((m) => ({ ...messageJson(m), seen: m.seen, read: m.read })), next: page.next },
+      };
+    },
+  },
+  {
+    method: 'post', path: '/api/v2/ack', access: 'user', body: true, idempotent: true, summary: 'Record receipts: delivered, seen, read or clicked',
+    handler: async (req) => {
+      const b = decode(AckBody, req.body);
+      if (E.isLeft(b)) return b.left;
+      return answer(await deps.commands.acknowledge(contextOf(req), b.right.mids, b.right.status));
+    },
+  },
+  {
+    method: 'post', path: '/api/v2/read', access: 'user', body: true, idempotent: true, summary: 'Mark everything up to `mid` (in thread `tid`, or the whole inbox) as read',
+    handler: async (req) => {
+      const b = decode(ReadBody, req.body);
+      if (E.isLeft(b)) return b.left;
+      return answer(await deps.commands.markRead(contextOf(req), b.right.mid, b.right.tid));
+    },
+  },
+  {
+    method: 'post', path: '/api/v2/inbox/delete', access: 'user', body: true, idempotent: true, summary: "Delete messages from the caller's own inbox",
+    handler: async (req) => {
+      const b = decode(InboxDeleteBody, req.body);
+      if (E.isLeft(b)) return b.left;
+      return answer(await deps.commands.deleteFromInbox(contextOf(req), b.right.mids));
+    },
+  },
+];

@@ -1,0 +1,96 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Config } from '../schema/config.js';
+import type { EventStore } from '../adapters/eventstore/port.js';
+import { createMemoryEventStore } from '../adapters/eventstore/memory.js';
+import { createSqliteEventStore } from '../adapters/eventstore/sqlite.js';
+import { createSqliteIdempotencyStore } from '../adapters/idempotency/sqlite.js';
+import { systemClock, type Clock } from '../adapters/clock/clock.js';
+import { createIdGenerator } from '../adapters/ids/ids.js';
+import { createCommands } from '../commands/index.js';
+import { openEmbeddedReadStore } from '../projections/embedded.js';
+import { createVerifier } from './auth.js';
+import { createIdempotency } from './idempotency.js';
+import { createMetrics } from './metrics.js';
+import { mountFallback, mountRoute } from './http.js';
+import { allRoutes } from './app.js';
+import type { Logger } from './log.js';
+import { loadUws, type us_listen_socket } from './uws.js';
+
+export interface Broker {
+  readonly port: number;
+  readonly nativeUws: boolean;
+  close(): Promise<void>;
+}
+
+const openEventStore = (config: Config): EventStore => {
+  if (config.eventStore === 'memory') return createMemoryEventStore();
+  if (config.eventStore === 'embedded') return createSqliteEventStore({ file: join(config.dataDir, 'events.db') });
+  throw new Error(`MSGXC_EVENTSTORE=${config.eventStore.replace(/\/\/.*@/, '//***@')}: this engine is not available in this build yet`);
+};
+
+// The composition root: every adapter is chosen here from the configuration and passed down.
+export const startBroker = async (config: Config, log: Logger, clock: Clock = systemClock): Promise<Broker> => {
+  const { uws, native } = loadUws(config.allowUwsFallback);
+  if (!native) log.warn('uWebSockets.js native binary not loaded: running on the slow JS fallback (MSGXC_ALLOW_UWS_FALLBACK)');
+  mkdirSync(config.dataDir, { recursive: true });
+  const store = openEventStore(config);
+  const read = openEmbeddedReadStore({ file: join(config.dataDir, 'read.db'), store, log });
+  const idemStore = createSqliteIdempotencyStore(join(config.dataDir, 'idempotency.db'));
+  const ids = createIdGenerator(() => clock.now().getTime());
+  const commands = createCommands({ store, ids });
+  const metrics = createMetrics();
+  const verifier = createVerifier({
+    ...(config.jwtSecret !== undefined ? { secret: config.jwtSecret } : {}),
+    ...(config.jwtPublicKey !== undefined ? { publicKey: config.jwtPublicKey } : {}),
+    algorithms: config.jwtAlgorithms,
+  }, () => clock.now().getTime());
+
+  let ready = false;
+  const deps = { commands, reads: read.models, projections: read.runner, store, metrics, ready: () => ready };
+  metrics.gauge('msgxc_log_head_position', 'Position of the newest event in the log', () => store.head());
+  metrics.gauge('msgxc_projection_lag_events', 'Events the slowest projection is behind the log head', async () => {
+    const head = await store.head();
+    const slowest = Math.min(...read.runner.status().map((s) => s.position), head);
+    return head - slowest;
+  });
+
+  const app = uws.App();
+  const routes = allRoutes(deps);
+  const httpDeps = {
+    verifier, metrics, log, bodyLimit: config.bodyLimit,
+    idempotency: createIdempotency(idemStore),
+    newMessageId: () => ids.messageId(),
+    now: () => clock.now(),
+    onActor: async (actor: { uid: string; roles: string[] }) => {
+      await commands.recognize({ actor, now: clock.now(), correlationId: 'recognize' });
+    },
+  };
+  for (const r of routes) mountRoute(app, r, httpDeps);
+  mountFallback(app, routes, metrics);
+
+  read.runner.start();
+  const expiry = setInterval(() => { void idemStore.expire(clock.now().getTime() - 24 * 3600_000); }, 3600_000);
+  expiry.unref();
+
+  const listenSocket = await new Promise<us_listen_socket>((resolve, reject) => {
+    app.listen(config.host, config.port, (s) => { if (s === false) reject(new Error(`cannot listen on ${config.host}:${config.port}`)); else resolve(s); });
+  });
+  ready = true;
+  const port = uws.us_socket_local_port(listenSocket as unknown as Parameters<typeof uws.us_socket_local_port>[0]);
+  log.info({ host: config.host, port, mode: config.mode, eventStore: config.eventStore, dataDir: config.dataDir }, 'msgxc listening');
+
+  return {
+    port,
+    nativeUws: native,
+    close: async () => {
+      ready = false;
+      clearInterval(expiry);
+      uws.us_listen_socket_close(listenSocket);
+      await read.runner.stop();
+      await store.close();
+      await read.close();
+      await idemStore.close();
+    },
+  };
+};

@@ -1,0 +1,106 @@
+// The OpenAPI 3.1 document of the HTTP API, written by hand on purpose: a test compares it
+// with the routes the server mounts (method, path, auth, body), so neither can drift alone.
+type Json = Record<string, unknown>;
+
+const str = { type: 'string' };
+const id = { type: 'string', pattern: '^[A-Za-z0-9._:@+=-]{1,128}$' };
+const opts = { type: 'object', description: 'Free-form; `urgency` (1-4), `ttl` (s), `collapse` are interpreted', properties: { urgency: { type: 'integer', minimum: 1, maximum: 4 }, ttl: { type: 'integer', minimum: 0 }, collapse: str } };
+const when = { oneOf: [{ type: 'string', format: 'date-time' }, { type: 'integer', description: 'epoch ms' }] };
+const content = { msg: { type: 'string', minLength: 1 }, opts, scheduled: when, subject: str };
+const obj = (required: string[], properties: Json): Json => ({ type: 'object', required, properties });
+
+export const schemas: Record<string, Json> = {
+  Error: obj(['code', 'msg'], { code: str, msg: str }),
+  Publish: obj(['tid', 'msg'], { tid: id, ...content }),
+  Send: obj(['uid', 'msg'], { uid: id, ...content }),
+  Multicast: obj(['uids', 'msg'], { uids: { type: 'array', items: id, minItems: 1, maxItems: 10000 }, ...content }),
+  Broadcast: obj(['msg'], content),
+  Cancel: obj(['mid'], { mid: id, tid: id }),
+  Thread: obj(['tid'], { tid: id }),
+  Unsubscribe: obj(['tid'], { tid: id, uid: id }),
+  Device: { oneOf: [
+    obj(['os', 'token'], { os: { enum: ['ios', 'android'] }, token: str }),
+    obj(['endpoint', 'keys'], { endpoint: { type: 'string', format: 'uri' }, expirationTime: { type: ['number', 'null'] }, keys: obj(['p256dh', 'auth'], { p256dh: str, auth: str }) }),
+  ] },
+  CreateThread: obj([], { tid: id, name: str, opens: { type: 'boolean' }, openp: { type: 'boolean' }, mtypes: { type: 'array', items: str }, urgency: { type: 'integer', minimum: 1, maximum: 4 }, channels: { type: 'array', items: str }, fallback: { type: 'array', items: str } }),
+  Member: obj(['uid', 'role'], { uid: id, role: { enum: ['admin', 'publisher', 'subscriber'] } }),
+  Ack: obj(['mids', 'status'], { mids: { type: 'array', items: id }, status: { enum: ['delivered', 'seen', 'read', 'clicked'] } }),
+  Read: obj(['mid'], { mid: id, tid: id }),
+  InboxDelete: obj(['mids'], { mids: { type: 'array', items: id } }),
+  Profile: obj([], { uid: id, email: { type: ['string', 'null'] }, cell: { type: ['string', 'null'] }, channels: { type: 'array', items: str }, thread: obj(['tid', 'channels'], { tid: id, channels: { type: 'array', items: str } }), attributes: { type: 'object' } }),
+  Message: obj(['mid', 'from', 'msg', 'opts', 'urgency', 'at'], { mid: id, tid: id, from: id, msg: str, opts, urgency: { type: 'integer' }, at: { type: 'string', format: 'date-time' }, scheduled: { type: 'string', format: 'date-time' } }),
+  MessagePage: obj(['messages', 'next'], { messages: { type: 'array', items: { $ref: '#/components/schemas/Message' } }, next: { type: ['string', 'null'] } }),
+};
+
+type Access = 'public' | 'user' | 'admin' | 'auditor';
+interface Op { access: Access; body?: string; summary: string; ok?: Json; params?: string[]; query?: string[]; idempotent?: boolean }
+
+const TRUE = { description: 'Accepted and durable', content: { 'application/json': { schema: { const: true } } } };
+const ref = (name: string): Json => ({ $ref: `#/components/schemas/${name}` });
+const json = (schema: Json, description = 'OK'): Json => ({ description, content: { 'application/json': { schema } } });
+
+export const operations: Record<string, Partial<Record<'get' | 'post' | 'put' | 'delete', Op>>> = {
+  '/api/v2/ping': { get: { access: 'public', summary: 'Liveness (seed)' } },
+  '/api/v1/ping': { get: { access: 'public', summary: 'Liveness (v1)' } },
+  '/healthz': { get: { access: 'public', summary: 'Process alive' } },
+  '/readyz': { get: { access: 'public', summary: 'Ready to serve' } },
+  '/metrics': { get: { access: 'public', summary: 'Prometheus metrics' } },
+  '/api/v2/openapi.json': { get: { access: 'public', summary: 'This document' } },
+  '/api/v2/publish': { post: { access: 'user', body: 'Publish', idempotent: true, summary: 'Publish to a thread' } },
+  '/api/v2/send': { post: { access: 'admin', body: 'Send', idempotent: true, summary: 'Send to a user' } },
+  '/api/v2/multicast': { post: { access: 'admin', body: 'Multicast', idempotent: true, summary: 'Send to users' } },
+  '/api/v2/broadcast': { post: { access: 'admin', body: 'Broadcast', idempotent: true, summary: 'Send to everyone' } },
+  '/api/v2/cancel': { post: { access: 'user', body: 'Cancel', idempotent: true, summary: 'Cancel a scheduled message' } },
+  '/api/v1/send': { post: { access: 'user', body: 'Send', idempotent: true, summary: 'v1 send (any token)' } },
+  '/api/v1/multicast': { post: { access: 'admin', body: 'Multicast', idempotent: true, summary: 'v1 multicast' } },
+  '/api/v1/broadcast': { post: { access: 'admin', body: 'Broadcast', idempotent: true, summary: 'v1 broadcast' } },
+  '/api/v2/messages/{mid}': {
+    get: { access: 'user', params: ['mid'], summary: 'A message', ok: json(ref('Message')) },
+    delete: { access: 'user', params: ['mid'], idempotent: true, summary: 'Retract, or delete from own inbox', ok: json(obj(['effect'], { effect: { enum: ['retracted', 'deleted_from_inbox'] } })) },
+  },
+  '/api/v2/threads': { post: { access: 'user', body: 'CreateThread', idempotent: true, summary: 'Create a thread', ok: json(obj(['tid'], { tid: id }), 'Created') } },
+  '/api/v2/threads/{tid}': { get: { access: 'user', params: ['tid'], summary: 'A thread' } },
+  '/api/v2/threads/{tid}/members': { post: { access: 'user', params: ['tid'], body: 'Member', idempotent: true, summary: 'Add a member' } },
+  '/api/v2/threads/{tid}/messages': { get: { access: 'user', params: ['tid'], query: ['before', 'limit'], summary: 'Thread messages', ok: json(ref('MessagePage')) } },
+  '/api/v2/subscribe': { post: { access: 'user', body: 'Thread', idempotent: true, summary: 'Subscribe' } },
+  '/api/v2/unsubscribe': { post: { access: 'user', body: 'Unsubscribe', idempotent: true, summary: 'Unsubscribe' } },
+  '/api/v2/enlist': { post: { access: 'user', body: 'Device', idempotent: true, summary: 'Enlist a device' } },
+  '/api/v1/native/subscribe': { post: { access: 'user', body: 'Device', idempotent: true, summary: 'v1 enlist' } },
+  '/api/v2/profile': { post: { access: 'user', body: 'Profile', idempotent: true, summary: 'Contact points, preferences, attributes' } },
+  '/api/v2/users/{uid}/devices': { get: { access: 'user', params: ['uid'], summary: "A user's devices" } },
+  '/api/v2/inbox': { get: { access: 'user', query: ['before', 'limit', 'unseen'], summary: 'Inbox', ok: json(ref('MessagePage')) } },
+  '/api/v2/ack': { post: { access: 'user', body: 'Ack', idempotent: true, summary: 'Receipts' } },
+  '/api/v2/read': { post: { access: 'user', body: 'Read', idempotent: true, summary: 'Last-read marker' } },
+  '/api/v2/inbox/delete': { post: { access: 'user', body: 'InboxDelete', idempotent: true, summary: 'Delete from own inbox' } },
+  '/api/v2/streams/{stream}': { get: { access: 'auditor', params: ['stream'], query: ['from', 'limit'], summary: 'One stream' } },
+  '/api/v2/events': { get: { access: 'auditor', query: ['after', 'limit'], summary: 'The log' } },
+};
+
+const errorResponse = (description: string): Json => json(ref('Error'), description);
+
+const operation = (op: Op): Json => ({
+  summary: op.summary,
+  'x-access': op.access,
+  security: op.access === 'public' ? [] : [{ bearer: [] }],
+  parameters: [
+    ...(op.params ?? []).map((name) => ({ name, in: 'path', required: true, schema: str })),
+    ...(op.query ?? []).map((name) => ({ name, in: 'query', required: false, schema: str })),
+    ...(op.idempotent === true ? [{ name: 'Idempotency-Key', in: 'header', required: false, schema: str }] : []),
+  ],
+  ...(op.body !== undefined ? { requestBody: { required: true, content: { 'application/json': { schema: ref(op.body) } } } } : {}),
+  responses: {
+    [op.ok?.['description'] === 'Created' ? '201' : '200']: op.ok ?? TRUE,
+    ...(op.body !== undefined ? { 400: errorResponse('Malformed JSON or a field of the wrong type (named in `msg`)'), 413: errorResponse('Body over the limit') } : {}),
+    ...(op.access !== 'public' ? { 401: errorResponse('Missing, expired or forged token'), 403: errorResponse('Not allowed') } : {}),
+    ...(op.idempotent === true ? { 422: errorResponse('Idempotency-Key reused with another body') } : {}),
+  },
+});
+
+export const openApiDocument = (): Json => ({
+  openapi: '3.1.0',
+  info: { title: 'msgxc', version: '0.1.0', description: 'Event-sourced message exchange. Every 2xx to a command means its events are durable in the log.' },
+  components: { schemas, securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
+  paths: Object.fromEntries(Object.entries(operations).map(([path, ops]) => [
+    path, Object.fromEntries(Object.entries(ops).map(([m, op]) => [m, operation(op)])),
+  ])),
+});

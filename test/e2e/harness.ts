@@ -1,0 +1,83 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { SignJWT } from 'jose';
+
+// Starts the BUILT broker (dist/bin/msgxc.js, as `npm start` does) as a real process on a
+// free port, and talks to it over HTTP. `npm run test:e2e` builds first.
+export const SECRET = 'e2e-secret-0123456789-0123456789-abcdef';
+const BIN = resolve(import.meta.dirname, '../../dist/bin/msgxc.js');
+
+export interface Server {
+  readonly url: string;
+  readonly port: number;
+  readonly dataDir: string;
+  readonly proc: ChildProcess;
+  readonly output: () => string;
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+export const tempDir = (prefix = 'msgxc-e2e-'): string => mkdtempSync(join(tmpdir(), prefix));
+export const removeDir = (dir: string): void => { rmSync(dir, { recursive: true, force: true }); };
+
+export const startServer = async (opts: { dataDir?: string; env?: Record<string, string>; port?: number } = {}): Promise<Server> => {
+  const dataDir = opts.dataDir ?? tempDir();
+  const proc = spawn(process.execPath, [BIN], {
+    env: {
+      PATH: process.env['PATH'] ?? '',
+      MSGXC_PORT: String(opts.port ?? 0),
+      MSGXC_DATA_DIR: dataDir,
+      MSGXC_JWT_SECRET: SECRET,
+      MSGXC_LOG_LEVEL: 'info',
+      ...opts.env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  proc.stdout?.on('data', (d: Buffer) => { out += d.toString(); });
+  proc.stderr?.on('data', (d: Buffer) => { out += d.toString(); });
+  const exited = new Promise<number | null>((res) => proc.once('exit', (code) => { res(code); }));
+  const port = await new Promise<number>((res, rej) => {
+    const timer = setTimeout(() => { rej(new Error(`server did not start:\n${out}`)); }, 30_000);
+    const check = (): void => {
+      const m = /"port":(\d+).*"msg":"msgxc listening"/.exec(out);
+      if (m?.[1] !== undefined) { clearTimeout(timer); res(Number(m[1])); }
+    };
+    proc.stdout?.on('data', check);
+    void exited.then((code) => { clearTimeout(timer); rej(new Error(`server exited with ${code}:\n${out}`)); });
+  });
+  return {
+    url: `http://127.0.0.1:${port}`, port, dataDir, proc, output: () => out,
+    stop: async (signal = 'SIGTERM') => {
+      if (proc.exitCode !== null || proc.signalCode !== null) return proc.exitCode;
+      proc.kill(signal);
+      return exited;
+    },
+  };
+};
+
+export const token = (sub: string, roles: string[] = [], opts: { exp?: number; secret?: string } = {}): Promise<string> =>
+  new SignJWT({ roles })
+    .setProtectedHeader({ alg: 'HS256' })
+    .setSubject(sub)
+    .setExpirationTime(opts.exp ?? Math.floor(Date.now() / 1000) + 3600)
+    .sign(Buffer.from(opts.secret ?? SECRET));
+
+export interface Reply { status: number; body: unknown; headers: Headers; text: string }
+
+export const call = async (
+  server: { url: string }, method: string, path: string,
+  opts: { token?: string; body?: unknown; raw?: string; headers?: Record<string, string> } = {},
+): Promise<Reply> => {
+  const headers: Record<string, string> = { ...(opts.headers ?? {}) };
+  if (opts.token !== undefined) headers['authorization'] = `Bearer ${opts.token}`;
+  let body: string | undefined;
+  if (opts.raw !== undefined) body = opts.raw;
+  else if (opts.body !== undefined) { body = JSON.stringify(opts.body); headers['content-type'] = 'application/json'; }
+  const res = await fetch(`${server.url}${path}`, { method, headers, ...(body !== undefined ? { body } : {}) });
+  const text = await res.text();
+  let parsed: unknown = text;
+  try { parsed = JSON.parse(text); } catch { /* not JSON: keep text */ }
+  return { status: res.status, body: parsed, headers: res.headers, text };
+};

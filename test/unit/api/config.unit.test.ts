@@ -1,0 +1,30 @@
+import * as E from 'fp-ts/lib/Either.js';
+import { describe, expect, it } from 'vitest';
+import { configFromEnv } from '../../../schema/config.js';
+
+describe('configuration from the environment', () => {
+  it('defaults to development mode on embedded engines, port 8080, loopback', () => {
+    const c = configFromEnv({});
+    expect(E.isRight(c) && c.right).toMatchObject({ mode: 'development', port: 8080, host: '127.0.0.1', eventStore: 'embedded', bodyLimit: 65536 });
+  });
+
+  it('is production when a secret is set, with HS256 pinned', () => {
+    const c = configFromEnv({ MSGXC_JWT_SECRET: 's'.repeat(32) });
+    expect(E.isRight(c) && c.right).toMatchObject({ mode: 'production', jwtAlgorithms: ['HS256'] });
+  });
+
+  it('refuses production mode without a key, naming the variables', () => {
+    const c = configFromEnv({ MSGXC_MODE: 'production' });
+    expect(E.isLeft(c) && c.left.join()).toMatch(/MSGXC_JWT_SECRET or MSGXC_JWT_PUBLIC_KEY/);
+  });
+
+  it('names every bad variable', () => {
+    const c = configFromEnv({ MSGXC_PORT: 'eighty', MSGXC_JWT_SECRET: 'short', MSGXC_EVENTSTORE: 'mysql://x', MSGXC_UNRELATED: 'ok' });
+    expect(E.isLeft(c)).toBe(true);
+    const text = E.isLeft(c) ? c.left.join('\n') : '';
+    expect(text).toMatch(/MSGXC_PORT/);
+    expect(text).toMatch(/MSGXC_JWT_SECRET/);
+    expect(text).toMatch(/MSGXC_EVENTSTORE/);
+    expect(text).not.toMatch(/short/);
+  });
+});
