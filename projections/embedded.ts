@@ -1,0 +1,79 @@
+import BetterSqlite3 from 'better-sqlite3';
+import type { Database } from 'better-sqlite3';
+import type { Clock } from '../adapters/clock/clock.js';
+import { systemClock } from '../adapters/clock/clock.js';
+import { deviceQueries } from './devices/queries.js';
+import { inboxQueries } from './inbox/queries.js';
+import { messageQueries } from './messages/queries.js';
+import { ensureReadModels } from './schema.js';
+import { threadQueries } from './threads/queries.js';
+import type { ReadModels } from './types.js';
+import { userQueries } from './users/queries.js';
+
+import type { EventStore } from '../adapters/eventstore/port.js';
+import { createProjectionRunner } from './runner.js';
+import type { EmbeddedProjectionRunner, ProjectionLog } from './runner.js';
+
+export { checksum } from './checksum.js';
+export { createProjectionRunner } from './runner.js';
+export type { EmbeddedProjectionRunner, ProjectionLog, ProjectionRunnerOptions } from './runner.js';
+
+/**
+ * Opens (or creates) the read-model file, e.g. `<data dir>/read.db`. synchronous=NORMAL can
+ * lose the last transactions on power loss, which is fine here: the checkpoint is lost with
+ * them and the runner re-applies them from the log.
+ */
+export const openReadDb = (path: string): Database => {
+  const db = new BetterSqlite3(path);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.pragma('temp_store = MEMORY');
+  ensureReadModels(db);
+  return db;
+};
+
+/** The read side over one SQLite connection. `clock` only decides whether a message is still `scheduled`. */
+export const createEmbeddedReadModels = (db: Database, clock: Clock = systemClock): ReadModels => {
+  ensureReadModels(db);
+  const users = userQueries(db);
+  const devices = deviceQueries(db);
+  const threads = threadQueries(db);
+  const messages = messageQueries(db);
+  const inbox = inboxQueries(db);
+  // better-sqlite3 is synchronous; the contract is async for the networked stores.
+  const later = <T>(f: () => T): Promise<T> => {
+    try { return Promise.resolve(f()); } catch (e) { return Promise.reject(e instanceof Error ? e : new Error(String(e))); }
+  };
+  return {
+    devicesByUser: (uid) => later(() => devices.devicesByUser(uid)),
+    thread: (tid) => later(() => threads.thread(tid)),
+    threadMembers: (tid, page) => later(() => threads.threadMembers(tid, page)),
+    memberRoles: (tid, uid) => later(() => threads.memberRoles(tid, uid)),
+    threadMessages: (tid, page, now) => later(() => messages.threadMessages(tid, page, now)),
+    inbox: (uid, page, now) => later(() => inbox.inbox(uid, page, now)),
+    message: (mid) => later(() => messages.message(mid, clock.now())),
+    isRecipient: (mid, uid) => later(() => inbox.isRecipient(mid, uid)),
+    userCount: () => later(() => users.userCount()),
+  };
+};
+
+export interface EmbeddedReadStore {
+  readonly db: Database;
+  readonly models: ReadModels;
+  readonly runner: EmbeddedProjectionRunner;
+  /** Closes the file; stop the runner first. */
+  close(): Promise<void>;
+}
+
+/** The composition the server uses: one file, its read models, and the runner that feeds them. */
+export const openEmbeddedReadStore = (options: {
+  readonly file: string; readonly store: EventStore; readonly log?: ProjectionLog; readonly clock?: Clock;
+}): EmbeddedReadStore => {
+  const db = openReadDb(options.file);
+  return {
+    db,
+    models: createEmbeddedReadModels(db, options.clock),
+    runner: createProjectionRunner({ store: options.store, db, ...(options.log === undefined ? {} : { log: options.log }) }),
+    close: () => { db.close(); return Promise.resolve(); },
+  };
+};
