@@ -1,0 +1,14 @@
+import * as TE from 'fp-ts/lib/TaskEither.js';
+import { pipe } from 'fp-ts/lib/function.js';
+import { streams } from '../schema/events.js';
+import { threads } from './aggregates.js';
+import { callerOf, positionOf, run } from './deps.js';
+import type { CommandDeps } from './deps.js';
+import type { Commands } from './types.js';
+
+export const addMember = (deps: CommandDeps): Commands['addMember'] => (ctx, tid, uid, role) =>
+  pipe(
+    TE.fromEither(callerOf(ctx)),
+    TE.flatMap((caller) => run(deps, streams.thread(tid), threads, { type: 'AddMember', tid, uid, role, caller }, ctx)),
+    TE.map(positionOf),
+  )();

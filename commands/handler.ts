@@ -1,0 +1,114 @@
+import * as E from 'fp-ts/lib/Either.js';
+import type { Either } from 'fp-ts/lib/Either.js';
+import type { EventStore, EventToAppend } from '../adapters/eventstore/port.js';
+import type { DomainError } from '../domain/errors.js';
+import type { EventMetadata } from '../schema/metadata.js';
+import type { Aggregate } from './aggregates.js';
+import { CorruptEvent, cached, catchUp, remember } from './stream-state.js';
+import type { Snapshot, StreamCache } from './stream-state.js';
+import type { CommandContext, FailedToAppend } from './types.js';
+
+export interface HandlerEnv {
+  readonly cache: StreamCache;
+  readonly newId: () => string;
+  /** Attempts before a stream that keeps conflicting gives up with FailedToAppend. */
+  readonly maxAttempts?: number;
+}
+
+export interface Handled<E, S> {
+  readonly events: readonly E[];
+  readonly state: S;
+  /** The last appended event's position, or the log's head when nothing was appended. */
+  readonly position: number;
+  /** Position of the stream's newest event (0 for an empty stream). */
+  readonly streamPosition: number;
+}
+
+export const failedToAppend = (msg: string): FailedToAppend => ({ kind: 'unavailable', code: 'FailedToAppend', msg });
+
+const metadataFor = (ctx: CommandContext, newId: () => string): EventMetadata => ({
+  eventId: newId(),
+  occurredAt: ctx.now.toISOString(),
+  actor: { uid: ctx.actor.uid, roles: [...ctx.actor.roles] },
+  correlationId: ctx.correlationId,
+  causationId: ctx.correlationId,
+  ...(ctx.idempotencyKey !== undefined ? { idempotencyKey: ctx.idempotencyKey } : {}),
+});
+
+const toAppend = (events: readonly { readonly type: string; readonly data: unknown }[], ctx: CommandContext, newId: () => string): EventToAppend[] =>
+  events.map((e) => ({ type: e.type, data: e.data, metadata: metadataFor(ctx, newId) }));
+
+// Jittered and growing, so writers that collided do not collide again in lockstep.
+const backoff = (attempt: number): Promise<void> =>
+  new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(2 ** attempt, 32)));
+
+// Only failures of the log become FailedToAppend; an exception from a decider is a bug and
+// must surface as one, not as "try again later".
+class StoreFailure extends Error {}
+type StoreIo = Pick<EventStore, 'read' | 'append' | 'head'>;
+const io = async <R>(call: () => Promise<R>): Promise<R> => {
+  try { return await call(); } catch { throw new StoreFailure(); }
+};
+const guarded = (store: EventStore): StoreIo => ({
+  read: (stream, options) => io(() => store.read(stream, options)),
+  append: (stream, events, expected) => io(() => store.append(stream, events, expected)),
+  head: () => io(() => store.head()),
+});
+const isInfrastructure = (e: unknown): boolean => e instanceof StoreFailure || e instanceof CorruptEvent;
+
+/** Folds a stream (from the cache onwards) without deciding anything. */
+export const load = async <C, E, S>(store: EventStore, stream: string, aggregate: Aggregate<C, E, S>, env: HandlerEnv): Promise<Either<FailedToAppend, Snapshot<S>>> => {
+  try {
+    const snapshot = await catchUp(guarded(store), stream, aggregate, cached(env.cache, stream, aggregate));
+    remember(env.cache, stream, aggregate, snapshot);
+    return E.right(snapshot);
+  } catch (e) {
+    if (!isInfrastructure(e)) throw e;
+    env.cache.delete(stream);
+    return E.left(failedToAppend(`could not read ${stream}`));
+  }
+};
+
+const attempt = async <C, E extends { readonly type: string; readonly data: unknown }, S>(
+  store: StoreIo, stream: string, aggregate: Aggregate<C, E, S>, command: C, ctx: CommandContext, env: HandlerEnv,
+): Promise<Either<DomainError, Handled<E, S>> | 'conflict'> => {
+  const before = await catchUp(store, stream, aggregate, cached(env.cache, stream, aggregate));
+  remember(env.cache, stream, aggregate, before);
+  const decision = aggregate.decide(command, before.state);
+  if (E.isLeft(decision)) return decision;
+  const events = decision.right;
+  if (events.length === 0) {
+    return E.right({ events, state: before.state, position: await store.head(), streamPosition: before.position });
+  }
+  const expected = before.revision === -1 ? 'no_stream' : before.revision;
+  const result = await store.append(stream, toAppend(events, ctx, env.newId), expected);
+  if (result.kind === 'wrong_expected_revision') return 'conflict';
+  const after: Snapshot<S> = { state: events.reduce(aggregate.evolve, before.state), revision: result.nextRevision, position: result.position };
+  remember(env.cache, stream, aggregate, after);
+  return E.right({ events, state: after.state, position: result.position, streamPosition: result.position });
+};
+
+/**
+ * Read (from the cached revision onwards), fold, decide, append with the expected revision.
+ * On a conflict the stream is re-read and the pure decision re-run, a bounded number of times.
+ */
+export const handle = async <C, E extends { readonly type: string; readonly data: unknown }, S>(
+  store: EventStore, stream: string, aggregate: Aggregate<C, E, S>, command: C, ctx: CommandContext, env: HandlerEnv,
+): Promise<Either<DomainError | FailedToAppend, Handled<E, S>>> => {
+  const maxAttempts = env.maxAttempts ?? 8;
+  const guardedStore = guarded(store);
+  try {
+    for (let n = 1; n <= maxAttempts; n++) {
+      const outcome = await attempt(guardedStore, stream, aggregate, command, ctx, env);
+      if (outcome !== 'conflict') return outcome;
+      if (n < maxAttempts) await backoff(n);
+    }
+    return E.left(failedToAppend(`${stream} kept changing; gave up after ${maxAttempts} attempts`));
+  } catch (e) {
+    if (!isInfrastructure(e)) throw e;
+    // The error may carry connection strings or payloads, so only the stream is reported.
+    // The append may or may not have landed: forget the cached state rather than trust it.
+    env.cache.delete(stream);
+    return E.left(failedToAppend(`the event log failed while handling ${stream}`));
+  }
+};

@@ -1,0 +1,57 @@
+import type { EventStore } from '../adapters/eventstore/port.js';
+import type { IdGenerator } from '../adapters/ids/ids.js';
+import { acknowledge } from './acknowledge.js';
+import { addMember } from './add-member.js';
+import { broadcast } from './broadcast.js';
+import { cancel } from './cancel.js';
+import { changeProfile } from './change-profile.js';
+import { createThread } from './create-thread.js';
+import { deleteFromInbox } from './delete-from-inbox.js';
+import { deleteMessage } from './delete-message.js';
+import type { CommandDeps } from './deps.js';
+import { enlist } from './enlist.js';
+import { createLru } from './lru.js';
+import { markRead } from './mark-read.js';
+import { multicast } from './multicast.js';
+import { publish } from './publish.js';
+import { recognize } from './recognize.js';
+import { removeMember } from './remove-member.js';
+import { revokeDevice } from './revoke-device.js';
+import type { RevokeDevice } from './revoke-device.js';
+import { send } from './send.js';
+import type { CachedSnapshot } from './stream-state.js';
+import { subscribe } from './subscribe.js';
+import type { Commands } from './types.js';
+import { unsubscribe } from './unsubscribe.js';
+
+export interface CommandOptions {
+  readonly store: EventStore;
+  readonly ids: Pick<IdGenerator, 'randomId'>;
+  /** Streams whose folded state is kept in memory (default 10,000). */
+  readonly cacheSize?: number;
+  /** Users remembered as recognized (default 100,000). */
+  readonly recognizedSize?: number;
+  readonly maxAttempts?: number;
+}
+
+export type CommandSide = Commands & { readonly revokeDevice: RevokeDevice };
+
+export const createCommands = (options: CommandOptions): CommandSide => {
+  const deps: CommandDeps = {
+    store: options.store,
+    env: {
+      cache: createLru<string, CachedSnapshot>(options.cacheSize ?? 10_000),
+      newId: () => options.ids.randomId(),
+      ...(options.maxAttempts !== undefined ? { maxAttempts: options.maxAttempts } : {}),
+    },
+    recognized: createLru<string, number>(options.recognizedSize ?? 100_000),
+  };
+  return {
+    recognize: recognize(deps), enlist: enlist(deps), changeProfile: changeProfile(deps), revokeDevice: revokeDevice(deps),
+    createThread: createThread(deps), subscribe: subscribe(deps), unsubscribe: unsubscribe(deps),
+    addMember: addMember(deps), removeMember: removeMember(deps),
+    publish: publish(deps), send: send(deps), multicast: multicast(deps), broadcast: broadcast(deps),
+    cancel: cancel(deps), deleteMessage: deleteMessage(deps),
+    acknowledge: acknowledge(deps), markRead: markRead(deps), deleteFromInbox: deleteFromInbox(deps),
+  };
+};

@@ -1,0 +1,14 @@
+import * as TE from 'fp-ts/lib/TaskEither.js';
+import { pipe } from 'fp-ts/lib/function.js';
+import { streams } from '../schema/events.js';
+import { threads } from './aggregates.js';
+import { callerOf, positionOf, run } from './deps.js';
+import type { CommandDeps } from './deps.js';
+import type { Commands } from './types.js';
+
+export const subscribe = (deps: CommandDeps): Commands['subscribe'] => (ctx, tid) =>
+  pipe(
+    TE.fromEither(callerOf(ctx)),
+    TE.flatMap((caller) => run(deps, streams.thread(tid), threads, { type: 'Subscribe', tid, caller }, ctx)),
+    TE.map(positionOf),
+  )();

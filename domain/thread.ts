@@ -1,0 +1,83 @@
+import * as E from 'fp-ts/lib/Either.js';
+import type { Either } from 'fp-ts/lib/Either.js';
+import type { ThreadEvent, ThreadRole } from '../schema/events.js';
+import type { ThreadId, UserId } from '../schema/ids.js';
+import type { Caller } from './caller.js';
+import type { Decider } from './decider.js';
+import { conflict, forbidden, notFound } from './errors.js';
+import type { DomainError } from './errors.js';
+import { checkThreadSettings } from './thread-settings.js';
+import type { ThreadSettingsInput } from './thread-settings.js';
+import { evolveThread, hasRole, initialThreadState, managesThread } from './thread-state.js';
+import type { ActiveThread, ThreadSettingsData, ThreadState } from './thread-state.js';
+
+export type ThreadCommand =
+  | { readonly type: 'CreateThread'; readonly settings: ThreadSettingsInput; readonly caller: Caller }
+  | { readonly type: 'Subscribe'; readonly tid: ThreadId; readonly caller: Caller }
+  | { readonly type: 'Unsubscribe'; readonly tid: ThreadId; readonly uid: UserId; readonly caller: Caller }
+  | { readonly type: 'AddMember'; readonly tid: ThreadId; readonly uid: UserId; readonly role: ThreadRole; readonly caller: Caller }
+  | { readonly type: 'RemoveMember'; readonly tid: ThreadId; readonly uid: UserId; readonly role: ThreadRole; readonly caller: Caller }
+  /** Checks the caller may publish; an unknown thread becomes the caller's private thread. */
+  | { readonly type: 'AuthorizePublish'; readonly tid: ThreadId; readonly caller: Caller };
+
+type Decision = Either<DomainError, readonly ThreadEvent[]>;
+const none: Decision = E.right([]);
+
+export const threadNotFound = notFound('ThreadNotFound', 'no thread has this tid');
+export const threadIsClosedToSubscribers = forbidden('ThreadIsClosedToSubscribers', 'only the owner or an admin may subscribe to this thread');
+export const threadIsClosedToPublishers = forbidden('ThreadIsClosedToPublishers', 'only the owner, admins or publishers may publish to this thread');
+export const membersAreManagedByAdmins = forbidden('MembersAreManagedByThreadAdmins', 'only the thread owner or an admin may change other members');
+
+// Touching an unknown thread claims it: the caller owns it and nobody else may join or
+// publish until the owner opens it or adds them.
+const privateThread = (tid: ThreadId, owner: UserId): ThreadEvent =>
+  ({ type: 'ThreadCreated', data: { tid, owner, opens: false, openp: false } });
+
+const created = (data: ThreadSettingsData): readonly ThreadEvent[] => [{ type: 'ThreadCreated', data }];
+const added = (tid: ThreadId, uid: UserId, role: ThreadRole): ThreadEvent => ({ type: 'ThreadMemberAdded', data: { tid, uid, role } });
+const removed = (tid: ThreadId, uid: UserId, role: ThreadRole): ThreadEvent => ({ type: 'ThreadMemberRemoved', data: { tid, uid, role } });
+
+const subscribe = (c: Extract<ThreadCommand, { type: 'Subscribe' }>, s: ThreadState): Decision => {
+  if (s.stage === 'Absent') return E.right([privateThread(c.tid, c.caller.uid), added(c.tid, c.caller.uid, 'subscriber')]);
+  if (hasRole(s, c.caller.uid, 'subscriber')) return none;
+  return s.settings.opens || managesThread(s, c.caller) ? E.right([added(c.tid, c.caller.uid, 'subscriber')]) : E.left(threadIsClosedToSubscribers);
+};
+
+const unsubscribe = (c: Extract<ThreadCommand, { type: 'Unsubscribe' }>, s: ActiveThread): Decision => {
+  if (c.uid !== c.caller.uid && !managesThread(s, c.caller)) return E.left(membersAreManagedByAdmins);
+  return hasRole(s, c.uid, 'subscriber') ? E.right([removed(c.tid, c.uid, 'subscriber')]) : none;
+};
+
+const changeMember = (c: Extract<ThreadCommand, { type: 'AddMember' | 'RemoveMember' }>, s: ActiveThread): Decision => {
+  if (!managesThread(s, c.caller)) return E.left(membersAreManagedByAdmins);
+  const has = hasRole(s, c.uid, c.role);
+  if (c.type === 'AddMember') return has ? none : E.right([added(c.tid, c.uid, c.role)]);
+  return has ? E.right([removed(c.tid, c.uid, c.role)]) : none;
+};
+
+const authorizePublish = (c: Extract<ThreadCommand, { type: 'AuthorizePublish' }>, s: ThreadState): Decision => {
+  if (s.stage === 'Absent') return E.right([privateThread(c.tid, c.caller.uid)]);
+  return s.settings.openp || managesThread(s, c.caller) || hasRole(s, c.caller.uid, 'publisher') ? none : E.left(threadIsClosedToPublishers);
+};
+
+export const decideThread = (command: ThreadCommand, state: ThreadState): Decision => {
+  switch (command.type) {
+    case 'CreateThread':
+      return state.stage === 'Active'
+        ? E.left(conflict('ThreadAlreadyExists', `thread ${command.settings.tid} already exists`))
+        : E.map(created)(checkThreadSettings(command.settings, command.caller.uid));
+    case 'Subscribe': return subscribe(command, state);
+    case 'AuthorizePublish': return authorizePublish(command, state);
+    case 'Unsubscribe': return state.stage === 'Absent' ? E.left(threadNotFound) : unsubscribe(command, state);
+    case 'AddMember':
+    case 'RemoveMember': return state.stage === 'Absent' ? E.left(threadNotFound) : changeMember(command, state);
+    default: {
+      const unhandled: never = command;
+      return unhandled;
+    }
+  }
+};
+
+export const threadDecider: Decider<ThreadCommand, ThreadEvent, ThreadState> = {
+  initialState: initialThreadState, evolve: evolveThread, decide: decideThread,
+};

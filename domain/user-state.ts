@@ -1,0 +1,54 @@
+import type { Device } from '../schema/devices.js';
+import type { UserEvent } from '../schema/events.js';
+import type { DeviceId, ThreadId } from '../schema/ids.js';
+import type { JsonObject } from '../schema/json.js';
+
+// A user has no lifecycle beyond "how we first learned of them", so the state is one
+// record; recognition is a field rather than a stage because profile and device events can
+// precede it (an admin may set a contact point for a user who has not signed in yet).
+export interface EnlistedDevice { readonly deviceId: DeviceId; readonly device: Device }
+
+export interface UserState {
+  readonly recognized: 'no' | 'addressed' | 'token';
+  /** Oldest first; the newest device is last. */
+  readonly devices: readonly EnlistedDevice[];
+  readonly email: string | null;
+  readonly cell: string | null;
+  readonly channels: readonly string[];
+  readonly threadChannels: ReadonlyMap<ThreadId, readonly string[]>;
+  readonly attributes: JsonObject;
+}
+
+export const initialUserState = (): UserState => ({
+  recognized: 'no', devices: [], email: null, cell: null, channels: [], threadChannels: new Map(), attributes: {},
+});
+
+const withoutDevice = (devices: readonly EnlistedDevice[], deviceId: DeviceId): EnlistedDevice[] =>
+  devices.filter((d) => d.deviceId !== deviceId);
+
+export const evolveUser = (state: UserState, event: UserEvent): UserState => {
+  switch (event.type) {
+    case 'UserRecognized':
+      return state.recognized === 'token' ? state : { ...state, recognized: event.data.via };
+    case 'DeviceEnlisted':
+      return { ...state, devices: [...withoutDevice(state.devices, event.data.deviceId), { deviceId: event.data.deviceId, device: event.data.device }] };
+    case 'DeviceRevoked':
+      return { ...state, devices: withoutDevice(state.devices, event.data.deviceId) };
+    case 'ContactPointsChanged':
+      return {
+        ...state,
+        ...(event.data.email !== undefined ? { email: event.data.email } : {}),
+        ...(event.data.cell !== undefined ? { cell: event.data.cell } : {}),
+      };
+    case 'ChannelPreferencesChanged': {
+      const { tid, channels } = event.data;
+      return tid === undefined ? { ...state, channels } : { ...state, threadChannels: new Map(state.threadChannels).set(tid, channels) };
+    }
+    case 'UserAttributesChanged':
+      return { ...state, attributes: event.data.attributes };
+    default: {
+      const unhandled: never = event;
+      return unhandled;
+    }
+  }
+};

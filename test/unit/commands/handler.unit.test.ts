@@ -1,0 +1,130 @@
+import { randomUUID } from 'node:crypto';
+import * as E from 'fp-ts/lib/Either.js';
+import { describe, expect, it } from 'vitest';
+import { createMemoryEventStore } from '../../../adapters/eventstore/memory.js';
+import type { EventStore } from '../../../adapters/eventstore/port.js';
+import { threads } from '../../../commands/aggregates.js';
+import { handle } from '../../../commands/handler.js';
+import type { HandlerEnv } from '../../../commands/handler.js';
+import { createLru } from '../../../commands/lru.js';
+import type { CachedSnapshot } from '../../../commands/stream-state.js';
+import type { ThreadCommand } from '../../../domain/thread.js';
+import { asThreadId, asUserId } from '../../../schema/ids.js';
+import { NOW, ctxFor, expectError, rightOf, spy } from './support.js';
+
+const T = asThreadId('t1');
+const env = (maxAttempts?: number): HandlerEnv => ({
+  cache: createLru<string, CachedSnapshot>(100), newId: randomUUID, ...(maxAttempts !== undefined ? { maxAttempts } : {}),
+});
+const subscribe = (who: string): ThreadCommand => ({ type: 'Subscribe', tid: T, caller: { uid: asUserId(who), admin: false } });
+const unsubscribe = (who: string): ThreadCommand => ({ type: 'Unsubscribe', tid: T, uid: asUserId(who), caller: { uid: asUserId(who), admin: false } });
+const open: ThreadCommand = { type: 'CreateThread', settings: { tid: T, opens: true }, caller: { uid: asUserId('owner'), admin: false } };
+
+describe('handle', () => {
+  it('stamps every event with metadata from the command context', async () => {
+    const store = createMemoryEventStore();
+    rightOf(await handle(store, 'thread-t1', threads, subscribe('ann'), ctxFor('ann', { idempotencyKey: 'k1' }), env()));
+    rightOf(await handle(store, 'thread-t2', threads, { ...subscribe('ann'), tid: asThreadId('t2') }, ctxFor('ann'), env()));
+    const [first, second] = await store.read('thread-t1');
+    expect(first?.metadata).toEqual({
+      eventId: expect.any(String) as unknown, occurredAt: NOW.toISOString(), actor: { uid: 'ann', roles: [] },
+      correlationId: 'corr-ann', causationId: 'corr-ann', idempotencyKey: 'k1',
+    });
+    expect(second?.metadata.eventId).not.toBe(first?.metadata.eventId);
+    const [other] = await store.read('thread-t2');
+    expect(other?.metadata).not.toHaveProperty('idempotencyKey');
+  });
+
+  it('answers the last appended position, or the head when nothing was needed', async () => {
+    const store = createMemoryEventStore();
+    const e = env();
+    const created = rightOf(await handle(store, 'thread-t1', threads, subscribe('ann'), ctxFor('ann'), e));
+    expect(created.position).toBe(2);
+    await store.append('elsewhere', [{ type: 'X', data: {}, metadata: { eventId: 'x', occurredAt: '', actor: { uid: 'x', roles: [] }, correlationId: 'c', causationId: 'c' } }], 'any');
+    const again = rightOf(await handle(store, 'thread-t1', threads, subscribe('ann'), ctxFor('ann'), e));
+    expect(again.events).toEqual([]);
+    expect(again.position).toBe(3);
+    expect(again.streamPosition).toBe(2);
+  });
+
+  it('reads a cached stream only from the revision after the cached one', async () => {
+    const s = spy(createMemoryEventStore());
+    const e = env();
+    rightOf(await handle(s.store, 'thread-t1', threads, open, ctxFor('owner'), e));
+    rightOf(await handle(s.store, 'thread-t1', threads, subscribe('ann'), ctxFor('ann'), e));
+    rightOf(await handle(s.store, 'thread-t1', threads, subscribe('ben'), ctxFor('ben'), e));
+    expect(s.reads.map((r) => r.options?.fromRevision)).toEqual([0, 1, 2]);
+  });
+
+  it('decides on fresh state when another writer changed a cached stream', async () => {
+    const store = createMemoryEventStore();
+    const nodeA = env();
+    const nodeB = env();
+    rightOf(await handle(store, 'thread-t1', threads, open, ctxFor('owner'), nodeA));
+    rightOf(await handle(store, 'thread-t1', threads, subscribe('ann'), ctxFor('ann'), nodeA));
+    rightOf(await handle(store, 'thread-t1', threads, unsubscribe('ann'), ctxFor('ann'), nodeB));
+    const again = rightOf(await handle(store, 'thread-t1', threads, subscribe('ann'), ctxFor('ann'), nodeA));
+    expect(again.events).toHaveLength(1);
+  });
+
+  it('re-reads and re-decides after a conflicting append', async () => {
+    const memory = createMemoryEventStore();
+    rightOf(await handle(memory, 'thread-t1', threads, open, ctxFor('owner'), env()));
+    let sneaked = false;
+    const racing: EventStore = {
+      ...memory,
+      append: async (stream, events, expected) => {
+        if (!sneaked) {
+          sneaked = true;
+          rightOf(await handle(memory, stream, threads, subscribe('ben'), ctxFor('ben'), env()));
+        }
+        return memory.append(stream, events, expected);
+      },
+    };
+    const result = rightOf(await handle(racing, 'thread-t1', threads, subscribe('ann'), ctxFor('ann'), env()));
+    expect(result.events).toHaveLength(1);
+    expect((await memory.read('thread-t1')).map((r) => (r.data as { uid?: string }).uid)).toEqual([undefined, 'ben', 'ann']);
+  });
+
+  it('gives up with FailedToAppend when the stream keeps conflicting', async () => {
+    const memory = createMemoryEventStore();
+    let appends = 0;
+    const hostile: EventStore = {
+      ...memory,
+      append: (stream, _events, expected) => { appends++; return Promise.resolve({ kind: 'wrong_expected_revision', stream, expected, actual: 99 }); },
+    };
+    const result = await handle(hostile, 'thread-t1', threads, subscribe('ann'), ctxFor('ann'), env(3));
+    expectError(result, 'unavailable', 'FailedToAppend');
+    expect(appends).toBe(3);
+  });
+
+  it('turns a thrown store error into FailedToAppend without echoing it, and forgets the cached state', async () => {
+    const memory = createMemoryEventStore();
+    const e = env();
+    rightOf(await handle(memory, 'thread-t1', threads, open, ctxFor('owner'), e));
+    const broken: EventStore = { ...memory, append: () => Promise.reject(new Error('connect esdb://admin:s3cret@db')) };
+    const result = await handle(broken, 'thread-t1', threads, subscribe('ann'), ctxFor('ann'), e);
+    expectError(result, 'unavailable', 'FailedToAppend');
+    expect(JSON.stringify(result)).not.toContain('s3cret');
+    expect(e.cache.get('thread-t1')).toBeUndefined();
+  });
+
+  it('refuses a stream holding an event that does not match its schema', async () => {
+    const memory = createMemoryEventStore();
+    await memory.append('thread-t1', [{ type: 'ThreadCreated', data: { tid: 't1' }, metadata: { eventId: 'x', occurredAt: '', actor: { uid: 'x', roles: [] }, correlationId: 'c', causationId: 'c' } }], 'no_stream');
+    const result = await handle(memory, 'thread-t1', threads, subscribe('ann'), ctxFor('ann'), env());
+    expectError(result, 'unavailable', 'FailedToAppend');
+  });
+
+  it('lets a bug in a decider surface as an exception, not as FailedToAppend', async () => {
+    const broken = { ...threads, decide: () => { throw new Error('bug'); } };
+    await expect(handle(createMemoryEventStore(), 'thread-t1', broken, subscribe('ann'), ctxFor('ann'), env())).rejects.toThrow('bug');
+  });
+
+  it('passes domain errors through untouched', async () => {
+    const memory = createMemoryEventStore();
+    rightOf(await handle(memory, 'thread-t1', threads, open, ctxFor('owner'), env()));
+    const result = await handle(memory, 'thread-t1', threads, open, ctxFor('owner'), env());
+    expect(result).toMatchObject(E.left({ kind: 'conflict', code: 'ThreadAlreadyExists' }));
+  });
+});

@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { asMessageId, asThreadId, asUserId } from '../../../schema/ids.js';
+import { ctxFor, expectError, rightOf, setup, streamTypes } from './support.js';
+
+const T = asThreadId('lobby');
+const owner = ctxFor('owner');
+
+describe('thread commands', () => {
+  it('lands concurrent subscribes by 20 users to one thread', async () => {
+    const { memory, commands, calls } = setup();
+    rightOf(await commands.createThread(owner, { tid: T, opens: true }));
+    const users = Array.from({ length: 20 }, (_, i) => `user${i}`);
+    const results = await Promise.all(users.map((u) => commands.subscribe(ctxFor(u), T)));
+    results.forEach(rightOf);
+    const added = (await memory.read('thread-lobby')).filter((e) => e.type === 'ThreadMemberAdded');
+    expect(added.map((e) => (e.data as { uid: string }).uid).sort()).toEqual([...users].sort());
+    // They all read the same revision, so most first attempts conflicted and were retried.
+    expect(calls.append).toBeGreaterThan(1 + users.length);
+  });
+
+  it('creates a thread once and refuses the tid again', async () => {
+    const { commands } = setup();
+    expect(rightOf(await commands.createThread(owner, { tid: T, name: 'Lobby' })).tid).toBe(T);
+    expectError(await commands.createThread(ctxFor('other'), { tid: T }), 'conflict', 'ThreadAlreadyExists');
+  });
+
+  it('claims an unknown thread for the first subscriber or publisher', async () => {
+    const { memory, commands } = setup();
+    rightOf(await commands.subscribe(ctxFor('ann'), asThreadId('ann-notes')));
+    expect(await streamTypes(memory, 'thread-ann-notes')).toEqual(['ThreadCreated', 'ThreadMemberAdded']);
+    rightOf(await commands.publish(ctxFor('ben'), asMessageId('m1'), asThreadId('ben-notes'), { msg: 'hi', opts: {} }));
+    const [created] = await memory.read('thread-ben-notes');
+    expect(created?.data).toEqual({ tid: 'ben-notes', owner: 'ben', opens: false, openp: false });
+    expectError(await commands.subscribe(ctxFor('carol'), asThreadId('ben-notes')), 'forbidden', 'ThreadIsClosedToSubscribers');
+    expectError(await commands.publish(ctxFor('carol'), asMessageId('m2'), asThreadId('ben-notes'), { msg: 'x', opts: {} }), 'forbidden', 'ThreadIsClosedToPublishers');
+  });
+
+  it('guards members: only oneself, or the owner and admins, may remove a subscriber', async () => {
+    const { memory, commands } = setup();
+    rightOf(await commands.createThread(owner, { tid: T, opens: true }));
+    rightOf(await commands.subscribe(ctxFor('ann'), T));
+    rightOf(await commands.subscribe(ctxFor('ben'), T));
+    expectError(await commands.unsubscribe(ctxFor('ben'), T, asUserId('ann')), 'forbidden', 'MembersAreManagedByThreadAdmins');
+    rightOf(await commands.addMember(owner, T, asUserId('ben'), 'admin'));
+    rightOf(await commands.unsubscribe(ctxFor('ben'), T, asUserId('ann')));
+    rightOf(await commands.unsubscribe(ctxFor('ben'), T));
+    rightOf(await commands.unsubscribe(ctxFor('ben'), T));
+    rightOf(await commands.removeMember(ctxFor('root', { admin: true }), T, asUserId('ben'), 'admin'));
+    expectError(await commands.addMember(ctxFor('ben'), T, asUserId('carol'), 'publisher'), 'forbidden', 'MembersAreManagedByThreadAdmins');
+    expect((await streamTypes(memory, 'thread-lobby')).slice(3)).toEqual(['ThreadMemberAdded', 'ThreadMemberRemoved', 'ThreadMemberRemoved', 'ThreadMemberRemoved']);
+  });
+
+  it('answers with the head when a command was already satisfied', async () => {
+    const { memory, commands } = setup();
+    rightOf(await commands.createThread(owner, { tid: T, opens: true }));
+    rightOf(await commands.subscribe(ctxFor('ann'), T));
+    rightOf(await commands.subscribe(ctxFor('ann'), asThreadId('elsewhere')));
+    const again = rightOf(await commands.subscribe(ctxFor('ann'), T));
+    expect(again.position).toBe(await memory.head());
+  });
+});
