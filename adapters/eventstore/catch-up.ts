@@ -17,11 +17,16 @@ export const catchUpSubscription = (
   let again = false;
   let idle: Promise<void> = Promise.resolve();
 
+  // Functions, not the variables, because wake() and close() flip them while the pump is
+  // suspended in an await, which control-flow narrowing cannot see.
+  const isClosed = (): boolean => closed;
+  const wokenAgain = (): boolean => again && !closed;
+
   const pump = async (): Promise<void> => {
     for (;;) {
-      if (closed) return;
+      if (isClosed()) return;
       const events = await store.readAll({ after: position, limit: pageSize });
-      if (events.length === 0 || closed) return;
+      if (events.length === 0 || isClosed()) return;
       await handler(events);
       const last = events[events.length - 1];
       if (last) position = last.position;
@@ -31,12 +36,21 @@ export const catchUpSubscription = (
     if (closed) return;
     if (running) { again = true; return; }
     running = true;
+    // `running` is cleared in the same synchronous step as the last look at `again`; clearing
+    // it in a later .finally() left a window in which a wake set `again` and was lost.
     idle = (async () => {
-      do {
-        again = false;
-        try { await pump(); } catch (e) { onError(e); return; }
-      } while (again && !closed);
-    })().finally(() => { running = false; });
+      try {
+        for (;;) {
+          again = false;
+          await pump();
+          if (!wokenAgain()) return;
+        }
+      } catch (e) {
+        onError(e);
+      } finally {
+        running = false;
+      }
+    })();
   };
   const unsubscribe = onAppend(wake);
   wake();

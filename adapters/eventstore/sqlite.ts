@@ -1,0 +1,77 @@
+import { catchUpSubscription } from './catch-up.js';
+import type { AppendResult, EventStore, Subscription } from './port.js';
+import { createGroupCommitQueue } from './sqlite-group-commit.js';
+import type { CommitStats } from './sqlite-group-commit.js';
+import { EVENT_COLUMNS, openReader, openWriter, toRecordedEvent } from './sqlite-schema.js';
+import type { EventRow } from './sqlite-schema.js';
+import { createBatchCommitter, serializeEvents } from './sqlite-writer.js';
+
+export interface SqliteEventStoreOptions {
+  readonly file: string;
+  /** Most appends per transaction. 1 means one transaction per append (benchmark baseline). */
+  readonly maxBatch?: number;
+}
+
+export interface SqliteEventStore extends EventStore {
+  stats(): CommitStats;
+}
+
+// A synchronous call's throw becomes a rejection, as callers of a port expect.
+const settled = <T>(f: () => T | PromiseLike<T>): Promise<T> => new Promise<T>((resolve) => { resolve(f()); });
+
+// The embedded, durable event log: one SQLite file in WAL mode. One process owns the file;
+// appends are group-committed (see sqlite-group-commit.ts) and resolve only after the
+// transaction holding them is fsynced.
+export const createSqliteEventStore = (options: SqliteEventStoreOptions): SqliteEventStore => {
+  const writer = openWriter(options.file);
+  const reader = openReader(options.file);
+  const listeners = new Set<() => void>();
+  const subscriptions = new Set<Subscription>();
+  const queue = createGroupCommitQueue(createBatchCommitter(writer), {
+    maxBatch: options.maxBatch ?? 1024,
+    onCommitted: () => { for (const wake of listeners) wake(); },
+  });
+
+  const readStream = reader.prepare<[string, number, number], EventRow>(
+    `SELECT ${EVENT_COLUMNS} FROM events WHERE stream = ? AND revision >= ? ORDER BY revision LIMIT ?`,
+  );
+  const readAll = reader.prepare<[number, number], EventRow>(
+    `SELECT ${EVENT_COLUMNS} FROM events WHERE position > ? ORDER BY position LIMIT ?`,
+  );
+  const head = reader.prepare<[], number>('SELECT coalesce(max(position), 0) FROM events').pluck();
+
+  let closing: Promise<void> | undefined;
+  const close = async (): Promise<void> => {
+    await queue.drained();
+    await Promise.all([...subscriptions].map((s) => s.close()));
+    reader.close();
+    writer.close();
+  };
+
+  const store: SqliteEventStore = {
+    append: (stream, events, expected) => {
+      if (closing) return Promise.reject(new Error('event store is closed'));
+      // Enqueued synchronously, so a close() called right after still waits for this append.
+      return settled<AppendResult>(() => queue.enqueue({ stream, expected, events: serializeEvents(events) }));
+    },
+    read: (stream, opts = {}) =>
+      settled(() => readStream.all(stream, opts.fromRevision ?? 0, opts.limit ?? -1).map(toRecordedEvent)),
+    readAll: (opts) => settled(() => readAll.all(opts.after ?? 0, opts.limit).map(toRecordedEvent)),
+    subscribeAll: (after, handler, onError) => {
+      const inner = catchUpSubscription(
+        store,
+        (wake) => { listeners.add(wake); return () => listeners.delete(wake); },
+        after, handler, onError,
+      );
+      const subscription: Subscription = {
+        close: () => { subscriptions.delete(subscription); return inner.close(); },
+      };
+      subscriptions.add(subscription);
+      return subscription;
+    },
+    head: () => settled(() => head.get() ?? 0),
+    close: () => (closing ??= close()),
+    stats: () => queue.stats(),
+  };
+  return store;
+};
