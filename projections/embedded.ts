@@ -61,7 +61,7 @@ export interface EmbeddedReadStore {
   readonly db: Database;
   readonly models: ReadModels;
   readonly runner: EmbeddedProjectionRunner;
-  /** Closes the file; stop the runner first. */
+  /** Stops the runner (if running) and closes the file. */
   close(): Promise<void>;
 }
 
@@ -70,10 +70,11 @@ export const openEmbeddedReadStore = (options: {
   readonly file: string; readonly store: EventStore; readonly log?: ProjectionLog; readonly clock?: Clock;
 }): EmbeddedReadStore => {
   const db = openReadDb(options.file);
+  const runner = createProjectionRunner({ store: options.store, db, ...(options.log === undefined ? {} : { log: options.log }) });
   return {
     db,
     models: createEmbeddedReadModels(db, options.clock),
-    runner: createProjectionRunner({ store: options.store, db, ...(options.log === undefined ? {} : { log: options.log }) }),
-    close: () => { db.close(); return Promise.resolve(); },
+    runner,
+    close: async () => { await runner.stop(); db.close(); },
   };
 };
