@@ -1,64 +1,84 @@
-// A small persistent set of strings. Thread membership can reach hundreds of thousands of
-// uids, and evolve must not mutate the state it was given (cached states are shared), so a
-// plain copy-on-write Set would make every subscribe O(members) and a replay quadratic.
-// Large sets hash into fixed buckets, so an add or delete copies one bucket plus the bucket
-// array; small sets (most threads) stay one Set, so thousands of cached states stay light.
-const BUCKETS = 256;
-const SMALL = 64;
+// A small persistent set of strings (a hash trie). Thread membership can reach hundreds of
+// thousands of uids, and evolve must not mutate the state it was given (cached states are
+// shared), so a copy-on-write Set would make each subscribe O(members) and a replay
+// quadratic. Here an add or delete copies one path of 32-slot nodes plus one small leaf,
+// and a small set (most threads) is a single leaf.
+const LEAF_MAX = 32;
+const BITS = 5;
+const WIDTH = 1 << BITS;
+const MAX_DEPTH = 6; // 6 x 5 bits of the hash; deeper than that, leaves just grow.
 
-export type PSet =
-  | { readonly kind: 'small'; readonly size: number; readonly values: ReadonlySet<string> }
-  | { readonly kind: 'hashed'; readonly size: number; readonly buckets: readonly (ReadonlySet<string> | undefined)[] };
+// Leaves are short arrays: copying 32 strings is cheaper than copying a Set of them.
+type Node = { readonly leaf: readonly string[] } | { readonly children: readonly (Node | undefined)[] };
+
+export interface PSet {
+  readonly size: number;
+  readonly root: Node;
+}
 
 const hash = (s: string): number => {
   let h = 0x811c9dc5;
   for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
-  return (h >>> 0) % BUCKETS;
+  return h >>> 0;
+};
+const slot = (h: number, depth: number): number => (h >>> (depth * BITS)) & (WIDTH - 1);
+
+export const emptyPSet: PSet = { size: 0, root: { leaf: [] } };
+
+const has = (node: Node | undefined, value: string, h: number, depth: number): boolean => {
+  if (node === undefined) return false;
+  if ('leaf' in node) return node.leaf.includes(value);
+  return has(node.children[slot(h, depth)], value, h, depth + 1);
 };
 
-export const emptyPSet: PSet = { kind: 'small', size: 0, values: new Set() };
-
-export const pHas = (set: PSet, value: string): boolean =>
-  set.kind === 'small' ? set.values.has(value) : set.buckets[hash(value)]?.has(value) ?? false;
-
-const hashed = (values: Iterable<string>): PSet => {
-  const buckets: (Set<string> | undefined)[] = new Array<undefined>(BUCKETS).fill(undefined);
-  let size = 0;
+const split = (values: readonly string[], depth: number): Node => {
+  const groups: (string[] | undefined)[] = new Array<undefined>(WIDTH).fill(undefined);
   for (const v of values) {
-    const i = hash(v);
-    const bucket = buckets[i] ?? new Set<string>();
-    bucket.add(v);
-    buckets[i] = bucket;
-    size++;
+    const i = slot(hash(v), depth);
+    (groups[i] ??= []).push(v);
   }
-  return { kind: 'hashed', size, buckets };
+  return { children: groups.map((g) => (g === undefined ? undefined : leafOrSplit(g, depth + 1))) };
+};
+const leafOrSplit = (values: readonly string[], depth: number): Node =>
+  values.length > LEAF_MAX && depth < MAX_DEPTH ? split(values, depth) : { leaf: values };
+
+const add = (node: Node | undefined, value: string, h: number, depth: number): Node => {
+  if (node === undefined) return { leaf: [value] };
+  if ('leaf' in node) return leafOrSplit([...node.leaf, value], depth);
+  const children = node.children.slice();
+  const i = slot(h, depth);
+  children[i] = add(children[i], value, h, depth + 1);
+  return { children };
 };
 
-export const pAdd = (set: PSet, value: string): PSet => {
-  if (pHas(set, value)) return set;
-  if (set.kind === 'small') {
-    return set.size < SMALL ? { kind: 'small', size: set.size + 1, values: new Set(set.values).add(value) } : hashed([...set.values, value]);
+const remove = (node: Node | undefined, value: string, h: number, depth: number): Node | undefined => {
+  if (node === undefined) return undefined;
+  if ('leaf' in node) {
+    const leaf = node.leaf.filter((v) => v !== value);
+    return leaf.length === 0 && depth > 0 ? undefined : { leaf };
   }
-  const i = hash(value);
-  const buckets = set.buckets.slice();
-  buckets[i] = new Set(set.buckets[i]).add(value);
-  return { kind: 'hashed', size: set.size + 1, buckets };
+  const children = node.children.slice();
+  const i = slot(h, depth);
+  children[i] = remove(children[i], value, h, depth + 1);
+  return { children };
 };
 
-export const pDelete = (set: PSet, value: string): PSet => {
-  if (!pHas(set, value)) return set;
-  if (set.kind === 'small') {
-    const values = new Set(set.values);
-    values.delete(value);
-    return { kind: 'small', size: values.size, values };
-  }
-  const i = hash(value);
-  const bucket = new Set(set.buckets[i]);
-  bucket.delete(value);
-  const buckets = set.buckets.slice();
-  buckets[i] = bucket.size === 0 ? undefined : bucket;
-  return { kind: 'hashed', size: set.size - 1, buckets };
+export const pHas = (set: PSet, value: string): boolean => has(set.root, value, hash(value), 0);
+
+export const pAdd = (set: PSet, value: string): PSet =>
+  pHas(set, value) ? set : { size: set.size + 1, root: add(set.root, value, hash(value), 0) };
+
+export const pDelete = (set: PSet, value: string): PSet =>
+  pHas(set, value) ? { size: set.size - 1, root: remove(set.root, value, hash(value), 0) ?? emptyPSet.root } : set;
+
+const collect = (node: Node | undefined, out: string[]): void => {
+  if (node === undefined) return;
+  if ('leaf' in node) out.push(...node.leaf);
+  else for (const child of node.children) collect(child, out);
 };
 
-export const pValues = (set: PSet): string[] =>
-  set.kind === 'small' ? [...set.values] : set.buckets.flatMap((b) => (b === undefined ? [] : [...b]));
+export const pValues = (set: PSet): string[] => {
+  const out: string[] = [];
+  collect(set.root, out);
+  return out;
+};

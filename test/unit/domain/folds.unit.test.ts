@@ -38,7 +38,7 @@ describe('thread membership fold', () => {
 
 describe('PSet', () => {
   it('behaves like a Set and never changes an earlier version', () => {
-    // A small value space makes deletes hit, and sets cross from small to hashed (> 64).
+    // A small value space makes deletes hit, and sets outgrow a single leaf (> 32).
     const op = fc.record({ add: fc.boolean(), value: fc.integer({ min: 0, max: 150 }).map(String) });
     fc.assert(fc.property(fc.array(op, { maxLength: 400 }), (ops) => {
       let set = emptyPSet;
@@ -55,9 +55,15 @@ describe('PSet', () => {
       expect(set.size).toBe(model.size);
     }));
   });
-  it('switches to hashed buckets once it grows', () => {
-    const big = Array.from({ length: 100 }, (_, i) => `u${i}`).reduce(pAdd, emptyPSet);
-    expect(big.kind).toBe('hashed');
-    expect(pValues(big)).toHaveLength(100);
+  it('splits into a trie once it grows, and holds every value', () => {
+    const values = Array.from({ length: 5000 }, (_, i) => `u${i}`);
+    const big = values.reduce(pAdd, emptyPSet);
+    expect('children' in big.root).toBe(true);
+    expect(pValues(big).sort()).toEqual([...values].sort());
+    expect(values.every((v) => pHas(big, v))).toBe(true);
+    const smaller = values.slice(0, 2500).reduce(pDelete, big);
+    expect(smaller.size).toBe(2500);
+    expect(pHas(smaller, 'u0')).toBe(false);
+    expect(pHas(smaller, 'u4999')).toBe(true);
   });
 });
