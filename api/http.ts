@@ -23,6 +23,8 @@ export interface HttpDeps {
   readonly onActor: (actor: Actor) => Promise<void>;
 }
 
+const JSONISH = /^(application\/([\w.+-]+\+)?json|application\/x-www-form-urlencoded|text\/plain)\b/i;
+
 const uwsPattern = (path: string): string => path.replace(/\{(\w+)\}/g, ':$1');
 const paramNames = (path: string): string[] => [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1] ?? '');
 
@@ -71,9 +73,9 @@ const handleRequest = async (route: Route, c: Captured, raw: Buffer | undefined,
   if (isApiError(actor)) return actor;
   let body: unknown = undefined;
   if (route.body === true) {
-    if (c.contentType !== '' && !/^application\/(.+\+)?json\b/i.test(c.contentType) && !/^text\/plain\b/i.test(c.contentType)) {
-      return errors.unsupportedMediaType();
-    }
+    // JSON, or what `curl -d` sends by default (form-urlencoded) and text/plain: msgxc's
+    // users have always posted JSON that way. Anything else is clearly not JSON.
+    if (c.contentType !== '' && !JSONISH.test(c.contentType)) return errors.unsupportedMediaType();
     try { body = JSON.parse((raw ?? Buffer.alloc(0)).toString('utf8')); } catch (e) {
       return errors.badJson(e instanceof Error ? e.message : 'parse error');
     }

@@ -77,7 +77,7 @@ export const startBroker = async (config: Config, log: Logger, clock: Clock = sy
     app.listen(config.host, config.port, (s) => { if (s === false) reject(new Error(`cannot listen on ${config.host}:${config.port}`)); else resolve(s); });
   });
   ready = true;
-  const port = uws.us_socket_local_port(listenSocket as unknown as Parameters<typeof uws.us_socket_local_port>[0]);
+  const port = uws.us_socket_local_port(listenSocket);
   log.info({ host: config.host, port, mode: config.mode, eventStore: config.eventStore, dataDir: config.dataDir }, 'msgxc listening');
 
   return {

@@ -24,7 +24,9 @@ const withDevSecret = (config: Config): Config =>
 
 const main = async (): Promise<void> => {
   const [command, ...args] = process.argv.slice(2);
-  const config = withDevSecret(loadConfig());
+  const configured = loadConfig();
+  const config = withDevSecret(configured);
+  const generatedSecret = config.jwtSecret !== configured.jwtSecret;
   if (command === 'token') {
     const [sub, roles] = args;
     if (sub === undefined || config.jwtSecret === undefined) fail(['usage: msgxc token <sub> [role,role] (needs an HS256 secret)']);
@@ -34,7 +36,9 @@ const main = async (): Promise<void> => {
   if (command !== undefined && command !== 'start') fail([`unknown command "${command}" (expected: start, token)`]);
   const log = createLogger(config.logLevel);
   const broker = await startBroker(config, log);
-  if (config.mode === 'development' && config.jwtSecret !== undefined && process.env['MSGXC_JWT_SECRET'] === undefined) {
+  // Always printed, whatever the log level: scripts and tests wait for this line.
+  process.stdout.write(`msgxc listening on http://${config.host}:${broker.port} (${config.mode} mode, event store: ${config.eventStore})\n`);
+  if (generatedSecret && config.jwtSecret !== undefined) {
     process.stdout.write(`${await devBanner(config.jwtSecret, `http://${config.host}:${broker.port}`)}\n`);
   }
   const stop = (signal: string): void => {

@@ -19,7 +19,7 @@ export const describeError = (e: t.ValidationError): { field: string; msg: strin
   const expected = e.message ?? (last ? `expected ${last.type.name}` : 'invalid value');
   const got = e.value === undefined ? 'missing'
     : SECRET.test(field) ? 'value hidden'
-    : `got ${JSON.stringify(e.value)?.slice(0, 60) ?? typeof e.value}`;
+    : `got ${JSON.stringify(e.value).slice(0, 60)}`;
   return { field, msg: `${field}: ${expected} (${got})` };
 };
 

@@ -35,16 +35,16 @@ export const startServer = async (opts: { dataDir?: string; env?: Record<string,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
-  proc.stdout?.on('data', (d: Buffer) => { out += d.toString(); });
-  proc.stderr?.on('data', (d: Buffer) => { out += d.toString(); });
+  proc.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+  proc.stderr.on('data', (d: Buffer) => { out += d.toString(); });
   const exited = new Promise<number | null>((res) => proc.once('exit', (code) => { res(code); }));
   const port = await new Promise<number>((res, rej) => {
     const timer = setTimeout(() => { rej(new Error(`server did not start:\n${out}`)); }, 30_000);
     const check = (): void => {
-      const m = /"port":(\d+).*"msg":"msgxc listening"/.exec(out);
+      const m = /msgxc listening on http:\/\/[^:]+:(\d+)/.exec(out);
       if (m?.[1] !== undefined) { clearTimeout(timer); res(Number(m[1])); }
     };
-    proc.stdout?.on('data', check);
+    proc.stdout.on('data', check);
     void exited.then((code) => { clearTimeout(timer); rej(new Error(`server exited with ${code}:\n${out}`)); });
   });
   return {
@@ -80,4 +80,14 @@ export const call = async (
   let parsed: unknown = text;
   try { parsed = JSON.parse(text); } catch { /* not JSON: keep text */ }
   return { status: res.status, body: parsed, headers: res.headers, text };
+};
+
+/** Waits until the server's output matches (log lines are written asynchronously). */
+export const waitForOutput = async (server: Server, re: RegExp, timeoutMs = 5000): Promise<string> => {
+  const until = Date.now() + timeoutMs;
+  while (!re.test(server.output())) {
+    if (Date.now() > until) throw new Error(`output never matched ${re}:\n${server.output()}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  return server.output();
 };

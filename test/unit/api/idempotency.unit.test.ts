@@ -31,7 +31,7 @@ describe('Idempotency-Key', () => {
     const execute = async (mid: string) => { runs += 1; await new Promise((r) => setTimeout(r, 20)); return reply(mid); };
     const all = await Promise.all([1, 2, 3].map((i) => idem.run({ uid: 'u', key: 'k', fingerprint: 'A', freshMid: `m${i}`, now: 0, execute })));
     expect(runs).toBe(1);
-    expect(all.map((r) => ('headers' in r ? r.headers?.['X-Message-Id'] : undefined))).toEqual(['m1', 'm1', 'm1']);
+    expect(all.map((r) => ('headers' in r ? (r as { headers?: Record<string, string> }).headers?.['X-Message-Id'] : undefined))).toEqual(['m1', 'm1', 'm1']);
   });
 
   it('a try that failed with 5xx is re-run with the same reserved message id', async () => {

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# `npm test`: every check a submission must pass, from a clean clone after `npm ci`.
+# Static checks first (fast failures), then the build the end-to-end tests start, then every
+# test tier. Later tiers that need real servers install and start them in test/infra/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+echo "== typecheck"; npx tsc -p tsconfig.json --noEmit
+echo "== lint"; npx eslint --max-warnings 0 .
+echo "== build"; npx tsc -p tsconfig.build.json
+
+report="$(mktemp -t msgxc-vitest-XXXXXX.json)"
+trap 'rm -f "$report"' EXIT
+status=0
+npx vitest run --reporter=default --reporter=json --outputFile.json="$report" || status=$?
+
+# A plain closing line that any CI reader understands.
+node -e '
+  const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+  const skipped = r.numPendingTests + r.numTodoTests;
+  console.log(`tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${skipped} skipped`);
+' "$report" || true
+exit "$status"
