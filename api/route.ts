@@ -3,6 +3,7 @@ import * as E from 'fp-ts/lib/Either.js';
 import type { Actor } from '../schema/metadata.js';
 import { describeErrors } from '../schema/errors.js';
 import { errors, type ApiError } from './errors.js';
+import { isValidCursor } from '../projections/paging.js';
 
 // What a route handler sees and returns. Handlers are thin: decode, build the command,
 // call it, map the result. Transport (uWS), auth, idempotency and metrics live in api/http.ts.
@@ -55,4 +56,11 @@ export const limitParam = (q: URLSearchParams, fallback = 50, max = 200): E.Eith
   if (raw === null || raw === '') return E.right(fallback);
   const n = Number(raw);
   return Number.isInteger(n) && n >= 1 && n <= max ? E.right(n) : E.left(errors.invalidQuery('limit', `expected an integer 1..${max}`));
+};
+
+/** `?before=` paging cursor: absent, or one the read side handed out (else a 400). */
+export const beforeParam = (q: URLSearchParams): E.Either<ApiError, { before?: string }> => {
+  const raw = q.get('before');
+  if (raw === null || raw === '') return E.right({});
+  return isValidCursor(raw) ? E.right({ before: raw }) : E.left(errors.invalidQuery('before', 'not a cursor returned as `next` by this API'));
 };

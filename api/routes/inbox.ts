@@ -1,7 +1,7 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { AckBody, InboxDeleteBody, ReadBody } from '../../schema/http.js';
 import { answer, consistentRead, contextOf, type AppDeps } from '../deps.js';
-import { decode, limitParam, type Route } from '../route.js';
+import { beforeParam, decode, limitParam, type Route } from '../route.js';
 import { messageJson } from './content.js';
 
 export const inboxRoutes = (deps: AppDeps): Route[] => [
@@ -10,10 +10,11 @@ export const inboxRoutes = (deps: AppDeps): Route[] => [
     handler: async (req) => {
       const limit = limitParam(req.query);
       if (E.isLeft(limit)) return limit.left;
+      const before = beforeParam(req.query);
+      if (E.isLeft(before)) return before.left;
       const headers = await consistentRead(deps, req);
-      const before = req.query.get('before');
       const unseen = req.query.get('unseen') === 'true' || req.query.get('unseen') === '1';
-      const page = await deps.reads.inbox(req.actor.uid, { limit: limit.right, unseen, ...(before ? { before } : {}) }, req.now);
+      const page = await deps.reads.inbox(req.actor.uid, { limit: limit.right, unseen, ...before.right }, req.now);
       return {
         status: 200, headers,
         body: { messages: page.messages.map((m) => ({ ...messageJson(m), seen: m.seen, read: m.read })), next: page.next },

@@ -4,7 +4,7 @@ import { CreateThreadBody, MemberBody, ThreadBody, UnsubscribeBody } from '../..
 import { isAdmin } from '../auth.js';
 import { answer, consistentRead, contextOf, type AppDeps } from '../deps.js';
 import { errors } from '../errors.js';
-import { decode, limitParam, type Route } from '../route.js';
+import { beforeParam, decode, limitParam, type Route } from '../route.js';
 import { messageJson } from './content.js';
 
 export const threadRoutes = (deps: AppDeps): Route[] => {
@@ -57,14 +57,15 @@ export const threadRoutes = (deps: AppDeps): Route[] => {
         if (E.isLeft(tid)) return tid.left;
         const limit = limitParam(req.query);
         if (E.isLeft(limit)) return limit.left;
+        const before = beforeParam(req.query);
+        if (E.isLeft(before)) return before.left;
         const headers = await consistentRead(deps, req);
         const thread = await reads.thread(tid.right);
         const roles = thread === undefined ? [] : await reads.memberRoles(tid.right, req.actor.uid);
         if (thread === undefined || (roles.length === 0 && thread.owner !== req.actor.uid && !isAdmin(req.actor))) {
           return errors.notFound(`thread ${tid.right} not found`);
         }
-        const before = req.query.get('before');
-        const page = await reads.threadMessages(tid.right, { limit: limit.right, ...(before ? { before } : {}) }, req.now);
+        const page = await reads.threadMessages(tid.right, { limit: limit.right, ...before.right }, req.now);
         return { status: 200, body: { messages: page.messages.map(messageJson), next: page.next }, headers };
       },
     },

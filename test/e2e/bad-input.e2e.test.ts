@@ -34,6 +34,7 @@ describe('bad input on a real server process', () => {
     expectError(await call(server, 'POST', '/api/v2/enlist', { token: alice, body: { os: 'windows', token: 'x' } }), 400, 'InvalidBody');
     expectError(await call(server, 'POST', '/api/v2/subscribe', { token: alice, body: { tid: 'a/b' } }), 400, 'InvalidBody', /tid/);
     expectError(await call(server, 'GET', '/api/v2/inbox?limit=100000', { token: alice }), 400, 'InvalidQuery', /limit/);
+    expectError(await call(server, 'GET', '/api/v2/inbox?before=%00nonsense', { token: alice }), 400, 'InvalidQuery', /before/);
   });
 
   it('a body over the limit -> 413, by Content-Length and when streamed without one', async () => {
