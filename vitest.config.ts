@@ -5,6 +5,10 @@ import { defineConfig } from 'vitest/config';
 // *.e2e.test.ts (the built server process, over HTTP and websockets).
 export default defineConfig({
   test: {
+    // Starts the real servers named in MSGXC_TEST_SERVERS (npm test names them all) once for
+    // the whole run, and stops them at the end, also when tests fail. Without the variable
+    // it starts nothing, and tests that need a server report themselves skipped.
+    globalSetup: ['test/infra/global-setup.ts'],
     projects: [
       { test: { name: 'unit', include: ['test/**/*.unit.test.ts'], testTimeout: 10_000 } },
       {

@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # `npm test`: every check a submission must pass, from a clean clone after `npm ci`.
 # Static checks first (fast failures), then the build the end-to-end tests start, then every
-# test tier. Later tiers that need real servers install and start them in test/infra/.
+# test tier, with the real servers installed and started by test/infra/global-setup.ts.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 echo "== typecheck"; npx tsc -p tsconfig.json --noEmit
 echo "== lint"; npx eslint --max-warnings 0 .
 echo "== build"; npx tsc -p tsconfig.build.json
+
+# Every real server the integration and end-to-end tiers use (see test/infra/README.md).
+export MSGXC_TEST_SERVERS="${MSGXC_TEST_SERVERS-nats,natscluster,cassandra,elastic}"
 
 report="$(mktemp -t msgxc-vitest-XXXXXX.json)"
 trap 'rm -f "$report"' EXIT
