@@ -32,9 +32,9 @@ const parseWrk = (out: string): WrkResult => {
   };
 };
 
-const startServer = async (dataDir: string): Promise<{ port: number; stop: () => void }> => {
+const startServer = async (dataDir: string, writer: string): Promise<{ port: number; stop: () => void }> => {
   const proc = spawn(process.execPath, [resolve(import.meta.dirname, '../bin/msgxc.js')], {
-    env: { ...process.env, MSGXC_PORT: '0', MSGXC_DATA_DIR: dataDir, MSGXC_JWT_SECRET: SECRET, MSGXC_LOG_LEVEL: 'warn' },
+    env: { ...process.env, MSGXC_PORT: '0', MSGXC_DATA_DIR: dataDir, MSGXC_JWT_SECRET: SECRET, MSGXC_LOG_LEVEL: 'warn', MSGXC_EMBEDDED_WRITER: writer },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let out = '';
@@ -54,34 +54,54 @@ const wrk = (url: string, script?: string): WrkResult => {
   return parseWrk(execFileSync('wrk', args, { encoding: 'utf8' }));
 };
 
-const main = async (): Promise<void> => {
-  const dir = mkdtempSync(join(tmpdir(), 'msgxc-bench-'));
-  const server = await startServer(join(dir, 'data'));
+const lua = (dir: string, admin: string): string => {
+  const file = join(dir, 'send.lua');
+  // Each request addresses another user, as a notification service would.
+  writeFileSync(file, `
+    local n = 0
+    wrk.method = "POST"
+    wrk.headers["Authorization"] = "Bearer ${admin}"
+    wrk.headers["Content-Type"] = "application/json"
+    request = function()
+      n = n + 1
+      return wrk.format(nil, nil, nil, '{"msg":"benchmark message of about one hundred bytes, like a chat line or a short alert text","uid":"user-' .. (n % 10000) .. '"}')
+    end`);
+  return file;
+};
+
+// One server per writer mode, each measured against its own ping in the same run.
+const measure = async (dir: string, writer: string, script: string): Promise<{ ping: WrkResult; send: WrkResult }> => {
+  const server = await startServer(join(dir, `data-${writer}`), writer);
   try {
-    const admin = await new SignJWT({ roles: ['admin'] }).setProtectedHeader({ alg: 'HS256' }).setSubject('bench')
-      .setExpirationTime('2h').sign(Buffer.from(SECRET));
-    const lua = join(dir, 'send.lua');
-    // Each request addresses another user, as a notification service would.
-    writeFileSync(lua, `
-      local n = 0
-      wrk.method = "POST"
-      wrk.headers["Authorization"] = "Bearer ${admin}"
-      wrk.headers["Content-Type"] = "application/json"
-      request = function()
-        n = n + 1
-        return wrk.format(nil, nil, nil, '{"msg":"benchmark message of about one hundred bytes, like a chat line or a short alert text","uid":"user-' .. (n % 10000) .. '"}')
-      end`);
     const base = `http://127.0.0.1:${server.port}`;
     wrk(`${base}/api/v2/ping`); // warm-up
     const ping = wrk(`${base}/api/v2/ping`);
-    const send = wrk(`${base}/api/v2/send`, lua);
-    const ratio = send.rps / ping.rps;
-    console.table({ ping, send });
-    console.log(`send/ping = ${ratio.toFixed(3)} (target >= 0.3); send p99 = ${send.p99} ms (target < 25 ms)`);
-    console.log(`| ${new Date().toISOString().slice(0, 10)} | ${CONNECTIONS} | ${DURATION} | ${ping.rps.toFixed(0)} | ${send.rps.toFixed(0)} | ${ratio.toFixed(2)} | ${send.p50} | ${send.p99} | ${send.errors} |`);
+    const send = wrk(`${base}/api/v2/send`, script);
+    return { ping, send };
   } finally {
     server.stop();
-    setTimeout(() => { rmSync(dir, { recursive: true, force: true }); }, 1000);
+  }
+};
+
+const main = async (): Promise<void> => {
+  const dir = mkdtempSync(join(tmpdir(), 'msgxc-bench-'));
+  try {
+    const admin = await new SignJWT({ roles: ['admin'] }).setProtectedHeader({ alg: 'HS256' }).setSubject('bench')
+      .setExpirationTime('2h').sign(Buffer.from(SECRET));
+    const script = lua(dir, admin);
+    const rows: Record<string, WrkResult & { ratio: string }> = {};
+    const day = new Date().toISOString().slice(0, 10);
+    for (const writer of ['thread', 'inline']) {
+      const { ping, send } = await measure(dir, writer, script);
+      rows[`ping (${writer})`] = { ...ping, ratio: '1' };
+      rows[`send (${writer} writer)`] = { ...send, ratio: (send.rps / ping.rps).toFixed(3) };
+      console.log(`| ${day} | ${writer} | ${CONNECTIONS} | ${DURATION} | ${ping.rps.toFixed(0)} | ${send.rps.toFixed(0)} | ${(send.rps / ping.rps).toFixed(2)} | ${send.p50} | ${send.p99} | ${send.errors} |`);
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+    console.table(rows);
+    console.log('targets: send/ping >= 0.3, send p99 < 25 ms');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 };
 

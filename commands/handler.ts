@@ -69,12 +69,19 @@ export const load = async <C, E, S>(store: EventStore, stream: string, aggregate
   }
 };
 
+// `fresh`: decide on the cached snapshot (the initial state for a stream not in the cache)
+// without reading the store first. Sound because the append's expected revision rejects a
+// stale decision; a refusal or a no-op decided on possibly stale state is not trusted either
+// and asks for a read ('stale'). For a brand-new stream (every message id) this saves the
+// read on the hot path, and a hot aggregate cached here is decided without I/O.
 const attempt = async <C, E extends { readonly type: string; readonly data: unknown }, S>(
-  store: StoreIo, stream: string, aggregate: Aggregate<C, E, S>, command: C, ctx: CommandContext, env: HandlerEnv,
-): Promise<Either<DomainError, Handled<E, S>> | 'conflict'> => {
-  const before = await catchUp(store, stream, aggregate, cached(env.cache, stream, aggregate));
-  remember(env.cache, stream, aggregate, before);
+  store: StoreIo, stream: string, aggregate: Aggregate<C, E, S>, command: C, ctx: CommandContext, env: HandlerEnv, fresh: boolean,
+): Promise<Either<DomainError, Handled<E, S>> | 'conflict' | 'stale'> => {
+  const start = cached(env.cache, stream, aggregate);
+  const before = fresh ? start : await catchUp(store, stream, aggregate, start);
+  if (!fresh) remember(env.cache, stream, aggregate, before);
   const decision = aggregate.decide(command, before.state);
+  if (fresh && (E.isLeft(decision) || decision.right.length === 0)) return 'stale';
   if (E.isLeft(decision)) return decision;
   const events = decision.right;
   if (events.length === 0) {
@@ -89,7 +96,8 @@ const attempt = async <C, E extends { readonly type: string; readonly data: unkn
 };
 
 /**
- * Read (from the cached revision onwards), fold, decide, append with the expected revision.
+ * Decide on the cached state and append with its revision; on a conflict (or a refusal that
+ * may come from stale state) read from the cached revision onwards, fold, and decide again.
  * On a conflict the stream is re-read and the pure decision re-run, a bounded number of times.
  */
 export const handle = async <C, E extends { readonly type: string; readonly data: unknown }, S>(
@@ -98,9 +106,13 @@ export const handle = async <C, E extends { readonly type: string; readonly data
   const maxAttempts = env.maxAttempts ?? 8;
   const guardedStore = guarded(store);
   try {
+    let fresh = true;
     for (let n = 1; n <= maxAttempts; n++) {
-      const outcome = await attempt(guardedStore, stream, aggregate, command, ctx, env);
+      const outcome = await attempt(guardedStore, stream, aggregate, command, ctx, env, fresh);
+      // A refusal decided without reading made no append: read and decide again, same attempt.
+      if (outcome === 'stale') { fresh = false; n -= 1; continue; }
       if (outcome !== 'conflict') return outcome;
+      fresh = false;
       if (n < maxAttempts) await backoff(n);
     }
     return E.left(failedToAppend(`${stream} kept changing; gave up after ${maxAttempts} attempts`));

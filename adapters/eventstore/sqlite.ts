@@ -5,15 +5,20 @@ import type { CommitStats } from './sqlite-group-commit.js';
 import { EVENT_COLUMNS, openReader, openWriter, toRecordedEvent } from './sqlite-schema.js';
 import type { EventRow } from './sqlite-schema.js';
 import { createBatchCommitter, serializeEvents } from './sqlite-writer.js';
+import { createWorkerGroupCommitQueue } from './sqlite-worker-queue.js';
 
 export interface SqliteEventStoreOptions {
   readonly file: string;
   /** Most appends per transaction. 1 means one transaction per append (benchmark baseline). */
   readonly maxBatch?: number;
+  /** Commit in a worker thread, pipelined (the server's choice; see sqlite-worker-queue.ts). */
+  readonly writerThread?: boolean;
 }
 
 export interface SqliteEventStore extends EventStore {
   stats(): CommitStats;
+  /** Called after each commit: lets readers of the same file in other threads be woken. */
+  onCommit(listener: () => void): () => void;
 }
 
 // A synchronous call's throw becomes a rejection, as callers of a port expect.
@@ -27,10 +32,14 @@ export const createSqliteEventStore = (options: SqliteEventStoreOptions): Sqlite
   const reader = openReader(options.file);
   const listeners = new Set<() => void>();
   const subscriptions = new Set<Subscription>();
-  const queue = createGroupCommitQueue(createBatchCommitter(writer), {
+  const queueOptions = {
     maxBatch: options.maxBatch ?? 1024,
     onCommitted: () => { for (const wake of listeners) wake(); },
-  });
+  };
+  // With a writer thread this connection only created the schema; the thread writes.
+  if (options.writerThread === true) writer.close();
+  const threaded = options.writerThread === true ? createWorkerGroupCommitQueue(options.file, queueOptions) : undefined;
+  const queue = threaded ?? createGroupCommitQueue(createBatchCommitter(writer), queueOptions);
 
   const readStream = reader.prepare<[string, number, number], EventRow>(
     `SELECT ${EVENT_COLUMNS} FROM events WHERE stream = ? AND revision >= ? ORDER BY revision LIMIT ?`,
@@ -45,7 +54,8 @@ export const createSqliteEventStore = (options: SqliteEventStoreOptions): Sqlite
     await queue.drained();
     await Promise.all([...subscriptions].map((s) => s.close()));
     reader.close();
-    writer.close();
+    if (threaded) await threaded.close();
+    else writer.close();
   };
 
   const store: SqliteEventStore = {
@@ -72,6 +82,7 @@ export const createSqliteEventStore = (options: SqliteEventStoreOptions): Sqlite
     head: () => settled(() => head.get() ?? 0),
     close: () => (closing ??= close()),
     stats: () => queue.stats(),
+    onCommit: (listener) => { listeners.add(listener); return () => { listeners.delete(listener); }; },
   };
   return store;
 };

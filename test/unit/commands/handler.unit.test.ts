@@ -47,13 +47,25 @@ describe('handle', () => {
     expect(again.streamPosition).toBe(2);
   });
 
-  it('reads a cached stream only from the revision after the cached one', async () => {
+  it('decides a new or cached stream without reading, and reads only after the cached revision on a conflict', async () => {
     const s = spy(createMemoryEventStore());
     const e = env();
     rightOf(await handle(s.store, 'thread-t1', threads, open, ctxFor('owner'), e));
     rightOf(await handle(s.store, 'thread-t1', threads, subscribe('ann'), ctxFor('ann'), e));
-    rightOf(await handle(s.store, 'thread-t1', threads, subscribe('ben'), ctxFor('ben'), e));
-    expect(s.reads.map((r) => r.options?.fromRevision)).toEqual([0, 1, 2]);
+    expect(s.reads).toEqual([]);
+    rightOf(await handle(s.store, 'thread-t1', threads, subscribe('ben'), ctxFor('ben'), env()));
+    s.reads.length = 0;
+    const cathy = rightOf(await handle(s.store, 'thread-t1', threads, subscribe('cathy'), ctxFor('cathy'), e));
+    expect(cathy.events).toHaveLength(1);
+    expect(s.reads.map((r) => r.options?.fromRevision)).toEqual([2]);
+  });
+
+  it('does not trust a refusal decided on an uncached stream: it reads and decides again', async () => {
+    const store = createMemoryEventStore();
+    rightOf(await handle(store, 'thread-t1', threads, open, ctxFor('owner'), env()));
+    rightOf(await handle(store, 'thread-t1', threads, subscribe('ann'), ctxFor('ann'), env()));
+    const left = rightOf(await handle(store, 'thread-t1', threads, unsubscribe('ann'), ctxFor('ann'), env()));
+    expect(left.events).toHaveLength(1);
   });
 
   it('decides on fresh state when another writer changed a cached stream', async () => {
