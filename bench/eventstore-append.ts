@@ -12,6 +12,7 @@ import { createSqliteEventStore } from '../adapters/eventstore/sqlite.js';
 interface Variant { readonly name: string; readonly open: (file: string) => EventStore & { stats?: () => { commits: number } } }
 const variants: readonly Variant[] = [
   { name: 'sqlite group commit', open: (file) => createSqliteEventStore({ file }) },
+  { name: 'sqlite group commit, writer thread', open: (file) => createSqliteEventStore({ file, writerThread: true }) },
   { name: 'sqlite txn per append', open: (file) => createSqliteEventStore({ file, maxBatch: 1 }) },
   // Last in each round: the garbage its large in-memory log leaves must not slow the next cell.
   { name: 'memory', open: () => createMemoryEventStore() },
