@@ -1,37 +1,32 @@
 import * as E from 'fp-ts/lib/Either.js';
-import { asMessageId } from '../../schema/ids.js';
+import type * as t from 'io-ts';
+import type { CommandContext, Commands } from '../../commands/types.js';
+import { asMessageId, type MessageId } from '../../schema/ids.js';
 import { BroadcastBody, CancelBody, MulticastBody, PublishBody, SendBody } from '../../schema/http.js';
 import { answer, contextOf, created, type AppDeps } from '../deps.js';
 import { decode, type Route } from '../route.js';
 import { contentOf } from './content.js';
 
-// Seed routes that create messages. Each answers `true` with the new id in X-Message-Id.
+type Content = Parameters<typeof contentOf>[0];
+
+// Decode the body, run the message-creating command with the request's reserved id, answer
+// `true` with the id in X-Message-Id. The four seed routes differ only in codec and command.
+const creating = <B extends Content>(
+  codec: t.Decoder<unknown, B>,
+  run: (ctx: CommandContext, mid: MessageId, body: B) => ReturnType<Commands['send']>,
+): Route['handler'] => async (req) => {
+  const b = decode(codec, req.body);
+  if (E.isLeft(b)) return b.left;
+  const mid = asMessageId(req.newMessageId);
+  return answer(await run(contextOf(req), mid, b.right), created(mid));
+};
+
 export const messageRoutes = (deps: AppDeps): Route[] => {
   const { commands } = deps;
-  const publish: Route['handler'] = async (req) => {
-    const b = decode(PublishBody, req.body);
-    if (E.isLeft(b)) return b.left;
-    const mid = asMessageId(req.newMessageId);
-    return answer(await commands.publish(contextOf(req), mid, b.right.tid, contentOf(b.right)), created(mid));
-  };
-  const send: Route['handler'] = async (req) => {
-    const b = decode(SendBody, req.body);
-    if (E.isLeft(b)) return b.left;
-    const mid = asMessageId(req.newMessageId);
-    return answer(await commands.send(contextOf(req), mid, b.right.uid, contentOf(b.right)), created(mid));
-  };
-  const multicast: Route['handler'] = async (req) => {
-    const b = decode(MulticastBody, req.body);
-    if (E.isLeft(b)) return b.left;
-    const mid = asMessageId(req.newMessageId);
-    return answer(await commands.multicast(contextOf(req), mid, b.right.uids, contentOf(b.right)), created(mid));
-  };
-  const broadcast: Route['handler'] = async (req) => {
-    const b = decode(BroadcastBody, req.body);
-    if (E.isLeft(b)) return b.left;
-    const mid = asMessageId(req.newMessageId);
-    return answer(await commands.broadcast(contextOf(req), mid, contentOf(b.right)), created(mid));
-  };
+  const publish = creating(PublishBody, (ctx, mid, b) => commands.publish(ctx, mid, b.tid, contentOf(b)));
+  const send = creating(SendBody, (ctx, mid, b) => commands.send(ctx, mid, b.uid, contentOf(b)));
+  const multicast = creating(MulticastBody, (ctx, mid, b) => commands.multicast(ctx, mid, b.uids, contentOf(b)));
+  const broadcast = creating(BroadcastBody, (ctx, mid, b) => commands.broadcast(ctx, mid, contentOf(b)));
   const cancel: Route['handler'] = async (req) => {
     const b = decode(CancelBody, req.body);
     if (E.isLeft(b)) return b.left;
