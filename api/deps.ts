@@ -3,6 +3,7 @@ import type { CommandContext, CommandResult, Commands } from '../commands/types.
 import type { EventStore } from '../adapters/eventstore/port.js';
 import type { ProjectionRunner, ReadModels } from '../projections/types.js';
 import type { Metrics } from './metrics.js';
+import type { AdminOps } from './routes/admin.js';
 import { fromDomainError, type ApiError } from './errors.js';
 import type { RouteReply, RouteRequest } from './route.js';
 
@@ -14,6 +15,8 @@ export interface AppDeps {
   readonly store: EventStore;
   readonly metrics: Metrics;
   readonly ready: () => boolean;
+  /** Admin UI operations (stats, rebuild); absent in tests that do not need them. */
+  readonly admin?: AdminOps;
 }
 
 export const contextOf = (req: RouteRequest): CommandContext => ({

@@ -13,6 +13,8 @@ export interface Metrics {
   gauge(name: string, help: string, read: () => number | Promise<number>): void;
   help(name: string, type: 'counter' | 'histogram', text: string): void;
   render(): Promise<string>;
+  /** Sum of a counter over all its label sets (0 if never incremented). */
+  total(name: string): number;
 }
 
 export const createMetrics = (): Metrics => {
@@ -68,5 +70,6 @@ export const createMetrics = (): Metrics => {
     gauge: (name, help, read) => { gauges.set(name, { help, read }); },
     help: (name, type, text) => { helps.set(name, { type, text }); },
     render,
+    total: (name) => [...(counters.get(name)?.values() ?? [])].reduce((a, b) => a + b, 0),
   };
 };

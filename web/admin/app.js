@@ -1,0 +1,88 @@
+// The admin page: polls the admin-only stats every two seconds, keeps the last five minutes
+// of samples in memory and draws them. No framework, no build step.
+const $ = (id) => document.getElementById(id);
+const WINDOW = 150; // samples (2 s apart)
+const series = { append: [], http: [], lag: [] };
+let previous;
+
+const token = () => sessionStorage.getItem('msgxc-admin-token') ?? '';
+$('token').value = token();
+$('save').onclick = () => { sessionStorage.setItem('msgxc-admin-token', $('token').value.trim()); tick(); };
+
+const api = async (path, init = {}) => {
+  const res = await fetch(path, { ...init, headers: { authorization: `Bearer ${token()}`, ...(init.headers ?? {}) } });
+  const body = await res.json().catch(() => ({}));
+  if (!res.ok) throw new Error(`${res.status} ${body.code ?? ''}: ${body.msg ?? res.statusText}`);
+  return body;
+};
+
+const push = (name, value) => {
+  const s = series[name];
+  s.push(value);
+  if (s.length > WINDOW) s.shift();
+};
+
+const draw = (svg, values) => {
+  const max = Math.max(1, ...values);
+  const step = 300 / Math.max(1, WINDOW - 1);
+  const points = values.map((v, i) => `${(i + WINDOW - values.length) * step},${118 - (v / max) * 110}`).join(' ');
+  svg.innerHTML = `<polyline fill="none" stroke="#2f6fed" stroke-width="2" points="${points}"/>`
+    + `<text x="2" y="12" font-size="10" fill="#6b7385">${Math.round(max)}</text>`;
+};
+
+const text = (el, value) => { el.textContent = value; };
+
+const showEvents = (events) => {
+  const rows = events.slice().reverse().map((e) => {
+    const tr = document.createElement('tr');
+    for (const cell of [e.position, e.stream, e.type, e.metadata.actor.uid, e.metadata.occurredAt]) {
+      const td = document.createElement('td');
+      td.textContent = String(cell); // event data is user input: never inserted as HTML
+      tr.append(td);
+    }
+    return tr;
+  });
+  $('events').replaceChildren(...rows);
+};
+
+async function tick() {
+  try {
+    const s = await api('/api/v2/admin/stats');
+    const now = performance.now();
+    if (previous) {
+      const dt = (now - previous.at) / 1000;
+      push('append', (s.head - previous.head) / dt);
+      push('http', (s.httpRequests - previous.httpRequests) / dt);
+    }
+    push('lag', s.projectionLag);
+    previous = { at: now, head: s.head, httpRequests: s.httpRequests };
+    text($('appendRate'), Math.round(series.append.at(-1) ?? 0).toLocaleString());
+    text($('httpRate'), Math.round(series.http.at(-1) ?? 0).toLocaleString());
+    text($('lag'), s.projectionLag.toLocaleString());
+    text($('head'), `log head at position ${s.head.toLocaleString()}; ${s.users.toLocaleString()} users known`);
+    text($('http'), `${s.httpRequests.toLocaleString()} requests since start; up ${Math.round(s.uptimeSeconds)} s`);
+    text($('projections'), s.projections.map((p) => `${p.name} @ ${p.position}`).join(', '));
+    draw($('appendChart'), series.append);
+    draw($('httpChart'), series.http);
+    draw($('lagChart'), series.lag);
+    const r = s.rebuild;
+    const pct = r.head > 0 ? Math.min(100, (100 * r.position) / r.head) : r.running ? 0 : 100;
+    $('rebuildBar').style.width = `${pct}%`;
+    text($('rebuildText'), r.running ? `rebuilding: ${r.position.toLocaleString()} of ${r.head.toLocaleString()} events (${pct.toFixed(1)}%)`
+      : r.finishedAt ? `last rebuild finished ${r.finishedAt}` : 'idle');
+    const after = Math.max(0, s.head - 20);
+    showEvents((await api(`/api/v2/events?after=${after}&limit=20`)).events);
+    text($('error'), '');
+  } catch (e) {
+    text($('error'), e.message);
+  }
+}
+
+$('rebuild').onclick = async () => {
+  if (!confirm('Drop every read model and replay the whole log?')) return;
+  try { await api('/api/v2/admin/rebuild', { method: 'POST' }); } catch (e) { text($('error'), e.message); }
+  tick();
+};
+
+tick();
+setInterval(tick, 2000);
