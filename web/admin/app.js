@@ -1,3 +1,4 @@
+/* global document, fetch, sessionStorage, performance, confirm, setInterval */
 // The admin page: polls the admin-only stats every two seconds, keeps the last five minutes
 // of samples in memory and draws them. No framework, no build step.
 const $ = (id) => document.getElementById(id);
