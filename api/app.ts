@@ -8,9 +8,10 @@ import { inboxRoutes } from './routes/inbox.js';
 import { auditRoutes } from './routes/audit.js';
 import { opsRoutes } from './routes/ops.js';
 import { openApiDocument } from '../schema/openapi.js';
+import { realtimeRoutes, type RealtimeHttp } from './ws/routes.js';
 
 /** Every HTTP route of the broker; the OpenAPI test walks this same list. */
-export const allRoutes = (deps: AppDeps): Route[] => [
+export const allRoutes = (deps: AppDeps, realtime: RealtimeHttp = {}): Route[] => [
   ...opsRoutes(deps, openApiDocument),
   ...messageRoutes(deps),
   ...messageReadRoutes(deps),
@@ -18,4 +19,5 @@ export const allRoutes = (deps: AppDeps): Route[] => [
   ...userRoutes(deps),
   ...inboxRoutes(deps),
   ...auditRoutes(deps),
+  ...realtimeRoutes(realtime),
 ];

@@ -16,6 +16,8 @@ import { mountFallback, mountRoute } from './http.js';
 import { allRoutes } from './app.js';
 import type { Logger } from './log.js';
 import { loadUws, type us_listen_socket } from './uws.js';
+import { observed } from '../adapters/eventstore/observed.js';
+import { attachRealtime } from './ws/node.js';
 
 export interface Broker {
   readonly port: number;
@@ -34,7 +36,8 @@ export const startBroker = async (config: Config, log: Logger, clock: Clock = sy
   const { uws, native } = loadUws(config.allowUwsFallback);
   if (!native) log.warn('uWebSockets.js native binary not loaded: running on the slow JS fallback (MSGXC_ALLOW_UWS_FALLBACK)');
   mkdirSync(config.dataDir, { recursive: true });
-  const store = openEventStore(config);
+  // Observed: the realtime publisher hears of each append as soon as it is durable.
+  const store = observed(openEventStore(config), (e) => { log.warn({ err: String(e) }, 'append listener failed'); });
   const read = openEmbeddedReadStore({ file: join(config.dataDir, 'read.db'), store, log });
   const idemStore = createSqliteIdempotencyStore(join(config.dataDir, 'idempotency.db'));
   const ids = createIdGenerator(() => clock.now().getTime());
@@ -56,7 +59,11 @@ export const startBroker = async (config: Config, log: Logger, clock: Clock = sy
   });
 
   const app = uws.App();
-  const routes = allRoutes(deps);
+  const realtime = await attachRealtime(config, {
+    uws, app, store, reads: read.models, projections: read.runner, commands, verifier, metrics, log,
+    now: () => clock.now(), ready: () => ready,
+  });
+  const routes = allRoutes(deps, { presence: realtime.presence });
   const httpDeps = {
     verifier, metrics, log, bodyLimit: config.bodyLimit,
     idempotency: createIdempotency(idemStore),
@@ -86,6 +93,7 @@ export const startBroker = async (config: Config, log: Logger, clock: Clock = sy
     close: async () => {
       ready = false;
       clearInterval(expiry);
+      await realtime.close();
       uws.us_listen_socket_close(listenSocket);
       await read.runner.stop();
       await store.close();

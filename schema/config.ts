@@ -1,5 +1,6 @@
 import * as t from 'io-ts';
 import * as E from 'fp-ts/lib/Either.js';
+import { hostname } from 'node:os';
 import { describeErrors } from './errors.js';
 
 // One codec validates the whole environment at start-up, so a typo is a clear error at
@@ -23,6 +24,9 @@ const NonEmpty = t.refinement(t.string, (s) => s.trim().length > 0, 'NonEmptyStr
 const EventStoreUrl = t.refinement(t.string, (s) => s === 'embedded' || s === 'memory' || /^(esdb|esdb\+discover|kurrentdb|nats):\/\//.test(s), 'embedded | memory | esdb://... | nats://...');
 const LogLevel = t.union([t.literal('trace'), t.literal('debug'), t.literal('info'), t.literal('warn'), t.literal('error'), t.literal('silent')]);
 const Mode = t.union([t.literal('development'), t.literal('production')]);
+const BusKind = t.union([t.literal('inprocess'), t.literal('nats')], 'inprocess | nats');
+const NatsUrls = t.refinement(t.string, (s) => s.split(',').every((u) => /^(nats|tls|wss?):\/\/[^\s,]+$/.test(u.trim())), 'comma-separated nats://host:port URLs');
+const NodeId = t.refinement(t.string, (s) => /^[A-Za-z0-9_-]{1,64}$/.test(s), '1..64 characters of A-Z a-z 0-9 _ -');
 
 export const EnvConfig = t.partial({
   MSGXC_PORT: IntFromString('MSGXC_PORT', 0, 65535),
@@ -36,6 +40,17 @@ export const EnvConfig = t.partial({
   MSGXC_BODY_LIMIT: IntFromString('MSGXC_BODY_LIMIT', 1024, 16 * 1024 * 1024),
   MSGXC_LOG_LEVEL: LogLevel,
   MSGXC_ALLOW_UWS_FALLBACK: BoolFromString,
+  MSGXC_BUS: BusKind,
+  MSGXC_NATS_URL: NatsUrls,
+  MSGXC_NODE_ID: NodeId,
+  MSGXC_WS_MAX_FRAMES_PER_SEC: IntFromString('MSGXC_WS_MAX_FRAMES_PER_SEC', 1, 100_000),
+  MSGXC_WS_MAX_BYTES_PER_SEC: IntFromString('MSGXC_WS_MAX_BYTES_PER_SEC', 1024, 1 << 30),
+  MSGXC_WS_MAX_PAYLOAD: IntFromString('MSGXC_WS_MAX_PAYLOAD', 1024, 16 * 1024 * 1024),
+  MSGXC_WS_MAX_BACKPRESSURE: IntFromString('MSGXC_WS_MAX_BACKPRESSURE', 16 * 1024, 1 << 30),
+  MSGXC_WS_IDLE_TIMEOUT: IntFromString('MSGXC_WS_IDLE_TIMEOUT', 8, 960),
+  MSGXC_WS_MAX_SESSIONS_PER_USER: IntFromString('MSGXC_WS_MAX_SESSIONS_PER_USER', 1, 100_000),
+  MSGXC_PRESENCE_HEARTBEAT_MS: IntFromString('MSGXC_PRESENCE_HEARTBEAT_MS', 100, 600_000),
+  MSGXC_CHECKIN_INTERVAL_MS: IntFromString('MSGXC_CHECKIN_INTERVAL_MS', 100, 3_600_000),
 });
 export type EnvConfig = t.TypeOf<typeof EnvConfig>;
 
@@ -51,7 +66,26 @@ export interface Config {
   readonly bodyLimit: number;
   readonly logLevel: t.TypeOf<typeof LogLevel>;
   readonly allowUwsFallback: boolean;
+  readonly bus: 'inprocess' | 'nats';
+  readonly natsUrl?: string;
+  /** This process's name on the bus and in check-in events; unique per running node. */
+  readonly nodeId: string;
+  readonly ws: WsLimits;
 }
+
+/** Websocket session limits (see api/ws/): flood control, backpressure, liveness. */
+export interface WsLimits {
+  readonly maxFramesPerSec: number;
+  readonly maxBytesPerSec: number;
+  readonly maxPayload: number;
+  readonly maxBackpressure: number;
+  readonly idleTimeoutSec: number;
+  readonly maxSessionsPerUser: number;
+  readonly presenceHeartbeatMs: number;
+  readonly checkinIntervalMs: number;
+}
+
+export const defaultNodeId = (): string => `${hostname().replace(/[^A-Za-z0-9_-]/g, '-').slice(0, 40)}-${process.pid}`;
 
 /** Decodes the environment; `Left` carries one message per bad variable, naming it. */
 export const configFromEnv = (env: Record<string, string | undefined>): E.Either<string[], Config> => {
@@ -63,6 +97,7 @@ export const configFromEnv = (env: Record<string, string | undefined>): E.Either
   if (mode === 'production' && c.MSGXC_JWT_SECRET === undefined && c.MSGXC_JWT_PUBLIC_KEY === undefined) {
     return E.left(['MSGXC_JWT_SECRET or MSGXC_JWT_PUBLIC_KEY: required in production mode (MSGXC_MODE=production)']);
   }
+  if (c.MSGXC_BUS === 'nats' && c.MSGXC_NATS_URL === undefined) return E.left(['MSGXC_NATS_URL: required when MSGXC_BUS=nats']);
   const algorithms = c.MSGXC_JWT_ALGORITHMS?.split(',').map((a) => a.trim())
     ?? (c.MSGXC_JWT_PUBLIC_KEY !== undefined ? ['RS256', 'ES256'] : ['HS256']);
   return E.right({
@@ -77,5 +112,18 @@ export const configFromEnv = (env: Record<string, string | undefined>): E.Either
     bodyLimit: c.MSGXC_BODY_LIMIT ?? 64 * 1024,
     logLevel: c.MSGXC_LOG_LEVEL ?? 'info',
     allowUwsFallback: c.MSGXC_ALLOW_UWS_FALLBACK ?? false,
+    bus: c.MSGXC_BUS ?? 'inprocess',
+    ...(c.MSGXC_NATS_URL !== undefined ? { natsUrl: c.MSGXC_NATS_URL } : {}),
+    nodeId: c.MSGXC_NODE_ID ?? defaultNodeId(),
+    ws: {
+      maxFramesPerSec: c.MSGXC_WS_MAX_FRAMES_PER_SEC ?? 50,
+      maxBytesPerSec: c.MSGXC_WS_MAX_BYTES_PER_SEC ?? 256 * 1024,
+      maxPayload: c.MSGXC_WS_MAX_PAYLOAD ?? 64 * 1024,
+      maxBackpressure: c.MSGXC_WS_MAX_BACKPRESSURE ?? 1024 * 1024,
+      idleTimeoutSec: c.MSGXC_WS_IDLE_TIMEOUT ?? 60,
+      maxSessionsPerUser: c.MSGXC_WS_MAX_SESSIONS_PER_USER ?? 32,
+      presenceHeartbeatMs: c.MSGXC_PRESENCE_HEARTBEAT_MS ?? 5_000,
+      checkinIntervalMs: c.MSGXC_CHECKIN_INTERVAL_MS ?? 60_000,
+    },
   });
 };

@@ -47,6 +47,15 @@ export const MessagesAcknowledged = ev('MessagesAcknowledged', { uid: UserId, mi
 export const LastReadMarked = evp('LastReadMarked', { uid: UserId, mid: MessageId }, { tid: ThreadId });
 export const MessageDeletedFromInbox = ev('MessageDeletedFromInbox', { uid: UserId, mids: t.array(MessageId) });
 
+// ---- presence-<node>: websocket check-in, batched per node per interval (a connect is not a
+// write). Each entry covers one user's sessions on that node during [from, to): sessions open
+// at `to`, opened and closed in the interval, and milliseconds of session time in it.
+export const CheckInEntry = t.type({
+  uid: UserId, sessions: t.number, opened: t.number, closed: t.number, onlineMs: t.number,
+}, 'CheckInEntry');
+export const UsersCheckedIn = ev('UsersCheckedIn', { node: t.string, from: ISODate, to: ISODate, users: t.array(CheckInEntry) });
+export type UsersCheckedIn = t.TypeOf<typeof UsersCheckedIn>;
+
 export const UserEvent = t.union([UserRecognized, DeviceEnlisted, DeviceRevoked, ContactPointsChanged, ChannelPreferencesChanged, UserAttributesChanged]);
 export type UserEvent = t.TypeOf<typeof UserEvent>;
 export const ThreadEvent = t.union([ThreadCreated, ThreadMemberAdded, ThreadMemberRemoved]);
@@ -71,4 +80,5 @@ export const streams = {
   thread: (tid: string) => `thread-${tid}`,
   message: (mid: string) => `message-${mid}`,
   inbox: (uid: string) => `inbox-${uid}`,
+  presence: (node: string) => `presence-${node}`,
 } as const;

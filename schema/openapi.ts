@@ -74,6 +74,8 @@ export const operations: Record<string, Partial<Record<'get' | 'post' | 'put' | 
   '/api/v2/inbox/delete': { post: { access: 'user', body: 'InboxDelete', idempotent: true, summary: 'Delete from own inbox' } },
   '/api/v2/streams/{stream}': { get: { access: 'auditor', params: ['stream'], query: ['from', 'limit'], summary: 'One stream' } },
   '/api/v2/events': { get: { access: 'auditor', query: ['after', 'limit'], summary: 'The log' } },
+  '/api/v2/presence/{uid}': { get: { access: 'admin', params: ['uid'], summary: 'Is a user online (websocket sessions, across nodes)', ok: json(obj(['uid', 'online', 'sessions', 'nodes'], { uid: id, online: { type: 'boolean' }, sessions: { type: 'integer' }, nodes: { type: 'array', items: obj(['node', 'sessions'], { node: str, sessions: { type: 'integer' } }) } })) } },
+  '/api/v2/client.js': { get: { access: 'public', summary: 'The websocket client library (ES module)', ok: { description: 'JavaScript', content: { 'text/javascript': { schema: str } } } } },
 };
 
 const errorResponse = (description: string): Json => json(ref('Error'), description);
@@ -99,6 +101,8 @@ const operation = (op: Op): Json => ({
 export const openApiDocument = (): Json => ({
   openapi: '3.1.0',
   info: { title: 'msgxc', version: '0.1.0', description: 'Event-sourced message exchange. Every 2xx to a command means its events are durable in the log.' },
+  // Not an HTTP operation, so outside `paths`: the websocket endpoint and its frames (README).
+  'x-websocket': { path: '/api/v2/ws', auth: 'Authorization header, `token` query parameter or `xsajwt` cookie; 401 at the upgrade', query: { since: 'resume after this message id' }, frames: 'see README, "Realtime"' },
   components: { schemas, securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
   paths: Object.fromEntries(Object.entries(operations).map(([path, ops]) => [
     path, Object.fromEntries(Object.entries(ops).map(([m, op]) => [m, operation(op)])),

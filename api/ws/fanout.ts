@@ -1,0 +1,107 @@
+import * as E from 'fp-ts/lib/Either.js';
+import type { Bus, BusSubscription } from '../../adapters/bus/port.js';
+import { BusHeader } from '../../schema/frames.js';
+import type { TemplatedApp } from '../uws.js';
+import type { Registry } from './registry.js';
+import { CloseCode } from './close-codes.js';
+import { MAX_BUFFERED, topics, type Buffered, type Session } from './session.js';
+
+// The node's side of the bus: ONE subscription per topic kind (user, thread, broadcast), and
+// local fan-out through uWS topics, which write each frame to every subscribed socket in C++
+// without touching JS per socket. Sessions still catching up get the frame in their buffer
+// instead (see catch-up.ts), so nothing published during a connect is lost or doubled.
+export interface Fanout {
+  /** Puts a live session on (or off) a thread's topic, telling the client. */
+  join(s: Session, tid: string, replyId?: string | number): void;
+  leave(s: Session, tid: string, replyId?: string | number): void;
+  close(): Promise<void>;
+}
+
+export interface FanoutDeps {
+  readonly app: TemplatedApp;
+  readonly bus: Bus;
+  readonly registry: Registry;
+  readonly onBadEnvelope: (payload: string) => void;
+}
+
+const split = (payload: string): { header: BusHeader; frame: string } | undefined => {
+  const nl = payload.indexOf('\n');
+  if (nl < 0) return undefined;
+  let raw: unknown;
+  try { raw = JSON.parse(payload.slice(0, nl)); } catch { return undefined; }
+  const h = BusHeader.decode(raw);
+  return E.isRight(h) ? { header: h.right, frame: payload.slice(nl + 1) } : undefined;
+};
+
+const buffer = (s: Session, item: Buffered): void => {
+  const b = s.buffer;
+  if (b === undefined) return;
+  if (b.length < MAX_BUFFERED) { b.push(item); return; }
+  s.buffer = undefined;
+  s.ws?.end(CloseCode.TryAgainLater, 'too much traffic while connecting, retry');
+};
+
+export const createFanout = ({ app, bus, registry, onBadEnvelope }: FanoutDeps): Fanout => {
+  const join: Fanout['join'] = (s, tid, replyId) => {
+    if (s.threads.has(tid) || s.ws === undefined) return;
+    s.threads.add(tid);
+    s.ws.subscribe(topics.thread(tid));
+    s.send(replyId === undefined ? { type: 'subscribed', tid } : { type: 'subscribed', tid, id: replyId });
+  };
+  const leave: Fanout['leave'] = (s, tid, replyId) => {
+    if (!s.threads.delete(tid) || s.ws === undefined) return;
+    s.ws.unsubscribe(topics.thread(tid));
+    s.send(replyId === undefined ? { type: 'unsubscribed', tid } : { type: 'unsubscribed', tid, id: replyId });
+  };
+
+  const onUser = (uid: string, payload: string): void => {
+    const sessions = registry.ofUser(uid);
+    if (sessions === undefined) return; // nobody of this user here: the cheap, common case
+    const m = split(payload);
+    if (m === undefined) { onBadEnvelope(payload); return; }
+    const { header, frame } = m;
+    if (header.k !== 'f') {
+      for (const s of sessions) {
+        if (s.sid === header.origin) continue;
+        if (s.state === 'catching-up') buffer(s, { kind: header.k, tid: header.tid });
+        else if (s.state === 'live') (header.k === 'join' ? join : leave)(s, header.tid);
+      }
+      return;
+    }
+    let origin: Session | undefined;
+    for (const s of sessions) {
+      if (s.sid === header.origin) origin = s;
+      else if (s.state === 'catching-up') buffer(s, { kind: 'frame', frame, ...(header.mid !== undefined ? { mid: header.mid } : {}) });
+    }
+    // ws.publish skips the publishing socket itself: the session that caused a change of
+    // state does not hear its own echo; every other session of the user does.
+    if (origin?.ws !== undefined && origin.state === 'live') origin.ws.publish(topics.user(uid), frame);
+    else app.publish(topics.user(uid), frame);
+  };
+
+  // Thread and broadcast frames: sessions catching up buffer them all (they learn their
+  // threads at the end of the catch-up and drop the others then).
+  const onShared = (isThread: boolean) => (key: string, payload: string): void => {
+    const m = split(payload);
+    if (m === undefined) { onBadEnvelope(payload); return; }
+    const thread = isThread ? key : undefined;
+    for (const s of registry.pending) {
+      buffer(s, {
+        kind: 'frame', frame: m.frame,
+        ...(m.header.k === 'f' && m.header.mid !== undefined ? { mid: m.header.mid } : {}),
+        ...(thread !== undefined ? { tid: thread } : {}),
+      });
+    }
+    app.publish(thread !== undefined ? topics.thread(thread) : topics.broadcast, m.frame);
+  };
+
+  const subs: BusSubscription[] = [
+    bus.subscribe('user', onUser),
+    bus.subscribe('thread', onShared(true)),
+    bus.subscribe('broadcast', onShared(false)),
+  ];
+  return {
+    join, leave,
+    close: async () => { await Promise.all(subs.map((s) => s.close())); },
+  };
+};

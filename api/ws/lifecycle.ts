@@ -1,0 +1,96 @@
+import type { ObservedEventStore } from '../../adapters/eventstore/observed.js';
+import type { Commands } from '../../commands/types.js';
+import type { ProjectionRunner, ReadModels } from '../../projections/types.js';
+import type { ListedMessage } from '../../schema/frames.js';
+import type { Logger } from '../log.js';
+import { listed, replaySince, type Replay } from './catch-up.js';
+import { CloseCode } from './close-codes.js';
+import type { Memberships } from './memberships.js';
+import type { Registry } from './registry.js';
+import { topics, type Session } from './session.js';
+
+// Setting a session up without a gap or a duplicate between what was stored and what is live:
+//  1. the session starts buffering live frames (user, broadcast and every thread's);
+//  2. the read side is awaited up to the log head as of now, so every message published
+//     before step 1 is in the read models, and everything after it is in the buffer;
+//  3. its threads, the unseen snapshot and (with ?since=) the missed messages are read;
+//  4. in ONE synchronous step: unseen, the replay, then the buffer (without what 3 already
+//     sent, and without threads it is not in), then it joins its topics and goes live.
+// JS runs one thing at a time, so no live frame can slip between 4's buffer and its topics.
+export interface LifecycleDeps {
+  readonly store: ObservedEventStore;
+  readonly reads: ReadModels;
+  readonly projections: ProjectionRunner;
+  readonly memberships: Memberships;
+  readonly commands: Commands;
+  readonly registry: Registry;
+  readonly log: Logger;
+  readonly now: () => Date;
+  readonly unseenLimit: number;
+  readonly resumeMax: number;
+}
+
+const messageOnly = (m: ListedMessage): object => {
+  const frame: Record<string, unknown> = { type: 'message', ...m };
+  delete frame['seen'];
+  delete frame['read'];
+  return frame;
+};
+
+const goLive = (s: Session, tids: readonly string[], unseen: { messages: ListedMessage[]; next: string | null }, replay: Replay | undefined, registry: Registry): void => {
+  const ws = s.ws;
+  if (ws === undefined || s.state !== 'catching-up') return;
+  const buffered = s.buffer ?? [];
+  ws.cork(() => {
+    const sent = new Set<string>();
+    s.send({ type: 'unseen', messages: unseen.messages, next: unseen.next });
+    for (const m of unseen.messages) sent.add(m.mid);
+    if (replay !== undefined && s.since !== undefined) {
+      for (const m of replay.messages) { s.send(JSON.stringify(messageOnly(m))); sent.add(m.mid); }
+      s.send({ type: 'resumed', since: s.since, count: replay.messages.length, truncated: replay.truncated });
+    }
+    for (const tid of tids) { s.threads.add(tid); ws.subscribe(topics.thread(tid)); }
+    ws.subscribe(topics.user(s.uid));
+    ws.subscribe(topics.broadcast);
+    for (const b of buffered) {
+      if (b.kind !== 'frame') {
+        const member = s.threads.has(b.tid);
+        if (b.kind === 'join' && !member) { s.threads.add(b.tid); ws.subscribe(topics.thread(b.tid)); s.send({ type: 'subscribed', tid: b.tid }); }
+        if (b.kind === 'leave' && member) { s.threads.delete(b.tid); ws.unsubscribe(topics.thread(b.tid)); s.send({ type: 'unsubscribed', tid: b.tid }); }
+        continue;
+      }
+      if (b.tid !== undefined && !s.threads.has(b.tid)) continue;
+      if (b.mid !== undefined) { if (sent.has(b.mid)) continue; sent.add(b.mid); }
+      s.send(b.frame);
+    }
+  });
+  s.buffer = undefined;
+  registry.pending.delete(s);
+  s.state = 'live';
+};
+
+// A function, not an inline test: the state changes while this code awaits.
+const stillCatchingUp = (s: Session): boolean => s.state === 'catching-up';
+
+export const startSession = async (s: Session, deps: LifecycleDeps): Promise<void> => {
+  s.state = 'catching-up';
+  s.buffer = [];
+  deps.registry.pending.add(s);
+  try {
+    const actor = { uid: s.uid, roles: [...s.roles] };
+    // As the HTTP API does for every authenticated caller: a user the broker knows receives broadcasts.
+    await deps.commands.recognize({ actor, now: deps.now(), correlationId: `ws:${s.sid}:0` });
+    const head = await deps.store.head();
+    await deps.projections.waitFor(head, 10_000);
+    const now = deps.now();
+    const [tids, unseen, replay] = await Promise.all([
+      deps.memberships.threadsOf(s.uid),
+      deps.reads.inbox(s.uid, { limit: deps.unseenLimit, unseen: true }, now),
+      s.since !== undefined ? replaySince(deps.reads, s.uid, s.since, now, deps.resumeMax) : Promise.resolve(undefined),
+    ]);
+    goLive(s, tids, { messages: unseen.messages.map(listed), next: unseen.next }, replay, deps.registry);
+  } catch (e) {
+    deps.log.warn({ sid: s.sid, err: e instanceof Error ? e.message : String(e) }, 'websocket session setup failed');
+    if (stillCatchingUp(s)) s.ws?.end(CloseCode.TryAgainLater, 'session setup failed, retry');
+  }
+};

@@ -1,0 +1,32 @@
+import type * as Uws from '@trufflesuite/uws-js-unofficial';
+import { join } from 'node:path';
+import { openReadDb } from '../../projections/embedded.js';
+import type { ObservedEventStore } from '../../adapters/eventstore/observed.js';
+import type { Commands } from '../../commands/types.js';
+import type { ProjectionRunner, ReadModels } from '../../projections/types.js';
+import type { Config } from '../../schema/config.js';
+import type { Verifier } from '../auth.js';
+import type { Logger } from '../log.js';
+import type { Metrics } from '../metrics.js';
+import type { TemplatedApp } from '../uws.js';
+import { openBus } from './bus.js';
+import { embeddedMemberships } from './memberships.js';
+import { startRealtime, type Realtime } from './realtime.js';
+
+// What the composition root calls: the bus chosen by configuration, and the realtime side on
+// the same uWS app as the HTTP API. `close` ends the sessions, then leaves the bus.
+export const attachRealtime = async (config: Config, parts: {
+  readonly uws: typeof Uws; readonly app: TemplatedApp; readonly store: ObservedEventStore;
+  readonly reads: ReadModels; readonly projections: ProjectionRunner;
+  readonly commands: Commands; readonly verifier: Verifier; readonly metrics: Metrics; readonly log: Logger;
+  readonly now: () => Date; readonly ready: () => boolean;
+}): Promise<Realtime> => {
+  const bus = await openBus(config, parts.log);
+  // Its own read connection on the embedded read models (WAL: readers never block the writer).
+  const readDb = openReadDb(join(config.dataDir, 'read.db'));
+  const realtime = startRealtime({
+    ...parts, bus, node: config.nodeId, limits: config.ws, memberships: embeddedMemberships(readDb),
+  });
+  parts.log.info({ node: config.nodeId, bus: config.bus }, 'realtime ready');
+  return { ...realtime, close: async () => { await realtime.close(); await bus.close(); readDb.close(); } };
+};

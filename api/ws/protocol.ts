@@ -1,0 +1,104 @@
+import * as E from 'fp-ts/lib/Either.js';
+import type { CommandContext, CommandResult, Commands } from '../../commands/types.js';
+import type { ReadModels } from '../../projections/types.js';
+import { isValidCursor } from '../../projections/paging.js';
+import { describeErrors } from '../../schema/errors.js';
+import { CLIENT_FRAME_TYPES, ClientFrame, type FrameId } from '../../schema/frames.js';
+import { fromDomainError } from '../errors.js';
+import { isAdmin } from '../auth.js';
+import { listed } from './catch-up.js';
+import type { Fanout } from './fanout.js';
+import { withId, type Session } from './session.js';
+
+// Client frames: decode, turn into a command (or a read), answer. Every change of state is a
+// command producing events, exactly as over HTTP, so receipts and markers are in the log and
+// reach the user's other sessions through the live publisher.
+export interface ProtocolDeps {
+  readonly commands: Commands;
+  readonly reads: ReadModels;
+  readonly fanout: Fanout;
+  readonly now: () => Date;
+  /** Verifies an `auth` frame's token; see realtime.ts. */
+  readonly reauth: (s: Session, token: string, id: FrameId | undefined) => Promise<void>;
+  readonly unseenLimit: number;
+}
+
+const error = (s: Session, code: string, msg: string, id?: FrameId): void => { s.send(withId({ type: 'error' as const, code, msg }, id)); };
+
+/** Parses and decodes one frame; answers an `error` frame (and returns undefined) when it does not decode. */
+export const decodeFrame = (s: Session, text: string): ClientFrame | undefined => {
+  let raw: unknown;
+  try { raw = JSON.parse(text); } catch (e) {
+    error(s, 'MalformedJson', `frame is not valid JSON: ${e instanceof Error ? e.message : 'parse error'}`);
+    return undefined;
+  }
+  const type = typeof raw === 'object' && raw !== null && 'type' in raw ? raw.type : undefined;
+  const id = typeof raw === 'object' && raw !== null && 'id' in raw && (typeof raw.id === 'string' || typeof raw.id === 'number') ? raw.id : undefined;
+  if (typeof type !== 'string' || !CLIENT_FRAME_TYPES.includes(type)) {
+    error(s, 'UnknownFrame', `unknown frame type ${JSON.stringify(type ?? null)}; expected one of ${CLIENT_FRAME_TYPES.join(', ')}`, id);
+    return undefined;
+  }
+  const decoded = ClientFrame.types.find((c) => c.name === type)?.decode(raw) ?? ClientFrame.decode(raw);
+  if (E.isLeft(decoded)) { error(s, 'InvalidFrame', describeErrors(decoded.left).join('; '), id); return undefined; }
+  return decoded.right;
+};
+
+const contextOf = (s: Session, now: Date): CommandContext => ({ actor: { uid: s.uid, roles: [...s.roles] }, now, correlationId: s.nextCorrelation() });
+
+const answer = (s: Session, id: FrameId | undefined, result: Awaited<CommandResult>, onOk?: () => void): void => {
+  if (E.isLeft(result)) {
+    const e = fromDomainError(result.left);
+    error(s, e.code, e.msg, id);
+  } else if (onOk !== undefined) onOk();
+  else s.send(withId({ type: 'ok' as const, position: result.right.position }, id));
+};
+
+export const handleFrame = async (s: Session, f: ClientFrame, deps: ProtocolDeps): Promise<void> => {
+  const { commands, reads } = deps;
+  const now = deps.now();
+  switch (f.type) {
+    case 'ping': s.send(withId({ type: 'pong' as const }, f.id)); return;
+    case 'ack': answer(s, f.id, await commands.acknowledge(contextOf(s, now), f.mids, f.status ?? 'delivered')); return;
+    case 'seen': answer(s, f.id, await commands.acknowledge(contextOf(s, now), f.mids, 'seen')); return;
+    case 'read': answer(s, f.id, await commands.markRead(contextOf(s, now), f.mid, f.tid)); return;
+    case 'delete': answer(s, f.id, await commands.deleteFromInbox(contextOf(s, now), f.mids)); return;
+    case 'subscribe': {
+      const r = await commands.subscribe(contextOf(s, now), f.tid);
+      // Joined at once: the membership change on the bus arrives later and finds it done.
+      answer(s, f.id, r, () => { if (s.threads.has(f.tid)) s.send(withId({ type: 'subscribed' as const, tid: f.tid }, f.id)); else deps.fanout.join(s, f.tid, f.id); });
+      return;
+    }
+    case 'unsubscribe': {
+      const r = await commands.unsubscribe(contextOf(s, now), f.tid);
+      answer(s, f.id, r, () => { if (s.threads.has(f.tid)) deps.fanout.leave(s, f.tid, f.id); else s.send(withId({ type: 'unsubscribed' as const, tid: f.tid }, f.id)); });
+      return;
+    }
+    case 'unseen': {
+      if (f.before !== undefined && !isValidCursor(f.before)) { error(s, 'InvalidCursor', 'before: not a cursor returned as `next`', f.id); return; }
+      const page = await reads.inbox(s.uid, { limit: f.limit ?? deps.unseenLimit, unseen: true, ...(f.before !== undefined ? { before: f.before } : {}) }, now);
+      s.send(withId({ type: 'unseen' as const, messages: page.messages.map(listed), next: page.next }, f.id));
+      return;
+    }
+    case 'history': {
+      if (f.before !== undefined && !isValidCursor(f.before)) { error(s, 'InvalidCursor', 'before: not a cursor returned as `next`', f.id); return; }
+      const page = { limit: f.limit ?? 50, ...(f.before !== undefined ? { before: f.before } : {}) };
+      if (f.tid === undefined) {
+        const p = await reads.inbox(s.uid, page, now);
+        s.send(withId({ type: 'history' as const, messages: p.messages.map(listed), next: p.next }, f.id));
+        return;
+      }
+      // The same rule as GET /api/v2/threads/{tid}/messages: members, the owner and admins.
+      const thread = await reads.thread(f.tid);
+      const roles = thread === undefined ? [] : await reads.memberRoles(f.tid, s.uid);
+      if (thread === undefined || (roles.length === 0 && thread.owner !== s.uid && !isAdmin({ uid: s.uid, roles: [...s.roles] }))) {
+        error(s, 'NotFound', `thread ${f.tid} not found`, f.id);
+        return;
+      }
+      const p = await reads.threadMessages(f.tid, page, now);
+      s.send(withId({ type: 'history' as const, tid: f.tid, messages: p.messages.map(listed), next: p.next }, f.id));
+      return;
+    }
+    case 'auth': await deps.reauth(s, f.token, f.id); return;
+    default: { const unhandled: never = f; return unhandled; }
+  }
+};

@@ -1,0 +1,183 @@
+import { decodeJwt } from 'jose';
+import type * as Uws from '@trufflesuite/uws-js-unofficial';
+import type { Bus } from '../../adapters/bus/port.js';
+import type { ObservedEventStore } from '../../adapters/eventstore/observed.js';
+import type { Commands } from '../../commands/types.js';
+import type { ProjectionRunner, ReadModels } from '../../projections/types.js';
+import type { WsLimits } from '../../schema/config.js';
+import { MessagePublished, streams } from '../../schema/events.js';
+import type { FrameId } from '../../schema/frames.js';
+import type { Audience } from '../../schema/message.js';
+import type { Verifier } from '../auth.js';
+import type { Logger } from '../log.js';
+import type { Metrics } from '../metrics.js';
+import type { TemplatedApp, WebSocket } from '../uws.js';
+import { createCheckIn } from './checkin.js';
+import { CloseCode } from './close-codes.js';
+import { createExpiryWheel } from './expiry.js';
+import { createFanout } from './fanout.js';
+import { take } from './flood.js';
+import { startSession } from './lifecycle.js';
+import type { Memberships } from './memberships.js';
+import { createPresence, type Presence } from './presence.js';
+import { decodeFrame, handleFrame } from './protocol.js';
+import { createPublisher } from './publisher.js';
+import { createRegistry } from './registry.js';
+import { createLiveSchedule } from './scheduled.js';
+import { withId, type Session, type SessionRef } from './session.js';
+import { upgradeHandler } from './upgrade.js';
+
+// The realtime side of a node: the websocket endpoint on the HTTP API's uWS app, the live
+// publisher (appends -> bus), the node's fan-out (bus -> uWS topics), presence and check-in.
+export const WS_PATH = '/api/v2/ws';
+
+export interface RealtimeDeps {
+  readonly uws: typeof Uws;
+  readonly app: TemplatedApp;
+  readonly bus: Bus;
+  readonly node: string;
+  readonly limits: WsLimits;
+  readonly store: ObservedEventStore;
+  readonly reads: ReadModels;
+  readonly projections: ProjectionRunner;
+  readonly memberships: Memberships;
+  readonly commands: Commands;
+  readonly verifier: Verifier;
+  readonly metrics: Metrics;
+  readonly log: Logger;
+  readonly now: () => Date;
+  readonly ready: () => boolean;
+}
+
+export interface Realtime {
+  readonly presence: Presence;
+  sessions(): number;
+  close(): Promise<void>;
+}
+
+const firstEvent = async (store: ObservedEventStore, mid: string): Promise<{ audience: Audience; live: boolean } | undefined> => {
+  const events = await store.read(streams.message(mid));
+  const first = events[0];
+  if (first === undefined || !MessagePublished.is({ type: first.type, data: first.data })) return undefined;
+  const data = first.data as { audience: Audience };
+  return { audience: data.audience, live: events.every((e) => e.type !== 'MessageCancelled' && e.type !== 'MessageRetracted') };
+};
+
+export const startRealtime = (deps: RealtimeDeps): Realtime => {
+  const { app, bus, log, metrics, limits } = deps;
+  const nowMs = (): number => deps.now().getTime();
+  const registry = createRegistry();
+  const schedule = createLiveSchedule(nowMs);
+  const checkIn = createCheckIn({ store: deps.store, node: deps.node, intervalMs: limits.checkinIntervalMs, now: nowMs, log });
+  const presence = createPresence({
+    bus, node: deps.node, heartbeatMs: limits.presenceHeartbeatMs, now: nowMs,
+    localCount: (uid) => registry.ofUser(uid)?.size ?? 0,
+    localUsers: () => registry.counts(),
+    localUserCount: () => registry.users(),
+    onBadMessage: () => { metrics.inc('msgxc_bus_bad_messages_total', { kind: 'presence' }); },
+  });
+  const fanout = createFanout({ app, bus, registry, onBadEnvelope: () => { metrics.inc('msgxc_bus_bad_messages_total', { kind: 'frame' }); } });
+  const onError = (e: unknown): void => { log.warn({ err: e instanceof Error ? e.message : String(e) }, 'realtime publish failed'); };
+  const unlisten = deps.store.onAppended(createPublisher({
+    bus, now: nowMs, onError,
+    audienceOf: async (mid) => (await firstEvent(deps.store, mid))?.audience,
+    stillPublished: async (mid) => (await firstEvent(deps.store, mid))?.live === true,
+    schedule: (mid, due, publish) => { schedule.schedule(mid, due, publish); },
+    unschedule: (mid) => { schedule.unschedule(mid); },
+  }));
+  const expiry = createExpiryWheel<Session>((s) => { s.ws?.end(CloseCode.TokenExpired, 'token expired'); }, nowMs);
+  // Slow consumers: a client whose unsent backlog passes the limit is closed with a clear code
+  // (it resumes from the log when it reconnects) instead of having frames silently skipped.
+  const sweep = setInterval(() => {
+    for (const s of registry.all()) {
+      if (s.ws !== undefined && s.ws.getBufferedAmount() > limits.maxBackpressure) s.ws.end(CloseCode.SlowConsumer, 'slow consumer: too much unsent data');
+    }
+  }, 1000);
+  sweep.unref();
+
+  const reauth = async (s: Session, token: string, id: FrameId | undefined): Promise<void> => {
+    const actor = await deps.verifier.verify(token);
+    if ('error' in actor) { s.send(withId({ type: 'error' as const, code: 'Unauthorized', msg: actor.error }, id)); return; }
+    if (actor.uid !== s.uid) { s.ws?.end(CloseCode.Forbidden, 'token is for another user'); return; }
+    const exp = decodeJwt(token).exp;
+    if (s.exp !== undefined) expiry.remove(s, s.exp);
+    s.exp = typeof exp === 'number' ? exp * 1000 : undefined;
+    s.roles = actor.roles;
+    if (s.exp !== undefined) expiry.add(s, s.exp);
+    s.send(withId({ type: 'ok' as const }, id));
+  };
+  const protocol = { commands: deps.commands, reads: deps.reads, fanout, now: deps.now, reauth, unseenLimit: 50 };
+  const lifecycle = { ...protocol, store: deps.store, projections: deps.projections, memberships: deps.memberships, registry, log, resumeMax: 1000 };
+
+  app.ws<SessionRef>(WS_PATH, {
+    compression: deps.uws.DISABLED,
+    maxPayloadLength: limits.maxPayload,
+    idleTimeout: limits.idleTimeoutSec,
+    sendPingsAutomatically: true,
+    // The hard stop behind the sweep above: past twice the limit uWS closes the socket itself
+    // rather than skip frames for it (typed as a number in this release; it is a flag).
+    maxBackpressure: limits.maxBackpressure * 2,
+    closeOnBackpressureLimit: 1,
+    upgrade: upgradeHandler({
+      verifier: deps.verifier, limits, ready: deps.ready, now: nowMs,
+      sessionsOf: (uid) => registry.ofUser(uid)?.size ?? 0,
+      refused: (reason) => { metrics.inc('msgxc_ws_refused_total', { reason }); },
+      failed: (e) => { log.error({ err: e instanceof Error ? e.stack ?? e.message : String(e) }, 'websocket upgrade failed'); },
+    }),
+    open: (ws: WebSocket<SessionRef>) => {
+      const s = ws.getUserData().s;
+      s.ws = ws;
+      registry.add(s);
+      presence.changed(s.uid);
+      checkIn.opened(s.uid);
+      if (s.exp !== undefined) expiry.add(s, s.exp);
+      metrics.inc('msgxc_ws_opened_total');
+      s.send({ type: 'hello', sid: s.sid, uid: s.uid, node: deps.node, ...(s.exp !== undefined ? { exp: s.exp } : {}), resume: s.since !== undefined });
+      void startSession(s, lifecycle);
+    },
+    message: (ws: WebSocket<SessionRef>, message: ArrayBuffer) => {
+      const s = ws.getUserData().s;
+      const verdict = take(s.bucket, limits, message.byteLength, nowMs());
+      if (verdict !== 'ok') {
+        metrics.inc('msgxc_ws_flood_closed_total', { limit: verdict });
+        ws.end(CloseCode.Flood, verdict === 'frames' ? 'flood: too many frames per second' : 'flood: too many bytes per second');
+        return;
+      }
+      // The buffer is only valid until this callback returns: decode it now.
+      const frame = decodeFrame(s, Buffer.from(message).toString('utf8'));
+      if (frame === undefined) { metrics.inc('msgxc_ws_frames_total', { type: 'invalid' }); return; }
+      metrics.inc('msgxc_ws_frames_total', { type: frame.type });
+      handleFrame(s, frame, protocol).catch((e: unknown) => {
+        log.error({ sid: s.sid, type: frame.type, err: e instanceof Error ? e.message : String(e) }, 'websocket frame failed');
+        s.send({ type: 'error', code: 'InternalError', msg: 'internal error', ...(frame.id !== undefined ? { id: frame.id } : {}) });
+      });
+    },
+    close: (ws: WebSocket<SessionRef>, code: number) => {
+      const s = ws.getUserData().s;
+      s.state = 'closed';
+      s.ws = undefined;
+      s.buffer = undefined;
+      if (s.exp !== undefined) expiry.remove(s, s.exp);
+      if (registry.remove(s)) { presence.changed(s.uid); checkIn.closed(s.uid); }
+      metrics.inc('msgxc_ws_closed_total', { code: String(code) });
+    },
+  });
+  metrics.gauge('msgxc_ws_sessions', 'Open websocket sessions on this node', () => registry.size());
+  metrics.gauge('msgxc_ws_users', 'Users with at least one websocket session on this node', () => registry.users());
+
+  return {
+    presence,
+    sessions: () => registry.size(),
+    close: async () => {
+      unlisten();
+      clearInterval(sweep);
+      expiry.stop();
+      schedule.stop();
+      // Clients reconnect (to any node) and resume from the log.
+      for (const s of [...registry.all()]) s.ws?.end(CloseCode.GoingAway, 'server shutting down');
+      await fanout.close();
+      await presence.close();
+      await checkIn.stop();
+    },
+  };
+};

@@ -1,0 +1,66 @@
+import type { WebSocket } from '../uws.js';
+import type { FrameId, ServerFrame } from '../../schema/frames.js';
+import type { Bucket } from './flood.js';
+
+// One websocket session. Its lifecycle: `opening` (upgrade accepted, nothing sent yet),
+// `catching-up` (unseen and ?since= replay are being read; live frames go to `buffer`),
+// `live` (subscribed to its uWS topics; live frames go straight to the socket), `closed`.
+export type SessionState = 'opening' | 'catching-up' | 'live' | 'closed';
+
+/** A live frame that arrived while the session was catching up, kept in arrival order. */
+export type Buffered =
+  | { readonly kind: 'frame'; readonly frame: string; readonly mid?: string; readonly tid?: string }
+  | { readonly kind: 'join' | 'leave'; readonly tid: string };
+
+/** Live frames one session may buffer while catching up before it is told to come back later. */
+export const MAX_BUFFERED = 10_000;
+
+export const topics = {
+  user: (uid: string): string => `u/${uid}`,
+  thread: (tid: string): string => `t/${tid}`,
+  broadcast: 'b',
+} as const;
+
+/** What the socket carries. uWS copies user data onto its own object (methods would be lost), so
+ * the session rides along as one property. */
+export interface SessionRef { readonly s: Session }
+
+export class Session {
+  state: SessionState = 'opening';
+  ws: WebSocket<SessionRef> | undefined = undefined;
+  /** Frames received while catching up; undefined otherwise. */
+  buffer: Buffered[] | undefined = undefined;
+  /** Threads whose topic this socket is on (mirrors the uWS subscriptions). */
+  readonly threads = new Set<string>();
+  /** Commands sent, to give each a distinct correlation id. */
+  commands = 0;
+
+  constructor(
+    readonly sid: string,
+    readonly uid: string,
+    public roles: readonly string[],
+    /** Token expiry, epoch ms; undefined when the token has no `exp`. */
+    public exp: number | undefined,
+    readonly since: string | undefined,
+    readonly bucket: Bucket,
+    readonly openedAt: number,
+  ) {}
+
+  /** Sends a frame now; false when the socket is gone or its send buffer is over the limit. */
+  send(frame: ServerFrame | string): boolean {
+    const ws = this.ws;
+    if (ws === undefined || this.state === 'closed') return false;
+    return ws.send(typeof frame === 'string' ? frame : JSON.stringify(frame)) !== 2;
+  }
+
+  /** The correlation id of this session's next command; the live publisher reads the sid back from it. */
+  nextCorrelation(): string {
+    this.commands += 1;
+    return `ws:${this.sid}:${this.commands}`;
+  }
+}
+
+export const originOf = (correlationId: string): string | undefined => /^ws:([^:]+):/.exec(correlationId)?.[1];
+
+export const withId = <F extends object>(frame: F, id: FrameId | undefined): F & { id?: FrameId } =>
+  id === undefined ? frame : { ...frame, id };

@@ -1,0 +1,84 @@
+import { randomUUID } from 'node:crypto';
+import { decodeJwt } from 'jose';
+import { STATUS_CODES } from 'node:http';
+import { MessageId } from '../../schema/ids.js';
+import { tokenFromHeader, type Verifier } from '../auth.js';
+import type { us_socket_context_t } from '@trufflesuite/uws-js-unofficial';
+import type { HttpRequest, HttpResponse } from '../uws.js';
+import { freshBucket, type FloodLimits } from './flood.js';
+import { uuidv7Ms } from './catch-up.js';
+import { Session } from './session.js';
+
+// Authentication happens on the upgrade request, before any websocket exists: a missing,
+// expired or forged token is an HTTP 401 with the same JSON error body as the HTTP API.
+// Browsers cannot set headers on a websocket, so the token may also come as `?token=` or in
+// the `xsajwt` cookie (msgxc's cookie name).
+export interface UpgradeDeps {
+  readonly verifier: Verifier;
+  readonly limits: FloodLimits & { readonly maxSessionsPerUser: number };
+  readonly ready: () => boolean;
+  readonly sessionsOf: (uid: string) => number;
+  readonly now: () => number;
+  readonly refused: (reason: string) => void;
+  readonly failed: (e: unknown) => void;
+}
+
+const cookieValue = (header: string, name: string): string | undefined => {
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0 && part.slice(0, eq).trim() === name) {
+      try { return decodeURIComponent(part.slice(eq + 1).trim()); } catch { return undefined; }
+    }
+  }
+  return undefined;
+};
+
+const nonEmpty = (s: string | null | undefined): string | undefined => (s === null || s === undefined || s === '' ? undefined : s);
+
+export const upgradeHandler = (deps: UpgradeDeps) => (res: HttpResponse, req: HttpRequest, context: us_socket_context_t): void => {
+  // The request object dies with this synchronous call: copy what the async part needs.
+  const query = new URLSearchParams(req.getQuery());
+  const key = req.getHeader('sec-websocket-key');
+  // We speak no subprotocol; echo the first one offered so browsers that offer one accept us.
+  const protocol = req.getHeader('sec-websocket-protocol').split(',')[0]?.trim() ?? '';
+  const extensions = req.getHeader('sec-websocket-extensions');
+  const token = tokenFromHeader(req.getHeader('authorization')) ?? nonEmpty(query.get('token')) ?? cookieValue(req.getHeader('cookie'), 'xsajwt');
+  const since = nonEmpty(query.get('since'));
+  const state = { aborted: false };
+  res.onAborted(() => { state.aborted = true; });
+
+  const refuse = (status: number, code: string, msg: string, reason: string): void => {
+    deps.refused(reason);
+    if (state.aborted) return;
+    res.cork(() => {
+      res.writeStatus(`${status} ${STATUS_CODES[status] ?? ''}`).writeHeader('Content-Type', 'application/json');
+      if (status === 401) res.writeHeader('WWW-Authenticate', 'Bearer');
+      if (status === 503 || status === 429) res.writeHeader('Retry-After', '1');
+      res.end(JSON.stringify({ code, msg }), true);
+    });
+  };
+
+  const run = async (): Promise<void> => {
+    if (!deps.ready()) { refuse(503, 'NotReady', 'the broker is starting or stopping', 'not_ready'); return; }
+    if (token === undefined) { refuse(401, 'Unauthorized', 'missing token: Authorization header, `token` query parameter or `xsajwt` cookie', 'missing_token'); return; }
+    // Message ids are UUIDv7; anything else cannot be a point to resume from.
+    if (since !== undefined && (!MessageId.is(since) || uuidv7Ms(since) === undefined)) {
+      refuse(400, 'InvalidQuery', 'since: not a message id', 'bad_since');
+      return;
+    }
+    const actor = await deps.verifier.verify(token);
+    if ('error' in actor) { refuse(401, 'Unauthorized', actor.error, 'bad_token'); return; }
+    if (deps.sessionsOf(actor.uid) >= deps.limits.maxSessionsPerUser) {
+      refuse(429, 'TooManySessions', `at most ${deps.limits.maxSessionsPerUser} sessions per user on one node`, 'too_many_sessions');
+      return;
+    }
+    const exp = decodeJwt(token).exp;
+    const now = deps.now();
+    const session = new Session(randomUUID(), actor.uid, actor.roles, typeof exp === 'number' ? exp * 1000 : undefined, since, freshBucket(deps.limits, now), now);
+    if (state.aborted) return;
+    // From here on the response belongs to the websocket, whatever `open` does.
+    state.aborted = true;
+    res.cork(() => { res.upgrade({ s: session }, key, protocol, extensions, context); });
+  };
+  run().catch((e: unknown) => { deps.failed(e); refuse(500, 'InternalError', 'upgrade failed', 'internal'); });
+};
