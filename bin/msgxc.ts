@@ -4,9 +4,11 @@ import { configFromEnv, type Config } from '../schema/config.js';
 import { startBroker } from '../api/server.js';
 import { createLogger } from '../api/log.js';
 import { devBanner, devSecret, mintToken } from '../api/dev-mode.js';
+import { rebuildOffline } from '../api/cli-rebuild.js';
 
 // `msgxc` starts the broker; `msgxc token <sub> [role,...]` prints a token signed with the
-// configured (or development) secret, for trying the API and for scripts.
+// configured (or development) secret, for trying the API and for scripts; `msgxc rebuild`
+// replays the log into fresh read models while the broker is stopped.
 const fail = (lines: readonly string[]): never => {
   process.stderr.write(`msgxc: configuration error\n${lines.map((l) => `  - ${l}`).join('\n')}\n`);
   process.exit(2);
@@ -33,7 +35,11 @@ const main = async (): Promise<void> => {
     process.stdout.write(`${await mintToken(config.jwtSecret ?? '', sub ?? '', roles ? roles.split(',') : [], 24 * 3600)}\n`);
     return;
   }
-  if (command !== undefined && command !== 'start') fail([`unknown command "${command}" (expected: start, token)`]);
+  if (command === 'rebuild') {
+    await rebuildOffline(config);
+    return;
+  }
+  if (command !== undefined && command !== 'start') fail([`unknown command "${command}" (expected: start, token, rebuild)`]);
   const log = createLogger(config.logLevel);
   const broker = await startBroker(config, log);
   // Always printed, whatever the log level: scripts and tests wait for this line.

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, removeDir, startServer, token, type Server } from './harness.js';
+import { spawnSync } from 'node:child_process';
+import { resolve } from 'node:path';
+import { call, removeDir, SECRET, startServer, token, type Server } from './harness.js';
 
 describe('admin UI and read-model rebuild on a real server process', () => {
   let s: Server;
@@ -42,5 +44,18 @@ describe('admin UI and read-model rebuild on a real server process', () => {
 
     expect((await call(s, 'GET', '/api/v2/inbox?limit=200', { token: bob })).body).toEqual(before.body);
     expect((await call(s, 'GET', '/api/v2/threads/club/messages', { token: bob })).body).toEqual(thread.body);
+  });
+
+  it('`msgxc rebuild` replays the log offline with progress, and the broker answers the same after it', async () => {
+    const before = await call(s, 'GET', '/api/v2/inbox?limit=200', { token: bob });
+    await s.stop();
+    const run = spawnSync(process.execPath, [resolve(import.meta.dirname, '../../dist/bin/msgxc.js'), 'rebuild'], {
+      env: { PATH: process.env['PATH'] ?? '', MSGXC_DATA_DIR: s.dataDir, MSGXC_JWT_SECRET: SECRET }, encoding: 'utf8',
+    });
+    expect(run.status).toBe(0);
+    expect(run.stderr).toMatch(/100\.0%/);
+    expect(run.stderr).toMatch(/rebuilt the read models from \d+ events/);
+    s = await startServer({ dataDir: s.dataDir });
+    expect((await call(s, 'GET', '/api/v2/inbox?limit=200', { token: bob })).body).toEqual(before.body);
   });
 });
