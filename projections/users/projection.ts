@@ -12,7 +12,8 @@ const ddl = [
    ) WITHOUT ROWID`,
 ];
 
-const addressedUsers = (audience: Audience): readonly string[] => {
+/** Users a message names (shared with the Cassandra projection). */
+export const addressedUsers = (audience: Audience): readonly string[] => {
   switch (audience.kind) {
     case 'user': return [audience.uid];
     case 'users': return audience.uids;

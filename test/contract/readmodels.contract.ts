@@ -1,0 +1,82 @@
+import { afterEach, beforeEach, describe } from 'vitest';
+import { fixedClock } from '../../adapters/clock/clock.js';
+import { createMemoryEventStore } from '../../adapters/eventstore/memory.js';
+import type { EventStore } from '../../adapters/eventstore/port.js';
+import type { Skipped } from '../../projections/runner-core.js';
+import type { ProjectionRunner, ReadModels } from '../../projections/types.js';
+import type { DomainEvent } from '../../schema/events.js';
+import { T0, put } from '../unit/projections/fixtures.js';
+import { inboxCases } from './readmodels-inbox.contract.js';
+import { queryCases } from './readmodels-queries.contract.js';
+import { runnerCases } from './readmodels-runner.contract.js';
+
+// One suite for every read store (embedded SQLite, Cassandra): the `ReadModels` queries, the
+// inbox rules and paging, and the `ProjectionRunner` promises (at-least-once re-apply and
+// rebuild give identical checksums, a broadcast writes O(1) rows), all driven by real events
+// through the store's own runner. It asserts only what the contract promises.
+
+export type RunnerUnderTest = ProjectionRunner & { skipped(): Skipped };
+
+export interface ReadStoreUnderTest {
+  readonly models: ReadModels;
+  /** Not started: the suite starts it. */
+  readonly runner: RunnerUnderTest;
+  readonly runnerName: string;
+  /** Rows one broadcast adds to the read models, whatever the number of users. */
+  readonly rowsPerBroadcast: number;
+  checksum(): Promise<string>;
+  /** Rows across every read-model table. */
+  rowCount(): Promise<number>;
+  /** Writes the stored checkpoint, as an operator moving the projection back would. */
+  setCheckpoint(position: number): Promise<void>;
+  /** A new runner over the same storage, from the stored checkpoint, not started. */
+  newRunner(): Promise<RunnerUnderTest>;
+  cleanup(): Promise<void>;
+}
+
+export type Clock = ReturnType<typeof fixedClock>;
+/** The current test's harness (a function: each test gets a fresh one). */
+export type H = () => Harness;
+export type ReadStoreFactory = (env: { readonly store: EventStore; readonly clock: Clock }) => Promise<ReadStoreUnderTest>;
+
+export interface Harness extends ReadStoreUnderTest {
+  readonly store: EventStore;
+  readonly clock: Clock;
+  /** Appends each event to its natural stream and waits until the read models have applied them. */
+  put(...events: readonly DomainEvent[]): Promise<number>;
+}
+
+export const NOW = T0 + 3_600_000;
+
+export const readModelsContract = (name: string, factory: ReadStoreFactory): void => {
+  const ctx: { h: Harness | undefined } = { h: undefined };
+  const h = (): Harness => {
+    if (ctx.h === undefined) throw new Error('no harness: beforeEach did not run');
+    return ctx.h;
+  };
+  beforeEach(async () => {
+    const store = createMemoryEventStore();
+    const clock = fixedClock(new Date(NOW));
+    const under = await factory({ store, clock });
+    under.runner.start();
+    ctx.h = Object.assign(under, {
+      store, clock,
+      put: async (...events: readonly DomainEvent[]) => {
+        const p = await put(store, ...events);
+        await under.runner.waitFor(p, 30_000);
+        return p;
+      },
+    });
+  });
+  afterEach(async () => {
+    await ctx.h?.runner.stop();
+    await ctx.h?.cleanup();
+    ctx.h = undefined;
+  });
+
+  describe(`read models contract: ${name}`, () => {
+    queryCases(h);
+    inboxCases(h);
+    runnerCases(h);
+  });
+};

@@ -1,0 +1,60 @@
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, it } from 'vitest';
+import type { Client } from 'cassandra-driver';
+import { cassandraRowCounts } from '../../projections/cassandra-checksum.js';
+import {
+  CASSANDRA_RUNNER_NAME, createCassandraClient, createCassandraReadModels, openCassandraReadStore, writeCassandraCheckpoint,
+} from '../../projections/cassandra.js';
+import { cassandraChecksum } from '../../projections/cassandra-checksum.js';
+import { cassandraDb } from '../../projections/cassandra-db.js';
+import type { CassandraDb } from '../../projections/cassandra-db.js';
+import { createCassandraRunner } from '../../projections/cassandra-runner.js';
+import { cassandraReadModelTables } from '../../projections/cassandra-tables.js';
+import { createMemoryEventStore } from '../../adapters/eventstore/memory.js';
+import { readModelsContract } from '../contract/readmodels.contract.js';
+
+// The read-model contract on a real Cassandra 5 (test/infra starts it when MSGXC_TEST_SERVERS
+// names cassandra). One keyspace for this file, migrated once and dropped at the end; each
+// test starts from truncated tables, which is much faster than a keyspace per test.
+const port = process.env.MSGXC_TEST_CASSANDRA_PORT;
+
+if (port === undefined || port === '') {
+  describe.skip('read models contract: cassandra (skipped: MSGXC_TEST_CASSANDRA_PORT is not set)', () => {
+    it('needs a Cassandra server', () => undefined);
+  });
+} else {
+  const keyspace = `msgxc_test_${randomBytes(6).toString('hex')}`;
+  const dc = process.env.MSGXC_TEST_CASSANDRA_DC ?? 'datacenter1';
+  const contactPoints = [`${process.env.MSGXC_TEST_CASSANDRA_CONTACT_POINT ?? '127.0.0.1'}:${port}`];
+  let client: Client;
+  let db: CassandraDb;
+
+  beforeAll(async () => {
+    client = createCassandraClient({ contactPoints, localDataCenter: dc });
+    // The store's own start-up path: connect, create the keyspace, apply the migrations.
+    const first = await openCassandraReadStore({ client, keyspace, localDataCenter: dc, store: createMemoryEventStore() });
+    await first.close();
+    db = cassandraDb(client, keyspace);
+  });
+  afterAll(async () => {
+    await client.execute(`DROP KEYSPACE IF EXISTS ${keyspace}`, [], { readTimeout: 60_000 });
+    await client.shutdown();
+  });
+
+  readModelsContract('cassandra', async ({ store, clock }) => {
+    for (const t of [...cassandraReadModelTables, 'projection_checkpoints']) await client.execute(`TRUNCATE ${db.t(t)}`);
+    const newRunner = () => createCassandraRunner({ store, db });
+    return {
+      models: createCassandraReadModels(db, clock),
+      runner: await newRunner(),
+      runnerName: CASSANDRA_RUNNER_NAME,
+      // messages, broadcasts, and broadcast_buckets (the first broadcast of its month).
+      rowsPerBroadcast: 3,
+      checksum: () => cassandraChecksum(db),
+      rowCount: async () => Object.values(await cassandraRowCounts(db)).reduce((a, b) => a + b, 0),
+      setCheckpoint: (position) => writeCassandraCheckpoint(db, CASSANDRA_RUNNER_NAME, position),
+      newRunner,
+      cleanup: () => Promise.resolve(),
+    };
+  });
+}
