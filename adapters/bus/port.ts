@@ -21,7 +21,7 @@ export interface Bus {
   publish(kind: TopicKind, key: string, payload: string): void;
   /** One handler per kind and node; it also receives this node's own publications. */
   subscribe(kind: TopicKind, handler: BusHandler): BusSubscription;
-  /** Resolves once everything published so far has left this node (or was delivered, in-process). */
+  /** Resolves once the server has everything this node published or subscribed so far (in-process: at once). */
   flush(): Promise<void>;
   close(): Promise<void>;
 }

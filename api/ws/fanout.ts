@@ -22,6 +22,8 @@ export interface FanoutDeps {
   readonly bus: Bus;
   readonly registry: Registry;
   readonly onBadEnvelope: (payload: string) => void;
+  /** Unsent bytes past which a session is closed as a slow consumer. */
+  readonly maxBackpressure: number;
 }
 
 const split = (payload: string): { header: BusHeader; frame: string } | undefined => {
@@ -33,6 +35,10 @@ const split = (payload: string): { header: BusHeader; frame: string } | undefine
   return E.isRight(h) ? { header: h.right, frame: payload.slice(nl + 1) } : undefined;
 };
 
+export const closeIfSlow = (s: Session, limit: number): void => {
+  if (s.ws !== undefined && s.ws.getBufferedAmount() > limit) s.ws.end(CloseCode.SlowConsumer, 'slow consumer: too much unsent data');
+};
+
 const buffer = (s: Session, item: Buffered): void => {
   const b = s.buffer;
   if (b === undefined) return;
@@ -41,7 +47,7 @@ const buffer = (s: Session, item: Buffered): void => {
   s.ws?.end(CloseCode.TryAgainLater, 'too much traffic while connecting, retry');
 };
 
-export const createFanout = ({ app, bus, registry, onBadEnvelope }: FanoutDeps): Fanout => {
+export const createFanout = ({ app, bus, registry, onBadEnvelope, maxBackpressure }: FanoutDeps): Fanout => {
   const join: Fanout['join'] = (s, tid, replyId) => {
     if (s.threads.has(tid) || s.ws === undefined) return;
     s.threads.add(tid);
@@ -77,6 +83,8 @@ export const createFanout = ({ app, bus, registry, onBadEnvelope }: FanoutDeps):
     // state does not hear its own echo; every other session of the user does.
     if (origin?.ws !== undefined && origin.state === 'live') origin.ws.publish(topics.user(uid), frame);
     else app.publish(topics.user(uid), frame);
+    // A user's few sessions are checked at once; thread and broadcast subscribers by the sweep.
+    for (const s of sessions) closeIfSlow(s, maxBackpressure);
   };
 
   // Thread and broadcast frames: sessions catching up buffer them all (they learn their

@@ -27,6 +27,8 @@ export const attachRealtime = async (config: Config, parts: {
   const realtime = startRealtime({
     ...parts, bus, node: config.nodeId, limits: config.ws, memberships: embeddedMemberships(readDb),
   });
+  // The bus subscriptions are in place on the server before the node takes any connection.
+  await bus.flush();
   parts.log.info({ node: config.nodeId, bus: config.bus }, 'realtime ready');
   return { ...realtime, close: async () => { await realtime.close(); await bus.close(); readDb.close(); } };
 };

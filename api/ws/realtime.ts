@@ -15,7 +15,7 @@ import type { TemplatedApp, WebSocket } from '../uws.js';
 import { createCheckIn } from './checkin.js';
 import { CloseCode } from './close-codes.js';
 import { createExpiryWheel } from './expiry.js';
-import { createFanout } from './fanout.js';
+import { closeIfSlow, createFanout } from './fanout.js';
 import { take } from './flood.js';
 import { startSession } from './lifecycle.js';
 import type { Memberships } from './memberships.js';
@@ -76,7 +76,10 @@ export const startRealtime = (deps: RealtimeDeps): Realtime => {
     localUserCount: () => registry.users(),
     onBadMessage: () => { metrics.inc('msgxc_bus_bad_messages_total', { kind: 'presence' }); },
   });
-  const fanout = createFanout({ app, bus, registry, onBadEnvelope: () => { metrics.inc('msgxc_bus_bad_messages_total', { kind: 'frame' }); } });
+  const fanout = createFanout({
+    app, bus, registry, maxBackpressure: limits.maxBackpressure,
+    onBadEnvelope: () => { metrics.inc('msgxc_bus_bad_messages_total', { kind: 'frame' }); },
+  });
   const onError = (e: unknown): void => { log.warn({ err: e instanceof Error ? e.message : String(e) }, 'realtime publish failed'); };
   const unlisten = deps.store.onAppended(createPublisher({
     bus, now: nowMs, onError,
@@ -88,11 +91,7 @@ export const startRealtime = (deps: RealtimeDeps): Realtime => {
   const expiry = createExpiryWheel<Session>((s) => { s.ws?.end(CloseCode.TokenExpired, 'token expired'); }, nowMs);
   // Slow consumers: a client whose unsent backlog passes the limit is closed with a clear code
   // (it resumes from the log when it reconnects) instead of having frames silently skipped.
-  const sweep = setInterval(() => {
-    for (const s of registry.all()) {
-      if (s.ws !== undefined && s.ws.getBufferedAmount() > limits.maxBackpressure) s.ws.end(CloseCode.SlowConsumer, 'slow consumer: too much unsent data');
-    }
-  }, 1000);
+  const sweep = setInterval(() => { for (const s of registry.all()) closeIfSlow(s, limits.maxBackpressure); }, 250);
   sweep.unref();
 
   const reauth = async (s: Session, token: string, id: FrameId | undefined): Promise<void> => {
@@ -111,12 +110,13 @@ export const startRealtime = (deps: RealtimeDeps): Realtime => {
 
   app.ws<SessionRef>(WS_PATH, {
     compression: deps.uws.DISABLED,
-    maxPayloadLength: limits.maxPayload,
+    // uWS drops a frame over its own limit without a close code; ours (below) says why.
+    maxPayloadLength: limits.maxPayload * 4,
     idleTimeout: limits.idleTimeoutSec,
     sendPingsAutomatically: true,
-    // The hard stop behind the sweep above: past twice the limit uWS closes the socket itself
-    // rather than skip frames for it (typed as a number in this release; it is a flag).
-    maxBackpressure: limits.maxBackpressure * 2,
+    // The hard stop behind the checks above: past it uWS closes the socket itself (without a
+    // close code) rather than skip frames for it (typed as a number in this release; a flag).
+    maxBackpressure: limits.maxBackpressure + Math.max(limits.maxBackpressure, 8 * 1024 * 1024),
     closeOnBackpressureLimit: 1,
     upgrade: upgradeHandler({
       verifier: deps.verifier, limits, ready: deps.ready, now: nowMs,
@@ -137,6 +137,7 @@ export const startRealtime = (deps: RealtimeDeps): Realtime => {
     },
     message: (ws: WebSocket<SessionRef>, message: ArrayBuffer) => {
       const s = ws.getUserData().s;
+      if (message.byteLength > limits.maxPayload) { ws.end(CloseCode.TooBig, `frame over ${limits.maxPayload} bytes`); return; }
       const verdict = take(s.bucket, limits, message.byteLength, nowMs());
       if (verdict !== 'ok') {
         metrics.inc('msgxc_ws_flood_closed_total', { limit: verdict });

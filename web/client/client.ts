@@ -119,14 +119,22 @@ export class MsgxcClient {
     return f.type === 'unseen' ? { messages: f.messages, next: f.next } : { messages: [], next: null };
   }
 
-  /** Sends a frame and resolves with the answer that echoes its id (rejects on an `error` answer). */
-  async request(frame: Record<string, unknown>): Promise<ServerFrame> {
-    await this.whenOpen();
+  /** Sends a frame and resolves with the answer that echoes its id (rejects on an `error` answer, or after the timeout). */
+  request(frame: Record<string, unknown>): Promise<ServerFrame> {
     const id = this.nextId++;
     return new Promise<ServerFrame>((resolve, reject) => {
-      const timer = setTimeout(() => { this.pending.delete(id); reject(new RequestError('Timeout', `no answer to ${String(frame['type'])}`)); }, this.opts.requestTimeoutMs ?? 10_000);
-      this.pending.set(id, { resolve, reject, timer });
-      this.socket?.send(JSON.stringify({ ...frame, id }));
+      // A request that timed out while waiting for the connection is not sent afterwards.
+      let timedOut = false;
+      const timer = setTimeout(() => {
+        timedOut = true;
+        this.pending.delete(id);
+        reject(new RequestError('Timeout', `no answer to ${String(frame['type'])}`));
+      }, this.opts.requestTimeoutMs ?? 10_000);
+      this.whenOpen().then(() => {
+        if (timedOut) return;
+        this.pending.set(id, { resolve, reject, timer });
+        this.socket?.send(JSON.stringify({ ...frame, id }));
+      }, (e: unknown) => { clearTimeout(timer); reject(e instanceof Error ? e : new RequestError('NotConnected', String(e))); });
     });
   }
 

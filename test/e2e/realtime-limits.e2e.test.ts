@@ -1,0 +1,88 @@
+import WebSocket from 'ws';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { call, removeDir, startServer, token, type Server } from './harness.js';
+import { openLive, wsUrl } from './realtime-socket.js';
+
+// Session limits on a real server process with small limits: a flooding client and a client
+// that stops reading are closed with their own close codes; an oversized frame is refused.
+let server: Server;
+let admin: string;
+
+beforeAll(async () => {
+  server = await startServer({
+    env: {
+      MSGXC_LOG_LEVEL: 'warn',
+      MSGXC_WS_MAX_FRAMES_PER_SEC: '5',
+      MSGXC_WS_MAX_BYTES_PER_SEC: '4096',
+      MSGXC_WS_MAX_PAYLOAD: '8192',
+      MSGXC_WS_MAX_BACKPRESSURE: '65536',
+      MSGXC_WS_MAX_SESSIONS_PER_USER: '3',
+      MSGXC_BODY_LIMIT: '1048576',
+    },
+  });
+  admin = await token('admin', ['admin']);
+});
+afterAll(async () => {
+  await server.stop();
+  removeDir(server.dataDir);
+});
+
+describe('flood control', () => {
+  it('closes a client sending too many frames per second with 4029', async () => {
+    const s = await openLive(server, await token('flo'));
+    for (let i = 0; i < 30; i += 1) s.send({ type: 'ping', id: i });
+    expect(await s.closed).toEqual({ code: 4029, reason: 'flood: too many frames per second' });
+    // It answered the frames within its burst before closing.
+    expect(s.ofType('pong').length).toBeGreaterThanOrEqual(5);
+  });
+
+  it('closes a client sending too many bytes per second with 4029', async () => {
+    const s = await openLive(server, await token('flo'));
+    const padding = 'x'.repeat(3000);
+    for (let i = 0; i < 4; i += 1) s.send({ type: 'ping', id: i, padding });
+    expect(await s.closed).toEqual({ code: 4029, reason: 'flood: too many bytes per second' });
+  });
+
+  it('refuses a frame over the payload limit by closing the session', async () => {
+    const s = await openLive(server, await token('flo'));
+    s.sendRaw(JSON.stringify({ type: 'ping', padding: 'x'.repeat(10_000) }));
+    expect((await s.closed).code).toBe(1009);
+  });
+
+  it('refuses more sessions per user than the limit with 429 at the upgrade', async () => {
+    const t = await token('many');
+    const open = [await openLive(server, t), await openLive(server, t), await openLive(server, t)];
+    const refused = await new Promise<number>((resolve) => {
+      const ws = new WebSocket(wsUrl(server), { headers: { authorization: `Bearer ${t}` } });
+      ws.once('unexpected-response', (_req, res) => { resolve(res.statusCode ?? 0); });
+      ws.once('open', () => { resolve(101); ws.close(); });
+    });
+    expect(refused).toBe(429);
+    await Promise.all(open.map((s) => s.close()));
+  });
+});
+
+describe('backpressure', () => {
+  it('closes a client that stops reading with 4030 once its unsent backlog passes the limit', async () => {
+    const t = await token('slow');
+    const ws = new WebSocket(wsUrl(server), { headers: { authorization: `Bearer ${t}` } });
+    const frames: string[] = [];
+    ws.on('message', (d: Buffer) => { frames.push(d.toString('utf8').slice(0, 40)); });
+    const closed = new Promise<number>((resolve) => { ws.on('close', (code) => { resolve(code); }); });
+    await new Promise((resolve) => ws.once('open', resolve));
+    while (!frames.some((f) => f.startsWith('{"type":"unseen"'))) await new Promise((r) => setTimeout(r, 10));
+    // Stop reading: the kernel buffers fill, then the server's send buffer for this socket.
+    const raw = (ws as unknown as { _socket: { pause(): void; resume(): void } })._socket;
+    raw.pause();
+    const big = 'y'.repeat(500_000);
+    for (let i = 0; i < 30; i += 1) {
+      const r = await call(server, 'POST', '/api/v2/send', { token: admin, body: { uid: 'slow', msg: big } });
+      expect(r.status).toBe(200);
+    }
+    await new Promise((r) => setTimeout(r, 2500)); // the server sweeps once a second
+    raw.resume();
+    expect(await closed).toBe(4030);
+    // What it did receive came in order, without gaps inside the stream it read.
+    expect(frames.filter((f) => f.startsWith('{"type":"message"')).length).toBeLessThan(30);
+  });
+});
