@@ -108,7 +108,7 @@ export const createCassandraRunner = async (options: CassandraRunnerOptions): Pr
       await writeCassandraCheckpoint(db, CASSANDRA_RUNNER_NAME, 0);
       position = 0;
       // TRUNCATE needs every replica up (it runs at ALL) and may take a while on a busy node.
-      for (const table of projections.flatMap((p) => p.tables)) await db.client.execute(`TRUNCATE ${db.t(table)}`, [], { readTimeout: 120_000 });
+      for (const table of projections.flatMap((p) => p.tables)) await db.client.execute(`TRUNCATE ${db.t(table)}`, [], { prepare: false, readTimeout: 120_000 });
       // The counts describe what the current read models were built without.
       skipped.unknown = 0;
       skipped.invalid = 0;

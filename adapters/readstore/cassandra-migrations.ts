@@ -68,13 +68,15 @@ const replicationCql = (r: Replication): string => {
 };
 
 const write = { prepare: true, consistency: types.consistencies.localQuorum } as const;
+// Schema statements run once: preparing them would only fill the server's statement cache.
+const ddl = { prepare: false, readTimeout: 60_000 } as const;
 
 export const applyCassandraMigrations = async (o: MigrationOptions): Promise<MigrationReport> => {
   const { client, keyspace: ks } = o;
   const migrations = loadMigrations(o.dir);
-  await client.execute(`CREATE KEYSPACE IF NOT EXISTS ${ks} WITH replication = ${replicationCql(o.replication)}`);
-  await client.execute(`CREATE TABLE IF NOT EXISTS ${ks}.schema_migrations (version int PRIMARY KEY, name text, checksum text, applied_at timestamp)`);
-  await client.execute(`CREATE TABLE IF NOT EXISTS ${ks}.schema_migrations_lock (id text PRIMARY KEY, owner text)`);
+  await client.execute(`CREATE KEYSPACE IF NOT EXISTS ${ks} WITH replication = ${replicationCql(o.replication)}`, [], ddl);
+  await client.execute(`CREATE TABLE IF NOT EXISTS ${ks}.schema_migrations (version int PRIMARY KEY, name text, checksum text, applied_at timestamp)`, [], ddl);
+  await client.execute(`CREATE TABLE IF NOT EXISTS ${ks}.schema_migrations_lock (id text PRIMARY KEY, owner text)`, [], ddl);
   const owner = randomUUID();
   await acquire(client, ks, owner, o.lockWaitMs ?? 60_000);
   try {
@@ -88,7 +90,7 @@ export const applyCassandraMigrations = async (o: MigrationOptions): Promise<Mig
         continue;
       }
       // The driver waits for schema agreement after each DDL statement before the next one.
-      for (const s of m.statements) await client.execute(qualify(s, ks));
+      for (const s of m.statements) await client.execute(qualify(s, ks), [], ddl);
       await client.execute(`INSERT INTO ${ks}.schema_migrations (version, name, checksum, applied_at) VALUES (?, ?, ?, ?)`,
         [m.version, m.name, m.checksum, new Date()], write);
       applied.push(m.version);
