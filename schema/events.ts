@@ -43,7 +43,9 @@ export const MessageRetracted = ev('MessageRetracted', { mid: MessageId, by: Use
 // ---- inbox-<uid>: one recipient's view of messages (receipts, seen, read, deleted)
 export const ReceiptStatus = t.union([t.literal('delivered'), t.literal('seen'), t.literal('read'), t.literal('clicked')], 'ReceiptStatus');
 export type ReceiptStatus = t.TypeOf<typeof ReceiptStatus>;
-export const MessagesAcknowledged = ev('MessagesAcknowledged', { uid: UserId, mids: t.array(MessageId), status: ReceiptStatus });
+// `channel` (optional, additive) names where the receipt came from; receipts without it came over the API.
+export const ReceiptChannel = t.refinement(t.string, (s) => /^[a-z][a-z0-9_-]{0,31}$/.test(s), 'ReceiptChannel');
+export const MessagesAcknowledged = evp('MessagesAcknowledged', { uid: UserId, mids: t.array(MessageId), status: ReceiptStatus }, { channel: ReceiptChannel });
 export const LastReadMarked = evp('LastReadMarked', { uid: UserId, mid: MessageId }, { tid: ThreadId });
 export const MessageDeletedFromInbox = ev('MessageDeletedFromInbox', { uid: UserId, mids: t.array(MessageId) });
 

@@ -1,0 +1,116 @@
+import type { Client, estypes } from '@elastic/elasticsearch';
+import { isRight } from 'fp-ts/lib/Either.js';
+import * as t from 'io-ts';
+import { PathReporter } from 'io-ts/lib/PathReporter.js';
+import { DeliveryDoc, MessageDoc } from './documents.js';
+import type { IndexNames } from './elastic-indices.js';
+import { FailedToQuery } from './port.js';
+import type { DocOf, SearchIndexName, SearchQueries } from './port.js';
+import { cursorKey, cursorOf } from './query.js';
+import type { DeliveryFilter, HistogramQuery, MessageFilter, TermsBucket, TermsQuery, TimeRange } from './query.js';
+import { words } from './words.js';
+
+// The analytics queries as Elasticsearch DSL, using only what the server core offers (bool
+// filters, match, terms, date_histogram, search_after): no scripts, no runtime fields.
+// Everything is a filter (no scoring): results are ordered by time, not relevance.
+
+type Q = estypes.QueryDslQueryContainer;
+
+const range = (field: string, r: TimeRange | undefined): Q[] =>
+  r === undefined || (r.gte === undefined && r.lt === undefined) ? [] : [{
+    range: { [field]: { format: 'epoch_millis', ...(r.gte === undefined ? {} : { gte: Date.parse(r.gte) }), ...(r.lt === undefined ? {} : { lt: Date.parse(r.lt) }) } },
+  }];
+const term = (field: string, value: string | undefined): Q[] => (value === undefined ? [] : [{ term: { [field]: value } }]);
+const oneOf = (field: string, values: readonly string[] | undefined): Q[] => (values === undefined ? [] : [{ terms: { [field]: [...values] } }]);
+
+const text = (s: string | undefined): Q[] => {
+  if (s === undefined) return [];
+  const ws = words(s);
+  return ws.length === 0 ? [{ match_none: {} }] : [{ match: { words: { query: ws.join(' '), operator: 'and' } } }];
+};
+
+export const messageQuery = (f: MessageFilter = {}): Q => ({
+  bool: {
+    filter: [
+      ...text(f.text), ...term('tid', f.tid), ...term('from', f.from),
+      ...(f.urgency === undefined ? [] : [{ range: { urgency: { ...f.urgency } } }]),
+      ...oneOf('status', f.status), ...range('at', f.at),
+    ],
+  },
+});
+
+export const deliveryQuery = (f: DeliveryFilter = {}): Q => ({
+  bool: { filter: [...term('mid', f.mid), ...term('uid', f.uid), ...term('channel', f.channel), ...oneOf('status', f.status), ...range('at', f.at)] },
+});
+
+const decode = <A>(codec: t.Decoder<unknown, A>, value: unknown): A => {
+  const r = codec.decode(value);
+  if (isRight(r)) return r.right;
+  throw new FailedToQuery(`Elasticsearch answered an unexpected shape: ${PathReporter.report(r).slice(0, 3).join('; ')}`);
+};
+
+/** `words` is what the engine indexes, not part of the document. */
+export const messageFromSource = (source: unknown): MessageDoc => {
+  const doc = { ...(source as Record<string, unknown> | undefined) };
+  delete doc.words;
+  return decode(MessageDoc, doc);
+};
+export const deliveryFromSource = (source: unknown): DeliveryDoc => decode(DeliveryDoc, source);
+
+const Bucket: t.Type<{ key: string | number; doc_count: number; b?: { buckets: unknown[] } }> = t.intersection([
+  t.type({ key: t.union([t.string, t.number]), doc_count: t.number }),
+  t.partial({ b: t.type({ buckets: t.array(t.unknown) }) }),
+]);
+const Buckets = t.type({ buckets: t.array(Bucket) });
+const ORDER: estypes.AggregationsAggregateOrder = [{ _count: 'desc' }, { _key: 'asc' }];
+
+export const elasticQueries = (client: Client, names: IndexNames): SearchQueries => {
+  const hitsOf = async (index: string, request: Omit<estypes.SearchRequest, 'index'>): Promise<unknown[]> =>
+    (await client.search({ index, track_total_hits: false, ...request })).hits.hits.map((h) => h._source);
+
+  const aggregate = async (index: string, query: Q, aggs: Record<string, estypes.AggregationsAggregationContainer>) => {
+    const r = await client.search({ index, size: 0, track_total_hits: false, query, aggs });
+    return decode(Buckets, r.aggregations?.a).buckets;
+  };
+
+  const terms = async (q: TermsQuery): Promise<TermsBucket[]> => {
+    const [index, query] = q.index === 'messages' ? [names.messages, messageQuery(q.filter)] : [names.deliveries, deliveryQuery(q.filter)];
+    const sub = q.then === undefined ? {} : { aggs: { b: { terms: { field: q.then.field, size: q.then.size, order: ORDER } } } };
+    const buckets = await aggregate(index, query, { a: { terms: { field: q.field, size: q.size, order: ORDER }, ...sub } });
+    return buckets.map((b) => ({
+      key: String(b.key),
+      count: b.doc_count,
+      ...(q.then === undefined ? {} : { buckets: decode(t.array(Bucket), b.b?.buckets ?? []).map((s) => ({ key: String(s.key), count: s.doc_count })) }),
+    }));
+  };
+
+  const histogram = async (q: HistogramQuery) => {
+    const [index, query] = q.index === 'messages' ? [names.messages, messageQuery(q.filter)] : [names.deliveries, deliveryQuery(q.filter)];
+    const buckets = await aggregate(index, query, {
+      a: { date_histogram: { field: 'at', calendar_interval: q.interval, time_zone: q.timeZone ?? 'UTC', min_doc_count: 1 } },
+    });
+    return buckets.map((b) => ({ key: new Date(Number(b.key)).toISOString(), count: b.doc_count }));
+  };
+
+  return {
+    searchMessages: async (q) => {
+      const after = q.after === undefined ? {} : { search_after: [...cursorKey(q.after)] };
+      const sources = await hitsOf(names.messages, {
+        size: q.limit + 1, query: messageQuery(q.filter), sort: [{ at: 'desc' }, { mid: 'desc' }], ...after,
+      });
+      const hits = sources.slice(0, q.limit).map(messageFromSource);
+      const last = hits[hits.length - 1];
+      return { hits, next: sources.length > q.limit && last !== undefined ? cursorOf(last) : null };
+    },
+    terms,
+    histogram,
+    documents: async <I extends SearchIndexName>(index: I, page: { readonly after?: string; readonly limit: number }): Promise<readonly DocOf<I>[]> => {
+      const key = index === 'messages' ? 'mid' : 'id';
+      const sources = await hitsOf(names[index], {
+        size: page.limit, sort: [{ [key]: 'asc' }], ...(page.after === undefined ? {} : { search_after: [page.after] }),
+      });
+      // The link between `index` and the document type is lost in the ternary.
+      return (index === 'messages' ? sources.map(messageFromSource) : sources.map(deliveryFromSource)) as DocOf<I>[];
+    },
+  };
+};

@@ -1,0 +1,95 @@
+import type { Client, estypes } from '@elastic/elasticsearch';
+import { DELIVERY_STATUSES, zeroCounts } from './documents.js';
+import type { DeliveryStatus, StatusCounts } from './documents.js';
+import type { IndexNames } from './elastic-indices.js';
+import { FailedToIndex } from './port.js';
+import type { Checkpoint, SearchOp } from './port.js';
+import { indexedWords } from './words.js';
+
+// A batch in three steps, none of which needs a script: (1) add the receipt-set members
+// (index by id, refreshed so they can be counted); (2) count every touched message's sets
+// with one terms aggregation; (3) one _bulk for the documents, counts as partial updates.
+// The checkpoint document is written only after all three succeeded. A retry after a
+// failure anywhere repeats steps that are idempotent by id, and counts are recomputed, not added.
+
+type Op = estypes.BulkOperationContainer | estypes.BulkUpdateAction | object;
+type Result = Partial<Record<estypes.BulkOperationType, estypes.BulkResponseItem>>;
+
+const memberId = (mid: string, status: string, uid: string): string => `${mid}/${status}/${uid}`;
+
+// "Already there" answers of the conditional ops are the expected no-ops of a replay.
+const isExpected = (action: string, item: estypes.BulkResponseItem): boolean =>
+  (action === 'create' && item.status === 409) || (action === 'update' && item.status === 404);
+
+const failures = (items: readonly Result[]): string[] =>
+  items.flatMap((entry) => Object.entries(entry).flatMap(([action, item]) =>
+    item.error === undefined || isExpected(action, item) ? [] : [`${action} ${item._id ?? ''}: ${item.status} ${item.error.type} ${item.error.reason ?? ''}`]));
+
+const bulk = async (client: Client, operations: Op[], refresh: boolean): Promise<void> => {
+  if (operations.length === 0) return;
+  const r = await client.bulk({ operations, refresh });
+  const bad = r.errors ? failures(r.items) : [];
+  if (bad.length > 0) throw new FailedToIndex(`bulk refused ${bad.length} op(s): ${bad.slice(0, 3).join('; ')}`);
+};
+
+const countBuckets = (a: unknown): { key: string; doc_count: number; by_status?: unknown }[] =>
+  typeof a === 'object' && a !== null && 'buckets' in a && Array.isArray(a.buckets) ? a.buckets as { key: string; doc_count: number }[] : [];
+
+// Mids per counting search: bounded so that mids x statuses stays far below search.max_buckets.
+const COUNT_CHUNK = 1_000;
+
+const setSizes = async (client: Client, names: IndexNames, mids: readonly string[]): Promise<Map<string, StatusCounts>> => {
+  const out = new Map<string, StatusCounts>(mids.map((m) => [m, zeroCounts()]));
+  for (let i = 0; i < mids.length; i += COUNT_CHUNK) {
+    const chunk = mids.slice(i, i + COUNT_CHUNK);
+    const r = await client.search({
+      index: names.receipts, size: 0, track_total_hits: false,
+      query: { terms: { mid: chunk } },
+      aggs: { by_mid: { terms: { field: 'mid', size: chunk.length }, aggs: { by_status: { terms: { field: 'status', size: DELIVERY_STATUSES.length } } } } },
+    });
+    for (const m of countBuckets(r.aggregations?.by_mid)) {
+      const counts: Record<string, number> = zeroCounts();
+      for (const s of countBuckets(m.by_status)) if ((DELIVERY_STATUSES as readonly string[]).includes(s.key)) counts[s.key as DeliveryStatus] = s.doc_count;
+      out.set(m.key, counts as StatusCounts);
+    }
+  }
+  return out;
+};
+
+export const elasticWriter = (client: Client, names: IndexNames, refreshEachBatch: boolean) =>
+  async (ops: readonly SearchOp[], checkpoint: Checkpoint): Promise<void> => {
+    const members: Op[] = [];
+    for (const op of ops) {
+      if (op.kind !== 'addToSet') continue;
+      members.push({ index: { _index: names.receipts, _id: memberId(op.mid, op.status, op.uid) } }, { mid: op.mid, status: op.status, uid: op.uid });
+    }
+    await bulk(client, members, true);
+    const counts = await setSizes(client, names, [...new Set(ops.flatMap((op) => (op.kind === 'recount' ? [op.mid] : [])))]);
+    // A message created and recounted in one batch is one upsert: counts merged if it exists.
+    const upserted = new Set<string>();
+    const docs: Op[] = [];
+    for (const op of ops) {
+      switch (op.kind) {
+        case 'createMessage': {
+          const doc = { ...op.doc, words: indexedWords(op.doc.text) };
+          const c = counts.get(op.doc.mid);
+          if (c === undefined) docs.push({ create: { _index: names.messages, _id: op.doc.mid } }, doc);
+          else docs.push({ update: { _index: names.messages, _id: op.doc.mid } }, { doc: { counts: c }, upsert: { ...doc, counts: c } });
+          if (c !== undefined) upserted.add(op.doc.mid);
+          break;
+        }
+        case 'setMessageStatus': docs.push({ update: { _index: names.messages, _id: op.mid } }, { doc: { status: op.status } }); break;
+        case 'putDelivery': docs.push({ index: { _index: names.deliveries, _id: op.doc.id } }, op.doc); break;
+        case 'recount':
+          if (!upserted.has(op.mid)) docs.push({ update: { _index: names.messages, _id: op.mid } }, { doc: { counts: counts.get(op.mid) ?? zeroCounts() } });
+          break;
+        case 'addToSet': break;
+        default: {
+          const unhandled: never = op;
+          throw new Error(`unknown op ${JSON.stringify(unhandled)}`);
+        }
+      }
+    }
+    await bulk(client, docs, refreshEachBatch);
+    await client.index({ index: names.checkpoints, id: checkpoint.name, document: { name: checkpoint.name, position: checkpoint.position }, refresh: refreshEachBatch });
+  };

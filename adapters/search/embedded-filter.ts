@@ -1,0 +1,54 @@
+import type { DeliveryFilter, MessageFilter, TimeRange } from './query.js';
+import { words } from './words.js';
+
+// Filters as SQL: a WHERE clause and its parameters. Column names come from this file only;
+// every value is a bound parameter.
+export interface Where {
+  readonly sql: string;
+  readonly params: readonly (string | number)[];
+}
+
+const and = (parts: readonly Where[]): Where => ({
+  sql: parts.length === 0 ? '1' : parts.map((p) => `(${p.sql})`).join(' AND '),
+  params: parts.flatMap((p) => p.params),
+});
+const eq = (column: string, value: string | number | undefined): Where[] =>
+  value === undefined ? [] : [{ sql: `${column} = ?`, params: [value] }];
+const oneOf = (column: string, values: readonly string[] | undefined): Where[] =>
+  values === undefined ? [] : [{ sql: `${column} IN (${values.map(() => '?').join(', ')})`, params: values }];
+const range = (column: string, r: TimeRange | undefined): Where[] => [
+  ...(r?.gte === undefined ? [] : [{ sql: `${column} >= ?`, params: [Date.parse(r.gte)] }]),
+  ...(r?.lt === undefined ? [] : [{ sql: `${column} < ?`, params: [Date.parse(r.lt)] }]),
+];
+
+// Each word quoted: FTS5 reads a quoted string as one term, and words hold no quotes.
+const matchText = (text: string | undefined): Where[] => {
+  if (text === undefined) return [];
+  const ws = words(text);
+  if (ws.length === 0) return [{ sql: '0', params: [] }];
+  return [{
+    sql: 'rowid IN (SELECT rowid FROM search_messages_fts WHERE search_messages_fts MATCH ?)',
+    params: [ws.map((w) => `"${w}"`).join(' ')],
+  }];
+};
+
+export const messageWhere = (f: MessageFilter = {}): Where => and([
+  ...matchText(f.text),
+  ...eq('tid', f.tid),
+  ...eq('sender', f.from),
+  ...(f.urgency?.gte === undefined ? [] : [{ sql: 'urgency >= ?', params: [f.urgency.gte] }]),
+  ...(f.urgency?.lte === undefined ? [] : [{ sql: 'urgency <= ?', params: [f.urgency.lte] }]),
+  ...oneOf('status', f.status),
+  ...range('at', f.at),
+]);
+
+export const deliveryWhere = (f: DeliveryFilter = {}): Where => and([
+  ...eq('mid', f.mid),
+  ...eq('uid', f.uid),
+  ...eq('channel', f.channel),
+  ...oneOf('status', f.status),
+  ...range('at', f.at),
+]);
+
+export const MESSAGE_COLUMNS = { urgency: 'urgency', from: 'sender', tid: 'tid', status: 'status', audience: 'audience' } as const;
+export const DELIVERY_COLUMNS = { channel: 'channel', status: 'status', uid: 'uid', mid: 'mid' } as const;

@@ -1,0 +1,58 @@
+import type { Database } from 'better-sqlite3';
+
+// Tables of the embedded search store. Instants are epoch milliseconds (they sort and bucket
+// as integers); counts and per-status times are small JSON objects, never aggregated on.
+// `search_receipt_sets` is the projection's own state: one row per (mid, status, uid), so
+// a message's counts are set sizes and a redelivered receipt cannot count twice.
+export const SEARCH_TABLES = ['search_messages', 'search_messages_fts', 'search_deliveries', 'search_receipt_sets', 'search_checkpoints'] as const;
+
+const DDL = [
+  `CREATE TABLE IF NOT EXISTS search_messages (
+     mid TEXT PRIMARY KEY,
+     tid TEXT,
+     sender TEXT NOT NULL,
+     audience TEXT NOT NULL,
+     recipients INTEGER,
+     text TEXT NOT NULL,
+     urgency INTEGER NOT NULL,
+     at INTEGER NOT NULL,
+     scheduled INTEGER,
+     status TEXT NOT NULL,
+     counts TEXT NOT NULL
+   )`,
+  'CREATE INDEX IF NOT EXISTS search_messages_at ON search_messages (at, mid)',
+  'CREATE INDEX IF NOT EXISTS search_messages_tid ON search_messages (tid, at, mid) WHERE tid IS NOT NULL',
+  'CREATE INDEX IF NOT EXISTS search_messages_sender ON search_messages (sender, at, mid)',
+  // Contentless: the words are only matched, never read back; rowid = search_messages.rowid.
+  // `ascii` splits only on ASCII punctuation and spaces, so it reads back words() exactly.
+  `CREATE VIRTUAL TABLE IF NOT EXISTS search_messages_fts USING fts5(words, content='', tokenize='ascii')`,
+  `CREATE TABLE IF NOT EXISTS search_deliveries (
+     id TEXT PRIMARY KEY,
+     mid TEXT NOT NULL,
+     uid TEXT NOT NULL,
+     channel TEXT NOT NULL,
+     status TEXT NOT NULL,
+     at INTEGER NOT NULL,
+     latency_ms INTEGER,
+     times TEXT NOT NULL,
+     reason TEXT,
+     attempts INTEGER
+   )`,
+  'CREATE INDEX IF NOT EXISTS search_deliveries_mid ON search_deliveries (mid)',
+  'CREATE INDEX IF NOT EXISTS search_deliveries_at ON search_deliveries (at)',
+  `CREATE TABLE IF NOT EXISTS search_receipt_sets (
+     mid TEXT NOT NULL, status TEXT NOT NULL, uid TEXT NOT NULL, PRIMARY KEY (mid, status, uid)
+   ) WITHOUT ROWID`,
+  'CREATE TABLE IF NOT EXISTS search_checkpoints (name TEXT PRIMARY KEY, position INTEGER NOT NULL)',
+];
+
+export const ensureSearchTables = (db: Database): void => {
+  for (const sql of DDL) db.exec(sql);
+};
+
+export const dropSearchTables = (db: Database): void => {
+  db.transaction(() => {
+    for (const table of SEARCH_TABLES) db.exec(`DROP TABLE IF EXISTS ${table}`);
+    ensureSearchTables(db);
+  })();
+};

@@ -1,0 +1,63 @@
+import type { Database } from 'better-sqlite3';
+import { DELIVERY_STATUSES, zeroCounts } from './documents.js';
+import type { StatusCounts } from './documents.js';
+import { deliveryToRow, messageToRow } from './embedded-rows.js';
+import type { DeliveryRow, MessageRow } from './embedded-rows.js';
+import type { Checkpoint, SearchOp } from './port.js';
+import { indexedWords } from './words.js';
+
+// One SQLite transaction per written batch, checkpoint included: either all of it is in the
+// file or none. Each op is also idempotent by key, as the port requires of every engine.
+export const embeddedWriter = (db: Database): ((ops: readonly SearchOp[], checkpoint: Checkpoint) => void) => {
+  const insertMessage = db.prepare<MessageRow>(
+    `INSERT INTO search_messages (mid, tid, sender, audience, recipients, text, urgency, at, scheduled, status, counts)
+     VALUES (@mid, @tid, @sender, @audience, @recipients, @text, @urgency, @at, @scheduled, @status, @counts)
+     ON CONFLICT (mid) DO NOTHING`,
+  );
+  const insertWords = db.prepare<[number | bigint, string]>('INSERT INTO search_messages_fts (rowid, words) VALUES (?, ?)');
+  const setStatus = db.prepare<[string, string]>('UPDATE search_messages SET status = ? WHERE mid = ?');
+  const putDelivery = db.prepare<DeliveryRow>(
+    `INSERT INTO search_deliveries (id, mid, uid, channel, status, at, latency_ms, times, reason, attempts)
+     VALUES (@id, @mid, @uid, @channel, @status, @at, @latency_ms, @times, @reason, @attempts)
+     ON CONFLICT (id) DO UPDATE SET status = excluded.status, at = excluded.at, latency_ms = excluded.latency_ms,
+       times = excluded.times, reason = excluded.reason, attempts = excluded.attempts`,
+  );
+  const addToSet = db.prepare<[string, string, string]>('INSERT OR IGNORE INTO search_receipt_sets (mid, status, uid) VALUES (?, ?, ?)');
+  const sizes = db.prepare<[string], { status: string; n: number }>(
+    'SELECT status, COUNT(*) AS n FROM search_receipt_sets WHERE mid = ? GROUP BY status',
+  );
+  const setCounts = db.prepare<[string, string]>('UPDATE search_messages SET counts = ? WHERE mid = ?');
+  const saveCheckpoint = db.prepare<[string, number]>(
+    'INSERT INTO search_checkpoints (name, position) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET position = excluded.position',
+  );
+  const known = new Set<string>(DELIVERY_STATUSES);
+
+  const counts = (mid: string): StatusCounts => {
+    const c: Record<string, number> = zeroCounts();
+    for (const { status, n } of sizes.all(mid)) if (known.has(status)) c[status] = n;
+    return c as StatusCounts;
+  };
+
+  const apply = (op: SearchOp): void => {
+    switch (op.kind) {
+      case 'createMessage': {
+        const r = insertMessage.run(messageToRow(op.doc));
+        if (r.changes === 1) insertWords.run(r.lastInsertRowid, indexedWords(op.doc.text));
+        return;
+      }
+      case 'setMessageStatus': setStatus.run(op.status, op.mid); return;
+      case 'putDelivery': putDelivery.run(deliveryToRow(op.doc)); return;
+      case 'addToSet': addToSet.run(op.mid, op.status, op.uid); return;
+      case 'recount': setCounts.run(JSON.stringify(counts(op.mid)), op.mid); return;
+      default: {
+        const unhandled: never = op;
+        throw new Error(`unknown op ${JSON.stringify(unhandled)}`);
+      }
+    }
+  };
+
+  return db.transaction((ops: readonly SearchOp[], checkpoint: Checkpoint) => {
+    for (const op of ops) apply(op);
+    saveCheckpoint.run(checkpoint.name, checkpoint.position);
+  });
+};
