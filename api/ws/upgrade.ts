@@ -33,6 +33,10 @@ const cookieValue = (header: string, name: string): string | undefined => {
   return undefined;
 };
 
+const originHost = (origin: string): string | undefined => {
+  try { return new URL(origin).host; } catch { return undefined; }
+};
+
 const nonEmpty = (s: string | null | undefined): string | undefined => (s === null || s === undefined || s === '' ? undefined : s);
 
 export const upgradeHandler = (deps: UpgradeDeps) => (res: HttpResponse, req: HttpRequest, context: us_socket_context_t): void => {
@@ -42,7 +46,12 @@ export const upgradeHandler = (deps: UpgradeDeps) => (res: HttpResponse, req: Ht
   // We speak no subprotocol; echo the first one offered so browsers that offer one accept us.
   const protocol = req.getHeader('sec-websocket-protocol').split(',')[0]?.trim() ?? '';
   const extensions = req.getHeader('sec-websocket-extensions');
-  const token = tokenFromHeader(req.getHeader('authorization')) ?? nonEmpty(query.get('token')) ?? cookieValue(req.getHeader('cookie'), 'xsajwt');
+  const explicit = tokenFromHeader(req.getHeader('authorization')) ?? nonEmpty(query.get('token'));
+  const token = explicit ?? cookieValue(req.getHeader('cookie'), 'xsajwt');
+  // A browser attaches cookies to a websocket opened by ANY site: a cookie-authenticated
+  // upgrade must come from a page of the broker's own origin (cross-site websocket hijacking).
+  const origin = req.getHeader('origin');
+  const foreignCookie = explicit === undefined && token !== undefined && origin !== '' && originHost(origin) !== req.getHeader('host');
   const since = nonEmpty(query.get('since'));
   const state = { aborted: false };
   res.onAborted(() => { state.aborted = true; });
@@ -60,6 +69,7 @@ export const upgradeHandler = (deps: UpgradeDeps) => (res: HttpResponse, req: Ht
 
   const run = async (): Promise<void> => {
     if (!deps.ready()) { refuse(503, 'NotReady', 'the broker is starting or stopping', 'not_ready'); return; }
+    if (foreignCookie) { refuse(403, 'Forbidden', 'the xsajwt cookie is only accepted from the broker\'s own origin; send the token as a header or `token` parameter', 'foreign_origin'); return; }
     if (token === undefined) { refuse(401, 'Unauthorized', 'missing token: Authorization header, `token` query parameter or `xsajwt` cookie', 'missing_token'); return; }
     // Message ids are UUIDv7; anything else cannot be a point to resume from.
     if (since !== undefined && (!MessageId.is(since) || uuidv7Ms(since) === undefined)) {

@@ -50,6 +50,14 @@ describe('authentication at the upgrade', () => {
     }
   });
 
+  it('accepts the cookie only from a page of its own origin (no cross-site websocket hijacking)', async () => {
+    const cookie = `xsajwt=${await token('alice')}`;
+    expect(await refusedUpgrade(server, { headers: { cookie, origin: 'https://evil.example' } })).toMatchObject({ status: 403, body: { code: 'Forbidden' } });
+    const same = await openSocket(server, await token('alice'), { via: 'cookie' });
+    await same.next((f) => f.type === 'hello');
+    await same.close();
+  });
+
   it('ends the session with close code 4001 when the token expires while connected', async () => {
     const shortLived = await token('erin', [], { exp: Math.floor(Date.now() / 1000) + 2 });
     const s = await openLive(server, shortLived);
