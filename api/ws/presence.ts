@@ -74,13 +74,13 @@ export const createPresence = (deps: PresenceDeps): Presence => {
 
   const peerOf = (name: string, e: string, s: number): Peer => {
     let p = peers.get(name);
-    if (p === undefined || p.epoch !== e || s !== p.seq + 1) {
-      // Unknown node, restarted node, or a gap: ask for its full state.
-      send({ t: 'sync', node, target: name });
-      if (p === undefined || p.epoch !== e) { p = { epoch: e, seq: s, lastSeen: now(), users: new Map() }; peers.set(name, p); }
-    }
+    const behind = p === undefined || p.epoch !== e || s !== p.seq + 1;
+    if (p === undefined || p.epoch !== e) { p = { epoch: e, seq: s, lastSeen: now(), users: new Map() }; peers.set(name, p); }
     p.seq = Math.max(p.seq, s);
     p.lastSeen = now();
+    // Unknown node, restarted node, or a gap: ask for its full state (after recording the
+    // peer, since an in-process bus may answer before `send` returns).
+    if (behind) send({ t: 'sync', node, target: name });
     return p;
   };
   const apply = (users: Map<string, number>, counts: readonly [string, number][]): void => {

@@ -1,0 +1,69 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { createInProcessBus, createInProcessNetwork } from '../../../adapters/bus/in-process.js';
+import { createPresence, type Presence } from '../../../api/ws/presence.js';
+
+// Two nodes' presence over one in-process network: deltas, snapshots for late joiners,
+// expiry of a silent node, and `bye` on shutdown.
+const node = (network: ReturnType<typeof createInProcessNetwork>, name: string, counts: Map<string, number>, heartbeatMs = 20): Presence =>
+  createPresence({
+    bus: createInProcessBus({ network }), node: name, heartbeatMs, flushMs: 5,
+    localCount: (uid) => counts.get(uid) ?? 0,
+    localUsers: () => counts.entries(),
+    localUserCount: () => counts.size,
+  });
+const wait = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const open: Presence[] = [];
+afterEach(async () => { for (const p of open.splice(0)) await p.close(); });
+
+describe('presence across nodes', () => {
+  it('sums sessions on every node, and a node that joins late learns the others by snapshot', async () => {
+    const net = createInProcessNetwork();
+    const ca = new Map<string, number>();
+    const a = node(net, 'a', ca);
+    open.push(a);
+    ca.set('u1', 2);
+    a.changed('u1');
+    const cb = new Map([['u1', 1], ['u2', 1]]);
+    const b = node(net, 'b', cb);
+    open.push(b);
+    await wait(30);
+    expect(b.sessions('u1')).toBe(3);
+    expect(a.sessions('u1')).toBe(3);
+    expect(a.isOnline('u2')).toBe(true);
+    expect(a.nodes('u1').sort((x, y) => x.node.localeCompare(y.node))).toEqual([{ node: 'a', sessions: 2 }, { node: 'b', sessions: 1 }]);
+    cb.delete('u2');
+    b.changed('u2');
+    await wait(20);
+    expect(a.isOnline('u2')).toBe(false);
+    expect(a.stats()).toEqual({ nodes: 2, users: 1 });
+  });
+
+  it('forgets a node that stops sending heartbeats, and one that says bye at once', async () => {
+    const net = createInProcessNetwork();
+    const a = node(net, 'a', new Map());
+    open.push(a);
+    const silentBus = createInProcessBus({ network: net });
+    // A node that announces one user and then goes silent (crashed).
+    silentBus.publish('presence', 'dead', JSON.stringify({ t: 'delta', node: 'dead', epoch: 'e1', seq: 1, users: [['ghost', 1]] }));
+    expect(a.isOnline('ghost')).toBe(true);
+    await wait(120); // three heartbeats of 20 ms, plus one to notice
+    expect(a.isOnline('ghost')).toBe(false);
+    const b = node(net, 'b', new Map([['u', 1]]));
+    await wait(10);
+    expect(a.isOnline('u')).toBe(true);
+    await b.close();
+    expect(a.isOnline('u')).toBe(false);
+    await silentBus.close();
+  });
+
+  it('ignores malformed presence messages', () => {
+    const net = createInProcessNetwork();
+    let bad = 0;
+    const a = createPresence({ bus: createInProcessBus({ network: net }), node: 'a', heartbeatMs: 1000, localCount: () => 0, localUsers: () => new Map<string, number>().entries(), localUserCount: () => 0, onBadMessage: () => { bad += 1; } });
+    open.push(a);
+    const other = createInProcessBus({ network: net });
+    other.publish('presence', 'x', '{"t":"delta"}');
+    other.publish('presence', 'x', 'not json');
+    expect(bad).toBe(2);
+  });
+});
