@@ -1,7 +1,10 @@
-// Messages between the broker's main thread and the projection worker (projections/worker.ts).
+// Messages between the broker's main thread and a projection worker (projections/worker.ts).
 export interface WorkerOptions {
+  /** Which projection the worker runs: the read models, or the search index. */
+  readonly kind: 'reads' | 'search';
   readonly eventsFile: string;
-  readonly readFile: string;
+  /** The file the projection writes (read.db or search.db). */
+  readonly file: string;
 }
 
 export type ToWorker =
@@ -10,7 +13,7 @@ export type ToWorker =
   | { readonly type: 'stop' };
 
 export type FromWorker =
-  | { readonly type: 'ready'; readonly position: number }
+  | { readonly type: 'ready'; readonly name: string; readonly position: number }
   | { readonly type: 'position'; readonly position: number }
   | { readonly type: 'progress'; readonly position: number; readonly head: number }
   | { readonly type: 'rebuilt'; readonly position: number }

@@ -1,12 +1,15 @@
-// Entry point of the projection worker thread. The embedded read models are written here,
-// off the thread that serves HTTP: on a 2-core machine the projections then use the core
-// the request path leaves idle instead of delaying responses (see BENCHMARKS.md).
+// Entry point of a projection worker thread. The embedded projections (read models, search)
+// are written here, off the thread that serves HTTP: on a 2-core machine they then use the
+// core the request path leaves idle instead of delaying responses (see BENCHMARKS.md).
 import { parentPort, workerData } from 'node:worker_threads';
 import { catchUpSubscription } from '../adapters/eventstore/catch-up.js';
 import type { EventStore } from '../adapters/eventstore/port.js';
 import { createSqliteEventStore } from '../adapters/eventstore/sqlite.js';
 import { openReadDb } from './embedded.js';
 import { createProjectionRunner } from './runner.js';
+import type { ProjectionLog } from './runner.js';
+import { openSearch } from './search/open.js';
+import type { ProjectionRunner } from './types.js';
 import type { FromWorker, ToWorker, WorkerOptions } from './worker-protocol.js';
 
 const port = parentPort;
@@ -32,28 +35,34 @@ const store: EventStore = {
     onError,
   ),
 };
-const db = openReadDb(options.readFile);
-const runner = createProjectionRunner({
-  store, db,
-  log: {
-    warn: (obj, msg) => { post({ type: 'log', level: 'warn', obj, msg }); },
-    // Errors do not survive postMessage's structured clone as Errors: send their text.
-    error: (obj, msg) => {
-      const err = (obj as { err?: unknown }).err;
-      post({ type: 'log', level: 'error', obj: { err: err instanceof Error ? err.message : JSON.stringify(err) }, msg });
-    },
+const projectionLog: ProjectionLog = {
+  warn: (obj, msg) => { post({ type: 'log', level: 'warn', obj, msg }); },
+  // Errors do not survive postMessage's structured clone as Errors: send their text.
+  error: (obj, msg) => {
+    const err = (obj as { err?: unknown }).err;
+    post({ type: 'log', level: 'error', obj: { err: err instanceof Error ? err.message : JSON.stringify(err) }, msg });
   },
-});
+};
 
+const open = async (): Promise<{ runner: ProjectionRunner; close: () => Promise<void> }> => {
+  if (options.kind === 'search') {
+    const search = await openSearch({ kind: 'embedded', file: options.file, store, log: projectionLog });
+    return { runner: search.runner, close: () => search.close() };
+  }
+  const db = openReadDb(options.file);
+  const runner = createProjectionRunner({ store, db, log: projectionLog });
+  return { runner, close: async () => { await runner.stop(); db.close(); } };
+};
+
+const { runner, close } = await open();
 port.on('message', (m: ToWorker) => {
   if (m.type === 'wake') for (const wake of wakers) wake();
   else if (m.type === 'rebuild') {
     void runner.rebuild((position, head) => { post({ type: 'progress', position, head }); })
       .then(() => { post({ type: 'rebuilt', position: runner.status()[0]?.position ?? 0 }); });
   } else {
-    void runner.stop().then(async () => {
+    void close().then(async () => {
       await log.close();
-      db.close();
       post({ type: 'stopped' });
       port.close();
     });
@@ -61,4 +70,5 @@ port.on('message', (m: ToWorker) => {
 });
 
 runner.start();
-post({ type: 'ready', position: runner.status()[0]?.position ?? 0 });
+const status = runner.status()[0];
+post({ type: 'ready', name: status?.name ?? options.kind, position: status?.position ?? 0 });

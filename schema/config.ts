@@ -2,25 +2,11 @@ import * as t from 'io-ts';
 import * as E from 'fp-ts/lib/Either.js';
 import { hostname } from 'node:os';
 import { describeErrors } from './errors.js';
+import { BoolFromString, IntFromString, NonEmpty } from './env-codecs.js';
+import { engineConfig, EngineEnv, type EngineConfig } from './config-engines.js';
 
 // One codec validates the whole environment at start-up, so a typo is a clear error at
 // boot rather than a surprise at the first request.
-const IntFromString = (name: string, min: number, max: number) => new t.Type<number, string, unknown>(
-  name,
-  (u): u is number => typeof u === 'number',
-  (u, c) => {
-    if (typeof u !== 'string' || !/^\d+$/.test(u)) return t.failure(u, c, `expected an integer between ${min} and ${max}`);
-    const n = Number(u);
-    return n >= min && n <= max ? t.success(n) : t.failure(u, c, `expected an integer between ${min} and ${max}`);
-  },
-  String,
-);
-const BoolFromString = new t.Type<boolean, string, unknown>(
-  'Bool', (u): u is boolean => typeof u === 'boolean',
-  (u, c) => (u === 'true' || u === '1' ? t.success(true) : u === 'false' || u === '0' ? t.success(false) : t.failure(u, c, 'expected true or false')),
-  String,
-);
-const NonEmpty = t.refinement(t.string, (s) => s.trim().length > 0, 'NonEmptyString');
 const EventStoreUrl = t.refinement(t.string, (s) => s === 'embedded' || s === 'memory' || /^(esdb|esdb\+discover|kurrentdb|nats):\/\//.test(s), 'embedded | memory | esdb://... | nats://...');
 const LogLevel = t.union([t.literal('trace'), t.literal('debug'), t.literal('info'), t.literal('warn'), t.literal('error'), t.literal('silent')]);
 const Mode = t.union([t.literal('development'), t.literal('production')]);
@@ -40,6 +26,7 @@ export const EnvConfig = t.partial({
   MSGXC_BODY_LIMIT: IntFromString('MSGXC_BODY_LIMIT', 1024, 16 * 1024 * 1024),
   MSGXC_LOG_LEVEL: LogLevel,
   MSGXC_ALLOW_UWS_FALLBACK: BoolFromString,
+  MSGXC_EMBEDDED_WRITER: t.union([t.literal('thread'), t.literal('inline')]),
   MSGXC_BUS: BusKind,
   MSGXC_NATS_URL: NatsUrls,
   MSGXC_NODE_ID: NodeId,
@@ -66,11 +53,15 @@ export interface Config {
   readonly bodyLimit: number;
   readonly logLevel: t.TypeOf<typeof LogLevel>;
   readonly allowUwsFallback: boolean;
+  /** Embedded log: commit in a writer thread (default) or on the event loop. */
+  readonly embeddedWriter: 'thread' | 'inline';
   readonly bus: 'inprocess' | 'nats';
   readonly natsUrl?: string;
   /** This process's name on the bus and in check-in events; unique per running node. */
   readonly nodeId: string;
   readonly ws: WsLimits;
+  /** Production engines, each chosen by one setting (schema/config-engines.ts). */
+  readonly engines: EngineConfig;
 }
 
 /** Websocket session limits (see api/ws/): flood control, backpressure, liveness. */
@@ -91,7 +82,9 @@ export const defaultNodeId = (): string => `${hostname().replace(/[^A-Za-z0-9_-]
 export const configFromEnv = (env: Record<string, string | undefined>): E.Either<string[], Config> => {
   const relevant = Object.fromEntries(Object.entries(env).filter(([k, v]) => k.startsWith('MSGXC_') && v !== undefined && v !== ''));
   const decoded = EnvConfig.decode(relevant);
-  if (E.isLeft(decoded)) return E.left(describeErrors(decoded.left));
+  const engines = EngineEnv.decode(relevant);
+  const problems = [...(E.isLeft(decoded) ? describeErrors(decoded.left) : []), ...(E.isLeft(engines) ? describeErrors(engines.left) : [])];
+  if (E.isLeft(decoded) || E.isLeft(engines)) return E.left(problems);
   const c = decoded.right;
   const mode = c.MSGXC_MODE ?? (c.MSGXC_JWT_SECRET === undefined && c.MSGXC_JWT_PUBLIC_KEY === undefined ? 'development' : 'production');
   if (mode === 'production' && c.MSGXC_JWT_SECRET === undefined && c.MSGXC_JWT_PUBLIC_KEY === undefined) {
@@ -112,6 +105,8 @@ export const configFromEnv = (env: Record<string, string | undefined>): E.Either
     bodyLimit: c.MSGXC_BODY_LIMIT ?? 64 * 1024,
     logLevel: c.MSGXC_LOG_LEVEL ?? 'info',
     allowUwsFallback: c.MSGXC_ALLOW_UWS_FALLBACK ?? false,
+    embeddedWriter: c.MSGXC_EMBEDDED_WRITER ?? 'thread',
+    engines: engineConfig(engines.right),
     bus: c.MSGXC_BUS ?? 'inprocess',
     ...(c.MSGXC_NATS_URL !== undefined ? { natsUrl: c.MSGXC_NATS_URL } : {}),
     nodeId: c.MSGXC_NODE_ID ?? defaultNodeId(),

@@ -1,0 +1,24 @@
+import type { ProjectionRunner, ProjectionStatus } from './types.js';
+
+// Several projections (read models, search) behind one runner: the API waits for all of them,
+// status lists each, and a rebuild replays them one after the other. Progress is reported
+// against the sum of their work, so a progress bar moves once from 0 to 100 %.
+export const combineRunners = (runners: readonly ProjectionRunner[]): ProjectionRunner => ({
+  start: () => { for (const r of runners) r.start(); },
+  status: (): readonly ProjectionStatus[] => runners.flatMap((r) => r.status()),
+  waitFor: async (position, timeoutMs) => {
+    await Promise.all(runners.map((r) => r.waitFor(position, timeoutMs)));
+  },
+  rebuild: async (onProgress) => {
+    let done = 0;
+    for (const r of runners) {
+      let head = 0;
+      await r.rebuild((position, h) => {
+        head = h;
+        onProgress?.(done + position, h * runners.length);
+      });
+      done += head;
+    }
+  },
+  stop: async () => { await Promise.all(runners.map((r) => r.stop())); },
+});

@@ -1,0 +1,75 @@
+import { Worker } from 'node:worker_threads';
+import type { SqliteEventStore } from '../adapters/eventstore/sqlite.js';
+import type { ProjectionLog } from './runner.js';
+import type { ProjectionRunner, ProjectionStatus } from './types.js';
+import type { FromWorker, ToWorker, WorkerOptions } from './worker-protocol.js';
+
+interface Waiter { readonly position: number; readonly resolve: () => void }
+
+export interface ProjectionWorker {
+  readonly runner: ProjectionRunner;
+  close(): Promise<void>;
+}
+
+/**
+ * Runs one embedded projection in a worker thread (projections/worker.ts) and presents it
+ * as a ProjectionRunner here: `waitFor` follows the positions the worker reports after each
+ * batch, and every commit of the log in this thread wakes the worker.
+ */
+export const startProjectionWorker = async (
+  options: WorkerOptions & { readonly store: SqliteEventStore; readonly log: ProjectionLog },
+): Promise<ProjectionWorker> => {
+  const workerData: WorkerOptions = { kind: options.kind, eventsFile: options.eventsFile, file: options.file };
+  const worker = new Worker(new URL('./worker.js', import.meta.url), { workerData });
+  const send = (m: ToWorker): void => { worker.postMessage(m); };
+  let name: string = options.kind;
+  let position = 0;
+  const waiters = new Set<Waiter>();
+  let progress: ((position: number, head: number) => void) | undefined;
+  let rebuilt: (() => void) | undefined;
+  let stopped: (() => void) | undefined;
+  const advance = (p: number): void => {
+    position = Math.max(position, p);
+    for (const w of waiters) if (w.position <= position) { waiters.delete(w); w.resolve(); }
+  };
+  await new Promise<void>((resolve, reject) => {
+    worker.once('error', reject);
+    worker.on('message', (m: FromWorker) => {
+      if (m.type === 'ready') { name = m.name; advance(m.position); resolve(); }
+      else if (m.type === 'position') advance(m.position);
+      else if (m.type === 'progress') { position = m.position; progress?.(m.position, m.head); }
+      else if (m.type === 'rebuilt') { position = m.position; rebuilt?.(); }
+      else if (m.type === 'log') options.log[m.level](m.obj, m.msg);
+      else stopped?.();
+    });
+  });
+  worker.on('error', (e) => { options.log.error({ err: e.message }, `projection worker ${name} failed`); });
+  const unsubscribe = options.store.onCommit(() => { send({ type: 'wake' }); });
+
+  const runner: ProjectionRunner = {
+    start: () => undefined, // the worker starts its runner itself
+    status: (): readonly ProjectionStatus[] => [{ name, position }],
+    waitFor: (target, timeoutMs = 5000) => {
+      if (target <= position) return Promise.resolve();
+      return new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => {
+          waiters.delete(w);
+          reject(new Error(`${name} at position ${position} did not reach ${target} within ${timeoutMs} ms`));
+        }, timeoutMs);
+        const w: Waiter = { position: target, resolve: () => { clearTimeout(timer); resolve(); } };
+        waiters.add(w);
+      });
+    },
+    rebuild: (onProgress) => new Promise<void>((resolve) => {
+      progress = onProgress;
+      rebuilt = () => { progress = undefined; resolve(); };
+      send({ type: 'rebuild' });
+    }),
+    stop: () => new Promise<void>((resolve) => {
+      unsubscribe();
+      stopped = resolve;
+      send({ type: 'stop' });
+    }),
+  };
+  return { runner, close: async () => { await worker.terminate(); } };
+};
