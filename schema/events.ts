@@ -3,6 +3,7 @@ import { DeviceId, MessageId, ThreadId, UserId } from './ids.js';
 import { Device } from './devices.js';
 import { JsonObjectC } from './json.js';
 import { Audience, ISODate, MessageOpts, Urgency } from './message.js';
+import { TRIAGE_EVENTS } from './triage-events.js';
 
 // Every event the broker stores, as { type, data }. Stored events are decoded with this
 // codec when read back, so a corrupt or foreign event is refused at the boundary instead
@@ -72,6 +73,7 @@ export const DomainEvent = t.union([
   ThreadCreated, ThreadMemberAdded, ThreadMemberRemoved,
   MessagePublished, MessageCancelled, MessageRetracted,
   MessagesAcknowledged, LastReadMarked, MessageDeletedFromInbox,
+  ...TRIAGE_EVENTS, // triage, dispatch and timers: schema/triage-events.ts
 ], 'DomainEvent');
 export type DomainEvent = t.TypeOf<typeof DomainEvent>;
 export type DomainEventType = DomainEvent['type'];

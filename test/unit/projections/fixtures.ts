@@ -63,6 +63,7 @@ export const streamOf = (e: DomainEvent): string => {
     case 'ThreadCreated': case 'ThreadMemberAdded': case 'ThreadMemberRemoved': return streams.thread(e.data.tid);
     case 'MessagePublished': case 'MessageCancelled': case 'MessageRetracted': return streams.message(e.data.mid);
     case 'MessagesAcknowledged': case 'LastReadMarked': case 'MessageDeletedFromInbox': return streams.inbox(e.data.uid);
+    case 'MessageDue': case 'MessageTriaged': return `triage-${e.data.mid}`;
     default: return streams.user(e.data.uid);
   }
 };

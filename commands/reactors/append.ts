@@ -1,0 +1,34 @@
+import type { AppendResult, EventStore, ExpectedRevision } from '../../adapters/eventstore/port.js';
+import type { Clock } from '../../adapters/clock/clock.js';
+import type { TriageEvent } from '../../schema/triage-events.js';
+
+// Reactor writes: the expected revision is the guard that makes every effect happen once,
+// and event ids are derived from stream and revision, so a replayed write would carry the
+// same id as the first (and is refused by the revision anyway).
+export const REACTOR_ACTOR = { uid: 'msgxc-reactor', roles: ['system', 'admin'] } as const;
+
+export interface Cause {
+  readonly correlationId: string;
+  /** The event that caused this write. */
+  readonly causationId: string;
+}
+
+/** -1 (no event yet) becomes 'no_stream'. */
+export const expectedOf = (revision: number): ExpectedRevision => (revision < 0 ? 'no_stream' : revision);
+
+export type ReactorAppend = (stream: string, events: readonly TriageEvent[], revision: number, cause: Cause) => Promise<AppendResult>;
+
+export const reactorAppend = (store: EventStore, clock: Clock): ReactorAppend => (stream, events, revision, cause) => {
+  const occurredAt = clock.now().toISOString();
+  return store.append(stream, events.map((e, i) => ({
+    type: e.type,
+    data: e.data,
+    metadata: {
+      eventId: `${stream}@${revision + 1 + i}`,
+      occurredAt,
+      actor: { uid: REACTOR_ACTOR.uid, roles: [...REACTOR_ACTOR.roles] },
+      correlationId: cause.correlationId,
+      causationId: cause.causationId,
+    },
+  })), expectedOf(revision));
+};

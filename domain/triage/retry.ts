@@ -1,0 +1,58 @@
+// What a provider's answer means for the step: done, try again later, or stop. Retries back
+// off exponentially with jitter, never sooner than the provider's Retry-After (which the
+// channel adapter reports as `afterMs`), and never past the message's expiry.
+
+/** The Channel port's outcome, restated here so the domain imports no adapter. */
+export type ProviderOutcome =
+  | { readonly kind: 'delivered'; readonly providerId?: string }
+  | { readonly kind: 'retry'; readonly afterMs: number; readonly reason: string }
+  | { readonly kind: 'failed'; readonly reason: string }
+  | { readonly kind: 'gone'; readonly reason: string };
+
+export interface RetryPolicy {
+  /** Attempts in all, the first included. */
+  readonly maxAttempts: number;
+  readonly baseMs: number;
+  readonly maxMs: number;
+}
+
+export const DEFAULT_RETRY_POLICY: RetryPolicy = { maxAttempts: 8, baseMs: 2_000, maxMs: 3_600_000 };
+
+export type OutcomeDecision =
+  | { readonly kind: 'succeeded'; readonly providerId?: string }
+  | { readonly kind: 'retry'; readonly afterMs: number; readonly at: number; readonly reason: string }
+  | { readonly kind: 'give-up'; readonly reason: string }
+  /** The device no longer exists: give up and revoke it from the user. */
+  | { readonly kind: 'gone'; readonly reason: string };
+
+/**
+ * "Equal jitter": half the exponential delay for sure, the other half random, so retries of
+ * many steps that failed together spread out but never come back early. `random` is in [0, 1).
+ */
+export const backoff = (attempt: number, policy: RetryPolicy, random: number): number => {
+  const exp = Math.min(policy.maxMs, policy.baseMs * 2 ** Math.min(attempt, 30));
+  return Math.round(exp / 2 + (exp / 2) * random);
+};
+
+/** `attempt` is the 0-based number of the attempt that produced `outcome`. */
+export const afterOutcome = (
+  outcome: ProviderOutcome, step: { readonly attempt: number; readonly expiresAt: number }, policy: RetryPolicy, now: number, random: number,
+): OutcomeDecision => {
+  switch (outcome.kind) {
+    case 'delivered': return outcome.providerId === undefined ? { kind: 'succeeded' } : { kind: 'succeeded', providerId: outcome.providerId };
+    case 'failed': return { kind: 'give-up', reason: outcome.reason };
+    case 'gone': return { kind: 'gone', reason: outcome.reason };
+    case 'retry': {
+      const attempts = step.attempt + 1;
+      if (attempts >= policy.maxAttempts) return { kind: 'give-up', reason: `${outcome.reason} (gave up after ${attempts} attempts)` };
+      const afterMs = Math.max(outcome.afterMs, backoff(step.attempt, policy, random));
+      const at = now + afterMs;
+      if (at > step.expiresAt) return { kind: 'give-up', reason: `${outcome.reason} (the message expires before the next attempt)` };
+      return { kind: 'retry', afterMs, at, reason: outcome.reason };
+    }
+    default: {
+      const unhandled: never = outcome;
+      return unhandled;
+    }
+  }
+};

@@ -1,0 +1,81 @@
+import * as t from 'io-ts';
+import { DeviceId, MessageId, UserId } from './ids.js';
+import { ISODate, Urgency } from './message.js';
+
+// Events of triage, dispatch and the durable timers (issue 6). Two kinds of streams, both
+// named after what they are about (domain/triage/keys.ts), so a replay lands on the same
+// stream and an expected revision refuses a duplicate:
+//
+//   triage-<mid>      [MessageDue] MessageTriaged{batch 0} MessageTriaged{batch 1} ...
+//     MessageDue: a scheduled message's time came (written once, by the scheduler).
+//     MessageTriaged: the plan for one batch of recipients (at most `batchSize`), with the
+//     cursor to continue from (`next`), absent on the last batch.
+//   delivery-<mid>/<uid>/<channel>[/<deviceId>]   one planned step of one recipient
+//   digest-<uid>/<channel>/<window start>          very-low urgency email/SMS of one window
+//     DeliveryAttempted (the claim, written BEFORE the provider is called), then one of
+//     DeliverySucceeded | DeliveryFailed + (DeliveryRetryScheduled | DeliveryGivenUp);
+//     or DeliverySkipped (seen, read, expired, ...) instead of an attempt.
+//
+// Timers are not events of their own: a timer is a time named by one of these events
+// (MessagePublished.scheduled, a step's `at`, a claim's `leaseUntil`, a retry's `at`, a
+// digest window's end), indexed by the timers read model (projections/timers).
+const ev = <N extends string, P extends t.Props>(type: N, props: P) =>
+  t.type({ type: t.literal(type), data: t.type(props) }, type);
+const evp = <N extends string, P extends t.Props, O extends t.Props>(type: N, props: P, optional: O) =>
+  t.type({ type: t.literal(type), data: t.intersection([t.type(props), t.partial(optional)]) }, type);
+const lits = <L extends string>(name: string, ...ls: [L, L, ...L[]]) =>
+  t.union(ls.map((l) => t.literal(l)) as unknown as [t.LiteralC<L>, t.LiteralC<L>, ...t.LiteralC<L>[]], name);
+
+const Count = t.refinement(t.number, (n) => Number.isInteger(n) && n >= 0, 'Count');
+
+export const StepChannel = lits('StepChannel', 'websocket', 'apns', 'fcm', 'webpush', 'email', 'sms');
+/** Channels dispatch performs (the websocket is the realtime layer's). */
+export const DispatchChannel = lits('DispatchChannel', 'apns', 'fcm', 'webpush', 'email', 'sms');
+export type DispatchChannel = t.TypeOf<typeof DispatchChannel>;
+export const StepReason = lits('StepReason', 'live-session', 'offline', 'unseen', 'unread', 'no-device', 'high-urgency');
+export const SkipReason = lits('SkipReason', 'seen', 'read', 'expired', 'cancelled', 'collapsed', 'opted-out', 'unreachable');
+
+export const PlannedStepC = t.intersection([
+  t.type({ channel: StepChannel, at: ISODate, reason: StepReason }),
+  t.partial({ deviceId: DeviceId, digest: ISODate }),
+], 'PlannedStep');
+export type PlannedStepData = t.TypeOf<typeof PlannedStepC>;
+export const RecipientPlanC = t.type({ uid: UserId, online: t.boolean, steps: t.array(PlannedStepC) }, 'RecipientPlan');
+export type RecipientPlanData = t.TypeOf<typeof RecipientPlanC>;
+
+export const MessageDue = ev('MessageDue', { mid: MessageId, due: ISODate });
+export const MessageTriaged = evp('MessageTriaged', {
+  mid: MessageId, batch: Count, due: ISODate, expiresAt: ISODate, urgency: Urgency, recipients: t.array(RecipientPlanC),
+}, {
+  next: t.string,
+  collapse: t.string,
+  /** Nobody was planned for: the message had expired, or was cancelled, when it came to triage. */
+  skipped: lits('TriageSkipped', 'expired', 'cancelled'),
+});
+
+// Every delivery event names its unit: `key` (its stream without the prefix), the recipient,
+// the channel, and the message (`mid`), or the messages of a digest (`mids`, `digest`).
+const ref = { key: t.string, uid: UserId, channel: DispatchChannel };
+const refOptional = { mid: MessageId, deviceId: DeviceId, mids: t.array(MessageId), digest: ISODate };
+
+export const DeliveryAttempted = evp('DeliveryAttempted', {
+  ...ref, attempt: Count, node: t.string, run: t.string, leaseUntil: ISODate,
+}, refOptional);
+export const DeliverySucceeded = evp('DeliverySucceeded', { ...ref, attempt: Count }, { ...refOptional, providerId: t.string });
+export const DeliveryFailed = evp('DeliveryFailed', {
+  ...ref, attempt: Count, reason: t.string, outcome: lits('FailureKind', 'retry', 'failed', 'gone'),
+}, refOptional);
+export const DeliveryRetryScheduled = evp('DeliveryRetryScheduled', { ...ref, attempt: Count, afterMs: Count, at: ISODate }, refOptional);
+export const DeliveryGivenUp = evp('DeliveryGivenUp', { ...ref, attempts: Count, reason: t.string }, refOptional);
+export const DeliverySkipped = evp('DeliverySkipped', { ...ref, reason: SkipReason }, refOptional);
+
+/** Spread into schema/events.ts's DomainEvent union. */
+export const TRIAGE_EVENTS = [
+  MessageDue, MessageTriaged,
+  DeliveryAttempted, DeliverySucceeded, DeliveryFailed, DeliveryRetryScheduled, DeliveryGivenUp, DeliverySkipped,
+] as const;
+
+export const TriageEvent = t.union([...TRIAGE_EVENTS], 'TriageEvent');
+export type TriageEvent = t.TypeOf<typeof TriageEvent>;
+export type TriageEventOf<T extends TriageEvent['type']> = Extract<TriageEvent, { type: T }>;
+export type DeliveryEvent = Exclude<TriageEvent, { type: 'MessageDue' | 'MessageTriaged' }>;

@@ -1,0 +1,244 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { createIdGenerator } from '../../adapters/ids/ids.js';
+import { deliveryStream, stepKey, triageStream } from '../../domain/triage/keys.js';
+import { asMessageId, asUserId } from '../../schema/ids.js';
+import type { MessageId } from '../../schema/ids.js';
+import { MINUTE, SECOND, T0, ctx, ok, sent, subscription, types, world } from './triage-harness.js';
+import type { World } from './triage-harness.js';
+
+// Triage, dispatch and the scheduler on the embedded log, with a fixed clock: the flows of
+// issue 6, asserted at the recording channels and in the log.
+let w: World;
+afterEach(async () => { await w.close(); });
+
+const ids = createIdGenerator(() => T0.getTime());
+const newMid = (): MessageId => asMessageId(ids.messageId());
+const bob = asUserId('bob');
+const admin = () => ctx('admin', w.now(), true);
+
+const bobWithBrowserAndEmail = async (): Promise<string> => {
+  await ok(w.commands.enlist(ctx('bob', w.now()), subscription('bob')));
+  await ok(w.commands.changeProfile(ctx('bob', w.now()), bob, { email: 'bob@example.org' }));
+  const devices = await w.store.read('user-bob');
+  return (devices.find((e) => e.type === 'DeviceEnlisted')?.data as { deviceId: string }).deviceId;
+};
+const send = async (opts: Record<string, number | string> = {}, scheduled?: Date): Promise<MessageId> => {
+  const mid = newMid();
+  await ok(w.commands.send(admin(), mid, bob, { msg: 'hello bob', opts, ...(scheduled === undefined ? {} : { scheduled }) }));
+  return mid;
+};
+const lastData = async (stream: string): Promise<Record<string, unknown>> =>
+  (await w.store.read(stream)).at(-1)?.data as Record<string, unknown>;
+
+describe('an online recipient', () => {
+  it('who reads over the websocket gets no push and no email', async () => {
+    w = world();
+    const device = await bobWithBrowserAndEmail();
+    w.presence.online.add('bob');
+    const mid = await send();
+    await w.reactors.settle();
+    const plan = (await w.events('MessageTriaged'))[0]?.data as { recipients: { steps: { channel: string; at: string }[] }[] };
+    expect(plan.recipients[0]?.steps.map((s) => `${s.channel}@${String(Date.parse(s.at) - T0.getTime())}`))
+      .toEqual(['websocket@0', `webpush@${String(30 * SECOND)}`, `email@${String(15 * MINUTE)}`]);
+    await ok(w.commands.acknowledge(ctx('bob', w.now()), [mid], 'read'));
+    w.clock.advance(30 * SECOND);
+    await w.reactors.settle();
+    w.clock.advance(15 * MINUTE);
+    await w.reactors.settle();
+    expect(sent(w)).toEqual([]);
+    expect(await lastData(deliveryStream(stepKey({ mid, uid: 'bob', channel: 'webpush', deviceId: device })))).toMatchObject({ reason: 'read' });
+    expect(await lastData(deliveryStream(stepKey({ mid, uid: 'bob', channel: 'email' })))).toMatchObject({ reason: 'read' });
+  });
+  it('who has not looked after the push delay gets the push', async () => {
+    w = world();
+    await bobWithBrowserAndEmail();
+    w.presence.online.add('bob');
+    await send();
+    await w.reactors.settle();
+    w.clock.advance(30 * SECOND - 1);
+    await w.reactors.settle();
+    expect(sent(w)).toEqual([]);
+    w.clock.advance(1);
+    await w.reactors.settle();
+    expect(sent(w)).toEqual(['webpush:bob']);
+  });
+});
+
+describe('an offline recipient with a web push subscription', () => {
+  it('gets the push at once and the email after the nearline delay', async () => {
+    w = world();
+    const device = await bobWithBrowserAndEmail();
+    const mid = await send();
+    await w.reactors.settle();
+    expect(sent(w)).toEqual(['webpush:bob']);
+    w.clock.advance(15 * MINUTE - 1);
+    await w.reactors.settle();
+    expect(sent(w)).toEqual(['webpush:bob']);
+    w.clock.advance(1);
+    await w.reactors.settle();
+    expect(sent(w)).toEqual(['email:bob', 'webpush:bob']);
+    expect(w.channels.email.calls[0]?.to).toEqual({ channel: 'email', uid: 'bob', address: 'bob@example.org' });
+    expect(await types(w, deliveryStream(stepKey({ mid, uid: 'bob', channel: 'webpush', deviceId: device })))).toEqual(['DeliveryAttempted', 'DeliverySucceeded']);
+  });
+  it('gets no email when the push was clicked before the delay', async () => {
+    w = world();
+    await bobWithBrowserAndEmail();
+    const mid = await send();
+    await w.reactors.settle();
+    await ok(w.commands.acknowledge(ctx('bob', w.now()), [mid], 'clicked'));
+    w.clock.advance(15 * MINUTE);
+    await w.reactors.settle();
+    expect(sent(w)).toEqual(['webpush:bob']);
+    expect(await types(w, deliveryStream(stepKey({ mid, uid: 'bob', channel: 'email' })))).toEqual(['DeliverySkipped']);
+  });
+  it('nor after a last-read marker at or past the message', async () => {
+    w = world();
+    await bobWithBrowserAndEmail();
+    const mid = await send();
+    await w.reactors.settle();
+    await ok(w.commands.markRead(ctx('bob', w.now()), mid));
+    w.clock.advance(15 * MINUTE);
+    await w.reactors.settle();
+    expect(sent(w)).toEqual(['webpush:bob']);
+  });
+});
+
+describe('scheduled messages', () => {
+  it('fire when due after a restart in between, exactly once', async () => {
+    w = world();
+    await bobWithBrowserAndEmail();
+    const mid = await send({}, new Date(T0.getTime() + 60 * MINUTE));
+    await w.reactors.settle();
+    expect(sent(w)).toEqual([]);
+    expect(w.reactors.status().find((s) => s.name === 'scheduler')?.nextDue).toBe(new Date(T0.getTime() + 60 * MINUTE).toISOString());
+    await w.crash();
+    w.clock.advance(2 * 60 * MINUTE); // due while the broker was down
+    await w.restart();
+    await w.reactors.settle();
+    // Late, and the escalation counts from when the push went out, not from the due time.
+    expect(sent(w)).toEqual(['webpush:bob']);
+    expect(await types(w, triageStream(mid))).toEqual(['MessageDue', 'MessageTriaged']);
+    w.clock.advance(15 * MINUTE);
+    await w.reactors.settle();
+    expect(sent(w)).toEqual(['email:bob', 'webpush:bob']);
+    await w.crash();
+    await w.restart();
+    await w.reactors.settle();
+    expect(sent(w)).toEqual([]); // new channels after the restart: nothing was sent again
+    expect(await types(w, triageStream(mid))).toEqual(['MessageDue', 'MessageTriaged']);
+  });
+  it('a cancelled one never goes out', async () => {
+    w = world();
+    await bobWithBrowserAndEmail();
+    const mid = await send({}, new Date(T0.getTime() + 60 * MINUTE));
+    await w.reactors.settle();
+    await ok(w.commands.cancel(admin(), mid));
+    w.clock.advance(2 * 60 * MINUTE);
+    await w.reactors.settle();
+    expect(sent(w)).toEqual([]);
+    expect(await types(w, triageStream(mid))).toEqual([]);
+    expect(w.reactors.status().find((s) => s.name === 'scheduler')?.timers).toBe(0);
+  });
+});
+
+describe('dispatch outcomes', () => {
+  it('a device the provider reports gone is revoked and not tried again', async () => {
+    w = world();
+    await bobWithBrowserAndEmail();
+    w.channels.webpush.answer = () => ({ kind: 'gone', reason: 'push subscription has expired (410)' });
+    const mid = await send();
+    await w.reactors.settle();
+    expect(await types(w, 'user-bob')).toContain('DeviceRevoked');
+    expect((await lastData(deliveryStream(stepKey({ mid, uid: 'bob', channel: 'webpush', deviceId: String((await lastData('user-bob')).deviceId) })))))
+      .toMatchObject({ reason: 'push subscription has expired (410)' });
+    await send();
+    await w.reactors.settle();
+    expect(w.channels.webpush.calls).toHaveLength(1);
+  });
+  it('a retryable failure is retried after Retry-After, across a restart, once', async () => {
+    w = world();
+    const device = await bobWithBrowserAndEmail();
+    w.channels.webpush.answer = () => ({ kind: 'retry', afterMs: 60 * SECOND, reason: '429 Too Many Requests' });
+    const mid = await send();
+    await w.reactors.settle();
+    const stream = deliveryStream(stepKey({ mid, uid: 'bob', channel: 'webpush', deviceId: device }));
+    expect(await types(w, stream)).toEqual(['DeliveryAttempted', 'DeliveryFailed', 'DeliveryRetryScheduled']);
+    expect(await lastData(stream)).toMatchObject({ attempt: 1, afterMs: 60 * SECOND });
+    await w.crash();
+    await w.restart();
+    w.clock.advance(60 * SECOND - 1);
+    await w.reactors.settle();
+    expect(w.channels.webpush.calls).toHaveLength(0);
+    w.clock.advance(1);
+    await w.reactors.settle();
+    expect(w.channels.webpush.calls.map((c) => c.attempt)).toEqual([1]);
+    expect(await types(w, stream)).toEqual(['DeliveryAttempted', 'DeliveryFailed', 'DeliveryRetryScheduled', 'DeliveryAttempted', 'DeliverySucceeded']);
+  });
+  it('a newer message with the same collapse key replaces the pending email of the older one', async () => {
+    w = world();
+    await bobWithBrowserAndEmail();
+    const older = await send({ collapse: 'score' });
+    await w.reactors.settle();
+    w.clock.advance(5 * MINUTE);
+    const newer = await send({ collapse: 'score' });
+    await w.reactors.settle();
+    w.clock.advance(15 * MINUTE);
+    await w.reactors.settle();
+    expect(w.channels.email.calls.map((c) => c.mids)).toEqual([[newer]]);
+    expect(await lastData(deliveryStream(stepKey({ mid: older, uid: 'bob', channel: 'email' })))).toMatchObject({ reason: 'collapsed' });
+  });
+  it('nothing is delivered after opts.ttl', async () => {
+    w = world();
+    await bobWithBrowserAndEmail();
+    w.channels.webpush.answer = () => ({ kind: 'retry', afterMs: 0, reason: '503' });
+    const mid = await send({ ttl: 1 });
+    await w.reactors.settle();
+    expect(sent(w)).toEqual(['webpush:bob']);
+    expect(await types(w, triageStream(mid))).toEqual(['MessageTriaged']);
+    const webpush = (await w.events('DeliveryGivenUp'))[0]?.data;
+    expect(webpush).toMatchObject({ reason: '503 (the message expires before the next attempt)' });
+    w.clock.advance(15 * MINUTE);
+    await w.reactors.settle();
+    expect(sent(w)).toEqual(['webpush:bob']); // the email step was never planned
+  });
+});
+
+describe('audiences', () => {
+  it("a thread's subscribers, not its sender; a broadcast reaches the users known before it", async () => {
+    w = world();
+    const tid = 'lobby';
+    await ok(w.commands.createThread(ctx('alice', w.now()), { tid: tid as never, opens: true }));
+    for (const u of ['alice', 'bob', 'carol']) {
+      await ok(w.commands.enlist(ctx(u, w.now()), subscription(u)));
+      await ok(w.commands.subscribe(ctx(u, w.now()), tid as never));
+    }
+    await ok(w.commands.publish(ctx('alice', w.now()), newMid(), tid as never, { msg: 'hi all', opts: {} }));
+    await w.reactors.settle();
+    expect(sent(w)).toEqual(['webpush:bob', 'webpush:carol']);
+    await ok(w.commands.broadcast(admin(), newMid(), { msg: 'to everyone', opts: {} }));
+    await ok(w.commands.enlist(ctx('dave', w.now()), subscription('dave'))); // known only after the broadcast
+    await w.reactors.settle();
+    expect(sent(w)).toEqual(['webpush:alice', 'webpush:bob', 'webpush:bob', 'webpush:carol', 'webpush:carol']);
+  });
+});
+
+describe('very-low urgency', () => {
+  it('gathers the email of a window into one digest', async () => {
+    w = world({ triage: { urgency: { 1: { nearlineDelayMs: 0 } }, digestWindowMs: 60 * MINUTE } });
+    await ok(w.commands.changeProfile(ctx('bob', w.now()), bob, { email: 'bob@example.org' }));
+    const first = await send({ urgency: 1 });
+    w.clock.advance(10 * MINUTE);
+    const second = await send({ urgency: 1 });
+    w.clock.advance(10 * MINUTE);
+    const third = await send({ urgency: 1 });
+    await w.reactors.settle();
+    await ok(w.commands.acknowledge(ctx('bob', w.now()), [third], 'read'));
+    expect(sent(w)).toEqual([]);
+    w.clock.set(new Date(T0.getTime() + 60 * MINUTE));
+    await w.reactors.settle();
+    expect(w.channels.email.calls.map((c) => c.mids)).toEqual([[second, first]]);
+    w.clock.advance(60 * MINUTE);
+    await w.reactors.settle();
+    expect(w.channels.email.calls).toHaveLength(1);
+  });
+});

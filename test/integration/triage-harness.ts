@@ -1,0 +1,131 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Channel, Delivery, Outcome, Recipient, RecipientOf } from '../../adapters/channels/port.js';
+import { fixedClock } from '../../adapters/clock/clock.js';
+import type { EventStore, RecordedEvent } from '../../adapters/eventstore/port.js';
+import { createSqliteEventStore } from '../../adapters/eventstore/sqlite.js';
+import { createIdGenerator } from '../../adapters/ids/ids.js';
+import { createCommands } from '../../commands/index.js';
+import type { CommandSide } from '../../commands/index.js';
+import type { CommandContext, CommandResult } from '../../commands/types.js';
+import type { ChannelMap, Presence } from '../../commands/reactors/ports.js';
+import { startReactors } from '../../commands/reactors/runner.js';
+import type { ReactorOptions, Reactors } from '../../commands/reactors/runner.js';
+import type { DispatchChannel } from '../../schema/triage-events.js';
+
+// The triage reactors against the real embedded log (SQLite files in a temp dir), a fixed
+// clock, a fake presence and recording channels. The recording channel is a test double of
+// OUR Channel port (the real adapters have their own tests); it answers each delivery with
+// an outcome chosen by the test, or never answers (a provider call the process died in).
+export const T0 = new Date('2030-01-01T00:00:00.000Z');
+export const SECOND = 1_000;
+export const MINUTE = 60 * SECOND;
+
+export interface Recorded { readonly id: string; readonly attempt: number; readonly to: Recipient; readonly mids: readonly string[] }
+
+export interface RecordingChannel<K extends DispatchChannel = DispatchChannel> extends Channel<RecipientOf<K>> {
+  readonly calls: Recorded[];
+  /** Chooses each delivery's outcome (default: delivered). */
+  answer: (d: Delivery<RecipientOf<K>>) => Outcome;
+  /** From this call on (0-based), never answer: the process "dies" inside the provider call. */
+  hangFrom: number;
+  batches: number;
+  /** Deliveries per call, in call order. */
+  readonly sizes: number[];
+}
+
+export const recordingChannel = <K extends DispatchChannel>(kind: K): RecordingChannel<K> => {
+  const ch: RecordingChannel<K> = {
+    kind: kind as RecordingChannel<K>['kind'], provider: 'recording', calls: [], answer: () => ({ kind: 'delivered' }), hangFrom: Number.POSITIVE_INFINITY, batches: 0, sizes: [],
+    deliver: (batch) => {
+      const n = ch.batches++;
+      ch.sizes.push(batch.length);
+      for (const d of batch) {
+        ch.calls.push({ id: d.id, attempt: d.attempt, to: d.to, mids: d.content.kind === 'message' ? [d.content.message.mid] : d.content.messages.map((m) => m.mid) });
+      }
+      if (n >= ch.hangFrom) return new Promise<readonly Outcome[]>(() => undefined);
+      return Promise.resolve(batch.map((d) => ch.answer(d)));
+    },
+    close: () => Promise.resolve(),
+  };
+  return ch;
+};
+
+export const fakePresence = (): Presence & { readonly online: Set<string> } => {
+  const online = new Set<string>();
+  return { online, isOnline: (uid) => online.has(uid), sessions: (uid) => (online.has(uid) ? 1 : 0) };
+};
+
+export const ctx = (uid: string, now: Date, admin = false): CommandContext =>
+  ({ actor: { uid, roles: admin ? ['admin'] : [] }, now, correlationId: `corr-${randomUUID()}` });
+
+export const ok = async <T>(r: Promise<CommandResult<T>>): Promise<T> => {
+  const result = await r;
+  if (result._tag === 'Left') throw new Error(`command failed: ${JSON.stringify(result.left)}`);
+  return result.right;
+};
+
+export const subscription = (n: string) => ({ endpoint: `https://push.example.test/${n}`, keys: { p256dh: 'BPk1', auth: 'aXV0aA' } });
+
+export interface World {
+  readonly dir: string;
+  store: EventStore;
+  commands: CommandSide;
+  readonly clock: ReturnType<typeof fixedClock>;
+  readonly presence: ReturnType<typeof fakePresence>;
+  channels: { -readonly [K in DispatchChannel]: RecordingChannel<K> };
+  reactors: Reactors;
+  now(): Date;
+  /** Stops the reactors and closes the log, as a process that dies would leave them (the files stay). */
+  crash(): Promise<void>;
+  /** New store, commands and reactors on the same files; new channels unless `keep`. */
+  restart(keep?: boolean): Promise<void>;
+  events(type?: string): Promise<RecordedEvent[]>;
+  close(): Promise<void>;
+}
+
+const freshChannels = (): World['channels'] => ({
+  webpush: recordingChannel('webpush'), fcm: recordingChannel('fcm'), apns: recordingChannel('apns'),
+  email: recordingChannel('email'), sms: recordingChannel('sms'),
+});
+
+export const world = (options: Partial<Omit<ReactorOptions, 'store' | 'dataDir' | 'clock' | 'presence' | 'channels'>> = {}): World => {
+  const dir = mkdtempSync(join(tmpdir(), 'msgxc-triage-'));
+  const clock = fixedClock(T0);
+  const presence = fakePresence();
+  const open = (): EventStore => createSqliteEventStore({ file: join(dir, 'events.db') });
+  const start = (store: EventStore, channels: ChannelMap): Reactors =>
+    startReactors({ store, dataDir: dir, clock, presence, channels, pollMs: 60_000, random: () => 0.5, ...options });
+  const store = open();
+  const channels = freshChannels();
+  const w: World = {
+    dir, store, clock, presence, channels,
+    commands: createCommands({ store, ids: createIdGenerator() }),
+    reactors: start(store, channels),
+    now: () => clock.now(),
+    crash: async () => { await w.reactors.stop(); await w.store.close(); },
+    restart: (keep = false) => {
+      w.store = open();
+      w.commands = createCommands({ store: w.store, ids: createIdGenerator() });
+      if (!keep) w.channels = freshChannels();
+      w.reactors = start(w.store, w.channels);
+      return Promise.resolve();
+    },
+    events: async (type) => {
+      const all = await w.store.readAll({ after: 0, limit: 1_000_000 });
+      return type === undefined ? [...all] : all.filter((e) => e.type === type);
+    },
+    close: async () => { await w.reactors.stop(); await w.store.close(); rmSync(dir, { recursive: true, force: true }); },
+  };
+  return w;
+};
+
+export const types = async (w: World, stream: string): Promise<string[]> => (await w.store.read(stream)).map((e) => e.type);
+
+export const uidOf = (r: Recipient): string => ('uid' in r ? r.uid : '');
+
+/** Deliveries the recording channels saw, as `channel:uid`, sorted. */
+export const sent = (w: World): string[] =>
+  Object.values(w.channels).flatMap((c) => c.calls.map((r) => `${c.kind}:${uidOf(r.to)}`)).sort();
