@@ -85,6 +85,7 @@ export const createCassandraReadModels = (db: CassandraDb, clock: Clock = system
     inbox: (uid, page, now) => inbox.inbox(uid, page, now),
     message: (mid) => messages.message(mid, clock.now()),
     isRecipient: (mid, uid) => inbox.isRecipient(mid, uid),
+    subscribedThreads: (uid) => inbox.subscribedThreads(uid),
     userCount: () => users.userCount(),
   };
 };

@@ -53,6 +53,7 @@ export const createEmbeddedReadModels = (db: Database, clock: Clock = systemCloc
     inbox: (uid, page, now) => later(() => inbox.inbox(uid, page, now)),
     message: (mid) => later(() => messages.message(mid, clock.now())),
     isRecipient: (mid, uid) => later(() => inbox.isRecipient(mid, uid)),
+    subscribedThreads: (uid) => later(() => inbox.subscribedThreads(uid)),
     userCount: () => later(() => users.userCount()),
   };
 };

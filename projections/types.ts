@@ -74,6 +74,8 @@ export interface ReadModels {
   message(mid: string): Promise<MessageDetails | undefined>;
   /** True when `uid` is among the message's recipients (directly, by thread membership at the time, or broadcast). */
   isRecipient(mid: string, uid: string): Promise<boolean>;
+  /** Threads `uid` subscribes to now: the topics a realtime session joins on connect. */
+  subscribedThreads(uid: string): Promise<readonly string[]>;
   /** Number of users the broker knows (for metrics and the admin UI). */
   userCount(): Promise<number>;
 }

@@ -1,6 +1,4 @@
 import type * as Uws from '@trufflesuite/uws-js-unofficial';
-import { join } from 'node:path';
-import { openReadDb } from '../../projections/embedded.js';
 import type { ObservedEventStore } from '../../adapters/eventstore/observed.js';
 import type { Commands } from '../../commands/types.js';
 import type { ProjectionRunner, ReadModels } from '../../projections/types.js';
@@ -10,7 +8,6 @@ import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import type { TemplatedApp } from '../uws.js';
 import { openBus } from './bus.js';
-import { embeddedMemberships } from './memberships.js';
 import { startRealtime, type Realtime } from './realtime.js';
 
 // What the composition root calls: the bus chosen by configuration, and the realtime side on
@@ -22,13 +19,12 @@ export const attachRealtime = async (config: Config, parts: {
   readonly now: () => Date; readonly ready: () => boolean;
 }): Promise<Realtime> => {
   const bus = await openBus(config, parts.log);
-  // Its own read connection on the embedded read models (WAL: readers never block the writer).
-  const readDb = openReadDb(join(config.dataDir, 'read.db'));
+  // Memberships come from whichever read store is configured (SQLite or Cassandra).
   const realtime = startRealtime({
-    ...parts, bus, node: config.nodeId, limits: config.ws, memberships: embeddedMemberships(readDb),
+    ...parts, bus, node: config.nodeId, limits: config.ws, memberships: { threadsOf: (uid) => parts.reads.subscribedThreads(uid) },
   });
   // The bus subscriptions are in place on the server before the node takes any connection.
   await bus.flush();
   parts.log.info({ node: config.nodeId, bus: config.bus }, 'realtime ready');
-  return { ...realtime, close: async () => { await realtime.close(); await bus.close(); readDb.close(); } };
+  return { ...realtime, close: async () => { await realtime.close(); await bus.close(); } };
 };

@@ -34,6 +34,7 @@ type Item = IndexRow & { readonly stSeen: boolean; readonly stRead: boolean };
 export interface CassandraInboxQueries {
   inbox(uid: string, page: PageRequest & { readonly unseen?: boolean }, now: Date): Promise<Page<InboxItem>>;
   isRecipient(mid: string, uid: string): Promise<boolean>;
+  subscribedThreads(uid: string): Promise<string[]>;
 }
 
 export const cassandraInboxQueries = (db: CassandraDb): CassandraInboxQueries => {
@@ -103,5 +104,9 @@ export const cassandraInboxQueries = (db: CassandraDb): CassandraInboxQueries =>
     return periods.some((p) => p.from < position && p.to > position);
   };
 
-  return { inbox, isRecipient };
+  // Open periods are the current subscriptions; tids sorted as the SQLite store returns them.
+  const subscribedThreads = async (uid: string): Promise<string[]> =>
+    periodsOf((await db.read(changes, [uid])).map(changeOf))
+      .filter((p) => p.to === Number.MAX_SAFE_INTEGER).map((p) => p.tid).sort();
+  return { inbox, isRecipient, subscribedThreads };
 };

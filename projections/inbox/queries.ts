@@ -13,6 +13,7 @@ interface Period { tid: string; from_position: number; to_position: number | nul
 export interface InboxQueries {
   inbox(uid: string, page: PageRequest & { readonly unseen?: boolean }, now: Date): Page<InboxItem>;
   isRecipient(mid: string, uid: string): boolean;
+  subscribedThreads(uid: string): string[];
 }
 
 export const inboxQueries = (db: Database): InboxQueries => {
@@ -20,6 +21,7 @@ export const inboxQueries = (db: Database): InboxQueries => {
   const broadcast = db.prepare<[SourceParams & { known: number }], Row>(BROADCAST_SQL);
   const thread = db.prepare<[SourceParams & { tid: string; from: number; to: number }], Row>(THREAD_SQL);
   const periods = db.prepare<[string], Period>('SELECT tid, from_position, to_position FROM subscriptions WHERE uid = ?');
+  const openPeriods = db.prepare<[string], { tid: string }>('SELECT DISTINCT tid FROM subscriptions WHERE uid = ? AND to_position IS NULL ORDER BY tid');
   const markers = db.prepare<[string], { scope: string; mid: string }>('SELECT scope, mid FROM read_markers WHERE uid = ?');
   const users = userQueries(db);
   const audienceOf = db.prepare<[string], { kind: string; tid: string | null; position: number }>(
@@ -66,5 +68,5 @@ export const inboxQueries = (db: Database): InboxQueries => {
     return m.tid !== null && subscribedAt.get({ uid, tid: m.tid, p: m.position }) !== undefined;
   };
 
-  return { inbox, isRecipient };
+  return { inbox, isRecipient, subscribedThreads: (uid) => openPeriods.all(uid).map((r) => r.tid) };
 };

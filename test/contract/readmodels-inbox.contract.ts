@@ -30,6 +30,13 @@ export const inboxCases = (h: H): void => {
       expect(await mids('stranger')).toEqual([]);
     });
 
+    it('lists the threads a user subscribes to now, for realtime sessions', async () => {
+      await h().put(ev.joined('t2', 'ann'), ev.joined('t1', 'ann'), ev.joined('t3', 'ann'), ev.left('t3', 'ann'), ev.joined('t1', 'bob', 'publisher'));
+      expect(await h().models.subscribedThreads('ann')).toEqual(['t1', 't2']);
+      expect(await h().models.subscribedThreads('bob')).toEqual([]);
+      expect(await h().models.subscribedThreads('nobody')).toEqual([]);
+    });
+
     it('thread messages reach a subscriber only while subscribed, again after re-subscribing', async () => {
       const [before, during, gap, again] = [mid(), mid(), mid(), mid()];
       await h().put(
