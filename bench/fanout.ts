@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { SignJWT } from 'jose';
+import WebSocket from 'ws';
 
 const SECRET = 'bench-secret-0123456789-0123456789-abcdef';
 const N = Number(process.env['BENCH_CONNECTIONS'] ?? 10_000);
@@ -50,13 +51,28 @@ const lines = (proc: ChildProcess): ((match: (l: string) => boolean) => Promise<
   });
 };
 
-const startBroker = async (dataDir: string): Promise<{ proc: ChildProcess; port: number }> => {
-  const proc = spawn(process.execPath, [join(ROOT, 'dist/bin/msgxc.js')], {
+const startBroker = async (dataDir: string, inspect = false): Promise<{ proc: ChildProcess; port: number; gc: () => Promise<void> }> => {
+  const proc = spawn(process.execPath, [...(inspect ? ['--inspect=127.0.0.1:0'] : []), join(ROOT, 'dist/bin/msgxc.js')], {
     env: { ...process.env, MSGXC_PORT: '0', MSGXC_DATA_DIR: dataDir, MSGXC_JWT_SECRET: SECRET, MSGXC_LOG_LEVEL: 'warn', MSGXC_WS_MAX_SESSIONS_PER_USER: '4' },
-    stdio: ['ignore', 'pipe', 'inherit'],
+    stdio: ['ignore', 'pipe', inspect ? 'pipe' : 'inherit'],
   });
+  // With the inspector on, a full garbage collection can be asked for from outside (Chrome
+  // DevTools Protocol), so RSS readings compare live memory rather than uncollected garbage.
+  const inspector = inspect && proc.stderr !== null
+    ? new Promise<string>((res) => { createInterface({ input: proc.stderr as NodeJS.ReadableStream }).on('line', (l) => { const m = /Debugger listening on (ws:\/\/\S+)/.exec(l); if (m?.[1] !== undefined) res(m[1]); }); })
+    : undefined;
   const line = await lines(proc)((l) => l.startsWith('msgxc listening'));
-  return { proc, port: Number(/:(\d+) /.exec(line)?.[1]) };
+  const gc = async (): Promise<void> => {
+    if (inspector === undefined) return;
+    const ws = new WebSocket(await inspector);
+    await new Promise((res) => ws.once('open', res));
+    for (let id = 1; id <= 2; id += 1) {
+      ws.send(JSON.stringify({ id, method: 'HeapProfiler.collectGarbage' }));
+      await new Promise<void>((res) => { ws.on('message', (d: Buffer) => { if ((JSON.parse(d.toString()) as { id?: number }).id === id) res(); }); });
+    }
+    ws.close();
+  };
+  return { proc, port: Number(/:(\d+) /.exec(line)?.[1]), gc };
 };
 
 const client = (url: string, n: number, opts: { secret?: string; prefix?: string; ready: string }) => {
@@ -103,6 +119,9 @@ const pool = async (count: number, concurrency: number, job: (i: number) => Prom
   }));
 };
 
+const PACED = Number(process.env['BENCH_PACED_MESSAGES'] ?? 30);
+const PACE_MS = Number(process.env['BENCH_PACE_MS'] ?? 200);
+
 interface Phase { delivered: number; seconds: number; rate: number; p50ms: number; p99ms: number; clientCpu: number; serverCpu: number }
 
 const phase = (s: Stats, expected: number, firstNs: number, clientCpuBefore: number, serverCpu: number): Phase => {
@@ -112,7 +131,18 @@ const phase = (s: Stats, expected: number, firstNs: number, clientCpuBefore: num
   return { delivered: s.received, seconds, rate: s.received / seconds, p50ms: s.p50_us / 1000, p99ms: s.p99_us / 1000, clientCpu: clientCpu / seconds, serverCpu: serverCpu / seconds };
 };
 
-const brokerRun = async (): Promise<Phase> => {
+/** Latency when not saturated: one message every PACE_MS. */
+const paced = async (c: ReturnType<typeof client>, publishOne: () => Promise<unknown>, pid: number): Promise<Phase> => {
+  await c.reset();
+  const before = await c.stats();
+  const cpu0 = procCpuS(pid);
+  const first = nowNs();
+  for (let i = 0; i < PACED; i += 1) { await publishOne(); await sleep(PACE_MS); }
+  const s = await c.until(PACED * N);
+  return phase(s, PACED * N, first, before.cpu_user_s + before.cpu_sys_s, procCpuS(pid) - cpu0);
+};
+
+const brokerRun = async (): Promise<{ saturated: Phase; paced: Phase }> => {
   const dir = mkdtempSync(join(tmpdir(), 'msgxc-fanout-'));
   const { proc, port } = await startBroker(dir);
   const base = `http://127.0.0.1:${port}`;
@@ -143,9 +173,10 @@ const brokerRun = async (): Promise<Phase> => {
     await pool(MESSAGES, CONCURRENCY, publish);
     const s = await c.until(MESSAGES * N);
     const result = phase(s, MESSAGES * N, first, before.cpu_user_s + before.cpu_sys_s, procCpuS(proc.pid ?? 0) - cpu0);
+    const light = await paced(c, () => publish(), proc.pid ?? 0);
     await c.close();
     c.quit();
-    return result;
+    return { saturated: result, paced: light };
   } finally {
     proc.kill('SIGTERM');
     await sleep(500);
@@ -153,7 +184,7 @@ const brokerRun = async (): Promise<Phase> => {
   }
 };
 
-const baselineRun = async (): Promise<Phase> => {
+const baselineRun = async (): Promise<{ saturated: Phase; paced: Phase }> => {
   const proc = spawn(process.execPath, [join(ROOT, 'dist/bench/fanout-baseline.js')], { stdio: ['ignore', 'pipe', 'inherit'] });
   const next = lines(proc);
   const port = Number((await next((l) => l.startsWith('listening'))).split(' ')[1]);
@@ -169,39 +200,60 @@ const baselineRun = async (): Promise<Phase> => {
     const first = await publish(MESSAGES);
     const s = await c.until(MESSAGES * N);
     const result = phase(s, MESSAGES * N, first, before.cpu_user_s + before.cpu_sys_s, procCpuS(proc.pid ?? 0) - cpu0);
+    const light = await paced(c, () => publish(1), proc.pid ?? 0);
     await c.close();
     c.quit();
-    return result;
+    return { saturated: result, paced: light };
   } finally {
     proc.kill('SIGTERM');
   }
 };
 
-const idleMemory = async (): Promise<{ connections: number; baseKb: number; loadedKb: number; perConnBytes: number; firstPassPerConnBytes: number }> => {
+interface Idle { connections: number; coldKb: number; firstPassKb: number; steps: { connections: number; rssKb: number }[]; perConnBytes: number; firstPassPerConnBytes: number }
+
+// Least-squares slope of RSS over connections: robust to one noisy reading.
+const slope = (points: readonly { connections: number; rssKb: number }[]): number => {
+  const n = points.length;
+  const mx = points.reduce((a, p) => a + p.connections, 0) / n;
+  const my = points.reduce((a, p) => a + p.rssKb, 0) / n;
+  const num = points.reduce((a, p) => a + (p.connections - mx) * (p.rssKb - my), 0);
+  const den = points.reduce((a, p) => a + (p.connections - mx) ** 2, 0);
+  return (num / den) * 1024;
+};
+
+const idleMemory = async (): Promise<Idle> => {
   const dir = mkdtempSync(join(tmpdir(), 'msgxc-idle-'));
-  const { proc, port } = await startBroker(dir);
+  const { proc, port, gc } = await startBroker(dir, true);
+  const pid = proc.pid ?? 0;
+  const rssAfterGc = async (): Promise<number> => { await gc(); await sleep(500); return rssKb(pid); };
+  const settle = Number(process.env['BENCH_SETTLE_MS'] ?? 10_000);
   try {
-    await sleep(1000);
-    const cold = rssKb(proc.pid ?? 0);
-    const url = `ws://127.0.0.1:${port}/api/v2/ws`;
-    // Load clients of at most 10,000 connections each (every process has its own file limit).
-    const clients = (): ReturnType<typeof client>[] => Array.from({ length: Math.ceil(IDLE / 10_000) }, (_, k) =>
-      client(url, Math.min(10_000, IDLE - k * 10_000), { secret: SECRET, prefix: `idle${k}-u`, ready: 'unseen' }));
-    const cycle = async (settleMs: number): Promise<number> => {
-      const cs = clients();
-      for (const c of cs) await c.connect();
-      await sleep(settleMs);
-      const rss = rssKb(proc.pid ?? 0);
-      for (const c of cs) { await c.close(); c.quit(); }
-      return rss;
-    };
-    // First pass: each user is new to the broker (recognized once, caches warm up).
-    const firstPass = await cycle(2000);
     await sleep(3000);
-    const base = rssKb(proc.pid ?? 0);
-    // Second pass: the same users again; the difference is what an idle connection costs.
-    const loaded = await cycle(3000);
-    return { connections: IDLE, baseKb: base, loadedKb: loaded, perConnBytes: ((loaded - base) * 1024) / IDLE, firstPassPerConnBytes: ((firstPass - cold) * 1024) / IDLE };
+    const coldKb = await rssAfterGc();
+    const url = `ws://127.0.0.1:${port}/api/v2/ws`;
+    // Four load clients of a quarter each (every process has its own file limit).
+    const quarter = Math.ceil(IDLE / 4);
+    const sizes = [0, 1, 2, 3].map((k) => Math.max(0, Math.min(quarter, IDLE - k * quarter)));
+    const clients = (): ReturnType<typeof client>[] => sizes.map((n, k) => client(url, n, { secret: SECRET, prefix: `idle${k}-u`, ready: 'unseen' }));
+    // First pass: every user is new to the broker (recognized once, caches fill).
+    let cs = clients();
+    for (const c of cs) await c.connect();
+    await sleep(settle);
+    const firstPassKb = await rssAfterGc();
+    for (const c of cs) { await c.close(); c.quit(); }
+    await sleep(settle);
+    // Second pass, by quarters: the same users again; the slope is what an idle connection costs.
+    const steps = [{ connections: 0, rssKb: await rssAfterGc() }];
+    cs = clients();
+    let open = 0;
+    for (const [k, c] of cs.entries()) {
+      await c.connect();
+      open += sizes[k] ?? 0;
+      await sleep(settle);
+      steps.push({ connections: open, rssKb: await rssAfterGc() });
+    }
+    for (const c of cs) { await c.close(); c.quit(); }
+    return { connections: IDLE, coldKb, firstPassKb, steps, perConnBytes: slope(steps), firstPassPerConnBytes: ((firstPassKb - coldKb) * 1024) / IDLE };
   } finally {
     proc.kill('SIGTERM');
     await sleep(500);
@@ -220,14 +272,17 @@ const main = async (): Promise<void> => {
   const row = (name: string, p: Phase): string =>
     `| ${name} | ${Math.round(p.rate).toLocaleString('en')} | ${p.p50ms.toFixed(1)} | ${p.p99ms.toFixed(1)} | ${(p.clientCpu * 100).toFixed(0)}% | ${(p.serverCpu * 100).toFixed(0)}% |`;
   process.stdout.write([
-    `fan-out: ${N} connections, one thread, ${MESSAGES} messages of ~100 bytes`,
+    `fan-out: ${N} connections, one thread, ~100-byte messages; saturated: ${MESSAGES} messages; paced: ${PACED} messages, one every ${PACE_MS} ms`,
     '| path | delivered msgs/s | p50 ms | p99 ms | load client CPU | server CPU |',
     '|---|---|---|---|---|---|',
-    row(`HTTP publish -> broker (${CONCURRENCY} in flight)`, broker),
-    row('bare uWS app.publish loop', bare),
-    `ratio broker / bare: ${(broker.rate / bare.rate).toFixed(2)}`,
-    `idle memory: ${idle.connections} connections, RSS ${Math.round(idle.baseKb / 1024)} -> ${Math.round(idle.loadedKb / 1024)} MiB, ` +
-      `${(idle.perConnBytes / 1024).toFixed(2)} KB per connection (first connect of new users: ${(idle.firstPassPerConnBytes / 1024).toFixed(2)} KB)`,
+    row(`broker, HTTP publish, ${CONCURRENCY} in flight (saturated)`, broker.saturated),
+    row('bare uWS app.publish loop (saturated)', bare.saturated),
+    row('broker, HTTP publish (paced)', broker.paced),
+    row('bare uWS app.publish (paced)', bare.paced),
+    `ratio broker / bare (saturated): ${(broker.saturated.rate / bare.saturated.rate).toFixed(2)}`,
+    `idle memory: ${idle.connections} connections; RSS by connections ${idle.steps.map((p) => `${p.connections}: ${Math.round(p.rssKb / 1024)} MiB`).join(', ')}; ` +
+      `slope ${(idle.perConnBytes / 1024).toFixed(2)} KB per connection; first connect of ${idle.connections} new users: ` +
+      `${(idle.firstPassPerConnBytes / 1024).toFixed(2)} KB per connection (RSS ${Math.round(idle.coldKb / 1024)} -> ${Math.round(idle.firstPassKb / 1024)} MiB)`,
     JSON.stringify({ broker, bare, idle }),
   ].join('\n') + '\n');
 };
