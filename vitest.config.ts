@@ -3,6 +3,30 @@ import { defineConfig } from 'vitest/config';
 // Test tiers are chosen by file name so each runs alone:
 // *.unit.test.ts (no I/O beyond memory), *.int.test.ts (real files, real servers),
 // *.e2e.test.ts (the built server process, over HTTP and websockets).
+
+// The end-to-end tests run twice: on the embedded defaults, and on the production stack
+// (JetStream R3 + NATS bus + Cassandra + Elasticsearch, see test/e2e/stack.ts) when the
+// run starts those servers.
+const servers = new Set((process.env['MSGXC_TEST_SERVERS'] ?? '').split(',').map((s) => s.trim()));
+const productionStack = ['natscluster', 'cassandra', 'elastic'].every((s) => servers.has(s));
+if (!productionStack && process.env['VITEST_QUIET_STACK'] === undefined) {
+  process.stderr.write('[msgxc] e2e-production skipped: MSGXC_TEST_SERVERS lacks natscluster,cassandra,elastic\n');
+}
+
+const e2e = (name: string, env: Record<string, string>) => ({
+  test: {
+    name,
+    include: ['test/**/*.e2e.test.ts'],
+    testTimeout: 120_000,
+    hookTimeout: 180_000,
+    env,
+    // End-to-end files each start server processes on free ports; running them one at a
+    // time keeps timings honest on a 2-core machine.
+    pool: 'forks' as const,
+    poolOptions: { forks: { singleFork: true } },
+  },
+});
+
 export default defineConfig({
   test: {
     // Starts the real servers named in MSGXC_TEST_SERVERS (npm test names them all) once for
@@ -19,18 +43,8 @@ export default defineConfig({
           hookTimeout: 180_000,
         },
       },
-      {
-        test: {
-          name: 'e2e',
-          include: ['test/**/*.e2e.test.ts'],
-          testTimeout: 120_000,
-          hookTimeout: 180_000,
-          // End-to-end files each start server processes on free ports; running them one at a
-          // time keeps timings honest on a 2-core machine.
-          pool: 'forks',
-          poolOptions: { forks: { singleFork: true } },
-        },
-      },
+      e2e('e2e', { MSGXC_E2E_STACK: 'embedded' }),
+      ...(productionStack ? [e2e('e2e-production', { MSGXC_E2E_STACK: 'production' })] : []),
     ],
   },
 });

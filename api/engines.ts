@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { Clock } from '../adapters/clock/clock.js';
-import { createMemoryEventStore } from '../adapters/eventstore/memory.js';
+import { openEventStore } from '../adapters/eventstore/open.js';
 import type { EventStore } from '../adapters/eventstore/port.js';
 import { createSqliteEventStore, type SqliteEventStore } from '../adapters/eventstore/sqlite.js';
 import { openCassandraReadStore } from '../projections/cassandra.js';
@@ -17,13 +17,13 @@ import type { Logger } from './log.js';
 
 export interface OpenedLog { readonly store: EventStore; readonly sqlite?: SqliteEventStore }
 
-export const openLog = (config: Config): OpenedLog => {
-  if (config.eventStore === 'memory') return { store: createMemoryEventStore() };
+export const openLog = async (config: Config): Promise<OpenedLog> => {
   if (config.eventStore === 'embedded') {
     const sqlite = createSqliteEventStore({ file: join(config.dataDir, 'events.db'), writerThread: config.embeddedWriter === 'thread' });
     return { store: sqlite, sqlite };
   }
-  throw new Error(`MSGXC_EVENTSTORE=${config.eventStore.replace(/\/\/.*@/, '//***@')}: this engine is not available in this build yet`);
+  // memory, nats:// (JetStream) and esdb:// (EventStoreDB); their settings ride on the URL.
+  return { store: await openEventStore(config.eventStore, { dataDir: config.dataDir }) };
 };
 
 export interface OpenedProjection<T = object> { readonly runner: ProjectionRunner; readonly value: T; close(): Promise<void> }

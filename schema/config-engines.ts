@@ -2,7 +2,8 @@ import * as t from 'io-ts';
 import { IntFromString, NonEmpty } from './env-codecs.js';
 
 // The production engines, each switched on by one setting:
-//   MSGXC_EVENTSTORE=nats://...            the log on NATS JetStream (schema/config.ts)
+//   MSGXC_EVENTSTORE=nats://h:4222?replicas=3  the log on NATS JetStream, esdb://... on EventStoreDB
+//                                          (adapters/eventstore/open.ts reads the URL's settings)
 //   MSGXC_CASSANDRA_CONTACT_POINTS=h1,h2   read models on Cassandra instead of SQLite
 //   MSGXC_ELASTIC_URL=http://h:9200        search/analytics on Elasticsearch instead of SQLite FTS5
 // The other variables tune an engine that is switched on.
@@ -10,7 +11,6 @@ const HostPorts = t.refinement(t.string, (s) => s.split(',').every((h) => /^[A-Z
 const HttpUrl = t.refinement(t.string, (s) => /^https?:\/\/[^\s]+$/.test(s), 'http(s)://host:port');
 const Keyspace = t.refinement(t.string, (s) => /^[a-z][a-z0-9_]{0,47}$/.test(s), 'a keyspace name: [a-z][a-z0-9_]{0,47}');
 const Prefix = t.refinement(t.string, (s) => /^[a-z][a-z0-9_-]{0,40}$/.test(s), 'lower-case index prefix');
-const StreamName = t.refinement(t.string, (s) => /^[A-Za-z0-9_-]{1,64}$/.test(s), 'a JetStream stream name');
 
 export const EngineEnv = t.partial({
   MSGXC_CASSANDRA_CONTACT_POINTS: HostPorts,
@@ -22,8 +22,6 @@ export const EngineEnv = t.partial({
   MSGXC_ELASTIC_URL: HttpUrl,
   MSGXC_ELASTIC_INDEX_PREFIX: Prefix,
   MSGXC_ELASTIC_REPLICAS: IntFromString('MSGXC_ELASTIC_REPLICAS', 0, 5),
-  MSGXC_JETSTREAM_STREAM: StreamName,
-  MSGXC_JETSTREAM_REPLICAS: IntFromString('MSGXC_JETSTREAM_REPLICAS', 1, 5),
 });
 
 export type ReadStoreConfig =
@@ -41,7 +39,6 @@ export type SearchEngineConfig =
 export interface EngineConfig {
   readonly readStore: ReadStoreConfig;
   readonly search: SearchEngineConfig;
-  readonly jetstream: { readonly stream: string; readonly replicas: number };
 }
 
 export const engineConfig = (e: t.TypeOf<typeof EngineEnv>): EngineConfig => ({
@@ -57,5 +54,4 @@ export const engineConfig = (e: t.TypeOf<typeof EngineEnv>): EngineConfig => ({
   search: e.MSGXC_ELASTIC_URL === undefined ? { kind: 'embedded' } : {
     kind: 'elastic', url: e.MSGXC_ELASTIC_URL, prefix: e.MSGXC_ELASTIC_INDEX_PREFIX ?? 'msgxc-', replicas: e.MSGXC_ELASTIC_REPLICAS ?? 0,
   },
-  jetstream: { stream: e.MSGXC_JETSTREAM_STREAM ?? 'MSGXC_EVENTS', replicas: e.MSGXC_JETSTREAM_REPLICAS ?? 1 },
 });

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { SignJWT } from 'jose';
+import { isProductionStack, stackEnv } from './stack.js';
 
 // Starts the BUILT broker (dist/bin/msgxc.js, as `npm start` does) as a real process on a
 // free port, and talks to it over HTTP. `npm run test:e2e` builds first.
@@ -30,6 +31,7 @@ export const startServer = async (opts: { dataDir?: string; env?: Record<string,
       MSGXC_DATA_DIR: dataDir,
       MSGXC_JWT_SECRET: SECRET,
       MSGXC_LOG_LEVEL: 'info',
+      ...stackEnv(dataDir),
       ...opts.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -47,6 +49,8 @@ export const startServer = async (opts: { dataDir?: string; env?: Record<string,
     proc.stdout.on('data', check);
     void exited.then((code) => { clearTimeout(timer); rej(new Error(`server exited with ${code}:\n${out}`)); });
   });
+  // Guard against a production-stack run that silently fell back to the embedded engines.
+  if (isProductionStack() && !/event store: nats:\/\//.test(out)) throw new Error(`expected the JetStream log:\n${out}`);
   return {
     url: `http://127.0.0.1:${port}`, port, dataDir, proc, output: () => out,
     stop: async (signal = 'SIGTERM') => {
