@@ -7,6 +7,7 @@ import { userRoutes } from './routes/users.js';
 import { inboxRoutes } from './routes/inbox.js';
 import { auditRoutes } from './routes/audit.js';
 import { opsRoutes } from './routes/ops.js';
+import { outboxRoutes } from './routes/outbox.js';
 import { openApiDocument } from '../schema/openapi.js';
 import { realtimeRoutes, type RealtimeHttp } from './ws/routes.js';
 
@@ -19,5 +20,6 @@ export const allRoutes = (deps: AppDeps, realtime: RealtimeHttp = {}): Route[] =
   ...userRoutes(deps),
   ...inboxRoutes(deps),
   ...auditRoutes(deps),
+  ...outboxRoutes(deps),
   ...realtimeRoutes(realtime),
 ];

@@ -4,6 +4,7 @@ import type { EventStore } from '../adapters/eventstore/port.js';
 import type { ProjectionRunner, ReadModels } from '../projections/types.js';
 import type { Metrics } from './metrics.js';
 import type { AdminOps } from './routes/admin.js';
+import type { OutboxStore } from '../adapters/channels/outbox-store.js';
 import { fromDomainError, type ApiError } from './errors.js';
 import type { RouteReply, RouteRequest } from './route.js';
 
@@ -17,6 +18,8 @@ export interface AppDeps {
   readonly ready: () => boolean;
   /** Admin UI operations (stats, rebuild); absent in tests that do not need them. */
   readonly admin?: AdminOps;
+  /** What the outbox channels recorded (GET /api/v2/outbox); absent in tests that do not need it. */
+  readonly outbox?: Pick<OutboxStore, 'page'>;
 }
 
 export const contextOf = (req: RouteRequest): CommandContext => ({

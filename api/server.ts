@@ -5,6 +5,9 @@ import type { EventStore } from '../adapters/eventstore/port.js';
 import { createMemoryEventStore } from '../adapters/eventstore/memory.js';
 import { createSqliteEventStore } from '../adapters/eventstore/sqlite.js';
 import { createSqliteIdempotencyStore } from '../adapters/idempotency/sqlite.js';
+import { createSqliteOutbox } from '../adapters/channels/outbox-store.js';
+import { createChannels } from '../adapters/channels/registry.js';
+import { NO_PROVIDERS, type ChannelConfig } from '../schema/channels.js';
 import { systemClock, type Clock } from '../adapters/clock/clock.js';
 import { createIdGenerator } from '../adapters/ids/ids.js';
 import { createCommands } from '../commands/index.js';
@@ -32,7 +35,7 @@ const openEventStore = (config: Config): EventStore => {
 };
 
 // The composition root: every adapter is chosen here from the configuration and passed down.
-export const startBroker = async (config: Config, log: Logger, clock: Clock = systemClock): Promise<Broker> => {
+export const startBroker = async (config: Config, log: Logger, clock: Clock = systemClock, channelConfig: ChannelConfig = NO_PROVIDERS): Promise<Broker> => {
   const { uws, native } = loadUws(config.allowUwsFallback);
   if (!native) log.warn('uWebSockets.js native binary not loaded: running on the slow JS fallback (MSGXC_ALLOW_UWS_FALLBACK)');
   mkdirSync(config.dataDir, { recursive: true });
@@ -40,6 +43,10 @@ export const startBroker = async (config: Config, log: Logger, clock: Clock = sy
   const store = observed(openEventStore(config), (e) => { log.warn({ err: String(e) }, 'append listener failed'); });
   const read = openEmbeddedReadStore({ file: join(config.dataDir, 'read.db'), store, log });
   const idemStore = createSqliteIdempotencyStore(join(config.dataDir, 'idempotency.db'));
+  // Each channel is its provider's SDK when credentials are configured, else the outbox.
+  const outbox = createSqliteOutbox({ file: join(config.dataDir, 'outbox.db'), max: channelConfig.settings.outboxMax });
+  const channels = createChannels(channelConfig, { outbox, now: () => clock.now().getTime() });
+  log.info({ channels: channels.providers }, 'channels');
   const ids = createIdGenerator(() => clock.now().getTime());
   const commands = createCommands({ store, ids });
   const metrics = createMetrics();
@@ -50,7 +57,7 @@ export const startBroker = async (config: Config, log: Logger, clock: Clock = sy
   }, () => clock.now().getTime());
 
   let ready = false;
-  const deps = { commands, reads: read.models, projections: read.runner, store, metrics, ready: () => ready };
+  const deps = { commands, reads: read.models, projections: read.runner, store, metrics, ready: () => ready, outbox };
   metrics.gauge('msgxc_log_head_position', 'Position of the newest event in the log', () => store.head());
   metrics.gauge('msgxc_projection_lag_events', 'Events the slowest projection is behind the log head', async () => {
     const head = await store.head();
@@ -99,6 +106,8 @@ export const startBroker = async (config: Config, log: Logger, clock: Clock = sy
       await store.close();
       await read.close();
       await idemStore.close();
+      await channels.close();
+      await outbox.close();
     },
   };
 };

@@ -5,10 +5,13 @@ import { startBroker } from '../api/server.js';
 import { createLogger } from '../api/log.js';
 import { devBanner, devSecret, mintToken } from '../api/dev-mode.js';
 import { rebuildOffline } from '../api/cli-rebuild.js';
+import { loadChannelConfig } from '../adapters/channels/config.js';
+import { vapidKeyPair } from '../adapters/channels/webpush.js';
 
 // `msgxc` starts the broker; `msgxc token <sub> [role,...]` prints a token signed with the
 // configured (or development) secret, for trying the API and for scripts; `msgxc rebuild`
-// replays the log into fresh read models while the broker is stopped.
+// replays the log into fresh read models while the broker is stopped; `msgxc vapid-keys`
+// prints a new web push key pair for MSGXC_VAPID_PUBLIC_KEY / MSGXC_VAPID_PRIVATE_KEY.
 const fail = (lines: readonly string[]): never => {
   process.stderr.write(`msgxc: configuration error\n${lines.map((l) => `  - ${l}`).join('\n')}\n`);
   process.exit(2);
@@ -26,6 +29,11 @@ const withDevSecret = (config: Config): Config =>
 
 const main = async (): Promise<void> => {
   const [command, ...args] = process.argv.slice(2);
+  if (command === 'vapid-keys') {
+    const keys = vapidKeyPair();
+    process.stdout.write(`MSGXC_VAPID_PUBLIC_KEY=${keys.publicKey}\nMSGXC_VAPID_PRIVATE_KEY=${keys.privateKey}\n`);
+    return;
+  }
   const configured = loadConfig();
   const config = withDevSecret(configured);
   const generatedSecret = config.jwtSecret !== configured.jwtSecret;
@@ -39,9 +47,12 @@ const main = async (): Promise<void> => {
     await rebuildOffline(config);
     return;
   }
-  if (command !== undefined && command !== 'start') fail([`unknown command "${command}" (expected: start, token, rebuild)`]);
+  if (command !== undefined && command !== 'start') fail([`unknown command "${command}" (expected: start, token, rebuild, vapid-keys)`]);
+  // Provider credentials are checked now, not at the first send.
+  const channels = loadChannelConfig(process.env);
+  const channelConfig = E.isLeft(channels) ? fail(channels.left) : channels.right;
   const log = createLogger(config.logLevel);
-  const broker = await startBroker(config, log);
+  const broker = await startBroker(config, log, undefined, channelConfig);
   // Always printed, whatever the log level: scripts and tests wait for this line.
   process.stdout.write(`msgxc listening on http://${config.host}:${broker.port} (${config.mode} mode, event store: ${config.eventStore})\n`);
   if (generatedSecret && config.jwtSecret !== undefined) {

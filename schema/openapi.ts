@@ -74,6 +74,7 @@ export const operations: Record<string, Partial<Record<'get' | 'post' | 'put' | 
   '/api/v2/inbox/delete': { post: { access: 'user', body: 'InboxDelete', idempotent: true, summary: 'Delete from own inbox' } },
   '/api/v2/streams/{stream}': { get: { access: 'auditor', params: ['stream'], query: ['from', 'limit'], summary: 'One stream' } },
   '/api/v2/events': { get: { access: 'auditor', query: ['after', 'limit'], summary: 'The log' } },
+  '/api/v2/outbox': { get: { access: 'admin', query: ['before', 'limit', 'channel', 'mid'], summary: 'What providers without credentials would have been sent, newest first', ok: json(obj(['entries', 'next'], { entries: { type: 'array', items: obj(['id', 'at', 'channel', 'deliveryId', 'mid', 'to', 'payload'], { id: { type: 'integer' }, at: { type: 'string', format: 'date-time' }, channel: { enum: ['webpush', 'fcm', 'apns', 'email', 'sms', 'mqtt'] }, deliveryId: str, mid: id, to: str, payload: { type: 'object' } }) }, next: { type: ['integer', 'null'] } })) } },
   '/api/v2/presence/{uid}': { get: { access: 'admin', params: ['uid'], summary: 'Is a user online (websocket sessions, across nodes)', ok: json(obj(['uid', 'online', 'sessions', 'nodes'], { uid: id, online: { type: 'boolean' }, sessions: { type: 'integer' }, nodes: { type: 'array', items: obj(['node', 'sessions'], { node: str, sessions: { type: 'integer' } }) } })) } },
   '/api/v2/client.js': { get: { access: 'public', summary: 'The websocket client library (ES module)', ok: { description: 'JavaScript', content: { 'text/javascript': { schema: str } } } } },
 };

@@ -1,14 +1,15 @@
 // vitest globalSetup: starts the real servers a run asks for, once per run, and hands their
 // addresses to the test files through environment variables.
-//   MSGXC_TEST_SERVERS=nats,natscluster,cassandra,elastic   (any subset; empty: none)
+//   MSGXC_TEST_SERVERS=nats,natscluster,cassandra,elastic,mosquitto   (any subset; empty: none)
 // A server whose address variable is already set (an external server) is not started.
 import { startCassandra } from './cassandra.js';
 import { startElasticsearch } from './elasticsearch.js';
+import { startMosquitto } from './mosquitto.js';
 import { startNats, startNatsCluster } from './nats.js';
 import { groupRssKb } from './process.js';
 import { installExitHandlers, reapOrphans } from './reaper.js';
 
-export const SERVER_NAMES = ['nats', 'natscluster', 'cassandra', 'elastic'] as const;
+export const SERVER_NAMES = ['nats', 'natscluster', 'cassandra', 'elastic', 'mosquitto'] as const;
 export type ServerName = (typeof SERVER_NAMES)[number];
 
 interface Running {
@@ -53,6 +54,13 @@ const starters: Record<ServerName, { readonly envVar: string; readonly start: ()
     start: async () => {
       const s = await startElasticsearch();
       return { env: { MSGXC_TEST_ELASTIC_URL: s.url }, pids: [s.pid], stop: s.stop };
+    },
+  },
+  mosquitto: {
+    envVar: 'MSGXC_TEST_MQTT_URL',
+    start: async () => {
+      const s = await startMosquitto();
+      return { env: { MSGXC_TEST_MQTT_URL: s.url }, pids: [s.pid], stop: s.stop };
     },
   },
 };

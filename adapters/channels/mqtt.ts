@@ -1,0 +1,60 @@
+import { randomUUID } from 'node:crypto';
+import { connect } from 'mqtt';
+import type { MqttConfig } from '../../schema/channels.js';
+import { trustedCa } from './agent.js';
+import { backoffMs } from './backoff.js';
+import { mqttPayload, mqttTopic } from './mqtt-mapper.js';
+import { mapLimit, withDeadline } from './pool.js';
+import { delivered, failed, retry, type Channel, type Delivery, type MqttRecipient, type Outcome } from './port.js';
+
+// MQTT through the `mqtt` client (seed 002's backend). The broker is MSGXC_MQTT_URL, so a
+// local Mosquitto needs no override; a TLS broker's CA comes from MSGXC_CHANNEL_CA_FILE.
+// With QoS 1 or 2 a publish counts as delivered on the broker's acknowledgement; with QoS 0
+// once it is written. While the broker is unreachable deliveries are retried later rather
+// than queued in this process.
+export interface MqttChannelOptions {
+  readonly config: MqttConfig;
+  readonly timeoutMs: number;
+  readonly ca?: string;
+  readonly concurrency?: number;
+}
+
+export const createMqttChannel = (o: MqttChannelOptions): Channel<MqttRecipient> => {
+  const client = connect(o.config.url, {
+    clientId: `msgxc-${randomUUID().slice(0, 8)}`,
+    clean: true,
+    reconnectPeriod: 1_000,
+    connectTimeout: o.timeoutMs,
+    queueQoSZero: false,
+    ...(o.ca !== undefined ? { ca: trustedCa(o.ca) } : {}),
+  });
+  // Connection errors are reported as outcomes; without a listener they would crash the process.
+  client.on('error', () => undefined);
+  const firstConnect = new Promise<void>((resolve) => { client.once('connect', () => { resolve(); }); });
+
+  const publish = async (d: Delivery<MqttRecipient>): Promise<Outcome> => {
+    if (!client.connected) return retry(backoffMs(d.attempt, 2_000), 'broker not connected');
+    const topic = mqttTopic(o.config.topicBase, d.to);
+    try {
+      return await withDeadline(
+        client.publishAsync(topic, JSON.stringify(mqttPayload(d.content, d.to)), { qos: o.config.qos, retain: o.config.retain }).then(() => delivered()),
+        o.timeoutMs,
+        () => retry(backoffMs(d.attempt, 2_000), 'timeout'),
+      );
+    } catch (e) {
+      const message = e instanceof Error ? e.message : String(e);
+      return /disconnect|closed|connection/i.test(message) ? retry(backoffMs(d.attempt, 2_000), 'connection lost') : failed(`publish refused: ${message}`);
+    }
+  };
+
+  return {
+    kind: 'mqtt',
+    provider: 'mqtt',
+    deliver: async (batch) => {
+      // Right after start-up the first connection may still be on its way: give it a moment.
+      if (batch.length > 0 && !client.connected) await withDeadline(firstConnect, Math.min(o.timeoutMs, 2_000), () => undefined);
+      return mapLimit(batch, o.concurrency ?? 64, publish);
+    },
+    close: () => client.endAsync(true),
+  };
+};

@@ -1,0 +1,66 @@
+import Database from 'better-sqlite3';
+import type { JsonValue } from '../../schema/json.js';
+import type { ChannelKind } from './port.js';
+
+// What the outbox channel recorded instead of sending, in the embedded data directory
+// (outbox.db). Bounded: past `max` entries the oldest are dropped, so a broker left running
+// on defaults cannot fill its disk. Read newest first, a page at a time.
+export interface OutboxRecord {
+  readonly at: string;
+  readonly channel: ChannelKind;
+  readonly deliveryId: string;
+  readonly mid: string;
+  /** The recipient as an admin may see it (tokens, numbers and addresses partly masked). */
+  readonly to: string;
+  /** The provider request that would have been sent, as the adapter's mapper built it. */
+  readonly payload: JsonValue;
+}
+export interface OutboxEntry extends OutboxRecord { readonly id: number }
+export interface OutboxQuery { readonly before?: number; readonly limit: number; readonly channel?: ChannelKind; readonly mid?: string }
+export interface OutboxPage { readonly entries: readonly OutboxEntry[]; readonly next: number | null }
+
+export interface OutboxStore {
+  /** Records each entry once per delivery id (a re-dispatched delivery keeps its first entry); returns their ids. */
+  record(entries: readonly OutboxRecord[]): Promise<number[]>;
+  page(q: OutboxQuery): Promise<OutboxPage>;
+  close(): Promise<void>;
+}
+
+interface Row { id: number; at: string; channel: string; delivery_id: string; mid: string; recipient: string; payload: string }
+
+export const createSqliteOutbox = (o: { file: string; max: number }): OutboxStore => {
+  const db = new Database(o.file);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.exec(`CREATE TABLE IF NOT EXISTS outbox (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, channel TEXT NOT NULL, delivery_id TEXT NOT NULL UNIQUE,
+    mid TEXT NOT NULL, recipient TEXT NOT NULL, payload TEXT NOT NULL)`);
+  db.exec('CREATE INDEX IF NOT EXISTS outbox_mid ON outbox(mid)');
+  const insert = db.prepare('INSERT OR IGNORE INTO outbox (at, channel, delivery_id, mid, recipient, payload) VALUES (?, ?, ?, ?, ?, ?)');
+  const byDelivery = db.prepare<[string], { id: number }>('SELECT id FROM outbox WHERE delivery_id = ?');
+  const trim = db.prepare('DELETE FROM outbox WHERE id <= ?');
+  const recordAll = db.transaction((entries: readonly OutboxRecord[]): number[] => {
+    const ids = entries.map((e) => {
+      const r = insert.run(e.at, e.channel, e.deliveryId, e.mid, e.to, JSON.stringify(e.payload));
+      return r.changes > 0 ? Number(r.lastInsertRowid) : (byDelivery.get(e.deliveryId)?.id ?? 0);
+    });
+    const newest = Math.max(0, ...ids);
+    if (newest > o.max) trim.run(newest - o.max);
+    return ids;
+  });
+  const toEntry = (r: Row): OutboxEntry => ({
+    id: r.id, at: r.at, channel: r.channel as ChannelKind, deliveryId: r.delivery_id, mid: r.mid, to: r.recipient, payload: JSON.parse(r.payload) as JsonValue,
+  });
+  return {
+    record: (entries) => Promise.resolve(entries.length === 0 ? [] : recordAll(entries)),
+    page: (q) => {
+      const where = ['id < ?', ...(q.channel !== undefined ? ['channel = ?'] : []), ...(q.mid !== undefined ? ['mid = ?'] : [])];
+      const args = [q.before ?? Number.MAX_SAFE_INTEGER, ...(q.channel !== undefined ? [q.channel] : []), ...(q.mid !== undefined ? [q.mid] : []), q.limit + 1];
+      const rows = db.prepare<unknown[], Row>(`SELECT * FROM outbox WHERE ${where.join(' AND ')} ORDER BY id DESC LIMIT ?`).all(...args);
+      const entries = rows.slice(0, q.limit).map(toEntry);
+      const last = entries[entries.length - 1];
+      return Promise.resolve({ entries, next: rows.length > q.limit && last !== undefined ? last.id : null });
+    },
+    close: () => { db.close(); return Promise.resolve(); },
+  };
+};

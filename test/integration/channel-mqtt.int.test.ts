@@ -1,0 +1,101 @@
+// The MQTT adapter through the `mqtt` client against a real Mosquitto broker that the global
+// setup starts (MSGXC_TEST_SERVERS=mosquitto sets MSGXC_TEST_MQTT_URL):
+//   MSGXC_TEST_SERVERS=mosquitto npx vitest run --config test/infra/vitest.infra.config.ts \
+//     --project integration test/integration/channel-mqtt.int.test.ts
+import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import * as E from 'fp-ts/lib/Either.js';
+import { connectAsync, type MqttClient } from 'mqtt';
+import { createMqttChannel } from '../../adapters/channels/mqtt.js';
+import type { Channel, MqttRecipient } from '../../adapters/channels/port.js';
+import { MqttPayload, type MqttConfig } from '../../schema/channels.js';
+import { channelContract, deliveryOf, sampleMessage } from '../contract/channel.contract.js';
+import { freePort } from '../infra/process.js';
+
+const url = process.env['MSGXC_TEST_MQTT_URL'] ?? '';
+const user = (uid: string): MqttRecipient => ({ channel: 'mqtt', target: { kind: 'user', uid } });
+const thread = (tid: string): MqttRecipient => ({ channel: 'mqtt', target: { kind: 'thread', tid } });
+
+interface Received { topic: string; payload: unknown; retain: boolean }
+const subscriber = async (topic: string): Promise<{ client: MqttClient; received: Received[]; waitFor: (n: number) => Promise<void> }> => {
+  const client = await connectAsync(url, { reconnectPeriod: 0 });
+  const received: Received[] = [];
+  client.on('message', (t, p, packet) => { received.push({ topic: t, payload: JSON.parse(p.toString('utf8')) as unknown, retain: packet.retain }); });
+  await client.subscribeAsync(topic, { qos: 1 });
+  const waitFor = async (n: number): Promise<void> => {
+    const deadline = Date.now() + 5_000;
+    while (received.length < n) {
+      if (Date.now() > deadline) throw new Error(`subscriber got ${received.length} messages, expected ${n}`);
+      await sleep(10);
+    }
+  };
+  return { client, received, waitFor };
+};
+
+if (url === '') {
+  describe.skip('MQTT channel (skipped: MSGXC_TEST_MQTT_URL is not set; run with MSGXC_TEST_SERVERS=mosquitto)', () => { it('needs Mosquitto', () => undefined); });
+} else {
+  const base = `msgxc-test-${randomBytes(4).toString('hex')}`;
+  const config: MqttConfig = { url, topicBase: base, qos: 1, retain: false };
+
+  channelContract<MqttRecipient>('MQTT (mqtt client -> Mosquitto)', async () => {
+    const sub = await subscriber(`/${base}/contract/#`);
+    const channel = createMqttChannel({ config: { ...config, topicBase: `${base}/contract` }, timeoutMs: 2_000 });
+    return {
+      channel,
+      good: (i) => user(`u${i}`),
+      received: () => sub.received.length,
+      waitForReceived: (n) => sub.waitFor(n),
+      unreachable: async () => ({ channel: createMqttChannel({ config: { ...config, url: `mqtt://127.0.0.1:${await freePort()}` }, timeoutMs: 1_000 }), to: (i) => user(`x${i}`) }),
+      cleanup: async () => { await channel.close(); await sub.client.endAsync(); },
+    };
+  });
+
+  describe('MQTT adapter against Mosquitto', () => {
+    let channel: Channel<MqttRecipient>;
+    let sub: Awaited<ReturnType<typeof subscriber>>;
+    beforeAll(async () => {
+      sub = await subscriber(`/${base}/#`);
+      channel = createMqttChannel({ config, timeoutMs: 2_000 });
+    });
+    afterAll(async () => { await channel.close(); await sub.client.endAsync(); });
+    beforeEach(() => { sub.received.length = 0; });
+
+    it("publishes to the user's and the thread's topics with onadata's payload", async () => {
+      const message = sampleMessage({ msg: 'hello mqtt', from: 'alice' });
+      const outcomes = await channel.deliver([deliveryOf(user('bob'), { kind: 'message', message }), deliveryOf(thread('lobby'), { kind: 'message', message })]);
+      expect(outcomes).toEqual([{ kind: 'delivered' }, { kind: 'delivered' }]);
+      await sub.waitFor(2);
+      const byTopic = Object.fromEntries(sub.received.map((r) => [r.topic, r.payload]));
+      expect(byTopic[`/${base}/user/bob/messages/publish`]).toEqual({
+        id: message.mid, time: message.at, payload: { message: 'hello mqtt', context: { type: 'user', metadata: { id: 'bob' } }, author: { username: 'alice' } },
+      });
+      expect(byTopic[`/${base}/thread/lobby/messages/publish`]).toMatchObject({ payload: { context: { type: 'thread', metadata: { id: 'lobby', name: 'Lobby' } } } });
+      for (const r of sub.received) expect(E.isRight(MqttPayload.decode(r.payload))).toBe(true);
+    });
+
+    it('percent-encodes MQTT wildcards in ids so they stay one topic level', async () => {
+      await channel.deliver([deliveryOf(user('ann+test@example.com'))]);
+      await sub.waitFor(1);
+      expect(sub.received[0]?.topic).toBe(`/${base}/user/ann%2Btest@example.com/messages/publish`);
+    });
+
+    it('retains the last message on a topic when configured, for subscribers that arrive later', async () => {
+      const retained = createMqttChannel({ config: { ...config, qos: 0, retain: true, topicBase: `${base}/retained` }, timeoutMs: 2_000 });
+      try {
+        expect(await retained.deliver([deliveryOf(user('carol'), { kind: 'message', message: sampleMessage({ msg: 'kept' }) })])).toEqual([{ kind: 'delivered' }]);
+        await sleep(100);
+        const late = await subscriber(`/${base}/retained/user/carol/messages/publish`);
+        try {
+          await late.waitFor(1);
+          expect(late.received[0]).toMatchObject({ retain: true, payload: { payload: { message: 'kept' } } });
+        } finally {
+          await late.client.endAsync();
+        }
+      } finally {
+        await retained.close();
+      }
+    });
+  });
+}
