@@ -10,6 +10,8 @@ import type { ReadAllOptions, ReadStreamOptions, RecordedEvent } from './port.js
 
 export interface ReadDeps {
   readonly api: JetStreamApi;
+  /** Up to `count` messages from `startSeq` on, in order, through a short-lived consumer; may return fewer. */
+  readonly bulk: (startSeq: number, count: number) => Promise<StoredMessage[]>;
   readonly scheme: SubjectScheme;
   readonly tips: TipCache;
   readonly retry: RetryPolicy;
@@ -23,6 +25,8 @@ export interface Append { readonly m: StoredMessage; readonly envelope: Envelope
 const FIRST_WINDOW = 4;
 const MAX_STREAM_WINDOW = 64;
 const LOG_WINDOW = 256;
+// From this many messages on, a stretch of the log is read through a consumer (jetstream-bulk.ts).
+const BULK_FROM = 64;
 
 export const jetStreamReads = (deps: ReadDeps) => {
   const { api, scheme, tips, retry } = deps;
@@ -92,23 +96,32 @@ export const jetStreamReads = (deps: ReadDeps) => {
     return typeof last === 'number' ? last : 0;
   };
 
-  // The whole log by sequence ranges, LOG_WINDOW requests in flight. Every message holds at
-  // least one event, so a page of `limit` events never needs more than `limit` messages. A
-  // sequence with no message (deleted by an operator) is skipped, not waited for.
+  // The whole log in sequence order: long stretches through a short-lived consumer, the
+  // rest (and whatever the consumer did not deliver) by single gets, LOG_WINDOW in flight.
+  // Every message holds at least one event, so a page of `limit` events never needs more
+  // than `limit` messages. A sequence with no message (deleted by an operator) is skipped.
   const readAll = async (options: ReadAllOptions): Promise<RecordedEvent[]> => {
     const after = options.after ?? 0;
     const out: RecordedEvent[] = [];
     if (options.limit <= 0) return out;
+    const take = (m: StoredMessage): void => {
+      const subject = scheme.parse(m.subject);
+      if (subject === undefined) throw new Error(`JetStream message ${deps.streamName}#${String(m.seq)} has a foreign subject`);
+      for (const e of toRecordedEvents(subject.stream, m.seq, open(m))) if (e.position > after && out.length < options.limit) out.push(e);
+    };
     const end = await lastSeq();
     for (let seq = Math.max(1, splitPosition(after).seq); seq <= end && out.length < options.limit;) {
-      const count = Math.min(LOG_WINDOW, end - seq + 1, options.limit - out.length);
-      const batch = await Promise.all(Array.from({ length: count }, (_, i) => get({ seq: seq + i })));
-      for (const m of batch) {
-        if (m === undefined) continue;
-        const subject = scheme.parse(m.subject);
-        if (subject === undefined) throw new Error(`JetStream message ${deps.streamName}#${String(m.seq)} has a foreign subject`);
-        for (const e of toRecordedEvents(subject.stream, m.seq, open(m))) if (e.position > after && out.length < options.limit) out.push(e);
+      const wanted = Math.min(end - seq + 1, options.limit - out.length);
+      const bulk = wanted >= BULK_FROM ? await deps.bulk(seq, wanted) : [];
+      const last = bulk[bulk.length - 1];
+      if (last !== undefined) {
+        for (const m of bulk) take(m);
+        seq = last.seq + 1;
+        continue;
       }
+      const count = Math.min(LOG_WINDOW, wanted);
+      const batch = await Promise.all(Array.from({ length: count }, (_, i) => get({ seq: seq + i })));
+      for (const m of batch) if (m !== undefined) take(m);
       seq += count;
     }
     return out;

@@ -4,6 +4,7 @@ import { catchUpSubscription } from './catch-up.js';
 import { jetStreamApi } from './jetstream-api.js';
 import { jetStreamAppend } from './jetstream-append.js';
 import type { AppendStats } from './jetstream-append.js';
+import { bulkRead } from './jetstream-bulk.js';
 import { jetStreamReads } from './jetstream-read.js';
 import { ensureStream } from './jetstream-stream.js';
 import { subjectScheme } from './jetstream-subjects.js';
@@ -39,6 +40,9 @@ export interface JetStreamEventStore extends EventStore {
   stats(): AppendStats;
 }
 
+// Pages a subscription reads while catching up: large enough for the bulk path to pay off.
+const CATCH_UP_PAGE = 2_000;
+
 const connectTo = (servers: string | readonly string[]): Promise<NatsConnection> =>
   connect({
     servers: typeof servers === 'string' ? servers : [...servers],
@@ -67,7 +71,8 @@ const assemble = async (nc: NatsConnection, ownsConnection: boolean, options: Je
   const streamName = options.streamName ?? 'MSGXC_EVENTS';
   const scheme = subjectScheme(options.subjectPrefix ?? 'msgxc');
   const retry = { forMs: options.retryForMs ?? 30_000 };
-  const api = jetStreamApi(nc, streamName, options.requestTimeoutMs ?? 1_500);
+  const timeoutMs = options.requestTimeoutMs ?? 1_500;
+  const api = jetStreamApi(nc, streamName, timeoutMs);
   try {
     await ensureStream(api, retry, { name: streamName, filter: scheme.filter, replicas: options.replicas ?? 1 }, options.createStream ?? true);
   } catch (e) {
@@ -76,7 +81,8 @@ const assemble = async (nc: NatsConnection, ownsConnection: boolean, options: Je
   }
 
   const tips = createTipCache();
-  const reads = jetStreamReads({ api, scheme, tips, retry, streamName });
+  const bulk = (startSeq: number, count: number) => bulkRead(nc, api, streamName, startSeq, count, timeoutMs);
+  const reads = jetStreamReads({ api, bulk, scheme, tips, retry, streamName });
   const listeners = new Set<() => void>();
   const wakeAll = (): void => { for (const wake of listeners) wake(); };
   const appender = jetStreamAppend({
@@ -130,7 +136,7 @@ const assemble = async (nc: NatsConnection, ownsConnection: boolean, options: Je
       const inner = catchUpSubscription(
         store,
         (wake) => { listeners.add(wake); return () => listeners.delete(wake); },
-        after, handler, onError,
+        after, handler, onError, CATCH_UP_PAGE,
       );
       const subscription: Subscription = { close: () => { subscriptions.delete(subscription); return inner.close(); } };
       subscriptions.add(subscription);

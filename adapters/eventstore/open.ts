@@ -17,6 +17,8 @@ import { createSqliteEventStore } from './sqlite.js';
 export interface OpenEventStoreOptions {
   /** Where the embedded engine keeps its file. */
   readonly dataDir: string;
+  /** Commit the embedded log in a writer thread (see sqlite-worker-queue.ts). */
+  readonly writerThread?: boolean;
   /** Defaults for JetStream settings the URL does not give. */
   readonly jetstream?: Omit<JetStreamEventStoreOptions, 'servers' | 'connection'>;
   readonly eventStoreDb?: Omit<EventStoreDbOptions, 'connectionString'>;
@@ -51,7 +53,7 @@ export const parseNatsUrl = (url: string): { servers: string[]; options: Omit<Je
 };
 
 export const openEventStore = async (url: string, options: OpenEventStoreOptions): Promise<EventStore> => {
-  if (url === 'embedded') return createSqliteEventStore({ file: join(options.dataDir, 'events.db') });
+  if (url === 'embedded') return createSqliteEventStore({ file: join(options.dataDir, 'events.db'), writerThread: options.writerThread ?? false });
   if (url === 'memory') return createMemoryEventStore();
   if (url.startsWith('nats://')) {
     const parsed = parseNatsUrl(url);

@@ -12,7 +12,7 @@ import { openEventStore, parseNatsUrl } from '../../adapters/eventstore/open.js'
 import { openJetStreamEventStore } from '../../adapters/eventstore/jetstream.js';
 import type { JetStreamEventStoreOptions } from '../../adapters/eventstore/jetstream.js';
 import { SLOTS, subjectScheme } from '../../adapters/eventstore/jetstream-subjects.js';
-import type { EventStore, EventToAppend } from '../../adapters/eventstore/port.js';
+import type { EventStore, EventToAppend, RecordedEvent } from '../../adapters/eventstore/port.js';
 import { eventStoreContract } from '../contract/eventstore.contract.js';
 
 // The shared EventStore contract against real nats-server 2.9: a single JetStream node (R1)
@@ -109,6 +109,30 @@ const engineTests = (name: string, servers: string | readonly string[], replicas
       // A page may end inside a message and the next page resumes inside it.
       const page = await store.readAll({ after: seq * SLOTS + 1, limit: 2 });
       expect(page.map((e) => e.revision)).toEqual([2, 3]);
+    });
+
+    it('reads long stretches through a short-lived consumer, the same as single gets, leaving no consumer', async () => {
+      const before = await store.head();
+      await Promise.all(Array.from({ length: 10 }, async (_, k) => {
+        for (let i = 0; i < 30; i += 1) await store.append(`long-${String(k)}`, evs(1 + (i % 3), `${String(k)}.${String(i)}-`), 'any');
+      }));
+      const bulk = await store.readAll({ after: before, limit: 10_000 });
+      expect(bulk).toHaveLength(10 * (10 + 10 * 2 + 10 * 3));
+      const paged: RecordedEvent[] = [];
+      for (let after = before; ;) {
+        const page = await store.readAll({ after, limit: 7 });
+        const last = page[page.length - 1];
+        if (last === undefined) break;
+        paged.push(...page);
+        after = last.position;
+      }
+      expect(bulk).toEqual(paged);
+      await expect.poll(async () => {
+        const nc = await connect({ servers: typeof servers === 'string' ? servers : [...servers] });
+        const info = await nc.request(`$JS.API.STREAM.INFO.${run.names.streamName}`, undefined, { timeout: 5_000 });
+        await nc.close();
+        return (JSON.parse(new TextDecoder().decode(info.data)) as { state: { consumer_count: number } }).state.consumer_count;
+      }, { timeout: 5_000 }).toBe(0);
     });
 
     it('refuses an append of more events than one message can number', async () => {
