@@ -124,15 +124,18 @@ export const createDispatcher = (d: DispatcherDeps): Dispatcher => {
     const claimed = (await Promise.all(ready.map(claim))).filter((u): u is Claimed => u !== undefined);
     const byChannel = new Map<DispatchChannel, Claimed[]>();
     for (const u of claimed) byChannel.set(u.row.channel, [...(byChannel.get(u.row.channel) ?? []), u]);
+    // One provider call at a time per channel; outcomes are written while the next call runs.
+    const recorded: Promise<unknown>[] = [];
     await Promise.all([...byChannel].map(async ([channel, units]) => {
       const size = d.settings.batchSizes[channel];
       for (let i = 0; i < units.length; i += size) {
         const batch = units.slice(i, i + size);
         const outcomes = await call(channel, batch);
         if (d.stopped()) return;
-        await Promise.all(batch.map((u, k) => record(u, outcomes[k])));
+        recorded.push(...batch.map((u, k) => record(u, outcomes[k])));
       }
     }));
+    await Promise.all(recorded);
   };
 
   const skip = (row: StepRow, ref: Ref, reason: SkipReason): Promise<number | undefined> =>

@@ -7,7 +7,7 @@ import { createIdGenerator } from '../../adapters/ids/ids.js';
 import { triageConfig } from '../../domain/triage/config.js';
 import type { TriageConfigOverrides } from '../../domain/triage/config.js';
 import type { StepChannel } from '../../domain/triage/types.js';
-import { openReactorDb } from '../../projections/deliveries/schema.js';
+import { ensureReactorModels, openReactorDb } from '../../projections/deliveries/schema.js';
 import { createCommands } from '../index.js';
 import type { RevokeDevice } from '../revoke-device.js';
 import { createDispatcher, DEFAULT_DISPATCH_SETTINGS } from './dispatch.js';
@@ -25,7 +25,11 @@ export const REACTORS_FILE = 'reactors.db';
 export interface ReactorOptions {
   /** The event log the reactors follow and write to. */
   readonly store: EventStore;
-  /** The reactors' read models (directory, deliveries, timers). Default: `<dataDir>/reactors.db`, opened and closed here. */
+  /**
+   * The reactors' read models (directory, deliveries, timers), e.g. from `openReactorDb` when the
+   * caller also serves reports from them (projections/deliveries/reports.ts). Default:
+   * `<dataDir>/reactors.db`, opened and closed here.
+   */
   readonly readModels?: Database;
   /** Where reactors.db lives when `readModels` is not given. */
   readonly dataDir: string;
@@ -71,6 +75,7 @@ export interface Reactors {
 export const startReactors = (o: ReactorOptions): Reactors => {
   const log = o.log ?? silentLog;
   const db = o.readModels ?? openReactorDb(join(o.dataDir, REACTORS_FILE));
+  ensureReactorModels(db);
   const run = randomUUID();
   const node = o.node ?? 'local';
   let stopped = false;
@@ -83,7 +88,10 @@ export const startReactors = (o: ReactorOptions): Reactors => {
     db, store: o.store, clock: o.clock, channels: o.channels, settings, node, run, random: o.random ?? Math.random,
     revokeDevice, log, stopped: () => stopped,
   });
-  const scheduler = createScheduler({ db, store: o.store, clock: o.clock, dispatcher, node, run, pollMs: o.pollMs ?? 1_000, log });
+  // Timers wait until both folds have applied the log as it was at start-up.
+  let backlog = Number.POSITIVE_INFINITY;
+  const ready = (): boolean => triage.position() >= backlog && dispatch.position() >= backlog;
+  const scheduler = createScheduler({ db, store: o.store, clock: o.clock, dispatcher, node, run, pollMs: o.pollMs ?? 1_000, log, ready });
   const triage = createTriageReactor({ store: o.store, db, presence: o.presence, clock: o.clock, config, log, afterBatch: () => { scheduler.wake(); } });
   const fold = stepsFold(db);
   const dispatch = startLogReactor({
@@ -95,9 +103,16 @@ export const startReactors = (o: ReactorOptions): Reactors => {
   triage.start();
   dispatch.start();
   scheduler.start();
+  const started = o.store.head().then((head) => {
+    backlog = head;
+    return Promise.all([triage.caughtUp(head), dispatch.caughtUp(head)]);
+  }).then(() => { if (!stopped) scheduler.wake(); }, (err: unknown) => {
+    log.error({ err }, 'reactors could not read the head of the log; timers stay off until restarted');
+  });
 
   const settle = async (timeoutMs = 30_000): Promise<void> => {
     const deadline = Date.now() + timeoutMs;
+    await started;
     for (;;) {
       if (Date.now() > deadline) throw new Error(`reactors did not settle within ${timeoutMs} ms`);
       const head = await o.store.head();

@@ -27,6 +27,11 @@ export interface SchedulerOptions {
   readonly pollMs: number;
   /** Timers handled per query (default 1000). */
   readonly pageSize?: number;
+  /**
+   * False while the folds replay a backlog: a step must not be judged on receipts that are
+   * in the log but not yet folded (after downtime, a message read meanwhile is not pushed).
+   */
+  readonly ready: () => boolean;
   readonly log: ReactorLog;
 }
 
@@ -78,6 +83,7 @@ export const createScheduler = (o: SchedulerOptions): Scheduler => {
   // One pass handles every timer due at its start, each at most once: a fired timer stays in
   // the table until the fold applies what firing wrote, so it is remembered for the pass.
   const runPass = async (): Promise<void> => {
+    if (!o.ready()) return;
     passes += 1;
     // Claims of an earlier run of this node died with it: due now, not when their lease ends.
     for (const row of steps.claimsOfEarlierRuns(o.node, o.run)) timers.set(row.kind === 'digest' ? 'digest' : 'step', row.key, 0);

@@ -45,8 +45,8 @@ export const recipientOf = (dir: DirectoryQueries, uid: string, channel: Dispatc
 export const markersOf = (
   dir: DirectoryQueries, steps: StepQueries, row: Pick<StepRow, 'uid' | 'channel' | 'collapse'> & { readonly mid: string }, reachable: boolean,
 ): StepMarkers => {
-  const m = dir.message(row.mid);
-  const tid = threadOf(m);
+  const m = dir.messageState(row.mid);
+  const tid = m?.tid ?? undefined;
   const engagement = steps.engagement(row.uid, row.mid, tid);
   return {
     cancelled: steps.cancelled(row.mid) || m?.status === 'cancelled' || m?.status === 'retracted',

@@ -2,6 +2,7 @@ import type { Database } from 'better-sqlite3';
 import type { Clock } from '../../adapters/clock/clock.js';
 import type { EventStore } from '../../adapters/eventstore/port.js';
 import { resumeAfter } from '../../domain/triage/batches.js';
+import type { BatchCursor } from '../../domain/triage/batches.js';
 import type { TriageConfig } from '../../domain/triage/config.js';
 import { triageStream } from '../../domain/triage/keys.js';
 import { expiryOf, messageFacts } from '../../domain/triage/message.js';
@@ -25,6 +26,7 @@ import type { Presence, ReactorLog } from './ports.js';
 export const TRIAGE_REACTOR = 'triage';
 
 type TriagedData = TriageEventOf<'MessageTriaged'>['data'];
+const BATCHES_PER_APPEND = 4;
 
 const TYPES = new Set([
   'UserRecognized', 'DeviceEnlisted', 'DeviceRevoked', 'ContactPointsChanged', 'ChannelPreferencesChanged',
@@ -81,24 +83,28 @@ export const createTriageReactor = (o: TriageReactorOptions): LogReactor => {
       const written = await o.store.read(stream);
       return { revision: written.length - 1, last: written.findLast((r) => r.type === 'MessageTriaged')?.data as TriagedData | undefined };
     };
+    const planBatch = (cursor: BatchCursor, now: number): TriagedData => {
+      const stopped = m.status === 'cancelled' || m.status === 'retracted' ? 'cancelled' : now > expiresAt ? 'expired' : undefined;
+      if (stopped !== undefined) return { ...base, batch: cursor.batch, recipients: [], skipped: stopped };
+      const page = audiencePage(dir, m, cursor.after, o.config.batchSize);
+      // The sender is not notified of their own message.
+      const recipients = page.items.filter((uid) => uid !== data.from).map((uid) => facts(uid, tid));
+      const plan = planDelivery(message, recipients, o.config, now);
+      return { ...base, batch: cursor.batch, recipients: plan.recipients.map(toData), ...(page.next === undefined ? {} : { next: page.next }) };
+    };
     let { revision, last } = await lastWritten();
     for (let cursor = resumeAfter(last); cursor !== 'done';) {
+      // A few batches per append (each still its own event) so a large audience does not wait
+      // for one commit per batch; memory stays bounded by BATCHES_PER_APPEND x batchSize.
       const now = o.clock.now().getTime();
-      const stopped = m.status === 'cancelled' || m.status === 'retracted' ? 'cancelled' : now > expiresAt ? 'expired' : undefined;
-      let batch: TriagedData;
-      if (stopped !== undefined) {
-        batch = { ...base, batch: cursor.batch, recipients: [], skipped: stopped };
-      } else {
-        const page = audiencePage(dir, m, cursor.after, o.config.batchSize);
-        // The sender is not notified of their own message.
-        const recipients = page.items.filter((uid) => uid !== data.from).map((uid) => facts(uid, tid));
-        const plan = planDelivery(message, recipients, o.config, now);
-        batch = { ...base, batch: cursor.batch, recipients: plan.recipients.map(toData), ...(page.next === undefined ? {} : { next: page.next }) };
+      const batches: TriagedData[] = [];
+      for (let next: BatchCursor | 'done' = cursor; next !== 'done' && batches.length < BATCHES_PER_APPEND; next = resumeAfter(batches[batches.length - 1])) {
+        batches.push(planBatch(next, now));
       }
-      const result = await append(stream, [{ type: 'MessageTriaged', data: batch }], revision, cause);
+      const result = await append(stream, batches.map((data) => ({ type: 'MessageTriaged', data })), revision, cause);
       if (result.kind === 'appended') {
         revision = result.nextRevision;
-        cursor = resumeAfter(batch);
+        cursor = resumeAfter(batches[batches.length - 1]);
       } else {
         // Another writer got there first: continue after what it wrote.
         ({ revision, last } = await lastWritten());

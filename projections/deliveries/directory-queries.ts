@@ -26,6 +26,8 @@ export interface Profile {
 
 export interface DirectoryQueries {
   message(mid: string): DirectoryMessage | undefined;
+  /** Status and thread only: what every step checks, without the (possibly large) message. */
+  messageState(mid: string): { readonly status: MessageStatus; readonly tid: string | null } | undefined;
   thread(tid: string): (ThreadChannels & { readonly name?: string }) | undefined;
   /** `tid`: the message's thread, whose per-thread preferences then apply. */
   profile(uid: string, tid?: string): Profile;
@@ -41,6 +43,18 @@ const strings = (json: string): string[] => JSON.parse(json) as string[];
 export const directoryQueries = (db: Database): DirectoryQueries => {
   const message = db.prepare<[string], { data: string; position: number; status: MessageStatus; event_id: string; correlation: string }>(
     'SELECT data, position, status, event_id, correlation FROM dir_messages WHERE mid = ?');
+  const state = db.prepare<[string], { status: MessageStatus; tid: string | null }>('SELECT status, tid FROM dir_messages WHERE mid = ?');
+  // A message's data never changes once stored, so it is parsed once per mid (a multicast's
+  // data holds its whole audience); a few recent ones are enough for dispatch's batches.
+  const parsed = new Map<string, PublishedData>();
+  const dataOf = (mid: string, json: string): PublishedData => {
+    const hit = parsed.get(mid);
+    if (hit !== undefined) return hit;
+    const data = JSON.parse(json) as PublishedData;
+    parsed.set(mid, data);
+    if (parsed.size > 64) parsed.delete(parsed.keys().next().value ?? '');
+    return data;
+  };
   const thread = db.prepare<[string], { name: string | null; channels: string; fallback: string }>(
     'SELECT name, channels, fallback FROM dir_threads WHERE tid = ?');
   const user = db.prepare<[string], { email: string | null; cell: string | null; channels: string }>(
@@ -58,9 +72,10 @@ export const directoryQueries = (db: Database): DirectoryQueries => {
     message: (mid) => {
       const r = message.get(mid);
       return r === undefined ? undefined : {
-        data: JSON.parse(r.data) as PublishedData, position: r.position, status: r.status, eventId: r.event_id, correlationId: r.correlation,
+        data: dataOf(mid, r.data), position: r.position, status: r.status, eventId: r.event_id, correlationId: r.correlation,
       };
     },
+    messageState: (mid) => state.get(mid),
     thread: (tid) => {
       const r = thread.get(tid);
       return r === undefined ? undefined : { channels: strings(r.channels), fallback: strings(r.fallback), ...(r.name === null ? {} : { name: r.name }) };

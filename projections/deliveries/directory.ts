@@ -29,8 +29,8 @@ export const directoryFold = (db: Database): DirectoryFold => {
     'INSERT OR IGNORE INTO dir_threads (tid, name, channels, fallback) VALUES (?, ?, ?, ?)');
   const join = db.prepare<[string, string]>('INSERT OR IGNORE INTO dir_members (tid, uid) VALUES (?, ?)');
   const leave = db.prepare<[string, string]>('DELETE FROM dir_members WHERE tid = ? AND uid = ?');
-  const message = db.prepare<[string, number, string, string, string, string]>(
-    'INSERT OR IGNORE INTO dir_messages (mid, position, status, data, event_id, correlation) VALUES (?, ?, ?, ?, ?, ?)');
+  const message = db.prepare<[string, number, string, string | null, string, string, string]>(
+    'INSERT OR IGNORE INTO dir_messages (mid, position, status, tid, data, event_id, correlation) VALUES (?, ?, ?, ?, ?, ?, ?)');
   // A cancel or retraction is final; 'due' only follows 'scheduled'.
   const due = db.prepare<[string]>(`UPDATE dir_messages SET status = 'due' WHERE mid = ? AND status = 'scheduled'`);
   const end = db.prepare<[string, string]>(`UPDATE dir_messages SET status = ? WHERE mid = ? AND status IN ('scheduled', 'due', 'published')`);
@@ -62,7 +62,8 @@ export const directoryFold = (db: Database): DirectoryFold => {
         const d = e.data;
         if (d.audience.kind === 'user') known.run(d.audience.uid, at.position);
         if (d.audience.kind === 'users') for (const uid of d.audience.uids) known.run(uid, at.position);
-        message.run(d.mid, at.position, d.scheduled === undefined ? 'published' : 'scheduled', JSON.stringify(d), at.eventId, at.correlationId);
+        const tid = d.audience.kind === 'thread' ? d.audience.tid : null;
+        message.run(d.mid, at.position, d.scheduled === undefined ? 'published' : 'scheduled', tid, JSON.stringify(d), at.eventId, at.correlationId);
         if (d.scheduled !== undefined) timers.set('publish', d.mid, Date.parse(d.scheduled));
         return;
       }

@@ -31,8 +31,9 @@ const DIRECTORY_DDL = [
    ) WITHOUT ROWID`,
   'CREATE TABLE IF NOT EXISTS dir_members (tid TEXT NOT NULL, uid TEXT NOT NULL, PRIMARY KEY (tid, uid)) WITHOUT ROWID',
   // status: scheduled | due | published | cancelled | retracted
+  // data is the MessagePublished event's data, never updated (readers may cache it parsed).
   `CREATE TABLE IF NOT EXISTS dir_messages (
-     mid TEXT PRIMARY KEY, position INTEGER NOT NULL, status TEXT NOT NULL, data TEXT NOT NULL,
+     mid TEXT PRIMARY KEY, position INTEGER NOT NULL, status TEXT NOT NULL, tid TEXT, data TEXT NOT NULL,
      event_id TEXT NOT NULL, correlation TEXT NOT NULL
    ) WITHOUT ROWID`,
 ];

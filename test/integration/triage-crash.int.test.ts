@@ -61,4 +61,20 @@ describe('a crash between claim and outcome', () => {
     await w.reactors.settle();
     expect(w.channels.webpush.calls).toHaveLength(0);
   });
+
+  it("another node takes over a dead node's claim only when its lease ends", async () => {
+    w = world({ node: 'node-a' });
+    await ok(w.commands.enlist(ctx('bob', w.now()), subscription('bob')));
+    w.channels.webpush.hangFrom = 0;
+    await ok(w.commands.send(ctx('admin', w.now(), true), asMessageId(createIdGenerator(() => T0.getTime()).messageId()), asUserId('bob'), { msg: 'hi', opts: {} }));
+    await until(() => w.channels.webpush.calls.length === 1);
+    await w.crash();
+    await w.restart(false, { node: 'node-b' });
+    await w.reactors.settle();
+    expect(w.channels.webpush.calls).toHaveLength(0); // node-a might still be alive and sending
+    w.clock.advance(120 * SECOND); // the default lease
+    await w.reactors.settle();
+    expect(w.channels.webpush.calls.map((c) => c.attempt)).toEqual([1]);
+    expect(await w.events('DeliverySucceeded')).toHaveLength(1);
+  });
 });

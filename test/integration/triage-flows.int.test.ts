@@ -1,6 +1,10 @@
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { createSqliteEventStore } from '../../adapters/eventstore/sqlite.js';
 import { createIdGenerator } from '../../adapters/ids/ids.js';
+import { createCommands } from '../../commands/index.js';
 import { deliveryStream, stepKey, triageStream } from '../../domain/triage/keys.js';
+import { reports } from '../../projections/deliveries/reports.js';
 import { asMessageId, asUserId } from '../../schema/ids.js';
 import type { MessageId } from '../../schema/ids.js';
 import { MINUTE, SECOND, T0, ctx, ok, sent, subscription, types, world } from './triage-harness.js';
@@ -61,6 +65,24 @@ describe('an online recipient', () => {
     w.clock.advance(1);
     await w.reactors.settle();
     expect(sent(w)).toEqual(['webpush:bob']);
+  });
+  it('who read the message while the broker was down is not pushed when it comes back', async () => {
+    w = world();
+    await bobWithBrowserAndEmail();
+    w.presence.online.add('bob');
+    const mid = await send();
+    await w.reactors.settle();
+    await w.crash();
+    const store = createSqliteEventStore({ file: join(w.dir, 'events.db') });
+    const offline = createCommands({ store, ids });
+    // A backlog of several pages, so the folds take a while to reach bob's receipt.
+    await Promise.all(Array.from({ length: 1_500 }, (_, i) => ok(offline.acknowledge(ctx(`other-${String(i)}`, w.now()), [mid], 'delivered'))));
+    await ok(offline.acknowledge(ctx('bob', w.now()), [mid], 'read'));
+    await store.close();
+    w.clock.advance(30 * SECOND);
+    await w.restart();
+    await w.reactors.settle();
+    expect(sent(w)).toEqual([]);
   });
 });
 
@@ -126,6 +148,25 @@ describe('scheduled messages', () => {
     await w.reactors.settle();
     expect(sent(w)).toEqual([]); // new channels after the restart: nothing was sent again
     expect(await types(w, triageStream(mid))).toEqual(['MessageDue', 'MessageTriaged']);
+  });
+  it('are reported as upcoming until due, then as recent with their deliveries', async () => {
+    w = world();
+    await bobWithBrowserAndEmail();
+    const later = await send({}, new Date(T0.getTime() + 60 * MINUTE));
+    const sooner = await send({ urgency: 2 }, new Date(T0.getTime() + 30 * MINUTE));
+    await w.reactors.settle();
+    const r = reports(w.reactors.db);
+    expect(r.upcoming(10).map((m) => [m.mid, m.scheduled, m.urgency])).toEqual([
+      [sooner, new Date(T0.getTime() + 30 * MINUTE).toISOString(), 2],
+      [later, new Date(T0.getTime() + 60 * MINUTE).toISOString(), 3],
+    ]);
+    w.clock.advance(30 * MINUTE);
+    await w.reactors.settle();
+    expect(r.upcoming(10).map((m) => m.mid)).toEqual([later]);
+    expect(r.recent(10)).toEqual([{
+      mid: sooner, due: new Date(T0.getTime() + 30 * MINUTE).toISOString(), expiresAt: new Date(T0.getTime() + 30 * MINUTE + 3 * 24 * 60 * MINUTE).toISOString(),
+      recipients: 1, batches: 1, steps: { pending: 1, claimed: 0, done: 1, skipped: 0, 'given-up': 0 },
+    }]);
   });
   it('a cancelled one never goes out', async () => {
     w = world();

@@ -80,8 +80,8 @@ export interface World {
   now(): Date;
   /** Stops the reactors and closes the log, as a process that dies would leave them (the files stay). */
   crash(): Promise<void>;
-  /** New store, commands and reactors on the same files; new channels unless `keep`. */
-  restart(keep?: boolean): Promise<void>;
+  /** New store, commands and reactors on the same files; new channels unless `keep`; `options` replace the world's. */
+  restart(keep?: boolean, options?: Partial<ReactorOptions>): Promise<void>;
   events(type?: string): Promise<RecordedEvent[]>;
   close(): Promise<void>;
 }
@@ -96,8 +96,8 @@ export const world = (options: Partial<Omit<ReactorOptions, 'store' | 'dataDir' 
   const clock = fixedClock(T0);
   const presence = fakePresence();
   const open = (): EventStore => createSqliteEventStore({ file: join(dir, 'events.db') });
-  const start = (store: EventStore, channels: ChannelMap): Reactors =>
-    startReactors({ store, dataDir: dir, clock, presence, channels, pollMs: 60_000, random: () => 0.5, ...options });
+  const start = (store: EventStore, channels: ChannelMap, more: Partial<ReactorOptions> = {}): Reactors =>
+    startReactors({ store, dataDir: dir, clock, presence, channels, pollMs: 60_000, random: () => 0.5, ...options, ...more });
   const store = open();
   const channels = freshChannels();
   const w: World = {
@@ -106,11 +106,11 @@ export const world = (options: Partial<Omit<ReactorOptions, 'store' | 'dataDir' 
     reactors: start(store, channels),
     now: () => clock.now(),
     crash: async () => { await w.reactors.stop(); await w.store.close(); },
-    restart: (keep = false) => {
+    restart: (keep = false, more = {}) => {
       w.store = open();
       w.commands = createCommands({ store: w.store, ids: createIdGenerator() });
       if (!keep) w.channels = freshChannels();
-      w.reactors = start(w.store, w.channels);
+      w.reactors = start(w.store, w.channels, more);
       return Promise.resolve();
     },
     events: async (type) => {
