@@ -65,6 +65,21 @@ describe('authentication at the upgrade', () => {
   });
 });
 
+describe('re-authentication in the session', () => {
+  it('an `auth` frame with a fresh token extends the session; one for another user ends it with 4003', async () => {
+    const s = await openLive(server, await token('kim', [], { exp: Math.floor(Date.now() / 1000) + 2 }));
+    s.send({ type: 'auth', token: await token('kim'), id: 'a1' });
+    expect(await s.next((f) => f.id === 'a1')).toEqual({ type: 'ok', id: 'a1' });
+    await new Promise((r) => setTimeout(r, 3500)); // past the first token's expiry
+    s.send({ type: 'ping', id: 'still' });
+    expect(await s.next((f) => f.id === 'still')).toEqual({ type: 'pong', id: 'still' });
+    s.send({ type: 'auth', token: 'not.a.jwt', id: 'a2' });
+    expect(await s.next((f) => f.id === 'a2')).toMatchObject({ type: 'error', code: 'Unauthorized' });
+    s.send({ type: 'auth', token: await token('mallory') });
+    expect(await s.closed).toEqual({ code: 4003, reason: 'token is for another user' });
+  });
+});
+
 describe('frames', () => {
   it('answers malformed, unknown and invalid frames with an error frame and keeps the session open', async () => {
     const s = await live(await token('frank'));
