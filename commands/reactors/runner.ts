@@ -125,6 +125,7 @@ export const startReactors = (o: ReactorOptions): Reactors => {
   return {
     db,
     stop: async () => {
+      if (stopped) return;
       stopped = true;
       scheduler.stop();
       await Promise.all([triage.stop(), dispatch.stop()]);
