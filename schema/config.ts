@@ -7,7 +7,7 @@ import { engineConfig, EngineEnv, type EngineConfig } from './config-engines.js'
 
 // One codec validates the whole environment at start-up, so a typo is a clear error at
 // boot rather than a surprise at the first request.
-const EventStoreUrl = t.refinement(t.string, (s) => s === 'embedded' || s === 'memory' || /^(esdb|esdb\+discover|kurrentdb|nats):\/\//.test(s), 'embedded | memory | esdb://... | nats://...');
+const EventStoreUrl = t.refinement(t.string, (s) => s === 'embedded' || s === 'memory' || /^(esdb|kurrentdb)(\+discover)?:\/\/|^nats:\/\//.test(s), 'embedded | memory | esdb://... | nats://...');
 const LogLevel = t.union([t.literal('trace'), t.literal('debug'), t.literal('info'), t.literal('warn'), t.literal('error'), t.literal('silent')]);
 const Mode = t.union([t.literal('development'), t.literal('production')]);
 const BusKind = t.union([t.literal('inprocess'), t.literal('nats')], 'inprocess | nats');

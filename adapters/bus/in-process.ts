@@ -30,6 +30,8 @@ export const createInProcessBus = (options: { network?: InProcessNetwork; onErro
       return { close: () => { if (handlers.get(kind) === handler) handlers.delete(kind); return Promise.resolve(); } };
     },
     flush: () => Promise.resolve(),
+    // In-process delivery cannot be interrupted.
+    onInterrupted: () => () => undefined,
     close: () => { closed = true; network.members.delete(handlers); handlers.clear(); return Promise.resolve(); },
   };
 };

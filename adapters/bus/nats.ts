@@ -33,6 +33,11 @@ export const createNatsBus = async (options: NatsBusOptions): Promise<NatsBus> =
     pingInterval: 10_000,
   });
   const subs = new Map<TopicKind, Subscription>();
+  const interrupted = new Set<() => void>();
+  // nats.js reports a reconnect after a lost connection; whatever was in flight then is gone.
+  void (async () => {
+    for await (const s of nc.status()) if (s.type === 'reconnect') for (const l of interrupted) l();
+  })().catch((e: unknown) => { options.onError?.(e); });
   return {
     connection: nc,
     publish: (kind, key, payload) => {
@@ -50,6 +55,7 @@ export const createNatsBus = async (options: NatsBusOptions): Promise<NatsBus> =
       return { close: async () => { subs.delete(kind); sub.unsubscribe(); await nc.flush().catch(() => undefined); } };
     },
     flush: () => nc.flush(),
+    onInterrupted: (listener) => { interrupted.add(listener); return () => { interrupted.delete(listener); }; },
     close: async () => {
       subs.clear();
       if (!nc.isClosed()) await nc.drain().catch(() => nc.close());

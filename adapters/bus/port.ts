@@ -3,11 +3,12 @@
 //   msgxc.thread.<tid>    frames for every session subscribed to a thread
 //   msgxc.broadcast       frames for every session
 //   msgxc.presence.<node> a node's presence deltas and heartbeats
+//   msgxc.control.<node>  notices between nodes (e.g. "I was cut off: resync your sessions")
 // A node subscribes ONCE per kind (a wildcard), never once per socket, and fans out to its own
 // sockets locally (uWS topics). Delivery is at most once and in publish order per publisher:
 // anything lost is recovered by clients resuming from the log, which is the source of truth.
-export type TopicKind = 'user' | 'thread' | 'broadcast' | 'presence';
-export const TOPIC_KINDS: readonly TopicKind[] = ['user', 'thread', 'broadcast', 'presence'];
+export type TopicKind = 'user' | 'thread' | 'broadcast' | 'presence' | 'control';
+export const TOPIC_KINDS: readonly TopicKind[] = ['user', 'thread', 'broadcast', 'presence', 'control'];
 
 /** `key` is the uid, tid or node id ('' for broadcast); `payload` is opaque text. */
 export type BusHandler = (key: string, payload: string) => void;
@@ -23,5 +24,10 @@ export interface Bus {
   subscribe(kind: TopicKind, handler: BusHandler): BusSubscription;
   /** Resolves once the server has everything this node published or subscribed so far (in-process: at once). */
   flush(): Promise<void>;
+  /**
+   * Called after the node's connection came back from an interruption: publications from or
+   * to this node in between may be lost, so sessions must resync from the log.
+   */
+  onInterrupted(listener: () => void): () => void;
   close(): Promise<void>;
 }

@@ -8,6 +8,8 @@ export const CloseCode = {
   GoingAway: 1001,
   /** A frame larger than the payload limit (uWS ends the session itself). */
   TooBig: 1009,
+  /** The bus was interrupted (here or on a peer node): live frames may be lost, so reconnect and resume. */
+  Resync: 1012,
   /** The session could not be set up (the read side was unavailable): retry with backoff. */
   TryAgainLater: 1013,
   /** The token expired while connected: reconnect with a fresh token. */

@@ -93,6 +93,23 @@ export const startRealtime = (deps: RealtimeDeps): Realtime => {
   // (it resumes from the log when it reconnects) instead of having frames silently skipped.
   const sweep = setInterval(() => { for (const s of registry.all()) closeIfSlow(s, limits.maxBackpressure); }, 250);
   sweep.unref();
+  // The bus is at most once: when this node's connection to it was interrupted, frames it
+  // published or should have received in between may be gone, and so may frames of peers
+  // whose connection broke. Every affected session is closed with Resync; the client resumes
+  // from the log (?since=) and dedupes, so nothing is missed and nothing shows twice. A node
+  // that reconnects tells its peers on the control subject. Cost: one reconnect per session
+  // per interruption, which is rare, instead of tracking a sequence per session per node.
+  const resyncAll = (reason: string): void => {
+    metrics.inc('msgxc_ws_resyncs_total');
+    for (const s of registry.all()) s.ws?.end(CloseCode.Resync, reason);
+  };
+  const control = bus.subscribe('control', (from, payload) => {
+    if (from !== deps.node && payload === 'resync') resyncAll('a peer node lost its bus connection: resume');
+  });
+  const stopWatching = bus.onInterrupted(() => {
+    bus.publish('control', deps.node, 'resync');
+    resyncAll('this node lost its bus connection: resume');
+  });
 
   const reauth = async (s: Session, token: string, id: FrameId | undefined): Promise<void> => {
     const actor = await deps.verifier.verify(token);
@@ -171,6 +188,8 @@ export const startRealtime = (deps: RealtimeDeps): Realtime => {
     sessions: () => registry.size(),
     close: async () => {
       unlisten();
+      stopWatching();
+      await control.close();
       clearInterval(sweep);
       expiry.stop();
       schedule.stop();

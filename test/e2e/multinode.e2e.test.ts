@@ -1,0 +1,103 @@
+import WebSocket from 'ws';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startNatsCluster, type NatsCluster } from '../infra/nats.js';
+import { connect, type MsgxcClient, type WebSocketLike } from '../../web/client/client.js';
+import { call, removeDir, startServer, tempDir, token, type Server } from './harness.js';
+import { isProductionStack, stackEnv } from './stack.js';
+
+// Two broker processes on one log: a JetStream R3 stream on a three-node NATS cluster that
+// this file starts (so it can kill a node), NATS as the bus, Cassandra and Elasticsearch
+// from the run's servers. Production stack only: the embedded log has a single writer.
+const nodeSocket = (url: string, tok: string): WebSocketLike =>
+  new WebSocket(url, { headers: { authorization: `Bearer ${tok}` } }) as unknown as WebSocketLike;
+
+const until = async (ok: () => boolean, what: () => string, ms: number): Promise<void> => {
+  const end = Date.now() + ms;
+  while (!ok()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what()}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+};
+
+describe.skipIf(!isProductionStack())('two broker nodes on a three-node JetStream cluster', () => {
+  const shared = tempDir('msgxc-multinode-');
+  let cluster: NatsCluster;
+  let a: Server;
+  let b: Server;
+  let admin: string;
+  const clients: MsgxcClient[] = [];
+
+  beforeAll(async () => {
+    cluster = await startNatsCluster(3);
+    const hosts = cluster.urls.map((u) => u.replace(/^nats:\/\//, '')).join(',');
+    // Both nodes get the same keyspace, stream and index prefix: one system, two processes.
+    const env = (node: string): Record<string, string> => ({
+      ...stackEnv(shared),
+      MSGXC_EVENTSTORE: `nats://${hosts}?stream=MULTI&prefix=multi&replicas=3&timeout=1500`,
+      MSGXC_NATS_URL: cluster.urls.join(','),
+      MSGXC_NODE_ID: node,
+      MSGXC_LOG_LEVEL: 'warn',
+    });
+    a = await startServer({ dataDir: tempDir(), env: env('node-a') });
+    b = await startServer({ dataDir: tempDir(), env: env('node-b') });
+    admin = await token('root', ['admin']);
+  });
+  afterAll(async () => {
+    for (const c of clients) c.close();
+    await Promise.all([a.stop(), b.stop()]);
+    await cluster.stop();
+    for (const d of [a.dataDir, b.dataDir, shared]) removeDir(d);
+  });
+
+  it('a client on node B gets what is sent through node A, and both nodes read the same state', async () => {
+    const got: string[] = [];
+    const bob = await token('bob');
+    clients.push(connect({ url: b.url, token: bob, webSocket: nodeSocket, onMessage: (m) => got.push(m.msg) }));
+    await call(b, 'POST', '/api/v2/threads', { token: bob, body: { tid: 'shared', opens: true } });
+    expect((await call(a, 'POST', '/api/v2/subscribe', { token: await token('carol'), body: { tid: 'shared' } })).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 300)); // the socket is open and subscribed
+    expect((await call(a, 'POST', '/api/v2/send', { token: admin, body: { uid: 'bob', msg: 'via A' } })).status).toBe(200);
+    await until(() => got.includes('via A'), () => `"via A" on node B (got ${JSON.stringify(got)})`, 15_000);
+    expect((await call(b, 'GET', '/api/v2/threads/shared', { token: bob })).body).toMatchObject({ owner: 'bob', subscribers: 1 });
+  });
+
+  it('killing a NATS node during a stream of sends loses no acknowledged message, and every one reaches the client', async () => {
+    const got = new Set<string>();
+    const bob = await token('dave');
+    clients.push(connect({ url: b.url, token: bob, webSocket: nodeSocket, onMessage: (m) => got.add(m.mid) }));
+    await new Promise((r) => setTimeout(r, 300));
+    const acked: string[] = [];
+    let failures = 0;
+    let running = true;
+    const worker = async (w: number): Promise<void> => {
+      for (let i = 0; running; i++) {
+        const node = (w + i) % 2 === 0 ? a : b;
+        const r = await call(node, 'POST', '/api/v2/send', { token: admin, body: { uid: 'dave', msg: `chaos ${w}/${i}` } }).catch(() => undefined);
+        if (r?.status === 200) acked.push(r.headers.get('x-message-id') ?? '');
+        else failures += 1;
+      }
+    };
+    const workers = Array.from({ length: 8 }, (_, w) => worker(w));
+    await new Promise((r) => setTimeout(r, 1500));
+    const victim = cluster.nodes[0];
+    if (victim === undefined) throw new Error('no cluster node');
+    process.kill(victim.pid, 'SIGKILL');
+    await new Promise((r) => setTimeout(r, 3000));
+    await victim.stop();
+    await victim.restart();
+    await new Promise((r) => setTimeout(r, 1500));
+    running = false;
+    await Promise.all(workers);
+    expect(acked.length).toBeGreaterThan(20);
+
+    // Every acknowledged message is in the log (read through the other node too)...
+    const missing: string[] = [];
+    for (const mid of acked) {
+      const r = await call(a, 'GET', `/api/v2/streams/message-${mid}`, { token: admin });
+      if ((r.body as { events?: { type: string }[] }).events?.[0]?.type !== 'MessagePublished') missing.push(mid);
+    }
+    expect(missing).toEqual([]);
+    // ...and reaches the user's websocket, live or by resume, exactly once as the client sees it.
+    await until(() => acked.every((m) => got.has(m)), () => `${acked.filter((m) => !got.has(m)).length} of ${acked.length} messages on the socket (${failures} sends refused during the outage)`, 60_000);
+  });
+});
