@@ -1,4 +1,4 @@
-import { connect, type NatsConnection, type Subscription } from 'nats';
+import { connect, Events, type NatsConnection, type Subscription } from 'nats';
 import type { Bus, BusHandler, TopicKind } from './port.js';
 import { keyOf, subjectOf, wildcardOf } from './subjects.js';
 
@@ -36,7 +36,7 @@ export const createNatsBus = async (options: NatsBusOptions): Promise<NatsBus> =
   const interrupted = new Set<() => void>();
   // nats.js reports a reconnect after a lost connection; whatever was in flight then is gone.
   void (async () => {
-    for await (const s of nc.status()) if (s.type === 'reconnect') for (const l of interrupted) l();
+    for await (const s of nc.status()) if (s.type === Events.Reconnect) for (const l of interrupted) l();
   })().catch((e: unknown) => { options.onError?.(e); });
   return {
     connection: nc,
