@@ -51,7 +51,12 @@ export type MessageFrame = t.TypeOf<typeof MessageFrame>;
 /** A message as listed in `unseen` and `history` (the inbox's view adds seen/read flags). */
 export type ListedMessage = Omit<MessageFrame, 'type'> & { readonly seen?: boolean; readonly read?: boolean };
 
-export interface HelloFrame { type: 'hello'; sid: string; uid: string; node: string; exp?: number; resume: boolean }
+/**
+ * `since` is a resume point for a client that has received no message yet: a message id for
+ * a moment just before this session started, so `?since=` with it on a reconnect replays
+ * everything published after this session began.
+ */
+export interface HelloFrame { type: 'hello'; sid: string; uid: string; node: string; exp?: number; resume: boolean; since: string }
 export interface UnseenReply { type: 'unseen'; id?: FrameId; messages: ListedMessage[]; next: string | null }
 export interface HistoryReply { type: 'history'; id?: FrameId; tid?: string; messages: ListedMessage[]; next: string | null }
 /** End of a `?since=` catch-up: `count` messages were replayed; `truncated` when more were missed than one resume replays. */

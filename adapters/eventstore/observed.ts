@@ -12,8 +12,9 @@ export interface ObservedEventStore extends EventStore {
   onAppended(listener: AppendListener): () => void;
 }
 
-// Positions within one append are consecutive in the stores that write one append as one
-// transaction (SQLite, memory): the last is `result.position`, the others count back from it.
+// Positions within one append are consecutive in every store here (SQLite and memory write
+// an append in one transaction; JetStream stores it as one message whose events take
+// seq * slots + index): the last is `result.position`, the others count back from it.
 const recorded = (stream: string, events: readonly EventToAppend[], result: Extract<AppendResult, { kind: 'appended' }>): RecordedEvent[] =>
   events.map((e, i) => ({
     stream,

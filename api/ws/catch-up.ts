@@ -19,6 +19,12 @@ export const uuidv7Ms = (mid: string): number | undefined => {
   return m?.[1] !== undefined && m[2] !== undefined ? parseInt(m[1] + m[2], 16) : undefined;
 };
 
+/** The smallest UUIDv7 of a millisecond: every message id of that millisecond sorts after it. */
+export const uuidv7Floor = (ms: number): string => {
+  const h = Math.max(0, Math.floor(ms)).toString(16).padStart(12, '0');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-7000-8000-000000000000`;
+};
+
 const effOf = (m: { at: string; scheduled?: string }): number => Date.parse(m.scheduled ?? m.at);
 const after = (a: { eff: number; mid: string }, b: { eff: number; mid: string }): boolean =>
   a.eff > b.eff || (a.eff === b.eff && a.mid > b.mid);

@@ -17,6 +17,7 @@ import { CloseCode } from './close-codes.js';
 import { createExpiryWheel } from './expiry.js';
 import { closeIfSlow, createFanout } from './fanout.js';
 import { take } from './flood.js';
+import { uuidv7Floor } from './catch-up.js';
 import { startSession } from './lifecycle.js';
 import type { Memberships } from './memberships.js';
 import { createPresence, type Presence } from './presence.js';
@@ -149,7 +150,9 @@ export const startRealtime = (deps: RealtimeDeps): Realtime => {
       checkIn.opened(s.uid);
       if (s.exp !== undefined) expiry.add(s, s.exp);
       metrics.inc('msgxc_ws_opened_total');
-      s.send({ type: 'hello', sid: s.sid, uid: s.uid, node: deps.node, ...(s.exp !== undefined ? { exp: s.exp } : {}), resume: s.since !== undefined });
+      // Two seconds before the session began: messages committed slightly out of time order overlap (clients dedupe).
+      const since = uuidv7Floor(s.openedAt - 2000);
+      s.send({ type: 'hello', sid: s.sid, uid: s.uid, node: deps.node, ...(s.exp !== undefined ? { exp: s.exp } : {}), resume: s.since !== undefined, since });
       void startSession(s, lifecycle);
     },
     message: (ws: WebSocket<SessionRef>, message: ArrayBuffer) => {

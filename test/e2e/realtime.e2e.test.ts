@@ -171,6 +171,22 @@ describe('unseen on connect and resume', () => {
   });
 });
 
+describe('resume point for a client without messages', () => {
+  it('`hello` carries a resume point that replays what was sent after that session began', async () => {
+    const t = await token('lena');
+    const first = await openSocket(server, t);
+    const hello = await first.next((f) => f.type === 'hello');
+    expect(hello.since).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7000-8000-000000000000$/);
+    await first.next((f) => f.type === 'unseen');
+    await first.close();
+    const mid = await send('lena', 'while away');
+    const again = await openSocket(server, t, { since: hello.since as string });
+    sockets.push(again);
+    const replayed = await again.next(isMessage(mid));
+    expect(again.frames.indexOf(replayed)).toBeLessThan(again.frames.findIndex((f) => f.type === 'resumed'));
+  });
+});
+
 describe('threads', () => {
   it('subscribing over the socket joins the thread live; an unsubscribed user stops receiving it', async () => {
     const owner = await token('olga');

@@ -80,6 +80,10 @@ export class MsgxcClient {
   private readonly recent: { mid: string; at: number }[] = [];
   private waiters: (() => void)[] = [];
   private sid: string | undefined;
+  /** A resume point just before the last session that finished catching up began. */
+  private helloSince: string | undefined;
+  /** The current session's, adopted once it has caught up (its unseen, or its replay, arrived). */
+  private pendingSince: { since: string; resume: boolean } | undefined;
 
   constructor(private readonly opts: ClientOptions) {}
 
@@ -150,8 +154,16 @@ export class MsgxcClient {
   }
 
   private resumePoint(): string | undefined {
+    const fromMessages = this.sinceFromMessages();
+    // The last session's start is a floor: that session replayed everything before it.
+    const floor = this.helloSince ?? this.opts.since;
+    if (fromMessages === undefined) return floor;
+    return floor !== undefined && floor > fromMessages ? floor : fromMessages;
+  }
+
+  private sinceFromMessages(): string | undefined {
     const newest = this.recent[this.recent.length - 1];
-    if (newest === undefined) return this.opts.since;
+    if (newest === undefined) return undefined;
     // Messages committed nearly together can be delivered slightly out of time order: resume a
     // little before the newest one and drop the overlap by id.
     const cut = newest.at - (this.opts.resumeOverlapMs ?? 2000);
@@ -239,12 +251,19 @@ export class MsgxcClient {
     switch (f.type) {
       case 'hello':
         this.sid = f.sid;
+        this.pendingSince = { since: f.since, resume: f.resume };
         this.attempt = 0;
         this.setStatus('open');
         for (const w of this.waiters.splice(0)) w();
         return;
       case 'message': this.deliver(f); return;
-      case 'unseen': this.opts.onUnseen?.(f.messages, f.next); return;
+      case 'unseen':
+        if (this.pendingSince?.resume === false) { this.helloSince = this.pendingSince.since; this.pendingSince = undefined; }
+        this.opts.onUnseen?.(f.messages, f.next);
+        return;
+      case 'resumed':
+        if (this.pendingSince !== undefined) { this.helloSince = this.pendingSince.since; this.pendingSince = undefined; }
+        return;
       case 'seen': this.opts.onSeen?.(f.mids, f.read === true); return;
       case 'read': this.opts.onRead?.(f.tid !== undefined ? { mid: f.mid, tid: f.tid } : { mid: f.mid }); return;
       case 'deleted': this.opts.onDeleted?.(f.mids); return;
