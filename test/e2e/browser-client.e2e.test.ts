@@ -76,16 +76,16 @@ describe('client library in headless Chromium', () => {
   it('connects from a page and receives a message sent over HTTP, once', async () => {
     const t = await token('browser-user');
     await page.goto(`${siteUrl}/?broker=${encodeURIComponent(broker.url)}&token=${encodeURIComponent(t)}`);
-    await page.waitForFunction(() => (window as unknown as { statuses: string[] }).statuses.includes('open'), undefined, { timeout: 20_000 });
+    await page.waitForFunction(() => (globalThis as unknown as { statuses: string[] }).statuses.includes('open'), undefined, { timeout: 20_000 });
     const admin = await token('admin', ['admin']);
     const r = await call(broker, 'POST', '/api/v2/send', { token: admin, body: { uid: 'browser-user', msg: 'hello, browser' } });
     const mid = r.headers.get('x-message-id');
-    await page.waitForFunction(() => (window as unknown as { received: unknown[] }).received.length > 0, undefined, { timeout: 20_000 });
-    const received = await page.evaluate(() => (window as unknown as { received: { mid: string; msg: string; from: string }[] }).received);
+    await page.waitForFunction(() => (globalThis as unknown as { received: unknown[] }).received.length > 0, undefined, { timeout: 20_000 });
+    const received = await page.evaluate(() => (globalThis as unknown as { received: { mid: string; msg: string; from: string }[] }).received);
     expect(received).toEqual([expect.objectContaining({ mid, msg: 'hello, browser', from: 'admin' })]);
     expect(await page.textContent('#log')).toContain('admin: hello, browser');
     // The page acknowledges through the client's helper; the receipt is in the log.
-    const ack = await page.evaluate(async (m) => (window as unknown as { client: { ack(mids: string[], s: string): Promise<{ type: string }> } }).client.ack([m ?? ''], 'seen'), mid);
+    const ack = await page.evaluate(async (m) => (globalThis as unknown as { client: { ack(mids: string[], s: string): Promise<{ type: string }> } }).client.ack([m ?? ''], 'seen'), mid);
     expect(ack.type).toBe('ok');
     const inbox = await call(broker, 'GET', '/api/v2/inbox', { token: t });
     expect((inbox.body as { messages: { mid: string; seen: boolean }[] }).messages).toEqual([expect.objectContaining({ mid, seen: true })]);
