@@ -8,6 +8,8 @@ import { inboxRoutes } from './routes/inbox.js';
 import { auditRoutes } from './routes/audit.js';
 import { opsRoutes } from './routes/ops.js';
 import { outboxRoutes } from './routes/outbox.js';
+import { adminRoutes } from './routes/admin.js';
+import { scheduleRoutes } from './routes/schedule.js';
 import { openApiDocument } from '../schema/openapi.js';
 import { realtimeRoutes, type RealtimeHttp } from './ws/routes.js';
 
@@ -21,5 +23,7 @@ export const allRoutes = (deps: AppDeps, realtime: RealtimeHttp = {}): Route[] =
   ...inboxRoutes(deps),
   ...auditRoutes(deps),
   ...outboxRoutes(deps),
+  ...adminRoutes(deps),
+  ...scheduleRoutes(deps),
   ...realtimeRoutes(realtime),
 ];

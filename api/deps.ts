@@ -4,6 +4,7 @@ import type { EventStore } from '../adapters/eventstore/port.js';
 import type { ProjectionRunner, ReadModels } from '../projections/types.js';
 import type { Metrics } from './metrics.js';
 import type { AdminOps } from './routes/admin.js';
+import type { Reports } from '../projections/deliveries/reports.js';
 import type { OutboxStore } from '../adapters/channels/outbox-store.js';
 import { fromDomainError, type ApiError } from './errors.js';
 import type { RouteReply, RouteRequest } from './route.js';
@@ -18,6 +19,8 @@ export interface AppDeps {
   readonly ready: () => boolean;
   /** Admin UI operations (stats, rebuild); absent in tests that do not need them. */
   readonly admin?: AdminOps;
+  /** The delivery reactors' reports; absent when they do not run on this node. */
+  readonly reports?: Reports;
   /** What the outbox channels recorded (GET /api/v2/outbox); absent in tests that do not need it. */
   readonly outbox?: Pick<OutboxStore, 'page'>;
 }

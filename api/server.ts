@@ -1,9 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from '../schema/config.js';
-import type { EventStore } from '../adapters/eventstore/port.js';
-import { createMemoryEventStore } from '../adapters/eventstore/memory.js';
-import { createSqliteEventStore } from '../adapters/eventstore/sqlite.js';
 import { createSqliteIdempotencyStore } from '../adapters/idempotency/sqlite.js';
 import { createSqliteOutbox } from '../adapters/channels/outbox-store.js';
 import { createChannels } from '../adapters/channels/registry.js';
@@ -11,12 +8,15 @@ import { NO_PROVIDERS, type ChannelConfig } from '../schema/channels.js';
 import { systemClock, type Clock } from '../adapters/clock/clock.js';
 import { createIdGenerator } from '../adapters/ids/ids.js';
 import { createCommands } from '../commands/index.js';
-import { openEmbeddedReadStore } from '../projections/embedded.js';
+import { combineRunners } from '../projections/combined.js';
+import { openLog, openReadModels, openSearchProjection } from './engines.js';
 import { createVerifier } from './auth.js';
 import { createIdempotency } from './idempotency.js';
 import { createMetrics } from './metrics.js';
 import { mountFallback, mountRoute } from './http.js';
 import { allRoutes } from './app.js';
+import { createAdminOps } from './admin-ops.js';
+import { startDelivery } from './delivery.js';
 import type { Logger } from './log.js';
 import { loadUws, type us_listen_socket } from './uws.js';
 import { observed } from '../adapters/eventstore/observed.js';
@@ -28,20 +28,20 @@ export interface Broker {
   close(): Promise<void>;
 }
 
-const openEventStore = (config: Config): EventStore => {
-  if (config.eventStore === 'memory') return createMemoryEventStore();
-  if (config.eventStore === 'embedded') return createSqliteEventStore({ file: join(config.dataDir, 'events.db') });
-  throw new Error(`MSGXC_EVENTSTORE=${config.eventStore.replace(/\/\/.*@/, '//***@')}: this engine is not available in this build yet`);
-};
-
 // The composition root: every adapter is chosen here from the configuration and passed down.
 export const startBroker = async (config: Config, log: Logger, clock: Clock = systemClock, channelConfig: ChannelConfig = NO_PROVIDERS): Promise<Broker> => {
   const { uws, native } = loadUws(config.allowUwsFallback);
   if (!native) log.warn('uWebSockets.js native binary not loaded: running on the slow JS fallback (MSGXC_ALLOW_UWS_FALLBACK)');
   mkdirSync(config.dataDir, { recursive: true });
+  const opened = await openLog(config);
+  const sqlite = opened.sqlite;
   // Observed: the realtime publisher hears of each append as soon as it is durable.
-  const store = observed(openEventStore(config), (e) => { log.warn({ err: String(e) }, 'append listener failed'); });
-  const read = openEmbeddedReadStore({ file: join(config.dataDir, 'read.db'), store, log });
+  const store = observed(opened.store, (e) => { log.warn({ err: String(e) }, 'append listener failed'); });
+  const reads = await openReadModels(config, { ...opened, store }, log, clock);
+  const search = await openSearchProjection(config, { ...opened, store }, log);
+  // Reads wait only for the read models; admin, metrics and rebuilds see every projection.
+  const projections = combineRunners([reads.runner, search.runner]);
+  const read = { models: reads.value, runner: reads.runner };
   const idemStore = createSqliteIdempotencyStore(join(config.dataDir, 'idempotency.db'));
   // Each channel is its provider's SDK when credentials are configured, else the outbox.
   const outbox = createSqliteOutbox({ file: join(config.dataDir, 'outbox.db'), max: channelConfig.settings.outboxMax });
@@ -57,11 +57,17 @@ export const startBroker = async (config: Config, log: Logger, clock: Clock = sy
   }, () => clock.now().getTime());
 
   let ready = false;
-  const deps = { commands, reads: read.models, projections: read.runner, store, metrics, ready: () => ready, outbox };
+  const admin = createAdminOps({ store, runner: projections, reads: read.models, metrics, log, now: () => clock.now() });
+  const deps = { commands, reads: read.models, projections: read.runner, store, metrics, ready: () => ready, admin, outbox };
+  if (sqlite !== undefined) {
+    // Appends per commit show whether group commit is grouping (one fsync per commit).
+    metrics.gauge('msgxc_eventstore_commits_total', 'Transactions committed by the embedded log', () => sqlite.stats().commits);
+    metrics.gauge('msgxc_eventstore_appends_total', 'Appends answered by the embedded log', () => sqlite.stats().appends);
+  }
   metrics.gauge('msgxc_log_head_position', 'Position of the newest event in the log', () => store.head());
   metrics.gauge('msgxc_projection_lag_events', 'Events the slowest projection is behind the log head', async () => {
     const head = await store.head();
-    const slowest = Math.min(...read.runner.status().map((s) => s.position), head);
+    const slowest = Math.min(...projections.status().map((s) => s.position), head);
     return head - slowest;
   });
 
@@ -70,7 +76,9 @@ export const startBroker = async (config: Config, log: Logger, clock: Clock = sy
     uws, app, store, reads: read.models, projections: read.runner, commands, verifier, metrics, log,
     now: () => clock.now(), ready: () => ready,
   });
-  const routes = allRoutes(deps, { presence: realtime.presence });
+  // Delivery: triage, escalation and dispatch through the channels, using realtime presence.
+  const delivery = startDelivery(config, { store, presence: realtime.presence, channels, clock, log });
+  const routes = allRoutes({ ...deps, ...(delivery ? { reports: delivery.reports } : {}) }, { presence: realtime.presence });
   const httpDeps = {
     verifier, metrics, log, bodyLimit: config.bodyLimit,
     idempotency: createIdempotency(idemStore),
@@ -83,7 +91,7 @@ export const startBroker = async (config: Config, log: Logger, clock: Clock = sy
   for (const r of routes) mountRoute(app, r, httpDeps);
   mountFallback(app, routes, metrics);
 
-  read.runner.start();
+  projections.start();
   const expiry = setInterval(() => { void idemStore.expire(clock.now().getTime() - 24 * 3600_000); }, 3600_000);
   expiry.unref();
 
@@ -100,11 +108,13 @@ export const startBroker = async (config: Config, log: Logger, clock: Clock = sy
     close: async () => {
       ready = false;
       clearInterval(expiry);
+      await delivery?.stop();
       await realtime.close();
       uws.us_listen_socket_close(listenSocket);
-      await read.runner.stop();
+      await projections.stop();
       await store.close();
-      await read.close();
+      await reads.close();
+      await search.close();
       await idemStore.close();
       await channels.close();
       await outbox.close();

@@ -4,6 +4,7 @@ import { hostname } from 'node:os';
 import { describeErrors } from './errors.js';
 import { BoolFromString, IntFromString, NonEmpty } from './env-codecs.js';
 import { engineConfig, EngineEnv, type EngineConfig } from './config-engines.js';
+import { TriageEnv, triageSettings, type TriageSettings } from './config-triage.js';
 
 // One codec validates the whole environment at start-up, so a typo is a clear error at
 // boot rather than a surprise at the first request.
@@ -59,9 +60,13 @@ export interface Config {
   readonly natsUrl?: string;
   /** This process's name on the bus and in check-in events; unique per running node. */
   readonly nodeId: string;
+  /** MSGXC_NODE_ID, else the host name: the same across restarts, so delivery claims of a crashed run are retaken at once. */
+  readonly stableNodeId: string;
   readonly ws: WsLimits;
   /** Production engines, each chosen by one setting (schema/config-engines.ts). */
   readonly engines: EngineConfig;
+  /** Delivery reactors (schema/config-triage.ts). */
+  readonly triage: TriageSettings;
 }
 
 /** Websocket session limits (see api/ws/): flood control, backpressure, liveness. */
@@ -83,8 +88,9 @@ export const configFromEnv = (env: Record<string, string | undefined>): E.Either
   const relevant = Object.fromEntries(Object.entries(env).filter(([k, v]) => k.startsWith('MSGXC_') && v !== undefined && v !== ''));
   const decoded = EnvConfig.decode(relevant);
   const engines = EngineEnv.decode(relevant);
-  const problems = [...(E.isLeft(decoded) ? describeErrors(decoded.left) : []), ...(E.isLeft(engines) ? describeErrors(engines.left) : [])];
-  if (E.isLeft(decoded) || E.isLeft(engines)) return E.left(problems);
+  const triage = TriageEnv.decode(relevant);
+  const problems = [decoded, engines, triage].flatMap((d) => (E.isLeft(d) ? describeErrors(d.left) : []));
+  if (E.isLeft(decoded) || E.isLeft(engines) || E.isLeft(triage)) return E.left(problems);
   const c = decoded.right;
   const mode = c.MSGXC_MODE ?? (c.MSGXC_JWT_SECRET === undefined && c.MSGXC_JWT_PUBLIC_KEY === undefined ? 'development' : 'production');
   if (mode === 'production' && c.MSGXC_JWT_SECRET === undefined && c.MSGXC_JWT_PUBLIC_KEY === undefined) {
@@ -105,11 +111,13 @@ export const configFromEnv = (env: Record<string, string | undefined>): E.Either
     bodyLimit: c.MSGXC_BODY_LIMIT ?? 64 * 1024,
     logLevel: c.MSGXC_LOG_LEVEL ?? 'info',
     allowUwsFallback: c.MSGXC_ALLOW_UWS_FALLBACK ?? false,
-    embeddedWriter: c.MSGXC_EMBEDDED_WRITER ?? 'thread',
+    embeddedWriter: c.MSGXC_EMBEDDED_WRITER ?? 'inline',
     engines: engineConfig(engines.right),
+    triage: triageSettings(triage.right),
     bus: c.MSGXC_BUS ?? 'inprocess',
     ...(c.MSGXC_NATS_URL !== undefined ? { natsUrl: c.MSGXC_NATS_URL } : {}),
     nodeId: c.MSGXC_NODE_ID ?? defaultNodeId(),
+    stableNodeId: c.MSGXC_NODE_ID ?? hostname().replace(/[^A-Za-z0-9_-]/g, '-').slice(0, 64),
     ws: {
       maxFramesPerSec: c.MSGXC_WS_MAX_FRAMES_PER_SEC ?? 50,
       maxBytesPerSec: c.MSGXC_WS_MAX_BYTES_PER_SEC ?? 256 * 1024,
