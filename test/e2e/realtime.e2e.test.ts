@@ -171,6 +171,25 @@ describe('unseen on connect and resume', () => {
   });
 });
 
+describe('scheduled messages', () => {
+  it('are delivered live when they fall due, not before, and not at all once cancelled', async () => {
+    const s = await live(await token('sam'));
+    const due = new Date(Date.now() + 2500).toISOString();
+    const later = await call(server, 'POST', '/api/v2/send', { token: admin, body: { uid: 'sam', msg: 'later', scheduled: due } });
+    const cancelled = await call(server, 'POST', '/api/v2/send', { token: admin, body: { uid: 'sam', msg: 'never', scheduled: due } });
+    const laterMid = later.headers.get('x-message-id') ?? '';
+    const cancelledMid = cancelled.headers.get('x-message-id') ?? '';
+    expect((await call(server, 'POST', '/api/v2/cancel', { token: admin, body: { mid: cancelledMid } })).status).toBe(200);
+    const now = await send('sam', 'now');
+    await s.next(isMessage(now));
+    expect(s.ofType('message').map((f) => f.mid)).toEqual([now]);
+    expect(await s.next(isMessage(laterMid), 15_000)).toMatchObject({ msg: 'later', scheduled: due });
+    const fence = await send('sam', 'fence');
+    await s.next(isMessage(fence));
+    expect(s.ofType('message').map((f) => f.mid)).not.toContain(cancelledMid);
+  });
+});
+
 describe('resume point for a client without messages', () => {
   it('`hello` carries a resume point that replays what was sent after that session began', async () => {
     const t = await token('lena');
