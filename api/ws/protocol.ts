@@ -21,6 +21,8 @@ export interface ProtocolDeps {
   /** Verifies an `auth` frame's token; see realtime.ts. */
   readonly reauth: (s: Session, token: string, id: FrameId | undefined) => Promise<void>;
   readonly unseenLimit: number;
+  /** Waits (briefly) until the read models have caught up with the log: reads see every earlier write, as over HTTP. */
+  readonly consistent: () => Promise<void>;
 }
 
 const error = (s: Session, code: string, msg: string, id?: FrameId): void => { s.send(withId({ type: 'error' as const, code, msg }, id)); };
@@ -75,12 +77,14 @@ export const handleFrame = async (s: Session, f: ClientFrame, deps: ProtocolDeps
     }
     case 'unseen': {
       if (f.before !== undefined && !isValidCursor(f.before)) { error(s, 'InvalidCursor', 'before: not a cursor returned as `next`', f.id); return; }
+      await deps.consistent();
       const page = await reads.inbox(s.uid, { limit: f.limit ?? deps.unseenLimit, unseen: true, ...(f.before !== undefined ? { before: f.before } : {}) }, now);
       s.send(withId({ type: 'unseen' as const, messages: page.messages.map(listed), next: page.next }, f.id));
       return;
     }
     case 'history': {
       if (f.before !== undefined && !isValidCursor(f.before)) { error(s, 'InvalidCursor', 'before: not a cursor returned as `next`', f.id); return; }
+      await deps.consistent();
       const page = { limit: f.limit ?? 50, ...(f.before !== undefined ? { before: f.before } : {}) };
       if (f.tid === undefined) {
         const p = await reads.inbox(s.uid, page, now);

@@ -123,7 +123,10 @@ export const startRealtime = (deps: RealtimeDeps): Realtime => {
     if (s.exp !== undefined) expiry.add(s, s.exp);
     s.send(withId({ type: 'ok' as const }, id));
   };
-  const protocol = { commands: deps.commands, reads: deps.reads, fanout, now: deps.now, reauth, unseenLimit: 50 };
+  // Reads wait for the projections to reach the log head, like HTTP reads (api/deps.ts): a
+  // stale one is served after 2 s rather than failing.
+  const consistent = async (): Promise<void> => { await deps.projections.waitFor(await deps.store.head(), 2000).catch(() => undefined); };
+  const protocol = { commands: deps.commands, reads: deps.reads, fanout, now: deps.now, reauth, unseenLimit: 50, consistent };
   const lifecycle = { ...protocol, store: deps.store, projections: deps.projections, memberships: deps.memberships, registry, log, resumeMax: 1000 };
 
   app.ws<SessionRef>(WS_PATH, {
