@@ -15,6 +15,8 @@ import type { Logger } from './log.js';
 export interface Delivery {
   readonly reactors: Reactors;
   readonly reports: Reports;
+  /** Waits (at most `timeoutMs`) until triage and dispatch have folded the log up to its head. */
+  caughtUp(timeoutMs?: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -42,5 +44,11 @@ export const startDelivery = (config: Config, deps: {
       ...(t.digestWindowMs !== undefined ? { digestWindowMs: t.digestWindowMs } : {}),
     },
   });
-  return { reactors, reports: reports(reactors.db), stop: () => reactors.stop() };
+  const caughtUp = async (timeoutMs = 2000): Promise<void> => {
+    const head = await deps.store.head();
+    const until = Date.now() + timeoutMs;
+    const behind = (): boolean => reactors.status().some((r) => r.position !== undefined && r.position < head);
+    while (behind() && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+  };
+  return { reactors, reports: reports(reactors.db), caughtUp, stop: () => reactors.stop() };
 };

@@ -21,6 +21,7 @@ export interface AppDeps {
   readonly admin?: AdminOps;
   /** The delivery reactors' reports; absent when they do not run on this node. */
   readonly reports?: Reports;
+  readonly reportsCaughtUp?: () => Promise<void>;
   /** What the outbox channels recorded (GET /api/v2/outbox); absent in tests that do not need it. */
   readonly outbox?: Pick<OutboxStore, 'page'>;
 }

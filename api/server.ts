@@ -78,7 +78,7 @@ export const startBroker = async (config: Config, log: Logger, clock: Clock = sy
   });
   // Delivery: triage, escalation and dispatch through the channels, using realtime presence.
   const delivery = startDelivery(config, { store, presence: realtime.presence, channels, clock, log });
-  const routes = allRoutes({ ...deps, ...(delivery ? { reports: delivery.reports } : {}) }, { presence: realtime.presence });
+  const routes = allRoutes({ ...deps, ...(delivery ? { reports: delivery.reports, reportsCaughtUp: () => delivery.caughtUp() } : {}) }, { presence: realtime.presence });
   const httpDeps = {
     verifier, metrics, log, bodyLimit: config.bodyLimit,
     idempotency: createIdempotency(idemStore),

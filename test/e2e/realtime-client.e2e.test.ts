@@ -57,11 +57,16 @@ describe('client library (Node, ws)', () => {
     const got: MessageFrame[] = [];
     const seen: string[][] = [];
     const t = await token('uma');
-    const c = connect({ url: server.url, token: () => Promise.resolve(t), webSocket: nodeSocket, onMessage: (m) => got.push(m), onSeen: (mids) => seen.push(mids) });
-    const other = connect({ url: server.url, token: t, webSocket: nodeSocket });
+    // A session is live once its unseen snapshot arrived: a message sent before that is listed
+    // there (onUnseen), not delivered as a live message (onMessage).
+    let snapshots = 0;
+    const c = connect({
+      url: server.url, token: () => Promise.resolve(t), webSocket: nodeSocket,
+      onMessage: (m) => got.push(m), onSeen: (mids) => seen.push(mids), onUnseen: () => { snapshots += 1; },
+    });
+    const other = connect({ url: server.url, token: t, webSocket: nodeSocket, onUnseen: () => { snapshots += 1; } });
     clients.push(c, other);
-    await c.ping();
-    await other.ping();
+    await until(() => snapshots === 2, 'both sessions to go live');
     const mid = await send('uma', 'for the library');
     await until(() => got.length === 1, 'the message');
     expect(got[0]).toMatchObject({ type: 'message', mid, msg: 'for the library' });
@@ -79,13 +84,14 @@ describe('client library (Node, ws)', () => {
   it('reconnects after the server restarts and resumes: every message once, in order', async () => {
     const got: string[] = [];
     const statuses: Status[] = [];
+    let live = false;
     const t = await token('vic');
     const c = connect({
       url: server.url, token: t, webSocket: nodeSocket, backoff: { initialMs: 100, maxMs: 1000 },
-      onMessage: (m) => got.push(m.mid), onStatus: (s) => statuses.push(s),
+      onMessage: (m) => got.push(m.mid), onStatus: (s) => statuses.push(s), onUnseen: () => { live = true; },
     });
     clients.push(c);
-    await c.ping();
+    await until(() => live, 'the session to go live');
     const before = [await send('vic', 'a'), await send('vic', 'b')];
     await until(() => got.length === 2, 'the first two messages');
     await server.stop();
