@@ -68,7 +68,7 @@ export const createWaiters = (): Waiters => {
       return new Promise<void>((resolve, reject) => {
         const timer = setTimeout(() => {
           waiters.delete(w);
-          reject(new Error(`read models at position ${position()} did not reach ${target} within ${timeoutMs} ms`));
+          reject(new Error(`projection at position ${position()} did not reach ${target} within ${timeoutMs} ms`));
         }, timeoutMs);
         const w: Waiter = {
           position: target,

@@ -1,10 +1,9 @@
 import { Worker } from 'node:worker_threads';
 import type { SqliteEventStore } from '../adapters/eventstore/sqlite.js';
 import type { ProjectionLog } from './runner.js';
+import { createWaiters } from './runner-core.js';
 import type { ProjectionRunner, ProjectionStatus } from './types.js';
 import type { FromWorker, ToWorker, WorkerOptions } from './worker-protocol.js';
-
-interface Waiter { readonly position: number; readonly resolve: () => void }
 
 export interface ProjectionWorker {
   readonly runner: ProjectionRunner;
@@ -24,13 +23,13 @@ export const startProjectionWorker = async (
   const send = (m: ToWorker): void => { worker.postMessage(m); };
   let name: string = options.kind;
   let position = 0;
-  const waiters = new Set<Waiter>();
+  const waiters = createWaiters();
   let progress: ((position: number, head: number) => void) | undefined;
   let rebuilt: (() => void) | undefined;
   let stopped: (() => void) | undefined;
   const advance = (p: number): void => {
     position = Math.max(position, p);
-    for (const w of waiters) if (w.position <= position) { waiters.delete(w); w.resolve(); }
+    waiters.notify(position);
   };
   await new Promise<void>((resolve, reject) => {
     worker.once('error', reject);
@@ -56,17 +55,7 @@ export const startProjectionWorker = async (
   const runner: ProjectionRunner = {
     start: () => undefined, // the worker starts its runner itself
     status: (): readonly ProjectionStatus[] => [{ name, position }],
-    waitFor: (target, timeoutMs = 5000) => {
-      if (target <= position) return Promise.resolve();
-      return new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => {
-          waiters.delete(w);
-          reject(new Error(`${name} at position ${position} did not reach ${target} within ${timeoutMs} ms`));
-        }, timeoutMs);
-        const w: Waiter = { position: target, resolve: () => { clearTimeout(timer); resolve(); } };
-        waiters.add(w);
-      });
-    },
+    waitFor: (target, timeoutMs) => waiters.wait(target, () => position, timeoutMs),
     rebuild: (onProgress) => new Promise<void>((resolve) => {
       progress = onProgress;
       rebuilt = () => { progress = undefined; resolve(); };

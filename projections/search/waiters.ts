@@ -1,34 +1,13 @@
 // Promises that settle when a projection reaches a log position, and a sleep that a stop can cut short.
+import { createWaiters as positionWaiters } from '../runner-core.js';
 
-const DEFAULT_WAIT_MS = 5_000;
-
-interface Waiter { readonly position: number; readonly resolve: () => void; readonly reject: (e: Error) => void }
-
+// The shared position waiters of projections/runner-core.ts, keyed to this projection's position.
 export const createWaiters = (current: () => number) => {
-  const waiters = new Set<Waiter>();
+  const waiters = positionWaiters();
   return {
-    reach: (target: number, timeoutMs = DEFAULT_WAIT_MS): Promise<void> => {
-      if (target <= current()) return Promise.resolve();
-      return new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => {
-          waiters.delete(w);
-          reject(new Error(`search projection at position ${current()} did not reach ${target} within ${timeoutMs} ms`));
-        }, timeoutMs);
-        const w: Waiter = {
-          position: target,
-          resolve: () => { clearTimeout(timer); resolve(); },
-          reject: (e) => { clearTimeout(timer); reject(e); },
-        };
-        waiters.add(w);
-      });
-    },
-    notify: (): void => {
-      for (const w of waiters) if (w.position <= current()) { waiters.delete(w); w.resolve(); }
-    },
-    rejectAll: (e: Error): void => {
-      for (const w of waiters) w.reject(e);
-      waiters.clear();
-    },
+    reach: (target: number, timeoutMs?: number): Promise<void> => waiters.wait(target, current, timeoutMs),
+    notify: (): void => { waiters.notify(current()); },
+    rejectAll: (e: Error): void => { waiters.rejectAll(e); },
   };
 };
 
