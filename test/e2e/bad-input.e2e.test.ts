@@ -68,13 +68,19 @@ describe('bad input on a real server process', () => {
   });
 
   it('malicious payloads are stored as data, not interpreted', async () => {
-    const evil = { tid: 'evil', msg: "<script>alert(1)</script>'; DROP TABLE events; --", opts: { __proto__: { admin: true }, constructor: { prototype: { x: 1 } } } };
-    const r = await call(server, 'POST', '/api/v2/publish', { token: alice, raw: JSON.stringify(evil) });
+    const msg = "<script>alert(1)</script>'; DROP TABLE events; --";
+    // Written as text: a JS object literal would turn `__proto__` into a prototype and
+    // JSON.stringify would drop it, so the server would never see the attack.
+    const raw = `{"tid":"evil","msg":${JSON.stringify(msg)},"opts":{"__proto__":{"roles":["admin"],"admin":true},"constructor":{"prototype":{"x":1}}}}`;
+    const r = await call(server, 'POST', '/api/v2/publish', { token: alice, raw });
     expect(r.status).toBe(200);
     const mid = r.headers.get('x-message-id') ?? '';
     const m = await call(server, 'GET', `/api/v2/messages/${mid}`, { token: alice });
-    expect((m.body as { msg: string }).msg).toBe(evil.msg);
-    expect(({} as Record<string, unknown>)['admin']).toBeUndefined();
+    expect((m.body as { msg: string }).msg).toBe(msg);
+    // The keys come back as plain data, and nothing in the server gained admin rights.
+    expect(JSON.stringify((m.body as { opts: unknown }).opts)).toBe('{"__proto__":{"roles":["admin"],"admin":true},"constructor":{"prototype":{"x":1}}}');
+    expectError(await call(server, 'POST', '/api/v2/broadcast', { token: alice, body: { msg: 'x' } }), 403, 'Forbidden');
+    expectError(await call(server, 'GET', '/api/v2/events', { token: alice }), 403, 'Forbidden');
   });
 
   it('deeply nested opts -> 400, and the server is still alive after all of the above', async () => {
