@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs Apache Cassandra's server jars from Maven Central (cassandra-all and its runtime
 # dependencies) into <cache>/cassandra-<version>/lib. Idempotent and safe to run
-# concurrently (flock). Prints the install directory on stdout.
+# concurrently (infra_lock). Prints the install directory on stdout.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$here/lib.sh"
@@ -10,8 +10,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 cache=$(infra_cache_dir)
 home="$cache/cassandra-$CASSANDRA_VERSION"
 mkdir -p "$cache"
-exec 9>"$cache/.cassandra.lock"
-flock 9
+infra_lock
 
 if [ ! -f "$home/.complete" ]; then
   ensure_java_and_maven

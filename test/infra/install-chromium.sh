@@ -10,6 +10,10 @@ find_chromium() { command -v chromium 2>/dev/null || command -v chromium-browser
 
 bin=$(find_chromium)
 if [ -z "$bin" ]; then
+  infra_lock
+  bin=$(find_chromium)
+fi
+if [ -z "$bin" ]; then
   log "chromium not found; installing the Debian package"
   apt_install chromium
   bin=$(find_chromium)

@@ -3,7 +3,7 @@
 # org.elasticsearch.distribution.integ-test-zip:elasticsearch:<version>:zip, no bundled
 # JDK) into <cache>/elasticsearch-<version>. Elasticsearch refuses to run as root, so when
 # run as root this also creates the system user msgxc-es and hands the folder to it.
-# Idempotent and safe to run concurrently (flock). Prints the install directory on stdout.
+# Idempotent and safe to run concurrently (infra_lock). Prints the install directory on stdout.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$here/lib.sh"
@@ -13,8 +13,7 @@ es_user=msgxc-es
 cache=$(infra_cache_dir)
 home="$cache/elasticsearch-$ELASTICSEARCH_VERSION"
 mkdir -p "$cache"
-exec 9>"$cache/.elasticsearch.lock"
-flock 9
+infra_lock
 
 if [ "$(id -u)" = 0 ] && ! id "$es_user" >/dev/null 2>&1; then
   log "creating system user $es_user"

@@ -9,6 +9,10 @@ find_mosquitto() { PATH="$PATH:/usr/sbin:/sbin" command -v mosquitto 2>/dev/null
 
 bin=$(find_mosquitto)
 if [ -z "$bin" ]; then
+  infra_lock
+  bin=$(find_mosquitto)
+fi
+if [ -z "$bin" ]; then
   log "mosquitto not found; installing the Debian package"
   apt_install mosquitto
   bin=$(find_mosquitto)

@@ -9,6 +9,10 @@ find_nats() { PATH="$PATH:/usr/sbin:/sbin" command -v nats-server 2>/dev/null ||
 
 bin=$(find_nats)
 if [ -z "$bin" ]; then
+  infra_lock
+  bin=$(find_nats)
+fi
+if [ -z "$bin" ]; then
   log "nats-server not found; installing the Debian package"
   apt_install nats-server
   bin=$(find_nats)

@@ -18,16 +18,31 @@ as_root() {
   else die "need root (or sudo) to run: $*"; fi
 }
 
+# Every install of test/infra runs behind one lock: the servers start side by side, and two
+# `apt-get install` (or two Maven runs on one local repository) at once collide (dpkg's
+# lock-frontend: "Could not get lock"). apt also waits for a dpkg lock held by anyone else
+# (an unattended upgrade, another checkout's tests) instead of failing at once.
+infra_lock() {
+  local cache
+  cache=$(infra_cache_dir)
+  mkdir -p "$cache"
+  exec 8>>"$cache/.install.lock" || die "cannot open $cache/.install.lock"
+  flock -w 1800 8 || die "waited 30 min for $cache/.install.lock"
+}
+
+APT_WAIT=(-o DPkg::Lock::Timeout=600)
 apt_updated=no
-# Installs Debian packages, refreshing the package index only when apt cannot find them.
+# Installs Debian packages (the caller holds infra_lock), refreshing the package index once
+# when apt cannot find them (a new machine's index may be empty or stale).
 apt_install() {
   export DEBIAN_FRONTEND=noninteractive
-  if ! as_root apt-get install -y -q --no-install-recommends "$@" >&2; then
+  if ! as_root apt-get "${APT_WAIT[@]}" install -y -q --no-install-recommends "$@" >&2; then
     [ "$apt_updated" = yes ] && die "apt-get install $* failed"
     log "apt-get install failed; running apt-get update once and retrying"
-    as_root apt-get update -q >&2
+    as_root apt-get "${APT_WAIT[@]}" update -q >&2 || die "apt-get update failed"
     apt_updated=yes
-    as_root apt-get install -y -q --no-install-recommends "$@" >&2
+    as_root apt-get "${APT_WAIT[@]}" install -y -q --no-install-recommends "$@" >&2 \
+      || die "apt-get install $* failed after apt-get update"
   fi
 }
 
