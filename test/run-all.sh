@@ -10,7 +10,7 @@ echo "== lint"; npx eslint --max-warnings 0 .
 echo "== build"; npx tsc -p tsconfig.build.json
 
 # Every real server the integration and end-to-end tiers use (see test/infra/README.md).
-export MSGXC_TEST_SERVERS="${MSGXC_TEST_SERVERS-nats,natscluster,cassandra,elastic,mosquitto}"
+export MSGXC_TEST_SERVERS="${MSGXC_TEST_SERVERS-nats,natscluster,natscurrent,natscurrentcluster,cassandra,elastic,mosquitto}"
 
 report="$(mktemp -t msgxc-vitest-XXXXXX.json)"
 trap 'rm -f "$report"' EXIT

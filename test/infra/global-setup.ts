@@ -1,15 +1,18 @@
 // vitest globalSetup: starts the real servers a run asks for, once per run, and hands their
 // addresses to the test files through environment variables.
-//   MSGXC_TEST_SERVERS=nats,natscluster,cassandra,elastic,mosquitto   (any subset; empty: none)
+//   MSGXC_TEST_SERVERS=nats,natscluster,natscurrent,natscurrentcluster,cassandra,elastic,mosquitto
+// (any subset; empty: none). nats/natscluster are Debian's nats-server 2.9, natscurrent/
+// natscurrentcluster the current release built from the Go module proxy.
 // A server whose address variable is already set (an external server) is not started.
 import { startCassandra } from './cassandra.js';
 import { startElasticsearch } from './elasticsearch.js';
 import { startMosquitto } from './mosquitto.js';
 import { startNats, startNatsCluster } from './nats.js';
+import type { NatsRelease } from './nats.js';
 import { groupRssKb } from './process.js';
 import { installExitHandlers, reapOrphans } from './reaper.js';
 
-export const SERVER_NAMES = ['nats', 'natscluster', 'cassandra', 'elastic', 'mosquitto'] as const;
+export const SERVER_NAMES = ['nats', 'natscluster', 'natscurrent', 'natscurrentcluster', 'cassandra', 'elastic', 'mosquitto'] as const;
 export type ServerName = (typeof SERVER_NAMES)[number];
 
 interface Running {
@@ -18,25 +21,35 @@ interface Running {
   readonly stop: () => Promise<void>;
 }
 
+// The two NATS releases (test/infra/nats.ts) get the same variables under their own prefix:
+// <prefix>_URL, _MONITOR_URL, _VERSION for one node; <prefix>_CLUSTER_URLS, _MONITOR_URLS,
+// _VERSION for three. The version is what the server reports, so test names can say it.
+const natsSingle = (release: NatsRelease, prefix: string) => ({
+  envVar: `${prefix}_URL`,
+  start: async (): Promise<Running> => {
+    const s = await startNats({ jetstream: true, release });
+    const env = { [`${prefix}_URL`]: s.url, [`${prefix}_MONITOR_URL`]: s.monitorUrl, [`${prefix}_VERSION`]: s.version };
+    return { env, pids: [s.pid], stop: s.stop };
+  },
+});
+const natsCluster = (release: NatsRelease, prefix: string) => ({
+  envVar: `${prefix}_CLUSTER_URLS`,
+  start: async (): Promise<Running> => {
+    const c = await startNatsCluster(3, { release });
+    const env = {
+      [`${prefix}_CLUSTER_URLS`]: c.urls.join(','),
+      [`${prefix}_CLUSTER_MONITOR_URLS`]: c.nodes.map((n) => n.monitorUrl).join(','),
+      [`${prefix}_CLUSTER_VERSION`]: c.version,
+    };
+    return { env, pids: c.nodes.map((n) => n.pid), stop: c.stop };
+  },
+});
+
 const starters: Record<ServerName, { readonly envVar: string; readonly start: () => Promise<Running> }> = {
-  nats: {
-    envVar: 'MSGXC_TEST_NATS_URL',
-    start: async () => {
-      const s = await startNats({ jetstream: true });
-      return { env: { MSGXC_TEST_NATS_URL: s.url, MSGXC_TEST_NATS_MONITOR_URL: s.monitorUrl }, pids: [s.pid], stop: s.stop };
-    },
-  },
-  natscluster: {
-    envVar: 'MSGXC_TEST_NATS_CLUSTER_URLS',
-    start: async () => {
-      const c = await startNatsCluster(3);
-      const env = {
-        MSGXC_TEST_NATS_CLUSTER_URLS: c.urls.join(','),
-        MSGXC_TEST_NATS_CLUSTER_MONITOR_URLS: c.nodes.map((n) => n.monitorUrl).join(','),
-      };
-      return { env, pids: c.nodes.map((n) => n.pid), stop: c.stop };
-    },
-  },
+  nats: natsSingle('debian', 'MSGXC_TEST_NATS'),
+  natscluster: natsCluster('debian', 'MSGXC_TEST_NATS'),
+  natscurrent: natsSingle('current', 'MSGXC_TEST_NATS_CURRENT'),
+  natscurrentcluster: natsCluster('current', 'MSGXC_TEST_NATS_CURRENT'),
   cassandra: {
     envVar: 'MSGXC_TEST_CASSANDRA_PORT',
     start: async () => {

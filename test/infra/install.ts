@@ -5,7 +5,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
-export type Installable = 'nats' | 'cassandra' | 'elasticsearch';
+// nats: Debian's nats-server (2.9); nats-current: the release in versions.env, built with Go.
+export type Installable = 'nats' | 'nats-current' | 'cassandra' | 'elasticsearch';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const run = promisify(execFile);
@@ -13,14 +14,15 @@ const answers = new Map<Installable, Promise<string>>();
 
 const install = async (what: Installable): Promise<string> => {
   const script = join(here, `install-${what}.sh`);
-  // The first install downloads ~100 MB from Maven Central; allow it time.
+  // The first install downloads ~100 MB from Maven Central, or builds nats-server with Go
+  // (about a minute on 2 cores); allow it time.
   const { stdout } = await run('bash', [script], { timeout: 15 * 60_000, maxBuffer: 1 << 20 });
   const answer = stdout.trim().split('\n').pop();
   if (answer === undefined || answer === '') throw new Error(`${script} printed no path`);
   return answer;
 };
 
-/** The binary path (nats) or install folder (cassandra, elasticsearch); installs if missing. */
+/** The binary path (nats, nats-current) or install folder (cassandra, elasticsearch); installs if missing. */
 export const ensureInstalled = (what: Installable): Promise<string> => {
   let answer = answers.get(what);
   if (answer === undefined) {

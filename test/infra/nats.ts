@@ -1,12 +1,19 @@
-// Real nats-server processes (Debian's package, 2.9.x) for tests: one JetStream server, or a
-// three-node JetStream cluster with routes on loopback.
+// Real nats-server processes for tests: one JetStream server, or a three-node JetStream
+// cluster with routes on loopback. Two releases: Debian's package (2.9.10, `debian`) and the
+// current release built from the Go module proxy (`current`, NATS_CURRENT_VERSION in
+// versions.env); production users run current releases, and the JetStream log is tested on both.
 import { join } from 'node:path';
 import { field, requestJson } from './http.js';
 import { ensureInstalled } from './install.js';
 import type { Spawned } from './process.js';
 import { HOST, freePort, makeRunDir, removeDir, spawnServer, stopGroup, waitFor, writeText } from './process.js';
 
+/** Which nats-server build: Debian's package (install-nats.sh) or the current release (install-nats-current.sh). */
+export type NatsRelease = 'debian' | 'current';
+
 export interface NatsServer {
+  /** What the running server reports in /varz, e.g. "2.9.10". */
+  readonly version: string;
   readonly url: string;
   readonly port: number;
   readonly monitorUrl: string;
@@ -37,8 +44,8 @@ const configText = (node: NodePorts, storeDir: string | undefined, routes: reado
   return `${lines.join('\n')}\n`;
 };
 
-const launch = async (configFile: string, runDir: string, logFile: string, name: string): Promise<Spawned> => {
-  const bin = await ensureInstalled('nats');
+const launch = async (release: NatsRelease, configFile: string, runDir: string, logFile: string, name: string): Promise<Spawned> => {
+  const bin = await ensureInstalled(release === 'current' ? 'nats-current' : 'nats');
   return spawnServer({ name, command: bin, args: ['-c', configFile], runDir, logFile });
 };
 
@@ -48,6 +55,12 @@ const healthy = async (monitorUrl: string): Promise<true | undefined> => {
   return status === 200 && field(body, 'status') === 'ok' ? true : undefined;
 };
 
+const versionOf = async (monitorUrl: string): Promise<string> => {
+  const version = field((await requestJson(`${monitorUrl}/varz`, { timeoutMs: 5_000 })).body, 'version');
+  if (typeof version !== 'string') throw new Error(`${monitorUrl}/varz names no version`);
+  return version;
+};
+
 const nodePorts = async (name: string): Promise<NodePorts> => ({
   name,
   client: await freePort(),
@@ -55,25 +68,28 @@ const nodePorts = async (name: string): Promise<NodePorts> => ({
   route: await freePort(),
 });
 
-export const startNats = async (options: { jetstream?: boolean } = {}): Promise<NatsServer> => {
-  const runDir = await makeRunDir('nats');
+export const startNats = async (options: { jetstream?: boolean; release?: NatsRelease } = {}): Promise<NatsServer> => {
+  const release = options.release ?? 'debian';
+  const runDir = await makeRunDir(release === 'current' ? 'natscurrent' : 'nats');
   const node = await nodePorts('msgxc-test-nats');
   const configFile = join(runDir, 'nats.conf');
   await writeText(configFile, configText(node, options.jetstream === true ? join(runDir, 'store') : undefined, undefined));
   const logFile = join(runDir, 'nats.log');
-  const proc = await launch(configFile, runDir, logFile, 'nats-server');
+  const proc = await launch(release, configFile, runDir, logFile, 'nats-server');
   const monitorUrl = `http://${HOST}:${node.monitor}`;
   const stop = async (): Promise<void> => {
     await stopGroup(proc.pid);
     await removeDir(runDir);
   };
+  let version: string;
   try {
     await waitFor({ what: 'nats-server', timeoutMs: 20_000, process: proc, logFile }, () => healthy(monitorUrl));
+    version = await versionOf(monitorUrl);
   } catch (e) {
     await stop();
     throw e;
   }
-  return { url: `nats://${HOST}:${node.client}`, port: node.client, monitorUrl, pid: proc.pid, logFile, stop };
+  return { version, url: `nats://${HOST}:${node.client}`, port: node.client, monitorUrl, pid: proc.pid, logFile, stop };
 };
 
 export interface NatsClusterNode {
@@ -88,19 +104,21 @@ export interface NatsClusterNode {
 }
 
 export interface NatsCluster {
+  /** What the nodes report in /varz, e.g. "2.15.3". */
+  readonly version: string;
   readonly urls: readonly string[];
   readonly nodes: readonly NatsClusterNode[];
   /** Stops every node and removes all stores. */
   readonly stop: () => Promise<void>;
 }
 
-const makeNode = (runDir: string, ports: NodePorts, routes: readonly number[]) => {
+const makeNode = (release: NatsRelease, runDir: string, ports: NodePorts, routes: readonly number[]) => {
   const configFile = join(runDir, `${ports.name}.conf`);
   const logFile = join(runDir, `${ports.name}.log`);
   const monitorUrl = `http://${HOST}:${ports.monitor}`;
   let proc: Spawned | undefined;
   const start = async (): Promise<void> => {
-    proc = await launch(configFile, runDir, logFile, ports.name);
+    proc = await launch(release, configFile, runDir, logFile, ports.name);
   };
   const stop = async (): Promise<void> => {
     if (proc !== undefined) await stopGroup(proc.pid);
@@ -141,16 +159,18 @@ const metaFormed = async (nodes: readonly NatsClusterNode[]): Promise<true | und
   return field(leaderView, 'meta_cluster', 'cluster_size') === nodes.length && current === nodes.length - 1 ? true : undefined;
 };
 
-export const startNatsCluster = async (size = 3): Promise<NatsCluster> => {
-  const runDir = await makeRunDir('natscluster');
+export const startNatsCluster = async (size = 3, options: { release?: NatsRelease } = {}): Promise<NatsCluster> => {
+  const release = options.release ?? 'debian';
+  const runDir = await makeRunDir(release === 'current' ? 'natscurrentcluster' : 'natscluster');
   const ports: NodePorts[] = [];
   for (let i = 1; i <= size; i += 1) ports.push(await nodePorts(`n${i}`));
   const routes = ports.map((p) => p.route);
-  const members = ports.map((p) => makeNode(runDir, p, routes));
+  const members = ports.map((p) => makeNode(release, runDir, p, routes));
   const stop = async (): Promise<void> => {
     await Promise.all(members.map((m) => m.node.stop()));
     await removeDir(runDir);
   };
+  let version: string;
   try {
     for (const m of members) await m.init();
     for (const m of members) await m.start();
@@ -160,9 +180,10 @@ export const startNatsCluster = async (size = 3): Promise<NatsCluster> => {
     if (first === undefined) throw new Error('a NATS cluster needs at least one node');
     const spec = { what: 'nats cluster', timeoutMs: 60_000, process: first.running(), logFile: first.logFile };
     await waitFor(spec, () => metaFormed(nodes));
+    version = await versionOf(first.node.monitorUrl);
   } catch (e) {
     await stop();
     throw e;
   }
-  return { urls: members.map((m) => m.node.url), nodes: members.map((m) => m.node), stop };
+  return { version, urls: members.map((m) => m.node.url), nodes: members.map((m) => m.node), stop };
 };

@@ -1,6 +1,6 @@
 // Real round trips against the servers that test/infra/global-setup.ts started. Each suite
 // runs only when its address variable is set, e.g.
-//   MSGXC_TEST_SERVERS=nats,natscluster,cassandra,elastic npx vitest run \
+//   MSGXC_TEST_SERVERS=nats,natscluster,natscurrent,natscurrentcluster,cassandra,elastic npx vitest run \
 //     --config test/infra/vitest.infra.config.ts --project integration test/integration/infra-servers.int.test.ts
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
@@ -19,78 +19,83 @@ const withEnv = (name: string, title: string, body: (value: string) => Promise<v
 
 const jsonOf = (data: string): unknown => JSON.parse(data);
 
-describe('NATS with JetStream', () => {
-  withEnv('MSGXC_TEST_NATS_URL', 'delivers a published message to a subscriber', async (url) => {
-    const [sub, pub] = [await connectNats(url), await connectNats(url)];
-    try {
-      expect(sub.info.jetstream).toBe(true);
-      const inbox = sub.subscribe(`msgxc.infra.${unique}`);
-      await sub.flush();
-      pub.publish(`msgxc.infra.${unique}`, 'hello nats');
-      const message = await inbox.next();
-      expect(message).toEqual({ subject: `msgxc.infra.${unique}`, reply: undefined, data: 'hello nats' });
-    } finally {
-      sub.close();
-      pub.close();
-    }
+// Debian's nats-server 2.9 and the current release (test/infra/nats.ts), under their own variables.
+for (const [prefix, release] of [['MSGXC_TEST_NATS', "Debian's 2.9"], ['MSGXC_TEST_NATS_CURRENT', 'current release']] as const) {
+  describe(`NATS with JetStream (${release})`, () => {
+    withEnv(`${prefix}_URL`, 'delivers a published message to a subscriber', async (url) => {
+      const [sub, pub] = [await connectNats(url), await connectNats(url)];
+      try {
+        expect(sub.info.jetstream).toBe(true);
+        // The server is the build the run says it is (the variable names suites by version).
+        expect(sub.info.version).toBe(process.env[`${prefix}_VERSION`] ?? sub.info.version);
+        const inbox = sub.subscribe(`msgxc.infra.${unique}`);
+        await sub.flush();
+        pub.publish(`msgxc.infra.${unique}`, 'hello nats');
+        const message = await inbox.next();
+        expect(message).toEqual({ subject: `msgxc.infra.${unique}`, reply: undefined, data: 'hello nats' });
+      } finally {
+        sub.close();
+        pub.close();
+      }
+    });
+
+    withEnv(`${prefix}_URL`, 'stores a message in a JetStream stream and reads it back', async (url) => {
+      const nats = await connectNats(url);
+      const stream = `INFRA_${unique}`;
+      try {
+        const config = { name: stream, subjects: [`infra.${unique}.>`], storage: 'file', num_replicas: 1 };
+        const created = jsonOf((await nats.request(`$JS.API.STREAM.CREATE.${stream}`, JSON.stringify(config))).data);
+        expect(field(created, 'error')).toBeUndefined();
+        const ack = jsonOf((await nats.request(`infra.${unique}.a`, 'stored')).data);
+        expect(ack).toMatchObject({ stream, seq: 1 });
+        const got = jsonOf((await nats.request(`$JS.API.STREAM.MSG.GET.${stream}`, JSON.stringify({ seq: 1 }))).data);
+        expect(Buffer.from(String(field(got, 'message', 'data')), 'base64').toString()).toBe('stored');
+        await nats.request(`$JS.API.STREAM.DELETE.${stream}`, '');
+      } finally {
+        nats.close();
+      }
+    });
   });
 
-  withEnv('MSGXC_TEST_NATS_URL', 'stores a message in a JetStream stream and reads it back', async (url) => {
-    const nats = await connectNats(url);
-    const stream = `INFRA_${unique}`;
-    try {
-      const config = { name: stream, subjects: [`infra.${unique}.>`], storage: 'file', num_replicas: 1 };
-      const created = jsonOf((await nats.request(`$JS.API.STREAM.CREATE.${stream}`, JSON.stringify(config))).data);
-      expect(field(created, 'error')).toBeUndefined();
-      const ack = jsonOf((await nats.request(`infra.${unique}.a`, 'stored')).data);
-      expect(ack).toMatchObject({ stream, seq: 1 });
-      const got = jsonOf((await nats.request(`$JS.API.STREAM.MSG.GET.${stream}`, JSON.stringify({ seq: 1 }))).data);
-      expect(Buffer.from(String(field(got, 'message', 'data')), 'base64').toString()).toBe('stored');
-      await nats.request(`$JS.API.STREAM.DELETE.${stream}`, '');
-    } finally {
-      nats.close();
-    }
-  });
-});
+  describe(`NATS three-node JetStream cluster (${release})`, () => {
+    withEnv(`${prefix}_CLUSTER_MONITOR_URLS`, 'reports a meta cluster of 3 peers under one leader', async (value) => {
+      const nodes = await Promise.all(
+        value.split(',').map(async (u) => ({
+          name: field((await requestJson(`${u}/varz`)).body, 'server_name'),
+          jsz: (await requestJson(`${u}/jsz`)).body,
+        })),
+      );
+      expect(nodes.map((n) => field(n.jsz, 'meta_cluster', 'cluster_size'))).toEqual([3, 3, 3]);
+      const leaders = new Set(nodes.map((n) => field(n.jsz, 'meta_cluster', 'leader')));
+      expect(leaders.size).toBe(1);
+      const leader = nodes.find((n) => leaders.has(n.name));
+      const replicas = field(leader?.jsz, 'meta_cluster', 'replicas');
+      expect(replicas).toMatchObject([{ current: true }, { current: true }]);
+      const peers = [leader?.name, ...(replicas as unknown[]).map((r) => field(r, 'name'))];
+      expect(new Set(peers)).toEqual(new Set(nodes.map((n) => n.name)));
+    });
 
-describe('NATS three-node JetStream cluster', () => {
-  withEnv('MSGXC_TEST_NATS_CLUSTER_MONITOR_URLS', 'reports a meta cluster of 3 peers under one leader', async (value) => {
-    const nodes = await Promise.all(
-      value.split(',').map(async (u) => ({
-        name: field((await requestJson(`${u}/varz`)).body, 'server_name'),
-        jsz: (await requestJson(`${u}/jsz`)).body,
-      })),
-    );
-    expect(nodes.map((n) => field(n.jsz, 'meta_cluster', 'cluster_size'))).toEqual([3, 3, 3]);
-    const leaders = new Set(nodes.map((n) => field(n.jsz, 'meta_cluster', 'leader')));
-    expect(leaders.size).toBe(1);
-    const leader = nodes.find((n) => leaders.has(n.name));
-    const replicas = field(leader?.jsz, 'meta_cluster', 'replicas');
-    expect(replicas).toMatchObject([{ current: true }, { current: true }]);
-    const peers = [leader?.name, ...(replicas as unknown[]).map((r) => field(r, 'name'))];
-    expect(new Set(peers)).toEqual(new Set(nodes.map((n) => n.name)));
+    withEnv(`${prefix}_CLUSTER_URLS`, 'replicates a stream over three nodes', async (value) => {
+      const urls = value.split(',');
+      expect(urls).toHaveLength(3);
+      const [a, b] = [await connectNats(urls[0] ?? ''), await connectNats(urls[2] ?? '')];
+      const stream = `INFRA_R3_${unique}`;
+      try {
+        const config = { name: stream, subjects: [`r3.${unique}.>`], storage: 'file', num_replicas: 3 };
+        const created = jsonOf((await a.request(`$JS.API.STREAM.CREATE.${stream}`, JSON.stringify(config), 10_000)).data);
+        expect(field(created, 'config', 'num_replicas')).toBe(3);
+        const ack = jsonOf((await b.request(`r3.${unique}.x`, 'replicated', 10_000)).data);
+        expect(ack).toMatchObject({ stream, seq: 1 });
+        const info = jsonOf((await b.request(`$JS.API.STREAM.INFO.${stream}`, '', 10_000)).data);
+        expect(field(info, 'cluster', 'replicas')).toHaveLength(2);
+        await a.request(`$JS.API.STREAM.DELETE.${stream}`, '', 10_000);
+      } finally {
+        a.close();
+        b.close();
+      }
+    });
   });
-
-  withEnv('MSGXC_TEST_NATS_CLUSTER_URLS', 'replicates a stream over three nodes', async (value) => {
-    const urls = value.split(',');
-    expect(urls).toHaveLength(3);
-    const [a, b] = [await connectNats(urls[0] ?? ''), await connectNats(urls[2] ?? '')];
-    const stream = `INFRA_R3_${unique}`;
-    try {
-      const config = { name: stream, subjects: [`r3.${unique}.>`], storage: 'file', num_replicas: 3 };
-      const created = jsonOf((await a.request(`$JS.API.STREAM.CREATE.${stream}`, JSON.stringify(config), 10_000)).data);
-      expect(field(created, 'config', 'num_replicas')).toBe(3);
-      const ack = jsonOf((await b.request(`r3.${unique}.x`, 'replicated', 10_000)).data);
-      expect(ack).toMatchObject({ stream, seq: 1 });
-      const info = jsonOf((await b.request(`$JS.API.STREAM.INFO.${stream}`, '', 10_000)).data);
-      expect(field(info, 'cluster', 'replicas')).toHaveLength(2);
-      await a.request(`$JS.API.STREAM.DELETE.${stream}`, '', 10_000);
-    } finally {
-      a.close();
-      b.close();
-    }
-  });
-});
+}
 
 describe('Cassandra', () => {
   withEnv('MSGXC_TEST_CASSANDRA_PORT', 'creates a table, writes a row and reads it back over CQL', async (port) => {
