@@ -18,6 +18,19 @@ export class JetStreamApiError extends Error {
 export const NO_MESSAGE = 10037;
 export const STREAM_NOT_FOUND = 10059;
 export const WRONG_LAST_SEQUENCE = 10071;
+// Since 2.11 (read in the sources; 2.15.3 tested) a clustered stream leader pre-checks a
+// publish and tracks what is proposed but not yet applied, the proper fix of
+// nats-server#4320. A publish guarded on a subject with such a proposal in flight is refused
+// with 10164, the constant "wrong last sequence" (no sequence: the other is not stored yet).
+export const WRONG_LAST_SEQUENCE_IN_FLIGHT = 10164;
+// A retry whose own first try is still being proposed: 10158 "duplicate message id is in
+// process" since 2.11; 2.10 answers a duplicate ack with sequence 0 instead.
+export const DUPLICATE_IN_PROCESS = 10158;
+
+/** Our earlier try of this publish is proposed at the leader but not stored yet: its outcome is not known. */
+export class DuplicateInProcess extends Error {
+  constructor(readonly subject: string) { super(`JetStream ${subject}: an earlier try with this Nats-Msg-Id is still being stored`); }
+}
 
 export interface StoredMessage {
   readonly subject: string;
@@ -34,7 +47,8 @@ export type MessageQuery =
 
 export type PublishOutcome =
   | { readonly kind: 'stored'; readonly seq: number; readonly duplicate: boolean }
-  | { readonly kind: 'wrong_last_sequence' };
+  /** The claim was refused; `inFlight` when the holder is proposed at the leader but not yet readable. */
+  | { readonly kind: 'wrong_last_sequence'; readonly inFlight: boolean };
 
 interface RawResponse { readonly error?: ApiErrorBody; readonly [key: string]: unknown }
 interface RawMessage { readonly subject: string; readonly seq: number; readonly data?: string; readonly hdrs?: string }
@@ -91,8 +105,11 @@ export const jetStreamApi = (nc: NatsConnection, stream: string, timeoutMs: numb
     h.set('Nats-Expected-Last-Subject-Sequence', String(guard.lastSubjectSeq));
     const reply = await requester.request(subject, body, h);
     const ack = JSON.parse(decoder.decode(reply.data)) as RawResponse & { seq?: number; duplicate?: boolean };
-    if (ack.error?.err_code === WRONG_LAST_SEQUENCE) return { kind: 'wrong_last_sequence' };
+    if (ack.error?.err_code === WRONG_LAST_SEQUENCE) return { kind: 'wrong_last_sequence', inFlight: false };
+    if (ack.error?.err_code === WRONG_LAST_SEQUENCE_IN_FLIGHT) return { kind: 'wrong_last_sequence', inFlight: true };
+    if (ack.error?.err_code === DUPLICATE_IN_PROCESS) throw new DuplicateInProcess(subject);
     if (ack.error !== undefined) throw new JetStreamApiError(subject, ack.error);
+    if (ack.duplicate === true && ack.seq === 0) throw new DuplicateInProcess(subject);
     if (typeof ack.seq !== 'number' || ack.seq < 1) throw new Error(`JetStream publish to ${subject}: malformed ack`);
     return { kind: 'stored', seq: ack.seq, duplicate: ack.duplicate === true };
   };
@@ -102,10 +119,11 @@ export const jetStreamApi = (nc: NatsConnection, stream: string, timeoutMs: numb
 
 // Failures that say "not now" rather than "no": a request that timed out (leader moving,
 // node killed mid-request), no responders (no stream leader yet), the client reconnecting,
-// or the server's own 503 answers ("JetStream system temporarily unavailable").
+// the server's own 503 answers ("JetStream system temporarily unavailable"), or our own
+// earlier try still being proposed (DuplicateInProcess).
 const TRANSIENT_CLIENT_CODES = new Set(['503', 'TIMEOUT', 'DISCONNECT', 'CONNECTION_REFUSED', 'REQUEST_ERROR']);
 export const isTransient = (e: unknown): boolean =>
-  e instanceof RequestTimedOut || e instanceof NoResponders ||
+  e instanceof RequestTimedOut || e instanceof NoResponders || e instanceof DuplicateInProcess ||
   (e instanceof NatsError && TRANSIENT_CLIENT_CODES.has(e.code)) ||
   (e instanceof JetStreamApiError && (e.api.code === 503 || e.api.code === 408));
 

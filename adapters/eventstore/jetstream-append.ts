@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { JetStreamApi, PublishOutcome, RetryPolicy } from './jetstream-api.js';
-import { backoffMs, headerValue, isTransient } from './jetstream-api.js';
+import { DuplicateInProcess, backoffMs, headerValue, isTransient } from './jetstream-api.js';
 import { encodeEnvelope } from './jetstream-codec.js';
 import type { Append, jetStreamReads } from './jetstream-read.js';
 import type { SubjectScheme } from './jetstream-subjects.js';
@@ -22,12 +22,16 @@ export interface AppendDeps {
 export interface AppendStats {
   /** Publishes that failed transiently (timeout, no responders, reconnecting) and were retried. */
   retriedPublishes: number;
+  /** Of those, retries told that their first try was still being stored (current servers). */
+  retriesInProcess: number;
   /** Appends found stored after a retry was refused (the first try had landed). */
   recoveredAfterRetry: number;
   /** Retries answered as duplicates of a stored first try. */
   duplicateAcks: number;
   /** Claims refused because the ordinal was taken (a stale tip or a lost race). */
   claimsRefused: number;
+  /** Of those, refused while the other claim was still being proposed (current servers, R3). */
+  claimsInFlight: number;
 }
 
 /** The append's outcome could not be learned before the retry budget ran out. */
@@ -38,6 +42,8 @@ export class FailedToAppend extends Error {
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+// A proposal is stored within a few milliseconds on a healthy cluster.
+const inFlightWaitMs = (times: number): number => Math.min(64, 2 ** times);
 
 // An append claims the stream's next ordinal subject (see jetstream-subjects.ts) with "no
 // message there yet", carrying the revision of its first event: the tip's last + 1. The
@@ -48,11 +54,17 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 // Nats-Msg-Id to the same subject, so it either stores the append (the first try was
 // lost), is answered as a duplicate (first try stored; seen on a single node), or is
 // refused (first try stored; seen on R3, whose leader checks the claim before
-// deduplicating). After an uncertain try, a refusal therefore looks at the claimed
-// subject's message: if it carries our id, the append succeeded.
+// deduplicating; also seen on a current single node). After an uncertain try, a refusal
+// therefore looks at the claimed subject's message: if it carries our id, the append
+// succeeded. A retry that finds its first try still being proposed (current servers) is
+// told so and retried like a timeout, so a refusal never hides our own claim in flight.
+//
+// Current servers also refuse a claim while another writer's claim of the same subject is
+// proposed but not yet stored (WRONG_LAST_SEQUENCE_IN_FLIGHT). That claim cannot be read
+// yet, so the writer waits a moment before it looks again, and gives up at the deadline.
 export const jetStreamAppend = (deps: AppendDeps) => {
   const { api, reads, scheme, tips } = deps;
-  const stats: AppendStats = { retriedPublishes: 0, recoveredAfterRetry: 0, duplicateAcks: 0, claimsRefused: 0 };
+  const stats: AppendStats = { retriedPublishes: 0, retriesInProcess: 0, recoveredAfterRetry: 0, duplicateAcks: 0, claimsRefused: 0, claimsInFlight: 0 };
 
   const stored = (stream: string, seen: SeenMessage, count: number): AppendResult => {
     tips.setTip(stream, seen);
@@ -72,6 +84,7 @@ export const jetStreamAppend = (deps: AppendDeps) => {
     let tip = cached ?? await reads.readTip(stream);
     let body: { revision: number; bytes: Uint8Array } | undefined;
     let uncertain = false;
+    let inFlight = 0;
     for (let attempt = 0; ; attempt += 1) {
       if (!revisionMatches(expected, tip.lastRevision)) {
         if (fresh) return { kind: 'wrong_expected_revision', stream, expected, actual: tip.lastRevision };
@@ -91,6 +104,7 @@ export const jetStreamAppend = (deps: AppendDeps) => {
         if (Date.now() >= deadline) throw new FailedToAppend(stream, e);
         uncertain = true;
         stats.retriedPublishes += 1;
+        if (e instanceof DuplicateInProcess) stats.retriesInProcess += 1;
         await sleep(backoffMs(attempt));
         continue;
       }
@@ -104,6 +118,12 @@ export const jetStreamAppend = (deps: AppendDeps) => {
         return storedAppend(stream, original);
       }
       stats.claimsRefused += 1;
+      if (outcome.inFlight) {
+        stats.claimsInFlight += 1;
+        if (Date.now() >= deadline) throw new FailedToAppend(stream, new Error(`${stream}'s next append stayed in flight at the stream leader`));
+        await sleep(inFlightWaitMs(inFlight));
+        inFlight += 1;
+      }
       if (uncertain) {
         const holder = await reads.fetchAppend(stream, ordinal);
         if (holder !== undefined && headerValue(holder.m.headers(), 'Nats-Msg-Id') === appendId) {

@@ -6,7 +6,7 @@ import { positionOf } from './jetstream-subjects.js';
 
 // The body of one JetStream message: every event of one append, and the stream revision of
 // the first of them. The revision is written by the appender, which knows it because the
-// publish is guarded by the subject's last sequence (see jetstream-append.ts); readers never
+// publish claims the stream's next append subject (see jetstream-append.ts); readers never
 // have to count the subject's earlier events.
 const StoredEvent = t.type({ t: t.string, d: t.unknown, m: EventMetadata });
 export const Envelope = t.type({ r: t.number, e: t.array(StoredEvent) }, 'JetStreamEnvelope');

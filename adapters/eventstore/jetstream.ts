@@ -11,9 +11,10 @@ import { subjectScheme } from './jetstream-subjects.js';
 import { createTipCache } from './jetstream-tips.js';
 import type { AppendResult, EventStore, Subscription } from './port.js';
 
-// The event log on NATS JetStream (written against nats-server 2.9; see
-// docs/production.md): one JetStream stream, one subject per event stream, one message per
-// append. The mapping is described in jetstream-subjects.ts, appends in jetstream-append.ts.
+// The event log on NATS JetStream (tested on nats-server 2.9.10 and the current 2.15.3; see
+// docs/production.md): one JetStream stream, one subject per append of an event stream, one
+// message per append. The mapping is described in jetstream-subjects.ts, appends in
+// jetstream-append.ts.
 export interface JetStreamEventStoreOptions {
   /** Server URLs (a cluster's seeds); ignored when `connection` is given. */
   readonly servers?: string | readonly string[];

@@ -17,9 +17,13 @@ export interface NatsServer {
   readonly url: string;
   readonly port: number;
   readonly monitorUrl: string;
+  /** The current process; changes after restart(). */
   readonly pid: number;
   readonly logFile: string;
+  /** Stops the server and removes its store. */
   readonly stop: () => Promise<void>;
+  /** Stops the process and starts it again on the same store and ports (JetStream recovers its streams). */
+  readonly restart: () => Promise<void>;
 }
 
 interface NodePorts {
@@ -75,21 +79,36 @@ export const startNats = async (options: { jetstream?: boolean; release?: NatsRe
   const configFile = join(runDir, 'nats.conf');
   await writeText(configFile, configText(node, options.jetstream === true ? join(runDir, 'store') : undefined, undefined));
   const logFile = join(runDir, 'nats.log');
-  const proc = await launch(release, configFile, runDir, logFile, 'nats-server');
   const monitorUrl = `http://${HOST}:${node.monitor}`;
+  let proc: Spawned | undefined;
   const stop = async (): Promise<void> => {
-    await stopGroup(proc.pid);
+    if (proc !== undefined) await stopGroup(proc.pid);
     await removeDir(runDir);
+  };
+  const start = async (): Promise<Spawned> => {
+    const p = await launch(release, configFile, runDir, logFile, 'nats-server');
+    proc = p;
+    await waitFor({ what: 'nats-server', timeoutMs: 60_000, process: p, logFile }, () => healthy(monitorUrl));
+    return p;
   };
   let version: string;
   try {
-    await waitFor({ what: 'nats-server', timeoutMs: 20_000, process: proc, logFile }, () => healthy(monitorUrl));
+    await start();
     version = await versionOf(monitorUrl);
   } catch (e) {
     await stop();
     throw e;
   }
-  return { version, url: `nats://${HOST}:${node.client}`, port: node.client, monitorUrl, pid: proc.pid, logFile, stop };
+  const server: NatsServer = {
+    version, url: `nats://${HOST}:${node.client}`, port: node.client, monitorUrl, logFile, stop,
+    get pid() { return proc?.pid ?? 0; },
+    restart: async () => {
+      if (proc !== undefined) await stopGroup(proc.pid);
+      proc = undefined;
+      await start();
+    },
+  };
+  return server;
 };
 
 export interface NatsClusterNode {

@@ -14,12 +14,15 @@ import type { JetStreamEventStoreOptions } from '../../adapters/eventstore/jetst
 import { SLOTS, subjectScheme } from '../../adapters/eventstore/jetstream-subjects.js';
 import type { EventStore, EventToAppend, RecordedEvent } from '../../adapters/eventstore/port.js';
 import { eventStoreContract } from '../contract/eventstore.contract.js';
+import { natsClusterTargets, natsSingleTargets } from '../infra/nats-targets.js';
 
-// The shared EventStore contract against real nats-server 2.9: a single JetStream node (R1)
-// and the three-node cluster (R3). Every store gets its own JetStream stream and subject
-// prefix, deleted afterwards, so tests and runs never see each other's events.
-const single = process.env.MSGXC_TEST_NATS_URL;
-const cluster = process.env.MSGXC_TEST_NATS_CLUSTER_URLS?.split(',');
+// The shared EventStore contract against real nats-servers: a single JetStream node (R1) and
+// the three-node cluster (R3), each on every release the run carries (Debian's 2.9.10 and
+// the current release, test/infra/nats-targets.ts); suite names say which version ran.
+// Every store gets its own JetStream stream and subject prefix, deleted afterwards, so tests
+// and runs never see each other's events.
+const singles = natsSingleTargets();
+const clusters = natsClusterTargets();
 
 const unique = (): { streamName: string; subjectPrefix: string } => {
   const id = randomBytes(6).toString('hex');
@@ -79,7 +82,19 @@ const ackHoldingRelay = async (target: string): Promise<{ url: string; hold: () 
   };
 };
 
-const engineTests = (name: string, servers: string | readonly string[], replicas: number): void => {
+// Which check answers the retry of a stored append inside the duplicate window depends on
+// the server (read in nats-server's sources, and seen here on 2.9.10 and 2.15.3): 2.9 looks
+// up the Nats-Msg-Id first (a duplicate ack); from 2.12 a single node checks the claim first
+// (a refusal, after which the store finds its own Nats-Msg-Id on the claimed subject), while
+// a cluster's leader still deduplicates first. For other versions (2.10, 2.11, or an
+// external server whose version is not known here) either answer is right.
+const retryAnswer = (version: string | undefined, replicas: number): [duplicateAcks: number, recoveredAfterRetry: number] | undefined => {
+  const [major, minor = 0] = (version ?? '').split('.').map(Number);
+  if (major !== 2 || (minor > 9 && minor < 12)) return undefined;
+  return minor >= 12 && replicas === 1 ? [0, 1] : [1, 0];
+};
+
+const engineTests = (name: string, servers: string | readonly string[], replicas: number, version: string | undefined): void => {
   const h = harness(servers, replicas);
   afterAll(h.closeAdmin);
   eventStoreContract(name, () => h.open());
@@ -178,10 +193,12 @@ const engineTests = (name: string, servers: string | readonly string[], replicas
       }
     };
 
-    it('answers a retry of a stored append as stored (duplicate ack within the duplicate window)', async () => {
+    it('answers a retry of a stored append as stored (within the duplicate window)', async () => {
       const stats = await loseAcks(run.names, store);
       expect(stats.retriedPublishes).toBeGreaterThan(0);
-      expect([stats.duplicateAcks, stats.recoveredAfterRetry]).toEqual([1, 0]);
+      const expected = retryAnswer(version, replicas);
+      if (expected !== undefined) expect([stats.duplicateAcks, stats.recoveredAfterRetry]).toEqual(expected);
+      else expect([[1, 0], [0, 1]]).toContainEqual([stats.duplicateAcks, stats.recoveredAfterRetry]);
     });
 
     it('finds its own stored append when a retry is refused (duplicate window already passed)', async () => {
@@ -275,8 +292,8 @@ describe('openEventStore (MSGXC_EVENTSTORE)', () => {
     }
   });
 
-  const natsUrl = single ?? '';
-  it.skipIf(natsUrl === '')('opens JetStream from a nats:// URL with its settings (needs MSGXC_TEST_NATS_URL)', async () => {
+  const natsUrl = singles.find((t) => t.url !== undefined)?.url ?? '';
+  it.skipIf(natsUrl === '')('opens JetStream from a nats:// URL with its settings (needs MSGXC_TEST_NATS_URL or MSGXC_TEST_NATS_CURRENT_URL)', async () => {
     const names = unique();
     const store = await openEventStore(`${natsUrl}?stream=${names.streamName}&prefix=${names.subjectPrefix}`, { dataDir: '/nonexistent' });
     const check = await openJetStreamEventStore({ servers: natsUrl, ...names, createStream: false });
@@ -293,8 +310,11 @@ describe('openEventStore (MSGXC_EVENTSTORE)', () => {
   });
 });
 
-if (single !== undefined && single !== '') engineTests('JetStream single node (R1)', single, 1);
-else describe.skip('JetStream single node (set MSGXC_TEST_NATS_URL, e.g. MSGXC_TEST_SERVERS=nats)', () => { it('runs the contract', () => undefined); });
-
-if (cluster !== undefined && cluster.length > 0 && cluster[0] !== '') engineTests('JetStream 3-node cluster (R3)', cluster, 3);
-else describe.skip('JetStream cluster (set MSGXC_TEST_NATS_CLUSTER_URLS, e.g. MSGXC_TEST_SERVERS=natscluster)', () => { it('runs the contract', () => undefined); });
+for (const t of singles) {
+  if (t.url !== undefined) engineTests(`JetStream ${t.label} single node (R1)`, t.url, 1, t.version);
+  else describe.skip(`JetStream ${t.label} single node (set ${t.urlVar}, e.g. MSGXC_TEST_SERVERS=${t.server})`, () => { it('runs the contract', () => undefined); });
+}
+for (const t of clusters) {
+  if (t.urls !== undefined) engineTests(`JetStream ${t.label} 3-node cluster (R3)`, t.urls, 3, t.version);
+  else describe.skip(`JetStream ${t.label} cluster (set ${t.urlVar}, e.g. MSGXC_TEST_SERVERS=${t.server})`, () => { it('runs the contract', () => undefined); });
+}
