@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startNatsCluster, type NatsCluster } from '../infra/nats.js';
 import { connect, type MsgxcClient, type WebSocketLike } from '../../web/client/client.js';
 import { call, removeDir, startServer, tempDir, token, type Server } from './harness.js';
-import { isProductionStack, stackEnv } from './stack.js';
+import { isProductionStack, stackEnv, stackNats } from './stack.js';
 
 // Two broker processes on one log: a JetStream R3 stream on a three-node NATS cluster that
 // this file starts (so it can kill a node), NATS as the bus, Cassandra and Elasticsearch
@@ -28,7 +28,8 @@ describe.skipIf(!isProductionStack())('two broker nodes on a three-node JetStrea
   const clients: MsgxcClient[] = [];
 
   beforeAll(async () => {
-    cluster = await startNatsCluster(3);
+    // The same nats-server release as the run's stack (the current one when it carries it).
+    cluster = await startNatsCluster(3, { release: stackNats()?.release ?? 'debian' });
     const hosts = cluster.urls.map((u) => u.replace(/^nats:\/\//, '')).join(',');
     // Both nodes get the same keyspace, stream and index prefix: one system, two processes.
     const env = (node: string): Record<string, string> => ({
