@@ -1,5 +1,7 @@
 // The event store engines side by side, in one run on one machine: embedded SQLite vs
-// NATS JetStream R1 (one node) vs JetStream R3 (three-node cluster on loopback).
+// NATS JetStream R1 (one node) vs JetStream R3 (three-node cluster on loopback), the
+// JetStream cells once on Debian's nats-server 2.9.10 and once on the current release
+// (test/infra/versions.env; BENCH_NATS_RELEASES=debian or =current measures only one).
 //   appends/s   1 and 64 concurrent appenders, each appending one event at a time to its
 //               own stream with an exact expected revision (what the command handler does);
 //   catch-up    events/s reading a log of CATCHUP_EVENTS events from position 0, with
@@ -18,9 +20,10 @@ import type { EventStore } from '../adapters/eventstore/port.js';
 import { createSqliteEventStore } from '../adapters/eventstore/sqlite.js';
 
 // The part of test/infra/nats.ts used here.
+type Release = 'debian' | 'current';
 interface NatsInfra {
-  startNats: (options: { jetstream?: boolean }) => Promise<{ readonly url: string; stop(): Promise<void> }>;
-  startNatsCluster: (size?: number) => Promise<{ readonly urls: readonly string[]; stop(): Promise<void> }>;
+  startNats: (options: { jetstream?: boolean; release?: Release }) => Promise<{ readonly url: string; readonly version: string; stop(): Promise<void> }>;
+  startNatsCluster: (size?: number, options?: { release?: Release }) => Promise<{ readonly urls: readonly string[]; stop(): Promise<void> }>;
 }
 const { startNats, startNatsCluster } = (await import(new URL('../test/infra/nats.ts', import.meta.url).pathname)) as NatsInfra;
 
@@ -137,15 +140,21 @@ const measure = async (engine: Engine): Promise<void> => {
   }
 };
 
-const single = await startNats({ jetstream: true });
-const cluster = await startNatsCluster(3);
-try {
-  for (const engine of [sqlite, jetstream('jetstream R1', [single.url], 1), jetstream('jetstream R3', cluster.urls, 3)]) {
-    process.stderr.write(`measuring ${engine.name}...\n`);
-    await measure(engine);
+const releases = (process.env['BENCH_NATS_RELEASES'] ?? 'debian,current').split(',').filter((r): r is Release => r === 'debian' || r === 'current');
+process.stderr.write(`measuring ${sqlite.name}...\n`);
+await measure(sqlite);
+for (const release of releases) {
+  const single = await startNats({ jetstream: true, release });
+  const cluster = await startNatsCluster(3, { release });
+  try {
+    const engines = [jetstream(`jetstream ${single.version} R1`, [single.url], 1), jetstream(`jetstream ${single.version} R3`, cluster.urls, 3)];
+    for (const engine of engines) {
+      process.stderr.write(`measuring ${engine.name}...\n`);
+      await measure(engine);
+    }
+  } finally {
+    await Promise.allSettled([single.stop(), cluster.stop()]);
   }
-} finally {
-  await Promise.allSettled([single.stop(), cluster.stop()]);
 }
 
 const metrics = [...new Set(rows.map((r) => r.metric))];
