@@ -17,7 +17,7 @@
 //   On current servers (2.15.3 tested) a per-stream guard would be correct too, and this
 //   layout stays correct there (the racing and chaos tests run on both), so one layout
 //   serves every supported server. Its cost: the server keeps per-subject state for every
-//   append, about 70 bytes of RAM per append on 2.15.3 and 160 on 2.9.10 (measured,
+//   append, about 70 bytes of RAM per append on 2.15.3 and 170 on 2.9.10 (measured,
 //   bench/jetstream-subjects.ts). A per-stream layout for current servers would need a
 //   layout marker on the stream and another read path (docs/production.md).
 // Ordinals are dense, so a stream is read by fetching `<token>.0`, `<token>.1`, ... by
