@@ -27,4 +27,14 @@ describe('configuration from the environment', () => {
     expect(text).toMatch(/MSGXC_EVENTSTORE/);
     expect(text).not.toMatch(/short/);
   });
+
+  it('takes the bus subject prefix from MSGXC_BUS_PREFIX (default msgxc) and refuses one that is not a single NATS token', () => {
+    const base = { MSGXC_JWT_SECRET: 's'.repeat(32) };
+    expect(E.isRight(configFromEnv(base)) && configFromEnv(base)).toMatchObject({ right: { busPrefix: 'msgxc' } });
+    expect(configFromEnv({ ...base, MSGXC_BUS_PREFIX: 'e2e_ab12-x' })).toMatchObject({ right: { busPrefix: 'e2e_ab12-x' } });
+    for (const bad of ['a.b', 'a*', 'a b', '>', 'x'.repeat(65)]) {
+      const c = configFromEnv({ ...base, MSGXC_BUS_PREFIX: bad });
+      expect(E.isLeft(c) && c.left.join()).toMatch(/MSGXC_BUS_PREFIX/);
+    }
+  });
 });
