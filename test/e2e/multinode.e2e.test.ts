@@ -2,7 +2,7 @@ import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startNatsCluster, type NatsCluster } from '../infra/nats.js';
 import { connect, type MsgxcClient, type WebSocketLike } from '../../web/client/client.js';
-import { call, removeDir, startServer, tempDir, token, type Server } from './harness.js';
+import { call, nodeId, removeDir, startServer, tempDir, token, type Server } from './harness.js';
 import { isProductionStack, stackEnv } from './stack.js';
 
 // Two broker processes on one log: a JetStream R3 stream on a three-node NATS cluster that
@@ -19,7 +19,8 @@ const until = async (ok: () => boolean, what: () => string, ms: number): Promise
   }
 };
 
-describe.skipIf(!isProductionStack())('two broker nodes on a three-node JetStream cluster', () => {
+// Only in the e2e-production project (vitest.config.ts leaves it out of the embedded one).
+describe('two broker nodes on a three-node JetStream cluster', () => {
   const shared = tempDir('msgxc-multinode-');
   let cluster: NatsCluster;
   let a: Server;
@@ -28,6 +29,7 @@ describe.skipIf(!isProductionStack())('two broker nodes on a three-node JetStrea
   const clients: MsgxcClient[] = [];
 
   beforeAll(async () => {
+    if (!isProductionStack()) throw new Error('multinode.e2e runs on the production stack only (the e2e-production project)');
     cluster = await startNatsCluster(3);
     const hosts = cluster.urls.map((u) => u.replace(/^nats:\/\//, '')).join(',');
     // Both nodes get the same keyspace, stream and index prefix: one system, two processes.
@@ -35,7 +37,7 @@ describe.skipIf(!isProductionStack())('two broker nodes on a three-node JetStrea
       ...stackEnv(shared),
       MSGXC_EVENTSTORE: `nats://${hosts}?stream=MULTI&prefix=multi&replicas=3&timeout=1500`,
       MSGXC_NATS_URL: cluster.urls.join(','),
-      MSGXC_NODE_ID: node,
+      MSGXC_NODE_ID: nodeId(node),
       MSGXC_LOG_LEVEL: 'warn',
     });
     a = await startServer({ dataDir: tempDir(), env: env('node-a') });

@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, removeDir, startServer, token, type Server } from './harness.js';
+import { call, nodeId, removeDir, startServer, token, type Server } from './harness.js';
 import { openLive, openSocket, refusedUpgrade, type Frame, type TestSocket } from './realtime-socket.js';
 
 // The websocket endpoint of a real server process: auth at the upgrade, frames, receipts
 // across sessions, unseen on connect, resume without gap or duplicate, thread membership.
+const NODE = nodeId('e2e-node');
 let server: Server;
 let admin: string;
 const sockets: TestSocket[] = [];
@@ -20,7 +21,7 @@ const send = async (uid: string, msg: string): Promise<string> => {
 const isMessage = (mid: string) => (f: Frame): boolean => f.type === 'message' && f.mid === mid;
 
 beforeAll(async () => {
-  server = await startServer({ env: { MSGXC_LOG_LEVEL: 'warn', MSGXC_CHECKIN_INTERVAL_MS: '500', MSGXC_NODE_ID: 'e2e-node' } });
+  server = await startServer({ env: { MSGXC_LOG_LEVEL: 'warn', MSGXC_CHECKIN_INTERVAL_MS: '500', MSGXC_NODE_ID: NODE } });
   admin = await token('admin', ['admin']);
 });
 afterAll(async () => {
@@ -45,7 +46,7 @@ describe('authentication at the upgrade', () => {
     for (const via of ['header', 'query', 'cookie'] as const) {
       const s = await openSocket(server, t, { via });
       const hello = await s.next((f) => f.type === 'hello');
-      expect(hello).toMatchObject({ uid: 'alice', node: 'e2e-node', resume: false });
+      expect(hello).toMatchObject({ uid: 'alice', node: NODE, resume: false });
       await s.close();
     }
   });
@@ -249,7 +250,7 @@ describe('presence and check-in', () => {
     const t = await token('ivan');
     const [a, b] = [await openLive(server, t), await openLive(server, t)];
     const p = await call(server, 'GET', '/api/v2/presence/ivan', { token: admin });
-    expect(p.body).toEqual({ uid: 'ivan', online: true, sessions: 2, nodes: [{ node: 'e2e-node', sessions: 2 }] });
+    expect(p.body).toEqual({ uid: 'ivan', online: true, sessions: 2, nodes: [{ node: NODE, sessions: 2 }] });
     expect((await call(server, 'GET', '/api/v2/presence/ivan', { token: t })).status).toBe(403);
     await a.close();
     await b.close();
@@ -259,7 +260,7 @@ describe('presence and check-in', () => {
     const opened = (): number => entries.filter((e) => e.uid === 'ivan').reduce((n, e) => n + e.opened, 0);
     for (let i = 0; i < 50 && opened() < 2; i += 1) {
       await new Promise((r) => setTimeout(r, 200));
-      const s = await call(server, 'GET', '/api/v2/streams/presence-e2e-node?limit=200', { token: admin });
+      const s = await call(server, 'GET', `/api/v2/streams/presence-${NODE}?limit=200`, { token: admin });
       const events = (s.body as { events?: { type: string; data: { users: typeof entries } }[] }).events ?? [];
       entries = events.filter((e) => e.type === 'UsersCheckedIn').flatMap((e) => e.data.users);
     }

@@ -1,15 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { createNatsBus } from '../../adapters/bus/nats.js';
 import { busContract } from '../contract/bus.contract.js';
+import { needs } from '../infra/needs.js';
 
 // Against a real nats-server (test/infra): two connections are two nodes. A fresh subject
 // prefix per test keeps runs sharing one server apart.
-const url = process.env['MSGXC_TEST_NATS_URL'];
-
-if (url === undefined || url === '') {
-  describe.skip('Bus contract: nats (set MSGXC_TEST_NATS_URL, or MSGXC_TEST_SERVERS=nats)', () => { it('needs a NATS server', () => undefined); });
-} else {
+needs('MSGXC_TEST_NATS_URL', 'NATS bus', (url) => {
   busContract('nats', async () => {
     const prefix = `t${randomUUID().slice(0, 8)}`;
     const a = await createNatsBus({ servers: url, prefix });
@@ -17,8 +14,7 @@ if (url === undefined || url === '') {
     return { a, b, close: async () => { await a.close(); await b.close(); } };
   });
 
-  const monitor = process.env['MSGXC_TEST_NATS_MONITOR_URL'];
-  describe.skipIf(monitor === undefined || monitor === '')('NATS bus: one subscription per node and kind (MSGXC_TEST_NATS_MONITOR_URL)', () => {
+  needs('MSGXC_TEST_NATS_MONITOR_URL', 'NATS bus: one subscription per node and kind', (monitor) => {
     it('holds one wildcard subscription per kind on the server, whatever the number of keys', async () => {
       const prefix = `t${randomUUID().slice(0, 8)}`;
       const name = `bus-test-${prefix}`;
@@ -27,10 +23,10 @@ if (url === undefined || url === '') {
       for (let i = 0; i < 100; i += 1) { bus.publish('user', `u${i}`, 'x'); bus.publish('thread', `t${i}`, 'x'); }
       await bus.flush();
       // The server's own view of this connection (its monitoring endpoint), not the client's.
-      const connz = await (await fetch(`${monitor ?? ''}/connz?subs=1`)).json() as { connections: { name?: string; subscriptions_list?: string[] }[] };
+      const connz = await (await fetch(`${monitor}/connz?subs=1`)).json() as { connections: { name?: string; subscriptions_list?: string[] }[] };
       const mine = connz.connections.find((c) => c.name === name);
       expect(mine?.subscriptions_list?.sort()).toEqual([`${prefix}.broadcast`, `${prefix}.presence.*`, `${prefix}.thread.*`, `${prefix}.user.*`]);
       await bus.close();
     });
   });
-}
+});

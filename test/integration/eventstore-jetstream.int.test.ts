@@ -14,12 +14,12 @@ import type { JetStreamEventStoreOptions } from '../../adapters/eventstore/jetst
 import { SLOTS, subjectScheme } from '../../adapters/eventstore/jetstream-subjects.js';
 import type { EventStore, EventToAppend, RecordedEvent } from '../../adapters/eventstore/port.js';
 import { eventStoreContract } from '../contract/eventstore.contract.js';
+import { needs } from '../infra/needs.js';
 
 // The shared EventStore contract against real nats-server 2.9: a single JetStream node (R1)
 // and the three-node cluster (R3). Every store gets its own JetStream stream and subject
 // prefix, deleted afterwards, so tests and runs never see each other's events.
 const single = process.env.MSGXC_TEST_NATS_URL;
-const cluster = process.env.MSGXC_TEST_NATS_CLUSTER_URLS?.split(',');
 
 const unique = (): { streamName: string; subjectPrefix: string } => {
   const id = randomBytes(6).toString('hex');
@@ -293,8 +293,5 @@ describe('openEventStore (MSGXC_EVENTSTORE)', () => {
   });
 });
 
-if (single !== undefined && single !== '') engineTests('JetStream single node (R1)', single, 1);
-else describe.skip('JetStream single node (set MSGXC_TEST_NATS_URL, e.g. MSGXC_TEST_SERVERS=nats)', () => { it('runs the contract', () => undefined); });
-
-if (cluster !== undefined && cluster.length > 0 && cluster[0] !== '') engineTests('JetStream 3-node cluster (R3)', cluster, 3);
-else describe.skip('JetStream cluster (set MSGXC_TEST_NATS_CLUSTER_URLS, e.g. MSGXC_TEST_SERVERS=natscluster)', () => { it('runs the contract', () => undefined); });
+needs('MSGXC_TEST_NATS_URL', 'nats-server', (url) => { engineTests('JetStream single node (R1)', url, 1); });
+needs('MSGXC_TEST_NATS_CLUSTER_URLS', 'nats-server cluster', (urls) => { engineTests('JetStream 3-node cluster (R3)', urls.split(','), 3); });

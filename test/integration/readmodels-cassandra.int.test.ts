@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, it } from 'vitest';
+import { afterAll, beforeAll } from 'vitest';
 import type { Client } from 'cassandra-driver';
 import { cassandraRowCounts } from '../../projections/cassandra-checksum.js';
 import {
@@ -12,17 +12,13 @@ import { createCassandraRunner } from '../../projections/cassandra-runner.js';
 import { cassandraReadModelTables } from '../../projections/cassandra-tables.js';
 import { createMemoryEventStore } from '../../adapters/eventstore/memory.js';
 import { readModelsContract } from '../contract/readmodels.contract.js';
+import { needs } from '../infra/needs.js';
 
 // The read-model contract on a real Cassandra 5 (test/infra starts it when MSGXC_TEST_SERVERS
 // names cassandra). One keyspace for this file, migrated once and dropped at the end; each
 // test starts from truncated tables, which is much faster than a keyspace per test.
-const port = process.env.MSGXC_TEST_CASSANDRA_PORT;
 
-if (port === undefined || port === '') {
-  describe.skip('read models contract: cassandra (skipped: MSGXC_TEST_CASSANDRA_PORT is not set)', () => {
-    it('needs a Cassandra server', () => undefined);
-  });
-} else {
+needs('MSGXC_TEST_CASSANDRA_PORT', 'Cassandra', (port) => {
   const keyspace = `msgxc_test_${randomBytes(6).toString('hex')}`;
   const dc = process.env.MSGXC_TEST_CASSANDRA_DC ?? 'datacenter1';
   const contactPoints = [`${process.env.MSGXC_TEST_CASSANDRA_CONTACT_POINT ?? '127.0.0.1'}:${port}`];
@@ -57,4 +53,4 @@ if (port === undefined || port === '') {
       cleanup: () => Promise.resolve(),
     };
   });
-}
+});
