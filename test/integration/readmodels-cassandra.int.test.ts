@@ -11,6 +11,7 @@ import type { CassandraDb } from '../../projections/cassandra-db.js';
 import { createCassandraRunner } from '../../projections/cassandra-runner.js';
 import { cassandraReadModelTables } from '../../projections/cassandra-tables.js';
 import { createMemoryEventStore } from '../../adapters/eventstore/memory.js';
+import { shardOf } from '../../projections/users/cassandra.js';
 import { readModelsContract } from '../contract/readmodels.contract.js';
 import { needs } from '../infra/needs.js';
 
@@ -48,6 +49,15 @@ needs('MSGXC_TEST_CASSANDRA_PORT', 'Cassandra', (port) => {
       rowsPerBroadcast: 3,
       checksum: () => cassandraChecksum(db),
       rowCount: async () => Object.values(await cassandraRowCounts(db)).reduce((a, b) => a + b, 0),
+      // Written at timestamp 2^53, above every position-derived one the runner writes (they stay
+      // below 2^53): a replay over them without truncating could never overwrite them.
+      plantStale: async () => {
+        const ts = 'USING TIMESTAMP 9007199254740992';
+        await client.execute(`INSERT INTO ${db.t('users')} (uid, first_position, first_at) VALUES ('ghost', 1, 'no event wrote this') ${ts}`);
+        await client.execute(`INSERT INTO ${db.t('users_by_shard')} (shard, uid) VALUES (?, 'ghost') ${ts}`, [shardOf('ghost')], { prepare: true });
+        await client.execute(`UPDATE ${db.t('users')} ${ts} SET first_position = 999999, first_at = 'corrupted' WHERE uid = 'ann'`);
+        await client.execute(`DELETE FROM ${db.t('threads')} ${ts} WHERE tid = 't1'`);
+      },
       setCheckpoint: (position) => writeCassandraCheckpoint(db, CASSANDRA_RUNNER_NAME, position),
       newRunner,
       cleanup: () => Promise.resolve(),
