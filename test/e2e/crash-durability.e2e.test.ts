@@ -24,7 +24,11 @@ describe('kill -9 during a burst of sends', () => {
       }
     };
     const workers = Array.from({ length: 32 }, (_, w) => worker(w));
-    await new Promise((r) => setTimeout(r, 1500));
+    // Kill in the middle of the burst: once a good number of sends were answered, with 32 in flight.
+    for (const end = Date.now() + 30_000; acked.length < 200;) {
+      if (Date.now() > end) throw new Error(`only ${String(acked.length)} sends answered in 30 s`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
     killed = true;
     await server.stop('SIGKILL');
     await Promise.all(workers);

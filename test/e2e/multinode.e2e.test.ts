@@ -11,12 +11,35 @@ import { isProductionStack, stackEnv } from './stack.js';
 const nodeSocket = (url: string, tok: string): WebSocketLike =>
   new WebSocket(url, { headers: { authorization: `Bearer ${tok}` } }) as unknown as WebSocketLike;
 
-const until = async (ok: () => boolean, what: () => string, ms: number): Promise<void> => {
+const until = async (ok: () => boolean | Promise<boolean>, what: () => string, ms: number): Promise<void> => {
   const end = Date.now() + ms;
-  while (!ok()) {
+  while (!(await ok())) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what()}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+};
+
+/** A client on `url` and the promise that its session is live (its `unseen` snapshot came). */
+const liveClient = (url: string, tok: string, onMessage: (m: { mid: string; msg: string }) => void): { client: MsgxcClient; live: Promise<void> } => {
+  let live = (): void => undefined;
+  const isLive = new Promise<void>((resolve) => { live = resolve; });
+  const client = connect({ url, token: tok, webSocket: nodeSocket, onMessage, onUnseen: () => { live(); } });
+  return { client, live: isLive };
+};
+
+interface StreamReplica { name: string; current: boolean }
+interface StreamDetail { name: string; cluster?: { leader?: string; replicas?: StreamReplica[] } }
+/** Whether a node reports the MULTI stream led by one node with both others current (caught up). */
+const streamCurrent = async (cluster: NatsCluster): Promise<boolean> => {
+  for (const node of cluster.nodes) {
+    try {
+      const jsz = await (await fetch(`${node.monitorUrl}/jsz?streams=true`)).json() as { account_details?: { stream_detail?: StreamDetail[] }[] };
+      const stream = (jsz.account_details ?? []).flatMap((d) => d.stream_detail ?? []).find((d) => d.name === 'MULTI');
+      const replicas = stream?.cluster?.replicas ?? [];
+      if (stream?.cluster?.leader !== undefined && replicas.length === 2 && replicas.every((r) => r.current)) return true;
+    } catch { /* a node still starting: ask the next */ }
+  }
+  return false;
 };
 
 // Only in the e2e-production project (vitest.config.ts leaves it out of the embedded one).
@@ -54,10 +77,12 @@ describe('two broker nodes on a three-node JetStream cluster', () => {
   it('a client on node B gets what is sent through node A, and both nodes read the same state', async () => {
     const got: string[] = [];
     const bob = await token('bob');
-    clients.push(connect({ url: b.url, token: bob, webSocket: nodeSocket, onMessage: (m) => got.push(m.msg) }));
+    const c = liveClient(b.url, bob, (m) => got.push(m.msg));
+    clients.push(c.client);
     await call(b, 'POST', '/api/v2/threads', { token: bob, body: { tid: 'shared', opens: true } });
     expect((await call(a, 'POST', '/api/v2/subscribe', { token: await token('carol'), body: { tid: 'shared' } })).status).toBe(200);
-    await new Promise((r) => setTimeout(r, 300)); // the socket is open and subscribed
+    // The session is live: a message sent now arrives live, not in the snapshot.
+    await c.live;
     expect((await call(a, 'POST', '/api/v2/send', { token: admin, body: { uid: 'bob', msg: 'via A' } })).status).toBe(200);
     await until(() => got.includes('via A'), () => `"via A" on node B (got ${JSON.stringify(got)})`, 15_000);
     expect((await call(b, 'GET', '/api/v2/threads/shared', { token: bob })).body).toMatchObject({ owner: 'bob', subscribers: 1 });
@@ -66,8 +91,9 @@ describe('two broker nodes on a three-node JetStream cluster', () => {
   it('killing a NATS node during a stream of sends loses no acknowledged message, and every one reaches the client', async () => {
     const got = new Set<string>();
     const bob = await token('dave');
-    clients.push(connect({ url: b.url, token: bob, webSocket: nodeSocket, onMessage: (m) => got.add(m.mid) }));
-    await new Promise((r) => setTimeout(r, 300));
+    const c = liveClient(b.url, bob, (m) => got.add(m.mid));
+    clients.push(c.client);
+    await c.live;
     const acked: string[] = [];
     let failures = 0;
     let running = true;
@@ -80,14 +106,18 @@ describe('two broker nodes on a three-node JetStream cluster', () => {
       }
     };
     const workers = Array.from({ length: 8 }, (_, w) => worker(w));
-    await new Promise((r) => setTimeout(r, 1500));
+    const ackedAtLeast = (n: number, what: string) => until(() => acked.length >= n, () => `${what}: ${String(acked.length)} acknowledged, ${String(failures)} refused`, 60_000);
+    // Kill once the sends are flowing, keep sending until the cluster has taken writes without
+    // the victim, then restart it and keep sending until it has caught up with the stream.
+    await ackedAtLeast(40, 'sends flowing before the kill');
     const victim = cluster.nodes[0];
     if (victim === undefined) throw new Error('no cluster node');
     process.kill(victim.pid, 'SIGKILL');
-    await new Promise((r) => setTimeout(r, 3000));
+    await ackedAtLeast(acked.length + 20, 'sends acknowledged without the killed node');
     await victim.stop();
     await victim.restart();
-    await new Promise((r) => setTimeout(r, 1500));
+    await until(() => streamCurrent(cluster), () => 'the restarted node to be current on the MULTI stream', 60_000);
+    await ackedAtLeast(acked.length + 20, 'sends acknowledged after the restart');
     running = false;
     await Promise.all(workers);
     expect(acked.length).toBeGreaterThan(20);

@@ -82,10 +82,15 @@ needs('MSGXC_TEST_MQTT_URL', 'MQTT against Mosquitto', () => {
 
     it('retains the last message on a topic when configured, for subscribers that arrive later', async () => {
       const retained = createMqttChannel({ config: { ...config, qos: 0, retain: true, topicBase: `${base}/retained` }, timeoutMs: 2_000 });
+      const topic = `/${base}/retained/user/carol/messages/publish`;
+      // QoS 0 has no acknowledgement: a subscriber present before the publish receiving it is
+      // the evidence that the broker processed it (and so holds the retained copy).
+      const early = await subscriber(topic);
       try {
         expect(await retained.deliver([deliveryOf(user('carol'), { kind: 'message', message: sampleMessage({ msg: 'kept' }) })])).toEqual([{ kind: 'delivered' }]);
-        await sleep(100);
-        const late = await subscriber(`/${base}/retained/user/carol/messages/publish`);
+        await early.waitFor(1);
+        expect(early.received[0]).toMatchObject({ retain: false });
+        const late = await subscriber(topic);
         try {
           await late.waitFor(1);
           expect(late.received[0]).toMatchObject({ retain: true, payload: { payload: { message: 'kept' } } });
@@ -94,6 +99,7 @@ needs('MSGXC_TEST_MQTT_URL', 'MQTT against Mosquitto', () => {
         }
       } finally {
         await retained.close();
+        await early.client.endAsync();
       }
     });
   });

@@ -158,8 +158,8 @@ const engineTests = (name: string, servers: string | readonly string[], replicas
       }
     });
 
-    // The relay withholds the server's answers for a second while the 300 ms requests time
-    // out and are retried, then lets everything through.
+    // The relay withholds the server's answers until a 300 ms request has timed out and been
+    // retried, then lets everything through.
     const loseAcks = async (names: { streamName: string; subjectPrefix: string }, reader: EventStore) => {
       const relay = await ackHoldingRelay(typeof servers === 'string' ? servers : servers[0] ?? '');
       const lossy = await openJetStreamEventStore({ servers: relay.url, replicas, ...names, requestTimeoutMs: 300 });
@@ -167,7 +167,11 @@ const engineTests = (name: string, servers: string | readonly string[], replicas
         await lossy.append('lost-ack', evs(1, 'a'), 'no_stream');
         relay.hold();
         const pending = lossy.append('lost-ack', evs(2, 'b'), 0);
-        await sleep(1_000);
+        // Held until the store has retried at least once (its first request timed out).
+        for (const end = Date.now() + 10_000; lossy.stats().retriedPublishes === 0;) {
+          if (Date.now() > end) throw new Error('the held append was never retried');
+          await sleep(20);
+        }
         relay.release();
         expect(await pending).toMatchObject({ kind: 'appended', nextRevision: 2 });
         expect((await reader.read('lost-ack')).map((e) => e.type)).toEqual(['a0', 'b0', 'b1']);
