@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Channel, Content, Delivery, OutgoingMessage, Outcome, Recipient } from '../../adapters/channels/port.js';
 
 // One suite for every Channel adapter (each provider's SDK against its stand-in, MQTT against
@@ -17,6 +17,8 @@ export interface ChannelUnderTest<R extends Recipient> {
   readonly waitForReceived?: (n: number) => Promise<void>;
   /** The adapter pointed at a provider that does not answer (a closed port), and recipients there. */
   readonly unreachable?: () => Promise<{ readonly channel: Channel<R>; readonly to: (i: number) => R }>;
+  /** What the provider's stand-in found wrong in the requests so far (error paths included). */
+  readonly problems?: () => readonly string[];
   readonly cleanup: () => Promise<void>;
 }
 
@@ -55,6 +57,8 @@ export const channelContract = <R extends Recipient>(name: string, factory: () =
     const settle = async (n: number): Promise<void> => { await t.waitForReceived?.(n); };
     beforeAll(async () => { t = await factory(); });
     afterAll(async () => { await t.cleanup(); });
+    // Every request the SDK sent, on success and error paths alike, passed the stand-in's checks.
+    afterEach(() => { expect(t.problems?.() ?? []).toEqual([]); });
 
     it('answers an empty batch with no outcomes and sends nothing', async () => {
       const before = t.received();
