@@ -37,4 +37,12 @@ describe('configuration from the environment', () => {
       expect(E.isLeft(c) && c.left.join()).toMatch(/MSGXC_BUS_PREFIX/);
     }
   });
+
+  it('chooses the embedded log writer with MSGXC_EMBEDDED_WRITER (inline by default) and names a bad value', () => {
+    const base = { MSGXC_JWT_SECRET: 's'.repeat(32) };
+    expect(configFromEnv(base)).toMatchObject({ right: { embeddedWriter: 'inline' } });
+    expect(configFromEnv({ ...base, MSGXC_EMBEDDED_WRITER: 'thread' })).toMatchObject({ right: { embeddedWriter: 'thread' } });
+    const bad = configFromEnv({ ...base, MSGXC_EMBEDDED_WRITER: 'threads' });
+    expect(E.isLeft(bad) && bad.left.join()).toMatch(/MSGXC_EMBEDDED_WRITER/);
+  });
 });
