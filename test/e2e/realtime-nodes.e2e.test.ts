@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, nodeId, removeDir, startServer, token, type Server } from './harness.js';
+import { BUS_PREFIX, call, nodeId, removeDir, startServer, token, type Server } from './harness.js';
 import { openLive, type Frame, type TestSocket } from './realtime-socket.js';
 
 // Two broker processes and a real nats-server as the bus. First with a log each (what the bus
@@ -30,6 +30,18 @@ describe.skipIf(skip)('realtime across two nodes over NATS (needs MSGXC_TEST_NAT
   afterAll(async () => {
     await Promise.all(sockets.map((s) => s.close()));
     for (const s of [a as Server | undefined, b as Server | undefined]) if (s !== undefined) { await s.stop(); removeDir(s.dataDir); }
+  });
+
+  it('each node subscribes under this run\'s own subject prefix (MSGXC_BUS_PREFIX), so runs sharing the nats-server stay apart', async () => {
+    const monitor = process.env['MSGXC_TEST_NATS_MONITOR_URL'] ?? '';
+    expect(monitor).not.toBe('');
+    const connz = await (await fetch(`${monitor}/connz?subs=1&limit=1000`)).json() as { connections: { name?: string; subscriptions_list?: string[] }[] };
+    for (const node of ['node-a', 'node-b']) {
+      const mine = connz.connections.find((c) => c.name === `msgxc-${nodeId(node)}`);
+      expect(mine?.subscriptions_list?.filter((sub) => !sub.startsWith('_INBOX')).sort(), node).toEqual(
+        ['broadcast', 'control.*', 'presence.*', 'thread.*', 'user.*'].map((k) => `${BUS_PREFIX}.${k}`),
+      );
+    }
   });
 
   it('a message sent through node A reaches the client on node B', async () => {
