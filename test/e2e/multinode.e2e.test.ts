@@ -69,9 +69,11 @@ describe('two broker nodes on a three-node JetStream cluster', () => {
   });
   afterAll(async () => {
     for (const c of clients) c.close();
-    await Promise.all([a.stop(), b.stop()]);
-    await cluster.stop();
-    for (const d of [a.dataDir, b.dataDir, shared]) removeDir(d);
+    // Whatever beforeAll got to start (it may have failed half-way: report that, not a crash here).
+    const started = [a as Server | undefined, b as Server | undefined].filter((x): x is Server => x !== undefined);
+    await Promise.all(started.map((x) => x.stop()));
+    await (cluster as NatsCluster | undefined)?.stop();
+    for (const d of [...started.map((x) => x.dataDir), shared]) removeDir(d);
   });
 
   it('a client on node B gets what is sent through node A, and both nodes read the same state', async () => {

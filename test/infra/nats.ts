@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { field, requestJson } from './http.js';
 import { ensureInstalled } from './install.js';
 import type { Spawned } from './process.js';
-import { HOST, freePort, makeRunDir, removeDir, spawnServer, stopGroup, waitFor, writeText } from './process.js';
+import { HOST, freePorts, makeRunDir, removeDir, spawnServer, stopGroup, waitFor, writeText } from './process.js';
 
 export interface NatsServer {
   readonly url: string;
@@ -48,16 +48,15 @@ const healthy = async (monitorUrl: string): Promise<true | undefined> => {
   return status === 200 && field(body, 'status') === 'ok' ? true : undefined;
 };
 
-const nodePorts = async (name: string): Promise<NodePorts> => ({
-  name,
-  client: await freePort(),
-  monitor: await freePort(),
-  route: await freePort(),
-});
+const nodePorts = async (names: readonly string[]): Promise<NodePorts[]> => {
+  const ports = await freePorts(3 * names.length);
+  return names.map((name, i) => ({ name, client: ports[3 * i] ?? 0, monitor: ports[3 * i + 1] ?? 0, route: ports[3 * i + 2] ?? 0 }));
+};
 
 export const startNats = async (options: { jetstream?: boolean } = {}): Promise<NatsServer> => {
   const runDir = await makeRunDir('nats');
-  const node = await nodePorts('msgxc-test-nats');
+  const [node] = await nodePorts(['msgxc-test-nats']);
+  if (node === undefined) throw new Error('no ports');
   const configFile = join(runDir, 'nats.conf');
   await writeText(configFile, configText(node, options.jetstream === true ? join(runDir, 'store') : undefined, undefined));
   const logFile = join(runDir, 'nats.log');
@@ -143,8 +142,7 @@ const metaFormed = async (nodes: readonly NatsClusterNode[]): Promise<true | und
 
 export const startNatsCluster = async (size = 3): Promise<NatsCluster> => {
   const runDir = await makeRunDir('natscluster');
-  const ports: NodePorts[] = [];
-  for (let i = 1; i <= size; i += 1) ports.push(await nodePorts(`n${i}`));
+  const ports = await nodePorts(Array.from({ length: size }, (_, i) => `n${String(i + 1)}`));
   const routes = ports.map((p) => p.route);
   const members = ports.map((p) => makeNode(runDir, p, routes));
   const stop = async (): Promise<void> => {
