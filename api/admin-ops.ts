@@ -33,9 +33,9 @@ export const createAdminOps = (deps: {
       deps.log.info('read-model rebuild started');
       const startedAt = status.startedAt ?? '';
       deps.runner.rebuild((position, head) => { status = { running: true, position, head, startedAt }; })
-        .then(() => {
-          status = { ...status, running: false, finishedAt: deps.now().toISOString() };
-          deps.log.info({ position: status.position }, 'read-model rebuild finished');
+        .then(({ replayed }) => {
+          status = { ...status, running: false, finishedAt: deps.now().toISOString(), replayed };
+          deps.log.info({ position: status.position, replayed }, 'read-model rebuild finished');
         }, (e: unknown) => {
           status = { ...status, running: false };
           deps.log.error({ err: e instanceof Error ? e.message : String(e) }, 'read-model rebuild failed');

@@ -12,7 +12,7 @@ export const rebuildOffline = async (config: Config, out: NodeJS.WriteStream = p
   const started = Date.now();
   let lastDraw = 0;
   try {
-    await read.runner.rebuild((position, head) => {
+    const { replayed } = await read.runner.rebuild((position, head) => {
       const now = Date.now();
       if (now - lastDraw < 200 && position < head) return;
       lastDraw = now;
@@ -21,9 +21,8 @@ export const rebuildOffline = async (config: Config, out: NodeJS.WriteStream = p
       const bar = '#'.repeat(Math.round(pct / 4)).padEnd(25, '.');
       out.write(`\r[${bar}] ${pct.toFixed(1)}%  ${position}/${head} events  ${Math.round(rate)} events/s `);
     });
-    const position = read.runner.status()[0]?.position ?? 0;
-    out.write(`\nrebuilt the read models from ${position} events in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
-    return position;
+    out.write(`\nrebuilt the read models from ${replayed} events in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+    return replayed;
   } finally {
     await read.close();
     await store.close();

@@ -8,7 +8,7 @@ import type { WriteOptions } from './cassandra-writes.js';
 import { cassandraProjections } from './cassandra-tables.js';
 import { createWaiters, decodeBatch } from './runner-core.js';
 import type { ProjectionLog, Skipped } from './runner-core.js';
-import type { ProjectionRunner, ProjectionStatus } from './types.js';
+import type { ProjectionRunner, ProjectionStatus, RebuildReport } from './types.js';
 
 // The runner for the Cassandra read models: one checkpoint (`cassandra-read-models`). Each
 // batch read from the log becomes mutations, which are written (grouped by partition,
@@ -55,7 +55,7 @@ export const createCassandraRunner = async (options: CassandraRunnerOptions): Pr
   let subscription: Subscription | undefined;
   let running = false;
   let retry: NodeJS.Timeout | undefined;
-  let rebuilding: Promise<void> | undefined;
+  let rebuilding: Promise<RebuildReport> | undefined;
   const skipped = { unknown: 0, invalid: 0 };
   const waiters = createWaiters();
 
@@ -99,7 +99,7 @@ export const createCassandraRunner = async (options: CassandraRunnerOptions): Pr
     subscribe();
   };
 
-  const replayAll = async (onProgress?: (position: number, head: number) => void): Promise<void> => {
+  const replayAll = async (onProgress?: (position: number, head: number) => void): Promise<RebuildReport> => {
     const wasRunning = running;
     running = false;
     await closeSubscription();
@@ -113,12 +113,15 @@ export const createCassandraRunner = async (options: CassandraRunnerOptions): Pr
       skipped.unknown = 0;
       skipped.invalid = 0;
       const head = await store.head();
+      let replayed = 0;
       for (;;) {
         const batch = await store.readAll({ after: position, limit: pageSize });
         if (batch.length === 0) break;
         await applyAndNotify(batch);
+        replayed += batch.length;
         onProgress?.(position, Math.max(head, position));
       }
+      return { replayed };
     } finally {
       // After a failure too: following the log from the checkpoint finishes the replay.
       if (wasRunning) start();

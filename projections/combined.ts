@@ -1,4 +1,4 @@
-import type { ProjectionRunner, ProjectionStatus } from './types.js';
+import type { ProjectionRunner, ProjectionStatus, RebuildReport } from './types.js';
 
 // Several projections (read models, search) behind one runner: the API waits for all of them,
 // status lists each, and a rebuild replays them one after the other. Progress is reported
@@ -9,16 +9,19 @@ export const combineRunners = (runners: readonly ProjectionRunner[]): Projection
   waitFor: async (position, timeoutMs) => {
     await Promise.all(runners.map((r) => r.waitFor(position, timeoutMs)));
   },
-  rebuild: async (onProgress) => {
+  rebuild: async (onProgress): Promise<RebuildReport> => {
     let done = 0;
+    let replayed = 0;
     for (const r of runners) {
       let head = 0;
-      await r.rebuild((position, h) => {
+      const report = await r.rebuild((position, h) => {
         head = h;
         onProgress?.(done + position, h * runners.length);
       });
       done += head;
+      replayed += report.replayed;
     }
+    return { replayed };
   },
   stop: async () => { await Promise.all(runners.map((r) => r.stop())); },
 });

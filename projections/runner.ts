@@ -5,7 +5,7 @@ import { dispatcher } from './projection.js';
 import { createWaiters, decodeBatch } from './runner-core.js';
 import type { ProjectionLog, Skipped } from './runner-core.js';
 import { embeddedProjections, ensureReadModels, recreateReadModels } from './schema.js';
-import type { ProjectionRunner, ProjectionStatus } from './types.js';
+import type { ProjectionRunner, ProjectionStatus, RebuildReport } from './types.js';
 
 export type { ProjectionLog, Skipped } from './runner-core.js';
 
@@ -28,7 +28,7 @@ export const createProjectionRunner = ({ store, db, log, pageSize = 1_000 }: Pro
   let apply = dispatcher(db, embeddedProjections);
   let position = readCheckpoint(db, RUNNER_NAME);
   let subscription: Subscription | undefined;
-  let rebuilding: Promise<void> | undefined;
+  let rebuilding: Promise<RebuildReport> | undefined;
   const skipped = { unknown: 0, invalid: 0 };
   const waiters = createWaiters();
 
@@ -69,7 +69,7 @@ export const createProjectionRunner = ({ store, db, log, pageSize = 1_000 }: Pro
 
   const waitFor = (target: number, timeoutMs?: number): Promise<void> => waiters.wait(target, () => position, timeoutMs);
 
-  const replayAll = async (onProgress?: (position: number, head: number) => void): Promise<void> => {
+  const replayAll = async (onProgress?: (position: number, head: number) => void): Promise<RebuildReport> => {
     const wasRunning = subscription !== undefined;
     await closeSubscription();
     recreateReadModels(db);
@@ -79,13 +79,16 @@ export const createProjectionRunner = ({ store, db, log, pageSize = 1_000 }: Pro
     skipped.unknown = 0;
     skipped.invalid = 0;
     const head = await store.head();
+    let replayed = 0;
     for (;;) {
       const batch = await store.readAll({ after: position, limit: pageSize });
       if (batch.length === 0) break;
       applyAndNotify(batch);
+      replayed += batch.length;
       onProgress?.(position, Math.max(head, position));
     }
     if (wasRunning) start();
+    return { replayed };
   };
 
   return {

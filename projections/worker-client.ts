@@ -2,7 +2,7 @@ import { Worker } from 'node:worker_threads';
 import type { SqliteEventStore } from '../adapters/eventstore/sqlite.js';
 import type { ProjectionLog } from './runner.js';
 import { createWaiters } from './runner-core.js';
-import type { ProjectionRunner, ProjectionStatus } from './types.js';
+import type { ProjectionRunner, ProjectionStatus, RebuildReport } from './types.js';
 import type { FromWorker, ToWorker, WorkerOptions } from './worker-protocol.js';
 
 export interface ProjectionWorker {
@@ -25,7 +25,7 @@ export const startProjectionWorker = async (
   let position = 0;
   const waiters = createWaiters();
   let progress: ((position: number, head: number) => void) | undefined;
-  let rebuilt: (() => void) | undefined;
+  let rebuilt: ((report: RebuildReport) => void) | undefined;
   let stopped: (() => void) | undefined;
   const advance = (p: number): void => {
     position = Math.max(position, p);
@@ -37,7 +37,7 @@ export const startProjectionWorker = async (
       if (m.type === 'ready') { name = m.name; advance(m.position); resolve(); }
       else if (m.type === 'position') advance(m.position);
       else if (m.type === 'progress') { position = m.position; progress?.(m.position, m.head); }
-      else if (m.type === 'rebuilt') { position = m.position; rebuilt?.(); }
+      else if (m.type === 'rebuilt') { position = m.position; rebuilt?.({ replayed: m.replayed }); }
       else if (m.type === 'log') options.log[m.level](m.obj, m.msg);
       else stopped?.();
     });
@@ -56,9 +56,9 @@ export const startProjectionWorker = async (
     start: () => undefined, // the worker starts its runner itself
     status: (): readonly ProjectionStatus[] => [{ name, position }],
     waitFor: (target, timeoutMs) => waiters.wait(target, () => position, timeoutMs),
-    rebuild: (onProgress) => new Promise<void>((resolve) => {
+    rebuild: (onProgress) => new Promise<RebuildReport>((resolve) => {
       progress = onProgress;
-      rebuilt = () => { progress = undefined; resolve(); };
+      rebuilt = (report) => { progress = undefined; resolve(report); };
       send({ type: 'rebuild' });
     }),
     stop: () => new Promise<void>((resolve) => {

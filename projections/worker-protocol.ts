@@ -16,6 +16,6 @@ export type FromWorker =
   | { readonly type: 'ready'; readonly name: string; readonly position: number }
   | { readonly type: 'position'; readonly position: number }
   | { readonly type: 'progress'; readonly position: number; readonly head: number }
-  | { readonly type: 'rebuilt'; readonly position: number }
+  | { readonly type: 'rebuilt'; readonly position: number; readonly replayed: number }
   | { readonly type: 'log'; readonly level: 'warn' | 'error'; readonly obj: object; readonly msg: string }
   | { readonly type: 'stopped' };

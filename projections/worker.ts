@@ -59,7 +59,7 @@ port.on('message', (m: ToWorker) => {
   if (m.type === 'wake') for (const wake of wakers) wake();
   else if (m.type === 'rebuild') {
     void runner.rebuild((position, head) => { post({ type: 'progress', position, head }); })
-      .then(() => { post({ type: 'rebuilt', position: runner.status()[0]?.position ?? 0 }); });
+      .then(({ replayed }) => { post({ type: 'rebuilt', position: runner.status()[0]?.position ?? 0, replayed }); });
   } else {
     void close().then(async () => {
       await log.close();

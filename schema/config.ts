@@ -14,6 +14,8 @@ const Mode = t.union([t.literal('development'), t.literal('production')]);
 const BusKind = t.union([t.literal('inprocess'), t.literal('nats')], 'inprocess | nats');
 const NatsUrls = t.refinement(t.string, (s) => s.split(',').every((u) => /^(nats|tls|wss?):\/\/[^\s,]+$/.test(u.trim())), 'comma-separated nats://host:port URLs');
 const NodeId = t.refinement(t.string, (s) => /^[A-Za-z0-9_-]{1,64}$/.test(s), '1..64 characters of A-Z a-z 0-9 _ -');
+// One NATS subject token: no '.', wildcards or spaces.
+const SubjectPrefix = t.refinement(t.string, (s) => /^[A-Za-z0-9_-]{1,64}$/.test(s), '1..64 characters of A-Z a-z 0-9 _ - (one NATS subject token)');
 
 export const EnvConfig = t.partial({
   MSGXC_PORT: IntFromString('MSGXC_PORT', 0, 65535),
@@ -30,6 +32,7 @@ export const EnvConfig = t.partial({
   MSGXC_EMBEDDED_WRITER: t.union([t.literal('thread'), t.literal('inline')]),
   MSGXC_BUS: BusKind,
   MSGXC_NATS_URL: NatsUrls,
+  MSGXC_BUS_PREFIX: SubjectPrefix,
   MSGXC_NODE_ID: NodeId,
   MSGXC_WS_MAX_FRAMES_PER_SEC: IntFromString('MSGXC_WS_MAX_FRAMES_PER_SEC', 1, 100_000),
   MSGXC_WS_MAX_BYTES_PER_SEC: IntFromString('MSGXC_WS_MAX_BYTES_PER_SEC', 1024, 1 << 30),
@@ -58,6 +61,8 @@ export interface Config {
   readonly embeddedWriter: 'thread' | 'inline';
   readonly bus: 'inprocess' | 'nats';
   readonly natsUrl?: string;
+  /** First token of every bus subject (MSGXC_BUS_PREFIX, default `msgxc`): brokers that share a NATS but not a system differ here. */
+  readonly busPrefix: string;
   /** This process's name on the bus and in check-in events; unique per running node. */
   readonly nodeId: string;
   /** MSGXC_NODE_ID, else the host name: the same across restarts, so delivery claims of a crashed run are retaken at once. */
@@ -116,6 +121,7 @@ export const configFromEnv = (env: Record<string, string | undefined>): E.Either
     triage: triageSettings(triage.right),
     bus: c.MSGXC_BUS ?? 'inprocess',
     ...(c.MSGXC_NATS_URL !== undefined ? { natsUrl: c.MSGXC_NATS_URL } : {}),
+    busPrefix: c.MSGXC_BUS_PREFIX ?? 'msgxc',
     nodeId: c.MSGXC_NODE_ID ?? defaultNodeId(),
     stableNodeId: c.MSGXC_NODE_ID ?? hostname().replace(/[^A-Za-z0-9_-]/g, '-').slice(0, 64),
     ws: {

@@ -13,6 +13,8 @@ export interface RebuildStatus {
   readonly head: number;
   readonly startedAt?: string;
   readonly finishedAt?: string;
+  /** Once finished: events the rebuild read back from the log, summed over every projection. */
+  readonly replayed?: number;
 }
 
 export interface AdminOps {

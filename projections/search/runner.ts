@@ -4,7 +4,7 @@ import type { SearchWriter } from '../../adapters/search/port.js';
 import { DomainEvent } from '../../schema/events.js';
 import { EventMetadata } from '../../schema/metadata.js';
 import type { ProjectionLog, Skipped } from '../runner.js';
-import type { ProjectionRunner, ProjectionStatus } from '../types.js';
+import type { ProjectionRunner, ProjectionStatus, RebuildReport } from '../types.js';
 import { toOps } from './batch.js';
 import { planBatch } from './plan.js';
 import type { PlannedEvent } from './plan.js';
@@ -46,7 +46,7 @@ export const createSearchProjectionRunner = (options: SearchProjectionOptions): 
   const active = new Set<AbortController>();
   interface Session { readonly abort: AbortController; ready: Promise<void>; sub?: Subscription }
   let session: Session | undefined;
-  let rebuilding: Promise<void> | undefined;
+  let rebuilding: Promise<RebuildReport> | undefined;
 
   const decode = (events: readonly RecordedEvent[]) => {
     const planned: PlannedEvent[] = [];
@@ -122,10 +122,11 @@ export const createSearchProjectionRunner = (options: SearchProjectionOptions): 
     await s.sub?.close();
   };
 
-  const replayAll = async (onProgress?: (position: number, head: number) => void): Promise<void> => {
+  const replayAll = async (onProgress?: (position: number, head: number) => void): Promise<RebuildReport> => {
     const wasRunning = session !== undefined;
     await closeSession();
     const abort = controller();
+    let replayed = 0;
     try {
       await index.reset();
       position = 0;
@@ -136,12 +137,14 @@ export const createSearchProjectionRunner = (options: SearchProjectionOptions): 
         const batch = await store.readAll({ after: position, limit: pageSize });
         if (batch.length === 0) break;
         await apply(batch, abort.signal);
+        replayed += batch.length;
         onProgress?.(position, Math.max(head, position));
       }
     } finally {
       active.delete(abort);
     }
     if (wasRunning) start();
+    return { replayed };
   };
 
   return {

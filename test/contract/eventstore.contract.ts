@@ -58,6 +58,22 @@ const subscribe = (store: EventStore, after: number): Collected & { close: () =>
   return { ...c, close: () => sub.close() };
 };
 
+// Evidence instead of a pause: an event appended last, once a subscription has it, proves it
+// was handed everything before it (delivery is in log order), so a duplicate or a gap before
+// the fence would already show.
+const fence = async (store: EventStore, ...subs: readonly Collected[]): Promise<number> => {
+  const r = await store.append('fence', evs(1), 'any');
+  if (r.kind !== 'appended') throw new Error('fence append refused');
+  await waitFor(() => subs.every((x) => x.events().some((e) => e.position === r.position)), 'the fence');
+  return r.position;
+};
+/** A fresh subscription from `after` that has seen everything up to the head: the store has delivered what it has. */
+const probeDelivered = async (store: EventStore, after: number): Promise<void> => {
+  const head = await store.head();
+  const probe = subscribe(store, after);
+  try { await waitFor(() => probe.events().some((e) => e.position === head), 'a probe subscription to reach the head'); } finally { await probe.close(); }
+};
+
 export const eventStoreContract = (name: string, factory: EventStoreFactory) => describe(`EventStore contract: ${name}`, () => {
   let store: EventStore;
   let cleanup: () => Promise<void>;
@@ -203,7 +219,7 @@ export const eventStoreContract = (name: string, factory: EventStoreFactory) => 
       await Promise.all([store.append('a', evs(2), 'any'), store.append('c', evs(1), 'any'), store.append('b', evs(1), 'any')]);
       await store.append('d', evs(3), 'any');
       await waitFor(() => sub.events().length >= 10 && second.events().length >= 10, 'live events');
-      await sleep(20);
+      await fence(store, sub, second);
       const all = await store.readAll({ limit: 100 });
       expect(positions(sub.events())).toEqual(positions(all));
       expect(sub.events()).toEqual(all);
@@ -223,8 +239,8 @@ export const eventStoreContract = (name: string, factory: EventStoreFactory) => 
       await store.append('c', evs(1), 'any');
       const expected = await store.readAll({ after: middle, limit: 100 });
       await waitFor(() => sub.events().length >= expected.length, 'catch-up from the middle');
-      await sleep(20);
-      expect(positions(sub.events())).toEqual(positions(expected));
+      const last = await fence(store, sub);
+      expect(positions(sub.events())).toEqual([...positions(expected), last]);
       await sub.close();
     });
 
@@ -246,7 +262,8 @@ export const eventStoreContract = (name: string, factory: EventStoreFactory) => 
       await store.append('s', evs(1), 'any');
       await waitFor(() => calls === 1, 'first batch');
       await store.append('s', evs(3), 'any');
-      await sleep(50);
+      // The store has delivered the three to a subscriber that is free; this one is still held.
+      await probeDelivered(store, 0);
       expect(calls).toBe(1);
       release();
       await waitFor(() => seen.length === 4, 'the held-back events');
@@ -272,7 +289,7 @@ export const eventStoreContract = (name: string, factory: EventStoreFactory) => 
       await waitFor(() => sub.events().length === 1, 'first event');
       await sub.close();
       await store.append('s', evs(2), 'any');
-      await sleep(50);
+      await probeDelivered(store, 0);
       expect(sub.events()).toHaveLength(1);
     });
   });

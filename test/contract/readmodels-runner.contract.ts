@@ -41,12 +41,23 @@ export const runnerCases = (h: H): void => {
       expect(await h().checksum()).not.toBe(before);
     });
 
-    it('rebuild drops everything and replays from zero to the same checksum, reporting progress', async () => {
+    it('rebuild drops stale and corrupted rows and replays the whole log: the read models of a build from scratch, reporting progress', async () => {
       const head = await h().put(...mixed());
-      const before = await h().checksum();
+      // The runner built these from an empty store at position zero: a from-scratch build.
+      const scratch = await h().checksum();
+      const users = await h().models.userCount();
+      await h().plantStale();
+      // The damage is real and visible through the queries (else clearing it proves nothing).
+      expect(await h().checksum()).not.toBe(scratch);
+      expect(await h().models.userCount()).toBe(users + 1);
+      expect(await h().models.thread('t1')).toBeUndefined();
       const progress: [number, number][] = [];
-      await h().runner.rebuild((p, total) => progress.push([p, total]));
-      expect(await h().checksum()).toBe(before);
+      const report = await h().runner.rebuild((p, total) => progress.push([p, total]));
+      expect(report).toEqual({ replayed: (await h().store.readAll({ after: 0, limit: 10_000 })).length });
+      expect(report.replayed).toBe(mixed().length);
+      expect(await h().checksum()).toBe(scratch);
+      expect(await h().models.userCount()).toBe(users);
+      expect(await h().models.thread('t1')).toMatchObject({ tid: 't1', owner: 'ann' });
       expect(progress.at(-1)).toEqual([head, head]);
       expect(h().runner.status()[0]?.position).toBe(head);
       // Still live after a rebuild, and queries prepared before it still work.

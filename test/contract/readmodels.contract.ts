@@ -27,6 +27,12 @@ export interface ReadStoreUnderTest {
   checksum(): Promise<string>;
   /** Rows across every read-model table. */
   rowCount(): Promise<number>;
+  /**
+   * Damages the read models behind the runner's back, as a bug or a half-applied older version
+   * would: adds user 'ghost' (no event made it), overwrites ann's row with values no event
+   * wrote (with a write that is newer than any the runner makes), and deletes thread t1.
+   */
+  plantStale(): Promise<void>;
   /** Writes the stored checkpoint, as an operator moving the projection back would. */
   setCheckpoint(position: number): Promise<void>;
   /** A new runner over the same storage, from the stored checkpoint, not started. */

@@ -83,8 +83,13 @@ describe('API flows on a real server process', () => {
     const c = await call(s, 'POST', '/api/v2/send', { ...as('admin'), body: { uid: 'carol', msg: 'cancelled', scheduled: new Date(due).toISOString() } });
     expect((await call(s, 'POST', '/api/v2/cancel', { ...as('admin'), body: { mid: c.headers.get('x-message-id') } })).status).toBe(200);
     expect(msgs(await call(s, 'GET', '/api/v2/inbox', as('carol')))).not.toContain('later');
-    await new Promise((res) => setTimeout(res, due - Date.now() + 100));
-    const inbox = msgs(await call(s, 'GET', '/api/v2/inbox', as('carol')));
+    // Wait for the message itself to appear, and check it did not appear before it was due.
+    let inbox: string[] = [];
+    for (const end = Date.now() + 15_000; !inbox.includes('later') && Date.now() < end;) {
+      inbox = msgs(await call(s, 'GET', '/api/v2/inbox', as('carol')));
+      if (inbox.includes('later')) expect(Date.now()).toBeGreaterThanOrEqual(due);
+      else await new Promise((res) => setTimeout(res, 50));
+    }
     expect(inbox).toContain('later');
     expect(inbox).not.toContain('cancelled');
     expect((await call(s, 'POST', '/api/v2/cancel', { ...as('admin'), body: { mid: r.headers.get('x-message-id') } })).status).toBe(409);

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { webPushErrors } from '../standins/webpush.js';
-import { call, removeDir, startServer, tempDir, token, type Server } from './harness.js';
+import { call, nodeId, removeDir, startServer, tempDir, token, type Server } from './harness.js';
 import { allEvents, startStandins, subscriptionId, waitFor, type LogEvent, type Standins } from './standin-env.js';
 
 // Issue 6's crash test: kill -9 the broker while escalations, retries and sends are pending,
@@ -38,7 +38,7 @@ afterAll(async () => {
 const env = (): Record<string, string> => ({
   ...standins.env, MSGXC_LOG_LEVEL: 'warn', MSGXC_SCHEDULER_POLL_MS: '50', MSGXC_TRIAGE_TIME_SCALE: String(SCALE),
   // The same node id after the restart: its own stale claims are retaken at once.
-  MSGXC_NODE_ID: 'e2e-crash', MSGXC_CHANNEL_TIMEOUT_MS: '20000',
+  MSGXC_NODE_ID: nodeId('e2e-crash'), MSGXC_CHANNEL_TIMEOUT_MS: '20000',
 });
 const live = (): Server => { if (server === undefined) throw new Error('no server'); return server; };
 const DELIVERY = ['DeliveryAttempted', 'DeliverySucceeded', 'DeliveryFailed', 'DeliveryRetryScheduled', 'DeliveryGivenUp', 'DeliverySkipped'];

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apnsErrors } from '../standins/apns.js';
 import { fcmErrors } from '../standins/fcm.js';
 import type { PushSubscriptionJson } from '../standins/webpush.js';
-import { call, removeDir, startServer, token, type Server } from './harness.js';
+import { call, nodeId, removeDir, startServer, token, type Server } from './harness.js';
 import { openLive, type TestSocket } from './realtime-socket.js';
 import { allEvents, pushPayloads, startStandins, subscriptionId, waitFor, type Standins } from './standin-env.js';
 
@@ -68,7 +68,7 @@ const summary = (events: { type: string; data: Record<string, unknown> }[]) => e
 
 beforeAll(async () => {
   standins = await startStandins();
-  server = await startServer({ env: { ...standins.env, MSGXC_LOG_LEVEL: 'warn', MSGXC_SCHEDULER_POLL_MS: '50', MSGXC_TRIAGE_TIME_SCALE: String(SCALE), MSGXC_NODE_ID: 'e2e-standins' } });
+  server = await startServer({ env: { ...standins.env, MSGXC_LOG_LEVEL: 'warn', MSGXC_SCHEDULER_POLL_MS: '50', MSGXC_TRIAGE_TIME_SCALE: String(SCALE), MSGXC_NODE_ID: nodeId('e2e-standins') } });
   admin = await token('root', ['admin']);
   user = await token(UID);
   subscription = standins.webpush.subscribe();

@@ -1,7 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { SignJWT } from 'jose';
 import { isProductionStack, stackEnv } from './stack.js';
 
@@ -19,6 +20,18 @@ export interface Server {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
+// Every test file (in each e2e project: vitest loads this module afresh per file) is a run of
+// its own: its brokers publish under their own NATS subject prefix, and each broker has its
+// own node id, so two files, or the same file in the e2e and e2e-production projects, never
+// hear each other on a shared nats-server. Brokers of one file that should talk share RUN.
+export const RUN = randomBytes(4).toString('hex');
+export const BUS_PREFIX = `e2e${RUN}`;
+/** A node id unique to this run, e.g. nodeId('node-a') for a test that names its nodes. */
+export const nodeId = (name: string): string => `${name}-${RUN}`;
+// Derived from the data directory: a broker restarted on its directory is the same node again
+// (its delivery claims are retaken at once), and two directories are two nodes.
+const nodeOf = (dataDir: string): string => nodeId(`n${createHash('sha256').update(basename(dataDir)).digest('hex').slice(0, 8)}`);
+
 export const tempDir = (prefix = 'msgxc-e2e-'): string => mkdtempSync(join(tmpdir(), prefix));
 export const removeDir = (dir: string): void => { rmSync(dir, { recursive: true, force: true }); };
 
@@ -31,6 +44,8 @@ export const startServer = async (opts: { dataDir?: string; env?: Record<string,
       MSGXC_DATA_DIR: dataDir,
       MSGXC_JWT_SECRET: SECRET,
       MSGXC_LOG_LEVEL: 'info',
+      MSGXC_BUS_PREFIX: BUS_PREFIX,
+      MSGXC_NODE_ID: nodeOf(dataDir),
       ...stackEnv(dataDir),
       ...opts.env,
     },

@@ -2,7 +2,7 @@ import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startNatsCluster, type NatsCluster } from '../infra/nats.js';
 import { connect, type MsgxcClient, type WebSocketLike } from '../../web/client/client.js';
-import { call, removeDir, startServer, tempDir, token, type Server } from './harness.js';
+import { call, nodeId, removeDir, startServer, tempDir, token, type Server } from './harness.js';
 import { isProductionStack, stackEnv, stackNats } from './stack.js';
 
 // Two broker processes on one log: a JetStream R3 stream on a three-node NATS cluster that
@@ -11,15 +11,39 @@ import { isProductionStack, stackEnv, stackNats } from './stack.js';
 const nodeSocket = (url: string, tok: string): WebSocketLike =>
   new WebSocket(url, { headers: { authorization: `Bearer ${tok}` } }) as unknown as WebSocketLike;
 
-const until = async (ok: () => boolean, what: () => string, ms: number): Promise<void> => {
+const until = async (ok: () => boolean | Promise<boolean>, what: () => string, ms: number): Promise<void> => {
   const end = Date.now() + ms;
-  while (!ok()) {
+  while (!(await ok())) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what()}`);
     await new Promise((r) => setTimeout(r, 50));
   }
 };
 
-describe.skipIf(!isProductionStack())('two broker nodes on a three-node JetStream cluster', () => {
+/** A client on `url` and the promise that its session is live (its `unseen` snapshot came). */
+const liveClient = (url: string, tok: string, onMessage: (m: { mid: string; msg: string }) => void): { client: MsgxcClient; live: Promise<void> } => {
+  let live = (): void => undefined;
+  const isLive = new Promise<void>((resolve) => { live = resolve; });
+  const client = connect({ url, token: tok, webSocket: nodeSocket, onMessage, onUnseen: () => { live(); } });
+  return { client, live: isLive };
+};
+
+interface StreamReplica { name: string; current: boolean }
+interface StreamDetail { name: string; cluster?: { leader?: string; replicas?: StreamReplica[] } }
+/** Whether a node reports the MULTI stream led by one node with both others current (caught up). */
+const streamCurrent = async (cluster: NatsCluster): Promise<boolean> => {
+  for (const node of cluster.nodes) {
+    try {
+      const jsz = await (await fetch(`${node.monitorUrl}/jsz?streams=true`)).json() as { account_details?: { stream_detail?: StreamDetail[] }[] };
+      const stream = (jsz.account_details ?? []).flatMap((d) => d.stream_detail ?? []).find((d) => d.name === 'MULTI');
+      const replicas = stream?.cluster?.replicas ?? [];
+      if (stream?.cluster?.leader !== undefined && replicas.length === 2 && replicas.every((r) => r.current)) return true;
+    } catch { /* a node still starting: ask the next */ }
+  }
+  return false;
+};
+
+// Only in the e2e-production project (vitest.config.ts leaves it out of the embedded one).
+describe('two broker nodes on a three-node JetStream cluster', () => {
   const shared = tempDir('msgxc-multinode-');
   let cluster: NatsCluster;
   let a: Server;
@@ -28,6 +52,7 @@ describe.skipIf(!isProductionStack())('two broker nodes on a three-node JetStrea
   const clients: MsgxcClient[] = [];
 
   beforeAll(async () => {
+    if (!isProductionStack()) throw new Error('multinode.e2e runs on the production stack only (the e2e-production project)');
     // The same nats-server release as the run's stack (the current one when it carries it).
     cluster = await startNatsCluster(3, { release: stackNats()?.release ?? 'debian' });
     const hosts = cluster.urls.map((u) => u.replace(/^nats:\/\//, '')).join(',');
@@ -36,7 +61,7 @@ describe.skipIf(!isProductionStack())('two broker nodes on a three-node JetStrea
       ...stackEnv(shared),
       MSGXC_EVENTSTORE: `nats://${hosts}?stream=MULTI&prefix=multi&replicas=3&timeout=1500`,
       MSGXC_NATS_URL: cluster.urls.join(','),
-      MSGXC_NODE_ID: node,
+      MSGXC_NODE_ID: nodeId(node),
       MSGXC_LOG_LEVEL: 'warn',
     });
     a = await startServer({ dataDir: tempDir(), env: env('node-a') });
@@ -45,18 +70,22 @@ describe.skipIf(!isProductionStack())('two broker nodes on a three-node JetStrea
   });
   afterAll(async () => {
     for (const c of clients) c.close();
-    await Promise.all([a.stop(), b.stop()]);
-    await cluster.stop();
-    for (const d of [a.dataDir, b.dataDir, shared]) removeDir(d);
+    // Whatever beforeAll got to start (it may have failed half-way: report that, not a crash here).
+    const started = [a as Server | undefined, b as Server | undefined].filter((x): x is Server => x !== undefined);
+    await Promise.all(started.map((x) => x.stop()));
+    await (cluster as NatsCluster | undefined)?.stop();
+    for (const d of [...started.map((x) => x.dataDir), shared]) removeDir(d);
   });
 
   it('a client on node B gets what is sent through node A, and both nodes read the same state', async () => {
     const got: string[] = [];
     const bob = await token('bob');
-    clients.push(connect({ url: b.url, token: bob, webSocket: nodeSocket, onMessage: (m) => got.push(m.msg) }));
+    const c = liveClient(b.url, bob, (m) => got.push(m.msg));
+    clients.push(c.client);
     await call(b, 'POST', '/api/v2/threads', { token: bob, body: { tid: 'shared', opens: true } });
     expect((await call(a, 'POST', '/api/v2/subscribe', { token: await token('carol'), body: { tid: 'shared' } })).status).toBe(200);
-    await new Promise((r) => setTimeout(r, 300)); // the socket is open and subscribed
+    // The session is live: a message sent now arrives live, not in the snapshot.
+    await c.live;
     expect((await call(a, 'POST', '/api/v2/send', { token: admin, body: { uid: 'bob', msg: 'via A' } })).status).toBe(200);
     await until(() => got.includes('via A'), () => `"via A" on node B (got ${JSON.stringify(got)})`, 15_000);
     expect((await call(b, 'GET', '/api/v2/threads/shared', { token: bob })).body).toMatchObject({ owner: 'bob', subscribers: 1 });
@@ -65,8 +94,9 @@ describe.skipIf(!isProductionStack())('two broker nodes on a three-node JetStrea
   it('killing a NATS node during a stream of sends loses no acknowledged message, and every one reaches the client', async () => {
     const got = new Set<string>();
     const bob = await token('dave');
-    clients.push(connect({ url: b.url, token: bob, webSocket: nodeSocket, onMessage: (m) => got.add(m.mid) }));
-    await new Promise((r) => setTimeout(r, 300));
+    const c = liveClient(b.url, bob, (m) => got.add(m.mid));
+    clients.push(c.client);
+    await c.live;
     const acked: string[] = [];
     let failures = 0;
     let running = true;
@@ -79,14 +109,18 @@ describe.skipIf(!isProductionStack())('two broker nodes on a three-node JetStrea
       }
     };
     const workers = Array.from({ length: 8 }, (_, w) => worker(w));
-    await new Promise((r) => setTimeout(r, 1500));
+    const ackedAtLeast = (n: number, what: string) => until(() => acked.length >= n, () => `${what}: ${String(acked.length)} acknowledged, ${String(failures)} refused`, 60_000);
+    // Kill once the sends are flowing, keep sending until the cluster has taken writes without
+    // the victim, then restart it and keep sending until it has caught up with the stream.
+    await ackedAtLeast(40, 'sends flowing before the kill');
     const victim = cluster.nodes[0];
     if (victim === undefined) throw new Error('no cluster node');
     process.kill(victim.pid, 'SIGKILL');
-    await new Promise((r) => setTimeout(r, 3000));
+    await ackedAtLeast(acked.length + 20, 'sends acknowledged without the killed node');
     await victim.stop();
     await victim.restart();
-    await new Promise((r) => setTimeout(r, 1500));
+    await until(() => streamCurrent(cluster), () => 'the restarted node to be current on the MULTI stream', 60_000);
+    await ackedAtLeast(acked.length + 20, 'sends acknowledged after the restart');
     running = false;
     await Promise.all(workers);
     expect(acked.length).toBeGreaterThan(20);

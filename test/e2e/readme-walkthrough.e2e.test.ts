@@ -3,12 +3,14 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { call, removeDir, SECRET, startServer, tempDir, token, waitForOutput, type Server } from './harness.js';
+import { matches, parseExpectation, type Expectation } from './walkthrough-match.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 
-interface Step { command: string; expect: string[] }
+interface Step { command: string; expect: Expectation[] }
 
-// The README's walkthrough block, as steps: each command with the `# =>` lines after it.
+// The README's walkthrough block, as steps: each command with the `# =>` lines after it,
+// checked by the rule in walkthrough-match.ts (exact unless `...` marks left-out output).
 const walkthrough = (): Step[] => {
   const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
   const block = /```sh walkthrough\n([\s\S]*?)```/.exec(readme)?.[1];
@@ -16,7 +18,11 @@ const walkthrough = (): Step[] => {
   const steps: Step[] = [];
   for (const line of block.replace(/\\\n/g, ' ').split('\n')) {
     const expectation = /^# => (.*)$/.exec(line);
-    if (expectation?.[1] !== undefined) steps[steps.length - 1]?.expect.push(expectation[1]);
+    if (expectation?.[1] !== undefined) {
+      const step = steps[steps.length - 1];
+      if (step === undefined) throw new Error(`README walkthrough: "${line}" follows no command`);
+      step.expect.push(parseExpectation(expectation[1]));
+    }
     else if (line.trim() !== '' && !line.startsWith('#')) steps.push({ command: line, expect: [] });
   }
   return steps;
@@ -42,7 +48,7 @@ describe('README walkthrough on a real server process', () => {
     });
     steps.forEach((s, i) => {
       const out = readFileSync(join(outDir, `${i}.out`), 'utf8');
-      for (const e of s.expect) expect(out.toLowerCase(), `step ${i}: ${s.command}`).toContain(e.toLowerCase());
+      for (const e of s.expect) expect(matches(out, e), `step ${i}: ${s.command}\n  expected (${e.kind}): ${JSON.stringify(e.text)}\n  output: ${JSON.stringify(out)}`).toBe(true);
     });
     removeDir(outDir);
   });

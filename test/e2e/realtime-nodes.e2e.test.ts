@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, removeDir, startServer, token, type Server } from './harness.js';
+import { BUS_PREFIX, call, nodeId, removeDir, startServer, token, type Server } from './harness.js';
 import { openLive, type Frame, type TestSocket } from './realtime-socket.js';
 
 // Two broker processes and a real nats-server as the bus. First with a log each (what the bus
@@ -22,7 +22,7 @@ describe.skipIf(skip)('realtime across two nodes over NATS (needs MSGXC_TEST_NAT
 
   beforeAll(async () => {
     const env = (node: string): Record<string, string> => ({
-      MSGXC_BUS: 'nats', MSGXC_NATS_URL: natsUrl ?? '', MSGXC_NODE_ID: node, MSGXC_LOG_LEVEL: 'warn', MSGXC_PRESENCE_HEARTBEAT_MS: '300',
+      MSGXC_BUS: 'nats', MSGXC_NATS_URL: natsUrl ?? '', MSGXC_NODE_ID: nodeId(node), MSGXC_LOG_LEVEL: 'warn', MSGXC_PRESENCE_HEARTBEAT_MS: '300',
     });
     [a, b] = await Promise.all([startServer({ env: env('node-a') }), startServer({ env: env('node-b') })]);
     admin = await token('admin', ['admin']);
@@ -30,6 +30,18 @@ describe.skipIf(skip)('realtime across two nodes over NATS (needs MSGXC_TEST_NAT
   afterAll(async () => {
     await Promise.all(sockets.map((s) => s.close()));
     for (const s of [a as Server | undefined, b as Server | undefined]) if (s !== undefined) { await s.stop(); removeDir(s.dataDir); }
+  });
+
+  it('each node subscribes under this run\'s own subject prefix (MSGXC_BUS_PREFIX), so runs sharing the nats-server stay apart', async () => {
+    const monitor = process.env['MSGXC_TEST_NATS_MONITOR_URL'] ?? '';
+    expect(monitor).not.toBe('');
+    const connz = await (await fetch(`${monitor}/connz?subs=1&limit=1000`)).json() as { connections: { name?: string; subscriptions_list?: string[] }[] };
+    for (const node of ['node-a', 'node-b']) {
+      const mine = connz.connections.find((c) => c.name === `msgxc-${nodeId(node)}`);
+      expect(mine?.subscriptions_list?.filter((sub) => !sub.startsWith('_INBOX')).sort(), node).toEqual(
+        ['broadcast', 'control.*', 'presence.*', 'thread.*', 'user.*'].map((k) => `${BUS_PREFIX}.${k}`),
+      );
+    }
   });
 
   it('a message sent through node A reaches the client on node B', async () => {
@@ -72,7 +84,7 @@ describe.skipIf(skip)('realtime across two nodes over NATS (needs MSGXC_TEST_NAT
     };
     const onA = await until(a, (p) => p.sessions === 3);
     expect(onA).toMatchObject({ online: true, sessions: 3 });
-    expect([...onA.nodes].sort((x, y) => x.node.localeCompare(y.node))).toEqual([{ node: 'node-a', sessions: 1 }, { node: 'node-b', sessions: 2 }]);
+    expect([...onA.nodes].sort((x, y) => x.node.localeCompare(y.node))).toEqual([{ node: nodeId('node-a'), sessions: 1 }, { node: nodeId('node-b'), sessions: 2 }]);
     await Promise.all([sa.close(), sb1.close(), sb2.close()]);
     expect(await until(b, (p) => !p.online)).toMatchObject({ online: false, sessions: 0 });
     expect(await until(a, (p) => !p.online)).toMatchObject({ online: false, sessions: 0 });
@@ -89,7 +101,7 @@ describe.skipIf(skip)('realtime across two nodes sharing one JetStream log (need
     const run = Math.random().toString(36).slice(2, 8);
     const log = `${natsUrl ?? ''}?stream=RT_${run}&prefix=rt${run}`;
     const env = (node: string): Record<string, string> => ({
-      MSGXC_EVENTSTORE: log, MSGXC_BUS: 'nats', MSGXC_NATS_URL: natsUrl ?? '', MSGXC_NODE_ID: node, MSGXC_LOG_LEVEL: 'warn',
+      MSGXC_EVENTSTORE: log, MSGXC_BUS: 'nats', MSGXC_NATS_URL: natsUrl ?? '', MSGXC_NODE_ID: nodeId(node), MSGXC_LOG_LEVEL: 'warn',
     });
     a = await startServer({ env: env('shared-a') });
     b = await startServer({ env: env('shared-b') });

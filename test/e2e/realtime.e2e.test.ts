@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, removeDir, startServer, token, type Server } from './harness.js';
+import { call, nodeId, removeDir, startServer, token, type Server } from './harness.js';
 import { openLive, openSocket, refusedUpgrade, type Frame, type TestSocket } from './realtime-socket.js';
 
 // The websocket endpoint of a real server process: auth at the upgrade, frames, receipts
 // across sessions, unseen on connect, resume without gap or duplicate, thread membership.
+const NODE = nodeId('e2e-node');
 let server: Server;
 let admin: string;
 const sockets: TestSocket[] = [];
@@ -20,7 +21,7 @@ const send = async (uid: string, msg: string): Promise<string> => {
 const isMessage = (mid: string) => (f: Frame): boolean => f.type === 'message' && f.mid === mid;
 
 beforeAll(async () => {
-  server = await startServer({ env: { MSGXC_LOG_LEVEL: 'warn', MSGXC_CHECKIN_INTERVAL_MS: '500', MSGXC_NODE_ID: 'e2e-node' } });
+  server = await startServer({ env: { MSGXC_LOG_LEVEL: 'warn', MSGXC_CHECKIN_INTERVAL_MS: '500', MSGXC_NODE_ID: NODE } });
   admin = await token('admin', ['admin']);
 });
 afterAll(async () => {
@@ -45,7 +46,7 @@ describe('authentication at the upgrade', () => {
     for (const via of ['header', 'query', 'cookie'] as const) {
       const s = await openSocket(server, t, { via });
       const hello = await s.next((f) => f.type === 'hello');
-      expect(hello).toMatchObject({ uid: 'alice', node: 'e2e-node', resume: false });
+      expect(hello).toMatchObject({ uid: 'alice', node: NODE, resume: false });
       await s.close();
     }
   });
@@ -59,18 +60,25 @@ describe('authentication at the upgrade', () => {
   });
 
   it('ends the session with close code 4001 when the token expires while connected', async () => {
-    const shortLived = await token('erin', [], { exp: Math.floor(Date.now() / 1000) + 2 });
-    const s = await openLive(server, shortLived);
+    // Expiry is wall-clock (JWT exp in seconds): the token must outlive the upgrade on a busy
+    // machine, and the test then waits for the close itself, however long that takes.
+    const exp = Math.floor(Date.now() / 1000) + 4;
+    const s = await openLive(server, await token('erin', [], { exp }));
     expect(await s.closed).toEqual({ code: 4001, reason: 'token expired' });
+    expect(Date.now()).toBeGreaterThanOrEqual(exp * 1000);
   });
 });
 
 describe('re-authentication in the session', () => {
   it('an `auth` frame with a fresh token extends the session; one for another user ends it with 4003', async () => {
-    const s = await openLive(server, await token('kim', [], { exp: Math.floor(Date.now() / 1000) + 2 }));
+    const short = await token('kim', [], { exp: Math.floor(Date.now() / 1000) + 4 });
+    const s = await openLive(server, short);
+    // A second session on the same short token, never renewed: its 4001 is the evidence that
+    // the first token's expiry has passed, on the server's own clock.
+    const control = await openLive(server, short);
     s.send({ type: 'auth', token: await token('kim'), id: 'a1' });
     expect(await s.next((f) => f.id === 'a1')).toEqual({ type: 'ok', id: 'a1' });
-    await new Promise((r) => setTimeout(r, 3500)); // past the first token's expiry
+    expect(await control.closed).toEqual({ code: 4001, reason: 'token expired' });
     s.send({ type: 'ping', id: 'still' });
     expect(await s.next((f) => f.id === 'still')).toEqual({ type: 'pong', id: 'still' });
     s.send({ type: 'auth', token: 'not.a.jwt', id: 'a2' });
@@ -249,7 +257,7 @@ describe('presence and check-in', () => {
     const t = await token('ivan');
     const [a, b] = [await openLive(server, t), await openLive(server, t)];
     const p = await call(server, 'GET', '/api/v2/presence/ivan', { token: admin });
-    expect(p.body).toEqual({ uid: 'ivan', online: true, sessions: 2, nodes: [{ node: 'e2e-node', sessions: 2 }] });
+    expect(p.body).toEqual({ uid: 'ivan', online: true, sessions: 2, nodes: [{ node: NODE, sessions: 2 }] });
     expect((await call(server, 'GET', '/api/v2/presence/ivan', { token: t })).status).toBe(403);
     await a.close();
     await b.close();
@@ -259,7 +267,7 @@ describe('presence and check-in', () => {
     const opened = (): number => entries.filter((e) => e.uid === 'ivan').reduce((n, e) => n + e.opened, 0);
     for (let i = 0; i < 50 && opened() < 2; i += 1) {
       await new Promise((r) => setTimeout(r, 200));
-      const s = await call(server, 'GET', '/api/v2/streams/presence-e2e-node?limit=200', { token: admin });
+      const s = await call(server, 'GET', `/api/v2/streams/presence-${NODE}?limit=200`, { token: admin });
       const events = (s.body as { events?: { type: string; data: { users: typeof entries } }[] }).events ?? [];
       entries = events.filter((e) => e.type === 'UsersCheckedIn').flatMap((e) => e.data.users);
     }

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { cassandraJvmArgs, cassandraYaml, logbackXml } from './cassandra-config.js';
 import { connectCql } from './cql.js';
 import { ensureInstalled } from './install.js';
-import { HOST, freePort, makeRunDir, removeDir, spawnServer, stopGroup, waitFor, writeText } from './process.js';
+import { HOST, freePorts, makeRunDir, removeDir, spawnServer, stopGroup, waitFor, writeText } from './process.js';
 
 export interface CassandraServer {
   readonly contactPoint: string;
@@ -44,7 +44,8 @@ export const startCassandra = async (options: CassandraOptions = {}): Promise<Ca
   const home = await ensureInstalled('cassandra');
   const libDir = join(home, 'lib');
   const runDir = await makeRunDir('cassandra');
-  const layout = { runDir, nativePort: await freePort(), storagePort: await freePort() };
+  const [nativePort = 0, storagePort = 0] = await freePorts(2);
+  const layout = { runDir, nativePort, storagePort };
   const yamlFile = join(runDir, 'cassandra.yaml');
   const logbackFile = join(runDir, 'logback.xml');
   await writeText(yamlFile, cassandraYaml(layout));

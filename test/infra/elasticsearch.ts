@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { field, requestJson } from './http.js';
 import { ensureInstalled } from './install.js';
-import { HOST, freePort, makeRunDir, removeDir, spawnServer, stopGroup, waitFor, writeText } from './process.js';
+import { HOST, freePorts, makeRunDir, removeDir, spawnServer, stopGroup, waitFor, writeText } from './process.js';
 
 const run = promisify(execFile);
 const ES_USER = 'msgxc-es'; // created by install-elasticsearch.sh
@@ -70,7 +70,7 @@ const clusterUsable = async (url: string): Promise<true | undefined> => {
 export const startElasticsearch = async (options: ElasticsearchOptions = {}): Promise<ElasticsearchServer> => {
   const home = await ensureInstalled('elasticsearch');
   const runDir = await makeRunDir('elastic');
-  const [httpPort, transportPort] = [await freePort(), await freePort()];
+  const [httpPort = 0, transportPort = 0] = await freePorts(2);
   // A private copy of config/: ES writes its keystore there, and runs must not share it.
   const confDir = join(runDir, 'config');
   await cp(join(home, 'config'), confDir, { recursive: true });

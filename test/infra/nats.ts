@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { field, requestJson } from './http.js';
 import { ensureInstalled } from './install.js';
 import type { Spawned } from './process.js';
-import { HOST, freePort, makeRunDir, removeDir, spawnServer, stopGroup, waitFor, writeText } from './process.js';
+import { HOST, freePorts, makeRunDir, removeDir, spawnServer, stopGroup, waitFor, writeText } from './process.js';
 
 /** Which nats-server build: Debian's package (install-nats.sh) or the current release (install-nats-current.sh). */
 export type NatsRelease = 'debian' | 'current';
@@ -65,17 +65,16 @@ const versionOf = async (monitorUrl: string): Promise<string> => {
   return version;
 };
 
-const nodePorts = async (name: string): Promise<NodePorts> => ({
-  name,
-  client: await freePort(),
-  monitor: await freePort(),
-  route: await freePort(),
-});
+const nodePorts = async (names: readonly string[]): Promise<NodePorts[]> => {
+  const ports = await freePorts(3 * names.length);
+  return names.map((name, i) => ({ name, client: ports[3 * i] ?? 0, monitor: ports[3 * i + 1] ?? 0, route: ports[3 * i + 2] ?? 0 }));
+};
 
 export const startNats = async (options: { jetstream?: boolean; release?: NatsRelease } = {}): Promise<NatsServer> => {
   const release = options.release ?? 'debian';
   const runDir = await makeRunDir(release === 'current' ? 'natscurrent' : 'nats');
-  const node = await nodePorts('msgxc-test-nats');
+  const [node] = await nodePorts(['msgxc-test-nats']);
+  if (node === undefined) throw new Error('no ports');
   const configFile = join(runDir, 'nats.conf');
   await writeText(configFile, configText(node, options.jetstream === true ? join(runDir, 'store') : undefined, undefined));
   const logFile = join(runDir, 'nats.log');
@@ -181,8 +180,7 @@ const metaFormed = async (nodes: readonly NatsClusterNode[]): Promise<true | und
 export const startNatsCluster = async (size = 3, options: { release?: NatsRelease } = {}): Promise<NatsCluster> => {
   const release = options.release ?? 'debian';
   const runDir = await makeRunDir(release === 'current' ? 'natscurrentcluster' : 'natscluster');
-  const ports: NodePorts[] = [];
-  for (let i = 1; i <= size; i += 1) ports.push(await nodePorts(`n${i}`));
+  const ports = await nodePorts(Array.from({ length: size }, (_, i) => `n${String(i + 1)}`));
   const routes = ports.map((p) => p.route);
   const members = ports.map((p) => makeNode(release, runDir, p, routes));
   const stop = async (): Promise<void> => {

@@ -25,6 +25,26 @@ export const freePort = (): Promise<number> =>
     });
   });
 
+/**
+ * `count` distinct free ports. All are held open until every one is chosen: ports asked for
+ * one after another can repeat (a closed port may be handed out again at once), and a NATS
+ * cluster whose monitor port was another node's route port never forms.
+ */
+export const freePorts = async (count: number): Promise<number[]> => {
+  const servers = Array.from({ length: count }, () => createServer());
+  try {
+    return await Promise.all(servers.map((server) => new Promise<number>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(0, HOST, () => {
+        const address = server.address();
+        resolve(typeof address === 'object' && address !== null ? address.port : 0);
+      });
+    })));
+  } finally {
+    await Promise.all(servers.map((s) => new Promise<void>((resolve) => { if (s.listening) s.close(() => { resolve(); }); else resolve(); })));
+  }
+};
+
 /** A fresh folder under the OS temp dir, named msgxc-infra-<name>-XXXXXX. */
 export const makeRunDir = (name: string): Promise<string> =>
   mkdtemp(join(tmpdir(), `msgxc-infra-${name}-`));

@@ -1,7 +1,7 @@
 // The APNs adapter through the real @parse/node-apn provider (token auth, HTTP/2) against a
 // local HTTP/2 TLS server that checks the path, the apns-* headers and the ES256 provider
 // token (test/standins/apns.ts).
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createApnsChannel } from '../../adapters/channels/apns.js';
 import type { ApnsRecipient, Channel, Outcome } from '../../adapters/channels/port.js';
 import type { ApnsConfig } from '../../schema/channels.js';
@@ -25,6 +25,7 @@ channelContract<ApnsRecipient>('APNs (@parse/node-apn -> HTTP/2 stand-in)', asyn
     good: (i) => to(token(i + 1)),
     bad: () => to('not-a-device-token'),
     received: () => s.recorder.requests.length,
+    problems: () => s.recorder.problems(),
     unreachable: async () => ({ channel: createApnsChannel({ config: configFor(s, `https://127.0.0.1:${await freePort()}`), ca: pki.ca, timeoutMs: 2_000 }), to: (i) => to(token(i + 9000)) }),
     cleanup: async () => { await channel.close(); await s.close(); },
   };
@@ -41,6 +42,8 @@ describe('APNs adapter against the HTTP/2 stand-in', () => {
   });
   afterAll(async () => { await channel.close(); await s.close(); });
   beforeEach(() => { s.recorder.reset(); });
+  // Every request of the test, error paths included, passed the stand-in's checks.
+  afterEach(() => { expect(s.recorder.problems()).toEqual([]); });
 
   const one = async (t: string, message = sampleMessage()): Promise<Outcome> => {
     const [o] = await channel.deliver([deliveryOf(to(t), { kind: 'message', message })]);

@@ -148,7 +148,11 @@ describe('channel configuration from the environment', () => {
       expect(outcomes.map((o) => o.kind)).toEqual(['retry', 'retry', 'retry', 'retry', 'retry', 'retry']);
       log.info({ channels: channels.providers, outcomes }, 'channels');
       log.flush();
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      // The log line is written asynchronously: wait for it (it ends with a newline), not for a time.
+      for (const end = Date.now() + 5_000; !/"msg":"channels"[^\n]*\n/.test(logged);) {
+        if (Date.now() > end) throw new Error(`the channels log line never arrived: ${logged}`);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
       const text = `${JSON.stringify(outcomes)}${JSON.stringify(channels.providers)}${logged}`;
       expect(logged).toContain('"webpush":"web-push"');
       for (const secret of channelSecrets(r.right)) expect(text).not.toContain(secret);

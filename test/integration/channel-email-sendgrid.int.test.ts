@@ -1,7 +1,7 @@
 // The SendGrid email adapter through the real @sendgrid/mail client against a local
 // /v3/mail/send (test/standins/sendgrid.ts): one request per recipient, local templates with
 // {{var}} substitution, dynamic templates, the digest, and SendGrid's error answers.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createSendGridChannel } from '../../adapters/channels/email-sendgrid.js';
 import type { Channel, EmailRecipient, Outcome } from '../../adapters/channels/port.js';
 import type { SendGridConfig } from '../../schema/channels.js';
@@ -25,6 +25,7 @@ channelContract<EmailRecipient>('email (@sendgrid/mail -> SendGrid stand-in)', a
     good: (i) => to(`user${i}@example.com`),
     bad: () => to('bounce@invalid'),
     received: () => s.recorder.requests.length,
+    problems: () => s.recorder.problems(),
     unreachable: async () => ({
       channel: createSendGridChannel({ config: { ...configFor(s), baseUrl: `http://127.0.0.1:${await freePort()}` }, settings, timeoutMs: 2_000 }),
       to: (i) => to(`x${i}@example.com`),
@@ -46,6 +47,8 @@ describe('SendGrid adapter against the SendGrid stand-in', () => {
   });
   afterAll(async () => { await channel.close(); await s.close(); });
   beforeEach(() => { s.recorder.reset(); });
+  // Every request of the test, error paths included, passed the stand-in's checks.
+  afterEach(() => { expect(s.recorder.problems()).toEqual([]); });
 
   const mail = (address: string): Sent => s.recorder.forKey(address)[0]?.details['mail'] as Sent;
   const content = (m: Sent, type: string): string => m.content?.find((c) => c.type === type)?.value ?? '';
@@ -134,6 +137,9 @@ describe('SendGrid adapter against the SendGrid stand-in', () => {
       const o = await one(wrong, to('g@example.com'));
       expect(o).toMatchObject({ kind: 'failed', reason: expect.stringContaining('401') as unknown });
       expect(JSON.stringify(o)).not.toContain(wrongKey);
+      // The one problem the stand-in found is the one this test made; nothing else was wrong.
+      expect(s.recorder.problems()).toEqual(['g@example.com: wrong API key']);
+      s.recorder.reset();
     } finally {
       await wrong.close();
     }

@@ -1,6 +1,6 @@
 // The SMTP email adapter through nodemailer against a local smtp-server with STARTTLS and
 // AUTH (test/standins/smtp.ts): one message per recipient, and SMTP replies mapped.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createSmtpChannel } from '../../adapters/channels/email-smtp.js';
 import type { Channel, EmailRecipient, Outcome } from '../../adapters/channels/port.js';
 import { channelContract, deliveryOf, sampleMessage } from '../contract/channel.contract.js';
@@ -22,6 +22,7 @@ channelContract<EmailRecipient>('email (nodemailer -> SMTP stand-in)', async () 
     good: (i) => to(`user${i}@example.com`),
     bad: () => to('nobody@example.com'),
     received: () => s.recorder.requests.length,
+    problems: () => s.recorder.problems(),
     waitForReceived: (n) => s.recorder.waitFor(n),
     unreachable: async () => ({ channel: channelFor(`smtp://localhost:${await freePort()}`, pki.ca), to: (i) => to(`x${i}@example.com`) }),
     cleanup: async () => { await channel.close(); await s.close(); },
@@ -39,6 +40,8 @@ describe('SMTP adapter against the SMTP stand-in', () => {
   });
   afterAll(async () => { await channel.close(); await s.close(); });
   beforeEach(() => { s.recorder.reset(); });
+  // Every request of the test, error paths included, passed the stand-in's checks.
+  afterEach(() => { expect(s.recorder.problems()).toEqual([]); });
 
   const one = async (c: Channel<EmailRecipient>, address: string, message = sampleMessage()): Promise<Outcome> => {
     const [o] = await c.deliver([deliveryOf(to(address), { kind: 'message', message })]);

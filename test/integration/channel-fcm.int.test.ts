@@ -2,7 +2,7 @@
 // dialing the stand-in) against a local FCM v1 API and OAuth token endpoint
 // (test/standins/fcm.ts): the token endpoint verifies the service account's signed
 // assertion; the send endpoint accepts only tokens it issued.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createFcmChannel } from '../../adapters/channels/fcm.js';
 import type { Channel, FcmRecipient, Outcome } from '../../adapters/channels/port.js';
 import { channelContract, deliveryOf, sampleMessage } from '../contract/channel.contract.js';
@@ -24,6 +24,7 @@ channelContract<FcmRecipient>('FCM (firebase-admin -> FCM v1 stand-in)', async (
     good: (i) => to(`token-${i}`),
     bad: () => to('gone-token'),
     received: () => s.recorder.requests.length,
+    problems: () => s.recorder.problems(),
     unreachable: async () => ({ channel: channelFor(s, pki.ca, 3_000, `https://127.0.0.1:${await freePort()}`), to: (i) => to(`x${i}`) }),
     cleanup: async () => { await channel.close(); await s.close(); },
   };
@@ -40,6 +41,8 @@ describe('FCM adapter against the FCM v1 stand-in', () => {
   });
   afterAll(async () => { await channel.close(); await s.close(); });
   beforeEach(() => { s.recorder.reset(); });
+  // Every request of the test, error paths included, passed the stand-in's checks.
+  afterEach(() => { expect(s.recorder.problems()).toEqual([]); });
 
   const one = async (token: string, message = sampleMessage(), attempt = 0): Promise<Outcome> => {
     const [o] = await channel.deliver([deliveryOf(to(token), { kind: 'message', message }, attempt)]);

@@ -30,6 +30,9 @@ channelContract<FcmRecipient>('outbox (SQLite, FCM renderer)', () => {
     received: () => recorded,
     cleanup: async () => { await channels.close(); await outbox.close(); },
   });
+}, {
+  badRecipient: 'the outbox records every delivery: no recipient can be refused',
+  unreachable: 'the outbox is a local SQLite file, not a provider on the network',
 });
 
 interface Entry { id: number; channel: string; mid: string; to: string; deliveryId: string; payload: Record<string, unknown> }

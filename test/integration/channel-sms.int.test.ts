@@ -1,7 +1,7 @@
 // The SMS adapter through the real `twilio` SDK (its httpClient option pointing at the
 // stand-in) against a local Messages API (test/standins/twilio.ts): form encoding, Basic
 // auth, the trimmed text with its link, and Twilio's error answers.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createSmsChannel } from '../../adapters/channels/sms.js';
 import type { Channel, Outcome, SmsRecipient } from '../../adapters/channels/port.js';
 import type { TwilioConfig } from '../../schema/channels.js';
@@ -23,6 +23,7 @@ channelContract<SmsRecipient>('SMS (twilio SDK -> Messages API stand-in)', async
     good: (i) => to(`+1555${String(i).padStart(7, '0')}`),
     bad: () => to('+15005550001'),
     received: () => s.recorder.requests.length,
+    problems: () => s.recorder.problems(),
     unreachable: async () => ({
       channel: createSmsChannel({ config: { ...configFor(s), baseUrl: `http://127.0.0.1:${await freePort()}` }, maxLength: 160, timeoutMs: 2_000 }),
       to: (i) => to(`+1666${String(i).padStart(7, '0')}`),
@@ -40,6 +41,8 @@ describe('SMS adapter against the Twilio stand-in', () => {
   });
   afterAll(async () => { await channel.close(); await s.close(); });
   beforeEach(() => { s.recorder.reset(); });
+  // Every request of the test, error paths included, passed the stand-in's checks.
+  afterEach(() => { expect(s.recorder.problems()).toEqual([]); });
 
   const one = async (c: Channel<SmsRecipient>, number: string, message = sampleMessage()): Promise<Outcome> => {
     const [o] = await c.deliver([deliveryOf(to(number), { kind: 'message', message })]);
@@ -92,6 +95,9 @@ describe('SMS adapter against the Twilio stand-in', () => {
       const o = await one(wrong, '+15551230003');
       expect(o).toMatchObject({ kind: 'failed', reason: expect.stringContaining('20003') as unknown });
       expect(JSON.stringify(o)).not.toContain(token);
+      // The one problem the stand-in found is the one this test made; nothing else was wrong.
+      expect(s.recorder.problems()).toEqual(['+15551230003: wrong Basic credentials']);
+      s.recorder.reset();
     } finally {
       await wrong.close();
     }

@@ -1,6 +1,6 @@
 // The web push adapter through the real `web-push` SDK against a local push service that
 // verifies the VAPID JWT and decrypts every payload with http_ece (test/standins/webpush.ts).
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import * as E from 'fp-ts/lib/Either.js';
 import webpush from 'web-push';
 import { createWebPushChannel } from '../../adapters/channels/webpush.js';
@@ -26,6 +26,7 @@ channelContract<WebPushRecipient>('web push (web-push SDK -> push service stand-
     good: (i) => recipient(s, `c${i}`),
     bad: () => ({ ...recipient(s, 'gone') }),
     received: () => s.recorder.requests.length,
+    problems: () => s.recorder.problems(),
     unreachable: async () => {
       const port = await freePort();
       const to = (i: number): WebPushRecipient => ({ channel: 'webpush', uid: 'bob', deviceId: `x${i}`, subscription: { ...s.subscribe(), endpoint: `https://127.0.0.1:${port}/push/x${i}` } });
@@ -46,6 +47,8 @@ describe('web push adapter against the push service stand-in', () => {
   });
   afterAll(async () => { await channel.close(); await s.close(); });
   beforeEach(() => { s.recorder.reset(); });
+  // Every request of the test, error paths included, passed the stand-in's checks.
+  afterEach(() => { expect(s.recorder.problems()).toEqual([]); });
 
   const one = async (to: WebPushRecipient, message = sampleMessage()): Promise<Outcome> => {
     const [o] = await channel.deliver([deliveryOf(to, { kind: 'message', message })]);
@@ -121,6 +124,20 @@ describe('web push adapter against the push service stand-in', () => {
     expect(elsewhere).toMatchObject({ kind: 'failed', reason: expect.stringContaining('MSGXC_WEBPUSH_ALLOWED_HOSTS') as unknown });
     expect(plain).toMatchObject({ kind: 'gone' });
     expect(s.recorder.requests).toHaveLength(0);
+  });
+
+  it('checks the request even when the test scripted an error answer: a malformed one gets the service\'s 400, not the scripted 410', async () => {
+    const ok = recipient(s, 'scripted-ok');
+    const other = s.subscribe('someone-else');
+    s.recorder.on('scripted-ok', webPushErrors.gone());
+    s.recorder.on('scripted-bad', webPushErrors.gone());
+    // Encrypted for keys the push service does not hold for this subscription: it cannot decrypt.
+    const bad: WebPushRecipient = { ...recipient(s, 'scripted-bad'), subscription: { ...s.subscribe('scripted-bad'), keys: other.keys } };
+    expect(await one(ok)).toMatchObject({ kind: 'gone' });
+    const refused = await one(bad);
+    expect(refused).toMatchObject({ kind: 'failed', reason: expect.stringContaining('400') as unknown });
+    expect(s.recorder.problems()).toEqual([expect.stringMatching(/^scripted-bad: payload does not decrypt/)]);
+    s.recorder.reset();
   });
 
   it('answers gone for a subscription whose keys cannot work, without sending', async () => {

@@ -3,24 +3,19 @@ import { describe, expect, it } from 'vitest';
 import { openEventStoreDbEventStore } from '../../adapters/eventstore/eventstoredb.js';
 import { eventUuid } from '../../adapters/eventstore/eventstoredb-mapping.js';
 import { eventStoreContract } from '../contract/eventstore.contract.js';
+import { needs } from '../infra/needs.js';
 
 // The shared EventStore contract against a real EventStoreDB / KurrentDB, when one is
 // given: MSGXC_EVENTSTORE_URL=esdb://127.0.0.1:2113?tls=false (deploy/docker-compose.yml
 // starts one). No server can be had on the machine this was written on, so there it is
 // reported as skipped. Each store gets its own stream prefix, so runs share a database
 // without seeing each other's events (they are left in the database afterwards).
-const url = process.env.MSGXC_EVENTSTORE_URL;
-
-if (url !== undefined && url !== '') {
+needs('MSGXC_EVENTSTORE_URL', 'EventStoreDB contract', (url) => {
   eventStoreContract('EventStoreDB', () => {
     const store = openEventStoreDbEventStore({ connectionString: url, streamPrefix: `t${randomBytes(6).toString('hex')}:` });
     return Promise.resolve({ store, cleanup: () => store.close() });
   });
-} else {
-  describe.skip('EventStoreDB contract (set MSGXC_EVENTSTORE_URL=esdb://... to run)', () => {
-    it('runs the shared EventStore contract', () => undefined);
-  });
-}
+});
 
 // These need no server: they pin down the parts of the mapping and the failure path that
 // do not depend on one.

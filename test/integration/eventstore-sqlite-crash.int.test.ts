@@ -1,39 +1,22 @@
-import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSqliteEventStore } from '../../adapters/eventstore/sqlite.js';
+import { compileForNode, REPO } from './fixtures/compile.js';
 
-const repo = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
-const fixture = join(repo, 'test/integration/fixtures/eventstore-crash-child.ts');
-
-// The child must be plain node (vitest cannot run in it), so the fixture and the store it
-// imports are compiled with the project's own compiler settings into test/.tmp, inside the
-// repository so that `better-sqlite3` resolves from node_modules. Compiling just these
-// files, rather than reusing dist/, means the test never runs a stale build.
-const compileFixture = (outDir: string): string => {
-  const tsconfig = join(outDir, 'tsconfig.json');
-  writeFileSync(tsconfig, JSON.stringify({
-    extends: join(repo, 'tsconfig.json'),
-    compilerOptions: { noEmit: false, outDir, rootDir: repo, sourceMap: false },
-    include: [],
-    files: [fixture],
-  }));
-  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
-  const r = spawnSync(process.execPath, [tsc, '-p', tsconfig], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`tsc failed:\n${r.stdout}${r.stderr}`);
-  return join(outDir, 'test/integration/fixtures/eventstore-crash-child.js');
-};
+const fixture = 'test/integration/fixtures/eventstore-crash-child.ts';
+// The child is plain node (vitest cannot run in it): the fixture, the store and the writer
+// thread's entry (loaded by URL, so tsc would not follow it) are compiled for it.
+const WRITER_THREAD = 'adapters/eventstore/sqlite-writer-thread.ts';
 
 interface Ack { readonly stream: string; readonly revision: number; readonly position: number }
 
 // Resolves with every complete line the child printed before it was killed.
-const runAndKill = (script: string, file: string, killAfterAcks: number): Promise<{ acks: Ack[]; signal: string | null }> =>
+const runAndKill = (script: string, file: string, writer: string, killAfterAcks: number): Promise<{ acks: Ack[]; signal: string | null }> =>
   new Promise((done, fail) => {
-    const child = spawn(process.execPath, [script, file], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [script, file, writer], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     let lines = 0;
@@ -57,22 +40,22 @@ const runAndKill = (script: string, file: string, killAfterAcks: number): Promis
   });
 
 describe('SQLite event store: crash durability', () => {
-  const buildDir = join(repo, 'test/.tmp', `eventstore-crash-${String(process.pid)}`);
+  const buildDir = join(REPO, 'test/.tmp', `eventstore-crash-${String(process.pid)}`);
   const dataDir = mkdtempSync(join(tmpdir(), 'msgxc-es-crash-'));
   let script = '';
 
   beforeAll(() => {
     mkdirSync(buildDir, { recursive: true });
-    script = compileFixture(buildDir);
+    script = compileForNode([fixture, WRITER_THREAD], buildDir)(fixture);
   });
   afterAll(() => {
     rmSync(buildDir, { recursive: true, force: true });
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it('keeps every acknowledged append when the process is SIGKILLed mid-burst', async () => {
-    const file = join(dataDir, 'events.db');
-    const { acks } = await runAndKill(script, file, 3_000);
+  it.each(['inline', 'thread'])('keeps every acknowledged append when the process is SIGKILLed mid-burst (%s writer)', async (writer) => {
+    const file = join(dataDir, `events-${writer}.db`);
+    const { acks } = await runAndKill(script, file, writer, 3_000);
     expect(acks.length).toBeGreaterThanOrEqual(3_000);
 
     const store = createSqliteEventStore({ file });

@@ -23,6 +23,7 @@ import { fixedClock } from '../../adapters/clock/clock.js';
 import { createEmbeddedReadModels, createProjectionRunner, openReadDb } from '../../projections/embedded.js';
 import type { Page, ReadModels } from '../../projections/types.js';
 import { mixedLog } from '../../bench/mixed-log.js';
+import { needs } from '../infra/needs.js';
 
 /** Every page of a paged query, cursors included. */
 const pages = async <T>(read: (before?: string) => Promise<Page<T>>): Promise<Page<T>[]> => {
@@ -58,13 +59,8 @@ const everyAnswer = async (m: ReadModels, now: Date, mids: readonly string[]): P
 // What only the Cassandra read store does: schema migrations, commuting writes (the reason
 // a batch may be written concurrently), retry after a failed batch, and the composition the
 // broker will call. Its own keyspace, dropped at the end.
-const port = process.env.MSGXC_TEST_CASSANDRA_PORT;
 
-if (port === undefined || port === '') {
-  describe.skip('cassandra read store (skipped: MSGXC_TEST_CASSANDRA_PORT is not set)', () => {
-    it('needs a Cassandra server', () => undefined);
-  });
-} else {
+needs('MSGXC_TEST_CASSANDRA_PORT', 'Cassandra', (port) => {
   const keyspace = `msgxc_test_${randomBytes(6).toString('hex')}`;
   const dc = process.env.MSGXC_TEST_CASSANDRA_DC ?? 'datacenter1';
   const contactPoints = [`${process.env.MSGXC_TEST_CASSANDRA_CONTACT_POINT ?? '127.0.0.1'}:${port}`];
@@ -205,4 +201,4 @@ if (port === undefined || port === '') {
       await expect(read.db.client.execute('SELECT now() FROM system.local')).rejects.toThrow();
     });
   });
-}
+});

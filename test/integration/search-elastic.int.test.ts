@@ -17,18 +17,16 @@ import { createSearchProjectionRunner } from '../../projections/search/runner.js
 import type { DomainEvent } from '../../schema/events.js';
 import { T0, iso, meta, streamOf } from '../unit/projections/fixtures.js';
 import { searchContract } from '../contract/search.contract.js';
+import { needs } from '../infra/needs.js';
 
 // The Elasticsearch store against the real server test/infra starts (MSGXC_TEST_SERVERS
 // includes `elastic`), under a prefix unique to this run; its indices and templates are
 // deleted afterwards. Writes are broken by closing the messages index, which makes the
 // server refuse the batch's bulk items.
-const url = process.env.MSGXC_TEST_ELASTIC_URL;
-const skipped = (title: string): void => { describe.skip(`${title} (set MSGXC_TEST_ELASTIC_URL, e.g. MSGXC_TEST_SERVERS=elastic)`, () => { it('runs', () => undefined); }); };
 const openElastic = (u: string): Promise<ElasticSearchIndex> =>
   openElasticSearchIndex({ url: u, prefix: `msgxc-test-${randomUUID().slice(0, 8)}-`, replicas: 0 });
 
-if (url === undefined || url === '') skipped('SearchIndex contract: elasticsearch');
-else {
+needs('MSGXC_TEST_ELASTIC_URL', 'Elasticsearch', (url) => {
   searchContract('elasticsearch', async () => {
     const index = await openElastic(url);
     const admin = new Client({ node: url });
@@ -39,7 +37,7 @@ else {
       cleanup: async () => { await index.destroy(); await index.close(); await admin.close(); },
     };
   });
-}
+});
 
 // Random logs through both stores: every document and every answer must be the same.
 // The words are chosen where the two engines' own tokenizers disagree.
@@ -94,8 +92,7 @@ const answers = async (index: SearchIndex): Promise<unknown[]> => {
   return out;
 };
 
-if (url === undefined || url === '') skipped('search: Elasticsearch and SQLite answer the same');
-else {
+needs('MSGXC_TEST_ELASTIC_URL', 'Elasticsearch against SQLite', (url) => {
   describe('search: Elasticsearch and SQLite answer the same on random logs', () => {
     let elastic: ElasticSearchIndex;
     let dir: string;
@@ -122,4 +119,4 @@ else {
       }), { numRuns: 5, endOnFailure: true });
     }, 180_000);
   });
-}
+});

@@ -33,6 +33,13 @@ const send = async (opts: Record<string, number | string> = {}, scheduled?: Date
 };
 const lastData = async (stream: string): Promise<Record<string, unknown>> =>
   (await w.store.read(stream)).at(-1)?.data as Record<string, unknown>;
+// What did NOT happen is asserted through what was decided instead: a skip is a DeliverySkipped
+// event with its reason; a step not yet due is the scheduler's next timer.
+const skipsOf = async (mid: string): Promise<string[]> => (await w.events('DeliverySkipped'))
+  .map((e) => e.data as { mid?: string; channel: string; reason: string })
+  .filter((d) => d.mid === mid).map((d) => `${d.channel}:${d.reason}`).sort();
+const nextDue = (): string | undefined => w.reactors.status().find((s) => s.name === 'scheduler')?.nextDue;
+const at = (ms: number): string => new Date(T0.getTime() + ms).toISOString();
 
 describe('an online recipient', () => {
   it('who reads over the websocket gets no push and no email', async () => {
@@ -57,11 +64,14 @@ describe('an online recipient', () => {
     w = world();
     await bobWithBrowserAndEmail();
     w.presence.online.add('bob');
-    await send();
+    const mid = await send();
     await w.reactors.settle();
     w.clock.advance(30 * SECOND - 1);
     await w.reactors.settle();
     expect(sent(w)).toEqual([]);
+    // Not sent because it is not due yet: its timer is the next one, at the push delay.
+    expect(nextDue()).toBe(at(30 * SECOND));
+    expect(await skipsOf(mid)).toEqual([]);
     w.clock.advance(1);
     await w.reactors.settle();
     expect(sent(w)).toEqual(['webpush:bob']);
@@ -83,6 +93,9 @@ describe('an online recipient', () => {
     await w.restart();
     await w.reactors.settle();
     expect(sent(w)).toEqual([]);
+    // The push came due after the restart and was skipped because of the receipt in the backlog.
+    expect(await skipsOf(mid)).toEqual(['webpush:read']);
+    expect(nextDue()).toBe(at(15 * MINUTE));
   });
 });
 
@@ -96,6 +109,7 @@ describe('an offline recipient with a web push subscription', () => {
     w.clock.advance(15 * MINUTE - 1);
     await w.reactors.settle();
     expect(sent(w)).toEqual(['webpush:bob']);
+    expect(nextDue()).toBe(at(15 * MINUTE));
     w.clock.advance(1);
     await w.reactors.settle();
     expect(sent(w)).toEqual(['email:bob', 'webpush:bob']);
@@ -112,6 +126,7 @@ describe('an offline recipient with a web push subscription', () => {
     await w.reactors.settle();
     expect(sent(w)).toEqual(['webpush:bob']);
     expect(await types(w, deliveryStream(stepKey({ mid, uid: 'bob', channel: 'email' })))).toEqual(['DeliverySkipped']);
+    expect(await skipsOf(mid)).toEqual(['email:read']);
   });
   it('nor after a last-read marker at or past the message', async () => {
     w = world();
@@ -122,6 +137,7 @@ describe('an offline recipient with a web push subscription', () => {
     w.clock.advance(15 * MINUTE);
     await w.reactors.settle();
     expect(sent(w)).toEqual(['webpush:bob']);
+    expect(await skipsOf(mid)).toEqual(['email:read']);
   });
 });
 
@@ -148,6 +164,11 @@ describe('scheduled messages', () => {
     await w.reactors.settle();
     expect(sent(w)).toEqual([]); // new channels after the restart: nothing was sent again
     expect(await types(w, triageStream(mid))).toEqual(['MessageDue', 'MessageTriaged']);
+    // Because each step's log says it is done: claimed once, succeeded once.
+    for (const channel of ['webpush', 'email']) {
+      const done = (await w.events()).filter((e) => (e.data as { mid?: string; channel?: string }).mid === mid && (e.data as { channel?: string }).channel === channel);
+      expect(done.map((e) => e.type), channel).toEqual(['DeliveryAttempted', 'DeliverySucceeded']);
+    }
   });
   it('are reported as upcoming until due, then as recent with their deliveries', async () => {
     w = world();
@@ -173,10 +194,14 @@ describe('scheduled messages', () => {
     await bobWithBrowserAndEmail();
     const mid = await send({}, new Date(T0.getTime() + 60 * MINUTE));
     await w.reactors.settle();
+    expect(nextDue()).toBe(at(60 * MINUTE));
     await ok(w.commands.cancel(admin(), mid));
     w.clock.advance(2 * 60 * MINUTE);
     await w.reactors.settle();
     expect(sent(w)).toEqual([]);
+    // The decision is the MessageCancelled event; the scheduler dropped its timer for it, so no
+    // MessageDue was ever written (triage records no event of its own for a message never due).
+    expect(await types(w, `message-${mid}`)).toContain('MessageCancelled');
     expect(await types(w, triageStream(mid))).toEqual([]);
     expect(w.reactors.status().find((s) => s.name === 'scheduler')?.timers).toBe(0);
   });
@@ -240,7 +265,10 @@ describe('dispatch outcomes', () => {
     expect(webpush).toMatchObject({ reason: '503 (the message expires before the next attempt)' });
     w.clock.advance(15 * MINUTE);
     await w.reactors.settle();
-    expect(sent(w)).toEqual(['webpush:bob']); // the email step was never planned
+    expect(sent(w)).toEqual(['webpush:bob']);
+    // The email step was never planned: the plan for bob holds the push alone.
+    const plan = (await w.events('MessageTriaged'))[0]?.data as { recipients: { steps: { channel: string }[] }[] };
+    expect(plan.recipients.flatMap((r) => r.steps.map((st) => st.channel))).toEqual(['webpush']);
   });
 });
 
@@ -316,8 +344,11 @@ describe('very-low urgency', () => {
     w.clock.set(new Date(T0.getTime() + 60 * MINUTE));
     await w.reactors.settle();
     expect(w.channels.email.calls.map((c) => c.mids)).toEqual([[second, first]]);
+    // The third left the digest because bob read it, and the log says so.
+    expect(await skipsOf(third)).toEqual(['email:read']);
     w.clock.advance(60 * MINUTE);
     await w.reactors.settle();
     expect(w.channels.email.calls).toHaveLength(1);
+    expect(w.reactors.status().find((s) => s.name === 'scheduler')?.timers).toBe(0);
   });
 });

@@ -51,13 +51,25 @@ export class Recorder {
     this.fallback = undefined;
   }
 
-  /** Records the request and returns the planned answer, or undefined for the default success. */
+  /**
+   * Records the request and returns the planned answer, or undefined for the stand-in's own
+   * answer (its fallback: success, or the provider's error for what its checks found). A
+   * request with problems never gets a planned answer: a provider refuses a malformed request
+   * before it looks at the recipient, so an error-path test (a scripted 410, 429, hang...) still
+   * fails when the SDK sent something wrong, instead of passing on the answer it scripted.
+   */
   take(request: RecordedRequest): Answer | undefined {
     this.requests.push(request);
+    if (request.problems.length > 0) return undefined;
     const planned = this.byKey.get(request.key) ?? this.fallback;
     if (planned === undefined || planned.remaining <= 0) return undefined;
     planned.remaining -= 1;
     return planned.answer;
+  }
+
+  /** Every problem the checks found in the requests recorded since the last reset, as `key: problem`. */
+  problems(): string[] {
+    return this.requests.flatMap((r) => r.problems.map((p) => `${r.key}: ${p}`));
   }
 
   forKey(key: string): RecordedRequest[] {

@@ -34,9 +34,17 @@ export const startSmtpStandin = async (pki: TestPki, user = 'msgxc', pass = 'smt
       if (auth.username === user && auth.password === pass) cb(null, { user });
       else cb(Object.assign(new Error('5.7.8 Authentication credentials invalid'), { responseCode: 535 }));
     },
-    onRcptTo: (address, _session, cb) => {
+    onRcptTo: (address, session, cb) => {
       const planned = refused.get(address.address);
       if (planned !== undefined && planned.remaining > 0) {
+        // A scripted refusal still checks what it can see at RCPT TO (TLS), as a server
+        // requiring STARTTLS would refuse first, and records the attempt.
+        const problems = session.secure ? [] : ['not over TLS'];
+        recorder.take({ method: 'RCPT', path: '', headers: {}, body: Buffer.alloc(0), key: address.address, problems, details: {} });
+        if (problems.length > 0) {
+          cb(Object.assign(new Error('5.7.0 Must issue a STARTTLS command first'), { responseCode: 530 }));
+          return;
+        }
         planned.remaining -= 1;
         cb(Object.assign(new Error(typeof planned.answer.body === 'string' ? planned.answer.body : 'refused'), { responseCode: planned.answer.status }));
         return;

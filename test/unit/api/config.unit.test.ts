@@ -27,4 +27,22 @@ describe('configuration from the environment', () => {
     expect(text).toMatch(/MSGXC_EVENTSTORE/);
     expect(text).not.toMatch(/short/);
   });
+
+  it('takes the bus subject prefix from MSGXC_BUS_PREFIX (default msgxc) and refuses one that is not a single NATS token', () => {
+    const base = { MSGXC_JWT_SECRET: 's'.repeat(32) };
+    expect(E.isRight(configFromEnv(base)) && configFromEnv(base)).toMatchObject({ right: { busPrefix: 'msgxc' } });
+    expect(configFromEnv({ ...base, MSGXC_BUS_PREFIX: 'e2e_ab12-x' })).toMatchObject({ right: { busPrefix: 'e2e_ab12-x' } });
+    for (const bad of ['a.b', 'a*', 'a b', '>', 'x'.repeat(65)]) {
+      const c = configFromEnv({ ...base, MSGXC_BUS_PREFIX: bad });
+      expect(E.isLeft(c) && c.left.join()).toMatch(/MSGXC_BUS_PREFIX/);
+    }
+  });
+
+  it('chooses the embedded log writer with MSGXC_EMBEDDED_WRITER (inline by default) and names a bad value', () => {
+    const base = { MSGXC_JWT_SECRET: 's'.repeat(32) };
+    expect(configFromEnv(base)).toMatchObject({ right: { embeddedWriter: 'inline' } });
+    expect(configFromEnv({ ...base, MSGXC_EMBEDDED_WRITER: 'thread' })).toMatchObject({ right: { embeddedWriter: 'thread' } });
+    const bad = configFromEnv({ ...base, MSGXC_EMBEDDED_WRITER: 'threads' });
+    expect(E.isLeft(bad) && bad.left.join()).toMatch(/MSGXC_EMBEDDED_WRITER/);
+  });
 });

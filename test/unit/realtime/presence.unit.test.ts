@@ -11,7 +11,14 @@ const node = (network: ReturnType<typeof createInProcessNetwork>, name: string, 
     localUsers: () => counts.entries(),
     localUserCount: () => counts.size,
   });
-const wait = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+// Waits for the state the bus messages lead to (they arrive asynchronously), not for a time.
+const until = async (what: string, ok: () => boolean, ms = 5_000): Promise<void> => {
+  const end = Date.now() + ms;
+  while (!ok()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 2));
+  }
+};
 const open: Presence[] = [];
 afterEach(async () => { for (const p of open.splice(0)) await p.close(); });
 
@@ -26,14 +33,14 @@ describe('presence across nodes', () => {
     const cb = new Map([['u1', 1], ['u2', 1]]);
     const b = node(net, 'b', cb);
     open.push(b);
-    await wait(30);
+    await until('both nodes to count u1 on both', () => b.sessions('u1') === 3 && a.sessions('u1') === 3 && a.isOnline('u2'));
     expect(b.sessions('u1')).toBe(3);
     expect(a.sessions('u1')).toBe(3);
     expect(a.isOnline('u2')).toBe(true);
     expect(a.nodes('u1').sort((x, y) => x.node.localeCompare(y.node))).toEqual([{ node: 'a', sessions: 2 }, { node: 'b', sessions: 1 }]);
     cb.delete('u2');
     b.changed('u2');
-    await wait(20);
+    await until('u2 to go offline on a', () => !a.isOnline('u2'));
     expect(a.isOnline('u2')).toBe(false);
     expect(a.stats()).toEqual({ nodes: 2, users: 1 });
   });
@@ -46,11 +53,12 @@ describe('presence across nodes', () => {
     // A node that announces one user and then goes silent (crashed).
     silentBus.publish('presence', 'dead', JSON.stringify({ t: 'delta', node: 'dead', epoch: 'e1', seq: 1, users: [['ghost', 1]] }));
     expect(a.isOnline('ghost')).toBe(true);
-    await wait(120); // three heartbeats of 20 ms, plus one to notice
-    expect(a.isOnline('ghost')).toBe(false);
+    const silentSince = Date.now();
+    await until('the silent node to be forgotten', () => !a.isOnline('ghost'));
+    // Not before three missed heartbeats of 20 ms.
+    expect(Date.now() - silentSince).toBeGreaterThanOrEqual(55);
     const b = node(net, 'b', new Map([['u', 1]]));
-    await wait(10);
-    expect(a.isOnline('u')).toBe(true);
+    await until('the new node\'s user to show on a', () => a.isOnline('u'));
     await b.close();
     expect(a.isOnline('u')).toBe(false);
     await silentBus.close();
