@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { removeDir, startServer, token, type Server } from './harness.js';
 import { expectHealthy } from './raw-http.js';
-import { openLive, type Frame, type TestSocket } from './realtime-socket.js';
+import { openLive, refusedUpgrade, type Frame, type TestSocket } from './realtime-socket.js';
 
 // Hostile websocket frames on a real server process (issue 9, findings 2 and 8b): a frame
 // that used to end the process gets an error frame, the session goes on, nothing echoed back
@@ -113,6 +113,17 @@ describe('ids echoed in error frames are bounded (finding 8b)', () => {
     const s = await live();
     expect(await errorAfter(s, JSON.stringify({ type: 'bogus', id: 'i'.repeat(64) }))).toMatchObject({ code: 'UnknownFrame', id: 'i'.repeat(64) });
     expect(await errorAfter(s, JSON.stringify({ type: 'ack', mids: [], id: Number.MAX_SAFE_INTEGER }))).toMatchObject({ code: 'InvalidFrame', id: Number.MAX_SAFE_INTEGER });
+  });
+});
+
+describe('hostile upgrade requests', () => {
+  it('malformed percent-encoding in the token, the cookie and ?since= is refused, not thrown', async () => {
+    expect(await refusedUpgrade(server, { query: '?token=%E0%A4%A' })).toMatchObject({ status: 401, body: { code: 'Unauthorized' } });
+    expect(await refusedUpgrade(server, { headers: { cookie: 'xsajwt=%E0%A4%A' } })).toMatchObject({ status: 401, body: { code: 'Unauthorized' } });
+    const since = await refusedUpgrade(server, { query: `?since=%ZZ&token=${await token('up')}` });
+    expect(since).toMatchObject({ status: 400, body: { code: 'InvalidQuery', msg: 'since: not a message id' } });
+    const huge = await refusedUpgrade(server, { query: `?since=${'9'.repeat(4000)}`, headers: { authorization: `Bearer ${'x'.repeat(4000)}` } });
+    expect(huge.status).toBe(400);
   });
 });
 
