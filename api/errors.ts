@@ -30,6 +30,10 @@ export const isApiError = (u: unknown): u is ApiError =>
 
 export const errors = {
   badJson: (detail: string) => apiError(400, 'MalformedJson', `request body is not valid JSON: ${detail}`),
+  tooDeep: (limit: number) => apiError(400, 'JsonTooDeep', `request body nests deeper than ${limit} levels (MSGXC_JSON_MAX_DEPTH)`),
+  invalidPath: (param: string, msg: string) => apiError(400, 'InvalidPathParameter', `${param}: ${msg}`),
+  // Ambiguous message framing (duplicate Content-Length, unknown Transfer-Encoding): refused, and the connection closed.
+  badFraming: (msg: string) => apiError(400, 'BadRequestFraming', msg),
   invalidBody: (msgs: readonly string[]) => apiError(400, 'InvalidBody', msgs.join('; ')),
   invalidQuery: (field: string, msg: string) => apiError(400, 'InvalidQuery', `${field}: ${msg}`),
   tooLarge: (limit: number) => apiError(413, 'PayloadTooLarge', `request body exceeds ${limit} bytes`),

@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Actor } from '../schema/metadata.js';
+import { clip, parseJson } from '../schema/json.js';
 import type { Logger } from './log.js';
 import type { Metrics } from './metrics.js';
 import type { Idempotency } from './idempotency.js';
@@ -9,7 +10,9 @@ import { isAdmin, isAuditor, tokenFromHeader, type Verifier } from './auth.js';
 import type { Route, RouteReply, RouteRequest } from './route.js';
 import type { HttpRequest, HttpResponse, TemplatedApp } from './uws.js';
 import { readBody } from './body.js';
-import { writeReply } from './reply.js';
+import { answerInternalFailure, writeReply, type Exchange } from './reply.js';
+import { capture, isRefused, type Captured } from './capture.js';
+import { thrownText } from './guard.js';
 
 export interface HttpDeps {
   readonly verifier: Verifier;
@@ -17,6 +20,7 @@ export interface HttpDeps {
   readonly metrics: Metrics;
   readonly log: Logger;
   readonly bodyLimit: number;
+  readonly jsonMaxDepth: number;
   readonly newMessageId: () => string;
   readonly now: () => Date;
   /** Called once per authenticated request (e.g. to remember the user); must be cheap. */
@@ -28,34 +32,10 @@ const JSONISH = /^(application\/([\w.+-]+\+)?json|application\/x-www-form-urlenc
 const uwsPattern = (path: string): string => path.replace(/\{(\w+)\}/g, ':$1');
 const paramNames = (path: string): string[] => [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1] ?? '');
 
-interface Captured {
-  readonly url: string;
-  readonly query: URLSearchParams;
-  readonly params: Record<string, string>;
-  readonly authorization: string;
-  readonly idempotencyKey: string;
-  readonly contentType: string;
-  readonly contentLength: string;
-  readonly requestId: string;
-}
+/** Not an answer: the client closed the connection before its request ran (nginx's 499, for metrics and logs). */
+const ABANDONED: ApiError = { status: 499, code: 'ClientClosedRequest', msg: 'the client closed the connection before the request ran' };
 
-// uWS's request object is only valid during the synchronous part of the handler: copy out
-// everything the async part needs before the first await.
-const capture = (req: HttpRequest, names: readonly string[]): Captured => {
-  const params: Record<string, string> = {};
-  names.forEach((n, i) => { params[n] = decodeURIComponent(req.getParameter(i)); });
-  const rid = req.getHeader('x-request-id');
-  return {
-    url: req.getUrl(),
-    query: new URLSearchParams(req.getQuery()),
-    params,
-    authorization: req.getHeader('authorization'),
-    idempotencyKey: req.getHeader('idempotency-key'),
-    contentType: req.getHeader('content-type'),
-    contentLength: req.getHeader('content-length'),
-    requestId: /^[\w.-]{1,64}$/.test(rid) ? rid : randomUUID(),
-  };
-};
+const nextTurn = (): Promise<void> => new Promise((resolve) => { setImmediate(resolve); });
 
 const authorize = async (route: Route, c: Captured, deps: HttpDeps): Promise<Actor | ApiError> => {
   if (route.access === 'public') return { uid: 'anonymous', roles: [] };
@@ -68,17 +48,30 @@ const authorize = async (route: Route, c: Captured, deps: HttpDeps): Promise<Act
   return verified;
 };
 
-const handleRequest = async (route: Route, c: Captured, raw: Buffer | undefined, deps: HttpDeps): Promise<RouteReply | ApiError> => {
+const parseBody = (c: Captured, raw: Buffer | undefined, maxDepth: number): { body: unknown } | ApiError => {
+  // JSON, or what `curl -d` sends by default (form-urlencoded) and text/plain: msgxc's
+  // users have always posted JSON that way. Anything else is clearly not JSON.
+  if (c.contentType !== '' && !JSONISH.test(c.contentType)) return errors.unsupportedMediaType();
+  const parsed = parseJson((raw ?? Buffer.alloc(0)).toString('utf8'), maxDepth);
+  if (parsed.ok) return { body: parsed.value };
+  return parsed.tooDeep ? errors.tooDeep(maxDepth) : errors.badJson(parsed.detail);
+};
+
+const handleRequest = async (route: Route, c: Captured, raw: Buffer | undefined, x: Exchange, deps: HttpDeps): Promise<RouteReply | ApiError> => {
   const actor = await authorize(route, c, deps);
   if (isApiError(actor)) return actor;
   let body: unknown = undefined;
   if (route.body === true) {
-    // JSON, or what `curl -d` sends by default (form-urlencoded) and text/plain: msgxc's
-    // users have always posted JSON that way. Anything else is clearly not JSON.
-    if (c.contentType !== '' && !JSONISH.test(c.contentType)) return errors.unsupportedMediaType();
-    try { body = JSON.parse((raw ?? Buffer.alloc(0)).toString('utf8')); } catch (e) {
-      return errors.badJson(e instanceof Error ? e.message : 'parse error');
-    }
+    const parsed = parseBody(c, raw, deps.jsonMaxDepth);
+    if (isApiError(parsed)) return parsed;
+    body = parsed.body;
+  }
+  if (route.method !== 'get') {
+    // Never commit what cannot be answered. uWS parses everything one read brought in one
+    // go, and closes the connection when a pipelined request arrives while an answer is
+    // pending (it does not queue them); one turn of the event loop lets that happen first.
+    await nextTurn();
+    if (x.aborted) return ABANDONED;
   }
   if (route.access !== 'public') await deps.onActor(actor);
   const base = { method: route.method, url: c.url, params: c.params, query: c.query, body, actor, requestId: c.requestId, now: deps.now() };
@@ -94,29 +87,56 @@ const handleRequest = async (route: Route, c: Captured, raw: Buffer | undefined,
   });
 };
 
+/** A bug in a handler: logged with the request id, answered 500 (or the connection closed), the process lives on. */
+const failed = (deps: Pick<HttpDeps, 'metrics' | 'log'>, res: HttpResponse, x: Exchange, route: string, e: unknown): void => {
+  if (x.requestId === '') x.requestId = randomUUID();
+  deps.log.error({ reqId: x.requestId, route, err: thrownText(e) }, 'unhandled error');
+  deps.metrics.inc('msgxc_http_requests_total', { route, method: 'any', status: '500' });
+  answerInternalFailure(res, x);
+};
+
 export const mountRoute = (app: TemplatedApp, route: Route, deps: HttpDeps): void => {
   const names = paramNames(route.path);
-  const handler = (res: HttpResponse, req: HttpRequest): void => {
+  const serve = (res: HttpResponse, req: HttpRequest, x: Exchange): void => {
     const started = performance.now();
     const c = capture(req, names);
-    const state = { aborted: false };
-    res.onAborted(() => { state.aborted = true; });
+    x.requestId = c.requestId;
+    res.onAborted(() => { x.aborted = true; });
     const finish = (reply: RouteReply | ApiError, close = false): void => {
-      const status = writeReply(res, state, reply, c.requestId, close);
+      const lost = x.aborted;
+      const status = writeReply(res, x, reply, c.requestId, close);
       const seconds = (performance.now() - started) / 1000;
       deps.metrics.inc('msgxc_http_requests_total', { route: route.path, method: route.method, status: String(status) });
       deps.metrics.observe('msgxc_http_request_duration_seconds', seconds, { route: route.path, method: route.method });
-      if (status >= 500) deps.log.error({ reqId: c.requestId, route: route.path, status }, 'request failed');
+      if (status === ABANDONED.status) deps.log.info({ reqId: c.requestId, route: route.path }, 'request abandoned before it ran: the client closed the connection');
+      else if (status >= 500) deps.log.error({ reqId: c.requestId, route: route.path, status }, 'request failed');
+      else if (lost && route.method !== 'get' && status < 300) deps.log.warn({ reqId: c.requestId, route: route.path, status }, 'answer lost: the client closed the connection after the request was committed');
       else deps.log.debug({ reqId: c.requestId, method: route.method, route: route.path, status, ms: Math.round(seconds * 1000) }, 'request');
     };
+    if (isRefused(c)) {
+      // An unread body cannot be left on a kept-alive connection: refusing one closes it.
+      if (!c.close) { finish(c.refused, route.body === true); return; }
+      // Framing that cannot be trusted: whatever follows on the connection must not run. uWS
+      // runs requests pipelined behind a synchronous answer (and then forgets its Connection:
+      // close), but closes the connection when one arrives while an answer is pending.
+      setImmediate(() => { try { finish(c.refused, true); } catch (e) { failed(deps, res, x, route.path, e); } });
+      return;
+    }
     const run = (raw: Buffer | undefined): void => {
-      handleRequest(route, c, raw, deps).then(finish, (e: unknown) => {
-        deps.log.error({ reqId: c.requestId, route: route.path, err: e instanceof Error ? e.message : String(e) }, 'unhandled error');
-        finish(errors.internal());
-      });
+      handleRequest(route, c, raw, x, deps)
+        .catch((e: unknown) => {
+          deps.log.error({ reqId: c.requestId, route: route.path, err: thrownText(e) }, 'unhandled error');
+          return errors.internal();
+        })
+        .then(finish)
+        .catch((e: unknown) => { failed(deps, res, x, route.path, e); });
     };
     if (route.body !== true) { run(undefined); return; }
-    readBody(res, c.contentLength, deps.bodyLimit, state, run, () => { finish(errors.tooLarge(deps.bodyLimit), true); });
+    readBody(res, c.contentLength, deps.bodyLimit, x, run, () => { finish(errors.tooLarge(deps.bodyLimit), true); }, (e) => { failed(deps, res, x, route.path, e); });
+  };
+  const handler = (res: HttpResponse, req: HttpRequest): void => {
+    const x: Exchange = { aborted: false, requestId: '' };
+    try { serve(res, req, x); } catch (e) { failed(deps, res, x, route.path, e); }
   };
   const pattern = uwsPattern(route.path);
   if (route.method === 'get') app.get(pattern, handler);
@@ -125,19 +145,27 @@ export const mountRoute = (app: TemplatedApp, route: Route, deps: HttpDeps): voi
   else app.del(pattern, handler);
 };
 
+const METHODS = new Set(['get', 'post', 'put', 'delete', 'patch', 'head', 'options']);
+
 /** Unknown paths get a JSON 404; a known path with another method gets a 405. */
-export const mountFallback = (app: TemplatedApp, routes: readonly Route[], metrics: Metrics): void => {
+export const mountFallback = (app: TemplatedApp, routes: readonly Route[], deps: Pick<HttpDeps, 'metrics' | 'log'>): void => {
   const matchers = routes.map((r) => ({ method: r.method, re: new RegExp(`^${r.path.replace(/\{\w+\}/g, '[^/]+')}$`) }));
-  app.any('/*', (res, req) => {
+  const serve = (res: HttpResponse, req: HttpRequest, x: Exchange): void => {
+    x.requestId = randomUUID();
     const url = req.getUrl();
+    // Both come from the client: bounded in the answer, and the method a closed set in metrics.
     const method = req.getMethod();
+    const [m, u] = [clip(method.toUpperCase(), 16), clip(url, 100)];
     const allowed = matchers.filter((m) => m.re.test(url)).map((m) => m.method.toUpperCase());
-    const state = { aborted: false };
     const reply = allowed.length > 0
-      ? { status: 405, code: 'MethodNotAllowed', msg: `${method.toUpperCase()} is not allowed on ${url}`, headers: { Allow: allowed.join(', ') } }
-      : errors.notFound(`no route for ${method.toUpperCase()} ${url}`);
-    metrics.inc('msgxc_http_requests_total', { route: 'unmatched', method, status: String(reply.status) });
+      ? { status: 405, code: 'MethodNotAllowed', msg: `${m} is not allowed on ${u}`, headers: { Allow: allowed.join(', ') } }
+      : errors.notFound(`no route for ${m} ${u}`);
+    deps.metrics.inc('msgxc_http_requests_total', { route: 'unmatched', method: METHODS.has(method) ? method : 'other', status: String(reply.status) });
     // The request body (if any) is not read; closing keeps a client from streaming into the void.
-    writeReply(res, state, reply, randomUUID(), method !== 'get' && method !== 'head');
+    writeReply(res, x, reply, x.requestId, method !== 'get' && method !== 'head');
+  };
+  app.any('/*', (res, req) => {
+    const x: Exchange = { aborted: false, requestId: '' };
+    try { serve(res, req, x); } catch (e) { failed(deps, res, x, 'unmatched', e); }
   });
 };

@@ -1,9 +1,16 @@
 import { STATUS_CODES } from 'node:http';
-import { isApiError, type ApiError } from './errors.js';
+import { errors, isApiError, type ApiError } from './errors.js';
 import type { RouteReply } from './route.js';
 import type { HttpResponse } from './uws.js';
 
 const statusLine = (code: number): string => `${code} ${STATUS_CODES[code] ?? 'Unknown'}`;
+
+/** One request and its response, as the handler and its guard share them. */
+export interface Exchange {
+  /** The client went away, or the answer was written: the response must not be touched again. */
+  aborted: boolean;
+  requestId: string;
+}
 
 /** Writes a reply unless the client went away; returns the status for metrics. */
 export const writeReply = (
@@ -28,4 +35,18 @@ export const writeReply = (
   });
   state.aborted = true;
   return status;
+};
+
+/**
+ * The answer to a bug: a 500 if nothing was written yet (closing the connection, whose state
+ * is unknown), else the connection is closed so the client at least knows. Never throws.
+ */
+export const answerInternalFailure = (res: HttpResponse, x: Exchange): void => {
+  if (x.aborted) return;
+  try {
+    writeReply(res, x, errors.internal(), x.requestId, true);
+  } catch {
+    x.aborted = true;
+    try { res.close(); } catch { /* the connection is gone already */ }
+  }
 };

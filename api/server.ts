@@ -21,6 +21,7 @@ import type { Logger } from './log.js';
 import { loadUws, type us_listen_socket } from './uws.js';
 import { observed } from '../adapters/eventstore/observed.js';
 import { attachRealtime } from './ws/node.js';
+import { createGuard, thrownText } from './guard.js';
 
 export interface Broker {
   readonly port: number;
@@ -80,7 +81,7 @@ export const startBroker = async (config: Config, log: Logger, clock: Clock = sy
   const delivery = startDelivery(config, { store, presence: realtime.presence, channels, clock, log });
   const routes = allRoutes({ ...deps, ...(delivery ? { reports: delivery.reports, reportsCaughtUp: () => delivery.caughtUp() } : {}) }, { presence: realtime.presence });
   const httpDeps = {
-    verifier, metrics, log, bodyLimit: config.bodyLimit,
+    verifier, metrics, log, bodyLimit: config.bodyLimit, jsonMaxDepth: config.jsonMaxDepth,
     idempotency: createIdempotency(idemStore),
     newMessageId: () => ids.messageId(),
     now: () => clock.now(),
@@ -89,10 +90,12 @@ export const startBroker = async (config: Config, log: Logger, clock: Clock = sy
     },
   };
   for (const r of routes) mountRoute(app, r, httpDeps);
-  mountFallback(app, routes, metrics);
+  mountFallback(app, routes, { metrics, log });
 
   projections.start();
-  const expiry = setInterval(() => { void idemStore.expire(clock.now().getTime() - 24 * 3600_000); }, 3600_000);
+  const expiry = setInterval(createGuard(log)('idempotency expiry', () => {
+    idemStore.expire(clock.now().getTime() - 24 * 3600_000).catch((e: unknown) => { log.warn({ err: thrownText(e) }, 'expiring idempotency records failed'); });
+  }), 3600_000);
   expiry.unref();
 
   const listenSocket = await new Promise<us_listen_socket>((resolve, reject) => {

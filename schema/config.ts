@@ -5,6 +5,7 @@ import { describeErrors } from './errors.js';
 import { BoolFromString, IntFromString, NonEmpty } from './env-codecs.js';
 import { engineConfig, EngineEnv, type EngineConfig } from './config-engines.js';
 import { TriageEnv, triageSettings, type TriageSettings } from './config-triage.js';
+import { JSON_MAX_DEPTH_CEILING } from './json.js';
 
 // One codec validates the whole environment at start-up, so a typo is a clear error at
 // boot rather than a surprise at the first request.
@@ -27,6 +28,8 @@ export const EnvConfig = t.partial({
   MSGXC_JWT_ALGORITHMS: t.refinement(t.string, (s) => s.split(',').every((a) => /^(HS256|HS384|HS512|RS256|RS384|RS512|ES256|ES384|PS256)$/.test(a.trim())), 'comma-separated JWT algorithms'),
   MSGXC_EVENTSTORE: EventStoreUrl,
   MSGXC_BODY_LIMIT: IntFromString('MSGXC_BODY_LIMIT', 1024, 16 * 1024 * 1024),
+  // At least 4: every request body and frame the API defines fits (opts.data is the deepest).
+  MSGXC_JSON_MAX_DEPTH: IntFromString('MSGXC_JSON_MAX_DEPTH', 4, JSON_MAX_DEPTH_CEILING),
   MSGXC_LOG_LEVEL: LogLevel,
   MSGXC_ALLOW_UWS_FALLBACK: BoolFromString,
   MSGXC_EMBEDDED_WRITER: t.union([t.literal('thread'), t.literal('inline')]),
@@ -55,6 +58,8 @@ export interface Config {
   readonly jwtAlgorithms: readonly string[];
   readonly eventStore: string;
   readonly bodyLimit: number;
+  /** Deepest nesting of JSON accepted in request bodies and websocket frames (checked before parsing). */
+  readonly jsonMaxDepth: number;
   readonly logLevel: t.TypeOf<typeof LogLevel>;
   readonly allowUwsFallback: boolean;
   /** Embedded log: commit in a writer thread (default) or on the event loop. */
@@ -114,6 +119,7 @@ export const configFromEnv = (env: Record<string, string | undefined>): E.Either
     jwtAlgorithms: algorithms,
     eventStore: c.MSGXC_EVENTSTORE ?? 'embedded',
     bodyLimit: c.MSGXC_BODY_LIMIT ?? 64 * 1024,
+    jsonMaxDepth: c.MSGXC_JSON_MAX_DEPTH ?? JSON_MAX_DEPTH_CEILING,
     logLevel: c.MSGXC_LOG_LEVEL ?? 'info',
     allowUwsFallback: c.MSGXC_ALLOW_UWS_FALLBACK ?? false,
     embeddedWriter: c.MSGXC_EMBEDDED_WRITER ?? 'inline',

@@ -1,14 +1,18 @@
 import type * as t from 'io-ts';
+import { preview } from './json.js';
 
 // Turns io-ts errors into messages that name the offending field by its path
 // (`opts.urgency`, `uids.3`), which is what API clients and operators need to fix a request.
 // io-ts puts union/intersection member indexes into the path as numeric keys; keep a numeric
 // key only where the value it indexes into is an array, i.e. a real element index.
-export const errorPath = (e: t.ValidationError): string =>
-  e.context
+// Bounded: the keys are the codecs' own, but record keys and array indexes come from input.
+export const errorPath = (e: t.ValidationError): string => {
+  const path = e.context
     .filter((c, i) => c.key !== '' && (!/^\d+$/.test(c.key) || Array.isArray(e.context[i - 1]?.actual)))
     .map((c) => c.key)
     .join('.');
+  return path.length > 120 ? `${path.slice(0, 120)}…` : path;
+};
 
 // Values of secret-looking fields are never echoed back (they end up in logs and terminals).
 const SECRET = /SECRET|PASSWORD|TOKEN|PRIVATE|_KEY$/i;
@@ -19,9 +23,13 @@ export const describeError = (e: t.ValidationError): { field: string; msg: strin
   const expected = e.message ?? (last ? `expected ${last.type.name}` : 'invalid value');
   const got = e.value === undefined ? 'missing'
     : SECRET.test(field) ? 'value hidden'
-    : `got ${JSON.stringify(e.value).slice(0, 60)}`;
+    // A bounded one-level summary: the value may be deep, wide or huge (never JSON.stringify it).
+    : `got ${preview(e.value)}`;
   return { field, msg: `${field}: ${expected} (${got})` };
 };
+
+/** At most this many problems are described; an array of thousands of bad items is one answer, not a megabyte. */
+const MAX_DESCRIBED = 10;
 
 export const describeErrors = (errors: t.Errors): string[] => {
   const seen = new Set<string>();
@@ -30,7 +38,8 @@ export const describeErrors = (errors: t.Errors): string[] => {
     const { field, msg } = describeError(e);
     if (seen.has(field)) continue;
     seen.add(field);
-    out.push(msg);
+    if (out.length < MAX_DESCRIBED) out.push(msg);
   }
+  if (seen.size > MAX_DESCRIBED) out.push(`and ${seen.size - MAX_DESCRIBED} more`);
   return out;
 };

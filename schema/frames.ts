@@ -10,7 +10,7 @@ import { Urgency } from './message.js';
 // Any client frame may carry `id` (a string or number of the client's choosing): the answer
 // to it (`ok`, `error`, `history`, `unseen`, `pong`, `subscribed`, `unsubscribed`) echoes it.
 
-const FrameId = t.union([
+export const FrameId = t.union([
   t.refinement(t.string, (s) => s.length <= 64, 'string of at most 64 characters'),
   t.refinement(t.number, (n) => Number.isSafeInteger(n), 'integer'),
 ], 'FrameId');

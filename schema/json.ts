@@ -3,8 +3,15 @@ import * as t from 'io-ts';
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 export type JsonObject = Record<string, JsonValue>;
 
+/**
+ * The deepest nesting the broker accepts anywhere (bodies, frames, stored payloads).
+ * MSGXC_JSON_MAX_DEPTH may lower it, never raise it: the stored-event codecs below accept
+ * this much, so whatever the write side took, the read side decodes.
+ */
+export const JSON_MAX_DEPTH_CEILING = 32;
+
 const isJson = (u: unknown, depth: number): boolean => {
-  if (depth > 32) return false;
+  if (depth > JSON_MAX_DEPTH_CEILING) return false;
   if (u === null || typeof u === 'boolean' || typeof u === 'string') return true;
   if (typeof u === 'number') return Number.isFinite(u);
   if (Array.isArray(u)) return u.every((x) => isJson(x, depth + 1));
@@ -20,3 +27,74 @@ export const JsonObjectC = new t.Type<JsonObject, JsonObject, unknown>(
   (u, c) => (typeof u === 'object' && u !== null && !Array.isArray(u) && isJson(u, 0) ? t.success(u as JsonObject) : t.failure(u, c)),
   t.identity,
 );
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const OPEN_ARRAY = 0x5b;
+const OPEN_OBJECT = 0x7b;
+const CLOSE_ARRAY = 0x5d;
+const CLOSE_OBJECT = 0x7d;
+
+/**
+ * Whether JSON text nests containers deeper than `max`, by one pass over the characters and
+ * no recursion: brackets inside strings do not count. For any text JSON.parse accepts, the
+ * count is its exact depth; other text is refused by the parser anyway. Run BEFORE parsing,
+ * so that nothing (the parser, a codec, JSON.stringify in an error message) ever walks a
+ * value deep enough to exhaust the stack.
+ */
+export const nestingExceeds = (text: string, max: number): boolean => {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i += 1) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === BACKSLASH) i += 1;
+      else if (c === QUOTE) inString = false;
+    } else if (c === QUOTE) inString = true;
+    else if (c === OPEN_ARRAY || c === OPEN_OBJECT) { depth += 1; if (depth > max) return true; }
+    else if (c === CLOSE_ARRAY || c === CLOSE_OBJECT) depth -= 1;
+  }
+  return false;
+};
+
+/** A string cut to `max` characters, marked when cut. */
+export const clip = (s: string, max: number): string => (s.length > max ? `${s.slice(0, max)}…` : s);
+
+export type ParsedJson =
+  | { readonly ok: true; readonly value: unknown }
+  | { readonly ok: false; readonly tooDeep: boolean; readonly detail: string };
+
+/** Untrusted JSON text to a value: refused (as a value, not a throw) when malformed or deeper than `maxDepth`. */
+export const parseJson = (text: string, maxDepth: number): ParsedJson => {
+  if (nestingExceeds(text, maxDepth)) return { ok: false, tooDeep: true, detail: `nested deeper than ${maxDepth} levels` };
+  try {
+    return { ok: true, value: JSON.parse(text) as unknown };
+  } catch (e) {
+    // V8's messages quote a bounded excerpt of the text; bound them again all the same.
+    return { ok: false, tooDeep: false, detail: clip(e instanceof Error ? e.message : 'parse error', 200) };
+  }
+};
+
+/**
+ * A short description of an untrusted value for an error message: a string's first
+ * characters, a number, or the kind and size of a container with a few of its keys. It
+ * looks one level deep and never recurses, so no value (deep, wide, huge, hostile getters
+ * aside: parsed JSON has none) makes it slow or large.
+ */
+export const preview = (u: unknown, max = 60): string => {
+  if (u === undefined) return 'nothing';
+  if (u === null || typeof u === 'boolean' || typeof u === 'number') return String(u);
+  if (typeof u === 'string') return u.length > max ? `${JSON.stringify(u.slice(0, max))}… (${u.length} characters)` : JSON.stringify(u);
+  if (Array.isArray(u)) return `an array of ${u.length} item${u.length === 1 ? '' : 's'}`;
+  if (typeof u === 'object') {
+    const keys: string[] = [];
+    let count = 0;
+    for (const k in u) {
+      if (!Object.prototype.hasOwnProperty.call(u, k)) continue;
+      count += 1;
+      if (keys.length < 3) keys.push(JSON.stringify(clip(k, 20)));
+    }
+    return count === 0 ? 'an empty object' : `an object with key${count === 1 ? '' : 's'} ${keys.join(', ')}${count > 3 ? `, … (${count} keys)` : ''}`;
+  }
+  return typeof u;
+};

@@ -86,6 +86,16 @@ export const operations: Record<string, Partial<Record<'get' | 'post' | 'put' | 
 
 const errorResponse = (description: string): Json => json(ref('Error'), description);
 
+// Every 400 an operation can answer, by its `code`: the body's (decoded after a depth check
+// that runs before parsing, and after the framing checks) and the path parameters'.
+const badRequest = (op: Op): string | undefined => {
+  const causes = [
+    ...(op.body !== undefined ? ['MalformedJson, JsonTooDeep (nested deeper than MSGXC_JSON_MAX_DEPTH), InvalidBody (the field is named in `msg`), BadRequestFraming (duplicate Content-Length, Transfer-Encoding or Host)'] : []),
+    ...((op.params ?? []).length > 0 ? ['InvalidPathParameter (malformed percent-encoding, the parameter is named in `msg`)'] : []),
+  ];
+  return causes.length > 0 ? causes.join('; ') : undefined;
+};
+
 const operation = (op: Op): Json => ({
   summary: op.summary,
   'x-access': op.access,
@@ -98,7 +108,8 @@ const operation = (op: Op): Json => ({
   ...(op.body !== undefined ? { requestBody: { required: true, content: { 'application/json': { schema: ref(op.body) } } } } : {}),
   responses: {
     [op.ok?.['description'] === 'Created' ? '201' : op.ok?.['description'] === 'Accepted' ? '202' : '200']: op.ok ?? TRUE,
-    ...(op.body !== undefined ? { 400: errorResponse('Malformed JSON or a field of the wrong type (named in `msg`)'), 413: errorResponse('Body over the limit') } : {}),
+    ...(badRequest(op) !== undefined ? { 400: errorResponse(badRequest(op) ?? '') } : {}),
+    ...(op.body !== undefined ? { 413: errorResponse('Body over the limit') } : {}),
     ...(op.access !== 'public' ? { 401: errorResponse('Missing, expired or forged token'), 403: errorResponse('Not allowed') } : {}),
     ...(op.idempotent === true ? { 422: errorResponse('Idempotency-Key reused with another body') } : {}),
   },

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { EventStore, EventToAppend } from '../../adapters/eventstore/port.js';
 import { streams } from '../../schema/events.js';
 import type { Logger } from '../log.js';
+import { createGuard } from '../guard.js';
 
 // The websocket check-in (online time per user), recorded without making a connect a write:
 // sessions opening and closing only touch counters in memory, and every `intervalMs` the
@@ -64,7 +65,7 @@ export const createCheckIn = (deps: { store: EventStore; node: string; intervalM
     return writing;
   };
 
-  const timer = setInterval(() => { void flush(); }, deps.intervalMs);
+  const timer = setInterval(createGuard(deps.log)('check-in flush', () => { void flush(); }), deps.intervalMs);
   timer.unref();
   return {
     opened: (uid) => { const x = tally(uid, deps.now()); x.sessions += 1; x.opened += 1; },

@@ -8,6 +8,8 @@ export const CloseCode = {
   GoingAway: 1001,
   /** A frame larger than the payload limit (uWS ends the session itself). */
   TooBig: 1009,
+  /** The server failed to set the session up (a bug, logged on the server): reconnect. */
+  InternalError: 1011,
   /** The bus was interrupted (here or on a peer node): live frames may be lost, so reconnect and resume. */
   Resync: 1012,
   /** The session could not be set up (the read side was unavailable): retry with backoff. */

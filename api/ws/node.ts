@@ -21,7 +21,7 @@ export const attachRealtime = async (config: Config, parts: {
   const bus = await openBus(config, parts.log);
   // Memberships come from whichever read store is configured (SQLite or Cassandra).
   const realtime = startRealtime({
-    ...parts, bus, node: config.nodeId, limits: config.ws, memberships: { threadsOf: (uid) => parts.reads.subscribedThreads(uid) },
+    ...parts, bus, node: config.nodeId, limits: config.ws, jsonMaxDepth: config.jsonMaxDepth, memberships: { threadsOf: (uid) => parts.reads.subscribedThreads(uid) },
   });
   // The bus subscriptions are in place on the server before the node takes any connection.
   await bus.flush();

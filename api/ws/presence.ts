@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import * as E from 'fp-ts/lib/Either.js';
 import type { Bus, BusSubscription } from '../../adapters/bus/port.js';
 import { PresenceMessage } from '../../schema/frames.js';
+import { unguarded, type Guard } from '../guard.js';
 
 // Who is online, across nodes, for the triage step ("is this user on a socket right now?").
 //
@@ -41,6 +42,8 @@ export interface PresenceDeps {
   readonly flushMs?: number;
   readonly now?: () => number;
   readonly onBadMessage?: (payload: string) => void;
+  /** Wraps the timers' callbacks (api/guard.ts); unguarded in unit tests. */
+  readonly guard?: Guard;
 }
 
 const CHUNK = 5_000;
@@ -112,8 +115,9 @@ export const createPresence = (deps: PresenceDeps): Presence => {
   };
 
   const sub: BusSubscription = bus.subscribe('presence', onMessage);
-  const flushTimer = setInterval(flush, deps.flushMs ?? Math.min(250, deps.heartbeatMs));
-  const beatTimer = setInterval(beat, deps.heartbeatMs);
+  const guard = deps.guard ?? unguarded;
+  const flushTimer = setInterval(guard('presence flush', flush), deps.flushMs ?? Math.min(250, deps.heartbeatMs));
+  const beatTimer = setInterval(guard('presence heartbeat', beat), deps.heartbeatMs);
   flushTimer.unref();
   beatTimer.unref();
   send({ t: 'sync', node, target: '*' });

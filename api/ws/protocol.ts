@@ -3,7 +3,8 @@ import type { CommandContext, CommandResult, Commands } from '../../commands/typ
 import type { ReadModels } from '../../projections/types.js';
 import { isValidCursor } from '../../projections/paging.js';
 import { describeErrors } from '../../schema/errors.js';
-import { CLIENT_FRAME_TYPES, ClientFrame, type FrameId } from '../../schema/frames.js';
+import { CLIENT_FRAME_TYPES, ClientFrame, FrameId as FrameIdC, type FrameId } from '../../schema/frames.js';
+import { parseJson, preview } from '../../schema/json.js';
 import { fromDomainError } from '../errors.js';
 import { isAdmin } from '../auth.js';
 import { listed } from './catch-up.js';
@@ -27,17 +28,29 @@ export interface ProtocolDeps {
 
 const error = (s: Session, code: string, msg: string, id?: FrameId): void => { s.send(withId({ type: 'error' as const, code, msg }, id)); };
 
-/** Parses and decodes one frame; answers an `error` frame (and returns undefined) when it does not decode. */
-export const decodeFrame = (s: Session, text: string): ClientFrame | undefined => {
-  let raw: unknown;
-  try { raw = JSON.parse(text); } catch (e) {
-    error(s, 'MalformedJson', `frame is not valid JSON: ${e instanceof Error ? e.message : 'parse error'}`);
+const idOf = (raw: unknown): FrameId | undefined => {
+  if (typeof raw !== 'object' || raw === null || !('id' in raw)) return undefined;
+  // Echoed only when it is a valid id (short string, safe integer): never a client's megabyte.
+  return FrameIdC.is(raw.id) ? raw.id : undefined;
+};
+
+/**
+ * Parses and decodes one frame; answers an `error` frame (and returns undefined) when it does
+ * not decode. Nesting is bounded before parsing, and error messages describe bad values with
+ * bounded summaries, so no frame can make this recurse without end or answer with megabytes.
+ */
+export const decodeFrame = (s: Session, text: string, maxDepth: number): ClientFrame | undefined => {
+  const parsed = parseJson(text, maxDepth);
+  if (!parsed.ok) {
+    if (parsed.tooDeep) error(s, 'JsonTooDeep', `frame nests deeper than ${maxDepth} levels (MSGXC_JSON_MAX_DEPTH)`);
+    else error(s, 'MalformedJson', `frame is not valid JSON: ${parsed.detail}`);
     return undefined;
   }
+  const raw = parsed.value;
   const type = typeof raw === 'object' && raw !== null && 'type' in raw ? raw.type : undefined;
-  const id = typeof raw === 'object' && raw !== null && 'id' in raw && (typeof raw.id === 'string' || typeof raw.id === 'number') ? raw.id : undefined;
+  const id = idOf(raw);
   if (typeof type !== 'string' || !CLIENT_FRAME_TYPES.includes(type)) {
-    error(s, 'UnknownFrame', `unknown frame type ${JSON.stringify(type ?? null)}; expected one of ${CLIENT_FRAME_TYPES.join(', ')}`, id);
+    error(s, 'UnknownFrame', `unknown frame type ${preview(type, 40)}; expected one of ${CLIENT_FRAME_TYPES.join(', ')}`, id);
     return undefined;
   }
   const decoded = ClientFrame.types.find((c) => c.name === type)?.decode(raw) ?? ClientFrame.decode(raw);

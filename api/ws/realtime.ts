@@ -27,6 +27,7 @@ import { createRegistry } from './registry.js';
 import { createLiveSchedule } from './scheduled.js';
 import { withId, type Session, type SessionRef } from './session.js';
 import { upgradeHandler } from './upgrade.js';
+import { createGuard, thrownText } from '../guard.js';
 
 // The realtime side of a node: the websocket endpoint on the HTTP API's uWS app, the live
 // publisher (appends -> bus), the node's fan-out (bus -> uWS topics), presence and check-in.
@@ -38,6 +39,8 @@ export interface RealtimeDeps {
   readonly bus: Bus;
   readonly node: string;
   readonly limits: WsLimits;
+  /** Deepest JSON nesting accepted in a frame (MSGXC_JSON_MAX_DEPTH). */
+  readonly jsonMaxDepth: number;
   readonly store: ObservedEventStore;
   readonly reads: ReadModels;
   readonly projections: ProjectionRunner;
@@ -68,6 +71,8 @@ export const startRealtime = (deps: RealtimeDeps): Realtime => {
   const { app, bus, log, metrics, limits } = deps;
   const nowMs = (): number => deps.now().getTime();
   const registry = createRegistry();
+  // Every callback uWS or a timer calls goes through this (see api/guard.ts).
+  const guard = createGuard(log);
   const schedule = createLiveSchedule(nowMs);
   const checkIn = createCheckIn({ store: deps.store, node: deps.node, intervalMs: limits.checkinIntervalMs, now: nowMs, log });
   const presence = createPresence({
@@ -75,6 +80,7 @@ export const startRealtime = (deps: RealtimeDeps): Realtime => {
     localCount: (uid) => registry.ofUser(uid)?.size ?? 0,
     localUsers: () => registry.counts(),
     localUserCount: () => registry.users(),
+    guard,
     onBadMessage: () => { metrics.inc('msgxc_bus_bad_messages_total', { kind: 'presence' }); },
   });
   const fanout = createFanout({
@@ -86,13 +92,13 @@ export const startRealtime = (deps: RealtimeDeps): Realtime => {
     bus, now: nowMs, onError,
     audienceOf: async (mid) => (await firstEvent(deps.store, mid))?.audience,
     stillPublished: async (mid) => (await firstEvent(deps.store, mid))?.live === true,
-    schedule: (mid, due, publish) => { schedule.schedule(mid, due, publish); },
+    schedule: (mid, due, publish) => { schedule.schedule(mid, due, guard('scheduled live publish', publish)); },
     unschedule: (mid) => { schedule.unschedule(mid); },
   }));
-  const expiry = createExpiryWheel<Session>((s) => { s.ws?.end(CloseCode.TokenExpired, 'token expired'); }, nowMs);
+  const expiry = createExpiryWheel<Session>(guard('token expiry', (s) => { s.ws?.end(CloseCode.TokenExpired, 'token expired'); }), nowMs);
   // Slow consumers: a client whose unsent backlog passes the limit is closed with a clear code
   // (it resumes from the log when it reconnects) instead of having frames silently skipped.
-  const sweep = setInterval(() => { for (const s of registry.all()) closeIfSlow(s, limits.maxBackpressure); }, 250);
+  const sweep = setInterval(guard('slow-consumer sweep', () => { for (const s of registry.all()) closeIfSlow(s, limits.maxBackpressure); }), 250);
   sweep.unref();
   // The bus is at most once: when this node's connection to it was interrupted, frames it
   // published or should have received in between may be gone, and so may frames of peers
@@ -143,9 +149,10 @@ export const startRealtime = (deps: RealtimeDeps): Realtime => {
       verifier: deps.verifier, limits, ready: deps.ready, now: nowMs,
       sessionsOf: (uid) => registry.ofUser(uid)?.size ?? 0,
       refused: (reason) => { metrics.inc('msgxc_ws_refused_total', { reason }); },
-      failed: (e) => { log.error({ err: e instanceof Error ? e.stack ?? e.message : String(e) }, 'websocket upgrade failed'); },
+      failed: (e) => { log.error({ err: thrownText(e) }, 'websocket upgrade failed'); },
     }),
-    open: (ws: WebSocket<SessionRef>) => {
+    // A failure while opening leaves the session half set up: it is closed (clients reconnect).
+    open: guard('websocket open', (ws: WebSocket<SessionRef>) => {
       const s = ws.getUserData().s;
       s.ws = ws;
       registry.add(s);
@@ -156,9 +163,10 @@ export const startRealtime = (deps: RealtimeDeps): Realtime => {
       // Two seconds before the session began: messages committed slightly out of time order overlap (clients dedupe).
       const since = uuidv7Floor(s.openedAt - 2000);
       s.send({ type: 'hello', sid: s.sid, uid: s.uid, node: deps.node, ...(s.exp !== undefined ? { exp: s.exp } : {}), resume: s.since !== undefined, since });
-      void startSession(s, lifecycle);
-    },
-    message: (ws: WebSocket<SessionRef>, message: ArrayBuffer) => {
+      startSession(s, lifecycle).catch((e: unknown) => { log.error({ sid: s.sid, err: thrownText(e) }, 'websocket session setup failed'); });
+    }, (_e, ws) => { ws.end(CloseCode.InternalError, 'internal error'); }),
+    // A failure handling one frame is that frame's: an error frame, and the session goes on.
+    message: guard('websocket message', (ws: WebSocket<SessionRef>, message: ArrayBuffer) => {
       const s = ws.getUserData().s;
       if (message.byteLength > limits.maxPayload) { ws.end(CloseCode.TooBig, `frame over ${limits.maxPayload} bytes`); return; }
       const verdict = take(s.bucket, limits, message.byteLength, nowMs());
@@ -168,15 +176,15 @@ export const startRealtime = (deps: RealtimeDeps): Realtime => {
         return;
       }
       // The buffer is only valid until this callback returns: decode it now.
-      const frame = decodeFrame(s, Buffer.from(message).toString('utf8'));
+      const frame = decodeFrame(s, Buffer.from(message).toString('utf8'), deps.jsonMaxDepth);
       if (frame === undefined) { metrics.inc('msgxc_ws_frames_total', { type: 'invalid' }); return; }
       metrics.inc('msgxc_ws_frames_total', { type: frame.type });
-      handleFrame(s, frame, protocol).catch((e: unknown) => {
-        log.error({ sid: s.sid, type: frame.type, err: e instanceof Error ? e.message : String(e) }, 'websocket frame failed');
+      handleFrame(s, frame, protocol).catch(guard('websocket frame', (e: unknown) => {
+        log.error({ sid: s.sid, type: frame.type, err: thrownText(e) }, 'websocket frame failed');
         s.send({ type: 'error', code: 'InternalError', msg: 'internal error', ...(frame.id !== undefined ? { id: frame.id } : {}) });
-      });
-    },
-    close: (ws: WebSocket<SessionRef>, code: number) => {
+      }));
+    }, (_e, ws) => { ws.getUserData().s.send({ type: 'error', code: 'InternalError', msg: 'internal error' }); }),
+    close: guard('websocket close', (ws: WebSocket<SessionRef>, code: number) => {
       const s = ws.getUserData().s;
       s.state = 'closed';
       s.ws = undefined;
@@ -184,7 +192,7 @@ export const startRealtime = (deps: RealtimeDeps): Realtime => {
       if (s.exp !== undefined) expiry.remove(s, s.exp);
       if (registry.remove(s)) { presence.changed(s.uid); checkIn.closed(s.uid); }
       metrics.inc('msgxc_ws_closed_total', { code: String(code) });
-    },
+    }),
   });
   metrics.gauge('msgxc_ws_sessions', 'Open websocket sessions on this node', () => registry.size());
   metrics.gauge('msgxc_ws_users', 'Users with at least one websocket session on this node', () => registry.users());

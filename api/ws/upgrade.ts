@@ -39,7 +39,21 @@ const originHost = (origin: string): string | undefined => {
 
 const nonEmpty = (s: string | null | undefined): string | undefined => (s === null || s === undefined || s === '' ? undefined : s);
 
+// Called by uWS: a throw in the synchronous part is answered 500 here rather than unwinding
+// into uWS (which would end the process); the async part has its own catch.
 export const upgradeHandler = (deps: UpgradeDeps) => (res: HttpResponse, req: HttpRequest, context: us_socket_context_t): void => {
+  const state = { aborted: false };
+  try {
+    upgrade(deps, res, req, context, state);
+  } catch (e) {
+    deps.failed(e);
+    if (state.aborted) return;
+    state.aborted = true;
+    try { res.cork(() => { res.writeStatus('500 Internal Server Error').writeHeader('Content-Type', 'application/json').end(JSON.stringify({ code: 'InternalError', msg: 'upgrade failed' }), true); }); } catch { try { res.close(); } catch { /* gone */ } }
+  }
+};
+
+const upgrade = (deps: UpgradeDeps, res: HttpResponse, req: HttpRequest, context: us_socket_context_t, state: { aborted: boolean }): void => {
   // The request object dies with this synchronous call: copy what the async part needs.
   const query = new URLSearchParams(req.getQuery());
   const key = req.getHeader('sec-websocket-key');
@@ -53,12 +67,12 @@ export const upgradeHandler = (deps: UpgradeDeps) => (res: HttpResponse, req: Ht
   const origin = req.getHeader('origin');
   const foreignCookie = explicit === undefined && token !== undefined && origin !== '' && originHost(origin) !== req.getHeader('host');
   const since = nonEmpty(query.get('since'));
-  const state = { aborted: false };
   res.onAborted(() => { state.aborted = true; });
 
   const refuse = (status: number, code: string, msg: string, reason: string): void => {
     deps.refused(reason);
     if (state.aborted) return;
+    state.aborted = true;
     res.cork(() => {
       res.writeStatus(`${status} ${STATUS_CODES[status] ?? ''}`).writeHeader('Content-Type', 'application/json');
       if (status === 401) res.writeHeader('WWW-Authenticate', 'Bearer');
@@ -90,5 +104,8 @@ export const upgradeHandler = (deps: UpgradeDeps) => (res: HttpResponse, req: Ht
     state.aborted = true;
     res.cork(() => { res.upgrade({ s: session }, key, protocol, extensions, context); });
   };
-  run().catch((e: unknown) => { deps.failed(e); refuse(500, 'InternalError', 'upgrade failed', 'internal'); });
+  run().catch((e: unknown) => {
+    deps.failed(e);
+    try { refuse(500, 'InternalError', 'upgrade failed', 'internal'); } catch (again) { deps.failed(again); }
+  });
 };

@@ -13,7 +13,7 @@ export const PROTOCOL_VERSION = 1;
 
 /** Close codes the broker uses (api/ws/close-codes.ts). */
 export const CloseCodes = {
-  Normal: 1000, GoingAway: 1001, TooBig: 1009, Resync: 1012, TryAgainLater: 1013,
+  Normal: 1000, GoingAway: 1001, TooBig: 1009, InternalError: 1011, Resync: 1012, TryAgainLater: 1013,
   TokenExpired: 4001, Forbidden: 4003, Flood: 4029, SlowConsumer: 4030,
 } as const;
 
