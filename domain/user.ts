@@ -1,5 +1,6 @@
 import * as E from 'fp-ts/lib/Either.js';
 import type { Either } from 'fp-ts/lib/Either.js';
+import { LIMITS, clip } from '../schema/bounds.js';
 import type { Device } from '../schema/devices.js';
 import type { EventOf, UserEvent } from '../schema/events.js';
 import type { DeviceId, UserId } from '../schema/ids.js';
@@ -39,7 +40,7 @@ const enlist = (c: Extract<UserCommand, { type: 'Enlist' }>, s: UserState): Deci
 const revoke = (c: Extract<UserCommand, { type: 'RevokeDevice' }>, s: UserState): Decision => {
   if (c.caller.uid !== c.uid && !c.caller.admin) return E.left(profileIsNotYours);
   if (!s.devices.some((d) => d.deviceId === c.deviceId)) return none;
-  return E.right([{ type: 'DeviceRevoked', data: { uid: c.uid, deviceId: c.deviceId, reason: c.reason } }]);
+  return E.right([{ type: 'DeviceRevoked', data: { uid: c.uid, deviceId: c.deviceId, reason: clip(c.reason, LIMITS.reason) } }]);
 };
 
 export const profileIsNotYours = forbidden('ProfileIsNotYours', 'only the user themselves or an admin may change a profile');
