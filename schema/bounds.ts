@@ -32,6 +32,8 @@ export const LIMITS = {
   channels: 32,
   /** Message types of one thread. */
   mtypes: 64,
+  /** Devices one user may have enlisted; enlisting one more revokes the oldest. */
+  devices: 32,
   /** Steps planned for one recipient: websocket, one per device, email, SMS. */
   steps: 64,
   /** Users in one check-in event (api/ws/checkin.ts writes 1000). */
