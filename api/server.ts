@@ -54,6 +54,7 @@ export const startBroker = async (config: Config, log: Logger, clock: Clock = sy
     ...(config.jwtSecret !== undefined ? { secret: config.jwtSecret } : {}),
     ...(config.jwtPublicKey !== undefined ? { publicKey: config.jwtPublicKey } : {}),
     algorithms: config.jwtAlgorithms,
+    ...config.auth,
   }, () => clock.now().getTime());
 
   let ready = false;
