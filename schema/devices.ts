@@ -1,5 +1,5 @@
 import * as t from 'io-ts';
-import { LIMITS, isTimeMs } from './bounds.js';
+import { LIMITS, isTimeMs, jsonNumber } from './bounds.js';
 
 // The three device shapes msgxc's enlist accepted, kept verbatim as the seeds send them.
 // Exact codecs: fields the broker does not know are dropped, not stored (a device is
@@ -21,7 +21,7 @@ export const WebPushSubscription = t.exact(t.intersection([
       auth: visible(64, 'auth (1..64 base64url characters)'),
     })),
   }),
-  t.partial({ expirationTime: t.union([t.refinement(t.number, isTimeMs, 'epoch milliseconds between 1970 and 9999'), t.null]) }),
+  t.partial({ expirationTime: t.union([jsonNumber('epoch milliseconds between 1970 and 9999', isTimeMs), t.null]) }),
 ]), 'WebPushSubscription');
 
 export const Device = t.union([NativeDevice, WebPushSubscription], 'Device');

@@ -29,17 +29,25 @@ export const TTL_MAX_SECONDS = 28 * 24 * 3600;
 
 // `opts` is free-form (msgxc passed it through to push payloads) but bounded; the keys the
 // broker itself interprets are checked here, for the request and the stored event alike.
-const KnownOpts = t.intersection([
-  Payload,
-  t.partial({
-    urgency: Urgency,
-    ttl: boundedInt(0, TTL_MAX_SECONDS, `seconds (0..${TTL_MAX_SECONDS})`),
-    collapse: boundedString(1, LIMITS.label),
-  }),
-], 'opts');
+// Not a t.intersection: io-ts rebuilds an intersection's result by assignment, which would
+// turn an own `__proto__` key into a prototype; the payload's own decoded value is kept whole.
+const KnownOpts = t.partial({
+  urgency: Urgency,
+  ttl: boundedInt(0, TTL_MAX_SECONDS, `seconds (0..${TTL_MAX_SECONDS})`),
+  collapse: boundedString(1, LIMITS.label),
+});
 /** Typed as a plain JSON object: the deciders re-check the keys they read (domain/message-content.ts). */
-export const MessageOpts: t.Type<JsonObject, JsonObject> =
-  new t.Type<JsonObject, JsonObject>(KnownOpts.name, (u): u is JsonObject => KnownOpts.is(u), (u, c) => KnownOpts.validate(u, c), t.identity);
+export const MessageOpts = new t.Type<JsonObject, JsonObject>(
+  'opts',
+  (u): u is JsonObject => Payload.is(u) && KnownOpts.is(u),
+  (u, c) => {
+    const payload = Payload.validate(u, c);
+    if (payload._tag === 'Left') return payload;
+    const known = KnownOpts.validate(payload.right, c);
+    return known._tag === 'Left' ? known : t.success(payload.right);
+  },
+  t.identity,
+);
 export type MessageOpts = JsonObject;
 
 /** Stored dates; kept under its old name for the event codecs. */

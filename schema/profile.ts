@@ -1,4 +1,5 @@
 import * as t from 'io-ts';
+import { boundedString } from './bounds.js';
 
 // Contact points as stored. The domain normalises what a client sends (trims an address,
 // drops the separators people type in phone numbers) and then checks it with these codecs,
@@ -12,4 +13,4 @@ export const EmailAddress = t.refinement(t.string, (s) => s.length <= 254 && EMA
 export const CellNumber = t.refinement(t.string, (s) => CELL.test(s), 'CellNumber');
 
 /** What a request may carry before normalisation: bounded, so nothing unbounded reaches the domain. */
-export const ContactInput = t.union([t.refinement(t.string, (s) => s.length <= 320, 'string of at most 320 characters'), t.null], 'ContactInput');
+export const ContactInput = t.union([boundedString(0, 320), t.null], 'ContactInput');
