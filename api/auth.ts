@@ -1,51 +1,84 @@
 import { createPublicKey, createSecretKey, type KeyObject } from 'node:crypto';
-import { errors as joseErrors, jwtVerify } from 'jose';
+import { errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
 import type { Actor } from '../schema/metadata.js';
+import { Roles } from '../schema/metadata.js';
 import { isIdLike } from '../schema/ids.js';
+import { DEFAULT_AUTH_SETTINGS, type AuthSettings } from '../schema/config-auth.js';
 
 // JWT as msgxc used it (`Authorization: [Bearer ]<jwt>`, `sub` the user id, `roles` with
-// `admin`), with what msgxc forgot: exp/nbf are enforced and the algorithm is pinned, so an
-// `alg: none` or an HS256 token signed with a public key is refused.
-export interface Verifier {
-  verify(token: string): Promise<Actor | { error: string }>;
+// `admin`), with what msgxc forgot: the algorithm is pinned (so `alg: none` or an HS256 token
+// signed with a public key is refused), nbf is enforced, and a token must expire: `exp` is
+// required unless the deployment allows tokens without it, which then live a bounded time
+// from their `iat`. An `iat` in the future is refused (a clock or a forger far ahead).
+// HTTP requests, websocket upgrades and websocket `auth` frames all verify here.
+export interface Verified extends Actor {
+  /** When the token stops being valid (epoch ms): its `exp`, or `iat` + the maximum lifetime. */
+  readonly expiresAt: number;
 }
 
-export interface AuthConfig {
+export interface Verifier {
+  verify(token: string): Promise<Verified | { error: string }>;
+}
+
+export interface AuthConfig extends Partial<AuthSettings> {
   readonly secret?: string;
   readonly publicKey?: string;
   readonly algorithms: readonly string[];
-  readonly clockToleranceSec?: number;
 }
 
 const CACHE_MAX = 50_000;
 
+const rejected = (claim: string, why: string): { error: string } => ({ error: `token claim \`${claim}\` rejected: ${why}` });
+
+/** The claims jose does not judge: expiry policy, future `iat`, usable `sub` and `roles`. */
+const judge = (payload: JWTPayload, settings: AuthSettings, nowMs: number): Verified | { error: string } => {
+  const toleranceMs = settings.clockToleranceSec * 1000;
+  const { exp, iat } = payload;
+  if (iat !== undefined && iat * 1000 > nowMs + toleranceMs) return rejected('iat', 'issued in the future');
+  let expiresAt: number;
+  if (exp !== undefined) expiresAt = exp * 1000;
+  else if (settings.requireExp) return rejected('exp', 'missing: tokens must expire');
+  else if (iat === undefined) return rejected('iat', 'a token without `exp` must carry `iat`');
+  else expiresAt = (iat + settings.maxLifetimeSec) * 1000;
+  if (nowMs > expiresAt + toleranceMs) return { error: 'token expired' };
+  if (typeof payload.sub !== 'string' || !isIdLike(payload.sub)) return { error: 'token has no valid `sub` (user id)' };
+  const roles = Array.isArray(payload['roles']) ? payload['roles'].filter((r): r is string => typeof r === 'string') : [];
+  // Roles are copied into every event's metadata, whose codec bounds them (schema/metadata.ts).
+  if (!Roles.is(roles)) return rejected('roles', Roles.name);
+  return { uid: payload.sub, roles, expiresAt };
+};
+
 export const createVerifier = (config: AuthConfig, now: () => number = Date.now): Verifier => {
+  const settings: AuthSettings = {
+    requireExp: config.requireExp ?? DEFAULT_AUTH_SETTINGS.requireExp,
+    maxLifetimeSec: config.maxLifetimeSec ?? DEFAULT_AUTH_SETTINGS.maxLifetimeSec,
+    clockToleranceSec: config.clockToleranceSec ?? DEFAULT_AUTH_SETTINGS.clockToleranceSec,
+  };
   const keys: { key: KeyObject; algorithms: string[] }[] = [];
   if (config.secret !== undefined) keys.push({ key: createSecretKey(Buffer.from(config.secret)), algorithms: config.algorithms.filter((a) => a.startsWith('HS')) });
   if (config.publicKey !== undefined) keys.push({ key: createPublicKey(config.publicKey), algorithms: config.algorithms.filter((a) => !a.startsWith('HS')) });
   // Verified tokens are cached until their own expiry: a busy client reuses one token for
   // thousands of requests, and re-verifying the signature each time is pure waste.
-  const cache = new Map<string, { actor: Actor; exp: number }>();
+  const cache = new Map<string, Verified>();
 
-  const verifyUncached = async (token: string): Promise<Actor | { error: string }> => {
+  const verifyUncached = async (token: string): Promise<Verified | { error: string }> => {
     let lastError = 'invalid token';
     for (const { key, algorithms } of keys) {
       if (algorithms.length === 0) continue;
       try {
         const { payload } = await jwtVerify(token, key, {
           algorithms,
-          clockTolerance: config.clockToleranceSec ?? 5,
+          clockTolerance: settings.clockToleranceSec,
           currentDate: new Date(now()),
         });
-        if (typeof payload.sub !== 'string' || !isIdLike(payload.sub)) return { error: 'token has no valid `sub` (user id)' };
-        const roles = Array.isArray(payload['roles']) ? payload['roles'].filter((r): r is string => typeof r === 'string') : [];
-        const actor: Actor = { uid: payload.sub, roles };
-        cache.set(token, { actor, exp: typeof payload.exp === 'number' ? payload.exp * 1000 : Number.POSITIVE_INFINITY });
+        const verdict = judge(payload, settings, now());
+        if ('error' in verdict) return verdict;
+        cache.set(token, verdict);
         if (cache.size > CACHE_MAX) cache.delete(cache.keys().next().value ?? '');
-        return actor;
+        return verdict;
       } catch (e) {
         if (e instanceof joseErrors.JWTExpired) return { error: 'token expired' };
-        if (e instanceof joseErrors.JWTClaimValidationFailed) return { error: `token claim \`${e.claim}\` rejected: ${e.reason}` };
+        if (e instanceof joseErrors.JWTClaimValidationFailed) return rejected(e.claim, e.reason);
         if (e instanceof joseErrors.JOSEAlgNotAllowed) lastError = 'token algorithm not allowed';
         else if (e instanceof joseErrors.JWSSignatureVerificationFailed) lastError = 'token signature invalid';
         else lastError = 'token malformed';
@@ -58,7 +91,7 @@ export const createVerifier = (config: AuthConfig, now: () => number = Date.now)
     verify: async (token) => {
       const hit = cache.get(token);
       if (hit !== undefined) {
-        if (hit.exp > now()) return hit.actor;
+        if (hit.expiresAt > now()) return hit;
         cache.delete(token);
         return { error: 'token expired' };
       }

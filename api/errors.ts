@@ -7,6 +7,7 @@ const STATUS: Record<DomainErrorKind | 'unavailable', number> = {
   not_found: 404,
   conflict: 409,
   invalid: 400,
+  unprocessable: 422,
   unavailable: 503,
 };
 

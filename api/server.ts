@@ -49,12 +49,13 @@ export const startBroker = async (config: Config, log: Logger, clock: Clock = sy
   const channels = createChannels(channelConfig, { outbox, now: () => clock.now().getTime() });
   log.info({ channels: channels.providers }, 'channels');
   const ids = createIdGenerator(() => clock.now().getTime());
-  const commands = createCommands({ store, ids });
+  const commands = createCommands({ store, ids, allowedPushHosts: channelConfig.settings.allowedPushHosts });
   const metrics = createMetrics();
   const verifier = createVerifier({
     ...(config.jwtSecret !== undefined ? { secret: config.jwtSecret } : {}),
     ...(config.jwtPublicKey !== undefined ? { publicKey: config.jwtPublicKey } : {}),
     algorithms: config.jwtAlgorithms,
+    ...config.auth,
   }, () => clock.now().getTime());
 
   let ready = false;

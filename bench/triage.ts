@@ -57,7 +57,7 @@ const uids = Array.from({ length: USERS }, (_, i) => asUserId(`user-${String(i).
 const setup = async (i: number): Promise<void> => {
   const uid = uids[i] ?? asUserId('none');
   const kind = i % 4;
-  if (kind === 0) await commands.enlist(ctx(uid), { endpoint: `https://push.example.test/${uid}`, keys: { p256dh: 'BPk1', auth: 'aXV0aA' } });
+  if (kind === 0) await commands.enlist(ctx(uid), { endpoint: `https://fcm.googleapis.com/fcm/send/${uid}`, keys: { p256dh: 'BPk1', auth: 'aXV0aA' } });
   if (kind === 1) await commands.enlist(ctx(uid), { os: 'android', token: `fcm-${uid}` });
   if (kind === 2) await commands.enlist(ctx(uid), { os: 'ios', token: `apns-${uid}` });
   if (i % 2 === 0) await commands.changeProfile(ctx(uid), uid, { email: `${uid}@example.org` });

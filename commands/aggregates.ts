@@ -15,7 +15,7 @@ import { InboxEvent, MessageEvent, ThreadEvent, UserEvent } from '../schema/even
 
 /** A decider plus the codec its stored events are decoded with when read back. */
 export interface Aggregate<C, E, S> extends Decider<C, E, S> {
-  readonly codec: t.Decoder<unknown, E>;
+  readonly codec: t.Decoder<unknown, E> & { readonly is: t.Is<E> };
 }
 
 export const users: Aggregate<UserCommand, UserEvent, UserState> = { ...userDecider, codec: UserEvent };

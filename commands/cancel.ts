@@ -1,5 +1,6 @@
 import * as TE from 'fp-ts/lib/TaskEither.js';
 import { pipe } from 'fp-ts/lib/function.js';
+import { isRecipient } from '../domain/message-state.js';
 import { managesThread } from '../domain/thread-state.js';
 import { streams } from '../schema/events.js';
 import { messages } from './aggregates.js';
@@ -13,8 +14,9 @@ export const cancel = (deps: CommandDeps): Commands['cancel'] => (ctx, mid, tid)
     TE.fromEither(callerOf(ctx)),
     TE.flatMap((caller) => pipe(
       messageContext(deps, mid),
-      TE.flatMap(({ thread }) => run(deps, streams.message(mid), messages, {
+      TE.flatMap(({ message, thread }) => run(deps, streams.message(mid), messages, {
         type: 'Cancel', mid, caller, managesThread: managesThread(thread, caller), now: ctx.now, ...(tid !== undefined ? { tid } : {}),
+        isRecipient: message.stage !== 'Absent' && isRecipient(message.message, caller.uid, thread),
       }, ctx)),
     )),
     TE.map(positionOf),

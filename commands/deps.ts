@@ -6,6 +6,7 @@ import type { Caller } from '../domain/caller.js';
 import { invalid } from '../domain/errors.js';
 import type { DomainError } from '../domain/errors.js';
 import { UserId } from '../schema/ids.js';
+import type { PushHosts } from '../schema/push-endpoint.js';
 import type { Aggregate } from './aggregates.js';
 import { handle, load } from './handler.js';
 import type { Handled, HandlerEnv } from './handler.js';
@@ -18,6 +19,8 @@ export interface CommandDeps {
   readonly env: HandlerEnv;
   /** uid -> position of the answer that recognized them, so repeat calls need no I/O. */
   readonly recognized: Lru<string, number>;
+  /** Hosts web push endpoints may name (MSGXC_WEBPUSH_ALLOWED_HOSTS), checked when a device is enlisted. */
+  readonly allowedPushHosts: PushHosts;
 }
 
 export type Failure = DomainError | FailedToAppend;

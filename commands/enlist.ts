@@ -1,5 +1,6 @@
 import * as TE from 'fp-ts/lib/TaskEither.js';
 import { pipe } from 'fp-ts/lib/function.js';
+import { checkDevice } from '../domain/device.js';
 import { streams } from '../schema/events.js';
 import { users } from './aggregates.js';
 import { callerOf, positionOf, run } from './deps.js';
@@ -10,7 +11,9 @@ import type { Commands } from './types.js';
 export const enlist = (deps: CommandDeps): Commands['enlist'] => (ctx, device) =>
   pipe(
     TE.fromEither(callerOf(ctx)),
-    TE.flatMap((caller) =>
-      run(deps, streams.user(caller.uid), users, { type: 'Enlist', uid: caller.uid, deviceId: deviceIdOf(device), device }, ctx)),
+    TE.flatMap((caller) => pipe(
+      TE.fromEither(checkDevice(device, deps.allowedPushHosts)),
+      TE.flatMap(() => run(deps, streams.user(caller.uid), users, { type: 'Enlist', uid: caller.uid, deviceId: deviceIdOf(device), device }, ctx)),
+    )),
     TE.map(positionOf),
   )();

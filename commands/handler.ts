@@ -1,7 +1,10 @@
 import * as E from 'fp-ts/lib/Either.js';
 import type { Either } from 'fp-ts/lib/Either.js';
 import type { EventStore, EventToAppend } from '../adapters/eventstore/port.js';
+import type * as t from 'io-ts';
+import { invalid } from '../domain/errors.js';
 import type { DomainError } from '../domain/errors.js';
+import { describeErrors } from '../schema/errors.js';
 import type { EventMetadata } from '../schema/metadata.js';
 import type { Aggregate } from './aggregates.js';
 import { CorruptEvent, cached, catchUp, remember } from './stream-state.js';
@@ -37,6 +40,23 @@ const metadataFor = (ctx: CommandContext, newId: () => string): EventMetadata =>
 
 const toAppend = (events: readonly { readonly type: string; readonly data: unknown }[], ctx: CommandContext, newId: () => string): EventToAppend[] =>
   events.map((e) => ({ type: e.type, data: e.data, metadata: metadataFor(ctx, newId) }));
+
+// The last line of write/read symmetry: an event is appended only if the codec that decodes
+// it on every read accepts it. The request codecs share those bounds (schema/bounds.ts), so
+// this refuses nothing a codec let through unless they drift apart; if they do, the client
+// gets a 400 naming the field instead of a 2xx for an event every projection would skip.
+const unreadableEvent = <E extends { readonly type: string; readonly data: unknown }>(
+  aggregate: { readonly codec: t.Decoder<unknown, E> & { readonly is: t.Is<E> } }, events: readonly E[],
+): DomainError | undefined => {
+  for (const e of events) {
+    const candidate: unknown = e;
+    if (aggregate.codec.is(candidate)) continue;
+    const decoded = aggregate.codec.decode(e);
+    const detail = decoded._tag === 'Left' ? describeErrors(decoded.left).join('; ') : 'does not match its schema';
+    return invalid('EventIsOutOfBounds', `${e.type}: ${detail}`);
+  }
+  return undefined;
+};
 
 // Jittered and growing, so writers that collided do not collide again in lockstep.
 const backoff = (attempt: number): Promise<void> =>
@@ -84,6 +104,8 @@ const attempt = async <C, E extends { readonly type: string; readonly data: unkn
   if (fresh && (E.isLeft(decision) || decision.right.length === 0)) return 'stale';
   if (E.isLeft(decision)) return decision;
   const events = decision.right;
+  const unreadable = unreadableEvent(aggregate, events);
+  if (unreadable !== undefined) return E.left(unreadable);
   if (events.length === 0) {
     return E.right({ events, state: before.state, position: await store.head(), streamPosition: before.position });
   }

@@ -1,5 +1,6 @@
 import type { EventStore } from '../adapters/eventstore/port.js';
 import type { IdGenerator } from '../adapters/ids/ids.js';
+import { DEFAULT_PUSH_SERVICE_HOSTS, type PushHosts } from '../schema/push-endpoint.js';
 import { acknowledge } from './acknowledge.js';
 import { addMember } from './add-member.js';
 import { broadcast } from './broadcast.js';
@@ -32,6 +33,8 @@ export interface CommandOptions {
   /** Users remembered as recognized (default 100,000). */
   readonly recognizedSize?: number;
   readonly maxAttempts?: number;
+  /** Hosts web push endpoints may name when enlisted (default: the browsers' push services). */
+  readonly allowedPushHosts?: PushHosts;
 }
 
 export type CommandSide = Commands & { readonly revokeDevice: RevokeDevice };
@@ -45,6 +48,7 @@ export const createCommands = (options: CommandOptions): CommandSide => {
       ...(options.maxAttempts !== undefined ? { maxAttempts: options.maxAttempts } : {}),
     },
     recognized: createLru<string, number>(options.recognizedSize ?? 100_000),
+    allowedPushHosts: options.allowedPushHosts ?? DEFAULT_PUSH_SERVICE_HOSTS,
   };
   return {
     recognize: recognize(deps), enlist: enlist(deps), changeProfile: changeProfile(deps), revokeDevice: revokeDevice(deps),

@@ -8,6 +8,7 @@ import { streams } from '../schema/events.js';
 import type { MessageId } from '../schema/ids.js';
 import { messages, threads } from './aggregates.js';
 import { read } from './deps.js';
+import { failedToAppend } from './handler.js';
 import type { CommandDeps, Failure } from './deps.js';
 
 export interface MessageContext {
@@ -25,6 +26,11 @@ export const messageContext = (deps: CommandDeps, mid: MessageId): TaskEither<Fa
       if (state.stage === 'Absent' || state.message.audience.kind !== 'thread') {
         return TE.right({ message: state, thread: initialThreadState() });
       }
-      return pipe(read(deps, streams.thread(state.message.audience.tid), threads), TE.map((t) => ({ message: state, thread: t.state })));
+      // A failure names no stream: the caller may not know which thread the message is in.
+      return pipe(
+        read(deps, streams.thread(state.message.audience.tid), threads),
+        TE.mapLeft((e) => (e.kind === 'unavailable' ? failedToAppend('could not read the message\'s thread') : e)),
+        TE.map((t) => ({ message: state, thread: t.state })),
+      );
     }),
   );

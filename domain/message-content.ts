@@ -1,5 +1,6 @@
 import * as E from 'fp-ts/lib/Either.js';
 import type { Either } from 'fp-ts/lib/Either.js';
+import { LIMITS, isTimeMs } from '../schema/bounds.js';
 import type { JsonObject } from '../schema/json.js';
 import { Urgency } from '../schema/message.js';
 import type { Audience } from '../schema/message.js';
@@ -14,7 +15,10 @@ export interface ContentInput {
   readonly subject?: string;
 }
 
-export const MAX_MULTICAST = 10_000;
+export const MAX_MULTICAST = LIMITS.recipients;
+/** How far ahead a message may be scheduled: far enough for any campaign, near enough that its timers stay meaningful. */
+export const SCHEDULE_HORIZON_DAYS = 366;
+const SCHEDULE_HORIZON_MS = SCHEDULE_HORIZON_DAYS * 24 * 3600_000;
 
 /** The urgency the sender asked for in `opts.urgency`, if any. */
 export const requestedUrgency = (opts: JsonObject): Either<DomainError, Urgency | undefined> => {
@@ -26,10 +30,12 @@ export const requestedUrgency = (opts: JsonObject): Either<DomainError, Urgency 
 /** Without `now` only the shape is checked (a retry of a message whose time has come). */
 export const checkSchedule = (scheduled: Date | undefined, now?: Date): Either<DomainError, string | undefined> => {
   if (scheduled === undefined) return E.right(undefined);
-  if (Number.isNaN(scheduled.getTime())) return E.left(invalid('ScheduledIsNotADate', 'scheduled must be a date'));
-  return now === undefined || scheduled.getTime() > now.getTime()
+  if (!isTimeMs(scheduled.getTime())) return E.left(invalid('ScheduledIsNotADate', 'scheduled must be a date between 1970 and 9999'));
+  if (now === undefined) return E.right(scheduled.toISOString());
+  if (scheduled.getTime() <= now.getTime()) return E.left(invalid('ScheduledIsInThePast', 'scheduled must be in the future'));
+  return scheduled.getTime() - now.getTime() <= SCHEDULE_HORIZON_MS
     ? E.right(scheduled.toISOString())
-    : E.left(invalid('ScheduledIsInThePast', 'scheduled must be in the future'));
+    : E.left(invalid('ScheduledIsTooFarAhead', `scheduled may be at most ${SCHEDULE_HORIZON_DAYS} days ahead`));
 };
 
 /** A user listed twice receives the message once. */

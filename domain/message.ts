@@ -15,19 +15,24 @@ import type { ContentInput } from './message-content.js';
 import { evolveMessage, initialMessageState } from './message-state.js';
 import type { MessageState, PublishedMessage } from './message-state.js';
 
-// `managesThread` is a fact the command layer reads from the message's thread (owner,
-// thread admin, or global admin); the decider stays a function of its inputs.
+// `managesThread` and `isRecipient` are facts the command layer reads from the message's
+// thread (owner, thread admin, or global admin; member); the decider stays a function of its inputs.
 export type MessageCommand =
   | {
     readonly type: 'Publish'; readonly mid: MessageId; readonly caller: Caller; readonly audience: Audience;
     readonly content: ContentInput; readonly threadUrgency?: Urgency; readonly now: Date;
   }
-  | { readonly type: 'Cancel'; readonly mid: MessageId; readonly tid?: ThreadId; readonly caller: Caller; readonly managesThread: boolean; readonly now: Date }
+  | {
+    readonly type: 'Cancel'; readonly mid: MessageId; readonly tid?: ThreadId; readonly caller: Caller;
+    readonly managesThread: boolean; readonly isRecipient: boolean; readonly now: Date;
+  }
   | { readonly type: 'Retract'; readonly mid: MessageId; readonly caller: Caller; readonly managesThread: boolean };
 
 type Decision = Either<DomainError, readonly MessageEvent[]>;
 const none: Decision = E.right([]);
 
+// A message the caller may not see (neither its sender, a recipient, nor an admin) gets exactly
+// this answer, like an unknown mid: no status, body or thread check tells them it exists.
 export const messageNotFound = notFound('MessageNotFound', 'no message has this mid');
 export const messageBelongsToItsSender = forbidden('MessageBelongsToItsSender', 'only the sender or an admin may change this message');
 
@@ -59,8 +64,11 @@ const publish = (c: Extract<MessageCommand, { type: 'Publish' }>, s: MessageStat
 
 const cancel = (c: Extract<MessageCommand, { type: 'Cancel' }>, s: Exclude<MessageState, { stage: 'Absent' }>): Decision => {
   const audience = s.message.audience;
+  const manages = mayManageMessage(s.message, c.caller, c.managesThread);
+  // Visibility first: otherwise a stranger could learn a hidden message's thread by trying tids.
+  if (!manages && !c.isRecipient) return E.left(messageNotFound);
   if (c.tid !== undefined && (audience.kind !== 'thread' || audience.tid !== c.tid)) return E.left(messageNotFound);
-  if (!mayManageMessage(s.message, c.caller, c.managesThread)) return E.left(messageBelongsToItsSender);
+  if (!manages) return E.left(messageBelongsToItsSender);
   const cancelled: MessageEvent = { type: 'MessageCancelled', data: { mid: c.mid, by: c.caller.uid } };
   switch (s.stage) {
     case 'Cancelled': return none;

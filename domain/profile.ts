@@ -1,23 +1,23 @@
 import * as E from 'fp-ts/lib/Either.js';
 import type { Either } from 'fp-ts/lib/Either.js';
+import { LIMITS } from '../schema/bounds.js';
 import { ChannelName } from '../schema/events.js';
-import { JsonObjectC } from '../schema/json.js';
 import type { JsonObject } from '../schema/json.js';
+import { Payload } from '../schema/payload.js';
+import { CellNumber, EmailAddress } from '../schema/profile.js';
 import { invalid } from './errors.js';
 import type { DomainError } from './errors.js';
 import { dedupe } from './equal.js';
 
-// Input checks for profile fields. Each error names the field so a client can point at it.
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
-// E.164 allows 15 digits; 7 is the shortest plausible subscriber number with a country code.
-const CELL = /^\+?[1-9]\d{6,14}$/;
+// Input checks for profile fields. Each error names the field so a client can point at it;
+// what passes is what the stored-event codecs (schema/profile.ts) decode.
 const CELL_SEPARATORS = /[\s().-]/g;
-export const MAX_CHANNELS = 32;
+export const MAX_CHANNELS = LIMITS.channels;
 
 export const checkEmail = (email: string | null): Either<DomainError, string | null> => {
   if (email === null) return E.right(null);
   const trimmed = email.trim();
-  return trimmed.length <= 254 && EMAIL.test(trimmed)
+  return EmailAddress.is(trimmed)
     ? E.right(trimmed)
     : E.left(invalid('EmailIsMalformed', 'email must look like name@example.org'));
 };
@@ -26,7 +26,7 @@ export const checkEmail = (email: string | null): Either<DomainError, string | n
 export const checkCell = (cell: string | null): Either<DomainError, string | null> => {
   if (cell === null) return E.right(null);
   const compact = cell.replace(CELL_SEPARATORS, '');
-  return CELL.test(compact)
+  return CellNumber.is(compact)
     ? E.right(compact)
     : E.left(invalid('CellIsMalformed', 'cell must be a phone number in international form, e.g. +14155550100'));
 };
@@ -41,7 +41,9 @@ export const checkChannels = (field: string, channels: readonly string[]): Eithe
     : E.left(invalid('ChannelNameIsInvalid', `${field}[${bad}] must be a channel name like "email" or "~sms" (opted out)`));
 };
 
-export const checkAttributes = (attributes: unknown): Either<DomainError, JsonObject> =>
-  JsonObjectC.is(attributes)
-    ? E.right(attributes)
-    : E.left(invalid('AttributesAreNotAJsonObject', 'attributes must be a JSON object'));
+export const checkAttributes = (attributes: unknown): Either<DomainError, JsonObject> => {
+  const decoded = Payload.decode(attributes);
+  return E.isRight(decoded)
+    ? E.right(decoded.right)
+    : E.left(invalid('AttributesAreNotAJsonObject', `attributes must be a ${Payload.name}`));
+};

@@ -50,5 +50,12 @@ export const isThreadMember = (state: ThreadState, uid: UserId): boolean =>
   state.stage === 'Active' &&
   (state.settings.owner === uid || pHas(state.subscribers, uid) || pHas(state.admins, uid) || pHas(state.publishers, uid));
 
+/**
+ * Whether the caller may know the thread exists: it is open to subscribers, or they are a
+ * member, its owner, or an admin. Everyone else is answered as if it did not exist.
+ */
+export const canSeeThread = (state: ThreadState, caller: Caller): state is ActiveThread =>
+  state.stage === 'Active' && (state.settings.opens || managesThread(state, caller) || isThreadMember(state, caller.uid));
+
 export const threadUrgency = (state: ThreadState): Urgency | undefined =>
   state.stage === 'Active' ? state.settings.urgency : undefined;

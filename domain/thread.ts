@@ -8,7 +8,7 @@ import { conflict, forbidden, notFound } from './errors.js';
 import type { DomainError } from './errors.js';
 import { checkThreadSettings } from './thread-settings.js';
 import type { ThreadSettingsInput } from './thread-settings.js';
-import { evolveThread, hasRole, initialThreadState, managesThread } from './thread-state.js';
+import { canSeeThread, evolveThread, hasRole, initialThreadState, managesThread } from './thread-state.js';
 import type { ActiveThread, ThreadSettingsData, ThreadState } from './thread-state.js';
 
 export type ThreadCommand =
@@ -17,19 +17,22 @@ export type ThreadCommand =
   | { readonly type: 'Unsubscribe'; readonly tid: ThreadId; readonly uid: UserId; readonly caller: Caller }
   | { readonly type: 'AddMember'; readonly tid: ThreadId; readonly uid: UserId; readonly role: ThreadRole; readonly caller: Caller }
   | { readonly type: 'RemoveMember'; readonly tid: ThreadId; readonly uid: UserId; readonly role: ThreadRole; readonly caller: Caller }
-  /** Checks the caller may publish; an unknown thread becomes the caller's private thread. */
+  /** Checks the caller may publish; an unknown thread becomes the caller's private thread (the one claim besides CreateThread). */
   | { readonly type: 'AuthorizePublish'; readonly tid: ThreadId; readonly caller: Caller };
 
 type Decision = Either<DomainError, readonly ThreadEvent[]>;
 const none: Decision = E.right([]);
 
+// A thread the caller may not see gets exactly this answer, like one that does not exist, so
+// neither status nor body tells a stranger whether a private thread id is in use.
 export const threadNotFound = notFound('ThreadNotFound', 'no thread has this tid');
 export const threadIsClosedToSubscribers = forbidden('ThreadIsClosedToSubscribers', 'only the owner or an admin may subscribe to this thread');
 export const threadIsClosedToPublishers = forbidden('ThreadIsClosedToPublishers', 'only the owner, admins or publishers may publish to this thread');
 export const membersAreManagedByAdmins = forbidden('MembersAreManagedByThreadAdmins', 'only the thread owner or an admin may change other members');
 
-// Touching an unknown thread claims it: the caller owns it and nobody else may join or
-// publish until the owner opens it or adds them.
+// Publishing to an unknown thread claims it: the caller owns it and nobody else may join or
+// publish until the owner opens it or adds them. Subscribing claims nothing (no squatting on
+// someone else's predictable thread id).
 const privateThread = (tid: ThreadId, owner: UserId): ThreadEvent =>
   ({ type: 'ThreadCreated', data: { tid, owner, opens: false, openp: false } });
 
@@ -38,7 +41,7 @@ const added = (tid: ThreadId, uid: UserId, role: ThreadRole): ThreadEvent => ({ 
 const removed = (tid: ThreadId, uid: UserId, role: ThreadRole): ThreadEvent => ({ type: 'ThreadMemberRemoved', data: { tid, uid, role } });
 
 const subscribe = (c: Extract<ThreadCommand, { type: 'Subscribe' }>, s: ThreadState): Decision => {
-  if (s.stage === 'Absent') return E.right([privateThread(c.tid, c.caller.uid), added(c.tid, c.caller.uid, 'subscriber')]);
+  if (!canSeeThread(s, c.caller)) return E.left(threadNotFound);
   if (hasRole(s, c.caller.uid, 'subscriber')) return none;
   return s.settings.opens || managesThread(s, c.caller) ? E.right([added(c.tid, c.caller.uid, 'subscriber')]) : E.left(threadIsClosedToSubscribers);
 };
@@ -68,9 +71,9 @@ export const decideThread = (command: ThreadCommand, state: ThreadState): Decisi
         : E.map(created)(checkThreadSettings(command.settings, command.caller.uid));
     case 'Subscribe': return subscribe(command, state);
     case 'AuthorizePublish': return authorizePublish(command, state);
-    case 'Unsubscribe': return state.stage === 'Absent' ? E.left(threadNotFound) : unsubscribe(command, state);
+    case 'Unsubscribe': return canSeeThread(state, command.caller) ? unsubscribe(command, state) : E.left(threadNotFound);
     case 'AddMember':
-    case 'RemoveMember': return state.stage === 'Absent' ? E.left(threadNotFound) : changeMember(command, state);
+    case 'RemoveMember': return canSeeThread(state, command.caller) ? changeMember(command, state) : E.left(threadNotFound);
     default: {
       const unhandled: never = command;
       return unhandled;

@@ -1,5 +1,6 @@
 import * as E from 'fp-ts/lib/Either.js';
 import type { Either } from 'fp-ts/lib/Either.js';
+import { LIMITS, clip } from '../schema/bounds.js';
 import type { Device } from '../schema/devices.js';
 import type { EventOf, UserEvent } from '../schema/events.js';
 import type { DeviceId, UserId } from '../schema/ids.js';
@@ -29,17 +30,23 @@ const recognize = (c: Extract<UserCommand, { type: 'Recognize' }>, s: UserState)
   return already ? none : E.right([{ type: 'UserRecognized', data: { uid: c.uid, via: c.via } }]);
 };
 
+export const DEVICE_SUPERSEDED = `superseded: at most ${LIMITS.devices} devices per user`;
+
+// A user keeps at most LIMITS.devices devices: the oldest beyond that are revoked in the same
+// decision, so neither the state nor a delivery plan (one step per device) grows without bound.
 const enlist = (c: Extract<UserCommand, { type: 'Enlist' }>, s: UserState): Decision => {
   const newest = s.devices[s.devices.length - 1];
   if (newest?.deviceId === c.deviceId && deepEqual(newest.device, c.device)) return none;
   const event: EventOf<'DeviceEnlisted'> = { type: 'DeviceEnlisted', data: { uid: c.uid, deviceId: c.deviceId, device: c.device } };
-  return E.right([event]);
+  const others = s.devices.filter((d) => d.deviceId !== c.deviceId);
+  const surplus = others.slice(0, Math.max(0, others.length + 1 - LIMITS.devices));
+  return E.right([event, ...surplus.map((d): UserEvent => ({ type: 'DeviceRevoked', data: { uid: c.uid, deviceId: d.deviceId, reason: DEVICE_SUPERSEDED } }))]);
 };
 
 const revoke = (c: Extract<UserCommand, { type: 'RevokeDevice' }>, s: UserState): Decision => {
   if (c.caller.uid !== c.uid && !c.caller.admin) return E.left(profileIsNotYours);
   if (!s.devices.some((d) => d.deviceId === c.deviceId)) return none;
-  return E.right([{ type: 'DeviceRevoked', data: { uid: c.uid, deviceId: c.deviceId, reason: c.reason } }]);
+  return E.right([{ type: 'DeviceRevoked', data: { uid: c.uid, deviceId: c.deviceId, reason: clip(c.reason, LIMITS.reason) } }]);
 };
 
 export const profileIsNotYours = forbidden('ProfileIsNotYours', 'only the user themselves or an admin may change a profile');

@@ -3,6 +3,7 @@ import * as t from 'io-ts';
 import * as E from 'fp-ts/lib/Either.js';
 import { errorPath } from './errors.js';
 import { JsonObjectC } from './json.js';
+import { DEFAULT_PUSH_SERVICE_HOSTS, type PushHosts } from './push-endpoint.js';
 
 // ---- Payloads the broker sends to clients (service workers, MQTT subscribers decode these).
 
@@ -97,12 +98,10 @@ export type ServiceAccount = t.TypeOf<typeof ServiceAccount>;
 /**
  * Subscription endpoints are URLs that browsers (so, users) supply: the broker only POSTs to
  * the push services' hosts, or the ones configured (tests allow 127.0.0.1), never to
- * arbitrary addresses inside its own network.
+ * arbitrary addresses inside its own network (schema/push-endpoint.ts).
  */
-export const DEFAULT_PUSH_SERVICE_HOSTS: readonly string[] = [
-  'fcm.googleapis.com', 'android.googleapis.com', 'push.services.mozilla.com', 'push.apple.com', 'notify.windows.com',
-];
-export interface WebPushConfig { readonly publicKey: string; readonly privateKey: string; readonly subject: string; readonly allowedHosts: readonly string[] | '*' }
+export { DEFAULT_PUSH_SERVICE_HOSTS };
+export interface WebPushConfig { readonly publicKey: string; readonly privateKey: string; readonly subject: string; readonly allowedHosts: PushHosts }
 /** Tests and proxies: `endpoint` is where every Google API connection is dialed (TLS names stay Google's). */
 export interface FcmConfig { readonly projectId: string; readonly serviceAccount: ServiceAccount; readonly endpoint?: URL }
 /** Tests: `endpoint` replaces api.push.apple.com / the sandbox host as http2.connect's address and port. */
@@ -121,6 +120,8 @@ export interface ChannelSettings {
   readonly ca?: string;
   readonly outboxMax: number;
   readonly emailTemplates: t.TypeOf<typeof EmailTemplatesFile>;
+  /** MSGXC_WEBPUSH_ALLOWED_HOSTS, read whether or not web push is configured: enlisting checks it too. */
+  readonly allowedPushHosts: PushHosts;
 }
 export interface ChannelConfig {
   readonly webpush?: WebPushConfig;
@@ -132,7 +133,9 @@ export interface ChannelConfig {
   readonly settings: ChannelSettings;
 }
 
-export const DEFAULT_CHANNEL_SETTINGS: ChannelSettings = { smsMaxLength: 160, timeoutMs: 10_000, outboxMax: 10_000, emailTemplates: {} };
+export const DEFAULT_CHANNEL_SETTINGS: ChannelSettings = {
+  smsMaxLength: 160, timeoutMs: 10_000, outboxMax: 10_000, emailTemplates: {}, allowedPushHosts: DEFAULT_PUSH_SERVICE_HOSTS,
+};
 export const NO_PROVIDERS: ChannelConfig = { settings: DEFAULT_CHANNEL_SETTINGS };
 
 export const describeEnvErrors = (errors: t.Errors): string[] =>

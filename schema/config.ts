@@ -6,6 +6,7 @@ import { BoolFromString, IntFromString, NonEmpty } from './env-codecs.js';
 import { engineConfig, EngineEnv, type EngineConfig } from './config-engines.js';
 import { TriageEnv, triageSettings, type TriageSettings } from './config-triage.js';
 import { JSON_MAX_DEPTH_CEILING } from './json.js';
+import { AuthEnv, authSettings, type AuthSettings } from './config-auth.js';
 
 // One codec validates the whole environment at start-up, so a typo is a clear error at
 // boot rather than a surprise at the first request.
@@ -77,6 +78,8 @@ export interface Config {
   readonly engines: EngineConfig;
   /** Delivery reactors (schema/config-triage.ts). */
   readonly triage: TriageSettings;
+  /** Token rules beyond signature and algorithm (schema/config-auth.ts). */
+  readonly auth: AuthSettings;
 }
 
 /** Websocket session limits (see api/ws/): flood control, backpressure, liveness. */
@@ -99,8 +102,9 @@ export const configFromEnv = (env: Record<string, string | undefined>): E.Either
   const decoded = EnvConfig.decode(relevant);
   const engines = EngineEnv.decode(relevant);
   const triage = TriageEnv.decode(relevant);
-  const problems = [decoded, engines, triage].flatMap((d) => (E.isLeft(d) ? describeErrors(d.left) : []));
-  if (E.isLeft(decoded) || E.isLeft(engines) || E.isLeft(triage)) return E.left(problems);
+  const auth = AuthEnv.decode(relevant);
+  const problems = [decoded, engines, triage, auth].flatMap((d) => (E.isLeft(d) ? describeErrors(d.left) : []));
+  if (E.isLeft(decoded) || E.isLeft(engines) || E.isLeft(triage) || E.isLeft(auth)) return E.left(problems);
   const c = decoded.right;
   const mode = c.MSGXC_MODE ?? (c.MSGXC_JWT_SECRET === undefined && c.MSGXC_JWT_PUBLIC_KEY === undefined ? 'development' : 'production');
   if (mode === 'production' && c.MSGXC_JWT_SECRET === undefined && c.MSGXC_JWT_PUBLIC_KEY === undefined) {
@@ -125,6 +129,7 @@ export const configFromEnv = (env: Record<string, string | undefined>): E.Either
     embeddedWriter: c.MSGXC_EMBEDDED_WRITER ?? 'inline',
     engines: engineConfig(engines.right),
     triage: triageSettings(triage.right),
+    auth: authSettings(auth.right),
     bus: c.MSGXC_BUS ?? 'inprocess',
     ...(c.MSGXC_NATS_URL !== undefined ? { natsUrl: c.MSGXC_NATS_URL } : {}),
     busPrefix: c.MSGXC_BUS_PREFIX ?? 'msgxc',

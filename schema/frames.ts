@@ -1,5 +1,5 @@
 import * as t from 'io-ts';
-import { ReceiptStatus } from './events.js';
+import { Mids, ReceiptStatus } from './events.js';
 import { MessageId, ThreadId } from './ids.js';
 import { JsonObjectC } from './json.js';
 import { Urgency } from './message.js';
@@ -16,7 +16,6 @@ export const FrameId = t.union([
 ], 'FrameId');
 export type FrameId = t.TypeOf<typeof FrameId>;
 
-const Mids = t.refinement(t.array(MessageId), (a) => a.length >= 1 && a.length <= 1000, '1..1000 message ids');
 const Limit = t.refinement(t.number, (n) => Number.isInteger(n) && n >= 1 && n <= 200, 'integer 1..200');
 const Cursor = t.refinement(t.string, (s) => s.length >= 1 && s.length <= 256, 'cursor');
 

@@ -1,6 +1,8 @@
 import * as t from 'io-ts';
-import { JsonObjectC } from './json.js';
+import { LIMITS, boundedArray, boundedInt, boundedString, Timestamp } from './bounds.js';
 import { ThreadId, UserId } from './ids.js';
+import type { JsonObject } from './json.js';
+import { Payload } from './payload.js';
 
 // Urgency follows RFC 8030's Urgency header, numbered as in msgxc's table:
 // 1 very-low, 2 low, 3 normal, 4 high.
@@ -8,19 +10,45 @@ export const Urgency = t.union([t.literal(1), t.literal(2), t.literal(3), t.lite
 export type Urgency = t.TypeOf<typeof Urgency>;
 export const DEFAULT_URGENCY: Urgency = 3;
 
+/** Users one message may name (multicast); the domain dedupes. */
+export const Recipients = boundedArray(UserId, 1, LIMITS.recipients, `1..${LIMITS.recipients} user ids`);
+
 // Who a message is addressed to. Broadcasts and threads are stored as one event naming the
 // audience, never as one row per recipient: the inbox is resolved when it is read.
 export const Audience = t.union([
   t.type({ kind: t.literal('thread'), tid: ThreadId }),
   t.type({ kind: t.literal('user'), uid: UserId }),
-  t.type({ kind: t.literal('users'), uids: t.array(UserId) }),
+  t.type({ kind: t.literal('users'), uids: Recipients }),
   t.type({ kind: t.literal('everyone') }),
 ], 'Audience');
 export type Audience = t.TypeOf<typeof Audience>;
 
-// `opts` is free-form (msgxc passed it through to push payloads); the keys the broker itself
-// interprets are validated where they are read (see schema/http.ts).
-export const MessageOpts = JsonObjectC;
-export type MessageOpts = t.TypeOf<typeof MessageOpts>;
+export const MessageText = boundedString(1, LIMITS.text);
+export const Subject = boundedString(0, LIMITS.subject);
+export const TTL_MAX_SECONDS = 28 * 24 * 3600;
 
-export const ISODate = t.refinement(t.string, (s) => !Number.isNaN(Date.parse(s)) && /^\d{4}-\d{2}-\d{2}T/.test(s), 'ISODate');
+// `opts` is free-form (msgxc passed it through to push payloads) but bounded; the keys the
+// broker itself interprets are checked here, for the request and the stored event alike.
+// Not a t.intersection: io-ts rebuilds an intersection's result by assignment, which would
+// turn an own `__proto__` key into a prototype; the payload's own decoded value is kept whole.
+const KnownOpts = t.partial({
+  urgency: Urgency,
+  ttl: boundedInt(0, TTL_MAX_SECONDS, `seconds (0..${TTL_MAX_SECONDS})`),
+  collapse: boundedString(1, LIMITS.label),
+});
+/** Typed as a plain JSON object: the deciders re-check the keys they read (domain/message-content.ts). */
+export const MessageOpts = new t.Type<JsonObject, JsonObject>(
+  'opts',
+  (u): u is JsonObject => Payload.is(u) && KnownOpts.is(u),
+  (u, c) => {
+    const payload = Payload.validate(u, c);
+    if (payload._tag === 'Left') return payload;
+    const known = KnownOpts.validate(payload.right, c);
+    return known._tag === 'Left' ? known : t.success(payload.right);
+  },
+  t.identity,
+);
+export type MessageOpts = JsonObject;
+
+/** Stored dates; kept under its old name for the event codecs. */
+export const ISODate = Timestamp;

@@ -1,17 +1,36 @@
 import * as t from 'io-ts';
+import { LIMITS, Timestamp, boundedArray, boundedString } from './bounds.js';
 
 // Metadata every stored event carries, so an auditor can answer who, when, and why.
-export const Actor = t.type({ uid: t.string, roles: t.array(t.string) }, 'Actor');
+// Bounded like event data (schema/bounds.ts): roles come from tokens, which the verifier
+// refuses beyond these bounds (api/auth.ts), and ids from the broker or bounded headers.
+const Id = boundedString(1, LIMITS.reference);
+const Role = boundedString(1, LIMITS.label);
+export const Roles = boundedArray(Role, 0, LIMITS.roles, `list of at most ${LIMITS.roles} roles of 1..${LIMITS.label} characters`);
+
+export const Actor = t.type({ uid: boundedString(1, LIMITS.reference), roles: Roles }, 'Actor');
 export type Actor = t.TypeOf<typeof Actor>;
 
 export const EventMetadata = t.intersection([
   t.type({
-    eventId: t.string,
-    occurredAt: t.string,
+    eventId: Id,
+    occurredAt: Timestamp,
     actor: Actor,
-    correlationId: t.string,
-    causationId: t.string,
+    correlationId: Id,
+    causationId: Id,
   }),
-  t.partial({ idempotencyKey: t.string }),
+  t.partial({ idempotencyKey: boundedString(1, 255) }),
 ], 'EventMetadata');
 export type EventMetadata = t.TypeOf<typeof EventMetadata>;
+
+/**
+ * The shape a log engine checks when it frames events (JetStream envelopes, EventStoreDB
+ * metadata): loose on purpose, so one event with odd metadata is the projections' to judge
+ * (decoded with EventMetadata there) rather than a frame the engine cannot read at all.
+ */
+export const StoredMetadata = t.intersection([
+  t.type({
+    eventId: t.string, occurredAt: t.string, actor: t.type({ uid: t.string, roles: t.array(t.string) }), correlationId: t.string, causationId: t.string,
+  }),
+  t.partial({ idempotencyKey: t.string }),
+], 'StoredMetadata');

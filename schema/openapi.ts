@@ -1,33 +1,51 @@
+import { LIMITS } from './bounds.js';
+import { TTL_MAX_SECONDS } from './message.js';
+import { PAYLOAD_LIMITS } from './payload.js';
+
 // The OpenAPI 3.1 document of the HTTP API, written by hand on purpose: a test compares it
 // with the routes the server mounts (method, path, auth, body), so neither can drift alone.
 type Json = Record<string, unknown>;
 
 const str = { type: 'string' };
 const id = { type: 'string', pattern: '^[A-Za-z0-9._:@+=-]{1,128}$' };
-const opts = { type: 'object', description: 'Free-form; `urgency` (1-4), `ttl` (s), `collapse` are interpreted', properties: { urgency: { type: 'integer', minimum: 1, maximum: 4 }, ttl: { type: 'integer', minimum: 0 }, collapse: str } };
-const when = { oneOf: [{ type: 'string', format: 'date-time' }, { type: 'integer', description: 'epoch ms' }] };
-const content = { msg: { type: 'string', minLength: 1 }, opts, scheduled: when, subject: str };
+const text = (minLength: number, maxLength: number): Json => ({ type: 'string', minLength, maxLength });
+const list = (items: Json, minItems: number, maxItems: number): Json => ({ type: 'array', items, minItems, maxItems });
+// The bounds are the codecs' (schema/bounds.ts); the README's "Bounds" table says the same.
+const payload = `A JSON object: depth <= 32, <= ${PAYLOAD_LIMITS.values} values, <= ${PAYLOAD_LIMITS.chars} characters of keys and strings`;
+const opts = { type: 'object', description: `${payload}; \`urgency\` (1-4), \`ttl\` (s), \`collapse\` are interpreted`, properties: { urgency: { type: 'integer', minimum: 1, maximum: 4 }, ttl: { type: 'integer', minimum: 0, maximum: TTL_MAX_SECONDS }, collapse: text(1, LIMITS.label) } };
+const when = { description: 'In the future, at most 366 days ahead', oneOf: [{ type: 'string', format: 'date-time' }, { type: 'integer', description: 'epoch ms' }] };
+const content = { msg: text(1, LIMITS.text), opts, scheduled: when, subject: text(0, LIMITS.subject) };
+const channels = list({ type: 'string', pattern: '^~?[a-z][a-z0-9_-]{0,31}$' }, 0, LIMITS.channels);
 const obj = (required: string[], properties: Json): Json => ({ type: 'object', required, properties });
 
 export const schemas: Record<string, Json> = {
   Error: obj(['code', 'msg'], { code: str, msg: str }),
   Publish: obj(['tid', 'msg'], { tid: id, ...content }),
   Send: obj(['uid', 'msg'], { uid: id, ...content }),
-  Multicast: obj(['uids', 'msg'], { uids: { type: 'array', items: id, minItems: 1, maxItems: 10000 }, ...content }),
+  Multicast: obj(['uids', 'msg'], { uids: list(id, 1, LIMITS.recipients), ...content }),
   Broadcast: obj(['msg'], content),
   Cancel: obj(['mid'], { mid: id, tid: id }),
   Thread: obj(['tid'], { tid: id }),
   Unsubscribe: obj(['tid'], { tid: id, uid: id }),
   Device: { oneOf: [
-    obj(['os', 'token'], { os: { enum: ['ios', 'android'] }, token: str }),
-    obj(['endpoint', 'keys'], { endpoint: { type: 'string', format: 'uri' }, expirationTime: { type: ['number', 'null'] }, keys: obj(['p256dh', 'auth'], { p256dh: str, auth: str }) }),
+    obj(['os', 'token'], { os: { enum: ['ios', 'android'] }, token: { ...text(1, LIMITS.deviceToken), pattern: '^[\\x21-\\x7e]+$' } }),
+    obj(['endpoint', 'keys'], {
+      endpoint: { type: 'string', format: 'uri', maxLength: LIMITS.endpoint, description: 'https, on a host of MSGXC_WEBPUSH_ALLOWED_HOSTS (else 422 PushEndpointIsNotAllowed)' },
+      expirationTime: { type: ['number', 'null'] }, keys: obj(['p256dh', 'auth'], { p256dh: text(1, 256), auth: text(1, 64) }),
+    }),
   ] },
-  CreateThread: obj([], { tid: id, name: str, opens: { type: 'boolean' }, openp: { type: 'boolean' }, mtypes: { type: 'array', items: str }, urgency: { type: 'integer', minimum: 1, maximum: 4 }, channels: { type: 'array', items: str }, fallback: { type: 'array', items: str } }),
+  CreateThread: obj([], {
+    tid: id, name: text(0, LIMITS.name), opens: { type: 'boolean' }, openp: { type: 'boolean' }, mtypes: list(text(1, LIMITS.label), 0, LIMITS.mtypes),
+    urgency: { type: 'integer', minimum: 1, maximum: 4 }, channels, fallback: channels,
+  }),
   Member: obj(['uid', 'role'], { uid: id, role: { enum: ['admin', 'publisher', 'subscriber'] } }),
-  Ack: obj(['mids', 'status'], { mids: { type: 'array', items: id }, status: { enum: ['delivered', 'seen', 'read', 'clicked'] } }),
+  Ack: obj(['mids', 'status'], { mids: list(id, 1, LIMITS.mids), status: { enum: ['delivered', 'seen', 'read', 'clicked'] } }),
   Read: obj(['mid'], { mid: id, tid: id }),
-  InboxDelete: obj(['mids'], { mids: { type: 'array', items: id } }),
-  Profile: obj([], { uid: id, email: { type: ['string', 'null'] }, cell: { type: ['string', 'null'] }, channels: { type: 'array', items: str }, thread: obj(['tid', 'channels'], { tid: id, channels: { type: 'array', items: str } }), attributes: { type: 'object' } }),
+  InboxDelete: obj(['mids'], { mids: list(id, 1, LIMITS.mids) }),
+  Profile: obj([], {
+    uid: id, email: { type: ['string', 'null'], maxLength: 320 }, cell: { type: ['string', 'null'], maxLength: 320 }, channels,
+    thread: obj(['tid', 'channels'], { tid: id, channels }), attributes: { type: 'object', description: payload },
+  }),
   Message: obj(['mid', 'from', 'msg', 'opts', 'urgency', 'at'], { mid: id, tid: id, from: id, msg: str, opts, urgency: { type: 'integer' }, at: { type: 'string', format: 'date-time' }, scheduled: { type: 'string', format: 'date-time' } }),
   MessagePage: obj(['messages', 'next'], { messages: { type: 'array', items: { $ref: '#/components/schemas/Message' } }, next: { type: ['string', 'null'] } }),
 };
@@ -110,8 +128,12 @@ const operation = (op: Op): Json => ({
     [op.ok?.['description'] === 'Created' ? '201' : op.ok?.['description'] === 'Accepted' ? '202' : '200']: op.ok ?? TRUE,
     ...(badRequest(op) !== undefined ? { 400: errorResponse(badRequest(op) ?? '') } : {}),
     ...(op.body !== undefined ? { 413: errorResponse('Body over the limit') } : {}),
-    ...(op.access !== 'public' ? { 401: errorResponse('Missing, expired or forged token'), 403: errorResponse('Not allowed') } : {}),
-    ...(op.idempotent === true ? { 422: errorResponse('Idempotency-Key reused with another body') } : {}),
+    ...(op.access !== 'public' ? {
+      401: errorResponse('Missing, expired or forged token, a token without exp, or one issued in the future'),
+      403: errorResponse('Not allowed'),
+      404: errorResponse('Unknown, or hidden from the caller: the same answer either way'),
+    } : {}),
+    ...(op.idempotent === true ? { 422: errorResponse('Idempotency-Key reused with another body; or (enlist) a push endpoint outside the allowed push services') } : {}),
   },
 });
 

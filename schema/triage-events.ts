@@ -1,4 +1,5 @@
 import * as t from 'io-ts';
+import { Count, LIMITS, boundedArray, boundedString } from './bounds.js';
 import { DeviceId, MessageId, UserId } from './ids.js';
 import { ISODate, Urgency } from './message.js';
 
@@ -26,7 +27,11 @@ const evp = <N extends string, P extends t.Props, O extends t.Props>(type: N, pr
 const lits = <L extends string>(name: string, ...ls: [L, L, ...L[]]) =>
   t.union(ls.map((l) => t.literal(l)) as unknown as [t.LiteralC<L>, t.LiteralC<L>, ...t.LiteralC<L>[]], name);
 
-const Count = t.refinement(t.number, (n) => Number.isInteger(n) && n >= 0, 'Count');
+// Strings that come from providers (reasons, ids) are clipped to these bounds where the
+// events are made (commands/reactors/outcomes.ts), so every outcome can be written and read.
+const Reason = boundedString(0, LIMITS.reason);
+const Reference = boundedString(0, LIMITS.reference);
+const Tag = boundedString(0, LIMITS.tag);
 
 export const StepChannel = lits('StepChannel', 'websocket', 'apns', 'fcm', 'webpush', 'email', 'sms');
 /** Channels dispatch performs (the websocket is the realtime layer's). */
@@ -40,33 +45,34 @@ export const PlannedStepC = t.intersection([
   t.partial({ deviceId: DeviceId, digest: ISODate }),
 ], 'PlannedStep');
 export type PlannedStepData = t.TypeOf<typeof PlannedStepC>;
-export const RecipientPlanC = t.type({ uid: UserId, online: t.boolean, steps: t.array(PlannedStepC) }, 'RecipientPlan');
+export const RecipientPlanC = t.type({ uid: UserId, online: t.boolean, steps: boundedArray(PlannedStepC, 0, LIMITS.steps) }, 'RecipientPlan');
 export type RecipientPlanData = t.TypeOf<typeof RecipientPlanC>;
 
 export const MessageDue = ev('MessageDue', { mid: MessageId, due: ISODate });
 export const MessageTriaged = evp('MessageTriaged', {
-  mid: MessageId, batch: Count, due: ISODate, expiresAt: ISODate, urgency: Urgency, recipients: t.array(RecipientPlanC),
+  mid: MessageId, batch: Count, due: ISODate, expiresAt: ISODate, urgency: Urgency, recipients: boundedArray(RecipientPlanC, 0, LIMITS.recipients),
 }, {
-  next: t.string,
-  collapse: t.string,
+  next: Tag,
+  collapse: boundedString(1, LIMITS.label),
   /** Nobody was planned for: the message had expired, or was cancelled, when it came to triage. */
   skipped: lits('TriageSkipped', 'expired', 'cancelled'),
 });
 
 // Every delivery event names its unit: `key` (its stream without the prefix), the recipient,
 // the channel, and the message (`mid`), or the messages of a digest (`mids`, `digest`).
-const ref = { key: t.string, uid: UserId, channel: DispatchChannel };
-const refOptional = { mid: MessageId, deviceId: DeviceId, mids: t.array(MessageId), digest: ISODate };
+const ref = { key: Reference, uid: UserId, channel: DispatchChannel };
+// A digest carries the messages of one window; the dispatcher sends at most this many.
+const refOptional = { mid: MessageId, deviceId: DeviceId, mids: boundedArray(MessageId, 0, LIMITS.recipients), digest: ISODate };
 
 export const DeliveryAttempted = evp('DeliveryAttempted', {
-  ...ref, attempt: Count, node: t.string, run: t.string, leaseUntil: ISODate,
+  ...ref, attempt: Count, node: Tag, run: Tag, leaseUntil: ISODate,
 }, refOptional);
-export const DeliverySucceeded = evp('DeliverySucceeded', { ...ref, attempt: Count }, { ...refOptional, providerId: t.string });
+export const DeliverySucceeded = evp('DeliverySucceeded', { ...ref, attempt: Count }, { ...refOptional, providerId: Reference });
 export const DeliveryFailed = evp('DeliveryFailed', {
-  ...ref, attempt: Count, reason: t.string, outcome: lits('FailureKind', 'retry', 'failed', 'gone'),
+  ...ref, attempt: Count, reason: Reason, outcome: lits('FailureKind', 'retry', 'failed', 'gone'),
 }, refOptional);
 export const DeliveryRetryScheduled = evp('DeliveryRetryScheduled', { ...ref, attempt: Count, afterMs: Count, at: ISODate }, refOptional);
-export const DeliveryGivenUp = evp('DeliveryGivenUp', { ...ref, attempts: Count, reason: t.string }, refOptional);
+export const DeliveryGivenUp = evp('DeliveryGivenUp', { ...ref, attempts: Count, reason: Reason }, refOptional);
 export const DeliverySkipped = evp('DeliverySkipped', { ...ref, reason: SkipReason }, refOptional);
 
 /** Spread into schema/events.ts's DomainEvent union. */

@@ -4,6 +4,7 @@ import {
   checkPrivateKey, decodeChannelEnv, DEFAULT_CHANNEL_SETTINGS, DEFAULT_PUSH_SERVICE_HOSTS, EmailTemplatesFile, ServiceAccount, vapidPublicOf,
   describeEnvErrors, type ChannelConfig, type ChannelEnv,
 } from '../../schema/channels.js';
+import type { PushHosts } from '../../schema/push-endpoint.js';
 import type { ChannelKind } from './port.js';
 
 // Provider configuration at start-up: the environment is decoded by schema/channels.ts,
@@ -15,7 +16,9 @@ type Var = keyof ChannelEnv;
 export type ReadText = (path: string) => string;
 
 const groups: readonly { readonly vars: readonly Var[]; readonly required: readonly Var[] }[] = [
-  { vars: ['MSGXC_VAPID_PUBLIC_KEY', 'MSGXC_VAPID_PRIVATE_KEY', 'MSGXC_VAPID_SUBJECT', 'MSGXC_WEBPUSH_ALLOWED_HOSTS'], required: ['MSGXC_VAPID_PUBLIC_KEY', 'MSGXC_VAPID_PRIVATE_KEY', 'MSGXC_VAPID_SUBJECT'] },
+  // MSGXC_WEBPUSH_ALLOWED_HOSTS stands alone: enlisting checks endpoints against it even when
+  // web push goes to the outbox.
+  { vars: ['MSGXC_VAPID_PUBLIC_KEY', 'MSGXC_VAPID_PRIVATE_KEY', 'MSGXC_VAPID_SUBJECT'], required: ['MSGXC_VAPID_PUBLIC_KEY', 'MSGXC_VAPID_PRIVATE_KEY', 'MSGXC_VAPID_SUBJECT'] },
   { vars: ['MSGXC_FCM_PROJECT_ID', 'MSGXC_FCM_CREDENTIALS', 'MSGXC_FCM_ENDPOINT'], required: ['MSGXC_FCM_CREDENTIALS'] },
   // MSGXC_APNS_PRODUCTION has no default on purpose: a sandbox token sent to production
   // answers BadDeviceToken, which revokes the device, so the choice must be explicit.
@@ -67,12 +70,11 @@ export const loadChannelConfig = (env: Record<string, string | undefined>, readT
     }
   }
 
+  const allowedPushHosts: PushHosts = e.MSGXC_WEBPUSH_ALLOWED_HOSTS === undefined ? DEFAULT_PUSH_SERVICE_HOSTS
+    : e.MSGXC_WEBPUSH_ALLOWED_HOSTS.trim() === '*' ? '*' : e.MSGXC_WEBPUSH_ALLOWED_HOSTS.split(',').map((h) => h.trim().toLowerCase());
   const webpush = configured.has('MSGXC_VAPID_PRIVATE_KEY') && e.MSGXC_VAPID_PRIVATE_KEY !== undefined && e.MSGXC_VAPID_PUBLIC_KEY !== undefined && e.MSGXC_VAPID_SUBJECT !== undefined
-    ? {
-      publicKey: e.MSGXC_VAPID_PUBLIC_KEY, privateKey: e.MSGXC_VAPID_PRIVATE_KEY, subject: e.MSGXC_VAPID_SUBJECT,
-      allowedHosts: e.MSGXC_WEBPUSH_ALLOWED_HOSTS === undefined ? DEFAULT_PUSH_SERVICE_HOSTS
-        : e.MSGXC_WEBPUSH_ALLOWED_HOSTS.trim() === '*' ? '*' as const : e.MSGXC_WEBPUSH_ALLOWED_HOSTS.split(',').map((h) => h.trim().toLowerCase()),
-    } : undefined;
+    ? { publicKey: e.MSGXC_VAPID_PUBLIC_KEY, privateKey: e.MSGXC_VAPID_PRIVATE_KEY, subject: e.MSGXC_VAPID_SUBJECT, allowedHosts: allowedPushHosts }
+    : undefined;
   if (webpush !== undefined) {
     let pub: string | undefined;
     try { pub = vapidPublicOf(webpush.privateKey); } catch { errors.push('MSGXC_VAPID_PRIVATE_KEY: is not a valid P-256 private key'); }
@@ -140,6 +142,7 @@ export const loadChannelConfig = (env: Record<string, string | undefined>, readT
       timeoutMs: e.MSGXC_CHANNEL_TIMEOUT_MS ?? DEFAULT_CHANNEL_SETTINGS.timeoutMs,
       outboxMax: e.MSGXC_OUTBOX_MAX ?? DEFAULT_CHANNEL_SETTINGS.outboxMax,
       emailTemplates,
+      allowedPushHosts,
     },
   });
 };

@@ -1,6 +1,7 @@
 import type { Agent } from 'node:https';
 import webpush from 'web-push';
 import type { WebPushConfig } from '../../schema/channels.js';
+import { pushHostProblem } from '../../schema/push-endpoint.js';
 import { httpsAgent } from './agent.js';
 import { backoffMs, retryDelay } from './backoff.js';
 import { mapLimit } from './pool.js';
@@ -26,9 +27,6 @@ export interface WebPushChannelOptions {
 // signature each, so one token per push service origin is reused for 11 of its 12 hours.
 const VAPID_LIFETIME_S = 12 * 3600;
 const VAPID_REFRESH_S = 3600;
-
-const hostAllowed = (allowed: WebPushConfig['allowedHosts'], host: string): boolean =>
-  allowed === '*' || allowed.some((h) => host === h || host.endsWith(`.${h}`));
 
 export const webPushOutcome = (err: unknown, attempt: number, nowMs: number): Outcome => {
   if (err instanceof webpush.WebPushError) {
@@ -74,7 +72,9 @@ export const createWebPushChannel = (o: WebPushChannelOptions): Channel<WebPushR
       return gone('invalid subscription: endpoint is not a URL');
     }
     if (url.protocol !== 'https:') return gone('invalid subscription: endpoint is not https');
-    if (!hostAllowed(o.config.allowedHosts, url.hostname.toLowerCase())) return failed(`endpoint host ${url.hostname} is not an allowed push service (MSGXC_WEBPUSH_ALLOWED_HOSTS)`);
+    // The rule enlisting applied; checked again in case the list changed since (or the device predates the check).
+    const refused = pushHostProblem(url, o.config.allowedHosts);
+    if (refused !== undefined) return failed(refused);
     const req = webPushRequest(d.content);
     try {
       const res = await webpush.sendNotification(d.to.subscription, req.body, {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { isLeft } from 'fp-ts/lib/Either.js';
 import type { AllStreamResolvedEvent, JSONEventType, Position, ResolvedEvent } from '@kurrent/kurrentdb-client';
-import { EventMetadata } from '../../schema/metadata.js';
+import { StoredMetadata, type EventMetadata } from '../../schema/metadata.js';
 import type { EventToAppend, RecordedEvent } from './port.js';
 
 // How the port maps onto EventStoreDB / KurrentDB. NOT RUN AGAINST A SERVER HERE (none can
@@ -59,7 +59,7 @@ const ourMetadata = (raw: unknown, where: string): EventMetadata => {
   const ours = typeof raw === 'object' && raw !== null && !(raw instanceof Uint8Array)
     ? Object.fromEntries(Object.entries(raw).filter(([key]) => !key.startsWith('$')))
     : raw;
-  const decoded = EventMetadata.decode(ours);
+  const decoded = StoredMetadata.decode(ours);
   if (isLeft(decoded)) throw new Error(`EventStoreDB event ${where} has no msgxc metadata`);
   return decoded.right;
 };

@@ -1,6 +1,6 @@
 import * as t from 'io-ts';
 import { isLeft } from 'fp-ts/lib/Either.js';
-import { EventMetadata } from '../../schema/metadata.js';
+import { StoredMetadata } from '../../schema/metadata.js';
 import type { EventToAppend, RecordedEvent } from './port.js';
 import { positionOf } from './jetstream-subjects.js';
 
@@ -8,7 +8,7 @@ import { positionOf } from './jetstream-subjects.js';
 // the first of them. The revision is written by the appender, which knows it because the
 // publish claims the stream's next append subject (see jetstream-append.ts); readers never
 // have to count the subject's earlier events.
-const StoredEvent = t.type({ t: t.string, d: t.unknown, m: EventMetadata });
+const StoredEvent = t.type({ t: t.string, d: t.unknown, m: StoredMetadata });
 export const Envelope = t.type({ r: t.number, e: t.array(StoredEvent) }, 'JetStreamEnvelope');
 export type Envelope = t.TypeOf<typeof Envelope>;
 

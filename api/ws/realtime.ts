@@ -1,4 +1,3 @@
-import { decodeJwt } from 'jose';
 import type * as Uws from '@trufflesuite/uws-js-unofficial';
 import type { Bus } from '../../adapters/bus/port.js';
 import type { ObservedEventStore } from '../../adapters/eventstore/observed.js';
@@ -122,11 +121,10 @@ export const startRealtime = (deps: RealtimeDeps): Realtime => {
     const actor = await deps.verifier.verify(token);
     if ('error' in actor) { s.send(withId({ type: 'error' as const, code: 'Unauthorized', msg: actor.error }, id)); return; }
     if (actor.uid !== s.uid) { s.ws?.end(CloseCode.Forbidden, 'token is for another user'); return; }
-    const exp = decodeJwt(token).exp;
     if (s.exp !== undefined) expiry.remove(s, s.exp);
-    s.exp = typeof exp === 'number' ? exp * 1000 : undefined;
+    s.exp = actor.expiresAt;
     s.roles = actor.roles;
-    if (s.exp !== undefined) expiry.add(s, s.exp);
+    expiry.add(s, s.exp);
     s.send(withId({ type: 'ok' as const }, id));
   };
   // Reads wait for the projections to reach the log head, like HTTP reads (api/deps.ts): a

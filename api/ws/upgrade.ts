@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { decodeJwt } from 'jose';
 import { STATUS_CODES } from 'node:http';
 import { MessageId } from '../../schema/ids.js';
 import { tokenFromHeader, type Verifier } from '../auth.js';
@@ -96,9 +95,8 @@ const upgrade = (deps: UpgradeDeps, res: HttpResponse, req: HttpRequest, context
       refuse(429, 'TooManySessions', `at most ${deps.limits.maxSessionsPerUser} sessions per user on one node`, 'too_many_sessions');
       return;
     }
-    const exp = decodeJwt(token).exp;
     const now = deps.now();
-    const session = new Session(randomUUID(), actor.uid, actor.roles, typeof exp === 'number' ? exp * 1000 : undefined, since, freshBucket(deps.limits, now), now);
+    const session = new Session(randomUUID(), actor.uid, actor.roles, actor.expiresAt, since, freshBucket(deps.limits, now), now);
     if (state.aborted) return;
     // From here on the response belongs to the websocket, whatever `open` does.
     state.aborted = true;

@@ -11,6 +11,7 @@ import type { SkipReason } from '../../domain/triage/types.js';
 import { directoryQueries } from '../../projections/deliveries/directory-queries.js';
 import { stepQueries } from '../../projections/deliveries/step-queries.js';
 import type { StepRow } from '../../projections/deliveries/step-queries.js';
+import { LIMITS } from '../../schema/bounds.js';
 import { asDeviceId, asUserId } from '../../schema/ids.js';
 import type { DeliveryEvent, DispatchChannel } from '../../schema/triage-events.js';
 import type { RevokeDevice } from '../revoke-device.js';
@@ -175,6 +176,11 @@ export const createDispatcher = (d: DispatcherDeps): Dispatcher => {
       const m = member.mid === null ? undefined : dir.message(member.mid);
       if (member.mid === null || m === undefined) continue;
       const next = nextStep({ at: unit.at, expiresAt: member.expiresAt }, markersOf(dir, steps, { ...member, mid: member.mid }, recipient !== undefined), now);
+      // One digest carries at most LIMITS.recipients messages (its event's bound); the rest collapse into it.
+      if (next.kind === 'send' && included.length >= LIMITS.recipients) {
+        await skip(member, refData({ key: member.key, uid: member.uid, channel: member.channel, mid: member.mid, digest: window }), 'collapsed');
+        continue;
+      }
       if (next.kind === 'send') { included.push({ row: member, content: { kind: 'message', message: outgoing(dir, m) } }); continue; }
       if (next.kind === 'wait') return; // not for this round yet
       reasons.push(next.reason);

@@ -1,4 +1,5 @@
 import type { OutcomeDecision, ProviderOutcome } from '../../domain/triage/retry.js';
+import { LIMITS, clip } from '../../schema/bounds.js';
 import { asDeviceId, asMessageId, asUserId } from '../../schema/ids.js';
 import type { DeliveryEvent, DispatchChannel, TriageEventOf } from '../../schema/triage-events.js';
 
@@ -26,18 +27,18 @@ export const refData = (u: UnitRef): Ref => ({
 /** `attempt` is the 0-based number of the attempt that produced the outcome. */
 export const outcomeEvents = (ref: Ref, attempt: number, outcome: ProviderOutcome, decision: OutcomeDecision): DeliveryEvent[] => {
   const failed = (reason: string): DeliveryEvent => ({
-    type: 'DeliveryFailed', data: { ...ref, attempt, reason, outcome: outcome.kind === 'delivered' ? 'failed' : outcome.kind },
+    type: 'DeliveryFailed', data: { ...ref, attempt, reason: clip(reason, LIMITS.reason), outcome: outcome.kind === 'delivered' ? 'failed' : outcome.kind },
   });
   switch (decision.kind) {
     case 'succeeded':
-      return [{ type: 'DeliverySucceeded', data: { ...ref, attempt, ...(decision.providerId === undefined ? {} : { providerId: decision.providerId }) } }];
+      return [{ type: 'DeliverySucceeded', data: { ...ref, attempt, ...(decision.providerId === undefined ? {} : { providerId: clip(decision.providerId, LIMITS.reference) }) } }];
     case 'retry':
       return [failed(decision.reason), {
         type: 'DeliveryRetryScheduled', data: { ...ref, attempt: attempt + 1, afterMs: decision.afterMs, at: new Date(decision.at).toISOString() },
       }];
     case 'give-up': case 'gone':
       return [failed('reason' in outcome ? outcome.reason : decision.reason), {
-        type: 'DeliveryGivenUp', data: { ...ref, attempts: attempt + 1, reason: decision.reason },
+        type: 'DeliveryGivenUp', data: { ...ref, attempts: attempt + 1, reason: clip(decision.reason, LIMITS.reason) },
       }];
     default: {
       const unhandled: never = decision;

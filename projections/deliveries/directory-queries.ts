@@ -1,4 +1,5 @@
 import type { Database } from 'better-sqlite3';
+import { LIMITS } from '../../schema/bounds.js';
 import type { Device } from '../../schema/devices.js';
 import type { EventOf } from '../../schema/events.js';
 import type { DeviceFact, PushChannel, ThreadChannels } from '../../domain/triage/types.js';
@@ -61,7 +62,9 @@ export const directoryQueries = (db: Database): DirectoryQueries => {
     'SELECT email, cell, channels FROM dir_users WHERE uid = ?');
   const perThread = db.prepare<[string, string], string>('SELECT channels FROM dir_user_threads WHERE uid = ? AND tid = ?').pluck();
   const devices = db.prepare<[string], { device_id: string; channel: PushChannel }>(
-    'SELECT device_id, channel FROM dir_devices WHERE uid = ? ORDER BY position DESC');
+    // The newest ones only: a plan's steps are bounded (schema/bounds.ts), and a user enlisted
+    // before the broker capped devices per user may still have more.
+    `SELECT device_id, channel FROM dir_devices WHERE uid = ? ORDER BY position DESC LIMIT ${LIMITS.devices}`);
   const device = db.prepare<[string, string], string>('SELECT device FROM dir_devices WHERE uid = ? AND device_id = ?').pluck();
   const members = db.prepare<[string, string, number], string>(
     'SELECT uid FROM dir_members WHERE tid = ? AND uid > ? ORDER BY uid LIMIT ?').pluck();

@@ -19,9 +19,10 @@ describe('API flows on a real server process', () => {
   it('thread permissions: closed to subscribe and publish unless granted', async () => {
     expect((await call(s, 'POST', '/api/v2/threads', { ...as('alice'), body: { tid: 'secret', name: 'Secret' } })).status).toBe(201);
     expect((await call(s, 'POST', '/api/v2/threads', { ...as('bob'), body: { tid: 'secret' } })).status).toBe(409);
-    expect((await call(s, 'POST', '/api/v2/subscribe', { ...as('bob'), body: { tid: 'secret' } })).status).toBe(403);
+    // A private thread is not found for a stranger, exactly like an unknown one (issue 9, finding 6).
+    expect((await call(s, 'POST', '/api/v2/subscribe', { ...as('bob'), body: { tid: 'secret' } })).status).toBe(404);
     expect((await call(s, 'POST', '/api/v2/publish', { ...as('bob'), body: { tid: 'secret', msg: 'hi' } })).status).toBe(403);
-    expect((await call(s, 'POST', '/api/v2/threads/secret/members', { ...as('bob'), body: { uid: 'bob', role: 'admin' } })).status).toBe(403);
+    expect((await call(s, 'POST', '/api/v2/threads/secret/members', { ...as('bob'), body: { uid: 'bob', role: 'admin' } })).status).toBe(404);
     expect((await call(s, 'POST', '/api/v2/threads/secret/members', { ...as('alice'), body: { uid: 'bob', role: 'publisher' } })).status).toBe(200);
     expect((await call(s, 'POST', '/api/v2/publish', { ...as('bob'), body: { tid: 'secret', msg: 'from bob' } })).status).toBe(200);
     expect((await call(s, 'GET', '/api/v2/threads/secret/messages', as('carol'))).status).toBe(404);
@@ -100,7 +101,8 @@ describe('API flows on a real server process', () => {
     const mid = m.headers.get('x-message-id') ?? '';
     expect((await call(s, 'GET', `/api/v2/messages/${mid}`, as('x1'))).status).toBe(200);
     expect((await call(s, 'GET', `/api/v2/messages/${mid}`, as('carol'))).status).toBe(404);
-    expect((await call(s, 'DELETE', `/api/v2/messages/${mid}`, as('carol'))).status).toBe(403);
+    // Neither sender nor recipient: told the message does not exist, as for an unknown mid (issue 9, finding 6).
+    expect((await call(s, 'DELETE', `/api/v2/messages/${mid}`, as('carol'))).status).toBe(404);
     expect((await call(s, 'DELETE', `/api/v2/messages/${mid}`, as('x1'))).body).toEqual({ effect: 'deleted_from_inbox' });
     expect(msgs(await call(s, 'GET', '/api/v2/inbox', as('x1')))).not.toContain('oops');
     expect(msgs(await call(s, 'GET', '/api/v2/inbox', as('x2')))).toContain('oops');

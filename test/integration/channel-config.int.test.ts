@@ -14,6 +14,7 @@ import { createSqliteOutbox } from '../../adapters/channels/outbox-store.js';
 import { redactor } from '../../adapters/channels/redact.js';
 import { createChannels } from '../../adapters/channels/registry.js';
 import type { Delivery, Recipient } from '../../adapters/channels/port.js';
+import { DEFAULT_PUSH_SERVICE_HOSTS } from '../../schema/push-endpoint.js';
 import { createLogger } from '../../api/log.js';
 import { deliveryOf } from '../contract/channel.contract.js';
 import { freePort } from '../infra/process.js';
@@ -54,8 +55,14 @@ describe('channel configuration from the environment', () => {
     expect(E.isRight(r)).toBe(true);
     if (E.isRight(r)) {
       expect(describeChannelConfig(r.right)).toEqual({ webpush: 'outbox', fcm: 'outbox', apns: 'outbox', email: 'outbox', sms: 'outbox', mqtt: 'outbox' });
-      expect(r.right.settings).toEqual({ smsMaxLength: 160, timeoutMs: 10_000, outboxMax: 10_000, emailTemplates: {} });
+      expect(r.right.settings).toEqual({ smsMaxLength: 160, timeoutMs: 10_000, outboxMax: 10_000, emailTemplates: {}, allowedPushHosts: DEFAULT_PUSH_SERVICE_HOSTS });
     }
+  });
+
+  it('reads MSGXC_WEBPUSH_ALLOWED_HOSTS without VAPID keys: enlisting checks endpoints against it', () => {
+    const r = loadChannelConfig({ MSGXC_WEBPUSH_ALLOWED_HOSTS: '127.0.0.1, Push.Example.org' });
+    expect(E.isRight(r) && r.right.settings.allowedPushHosts).toEqual(['127.0.0.1', 'push.example.org']);
+    expect(E.isRight(r) && describeChannelConfig(r.right).webpush).toBe('outbox');
   });
 
   it('reads every provider, with the files it names, and takes the FCM project from the service account', () => {

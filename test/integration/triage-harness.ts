@@ -67,7 +67,7 @@ export const ok = async <T>(r: Promise<CommandResult<T>>): Promise<T> => {
   return result.right;
 };
 
-export const subscription = (n: string) => ({ endpoint: `https://push.example.test/${n}`, keys: { p256dh: 'BPk1', auth: 'aXV0aA' } });
+export const subscription = (n: string) => ({ endpoint: `https://fcm.googleapis.com/fcm/send/${n}`, keys: { p256dh: 'BPk1', auth: 'aXV0aA' } });
 
 export interface World {
   readonly dir: string;

@@ -14,7 +14,7 @@ describe('JWT verification', () => {
 
   it('accepts a valid token and reads sub and roles', async () => {
     const token = await sign({ sub: 'alice', roles: ['admin', 7], exp: sec + 60 });
-    expect(await verifier.verify(token)).toEqual({ uid: 'alice', roles: ['admin'] });
+    expect(await verifier.verify(token)).toEqual({ uid: 'alice', roles: ['admin'], expiresAt: (sec + 60) * 1000 });
   });
 
   it('refuses an expired token, also when it was cached while valid', async () => {
@@ -22,7 +22,7 @@ describe('JWT verification', () => {
     let t = now;
     const moving = createVerifier({ secret, algorithms: ['HS256'] }, () => t);
     const token = await sign({ sub: 'a', exp: sec + 10 });
-    expect(await moving.verify(token)).toEqual({ uid: 'a', roles: [] });
+    expect(await moving.verify(token)).toEqual({ uid: 'a', roles: [], expiresAt: (sec + 10) * 1000 });
     t += 20_000;
     expect(await moving.verify(token)).toEqual({ error: 'token expired' });
   });
@@ -49,10 +49,46 @@ describe('JWT verification', () => {
     const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
     const pem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
     const rs = createVerifier({ publicKey: pem, algorithms: ['RS256'] }, () => now);
-    const good = await new SignJWT({ sub: 'bob' }).setProtectedHeader({ alg: 'RS256' }).sign(privateKey);
-    expect(await rs.verify(good)).toEqual({ uid: 'bob', roles: [] });
+    const good = await new SignJWT({ sub: 'bob', exp: sec + 60 }).setProtectedHeader({ alg: 'RS256' }).sign(privateKey);
+    expect(await rs.verify(good)).toEqual({ uid: 'bob', roles: [], expiresAt: (sec + 60) * 1000 });
     const confused = await sign({ sub: 'bob', roles: ['admin'] }, new TextEncoder().encode(pem));
     expect(await rs.verify(confused)).toHaveProperty('error');
+  });
+});
+
+describe('token lifetime (issue 9, finding 5)', () => {
+  const verifier = createVerifier({ secret, algorithms: ['HS256'] }, () => now);
+  const lenient = createVerifier({ secret, algorithms: ['HS256'], requireExp: false, maxLifetimeSec: 3600 }, () => now);
+
+  it('refuses a token without exp by default, naming the claim', async () => {
+    expect(await verifier.verify(await sign({ sub: 'a', iat: sec }))).toEqual({ error: 'token claim `exp` rejected: missing: tokens must expire' });
+  });
+
+  it('refuses an iat in the future beyond the clock tolerance, with or without exp', async () => {
+    expect(await verifier.verify(await sign({ sub: 'a', iat: sec + 3600, exp: sec + 7200 }))).toEqual({ error: 'token claim `iat` rejected: issued in the future' });
+    expect(await lenient.verify(await sign({ sub: 'a', iat: sec + 60 }))).toEqual({ error: 'token claim `iat` rejected: issued in the future' });
+    expect(await verifier.verify(await sign({ sub: 'a', iat: sec + 3, exp: sec + 60 }))).toEqual({ uid: 'a', roles: [], expiresAt: (sec + 60) * 1000 });
+  });
+
+  it('with exp not required, accepts a token without it for the maximum lifetime counted from iat', async () => {
+    expect(await lenient.verify(await sign({ sub: 'a', iat: sec - 60 }))).toEqual({ uid: 'a', roles: [], expiresAt: (sec - 60 + 3600) * 1000 });
+    expect(await lenient.verify(await sign({ sub: 'a', iat: sec - 3700 }))).toEqual({ error: 'token expired' });
+    expect(await lenient.verify(await sign({ sub: 'a' }))).toEqual({ error: 'token claim `iat` rejected: a token without `exp` must carry `iat`' });
+  });
+
+  it('ends a cached token without exp at its maximum lifetime', async () => {
+    let t = now;
+    const moving = createVerifier({ secret, algorithms: ['HS256'], requireExp: false, maxLifetimeSec: 60 }, () => t);
+    const token = await sign({ sub: 'a', iat: sec });
+    expect(await moving.verify(token)).toMatchObject({ uid: 'a' });
+    t += 61_000;
+    expect(await moving.verify(token)).toEqual({ error: 'token expired' });
+  });
+
+  it('refuses roles beyond the bounds every event metadata has', async () => {
+    const many = Array.from({ length: 33 }, (_, i) => `r${i}`);
+    expect(await verifier.verify(await sign({ sub: 'a', exp: sec + 60, roles: many }))).toMatchObject({ error: expect.stringContaining('`roles` rejected') as string });
+    expect(await verifier.verify(await sign({ sub: 'a', exp: sec + 60, roles: ['x'.repeat(65)] }))).toHaveProperty('error');
   });
 });
 

@@ -51,7 +51,7 @@ const mount = (route: Partial<Route>, log: ReturnType<typeof createLogger>): ((r
   let handler: ((res: HttpResponse, req: HttpRequest) => void) | undefined;
   const app = { get: (_p: string, h: typeof handler) => { handler = h; }, post: (_p: string, h: typeof handler) => { handler = h; } } as unknown as TemplatedApp;
   const deps: HttpDeps = {
-    verifier: { verify: () => Promise.resolve({ uid: 'u', roles: [] }) },
+    verifier: { verify: () => Promise.resolve({ uid: 'u', roles: [], expiresAt: Number.MAX_SAFE_INTEGER }) },
     idempotency: { run: () => Promise.reject(new Error('unused')) },
     metrics: createMetrics(), log, bodyLimit: 1024, jsonMaxDepth: 32,
     newMessageId: () => 'mid', now: () => new Date(0), onActor: () => Promise.resolve(),

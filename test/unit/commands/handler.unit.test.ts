@@ -19,12 +19,15 @@ const env = (maxAttempts?: number): HandlerEnv => ({
 const subscribe = (who: string): ThreadCommand => ({ type: 'Subscribe', tid: T, caller: { uid: asUserId(who), admin: false } });
 const unsubscribe = (who: string): ThreadCommand => ({ type: 'Unsubscribe', tid: T, uid: asUserId(who), caller: { uid: asUserId(who), admin: false } });
 const open: ThreadCommand = { type: 'CreateThread', settings: { tid: T, opens: true }, caller: { uid: asUserId('owner'), admin: false } };
+// Subscribing no longer claims an unknown thread (issue 9, finding 6): a new stream is a creation.
+const create = (who: string, tid = T): ThreadCommand => ({ type: 'CreateThread', settings: { tid }, caller: { uid: asUserId(who), admin: false } });
 
 describe('handle', () => {
   it('stamps every event with metadata from the command context', async () => {
     const store = createMemoryEventStore();
+    rightOf(await handle(store, 'thread-t1', threads, create('ann'), ctxFor('ann', { idempotencyKey: 'k1' }), env()));
     rightOf(await handle(store, 'thread-t1', threads, subscribe('ann'), ctxFor('ann', { idempotencyKey: 'k1' }), env()));
-    rightOf(await handle(store, 'thread-t2', threads, { ...subscribe('ann'), tid: asThreadId('t2') }, ctxFor('ann'), env()));
+    rightOf(await handle(store, 'thread-t2', threads, create('ann', asThreadId('t2')), ctxFor('ann'), env()));
     const [first, second] = await store.read('thread-t1');
     expect(first?.metadata).toEqual({
       eventId: expect.any(String) as unknown, occurredAt: NOW.toISOString(), actor: { uid: 'ann', roles: [] },
@@ -38,6 +41,7 @@ describe('handle', () => {
   it('answers the last appended position, or the head when nothing was needed', async () => {
     const store = createMemoryEventStore();
     const e = env();
+    rightOf(await handle(store, 'thread-t1', threads, open, ctxFor('owner'), e));
     const created = rightOf(await handle(store, 'thread-t1', threads, subscribe('ann'), ctxFor('ann'), e));
     expect(created.position).toBe(2);
     await store.append('elsewhere', [{ type: 'X', data: {}, metadata: { eventId: 'x', occurredAt: '', actor: { uid: 'x', roles: [] }, correlationId: 'c', causationId: 'c' } }], 'any');
@@ -105,7 +109,7 @@ describe('handle', () => {
       ...memory,
       append: (stream, _events, expected) => { appends++; return Promise.resolve({ kind: 'wrong_expected_revision', stream, expected, actual: 99 }); },
     };
-    const result = await handle(hostile, 'thread-t1', threads, subscribe('ann'), ctxFor('ann'), env(3));
+    const result = await handle(hostile, 'thread-t1', threads, create('ann'), ctxFor('ann'), env(3));
     expectError(result, 'unavailable', 'FailedToAppend');
     expect(appends).toBe(3);
   });

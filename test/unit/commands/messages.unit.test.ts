@@ -98,7 +98,7 @@ describe('deleting', () => {
     const { commands } = setup();
     rightOf(await commands.send(ctxFor('ann'), M, asUserId('bob'), hi));
     expect(rightOf(await commands.deleteMessage(ctxFor('bob'), M)).effect).toBe('deleted_from_inbox');
-    expectError(await commands.deleteMessage(ctxFor('eve'), M), 'forbidden', 'MessageIsNotForYou');
+    expectError(await commands.deleteMessage(ctxFor('eve'), M), 'not_found', 'MessageNotFound');
     expectError(await commands.deleteMessage(ctxFor('ann'), asMessageId('nope')), 'not_found', 'MessageNotFound');
   });
 });

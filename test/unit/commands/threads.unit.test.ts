@@ -24,14 +24,14 @@ describe('thread commands', () => {
     expectError(await commands.createThread(ctxFor('other'), { tid: T }), 'conflict', 'ThreadAlreadyExists');
   });
 
-  it('claims an unknown thread for the first subscriber or publisher', async () => {
+  it('claims an unknown thread for the first publisher, never for a subscriber', async () => {
     const { memory, commands } = setup();
-    rightOf(await commands.subscribe(ctxFor('ann'), asThreadId('ann-notes')));
-    expect(await streamTypes(memory, 'thread-ann-notes')).toEqual(['ThreadCreated', 'ThreadMemberAdded']);
+    expectError(await commands.subscribe(ctxFor('ann'), asThreadId('ann-notes')), 'not_found', 'ThreadNotFound');
+    expect(await streamTypes(memory, 'thread-ann-notes')).toEqual([]);
     rightOf(await commands.publish(ctxFor('ben'), asMessageId('m1'), asThreadId('ben-notes'), { msg: 'hi', opts: {} }));
     const [created] = await memory.read('thread-ben-notes');
     expect(created?.data).toEqual({ tid: 'ben-notes', owner: 'ben', opens: false, openp: false });
-    expectError(await commands.subscribe(ctxFor('carol'), asThreadId('ben-notes')), 'forbidden', 'ThreadIsClosedToSubscribers');
+    expectError(await commands.subscribe(ctxFor('carol'), asThreadId('ben-notes')), 'not_found', 'ThreadNotFound');
     expectError(await commands.publish(ctxFor('carol'), asMessageId('m2'), asThreadId('ben-notes'), { msg: 'x', opts: {} }), 'forbidden', 'ThreadIsClosedToPublishers');
   });
 
@@ -54,7 +54,7 @@ describe('thread commands', () => {
     const { memory, commands } = setup();
     rightOf(await commands.createThread(owner, { tid: T, opens: true }));
     rightOf(await commands.subscribe(ctxFor('ann'), T));
-    rightOf(await commands.subscribe(ctxFor('ann'), asThreadId('elsewhere')));
+    rightOf(await commands.createThread(ctxFor('ann'), { tid: asThreadId('elsewhere') }));
     const again = rightOf(await commands.subscribe(ctxFor('ann'), T));
     expect(again.position).toBe(await memory.head());
   });

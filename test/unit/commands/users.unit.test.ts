@@ -7,7 +7,7 @@ import { ctxFor, expectError, rightOf, setup, streamTypes } from './support.js';
 
 const ann = ctxFor('ann');
 const iphone: Device = { os: 'ios', token: 'apns-1' };
-const browser: Device = { endpoint: 'https://push.example.org/x', keys: { p256dh: 'p', auth: 'a' } };
+const browser: Device = { endpoint: 'https://fcm.googleapis.com/fcm/send/x', keys: { p256dh: 'p', auth: 'a' } };
 
 describe('recognize', () => {
   it('records a user once, and answers repeat calls from memory without I/O', async () => {

@@ -63,7 +63,7 @@ describe('Publish', () => {
 
 describe('Cancel', () => {
   const cancelCmd = (caller: Caller, now: Date, over: object = {}): MessageCommand =>
-    ({ type: 'Cancel', mid: M, caller, managesThread: false, now, ...over });
+    ({ type: 'Cancel', mid: M, caller, managesThread: false, isRecipient: false, now, ...over });
   const cancelled = (by: string): MessageEvent => ({ type: 'MessageCancelled', data: { mid: M, by: uid(by) } });
 
   it('cancels a scheduled message before it is due, by its sender or an admin', () => {
@@ -71,8 +71,12 @@ describe('Cancel', () => {
     given([scheduled]).when(cancelCmd(root, T0)).then([cancelled('root')]);
     given([scheduled]).when(cancelCmd(bob, T0, { managesThread: true })).then([cancelled('bob')]);
   });
-  it('refuses anyone else', () => {
-    given([scheduled]).when(cancelCmd(carol, T0)).then({ kind: 'forbidden', code: 'MessageBelongsToItsSender' });
+  it('refuses a recipient, and answers anyone else exactly as for an unknown message, whatever tid they name', () => {
+    given([scheduled]).when(cancelCmd(carol, T0, { isRecipient: true })).then({ kind: 'forbidden', code: 'MessageBelongsToItsSender' });
+    const unknown = given([]).when(cancelCmd(carol, T0)).result;
+    expect(given([scheduled]).when(cancelCmd(carol, T0)).result).toEqual(unknown);
+    expect(given([scheduled]).when(cancelCmd(carol, T0, { tid: tid('news') })).result).toEqual(unknown);
+    expect(given([scheduled]).when(cancelCmd(carol, T0, { tid: tid('other') })).result).toEqual(unknown);
   });
   it('refuses once due, or when never scheduled', () => {
     given([scheduled]).when(cancelCmd(alice, dueAt)).then({ kind: 'conflict', code: 'MessageAlreadyDue' });

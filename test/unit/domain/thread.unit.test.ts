@@ -1,4 +1,4 @@
-import { describe, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Caller } from '../../../domain/caller.js';
 import { threadDecider } from '../../../domain/thread.js';
 import type { ThreadEvent, ThreadRole } from '../../../schema/events.js';
@@ -41,8 +41,12 @@ describe('Subscribe', () => {
   it('lets anyone subscribe to a thread open to subscribers', () => {
     given([created(true)]).when(sub(carol)).then([added('carol', 'subscriber')]);
   });
-  it('refuses strangers on a closed thread', () => {
-    given(closed).when(sub(carol)).then({ kind: 'forbidden', code: 'ThreadIsClosedToSubscribers' });
+  it('answers a stranger on a closed thread exactly as on an unknown one (no existence oracle)', () => {
+    given(closed).when(sub(carol)).then({ kind: 'not_found', code: 'ThreadNotFound' });
+    expect(given(closed).when(sub(carol)).result).toEqual(given([]).when(sub(carol)).result);
+  });
+  it('refuses a member who may not subscribe, since they know the thread', () => {
+    given([...closed, added('carol', 'publisher')]).when(sub(carol)).then({ kind: 'forbidden', code: 'ThreadIsClosedToSubscribers' });
   });
   it('lets the owner, a thread admin and a global admin subscribe to a closed thread', () => {
     given(closed).when(sub(alice)).then([added('alice', 'subscriber')]);
@@ -52,8 +56,8 @@ describe('Subscribe', () => {
   it('does nothing for a subscriber', () => {
     given([created(true), added('carol', 'subscriber')]).when(sub(carol)).then([]);
   });
-  it('claims an unknown thread as the caller\'s private thread', () => {
-    given([]).when(sub(carol)).then([created(false, false, 'carol'), added('carol', 'subscriber')]);
+  it('claims nothing: subscribing to an unknown thread is not found (only creating or publishing claims a tid)', () => {
+    given([]).when(sub(carol)).then({ kind: 'not_found', code: 'ThreadNotFound' });
   });
 });
 
@@ -76,8 +80,10 @@ describe('Unsubscribe', () => {
     given([...subscribed, added('dave', 'subscriber')]).when(unsub('carol', { uid: uid('dave'), admin: false }))
       .then({ kind: 'forbidden', code: 'MembersAreManagedByThreadAdmins' });
   });
-  it('answers not found for an unknown thread', () => {
+  it('answers not found for an unknown thread, and for one the caller may not see', () => {
     given([]).when(unsub('carol', carol)).then({ kind: 'not_found', code: 'ThreadNotFound' });
+    given(closed).when(unsub('carol', carol)).then({ kind: 'not_found', code: 'ThreadNotFound' });
+    given(closed).when(unsub('alice', carol)).then({ kind: 'not_found', code: 'ThreadNotFound' });
   });
 });
 
@@ -89,8 +95,9 @@ describe('AddMember and RemoveMember', () => {
     given(withAdminBob).when(add('carol', 'admin', bob)).then([added('carol', 'admin')]);
     given([...closed, added('carol', 'publisher')]).when(remove('carol', 'publisher', root)).then([removed('carol', 'publisher')]);
   });
-  it('refuses everyone else', () => {
-    given(closed).when(add('carol', 'publisher', carol)).then({ kind: 'forbidden', code: 'MembersAreManagedByThreadAdmins' });
+  it('refuses everyone else: members are forbidden, strangers to a private thread are told it does not exist', () => {
+    given(closed).when(add('carol', 'publisher', carol)).then({ kind: 'not_found', code: 'ThreadNotFound' });
+    given([created(true)]).when(add('carol', 'publisher', carol)).then({ kind: 'forbidden', code: 'MembersAreManagedByThreadAdmins' });
     given([...closed, added('carol', 'publisher')]).when(remove('carol', 'publisher', carol))
       .then({ kind: 'forbidden', code: 'MembersAreManagedByThreadAdmins' });
   });
