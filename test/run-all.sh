@@ -8,6 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 echo "== typecheck"; npx tsc -p tsconfig.json --noEmit
+echo "== format"; npx biome format .
 echo "== lint"; npx eslint --max-warnings 0 .
 echo "== build"; npx tsc -p tsconfig.build.json
 
