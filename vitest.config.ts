@@ -17,9 +17,13 @@ import { TIERS } from './test/suite/tiers.js';
 const servers = new Set((process.env['MSGXC_TEST_SERVERS'] ?? '').split(',').map((s) => s.trim()));
 // Its NATS cluster: the current nats-server release (natscurrentcluster) if the run starts
 // it, else Debian's 2.9 (natscluster); see test/e2e/stack.ts.
-const productionStack = ['cassandra', 'elastic'].every((s) => servers.has(s)) && (servers.has('natscurrentcluster') || servers.has('natscluster'));
+const productionStack =
+  ['cassandra', 'elastic'].every((s) => servers.has(s)) &&
+  (servers.has('natscurrentcluster') || servers.has('natscluster'));
 if (!productionStack && process.env['VITEST_QUIET_STACK'] === undefined) {
-  process.stderr.write('[msgxc] e2e-production left out: MSGXC_TEST_SERVERS lacks natscurrentcluster (or natscluster),cassandra,elastic\n');
+  process.stderr.write(
+    '[msgxc] e2e-production left out: MSGXC_TEST_SERVERS lacks natscurrentcluster (or natscluster),cassandra,elastic\n',
+  );
 }
 
 const order = (tier: (typeof TIERS)[number]): { groupOrder: number } => ({ groupOrder: TIERS.indexOf(tier) + 1 });

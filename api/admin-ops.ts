@@ -7,8 +7,12 @@ import type { AdminOps, RebuildStatus } from './routes/admin.js';
 // What the admin UI reads, and the rebuild it can start. A rebuild replays the whole log into
 // fresh read models; its progress is kept here so the page can draw it.
 export const createAdminOps = (deps: {
-  readonly store: EventStore; readonly runner: ProjectionRunner; readonly reads: ReadModels;
-  readonly metrics: Metrics; readonly log: Logger; readonly now: () => Date;
+  readonly store: EventStore;
+  readonly runner: ProjectionRunner;
+  readonly reads: ReadModels;
+  readonly metrics: Metrics;
+  readonly log: Logger;
+  readonly now: () => Date;
 }): AdminOps => {
   const started = deps.now().getTime();
   let status: RebuildStatus = { running: false, position: 0, head: 0 };
@@ -32,14 +36,20 @@ export const createAdminOps = (deps: {
       status = { running: true, position: 0, head: 0, startedAt: deps.now().toISOString() };
       deps.log.info('read-model rebuild started');
       const startedAt = status.startedAt ?? '';
-      deps.runner.rebuild((position, head) => { status = { running: true, position, head, startedAt }; })
-        .then(({ replayed }) => {
-          status = { ...status, running: false, finishedAt: deps.now().toISOString(), replayed };
-          deps.log.info({ position: status.position, replayed }, 'read-model rebuild finished');
-        }, (e: unknown) => {
-          status = { ...status, running: false };
-          deps.log.error({ err: e instanceof Error ? e.message : String(e) }, 'read-model rebuild failed');
-        });
+      deps.runner
+        .rebuild((position, head) => {
+          status = { running: true, position, head, startedAt };
+        })
+        .then(
+          ({ replayed }) => {
+            status = { ...status, running: false, finishedAt: deps.now().toISOString(), replayed };
+            deps.log.info({ position: status.position, replayed }, 'read-model rebuild finished');
+          },
+          (e: unknown) => {
+            status = { ...status, running: false };
+            deps.log.error({ err: e instanceof Error ? e.message : String(e) }, 'read-model rebuild failed');
+          },
+        );
       return true;
     },
     rebuildStatus: () => status,

@@ -28,7 +28,9 @@ export interface AuthConfig extends Partial<AuthSettings> {
 
 const CACHE_MAX = 50_000;
 
-const rejected = (claim: string, why: string): { error: string } => ({ error: `token claim \`${claim}\` rejected: ${why}` });
+const rejected = (claim: string, why: string): { error: string } => ({
+  error: `token claim \`${claim}\` rejected: ${why}`,
+});
 
 /** The claims jose does not judge: expiry policy, future `iat`, usable `sub` and `roles`. */
 const judge = (payload: JWTPayload, settings: AuthSettings, nowMs: number): Verified | { error: string } => {
@@ -42,7 +44,9 @@ const judge = (payload: JWTPayload, settings: AuthSettings, nowMs: number): Veri
   else expiresAt = (iat + settings.maxLifetimeSec) * 1000;
   if (nowMs > expiresAt + toleranceMs) return { error: 'token expired' };
   if (typeof payload.sub !== 'string' || !isIdLike(payload.sub)) return { error: 'token has no valid `sub` (user id)' };
-  const roles = Array.isArray(payload['roles']) ? payload['roles'].filter((r): r is string => typeof r === 'string') : [];
+  const roles = Array.isArray(payload['roles'])
+    ? payload['roles'].filter((r): r is string => typeof r === 'string')
+    : [];
   // Roles are copied into every event's metadata, whose codec bounds them (schema/metadata.ts).
   if (!Roles.is(roles)) return rejected('roles', Roles.name);
   return { uid: payload.sub, roles, expiresAt };
@@ -55,8 +59,16 @@ export const createVerifier = (config: AuthConfig, now: () => number = Date.now)
     clockToleranceSec: config.clockToleranceSec ?? DEFAULT_AUTH_SETTINGS.clockToleranceSec,
   };
   const keys: { key: KeyObject; algorithms: string[] }[] = [];
-  if (config.secret !== undefined) keys.push({ key: createSecretKey(Buffer.from(config.secret)), algorithms: config.algorithms.filter((a) => a.startsWith('HS')) });
-  if (config.publicKey !== undefined) keys.push({ key: createPublicKey(config.publicKey), algorithms: config.algorithms.filter((a) => !a.startsWith('HS')) });
+  if (config.secret !== undefined)
+    keys.push({
+      key: createSecretKey(Buffer.from(config.secret)),
+      algorithms: config.algorithms.filter((a) => a.startsWith('HS')),
+    });
+  if (config.publicKey !== undefined)
+    keys.push({
+      key: createPublicKey(config.publicKey),
+      algorithms: config.algorithms.filter((a) => !a.startsWith('HS')),
+    });
   // Verified tokens are cached until their own expiry: a busy client reuses one token for
   // thousands of requests, and re-verifying the signature each time is pure waste.
   const cache = new Map<string, Verified>();

@@ -13,7 +13,10 @@ export const readBody = (
   failed: (e: unknown) => void,
 ): void => {
   const declared = contentLength === '' ? undefined : Number(contentLength);
-  if (declared !== undefined && declared > limit) { tooLarge(); return; }
+  if (declared !== undefined && declared > limit) {
+    tooLarge();
+    return;
+  }
   const chunks: Buffer[] = [];
   let size = 0;
   let refused = false;
@@ -21,10 +24,14 @@ export const readBody = (
     try {
       if (refused || state.aborted) return;
       size += chunk.byteLength;
-      if (size > limit) { refused = true; tooLarge(); return; }
+      if (size > limit) {
+        refused = true;
+        tooLarge();
+        return;
+      }
       // uWS neuters the ArrayBuffer after this callback returns, so it must be copied.
       chunks.push(Buffer.from(chunk.slice(0)));
-      if (isLast) done(chunks.length === 1 ? chunks[0] ?? Buffer.alloc(0) : Buffer.concat(chunks, size));
+      if (isLast) done(chunks.length === 1 ? (chunks[0] ?? Buffer.alloc(0)) : Buffer.concat(chunks, size));
     } catch (e) {
       refused = true;
       failed(e);

@@ -24,7 +24,11 @@ export interface Refused {
 }
 
 const decoded = (raw: string): string | undefined => {
-  try { return decodeURIComponent(raw); } catch { return undefined; }
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return undefined;
+  }
 };
 
 // Framing that a proxy in front of the broker could read differently from uWS (request
@@ -45,7 +49,8 @@ const framingProblem = (req: HttpRequest, contentLength: string, transferEncodin
   if (codings > 1) return 'more than one Transfer-Encoding header';
   if (hosts > 1) return 'more than one Host header';
   if (transferEncoding !== '' && contentLength !== '') return 'both Content-Length and Transfer-Encoding';
-  if (transferEncoding !== '' && transferEncoding.trim().toLowerCase() !== 'chunked') return 'Transfer-Encoding: only chunked is supported';
+  if (transferEncoding !== '' && transferEncoding.trim().toLowerCase() !== 'chunked')
+    return 'Transfer-Encoding: only chunked is supported';
   return undefined;
 };
 
@@ -59,7 +64,8 @@ export const capture = (req: HttpRequest, names: readonly string[]): Captured | 
   for (let i = 0; i < names.length; i += 1) {
     const name = names[i] ?? '';
     const value = decoded(req.getParameter(i));
-    if (value === undefined) return { refused: errors.invalidPath(name, 'malformed percent-encoding'), requestId, close: false };
+    if (value === undefined)
+      return { refused: errors.invalidPath(name, 'malformed percent-encoding'), requestId, close: false };
     params[name] = value;
   }
   return {

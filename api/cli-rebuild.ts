@@ -6,7 +6,8 @@ import { openEmbeddedReadStore } from '../projections/embedded.js';
 // `msgxc rebuild`: with the broker stopped, drop the embedded read models and replay the
 // whole log into them, showing progress. (A running broker rebuilds from the admin UI.)
 export const rebuildOffline = async (config: Config, out: NodeJS.WriteStream = process.stderr): Promise<number> => {
-  if (config.eventStore !== 'embedded') throw new Error('msgxc rebuild works on the embedded store; use the admin UI of a running broker otherwise');
+  if (config.eventStore !== 'embedded')
+    throw new Error('msgxc rebuild works on the embedded store; use the admin UI of a running broker otherwise');
   const store = createSqliteEventStore({ file: join(config.dataDir, 'events.db') });
   const read = openEmbeddedReadStore({ file: join(config.dataDir, 'read.db'), store });
   const started = Date.now();

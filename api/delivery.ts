@@ -23,19 +23,40 @@ export interface Delivery {
 const LEVELS: readonly Urgency[] = [1, 2, 3, 4];
 
 /** The urgency table's delays times `scale` (1 = the documented defaults). */
-const scaled = (scale: number) => Object.fromEntries(LEVELS.map((u) => {
-  const p = DEFAULT_URGENCY_TABLE[u];
-  return [u, { pushDelayMs: Math.round(p.pushDelayMs * scale), nearlineDelayMs: Math.round(p.nearlineDelayMs * scale), nearlineStepMs: Math.round(p.nearlineStepMs * scale) }];
-}));
+const scaled = (scale: number) =>
+  Object.fromEntries(
+    LEVELS.map((u) => {
+      const p = DEFAULT_URGENCY_TABLE[u];
+      return [
+        u,
+        {
+          pushDelayMs: Math.round(p.pushDelayMs * scale),
+          nearlineDelayMs: Math.round(p.nearlineDelayMs * scale),
+          nearlineStepMs: Math.round(p.nearlineStepMs * scale),
+        },
+      ];
+    }),
+  );
 
-export const startDelivery = (config: Config, deps: {
-  readonly store: EventStore; readonly presence: Presence; readonly channels: Channels; readonly clock: Clock; readonly log: Logger;
-}): Delivery | undefined => {
+export const startDelivery = (
+  config: Config,
+  deps: {
+    readonly store: EventStore;
+    readonly presence: Presence;
+    readonly channels: Channels;
+    readonly clock: Clock;
+    readonly log: Logger;
+  },
+): Delivery | undefined => {
   const t = config.triage;
   if (!t.enabled) return undefined;
   const { webpush, fcm, apns, email, sms } = deps.channels;
   const reactors = startReactors({
-    store: deps.store, dataDir: config.dataDir, presence: deps.presence, clock: deps.clock, log: deps.log,
+    store: deps.store,
+    dataDir: config.dataDir,
+    presence: deps.presence,
+    clock: deps.clock,
+    log: deps.log,
     channels: { webpush, fcm, apns, email, sms },
     node: config.stableNodeId,
     pollMs: t.pollMs,

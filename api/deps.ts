@@ -36,12 +36,20 @@ export const contextOf = (req: RouteRequest): CommandContext => ({
 /** Maps a command result to the seed's answer: body `true`, plus where the write landed. */
 export const answer = <T extends object>(
   result: Awaited<CommandResult<T>>,
-  onOk: (value: T & { position: number }) => RouteReply = (v) => ({ status: 200, body: true, headers: { 'X-Position': String(v.position) } }),
+  onOk: (value: T & { position: number }) => RouteReply = (v) => ({
+    status: 200,
+    body: true,
+    headers: { 'X-Position': String(v.position) },
+  }),
 ): RouteReply | ApiError => (E.isLeft(result) ? fromDomainError(result.left) : onOk(result.right));
 
-export const created = (mid: string) => (v: { position: number }): RouteReply => ({
-  status: 200, body: true, headers: { 'X-Message-Id': mid, 'X-Position': String(v.position) },
-});
+export const created =
+  (mid: string) =>
+  (v: { position: number }): RouteReply => ({
+    status: 200,
+    body: true,
+    headers: { 'X-Message-Id': mid, 'X-Position': String(v.position) },
+  });
 
 const READ_WAIT_MS = 2000;
 

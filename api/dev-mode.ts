@@ -12,7 +12,12 @@ export const devSecret = (dataDir: string): string => {
   return readFileSync(file, 'utf8').trim();
 };
 
-export const mintToken = async (secret: string, sub: string, roles: readonly string[], ttlSeconds: number): Promise<string> =>
+export const mintToken = async (
+  secret: string,
+  sub: string,
+  roles: readonly string[],
+  ttlSeconds: number,
+): Promise<string> =>
   new SignJWT({ roles: [...roles] })
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
     .setSubject(sub)

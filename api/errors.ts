@@ -31,7 +31,8 @@ export const isApiError = (u: unknown): u is ApiError =>
 
 export const errors = {
   badJson: (detail: string) => apiError(400, 'MalformedJson', `request body is not valid JSON: ${detail}`),
-  tooDeep: (limit: number) => apiError(400, 'JsonTooDeep', `request body nests deeper than ${limit} levels (MSGXC_JSON_MAX_DEPTH)`),
+  tooDeep: (limit: number) =>
+    apiError(400, 'JsonTooDeep', `request body nests deeper than ${limit} levels (MSGXC_JSON_MAX_DEPTH)`),
   invalidPath: (param: string, msg: string) => apiError(400, 'InvalidPathParameter', `${param}: ${msg}`),
   // Ambiguous message framing (duplicate Content-Length, unknown Transfer-Encoding): refused, and the connection closed.
   badFraming: (msg: string) => apiError(400, 'BadRequestFraming', msg),
@@ -42,8 +43,12 @@ export const errors = {
   forbidden: (msg: string) => apiError(403, 'Forbidden', msg),
   notFound: (msg: string) => apiError(404, 'NotFound', msg),
   unsupportedMediaType: () => apiError(415, 'UnsupportedMediaType', 'content-type must be application/json'),
-  idempotencyMismatch: () => apiError(422, 'IdempotencyKeyReused', 'Idempotency-Key was already used with a different request body'),
-  idempotencyInProgress: () => apiError(409, 'IdempotencyKeyInProgress', 'a request with this Idempotency-Key is still being processed', { 'Retry-After': '1' }),
+  idempotencyMismatch: () =>
+    apiError(422, 'IdempotencyKeyReused', 'Idempotency-Key was already used with a different request body'),
+  idempotencyInProgress: () =>
+    apiError(409, 'IdempotencyKeyInProgress', 'a request with this Idempotency-Key is still being processed', {
+      'Retry-After': '1',
+    }),
   notReady: (msg: string) => apiError(503, 'NotReady', msg, { 'Retry-After': '1' }),
   internal: () => apiError(500, 'InternalError', 'internal error; the request id identifies it in the logs'),
 };

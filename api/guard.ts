@@ -27,15 +27,22 @@ export type Guard = <A extends unknown[]>(
   recover?: (e: unknown, ...args: A) => void,
 ) => (...args: A) => void;
 
-export const createGuard = (log: Logger): Guard => (where, fn, recover) => (...args) => {
-  try {
-    fn(...args);
-  } catch (e) {
-    log.error({ where, err: thrownText(e) }, 'unhandled error in a callback');
-    if (recover === undefined) return;
-    try { recover(e, ...args); } catch (again) { log.error({ where, err: thrownText(again) }, 'recovering from an unhandled error failed'); }
-  }
-};
+export const createGuard =
+  (log: Logger): Guard =>
+  (where, fn, recover) =>
+  (...args) => {
+    try {
+      fn(...args);
+    } catch (e) {
+      log.error({ where, err: thrownText(e) }, 'unhandled error in a callback');
+      if (recover === undefined) return;
+      try {
+        recover(e, ...args);
+      } catch (again) {
+        log.error({ where, err: thrownText(again) }, 'recovering from an unhandled error failed');
+      }
+    }
+  };
 
 /** For a module built without a logger (in unit tests): the callback runs unguarded. */
 export const unguarded: Guard = (_where, fn) => fn;

@@ -33,9 +33,16 @@ const uwsPattern = (path: string): string => path.replace(/\{(\w+)\}/g, ':$1');
 const paramNames = (path: string): string[] => [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1] ?? '');
 
 /** Not an answer: the client closed the connection before its request ran (nginx's 499, for metrics and logs). */
-const ABANDONED: ApiError = { status: 499, code: 'ClientClosedRequest', msg: 'the client closed the connection before the request ran' };
+const ABANDONED: ApiError = {
+  status: 499,
+  code: 'ClientClosedRequest',
+  msg: 'the client closed the connection before the request ran',
+};
 
-const nextTurn = (): Promise<void> => new Promise((resolve) => { setImmediate(resolve); });
+const nextTurn = (): Promise<void> =>
+  new Promise((resolve) => {
+    setImmediate(resolve);
+  });
 
 const authorize = async (route: Route, c: Captured, deps: HttpDeps): Promise<Actor | ApiError> => {
   if (route.access === 'public') return { uid: 'anonymous', roles: [] };
@@ -44,7 +51,8 @@ const authorize = async (route: Route, c: Captured, deps: HttpDeps): Promise<Act
   const verified = await deps.verifier.verify(token);
   if ('error' in verified) return errors.unauthorized(verified.error);
   if (route.access === 'admin' && !isAdmin(verified)) return errors.forbidden('this route requires the admin role');
-  if (route.access === 'auditor' && !isAuditor(verified)) return errors.forbidden('this route requires the admin or auditor role');
+  if (route.access === 'auditor' && !isAuditor(verified))
+    return errors.forbidden('this route requires the admin or auditor role');
   return verified;
 };
 
@@ -57,7 +65,13 @@ const parseBody = (c: Captured, raw: Buffer | undefined, maxDepth: number): { bo
   return parsed.tooDeep ? errors.tooDeep(maxDepth) : errors.badJson(parsed.detail);
 };
 
-const handleRequest = async (route: Route, c: Captured, raw: Buffer | undefined, x: Exchange, deps: HttpDeps): Promise<RouteReply | ApiError> => {
+const handleRequest = async (
+  route: Route,
+  c: Captured,
+  raw: Buffer | undefined,
+  x: Exchange,
+  deps: HttpDeps,
+): Promise<RouteReply | ApiError> => {
   const actor = await authorize(route, c, deps);
   if (isApiError(actor)) return actor;
   let body: unknown = undefined;
@@ -74,21 +88,44 @@ const handleRequest = async (route: Route, c: Captured, raw: Buffer | undefined,
     if (x.aborted) return ABANDONED;
   }
   if (route.access !== 'public') await deps.onActor(actor);
-  const base = { method: route.method, url: c.url, params: c.params, query: c.query, body, actor, requestId: c.requestId, now: deps.now() };
+  const base = {
+    method: route.method,
+    url: c.url,
+    params: c.params,
+    query: c.query,
+    body,
+    actor,
+    requestId: c.requestId,
+    now: deps.now(),
+  };
   const key = c.idempotencyKey;
   if (route.idempotent !== true || key === '') {
     return route.handler({ ...base, newMessageId: deps.newMessageId() });
   }
-  if (!isValidIdempotencyKey(key)) return errors.invalidQuery('Idempotency-Key', 'expected 1..255 visible ASCII characters');
-  const fingerprint = createHash('sha256').update(`${route.method} ${c.url}\0`).update(raw ?? Buffer.alloc(0)).digest('hex');
+  if (!isValidIdempotencyKey(key))
+    return errors.invalidQuery('Idempotency-Key', 'expected 1..255 visible ASCII characters');
+  const fingerprint = createHash('sha256')
+    .update(`${route.method} ${c.url}\0`)
+    .update(raw ?? Buffer.alloc(0))
+    .digest('hex');
   return deps.idempotency.run({
-    uid: actor.uid, key, fingerprint, freshMid: deps.newMessageId(), now: base.now.getTime(),
+    uid: actor.uid,
+    key,
+    fingerprint,
+    freshMid: deps.newMessageId(),
+    now: base.now.getTime(),
     execute: (mid) => route.handler({ ...base, idempotencyKey: key, newMessageId: mid } satisfies RouteRequest),
   });
 };
 
 /** A bug in a handler: logged with the request id, answered 500 (or the connection closed), the process lives on. */
-const failed = (deps: Pick<HttpDeps, 'metrics' | 'log'>, res: HttpResponse, x: Exchange, route: string, e: unknown): void => {
+const failed = (
+  deps: Pick<HttpDeps, 'metrics' | 'log'>,
+  res: HttpResponse,
+  x: Exchange,
+  route: string,
+  e: unknown,
+): void => {
   if (x.requestId === '') x.requestId = randomUUID();
   deps.log.error({ reqId: x.requestId, route, err: thrownText(e) }, 'unhandled error');
   deps.metrics.inc('msgxc_http_requests_total', { route, method: 'any', status: '500' });
@@ -101,25 +138,52 @@ export const mountRoute = (app: TemplatedApp, route: Route, deps: HttpDeps): voi
     const started = performance.now();
     const c = capture(req, names);
     x.requestId = c.requestId;
-    res.onAborted(() => { x.aborted = true; });
+    res.onAborted(() => {
+      x.aborted = true;
+    });
     const finish = (reply: RouteReply | ApiError, close = false): void => {
       const lost = x.aborted;
       const status = writeReply(res, x, reply, c.requestId, close);
       const seconds = (performance.now() - started) / 1000;
-      deps.metrics.inc('msgxc_http_requests_total', { route: route.path, method: route.method, status: String(status) });
+      deps.metrics.inc('msgxc_http_requests_total', {
+        route: route.path,
+        method: route.method,
+        status: String(status),
+      });
       deps.metrics.observe('msgxc_http_request_duration_seconds', seconds, { route: route.path, method: route.method });
-      if (status === ABANDONED.status) deps.log.info({ reqId: c.requestId, route: route.path }, 'request abandoned before it ran: the client closed the connection');
+      if (status === ABANDONED.status)
+        deps.log.info(
+          { reqId: c.requestId, route: route.path },
+          'request abandoned before it ran: the client closed the connection',
+        );
       else if (status >= 500) deps.log.error({ reqId: c.requestId, route: route.path, status }, 'request failed');
-      else if (lost && route.method !== 'get' && status < 300) deps.log.warn({ reqId: c.requestId, route: route.path, status }, 'answer lost: the client closed the connection after the request was committed');
-      else deps.log.debug({ reqId: c.requestId, method: route.method, route: route.path, status, ms: Math.round(seconds * 1000) }, 'request');
+      else if (lost && route.method !== 'get' && status < 300)
+        deps.log.warn(
+          { reqId: c.requestId, route: route.path, status },
+          'answer lost: the client closed the connection after the request was committed',
+        );
+      else
+        deps.log.debug(
+          { reqId: c.requestId, method: route.method, route: route.path, status, ms: Math.round(seconds * 1000) },
+          'request',
+        );
     };
     if (isRefused(c)) {
       // An unread body cannot be left on a kept-alive connection: refusing one closes it.
-      if (!c.close) { finish(c.refused, route.body === true); return; }
+      if (!c.close) {
+        finish(c.refused, route.body === true);
+        return;
+      }
       // Framing that cannot be trusted: whatever follows on the connection must not run. uWS
       // runs requests pipelined behind a synchronous answer (and then forgets its Connection:
       // close), but closes the connection when one arrives while an answer is pending.
-      setImmediate(() => { try { finish(c.refused, true); } catch (e) { failed(deps, res, x, route.path, e); } });
+      setImmediate(() => {
+        try {
+          finish(c.refused, true);
+        } catch (e) {
+          failed(deps, res, x, route.path, e);
+        }
+      });
       return;
     }
     const run = (raw: Buffer | undefined): void => {
@@ -129,14 +193,35 @@ export const mountRoute = (app: TemplatedApp, route: Route, deps: HttpDeps): voi
           return errors.internal();
         })
         .then(finish)
-        .catch((e: unknown) => { failed(deps, res, x, route.path, e); });
+        .catch((e: unknown) => {
+          failed(deps, res, x, route.path, e);
+        });
     };
-    if (route.body !== true) { run(undefined); return; }
-    readBody(res, c.contentLength, deps.bodyLimit, x, run, () => { finish(errors.tooLarge(deps.bodyLimit), true); }, (e) => { failed(deps, res, x, route.path, e); });
+    if (route.body !== true) {
+      run(undefined);
+      return;
+    }
+    readBody(
+      res,
+      c.contentLength,
+      deps.bodyLimit,
+      x,
+      run,
+      () => {
+        finish(errors.tooLarge(deps.bodyLimit), true);
+      },
+      (e) => {
+        failed(deps, res, x, route.path, e);
+      },
+    );
   };
   const handler = (res: HttpResponse, req: HttpRequest): void => {
     const x: Exchange = { aborted: false, requestId: '' };
-    try { serve(res, req, x); } catch (e) { failed(deps, res, x, route.path, e); }
+    try {
+      serve(res, req, x);
+    } catch (e) {
+      failed(deps, res, x, route.path, e);
+    }
   };
   const pattern = uwsPattern(route.path);
   if (route.method === 'get') app.get(pattern, handler);
@@ -148,8 +233,15 @@ export const mountRoute = (app: TemplatedApp, route: Route, deps: HttpDeps): voi
 const METHODS = new Set(['get', 'post', 'put', 'delete', 'patch', 'head', 'options']);
 
 /** Unknown paths get a JSON 404; a known path with another method gets a 405. */
-export const mountFallback = (app: TemplatedApp, routes: readonly Route[], deps: Pick<HttpDeps, 'metrics' | 'log'>): void => {
-  const matchers = routes.map((r) => ({ method: r.method, re: new RegExp(`^${r.path.replace(/\{\w+\}/g, '[^/]+')}$`) }));
+export const mountFallback = (
+  app: TemplatedApp,
+  routes: readonly Route[],
+  deps: Pick<HttpDeps, 'metrics' | 'log'>,
+): void => {
+  const matchers = routes.map((r) => ({
+    method: r.method,
+    re: new RegExp(`^${r.path.replace(/\{\w+\}/g, '[^/]+')}$`),
+  }));
   const serve = (res: HttpResponse, req: HttpRequest, x: Exchange): void => {
     x.requestId = randomUUID();
     const url = req.getUrl();
@@ -157,15 +249,29 @@ export const mountFallback = (app: TemplatedApp, routes: readonly Route[], deps:
     const method = req.getMethod();
     const [m, u] = [clip(method.toUpperCase(), 16), clip(url, 100)];
     const allowed = matchers.filter((m) => m.re.test(url)).map((m) => m.method.toUpperCase());
-    const reply = allowed.length > 0
-      ? { status: 405, code: 'MethodNotAllowed', msg: `${m} is not allowed on ${u}`, headers: { Allow: allowed.join(', ') } }
-      : errors.notFound(`no route for ${m} ${u}`);
-    deps.metrics.inc('msgxc_http_requests_total', { route: 'unmatched', method: METHODS.has(method) ? method : 'other', status: String(reply.status) });
+    const reply =
+      allowed.length > 0
+        ? {
+            status: 405,
+            code: 'MethodNotAllowed',
+            msg: `${m} is not allowed on ${u}`,
+            headers: { Allow: allowed.join(', ') },
+          }
+        : errors.notFound(`no route for ${m} ${u}`);
+    deps.metrics.inc('msgxc_http_requests_total', {
+      route: 'unmatched',
+      method: METHODS.has(method) ? method : 'other',
+      status: String(reply.status),
+    });
     // The request body (if any) is not read; closing keeps a client from streaming into the void.
     writeReply(res, x, reply, x.requestId, method !== 'get' && method !== 'head');
   };
   app.any('/*', (res, req) => {
     const x: Exchange = { aborted: false, requestId: '' };
-    try { serve(res, req, x); } catch (e) { failed(deps, res, x, 'unmatched', e); }
+    try {
+      serve(res, req, x);
+    } catch (e) {
+      failed(deps, res, x, 'unmatched', e);
+    }
   });
 };

@@ -7,14 +7,19 @@ import type { RouteReply } from './route.js';
 // Keys are scoped to the caller, so two services cannot collide or read each other's answers.
 export interface Idempotency {
   run(args: {
-    uid: string; key: string; fingerprint: string; freshMid: string; now: number;
+    uid: string;
+    key: string;
+    fingerprint: string;
+    freshMid: string;
+    now: number;
     execute: (mid: string) => Promise<RouteReply | ApiError>;
   }): Promise<RouteReply | ApiError>;
 }
 
-const toStored = (r: RouteReply | ApiError): StoredResponse => isApiError(r)
-  ? { status: r.status, body: JSON.stringify({ code: r.code, msg: r.msg }), headers: { ...(r.headers ?? {}) } }
-  : { status: r.status, body: JSON.stringify(r.body), headers: { ...(r.headers ?? {}) } };
+const toStored = (r: RouteReply | ApiError): StoredResponse =>
+  isApiError(r)
+    ? { status: r.status, body: JSON.stringify({ code: r.code, msg: r.msg }), headers: { ...(r.headers ?? {}) } }
+    : { status: r.status, body: JSON.stringify(r.body), headers: { ...(r.headers ?? {}) } };
 
 const fromStored = (s: StoredResponse): RouteReply => ({
   status: s.status,
@@ -34,7 +39,9 @@ export const createIdempotency = (store: IdempotencyStore): Idempotency => {
     if (running) {
       if (running.requestHash !== requestHash) return errors.idempotencyMismatch();
       const first = await running.attempt;
-      return isApiError(first) ? first : { ...first, headers: { ...(first.headers ?? {}), 'Idempotent-Replayed': 'true' } };
+      return isApiError(first)
+        ? first
+        : { ...first, headers: { ...(first.headers ?? {}), 'Idempotent-Replayed': 'true' } };
     }
     const attempt = (async (): Promise<RouteReply | ApiError> => {
       const record = await store.reserve({ scope, requestHash, mid: freshMid, createdAt: now });

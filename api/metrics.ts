@@ -3,9 +3,15 @@
 const BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
 
 const labelKey = (labels: Readonly<Record<string, string>>): string =>
-  Object.entries(labels).map(([k, v]) => `${k}="${v.replace(/["\\\n]/g, '_')}"`).join(',');
+  Object.entries(labels)
+    .map(([k, v]) => `${k}="${v.replace(/["\\\n]/g, '_')}"`)
+    .join(',');
 
-interface Histogram { counts: number[]; sum: number; count: number }
+interface Histogram {
+  counts: number[];
+  sum: number;
+  count: number;
+}
 
 export interface Metrics {
   inc(name: string, labels?: Record<string, string>, by?: number): void;
@@ -39,8 +45,15 @@ export const createMetrics = (): Metrics => {
       for (const [k, h] of series) {
         const sep = k ? `${k},` : '';
         let cumulative = 0;
-        BUCKETS.forEach((b, i) => { cumulative += h.counts[i] ?? 0; lines.push(`${name}_bucket{${sep}le="${b}"} ${cumulative}`); });
-        lines.push(`${name}_bucket{${sep}le="+Inf"} ${h.count}`, `${name}_sum${k ? `{${k}}` : ''} ${h.sum}`, `${name}_count${k ? `{${k}}` : ''} ${h.count}`);
+        BUCKETS.forEach((b, i) => {
+          cumulative += h.counts[i] ?? 0;
+          lines.push(`${name}_bucket{${sep}le="${b}"} ${cumulative}`);
+        });
+        lines.push(
+          `${name}_bucket{${sep}le="+Inf"} ${h.count}`,
+          `${name}_sum${k ? `{${k}}` : ''} ${h.sum}`,
+          `${name}_count${k ? `{${k}}` : ''} ${h.count}`,
+        );
       }
     }
     for (const [name, g] of gauges) {
@@ -67,8 +80,12 @@ export const createMetrics = (): Metrics => {
       h.sum += seconds;
       h.count += 1;
     },
-    gauge: (name, help, read) => { gauges.set(name, { help, read }); },
-    help: (name, type, text) => { helps.set(name, { type, text }); },
+    gauge: (name, help, read) => {
+      gauges.set(name, { help, read });
+    },
+    help: (name, type, text) => {
+      helps.set(name, { type, text });
+    },
     render,
     total: (name) => [...(counters.get(name)?.values() ?? [])].reduce((a, b) => a + b, 0),
   };

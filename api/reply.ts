@@ -24,7 +24,9 @@ export const writeReply = (
   if (state.aborted) return status;
   const body = isApiError(reply)
     ? JSON.stringify({ code: reply.code, msg: reply.msg })
-    : reply.contentType !== undefined && typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body);
+    : reply.contentType !== undefined && typeof reply.body === 'string'
+      ? reply.body
+      : JSON.stringify(reply.body);
   const contentType = !isApiError(reply) && reply.contentType !== undefined ? reply.contentType : 'application/json';
   res.cork(() => {
     res.writeStatus(statusLine(status));
@@ -47,6 +49,10 @@ export const answerInternalFailure = (res: HttpResponse, x: Exchange): void => {
     writeReply(res, x, errors.internal(), x.requestId, true);
   } catch {
     x.aborted = true;
-    try { res.close(); } catch { /* the connection is gone already */ }
+    try {
+      res.close();
+    } catch {
+      /* the connection is gone already */
+    }
   }
 };

@@ -55,12 +55,16 @@ export const limitParam = (q: URLSearchParams, fallback = 50, max = 200): E.Eith
   const raw = q.get('limit');
   if (raw === null || raw === '') return E.right(fallback);
   const n = Number(raw);
-  return Number.isInteger(n) && n >= 1 && n <= max ? E.right(n) : E.left(errors.invalidQuery('limit', `expected an integer 1..${max}`));
+  return Number.isInteger(n) && n >= 1 && n <= max
+    ? E.right(n)
+    : E.left(errors.invalidQuery('limit', `expected an integer 1..${max}`));
 };
 
 /** `?before=` paging cursor: absent, or one the read side handed out (else a 400). */
 export const beforeParam = (q: URLSearchParams): E.Either<ApiError, { before?: string }> => {
   const raw = q.get('before');
   if (raw === null || raw === '') return E.right({});
-  return isValidCursor(raw) ? E.right({ before: raw }) : E.left(errors.invalidQuery('before', 'not a cursor returned as `next` by this API'));
+  return isValidCursor(raw)
+    ? E.right({ before: raw })
+    : E.left(errors.invalidQuery('before', 'not a cursor returned as `next` by this API'));
 };

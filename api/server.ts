@@ -30,14 +30,22 @@ export interface Broker {
 }
 
 // The composition root: every adapter is chosen here from the configuration and passed down.
-export const startBroker = async (config: Config, log: Logger, clock: Clock = systemClock, channelConfig: ChannelConfig = NO_PROVIDERS): Promise<Broker> => {
+export const startBroker = async (
+  config: Config,
+  log: Logger,
+  clock: Clock = systemClock,
+  channelConfig: ChannelConfig = NO_PROVIDERS,
+): Promise<Broker> => {
   const { uws, native } = loadUws(config.allowUwsFallback);
-  if (!native) log.warn('uWebSockets.js native binary not loaded: running on the slow JS fallback (MSGXC_ALLOW_UWS_FALLBACK)');
+  if (!native)
+    log.warn('uWebSockets.js native binary not loaded: running on the slow JS fallback (MSGXC_ALLOW_UWS_FALLBACK)');
   mkdirSync(config.dataDir, { recursive: true });
   const opened = await openLog(config);
   const sqlite = opened.sqlite;
   // Observed: the realtime publisher hears of each append as soon as it is durable.
-  const store = observed(opened.store, (e) => { log.warn({ err: String(e) }, 'append listener failed'); });
+  const store = observed(opened.store, (e) => {
+    log.warn({ err: String(e) }, 'append listener failed');
+  });
   const reads = await openReadModels(config, { ...opened, store }, log, clock);
   const search = await openSearchProjection(config, { ...opened, store }, log);
   // Reads wait only for the read models; admin, metrics and rebuilds see every projection.
@@ -51,20 +59,47 @@ export const startBroker = async (config: Config, log: Logger, clock: Clock = sy
   const ids = createIdGenerator(() => clock.now().getTime());
   const commands = createCommands({ store, ids, allowedPushHosts: channelConfig.settings.allowedPushHosts });
   const metrics = createMetrics();
-  const verifier = createVerifier({
-    ...(config.jwtSecret !== undefined ? { secret: config.jwtSecret } : {}),
-    ...(config.jwtPublicKey !== undefined ? { publicKey: config.jwtPublicKey } : {}),
-    algorithms: config.jwtAlgorithms,
-    ...config.auth,
-  }, () => clock.now().getTime());
+  const verifier = createVerifier(
+    {
+      ...(config.jwtSecret !== undefined ? { secret: config.jwtSecret } : {}),
+      ...(config.jwtPublicKey !== undefined ? { publicKey: config.jwtPublicKey } : {}),
+      algorithms: config.jwtAlgorithms,
+      ...config.auth,
+    },
+    () => clock.now().getTime(),
+  );
 
   let ready = false;
-  const admin = createAdminOps({ store, runner: projections, reads: read.models, metrics, log, now: () => clock.now() });
-  const deps = { commands, reads: read.models, projections: read.runner, store, metrics, ready: () => ready, admin, outbox };
+  const admin = createAdminOps({
+    store,
+    runner: projections,
+    reads: read.models,
+    metrics,
+    log,
+    now: () => clock.now(),
+  });
+  const deps = {
+    commands,
+    reads: read.models,
+    projections: read.runner,
+    store,
+    metrics,
+    ready: () => ready,
+    admin,
+    outbox,
+  };
   if (sqlite !== undefined) {
     // Appends per commit show whether group commit is grouping (one fsync per commit).
-    metrics.gauge('msgxc_eventstore_commits_total', 'Transactions committed by the embedded log', () => sqlite.stats().commits);
-    metrics.gauge('msgxc_eventstore_appends_total', 'Appends answered by the embedded log', () => sqlite.stats().appends);
+    metrics.gauge(
+      'msgxc_eventstore_commits_total',
+      'Transactions committed by the embedded log',
+      () => sqlite.stats().commits,
+    );
+    metrics.gauge(
+      'msgxc_eventstore_appends_total',
+      'Appends answered by the embedded log',
+      () => sqlite.stats().appends,
+    );
   }
   metrics.gauge('msgxc_log_head_position', 'Position of the newest event in the log', () => store.head());
   metrics.gauge('msgxc_projection_lag_events', 'Events the slowest projection is behind the log head', async () => {
@@ -75,14 +110,30 @@ export const startBroker = async (config: Config, log: Logger, clock: Clock = sy
 
   const app = uws.App();
   const realtime = await attachRealtime(config, {
-    uws, app, store, reads: read.models, projections: read.runner, commands, verifier, metrics, log,
-    now: () => clock.now(), ready: () => ready,
+    uws,
+    app,
+    store,
+    reads: read.models,
+    projections: read.runner,
+    commands,
+    verifier,
+    metrics,
+    log,
+    now: () => clock.now(),
+    ready: () => ready,
   });
   // Delivery: triage, escalation and dispatch through the channels, using realtime presence.
   const delivery = startDelivery(config, { store, presence: realtime.presence, channels, clock, log });
-  const routes = allRoutes({ ...deps, ...(delivery ? { reports: delivery.reports, reportsCaughtUp: () => delivery.caughtUp() } : {}) }, { presence: realtime.presence });
+  const routes = allRoutes(
+    { ...deps, ...(delivery ? { reports: delivery.reports, reportsCaughtUp: () => delivery.caughtUp() } : {}) },
+    { presence: realtime.presence },
+  );
   const httpDeps = {
-    verifier, metrics, log, bodyLimit: config.bodyLimit, jsonMaxDepth: config.jsonMaxDepth,
+    verifier,
+    metrics,
+    log,
+    bodyLimit: config.bodyLimit,
+    jsonMaxDepth: config.jsonMaxDepth,
     idempotency: createIdempotency(idemStore),
     newMessageId: () => ids.messageId(),
     now: () => clock.now(),
@@ -94,17 +145,28 @@ export const startBroker = async (config: Config, log: Logger, clock: Clock = sy
   mountFallback(app, routes, { metrics, log });
 
   projections.start();
-  const expiry = setInterval(createGuard(log)('idempotency expiry', () => {
-    idemStore.expire(clock.now().getTime() - 24 * 3600_000).catch((e: unknown) => { log.warn({ err: thrownText(e) }, 'expiring idempotency records failed'); });
-  }), 3600_000);
+  const expiry = setInterval(
+    createGuard(log)('idempotency expiry', () => {
+      idemStore.expire(clock.now().getTime() - 24 * 3600_000).catch((e: unknown) => {
+        log.warn({ err: thrownText(e) }, 'expiring idempotency records failed');
+      });
+    }),
+    3600_000,
+  );
   expiry.unref();
 
   const listenSocket = await new Promise<us_listen_socket>((resolve, reject) => {
-    app.listen(config.host, config.port, (s) => { if (s === false) reject(new Error(`cannot listen on ${config.host}:${config.port}`)); else resolve(s); });
+    app.listen(config.host, config.port, (s) => {
+      if (s === false) reject(new Error(`cannot listen on ${config.host}:${config.port}`));
+      else resolve(s);
+    });
   });
   ready = true;
   const port = uws.us_socket_local_port(listenSocket);
-  log.info({ host: config.host, port, mode: config.mode, eventStore: config.eventStore, dataDir: config.dataDir }, 'msgxc listening');
+  log.info(
+    { host: config.host, port, mode: config.mode, eventStore: config.eventStore, dataDir: config.dataDir },
+    'msgxc listening',
+  );
 
   return {
     port,

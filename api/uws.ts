@@ -6,7 +6,13 @@ import type * as Uws from '@trufflesuite/uws-js-unofficial';
 // broker refuses to run on it unless the operator explicitly allows it.
 const require = createRequire(import.meta.url);
 
-export type { HttpRequest, HttpResponse, TemplatedApp, WebSocket, us_listen_socket } from '@trufflesuite/uws-js-unofficial';
+export type {
+  HttpRequest,
+  HttpResponse,
+  TemplatedApp,
+  WebSocket,
+  us_listen_socket,
+} from '@trufflesuite/uws-js-unofficial';
 
 export interface LoadedUws {
   readonly uws: typeof Uws;
@@ -27,7 +33,7 @@ export const loadUws = (allowFallback: boolean): LoadedUws => {
   if (!native && !allowFallback) {
     throw new Error(
       `uWebSockets.js native binary did not load for Node ${process.version} (ABI ${process.versions.modules}, ${process.platform}-${process.arch}); ` +
-      'msgxc needs Node 20 on linux/darwin x64/arm64. Set MSGXC_ALLOW_UWS_FALLBACK=true to run on the slow pure-JS fallback anyway.',
+        'msgxc needs Node 20 on linux/darwin x64/arm64. Set MSGXC_ALLOW_UWS_FALLBACK=true to run on the slow pure-JS fallback anyway.',
     );
   }
   return { uws, native };

@@ -15,7 +15,10 @@ const cpuMs = (pid: number): number => {
   return (Number(fields[11]) + Number(fields[12])) * 10; // utime + stime in clock ticks (100 Hz)
 };
 
-const median = (xs: number[]): number => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)] ?? Number.NaN; };
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)] ?? Number.NaN;
+};
 
 const measure = async (dist: string, dir: string, script: string): Promise<{ ping: number; send: number }> => {
   const server = await startServer(join(dist, 'bin/msgxc.js'), mkdtempSync(join(dir, 'data-')));
@@ -39,7 +42,10 @@ const main = async (): Promise<void> => {
   const rounds = Number(process.argv[3] ?? 4);
   const dir = mkdtempSync(join(tmpdir(), 'msgxc-bench-cpu-'));
   const builds = { baseline: resolve(baseline), current: resolve(import.meta.dirname, '..') };
-  const seen: Record<string, { ping: number[]; send: number[] }> = { baseline: { ping: [], send: [] }, current: { ping: [], send: [] } };
+  const seen: Record<string, { ping: number[]; send: number[] }> = {
+    baseline: { ping: [], send: [] },
+    current: { ping: [], send: [] },
+  };
   try {
     const script = sendScript(dir, await adminToken());
     for (let i = 0; i < rounds; i += 1) {
@@ -52,7 +58,9 @@ const main = async (): Promise<void> => {
     }
     const m = (name: string, path: 'ping' | 'send'): number => median(seen[name]?.[path] ?? []);
     for (const path of ['ping', 'send'] as const) {
-      console.log(`${path}: median ${m('baseline', path).toFixed(1)} -> ${m('current', path).toFixed(1)} us/request (current/baseline ${(m('current', path) / m('baseline', path)).toFixed(3)})`);
+      console.log(
+        `${path}: median ${m('baseline', path).toFixed(1)} -> ${m('current', path).toFixed(1)} us/request (current/baseline ${(m('current', path) / m('baseline', path)).toFixed(3)})`,
+      );
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });

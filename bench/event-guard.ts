@@ -19,16 +19,24 @@ const BLOCK = Number(process.env['BENCH_BLOCK'] ?? 2000);
 const BLOCKS = Number(process.env['BENCH_BLOCKS'] ?? 20);
 
 // The same codec for reading back, with a guard that never looks.
-const passAll = Object.assign(Object.create(messages.codec) as typeof messages.codec, { is: (_u: unknown): _u is MessageEvent => true });
+const passAll = Object.assign(Object.create(messages.codec) as typeof messages.codec, {
+  is: (_u: unknown): _u is MessageEvent => true,
+});
 const unguarded: Aggregate<MessageCommand, MessageEvent, MessageState> = { ...messages, codec: passAll };
 
 const now = new Date();
 const ctx = { actor: { uid: 'bench', roles: ['admin'] }, now, correlationId: 'bench' };
 // A typical send: a short message to one user, with a small `opts` as the seeds send it.
 const command = (i: number): MessageCommand => ({
-  type: 'Publish', mid: asMessageId(`m-${i}`), caller: { uid: asUserId('bench'), admin: true },
+  type: 'Publish',
+  mid: asMessageId(`m-${i}`),
+  caller: { uid: asUserId('bench'), admin: true },
   audience: { kind: 'user', uid: asUserId(`user-${i % 10_000}`) },
-  content: { msg: 'Your order has shipped and will arrive on Thursday.', opts: { data: { key: 'whatever', order: i } } }, now,
+  content: {
+    msg: 'Your order has shipped and will arrive on Thursday.',
+    opts: { data: { key: 'whatever', order: i } },
+  },
+  now,
 });
 
 const run = async (aggregate: typeof messages, from: number): Promise<number> => {
@@ -55,7 +63,9 @@ const main = async (): Promise<void> => {
   const g = median(guarded);
   const u = median(baseline);
   const row = `| ${new Date().toISOString().slice(0, 16).replace('T', ' ')} | ${loadavg()[0]?.toFixed(1) ?? '?'} | ${u.toFixed(2)} | ${g.toFixed(2)} | ${(g / u).toFixed(3)} |`;
-  process.stdout.write(`handle() per publish, memory store, median of ${BLOCKS} blocks of ${BLOCK}: without guard ${u.toFixed(2)} us, with guard ${g.toFixed(2)} us\n${row}\n`);
+  process.stdout.write(
+    `handle() per publish, memory store, median of ${BLOCKS} blocks of ${BLOCK}: without guard ${u.toFixed(2)} us, with guard ${g.toFixed(2)} us\n${row}\n`,
+  );
 };
 
 void main();

@@ -7,17 +7,32 @@ import { loadUws } from '../api/uws.js';
 const { uws } = loadUws(false);
 const app = uws.App();
 app.ws('/api/v2/ws', {
-  compression: uws.DISABLED, maxBackpressure: 16 * 1024 * 1024, idleTimeout: 120,
-  open: (ws) => { ws.subscribe('bench'); ws.send('{"type":"hello"}'); },
+  compression: uws.DISABLED,
+  maxBackpressure: 16 * 1024 * 1024,
+  idleTimeout: 120,
+  open: (ws) => {
+    ws.subscribe('bench');
+    ws.send('{"type":"hello"}');
+  },
 });
 const nowNs = (): number => Math.round((performance.timeOrigin + performance.now()) * 1e6);
-const frame = (i: number): string => JSON.stringify({
-  type: 'message', mid: `0190a5d0-0000-7000-8000-${String(i).padStart(12, '0')}`, tid: 'bench', from: 'admin',
-  msg: `t=${nowNs()};${'x'.repeat(70)}`, opts: {}, urgency: 3, at: new Date().toISOString(),
-});
+const frame = (i: number): string =>
+  JSON.stringify({
+    type: 'message',
+    mid: `0190a5d0-0000-7000-8000-${String(i).padStart(12, '0')}`,
+    tid: 'bench',
+    from: 'admin',
+    msg: `t=${nowNs()};${'x'.repeat(70)}`,
+    opts: {},
+    urgency: 3,
+    at: new Date().toISOString(),
+  });
 
 app.listen('127.0.0.1', 0, (s) => {
-  if (s === false) { process.stderr.write('cannot listen\n'); process.exit(1); }
+  if (s === false) {
+    process.stderr.write('cannot listen\n');
+    process.exit(1);
+  }
   process.stdout.write(`listening ${uws.us_socket_local_port(s)}\n`);
 });
 app.get('/publish', (res, req) => {

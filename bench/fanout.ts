@@ -21,46 +21,84 @@ const IDLE = Number(process.env['BENCH_IDLE_CONNECTIONS'] ?? 20_000);
 const ROOT = resolve(import.meta.dirname, '../..');
 const CLIENT = join(ROOT, 'dist/bench/fanout-client');
 
-interface Stats { received: number; p50_us: number; p99_us: number; max_us: number; first_ns: number; last_ns: number; cpu_user_s: number; cpu_sys_s: number }
+interface Stats {
+  received: number;
+  p50_us: number;
+  p99_us: number;
+  max_us: number;
+  first_ns: number;
+  last_ns: number;
+  cpu_user_s: number;
+  cpu_sys_s: number;
+}
 
 const nowNs = (): number => Math.round((performance.timeOrigin + performance.now()) * 1e6);
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-const say = (s: string): void => { process.stderr.write(`[fanout] ${s}\n`); };
+const say = (s: string): void => {
+  process.stderr.write(`[fanout] ${s}\n`);
+};
 
 const procCpuS = (pid: number): number => {
   const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
   return (Number(f[11]) + Number(f[12])) / 100;
 };
-const rssKb = (pid: number): number => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
+const rssKb = (pid: number): number =>
+  Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
 
 const lines = (proc: ChildProcess): ((match: (l: string) => boolean) => Promise<string>) => {
   const seen: string[] = [];
   const waiters = new Set<() => void>();
   if (proc.stdout === null) throw new Error('no stdout');
-  createInterface({ input: proc.stdout }).on('line', (l) => { seen.push(l); for (const w of waiters) w(); });
-  return (match) => new Promise((res) => {
-    const check = (): boolean => {
-      const i = seen.findIndex(match);
-      if (i < 0) return false;
-      res(seen.splice(i, 1)[0] ?? '');
-      return true;
-    };
-    if (check()) return;
-    const w = (): void => { if (check()) waiters.delete(w); };
-    waiters.add(w);
+  createInterface({ input: proc.stdout }).on('line', (l) => {
+    seen.push(l);
+    for (const w of waiters) w();
   });
+  return (match) =>
+    new Promise((res) => {
+      const check = (): boolean => {
+        const i = seen.findIndex(match);
+        if (i < 0) return false;
+        res(seen.splice(i, 1)[0] ?? '');
+        return true;
+      };
+      if (check()) return;
+      const w = (): void => {
+        if (check()) waiters.delete(w);
+      };
+      waiters.add(w);
+    });
 };
 
-const startBroker = async (dataDir: string, inspect = false): Promise<{ proc: ChildProcess; port: number; gc: () => Promise<void> }> => {
-  const proc = spawn(process.execPath, [...(inspect ? ['--inspect=127.0.0.1:0'] : []), join(ROOT, 'dist/bin/msgxc.js')], {
-    env: { ...process.env, MSGXC_PORT: '0', MSGXC_DATA_DIR: dataDir, MSGXC_JWT_SECRET: SECRET, MSGXC_LOG_LEVEL: 'warn', MSGXC_WS_MAX_SESSIONS_PER_USER: '4' },
-    stdio: ['ignore', 'pipe', inspect ? 'pipe' : 'inherit'],
-  });
+const startBroker = async (
+  dataDir: string,
+  inspect = false,
+): Promise<{ proc: ChildProcess; port: number; gc: () => Promise<void> }> => {
+  const proc = spawn(
+    process.execPath,
+    [...(inspect ? ['--inspect=127.0.0.1:0'] : []), join(ROOT, 'dist/bin/msgxc.js')],
+    {
+      env: {
+        ...process.env,
+        MSGXC_PORT: '0',
+        MSGXC_DATA_DIR: dataDir,
+        MSGXC_JWT_SECRET: SECRET,
+        MSGXC_LOG_LEVEL: 'warn',
+        MSGXC_WS_MAX_SESSIONS_PER_USER: '4',
+      },
+      stdio: ['ignore', 'pipe', inspect ? 'pipe' : 'inherit'],
+    },
+  );
   // With the inspector on, a full garbage collection can be asked for from outside (Chrome
   // DevTools Protocol), so RSS readings compare live memory rather than uncollected garbage.
-  const inspector = inspect && proc.stderr !== null
-    ? new Promise<string>((res) => { createInterface({ input: proc.stderr as NodeJS.ReadableStream }).on('line', (l) => { const m = /Debugger listening on (ws:\/\/\S+)/.exec(l); if (m?.[1] !== undefined) res(m[1]); }); })
-    : undefined;
+  const inspector =
+    inspect && proc.stderr !== null
+      ? new Promise<string>((res) => {
+          createInterface({ input: proc.stderr as NodeJS.ReadableStream }).on('line', (l) => {
+            const m = /Debugger listening on (ws:\/\/\S+)/.exec(l);
+            if (m?.[1] !== undefined) res(m[1]);
+          });
+        })
+      : undefined;
   const line = await lines(proc)((l) => l.startsWith('msgxc listening'));
   const gc = async (): Promise<void> => {
     if (inspector === undefined) return;
@@ -68,7 +106,11 @@ const startBroker = async (dataDir: string, inspect = false): Promise<{ proc: Ch
     await new Promise((res) => ws.once('open', res));
     for (let id = 1; id <= 2; id += 1) {
       ws.send(JSON.stringify({ id, method: 'HeapProfiler.collectGarbage' }));
-      await new Promise<void>((res) => { ws.on('message', (d: Buffer) => { if ((JSON.parse(d.toString()) as { id?: number }).id === id) res(); }); });
+      await new Promise<void>((res) => {
+        ws.on('message', (d: Buffer) => {
+          if ((JSON.parse(d.toString()) as { id?: number }).id === id) res();
+        });
+      });
     }
     ws.close();
   };
@@ -76,7 +118,11 @@ const startBroker = async (dataDir: string, inspect = false): Promise<{ proc: Ch
 };
 
 const client = (url: string, n: number, opts: { secret?: string; prefix?: string; ready: string }) => {
-  const proc = spawn(CLIENT, ['-url', url, '-n', String(n), '-secret', opts.secret ?? '', '-prefix', opts.prefix ?? 'u', '-ready', opts.ready], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const proc = spawn(
+    CLIENT,
+    ['-url', url, '-n', String(n), '-secret', opts.secret ?? '', '-prefix', opts.prefix ?? 'u', '-ready', opts.ready],
+    { stdio: ['pipe', 'pipe', 'inherit'] },
+  );
   const next = lines(proc);
   const cmd = async (c: string, event: string): Promise<Record<string, unknown>> => {
     proc.stdin.write(`${c}\n`);
@@ -91,7 +137,9 @@ const client = (url: string, n: number, opts: { secret?: string; prefix?: string
     reset: () => cmd('reset', 'reset'),
     stats: async () => (await cmd('stats', 'stats')) as unknown as Stats,
     close: () => cmd('close', 'closed'),
-    quit: () => { proc.stdin.write('quit\n'); },
+    quit: () => {
+      proc.stdin.write('quit\n');
+    },
     /** Polls until `expected` messages arrived (or the time is up), then returns the stats. */
     until: async function (expected: number, timeoutMs = 120_000): Promise<Stats> {
       const end = Date.now() + timeoutMs;
@@ -105,30 +153,60 @@ const client = (url: string, n: number, opts: { secret?: string; prefix?: string
 };
 
 const tokenFor = (sub: string, roles: string[] = []): Promise<string> =>
-  new SignJWT({ roles }).setProtectedHeader({ alg: 'HS256' }).setSubject(sub).setExpirationTime('2h').sign(Buffer.from(SECRET));
+  new SignJWT({ roles })
+    .setProtectedHeader({ alg: 'HS256' })
+    .setSubject(sub)
+    .setExpirationTime('2h')
+    .sign(Buffer.from(SECRET));
 
 const post = async (base: string, path: string, token: string, body: unknown): Promise<void> => {
-  const r = await fetch(`${base}${path}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const r = await fetch(`${base}${path}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   if (r.status >= 300) throw new Error(`${path}: ${r.status} ${await r.text()}`);
 };
 
 const pool = async (count: number, concurrency: number, job: (i: number) => Promise<void>): Promise<void> => {
   let next = 0;
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (next < count) { const i = next; next += 1; await job(i); }
-  }));
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < count) {
+        const i = next;
+        next += 1;
+        await job(i);
+      }
+    }),
+  );
 };
 
 const PACED = Number(process.env['BENCH_PACED_MESSAGES'] ?? 30);
 const PACE_MS = Number(process.env['BENCH_PACE_MS'] ?? 200);
 
-interface Phase { delivered: number; seconds: number; rate: number; p50ms: number; p99ms: number; clientCpu: number; serverCpu: number }
+interface Phase {
+  delivered: number;
+  seconds: number;
+  rate: number;
+  p50ms: number;
+  p99ms: number;
+  clientCpu: number;
+  serverCpu: number;
+}
 
 const phase = (s: Stats, expected: number, firstNs: number, clientCpuBefore: number, serverCpu: number): Phase => {
   const seconds = (s.last_ns - firstNs) / 1e9;
   const clientCpu = s.cpu_user_s + s.cpu_sys_s - clientCpuBefore;
   if (s.received < expected) say(`only ${s.received} of ${expected} deliveries arrived`);
-  return { delivered: s.received, seconds, rate: s.received / seconds, p50ms: s.p50_us / 1000, p99ms: s.p99_us / 1000, clientCpu: clientCpu / seconds, serverCpu: serverCpu / seconds };
+  return {
+    delivered: s.received,
+    seconds,
+    rate: s.received / seconds,
+    p50ms: s.p50_us / 1000,
+    p99ms: s.p99_us / 1000,
+    clientCpu: clientCpu / seconds,
+    serverCpu: serverCpu / seconds,
+  };
 };
 
 /** Latency when not saturated: one message every PACE_MS. */
@@ -137,7 +215,10 @@ const paced = async (c: ReturnType<typeof client>, publishOne: () => Promise<unk
   const before = await c.stats();
   const cpu0 = procCpuS(pid);
   const first = nowNs();
-  for (let i = 0; i < PACED; i += 1) { await publishOne(); await sleep(PACE_MS); }
+  for (let i = 0; i < PACED; i += 1) {
+    await publishOne();
+    await sleep(PACE_MS);
+  }
   const s = await c.until(PACED * N);
   return phase(s, PACED * N, first, before.cpu_user_s + before.cpu_sys_s, procCpuS(pid) - cpu0);
 };
@@ -154,7 +235,12 @@ const brokerRun = async (): Promise<{ saturated: Phase; paced: Phase }> => {
     // One stream takes every subscription: few at a time, retrying the writes that lost a race.
     const subscribe = async (i: number): Promise<void> => {
       for (let attempt = 0; ; attempt += 1) {
-        try { await post(base, '/api/v2/subscribe', tokens[i] ?? '', { tid: 'bench' }); return; } catch (e) { if (attempt > 20) throw e; }
+        try {
+          await post(base, '/api/v2/subscribe', tokens[i] ?? '', { tid: 'bench' });
+          return;
+        } catch (e) {
+          if (attempt > 20) throw e;
+        }
       }
     };
     await pool(N, 4, subscribe);
@@ -162,8 +248,11 @@ const brokerRun = async (): Promise<{ saturated: Phase; paced: Phase }> => {
     t = Date.now();
     const c = client(`ws://127.0.0.1:${port}/api/v2/ws`, N, { secret: SECRET, prefix: 'bench-u', ready: 'unseen' });
     await c.connect();
-    say(`${N} sessions live in ${((Date.now() - t) / 1000).toFixed(1)} s; broker RSS ${Math.round(rssKb(proc.pid ?? 0) / 1024)} MiB`);
-    const publish = (): Promise<void> => post(base, '/api/v2/publish', admin, { tid: 'bench', msg: `t=${nowNs()};`.padEnd(100, 'x') });
+    say(
+      `${N} sessions live in ${((Date.now() - t) / 1000).toFixed(1)} s; broker RSS ${Math.round(rssKb(proc.pid ?? 0) / 1024)} MiB`,
+    );
+    const publish = (): Promise<void> =>
+      post(base, '/api/v2/publish', admin, { tid: 'bench', msg: `t=${nowNs()};`.padEnd(100, 'x') });
     await pool(10, 2, publish);
     await c.until(10 * N);
     await c.reset();
@@ -185,13 +274,16 @@ const brokerRun = async (): Promise<{ saturated: Phase; paced: Phase }> => {
 };
 
 const baselineRun = async (): Promise<{ saturated: Phase; paced: Phase }> => {
-  const proc = spawn(process.execPath, [join(ROOT, 'dist/bench/fanout-baseline.js')], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const proc = spawn(process.execPath, [join(ROOT, 'dist/bench/fanout-baseline.js')], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const next = lines(proc);
   const port = Number((await next((l) => l.startsWith('listening'))).split(' ')[1]);
   try {
     const c = client(`ws://127.0.0.1:${port}/api/v2/ws`, N, { ready: 'hello' });
     await c.connect();
-    const publish = async (n: number): Promise<number> => Number(await (await fetch(`http://127.0.0.1:${port}/publish?n=${n}`)).text());
+    const publish = async (n: number): Promise<number> =>
+      Number(await (await fetch(`http://127.0.0.1:${port}/publish?n=${n}`)).text());
     await publish(10);
     await c.until(10 * N);
     await c.reset();
@@ -209,7 +301,14 @@ const baselineRun = async (): Promise<{ saturated: Phase; paced: Phase }> => {
   }
 };
 
-interface Idle { connections: number; coldKb: number; firstPassKb: number; steps: { connections: number; rssKb: number }[]; perConnBytes: number; firstPassPerConnBytes: number }
+interface Idle {
+  connections: number;
+  coldKb: number;
+  firstPassKb: number;
+  steps: { connections: number; rssKb: number }[];
+  perConnBytes: number;
+  firstPassPerConnBytes: number;
+}
 
 // Least-squares slope of RSS over connections: robust to one noisy reading.
 const slope = (points: readonly { connections: number; rssKb: number }[]): number => {
@@ -225,7 +324,11 @@ const idleMemory = async (): Promise<Idle> => {
   const dir = mkdtempSync(join(tmpdir(), 'msgxc-idle-'));
   const { proc, port, gc } = await startBroker(dir, true);
   const pid = proc.pid ?? 0;
-  const rssAfterGc = async (): Promise<number> => { await gc(); await sleep(500); return rssKb(pid); };
+  const rssAfterGc = async (): Promise<number> => {
+    await gc();
+    await sleep(500);
+    return rssKb(pid);
+  };
   const settle = Number(process.env['BENCH_SETTLE_MS'] ?? 10_000);
   try {
     await sleep(3000);
@@ -234,13 +337,17 @@ const idleMemory = async (): Promise<Idle> => {
     // Four load clients of a quarter each (every process has its own file limit).
     const quarter = Math.ceil(IDLE / 4);
     const sizes = [0, 1, 2, 3].map((k) => Math.max(0, Math.min(quarter, IDLE - k * quarter)));
-    const clients = (): ReturnType<typeof client>[] => sizes.map((n, k) => client(url, n, { secret: SECRET, prefix: `idle${k}-u`, ready: 'unseen' }));
+    const clients = (): ReturnType<typeof client>[] =>
+      sizes.map((n, k) => client(url, n, { secret: SECRET, prefix: `idle${k}-u`, ready: 'unseen' }));
     // First pass: every user is new to the broker (recognized once, caches fill).
     let cs = clients();
     for (const c of cs) await c.connect();
     await sleep(settle);
     const firstPassKb = await rssAfterGc();
-    for (const c of cs) { await c.close(); c.quit(); }
+    for (const c of cs) {
+      await c.close();
+      c.quit();
+    }
     await sleep(settle);
     // Second pass, by quarters: the same users again; the slope is what an idle connection costs.
     const steps = [{ connections: 0, rssKb: await rssAfterGc() }];
@@ -252,12 +359,22 @@ const idleMemory = async (): Promise<Idle> => {
       await sleep(settle);
       steps.push({ connections: open, rssKb: await rssAfterGc() });
     }
-    for (const c of cs) { await c.close(); c.quit(); }
+    for (const c of cs) {
+      await c.close();
+      c.quit();
+    }
     // The reading at 0 still holds memory of the first pass's 20,000 closed sockets that the
     // allocator had not given back yet (it drops at the first step): the slope uses the steps
     // with connections open.
     const open4 = steps.filter((p) => p.connections > 0);
-    return { connections: IDLE, coldKb, firstPassKb, steps, perConnBytes: slope(open4), firstPassPerConnBytes: ((firstPassKb - coldKb) * 1024) / IDLE };
+    return {
+      connections: IDLE,
+      coldKb,
+      firstPassKb,
+      steps,
+      perConnBytes: slope(open4),
+      firstPassPerConnBytes: ((firstPassKb - coldKb) * 1024) / IDLE,
+    };
   } finally {
     proc.kill('SIGTERM');
     await sleep(500);
@@ -266,7 +383,8 @@ const idleMemory = async (): Promise<Idle> => {
 };
 
 const main = async (): Promise<void> => {
-  if (!existsSync(CLIENT)) execFileSync('go', ['build', '-o', CLIENT, '.'], { cwd: join(ROOT, 'bench/fanout-client'), stdio: 'inherit' });
+  if (!existsSync(CLIENT))
+    execFileSync('go', ['build', '-o', CLIENT, '.'], { cwd: join(ROOT, 'bench/fanout-client'), stdio: 'inherit' });
   say(`broker: ${N} connections on one thread, ${MESSAGES} messages over HTTP (${CONCURRENCY} at a time)`);
   const broker = await brokerRun();
   say(`baseline: bare uWS app.publish loop, ${N} connections, ${MESSAGES} messages`);
@@ -275,20 +393,25 @@ const main = async (): Promise<void> => {
   const idle = await idleMemory();
   const row = (name: string, p: Phase): string =>
     `| ${name} | ${Math.round(p.rate).toLocaleString('en')} | ${p.p50ms.toFixed(1)} | ${p.p99ms.toFixed(1)} | ${(p.clientCpu * 100).toFixed(0)}% | ${(p.serverCpu * 100).toFixed(0)}% |`;
-  process.stdout.write([
-    `fan-out: ${N} connections, one thread, ~100-byte messages; saturated: ${MESSAGES} messages; paced: ${PACED} messages, one every ${PACE_MS} ms`,
-    '| path | delivered msgs/s | p50 ms | p99 ms | load client CPU | server CPU |',
-    '|---|---|---|---|---|---|',
-    row(`broker, HTTP publish, ${CONCURRENCY} in flight (saturated)`, broker.saturated),
-    row('bare uWS app.publish loop (saturated)', bare.saturated),
-    row('broker, HTTP publish (paced)', broker.paced),
-    row('bare uWS app.publish (paced)', bare.paced),
-    `ratio broker / bare (saturated): ${(broker.saturated.rate / bare.saturated.rate).toFixed(2)}`,
-    `idle memory: ${idle.connections} connections; RSS by connections ${idle.steps.map((p) => `${p.connections}: ${Math.round(p.rssKb / 1024)} MiB`).join(', ')}; ` +
-      `slope over the open steps ${(idle.perConnBytes / 1024).toFixed(2)} KB per connection; first connect of ${idle.connections} new users: ` +
-      `${(idle.firstPassPerConnBytes / 1024).toFixed(2)} KB per connection (RSS ${Math.round(idle.coldKb / 1024)} -> ${Math.round(idle.firstPassKb / 1024)} MiB)`,
-    JSON.stringify({ broker, bare, idle }),
-  ].join('\n') + '\n');
+  process.stdout.write(
+    [
+      `fan-out: ${N} connections, one thread, ~100-byte messages; saturated: ${MESSAGES} messages; paced: ${PACED} messages, one every ${PACE_MS} ms`,
+      '| path | delivered msgs/s | p50 ms | p99 ms | load client CPU | server CPU |',
+      '|---|---|---|---|---|---|',
+      row(`broker, HTTP publish, ${CONCURRENCY} in flight (saturated)`, broker.saturated),
+      row('bare uWS app.publish loop (saturated)', bare.saturated),
+      row('broker, HTTP publish (paced)', broker.paced),
+      row('bare uWS app.publish (paced)', bare.paced),
+      `ratio broker / bare (saturated): ${(broker.saturated.rate / bare.saturated.rate).toFixed(2)}`,
+      `idle memory: ${idle.connections} connections; RSS by connections ${idle.steps.map((p) => `${p.connections}: ${Math.round(p.rssKb / 1024)} MiB`).join(', ')}; ` +
+        `slope over the open steps ${(idle.perConnBytes / 1024).toFixed(2)} KB per connection; first connect of ${idle.connections} new users: ` +
+        `${(idle.firstPassPerConnBytes / 1024).toFixed(2)} KB per connection (RSS ${Math.round(idle.coldKb / 1024)} -> ${Math.round(idle.firstPassKb / 1024)} MiB)`,
+      JSON.stringify({ broker, bare, idle }),
+    ].join('\n') + '\n',
+  );
 };
 
-main().catch((e: unknown) => { process.stderr.write(`${e instanceof Error ? e.stack ?? e.message : String(e)}\n`); process.exit(1); });
+main().catch((e: unknown) => {
+  process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+  process.exit(1);
+});

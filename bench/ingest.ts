@@ -36,7 +36,9 @@ const main = async (): Promise<void> => {
       const { ping, send } = await measure(dir, writer, script);
       rows[`ping (${writer})`] = { ...ping, ratio: '1' };
       rows[`send (${writer} writer)`] = { ...send, ratio: (send.rps / ping.rps).toFixed(3) };
-      console.log(`| ${day} | ${writer} | ${CONNECTIONS} | ${DURATION} | ${ping.rps.toFixed(0)} | ${send.rps.toFixed(0)} | ${(send.rps / ping.rps).toFixed(2)} | ${send.p50} | ${send.p99} | ${send.errors} |`);
+      console.log(
+        `| ${day} | ${writer} | ${CONNECTIONS} | ${DURATION} | ${ping.rps.toFixed(0)} | ${send.rps.toFixed(0)} | ${(send.rps / ping.rps).toFixed(2)} | ${send.p50} | ${send.p99} | ${send.errors} |`,
+      );
       await new Promise((r) => setTimeout(r, 1000));
     }
     console.table(rows);

@@ -17,17 +17,25 @@ import type { NatsConnection } from 'nats';
 type Release = 'debian' | 'current';
 interface NatsInfra {
   startNats: (options: { jetstream?: boolean; release?: Release }) => Promise<{
-    readonly url: string; readonly version: string; readonly monitorUrl: string; stop(): Promise<void>; restart(): Promise<void>;
+    readonly url: string;
+    readonly version: string;
+    readonly monitorUrl: string;
+    stop(): Promise<void>;
+    restart(): Promise<void>;
   }>;
 }
 const { startNats } = (await import(new URL('../test/infra/nats.ts', import.meta.url).pathname)) as NatsInfra;
 
 const MESSAGES = Number(process.argv[2] ?? '200000');
 const IN_FLIGHT = 256;
-if (!Number.isSafeInteger(MESSAGES / 10) || MESSAGES / 10 <= IN_FLIGHT) throw new Error('messages: a multiple of 10, above 2560');
-const body = new TextEncoder().encode(JSON.stringify({ r: 0, e: [{ t: 'MessagePublished', d: { msg: 'hello '.repeat(40) }, m: { eventId: 'bench' } }] }));
+if (!Number.isSafeInteger(MESSAGES / 10) || MESSAGES / 10 <= IN_FLIGHT)
+  throw new Error('messages: a multiple of 10, above 2560');
+const body = new TextEncoder().encode(
+  JSON.stringify({ r: 0, e: [{ t: 'MessagePublished', d: { msg: 'hello '.repeat(40) }, m: { eventId: 'bench' } }] }),
+);
 
-const memMiB = async (monitorUrl: string): Promise<number> => ((await (await fetch(`${monitorUrl}/varz`)).json()) as { mem: number }).mem / (1 << 20);
+const memMiB = async (monitorUrl: string): Promise<number> =>
+  ((await (await fetch(`${monitorUrl}/varz`)).json()) as { mem: number }).mem / (1 << 20);
 
 // Publishes every message with the adapter's guard (no message on the subject yet, or the
 // previous one's sequence), IN_FLIGHT at a time; returns messages per second.
@@ -35,23 +43,29 @@ const fill = async (nc: NatsConnection, prefix: string, subjectOf: (i: number) =
   const last = new Map<string, number>();
   let next = 0;
   const started = performance.now();
-  await Promise.all(Array.from({ length: IN_FLIGHT }, async () => {
-    for (let i = next++; i < MESSAGES; i = next++) {
-      const subject = `${prefix}.${subjectOf(i)}`;
-      const h = headers();
-      h.set('Nats-Expected-Last-Subject-Sequence', String(last.get(subject) ?? 0));
-      // Two messages of one subject are MESSAGES / 10 apart, far more than IN_FLIGHT, so the
-      // earlier one has been acknowledged (a stuck one would make this guard refuse, loudly).
-      const ack = JSON.parse(new TextDecoder().decode((await nc.request(subject, body, { headers: h, timeout: 10_000 })).data)) as { seq?: number; error?: unknown };
-      if (ack.seq === undefined) throw new Error(`publish refused: ${JSON.stringify(ack.error)}`);
-      last.set(subject, ack.seq);
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: IN_FLIGHT }, async () => {
+      for (let i = next++; i < MESSAGES; i = next++) {
+        const subject = `${prefix}.${subjectOf(i)}`;
+        const h = headers();
+        h.set('Nats-Expected-Last-Subject-Sequence', String(last.get(subject) ?? 0));
+        // Two messages of one subject are MESSAGES / 10 apart, far more than IN_FLIGHT, so the
+        // earlier one has been acknowledged (a stuck one would make this guard refuse, loudly).
+        const ack = JSON.parse(
+          new TextDecoder().decode((await nc.request(subject, body, { headers: h, timeout: 10_000 })).data),
+        ) as { seq?: number; error?: unknown };
+        if (ack.seq === undefined) throw new Error(`publish refused: ${JSON.stringify(ack.error)}`);
+        last.set(subject, ack.seq);
+      }
+    }),
+  );
   return MESSAGES / ((performance.now() - started) / 1000);
 };
 
 const rows: string[] = [];
-const releases = (process.env['BENCH_NATS_RELEASES'] ?? 'debian,current').split(',').filter((r): r is Release => r === 'debian' || r === 'current');
+const releases = (process.env['BENCH_NATS_RELEASES'] ?? 'debian,current')
+  .split(',')
+  .filter((r): r is Release => r === 'debian' || r === 'current');
 for (const release of releases) {
   for (const [layout, subjectOf] of [
     ['per-append', (i: number) => `s${String(i % (MESSAGES / 10))}.${String(Math.floor(i / (MESSAGES / 10)))}`],
@@ -61,7 +75,11 @@ for (const release of releases) {
     const server = await startNats({ jetstream: true, release });
     let nc: NatsConnection | undefined = await connect({ servers: server.url });
     try {
-      await nc.request('$JS.API.STREAM.CREATE.BENCH', JSON.stringify({ name: 'BENCH', subjects: ['bench.>'], storage: 'file' }), { timeout: 10_000 });
+      await nc.request(
+        '$JS.API.STREAM.CREATE.BENCH',
+        JSON.stringify({ name: 'BENCH', subjects: ['bench.>'], storage: 'file' }),
+        { timeout: 10_000 },
+      );
       const empty = await memMiB(server.monitorUrl);
       const rate = await fill(nc, 'bench', subjectOf);
       const filled = await memMiB(server.monitorUrl);
@@ -72,9 +90,13 @@ for (const release of releases) {
       const restartS = (performance.now() - restartStarted) / 1000;
       const restarted = await memMiB(server.monitorUrl);
       nc = await connect({ servers: server.url });
-      const info = JSON.parse(new TextDecoder().decode((await nc.request('$JS.API.STREAM.INFO.BENCH', undefined, { timeout: 10_000 })).data)) as { state: { messages: number; num_subjects: number } };
-      rows.push(`| ${server.version} | ${layout} | ${String(info.state.messages)} | ${String(info.state.num_subjects)} | ${rate.toFixed(0)} | ` +
-        `${empty.toFixed(0)} / ${filled.toFixed(0)} / ${restarted.toFixed(0)} | ${restartS.toFixed(1)} |`);
+      const info = JSON.parse(
+        new TextDecoder().decode((await nc.request('$JS.API.STREAM.INFO.BENCH', undefined, { timeout: 10_000 })).data),
+      ) as { state: { messages: number; num_subjects: number } };
+      rows.push(
+        `| ${server.version} | ${layout} | ${String(info.state.messages)} | ${String(info.state.num_subjects)} | ${rate.toFixed(0)} | ` +
+          `${empty.toFixed(0)} / ${filled.toFixed(0)} / ${restarted.toFixed(0)} | ${restartS.toFixed(1)} |`,
+      );
       process.stderr.write(`${rows[rows.length - 1] ?? ''}\n`);
     } finally {
       await nc?.close();
@@ -82,6 +104,8 @@ for (const release of releases) {
     }
   }
 }
-console.log('| nats-server | layout | messages | subjects | publishes/s | server RSS MiB: empty / filled / restarted | restart s |');
+console.log(
+  '| nats-server | layout | messages | subjects | publishes/s | server RSS MiB: empty / filled / restarted | restart s |',
+);
 console.log('|---|---|---:|---:|---:|---|---:|');
 for (const r of rows) console.log(r);

@@ -21,7 +21,11 @@ const THREADS = 50;
 
 const timed = async (label: string, runs: number, f: () => Promise<unknown>): Promise<void> => {
   const ms: number[] = [];
-  for (let i = 0; i < runs; i += 1) { const t = performance.now(); await f(); ms.push(performance.now() - t); }
+  for (let i = 0; i < runs; i += 1) {
+    const t = performance.now();
+    await f();
+    ms.push(performance.now() - t);
+  }
   ms.sort((a, b) => a - b);
   const q = (p: number): string => (ms[Math.min(ms.length - 1, Math.floor(p * ms.length))] ?? 0).toFixed(2);
   console.log(`  ${label.padEnd(46)} p50 ${q(0.5).padStart(7)} ms  p99 ${q(0.99).padStart(7)} ms`);
@@ -37,9 +41,11 @@ const catchUp = async (name: string, runner: ProjectionRunner, store: EventStore
 };
 
 const queries = async (models: ReadModels, now: Date, runs: number): Promise<void> => {
-  const page = (uid: string, extra: { before?: string; unseen?: boolean; limit?: number } = {}) => models.inbox(uid, { limit: 50, ...extra }, now);
+  const page = (uid: string, extra: { before?: string; unseen?: boolean; limit?: number } = {}) =>
+    models.inbox(uid, { limit: 50, ...extra }, now);
   let deep: string | undefined;
-  for (let i = 0; i < 10; i += 1) deep = (await page('u1', deep === undefined ? {} : { before: deep })).next ?? undefined;
+  for (let i = 0; i < 10; i += 1)
+    deep = (await page('u1', deep === undefined ? {} : { before: deep })).next ?? undefined;
   await timed('inbox u1, first page of 50', runs, () => page('u1'));
   await timed('inbox u1, page 11 (500 deep) of 50', runs, () => page('u1', deep === undefined ? {} : { before: deep }));
   await timed('inbox u1, unseen only, first page of 50', runs, () => page('u1', { unseen: true }));
@@ -69,14 +75,22 @@ const cassandra = async (store: EventStore, now: Date, contactPoint: string): Pr
   try {
     // MSGXC_BENCH_CONCURRENCY: requests in flight per batch (the store's default is 128).
     const concurrency = Number(process.env.MSGXC_BENCH_CONCURRENCY ?? 128);
-    const read = await openCassandraReadStore({ client, keyspace, localDataCenter: dc, store, writes: { concurrency } });
+    const read = await openCassandraReadStore({
+      client,
+      keyspace,
+      localDataCenter: dc,
+      store,
+      writes: { concurrency },
+    });
     console.log(`cassandra: ${concurrency} writes in flight`);
     await catchUp('cassandra', read.runner, store);
     await read.runner.stop();
     await queries(read.models, now, 100);
     const started = performance.now();
     const sum = await read.checksum();
-    console.log(`  checksum over every row: ${sum.slice(0, 12)}… in ${((performance.now() - started) / 1000).toFixed(2)} s`);
+    console.log(
+      `  checksum over every row: ${sum.slice(0, 12)}… in ${((performance.now() - started) / 1000).toFixed(2)} s`,
+    );
     await read.close();
   } finally {
     await client.execute(`DROP KEYSPACE IF EXISTS ${keyspace}`, [], { readTimeout: 120_000 });
@@ -89,10 +103,13 @@ const main = async (): Promise<void> => {
   const log = mixedLog(store, USERS, THREADS);
   await log.setup();
   while ((await store.head()) < N) await log.step();
-  console.log(`log: ${await store.head()} events (${log.published.length} messages), ${USERS} users, ${THREADS} threads (5 subscriptions each)`);
+  console.log(
+    `log: ${await store.head()} events (${log.published.length} messages), ${USERS} users, ${THREADS} threads (5 subscriptions each)`,
+  );
   await sqlite(store, log.now());
   const contactPoint = process.env.MSGXC_BENCH_CASSANDRA;
-  if (contactPoint === undefined || contactPoint === '') console.log('cassandra: skipped (MSGXC_BENCH_CASSANDRA is not set)');
+  if (contactPoint === undefined || contactPoint === '')
+    console.log('cassandra: skipped (MSGXC_BENCH_CASSANDRA is not set)');
   else await cassandra(store, log.now(), contactPoint);
 };
 

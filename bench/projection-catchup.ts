@@ -18,12 +18,21 @@ const THREADS = 50;
 const T0 = Date.parse('2025-01-01T00:00:00.000Z');
 
 let seed = 42;
-const rand = (): number => { seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31; return seed / 2 ** 31; };
+const rand = (): number => {
+  seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+  return seed / 2 ** 31;
+};
 const pick = (n: number): number => Math.floor(rand() * n);
 
 let clock = T0;
 const ids = createIdGenerator(() => clock);
-const meta = { eventId: 'e', occurredAt: new Date(T0).toISOString(), actor: { uid: 'bench', roles: [] }, correlationId: 'c', causationId: 'c' };
+const meta = {
+  eventId: 'e',
+  occurredAt: new Date(T0).toISOString(),
+  actor: { uid: 'bench', roles: [] },
+  correlationId: 'c',
+  causationId: 'c',
+};
 const append = async (store: EventStore, stream: string, type: string, data: unknown): Promise<void> => {
   await store.append(stream, [{ type, data, metadata: meta }], 'any');
 };
@@ -34,19 +43,37 @@ const publish = async (store: EventStore, audience: Audience): Promise<void> => 
   clock += 1_000;
   const mid = ids.messageId();
   const scheduled = rand() < 0.03 ? { scheduled: new Date(clock + 3_600_000).toISOString() } : {};
-  await append(store, streams.message(mid), 'MessagePublished',
-    { mid, from: 'u0', audience, msg: `message ${messages}`, opts: {}, urgency: 3, at: new Date(clock).toISOString(), ...scheduled });
+  await append(store, streams.message(mid), 'MessagePublished', {
+    mid,
+    from: 'u0',
+    audience,
+    msg: `message ${messages}`,
+    opts: {},
+    urgency: 3,
+    at: new Date(clock).toISOString(),
+    ...scheduled,
+  });
   published.push(mid);
   messages += 1;
 };
 
 const setup = async (store: EventStore): Promise<void> => {
-  for (let u = 0; u < USERS; u += 1) await append(store, streams.user(`u${u}`), 'UserRecognized', { uid: `u${u}`, via: 'token' });
+  for (let u = 0; u < USERS; u += 1)
+    await append(store, streams.user(`u${u}`), 'UserRecognized', { uid: `u${u}`, via: 'token' });
   for (let u = 0; u < USERS; u += 2) {
-    await append(store, streams.user(`u${u}`), 'DeviceEnlisted', { uid: `u${u}`, deviceId: `d${u}`, device: { os: 'ios', token: `t${u}` } });
+    await append(store, streams.user(`u${u}`), 'DeviceEnlisted', {
+      uid: `u${u}`,
+      deviceId: `d${u}`,
+      device: { os: 'ios', token: `t${u}` },
+    });
   }
   for (let t = 0; t < THREADS; t += 1) {
-    await append(store, streams.thread(`t${t}`), 'ThreadCreated', { tid: `t${t}`, owner: 'u0', opens: true, openp: true });
+    await append(store, streams.thread(`t${t}`), 'ThreadCreated', {
+      tid: `t${t}`,
+      owner: 'u0',
+      opens: true,
+      openp: true,
+    });
   }
   for (let u = 0; u < USERS; u += 1) {
     for (let k = 0; k < 5; k += 1) {
@@ -62,19 +89,32 @@ const step = async (store: EventStore): Promise<void> => {
   const r = rand();
   const uid = asUserId(`u${pick(USERS)}`);
   const recent = published[published.length - 1 - pick(Math.min(50, published.length))];
-  if (r < 0.70 || recent === undefined) return publish(store, { kind: 'thread', tid: asThreadId(`t${pick(THREADS)}`) });
-  if (r < 0.80) return publish(store, { kind: 'user', uid });
-  if (r < 0.84) return publish(store, { kind: 'users', uids: [uid, `u${pick(USERS)}`, `u${pick(USERS)}`, 'u1'].map(asUserId) });
+  if (r < 0.7 || recent === undefined) return publish(store, { kind: 'thread', tid: asThreadId(`t${pick(THREADS)}`) });
+  if (r < 0.8) return publish(store, { kind: 'user', uid });
+  if (r < 0.84)
+    return publish(store, { kind: 'users', uids: [uid, `u${pick(USERS)}`, `u${pick(USERS)}`, 'u1'].map(asUserId) });
   if (r < 0.86) return publish(store, { kind: 'everyone' });
-  if (r < 0.95) return append(store, streams.inbox(uid), 'MessagesAcknowledged', { uid, mids: [recent], status: rand() < 0.5 ? 'seen' : 'read' });
+  if (r < 0.95)
+    return append(store, streams.inbox(uid), 'MessagesAcknowledged', {
+      uid,
+      mids: [recent],
+      status: rand() < 0.5 ? 'seen' : 'read',
+    });
   if (r < 0.97) return append(store, streams.inbox(uid), 'LastReadMarked', { uid, mid: recent });
   if (r < 0.99) return append(store, streams.inbox(uid), 'MessageDeletedFromInbox', { uid, mids: [recent] });
-  return append(store, streams.message(recent), rand() < 0.5 ? 'MessageCancelled' : 'MessageRetracted', { mid: recent, by: 'u0' });
+  return append(store, streams.message(recent), rand() < 0.5 ? 'MessageCancelled' : 'MessageRetracted', {
+    mid: recent,
+    by: 'u0',
+  });
 };
 
 const timed = async (label: string, runs: number, f: () => Promise<unknown>): Promise<void> => {
   const ms: number[] = [];
-  for (let i = 0; i < runs; i += 1) { const t = performance.now(); await f(); ms.push(performance.now() - t); }
+  for (let i = 0; i < runs; i += 1) {
+    const t = performance.now();
+    await f();
+    ms.push(performance.now() - t);
+  }
   ms.sort((a, b) => a - b);
   const q = (p: number): string => (ms[Math.min(ms.length - 1, Math.floor(p * ms.length))] ?? 0).toFixed(3);
   console.log(`  ${label.padEnd(44)} p50 ${q(0.5)} ms  p99 ${q(0.99)} ms`);
@@ -93,7 +133,9 @@ const main = async (): Promise<void> => {
   runner.start();
   await runner.waitFor(head, 600_000);
   const seconds = (performance.now() - started) / 1000;
-  console.log(`catch-up: ${head} mixed events (${messages} messages) in ${seconds.toFixed(2)} s = ${Math.round(head / seconds)} events/s`);
+  console.log(
+    `catch-up: ${head} mixed events (${messages} messages) in ${seconds.toFixed(2)} s = ${Math.round(head / seconds)} events/s`,
+  );
 
   // Top the log up to 100k messages (applied live, as appends arrive), then time the queries.
   while (messages < TARGET_MESSAGES) await step(store);
@@ -105,7 +147,8 @@ const main = async (): Promise<void> => {
   const page = (uid: string, extra: { before?: string; unseen?: boolean; limit?: number } = {}) =>
     models.inbox(uid, { limit: 50, ...extra }, now);
   let deep: string | undefined;
-  for (let i = 0; i < 20; i += 1) deep = (await page('u1', deep === undefined ? {} : { before: deep })).next ?? undefined;
+  for (let i = 0; i < 20; i += 1)
+    deep = (await page('u1', deep === undefined ? {} : { before: deep })).next ?? undefined;
   await timed('inbox u1, first page of 50', 300, () => page('u1'));
   await timed('inbox u1, page 21 (1000 deep) of 50', 300, () => page('u1', deep === undefined ? {} : { before: deep }));
   await timed('inbox u1, unseen only, first page of 50', 300, () => page('u1', { unseen: true }));

@@ -24,20 +24,35 @@ const ids = createIdGenerator();
 
 const noop = <R extends Recipient>(kind: R['channel']): Channel<R> & { delivered: number } => {
   const ch = {
-    kind, provider: 'noop', delivered: 0,
-    deliver: (batch: readonly unknown[]) => { ch.delivered += batch.length; return Promise.resolve(batch.map(() => ({ kind: 'delivered' as const }))); },
+    kind,
+    provider: 'noop',
+    delivered: 0,
+    deliver: (batch: readonly unknown[]) => {
+      ch.delivered += batch.length;
+      return Promise.resolve(batch.map(() => ({ kind: 'delivered' as const })));
+    },
     close: () => Promise.resolve(),
   };
   return ch;
 };
 
-const meta = { eventId: 'bench', occurredAt: new Date().toISOString(), actor: { uid: 'bench', roles: [] }, correlationId: 'c', causationId: 'c' };
+const meta = {
+  eventId: 'bench',
+  occurredAt: new Date().toISOString(),
+  actor: { uid: 'bench', roles: [] },
+  correlationId: 'c',
+  causationId: 'c',
+};
 const rawAppendRate = async (store: EventStore, round: string, events: number): Promise<number> => {
   let next = 0;
   const started = performance.now();
   const appender = async (): Promise<void> => {
     for (let n = next++; n < events; n = next++) {
-      const r = await store.append(`raw-${round}-${n}`, [{ type: 'BenchAppended', data: { n, pad: 'x'.repeat(200) }, metadata: meta }], 'no_stream');
+      const r = await store.append(
+        `raw-${round}-${n}`,
+        [{ type: 'BenchAppended', data: { n, pad: 'x'.repeat(200) }, metadata: meta }],
+        'no_stream',
+      );
       if (r.kind !== 'appended') throw new Error('unexpected conflict');
     }
   };
@@ -49,7 +64,11 @@ const dir = mkdtempSync(join(tmpdir(), 'msgxc-bench-triage-'));
 const store = createSqliteEventStore({ file: join(dir, 'events.db'), writerThread });
 const commands = createCommands({ store, ids });
 const clock = fixedClock(new Date());
-const ctx = (uid: string, admin = false) => ({ actor: { uid, roles: admin ? ['admin'] : [] }, now: clock.now(), correlationId: 'bench' });
+const ctx = (uid: string, admin = false) => ({
+  actor: { uid, roles: admin ? ['admin'] : [] },
+  now: clock.now(),
+  correlationId: 'bench',
+});
 
 // Population: a quarter each with a browser, an Android and an iPhone, a quarter with no
 // device; a third online; half with an email address.
@@ -57,19 +76,34 @@ const uids = Array.from({ length: USERS }, (_, i) => asUserId(`user-${String(i).
 const setup = async (i: number): Promise<void> => {
   const uid = uids[i] ?? asUserId('none');
   const kind = i % 4;
-  if (kind === 0) await commands.enlist(ctx(uid), { endpoint: `https://fcm.googleapis.com/fcm/send/${uid}`, keys: { p256dh: 'BPk1', auth: 'aXV0aA' } });
+  if (kind === 0)
+    await commands.enlist(ctx(uid), {
+      endpoint: `https://fcm.googleapis.com/fcm/send/${uid}`,
+      keys: { p256dh: 'BPk1', auth: 'aXV0aA' },
+    });
   if (kind === 1) await commands.enlist(ctx(uid), { os: 'android', token: `fcm-${uid}` });
   if (kind === 2) await commands.enlist(ctx(uid), { os: 'ios', token: `apns-${uid}` });
   if (i % 2 === 0) await commands.changeProfile(ctx(uid), uid, { email: `${uid}@example.org` });
 };
-for (let i = 0; i < USERS; i += 256) await Promise.all(Array.from({ length: Math.min(256, USERS - i) }, (_, k) => setup(i + k)));
+for (let i = 0; i < USERS; i += 256)
+  await Promise.all(Array.from({ length: Math.min(256, USERS - i) }, (_, k) => setup(i + k)));
 const online = new Set(uids.filter((_, i) => i % 3 === 0));
 
 const rawBefore = await rawAppendRate(store, 'before', 20_000);
 
-const channels = { webpush: noop('webpush'), fcm: noop('fcm'), apns: noop('apns'), email: noop('email'), sms: noop('sms') };
+const channels = {
+  webpush: noop('webpush'),
+  fcm: noop('fcm'),
+  apns: noop('apns'),
+  email: noop('email'),
+  sms: noop('sms'),
+};
 const reactors = startReactors({
-  store, dataDir: dir, clock, channels: channels as ChannelMap, pollMs: 60_000,
+  store,
+  dataDir: dir,
+  clock,
+  channels: channels as ChannelMap,
+  pollMs: 60_000,
   presence: { isOnline: (uid) => online.has(asUserId(uid)), sessions: (uid) => (online.has(asUserId(uid)) ? 1 : 0) },
 });
 await reactors.settle(600_000); // the directory catches up with the population (not timed)
@@ -92,6 +126,12 @@ const eventsPerS = written / seconds;
 const round = (n: number): string => n.toFixed(0);
 console.log(`store: embedded SQLite, ${writerThread ? 'writer thread' : 'inline writer'}; ${USERS} recipients`);
 console.log(`raw append: ${round(rawBefore)} / ${round(rawAfter)} events/s (before / after), mean ${round(raw)}`);
-console.log(`triage + dispatch: ${seconds.toFixed(2)} s; ${round(USERS / seconds)} recipients/s; ${delivered} deliveries (${round(delivered / seconds)}/s); ${written} events written (${round(eventsPerS)}/s)`);
-console.log(`ratio: reactor events/s to raw appends/s = ${(eventsPerS / raw).toFixed(2)}; recipients/s to raw appends/s = ${(USERS / seconds / raw).toFixed(2)}`);
-console.log(`| triage + dispatch, ${USERS} recipients (${delivered} due at once), no-op channels | ${round(USERS / seconds)} recipients/s, ${round(delivered / seconds)} deliveries/s | ${round(eventsPerS)} events/s = ${(eventsPerS / raw).toFixed(2)} x raw append (${round(raw)}/s) |`);
+console.log(
+  `triage + dispatch: ${seconds.toFixed(2)} s; ${round(USERS / seconds)} recipients/s; ${delivered} deliveries (${round(delivered / seconds)}/s); ${written} events written (${round(eventsPerS)}/s)`,
+);
+console.log(
+  `ratio: reactor events/s to raw appends/s = ${(eventsPerS / raw).toFixed(2)}; recipients/s to raw appends/s = ${(USERS / seconds / raw).toFixed(2)}`,
+);
+console.log(
+  `| triage + dispatch, ${USERS} recipients (${delivered} due at once), no-op channels | ${round(USERS / seconds)} recipients/s, ${round(delivered / seconds)} deliveries/s | ${round(eventsPerS)} events/s = ${(eventsPerS / raw).toFixed(2)} x raw append (${round(raw)}/s) |`,
+);

@@ -7,7 +7,13 @@ import { SignJWT } from 'jose';
 
 export const SECRET = 'bench-secret-0123456789-0123456789-abcdef';
 
-export interface WrkResult { rps: number; p50: number; p99: number; errors: number; requests: number }
+export interface WrkResult {
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  requests: number;
+}
 
 const ms = (v: string, unit: string): number => Number(v) * ({ us: 0.001, ms: 1, s: 1000 }[unit] ?? Number.NaN);
 
@@ -21,45 +27,87 @@ export const parseWrk = (out: string): WrkResult => {
   const socketErrors = sockErr ? sockErr.slice(1).reduce((a, b) => a + Number(b), 0) : 0;
   return {
     rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? Number.NaN),
-    p50: pct('50'), p99: pct('99'),
+    p50: pct('50'),
+    p99: pct('99'),
     errors: non2xx + socketErrors,
     requests: Number(/(\d+) requests in/.exec(out)?.[1] ?? 0),
   };
 };
 
-export interface BenchServer { readonly port: number; readonly pid: number; stop(): Promise<void> }
+export interface BenchServer {
+  readonly port: number;
+  readonly pid: number;
+  stop(): Promise<void>;
+}
 
 /** Starts `bin` (a built dist/bin/msgxc.js) on a free port with its data in `dataDir`. */
-export const startServer = async (bin: string, dataDir: string, env: Record<string, string> = {}): Promise<BenchServer> => {
+export const startServer = async (
+  bin: string,
+  dataDir: string,
+  env: Record<string, string> = {},
+): Promise<BenchServer> => {
   const proc = spawn(process.execPath, [bin], {
-    env: { ...process.env, MSGXC_PORT: '0', MSGXC_DATA_DIR: dataDir, MSGXC_JWT_SECRET: SECRET, MSGXC_LOG_LEVEL: 'warn', ...env },
+    env: {
+      ...process.env,
+      MSGXC_PORT: '0',
+      MSGXC_DATA_DIR: dataDir,
+      MSGXC_JWT_SECRET: SECRET,
+      MSGXC_LOG_LEVEL: 'warn',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let out = '';
-  const exited = new Promise<void>((res) => { proc.once('exit', () => { res(); }); });
+  const exited = new Promise<void>((res) => {
+    proc.once('exit', () => {
+      res();
+    });
+  });
   const port = await new Promise<number>((res, rej) => {
     proc.stdout.on('data', (d: Buffer) => {
       out += d.toString();
       const m = /msgxc listening on http:\/\/[^:]+:(\d+)/.exec(out);
       if (m?.[1] !== undefined) res(Number(m[1]));
     });
-    void exited.then(() => { rej(new Error(`server exited: ${out}`)); });
+    void exited.then(() => {
+      rej(new Error(`server exited: ${out}`));
+    });
   });
-  return { port, pid: proc.pid ?? 0, stop: async () => { proc.kill('SIGTERM'); await exited; } };
+  return {
+    port,
+    pid: proc.pid ?? 0,
+    stop: async () => {
+      proc.kill('SIGTERM');
+      await exited;
+    },
+  };
 };
 
 export const wrk = (url: string, opts: { connections: number; duration: string; script?: string }): WrkResult => {
-  const args = ['-t1', `-c${opts.connections}`, `-d${opts.duration}`, '--latency', ...(opts.script !== undefined ? ['-s', opts.script] : []), url];
+  const args = [
+    '-t1',
+    `-c${opts.connections}`,
+    `-d${opts.duration}`,
+    '--latency',
+    ...(opts.script !== undefined ? ['-s', opts.script] : []),
+    url,
+  ];
   return parseWrk(execFileSync('wrk', args, { encoding: 'utf8' }));
 };
 
 export const adminToken = (): Promise<string> =>
-  new SignJWT({ roles: ['admin'] }).setProtectedHeader({ alg: 'HS256' }).setSubject('bench').setExpirationTime('2h').sign(Buffer.from(SECRET));
+  new SignJWT({ roles: ['admin'] })
+    .setProtectedHeader({ alg: 'HS256' })
+    .setSubject('bench')
+    .setExpirationTime('2h')
+    .sign(Buffer.from(SECRET));
 
 /** A wrk script for `POST /api/v2/send`: each request addresses another user, as a notification service would. */
 export const sendScript = (dir: string, admin: string): string => {
   const file = join(dir, 'send.lua');
-  writeFileSync(file, `
+  writeFileSync(
+    file,
+    `
     local n = 0
     wrk.method = "POST"
     wrk.headers["Authorization"] = "Bearer ${admin}"
@@ -67,6 +115,7 @@ export const sendScript = (dir: string, admin: string): string => {
     request = function()
       n = n + 1
       return wrk.format(nil, nil, nil, '{"msg":"benchmark message of about one hundred bytes, like a chat line or a short alert text","uid":"user-' .. (n % 10000) .. '"}')
-    end`);
+    end`,
+  );
   return file;
 };

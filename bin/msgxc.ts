@@ -39,31 +39,47 @@ const main = async (): Promise<void> => {
   const generatedSecret = config.jwtSecret !== configured.jwtSecret;
   if (command === 'token') {
     const [sub, roles] = args;
-    if (sub === undefined || config.jwtSecret === undefined) fail(['usage: msgxc token <sub> [role,role] (needs an HS256 secret)']);
-    process.stdout.write(`${await mintToken(config.jwtSecret ?? '', sub ?? '', roles ? roles.split(',') : [], 24 * 3600)}\n`);
+    if (sub === undefined || config.jwtSecret === undefined)
+      fail(['usage: msgxc token <sub> [role,role] (needs an HS256 secret)']);
+    process.stdout.write(
+      `${await mintToken(config.jwtSecret ?? '', sub ?? '', roles ? roles.split(',') : [], 24 * 3600)}\n`,
+    );
     return;
   }
   if (command === 'rebuild') {
     await rebuildOffline(config);
     return;
   }
-  if (command !== undefined && command !== 'start') fail([`unknown command "${command}" (expected: start, token, rebuild, vapid-keys)`]);
+  if (command !== undefined && command !== 'start')
+    fail([`unknown command "${command}" (expected: start, token, rebuild, vapid-keys)`]);
   // Provider credentials are checked now, not at the first send.
   const channels = loadChannelConfig(process.env);
   const channelConfig = E.isLeft(channels) ? fail(channels.left) : channels.right;
   const log = createLogger(config.logLevel);
   const broker = await startBroker(config, log, undefined, channelConfig);
   // Always printed, whatever the log level: scripts and tests wait for this line.
-  process.stdout.write(`msgxc listening on http://${config.host}:${broker.port} (${config.mode} mode, event store: ${config.eventStore})\n`);
+  process.stdout.write(
+    `msgxc listening on http://${config.host}:${broker.port} (${config.mode} mode, event store: ${config.eventStore})\n`,
+  );
   if (generatedSecret && config.jwtSecret !== undefined) {
     process.stdout.write(`${await devBanner(config.jwtSecret, `http://${config.host}:${broker.port}`)}\n`);
   }
   const stop = (signal: string): void => {
     log.info({ signal }, 'shutting down');
-    broker.close().then(() => { log.flush(); process.exit(0); }, () => process.exit(1));
+    broker.close().then(
+      () => {
+        log.flush();
+        process.exit(0);
+      },
+      () => process.exit(1),
+    );
   };
-  process.once('SIGINT', () => { stop('SIGINT'); });
-  process.once('SIGTERM', () => { stop('SIGTERM'); });
+  process.once('SIGINT', () => {
+    stop('SIGINT');
+  });
+  process.once('SIGTERM', () => {
+    stop('SIGTERM');
+  });
 };
 
 main().catch((e: unknown) => {

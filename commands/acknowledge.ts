@@ -7,9 +7,13 @@ import type { CommandDeps } from './deps.js';
 import type { Commands } from './types.js';
 
 // Receipts are the caller's own; whether each mid reached them is the read side's concern.
-export const acknowledge = (deps: CommandDeps): Commands['acknowledge'] => (ctx, mids, status) =>
-  pipe(
-    TE.fromEither(callerOf(ctx)),
-    TE.flatMap((caller) => run(deps, streams.inbox(caller.uid), inboxes, { type: 'Acknowledge', uid: caller.uid, mids, status }, ctx)),
-    TE.map(positionOf),
-  )();
+export const acknowledge =
+  (deps: CommandDeps): Commands['acknowledge'] =>
+  (ctx, mids, status) =>
+    pipe(
+      TE.fromEither(callerOf(ctx)),
+      TE.flatMap((caller) =>
+        run(deps, streams.inbox(caller.uid), inboxes, { type: 'Acknowledge', uid: caller.uid, mids, status }, ctx),
+      ),
+      TE.map(positionOf),
+    )();

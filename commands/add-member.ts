@@ -6,9 +6,13 @@ import { callerOf, positionOf, run } from './deps.js';
 import type { CommandDeps } from './deps.js';
 import type { Commands } from './types.js';
 
-export const addMember = (deps: CommandDeps): Commands['addMember'] => (ctx, tid, uid, role) =>
-  pipe(
-    TE.fromEither(callerOf(ctx)),
-    TE.flatMap((caller) => run(deps, streams.thread(tid), threads, { type: 'AddMember', tid, uid, role, caller }, ctx)),
-    TE.map(positionOf),
-  )();
+export const addMember =
+  (deps: CommandDeps): Commands['addMember'] =>
+  (ctx, tid, uid, role) =>
+    pipe(
+      TE.fromEither(callerOf(ctx)),
+      TE.flatMap((caller) =>
+        run(deps, streams.thread(tid), threads, { type: 'AddMember', tid, uid, role, caller }, ctx),
+      ),
+      TE.map(positionOf),
+    )();

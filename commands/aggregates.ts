@@ -20,5 +20,8 @@ export interface Aggregate<C, E, S> extends Decider<C, E, S> {
 
 export const users: Aggregate<UserCommand, UserEvent, UserState> = { ...userDecider, codec: UserEvent };
 export const threads: Aggregate<ThreadCommand, ThreadEvent, ThreadState> = { ...threadDecider, codec: ThreadEvent };
-export const messages: Aggregate<MessageCommand, MessageEvent, MessageState> = { ...messageDecider, codec: MessageEvent };
+export const messages: Aggregate<MessageCommand, MessageEvent, MessageState> = {
+  ...messageDecider,
+  codec: MessageEvent,
+};
 export const inboxes: Aggregate<InboxCommand, InboxEvent, InboxState> = { ...inboxDecider, codec: InboxEvent };

@@ -9,15 +9,32 @@ import type { CommandDeps } from './deps.js';
 import { messageContext } from './message-context.js';
 import type { Commands } from './types.js';
 
-export const cancel = (deps: CommandDeps): Commands['cancel'] => (ctx, mid, tid) =>
-  pipe(
-    TE.fromEither(callerOf(ctx)),
-    TE.flatMap((caller) => pipe(
-      messageContext(deps, mid),
-      TE.flatMap(({ message, thread }) => run(deps, streams.message(mid), messages, {
-        type: 'Cancel', mid, caller, managesThread: managesThread(thread, caller), now: ctx.now, ...(tid !== undefined ? { tid } : {}),
-        isRecipient: message.stage !== 'Absent' && isRecipient(message.message, caller.uid, thread),
-      }, ctx)),
-    )),
-    TE.map(positionOf),
-  )();
+export const cancel =
+  (deps: CommandDeps): Commands['cancel'] =>
+  (ctx, mid, tid) =>
+    pipe(
+      TE.fromEither(callerOf(ctx)),
+      TE.flatMap((caller) =>
+        pipe(
+          messageContext(deps, mid),
+          TE.flatMap(({ message, thread }) =>
+            run(
+              deps,
+              streams.message(mid),
+              messages,
+              {
+                type: 'Cancel',
+                mid,
+                caller,
+                managesThread: managesThread(thread, caller),
+                now: ctx.now,
+                ...(tid !== undefined ? { tid } : {}),
+                isRecipient: message.stage !== 'Absent' && isRecipient(message.message, caller.uid, thread),
+              },
+              ctx,
+            ),
+          ),
+        ),
+      ),
+      TE.map(positionOf),
+    )();

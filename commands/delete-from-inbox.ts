@@ -6,9 +6,13 @@ import { callerOf, positionOf, run } from './deps.js';
 import type { CommandDeps } from './deps.js';
 import type { Commands } from './types.js';
 
-export const deleteFromInbox = (deps: CommandDeps): Commands['deleteFromInbox'] => (ctx, mids) =>
-  pipe(
-    TE.fromEither(callerOf(ctx)),
-    TE.flatMap((caller) => run(deps, streams.inbox(caller.uid), inboxes, { type: 'DeleteFromInbox', uid: caller.uid, mids }, ctx)),
-    TE.map(positionOf),
-  )();
+export const deleteFromInbox =
+  (deps: CommandDeps): Commands['deleteFromInbox'] =>
+  (ctx, mids) =>
+    pipe(
+      TE.fromEither(callerOf(ctx)),
+      TE.flatMap((caller) =>
+        run(deps, streams.inbox(caller.uid), inboxes, { type: 'DeleteFromInbox', uid: caller.uid, mids }, ctx),
+      ),
+      TE.map(positionOf),
+    )();

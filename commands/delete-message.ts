@@ -16,26 +16,39 @@ import type { Commands, CommandContext } from './types.js';
 
 type Deleted = { readonly effect: 'retracted' | 'deleted_from_inbox'; readonly position: number };
 
-const perform = (deps: CommandDeps, ctx: CommandContext, caller: Caller, mid: MessageId, { thread }: MessageContext) =>
+const perform =
+  (deps: CommandDeps, ctx: CommandContext, caller: Caller, mid: MessageId, { thread }: MessageContext) =>
   (choice: Deletion): TaskEither<Failure, Deleted> =>
     choice === 'retract'
       ? pipe(
-        run(deps, streams.message(mid), messages, { type: 'Retract', mid, caller, managesThread: managesThread(thread, caller) }, ctx),
-        TE.map((h) => ({ effect: 'retracted', position: h.position })),
-      )
+          run(
+            deps,
+            streams.message(mid),
+            messages,
+            { type: 'Retract', mid, caller, managesThread: managesThread(thread, caller) },
+            ctx,
+          ),
+          TE.map((h) => ({ effect: 'retracted', position: h.position })),
+        )
       : pipe(
-        run(deps, streams.inbox(caller.uid), inboxes, { type: 'DeleteFromInbox', uid: caller.uid, mids: [mid] }, ctx),
-        TE.map((h) => ({ effect: 'deleted_from_inbox', position: h.position })),
-      );
+          run(deps, streams.inbox(caller.uid), inboxes, { type: 'DeleteFromInbox', uid: caller.uid, mids: [mid] }, ctx),
+          TE.map((h) => ({ effect: 'deleted_from_inbox', position: h.position })),
+        );
 
-export const deleteMessage = (deps: CommandDeps): Commands['deleteMessage'] => (ctx, mid) =>
-  pipe(
-    TE.fromEither(callerOf(ctx)),
-    TE.flatMap((caller) => pipe(
-      messageContext(deps, mid),
-      TE.flatMap((context) => pipe(
-        TE.fromEither(chooseDeletion(context.message, context.thread, caller)),
-        TE.flatMap(perform(deps, ctx, caller, mid, context)),
-      )),
-    )),
-  )();
+export const deleteMessage =
+  (deps: CommandDeps): Commands['deleteMessage'] =>
+  (ctx, mid) =>
+    pipe(
+      TE.fromEither(callerOf(ctx)),
+      TE.flatMap((caller) =>
+        pipe(
+          messageContext(deps, mid),
+          TE.flatMap((context) =>
+            pipe(
+              TE.fromEither(chooseDeletion(context.message, context.thread, caller)),
+              TE.flatMap(perform(deps, ctx, caller, mid, context)),
+            ),
+          ),
+        ),
+      ),
+    )();

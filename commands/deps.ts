@@ -31,11 +31,22 @@ export const callerOf = (ctx: CommandContext): Either<DomainError, Caller> =>
     ? E.right({ uid: ctx.actor.uid, admin: ctx.actor.roles.includes('admin') })
     : E.left(invalid('ActorIdIsInvalid', 'the token subject is not a valid user id'));
 
-export const run = <C, Ev extends { readonly type: string; readonly data: unknown }, S>(
-  deps: CommandDeps, stream: string, aggregate: Aggregate<C, Ev, S>, command: C, ctx: CommandContext,
-): TaskEither<Failure, Handled<Ev, S>> => () => handle(deps.store, stream, aggregate, command, ctx, deps.env);
+export const run =
+  <C, Ev extends { readonly type: string; readonly data: unknown }, S>(
+    deps: CommandDeps,
+    stream: string,
+    aggregate: Aggregate<C, Ev, S>,
+    command: C,
+    ctx: CommandContext,
+  ): TaskEither<Failure, Handled<Ev, S>> =>
+  () =>
+    handle(deps.store, stream, aggregate, command, ctx, deps.env);
 
-export const read = <C, Ev, S>(deps: CommandDeps, stream: string, aggregate: Aggregate<C, Ev, S>): TaskEither<Failure, Snapshot<S>> =>
-  () => load(deps.store, stream, aggregate, deps.env);
+export const read =
+  <C, Ev, S>(deps: CommandDeps, stream: string, aggregate: Aggregate<C, Ev, S>): TaskEither<Failure, Snapshot<S>> =>
+  () =>
+    load(deps.store, stream, aggregate, deps.env);
 
-export const positionOf = (h: { readonly position: number }): { readonly position: number } => ({ position: h.position });
+export const positionOf = (h: { readonly position: number }): { readonly position: number } => ({
+  position: h.position,
+});

@@ -8,5 +8,10 @@ import type { DeviceId } from '../schema/ids.js';
 // old entry; hashed so device ids can appear in logs and URLs without exposing the token.
 export const deviceIdOf = (device: Device): DeviceId => {
   const address = 'os' in device ? device.token : device.endpoint;
-  return asDeviceId(createHash('sha256').update(`${deviceChannel(device)}\n${address}`).digest('hex').slice(0, 32));
+  return asDeviceId(
+    createHash('sha256')
+      .update(`${deviceChannel(device)}\n${address}`)
+      .digest('hex')
+      .slice(0, 32),
+  );
 };

@@ -38,15 +38,19 @@ const metadataFor = (ctx: CommandContext, newId: () => string): EventMetadata =>
   ...(ctx.idempotencyKey !== undefined ? { idempotencyKey: ctx.idempotencyKey } : {}),
 });
 
-const toAppend = (events: readonly { readonly type: string; readonly data: unknown }[], ctx: CommandContext, newId: () => string): EventToAppend[] =>
-  events.map((e) => ({ type: e.type, data: e.data, metadata: metadataFor(ctx, newId) }));
+const toAppend = (
+  events: readonly { readonly type: string; readonly data: unknown }[],
+  ctx: CommandContext,
+  newId: () => string,
+): EventToAppend[] => events.map((e) => ({ type: e.type, data: e.data, metadata: metadataFor(ctx, newId) }));
 
 // The last line of write/read symmetry: an event is appended only if the codec that decodes
 // it on every read accepts it. The request codecs share those bounds (schema/bounds.ts), so
 // this refuses nothing a codec let through unless they drift apart; if they do, the client
 // gets a 400 naming the field instead of a 2xx for an event every projection would skip.
 const unreadableEvent = <E extends { readonly type: string; readonly data: unknown }>(
-  aggregate: { readonly codec: t.Decoder<unknown, E> & { readonly is: t.Is<E> } }, events: readonly E[],
+  aggregate: { readonly codec: t.Decoder<unknown, E> & { readonly is: t.Is<E> } },
+  events: readonly E[],
 ): DomainError | undefined => {
   for (const e of events) {
     const candidate: unknown = e;
@@ -67,7 +71,11 @@ const backoff = (attempt: number): Promise<void> =>
 class StoreFailure extends Error {}
 type StoreIo = Pick<EventStore, 'read' | 'append' | 'head'>;
 const io = async <R>(call: () => Promise<R>): Promise<R> => {
-  try { return await call(); } catch { throw new StoreFailure(); }
+  try {
+    return await call();
+  } catch {
+    throw new StoreFailure();
+  }
 };
 const guarded = (store: EventStore): StoreIo => ({
   read: (stream, options) => io(() => store.read(stream, options)),
@@ -77,7 +85,12 @@ const guarded = (store: EventStore): StoreIo => ({
 const isInfrastructure = (e: unknown): boolean => e instanceof StoreFailure || e instanceof CorruptEvent;
 
 /** Folds a stream (from the cache onwards) without deciding anything. */
-export const load = async <C, E, S>(store: EventStore, stream: string, aggregate: Aggregate<C, E, S>, env: HandlerEnv): Promise<Either<FailedToAppend, Snapshot<S>>> => {
+export const load = async <C, E, S>(
+  store: EventStore,
+  stream: string,
+  aggregate: Aggregate<C, E, S>,
+  env: HandlerEnv,
+): Promise<Either<FailedToAppend, Snapshot<S>>> => {
   try {
     const snapshot = await catchUp(guarded(store), stream, aggregate, cached(env.cache, stream, aggregate));
     remember(env.cache, stream, aggregate, snapshot);
@@ -95,7 +108,13 @@ export const load = async <C, E, S>(store: EventStore, stream: string, aggregate
 // and asks for a read ('stale'). For a brand-new stream (every message id) this saves the
 // read on the hot path, and a hot aggregate cached here is decided without I/O.
 const attempt = async <C, E extends { readonly type: string; readonly data: unknown }, S>(
-  store: StoreIo, stream: string, aggregate: Aggregate<C, E, S>, command: C, ctx: CommandContext, env: HandlerEnv, fresh: boolean,
+  store: StoreIo,
+  stream: string,
+  aggregate: Aggregate<C, E, S>,
+  command: C,
+  ctx: CommandContext,
+  env: HandlerEnv,
+  fresh: boolean,
 ): Promise<Either<DomainError, Handled<E, S>> | 'conflict' | 'stale'> => {
   const start = cached(env.cache, stream, aggregate);
   const before = fresh ? start : await catchUp(store, stream, aggregate, start);
@@ -112,7 +131,11 @@ const attempt = async <C, E extends { readonly type: string; readonly data: unkn
   const expected = before.revision === -1 ? 'no_stream' : before.revision;
   const result = await store.append(stream, toAppend(events, ctx, env.newId), expected);
   if (result.kind === 'wrong_expected_revision') return 'conflict';
-  const after: Snapshot<S> = { state: events.reduce(aggregate.evolve, before.state), revision: result.nextRevision, position: result.position };
+  const after: Snapshot<S> = {
+    state: events.reduce(aggregate.evolve, before.state),
+    revision: result.nextRevision,
+    position: result.position,
+  };
   remember(env.cache, stream, aggregate, after);
   return E.right({ events, state: after.state, position: result.position, streamPosition: result.position });
 };
@@ -123,7 +146,12 @@ const attempt = async <C, E extends { readonly type: string; readonly data: unkn
  * On a conflict the stream is re-read and the pure decision re-run, a bounded number of times.
  */
 export const handle = async <C, E extends { readonly type: string; readonly data: unknown }, S>(
-  store: EventStore, stream: string, aggregate: Aggregate<C, E, S>, command: C, ctx: CommandContext, env: HandlerEnv,
+  store: EventStore,
+  stream: string,
+  aggregate: Aggregate<C, E, S>,
+  command: C,
+  ctx: CommandContext,
+  env: HandlerEnv,
 ): Promise<Either<DomainError | FailedToAppend, Handled<E, S>>> => {
   const maxAttempts = env.maxAttempts ?? 8;
   const guardedStore = guarded(store);
@@ -132,7 +160,11 @@ export const handle = async <C, E extends { readonly type: string; readonly data
     for (let n = 1; n <= maxAttempts; n++) {
       const outcome = await attempt(guardedStore, stream, aggregate, command, ctx, env, fresh);
       // A refusal decided without reading made no append: read and decide again, same attempt.
-      if (outcome === 'stale') { fresh = false; n -= 1; continue; }
+      if (outcome === 'stale') {
+        fresh = false;
+        n -= 1;
+        continue;
+      }
       if (outcome !== 'conflict') return outcome;
       fresh = false;
       if (n < maxAttempts) await backoff(n);

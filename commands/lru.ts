@@ -26,7 +26,11 @@ export const createLru = <K, V>(maxSize: number): Lru<K, V> => {
         if (coldest.done !== true) entries.delete(coldest.value);
       }
     },
-    delete: (key) => { entries.delete(key); },
-    get size() { return entries.size; },
+    delete: (key) => {
+      entries.delete(key);
+    },
+    get size() {
+      return entries.size;
+    },
   };
 };

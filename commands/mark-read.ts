@@ -6,11 +6,24 @@ import { callerOf, positionOf, run } from './deps.js';
 import type { CommandDeps } from './deps.js';
 import type { Commands } from './types.js';
 
-export const markRead = (deps: CommandDeps): Commands['markRead'] => (ctx, mid, tid) =>
-  pipe(
-    TE.fromEither(callerOf(ctx)),
-    TE.flatMap((caller) => run(deps, streams.inbox(caller.uid), inboxes, {
-      type: 'MarkRead', uid: caller.uid, mid, ...(tid !== undefined ? { tid } : {}),
-    }, ctx)),
-    TE.map(positionOf),
-  )();
+export const markRead =
+  (deps: CommandDeps): Commands['markRead'] =>
+  (ctx, mid, tid) =>
+    pipe(
+      TE.fromEither(callerOf(ctx)),
+      TE.flatMap((caller) =>
+        run(
+          deps,
+          streams.inbox(caller.uid),
+          inboxes,
+          {
+            type: 'MarkRead',
+            uid: caller.uid,
+            mid,
+            ...(tid !== undefined ? { tid } : {}),
+          },
+          ctx,
+        ),
+      ),
+      TE.map(positionOf),
+    )();

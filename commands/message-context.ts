@@ -29,7 +29,7 @@ export const messageContext = (deps: CommandDeps, mid: MessageId): TaskEither<Fa
       // A failure names no stream: the caller may not know which thread the message is in.
       return pipe(
         read(deps, streams.thread(state.message.audience.tid), threads),
-        TE.mapLeft((e) => (e.kind === 'unavailable' ? failedToAppend('could not read the message\'s thread') : e)),
+        TE.mapLeft((e) => (e.kind === 'unavailable' ? failedToAppend("could not read the message's thread") : e)),
         TE.map((t) => ({ message: state, thread: t.state })),
       );
     }),

@@ -6,8 +6,10 @@ import { publishMessage } from './publish-message.js';
 import type { Commands } from './types.js';
 
 // Roles are checked by the API; the decider dedupes and bounds the list.
-export const multicast = (deps: CommandDeps): Commands['multicast'] => (ctx, mid, uids, content) =>
-  pipe(
-    TE.fromEither(callerOf(ctx)),
-    TE.flatMap((caller) => publishMessage(deps, ctx, caller, mid, { kind: 'users', uids: [...uids] }, content)),
-  )();
+export const multicast =
+  (deps: CommandDeps): Commands['multicast'] =>
+  (ctx, mid, uids, content) =>
+    pipe(
+      TE.fromEither(callerOf(ctx)),
+      TE.flatMap((caller) => publishMessage(deps, ctx, caller, mid, { kind: 'users', uids: [...uids] }, content)),
+    )();

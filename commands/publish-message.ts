@@ -10,17 +10,38 @@ import { run } from './deps.js';
 import type { CommandDeps, Failure } from './deps.js';
 import type { CommandContext, MessageContent } from './types.js';
 
-export interface Published { readonly mid: MessageId; readonly position: number }
+export interface Published {
+  readonly mid: MessageId;
+  readonly position: number;
+}
 
 // The message stream is new for every mid, so the append's expected revision is 'no_stream':
 // a retried request with the same mid finds the first publication instead of a second one,
 // and answers with the position it was written at.
 export const publishMessage = (
-  deps: CommandDeps, ctx: CommandContext, caller: Caller, mid: MessageId, audience: Audience, content: MessageContent, threadUrgency?: Urgency,
+  deps: CommandDeps,
+  ctx: CommandContext,
+  caller: Caller,
+  mid: MessageId,
+  audience: Audience,
+  content: MessageContent,
+  threadUrgency?: Urgency,
 ): TaskEither<Failure, Published> =>
   pipe(
-    run(deps, streams.message(mid), messages, {
-      type: 'Publish', mid, caller, audience, content, now: ctx.now, ...(threadUrgency !== undefined ? { threadUrgency } : {}),
-    }, ctx),
+    run(
+      deps,
+      streams.message(mid),
+      messages,
+      {
+        type: 'Publish',
+        mid,
+        caller,
+        audience,
+        content,
+        now: ctx.now,
+        ...(threadUrgency !== undefined ? { threadUrgency } : {}),
+      },
+      ctx,
+    ),
     TE.map((h) => ({ mid, position: h.events.length > 0 ? h.position : h.streamPosition })),
   );

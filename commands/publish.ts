@@ -12,25 +12,56 @@ import { publishMessage } from './publish-message.js';
 import type { Commands, CommandContext, MessageContent } from './types.js';
 
 // Content is checked before the thread is touched, so bad input never claims a thread.
-const firstPublication = (deps: CommandDeps, ctx: CommandContext, caller: Caller, mid: MessageId, tid: ThreadId, content: MessageContent) =>
+const firstPublication = (
+  deps: CommandDeps,
+  ctx: CommandContext,
+  caller: Caller,
+  mid: MessageId,
+  tid: ThreadId,
+  content: MessageContent,
+) =>
   pipe(
     TE.fromEither(checkContent(content, ctx.now)),
     TE.flatMap(() => run(deps, streams.thread(tid), threads, { type: 'AuthorizePublish', tid, caller }, ctx)),
-    TE.flatMap((thread) => publishMessage(deps, ctx, caller, mid, { kind: 'thread', tid }, content, threadUrgency(thread.state))),
+    TE.flatMap((thread) =>
+      publishMessage(deps, ctx, caller, mid, { kind: 'thread', tid }, content, threadUrgency(thread.state)),
+    ),
   );
 
 // A retry only needs the thread's default urgency to compare with what was stored.
-const repeatedPublication = (deps: CommandDeps, ctx: CommandContext, caller: Caller, mid: MessageId, tid: ThreadId, content: MessageContent) =>
+const repeatedPublication = (
+  deps: CommandDeps,
+  ctx: CommandContext,
+  caller: Caller,
+  mid: MessageId,
+  tid: ThreadId,
+  content: MessageContent,
+) =>
   pipe(
     read(deps, streams.thread(tid), threads),
-    TE.flatMap((thread) => publishMessage(deps, ctx, caller, mid, { kind: 'thread', tid }, content, threadUrgency(thread.state))),
+    TE.flatMap((thread) =>
+      publishMessage(deps, ctx, caller, mid, { kind: 'thread', tid }, content, threadUrgency(thread.state)),
+    ),
   );
 
-export const publish = (deps: CommandDeps): Commands['publish'] => (ctx, mid, tid, content) =>
-  pipe(
-    TE.fromEither(callerOf(ctx)),
-    TE.flatMap((caller) => pipe(
-      read(deps, streams.message(mid), messages),
-      TE.flatMap((message) => (message.state.stage === 'Absent' ? firstPublication : repeatedPublication)(deps, ctx, caller, mid, tid, content)),
-    )),
-  )();
+export const publish =
+  (deps: CommandDeps): Commands['publish'] =>
+  (ctx, mid, tid, content) =>
+    pipe(
+      TE.fromEither(callerOf(ctx)),
+      TE.flatMap((caller) =>
+        pipe(
+          read(deps, streams.message(mid), messages),
+          TE.flatMap((message) =>
+            (message.state.stage === 'Absent' ? firstPublication : repeatedPublication)(
+              deps,
+              ctx,
+              caller,
+              mid,
+              tid,
+              content,
+            ),
+          ),
+        ),
+      ),
+    )();

@@ -6,9 +6,13 @@ import { callerOf, positionOf, run } from './deps.js';
 import type { CommandDeps } from './deps.js';
 import type { Commands } from './types.js';
 
-export const removeMember = (deps: CommandDeps): Commands['removeMember'] => (ctx, tid, uid, role) =>
-  pipe(
-    TE.fromEither(callerOf(ctx)),
-    TE.flatMap((caller) => run(deps, streams.thread(tid), threads, { type: 'RemoveMember', tid, uid, role, caller }, ctx)),
-    TE.map(positionOf),
-  )();
+export const removeMember =
+  (deps: CommandDeps): Commands['removeMember'] =>
+  (ctx, tid, uid, role) =>
+    pipe(
+      TE.fromEither(callerOf(ctx)),
+      TE.flatMap((caller) =>
+        run(deps, streams.thread(tid), threads, { type: 'RemoveMember', tid, uid, role, caller }, ctx),
+      ),
+      TE.map(positionOf),
+    )();

@@ -19,7 +19,10 @@ export interface CachedSnapshot {
 export type StreamCache = Lru<string, CachedSnapshot>;
 
 export class CorruptEvent extends Error {
-  constructor(readonly stream: string, readonly revision: number) {
+  constructor(
+    readonly stream: string,
+    readonly revision: number,
+  ) {
     super(`event ${revision} of stream ${stream} does not match its schema`);
   }
 }
@@ -40,14 +43,24 @@ export const cached = <C, E, S>(cache: StreamCache, stream: string, aggregate: A
 };
 
 /** Keeps the newest snapshot: concurrent commands may finish out of order. */
-export const remember = <C, E, S>(cache: StreamCache, stream: string, aggregate: Aggregate<C, E, S>, snapshot: Snapshot<S>): void => {
+export const remember = <C, E, S>(
+  cache: StreamCache,
+  stream: string,
+  aggregate: Aggregate<C, E, S>,
+  snapshot: Snapshot<S>,
+): void => {
   const entry = cache.get(stream);
   if (entry?.aggregate === aggregate && entry.snapshot.revision >= snapshot.revision) return;
   cache.set(stream, { aggregate, snapshot });
 };
 
 /** Folds whatever the stream gained since `from`, in pages so a long stream is never read at once. */
-export const catchUp = async <C, E, S>(store: Pick<EventStore, 'read'>, stream: string, aggregate: Aggregate<C, E, S>, from: Snapshot<S>): Promise<Snapshot<S>> => {
+export const catchUp = async <C, E, S>(
+  store: Pick<EventStore, 'read'>,
+  stream: string,
+  aggregate: Aggregate<C, E, S>,
+  from: Snapshot<S>,
+): Promise<Snapshot<S>> => {
   let snapshot = from;
   for (;;) {
     const page = await store.read(stream, { fromRevision: snapshot.revision + 1, limit: PAGE });

@@ -6,9 +6,11 @@ import { callerOf, positionOf, run } from './deps.js';
 import type { CommandDeps } from './deps.js';
 import type { Commands } from './types.js';
 
-export const subscribe = (deps: CommandDeps): Commands['subscribe'] => (ctx, tid) =>
-  pipe(
-    TE.fromEither(callerOf(ctx)),
-    TE.flatMap((caller) => run(deps, streams.thread(tid), threads, { type: 'Subscribe', tid, caller }, ctx)),
-    TE.map(positionOf),
-  )();
+export const subscribe =
+  (deps: CommandDeps): Commands['subscribe'] =>
+  (ctx, tid) =>
+    pipe(
+      TE.fromEither(callerOf(ctx)),
+      TE.flatMap((caller) => run(deps, streams.thread(tid), threads, { type: 'Subscribe', tid, caller }, ctx)),
+      TE.map(positionOf),
+    )();

@@ -16,7 +16,11 @@ export interface CommandContext {
 }
 
 /** Infrastructure failure (the log refused or kept conflicting): the API answers 503. */
-export interface FailedToAppend { readonly kind: 'unavailable'; readonly code: 'FailedToAppend'; readonly msg: string }
+export interface FailedToAppend {
+  readonly kind: 'unavailable';
+  readonly code: 'FailedToAppend';
+  readonly msg: string;
+}
 
 /** `position` is the global log position of the last event written (or the current head when none was needed). */
 export type CommandResult<T = object> = Either<DomainError | FailedToAppend, T & { readonly position: number }>;
@@ -59,13 +63,31 @@ export interface Commands {
   unsubscribe(ctx: CommandContext, tid: ThreadId, uid?: UserId): Promise<CommandResult>;
   addMember(ctx: CommandContext, tid: ThreadId, uid: UserId, role: ThreadRole): Promise<CommandResult>;
   removeMember(ctx: CommandContext, tid: ThreadId, uid: UserId, role: ThreadRole): Promise<CommandResult>;
-  publish(ctx: CommandContext, mid: MessageId, tid: ThreadId, content: MessageContent): Promise<CommandResult<{ mid: MessageId }>>;
-  send(ctx: CommandContext, mid: MessageId, uid: UserId, content: MessageContent): Promise<CommandResult<{ mid: MessageId }>>;
-  multicast(ctx: CommandContext, mid: MessageId, uids: readonly UserId[], content: MessageContent): Promise<CommandResult<{ mid: MessageId }>>;
+  publish(
+    ctx: CommandContext,
+    mid: MessageId,
+    tid: ThreadId,
+    content: MessageContent,
+  ): Promise<CommandResult<{ mid: MessageId }>>;
+  send(
+    ctx: CommandContext,
+    mid: MessageId,
+    uid: UserId,
+    content: MessageContent,
+  ): Promise<CommandResult<{ mid: MessageId }>>;
+  multicast(
+    ctx: CommandContext,
+    mid: MessageId,
+    uids: readonly UserId[],
+    content: MessageContent,
+  ): Promise<CommandResult<{ mid: MessageId }>>;
   broadcast(ctx: CommandContext, mid: MessageId, content: MessageContent): Promise<CommandResult<{ mid: MessageId }>>;
   cancel(ctx: CommandContext, mid: MessageId, tid?: ThreadId): Promise<CommandResult>;
   /** Sender or admin: retract for everyone. A recipient: delete from their own inbox. */
-  deleteMessage(ctx: CommandContext, mid: MessageId): Promise<CommandResult<{ effect: 'retracted' | 'deleted_from_inbox' }>>;
+  deleteMessage(
+    ctx: CommandContext,
+    mid: MessageId,
+  ): Promise<CommandResult<{ effect: 'retracted' | 'deleted_from_inbox' }>>;
   acknowledge(ctx: CommandContext, mids: readonly MessageId[], status: ReceiptStatus): Promise<CommandResult>;
   markRead(ctx: CommandContext, mid: MessageId, tid?: ThreadId): Promise<CommandResult>;
   deleteFromInbox(ctx: CommandContext, mids: readonly MessageId[]): Promise<CommandResult>;

@@ -7,9 +7,13 @@ import type { CommandDeps } from './deps.js';
 import type { Commands } from './types.js';
 
 /** Without `uid` the caller unsubscribes themselves. */
-export const unsubscribe = (deps: CommandDeps): Commands['unsubscribe'] => (ctx, tid, uid) =>
-  pipe(
-    TE.fromEither(callerOf(ctx)),
-    TE.flatMap((caller) => run(deps, streams.thread(tid), threads, { type: 'Unsubscribe', tid, uid: uid ?? caller.uid, caller }, ctx)),
-    TE.map(positionOf),
-  )();
+export const unsubscribe =
+  (deps: CommandDeps): Commands['unsubscribe'] =>
+  (ctx, tid, uid) =>
+    pipe(
+      TE.fromEither(callerOf(ctx)),
+      TE.flatMap((caller) =>
+        run(deps, streams.thread(tid), threads, { type: 'Unsubscribe', tid, uid: uid ?? caller.uid, caller }, ctx),
+      ),
+      TE.map(positionOf),
+    )();

@@ -10,7 +10,9 @@ export interface DomainError {
   readonly msg: string;
 }
 
-const make = (kind: DomainErrorKind) => (code: string, msg: string): DomainError => ({ kind, code, msg });
+const make =
+  (kind: DomainErrorKind) =>
+  (code: string, msg: string): DomainError => ({ kind, code, msg });
 export const forbidden = make('forbidden');
 export const notFound = make('not_found');
 export const conflict = make('conflict');

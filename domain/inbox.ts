@@ -18,7 +18,12 @@ export interface InboxState {
 }
 
 export type InboxCommand =
-  | { readonly type: 'Acknowledge'; readonly uid: UserId; readonly mids: readonly MessageId[]; readonly status: ReceiptStatus }
+  | {
+      readonly type: 'Acknowledge';
+      readonly uid: UserId;
+      readonly mids: readonly MessageId[];
+      readonly status: ReceiptStatus;
+    }
   | { readonly type: 'MarkRead'; readonly uid: UserId; readonly mid: MessageId; readonly tid?: ThreadId }
   | { readonly type: 'DeleteFromInbox'; readonly uid: UserId; readonly mids: readonly MessageId[] };
 
@@ -45,7 +50,9 @@ export const evolveInbox = (state: InboxState, event: InboxEvent): InboxState =>
 const checkMids = (mids: readonly MessageId[]): Either<DomainError, MessageId[]> => {
   const unique = dedupe(mids);
   if (unique.length === 0) return E.left(invalid('MidsAreEmpty', 'mids must name at least one message'));
-  return unique.length <= MAX_MIDS ? E.right(unique) : E.left(invalid('TooManyMids', `mids may name at most ${MAX_MIDS} messages`));
+  return unique.length <= MAX_MIDS
+    ? E.right(unique)
+    : E.left(invalid('TooManyMids', `mids may name at most ${MAX_MIDS} messages`));
 };
 
 type Decision = Either<DomainError, readonly InboxEvent[]>;
@@ -56,11 +63,23 @@ export const decideInbox = (command: InboxCommand, state: InboxState): Decision 
       return E.map((mids: MessageId[]): readonly InboxEvent[] =>
         state.lastAck?.status === command.status && sameList(state.lastAck.mids, mids)
           ? []
-          : [{ type: 'MessagesAcknowledged', data: { uid: command.uid, mids, status: command.status } }])(checkMids(command.mids));
+          : [{ type: 'MessagesAcknowledged', data: { uid: command.uid, mids, status: command.status } }],
+      )(checkMids(command.mids));
     case 'MarkRead':
-      return E.right(state.lastRead.get(command.tid ?? '') === command.mid
-        ? []
-        : [{ type: 'LastReadMarked', data: { uid: command.uid, mid: command.mid, ...(command.tid !== undefined ? { tid: command.tid } : {}) } }]);
+      return E.right(
+        state.lastRead.get(command.tid ?? '') === command.mid
+          ? []
+          : [
+              {
+                type: 'LastReadMarked',
+                data: {
+                  uid: command.uid,
+                  mid: command.mid,
+                  ...(command.tid !== undefined ? { tid: command.tid } : {}),
+                },
+              },
+            ],
+      );
     case 'DeleteFromInbox':
       return E.map((mids: MessageId[]): readonly InboxEvent[] => {
         const fresh = mids.filter((m) => !state.recentlyDeleted.includes(m));
@@ -74,5 +93,7 @@ export const decideInbox = (command: InboxCommand, state: InboxState): Decision 
 };
 
 export const inboxDecider: Decider<InboxCommand, InboxEvent, InboxState> = {
-  initialState: initialInboxState, evolve: evolveInbox, decide: decideInbox,
+  initialState: initialInboxState,
+  evolve: evolveInbox,
+  decide: decideInbox,
 };

@@ -30,9 +30,11 @@ export const requestedUrgency = (opts: JsonObject): Either<DomainError, Urgency 
 /** Without `now` only the shape is checked (a retry of a message whose time has come). */
 export const checkSchedule = (scheduled: Date | undefined, now?: Date): Either<DomainError, string | undefined> => {
   if (scheduled === undefined) return E.right(undefined);
-  if (!isTimeMs(scheduled.getTime())) return E.left(invalid('ScheduledIsNotADate', 'scheduled must be a date between 1970 and 9999'));
+  if (!isTimeMs(scheduled.getTime()))
+    return E.left(invalid('ScheduledIsNotADate', 'scheduled must be a date between 1970 and 9999'));
   if (now === undefined) return E.right(scheduled.toISOString());
-  if (scheduled.getTime() <= now.getTime()) return E.left(invalid('ScheduledIsInThePast', 'scheduled must be in the future'));
+  if (scheduled.getTime() <= now.getTime())
+    return E.left(invalid('ScheduledIsInThePast', 'scheduled must be in the future'));
   return scheduled.getTime() - now.getTime() <= SCHEDULE_HORIZON_MS
     ? E.right(scheduled.toISOString())
     : E.left(invalid('ScheduledIsTooFarAhead', `scheduled may be at most ${SCHEDULE_HORIZON_DAYS} days ahead`));
@@ -43,7 +45,8 @@ export const checkAudience = (audience: Audience): Either<DomainError, Audience>
   if (audience.kind !== 'users') return E.right(audience);
   const uids = dedupe(audience.uids);
   if (uids.length === 0) return E.left(invalid('AudienceIsEmpty', 'uids must name at least one user'));
-  if (uids.length > MAX_MULTICAST) return E.left(invalid('AudienceIsTooLarge', `uids may name at most ${MAX_MULTICAST} users`));
+  if (uids.length > MAX_MULTICAST)
+    return E.left(invalid('AudienceIsTooLarge', `uids may name at most ${MAX_MULTICAST} users`));
   return E.right({ kind: 'users', uids });
 };
 

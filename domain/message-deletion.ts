@@ -16,7 +16,11 @@ export type Deletion = 'retract' | 'delete_from_inbox';
  * message's thread state (Absent for messages not published to a thread). Anyone else is
  * told the message does not exist, exactly as for an unknown mid.
  */
-export const chooseDeletion = (message: MessageState, thread: ThreadState, caller: Caller): Either<DomainError, Deletion> => {
+export const chooseDeletion = (
+  message: MessageState,
+  thread: ThreadState,
+  caller: Caller,
+): Either<DomainError, Deletion> => {
   if (message.stage === 'Absent') return E.left(messageNotFound);
   if (mayManageMessage(message.message, caller, managesThread(thread, caller))) return E.right('retract');
   return isRecipient(message.message, caller.uid, thread) ? E.right('delete_from_inbox') : E.left(messageNotFound);

@@ -20,7 +20,9 @@ export const evolveMessage = (state: MessageState, event: MessageEvent): Message
   switch (event.type) {
     case 'MessagePublished': {
       const message = event.data;
-      return message.scheduled === undefined ? { stage: 'Published', message } : { stage: 'Scheduled', message, scheduled: message.scheduled };
+      return message.scheduled === undefined
+        ? { stage: 'Published', message }
+        : { stage: 'Scheduled', message, scheduled: message.scheduled };
     }
     case 'MessageCancelled':
       return state.stage === 'Absent' ? state : { stage: 'Cancelled', message: state.message, by: event.data.by };
@@ -37,10 +39,14 @@ export const evolveMessage = (state: MessageState, event: MessageEvent): Message
 export const isRecipient = (message: PublishedMessage, uid: UserId, thread: ThreadState): boolean => {
   const audience = message.audience;
   switch (audience.kind) {
-    case 'user': return audience.uid === uid;
-    case 'users': return audience.uids.includes(uid);
-    case 'everyone': return true;
-    case 'thread': return isThreadMember(thread, uid);
+    case 'user':
+      return audience.uid === uid;
+    case 'users':
+      return audience.uids.includes(uid);
+    case 'everyone':
+      return true;
+    case 'thread':
+      return isThreadMember(thread, uid);
     default: {
       const unhandled: never = audience;
       return unhandled;

@@ -19,13 +19,23 @@ import type { MessageState, PublishedMessage } from './message-state.js';
 // thread (owner, thread admin, or global admin; member); the decider stays a function of its inputs.
 export type MessageCommand =
   | {
-    readonly type: 'Publish'; readonly mid: MessageId; readonly caller: Caller; readonly audience: Audience;
-    readonly content: ContentInput; readonly threadUrgency?: Urgency; readonly now: Date;
-  }
+      readonly type: 'Publish';
+      readonly mid: MessageId;
+      readonly caller: Caller;
+      readonly audience: Audience;
+      readonly content: ContentInput;
+      readonly threadUrgency?: Urgency;
+      readonly now: Date;
+    }
   | {
-    readonly type: 'Cancel'; readonly mid: MessageId; readonly tid?: ThreadId; readonly caller: Caller;
-    readonly managesThread: boolean; readonly isRecipient: boolean; readonly now: Date;
-  }
+      readonly type: 'Cancel';
+      readonly mid: MessageId;
+      readonly tid?: ThreadId;
+      readonly caller: Caller;
+      readonly managesThread: boolean;
+      readonly isRecipient: boolean;
+      readonly now: Date;
+    }
   | { readonly type: 'Retract'; readonly mid: MessageId; readonly caller: Caller; readonly managesThread: boolean };
 
 type Decision = Either<DomainError, readonly MessageEvent[]>;
@@ -34,7 +44,10 @@ const none: Decision = E.right([]);
 // A message the caller may not see (neither its sender, a recipient, nor an admin) gets exactly
 // this answer, like an unknown mid: no status, body or thread check tells them it exists.
 export const messageNotFound = notFound('MessageNotFound', 'no message has this mid');
-export const messageBelongsToItsSender = forbidden('MessageBelongsToItsSender', 'only the sender or an admin may change this message');
+export const messageBelongsToItsSender = forbidden(
+  'MessageBelongsToItsSender',
+  'only the sender or an admin may change this message',
+);
 
 export const mayManageMessage = (message: PublishedMessage, caller: Caller, managesThread: boolean): boolean =>
   message.from === caller.uid || caller.admin || (message.audience.kind === 'thread' && managesThread);
@@ -52,17 +65,27 @@ const publish = (c: Extract<MessageCommand, { type: 'Publish' }>, s: MessageStat
     E.bind('scheduled', () => checkSchedule(c.content.scheduled, s.stage === 'Absent' ? c.now : undefined)),
     E.flatMap((v): Decision => {
       const message: PublishedMessage = {
-        mid: c.mid, from: c.caller.uid, audience: v.audience, msg: c.content.msg, opts: c.content.opts,
-        urgency: v.urgency ?? c.threadUrgency ?? DEFAULT_URGENCY, at: c.now.toISOString(),
+        mid: c.mid,
+        from: c.caller.uid,
+        audience: v.audience,
+        msg: c.content.msg,
+        opts: c.content.opts,
+        urgency: v.urgency ?? c.threadUrgency ?? DEFAULT_URGENCY,
+        at: c.now.toISOString(),
         ...(v.scheduled !== undefined ? { scheduled: v.scheduled } : {}),
         ...(c.content.subject !== undefined ? { subject: c.content.subject } : {}),
       };
       if (s.stage === 'Absent') return E.right([{ type: 'MessagePublished', data: message }]);
-      return samePublication(s.message, message) ? none : E.left(conflict('MessageIdIsTaken', `mid ${c.mid} was already used for another message`));
+      return samePublication(s.message, message)
+        ? none
+        : E.left(conflict('MessageIdIsTaken', `mid ${c.mid} was already used for another message`));
     }),
   );
 
-const cancel = (c: Extract<MessageCommand, { type: 'Cancel' }>, s: Exclude<MessageState, { stage: 'Absent' }>): Decision => {
+const cancel = (
+  c: Extract<MessageCommand, { type: 'Cancel' }>,
+  s: Exclude<MessageState, { stage: 'Absent' }>,
+): Decision => {
   const audience = s.message.audience;
   const manages = mayManageMessage(s.message, c.caller, c.managesThread);
   // Visibility first: otherwise a stranger could learn a hidden message's thread by trying tids.
@@ -71,11 +94,16 @@ const cancel = (c: Extract<MessageCommand, { type: 'Cancel' }>, s: Exclude<Messa
   if (!manages) return E.left(messageBelongsToItsSender);
   const cancelled: MessageEvent = { type: 'MessageCancelled', data: { mid: c.mid, by: c.caller.uid } };
   switch (s.stage) {
-    case 'Cancelled': return none;
-    case 'Retracted': return E.left(conflict('MessageWasRetracted', 'the message was retracted'));
-    case 'Published': return E.left(conflict('MessageIsNotScheduled', 'only a scheduled message can be cancelled'));
+    case 'Cancelled':
+      return none;
+    case 'Retracted':
+      return E.left(conflict('MessageWasRetracted', 'the message was retracted'));
+    case 'Published':
+      return E.left(conflict('MessageIsNotScheduled', 'only a scheduled message can be cancelled'));
     case 'Scheduled':
-      return c.now.getTime() < Date.parse(s.scheduled) ? E.right([cancelled]) : E.left(conflict('MessageAlreadyDue', 'the message is already due'));
+      return c.now.getTime() < Date.parse(s.scheduled)
+        ? E.right([cancelled])
+        : E.left(conflict('MessageAlreadyDue', 'the message is already due'));
     default: {
       const unhandled: never = s;
       return unhandled;
@@ -83,17 +111,25 @@ const cancel = (c: Extract<MessageCommand, { type: 'Cancel' }>, s: Exclude<Messa
   }
 };
 
-const retract = (c: Extract<MessageCommand, { type: 'Retract' }>, s: Exclude<MessageState, { stage: 'Absent' }>): Decision => {
+const retract = (
+  c: Extract<MessageCommand, { type: 'Retract' }>,
+  s: Exclude<MessageState, { stage: 'Absent' }>,
+): Decision => {
   if (!mayManageMessage(s.message, c.caller, c.managesThread)) return E.left(messageBelongsToItsSender);
   // A cancelled message was never delivered, so it is already gone for everyone.
-  return s.stage === 'Retracted' || s.stage === 'Cancelled' ? none : E.right([{ type: 'MessageRetracted', data: { mid: c.mid, by: c.caller.uid } }]);
+  return s.stage === 'Retracted' || s.stage === 'Cancelled'
+    ? none
+    : E.right([{ type: 'MessageRetracted', data: { mid: c.mid, by: c.caller.uid } }]);
 };
 
 export const decideMessage = (command: MessageCommand, state: MessageState): Decision => {
   switch (command.type) {
-    case 'Publish': return publish(command, state);
-    case 'Cancel': return state.stage === 'Absent' ? E.left(messageNotFound) : cancel(command, state);
-    case 'Retract': return state.stage === 'Absent' ? E.left(messageNotFound) : retract(command, state);
+    case 'Publish':
+      return publish(command, state);
+    case 'Cancel':
+      return state.stage === 'Absent' ? E.left(messageNotFound) : cancel(command, state);
+    case 'Retract':
+      return state.stage === 'Absent' ? E.left(messageNotFound) : retract(command, state);
     default: {
       const unhandled: never = command;
       return unhandled;
@@ -102,5 +138,7 @@ export const decideMessage = (command: MessageCommand, state: MessageState): Dec
 };
 
 export const messageDecider: Decider<MessageCommand, MessageEvent, MessageState> = {
-  initialState: initialMessageState, evolve: evolveMessage, decide: decideMessage,
+  initialState: initialMessageState,
+  evolve: evolveMessage,
+  decide: decideMessage,
 };

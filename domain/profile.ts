@@ -38,7 +38,9 @@ export const checkChannels = (field: string, channels: readonly string[]): Eithe
   const bad = channels.findIndex((c) => !ChannelName.is(c));
   return bad === -1
     ? E.right(dedupe(channels))
-    : E.left(invalid('ChannelNameIsInvalid', `${field}[${bad}] must be a channel name like "email" or "~sms" (opted out)`));
+    : E.left(
+        invalid('ChannelNameIsInvalid', `${field}[${bad}] must be a channel name like "email" or "~sms" (opted out)`),
+      );
 };
 
 export const checkAttributes = (attributes: unknown): Either<DomainError, JsonObject> => {

@@ -24,13 +24,18 @@ const MAX_NAME = 200;
 const MAX_MTYPES = 64;
 
 const checkName = (name: string | undefined): Either<DomainError, string | undefined> =>
-  name === undefined || name.length <= MAX_NAME ? E.right(name) : E.left(invalid('ThreadNameIsTooLong', `name may have at most ${MAX_NAME} characters`));
+  name === undefined || name.length <= MAX_NAME
+    ? E.right(name)
+    : E.left(invalid('ThreadNameIsTooLong', `name may have at most ${MAX_NAME} characters`));
 
 const checkMtypes = (mtypes: readonly string[] | undefined): Either<DomainError, string[] | undefined> => {
   if (mtypes === undefined) return E.right(undefined);
-  if (mtypes.length > MAX_MTYPES) return E.left(invalid('TooManyMessageTypes', `mtypes may list at most ${MAX_MTYPES} types`));
+  if (mtypes.length > MAX_MTYPES)
+    return E.left(invalid('TooManyMessageTypes', `mtypes may list at most ${MAX_MTYPES} types`));
   const bad = mtypes.findIndex((m) => m.length === 0 || m.length > 64);
-  return bad === -1 ? E.right(dedupe(mtypes)) : E.left(invalid('MessageTypeIsInvalid', `mtypes[${bad}] must have 1 to 64 characters`));
+  return bad === -1
+    ? E.right(dedupe(mtypes))
+    : E.left(invalid('MessageTypeIsInvalid', `mtypes[${bad}] must have 1 to 64 characters`));
 };
 
 const checkUrgency = (u: number | undefined): Either<DomainError, Urgency | undefined> =>
@@ -50,7 +55,10 @@ export const checkThreadSettings = (s: ThreadSettingsInput, owner: UserId): Eith
     E.bind('channels', () => checkList('channels', s.channels)),
     E.bind('fallback', () => checkList('fallback', s.fallback)),
     E.map((v) => ({
-      tid: s.tid, owner, opens: s.opens ?? false, openp: s.openp ?? false,
+      tid: s.tid,
+      owner,
+      opens: s.opens ?? false,
+      openp: s.openp ?? false,
       ...(v.name !== undefined ? { name: v.name } : {}),
       ...(v.channels !== undefined ? { channels: v.channels } : {}),
       ...(v.fallback !== undefined ? { fallback: v.fallback } : {}),

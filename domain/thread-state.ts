@@ -28,7 +28,13 @@ export const hasRole = (t: ActiveThread, uid: UserId, role: ThreadRole): boolean
 export const evolveThread = (state: ThreadState, event: ThreadEvent): ThreadState => {
   switch (event.type) {
     case 'ThreadCreated':
-      return { stage: 'Active', settings: event.data, admins: emptyPSet, publishers: emptyPSet, subscribers: emptyPSet };
+      return {
+        stage: 'Active',
+        settings: event.data,
+        admins: emptyPSet,
+        publishers: emptyPSet,
+        subscribers: emptyPSet,
+      };
     case 'ThreadMemberAdded':
       if (state.stage === 'Absent') return state;
       return { ...state, [roleSet[event.data.role]]: pAdd(state[roleSet[event.data.role]], event.data.uid) };
@@ -48,14 +54,18 @@ export const managesThread = (state: ThreadState, caller: Caller): boolean =>
 
 export const isThreadMember = (state: ThreadState, uid: UserId): boolean =>
   state.stage === 'Active' &&
-  (state.settings.owner === uid || pHas(state.subscribers, uid) || pHas(state.admins, uid) || pHas(state.publishers, uid));
+  (state.settings.owner === uid ||
+    pHas(state.subscribers, uid) ||
+    pHas(state.admins, uid) ||
+    pHas(state.publishers, uid));
 
 /**
  * Whether the caller may know the thread exists: it is open to subscribers, or they are a
  * member, its owner, or an admin. Everyone else is answered as if it did not exist.
  */
 export const canSeeThread = (state: ThreadState, caller: Caller): state is ActiveThread =>
-  state.stage === 'Active' && (state.settings.opens || managesThread(state, caller) || isThreadMember(state, caller.uid));
+  state.stage === 'Active' &&
+  (state.settings.opens || managesThread(state, caller) || isThreadMember(state, caller.uid));
 
 export const threadUrgency = (state: ThreadState): Urgency | undefined =>
   state.stage === 'Active' ? state.settings.urgency : undefined;

@@ -15,8 +15,20 @@ export type ThreadCommand =
   | { readonly type: 'CreateThread'; readonly settings: ThreadSettingsInput; readonly caller: Caller }
   | { readonly type: 'Subscribe'; readonly tid: ThreadId; readonly caller: Caller }
   | { readonly type: 'Unsubscribe'; readonly tid: ThreadId; readonly uid: UserId; readonly caller: Caller }
-  | { readonly type: 'AddMember'; readonly tid: ThreadId; readonly uid: UserId; readonly role: ThreadRole; readonly caller: Caller }
-  | { readonly type: 'RemoveMember'; readonly tid: ThreadId; readonly uid: UserId; readonly role: ThreadRole; readonly caller: Caller }
+  | {
+      readonly type: 'AddMember';
+      readonly tid: ThreadId;
+      readonly uid: UserId;
+      readonly role: ThreadRole;
+      readonly caller: Caller;
+    }
+  | {
+      readonly type: 'RemoveMember';
+      readonly tid: ThreadId;
+      readonly uid: UserId;
+      readonly role: ThreadRole;
+      readonly caller: Caller;
+    }
   /** Checks the caller may publish; an unknown thread becomes the caller's private thread (the one claim besides CreateThread). */
   | { readonly type: 'AuthorizePublish'; readonly tid: ThreadId; readonly caller: Caller };
 
@@ -26,24 +38,43 @@ const none: Decision = E.right([]);
 // A thread the caller may not see gets exactly this answer, like one that does not exist, so
 // neither status nor body tells a stranger whether a private thread id is in use.
 export const threadNotFound = notFound('ThreadNotFound', 'no thread has this tid');
-export const threadIsClosedToSubscribers = forbidden('ThreadIsClosedToSubscribers', 'only the owner or an admin may subscribe to this thread');
-export const threadIsClosedToPublishers = forbidden('ThreadIsClosedToPublishers', 'only the owner, admins or publishers may publish to this thread');
-export const membersAreManagedByAdmins = forbidden('MembersAreManagedByThreadAdmins', 'only the thread owner or an admin may change other members');
+export const threadIsClosedToSubscribers = forbidden(
+  'ThreadIsClosedToSubscribers',
+  'only the owner or an admin may subscribe to this thread',
+);
+export const threadIsClosedToPublishers = forbidden(
+  'ThreadIsClosedToPublishers',
+  'only the owner, admins or publishers may publish to this thread',
+);
+export const membersAreManagedByAdmins = forbidden(
+  'MembersAreManagedByThreadAdmins',
+  'only the thread owner or an admin may change other members',
+);
 
 // Publishing to an unknown thread claims it: the caller owns it and nobody else may join or
 // publish until the owner opens it or adds them. Subscribing claims nothing (no squatting on
 // someone else's predictable thread id).
-const privateThread = (tid: ThreadId, owner: UserId): ThreadEvent =>
-  ({ type: 'ThreadCreated', data: { tid, owner, opens: false, openp: false } });
+const privateThread = (tid: ThreadId, owner: UserId): ThreadEvent => ({
+  type: 'ThreadCreated',
+  data: { tid, owner, opens: false, openp: false },
+});
 
 const created = (data: ThreadSettingsData): readonly ThreadEvent[] => [{ type: 'ThreadCreated', data }];
-const added = (tid: ThreadId, uid: UserId, role: ThreadRole): ThreadEvent => ({ type: 'ThreadMemberAdded', data: { tid, uid, role } });
-const removed = (tid: ThreadId, uid: UserId, role: ThreadRole): ThreadEvent => ({ type: 'ThreadMemberRemoved', data: { tid, uid, role } });
+const added = (tid: ThreadId, uid: UserId, role: ThreadRole): ThreadEvent => ({
+  type: 'ThreadMemberAdded',
+  data: { tid, uid, role },
+});
+const removed = (tid: ThreadId, uid: UserId, role: ThreadRole): ThreadEvent => ({
+  type: 'ThreadMemberRemoved',
+  data: { tid, uid, role },
+});
 
 const subscribe = (c: Extract<ThreadCommand, { type: 'Subscribe' }>, s: ThreadState): Decision => {
   if (!canSeeThread(s, c.caller)) return E.left(threadNotFound);
   if (hasRole(s, c.caller.uid, 'subscriber')) return none;
-  return s.settings.opens || managesThread(s, c.caller) ? E.right([added(c.tid, c.caller.uid, 'subscriber')]) : E.left(threadIsClosedToSubscribers);
+  return s.settings.opens || managesThread(s, c.caller)
+    ? E.right([added(c.tid, c.caller.uid, 'subscriber')])
+    : E.left(threadIsClosedToSubscribers);
 };
 
 const unsubscribe = (c: Extract<ThreadCommand, { type: 'Unsubscribe' }>, s: ActiveThread): Decision => {
@@ -60,7 +91,9 @@ const changeMember = (c: Extract<ThreadCommand, { type: 'AddMember' | 'RemoveMem
 
 const authorizePublish = (c: Extract<ThreadCommand, { type: 'AuthorizePublish' }>, s: ThreadState): Decision => {
   if (s.stage === 'Absent') return E.right([privateThread(c.tid, c.caller.uid)]);
-  return s.settings.openp || managesThread(s, c.caller) || hasRole(s, c.caller.uid, 'publisher') ? none : E.left(threadIsClosedToPublishers);
+  return s.settings.openp || managesThread(s, c.caller) || hasRole(s, c.caller.uid, 'publisher')
+    ? none
+    : E.left(threadIsClosedToPublishers);
 };
 
 export const decideThread = (command: ThreadCommand, state: ThreadState): Decision => {
@@ -69,11 +102,15 @@ export const decideThread = (command: ThreadCommand, state: ThreadState): Decisi
       return state.stage === 'Active'
         ? E.left(conflict('ThreadAlreadyExists', `thread ${command.settings.tid} already exists`))
         : E.map(created)(checkThreadSettings(command.settings, command.caller.uid));
-    case 'Subscribe': return subscribe(command, state);
-    case 'AuthorizePublish': return authorizePublish(command, state);
-    case 'Unsubscribe': return canSeeThread(state, command.caller) ? unsubscribe(command, state) : E.left(threadNotFound);
+    case 'Subscribe':
+      return subscribe(command, state);
+    case 'AuthorizePublish':
+      return authorizePublish(command, state);
+    case 'Unsubscribe':
+      return canSeeThread(state, command.caller) ? unsubscribe(command, state) : E.left(threadNotFound);
     case 'AddMember':
-    case 'RemoveMember': return canSeeThread(state, command.caller) ? changeMember(command, state) : E.left(threadNotFound);
+    case 'RemoveMember':
+      return canSeeThread(state, command.caller) ? changeMember(command, state) : E.left(threadNotFound);
     default: {
       const unhandled: never = command;
       return unhandled;
@@ -82,5 +119,7 @@ export const decideThread = (command: ThreadCommand, state: ThreadState): Decisi
 };
 
 export const threadDecider: Decider<ThreadCommand, ThreadEvent, ThreadState> = {
-  initialState: initialThreadState, evolve: evolveThread, decide: decideThread,
+  initialState: initialThreadState,
+  evolve: evolveThread,
+  decide: decideThread,
 };

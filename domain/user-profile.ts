@@ -17,31 +17,46 @@ export interface ProfileChange {
   readonly attributes?: Readonly<Record<string, unknown>>;
 }
 
-const optional = <A, B>(value: A | undefined, check: (a: A) => Either<DomainError, B>): Either<DomainError, B | undefined> =>
-  value === undefined ? E.right(undefined) : check(value);
+const optional = <A, B>(
+  value: A | undefined,
+  check: (a: A) => Either<DomainError, B>,
+): Either<DomainError, B | undefined> => (value === undefined ? E.right(undefined) : check(value));
 
 // Validates every field first so a bad field never leaves half a change behind, then emits
 // one event per part that actually differs from the current profile.
-export const decideProfileChange = (uid: UserId, change: ProfileChange, state: UserState): Either<DomainError, readonly UserEvent[]> =>
+export const decideProfileChange = (
+  uid: UserId,
+  change: ProfileChange,
+  state: UserState,
+): Either<DomainError, readonly UserEvent[]> =>
   pipe(
     E.Do,
     E.bind('email', () => optional(change.email, checkEmail)),
     E.bind('cell', () => optional(change.cell, checkCell)),
     E.bind('channels', () => optional(change.channels, (c) => checkChannels('channels', c))),
-    E.bind('threadChannels', () => optional(change.threadChannels, (tc) => checkChannels('threadChannels.channels', tc.channels))),
+    E.bind('threadChannels', () =>
+      optional(change.threadChannels, (tc) => checkChannels('threadChannels.channels', tc.channels)),
+    ),
     E.bind('attributes', () => optional(change.attributes, checkAttributes)),
     E.map((v) => {
       const events: UserEvent[] = [];
       const email = v.email !== undefined && v.email !== state.email;
       const cell = v.cell !== undefined && v.cell !== state.cell;
       if (email || cell) {
-        events.push({ type: 'ContactPointsChanged', data: { uid, ...(email ? { email: v.email } : {}), ...(cell ? { cell: v.cell } : {}) } });
+        events.push({
+          type: 'ContactPointsChanged',
+          data: { uid, ...(email ? { email: v.email } : {}), ...(cell ? { cell: v.cell } : {}) },
+        });
       }
       if (v.channels !== undefined && !sameList(v.channels, state.channels)) {
         events.push({ type: 'ChannelPreferencesChanged', data: { uid, channels: v.channels } });
       }
       const tid = change.threadChannels?.tid;
-      if (tid !== undefined && v.threadChannels !== undefined && !sameList(v.threadChannels, state.threadChannels.get(tid) ?? [])) {
+      if (
+        tid !== undefined &&
+        v.threadChannels !== undefined &&
+        !sameList(v.threadChannels, state.threadChannels.get(tid) ?? [])
+      ) {
         events.push({ type: 'ChannelPreferencesChanged', data: { uid, tid, channels: v.threadChannels } });
       }
       if (v.attributes !== undefined && !deepEqual(v.attributes, state.attributes)) {

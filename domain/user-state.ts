@@ -6,7 +6,10 @@ import type { JsonObject } from '../schema/json.js';
 // A user has no lifecycle beyond "how we first learned of them", so the state is one
 // record; recognition is a field rather than a stage because profile and device events can
 // precede it (an admin may set a contact point for a user who has not signed in yet).
-export interface EnlistedDevice { readonly deviceId: DeviceId; readonly device: Device }
+export interface EnlistedDevice {
+  readonly deviceId: DeviceId;
+  readonly device: Device;
+}
 
 export interface UserState {
   readonly recognized: 'no' | 'addressed' | 'token';
@@ -20,7 +23,13 @@ export interface UserState {
 }
 
 export const initialUserState = (): UserState => ({
-  recognized: 'no', devices: [], email: null, cell: null, channels: [], threadChannels: new Map(), attributes: {},
+  recognized: 'no',
+  devices: [],
+  email: null,
+  cell: null,
+  channels: [],
+  threadChannels: new Map(),
+  attributes: {},
 });
 
 const withoutDevice = (devices: readonly EnlistedDevice[], deviceId: DeviceId): EnlistedDevice[] =>
@@ -31,7 +40,13 @@ export const evolveUser = (state: UserState, event: UserEvent): UserState => {
     case 'UserRecognized':
       return state.recognized === 'token' ? state : { ...state, recognized: event.data.via };
     case 'DeviceEnlisted':
-      return { ...state, devices: [...withoutDevice(state.devices, event.data.deviceId), { deviceId: event.data.deviceId, device: event.data.device }] };
+      return {
+        ...state,
+        devices: [
+          ...withoutDevice(state.devices, event.data.deviceId),
+          { deviceId: event.data.deviceId, device: event.data.device },
+        ],
+      };
     case 'DeviceRevoked':
       return { ...state, devices: withoutDevice(state.devices, event.data.deviceId) };
     case 'ContactPointsChanged':
@@ -42,7 +57,9 @@ export const evolveUser = (state: UserState, event: UserEvent): UserState => {
       };
     case 'ChannelPreferencesChanged': {
       const { tid, channels } = event.data;
-      return tid === undefined ? { ...state, channels } : { ...state, threadChannels: new Map(state.threadChannels).set(tid, channels) };
+      return tid === undefined
+        ? { ...state, channels }
+        : { ...state, threadChannels: new Map(state.threadChannels).set(tid, channels) };
     }
     case 'UserAttributesChanged':
       return { ...state, attributes: event.data.attributes };

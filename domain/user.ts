@@ -17,7 +17,13 @@ import type { UserState } from './user-state.js';
 export type UserCommand =
   | { readonly type: 'Recognize'; readonly uid: UserId; readonly via: 'token' | 'addressed' }
   | { readonly type: 'Enlist'; readonly uid: UserId; readonly deviceId: DeviceId; readonly device: Device }
-  | { readonly type: 'RevokeDevice'; readonly uid: UserId; readonly deviceId: DeviceId; readonly reason: string; readonly caller: Caller }
+  | {
+      readonly type: 'RevokeDevice';
+      readonly uid: UserId;
+      readonly deviceId: DeviceId;
+      readonly reason: string;
+      readonly caller: Caller;
+    }
   | { readonly type: 'ChangeProfile'; readonly uid: UserId; readonly change: ProfileChange; readonly caller: Caller };
 
 type Decision = Either<DomainError, readonly UserEvent[]>;
@@ -37,25 +43,44 @@ export const DEVICE_SUPERSEDED = `superseded: at most ${LIMITS.devices} devices 
 const enlist = (c: Extract<UserCommand, { type: 'Enlist' }>, s: UserState): Decision => {
   const newest = s.devices[s.devices.length - 1];
   if (newest?.deviceId === c.deviceId && deepEqual(newest.device, c.device)) return none;
-  const event: EventOf<'DeviceEnlisted'> = { type: 'DeviceEnlisted', data: { uid: c.uid, deviceId: c.deviceId, device: c.device } };
+  const event: EventOf<'DeviceEnlisted'> = {
+    type: 'DeviceEnlisted',
+    data: { uid: c.uid, deviceId: c.deviceId, device: c.device },
+  };
   const others = s.devices.filter((d) => d.deviceId !== c.deviceId);
   const surplus = others.slice(0, Math.max(0, others.length + 1 - LIMITS.devices));
-  return E.right([event, ...surplus.map((d): UserEvent => ({ type: 'DeviceRevoked', data: { uid: c.uid, deviceId: d.deviceId, reason: DEVICE_SUPERSEDED } }))]);
+  return E.right([
+    event,
+    ...surplus.map(
+      (d): UserEvent => ({
+        type: 'DeviceRevoked',
+        data: { uid: c.uid, deviceId: d.deviceId, reason: DEVICE_SUPERSEDED },
+      }),
+    ),
+  ]);
 };
 
 const revoke = (c: Extract<UserCommand, { type: 'RevokeDevice' }>, s: UserState): Decision => {
   if (c.caller.uid !== c.uid && !c.caller.admin) return E.left(profileIsNotYours);
   if (!s.devices.some((d) => d.deviceId === c.deviceId)) return none;
-  return E.right([{ type: 'DeviceRevoked', data: { uid: c.uid, deviceId: c.deviceId, reason: clip(c.reason, LIMITS.reason) } }]);
+  return E.right([
+    { type: 'DeviceRevoked', data: { uid: c.uid, deviceId: c.deviceId, reason: clip(c.reason, LIMITS.reason) } },
+  ]);
 };
 
-export const profileIsNotYours = forbidden('ProfileIsNotYours', 'only the user themselves or an admin may change a profile');
+export const profileIsNotYours = forbidden(
+  'ProfileIsNotYours',
+  'only the user themselves or an admin may change a profile',
+);
 
 export const decideUser = (command: UserCommand, state: UserState): Decision => {
   switch (command.type) {
-    case 'Recognize': return recognize(command, state);
-    case 'Enlist': return enlist(command, state);
-    case 'RevokeDevice': return revoke(command, state);
+    case 'Recognize':
+      return recognize(command, state);
+    case 'Enlist':
+      return enlist(command, state);
+    case 'RevokeDevice':
+      return revoke(command, state);
     case 'ChangeProfile':
       return command.caller.uid !== command.uid && !command.caller.admin
         ? E.left(profileIsNotYours)
@@ -68,5 +93,7 @@ export const decideUser = (command: UserCommand, state: UserState): Decision => 
 };
 
 export const userDecider: Decider<UserCommand, UserEvent, UserState> = {
-  initialState: initialUserState, evolve: evolveUser, decide: decideUser,
+  initialState: initialUserState,
+  evolve: evolveUser,
+  decide: decideUser,
 };

@@ -17,7 +17,11 @@ const normal = (v: unknown): unknown => {
 };
 
 const tableRows = async (db: CassandraDb, table: string): Promise<{ columns: string[]; rows: string[] }> => {
-  const rs = await db.client.execute(`SELECT * FROM ${db.t(table)}`, [], { prepare: true, fetchSize: 1_000, consistency: CL.read });
+  const rs = await db.client.execute(`SELECT * FROM ${db.t(table)}`, [], {
+    prepare: true,
+    fetchSize: 1_000,
+    consistency: CL.read,
+  });
   const columns = rs.columns.map((c) => c.name);
   const rows: string[] = [];
   // The result set pages on as it is iterated.
@@ -25,7 +29,10 @@ const tableRows = async (db: CassandraDb, table: string): Promise<{ columns: str
   return { columns, rows: rows.sort() };
 };
 
-export const cassandraChecksum = async (db: CassandraDb, tables: readonly string[] = cassandraReadModelTables): Promise<string> => {
+export const cassandraChecksum = async (
+  db: CassandraDb,
+  tables: readonly string[] = cassandraReadModelTables,
+): Promise<string> => {
   const hash = createHash('sha256');
   for (const table of [...tables].sort()) {
     const { columns, rows } = await tableRows(db, table);
@@ -36,7 +43,10 @@ export const cassandraChecksum = async (db: CassandraDb, tables: readonly string
 };
 
 /** Rows per read-model table (a full scan each): for tests and operators. */
-export const cassandraRowCounts = async (db: CassandraDb, tables: readonly string[] = cassandraReadModelTables): Promise<Record<string, number>> => {
+export const cassandraRowCounts = async (
+  db: CassandraDb,
+  tables: readonly string[] = cassandraReadModelTables,
+): Promise<Record<string, number>> => {
   const out: Record<string, number> = {};
   for (const table of tables) out[table] = (await tableRows(db, table)).rows.length;
   return out;

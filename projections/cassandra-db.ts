@@ -33,7 +33,8 @@ const KEYSPACE = /^[a-z][a-z0-9_]{0,47}$/;
 export const isValidKeyspace = (ks: string): boolean => KEYSPACE.test(ks);
 
 export const cassandraDb = (client: Client, keyspace: string): CassandraDb => {
-  if (!isValidKeyspace(keyspace)) throw new Error(`keyspace ${JSON.stringify(keyspace)}: expected [a-z][a-z0-9_]{0,47}`);
+  if (!isValidKeyspace(keyspace))
+    throw new Error(`keyspace ${JSON.stringify(keyspace)}: expected [a-z][a-z0-9_]{0,47}`);
   return {
     client,
     keyspace,

@@ -42,8 +42,11 @@ export const readCassandraCheckpoint = async (db: CassandraDb, name: string): Pr
 /** Also used by tests and operators to move a projection back (it then re-applies, idempotently). */
 export const writeCassandraCheckpoint = async (db: CassandraDb, name: string, position: number): Promise<void> => {
   // A normal (current) timestamp, not a position: moving the checkpoint back must win.
-  await db.client.execute(`INSERT INTO ${db.t('projection_checkpoints')} (name, position) VALUES (?, ?)`,
-    [name, long(position)], { prepare: true, consistency: CL.write, isIdempotent: true });
+  await db.client.execute(
+    `INSERT INTO ${db.t('projection_checkpoints')} (name, position) VALUES (?, ?)`,
+    [name, long(position)],
+    { prepare: true, consistency: CL.write, isIdempotent: true },
+  );
 };
 
 /** Reads the stored checkpoint, so `status()` is right before `start()`. */
@@ -69,7 +72,8 @@ export const createCassandraRunner = async (options: CassandraRunnerOptions): Pr
     position = batch.last;
     skipped.unknown += batch.unknown;
     skipped.invalid += batch.bad.length;
-    for (const r of batch.bad) log?.warn({ position: r.position, type: r.type, stream: r.stream }, 'projection skipped an undecodable event');
+    for (const r of batch.bad)
+      log?.warn({ position: r.position, type: r.type, stream: r.stream }, 'projection skipped an undecodable event');
     waiters.notify(position);
   };
 
@@ -89,7 +93,9 @@ export const createCassandraRunner = async (options: CassandraRunnerOptions): Pr
       log?.error({ err: e, position }, `projection batch failed; retrying in ${retryDelayMs} ms`);
       retry ??= setTimeout(() => {
         retry = undefined;
-        void closeSubscription().then(() => { if (running && subscription === undefined) subscribe(); });
+        void closeSubscription().then(() => {
+          if (running && subscription === undefined) subscribe();
+        });
       }, retryDelayMs);
     });
   };
@@ -108,7 +114,8 @@ export const createCassandraRunner = async (options: CassandraRunnerOptions): Pr
       await writeCassandraCheckpoint(db, CASSANDRA_RUNNER_NAME, 0);
       position = 0;
       // TRUNCATE needs every replica up (it runs at ALL) and may take a while on a busy node.
-      for (const table of projections.flatMap((p) => p.tables)) await db.client.execute(`TRUNCATE ${db.t(table)}`, [], { prepare: false, readTimeout: 120_000 });
+      for (const table of projections.flatMap((p) => p.tables))
+        await db.client.execute(`TRUNCATE ${db.t(table)}`, [], { prepare: false, readTimeout: 120_000 });
       // The counts describe what the current read models were built without.
       skipped.unknown = 0;
       skipped.invalid = 0;
@@ -134,7 +141,9 @@ export const createCassandraRunner = async (options: CassandraRunnerOptions): Pr
     status: (): readonly ProjectionStatus[] => [{ name: CASSANDRA_RUNNER_NAME, position }],
     skipped: () => ({ ...skipped }),
     rebuild: (onProgress) => {
-      rebuilding ??= replayAll(onProgress).finally(() => { rebuilding = undefined; });
+      rebuilding ??= replayAll(onProgress).finally(() => {
+        rebuilding = undefined;
+      });
       return rebuilding;
     },
     stop: async () => {

@@ -18,7 +18,10 @@ const MAX_CHUNK = 500;
 export type Slice = (bound: Bound, limit: number) => Promise<IndexRow[]>;
 
 export const scan = async <R>(
-  slice: Slice, bound: Bound, want: number, keep: (rows: IndexRow[]) => R[] | Promise<R[]>,
+  slice: Slice,
+  bound: Bound,
+  want: number,
+  keep: (rows: IndexRow[]) => R[] | Promise<R[]>,
 ): Promise<R[]> => {
   const out: R[] = [];
   let below = bound;
@@ -34,14 +37,23 @@ export const scan = async <R>(
 };
 
 /** `table` partitioned by `key` and clustered by (eff DESC, mid DESC), as an index slice. */
-export const indexSlice = (db: CassandraDb, table: string, key: string, value: string | number, tid?: string): Slice => {
+export const indexSlice = (
+  db: CassandraDb,
+  table: string,
+  key: string,
+  value: string | number,
+  tid?: string,
+): Slice => {
   const cql = `SELECT ${INDEX_COLUMNS} FROM ${db.t(table)} WHERE ${key} = ? AND (eff, mid) < (?, ?) LIMIT ?`;
   return async (b, limit) => (await db.read(cql, [value, long(b.eff), b.mid, limit])).map((r) => toIndexRow(r, tid));
 };
 
 /** A scan over several partitions of one index, newest partition first (broadcast month buckets). */
 export const scanPartitions = async <R>(
-  slices: readonly Slice[], bound: Bound, want: number, keep: (rows: IndexRow[]) => R[] | Promise<R[]>,
+  slices: readonly Slice[],
+  bound: Bound,
+  want: number,
+  keep: (rows: IndexRow[]) => R[] | Promise<R[]>,
 ): Promise<R[]> => {
   const out: R[] = [];
   for (const slice of slices) {
@@ -54,5 +66,8 @@ export const scanPartitions = async <R>(
 /** The first `limit` of `rows` (already newest first, one extra read ahead) as a page with its cursor. */
 export const toPage = <R extends Bound, T>(rows: readonly R[], limit: number, item: (r: R) => T): Page<T> => {
   const last = rows[limit - 1];
-  return { messages: rows.slice(0, limit).map(item), next: rows.length > limit && last !== undefined ? encodeCursor(last) : null };
+  return {
+    messages: rows.slice(0, limit).map(item),
+    next: rows.length > limit && last !== undefined ? encodeCursor(last) : null,
+  };
 };

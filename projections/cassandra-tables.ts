@@ -8,7 +8,11 @@ import { usersCassandra } from './users/cassandra.js';
 // The Cassandra read models. Their mutations commute, so their order does not matter; their
 // tables are created by schema/cassandra/*.cql.
 export const cassandraProjections: readonly CassandraProjection[] = [
-  usersCassandra, devicesCassandra, threadsCassandra, messagesCassandra, inboxCassandra,
+  usersCassandra,
+  devicesCassandra,
+  threadsCassandra,
+  messagesCassandra,
+  inboxCassandra,
 ];
 
 export const cassandraReadModelTables: readonly string[] = cassandraProjections.flatMap((p) => p.tables);

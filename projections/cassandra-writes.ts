@@ -10,14 +10,23 @@ export interface WriteOptions {
 }
 
 /** Runs `fn` over `items` with at most `limit` calls in flight; stops taking new items after a failure. */
-export const forEachLimit = async <T>(items: readonly T[], limit: number, fn: (item: T) => Promise<unknown>): Promise<void> => {
+export const forEachLimit = async <T>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T) => Promise<unknown>,
+): Promise<void> => {
   let next = 0;
   let failed = false;
   const worker = async (): Promise<void> => {
     while (!failed && next < items.length) {
       const item = items[next] as T;
       next += 1;
-      try { await fn(item); } catch (e) { failed = true; throw e; }
+      try {
+        await fn(item);
+      } catch (e) {
+        failed = true;
+        throw e;
+      }
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
@@ -29,12 +38,17 @@ export const forEachLimit = async <T>(items: readonly T[], limit: number, fn: (i
  * batch would only add coordinator work (and a logged one the batchlog); since every write
  * carries its own timestamp, their order does not matter and none is needed.
  */
-export const writeMutations = async (db: CassandraDb, mutations: readonly Mutation[], options: WriteOptions = {}): Promise<void> => {
+export const writeMutations = async (
+  db: CassandraDb,
+  mutations: readonly Mutation[],
+  options: WriteOptions = {},
+): Promise<void> => {
   const batchRows = options.batchRows ?? 20;
   const groups = new Map<string, Mutation[]>();
   for (const m of mutations) {
     const g = groups.get(m.partition);
-    if (g === undefined) groups.set(m.partition, [m]); else g.push(m);
+    if (g === undefined) groups.set(m.partition, [m]);
+    else g.push(m);
   }
   const chunks: Mutation[][] = [];
   for (const g of groups.values()) for (let i = 0; i < g.length; i += batchRows) chunks.push(g.slice(i, i + batchRows));
@@ -42,6 +56,9 @@ export const writeMutations = async (db: CassandraDb, mutations: readonly Mutati
   await forEachLimit(chunks, options.concurrency ?? 128, (chunk) => {
     const [only] = chunk;
     if (chunk.length === 1 && only !== undefined) return db.client.execute(only.cql, [...only.params], opts);
-    return db.client.batch(chunk.map((m) => ({ query: m.cql, params: [...m.params] })), { ...opts, logged: false });
+    return db.client.batch(
+      chunk.map((m) => ({ query: m.cql, params: [...m.params] })),
+      { ...opts, logged: false },
+    );
   });
 };

@@ -61,13 +61,21 @@ export interface CassandraReadStore {
 }
 
 /** A client for the read side: token-aware routing over the local data center's nodes. */
-export const createCassandraClient = (o: Pick<CassandraReadStoreOptions, 'contactPoints' | 'localDataCenter' | 'credentials'>): Client =>
+export const createCassandraClient = (
+  o: Pick<CassandraReadStoreOptions, 'contactPoints' | 'localDataCenter' | 'credentials'>,
+): Client =>
   new Client({
     contactPoints: [...(o.contactPoints ?? [])],
     localDataCenter: o.localDataCenter,
-    policies: { loadBalancing: new policies.loadBalancing.TokenAwarePolicy(new policies.loadBalancing.DCAwareRoundRobinPolicy(o.localDataCenter)) },
+    policies: {
+      loadBalancing: new policies.loadBalancing.TokenAwarePolicy(
+        new policies.loadBalancing.DCAwareRoundRobinPolicy(o.localDataCenter),
+      ),
+    },
     queryOptions: { consistency: CL.read, prepare: true },
-    ...(o.credentials === undefined ? {} : { authProvider: new auth.PlainTextAuthProvider(o.credentials.username, o.credentials.password) }),
+    ...(o.credentials === undefined
+      ? {}
+      : { authProvider: new auth.PlainTextAuthProvider(o.credentials.username, o.credentials.password) }),
   });
 
 export const createCassandraReadModels = (db: CassandraDb, clock: Clock = systemClock): ReadModels => {
@@ -96,25 +104,35 @@ export const createCassandraReadModels = (db: CassandraDb, clock: Clock = system
  * Throws (a start-up error) when Cassandra cannot be reached or a migration fails.
  */
 export const openCassandraReadStore = async (o: CassandraReadStoreOptions): Promise<CassandraReadStore> => {
-  if (o.client === undefined && (o.contactPoints ?? []).length === 0) throw new Error('openCassandraReadStore: give a client or contactPoints');
+  if (o.client === undefined && (o.contactPoints ?? []).length === 0)
+    throw new Error('openCassandraReadStore: give a client or contactPoints');
   const owned = o.client === undefined;
   const client = o.client ?? createCassandraClient(o);
   try {
     await client.connect();
     const migrations = await applyCassandraMigrations({
-      client, keyspace: o.keyspace,
+      client,
+      keyspace: o.keyspace,
       replication: o.replication ?? { class: 'NetworkTopologyStrategy', [o.localDataCenter]: 1 },
       ...(o.migrationsDir === undefined ? {} : { dir: o.migrationsDir }),
     });
     const db = cassandraDb(client, o.keyspace);
     const runner = await createCassandraRunner({
-      store: o.store, db, ...(o.log === undefined ? {} : { log: o.log }), ...(o.writes === undefined ? {} : { writes: o.writes }),
+      store: o.store,
+      db,
+      ...(o.log === undefined ? {} : { log: o.log }),
+      ...(o.writes === undefined ? {} : { writes: o.writes }),
     });
     return {
-      db, runner, migrations,
+      db,
+      runner,
+      migrations,
       models: createCassandraReadModels(db, o.clock),
       checksum: () => cassandraChecksum(db),
-      close: async () => { await runner.stop(); if (owned) await client.shutdown(); },
+      close: async () => {
+        await runner.stop();
+        if (owned) await client.shutdown();
+      },
     };
   } catch (e) {
     if (owned) await client.shutdown();

@@ -10,9 +10,15 @@ import { readModelTables } from './schema.js';
 export const checksum = (db: Database): string => {
   const hash = createHash('sha256');
   for (const table of [...readModelTables].sort()) {
-    const cols = db.prepare<[], { name: string }>(`SELECT name FROM pragma_table_info('${table}') ORDER BY cid`).all().map((c) => c.name);
+    const cols = db
+      .prepare<[], { name: string }>(`SELECT name FROM pragma_table_info('${table}') ORDER BY cid`)
+      .all()
+      .map((c) => c.name);
     hash.update(`table ${table} ${cols.join(',')}\n`);
-    const rows = db.prepare(`SELECT * FROM ${table} ORDER BY ${cols.map((_, i) => String(i + 1)).join(', ')}`).raw().iterate();
+    const rows = db
+      .prepare(`SELECT * FROM ${table} ORDER BY ${cols.map((_, i) => String(i + 1)).join(', ')}`)
+      .raw()
+      .iterate();
     for (const row of rows) hash.update(`${JSON.stringify(row)}\n`);
   }
   return hash.digest('hex');

@@ -4,7 +4,9 @@ import type { ProjectionRunner, ProjectionStatus, RebuildReport } from './types.
 // status lists each, and a rebuild replays them one after the other. Progress is reported
 // against the sum of their work, so a progress bar moves once from 0 to 100 %.
 export const combineRunners = (runners: readonly ProjectionRunner[]): ProjectionRunner => ({
-  start: () => { for (const r of runners) r.start(); },
+  start: () => {
+    for (const r of runners) r.start();
+  },
   status: (): readonly ProjectionStatus[] => runners.flatMap((r) => r.status()),
   waitFor: async (position, timeoutMs) => {
     await Promise.all(runners.map((r) => r.waitFor(position, timeoutMs)));
@@ -23,5 +25,7 @@ export const combineRunners = (runners: readonly ProjectionRunner[]): Projection
     }
     return { replayed };
   },
-  stop: async () => { await Promise.all(runners.map((r) => r.stop())); },
+  stop: async () => {
+    await Promise.all(runners.map((r) => r.stop()));
+  },
 });

@@ -42,7 +42,11 @@ export const createEmbeddedReadModels = (db: Database, clock: Clock = systemCloc
   const inbox = inboxQueries(db);
   // better-sqlite3 is synchronous; the contract is async for the networked stores.
   const later = <T>(f: () => T): Promise<T> => {
-    try { return Promise.resolve(f()); } catch (e) { return Promise.reject(e instanceof Error ? e : new Error(String(e))); }
+    try {
+      return Promise.resolve(f());
+    } catch (e) {
+      return Promise.reject(e instanceof Error ? e : new Error(String(e)));
+    }
   };
   return {
     devicesByUser: (uid) => later(() => devices.devicesByUser(uid)),
@@ -68,14 +72,24 @@ export interface EmbeddedReadStore {
 
 /** The composition the server uses: one file, its read models, and the runner that feeds them. */
 export const openEmbeddedReadStore = (options: {
-  readonly file: string; readonly store: EventStore; readonly log?: ProjectionLog; readonly clock?: Clock;
+  readonly file: string;
+  readonly store: EventStore;
+  readonly log?: ProjectionLog;
+  readonly clock?: Clock;
 }): EmbeddedReadStore => {
   const db = openReadDb(options.file);
-  const runner = createProjectionRunner({ store: options.store, db, ...(options.log === undefined ? {} : { log: options.log }) });
+  const runner = createProjectionRunner({
+    store: options.store,
+    db,
+    ...(options.log === undefined ? {} : { log: options.log }),
+  });
   return {
     db,
     models: createEmbeddedReadModels(db, options.clock),
     runner,
-    close: async () => { await runner.stop(); db.close(); },
+    close: async () => {
+      await runner.stop();
+      db.close();
+    },
   };
 };

@@ -25,7 +25,10 @@ export interface SqliteProjection {
 type Apply = (data: unknown, at: Applied) => void;
 
 /** Event type -> every projection's evolve for it, in projection order. */
-export const dispatcher = (db: Database, projections: readonly SqliteProjection[]): ((e: DomainEvent, at: Applied) => void) => {
+export const dispatcher = (
+  db: Database,
+  projections: readonly SqliteProjection[],
+): ((e: DomainEvent, at: Applied) => void) => {
   const table = new Map<string, Apply[]>();
   for (const p of projections) {
     for (const [type, fn] of Object.entries(p.prepare(db))) {

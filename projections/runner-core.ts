@@ -42,7 +42,8 @@ export const decodeBatch = (batch: readonly RecordedEvent[], after: number): Dec
     last = r.position;
     const event = DomainEvent.decode({ type: r.type, data: r.data });
     const meta = EventMetadata.decode(r.metadata);
-    if (isRight(event) && isRight(meta)) events.push({ event: event.right, at: { position: r.position, occurredAt: meta.right.occurredAt } });
+    if (isRight(event) && isRight(meta))
+      events.push({ event: event.right, at: { position: r.position, occurredAt: meta.right.occurredAt } });
     else if (KNOWN.has(r.type)) bad.push(r);
     else unknown += 1;
   }
@@ -51,7 +52,11 @@ export const decodeBatch = (batch: readonly RecordedEvent[], after: number): Dec
 
 export const DEFAULT_WAIT_MS = 5_000;
 
-interface Waiter { readonly position: number; readonly resolve: () => void; readonly reject: (e: Error) => void }
+interface Waiter {
+  readonly position: number;
+  readonly resolve: () => void;
+  readonly reject: (e: Error) => void;
+}
 
 export interface Waiters {
   /** Resolves once `notify` reports `target` (at once if `position()` is there already), or rejects after `timeoutMs`. */
@@ -72,14 +77,24 @@ export const createWaiters = (): Waiters => {
         }, timeoutMs);
         const w: Waiter = {
           position: target,
-          resolve: () => { clearTimeout(timer); resolve(); },
-          reject: (e) => { clearTimeout(timer); reject(e); },
+          resolve: () => {
+            clearTimeout(timer);
+            resolve();
+          },
+          reject: (e) => {
+            clearTimeout(timer);
+            reject(e);
+          },
         };
         waiters.add(w);
       });
     },
     notify: (position) => {
-      for (const w of waiters) if (w.position <= position) { waiters.delete(w); w.resolve(); }
+      for (const w of waiters)
+        if (w.position <= position) {
+          waiters.delete(w);
+          w.resolve();
+        }
     },
     rejectAll: (e) => {
       for (const w of waiters) w.reject(e);

@@ -23,7 +23,12 @@ export interface EmbeddedProjectionRunner extends ProjectionRunner {
 
 export const RUNNER_NAME = 'embedded-read-models';
 
-export const createProjectionRunner = ({ store, db, log, pageSize = 1_000 }: ProjectionRunnerOptions): EmbeddedProjectionRunner => {
+export const createProjectionRunner = ({
+  store,
+  db,
+  log,
+  pageSize = 1_000,
+}: ProjectionRunnerOptions): EmbeddedProjectionRunner => {
   ensureReadModels(db);
   let apply = dispatcher(db, embeddedProjections);
   let position = readCheckpoint(db, RUNNER_NAME);
@@ -46,7 +51,8 @@ export const createProjectionRunner = ({ store, db, log, pageSize = 1_000 }: Pro
     position = last;
     skipped.unknown += unknown;
     skipped.invalid += bad.length;
-    for (const r of bad) log?.warn({ position: r.position, type: r.type, stream: r.stream }, 'projection skipped an undecodable event');
+    for (const r of bad)
+      log?.warn({ position: r.position, type: r.type, stream: r.stream }, 'projection skipped an undecodable event');
     waiters.notify(position);
   };
 
@@ -56,8 +62,14 @@ export const createProjectionRunner = ({ store, db, log, pageSize = 1_000 }: Pro
     subscription = store.subscribeAll(
       position,
       // A throw in the executor rejects, so a failed batch is retried from the last checkpoint on the next append.
-      (events) => new Promise<void>((resolve) => { applyAndNotify(events); resolve(); }),
-      (e) => { log?.error({ err: e, position }, 'projection batch failed; retrying on the next append'); },
+      (events) =>
+        new Promise<void>((resolve) => {
+          applyAndNotify(events);
+          resolve();
+        }),
+      (e) => {
+        log?.error({ err: e, position }, 'projection batch failed; retrying on the next append');
+      },
     );
   };
 
@@ -67,7 +79,8 @@ export const createProjectionRunner = ({ store, db, log, pageSize = 1_000 }: Pro
     await s?.close();
   };
 
-  const waitFor = (target: number, timeoutMs?: number): Promise<void> => waiters.wait(target, () => position, timeoutMs);
+  const waitFor = (target: number, timeoutMs?: number): Promise<void> =>
+    waiters.wait(target, () => position, timeoutMs);
 
   const replayAll = async (onProgress?: (position: number, head: number) => void): Promise<RebuildReport> => {
     const wasRunning = subscription !== undefined;
@@ -97,7 +110,9 @@ export const createProjectionRunner = ({ store, db, log, pageSize = 1_000 }: Pro
     status: (): readonly ProjectionStatus[] => [{ name: RUNNER_NAME, position }],
     skipped: () => ({ ...skipped }),
     rebuild: (onProgress) => {
-      rebuilding ??= replayAll(onProgress).finally(() => { rebuilding = undefined; });
+      rebuilding ??= replayAll(onProgress).finally(() => {
+        rebuilding = undefined;
+      });
       return rebuilding;
     },
     stop: async () => {

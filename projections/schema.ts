@@ -8,7 +8,11 @@ import { threadsProjection } from './threads/projection.js';
 import { usersProjection } from './users/projection.js';
 
 export const embeddedProjections: readonly SqliteProjection[] = [
-  usersProjection, devicesProjection, threadsProjection, messagesProjection, inboxProjection,
+  usersProjection,
+  devicesProjection,
+  threadsProjection,
+  messagesProjection,
+  inboxProjection,
 ];
 
 export const readModelTables: readonly string[] = embeddedProjections.flatMap((p) => p.tables);

@@ -10,9 +10,19 @@ import { startProjectionWorker } from './worker-client.js';
  * on a read connection of the same file. Only for the SQLite log: the worker opens its file.
  */
 export const openThreadedReadStore = async (options: {
-  readonly readFile: string; readonly eventsFile: string; readonly store: SqliteEventStore; readonly log: ProjectionLog; readonly clock?: Clock;
+  readonly readFile: string;
+  readonly eventsFile: string;
+  readonly store: SqliteEventStore;
+  readonly log: ProjectionLog;
+  readonly clock?: Clock;
 }): Promise<Omit<EmbeddedReadStore, 'runner'> & { readonly runner: ProjectionRunner }> => {
-  const worker = await startProjectionWorker({ kind: 'reads', file: options.readFile, eventsFile: options.eventsFile, store: options.store, log: options.log });
+  const worker = await startProjectionWorker({
+    kind: 'reads',
+    file: options.readFile,
+    eventsFile: options.eventsFile,
+    store: options.store,
+    log: options.log,
+  });
   // The worker created the schema before saying ready; this connection only reads.
   const db = openReadDb(options.readFile);
   return {
@@ -20,6 +30,9 @@ export const openThreadedReadStore = async (options: {
     db,
     models: createEmbeddedReadModels(db, options.clock),
     runner: worker.runner,
-    close: async () => { db.close(); await worker.close(); },
+    close: async () => {
+      db.close();
+      await worker.close();
+    },
   };
 };

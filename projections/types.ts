@@ -65,7 +65,10 @@ export interface PageRequest {
 export interface ReadModels {
   devicesByUser(uid: string): Promise<readonly DeviceView[]>;
   thread(tid: string): Promise<ThreadView | undefined>;
-  threadMembers(tid: string, page: { after?: string; limit: number }): Promise<readonly { uid: string; roles: readonly ThreadRole[] }[]>;
+  threadMembers(
+    tid: string,
+    page: { after?: string; limit: number },
+  ): Promise<readonly { uid: string; roles: readonly ThreadRole[] }[]>;
   memberRoles(tid: string, uid: string): Promise<readonly ThreadRole[]>;
   /** Messages of a thread, newest first (by due time), published and due at `now`. */
   threadMessages(tid: string, page: PageRequest, now: Date): Promise<Page<MessageView>>;

@@ -7,10 +7,7 @@ export interface WorkerOptions {
   readonly file: string;
 }
 
-export type ToWorker =
-  | { readonly type: 'wake' }
-  | { readonly type: 'rebuild' }
-  | { readonly type: 'stop' };
+export type ToWorker = { readonly type: 'wake' } | { readonly type: 'rebuild' } | { readonly type: 'stop' };
 
 export type FromWorker =
   | { readonly type: 'ready'; readonly name: string; readonly position: number }

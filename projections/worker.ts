@@ -15,7 +15,9 @@ import type { FromWorker, ToWorker, WorkerOptions } from './worker-protocol.js';
 const port = parentPort;
 if (port === null) throw new Error('projections/worker.ts must run as a worker thread');
 const options = workerData as WorkerOptions;
-const post = (m: FromWorker): void => { port.postMessage(m); };
+const post = (m: FromWorker): void => {
+  port.postMessage(m);
+};
 
 // The main thread owns the log's writer; this thread only reads the same file, and is woken
 // by a message after each of the main thread's commits instead of by its own appends.
@@ -23,20 +25,26 @@ const log = createSqliteEventStore({ file: options.eventsFile });
 const wakers = new Set<() => void>();
 const store: EventStore = {
   ...log,
-  subscribeAll: (after, handler, onError) => catchUpSubscription(
-    log,
-    (wake) => { wakers.add(wake); return () => wakers.delete(wake); },
-    after,
-    async (events) => {
-      await handler(events);
-      const last = events[events.length - 1];
-      if (last !== undefined) post({ type: 'position', position: last.position });
-    },
-    onError,
-  ),
+  subscribeAll: (after, handler, onError) =>
+    catchUpSubscription(
+      log,
+      (wake) => {
+        wakers.add(wake);
+        return () => wakers.delete(wake);
+      },
+      after,
+      async (events) => {
+        await handler(events);
+        const last = events[events.length - 1];
+        if (last !== undefined) post({ type: 'position', position: last.position });
+      },
+      onError,
+    ),
 };
 const projectionLog: ProjectionLog = {
-  warn: (obj, msg) => { post({ type: 'log', level: 'warn', obj, msg }); },
+  warn: (obj, msg) => {
+    post({ type: 'log', level: 'warn', obj, msg });
+  },
   // Errors do not survive postMessage's structured clone as Errors: send their text.
   error: (obj, msg) => {
     const err = (obj as { err?: unknown }).err;
@@ -51,15 +59,26 @@ const open = async (): Promise<{ runner: ProjectionRunner; close: () => Promise<
   }
   const db = openReadDb(options.file);
   const runner = createProjectionRunner({ store, db, log: projectionLog });
-  return { runner, close: async () => { await runner.stop(); db.close(); } };
+  return {
+    runner,
+    close: async () => {
+      await runner.stop();
+      db.close();
+    },
+  };
 };
 
 const { runner, close } = await open();
 port.on('message', (m: ToWorker) => {
   if (m.type === 'wake') for (const wake of wakers) wake();
   else if (m.type === 'rebuild') {
-    void runner.rebuild((position, head) => { post({ type: 'progress', position, head }); })
-      .then(({ replayed }) => { post({ type: 'rebuilt', position: runner.status()[0]?.position ?? 0, replayed }); });
+    void runner
+      .rebuild((position, head) => {
+        post({ type: 'progress', position, head });
+      })
+      .then(({ replayed }) => {
+        post({ type: 'rebuilt', position: runner.status()[0]?.position ?? 0, replayed });
+      });
   } else {
     void close().then(async () => {
       await log.close();

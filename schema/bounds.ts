@@ -52,26 +52,51 @@ export type Bounds =
   | { readonly kind: 'int'; readonly min: number; readonly max: number };
 const BOUNDS = new WeakMap<t.Mixed, Bounds>();
 export const boundsOf = (codec: t.Mixed): Bounds | undefined => BOUNDS.get(codec);
-const described = <C extends t.Mixed>(codec: C, bounds: Bounds): C => { BOUNDS.set(codec, bounds); return codec; };
+const described = <C extends t.Mixed>(codec: C, bounds: Bounds): C => {
+  BOUNDS.set(codec, bounds);
+  return codec;
+};
 
 /** A string of `min..max` UTF-16 code units; the codec's name is what a 400 says was expected. */
-export const boundedString = (min: number, max: number, name = min > 0 ? `string of ${min}..${max} characters` : `string of at most ${max} characters`) =>
-  described(t.refinement(t.string, (s) => s.length >= min && s.length <= max, name), { kind: 'string', min, max });
+export const boundedString = (
+  min: number,
+  max: number,
+  name = min > 0 ? `string of ${min}..${max} characters` : `string of at most ${max} characters`,
+) =>
+  described(
+    t.refinement(t.string, (s) => s.length >= min && s.length <= max, name),
+    { kind: 'string', min, max },
+  );
 
-export const boundedArray = <C extends t.Mixed>(codec: C, min: number, max: number, name = `list of ${min}..${max} ${codec.name}`) =>
-  described(t.refinement(t.array(codec), (a) => a.length >= min && a.length <= max, name), { kind: 'array', min, max, of: codec });
+export const boundedArray = <C extends t.Mixed>(
+  codec: C,
+  min: number,
+  max: number,
+  name = `list of ${min}..${max} ${codec.name}`,
+) =>
+  described(
+    t.refinement(t.array(codec), (a) => a.length >= min && a.length <= max, name),
+    { kind: 'array', min, max, of: codec },
+  );
 
 /**
  * A number that JSON writes as it is: finite, and never -0 (written as 0), which decoding
  * turns into 0 so that the value decided on is the value read back.
  */
 export const jsonNumber = (name: string, ok: (n: number) => boolean): t.Type<number> =>
-  new t.Type<number>(name, (u): u is number => typeof u === 'number' && Number.isFinite(u) && !Object.is(u, -0) && ok(u),
-    (u, c) => (typeof u === 'number' && Number.isFinite(u) && ok(u) ? t.success(u === 0 ? 0 : u) : t.failure(u, c)), t.identity);
+  new t.Type<number>(
+    name,
+    (u): u is number => typeof u === 'number' && Number.isFinite(u) && !Object.is(u, -0) && ok(u),
+    (u, c) => (typeof u === 'number' && Number.isFinite(u) && ok(u) ? t.success(u === 0 ? 0 : u) : t.failure(u, c)),
+    t.identity,
+  );
 
 /** A finite integer `min..max` (never NaN, never Infinity, never a fraction). */
 export const boundedInt = (min: number, max: number, name = `integer ${min}..${max}`) =>
-  described(jsonNumber(name, (n) => Number.isSafeInteger(n) && n >= min && n <= max), { kind: 'int', min, max });
+  described(
+    jsonNumber(name, (n) => Number.isSafeInteger(n) && n >= min && n <= max),
+    { kind: 'int', min, max },
+  );
 
 /** Text from outside (providers' answers) keeps a bounded prefix where it is stored. */
 export const clip = (s: string, max: number): string => (s.length <= max ? s : `${s.slice(0, max - 1)}…`);

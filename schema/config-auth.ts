@@ -18,7 +18,11 @@ export interface AuthSettings {
   readonly clockToleranceSec: number;
 }
 
-export const DEFAULT_AUTH_SETTINGS: AuthSettings = { requireExp: true, maxLifetimeSec: 24 * 3600, clockToleranceSec: 5 };
+export const DEFAULT_AUTH_SETTINGS: AuthSettings = {
+  requireExp: true,
+  maxLifetimeSec: 24 * 3600,
+  clockToleranceSec: 5,
+};
 
 export const authSettings = (e: t.TypeOf<typeof AuthEnv>): AuthSettings => ({
   requireExp: e.MSGXC_JWT_REQUIRE_EXP ?? DEFAULT_AUTH_SETTINGS.requireExp,

@@ -4,7 +4,11 @@ import { BoolFromString, IntFromString } from './env-codecs.js';
 // Delivery reactors (triage, dispatch, scheduler; commands/reactors/). The urgency table's
 // delays are the product defaults (domain/triage/urgency.ts); these settings adjust them
 // for a deployment, or compress them for demos and end-to-end tests.
-const Scale = t.refinement(t.string, (s) => /^\d+(\.\d+)?$/.test(s) && Number(s) > 0 && Number(s) <= 1000, 'a positive number (e.g. 0.001)');
+const Scale = t.refinement(
+  t.string,
+  (s) => /^\d+(\.\d+)?$/.test(s) && Number(s) > 0 && Number(s) <= 1000,
+  'a positive number (e.g. 0.001)',
+);
 
 export const TriageEnv = t.partial({
   MSGXC_REACTORS: BoolFromString,

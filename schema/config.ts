@@ -10,14 +10,33 @@ import { AuthEnv, authSettings, type AuthSettings } from './config-auth.js';
 
 // One codec validates the whole environment at start-up, so a typo is a clear error at
 // boot rather than a surprise at the first request.
-const EventStoreUrl = t.refinement(t.string, (s) => s === 'embedded' || s === 'memory' || /^(esdb|kurrentdb)(\+discover)?:\/\/|^nats:\/\//.test(s), 'embedded | memory | esdb://... | nats://...');
-const LogLevel = t.union([t.literal('trace'), t.literal('debug'), t.literal('info'), t.literal('warn'), t.literal('error'), t.literal('silent')]);
+const EventStoreUrl = t.refinement(
+  t.string,
+  (s) => s === 'embedded' || s === 'memory' || /^(esdb|kurrentdb)(\+discover)?:\/\/|^nats:\/\//.test(s),
+  'embedded | memory | esdb://... | nats://...',
+);
+const LogLevel = t.union([
+  t.literal('trace'),
+  t.literal('debug'),
+  t.literal('info'),
+  t.literal('warn'),
+  t.literal('error'),
+  t.literal('silent'),
+]);
 const Mode = t.union([t.literal('development'), t.literal('production')]);
 const BusKind = t.union([t.literal('inprocess'), t.literal('nats')], 'inprocess | nats');
-const NatsUrls = t.refinement(t.string, (s) => s.split(',').every((u) => /^(nats|tls|wss?):\/\/[^\s,]+$/.test(u.trim())), 'comma-separated nats://host:port URLs');
+const NatsUrls = t.refinement(
+  t.string,
+  (s) => s.split(',').every((u) => /^(nats|tls|wss?):\/\/[^\s,]+$/.test(u.trim())),
+  'comma-separated nats://host:port URLs',
+);
 const NodeId = t.refinement(t.string, (s) => /^[A-Za-z0-9_-]{1,64}$/.test(s), '1..64 characters of A-Z a-z 0-9 _ -');
 // One NATS subject token: no '.', wildcards or spaces.
-const SubjectPrefix = t.refinement(t.string, (s) => /^[A-Za-z0-9_-]{1,64}$/.test(s), '1..64 characters of A-Z a-z 0-9 _ - (one NATS subject token)');
+const SubjectPrefix = t.refinement(
+  t.string,
+  (s) => /^[A-Za-z0-9_-]{1,64}$/.test(s),
+  '1..64 characters of A-Z a-z 0-9 _ - (one NATS subject token)',
+);
 
 export const EnvConfig = t.partial({
   MSGXC_PORT: IntFromString('MSGXC_PORT', 0, 65535),
@@ -26,7 +45,11 @@ export const EnvConfig = t.partial({
   MSGXC_MODE: Mode,
   MSGXC_JWT_SECRET: t.refinement(t.string, (s) => s.length >= 32, 'at least 32 characters'),
   MSGXC_JWT_PUBLIC_KEY: NonEmpty,
-  MSGXC_JWT_ALGORITHMS: t.refinement(t.string, (s) => s.split(',').every((a) => /^(HS256|HS384|HS512|RS256|RS384|RS512|ES256|ES384|PS256)$/.test(a.trim())), 'comma-separated JWT algorithms'),
+  MSGXC_JWT_ALGORITHMS: t.refinement(
+    t.string,
+    (s) => s.split(',').every((a) => /^(HS256|HS384|HS512|RS256|RS384|RS512|ES256|ES384|PS256)$/.test(a.trim())),
+    'comma-separated JWT algorithms',
+  ),
   MSGXC_EVENTSTORE: EventStoreUrl,
   MSGXC_BODY_LIMIT: IntFromString('MSGXC_BODY_LIMIT', 1024, 16 * 1024 * 1024),
   // At least 4: every request body and frame the API defines fits (opts.data is the deepest).
@@ -94,11 +117,16 @@ export interface WsLimits {
   readonly checkinIntervalMs: number;
 }
 
-export const defaultNodeId = (): string => `${hostname().replace(/[^A-Za-z0-9_-]/g, '-').slice(0, 40)}-${process.pid}`;
+export const defaultNodeId = (): string =>
+  `${hostname()
+    .replace(/[^A-Za-z0-9_-]/g, '-')
+    .slice(0, 40)}-${process.pid}`;
 
 /** Decodes the environment; `Left` carries one message per bad variable, naming it. */
 export const configFromEnv = (env: Record<string, string | undefined>): E.Either<string[], Config> => {
-  const relevant = Object.fromEntries(Object.entries(env).filter(([k, v]) => k.startsWith('MSGXC_') && v !== undefined && v !== ''));
+  const relevant = Object.fromEntries(
+    Object.entries(env).filter(([k, v]) => k.startsWith('MSGXC_') && v !== undefined && v !== ''),
+  );
   const decoded = EnvConfig.decode(relevant);
   const engines = EngineEnv.decode(relevant);
   const triage = TriageEnv.decode(relevant);
@@ -106,13 +134,17 @@ export const configFromEnv = (env: Record<string, string | undefined>): E.Either
   const problems = [decoded, engines, triage, auth].flatMap((d) => (E.isLeft(d) ? describeErrors(d.left) : []));
   if (E.isLeft(decoded) || E.isLeft(engines) || E.isLeft(triage) || E.isLeft(auth)) return E.left(problems);
   const c = decoded.right;
-  const mode = c.MSGXC_MODE ?? (c.MSGXC_JWT_SECRET === undefined && c.MSGXC_JWT_PUBLIC_KEY === undefined ? 'development' : 'production');
+  const mode =
+    c.MSGXC_MODE ??
+    (c.MSGXC_JWT_SECRET === undefined && c.MSGXC_JWT_PUBLIC_KEY === undefined ? 'development' : 'production');
   if (mode === 'production' && c.MSGXC_JWT_SECRET === undefined && c.MSGXC_JWT_PUBLIC_KEY === undefined) {
     return E.left(['MSGXC_JWT_SECRET or MSGXC_JWT_PUBLIC_KEY: required in production mode (MSGXC_MODE=production)']);
   }
-  if (c.MSGXC_BUS === 'nats' && c.MSGXC_NATS_URL === undefined) return E.left(['MSGXC_NATS_URL: required when MSGXC_BUS=nats']);
-  const algorithms = c.MSGXC_JWT_ALGORITHMS?.split(',').map((a) => a.trim())
-    ?? (c.MSGXC_JWT_PUBLIC_KEY !== undefined ? ['RS256', 'ES256'] : ['HS256']);
+  if (c.MSGXC_BUS === 'nats' && c.MSGXC_NATS_URL === undefined)
+    return E.left(['MSGXC_NATS_URL: required when MSGXC_BUS=nats']);
+  const algorithms =
+    c.MSGXC_JWT_ALGORITHMS?.split(',').map((a) => a.trim()) ??
+    (c.MSGXC_JWT_PUBLIC_KEY !== undefined ? ['RS256', 'ES256'] : ['HS256']);
   return E.right({
     mode,
     port: c.MSGXC_PORT ?? 8080,
@@ -134,7 +166,11 @@ export const configFromEnv = (env: Record<string, string | undefined>): E.Either
     ...(c.MSGXC_NATS_URL !== undefined ? { natsUrl: c.MSGXC_NATS_URL } : {}),
     busPrefix: c.MSGXC_BUS_PREFIX ?? 'msgxc',
     nodeId: c.MSGXC_NODE_ID ?? defaultNodeId(),
-    stableNodeId: c.MSGXC_NODE_ID ?? hostname().replace(/[^A-Za-z0-9_-]/g, '-').slice(0, 64),
+    stableNodeId:
+      c.MSGXC_NODE_ID ??
+      hostname()
+        .replace(/[^A-Za-z0-9_-]/g, '-')
+        .slice(0, 64),
     ws: {
       maxFramesPerSec: c.MSGXC_WS_MAX_FRAMES_PER_SEC ?? 50,
       maxBytesPerSec: c.MSGXC_WS_MAX_BYTES_PER_SEC ?? 256 * 1024,

@@ -21,10 +21,13 @@ export const describeError = (e: t.ValidationError): { field: string; msg: strin
   const field = errorPath(e) || '(body)';
   const last = e.context[e.context.length - 1];
   const expected = e.message ?? (last ? `expected ${last.type.name}` : 'invalid value');
-  const got = e.value === undefined ? 'missing'
-    : SECRET.test(field) ? 'value hidden'
-    // A bounded one-level summary: the value may be deep, wide or huge (never JSON.stringify it).
-    : `got ${preview(e.value)}`;
+  const got =
+    e.value === undefined
+      ? 'missing'
+      : SECRET.test(field)
+        ? 'value hidden'
+        : // A bounded one-level summary: the value may be deep, wide or huge (never JSON.stringify it).
+          `got ${preview(e.value)}`;
   return { field, msg: `${field}: ${expected} (${got})` };
 };
 

@@ -20,57 +20,121 @@ export type ThreadRole = t.TypeOf<typeof ThreadRole>;
 
 // Channel names as msgxc used them; a leading `~` in a preference list means "opted out".
 export const ChannelName = t.refinement(t.string, (s) => /^~?[a-z][a-z0-9_-]{0,31}$/.test(s), 'ChannelName');
-export const ChannelList = boundedArray(ChannelName, 0, LIMITS.channels, `list of at most ${LIMITS.channels} channel names`);
+export const ChannelList = boundedArray(
+  ChannelName,
+  0,
+  LIMITS.channels,
+  `list of at most ${LIMITS.channels} channel names`,
+);
 export const ThreadName = boundedString(0, LIMITS.name);
 export const MessageType = boundedString(1, LIMITS.label);
-export const MessageTypes = boundedArray(MessageType, 0, LIMITS.mtypes, `list of at most ${LIMITS.mtypes} message types`);
+export const MessageTypes = boundedArray(
+  MessageType,
+  0,
+  LIMITS.mtypes,
+  `list of at most ${LIMITS.mtypes} message types`,
+);
 /** Why a device was revoked (a provider's answer, clipped by the dispatcher). */
 export const Reason = boundedString(0, LIMITS.reason);
 
 // ---- user-<uid>
-export const UserRecognized = ev('UserRecognized', { uid: UserId, via: t.union([t.literal('token'), t.literal('addressed')]) });
+export const UserRecognized = ev('UserRecognized', {
+  uid: UserId,
+  via: t.union([t.literal('token'), t.literal('addressed')]),
+});
 export const DeviceEnlisted = ev('DeviceEnlisted', { uid: UserId, deviceId: DeviceId, device: Device });
 export const DeviceRevoked = ev('DeviceRevoked', { uid: UserId, deviceId: DeviceId, reason: Reason });
-export const ContactPointsChanged = evp('ContactPointsChanged', { uid: UserId }, { email: t.union([EmailAddress, t.null]), cell: t.union([CellNumber, t.null]) });
-export const ChannelPreferencesChanged = evp('ChannelPreferencesChanged', { uid: UserId, channels: ChannelList }, { tid: ThreadId });
+export const ContactPointsChanged = evp(
+  'ContactPointsChanged',
+  { uid: UserId },
+  { email: t.union([EmailAddress, t.null]), cell: t.union([CellNumber, t.null]) },
+);
+export const ChannelPreferencesChanged = evp(
+  'ChannelPreferencesChanged',
+  { uid: UserId, channels: ChannelList },
+  { tid: ThreadId },
+);
 export const UserAttributesChanged = ev('UserAttributesChanged', { uid: UserId, attributes: Payload });
 
 // ---- thread-<tid>
-export const ThreadCreated = evp('ThreadCreated', {
-  tid: ThreadId, owner: UserId, opens: t.boolean, openp: t.boolean,
-}, { name: ThreadName, channels: ChannelList, fallback: ChannelList, urgency: Urgency, mtypes: MessageTypes });
+export const ThreadCreated = evp(
+  'ThreadCreated',
+  {
+    tid: ThreadId,
+    owner: UserId,
+    opens: t.boolean,
+    openp: t.boolean,
+  },
+  { name: ThreadName, channels: ChannelList, fallback: ChannelList, urgency: Urgency, mtypes: MessageTypes },
+);
 export const ThreadMemberAdded = ev('ThreadMemberAdded', { tid: ThreadId, uid: UserId, role: ThreadRole });
 export const ThreadMemberRemoved = ev('ThreadMemberRemoved', { tid: ThreadId, uid: UserId, role: ThreadRole });
 
 // ---- message-<mid>
-export const MessagePublished = evp('MessagePublished', {
-  mid: MessageId, from: UserId, audience: Audience, msg: MessageText, opts: MessageOpts, urgency: Urgency, at: ISODate,
-}, { scheduled: ISODate, subject: Subject });
+export const MessagePublished = evp(
+  'MessagePublished',
+  {
+    mid: MessageId,
+    from: UserId,
+    audience: Audience,
+    msg: MessageText,
+    opts: MessageOpts,
+    urgency: Urgency,
+    at: ISODate,
+  },
+  { scheduled: ISODate, subject: Subject },
+);
 export const MessageCancelled = ev('MessageCancelled', { mid: MessageId, by: UserId });
 export const MessageRetracted = ev('MessageRetracted', { mid: MessageId, by: UserId });
 
 // ---- inbox-<uid>: one recipient's view of messages (receipts, seen, read, deleted)
-export const ReceiptStatus = t.union([t.literal('delivered'), t.literal('seen'), t.literal('read'), t.literal('clicked')], 'ReceiptStatus');
+export const ReceiptStatus = t.union(
+  [t.literal('delivered'), t.literal('seen'), t.literal('read'), t.literal('clicked')],
+  'ReceiptStatus',
+);
 export type ReceiptStatus = t.TypeOf<typeof ReceiptStatus>;
 // `channel` (optional, additive) names where the receipt came from; receipts without it came over the API.
 export const ReceiptChannel = t.refinement(t.string, (s) => /^[a-z][a-z0-9_-]{0,31}$/.test(s), 'ReceiptChannel');
 /** Message ids of one receipt or deletion. */
 export const Mids = boundedArray(MessageId, 1, LIMITS.mids, `1..${LIMITS.mids} message ids`);
-export const MessagesAcknowledged = evp('MessagesAcknowledged', { uid: UserId, mids: Mids, status: ReceiptStatus }, { channel: ReceiptChannel });
+export const MessagesAcknowledged = evp(
+  'MessagesAcknowledged',
+  { uid: UserId, mids: Mids, status: ReceiptStatus },
+  { channel: ReceiptChannel },
+);
 export const LastReadMarked = evp('LastReadMarked', { uid: UserId, mid: MessageId }, { tid: ThreadId });
 export const MessageDeletedFromInbox = ev('MessageDeletedFromInbox', { uid: UserId, mids: Mids });
 
 // ---- presence-<node>: websocket check-in, batched per node per interval (a connect is not a
 // write). Each entry covers one user's sessions on that node during [from, to): sessions open
 // at `to`, opened and closed in the interval, and milliseconds of session time in it.
-export const CheckInEntry = t.type({
-  uid: UserId, sessions: Count, opened: Count, closed: Count, onlineMs: Count,
-}, 'CheckInEntry');
+export const CheckInEntry = t.type(
+  {
+    uid: UserId,
+    sessions: Count,
+    opened: Count,
+    closed: Count,
+    onlineMs: Count,
+  },
+  'CheckInEntry',
+);
 export const NodeName = boundedString(1, LIMITS.tag);
-export const UsersCheckedIn = ev('UsersCheckedIn', { node: NodeName, from: ISODate, to: ISODate, users: boundedArray(CheckInEntry, 0, LIMITS.checkins) });
+export const UsersCheckedIn = ev('UsersCheckedIn', {
+  node: NodeName,
+  from: ISODate,
+  to: ISODate,
+  users: boundedArray(CheckInEntry, 0, LIMITS.checkins),
+});
 export type UsersCheckedIn = t.TypeOf<typeof UsersCheckedIn>;
 
-export const UserEvent = t.union([UserRecognized, DeviceEnlisted, DeviceRevoked, ContactPointsChanged, ChannelPreferencesChanged, UserAttributesChanged]);
+export const UserEvent = t.union([
+  UserRecognized,
+  DeviceEnlisted,
+  DeviceRevoked,
+  ContactPointsChanged,
+  ChannelPreferencesChanged,
+  UserAttributesChanged,
+]);
 export type UserEvent = t.TypeOf<typeof UserEvent>;
 export const ThreadEvent = t.union([ThreadCreated, ThreadMemberAdded, ThreadMemberRemoved]);
 export type ThreadEvent = t.TypeOf<typeof ThreadEvent>;
@@ -79,13 +143,27 @@ export type MessageEvent = t.TypeOf<typeof MessageEvent>;
 export const InboxEvent = t.union([MessagesAcknowledged, LastReadMarked, MessageDeletedFromInbox]);
 export type InboxEvent = t.TypeOf<typeof InboxEvent>;
 
-export const DomainEvent = t.union([
-  UserRecognized, DeviceEnlisted, DeviceRevoked, ContactPointsChanged, ChannelPreferencesChanged, UserAttributesChanged,
-  ThreadCreated, ThreadMemberAdded, ThreadMemberRemoved,
-  MessagePublished, MessageCancelled, MessageRetracted,
-  MessagesAcknowledged, LastReadMarked, MessageDeletedFromInbox,
-  ...TRIAGE_EVENTS, // triage, dispatch and timers: schema/triage-events.ts
-], 'DomainEvent');
+export const DomainEvent = t.union(
+  [
+    UserRecognized,
+    DeviceEnlisted,
+    DeviceRevoked,
+    ContactPointsChanged,
+    ChannelPreferencesChanged,
+    UserAttributesChanged,
+    ThreadCreated,
+    ThreadMemberAdded,
+    ThreadMemberRemoved,
+    MessagePublished,
+    MessageCancelled,
+    MessageRetracted,
+    MessagesAcknowledged,
+    LastReadMarked,
+    MessageDeletedFromInbox,
+    ...TRIAGE_EVENTS, // triage, dispatch and timers: schema/triage-events.ts
+  ],
+  'DomainEvent',
+);
 export type DomainEvent = t.TypeOf<typeof DomainEvent>;
 export type DomainEventType = DomainEvent['type'];
 export type EventOf<T extends DomainEventType> = Extract<DomainEvent, { type: T }>;

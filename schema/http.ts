@@ -16,25 +16,37 @@ import { ContactInput } from './profile.js';
 const content = { msg: MessageText };
 const contentOptional = { opts: MessageOpts, scheduled: When, subject: Subject };
 
-export const PublishBody = t.intersection([t.type({ tid: ThreadId, ...content }), t.partial(contentOptional)], 'PublishBody');
+export const PublishBody = t.intersection(
+  [t.type({ tid: ThreadId, ...content }), t.partial(contentOptional)],
+  'PublishBody',
+);
 export const SendBody = t.intersection([t.type({ uid: UserId, ...content }), t.partial(contentOptional)], 'SendBody');
-export const MulticastBody = t.intersection([t.type({ uids: Recipients, ...content }), t.partial(contentOptional)], 'MulticastBody');
+export const MulticastBody = t.intersection(
+  [t.type({ uids: Recipients, ...content }), t.partial(contentOptional)],
+  'MulticastBody',
+);
 export const BroadcastBody = t.intersection([t.type(content), t.partial(contentOptional)], 'BroadcastBody');
 export const CancelBody = t.intersection([t.type({ mid: MessageId }), t.partial({ tid: ThreadId })], 'CancelBody');
 export const ThreadBody = t.type({ tid: ThreadId }, 'ThreadBody');
-export const UnsubscribeBody = t.intersection([t.type({ tid: ThreadId }), t.partial({ uid: UserId })], 'UnsubscribeBody');
+export const UnsubscribeBody = t.intersection(
+  [t.type({ tid: ThreadId }), t.partial({ uid: UserId })],
+  'UnsubscribeBody',
+);
 export const EnlistBody = Device;
 
-export const CreateThreadBody = t.partial({
-  tid: ThreadId,
-  name: ThreadName,
-  opens: t.boolean,
-  openp: t.boolean,
-  mtypes: MessageTypes,
-  urgency: Urgency,
-  channels: ChannelList,
-  fallback: ChannelList,
-}, 'CreateThreadBody');
+export const CreateThreadBody = t.partial(
+  {
+    tid: ThreadId,
+    name: ThreadName,
+    opens: t.boolean,
+    openp: t.boolean,
+    mtypes: MessageTypes,
+    urgency: Urgency,
+    channels: ChannelList,
+    fallback: ChannelList,
+  },
+  'CreateThreadBody',
+);
 
 export const MemberBody = t.type({ uid: UserId, role: ThreadRole }, 'MemberBody');
 export const MemberRemoveBody = t.type({ uid: UserId, role: ThreadRole }, 'MemberRemoveBody');
@@ -43,11 +55,14 @@ export const AckBody = t.type({ mids: Mids, status: ReceiptStatus }, 'AckBody');
 export const ReadBody = t.intersection([t.type({ mid: MessageId }), t.partial({ tid: ThreadId })], 'ReadBody');
 export const InboxDeleteBody = t.type({ mids: Mids }, 'InboxDeleteBody');
 
-export const ProfileBody = t.partial({
-  uid: UserId,
-  email: ContactInput,
-  cell: ContactInput,
-  channels: ChannelList,
-  thread: t.type({ tid: ThreadId, channels: ChannelList }),
-  attributes: Payload,
-}, 'ProfileBody');
+export const ProfileBody = t.partial(
+  {
+    uid: UserId,
+    email: ContactInput,
+    cell: ContactInput,
+    channels: ChannelList,
+    thread: t.type({ tid: ThreadId, channels: ChannelList }),
+    attributes: Payload,
+  },
+  'ProfileBody',
+);

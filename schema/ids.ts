@@ -5,10 +5,18 @@ import * as t from 'io-ts';
 // or a log line. 128 characters is generous for UUIDs, ULIDs and email-like user ids.
 const ID_PATTERN = /^[A-Za-z0-9._:@+=-]{1,128}$/;
 
-interface UserIdBrand { readonly UserId: unique symbol }
-interface ThreadIdBrand { readonly ThreadId: unique symbol }
-interface MessageIdBrand { readonly MessageId: unique symbol }
-interface DeviceIdBrand { readonly DeviceId: unique symbol }
+interface UserIdBrand {
+  readonly UserId: unique symbol;
+}
+interface ThreadIdBrand {
+  readonly ThreadId: unique symbol;
+}
+interface MessageIdBrand {
+  readonly MessageId: unique symbol;
+}
+interface DeviceIdBrand {
+  readonly DeviceId: unique symbol;
+}
 
 export const UserId = t.brand(t.string, (s): s is t.Branded<string, UserIdBrand> => ID_PATTERN.test(s), 'UserId');
 export type UserId = t.TypeOf<typeof UserId>;
@@ -16,7 +24,11 @@ export type UserId = t.TypeOf<typeof UserId>;
 export const ThreadId = t.brand(t.string, (s): s is t.Branded<string, ThreadIdBrand> => ID_PATTERN.test(s), 'ThreadId');
 export type ThreadId = t.TypeOf<typeof ThreadId>;
 
-export const MessageId = t.brand(t.string, (s): s is t.Branded<string, MessageIdBrand> => ID_PATTERN.test(s), 'MessageId');
+export const MessageId = t.brand(
+  t.string,
+  (s): s is t.Branded<string, MessageIdBrand> => ID_PATTERN.test(s),
+  'MessageId',
+);
 export type MessageId = t.TypeOf<typeof MessageId>;
 
 export const DeviceId = t.brand(t.string, (s): s is t.Branded<string, DeviceIdBrand> => ID_PATTERN.test(s), 'DeviceId');

@@ -24,7 +24,10 @@ const isJson = (u: unknown, depth: number): boolean => {
 export const JsonObjectC = new t.Type<JsonObject, JsonObject, unknown>(
   'JsonObject',
   (u): u is JsonObject => typeof u === 'object' && u !== null && !Array.isArray(u) && isJson(u, 0),
-  (u, c) => (typeof u === 'object' && u !== null && !Array.isArray(u) && isJson(u, 0) ? t.success(u as JsonObject) : t.failure(u, c)),
+  (u, c) =>
+    typeof u === 'object' && u !== null && !Array.isArray(u) && isJson(u, 0)
+      ? t.success(u as JsonObject)
+      : t.failure(u, c),
   t.identity,
 );
 
@@ -51,8 +54,10 @@ export const nestingExceeds = (text: string, max: number): boolean => {
       if (c === BACKSLASH) i += 1;
       else if (c === QUOTE) inString = false;
     } else if (c === QUOTE) inString = true;
-    else if (c === OPEN_ARRAY || c === OPEN_OBJECT) { depth += 1; if (depth > max) return true; }
-    else if (c === CLOSE_ARRAY || c === CLOSE_OBJECT) depth -= 1;
+    else if (c === OPEN_ARRAY || c === OPEN_OBJECT) {
+      depth += 1;
+      if (depth > max) return true;
+    } else if (c === CLOSE_ARRAY || c === CLOSE_OBJECT) depth -= 1;
   }
   return false;
 };
@@ -66,7 +71,8 @@ export type ParsedJson =
 
 /** Untrusted JSON text to a value: refused (as a value, not a throw) when malformed or deeper than `maxDepth`. */
 export const parseJson = (text: string, maxDepth: number): ParsedJson => {
-  if (nestingExceeds(text, maxDepth)) return { ok: false, tooDeep: true, detail: `nested deeper than ${maxDepth} levels` };
+  if (nestingExceeds(text, maxDepth))
+    return { ok: false, tooDeep: true, detail: `nested deeper than ${maxDepth} levels` };
   try {
     return { ok: true, value: JSON.parse(text) as unknown };
   } catch (e) {
@@ -84,7 +90,8 @@ export const parseJson = (text: string, maxDepth: number): ParsedJson => {
 export const preview = (u: unknown, max = 60): string => {
   if (u === undefined) return 'nothing';
   if (u === null || typeof u === 'boolean' || typeof u === 'number') return String(u);
-  if (typeof u === 'string') return u.length > max ? `${JSON.stringify(u.slice(0, max))}… (${u.length} characters)` : JSON.stringify(u);
+  if (typeof u === 'string')
+    return u.length > max ? `${JSON.stringify(u.slice(0, max))}… (${u.length} characters)` : JSON.stringify(u);
   if (Array.isArray(u)) return `an array of ${u.length} item${u.length === 1 ? '' : 's'}`;
   if (typeof u === 'object') {
     const keys: string[] = [];
@@ -94,7 +101,9 @@ export const preview = (u: unknown, max = 60): string => {
       count += 1;
       if (keys.length < 3) keys.push(JSON.stringify(clip(k, 20)));
     }
-    return count === 0 ? 'an empty object' : `an object with key${count === 1 ? '' : 's'} ${keys.join(', ')}${count > 3 ? `, … (${count} keys)` : ''}`;
+    return count === 0
+      ? 'an empty object'
+      : `an object with key${count === 1 ? '' : 's'} ${keys.join(', ')}${count > 3 ? `, … (${count} keys)` : ''}`;
   }
   return typeof u;
 };

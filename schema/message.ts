@@ -15,12 +15,15 @@ export const Recipients = boundedArray(UserId, 1, LIMITS.recipients, `1..${LIMIT
 
 // Who a message is addressed to. Broadcasts and threads are stored as one event naming the
 // audience, never as one row per recipient: the inbox is resolved when it is read.
-export const Audience = t.union([
-  t.type({ kind: t.literal('thread'), tid: ThreadId }),
-  t.type({ kind: t.literal('user'), uid: UserId }),
-  t.type({ kind: t.literal('users'), uids: Recipients }),
-  t.type({ kind: t.literal('everyone') }),
-], 'Audience');
+export const Audience = t.union(
+  [
+    t.type({ kind: t.literal('thread'), tid: ThreadId }),
+    t.type({ kind: t.literal('user'), uid: UserId }),
+    t.type({ kind: t.literal('users'), uids: Recipients }),
+    t.type({ kind: t.literal('everyone') }),
+  ],
+  'Audience',
+);
 export type Audience = t.TypeOf<typeof Audience>;
 
 export const MessageText = boundedString(1, LIMITS.text);

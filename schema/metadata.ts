@@ -6,21 +6,29 @@ import { LIMITS, Timestamp, boundedArray, boundedString } from './bounds.js';
 // refuses beyond these bounds (api/auth.ts), and ids from the broker or bounded headers.
 const Id = boundedString(1, LIMITS.reference);
 const Role = boundedString(1, LIMITS.label);
-export const Roles = boundedArray(Role, 0, LIMITS.roles, `list of at most ${LIMITS.roles} roles of 1..${LIMITS.label} characters`);
+export const Roles = boundedArray(
+  Role,
+  0,
+  LIMITS.roles,
+  `list of at most ${LIMITS.roles} roles of 1..${LIMITS.label} characters`,
+);
 
 export const Actor = t.type({ uid: boundedString(1, LIMITS.reference), roles: Roles }, 'Actor');
 export type Actor = t.TypeOf<typeof Actor>;
 
-export const EventMetadata = t.intersection([
-  t.type({
-    eventId: Id,
-    occurredAt: Timestamp,
-    actor: Actor,
-    correlationId: Id,
-    causationId: Id,
-  }),
-  t.partial({ idempotencyKey: boundedString(1, 255) }),
-], 'EventMetadata');
+export const EventMetadata = t.intersection(
+  [
+    t.type({
+      eventId: Id,
+      occurredAt: Timestamp,
+      actor: Actor,
+      correlationId: Id,
+      causationId: Id,
+    }),
+    t.partial({ idempotencyKey: boundedString(1, 255) }),
+  ],
+  'EventMetadata',
+);
 export type EventMetadata = t.TypeOf<typeof EventMetadata>;
 
 /**
@@ -28,9 +36,16 @@ export type EventMetadata = t.TypeOf<typeof EventMetadata>;
  * metadata): loose on purpose, so one event with odd metadata is the projections' to judge
  * (decoded with EventMetadata there) rather than a frame the engine cannot read at all.
  */
-export const StoredMetadata = t.intersection([
-  t.type({
-    eventId: t.string, occurredAt: t.string, actor: t.type({ uid: t.string, roles: t.array(t.string) }), correlationId: t.string, causationId: t.string,
-  }),
-  t.partial({ idempotencyKey: t.string }),
-], 'StoredMetadata');
+export const StoredMetadata = t.intersection(
+  [
+    t.type({
+      eventId: t.string,
+      occurredAt: t.string,
+      actor: t.type({ uid: t.string, roles: t.array(t.string) }),
+      correlationId: t.string,
+      causationId: t.string,
+    }),
+    t.partial({ idempotencyKey: t.string }),
+  ],
+  'StoredMetadata',
+);

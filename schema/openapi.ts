@@ -12,8 +12,22 @@ const text = (minLength: number, maxLength: number): Json => ({ type: 'string', 
 const list = (items: Json, minItems: number, maxItems: number): Json => ({ type: 'array', items, minItems, maxItems });
 // The bounds are the codecs' (schema/bounds.ts); the README's "Bounds" table says the same.
 const payload = `A JSON object: depth <= 32, <= ${PAYLOAD_LIMITS.values} values, <= ${PAYLOAD_LIMITS.chars} characters of keys and strings`;
-const opts = { type: 'object', description: `${payload}; \`urgency\` (1-4), \`ttl\` (s), \`collapse\` are interpreted`, properties: { urgency: { type: 'integer', minimum: 1, maximum: 4 }, ttl: { type: 'integer', minimum: 0, maximum: TTL_MAX_SECONDS }, collapse: text(1, LIMITS.label) } };
-const when = { description: 'In the future, at most 366 days ahead', oneOf: [{ type: 'string', format: 'date-time' }, { type: 'integer', description: 'epoch ms' }] };
+const opts = {
+  type: 'object',
+  description: `${payload}; \`urgency\` (1-4), \`ttl\` (s), \`collapse\` are interpreted`,
+  properties: {
+    urgency: { type: 'integer', minimum: 1, maximum: 4 },
+    ttl: { type: 'integer', minimum: 0, maximum: TTL_MAX_SECONDS },
+    collapse: text(1, LIMITS.label),
+  },
+};
+const when = {
+  description: 'In the future, at most 366 days ahead',
+  oneOf: [
+    { type: 'string', format: 'date-time' },
+    { type: 'integer', description: 'epoch ms' },
+  ],
+};
 const content = { msg: text(1, LIMITS.text), opts, scheduled: when, subject: text(0, LIMITS.subject) };
 const channels = list({ type: 'string', pattern: '^~?[a-z][a-z0-9_-]{0,31}$' }, 0, LIMITS.channels);
 const obj = (required: string[], properties: Json): Json => ({ type: 'object', required, properties });
@@ -27,31 +41,75 @@ export const schemas: Record<string, Json> = {
   Cancel: obj(['mid'], { mid: id, tid: id }),
   Thread: obj(['tid'], { tid: id }),
   Unsubscribe: obj(['tid'], { tid: id, uid: id }),
-  Device: { oneOf: [
-    obj(['os', 'token'], { os: { enum: ['ios', 'android'] }, token: { ...text(1, LIMITS.deviceToken), pattern: '^[\\x21-\\x7e]+$' } }),
-    obj(['endpoint', 'keys'], {
-      endpoint: { type: 'string', format: 'uri', maxLength: LIMITS.endpoint, description: 'https, on a host of MSGXC_WEBPUSH_ALLOWED_HOSTS (else 422 PushEndpointIsNotAllowed)' },
-      expirationTime: { type: ['number', 'null'] }, keys: obj(['p256dh', 'auth'], { p256dh: text(1, 256), auth: text(1, 64) }),
-    }),
-  ] },
+  Device: {
+    oneOf: [
+      obj(['os', 'token'], {
+        os: { enum: ['ios', 'android'] },
+        token: { ...text(1, LIMITS.deviceToken), pattern: '^[\\x21-\\x7e]+$' },
+      }),
+      obj(['endpoint', 'keys'], {
+        endpoint: {
+          type: 'string',
+          format: 'uri',
+          maxLength: LIMITS.endpoint,
+          description: 'https, on a host of MSGXC_WEBPUSH_ALLOWED_HOSTS (else 422 PushEndpointIsNotAllowed)',
+        },
+        expirationTime: { type: ['number', 'null'] },
+        keys: obj(['p256dh', 'auth'], { p256dh: text(1, 256), auth: text(1, 64) }),
+      }),
+    ],
+  },
   CreateThread: obj([], {
-    tid: id, name: text(0, LIMITS.name), opens: { type: 'boolean' }, openp: { type: 'boolean' }, mtypes: list(text(1, LIMITS.label), 0, LIMITS.mtypes),
-    urgency: { type: 'integer', minimum: 1, maximum: 4 }, channels, fallback: channels,
+    tid: id,
+    name: text(0, LIMITS.name),
+    opens: { type: 'boolean' },
+    openp: { type: 'boolean' },
+    mtypes: list(text(1, LIMITS.label), 0, LIMITS.mtypes),
+    urgency: { type: 'integer', minimum: 1, maximum: 4 },
+    channels,
+    fallback: channels,
   }),
   Member: obj(['uid', 'role'], { uid: id, role: { enum: ['admin', 'publisher', 'subscriber'] } }),
-  Ack: obj(['mids', 'status'], { mids: list(id, 1, LIMITS.mids), status: { enum: ['delivered', 'seen', 'read', 'clicked'] } }),
+  Ack: obj(['mids', 'status'], {
+    mids: list(id, 1, LIMITS.mids),
+    status: { enum: ['delivered', 'seen', 'read', 'clicked'] },
+  }),
   Read: obj(['mid'], { mid: id, tid: id }),
   InboxDelete: obj(['mids'], { mids: list(id, 1, LIMITS.mids) }),
   Profile: obj([], {
-    uid: id, email: { type: ['string', 'null'], maxLength: 320 }, cell: { type: ['string', 'null'], maxLength: 320 }, channels,
-    thread: obj(['tid', 'channels'], { tid: id, channels }), attributes: { type: 'object', description: payload },
+    uid: id,
+    email: { type: ['string', 'null'], maxLength: 320 },
+    cell: { type: ['string', 'null'], maxLength: 320 },
+    channels,
+    thread: obj(['tid', 'channels'], { tid: id, channels }),
+    attributes: { type: 'object', description: payload },
   }),
-  Message: obj(['mid', 'from', 'msg', 'opts', 'urgency', 'at'], { mid: id, tid: id, from: id, msg: str, opts, urgency: { type: 'integer' }, at: { type: 'string', format: 'date-time' }, scheduled: { type: 'string', format: 'date-time' } }),
-  MessagePage: obj(['messages', 'next'], { messages: { type: 'array', items: { $ref: '#/components/schemas/Message' } }, next: { type: ['string', 'null'] } }),
+  Message: obj(['mid', 'from', 'msg', 'opts', 'urgency', 'at'], {
+    mid: id,
+    tid: id,
+    from: id,
+    msg: str,
+    opts,
+    urgency: { type: 'integer' },
+    at: { type: 'string', format: 'date-time' },
+    scheduled: { type: 'string', format: 'date-time' },
+  }),
+  MessagePage: obj(['messages', 'next'], {
+    messages: { type: 'array', items: { $ref: '#/components/schemas/Message' } },
+    next: { type: ['string', 'null'] },
+  }),
 };
 
 type Access = 'public' | 'user' | 'admin' | 'auditor';
-interface Op { access: Access; body?: string; summary: string; ok?: Json; params?: string[]; query?: string[]; idempotent?: boolean }
+interface Op {
+  access: Access;
+  body?: string;
+  summary: string;
+  ok?: Json;
+  params?: string[];
+  query?: string[];
+  idempotent?: boolean;
+}
 
 const TRUE = { description: 'Accepted and durable', content: { 'application/json': { schema: { const: true } } } };
 const ref = (name: string): Json => ({ $ref: `#/components/schemas/${name}` });
@@ -68,38 +126,130 @@ export const operations: Record<string, Partial<Record<'get' | 'post' | 'put' | 
   '/api/v2/send': { post: { access: 'admin', body: 'Send', idempotent: true, summary: 'Send to a user' } },
   '/api/v2/multicast': { post: { access: 'admin', body: 'Multicast', idempotent: true, summary: 'Send to users' } },
   '/api/v2/broadcast': { post: { access: 'admin', body: 'Broadcast', idempotent: true, summary: 'Send to everyone' } },
-  '/api/v2/cancel': { post: { access: 'user', body: 'Cancel', idempotent: true, summary: 'Cancel a scheduled message' } },
+  '/api/v2/cancel': {
+    post: { access: 'user', body: 'Cancel', idempotent: true, summary: 'Cancel a scheduled message' },
+  },
   '/api/v1/send': { post: { access: 'user', body: 'Send', idempotent: true, summary: 'v1 send (any token)' } },
   '/api/v1/multicast': { post: { access: 'admin', body: 'Multicast', idempotent: true, summary: 'v1 multicast' } },
   '/api/v1/broadcast': { post: { access: 'admin', body: 'Broadcast', idempotent: true, summary: 'v1 broadcast' } },
   '/api/v2/messages/{mid}': {
     get: { access: 'user', params: ['mid'], summary: 'A message', ok: json(ref('Message')) },
-    delete: { access: 'user', params: ['mid'], idempotent: true, summary: 'Retract, or delete from own inbox', ok: json(obj(['effect'], { effect: { enum: ['retracted', 'deleted_from_inbox'] } })) },
+    delete: {
+      access: 'user',
+      params: ['mid'],
+      idempotent: true,
+      summary: 'Retract, or delete from own inbox',
+      ok: json(obj(['effect'], { effect: { enum: ['retracted', 'deleted_from_inbox'] } })),
+    },
   },
-  '/api/v2/threads': { post: { access: 'user', body: 'CreateThread', idempotent: true, summary: 'Create a thread', ok: json(obj(['tid'], { tid: id }), 'Created') } },
+  '/api/v2/threads': {
+    post: {
+      access: 'user',
+      body: 'CreateThread',
+      idempotent: true,
+      summary: 'Create a thread',
+      ok: json(obj(['tid'], { tid: id }), 'Created'),
+    },
+  },
   '/api/v2/threads/{tid}': { get: { access: 'user', params: ['tid'], summary: 'A thread' } },
-  '/api/v2/threads/{tid}/members': { post: { access: 'user', params: ['tid'], body: 'Member', idempotent: true, summary: 'Add a member' } },
-  '/api/v2/threads/{tid}/messages': { get: { access: 'user', params: ['tid'], query: ['before', 'limit'], summary: 'Thread messages', ok: json(ref('MessagePage')) } },
+  '/api/v2/threads/{tid}/members': {
+    post: { access: 'user', params: ['tid'], body: 'Member', idempotent: true, summary: 'Add a member' },
+  },
+  '/api/v2/threads/{tid}/messages': {
+    get: {
+      access: 'user',
+      params: ['tid'],
+      query: ['before', 'limit'],
+      summary: 'Thread messages',
+      ok: json(ref('MessagePage')),
+    },
+  },
   '/api/v2/subscribe': { post: { access: 'user', body: 'Thread', idempotent: true, summary: 'Subscribe' } },
   '/api/v2/unsubscribe': { post: { access: 'user', body: 'Unsubscribe', idempotent: true, summary: 'Unsubscribe' } },
   '/api/v2/enlist': { post: { access: 'user', body: 'Device', idempotent: true, summary: 'Enlist a device' } },
   '/api/v1/native/subscribe': { post: { access: 'user', body: 'Device', idempotent: true, summary: 'v1 enlist' } },
-  '/api/v2/profile': { post: { access: 'user', body: 'Profile', idempotent: true, summary: 'Contact points, preferences, attributes' } },
+  '/api/v2/profile': {
+    post: { access: 'user', body: 'Profile', idempotent: true, summary: 'Contact points, preferences, attributes' },
+  },
   '/api/v2/users/{uid}/devices': { get: { access: 'user', params: ['uid'], summary: "A user's devices" } },
-  '/api/v2/inbox': { get: { access: 'user', query: ['before', 'limit', 'unseen'], summary: 'Inbox', ok: json(ref('MessagePage')) } },
+  '/api/v2/inbox': {
+    get: { access: 'user', query: ['before', 'limit', 'unseen'], summary: 'Inbox', ok: json(ref('MessagePage')) },
+  },
   '/api/v2/ack': { post: { access: 'user', body: 'Ack', idempotent: true, summary: 'Receipts' } },
   '/api/v2/read': { post: { access: 'user', body: 'Read', idempotent: true, summary: 'Last-read marker' } },
-  '/api/v2/inbox/delete': { post: { access: 'user', body: 'InboxDelete', idempotent: true, summary: 'Delete from own inbox' } },
-  '/api/v2/streams/{stream}': { get: { access: 'auditor', params: ['stream'], query: ['from', 'limit'], summary: 'One stream' } },
-  '/api/v2/messages': { get: { access: 'admin', query: ['scheduled', 'limit'], summary: 'Upcoming scheduled or recently triaged messages' } },
+  '/api/v2/inbox/delete': {
+    post: { access: 'user', body: 'InboxDelete', idempotent: true, summary: 'Delete from own inbox' },
+  },
+  '/api/v2/streams/{stream}': {
+    get: { access: 'auditor', params: ['stream'], query: ['from', 'limit'], summary: 'One stream' },
+  },
+  '/api/v2/messages': {
+    get: { access: 'admin', query: ['scheduled', 'limit'], summary: 'Upcoming scheduled or recently triaged messages' },
+  },
   '/admin': { get: { access: 'public', summary: 'Admin UI page' } },
   '/admin/app.js': { get: { access: 'public', summary: 'Admin UI script' } },
   '/api/v2/admin/stats': { get: { access: 'admin', summary: 'Counters for the admin UI' } },
-  '/api/v2/admin/rebuild': { post: { access: 'admin', summary: 'Rebuild every read model from the log', ok: json(obj(['running', 'position', 'head'], { running: { type: 'boolean' }, position: { type: 'integer' }, head: { type: 'integer' } }), 'Accepted') } },
+  '/api/v2/admin/rebuild': {
+    post: {
+      access: 'admin',
+      summary: 'Rebuild every read model from the log',
+      ok: json(
+        obj(['running', 'position', 'head'], {
+          running: { type: 'boolean' },
+          position: { type: 'integer' },
+          head: { type: 'integer' },
+        }),
+        'Accepted',
+      ),
+    },
+  },
   '/api/v2/events': { get: { access: 'auditor', query: ['after', 'limit'], summary: 'The log' } },
-  '/api/v2/outbox': { get: { access: 'admin', query: ['before', 'limit', 'channel', 'mid'], summary: 'What providers without credentials would have been sent, newest first', ok: json(obj(['entries', 'next'], { entries: { type: 'array', items: obj(['id', 'at', 'channel', 'deliveryId', 'mid', 'to', 'payload'], { id: { type: 'integer' }, at: { type: 'string', format: 'date-time' }, channel: { enum: ['webpush', 'fcm', 'apns', 'email', 'sms', 'mqtt'] }, deliveryId: str, mid: id, to: str, payload: { type: 'object' } }) }, next: { type: ['integer', 'null'] } })) } },
-  '/api/v2/presence/{uid}': { get: { access: 'admin', params: ['uid'], summary: 'Is a user online (websocket sessions, across nodes)', ok: json(obj(['uid', 'online', 'sessions', 'nodes'], { uid: id, online: { type: 'boolean' }, sessions: { type: 'integer' }, nodes: { type: 'array', items: obj(['node', 'sessions'], { node: str, sessions: { type: 'integer' } }) } })) } },
-  '/api/v2/client.js': { get: { access: 'public', summary: 'The websocket client library (ES module)', ok: { description: 'JavaScript', content: { 'text/javascript': { schema: str } } } } },
+  '/api/v2/outbox': {
+    get: {
+      access: 'admin',
+      query: ['before', 'limit', 'channel', 'mid'],
+      summary: 'What providers without credentials would have been sent, newest first',
+      ok: json(
+        obj(['entries', 'next'], {
+          entries: {
+            type: 'array',
+            items: obj(['id', 'at', 'channel', 'deliveryId', 'mid', 'to', 'payload'], {
+              id: { type: 'integer' },
+              at: { type: 'string', format: 'date-time' },
+              channel: { enum: ['webpush', 'fcm', 'apns', 'email', 'sms', 'mqtt'] },
+              deliveryId: str,
+              mid: id,
+              to: str,
+              payload: { type: 'object' },
+            }),
+          },
+          next: { type: ['integer', 'null'] },
+        }),
+      ),
+    },
+  },
+  '/api/v2/presence/{uid}': {
+    get: {
+      access: 'admin',
+      params: ['uid'],
+      summary: 'Is a user online (websocket sessions, across nodes)',
+      ok: json(
+        obj(['uid', 'online', 'sessions', 'nodes'], {
+          uid: id,
+          online: { type: 'boolean' },
+          sessions: { type: 'integer' },
+          nodes: { type: 'array', items: obj(['node', 'sessions'], { node: str, sessions: { type: 'integer' } }) },
+        }),
+      ),
+    },
+  },
+  '/api/v2/client.js': {
+    get: {
+      access: 'public',
+      summary: 'The websocket client library (ES module)',
+      ok: { description: 'JavaScript', content: { 'text/javascript': { schema: str } } },
+    },
+  },
 };
 
 const errorResponse = (description: string): Json => json(ref('Error'), description);
@@ -108,8 +258,14 @@ const errorResponse = (description: string): Json => json(ref('Error'), descript
 // that runs before parsing, and after the framing checks) and the path parameters'.
 const badRequest = (op: Op): string | undefined => {
   const causes = [
-    ...(op.body !== undefined ? ['MalformedJson, JsonTooDeep (nested deeper than MSGXC_JSON_MAX_DEPTH), InvalidBody (the field is named in `msg`), BadRequestFraming (duplicate Content-Length, Transfer-Encoding or Host)'] : []),
-    ...((op.params ?? []).length > 0 ? ['InvalidPathParameter (malformed percent-encoding, the parameter is named in `msg`)'] : []),
+    ...(op.body !== undefined
+      ? [
+          'MalformedJson, JsonTooDeep (nested deeper than MSGXC_JSON_MAX_DEPTH), InvalidBody (the field is named in `msg`), BadRequestFraming (duplicate Content-Length, Transfer-Encoding or Host)',
+        ]
+      : []),
+    ...((op.params ?? []).length > 0
+      ? ['InvalidPathParameter (malformed percent-encoding, the parameter is named in `msg`)']
+      : []),
   ];
   return causes.length > 0 ? causes.join('; ') : undefined;
 };
@@ -123,27 +279,50 @@ const operation = (op: Op): Json => ({
     ...(op.query ?? []).map((name) => ({ name, in: 'query', required: false, schema: str })),
     ...(op.idempotent === true ? [{ name: 'Idempotency-Key', in: 'header', required: false, schema: str }] : []),
   ],
-  ...(op.body !== undefined ? { requestBody: { required: true, content: { 'application/json': { schema: ref(op.body) } } } } : {}),
+  ...(op.body !== undefined
+    ? { requestBody: { required: true, content: { 'application/json': { schema: ref(op.body) } } } }
+    : {}),
   responses: {
-    [op.ok?.['description'] === 'Created' ? '201' : op.ok?.['description'] === 'Accepted' ? '202' : '200']: op.ok ?? TRUE,
+    [op.ok?.['description'] === 'Created' ? '201' : op.ok?.['description'] === 'Accepted' ? '202' : '200']:
+      op.ok ?? TRUE,
     ...(badRequest(op) !== undefined ? { 400: errorResponse(badRequest(op) ?? '') } : {}),
     ...(op.body !== undefined ? { 413: errorResponse('Body over the limit') } : {}),
-    ...(op.access !== 'public' ? {
-      401: errorResponse('Missing, expired or forged token, a token without exp, or one issued in the future'),
-      403: errorResponse('Not allowed'),
-      404: errorResponse('Unknown, or hidden from the caller: the same answer either way'),
-    } : {}),
-    ...(op.idempotent === true ? { 422: errorResponse('Idempotency-Key reused with another body; or (enlist) a push endpoint outside the allowed push services') } : {}),
+    ...(op.access !== 'public'
+      ? {
+          401: errorResponse('Missing, expired or forged token, a token without exp, or one issued in the future'),
+          403: errorResponse('Not allowed'),
+          404: errorResponse('Unknown, or hidden from the caller: the same answer either way'),
+        }
+      : {}),
+    ...(op.idempotent === true
+      ? {
+          422: errorResponse(
+            'Idempotency-Key reused with another body; or (enlist) a push endpoint outside the allowed push services',
+          ),
+        }
+      : {}),
   },
 });
 
 export const openApiDocument = (): Json => ({
   openapi: '3.1.0',
-  info: { title: 'msgxc', version: '0.1.0', description: 'Event-sourced message exchange. Every 2xx to a command means its events are durable in the log.' },
+  info: {
+    title: 'msgxc',
+    version: '0.1.0',
+    description: 'Event-sourced message exchange. Every 2xx to a command means its events are durable in the log.',
+  },
   // Not an HTTP operation, so outside `paths`: the websocket endpoint and its frames (README).
-  'x-websocket': { path: '/api/v2/ws', auth: 'Authorization header, `token` query parameter or `xsajwt` cookie; 401 at the upgrade', query: { since: 'resume after this message id' }, frames: 'see README, "Realtime"' },
+  'x-websocket': {
+    path: '/api/v2/ws',
+    auth: 'Authorization header, `token` query parameter or `xsajwt` cookie; 401 at the upgrade',
+    query: { since: 'resume after this message id' },
+    frames: 'see README, "Realtime"',
+  },
   components: { schemas, securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
-  paths: Object.fromEntries(Object.entries(operations).map(([path, ops]) => [
-    path, Object.fromEntries(Object.entries(ops).map(([m, op]) => [m, operation(op)])),
-  ])),
+  paths: Object.fromEntries(
+    Object.entries(operations).map(([path, ops]) => [
+      path,
+      Object.fromEntries(Object.entries(ops).map(([m, op]) => [m, operation(op)])),
+    ]),
+  ),
 });

@@ -37,18 +37,23 @@ const walk = (root: unknown): Walk => {
     } else if (typeof v === 'object' && v !== null) {
       if (depth >= MAX_DEPTH) return { ok: false, why: `nesting deeper than ${MAX_DEPTH}` };
       if (Array.isArray(v)) {
-        for (const x of v as unknown[]) { stack.push(x); depths.push(depth + 1); }
+        for (const x of v as unknown[]) {
+          stack.push(x);
+          depths.push(depth + 1);
+        }
       } else {
         const o = v as Record<string, unknown>;
         for (const k of Object.keys(o)) {
-          if (k.length > PAYLOAD_LIMITS.key) return { ok: false, why: `a key longer than ${PAYLOAD_LIMITS.key} characters` };
+          if (k.length > PAYLOAD_LIMITS.key)
+            return { ok: false, why: `a key longer than ${PAYLOAD_LIMITS.key} characters` };
           chars += k.length;
           stack.push(o[k]);
           depths.push(depth + 1);
         }
       }
     } else if (typeof v !== 'boolean' && v !== null) return { ok: false, why: 'a value JSON cannot hold' };
-    if (chars > PAYLOAD_LIMITS.chars) return { ok: false, why: `more than ${PAYLOAD_LIMITS.chars} characters of keys and strings` };
+    if (chars > PAYLOAD_LIMITS.chars)
+      return { ok: false, why: `more than ${PAYLOAD_LIMITS.chars} characters of keys and strings` };
   }
   return { ok: true, negativeZero };
 };
@@ -61,11 +66,14 @@ const NAME = `JSON object (depth <= 32, <= ${PAYLOAD_LIMITS.values} values, <= $
  */
 export const Payload = new t.Type<JsonObject, JsonObject, unknown>(
   NAME,
-  (u): u is JsonObject => { const w = walk(u); return w.ok && !w.negativeZero; },
+  (u): u is JsonObject => {
+    const w = walk(u);
+    return w.ok && !w.negativeZero;
+  },
   (u, c) => {
     const w = walk(u);
     if (!w.ok) return t.failure(u, c, `expected a ${NAME}: got ${w.why}`);
-    return t.success(w.negativeZero ? JSON.parse(JSON.stringify(u)) as JsonObject : u as JsonObject);
+    return t.success(w.negativeZero ? (JSON.parse(JSON.stringify(u)) as JsonObject) : (u as JsonObject));
   },
   t.identity,
 );

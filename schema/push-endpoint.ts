@@ -8,7 +8,11 @@ export type PushHosts = readonly string[] | '*';
 
 /** The browsers' push services (a name also allows its subdomains). */
 export const DEFAULT_PUSH_SERVICE_HOSTS: readonly string[] = [
-  'fcm.googleapis.com', 'android.googleapis.com', 'push.services.mozilla.com', 'push.apple.com', 'notify.windows.com',
+  'fcm.googleapis.com',
+  'android.googleapis.com',
+  'push.services.mozilla.com',
+  'push.apple.com',
+  'notify.windows.com',
 ];
 
 const IPV4 = /^\d+\.\d+\.\d+\.\d+$/;
@@ -16,7 +20,10 @@ const IPV4 = /^\d+\.\d+\.\d+\.\d+$/;
 const LOCAL_SUFFIXES = ['localhost', 'local', 'internal', 'localdomain', 'home.arpa', 'lan', 'intranet', 'corp'];
 
 const isLocalName = (host: string): boolean =>
-  IPV4.test(host) || host.startsWith('[') || !host.includes('.') || LOCAL_SUFFIXES.some((s) => host === s || host.endsWith(`.${s}`));
+  IPV4.test(host) ||
+  host.startsWith('[') ||
+  !host.includes('.') ||
+  LOCAL_SUFFIXES.some((s) => host === s || host.endsWith(`.${s}`));
 
 /**
  * Why the broker must not send to this URL's host, or undefined when it may: a public name on
@@ -37,7 +44,11 @@ export const pushHostProblem = (url: URL, allowed: PushHosts): string | undefine
 /** The whole check of an endpoint a client enlists: an https URL, without credentials, to an allowed push service. */
 export const pushEndpointProblem = (endpoint: string, allowed: PushHosts): string | undefined => {
   let url: URL;
-  try { url = new URL(endpoint); } catch { return 'endpoint is not a URL'; }
+  try {
+    url = new URL(endpoint);
+  } catch {
+    return 'endpoint is not a URL';
+  }
   if (url.protocol !== 'https:') return 'endpoint must be an https:// URL';
   if (url.username !== '' || url.password !== '') return 'endpoint must not carry credentials';
   return pushHostProblem(url, allowed);

@@ -37,48 +37,114 @@ export const StepChannel = lits('StepChannel', 'websocket', 'apns', 'fcm', 'webp
 /** Channels dispatch performs (the websocket is the realtime layer's). */
 export const DispatchChannel = lits('DispatchChannel', 'apns', 'fcm', 'webpush', 'email', 'sms');
 export type DispatchChannel = t.TypeOf<typeof DispatchChannel>;
-export const StepReason = lits('StepReason', 'live-session', 'offline', 'unseen', 'unread', 'no-device', 'high-urgency');
-export const SkipReason = lits('SkipReason', 'seen', 'read', 'expired', 'cancelled', 'collapsed', 'opted-out', 'unreachable');
+export const StepReason = lits(
+  'StepReason',
+  'live-session',
+  'offline',
+  'unseen',
+  'unread',
+  'no-device',
+  'high-urgency',
+);
+export const SkipReason = lits(
+  'SkipReason',
+  'seen',
+  'read',
+  'expired',
+  'cancelled',
+  'collapsed',
+  'opted-out',
+  'unreachable',
+);
 
-export const PlannedStepC = t.intersection([
-  t.type({ channel: StepChannel, at: ISODate, reason: StepReason }),
-  t.partial({ deviceId: DeviceId, digest: ISODate }),
-], 'PlannedStep');
+export const PlannedStepC = t.intersection(
+  [
+    t.type({ channel: StepChannel, at: ISODate, reason: StepReason }),
+    t.partial({ deviceId: DeviceId, digest: ISODate }),
+  ],
+  'PlannedStep',
+);
 export type PlannedStepData = t.TypeOf<typeof PlannedStepC>;
-export const RecipientPlanC = t.type({ uid: UserId, online: t.boolean, steps: boundedArray(PlannedStepC, 0, LIMITS.steps) }, 'RecipientPlan');
+export const RecipientPlanC = t.type(
+  { uid: UserId, online: t.boolean, steps: boundedArray(PlannedStepC, 0, LIMITS.steps) },
+  'RecipientPlan',
+);
 export type RecipientPlanData = t.TypeOf<typeof RecipientPlanC>;
 
 export const MessageDue = ev('MessageDue', { mid: MessageId, due: ISODate });
-export const MessageTriaged = evp('MessageTriaged', {
-  mid: MessageId, batch: Count, due: ISODate, expiresAt: ISODate, urgency: Urgency, recipients: boundedArray(RecipientPlanC, 0, LIMITS.recipients),
-}, {
-  next: Tag,
-  collapse: boundedString(1, LIMITS.label),
-  /** Nobody was planned for: the message had expired, or was cancelled, when it came to triage. */
-  skipped: lits('TriageSkipped', 'expired', 'cancelled'),
-});
+export const MessageTriaged = evp(
+  'MessageTriaged',
+  {
+    mid: MessageId,
+    batch: Count,
+    due: ISODate,
+    expiresAt: ISODate,
+    urgency: Urgency,
+    recipients: boundedArray(RecipientPlanC, 0, LIMITS.recipients),
+  },
+  {
+    next: Tag,
+    collapse: boundedString(1, LIMITS.label),
+    /** Nobody was planned for: the message had expired, or was cancelled, when it came to triage. */
+    skipped: lits('TriageSkipped', 'expired', 'cancelled'),
+  },
+);
 
 // Every delivery event names its unit: `key` (its stream without the prefix), the recipient,
 // the channel, and the message (`mid`), or the messages of a digest (`mids`, `digest`).
 const ref = { key: Reference, uid: UserId, channel: DispatchChannel };
 // A digest carries the messages of one window; the dispatcher sends at most this many.
-const refOptional = { mid: MessageId, deviceId: DeviceId, mids: boundedArray(MessageId, 0, LIMITS.recipients), digest: ISODate };
+const refOptional = {
+  mid: MessageId,
+  deviceId: DeviceId,
+  mids: boundedArray(MessageId, 0, LIMITS.recipients),
+  digest: ISODate,
+};
 
-export const DeliveryAttempted = evp('DeliveryAttempted', {
-  ...ref, attempt: Count, node: Tag, run: Tag, leaseUntil: ISODate,
-}, refOptional);
-export const DeliverySucceeded = evp('DeliverySucceeded', { ...ref, attempt: Count }, { ...refOptional, providerId: Reference });
-export const DeliveryFailed = evp('DeliveryFailed', {
-  ...ref, attempt: Count, reason: Reason, outcome: lits('FailureKind', 'retry', 'failed', 'gone'),
-}, refOptional);
-export const DeliveryRetryScheduled = evp('DeliveryRetryScheduled', { ...ref, attempt: Count, afterMs: Count, at: ISODate }, refOptional);
+export const DeliveryAttempted = evp(
+  'DeliveryAttempted',
+  {
+    ...ref,
+    attempt: Count,
+    node: Tag,
+    run: Tag,
+    leaseUntil: ISODate,
+  },
+  refOptional,
+);
+export const DeliverySucceeded = evp(
+  'DeliverySucceeded',
+  { ...ref, attempt: Count },
+  { ...refOptional, providerId: Reference },
+);
+export const DeliveryFailed = evp(
+  'DeliveryFailed',
+  {
+    ...ref,
+    attempt: Count,
+    reason: Reason,
+    outcome: lits('FailureKind', 'retry', 'failed', 'gone'),
+  },
+  refOptional,
+);
+export const DeliveryRetryScheduled = evp(
+  'DeliveryRetryScheduled',
+  { ...ref, attempt: Count, afterMs: Count, at: ISODate },
+  refOptional,
+);
 export const DeliveryGivenUp = evp('DeliveryGivenUp', { ...ref, attempts: Count, reason: Reason }, refOptional);
 export const DeliverySkipped = evp('DeliverySkipped', { ...ref, reason: SkipReason }, refOptional);
 
 /** Spread into schema/events.ts's DomainEvent union. */
 export const TRIAGE_EVENTS = [
-  MessageDue, MessageTriaged,
-  DeliveryAttempted, DeliverySucceeded, DeliveryFailed, DeliveryRetryScheduled, DeliveryGivenUp, DeliverySkipped,
+  MessageDue,
+  MessageTriaged,
+  DeliveryAttempted,
+  DeliverySucceeded,
+  DeliveryFailed,
+  DeliveryRetryScheduled,
+  DeliveryGivenUp,
+  DeliverySkipped,
 ] as const;
 
 export const TriageEvent = t.union([...TRIAGE_EVENTS], 'TriageEvent');

@@ -8,8 +8,9 @@ export const ALLOWED_SKIPS: readonly AllowedSkip[] = [
     file: 'test/integration/eventstore-eventstoredb.int.test.ts',
     test: /^EventStoreDB contract /,
     unless: 'MSGXC_EVENTSTORE_URL',
-    reason: 'No EventStoreDB/KurrentDB server can be had on this machine (no registry ships one; see '
-      + 'docs real-servers.md). The shared EventStore contract runs against one when '
-      + 'MSGXC_EVENTSTORE_URL=esdb://... names it (deploy/docker-compose.yml starts one).',
+    reason:
+      'No EventStoreDB/KurrentDB server can be had on this machine (no registry ships one; see ' +
+      'docs real-servers.md). The shared EventStore contract runs against one when ' +
+      'MSGXC_EVENTSTORE_URL=esdb://... names it (deploy/docker-compose.yml starts one).',
   },
 ];

@@ -9,7 +9,9 @@ export interface InProcessNetwork {
 
 export const createInProcessNetwork = (): InProcessNetwork => ({ members: new Set() });
 
-export const createInProcessBus = (options: { network?: InProcessNetwork; onError?: (e: unknown) => void } = {}): Bus => {
+export const createInProcessBus = (
+  options: { network?: InProcessNetwork; onError?: (e: unknown) => void } = {},
+): Bus => {
   const network = options.network ?? createInProcessNetwork();
   const handlers = new Map<TopicKind, BusHandler>();
   network.members.add(handlers);
@@ -21,17 +23,31 @@ export const createInProcessBus = (options: { network?: InProcessNetwork; onErro
         const h = member.get(kind);
         if (h === undefined) continue;
         // One broken handler must not starve the other nodes (or the publisher) of the rest.
-        try { h(key, payload); } catch (e) { options.onError?.(e); }
+        try {
+          h(key, payload);
+        } catch (e) {
+          options.onError?.(e);
+        }
       }
     },
     subscribe: (kind, handler) => {
       if (handlers.has(kind)) throw new Error(`bus: this node already subscribes to ${kind}`);
       handlers.set(kind, handler);
-      return { close: () => { if (handlers.get(kind) === handler) handlers.delete(kind); return Promise.resolve(); } };
+      return {
+        close: () => {
+          if (handlers.get(kind) === handler) handlers.delete(kind);
+          return Promise.resolve();
+        },
+      };
     },
     flush: () => Promise.resolve(),
     // In-process delivery cannot be interrupted.
     onInterrupted: () => () => undefined,
-    close: () => { closed = true; network.members.delete(handlers); handlers.clear(); return Promise.resolve(); },
+    close: () => {
+      closed = true;
+      network.members.delete(handlers);
+      handlers.clear();
+      return Promise.resolve();
+    },
   };
 };

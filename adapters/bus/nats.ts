@@ -37,25 +37,49 @@ export const createNatsBus = async (options: NatsBusOptions): Promise<NatsBus> =
   // nats.js reports a reconnect after a lost connection; whatever was in flight then is gone.
   void (async () => {
     for await (const s of nc.status()) if (s.type === Events.Reconnect) for (const l of interrupted) l();
-  })().catch((e: unknown) => { options.onError?.(e); });
+  })().catch((e: unknown) => {
+    options.onError?.(e);
+  });
   return {
     connection: nc,
     publish: (kind, key, payload) => {
-      try { nc.publish(subjectOf(prefix, kind, key), encoder.encode(payload)); } catch (e) { options.onError?.(e); }
+      try {
+        nc.publish(subjectOf(prefix, kind, key), encoder.encode(payload));
+      } catch (e) {
+        options.onError?.(e);
+      }
     },
     subscribe: (kind: TopicKind, handler: BusHandler) => {
       if (subs.has(kind)) throw new Error(`bus: this node already subscribes to ${kind}`);
       const sub = nc.subscribe(wildcardOf(prefix, kind), {
         callback: (err, msg) => {
-          if (err !== null) { options.onError?.(err); return; }
-          try { handler(keyOf(prefix, kind, msg.subject), decoder.decode(msg.data)); } catch (e) { options.onError?.(e); }
+          if (err !== null) {
+            options.onError?.(err);
+            return;
+          }
+          try {
+            handler(keyOf(prefix, kind, msg.subject), decoder.decode(msg.data));
+          } catch (e) {
+            options.onError?.(e);
+          }
         },
       });
       subs.set(kind, sub);
-      return { close: async () => { subs.delete(kind); sub.unsubscribe(); await nc.flush().catch(() => undefined); } };
+      return {
+        close: async () => {
+          subs.delete(kind);
+          sub.unsubscribe();
+          await nc.flush().catch(() => undefined);
+        },
+      };
     },
     flush: () => nc.flush(),
-    onInterrupted: (listener) => { interrupted.add(listener); return () => { interrupted.delete(listener); }; },
+    onInterrupted: (listener) => {
+      interrupted.add(listener);
+      return () => {
+        interrupted.delete(listener);
+      };
+    },
     close: async () => {
       subs.clear();
       if (!nc.isClosed()) await nc.drain().catch(() => nc.close());

@@ -5,7 +5,8 @@ import type { TopicKind } from './port.js';
 const ESCAPE = /[%.*>\s]/g;
 export const escapeToken = (key: string): string =>
   key.replace(ESCAPE, (c) => `%${c.charCodeAt(0).toString(16).padStart(2, '0').toUpperCase()}`);
-export const unescapeToken = (token: string): string => token.replace(/%([0-9A-F]{2})/g, (_m, h: string) => String.fromCharCode(parseInt(h, 16)));
+export const unescapeToken = (token: string): string =>
+  token.replace(/%([0-9A-F]{2})/g, (_m, h: string) => String.fromCharCode(parseInt(h, 16)));
 
 export const subjectOf = (prefix: string, kind: TopicKind, key: string): string =>
   kind === 'broadcast' ? `${prefix}.broadcast` : `${prefix}.${kind}.${escapeToken(key)}`;

@@ -1,6 +1,12 @@
 import { Agent } from 'node:https';
 import type { Duplex } from 'node:stream';
-import { connect, createSecureContext, rootCertificates, type ConnectionOptions as TlsConnectOptions, type SecureContext } from 'node:tls';
+import {
+  connect,
+  createSecureContext,
+  rootCertificates,
+  type ConnectionOptions as TlsConnectOptions,
+  type SecureContext,
+} from 'node:tls';
 
 // One keep-alive HTTPS agent per HTTP/1.1 provider. A configured CA (MSGXC_CHANNEL_CA_FILE)
 // is trusted in addition to the public roots, never instead of them.
@@ -21,12 +27,22 @@ export const dialingAgent = (target: URL, ca: string | undefined, maxSockets = 6
   const port = Number(target.port || 443);
   const host = target.hostname;
   class DialingAgent extends Agent {
-    override createConnection(options: TlsConnectOptions, callback?: (err: Error | null, socket: Duplex) => void): Duplex {
+    override createConnection(
+      options: TlsConnectOptions,
+      callback?: (err: Error | null, socket: Duplex) => void,
+    ): Duplex {
       const servername = options.servername ?? (typeof options.host === 'string' ? options.host : undefined);
       const socket = connect({ ...options, host, port, ...(servername !== undefined ? { servername } : {}) });
-      if (callback !== undefined) socket.once('secureConnect', () => { callback(null, socket); });
+      if (callback !== undefined)
+        socket.once('secureConnect', () => {
+          callback(null, socket);
+        });
       return socket;
     }
   }
-  return new DialingAgent({ keepAlive: true, maxSockets, ...(ca !== undefined ? { secureContext: contextFor(ca) } : {}) });
+  return new DialingAgent({
+    keepAlive: true,
+    maxSockets,
+    ...(ca !== undefined ? { secureContext: contextFor(ca) } : {}),
+  });
 };

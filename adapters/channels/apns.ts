@@ -4,7 +4,16 @@ import type { ApnsConfig } from '../../schema/channels.js';
 import { apnsRequest } from './apns-mapper.js';
 import { backoffMs } from './backoff.js';
 import { mapLimit } from './pool.js';
-import { delivered, failed, gone, retry, type ApnsRecipient, type Channel, type Delivery, type Outcome } from './port.js';
+import {
+  delivered,
+  failed,
+  gone,
+  retry,
+  type ApnsRecipient,
+  type Channel,
+  type Delivery,
+  type Outcome,
+} from './port.js';
 import { redactor, type Redact } from './redact.js';
 
 // APNs through @parse/node-apn (the maintained fork of `apn`) with token authentication.
@@ -29,7 +38,8 @@ const LIBRARY_RETRIES = 1;
 export const apnsOutcome = (f: Failure, attempt: number): Outcome => {
   const reason = f.response?.reason;
   const s = f.status;
-  if (s === undefined) return retry(backoffMs(attempt), f.error?.message.includes('timeout') === true ? 'timeout' : 'network error');
+  if (s === undefined)
+    return retry(backoffMs(attempt), f.error?.message.includes('timeout') === true ? 'timeout' : 'network error');
   if (s === 410 || reason === 'Unregistered') return gone(`${s} Unregistered`);
   if (reason === 'BadDeviceToken' || reason === 'DeviceTokenNotForTopic') return gone(`${s} ${reason}`);
   if (s === 429) return retry(backoffMs(attempt, 30_000), `429 ${reason ?? 'TooManyRequests'}`);
@@ -54,7 +64,13 @@ export const createApnsChannel = (o: ApnsChannelOptions): Channel<ApnsRecipient>
   const send = async (d: Delivery<ApnsRecipient>): Promise<Outcome> => {
     const r = apnsRequest(d.content, o.config.bundleId, now());
     const note = new apn.Notification({
-      topic: r.topic, pushType: r.pushType, priority: r.priority, expiry: r.expiry, alert: r.alert, sound: r.sound, payload: r.payload,
+      topic: r.topic,
+      pushType: r.pushType,
+      priority: r.priority,
+      expiry: r.expiry,
+      alert: r.alert,
+      sound: r.sound,
+      payload: r.payload,
       ...(r.collapseId !== undefined ? { collapseId: r.collapseId } : {}),
       ...(r.threadId !== undefined ? { threadId: r.threadId } : {}),
       ...(r.badge !== undefined ? { badge: r.badge } : {}),
@@ -77,6 +93,8 @@ export const createApnsChannel = (o: ApnsChannelOptions): Channel<ApnsRecipient>
     kind: 'apns',
     provider: 'apns',
     deliver: (batch) => mapLimit(batch, o.concurrency ?? 100, send),
-    close: async () => { await provider.shutdown(); },
+    close: async () => {
+      await provider.shutdown();
+    },
   };
 };

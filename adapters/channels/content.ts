@@ -24,7 +24,8 @@ export const collapseKey = (m: OutgoingMessage): string | undefined => {
 };
 
 /** The deep link path inside the app, as msgxc's web push payload had it. */
-export const slugOf = (m: OutgoingMessage): string => (m.tid !== undefined ? `/thread/${encodeURIComponent(m.tid)}` : '/inbox');
+export const slugOf = (m: OutgoingMessage): string =>
+  m.tid !== undefined ? `/thread/${encodeURIComponent(m.tid)}` : '/inbox';
 
 /** An absolute link for text channels (SMS, email), when a public base URL is configured. */
 export const linkOf = (base: string | undefined, m: OutgoingMessage): string | undefined =>

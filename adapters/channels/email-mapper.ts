@@ -36,9 +36,14 @@ const strings = (o: unknown): Record<string, string> =>
 const messageVars = (m: OutgoingMessage, linkBase: string | undefined): Record<string, string> => {
   const link = linkOf(linkBase, m);
   return {
-    msg: m.msg, from: m.from, mid: m.mid, at: m.at,
-    subject: m.subject ?? (m.threadName !== undefined ? `New message in ${m.threadName}` : `New message from ${m.from}`),
-    ...(m.tid !== undefined ? { tid: m.tid } : {}), ...(m.threadName !== undefined ? { thread: m.threadName } : {}),
+    msg: m.msg,
+    from: m.from,
+    mid: m.mid,
+    at: m.at,
+    subject:
+      m.subject ?? (m.threadName !== undefined ? `New message in ${m.threadName}` : `New message from ${m.from}`),
+    ...(m.tid !== undefined ? { tid: m.tid } : {}),
+    ...(m.threadName !== undefined ? { thread: m.threadName } : {}),
     ...(link !== undefined ? { link } : {}),
   };
 };
@@ -49,11 +54,18 @@ const prefixed = (prefix: string, o: Record<string, string>): Record<string, str
 export const emailFor = (d: Delivery<EmailRecipient>, s: EmailSettings): Email => {
   const c: Content = d.content;
   const lead = c.kind === 'message' ? c.message : c.messages[0];
-  const user = { ...(d.to.attributes ?? {}), ...(d.to.name !== undefined ? { name: d.to.name } : {}), email: d.to.address };
+  const user = {
+    ...(d.to.attributes ?? {}),
+    ...(d.to.name !== undefined ? { name: d.to.name } : {}),
+    email: d.to.address,
+  };
   const repl = strings(lead.opts['repl']);
   const base: Record<string, string> = {
     // Bare names are the message's fields, else the user record's (msgxc's "Hi {{fn}}").
-    ...user, ...prefixed('user.', user), ...prefixed('text.', { ...repl, msg: lead.msg }), ...messageVars(lead, s.linkBase),
+    ...user,
+    ...prefixed('user.', user),
+    ...prefixed('text.', { ...repl, msg: lead.msg }),
+    ...messageVars(lead, s.linkBase),
   };
   const items = c.kind === 'digest' ? c.messages.map((m) => messageVars(m, s.linkBase)) : [];
   const vars: Vars = c.kind === 'digest' ? { ...base, count: String(items.length), messages: items } : base;
@@ -66,7 +78,12 @@ export const emailFor = (d: Delivery<EmailRecipient>, s: EmailSettings): Email =
     subject: render(template.subject, vars, false).replace(/\s+/g, ' ').trim(),
     text: render(template.text, vars, false),
     html: render(template.html, vars, true),
-    data: { ...messageVars(lead, s.linkBase), user, text: { ...repl, msg: lead.msg }, ...(c.kind === 'digest' ? { count: items.length, messages: items } : {}) },
+    data: {
+      ...messageVars(lead, s.linkBase),
+      user,
+      text: { ...repl, msg: lead.msg },
+      ...(c.kind === 'digest' ? { count: items.length, messages: items } : {}),
+    },
     ...(typeof mtempl === 'string' && /^d-[0-9a-f]{32}$/.test(mtempl) ? { templateId: mtempl } : {}),
     mid: lead.mid,
   };

@@ -5,7 +5,16 @@ import { httpsAgent } from './agent.js';
 import { backoffMs, retryAfterMs, retryDelay } from './backoff.js';
 import { emailFor, type Email, type EmailSettings } from './email-mapper.js';
 import { mapLimit } from './pool.js';
-import { delivered, failed, gone, retry, type Channel, type Delivery, type EmailRecipient, type Outcome } from './port.js';
+import {
+  delivered,
+  failed,
+  gone,
+  retry,
+  type Channel,
+  type Delivery,
+  type EmailRecipient,
+  type Outcome,
+} from './port.js';
 import { redactor, type Redact } from './redact.js';
 
 // Email through SendGrid's v3 mail send API with @sendgrid/mail: one request per recipient,
@@ -26,8 +35,13 @@ export interface SendGridChannelOptions {
 }
 
 type MailService = typeof sgMail;
-interface SgClient { setDefaultRequest(key: string, value: unknown): void }
-interface SgError { code?: unknown; response?: { headers?: Record<string, unknown>; body?: unknown } }
+interface SgClient {
+  setDefaultRequest(key: string, value: unknown): void;
+}
+interface SgError {
+  code?: unknown;
+  response?: { headers?: Record<string, unknown>; body?: unknown };
+}
 
 /** A service of its own: the module's singleton would share one API key across channels. */
 const newMailService = (): MailService & { client: SgClient } => {
@@ -50,11 +64,15 @@ export const sendGridOutcome = (err: unknown, attempt: number, nowMs: number): O
     if (s === 429) {
       const reset = Number(headers['x-ratelimit-reset']);
       const untilReset = Number.isFinite(reset) && reset > 0 ? reset * 1000 - nowMs : undefined;
-      return retry(retryAfterMs(headers['retry-after'], nowMs) ?? untilReset ?? backoffMs(attempt, 60_000), 'http 429: rate limited');
+      return retry(
+        retryAfterMs(headers['retry-after'], nowMs) ?? untilReset ?? backoffMs(attempt, 60_000),
+        'http 429: rate limited',
+      );
     }
     if (s >= 500) return retry(retryDelay(headers['retry-after'], attempt, nowMs), `http ${s}: server error`);
     if (s === 401 || s === 403) return failed(`http ${s}: API key rejected (MSGXC_SENDGRID_API_KEY)`);
-    if (s === 400 && field !== undefined && /^personalizations\.\d+\.to\.\d+\.email$/.test(field)) return gone(`http 400: invalid address (${message ?? field})`);
+    if (s === 400 && field !== undefined && /^personalizations\.\d+\.to\.\d+\.email$/.test(field))
+      return gone(`http 400: invalid address (${message ?? field})`);
     return failed(`http ${s}${message !== undefined ? `: ${message}` : ''}`);
   }
   const code = typeof e.code === 'string' ? e.code : 'network error';

@@ -4,7 +4,16 @@ import { trustedCa } from './agent.js';
 import { backoffMs } from './backoff.js';
 import { emailFor, type EmailSettings } from './email-mapper.js';
 import { mapLimit } from './pool.js';
-import { delivered, failed, gone, retry, type Channel, type Delivery, type EmailRecipient, type Outcome } from './port.js';
+import {
+  delivered,
+  failed,
+  gone,
+  retry,
+  type Channel,
+  type Delivery,
+  type EmailRecipient,
+  type Outcome,
+} from './port.js';
 import { redactor, type Redact } from './redact.js';
 
 // Email over SMTP with nodemailer, for users without SendGrid: the same local templates, one
@@ -20,7 +29,11 @@ export interface SmtpChannelOptions {
   readonly redact?: Redact;
 }
 
-interface SmtpError { code?: unknown; responseCode?: unknown; response?: unknown }
+interface SmtpError {
+  code?: unknown;
+  responseCode?: unknown;
+  response?: unknown;
+}
 
 // SMTP reply codes: 4xx is a temporary failure, 5xx permanent; the enhanced status 5.1.1
 // (and 5.1.10 / 5.1.6) says the mailbox does not exist, which is "gone".
@@ -29,7 +42,9 @@ export const smtpOutcome = (err: unknown, attempt: number): Outcome => {
   const status = typeof e.responseCode === 'number' ? e.responseCode : undefined;
   const reply = typeof e.response === 'string' ? e.response.slice(0, 120) : '';
   if (status !== undefined && status >= 500) {
-    return /\b5\.1\.(1|6|10)\b/.test(reply) ? gone(`smtp ${status}: mailbox does not exist`) : failed(`smtp ${status}: ${reply}`);
+    return /\b5\.1\.(1|6|10)\b/.test(reply)
+      ? gone(`smtp ${status}: mailbox does not exist`)
+      : failed(`smtp ${status}: ${reply}`);
   }
   if (status !== undefined && status >= 400) return retry(backoffMs(attempt, 60_000), `smtp ${status}: ${reply}`);
   const code = typeof e.code === 'string' ? e.code : 'network error';
@@ -53,8 +68,12 @@ export const createSmtpChannel = (o: SmtpChannelOptions): Channel<EmailRecipient
     const m = emailFor(d, settings);
     try {
       const info = await transport.sendMail({
-        from: m.from, to: m.to.name !== undefined ? { name: m.to.name, address: m.to.email } : m.to.email,
-        subject: m.subject, text: m.text, html: m.html, headers: { 'X-Msgxc-Mid': m.mid, 'X-Msgxc-Delivery': d.id },
+        from: m.from,
+        to: m.to.name !== undefined ? { name: m.to.name, address: m.to.email } : m.to.email,
+        subject: m.subject,
+        text: m.text,
+        html: m.html,
+        headers: { 'X-Msgxc-Mid': m.mid, 'X-Msgxc-Delivery': d.id },
       });
       if (info.rejected.length > 0) return smtpOutcome({ responseCode: 550, response: info.response }, d.attempt);
       return delivered(info.messageId);

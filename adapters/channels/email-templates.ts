@@ -11,14 +11,16 @@ export const BUILT_IN: { readonly message: EmailTemplate; readonly digest: Email
   message: {
     subject: '{{subject}}',
     text: '{{msg}}\n{{#link}}\nOpen: {{link}}\n{{/link}}\n-- \nSent by {{from}}{{#thread}} in {{thread}}{{/thread}}\n',
-    html: '<!doctype html><html><body><p style="white-space:pre-wrap">{{msg}}</p>{{#link}}<p><a href="{{link}}">Open</a></p>{{/link}}'
-      + '<p style="color:#666">Sent by {{from}}{{#thread}} in {{thread}}{{/thread}}</p></body></html>',
+    html:
+      '<!doctype html><html><body><p style="white-space:pre-wrap">{{msg}}</p>{{#link}}<p><a href="{{link}}">Open</a></p>{{/link}}' +
+      '<p style="color:#666">Sent by {{from}}{{#thread}} in {{thread}}{{/thread}}</p></body></html>',
   },
   digest: {
     subject: '{{count}} new messages',
     text: '{{#messages}}{{from}}{{#thread}} in {{thread}}{{/thread}}: {{msg}}\n{{#link}}{{link}}\n{{/link}}\n{{/messages}}',
-    html: '<!doctype html><html><body><ul>{{#messages}}<li><b>{{from}}</b>{{#thread}} in {{thread}}{{/thread}}: '
-      + '<span style="white-space:pre-wrap">{{msg}}</span>{{#link}} <a href="{{link}}">Open</a>{{/link}}</li>{{/messages}}</ul></body></html>',
+    html:
+      '<!doctype html><html><body><ul>{{#messages}}<li><b>{{from}}</b>{{#thread}} in {{thread}}{{/thread}}: ' +
+      '<span style="white-space:pre-wrap">{{msg}}</span>{{#link}} <a href="{{link}}">Open</a>{{/link}}</li>{{/messages}}</ul></body></html>',
   },
 };
 
@@ -31,7 +33,8 @@ const VAR = /\{\{\s*([\w.-]+)\s*\}\}/g;
 export const render = (template: string, vars: Vars, html: boolean): string => {
   const sections = template.replace(SECTION, (_m, name: string, inner: string) => {
     const v = vars[name];
-    if (Array.isArray(v)) return (v as readonly Vars[]).map((item) => render(inner, { ...vars, ...item }, html)).join('');
+    if (Array.isArray(v))
+      return (v as readonly Vars[]).map((item) => render(inner, { ...vars, ...item }, html)).join('');
     return typeof v === 'string' && v !== '' ? render(inner, vars, html) : '';
   });
   return sections.replace(VAR, (_m, name: string) => {

@@ -19,7 +19,10 @@ export const fcmData = (d: Delivery<FcmRecipient>): Record<string, string> => {
     .map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)] as const);
   return {
     ...Object.fromEntries(app),
-    mid: m.mid, slug: slugOf(m), ...(m.tid !== undefined ? { tid: m.tid } : {}), ...(count > 1 ? { count: String(count) } : {}),
+    mid: m.mid,
+    slug: slugOf(m),
+    ...(m.tid !== undefined ? { tid: m.tid } : {}),
+    ...(count > 1 ? { count: String(count) } : {}),
   };
 };
 

@@ -8,7 +8,16 @@ import { backoffMs } from './backoff.js';
 import { serviceAccountCredential } from './fcm-credential.js';
 import { fcmMessage } from './fcm-mapper.js';
 import { withDeadline } from './pool.js';
-import { delivered, failed, gone, retry, type Channel, type Delivery, type FcmRecipient, type Outcome } from './port.js';
+import {
+  delivered,
+  failed,
+  gone,
+  retry,
+  type Channel,
+  type Delivery,
+  type FcmRecipient,
+  type Outcome,
+} from './port.js';
 import { redactor, type Redact } from './redact.js';
 
 // FCM through firebase-admin's messaging API (HTTP v1), `sendEach` in batches of up to 500.
@@ -42,10 +51,14 @@ export const fcmOutcome = (r: SendResponse, attempt: number): Outcome => {
   const code = r.error?.code ?? 'unknown';
   const msg = r.error?.message ?? '';
   switch (code) {
-    case 'messaging/registration-token-not-registered': return gone('UNREGISTERED');
-    case 'messaging/invalid-registration-token': return gone('invalid registration token');
+    case 'messaging/registration-token-not-registered':
+      return gone('UNREGISTERED');
+    case 'messaging/invalid-registration-token':
+      return gone('invalid registration token');
     case 'messaging/invalid-argument':
-      return /registration token/i.test(msg) ? gone('INVALID_ARGUMENT: not a valid registration token') : failed(`INVALID_ARGUMENT: ${msg}`);
+      return /registration token/i.test(msg)
+        ? gone('INVALID_ARGUMENT: not a valid registration token')
+        : failed(`INVALID_ARGUMENT: ${msg}`);
     case 'messaging/message-rate-exceeded':
     case 'messaging/device-message-rate-exceeded':
     case 'messaging/topics-message-rate-exceeded':
@@ -70,11 +83,14 @@ export const fcmOutcome = (r: SendResponse, attempt: number): Outcome => {
 export const createFcmChannel = (o: FcmChannelOptions): Channel<FcmRecipient> => {
   const agent = o.agent ?? (o.config.endpoint !== undefined ? dialingAgent(o.config.endpoint, o.ca) : httpsAgent(o.ca));
   const redact = o.redact ?? redactor([o.config.serviceAccount.private_key]);
-  const app = initializeApp({
-    credential: serviceAccountCredential(o.config.serviceAccount, agent, o.timeoutMs, o.now),
-    projectId: o.config.projectId,
-    httpAgent: agent,
-  }, `msgxc-fcm-${randomUUID()}`);
+  const app = initializeApp(
+    {
+      credential: serviceAccountCredential(o.config.serviceAccount, agent, o.timeoutMs, o.now),
+      projectId: o.config.projectId,
+      httpAgent: agent,
+    },
+    `msgxc-fcm-${randomUUID()}`,
+  );
   const messaging = getMessaging(app);
   // Deprecated "until HTTP/2 reaches the same stability", and still the only transport that honours the agent.
   // eslint-disable-next-line @typescript-eslint/no-deprecated
@@ -85,13 +101,17 @@ export const createFcmChannel = (o: FcmChannelOptions): Channel<FcmRecipient> =>
     try {
       const messages = chunk.map(fcmMessage);
       return await withDeadline(
-        messaging.sendEach(messages).then((r) => r.responses.map((resp, i) => fcmOutcome(resp, chunk[i]?.attempt ?? 0))),
+        messaging
+          .sendEach(messages)
+          .then((r) => r.responses.map((resp, i) => fcmOutcome(resp, chunk[i]?.attempt ?? 0))),
         deadline,
         () => chunk.map((d) => retry(backoffMs(d.attempt), 'timeout')),
       );
     } catch (e) {
       const code = (e as { code?: unknown }).code;
-      return chunk.map((d) => retry(backoffMs(d.attempt), `sendEach failed${typeof code === 'string' ? `: ${code}` : ''}`));
+      return chunk.map((d) =>
+        retry(backoffMs(d.attempt), `sendEach failed${typeof code === 'string' ? `: ${code}` : ''}`),
+      );
     }
   };
 
@@ -100,7 +120,7 @@ export const createFcmChannel = (o: FcmChannelOptions): Channel<FcmRecipient> =>
     provider: 'fcm',
     deliver: async (batch) => {
       const out: Outcome[] = [];
-      for (let i = 0; i < batch.length; i += FCM_BATCH) out.push(...await sendChunk(batch.slice(i, i + FCM_BATCH)));
+      for (let i = 0; i < batch.length; i += FCM_BATCH) out.push(...(await sendChunk(batch.slice(i, i + FCM_BATCH))));
       return out.map((x) => (x.kind === 'delivered' ? x : { ...x, reason: redact(x.reason) }));
     },
     close: async () => {

@@ -30,20 +30,31 @@ export const createMqttChannel = (o: MqttChannelOptions): Channel<MqttRecipient>
   });
   // Connection errors are reported as outcomes; without a listener they would crash the process.
   client.on('error', () => undefined);
-  const firstConnect = new Promise<void>((resolve) => { client.once('connect', () => { resolve(); }); });
+  const firstConnect = new Promise<void>((resolve) => {
+    client.once('connect', () => {
+      resolve();
+    });
+  });
 
   const publish = async (d: Delivery<MqttRecipient>): Promise<Outcome> => {
     if (!client.connected) return retry(backoffMs(d.attempt, 2_000), 'broker not connected');
     const topic = mqttTopic(o.config.topicBase, d.to);
     try {
       return await withDeadline(
-        client.publishAsync(topic, JSON.stringify(mqttPayload(d.content, d.to)), { qos: o.config.qos, retain: o.config.retain }).then(() => delivered()),
+        client
+          .publishAsync(topic, JSON.stringify(mqttPayload(d.content, d.to)), {
+            qos: o.config.qos,
+            retain: o.config.retain,
+          })
+          .then(() => delivered()),
         o.timeoutMs,
         () => retry(backoffMs(d.attempt, 2_000), 'timeout'),
       );
     } catch (e) {
       const message = e instanceof Error ? e.message : String(e);
-      return /disconnect|closed|connection/i.test(message) ? retry(backoffMs(d.attempt, 2_000), 'connection lost') : failed(`publish refused: ${message}`);
+      return /disconnect|closed|connection/i.test(message)
+        ? retry(backoffMs(d.attempt, 2_000), 'connection lost')
+        : failed(`publish refused: ${message}`);
     }
   };
 
@@ -52,7 +63,8 @@ export const createMqttChannel = (o: MqttChannelOptions): Channel<MqttRecipient>
     provider: 'mqtt',
     deliver: async (batch) => {
       // Right after start-up the first connection may still be on its way: give it a moment.
-      if (batch.length > 0 && !client.connected) await withDeadline(firstConnect, Math.min(o.timeoutMs, 2_000), () => undefined);
+      if (batch.length > 0 && !client.connected)
+        await withDeadline(firstConnect, Math.min(o.timeoutMs, 2_000), () => undefined);
       return mapLimit(batch, o.concurrency ?? 64, publish);
     },
     close: () => client.endAsync(true),

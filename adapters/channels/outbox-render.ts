@@ -5,7 +5,14 @@ import { emailFor } from './email-mapper.js';
 import { fcmMessage } from './fcm-mapper.js';
 import { mqttPayload, mqttTopic } from './mqtt-mapper.js';
 import type { OutboxRender } from './outbox.js';
-import type { ApnsRecipient, EmailRecipient, FcmRecipient, MqttRecipient, SmsRecipient, WebPushRecipient } from './port.js';
+import type {
+  ApnsRecipient,
+  EmailRecipient,
+  FcmRecipient,
+  MqttRecipient,
+  SmsRecipient,
+  WebPushRecipient,
+} from './port.js';
 import { smsText } from './sms-mapper.js';
 import { webPushRequest } from './webpush-mapper.js';
 
@@ -24,18 +31,55 @@ export const outboxRenderers = (c: ChannelConfig, now: () => number) => ({
   webpush: ((d) => {
     const r = webPushRequest(d.content);
     let origin = 'invalid endpoint';
-    try { origin = new URL(d.to.subscription.endpoint).origin; } catch { /* shown as invalid */ }
-    return { to: `${origin}/${mask(d.to.subscription.endpoint)}`, payload: json({ headers: { TTL: r.ttl, Urgency: r.urgency, ...(r.topic !== undefined ? { Topic: r.topic } : {}) }, payload: r.payload }) };
+    try {
+      origin = new URL(d.to.subscription.endpoint).origin;
+    } catch {
+      /* shown as invalid */
+    }
+    return {
+      to: `${origin}/${mask(d.to.subscription.endpoint)}`,
+      payload: json({
+        headers: { TTL: r.ttl, Urgency: r.urgency, ...(r.topic !== undefined ? { Topic: r.topic } : {}) },
+        payload: r.payload,
+      }),
+    };
   }) satisfies OutboxRender<WebPushRecipient>,
-  fcm: ((d) => ({ to: mask(d.to.token), payload: json({ ...fcmMessage(d), token: mask(d.to.token) }) })) satisfies OutboxRender<FcmRecipient>,
-  apns: ((d) => ({ to: mask(d.to.token), payload: json(apnsRequest(d.content, c.apns?.bundleId ?? '(MSGXC_APNS_BUNDLE_ID)', now())) })) satisfies OutboxRender<ApnsRecipient>,
+  fcm: ((d) => ({
+    to: mask(d.to.token),
+    payload: json({ ...fcmMessage(d), token: mask(d.to.token) }),
+  })) satisfies OutboxRender<FcmRecipient>,
+  apns: ((d) => ({
+    to: mask(d.to.token),
+    payload: json(apnsRequest(d.content, c.apns?.bundleId ?? '(MSGXC_APNS_BUNDLE_ID)', now())),
+  })) satisfies OutboxRender<ApnsRecipient>,
   email: ((d) => {
-    const m = emailFor(d, { from: c.email?.from ?? '(MSGXC_SENDGRID_FROM)', templates: c.settings.emailTemplates, ...(c.settings.linkBase !== undefined ? { linkBase: c.settings.linkBase } : {}) });
-    return { to: maskEmail(d.to.address), payload: json({ from: m.from, to: maskEmail(m.to.email), subject: m.subject, text: m.text, html: m.html }) };
+    const m = emailFor(d, {
+      from: c.email?.from ?? '(MSGXC_SENDGRID_FROM)',
+      templates: c.settings.emailTemplates,
+      ...(c.settings.linkBase !== undefined ? { linkBase: c.settings.linkBase } : {}),
+    });
+    return {
+      to: maskEmail(d.to.address),
+      payload: json({ from: m.from, to: maskEmail(m.to.email), subject: m.subject, text: m.text, html: m.html }),
+    };
   }) satisfies OutboxRender<EmailRecipient>,
-  sms: ((d) => ({ to: mask(d.to.number, 4), payload: json({ from: c.sms?.from ?? '(MSGXC_TWILIO_FROM)', body: smsText(d.content, c.settings.smsMaxLength, c.settings.linkBase) }) })) satisfies OutboxRender<SmsRecipient>,
+  sms: ((d) => ({
+    to: mask(d.to.number, 4),
+    payload: json({
+      from: c.sms?.from ?? '(MSGXC_TWILIO_FROM)',
+      body: smsText(d.content, c.settings.smsMaxLength, c.settings.linkBase),
+    }),
+  })) satisfies OutboxRender<SmsRecipient>,
   mqtt: ((d) => {
     const topic = mqttTopic(c.mqtt?.topicBase ?? 'msgxc', d.to);
-    return { to: topic, payload: json({ topic, qos: c.mqtt?.qos ?? 1, retain: c.mqtt?.retain ?? false, payload: mqttPayload(d.content, d.to) }) };
+    return {
+      to: topic,
+      payload: json({
+        topic,
+        qos: c.mqtt?.qos ?? 1,
+        retain: c.mqtt?.retain ?? false,
+        payload: mqttPayload(d.content, d.to),
+      }),
+    };
   }) satisfies OutboxRender<MqttRecipient>,
 });

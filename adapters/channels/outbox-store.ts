@@ -15,9 +15,19 @@ export interface OutboxRecord {
   /** The provider request that would have been sent, as the adapter's mapper built it. */
   readonly payload: JsonValue;
 }
-export interface OutboxEntry extends OutboxRecord { readonly id: number }
-export interface OutboxQuery { readonly before?: number; readonly limit: number; readonly channel?: ChannelKind; readonly mid?: string }
-export interface OutboxPage { readonly entries: readonly OutboxEntry[]; readonly next: number | null }
+export interface OutboxEntry extends OutboxRecord {
+  readonly id: number;
+}
+export interface OutboxQuery {
+  readonly before?: number;
+  readonly limit: number;
+  readonly channel?: ChannelKind;
+  readonly mid?: string;
+}
+export interface OutboxPage {
+  readonly entries: readonly OutboxEntry[];
+  readonly next: number | null;
+}
 
 export interface OutboxStore {
   /** Records each entry once per delivery id (a re-dispatched delivery keeps its first entry); returns their ids. */
@@ -26,7 +36,15 @@ export interface OutboxStore {
   close(): Promise<void>;
 }
 
-interface Row { id: number; at: string; channel: string; delivery_id: string; mid: string; recipient: string; payload: string }
+interface Row {
+  id: number;
+  at: string;
+  channel: string;
+  delivery_id: string;
+  mid: string;
+  recipient: string;
+  payload: string;
+}
 
 export const createSqliteOutbox = (o: { file: string; max: number }): OutboxStore => {
   const db = new Database(o.file);
@@ -36,7 +54,9 @@ export const createSqliteOutbox = (o: { file: string; max: number }): OutboxStor
     id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, channel TEXT NOT NULL, delivery_id TEXT NOT NULL UNIQUE,
     mid TEXT NOT NULL, recipient TEXT NOT NULL, payload TEXT NOT NULL)`);
   db.exec('CREATE INDEX IF NOT EXISTS outbox_mid ON outbox(mid)');
-  const insert = db.prepare('INSERT OR IGNORE INTO outbox (at, channel, delivery_id, mid, recipient, payload) VALUES (?, ?, ?, ?, ?, ?)');
+  const insert = db.prepare(
+    'INSERT OR IGNORE INTO outbox (at, channel, delivery_id, mid, recipient, payload) VALUES (?, ?, ?, ?, ?, ?)',
+  );
   const byDelivery = db.prepare<[string], { id: number }>('SELECT id FROM outbox WHERE delivery_id = ?');
   const trim = db.prepare('DELETE FROM outbox WHERE id <= ?');
   const recordAll = db.transaction((entries: readonly OutboxRecord[]): number[] => {
@@ -49,18 +69,38 @@ export const createSqliteOutbox = (o: { file: string; max: number }): OutboxStor
     return ids;
   });
   const toEntry = (r: Row): OutboxEntry => ({
-    id: r.id, at: r.at, channel: r.channel as ChannelKind, deliveryId: r.delivery_id, mid: r.mid, to: r.recipient, payload: JSON.parse(r.payload) as JsonValue,
+    id: r.id,
+    at: r.at,
+    channel: r.channel as ChannelKind,
+    deliveryId: r.delivery_id,
+    mid: r.mid,
+    to: r.recipient,
+    payload: JSON.parse(r.payload) as JsonValue,
   });
   return {
     record: (entries) => Promise.resolve(entries.length === 0 ? [] : recordAll(entries)),
     page: (q) => {
-      const where = ['id < ?', ...(q.channel !== undefined ? ['channel = ?'] : []), ...(q.mid !== undefined ? ['mid = ?'] : [])];
-      const args = [q.before ?? Number.MAX_SAFE_INTEGER, ...(q.channel !== undefined ? [q.channel] : []), ...(q.mid !== undefined ? [q.mid] : []), q.limit + 1];
-      const rows = db.prepare<unknown[], Row>(`SELECT * FROM outbox WHERE ${where.join(' AND ')} ORDER BY id DESC LIMIT ?`).all(...args);
+      const where = [
+        'id < ?',
+        ...(q.channel !== undefined ? ['channel = ?'] : []),
+        ...(q.mid !== undefined ? ['mid = ?'] : []),
+      ];
+      const args = [
+        q.before ?? Number.MAX_SAFE_INTEGER,
+        ...(q.channel !== undefined ? [q.channel] : []),
+        ...(q.mid !== undefined ? [q.mid] : []),
+        q.limit + 1,
+      ];
+      const rows = db
+        .prepare<unknown[], Row>(`SELECT * FROM outbox WHERE ${where.join(' AND ')} ORDER BY id DESC LIMIT ?`)
+        .all(...args);
       const entries = rows.slice(0, q.limit).map(toEntry);
       const last = entries[entries.length - 1];
       return Promise.resolve({ entries, next: rows.length > q.limit && last !== undefined ? last.id : null });
     },
-    close: () => { db.close(); return Promise.resolve(); },
+    close: () => {
+      db.close();
+      return Promise.resolve();
+    },
   };
 };

@@ -5,16 +5,27 @@ import type { OutboxStore } from './outbox-store.js';
 // The channel used for a provider without credentials: it renders the delivery with the
 // provider's own mapper and records the request it would have sent, so the embedded
 // default shows the whole flow (GET /api/v2/outbox). Every delivery counts as delivered.
-export type OutboxRender<R extends Recipient> = (d: Delivery<R>) => { readonly to: string; readonly payload: JsonValue };
+export type OutboxRender<R extends Recipient> = (d: Delivery<R>) => {
+  readonly to: string;
+  readonly payload: JsonValue;
+};
 
-export const createOutboxChannel = <R extends Recipient>(kind: R['channel'], store: OutboxStore, render: OutboxRender<R>, now: () => number = Date.now): Channel<R> => ({
+export const createOutboxChannel = <R extends Recipient>(
+  kind: R['channel'],
+  store: OutboxStore,
+  render: OutboxRender<R>,
+  now: () => number = Date.now,
+): Channel<R> => ({
   kind,
   provider: 'outbox',
   deliver: async (batch) => {
     const at = new Date(now()).toISOString();
     const rendered = batch.map((d) => {
       try {
-        return { ok: true as const, record: { at, channel: kind, deliveryId: d.id, mid: leadOf(d.content).mid, ...render(d) } };
+        return {
+          ok: true as const,
+          record: { at, channel: kind, deliveryId: d.id, mid: leadOf(d.content).mid, ...render(d) },
+        };
       } catch (e) {
         return { ok: false as const, reason: `cannot render: ${e instanceof Error ? e.message : String(e)}` };
       }

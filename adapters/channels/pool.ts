@@ -1,6 +1,10 @@
 // Runs fn over items with at most `limit` in flight, keeping results in input order, so a
 // batch of thousands does not open thousands of sockets (or streams) at once.
-export const mapLimit = async <T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> => {
+export const mapLimit = async <T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T, index: number) => Promise<R>,
+): Promise<R[]> => {
   const results = new Array<R>(items.length);
   let next = 0;
   const worker = async (): Promise<void> => {
@@ -17,7 +21,18 @@ export const mapLimit = async <T, R>(items: readonly T[], limit: number, fn: (it
 /** Resolves `promise`, or `onTimeout()` after ms; the timer never keeps the process alive. */
 export const withDeadline = <T>(promise: Promise<T>, ms: number, onTimeout: () => T): Promise<T> =>
   new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => { resolve(onTimeout()); }, ms);
+    const timer = setTimeout(() => {
+      resolve(onTimeout());
+    }, ms);
     timer.unref();
-    promise.then((v) => { clearTimeout(timer); resolve(v); }, (e: unknown) => { clearTimeout(timer); reject(e instanceof Error ? e : new Error(String(e))); });
+    promise.then(
+      (v) => {
+        clearTimeout(timer);
+        resolve(v);
+      },
+      (e: unknown) => {
+        clearTimeout(timer);
+        reject(e instanceof Error ? e : new Error(String(e)));
+      },
+    );
   });

@@ -24,17 +24,38 @@ export interface OutgoingMessage {
   readonly at: string;
 }
 
-export type WebPushRecipient = { readonly channel: 'webpush'; readonly uid: string; readonly deviceId: string; readonly subscription: t.TypeOf<typeof WebPushSubscription> };
-export type FcmRecipient = { readonly channel: 'fcm'; readonly uid: string; readonly deviceId: string; readonly token: string };
-export type ApnsRecipient = { readonly channel: 'apns'; readonly uid: string; readonly deviceId: string; readonly token: string };
+export type WebPushRecipient = {
+  readonly channel: 'webpush';
+  readonly uid: string;
+  readonly deviceId: string;
+  readonly subscription: t.TypeOf<typeof WebPushSubscription>;
+};
+export type FcmRecipient = {
+  readonly channel: 'fcm';
+  readonly uid: string;
+  readonly deviceId: string;
+  readonly token: string;
+};
+export type ApnsRecipient = {
+  readonly channel: 'apns';
+  readonly uid: string;
+  readonly deviceId: string;
+  readonly token: string;
+};
 export type EmailRecipient = {
-  readonly channel: 'email'; readonly uid: string; readonly address: string; readonly name?: string;
+  readonly channel: 'email';
+  readonly uid: string;
+  readonly address: string;
+  readonly name?: string;
   /** The recipient's attributes, for `{{user.<key>}}` in templates. */
   readonly attributes?: Readonly<Record<string, string>>;
 };
 export type SmsRecipient = { readonly channel: 'sms'; readonly uid: string; readonly number: string };
 /** MQTT publishes once per user topic or once per thread topic (subscribers listen there). */
-export type MqttRecipient = { readonly channel: 'mqtt'; readonly target: { readonly kind: 'user'; readonly uid: string } | { readonly kind: 'thread'; readonly tid: string } };
+export type MqttRecipient = {
+  readonly channel: 'mqtt';
+  readonly target: { readonly kind: 'user'; readonly uid: string } | { readonly kind: 'thread'; readonly tid: string };
+};
 
 export type Recipient = WebPushRecipient | FcmRecipient | ApnsRecipient | EmailRecipient | SmsRecipient | MqttRecipient;
 export type RecipientOf<C extends ChannelKind> = Extract<Recipient, { readonly channel: C }>;
@@ -68,8 +89,13 @@ export interface Channel<R extends Recipient = Recipient> {
   close(): Promise<void>;
 }
 
-export const delivered = (providerId?: string): Outcome => (providerId === undefined ? { kind: 'delivered' } : { kind: 'delivered', providerId });
-export const retry = (afterMs: number, reason: string): Outcome => ({ kind: 'retry', afterMs: Math.max(0, Math.round(afterMs)), reason });
+export const delivered = (providerId?: string): Outcome =>
+  providerId === undefined ? { kind: 'delivered' } : { kind: 'delivered', providerId };
+export const retry = (afterMs: number, reason: string): Outcome => ({
+  kind: 'retry',
+  afterMs: Math.max(0, Math.round(afterMs)),
+  reason,
+});
 export const failed = (reason: string): Outcome => ({ kind: 'failed', reason });
 export const gone = (reason: string): Outcome => ({ kind: 'gone', reason });
 

@@ -3,7 +3,11 @@ import type { ApnsRecipient, FcmRecipient, WebPushRecipient } from './port.js';
 
 // The recipient a channel needs for an enlisted device (the seeds' three shapes), so that
 // dispatch can go from the devices read model to Channel.deliver without knowing providers.
-export const deviceRecipient = (uid: string, deviceId: string, device: Device): WebPushRecipient | FcmRecipient | ApnsRecipient =>
+export const deviceRecipient = (
+  uid: string,
+  deviceId: string,
+  device: Device,
+): WebPushRecipient | FcmRecipient | ApnsRecipient =>
   'os' in device
     ? device.os === 'ios'
       ? { channel: 'apns', uid, deviceId, token: device.token }

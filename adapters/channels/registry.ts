@@ -20,27 +20,45 @@ export type Channels = { readonly [C in ChannelKind]: Channel<RecipientOf<C>> } 
   close(): Promise<void>;
 };
 
-export const createChannels = (c: ChannelConfig, deps: { readonly outbox: OutboxStore; readonly now?: () => number }): Channels => {
+export const createChannels = (
+  c: ChannelConfig,
+  deps: { readonly outbox: OutboxStore; readonly now?: () => number },
+): Channels => {
   const now = deps.now ?? Date.now;
   const s = c.settings;
   const redact = redactor(channelSecrets(c));
   const common = { timeoutMs: s.timeoutMs, redact, ...(s.ca !== undefined ? { ca: s.ca } : {}) };
   const render = outboxRenderers(c, now);
-  const out = <R extends Recipient>(kind: R['channel'], r: OutboxRender<R>): Channel<R> => createOutboxChannel(kind, deps.outbox, r, now);
+  const out = <R extends Recipient>(kind: R['channel'], r: OutboxRender<R>): Channel<R> =>
+    createOutboxChannel(kind, deps.outbox, r, now);
   const emailSettings = { templates: s.emailTemplates, ...(s.linkBase !== undefined ? { linkBase: s.linkBase } : {}) };
   const channels = {
     webpush: c.webpush ? createWebPushChannel({ ...common, config: c.webpush, now }) : out('webpush', render.webpush),
     fcm: c.fcm ? createFcmChannel({ ...common, config: c.fcm, now }) : out('fcm', render.fcm),
     apns: c.apns ? createApnsChannel({ ...common, config: c.apns, now }) : out('apns', render.apns),
-    email: c.email?.provider === 'sendgrid' ? createSendGridChannel({ ...common, config: c.email, settings: emailSettings, now })
-      : c.email?.provider === 'smtp' ? createSmtpChannel({ ...common, config: c.email, settings: emailSettings })
-      : out('email', render.email),
-    sms: c.sms ? createSmsChannel({ ...common, config: c.sms, maxLength: s.smsMaxLength, ...(s.linkBase !== undefined ? { linkBase: s.linkBase } : {}) }) : out('sms', render.sms),
-    mqtt: c.mqtt ? createMqttChannel({ config: c.mqtt, timeoutMs: s.timeoutMs, ...(s.ca !== undefined ? { ca: s.ca } : {}) }) : out('mqtt', render.mqtt),
+    email:
+      c.email?.provider === 'sendgrid'
+        ? createSendGridChannel({ ...common, config: c.email, settings: emailSettings, now })
+        : c.email?.provider === 'smtp'
+          ? createSmtpChannel({ ...common, config: c.email, settings: emailSettings })
+          : out('email', render.email),
+    sms: c.sms
+      ? createSmsChannel({
+          ...common,
+          config: c.sms,
+          maxLength: s.smsMaxLength,
+          ...(s.linkBase !== undefined ? { linkBase: s.linkBase } : {}),
+        })
+      : out('sms', render.sms),
+    mqtt: c.mqtt
+      ? createMqttChannel({ config: c.mqtt, timeoutMs: s.timeoutMs, ...(s.ca !== undefined ? { ca: s.ca } : {}) })
+      : out('mqtt', render.mqtt),
   };
   return {
     ...channels,
     providers: describeChannelConfig(c),
-    close: async () => { await Promise.allSettled(Object.values(channels).map((ch) => ch.close())); },
+    close: async () => {
+      await Promise.allSettled(Object.values(channels).map((ch) => ch.close()));
+    },
   };
 };

@@ -19,7 +19,9 @@ export const MAX_PAYLOAD_BYTES = 3993;
 
 /** RFC 8030 Topic: at most 32 URL-safe base64 characters; other collapse keys are hashed into one. */
 export const topicOf = (collapse: string): string =>
-  /^[A-Za-z0-9_-]{1,32}$/.test(collapse) ? collapse : createHash('sha256').update(collapse).digest('base64url').slice(0, 32);
+  /^[A-Za-z0-9_-]{1,32}$/.test(collapse)
+    ? collapse
+    : createHash('sha256').update(collapse).digest('base64url').slice(0, 32);
 
 const bytes = (p: WebPushPayload): number => Buffer.byteLength(JSON.stringify(p));
 
@@ -28,7 +30,11 @@ const bytes = (p: WebPushPayload): number => Buffer.byteLength(JSON.stringify(p)
 const fit = (p: WebPushPayload): WebPushPayload => {
   if (bytes(p) <= MAX_PAYLOAD_BYTES) return p;
   const chars = Array.from(p.msg);
-  const cut = (base: WebPushPayload, n: number): WebPushPayload => ({ ...base, msg: `${chars.slice(0, n).join('')}…`, truncated: true });
+  const cut = (base: WebPushPayload, n: number): WebPushPayload => ({
+    ...base,
+    msg: `${chars.slice(0, n).join('')}…`,
+    truncated: true,
+  });
   const base = bytes(cut(p, 0)) <= MAX_PAYLOAD_BYTES ? p : { ...p, opts: {} };
   let [lo, hi] = [0, chars.length];
   while (lo < hi) {
@@ -43,12 +49,19 @@ export const webPushRequest = (content: Content): WebPushRequest => {
   const m = leadOf(content);
   const count = countOf(content);
   const payload = fit({
-    msg: m.msg, opts: m.opts, mid: m.mid, slug: slugOf(m),
-    ...(m.tid !== undefined ? { tid: m.tid } : {}), ...(count > 1 ? { count } : {}),
+    msg: m.msg,
+    opts: m.opts,
+    mid: m.mid,
+    slug: slugOf(m),
+    ...(m.tid !== undefined ? { tid: m.tid } : {}),
+    ...(count > 1 ? { count } : {}),
   });
   const collapse = collapseKey(m);
   return {
-    payload, body: JSON.stringify(payload), ttl: ttlSeconds(m), urgency: urgencyName(m.urgency),
+    payload,
+    body: JSON.stringify(payload),
+    ttl: ttlSeconds(m),
+    urgency: urgencyName(m.urgency),
     ...(collapse !== undefined ? { topic: topicOf(collapse) } : {}),
   };
 };

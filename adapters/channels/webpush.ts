@@ -5,7 +5,16 @@ import { pushHostProblem } from '../../schema/push-endpoint.js';
 import { httpsAgent } from './agent.js';
 import { backoffMs, retryDelay } from './backoff.js';
 import { mapLimit } from './pool.js';
-import { delivered, failed, gone, retry, type Channel, type Delivery, type Outcome, type WebPushRecipient } from './port.js';
+import {
+  delivered,
+  failed,
+  gone,
+  retry,
+  type Channel,
+  type Delivery,
+  type Outcome,
+  type WebPushRecipient,
+} from './port.js';
 import { redactor, type Redact } from './redact.js';
 import { webPushRequest } from './webpush-mapper.js';
 
@@ -58,7 +67,14 @@ export const createWebPushChannel = (o: WebPushChannelOptions): Channel<WebPushR
     const cached = vapid.get(origin);
     if (cached !== undefined && cached.expires - nowS > VAPID_REFRESH_S) return cached.header;
     const expires = nowS + VAPID_LIFETIME_S;
-    const header = webpush.getVapidHeaders(origin, o.config.subject, o.config.publicKey, o.config.privateKey, 'aes128gcm', expires).Authorization;
+    const header = webpush.getVapidHeaders(
+      origin,
+      o.config.subject,
+      o.config.publicKey,
+      o.config.privateKey,
+      'aes128gcm',
+      expires,
+    ).Authorization;
     if (vapid.size > 1000) vapid.clear();
     vapid.set(origin, { header, expires });
     return header;
@@ -78,8 +94,13 @@ export const createWebPushChannel = (o: WebPushChannelOptions): Channel<WebPushR
     const req = webPushRequest(d.content);
     try {
       const res = await webpush.sendNotification(d.to.subscription, req.body, {
-        TTL: req.ttl, urgency: req.urgency, ...(req.topic !== undefined ? { topic: req.topic } : {}),
-        contentEncoding: 'aes128gcm', headers: { Authorization: authorization(url.origin) }, agent, timeout: o.timeoutMs,
+        TTL: req.ttl,
+        urgency: req.urgency,
+        ...(req.topic !== undefined ? { topic: req.topic } : {}),
+        contentEncoding: 'aes128gcm',
+        headers: { Authorization: authorization(url.origin) },
+        agent,
+        timeout: o.timeoutMs,
       });
       const location = res.headers['location'];
       return delivered(typeof location === 'string' ? location : undefined);

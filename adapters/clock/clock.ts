@@ -9,7 +9,11 @@ export const fixedClock = (start: Date): Clock & { advance(ms: number): void; se
   let current = start.getTime();
   return {
     now: () => new Date(current),
-    advance: (ms) => { current += ms; },
-    set: (d) => { current = d.getTime(); },
+    advance: (ms) => {
+      current += ms;
+    },
+    set: (d) => {
+      current = d.getTime();
+    },
   };
 };

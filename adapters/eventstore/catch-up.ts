@@ -34,7 +34,10 @@ export const catchUpSubscription = (
   };
   const wake = (): void => {
     if (closed) return;
-    if (running) { again = true; return; }
+    if (running) {
+      again = true;
+      return;
+    }
     running = true;
     // `running` is cleared in the same synchronous step as the last look at `again`; clearing
     // it in a later .finally() left a window in which a wake set `again` and was lost.

@@ -23,7 +23,8 @@ import type { EventToAppend, RecordedEvent } from './port.js';
 // EventStoreDB 22.6 or later.
 
 export const toPosition = (p: Position): number => {
-  if (p.prepare > BigInt(Number.MAX_SAFE_INTEGER)) throw new RangeError(`log position ${String(p.prepare)} exceeds 2^53`);
+  if (p.prepare > BigInt(Number.MAX_SAFE_INTEGER))
+    throw new RangeError(`log position ${String(p.prepare)} exceeds 2^53`);
   return Number(p.prepare);
 };
 
@@ -56,19 +57,24 @@ export const toEventData = (e: EventToAppend) => ({
 });
 
 const ourMetadata = (raw: unknown, where: string): EventMetadata => {
-  const ours = typeof raw === 'object' && raw !== null && !(raw instanceof Uint8Array)
-    ? Object.fromEntries(Object.entries(raw).filter(([key]) => !key.startsWith('$')))
-    : raw;
+  const ours =
+    typeof raw === 'object' && raw !== null && !(raw instanceof Uint8Array)
+      ? Object.fromEntries(Object.entries(raw).filter(([key]) => !key.startsWith('$')))
+      : raw;
   const decoded = StoredMetadata.decode(ours);
   if (isLeft(decoded)) throw new Error(`EventStoreDB event ${where} has no msgxc metadata`);
   return decoded.right;
 };
 
 /** undefined for what is not one of our events (system events, links, foreign streams). */
-export const toRecordedEvent = (prefix: string, resolved: ResolvedEvent | AllStreamResolvedEvent): RecordedEvent | undefined => {
+export const toRecordedEvent = (
+  prefix: string,
+  resolved: ResolvedEvent | AllStreamResolvedEvent,
+): RecordedEvent | undefined => {
   const e = resolved.event;
   if (e === undefined || e.type.startsWith('$') || !e.streamId.startsWith(prefix)) return undefined;
-  if (e.position === undefined) throw new Error('EventStoreDB returned an event without its log position: msgxc needs EventStoreDB 22.6 or later');
+  if (e.position === undefined)
+    throw new Error('EventStoreDB returned an event without its log position: msgxc needs EventStoreDB 22.6 or later');
   if (!e.isJson) throw new Error(`EventStoreDB event ${e.streamId}@${String(e.revision)} is not JSON`);
   return {
     stream: e.streamId.slice(prefix.length),

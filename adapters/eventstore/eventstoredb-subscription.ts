@@ -28,24 +28,36 @@ export const esdbSubscription = (
   let cancelPause: (() => void) | undefined;
   const isClosed = (): boolean => closed;
 
-  const pause = (ms: number): Promise<void> => new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    cancelPause = () => { clearTimeout(timer); resolve(); };
-  });
+  const pause = (ms: number): Promise<void> =>
+    new Promise((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      cancelPause = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
 
   // Resolves when the stream may have something to read, or has ended or failed.
-  const changed = (sub: AllStreamSubscription): Promise<void> => new Promise((resolve) => {
-    const done = (): void => {
-      sub.off('readable', done).off('end', done).off('close', done).off('error', done);
-      resolve();
-    };
-    sub.on('readable', done).on('end', done).on('close', done).on('error', done);
-  });
+  const changed = (sub: AllStreamSubscription): Promise<void> =>
+    new Promise((resolve) => {
+      const done = (): void => {
+        sub.off('readable', done).off('end', done).off('close', done).off('error', done);
+        resolve();
+      };
+      sub.on('readable', done).on('end', done).on('close', done).on('error', done);
+    });
 
-  const nextBatch = async (sub: AllStreamSubscription, failed: () => Error | undefined): Promise<AllStreamResolvedEvent[] | undefined> => {
+  const nextBatch = async (
+    sub: AllStreamSubscription,
+    failed: () => Error | undefined,
+  ): Promise<AllStreamResolvedEvent[] | undefined> => {
     for (;;) {
       const batch: AllStreamResolvedEvent[] = [];
-      for (let item = sub.read() as AllStreamResolvedEvent | null; item !== null; item = batch.length < MAX_BATCH ? sub.read() as AllStreamResolvedEvent | null : null) {
+      for (
+        let item = sub.read() as AllStreamResolvedEvent | null;
+        item !== null;
+        item = batch.length < MAX_BATCH ? (sub.read() as AllStreamResolvedEvent | null) : null
+      ) {
         batch.push(item);
       }
       if (batch.length > 0) return batch;
@@ -64,7 +76,9 @@ export const esdbSubscription = (
     current = sub;
     // Always listened to: an 'error' event with no listener would crash the process.
     let failure: Error | undefined;
-    sub.on('error', (e) => { failure = e; });
+    sub.on('error', (e) => {
+      failure = e;
+    });
     try {
       for (;;) {
         const raw = await nextBatch(sub, () => failure);
@@ -73,7 +87,9 @@ export const esdbSubscription = (
           throw new Error('the EventStoreDB subscription ended');
         }
         // The start position is inclusive on some servers and exclusive on others.
-        const events = raw.map((r) => toRecordedEvent(prefix, r)).filter((e): e is RecordedEvent => e !== undefined && e.position > position);
+        const events = raw
+          .map((r) => toRecordedEvent(prefix, r))
+          .filter((e): e is RecordedEvent => e !== undefined && e.position > position);
         const last = events[events.length - 1];
         if (last === undefined) continue;
         await handler(events);

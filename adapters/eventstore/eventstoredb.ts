@@ -1,6 +1,18 @@
 import {
-  ANY, BACKWARDS, DeadlineExceededError, END, FORWARDS, KurrentDBClient, NO_STREAM, NotLeaderError, START,
-  STREAM_EXISTS, StreamNotFoundError, UnavailableError, WrongExpectedVersionError, streamNameFilter,
+  ANY,
+  BACKWARDS,
+  DeadlineExceededError,
+  END,
+  FORWARDS,
+  KurrentDBClient,
+  NO_STREAM,
+  NotLeaderError,
+  START,
+  STREAM_EXISTS,
+  StreamNotFoundError,
+  UnavailableError,
+  WrongExpectedVersionError,
+  streamNameFilter,
 } from '@kurrent/kurrentdb-client';
 import type { AppendStreamState, ResolvedEvent } from '@kurrent/kurrentdb-client';
 import { esdbSubscription } from './eventstoredb-subscription.js';
@@ -29,25 +41,42 @@ export interface EventStoreDbOptions {
 const GRPC_UNAVAILABLE = 14;
 const GRPC_DEADLINE_EXCEEDED = 4;
 const isTransient = (e: unknown): boolean =>
-  e instanceof UnavailableError || e instanceof DeadlineExceededError || e instanceof NotLeaderError ||
-  (typeof e === 'object' && e !== null && 'code' in e && (e.code === GRPC_UNAVAILABLE || e.code === GRPC_DEADLINE_EXCEEDED));
+  e instanceof UnavailableError ||
+  e instanceof DeadlineExceededError ||
+  e instanceof NotLeaderError ||
+  (typeof e === 'object' &&
+    e !== null &&
+    'code' in e &&
+    (e.code === GRPC_UNAVAILABLE || e.code === GRPC_DEADLINE_EXCEEDED));
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 const streamState = (expected: ExpectedRevision): AppendStreamState =>
-  expected === 'any' ? ANY : expected === 'no_stream' ? NO_STREAM : expected === 'stream_exists' ? STREAM_EXISTS : BigInt(expected);
+  expected === 'any'
+    ? ANY
+    : expected === 'no_stream'
+      ? NO_STREAM
+      : expected === 'stream_exists'
+        ? STREAM_EXISTS
+        : BigInt(expected);
 
-const actualRevision = (e: WrongExpectedVersionError): number => (typeof e.actualState === 'bigint' ? Number(e.actualState) : -1);
+const actualRevision = (e: WrongExpectedVersionError): number =>
+  typeof e.actualState === 'bigint' ? Number(e.actualState) : -1;
 
 export const openEventStoreDbEventStore = (options: EventStoreDbOptions): EventStore => {
   // The client warns that `esdb` is the old name of the same scheme.
-  const client = KurrentDBClient.connectionString(options.connectionString.replace(/^esdb(\+discover)?:\/\//, 'kurrentdb$1://'));
+  const client = KurrentDBClient.connectionString(
+    options.connectionString.replace(/^esdb(\+discover)?:\/\//, 'kurrentdb$1://'),
+  );
   const prefix = options.streamPrefix ?? 'msgxc:';
   const filter = streamNameFilter({ prefixes: [prefix] });
   const subscriptions = new Set<Subscription>();
   const pending = new Set<Promise<unknown>>();
   let closing: Promise<void> | undefined;
 
-  const collect = async (events: AsyncIterable<ResolvedEvent>, keep: (e: RecordedEvent) => boolean = () => true): Promise<RecordedEvent[]> => {
+  const collect = async (
+    events: AsyncIterable<ResolvedEvent>,
+    keep: (e: RecordedEvent) => boolean = () => true,
+  ): Promise<RecordedEvent[]> => {
     const out: RecordedEvent[] = [];
     try {
       for await (const resolved of events) {
@@ -61,17 +90,28 @@ export const openEventStoreDbEventStore = (options: EventStoreDbOptions): EventS
   };
 
   const read = (stream: string, opts: { fromRevision?: number; limit?: number } = {}): Promise<RecordedEvent[]> =>
-    opts.limit === 0 ? Promise.resolve([]) : collect(client.readStream(prefix + stream, {
-      fromRevision: BigInt(opts.fromRevision ?? 0), maxCount: opts.limit ?? Number.MAX_SAFE_INTEGER, direction: FORWARDS,
-    }));
+    opts.limit === 0
+      ? Promise.resolve([])
+      : collect(
+          client.readStream(prefix + stream, {
+            fromRevision: BigInt(opts.fromRevision ?? 0),
+            maxCount: opts.limit ?? Number.MAX_SAFE_INTEGER,
+            direction: FORWARDS,
+          }),
+        );
 
   const lastRevision = async (stream: string): Promise<number> =>
-    (await collect(client.readStream(prefix + stream, { fromRevision: END, maxCount: 1, direction: BACKWARDS })))[0]?.revision ?? -1;
+    (await collect(client.readStream(prefix + stream, { fromRevision: END, maxCount: 1, direction: BACKWARDS })))[0]
+      ?.revision ?? -1;
 
   const head = async (): Promise<number> =>
     (await collect(client.readAll({ fromPosition: END, direction: BACKWARDS, maxCount: 1, filter })))[0]?.position ?? 0;
 
-  const append = async (stream: string, events: Parameters<EventStore['append']>[1], expected: ExpectedRevision): Promise<AppendResult> => {
+  const append = async (
+    stream: string,
+    events: Parameters<EventStore['append']>[1],
+    expected: ExpectedRevision,
+  ): Promise<AppendResult> => {
     if (events.length === 0) {
       // Nothing to write, so nothing for the server to check: look at the stream instead.
       const actual = await lastRevision(stream);
@@ -88,10 +128,12 @@ export const openEventStoreDbEventStore = (options: EventStoreDbOptions): EventS
         // The result's position describes the write, not necessarily the last event's own
         // $all position across server versions; reading that event back is exact.
         const [last] = await read(stream, { fromRevision: nextRevision, limit: 1 });
-        if (last === undefined) throw new Error(`EventStoreDB acknowledged ${stream}@${String(nextRevision)}, which cannot be read back`);
+        if (last === undefined)
+          throw new Error(`EventStoreDB acknowledged ${stream}@${String(nextRevision)}, which cannot be read back`);
         return { kind: 'appended', nextRevision, position: last.position };
       } catch (e) {
-        if (e instanceof WrongExpectedVersionError) return { kind: 'wrong_expected_revision', stream, expected, actual: actualRevision(e) };
+        if (e instanceof WrongExpectedVersionError)
+          return { kind: 'wrong_expected_revision', stream, expected, actual: actualRevision(e) };
         if (!isTransient(e) || Date.now() >= deadline) throw e;
         await sleep(Math.min(500, 25 * 2 ** attempt));
       }
@@ -106,29 +148,42 @@ export const openEventStoreDbEventStore = (options: EventStoreDbOptions): EventS
 
   const store: EventStore = {
     append: (stream, events, expected) =>
-      closing !== undefined ? Promise.reject(new Error('event store is closed')) : tracked(append(stream, events, expected)),
+      closing !== undefined
+        ? Promise.reject(new Error('event store is closed'))
+        : tracked(append(stream, events, expected)),
     read,
     readAll: async ({ after = 0, limit }) => {
       if (limit <= 0) return [];
       // Inclusive start (see eventstoredb-mapping.ts): one extra event covers the one at `after`.
       const events = await collect(
-        client.readAll({ fromPosition: after === 0 ? START : fromPosition(after), direction: FORWARDS, maxCount: limit + 1, filter }),
+        client.readAll({
+          fromPosition: after === 0 ? START : fromPosition(after),
+          direction: FORWARDS,
+          maxCount: limit + 1,
+          filter,
+        }),
         (e) => e.position > after,
       );
       return events.slice(0, limit);
     },
     subscribeAll: (after, handler, onError) => {
       const inner = esdbSubscription(client, prefix, after, handler, onError);
-      const subscription: Subscription = { close: () => { subscriptions.delete(subscription); return inner.close(); } };
+      const subscription: Subscription = {
+        close: () => {
+          subscriptions.delete(subscription);
+          return inner.close();
+        },
+      };
       subscriptions.add(subscription);
       return subscription;
     },
     head,
-    close: () => (closing ??= (async () => {
-      await Promise.allSettled([...pending]);
-      await Promise.all([...subscriptions].map((s) => s.close()));
-      await client.dispose();
-    })()),
+    close: () =>
+      (closing ??= (async () => {
+        await Promise.allSettled([...pending]);
+        await Promise.all([...subscriptions].map((s) => s.close()));
+        await client.dispose();
+      })()),
   };
   return store;
 };

@@ -7,10 +7,17 @@ import { createRequester, NoResponders, RequestTimedOut } from './jetstream-mux.
 // decodes base64 one character at a time and hides the API error codes we branch on
 // (10037 no message, 10071 wrong last sequence); catch-up reads thousands of messages/s.
 
-export interface ApiErrorBody { readonly code: number; readonly err_code: number; readonly description: string }
+export interface ApiErrorBody {
+  readonly code: number;
+  readonly err_code: number;
+  readonly description: string;
+}
 
 export class JetStreamApiError extends Error {
-  constructor(readonly subject: string, readonly api: ApiErrorBody) {
+  constructor(
+    readonly subject: string,
+    readonly api: ApiErrorBody,
+  ) {
     super(`JetStream ${subject}: ${api.description} (${String(api.code)}/${String(api.err_code)})`);
   }
 }
@@ -29,7 +36,9 @@ export const DUPLICATE_IN_PROCESS = 10158;
 
 /** Our earlier try of this publish is proposed at the leader but not stored yet: its outcome is not known. */
 export class DuplicateInProcess extends Error {
-  constructor(readonly subject: string) { super(`JetStream ${subject}: an earlier try with this Nats-Msg-Id is still being stored`); }
+  constructor(readonly subject: string) {
+    super(`JetStream ${subject}: an earlier try with this Nats-Msg-Id is still being stored`);
+  }
 }
 
 export interface StoredMessage {
@@ -50,8 +59,16 @@ export type PublishOutcome =
   /** The claim was refused; `inFlight` when the holder is proposed at the leader but not yet readable. */
   | { readonly kind: 'wrong_last_sequence'; readonly inFlight: boolean };
 
-interface RawResponse { readonly error?: ApiErrorBody; readonly [key: string]: unknown }
-interface RawMessage { readonly subject: string; readonly seq: number; readonly data?: string; readonly hdrs?: string }
+interface RawResponse {
+  readonly error?: ApiErrorBody;
+  readonly [key: string]: unknown;
+}
+interface RawMessage {
+  readonly subject: string;
+  readonly seq: number;
+  readonly data?: string;
+  readonly hdrs?: string;
+}
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -67,7 +84,11 @@ export const headerValue = (block: string, name: string): string | undefined => 
 export interface JetStreamApi {
   call(verb: string, body?: unknown): Promise<RawResponse>;
   getMessage(query: MessageQuery): Promise<StoredMessage | undefined>;
-  publish(subject: string, body: Uint8Array, guard: { readonly msgId: string; readonly lastSubjectSeq: number }): Promise<PublishOutcome>;
+  publish(
+    subject: string,
+    body: Uint8Array,
+    guard: { readonly msgId: string; readonly lastSubjectSeq: number },
+  ): Promise<PublishOutcome>;
   close(): void;
 }
 
@@ -97,7 +118,11 @@ export const jetStreamApi = (nc: NatsConnection, stream: string, timeoutMs: numb
     }
   };
 
-  const publish = async (subject: string, body: Uint8Array, guard: { msgId: string; lastSubjectSeq: number }): Promise<PublishOutcome> => {
+  const publish = async (
+    subject: string,
+    body: Uint8Array,
+    guard: { msgId: string; lastSubjectSeq: number },
+  ): Promise<PublishOutcome> => {
     const h = natsHeaders();
     h.set('Nats-Msg-Id', guard.msgId);
     h.set('Nats-Expected-Stream', stream);
@@ -114,7 +139,14 @@ export const jetStreamApi = (nc: NatsConnection, stream: string, timeoutMs: numb
     return { kind: 'stored', seq: ack.seq, duplicate: ack.duplicate === true };
   };
 
-  return { call, getMessage, publish, close: () => { requester.close(); } };
+  return {
+    call,
+    getMessage,
+    publish,
+    close: () => {
+      requester.close();
+    },
+  };
 };
 
 // Failures that say "not now" rather than "no": a request that timed out (leader moving,
@@ -123,7 +155,9 @@ export const jetStreamApi = (nc: NatsConnection, stream: string, timeoutMs: numb
 // earlier try still being proposed (DuplicateInProcess).
 const TRANSIENT_CLIENT_CODES = new Set(['503', 'TIMEOUT', 'DISCONNECT', 'CONNECTION_REFUSED', 'REQUEST_ERROR']);
 export const isTransient = (e: unknown): boolean =>
-  e instanceof RequestTimedOut || e instanceof NoResponders || e instanceof DuplicateInProcess ||
+  e instanceof RequestTimedOut ||
+  e instanceof NoResponders ||
+  e instanceof DuplicateInProcess ||
   (e instanceof NatsError && TRANSIENT_CLIENT_CODES.has(e.code)) ||
   (e instanceof JetStreamApiError && (e.api.code === 503 || e.api.code === 408));
 

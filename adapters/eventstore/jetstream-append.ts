@@ -36,7 +36,10 @@ export interface AppendStats {
 
 /** The append's outcome could not be learned before the retry budget ran out. */
 export class FailedToAppend extends Error {
-  constructor(readonly stream: string, cause: unknown) {
+  constructor(
+    readonly stream: string,
+    cause: unknown,
+  ) {
     super(`JetStream append to ${stream}: no answer within the retry budget (it may or may not be stored)`, { cause });
   }
 }
@@ -64,7 +67,14 @@ const inFlightWaitMs = (times: number): number => Math.min(64, 2 ** times);
 // yet, so the writer waits a moment before it looks again, and gives up at the deadline.
 export const jetStreamAppend = (deps: AppendDeps) => {
   const { api, reads, scheme, tips } = deps;
-  const stats: AppendStats = { retriedPublishes: 0, retriesInProcess: 0, recoveredAfterRetry: 0, duplicateAcks: 0, claimsRefused: 0, claimsInFlight: 0 };
+  const stats: AppendStats = {
+    retriedPublishes: 0,
+    retriesInProcess: 0,
+    recoveredAfterRetry: 0,
+    duplicateAcks: 0,
+    claimsRefused: 0,
+    claimsInFlight: 0,
+  };
 
   const stored = (stream: string, seen: SeenMessage, count: number): AppendResult => {
     tips.setTip(stream, seen);
@@ -74,14 +84,19 @@ export const jetStreamAppend = (deps: AppendDeps) => {
   };
   const storedAppend = (stream: string, a: Append): AppendResult => stored(stream, a.seen, a.envelope.e.length);
 
-  const append = async (stream: string, events: readonly EventToAppend[], expected: ExpectedRevision): Promise<AppendResult> => {
-    if (events.length > MAX_EVENTS_PER_APPEND) throw new RangeError(`at most ${String(MAX_EVENTS_PER_APPEND)} events per append`);
+  const append = async (
+    stream: string,
+    events: readonly EventToAppend[],
+    expected: ExpectedRevision,
+  ): Promise<AppendResult> => {
+    if (events.length > MAX_EVENTS_PER_APPEND)
+      throw new RangeError(`at most ${String(MAX_EVENTS_PER_APPEND)} events per append`);
     const appendId = randomUUID();
     const deadline = Date.now() + deps.retry.forMs;
     // A zero-event append writes nothing, so only a fresh look can check its expectation.
     const cached = events.length > 0 ? tips.tip(stream) : undefined;
     let fresh = cached === undefined;
-    let tip = cached ?? await reads.readTip(stream);
+    let tip = cached ?? (await reads.readTip(stream));
     let body: { revision: number; bytes: Uint8Array } | undefined;
     let uncertain = false;
     let inFlight = 0;
@@ -92,13 +107,17 @@ export const jetStreamAppend = (deps: AppendDeps) => {
         fresh = true;
         continue;
       }
-      if (events.length === 0) return { kind: 'appended', nextRevision: tip.lastRevision, position: await reads.head() };
+      if (events.length === 0)
+        return { kind: 'appended', nextRevision: tip.lastRevision, position: await reads.head() };
       const ordinal = tip.ordinal + 1;
       const revision = tip.lastRevision + 1;
       if (body?.revision !== revision) body = { revision, bytes: encodeEnvelope(revision, events) };
       let outcome: PublishOutcome;
       try {
-        outcome = await api.publish(scheme.subjectOf(stream, ordinal), body.bytes, { msgId: appendId, lastSubjectSeq: 0 });
+        outcome = await api.publish(scheme.subjectOf(stream, ordinal), body.bytes, {
+          msgId: appendId,
+          lastSubjectSeq: 0,
+        });
       } catch (e) {
         if (!isTransient(e)) throw e;
         if (Date.now() >= deadline) throw new FailedToAppend(stream, e);
@@ -109,18 +128,24 @@ export const jetStreamAppend = (deps: AppendDeps) => {
         continue;
       }
       if (outcome.kind === 'stored' && !outcome.duplicate) {
-        return stored(stream, { ordinal, seq: outcome.seq, firstRevision: revision, lastRevision: revision + events.length - 1 }, events.length);
+        return stored(
+          stream,
+          { ordinal, seq: outcome.seq, firstRevision: revision, lastRevision: revision + events.length - 1 },
+          events.length,
+        );
       }
       if (outcome.kind === 'stored') {
         stats.duplicateAcks += 1;
         const original = await reads.appendAt(outcome.seq);
-        if (original === undefined) throw new Error(`JetStream named ${stream}'s append at sequence ${String(outcome.seq)}, which is not there`);
+        if (original === undefined)
+          throw new Error(`JetStream named ${stream}'s append at sequence ${String(outcome.seq)}, which is not there`);
         return storedAppend(stream, original);
       }
       stats.claimsRefused += 1;
       if (outcome.inFlight) {
         stats.claimsInFlight += 1;
-        if (Date.now() >= deadline) throw new FailedToAppend(stream, new Error(`${stream}'s next append stayed in flight at the stream leader`));
+        if (Date.now() >= deadline)
+          throw new FailedToAppend(stream, new Error(`${stream}'s next append stayed in flight at the stream leader`));
         await sleep(inFlightWaitMs(inFlight));
         inFlight += 1;
       }

@@ -40,13 +40,18 @@ export const bulkRead = async (
 ): Promise<StoredMessage[]> => {
   let consumer: string;
   try {
-    const created = await api.call(`CONSUMER.CREATE.${stream}`, {
+    const created = (await api.call(`CONSUMER.CREATE.${stream}`, {
       stream_name: stream,
       config: {
-        deliver_policy: 'by_start_sequence', opt_start_seq: startSeq, ack_policy: 'none',
-        mem_storage: true, num_replicas: 1, inactive_threshold: 10_000_000_000, max_batch: count,
+        deliver_policy: 'by_start_sequence',
+        opt_start_seq: startSeq,
+        ack_policy: 'none',
+        mem_storage: true,
+        num_replicas: 1,
+        inactive_threshold: 10_000_000_000,
+        max_batch: count,
       },
-    }) as { name?: unknown };
+    })) as { name?: unknown };
     if (typeof created.name !== 'string') return [];
     consumer = created.name;
   } catch {
@@ -59,15 +64,28 @@ export const bulkRead = async (
       callback: (_err, m) => {
         const seq = streamSeqOf(m.reply);
         // A status (404 no messages, 408 expired, 409 ...) or anything else ends the page.
-        if (seq === undefined) { finish(); return; }
+        if (seq === undefined) {
+          finish();
+          return;
+        }
         const { headers } = m;
         out.push({ subject: m.subject, seq, data: m.data, headers: () => headerBlock(headers) });
         if (out.length >= count) finish();
       },
     });
-    const timer = setTimeout(() => { finish(); }, timeoutMs + 500);
-    function finish(): void { clearTimeout(timer); sub.unsubscribe(); resolve(); }
-    nc.publish(`$JS.API.CONSUMER.MSG.NEXT.${stream}.${consumer}`, JSON.stringify({ batch: count, expires: timeoutMs * 1_000_000 }), { reply: inbox });
+    const timer = setTimeout(() => {
+      finish();
+    }, timeoutMs + 500);
+    function finish(): void {
+      clearTimeout(timer);
+      sub.unsubscribe();
+      resolve();
+    }
+    nc.publish(
+      `$JS.API.CONSUMER.MSG.NEXT.${stream}.${consumer}`,
+      JSON.stringify({ batch: count, expires: timeoutMs * 1_000_000 }),
+      { reply: inbox },
+    );
   });
   // No reply wanted; the inactivity threshold removes it anyway should this be lost.
   nc.publish(`$JS.API.CONSUMER.DELETE.${stream}.${consumer}`);

@@ -16,7 +16,9 @@ const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
 export const encodeEnvelope = (firstRevision: number, events: readonly EventToAppend[]): Uint8Array => {
-  const json = JSON.stringify({ r: firstRevision, e: events.map((e) => ({ t: e.type, d: e.data, m: e.metadata })) }) as string | undefined;
+  const json = JSON.stringify({ r: firstRevision, e: events.map((e) => ({ t: e.type, d: e.data, m: e.metadata })) }) as
+    | string
+    | undefined;
   if (json === undefined) throw new TypeError('event data is not JSON-serializable');
   return encoder.encode(json);
 };

@@ -18,7 +18,11 @@ export interface ReadDeps {
   readonly streamName: string;
 }
 
-export interface Append { readonly m: StoredMessage; readonly envelope: Envelope; readonly seen: SeenMessage }
+export interface Append {
+  readonly m: StoredMessage;
+  readonly envelope: Envelope;
+  readonly seen: SeenMessage;
+}
 
 // Requests in flight: while walking one stream's appends (the window doubles from the
 // first size, since most streams are short), and while reading the log by sequence.
@@ -35,7 +39,11 @@ export const jetStreamReads = (deps: ReadDeps) => {
 
   const toAppend = (m: StoredMessage, ordinal: number): Append => {
     const envelope = open(m);
-    return { m, envelope, seen: { ordinal, seq: m.seq, firstRevision: envelope.r, lastRevision: envelope.r + envelope.e.length - 1 } };
+    return {
+      m,
+      envelope,
+      seen: { ordinal, seq: m.seq, firstRevision: envelope.r, lastRevision: envelope.r + envelope.e.length - 1 },
+    };
   };
 
   /** The stream's `ordinal`-th append, read from the stream leader. */
@@ -45,16 +53,22 @@ export const jetStreamReads = (deps: ReadDeps) => {
   };
 
   /** The append stored with this stream sequence (a duplicate ack names one). */
-  const appendAt = async (seq: number): Promise<Append & { stream: string } | undefined> => {
+  const appendAt = async (seq: number): Promise<(Append & { stream: string }) | undefined> => {
     const m = await get({ seq });
     const subject = m === undefined ? undefined : scheme.parse(m.subject);
-    return m === undefined || subject === undefined ? undefined : { ...toAppend(m, subject.ordinal), stream: subject.stream };
+    return m === undefined || subject === undefined
+      ? undefined
+      : { ...toAppend(m, subject.ordinal), stream: subject.stream };
   };
 
   // Fetches appends start, start+1, ... in order, with a growing window of requests in
   // flight, until the first missing ordinal (the end: ordinals are dense) or until `visit`
   // says stop. Returns the last append seen and whether the end was reached.
-  const walk = async (stream: string, start: number, visit: (a: Append) => boolean): Promise<{ last?: Append; atEnd: boolean }> => {
+  const walk = async (
+    stream: string,
+    start: number,
+    visit: (a: Append) => boolean,
+  ): Promise<{ last?: Append; atEnd: boolean }> => {
     let last: Append | undefined;
     for (let ordinal = start, window = FIRST_WINDOW; ; window = Math.min(window * 2, MAX_STREAM_WINDOW)) {
       const batch = await Promise.all(Array.from({ length: window }, (_, i) => fetchAppend(stream, ordinal + i)));
@@ -82,7 +96,8 @@ export const jetStreamReads = (deps: ReadDeps) => {
     const out: RecordedEvent[] = [];
     if (limit <= 0) return out;
     const { last, atEnd } = await walk(stream, tips.startOrdinal(stream, from), (a) => {
-      for (const e of toRecordedEvents(stream, a.m.seq, a.envelope)) if (e.revision >= from && out.length < limit) out.push(e);
+      for (const e of toRecordedEvents(stream, a.m.seq, a.envelope))
+        if (e.revision >= from && out.length < limit) out.push(e);
       return out.length < limit;
     });
     if (last !== undefined && atEnd) tips.setTip(stream, last.seen);
@@ -91,7 +106,9 @@ export const jetStreamReads = (deps: ReadDeps) => {
   };
 
   const lastSeq = async (): Promise<number> => {
-    const info = await retrying(retry, () => api.call(`STREAM.INFO.${deps.streamName}`)) as { state?: { last_seq?: unknown } };
+    const info = (await retrying(retry, () => api.call(`STREAM.INFO.${deps.streamName}`))) as {
+      state?: { last_seq?: unknown };
+    };
     const last = info.state?.last_seq;
     return typeof last === 'number' ? last : 0;
   };
@@ -106,11 +123,13 @@ export const jetStreamReads = (deps: ReadDeps) => {
     if (options.limit <= 0) return out;
     const take = (m: StoredMessage): void => {
       const subject = scheme.parse(m.subject);
-      if (subject === undefined) throw new Error(`JetStream message ${deps.streamName}#${String(m.seq)} has a foreign subject`);
-      for (const e of toRecordedEvents(subject.stream, m.seq, open(m))) if (e.position > after && out.length < options.limit) out.push(e);
+      if (subject === undefined)
+        throw new Error(`JetStream message ${deps.streamName}#${String(m.seq)} has a foreign subject`);
+      for (const e of toRecordedEvents(subject.stream, m.seq, open(m)))
+        if (e.position > after && out.length < options.limit) out.push(e);
     };
     const end = await lastSeq();
-    for (let seq = Math.max(1, splitPosition(after).seq); seq <= end && out.length < options.limit;) {
+    for (let seq = Math.max(1, splitPosition(after).seq); seq <= end && out.length < options.limit; ) {
       const wanted = Math.min(end - seq + 1, options.limit - out.length);
       const bulk = wanted >= BULK_FROM ? await deps.bulk(seq, wanted) : [];
       const last = bulk[bulk.length - 1];

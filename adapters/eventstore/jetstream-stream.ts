@@ -26,7 +26,11 @@ const streamConfig = (s: StreamSettings) => ({
   allow_direct: false,
 });
 
-const info = async (api: JetStreamApi, retry: RetryPolicy, name: string): Promise<{ config: { subjects?: string[] } } | undefined> => {
+const info = async (
+  api: JetStreamApi,
+  retry: RetryPolicy,
+  name: string,
+): Promise<{ config: { subjects?: string[] } } | undefined> => {
   try {
     return (await retrying(retry, () => api.call(`STREAM.INFO.${name}`))) as { config: { subjects?: string[] } };
   } catch (e) {
@@ -36,7 +40,12 @@ const info = async (api: JetStreamApi, retry: RetryPolicy, name: string): Promis
 };
 
 /** Creates the stream if it is missing; refuses one whose subjects are not ours. */
-export const ensureStream = async (api: JetStreamApi, retry: RetryPolicy, settings: StreamSettings, create: boolean): Promise<void> => {
+export const ensureStream = async (
+  api: JetStreamApi,
+  retry: RetryPolicy,
+  settings: StreamSettings,
+  create: boolean,
+): Promise<void> => {
   let existing = await info(api, retry, settings.name);
   if (existing === undefined) {
     if (!create) throw new Error(`JetStream stream ${settings.name} does not exist (and creating it was not allowed)`);
@@ -51,6 +60,8 @@ export const ensureStream = async (api: JetStreamApi, retry: RetryPolicy, settin
   }
   const subjects = existing?.config.subjects ?? [];
   if (!subjects.includes(settings.filter)) {
-    throw new Error(`JetStream stream ${settings.name} captures ${JSON.stringify(subjects)}, not ${settings.filter}: choose another stream name or subject prefix`);
+    throw new Error(
+      `JetStream stream ${settings.name} captures ${JSON.stringify(subjects)}, not ${settings.filter}: choose another stream name or subject prefix`,
+    );
   }
 };

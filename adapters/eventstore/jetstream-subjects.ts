@@ -34,8 +34,10 @@ export const MAX_EVENTS_PER_APPEND = SLOTS;
 export const positionOf = (seq: number, index: number): number => seq * SLOTS + index;
 
 /** The message sequence holding a position, and the index of the event inside it. */
-export const splitPosition = (position: number): { readonly seq: number; readonly index: number } =>
-  ({ seq: Math.floor(position / SLOTS), index: position % SLOTS });
+export const splitPosition = (position: number): { readonly seq: number; readonly index: number } => ({
+  seq: Math.floor(position / SLOTS),
+  index: position % SLOTS,
+});
 
 export interface SubjectScheme {
   /** The JetStream stream's single subject filter. */
@@ -53,7 +55,10 @@ const PREFIX = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/;
 const TAIL = /^([A-Za-z0-9_-]+)\.(0|[1-9][0-9]*)$/;
 
 export const subjectScheme = (prefix: string): SubjectScheme => {
-  if (!PREFIX.test(prefix)) throw new Error(`JetStream subject prefix ${JSON.stringify(prefix)}: use tokens of A-Z a-z 0-9 _ - separated by dots`);
+  if (!PREFIX.test(prefix))
+    throw new Error(
+      `JetStream subject prefix ${JSON.stringify(prefix)}: use tokens of A-Z a-z 0-9 _ - separated by dots`,
+    );
   const head = `${prefix}.events.`;
   return {
     filter: `${head}>`,

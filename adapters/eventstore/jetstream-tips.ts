@@ -15,7 +15,10 @@ export interface SeenMessage {
 /** The state of a stream with no append: the next append claims ordinal 0, revision 0. */
 export const EMPTY_STREAM: SeenMessage = { ordinal: -1, seq: 0, firstRevision: -1, lastRevision: -1 };
 
-interface Entry { tip?: SeenMessage; resume?: SeenMessage }
+interface Entry {
+  tip?: SeenMessage;
+  resume?: SeenMessage;
+}
 
 export interface TipCache {
   tip(stream: string): SeenMessage | undefined;
@@ -40,11 +43,17 @@ export const createTipCache = (capacity = 10_000): TipCache => {
     return entry;
   };
   // Stale or not, a later append is the better hint.
-  const later = (a: SeenMessage | undefined, b: SeenMessage): SeenMessage => (a !== undefined && a.ordinal > b.ordinal ? a : b);
+  const later = (a: SeenMessage | undefined, b: SeenMessage): SeenMessage =>
+    a !== undefined && a.ordinal > b.ordinal ? a : b;
   return {
     tip: (stream) => entries.get(stream)?.tip,
-    setTip: (stream, seen) => { const e = touch(stream); e.tip = later(e.tip, seen); },
-    setResume: (stream, seen) => { touch(stream).resume = seen; },
+    setTip: (stream, seen) => {
+      const e = touch(stream);
+      e.tip = later(e.tip, seen);
+    },
+    setResume: (stream, seen) => {
+      touch(stream).resume = seen;
+    },
     startOrdinal: (stream, fromRevision) => {
       const entry = entries.get(stream);
       let start = 0;

@@ -57,8 +57,9 @@ const connectTo = (servers: string | readonly string[]): Promise<NatsConnection>
   });
 
 export const openJetStreamEventStore = async (options: JetStreamEventStoreOptions): Promise<JetStreamEventStore> => {
-  if (options.connection === undefined && options.servers === undefined) throw new Error('JetStream event store: give servers or a connection');
-  const nc = options.connection ?? await connectTo(options.servers ?? []);
+  if (options.connection === undefined && options.servers === undefined)
+    throw new Error('JetStream event store: give servers or a connection');
+  const nc = options.connection ?? (await connectTo(options.servers ?? []));
   const ownsConnection = options.connection === undefined;
   try {
     return await assemble(nc, ownsConnection, options);
@@ -68,14 +69,23 @@ export const openJetStreamEventStore = async (options: JetStreamEventStoreOption
   }
 };
 
-const assemble = async (nc: NatsConnection, ownsConnection: boolean, options: JetStreamEventStoreOptions): Promise<JetStreamEventStore> => {
+const assemble = async (
+  nc: NatsConnection,
+  ownsConnection: boolean,
+  options: JetStreamEventStoreOptions,
+): Promise<JetStreamEventStore> => {
   const streamName = options.streamName ?? 'MSGXC_EVENTS';
   const scheme = subjectScheme(options.subjectPrefix ?? 'msgxc');
   const retry = { forMs: options.retryForMs ?? 30_000 };
   const timeoutMs = options.requestTimeoutMs ?? 1_500;
   const api = jetStreamApi(nc, streamName, timeoutMs);
   try {
-    await ensureStream(api, retry, { name: streamName, filter: scheme.filter, replicas: options.replicas ?? 1 }, options.createStream ?? true);
+    await ensureStream(
+      api,
+      retry,
+      { name: streamName, filter: scheme.filter, replicas: options.replicas ?? 1 },
+      options.createStream ?? true,
+    );
   } catch (e) {
     api.close();
     throw e;
@@ -85,13 +95,22 @@ const assemble = async (nc: NatsConnection, ownsConnection: boolean, options: Je
   const bulk = (startSeq: number, count: number) => bulkRead(nc, api, streamName, startSeq, count, timeoutMs);
   const reads = jetStreamReads({ api, bulk, scheme, tips, retry, streamName });
   const listeners = new Set<() => void>();
-  const wakeAll = (): void => { for (const wake of listeners) wake(); };
+  const wakeAll = (): void => {
+    for (const wake of listeners) wake();
+  };
   const appender = jetStreamAppend({
-    api, reads, scheme, tips, retry,
+    api,
+    reads,
+    scheme,
+    tips,
+    retry,
     // Announced only after the ack, i.e. once the append is readable from the leader, so a
     // woken reader finds it. Other nodes hear it on the wake subject; a lost announcement
     // (this node dies right after the ack) costs them at most one poll interval.
-    onStored: (position) => { wakeAll(); nc.publish(scheme.wakeSubject, String(position)); },
+    onStored: (position) => {
+      wakeAll();
+      nc.publish(scheme.wakeSubject, String(position));
+    },
   });
 
   // Appends to one stream from this process go one at a time: racing each other would only
@@ -111,7 +130,11 @@ const assemble = async (nc: NatsConnection, ownsConnection: boolean, options: Je
     return result;
   };
 
-  const wakeSub: NatsSubscription = nc.subscribe(scheme.wakeSubject, { callback: () => { wakeAll(); } });
+  const wakeSub: NatsSubscription = nc.subscribe(scheme.wakeSubject, {
+    callback: () => {
+      wakeAll();
+    },
+  });
   const poll = setInterval(wakeAll, options.pollMs ?? 1_000);
   poll.unref();
   const subscriptions = new Set<Subscription>();
@@ -136,10 +159,21 @@ const assemble = async (nc: NatsConnection, ownsConnection: boolean, options: Je
     subscribeAll: (after, handler, onError) => {
       const inner = catchUpSubscription(
         store,
-        (wake) => { listeners.add(wake); return () => listeners.delete(wake); },
-        after, handler, onError, CATCH_UP_PAGE,
+        (wake) => {
+          listeners.add(wake);
+          return () => listeners.delete(wake);
+        },
+        after,
+        handler,
+        onError,
+        CATCH_UP_PAGE,
       );
-      const subscription: Subscription = { close: () => { subscriptions.delete(subscription); return inner.close(); } };
+      const subscription: Subscription = {
+        close: () => {
+          subscriptions.delete(subscription);
+          return inner.close();
+        },
+      };
       subscriptions.add(subscription);
       return subscription;
     },

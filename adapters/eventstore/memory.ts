@@ -1,6 +1,14 @@
 import { catchUpSubscription } from './catch-up.js';
 import { revisionMatches } from './port.js';
-import type { AppendResult, EventStore, EventToAppend, ExpectedRevision, ReadAllOptions, ReadStreamOptions, RecordedEvent } from './port.js';
+import type {
+  AppendResult,
+  EventStore,
+  EventToAppend,
+  ExpectedRevision,
+  ReadAllOptions,
+  ReadStreamOptions,
+  RecordedEvent,
+} from './port.js';
 
 // In-memory log for unit tests and benchmarks' baselines. Same contract as the durable stores.
 export const createMemoryEventStore = (): EventStore => {
@@ -8,7 +16,11 @@ export const createMemoryEventStore = (): EventStore => {
   const byStream = new Map<string, RecordedEvent[]>();
   const listeners = new Set<() => void>();
 
-  const append = (stream: string, events: readonly EventToAppend[], expected: ExpectedRevision): Promise<AppendResult> => {
+  const append = (
+    stream: string,
+    events: readonly EventToAppend[],
+    expected: ExpectedRevision,
+  ): Promise<AppendResult> => {
     const existing = byStream.get(stream) ?? [];
     const actual = existing.length - 1;
     if (!revisionMatches(expected, actual)) {
@@ -17,8 +29,12 @@ export const createMemoryEventStore = (): EventStore => {
     if (events.length === 0) return Promise.resolve({ kind: 'appended', nextRevision: actual, position: all.length });
     for (const e of events) {
       const recorded: RecordedEvent = {
-        stream, revision: existing.length, position: all.length + 1,
-        type: e.type, data: structuredClone(e.data), metadata: structuredClone(e.metadata),
+        stream,
+        revision: existing.length,
+        position: all.length + 1,
+        type: e.type,
+        data: structuredClone(e.data),
+        metadata: structuredClone(e.metadata),
       };
       existing.push(recorded);
       all.push(recorded);
@@ -41,11 +57,25 @@ export const createMemoryEventStore = (): EventStore => {
   };
 
   const store: EventStore = {
-    append, read, readAll,
+    append,
+    read,
+    readAll,
     subscribeAll: (after, handler, onError) =>
-      catchUpSubscription(store, (wake) => { listeners.add(wake); return () => listeners.delete(wake); }, after, handler, onError),
+      catchUpSubscription(
+        store,
+        (wake) => {
+          listeners.add(wake);
+          return () => listeners.delete(wake);
+        },
+        after,
+        handler,
+        onError,
+      ),
     head: () => Promise.resolve(all.length),
-    close: () => { listeners.clear(); return Promise.resolve(); },
+    close: () => {
+      listeners.clear();
+      return Promise.resolve();
+    },
   };
   return store;
 };

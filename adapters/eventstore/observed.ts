@@ -15,7 +15,11 @@ export interface ObservedEventStore extends EventStore {
 // Positions within one append are consecutive in every store here (SQLite and memory write
 // an append in one transaction; JetStream stores it as one message whose events take
 // seq * slots + index): the last is `result.position`, the others count back from it.
-const recorded = (stream: string, events: readonly EventToAppend[], result: Extract<AppendResult, { kind: 'appended' }>): RecordedEvent[] =>
+const recorded = (
+  stream: string,
+  events: readonly EventToAppend[],
+  result: Extract<AppendResult, { kind: 'appended' }>,
+): RecordedEvent[] =>
   events.map((e, i) => ({
     stream,
     revision: result.nextRevision - (events.length - 1 - i),
@@ -25,14 +29,25 @@ const recorded = (stream: string, events: readonly EventToAppend[], result: Extr
     metadata: e.metadata,
   }));
 
-export const observed = (store: EventStore, onListenerError: (e: unknown) => void = () => undefined): ObservedEventStore => {
+export const observed = (
+  store: EventStore,
+  onListenerError: (e: unknown) => void = () => undefined,
+): ObservedEventStore => {
   const listeners = new Set<AppendListener>();
-  const append = async (stream: string, events: readonly EventToAppend[], expected: ExpectedRevision): Promise<AppendResult> => {
+  const append = async (
+    stream: string,
+    events: readonly EventToAppend[],
+    expected: ExpectedRevision,
+  ): Promise<AppendResult> => {
     const result = await store.append(stream, events, expected);
     if (result.kind === 'appended' && events.length > 0 && listeners.size > 0) {
       const values = recorded(stream, events, result);
       for (const l of listeners) {
-        try { l(values); } catch (e) { onListenerError(e); }
+        try {
+          l(values);
+        } catch (e) {
+          onListenerError(e);
+        }
       }
     }
     return result;
@@ -43,7 +58,15 @@ export const observed = (store: EventStore, onListenerError: (e: unknown) => voi
     readAll: (options) => store.readAll(options),
     subscribeAll: (after, handler, onError) => store.subscribeAll(after, handler, onError),
     head: () => store.head(),
-    close: () => { listeners.clear(); return store.close(); },
-    onAppended: (listener) => { listeners.add(listener); return () => { listeners.delete(listener); }; },
+    close: () => {
+      listeners.clear();
+      return store.close();
+    },
+    onAppended: (listener) => {
+      listeners.add(listener);
+      return () => {
+        listeners.delete(listener);
+      };
+    },
   };
 };

@@ -37,13 +37,20 @@ const positiveInt = (url: string, name: string, value: string, max: number): num
 };
 
 /** Splits a nats:// setting into server URLs and JetStream options. */
-export const parseNatsUrl = (url: string): { servers: string[]; options: Omit<JetStreamEventStoreOptions, 'servers' | 'connection'> } => {
+export const parseNatsUrl = (
+  url: string,
+): { servers: string[]; options: Omit<JetStreamEventStoreOptions, 'servers' | 'connection'> } => {
   const [hostList = '', query = ''] = url.slice('nats://'.length).split('?', 2);
-  const servers = hostList.split(',').map((h) => h.trim()).filter((h) => h !== '').map((h) => `nats://${h.replace(/^nats:\/\//, '')}`);
+  const servers = hostList
+    .split(',')
+    .map((h) => h.trim())
+    .filter((h) => h !== '')
+    .map((h) => `nats://${h.replace(/^nats:\/\//, '')}`);
   if (servers.length === 0) fail(url, 'no NATS server given');
   const options: { -readonly [K in keyof JetStreamEventStoreOptions]?: JetStreamEventStoreOptions[K] } = {};
   for (const [key, value] of new URLSearchParams(query)) {
-    if (key === 'stream') options.streamName = /^[A-Za-z0-9_-]+$/.test(value) ? value : fail(url, 'stream must be letters, digits, _ or -');
+    if (key === 'stream')
+      options.streamName = /^[A-Za-z0-9_-]+$/.test(value) ? value : fail(url, 'stream must be letters, digits, _ or -');
     else if (key === 'prefix') options.subjectPrefix = value;
     else if (key === 'replicas') options.replicas = positiveInt(url, 'replicas', value, 5);
     else if (key === 'timeout') options.requestTimeoutMs = positiveInt(url, 'timeout', value, 60_000);
@@ -53,7 +60,11 @@ export const parseNatsUrl = (url: string): { servers: string[]; options: Omit<Je
 };
 
 export const openEventStore = async (url: string, options: OpenEventStoreOptions): Promise<EventStore> => {
-  if (url === 'embedded') return createSqliteEventStore({ file: join(options.dataDir, 'events.db'), writerThread: options.writerThread ?? false });
+  if (url === 'embedded')
+    return createSqliteEventStore({
+      file: join(options.dataDir, 'events.db'),
+      writerThread: options.writerThread ?? false,
+    });
   if (url === 'memory') return createMemoryEventStore();
   if (url.startsWith('nats://')) {
     const parsed = parseNatsUrl(url);

@@ -22,7 +22,12 @@ export interface RecordedEvent {
 
 export type AppendResult =
   | { readonly kind: 'appended'; readonly nextRevision: number; readonly position: number }
-  | { readonly kind: 'wrong_expected_revision'; readonly stream: string; readonly expected: ExpectedRevision; readonly actual: number };
+  | {
+      readonly kind: 'wrong_expected_revision';
+      readonly stream: string;
+      readonly expected: ExpectedRevision;
+      readonly actual: number;
+    };
 
 export interface ReadStreamOptions {
   /** First revision to return (inclusive). Default 0. */

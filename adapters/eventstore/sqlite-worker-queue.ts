@@ -40,7 +40,10 @@ export const createWorkerGroupCommitQueue = (
   worker.on('message', (reply: BatchReply) => {
     const batch = inFlight ?? [];
     inFlight = undefined;
-    if (reply.committed) { commits += 1; appends += batch.length; }
+    if (reply.committed) {
+      commits += 1;
+      appends += batch.length;
+    }
     batch.forEach((w, i) => {
       const o = reply.outcomes[i];
       if (o !== undefined && 'ok' in o) w.resolve(o.ok);
@@ -59,13 +62,20 @@ export const createWorkerGroupCommitQueue = (
   });
 
   return {
-    enqueue: (append) => new Promise<AppendResult>((resolve, reject) => {
-      if (dead) { reject(dead); return; }
-      queue.push({ append, resolve, reject });
-      // Appends of the same tick share the first batch too.
-      if (inFlight === undefined && queue.length === 1) setImmediate(send);
-    }),
-    drained: () => (inFlight === undefined && queue.length === 0 ? Promise.resolve() : new Promise((resolve) => drainWaiters.push(resolve))),
+    enqueue: (append) =>
+      new Promise<AppendResult>((resolve, reject) => {
+        if (dead) {
+          reject(dead);
+          return;
+        }
+        queue.push({ append, resolve, reject });
+        // Appends of the same tick share the first batch too.
+        if (inFlight === undefined && queue.length === 1) setImmediate(send);
+      }),
+    drained: () =>
+      inFlight === undefined && queue.length === 0
+        ? Promise.resolve()
+        : new Promise((resolve) => drainWaiters.push(resolve)),
     stats: (): CommitStats => ({ commits, appends }),
     close: async () => {
       worker.postMessage('close');

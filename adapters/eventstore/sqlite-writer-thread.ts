@@ -9,7 +9,11 @@ import type { PendingAppend } from './sqlite-writer.js';
 import type { AppendResult } from './port.js';
 
 export type Outcome = { readonly ok: AppendResult } | { readonly error: string };
-export interface BatchReply { readonly id: number; readonly outcomes: readonly Outcome[]; readonly committed: boolean }
+export interface BatchReply {
+  readonly id: number;
+  readonly outcomes: readonly Outcome[];
+  readonly committed: boolean;
+}
 
 const port = parentPort;
 if (port === null) throw new Error('sqlite-writer-thread must run as a worker thread');
@@ -33,7 +37,11 @@ const run = (batch: readonly PendingAppend[]): { outcomes: Outcome[]; committed:
 };
 
 port.on('message', (m: { id: number; batch: readonly PendingAppend[] } | 'close') => {
-  if (m === 'close') { db.close(); port.close(); return; }
+  if (m === 'close') {
+    db.close();
+    port.close();
+    return;
+  }
   const { outcomes, committed } = run(m.batch);
   port.postMessage({ id: m.id, outcomes, committed } satisfies BatchReply);
 });

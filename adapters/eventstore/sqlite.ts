@@ -22,7 +22,10 @@ export interface SqliteEventStore extends EventStore {
 }
 
 // A synchronous call's throw becomes a rejection, as callers of a port expect.
-const settled = <T>(f: () => T | PromiseLike<T>): Promise<T> => new Promise<T>((resolve) => { resolve(f()); });
+const settled = <T>(f: () => T | PromiseLike<T>): Promise<T> =>
+  new Promise<T>((resolve) => {
+    resolve(f());
+  });
 
 // The embedded, durable event log: one SQLite file in WAL mode. One process owns the file;
 // appends are group-committed (see sqlite-group-commit.ts) and resolve only after the
@@ -34,7 +37,9 @@ export const createSqliteEventStore = (options: SqliteEventStoreOptions): Sqlite
   const subscriptions = new Set<Subscription>();
   const queueOptions = {
     maxBatch: options.maxBatch ?? 1024,
-    onCommitted: () => { for (const wake of listeners) wake(); },
+    onCommitted: () => {
+      for (const wake of listeners) wake();
+    },
   };
   // With a writer thread this connection only created the schema; the thread writes.
   if (options.writerThread === true) writer.close();
@@ -70,11 +75,19 @@ export const createSqliteEventStore = (options: SqliteEventStoreOptions): Sqlite
     subscribeAll: (after, handler, onError) => {
       const inner = catchUpSubscription(
         store,
-        (wake) => { listeners.add(wake); return () => listeners.delete(wake); },
-        after, handler, onError,
+        (wake) => {
+          listeners.add(wake);
+          return () => listeners.delete(wake);
+        },
+        after,
+        handler,
+        onError,
       );
       const subscription: Subscription = {
-        close: () => { subscriptions.delete(subscription); return inner.close(); },
+        close: () => {
+          subscriptions.delete(subscription);
+          return inner.close();
+        },
       };
       subscriptions.add(subscription);
       return subscription;
@@ -82,7 +95,12 @@ export const createSqliteEventStore = (options: SqliteEventStoreOptions): Sqlite
     head: () => settled(() => head.get() ?? 0),
     close: () => (closing ??= close()),
     stats: () => queue.stats(),
-    onCommit: (listener) => { listeners.add(listener); return () => { listeners.delete(listener); }; },
+    onCommit: (listener) => {
+      listeners.add(listener);
+      return () => {
+        listeners.delete(listener);
+      };
+    },
   };
   return store;
 };

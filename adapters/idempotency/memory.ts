@@ -16,7 +16,11 @@ export const createMemoryIdempotencyStore = (): IdempotencyStore => {
     },
     expire: (olderThan) => {
       let n = 0;
-      for (const [k, r] of records) if (r.createdAt < olderThan) { records.delete(k); n += 1; }
+      for (const [k, r] of records)
+        if (r.createdAt < olderThan) {
+          records.delete(k);
+          n += 1;
+        }
       return Promise.resolve(n);
     },
     close: () => Promise.resolve(),

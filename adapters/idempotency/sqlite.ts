@@ -12,14 +12,27 @@ export const createSqliteIdempotencyStore = (file: string): IdempotencyStore => 
     scope TEXT PRIMARY KEY, request_hash TEXT NOT NULL, mid TEXT NOT NULL,
     created_at INTEGER NOT NULL, response TEXT)`);
   db.exec('CREATE INDEX IF NOT EXISTS idempotency_created ON idempotency(created_at)');
-  const insert = db.prepare('INSERT OR IGNORE INTO idempotency (scope, request_hash, mid, created_at) VALUES (?, ?, ?, ?)');
-  const select = db.prepare<[string], { scope: string; request_hash: string; mid: string; created_at: number; response: string | null }>(
-    'SELECT scope, request_hash, mid, created_at, response FROM idempotency WHERE scope = ?');
+  const insert = db.prepare(
+    'INSERT OR IGNORE INTO idempotency (scope, request_hash, mid, created_at) VALUES (?, ?, ?, ?)',
+  );
+  const select = db.prepare<
+    [string],
+    { scope: string; request_hash: string; mid: string; created_at: number; response: string | null }
+  >('SELECT scope, request_hash, mid, created_at, response FROM idempotency WHERE scope = ?');
   const update = db.prepare('UPDATE idempotency SET response = ? WHERE scope = ?');
   const del = db.prepare('DELETE FROM idempotency WHERE created_at < ?');
 
-  const toRecord = (row: { scope: string; request_hash: string; mid: string; created_at: number; response: string | null }): IdempotencyRecord => ({
-    scope: row.scope, requestHash: row.request_hash, mid: row.mid, createdAt: row.created_at,
+  const toRecord = (row: {
+    scope: string;
+    request_hash: string;
+    mid: string;
+    created_at: number;
+    response: string | null;
+  }): IdempotencyRecord => ({
+    scope: row.scope,
+    requestHash: row.request_hash,
+    mid: row.mid,
+    createdAt: row.created_at,
     ...(row.response !== null ? { response: JSON.parse(row.response) as StoredResponse } : {}),
   });
 
@@ -29,8 +42,14 @@ export const createSqliteIdempotencyStore = (file: string): IdempotencyStore => 
       const row = select.get(r.scope);
       return Promise.resolve(row === undefined ? r : toRecord(row));
     },
-    complete: (scope, response) => { update.run(JSON.stringify(response), scope); return Promise.resolve(); },
+    complete: (scope, response) => {
+      update.run(JSON.stringify(response), scope);
+      return Promise.resolve();
+    },
     expire: (olderThan) => Promise.resolve(del.run(olderThan).changes),
-    close: () => { db.close(); return Promise.resolve(); },
+    close: () => {
+      db.close();
+      return Promise.resolve();
+    },
   };
 };

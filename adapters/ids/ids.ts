@@ -15,7 +15,10 @@ const POOL = 4096;
 const pool = Buffer.alloc(POOL);
 let offset = POOL;
 const random16 = (): Buffer => {
-  if (offset + 16 > POOL) { randomFillSync(pool); offset = 0; }
+  if (offset + 16 > POOL) {
+    randomFillSync(pool);
+    offset = 0;
+  }
   const b = Buffer.from(pool.subarray(offset, offset + 16));
   offset += 16;
   return b;
@@ -29,7 +32,10 @@ export const createIdGenerator = (now: () => number = Date.now): IdGenerator => 
       let ms = now();
       if (ms <= lastMs) {
         seq += 1;
-        if (seq > 0xfff) { lastMs += 1; seq = 0; }
+        if (seq > 0xfff) {
+          lastMs += 1;
+          seq = 0;
+        }
         ms = lastMs;
       } else {
         lastMs = ms;

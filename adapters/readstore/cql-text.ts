@@ -63,5 +63,7 @@ export const qualify = (statement: string, keyspace: string): string => {
       return `${m[1]}${keyspace}.${m[2]}${statement.slice(m[0].length)}`;
     }
   }
-  throw new Error(`CQL migration statement not supported (use an unqualified CREATE/ALTER/DROP TABLE ... IF [NOT] EXISTS): ${statement.slice(0, 80)}`);
+  throw new Error(
+    `CQL migration statement not supported (use an unqualified CREATE/ALTER/DROP TABLE ... IF [NOT] EXISTS): ${statement.slice(0, 80)}`,
+  );
 };

@@ -17,7 +17,16 @@ export type MessageStatus = t.TypeOf<typeof MessageStatus>;
  * reached, whatever order the facts arrive in. Receipts (delivered..clicked) outrank
  * dispatch outcomes, so a retried then delivered message reads as delivered.
  */
-export const DELIVERY_STATUSES = ['retrying', 'failed', 'given_up', 'revoked', 'delivered', 'seen', 'read', 'clicked'] as const;
+export const DELIVERY_STATUSES = [
+  'retrying',
+  'failed',
+  'given_up',
+  'revoked',
+  'delivered',
+  'seen',
+  'read',
+  'clicked',
+] as const;
 export const DeliveryStatus = literals(DELIVERY_STATUSES, 'DeliveryStatus');
 export type DeliveryStatus = t.TypeOf<typeof DeliveryStatus>;
 export const deliveryRank = (s: DeliveryStatus): number => DELIVERY_STATUSES.indexOf(s);
@@ -36,51 +45,55 @@ const byStatus = <C extends t.Mixed>(c: C) =>
 export const StatusCounts = byStatus(Nat);
 export type StatusCounts = t.TypeOf<typeof StatusCounts>;
 
-export const MessageDoc = t.type({
-  mid: t.string,
-  tid: nullable(t.string),
-  from: t.string,
-  audience: AudienceKind,
-  /** Addressed users for user/users audiences; null where the audience is resolved on read. */
-  recipients: nullable(Nat),
-  /** The message text and its subject, as published. */
-  text: t.string,
-  urgency: t.union([t.literal(1), t.literal(2), t.literal(3), t.literal(4)]),
-  at: Iso,
-  scheduled: nullable(Iso),
-  status: MessageStatus,
-  counts: StatusCounts,
-}, 'MessageDoc');
+export const MessageDoc = t.type(
+  {
+    mid: t.string,
+    tid: nullable(t.string),
+    from: t.string,
+    audience: AudienceKind,
+    /** Addressed users for user/users audiences; null where the audience is resolved on read. */
+    recipients: nullable(Nat),
+    /** The message text and its subject, as published. */
+    text: t.string,
+    urgency: t.union([t.literal(1), t.literal(2), t.literal(3), t.literal(4)]),
+    at: Iso,
+    scheduled: nullable(Iso),
+    status: MessageStatus,
+    counts: StatusCounts,
+  },
+  'MessageDoc',
+);
 export type MessageDoc = t.TypeOf<typeof MessageDoc>;
 
 /** First time (ISO) each status was reached; null when it was not. */
 export const StatusTimes = byStatus(nullable(Iso));
 export type StatusTimes = t.TypeOf<typeof StatusTimes>;
 
-export const DeliveryDoc = t.type({
-  /** `${mid}:${uid}:${channel}` */
-  id: t.string,
-  mid: t.string,
-  uid: t.string,
-  channel: t.string,
-  status: DeliveryStatus,
-  /** Earliest of `times`. */
-  at: Iso,
-  /** `at` minus the message's due time (scheduled ?? at); null when the message is unknown. */
-  latency_ms: nullable(t.number),
-  times: StatusTimes,
-  /** Why the latest failure happened (dispatch outcomes); null for receipts. */
-  reason: nullable(t.string),
-  attempts: nullable(Nat),
-}, 'DeliveryDoc');
+export const DeliveryDoc = t.type(
+  {
+    /** `${mid}:${uid}:${channel}` */
+    id: t.string,
+    mid: t.string,
+    uid: t.string,
+    channel: t.string,
+    status: DeliveryStatus,
+    /** Earliest of `times`. */
+    at: Iso,
+    /** `at` minus the message's due time (scheduled ?? at); null when the message is unknown. */
+    latency_ms: nullable(t.number),
+    times: StatusTimes,
+    /** Why the latest failure happened (dispatch outcomes); null for receipts. */
+    reason: nullable(t.string),
+    attempts: nullable(Nat),
+  },
+  'DeliveryDoc',
+);
 export type DeliveryDoc = t.TypeOf<typeof DeliveryDoc>;
 
 export const deliveryId = (mid: string, uid: string, channel: string): string => `${mid}:${uid}:${channel}`;
 
-export const zeroCounts = (): StatusCounts =>
-  Object.fromEntries(DELIVERY_STATUSES.map((s) => [s, 0])) as StatusCounts;
-export const noTimes = (): StatusTimes =>
-  Object.fromEntries(DELIVERY_STATUSES.map((s) => [s, null])) as StatusTimes;
+export const zeroCounts = (): StatusCounts => Object.fromEntries(DELIVERY_STATUSES.map((s) => [s, 0])) as StatusCounts;
+export const noTimes = (): StatusTimes => Object.fromEntries(DELIVERY_STATUSES.map((s) => [s, null])) as StatusTimes;
 
 /** The one ISO form both engines store (millisecond precision, Z). */
 export const isoInstant = (s: string): string => new Date(Date.parse(s)).toISOString();

@@ -12,8 +12,13 @@ export const KINDS = ['messages', 'deliveries', 'receipts', 'checkpoints'] as co
 export type IndexKind = (typeof KINDS)[number];
 export type IndexNames = Readonly<Record<IndexKind, string>>;
 
-const TEMPLATES: Readonly<Record<IndexKind, { readonly priority: number; readonly _meta: object; readonly template: object }>> = {
-  messages, deliveries, receipts, checkpoints,
+const TEMPLATES: Readonly<
+  Record<IndexKind, { readonly priority: number; readonly _meta: object; readonly template: object }>
+> = {
+  messages,
+  deliveries,
+  receipts,
+  checkpoints,
 };
 
 /** Index names must be lower case and must not start with `_`, `-` or `+`. */
@@ -23,7 +28,10 @@ export const indexNames = (prefix: string): IndexNames =>
   Object.fromEntries(KINDS.map((k) => [k, `${prefix}${k}`])) as Record<IndexKind, string>;
 
 const isAlreadyThere = (e: unknown): boolean =>
-  typeof e === 'object' && e !== null && 'body' in e && JSON.stringify(e.body).includes('resource_already_exists_exception');
+  typeof e === 'object' &&
+  e !== null &&
+  'body' in e &&
+  JSON.stringify(e.body).includes('resource_already_exists_exception');
 
 /** Puts the templates and creates the indices that do not exist yet. `replicas` overrides the templates' 1. */
 export const installIndices = async (client: Client, names: IndexNames, replicas?: number): Promise<void> => {

@@ -17,11 +17,23 @@ import { words } from './words.js';
 type Q = estypes.QueryDslQueryContainer;
 
 const range = (field: string, r: TimeRange | undefined): Q[] =>
-  r === undefined || (r.gte === undefined && r.lt === undefined) ? [] : [{
-    range: { [field]: { format: 'epoch_millis', ...(r.gte === undefined ? {} : { gte: Date.parse(r.gte) }), ...(r.lt === undefined ? {} : { lt: Date.parse(r.lt) }) } },
-  }];
-const term = (field: string, value: string | undefined): Q[] => (value === undefined ? [] : [{ term: { [field]: value } }]);
-const oneOf = (field: string, values: readonly string[] | undefined): Q[] => (values === undefined ? [] : [{ terms: { [field]: [...values] } }]);
+  r === undefined || (r.gte === undefined && r.lt === undefined)
+    ? []
+    : [
+        {
+          range: {
+            [field]: {
+              format: 'epoch_millis',
+              ...(r.gte === undefined ? {} : { gte: Date.parse(r.gte) }),
+              ...(r.lt === undefined ? {} : { lt: Date.parse(r.lt) }),
+            },
+          },
+        },
+      ];
+const term = (field: string, value: string | undefined): Q[] =>
+  value === undefined ? [] : [{ term: { [field]: value } }];
+const oneOf = (field: string, values: readonly string[] | undefined): Q[] =>
+  values === undefined ? [] : [{ terms: { [field]: [...values] } }];
 
 const text = (s: string | undefined): Q[] => {
   if (s === undefined) return [];
@@ -32,21 +44,34 @@ const text = (s: string | undefined): Q[] => {
 export const messageQuery = (f: MessageFilter = {}): Q => ({
   bool: {
     filter: [
-      ...text(f.text), ...term('tid', f.tid), ...term('from', f.from),
+      ...text(f.text),
+      ...term('tid', f.tid),
+      ...term('from', f.from),
       ...(f.urgency === undefined ? [] : [{ range: { urgency: { ...f.urgency } } }]),
-      ...oneOf('status', f.status), ...range('at', f.at),
+      ...oneOf('status', f.status),
+      ...range('at', f.at),
     ],
   },
 });
 
 export const deliveryQuery = (f: DeliveryFilter = {}): Q => ({
-  bool: { filter: [...term('mid', f.mid), ...term('uid', f.uid), ...term('channel', f.channel), ...oneOf('status', f.status), ...range('at', f.at)] },
+  bool: {
+    filter: [
+      ...term('mid', f.mid),
+      ...term('uid', f.uid),
+      ...term('channel', f.channel),
+      ...oneOf('status', f.status),
+      ...range('at', f.at),
+    ],
+  },
 });
 
 const decode = <A>(codec: t.Decoder<unknown, A>, value: unknown): A => {
   const r = codec.decode(value);
   if (isRight(r)) return r.right;
-  throw new FailedToQuery(`Elasticsearch answered an unexpected shape: ${PathReporter.report(r).slice(0, 3).join('; ')}`);
+  throw new FailedToQuery(
+    `Elasticsearch answered an unexpected shape: ${PathReporter.report(r).slice(0, 3).join('; ')}`,
+  );
 };
 
 /** `words` is what the engine indexes, not part of the document. */
@@ -74,20 +99,39 @@ export const elasticQueries = (client: Client, names: IndexNames): SearchQueries
   };
 
   const terms = async (q: TermsQuery): Promise<TermsBucket[]> => {
-    const [index, query] = q.index === 'messages' ? [names.messages, messageQuery(q.filter)] : [names.deliveries, deliveryQuery(q.filter)];
-    const sub = q.then === undefined ? {} : { aggs: { b: { terms: { field: q.then.field, size: q.then.size, order: ORDER } } } };
-    const buckets = await aggregate(index, query, { a: { terms: { field: q.field, size: q.size, order: ORDER }, ...sub } });
+    const [index, query] =
+      q.index === 'messages' ? [names.messages, messageQuery(q.filter)] : [names.deliveries, deliveryQuery(q.filter)];
+    const sub =
+      q.then === undefined ? {} : { aggs: { b: { terms: { field: q.then.field, size: q.then.size, order: ORDER } } } };
+    const buckets = await aggregate(index, query, {
+      a: { terms: { field: q.field, size: q.size, order: ORDER }, ...sub },
+    });
     return buckets.map((b) => ({
       key: String(b.key),
       count: b.doc_count,
-      ...(q.then === undefined ? {} : { buckets: decode(t.array(Bucket), b.b?.buckets ?? []).map((s) => ({ key: String(s.key), count: s.doc_count })) }),
+      ...(q.then === undefined
+        ? {}
+        : {
+            buckets: decode(t.array(Bucket), b.b?.buckets ?? []).map((s) => ({
+              key: String(s.key),
+              count: s.doc_count,
+            })),
+          }),
     }));
   };
 
   const histogram = async (q: HistogramQuery) => {
-    const [index, query] = q.index === 'messages' ? [names.messages, messageQuery(q.filter)] : [names.deliveries, deliveryQuery(q.filter)];
+    const [index, query] =
+      q.index === 'messages' ? [names.messages, messageQuery(q.filter)] : [names.deliveries, deliveryQuery(q.filter)];
     const buckets = await aggregate(index, query, {
-      a: { date_histogram: { field: 'at', calendar_interval: q.interval, time_zone: q.timeZone ?? 'UTC', min_doc_count: 1 } },
+      a: {
+        date_histogram: {
+          field: 'at',
+          calendar_interval: q.interval,
+          time_zone: q.timeZone ?? 'UTC',
+          min_doc_count: 1,
+        },
+      },
     });
     return buckets.map((b) => ({ key: new Date(Number(b.key)).toISOString(), count: b.doc_count }));
   };
@@ -96,7 +140,10 @@ export const elasticQueries = (client: Client, names: IndexNames): SearchQueries
     searchMessages: async (q) => {
       const after = q.after === undefined ? {} : { search_after: [...cursorKey(q.after)] };
       const sources = await hitsOf(names.messages, {
-        size: q.limit + 1, query: messageQuery(q.filter), sort: [{ at: 'desc' }, { mid: 'desc' }], ...after,
+        size: q.limit + 1,
+        query: messageQuery(q.filter),
+        sort: [{ at: 'desc' }, { mid: 'desc' }],
+        ...after,
       });
       const hits = sources.slice(0, q.limit).map(messageFromSource);
       const last = hits[hits.length - 1];
@@ -104,10 +151,15 @@ export const elasticQueries = (client: Client, names: IndexNames): SearchQueries
     },
     terms,
     histogram,
-    documents: async <I extends SearchIndexName>(index: I, page: { readonly after?: string; readonly limit: number }): Promise<readonly DocOf<I>[]> => {
+    documents: async <I extends SearchIndexName>(
+      index: I,
+      page: { readonly after?: string; readonly limit: number },
+    ): Promise<readonly DocOf<I>[]> => {
       const key = index === 'messages' ? 'mid' : 'id';
       const sources = await hitsOf(names[index], {
-        size: page.limit, sort: [{ [key]: 'asc' }], ...(page.after === undefined ? {} : { search_after: [page.after] }),
+        size: page.limit,
+        sort: [{ [key]: 'asc' }],
+        ...(page.after === undefined ? {} : { search_after: [page.after] }),
       });
       // The link between `index` and the document type is lost in the ternary.
       return (index === 'messages' ? sources.map(messageFromSource) : sources.map(deliveryFromSource)) as DocOf<I>[];

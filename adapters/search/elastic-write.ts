@@ -22,8 +22,13 @@ const isExpected = (action: string, item: estypes.BulkResponseItem): boolean =>
   (action === 'create' && item.status === 409) || (action === 'update' && item.status === 404);
 
 const failures = (items: readonly Result[]): string[] =>
-  items.flatMap((entry) => Object.entries(entry).flatMap(([action, item]) =>
-    item.error === undefined || isExpected(action, item) ? [] : [`${action} ${item._id ?? ''}: ${item.status} ${item.error.type} ${item.error.reason ?? ''}`]));
+  items.flatMap((entry) =>
+    Object.entries(entry).flatMap(([action, item]) =>
+      item.error === undefined || isExpected(action, item)
+        ? []
+        : [`${action} ${item._id ?? ''}: ${item.status} ${item.error.type} ${item.error.reason ?? ''}`],
+    ),
+  );
 
 const bulk = async (client: Client, operations: Op[], refresh: boolean): Promise<void> => {
   if (operations.length === 0) return;
@@ -33,38 +38,58 @@ const bulk = async (client: Client, operations: Op[], refresh: boolean): Promise
 };
 
 const countBuckets = (a: unknown): { key: string; doc_count: number; by_status?: unknown }[] =>
-  typeof a === 'object' && a !== null && 'buckets' in a && Array.isArray(a.buckets) ? a.buckets as { key: string; doc_count: number }[] : [];
+  typeof a === 'object' && a !== null && 'buckets' in a && Array.isArray(a.buckets)
+    ? (a.buckets as { key: string; doc_count: number }[])
+    : [];
 
 // Mids per counting search: bounded so that mids x statuses stays far below search.max_buckets.
 const COUNT_CHUNK = 1_000;
 
-const setSizes = async (client: Client, names: IndexNames, mids: readonly string[]): Promise<Map<string, StatusCounts>> => {
+const setSizes = async (
+  client: Client,
+  names: IndexNames,
+  mids: readonly string[],
+): Promise<Map<string, StatusCounts>> => {
   const out = new Map<string, StatusCounts>(mids.map((m) => [m, zeroCounts()]));
   for (let i = 0; i < mids.length; i += COUNT_CHUNK) {
     const chunk = mids.slice(i, i + COUNT_CHUNK);
     const r = await client.search({
-      index: names.receipts, size: 0, track_total_hits: false,
+      index: names.receipts,
+      size: 0,
+      track_total_hits: false,
       query: { terms: { mid: chunk } },
-      aggs: { by_mid: { terms: { field: 'mid', size: chunk.length }, aggs: { by_status: { terms: { field: 'status', size: DELIVERY_STATUSES.length } } } } },
+      aggs: {
+        by_mid: {
+          terms: { field: 'mid', size: chunk.length },
+          aggs: { by_status: { terms: { field: 'status', size: DELIVERY_STATUSES.length } } },
+        },
+      },
     });
     for (const m of countBuckets(r.aggregations?.by_mid)) {
       const counts: Record<string, number> = zeroCounts();
-      for (const s of countBuckets(m.by_status)) if ((DELIVERY_STATUSES as readonly string[]).includes(s.key)) counts[s.key as DeliveryStatus] = s.doc_count;
+      for (const s of countBuckets(m.by_status))
+        if ((DELIVERY_STATUSES as readonly string[]).includes(s.key)) counts[s.key as DeliveryStatus] = s.doc_count;
       out.set(m.key, counts as StatusCounts);
     }
   }
   return out;
 };
 
-export const elasticWriter = (client: Client, names: IndexNames, refreshEachBatch: boolean) =>
+export const elasticWriter =
+  (client: Client, names: IndexNames, refreshEachBatch: boolean) =>
   async (ops: readonly SearchOp[], checkpoint: Checkpoint): Promise<void> => {
     const members: Op[] = [];
     for (const op of ops) {
       if (op.kind !== 'addToSet') continue;
-      members.push({ index: { _index: names.receipts, _id: memberId(op.mid, op.status, op.uid) } }, { mid: op.mid, status: op.status, uid: op.uid });
+      members.push(
+        { index: { _index: names.receipts, _id: memberId(op.mid, op.status, op.uid) } },
+        { mid: op.mid, status: op.status, uid: op.uid },
+      );
     }
     await bulk(client, members, true);
-    const counts = await setSizes(client, names, [...new Set(ops.flatMap((op) => (op.kind === 'recount' ? [op.mid] : [])))]);
+    const counts = await setSizes(client, names, [
+      ...new Set(ops.flatMap((op) => (op.kind === 'recount' ? [op.mid] : []))),
+    ]);
     // A message created and recounted in one batch is one upsert: counts merged if it exists.
     const upserted = new Set<string>();
     const docs: Op[] = [];
@@ -74,16 +99,29 @@ export const elasticWriter = (client: Client, names: IndexNames, refreshEachBatc
           const doc = { ...op.doc, words: indexedWords(op.doc.text) };
           const c = counts.get(op.doc.mid);
           if (c === undefined) docs.push({ create: { _index: names.messages, _id: op.doc.mid } }, doc);
-          else docs.push({ update: { _index: names.messages, _id: op.doc.mid } }, { doc: { counts: c }, upsert: { ...doc, counts: c } });
+          else
+            docs.push(
+              { update: { _index: names.messages, _id: op.doc.mid } },
+              { doc: { counts: c }, upsert: { ...doc, counts: c } },
+            );
           if (c !== undefined) upserted.add(op.doc.mid);
           break;
         }
-        case 'setMessageStatus': docs.push({ update: { _index: names.messages, _id: op.mid } }, { doc: { status: op.status } }); break;
-        case 'putDelivery': docs.push({ index: { _index: names.deliveries, _id: op.doc.id } }, op.doc); break;
-        case 'recount':
-          if (!upserted.has(op.mid)) docs.push({ update: { _index: names.messages, _id: op.mid } }, { doc: { counts: counts.get(op.mid) ?? zeroCounts() } });
+        case 'setMessageStatus':
+          docs.push({ update: { _index: names.messages, _id: op.mid } }, { doc: { status: op.status } });
           break;
-        case 'addToSet': break;
+        case 'putDelivery':
+          docs.push({ index: { _index: names.deliveries, _id: op.doc.id } }, op.doc);
+          break;
+        case 'recount':
+          if (!upserted.has(op.mid))
+            docs.push(
+              { update: { _index: names.messages, _id: op.mid } },
+              { doc: { counts: counts.get(op.mid) ?? zeroCounts() } },
+            );
+          break;
+        case 'addToSet':
+          break;
         default: {
           const unhandled: never = op;
           throw new Error(`unknown op ${JSON.stringify(unhandled)}`);
@@ -91,5 +129,10 @@ export const elasticWriter = (client: Client, names: IndexNames, refreshEachBatc
       }
     }
     await bulk(client, docs, refreshEachBatch);
-    await client.index({ index: names.checkpoints, id: checkpoint.name, document: { name: checkpoint.name, position: checkpoint.position }, refresh: refreshEachBatch });
+    await client.index({
+      index: names.checkpoints,
+      id: checkpoint.name,
+      document: { name: checkpoint.name, position: checkpoint.position },
+      refresh: refreshEachBatch,
+    });
   };

@@ -27,7 +27,12 @@ export interface ElasticSearchIndex extends SearchIndex {
   destroy(): Promise<void>;
 }
 
-const wrap = <A extends unknown[], R>(Err: new (msg: string, o?: { cause: unknown }) => Error, what: string, f: (...a: A) => Promise<R>) =>
+const wrap =
+  <A extends unknown[], R>(
+    Err: new (msg: string, o?: { cause: unknown }) => Error,
+    what: string,
+    f: (...a: A) => Promise<R>,
+  ) =>
   async (...args: A): Promise<R> => {
     try {
       return await f(...args);
@@ -42,7 +47,9 @@ export const openElasticSearchIndex = async (options: ElasticSearchOptions): Pro
   if (!isValidPrefix(prefix)) throw new Error(`invalid Elasticsearch index prefix ${JSON.stringify(prefix)}`);
   const client = new Client({ node: options.url, requestTimeout: options.requestTimeoutMs ?? 30_000, maxRetries: 2 });
   const names = indexNames(prefix);
-  const install = wrap(FailedToIndex, 'creating the search indices', () => installIndices(client, names, options.replicas));
+  const install = wrap(FailedToIndex, 'creating the search indices', () =>
+    installIndices(client, names, options.replicas),
+  );
   try {
     await install();
   } catch (e) {
@@ -62,11 +69,13 @@ export const openElasticSearchIndex = async (options: ElasticSearchOptions): Pro
     write: wrap(FailedToIndex, 'writing a search batch', write),
     checkpoint: wrap(FailedToQuery, 'reading a checkpoint', async (name) => {
       const r = await client.get<{ position: number }>({ index: names.checkpoints, id: name }, { ignore: [404] });
-      return r.found ? r._source?.position ?? 0 : 0;
+      return r.found ? (r._source?.position ?? 0) : 0;
     }),
     messages: wrap(FailedToQuery, 'reading messages', (mids) => mget(names.messages, mids, messageFromSource)),
     deliveries: wrap(FailedToQuery, 'reading deliveries', (ids) => mget(names.deliveries, ids, deliveryFromSource)),
-    refresh: wrap(FailedToIndex, 'refreshing', async () => { await client.indices.refresh({ index: Object.values(names) }); }),
+    refresh: wrap(FailedToIndex, 'refreshing', async () => {
+      await client.indices.refresh({ index: Object.values(names) });
+    }),
     reset: wrap(FailedToIndex, 'resetting the search indices', async () => {
       await deleteIndices(client, names);
       await installIndices(client, names, options.replicas);

@@ -26,29 +26,39 @@ const matchText = (text: string | undefined): Where[] => {
   if (text === undefined) return [];
   const ws = words(text);
   if (ws.length === 0) return [{ sql: '0', params: [] }];
-  return [{
-    sql: 'rowid IN (SELECT rowid FROM search_messages_fts WHERE search_messages_fts MATCH ?)',
-    params: [ws.map((w) => `"${w}"`).join(' ')],
-  }];
+  return [
+    {
+      sql: 'rowid IN (SELECT rowid FROM search_messages_fts WHERE search_messages_fts MATCH ?)',
+      params: [ws.map((w) => `"${w}"`).join(' ')],
+    },
+  ];
 };
 
-export const messageWhere = (f: MessageFilter = {}): Where => and([
-  ...matchText(f.text),
-  ...eq('tid', f.tid),
-  ...eq('sender', f.from),
-  ...(f.urgency?.gte === undefined ? [] : [{ sql: 'urgency >= ?', params: [f.urgency.gte] }]),
-  ...(f.urgency?.lte === undefined ? [] : [{ sql: 'urgency <= ?', params: [f.urgency.lte] }]),
-  ...oneOf('status', f.status),
-  ...range('at', f.at),
-]);
+export const messageWhere = (f: MessageFilter = {}): Where =>
+  and([
+    ...matchText(f.text),
+    ...eq('tid', f.tid),
+    ...eq('sender', f.from),
+    ...(f.urgency?.gte === undefined ? [] : [{ sql: 'urgency >= ?', params: [f.urgency.gte] }]),
+    ...(f.urgency?.lte === undefined ? [] : [{ sql: 'urgency <= ?', params: [f.urgency.lte] }]),
+    ...oneOf('status', f.status),
+    ...range('at', f.at),
+  ]);
 
-export const deliveryWhere = (f: DeliveryFilter = {}): Where => and([
-  ...eq('mid', f.mid),
-  ...eq('uid', f.uid),
-  ...eq('channel', f.channel),
-  ...oneOf('status', f.status),
-  ...range('at', f.at),
-]);
+export const deliveryWhere = (f: DeliveryFilter = {}): Where =>
+  and([
+    ...eq('mid', f.mid),
+    ...eq('uid', f.uid),
+    ...eq('channel', f.channel),
+    ...oneOf('status', f.status),
+    ...range('at', f.at),
+  ]);
 
-export const MESSAGE_COLUMNS = { urgency: 'urgency', from: 'sender', tid: 'tid', status: 'status', audience: 'audience' } as const;
+export const MESSAGE_COLUMNS = {
+  urgency: 'urgency',
+  from: 'sender',
+  tid: 'tid',
+  status: 'status',
+  audience: 'audience',
+} as const;
 export const DELIVERY_COLUMNS = { channel: 'channel', status: 'status', uid: 'uid', mid: 'mid' } as const;

@@ -11,34 +11,56 @@ import type { HistogramQuery, TermsBucket, TermsQuery } from './query.js';
 // contract suite): newest first by (at, mid); terms by count desc then key asc, nulls left
 // out; histogram buckets only where there are documents.
 
-interface Source { readonly table: string; readonly where: Where; readonly column: (field: string) => string }
+interface Source {
+  readonly table: string;
+  readonly where: Where;
+  readonly column: (field: string) => string;
+}
 
-const termsSource = (q: TermsQuery): Source => (q.index === 'messages'
-  ? { table: 'search_messages', where: messageWhere(q.filter), column: (f) => MESSAGE_COLUMNS[f as keyof typeof MESSAGE_COLUMNS] }
-  : { table: 'search_deliveries', where: deliveryWhere(q.filter), column: (f) => DELIVERY_COLUMNS[f as keyof typeof DELIVERY_COLUMNS] });
+const termsSource = (q: TermsQuery): Source =>
+  q.index === 'messages'
+    ? {
+        table: 'search_messages',
+        where: messageWhere(q.filter),
+        column: (f) => MESSAGE_COLUMNS[f as keyof typeof MESSAGE_COLUMNS],
+      }
+    : {
+        table: 'search_deliveries',
+        where: deliveryWhere(q.filter),
+        column: (f) => DELIVERY_COLUMNS[f as keyof typeof DELIVERY_COLUMNS],
+      };
 
 export const embeddedQueries = (db: Database): SearchQueries => {
-  const all = <R>(sql: string, params: readonly (string | number)[]): R[] => db.prepare<unknown[], R>(sql).all(...params);
+  const all = <R>(sql: string, params: readonly (string | number)[]): R[] =>
+    db.prepare<unknown[], R>(sql).all(...params);
 
   const terms = (q: TermsQuery): TermsBucket[] => {
     const src = termsSource(q);
     const a = src.column(q.field);
     const top = all<{ k: string | number; n: number }>(
       `SELECT ${a} AS k, COUNT(*) AS n FROM ${src.table} WHERE ${src.where.sql} AND ${a} IS NOT NULL
-       GROUP BY ${a} ORDER BY n DESC, k ASC LIMIT ?`, [...src.where.params, q.size],
+       GROUP BY ${a} ORDER BY n DESC, k ASC LIMIT ?`,
+      [...src.where.params, q.size],
     );
     const then = q.then;
     if (then === undefined) return top.map((r) => ({ key: String(r.k), count: r.n }));
     const b = src.column(then.field);
-    const subs = top.length === 0 ? [] : all<{ k: string | number; s: string | number; n: number }>(
-      `SELECT ${a} AS k, ${b} AS s, COUNT(*) AS n FROM ${src.table}
+    const subs =
+      top.length === 0
+        ? []
+        : all<{ k: string | number; s: string | number; n: number }>(
+            `SELECT ${a} AS k, ${b} AS s, COUNT(*) AS n FROM ${src.table}
        WHERE ${src.where.sql} AND ${a} IN (${top.map(() => '?').join(', ')}) AND ${b} IS NOT NULL
-       GROUP BY ${a}, ${b} ORDER BY k, n DESC, s ASC`, [...src.where.params, ...top.map((r) => r.k)],
-    );
+       GROUP BY ${a}, ${b} ORDER BY k, n DESC, s ASC`,
+            [...src.where.params, ...top.map((r) => r.k)],
+          );
     return top.map((r) => ({
       key: String(r.k),
       count: r.n,
-      buckets: subs.filter((s) => s.k === r.k).slice(0, then.size).map((s) => ({ key: String(s.s), count: s.n })),
+      buckets: subs
+        .filter((s) => s.k === r.k)
+        .slice(0, then.size)
+        .map((s) => ({ key: String(s.s), count: s.n })),
     }));
   };
 
@@ -47,7 +69,10 @@ export const embeddedQueries = (db: Database): SearchQueries => {
   const histogram = (q: HistogramQuery) => {
     const step = INTERVALS[q.interval];
     const off = offsetMs(q.timeZone);
-    const [table, where] = q.index === 'messages' ? ['search_messages', messageWhere(q.filter)] : ['search_deliveries', deliveryWhere(q.filter)];
+    const [table, where] =
+      q.index === 'messages'
+        ? ['search_messages', messageWhere(q.filter)]
+        : ['search_deliveries', deliveryWhere(q.filter)];
     return all<{ b: number; n: number }>(
       `SELECT CAST((at + ?) / ? AS INTEGER) * ? - ? AS b, COUNT(*) AS n FROM ${table} WHERE ${where.sql} GROUP BY b ORDER BY b`,
       [off, step, step, off, ...where.params],
@@ -55,31 +80,41 @@ export const embeddedQueries = (db: Database): SearchQueries => {
   };
 
   const later = <T>(f: () => T): Promise<T> => {
-    try { return Promise.resolve(f()); } catch (e) { return Promise.reject(e instanceof Error ? e : new Error(String(e))); }
+    try {
+      return Promise.resolve(f());
+    } catch (e) {
+      return Promise.reject(e instanceof Error ? e : new Error(String(e)));
+    }
   };
 
   return {
-    searchMessages: (q) => later(() => {
-      const where = messageWhere(q.filter);
-      const after = q.after === undefined ? undefined : cursorKey(q.after);
-      const page = after === undefined ? { sql: '1', params: [] } : { sql: '(at < ? OR (at = ? AND mid < ?))', params: [after[0], after[0], after[1]] };
-      const rows = all<MessageRow>(
-        `SELECT * FROM search_messages WHERE ${where.sql} AND ${page.sql} ORDER BY at DESC, mid DESC LIMIT ?`,
-        [...where.params, ...page.params, q.limit + 1],
-      );
-      const hits = rows.slice(0, q.limit).map(messageFromRow);
-      const last = hits[hits.length - 1];
-      return { hits, next: rows.length > q.limit && last !== undefined ? cursorOf(last) : null };
-    }),
+    searchMessages: (q) =>
+      later(() => {
+        const where = messageWhere(q.filter);
+        const after = q.after === undefined ? undefined : cursorKey(q.after);
+        const page =
+          after === undefined
+            ? { sql: '1', params: [] }
+            : { sql: '(at < ? OR (at = ? AND mid < ?))', params: [after[0], after[0], after[1]] };
+        const rows = all<MessageRow>(
+          `SELECT * FROM search_messages WHERE ${where.sql} AND ${page.sql} ORDER BY at DESC, mid DESC LIMIT ?`,
+          [...where.params, ...page.params, q.limit + 1],
+        );
+        const hits = rows.slice(0, q.limit).map(messageFromRow);
+        const last = hits[hits.length - 1];
+        return { hits, next: rows.length > q.limit && last !== undefined ? cursorOf(last) : null };
+      }),
     terms: (q) => later(() => terms(q)),
     histogram: (q) => later(() => histogram(q)),
-    documents: (index, page) => later(() => {
-      const [table, key] = index === 'messages' ? ['search_messages', 'mid'] : ['search_deliveries', 'id'];
-      const rows = all<MessageRow & DeliveryRow>(
-        `SELECT * FROM ${table} WHERE ${key} > ? ORDER BY ${key} LIMIT ?`, [page.after ?? '', page.limit],
-      );
-      // The overload's link between `index` and the row type is lost in the ternary.
-      return (index === 'messages' ? rows.map(messageFromRow) : rows.map(deliveryFromRow)) as never;
-    }),
+    documents: (index, page) =>
+      later(() => {
+        const [table, key] = index === 'messages' ? ['search_messages', 'mid'] : ['search_deliveries', 'id'];
+        const rows = all<MessageRow & DeliveryRow>(`SELECT * FROM ${table} WHERE ${key} > ? ORDER BY ${key} LIMIT ?`, [
+          page.after ?? '',
+          page.limit,
+        ]);
+        // The overload's link between `index` and the row type is lost in the ternary.
+        return (index === 'messages' ? rows.map(messageFromRow) : rows.map(deliveryFromRow)) as never;
+      }),
   };
 };

@@ -8,12 +8,29 @@ import { FailedToQuery } from './port.js';
 // engine's answer, so a hand-edited or stale file surfaces as an error, not a wrong shape.
 
 export interface MessageRow {
-  mid: string; tid: string | null; sender: string; audience: string; recipients: number | null; text: string;
-  urgency: number; at: number; scheduled: number | null; status: string; counts: string;
+  mid: string;
+  tid: string | null;
+  sender: string;
+  audience: string;
+  recipients: number | null;
+  text: string;
+  urgency: number;
+  at: number;
+  scheduled: number | null;
+  status: string;
+  counts: string;
 }
 export interface DeliveryRow {
-  id: string; mid: string; uid: string; channel: string; status: string; at: number;
-  latency_ms: number | null; times: string; reason: string | null; attempts: number | null;
+  id: string;
+  mid: string;
+  uid: string;
+  channel: string;
+  status: string;
+  at: number;
+  latency_ms: number | null;
+  times: string;
+  reason: string | null;
+  attempts: number | null;
 }
 
 const iso = (ms: number): string => new Date(ms).toISOString();
@@ -24,23 +41,58 @@ export const decodeAs = <A>(codec: t.Decoder<unknown, A>, value: unknown): A => 
   throw new FailedToQuery(`stored document does not decode: ${PathReporter.report(r).join('; ')}`);
 };
 
-export const messageFromRow = (r: MessageRow): MessageDoc => decodeAs(MessageDoc, {
-  mid: r.mid, tid: r.tid, from: r.sender, audience: r.audience, recipients: r.recipients, text: r.text,
-  urgency: r.urgency, at: iso(r.at), scheduled: r.scheduled === null ? null : iso(r.scheduled), status: r.status,
-  counts: JSON.parse(r.counts) as unknown,
-});
+export const messageFromRow = (r: MessageRow): MessageDoc =>
+  decodeAs(MessageDoc, {
+    mid: r.mid,
+    tid: r.tid,
+    from: r.sender,
+    audience: r.audience,
+    recipients: r.recipients,
+    text: r.text,
+    urgency: r.urgency,
+    at: iso(r.at),
+    scheduled: r.scheduled === null ? null : iso(r.scheduled),
+    status: r.status,
+    counts: JSON.parse(r.counts) as unknown,
+  });
 
 export const messageToRow = (d: MessageDoc): MessageRow => ({
-  mid: d.mid, tid: d.tid, sender: d.from, audience: d.audience, recipients: d.recipients, text: d.text, urgency: d.urgency,
-  at: Date.parse(d.at), scheduled: d.scheduled === null ? null : Date.parse(d.scheduled), status: d.status, counts: JSON.stringify(d.counts),
+  mid: d.mid,
+  tid: d.tid,
+  sender: d.from,
+  audience: d.audience,
+  recipients: d.recipients,
+  text: d.text,
+  urgency: d.urgency,
+  at: Date.parse(d.at),
+  scheduled: d.scheduled === null ? null : Date.parse(d.scheduled),
+  status: d.status,
+  counts: JSON.stringify(d.counts),
 });
 
-export const deliveryFromRow = (r: DeliveryRow): DeliveryDoc => decodeAs(DeliveryDoc, {
-  id: r.id, mid: r.mid, uid: r.uid, channel: r.channel, status: r.status, at: iso(r.at), latency_ms: r.latency_ms,
-  times: JSON.parse(r.times) as unknown, reason: r.reason, attempts: r.attempts,
-});
+export const deliveryFromRow = (r: DeliveryRow): DeliveryDoc =>
+  decodeAs(DeliveryDoc, {
+    id: r.id,
+    mid: r.mid,
+    uid: r.uid,
+    channel: r.channel,
+    status: r.status,
+    at: iso(r.at),
+    latency_ms: r.latency_ms,
+    times: JSON.parse(r.times) as unknown,
+    reason: r.reason,
+    attempts: r.attempts,
+  });
 
 export const deliveryToRow = (d: DeliveryDoc): DeliveryRow => ({
-  id: d.id, mid: d.mid, uid: d.uid, channel: d.channel, status: d.status, at: Date.parse(d.at), latency_ms: d.latency_ms,
-  times: JSON.stringify(d.times), reason: d.reason, attempts: d.attempts,
+  id: d.id,
+  mid: d.mid,
+  uid: d.uid,
+  channel: d.channel,
+  status: d.status,
+  at: Date.parse(d.at),
+  latency_ms: d.latency_ms,
+  times: JSON.stringify(d.times),
+  reason: d.reason,
+  attempts: d.attempts,
 });

@@ -4,7 +4,13 @@ import type { Database } from 'better-sqlite3';
 // as integers); counts and per-status times are small JSON objects, never aggregated on.
 // `search_receipt_sets` is the projection's own state: one row per (mid, status, uid), so
 // a message's counts are set sizes and a redelivered receipt cannot count twice.
-export const SEARCH_TABLES = ['search_messages', 'search_messages_fts', 'search_deliveries', 'search_receipt_sets', 'search_checkpoints'] as const;
+export const SEARCH_TABLES = [
+  'search_messages',
+  'search_messages_fts',
+  'search_deliveries',
+  'search_receipt_sets',
+  'search_checkpoints',
+] as const;
 
 const DDL = [
   `CREATE TABLE IF NOT EXISTS search_messages (

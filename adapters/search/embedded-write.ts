@@ -14,7 +14,9 @@ export const embeddedWriter = (db: Database): ((ops: readonly SearchOp[], checkp
      VALUES (@mid, @tid, @sender, @audience, @recipients, @text, @urgency, @at, @scheduled, @status, @counts)
      ON CONFLICT (mid) DO NOTHING`,
   );
-  const insertWords = db.prepare<[number | bigint, string]>('INSERT INTO search_messages_fts (rowid, words) VALUES (?, ?)');
+  const insertWords = db.prepare<[number | bigint, string]>(
+    'INSERT INTO search_messages_fts (rowid, words) VALUES (?, ?)',
+  );
   const setStatus = db.prepare<[string, string]>('UPDATE search_messages SET status = ? WHERE mid = ?');
   const putDelivery = db.prepare<DeliveryRow>(
     `INSERT INTO search_deliveries (id, mid, uid, channel, status, at, latency_ms, times, reason, attempts)
@@ -22,7 +24,9 @@ export const embeddedWriter = (db: Database): ((ops: readonly SearchOp[], checkp
      ON CONFLICT (id) DO UPDATE SET status = excluded.status, at = excluded.at, latency_ms = excluded.latency_ms,
        times = excluded.times, reason = excluded.reason, attempts = excluded.attempts`,
   );
-  const addToSet = db.prepare<[string, string, string]>('INSERT OR IGNORE INTO search_receipt_sets (mid, status, uid) VALUES (?, ?, ?)');
+  const addToSet = db.prepare<[string, string, string]>(
+    'INSERT OR IGNORE INTO search_receipt_sets (mid, status, uid) VALUES (?, ?, ?)',
+  );
   const sizes = db.prepare<[string], { status: string; n: number }>(
     'SELECT status, COUNT(*) AS n FROM search_receipt_sets WHERE mid = ? GROUP BY status',
   );
@@ -45,10 +49,18 @@ export const embeddedWriter = (db: Database): ((ops: readonly SearchOp[], checkp
         if (r.changes === 1) insertWords.run(r.lastInsertRowid, indexedWords(op.doc.text));
         return;
       }
-      case 'setMessageStatus': setStatus.run(op.status, op.mid); return;
-      case 'putDelivery': putDelivery.run(deliveryToRow(op.doc)); return;
-      case 'addToSet': addToSet.run(op.mid, op.status, op.uid); return;
-      case 'recount': setCounts.run(JSON.stringify(counts(op.mid)), op.mid); return;
+      case 'setMessageStatus':
+        setStatus.run(op.status, op.mid);
+        return;
+      case 'putDelivery':
+        putDelivery.run(deliveryToRow(op.doc));
+        return;
+      case 'addToSet':
+        addToSet.run(op.mid, op.status, op.uid);
+        return;
+      case 'recount':
+        setCounts.run(JSON.stringify(counts(op.mid)), op.mid);
+        return;
       default: {
         const unhandled: never = op;
         throw new Error(`unknown op ${JSON.stringify(unhandled)}`);

@@ -26,12 +26,20 @@ export const openSearchDb = (file: string): Database => {
 };
 
 const later = <T>(f: () => T): Promise<T> => {
-  try { return Promise.resolve(f()); } catch (e) { return Promise.reject(e instanceof Error ? e : new Error(String(e))); }
+  try {
+    return Promise.resolve(f());
+  } catch (e) {
+    return Promise.reject(e instanceof Error ? e : new Error(String(e)));
+  }
 };
 
 const byKey = (db: Database, table: string, key: string, ids: readonly string[]) =>
   // json_each keeps it one statement whatever the number of ids.
-  db.prepare<[string], MessageRow & DeliveryRow>(`SELECT * FROM ${table} WHERE ${key} IN (SELECT value FROM json_each(?))`).all(JSON.stringify(ids));
+  db
+    .prepare<[string], MessageRow & DeliveryRow>(
+      `SELECT * FROM ${table} WHERE ${key} IN (SELECT value FROM json_each(?))`,
+    )
+    .all(JSON.stringify(ids));
 
 export const createEmbeddedSearchIndex = (options: EmbeddedSearchOptions): SearchIndex => {
   const owned = options.db === undefined;
@@ -40,26 +48,39 @@ export const createEmbeddedSearchIndex = (options: EmbeddedSearchOptions): Searc
   // Statements are bound to tables that reset() drops, so both are re-prepared after it.
   let write = embeddedWriter(db);
   let queries = embeddedQueries(db);
-  const checkpoint = db.prepare<[string], { position: number }>('SELECT position FROM search_checkpoints WHERE name = ?');
+  const checkpoint = db.prepare<[string], { position: number }>(
+    'SELECT position FROM search_checkpoints WHERE name = ?',
+  );
   let readCheckpoint = (name: string): number => checkpoint.get(name)?.position ?? 0;
 
   return {
-    write: (ops, cp) => later(() => { write(ops, cp); }),
+    write: (ops, cp) =>
+      later(() => {
+        write(ops, cp);
+      }),
     checkpoint: (name) => later(() => readCheckpoint(name)),
-    messages: (mids) => later(() => new Map(byKey(db, 'search_messages', 'mid', mids).map((r) => [r.mid, messageFromRow(r)]))),
-    deliveries: (ids) => later(() => new Map(byKey(db, 'search_deliveries', 'id', ids).map((r) => [r.id, deliveryFromRow(r)]))),
+    messages: (mids) =>
+      later(() => new Map(byKey(db, 'search_messages', 'mid', mids).map((r) => [r.mid, messageFromRow(r)]))),
+    deliveries: (ids) =>
+      later(() => new Map(byKey(db, 'search_deliveries', 'id', ids).map((r) => [r.id, deliveryFromRow(r)]))),
     refresh: () => Promise.resolve(),
-    reset: () => later(() => {
-      dropSearchTables(db);
-      write = embeddedWriter(db);
-      queries = embeddedQueries(db);
-      const again = db.prepare<[string], { position: number }>('SELECT position FROM search_checkpoints WHERE name = ?');
-      readCheckpoint = (name) => again.get(name)?.position ?? 0;
-    }),
+    reset: () =>
+      later(() => {
+        dropSearchTables(db);
+        write = embeddedWriter(db);
+        queries = embeddedQueries(db);
+        const again = db.prepare<[string], { position: number }>(
+          'SELECT position FROM search_checkpoints WHERE name = ?',
+        );
+        readCheckpoint = (name) => again.get(name)?.position ?? 0;
+      }),
     searchMessages: (q) => queries.searchMessages(q),
     terms: (q) => queries.terms(q),
     histogram: (q) => queries.histogram(q),
     documents: (index, page) => queries.documents(index, page),
-    close: () => later(() => { if (owned) db.close(); }),
+    close: () =>
+      later(() => {
+        if (owned) db.close();
+      }),
   };
 };

@@ -1,5 +1,12 @@
 import type { DeliveryDoc, DeliveryStatus, MessageDoc, MessageStatus } from './documents.js';
-import type { HistogramBucket, HistogramQuery, SearchMessagesQuery, SearchPage, TermsBucket, TermsQuery } from './query.js';
+import type {
+  HistogramBucket,
+  HistogramQuery,
+  SearchMessagesQuery,
+  SearchPage,
+  TermsBucket,
+  TermsQuery,
+} from './query.js';
 
 // The search/analytics store: two document sets (messages, deliveries) fed by the search
 // projection, plus the small state that projection keeps in the same store so that any
@@ -58,7 +65,10 @@ export interface SearchQueries {
   /** Documents per calendar interval of `at`, oldest first; empty buckets are left out (see fillGaps). */
   histogram(query: HistogramQuery): Promise<readonly HistogramBucket[]>;
   /** Every document of an index in id order, a page at a time (exports, rebuild checks). */
-  documents<I extends SearchIndexName>(index: I, page: { readonly after?: string; readonly limit: number }): Promise<readonly DocOf<I>[]>;
+  documents<I extends SearchIndexName>(
+    index: I,
+    page: { readonly after?: string; readonly limit: number },
+  ): Promise<readonly DocOf<I>[]>;
 }
 
 export interface SearchIndex extends SearchWriter, SearchQueries {

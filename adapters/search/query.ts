@@ -16,28 +16,36 @@ const Size = t.refinement(t.number, (n) => Number.isInteger(n) && n >= 1 && n <=
 export const TimeRange = t.partial({ gte: Iso, lt: Iso }, 'TimeRange');
 export type TimeRange = t.TypeOf<typeof TimeRange>;
 
-export const MessageFilter = t.partial({
-  /** Every word must occur (words as `words()` splits them), in the text or subject. */
-  text: t.string,
-  tid: t.string,
-  from: t.string,
-  urgency: t.partial({ gte: Urgency, lte: Urgency }),
-  status: t.array(MessageStatus),
-  at: TimeRange,
-}, 'MessageFilter');
+export const MessageFilter = t.partial(
+  {
+    /** Every word must occur (words as `words()` splits them), in the text or subject. */
+    text: t.string,
+    tid: t.string,
+    from: t.string,
+    urgency: t.partial({ gte: Urgency, lte: Urgency }),
+    status: t.array(MessageStatus),
+    at: TimeRange,
+  },
+  'MessageFilter',
+);
 export type MessageFilter = t.TypeOf<typeof MessageFilter>;
 
-export const DeliveryFilter = t.partial({
-  mid: t.string,
-  uid: t.string,
-  channel: t.string,
-  status: t.array(DeliveryStatus),
-  at: TimeRange,
-}, 'DeliveryFilter');
+export const DeliveryFilter = t.partial(
+  {
+    mid: t.string,
+    uid: t.string,
+    channel: t.string,
+    status: t.array(DeliveryStatus),
+    at: TimeRange,
+  },
+  'DeliveryFilter',
+);
 export type DeliveryFilter = t.TypeOf<typeof DeliveryFilter>;
 
 // ---- search_after cursor: the sort key of the last hit, (at in ms, mid), newest first.
-interface CursorBrand { readonly SearchCursor: unique symbol }
+interface CursorBrand {
+  readonly SearchCursor: unique symbol;
+}
 const CursorKey = t.tuple([t.number, t.string]);
 const parseCursor = (s: string): readonly [number, string] | undefined => {
   try {
@@ -47,17 +55,21 @@ const parseCursor = (s: string): readonly [number, string] | undefined => {
     return undefined;
   }
 };
-export const SearchCursor = t.brand(t.string, (s): s is t.Branded<string, CursorBrand> => parseCursor(s) !== undefined, 'SearchCursor');
+export const SearchCursor = t.brand(
+  t.string,
+  (s): s is t.Branded<string, CursorBrand> => parseCursor(s) !== undefined,
+  'SearchCursor',
+);
 export type SearchCursor = t.TypeOf<typeof SearchCursor>;
 export const cursorOf = (doc: Pick<MessageDoc, 'at' | 'mid'>): SearchCursor =>
   Buffer.from(JSON.stringify([Date.parse(doc.at), doc.mid])).toString('base64url') as SearchCursor;
 /** The sort key a decoded cursor holds. */
 export const cursorKey = (c: SearchCursor): readonly [number, string] => parseCursor(c) ?? [0, ''];
 
-export const SearchMessagesQuery = t.intersection([
-  t.type({ limit: Limit }),
-  t.partial({ filter: MessageFilter, after: SearchCursor }),
-], 'SearchMessagesQuery');
+export const SearchMessagesQuery = t.intersection(
+  [t.type({ limit: Limit }), t.partial({ filter: MessageFilter, after: SearchCursor })],
+  'SearchMessagesQuery',
+);
 export type SearchMessagesQuery = t.TypeOf<typeof SearchMessagesQuery>;
 
 export interface SearchPage {
@@ -76,14 +88,15 @@ export type MessageTermField = t.TypeOf<typeof MessageTermField>;
 export const DeliveryTermField = fields(DELIVERY_TERMS);
 export type DeliveryTermField = t.TypeOf<typeof DeliveryTermField>;
 
-const termsOf = <I extends string, F extends t.Mixed, Q extends t.Mixed>(index: I, field: F, filter: Q) => t.intersection([
-  t.type({ index: t.literal(index), field, size: Size }),
-  t.partial({ filter, then: t.type({ field, size: Size }) }),
-]);
-export const TermsQuery = t.union([
-  termsOf('messages', MessageTermField, MessageFilter),
-  termsOf('deliveries', DeliveryTermField, DeliveryFilter),
-], 'TermsQuery');
+const termsOf = <I extends string, F extends t.Mixed, Q extends t.Mixed>(index: I, field: F, filter: Q) =>
+  t.intersection([
+    t.type({ index: t.literal(index), field, size: Size }),
+    t.partial({ filter, then: t.type({ field, size: Size }) }),
+  ]);
+export const TermsQuery = t.union(
+  [termsOf('messages', MessageTermField, MessageFilter), termsOf('deliveries', DeliveryTermField, DeliveryFilter)],
+  'TermsQuery',
+);
 export type TermsQuery = t.TypeOf<typeof TermsQuery>;
 
 export interface TermsBucket {
@@ -100,11 +113,12 @@ export type Interval = keyof typeof INTERVALS;
 /** UTC or a fixed offset: both engines bucket the same only without daylight-saving rules. */
 export const TimeZone = t.refinement(t.string, (s) => s === 'UTC' || /^[+-](0\d|1[0-4]):[0-5]\d$/.test(s), 'TimeZone');
 const IntervalC = t.keyof(INTERVALS);
-const histogramOf = <I extends string, Q extends t.Mixed>(index: I, filter: Q) => t.intersection([
-  t.type({ index: t.literal(index), interval: IntervalC }),
-  t.partial({ filter, timeZone: TimeZone }),
-]);
-export const HistogramQuery = t.union([histogramOf('messages', MessageFilter), histogramOf('deliveries', DeliveryFilter)], 'HistogramQuery');
+const histogramOf = <I extends string, Q extends t.Mixed>(index: I, filter: Q) =>
+  t.intersection([t.type({ index: t.literal(index), interval: IntervalC }), t.partial({ filter, timeZone: TimeZone })]);
+export const HistogramQuery = t.union(
+  [histogramOf('messages', MessageFilter), histogramOf('deliveries', DeliveryFilter)],
+  'HistogramQuery',
+);
 export type HistogramQuery = t.TypeOf<typeof HistogramQuery>;
 
 export interface HistogramBucket {
@@ -125,7 +139,11 @@ export const offsetMs = (tz: string | undefined): number => {
  * Inserts the empty buckets between the first and last non-empty one (what Elasticsearch's
  * `min_doc_count: 0` does). Adapters answer only non-empty buckets; callers that chart use this.
  */
-export const fillGaps = (buckets: readonly HistogramBucket[], interval: Interval, maxBuckets = 10_000): readonly HistogramBucket[] => {
+export const fillGaps = (
+  buckets: readonly HistogramBucket[],
+  interval: Interval,
+  maxBuckets = 10_000,
+): readonly HistogramBucket[] => {
   const first = buckets[0];
   const last = buckets[buckets.length - 1];
   if (first === undefined || last === undefined) return [];

@@ -9,7 +9,8 @@
 const RUN = /[\p{L}\p{Nd}\p{Nl}\p{M}]+/gu;
 // Han and Hiragana are one word per character, as UAX #29 emits them; Katakana runs are
 // words of their own, apart from letters of other scripts next to them.
-const PIECE = /[\p{Script=Han}\p{Script=Hiragana}]|\p{Script_Extensions=Katakana}+|[^\p{Script=Han}\p{Script=Hiragana}\p{Script_Extensions=Katakana}]+/gu;
+const PIECE =
+  /[\p{Script=Han}\p{Script=Hiragana}]|\p{Script_Extensions=Katakana}+|[^\p{Script=Han}\p{Script=Hiragana}\p{Script_Extensions=Katakana}]+/gu;
 const MARKS_ONLY = /^\p{M}+$/u;
 // Elasticsearch cuts tokens at 255 characters; longer runs are cut here the same way.
 const MAX_WORD = 255;

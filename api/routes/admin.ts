@@ -34,24 +34,53 @@ const webDir = (): string | undefined => {
   return undefined;
 };
 
-const file = (name: string, contentType: string): Route['handler'] => () => {
-  const dir = webDir();
-  if (dir === undefined) return Promise.resolve(errors.notFound('admin UI files are not installed'));
-  return Promise.resolve({ status: 200, body: readFileSync(join(dir, name), 'utf8'), contentType, headers: { 'Cache-Control': 'no-cache' } });
-};
+const file =
+  (name: string, contentType: string): Route['handler'] =>
+  () => {
+    const dir = webDir();
+    if (dir === undefined) return Promise.resolve(errors.notFound('admin UI files are not installed'));
+    return Promise.resolve({
+      status: 200,
+      body: readFileSync(join(dir, name), 'utf8'),
+      contentType,
+      headers: { 'Cache-Control': 'no-cache' },
+    });
+  };
 
 export const adminRoutes = (deps: AppDeps & { readonly admin?: AdminOps }): Route[] => [
-  { method: 'get', path: '/admin', access: 'public', summary: 'The admin UI (its data needs an admin token)', handler: file('index.html', 'text/html; charset=utf-8') },
-  { method: 'get', path: '/admin/app.js', access: 'public', summary: 'The admin UI script', handler: file('app.js', 'text/javascript; charset=utf-8') },
   {
-    method: 'get', path: '/api/v2/admin/stats', access: 'admin', summary: 'Counters for the admin UI: log head, projections, HTTP, rebuild',
-    handler: async () => (deps.admin === undefined ? errors.notFound('admin operations are not enabled') : { status: 200, body: await deps.admin.stats() }),
+    method: 'get',
+    path: '/admin',
+    access: 'public',
+    summary: 'The admin UI (its data needs an admin token)',
+    handler: file('index.html', 'text/html; charset=utf-8'),
   },
   {
-    method: 'post', path: '/api/v2/admin/rebuild', access: 'admin', summary: 'Drop every read model and replay the log (progress in /api/v2/admin/stats)',
+    method: 'get',
+    path: '/admin/app.js',
+    access: 'public',
+    summary: 'The admin UI script',
+    handler: file('app.js', 'text/javascript; charset=utf-8'),
+  },
+  {
+    method: 'get',
+    path: '/api/v2/admin/stats',
+    access: 'admin',
+    summary: 'Counters for the admin UI: log head, projections, HTTP, rebuild',
+    handler: async () =>
+      deps.admin === undefined
+        ? errors.notFound('admin operations are not enabled')
+        : { status: 200, body: await deps.admin.stats() },
+  },
+  {
+    method: 'post',
+    path: '/api/v2/admin/rebuild',
+    access: 'admin',
+    summary: 'Drop every read model and replay the log (progress in /api/v2/admin/stats)',
     handler: () => {
       if (deps.admin === undefined) return Promise.resolve(errors.notFound('admin operations are not enabled'));
-      if (!deps.admin.rebuild()) return Promise.resolve(apiError(409, 'RebuildRunning', 'a rebuild is already running'));
+      if (!deps.admin.rebuild())
+        return Promise.resolve(apiError(409, 'RebuildRunning', 'a rebuild is already running'));
       return Promise.resolve({ status: 202, body: deps.admin.rebuildStatus() });
     },
   },

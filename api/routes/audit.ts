@@ -9,16 +9,26 @@ const nonNegative = (q: URLSearchParams, name: string): E.Either<ReturnType<type
   const raw = q.get(name);
   if (raw === null || raw === '') return E.right(0);
   const n = Number(raw);
-  return Number.isInteger(n) && n >= 0 ? E.right(n) : E.left(errors.invalidQuery(name, 'expected a non-negative integer'));
+  return Number.isInteger(n) && n >= 0
+    ? E.right(n)
+    : E.left(errors.invalidQuery(name, 'expected a non-negative integer'));
 };
 
 const view = (e: RecordedEvent) => ({
-  stream: e.stream, revision: e.revision, position: e.position, type: e.type, data: e.data, metadata: e.metadata,
+  stream: e.stream,
+  revision: e.revision,
+  position: e.position,
+  type: e.type,
+  data: e.data,
+  metadata: e.metadata,
 });
 
 export const auditRoutes = (deps: AppDeps): Route[] => [
   {
-    method: 'get', path: '/api/v2/streams/{stream}', access: 'auditor', summary: 'Events of one stream from revision `from` (admin, auditor)',
+    method: 'get',
+    path: '/api/v2/streams/{stream}',
+    access: 'auditor',
+    summary: 'Events of one stream from revision `from` (admin, auditor)',
     handler: async (req) => {
       const from = nonNegative(req.query, 'from');
       const limit = limitParam(req.query, 100, 1000);
@@ -29,11 +39,17 @@ export const auditRoutes = (deps: AppDeps): Route[] => [
       const events = await deps.store.read(stream, { fromRevision: from.right, limit: limit.right + 1 });
       const page = events.slice(0, limit.right);
       const last = page[page.length - 1];
-      return { status: 200, body: { events: page.map(view), next: events.length > limit.right && last ? last.revision + 1 : null } };
+      return {
+        status: 200,
+        body: { events: page.map(view), next: events.length > limit.right && last ? last.revision + 1 : null },
+      };
     },
   },
   {
-    method: 'get', path: '/api/v2/events', access: 'auditor', summary: 'All events after position `after`, in log order (admin, auditor)',
+    method: 'get',
+    path: '/api/v2/events',
+    access: 'auditor',
+    summary: 'All events after position `after`, in log order (admin, auditor)',
     handler: async (req) => {
       const after = nonNegative(req.query, 'after');
       const limit = limitParam(req.query, 100, 1000);
@@ -41,7 +57,10 @@ export const auditRoutes = (deps: AppDeps): Route[] => [
       if (E.isLeft(limit)) return limit.left;
       const events = await deps.store.readAll({ after: after.right, limit: limit.right });
       const last = events[events.length - 1];
-      return { status: 200, body: { events: events.map(view), next: events.length === limit.right && last ? last.position : null } };
+      return {
+        status: 200,
+        body: { events: events.map(view), next: events.length === limit.right && last ? last.position : null },
+      };
     },
   },
 ];

@@ -1,7 +1,12 @@
 import type { MessageContent } from '../../commands/types.js';
 import type { MessageView } from '../../projections/types.js';
 
-export const contentOf = (b: { msg: string; opts?: Record<string, unknown>; scheduled?: Date; subject?: string }): MessageContent => ({
+export const contentOf = (b: {
+  msg: string;
+  opts?: Record<string, unknown>;
+  scheduled?: Date;
+  subject?: string;
+}): MessageContent => ({
   msg: b.msg,
   opts: (b.opts ?? {}) as MessageContent['opts'],
   ...(b.scheduled !== undefined ? { scheduled: b.scheduled } : {}),

@@ -6,7 +6,10 @@ import { messageJson } from './content.js';
 
 export const inboxRoutes = (deps: AppDeps): Route[] => [
   {
-    method: 'get', path: '/api/v2/inbox', access: 'user', summary: "The caller's inbox, newest first (`before`, `limit`, `unseen=true`)",
+    method: 'get',
+    path: '/api/v2/inbox',
+    access: 'user',
+    summary: "The caller's inbox, newest first (`before`, `limit`, `unseen=true`)",
     handler: async (req) => {
       const limit = limitParam(req.query);
       if (E.isLeft(limit)) return limit.left;
@@ -16,13 +19,22 @@ export const inboxRoutes = (deps: AppDeps): Route[] => [
       const unseen = req.query.get('unseen') === 'true' || req.query.get('unseen') === '1';
       const page = await deps.reads.inbox(req.actor.uid, { limit: limit.right, unseen, ...before.right }, req.now);
       return {
-        status: 200, headers,
-        body: { messages: page.messages.map((m) => ({ ...messageJson(m), seen: m.seen, read: m.read })), next: page.next },
+        status: 200,
+        headers,
+        body: {
+          messages: page.messages.map((m) => ({ ...messageJson(m), seen: m.seen, read: m.read })),
+          next: page.next,
+        },
       };
     },
   },
   {
-    method: 'post', path: '/api/v2/ack', access: 'user', body: true, idempotent: true, summary: 'Record receipts: delivered, seen, read or clicked',
+    method: 'post',
+    path: '/api/v2/ack',
+    access: 'user',
+    body: true,
+    idempotent: true,
+    summary: 'Record receipts: delivered, seen, read or clicked',
     handler: async (req) => {
       const b = decode(AckBody, req.body);
       if (E.isLeft(b)) return b.left;
@@ -30,7 +42,12 @@ export const inboxRoutes = (deps: AppDeps): Route[] => [
     },
   },
   {
-    method: 'post', path: '/api/v2/read', access: 'user', body: true, idempotent: true, summary: 'Mark everything up to `mid` (in thread `tid`, or the whole inbox) as read',
+    method: 'post',
+    path: '/api/v2/read',
+    access: 'user',
+    body: true,
+    idempotent: true,
+    summary: 'Mark everything up to `mid` (in thread `tid`, or the whole inbox) as read',
     handler: async (req) => {
       const b = decode(ReadBody, req.body);
       if (E.isLeft(b)) return b.left;
@@ -38,7 +55,12 @@ export const inboxRoutes = (deps: AppDeps): Route[] => [
     },
   },
   {
-    method: 'post', path: '/api/v2/inbox/delete', access: 'user', body: true, idempotent: true, summary: "Delete messages from the caller's own inbox",
+    method: 'post',
+    path: '/api/v2/inbox/delete',
+    access: 'user',
+    body: true,
+    idempotent: true,
+    summary: "Delete messages from the caller's own inbox",
     handler: async (req) => {
       const b = decode(InboxDeleteBody, req.body);
       if (E.isLeft(b)) return b.left;

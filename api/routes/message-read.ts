@@ -9,26 +9,37 @@ import { messageJson } from './content.js';
 // same 404 as for an unknown id, so ids cannot be probed.
 export const messageReadRoutes = (deps: AppDeps): Route[] => [
   {
-    method: 'get', path: '/api/v2/messages/{mid}', access: 'user', summary: 'A message (sender, recipients, admins)',
+    method: 'get',
+    path: '/api/v2/messages/{mid}',
+    access: 'user',
+    summary: 'A message (sender, recipients, admins)',
     handler: async (req) => {
       const mid = req.params['mid'] ?? '';
       if (!MessageId.is(mid)) return errors.invalidQuery('mid', 'not a message id');
       const headers = await consistentRead(deps, req);
       const m = await deps.reads.message(mid);
-      const visible = m !== undefined && m.status !== 'retracted' && m.status !== 'cancelled'
-        && (m.from === req.actor.uid || isAdmin(req.actor) || await deps.reads.isRecipient(mid, req.actor.uid));
+      const visible =
+        m !== undefined &&
+        m.status !== 'retracted' &&
+        m.status !== 'cancelled' &&
+        (m.from === req.actor.uid || isAdmin(req.actor) || (await deps.reads.isRecipient(mid, req.actor.uid)));
       if (!visible) return errors.notFound(`message ${mid} not found`);
       return { status: 200, body: { ...messageJson(m), status: m.status }, headers };
     },
   },
   {
-    method: 'delete', path: '/api/v2/messages/{mid}', access: 'user', idempotent: true,
+    method: 'delete',
+    path: '/api/v2/messages/{mid}',
+    access: 'user',
+    idempotent: true,
     summary: 'Retract a message for everyone (sender or admin), or delete it from your own inbox (recipient)',
     handler: async (req) => {
       const mid = req.params['mid'] ?? '';
       if (!MessageId.is(mid)) return errors.invalidQuery('mid', 'not a message id');
       return answer(await deps.commands.deleteMessage(contextOf(req), mid), (v) => ({
-        status: 200, body: { effect: v.effect }, headers: { 'X-Position': String(v.position) },
+        status: 200,
+        body: { effect: v.effect },
+        headers: { 'X-Position': String(v.position) },
       }));
     },
   },

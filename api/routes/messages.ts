@@ -11,15 +11,17 @@ type Content = Parameters<typeof contentOf>[0];
 
 // Decode the body, run the message-creating command with the request's reserved id, answer
 // `true` with the id in X-Message-Id. The four seed routes differ only in codec and command.
-const creating = <B extends Content>(
-  codec: t.Decoder<unknown, B>,
-  run: (ctx: CommandContext, mid: MessageId, body: B) => ReturnType<Commands['send']>,
-): Route['handler'] => async (req) => {
-  const b = decode(codec, req.body);
-  if (E.isLeft(b)) return b.left;
-  const mid = asMessageId(req.newMessageId);
-  return answer(await run(contextOf(req), mid, b.right), created(mid));
-};
+const creating =
+  <B extends Content>(
+    codec: t.Decoder<unknown, B>,
+    run: (ctx: CommandContext, mid: MessageId, body: B) => ReturnType<Commands['send']>,
+  ): Route['handler'] =>
+  async (req) => {
+    const b = decode(codec, req.body);
+    if (E.isLeft(b)) return b.left;
+    const mid = asMessageId(req.newMessageId);
+    return answer(await run(contextOf(req), mid, b.right), created(mid));
+  };
 
 export const messageRoutes = (deps: AppDeps): Route[] => {
   const { commands } = deps;
@@ -34,13 +36,69 @@ export const messageRoutes = (deps: AppDeps): Route[] => {
   };
   const common = { body: true, idempotent: true } as const;
   return [
-    { method: 'post', path: '/api/v2/publish', access: 'user', ...common, summary: 'Publish a message to a thread (creates a private thread if unknown)', handler: publish },
-    { method: 'post', path: '/api/v2/send', access: 'admin', ...common, summary: 'Send a message to one user', handler: send },
-    { method: 'post', path: '/api/v2/multicast', access: 'admin', ...common, summary: 'Send a message to a list of users', handler: multicast },
-    { method: 'post', path: '/api/v2/broadcast', access: 'admin', ...common, summary: 'Send a message to every user the broker knows', handler: broadcast },
-    { method: 'post', path: '/api/v2/cancel', access: 'user', ...common, summary: 'Cancel a scheduled message before it is due (sender or admin)', handler: cancel },
-    { method: 'post', path: '/api/v1/send', access: 'user', ...common, summary: 'v1: send a message to one user (any valid token)', handler: send },
-    { method: 'post', path: '/api/v1/multicast', access: 'admin', ...common, summary: 'v1: multicast', handler: multicast },
-    { method: 'post', path: '/api/v1/broadcast', access: 'admin', ...common, summary: 'v1: broadcast', handler: broadcast },
+    {
+      method: 'post',
+      path: '/api/v2/publish',
+      access: 'user',
+      ...common,
+      summary: 'Publish a message to a thread (creates a private thread if unknown)',
+      handler: publish,
+    },
+    {
+      method: 'post',
+      path: '/api/v2/send',
+      access: 'admin',
+      ...common,
+      summary: 'Send a message to one user',
+      handler: send,
+    },
+    {
+      method: 'post',
+      path: '/api/v2/multicast',
+      access: 'admin',
+      ...common,
+      summary: 'Send a message to a list of users',
+      handler: multicast,
+    },
+    {
+      method: 'post',
+      path: '/api/v2/broadcast',
+      access: 'admin',
+      ...common,
+      summary: 'Send a message to every user the broker knows',
+      handler: broadcast,
+    },
+    {
+      method: 'post',
+      path: '/api/v2/cancel',
+      access: 'user',
+      ...common,
+      summary: 'Cancel a scheduled message before it is due (sender or admin)',
+      handler: cancel,
+    },
+    {
+      method: 'post',
+      path: '/api/v1/send',
+      access: 'user',
+      ...common,
+      summary: 'v1: send a message to one user (any valid token)',
+      handler: send,
+    },
+    {
+      method: 'post',
+      path: '/api/v1/multicast',
+      access: 'admin',
+      ...common,
+      summary: 'v1: multicast',
+      handler: multicast,
+    },
+    {
+      method: 'post',
+      path: '/api/v1/broadcast',
+      access: 'admin',
+      ...common,
+      summary: 'v1: broadcast',
+      handler: broadcast,
+    },
   ];
 };

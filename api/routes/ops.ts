@@ -5,11 +5,26 @@ import type { Route } from '../route.js';
 export const opsRoutes = (deps: AppDeps, openapi: () => unknown): Route[] => {
   const ping: Route['handler'] = () => Promise.resolve({ status: 200, body: true });
   return [
-    { method: 'get', path: '/api/v2/ping', access: 'public', summary: 'Liveness for clients (msgxc seed)', handler: ping },
-    { method: 'get', path: '/api/v1/ping', access: 'public', summary: 'v1 ping', handler: ping },
-    { method: 'get', path: '/healthz', access: 'public', summary: 'The process is alive', handler: () => Promise.resolve({ status: 200, body: { status: 'ok' } }) },
     {
-      method: 'get', path: '/readyz', access: 'public', summary: 'Ready: the log is reachable and projections are running',
+      method: 'get',
+      path: '/api/v2/ping',
+      access: 'public',
+      summary: 'Liveness for clients (msgxc seed)',
+      handler: ping,
+    },
+    { method: 'get', path: '/api/v1/ping', access: 'public', summary: 'v1 ping', handler: ping },
+    {
+      method: 'get',
+      path: '/healthz',
+      access: 'public',
+      summary: 'The process is alive',
+      handler: () => Promise.resolve({ status: 200, body: { status: 'ok' } }),
+    },
+    {
+      method: 'get',
+      path: '/readyz',
+      access: 'public',
+      summary: 'Ready: the log is reachable and projections are running',
       handler: async () => {
         if (!deps.ready()) return errors.notReady('starting');
         const head = await deps.store.head();
@@ -17,9 +32,22 @@ export const opsRoutes = (deps: AppDeps, openapi: () => unknown): Route[] => {
       },
     },
     {
-      method: 'get', path: '/metrics', access: 'public', summary: 'Prometheus metrics',
-      handler: async () => ({ status: 200, body: await deps.metrics.render(), contentType: 'text/plain; version=0.0.4' }),
+      method: 'get',
+      path: '/metrics',
+      access: 'public',
+      summary: 'Prometheus metrics',
+      handler: async () => ({
+        status: 200,
+        body: await deps.metrics.render(),
+        contentType: 'text/plain; version=0.0.4',
+      }),
     },
-    { method: 'get', path: '/api/v2/openapi.json', access: 'public', summary: 'This API as an OpenAPI 3.1 document', handler: () => Promise.resolve({ status: 200, body: openapi() }) },
+    {
+      method: 'get',
+      path: '/api/v2/openapi.json',
+      access: 'public',
+      summary: 'This API as an OpenAPI 3.1 document',
+      handler: () => Promise.resolve({ status: 200, body: openapi() }),
+    },
   ];
 };

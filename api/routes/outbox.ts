@@ -13,7 +13,10 @@ const isKind = (s: string): s is ChannelKind => (KINDS as readonly string[]).inc
 
 export const outboxRoutes = (deps: AppDeps): Route[] => [
   {
-    method: 'get', path: '/api/v2/outbox', access: 'admin', summary: 'What the broker would have sent through providers without credentials (admin)',
+    method: 'get',
+    path: '/api/v2/outbox',
+    access: 'admin',
+    summary: 'What the broker would have sent through providers without credentials (admin)',
     handler: async (req) => {
       if (deps.outbox === undefined) return errors.notFound('this broker has no outbox');
       const limit = limitParam(req.query, 50, 200);

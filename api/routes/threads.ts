@@ -9,24 +9,36 @@ import { messageJson } from './content.js';
 
 export const threadRoutes = (deps: AppDeps): Route[] => {
   const { commands, reads } = deps;
-  const tidParam = (p: Readonly<Record<string, string>>): E.Either<ReturnType<typeof errors.invalidQuery>, ThreadId> => {
+  const tidParam = (
+    p: Readonly<Record<string, string>>,
+  ): E.Either<ReturnType<typeof errors.invalidQuery>, ThreadId> => {
     const tid = p['tid'] ?? '';
     return ThreadId.is(tid) ? E.right(tid) : E.left(errors.invalidQuery('tid', 'not a thread id'));
   };
   return [
     {
-      method: 'post', path: '/api/v2/threads', access: 'user', body: true, idempotent: true, summary: 'Create a thread; the caller owns it',
+      method: 'post',
+      path: '/api/v2/threads',
+      access: 'user',
+      body: true,
+      idempotent: true,
+      summary: 'Create a thread; the caller owns it',
       handler: async (req) => {
         const b = decode(CreateThreadBody, req.body);
         if (E.isLeft(b)) return b.left;
         const tid = b.right.tid ?? asThreadId(req.newMessageId);
         return answer(await commands.createThread(contextOf(req), { ...b.right, tid }), (v) => ({
-          status: 201, body: { tid: v.tid }, headers: { 'X-Position': String(v.position), Location: `/api/v2/threads/${v.tid}` },
+          status: 201,
+          body: { tid: v.tid },
+          headers: { 'X-Position': String(v.position), Location: `/api/v2/threads/${v.tid}` },
         }));
       },
     },
     {
-      method: 'get', path: '/api/v2/threads/{tid}', access: 'user', summary: 'A thread: settings and members (members, admins, or anyone when open to subscribe)',
+      method: 'get',
+      path: '/api/v2/threads/{tid}',
+      access: 'user',
+      summary: 'A thread: settings and members (members, admins, or anyone when open to subscribe)',
       handler: async (req) => {
         const tid = tidParam(req.params);
         if (E.isLeft(tid)) return tid.left;
@@ -41,7 +53,12 @@ export const threadRoutes = (deps: AppDeps): Route[] => {
       },
     },
     {
-      method: 'post', path: '/api/v2/threads/{tid}/members', access: 'user', body: true, idempotent: true, summary: 'Add a member with a role (owner/admin)',
+      method: 'post',
+      path: '/api/v2/threads/{tid}/members',
+      access: 'user',
+      body: true,
+      idempotent: true,
+      summary: 'Add a member with a role (owner/admin)',
       handler: async (req) => {
         const tid = tidParam(req.params);
         if (E.isLeft(tid)) return tid.left;
@@ -51,7 +68,10 @@ export const threadRoutes = (deps: AppDeps): Route[] => {
       },
     },
     {
-      method: 'get', path: '/api/v2/threads/{tid}/messages', access: 'user', summary: 'Messages of a thread, newest first (members and admins)',
+      method: 'get',
+      path: '/api/v2/threads/{tid}/messages',
+      access: 'user',
+      summary: 'Messages of a thread, newest first (members and admins)',
       handler: async (req) => {
         const tid = tidParam(req.params);
         if (E.isLeft(tid)) return tid.left;
@@ -70,7 +90,12 @@ export const threadRoutes = (deps: AppDeps): Route[] => {
       },
     },
     {
-      method: 'post', path: '/api/v2/subscribe', access: 'user', body: true, idempotent: true, summary: 'Subscribe the caller to a thread',
+      method: 'post',
+      path: '/api/v2/subscribe',
+      access: 'user',
+      body: true,
+      idempotent: true,
+      summary: 'Subscribe the caller to a thread',
       handler: async (req) => {
         const b = decode(ThreadBody, req.body);
         if (E.isLeft(b)) return b.left;
@@ -78,7 +103,12 @@ export const threadRoutes = (deps: AppDeps): Route[] => {
       },
     },
     {
-      method: 'post', path: '/api/v2/unsubscribe', access: 'user', body: true, idempotent: true, summary: 'Unsubscribe the caller (or, for owner/admin, `uid`) from a thread',
+      method: 'post',
+      path: '/api/v2/unsubscribe',
+      access: 'user',
+      body: true,
+      idempotent: true,
+      summary: 'Unsubscribe the caller (or, for owner/admin, `uid`) from a thread',
       handler: async (req) => {
         const b = decode(UnsubscribeBody, req.body);
         if (E.isLeft(b)) return b.left;

@@ -8,7 +8,11 @@ import type { ListedMessage } from '../../schema/frames.js';
 export const listed = (m: MessageView | InboxItem): ListedMessage => ({
   mid: m.mid as ListedMessage['mid'],
   ...(m.tid !== undefined ? { tid: m.tid as NonNullable<ListedMessage['tid']> } : {}),
-  from: m.from, msg: m.msg, opts: m.opts, urgency: m.urgency, at: m.at,
+  from: m.from,
+  msg: m.msg,
+  opts: m.opts,
+  urgency: m.urgency,
+  at: m.at,
   ...(m.scheduled !== undefined ? { scheduled: m.scheduled } : {}),
   ...('seen' in m ? { seen: m.seen, read: m.read } : {}),
 });
@@ -29,23 +33,33 @@ const effOf = (m: { at: string; scheduled?: string }): number => Date.parse(m.sc
 const after = (a: { eff: number; mid: string }, b: { eff: number; mid: string }): boolean =>
   a.eff > b.eff || (a.eff === b.eff && a.mid > b.mid);
 
-export interface Replay { readonly messages: ListedMessage[]; readonly truncated: boolean }
+export interface Replay {
+  readonly messages: ListedMessage[];
+  readonly truncated: boolean;
+}
 
 /**
  * Every message of the user's inbox after `since` (by effective time, then id), oldest first.
  * At most `max`: when more were missed the newest `max` are replayed and `truncated` is set
  * (the client pages further back with `history`).
  */
-export const replaySince = async (reads: ReadModels, uid: string, since: string, now: Date, max: number): Promise<Replay> => {
+export const replaySince = async (
+  reads: ReadModels,
+  uid: string,
+  since: string,
+  now: Date,
+  max: number,
+): Promise<Replay> => {
   const known = await reads.message(since);
-  const eff = known !== undefined ? effOf(known) : uuidv7Ms(since) ?? 0;
+  const eff = known !== undefined ? effOf(known) : (uuidv7Ms(since) ?? 0);
   const bound = { eff, mid: since };
   const newer: InboxItem[] = [];
   let before: string | undefined;
   for (;;) {
     const page = await reads.inbox(uid, { limit: 200, ...(before !== undefined ? { before } : {}) }, now);
     for (const m of page.messages) {
-      if (!after({ eff: effOf(m), mid: m.mid }, bound)) return { messages: newer.reverse().map(listed), truncated: false };
+      if (!after({ eff: effOf(m), mid: m.mid }, bound))
+        return { messages: newer.reverse().map(listed), truncated: false };
       if (newer.length === max) return { messages: newer.reverse().map(listed), truncated: true };
       newer.push(m);
     }

@@ -6,7 +6,11 @@ export interface ExpiryWheel<T> {
   stop(): void;
 }
 
-export const createExpiryWheel = <T>(onExpired: (item: T) => void, now: () => number = Date.now, tickMs = 1000): ExpiryWheel<T> => {
+export const createExpiryWheel = <T>(
+  onExpired: (item: T) => void,
+  now: () => number = Date.now,
+  tickMs = 1000,
+): ExpiryWheel<T> => {
   const buckets = new Map<number, Set<T>>();
   const slot = (expMs: number): number => Math.ceil(expMs / tickMs);
   const timer = setInterval(() => {
@@ -32,6 +36,9 @@ export const createExpiryWheel = <T>(onExpired: (item: T) => void, now: () => nu
       b.delete(item);
       if (b.size === 0) buckets.delete(s);
     },
-    stop: () => { clearInterval(timer); buckets.clear(); },
+    stop: () => {
+      clearInterval(timer);
+      buckets.clear();
+    },
   };
 };

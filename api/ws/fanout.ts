@@ -30,19 +30,27 @@ const split = (payload: string): { header: BusHeader; frame: string } | undefine
   const nl = payload.indexOf('\n');
   if (nl < 0) return undefined;
   let raw: unknown;
-  try { raw = JSON.parse(payload.slice(0, nl)); } catch { return undefined; }
+  try {
+    raw = JSON.parse(payload.slice(0, nl));
+  } catch {
+    return undefined;
+  }
   const h = BusHeader.decode(raw);
   return E.isRight(h) ? { header: h.right, frame: payload.slice(nl + 1) } : undefined;
 };
 
 export const closeIfSlow = (s: Session, limit: number): void => {
-  if (s.ws !== undefined && s.ws.getBufferedAmount() > limit) s.ws.end(CloseCode.SlowConsumer, 'slow consumer: too much unsent data');
+  if (s.ws !== undefined && s.ws.getBufferedAmount() > limit)
+    s.ws.end(CloseCode.SlowConsumer, 'slow consumer: too much unsent data');
 };
 
 const buffer = (s: Session, item: Buffered): void => {
   const b = s.buffer;
   if (b === undefined) return;
-  if (b.length < MAX_BUFFERED) { b.push(item); return; }
+  if (b.length < MAX_BUFFERED) {
+    b.push(item);
+    return;
+  }
   s.buffer = undefined;
   s.ws?.end(CloseCode.TryAgainLater, 'too much traffic while connecting, retry');
 };
@@ -64,7 +72,10 @@ export const createFanout = ({ app, bus, registry, onBadEnvelope, maxBackpressur
     const sessions = registry.ofUser(uid);
     if (sessions === undefined) return; // nobody of this user here: the cheap, common case
     const m = split(payload);
-    if (m === undefined) { onBadEnvelope(payload); return; }
+    if (m === undefined) {
+      onBadEnvelope(payload);
+      return;
+    }
     const { header, frame } = m;
     if (header.k !== 'f') {
       for (const s of sessions) {
@@ -77,7 +88,8 @@ export const createFanout = ({ app, bus, registry, onBadEnvelope, maxBackpressur
     let origin: Session | undefined;
     for (const s of sessions) {
       if (s.sid === header.origin) origin = s;
-      else if (s.state === 'catching-up') buffer(s, { kind: 'frame', frame, ...(header.mid !== undefined ? { mid: header.mid } : {}) });
+      else if (s.state === 'catching-up')
+        buffer(s, { kind: 'frame', frame, ...(header.mid !== undefined ? { mid: header.mid } : {}) });
     }
     // ws.publish skips the publishing socket itself: the session that caused a change of
     // state does not hear its own echo; every other session of the user does.
@@ -89,19 +101,25 @@ export const createFanout = ({ app, bus, registry, onBadEnvelope, maxBackpressur
 
   // Thread and broadcast frames: sessions catching up buffer them all (they learn their
   // threads at the end of the catch-up and drop the others then).
-  const onShared = (isThread: boolean) => (key: string, payload: string): void => {
-    const m = split(payload);
-    if (m === undefined) { onBadEnvelope(payload); return; }
-    const thread = isThread ? key : undefined;
-    for (const s of registry.pending) {
-      buffer(s, {
-        kind: 'frame', frame: m.frame,
-        ...(m.header.k === 'f' && m.header.mid !== undefined ? { mid: m.header.mid } : {}),
-        ...(thread !== undefined ? { tid: thread } : {}),
-      });
-    }
-    app.publish(thread !== undefined ? topics.thread(thread) : topics.broadcast, m.frame);
-  };
+  const onShared =
+    (isThread: boolean) =>
+    (key: string, payload: string): void => {
+      const m = split(payload);
+      if (m === undefined) {
+        onBadEnvelope(payload);
+        return;
+      }
+      const thread = isThread ? key : undefined;
+      for (const s of registry.pending) {
+        buffer(s, {
+          kind: 'frame',
+          frame: m.frame,
+          ...(m.header.k === 'f' && m.header.mid !== undefined ? { mid: m.header.mid } : {}),
+          ...(thread !== undefined ? { tid: thread } : {}),
+        });
+      }
+      app.publish(thread !== undefined ? topics.thread(thread) : topics.broadcast, m.frame);
+    };
 
   const subs: BusSubscription[] = [
     bus.subscribe('user', onUser),
@@ -109,7 +127,10 @@ export const createFanout = ({ app, bus, registry, onBadEnvelope, maxBackpressur
     bus.subscribe('broadcast', onShared(false)),
   ];
   return {
-    join, leave,
-    close: async () => { await Promise.all(subs.map((s) => s.close())); },
+    join,
+    leave,
+    close: async () => {
+      await Promise.all(subs.map((s) => s.close()));
+    },
   };
 };

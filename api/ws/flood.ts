@@ -16,8 +16,11 @@ export type FloodVerdict = 'ok' | 'frames' | 'bytes';
 
 export const BURST = 2;
 
-export const freshBucket = (limits: FloodLimits, now: number): Bucket =>
-  ({ frames: limits.maxFramesPerSec * BURST, bytes: limits.maxBytesPerSec * BURST, at: now });
+export const freshBucket = (limits: FloodLimits, now: number): Bucket => ({
+  frames: limits.maxFramesPerSec * BURST,
+  bytes: limits.maxBytesPerSec * BURST,
+  at: now,
+});
 
 /** Takes one frame of `size` bytes from the bucket, or says which limit it would exceed. */
 export const take = (b: Bucket, limits: FloodLimits, size: number, now: number): FloodVerdict => {

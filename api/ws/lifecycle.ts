@@ -37,7 +37,13 @@ const messageOnly = (m: ListedMessage): object => {
   return frame;
 };
 
-const goLive = (s: Session, tids: readonly string[], unseen: { messages: ListedMessage[]; next: string | null }, replay: Replay | undefined, registry: Registry): void => {
+const goLive = (
+  s: Session,
+  tids: readonly string[],
+  unseen: { messages: ListedMessage[]; next: string | null },
+  replay: Replay | undefined,
+  registry: Registry,
+): void => {
   const ws = s.ws;
   if (ws === undefined || s.state !== 'catching-up') return;
   const buffered = s.buffer ?? [];
@@ -46,21 +52,38 @@ const goLive = (s: Session, tids: readonly string[], unseen: { messages: ListedM
     s.send({ type: 'unseen', messages: unseen.messages, next: unseen.next });
     for (const m of unseen.messages) sent.add(m.mid);
     if (replay !== undefined && s.since !== undefined) {
-      for (const m of replay.messages) { s.send(JSON.stringify(messageOnly(m))); sent.add(m.mid); }
+      for (const m of replay.messages) {
+        s.send(JSON.stringify(messageOnly(m)));
+        sent.add(m.mid);
+      }
       s.send({ type: 'resumed', since: s.since, count: replay.messages.length, truncated: replay.truncated });
     }
-    for (const tid of tids) { s.threads.add(tid); ws.subscribe(topics.thread(tid)); }
+    for (const tid of tids) {
+      s.threads.add(tid);
+      ws.subscribe(topics.thread(tid));
+    }
     ws.subscribe(topics.user(s.uid));
     ws.subscribe(topics.broadcast);
     for (const b of buffered) {
       if (b.kind !== 'frame') {
         const member = s.threads.has(b.tid);
-        if (b.kind === 'join' && !member) { s.threads.add(b.tid); ws.subscribe(topics.thread(b.tid)); s.send({ type: 'subscribed', tid: b.tid }); }
-        if (b.kind === 'leave' && member) { s.threads.delete(b.tid); ws.unsubscribe(topics.thread(b.tid)); s.send({ type: 'unsubscribed', tid: b.tid }); }
+        if (b.kind === 'join' && !member) {
+          s.threads.add(b.tid);
+          ws.subscribe(topics.thread(b.tid));
+          s.send({ type: 'subscribed', tid: b.tid });
+        }
+        if (b.kind === 'leave' && member) {
+          s.threads.delete(b.tid);
+          ws.unsubscribe(topics.thread(b.tid));
+          s.send({ type: 'unsubscribed', tid: b.tid });
+        }
         continue;
       }
       if (b.tid !== undefined && !s.threads.has(b.tid)) continue;
-      if (b.mid !== undefined) { if (sent.has(b.mid)) continue; sent.add(b.mid); }
+      if (b.mid !== undefined) {
+        if (sent.has(b.mid)) continue;
+        sent.add(b.mid);
+      }
       s.send(b.frame);
     }
   });

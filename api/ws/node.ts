@@ -12,19 +12,40 @@ import { startRealtime, type Realtime } from './realtime.js';
 
 // What the composition root calls: the bus chosen by configuration, and the realtime side on
 // the same uWS app as the HTTP API. `close` ends the sessions, then leaves the bus.
-export const attachRealtime = async (config: Config, parts: {
-  readonly uws: typeof Uws; readonly app: TemplatedApp; readonly store: ObservedEventStore;
-  readonly reads: ReadModels; readonly projections: ProjectionRunner;
-  readonly commands: Commands; readonly verifier: Verifier; readonly metrics: Metrics; readonly log: Logger;
-  readonly now: () => Date; readonly ready: () => boolean;
-}): Promise<Realtime> => {
+export const attachRealtime = async (
+  config: Config,
+  parts: {
+    readonly uws: typeof Uws;
+    readonly app: TemplatedApp;
+    readonly store: ObservedEventStore;
+    readonly reads: ReadModels;
+    readonly projections: ProjectionRunner;
+    readonly commands: Commands;
+    readonly verifier: Verifier;
+    readonly metrics: Metrics;
+    readonly log: Logger;
+    readonly now: () => Date;
+    readonly ready: () => boolean;
+  },
+): Promise<Realtime> => {
   const bus = await openBus(config, parts.log);
   // Memberships come from whichever read store is configured (SQLite or Cassandra).
   const realtime = startRealtime({
-    ...parts, bus, node: config.nodeId, limits: config.ws, jsonMaxDepth: config.jsonMaxDepth, memberships: { threadsOf: (uid) => parts.reads.subscribedThreads(uid) },
+    ...parts,
+    bus,
+    node: config.nodeId,
+    limits: config.ws,
+    jsonMaxDepth: config.jsonMaxDepth,
+    memberships: { threadsOf: (uid) => parts.reads.subscribedThreads(uid) },
   });
   // The bus subscriptions are in place on the server before the node takes any connection.
   await bus.flush();
   parts.log.info({ node: config.nodeId, bus: config.bus }, 'realtime ready');
-  return { ...realtime, close: async () => { await realtime.close(); await bus.close(); } };
+  return {
+    ...realtime,
+    close: async () => {
+      await realtime.close();
+      await bus.close();
+    },
+  };
 };

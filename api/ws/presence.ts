@@ -30,7 +30,13 @@ export interface Presence {
   close(): Promise<void>;
 }
 
-interface Peer { epoch: string; seq: number; lastSeen: number; users: Map<string, number>; staging?: Map<string, number> }
+interface Peer {
+  epoch: string;
+  seq: number;
+  lastSeen: number;
+  users: Map<string, number>;
+  staging?: Map<string, number>;
+}
 
 export interface PresenceDeps {
   readonly bus: Bus;
@@ -55,18 +61,22 @@ export const createPresence = (deps: PresenceDeps): Presence => {
   let seq = 0;
   const peers = new Map<string, Peer>();
   const dirty = new Set<string>();
-  const send = (m: PresenceMessage): void => { bus.publish('presence', node, JSON.stringify(m)); };
+  const send = (m: PresenceMessage): void => {
+    bus.publish('presence', node, JSON.stringify(m));
+  };
 
   const flush = (): void => {
     if (dirty.size === 0) return;
     const users = [...dirty].map((uid): [string, number] => [uid, deps.localCount(uid)]);
     dirty.clear();
-    for (let i = 0; i < users.length; i += CHUNK) send({ t: 'delta', node, epoch, seq: ++seq, users: users.slice(i, i + CHUNK) });
+    for (let i = 0; i < users.length; i += CHUNK)
+      send({ t: 'delta', node, epoch, seq: ++seq, users: users.slice(i, i + CHUNK) });
   };
   const snapshot = (): void => {
     const users = [...deps.localUsers()];
     const parts = Math.max(1, Math.ceil(users.length / CHUNK));
-    for (let p = 0; p < parts; p += 1) send({ t: 'snapshot', node, epoch, seq, users: users.slice(p * CHUNK, (p + 1) * CHUNK), part: p, parts });
+    for (let p = 0; p < parts; p += 1)
+      send({ t: 'snapshot', node, epoch, seq, users: users.slice(p * CHUNK, (p + 1) * CHUNK), part: p, parts });
   };
   const beat = (): void => {
     flush();
@@ -78,7 +88,10 @@ export const createPresence = (deps: PresenceDeps): Presence => {
   const peerOf = (name: string, e: string, s: number): Peer => {
     let p = peers.get(name);
     const behind = p === undefined || p.epoch !== e || s !== p.seq + 1;
-    if (p === undefined || p.epoch !== e) { p = { epoch: e, seq: s, lastSeen: now(), users: new Map() }; peers.set(name, p); }
+    if (p === undefined || p.epoch !== e) {
+      p = { epoch: e, seq: s, lastSeen: now(), users: new Map() };
+      peers.set(name, p);
+    }
     p.seq = Math.max(p.seq, s);
     p.lastSeen = now();
     // Unknown node, restarted node, or a gap: ask for its full state (after recording the
@@ -87,30 +100,66 @@ export const createPresence = (deps: PresenceDeps): Presence => {
     return p;
   };
   const apply = (users: Map<string, number>, counts: readonly [string, number][]): void => {
-    for (const [uid, n] of counts) { if (n > 0) users.set(uid, n); else users.delete(uid); }
+    for (const [uid, n] of counts) {
+      if (n > 0) users.set(uid, n);
+      else users.delete(uid);
+    }
   };
 
   const onMessage = (_key: string, payload: string): void => {
     let raw: unknown;
-    try { raw = JSON.parse(payload); } catch { deps.onBadMessage?.(payload); return; }
+    try {
+      raw = JSON.parse(payload);
+    } catch {
+      deps.onBadMessage?.(payload);
+      return;
+    }
     const d = PresenceMessage.decode(raw);
-    if (E.isLeft(d)) { deps.onBadMessage?.(payload); return; }
+    if (E.isLeft(d)) {
+      deps.onBadMessage?.(payload);
+      return;
+    }
     const m = d.right;
     if (m.node === node) return; // our own publication, echoed by the bus
     switch (m.t) {
-      case 'delta': apply(peerOf(m.node, m.epoch, m.seq).users, m.users); return;
-      case 'beat': peerOf(m.node, m.epoch, m.seq); return;
+      case 'delta':
+        apply(peerOf(m.node, m.epoch, m.seq).users, m.users);
+        return;
+      case 'beat':
+        peerOf(m.node, m.epoch, m.seq);
+        return;
       case 'snapshot': {
-        const p = peers.get(m.node) ?? { epoch: m.epoch, seq: m.seq, lastSeen: now(), users: new Map<string, number>() };
+        const p = peers.get(m.node) ?? {
+          epoch: m.epoch,
+          seq: m.seq,
+          lastSeen: now(),
+          users: new Map<string, number>(),
+        };
         peers.set(m.node, p);
         if (m.part === 0 || p.staging === undefined) p.staging = new Map();
         apply(p.staging, m.users);
-        if (m.part === m.parts - 1) { p.users = p.staging; delete p.staging; p.epoch = m.epoch; p.seq = m.seq; p.lastSeen = now(); }
+        if (m.part === m.parts - 1) {
+          p.users = p.staging;
+          delete p.staging;
+          p.epoch = m.epoch;
+          p.seq = m.seq;
+          p.lastSeen = now();
+        }
         return;
       }
-      case 'sync': if (m.target === node || m.target === '*') { flush(); snapshot(); } return;
-      case 'bye': peers.delete(m.node); return;
-      default: { const unhandled: never = m; return unhandled; }
+      case 'sync':
+        if (m.target === node || m.target === '*') {
+          flush();
+          snapshot();
+        }
+        return;
+      case 'bye':
+        peers.delete(m.node);
+        return;
+      default: {
+        const unhandled: never = m;
+        return unhandled;
+      }
     }
   };
 
@@ -124,7 +173,10 @@ export const createPresence = (deps: PresenceDeps): Presence => {
   beat();
 
   const remote = (uid: string): { node: string; sessions: number }[] =>
-    [...peers].flatMap(([name, p]) => { const n = p.users.get(uid) ?? 0; return n > 0 ? [{ node: name, sessions: n }] : []; });
+    [...peers].flatMap(([name, p]) => {
+      const n = p.users.get(uid) ?? 0;
+      return n > 0 ? [{ node: name, sessions: n }] : [];
+    });
   return {
     isOnline: (uid) => deps.localCount(uid) > 0 || [...peers.values()].some((p) => (p.users.get(uid) ?? 0) > 0),
     sessions: (uid) => deps.localCount(uid) + remote(uid).reduce((a, r) => a + r.sessions, 0),
@@ -137,7 +189,9 @@ export const createPresence = (deps: PresenceDeps): Presence => {
       for (const p of peers.values()) for (const u of p.users.keys()) users.add(u);
       return { nodes: peers.size + 1, users: users.size };
     },
-    changed: (uid) => { dirty.add(uid); },
+    changed: (uid) => {
+      dirty.add(uid);
+    },
     close: async () => {
       clearInterval(flushTimer);
       clearInterval(beatTimer);

@@ -26,7 +26,9 @@ export interface ProtocolDeps {
   readonly consistent: () => Promise<void>;
 }
 
-const error = (s: Session, code: string, msg: string, id?: FrameId): void => { s.send(withId({ type: 'error' as const, code, msg }, id)); };
+const error = (s: Session, code: string, msg: string, id?: FrameId): void => {
+  s.send(withId({ type: 'error' as const, code, msg }, id));
+};
 
 const idOf = (raw: unknown): FrameId | undefined => {
   if (typeof raw !== 'object' || raw === null || !('id' in raw)) return undefined;
@@ -50,15 +52,27 @@ export const decodeFrame = (s: Session, text: string, maxDepth: number): ClientF
   const type = typeof raw === 'object' && raw !== null && 'type' in raw ? raw.type : undefined;
   const id = idOf(raw);
   if (typeof type !== 'string' || !CLIENT_FRAME_TYPES.includes(type)) {
-    error(s, 'UnknownFrame', `unknown frame type ${preview(type, 40)}; expected one of ${CLIENT_FRAME_TYPES.join(', ')}`, id);
+    error(
+      s,
+      'UnknownFrame',
+      `unknown frame type ${preview(type, 40)}; expected one of ${CLIENT_FRAME_TYPES.join(', ')}`,
+      id,
+    );
     return undefined;
   }
   const decoded = ClientFrame.types.find((c) => c.name === type)?.decode(raw) ?? ClientFrame.decode(raw);
-  if (E.isLeft(decoded)) { error(s, 'InvalidFrame', describeErrors(decoded.left).join('; '), id); return undefined; }
+  if (E.isLeft(decoded)) {
+    error(s, 'InvalidFrame', describeErrors(decoded.left).join('; '), id);
+    return undefined;
+  }
   return decoded.right;
 };
 
-const contextOf = (s: Session, now: Date): CommandContext => ({ actor: { uid: s.uid, roles: [...s.roles] }, now, correlationId: s.nextCorrelation() });
+const contextOf = (s: Session, now: Date): CommandContext => ({
+  actor: { uid: s.uid, roles: [...s.roles] },
+  now,
+  correlationId: s.nextCorrelation(),
+});
 
 const answer = (s: Session, id: FrameId | undefined, result: Awaited<CommandResult>, onOk?: () => void): void => {
   if (E.isLeft(result)) {
@@ -72,31 +86,57 @@ export const handleFrame = async (s: Session, f: ClientFrame, deps: ProtocolDeps
   const { commands, reads } = deps;
   const now = deps.now();
   switch (f.type) {
-    case 'ping': s.send(withId({ type: 'pong' as const }, f.id)); return;
-    case 'ack': answer(s, f.id, await commands.acknowledge(contextOf(s, now), f.mids, f.status ?? 'delivered')); return;
-    case 'seen': answer(s, f.id, await commands.acknowledge(contextOf(s, now), f.mids, 'seen')); return;
-    case 'read': answer(s, f.id, await commands.markRead(contextOf(s, now), f.mid, f.tid)); return;
-    case 'delete': answer(s, f.id, await commands.deleteFromInbox(contextOf(s, now), f.mids)); return;
+    case 'ping':
+      s.send(withId({ type: 'pong' as const }, f.id));
+      return;
+    case 'ack':
+      answer(s, f.id, await commands.acknowledge(contextOf(s, now), f.mids, f.status ?? 'delivered'));
+      return;
+    case 'seen':
+      answer(s, f.id, await commands.acknowledge(contextOf(s, now), f.mids, 'seen'));
+      return;
+    case 'read':
+      answer(s, f.id, await commands.markRead(contextOf(s, now), f.mid, f.tid));
+      return;
+    case 'delete':
+      answer(s, f.id, await commands.deleteFromInbox(contextOf(s, now), f.mids));
+      return;
     case 'subscribe': {
       const r = await commands.subscribe(contextOf(s, now), f.tid);
       // Joined at once: the membership change on the bus arrives later and finds it done.
-      answer(s, f.id, r, () => { if (s.threads.has(f.tid)) s.send(withId({ type: 'subscribed' as const, tid: f.tid }, f.id)); else deps.fanout.join(s, f.tid, f.id); });
+      answer(s, f.id, r, () => {
+        if (s.threads.has(f.tid)) s.send(withId({ type: 'subscribed' as const, tid: f.tid }, f.id));
+        else deps.fanout.join(s, f.tid, f.id);
+      });
       return;
     }
     case 'unsubscribe': {
       const r = await commands.unsubscribe(contextOf(s, now), f.tid);
-      answer(s, f.id, r, () => { if (s.threads.has(f.tid)) deps.fanout.leave(s, f.tid, f.id); else s.send(withId({ type: 'unsubscribed' as const, tid: f.tid }, f.id)); });
+      answer(s, f.id, r, () => {
+        if (s.threads.has(f.tid)) deps.fanout.leave(s, f.tid, f.id);
+        else s.send(withId({ type: 'unsubscribed' as const, tid: f.tid }, f.id));
+      });
       return;
     }
     case 'unseen': {
-      if (f.before !== undefined && !isValidCursor(f.before)) { error(s, 'InvalidCursor', 'before: not a cursor returned as `next`', f.id); return; }
+      if (f.before !== undefined && !isValidCursor(f.before)) {
+        error(s, 'InvalidCursor', 'before: not a cursor returned as `next`', f.id);
+        return;
+      }
       await deps.consistent();
-      const page = await reads.inbox(s.uid, { limit: f.limit ?? deps.unseenLimit, unseen: true, ...(f.before !== undefined ? { before: f.before } : {}) }, now);
+      const page = await reads.inbox(
+        s.uid,
+        { limit: f.limit ?? deps.unseenLimit, unseen: true, ...(f.before !== undefined ? { before: f.before } : {}) },
+        now,
+      );
       s.send(withId({ type: 'unseen' as const, messages: page.messages.map(listed), next: page.next }, f.id));
       return;
     }
     case 'history': {
-      if (f.before !== undefined && !isValidCursor(f.before)) { error(s, 'InvalidCursor', 'before: not a cursor returned as `next`', f.id); return; }
+      if (f.before !== undefined && !isValidCursor(f.before)) {
+        error(s, 'InvalidCursor', 'before: not a cursor returned as `next`', f.id);
+        return;
+      }
       await deps.consistent();
       const page = { limit: f.limit ?? 50, ...(f.before !== undefined ? { before: f.before } : {}) };
       if (f.tid === undefined) {
@@ -107,7 +147,10 @@ export const handleFrame = async (s: Session, f: ClientFrame, deps: ProtocolDeps
       // The same rule as GET /api/v2/threads/{tid}/messages: members, the owner and admins.
       const thread = await reads.thread(f.tid);
       const roles = thread === undefined ? [] : await reads.memberRoles(f.tid, s.uid);
-      if (thread === undefined || (roles.length === 0 && thread.owner !== s.uid && !isAdmin({ uid: s.uid, roles: [...s.roles] }))) {
+      if (
+        thread === undefined ||
+        (roles.length === 0 && thread.owner !== s.uid && !isAdmin({ uid: s.uid, roles: [...s.roles] }))
+      ) {
         error(s, 'NotFound', `thread ${f.tid} not found`, f.id);
         return;
       }
@@ -115,7 +158,12 @@ export const handleFrame = async (s: Session, f: ClientFrame, deps: ProtocolDeps
       s.send(withId({ type: 'history' as const, tid: f.tid, messages: p.messages.map(listed), next: p.next }, f.id));
       return;
     }
-    case 'auth': await deps.reauth(s, f.token, f.id); return;
-    default: { const unhandled: never = f; return unhandled; }
+    case 'auth':
+      await deps.reauth(s, f.token, f.id);
+      return;
+    default: {
+      const unhandled: never = f;
+      return unhandled;
+    }
   }
 };

@@ -27,7 +27,11 @@ export const messageFrame = (e: EventOf<'MessagePublished'>['data']): MessageFra
   type: 'message',
   mid: e.mid,
   ...(e.audience.kind === 'thread' ? { tid: e.audience.tid } : {}),
-  from: e.from, msg: e.msg, opts: e.opts, urgency: e.urgency, at: e.at,
+  from: e.from,
+  msg: e.msg,
+  opts: e.opts,
+  urgency: e.urgency,
+  at: e.at,
   ...(e.scheduled !== undefined ? { scheduled: e.scheduled } : {}),
 });
 
@@ -35,16 +39,31 @@ export const createPublisher = (deps: PublisherDeps): ((events: readonly Recorde
   const { bus } = deps;
   const toAudience = (audience: Audience, envelope: string): void => {
     switch (audience.kind) {
-      case 'thread': bus.publish('thread', audience.tid, envelope); return;
-      case 'user': bus.publish('user', audience.uid, envelope); return;
-      case 'users': for (const uid of audience.uids) bus.publish('user', uid, envelope); return;
-      case 'everyone': bus.publish('broadcast', '', envelope); return;
-      default: { const unhandled: never = audience; return unhandled; }
+      case 'thread':
+        bus.publish('thread', audience.tid, envelope);
+        return;
+      case 'user':
+        bus.publish('user', audience.uid, envelope);
+        return;
+      case 'users':
+        for (const uid of audience.uids) bus.publish('user', uid, envelope);
+        return;
+      case 'everyone':
+        bus.publish('broadcast', '', envelope);
+        return;
+      default: {
+        const unhandled: never = audience;
+        return unhandled;
+      }
     }
   };
   const toUser = (uid: string, frame: object, correlationId: string): void => {
     const origin = originOf(correlationId);
-    bus.publish('user', uid, encodeEnvelope(origin === undefined ? { k: 'f' } : { k: 'f', origin }, JSON.stringify(frame)));
+    bus.publish(
+      'user',
+      uid,
+      encodeEnvelope(origin === undefined ? { k: 'f' } : { k: 'f', origin }, JSON.stringify(frame)),
+    );
   };
 
   const one = (r: RecordedEvent): void => {
@@ -55,19 +74,28 @@ export const createPublisher = (deps: PublisherDeps): ((events: readonly Recorde
     switch (e.type) {
       case 'MessagePublished': {
         const d = e.data;
-        const publish = (): void => { toAudience(d.audience, encodeEnvelope({ k: 'f', mid: d.mid }, JSON.stringify(messageFrame(d)))); };
+        const publish = (): void => {
+          toAudience(d.audience, encodeEnvelope({ k: 'f', mid: d.mid }, JSON.stringify(messageFrame(d))));
+        };
         const due = d.scheduled === undefined ? 0 : Date.parse(d.scheduled);
-        const whenDue = (): void => { deps.stillPublished(d.mid).then((ok) => { if (ok) publish(); }, deps.onError); };
+        const whenDue = (): void => {
+          deps.stillPublished(d.mid).then((ok) => {
+            if (ok) publish();
+          }, deps.onError);
+        };
         if (due > deps.now()) deps.schedule(d.mid, due, whenDue);
         else publish();
         return;
       }
-      case 'MessageCancelled': deps.unschedule(e.data.mid); return;
+      case 'MessageCancelled':
+        deps.unschedule(e.data.mid);
+        return;
       case 'MessageRetracted': {
         const mid = e.data.mid;
         deps.unschedule(mid);
         deps.audienceOf(mid).then((a) => {
-          if (a !== undefined) toAudience(a, encodeEnvelope({ k: 'f' }, JSON.stringify({ type: 'deleted', mids: [mid] })));
+          if (a !== undefined)
+            toAudience(a, encodeEnvelope({ k: 'f' }, JSON.stringify({ type: 'deleted', mids: [mid] })));
         }, deps.onError);
         return;
       }
@@ -77,7 +105,11 @@ export const createPublisher = (deps: PublisherDeps): ((events: readonly Recorde
         if (e.data.role === 'subscriber') {
           const origin = originOf(corr);
           const k = e.type === 'ThreadMemberAdded' ? 'join' : 'leave';
-          bus.publish('user', e.data.uid, encodeEnvelope(origin === undefined ? { k, tid: e.data.tid } : { k, tid: e.data.tid, origin }));
+          bus.publish(
+            'user',
+            e.data.uid,
+            encodeEnvelope(origin === undefined ? { k, tid: e.data.tid } : { k, tid: e.data.tid, origin }),
+          );
         }
         return;
       case 'MessagesAcknowledged': {
@@ -87,16 +119,27 @@ export const createPublisher = (deps: PublisherDeps): ((events: readonly Recorde
         return;
       }
       case 'LastReadMarked':
-        toUser(e.data.uid, { type: 'read', mid: e.data.mid, ...(e.data.tid !== undefined ? { tid: e.data.tid } : {}) }, corr);
+        toUser(
+          e.data.uid,
+          { type: 'read', mid: e.data.mid, ...(e.data.tid !== undefined ? { tid: e.data.tid } : {}) },
+          corr,
+        );
         return;
-      case 'MessageDeletedFromInbox': toUser(e.data.uid, { type: 'deleted', mids: e.data.mids }, corr); return;
-      default: return;
+      case 'MessageDeletedFromInbox':
+        toUser(e.data.uid, { type: 'deleted', mids: e.data.mids }, corr);
+        return;
+      default:
+        return;
     }
   };
 
   return (events) => {
     for (const r of events) {
-      try { one(r); } catch (err) { deps.onError(err); }
+      try {
+        one(r);
+      } catch (err) {
+        deps.onError(err);
+      }
     }
   };
 };

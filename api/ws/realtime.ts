@@ -58,12 +58,18 @@ export interface Realtime {
   close(): Promise<void>;
 }
 
-const firstEvent = async (store: ObservedEventStore, mid: string): Promise<{ audience: Audience; live: boolean } | undefined> => {
+const firstEvent = async (
+  store: ObservedEventStore,
+  mid: string,
+): Promise<{ audience: Audience; live: boolean } | undefined> => {
   const events = await store.read(streams.message(mid));
   const first = events[0];
   if (first === undefined || !MessagePublished.is({ type: first.type, data: first.data })) return undefined;
   const data = first.data as { audience: Audience };
-  return { audience: data.audience, live: events.every((e) => e.type !== 'MessageCancelled' && e.type !== 'MessageRetracted') };
+  return {
+    audience: data.audience,
+    live: events.every((e) => e.type !== 'MessageCancelled' && e.type !== 'MessageRetracted'),
+  };
 };
 
 export const startRealtime = (deps: RealtimeDeps): Realtime => {
@@ -73,31 +79,67 @@ export const startRealtime = (deps: RealtimeDeps): Realtime => {
   // Every callback uWS or a timer calls goes through this (see api/guard.ts).
   const guard = createGuard(log);
   const schedule = createLiveSchedule(nowMs);
-  const checkIn = createCheckIn({ store: deps.store, node: deps.node, intervalMs: limits.checkinIntervalMs, now: nowMs, log });
+  const checkIn = createCheckIn({
+    store: deps.store,
+    node: deps.node,
+    intervalMs: limits.checkinIntervalMs,
+    now: nowMs,
+    log,
+  });
   const presence = createPresence({
-    bus, node: deps.node, heartbeatMs: limits.presenceHeartbeatMs, now: nowMs,
+    bus,
+    node: deps.node,
+    heartbeatMs: limits.presenceHeartbeatMs,
+    now: nowMs,
     localCount: (uid) => registry.ofUser(uid)?.size ?? 0,
     localUsers: () => registry.counts(),
     localUserCount: () => registry.users(),
     guard,
-    onBadMessage: () => { metrics.inc('msgxc_bus_bad_messages_total', { kind: 'presence' }); },
+    onBadMessage: () => {
+      metrics.inc('msgxc_bus_bad_messages_total', { kind: 'presence' });
+    },
   });
   const fanout = createFanout({
-    app, bus, registry, maxBackpressure: limits.maxBackpressure,
-    onBadEnvelope: () => { metrics.inc('msgxc_bus_bad_messages_total', { kind: 'frame' }); },
+    app,
+    bus,
+    registry,
+    maxBackpressure: limits.maxBackpressure,
+    onBadEnvelope: () => {
+      metrics.inc('msgxc_bus_bad_messages_total', { kind: 'frame' });
+    },
   });
-  const onError = (e: unknown): void => { log.warn({ err: e instanceof Error ? e.message : String(e) }, 'realtime publish failed'); };
-  const unlisten = deps.store.onAppended(createPublisher({
-    bus, now: nowMs, onError,
-    audienceOf: async (mid) => (await firstEvent(deps.store, mid))?.audience,
-    stillPublished: async (mid) => (await firstEvent(deps.store, mid))?.live === true,
-    schedule: (mid, due, publish) => { schedule.schedule(mid, due, guard('scheduled live publish', publish)); },
-    unschedule: (mid) => { schedule.unschedule(mid); },
-  }));
-  const expiry = createExpiryWheel<Session>(guard('token expiry', (s) => { s.ws?.end(CloseCode.TokenExpired, 'token expired'); }), nowMs);
+  const onError = (e: unknown): void => {
+    log.warn({ err: e instanceof Error ? e.message : String(e) }, 'realtime publish failed');
+  };
+  const unlisten = deps.store.onAppended(
+    createPublisher({
+      bus,
+      now: nowMs,
+      onError,
+      audienceOf: async (mid) => (await firstEvent(deps.store, mid))?.audience,
+      stillPublished: async (mid) => (await firstEvent(deps.store, mid))?.live === true,
+      schedule: (mid, due, publish) => {
+        schedule.schedule(mid, due, guard('scheduled live publish', publish));
+      },
+      unschedule: (mid) => {
+        schedule.unschedule(mid);
+      },
+    }),
+  );
+  const expiry = createExpiryWheel<Session>(
+    guard('token expiry', (s) => {
+      s.ws?.end(CloseCode.TokenExpired, 'token expired');
+    }),
+    nowMs,
+  );
   // Slow consumers: a client whose unsent backlog passes the limit is closed with a clear code
   // (it resumes from the log when it reconnects) instead of having frames silently skipped.
-  const sweep = setInterval(guard('slow-consumer sweep', () => { for (const s of registry.all()) closeIfSlow(s, limits.maxBackpressure); }), 250);
+  const sweep = setInterval(
+    guard('slow-consumer sweep', () => {
+      for (const s of registry.all()) closeIfSlow(s, limits.maxBackpressure);
+    }),
+    250,
+  );
   sweep.unref();
   // The bus is at most once: when this node's connection to it was interrupted, frames it
   // published or should have received in between may be gone, and so may frames of peers
@@ -119,8 +161,14 @@ export const startRealtime = (deps: RealtimeDeps): Realtime => {
 
   const reauth = async (s: Session, token: string, id: FrameId | undefined): Promise<void> => {
     const actor = await deps.verifier.verify(token);
-    if ('error' in actor) { s.send(withId({ type: 'error' as const, code: 'Unauthorized', msg: actor.error }, id)); return; }
-    if (actor.uid !== s.uid) { s.ws?.end(CloseCode.Forbidden, 'token is for another user'); return; }
+    if ('error' in actor) {
+      s.send(withId({ type: 'error' as const, code: 'Unauthorized', msg: actor.error }, id));
+      return;
+    }
+    if (actor.uid !== s.uid) {
+      s.ws?.end(CloseCode.Forbidden, 'token is for another user');
+      return;
+    }
     if (s.exp !== undefined) expiry.remove(s, s.exp);
     s.exp = actor.expiresAt;
     s.roles = actor.roles;
@@ -129,9 +177,27 @@ export const startRealtime = (deps: RealtimeDeps): Realtime => {
   };
   // Reads wait for the projections to reach the log head, like HTTP reads (api/deps.ts): a
   // stale one is served after 2 s rather than failing.
-  const consistent = async (): Promise<void> => { await deps.projections.waitFor(await deps.store.head(), 2000).catch(() => undefined); };
-  const protocol = { commands: deps.commands, reads: deps.reads, fanout, now: deps.now, reauth, unseenLimit: 50, consistent };
-  const lifecycle = { ...protocol, store: deps.store, projections: deps.projections, memberships: deps.memberships, registry, log, resumeMax: 1000 };
+  const consistent = async (): Promise<void> => {
+    await deps.projections.waitFor(await deps.store.head(), 2000).catch(() => undefined);
+  };
+  const protocol = {
+    commands: deps.commands,
+    reads: deps.reads,
+    fanout,
+    now: deps.now,
+    reauth,
+    unseenLimit: 50,
+    consistent,
+  };
+  const lifecycle = {
+    ...protocol,
+    store: deps.store,
+    projections: deps.projections,
+    memberships: deps.memberships,
+    registry,
+    log,
+    resumeMax: 1000,
+  };
 
   app.ws<SessionRef>(WS_PATH, {
     compression: deps.uws.DISABLED,
@@ -144,51 +210,99 @@ export const startRealtime = (deps: RealtimeDeps): Realtime => {
     maxBackpressure: limits.maxBackpressure + Math.max(limits.maxBackpressure, 8 * 1024 * 1024),
     closeOnBackpressureLimit: 1,
     upgrade: upgradeHandler({
-      verifier: deps.verifier, limits, ready: deps.ready, now: nowMs,
+      verifier: deps.verifier,
+      limits,
+      ready: deps.ready,
+      now: nowMs,
       sessionsOf: (uid) => registry.ofUser(uid)?.size ?? 0,
-      refused: (reason) => { metrics.inc('msgxc_ws_refused_total', { reason }); },
-      failed: (e) => { log.error({ err: thrownText(e) }, 'websocket upgrade failed'); },
+      refused: (reason) => {
+        metrics.inc('msgxc_ws_refused_total', { reason });
+      },
+      failed: (e) => {
+        log.error({ err: thrownText(e) }, 'websocket upgrade failed');
+      },
     }),
     // A failure while opening leaves the session half set up: it is closed (clients reconnect).
-    open: guard('websocket open', (ws: WebSocket<SessionRef>) => {
-      const s = ws.getUserData().s;
-      s.ws = ws;
-      registry.add(s);
-      presence.changed(s.uid);
-      checkIn.opened(s.uid);
-      if (s.exp !== undefined) expiry.add(s, s.exp);
-      metrics.inc('msgxc_ws_opened_total');
-      // Two seconds before the session began: messages committed slightly out of time order overlap (clients dedupe).
-      const since = uuidv7Floor(s.openedAt - 2000);
-      s.send({ type: 'hello', sid: s.sid, uid: s.uid, node: deps.node, ...(s.exp !== undefined ? { exp: s.exp } : {}), resume: s.since !== undefined, since });
-      startSession(s, lifecycle).catch((e: unknown) => { log.error({ sid: s.sid, err: thrownText(e) }, 'websocket session setup failed'); });
-    }, (_e, ws) => { ws.end(CloseCode.InternalError, 'internal error'); }),
+    open: guard(
+      'websocket open',
+      (ws: WebSocket<SessionRef>) => {
+        const s = ws.getUserData().s;
+        s.ws = ws;
+        registry.add(s);
+        presence.changed(s.uid);
+        checkIn.opened(s.uid);
+        if (s.exp !== undefined) expiry.add(s, s.exp);
+        metrics.inc('msgxc_ws_opened_total');
+        // Two seconds before the session began: messages committed slightly out of time order overlap (clients dedupe).
+        const since = uuidv7Floor(s.openedAt - 2000);
+        s.send({
+          type: 'hello',
+          sid: s.sid,
+          uid: s.uid,
+          node: deps.node,
+          ...(s.exp !== undefined ? { exp: s.exp } : {}),
+          resume: s.since !== undefined,
+          since,
+        });
+        startSession(s, lifecycle).catch((e: unknown) => {
+          log.error({ sid: s.sid, err: thrownText(e) }, 'websocket session setup failed');
+        });
+      },
+      (_e, ws) => {
+        ws.end(CloseCode.InternalError, 'internal error');
+      },
+    ),
     // A failure handling one frame is that frame's: an error frame, and the session goes on.
-    message: guard('websocket message', (ws: WebSocket<SessionRef>, message: ArrayBuffer) => {
-      const s = ws.getUserData().s;
-      if (message.byteLength > limits.maxPayload) { ws.end(CloseCode.TooBig, `frame over ${limits.maxPayload} bytes`); return; }
-      const verdict = take(s.bucket, limits, message.byteLength, nowMs());
-      if (verdict !== 'ok') {
-        metrics.inc('msgxc_ws_flood_closed_total', { limit: verdict });
-        ws.end(CloseCode.Flood, verdict === 'frames' ? 'flood: too many frames per second' : 'flood: too many bytes per second');
-        return;
-      }
-      // The buffer is only valid until this callback returns: decode it now.
-      const frame = decodeFrame(s, Buffer.from(message).toString('utf8'), deps.jsonMaxDepth);
-      if (frame === undefined) { metrics.inc('msgxc_ws_frames_total', { type: 'invalid' }); return; }
-      metrics.inc('msgxc_ws_frames_total', { type: frame.type });
-      handleFrame(s, frame, protocol).catch(guard('websocket frame', (e: unknown) => {
-        log.error({ sid: s.sid, type: frame.type, err: thrownText(e) }, 'websocket frame failed');
-        s.send({ type: 'error', code: 'InternalError', msg: 'internal error', ...(frame.id !== undefined ? { id: frame.id } : {}) });
-      }));
-    }, (_e, ws) => { ws.getUserData().s.send({ type: 'error', code: 'InternalError', msg: 'internal error' }); }),
+    message: guard(
+      'websocket message',
+      (ws: WebSocket<SessionRef>, message: ArrayBuffer) => {
+        const s = ws.getUserData().s;
+        if (message.byteLength > limits.maxPayload) {
+          ws.end(CloseCode.TooBig, `frame over ${limits.maxPayload} bytes`);
+          return;
+        }
+        const verdict = take(s.bucket, limits, message.byteLength, nowMs());
+        if (verdict !== 'ok') {
+          metrics.inc('msgxc_ws_flood_closed_total', { limit: verdict });
+          ws.end(
+            CloseCode.Flood,
+            verdict === 'frames' ? 'flood: too many frames per second' : 'flood: too many bytes per second',
+          );
+          return;
+        }
+        // The buffer is only valid until this callback returns: decode it now.
+        const frame = decodeFrame(s, Buffer.from(message).toString('utf8'), deps.jsonMaxDepth);
+        if (frame === undefined) {
+          metrics.inc('msgxc_ws_frames_total', { type: 'invalid' });
+          return;
+        }
+        metrics.inc('msgxc_ws_frames_total', { type: frame.type });
+        handleFrame(s, frame, protocol).catch(
+          guard('websocket frame', (e: unknown) => {
+            log.error({ sid: s.sid, type: frame.type, err: thrownText(e) }, 'websocket frame failed');
+            s.send({
+              type: 'error',
+              code: 'InternalError',
+              msg: 'internal error',
+              ...(frame.id !== undefined ? { id: frame.id } : {}),
+            });
+          }),
+        );
+      },
+      (_e, ws) => {
+        ws.getUserData().s.send({ type: 'error', code: 'InternalError', msg: 'internal error' });
+      },
+    ),
     close: guard('websocket close', (ws: WebSocket<SessionRef>, code: number) => {
       const s = ws.getUserData().s;
       s.state = 'closed';
       s.ws = undefined;
       s.buffer = undefined;
       if (s.exp !== undefined) expiry.remove(s, s.exp);
-      if (registry.remove(s)) { presence.changed(s.uid); checkIn.closed(s.uid); }
+      if (registry.remove(s)) {
+        presence.changed(s.uid);
+        checkIn.closed(s.uid);
+      }
       metrics.inc('msgxc_ws_closed_total', { code: String(code) });
     }),
   });

@@ -40,7 +40,9 @@ export const createRegistry = (): Registry => {
     bySid: (sid) => sids.get(sid),
     pending,
     all: () => sids.values(),
-    counts: function* () { for (const [uid, set] of byUser) yield [uid, set.size]; },
+    counts: function* () {
+      for (const [uid, set] of byUser) yield [uid, set.size];
+    },
     size: () => sids.size,
     users: () => byUser.size,
   };

@@ -8,7 +8,10 @@ export interface LiveSchedule {
   stop(): void;
 }
 
-export const createLiveSchedule = (now: () => number, options: { max?: number; horizonMs?: number } = {}): LiveSchedule => {
+export const createLiveSchedule = (
+  now: () => number,
+  options: { max?: number; horizonMs?: number } = {},
+): LiveSchedule => {
   const max = options.max ?? 10_000;
   const horizon = options.horizonMs ?? 24 * 3600_000;
   const timers = new Map<string, NodeJS.Timeout>();
@@ -16,14 +19,26 @@ export const createLiveSchedule = (now: () => number, options: { max?: number; h
     schedule: (mid, dueMs, publish) => {
       const delay = dueMs - now();
       if (delay > horizon || timers.size >= max || timers.has(mid)) return;
-      const t = setTimeout(() => { timers.delete(mid); publish(); }, Math.max(0, delay));
+      const t = setTimeout(
+        () => {
+          timers.delete(mid);
+          publish();
+        },
+        Math.max(0, delay),
+      );
       t.unref();
       timers.set(mid, t);
     },
     unschedule: (mid) => {
       const t = timers.get(mid);
-      if (t !== undefined) { clearTimeout(t); timers.delete(mid); }
+      if (t !== undefined) {
+        clearTimeout(t);
+        timers.delete(mid);
+      }
     },
-    stop: () => { for (const t of timers.values()) clearTimeout(t); timers.clear(); },
+    stop: () => {
+      for (const t of timers.values()) clearTimeout(t);
+      timers.clear();
+    },
   };
 };

@@ -23,7 +23,9 @@ export const topics = {
 
 /** What the socket carries. uWS copies user data onto its own object (methods would be lost), so
  * the session rides along as one property. */
-export interface SessionRef { readonly s: Session }
+export interface SessionRef {
+  readonly s: Session;
+}
 
 export class Session {
   state: SessionState = 'opening';

@@ -26,33 +26,63 @@ const cookieValue = (header: string, name: string): string | undefined => {
   for (const part of header.split(';')) {
     const eq = part.indexOf('=');
     if (eq > 0 && part.slice(0, eq).trim() === name) {
-      try { return decodeURIComponent(part.slice(eq + 1).trim()); } catch { return undefined; }
+      try {
+        return decodeURIComponent(part.slice(eq + 1).trim());
+      } catch {
+        return undefined;
+      }
     }
   }
   return undefined;
 };
 
 const originHost = (origin: string): string | undefined => {
-  try { return new URL(origin).host; } catch { return undefined; }
-};
-
-const nonEmpty = (s: string | null | undefined): string | undefined => (s === null || s === undefined || s === '' ? undefined : s);
-
-// Called by uWS: a throw in the synchronous part is answered 500 here rather than unwinding
-// into uWS (which would end the process); the async part has its own catch.
-export const upgradeHandler = (deps: UpgradeDeps) => (res: HttpResponse, req: HttpRequest, context: us_socket_context_t): void => {
-  const state = { aborted: false };
   try {
-    upgrade(deps, res, req, context, state);
-  } catch (e) {
-    deps.failed(e);
-    if (state.aborted) return;
-    state.aborted = true;
-    try { res.cork(() => { res.writeStatus('500 Internal Server Error').writeHeader('Content-Type', 'application/json').end(JSON.stringify({ code: 'InternalError', msg: 'upgrade failed' }), true); }); } catch { try { res.close(); } catch { /* gone */ } }
+    return new URL(origin).host;
+  } catch {
+    return undefined;
   }
 };
 
-const upgrade = (deps: UpgradeDeps, res: HttpResponse, req: HttpRequest, context: us_socket_context_t, state: { aborted: boolean }): void => {
+const nonEmpty = (s: string | null | undefined): string | undefined =>
+  s === null || s === undefined || s === '' ? undefined : s;
+
+// Called by uWS: a throw in the synchronous part is answered 500 here rather than unwinding
+// into uWS (which would end the process); the async part has its own catch.
+export const upgradeHandler =
+  (deps: UpgradeDeps) =>
+  (res: HttpResponse, req: HttpRequest, context: us_socket_context_t): void => {
+    const state = { aborted: false };
+    try {
+      upgrade(deps, res, req, context, state);
+    } catch (e) {
+      deps.failed(e);
+      if (state.aborted) return;
+      state.aborted = true;
+      try {
+        res.cork(() => {
+          res
+            .writeStatus('500 Internal Server Error')
+            .writeHeader('Content-Type', 'application/json')
+            .end(JSON.stringify({ code: 'InternalError', msg: 'upgrade failed' }), true);
+        });
+      } catch {
+        try {
+          res.close();
+        } catch {
+          /* gone */
+        }
+      }
+    }
+  };
+
+const upgrade = (
+  deps: UpgradeDeps,
+  res: HttpResponse,
+  req: HttpRequest,
+  context: us_socket_context_t,
+  state: { aborted: boolean },
+): void => {
   // The request object dies with this synchronous call: copy what the async part needs.
   const query = new URLSearchParams(req.getQuery());
   const key = req.getHeader('sec-websocket-key');
@@ -64,9 +94,12 @@ const upgrade = (deps: UpgradeDeps, res: HttpResponse, req: HttpRequest, context
   // A browser attaches cookies to a websocket opened by ANY site: a cookie-authenticated
   // upgrade must come from a page of the broker's own origin (cross-site websocket hijacking).
   const origin = req.getHeader('origin');
-  const foreignCookie = explicit === undefined && token !== undefined && origin !== '' && originHost(origin) !== req.getHeader('host');
+  const foreignCookie =
+    explicit === undefined && token !== undefined && origin !== '' && originHost(origin) !== req.getHeader('host');
   const since = nonEmpty(query.get('since'));
-  res.onAborted(() => { state.aborted = true; });
+  res.onAborted(() => {
+    state.aborted = true;
+  });
 
   const refuse = (status: number, code: string, msg: string, reason: string): void => {
     deps.refused(reason);
@@ -81,29 +114,70 @@ const upgrade = (deps: UpgradeDeps, res: HttpResponse, req: HttpRequest, context
   };
 
   const run = async (): Promise<void> => {
-    if (!deps.ready()) { refuse(503, 'NotReady', 'the broker is starting or stopping', 'not_ready'); return; }
-    if (foreignCookie) { refuse(403, 'Forbidden', 'the xsajwt cookie is only accepted from the broker\'s own origin; send the token as a header or `token` parameter', 'foreign_origin'); return; }
-    if (token === undefined) { refuse(401, 'Unauthorized', 'missing token: Authorization header, `token` query parameter or `xsajwt` cookie', 'missing_token'); return; }
+    if (!deps.ready()) {
+      refuse(503, 'NotReady', 'the broker is starting or stopping', 'not_ready');
+      return;
+    }
+    if (foreignCookie) {
+      refuse(
+        403,
+        'Forbidden',
+        "the xsajwt cookie is only accepted from the broker's own origin; send the token as a header or `token` parameter",
+        'foreign_origin',
+      );
+      return;
+    }
+    if (token === undefined) {
+      refuse(
+        401,
+        'Unauthorized',
+        'missing token: Authorization header, `token` query parameter or `xsajwt` cookie',
+        'missing_token',
+      );
+      return;
+    }
     // Message ids are UUIDv7; anything else cannot be a point to resume from.
     if (since !== undefined && (!MessageId.is(since) || uuidv7Ms(since) === undefined)) {
       refuse(400, 'InvalidQuery', 'since: not a message id', 'bad_since');
       return;
     }
     const actor = await deps.verifier.verify(token);
-    if ('error' in actor) { refuse(401, 'Unauthorized', actor.error, 'bad_token'); return; }
+    if ('error' in actor) {
+      refuse(401, 'Unauthorized', actor.error, 'bad_token');
+      return;
+    }
     if (deps.sessionsOf(actor.uid) >= deps.limits.maxSessionsPerUser) {
-      refuse(429, 'TooManySessions', `at most ${deps.limits.maxSessionsPerUser} sessions per user on one node`, 'too_many_sessions');
+      refuse(
+        429,
+        'TooManySessions',
+        `at most ${deps.limits.maxSessionsPerUser} sessions per user on one node`,
+        'too_many_sessions',
+      );
       return;
     }
     const now = deps.now();
-    const session = new Session(randomUUID(), actor.uid, actor.roles, actor.expiresAt, since, freshBucket(deps.limits, now), now);
+    const session = new Session(
+      randomUUID(),
+      actor.uid,
+      actor.roles,
+      actor.expiresAt,
+      since,
+      freshBucket(deps.limits, now),
+      now,
+    );
     if (state.aborted) return;
     // From here on the response belongs to the websocket, whatever `open` does.
     state.aborted = true;
-    res.cork(() => { res.upgrade({ s: session }, key, protocol, extensions, context); });
+    res.cork(() => {
+      res.upgrade({ s: session }, key, protocol, extensions, context);
+    });
   };
   run().catch((e: unknown) => {
     deps.failed(e);
-    try { refuse(500, 'InternalError', 'upgrade failed', 'internal'); } catch (again) { deps.failed(again); }
+    try {
+      refuse(500, 'InternalError', 'upgrade failed', 'internal');
+    } catch (again) {
+      deps.failed(again);
+    }
   });
 };

@@ -16,19 +16,30 @@ export interface Cause {
 /** -1 (no event yet) becomes 'no_stream'. */
 export const expectedOf = (revision: number): ExpectedRevision => (revision < 0 ? 'no_stream' : revision);
 
-export type ReactorAppend = (stream: string, events: readonly TriageEvent[], revision: number, cause: Cause) => Promise<AppendResult>;
+export type ReactorAppend = (
+  stream: string,
+  events: readonly TriageEvent[],
+  revision: number,
+  cause: Cause,
+) => Promise<AppendResult>;
 
-export const reactorAppend = (store: EventStore, clock: Clock): ReactorAppend => (stream, events, revision, cause) => {
-  const occurredAt = clock.now().toISOString();
-  return store.append(stream, events.map((e, i) => ({
-    type: e.type,
-    data: e.data,
-    metadata: {
-      eventId: `${stream}@${revision + 1 + i}`,
-      occurredAt,
-      actor: { uid: REACTOR_ACTOR.uid, roles: [...REACTOR_ACTOR.roles] },
-      correlationId: cause.correlationId,
-      causationId: cause.causationId,
-    },
-  })), expectedOf(revision));
-};
+export const reactorAppend =
+  (store: EventStore, clock: Clock): ReactorAppend =>
+  (stream, events, revision, cause) => {
+    const occurredAt = clock.now().toISOString();
+    return store.append(
+      stream,
+      events.map((e, i) => ({
+        type: e.type,
+        data: e.data,
+        metadata: {
+          eventId: `${stream}@${revision + 1 + i}`,
+          occurredAt,
+          actor: { uid: REACTOR_ACTOR.uid, roles: [...REACTOR_ACTOR.roles] },
+          correlationId: cause.correlationId,
+          causationId: cause.causationId,
+        },
+      })),
+      expectedOf(revision),
+    );
+  };

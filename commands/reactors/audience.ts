@@ -16,11 +16,15 @@ const paged = (fetch: (after: string, limit: number) => string[], after: string,
 export const audiencePage = (dir: DirectoryQueries, m: DirectoryMessage, after: string, size: number): Page<string> => {
   const a = m.data.audience;
   switch (a.kind) {
-    case 'user': return after === '' ? { items: [a.uid] } : { items: [] };
-    case 'users': return listPage(a.uids, after, size);
-    case 'thread': return paged((from, limit) => dir.members(a.tid, from, limit), after, size);
+    case 'user':
+      return after === '' ? { items: [a.uid] } : { items: [] };
+    case 'users':
+      return listPage(a.uids, after, size);
+    case 'thread':
+      return paged((from, limit) => dir.members(a.tid, from, limit), after, size);
     // As in the inbox: a broadcast reaches the users known before it was published.
-    case 'everyone': return paged((from, limit) => dir.known(m.position, from, limit), after, size);
+    case 'everyone':
+      return paged((from, limit) => dir.known(m.position, from, limit), after, size);
     default: {
       const unhandled: never = a;
       return unhandled;

@@ -65,8 +65,17 @@ export interface Dispatcher {
   isAhead(row: StepRow): boolean;
 }
 
-interface Ready { readonly row: StepRow; readonly ref: Ref; readonly recipient: Recipient; readonly content: Content; readonly id: string }
-interface Claimed extends Ready { readonly attempt: number; readonly revision: number }
+interface Ready {
+  readonly row: StepRow;
+  readonly ref: Ref;
+  readonly recipient: Recipient;
+  readonly content: Content;
+  readonly id: string;
+}
+interface Claimed extends Ready {
+  readonly attempt: number;
+  readonly revision: number;
+}
 
 const MAX_REMEMBERED = 200_000;
 const streamOf = (row: StepRow): string => (row.kind === 'digest' ? digestStream(row.key) : deliveryStream(row.key));
@@ -77,10 +86,17 @@ export const createDispatcher = (d: DispatcherDeps): Dispatcher => {
   const append = reactorAppend(d.store, d.clock);
   const written = new Map<string, number>();
 
-  const write = async (row: StepRow, events: readonly DeliveryEvent[], revision: number): Promise<number | undefined> => {
+  const write = async (
+    row: StepRow,
+    events: readonly DeliveryEvent[],
+    revision: number,
+  ): Promise<number | undefined> => {
     if (d.stopped()) return undefined;
     try {
-      const r = await append(streamOf(row), events, revision, { correlationId: row.correlationId, causationId: row.cause });
+      const r = await append(streamOf(row), events, revision, {
+        correlationId: row.correlationId,
+        causationId: row.cause,
+      });
       if (r.kind !== 'appended') return undefined; // another dispatcher moved first; the fold will show what it did
       written.delete(row.key);
       written.set(row.key, r.nextRevision);
@@ -95,14 +111,24 @@ export const createDispatcher = (d: DispatcherDeps): Dispatcher => {
   const claim = async (u: Ready): Promise<Claimed | undefined> => {
     const leaseUntil = new Date(d.clock.now().getTime() + d.settings.leaseMs).toISOString();
     const attempt = u.row.attempt;
-    const revision = await write(u.row, [{ type: 'DeliveryAttempted', data: { ...u.ref, attempt, node: d.node, run: d.run, leaseUntil } }], u.row.revision);
+    const revision = await write(
+      u.row,
+      [{ type: 'DeliveryAttempted', data: { ...u.ref, attempt, node: d.node, run: d.run, leaseUntil } }],
+      u.row.revision,
+    );
     return revision === undefined ? undefined : { ...u, attempt, revision };
   };
 
   const call = async (channel: DispatchChannel, batch: readonly Claimed[]): Promise<readonly Outcome[]> => {
     const sender = d.channels[channel] as Channel | undefined;
-    if (sender === undefined) return batch.map(() => ({ kind: 'failed', reason: `no ${channel} sender is configured` }));
-    const deliveries: Delivery[] = batch.map((u) => ({ id: u.id, attempt: u.attempt, to: u.recipient, content: u.content }));
+    if (sender === undefined)
+      return batch.map(() => ({ kind: 'failed', reason: `no ${channel} sender is configured` }));
+    const deliveries: Delivery[] = batch.map((u) => ({
+      id: u.id,
+      attempt: u.attempt,
+      to: u.recipient,
+      content: u.content,
+    }));
     try {
       return await sender.deliver(deliveries);
     } catch (err) {
@@ -113,12 +139,23 @@ export const createDispatcher = (d: DispatcherDeps): Dispatcher => {
 
   const record = async (u: Claimed, outcome: Outcome | undefined): Promise<void> => {
     const answer: Outcome = outcome ?? { kind: 'retry', afterMs: 0, reason: 'the channel gave no outcome' };
-    const decision = afterOutcome(answer, { attempt: u.attempt, expiresAt: u.row.expiresAt }, d.settings.retry, d.clock.now().getTime(), d.random());
+    const decision = afterOutcome(
+      answer,
+      { attempt: u.attempt, expiresAt: u.row.expiresAt },
+      d.settings.retry,
+      d.clock.now().getTime(),
+      d.random(),
+    );
     await write(u.row, outcomeEvents(u.ref, u.attempt, answer, decision), u.revision);
     if (decision.kind !== 'gone' || u.row.deviceId === null || d.revokeDevice === undefined) return;
-    const ctx = { actor: { uid: REACTOR_ACTOR.uid, roles: [...REACTOR_ACTOR.roles] }, now: d.clock.now(), correlationId: u.row.correlationId };
+    const ctx = {
+      actor: { uid: REACTOR_ACTOR.uid, roles: [...REACTOR_ACTOR.roles] },
+      now: d.clock.now(),
+      correlationId: u.row.correlationId,
+    };
     const revoked = await d.revokeDevice(ctx, asUserId(u.row.uid), asDeviceId(u.row.deviceId), decision.reason);
-    if (revoked._tag === 'Left') d.log.warn({ key: u.row.key, error: revoked.left }, 'could not revoke a device the provider reported gone');
+    if (revoked._tag === 'Left')
+      d.log.warn({ key: u.row.key, error: revoked.left }, 'could not revoke a device the provider reported gone');
   };
 
   const deliver = async (ready: readonly Ready[]): Promise<void> => {
@@ -127,15 +164,17 @@ export const createDispatcher = (d: DispatcherDeps): Dispatcher => {
     for (const u of claimed) byChannel.set(u.row.channel, [...(byChannel.get(u.row.channel) ?? []), u]);
     // One provider call at a time per channel; outcomes are written while the next call runs.
     const recorded: Promise<unknown>[] = [];
-    await Promise.all([...byChannel].map(async ([channel, units]) => {
-      const size = d.settings.batchSizes[channel];
-      for (let i = 0; i < units.length; i += size) {
-        const batch = units.slice(i, i + size);
-        const outcomes = await call(channel, batch);
-        if (d.stopped()) return;
-        recorded.push(...batch.map((u, k) => record(u, outcomes[k])));
-      }
-    }));
+    await Promise.all(
+      [...byChannel].map(async ([channel, units]) => {
+        const size = d.settings.batchSizes[channel];
+        for (let i = 0; i < units.length; i += size) {
+          const batch = units.slice(i, i + size);
+          const outcomes = await call(channel, batch);
+          if (d.stopped()) return;
+          recorded.push(...batch.map((u, k) => record(u, outcomes[k])));
+        }
+      }),
+    );
     await Promise.all(recorded);
   };
 
@@ -159,9 +198,16 @@ export const createDispatcher = (d: DispatcherDeps): Dispatcher => {
       if (row.mid === null || content === undefined) continue;
       const recipient = recipientOf(dir, row.uid, row.channel, row.deviceId);
       const next = nextStep(row, markersOf(dir, steps, { ...row, mid: row.mid }, recipient !== undefined), now);
-      const ref = refData({ key: row.key, uid: row.uid, channel: row.channel, mid: row.mid, ...(row.deviceId === null ? {} : { deviceId: row.deviceId }) });
+      const ref = refData({
+        key: row.key,
+        uid: row.uid,
+        channel: row.channel,
+        mid: row.mid,
+        ...(row.deviceId === null ? {} : { deviceId: row.deviceId }),
+      });
       if (next.kind === 'skip') skips.push(skip(row, ref, next.reason));
-      else if (next.kind === 'send' && recipient !== undefined) ready.push({ row, ref, recipient, content, id: row.key });
+      else if (next.kind === 'send' && recipient !== undefined)
+        ready.push({ row, ref, recipient, content, id: row.key });
     }
     await Promise.all([...skips, deliver(ready)]);
   };
@@ -175,22 +221,43 @@ export const createDispatcher = (d: DispatcherDeps): Dispatcher => {
     for (const member of steps.pendingMembers(unit.key)) {
       const m = member.mid === null ? undefined : dir.message(member.mid);
       if (member.mid === null || m === undefined) continue;
-      const next = nextStep({ at: unit.at, expiresAt: member.expiresAt }, markersOf(dir, steps, { ...member, mid: member.mid }, recipient !== undefined), now);
+      const next = nextStep(
+        { at: unit.at, expiresAt: member.expiresAt },
+        markersOf(dir, steps, { ...member, mid: member.mid }, recipient !== undefined),
+        now,
+      );
       // One digest carries at most LIMITS.recipients messages (its event's bound); the rest collapse into it.
       if (next.kind === 'send' && included.length >= LIMITS.recipients) {
-        await skip(member, refData({ key: member.key, uid: member.uid, channel: member.channel, mid: member.mid, digest: window }), 'collapsed');
+        await skip(
+          member,
+          refData({ key: member.key, uid: member.uid, channel: member.channel, mid: member.mid, digest: window }),
+          'collapsed',
+        );
         continue;
       }
-      if (next.kind === 'send') { included.push({ row: member, content: { kind: 'message', message: outgoing(dir, m) } }); continue; }
+      if (next.kind === 'send') {
+        included.push({ row: member, content: { kind: 'message', message: outgoing(dir, m) } });
+        continue;
+      }
       if (next.kind === 'wait') return; // not for this round yet
       reasons.push(next.reason);
-      await skip(member, refData({ key: member.key, uid: member.uid, channel: member.channel, mid: member.mid, digest: window }), next.reason);
+      await skip(
+        member,
+        refData({ key: member.key, uid: member.uid, channel: member.channel, mid: member.mid, digest: window }),
+        next.reason,
+      );
     }
     const mids = included.map((i) => i.row.mid ?? '');
     const ref = refData({ key: unit.key, uid: unit.uid, channel: unit.channel, mids, digest: window });
-    const [first, ...rest] = included.map((i) => (i.content.kind === 'message' ? i.content.message : undefined)).filter((x) => x !== undefined);
-    if (first === undefined || recipient === undefined) { await skip(unit, ref, reasons[0] ?? 'expired'); return; }
-    const content: Content = rest.length === 0 ? { kind: 'message', message: first } : { kind: 'digest', messages: [first, ...rest] };
+    const [first, ...rest] = included
+      .map((i) => (i.content.kind === 'message' ? i.content.message : undefined))
+      .filter((x) => x !== undefined);
+    if (first === undefined || recipient === undefined) {
+      await skip(unit, ref, reasons[0] ?? 'expired');
+      return;
+    }
+    const content: Content =
+      rest.length === 0 ? { kind: 'message', message: first } : { kind: 'digest', messages: [first, ...rest] };
     const id = `${unit.key}#${createHash('sha256').update(mids.join(',')).digest('hex').slice(0, 12)}`;
     await deliver([{ row: unit, ref, recipient, content, id }]);
   };
@@ -201,7 +268,10 @@ export const createDispatcher = (d: DispatcherDeps): Dispatcher => {
     isAhead: (row) => {
       const mine = written.get(row.key);
       if (mine === undefined) return false;
-      if (mine <= row.revision) { written.delete(row.key); return false; }
+      if (mine <= row.revision) {
+        written.delete(row.key);
+        return false;
+      }
       return true;
     },
   };

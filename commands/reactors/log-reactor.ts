@@ -45,38 +45,53 @@ export const startLogReactor = (o: LogReactorOptions): LogReactor => {
   const waiters = new Set<{ target: number; resolve: () => void }>();
   const moved = (p: number): void => {
     position = p;
-    for (const w of waiters) if (w.target <= p) { waiters.delete(w); w.resolve(); }
+    for (const w of waiters)
+      if (w.target <= p) {
+        waiters.delete(w);
+        w.resolve();
+      }
   };
 
   // Folds events from index `from` until one returns an effect; commits them with the checkpoint
   // of the last event that is completely done (`done`). The effect's event is folded but not done.
-  const foldRun = o.db.transaction((events: readonly RecordedEvent[], from: number): { next: number; done: number; effect?: { run: Effect; at: number } } => {
-    let done = position;
-    for (let i = from; i < events.length; i++) {
-      const r = events[i];
-      if (r === undefined || r.position <= done) continue;
-      if (o.types.has(r.type)) {
-        const decoded = DomainEvent.decode({ type: r.type, data: r.data });
-        if (isRight(decoded)) {
-          const effect = o.fold(decoded.right, {
-            position: r.position, revision: r.revision, eventId: r.metadata.eventId, correlationId: r.metadata.correlationId,
-          });
-          if (effect !== undefined) {
-            if (done !== position) writeReactorCheckpoint(o.db, o.name, done);
-            return { next: i + 1, done, effect: { run: effect, at: r.position } };
+  const foldRun = o.db.transaction(
+    (
+      events: readonly RecordedEvent[],
+      from: number,
+    ): { next: number; done: number; effect?: { run: Effect; at: number } } => {
+      let done = position;
+      for (let i = from; i < events.length; i++) {
+        const r = events[i];
+        if (r === undefined || r.position <= done) continue;
+        if (o.types.has(r.type)) {
+          const decoded = DomainEvent.decode({ type: r.type, data: r.data });
+          if (isRight(decoded)) {
+            const effect = o.fold(decoded.right, {
+              position: r.position,
+              revision: r.revision,
+              eventId: r.metadata.eventId,
+              correlationId: r.metadata.correlationId,
+            });
+            if (effect !== undefined) {
+              if (done !== position) writeReactorCheckpoint(o.db, o.name, done);
+              return { next: i + 1, done, effect: { run: effect, at: r.position } };
+            }
+          } else {
+            o.log.warn(
+              { reactor: o.name, position: r.position, type: r.type, stream: r.stream },
+              'reactor skipped an undecodable event',
+            );
           }
-        } else {
-          o.log.warn({ reactor: o.name, position: r.position, type: r.type, stream: r.stream }, 'reactor skipped an undecodable event');
         }
+        done = r.position;
       }
-      done = r.position;
-    }
-    if (done !== position) writeReactorCheckpoint(o.db, o.name, done);
-    return { next: events.length, done };
-  });
+      if (done !== position) writeReactorCheckpoint(o.db, o.name, done);
+      return { next: events.length, done };
+    },
+  );
 
   const handle = async (events: readonly RecordedEvent[]): Promise<void> => {
-    for (let i = 0; i < events.length && !stopped;) {
+    for (let i = 0; i < events.length && !stopped; ) {
       const run = foldRun(events, i);
       moved(run.done);
       if (run.effect === undefined) break;
@@ -101,7 +116,9 @@ export const startLogReactor = (o: LogReactorOptions): LogReactor => {
   };
 
   return {
-    start: () => { if (subscription === undefined && !stopped) subscribe(); },
+    start: () => {
+      if (subscription === undefined && !stopped) subscribe();
+    },
     stop: async () => {
       stopped = true;
       clearTimeout(retry);
@@ -112,6 +129,11 @@ export const startLogReactor = (o: LogReactorOptions): LogReactor => {
       waiters.clear();
     },
     position: () => position,
-    caughtUp: (target) => (target <= position || stopped ? Promise.resolve() : new Promise((resolve) => { waiters.add({ target, resolve }); })),
+    caughtUp: (target) =>
+      target <= position || stopped
+        ? Promise.resolve()
+        : new Promise((resolve) => {
+            waiters.add({ target, resolve });
+          }),
   };
 };

@@ -85,30 +85,87 @@ export const startReactors = (o: ReactorOptions): Reactors => {
   const revokeDevice = o.revokeDevice ?? createCommands({ store: o.store, ids: createIdGenerator() }).revokeDevice;
 
   const dispatcher = createDispatcher({
-    db, store: o.store, clock: o.clock, channels: o.channels, settings, node, run, random: o.random ?? Math.random,
-    revokeDevice, log, stopped: () => stopped,
+    db,
+    store: o.store,
+    clock: o.clock,
+    channels: o.channels,
+    settings,
+    node,
+    run,
+    random: o.random ?? Math.random,
+    revokeDevice,
+    log,
+    stopped: () => stopped,
   });
   // Timers wait until both folds have applied the log as it was at start-up.
   let backlog = Number.POSITIVE_INFINITY;
   const ready = (): boolean => triage.position() >= backlog && dispatch.position() >= backlog;
-  const scheduler = createScheduler({ db, store: o.store, clock: o.clock, dispatcher, node, run, pollMs: o.pollMs ?? 1_000, log, ready });
-  const triage = createTriageReactor({ store: o.store, db, presence: o.presence, clock: o.clock, config, log, afterBatch: () => { scheduler.wake(); } });
+  const scheduler = createScheduler({
+    db,
+    store: o.store,
+    clock: o.clock,
+    dispatcher,
+    node,
+    run,
+    pollMs: o.pollMs ?? 1_000,
+    log,
+    ready,
+  });
+  const triage = createTriageReactor({
+    store: o.store,
+    db,
+    presence: o.presence,
+    clock: o.clock,
+    config,
+    log,
+    afterBatch: () => {
+      scheduler.wake();
+    },
+  });
   const fold = stepsFold(db);
   const dispatch = startLogReactor({
-    name: DISPATCH_REACTOR, store: o.store, db, log, afterBatch: () => { scheduler.wake(); },
-    types: new Set(['MessageTriaged', 'DeliveryAttempted', 'DeliverySucceeded', 'DeliveryFailed', 'DeliveryRetryScheduled',
-      'DeliveryGivenUp', 'DeliverySkipped', 'MessagesAcknowledged', 'LastReadMarked', 'MessageCancelled', 'MessageRetracted']),
-    fold: (event, at) => { fold(event, at); return undefined; },
+    name: DISPATCH_REACTOR,
+    store: o.store,
+    db,
+    log,
+    afterBatch: () => {
+      scheduler.wake();
+    },
+    types: new Set([
+      'MessageTriaged',
+      'DeliveryAttempted',
+      'DeliverySucceeded',
+      'DeliveryFailed',
+      'DeliveryRetryScheduled',
+      'DeliveryGivenUp',
+      'DeliverySkipped',
+      'MessagesAcknowledged',
+      'LastReadMarked',
+      'MessageCancelled',
+      'MessageRetracted',
+    ]),
+    fold: (event, at) => {
+      fold(event, at);
+      return undefined;
+    },
   });
   triage.start();
   dispatch.start();
   scheduler.start();
-  const started = o.store.head().then((head) => {
-    backlog = head;
-    return Promise.all([triage.caughtUp(head), dispatch.caughtUp(head)]);
-  }).then(() => { if (!stopped) scheduler.wake(); }, (err: unknown) => {
-    log.error({ err }, 'reactors could not read the head of the log; timers stay off until restarted');
-  });
+  const started = o.store
+    .head()
+    .then((head) => {
+      backlog = head;
+      return Promise.all([triage.caughtUp(head), dispatch.caughtUp(head)]);
+    })
+    .then(
+      () => {
+        if (!stopped) scheduler.wake();
+      },
+      (err: unknown) => {
+        log.error({ err }, 'reactors could not read the head of the log; timers stay off until restarted');
+      },
+    );
 
   const settle = async (timeoutMs = 30_000): Promise<void> => {
     const deadline = Date.now() + timeoutMs;
@@ -136,7 +193,11 @@ export const startReactors = (o: ReactorOptions): Reactors => {
       return [
         { name: TRIAGE_REACTOR, position: triage.position() },
         { name: DISPATCH_REACTOR, position: dispatch.position() },
-        { name: 'scheduler', timers: s.timers, ...(s.nextDue === undefined ? {} : { nextDue: new Date(s.nextDue).toISOString() }) },
+        {
+          name: 'scheduler',
+          timers: s.timers,
+          ...(s.nextDue === undefined ? {} : { nextDue: new Date(s.nextDue).toISOString() }),
+        },
       ];
     },
     settle,

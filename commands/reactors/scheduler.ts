@@ -60,8 +60,12 @@ export const createScheduler = (o: SchedulerOptions): Scheduler => {
     const m = dir.message(mid);
     if (m?.data.scheduled === undefined || m.status !== 'scheduled') return;
     try {
-      await append(triageStream(mid), [{ type: 'MessageDue', data: { mid: asMessageId(mid), due: m.data.scheduled } }], -1,
-        { correlationId: m.correlationId, causationId: m.eventId });
+      await append(
+        triageStream(mid),
+        [{ type: 'MessageDue', data: { mid: asMessageId(mid), due: m.data.scheduled } }],
+        -1,
+        { correlationId: m.correlationId, causationId: m.eventId },
+      );
     } catch (err) {
       o.log.error({ err, mid }, 'could not mark a scheduled message due; will try again');
     }
@@ -71,8 +75,14 @@ export const createScheduler = (o: SchedulerOptions): Scheduler => {
     row !== undefined && (row.status === 'pending' || row.status === 'claimed') && !o.dispatcher.isAhead(row);
 
   const fire = async (due: readonly DueTimer[]): Promise<void> => {
-    const rows = due.filter((t) => t.kind === 'step').map((t) => steps.step(t.key)).filter(live);
-    const digests = due.filter((t) => t.kind === 'digest').map((t) => steps.step(t.key)).filter(live);
+    const rows = due
+      .filter((t) => t.kind === 'step')
+      .map((t) => steps.step(t.key))
+      .filter(live);
+    const digests = due
+      .filter((t) => t.kind === 'digest')
+      .map((t) => steps.step(t.key))
+      .filter(live);
     await Promise.all([
       ...due.filter((t) => t.kind === 'publish').map((t) => fireMessage(t.key)),
       o.dispatcher.steps(rows),
@@ -86,11 +96,15 @@ export const createScheduler = (o: SchedulerOptions): Scheduler => {
     if (!o.ready()) return;
     passes += 1;
     // Claims of an earlier run of this node died with it: due now, not when their lease ends.
-    for (const row of steps.claimsOfEarlierRuns(o.node, o.run)) timers.set(row.kind === 'digest' ? 'digest' : 'step', row.key, 0);
+    for (const row of steps.claimsOfEarlierRuns(o.node, o.run))
+      timers.set(row.kind === 'digest' ? 'digest' : 'step', row.key, 0);
     const now = o.clock.now().getTime();
     const handled = new Set<string>();
     while (!stopped) {
-      const due = timers.due(now, pageSize + handled.size).filter((t) => !handled.has(`${t.kind}:${t.key}`)).slice(0, pageSize);
+      const due = timers
+        .due(now, pageSize + handled.size)
+        .filter((t) => !handled.has(`${t.kind}:${t.key}`))
+        .slice(0, pageSize);
       if (due.length === 0) return;
       for (const t of due) handled.add(`${t.kind}:${t.key}`);
       await fire(due);
@@ -98,21 +112,34 @@ export const createScheduler = (o: SchedulerOptions): Scheduler => {
   };
 
   const pass = (): Promise<void> => {
-    queued ??= current.then(() => { queued = undefined; return stopped ? undefined : runPass(); })
-      .catch((err: unknown) => { o.log.error({ err }, 'scheduler pass failed'); });
+    queued ??= current
+      .then(() => {
+        queued = undefined;
+        return stopped ? undefined : runPass();
+      })
+      .catch((err: unknown) => {
+        o.log.error({ err }, 'scheduler pass failed');
+      });
     current = queued;
     return queued;
   };
 
   return {
     start: () => {
-      interval = setInterval(() => { void pass(); }, o.pollMs);
+      interval = setInterval(() => {
+        void pass();
+      }, o.pollMs);
       interval.unref();
       void pass();
     },
     pass,
-    wake: () => { void pass(); },
-    stop: () => { stopped = true; clearInterval(interval); },
+    wake: () => {
+      void pass();
+    },
+    stop: () => {
+      stopped = true;
+      clearInterval(interval);
+    },
     stats: () => ({ timers: timers.count(), nextDue: timers.next()?.dueAt, passes }),
   };
 };

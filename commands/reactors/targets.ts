@@ -16,7 +16,12 @@ export const outgoing = (dir: DirectoryQueries, m: DirectoryMessage): OutgoingMe
   const tid = threadOf(m);
   const threadName = tid === undefined ? undefined : dir.thread(tid)?.name;
   return {
-    mid: d.mid, from: d.from, msg: d.msg, opts: d.opts, urgency: d.urgency, at: d.scheduled ?? d.at,
+    mid: d.mid,
+    from: d.from,
+    msg: d.msg,
+    opts: d.opts,
+    urgency: d.urgency,
+    at: d.scheduled ?? d.at,
     ...(tid === undefined ? {} : { tid }),
     ...(threadName === undefined ? {} : { threadName }),
     ...(d.subject === undefined ? {} : { subject: d.subject }),
@@ -24,16 +29,30 @@ export const outgoing = (dir: DirectoryQueries, m: DirectoryMessage): OutgoingMe
 };
 
 /** The address for a unit as the directory has it now, or undefined when it is gone. */
-export const recipientOf = (dir: DirectoryQueries, uid: string, channel: DispatchChannel, deviceId: string | null): Recipient | undefined => {
+export const recipientOf = (
+  dir: DirectoryQueries,
+  uid: string,
+  channel: DispatchChannel,
+  deviceId: string | null,
+): Recipient | undefined => {
   switch (channel) {
-    case 'webpush': case 'fcm': case 'apns': {
+    case 'webpush':
+    case 'fcm':
+    case 'apns': {
       const device = deviceId === null ? undefined : dir.device(uid, deviceId);
       if (device === undefined || deviceId === null) return undefined;
-      if (channel === 'webpush') return 'endpoint' in device ? { channel, uid, deviceId, subscription: device } : undefined;
+      if (channel === 'webpush')
+        return 'endpoint' in device ? { channel, uid, deviceId, subscription: device } : undefined;
       return 'token' in device ? { channel, uid, deviceId, token: device.token } : undefined;
     }
-    case 'email': { const address = dir.profile(uid).email; return address === null ? undefined : { channel, uid, address }; }
-    case 'sms': { const number = dir.profile(uid).cell; return number === null ? undefined : { channel, uid, number }; }
+    case 'email': {
+      const address = dir.profile(uid).email;
+      return address === null ? undefined : { channel, uid, address };
+    }
+    case 'sms': {
+      const number = dir.profile(uid).cell;
+      return number === null ? undefined : { channel, uid, number };
+    }
     default: {
       const unhandled: never = channel;
       return unhandled;
@@ -43,7 +62,10 @@ export const recipientOf = (dir: DirectoryQueries, uid: string, channel: Dispatc
 
 /** Markers for one message to one recipient on one channel; `reachable` is the caller's to fill. */
 export const markersOf = (
-  dir: DirectoryQueries, steps: StepQueries, row: Pick<StepRow, 'uid' | 'channel' | 'collapse'> & { readonly mid: string }, reachable: boolean,
+  dir: DirectoryQueries,
+  steps: StepQueries,
+  row: Pick<StepRow, 'uid' | 'channel' | 'collapse'> & { readonly mid: string },
+  reachable: boolean,
 ): StepMarkers => {
   const m = dir.messageState(row.mid);
   const tid = m?.tid ?? undefined;

@@ -29,9 +29,18 @@ type TriagedData = TriageEventOf<'MessageTriaged'>['data'];
 const BATCHES_PER_APPEND = 4;
 
 const TYPES = new Set([
-  'UserRecognized', 'DeviceEnlisted', 'DeviceRevoked', 'ContactPointsChanged', 'ChannelPreferencesChanged',
-  'ThreadCreated', 'ThreadMemberAdded', 'ThreadMemberRemoved',
-  'MessagePublished', 'MessageCancelled', 'MessageRetracted', 'MessageDue',
+  'UserRecognized',
+  'DeviceEnlisted',
+  'DeviceRevoked',
+  'ContactPointsChanged',
+  'ChannelPreferencesChanged',
+  'ThreadCreated',
+  'ThreadMemberAdded',
+  'ThreadMemberRemoved',
+  'MessagePublished',
+  'MessageCancelled',
+  'MessageRetracted',
+  'MessageDue',
 ]);
 
 export interface TriageReactorOptions {
@@ -48,7 +57,9 @@ const toData = (p: RecipientPlan): RecipientPlanData => ({
   uid: asUserId(p.uid),
   online: p.online,
   steps: p.steps.map((s) => ({
-    channel: s.channel, at: new Date(s.at).toISOString(), reason: s.reason,
+    channel: s.channel,
+    at: new Date(s.at).toISOString(),
+    reason: s.reason,
     ...(s.deviceId === undefined ? {} : { deviceId: asDeviceId(s.deviceId) }),
     ...(s.digest === undefined ? {} : { digest: new Date(s.digest).toISOString() }),
   })),
@@ -62,8 +73,13 @@ export const createTriageReactor = (o: TriageReactorOptions): LogReactor => {
   const facts = (uid: string, tid: string | undefined): RecipientFacts => {
     const p = dir.profile(uid, tid);
     return {
-      uid, online: o.presence.isOnline(uid), devices: p.devices, hasEmail: p.email !== null, hasCell: p.cell !== null,
-      channels: p.channels, ...(p.threadChannels === undefined ? {} : { threadChannels: p.threadChannels }),
+      uid,
+      online: o.presence.isOnline(uid),
+      devices: p.devices,
+      hasEmail: p.email !== null,
+      hasCell: p.cell !== null,
+      channels: p.channels,
+      ...(p.threadChannels === undefined ? {} : { threadChannels: p.threadChannels }),
     };
   };
 
@@ -76,32 +92,53 @@ export const createTriageReactor = (o: TriageReactorOptions): LogReactor => {
     const expiresAt = expiryOf(message, o.config);
     const cause = { correlationId: m.correlationId, causationId };
     const base = {
-      mid: asMessageId(data.mid), due: new Date(message.due).toISOString(), expiresAt: new Date(expiresAt).toISOString(), urgency: data.urgency,
+      mid: asMessageId(data.mid),
+      due: new Date(message.due).toISOString(),
+      expiresAt: new Date(expiresAt).toISOString(),
+      urgency: data.urgency,
       ...(message.collapse === undefined ? {} : { collapse: message.collapse }),
     };
     const lastWritten = async (): Promise<{ revision: number; last: TriagedData | undefined }> => {
       const written = await o.store.read(stream);
-      return { revision: written.length - 1, last: written.findLast((r) => r.type === 'MessageTriaged')?.data as TriagedData | undefined };
+      return {
+        revision: written.length - 1,
+        last: written.findLast((r) => r.type === 'MessageTriaged')?.data as TriagedData | undefined,
+      };
     };
     const planBatch = (cursor: BatchCursor, now: number): TriagedData => {
-      const stopped = m.status === 'cancelled' || m.status === 'retracted' ? 'cancelled' : now > expiresAt ? 'expired' : undefined;
+      const stopped =
+        m.status === 'cancelled' || m.status === 'retracted' ? 'cancelled' : now > expiresAt ? 'expired' : undefined;
       if (stopped !== undefined) return { ...base, batch: cursor.batch, recipients: [], skipped: stopped };
       const page = audiencePage(dir, m, cursor.after, o.config.batchSize);
       // The sender is not notified of their own message.
       const recipients = page.items.filter((uid) => uid !== data.from).map((uid) => facts(uid, tid));
       const plan = planDelivery(message, recipients, o.config, now);
-      return { ...base, batch: cursor.batch, recipients: plan.recipients.map(toData), ...(page.next === undefined ? {} : { next: page.next }) };
+      return {
+        ...base,
+        batch: cursor.batch,
+        recipients: plan.recipients.map(toData),
+        ...(page.next === undefined ? {} : { next: page.next }),
+      };
     };
     let { revision, last } = await lastWritten();
-    for (let cursor = resumeAfter(last); cursor !== 'done';) {
+    for (let cursor = resumeAfter(last); cursor !== 'done'; ) {
       // A few batches per append (each still its own event) so a large audience does not wait
       // for one commit per batch; memory stays bounded by BATCHES_PER_APPEND x batchSize.
       const now = o.clock.now().getTime();
       const batches: TriagedData[] = [];
-      for (let next: BatchCursor | 'done' = cursor; next !== 'done' && batches.length < BATCHES_PER_APPEND; next = resumeAfter(batches[batches.length - 1])) {
+      for (
+        let next: BatchCursor | 'done' = cursor;
+        next !== 'done' && batches.length < BATCHES_PER_APPEND;
+        next = resumeAfter(batches[batches.length - 1])
+      ) {
         batches.push(planBatch(next, now));
       }
-      const result = await append(stream, batches.map((data) => ({ type: 'MessageTriaged', data })), revision, cause);
+      const result = await append(
+        stream,
+        batches.map((data) => ({ type: 'MessageTriaged', data })),
+        revision,
+        cause,
+      );
       if (result.kind === 'appended') {
         revision = result.nextRevision;
         cursor = resumeAfter(batches[batches.length - 1]);
@@ -122,7 +159,8 @@ export const createTriageReactor = (o: TriageReactorOptions): LogReactor => {
     ...(o.afterBatch === undefined ? {} : { afterBatch: o.afterBatch }),
     fold: (event, at) => {
       fold(event, at);
-      const due = (event.type === 'MessagePublished' && event.data.scheduled === undefined) || event.type === 'MessageDue';
+      const due =
+        (event.type === 'MessagePublished' && event.data.scheduled === undefined) || event.type === 'MessageDue';
       if (!due) return undefined;
       const m = dir.message(event.data.mid);
       return m === undefined ? undefined : () => triage(m, at.eventId);

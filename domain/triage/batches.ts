@@ -13,7 +13,9 @@ export interface BatchCursor {
 export const FIRST_BATCH: BatchCursor = { batch: 0, after: '' };
 
 /** Where to continue given the newest batch already in the log; 'done' after the last one. */
-export const resumeAfter = (last: { readonly batch: number; readonly next?: string } | undefined): BatchCursor | 'done' => {
+export const resumeAfter = (
+  last: { readonly batch: number; readonly next?: string } | undefined,
+): BatchCursor | 'done' => {
   if (last === undefined) return FIRST_BATCH;
   return last.next === undefined ? 'done' : { batch: last.batch + 1, after: last.next };
 };

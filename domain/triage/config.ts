@@ -37,7 +37,8 @@ export const triageConfig = (o: TriageConfigOverrides = {}): TriageConfig => {
   const batchSize = o.batchSize ?? DEFAULT_TRIAGE_CONFIG.batchSize;
   const digestWindowMs = o.digestWindowMs ?? DEFAULT_TRIAGE_CONFIG.digestWindowMs;
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error('triage batchSize must be a positive integer');
-  if (!Number.isInteger(digestWindowMs) || digestWindowMs < 1) throw new Error('triage digestWindowMs must be a positive integer');
+  if (!Number.isInteger(digestWindowMs) || digestWindowMs < 1)
+    throw new Error('triage digestWindowMs must be a positive integer');
   return {
     urgency: { 1: level(1), 2: level(2), 3: level(3), 4: level(4) },
     nearline: o.nearline ?? DEFAULT_TRIAGE_CONFIG.nearline,

@@ -40,8 +40,10 @@ export const messageFacts = (m: PublishedFacts, thread?: ThreadChannels): Messag
 };
 
 /** `opts.ttl` when given (0 means "now or never"), else the urgency's default lifetime. */
-export const expiryOf = (m: Pick<MessageFacts, 'due' | 'urgency' | 'ttlSeconds'>, config: Pick<TriageConfig, 'urgency'>): number =>
-  m.due + (m.ttlSeconds !== undefined ? m.ttlSeconds * 1000 : config.urgency[m.urgency].ttlMs);
+export const expiryOf = (
+  m: Pick<MessageFacts, 'due' | 'urgency' | 'ttlSeconds'>,
+  config: Pick<TriageConfig, 'urgency'>,
+): number => m.due + (m.ttlSeconds !== undefined ? m.ttlSeconds * 1000 : config.urgency[m.urgency].ttlMs);
 
 /** Digest windows are aligned to multiples of their length, so every step of a window agrees on it. */
 export const digestWindow = (at: number, windowMs: number): { readonly start: number; readonly end: number } => {

@@ -1,7 +1,15 @@
 import type { TriageConfig } from './config.js';
 import { digestWindow, expiryOf } from './message.js';
 import { nearlineOrder, threadAllows, userAllows } from './preferences.js';
-import type { MessageFacts, MessagePlan, PlannedStep, RecipientFacts, RecipientPlan, StepChannel, StepReason } from './types.js';
+import type {
+  MessageFacts,
+  MessagePlan,
+  PlannedStep,
+  RecipientFacts,
+  RecipientPlan,
+  StepChannel,
+  StepReason,
+} from './types.js';
 
 // The delivery plan: for each recipient, which channel at what time and why. Nothing here
 // checks receipts; the plan is the chain as it would run if nobody ever looked, and the
@@ -15,13 +23,18 @@ import type { MessageFacts, MessagePlan, PlannedStep, RecipientFacts, RecipientP
 //   session nor a device. Very-low urgency nearline waits for the end of its digest window.
 // - Nothing is planned after the message expires.
 
-const planRecipient = (m: MessageFacts, r: RecipientFacts, config: TriageConfig, expiresAt: number, start: number): RecipientPlan => {
+const planRecipient = (
+  m: MessageFacts,
+  r: RecipientFacts,
+  config: TriageConfig,
+  expiresAt: number,
+  start: number,
+): RecipientPlan => {
   const level = config.urgency[m.urgency];
   const high = m.urgency === 4;
   const usable = (c: StepChannel): boolean => config.available.includes(c) && userAllows(r, c);
   const devices = r.devices.filter((d) => usable(d.channel) && threadAllows(m.thread, d.channel));
-  const nearline = nearlineOrder(m.thread, config)
-    .filter((c) => usable(c) && (c === 'email' ? r.hasEmail : r.hasCell));
+  const nearline = nearlineOrder(m.thread, config).filter((c) => usable(c) && (c === 'email' ? r.hasEmail : r.hasCell));
 
   const steps: PlannedStep[] = [];
   if (r.online) steps.push({ channel: 'websocket', at: start, reason: 'live-session' });
@@ -34,7 +47,10 @@ const planRecipient = (m: MessageFacts, r: RecipientFacts, config: TriageConfig,
   const nearlineReason: StepReason = high ? 'high-urgency' : atOnce ? 'no-device' : 'unread';
   nearline.forEach((channel, k) => {
     const at = high ? start : (atOnce ? start : start + level.nearlineDelayMs) + k * level.nearlineStepMs;
-    if (!level.digest || high) { steps.push({ channel, at, reason: nearlineReason }); return; }
+    if (!level.digest || high) {
+      steps.push({ channel, at, reason: nearlineReason });
+      return;
+    }
     const window = digestWindow(at, config.digestWindowMs);
     steps.push({ channel, at: window.end, reason: nearlineReason, digest: window.start });
   });
@@ -47,9 +63,15 @@ const planRecipient = (m: MessageFacts, r: RecipientFacts, config: TriageConfig,
  * the delays are the recipient's time to look, which only starts once something was sent.
  * The lifetime still counts from the due time. An expired message gets empty plans.
  */
-export const planDelivery = (message: MessageFacts, recipients: readonly RecipientFacts[], config: TriageConfig, now: number): MessagePlan => {
+export const planDelivery = (
+  message: MessageFacts,
+  recipients: readonly RecipientFacts[],
+  config: TriageConfig,
+  now: number,
+): MessagePlan => {
   const expiresAt = expiryOf(message, config);
-  if (now > expiresAt) return { expiresAt, recipients: recipients.map((r) => ({ uid: r.uid, online: r.online, steps: [] })) };
+  if (now > expiresAt)
+    return { expiresAt, recipients: recipients.map((r) => ({ uid: r.uid, online: r.online, steps: [] })) };
   const start = Math.max(message.due, now);
   return { expiresAt, recipients: recipients.map((r) => planRecipient(message, r, config, expiresAt, start)) };
 };

@@ -31,7 +31,8 @@ export const verdict = (list: readonly string[], channel: StepChannel): Verdict 
 /** The recipient has not opted out of the channel (for this thread, or at all). */
 export const userAllows = (r: Pick<RecipientFacts, 'channels' | 'threadChannels'>, channel: StepChannel): boolean => {
   if (channel === 'websocket') return true;
-  const decided = (r.threadChannels === undefined ? undefined : verdict(r.threadChannels, channel)) ?? verdict(r.channels, channel);
+  const decided =
+    (r.threadChannels === undefined ? undefined : verdict(r.threadChannels, channel)) ?? verdict(r.channels, channel);
   return decided !== 'out';
 };
 
@@ -47,7 +48,10 @@ export const threadAllows = (thread: ThreadChannels | undefined, channel: StepCh
  * The nearline channels in escalation order: the thread's fallback list when it names any,
  * else the configured default restricted to the thread's channel list.
  */
-export const nearlineOrder = (thread: ThreadChannels | undefined, config: Pick<TriageConfig, 'nearline'>): readonly NearlineChannel[] => {
+export const nearlineOrder = (
+  thread: ThreadChannels | undefined,
+  config: Pick<TriageConfig, 'nearline'>,
+): readonly NearlineChannel[] => {
   const fallback = (thread?.fallback ?? []).filter((c): c is NearlineChannel => isNearlineChannel(c));
   if (fallback.length > 0) return [...new Set(fallback)];
   return config.nearline.filter((c) => threadAllows(thread, c));

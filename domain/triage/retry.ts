@@ -36,18 +36,29 @@ export const backoff = (attempt: number, policy: RetryPolicy, random: number): n
 
 /** `attempt` is the 0-based number of the attempt that produced `outcome`. */
 export const afterOutcome = (
-  outcome: ProviderOutcome, step: { readonly attempt: number; readonly expiresAt: number }, policy: RetryPolicy, now: number, random: number,
+  outcome: ProviderOutcome,
+  step: { readonly attempt: number; readonly expiresAt: number },
+  policy: RetryPolicy,
+  now: number,
+  random: number,
 ): OutcomeDecision => {
   switch (outcome.kind) {
-    case 'delivered': return outcome.providerId === undefined ? { kind: 'succeeded' } : { kind: 'succeeded', providerId: outcome.providerId };
-    case 'failed': return { kind: 'give-up', reason: outcome.reason };
-    case 'gone': return { kind: 'gone', reason: outcome.reason };
+    case 'delivered':
+      return outcome.providerId === undefined
+        ? { kind: 'succeeded' }
+        : { kind: 'succeeded', providerId: outcome.providerId };
+    case 'failed':
+      return { kind: 'give-up', reason: outcome.reason };
+    case 'gone':
+      return { kind: 'gone', reason: outcome.reason };
     case 'retry': {
       const attempts = step.attempt + 1;
-      if (attempts >= policy.maxAttempts) return { kind: 'give-up', reason: `${outcome.reason} (gave up after ${attempts} attempts)` };
+      if (attempts >= policy.maxAttempts)
+        return { kind: 'give-up', reason: `${outcome.reason} (gave up after ${attempts} attempts)` };
       const afterMs = Math.max(outcome.afterMs, backoff(step.attempt, policy, random));
       const at = now + afterMs;
-      if (at > step.expiresAt) return { kind: 'give-up', reason: `${outcome.reason} (the message expires before the next attempt)` };
+      if (at > step.expiresAt)
+        return { kind: 'give-up', reason: `${outcome.reason} (the message expires before the next attempt)` };
       return { kind: 'retry', afterMs, at, reason: outcome.reason };
     }
     default: {

@@ -38,7 +38,10 @@ export interface RecipientPlan {
   readonly steps: readonly PlannedStep[];
 }
 
-export interface DeviceFact { readonly deviceId: string; readonly channel: PushChannel }
+export interface DeviceFact {
+  readonly deviceId: string;
+  readonly channel: PushChannel;
+}
 
 /** What triage knows about one recipient when it plans. */
 export interface RecipientFacts {

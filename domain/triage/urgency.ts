@@ -35,21 +35,49 @@ const DAY = 24 * HOUR;
 
 export const DEFAULT_URGENCY_TABLE: Readonly<Record<Urgency, UrgencyProfile>> = {
   1: {
-    webPush: 'very-low', fcmPriority: 'normal', apnsPriority: 5, apnsPushType: 'alert',
-    ttlMs: 7 * DAY, pushDelayMs: 30 * MINUTE, nearlineDelayMs: 1 * DAY, nearlineStepMs: 1 * DAY, digest: true,
+    webPush: 'very-low',
+    fcmPriority: 'normal',
+    apnsPriority: 5,
+    apnsPushType: 'alert',
+    ttlMs: 7 * DAY,
+    pushDelayMs: 30 * MINUTE,
+    nearlineDelayMs: 1 * DAY,
+    nearlineStepMs: 1 * DAY,
+    digest: true,
   },
   2: {
-    webPush: 'low', fcmPriority: 'normal', apnsPriority: 5, apnsPushType: 'alert',
-    ttlMs: 3 * DAY, pushDelayMs: 5 * MINUTE, nearlineDelayMs: 1 * HOUR, nearlineStepMs: 1 * HOUR, digest: false,
+    webPush: 'low',
+    fcmPriority: 'normal',
+    apnsPriority: 5,
+    apnsPushType: 'alert',
+    ttlMs: 3 * DAY,
+    pushDelayMs: 5 * MINUTE,
+    nearlineDelayMs: 1 * HOUR,
+    nearlineStepMs: 1 * HOUR,
+    digest: false,
   },
   3: {
-    webPush: 'normal', fcmPriority: 'high', apnsPriority: 10, apnsPushType: 'alert',
-    ttlMs: 1 * DAY, pushDelayMs: 30 * SECOND, nearlineDelayMs: 15 * MINUTE, nearlineStepMs: 15 * MINUTE, digest: false,
+    webPush: 'normal',
+    fcmPriority: 'high',
+    apnsPriority: 10,
+    apnsPushType: 'alert',
+    ttlMs: 1 * DAY,
+    pushDelayMs: 30 * SECOND,
+    nearlineDelayMs: 15 * MINUTE,
+    nearlineStepMs: 15 * MINUTE,
+    digest: false,
   },
   // High urgency goes to every channel at once, so its delays are not used by the planner.
   4: {
-    webPush: 'high', fcmPriority: 'high', apnsPriority: 10, apnsPushType: 'alert',
-    ttlMs: 4 * HOUR, pushDelayMs: 0, nearlineDelayMs: 0, nearlineStepMs: 0, digest: false,
+    webPush: 'high',
+    fcmPriority: 'high',
+    apnsPriority: 10,
+    apnsPushType: 'alert',
+    ttlMs: 4 * HOUR,
+    pushDelayMs: 0,
+    nearlineDelayMs: 0,
+    nearlineStepMs: 0,
+    digest: false,
   },
 };
 
@@ -67,4 +95,9 @@ export interface PushHeaders {
 export const pushHeaders = (profile: UrgencyProfile, silent = false): PushHeaders =>
   silent
     ? { webPush: profile.webPush, fcmPriority: profile.fcmPriority, apnsPriority: 5, apnsPushType: 'background' }
-    : { webPush: profile.webPush, fcmPriority: profile.fcmPriority, apnsPriority: profile.apnsPriority, apnsPushType: profile.apnsPushType };
+    : {
+        webPush: profile.webPush,
+        fcmPriority: profile.fcmPriority,
+        apnsPriority: profile.apnsPriority,
+        apnsPushType: profile.apnsPushType,
+      };

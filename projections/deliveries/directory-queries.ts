@@ -42,9 +42,13 @@ export interface DirectoryQueries {
 const strings = (json: string): string[] => JSON.parse(json) as string[];
 
 export const directoryQueries = (db: Database): DirectoryQueries => {
-  const message = db.prepare<[string], { data: string; position: number; status: MessageStatus; event_id: string; correlation: string }>(
-    'SELECT data, position, status, event_id, correlation FROM dir_messages WHERE mid = ?');
-  const state = db.prepare<[string], { status: MessageStatus; tid: string | null }>('SELECT status, tid FROM dir_messages WHERE mid = ?');
+  const message = db.prepare<
+    [string],
+    { data: string; position: number; status: MessageStatus; event_id: string; correlation: string }
+  >('SELECT data, position, status, event_id, correlation FROM dir_messages WHERE mid = ?');
+  const state = db.prepare<[string], { status: MessageStatus; tid: string | null }>(
+    'SELECT status, tid FROM dir_messages WHERE mid = ?',
+  );
   // A message's data never changes once stored, so it is parsed once per mid (a multicast's
   // data holds its whole audience); a few recent ones are enough for dispatch's batches.
   const parsed = new Map<string, PublishedData>();
@@ -57,31 +61,56 @@ export const directoryQueries = (db: Database): DirectoryQueries => {
     return data;
   };
   const thread = db.prepare<[string], { name: string | null; channels: string; fallback: string }>(
-    'SELECT name, channels, fallback FROM dir_threads WHERE tid = ?');
+    'SELECT name, channels, fallback FROM dir_threads WHERE tid = ?',
+  );
   const user = db.prepare<[string], { email: string | null; cell: string | null; channels: string }>(
-    'SELECT email, cell, channels FROM dir_users WHERE uid = ?');
-  const perThread = db.prepare<[string, string], string>('SELECT channels FROM dir_user_threads WHERE uid = ? AND tid = ?').pluck();
+    'SELECT email, cell, channels FROM dir_users WHERE uid = ?',
+  );
+  const perThread = db
+    .prepare<[string, string], string>('SELECT channels FROM dir_user_threads WHERE uid = ? AND tid = ?')
+    .pluck();
   const devices = db.prepare<[string], { device_id: string; channel: PushChannel }>(
     // The newest ones only: a plan's steps are bounded (schema/bounds.ts), and a user enlisted
     // before the broker capped devices per user may still have more.
-    `SELECT device_id, channel FROM dir_devices WHERE uid = ? ORDER BY position DESC LIMIT ${LIMITS.devices}`);
-  const device = db.prepare<[string, string], string>('SELECT device FROM dir_devices WHERE uid = ? AND device_id = ?').pluck();
-  const members = db.prepare<[string, string, number], string>(
-    'SELECT uid FROM dir_members WHERE tid = ? AND uid > ? ORDER BY uid LIMIT ?').pluck();
-  const known = db.prepare<[string, number, number], string>(
-    'SELECT uid FROM dir_users WHERE uid > ? AND first_position IS NOT NULL AND first_position < ? ORDER BY uid LIMIT ?').pluck();
+    `SELECT device_id, channel FROM dir_devices WHERE uid = ? ORDER BY position DESC LIMIT ${LIMITS.devices}`,
+  );
+  const device = db
+    .prepare<[string, string], string>('SELECT device FROM dir_devices WHERE uid = ? AND device_id = ?')
+    .pluck();
+  const members = db
+    .prepare<[string, string, number], string>(
+      'SELECT uid FROM dir_members WHERE tid = ? AND uid > ? ORDER BY uid LIMIT ?',
+    )
+    .pluck();
+  const known = db
+    .prepare<[string, number, number], string>(
+      'SELECT uid FROM dir_users WHERE uid > ? AND first_position IS NOT NULL AND first_position < ? ORDER BY uid LIMIT ?',
+    )
+    .pluck();
 
   return {
     message: (mid) => {
       const r = message.get(mid);
-      return r === undefined ? undefined : {
-        data: dataOf(mid, r.data), position: r.position, status: r.status, eventId: r.event_id, correlationId: r.correlation,
-      };
+      return r === undefined
+        ? undefined
+        : {
+            data: dataOf(mid, r.data),
+            position: r.position,
+            status: r.status,
+            eventId: r.event_id,
+            correlationId: r.correlation,
+          };
     },
     messageState: (mid) => state.get(mid),
     thread: (tid) => {
       const r = thread.get(tid);
-      return r === undefined ? undefined : { channels: strings(r.channels), fallback: strings(r.fallback), ...(r.name === null ? {} : { name: r.name }) };
+      return r === undefined
+        ? undefined
+        : {
+            channels: strings(r.channels),
+            fallback: strings(r.fallback),
+            ...(r.name === null ? {} : { name: r.name }),
+          };
     },
     profile: (uid, tid) => {
       const u = user.get(uid);
@@ -96,7 +125,7 @@ export const directoryQueries = (db: Database): DirectoryQueries => {
     },
     device: (uid, deviceId) => {
       const d = device.get(uid, deviceId);
-      return d === undefined ? undefined : JSON.parse(d) as Device;
+      return d === undefined ? undefined : (JSON.parse(d) as Device);
     },
     members: (tid, after, limit) => members.all(tid, after, limit),
     known: (before, after, limit) => known.all(after, before, limit),

@@ -49,7 +49,7 @@ const DELIVERY_DDL = [
    ) WITHOUT ROWID`,
   'CREATE INDEX IF NOT EXISTS dl_steps_by_mid ON dl_steps (mid) WHERE mid IS NOT NULL',
   'CREATE INDEX IF NOT EXISTS dl_steps_by_digest ON dl_steps (digest) WHERE digest IS NOT NULL',
-  'CREATE INDEX IF NOT EXISTS dl_steps_claimed ON dl_steps (claim_node, claim_run) WHERE status = \'claimed\'',
+  "CREATE INDEX IF NOT EXISTS dl_steps_claimed ON dl_steps (claim_node, claim_run) WHERE status = 'claimed'",
   'CREATE TABLE IF NOT EXISTS dl_engaged (uid TEXT NOT NULL, mid TEXT NOT NULL, seen INTEGER NOT NULL, read INTEGER NOT NULL, PRIMARY KEY (uid, mid)) WITHOUT ROWID',
   'CREATE TABLE IF NOT EXISTS dl_markers (uid TEXT NOT NULL, scope TEXT NOT NULL, mid TEXT NOT NULL, PRIMARY KEY (uid, scope)) WITHOUT ROWID',
   'CREATE TABLE IF NOT EXISTS dl_collapse (uid TEXT NOT NULL, ckey TEXT NOT NULL, due INTEGER NOT NULL, mid TEXT NOT NULL, PRIMARY KEY (uid, ckey)) WITHOUT ROWID',
@@ -63,8 +63,19 @@ const DELIVERY_DDL = [
 ];
 
 const TABLES = [
-  'dir_users', 'dir_user_threads', 'dir_devices', 'dir_threads', 'dir_members', 'dir_messages',
-  'dl_steps', 'dl_engaged', 'dl_markers', 'dl_collapse', 'dl_cancelled', 'dl_messages', ...TIMER_TABLES,
+  'dir_users',
+  'dir_user_threads',
+  'dir_devices',
+  'dir_threads',
+  'dir_members',
+  'dir_messages',
+  'dl_steps',
+  'dl_engaged',
+  'dl_markers',
+  'dl_collapse',
+  'dl_cancelled',
+  'dl_messages',
+  ...TIMER_TABLES,
 ];
 const DDL = [...DIRECTORY_DDL, ...DELIVERY_DDL, ...TIMER_DDL];
 const BOOKKEEPING = [
@@ -75,7 +86,9 @@ const BOOKKEEPING = [
 // Bump when a fold changes meaning without a DDL change: a different version drops these
 // read models and the reactors rebuild them from the log (their effects are idempotent).
 const FOLD_VERSION = 1;
-export const REACTOR_SCHEMA_VERSION = createHash('sha256').update(`${FOLD_VERSION}\n${DDL.join('\n')}`).digest('hex');
+export const REACTOR_SCHEMA_VERSION = createHash('sha256')
+  .update(`${FOLD_VERSION}\n${DDL.join('\n')}`)
+  .digest('hex');
 
 const recreate = (db: Database): void => {
   db.transaction(() => {

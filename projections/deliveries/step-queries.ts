@@ -29,17 +29,52 @@ export interface StepRow {
 }
 
 interface Row {
-  key: string; kind: StepKind; mid: string | null; uid: string; channel: DispatchChannel; device_id: string | null; digest: string | null;
-  collapse: string | null; due: number; at: number; expires_at: number; status: StepStatus; attempt: number; revision: number;
-  claim_node: string | null; claim_run: string | null; reason: string | null; cause: string; correlation: string;
+  key: string;
+  kind: StepKind;
+  mid: string | null;
+  uid: string;
+  channel: DispatchChannel;
+  device_id: string | null;
+  digest: string | null;
+  collapse: string | null;
+  due: number;
+  at: number;
+  expires_at: number;
+  status: StepStatus;
+  attempt: number;
+  revision: number;
+  claim_node: string | null;
+  claim_run: string | null;
+  reason: string | null;
+  cause: string;
+  correlation: string;
 }
 const toStep = (r: Row): StepRow => ({
-  key: r.key, kind: r.kind, mid: r.mid, uid: r.uid, channel: r.channel, deviceId: r.device_id, digest: r.digest, collapse: r.collapse,
-  due: r.due, at: r.at, expiresAt: r.expires_at, status: r.status, attempt: r.attempt, revision: r.revision,
-  claimNode: r.claim_node, claimRun: r.claim_run, reason: r.reason, cause: r.cause, correlationId: r.correlation,
+  key: r.key,
+  kind: r.kind,
+  mid: r.mid,
+  uid: r.uid,
+  channel: r.channel,
+  deviceId: r.device_id,
+  digest: r.digest,
+  collapse: r.collapse,
+  due: r.due,
+  at: r.at,
+  expiresAt: r.expires_at,
+  status: r.status,
+  attempt: r.attempt,
+  revision: r.revision,
+  claimNode: r.claim_node,
+  claimRun: r.claim_run,
+  reason: r.reason,
+  cause: r.cause,
+  correlationId: r.correlation,
 });
 
-export interface Engagement { readonly seen: boolean; readonly read: boolean }
+export interface Engagement {
+  readonly seen: boolean;
+  readonly read: boolean;
+}
 
 export interface StepQueries {
   step(key: string): StepRow | undefined;
@@ -58,18 +93,29 @@ export interface StepQueries {
 
 export const stepQueries = (db: Database): StepQueries => {
   const step = db.prepare<[string], Row>('SELECT * FROM dl_steps WHERE key = ?');
-  const members = db.prepare<[string], Row>(`SELECT * FROM dl_steps WHERE digest = ? AND status = 'pending' ORDER BY due DESC, mid DESC`);
-  const engaged = db.prepare<[string, string], { seen: number; read: number }>('SELECT seen, read FROM dl_engaged WHERE uid = ? AND mid = ?');
+  const members = db.prepare<[string], Row>(
+    `SELECT * FROM dl_steps WHERE digest = ? AND status = 'pending' ORDER BY due DESC, mid DESC`,
+  );
+  const engaged = db.prepare<[string, string], { seen: number; read: number }>(
+    'SELECT seen, read FROM dl_engaged WHERE uid = ? AND mid = ?',
+  );
   // Message ids are time-ordered (UUIDv7), so a marker at or past the message covers it.
-  const marked = db.prepare<[string, string, string], number>(
-    `SELECT 1 FROM dl_markers WHERE uid = ? AND scope IN ('', ?) AND mid >= ? LIMIT 1`).pluck();
+  const marked = db
+    .prepare<[string, string, string], number>(
+      `SELECT 1 FROM dl_markers WHERE uid = ? AND scope IN ('', ?) AND mid >= ? LIMIT 1`,
+    )
+    .pluck();
   const cancelled = db.prepare<[string], number>('SELECT 1 FROM dl_cancelled WHERE mid = ?').pluck();
   const newest = db.prepare<[string, string], string>('SELECT mid FROM dl_collapse WHERE uid = ? AND ckey = ?').pluck();
   const stale = db.prepare<[string, string], Row>(
-    `SELECT * FROM dl_steps WHERE status = 'claimed' AND claim_node = ? AND claim_run <> ?`);
+    `SELECT * FROM dl_steps WHERE status = 'claimed' AND claim_node = ? AND claim_run <> ?`,
+  );
   const ofMessage = db.prepare<[string], Row>('SELECT * FROM dl_steps WHERE mid = ? ORDER BY key');
   return {
-    step: (key) => { const r = step.get(key); return r === undefined ? undefined : toStep(r); },
+    step: (key) => {
+      const r = step.get(key);
+      return r === undefined ? undefined : toStep(r);
+    },
     pendingMembers: (digest) => members.all(digest).map(toStep),
     engagement: (uid, mid, tid) => {
       const e = engaged.get(uid, mid);
@@ -77,7 +123,10 @@ export const stepQueries = (db: Database): StepQueries => {
       return { read, seen: read || e?.seen === 1 };
     },
     cancelled: (mid) => cancelled.get(mid) === 1,
-    collapsed: (uid, ckey, mid) => { const n = newest.get(uid, ckey); return n !== undefined && n !== mid; },
+    collapsed: (uid, ckey, mid) => {
+      const n = newest.get(uid, ckey);
+      return n !== undefined && n !== mid;
+    },
     claimsOfEarlierRuns: (node, run) => stale.all(node, run).map(toStep),
     ofMessage: (mid) => ofMessage.all(mid).map(toStep),
   };

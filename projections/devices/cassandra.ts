@@ -18,12 +18,24 @@ export const devicesCassandra: CassandraProjection = {
       VALUES (?, ?, ?, ?, ?, ?) USING TIMESTAMP ?`;
     const revoke = `DELETE FROM ${db.t('devices_by_user')} USING TIMESTAMP ? WHERE uid = ? AND device_id = ?`;
     return {
-      DeviceEnlisted: (e, at) => [{
-        cql: enlist,
-        params: [e.uid, e.deviceId, deviceChannel(e.device), JSON.stringify(e.device), at.occurredAt, long(at.position), lastWins(at.position)],
-        partition: `devices_by_user:${e.uid}`,
-      }],
-      DeviceRevoked: (e, at) => [{ cql: revoke, params: [lastWins(at.position), e.uid, e.deviceId], partition: `devices_by_user:${e.uid}` }],
+      DeviceEnlisted: (e, at) => [
+        {
+          cql: enlist,
+          params: [
+            e.uid,
+            e.deviceId,
+            deviceChannel(e.device),
+            JSON.stringify(e.device),
+            at.occurredAt,
+            long(at.position),
+            lastWins(at.position),
+          ],
+          partition: `devices_by_user:${e.uid}`,
+        },
+      ],
+      DeviceRevoked: (e, at) => [
+        { cql: revoke, params: [lastWins(at.position), e.uid, e.deviceId], partition: `devices_by_user:${e.uid}` },
+      ],
     };
   },
 };
@@ -33,13 +45,15 @@ export const cassandraDeviceQueries = (db: CassandraDb): { devicesByUser(uid: st
   return {
     devicesByUser: async (uid) => {
       const rows = await db.read(byUser, [uid]);
-      return [...rows].sort((a, b) => num(b.position) - num(a.position)).map((r) => ({
-        deviceId: str(r.device_id),
-        // Rows were written from decoded events, so the stored JSON is a Device by construction.
-        channel: str(r.channel) as DeviceChannel,
-        device: JSON.parse(str(r.device)) as Device,
-        enlistedAt: str(r.enlisted_at),
-      }));
+      return [...rows]
+        .sort((a, b) => num(b.position) - num(a.position))
+        .map((r) => ({
+          deviceId: str(r.device_id),
+          // Rows were written from decoded events, so the stored JSON is a Device by construction.
+          channel: str(r.channel) as DeviceChannel,
+          device: JSON.parse(str(r.device)) as Device,
+          enlistedAt: str(r.enlisted_at),
+        }));
     },
   };
 };

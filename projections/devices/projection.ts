@@ -28,12 +28,16 @@ export const devicesProjection: SqliteProjection = {
          channel = excluded.channel, device = excluded.device, enlisted_at = excluded.enlisted_at, position = excluded.position
        WHERE excluded.position > position`,
     );
-    const revoke = db.prepare<[string, string, number]>('DELETE FROM devices WHERE uid = ? AND device_id = ? AND position < ?');
+    const revoke = db.prepare<[string, string, number]>(
+      'DELETE FROM devices WHERE uid = ? AND device_id = ? AND position < ?',
+    );
     return {
       DeviceEnlisted: (e, at) => {
         enlist.run(e.uid, e.deviceId, deviceChannel(e.device), JSON.stringify(e.device), at.occurredAt, at.position);
       },
-      DeviceRevoked: (e, at) => { revoke.run(e.uid, e.deviceId, at.position); },
+      DeviceRevoked: (e, at) => {
+        revoke.run(e.uid, e.deviceId, at.position);
+      },
     };
   },
 };

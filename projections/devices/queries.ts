@@ -2,7 +2,12 @@ import type { Database } from 'better-sqlite3';
 import type { Device, DeviceChannel } from '../../schema/devices.js';
 import type { DeviceView } from '../types.js';
 
-interface Row { device_id: string; channel: string; device: string; enlisted_at: string }
+interface Row {
+  device_id: string;
+  channel: string;
+  device: string;
+  enlisted_at: string;
+}
 
 export const deviceQueries = (db: Database): { devicesByUser(uid: string): DeviceView[] } => {
   const byUser = db.prepare<[string], Row>(
@@ -10,11 +15,12 @@ export const deviceQueries = (db: Database): { devicesByUser(uid: string): Devic
   );
   return {
     // Rows were written from decoded events, so the stored JSON is a Device by construction.
-    devicesByUser: (uid) => byUser.all(uid).map((r) => ({
-      deviceId: r.device_id,
-      channel: r.channel as DeviceChannel,
-      device: JSON.parse(r.device) as Device,
-      enlistedAt: r.enlisted_at,
-    })),
+    devicesByUser: (uid) =>
+      byUser.all(uid).map((r) => ({
+        deviceId: r.device_id,
+        channel: r.channel as DeviceChannel,
+        device: JSON.parse(r.device) as Device,
+        enlistedAt: r.enlisted_at,
+      })),
   };
 };

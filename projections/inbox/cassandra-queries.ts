@@ -12,7 +12,11 @@ import { cassandraUserQueries } from '../users/cassandra.js';
 // messages, each scanned newest first below the page bound until it has limit + 1 rows that
 // pass every filter, then merged. The same cursors page both stores.
 
-export interface Period { readonly tid: string; readonly from: number; readonly to: number }
+export interface Period {
+  readonly tid: string;
+  readonly from: number;
+  readonly to: number;
+}
 
 /** Periods from subscribe/unsubscribe rows in (tid, position) order: the SQLite projection's rules, applied on read. */
 export const periodsOf = (changes: readonly { tid: string; position: number; subscribed: boolean }[]): Period[] => {
@@ -21,7 +25,10 @@ export const periodsOf = (changes: readonly { tid: string; position: number; sub
   for (const c of changes) {
     const from = open.get(c.tid);
     if (c.subscribed && from === undefined) open.set(c.tid, c.position);
-    if (!c.subscribed && from !== undefined) { out.push({ tid: c.tid, from, to: c.position }); open.delete(c.tid); }
+    if (!c.subscribed && from !== undefined) {
+      out.push({ tid: c.tid, from, to: c.position });
+      open.delete(c.tid);
+    }
   }
   for (const [tid, from] of open) out.push({ tid, from, to: Number.MAX_SAFE_INTEGER });
   return out;
@@ -53,7 +60,10 @@ export const cassandraInboxQueries = (db: CassandraDb): CassandraInboxQueries =>
     const limit = clampLimit(page.limit);
     const unseen = page.unseen === true;
     const [markRows, first, changeRows, bucketRows] = await Promise.all([
-      db.read(markers, [uid]), users.firstPosition(uid), db.read(changes, [uid]), db.read(buckets, [bucketOf(bound.eff)]),
+      db.read(markers, [uid]),
+      users.firstPosition(uid),
+      db.read(changes, [uid]),
+      db.read(buckets, [bucketOf(bound.eff)]),
     ]);
     // Rows come scope by scope, largest mid first: the first row of a scope is its marker.
     const marks = new Map<string, string>();
@@ -61,25 +71,50 @@ export const cassandraInboxQueries = (db: CassandraDb): CassandraInboxQueries =>
     const gmark = marks.get('') ?? '';
 
     // Filters on the index row first (cheap), then the user's state of what is left, in one read per chunk.
-    const keep = (inSource: (r: IndexRow) => boolean, tmark: string) => async (rows: IndexRow[]): Promise<Item[]> => {
-      const candidates = rows.filter((r) => !r.withdrawn && inSource(r) && (!unseen || (r.mid > gmark && r.mid > tmark)));
-      if (candidates.length === 0) return [];
-      const st = new Map((await db.read(states, [uid, candidates.map((r) => r.mid)])).map((s) => [str(s.mid), s]));
-      return candidates.flatMap((r) => {
-        const s = st.get(r.mid);
-        const item = { ...r, stSeen: flag(s?.seen), stRead: flag(s?.read) };
-        return flag(s?.deleted) || (unseen && item.stSeen) ? [] : [item];
-      });
-    };
+    const keep =
+      (inSource: (r: IndexRow) => boolean, tmark: string) =>
+      async (rows: IndexRow[]): Promise<Item[]> => {
+        const candidates = rows.filter(
+          (r) => !r.withdrawn && inSource(r) && (!unseen || (r.mid > gmark && r.mid > tmark)),
+        );
+        if (candidates.length === 0) return [];
+        const st = new Map((await db.read(states, [uid, candidates.map((r) => r.mid)])).map((s) => [str(s.mid), s]));
+        return candidates.flatMap((r) => {
+          const s = st.get(r.mid);
+          const item = { ...r, stSeen: flag(s?.seen), stRead: flag(s?.read) };
+          return flag(s?.deleted) || (unseen && item.stSeen) ? [] : [item];
+        });
+      };
     const want = limit + 1;
-    const sources: Promise<Item[]>[] = [scan(indexSlice(db, 'inbox_direct', 'uid', uid), bound, want, keep(() => true, ''))];
+    const sources: Promise<Item[]>[] = [
+      scan(
+        indexSlice(db, 'inbox_direct', 'uid', uid),
+        bound,
+        want,
+        keep(() => true, ''),
+      ),
+    ];
     if (first !== undefined) {
       const slices = bucketRows.map((b) => indexSlice(db, 'broadcasts', 'bucket', num(b.bucket)));
-      sources.push(scanPartitions(slices, bound, want, keep((r) => r.position > first, '')));
+      sources.push(
+        scanPartitions(
+          slices,
+          bound,
+          want,
+          keep((r) => r.position > first, ''),
+        ),
+      );
     }
     for (const p of periodsOf(changeRows.map(changeOf))) {
       const inPeriod = (r: IndexRow): boolean => r.position > p.from && r.position < p.to;
-      sources.push(scan(indexSlice(db, 'messages_by_thread', 'tid', p.tid, p.tid), bound, want, keep(inPeriod, marks.get(p.tid) ?? '')));
+      sources.push(
+        scan(
+          indexSlice(db, 'messages_by_thread', 'tid', p.tid, p.tid),
+          bound,
+          want,
+          keep(inPeriod, marks.get(p.tid) ?? ''),
+        ),
+      );
     }
     const rows = (await Promise.all(sources)).flat().sort(newestFirst).slice(0, want);
     const covered = (r: Item): boolean => {
@@ -107,6 +142,8 @@ export const cassandraInboxQueries = (db: CassandraDb): CassandraInboxQueries =>
   // Open periods are the current subscriptions; tids sorted as the SQLite store returns them.
   const subscribedThreads = async (uid: string): Promise<string[]> =>
     periodsOf((await db.read(changes, [uid])).map(changeOf))
-      .filter((p) => p.to === Number.MAX_SAFE_INTEGER).map((p) => p.tid).sort();
+      .filter((p) => p.to === Number.MAX_SAFE_INTEGER)
+      .map((p) => p.tid)
+      .sort();
   return { inbox, isRecipient, subscribedThreads };
 };

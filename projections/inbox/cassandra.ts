@@ -25,7 +25,8 @@ export const inboxCassandra: CassandraProjection = {
   prepare: (db) => {
     const direct = `INSERT INTO ${db.t('inbox_direct')} (uid, ${CONTENT}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) USING TIMESTAMP ?`;
     const change = `INSERT INTO ${db.t('subscription_changes')} (uid, tid, position, subscribed) VALUES (?, ?, ?, ?) USING TIMESTAMP ?`;
-    const state = (cols: string): string => `UPDATE ${db.t('inbox_state')} USING TIMESTAMP ? SET ${cols} WHERE uid = ? AND mid = ?`;
+    const state = (cols: string): string =>
+      `UPDATE ${db.t('inbox_state')} USING TIMESTAMP ? SET ${cols} WHERE uid = ? AND mid = ?`;
     const seen = state('seen = true');
     const read = state('seen = true, read = true');
     const deleted = state('deleted = true');
@@ -35,22 +36,46 @@ export const inboxCassandra: CassandraProjection = {
       `UPDATE ${db.t('inbox_direct')} USING TIMESTAMP ? SET ${col} = true WHERE uid = ? AND eff = ? AND mid = ?`;
     const withdrawals = { cancelled: withdraw('cancelled'), retracted: withdraw('retracted') };
 
-    const flagDirect = async (col: 'cancelled' | 'retracted', mid: string, at: Applied, memo: BatchMemo): Promise<Mutation[]> => {
+    const flagDirect = async (
+      col: 'cancelled' | 'retracted',
+      mid: string,
+      at: Applied,
+      memo: BatchMemo,
+    ): Promise<Mutation[]> => {
       const keys = await messageKeys(db, memo, mid);
       if (keys === undefined) return [];
       return recipients(keys.audience).map((uid) => ({
-        cql: withdrawals[col], params: [lastWins(at.position), uid, long(keys.eff), mid], partition: `inbox_direct:${uid}`,
+        cql: withdrawals[col],
+        params: [lastWins(at.position), uid, long(keys.eff), mid],
+        partition: `inbox_direct:${uid}`,
       }));
     };
-    const subscription = (uid: string, tid: string, subscribed: boolean, at: Applied): Mutation[] =>
-      [{ cql: change, params: [uid, tid, long(at.position), subscribed, lastWins(at.position)], partition: `subscription_changes:${uid}` }];
+    const subscription = (uid: string, tid: string, subscribed: boolean, at: Applied): Mutation[] => [
+      {
+        cql: change,
+        params: [uid, tid, long(at.position), subscribed, lastWins(at.position)],
+        partition: `subscription_changes:${uid}`,
+      },
+    ];
 
     return {
       MessagePublished: (e, at, memo) => {
         memo.messages.set(e.mid, { audience: e.audience, eff: effOf(e) });
-        const content = [long(effOf(e)), e.mid, long(at.position), e.from, e.msg, JSON.stringify(e.opts), e.urgency, e.at, orUnset(e.scheduled)];
+        const content = [
+          long(effOf(e)),
+          e.mid,
+          long(at.position),
+          e.from,
+          e.msg,
+          JSON.stringify(e.opts),
+          e.urgency,
+          e.at,
+          orUnset(e.scheduled),
+        ];
         return recipients(e.audience).map((uid) => ({
-          cql: direct, params: [uid, ...content, firstWins(at.position)], partition: `inbox_direct:${uid}`,
+          cql: direct,
+          params: [uid, ...content, firstWins(at.position)],
+          partition: `inbox_direct:${uid}`,
         }));
       },
       MessageCancelled: (e, at, memo) => flagDirect('cancelled', e.mid, at, memo),
@@ -60,10 +85,18 @@ export const inboxCassandra: CassandraProjection = {
       MessagesAcknowledged: (e, at) => {
         const f = flags(e.status);
         if (f === undefined) return []; // 'delivered' says nothing about the inbox
-        return e.mids.map((mid) => ({ cql: f === 'read' ? read : seen, params: [lastWins(at.position), e.uid, mid], partition: `inbox_state:${e.uid}` }));
+        return e.mids.map((mid) => ({
+          cql: f === 'read' ? read : seen,
+          params: [lastWins(at.position), e.uid, mid],
+          partition: `inbox_state:${e.uid}`,
+        }));
       },
       MessageDeletedFromInbox: (e, at) =>
-        e.mids.map((mid) => ({ cql: deleted, params: [lastWins(at.position), e.uid, mid], partition: `inbox_state:${e.uid}` })),
+        e.mids.map((mid) => ({
+          cql: deleted,
+          params: [lastWins(at.position), e.uid, mid],
+          partition: `inbox_state:${e.uid}`,
+        })),
       // The marker's row, and a range tombstone over the scope's smaller mids at the same
       // timestamp: an older marker replayed later is shadowed, a marker moved back stays below.
       LastReadMarked: (e, at) => {

@@ -34,7 +34,9 @@ export const inboxProjection: SqliteProjection = {
   tables: ['inbox_direct', 'subscriptions', 'inbox_state', 'read_markers'],
   ddl,
   prepare: (db) => {
-    const direct = db.prepare<[string, number, string]>('INSERT OR IGNORE INTO inbox_direct (uid, eff, mid) VALUES (?, ?, ?)');
+    const direct = db.prepare<[string, number, string]>(
+      'INSERT OR IGNORE INTO inbox_direct (uid, eff, mid) VALUES (?, ?, ?)',
+    );
     // A period opens only if none already covers this position: a redelivered (or duplicate)
     // subscribe then changes nothing, even after the period it belongs to was closed.
     const subscribe = db.prepare<{ uid: string; tid: string; p: number }>(
@@ -65,15 +67,23 @@ export const inboxProjection: SqliteProjection = {
         if (a.kind === 'user') direct.run(a.uid, eff, e.mid);
         if (a.kind === 'users') for (const uid of a.uids) direct.run(uid, eff, e.mid);
       },
-      ThreadMemberAdded: (e, at) => { if (e.role === 'subscriber') subscribe.run({ uid: e.uid, tid: e.tid, p: at.position }); },
-      ThreadMemberRemoved: (e, at) => { if (e.role === 'subscriber') unsubscribe.run({ uid: e.uid, tid: e.tid, p: at.position }); },
+      ThreadMemberAdded: (e, at) => {
+        if (e.role === 'subscriber') subscribe.run({ uid: e.uid, tid: e.tid, p: at.position });
+      },
+      ThreadMemberRemoved: (e, at) => {
+        if (e.role === 'subscriber') unsubscribe.run({ uid: e.uid, tid: e.tid, p: at.position });
+      },
       MessagesAcknowledged: (e) => {
         const f = flags(e.status);
         if (f.seen === 0) return; // 'delivered' says nothing about the inbox
         for (const mid of e.mids) state.run(e.uid, mid, f.seen, f.read, 0);
       },
-      LastReadMarked: (e) => { marker.run(e.uid, e.tid ?? '', e.mid); },
-      MessageDeletedFromInbox: (e) => { for (const mid of e.mids) state.run(e.uid, mid, 0, 0, 1); },
+      LastReadMarked: (e) => {
+        marker.run(e.uid, e.tid ?? '', e.mid);
+      },
+      MessageDeletedFromInbox: (e) => {
+        for (const mid of e.mids) state.run(e.uid, mid, 0, 0, 1);
+      },
     };
   },
 };

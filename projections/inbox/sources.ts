@@ -36,5 +36,11 @@ export const THREAD_SQL = `
   ORDER BY m.eff DESC, m.mid DESC LIMIT :limit`;
 
 export interface SourceParams {
-  uid: string; eff: number; mid: string; limit: number; unseen: 0 | 1; gmark: string; tmark: string;
+  uid: string;
+  eff: number;
+  mid: string;
+  limit: number;
+  unseen: 0 | 1;
+  gmark: string;
+  tmark: string;
 }

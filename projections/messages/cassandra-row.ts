@@ -21,7 +21,8 @@ export const bucketOf = (eff: number): number => {
   return d.getUTCFullYear() * 100 + d.getUTCMonth() + 1;
 };
 
-export const effOf = (e: { readonly at: string; readonly scheduled?: string }): number => Date.parse(e.scheduled ?? e.at);
+export const effOf = (e: { readonly at: string; readonly scheduled?: string }): number =>
+  Date.parse(e.scheduled ?? e.at);
 
 /**
  * The keys of a message published earlier: from this batch's memo (its writes have not run
@@ -32,7 +33,10 @@ export const messageKeys = async (db: CassandraDb, memo: BatchMemo, mid: string)
   if (memo.messages.has(mid)) return memo.messages.get(mid);
   const [row] = await db.read(`SELECT audience, eff FROM ${db.t('messages')} WHERE mid = ?`, [mid]);
   // Rows are written only from decoded events, so the cast restates what the codec checked.
-  const keys = row === undefined || row.audience === null ? undefined : { audience: JSON.parse(str(row.audience)) as Audience, eff: num(row.eff) };
+  const keys =
+    row === undefined || row.audience === null
+      ? undefined
+      : { audience: JSON.parse(str(row.audience)) as Audience, eff: num(row.eff) };
   memo.messages.set(mid, keys);
   return keys;
 };
@@ -68,7 +72,13 @@ export const toIndexRow = (r: Row, tid?: string): IndexRow => ({
 });
 
 export const toDetails = (r: Row, now: Date): MessageDetails => {
-  const status = flag(r.retracted) ? 'retracted' : flag(r.cancelled) ? 'cancelled' : num(r.eff) > now.getTime() ? 'scheduled' : 'published';
+  const status = flag(r.retracted)
+    ? 'retracted'
+    : flag(r.cancelled)
+      ? 'cancelled'
+      : num(r.eff) > now.getTime()
+        ? 'scheduled'
+        : 'published';
   return {
     ...toView(r, optStr(r.tid)),
     audience: JSON.parse(str(r.audience)) as Audience,

@@ -40,7 +40,8 @@ export const messagesCassandra: CassandraProjection = {
       const eff = long(keys.eff);
       const out: Mutation[] = [{ cql: flags[w].message, params: [ts, mid], partition: `messages:${mid}` }];
       const a = keys.audience;
-      if (a.kind === 'thread') out.push({ cql: flags[w].thread, params: [ts, a.tid, eff, mid], partition: `messages_by_thread:${a.tid}` });
+      if (a.kind === 'thread')
+        out.push({ cql: flags[w].thread, params: [ts, a.tid, eff, mid], partition: `messages_by_thread:${a.tid}` });
       if (a.kind === 'everyone') {
         const bucket = bucketOf(keys.eff);
         out.push({ cql: flags[w].broadcast, params: [ts, bucket, eff, mid], partition: `broadcasts:${bucket}` });
@@ -53,18 +54,42 @@ export const messagesCassandra: CassandraProjection = {
         const eff = effOf(e);
         memo.messages.set(e.mid, { audience: e.audience, eff });
         const ts = firstWins(at.position);
-        const content = [long(eff), e.mid, long(at.position), e.from, e.msg, JSON.stringify(e.opts), e.urgency, e.at, orUnset(e.scheduled)];
+        const content = [
+          long(eff),
+          e.mid,
+          long(at.position),
+          e.from,
+          e.msg,
+          JSON.stringify(e.opts),
+          e.urgency,
+          e.at,
+          orUnset(e.scheduled),
+        ];
         const a = e.audience;
-        const out: Mutation[] = [{
-          cql: insertMessage,
-          params: [orUnset(a.kind === 'thread' ? a.tid : undefined), a.kind, JSON.stringify(a), orUnset(e.subject), ...content, ts],
-          partition: `messages:${e.mid}`,
-        }];
-        if (a.kind === 'thread') out.push({ cql: insertThread, params: [a.tid, ...content, ts], partition: `messages_by_thread:${a.tid}` });
+        const out: Mutation[] = [
+          {
+            cql: insertMessage,
+            params: [
+              orUnset(a.kind === 'thread' ? a.tid : undefined),
+              a.kind,
+              JSON.stringify(a),
+              orUnset(e.subject),
+              ...content,
+              ts,
+            ],
+            partition: `messages:${e.mid}`,
+          },
+        ];
+        if (a.kind === 'thread')
+          out.push({ cql: insertThread, params: [a.tid, ...content, ts], partition: `messages_by_thread:${a.tid}` });
         if (a.kind === 'everyone') {
           const bucket = bucketOf(eff);
           out.push({ cql: insertBroadcast, params: [bucket, ...content, ts], partition: `broadcasts:${bucket}` });
-          out.push({ cql: insertBucket, params: [bucket, lastWins(at.position)], partition: 'broadcast_buckets:everyone' });
+          out.push({
+            cql: insertBucket,
+            params: [bucket, lastWins(at.position)],
+            partition: 'broadcast_buckets:everyone',
+          });
         }
         return out;
       },
@@ -90,7 +115,9 @@ export const cassandraMessageQueries = (db: CassandraDb): CassandraMessageQuerie
       const bound = upperBound(page.before, now);
       if (bound === undefined) return { messages: [], next: null };
       const limit = clampLimit(page.limit);
-      const rows = await scan(indexSlice(db, 'messages_by_thread', 'tid', tid, tid), bound, limit + 1, (rs) => rs.filter((r) => !r.withdrawn));
+      const rows = await scan(indexSlice(db, 'messages_by_thread', 'tid', tid, tid), bound, limit + 1, (rs) =>
+        rs.filter((r) => !r.withdrawn),
+      );
       return toPage(rows, limit, (r) => r.view);
     },
   };

@@ -27,7 +27,21 @@ const ddl = [
 
 const threadOf = (a: Audience): string | null => (a.kind === 'thread' ? a.tid : null);
 
-type PublishArgs = [string, string | null, string, string, string, string, string, number, string, string | null, string | null, number, number];
+type PublishArgs = [
+  string,
+  string | null,
+  string,
+  string,
+  string,
+  string,
+  string,
+  number,
+  string,
+  string | null,
+  string | null,
+  number,
+  number,
+];
 
 export const messagesProjection: SqliteProjection = {
   name: 'messages',
@@ -40,17 +54,34 @@ export const messagesProjection: SqliteProjection = {
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'published') ON CONFLICT (mid) DO NOTHING`,
     );
     // Retraction wins over cancellation whatever order they arrive in.
-    const cancel = db.prepare<[string]>(`UPDATE messages SET status = 'cancelled' WHERE mid = ? AND status = 'published'`);
+    const cancel = db.prepare<[string]>(
+      `UPDATE messages SET status = 'cancelled' WHERE mid = ? AND status = 'published'`,
+    );
     const retract = db.prepare<[string]>(`UPDATE messages SET status = 'retracted' WHERE mid = ?`);
     return {
       MessagePublished: (e, at) => {
         publish.run(
-          e.mid, threadOf(e.audience), e.audience.kind, JSON.stringify(e.audience), e.from, e.msg, JSON.stringify(e.opts),
-          e.urgency, e.at, e.scheduled ?? null, e.subject ?? null, Date.parse(e.scheduled ?? e.at), at.position,
+          e.mid,
+          threadOf(e.audience),
+          e.audience.kind,
+          JSON.stringify(e.audience),
+          e.from,
+          e.msg,
+          JSON.stringify(e.opts),
+          e.urgency,
+          e.at,
+          e.scheduled ?? null,
+          e.subject ?? null,
+          Date.parse(e.scheduled ?? e.at),
+          at.position,
         );
       },
-      MessageCancelled: (e) => { cancel.run(e.mid); },
-      MessageRetracted: (e) => { retract.run(e.mid); },
+      MessageCancelled: (e) => {
+        cancel.run(e.mid);
+      },
+      MessageRetracted: (e) => {
+        retract.run(e.mid);
+      },
     };
   },
 };

@@ -18,7 +18,9 @@ export const THREAD_PAGE_SQL = `
 
 export const messageQueries = (db: Database): MessageQueries => {
   const byId = db.prepare<[string], MessageRow>('SELECT * FROM messages WHERE mid = ?');
-  const threadPage = db.prepare<[{ tid: string; eff: number; mid: string; limit: number }], MessageRow>(THREAD_PAGE_SQL);
+  const threadPage = db.prepare<[{ tid: string; eff: number; mid: string; limit: number }], MessageRow>(
+    THREAD_PAGE_SQL,
+  );
   return {
     message: (mid, now) => {
       const r = byId.get(mid);

@@ -2,8 +2,19 @@ import type { Audience, MessageOpts, Urgency } from '../../schema/message.js';
 import type { MessageDetails, MessageView } from '../types.js';
 
 export interface MessageRow {
-  mid: string; tid: string | null; kind: string; audience: string; sender: string; msg: string; opts: string;
-  urgency: number; at: string; scheduled: string | null; subject: string | null; eff: number; position: number;
+  mid: string;
+  tid: string | null;
+  kind: string;
+  audience: string;
+  sender: string;
+  msg: string;
+  opts: string;
+  urgency: number;
+  at: string;
+  scheduled: string | null;
+  subject: string | null;
+  eff: number;
+  position: number;
   status: 'published' | 'cancelled' | 'retracted';
 }
 

@@ -20,7 +20,10 @@ export const toOps = async (plan: Plan, index: Pick<SearchWriter, 'messages' | '
   const created = new Map(plan.creates.map((d) => [d.mid, d]));
   const ids = unique(plan.receipts.map((r) => deliveryId(r.mid, r.uid, r.channel)));
   const mids = unique(plan.receipts.map((r) => r.mid));
-  const [stored, messages] = await Promise.all([index.deliveries(ids), index.messages(mids.filter((m) => !created.has(m)))]);
+  const [stored, messages] = await Promise.all([
+    index.deliveries(ids),
+    index.messages(mids.filter((m) => !created.has(m))),
+  ]);
   const docs = new Map<string, DeliveryDoc>(stored);
   for (const r of plan.receipts) {
     const id = deliveryId(r.mid, r.uid, r.channel);

@@ -12,13 +12,20 @@ const earliest = (a: string | null, b: string): string => (a === null || b < a ?
 const highest = (times: StatusTimes): DeliveryStatus => {
   let best: DeliveryStatus = 'delivered';
   let found = false;
-  for (const s of DELIVERY_STATUSES) if (times[s] !== null) { best = s; found = true; }
+  for (const s of DELIVERY_STATUSES)
+    if (times[s] !== null) {
+      best = s;
+      found = true;
+    }
   if (!found) throw new Error('a delivery document needs at least one status');
   return best;
 };
 
 const first = (times: StatusTimes): string =>
-  DELIVERY_STATUSES.reduce<string | null>((min, s) => { const t = times[s]; return t === null ? min : earliest(min, t); }, null) ?? '';
+  DELIVERY_STATUSES.reduce<string | null>((min, s) => {
+    const t = times[s];
+    return t === null ? min : earliest(min, t);
+  }, null) ?? '';
 
 /** `due` is the message's due time (scheduled ?? at) in ms, or null when the message is unknown. */
 export const mergeReceipt = (doc: DeliveryDoc | undefined, r: Receipt, due: number | null): DeliveryDoc => {

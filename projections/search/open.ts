@@ -13,7 +13,13 @@ import type { SearchProjectionRunner } from './runner.js';
 
 export type SearchConfig =
   | { readonly kind: 'embedded'; readonly file: string }
-  | { readonly kind: 'elastic'; readonly url: string; readonly prefix: string; readonly replicas?: number; readonly refreshEachBatch?: boolean };
+  | {
+      readonly kind: 'elastic';
+      readonly url: string;
+      readonly prefix: string;
+      readonly replicas?: number;
+      readonly refreshEachBatch?: boolean;
+    };
 
 export interface OpenedSearch {
   readonly index: SearchIndex;
@@ -25,13 +31,26 @@ export interface OpenedSearch {
 export const openSearch = async (
   config: SearchConfig & { readonly store: EventStore; readonly log?: ProjectionLog },
 ): Promise<OpenedSearch> => {
-  const index = config.kind === 'embedded'
-    ? createEmbeddedSearchIndex({ file: config.file })
-    : await openElasticSearchIndex({
-      url: config.url, prefix: config.prefix,
-      ...(config.replicas === undefined ? {} : { replicas: config.replicas }),
-      ...(config.refreshEachBatch === undefined ? {} : { refreshEachBatch: config.refreshEachBatch }),
-    });
-  const runner = createSearchProjectionRunner({ store: config.store, index, ...(config.log === undefined ? {} : { log: config.log }) });
-  return { index, runner, close: async () => { await runner.stop(); await index.close(); } };
+  const index =
+    config.kind === 'embedded'
+      ? createEmbeddedSearchIndex({ file: config.file })
+      : await openElasticSearchIndex({
+          url: config.url,
+          prefix: config.prefix,
+          ...(config.replicas === undefined ? {} : { replicas: config.replicas }),
+          ...(config.refreshEachBatch === undefined ? {} : { refreshEachBatch: config.refreshEachBatch }),
+        });
+  const runner = createSearchProjectionRunner({
+    store: config.store,
+    index,
+    ...(config.log === undefined ? {} : { log: config.log }),
+  });
+  return {
+    index,
+    runner,
+    close: async () => {
+      await runner.stop();
+      await index.close();
+    },
+  };
 };

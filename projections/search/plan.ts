@@ -36,9 +36,13 @@ export const DEFAULT_RECEIPT_CHANNEL = 'api';
 
 const recipients = (a: Audience): number | null => {
   switch (a.kind) {
-    case 'user': return 1;
-    case 'users': return new Set(a.uids).size;
-    case 'thread': case 'everyone': return null;
+    case 'user':
+      return 1;
+    case 'users':
+      return new Set(a.uids).size;
+    case 'thread':
+    case 'everyone':
+      return null;
     default: {
       const unhandled: never = a;
       return unhandled;
@@ -66,17 +70,25 @@ export const planBatch = (events: readonly PlannedEvent[]): Plan => {
   const receipts: Receipt[] = [];
   for (const { event, occurredAt } of events) {
     switch (event.type) {
-      case 'MessagePublished': creates.push(messageDoc(event.data)); break;
+      case 'MessagePublished':
+        creates.push(messageDoc(event.data));
+        break;
       // The decider allows a cancel only before a retraction, so log order is the final status.
-      case 'MessageCancelled': statuses.push({ mid: event.data.mid, status: 'cancelled' }); break;
-      case 'MessageRetracted': statuses.push({ mid: event.data.mid, status: 'retracted' }); break;
+      case 'MessageCancelled':
+        statuses.push({ mid: event.data.mid, status: 'cancelled' });
+        break;
+      case 'MessageRetracted':
+        statuses.push({ mid: event.data.mid, status: 'retracted' });
+        break;
       case 'MessagesAcknowledged': {
         const { uid, status } = event.data;
         const channel = event.data.channel ?? DEFAULT_RECEIPT_CHANNEL;
-        for (const mid of new Set(event.data.mids)) receipts.push({ mid, uid, channel, status, at: isoInstant(occurredAt) });
+        for (const mid of new Set(event.data.mids))
+          receipts.push({ mid, uid, channel, status, at: isoInstant(occurredAt) });
         break;
       }
-      default: break;
+      default:
+        break;
     }
   }
   return { creates, statuses, receipts };

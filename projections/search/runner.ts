@@ -44,7 +44,11 @@ export const createSearchProjectionRunner = (options: SearchProjectionOptions): 
   const health = { failures: 0, lastError: null as string | null };
   const waiters = createWaiters(() => position);
   const active = new Set<AbortController>();
-  interface Session { readonly abort: AbortController; ready: Promise<void>; sub?: Subscription }
+  interface Session {
+    readonly abort: AbortController;
+    ready: Promise<void>;
+    sub?: Subscription;
+  }
   let session: Session | undefined;
   let rebuilding: Promise<RebuildReport> | undefined;
 
@@ -53,7 +57,10 @@ export const createSearchProjectionRunner = (options: SearchProjectionOptions): 
     const bad: RecordedEvent[] = [];
     let unknown = 0;
     for (const r of events) {
-      if (!KNOWN.has(r.type)) { unknown += 1; continue; }
+      if (!KNOWN.has(r.type)) {
+        unknown += 1;
+        continue;
+      }
       if (!HANDLED.has(r.type)) continue;
       const event = DomainEvent.decode({ type: r.type, data: r.data });
       const meta = EventMetadata.decode(r.metadata);
@@ -73,7 +80,11 @@ export const createSearchProjectionRunner = (options: SearchProjectionOptions): 
     position = last.position;
     skipped.unknown += unknown;
     skipped.invalid += bad.length;
-    for (const r of bad) log?.warn({ position: r.position, type: r.type, stream: r.stream }, 'search projection skipped an undecodable event');
+    for (const r of bad)
+      log?.warn(
+        { position: r.position, type: r.type, stream: r.stream },
+        'search projection skipped an undecodable event',
+      );
     waiters.notify();
   };
 
@@ -92,7 +103,11 @@ export const createSearchProjectionRunner = (options: SearchProjectionOptions): 
     }
   };
 
-  const controller = (): AbortController => { const c = new AbortController(); active.add(c); return c; };
+  const controller = (): AbortController => {
+    const c = new AbortController();
+    active.add(c);
+    return c;
+  };
 
   const start = (): void => {
     if (session !== undefined) return;
@@ -101,14 +116,23 @@ export const createSearchProjectionRunner = (options: SearchProjectionOptions): 
     session = s;
     s.ready = (async () => {
       for (let attempt = 0; ; attempt += 1) {
-        try { position = await index.checkpoint(name); break; } catch (e) {
+        try {
+          position = await index.checkpoint(name);
+          break;
+        } catch (e) {
           log?.error({ err: e, attempt }, 'search projection cannot read its checkpoint; retrying');
           await abortableSleep(Math.min(retry.maxMs, retry.firstMs * 2 ** attempt), abort.signal);
         }
       }
       waiters.notify();
-      s.sub = store.subscribeAll(position, (events) => apply(events, abort.signal),
-        (e) => { if (!abort.signal.aborted) log?.error({ err: e, position }, 'search projection subscription failed; resuming on the next append'); });
+      s.sub = store.subscribeAll(
+        position,
+        (events) => apply(events, abort.signal),
+        (e) => {
+          if (!abort.signal.aborted)
+            log?.error({ err: e, position }, 'search projection subscription failed; resuming on the next append');
+        },
+      );
     })().catch(() => undefined);
   };
 
@@ -150,12 +174,17 @@ export const createSearchProjectionRunner = (options: SearchProjectionOptions): 
   return {
     start,
     // Visible to queries, not only written: the engine is refreshed once the position is reached.
-    waitFor: async (target, timeoutMs) => { await waiters.reach(target, timeoutMs); await index.refresh(); },
+    waitFor: async (target, timeoutMs) => {
+      await waiters.reach(target, timeoutMs);
+      await index.refresh();
+    },
     status: (): readonly ProjectionStatus[] => [{ name, position }],
     skipped: () => ({ ...skipped }),
     health: () => ({ ...health }),
     rebuild: (onProgress) => {
-      rebuilding ??= replayAll(onProgress).finally(() => { rebuilding = undefined; });
+      rebuilding ??= replayAll(onProgress).finally(() => {
+        rebuilding = undefined;
+      });
       return rebuilding;
     },
     stop: async () => {

@@ -22,14 +22,26 @@ export const threadsCassandra: CassandraProjection = {
     const addRole = `INSERT INTO ${db.t('thread_roles')} (tid, role, uid) VALUES (?, ?, ?) USING TIMESTAMP ?`;
     const removeRole = `DELETE FROM ${db.t('thread_roles')} USING TIMESTAMP ? WHERE tid = ? AND role = ? AND uid = ?`;
     return {
-      ThreadCreated: (e, at) => [{
-        cql: create,
-        params: [
-          e.tid, e.owner, orUnset(e.name), e.opens, e.openp, orUnset(e.urgency),
-          e.channels ?? [], e.fallback ?? [], e.mtypes ?? [], at.occurredAt, long(at.position), firstWins(at.position),
-        ],
-        partition: `threads:${e.tid}`,
-      }],
+      ThreadCreated: (e, at) => [
+        {
+          cql: create,
+          params: [
+            e.tid,
+            e.owner,
+            orUnset(e.name),
+            e.opens,
+            e.openp,
+            orUnset(e.urgency),
+            e.channels ?? [],
+            e.fallback ?? [],
+            e.mtypes ?? [],
+            at.occurredAt,
+            long(at.position),
+            firstWins(at.position),
+          ],
+          partition: `threads:${e.tid}`,
+        },
+      ],
       ThreadMemberAdded: (e, at) => [
         { cql: grant, params: [lastWins(at.position), [e.role], e.tid, e.uid], partition: `thread_members:${e.tid}` },
         { cql: addRole, params: [e.tid, e.role, e.uid, lastWins(at.position)], partition: `thread_roles:${e.tid}` },
@@ -55,27 +67,42 @@ export const cassandraThreadQueries = (db: CassandraDb): CassandraThreadQueries 
   const subscribers = `SELECT COUNT(*) AS n FROM ${db.t('thread_roles')} WHERE tid = ? AND role = 'subscriber'`;
   const members = `SELECT uid, roles FROM ${db.t('thread_members')} WHERE tid = ? AND uid > ? LIMIT ?`;
   const roles = `SELECT roles FROM ${db.t('thread_members')} WHERE tid = ? AND uid = ?`;
-  const uids = async (tid: string, role: ThreadRole): Promise<string[]> => (await db.read(withRole, [tid, role])).map((r) => str(r.uid));
+  const uids = async (tid: string, role: ThreadRole): Promise<string[]> =>
+    (await db.read(withRole, [tid, role])).map((r) => str(r.uid));
 
   return {
     thread: async (tid) => {
       const [[r], admins, publishers, [n]] = await Promise.all([
-        db.read(byId, [tid]), uids(tid, 'admin'), uids(tid, 'publisher'), db.read(subscribers, [tid]),
+        db.read(byId, [tid]),
+        uids(tid, 'admin'),
+        uids(tid, 'publisher'),
+        db.read(subscribers, [tid]),
       ]);
       if (r === undefined || r.owner === null) return undefined;
       const name = optStr(r.name);
       return {
-        tid: str(r.tid), owner: str(r.owner), opens: r.opens === true, openp: r.openp === true,
+        tid: str(r.tid),
+        owner: str(r.owner),
+        opens: r.opens === true,
+        openp: r.openp === true,
         ...(name === undefined ? {} : { name }),
         ...(r.urgency === null || r.urgency === undefined ? {} : { urgency: num(r.urgency) as Urgency }),
-        channels: strs(r.channels), fallback: strs(r.fallback), mtypes: strs(r.mtypes),
-        admins, publishers, subscribers: num(n?.n ?? 0), createdAt: str(r.created_at),
+        channels: strs(r.channels),
+        fallback: strs(r.fallback),
+        mtypes: strs(r.mtypes),
+        admins,
+        publishers,
+        subscribers: num(n?.n ?? 0),
+        createdAt: str(r.created_at),
       };
     },
     // Sets come back sorted, so roles are in the same order as SQLite's (admin, publisher, subscriber).
     // Roles were written from decoded events, so the casts restate what the codec checked.
-    threadMembers: async (tid, page) => (await db.read(members, [tid, page.after ?? '', clampLimit(page.limit)]))
-      .map((m) => ({ uid: str(m.uid), roles: strs(m.roles) as ThreadRole[] })),
+    threadMembers: async (tid, page) =>
+      (await db.read(members, [tid, page.after ?? '', clampLimit(page.limit)])).map((m) => ({
+        uid: str(m.uid),
+        roles: strs(m.roles) as ThreadRole[],
+      })),
     memberRoles: async (tid, uid) => strs((await db.read(roles, [tid, uid]))[0]?.roles) as ThreadRole[],
   };
 };

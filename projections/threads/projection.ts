@@ -25,7 +25,19 @@ const ddl = [
   'CREATE INDEX IF NOT EXISTS thread_members_by_role ON thread_members (tid, role, uid)',
 ];
 
-type CreateArgs = [string, string, string | null, number, number, number | null, string, string, string, string, number];
+type CreateArgs = [
+  string,
+  string,
+  string | null,
+  number,
+  number,
+  number | null,
+  string,
+  string,
+  string,
+  string,
+  number,
+];
 
 export const threadsProjection: SqliteProjection = {
   name: 'threads',
@@ -37,18 +49,34 @@ export const threadsProjection: SqliteProjection = {
       `INSERT INTO threads (tid, owner, name, opens, openp, urgency, channels, fallback, mtypes, created_at, position)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (tid) DO NOTHING`,
     );
-    const add = db.prepare<[string, string, string]>('INSERT OR IGNORE INTO thread_members (tid, uid, role) VALUES (?, ?, ?)');
-    const remove = db.prepare<[string, string, string]>('DELETE FROM thread_members WHERE tid = ? AND uid = ? AND role = ?');
+    const add = db.prepare<[string, string, string]>(
+      'INSERT OR IGNORE INTO thread_members (tid, uid, role) VALUES (?, ?, ?)',
+    );
+    const remove = db.prepare<[string, string, string]>(
+      'DELETE FROM thread_members WHERE tid = ? AND uid = ? AND role = ?',
+    );
     return {
       ThreadCreated: (e, at) => {
         create.run(
-          e.tid, e.owner, e.name ?? null, e.opens ? 1 : 0, e.openp ? 1 : 0, e.urgency ?? null,
-          JSON.stringify(e.channels ?? []), JSON.stringify(e.fallback ?? []), JSON.stringify(e.mtypes ?? []),
-          at.occurredAt, at.position,
+          e.tid,
+          e.owner,
+          e.name ?? null,
+          e.opens ? 1 : 0,
+          e.openp ? 1 : 0,
+          e.urgency ?? null,
+          JSON.stringify(e.channels ?? []),
+          JSON.stringify(e.fallback ?? []),
+          JSON.stringify(e.mtypes ?? []),
+          at.occurredAt,
+          at.position,
         );
       },
-      ThreadMemberAdded: (e) => { add.run(e.tid, e.uid, e.role); },
-      ThreadMemberRemoved: (e) => { remove.run(e.tid, e.uid, e.role); },
+      ThreadMemberAdded: (e) => {
+        add.run(e.tid, e.uid, e.role);
+      },
+      ThreadMemberRemoved: (e) => {
+        remove.run(e.tid, e.uid, e.role);
+      },
     };
   },
 };

@@ -5,10 +5,21 @@ import { clampLimit } from '../paging.js';
 import type { ThreadView } from '../types.js';
 
 interface ThreadRow {
-  tid: string; owner: string; name: string | null; opens: number; openp: number; urgency: number | null;
-  channels: string; fallback: string; mtypes: string; created_at: string;
+  tid: string;
+  owner: string;
+  name: string | null;
+  opens: number;
+  openp: number;
+  urgency: number | null;
+  channels: string;
+  fallback: string;
+  mtypes: string;
+  created_at: string;
 }
-export interface Member { readonly uid: string; readonly roles: readonly ThreadRole[] }
+export interface Member {
+  readonly uid: string;
+  readonly roles: readonly ThreadRole[];
+}
 
 export interface ThreadQueries {
   thread(tid: string): ThreadView | undefined;
@@ -21,22 +32,33 @@ const strings = (json: string): string[] => JSON.parse(json) as string[];
 
 export const threadQueries = (db: Database): ThreadQueries => {
   const byId = db.prepare<[string], ThreadRow>('SELECT * FROM threads WHERE tid = ?');
-  const withRole = db.prepare<[string, string], { uid: string }>('SELECT uid FROM thread_members WHERE tid = ? AND role = ? ORDER BY uid');
-  const subscribers = db.prepare<[string], { n: number }>(`SELECT COUNT(*) AS n FROM thread_members WHERE tid = ? AND role = 'subscriber'`);
+  const withRole = db.prepare<[string, string], { uid: string }>(
+    'SELECT uid FROM thread_members WHERE tid = ? AND role = ? ORDER BY uid',
+  );
+  const subscribers = db.prepare<[string], { n: number }>(
+    `SELECT COUNT(*) AS n FROM thread_members WHERE tid = ? AND role = 'subscriber'`,
+  );
   const members = db.prepare<[string, string, number], { uid: string; roles: string }>(
     `SELECT uid, group_concat(role) AS roles FROM thread_members WHERE tid = ? AND uid > ?
      GROUP BY uid ORDER BY uid LIMIT ?`,
   );
-  const roles = db.prepare<[string, string], { role: string }>('SELECT role FROM thread_members WHERE tid = ? AND uid = ? ORDER BY role');
+  const roles = db.prepare<[string, string], { role: string }>(
+    'SELECT role FROM thread_members WHERE tid = ? AND uid = ? ORDER BY role',
+  );
 
   const thread = (tid: string): ThreadView | undefined => {
     const r = byId.get(tid);
     if (r === undefined) return undefined;
     return {
-      tid: r.tid, owner: r.owner, opens: r.opens === 1, openp: r.openp === 1,
+      tid: r.tid,
+      owner: r.owner,
+      opens: r.opens === 1,
+      openp: r.openp === 1,
       ...(r.name === null ? {} : { name: r.name }),
       ...(r.urgency === null ? {} : { urgency: r.urgency as Urgency }),
-      channels: strings(r.channels), fallback: strings(r.fallback), mtypes: strings(r.mtypes),
+      channels: strings(r.channels),
+      fallback: strings(r.fallback),
+      mtypes: strings(r.mtypes),
       admins: withRole.all(tid, 'admin').map((m) => m.uid),
       publishers: withRole.all(tid, 'publisher').map((m) => m.uid),
       subscribers: subscribers.get(tid)?.n ?? 0,
@@ -46,8 +68,10 @@ export const threadQueries = (db: Database): ThreadQueries => {
   return {
     thread,
     // Members page by uid; roles come back in the primary key's order (admin, publisher, subscriber).
-    threadMembers: (tid, page) => members.all(tid, page.after ?? '', clampLimit(page.limit))
-      .map((m) => ({ uid: m.uid, roles: m.roles.split(',').sort() as ThreadRole[] })),
+    threadMembers: (tid, page) =>
+      members
+        .all(tid, page.after ?? '', clampLimit(page.limit))
+        .map((m) => ({ uid: m.uid, roles: m.roles.split(',').sort() as ThreadRole[] })),
     memberRoles: (tid, uid) => roles.all(tid, uid).map((r) => r.role as ThreadRole),
   };
 };

@@ -15,11 +15,18 @@ const ddl = [
 /** Users a message names (shared with the Cassandra projection). */
 export const addressedUsers = (audience: Audience): readonly string[] => {
   switch (audience.kind) {
-    case 'user': return [audience.uid];
-    case 'users': return audience.uids;
-    case 'thread': return [];
-    case 'everyone': return [];
-    default: { const never: never = audience; return never; }
+    case 'user':
+      return [audience.uid];
+    case 'users':
+      return audience.uids;
+    case 'thread':
+      return [];
+    case 'everyone':
+      return [];
+    default: {
+      const never: never = audience;
+      return never;
+    }
   }
 };
 
@@ -36,8 +43,12 @@ export const usersProjection: SqliteProjection = {
          first_position = MIN(first_position, excluded.first_position)`,
     );
     return {
-      UserRecognized: (e, at) => { known.run(e.uid, at.position, at.occurredAt); },
-      DeviceEnlisted: (e, at) => { known.run(e.uid, at.position, at.occurredAt); },
+      UserRecognized: (e, at) => {
+        known.run(e.uid, at.position, at.occurredAt);
+      },
+      DeviceEnlisted: (e, at) => {
+        known.run(e.uid, at.position, at.occurredAt);
+      },
       MessagePublished: (e, at) => {
         for (const uid of addressedUsers(e.audience)) known.run(uid, at.position, at.occurredAt);
       },

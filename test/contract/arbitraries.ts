@@ -20,11 +20,12 @@ const unit = fc.oneof(
   { weight: 2, arbitrary: fc.integer({ min: 0, max: 0xffff }).map((c) => String.fromCharCode(c)) },
   { weight: 1, arbitrary: fc.constantFrom('\u0000', '"', '\\', '\ud800', '\udfff', '\u2028', 'é') },
 );
-const text = (min: number, max: number): fc.Arbitrary<string> => fc.oneof(
-  { weight: 6, arbitrary: fc.string({ unit, minLength: min, maxLength: Math.min(max, Math.max(min, 24)) }) },
-  { weight: 1, arbitrary: fc.constantFrom('a', '\ud800', '"', 'é', '\u0000').map((c) => c.repeat(max)) },
-  ...(min > 0 ? [{ weight: 1, arbitrary: fc.constantFrom('a', '\udfff').map((c) => c.repeat(min)) }] : []),
-);
+const text = (min: number, max: number): fc.Arbitrary<string> =>
+  fc.oneof(
+    { weight: 6, arbitrary: fc.string({ unit, minLength: min, maxLength: Math.min(max, Math.max(min, 24)) }) },
+    { weight: 1, arbitrary: fc.constantFrom('a', '\ud800', '"', 'é', '\u0000').map((c) => c.repeat(max)) },
+    ...(min > 0 ? [{ weight: 1, arbitrary: fc.constantFrom('a', '\udfff').map((c) => c.repeat(min)) }] : []),
+  );
 const int = (min: number, max: number): fc.Arbitrary<number> =>
   fc.oneof(fc.constantFrom(min, max), fc.integer({ min, max: Math.min(max, min + 1000) }), fc.integer({ min, max }));
 
@@ -32,11 +33,17 @@ const isoMs = fc.oneof(fc.constantFrom(TIME_MIN_MS, TIME_MAX_MS), fc.integer({ m
 /** Canonical ISO strings, plus forms the codec also accepts (offsets, no milliseconds). */
 const timestamp = fc.oneof(
   { weight: 4, arbitrary: isoMs.map((ms) => new Date(ms).toISOString()) },
-  { weight: 1, arbitrary: fc.constantFrom('2030-01-01T05:00:00+05:00', '2030-06-01T12:00Z', '1999-12-31T23:59:59.5-01:00') },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom('2030-01-01T05:00:00+05:00', '2030-06-01T12:00Z', '1999-12-31T23:59:59.5-01:00'),
+  },
 );
 
 // JSON: __proto__ and friends must stay own keys, so objects are built with defineProperty.
-const key = fc.oneof({ weight: 5, arbitrary: text(0, 12) }, { weight: 1, arbitrary: fc.constantFrom('__proto__', 'constructor', 'toString', '', 'data') });
+const key = fc.oneof(
+  { weight: 5, arbitrary: text(0, 12) },
+  { weight: 1, arbitrary: fc.constantFrom('__proto__', 'constructor', 'toString', '', 'data') },
+);
 const number = fc.oneof(
   fc.integer(),
   fc.double({ noNaN: true, noDefaultInfinity: true }),
@@ -44,39 +51,72 @@ const number = fc.oneof(
 );
 const objectOf = (entries: readonly (readonly [string, JsonValue])[]): JsonObject => {
   const o: JsonObject = {};
-  for (const [k, v] of entries) Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
+  for (const [k, v] of entries)
+    Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
   return o;
 };
 const { json } = fc.letrec<{ json: JsonValue }>((tie) => ({
   json: fc.oneof(
     { depthSize: 'small', withCrossShrink: true },
-    fc.constant(null), fc.boolean(), number, text(0, 40),
+    fc.constant(null),
+    fc.boolean(),
+    number,
+    text(0, 40),
     fc.array(tie('json'), { maxLength: 4 }),
     fc.array(fc.tuple(key, tie('json')), { maxLength: 4 }).map(objectOf),
   ),
 }));
 /** `reserve`: characters left for keys the caller adds (opts' known keys). */
-export const jsonObject = (exclude: readonly string[] = [], reserve = 0): fc.Arbitrary<JsonObject> => fc.oneof(
-  { weight: 8, arbitrary: fc.array(fc.tuple(key.filter((k) => !exclude.includes(k)), json), { maxLength: 5 }).map(objectOf) },
-  // The size bounds themselves: the most characters one payload may hold.
-  { weight: 1, arbitrary: fc.constant(objectOf([['k', 'x'.repeat(PAYLOAD_LIMITS.chars - 1 - reserve)]])) },
-);
+export const jsonObject = (exclude: readonly string[] = [], reserve = 0): fc.Arbitrary<JsonObject> =>
+  fc.oneof(
+    {
+      weight: 8,
+      arbitrary: fc
+        .array(
+          fc.tuple(
+            key.filter((k) => !exclude.includes(k)),
+            json,
+          ),
+          { maxLength: 5 },
+        )
+        .map(objectOf),
+    },
+    // The size bounds themselves: the most characters one payload may hold.
+    { weight: 1, arbitrary: fc.constant(objectOf([['k', 'x'.repeat(PAYLOAD_LIMITS.chars - 1 - reserve)]])) },
+  );
 
 const ID = /^[A-Za-z0-9._:@+=-]{1,128}$/;
-const id = fc.oneof({ weight: 5, arbitrary: fc.stringMatching(ID) }, { weight: 1, arbitrary: fc.constant('i'.repeat(128)) });
-const visible = (max: number) => fc.oneof(
-  fc.string({ unit: fc.integer({ min: 0x21, max: 0x7e }).map((c) => String.fromCharCode(c)), minLength: 1, maxLength: 40 }),
-  fc.constant('~'.repeat(max)),
+const id = fc.oneof(
+  { weight: 5, arbitrary: fc.stringMatching(ID) },
+  { weight: 1, arbitrary: fc.constant('i'.repeat(128)) },
 );
+const visible = (max: number) =>
+  fc.oneof(
+    fc.string({
+      unit: fc.integer({ min: 0x21, max: 0x7e }).map((c) => String.fromCharCode(c)),
+      minLength: 1,
+      maxLength: 40,
+    }),
+    fc.constant('~'.repeat(max)),
+  );
 
 /** Leaves by codec name: refinements whose predicate is a pattern rather than a bound. */
 const LEAVES: Record<string, fc.Arbitrary<unknown>> = {
-  UserId: id, ThreadId: id, MessageId: id, DeviceId: id,
+  UserId: id,
+  ThreadId: id,
+  MessageId: id,
+  DeviceId: id,
   ChannelName: fc.stringMatching(/^~?[a-z][a-z0-9_-]{0,31}$/),
   ReceiptChannel: fc.stringMatching(/^[a-z][a-z0-9_-]{0,31}$/),
   'ISO-8601 date-time between 1970 and 9999': timestamp,
-  'ISO-8601 date-time or integer epoch milliseconds between 1970 and 9999': fc.oneof(isoMs, isoMs.map((ms) => new Date(ms).toISOString())),
-  'epoch milliseconds between 1970 and 9999': fc.oneof(isoMs, fc.double({ min: TIME_MIN_MS, max: TIME_MAX_MS, noNaN: true })),
+  'ISO-8601 date-time or integer epoch milliseconds between 1970 and 9999': fc.oneof(
+    isoMs,
+    isoMs.map((ms) => new Date(ms).toISOString()),
+  ),
+  'epoch milliseconds between 1970 and 9999': fc.oneof(
+    isoMs,
+    fc.double({ min: TIME_MIN_MS, max: TIME_MAX_MS, noNaN: true }),
+  ),
   EmailAddress: fc.emailAddress().filter((s) => s.length <= 254 && /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(s)),
   CellNumber: fc.stringMatching(/^\+?[1-9]\d{6,14}$/),
   [`DeviceToken (1..4096 visible ASCII characters)`]: visible(4096),
@@ -86,17 +126,26 @@ const LEAVES: Record<string, fc.Arbitrary<unknown>> = {
     fc.webUrl({ validSchemes: ['https'] }).filter((u) => u.length <= 2048 && /^https?:\/\/\S+$/.test(u)),
     fc.constant(`https://fcm.googleapis.com/${'x'.repeat(2048 - 27)}`),
   ),
-  opts: fc.record({
-    rest: jsonObject(['urgency', 'ttl', 'collapse'], 100),
-    known: fc.record({ urgency: fc.constantFrom(1, 2, 3, 4), ttl: int(0, 28 * 24 * 3600), collapse: text(1, 64) }, { requiredKeys: [] }),
-  }).map(({ rest, known }) => objectOf([...Object.entries(rest), ...Object.entries(known)] as [string, JsonValue][])),
+  opts: fc
+    .record({
+      rest: jsonObject(['urgency', 'ttl', 'collapse'], 100),
+      known: fc.record(
+        { urgency: fc.constantFrom(1, 2, 3, 4), ttl: int(0, 28 * 24 * 3600), collapse: text(1, 64) },
+        { requiredKeys: [] },
+      ),
+    })
+    .map(({ rest, known }) => objectOf([...Object.entries(rest), ...Object.entries(known)] as [string, JsonValue][])),
 };
-LEAVES[`JSON object (depth <= 32, <= ${PAYLOAD_LIMITS.values} values, <= ${PAYLOAD_LIMITS.chars} characters)`] = jsonObject();
+LEAVES[`JSON object (depth <= 32, <= ${PAYLOAD_LIMITS.values} values, <= ${PAYLOAD_LIMITS.chars} characters)`] =
+  jsonObject();
 
 const mergeAll = (parts: readonly unknown[]): unknown => Object.assign({}, ...parts.map((p) => p as object)) as unknown;
 
 /** `overrides`: arbitraries by codec name that replace the defaults (e.g. ids from a small pool, so requests meet). */
-export const arbitraryOf = (codec: t.Mixed, overrides: Readonly<Record<string, fc.Arbitrary<unknown>>> = {}): fc.Arbitrary<unknown> => {
+export const arbitraryOf = (
+  codec: t.Mixed,
+  overrides: Readonly<Record<string, fc.Arbitrary<unknown>>> = {},
+): fc.Arbitrary<unknown> => {
   const of = (c: t.Mixed): fc.Arbitrary<unknown> => arbitraryOf(c, overrides);
   const leaf = overrides[codec.name] ?? LEAVES[codec.name];
   if (leaf !== undefined) return leaf;
@@ -107,7 +156,12 @@ export const arbitraryOf = (codec: t.Mixed, overrides: Readonly<Record<string, f
     const item = of(bounds.of);
     const small = fc.array(item, { minLength: bounds.min, maxLength: Math.min(bounds.max, bounds.min + 6) });
     // The full length where that stays small enough to run often; larger maxima are exercised by the e2e tests.
-    return bounds.max <= 64 ? fc.oneof({ weight: 5, arbitrary: small }, { weight: 1, arbitrary: fc.array(item, { minLength: bounds.max, maxLength: bounds.max }) }) : small;
+    return bounds.max <= 64
+      ? fc.oneof(
+          { weight: 5, arbitrary: small },
+          { weight: 1, arbitrary: fc.array(item, { minLength: bounds.max, maxLength: bounds.max }) },
+        )
+      : small;
   }
   if (codec instanceof t.InterfaceType) {
     const props = codec.props as Record<string, t.Mixed>;
@@ -126,5 +180,7 @@ export const arbitraryOf = (codec: t.Mixed, overrides: Readonly<Record<string, f
   if (codec instanceof t.BooleanType) return fc.boolean();
   if (codec instanceof t.NullType) return fc.constant(null);
   if (codec instanceof t.NumberType) return number;
-  throw new Error(`no arbitrary for the codec "${codec.name}": give it bounds (schema/bounds.ts) or an entry in LEAVES (test/contract/arbitraries.ts)`);
+  throw new Error(
+    `no arbitrary for the codec "${codec.name}": give it bounds (schema/bounds.ts) or an entry in LEAVES (test/contract/arbitraries.ts)`,
+  );
 };

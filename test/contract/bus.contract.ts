@@ -9,11 +9,16 @@ export interface BusHarness {
   close(): Promise<void>;
 }
 
-interface Got { key: string; payload: string }
+interface Got {
+  key: string;
+  payload: string;
+}
 
 const collect = (bus: Bus, kind: TopicKind): Got[] & { until(n: number): Promise<void> } => {
   const got: Got[] = [];
-  bus.subscribe(kind, (key, payload) => { got.push({ key, payload }); });
+  bus.subscribe(kind, (key, payload) => {
+    got.push({ key, payload });
+  });
   return Object.assign(got, {
     until: async (n: number) => {
       const end = Date.now() + 5000;
@@ -25,8 +30,14 @@ const collect = (bus: Bus, kind: TopicKind): Got[] & { until(n: number): Promise
 export const busContract = (name: string, nodes: () => Promise<BusHarness>): void => {
   describe(`Bus contract: ${name}`, () => {
     let h: BusHarness | undefined;
-    const open = async (): Promise<BusHarness> => { h = await nodes(); return h; };
-    afterEach(async () => { await h?.close(); h = undefined; });
+    const open = async (): Promise<BusHarness> => {
+      h = await nodes();
+      return h;
+    };
+    afterEach(async () => {
+      await h?.close();
+      h = undefined;
+    });
 
     it('delivers a publication to the subscriber of its kind on every node, the publisher included', async () => {
       const { a, b } = await open();
@@ -41,7 +52,12 @@ export const busContract = (name: string, nodes: () => Promise<BusHarness>): voi
 
     it('keeps kinds apart and carries keys with dots, colons and percent signs intact', async () => {
       const { a, b } = await open();
-      const [users, threads, everyone, presence] = [collect(b, 'user'), collect(b, 'thread'), collect(b, 'broadcast'), collect(b, 'presence')];
+      const [users, threads, everyone, presence] = [
+        collect(b, 'user'),
+        collect(b, 'thread'),
+        collect(b, 'broadcast'),
+        collect(b, 'presence'),
+      ];
       await b.flush();
       a.publish('thread', 'team.eng:2024%q@x', 't');
       a.publish('user', 'a.b.c', 'u');
@@ -58,14 +74,19 @@ export const busContract = (name: string, nodes: () => Promise<BusHarness>): voi
     it("keeps one publisher's order across subjects and kinds", async () => {
       const { a, b } = await open();
       const order: string[] = [];
-      b.subscribe('user', (_k, p) => { order.push(p); });
-      b.subscribe('thread', (_k, p) => { order.push(p); });
+      b.subscribe('user', (_k, p) => {
+        order.push(p);
+      });
+      b.subscribe('thread', (_k, p) => {
+        order.push(p);
+      });
       await b.flush();
       const sent: string[] = [];
       for (let i = 0; i < 500; i += 1) {
         const p = `m${i}`;
         sent.push(p);
-        if (i % 3 === 0) a.publish('thread', `t${i % 7}`, p); else a.publish('user', `u${i % 11}`, p);
+        if (i % 3 === 0) a.publish('thread', `t${i % 7}`, p);
+        else a.publish('user', `u${i % 11}`, p);
       }
       await a.flush();
       const end = Date.now() + 5000;
@@ -87,7 +108,9 @@ export const busContract = (name: string, nodes: () => Promise<BusHarness>): voi
     it('stops delivering to a closed subscription, and allows one subscription per kind', async () => {
       const { a, b } = await open();
       const got: string[] = [];
-      const sub = b.subscribe('thread', (_k, p) => { got.push(p); });
+      const sub = b.subscribe('thread', (_k, p) => {
+        got.push(p);
+      });
       expect(() => b.subscribe('thread', () => undefined)).toThrow();
       await b.flush();
       a.publish('thread', 't', 'one');

@@ -35,8 +35,11 @@ export const sampleMessage = (overrides: Partial<OutgoingMessage> = {}): Outgoin
   ...overrides,
 });
 
-export const deliveryOf = <R extends Recipient>(to: R, content: Content = { kind: 'message', message: sampleMessage() }, attempt = 0): Delivery<R> =>
-  ({ id: `d-${String(++seq)}`, attempt, to, content });
+export const deliveryOf = <R extends Recipient>(
+  to: R,
+  content: Content = { kind: 'message', message: sampleMessage() },
+  attempt = 0,
+): Delivery<R> => ({ id: `d-${String(++seq)}`, attempt, to, content });
 
 const kinds = (os: readonly Outcome[]): string[] => os.map((o) => o.kind);
 
@@ -49,16 +52,28 @@ export interface NotApplicable {
   readonly unreachable?: string;
 }
 
-export const channelContract = <R extends Recipient>(name: string, factory: () => Promise<ChannelUnderTest<R>>, notApplicable: NotApplicable = {}): void => {
+export const channelContract = <R extends Recipient>(
+  name: string,
+  factory: () => Promise<ChannelUnderTest<R>>,
+  notApplicable: NotApplicable = {},
+): void => {
   describe(`Channel contract: ${name}`, () => {
     let t: ChannelUnderTest<R>;
     let next = 0;
     const good = (): R => t.good(next++);
-    const settle = async (n: number): Promise<void> => { await t.waitForReceived?.(n); };
-    beforeAll(async () => { t = await factory(); });
-    afterAll(async () => { await t.cleanup(); });
+    const settle = async (n: number): Promise<void> => {
+      await t.waitForReceived?.(n);
+    };
+    beforeAll(async () => {
+      t = await factory();
+    });
+    afterAll(async () => {
+      await t.cleanup();
+    });
     // Every request the SDK sent, on success and error paths alike, passed the stand-in's checks.
-    afterEach(() => { expect(t.problems?.() ?? []).toEqual([]); });
+    afterEach(() => {
+      expect(t.problems?.() ?? []).toEqual([]);
+    });
 
     it('answers an empty batch with no outcomes and sends nothing', async () => {
       const before = t.received();
@@ -76,30 +91,42 @@ export const channelContract = <R extends Recipient>(name: string, factory: () =
     });
 
     it('renders a digest as one delivery', async () => {
-      const content: Content = { kind: 'digest', messages: [sampleMessage({ msg: 'newest' }), sampleMessage({ msg: 'older' })] };
+      const content: Content = {
+        kind: 'digest',
+        messages: [sampleMessage({ msg: 'newest' }), sampleMessage({ msg: 'older' })],
+      };
       expect(kinds(await t.channel.deliver([deliveryOf(good(), content)]))).toEqual(['delivered']);
     });
 
-    if (notApplicable.badRecipient === undefined) it('gives a bad recipient its own outcome without failing the rest of the batch', async () => {
-      if (t.bad === undefined) throw new Error(`${name}: no bad recipient; declare notApplicable.badRecipient with the reason`);
-      const batch = [deliveryOf(good()), deliveryOf(t.bad()), deliveryOf(good()), deliveryOf(good())];
-      const outcomes = await t.channel.deliver(batch);
-      expect(outcomes).toHaveLength(4);
-      expect(kinds(outcomes)).toEqual(['delivered', expect.stringMatching(/^(gone|failed)$/), 'delivered', 'delivered']);
-      const bad = outcomes[1];
-      expect(bad !== undefined && bad.kind !== 'delivered' && bad.reason.length > 0).toBe(true);
-    });
+    if (notApplicable.badRecipient === undefined)
+      it('gives a bad recipient its own outcome without failing the rest of the batch', async () => {
+        if (t.bad === undefined)
+          throw new Error(`${name}: no bad recipient; declare notApplicable.badRecipient with the reason`);
+        const batch = [deliveryOf(good()), deliveryOf(t.bad()), deliveryOf(good()), deliveryOf(good())];
+        const outcomes = await t.channel.deliver(batch);
+        expect(outcomes).toHaveLength(4);
+        expect(kinds(outcomes)).toEqual([
+          'delivered',
+          expect.stringMatching(/^(gone|failed)$/),
+          'delivered',
+          'delivered',
+        ]);
+        const bad = outcomes[1];
+        expect(bad !== undefined && bad.kind !== 'delivered' && bad.reason.length > 0).toBe(true);
+      });
 
-    if (notApplicable.unreachable === undefined) it('reports an unreachable provider as retries, one per delivery, without throwing', async () => {
-      if (t.unreachable === undefined) throw new Error(`${name}: no unreachable provider; declare notApplicable.unreachable with the reason`);
-      const broken = await t.unreachable();
-      try {
-        const outcomes = await broken.channel.deliver([deliveryOf(broken.to(0)), deliveryOf(broken.to(1))]);
-        expect(kinds(outcomes)).toEqual(['retry', 'retry']);
-        for (const o of outcomes) if (o.kind === 'retry') expect(o.afterMs).toBeGreaterThan(0);
-      } finally {
-        await broken.channel.close();
-      }
-    });
+    if (notApplicable.unreachable === undefined)
+      it('reports an unreachable provider as retries, one per delivery, without throwing', async () => {
+        if (t.unreachable === undefined)
+          throw new Error(`${name}: no unreachable provider; declare notApplicable.unreachable with the reason`);
+        const broken = await t.unreachable();
+        try {
+          const outcomes = await broken.channel.deliver([deliveryOf(broken.to(0)), deliveryOf(broken.to(1))]);
+          expect(kinds(outcomes)).toEqual(['retry', 'retry']);
+          for (const o of outcomes) if (o.kind === 'retry') expect(o.afterMs).toBeGreaterThan(0);
+        } finally {
+          await broken.channel.close();
+        }
+      });
   });
 };

@@ -15,15 +15,29 @@ export interface IdempotencyUnderTest {
 }
 
 const reply = (mid: string): RouteReply => ({ status: 200, body: true, headers: { 'X-Message-Id': mid } });
-const record = (scope: string, mid: string, createdAt = 1_000, requestHash = 'h1') => ({ scope, requestHash, mid, createdAt });
+const record = (scope: string, mid: string, createdAt = 1_000, requestHash = 'h1') => ({
+  scope,
+  requestHash,
+  mid,
+  createdAt,
+});
 
 /** `durable`: the store keeps its records across a reopen (SQLite); the memory store does not, so that test is not registered for it. */
-export const idempotencyContract = (name: string, factory: () => Promise<IdempotencyUnderTest>, durable: boolean): void => {
+export const idempotencyContract = (
+  name: string,
+  factory: () => Promise<IdempotencyUnderTest>,
+  durable: boolean,
+): void => {
   describe(`IdempotencyStore contract: ${name}`, () => {
     let t: IdempotencyUnderTest;
     let store: IdempotencyStore;
-    beforeEach(async () => { t = await factory(); store = t.store; });
-    afterEach(async () => { await t.cleanup(); });
+    beforeEach(async () => {
+      t = await factory();
+      store = t.store;
+    });
+    afterEach(async () => {
+      await t.cleanup();
+    });
 
     it('reserves once per scope: a second reserve returns the first record, whatever it carries', async () => {
       expect(await store.reserve(record('s1', 'm1'))).toEqual(record('s1', 'm1'));
@@ -50,26 +64,37 @@ export const idempotencyContract = (name: string, factory: () => Promise<Idempot
       const idem = createIdempotency(store);
       const runs: string[] = [];
       let fail = true;
-      const execute = (mid: string) => { runs.push(mid); return Promise.resolve(fail ? { status: 503, code: 'FailedToAppend', msg: 'x' } : reply(mid)); };
-      const run = (key: string, fingerprint: string, freshMid: string) => idem.run({ uid: 'u', key, fingerprint, freshMid, now: 1_000, execute });
+      const execute = (mid: string) => {
+        runs.push(mid);
+        return Promise.resolve(fail ? { status: 503, code: 'FailedToAppend', msg: 'x' } : reply(mid));
+      };
+      const run = (key: string, fingerprint: string, freshMid: string) =>
+        idem.run({ uid: 'u', key, fingerprint, freshMid, now: 1_000, execute });
       expect(await run('k', 'A', 'm1')).toMatchObject({ status: 503 });
       fail = false;
       expect(await run('k', 'A', 'm2')).toMatchObject({ status: 200, headers: { 'X-Message-Id': 'm1' } });
-      expect(await run('k', 'A', 'm3')).toMatchObject({ status: 200, headers: { 'X-Message-Id': 'm1', 'Idempotent-Replayed': 'true' } });
+      expect(await run('k', 'A', 'm3')).toMatchObject({
+        status: 200,
+        headers: { 'X-Message-Id': 'm1', 'Idempotent-Replayed': 'true' },
+      });
       expect(await run('k', 'B', 'm4')).toMatchObject({ status: 422, code: 'IdempotencyKeyReused' });
       expect(runs).toEqual(['m1', 'm1']);
     });
 
-    if (durable) it('keeps reservations and answers across a reopen', async () => {
-      if (t.reopen === undefined) throw new Error(`${name}: a durable store needs reopen()`);
-      await store.reserve(record('done', 'm1'));
-      await store.complete('done', { status: 200, body: 'true', headers: { 'X-Message-Id': 'm1' } });
-      // Reserved by a process that died before it stored an answer.
-      await store.reserve(record('dying', 'm2'));
-      await store.close();
-      store = await t.reopen();
-      expect(await store.reserve(record('done', 'x'))).toMatchObject({ mid: 'm1', response: { status: 200, body: 'true' } });
-      expect(await store.reserve(record('dying', 'y'))).toEqual(record('dying', 'm2'));
-    });
+    if (durable)
+      it('keeps reservations and answers across a reopen', async () => {
+        if (t.reopen === undefined) throw new Error(`${name}: a durable store needs reopen()`);
+        await store.reserve(record('done', 'm1'));
+        await store.complete('done', { status: 200, body: 'true', headers: { 'X-Message-Id': 'm1' } });
+        // Reserved by a process that died before it stored an answer.
+        await store.reserve(record('dying', 'm2'));
+        await store.close();
+        store = await t.reopen();
+        expect(await store.reserve(record('done', 'x'))).toMatchObject({
+          mid: 'm1',
+          response: { status: 200, body: 'true' },
+        });
+        expect(await store.reserve(record('dying', 'y'))).toEqual(record('dying', 'm2'));
+      });
   });
 };

@@ -7,10 +7,18 @@ import type { H } from './readmodels.contract.js';
 // integration tests (the query-plan check stays with SQLite).
 export const inboxCases = (h: H): void => {
   let mid: ReturnType<typeof midsFrom>;
-  beforeEach(() => { mid = midsFrom(); });
+  beforeEach(() => {
+    mid = midsFrom();
+  });
 
   const inbox = async (uid: string, opts: { unseen?: boolean; limit?: number } = {}) =>
-    (await h().models.inbox(uid, { limit: opts.limit ?? 50, ...(opts.unseen === undefined ? {} : { unseen: opts.unseen }) }, h().clock.now())).messages;
+    (
+      await h().models.inbox(
+        uid,
+        { limit: opts.limit ?? 50, ...(opts.unseen === undefined ? {} : { unseen: opts.unseen }) },
+        h().clock.now(),
+      )
+    ).messages;
   const mids = async (uid: string, opts: { unseen?: boolean } = {}) => (await inbox(uid, opts)).map((m) => m.mid);
 
   describe('what reaches an inbox', () => {
@@ -24,14 +32,25 @@ export const inboxCases = (h: H): void => {
 
     it('a broadcast reaches the users known before it, not those who come later', async () => {
       const [a, b] = [mid(), mid()];
-      await h().put(ev.recognized('ann'), ev.published(a, to.everyone()), ev.enlisted('bob', 'd1'), ev.published(b, to.everyone()));
+      await h().put(
+        ev.recognized('ann'),
+        ev.published(a, to.everyone()),
+        ev.enlisted('bob', 'd1'),
+        ev.published(b, to.everyone()),
+      );
       expect(await mids('ann')).toEqual([b, a]);
       expect(await mids('bob')).toEqual([b]);
       expect(await mids('stranger')).toEqual([]);
     });
 
     it('lists the threads a user subscribes to now, for realtime sessions', async () => {
-      await h().put(ev.joined('t2', 'ann'), ev.joined('t1', 'ann'), ev.joined('t3', 'ann'), ev.left('t3', 'ann'), ev.joined('t1', 'bob', 'publisher'));
+      await h().put(
+        ev.joined('t2', 'ann'),
+        ev.joined('t1', 'ann'),
+        ev.joined('t3', 'ann'),
+        ev.left('t3', 'ann'),
+        ev.joined('t1', 'bob', 'publisher'),
+      );
       expect(await h().models.subscribedThreads('ann')).toEqual(['t1', 't2']);
       expect(await h().models.subscribedThreads('bob')).toEqual([]);
       expect(await h().models.subscribedThreads('nobody')).toEqual([]);
@@ -40,8 +59,13 @@ export const inboxCases = (h: H): void => {
     it('thread messages reach a subscriber only while subscribed, again after re-subscribing', async () => {
       const [before, during, gap, again] = [mid(), mid(), mid(), mid()];
       await h().put(
-        ev.published(before, to.thread('t1')), ev.joined('t1', 'ann'), ev.published(during, to.thread('t1')),
-        ev.left('t1', 'ann'), ev.published(gap, to.thread('t1')), ev.joined('t1', 'ann'), ev.published(again, to.thread('t1')),
+        ev.published(before, to.thread('t1')),
+        ev.joined('t1', 'ann'),
+        ev.published(during, to.thread('t1')),
+        ev.left('t1', 'ann'),
+        ev.published(gap, to.thread('t1')),
+        ev.joined('t1', 'ann'),
+        ev.published(again, to.thread('t1')),
         ev.joined('t1', 'bob', 'publisher'),
       );
       expect(await mids('ann')).toEqual([again, during]);
@@ -53,10 +77,14 @@ export const inboxCases = (h: H): void => {
       const [ok, cancelled, retracted, later, deleted] = [mid(), mid(), mid(), mid(), mid()];
       const now = h().clock.now().getTime();
       await h().put(
-        ev.published(ok, to.user('ann')), ev.published(cancelled, to.user('ann')), ev.cancelled(cancelled),
-        ev.published(retracted, to.everyone()), ev.retracted(retracted),
+        ev.published(ok, to.user('ann')),
+        ev.published(cancelled, to.user('ann')),
+        ev.cancelled(cancelled),
+        ev.published(retracted, to.everyone()),
+        ev.retracted(retracted),
         ev.published(later, to.user('ann'), { scheduled: now + 1_000 }),
-        ev.published(deleted, to.users('ann', 'bob')), ev.deleted('ann', [deleted]),
+        ev.published(deleted, to.users('ann', 'bob')),
+        ev.deleted('ann', [deleted]),
       );
       expect(await mids('ann')).toEqual([ok]);
       expect(await mids('bob')).toEqual([deleted]);
@@ -68,8 +96,13 @@ export const inboxCases = (h: H): void => {
   describe('seen and read', () => {
     it('acks: seen marks seen; read and clicked mark both; delivered marks nothing', async () => {
       const [d, s, r, c] = [mid(), mid(), mid(), mid()];
-      await h().put(...[d, s, r, c].map((m) => ev.published(m, to.user('ann'))),
-        ev.acked('ann', [d], 'delivered'), ev.acked('ann', [s], 'seen'), ev.acked('ann', [r], 'read'), ev.acked('ann', [c], 'clicked'));
+      await h().put(
+        ...[d, s, r, c].map((m) => ev.published(m, to.user('ann'))),
+        ev.acked('ann', [d], 'delivered'),
+        ev.acked('ann', [s], 'seen'),
+        ev.acked('ann', [r], 'read'),
+        ev.acked('ann', [c], 'clicked'),
+      );
       const flags = Object.fromEntries((await inbox('ann')).map((m) => [m.mid, [m.seen, m.read]]));
       expect(flags).toEqual({ [d]: [false, false], [s]: [true, false], [r]: [true, true], [c]: [true, true] });
       expect(await mids('ann', { unseen: true })).toEqual([d]);
@@ -78,9 +111,13 @@ export const inboxCases = (h: H): void => {
     it('a thread marker reads that thread up to its mid; an inbox marker reads everything up to its mid', async () => {
       const [t1a, t2a, t1b, dm, t1c] = [mid(), mid(), mid(), mid(), mid()];
       await h().put(
-        ev.joined('t1', 'ann'), ev.joined('t2', 'ann'),
-        ev.published(t1a, to.thread('t1')), ev.published(t2a, to.thread('t2')), ev.published(t1b, to.thread('t1')),
-        ev.published(dm, to.user('ann')), ev.published(t1c, to.thread('t1')),
+        ev.joined('t1', 'ann'),
+        ev.joined('t2', 'ann'),
+        ev.published(t1a, to.thread('t1')),
+        ev.published(t2a, to.thread('t2')),
+        ev.published(t1b, to.thread('t1')),
+        ev.published(dm, to.user('ann')),
+        ev.published(t1c, to.thread('t1')),
         ev.marked('ann', t1b, 't1'),
       );
       const read = async () => (await inbox('ann')).filter((m) => m.read && m.seen).map((m) => m.mid);
@@ -104,13 +141,19 @@ export const inboxCases = (h: H): void => {
         const m = mid();
         all.push(m);
         // Pairs share a timestamp, so ties broken by mid are paged too.
-        events.push(ev.published(m, audiences[i % audiences.length] ?? to.everyone(), { at: T0 + Math.floor(i / 2) * 1000 }));
+        events.push(
+          ev.published(m, audiences[i % audiences.length] ?? to.everyone(), { at: T0 + Math.floor(i / 2) * 1000 }),
+        );
       }
       await h().put(...events);
       const seen: string[] = [];
       let before: string | undefined;
       for (let pages = 0; pages < 100; pages += 1) {
-        const page = await h().models.inbox('ann', { limit: 40, ...(before === undefined ? {} : { before }) }, h().clock.now());
+        const page = await h().models.inbox(
+          'ann',
+          { limit: 40, ...(before === undefined ? {} : { before }) },
+          h().clock.now(),
+        );
         seen.push(...page.messages.map((m) => m.mid));
         if (page.next === null) break;
         before = page.next;
@@ -120,7 +163,10 @@ export const inboxCases = (h: H): void => {
 
     it('an unreadable cursor gives an empty last page; limits are clamped to 1..200', async () => {
       await h().put(ev.published(mid(), to.user('ann')), ev.published(mid(), to.user('ann')));
-      expect(await h().models.inbox('ann', { limit: 10, before: '%%%' }, h().clock.now())).toEqual({ messages: [], next: null });
+      expect(await h().models.inbox('ann', { limit: 10, before: '%%%' }, h().clock.now())).toEqual({
+        messages: [],
+        next: null,
+      });
       const one = await h().models.inbox('ann', { limit: 0 }, h().clock.now());
       expect(one.messages).toHaveLength(1);
       expect(one.next).not.toBeNull();

@@ -10,12 +10,33 @@ export const mixed = (): DomainEvent[] => {
   const m = Array.from({ length: 8 }, () => mid());
   const [m0, m1, m2, m3, m4, m5, m6, m7] = m as [string, string, string, string, string, string, string, string];
   return [
-    ev.recognized('ann'), ev.enlisted('ann', 'd1'), ev.enlisted('bob', 'd2'), ev.thread('t1', 'ann'), ev.joined('t1', 'ann', 'admin'),
-    ev.joined('t1', 'bob'), ev.published(m0, to.thread('t1')), ev.published(m1, to.everyone()), ev.published(m2, to.users('ann', 'cid')),
-    ev.left('t1', 'bob'), ev.published(m3, to.thread('t1')), ev.joined('t1', 'bob'), ev.published(m4, to.thread('t1'), { scheduled: T0 + 9e9 }),
-    ev.cancelled(m4), ev.published(m5, to.user('bob')), ev.retracted(m5), ev.acked('bob', [m0, m1], 'seen'), ev.acked('ann', [m2], 'read'),
-    ev.marked('bob', m3, 't1'), ev.marked('ann', m1), ev.deleted('cid', [m2]), ev.revoked('ann', 'd1'), ev.enlisted('bob', 'd3'),
-    ev.enlisted('bob', 'd2'), ev.published(m6, to.everyone()), ev.published(m7, to.thread('t1')), ev.left('t1', 'ann', 'admin'),
+    ev.recognized('ann'),
+    ev.enlisted('ann', 'd1'),
+    ev.enlisted('bob', 'd2'),
+    ev.thread('t1', 'ann'),
+    ev.joined('t1', 'ann', 'admin'),
+    ev.joined('t1', 'bob'),
+    ev.published(m0, to.thread('t1')),
+    ev.published(m1, to.everyone()),
+    ev.published(m2, to.users('ann', 'cid')),
+    ev.left('t1', 'bob'),
+    ev.published(m3, to.thread('t1')),
+    ev.joined('t1', 'bob'),
+    ev.published(m4, to.thread('t1'), { scheduled: T0 + 9e9 }),
+    ev.cancelled(m4),
+    ev.published(m5, to.user('bob')),
+    ev.retracted(m5),
+    ev.acked('bob', [m0, m1], 'seen'),
+    ev.acked('ann', [m2], 'read'),
+    ev.marked('bob', m3, 't1'),
+    ev.marked('ann', m1),
+    ev.deleted('cid', [m2]),
+    ev.revoked('ann', 'd1'),
+    ev.enlisted('bob', 'd3'),
+    ev.enlisted('bob', 'd2'),
+    ev.published(m6, to.everyone()),
+    ev.published(m7, to.thread('t1')),
+    ev.left('t1', 'ann', 'admin'),
   ];
 };
 
@@ -80,7 +101,11 @@ export const runnerCases = (h: H): void => {
 
     it('skips and counts events it does not know or cannot decode, and carries on', async () => {
       // A type no DomainEvent codec has (other components' events are of this kind).
-      await h().store.append('elsewhere-x', [{ type: 'SomethingElseHappened', data: { mid: 'x' }, metadata: meta() }], 'any');
+      await h().store.append(
+        'elsewhere-x',
+        [{ type: 'SomethingElseHappened', data: { mid: 'x' }, metadata: meta() }],
+        'any',
+      );
       await h().store.append('user-bad', [{ type: 'DeviceEnlisted', data: { uid: 'bad' }, metadata: meta() }], 'any');
       await h().put(ev.recognized('ann'));
       expect(h().runner.skipped()).toEqual({ unknown: 1, invalid: 1 });

@@ -43,7 +43,10 @@ export interface ReadStoreUnderTest {
 export type Clock = ReturnType<typeof fixedClock>;
 /** The current test's harness (a function: each test gets a fresh one). */
 export type H = () => Harness;
-export type ReadStoreFactory = (env: { readonly store: EventStore; readonly clock: Clock }) => Promise<ReadStoreUnderTest>;
+export type ReadStoreFactory = (env: {
+  readonly store: EventStore;
+  readonly clock: Clock;
+}) => Promise<ReadStoreUnderTest>;
 
 export interface Harness extends ReadStoreUnderTest {
   readonly store: EventStore;
@@ -66,7 +69,8 @@ export const readModelsContract = (name: string, factory: ReadStoreFactory): voi
     const under = await factory({ store, clock });
     under.runner.start();
     ctx.h = Object.assign(under, {
-      store, clock,
+      store,
+      clock,
       put: async (...events: readonly DomainEvent[]) => {
         const p = await put(store, ...events);
         await under.runner.waitFor(p, 30_000);

@@ -17,33 +17,49 @@ export const EVENT_TYPES = DomainEvent.types.map((c) => c.name);
 
 const right = <A>(codec: t.Decoder<unknown, A>, value: unknown, what: string): A => {
   const decoded = codec.decode(value);
-  if (E.isLeft(decoded)) throw new Error(`${what} does not decode: ${JSON.stringify(decoded.left.map((e) => e.context.map((c) => c.key).join('.')))}`);
+  if (E.isLeft(decoded))
+    throw new Error(
+      `${what} does not decode: ${JSON.stringify(decoded.left.map((e) => e.context.map((c) => c.key).join('.')))}`,
+    );
   return decoded.right;
 };
 
 /** What a projection sees of a recorded event: its decoded event and metadata. */
 export const readBack = (r: RecordedEvent | undefined): { event: DomainEvent; metadata: EventMetadata } => {
   if (r === undefined) throw new Error('the event was not read back');
-  return { event: right(DomainEvent, { type: r.type, data: r.data }, `stored ${r.type}`), metadata: right(EventMetadata, r.metadata, 'stored metadata') };
+  return {
+    event: right(DomainEvent, { type: r.type, data: r.data }, `stored ${r.type}`),
+    metadata: right(EventMetadata, r.metadata, 'stored metadata'),
+  };
 };
 
-export const roundTripContract = (name: string, factory: EventStoreFactory, options: { numRuns: number } = { numRuns: 25 }) =>
+export const roundTripContract = (
+  name: string,
+  factory: EventStoreFactory,
+  options: { numRuns: number } = { numRuns: 25 },
+) =>
   describe(`stored events round-trip: ${name}`, () => {
     const metadata = arbitraryOf(EventMetadata);
 
-    it.each(DomainEvent.types.map((codec) => [codec.name, codec] as const))('%s: every value its codec accepts is read back unchanged', async (_type, codec) => {
-      const { store, cleanup } = await factory();
-      try {
-        await fc.assert(fc.asyncProperty(arbitraryOf(codec), metadata, async (candidate, meta) => {
-          // What a decider holds after decoding: the codec's output is the stored form.
-          const event = right(DomainEvent, candidate, 'the generated event');
-          const m = right(EventMetadata, meta, 'the generated metadata');
-          await roundTrip(store, event, m);
-        }), { numRuns: options.numRuns });
-      } finally {
-        await cleanup();
-      }
-    });
+    it.each(DomainEvent.types.map((codec) => [codec.name, codec] as const))(
+      '%s: every value its codec accepts is read back unchanged',
+      async (_type, codec) => {
+        const { store, cleanup } = await factory();
+        try {
+          await fc.assert(
+            fc.asyncProperty(arbitraryOf(codec), metadata, async (candidate, meta) => {
+              // What a decider holds after decoding: the codec's output is the stored form.
+              const event = right(DomainEvent, candidate, 'the generated event');
+              const m = right(EventMetadata, meta, 'the generated metadata');
+              await roundTrip(store, event, m);
+            }),
+            { numRuns: options.numRuns },
+          );
+        } finally {
+          await cleanup();
+        }
+      },
+    );
   });
 
 const roundTrip = async (store: EventStore, event: DomainEvent, metadata: EventMetadata): Promise<void> => {

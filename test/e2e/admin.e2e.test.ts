@@ -22,16 +22,20 @@ const CORRUPTED = 'corrupted behind the broker';
 const BIN = resolve(import.meta.dirname, '../../dist/bin/msgxc.js');
 
 interface Stats {
-  users: number; head: number; projections: { name: string; position: number }[]; projectionLag: number;
+  users: number;
+  head: number;
+  projections: { name: string; position: number }[];
+  projectionLag: number;
   rebuild: { running: boolean; position: number; head: number; finishedAt?: string; replayed?: number };
 }
 
 /** The stores this broker's read side lives in, opened from the test process. */
 const damage = (dataDir: string) => {
   const env = stackEnv(dataDir);
-  const search = async (): Promise<SearchIndex> => (isProductionStack()
-    ? openElasticSearchIndex({ url: env['MSGXC_ELASTIC_URL'] ?? '', prefix: env['MSGXC_ELASTIC_INDEX_PREFIX'] ?? '' })
-    : createEmbeddedSearchIndex({ file: join(dataDir, 'search.db') }));
+  const search = async (): Promise<SearchIndex> =>
+    isProductionStack()
+      ? openElasticSearchIndex({ url: env['MSGXC_ELASTIC_URL'] ?? '', prefix: env['MSGXC_ELASTIC_INDEX_PREFIX'] ?? '' })
+      : createEmbeddedSearchIndex({ file: join(dataDir, 'search.db') });
   const readModels = async (mid: string): Promise<void> => {
     if (!isProductionStack()) {
       const db = new BetterSqlite3(join(dataDir, 'read.db'));
@@ -41,12 +45,18 @@ const damage = (dataDir: string) => {
       db.close();
       return;
     }
-    const client = new Client({ contactPoints: (env['MSGXC_CASSANDRA_CONTACT_POINTS'] ?? '').split(','), localDataCenter: env['MSGXC_CASSANDRA_LOCAL_DC'] ?? '', keyspace: env['MSGXC_CASSANDRA_KEYSPACE'] ?? '' });
+    const client = new Client({
+      contactPoints: (env['MSGXC_CASSANDRA_CONTACT_POINTS'] ?? '').split(','),
+      localDataCenter: env['MSGXC_CASSANDRA_LOCAL_DC'] ?? '',
+      keyspace: env['MSGXC_CASSANDRA_KEYSPACE'] ?? '',
+    });
     // Timestamp 2^53: above every position-derived timestamp the projection writes, so only a truncate removes these.
     const ts = 'USING TIMESTAMP 9007199254740992';
     try {
       await client.execute(`INSERT INTO users (uid, first_position, first_at) VALUES ('ghost', 1, 'no event') ${ts}`);
-      await client.execute(`INSERT INTO users_by_shard (shard, uid) VALUES (?, 'ghost') ${ts}`, [shardOf('ghost')], { prepare: true });
+      await client.execute(`INSERT INTO users_by_shard (shard, uid) VALUES (?, 'ghost') ${ts}`, [shardOf('ghost')], {
+        prepare: true,
+      });
       await client.execute(`UPDATE messages ${ts} SET msg = ? WHERE mid = ?`, [CORRUPTED, mid], { prepare: true });
     } finally {
       await client.shutdown();
@@ -55,10 +65,27 @@ const damage = (dataDir: string) => {
   const searchIndex = async (): Promise<void> => {
     const index = await search();
     try {
-      await index.write([{ kind: 'createMessage', doc: {
-        mid: GHOST_MID, tid: null, from: 'nobody', audience: 'user', recipients: 1, text: 'ghost document', urgency: 3,
-        at: new Date().toISOString(), scheduled: null, status: 'published', counts: zeroCounts(),
-      } }], { name: 'stale-plant', position: 1 });
+      await index.write(
+        [
+          {
+            kind: 'createMessage',
+            doc: {
+              mid: GHOST_MID,
+              tid: null,
+              from: 'nobody',
+              audience: 'user',
+              recipients: 1,
+              text: 'ghost document',
+              urgency: 3,
+              at: new Date().toISOString(),
+              scheduled: null,
+              status: 'published',
+              counts: zeroCounts(),
+            },
+          },
+        ],
+        { name: 'stale-plant', position: 1 },
+      );
       await index.refresh();
     } finally {
       await index.close();
@@ -79,13 +106,17 @@ describe('admin UI and read-model rebuild on a real server process', () => {
   let s: Server;
   let admin: string;
   let bob: string;
-  const stats = async (): Promise<Stats> => (await call(s, 'GET', '/api/v2/admin/stats', { token: admin })).body as Stats;
+  const stats = async (): Promise<Stats> =>
+    (await call(s, 'GET', '/api/v2/admin/stats', { token: admin })).body as Stats;
   beforeAll(async () => {
     s = await startServer({ env: { MSGXC_REACTORS: 'false' } });
     admin = await token('root', ['admin']);
     bob = await token('bob');
   });
-  afterAll(async () => { await s.stop(); removeDir(s.dataDir); });
+  afterAll(async () => {
+    await s.stop();
+    removeDir(s.dataDir);
+  });
 
   it('serves the page and its script; the data needs an admin token', async () => {
     const page = await call(s, 'GET', '/admin');
@@ -100,7 +131,11 @@ describe('admin UI and read-model rebuild on a real server process', () => {
   it('rebuilds every read model and the search index from the log: damage is gone, answers are as before, every event replayed', async () => {
     await call(s, 'POST', '/api/v2/threads', { token: bob, body: { tid: 'club', opens: true } });
     let mid = '';
-    for (let i = 0; i < 300; i++) mid = (await call(s, 'POST', '/api/v2/send', { token: admin, body: { uid: 'bob', msg: `m${i}` } })).headers.get('x-message-id') ?? '';
+    for (let i = 0; i < 300; i++)
+      mid =
+        (await call(s, 'POST', '/api/v2/send', { token: admin, body: { uid: 'bob', msg: `m${i}` } })).headers.get(
+          'x-message-id',
+        ) ?? '';
     await call(s, 'POST', '/api/v2/publish', { token: bob, body: { tid: 'club', msg: 'in the club' } });
     const before = await call(s, 'GET', '/api/v2/inbox?limit=200', { token: bob });
     const thread = await call(s, 'GET', '/api/v2/threads/club/messages', { token: bob });
@@ -150,19 +185,28 @@ describe('admin UI and read-model rebuild on a real server process', () => {
       await s.stop();
       await damage(s.dataDir).readModels(first.mid);
       const run = spawnSync(process.execPath, [BIN, 'rebuild'], {
-        env: { PATH: process.env['PATH'] ?? '', MSGXC_DATA_DIR: s.dataDir, MSGXC_JWT_SECRET: SECRET }, encoding: 'utf8',
+        env: { PATH: process.env['PATH'] ?? '', MSGXC_DATA_DIR: s.dataDir, MSGXC_JWT_SECRET: SECRET },
+        encoding: 'utf8',
       });
       expect(run.status, run.stderr).toBe(0);
       expect(run.stderr).toMatch(/100\.0%/);
       expect(run.stderr).toContain(`rebuilt the read models from ${String(events.length)} events`);
       s = await startServer({ dataDir: s.dataDir, env: { MSGXC_REACTORS: 'false' } });
       expect((await call(s, 'GET', '/api/v2/inbox?limit=200', { token: bob })).body).toEqual(before.body);
-      expect((await call(s, 'GET', `/api/v2/messages/${first.mid}`, { token: bob })).body).toMatchObject({ msg: first.msg });
+      expect((await call(s, 'GET', `/api/v2/messages/${first.mid}`, { token: bob })).body).toMatchObject({
+        msg: first.msg,
+      });
     });
   } else {
     it('`msgxc rebuild` refuses the production engines and points at the admin rebuild', () => {
       const run = spawnSync(process.execPath, [BIN, 'rebuild'], {
-        env: { PATH: process.env['PATH'] ?? '', MSGXC_DATA_DIR: s.dataDir, MSGXC_JWT_SECRET: SECRET, ...stackEnv(s.dataDir) }, encoding: 'utf8',
+        env: {
+          PATH: process.env['PATH'] ?? '',
+          MSGXC_DATA_DIR: s.dataDir,
+          MSGXC_JWT_SECRET: SECRET,
+          ...stackEnv(s.dataDir),
+        },
+        encoding: 'utf8',
       });
       expect(run.status).not.toBe(0);
       expect(run.stderr).toMatch(/msgxc rebuild works on the embedded store; use the admin UI/);

@@ -9,13 +9,18 @@ let admin: string;
 let alice: string;
 let bob: string;
 const inbox = async (t: string): Promise<string[]> =>
-  ((await call(s, 'GET', '/api/v2/inbox?limit=50', { token: t })).body as { messages: { msg: string }[] }).messages.map((m) => m.msg);
+  ((await call(s, 'GET', '/api/v2/inbox?limit=50', { token: t })).body as { messages: { msg: string }[] }).messages.map(
+    (m) => m.msg,
+  );
 
 beforeAll(async () => {
   s = await startServer({ env: { MSGXC_LOG_LEVEL: 'warn' } });
   [admin, alice, bob] = await Promise.all([token('root', ['admin']), token('alice'), token('bob')]);
 });
-afterAll(async () => { await s.stop(); removeDir(s.dataDir); });
+afterAll(async () => {
+  await s.stop();
+  removeDir(s.dataDir);
+});
 
 describe('the seed v1 routes', () => {
   it('GET /api/v1/ping answers true without a token, as v2 does', async () => {
@@ -32,21 +37,32 @@ describe('the seed v1 routes', () => {
     const mid = v1.headers.get('x-message-id') ?? '';
     expect(mid).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7/);
     expect(await inbox(bob)).toContain('v1 from alice');
-    const published = (await call(s, 'GET', `/api/v2/streams/message-${mid}`, { token: admin })).body as { events: { type: string; metadata: { actor: { uid: string } } }[] };
+    const published = (await call(s, 'GET', `/api/v2/streams/message-${mid}`, { token: admin })).body as {
+      events: { type: string; metadata: { actor: { uid: string } } }[];
+    };
     expect(published.events.map((e) => [e.type, e.metadata.actor.uid])).toEqual([['MessagePublished', 'alice']]);
     const v2 = await call(s, 'POST', '/api/v2/send', { token: alice, body: { uid: 'bob', msg: 'v2 from alice' } });
     expect(v2.status).toBe(403);
     expect(v2.body).toMatchObject({ code: 'Forbidden' });
-    for (const path of ['/api/v1/send', '/api/v2/send']) expect((await call(s, 'POST', path, { body: { uid: 'bob', msg: 'x' } })).status, path).toBe(401);
+    for (const path of ['/api/v1/send', '/api/v2/send'])
+      expect((await call(s, 'POST', path, { body: { uid: 'bob', msg: 'x' } })).status, path).toBe(401);
     // Bad input is the same 400 on v1, naming the field.
-    expect((await call(s, 'POST', '/api/v1/send', { token: alice, body: { uid: 'bob' } })).body).toMatchObject({ code: 'InvalidBody', msg: expect.stringContaining('msg') as unknown });
+    expect((await call(s, 'POST', '/api/v1/send', { token: alice, body: { uid: 'bob' } })).body).toMatchObject({
+      code: 'InvalidBody',
+      msg: expect.stringContaining('msg') as unknown,
+    });
     expect(await inbox(bob)).not.toContain('v2 from alice');
   });
 
   it('POST /api/v1/multicast and /api/v1/broadcast are admin-only, as on v2', async () => {
-    expect((await call(s, 'POST', '/api/v1/multicast', { token: alice, body: { uids: ['bob'], msg: 'no' } })).status).toBe(403);
+    expect(
+      (await call(s, 'POST', '/api/v1/multicast', { token: alice, body: { uids: ['bob'], msg: 'no' } })).status,
+    ).toBe(403);
     expect((await call(s, 'POST', '/api/v1/broadcast', { token: alice, body: { msg: 'no' } })).status).toBe(403);
-    const m = await call(s, 'POST', '/api/v1/multicast', { token: admin, body: { uids: ['bob', 'carol'], msg: 'v1 multicast' } });
+    const m = await call(s, 'POST', '/api/v1/multicast', {
+      token: admin,
+      body: { uids: ['bob', 'carol'], msg: 'v1 multicast' },
+    });
     expect(m.status, m.text).toBe(200);
     const b = await call(s, 'POST', '/api/v1/broadcast', { token: admin, body: { msg: 'v1 broadcast' } });
     expect(b.status, b.text).toBe(200);
@@ -55,11 +71,13 @@ describe('the seed v1 routes', () => {
     expect(await inbox(alice)).not.toContain('v1 multicast');
   });
 
-  it('POST /api/v1/native/subscribe enlists the caller\'s device, as /api/v2/enlist does', async () => {
+  it("POST /api/v1/native/subscribe enlists the caller's device, as /api/v2/enlist does", async () => {
     const device = { os: 'android', token: 'fcm-token-for-v1-subscribe' };
     const r = await call(s, 'POST', '/api/v1/native/subscribe', { token: alice, body: device });
     expect([r.status, r.body]).toEqual([200, true]);
-    const devices = (await call(s, 'GET', '/api/v2/users/alice/devices', { token: alice })).body as { devices: { channel: string; device: unknown }[] };
+    const devices = (await call(s, 'GET', '/api/v2/users/alice/devices', { token: alice })).body as {
+      devices: { channel: string; device: unknown }[];
+    };
     expect(devices.devices).toEqual([expect.objectContaining({ channel: 'fcm', device })]);
     expect((await call(s, 'POST', '/api/v1/native/subscribe', { body: device })).status).toBe(401);
     expect((await call(s, 'POST', '/api/v1/native/subscribe', { token: alice, body: { os: 'ios' } })).status).toBe(400);
@@ -80,14 +98,19 @@ describe('X-Position', () => {
     for (const w of writes) {
       expect(w.status, w.text).toBeLessThan(300);
       const position = Number(w.headers.get('x-position'));
-      expect(Number.isInteger(position) && position > previous, `X-Position ${String(w.headers.get('x-position'))}`).toBe(true);
+      expect(
+        Number.isInteger(position) && position > previous,
+        `X-Position ${String(w.headers.get('x-position'))}`,
+      ).toBe(true);
       previous = position;
     }
     // The position is the command's own event: the publish's is its MessagePublished.
     const mid = writes[2]?.headers.get('x-message-id');
     const publishedAt = events.find((e) => e.type === 'MessagePublished' && e.data['mid'] === mid)?.position;
     expect(Number(writes[2]?.headers.get('x-position'))).toBe(publishedAt);
-    const read = await call(s, 'GET', `/api/v2/threads/pos-room/messages?min_position=${String(previous)}`, { token: bob });
+    const read = await call(s, 'GET', `/api/v2/threads/pos-room/messages?min_position=${String(previous)}`, {
+      token: bob,
+    });
     expect(read.status).toBe(200);
     expect(read.headers.get('x-stale')).toBeNull();
     expect((read.body as { messages: { msg: string }[] }).messages.map((m) => m.msg)).toEqual(['where am I']);

@@ -39,7 +39,10 @@ let siteUrl = '';
 const profile = tempDir('msgxc-chromium-');
 
 beforeAll(async () => {
-  const executablePath = execFileSync('bash', [INSTALL], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
+  const executablePath = execFileSync('bash', [INSTALL], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  }).trim();
   broker = await startServer({ env: { MSGXC_LOG_LEVEL: 'warn' } });
   // The page's own origin serves the page and, proxied from the broker, the client module
   // (module scripts are fetched with CORS; the websocket then goes to the broker directly).
@@ -54,13 +57,23 @@ beforeAll(async () => {
     res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
     res.end(PAGE);
   });
-  await new Promise<void>((done) => { site.listen(0, '127.0.0.1', done); });
+  await new Promise<void>((done) => {
+    site.listen(0, '127.0.0.1', done);
+  });
   const address = site.address();
   siteUrl = `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}`;
   context = await chromium.launchPersistentContext(profile, {
     executablePath,
     headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
   });
   page = await context.newPage();
 }, 300_000);
@@ -78,18 +91,40 @@ describe('client library in headless Chromium', () => {
     const t = await token('browser-user');
     await page.goto(`${siteUrl}/?broker=${encodeURIComponent(broker.url)}&token=${encodeURIComponent(t)}`);
     // Live once the unseen snapshot arrived: a message sent before it is listed there instead.
-    await page.waitForFunction(() => (globalThis as unknown as { statuses: string[] }).statuses.includes('live'), undefined, { timeout: 20_000 });
+    await page.waitForFunction(
+      () => (globalThis as unknown as { statuses: string[] }).statuses.includes('live'),
+      undefined,
+      { timeout: 20_000 },
+    );
     const admin = await token('admin', ['admin']);
-    const r = await call(broker, 'POST', '/api/v2/send', { token: admin, body: { uid: 'browser-user', msg: 'hello, browser' } });
+    const r = await call(broker, 'POST', '/api/v2/send', {
+      token: admin,
+      body: { uid: 'browser-user', msg: 'hello, browser' },
+    });
     const mid = r.headers.get('x-message-id');
-    await page.waitForFunction(() => (globalThis as unknown as { received: unknown[] }).received.length > 0, undefined, { timeout: 20_000 });
-    const received = await page.evaluate(() => (globalThis as unknown as { received: { mid: string; msg: string; from: string }[] }).received);
+    await page.waitForFunction(
+      () => (globalThis as unknown as { received: unknown[] }).received.length > 0,
+      undefined,
+      { timeout: 20_000 },
+    );
+    const received = await page.evaluate(
+      () => (globalThis as unknown as { received: { mid: string; msg: string; from: string }[] }).received,
+    );
     expect(received).toEqual([expect.objectContaining({ mid, msg: 'hello, browser', from: 'admin' })]);
     expect(await page.textContent('#log')).toContain('admin: hello, browser');
     // The page acknowledges through the client's helper; the receipt is in the log.
-    const ack = await page.evaluate(async (m) => (globalThis as unknown as { client: { ack(mids: string[], s: string): Promise<{ type: string }> } }).client.ack([m ?? ''], 'seen'), mid);
+    const ack = await page.evaluate(
+      async (m) =>
+        (globalThis as unknown as { client: { ack(mids: string[], s: string): Promise<{ type: string }> } }).client.ack(
+          [m ?? ''],
+          'seen',
+        ),
+      mid,
+    );
     expect(ack.type).toBe('ok');
     const inbox = await call(broker, 'GET', '/api/v2/inbox', { token: t });
-    expect((inbox.body as { messages: { mid: string; seen: boolean }[] }).messages).toEqual([expect.objectContaining({ mid, seen: true })]);
+    expect((inbox.body as { messages: { mid: string; seen: boolean }[] }).messages).toEqual([
+      expect.objectContaining({ mid, seen: true }),
+    ]);
   });
 });

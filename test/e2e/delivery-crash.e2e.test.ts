@@ -23,7 +23,12 @@ const THROTTLED = 5;
 const HUNG = 3;
 const RETRY_AFTER_S = 4;
 
-interface Person { readonly uid: string; readonly sub: string; readonly address: string; readonly kind: 'plain' | 'throttled' | 'hung' }
+interface Person {
+  readonly uid: string;
+  readonly sub: string;
+  readonly address: string;
+  readonly kind: 'plain' | 'throttled' | 'hung';
+}
 
 let standins: Standins;
 const dataDir = tempDir('msgxc-e2e-crash-');
@@ -36,14 +41,29 @@ afterAll(async () => {
 });
 
 const env = (): Record<string, string> => ({
-  ...standins.env, MSGXC_LOG_LEVEL: 'warn', MSGXC_SCHEDULER_POLL_MS: '50', MSGXC_TRIAGE_TIME_SCALE: String(SCALE),
+  ...standins.env,
+  MSGXC_LOG_LEVEL: 'warn',
+  MSGXC_SCHEDULER_POLL_MS: '50',
+  MSGXC_TRIAGE_TIME_SCALE: String(SCALE),
   // The same node id after the restart: its own stale claims are retaken at once.
-  MSGXC_NODE_ID: nodeId('e2e-crash'), MSGXC_CHANNEL_TIMEOUT_MS: '20000',
+  MSGXC_NODE_ID: nodeId('e2e-crash'),
+  MSGXC_CHANNEL_TIMEOUT_MS: '20000',
 });
-const live = (): Server => { if (server === undefined) throw new Error('no server'); return server; };
-const DELIVERY = ['DeliveryAttempted', 'DeliverySucceeded', 'DeliveryFailed', 'DeliveryRetryScheduled', 'DeliveryGivenUp', 'DeliverySkipped'];
+const live = (): Server => {
+  if (server === undefined) throw new Error('no server');
+  return server;
+};
+const DELIVERY = [
+  'DeliveryAttempted',
+  'DeliverySucceeded',
+  'DeliveryFailed',
+  'DeliveryRetryScheduled',
+  'DeliveryGivenUp',
+  'DeliverySkipped',
+];
 const deliveryEvents = async (): Promise<LogEvent[]> => allEvents(live(), admin, DELIVERY);
-const ofChannel = (events: LogEvent[], type: string, channel: string) => events.filter((e) => e.type === type && e.data['channel'] === channel);
+const ofChannel = (events: LogEvent[], type: string, channel: string) =>
+  events.filter((e) => e.type === type && e.data['channel'] === channel);
 
 /** Claims that a crash abandoned: a DeliveryAttempted followed by another claim instead of an outcome. */
 const abandonedClaims = (events: LogEvent[]): Map<string, number> => {
@@ -70,18 +90,29 @@ beforeAll(async () => {
 
 describe('kill -9 with escalations, retries and sends pending', () => {
   it('after a restart on the same data, each due step happens once at the stand-ins (re-sends only for claims in flight at the kill)', async () => {
-    const kinds = [...Array<'plain'>(PLAIN).fill('plain'), ...Array<'throttled'>(THROTTLED).fill('throttled'), ...Array<'hung'>(HUNG).fill('hung')];
-    const people: Person[] = await Promise.all(kinds.map(async (kind, i) => {
-      const uid = `crash-${kind}-${i}`;
-      const t = await token(uid);
-      const s = standins.webpush.subscribe(`sub-${uid}`);
-      const address = `${uid}@example.com`;
-      expect((await call(live(), 'POST', '/api/v2/enlist', { token: t, body: s })).status).toBe(200);
-      expect((await call(live(), 'POST', '/api/v2/profile', { token: t, body: { email: address } })).status).toBe(200);
-      return { uid, sub: subscriptionId(s.endpoint), address, kind };
-    }));
+    const kinds = [
+      ...Array<'plain'>(PLAIN).fill('plain'),
+      ...Array<'throttled'>(THROTTLED).fill('throttled'),
+      ...Array<'hung'>(HUNG).fill('hung'),
+    ];
+    const people: Person[] = await Promise.all(
+      kinds.map(async (kind, i) => {
+        const uid = `crash-${kind}-${i}`;
+        const t = await token(uid);
+        const s = standins.webpush.subscribe(`sub-${uid}`);
+        const address = `${uid}@example.com`;
+        expect((await call(live(), 'POST', '/api/v2/enlist', { token: t, body: s })).status).toBe(200);
+        expect((await call(live(), 'POST', '/api/v2/profile', { token: t, body: { email: address } })).status).toBe(
+          200,
+        );
+        return { uid, sub: subscriptionId(s.endpoint), address, kind };
+      }),
+    );
     const send = async (p: Person): Promise<string> => {
-      const r = await call(live(), 'POST', '/api/v2/send', { token: admin, body: { uid: p.uid, msg: `for ${p.uid}`, opts: { urgency: 3 } } });
+      const r = await call(live(), 'POST', '/api/v2/send', {
+        token: admin,
+        body: { uid: p.uid, msg: `for ${p.uid}`, opts: { urgency: 3 } },
+      });
       expect(r.status, r.text).toBe(200);
       return r.headers.get('x-message-id') ?? '';
     };
@@ -104,9 +135,14 @@ describe('kill -9 with escalations, retries and sends pending', () => {
     // One multicast to 3 more users whose pushes the push service holds unanswered: in
     // flight at the kill. (One message, so its 3 pushes go out in one dispatch pass: a held
     // request blocks the node's scheduler pass until the channel timeout, see the report.)
-    const multicast = await call(live(), 'POST', '/api/v2/multicast', { token: admin, body: { uids: hung.map((p) => p.uid), msg: 'for the held', opts: { urgency: 3 } } });
+    const multicast = await call(live(), 'POST', '/api/v2/multicast', {
+      token: admin,
+      body: { uids: hung.map((p) => p.uid), msg: 'for the held', opts: { urgency: 3 } },
+    });
     expect(multicast.status, multicast.text).toBe(200);
-    await waitFor('the held pushes to reach the push service', () => (hung.every((p) => standins.webpush.recorder.forKey(p.sub).length === 1) ? true : undefined));
+    await waitFor('the held pushes to reach the push service', () =>
+      hung.every((p) => standins.webpush.recorder.forKey(p.sub).length === 1) ? true : undefined,
+    );
     expect(await live().stop('SIGKILL')).toBeNull();
     const killedAt = Date.now();
 
@@ -122,10 +158,18 @@ describe('kill -9 with escalations, retries and sends pending', () => {
     server = await startServer({ dataDir, env: env() });
 
     // Settled: every push and every email has its success in the log.
-    const events = await waitFor('every push and email delivered', async () => {
-      const evs = await deliveryEvents();
-      return ofChannel(evs, 'DeliverySucceeded', 'webpush').length >= people.length && ofChannel(evs, 'DeliverySucceeded', 'email').length >= people.length ? evs : undefined;
-    }, NEARLINE_U3_MS + 30_000, 250);
+    const events = await waitFor(
+      'every push and email delivered',
+      async () => {
+        const evs = await deliveryEvents();
+        return ofChannel(evs, 'DeliverySucceeded', 'webpush').length >= people.length &&
+          ofChannel(evs, 'DeliverySucceeded', 'email').length >= people.length
+          ? evs
+          : undefined;
+      },
+      NEARLINE_U3_MS + 30_000,
+      250,
+    );
     const settledAt = Date.now();
 
     // Each step succeeded once in the log, and the throttled pushes were retried once.
@@ -139,13 +183,17 @@ describe('kill -9 with escalations, retries and sends pending', () => {
     // At the stand-ins: one email per address; pushes: one, plus the 429 for the throttled,
     // plus a re-send only where the crash abandoned a claim.
     const abandoned = abandonedClaims(events);
-    const streamOf = (p: Person) => [...new Set(events.filter((e) => e.data['uid'] === p.uid && e.data['channel'] === 'webpush').map((e) => e.stream))];
+    const streamOf = (p: Person) => [
+      ...new Set(events.filter((e) => e.data['uid'] === p.uid && e.data['channel'] === 'webpush').map((e) => e.stream)),
+    ];
     const duplicates = people.map((p) => count(p) - (p.kind === 'throttled' ? 2 : 1));
     for (const [i, p] of people.entries()) {
       expect(standins.sendgrid.recorder.forKey(p.address), p.address).toHaveLength(1);
       const [stream] = streamOf(p);
       expect(duplicates[i], p.uid).toBeGreaterThanOrEqual(0);
-      expect(duplicates[i], `${p.uid} re-sent more often than the crash abandoned its claim`).toBeLessThanOrEqual(abandoned.get(stream ?? '') ?? 0);
+      expect(duplicates[i], `${p.uid} re-sent more often than the crash abandoned its claim`).toBeLessThanOrEqual(
+        abandoned.get(stream ?? '') ?? 0,
+      );
     }
     expect(standins.sendgrid.recorder.requests).toHaveLength(people.length);
     expect(standins.sendgrid.recorder.requests.flatMap((r) => r.problems)).toEqual([]);
@@ -156,7 +204,9 @@ describe('kill -9 with escalations, retries and sends pending', () => {
     const totalAbandoned = [...abandoned.values()].reduce((a, b) => a + b, 0);
     expect(totalDuplicates).toBe(HUNG);
     expect(totalDuplicates).toBeLessThanOrEqual(totalAbandoned);
-    console.info(`crash: killed ${String(killedAt - sentAt)} ms after the first send with ${String(people.length)} emails and ${String(THROTTLED)} retries pending, `
-      + `${String(totalAbandoned)} claims in flight; settled ${String(settledAt - killedAt)} ms after the kill; re-sends ${String(totalDuplicates)}, emails ${String(standins.sendgrid.recorder.requests.length)}`);
+    console.info(
+      `crash: killed ${String(killedAt - sentAt)} ms after the first send with ${String(people.length)} emails and ${String(THROTTLED)} retries pending, ` +
+        `${String(totalAbandoned)} claims in flight; settled ${String(settledAt - killedAt)} ms after the kill; re-sends ${String(totalDuplicates)}, emails ${String(standins.sendgrid.recorder.requests.length)}`,
+    );
   });
 });

@@ -19,10 +19,19 @@ describe('no squatting, no existence oracle, on a real server process', () => {
     server = await startServer();
     alice = await token('alice');
     mallory = await token('mallory');
-    expect((await call(server, 'POST', '/api/v2/threads', { token: alice, body: { tid: 'alice-private', name: 'Private' } })).status).toBe(201);
-    const p = await call(server, 'POST', '/api/v2/publish', { token: alice, body: { tid: 'alice-private', msg: 'hidden' } });
+    expect(
+      (await call(server, 'POST', '/api/v2/threads', { token: alice, body: { tid: 'alice-private', name: 'Private' } }))
+        .status,
+    ).toBe(201);
+    const p = await call(server, 'POST', '/api/v2/publish', {
+      token: alice,
+      body: { tid: 'alice-private', msg: 'hidden' },
+    });
     hiddenMid = p.headers.get('x-message-id') ?? '';
-    const s = await call(server, 'POST', '/api/v2/publish', { token: alice, body: { tid: 'alice-private', msg: 'later', scheduled: Date.now() + 3600_000 } });
+    const s = await call(server, 'POST', '/api/v2/publish', {
+      token: alice,
+      body: { tid: 'alice-private', msg: 'later', scheduled: Date.now() + 3600_000 },
+    });
     scheduledMid = s.headers.get('x-message-id') ?? '';
   });
   afterAll(async () => {
@@ -33,11 +42,15 @@ describe('no squatting, no existence oracle, on a real server process', () => {
 
   /** The answer a stranger gets, without what may differ between any two requests. */
   const seen = (r: Reply): { status: number; body: unknown } => ({ status: r.status, body: r.body });
-  const as = (t: string, method: string, path: string, body?: unknown) => call(server, method, path, { token: t, ...(body === undefined ? {} : { body }) });
+  const as = (t: string, method: string, path: string, body?: unknown) =>
+    call(server, method, path, { token: t, ...(body === undefined ? {} : { body }) });
   const unknownMid = '0190f3a2-0000-7000-8000-000000000abc';
 
   it('subscribing to an unknown thread claims nothing: its owner can still create it', async () => {
-    expect(seen(await as(mallory, 'POST', '/api/v2/subscribe', { tid: 'alice-next' }))).toEqual({ status: 404, body: { code: 'ThreadNotFound', msg: 'no thread has this tid' } });
+    expect(seen(await as(mallory, 'POST', '/api/v2/subscribe', { tid: 'alice-next' }))).toEqual({
+      status: 404,
+      body: { code: 'ThreadNotFound', msg: 'no thread has this tid' },
+    });
     expect((await as(alice, 'POST', '/api/v2/threads', { tid: 'alice-next' })).status).toBe(201);
   });
 
@@ -53,28 +66,44 @@ describe('no squatting, no existence oracle, on a real server process', () => {
       expect(hidden, path).toEqual(seen(await as(mallory, method, path, body('nobody-has-this'))));
     }
     const member = { uid: 'mallory', role: 'admin' };
-    expect(seen(await as(mallory, 'POST', '/api/v2/threads/alice-private/members', member)))
-      .toEqual(seen(await as(mallory, 'POST', '/api/v2/threads/nobody-has-this/members', member)));
+    expect(seen(await as(mallory, 'POST', '/api/v2/threads/alice-private/members', member))).toEqual(
+      seen(await as(mallory, 'POST', '/api/v2/threads/nobody-has-this/members', member)),
+    );
   });
 
   it('reading: a private thread, its messages and a hidden message answer exactly as unknown ones, with the id named alike', async () => {
     const hidden = seen(await as(mallory, 'GET', '/api/v2/threads/alice-private'));
     expect(hidden.status).toBe(404);
-    expect(JSON.stringify(hidden).replace('alice-private', 'X')).toBe(JSON.stringify(seen(await as(mallory, 'GET', '/api/v2/threads/nobody-has-this'))).replace('nobody-has-this', 'X'));
+    expect(JSON.stringify(hidden).replace('alice-private', 'X')).toBe(
+      JSON.stringify(seen(await as(mallory, 'GET', '/api/v2/threads/nobody-has-this'))).replace('nobody-has-this', 'X'),
+    );
     const page = seen(await as(mallory, 'GET', '/api/v2/threads/alice-private/messages'));
-    expect(JSON.stringify(page).replace('alice-private', 'X')).toBe(JSON.stringify(seen(await as(mallory, 'GET', '/api/v2/threads/nobody-has-this/messages'))).replace('nobody-has-this', 'X'));
+    expect(JSON.stringify(page).replace('alice-private', 'X')).toBe(
+      JSON.stringify(seen(await as(mallory, 'GET', '/api/v2/threads/nobody-has-this/messages'))).replace(
+        'nobody-has-this',
+        'X',
+      ),
+    );
     const message = seen(await as(mallory, 'GET', `/api/v2/messages/${hiddenMid}`));
     expect(message.status).toBe(404);
-    expect(JSON.stringify(message).replace(hiddenMid, 'X')).toBe(JSON.stringify(seen(await as(mallory, 'GET', `/api/v2/messages/${unknownMid}`))).replace(unknownMid, 'X'));
+    expect(JSON.stringify(message).replace(hiddenMid, 'X')).toBe(
+      JSON.stringify(seen(await as(mallory, 'GET', `/api/v2/messages/${unknownMid}`))).replace(unknownMid, 'X'),
+    );
   });
 
   it('cancel and DELETE: a hidden message answers exactly as an unknown one, whichever tid is named', async () => {
     const unknown = seen(await as(mallory, 'POST', '/api/v2/cancel', { mid: unknownMid }));
     expect(unknown).toEqual({ status: 404, body: { code: 'MessageNotFound', msg: 'no message has this mid' } });
-    for (const body of [{ mid: scheduledMid }, { mid: scheduledMid, tid: 'alice-private' }, { mid: scheduledMid, tid: 'elsewhere' }]) {
+    for (const body of [
+      { mid: scheduledMid },
+      { mid: scheduledMid, tid: 'alice-private' },
+      { mid: scheduledMid, tid: 'elsewhere' },
+    ]) {
       expect(seen(await as(mallory, 'POST', '/api/v2/cancel', body)), JSON.stringify(body)).toEqual(unknown);
     }
-    expect(seen(await as(mallory, 'DELETE', `/api/v2/messages/${hiddenMid}`))).toEqual(seen(await as(mallory, 'DELETE', `/api/v2/messages/${unknownMid}`)));
+    expect(seen(await as(mallory, 'DELETE', `/api/v2/messages/${hiddenMid}`))).toEqual(
+      seen(await as(mallory, 'DELETE', `/api/v2/messages/${unknownMid}`)),
+    );
     // Nothing happened to them: alice still sees both, the scheduled one still upcoming.
     expect((await as(alice, 'GET', `/api/v2/messages/${hiddenMid}`)).status).toBe(200);
     expect((await as(alice, 'GET', `/api/v2/messages/${scheduledMid}`)).body).toMatchObject({ status: 'scheduled' });
@@ -88,16 +117,25 @@ describe('no squatting, no existence oracle, on a real server process', () => {
       const f = await s.next((x) => x.id === frame['id']);
       return { type: f.type, code: f['code'], msg: String(f['msg']).replace(String(frame['tid']), 'X') };
     };
-    expect(await answer({ type: 'subscribe', tid: 'alice-private', id: 1 })).toEqual(await answer({ type: 'subscribe', tid: 'nobody-has-this', id: 2 }));
-    expect(await answer({ type: 'history', tid: 'alice-private', id: 3 })).toEqual(await answer({ type: 'history', tid: 'nobody-has-this', id: 4 }));
+    expect(await answer({ type: 'subscribe', tid: 'alice-private', id: 1 })).toEqual(
+      await answer({ type: 'subscribe', tid: 'nobody-has-this', id: 2 }),
+    );
+    expect(await answer({ type: 'history', tid: 'alice-private', id: 3 })).toEqual(
+      await answer({ type: 'history', tid: 'nobody-has-this', id: 4 }),
+    );
   });
 
   it('a seed client that subscribes then publishes: the subscribe is 404 (nothing to join yet), the publish claims the thread, then it may subscribe', async () => {
     const seed = await token('seed-client');
     const tid = '5ae3c890-5e55-11ea-9283-4fa18a847130';
     expect((await as(seed, 'POST', '/api/v2/subscribe', { tid })).status).toBe(404);
-    expect((await as(seed, 'POST', '/api/v2/publish', { tid, msg: 'the message you want to send', opts: {} })).status).toBe(200);
+    expect(
+      (await as(seed, 'POST', '/api/v2/publish', { tid, msg: 'the message you want to send', opts: {} })).status,
+    ).toBe(200);
     expect((await as(seed, 'POST', '/api/v2/subscribe', { tid })).body).toBe(true);
-    expect((await as(seed, 'GET', `/api/v2/threads/${tid}`)).body).toMatchObject({ owner: 'seed-client', opens: false });
+    expect((await as(seed, 'GET', `/api/v2/threads/${tid}`)).body).toMatchObject({
+      owner: 'seed-client',
+      opens: false,
+    });
   });
 });

@@ -30,12 +30,17 @@ export const BUS_PREFIX = `e2e${RUN}`;
 export const nodeId = (name: string): string => `${name}-${RUN}`;
 // Derived from the data directory: a broker restarted on its directory is the same node again
 // (its delivery claims are retaken at once), and two directories are two nodes.
-const nodeOf = (dataDir: string): string => nodeId(`n${createHash('sha256').update(basename(dataDir)).digest('hex').slice(0, 8)}`);
+const nodeOf = (dataDir: string): string =>
+  nodeId(`n${createHash('sha256').update(basename(dataDir)).digest('hex').slice(0, 8)}`);
 
 export const tempDir = (prefix = 'msgxc-e2e-'): string => mkdtempSync(join(tmpdir(), prefix));
-export const removeDir = (dir: string): void => { rmSync(dir, { recursive: true, force: true }); };
+export const removeDir = (dir: string): void => {
+  rmSync(dir, { recursive: true, force: true });
+};
 
-export const startServer = async (opts: { dataDir?: string; env?: Record<string, string>; port?: number } = {}): Promise<Server> => {
+export const startServer = async (
+  opts: { dataDir?: string; env?: Record<string, string>; port?: number } = {},
+): Promise<Server> => {
   const dataDir = opts.dataDir ?? tempDir();
   const proc = spawn(process.execPath, [BIN], {
     env: {
@@ -52,22 +57,43 @@ export const startServer = async (opts: { dataDir?: string; env?: Record<string,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
-  proc.stdout.on('data', (d: Buffer) => { out += d.toString(); });
-  proc.stderr.on('data', (d: Buffer) => { out += d.toString(); });
-  const exited = new Promise<number | null>((res) => proc.once('exit', (code) => { res(code); }));
+  proc.stdout.on('data', (d: Buffer) => {
+    out += d.toString();
+  });
+  proc.stderr.on('data', (d: Buffer) => {
+    out += d.toString();
+  });
+  const exited = new Promise<number | null>((res) =>
+    proc.once('exit', (code) => {
+      res(code);
+    }),
+  );
   const port = await new Promise<number>((res, rej) => {
-    const timer = setTimeout(() => { rej(new Error(`server did not start:\n${out}`)); }, 30_000);
+    const timer = setTimeout(() => {
+      rej(new Error(`server did not start:\n${out}`));
+    }, 30_000);
     const check = (): void => {
       const m = /msgxc listening on http:\/\/[^:]+:(\d+)/.exec(out);
-      if (m?.[1] !== undefined) { clearTimeout(timer); res(Number(m[1])); }
+      if (m?.[1] !== undefined) {
+        clearTimeout(timer);
+        res(Number(m[1]));
+      }
     };
     proc.stdout.on('data', check);
-    void exited.then((code) => { clearTimeout(timer); rej(new Error(`server exited with ${code}:\n${out}`)); });
+    void exited.then((code) => {
+      clearTimeout(timer);
+      rej(new Error(`server exited with ${code}:\n${out}`));
+    });
   });
   // Guard against a production-stack run that silently fell back to the embedded engines.
-  if (isProductionStack() && !/event store: nats:\/\//.test(out)) throw new Error(`expected the JetStream log:\n${out}`);
+  if (isProductionStack() && !/event store: nats:\/\//.test(out))
+    throw new Error(`expected the JetStream log:\n${out}`);
   return {
-    url: `http://127.0.0.1:${port}`, port, dataDir, proc, output: () => out,
+    url: `http://127.0.0.1:${port}`,
+    port,
+    dataDir,
+    proc,
+    output: () => out,
     stop: async (signal = 'SIGTERM') => {
       if (proc.exitCode !== null || proc.signalCode !== null) return proc.exitCode;
       proc.kill(signal);
@@ -76,28 +102,46 @@ export const startServer = async (opts: { dataDir?: string; env?: Record<string,
   };
 };
 
-export const token = (sub: string, roles: string[] = [], opts: { exp?: number; secret?: string } = {}): Promise<string> =>
+export const token = (
+  sub: string,
+  roles: string[] = [],
+  opts: { exp?: number; secret?: string } = {},
+): Promise<string> =>
   new SignJWT({ roles })
     .setProtectedHeader({ alg: 'HS256' })
     .setSubject(sub)
     .setExpirationTime(opts.exp ?? Math.floor(Date.now() / 1000) + 3600)
     .sign(Buffer.from(opts.secret ?? SECRET));
 
-export interface Reply { status: number; body: unknown; headers: Headers; text: string }
+export interface Reply {
+  status: number;
+  body: unknown;
+  headers: Headers;
+  text: string;
+}
 
 export const call = async (
-  server: { url: string }, method: string, path: string,
+  server: { url: string },
+  method: string,
+  path: string,
   opts: { token?: string; body?: unknown; raw?: string; headers?: Record<string, string> } = {},
 ): Promise<Reply> => {
   const headers: Record<string, string> = { ...(opts.headers ?? {}) };
   if (opts.token !== undefined) headers['authorization'] = `Bearer ${opts.token}`;
   let body: string | undefined;
   if (opts.raw !== undefined) body = opts.raw;
-  else if (opts.body !== undefined) { body = JSON.stringify(opts.body); headers['content-type'] = 'application/json'; }
+  else if (opts.body !== undefined) {
+    body = JSON.stringify(opts.body);
+    headers['content-type'] = 'application/json';
+  }
   const res = await fetch(`${server.url}${path}`, { method, headers, ...(body !== undefined ? { body } : {}) });
   const text = await res.text();
   let parsed: unknown = text;
-  try { parsed = JSON.parse(text); } catch { /* not JSON: keep text */ }
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    /* not JSON: keep text */
+  }
   return { status: res.status, body: parsed, headers: res.headers, text };
 };
 

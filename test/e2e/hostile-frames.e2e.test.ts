@@ -9,8 +9,13 @@ import { openLive, refusedUpgrade, type Frame, type TestSocket } from './realtim
 let server: Server;
 const sockets: TestSocket[] = [];
 
-beforeAll(async () => { server = await startServer(); });
-afterAll(async () => { await server.stop(); removeDir(server.dataDir); });
+beforeAll(async () => {
+  server = await startServer();
+});
+afterAll(async () => {
+  await server.stop();
+  removeDir(server.dataDir);
+});
 afterEach(async () => {
   await expectHealthy(server);
   for (const s of sockets.splice(0)) await s.close();
@@ -47,7 +52,11 @@ describe('deeply nested frames (finding 2)', () => {
   for (const [name, raw] of Object.entries(tooDeep)) {
     it(`${name}: an error frame naming the limit, and the session goes on`, async () => {
       const s = await live();
-      expect(await errorAfter(s, raw)).toEqual({ type: 'error', code: 'JsonTooDeep', msg: 'frame nests deeper than 32 levels (MSGXC_JSON_MAX_DEPTH)' });
+      expect(await errorAfter(s, raw)).toEqual({
+        type: 'error',
+        code: 'JsonTooDeep',
+        msg: 'frame nests deeper than 32 levels (MSGXC_JSON_MAX_DEPTH)',
+      });
       await stillAnswers(s, 'after');
     });
   }
@@ -66,7 +75,10 @@ describe('deeply nested frames (finding 2)', () => {
     s.send({ type: 'ping', id: 'wide', ...wide });
     expect(await s.next((f) => f.type === 'pong')).toEqual({ type: 'pong', id: 'wide' });
     const unknown = await errorAfter(s, JSON.stringify({ type: wide }));
-    expect(unknown).toMatchObject({ code: 'UnknownFrame', msg: /^unknown frame type an object with keys "k0", "k1", "k2", … \(3000 keys\);/ });
+    expect(unknown).toMatchObject({
+      code: 'UnknownFrame',
+      msg: /^unknown frame type an object with keys "k0", "k1", "k2", … \(3000 keys\);/,
+    });
     // JSON.parse makes `__proto__` an own key: it neither sets an id nor a type.
     s.sendRaw('{"type":"ping","__proto__":{"id":"injected"}}');
     expect(await s.next((f) => f.type === 'pong')).toEqual({ type: 'pong' });
@@ -81,7 +93,10 @@ describe('deeply nested frames (finding 2)', () => {
     const s = await live();
     const hugeType = await errorAfter(s, JSON.stringify({ type: 'x'.repeat(20_000) }));
     expect(String(hugeType['msg']).length).toBeLessThan(300);
-    const manyBad = await errorAfter(s, JSON.stringify({ type: 'ack', mids: Array.from({ length: 1000 }, (_, i) => i) }));
+    const manyBad = await errorAfter(
+      s,
+      JSON.stringify({ type: 'ack', mids: Array.from({ length: 1000 }, (_, i) => i) }),
+    );
     expect(manyBad['msg']).toMatch(/and 990 more$/);
     expect(String(manyBad['msg']).length).toBeLessThan(1500);
     expect(await errorAfter(s, `{"type":"ping"${'x'.repeat(20_000)}`)).toMatchObject({ code: 'MalformedJson' });
@@ -111,26 +126,46 @@ describe('ids echoed in error frames are bounded (finding 8b)', () => {
 
   it('a valid id is echoed on every kind of error', async () => {
     const s = await live();
-    expect(await errorAfter(s, JSON.stringify({ type: 'bogus', id: 'i'.repeat(64) }))).toMatchObject({ code: 'UnknownFrame', id: 'i'.repeat(64) });
-    expect(await errorAfter(s, JSON.stringify({ type: 'ack', mids: [], id: Number.MAX_SAFE_INTEGER }))).toMatchObject({ code: 'InvalidFrame', id: Number.MAX_SAFE_INTEGER });
+    expect(await errorAfter(s, JSON.stringify({ type: 'bogus', id: 'i'.repeat(64) }))).toMatchObject({
+      code: 'UnknownFrame',
+      id: 'i'.repeat(64),
+    });
+    expect(await errorAfter(s, JSON.stringify({ type: 'ack', mids: [], id: Number.MAX_SAFE_INTEGER }))).toMatchObject({
+      code: 'InvalidFrame',
+      id: Number.MAX_SAFE_INTEGER,
+    });
   });
 });
 
 describe('hostile upgrade requests', () => {
   it('malformed percent-encoding in the token, the cookie and ?since= is refused, not thrown', async () => {
-    expect(await refusedUpgrade(server, { query: '?token=%E0%A4%A' })).toMatchObject({ status: 401, body: { code: 'Unauthorized' } });
-    expect(await refusedUpgrade(server, { headers: { cookie: 'xsajwt=%E0%A4%A' } })).toMatchObject({ status: 401, body: { code: 'Unauthorized' } });
+    expect(await refusedUpgrade(server, { query: '?token=%E0%A4%A' })).toMatchObject({
+      status: 401,
+      body: { code: 'Unauthorized' },
+    });
+    expect(await refusedUpgrade(server, { headers: { cookie: 'xsajwt=%E0%A4%A' } })).toMatchObject({
+      status: 401,
+      body: { code: 'Unauthorized' },
+    });
     const since = await refusedUpgrade(server, { query: `?since=%ZZ&token=${await token('up')}` });
     expect(since).toMatchObject({ status: 400, body: { code: 'InvalidQuery', msg: 'since: not a message id' } });
-    const huge = await refusedUpgrade(server, { query: `?since=${'9'.repeat(4000)}`, headers: { authorization: `Bearer ${'x'.repeat(4000)}` } });
+    const huge = await refusedUpgrade(server, {
+      query: `?since=${'9'.repeat(4000)}`,
+      headers: { authorization: `Bearer ${'x'.repeat(4000)}` },
+    });
     expect(huge.status).toBe(400);
   });
 });
 
 describe('the frame depth limit is the same setting as the body one', () => {
   let shallow: Server;
-  beforeAll(async () => { shallow = await startServer({ env: { MSGXC_JSON_MAX_DEPTH: '8' } }); });
-  afterAll(async () => { await shallow.stop(); removeDir(shallow.dataDir); });
+  beforeAll(async () => {
+    shallow = await startServer({ env: { MSGXC_JSON_MAX_DEPTH: '8' } });
+  });
+  afterAll(async () => {
+    await shallow.stop();
+    removeDir(shallow.dataDir);
+  });
 
   it('MSGXC_JSON_MAX_DEPTH=8 refuses a 9-level frame and takes an 8-level one', async () => {
     const s = await openLive(shallow, await token('shallow'));

@@ -5,7 +5,11 @@ import { expectHealthy } from './raw-http.js';
 // Hostile HTTP input on a real server process (issue 9, findings 1 and 3): a request that
 // used to end the process, or to answer 500, gets a 4xx naming the problem, and afterwards
 // the process is alive, serves requests and has logged no unhandled error.
-interface Operation { readonly method: string; readonly path: string; readonly body: boolean }
+interface Operation {
+  readonly method: string;
+  readonly path: string;
+  readonly body: boolean;
+}
 
 let server: Server;
 let admin: string;
@@ -15,15 +19,28 @@ beforeAll(async () => {
   server = await startServer();
   admin = await token('root', ['admin']);
   // Every route, from the API's own OpenAPI document (the unit suite checks it lists every route).
-  const doc = (await call(server, 'GET', '/api/v2/openapi.json')).body as { paths: Record<string, Record<string, { requestBody?: unknown }>> };
+  const doc = (await call(server, 'GET', '/api/v2/openapi.json')).body as {
+    paths: Record<string, Record<string, { requestBody?: unknown }>>;
+  };
   operations = Object.entries(doc.paths).flatMap(([path, ops]) =>
-    Object.entries(ops).map(([method, op]) => ({ method: method.toUpperCase(), path, body: op.requestBody !== undefined })));
+    Object.entries(ops).map(([method, op]) => ({
+      method: method.toUpperCase(),
+      path,
+      body: op.requestBody !== undefined,
+    })),
+  );
 });
-afterAll(async () => { await server.stop(); removeDir(server.dataDir); });
-afterEach(async () => { await expectHealthy(server); });
+afterAll(async () => {
+  await server.stop();
+  removeDir(server.dataDir);
+});
+afterEach(async () => {
+  await expectHealthy(server);
+});
 
 const paramsOf = (path: string): string[] => [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1] ?? '');
-const fill = (path: string, values: Record<string, string>): string => path.replace(/\{(\w+)\}/g, (_, n: string) => values[n] ?? 'x');
+const fill = (path: string, values: Record<string, string>): string =>
+  path.replace(/\{(\w+)\}/g, (_, n: string) => values[n] ?? 'x');
 
 describe('malformed percent-encoding in a path parameter (finding 1)', () => {
   // Truncated, not hex, a lone %, an overlong encoding, a UTF-16 surrogate: all URIError in decodeURIComponent.
@@ -36,8 +53,10 @@ describe('malformed percent-encoding in a path parameter (finding 1)', () => {
       for (const param of paramsOf(op.path)) {
         for (const bad of malformed) {
           const r = await call(server, op.method, fill(op.path, { [param]: bad }));
-          expect({ op: `${op.method} ${op.path}`, bad, status: r.status, body: r.body })
-            .toMatchObject({ status: 400, body: { code: 'InvalidPathParameter', msg: `${param}: malformed percent-encoding` } });
+          expect({ op: `${op.method} ${op.path}`, bad, status: r.status, body: r.body }).toMatchObject({
+            status: 400,
+            body: { code: 'InvalidPathParameter', msg: `${param}: malformed percent-encoding` },
+          });
         }
       }
     }
@@ -65,9 +84,15 @@ describe('deeply nested JSON bodies (finding 3)', () => {
     expect(withBody.length).toBeGreaterThan(5);
     for (const op of withBody) {
       for (const [name, raw] of Object.entries(variants())) {
-        const r = await call(server, op.method, fill(op.path, {}), { token: admin, raw, headers: { 'content-type': 'application/json' } });
-        expect({ op: `${op.method} ${op.path}`, name, status: r.status, body: r.body })
-          .toMatchObject({ status: 400, body: { code: 'JsonTooDeep', msg: 'request body nests deeper than 32 levels (MSGXC_JSON_MAX_DEPTH)' } });
+        const r = await call(server, op.method, fill(op.path, {}), {
+          token: admin,
+          raw,
+          headers: { 'content-type': 'application/json' },
+        });
+        expect({ op: `${op.method} ${op.path}`, name, status: r.status, body: r.body }).toMatchObject({
+          status: 400,
+          body: { code: 'JsonTooDeep', msg: 'request body nests deeper than 32 levels (MSGXC_JSON_MAX_DEPTH)' },
+        });
       }
     }
   });
@@ -85,18 +110,26 @@ describe('deeply nested JSON bodies (finding 3)', () => {
     const r1 = await call(server, 'POST', '/api/v2/publish', { token: admin, raw: wide });
     expect(r1.status).toBe(400);
     expect((r1.body as { msg: string }).msg).toMatch(/^tid: .*an object with keys "k0", "k1", "k2", … \(3000 keys\)/);
-    const huge = await call(server, 'POST', '/api/v2/publish', { token: admin, body: { tid: 'x'.repeat(50_000), msg: 'x' } });
+    const huge = await call(server, 'POST', '/api/v2/publish', {
+      token: admin,
+      body: { tid: 'x'.repeat(50_000), msg: 'x' },
+    });
     expect(huge.status).toBe(400);
     expect(huge.text.length).toBeLessThan(400);
-    const many = await call(server, 'POST', '/api/v2/multicast', { token: admin, body: { uids: Array.from({ length: 5000 }, () => ''), msg: 'x' } });
+    const many = await call(server, 'POST', '/api/v2/multicast', {
+      token: admin,
+      body: { uids: Array.from({ length: 5000 }, () => ''), msg: 'x' },
+    });
     expect(many.status).toBe(400);
     expect((many.body as { msg: string }).msg).toMatch(/and 4990 more$/);
     expect(many.text.length).toBeLessThan(2000);
   });
 
   it('stores prototype keys as plain data in a wide, nested payload', async () => {
-    const raw = `{"tid":"proto-keys","msg":"x","opts":{"__proto__":{"admin":true},"constructor":{"prototype":{"polluted":1}},${
-      Array.from({ length: 2000 }, (_, i) => `"k${i}":{"toString":${i}}`).join(',')}}}`;
+    const raw = `{"tid":"proto-keys","msg":"x","opts":{"__proto__":{"admin":true},"constructor":{"prototype":{"polluted":1}},${Array.from(
+      { length: 2000 },
+      (_, i) => `"k${i}":{"toString":${i}}`,
+    ).join(',')}}}`;
     const r = await call(server, 'POST', '/api/v2/publish', { token: admin, raw });
     expect(r.status).toBe(200);
     const m = await call(server, 'GET', `/api/v2/messages/${r.headers.get('x-message-id') ?? ''}`, { token: admin });
@@ -108,11 +141,17 @@ describe('deeply nested JSON bodies (finding 3)', () => {
 
 describe('the depth limit is one setting', () => {
   let shallow: Server;
-  beforeAll(async () => { shallow = await startServer({ env: { MSGXC_JSON_MAX_DEPTH: '8' } }); });
-  afterAll(async () => { await shallow.stop(); removeDir(shallow.dataDir); });
+  beforeAll(async () => {
+    shallow = await startServer({ env: { MSGXC_JSON_MAX_DEPTH: '8' } });
+  });
+  afterAll(async () => {
+    await shallow.stop();
+    removeDir(shallow.dataDir);
+  });
 
   it('MSGXC_JSON_MAX_DEPTH=8 refuses 9 levels and takes 8', async () => {
-    const body = (depth: number): string => `{"tid":"eight","msg":"x","opts":${'{"a":'.repeat(depth - 1)}1${'}'.repeat(depth - 1)}}`;
+    const body = (depth: number): string =>
+      `{"tid":"eight","msg":"x","opts":${'{"a":'.repeat(depth - 1)}1${'}'.repeat(depth - 1)}}`;
     const over = await call(shallow, 'POST', '/api/v2/publish', { token: admin, raw: body(9) });
     expect(over).toMatchObject({ status: 400, body: { code: 'JsonTooDeep', msg: /deeper than 8 levels/ } });
     expect((await call(shallow, 'POST', '/api/v2/publish', { token: admin, raw: body(8) })).status).toBe(200);
@@ -121,10 +160,13 @@ describe('the depth limit is one setting', () => {
 
   it('a value out of range stops the broker at start, naming the variable', async () => {
     const dataDir = tempDir();
-    const started: Server | Error = await startServer({ dataDir, env: { MSGXC_JSON_MAX_DEPTH: '1000' } })
-      .catch((e: unknown) => (e instanceof Error ? e : new Error(String(e))));
+    const started: Server | Error = await startServer({ dataDir, env: { MSGXC_JSON_MAX_DEPTH: '1000' } }).catch(
+      (e: unknown) => (e instanceof Error ? e : new Error(String(e))),
+    );
     if (!(started instanceof Error)) await started.stop(); // a broker that ignored the setting must not outlive the test
     removeDir(dataDir);
-    expect(started instanceof Error ? started.message : 'started').toMatch(/MSGXC_JSON_MAX_DEPTH: expected an integer between 4 and 32/);
+    expect(started instanceof Error ? started.message : 'started').toMatch(
+      /MSGXC_JSON_MAX_DEPTH: expected an integer between 4 and 32/,
+    );
   });
 });

@@ -17,13 +17,26 @@ beforeAll(async () => {
   // within the same read as the one behind it: the case that used to commit unanswered.
   expect((await call(server, 'GET', '/api/v2/inbox', { token: alice })).status).toBe(200);
 });
-afterAll(async () => { await server.stop(); removeDir(server.dataDir); });
-afterEach(async () => { await expectHealthy(server); });
+afterAll(async () => {
+  await server.stop();
+  removeDir(server.dataDir);
+});
+afterEach(async () => {
+  await expectHealthy(server);
+});
 
 const ping = rawRequest('GET', '/api/v2/ping');
-const publish = (tid: string, requestId: string): string => rawRequest('POST', '/api/v2/publish', {
-  Authorization: `Bearer ${alice}`, 'Content-Type': 'application/json', 'X-Request-Id': requestId,
-}, JSON.stringify({ tid, msg: 'exactly once' }));
+const publish = (tid: string, requestId: string): string =>
+  rawRequest(
+    'POST',
+    '/api/v2/publish',
+    {
+      Authorization: `Bearer ${alice}`,
+      'Content-Type': 'application/json',
+      'X-Request-Id': requestId,
+    },
+    JSON.stringify({ tid, msg: 'exactly once' }),
+  );
 const threadMessages = async (tid: string): Promise<{ status: number; count: number }> => {
   const r = await call(server, 'GET', `/api/v2/threads/${tid}/messages`, { token: alice });
   return { status: r.status, count: r.status === 200 ? (r.body as { messages: unknown[] }).messages.length : 0 };
@@ -32,7 +45,11 @@ const threadMessages = async (tid: string): Promise<{ status: number; count: num
 describe('pipelining', () => {
   it('requests answered without waiting on I/O are all answered, in order', async () => {
     const a = await rawHttp(server, ping + rawRequest('GET', '/healthz') + ping, { expect: 3 });
-    expect(a.responses.map((r) => [r.status, r.body])).toEqual([[200, 'true'], [200, '{"status":"ok"}'], [200, 'true']]);
+    expect(a.responses.map((r) => [r.status, r.body])).toEqual([
+      [200, 'true'],
+      [200, '{"status":"ok"}'],
+      [200, 'true'],
+    ]);
   });
 
   it('a POST with a request pipelined behind it is not committed; the connection closes unanswered and a retry publishes once', async () => {
@@ -63,10 +80,22 @@ describe('framing a proxy could read differently: 400, the connection closed, no
   const post = (headers: Record<string, string>, payload = body): string =>
     rawRequest('POST', '/api/v2/publish', { Authorization: `Bearer ${alice}`, ...headers }, payload);
   const cases: Record<string, string> = {
-    'duplicate Content-Length (different values)': post({ 'Content-Length': String(body.length), 'Content-length': '999' }),
-    'duplicate Content-Length (same value)': post({ 'Content-Length': String(body.length), 'content-length': String(body.length) }),
-    'Transfer-Encoding other than chunked': post({ 'Transfer-Encoding': 'gzip, chunked' }, `${body.length.toString(16)}\r\n${body}\r\n0\r\n\r\n`),
-    'duplicate Transfer-Encoding': post({ 'Transfer-Encoding': 'chunked', 'transfer-encoding': 'chunked' }, `${body.length.toString(16)}\r\n${body}\r\n0\r\n\r\n`),
+    'duplicate Content-Length (different values)': post({
+      'Content-Length': String(body.length),
+      'Content-length': '999',
+    }),
+    'duplicate Content-Length (same value)': post({
+      'Content-Length': String(body.length),
+      'content-length': String(body.length),
+    }),
+    'Transfer-Encoding other than chunked': post(
+      { 'Transfer-Encoding': 'gzip, chunked' },
+      `${body.length.toString(16)}\r\n${body}\r\n0\r\n\r\n`,
+    ),
+    'duplicate Transfer-Encoding': post(
+      { 'Transfer-Encoding': 'chunked', 'transfer-encoding': 'chunked' },
+      `${body.length.toString(16)}\r\n${body}\r\n0\r\n\r\n`,
+    ),
     'duplicate Host': post({ Host: 'elsewhere', 'Content-Length': String(body.length) }),
   };
 
@@ -88,7 +117,10 @@ describe('framing a proxy could read differently: 400, the connection closed, no
   });
 
   it('Content-Length with Transfer-Encoding: uWS closes the connection unanswered', async () => {
-    const a = await rawHttp(server, post({ 'Content-Length': String(body.length), 'Transfer-Encoding': 'chunked' }, `0\r\n\r\n${ping}`));
+    const a = await rawHttp(
+      server,
+      post({ 'Content-Length': String(body.length), 'Transfer-Encoding': 'chunked' }, `0\r\n\r\n${ping}`),
+    );
     expect(a.ended).toBe('end');
     expect(a.responses).toEqual([]);
   });

@@ -20,24 +20,49 @@ const until = async (ok: () => boolean | Promise<boolean>, what: () => string, m
 };
 
 /** A client on `url` and the promise that its session is live (its `unseen` snapshot came). */
-const liveClient = (url: string, tok: string, onMessage: (m: { mid: string; msg: string }) => void): { client: MsgxcClient; live: Promise<void> } => {
+const liveClient = (
+  url: string,
+  tok: string,
+  onMessage: (m: { mid: string; msg: string }) => void,
+): { client: MsgxcClient; live: Promise<void> } => {
   let live = (): void => undefined;
-  const isLive = new Promise<void>((resolve) => { live = resolve; });
-  const client = connect({ url, token: tok, webSocket: nodeSocket, onMessage, onUnseen: () => { live(); } });
+  const isLive = new Promise<void>((resolve) => {
+    live = resolve;
+  });
+  const client = connect({
+    url,
+    token: tok,
+    webSocket: nodeSocket,
+    onMessage,
+    onUnseen: () => {
+      live();
+    },
+  });
   return { client, live: isLive };
 };
 
-interface StreamReplica { name: string; current: boolean }
-interface StreamDetail { name: string; cluster?: { leader?: string; replicas?: StreamReplica[] } }
+interface StreamReplica {
+  name: string;
+  current: boolean;
+}
+interface StreamDetail {
+  name: string;
+  cluster?: { leader?: string; replicas?: StreamReplica[] };
+}
 /** Whether a node reports the MULTI stream led by one node with both others current (caught up). */
 const streamCurrent = async (cluster: NatsCluster): Promise<boolean> => {
   for (const node of cluster.nodes) {
     try {
-      const jsz = await (await fetch(`${node.monitorUrl}/jsz?streams=true`)).json() as { account_details?: { stream_detail?: StreamDetail[] }[] };
+      const jsz = (await (await fetch(`${node.monitorUrl}/jsz?streams=true`)).json()) as {
+        account_details?: { stream_detail?: StreamDetail[] }[];
+      };
       const stream = (jsz.account_details ?? []).flatMap((d) => d.stream_detail ?? []).find((d) => d.name === 'MULTI');
       const replicas = stream?.cluster?.replicas ?? [];
-      if (stream?.cluster?.leader !== undefined && replicas.length === 2 && replicas.every((r) => r.current)) return true;
-    } catch { /* a node still starting: ask the next */ }
+      if (stream?.cluster?.leader !== undefined && replicas.length === 2 && replicas.every((r) => r.current))
+        return true;
+    } catch {
+      /* a node still starting: ask the next */
+    }
   }
   return false;
 };
@@ -52,7 +77,8 @@ describe('two broker nodes on a three-node JetStream cluster', () => {
   const clients: MsgxcClient[] = [];
 
   beforeAll(async () => {
-    if (!isProductionStack()) throw new Error('multinode.e2e runs on the production stack only (the e2e-production project)');
+    if (!isProductionStack())
+      throw new Error('multinode.e2e runs on the production stack only (the e2e-production project)');
     // The same nats-server release as the run's stack (the current one when it carries it).
     cluster = await startNatsCluster(3, { release: stackNats()?.release ?? 'debian' });
     const hosts = cluster.urls.map((u) => u.replace(/^nats:\/\//, '')).join(',');
@@ -83,12 +109,23 @@ describe('two broker nodes on a three-node JetStream cluster', () => {
     const c = liveClient(b.url, bob, (m) => got.push(m.msg));
     clients.push(c.client);
     await call(b, 'POST', '/api/v2/threads', { token: bob, body: { tid: 'shared', opens: true } });
-    expect((await call(a, 'POST', '/api/v2/subscribe', { token: await token('carol'), body: { tid: 'shared' } })).status).toBe(200);
+    expect(
+      (await call(a, 'POST', '/api/v2/subscribe', { token: await token('carol'), body: { tid: 'shared' } })).status,
+    ).toBe(200);
     // The session is live: a message sent now arrives live, not in the snapshot.
     await c.live;
-    expect((await call(a, 'POST', '/api/v2/send', { token: admin, body: { uid: 'bob', msg: 'via A' } })).status).toBe(200);
-    await until(() => got.includes('via A'), () => `"via A" on node B (got ${JSON.stringify(got)})`, 15_000);
-    expect((await call(b, 'GET', '/api/v2/threads/shared', { token: bob })).body).toMatchObject({ owner: 'bob', subscribers: 1 });
+    expect((await call(a, 'POST', '/api/v2/send', { token: admin, body: { uid: 'bob', msg: 'via A' } })).status).toBe(
+      200,
+    );
+    await until(
+      () => got.includes('via A'),
+      () => `"via A" on node B (got ${JSON.stringify(got)})`,
+      15_000,
+    );
+    expect((await call(b, 'GET', '/api/v2/threads/shared', { token: bob })).body).toMatchObject({
+      owner: 'bob',
+      subscribers: 1,
+    });
   });
 
   it('killing a NATS node during a stream of sends loses no acknowledged message, and every one reaches the client', async () => {
@@ -103,13 +140,21 @@ describe('two broker nodes on a three-node JetStream cluster', () => {
     const worker = async (w: number): Promise<void> => {
       for (let i = 0; running; i++) {
         const node = (w + i) % 2 === 0 ? a : b;
-        const r = await call(node, 'POST', '/api/v2/send', { token: admin, body: { uid: 'dave', msg: `chaos ${w}/${i}` } }).catch(() => undefined);
+        const r = await call(node, 'POST', '/api/v2/send', {
+          token: admin,
+          body: { uid: 'dave', msg: `chaos ${w}/${i}` },
+        }).catch(() => undefined);
         if (r?.status === 200) acked.push(r.headers.get('x-message-id') ?? '');
         else failures += 1;
       }
     };
     const workers = Array.from({ length: 8 }, (_, w) => worker(w));
-    const ackedAtLeast = (n: number, what: string) => until(() => acked.length >= n, () => `${what}: ${String(acked.length)} acknowledged, ${String(failures)} refused`, 60_000);
+    const ackedAtLeast = (n: number, what: string) =>
+      until(
+        () => acked.length >= n,
+        () => `${what}: ${String(acked.length)} acknowledged, ${String(failures)} refused`,
+        60_000,
+      );
     // Kill once the sends are flowing, keep sending until the cluster has taken writes without
     // the victim, then restart it and keep sending until it has caught up with the stream.
     await ackedAtLeast(40, 'sends flowing before the kill');
@@ -119,7 +164,11 @@ describe('two broker nodes on a three-node JetStream cluster', () => {
     await ackedAtLeast(acked.length + 20, 'sends acknowledged without the killed node');
     await victim.stop();
     await victim.restart();
-    await until(() => streamCurrent(cluster), () => 'the restarted node to be current on the MULTI stream', 60_000);
+    await until(
+      () => streamCurrent(cluster),
+      () => 'the restarted node to be current on the MULTI stream',
+      60_000,
+    );
     await ackedAtLeast(acked.length + 20, 'sends acknowledged after the restart');
     running = false;
     await Promise.all(workers);
@@ -133,6 +182,11 @@ describe('two broker nodes on a three-node JetStream cluster', () => {
     }
     expect(missing).toEqual([]);
     // ...and reaches the user's websocket, live or by resume, exactly once as the client sees it.
-    await until(() => acked.every((m) => got.has(m)), () => `${acked.filter((m) => !got.has(m)).length} of ${acked.length} messages on the socket (${failures} sends refused during the outage)`, 60_000);
+    await until(
+      () => acked.every((m) => got.has(m)),
+      () =>
+        `${acked.filter((m) => !got.has(m)).length} of ${acked.length} messages on the socket (${failures} sends refused during the outage)`,
+      60_000,
+    );
   });
 });

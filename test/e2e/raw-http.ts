@@ -12,7 +12,11 @@ export interface RawAnswer {
   readonly responses: RawResponse[];
 }
 
-export interface RawResponse { readonly status: number; readonly headers: Record<string, string>; readonly body: string }
+export interface RawResponse {
+  readonly status: number;
+  readonly headers: Record<string, string>;
+  readonly body: string;
+}
 
 export const parseResponses = (bytes: string): RawResponse[] => {
   const out: RawResponse[] = [];
@@ -23,7 +27,10 @@ export const parseResponses = (bytes: string): RawResponse[] => {
     const lines = rest.slice(0, head).split('\r\n');
     const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(lines[0] ?? '')?.[1] ?? Number.NaN);
     const headers: Record<string, string> = {};
-    for (const l of lines.slice(1)) { const i = l.indexOf(':'); headers[l.slice(0, i).toLowerCase()] = l.slice(i + 1).trim(); }
+    for (const l of lines.slice(1)) {
+      const i = l.indexOf(':');
+      headers[l.slice(0, i).toLowerCase()] = l.slice(i + 1).trim();
+    }
     const length = Number(headers['content-length'] ?? 0);
     out.push({ status, headers, body: rest.slice(head + 4, head + 4 + length) });
     rest = rest.slice(head + 4 + length);
@@ -34,26 +41,47 @@ export const parseResponses = (bytes: string): RawResponse[] => {
  * Writes `payload` in one write (so pipelined requests arrive together), then collects what
  * comes back until the server ends the connection, `expect` responses arrived, or `untilMs`.
  */
-export const rawHttp = (server: { port: number }, payload: string, opts: { expect?: number; untilMs?: number } = {}): Promise<RawAnswer> =>
+export const rawHttp = (
+  server: { port: number },
+  payload: string,
+  opts: { expect?: number; untilMs?: number } = {},
+): Promise<RawAnswer> =>
   new Promise((resolve) => {
     const socket = connect(server.port, '127.0.0.1');
     let bytes = '';
     let ended: RawAnswer['ended'] = 'open';
-    const done = (): void => { clearTimeout(timer); socket.destroy(); resolve({ bytes, ended, responses: parseResponses(bytes) }); };
+    const done = (): void => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve({ bytes, ended, responses: parseResponses(bytes) });
+    };
     const timer = setTimeout(done, opts.untilMs ?? 10_000);
     socket.on('data', (d: Buffer) => {
       bytes += d.toString('latin1');
       if (opts.expect !== undefined && parseResponses(bytes).length >= opts.expect) done();
     });
-    socket.on('end', () => { ended = 'end'; done(); });
-    socket.on('error', (e: NodeJS.ErrnoException) => { ended = e.code === 'ECONNRESET' ? 'reset' : 'end'; done(); });
-    socket.on('connect', () => { socket.write(payload, 'latin1'); });
+    socket.on('end', () => {
+      ended = 'end';
+      done();
+    });
+    socket.on('error', (e: NodeJS.ErrnoException) => {
+      ended = e.code === 'ECONNRESET' ? 'reset' : 'end';
+      done();
+    });
+    socket.on('connect', () => {
+      socket.write(payload, 'latin1');
+    });
   });
 
 /** A request as text; `Host` comes first unless `host: false`. */
 export const rawRequest = (method: string, path: string, headers: Record<string, string> = {}, body = ''): string => {
-  const lines = [`${method} ${path} HTTP/1.1`, 'Host: 127.0.0.1', ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`)];
-  if (body !== '' && headers['Content-Length'] === undefined && headers['Transfer-Encoding'] === undefined) lines.push(`Content-Length: ${Buffer.byteLength(body)}`);
+  const lines = [
+    `${method} ${path} HTTP/1.1`,
+    'Host: 127.0.0.1',
+    ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`),
+  ];
+  if (body !== '' && headers['Content-Length'] === undefined && headers['Transfer-Encoding'] === undefined)
+    lines.push(`Content-Length: ${Buffer.byteLength(body)}`);
   return `${lines.join('\r\n')}\r\n\r\n${body}`;
 };
 

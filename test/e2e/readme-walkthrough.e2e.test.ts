@@ -7,7 +7,10 @@ import { matches, parseExpectation, type Expectation } from './walkthrough-match
 
 const ROOT = resolve(import.meta.dirname, '../..');
 
-interface Step { command: string; expect: Expectation[] }
+interface Step {
+  command: string;
+  expect: Expectation[];
+}
 
 // The README's walkthrough block, as steps: each command with the `# =>` lines after it,
 // checked by the rule in walkthrough-match.ts (exact unless `...` marks left-out output).
@@ -22,8 +25,7 @@ const walkthrough = (): Step[] => {
       const step = steps[steps.length - 1];
       if (step === undefined) throw new Error(`README walkthrough: "${line}" follows no command`);
       step.expect.push(parseExpectation(expectation[1]));
-    }
-    else if (line.trim() !== '' && !line.startsWith('#')) steps.push({ command: line, expect: [] });
+    } else if (line.trim() !== '' && !line.startsWith('#')) steps.push({ command: line, expect: [] });
   }
   return steps;
 };
@@ -31,7 +33,10 @@ const walkthrough = (): Step[] => {
 describe('README walkthrough on a real server process', () => {
   const dataDir = tempDir();
   let server: Server | undefined;
-  afterAll(async () => { await server?.stop(); removeDir(dataDir); });
+  afterAll(async () => {
+    await server?.stop();
+    removeDir(dataDir);
+  });
 
   it('runs every command of the walkthrough with the documented results', async () => {
     server = await startServer({ dataDir });
@@ -48,7 +53,11 @@ describe('README walkthrough on a real server process', () => {
     });
     steps.forEach((s, i) => {
       const out = readFileSync(join(outDir, `${i}.out`), 'utf8');
-      for (const e of s.expect) expect(matches(out, e), `step ${i}: ${s.command}\n  expected (${e.kind}): ${JSON.stringify(e.text)}\n  output: ${JSON.stringify(out)}`).toBe(true);
+      for (const e of s.expect)
+        expect(
+          matches(out, e),
+          `step ${i}: ${s.command}\n  expected (${e.kind}): ${JSON.stringify(e.text)}\n  output: ${JSON.stringify(out)}`,
+        ).toBe(true);
     });
     removeDir(outDir);
   });
@@ -85,7 +94,9 @@ describe('start-up modes', () => {
     let failure = '';
     try {
       execFileSync(process.execPath, [join(ROOT, 'dist/bin/msgxc.js')], {
-        env: { PATH: process.env['PATH'] ?? '', MSGXC_MODE: 'production', MSGXC_DATA_DIR: dir, MSGXC_PORT: '0' }, timeout: 20_000, stdio: 'pipe',
+        env: { PATH: process.env['PATH'] ?? '', MSGXC_MODE: 'production', MSGXC_DATA_DIR: dir, MSGXC_PORT: '0' },
+        timeout: 20_000,
+        stdio: 'pipe',
       });
     } catch (e) {
       failure = String((e as { stderr?: Buffer }).stderr ?? e);

@@ -35,8 +35,14 @@ const lowPort = async (): Promise<number> => {
     const port = 20_000 + Math.floor(Math.random() * 10_000);
     const free = await new Promise<boolean>((resolve) => {
       const srv = createServer();
-      srv.once('error', () => { resolve(false); });
-      srv.listen(port, '127.0.0.1', () => { srv.close(() => { resolve(true); }); });
+      srv.once('error', () => {
+        resolve(false);
+      });
+      srv.listen(port, '127.0.0.1', () => {
+        srv.close(() => {
+          resolve(true);
+        });
+      });
     });
     if (free) return port;
   }
@@ -61,10 +67,23 @@ describe('client library (Node, ws)', () => {
     // there (onUnseen), not delivered as a live message (onMessage).
     let snapshots = 0;
     const c = connect({
-      url: server.url, token: () => Promise.resolve(t), webSocket: nodeSocket,
-      onMessage: (m) => got.push(m), onSeen: (mids) => seen.push(mids), onUnseen: () => { snapshots += 1; },
+      url: server.url,
+      token: () => Promise.resolve(t),
+      webSocket: nodeSocket,
+      onMessage: (m) => got.push(m),
+      onSeen: (mids) => seen.push(mids),
+      onUnseen: () => {
+        snapshots += 1;
+      },
     });
-    const other = connect({ url: server.url, token: t, webSocket: nodeSocket, onUnseen: () => { snapshots += 1; } });
+    const other = connect({
+      url: server.url,
+      token: t,
+      webSocket: nodeSocket,
+      onUnseen: () => {
+        snapshots += 1;
+      },
+    });
     clients.push(c, other);
     await until(() => snapshots === 2, 'both sessions to go live');
     const mid = await send('uma', 'for the library');
@@ -75,7 +94,10 @@ describe('client library (Node, ws)', () => {
     await until(() => seen.length === 1, 'the seen frame');
     expect(seen[0]).toEqual([mid]);
     expect((await c.history({ limit: 5 })).messages.map((m) => m.mid)).toEqual([mid]);
-    expect((await call(server, 'POST', '/api/v2/threads', { token: admin, body: { tid: 'closed-room', opens: false } })).status).toBe(201);
+    expect(
+      (await call(server, 'POST', '/api/v2/threads', { token: admin, body: { tid: 'closed-room', opens: false } }))
+        .status,
+    ).toBe(201);
     await expect(c.subscribe('closed-room')).rejects.toMatchObject({ code: expect.stringMatching(/./) as unknown });
     expect((await c.subscribe('closed-room').catch((e: unknown) => e)) instanceof Error).toBe(true);
     expect(c.lastMid).toBe(mid);
@@ -87,8 +109,15 @@ describe('client library (Node, ws)', () => {
     let live = false;
     const t = await token('vic');
     const c = connect({
-      url: server.url, token: t, webSocket: nodeSocket, backoff: { initialMs: 100, maxMs: 1000 },
-      onMessage: (m) => got.push(m.mid), onStatus: (s) => statuses.push(s), onUnseen: () => { live = true; },
+      url: server.url,
+      token: t,
+      webSocket: nodeSocket,
+      backoff: { initialMs: 100, maxMs: 1000 },
+      onMessage: (m) => got.push(m.mid),
+      onStatus: (s) => statuses.push(s),
+      onUnseen: () => {
+        live = true;
+      },
     });
     clients.push(c);
     await until(() => live, 'the session to go live');

@@ -11,7 +11,9 @@ let admin: string;
 /** The server's msgxc_ws_closed_total for one close code (0 before the first). */
 const closedWith = async (code: number): Promise<number> => {
   const text = (await call(server, 'GET', '/metrics')).text;
-  const line = text.split('\n').find((l) => l.startsWith('msgxc_ws_closed_total{') && l.includes(`code="${String(code)}"`));
+  const line = text
+    .split('\n')
+    .find((l) => l.startsWith('msgxc_ws_closed_total{') && l.includes(`code="${String(code)}"`));
   return line === undefined ? 0 : Number(line.slice(line.lastIndexOf(' ') + 1));
 };
 const until = async (ok: () => Promise<boolean>, what: string, ms = 15_000): Promise<void> => {
@@ -68,8 +70,13 @@ describe('flood control', () => {
     const open = [await openLive(server, t), await openLive(server, t), await openLive(server, t)];
     const refused = await new Promise<number>((resolve) => {
       const ws = new WebSocket(wsUrl(server), { headers: { authorization: `Bearer ${t}` } });
-      ws.once('unexpected-response', (_req, res) => { resolve(res.statusCode ?? 0); });
-      ws.once('open', () => { resolve(101); ws.close(); });
+      ws.once('unexpected-response', (_req, res) => {
+        resolve(res.statusCode ?? 0);
+      });
+      ws.once('open', () => {
+        resolve(101);
+        ws.close();
+      });
     });
     expect(refused).toBe(429);
     await Promise.all(open.map((s) => s.close()));
@@ -82,13 +89,19 @@ describe('backpressure', () => {
     const ws = new WebSocket(wsUrl(server), { headers: { authorization: `Bearer ${t}` } });
     const frames: { type: string; mid?: string }[] = [];
     let live = (): void => undefined;
-    const isLive = new Promise<void>((resolve) => { live = resolve; });
+    const isLive = new Promise<void>((resolve) => {
+      live = resolve;
+    });
     ws.on('message', (d: Buffer) => {
       const f = JSON.parse(d.toString('utf8')) as { type: string; mid?: string };
       frames.push({ type: f.type, ...(f.mid === undefined ? {} : { mid: f.mid }) });
       if (f.type === 'unseen') live();
     });
-    const closed = new Promise<number>((resolve) => { ws.on('close', (code) => { resolve(code); }); });
+    const closed = new Promise<number>((resolve) => {
+      ws.on('close', (code) => {
+        resolve(code);
+      });
+    });
     await isLive;
     // Stop reading: the kernel buffers fill, then the server's send buffer for this socket.
     const raw = (ws as unknown as { _socket: { pause(): void; resume(): void } })._socket;
@@ -104,7 +117,10 @@ describe('backpressure', () => {
     }
     // The server's own count of sessions it closed as slow consumers: the evidence that the
     // close happened, while this client still reads nothing.
-    await until(async () => (await closedWith(4030)) > closedBefore, 'the server to close the slow session (msgxc_ws_closed_total{code="4030"})');
+    await until(
+      async () => (await closedWith(4030)) > closedBefore,
+      'the server to close the slow session (msgxc_ws_closed_total{code="4030"})',
+    );
     raw.resume();
     expect(await closed).toBe(4030);
     // What it did receive is exactly the first messages sent, in the order sent: no gap, no

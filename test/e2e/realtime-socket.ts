@@ -19,9 +19,14 @@ export interface TestSocket {
 
 export type Via = 'header' | 'query' | 'cookie';
 
-export const wsUrl = (server: { port: number }, query = ''): string => `ws://127.0.0.1:${server.port}/api/v2/ws${query}`;
+export const wsUrl = (server: { port: number }, query = ''): string =>
+  `ws://127.0.0.1:${server.port}/api/v2/ws${query}`;
 
-export const openSocket = (server: { port: number }, token: string, opts: { since?: string; via?: Via } = {}): Promise<TestSocket> => {
+export const openSocket = (
+  server: { port: number },
+  token: string,
+  opts: { since?: string; via?: Via } = {},
+): Promise<TestSocket> => {
   const via = opts.via ?? 'header';
   const params = new URLSearchParams();
   if (opts.since !== undefined) params.set('since', opts.since);
@@ -39,45 +44,81 @@ export const openSocket = (server: { port: number }, token: string, opts: { sinc
     for (const w of waiters) w();
   });
   const closed = new Promise<{ code: number; reason: string }>((resolve) => {
-    ws.on('close', (code, reason) => { resolve({ code, reason: reason.toString() }); for (const w of waiters) w(); });
+    ws.on('close', (code, reason) => {
+      resolve({ code, reason: reason.toString() });
+      for (const w of waiters) w();
+    });
   });
   const socket: TestSocket = {
     frames,
-    send: (f) => { ws.send(JSON.stringify(f)); },
-    sendRaw: (text) => { ws.send(text); },
+    send: (f) => {
+      ws.send(JSON.stringify(f));
+    },
+    sendRaw: (text) => {
+      ws.send(text);
+    },
     ofType: (type) => frames.filter((f) => f.type === type),
-    next: (match, timeoutMs = 10_000) => new Promise<Frame>((resolve, reject) => {
-      const check = (): boolean => {
-        for (let i = cursor; i < frames.length; i += 1) {
-          const f = frames[i];
-          if (f !== undefined && match(f)) { cursor = i + 1; resolve(f); return true; }
-        }
-        return false;
-      };
-      if (check()) return;
-      const timer = setTimeout(() => {
-        waiters.delete(waiter);
-        reject(new Error(`no matching frame within ${timeoutMs} ms; got ${JSON.stringify(frames.slice(cursor)).slice(0, 2000)}`));
-      }, timeoutMs);
-      const waiter = (): void => { if (check()) { clearTimeout(timer); waiters.delete(waiter); } };
-      waiters.add(waiter);
-    }),
+    next: (match, timeoutMs = 10_000) =>
+      new Promise<Frame>((resolve, reject) => {
+        const check = (): boolean => {
+          for (let i = cursor; i < frames.length; i += 1) {
+            const f = frames[i];
+            if (f !== undefined && match(f)) {
+              cursor = i + 1;
+              resolve(f);
+              return true;
+            }
+          }
+          return false;
+        };
+        if (check()) return;
+        const timer = setTimeout(() => {
+          waiters.delete(waiter);
+          reject(
+            new Error(
+              `no matching frame within ${timeoutMs} ms; got ${JSON.stringify(frames.slice(cursor)).slice(0, 2000)}`,
+            ),
+          );
+        }, timeoutMs);
+        const waiter = (): void => {
+          if (check()) {
+            clearTimeout(timer);
+            waiters.delete(waiter);
+          }
+        };
+        waiters.add(waiter);
+      }),
     closed,
-    close: async () => { if (ws.readyState === WebSocket.OPEN || ws.readyState === WebSocket.CONNECTING) ws.close(1000); await closed; },
+    close: async () => {
+      if (ws.readyState === WebSocket.OPEN || ws.readyState === WebSocket.CONNECTING) ws.close(1000);
+      await closed;
+    },
   };
   return new Promise((resolve, reject) => {
-    ws.once('open', () => { resolve(socket); });
+    ws.once('open', () => {
+      resolve(socket);
+    });
     ws.once('error', reject);
     ws.once('unexpected-response', (_req, res) => {
       let body = '';
-      res.on('data', (d: Buffer) => { body += d.toString(); });
-      res.on('end', () => { reject(Object.assign(new Error(`upgrade refused: ${res.statusCode} ${body}`), { status: res.statusCode, body })); });
+      res.on('data', (d: Buffer) => {
+        body += d.toString();
+      });
+      res.on('end', () => {
+        reject(
+          Object.assign(new Error(`upgrade refused: ${res.statusCode} ${body}`), { status: res.statusCode, body }),
+        );
+      });
     });
   });
 };
 
 /** Opens a socket and waits until the session is live (its `unseen` snapshot arrived). */
-export const openLive = async (server: { port: number }, token: string, opts: { since?: string; via?: Via } = {}): Promise<TestSocket> => {
+export const openLive = async (
+  server: { port: number },
+  token: string,
+  opts: { since?: string; via?: Via } = {},
+): Promise<TestSocket> => {
   const s = await openSocket(server, token, opts);
   await s.next((f) => f.type === 'hello');
   await s.next((f) => f.type === 'unseen');
@@ -85,14 +126,24 @@ export const openLive = async (server: { port: number }, token: string, opts: { 
 };
 
 /** The status and JSON body of a refused upgrade. */
-export const refusedUpgrade = (server: { port: number }, opts: { headers?: Record<string, string>; query?: string } = {}): Promise<{ status: number; body: unknown }> =>
+export const refusedUpgrade = (
+  server: { port: number },
+  opts: { headers?: Record<string, string>; query?: string } = {},
+): Promise<{ status: number; body: unknown }> =>
   new Promise((resolve, reject) => {
     const ws = new WebSocket(wsUrl(server, opts.query ?? ''), { headers: opts.headers ?? {} });
-    ws.once('open', () => { ws.close(); reject(new Error('upgrade was accepted')); });
+    ws.once('open', () => {
+      ws.close();
+      reject(new Error('upgrade was accepted'));
+    });
     ws.once('error', reject);
     ws.once('unexpected-response', (_req, res) => {
       let body = '';
-      res.on('data', (d: Buffer) => { body += d.toString(); });
-      res.on('end', () => { resolve({ status: res.statusCode ?? 0, body: JSON.parse(body) as unknown }); });
+      res.on('data', (d: Buffer) => {
+        body += d.toString();
+      });
+      res.on('end', () => {
+        resolve({ status: res.statusCode ?? 0, body: JSON.parse(body) as unknown });
+      });
     });
   });

@@ -18,10 +18,15 @@ const send = async (uid: string, msg: string): Promise<string> => {
   expect(r.status, r.text).toBe(200);
   return r.headers.get('x-message-id') ?? '';
 };
-const isMessage = (mid: string) => (f: Frame): boolean => f.type === 'message' && f.mid === mid;
+const isMessage =
+  (mid: string) =>
+  (f: Frame): boolean =>
+    f.type === 'message' && f.mid === mid;
 
 beforeAll(async () => {
-  server = await startServer({ env: { MSGXC_LOG_LEVEL: 'warn', MSGXC_CHECKIN_INTERVAL_MS: '500', MSGXC_NODE_ID: NODE } });
+  server = await startServer({
+    env: { MSGXC_LOG_LEVEL: 'warn', MSGXC_CHECKIN_INTERVAL_MS: '500', MSGXC_NODE_ID: NODE },
+  });
   admin = await token('admin', ['admin']);
 });
 afterAll(async () => {
@@ -35,10 +40,19 @@ describe('authentication at the upgrade', () => {
     const missing = await refusedUpgrade(server);
     expect(missing).toMatchObject({ status: 401, body: { code: 'Unauthorized' } });
     const forged = await token('mallory', [], { secret: 'another-secret-0123456789-0123456789-xx' });
-    expect(await refusedUpgrade(server, { headers: { authorization: `Bearer ${forged}` } })).toMatchObject({ status: 401, body: { code: 'Unauthorized', msg: /signature/ } });
+    expect(await refusedUpgrade(server, { headers: { authorization: `Bearer ${forged}` } })).toMatchObject({
+      status: 401,
+      body: { code: 'Unauthorized', msg: /signature/ },
+    });
     const expired = await token('alice', [], { exp: Math.floor(Date.now() / 1000) - 600 });
-    expect(await refusedUpgrade(server, { query: `?token=${expired}` })).toMatchObject({ status: 401, body: { msg: /expired/ } });
-    expect(await refusedUpgrade(server, { query: `?token=${await token('alice')}&since=not-a-mid` })).toMatchObject({ status: 400, body: { code: 'InvalidQuery' } });
+    expect(await refusedUpgrade(server, { query: `?token=${expired}` })).toMatchObject({
+      status: 401,
+      body: { msg: /expired/ },
+    });
+    expect(await refusedUpgrade(server, { query: `?token=${await token('alice')}&since=not-a-mid` })).toMatchObject({
+      status: 400,
+      body: { code: 'InvalidQuery' },
+    });
   });
 
   it('accepts the token in the Authorization header, the token query parameter and the xsajwt cookie', async () => {
@@ -53,7 +67,10 @@ describe('authentication at the upgrade', () => {
 
   it('accepts the cookie only from a page of its own origin (no cross-site websocket hijacking)', async () => {
     const cookie = `xsajwt=${await token('alice')}`;
-    expect(await refusedUpgrade(server, { headers: { cookie, origin: 'https://evil.example' } })).toMatchObject({ status: 403, body: { code: 'Forbidden' } });
+    expect(await refusedUpgrade(server, { headers: { cookie, origin: 'https://evil.example' } })).toMatchObject({
+      status: 403,
+      body: { code: 'Forbidden' },
+    });
     const same = await openSocket(server, await token('alice'), { via: 'cookie' });
     await same.next((f) => f.type === 'hello');
     await same.close();
@@ -109,7 +126,14 @@ describe('delivery to every session of a user', () => {
     const t = await token('bob');
     const [a, b] = [await live(t), await live(t)];
     const mid = await send('bob', 'hello both tabs');
-    for (const s of [a, b]) expect(await s.next(isMessage(mid))).toMatchObject({ type: 'message', mid, from: 'admin', msg: 'hello both tabs', urgency: 3 });
+    for (const s of [a, b])
+      expect(await s.next(isMessage(mid))).toMatchObject({
+        type: 'message',
+        mid,
+        from: 'admin',
+        msg: 'hello both tabs',
+        urgency: 3,
+      });
   });
 
   it('seen, read and deleted on one session reach the other, and the HTTP API reaches both', async () => {
@@ -124,8 +148,15 @@ describe('delivery to every session of a user', () => {
     b.send({ type: 'delete', mids: [m1], id: 2 });
     expect(await a.next((f) => f.type === 'deleted')).toEqual({ type: 'deleted', mids: [m1] });
     // Over HTTP (a push notification click, a native receipt): every session hears it.
-    expect((await call(server, 'POST', '/api/v2/ack', { token: t, body: { mids: [m2], status: 'read' } })).status).toBe(200);
-    for (const s of [a, b]) expect(await s.next((f) => f.type === 'seen' && (f.mids as string[]).includes(m2))).toEqual({ type: 'seen', mids: [m2], read: true });
+    expect((await call(server, 'POST', '/api/v2/ack', { token: t, body: { mids: [m2], status: 'read' } })).status).toBe(
+      200,
+    );
+    for (const s of [a, b])
+      expect(await s.next((f) => f.type === 'seen' && (f.mids as string[]).includes(m2))).toEqual({
+        type: 'seen',
+        mids: [m2],
+        read: true,
+      });
     expect((await call(server, 'POST', '/api/v2/read', { token: t, body: { mid: m2 } })).status).toBe(200);
     for (const s of [a, b]) expect(await s.next((f) => f.type === 'read')).toEqual({ type: 'read', mid: m2 });
     // The session that made a change does not get its own echo.
@@ -177,9 +208,12 @@ describe('unseen on connect and resume', () => {
     expect([...got].sort()).toEqual([...missed, ...burst].sort());
     const marker = resumed.frames.findIndex((f) => f.type === 'resumed');
     expect(resumed.frames[marker]).toMatchObject({ since: m0, truncated: false });
-    expect(resumed.frames.slice(0, marker).filter((f) => f.type === 'message').map((f) => f.mid)).toEqual(
-      expect.arrayContaining(missed),
-    );
+    expect(
+      resumed.frames
+        .slice(0, marker)
+        .filter((f) => f.type === 'message')
+        .map((f) => f.mid),
+    ).toEqual(expect.arrayContaining(missed));
   });
 });
 
@@ -187,11 +221,19 @@ describe('scheduled messages', () => {
   it('are delivered live when they fall due, not before, and not at all once cancelled', async () => {
     const s = await live(await token('sam'));
     const due = new Date(Date.now() + 2500).toISOString();
-    const later = await call(server, 'POST', '/api/v2/send', { token: admin, body: { uid: 'sam', msg: 'later', scheduled: due } });
-    const cancelled = await call(server, 'POST', '/api/v2/send', { token: admin, body: { uid: 'sam', msg: 'never', scheduled: due } });
+    const later = await call(server, 'POST', '/api/v2/send', {
+      token: admin,
+      body: { uid: 'sam', msg: 'later', scheduled: due },
+    });
+    const cancelled = await call(server, 'POST', '/api/v2/send', {
+      token: admin,
+      body: { uid: 'sam', msg: 'never', scheduled: due },
+    });
     const laterMid = later.headers.get('x-message-id') ?? '';
     const cancelledMid = cancelled.headers.get('x-message-id') ?? '';
-    expect((await call(server, 'POST', '/api/v2/cancel', { token: admin, body: { mid: cancelledMid } })).status).toBe(200);
+    expect((await call(server, 'POST', '/api/v2/cancel', { token: admin, body: { mid: cancelledMid } })).status).toBe(
+      200,
+    );
     const now = await send('sam', 'now');
     await s.next(isMessage(now));
     expect(s.ofType('message').map((f) => f.mid)).toEqual([now]);
@@ -221,24 +263,34 @@ describe('resume point for a client without messages', () => {
 describe('threads', () => {
   it('subscribing over the socket joins the thread live; an unsubscribed user stops receiving it', async () => {
     const owner = await token('olga');
-    expect((await call(server, 'POST', '/api/v2/threads', { token: owner, body: { tid: 'room', opens: true } })).status).toBe(201);
+    expect(
+      (await call(server, 'POST', '/api/v2/threads', { token: owner, body: { tid: 'room', opens: true } })).status,
+    ).toBe(201);
     const t = await token('hank');
     const [a, b] = [await live(t), await live(t)];
     a.send({ type: 'subscribe', tid: 'room', id: 's' });
     expect(await a.next((f) => f.type === 'subscribed')).toEqual({ type: 'subscribed', tid: 'room', id: 's' });
     // The other session of the same user joins the topic too, through the bus.
     expect(await b.next((f) => f.type === 'subscribed')).toEqual({ type: 'subscribed', tid: 'room' });
-    const p1 = await call(server, 'POST', '/api/v2/publish', { token: owner, body: { tid: 'room', msg: 'in the room' } });
+    const p1 = await call(server, 'POST', '/api/v2/publish', {
+      token: owner,
+      body: { tid: 'room', msg: 'in the room' },
+    });
     const mid1 = p1.headers.get('x-message-id') ?? '';
     for (const s of [a, b]) expect(await s.next(isMessage(mid1))).toMatchObject({ tid: 'room', msg: 'in the room' });
     a.send({ type: 'history', tid: 'room', limit: 5, id: 'h' });
-    expect(((await a.next((f) => f.type === 'history')).messages as { mid: string }[]).map((m) => m.mid)).toEqual([mid1]);
+    expect(((await a.next((f) => f.type === 'history')).messages as { mid: string }[]).map((m) => m.mid)).toEqual([
+      mid1,
+    ]);
     // A late session learns its threads from the read model.
     const c = await live(t);
     // Unsubscribed over HTTP: every session leaves the topic.
     expect((await call(server, 'POST', '/api/v2/unsubscribe', { token: t, body: { tid: 'room' } })).status).toBe(200);
     for (const s of [a, b, c]) await s.next((f) => f.type === 'unsubscribed' && f.tid === 'room');
-    const p2 = await call(server, 'POST', '/api/v2/publish', { token: owner, body: { tid: 'room', msg: 'after leaving' } });
+    const p2 = await call(server, 'POST', '/api/v2/publish', {
+      token: owner,
+      body: { tid: 'room', msg: 'after leaving' },
+    });
     const mid2 = p2.headers.get('x-message-id') ?? '';
     // A direct message sent after it is a fence: once it arrived, the thread message would have too.
     const fence = await send('hank', 'fence');
@@ -261,7 +313,10 @@ describe('presence and check-in', () => {
     expect((await call(server, 'GET', '/api/v2/presence/ivan', { token: t })).status).toBe(403);
     await a.close();
     await b.close();
-    expect((await call(server, 'GET', '/api/v2/presence/ivan', { token: admin })).body).toMatchObject({ online: false, sessions: 0 });
+    expect((await call(server, 'GET', '/api/v2/presence/ivan', { token: admin })).body).toMatchObject({
+      online: false,
+      sessions: 0,
+    });
     let entries: { uid: string; opened: number }[] = [];
     // The two openings may fall into one check-in batch or into two: wait for both.
     const opened = (): number => entries.filter((e) => e.uid === 'ivan').reduce((n, e) => n + e.opened, 0);

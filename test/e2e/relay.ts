@@ -21,25 +21,49 @@ export const startRelay = async (target: string): Promise<Relay> => {
   let blocked = false;
   let accepted = 0;
   const server = createServer((client) => {
-    if (blocked) { client.destroy(); return; }
+    if (blocked) {
+      client.destroy();
+      return;
+    }
     accepted += 1;
     const upstream = connect(Number(url.port), url.hostname);
     for (const s of [client, upstream]) {
       open.add(s);
-      s.on('close', () => { open.delete(s); client.destroy(); upstream.destroy(); });
-      s.on('error', () => { s.destroy(); });
+      s.on('close', () => {
+        open.delete(s);
+        client.destroy();
+        upstream.destroy();
+      });
+      s.on('error', () => {
+        s.destroy();
+      });
     }
     client.pipe(upstream);
     upstream.pipe(client);
   });
-  await new Promise<void>((resolve) => { server.listen(0, '127.0.0.1', resolve); });
-  const cut = (): void => { for (const s of [...open]) s.destroy(); };
+  await new Promise<void>((resolve) => {
+    server.listen(0, '127.0.0.1', resolve);
+  });
+  const cut = (): void => {
+    for (const s of [...open]) s.destroy();
+  };
   return {
     port: (server.address() as AddressInfo).port,
     cut,
-    block: () => { blocked = true; cut(); },
-    unblock: () => { blocked = false; },
+    block: () => {
+      blocked = true;
+      cut();
+    },
+    unblock: () => {
+      blocked = false;
+    },
     connections: () => accepted,
-    close: () => new Promise<void>((resolve) => { cut(); server.close(() => { resolve(); }); }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        cut();
+        server.close(() => {
+          resolve();
+        });
+      }),
   };
 };

@@ -19,16 +19,26 @@ const NATS_CLUSTERS = [
 ] as const;
 
 /** The run's NATS cluster the production stack uses (the current release first), if any. */
-export const stackNats = (): { readonly release: 'current' | 'debian'; readonly urls: readonly string[] } | undefined => {
+export const stackNats = ():
+  | { readonly release: 'current' | 'debian'; readonly urls: readonly string[] }
+  | undefined => {
   const found = NATS_CLUSTERS.find((c) => (process.env[c.envVar] ?? '') !== '');
-  return found === undefined ? undefined : { release: found.release, urls: (process.env[found.envVar] ?? '').split(',') };
+  return found === undefined
+    ? undefined
+    : { release: found.release, urls: (process.env[found.envVar] ?? '').split(',') };
 };
 
 export const stackEnv = (dataDir: string): Record<string, string> => {
   if (!isProductionStack()) return {};
   const nats = stackNats();
-  const missing = [...(nats === undefined ? [NATS_CLUSTERS.map((c) => c.envVar).join(' or ')] : []), ...required.filter((k) => (process.env[k] ?? '') === '')];
-  if (missing.length > 0) throw new Error(`production stack needs ${missing.join(', ')} (run with MSGXC_TEST_SERVERS=natscurrentcluster,cassandra,elastic)`);
+  const missing = [
+    ...(nats === undefined ? [NATS_CLUSTERS.map((c) => c.envVar).join(' or ')] : []),
+    ...required.filter((k) => (process.env[k] ?? '') === ''),
+  ];
+  if (missing.length > 0)
+    throw new Error(
+      `production stack needs ${missing.join(', ')} (run with MSGXC_TEST_SERVERS=natscurrentcluster,cassandra,elastic)`,
+    );
   const id = createHash('sha256').update(basename(dataDir)).digest('hex').slice(0, 10);
   const urls = nats?.urls ?? [];
   const hosts = urls.map((u) => u.replace(/^nats:\/\//, '')).join(',');

@@ -27,7 +27,12 @@ export interface Standins {
 
 export const startStandins = async (): Promise<Standins> => {
   const pki = await testPki();
-  const [wp, apns, fcm, sendgrid] = await Promise.all([startWebPushStandin(pki), startApnsStandin(pki), startFcmStandin(pki), startSendGridStandin()]);
+  const [wp, apns, fcm, sendgrid] = await Promise.all([
+    startWebPushStandin(pki),
+    startApnsStandin(pki),
+    startFcmStandin(pki),
+    startSendGridStandin(),
+  ]);
   const dir = await mkdtemp(join(tmpdir(), 'msgxc-standin-env-'));
   const caFile = join(dir, 'ca.pem');
   const keyFile = join(dir, `AuthKey_${apns.key.keyId}.p8`);
@@ -54,7 +59,11 @@ export const startStandins = async (): Promise<Standins> => {
     MSGXC_LINK_BASE: 'https://app.example.com',
   };
   return {
-    webpush: wp, apns, fcm, sendgrid, env,
+    webpush: wp,
+    apns,
+    fcm,
+    sendgrid,
+    env,
     close: async () => {
       await Promise.all([wp.close(), apns.close(), fcm.close(), sendgrid.close()]);
       await rm(dir, { recursive: true, force: true });
@@ -63,7 +72,12 @@ export const startStandins = async (): Promise<Standins> => {
 };
 
 /** Polls `probe` until it returns a value other than undefined; fails after `timeoutMs` naming `what`. */
-export const waitFor = async <T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 15_000, everyMs = 50): Promise<T> => {
+export const waitFor = async <T>(
+  what: string,
+  probe: () => T | undefined | Promise<T | undefined>,
+  timeoutMs = 15_000,
+  everyMs = 50,
+): Promise<T> => {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await probe();
@@ -73,10 +87,20 @@ export const waitFor = async <T>(what: string, probe: () => T | undefined | Prom
   }
 };
 
-export interface LogEvent { readonly stream: string; readonly revision: number; readonly position: number; readonly type: string; readonly data: Record<string, unknown> }
+export interface LogEvent {
+  readonly stream: string;
+  readonly revision: number;
+  readonly position: number;
+  readonly type: string;
+  readonly data: Record<string, unknown>;
+}
 
 /** Every event in the broker's log (GET /api/v2/events, paged), optionally only of some types. */
-export const allEvents = async (server: { url: string }, admin: string, types?: readonly string[]): Promise<LogEvent[]> => {
+export const allEvents = async (
+  server: { url: string },
+  admin: string,
+  types?: readonly string[],
+): Promise<LogEvent[]> => {
   const out: LogEvent[] = [];
   let after = 0;
   for (;;) {
@@ -90,8 +114,13 @@ export const allEvents = async (server: { url: string }, admin: string, types?: 
 };
 
 /** The decrypted JSON payloads a web push subscription received, in order. */
-export const pushPayloads = (s: WebPushStandin, subscription: string): { msg: string; mid: string; opts: unknown; slug: string }[] =>
-  s.recorder.forKey(subscription).map((r) => JSON.parse(String(r.details['payload'])) as { msg: string; mid: string; opts: unknown; slug: string });
+export const pushPayloads = (
+  s: WebPushStandin,
+  subscription: string,
+): { msg: string; mid: string; opts: unknown; slug: string }[] =>
+  s.recorder
+    .forKey(subscription)
+    .map((r) => JSON.parse(String(r.details['payload'])) as { msg: string; mid: string; opts: unknown; slug: string });
 
 /** The subscription id (the stand-in's recorder key) of an endpoint it handed out. */
 export const subscriptionId = (endpoint: string): string => endpoint.slice(endpoint.lastIndexOf('/') + 1);

@@ -17,7 +17,8 @@ export const parseExpectation = (line: string): Expectation => {
   const head = raw.startsWith(DOTS);
   const tail = raw.endsWith(DOTS) && raw.length >= (head ? 2 * DOTS.length : DOTS.length);
   const text = raw.slice(head ? DOTS.length : 0, tail ? raw.length - DOTS.length : raw.length);
-  if (text.trim() === '') throw new Error(`a walkthrough expectation needs text besides "...": ${JSON.stringify(line)}`);
+  if (text.trim() === '')
+    throw new Error(`a walkthrough expectation needs text besides "...": ${JSON.stringify(line)}`);
   if (head && tail) return { kind: 'contains', text };
   if (head) return { kind: 'suffix', text };
   if (tail) return { kind: 'prefix', text };
@@ -27,10 +28,17 @@ export const parseExpectation = (line: string): Expectation => {
 export const matches = (output: string, e: Expectation): boolean => {
   const out = output.trimEnd();
   switch (e.kind) {
-    case 'exact': return out === e.text;
-    case 'contains': return out.includes(e.text);
-    case 'prefix': return out.startsWith(e.text);
-    case 'suffix': return out.endsWith(e.text);
-    default: { const never: never = e; return never; }
+    case 'exact':
+      return out === e.text;
+    case 'contains':
+      return out.includes(e.text);
+    case 'prefix':
+      return out.startsWith(e.text);
+    case 'suffix':
+      return out.endsWith(e.text);
+    default: {
+      const never: never = e;
+      return never;
+    }
   }
 };

@@ -60,14 +60,26 @@ export const startCassandra = async (options: CassandraOptions = {}): Promise<Ca
     logbackFile,
     heap: options.heap ?? { min: '512m', max: '1g' },
   });
-  const proc = spawnServer({ name: 'cassandra', command: process.env.MSGXC_CASSANDRA_JAVA ?? 'java', args, runDir, logFile });
+  const proc = spawnServer({
+    name: 'cassandra',
+    command: process.env.MSGXC_CASSANDRA_JAVA ?? 'java',
+    args,
+    runDir,
+    logFile,
+  });
   const stop = async (): Promise<void> => {
     await stopGroup(proc.pid, 30_000);
     await removeDir(runDir);
   };
   let version: string;
   try {
-    const spec = { what: 'cassandra', timeoutMs: options.startTimeoutMs ?? 180_000, intervalMs: 500, process: proc, logFile };
+    const spec = {
+      what: 'cassandra',
+      timeoutMs: options.startTimeoutMs ?? 180_000,
+      intervalMs: 500,
+      process: proc,
+      logFile,
+    };
     version = await waitFor(spec, () => releaseVersion(layout.nativePort));
   } catch (e) {
     await stop();

@@ -2,7 +2,14 @@
 // unprepared QUERY frames and to read their answers, so readiness checks and infrastructure
 // tests need no driver package. Spec: native_protocol_v4.spec in Cassandra's source tree.
 
-export const Opcode = { Error: 0x00, Startup: 0x01, Ready: 0x02, Authenticate: 0x03, Query: 0x07, Result: 0x08 } as const;
+export const Opcode = {
+  Error: 0x00,
+  Startup: 0x01,
+  Ready: 0x02,
+  Authenticate: 0x03,
+  Query: 0x07,
+  Result: 0x08,
+} as const;
 export type Opcode = (typeof Opcode)[keyof typeof Opcode];
 
 const FLAG_TRACING = 0x02;
@@ -42,7 +49,14 @@ export const startupBody = (): Buffer => {
   return Buffer.concat([count, str('CQL_VERSION'), str('3.0.0')]);
 };
 
-export const CONSISTENCY = { ANY: 0x00, ONE: 0x01, QUORUM: 0x04, ALL: 0x05, LOCAL_QUORUM: 0x06, LOCAL_ONE: 0x0a } as const;
+export const CONSISTENCY = {
+  ANY: 0x00,
+  ONE: 0x01,
+  QUORUM: 0x04,
+  ALL: 0x05,
+  LOCAL_QUORUM: 0x06,
+  LOCAL_ONE: 0x0a,
+} as const;
 export type Consistency = keyof typeof CONSISTENCY;
 
 export const queryBody = (cql: string, consistency: Consistency): Buffer => {
@@ -114,16 +128,30 @@ const uuid = (b: Buffer): string => {
 const decodeValue = (type: number, b: Buffer | null): CqlValue => {
   if (b === null) return null;
   switch (type) {
-    case 0x01: case 0x0d: return b.toString('utf8'); // ascii, varchar/text
-    case 0x02: case 0x05: case 0x0b: return b.readBigInt64BE(0); // bigint, counter, timestamp
-    case 0x04: return b.readUInt8(0) !== 0;
-    case 0x07: return b.readDoubleBE(0);
-    case 0x08: return b.readFloatBE(0);
-    case 0x09: return b.readInt32BE(0);
-    case 0x0c: case 0x0f: return uuid(b);
-    case 0x13: return b.readInt16BE(0);
-    case 0x14: return b.readInt8(0);
-    default: return b; // other types stay raw
+    case 0x01:
+    case 0x0d:
+      return b.toString('utf8'); // ascii, varchar/text
+    case 0x02:
+    case 0x05:
+    case 0x0b:
+      return b.readBigInt64BE(0); // bigint, counter, timestamp
+    case 0x04:
+      return b.readUInt8(0) !== 0;
+    case 0x07:
+      return b.readDoubleBE(0);
+    case 0x08:
+      return b.readFloatBE(0);
+    case 0x09:
+      return b.readInt32BE(0);
+    case 0x0c:
+    case 0x0f:
+      return uuid(b);
+    case 0x13:
+      return b.readInt16BE(0);
+    case 0x14:
+      return b.readInt8(0);
+    default:
+      return b; // other types stay raw
   }
 };
 
@@ -162,10 +190,15 @@ export const decodeResponse = (flags: number, opcode: number, body: Buffer): Cql
   if (opcode !== Opcode.Result) throw new Error(`unexpected CQL opcode 0x${opcode.toString(16)}`);
   const kind = r.int();
   switch (kind) {
-    case 1: return { kind: 'void', warnings };
-    case 2: return { kind: 'rows', rows: readRows(r), warnings };
-    case 3: return { kind: 'set_keyspace', keyspace: r.string(), warnings };
-    case 5: return { kind: 'schema_change', change: `${r.string()} ${r.string()}`, warnings };
-    default: throw new Error(`unsupported CQL result kind ${kind}`);
+    case 1:
+      return { kind: 'void', warnings };
+    case 2:
+      return { kind: 'rows', rows: readRows(r), warnings };
+    case 3:
+      return { kind: 'set_keyspace', keyspace: r.string(), warnings };
+    case 5:
+      return { kind: 'schema_change', change: `${r.string()} ${r.string()}`, warnings };
+    default:
+      throw new Error(`unsupported CQL result kind ${kind}`);
   }
 };

@@ -105,7 +105,13 @@ export const startElasticsearch = async (options: ElasticsearchOptions = {}): Pr
     await removeDir(runDir);
   };
   try {
-    const spec = { what: 'elasticsearch', timeoutMs: options.startTimeoutMs ?? 180_000, intervalMs: 500, process: proc, logFile };
+    const spec = {
+      what: 'elasticsearch',
+      timeoutMs: options.startTimeoutMs ?? 180_000,
+      intervalMs: 500,
+      process: proc,
+      logFile,
+    };
     await waitFor(spec, () => clusterUsable(url));
   } catch (e) {
     await stop();

@@ -12,7 +12,15 @@ import type { NatsRelease } from './nats.js';
 import { groupRssKb } from './process.js';
 import { installExitHandlers, reapOrphans } from './reaper.js';
 
-export const SERVER_NAMES = ['nats', 'natscluster', 'natscurrent', 'natscurrentcluster', 'cassandra', 'elastic', 'mosquitto'] as const;
+export const SERVER_NAMES = [
+  'nats',
+  'natscluster',
+  'natscurrent',
+  'natscurrentcluster',
+  'cassandra',
+  'elastic',
+  'mosquitto',
+] as const;
 export type ServerName = (typeof SERVER_NAMES)[number];
 
 interface Running {
@@ -82,7 +90,10 @@ const isServerName = (s: string): s is ServerName => (SERVER_NAMES as readonly s
 
 /** Parses MSGXC_TEST_SERVERS; an unknown name is a configuration bug, so it throws. */
 export const requestedServers = (value: string | undefined): ServerName[] => {
-  const names = (value ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const names = (value ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
   const unknown = names.filter((n) => !isServerName(n));
   if (unknown.length > 0) {
     throw new Error(`MSGXC_TEST_SERVERS: unknown ${unknown.join(', ')} (known: ${SERVER_NAMES.join(', ')})`);

@@ -18,7 +18,11 @@ export const requestJson = async (
       : { body: JSON.stringify(init.body), headers: { 'content-type': 'application/json' } }),
   });
   const text = await response.text();
-  return { status: response.status, headers: response.headers, body: text === '' ? undefined : (JSON.parse(text) as unknown) };
+  return {
+    status: response.status,
+    headers: response.headers,
+    body: text === '' ? undefined : (JSON.parse(text) as unknown),
+  };
 };
 
 /** Reads a nested field of an untyped JSON value, e.g. field(body, 'meta_cluster', 'cluster_size'). */

@@ -20,13 +20,17 @@ let installed: Promise<string> | undefined;
 
 /** The mosquitto binary; runs install-mosquitto.sh (apt-get) once if it is missing. */
 export const ensureMosquitto = (): Promise<string> => {
-  installed ??= promisify(execFile)('bash', [join(here, 'install-mosquitto.sh')], { timeout: 10 * 60_000, maxBuffer: 1 << 20 })
-    .then(({ stdout }) => {
-      const bin = stdout.trim().split('\n').pop();
-      if (bin === undefined || bin === '') throw new Error('install-mosquitto.sh printed no path');
-      return bin;
-    });
-  installed.catch(() => { installed = undefined; });
+  installed ??= promisify(execFile)('bash', [join(here, 'install-mosquitto.sh')], {
+    timeout: 10 * 60_000,
+    maxBuffer: 1 << 20,
+  }).then(({ stdout }) => {
+    const bin = stdout.trim().split('\n').pop();
+    if (bin === undefined || bin === '') throw new Error('install-mosquitto.sh printed no path');
+    return bin;
+  });
+  installed.catch(() => {
+    installed = undefined;
+  });
   return installed;
 };
 
@@ -42,9 +46,19 @@ export const startMosquitto = async (): Promise<MosquittoServer> => {
   const runDir = await makeRunDir('mosquitto');
   const port = await freePort();
   const configFile = join(runDir, 'mosquitto.conf');
-  await writeText(configFile, [
-    `listener ${port} ${HOST}`, 'allow_anonymous true', 'persistence false', 'log_dest stderr', 'log_type error', 'log_type warning', 'log_type notice', '',
-  ].join('\n'));
+  await writeText(
+    configFile,
+    [
+      `listener ${port} ${HOST}`,
+      'allow_anonymous true',
+      'persistence false',
+      'log_dest stderr',
+      'log_type error',
+      'log_type warning',
+      'log_type notice',
+      '',
+    ].join('\n'),
+  );
   const logFile = join(runDir, 'mosquitto.log');
   const proc = spawnServer({ name: 'mosquitto', command: bin, args: ['-c', configFile], runDir, logFile });
   const url = `mqtt://${HOST}:${port}`;

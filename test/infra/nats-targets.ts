@@ -40,7 +40,11 @@ const list = (value: string | undefined): readonly string[] | undefined => value
 
 // An external server (its URL set by hand) reports no version here: say so rather than guess.
 const label = (name: string, version: string | undefined, url: string | undefined): string =>
-  version !== undefined ? `nats-server ${version}` : url !== undefined ? `nats-server (${name}, external)` : `nats-server (${name})`;
+  version !== undefined
+    ? `nats-server ${version}`
+    : url !== undefined
+      ? `nats-server (${name}, external)`
+      : `nats-server (${name})`;
 
 /** One JetStream node per release: `nats` (Debian 2.9) and `natscurrent`. */
 export const natsSingleTargets = (): readonly NatsSingleTarget[] =>
@@ -48,7 +52,16 @@ export const natsSingleTargets = (): readonly NatsSingleTarget[] =>
     const url = env(`${prefix}_URL`);
     const version = env(`${prefix}_VERSION`);
     const monitorVar = `${prefix}_MONITOR_URL`;
-    return { release, server, urlVar: `${prefix}_URL`, url, monitorVar, monitorUrl: env(monitorVar), version, label: label(name, version, url) };
+    return {
+      release,
+      server,
+      urlVar: `${prefix}_URL`,
+      url,
+      monitorVar,
+      monitorUrl: env(monitorVar),
+      version,
+      label: label(name, version, url),
+    };
   });
 
 /** One three-node JetStream cluster per release: `natscluster` (Debian 2.9) and `natscurrentcluster`. */

@@ -46,7 +46,12 @@ const queue = () => {
   };
 };
 
-const parse = (socket: Socket, onInfo: (info: Record<string, unknown>) => void, onMsg: (sid: string, m: NatsMessage) => void, onPong: () => void) => {
+const parse = (
+  socket: Socket,
+  onInfo: (info: Record<string, unknown>) => void,
+  onMsg: (sid: string, m: NatsMessage) => void,
+  onPong: () => void,
+) => {
   let buf = Buffer.alloc(0);
   socket.on('data', (chunk: Buffer) => {
     buf = Buffer.concat([buf, chunk]);
@@ -82,7 +87,12 @@ export const connectNats = async (url: string, timeoutMs = 5_000): Promise<NatsW
   const info = await withTimeout(
     new Promise<Record<string, unknown>>((resolve, reject) => {
       socket.once('error', reject);
-      parse(socket, resolve, (sid, m) => subs.get(sid)?.push(m), () => pongs.shift()?.());
+      parse(
+        socket,
+        resolve,
+        (sid, m) => subs.get(sid)?.push(m),
+        () => pongs.shift()?.(),
+      );
     }),
     timeoutMs,
     `NATS INFO from ${url}`,

@@ -34,11 +34,7 @@ interface NodePorts {
 }
 
 const configText = (node: NodePorts, storeDir: string | undefined, routes: readonly number[] | undefined): string => {
-  const lines = [
-    `server_name: ${node.name}`,
-    `listen: "${HOST}:${node.client}"`,
-    `http: "${HOST}:${node.monitor}"`,
-  ];
+  const lines = [`server_name: ${node.name}`, `listen: "${HOST}:${node.client}"`, `http: "${HOST}:${node.monitor}"`];
   // store_dir gets "/jetstream" appended by the server.
   if (storeDir !== undefined) lines.push(`jetstream { store_dir: "${storeDir}" }`);
   if (routes !== undefined) {
@@ -48,7 +44,13 @@ const configText = (node: NodePorts, storeDir: string | undefined, routes: reado
   return `${lines.join('\n')}\n`;
 };
 
-const launch = async (release: NatsRelease, configFile: string, runDir: string, logFile: string, name: string): Promise<Spawned> => {
+const launch = async (
+  release: NatsRelease,
+  configFile: string,
+  runDir: string,
+  logFile: string,
+  name: string,
+): Promise<Spawned> => {
   const bin = await ensureInstalled(release === 'current' ? 'nats-current' : 'nats');
   return spawnServer({ name, command: bin, args: ['-c', configFile], runDir, logFile });
 };
@@ -67,7 +69,12 @@ const versionOf = async (monitorUrl: string): Promise<string> => {
 
 const nodePorts = async (names: readonly string[]): Promise<NodePorts[]> => {
   const ports = await freePorts(3 * names.length);
-  return names.map((name, i) => ({ name, client: ports[3 * i] ?? 0, monitor: ports[3 * i + 1] ?? 0, route: ports[3 * i + 2] ?? 0 }));
+  return names.map((name, i) => ({
+    name,
+    client: ports[3 * i] ?? 0,
+    monitor: ports[3 * i + 1] ?? 0,
+    route: ports[3 * i + 2] ?? 0,
+  }));
 };
 
 export const startNats = async (options: { jetstream?: boolean; release?: NatsRelease } = {}): Promise<NatsServer> => {
@@ -76,7 +83,10 @@ export const startNats = async (options: { jetstream?: boolean; release?: NatsRe
   const [node] = await nodePorts(['msgxc-test-nats']);
   if (node === undefined) throw new Error('no ports');
   const configFile = join(runDir, 'nats.conf');
-  await writeText(configFile, configText(node, options.jetstream === true ? join(runDir, 'store') : undefined, undefined));
+  await writeText(
+    configFile,
+    configText(node, options.jetstream === true ? join(runDir, 'store') : undefined, undefined),
+  );
   const logFile = join(runDir, 'nats.log');
   const monitorUrl = `http://${HOST}:${node.monitor}`;
   let proc: Spawned | undefined;
@@ -99,8 +109,15 @@ export const startNats = async (options: { jetstream?: boolean; release?: NatsRe
     throw e;
   }
   const server: NatsServer = {
-    version, url: `nats://${HOST}:${node.client}`, port: node.client, monitorUrl, logFile, stop,
-    get pid() { return proc?.pid ?? 0; },
+    version,
+    url: `nats://${HOST}:${node.client}`,
+    port: node.client,
+    monitorUrl,
+    logFile,
+    stop,
+    get pid() {
+      return proc?.pid ?? 0;
+    },
     restart: async () => {
       if (proc !== undefined) await stopGroup(proc.pid);
       proc = undefined;
@@ -167,14 +184,18 @@ const makeNode = (release: NatsRelease, runDir: string, ports: NodePorts, routes
 // JetStream's meta group (its cluster-wide RAFT group) has formed when every node names the
 // same leader and that leader sees all other peers as current.
 const metaFormed = async (nodes: readonly NatsClusterNode[]): Promise<true | undefined> => {
-  const views = await Promise.all(nodes.map(async (n) => (await requestJson(`${n.monitorUrl}/jsz`, { timeoutMs: 1_000 })).body));
+  const views = await Promise.all(
+    nodes.map(async (n) => (await requestJson(`${n.monitorUrl}/jsz`, { timeoutMs: 1_000 })).body),
+  );
   const leaders = new Set(views.map((v) => field(v, 'meta_cluster', 'leader')));
   const [leader] = leaders;
   if (leaders.size !== 1 || typeof leader !== 'string' || leader === '') return undefined;
   const leaderView = views[nodes.findIndex((n) => n.name === leader)];
   const replicas = field(leaderView, 'meta_cluster', 'replicas');
   const current = Array.isArray(replicas) ? replicas.filter((r) => field(r, 'current') === true).length : 0;
-  return field(leaderView, 'meta_cluster', 'cluster_size') === nodes.length && current === nodes.length - 1 ? true : undefined;
+  return field(leaderView, 'meta_cluster', 'cluster_size') === nodes.length && current === nodes.length - 1
+    ? true
+    : undefined;
 };
 
 export const startNatsCluster = async (size = 3, options: { release?: NatsRelease } = {}): Promise<NatsCluster> => {

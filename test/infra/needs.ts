@@ -10,5 +10,10 @@ import { describe } from 'vitest';
 export const needs = (variable: string, title: string, body: (value: string) => void): void => {
   const value = process.env[variable] ?? '';
   const missing = value === '';
-  describe.skipIf(missing)(missing ? `${title} (skipped: ${variable} is not set; run with MSGXC_TEST_SERVERS)` : title, () => { body(value); });
+  describe.skipIf(missing)(
+    missing ? `${title} (skipped: ${variable} is not set; run with MSGXC_TEST_SERVERS)` : title,
+    () => {
+      body(value);
+    },
+  );
 };

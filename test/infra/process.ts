@@ -33,21 +33,36 @@ export const freePort = (): Promise<number> =>
 export const freePorts = async (count: number): Promise<number[]> => {
   const servers = Array.from({ length: count }, () => createServer());
   try {
-    return await Promise.all(servers.map((server) => new Promise<number>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(0, HOST, () => {
-        const address = server.address();
-        resolve(typeof address === 'object' && address !== null ? address.port : 0);
-      });
-    })));
+    return await Promise.all(
+      servers.map(
+        (server) =>
+          new Promise<number>((resolve, reject) => {
+            server.once('error', reject);
+            server.listen(0, HOST, () => {
+              const address = server.address();
+              resolve(typeof address === 'object' && address !== null ? address.port : 0);
+            });
+          }),
+      ),
+    );
   } finally {
-    await Promise.all(servers.map((s) => new Promise<void>((resolve) => { if (s.listening) s.close(() => { resolve(); }); else resolve(); })));
+    await Promise.all(
+      servers.map(
+        (s) =>
+          new Promise<void>((resolve) => {
+            if (s.listening)
+              s.close(() => {
+                resolve();
+              });
+            else resolve();
+          }),
+      ),
+    );
   }
 };
 
 /** A fresh folder under the OS temp dir, named msgxc-infra-<name>-XXXXXX. */
-export const makeRunDir = (name: string): Promise<string> =>
-  mkdtemp(join(tmpdir(), `msgxc-infra-${name}-`));
+export const makeRunDir = (name: string): Promise<string> => mkdtemp(join(tmpdir(), `msgxc-infra-${name}-`));
 
 export interface SpawnSpec {
   readonly name: string;
@@ -115,15 +130,18 @@ const groupMembers = async (pid: number): Promise<Member[]> => {
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     if (Number(fields[2]) !== pid) continue;
     const status = await readFile(`/proc/${entry}/status`, 'utf8').catch(() => '');
-    members.push({ pid: Number(entry), state: fields[0] ?? '', rssKb: Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) });
+    members.push({
+      pid: Number(entry),
+      state: fields[0] ?? '',
+      rssKb: Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0),
+    });
   }
   return members;
 };
 
 // Zombies do not count: a JVM that a launcher forked is re-parented when the launcher dies,
 // and where PID 1 does not reap (some sandboxes), its zombie would otherwise wait forever.
-const groupIsAlive = async (pid: number): Promise<boolean> =>
-  (await groupMembers(pid)).some((m) => m.state !== 'Z');
+const groupIsAlive = async (pid: number): Promise<boolean> => (await groupMembers(pid)).some((m) => m.state !== 'Z');
 
 /** Resident memory (kB) of every process in the group led by pid. */
 export const groupRssKb = async (pid: number): Promise<number> =>
@@ -188,4 +206,3 @@ export const waitFor = async <T>(spec: WaitSpec, probe: () => Promise<T | undefi
 };
 
 export const writeText = (file: string, text: string): Promise<void> => writeFile(file, text, 'utf8');
-

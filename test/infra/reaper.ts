@@ -57,7 +57,11 @@ export const installExitHandlers = (): void => {
   if (handlersInstalled) return;
   handlersInstalled = true;
   process.prependOnceListener('exit', killAllNow);
-  const codes: readonly (readonly [NodeJS.Signals, number])[] = [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]];
+  const codes: readonly (readonly [NodeJS.Signals, number])[] = [
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+    ['SIGHUP', 129],
+  ];
   for (const [signal, code] of codes) {
     process.prependOnceListener(signal, () => {
       killAllNow();

@@ -6,5 +6,12 @@ busContract('in-process', () => {
   const network = createInProcessNetwork();
   const a = createInProcessBus({ network });
   const b = createInProcessBus({ network });
-  return Promise.resolve({ a, b, close: async () => { await a.close(); await b.close(); } });
+  return Promise.resolve({
+    a,
+    b,
+    close: async () => {
+      await a.close();
+      await b.close();
+    },
+  });
 });

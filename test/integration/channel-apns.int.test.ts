@@ -13,7 +13,12 @@ import { testPki } from '../standins/tls.js';
 const token = (i: number | string): string => (typeof i === 'number' ? i.toString(16).padStart(64, '0') : i);
 const to = (t: string): ApnsRecipient => ({ channel: 'apns', uid: 'bob', deviceId: `dev-${t.slice(-6)}`, token: t });
 const configFor = (s: ApnsStandin, endpoint = s.url): ApnsConfig => ({
-  key: s.key.p8, keyId: s.key.keyId, teamId: s.key.teamId, bundleId: s.key.bundleId, production: false, endpoint: new URL(endpoint),
+  key: s.key.p8,
+  keyId: s.key.keyId,
+  teamId: s.key.teamId,
+  bundleId: s.key.bundleId,
+  production: false,
+  endpoint: new URL(endpoint),
 });
 
 channelContract<ApnsRecipient>('APNs (@parse/node-apn -> HTTP/2 stand-in)', async () => {
@@ -26,8 +31,18 @@ channelContract<ApnsRecipient>('APNs (@parse/node-apn -> HTTP/2 stand-in)', asyn
     bad: () => to('not-a-device-token'),
     received: () => s.recorder.requests.length,
     problems: () => s.recorder.problems(),
-    unreachable: async () => ({ channel: createApnsChannel({ config: configFor(s, `https://127.0.0.1:${await freePort()}`), ca: pki.ca, timeoutMs: 2_000 }), to: (i) => to(token(i + 9000)) }),
-    cleanup: async () => { await channel.close(); await s.close(); },
+    unreachable: async () => ({
+      channel: createApnsChannel({
+        config: configFor(s, `https://127.0.0.1:${await freePort()}`),
+        ca: pki.ca,
+        timeoutMs: 2_000,
+      }),
+      to: (i) => to(token(i + 9000)),
+    }),
+    cleanup: async () => {
+      await channel.close();
+      await s.close();
+    },
   };
 });
 
@@ -40,10 +55,17 @@ describe('APNs adapter against the HTTP/2 stand-in', () => {
     s = await startApnsStandin(pki);
     channel = createApnsChannel({ config: configFor(s), ca: pki.ca, timeoutMs: 1_500, now: () => now });
   });
-  afterAll(async () => { await channel.close(); await s.close(); });
-  beforeEach(() => { s.recorder.reset(); });
+  afterAll(async () => {
+    await channel.close();
+    await s.close();
+  });
+  beforeEach(() => {
+    s.recorder.reset();
+  });
   // Every request of the test, error paths included, passed the stand-in's checks.
-  afterEach(() => { expect(s.recorder.problems()).toEqual([]); });
+  afterEach(() => {
+    expect(s.recorder.problems()).toEqual([]);
+  });
 
   const one = async (t: string, message = sampleMessage()): Promise<Outcome> => {
     const [o] = await channel.deliver([deliveryOf(to(t), { kind: 'message', message })]);
@@ -53,20 +75,29 @@ describe('APNs adapter against the HTTP/2 stand-in', () => {
 
   it('posts to /3/device/<token> with topic, push type, priority 10, expiry, collapse id, a verified provider token, and badge and sound from opts', async () => {
     const t = token(0xabc);
-    const message = sampleMessage({ msg: 'hello iPhone', urgency: 4, opts: { data: { key: 'whatever' }, badge: 3, sound: 'chime.caf', collapse: 'chat-42', ttl: 600 } });
+    const message = sampleMessage({
+      msg: 'hello iPhone',
+      urgency: 4,
+      opts: { data: { key: 'whatever' }, badge: 3, sound: 'chime.caf', collapse: 'chat-42', ttl: 600 },
+    });
     const outcome = await one(t, message);
     expect(outcome).toEqual({ kind: 'delivered', providerId: expect.stringMatching(/^[0-9a-f-]{36}$/) as unknown });
     const [req] = s.recorder.requests;
     expect(req?.problems).toEqual([]);
     expect(req?.path).toBe(`/3/device/${t}`);
     expect(req?.headers).toMatchObject({
-      'apns-topic': s.key.bundleId, 'apns-push-type': 'alert', 'apns-priority': '10',
-      'apns-expiration': String(Math.floor(now / 1000) + 600), 'apns-collapse-id': 'chat-42',
+      'apns-topic': s.key.bundleId,
+      'apns-push-type': 'alert',
+      'apns-priority': '10',
+      'apns-expiration': String(Math.floor(now / 1000) + 600),
+      'apns-collapse-id': 'chat-42',
     });
     expect(req?.details['claims']).toMatchObject({ iss: s.key.teamId });
     expect(req?.details['payload']).toEqual({
       aps: { alert: { title: 'Lobby', body: 'hello iPhone' }, badge: 3, sound: 'chime.caf', 'thread-id': 'lobby' },
-      mid: message.mid, slug: '/thread/lobby', data: { key: 'whatever' },
+      mid: message.mid,
+      slug: '/thread/lobby',
+      data: { key: 'whatever' },
     });
   });
 

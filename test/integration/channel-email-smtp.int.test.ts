@@ -10,7 +10,8 @@ import { testPki } from '../standins/tls.js';
 
 const to = (address: string): EmailRecipient => ({ channel: 'email', uid: address.split('@')[0] ?? 'x', address });
 const settings = { linkBase: 'https://app.example.com', templates: {} };
-const channelFor = (url: string, ca: string) => createSmtpChannel({ config: { provider: 'smtp', url, from: 'noreply@example.com' }, settings, ca, timeoutMs: 2_000 });
+const channelFor = (url: string, ca: string) =>
+  createSmtpChannel({ config: { provider: 'smtp', url, from: 'noreply@example.com' }, settings, ca, timeoutMs: 2_000 });
 
 channelContract<EmailRecipient>('email (nodemailer -> SMTP stand-in)', async () => {
   const pki = await testPki();
@@ -24,8 +25,14 @@ channelContract<EmailRecipient>('email (nodemailer -> SMTP stand-in)', async () 
     received: () => s.recorder.requests.length,
     problems: () => s.recorder.problems(),
     waitForReceived: (n) => s.recorder.waitFor(n),
-    unreachable: async () => ({ channel: channelFor(`smtp://localhost:${await freePort()}`, pki.ca), to: (i) => to(`x${i}@example.com`) }),
-    cleanup: async () => { await channel.close(); await s.close(); },
+    unreachable: async () => ({
+      channel: channelFor(`smtp://localhost:${await freePort()}`, pki.ca),
+      to: (i) => to(`x${i}@example.com`),
+    }),
+    cleanup: async () => {
+      await channel.close();
+      await s.close();
+    },
   };
 });
 
@@ -38,10 +45,17 @@ describe('SMTP adapter against the SMTP stand-in', () => {
     s = await startSmtpStandin(await testPki());
     channel = channelFor(s.url, ca);
   });
-  afterAll(async () => { await channel.close(); await s.close(); });
-  beforeEach(() => { s.recorder.reset(); });
+  afterAll(async () => {
+    await channel.close();
+    await s.close();
+  });
+  beforeEach(() => {
+    s.recorder.reset();
+  });
   // Every request of the test, error paths included, passed the stand-in's checks.
-  afterEach(() => { expect(s.recorder.problems()).toEqual([]); });
+  afterEach(() => {
+    expect(s.recorder.problems()).toEqual([]);
+  });
 
   const one = async (c: Channel<EmailRecipient>, address: string, message = sampleMessage()): Promise<Outcome> => {
     const [o] = await c.deliver([deliveryOf(to(address), { kind: 'message', message })]);
@@ -51,10 +65,17 @@ describe('SMTP adapter against the SMTP stand-in', () => {
 
   it('sends each recipient their own message over STARTTLS, with subject, text and html parts and the message id header', async () => {
     const message = sampleMessage({ msg: 'smtp hello' });
-    const outcomes = await channel.deliver(['a@example.com', 'b@example.com'].map((a) => deliveryOf(to(a), { kind: 'message', message })));
+    const outcomes = await channel.deliver(
+      ['a@example.com', 'b@example.com'].map((a) => deliveryOf(to(a), { kind: 'message', message })),
+    );
     expect(outcomes.map((o) => o.kind)).toEqual(['delivered', 'delivered']);
     await s.recorder.waitFor(2);
-    expect(s.recorder.requests.map((r) => [r.key, r.problems])).toEqual(expect.arrayContaining([['a@example.com', []], ['b@example.com', []]]));
+    expect(s.recorder.requests.map((r) => [r.key, r.problems])).toEqual(
+      expect.arrayContaining([
+        ['a@example.com', []],
+        ['b@example.com', []],
+      ]),
+    );
     const d = s.recorder.forKey('b@example.com')[0]?.details;
     expect(d).toMatchObject({ from: 'noreply@example.com', subject: 'New message in Lobby', mid: message.mid });
     expect(String(d?.['raw'])).toMatch(/text\/plain[\s\S]*smtp hello[\s\S]*text\/html/);

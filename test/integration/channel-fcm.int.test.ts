@@ -12,7 +12,12 @@ import { testPki } from '../standins/tls.js';
 
 const to = (token: string): FcmRecipient => ({ channel: 'fcm', uid: 'bob', deviceId: `dev-${token}`, token });
 const channelFor = (s: FcmStandin, ca: string, deadlineMs = 3_000, endpoint = s.url) =>
-  createFcmChannel({ config: { projectId: s.projectId, serviceAccount: s.serviceAccount, endpoint: new URL(endpoint) }, ca, timeoutMs: 2_000, deadlineMs });
+  createFcmChannel({
+    config: { projectId: s.projectId, serviceAccount: s.serviceAccount, endpoint: new URL(endpoint) },
+    ca,
+    timeoutMs: 2_000,
+    deadlineMs,
+  });
 
 channelContract<FcmRecipient>('FCM (firebase-admin -> FCM v1 stand-in)', async () => {
   const pki = await testPki();
@@ -25,8 +30,14 @@ channelContract<FcmRecipient>('FCM (firebase-admin -> FCM v1 stand-in)', async (
     bad: () => to('gone-token'),
     received: () => s.recorder.requests.length,
     problems: () => s.recorder.problems(),
-    unreachable: async () => ({ channel: channelFor(s, pki.ca, 3_000, `https://127.0.0.1:${await freePort()}`), to: (i) => to(`x${i}`) }),
-    cleanup: async () => { await channel.close(); await s.close(); },
+    unreachable: async () => ({
+      channel: channelFor(s, pki.ca, 3_000, `https://127.0.0.1:${await freePort()}`),
+      to: (i) => to(`x${i}`),
+    }),
+    cleanup: async () => {
+      await channel.close();
+      await s.close();
+    },
   };
 });
 
@@ -39,10 +50,17 @@ describe('FCM adapter against the FCM v1 stand-in', () => {
     s = await startFcmStandin(await testPki());
     channel = channelFor(s, ca);
   });
-  afterAll(async () => { await channel.close(); await s.close(); });
-  beforeEach(() => { s.recorder.reset(); });
+  afterAll(async () => {
+    await channel.close();
+    await s.close();
+  });
+  beforeEach(() => {
+    s.recorder.reset();
+  });
   // Every request of the test, error paths included, passed the stand-in's checks.
-  afterEach(() => { expect(s.recorder.problems()).toEqual([]); });
+  afterEach(() => {
+    expect(s.recorder.problems()).toEqual([]);
+  });
 
   const one = async (token: string, message = sampleMessage(), attempt = 0): Promise<Outcome> => {
     const [o] = await channel.deliver([deliveryOf(to(token), { kind: 'message', message }, attempt)]);
@@ -53,9 +71,16 @@ describe('FCM adapter against the FCM v1 stand-in', () => {
     (s.recorder.forKey(token)[0]?.details['request'] as { message: Record<string, unknown> }).message;
 
   it('authenticates with a verified service-account assertion and sends notification, data, priority, TTL and collapse key', async () => {
-    const message = sampleMessage({ msg: 'hello android', urgency: 4, opts: { data: { key: 'whatever', n: 3, nested: { a: 1 } }, collapse: 'chat-42', ttl: 600 } });
+    const message = sampleMessage({
+      msg: 'hello android',
+      urgency: 4,
+      opts: { data: { key: 'whatever', n: 3, nested: { a: 1 } }, collapse: 'chat-42', ttl: 600 },
+    });
     const outcome = await one('tok-1', message);
-    expect(outcome).toEqual({ kind: 'delivered', providerId: expect.stringMatching(/^projects\/msgxc-test\/messages\/\d+$/) as unknown });
+    expect(outcome).toEqual({
+      kind: 'delivered',
+      providerId: expect.stringMatching(/^projects\/msgxc-test\/messages\/\d+$/) as unknown,
+    });
     expect(s.recorder.requests[0]?.problems).toEqual([]);
     expect(s.recorder.requests[0]?.headers.host).toBe('fcm.googleapis.com');
     expect(sent('tok-1')).toEqual({
@@ -66,7 +91,10 @@ describe('FCM adapter against the FCM v1 stand-in', () => {
     });
     expect(s.tokenRequests.length).toBeGreaterThanOrEqual(1);
     expect(s.tokenRequests.every((r) => r.problems.length === 0)).toBe(true);
-    expect(s.tokenRequests[0]?.claims).toMatchObject({ iss: s.serviceAccount.client_email, aud: 'https://oauth2.googleapis.com/token' });
+    expect(s.tokenRequests[0]?.claims).toMatchObject({
+      iss: s.serviceAccount.client_email,
+      aud: 'https://oauth2.googleapis.com/token',
+    });
   });
 
   it('uses normal priority for low urgency, the 24 h default TTL, and drops data keys FCM reserves', async () => {
@@ -80,7 +108,9 @@ describe('FCM adapter against the FCM v1 stand-in', () => {
     const batch = Array.from({ length: 503 }, (_, i) => deliveryOf(to(`tok-${i}`)));
     const outcomes = await channel.deliver(batch);
     expect(outcomes).toHaveLength(503);
-    expect(outcomes.map((o, i) => (o.kind === 'delivered' ? null : [i, o.kind])).filter((x) => x !== null)).toEqual([[500, 'gone']]);
+    expect(outcomes.map((o, i) => (o.kind === 'delivered' ? null : [i, o.kind])).filter((x) => x !== null)).toEqual([
+      [500, 'gone'],
+    ]);
     expect(s.recorder.requests).toHaveLength(503);
   });
 
@@ -91,7 +121,11 @@ describe('FCM adapter against the FCM v1 stand-in', () => {
     ['SENDER_ID_MISMATCH (403)', fcmErrors.senderMismatch(), { kind: 'failed' }],
     ['QUOTA_EXCEEDED (429)', fcmErrors.quotaExceeded(30), { kind: 'retry', afterMs: 60_000 }],
     ['INTERNAL (500)', fcmErrors.internal(), { kind: 'retry', afterMs: 10_000 }],
-    ['UNAVAILABLE (503) with Retry-After beyond the SDK\'s own retry limit', fcmErrors.unavailable(120), { kind: 'retry', afterMs: 10_000 }],
+    [
+      "UNAVAILABLE (503) with Retry-After beyond the SDK's own retry limit",
+      fcmErrors.unavailable(120),
+      { kind: 'retry', afterMs: 10_000 },
+    ],
   ])('maps %s', async (_name, answer, expected) => {
     s.recorder.on('err', answer);
     expect(await one('err')).toMatchObject(expected);
@@ -116,7 +150,12 @@ describe('FCM adapter against the FCM v1 stand-in', () => {
 
   it('retries when the token endpoint refuses the credential, and keeps the private key out of the outcome', async () => {
     const wrong = { ...s.serviceAccount, private_key: makeServiceAccount(s.projectId).json.private_key };
-    const other = createFcmChannel({ config: { projectId: s.projectId, serviceAccount: wrong, endpoint: new URL(s.url) }, ca, timeoutMs: 2_000, deadlineMs: 3_000 });
+    const other = createFcmChannel({
+      config: { projectId: s.projectId, serviceAccount: wrong, endpoint: new URL(s.url) },
+      ca,
+      timeoutMs: 2_000,
+      deadlineMs: 3_000,
+    });
     try {
       const [o] = await other.deliver([deliveryOf(to('tok-x'))]);
       expect(o).toMatchObject({ kind: 'retry' });

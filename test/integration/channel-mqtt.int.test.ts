@@ -18,11 +18,19 @@ const url = process.env['MSGXC_TEST_MQTT_URL'] ?? '';
 const user = (uid: string): MqttRecipient => ({ channel: 'mqtt', target: { kind: 'user', uid } });
 const thread = (tid: string): MqttRecipient => ({ channel: 'mqtt', target: { kind: 'thread', tid } });
 
-interface Received { topic: string; payload: unknown; retain: boolean }
-const subscriber = async (topic: string): Promise<{ client: MqttClient; received: Received[]; waitFor: (n: number) => Promise<void> }> => {
+interface Received {
+  topic: string;
+  payload: unknown;
+  retain: boolean;
+}
+const subscriber = async (
+  topic: string,
+): Promise<{ client: MqttClient; received: Received[]; waitFor: (n: number) => Promise<void> }> => {
   const client = await connectAsync(url, { reconnectPeriod: 0 });
   const received: Received[] = [];
-  client.on('message', (t, p, packet) => { received.push({ topic: t, payload: JSON.parse(p.toString('utf8')) as unknown, retain: packet.retain }); });
+  client.on('message', (t, p, packet) => {
+    received.push({ topic: t, payload: JSON.parse(p.toString('utf8')) as unknown, retain: packet.retain });
+  });
   await client.subscribeAsync(topic, { qos: 1 });
   const waitFor = async (n: number): Promise<void> => {
     const deadline = Date.now() + 5_000;
@@ -38,18 +46,31 @@ needs('MSGXC_TEST_MQTT_URL', 'MQTT against Mosquitto', () => {
   const base = `msgxc-test-${randomBytes(4).toString('hex')}`;
   const config: MqttConfig = { url, topicBase: base, qos: 1, retain: false };
 
-  channelContract<MqttRecipient>('MQTT (mqtt client -> Mosquitto)', async () => {
-    const sub = await subscriber(`/${base}/contract/#`);
-    const channel = createMqttChannel({ config: { ...config, topicBase: `${base}/contract` }, timeoutMs: 2_000 });
-    return {
-      channel,
-      good: (i) => user(`u${i}`),
-      received: () => sub.received.length,
-      waitForReceived: (n) => sub.waitFor(n),
-      unreachable: async () => ({ channel: createMqttChannel({ config: { ...config, url: `mqtt://127.0.0.1:${await freePort()}` }, timeoutMs: 1_000 }), to: (i) => user(`x${i}`) }),
-      cleanup: async () => { await channel.close(); await sub.client.endAsync(); },
-    };
-  }, { badRecipient: 'MQTT has no refused recipient: a broker accepts a publish to any topic' });
+  channelContract<MqttRecipient>(
+    'MQTT (mqtt client -> Mosquitto)',
+    async () => {
+      const sub = await subscriber(`/${base}/contract/#`);
+      const channel = createMqttChannel({ config: { ...config, topicBase: `${base}/contract` }, timeoutMs: 2_000 });
+      return {
+        channel,
+        good: (i) => user(`u${i}`),
+        received: () => sub.received.length,
+        waitForReceived: (n) => sub.waitFor(n),
+        unreachable: async () => ({
+          channel: createMqttChannel({
+            config: { ...config, url: `mqtt://127.0.0.1:${await freePort()}` },
+            timeoutMs: 1_000,
+          }),
+          to: (i) => user(`x${i}`),
+        }),
+        cleanup: async () => {
+          await channel.close();
+          await sub.client.endAsync();
+        },
+      };
+    },
+    { badRecipient: 'MQTT has no refused recipient: a broker accepts a publish to any topic' },
+  );
 
   describe('MQTT adapter against Mosquitto', () => {
     let channel: Channel<MqttRecipient>;
@@ -58,19 +79,35 @@ needs('MSGXC_TEST_MQTT_URL', 'MQTT against Mosquitto', () => {
       sub = await subscriber(`/${base}/#`);
       channel = createMqttChannel({ config, timeoutMs: 2_000 });
     });
-    afterAll(async () => { await channel.close(); await sub.client.endAsync(); });
-    beforeEach(() => { sub.received.length = 0; });
+    afterAll(async () => {
+      await channel.close();
+      await sub.client.endAsync();
+    });
+    beforeEach(() => {
+      sub.received.length = 0;
+    });
 
     it("publishes to the user's and the thread's topics with onadata's payload", async () => {
       const message = sampleMessage({ msg: 'hello mqtt', from: 'alice' });
-      const outcomes = await channel.deliver([deliveryOf(user('bob'), { kind: 'message', message }), deliveryOf(thread('lobby'), { kind: 'message', message })]);
+      const outcomes = await channel.deliver([
+        deliveryOf(user('bob'), { kind: 'message', message }),
+        deliveryOf(thread('lobby'), { kind: 'message', message }),
+      ]);
       expect(outcomes).toEqual([{ kind: 'delivered' }, { kind: 'delivered' }]);
       await sub.waitFor(2);
       const byTopic = Object.fromEntries(sub.received.map((r) => [r.topic, r.payload]));
       expect(byTopic[`/${base}/user/bob/messages/publish`]).toEqual({
-        id: message.mid, time: message.at, payload: { message: 'hello mqtt', context: { type: 'user', metadata: { id: 'bob' } }, author: { username: 'alice' } },
+        id: message.mid,
+        time: message.at,
+        payload: {
+          message: 'hello mqtt',
+          context: { type: 'user', metadata: { id: 'bob' } },
+          author: { username: 'alice' },
+        },
       });
-      expect(byTopic[`/${base}/thread/lobby/messages/publish`]).toMatchObject({ payload: { context: { type: 'thread', metadata: { id: 'lobby', name: 'Lobby' } } } });
+      expect(byTopic[`/${base}/thread/lobby/messages/publish`]).toMatchObject({
+        payload: { context: { type: 'thread', metadata: { id: 'lobby', name: 'Lobby' } } },
+      });
       for (const r of sub.received) expect(E.isRight(MqttPayload.decode(r.payload))).toBe(true);
     });
 
@@ -81,13 +118,20 @@ needs('MSGXC_TEST_MQTT_URL', 'MQTT against Mosquitto', () => {
     });
 
     it('retains the last message on a topic when configured, for subscribers that arrive later', async () => {
-      const retained = createMqttChannel({ config: { ...config, qos: 0, retain: true, topicBase: `${base}/retained` }, timeoutMs: 2_000 });
+      const retained = createMqttChannel({
+        config: { ...config, qos: 0, retain: true, topicBase: `${base}/retained` },
+        timeoutMs: 2_000,
+      });
       const topic = `/${base}/retained/user/carol/messages/publish`;
       // QoS 0 has no acknowledgement: a subscriber present before the publish receiving it is
       // the evidence that the broker processed it (and so holds the retained copy).
       const early = await subscriber(topic);
       try {
-        expect(await retained.deliver([deliveryOf(user('carol'), { kind: 'message', message: sampleMessage({ msg: 'kept' }) })])).toEqual([{ kind: 'delivered' }]);
+        expect(
+          await retained.deliver([
+            deliveryOf(user('carol'), { kind: 'message', message: sampleMessage({ msg: 'kept' }) }),
+          ]),
+        ).toEqual([{ kind: 'delivered' }]);
         await early.waitFor(1);
         expect(early.received[0]).toMatchObject({ retain: false });
         const late = await subscriber(topic);

@@ -10,8 +10,13 @@ import { freePort } from '../infra/process.js';
 import { startTwilioStandin, twilioErrors, type TwilioStandin } from '../standins/twilio.js';
 
 const to = (number: string): SmsRecipient => ({ channel: 'sms', uid: 'bob', number });
-const configFor = (s: TwilioStandin, extra: Partial<TwilioConfig> = {}): TwilioConfig =>
-  ({ accountSid: s.accountSid, authToken: s.authToken, from: '+15017122661', baseUrl: s.url, ...extra });
+const configFor = (s: TwilioStandin, extra: Partial<TwilioConfig> = {}): TwilioConfig => ({
+  accountSid: s.accountSid,
+  authToken: s.authToken,
+  from: '+15017122661',
+  baseUrl: s.url,
+  ...extra,
+});
 const LINK = 'https://app.example.com';
 
 channelContract<SmsRecipient>('SMS (twilio SDK -> Messages API stand-in)', async () => {
@@ -25,10 +30,17 @@ channelContract<SmsRecipient>('SMS (twilio SDK -> Messages API stand-in)', async
     received: () => s.recorder.requests.length,
     problems: () => s.recorder.problems(),
     unreachable: async () => ({
-      channel: createSmsChannel({ config: { ...configFor(s), baseUrl: `http://127.0.0.1:${await freePort()}` }, maxLength: 160, timeoutMs: 2_000 }),
+      channel: createSmsChannel({
+        config: { ...configFor(s), baseUrl: `http://127.0.0.1:${await freePort()}` },
+        maxLength: 160,
+        timeoutMs: 2_000,
+      }),
       to: (i) => to(`+1666${String(i).padStart(7, '0')}`),
     }),
-    cleanup: async () => { await channel.close(); await s.close(); },
+    cleanup: async () => {
+      await channel.close();
+      await s.close();
+    },
   };
 });
 
@@ -39,23 +51,39 @@ describe('SMS adapter against the Twilio stand-in', () => {
     s = await startTwilioStandin();
     channel = createSmsChannel({ config: configFor(s), maxLength: 60, linkBase: LINK, timeoutMs: 1_500 });
   });
-  afterAll(async () => { await channel.close(); await s.close(); });
-  beforeEach(() => { s.recorder.reset(); });
+  afterAll(async () => {
+    await channel.close();
+    await s.close();
+  });
+  beforeEach(() => {
+    s.recorder.reset();
+  });
   // Every request of the test, error paths included, passed the stand-in's checks.
-  afterEach(() => { expect(s.recorder.problems()).toEqual([]); });
+  afterEach(() => {
+    expect(s.recorder.problems()).toEqual([]);
+  });
 
   const one = async (c: Channel<SmsRecipient>, number: string, message = sampleMessage()): Promise<Outcome> => {
     const [o] = await c.deliver([deliveryOf(to(number), { kind: 'message', message })]);
     if (o === undefined) throw new Error('no outcome');
     return o;
   };
-  const form = (number: string): Record<string, string> => s.recorder.forKey(number)[0]?.details['form'] as Record<string, string>;
+  const form = (number: string): Record<string, string> =>
+    s.recorder.forKey(number)[0]?.details['form'] as Record<string, string>;
 
   it('posts To, From and a Body trimmed to the configured length that keeps its link, with Basic auth', async () => {
-    const outcome = await one(channel, '+15551230001', sampleMessage({ msg: 'The launch moved to Thursday because the venue double-booked us, sorry all' }));
+    const outcome = await one(
+      channel,
+      '+15551230001',
+      sampleMessage({ msg: 'The launch moved to Thursday because the venue double-booked us, sorry all' }),
+    );
     expect(outcome).toEqual({ kind: 'delivered', providerId: expect.stringMatching(/^SM[0-9a-f]{32}$/) as unknown });
     expect(s.recorder.requests[0]?.problems).toEqual([]);
-    expect(form('+15551230001')).toEqual({ To: '+15551230001', From: '+15017122661', Body: 'The launch moved to Th… https://app.example.com/thread/lobby' });
+    expect(form('+15551230001')).toEqual({
+      To: '+15551230001',
+      From: '+15017122661',
+      Body: 'The launch moved to Th… https://app.example.com/thread/lobby',
+    });
   });
 
   it('counts characters, not UTF-16 units, and never cuts an emoji in half', async () => {
@@ -66,10 +94,17 @@ describe('SMS adapter against the Twilio stand-in', () => {
   });
 
   it('sends a short message whole, and from a messaging service when one is configured', async () => {
-    const viaService = createSmsChannel({ config: configFor(s, { from: `MG${'a'.repeat(32)}` }), maxLength: 160, timeoutMs: 1_500 });
+    const viaService = createSmsChannel({
+      config: configFor(s, { from: `MG${'a'.repeat(32)}` }),
+      maxLength: 160,
+      timeoutMs: 1_500,
+    });
     try {
       await one(viaService, '+15551230002', sampleMessage({ msg: 'short  and\nsweet' }));
-      expect(form('+15551230002')).toMatchObject({ MessagingServiceSid: `MG${'a'.repeat(32)}`, Body: 'short and sweet' });
+      expect(form('+15551230002')).toMatchObject({
+        MessagingServiceSid: `MG${'a'.repeat(32)}`,
+        Body: 'short and sweet',
+      });
       expect(form('+15551230002')).not.toHaveProperty('From');
     } finally {
       await viaService.close();
@@ -77,7 +112,11 @@ describe('SMS adapter against the Twilio stand-in', () => {
   });
 
   it.each([
-    ['21211 invalid number', twilioErrors.invalidNumber('+15551239999'), { kind: 'gone', reason: '21211 invalid number' }],
+    [
+      '21211 invalid number',
+      twilioErrors.invalidNumber('+15551239999'),
+      { kind: 'gone', reason: '21211 invalid number' },
+    ],
     ['21610 unsubscribed (STOP)', twilioErrors.unsubscribed(), { kind: 'gone' }],
     ['21614 not a mobile number', twilioErrors.notMobile(), { kind: 'gone' }],
     ['20429 too many requests', twilioErrors.tooManyRequests(), { kind: 'retry', afterMs: 30_000 }],

@@ -14,7 +14,12 @@ import { startWebPushStandin, webPushErrors, type WebPushStandin } from '../stan
 
 const keys = webpush.generateVAPIDKeys();
 const config: WebPushConfig = { ...keys, subject: 'mailto:ops@example.com', allowedHosts: ['127.0.0.1'] };
-const recipient = (s: WebPushStandin, id: string): WebPushRecipient => ({ channel: 'webpush', uid: 'bob', deviceId: `dev-${id}`, subscription: s.subscribe(id) });
+const recipient = (s: WebPushStandin, id: string): WebPushRecipient => ({
+  channel: 'webpush',
+  uid: 'bob',
+  deviceId: `dev-${id}`,
+  subscription: s.subscribe(id),
+});
 
 channelContract<WebPushRecipient>('web push (web-push SDK -> push service stand-in)', async () => {
   const pki = await testPki();
@@ -29,10 +34,18 @@ channelContract<WebPushRecipient>('web push (web-push SDK -> push service stand-
     problems: () => s.recorder.problems(),
     unreachable: async () => {
       const port = await freePort();
-      const to = (i: number): WebPushRecipient => ({ channel: 'webpush', uid: 'bob', deviceId: `x${i}`, subscription: { ...s.subscribe(), endpoint: `https://127.0.0.1:${port}/push/x${i}` } });
+      const to = (i: number): WebPushRecipient => ({
+        channel: 'webpush',
+        uid: 'bob',
+        deviceId: `x${i}`,
+        subscription: { ...s.subscribe(), endpoint: `https://127.0.0.1:${port}/push/x${i}` },
+      });
       return { channel: createWebPushChannel({ config, ca: pki.ca, timeoutMs: 2_000 }), to };
     },
-    cleanup: async () => { await channel.close(); await s.close(); },
+    cleanup: async () => {
+      await channel.close();
+      await s.close();
+    },
   };
 });
 
@@ -45,10 +58,17 @@ describe('web push adapter against the push service stand-in', () => {
     s = await startWebPushStandin(pki);
     channel = createWebPushChannel({ config, ca: pki.ca, timeoutMs: 1_500 });
   });
-  afterAll(async () => { await channel.close(); await s.close(); });
-  beforeEach(() => { s.recorder.reset(); });
+  afterAll(async () => {
+    await channel.close();
+    await s.close();
+  });
+  beforeEach(() => {
+    s.recorder.reset();
+  });
   // Every request of the test, error paths included, passed the stand-in's checks.
-  afterEach(() => { expect(s.recorder.problems()).toEqual([]); });
+  afterEach(() => {
+    expect(s.recorder.problems()).toEqual([]);
+  });
 
   const one = async (to: WebPushRecipient, message = sampleMessage()): Promise<Outcome> => {
     const [o] = await channel.deliver([deliveryOf(to, { kind: 'message', message })]);
@@ -58,26 +78,52 @@ describe('web push adapter against the push service stand-in', () => {
 
   it('sends TTL, Urgency and Topic from the message, a VAPID JWT for the push service, and a payload that decrypts to the exact text', async () => {
     const text = 'Grüße aus dem Lobby 👋 — exact text, "quoted" & <tagged>';
-    const message = sampleMessage({ msg: text, urgency: 4, opts: { data: { key: 'whatever' }, collapse: 'chat-42', ttl: 600 } });
+    const message = sampleMessage({
+      msg: text,
+      urgency: 4,
+      opts: { data: { key: 'whatever' }, collapse: 'chat-42', ttl: 600 },
+    });
     const outcome = await one(recipient(s, 'exact'), message);
     const [req] = s.recorder.requests;
     expect(req?.problems).toEqual([]);
-    expect(outcome).toEqual({ kind: 'delivered', providerId: expect.stringMatching(/^https:\/\/127\.0\.0\.1:\d+\/m\/\d+$/) as unknown });
-    expect(req?.details).toMatchObject({ ttl: '600', urgency: 'high', topic: 'chat-42', vapidKey: keys.publicKey,
-      vapidClaims: { aud: s.url, sub: 'mailto:ops@example.com' } });
+    expect(outcome).toEqual({
+      kind: 'delivered',
+      providerId: expect.stringMatching(/^https:\/\/127\.0\.0\.1:\d+\/m\/\d+$/) as unknown,
+    });
+    expect(req?.details).toMatchObject({
+      ttl: '600',
+      urgency: 'high',
+      topic: 'chat-42',
+      vapidKey: keys.publicKey,
+      vapidClaims: { aud: s.url, sub: 'mailto:ops@example.com' },
+    });
     const payload = WebPushPayload.decode(JSON.parse(String(req?.details['payload'])));
     expect(E.isRight(payload)).toBe(true);
-    expect(E.isRight(payload) ? payload.right : undefined).toEqual({ msg: text, opts: message.opts, mid: message.mid, slug: '/thread/lobby', tid: 'lobby' });
+    expect(E.isRight(payload) ? payload.right : undefined).toEqual({
+      msg: text,
+      opts: message.opts,
+      mid: message.mid,
+      slug: '/thread/lobby',
+      tid: 'lobby',
+    });
   });
 
   it('maps urgency 1-3 to very-low, low and normal, defaults TTL to 24 h, links to /inbox without a thread, and hashes collapse keys that are not a valid Topic', async () => {
     const direct = { ...sampleMessage() };
     delete (direct as { tid?: string }).tid;
-    for (const [u, name] of [[1, 'very-low'], [2, 'low'], [3, 'normal']] as const) {
+    for (const [u, name] of [
+      [1, 'very-low'],
+      [2, 'low'],
+      [3, 'normal'],
+    ] as const) {
       await one(recipient(s, `u${u}`), { ...direct, urgency: u, opts: { collapse: 'news: today / tomorrow' } });
       const req = s.recorder.forKey(`u${u}`)[0];
       expect(req?.problems).toEqual([]);
-      expect(req?.details).toMatchObject({ urgency: name, ttl: '86400', topic: expect.stringMatching(/^[A-Za-z0-9_-]{32}$/) as unknown });
+      expect(req?.details).toMatchObject({
+        urgency: name,
+        ttl: '86400',
+        topic: expect.stringMatching(/^[A-Za-z0-9_-]{32}$/) as unknown,
+      });
       expect(JSON.parse(String(req?.details['payload']))).toMatchObject({ slug: '/inbox' });
     }
   });
@@ -119,20 +165,36 @@ describe('web push adapter against the push service stand-in', () => {
 
   it('refuses endpoints outside the allowed push services and non-https endpoints without sending', async () => {
     const sub = s.subscribe('x');
-    const elsewhere = await one({ channel: 'webpush', uid: 'bob', deviceId: 'd', subscription: { ...sub, endpoint: 'https://169.254.169.254/latest/meta-data' } });
-    const plain = await one({ channel: 'webpush', uid: 'bob', deviceId: 'd', subscription: { ...sub, endpoint: sub.endpoint.replace('https:', 'http:') } });
-    expect(elsewhere).toMatchObject({ kind: 'failed', reason: expect.stringContaining('MSGXC_WEBPUSH_ALLOWED_HOSTS') as unknown });
+    const elsewhere = await one({
+      channel: 'webpush',
+      uid: 'bob',
+      deviceId: 'd',
+      subscription: { ...sub, endpoint: 'https://169.254.169.254/latest/meta-data' },
+    });
+    const plain = await one({
+      channel: 'webpush',
+      uid: 'bob',
+      deviceId: 'd',
+      subscription: { ...sub, endpoint: sub.endpoint.replace('https:', 'http:') },
+    });
+    expect(elsewhere).toMatchObject({
+      kind: 'failed',
+      reason: expect.stringContaining('MSGXC_WEBPUSH_ALLOWED_HOSTS') as unknown,
+    });
     expect(plain).toMatchObject({ kind: 'gone' });
     expect(s.recorder.requests).toHaveLength(0);
   });
 
-  it('checks the request even when the test scripted an error answer: a malformed one gets the service\'s 400, not the scripted 410', async () => {
+  it("checks the request even when the test scripted an error answer: a malformed one gets the service's 400, not the scripted 410", async () => {
     const ok = recipient(s, 'scripted-ok');
     const other = s.subscribe('someone-else');
     s.recorder.on('scripted-ok', webPushErrors.gone());
     s.recorder.on('scripted-bad', webPushErrors.gone());
     // Encrypted for keys the push service does not hold for this subscription: it cannot decrypt.
-    const bad: WebPushRecipient = { ...recipient(s, 'scripted-bad'), subscription: { ...s.subscribe('scripted-bad'), keys: other.keys } };
+    const bad: WebPushRecipient = {
+      ...recipient(s, 'scripted-bad'),
+      subscription: { ...s.subscribe('scripted-bad'), keys: other.keys },
+    };
     expect(await one(ok)).toMatchObject({ kind: 'gone' });
     const refused = await one(bad);
     expect(refused).toMatchObject({ kind: 'failed', reason: expect.stringContaining('400') as unknown });
@@ -142,7 +204,12 @@ describe('web push adapter against the push service stand-in', () => {
 
   it('answers gone for a subscription whose keys cannot work, without sending', async () => {
     const sub = s.subscribe('badkeys');
-    const outcome = await one({ channel: 'webpush', uid: 'bob', deviceId: 'd', subscription: { ...sub, keys: { p256dh: 'not-a-key', auth: sub.keys.auth } } });
+    const outcome = await one({
+      channel: 'webpush',
+      uid: 'bob',
+      deviceId: 'd',
+      subscription: { ...sub, keys: { p256dh: 'not-a-key', auth: sub.keys.auth } },
+    });
     expect(outcome).toMatchObject({ kind: 'gone', reason: expect.stringContaining('invalid subscription') as unknown });
     expect(s.recorder.requests).toHaveLength(0);
   });

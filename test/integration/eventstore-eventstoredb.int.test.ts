@@ -12,7 +12,10 @@ import { needs } from '../infra/needs.js';
 // without seeing each other's events (they are left in the database afterwards).
 needs('MSGXC_EVENTSTORE_URL', 'EventStoreDB contract', (url) => {
   eventStoreContract('EventStoreDB', () => {
-    const store = openEventStoreDbEventStore({ connectionString: url, streamPrefix: `t${randomBytes(6).toString('hex')}:` });
+    const store = openEventStoreDbEventStore({
+      connectionString: url,
+      streamPrefix: `t${randomBytes(6).toString('hex')}:`,
+    });
     return Promise.resolve({ store, cleanup: () => store.close() });
   });
 });
@@ -30,8 +33,16 @@ describe('EventStoreDB adapter without a server', () => {
 
   it('fails an append to an unreachable server once the retry budget is spent, and closes', async () => {
     const store = openEventStoreDbEventStore({ connectionString: 'esdb://127.0.0.1:1?tls=false', retryForMs: 300 });
-    const metadata = { eventId: 'e-1', occurredAt: '2024-05-01T12:00:00.000Z', actor: { uid: 'u', roles: [] }, correlationId: 'c', causationId: 'c' };
-    await expect(store.append('s', [{ type: 'X', data: {}, metadata }], 'no_stream')).rejects.toThrow(/UNAVAILABLE|Unavailable/i);
+    const metadata = {
+      eventId: 'e-1',
+      occurredAt: '2024-05-01T12:00:00.000Z',
+      actor: { uid: 'u', roles: [] },
+      correlationId: 'c',
+      causationId: 'c',
+    };
+    await expect(store.append('s', [{ type: 'X', data: {}, metadata }], 'no_stream')).rejects.toThrow(
+      /UNAVAILABLE|Unavailable/i,
+    );
     await store.close();
   });
 });

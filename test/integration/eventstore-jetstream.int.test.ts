@@ -34,7 +34,9 @@ const harness = (servers: string | readonly string[], replicas: number) => {
   let connection: NatsConnection | undefined;
   const admin = async (verb: string, body?: unknown): Promise<void> => {
     connection ??= await connect({ servers: typeof servers === 'string' ? servers : [...servers] });
-    const reply = await connection.request(`$JS.API.${verb}`, body === undefined ? undefined : JSON.stringify(body), { timeout: 10_000 });
+    const reply = await connection.request(`$JS.API.${verb}`, body === undefined ? undefined : JSON.stringify(body), {
+      timeout: 10_000,
+    });
     const answer = JSON.parse(new TextDecoder().decode(reply.data)) as { error?: unknown };
     if (answer.error !== undefined) throw new Error(`${verb}: ${JSON.stringify(answer.error)}`);
   };
@@ -49,18 +51,27 @@ const harness = (servers: string | readonly string[], replicas: number) => {
       },
     };
   };
-  const closeAdmin = async () => { await connection?.close(); };
+  const closeAdmin = async () => {
+    await connection?.close();
+  };
   return { open, admin, closeAdmin };
 };
 
 const meta = (n: number) => ({
-  eventId: `e-${String(n)}`, occurredAt: '2024-05-01T12:00:00.000Z', actor: { uid: 'u', roles: [] }, correlationId: 'c', causationId: 'c',
+  eventId: `e-${String(n)}`,
+  occurredAt: '2024-05-01T12:00:00.000Z',
+  actor: { uid: 'u', roles: [] },
+  correlationId: 'c',
+  causationId: 'c',
 });
-const evs = (n: number, type = 'E'): EventToAppend[] => Array.from({ length: n }, (_, i) => ({ type: `${type}${String(i)}`, data: { i }, metadata: meta(i) }));
+const evs = (n: number, type = 'E'): EventToAppend[] =>
+  Array.from({ length: n }, (_, i) => ({ type: `${type}${String(i)}`, data: { i }, metadata: meta(i) }));
 
 // A TCP relay to a NATS server that can hold back everything the server sends, so a
 // publish reaches the server (and is stored) while its acknowledgement is lost to the client.
-const ackHoldingRelay = async (target: string): Promise<{ url: string; hold: () => void; release: () => void; close: () => Promise<void> }> => {
+const ackHoldingRelay = async (
+  target: string,
+): Promise<{ url: string; hold: () => void; release: () => void; close: () => Promise<void> }> => {
   const { hostname, port } = new URL(target);
   let holding = false;
   const held: Array<() => void> = [];
@@ -69,17 +80,31 @@ const ackHoldingRelay = async (target: string): Promise<{ url: string; hold: () 
     const upstream = createConnection({ host: hostname, port: Number(port) });
     sockets.add(client).add(upstream);
     client.pipe(upstream);
-    upstream.on('data', (chunk: Buffer) => { if (holding) held.push(() => client.write(chunk)); else client.write(chunk); });
-    const end = (): void => { client.destroy(); upstream.destroy(); };
+    upstream.on('data', (chunk: Buffer) => {
+      if (holding) held.push(() => client.write(chunk));
+      else client.write(chunk);
+    });
+    const end = (): void => {
+      client.destroy();
+      upstream.destroy();
+    };
     client.on('error', end).on('close', end);
     upstream.on('error', end).on('close', end);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     url: `nats://127.0.0.1:${String((server.address() as AddressInfo).port)}`,
-    hold: () => { holding = true; },
-    release: () => { holding = false; for (const write of held.splice(0)) write(); },
-    close: async () => { for (const s of sockets) s.destroy(); await new Promise((resolve) => server.close(resolve)); },
+    hold: () => {
+      holding = true;
+    },
+    release: () => {
+      holding = false;
+      for (const write of held.splice(0)) write();
+    },
+    close: async () => {
+      for (const s of sockets) s.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    },
   };
 };
 
@@ -89,13 +114,21 @@ const ackHoldingRelay = async (target: string): Promise<{ url: string; hold: () 
 // (a refusal, after which the store finds its own Nats-Msg-Id on the claimed subject), while
 // a cluster's leader still deduplicates first. For other versions (2.10, 2.11, or an
 // external server whose version is not known here) either answer is right.
-const retryAnswer = (version: string | undefined, replicas: number): [duplicateAcks: number, recoveredAfterRetry: number] | undefined => {
+const retryAnswer = (
+  version: string | undefined,
+  replicas: number,
+): [duplicateAcks: number, recoveredAfterRetry: number] | undefined => {
   const [major, minor = 0] = (version ?? '').split('.').map(Number);
   if (major !== 2 || (minor > 9 && minor < 12)) return undefined;
   return minor >= 12 && replicas === 1 ? [0, 1] : [1, 0];
 };
 
-const engineTests = (name: string, servers: string | readonly string[], replicas: number, version: string | undefined): void => {
+const engineTests = (
+  name: string,
+  servers: string | readonly string[],
+  replicas: number,
+  version: string | undefined,
+): void => {
   const h = harness(servers, replicas);
   afterAll(h.closeAdmin);
   eventStoreContract(name, () => h.open());
@@ -103,8 +136,13 @@ const engineTests = (name: string, servers: string | readonly string[], replicas
   describe(`${name}: JetStream specifics`, () => {
     let run: Awaited<ReturnType<typeof h.open>>;
     let store: EventStore;
-    beforeAll(async () => { run = await h.open(); store = run.store; });
-    afterAll(async () => { await run.cleanup(); });
+    beforeAll(async () => {
+      run = await h.open();
+      store = run.store;
+    });
+    afterAll(async () => {
+      await run.cleanup();
+    });
 
     it('keeps stream names with dots, wildcards, colons and unicode apart and intact', async () => {
       const names = ['thread:a.b-c', 'thread:a.b', 'x.*', 'x.>', 'ünï çødé/🎉', 'a b'];
@@ -129,13 +167,16 @@ const engineTests = (name: string, servers: string | readonly string[], replicas
 
     it('reads long stretches through a short-lived consumer, the same as single gets, leaving no consumer', async () => {
       const before = await store.head();
-      await Promise.all(Array.from({ length: 10 }, async (_, k) => {
-        for (let i = 0; i < 30; i += 1) await store.append(`long-${String(k)}`, evs(1 + (i % 3), `${String(k)}.${String(i)}-`), 'any');
-      }));
+      await Promise.all(
+        Array.from({ length: 10 }, async (_, k) => {
+          for (let i = 0; i < 30; i += 1)
+            await store.append(`long-${String(k)}`, evs(1 + (i % 3), `${String(k)}.${String(i)}-`), 'any');
+        }),
+      );
       const bulk = await store.readAll({ after: before, limit: 10_000 });
       expect(bulk).toHaveLength(10 * (10 + 10 * 2 + 10 * 3));
       const paged: RecordedEvent[] = [];
-      for (let after = before; ;) {
+      for (let after = before; ; ) {
         const page = await store.readAll({ after, limit: 7 });
         const last = page[page.length - 1];
         if (last === undefined) break;
@@ -143,12 +184,18 @@ const engineTests = (name: string, servers: string | readonly string[], replicas
         after = last.position;
       }
       expect(bulk).toEqual(paged);
-      await expect.poll(async () => {
-        const nc = await connect({ servers: typeof servers === 'string' ? servers : [...servers] });
-        const info = await nc.request(`$JS.API.STREAM.INFO.${run.names.streamName}`, undefined, { timeout: 5_000 });
-        await nc.close();
-        return (JSON.parse(new TextDecoder().decode(info.data)) as { state: { consumer_count: number } }).state.consumer_count;
-      }, { timeout: 5_000 }).toBe(0);
+      await expect
+        .poll(
+          async () => {
+            const nc = await connect({ servers: typeof servers === 'string' ? servers : [...servers] });
+            const info = await nc.request(`$JS.API.STREAM.INFO.${run.names.streamName}`, undefined, { timeout: 5_000 });
+            await nc.close();
+            return (JSON.parse(new TextDecoder().decode(info.data)) as { state: { consumer_count: number } }).state
+              .consumer_count;
+          },
+          { timeout: 5_000 },
+        )
+        .toBe(0);
     });
 
     it('refuses an append of more events than one message can number', async () => {
@@ -160,11 +207,19 @@ const engineTests = (name: string, servers: string | readonly string[], replicas
       const other = await openJetStreamEventStore({ servers, replicas, ...run.names });
       try {
         const seen: string[] = [];
-        const sub = other.subscribeAll(await other.head(), (batch) => { seen.push(...batch.map((e) => e.type)); return Promise.resolve(); });
+        const sub = other.subscribeAll(await other.head(), (batch) => {
+          seen.push(...batch.map((e) => e.type));
+          return Promise.resolve();
+        });
         expect(await store.append('shared', evs(1, 'a'), 'no_stream')).toMatchObject({ nextRevision: 0 });
         // `other` has never seen the stream; `store` now holds a tip that `other` will outdate.
         expect(await other.append('shared', evs(2, 'b'), 0)).toMatchObject({ nextRevision: 2 });
-        expect(await store.append('shared', evs(1, 'c'), 0)).toEqual({ kind: 'wrong_expected_revision', stream: 'shared', expected: 0, actual: 2 });
+        expect(await store.append('shared', evs(1, 'c'), 0)).toEqual({
+          kind: 'wrong_expected_revision',
+          stream: 'shared',
+          expected: 0,
+          actual: 2,
+        });
         expect(await store.append('shared', evs(1, 'c'), 'any')).toMatchObject({ nextRevision: 3 });
         expect((await other.read('shared')).map((e) => e.type)).toEqual(['a0', 'b0', 'b1', 'c0']);
         await expect.poll(() => seen, { timeout: 5_000 }).toEqual(['a0', 'b0', 'b1', 'c0']);
@@ -177,14 +232,14 @@ const engineTests = (name: string, servers: string | readonly string[], replicas
     // The relay withholds the server's answers until a 300 ms request has timed out and been
     // retried, then lets everything through.
     const loseAcks = async (names: { streamName: string; subjectPrefix: string }, reader: EventStore) => {
-      const relay = await ackHoldingRelay(typeof servers === 'string' ? servers : servers[0] ?? '');
+      const relay = await ackHoldingRelay(typeof servers === 'string' ? servers : (servers[0] ?? ''));
       const lossy = await openJetStreamEventStore({ servers: relay.url, replicas, ...names, requestTimeoutMs: 300 });
       try {
         await lossy.append('lost-ack', evs(1, 'a'), 'no_stream');
         relay.hold();
         const pending = lossy.append('lost-ack', evs(2, 'b'), 0);
         // Held until the store has retried at least once (its first request timed out).
-        for (const end = Date.now() + 10_000; lossy.stats().retriedPublishes === 0;) {
+        for (const end = Date.now() + 10_000; lossy.stats().retriedPublishes === 0; ) {
           if (Date.now() > end) throw new Error('the held append was never retried');
           await sleep(20);
         }
@@ -203,7 +258,11 @@ const engineTests = (name: string, servers: string | readonly string[], replicas
       expect(stats.retriedPublishes).toBeGreaterThan(0);
       const expected = retryAnswer(version, replicas);
       if (expected !== undefined) expect([stats.duplicateAcks, stats.recoveredAfterRetry]).toEqual(expected);
-      else expect([[1, 0], [0, 1]]).toContainEqual([stats.duplicateAcks, stats.recoveredAfterRetry]);
+      else
+        expect([
+          [1, 0],
+          [0, 1],
+        ]).toContainEqual([stats.duplicateAcks, stats.recoveredAfterRetry]);
     });
 
     it('finds its own stored append when a retry is refused (duplicate window already passed)', async () => {
@@ -211,7 +270,11 @@ const engineTests = (name: string, servers: string | readonly string[], replicas
       // instead of deduplicating, and the store must recognise its own Nats-Msg-Id.
       const names = unique();
       await h.admin(`STREAM.CREATE.${names.streamName}`, {
-        name: names.streamName, subjects: [`${names.subjectPrefix}.events.>`], storage: 'file', num_replicas: replicas, duplicate_window: 100_000_000,
+        name: names.streamName,
+        subjects: [`${names.subjectPrefix}.events.>`],
+        storage: 'file',
+        num_replicas: replicas,
+        duplicate_window: 100_000_000,
       });
       const reader = await h.open({}, names);
       try {
@@ -226,17 +289,27 @@ const engineTests = (name: string, servers: string | readonly string[], replicas
     // One process queues its own appends per stream, so the contract's race never reaches
     // the server; separate connections do. Before the per-append subjects, R3 stored them all.
     it('lets exactly one of several racing broker nodes claim each revision', async () => {
-      const racers = await Promise.all(Array.from({ length: 6 }, () => openJetStreamEventStore({ servers, replicas, ...run.names })));
+      const racers = await Promise.all(
+        Array.from({ length: 6 }, () => openJetStreamEventStore({ servers, replicas, ...run.names })),
+      );
       try {
         await store.append('raced', evs(1, 'seed'), 'no_stream');
         let last = 0;
         for (let round = 0; round < 4; round += 1) {
-          const results = await Promise.all(racers.map((r, i) => r.append('raced', evs(1 + (i % 2), `r${String(round)}-${String(i)}-`), last)));
+          const results = await Promise.all(
+            racers.map((r, i) => r.append('raced', evs(1 + (i % 2), `r${String(round)}-${String(i)}-`), last)),
+          );
           const won = results.flatMap((r) => (r.kind === 'appended' ? [r.nextRevision] : []));
           expect(won).toHaveLength(1);
           const next = won[0] ?? -1;
           expect(results.filter((r) => r.kind === 'wrong_expected_revision')).toEqual(
-            Array.from({ length: racers.length - 1 }, () => ({ kind: 'wrong_expected_revision', stream: 'raced', expected: last, actual: next })));
+            Array.from({ length: racers.length - 1 }, () => ({
+              kind: 'wrong_expected_revision',
+              stream: 'raced',
+              expected: last,
+              actual: next,
+            })),
+          );
           last = next;
         }
         const events = await store.read('raced');
@@ -248,8 +321,9 @@ const engineTests = (name: string, servers: string | readonly string[], replicas
     });
 
     it('refuses a stream whose subjects belong to another prefix', async () => {
-      await expect(openJetStreamEventStore({ servers, replicas, streamName: run.names.streamName, subjectPrefix: 'someone.else' }))
-        .rejects.toThrow(/captures/);
+      await expect(
+        openJetStreamEventStore({ servers, replicas, streamName: run.names.streamName, subjectPrefix: 'someone.else' }),
+      ).rejects.toThrow(/captures/);
     });
   });
 };
@@ -277,7 +351,9 @@ describe('openEventStore (MSGXC_EVENTSTORE)', () => {
       options: { streamName: 'EV', subjectPrefix: 'x.y', replicas: 3, requestTimeoutMs: 900 },
     });
     expect(parseNatsUrl('nats://u:secret@a:4222')).toEqual({ servers: ['nats://u:secret@a:4222'], options: {} });
-    expect(() => parseNatsUrl('nats://u:secret@a:4222?replica=3')).toThrow(/^MSGXC_EVENTSTORE=nats:\/\/\*\*\*@a:4222\?replica=3: unknown setting replica/);
+    expect(() => parseNatsUrl('nats://u:secret@a:4222?replica=3')).toThrow(
+      /^MSGXC_EVENTSTORE=nats:\/\/\*\*\*@a:4222\?replica=3: unknown setting replica/,
+    );
     expect(() => parseNatsUrl('nats://a?replicas=0')).toThrow(/replicas must be/);
     expect(() => parseNatsUrl('nats://')).toThrow(/no NATS server/);
   });
@@ -298,26 +374,35 @@ describe('openEventStore (MSGXC_EVENTSTORE)', () => {
   });
 
   const natsUrl = singles.find((t) => t.url !== undefined)?.url ?? '';
-  it.skipIf(natsUrl === '')('opens JetStream from a nats:// URL with its settings (needs MSGXC_TEST_NATS_URL or MSGXC_TEST_NATS_CURRENT_URL)', async () => {
-    const names = unique();
-    const store = await openEventStore(`${natsUrl}?stream=${names.streamName}&prefix=${names.subjectPrefix}`, { dataDir: '/nonexistent' });
-    const check = await openJetStreamEventStore({ servers: natsUrl, ...names, createStream: false });
-    try {
-      await store.append('via-url', evs(2), 'no_stream');
-      expect((await check.read('via-url')).map((e) => e.revision)).toEqual([0, 1]);
-    } finally {
-      await store.close();
-      await check.close();
-      const nc = await connect({ servers: natsUrl });
-      await nc.request(`$JS.API.STREAM.DELETE.${names.streamName}`, undefined, { timeout: 10_000 });
-      await nc.close();
-    }
-  });
+  it.skipIf(natsUrl === '')(
+    'opens JetStream from a nats:// URL with its settings (needs MSGXC_TEST_NATS_URL or MSGXC_TEST_NATS_CURRENT_URL)',
+    async () => {
+      const names = unique();
+      const store = await openEventStore(`${natsUrl}?stream=${names.streamName}&prefix=${names.subjectPrefix}`, {
+        dataDir: '/nonexistent',
+      });
+      const check = await openJetStreamEventStore({ servers: natsUrl, ...names, createStream: false });
+      try {
+        await store.append('via-url', evs(2), 'no_stream');
+        expect((await check.read('via-url')).map((e) => e.revision)).toEqual([0, 1]);
+      } finally {
+        await store.close();
+        await check.close();
+        const nc = await connect({ servers: natsUrl });
+        await nc.request(`$JS.API.STREAM.DELETE.${names.streamName}`, undefined, { timeout: 10_000 });
+        await nc.close();
+      }
+    },
+  );
 });
 
 for (const t of singles) {
-  needs(t.urlVar, `nats-server ${t.label}`, (url) => { engineTests(`JetStream ${t.label} single node (R1)`, url, 1, t.version); });
+  needs(t.urlVar, `nats-server ${t.label}`, (url) => {
+    engineTests(`JetStream ${t.label} single node (R1)`, url, 1, t.version);
+  });
 }
 for (const t of clusters) {
-  needs(t.urlVar, `nats-server ${t.label} cluster`, (urls) => { engineTests(`JetStream ${t.label} 3-node cluster (R3)`, urls.split(','), 3, t.version); });
+  needs(t.urlVar, `nats-server ${t.label} cluster`, (urls) => {
+    engineTests(`JetStream ${t.label} 3-node cluster (R3)`, urls.split(','), 3, t.version);
+  });
 }

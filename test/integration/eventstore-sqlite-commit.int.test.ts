@@ -9,7 +9,11 @@ import type { SqliteEventStore } from '../../adapters/eventstore/sqlite.js';
 import { openWriter } from '../../adapters/eventstore/sqlite-schema.js';
 
 const metadata = {
-  eventId: 'e', occurredAt: '2024-05-01T12:00:00.000Z', actor: { uid: 'u', roles: [] }, correlationId: 'c', causationId: 'c',
+  eventId: 'e',
+  occurredAt: '2024-05-01T12:00:00.000Z',
+  actor: { uid: 'u', roles: [] },
+  correlationId: 'c',
+  causationId: 'c',
 };
 const ev = (type = 'Tick', data: unknown = { n: 1 }): EventToAppend => ({ type, data, metadata });
 const kinds = (results: readonly PromiseSettledResult<{ kind: string }>[]): string[] =>
@@ -57,7 +61,9 @@ describe('SQLite event store: durability and group commit', () => {
 
   it('groups 200 concurrent appends into a handful of commits', async () => {
     const store = open();
-    const results = await Promise.all(Array.from({ length: 200 }, (_, i) => store.append(`s-${String(i)}`, [ev()], 'no_stream')));
+    const results = await Promise.all(
+      Array.from({ length: 200 }, (_, i) => store.append(`s-${String(i)}`, [ev()], 'no_stream')),
+    );
     expect(results.every((r) => r.kind === 'appended')).toBe(true);
     expect(store.stats().appends).toBe(200);
     expect(store.stats().commits).toBeLessThanOrEqual(5);
@@ -91,7 +97,9 @@ describe('SQLite event store: durability and group commit', () => {
   it('rejects only the append SQLite refuses; its batch-mates commit', async () => {
     const store = open();
     const admin = new Database(file);
-    admin.exec("CREATE TRIGGER poison BEFORE INSERT ON events WHEN NEW.type = 'Poison' BEGIN SELECT RAISE(ABORT, 'poisoned'); END");
+    admin.exec(
+      "CREATE TRIGGER poison BEFORE INSERT ON events WHEN NEW.type = 'Poison' BEGIN SELECT RAISE(ABORT, 'poisoned'); END",
+    );
     admin.close();
     const results = await Promise.allSettled([
       store.append('a', [ev()], 'no_stream'),

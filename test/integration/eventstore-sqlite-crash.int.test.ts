@@ -11,16 +11,27 @@ const fixture = 'test/integration/fixtures/eventstore-crash-child.ts';
 // thread's entry (loaded by URL, so tsc would not follow it) are compiled for it.
 const WRITER_THREAD = 'adapters/eventstore/sqlite-writer-thread.ts';
 
-interface Ack { readonly stream: string; readonly revision: number; readonly position: number }
+interface Ack {
+  readonly stream: string;
+  readonly revision: number;
+  readonly position: number;
+}
 
 // Resolves with every complete line the child printed before it was killed.
-const runAndKill = (script: string, file: string, writer: string, killAfterAcks: number): Promise<{ acks: Ack[]; signal: string | null }> =>
+const runAndKill = (
+  script: string,
+  file: string,
+  writer: string,
+  killAfterAcks: number,
+): Promise<{ acks: Ack[]; signal: string | null }> =>
   new Promise((done, fail) => {
     const child = spawn(process.execPath, [script, file, writer], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     let lines = 0;
-    child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
+    child.stderr.on('data', (d: Buffer) => {
+      err += d.toString();
+    });
     child.stdout.on('data', (d: Buffer) => {
       const text = d.toString();
       out += text;
@@ -29,8 +40,14 @@ const runAndKill = (script: string, file: string, writer: string, killAfterAcks:
     });
     child.on('error', fail);
     child.on('close', (code, signal) => {
-      if (signal !== 'SIGKILL') { fail(new Error(`child exited with ${String(code)} before the kill:\n${err}`)); return; }
-      const complete = out.slice(0, out.lastIndexOf('\n') + 1).split('\n').filter((l) => l !== '');
+      if (signal !== 'SIGKILL') {
+        fail(new Error(`child exited with ${String(code)} before the kill:\n${err}`));
+        return;
+      }
+      const complete = out
+        .slice(0, out.lastIndexOf('\n') + 1)
+        .split('\n')
+        .filter((l) => l !== '');
       const acks = complete.map((l) => {
         const [stream = '', revision = '', position = ''] = l.split(' ');
         return { stream, revision: Number(revision), position: Number(position) };
@@ -53,28 +70,31 @@ describe('SQLite event store: crash durability', () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it.each(['inline', 'thread'])('keeps every acknowledged append when the process is SIGKILLed mid-burst (%s writer)', async (writer) => {
-    const file = join(dataDir, `events-${writer}.db`);
-    const { acks } = await runAndKill(script, file, writer, 3_000);
-    expect(acks.length).toBeGreaterThanOrEqual(3_000);
+  it.each(['inline', 'thread'])(
+    'keeps every acknowledged append when the process is SIGKILLed mid-burst (%s writer)',
+    async (writer) => {
+      const file = join(dataDir, `events-${writer}.db`);
+      const { acks } = await runAndKill(script, file, writer, 3_000);
+      expect(acks.length).toBeGreaterThanOrEqual(3_000);
 
-    const store = createSqliteEventStore({ file });
-    try {
-      const all = await store.readAll({ limit: 1_000_000 });
-      const byPosition = new Map(all.map((e) => [e.position, e]));
-      const missing = acks.filter((a) => {
-        const e = byPosition.get(a.position);
-        return e?.stream !== a.stream || e.revision !== a.revision;
-      });
-      expect(missing).toEqual([]);
-      // The log may hold more than was acknowledged (committed, killed before printing), never less.
-      expect(all.length).toBeGreaterThanOrEqual(acks.length);
-      for (let w = 0; w < 16; w++) {
-        const events = await store.read(`crash-${String(w)}`);
-        expect(events.map((e) => e.revision)).toEqual(events.map((_, i) => i));
+      const store = createSqliteEventStore({ file });
+      try {
+        const all = await store.readAll({ limit: 1_000_000 });
+        const byPosition = new Map(all.map((e) => [e.position, e]));
+        const missing = acks.filter((a) => {
+          const e = byPosition.get(a.position);
+          return e?.stream !== a.stream || e.revision !== a.revision;
+        });
+        expect(missing).toEqual([]);
+        // The log may hold more than was acknowledged (committed, killed before printing), never less.
+        expect(all.length).toBeGreaterThanOrEqual(acks.length);
+        for (let w = 0; w < 16; w++) {
+          const events = await store.read(`crash-${String(w)}`);
+          expect(events.map((e) => e.revision)).toEqual(events.map((_, i) => i));
+        }
+      } finally {
+        await store.close();
       }
-    } finally {
-      await store.close();
-    }
-  });
+    },
+  );
 });

@@ -29,11 +29,18 @@ let compiled: Promise<typeof createSqliteEventStore> | undefined;
 const threaded = (): Promise<typeof createSqliteEventStore> => {
   compiled ??= (async () => {
     mkdirSync(buildDir, { recursive: true });
-    const out = compileForNode(['adapters/eventstore/sqlite.ts', 'adapters/eventstore/sqlite-writer-thread.ts'], buildDir);
-    const m = await import(pathToFileURL(out('adapters/eventstore/sqlite.ts')).href) as { createSqliteEventStore: typeof createSqliteEventStore };
+    const out = compileForNode(
+      ['adapters/eventstore/sqlite.ts', 'adapters/eventstore/sqlite-writer-thread.ts'],
+      buildDir,
+    );
+    const m = (await import(pathToFileURL(out('adapters/eventstore/sqlite.ts')).href)) as {
+      createSqliteEventStore: typeof createSqliteEventStore;
+    };
     return m.createSqliteEventStore;
   })();
   return compiled;
 };
-afterAll(() => { rmSync(buildDir, { recursive: true, force: true }); });
+afterAll(() => {
+  rmSync(buildDir, { recursive: true, force: true });
+});
 eventStoreContract('sqlite (writer thread)', async () => fresh(await threaded(), true)());

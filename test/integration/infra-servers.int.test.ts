@@ -20,7 +20,10 @@ const withEnv = (name: string, title: string, body: (value: string) => Promise<v
 const jsonOf = (data: string): unknown => JSON.parse(data);
 
 // Debian's nats-server 2.9 and the current release (test/infra/nats.ts), under their own variables.
-for (const [prefix, release] of [['MSGXC_TEST_NATS', "Debian's 2.9"], ['MSGXC_TEST_NATS_CURRENT', 'current release']] as const) {
+for (const [prefix, release] of [
+  ['MSGXC_TEST_NATS', "Debian's 2.9"],
+  ['MSGXC_TEST_NATS_CURRENT', 'current release'],
+] as const) {
   describe(`NATS with JetStream (${release})`, () => {
     withEnv(`${prefix}_URL`, 'delivers a published message to a subscriber', async (url) => {
       const [sub, pub] = [await connectNats(url), await connectNats(url)];
@@ -82,7 +85,9 @@ for (const [prefix, release] of [['MSGXC_TEST_NATS', "Debian's 2.9"], ['MSGXC_TE
       const stream = `INFRA_R3_${unique}`;
       try {
         const config = { name: stream, subjects: [`r3.${unique}.>`], storage: 'file', num_replicas: 3 };
-        const created = jsonOf((await a.request(`$JS.API.STREAM.CREATE.${stream}`, JSON.stringify(config), 10_000)).data);
+        const created = jsonOf(
+          (await a.request(`$JS.API.STREAM.CREATE.${stream}`, JSON.stringify(config), 10_000)).data,
+        );
         expect(field(created, 'config', 'num_replicas')).toBe(3);
         const ack = jsonOf((await b.request(`r3.${unique}.x`, 'replicated', 10_000)).data);
         expect(ack).toMatchObject({ stream, seq: 1 });
@@ -104,7 +109,9 @@ describe('Cassandra', () => {
     try {
       const replication = "{'class': 'SimpleStrategy', 'replication_factor': 1}";
       expect((await cql.query(`CREATE KEYSPACE ${ks} WITH replication = ${replication}`)).kind).toBe('schema_change');
-      expect((await cql.query(`CREATE TABLE ${ks}.notes (id text PRIMARY KEY, n int, at timestamp)`)).kind).toBe('schema_change');
+      expect((await cql.query(`CREATE TABLE ${ks}.notes (id text PRIMARY KEY, n int, at timestamp)`)).kind).toBe(
+        'schema_change',
+      );
       await cql.query(`INSERT INTO ${ks}.notes (id, n, at) VALUES ('a', 42, 1700000000000)`);
       const read = await cql.query(`SELECT id, n, at FROM ${ks}.notes WHERE id = 'a'`);
       expect(read).toMatchObject({ kind: 'rows', rows: [{ id: 'a', n: 42, at: 1_700_000_000_000n }] });
@@ -132,7 +139,10 @@ describe('Elasticsearch', () => {
     const found = await requestJson(`${url}/${index}/_search`, { method: 'POST', body: query });
     expect(field(found.body, 'hits', 'total', 'value')).toBe(1);
     expect(field(found.body, 'hits', 'hits')).toMatchObject([{ _id: '1', _source: doc }]);
-    const missed = await requestJson(`${url}/${index}/_search`, { method: 'POST', body: { query: { match: { text: 'cat' } } } });
+    const missed = await requestJson(`${url}/${index}/_search`, {
+      method: 'POST',
+      body: { query: { match: { text: 'cat' } } },
+    });
     expect(field(missed.body, 'hits', 'total', 'value')).toBe(0);
     expect((await requestJson(`${url}/${index}`, { method: 'DELETE' })).status).toBe(200);
   });

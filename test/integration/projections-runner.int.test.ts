@@ -2,14 +2,24 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { checksum, createEmbeddedReadModels, createProjectionRunner, openEmbeddedReadStore, openReadDb } from '../../projections/embedded.js';
+import {
+  checksum,
+  createEmbeddedReadModels,
+  createProjectionRunner,
+  openEmbeddedReadStore,
+  openReadDb,
+} from '../../projections/embedded.js';
 import { T0, ev, harness, midsFrom, put, to } from '../unit/projections/fixtures.js';
 import { mixed } from '../contract/readmodels-runner.contract.js';
 import type { Harness } from '../unit/projections/fixtures.js';
 
 let h: Harness;
-beforeEach(() => { h = harness(); });
-afterEach(async () => { await h.close(); });
+beforeEach(() => {
+  h = harness();
+});
+afterEach(async () => {
+  await h.close();
+});
 
 // SQLite only: rebuilding on a schema change, and the file wiring. The runner's promises
 // (re-apply, rebuild, waitFor, skipped, broadcast rows, resume) are in the read-model contract

@@ -3,7 +3,11 @@ import { afterAll, beforeAll } from 'vitest';
 import type { Client } from 'cassandra-driver';
 import { cassandraRowCounts } from '../../projections/cassandra-checksum.js';
 import {
-  CASSANDRA_RUNNER_NAME, createCassandraClient, createCassandraReadModels, openCassandraReadStore, writeCassandraCheckpoint,
+  CASSANDRA_RUNNER_NAME,
+  createCassandraClient,
+  createCassandraReadModels,
+  openCassandraReadStore,
+  writeCassandraCheckpoint,
 } from '../../projections/cassandra.js';
 import { cassandraChecksum } from '../../projections/cassandra-checksum.js';
 import { cassandraDb } from '../../projections/cassandra-db.js';
@@ -29,7 +33,12 @@ needs('MSGXC_TEST_CASSANDRA_PORT', 'Cassandra', (port) => {
   beforeAll(async () => {
     client = createCassandraClient({ contactPoints, localDataCenter: dc });
     // The store's own start-up path: connect, create the keyspace, apply the migrations.
-    const first = await openCassandraReadStore({ client, keyspace, localDataCenter: dc, store: createMemoryEventStore() });
+    const first = await openCassandraReadStore({
+      client,
+      keyspace,
+      localDataCenter: dc,
+      store: createMemoryEventStore(),
+    });
     await first.close();
     db = cassandraDb(client, keyspace);
   });
@@ -39,7 +48,8 @@ needs('MSGXC_TEST_CASSANDRA_PORT', 'Cassandra', (port) => {
   });
 
   readModelsContract('cassandra', async ({ store, clock }) => {
-    for (const t of [...cassandraReadModelTables, 'projection_checkpoints']) await client.execute(`TRUNCATE ${db.t(t)}`);
+    for (const t of [...cassandraReadModelTables, 'projection_checkpoints'])
+      await client.execute(`TRUNCATE ${db.t(t)}`);
     const newRunner = () => createCassandraRunner({ store, db });
     return {
       models: createCassandraReadModels(db, clock),
@@ -53,9 +63,17 @@ needs('MSGXC_TEST_CASSANDRA_PORT', 'Cassandra', (port) => {
       // below 2^53): a replay over them without truncating could never overwrite them.
       plantStale: async () => {
         const ts = 'USING TIMESTAMP 9007199254740992';
-        await client.execute(`INSERT INTO ${db.t('users')} (uid, first_position, first_at) VALUES ('ghost', 1, 'no event wrote this') ${ts}`);
-        await client.execute(`INSERT INTO ${db.t('users_by_shard')} (shard, uid) VALUES (?, 'ghost') ${ts}`, [shardOf('ghost')], { prepare: true });
-        await client.execute(`UPDATE ${db.t('users')} ${ts} SET first_position = 999999, first_at = 'corrupted' WHERE uid = 'ann'`);
+        await client.execute(
+          `INSERT INTO ${db.t('users')} (uid, first_position, first_at) VALUES ('ghost', 1, 'no event wrote this') ${ts}`,
+        );
+        await client.execute(
+          `INSERT INTO ${db.t('users_by_shard')} (shard, uid) VALUES (?, 'ghost') ${ts}`,
+          [shardOf('ghost')],
+          { prepare: true },
+        );
+        await client.execute(
+          `UPDATE ${db.t('users')} ${ts} SET first_position = 999999, first_at = 'corrupted' WHERE uid = 'ann'`,
+        );
         await client.execute(`DELETE FROM ${db.t('threads')} ${ts} WHERE tid = 't1'`);
       },
       setCheckpoint: (position) => writeCassandraCheckpoint(db, CASSANDRA_RUNNER_NAME, position),

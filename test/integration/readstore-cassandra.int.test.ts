@@ -5,9 +5,17 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Client } from 'cassandra-driver';
 import { createMemoryEventStore } from '../../adapters/eventstore/memory.js';
-import { applyCassandraMigrations, defaultMigrationsDir, loadMigrations } from '../../adapters/readstore/cassandra-migrations.js';
+import {
+  applyCassandraMigrations,
+  defaultMigrationsDir,
+  loadMigrations,
+} from '../../adapters/readstore/cassandra-migrations.js';
 import { qualify } from '../../adapters/readstore/cql-text.js';
-import { createCassandraClient, createCassandraReadModels, openCassandraReadStore } from '../../projections/cassandra.js';
+import {
+  createCassandraClient,
+  createCassandraReadModels,
+  openCassandraReadStore,
+} from '../../projections/cassandra.js';
 import { cassandraChecksum } from '../../projections/cassandra-checksum.js';
 import { cassandraDb } from '../../projections/cassandra-db.js';
 import type { CassandraDb } from '../../projections/cassandra-db.js';
@@ -42,12 +50,23 @@ const everyAnswer = async (m: ReadModels, now: Date, mids: readonly string[]): P
   const users = Array.from({ length: 16 }, (_, i) => `u${i}`);
   for (const u of users) {
     out.push(await pages((before) => m.inbox(u, { limit: 45, ...(before === undefined ? {} : { before }) }, now)));
-    out.push(await pages((before) => m.inbox(u, { limit: 31, unseen: true, ...(before === undefined ? {} : { before }) }, now)));
+    out.push(
+      await pages((before) =>
+        m.inbox(u, { limit: 31, unseen: true, ...(before === undefined ? {} : { before }) }, now),
+      ),
+    );
     out.push(await m.devicesByUser(u));
   }
   for (const t of ['t0', 't1', 't2', 't3', 'nope']) {
-    out.push(await m.thread(t), await m.threadMembers(t, { limit: 5 }), await m.threadMembers(t, { after: 'u3', limit: 50 }));
-    out.push(await m.memberRoles(t, 'u0'), await pages((before) => m.threadMessages(t, { limit: 25, ...(before === undefined ? {} : { before }) }, now)));
+    out.push(
+      await m.thread(t),
+      await m.threadMembers(t, { limit: 5 }),
+      await m.threadMembers(t, { after: 'u3', limit: 50 }),
+    );
+    out.push(
+      await m.memberRoles(t, 'u0'),
+      await pages((before) => m.threadMessages(t, { limit: 25, ...(before === undefined ? {} : { before }) }, now)),
+    );
   }
   for (const [i, mid] of mids.entries()) {
     if (i % 5 !== 0) continue;
@@ -69,7 +88,8 @@ needs('MSGXC_TEST_CASSANDRA_PORT', 'Cassandra', (port) => {
   let db: CassandraDb;
   let firstReport: unknown;
   const truncateAll = async (): Promise<void> => {
-    for (const t of [...cassandraReadModelTables, 'projection_checkpoints']) await client.execute(`TRUNCATE ${db.t(t)}`);
+    for (const t of [...cassandraReadModelTables, 'projection_checkpoints'])
+      await client.execute(`TRUNCATE ${db.t(t)}`);
   };
 
   beforeAll(async () => {
@@ -86,14 +106,27 @@ needs('MSGXC_TEST_CASSANDRA_PORT', 'Cassandra', (port) => {
   describe('cassandra schema migrations', () => {
     it('creates the keyspace with the given replication, records each version, and re-applying changes nothing', async () => {
       expect(firstReport).toEqual({ applied: [1], alreadyApplied: [] });
-      const again = await applyCassandraMigrations({ client, keyspace, replication: { class: 'SimpleStrategy', replication_factor: 3 } });
+      const again = await applyCassandraMigrations({
+        client,
+        keyspace,
+        replication: { class: 'SimpleStrategy', replication_factor: 3 },
+      });
       expect(again).toEqual({ applied: [], alreadyApplied: [1] });
-      const ks = (await client.execute('SELECT replication FROM system_schema.keyspaces WHERE keyspace_name = ?', [keyspace])).rows[0];
-      expect(ks?.get('replication')).toMatchObject({ class: 'org.apache.cassandra.locator.NetworkTopologyStrategy', [dc]: '1' });
-      const recorded = (await client.execute(`SELECT version, name FROM ${keyspace}.schema_migrations`)).rows.map((r) => [Number(r.get('version')), String(r.get('name'))]);
+      const ks = (
+        await client.execute('SELECT replication FROM system_schema.keyspaces WHERE keyspace_name = ?', [keyspace])
+      ).rows[0];
+      expect(ks?.get('replication')).toMatchObject({
+        class: 'org.apache.cassandra.locator.NetworkTopologyStrategy',
+        [dc]: '1',
+      });
+      const recorded = (await client.execute(`SELECT version, name FROM ${keyspace}.schema_migrations`)).rows.map(
+        (r) => [Number(r.get('version')), String(r.get('name'))],
+      );
       expect(recorded).toEqual([[1, 'read_models']]);
       expect((await client.execute(`SELECT * FROM ${keyspace}.schema_migrations_lock`)).rows).toEqual([]);
-      const tables = (await client.execute('SELECT table_name FROM system_schema.tables WHERE keyspace_name = ?', [keyspace])).rows.map((r) => String(r.get('table_name')));
+      const tables = (
+        await client.execute('SELECT table_name FROM system_schema.tables WHERE keyspace_name = ?', [keyspace])
+      ).rows.map((r) => String(r.get('table_name')));
       expect(tables).toEqual(expect.arrayContaining([...cassandraReadModelTables, 'projection_checkpoints']));
     });
 
@@ -103,8 +136,9 @@ needs('MSGXC_TEST_CASSANDRA_PORT', 'Cassandra', (port) => {
         cpSync(defaultMigrationsDir(), dir, { recursive: true });
         const [file] = readdirSync(dir).filter((f) => f.startsWith('001_'));
         appendFileSync(join(dir, file ?? 'missing'), '\n-- edited\n');
-        await expect(applyCassandraMigrations({ client, keyspace, replication, dir }))
-          .rejects.toThrow(/001_read_models.cql was changed after it was applied/);
+        await expect(applyCassandraMigrations({ client, keyspace, replication, dir })).rejects.toThrow(
+          /001_read_models.cql was changed after it was applied/,
+        );
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }
@@ -114,7 +148,7 @@ needs('MSGXC_TEST_CASSANDRA_PORT', 'Cassandra', (port) => {
   describe('cassandra read store', () => {
     beforeEach(truncateAll);
 
-    it('writes commute: a log\'s mutations sent in reverse order give the same read models as the runner', async () => {
+    it("writes commute: a log's mutations sent in reverse order give the same read models as the runner", async () => {
       const store = createMemoryEventStore();
       const head = await put(store, ...mixed());
       const runner = await createCassandraRunner({ store, db });
@@ -126,7 +160,8 @@ needs('MSGXC_TEST_CASSANDRA_PORT', 'Cassandra', (port) => {
       const apply = cassandraDispatcher(db, cassandraProjections);
       const memo = newBatchMemo();
       const mutations: Mutation[] = [];
-      for (const { event, at } of decodeBatch(await store.readAll({ limit: 1_000 }), 0).events) mutations.push(...(await apply(event, at, memo)));
+      for (const { event, at } of decodeBatch(await store.readAll({ limit: 1_000 }), 0).events)
+        mutations.push(...(await apply(event, at, memo)));
       await truncateAll();
       for (const m of [...mutations].reverse()) await writeMutations(db, [m]);
       expect(await cassandraChecksum(db)).toBe(byRunner);
@@ -166,7 +201,12 @@ needs('MSGXC_TEST_CASSANDRA_PORT', 'Cassandra', (port) => {
     it('retries a failed batch from the checkpoint after a pause', async () => {
       const store = createMemoryEventStore();
       const errors: object[] = [];
-      const log = { warn: () => undefined, error: (o: object) => { errors.push(o); } };
+      const log = {
+        warn: () => undefined,
+        error: (o: object) => {
+          errors.push(o);
+        },
+      };
       const runner = await createCassandraRunner({ store, db, log, retryDelayMs: 200 });
       runner.start();
       // A real failure: the checkpoint's table is gone while a batch is applied.
@@ -176,7 +216,9 @@ needs('MSGXC_TEST_CASSANDRA_PORT', 'Cassandra', (port) => {
       const deadline = Date.now() + 20_000;
       while (errors.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
       expect(errors.length).toBeGreaterThan(0);
-      const ddl = loadMigrations().flatMap((f) => f.statements).find((s) => s.includes('projection_checkpoints'));
+      const ddl = loadMigrations()
+        .flatMap((f) => f.statements)
+        .find((s) => s.includes('projection_checkpoints'));
       await client.execute(qualify(ddl ?? 'missing', keyspace));
       await runner.waitFor(p, 30_000);
       await runner.stop();

@@ -22,7 +22,13 @@ const both = (name: string, factory: EventStoreFactory): void => {
 both('sqlite', () => {
   const dir = mkdtempSync(join(tmpdir(), 'msgxc-rt-'));
   const store = createSqliteEventStore({ file: join(dir, 'events.db') });
-  return Promise.resolve({ store, cleanup: async () => { await store.close(); rmSync(dir, { recursive: true, force: true }); } });
+  return Promise.resolve({
+    store,
+    cleanup: async () => {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  });
 });
 
 const nats = process.env.MSGXC_TEST_NATS_URL;
@@ -42,15 +48,22 @@ if (nats !== undefined && nats !== '') {
     };
   });
 } else {
-  describe.skip('write/read symmetry on JetStream (set MSGXC_TEST_NATS_URL, e.g. MSGXC_TEST_SERVERS=nats)', () => { it('runs both contracts', () => undefined); });
+  describe.skip('write/read symmetry on JetStream (set MSGXC_TEST_NATS_URL, e.g. MSGXC_TEST_SERVERS=nats)', () => {
+    it('runs both contracts', () => undefined);
+  });
 }
 
 const esdb = process.env.MSGXC_EVENTSTORE_URL;
 if (esdb !== undefined && esdb !== '') {
   both('EventStoreDB', () => {
-    const store = openEventStoreDbEventStore({ connectionString: esdb, streamPrefix: `rt${randomBytes(6).toString('hex')}:` });
+    const store = openEventStoreDbEventStore({
+      connectionString: esdb,
+      streamPrefix: `rt${randomBytes(6).toString('hex')}:`,
+    });
     return Promise.resolve({ store, cleanup: () => store.close() });
   });
 } else {
-  describe.skip('write/read symmetry on EventStoreDB (set MSGXC_EVENTSTORE_URL=esdb://...)', () => { it('runs both contracts', () => undefined); });
+  describe.skip('write/read symmetry on EventStoreDB (set MSGXC_EVENTSTORE_URL=esdb://...)', () => {
+    it('runs both contracts', () => undefined);
+  });
 }

@@ -13,10 +13,15 @@ searchContract('embedded (SQLite + FTS5)', () => {
   return Promise.resolve({
     index,
     breakWrites: () => {
-      db.exec(`CREATE TRIGGER search_test_refuse BEFORE INSERT ON search_messages BEGIN SELECT RAISE(ABORT, 'writes refused by the test'); END`);
+      db.exec(
+        `CREATE TRIGGER search_test_refuse BEFORE INSERT ON search_messages BEGIN SELECT RAISE(ABORT, 'writes refused by the test'); END`,
+      );
       return Promise.resolve();
     },
-    healWrites: () => { db.exec('DROP TRIGGER IF EXISTS search_test_refuse'); return Promise.resolve(); },
+    healWrites: () => {
+      db.exec('DROP TRIGGER IF EXISTS search_test_refuse');
+      return Promise.resolve();
+    },
     cleanup: async () => {
       await index.close();
       db.close();

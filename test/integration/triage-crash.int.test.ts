@@ -9,7 +9,9 @@ import type { World } from './triage-harness.js';
 // restart on the same files every step happens, the done ones are not redone, and only the
 // ones the provider may have seen are sent a second time, with the same delivery id.
 let w: World;
-afterEach(async () => { await w.close(); });
+afterEach(async () => {
+  await w.close();
+});
 
 const until = async (done: () => boolean): Promise<void> => {
   for (let i = 0; i < 500 && !done(); i++) await new Promise((r) => setTimeout(r, 10));
@@ -66,7 +68,14 @@ describe('a crash between claim and outcome', () => {
     w = world({ node: 'node-a' });
     await ok(w.commands.enlist(ctx('bob', w.now()), subscription('bob')));
     w.channels.webpush.hangFrom = 0;
-    await ok(w.commands.send(ctx('admin', w.now(), true), asMessageId(createIdGenerator(() => T0.getTime()).messageId()), asUserId('bob'), { msg: 'hi', opts: {} }));
+    await ok(
+      w.commands.send(
+        ctx('admin', w.now(), true),
+        asMessageId(createIdGenerator(() => T0.getTime()).messageId()),
+        asUserId('bob'),
+        { msg: 'hi', opts: {} },
+      ),
+    );
     await until(() => w.channels.webpush.calls.length === 1);
     await w.crash();
     await w.restart(false, { node: 'node-b' });

@@ -13,7 +13,9 @@ import type { World } from './triage-harness.js';
 // Triage, dispatch and the scheduler on the embedded log, with a fixed clock: the flows of
 // issue 6, asserted at the recording channels and in the log.
 let w: World;
-afterEach(async () => { await w.close(); });
+afterEach(async () => {
+  await w.close();
+});
 
 const ids = createIdGenerator(() => T0.getTime());
 const newMid = (): MessageId => asMessageId(ids.messageId());
@@ -28,16 +30,21 @@ const bobWithBrowserAndEmail = async (): Promise<string> => {
 };
 const send = async (opts: Record<string, number | string> = {}, scheduled?: Date): Promise<MessageId> => {
   const mid = newMid();
-  await ok(w.commands.send(admin(), mid, bob, { msg: 'hello bob', opts, ...(scheduled === undefined ? {} : { scheduled }) }));
+  await ok(
+    w.commands.send(admin(), mid, bob, { msg: 'hello bob', opts, ...(scheduled === undefined ? {} : { scheduled }) }),
+  );
   return mid;
 };
 const lastData = async (stream: string): Promise<Record<string, unknown>> =>
   (await w.store.read(stream)).at(-1)?.data as Record<string, unknown>;
 // What did NOT happen is asserted through what was decided instead: a skip is a DeliverySkipped
 // event with its reason; a step not yet due is the scheduler's next timer.
-const skipsOf = async (mid: string): Promise<string[]> => (await w.events('DeliverySkipped'))
-  .map((e) => e.data as { mid?: string; channel: string; reason: string })
-  .filter((d) => d.mid === mid).map((d) => `${d.channel}:${d.reason}`).sort();
+const skipsOf = async (mid: string): Promise<string[]> =>
+  (await w.events('DeliverySkipped'))
+    .map((e) => e.data as { mid?: string; channel: string; reason: string })
+    .filter((d) => d.mid === mid)
+    .map((d) => `${d.channel}:${d.reason}`)
+    .sort();
 const nextDue = (): string | undefined => w.reactors.status().find((s) => s.name === 'scheduler')?.nextDue;
 const at = (ms: number): string => new Date(T0.getTime() + ms).toISOString();
 
@@ -48,17 +55,26 @@ describe('an online recipient', () => {
     w.presence.online.add('bob');
     const mid = await send();
     await w.reactors.settle();
-    const plan = (await w.events('MessageTriaged'))[0]?.data as { recipients: { steps: { channel: string; at: string }[] }[] };
-    expect(plan.recipients[0]?.steps.map((s) => `${s.channel}@${String(Date.parse(s.at) - T0.getTime())}`))
-      .toEqual(['websocket@0', `webpush@${String(30 * SECOND)}`, `email@${String(15 * MINUTE)}`]);
+    const plan = (await w.events('MessageTriaged'))[0]?.data as {
+      recipients: { steps: { channel: string; at: string }[] }[];
+    };
+    expect(plan.recipients[0]?.steps.map((s) => `${s.channel}@${String(Date.parse(s.at) - T0.getTime())}`)).toEqual([
+      'websocket@0',
+      `webpush@${String(30 * SECOND)}`,
+      `email@${String(15 * MINUTE)}`,
+    ]);
     await ok(w.commands.acknowledge(ctx('bob', w.now()), [mid], 'read'));
     w.clock.advance(30 * SECOND);
     await w.reactors.settle();
     w.clock.advance(15 * MINUTE);
     await w.reactors.settle();
     expect(sent(w)).toEqual([]);
-    expect(await lastData(deliveryStream(stepKey({ mid, uid: 'bob', channel: 'webpush', deviceId: device })))).toMatchObject({ reason: 'read' });
-    expect(await lastData(deliveryStream(stepKey({ mid, uid: 'bob', channel: 'email' })))).toMatchObject({ reason: 'read' });
+    expect(
+      await lastData(deliveryStream(stepKey({ mid, uid: 'bob', channel: 'webpush', deviceId: device }))),
+    ).toMatchObject({ reason: 'read' });
+    expect(await lastData(deliveryStream(stepKey({ mid, uid: 'bob', channel: 'email' })))).toMatchObject({
+      reason: 'read',
+    });
   });
   it('who has not looked after the push delay gets the push', async () => {
     w = world();
@@ -86,7 +102,11 @@ describe('an online recipient', () => {
     const store = createSqliteEventStore({ file: join(w.dir, 'events.db') });
     const offline = createCommands({ store, ids });
     // A backlog of several pages, so the folds take a while to reach bob's receipt.
-    await Promise.all(Array.from({ length: 1_500 }, (_, i) => ok(offline.acknowledge(ctx(`other-${String(i)}`, w.now()), [mid], 'delivered'))));
+    await Promise.all(
+      Array.from({ length: 1_500 }, (_, i) =>
+        ok(offline.acknowledge(ctx(`other-${String(i)}`, w.now()), [mid], 'delivered')),
+      ),
+    );
     await ok(offline.acknowledge(ctx('bob', w.now()), [mid], 'read'));
     await store.close();
     w.clock.advance(30 * SECOND);
@@ -114,7 +134,10 @@ describe('an offline recipient with a web push subscription', () => {
     await w.reactors.settle();
     expect(sent(w)).toEqual(['email:bob', 'webpush:bob']);
     expect(w.channels.email.calls[0]?.to).toEqual({ channel: 'email', uid: 'bob', address: 'bob@example.org' });
-    expect(await types(w, deliveryStream(stepKey({ mid, uid: 'bob', channel: 'webpush', deviceId: device })))).toEqual(['DeliveryAttempted', 'DeliverySucceeded']);
+    expect(await types(w, deliveryStream(stepKey({ mid, uid: 'bob', channel: 'webpush', deviceId: device })))).toEqual([
+      'DeliveryAttempted',
+      'DeliverySucceeded',
+    ]);
   });
   it('gets no email when the push was clicked before the delay', async () => {
     w = world();
@@ -148,7 +171,9 @@ describe('scheduled messages', () => {
     const mid = await send({}, new Date(T0.getTime() + 60 * MINUTE));
     await w.reactors.settle();
     expect(sent(w)).toEqual([]);
-    expect(w.reactors.status().find((s) => s.name === 'scheduler')?.nextDue).toBe(new Date(T0.getTime() + 60 * MINUTE).toISOString());
+    expect(w.reactors.status().find((s) => s.name === 'scheduler')?.nextDue).toBe(
+      new Date(T0.getTime() + 60 * MINUTE).toISOString(),
+    );
     await w.crash();
     w.clock.advance(2 * 60 * MINUTE); // due while the broker was down
     await w.restart();
@@ -166,8 +191,15 @@ describe('scheduled messages', () => {
     expect(await types(w, triageStream(mid))).toEqual(['MessageDue', 'MessageTriaged']);
     // Because each step's log says it is done: claimed once, succeeded once.
     for (const channel of ['webpush', 'email']) {
-      const done = (await w.events()).filter((e) => (e.data as { mid?: string; channel?: string }).mid === mid && (e.data as { channel?: string }).channel === channel);
-      expect(done.map((e) => e.type), channel).toEqual(['DeliveryAttempted', 'DeliverySucceeded']);
+      const done = (await w.events()).filter(
+        (e) =>
+          (e.data as { mid?: string; channel?: string }).mid === mid &&
+          (e.data as { channel?: string }).channel === channel,
+      );
+      expect(
+        done.map((e) => e.type),
+        channel,
+      ).toEqual(['DeliveryAttempted', 'DeliverySucceeded']);
     }
   });
   it('are reported as upcoming until due, then as recent with their deliveries', async () => {
@@ -184,10 +216,16 @@ describe('scheduled messages', () => {
     w.clock.advance(30 * MINUTE);
     await w.reactors.settle();
     expect(r.upcoming(10).map((m) => m.mid)).toEqual([later]);
-    expect(r.recent(10)).toEqual([{
-      mid: sooner, due: new Date(T0.getTime() + 30 * MINUTE).toISOString(), expiresAt: new Date(T0.getTime() + 30 * MINUTE + 3 * 24 * 60 * MINUTE).toISOString(),
-      recipients: 1, batches: 1, steps: { pending: 1, claimed: 0, done: 1, skipped: 0, 'given-up': 0 },
-    }]);
+    expect(r.recent(10)).toEqual([
+      {
+        mid: sooner,
+        due: new Date(T0.getTime() + 30 * MINUTE).toISOString(),
+        expiresAt: new Date(T0.getTime() + 30 * MINUTE + 3 * 24 * 60 * MINUTE).toISOString(),
+        recipients: 1,
+        batches: 1,
+        steps: { pending: 1, claimed: 0, done: 1, skipped: 0, 'given-up': 0 },
+      },
+    ]);
   });
   it('a cancelled one never goes out', async () => {
     w = world();
@@ -215,8 +253,13 @@ describe('dispatch outcomes', () => {
     const mid = await send();
     await w.reactors.settle();
     expect(await types(w, 'user-bob')).toContain('DeviceRevoked');
-    expect((await lastData(deliveryStream(stepKey({ mid, uid: 'bob', channel: 'webpush', deviceId: String((await lastData('user-bob')).deviceId) })))))
-      .toMatchObject({ reason: 'push subscription has expired (410)' });
+    expect(
+      await lastData(
+        deliveryStream(
+          stepKey({ mid, uid: 'bob', channel: 'webpush', deviceId: String((await lastData('user-bob')).deviceId) }),
+        ),
+      ),
+    ).toMatchObject({ reason: 'push subscription has expired (410)' });
     await send();
     await w.reactors.settle();
     expect(w.channels.webpush.calls).toHaveLength(1);
@@ -238,7 +281,13 @@ describe('dispatch outcomes', () => {
     w.clock.advance(1);
     await w.reactors.settle();
     expect(w.channels.webpush.calls.map((c) => c.attempt)).toEqual([1]);
-    expect(await types(w, stream)).toEqual(['DeliveryAttempted', 'DeliveryFailed', 'DeliveryRetryScheduled', 'DeliveryAttempted', 'DeliverySucceeded']);
+    expect(await types(w, stream)).toEqual([
+      'DeliveryAttempted',
+      'DeliveryFailed',
+      'DeliveryRetryScheduled',
+      'DeliveryAttempted',
+      'DeliverySucceeded',
+    ]);
   });
   it('a newer message with the same collapse key replaces the pending email of the older one', async () => {
     w = world();
@@ -251,7 +300,9 @@ describe('dispatch outcomes', () => {
     w.clock.advance(15 * MINUTE);
     await w.reactors.settle();
     expect(w.channels.email.calls.map((c) => c.mids)).toEqual([[newer]]);
-    expect(await lastData(deliveryStream(stepKey({ mid: older, uid: 'bob', channel: 'email' })))).toMatchObject({ reason: 'collapsed' });
+    expect(await lastData(deliveryStream(stepKey({ mid: older, uid: 'bob', channel: 'email' })))).toMatchObject({
+      reason: 'collapsed',
+    });
   });
   it('nothing is delivered after opts.ttl', async () => {
     w = world();
@@ -292,8 +343,10 @@ describe('audiences', () => {
 });
 
 describe('bounded batches', () => {
-  const batchesOf = async (mid: string) => (await w.store.read(triageStream(mid)))
-    .map((e) => e.data as { batch: number; next?: string; recipients: { uid: string }[] });
+  const batchesOf = async (mid: string) =>
+    (await w.store.read(triageStream(mid))).map(
+      (e) => e.data as { batch: number; next?: string; recipients: { uid: string }[] },
+    );
   it('thread and broadcast audiences are paged: each recipient in exactly one batch', async () => {
     w = world({ triage: { batchSize: 2 } });
     await ok(w.commands.createThread(ctx('owner', w.now()), { tid: 'big' as never, opens: true }));
@@ -309,7 +362,14 @@ describe('bounded batches', () => {
     expect(thread.map((b) => b.recipients.map((r) => r.uid))).toEqual([['m1', 'm2'], ['m3', 'm4'], ['m5']]);
     expect(thread.map((b) => b.next)).toEqual(['m2', 'm4', undefined]);
     // Everyone known before the broadcast.
-    expect((await batchesOf(toAll)).flatMap((b) => b.recipients.map((r) => r.uid))).toEqual(['m1', 'm2', 'm3', 'm4', 'm5', 'owner']);
+    expect((await batchesOf(toAll)).flatMap((b) => b.recipients.map((r) => r.uid))).toEqual([
+      'm1',
+      'm2',
+      'm3',
+      'm4',
+      'm5',
+      'owner',
+    ]);
   });
   it('an expansion interrupted after some batches resumes after the last one written', async () => {
     w = world({ triage: { batchSize: 2 } });
@@ -317,15 +377,35 @@ describe('bounded batches', () => {
     const mid = newMid();
     const uids = ['a', 'b', 'c', 'd', 'e'].map(asUserId);
     await ok(w.commands.multicast(admin(), mid, uids, { msg: 'hi', opts: {} }));
-    const meta = { eventId: 'by-hand', occurredAt: w.now().toISOString(), actor: { uid: 'test', roles: [] }, correlationId: 'c', causationId: 'c' };
-    const first = { mid, batch: 0, due: w.now().toISOString(), expiresAt: new Date(T0.getTime() + 86_400_000).toISOString(), urgency: 3, next: '2',
-      recipients: [{ uid: 'a', online: false, steps: [] }, { uid: 'b', online: false, steps: [] }] };
+    const meta = {
+      eventId: 'by-hand',
+      occurredAt: w.now().toISOString(),
+      actor: { uid: 'test', roles: [] },
+      correlationId: 'c',
+      causationId: 'c',
+    };
+    const first = {
+      mid,
+      batch: 0,
+      due: w.now().toISOString(),
+      expiresAt: new Date(T0.getTime() + 86_400_000).toISOString(),
+      urgency: 3,
+      next: '2',
+      recipients: [
+        { uid: 'a', online: false, steps: [] },
+        { uid: 'b', online: false, steps: [] },
+      ],
+    };
     await w.store.append(triageStream(mid), [{ type: 'MessageTriaged', data: first, metadata: meta }], 'no_stream');
     await w.crash();
     await w.restart();
     await w.reactors.settle();
     const batches = await batchesOf(mid);
-    expect(batches.map((b) => [b.batch, b.recipients.map((r) => r.uid)])).toEqual([[0, ['a', 'b']], [1, ['c', 'd']], [2, ['e']]]);
+    expect(batches.map((b) => [b.batch, b.recipients.map((r) => r.uid)])).toEqual([
+      [0, ['a', 'b']],
+      [1, ['c', 'd']],
+      [2, ['e']],
+    ]);
   });
 });
 

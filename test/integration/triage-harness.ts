@@ -23,7 +23,12 @@ export const T0 = new Date('2030-01-01T00:00:00.000Z');
 export const SECOND = 1_000;
 export const MINUTE = 60 * SECOND;
 
-export interface Recorded { readonly id: string; readonly attempt: number; readonly to: Recipient; readonly mids: readonly string[] }
+export interface Recorded {
+  readonly id: string;
+  readonly attempt: number;
+  readonly to: Recipient;
+  readonly mids: readonly string[];
+}
 
 export interface RecordingChannel<K extends DispatchChannel = DispatchChannel> extends Channel<RecipientOf<K>> {
   readonly calls: Recorded[];
@@ -38,12 +43,23 @@ export interface RecordingChannel<K extends DispatchChannel = DispatchChannel> e
 
 export const recordingChannel = <K extends DispatchChannel>(kind: K): RecordingChannel<K> => {
   const ch: RecordingChannel<K> = {
-    kind: kind as RecordingChannel<K>['kind'], provider: 'recording', calls: [], answer: () => ({ kind: 'delivered' }), hangFrom: Number.POSITIVE_INFINITY, batches: 0, sizes: [],
+    kind: kind as RecordingChannel<K>['kind'],
+    provider: 'recording',
+    calls: [],
+    answer: () => ({ kind: 'delivered' }),
+    hangFrom: Number.POSITIVE_INFINITY,
+    batches: 0,
+    sizes: [],
     deliver: (batch) => {
       const n = ch.batches++;
       ch.sizes.push(batch.length);
       for (const d of batch) {
-        ch.calls.push({ id: d.id, attempt: d.attempt, to: d.to, mids: d.content.kind === 'message' ? [d.content.message.mid] : d.content.messages.map((m) => m.mid) });
+        ch.calls.push({
+          id: d.id,
+          attempt: d.attempt,
+          to: d.to,
+          mids: d.content.kind === 'message' ? [d.content.message.mid] : d.content.messages.map((m) => m.mid),
+        });
       }
       if (n >= ch.hangFrom) return new Promise<readonly Outcome[]>(() => undefined);
       return Promise.resolve(batch.map((d) => ch.answer(d)));
@@ -58,8 +74,11 @@ export const fakePresence = (): Presence & { readonly online: Set<string> } => {
   return { online, isOnline: (uid) => online.has(uid), sessions: (uid) => (online.has(uid) ? 1 : 0) };
 };
 
-export const ctx = (uid: string, now: Date, admin = false): CommandContext =>
-  ({ actor: { uid, roles: admin ? ['admin'] : [] }, now, correlationId: `corr-${randomUUID()}` });
+export const ctx = (uid: string, now: Date, admin = false): CommandContext => ({
+  actor: { uid, roles: admin ? ['admin'] : [] },
+  now,
+  correlationId: `corr-${randomUUID()}`,
+});
 
 export const ok = async <T>(r: Promise<CommandResult<T>>): Promise<T> => {
   const result = await r;
@@ -67,7 +86,10 @@ export const ok = async <T>(r: Promise<CommandResult<T>>): Promise<T> => {
   return result.right;
 };
 
-export const subscription = (n: string) => ({ endpoint: `https://fcm.googleapis.com/fcm/send/${n}`, keys: { p256dh: 'BPk1', auth: 'aXV0aA' } });
+export const subscription = (n: string) => ({
+  endpoint: `https://fcm.googleapis.com/fcm/send/${n}`,
+  keys: { p256dh: 'BPk1', auth: 'aXV0aA' },
+});
 
 export interface World {
   readonly dir: string;
@@ -87,25 +109,47 @@ export interface World {
 }
 
 const freshChannels = (): World['channels'] => ({
-  webpush: recordingChannel('webpush'), fcm: recordingChannel('fcm'), apns: recordingChannel('apns'),
-  email: recordingChannel('email'), sms: recordingChannel('sms'),
+  webpush: recordingChannel('webpush'),
+  fcm: recordingChannel('fcm'),
+  apns: recordingChannel('apns'),
+  email: recordingChannel('email'),
+  sms: recordingChannel('sms'),
 });
 
-export const world = (options: Partial<Omit<ReactorOptions, 'store' | 'dataDir' | 'clock' | 'presence' | 'channels'>> = {}): World => {
+export const world = (
+  options: Partial<Omit<ReactorOptions, 'store' | 'dataDir' | 'clock' | 'presence' | 'channels'>> = {},
+): World => {
   const dir = mkdtempSync(join(tmpdir(), 'msgxc-triage-'));
   const clock = fixedClock(T0);
   const presence = fakePresence();
   const open = (): EventStore => createSqliteEventStore({ file: join(dir, 'events.db') });
   const start = (store: EventStore, channels: ChannelMap, more: Partial<ReactorOptions> = {}): Reactors =>
-    startReactors({ store, dataDir: dir, clock, presence, channels, pollMs: 60_000, random: () => 0.5, ...options, ...more });
+    startReactors({
+      store,
+      dataDir: dir,
+      clock,
+      presence,
+      channels,
+      pollMs: 60_000,
+      random: () => 0.5,
+      ...options,
+      ...more,
+    });
   const store = open();
   const channels = freshChannels();
   const w: World = {
-    dir, store, clock, presence, channels,
+    dir,
+    store,
+    clock,
+    presence,
+    channels,
     commands: createCommands({ store, ids: createIdGenerator() }),
     reactors: start(store, channels),
     now: () => clock.now(),
-    crash: async () => { await w.reactors.stop(); await w.store.close(); },
+    crash: async () => {
+      await w.reactors.stop();
+      await w.store.close();
+    },
     restart: (keep = false, more = {}) => {
       w.store = open();
       w.commands = createCommands({ store: w.store, ids: createIdGenerator() });
@@ -117,15 +161,22 @@ export const world = (options: Partial<Omit<ReactorOptions, 'store' | 'dataDir' 
       const all = await w.store.readAll({ after: 0, limit: 1_000_000 });
       return type === undefined ? [...all] : all.filter((e) => e.type === type);
     },
-    close: async () => { await w.reactors.stop(); await w.store.close(); rmSync(dir, { recursive: true, force: true }); },
+    close: async () => {
+      await w.reactors.stop();
+      await w.store.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
   };
   return w;
 };
 
-export const types = async (w: World, stream: string): Promise<string[]> => (await w.store.read(stream)).map((e) => e.type);
+export const types = async (w: World, stream: string): Promise<string[]> =>
+  (await w.store.read(stream)).map((e) => e.type);
 
 export const uidOf = (r: Recipient): string => ('uid' in r ? r.uid : '');
 
 /** Deliveries the recording channels saw, as `channel:uid`, sorted. */
 export const sent = (w: World): string[] =>
-  Object.values(w.channels).flatMap((c) => c.calls.map((r) => `${c.kind}:${uidOf(r.to)}`)).sort();
+  Object.values(w.channels)
+    .flatMap((c) => c.calls.map((r) => `${c.kind}:${uidOf(r.to)}`))
+    .sort();

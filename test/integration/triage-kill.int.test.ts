@@ -27,10 +27,20 @@ let dir = '';
 beforeAll(() => {
   mkdirSync(buildDir, { recursive: true });
   const tsconfig = join(buildDir, 'tsconfig.json');
-  writeFileSync(tsconfig, JSON.stringify({
-    extends: join(repo, 'tsconfig.json'), compilerOptions: { noEmit: false, outDir: buildDir, rootDir: repo, sourceMap: false }, include: [], files: [fixture],
-  }));
-  const r = spawnSync(process.execPath, [createRequire(import.meta.url).resolve('typescript/bin/tsc'), '-p', tsconfig], { encoding: 'utf8' });
+  writeFileSync(
+    tsconfig,
+    JSON.stringify({
+      extends: join(repo, 'tsconfig.json'),
+      compilerOptions: { noEmit: false, outDir: buildDir, rootDir: repo, sourceMap: false },
+      include: [],
+      files: [fixture],
+    }),
+  );
+  const r = spawnSync(
+    process.execPath,
+    [createRequire(import.meta.url).resolve('typescript/bin/tsc'), '-p', tsconfig],
+    { encoding: 'utf8' },
+  );
   if (r.status !== 0) throw new Error(`tsc failed:\n${r.stdout}${r.stderr}`);
   script = join(buildDir, 'test/integration/fixtures/triage-kill-child.js');
   dir = mkdtempSync(join(tmpdir(), 'msgxc-triage-kill-'));
@@ -40,21 +50,32 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const runAndKill = (afterLines: number): Promise<string[]> => new Promise((done, fail) => {
-  const child = spawn(process.execPath, [script, dir, String(T0.getTime())], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
-  child.stdout.on('data', (d: Buffer) => {
-    out += d.toString();
-    if (out.split('\n').length - 1 >= afterLines) child.kill('SIGKILL');
+const runAndKill = (afterLines: number): Promise<string[]> =>
+  new Promise((done, fail) => {
+    const child = spawn(process.execPath, [script, dir, String(T0.getTime())], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => {
+      err += d.toString();
+    });
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out.split('\n').length - 1 >= afterLines) child.kill('SIGKILL');
+    });
+    child.on('error', fail);
+    child.on('close', (code, signal) => {
+      if (signal !== 'SIGKILL') {
+        fail(new Error(`child exited with ${String(code)} before the kill:\n${err}`));
+        return;
+      }
+      done(
+        out
+          .slice(0, out.lastIndexOf('\n') + 1)
+          .split('\n')
+          .filter((l) => l !== ''),
+      );
+    });
   });
-  child.on('error', fail);
-  child.on('close', (code, signal) => {
-    if (signal !== 'SIGKILL') { fail(new Error(`child exited with ${String(code)} before the kill:\n${err}`)); return; }
-    done(out.slice(0, out.lastIndexOf('\n') + 1).split('\n').filter((l) => l !== ''));
-  });
-});
 
 describe('kill -9 in the middle of a dispatch', () => {
   it('each step happens after the restart, the done ones not again, none more than twice', async () => {
@@ -64,18 +85,33 @@ describe('kill -9 in the middle of a dispatch', () => {
       const store = createSqliteEventStore({ file });
       const commands = createCommands({ store, ids: createIdGenerator() });
       for (const u of users) await ok(commands.enlist(ctx(u, T0), subscription(u)));
-      await ok(commands.multicast(ctx('admin', T0, true), asMessageId(createIdGenerator(() => T0.getTime()).messageId()), users, { msg: 'hi', opts: {} }));
+      await ok(
+        commands.multicast(
+          ctx('admin', T0, true),
+          asMessageId(createIdGenerator(() => T0.getTime()).messageId()),
+          users,
+          { msg: 'hi', opts: {} },
+        ),
+      );
       await store.close();
     }
     const before = (await runAndKill(60)).map((l) => l.split(' ')[0] ?? '');
     expect(before.length).toBeGreaterThanOrEqual(60);
 
     const store = createSqliteEventStore({ file });
-    const doneBefore = new Set((await store.readAll({ after: 0, limit: 100_000 }))
-      .filter((e) => e.type === 'DeliverySucceeded').map((e) => (e.data as { key: string }).key));
+    const doneBefore = new Set(
+      (await store.readAll({ after: 0, limit: 100_000 }))
+        .filter((e) => e.type === 'DeliverySucceeded')
+        .map((e) => (e.data as { key: string }).key),
+    );
     const webpush = recordingChannel('webpush');
     const reactors = startReactors({
-      store, dataDir: dir, clock: fixedClock(T0), channels: { webpush }, pollMs: 60_000, presence: { isOnline: () => false, sessions: () => 0 },
+      store,
+      dataDir: dir,
+      clock: fixedClock(T0),
+      channels: { webpush },
+      pollMs: 60_000,
+      presence: { isOnline: () => false, sessions: () => 0 },
     });
     await reactors.settle(60_000);
     await reactors.stop();

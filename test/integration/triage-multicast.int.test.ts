@@ -9,7 +9,9 @@ import type { World } from './triage-harness.js';
 // A multicast to 10,000 users is planned in bounded batches, each its own event, and every
 // recipient is in exactly one of them; pushes go out in provider-sized batches.
 let w: World;
-afterEach(async () => { await w.close(); });
+afterEach(async () => {
+  await w.close();
+});
 
 describe('a 10,000-user multicast', () => {
   it('is triaged in batches of at most 500 recipients and dispatched once per device', async () => {
@@ -18,14 +20,20 @@ describe('a 10,000-user multicast', () => {
     // Every fifth user has a browser subscription; every third is online.
     const withDevice = users.filter((_, i) => i % 5 === 0);
     for (let i = 0; i < withDevice.length; i += 200) {
-      await Promise.all(withDevice.slice(i, i + 200).map((u) => ok(w.commands.enlist(ctx(u, w.now()), subscription(u)))));
+      await Promise.all(
+        withDevice.slice(i, i + 200).map((u) => ok(w.commands.enlist(ctx(u, w.now()), subscription(u)))),
+      );
     }
-    users.forEach((u, i) => { if (i % 3 === 0) w.presence.online.add(u); });
+    users.forEach((u, i) => {
+      if (i % 3 === 0) w.presence.online.add(u);
+    });
     const mid = asMessageId(createIdGenerator(() => T0.getTime()).messageId());
     await ok(w.commands.multicast(ctx('admin', w.now(), true), mid, users, { msg: 'news', opts: {} }));
     await w.reactors.settle(120_000);
 
-    const batches = (await w.store.read(triageStream(mid))).map((e) => e.data as TriageEventOf<'MessageTriaged'>['data']);
+    const batches = (await w.store.read(triageStream(mid))).map(
+      (e) => e.data as TriageEventOf<'MessageTriaged'>['data'],
+    );
     expect(batches).toHaveLength(20);
     expect(batches.map((b) => b.batch)).toEqual(Array.from({ length: 20 }, (_, i) => i));
     expect(Math.max(...batches.map((b) => b.recipients.length))).toBe(500);

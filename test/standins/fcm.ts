@@ -33,37 +33,107 @@ export const makeServiceAccount = (projectId: string): { json: ServiceAccountJso
   return {
     publicKey,
     json: {
-      type: 'service_account', project_id: projectId, private_key_id: randomBytes(20).toString('hex'),
+      type: 'service_account',
+      project_id: projectId,
+      private_key_id: randomBytes(20).toString('hex'),
       private_key: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
-      client_email: `firebase-adminsdk@${projectId}.iam.gserviceaccount.com`, client_id: '1234567890',
+      client_email: `firebase-adminsdk@${projectId}.iam.gserviceaccount.com`,
+      client_id: '1234567890',
       token_uri: 'https://oauth2.googleapis.com/token',
     },
   };
 };
 
 const FCM_ERROR = 'type.googleapis.com/google.firebase.fcm.v1.FcmError';
-const googleError = (code: number, status: string, message: string, fcmCode?: string, extra: object[] = []): object => ({
-  error: { code, message, status, details: [...(fcmCode !== undefined ? [{ '@type': FCM_ERROR, errorCode: fcmCode }] : []), ...extra] },
+const googleError = (
+  code: number,
+  status: string,
+  message: string,
+  fcmCode?: string,
+  extra: object[] = [],
+): object => ({
+  error: {
+    code,
+    message,
+    status,
+    details: [...(fcmCode !== undefined ? [{ '@type': FCM_ERROR, errorCode: fcmCode }] : []), ...extra],
+  },
 });
 
 // Error bodies as FCM's v1 API sends them.
 export const fcmErrors = {
-  unregistered: (): Answer => reply(404, googleError(404, 'NOT_FOUND', 'Requested entity was not found.', 'UNREGISTERED')),
-  invalidToken: (): Answer => reply(400, googleError(400, 'INVALID_ARGUMENT', 'The registration token is not a valid FCM registration token', 'INVALID_ARGUMENT',
-    [{ '@type': 'type.googleapis.com/google.rpc.BadRequest', fieldViolations: [{ field: 'message.token', description: 'The registration token is not a valid FCM registration token' }] }])),
-  invalidPayload: (): Answer => reply(400, googleError(400, 'INVALID_ARGUMENT', "Invalid value at 'message.data[0].value' (TYPE_STRING), 42", 'INVALID_ARGUMENT',
-    [{ '@type': 'type.googleapis.com/google.rpc.BadRequest', fieldViolations: [{ field: 'message.data[0].value', description: "Invalid value at 'message.data[0].value' (TYPE_STRING), 42" }] }])),
-  quotaExceeded: (retryAfterS: number): Answer => reply(429, googleError(429, 'RESOURCE_EXHAUSTED',
-    "Quota exceeded for quota metric 'Send requests' and limit 'Send requests per minute' of service 'fcm.googleapis.com' for consumer 'project_number:1234567890'.",
-    'QUOTA_EXCEEDED'), { 'retry-after': String(retryAfterS) }),
-  unavailable: (retryAfterS?: number): Answer => reply(503, googleError(503, 'UNAVAILABLE', 'The service is currently unavailable.', 'UNAVAILABLE'),
-    retryAfterS === undefined ? undefined : { 'retry-after': String(retryAfterS) }),
+  unregistered: (): Answer =>
+    reply(404, googleError(404, 'NOT_FOUND', 'Requested entity was not found.', 'UNREGISTERED')),
+  invalidToken: (): Answer =>
+    reply(
+      400,
+      googleError(
+        400,
+        'INVALID_ARGUMENT',
+        'The registration token is not a valid FCM registration token',
+        'INVALID_ARGUMENT',
+        [
+          {
+            '@type': 'type.googleapis.com/google.rpc.BadRequest',
+            fieldViolations: [
+              { field: 'message.token', description: 'The registration token is not a valid FCM registration token' },
+            ],
+          },
+        ],
+      ),
+    ),
+  invalidPayload: (): Answer =>
+    reply(
+      400,
+      googleError(
+        400,
+        'INVALID_ARGUMENT',
+        "Invalid value at 'message.data[0].value' (TYPE_STRING), 42",
+        'INVALID_ARGUMENT',
+        [
+          {
+            '@type': 'type.googleapis.com/google.rpc.BadRequest',
+            fieldViolations: [
+              {
+                field: 'message.data[0].value',
+                description: "Invalid value at 'message.data[0].value' (TYPE_STRING), 42",
+              },
+            ],
+          },
+        ],
+      ),
+    ),
+  quotaExceeded: (retryAfterS: number): Answer =>
+    reply(
+      429,
+      googleError(
+        429,
+        'RESOURCE_EXHAUSTED',
+        "Quota exceeded for quota metric 'Send requests' and limit 'Send requests per minute' of service 'fcm.googleapis.com' for consumer 'project_number:1234567890'.",
+        'QUOTA_EXCEEDED',
+      ),
+      { 'retry-after': String(retryAfterS) },
+    ),
+  unavailable: (retryAfterS?: number): Answer =>
+    reply(
+      503,
+      googleError(503, 'UNAVAILABLE', 'The service is currently unavailable.', 'UNAVAILABLE'),
+      retryAfterS === undefined ? undefined : { 'retry-after': String(retryAfterS) },
+    ),
   internal: (): Answer => reply(500, googleError(500, 'INTERNAL', 'Internal error encountered.', 'INTERNAL')),
-  senderMismatch: (): Answer => reply(403, googleError(403, 'PERMISSION_DENIED', 'SenderId mismatch', 'SENDER_ID_MISMATCH')),
+  senderMismatch: (): Answer =>
+    reply(403, googleError(403, 'PERMISSION_DENIED', 'SenderId mismatch', 'SENDER_ID_MISMATCH')),
 };
 
-const unauthenticated = (): Answer => reply(401, googleError(401, 'UNAUTHENTICATED',
-  'Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential.'));
+const unauthenticated = (): Answer =>
+  reply(
+    401,
+    googleError(
+      401,
+      'UNAUTHENTICATED',
+      'Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential.',
+    ),
+  );
 
 export const startFcmStandin = async (pki: TestPki, projectId = 'msgxc-test'): Promise<FcmStandin> => {
   const recorder = new Recorder();
@@ -74,10 +144,16 @@ export const startFcmStandin = async (pki: TestPki, projectId = 'msgxc-test'): P
 
   const token = async (form: URLSearchParams): Promise<Answer> => {
     const problems: string[] = [];
-    if (form.get('grant_type') !== 'urn:ietf:params:oauth:grant-type:jwt-bearer') problems.push('grant_type is not jwt-bearer');
+    if (form.get('grant_type') !== 'urn:ietf:params:oauth:grant-type:jwt-bearer')
+      problems.push('grant_type is not jwt-bearer');
     try {
-      const { payload } = await jwtVerify(form.get('assertion') ?? '', publicKey, { algorithms: ['RS256'], issuer: json.client_email, audience: json.token_uri });
-      if (typeof payload['scope'] !== 'string' || !payload['scope'].includes('firebase.messaging')) problems.push('scope lacks firebase.messaging');
+      const { payload } = await jwtVerify(form.get('assertion') ?? '', publicKey, {
+        algorithms: ['RS256'],
+        issuer: json.client_email,
+        audience: json.token_uri,
+      });
+      if (typeof payload['scope'] !== 'string' || !payload['scope'].includes('firebase.messaging'))
+        problems.push('scope lacks firebase.messaging');
       tokenRequests.push({ claims: payload, problems });
     } catch (e) {
       problems.push(`assertion rejected: ${(e as Error).message}`);
@@ -110,10 +186,20 @@ export const startFcmStandin = async (pki: TestPki, projectId = 'msgxc-test'): P
       const authorized = bearer !== undefined && issued.has(bearer);
       if (!authorized) problems.push('no access token issued by the token endpoint');
       const key = parsed.message?.token ?? '';
-      const answer = recorder.take({ method: req.method ?? '', path, headers: req.headers, body, key, problems, details: { request: parsed } });
-      const fallback = !authorized ? unauthenticated()
-        : problems.length > 0 ? reply(400, googleError(400, 'INVALID_ARGUMENT', problems.join('; ')))
-        : reply(200, { name: `projects/${projectId}/messages/${String(++sent)}` });
+      const answer = recorder.take({
+        method: req.method ?? '',
+        path,
+        headers: req.headers,
+        body,
+        key,
+        problems,
+        details: { request: parsed },
+      });
+      const fallback = !authorized
+        ? unauthenticated()
+        : problems.length > 0
+          ? reply(400, googleError(400, 'INVALID_ARGUMENT', problems.join('; ')))
+          : reply(200, { name: `projects/${projectId}/messages/${String(++sent)}` });
       answerWith(res, answer, fallback);
     })();
   }, pki);

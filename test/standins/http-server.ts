@@ -23,22 +23,26 @@ export const listen = async (handler: Handler, pki?: TestPki): Promise<StandinSe
       res.writeHead(500).end(String(e));
     }
   };
-  const server: Server = pki === undefined
-    ? createHttpServer(onRequest)
-    : createHttpsServer({ cert: pki.cert, key: pki.key }, onRequest);
+  const server: Server =
+    pki === undefined ? createHttpServer(onRequest) : createHttpsServer({ cert: pki.cert, key: pki.key }, onRequest);
   server.keepAliveTimeout = 30_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => { resolve(); });
+    server.listen(0, '127.0.0.1', () => {
+      resolve();
+    });
   });
   const { port } = server.address() as AddressInfo;
   return {
     url: `${pki === undefined ? 'http' : 'https'}://127.0.0.1:${port}`,
     port,
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => { resolve(); });
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => {
+          resolve();
+        });
+      }),
   };
 };
 

@@ -18,17 +18,28 @@ export interface RecordedRequest {
 }
 
 export type Answer =
-  | { readonly kind: 'reply'; readonly status: number; readonly headers?: Readonly<Record<string, string>>; readonly body?: string | object }
+  | {
+      readonly kind: 'reply';
+      readonly status: number;
+      readonly headers?: Readonly<Record<string, string>>;
+      readonly body?: string | object;
+    }
   /** Never answers: the client's own timeout must fire. */
   | { readonly kind: 'hang' }
   /** Accepts the request, then drops the connection without an answer. */
   | { readonly kind: 'reset' };
 
 export const reply = (status: number, body?: string | object, headers?: Readonly<Record<string, string>>): Answer => ({
-  kind: 'reply', status, ...(body !== undefined ? { body } : {}), ...(headers !== undefined ? { headers } : {}),
+  kind: 'reply',
+  status,
+  ...(body !== undefined ? { body } : {}),
+  ...(headers !== undefined ? { headers } : {}),
 });
 
-interface Planned { answer: Answer; remaining: number }
+interface Planned {
+  answer: Answer;
+  remaining: number;
+}
 
 export class Recorder {
   readonly requests: RecordedRequest[] = [];
@@ -92,6 +103,8 @@ export const readBody = (stream: NodeJS.ReadableStream): Promise<Buffer> =>
   new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     stream.on('data', (c: Buffer) => chunks.push(c));
-    stream.on('end', () => { resolve(Buffer.concat(chunks)); });
+    stream.on('end', () => {
+      resolve(Buffer.concat(chunks));
+    });
     stream.on('error', reject);
   });

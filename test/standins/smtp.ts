@@ -17,7 +17,11 @@ export interface SmtpStandin {
 
 type Reply = Answer & { kind: 'reply' };
 export const smtpReplies = {
-  userUnknown: (): Reply => ({ kind: 'reply', status: 550, body: '5.1.1 <recipient>: Recipient address rejected: User unknown' }),
+  userUnknown: (): Reply => ({
+    kind: 'reply',
+    status: 550,
+    body: '5.1.1 <recipient>: Recipient address rejected: User unknown',
+  }),
   policy: (): Reply => ({ kind: 'reply', status: 554, body: '5.7.1 Message rejected by policy' }),
   mailboxFull: (): Reply => ({ kind: 'reply', status: 452, body: '4.2.2 Mailbox full, try again later' }),
 };
@@ -25,11 +29,19 @@ export const smtpReplies = {
 const headerOf = (raw: string, name: string): string | undefined =>
   new RegExp(`^${name}:\\s*(.*(?:\\r?\\n[ \\t].*)*)`, 'im').exec(raw)?.[1]?.replace(/\r?\n[ \t]/g, ' ');
 
-export const startSmtpStandin = async (pki: TestPki, user = 'msgxc', pass = 'smtp-secret-pass'): Promise<SmtpStandin> => {
+export const startSmtpStandin = async (
+  pki: TestPki,
+  user = 'msgxc',
+  pass = 'smtp-secret-pass',
+): Promise<SmtpStandin> => {
   const recorder = new Recorder();
   const refused = new Map<string, { answer: Reply; remaining: number }>();
   const server = new SMTPServer({
-    secure: false, key: pki.key, cert: pki.cert, logger: false, disabledCommands: [],
+    secure: false,
+    key: pki.key,
+    cert: pki.cert,
+    logger: false,
+    disabledCommands: [],
     onAuth: (auth, _session, cb) => {
       if (auth.username === user && auth.password === pass) cb(null, { user });
       else cb(Object.assign(new Error('5.7.8 Authentication credentials invalid'), { responseCode: 535 }));
@@ -40,13 +52,25 @@ export const startSmtpStandin = async (pki: TestPki, user = 'msgxc', pass = 'smt
         // A scripted refusal still checks what it can see at RCPT TO (TLS), as a server
         // requiring STARTTLS would refuse first, and records the attempt.
         const problems = session.secure ? [] : ['not over TLS'];
-        recorder.take({ method: 'RCPT', path: '', headers: {}, body: Buffer.alloc(0), key: address.address, problems, details: {} });
+        recorder.take({
+          method: 'RCPT',
+          path: '',
+          headers: {},
+          body: Buffer.alloc(0),
+          key: address.address,
+          problems,
+          details: {},
+        });
         if (problems.length > 0) {
           cb(Object.assign(new Error('5.7.0 Must issue a STARTTLS command first'), { responseCode: 530 }));
           return;
         }
         planned.remaining -= 1;
-        cb(Object.assign(new Error(typeof planned.answer.body === 'string' ? planned.answer.body : 'refused'), { responseCode: planned.answer.status }));
+        cb(
+          Object.assign(new Error(typeof planned.answer.body === 'string' ? planned.answer.body : 'refused'), {
+            responseCode: planned.answer.status,
+          }),
+        );
         return;
       }
       cb();
@@ -64,20 +88,41 @@ export const startSmtpStandin = async (pki: TestPki, user = 'msgxc', pass = 'smt
           ...(/^bcc:/im.test(text) ? ['Bcc header present'] : []),
         ];
         recorder.take({
-          method: 'DATA', path: '', headers: {}, body: raw, key: rcpt.join(','), problems,
-          details: { from: session.envelope.mailFrom ? session.envelope.mailFrom.address : undefined, subject: headerOf(text, 'Subject'), mid: headerOf(text, 'X-Msgxc-Mid'), raw: text },
+          method: 'DATA',
+          path: '',
+          headers: {},
+          body: raw,
+          key: rcpt.join(','),
+          problems,
+          details: {
+            from: session.envelope.mailFrom ? session.envelope.mailFrom.address : undefined,
+            subject: headerOf(text, 'Subject'),
+            mid: headerOf(text, 'X-Msgxc-Mid'),
+            raw: text,
+          },
         });
         cb();
       });
     },
   });
-  await new Promise<void>((resolve) => { server.listen(0, '127.0.0.1', () => { resolve(); }); });
+  await new Promise<void>((resolve) => {
+    server.listen(0, '127.0.0.1', () => {
+      resolve();
+    });
+  });
   const { port } = server.server.address() as AddressInfo;
   return {
     port,
     url: `smtp://${user}:${pass}@localhost:${port}`,
     recorder,
-    refuse: (address, answer, times = 1) => { refused.set(address, { answer, remaining: times }); },
-    close: () => new Promise<void>((resolve) => { server.close(() => { resolve(); }); }),
+    refuse: (address, answer, times = 1) => {
+      refused.set(address, { answer, remaining: times });
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => {
+          resolve();
+        });
+      }),
   };
 };

@@ -19,8 +19,14 @@ export interface TestPki {
 
 /** Host names of the real providers that the stand-ins answer for. */
 export const PROVIDER_HOSTS = [
-  'localhost', 'fcm.googleapis.com', 'oauth2.googleapis.com', 'www.googleapis.com',
-  'api.push.apple.com', 'api.sandbox.push.apple.com', 'api.sendgrid.com', 'api.twilio.com',
+  'localhost',
+  'fcm.googleapis.com',
+  'oauth2.googleapis.com',
+  'www.googleapis.com',
+  'api.push.apple.com',
+  'api.sandbox.push.apple.com',
+  'api.sendgrid.com',
+  'api.twilio.com',
 ] as const;
 
 const openssl = async (args: readonly string[], cwd: string): Promise<void> => {
@@ -28,7 +34,10 @@ const openssl = async (args: readonly string[], cwd: string): Promise<void> => {
     await run('openssl', [...args], { cwd, timeout: 30_000 });
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new Error('openssl is not installed: the stand-ins need it to make test certificates (apt-get install -y openssl)');
+    if (code === 'ENOENT')
+      throw new Error(
+        'openssl is not installed: the stand-ins need it to make test certificates (apt-get install -y openssl)',
+      );
     throw e;
   }
 };
@@ -38,16 +47,60 @@ const make = async (hosts: readonly string[]): Promise<TestPki> => {
   try {
     const ec = ['-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256'];
     await openssl(['genpkey', ...ec, '-out', 'ca.key'], dir);
-    await openssl(['req', '-x509', '-new', '-key', 'ca.key', '-sha256', '-days', '2', '-subj', '/CN=msgxc test CA',
-      '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign', '-out', 'ca.pem'], dir);
+    await openssl(
+      [
+        'req',
+        '-x509',
+        '-new',
+        '-key',
+        'ca.key',
+        '-sha256',
+        '-days',
+        '2',
+        '-subj',
+        '/CN=msgxc test CA',
+        '-addext',
+        'basicConstraints=critical,CA:TRUE',
+        '-addext',
+        'keyUsage=critical,keyCertSign,cRLSign',
+        '-out',
+        'ca.pem',
+      ],
+      dir,
+    );
     await openssl(['genpkey', ...ec, '-out', 'server.key'], dir);
     await openssl(['req', '-new', '-key', 'server.key', '-subj', '/CN=localhost', '-out', 'server.csr'], dir);
     const san = [...hosts.map((h) => `DNS:${h}`), 'IP:127.0.0.1'].join(',');
-    await writeFile(join(dir, 'ext.cnf'), `basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\nsubjectAltName=${san}\n`);
+    await writeFile(
+      join(dir, 'ext.cnf'),
+      `basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\nsubjectAltName=${san}\n`,
+    );
     const serial = `0x${Date.now().toString(16)}${Math.floor(Math.random() * 0xffff).toString(16)}`;
-    await openssl(['x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-set_serial', serial,
-      '-days', '2', '-sha256', '-extfile', 'ext.cnf', '-out', 'server.pem'], dir);
-    const [ca, cert, key] = await Promise.all(['ca.pem', 'server.pem', 'server.key'].map((f) => readFile(join(dir, f), 'utf8')));
+    await openssl(
+      [
+        'x509',
+        '-req',
+        '-in',
+        'server.csr',
+        '-CA',
+        'ca.pem',
+        '-CAkey',
+        'ca.key',
+        '-set_serial',
+        serial,
+        '-days',
+        '2',
+        '-sha256',
+        '-extfile',
+        'ext.cnf',
+        '-out',
+        'server.pem',
+      ],
+      dir,
+    );
+    const [ca, cert, key] = await Promise.all(
+      ['ca.pem', 'server.pem', 'server.key'].map((f) => readFile(join(dir, f), 'utf8')),
+    );
     return { ca: ca ?? '', cert: cert ?? '', key: key ?? '' };
   } finally {
     await rm(dir, { recursive: true, force: true });

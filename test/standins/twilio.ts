@@ -32,23 +32,48 @@ export const startTwilioStandin = async (): Promise<TwilioStandin> => {
       const path = req.url ?? '';
       const form = new URLSearchParams(raw.toString('utf8'));
       const problems: string[] = [];
-      if (req.method !== 'POST' || path !== `/2010-04-01/Accounts/${accountSid}/Messages.json`) problems.push(`${String(req.method)} ${path}`);
-      if (!String(req.headers['content-type']).startsWith('application/x-www-form-urlencoded')) problems.push('not form-encoded');
-      const authorized = req.headers.authorization === `Basic ${Buffer.from(`${accountSid}:${authToken}`).toString('base64')}`;
+      if (req.method !== 'POST' || path !== `/2010-04-01/Accounts/${accountSid}/Messages.json`)
+        problems.push(`${String(req.method)} ${path}`);
+      if (!String(req.headers['content-type']).startsWith('application/x-www-form-urlencoded'))
+        problems.push('not form-encoded');
+      const authorized =
+        req.headers.authorization === `Basic ${Buffer.from(`${accountSid}:${authToken}`).toString('base64')}`;
       if (!authorized) problems.push('wrong Basic credentials');
       const to = form.get('To') ?? '';
       const from = form.get('From') ?? form.get('MessagingServiceSid');
       if (from === null) problems.push('neither From nor MessagingServiceSid');
       if ((form.get('Body') ?? '') === '') problems.push('empty Body');
-      const answer = recorder.take({ method: req.method ?? '', path, headers: req.headers, body: raw, key: to, problems, details: { form: Object.fromEntries(form) } });
+      const answer = recorder.take({
+        method: req.method ?? '',
+        path,
+        headers: req.headers,
+        body: raw,
+        key: to,
+        problems,
+        details: { form: Object.fromEntries(form) },
+      });
       const sid = `SM${randomBytes(16).toString('hex')}`;
-      const fallback = !authorized ? twilioError(401, 20003, 'Authenticate')
-        : problems.length > 0 ? twilioError(400, 21602, problems.join('; '))
-        : reply(201, {
-          account_sid: accountSid, api_version: '2010-04-01', body: form.get('Body'), date_created: new Date().toUTCString(),
-          direction: 'outbound-api', error_code: null, error_message: null, from: form.get('From'), messaging_service_sid: form.get('MessagingServiceSid'),
-          num_segments: '1', price: null, sid, status: 'queued', to, uri: `/2010-04-01/Accounts/${accountSid}/Messages/${sid}.json`,
-        });
+      const fallback = !authorized
+        ? twilioError(401, 20003, 'Authenticate')
+        : problems.length > 0
+          ? twilioError(400, 21602, problems.join('; '))
+          : reply(201, {
+              account_sid: accountSid,
+              api_version: '2010-04-01',
+              body: form.get('Body'),
+              date_created: new Date().toUTCString(),
+              direction: 'outbound-api',
+              error_code: null,
+              error_message: null,
+              from: form.get('From'),
+              messaging_service_sid: form.get('MessagingServiceSid'),
+              num_segments: '1',
+              price: null,
+              sid,
+              status: 'queued',
+              to,
+              uri: `/2010-04-01/Accounts/${accountSid}/Messages/${sid}.json`,
+            });
       answerWith(res, answer, fallback);
     })();
   });

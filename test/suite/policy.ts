@@ -24,9 +24,18 @@ export interface Outcome {
 }
 
 /** When a project's first file was queued and its last file ended (epoch ms). */
-export interface Span { readonly project: string; readonly start: number; readonly end: number }
+export interface Span {
+  readonly project: string;
+  readonly start: number;
+  readonly end: number;
+}
 
-export interface Counts { passed: number; failed: number; skipped: number; total: number }
+export interface Counts {
+  passed: number;
+  failed: number;
+  skipped: number;
+  total: number;
+}
 
 export const countsByProject = (tests: readonly Outcome[]): Record<string, Counts> => {
   const out: Record<string, Counts> = {};
@@ -41,14 +50,20 @@ export const countsByProject = (tests: readonly Outcome[]): Record<string, Count
 };
 
 const allows = (a: AllowedSkip, t: Outcome, env: Readonly<Record<string, string | undefined>>): boolean =>
-  t.state === 'skipped' && a.file === t.file && a.test.test(t.name) && (a.unless === undefined || (env[a.unless] ?? '') === '');
+  t.state === 'skipped' &&
+  a.file === t.file &&
+  a.test.test(t.name) &&
+  (a.unless === undefined || (env[a.unless] ?? '') === '');
 
 /** Skipped (or never run) tests that no entry allows, each as `project file > name`. */
 export const unexpectedSkips = (
-  tests: readonly Outcome[], allowed: readonly AllowedSkip[], env: Readonly<Record<string, string | undefined>>,
-): string[] => tests
-  .filter((t) => (t.state === 'skipped' || t.state === 'pending') && !allowed.some((a) => allows(a, t, env)))
-  .map((t) => `${t.project} ${t.file} > ${t.name}${t.state === 'pending' ? ' (never ran)' : ''}`);
+  tests: readonly Outcome[],
+  allowed: readonly AllowedSkip[],
+  env: Readonly<Record<string, string | undefined>>,
+): string[] =>
+  tests
+    .filter((t) => (t.state === 'skipped' || t.state === 'pending') && !allowed.some((a) => allows(a, t, env)))
+    .map((t) => `${t.project} ${t.file} > ${t.name}${t.state === 'pending' ? ' (never ran)' : ''}`);
 
 /** Pairs of tiers whose runs overlapped in time: a later tier started before an earlier one ended. */
 export const overlappingTiers = (spans: readonly Span[]): string[] => {
@@ -56,7 +71,10 @@ export const overlappingTiers = (spans: readonly Span[]): string[] => {
   const problems: string[] = [];
   ordered.forEach((earlier, i) => {
     for (const later of ordered.slice(i + 1)) {
-      if (later.start < earlier.end) problems.push(`${later.project} started ${String(earlier.end - later.start)} ms before ${earlier.project} ended`);
+      if (later.start < earlier.end)
+        problems.push(
+          `${later.project} started ${String(earlier.end - later.start)} ms before ${earlier.project} ended`,
+        );
     }
   });
   return problems;
@@ -73,7 +91,9 @@ export interface Expectations {
 export const verdict = (tests: readonly Outcome[], spans: readonly Span[], e: Expectations): string[] => {
   const counts = countsByProject(tests);
   return [
-    ...e.tiers.filter((t) => (counts[t]?.total ?? 0) === 0).map((t) => `tier ${t} ran no tests (is the project defined? are its servers named in MSGXC_TEST_SERVERS?)`),
+    ...e.tiers
+      .filter((t) => (counts[t]?.total ?? 0) === 0)
+      .map((t) => `tier ${t} ran no tests (is the project defined? are its servers named in MSGXC_TEST_SERVERS?)`),
     ...overlappingTiers(spans).map((p) => `tiers overlapped: ${p}`),
     ...unexpectedSkips(tests, e.allowed, e.env).map((s) => `unexpected skip: ${s}`),
   ];

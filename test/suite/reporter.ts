@@ -14,7 +14,9 @@ export default class SuiteReporter implements Reporter {
   private root = process.cwd();
   private readonly spans = new Map<string, { start: number; end: number }>();
 
-  onInit(ctx: Vitest): void { this.root = ctx.config.root; }
+  onInit(ctx: Vitest): void {
+    this.root = ctx.config.root;
+  }
 
   onTestModuleQueued(m: TestModule): void {
     const s = this.spans.get(m.project.name);
@@ -29,26 +31,45 @@ export default class SuiteReporter implements Reporter {
   }
 
   onTestRunEnd(modules: readonly TestModule[]): void {
-    const tests: Outcome[] = modules.flatMap((m) => [...m.children.allTests()].map((t) => ({
-      project: m.project.name, file: relative(this.root, m.moduleId), name: t.fullName, state: t.result().state,
-    })));
+    const tests: Outcome[] = modules.flatMap((m) =>
+      [...m.children.allTests()].map((t) => ({
+        project: m.project.name,
+        file: relative(this.root, m.moduleId),
+        name: t.fullName,
+        state: t.result().state,
+      })),
+    );
     const spans: Span[] = [...this.spans].map(([project, s]) => ({ project, ...s }));
     const counts = countsByProject(tests);
-    const say = (line: string): void => { process.stdout.write(`[msgxc-suite] ${line}\n`); };
+    const say = (line: string): void => {
+      process.stdout.write(`[msgxc-suite] ${line}\n`);
+    };
     for (const tier of [...TIERS, ...Object.keys(counts).filter((p) => !(TIERS as readonly string[]).includes(p))]) {
       const c = counts[tier];
-      if (c !== undefined) say(`tier ${tier}: ${String(c.total)} tests, ${String(c.passed)} passed, ${String(c.failed)} failed, ${String(c.skipped)} skipped`);
+      if (c !== undefined)
+        say(
+          `tier ${tier}: ${String(c.total)} tests, ${String(c.passed)} passed, ${String(c.failed)} failed, ${String(c.skipped)} skipped`,
+        );
     }
     const guarded = process.env['MSGXC_SUITE_GUARD'] === '1';
     const wanted = (process.env['MSGXC_SUITE_TIERS'] ?? '').split(',').filter((t) => t !== '');
     const problems = guarded ? verdict(tests, spans, { allowed: ALLOWED_SKIPS, env: process.env, tiers: wanted }) : [];
     const report = process.env['MSGXC_SUITE_REPORT'];
     if (report !== undefined && report !== '') {
-      writeFileSync(report, JSON.stringify({ counts, spans, problems, skipped: tests.filter((t) => t.state === 'skipped' || t.state === 'pending') }, null, 2));
+      writeFileSync(
+        report,
+        JSON.stringify(
+          { counts, spans, problems, skipped: tests.filter((t) => t.state === 'skipped' || t.state === 'pending') },
+          null,
+          2,
+        ),
+      );
     }
     if (problems.length === 0) return;
     for (const p of problems) say(`FAIL ${p}`);
-    say(`${String(problems.length)} problem(s): a guarded run must run every tier, in order, with no skip outside test/allowed-skips.ts`);
+    say(
+      `${String(problems.length)} problem(s): a guarded run must run every tier, in order, with no skip outside test/allowed-skips.ts`,
+    );
     process.exitCode = 1;
   }
 }

@@ -10,7 +10,8 @@ describe('message ids (UUIDv7)', () => {
       if (i % 10_000 === 0) t += 1;
       made.push(ids.messageId());
     }
-    for (const id of made.slice(0, 100)) expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    for (const id of made.slice(0, 100))
+      expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     expect(new Set(made).size).toBe(made.length);
     expect([...made].sort()).toEqual(made);
     expect(made[0]?.slice(0, 13).replace('-', '')).toBe((t - 4).toString(16).padStart(12, '0'));

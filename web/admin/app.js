@@ -8,7 +8,10 @@ let previous;
 
 const token = () => sessionStorage.getItem('msgxc-admin-token') ?? '';
 $('token').value = token();
-$('save').onclick = () => { sessionStorage.setItem('msgxc-admin-token', $('token').value.trim()); tick(); };
+$('save').onclick = () => {
+  sessionStorage.setItem('msgxc-admin-token', $('token').value.trim());
+  tick();
+};
 
 const api = async (path, init = {}) => {
   const res = await fetch(path, { ...init, headers: { authorization: `Bearer ${token()}`, ...(init.headers ?? {}) } });
@@ -31,26 +34,32 @@ const draw = (svg, values) => {
   const xy = values.map((v, i) => [(i + WINDOW - values.length) * step, 118 - (v / max) * 110]);
   const points = xy.map(([x, y]) => `${x},${y}`).join(' ');
   const area = xy.length > 0 ? `${xy[0][0]},118 ${points} ${xy[xy.length - 1][0]},118` : '';
-  svg.innerHTML = '<line x1="0" y1="118" x2="300" y2="118" stroke="#e3e6ee" stroke-width="1"/>'
-    + `<polygon fill="#2f6fed22" stroke="none" points="${area}"/>`
-    + `<polyline fill="none" stroke="#2f6fed" stroke-width="2" points="${points}"/>`
-    + `<text x="2" y="12" font-size="10" fill="#6b7385">max ${Math.round(max)}</text>`
-    + '<text x="298" y="112" font-size="9" fill="#6b7385" text-anchor="end">now</text>'
-    + '<text x="2" y="112" font-size="9" fill="#6b7385">-5 min</text>';
+  svg.innerHTML =
+    '<line x1="0" y1="118" x2="300" y2="118" stroke="#e3e6ee" stroke-width="1"/>' +
+    `<polygon fill="#2f6fed22" stroke="none" points="${area}"/>` +
+    `<polyline fill="none" stroke="#2f6fed" stroke-width="2" points="${points}"/>` +
+    `<text x="2" y="12" font-size="10" fill="#6b7385">max ${Math.round(max)}</text>` +
+    '<text x="298" y="112" font-size="9" fill="#6b7385" text-anchor="end">now</text>' +
+    '<text x="2" y="112" font-size="9" fill="#6b7385">-5 min</text>';
 };
 
-const text = (el, value) => { el.textContent = value; };
+const text = (el, value) => {
+  el.textContent = value;
+};
 
 const showEvents = (events) => {
-  const rows = events.slice().reverse().map((e) => {
-    const tr = document.createElement('tr');
-    for (const cell of [e.position, e.stream, e.type, e.metadata.actor.uid, e.metadata.occurredAt]) {
-      const td = document.createElement('td');
-      td.textContent = String(cell); // event data is user input: never inserted as HTML
-      tr.append(td);
-    }
-    return tr;
-  });
+  const rows = events
+    .slice()
+    .reverse()
+    .map((e) => {
+      const tr = document.createElement('tr');
+      for (const cell of [e.position, e.stream, e.type, e.metadata.actor.uid, e.metadata.occurredAt]) {
+        const td = document.createElement('td');
+        td.textContent = String(cell); // event data is user input: never inserted as HTML
+        tr.append(td);
+      }
+      return tr;
+    });
   $('events').replaceChildren(...rows);
 };
 
@@ -77,8 +86,14 @@ async function tick() {
     const r = s.rebuild;
     const pct = r.head > 0 ? Math.min(100, (100 * r.position) / r.head) : r.running ? 0 : 100;
     $('rebuildBar').style.width = `${pct}%`;
-    text($('rebuildText'), r.running ? `rebuilding: ${r.position.toLocaleString()} of ${r.head.toLocaleString()} events (${pct.toFixed(1)}%)`
-      : r.finishedAt ? `last rebuild finished ${r.finishedAt}` : 'idle');
+    text(
+      $('rebuildText'),
+      r.running
+        ? `rebuilding: ${r.position.toLocaleString()} of ${r.head.toLocaleString()} events (${pct.toFixed(1)}%)`
+        : r.finishedAt
+          ? `last rebuild finished ${r.finishedAt}`
+          : 'idle',
+    );
     const after = Math.max(0, s.head - 20);
     showEvents((await api(`/api/v2/events?after=${after}&limit=20`)).events);
     text($('error'), '');
@@ -89,7 +104,11 @@ async function tick() {
 
 $('rebuild').onclick = async () => {
   if (!confirm('Drop every read model and replay the whole log?')) return;
-  try { await api('/api/v2/admin/rebuild', { method: 'POST' }); } catch (e) { text($('error'), e.message); }
+  try {
+    await api('/api/v2/admin/rebuild', { method: 'POST' });
+  } catch (e) {
+    text($('error'), e.message);
+  }
   tick();
 };
 

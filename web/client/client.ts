@@ -13,8 +13,16 @@ export const PROTOCOL_VERSION = 1;
 
 /** Close codes the broker uses (api/ws/close-codes.ts). */
 export const CloseCodes = {
-  Normal: 1000, GoingAway: 1001, TooBig: 1009, InternalError: 1011, Resync: 1012, TryAgainLater: 1013,
-  TokenExpired: 4001, Forbidden: 4003, Flood: 4029, SlowConsumer: 4030,
+  Normal: 1000,
+  GoingAway: 1001,
+  TooBig: 1009,
+  InternalError: 1011,
+  Resync: 1012,
+  TryAgainLater: 1013,
+  TokenExpired: 4001,
+  Forbidden: 4003,
+  Flood: 4029,
+  SlowConsumer: 4030,
 } as const;
 
 /** The part of the WHATWG WebSocket the client uses (browsers' and the `ws` package's both fit). */
@@ -54,17 +62,27 @@ export interface ClientOptions {
 }
 
 export class RequestError extends Error {
-  constructor(readonly code: string, msg: string) { super(`${code}: ${msg}`); }
+  constructor(
+    readonly code: string,
+    msg: string,
+  ) {
+    super(`${code}: ${msg}`);
+  }
 }
 
-interface Pending { resolve: (f: ServerFrame) => void; reject: (e: Error) => void; timer: ReturnType<typeof setTimeout> }
+interface Pending {
+  resolve: (f: ServerFrame) => void;
+  reject: (e: Error) => void;
+  timer: ReturnType<typeof setTimeout>;
+}
 
 const DEDUPE = 10_000;
 
 // Browsers cannot set headers on a websocket: the token travels as a query parameter.
 const browserSocket = (url: string, token: string): WebSocketLike => {
   const Ctor = (globalThis as unknown as { WebSocket?: new (url: string) => WebSocketLike }).WebSocket;
-  if (Ctor === undefined) throw new Error('no global WebSocket here: pass the `webSocket` option (e.g. the `ws` package)');
+  if (Ctor === undefined)
+    throw new Error('no global WebSocket here: pass the `webSocket` option (e.g. the `ws` package)');
   return new Ctor(`${url}${url.includes('?') ? '&' : '?'}token=${encodeURIComponent(token)}`);
 };
 
@@ -87,10 +105,16 @@ export class MsgxcClient {
 
   constructor(private readonly opts: ClientOptions) {}
 
-  get state(): Status { return this.status; }
-  get sessionId(): string | undefined { return this.sid; }
+  get state(): Status {
+    return this.status;
+  }
+  get sessionId(): string | undefined {
+    return this.sid;
+  }
   /** The newest message id delivered to onMessage. */
-  get lastMid(): string | undefined { return this.recent[this.recent.length - 1]?.mid; }
+  get lastMid(): string | undefined {
+    return this.recent[this.recent.length - 1]?.mid;
+  }
 
   connect(): this {
     if (this.status !== 'closed') return this;
@@ -107,18 +131,36 @@ export class MsgxcClient {
     this.failPending('client closed');
   }
 
-  ack(mids: string[], status: 'delivered' | 'seen' | 'read' | 'clicked' = 'delivered'): Promise<ServerFrame> { return this.request({ type: 'ack', mids, status }); }
-  seen(mids: string[]): Promise<ServerFrame> { return this.request({ type: 'seen', mids }); }
-  read(mid: string, tid?: string): Promise<ServerFrame> { return this.request({ type: 'read', mid, ...(tid !== undefined ? { tid } : {}) }); }
-  delete(mids: string[]): Promise<ServerFrame> { return this.request({ type: 'delete', mids }); }
-  subscribe(tid: string): Promise<ServerFrame> { return this.request({ type: 'subscribe', tid }); }
-  unsubscribe(tid: string): Promise<ServerFrame> { return this.request({ type: 'unsubscribe', tid }); }
-  ping(): Promise<ServerFrame> { return this.request({ type: 'ping' }); }
-  async history(q: { tid?: string; before?: string; limit?: number } = {}): Promise<{ messages: ListedMessage[]; next: string | null }> {
+  ack(mids: string[], status: 'delivered' | 'seen' | 'read' | 'clicked' = 'delivered'): Promise<ServerFrame> {
+    return this.request({ type: 'ack', mids, status });
+  }
+  seen(mids: string[]): Promise<ServerFrame> {
+    return this.request({ type: 'seen', mids });
+  }
+  read(mid: string, tid?: string): Promise<ServerFrame> {
+    return this.request({ type: 'read', mid, ...(tid !== undefined ? { tid } : {}) });
+  }
+  delete(mids: string[]): Promise<ServerFrame> {
+    return this.request({ type: 'delete', mids });
+  }
+  subscribe(tid: string): Promise<ServerFrame> {
+    return this.request({ type: 'subscribe', tid });
+  }
+  unsubscribe(tid: string): Promise<ServerFrame> {
+    return this.request({ type: 'unsubscribe', tid });
+  }
+  ping(): Promise<ServerFrame> {
+    return this.request({ type: 'ping' });
+  }
+  async history(
+    q: { tid?: string; before?: string; limit?: number } = {},
+  ): Promise<{ messages: ListedMessage[]; next: string | null }> {
     const f = await this.request({ type: 'history', ...q });
     return f.type === 'history' ? { messages: f.messages, next: f.next } : { messages: [], next: null };
   }
-  async unseen(q: { before?: string; limit?: number } = {}): Promise<{ messages: ListedMessage[]; next: string | null }> {
+  async unseen(
+    q: { before?: string; limit?: number } = {},
+  ): Promise<{ messages: ListedMessage[]; next: string | null }> {
     const f = await this.request({ type: 'unseen', ...q });
     return f.type === 'unseen' ? { messages: f.messages, next: f.next } : { messages: [], next: null };
   }
@@ -134,18 +176,26 @@ export class MsgxcClient {
         this.pending.delete(id);
         reject(new RequestError('Timeout', `no answer to ${String(frame['type'])}`));
       }, this.opts.requestTimeoutMs ?? 10_000);
-      this.whenOpen().then(() => {
-        if (timedOut) return;
-        this.pending.set(id, { resolve, reject, timer });
-        this.socket?.send(JSON.stringify({ ...frame, id }));
-      }, (e: unknown) => { clearTimeout(timer); reject(e instanceof Error ? e : new RequestError('NotConnected', String(e))); });
+      this.whenOpen().then(
+        () => {
+          if (timedOut) return;
+          this.pending.set(id, { resolve, reject, timer });
+          this.socket?.send(JSON.stringify({ ...frame, id }));
+        },
+        (e: unknown) => {
+          clearTimeout(timer);
+          reject(e instanceof Error ? e : new RequestError('NotConnected', String(e)));
+        },
+      );
     });
   }
 
   private whenOpen(): Promise<void> {
     if (this.status === 'open') return Promise.resolve();
     if (this.status === 'closed') return Promise.reject(new RequestError('NotConnected', 'the client is closed'));
-    return new Promise((resolve) => { this.waiters.push(resolve); });
+    return new Promise((resolve) => {
+      this.waiters.push(resolve);
+    });
   }
 
   private setStatus(s: Status, detail?: { code: number; reason: string }): void {
@@ -193,9 +243,15 @@ export class MsgxcClient {
     const url = this.endpoint();
     const ws = this.opts.webSocket !== undefined ? this.opts.webSocket(url, token) : browserSocket(url, token);
     this.socket = ws;
-    ws.onmessage = (ev) => { this.onFrame(typeof ev.data === 'string' ? ev.data : String(ev.data)); };
-    ws.onclose = (ev) => { if (this.socket === ws) this.onClosed(ev.code, ev.reason); };
-    ws.onerror = () => { /* a close event follows */ };
+    ws.onmessage = (ev) => {
+      this.onFrame(typeof ev.data === 'string' ? ev.data : String(ev.data));
+    };
+    ws.onclose = (ev) => {
+      if (this.socket === ws) this.onClosed(ev.code, ev.reason);
+    };
+    ws.onerror = () => {
+      /* a close event follows */
+    };
   }
 
   private onClosed(code: number, reason: string): void {
@@ -203,9 +259,14 @@ export class MsgxcClient {
     this.failPending(`connection closed (${code})`);
     if (this.status === 'closed') return;
     // These need the application first: a new token (static one), or a fix of the client.
-    const fatal = code === CloseCodes.Forbidden || code === CloseCodes.Flood
-      || (code === CloseCodes.TokenExpired && typeof this.opts.token === 'string');
-    if (fatal) { this.setStatus('closed', { code, reason }); return; }
+    const fatal =
+      code === CloseCodes.Forbidden ||
+      code === CloseCodes.Flood ||
+      (code === CloseCodes.TokenExpired && typeof this.opts.token === 'string');
+    if (fatal) {
+      this.setStatus('closed', { code, reason });
+      return;
+    }
     this.setStatus('reconnecting', { code, reason });
     this.retry(code === CloseCodes.TokenExpired);
   }
@@ -217,11 +278,17 @@ export class MsgxcClient {
     // do not all come back in the same instant.
     const delay = now ? 0 : Math.random() * Math.min(max, initial * 2 ** this.attempt);
     this.attempt += 1;
-    this.retryTimer = setTimeout(() => { if (this.status !== 'closed') void this.open(); }, delay);
+    this.retryTimer = setTimeout(() => {
+      if (this.status !== 'closed') void this.open();
+    }, delay);
   }
 
   private failPending(why: string): void {
-    for (const [id, p] of this.pending) { clearTimeout(p.timer); p.reject(new RequestError('Disconnected', why)); this.pending.delete(id); }
+    for (const [id, p] of this.pending) {
+      clearTimeout(p.timer);
+      p.reject(new RequestError('Disconnected', why));
+      this.pending.delete(id);
+    }
   }
 
   private deliver(m: MessageFrame): void {
@@ -237,14 +304,19 @@ export class MsgxcClient {
 
   private onFrame(text: string): void {
     let f: ServerFrame;
-    try { f = JSON.parse(text) as ServerFrame; } catch { return; }
+    try {
+      f = JSON.parse(text) as ServerFrame;
+    } catch {
+      return;
+    }
     const id = (f as { id?: FrameId }).id;
     if (id !== undefined) {
       const p = this.pending.get(id);
       if (p !== undefined) {
         this.pending.delete(id);
         clearTimeout(p.timer);
-        if (f.type === 'error') p.reject(new RequestError(f.code, f.msg)); else p.resolve(f);
+        if (f.type === 'error') p.reject(new RequestError(f.code, f.msg));
+        else p.resolve(f);
         if (f.type !== 'subscribed' && f.type !== 'unsubscribed') return;
       }
     }
@@ -256,20 +328,40 @@ export class MsgxcClient {
         this.setStatus('open');
         for (const w of this.waiters.splice(0)) w();
         return;
-      case 'message': this.deliver(f); return;
+      case 'message':
+        this.deliver(f);
+        return;
       case 'unseen':
-        if (this.pendingSince?.resume === false) { this.helloSince = this.pendingSince.since; this.pendingSince = undefined; }
+        if (this.pendingSince?.resume === false) {
+          this.helloSince = this.pendingSince.since;
+          this.pendingSince = undefined;
+        }
         this.opts.onUnseen?.(f.messages, f.next);
         return;
       case 'resumed':
-        if (this.pendingSince !== undefined) { this.helloSince = this.pendingSince.since; this.pendingSince = undefined; }
+        if (this.pendingSince !== undefined) {
+          this.helloSince = this.pendingSince.since;
+          this.pendingSince = undefined;
+        }
         return;
-      case 'seen': this.opts.onSeen?.(f.mids, f.read === true); return;
-      case 'read': this.opts.onRead?.(f.tid !== undefined ? { mid: f.mid, tid: f.tid } : { mid: f.mid }); return;
-      case 'deleted': this.opts.onDeleted?.(f.mids); return;
-      case 'subscribed': case 'unsubscribed': this.opts.onSubscription?.(f.tid, f.type === 'subscribed'); return;
-      case 'error': this.opts.onError?.({ code: f.code, msg: f.msg }); return;
-      default: return;
+      case 'seen':
+        this.opts.onSeen?.(f.mids, f.read === true);
+        return;
+      case 'read':
+        this.opts.onRead?.(f.tid !== undefined ? { mid: f.mid, tid: f.tid } : { mid: f.mid });
+        return;
+      case 'deleted':
+        this.opts.onDeleted?.(f.mids);
+        return;
+      case 'subscribed':
+      case 'unsubscribed':
+        this.opts.onSubscription?.(f.tid, f.type === 'subscribed');
+        return;
+      case 'error':
+        this.opts.onError?.({ code: f.code, msg: f.msg });
+        return;
+      default:
+        return;
     }
   }
 }

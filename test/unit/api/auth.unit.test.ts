@@ -33,10 +33,14 @@ describe('JWT verification', () => {
   });
 
   it('refuses a forged signature, alg none, and a foreign algorithm', async () => {
-    expect(await verifier.verify(await sign({ sub: 'a' }, 'y'.repeat(40)))).toEqual({ error: 'token signature invalid' });
+    expect(await verifier.verify(await sign({ sub: 'a' }, 'y'.repeat(40)))).toEqual({
+      error: 'token signature invalid',
+    });
     const none = new UnsecuredJWT({ sub: 'a', roles: ['admin'] }).encode();
     expect(await verifier.verify(none)).toHaveProperty('error');
-    expect(await verifier.verify(await sign({ sub: 'a' }, secret, 'HS512'))).toEqual({ error: 'token algorithm not allowed' });
+    expect(await verifier.verify(await sign({ sub: 'a' }, secret, 'HS512'))).toEqual({
+      error: 'token algorithm not allowed',
+    });
     expect(await verifier.verify('not.a.jwt')).toHaveProperty('error');
   });
 
@@ -61,19 +65,35 @@ describe('token lifetime (issue 9, finding 5)', () => {
   const lenient = createVerifier({ secret, algorithms: ['HS256'], requireExp: false, maxLifetimeSec: 3600 }, () => now);
 
   it('refuses a token without exp by default, naming the claim', async () => {
-    expect(await verifier.verify(await sign({ sub: 'a', iat: sec }))).toEqual({ error: 'token claim `exp` rejected: missing: tokens must expire' });
+    expect(await verifier.verify(await sign({ sub: 'a', iat: sec }))).toEqual({
+      error: 'token claim `exp` rejected: missing: tokens must expire',
+    });
   });
 
   it('refuses an iat in the future beyond the clock tolerance, with or without exp', async () => {
-    expect(await verifier.verify(await sign({ sub: 'a', iat: sec + 3600, exp: sec + 7200 }))).toEqual({ error: 'token claim `iat` rejected: issued in the future' });
-    expect(await lenient.verify(await sign({ sub: 'a', iat: sec + 60 }))).toEqual({ error: 'token claim `iat` rejected: issued in the future' });
-    expect(await verifier.verify(await sign({ sub: 'a', iat: sec + 3, exp: sec + 60 }))).toEqual({ uid: 'a', roles: [], expiresAt: (sec + 60) * 1000 });
+    expect(await verifier.verify(await sign({ sub: 'a', iat: sec + 3600, exp: sec + 7200 }))).toEqual({
+      error: 'token claim `iat` rejected: issued in the future',
+    });
+    expect(await lenient.verify(await sign({ sub: 'a', iat: sec + 60 }))).toEqual({
+      error: 'token claim `iat` rejected: issued in the future',
+    });
+    expect(await verifier.verify(await sign({ sub: 'a', iat: sec + 3, exp: sec + 60 }))).toEqual({
+      uid: 'a',
+      roles: [],
+      expiresAt: (sec + 60) * 1000,
+    });
   });
 
   it('with exp not required, accepts a token without it for the maximum lifetime counted from iat', async () => {
-    expect(await lenient.verify(await sign({ sub: 'a', iat: sec - 60 }))).toEqual({ uid: 'a', roles: [], expiresAt: (sec - 60 + 3600) * 1000 });
+    expect(await lenient.verify(await sign({ sub: 'a', iat: sec - 60 }))).toEqual({
+      uid: 'a',
+      roles: [],
+      expiresAt: (sec - 60 + 3600) * 1000,
+    });
     expect(await lenient.verify(await sign({ sub: 'a', iat: sec - 3700 }))).toEqual({ error: 'token expired' });
-    expect(await lenient.verify(await sign({ sub: 'a' }))).toEqual({ error: 'token claim `iat` rejected: a token without `exp` must carry `iat`' });
+    expect(await lenient.verify(await sign({ sub: 'a' }))).toEqual({
+      error: 'token claim `iat` rejected: a token without `exp` must carry `iat`',
+    });
   });
 
   it('ends a cached token without exp at its maximum lifetime', async () => {
@@ -87,8 +107,12 @@ describe('token lifetime (issue 9, finding 5)', () => {
 
   it('refuses roles beyond the bounds every event metadata has', async () => {
     const many = Array.from({ length: 33 }, (_, i) => `r${i}`);
-    expect(await verifier.verify(await sign({ sub: 'a', exp: sec + 60, roles: many }))).toMatchObject({ error: expect.stringContaining('`roles` rejected') as string });
-    expect(await verifier.verify(await sign({ sub: 'a', exp: sec + 60, roles: ['x'.repeat(65)] }))).toHaveProperty('error');
+    expect(await verifier.verify(await sign({ sub: 'a', exp: sec + 60, roles: many }))).toMatchObject({
+      error: expect.stringContaining('`roles` rejected') as string,
+    });
+    expect(await verifier.verify(await sign({ sub: 'a', exp: sec + 60, roles: ['x'.repeat(65)] }))).toHaveProperty(
+      'error',
+    );
   });
 });
 

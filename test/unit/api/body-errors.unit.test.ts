@@ -3,7 +3,10 @@ import { describe, expect, it } from 'vitest';
 import { describeErrors } from '../../../schema/errors.js';
 import { EnlistBody, MulticastBody, PublishBody } from '../../../schema/http.js';
 
-const errorsOf = (codec: { decode: (u: unknown) => E.Either<import('io-ts').Errors, unknown> }, body: unknown): string[] => {
+const errorsOf = (
+  codec: { decode: (u: unknown) => E.Either<import('io-ts').Errors, unknown> },
+  body: unknown,
+): string[] => {
   const r = codec.decode(body);
   return E.isLeft(r) ? describeErrors(r.left) : [];
 };
@@ -22,12 +25,26 @@ describe('request body errors name the field', () => {
   });
 
   it("accepts the seeds' bodies verbatim", () => {
-    expect(errorsOf(MulticastBody, { msg: 'the message to broadcast', uids: ['00000000-0000-0000-0000-000000000000'], opts: { data: { key: 'whatever' } } })).toEqual([]);
-    expect(errorsOf(EnlistBody, { os: 'ios', token: 'ad62ea6ea23d6974871cf59a06cbdb2783b85adbafe3355c0007362249d3e75c' })).toEqual([]);
-    expect(errorsOf(EnlistBody, {
-      endpoint: 'https://fcm.googleapis.com/fcm/send/czVGxJOoycA:APA91bGZt8FZU2fEAnDCr1PdRb7HDtayoGDUO1dy6vjTu1sDKhGAAB0i2nXw_jGKhnzmh5rmK4klsyaRQaUpM0oS0VYGBCTTpF-nkP67UEW7BX9o7vNatcPuiG-yHa75hXE80B5F7DNi',
-      expirationTime: null,
-      keys: { p256dh: 'BN81HfHxzt4V4lXDV_2ia8Rl_QvqofvoNI7_MOHCiOMEYuFXFNDBOJzKCCj2nzK5luwnH6rvBCN2jx7lNHpraaw', auth: '0ywNrBxQ-rm4skkHDJB5lw' },
-    })).toEqual([]);
+    expect(
+      errorsOf(MulticastBody, {
+        msg: 'the message to broadcast',
+        uids: ['00000000-0000-0000-0000-000000000000'],
+        opts: { data: { key: 'whatever' } },
+      }),
+    ).toEqual([]);
+    expect(
+      errorsOf(EnlistBody, { os: 'ios', token: 'ad62ea6ea23d6974871cf59a06cbdb2783b85adbafe3355c0007362249d3e75c' }),
+    ).toEqual([]);
+    expect(
+      errorsOf(EnlistBody, {
+        endpoint:
+          'https://fcm.googleapis.com/fcm/send/czVGxJOoycA:APA91bGZt8FZU2fEAnDCr1PdRb7HDtayoGDUO1dy6vjTu1sDKhGAAB0i2nXw_jGKhnzmh5rmK4klsyaRQaUpM0oS0VYGBCTTpF-nkP67UEW7BX9o7vNatcPuiG-yHa75hXE80B5F7DNi',
+        expirationTime: null,
+        keys: {
+          p256dh: 'BN81HfHxzt4V4lXDV_2ia8Rl_QvqofvoNI7_MOHCiOMEYuFXFNDBOJzKCCj2nzK5luwnH6rvBCN2jx7lNHpraaw',
+          auth: '0ywNrBxQ-rm4skkHDJB5lw',
+        },
+      }),
+    ).toEqual([]);
   });
 });

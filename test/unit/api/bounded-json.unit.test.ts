@@ -9,8 +9,10 @@ import { nestingExceeds, parseJson, preview } from '../../../schema/json.js';
 // Untrusted JSON is bounded before anything walks it (schema/json.ts): the depth scan agrees
 // with the real depth of every value, and descriptions of bad values stay short.
 const depthOf = (u: unknown): number =>
-  Array.isArray(u) ? 1 + Math.max(0, ...u.map(depthOf))
-    : typeof u === 'object' && u !== null ? 1 + Math.max(0, ...Object.values(u).map(depthOf))
+  Array.isArray(u)
+    ? 1 + Math.max(0, ...u.map(depthOf))
+    : typeof u === 'object' && u !== null
+      ? 1 + Math.max(0, ...Object.values(u).map(depthOf))
       : 0;
 
 /** A value nested `n` deep, built without recursion (a recursive walk of it is what must never happen). */
@@ -22,15 +24,20 @@ const deepValue = (n: number): unknown => {
 
 describe('the nesting scan', () => {
   it('counts exactly the depth of any JSON value, strings and escapes included', () => {
-    fc.assert(fc.property(fc.jsonValue({ maxDepth: 8 }), fc.integer({ min: 0, max: 10 }), (v, max) => {
-      expect(nestingExceeds(JSON.stringify(v), max)).toBe(depthOf(v) > max);
-    }), { numRuns: 2000 });
+    fc.assert(
+      fc.property(fc.jsonValue({ maxDepth: 8 }), fc.integer({ min: 0, max: 10 }), (v, max) => {
+        expect(nestingExceeds(JSON.stringify(v), max)).toBe(depthOf(v) > max);
+      }),
+      { numRuns: 2000 },
+    );
   });
 
   it('ignores brackets in strings, however escaped', () => {
-    fc.assert(fc.property(fc.string({ unit: fc.constantFrom('[', '{', '"', '\\', ']', 'a') }), (s) => {
-      expect(nestingExceeds(JSON.stringify({ s }), 1)).toBe(false);
-    }));
+    fc.assert(
+      fc.property(fc.string({ unit: fc.constantFrom('[', '{', '"', '\\', ']', 'a') }), (s) => {
+        expect(nestingExceeds(JSON.stringify({ s }), 1)).toBe(false);
+      }),
+    );
   });
 
   it('refuses a million open brackets without parsing them', () => {
@@ -52,7 +59,11 @@ describe('descriptions of bad values', () => {
     for (const v of [deepValue(100_000), wide, 'x'.repeat(1_000_000), Array.from({ length: 100_000 }, () => [])]) {
       expect(preview(v).length).toBeLessThan(120);
     }
-    expect(preview(wide)).toBe(`an object with keys ${Array(3).fill(`"key-${'k'.repeat(16)}…"`).join(', ')}, … (100000 keys)`);
+    expect(preview(wide)).toBe(
+      `an object with keys ${Array(3)
+        .fill(`"key-${'k'.repeat(16)}…"`)
+        .join(', ')}, … (100000 keys)`,
+    );
     expect(preview(Object.create(null) as object)).toBe('an empty object');
   });
 

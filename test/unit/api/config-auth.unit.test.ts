@@ -9,7 +9,11 @@ describe('token settings from the environment', () => {
   });
 
   it('may allow tokens without exp, with a maximum lifetime', () => {
-    const c = configFromEnv({ MSGXC_JWT_REQUIRE_EXP: 'false', MSGXC_JWT_MAX_LIFETIME: '600', MSGXC_JWT_CLOCK_TOLERANCE: '0' });
+    const c = configFromEnv({
+      MSGXC_JWT_REQUIRE_EXP: 'false',
+      MSGXC_JWT_MAX_LIFETIME: '600',
+      MSGXC_JWT_CLOCK_TOLERANCE: '0',
+    });
     expect(E.isRight(c) && c.right.auth).toEqual({ requireExp: false, maxLifetimeSec: 600, clockToleranceSec: 0 });
   });
 

@@ -5,7 +5,13 @@ import { configFromEnv } from '../../../schema/config.js';
 describe('configuration from the environment', () => {
   it('defaults to development mode on embedded engines, port 8080, loopback', () => {
     const c = configFromEnv({});
-    expect(E.isRight(c) && c.right).toMatchObject({ mode: 'development', port: 8080, host: '127.0.0.1', eventStore: 'embedded', bodyLimit: 65536 });
+    expect(E.isRight(c) && c.right).toMatchObject({
+      mode: 'development',
+      port: 8080,
+      host: '127.0.0.1',
+      eventStore: 'embedded',
+      bodyLimit: 65536,
+    });
   });
 
   it('is production when a secret is set, with HS256 pinned', () => {
@@ -19,7 +25,12 @@ describe('configuration from the environment', () => {
   });
 
   it('names every bad variable', () => {
-    const c = configFromEnv({ MSGXC_PORT: 'eighty', MSGXC_JWT_SECRET: 'short', MSGXC_EVENTSTORE: 'mysql://x', MSGXC_UNRELATED: 'ok' });
+    const c = configFromEnv({
+      MSGXC_PORT: 'eighty',
+      MSGXC_JWT_SECRET: 'short',
+      MSGXC_EVENTSTORE: 'mysql://x',
+      MSGXC_UNRELATED: 'ok',
+    });
     expect(E.isLeft(c)).toBe(true);
     const text = E.isLeft(c) ? c.left.join('\n') : '';
     expect(text).toMatch(/MSGXC_PORT/);
@@ -31,7 +42,9 @@ describe('configuration from the environment', () => {
   it('takes the bus subject prefix from MSGXC_BUS_PREFIX (default msgxc) and refuses one that is not a single NATS token', () => {
     const base = { MSGXC_JWT_SECRET: 's'.repeat(32) };
     expect(E.isRight(configFromEnv(base)) && configFromEnv(base)).toMatchObject({ right: { busPrefix: 'msgxc' } });
-    expect(configFromEnv({ ...base, MSGXC_BUS_PREFIX: 'e2e_ab12-x' })).toMatchObject({ right: { busPrefix: 'e2e_ab12-x' } });
+    expect(configFromEnv({ ...base, MSGXC_BUS_PREFIX: 'e2e_ab12-x' })).toMatchObject({
+      right: { busPrefix: 'e2e_ab12-x' },
+    });
     for (const bad of ['a.b', 'a*', 'a b', '>', 'x'.repeat(65)]) {
       const c = configFromEnv({ ...base, MSGXC_BUS_PREFIX: bad });
       expect(E.isLeft(c) && c.left.join()).toMatch(/MSGXC_BUS_PREFIX/);
@@ -41,7 +54,9 @@ describe('configuration from the environment', () => {
   it('chooses the embedded log writer with MSGXC_EMBEDDED_WRITER (inline by default) and names a bad value', () => {
     const base = { MSGXC_JWT_SECRET: 's'.repeat(32) };
     expect(configFromEnv(base)).toMatchObject({ right: { embeddedWriter: 'inline' } });
-    expect(configFromEnv({ ...base, MSGXC_EMBEDDED_WRITER: 'thread' })).toMatchObject({ right: { embeddedWriter: 'thread' } });
+    expect(configFromEnv({ ...base, MSGXC_EMBEDDED_WRITER: 'thread' })).toMatchObject({
+      right: { embeddedWriter: 'thread' },
+    });
     const bad = configFromEnv({ ...base, MSGXC_EMBEDDED_WRITER: 'threads' });
     expect(E.isLeft(bad) && bad.left.join()).toMatch(/MSGXC_EMBEDDED_WRITER/);
   });

@@ -9,11 +9,18 @@ describe('Idempotency-Key', () => {
   it('answers a repeat with the first answer and runs the command once', async () => {
     const idem = createIdempotency(createMemoryIdempotencyStore());
     const runs: string[] = [];
-    const execute = (mid: string) => { runs.push(mid); return Promise.resolve(reply(mid)); };
+    const execute = (mid: string) => {
+      runs.push(mid);
+      return Promise.resolve(reply(mid));
+    };
     const first = await idem.run({ uid: 'u', key: 'k', fingerprint: 'A', freshMid: 'm1', now: 0, execute });
     const again = await idem.run({ uid: 'u', key: 'k', fingerprint: 'A', freshMid: 'm2', now: 1, execute });
     expect(runs).toEqual(['m1']);
-    expect(again).toMatchObject({ status: 200, body: true, headers: { 'X-Message-Id': 'm1', 'Idempotent-Replayed': 'true' } });
+    expect(again).toMatchObject({
+      status: 200,
+      body: true,
+      headers: { 'X-Message-Id': 'm1', 'Idempotent-Replayed': 'true' },
+    });
     expect(first).toMatchObject({ headers: { 'X-Message-Id': 'm1' } });
   });
 
@@ -21,17 +28,32 @@ describe('Idempotency-Key', () => {
     const idem = createIdempotency(createMemoryIdempotencyStore());
     const execute = (mid: string) => Promise.resolve(reply(mid));
     await idem.run({ uid: 'u', key: 'k', fingerprint: 'A', freshMid: 'm1', now: 0, execute });
-    expect(await idem.run({ uid: 'u', key: 'k', fingerprint: 'B', freshMid: 'm2', now: 0, execute })).toMatchObject({ status: 422, code: 'IdempotencyKeyReused' });
-    expect(await idem.run({ uid: 'other', key: 'k', fingerprint: 'B', freshMid: 'm3', now: 0, execute })).toMatchObject({ headers: { 'X-Message-Id': 'm3' } });
+    expect(await idem.run({ uid: 'u', key: 'k', fingerprint: 'B', freshMid: 'm2', now: 0, execute })).toMatchObject({
+      status: 422,
+      code: 'IdempotencyKeyReused',
+    });
+    expect(await idem.run({ uid: 'other', key: 'k', fingerprint: 'B', freshMid: 'm3', now: 0, execute })).toMatchObject(
+      { headers: { 'X-Message-Id': 'm3' } },
+    );
   });
 
   it('overlapping requests with one key run once', async () => {
     const idem = createIdempotency(createMemoryIdempotencyStore());
     let runs = 0;
-    const execute = async (mid: string) => { runs += 1; await new Promise((r) => setTimeout(r, 20)); return reply(mid); };
-    const all = await Promise.all([1, 2, 3].map((i) => idem.run({ uid: 'u', key: 'k', fingerprint: 'A', freshMid: `m${i}`, now: 0, execute })));
+    const execute = async (mid: string) => {
+      runs += 1;
+      await new Promise((r) => setTimeout(r, 20));
+      return reply(mid);
+    };
+    const all = await Promise.all(
+      [1, 2, 3].map((i) => idem.run({ uid: 'u', key: 'k', fingerprint: 'A', freshMid: `m${i}`, now: 0, execute })),
+    );
     expect(runs).toBe(1);
-    expect(all.map((r) => ('headers' in r ? (r as { headers?: Record<string, string> }).headers?.['X-Message-Id'] : undefined))).toEqual(['m1', 'm1', 'm1']);
+    expect(
+      all.map((r) =>
+        'headers' in r ? (r as { headers?: Record<string, string> }).headers?.['X-Message-Id'] : undefined,
+      ),
+    ).toEqual(['m1', 'm1', 'm1']);
   });
 
   it('a try that failed with 5xx is re-run with the same reserved message id', async () => {
@@ -42,9 +64,13 @@ describe('Idempotency-Key', () => {
       mids.push(mid);
       return Promise.resolve(fail ? { status: 503, code: 'FailedToAppend', msg: 'x' } : reply(mid));
     };
-    expect(await idem.run({ uid: 'u', key: 'k', fingerprint: 'A', freshMid: 'm1', now: 0, execute })).toMatchObject({ status: 503 });
+    expect(await idem.run({ uid: 'u', key: 'k', fingerprint: 'A', freshMid: 'm1', now: 0, execute })).toMatchObject({
+      status: 503,
+    });
     fail = false;
-    expect(await idem.run({ uid: 'u', key: 'k', fingerprint: 'A', freshMid: 'm2', now: 0, execute })).toMatchObject({ status: 200 });
+    expect(await idem.run({ uid: 'u', key: 'k', fingerprint: 'A', freshMid: 'm2', now: 0, execute })).toMatchObject({
+      status: 200,
+    });
     expect(mids).toEqual(['m1', 'm1']);
   });
 });

@@ -10,7 +10,9 @@ const key = (method: string, path: string): string => `${method.toUpperCase()} $
 describe('OpenAPI document and mounted routes agree', () => {
   it('every route is documented and every documented operation is a route', () => {
     const mounted = routes.map((r) => key(r.method, r.path)).sort();
-    const documented = Object.entries(operations).flatMap(([path, ops]) => Object.keys(ops).map((m) => key(m, path))).sort();
+    const documented = Object.entries(operations)
+      .flatMap(([path, ops]) => Object.keys(ops).map((m) => key(m, path)))
+      .sort();
     expect(mounted).toEqual(documented);
     expect(new Set(mounted).size).toBe(mounted.length);
   });
@@ -19,8 +21,17 @@ describe('OpenAPI document and mounted routes agree', () => {
     for (const r of routes) {
       const op = operations[r.path]?.[r.method];
       expect(op, key(r.method, r.path)).toBeDefined();
-      expect({ route: key(r.method, r.path), access: op?.access, body: op?.body !== undefined, idempotent: op?.idempotent === true })
-        .toEqual({ route: key(r.method, r.path), access: r.access, body: r.body === true, idempotent: r.idempotent === true });
+      expect({
+        route: key(r.method, r.path),
+        access: op?.access,
+        body: op?.body !== undefined,
+        idempotent: op?.idempotent === true,
+      }).toEqual({
+        route: key(r.method, r.path),
+        access: r.access,
+        body: r.body === true,
+        idempotent: r.idempotent === true,
+      });
     }
   });
 

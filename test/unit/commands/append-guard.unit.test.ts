@@ -18,17 +18,34 @@ import { ctxFor, expectError } from './support.js';
 // event every projection would skip. (Deciders never emit one; this one is made to.)
 const drifting: Aggregate<MessageCommand, MessageEvent, MessageState> = {
   ...messages,
-  decide: () => E.right([{ type: 'MessagePublished', data: {
-    mid: asMessageId('m-1'), from: asUserId('ann'), audience: { kind: 'everyone' }, msg: 'hi', opts: {}, urgency: 3,
-    at: '2030-01-01T00:00:00.000Z', scheduled: '+275760-09-13T00:00:00.000Z',
-  } }]),
+  decide: () =>
+    E.right([
+      {
+        type: 'MessagePublished',
+        data: {
+          mid: asMessageId('m-1'),
+          from: asUserId('ann'),
+          audience: { kind: 'everyone' },
+          msg: 'hi',
+          opts: {},
+          urgency: 3,
+          at: '2030-01-01T00:00:00.000Z',
+          scheduled: '+275760-09-13T00:00:00.000Z',
+        },
+      },
+    ]),
 };
 
 describe('the append guard', () => {
   it('Given a decider that emits an unreadable date, When handled, Then EventIsOutOfBounds names the field and nothing is appended', async () => {
     const store = createMemoryEventStore();
     const env = { cache: createLru<string, CachedSnapshot>(10), newId: randomUUID };
-    const command: MessageCommand = { type: 'Retract', mid: asMessageId('m-1'), caller: { uid: asUserId('ann'), admin: true }, managesThread: false };
+    const command: MessageCommand = {
+      type: 'Retract',
+      mid: asMessageId('m-1'),
+      caller: { uid: asUserId('ann'), admin: true },
+      managesThread: false,
+    };
     const result = await handle(store, 'message-m-1', drifting, command, ctxFor('ann'), env);
     expectError(result, 'invalid', 'EventIsOutOfBounds');
     expect(E.isLeft(result) && result.left.msg).toMatch(/^MessagePublished: data\.scheduled: /);

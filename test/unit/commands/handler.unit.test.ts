@@ -14,24 +14,49 @@ import { NOW, ctxFor, expectError, rightOf, spy } from './support.js';
 
 const T = asThreadId('t1');
 const env = (maxAttempts?: number): HandlerEnv => ({
-  cache: createLru<string, CachedSnapshot>(100), newId: randomUUID, ...(maxAttempts !== undefined ? { maxAttempts } : {}),
+  cache: createLru<string, CachedSnapshot>(100),
+  newId: randomUUID,
+  ...(maxAttempts !== undefined ? { maxAttempts } : {}),
 });
-const subscribe = (who: string): ThreadCommand => ({ type: 'Subscribe', tid: T, caller: { uid: asUserId(who), admin: false } });
-const unsubscribe = (who: string): ThreadCommand => ({ type: 'Unsubscribe', tid: T, uid: asUserId(who), caller: { uid: asUserId(who), admin: false } });
-const open: ThreadCommand = { type: 'CreateThread', settings: { tid: T, opens: true }, caller: { uid: asUserId('owner'), admin: false } };
+const subscribe = (who: string): ThreadCommand => ({
+  type: 'Subscribe',
+  tid: T,
+  caller: { uid: asUserId(who), admin: false },
+});
+const unsubscribe = (who: string): ThreadCommand => ({
+  type: 'Unsubscribe',
+  tid: T,
+  uid: asUserId(who),
+  caller: { uid: asUserId(who), admin: false },
+});
+const open: ThreadCommand = {
+  type: 'CreateThread',
+  settings: { tid: T, opens: true },
+  caller: { uid: asUserId('owner'), admin: false },
+};
 // Subscribing no longer claims an unknown thread (issue 9, finding 6): a new stream is a creation.
-const create = (who: string, tid = T): ThreadCommand => ({ type: 'CreateThread', settings: { tid }, caller: { uid: asUserId(who), admin: false } });
+const create = (who: string, tid = T): ThreadCommand => ({
+  type: 'CreateThread',
+  settings: { tid },
+  caller: { uid: asUserId(who), admin: false },
+});
 
 describe('handle', () => {
   it('stamps every event with metadata from the command context', async () => {
     const store = createMemoryEventStore();
     rightOf(await handle(store, 'thread-t1', threads, create('ann'), ctxFor('ann', { idempotencyKey: 'k1' }), env()));
-    rightOf(await handle(store, 'thread-t1', threads, subscribe('ann'), ctxFor('ann', { idempotencyKey: 'k1' }), env()));
+    rightOf(
+      await handle(store, 'thread-t1', threads, subscribe('ann'), ctxFor('ann', { idempotencyKey: 'k1' }), env()),
+    );
     rightOf(await handle(store, 'thread-t2', threads, create('ann', asThreadId('t2')), ctxFor('ann'), env()));
     const [first, second] = await store.read('thread-t1');
     expect(first?.metadata).toEqual({
-      eventId: expect.any(String) as unknown, occurredAt: NOW.toISOString(), actor: { uid: 'ann', roles: [] },
-      correlationId: 'corr-ann', causationId: 'corr-ann', idempotencyKey: 'k1',
+      eventId: expect.any(String) as unknown,
+      occurredAt: NOW.toISOString(),
+      actor: { uid: 'ann', roles: [] },
+      correlationId: 'corr-ann',
+      causationId: 'corr-ann',
+      idempotencyKey: 'k1',
     });
     expect(second?.metadata.eventId).not.toBe(first?.metadata.eventId);
     const [other] = await store.read('thread-t2');
@@ -44,7 +69,23 @@ describe('handle', () => {
     rightOf(await handle(store, 'thread-t1', threads, open, ctxFor('owner'), e));
     const created = rightOf(await handle(store, 'thread-t1', threads, subscribe('ann'), ctxFor('ann'), e));
     expect(created.position).toBe(2);
-    await store.append('elsewhere', [{ type: 'X', data: {}, metadata: { eventId: 'x', occurredAt: '', actor: { uid: 'x', roles: [] }, correlationId: 'c', causationId: 'c' } }], 'any');
+    await store.append(
+      'elsewhere',
+      [
+        {
+          type: 'X',
+          data: {},
+          metadata: {
+            eventId: 'x',
+            occurredAt: '',
+            actor: { uid: 'x', roles: [] },
+            correlationId: 'c',
+            causationId: 'c',
+          },
+        },
+      ],
+      'any',
+    );
     const again = rightOf(await handle(store, 'thread-t1', threads, subscribe('ann'), ctxFor('ann'), e));
     expect(again.events).toEqual([]);
     expect(again.position).toBe(3);
@@ -99,7 +140,11 @@ describe('handle', () => {
     };
     const result = rightOf(await handle(racing, 'thread-t1', threads, subscribe('ann'), ctxFor('ann'), env()));
     expect(result.events).toHaveLength(1);
-    expect((await memory.read('thread-t1')).map((r) => (r.data as { uid?: string }).uid)).toEqual([undefined, 'ben', 'ann']);
+    expect((await memory.read('thread-t1')).map((r) => (r.data as { uid?: string }).uid)).toEqual([
+      undefined,
+      'ben',
+      'ann',
+    ]);
   });
 
   it('gives up with FailedToAppend when the stream keeps conflicting', async () => {
@@ -107,7 +152,10 @@ describe('handle', () => {
     let appends = 0;
     const hostile: EventStore = {
       ...memory,
-      append: (stream, _events, expected) => { appends++; return Promise.resolve({ kind: 'wrong_expected_revision', stream, expected, actual: 99 }); },
+      append: (stream, _events, expected) => {
+        appends++;
+        return Promise.resolve({ kind: 'wrong_expected_revision', stream, expected, actual: 99 });
+      },
     };
     const result = await handle(hostile, 'thread-t1', threads, create('ann'), ctxFor('ann'), env(3));
     expectError(result, 'unavailable', 'FailedToAppend');
@@ -127,14 +175,37 @@ describe('handle', () => {
 
   it('refuses a stream holding an event that does not match its schema', async () => {
     const memory = createMemoryEventStore();
-    await memory.append('thread-t1', [{ type: 'ThreadCreated', data: { tid: 't1' }, metadata: { eventId: 'x', occurredAt: '', actor: { uid: 'x', roles: [] }, correlationId: 'c', causationId: 'c' } }], 'no_stream');
+    await memory.append(
+      'thread-t1',
+      [
+        {
+          type: 'ThreadCreated',
+          data: { tid: 't1' },
+          metadata: {
+            eventId: 'x',
+            occurredAt: '',
+            actor: { uid: 'x', roles: [] },
+            correlationId: 'c',
+            causationId: 'c',
+          },
+        },
+      ],
+      'no_stream',
+    );
     const result = await handle(memory, 'thread-t1', threads, subscribe('ann'), ctxFor('ann'), env());
     expectError(result, 'unavailable', 'FailedToAppend');
   });
 
   it('lets a bug in a decider surface as an exception, not as FailedToAppend', async () => {
-    const broken = { ...threads, decide: () => { throw new Error('bug'); } };
-    await expect(handle(createMemoryEventStore(), 'thread-t1', broken, subscribe('ann'), ctxFor('ann'), env())).rejects.toThrow('bug');
+    const broken = {
+      ...threads,
+      decide: () => {
+        throw new Error('bug');
+      },
+    };
+    await expect(
+      handle(createMemoryEventStore(), 'thread-t1', broken, subscribe('ann'), ctxFor('ann'), env()),
+    ).rejects.toThrow('bug');
   });
 
   it('passes domain errors through untouched', async () => {

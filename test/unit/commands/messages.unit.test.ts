@@ -22,7 +22,11 @@ describe('publishing', () => {
     const retry = rightOf(await commands.publish(ctxFor('ann', { now: new Date(NOW.getTime() + 1000) }), M, T, hi));
     expect(await streamTypes(memory, 'message-m-1')).toEqual(['MessagePublished']);
     expect(retry).toEqual(first);
-    expectError(await commands.publish(ctxFor('ann'), M, T, { msg: 'changed', opts: {} }), 'conflict', 'MessageIdIsTaken');
+    expectError(
+      await commands.publish(ctxFor('ann'), M, T, { msg: 'changed', opts: {} }),
+      'conflict',
+      'MessageIdIsTaken',
+    );
   });
 
   it('publishes a mid once when the same request races itself', async () => {
@@ -32,27 +36,39 @@ describe('publishing', () => {
     expect(await streamTypes(memory, 'message-m-1')).toEqual(['MessagePublished']);
   });
 
-  it('takes the thread\'s urgency unless opts say otherwise', async () => {
+  it("takes the thread's urgency unless opts say otherwise", async () => {
     const { memory, commands } = setup();
     await newsThread(commands);
     rightOf(await commands.publish(ctxFor('ann'), asMessageId('a'), T, hi));
     rightOf(await commands.publish(ctxFor('ann'), asMessageId('b'), T, { msg: 'x', opts: { urgency: 4 } }));
     rightOf(await commands.broadcast(ctxFor('ann'), asMessageId('c'), hi));
-    const urgency = async (mid: string) => ((await memory.read(`message-${mid}`))[0]?.data as { urgency: number }).urgency;
+    const urgency = async (mid: string) =>
+      ((await memory.read(`message-${mid}`))[0]?.data as { urgency: number }).urgency;
     expect([await urgency('a'), await urgency('b'), await urgency('c')]).toEqual([2, 4, 3]);
   });
 
   it('refuses bad content before claiming an unknown thread', async () => {
     const { memory, commands } = setup();
-    expectError(await commands.publish(ctxFor('ann'), M, asThreadId('fresh'), { msg: 'x', opts: { urgency: 9 } }), 'invalid', 'UrgencyIsInvalid');
-    expectError(await commands.publish(ctxFor('ann'), M, asThreadId('fresh'), { ...hi, scheduled: NOW }), 'invalid', 'ScheduledIsInThePast');
+    expectError(
+      await commands.publish(ctxFor('ann'), M, asThreadId('fresh'), { msg: 'x', opts: { urgency: 9 } }),
+      'invalid',
+      'UrgencyIsInvalid',
+    );
+    expectError(
+      await commands.publish(ctxFor('ann'), M, asThreadId('fresh'), { ...hi, scheduled: NOW }),
+      'invalid',
+      'ScheduledIsInThePast',
+    );
     expect(await memory.head()).toBe(0);
   });
 
   it('sends to users, deduping a multicast list', async () => {
     const { memory, commands } = setup();
     rightOf(await commands.multicast(ctxFor('ann'), M, [asUserId('b'), asUserId('c'), asUserId('b')], hi));
-    expect(((await memory.read('message-m-1'))[0]?.data as { audience: unknown }).audience).toEqual({ kind: 'users', uids: ['b', 'c'] });
+    expect(((await memory.read('message-m-1'))[0]?.data as { audience: unknown }).audience).toEqual({
+      kind: 'users',
+      uids: ['b', 'c'],
+    });
     expectError(await commands.multicast(ctxFor('ann'), asMessageId('m-2'), [], hi), 'invalid', 'AudienceIsEmpty');
   });
 });
@@ -86,7 +102,7 @@ describe('deleting', () => {
     expect(rightOf(await commands.deleteMessage(owner, asMessageId('b'))).effect).toBe('retracted');
     expect(await streamTypes(memory, 'message-b')).toEqual(['MessagePublished', 'MessageRetracted']);
   });
-  it('deletes from a recipient\'s own inbox', async () => {
+  it("deletes from a recipient's own inbox", async () => {
     const { memory, commands } = setup();
     await newsThread(commands);
     rightOf(await commands.publish(ctxFor('ann'), M, T, hi));
@@ -104,7 +120,7 @@ describe('deleting', () => {
 });
 
 describe('inbox receipts', () => {
-  it('appends acks, last-read markers and deletions to the caller\'s inbox, skipping exact repeats', async () => {
+  it("appends acks, last-read markers and deletions to the caller's inbox, skipping exact repeats", async () => {
     const { memory, commands } = setup();
     rightOf(await commands.acknowledge(ctxFor('bob'), [M], 'delivered'));
     rightOf(await commands.acknowledge(ctxFor('bob'), [M], 'delivered'));
@@ -112,8 +128,12 @@ describe('inbox receipts', () => {
     rightOf(await commands.markRead(ctxFor('bob'), M, T));
     rightOf(await commands.markRead(ctxFor('bob'), M, T));
     rightOf(await commands.deleteFromInbox(ctxFor('bob'), [M]));
-    expect(await streamTypes(memory, 'inbox-bob'))
-      .toEqual(['MessagesAcknowledged', 'MessagesAcknowledged', 'LastReadMarked', 'MessageDeletedFromInbox']);
+    expect(await streamTypes(memory, 'inbox-bob')).toEqual([
+      'MessagesAcknowledged',
+      'MessagesAcknowledged',
+      'LastReadMarked',
+      'MessageDeletedFromInbox',
+    ]);
     expectError(await commands.acknowledge(ctxFor('bob'), [], 'seen'), 'invalid', 'MidsAreEmpty');
   });
 });

@@ -10,7 +10,10 @@ import type { CommandContext } from '../../../commands/types.js';
 
 export const NOW = new Date('2030-01-01T00:00:00.000Z');
 
-export const ctxFor = (uid: string, o: { admin?: boolean; now?: Date; idempotencyKey?: string } = {}): CommandContext => ({
+export const ctxFor = (
+  uid: string,
+  o: { admin?: boolean; now?: Date; idempotencyKey?: string } = {},
+): CommandContext => ({
   actor: { uid, roles: o.admin === true ? ['admin'] : [] },
   now: o.now ?? NOW,
   correlationId: `corr-${uid}`,
@@ -23,9 +26,19 @@ export const spy = (store: EventStore) => {
   const reads: { stream: string; options: ReadStreamOptions | undefined }[] = [];
   const wrapped: EventStore = {
     ...store,
-    read: (stream, options) => { calls.read++; reads.push({ stream, options }); return store.read(stream, options); },
-    append: (stream, events, expected) => { calls.append++; return store.append(stream, events, expected); },
-    head: () => { calls.head++; return store.head(); },
+    read: (stream, options) => {
+      calls.read++;
+      reads.push({ stream, options });
+      return store.read(stream, options);
+    },
+    append: (stream, events, expected) => {
+      calls.append++;
+      return store.append(stream, events, expected);
+    },
+    head: () => {
+      calls.head++;
+      return store.head();
+    },
   };
   return { store: wrapped, calls, reads };
 };

@@ -32,7 +32,11 @@ describe('thread commands', () => {
     const [created] = await memory.read('thread-ben-notes');
     expect(created?.data).toEqual({ tid: 'ben-notes', owner: 'ben', opens: false, openp: false });
     expectError(await commands.subscribe(ctxFor('carol'), asThreadId('ben-notes')), 'not_found', 'ThreadNotFound');
-    expectError(await commands.publish(ctxFor('carol'), asMessageId('m2'), asThreadId('ben-notes'), { msg: 'x', opts: {} }), 'forbidden', 'ThreadIsClosedToPublishers');
+    expectError(
+      await commands.publish(ctxFor('carol'), asMessageId('m2'), asThreadId('ben-notes'), { msg: 'x', opts: {} }),
+      'forbidden',
+      'ThreadIsClosedToPublishers',
+    );
   });
 
   it('guards members: only oneself, or the owner and admins, may remove a subscriber', async () => {
@@ -40,14 +44,27 @@ describe('thread commands', () => {
     rightOf(await commands.createThread(owner, { tid: T, opens: true }));
     rightOf(await commands.subscribe(ctxFor('ann'), T));
     rightOf(await commands.subscribe(ctxFor('ben'), T));
-    expectError(await commands.unsubscribe(ctxFor('ben'), T, asUserId('ann')), 'forbidden', 'MembersAreManagedByThreadAdmins');
+    expectError(
+      await commands.unsubscribe(ctxFor('ben'), T, asUserId('ann')),
+      'forbidden',
+      'MembersAreManagedByThreadAdmins',
+    );
     rightOf(await commands.addMember(owner, T, asUserId('ben'), 'admin'));
     rightOf(await commands.unsubscribe(ctxFor('ben'), T, asUserId('ann')));
     rightOf(await commands.unsubscribe(ctxFor('ben'), T));
     rightOf(await commands.unsubscribe(ctxFor('ben'), T));
     rightOf(await commands.removeMember(ctxFor('root', { admin: true }), T, asUserId('ben'), 'admin'));
-    expectError(await commands.addMember(ctxFor('ben'), T, asUserId('carol'), 'publisher'), 'forbidden', 'MembersAreManagedByThreadAdmins');
-    expect((await streamTypes(memory, 'thread-lobby')).slice(3)).toEqual(['ThreadMemberAdded', 'ThreadMemberRemoved', 'ThreadMemberRemoved', 'ThreadMemberRemoved']);
+    expectError(
+      await commands.addMember(ctxFor('ben'), T, asUserId('carol'), 'publisher'),
+      'forbidden',
+      'MembersAreManagedByThreadAdmins',
+    );
+    expect((await streamTypes(memory, 'thread-lobby')).slice(3)).toEqual([
+      'ThreadMemberAdded',
+      'ThreadMemberRemoved',
+      'ThreadMemberRemoved',
+      'ThreadMemberRemoved',
+    ]);
   });
 
   it('answers with the head when a command was already satisfied', async () => {

@@ -45,17 +45,26 @@ describe('enlist', () => {
     rightOf(await commands.enlist(ann, browser));
     rightOf(await commands.enlist(ann, iphone));
     const events = await memory.read('user-ann');
-    expect(events.map((e) => (e.data as { deviceId: string }).deviceId))
-      .toEqual([deviceIdOf(iphone), deviceIdOf(browser), deviceIdOf(iphone)]);
+    expect(events.map((e) => (e.data as { deviceId: string }).deviceId)).toEqual([
+      deviceIdOf(iphone),
+      deviceIdOf(browser),
+      deviceIdOf(iphone),
+    ]);
   });
 });
 
 describe('changeProfile and revokeDevice', () => {
   it('lets a user change their own profile and refuses others', async () => {
     const { memory, commands } = setup();
-    rightOf(await commands.changeProfile(ann, asUserId('ann'), { email: 'ann@example.org', channels: ['webpush', '~sms'] }));
+    rightOf(
+      await commands.changeProfile(ann, asUserId('ann'), { email: 'ann@example.org', channels: ['webpush', '~sms'] }),
+    );
     expect(await streamTypes(memory, 'user-ann')).toEqual(['ContactPointsChanged', 'ChannelPreferencesChanged']);
-    expectError(await commands.changeProfile(ctxFor('ben'), asUserId('ann'), { email: null }), 'forbidden', 'ProfileIsNotYours');
+    expectError(
+      await commands.changeProfile(ctxFor('ben'), asUserId('ann'), { email: null }),
+      'forbidden',
+      'ProfileIsNotYours',
+    );
     rightOf(await commands.changeProfile(ctxFor('ops', { admin: true }), asUserId('ann'), { cell: '+14155550100' }));
     expect(await streamTypes(memory, 'user-ann')).toHaveLength(3);
     expectError(await commands.changeProfile(ann, asUserId('ann'), { email: 'nope' }), 'invalid', 'EmailIsMalformed');
@@ -63,8 +72,22 @@ describe('changeProfile and revokeDevice', () => {
   it('revokes an enlisted device', async () => {
     const { memory, commands } = setup();
     rightOf(await commands.enlist(ann, iphone));
-    rightOf(await commands.revokeDevice(ctxFor('dispatch', { admin: true }), asUserId('ann'), deviceIdOf(iphone), 'Unregistered'));
-    rightOf(await commands.revokeDevice(ctxFor('dispatch', { admin: true }), asUserId('ann'), deviceIdOf(iphone), 'Unregistered'));
+    rightOf(
+      await commands.revokeDevice(
+        ctxFor('dispatch', { admin: true }),
+        asUserId('ann'),
+        deviceIdOf(iphone),
+        'Unregistered',
+      ),
+    );
+    rightOf(
+      await commands.revokeDevice(
+        ctxFor('dispatch', { admin: true }),
+        asUserId('ann'),
+        deviceIdOf(iphone),
+        'Unregistered',
+      ),
+    );
     expect(await streamTypes(memory, 'user-ann')).toEqual(['DeviceEnlisted', 'DeviceRevoked']);
   });
 });

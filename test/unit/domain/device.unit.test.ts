@@ -13,15 +13,21 @@ import { gwt } from './gwt.js';
 // broker is about to POST to it.
 const keys = { p256dh: 'BPk1', auth: 'aXV0aA' };
 const sub = (endpoint: string): Device => ({ endpoint, keys });
-const refused = (endpoint: string, hosts: readonly string[] | '*' = DEFAULT_PUSH_SERVICE_HOSTS) => checkDevice(sub(endpoint), hosts);
+const refused = (endpoint: string, hosts: readonly string[] | '*' = DEFAULT_PUSH_SERVICE_HOSTS) =>
+  checkDevice(sub(endpoint), hosts);
 
 describe('checkDevice (enlist)', () => {
   it('accepts the push services and their subdomains, and native devices as they are', () => {
     for (const e of [
-      'https://fcm.googleapis.com/fcm/send/abc:APA91b', 'https://updates.push.services.mozilla.com/wpush/v2/gAAA',
-      'https://web.push.apple.com/QGk', 'https://wns2-by3p.notify.windows.com/w/?token=x',
-    ]) expect(refused(e)).toEqual(E.right(sub(e)));
-    expect(checkDevice({ os: 'ios', token: 'ad62ea' }, DEFAULT_PUSH_SERVICE_HOSTS)).toEqual(E.right({ os: 'ios', token: 'ad62ea' }));
+      'https://fcm.googleapis.com/fcm/send/abc:APA91b',
+      'https://updates.push.services.mozilla.com/wpush/v2/gAAA',
+      'https://web.push.apple.com/QGk',
+      'https://wns2-by3p.notify.windows.com/w/?token=x',
+    ])
+      expect(refused(e)).toEqual(E.right(sub(e)));
+    expect(checkDevice({ os: 'ios', token: 'ad62ea' }, DEFAULT_PUSH_SERVICE_HOSTS)).toEqual(
+      E.right({ os: 'ios', token: 'ad62ea' }),
+    );
   });
 
   it('refuses with 422-kind errors naming the endpoint: http, addresses, localhost, link-local, credentials, other hosts', () => {
@@ -50,8 +56,10 @@ describe('checkDevice (enlist)', () => {
     }
   });
 
-  it('allows a host the operator listed by exact name on any port (the tests\' stand-in), but `*` never opens addresses', () => {
-    expect(refused('https://127.0.0.1:8443/push/x', ['127.0.0.1'])).toEqual(E.right(sub('https://127.0.0.1:8443/push/x')));
+  it("allows a host the operator listed by exact name on any port (the tests' stand-in), but `*` never opens addresses", () => {
+    expect(refused('https://127.0.0.1:8443/push/x', ['127.0.0.1'])).toEqual(
+      E.right(sub('https://127.0.0.1:8443/push/x')),
+    );
     expect(refused('https://push.example.org/x', '*')).toEqual(E.right(sub('https://push.example.org/x')));
     expect(E.isLeft(refused('https://127.0.0.1/push', '*'))).toBe(true);
     expect(E.isLeft(refused('https://localhost/push', '*'))).toBe(true);
@@ -68,21 +76,33 @@ describe('Enlist keeps at most LIMITS.devices devices', () => {
   const given = gwt(userDecider);
   const A = uid('alice');
   const native = (i: number): Device => ({ os: 'android', token: `t${i}` });
-  const enlisted = (i: number): UserEvent => ({ type: 'DeviceEnlisted', data: { uid: A, deviceId: did(`d${i}`), device: native(i) } });
+  const enlisted = (i: number): UserEvent => ({
+    type: 'DeviceEnlisted',
+    data: { uid: A, deviceId: did(`d${i}`), device: native(i) },
+  });
   const full = Array.from({ length: LIMITS.devices }, (_, i) => enlisted(i));
 
   it('Given a user with the most devices, When one more is enlisted, Then the oldest is revoked as superseded', () => {
-    given(full).when({ type: 'Enlist', uid: A, deviceId: did('new'), device: native(99) }).then([
-      { type: 'DeviceEnlisted', data: { uid: A, deviceId: did('new'), device: native(99) } },
-      { type: 'DeviceRevoked', data: { uid: A, deviceId: did('d0'), reason: DEVICE_SUPERSEDED } },
-    ]);
+    given(full)
+      .when({ type: 'Enlist', uid: A, deviceId: did('new'), device: native(99) })
+      .then([
+        { type: 'DeviceEnlisted', data: { uid: A, deviceId: did('new'), device: native(99) } },
+        { type: 'DeviceRevoked', data: { uid: A, deviceId: did('d0'), reason: DEVICE_SUPERSEDED } },
+      ]);
   });
   it('Given a user with the most devices, When one of them is enlisted again, Then none is revoked', () => {
-    given(full).when({ type: 'Enlist', uid: A, deviceId: did('d3'), device: native(3) }).then([enlisted(3)]);
+    given(full)
+      .when({ type: 'Enlist', uid: A, deviceId: did('d3'), device: native(3) })
+      .then([enlisted(3)]);
   });
   it('Given more devices than the bound (enlisted before it), When one more is enlisted, Then all the surplus goes at once', () => {
     const over = Array.from({ length: LIMITS.devices + 3 }, (_, i) => enlisted(i));
     const r = given(over).when({ type: 'Enlist', uid: A, deviceId: did('new'), device: native(99) }).result;
-    expect(E.isRight(r) && r.right.filter((e) => e.type === 'DeviceRevoked').map((e) => e.data.deviceId)).toEqual(['d0', 'd1', 'd2', 'd3']);
+    expect(E.isRight(r) && r.right.filter((e) => e.type === 'DeviceRevoked').map((e) => e.data.deviceId)).toEqual([
+      'd0',
+      'd1',
+      'd2',
+      'd3',
+    ]);
   });
 });

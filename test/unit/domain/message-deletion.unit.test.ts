@@ -8,9 +8,13 @@ import type { Audience } from '../../../schema/message.js';
 import type { ThreadEvent } from '../../../schema/events.js';
 import { T0, alice, bob, caller, carol, mid, root, tid, uid } from './fixtures.js';
 
-const message = (audience: Audience) => fold(messageDecider, [{
-  type: 'MessagePublished', data: { mid: mid('m'), from: uid('alice'), audience, msg: 'hi', opts: {}, urgency: 3, at: T0.toISOString() },
-}]);
+const message = (audience: Audience) =>
+  fold(messageDecider, [
+    {
+      type: 'MessagePublished',
+      data: { mid: mid('m'), from: uid('alice'), audience, msg: 'hi', opts: {}, urgency: 3, at: T0.toISOString() },
+    },
+  ]);
 const N = tid('news');
 const thread = fold(threadDecider, [
   { type: 'ThreadCreated', data: { tid: N, owner: uid('bob'), opens: true, openp: false } },
@@ -25,8 +29,12 @@ describe('chooseDeletion', () => {
     expect(chooseDeletion(message({ kind: 'thread', tid: N }), thread, bob)).toEqual(E.right('retract'));
   });
   it('deletes from the inbox of a recipient', () => {
-    expect(chooseDeletion(message({ kind: 'user', uid: uid('carol') }), noThread, carol)).toEqual(E.right('delete_from_inbox'));
-    expect(chooseDeletion(message({ kind: 'users', uids: [uid('x'), uid('carol')] }), noThread, carol)).toEqual(E.right('delete_from_inbox'));
+    expect(chooseDeletion(message({ kind: 'user', uid: uid('carol') }), noThread, carol)).toEqual(
+      E.right('delete_from_inbox'),
+    );
+    expect(chooseDeletion(message({ kind: 'users', uids: [uid('x'), uid('carol')] }), noThread, carol)).toEqual(
+      E.right('delete_from_inbox'),
+    );
     expect(chooseDeletion(message({ kind: 'everyone' }), noThread, carol)).toEqual(E.right('delete_from_inbox'));
     expect(chooseDeletion(message({ kind: 'thread', tid: N }), thread, carol)).toEqual(E.right('delete_from_inbox'));
   });

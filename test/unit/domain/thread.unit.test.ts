@@ -7,54 +7,110 @@ import { alice, bob, carol, root, tid, uid } from './fixtures.js';
 
 const given = gwt(threadDecider);
 const T = tid('news');
-const created = (opens: boolean, openp = false, owner = 'alice'): ThreadEvent =>
-  ({ type: 'ThreadCreated', data: { tid: T, owner: uid(owner), opens, openp } });
-const added = (who: string, role: ThreadRole): ThreadEvent => ({ type: 'ThreadMemberAdded', data: { tid: T, uid: uid(who), role } });
-const removed = (who: string, role: ThreadRole): ThreadEvent => ({ type: 'ThreadMemberRemoved', data: { tid: T, uid: uid(who), role } });
+const created = (opens: boolean, openp = false, owner = 'alice'): ThreadEvent => ({
+  type: 'ThreadCreated',
+  data: { tid: T, owner: uid(owner), opens, openp },
+});
+const added = (who: string, role: ThreadRole): ThreadEvent => ({
+  type: 'ThreadMemberAdded',
+  data: { tid: T, uid: uid(who), role },
+});
+const removed = (who: string, role: ThreadRole): ThreadEvent => ({
+  type: 'ThreadMemberRemoved',
+  data: { tid: T, uid: uid(who), role },
+});
 const closed = [created(false)];
 const withAdminBob = [created(false), added('bob', 'admin')];
 
 describe('CreateThread', () => {
   it('makes the caller the owner of a private thread by default', () => {
-    given([]).when({ type: 'CreateThread', settings: { tid: T }, caller: bob }).then([created(false, false, 'bob')]);
+    given([])
+      .when({ type: 'CreateThread', settings: { tid: T }, caller: bob })
+      .then([created(false, false, 'bob')]);
   });
   it('keeps the given settings', () => {
-    given([]).when({
-      type: 'CreateThread', caller: alice,
-      settings: { tid: T, name: 'News', opens: true, openp: false, urgency: 2, channels: ['websocket', 'webpush'], fallback: ['email'], mtypes: ['alert'] },
-    }).then([{ type: 'ThreadCreated', data: {
-      tid: T, owner: uid('alice'), opens: true, openp: false, name: 'News', urgency: 2, channels: ['websocket', 'webpush'], fallback: ['email'], mtypes: ['alert'],
-    } }]);
+    given([])
+      .when({
+        type: 'CreateThread',
+        caller: alice,
+        settings: {
+          tid: T,
+          name: 'News',
+          opens: true,
+          openp: false,
+          urgency: 2,
+          channels: ['websocket', 'webpush'],
+          fallback: ['email'],
+          mtypes: ['alert'],
+        },
+      })
+      .then([
+        {
+          type: 'ThreadCreated',
+          data: {
+            tid: T,
+            owner: uid('alice'),
+            opens: true,
+            openp: false,
+            name: 'News',
+            urgency: 2,
+            channels: ['websocket', 'webpush'],
+            fallback: ['email'],
+            mtypes: ['alert'],
+          },
+        },
+      ]);
   });
   it('refuses an existing tid', () => {
-    given(closed).when({ type: 'CreateThread', settings: { tid: T }, caller: alice }).then({ kind: 'conflict', code: 'ThreadAlreadyExists' });
+    given(closed)
+      .when({ type: 'CreateThread', settings: { tid: T }, caller: alice })
+      .then({ kind: 'conflict', code: 'ThreadAlreadyExists' });
   });
   it('refuses bad settings, naming the field', () => {
-    given([]).when({ type: 'CreateThread', settings: { tid: T, urgency: 5 }, caller: alice }).then({ kind: 'invalid', code: 'UrgencyIsInvalid' });
-    given([]).when({ type: 'CreateThread', settings: { tid: T, fallback: ['Email!'] }, caller: alice })
-      .then({ kind: 'invalid', code: 'ChannelNameIsInvalid', msg: 'fallback[0] must be a channel name like "email" or "~sms" (opted out)' });
+    given([])
+      .when({ type: 'CreateThread', settings: { tid: T, urgency: 5 }, caller: alice })
+      .then({ kind: 'invalid', code: 'UrgencyIsInvalid' });
+    given([])
+      .when({ type: 'CreateThread', settings: { tid: T, fallback: ['Email!'] }, caller: alice })
+      .then({
+        kind: 'invalid',
+        code: 'ChannelNameIsInvalid',
+        msg: 'fallback[0] must be a channel name like "email" or "~sms" (opted out)',
+      });
   });
 });
 
 describe('Subscribe', () => {
   const sub = (caller: Caller) => ({ type: 'Subscribe', tid: T, caller }) as const;
   it('lets anyone subscribe to a thread open to subscribers', () => {
-    given([created(true)]).when(sub(carol)).then([added('carol', 'subscriber')]);
+    given([created(true)])
+      .when(sub(carol))
+      .then([added('carol', 'subscriber')]);
   });
   it('answers a stranger on a closed thread exactly as on an unknown one (no existence oracle)', () => {
     given(closed).when(sub(carol)).then({ kind: 'not_found', code: 'ThreadNotFound' });
     expect(given(closed).when(sub(carol)).result).toEqual(given([]).when(sub(carol)).result);
   });
   it('refuses a member who may not subscribe, since they know the thread', () => {
-    given([...closed, added('carol', 'publisher')]).when(sub(carol)).then({ kind: 'forbidden', code: 'ThreadIsClosedToSubscribers' });
+    given([...closed, added('carol', 'publisher')])
+      .when(sub(carol))
+      .then({ kind: 'forbidden', code: 'ThreadIsClosedToSubscribers' });
   });
   it('lets the owner, a thread admin and a global admin subscribe to a closed thread', () => {
-    given(closed).when(sub(alice)).then([added('alice', 'subscriber')]);
-    given(withAdminBob).when(sub(bob)).then([added('bob', 'subscriber')]);
-    given(closed).when(sub(root)).then([added('root', 'subscriber')]);
+    given(closed)
+      .when(sub(alice))
+      .then([added('alice', 'subscriber')]);
+    given(withAdminBob)
+      .when(sub(bob))
+      .then([added('bob', 'subscriber')]);
+    given(closed)
+      .when(sub(root))
+      .then([added('root', 'subscriber')]);
   });
   it('does nothing for a subscriber', () => {
-    given([created(true), added('carol', 'subscriber')]).when(sub(carol)).then([]);
+    given([created(true), added('carol', 'subscriber')])
+      .when(sub(carol))
+      .then([]);
   });
   it('claims nothing: subscribing to an unknown thread is not found (only creating or publishing claims a tid)', () => {
     given([]).when(sub(carol)).then({ kind: 'not_found', code: 'ThreadNotFound' });
@@ -65,19 +121,30 @@ describe('Unsubscribe', () => {
   const unsub = (who: string, caller: Caller) => ({ type: 'Unsubscribe', tid: T, uid: uid(who), caller }) as const;
   const subscribed = [created(true), added('carol', 'subscriber'), added('bob', 'admin')];
   it('lets a subscriber leave', () => {
-    given(subscribed).when(unsub('carol', carol)).then([removed('carol', 'subscriber')]);
+    given(subscribed)
+      .when(unsub('carol', carol))
+      .then([removed('carol', 'subscriber')]);
   });
   it('does nothing for a non-subscriber', () => {
     given(subscribed).when(unsub('alice', alice)).then([]);
-    given([...subscribed, removed('carol', 'subscriber')]).when(unsub('carol', carol)).then([]);
+    given([...subscribed, removed('carol', 'subscriber')])
+      .when(unsub('carol', carol))
+      .then([]);
   });
   it('lets the owner, a thread admin or a global admin remove someone else', () => {
-    given(subscribed).when(unsub('carol', alice)).then([removed('carol', 'subscriber')]);
-    given(subscribed).when(unsub('carol', bob)).then([removed('carol', 'subscriber')]);
-    given(subscribed).when(unsub('carol', root)).then([removed('carol', 'subscriber')]);
+    given(subscribed)
+      .when(unsub('carol', alice))
+      .then([removed('carol', 'subscriber')]);
+    given(subscribed)
+      .when(unsub('carol', bob))
+      .then([removed('carol', 'subscriber')]);
+    given(subscribed)
+      .when(unsub('carol', root))
+      .then([removed('carol', 'subscriber')]);
   });
   it('refuses to let a member remove someone else', () => {
-    given([...subscribed, added('dave', 'subscriber')]).when(unsub('carol', { uid: uid('dave'), admin: false }))
+    given([...subscribed, added('dave', 'subscriber')])
+      .when(unsub('carol', { uid: uid('dave'), admin: false }))
       .then({ kind: 'forbidden', code: 'MembersAreManagedByThreadAdmins' });
   });
   it('answers not found for an unknown thread, and for one the caller may not see', () => {
@@ -88,43 +155,74 @@ describe('Unsubscribe', () => {
 });
 
 describe('AddMember and RemoveMember', () => {
-  const add = (who: string, role: ThreadRole, caller: Caller) => ({ type: 'AddMember', tid: T, uid: uid(who), role, caller }) as const;
-  const remove = (who: string, role: ThreadRole, caller: Caller) => ({ type: 'RemoveMember', tid: T, uid: uid(who), role, caller }) as const;
+  const add = (who: string, role: ThreadRole, caller: Caller) =>
+    ({ type: 'AddMember', tid: T, uid: uid(who), role, caller }) as const;
+  const remove = (who: string, role: ThreadRole, caller: Caller) =>
+    ({ type: 'RemoveMember', tid: T, uid: uid(who), role, caller }) as const;
   it('lets the owner and admins manage members', () => {
-    given(closed).when(add('carol', 'publisher', alice)).then([added('carol', 'publisher')]);
-    given(withAdminBob).when(add('carol', 'admin', bob)).then([added('carol', 'admin')]);
-    given([...closed, added('carol', 'publisher')]).when(remove('carol', 'publisher', root)).then([removed('carol', 'publisher')]);
+    given(closed)
+      .when(add('carol', 'publisher', alice))
+      .then([added('carol', 'publisher')]);
+    given(withAdminBob)
+      .when(add('carol', 'admin', bob))
+      .then([added('carol', 'admin')]);
+    given([...closed, added('carol', 'publisher')])
+      .when(remove('carol', 'publisher', root))
+      .then([removed('carol', 'publisher')]);
   });
   it('refuses everyone else: members are forbidden, strangers to a private thread are told it does not exist', () => {
-    given(closed).when(add('carol', 'publisher', carol)).then({ kind: 'not_found', code: 'ThreadNotFound' });
-    given([created(true)]).when(add('carol', 'publisher', carol)).then({ kind: 'forbidden', code: 'MembersAreManagedByThreadAdmins' });
-    given([...closed, added('carol', 'publisher')]).when(remove('carol', 'publisher', carol))
+    given(closed)
+      .when(add('carol', 'publisher', carol))
+      .then({ kind: 'not_found', code: 'ThreadNotFound' });
+    given([created(true)])
+      .when(add('carol', 'publisher', carol))
+      .then({ kind: 'forbidden', code: 'MembersAreManagedByThreadAdmins' });
+    given([...closed, added('carol', 'publisher')])
+      .when(remove('carol', 'publisher', carol))
       .then({ kind: 'forbidden', code: 'MembersAreManagedByThreadAdmins' });
   });
   it('does nothing when the member already has (or lacks) the role', () => {
-    given([...closed, added('carol', 'publisher')]).when(add('carol', 'publisher', alice)).then([]);
-    given(closed).when(remove('carol', 'publisher', alice)).then([]);
+    given([...closed, added('carol', 'publisher')])
+      .when(add('carol', 'publisher', alice))
+      .then([]);
+    given(closed)
+      .when(remove('carol', 'publisher', alice))
+      .then([]);
   });
   it('answers not found for an unknown thread', () => {
-    given([]).when(add('carol', 'publisher', root)).then({ kind: 'not_found', code: 'ThreadNotFound' });
-    given([]).when(remove('carol', 'publisher', root)).then({ kind: 'not_found', code: 'ThreadNotFound' });
+    given([])
+      .when(add('carol', 'publisher', root))
+      .then({ kind: 'not_found', code: 'ThreadNotFound' });
+    given([])
+      .when(remove('carol', 'publisher', root))
+      .then({ kind: 'not_found', code: 'ThreadNotFound' });
   });
 });
 
 describe('AuthorizePublish', () => {
   const pub = (caller: Caller) => ({ type: 'AuthorizePublish', tid: T, caller }) as const;
-  it('claims an unknown thread as the caller\'s private thread', () => {
-    given([]).when(pub(carol)).then([created(false, false, 'carol')]);
+  it("claims an unknown thread as the caller's private thread", () => {
+    given([])
+      .when(pub(carol))
+      .then([created(false, false, 'carol')]);
   });
   it('allows the owner, admins, publishers, global admins, and anyone when open to publishers', () => {
     given(closed).when(pub(alice)).then([]);
     given(withAdminBob).when(pub(bob)).then([]);
-    given([...closed, added('carol', 'publisher')]).when(pub(carol)).then([]);
+    given([...closed, added('carol', 'publisher')])
+      .when(pub(carol))
+      .then([]);
     given(closed).when(pub(root)).then([]);
-    given([created(false, true)]).when(pub(carol)).then([]);
+    given([created(false, true)])
+      .when(pub(carol))
+      .then([]);
   });
   it('refuses others, subscribers included', () => {
-    given([...closed, added('carol', 'subscriber')]).when(pub(carol)).then({ kind: 'forbidden', code: 'ThreadIsClosedToPublishers' });
-    given([created(true, false)]).when(pub(carol)).then({ kind: 'forbidden', code: 'ThreadIsClosedToPublishers' });
+    given([...closed, added('carol', 'subscriber')])
+      .when(pub(carol))
+      .then({ kind: 'forbidden', code: 'ThreadIsClosedToPublishers' });
+    given([created(true, false)])
+      .when(pub(carol))
+      .then({ kind: 'forbidden', code: 'ThreadIsClosedToPublishers' });
   });
 });

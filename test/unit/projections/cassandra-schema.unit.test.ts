@@ -20,10 +20,16 @@ describe('CQL migration text', () => {
   });
 
   it('binds unqualified table statements to a keyspace and refuses anything else', () => {
-    expect(qualify('CREATE TABLE IF NOT EXISTS users (uid text PRIMARY KEY)', 'ks')).toBe('CREATE TABLE IF NOT EXISTS ks.users (uid text PRIMARY KEY)');
+    expect(qualify('CREATE TABLE IF NOT EXISTS users (uid text PRIMARY KEY)', 'ks')).toBe(
+      'CREATE TABLE IF NOT EXISTS ks.users (uid text PRIMARY KEY)',
+    );
     expect(qualify('ALTER TABLE users ADD x int', 'ks')).toBe('ALTER TABLE ks.users ADD x int');
-    expect(qualify('CREATE INDEX IF NOT EXISTS by_x ON users (x)', 'ks')).toBe('CREATE INDEX IF NOT EXISTS by_x ON ks.users (x)');
-    expect(() => qualify('CREATE TABLE IF NOT EXISTS other.users (uid text PRIMARY KEY)', 'ks')).toThrow(/not supported/);
+    expect(qualify('CREATE INDEX IF NOT EXISTS by_x ON users (x)', 'ks')).toBe(
+      'CREATE INDEX IF NOT EXISTS by_x ON ks.users (x)',
+    );
+    expect(() => qualify('CREATE TABLE IF NOT EXISTS other.users (uid text PRIMARY KEY)', 'ks')).toThrow(
+      /not supported/,
+    );
     expect(() => qualify('CREATE TABLE users (uid text PRIMARY KEY)', 'ks')).toThrow(/not supported/);
     expect(() => qualify('DROP KEYSPACE ks', 'ks')).toThrow(/not supported/);
   });
@@ -40,13 +46,19 @@ describe('CQL migration text', () => {
 describe('cassandra read-model helpers', () => {
   it('derives subscription periods from subscribe/unsubscribe rows as the SQLite projection does', () => {
     const rows = [
-      { tid: 't1', position: 3, subscribed: true }, { tid: 't1', position: 5, subscribed: true }, // already open: ignored
-      { tid: 't1', position: 8, subscribed: false }, { tid: 't1', position: 9, subscribed: false }, // already closed: ignored
+      { tid: 't1', position: 3, subscribed: true },
+      { tid: 't1', position: 5, subscribed: true }, // already open: ignored
+      { tid: 't1', position: 8, subscribed: false },
+      { tid: 't1', position: 9, subscribed: false }, // already closed: ignored
       { tid: 't1', position: 12, subscribed: true },
-      { tid: 't2', position: 4, subscribed: false }, { tid: 't2', position: 6, subscribed: true }, { tid: 't2', position: 7, subscribed: false },
+      { tid: 't2', position: 4, subscribed: false },
+      { tid: 't2', position: 6, subscribed: true },
+      { tid: 't2', position: 7, subscribed: false },
     ];
     expect(periodsOf(rows)).toEqual([
-      { tid: 't1', from: 3, to: 8 }, { tid: 't2', from: 6, to: 7 }, { tid: 't1', from: 12, to: Number.MAX_SAFE_INTEGER },
+      { tid: 't1', from: 3, to: 8 },
+      { tid: 't2', from: 6, to: 7 },
+      { tid: 't1', from: 12, to: Number.MAX_SAFE_INTEGER },
     ]);
   });
 

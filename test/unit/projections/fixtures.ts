@@ -24,31 +24,63 @@ const th = (s: string) => s as ThreadId;
 
 export const ev = {
   recognized: (uid: string): DomainEvent => ({ type: 'UserRecognized', data: { uid: u(uid), via: 'token' } }),
-  enlisted: (uid: string, deviceId: string, token = `tok-${deviceId}`): DomainEvent =>
-    ({ type: 'DeviceEnlisted', data: { uid: u(uid), deviceId: deviceId as DeviceId, device: { os: 'android', token } } }),
-  revoked: (uid: string, deviceId: string): DomainEvent =>
-    ({ type: 'DeviceRevoked', data: { uid: u(uid), deviceId: deviceId as DeviceId, reason: 'gone' } }),
-  thread: (tid: string, owner: string, extra: { name?: string } = {}): DomainEvent =>
-    ({ type: 'ThreadCreated', data: { tid: th(tid), owner: u(owner), opens: true, openp: false, channels: ['webpush'], ...extra } }),
-  joined: (tid: string, uid: string, role: ThreadRole = 'subscriber'): DomainEvent =>
-    ({ type: 'ThreadMemberAdded', data: { tid: th(tid), uid: u(uid), role } }),
-  left: (tid: string, uid: string, role: ThreadRole = 'subscriber'): DomainEvent =>
-    ({ type: 'ThreadMemberRemoved', data: { tid: th(tid), uid: u(uid), role } }),
-  published: (mid: string, audience: Audience, opts: { at?: number; scheduled?: number; from?: string; msg?: string } = {}): DomainEvent => ({
+  enlisted: (uid: string, deviceId: string, token = `tok-${deviceId}`): DomainEvent => ({
+    type: 'DeviceEnlisted',
+    data: { uid: u(uid), deviceId: deviceId as DeviceId, device: { os: 'android', token } },
+  }),
+  revoked: (uid: string, deviceId: string): DomainEvent => ({
+    type: 'DeviceRevoked',
+    data: { uid: u(uid), deviceId: deviceId as DeviceId, reason: 'gone' },
+  }),
+  thread: (tid: string, owner: string, extra: { name?: string } = {}): DomainEvent => ({
+    type: 'ThreadCreated',
+    data: { tid: th(tid), owner: u(owner), opens: true, openp: false, channels: ['webpush'], ...extra },
+  }),
+  joined: (tid: string, uid: string, role: ThreadRole = 'subscriber'): DomainEvent => ({
+    type: 'ThreadMemberAdded',
+    data: { tid: th(tid), uid: u(uid), role },
+  }),
+  left: (tid: string, uid: string, role: ThreadRole = 'subscriber'): DomainEvent => ({
+    type: 'ThreadMemberRemoved',
+    data: { tid: th(tid), uid: u(uid), role },
+  }),
+  published: (
+    mid: string,
+    audience: Audience,
+    opts: { at?: number; scheduled?: number; from?: string; msg?: string } = {},
+  ): DomainEvent => ({
     type: 'MessagePublished',
     data: {
-      mid: mid as MessageId, from: u(opts.from ?? 'sender'), audience, msg: opts.msg ?? `hello ${mid}`, opts: {}, urgency: 3,
-      at: iso(opts.at ?? T0), ...(opts.scheduled === undefined ? {} : { scheduled: iso(opts.scheduled) }),
+      mid: mid as MessageId,
+      from: u(opts.from ?? 'sender'),
+      audience,
+      msg: opts.msg ?? `hello ${mid}`,
+      opts: {},
+      urgency: 3,
+      at: iso(opts.at ?? T0),
+      ...(opts.scheduled === undefined ? {} : { scheduled: iso(opts.scheduled) }),
     },
   }),
-  cancelled: (mid: string): DomainEvent => ({ type: 'MessageCancelled', data: { mid: mid as MessageId, by: u('admin') } }),
-  retracted: (mid: string): DomainEvent => ({ type: 'MessageRetracted', data: { mid: mid as MessageId, by: u('admin') } }),
-  acked: (uid: string, mids: readonly string[], status: ReceiptStatus): DomainEvent =>
-    ({ type: 'MessagesAcknowledged', data: { uid: u(uid), mids: mids as MessageId[], status } }),
-  marked: (uid: string, mid: string, tid?: string): DomainEvent =>
-    ({ type: 'LastReadMarked', data: { uid: u(uid), mid: mid as MessageId, ...(tid === undefined ? {} : { tid: th(tid) }) } }),
-  deleted: (uid: string, mids: readonly string[]): DomainEvent =>
-    ({ type: 'MessageDeletedFromInbox', data: { uid: u(uid), mids: mids as MessageId[] } }),
+  cancelled: (mid: string): DomainEvent => ({
+    type: 'MessageCancelled',
+    data: { mid: mid as MessageId, by: u('admin') },
+  }),
+  retracted: (mid: string): DomainEvent => ({
+    type: 'MessageRetracted',
+    data: { mid: mid as MessageId, by: u('admin') },
+  }),
+  acked: (uid: string, mids: readonly string[], status: ReceiptStatus): DomainEvent => ({
+    type: 'MessagesAcknowledged',
+    data: { uid: u(uid), mids: mids as MessageId[], status },
+  }),
+  marked: (uid: string, mid: string, tid?: string): DomainEvent => ({
+    type: 'LastReadMarked',
+    data: { uid: u(uid), mid: mid as MessageId, ...(tid === undefined ? {} : { tid: th(tid) }) },
+  }),
+  deleted: (uid: string, mids: readonly string[]): DomainEvent => ({
+    type: 'MessageDeletedFromInbox',
+    data: { uid: u(uid), mids: mids as MessageId[] },
+  }),
 };
 
 export const to = {
@@ -60,17 +92,34 @@ export const to = {
 
 export const streamOf = (e: DomainEvent): string => {
   switch (e.type) {
-    case 'ThreadCreated': case 'ThreadMemberAdded': case 'ThreadMemberRemoved': return streams.thread(e.data.tid);
-    case 'MessagePublished': case 'MessageCancelled': case 'MessageRetracted': return streams.message(e.data.mid);
-    case 'MessagesAcknowledged': case 'LastReadMarked': case 'MessageDeletedFromInbox': return streams.inbox(e.data.uid);
-    case 'MessageDue': case 'MessageTriaged': return `triage-${e.data.mid}`;
-    default: return streams.user(e.data.uid);
+    case 'ThreadCreated':
+    case 'ThreadMemberAdded':
+    case 'ThreadMemberRemoved':
+      return streams.thread(e.data.tid);
+    case 'MessagePublished':
+    case 'MessageCancelled':
+    case 'MessageRetracted':
+      return streams.message(e.data.mid);
+    case 'MessagesAcknowledged':
+    case 'LastReadMarked':
+    case 'MessageDeletedFromInbox':
+      return streams.inbox(e.data.uid);
+    case 'MessageDue':
+    case 'MessageTriaged':
+      return `triage-${e.data.mid}`;
+    default:
+      return streams.user(e.data.uid);
   }
 };
 
 let seq = 0;
-export const meta = (occurredAt = iso(T0)): EventMetadata =>
-  ({ eventId: `ev-${++seq}`, occurredAt, actor: { uid: 'tester', roles: [] }, correlationId: 'corr', causationId: 'cause' });
+export const meta = (occurredAt = iso(T0)): EventMetadata => ({
+  eventId: `ev-${++seq}`,
+  occurredAt,
+  actor: { uid: 'tester', roles: [] },
+  correlationId: 'corr',
+  causationId: 'cause',
+});
 
 /** Appends each event to its natural stream; returns the position of the last one. */
 export const put = async (store: EventStore, ...events: readonly DomainEvent[]): Promise<number> => {
@@ -87,7 +136,10 @@ export const put = async (store: EventStore, ...events: readonly DomainEvent[]):
 export const midsFrom = (startMs = T0) => {
   let t = startMs;
   const gen = createIdGenerator(() => t);
-  return (advanceMs = 1): string => { t += advanceMs; return gen.messageId(); };
+  return (advanceMs = 1): string => {
+    t += advanceMs;
+    return gen.messageId();
+  };
 };
 
 export interface Harness {
@@ -110,8 +162,21 @@ export const harness = (store: EventStore = createMemoryEventStore()): Harness =
   const clock = fixedClock(new Date(T0 + 3_600_000));
   runner.start();
   return {
-    dir, db, store, runner, clock, models: createEmbeddedReadModels(db, clock),
-    put: async (...events) => { const p = await put(store, ...events); await runner.waitFor(p, 5_000); return p; },
-    close: async () => { await runner.stop(); db.close(); rmSync(dir, { recursive: true, force: true }); },
+    dir,
+    db,
+    store,
+    runner,
+    clock,
+    models: createEmbeddedReadModels(db, clock),
+    put: async (...events) => {
+      const p = await put(store, ...events);
+      await runner.waitFor(p, 5_000);
+      return p;
+    },
+    close: async () => {
+      await runner.stop();
+      db.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
   };
 };

@@ -4,10 +4,15 @@ import { clampLimit, decodeCursor, encodeCursor, newestFirst, upperBound } from 
 
 describe('page cursors', () => {
   it('round-trip any (effective time, mid)', () => {
-    fc.assert(fc.property(
-      fc.integer({ min: -8.64e15, max: 8.64e15 }), fc.stringMatching(/^[A-Za-z0-9._:@+=-]{1,128}$/),
-      (eff, mid) => { expect(decodeCursor(encodeCursor({ eff, mid }))).toEqual({ eff, mid }); },
-    ));
+    fc.assert(
+      fc.property(
+        fc.integer({ min: -8.64e15, max: 8.64e15 }),
+        fc.stringMatching(/^[A-Za-z0-9._:@+=-]{1,128}$/),
+        (eff, mid) => {
+          expect(decodeCursor(encodeCursor({ eff, mid }))).toEqual({ eff, mid });
+        },
+      ),
+    );
   });
 
   it('refuse what they did not produce', () => {
@@ -27,11 +32,21 @@ describe('page cursors', () => {
 
 describe('limits and order', () => {
   it('clamps limits to 1..200', () => {
-    expect([clampLimit(0), clampLimit(-5), clampLimit(7.9), clampLimit(1e9), clampLimit(Number.NaN)]).toEqual([1, 1, 7, 200, 200]);
+    expect([clampLimit(0), clampLimit(-5), clampLimit(7.9), clampLimit(1e9), clampLimit(Number.NaN)]).toEqual([
+      1, 1, 7, 200, 200,
+    ]);
   });
 
   it('orders newest first by time, then by mid', () => {
-    const items = [{ eff: 1, mid: 'b' }, { eff: 2, mid: 'a' }, { eff: 1, mid: 'c' }];
-    expect([...items].sort(newestFirst)).toEqual([{ eff: 2, mid: 'a' }, { eff: 1, mid: 'c' }, { eff: 1, mid: 'b' }]);
+    const items = [
+      { eff: 1, mid: 'b' },
+      { eff: 2, mid: 'a' },
+      { eff: 1, mid: 'c' },
+    ];
+    expect([...items].sort(newestFirst)).toEqual([
+      { eff: 2, mid: 'a' },
+      { eff: 1, mid: 'c' },
+      { eff: 1, mid: 'b' },
+    ]);
   });
 });

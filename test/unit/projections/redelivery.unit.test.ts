@@ -19,14 +19,25 @@ const event: fc.Arbitrary<DomainEvent> = fc.oneof(
   fc.tuple(pick(uids), pick(['d1', 'd2'])).map(([u, d]) => ev.enlisted(u, d)),
   fc.tuple(pick(uids), pick(['d1', 'd2'])).map(([u, d]) => ev.revoked(u, d)),
   fc.tuple(pick(['t1', 't2']), pick(uids)).map(([t, u]) => ev.thread(t, u)),
-  fc.tuple(pick(['t1', 't2']), pick(uids), pick(['admin', 'subscriber'] as const)).map(([t, u, r]) => ev.joined(t, u, r)),
+  fc
+    .tuple(pick(['t1', 't2']), pick(uids), pick(['admin', 'subscriber'] as const))
+    .map(([t, u, r]) => ev.joined(t, u, r)),
   fc.tuple(pick(['t1', 't2']), pick(uids), pick(['admin', 'subscriber'] as const)).map(([t, u, r]) => ev.left(t, u, r)),
-  fc.tuple(pick(mids), fc.oneof(pick(uids).map(to.user), pick(['t1', 't2']).map(to.thread), fc.constant(to.everyone())), fc.nat(5))
+  fc
+    .tuple(
+      pick(mids),
+      fc.oneof(pick(uids).map(to.user), pick(['t1', 't2']).map(to.thread), fc.constant(to.everyone())),
+      fc.nat(5),
+    )
     .map(([m, a, s]) => ev.published(m, a, { at: T0 + s })),
   pick(mids).map(ev.cancelled),
   pick(mids).map(ev.retracted),
-  fc.tuple(pick(uids), fc.subarray(mids), pick(['delivered', 'seen', 'read', 'clicked'] as const)).map(([u, m, s]) => ev.acked(u, m, s)),
-  fc.tuple(pick(uids), pick(mids), fc.option(pick(['t1', 't2']), { nil: undefined })).map(([u, m, t]) => ev.marked(u, m, t)),
+  fc
+    .tuple(pick(uids), fc.subarray(mids), pick(['delivered', 'seen', 'read', 'clicked'] as const))
+    .map(([u, m, s]) => ev.acked(u, m, s)),
+  fc
+    .tuple(pick(uids), pick(mids), fc.option(pick(['t1', 't2']), { nil: undefined }))
+    .map(([u, m, t]) => ev.marked(u, m, t)),
   fc.tuple(pick(uids), fc.subarray(mids)).map(([u, m]) => ev.deleted(u, m)),
 );
 
@@ -45,22 +56,34 @@ const fresh = () => {
   ensureReadModels(db);
   const apply = dispatcher(db, embeddedProjections);
   const run = (events: readonly DomainEvent[], from: number): void => {
-    events.slice(from).forEach((e, i) => { apply(e, { position: from + i + 1, occurredAt: new Date(T0).toISOString() }); });
+    events.slice(from).forEach((e, i) => {
+      apply(e, { position: from + i + 1, occurredAt: new Date(T0).toISOString() });
+    });
   };
   return { db, run };
 };
 
 describe('read models under redelivery', () => {
   it('re-applying any suffix of the log changes nothing', () => {
-    fc.assert(fc.property(fc.array(event, { minLength: 1, maxLength: 40 }).map(wellFormed).filter((l) => l.length > 0), fc.nat(), (log, k) => {
-      const once = fresh();
-      once.run(log, 0);
-      const twice = fresh();
-      twice.run(log, 0);
-      twice.run(log, k % log.length);
-      expect(checksum(twice.db)).toBe(checksum(once.db));
-      once.db.close();
-      twice.db.close();
-    }), { numRuns: 150 });
+    fc.assert(
+      fc.property(
+        fc
+          .array(event, { minLength: 1, maxLength: 40 })
+          .map(wellFormed)
+          .filter((l) => l.length > 0),
+        fc.nat(),
+        (log, k) => {
+          const once = fresh();
+          once.run(log, 0);
+          const twice = fresh();
+          twice.run(log, 0);
+          twice.run(log, k % log.length);
+          expect(checksum(twice.db)).toBe(checksum(once.db));
+          once.db.close();
+          twice.db.close();
+        },
+      ),
+      { numRuns: 150 },
+    );
   });
 });

@@ -23,22 +23,29 @@ describe('flood buckets', () => {
     expect(take(b, limits, 600, 200)).toBe('ok');
   });
   it('never lets more through over a long run than rate x time + burst', () => {
-    fc.assert(fc.property(fc.array(fc.integer({ min: 0, max: 50 }), { minLength: 1, maxLength: 300 }), (gaps) => {
-      const b = freshBucket(limits, 0);
-      let t = 0;
-      let ok = 0;
-      for (const g of gaps) { t += g; if (take(b, limits, 1, t) === 'ok') ok += 1; }
-      return ok <= limits.maxFramesPerSec * (t / 1000) + limits.maxFramesPerSec * BURST;
-    }));
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: 50 }), { minLength: 1, maxLength: 300 }), (gaps) => {
+        const b = freshBucket(limits, 0);
+        let t = 0;
+        let ok = 0;
+        for (const g of gaps) {
+          t += g;
+          if (take(b, limits, 1, t) === 'ok') ok += 1;
+        }
+        return ok <= limits.maxFramesPerSec * (t / 1000) + limits.maxFramesPerSec * BURST;
+      }),
+    );
   });
 });
 
 describe('NATS subject tokens', () => {
   it('escape ids into one token and back', () => {
-    fc.assert(fc.property(fc.stringMatching(/^[A-Za-z0-9._:@+=%-]{1,64}$/), (id) => {
-      const token = escapeToken(id);
-      return !/[.*>\s]/.test(token) && unescapeToken(token) === id;
-    }));
+    fc.assert(
+      fc.property(fc.stringMatching(/^[A-Za-z0-9._:@+=%-]{1,64}$/), (id) => {
+        const token = escapeToken(id);
+        return !/[.*>\s]/.test(token) && unescapeToken(token) === id;
+      }),
+    );
     expect(subjectOf('msgxc', 'thread', 'a.b')).toBe('msgxc.thread.a%2Eb');
     expect(keyOf('msgxc', 'thread', 'msgxc.thread.a%2Eb')).toBe('a.b');
     expect(subjectOf('msgxc', 'broadcast', '')).toBe('msgxc.broadcast');
@@ -51,7 +58,11 @@ describe('expiry wheel', () => {
     vi.useFakeTimers();
     let now = 10_000;
     const ended: string[] = [];
-    const wheel = createExpiryWheel<string>((s) => ended.push(s), () => now, 10);
+    const wheel = createExpiryWheel<string>(
+      (s) => ended.push(s),
+      () => now,
+      10,
+    );
     wheel.add('a', 10_015);
     wheel.add('b', 10_025);
     wheel.add('c', 10_025);

@@ -4,9 +4,17 @@ import { createPresence, type Presence } from '../../../api/ws/presence.js';
 
 // Two nodes' presence over one in-process network: deltas, snapshots for late joiners,
 // expiry of a silent node, and `bye` on shutdown.
-const node = (network: ReturnType<typeof createInProcessNetwork>, name: string, counts: Map<string, number>, heartbeatMs = 20): Presence =>
+const node = (
+  network: ReturnType<typeof createInProcessNetwork>,
+  name: string,
+  counts: Map<string, number>,
+  heartbeatMs = 20,
+): Presence =>
   createPresence({
-    bus: createInProcessBus({ network }), node: name, heartbeatMs, flushMs: 5,
+    bus: createInProcessBus({ network }),
+    node: name,
+    heartbeatMs,
+    flushMs: 5,
     localCount: (uid) => counts.get(uid) ?? 0,
     localUsers: () => counts.entries(),
     localUserCount: () => counts.size,
@@ -20,7 +28,9 @@ const until = async (what: string, ok: () => boolean, ms = 5_000): Promise<void>
   }
 };
 const open: Presence[] = [];
-afterEach(async () => { for (const p of open.splice(0)) await p.close(); });
+afterEach(async () => {
+  for (const p of open.splice(0)) await p.close();
+});
 
 describe('presence across nodes', () => {
   it('sums sessions on every node, and a node that joins late learns the others by snapshot', async () => {
@@ -30,14 +40,23 @@ describe('presence across nodes', () => {
     open.push(a);
     ca.set('u1', 2);
     a.changed('u1');
-    const cb = new Map([['u1', 1], ['u2', 1]]);
+    const cb = new Map([
+      ['u1', 1],
+      ['u2', 1],
+    ]);
     const b = node(net, 'b', cb);
     open.push(b);
-    await until('both nodes to count u1 on both', () => b.sessions('u1') === 3 && a.sessions('u1') === 3 && a.isOnline('u2'));
+    await until(
+      'both nodes to count u1 on both',
+      () => b.sessions('u1') === 3 && a.sessions('u1') === 3 && a.isOnline('u2'),
+    );
     expect(b.sessions('u1')).toBe(3);
     expect(a.sessions('u1')).toBe(3);
     expect(a.isOnline('u2')).toBe(true);
-    expect(a.nodes('u1').sort((x, y) => x.node.localeCompare(y.node))).toEqual([{ node: 'a', sessions: 2 }, { node: 'b', sessions: 1 }]);
+    expect(a.nodes('u1').sort((x, y) => x.node.localeCompare(y.node))).toEqual([
+      { node: 'a', sessions: 2 },
+      { node: 'b', sessions: 1 },
+    ]);
     cb.delete('u2');
     b.changed('u2');
     await until('u2 to go offline on a', () => !a.isOnline('u2'));
@@ -51,14 +70,18 @@ describe('presence across nodes', () => {
     open.push(a);
     const silentBus = createInProcessBus({ network: net });
     // A node that announces one user and then goes silent (crashed).
-    silentBus.publish('presence', 'dead', JSON.stringify({ t: 'delta', node: 'dead', epoch: 'e1', seq: 1, users: [['ghost', 1]] }));
+    silentBus.publish(
+      'presence',
+      'dead',
+      JSON.stringify({ t: 'delta', node: 'dead', epoch: 'e1', seq: 1, users: [['ghost', 1]] }),
+    );
     expect(a.isOnline('ghost')).toBe(true);
     const silentSince = Date.now();
     await until('the silent node to be forgotten', () => !a.isOnline('ghost'));
     // Not before three missed heartbeats of 20 ms.
     expect(Date.now() - silentSince).toBeGreaterThanOrEqual(55);
     const b = node(net, 'b', new Map([['u', 1]]));
-    await until('the new node\'s user to show on a', () => a.isOnline('u'));
+    await until("the new node's user to show on a", () => a.isOnline('u'));
     await b.close();
     expect(a.isOnline('u')).toBe(false);
     await silentBus.close();
@@ -67,7 +90,17 @@ describe('presence across nodes', () => {
   it('ignores malformed presence messages', () => {
     const net = createInProcessNetwork();
     let bad = 0;
-    const a = createPresence({ bus: createInProcessBus({ network: net }), node: 'a', heartbeatMs: 1000, localCount: () => 0, localUsers: () => new Map<string, number>().entries(), localUserCount: () => 0, onBadMessage: () => { bad += 1; } });
+    const a = createPresence({
+      bus: createInProcessBus({ network: net }),
+      node: 'a',
+      heartbeatMs: 1000,
+      localCount: () => 0,
+      localUsers: () => new Map<string, number>().entries(),
+      localUserCount: () => 0,
+      onBadMessage: () => {
+        bad += 1;
+      },
+    });
     open.push(a);
     const other = createInProcessBus({ network: net });
     other.publish('presence', 'x', '{"t":"delta"}');

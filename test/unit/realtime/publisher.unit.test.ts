@@ -19,33 +19,63 @@ const setup = () => {
     bus.subscribe(kind, (key, payload) => {
       const nl = payload.indexOf('\n');
       const rest = payload.slice(nl + 1);
-      got.push({ kind, key, header: JSON.parse(payload.slice(0, nl)), frame: rest === '' ? undefined : JSON.parse(rest) });
+      got.push({
+        kind,
+        key,
+        header: JSON.parse(payload.slice(0, nl)),
+        frame: rest === '' ? undefined : JSON.parse(rest),
+      });
     });
   }
   const scheduled: string[] = [];
-  store.onAppended(createPublisher({
-    bus, now: () => Date.parse('2030-01-01T00:00:00Z'), onError: (e) => { throw e; },
-    audienceOf: () => Promise.resolve(undefined), stillPublished: () => Promise.resolve(true),
-    schedule: (mid) => { scheduled.push(mid); }, unschedule: () => undefined,
-  }));
+  store.onAppended(
+    createPublisher({
+      bus,
+      now: () => Date.parse('2030-01-01T00:00:00Z'),
+      onError: (e) => {
+        throw e;
+      },
+      audienceOf: () => Promise.resolve(undefined),
+      stillPublished: () => Promise.resolve(true),
+      schedule: (mid) => {
+        scheduled.push(mid);
+      },
+      unschedule: () => undefined,
+    }),
+  );
   return { store, got, scheduled, commands: createCommands({ store, ids: { randomId: randomUUID } }) };
 };
-const ctx = (uid: string, correlationId = `req-${uid}`, admin = false): CommandContext =>
-  ({ actor: { uid, roles: admin ? ['admin'] : [] }, now: new Date('2030-01-01T00:00:00Z'), correlationId });
+const ctx = (uid: string, correlationId = `req-${uid}`, admin = false): CommandContext => ({
+  actor: { uid, roles: admin ? ['admin'] : [] },
+  now: new Date('2030-01-01T00:00:00Z'),
+  correlationId,
+});
 const mid = (n: number): ReturnType<typeof asMessageId> => asMessageId(`0190a5d0-0000-7000-8000-00000000000${n}`);
 
 describe('live publisher', () => {
   it('publishes messages to their audience subject with the frame clients receive', async () => {
     const { commands, got } = setup();
     await commands.send(ctx('admin', 'r1', true), mid(1), asUserId('bob'), { msg: 'hi', opts: {} });
-    await commands.multicast(ctx('admin', 'r2', true), mid(2), [asUserId('a'), asUserId('b')], { msg: 'all', opts: {} });
+    await commands.multicast(ctx('admin', 'r2', true), mid(2), [asUserId('a'), asUserId('b')], {
+      msg: 'all',
+      opts: {},
+    });
     await commands.broadcast(ctx('admin', 'r3', true), mid(3), { msg: 'every', opts: {} });
     expect(got.map((g) => [g.kind, g.key, g.header])).toEqual([
       ['user', 'bob', { k: 'f', mid: mid(1) }],
-      ['user', 'a', { k: 'f', mid: mid(2) }], ['user', 'b', { k: 'f', mid: mid(2) }],
+      ['user', 'a', { k: 'f', mid: mid(2) }],
+      ['user', 'b', { k: 'f', mid: mid(2) }],
       ['broadcast', '', { k: 'f', mid: mid(3) }],
     ]);
-    expect(got[0]?.frame).toEqual({ type: 'message', mid: mid(1), from: 'admin', msg: 'hi', opts: {}, urgency: 3, at: '2030-01-01T00:00:00.000Z' });
+    expect(got[0]?.frame).toEqual({
+      type: 'message',
+      mid: mid(1),
+      from: 'admin',
+      msg: 'hi',
+      opts: {},
+      urgency: 3,
+      at: '2030-01-01T00:00:00.000Z',
+    });
   });
 
   it('publishes membership changes and receipts to the user, naming the websocket session that caused them', async () => {
@@ -69,7 +99,11 @@ describe('live publisher', () => {
 
   it('holds back a scheduled message until it is due', async () => {
     const { commands, got, scheduled } = setup();
-    await commands.send(ctx('admin', 'r', true), mid(4), asUserId('bob'), { msg: 'later', opts: {}, scheduled: new Date('2030-01-02T00:00:00Z') });
+    await commands.send(ctx('admin', 'r', true), mid(4), asUserId('bob'), {
+      msg: 'later',
+      opts: {},
+      scheduled: new Date('2030-01-02T00:00:00Z'),
+    });
     expect(got).toEqual([]);
     expect(scheduled).toEqual([mid(4)]);
   });

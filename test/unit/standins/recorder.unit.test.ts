@@ -2,8 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { Recorder, reply, type RecordedRequest } from '../../standins/recorder.js';
 
 // The stand-ins answer from a script a test sets; a malformed request must not get it.
-const request = (key: string, problems: string[] = []): RecordedRequest =>
-  ({ method: 'POST', path: '/', headers: {}, body: Buffer.alloc(0), key, problems, details: {} });
+const request = (key: string, problems: string[] = []): RecordedRequest => ({
+  method: 'POST',
+  path: '/',
+  headers: {},
+  body: Buffer.alloc(0),
+  key,
+  problems,
+  details: {},
+});
 
 describe('stand-in recorder', () => {
   it('gives the scripted answer to a well-formed request, the set number of times', () => {

@@ -8,7 +8,8 @@ const check = (output: string, line: string): boolean => matches(output, parseEx
 describe('README walkthrough expectations', () => {
   it('a plain value is the whole output, exactly and case-sensitively', () => {
     expect(check('true\n', 'true')).toBe(true);
-    for (const out of ['TRUE', 'True', 'not true', 'true\nfalse', '"true"', 'untrue', ' true', '{"ok":true}']) expect(check(out, 'true'), out).toBe(false);
+    for (const out of ['TRUE', 'True', 'not true', 'true\nfalse', '"true"', 'untrue', ' true', '{"ok":true}'])
+      expect(check(out, 'true'), out).toBe(false);
     expect(check('{"tid":"lobby"}', '{"tid":"lobby"}')).toBe(true);
     expect(check('{"tid":"lobby","x":1}', '{"tid":"lobby"}')).toBe(false);
   });

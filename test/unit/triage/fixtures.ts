@@ -9,10 +9,21 @@ export const SECOND = 1_000;
 export const MINUTE = 60 * SECOND;
 export const HOUR = 60 * MINUTE;
 
-export const message = (over: Partial<MessageFacts> = {}): MessageFacts => ({ mid: 'm-1', urgency: 3, due: T0, ...over });
+export const message = (over: Partial<MessageFacts> = {}): MessageFacts => ({
+  mid: 'm-1',
+  urgency: 3,
+  due: T0,
+  ...over,
+});
 
 export const recipient = (over: Partial<RecipientFacts> = {}): RecipientFacts => ({
-  uid: 'bob', online: false, devices: [], hasEmail: false, hasCell: false, channels: [], ...over,
+  uid: 'bob',
+  online: false,
+  devices: [],
+  hasEmail: false,
+  hasCell: false,
+  channels: [],
+  ...over,
 });
 
 export const phone = { deviceId: 'd-iphone', channel: 'apns' } as const;
@@ -20,8 +31,12 @@ export const pixel = { deviceId: 'd-pixel', channel: 'fcm' } as const;
 export const browser = { deviceId: 'd-browser', channel: 'webpush' } as const;
 
 /** A step as a test states it: offsets from T0 read better than instants. */
-export const step = (channel: PlannedStep['channel'], afterMs: number, reason: PlannedStep['reason'], extra: Partial<PlannedStep> = {}): PlannedStep =>
-  ({ channel, at: T0 + afterMs, reason, ...extra });
+export const step = (
+  channel: PlannedStep['channel'],
+  afterMs: number,
+  reason: PlannedStep['reason'],
+  extra: Partial<PlannedStep> = {},
+): PlannedStep => ({ channel, at: T0 + afterMs, reason, ...extra });
 
 /**
  * Given a message and a recipient, when triage plans at `now` (the message's due time unless

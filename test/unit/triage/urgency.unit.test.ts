@@ -16,7 +16,12 @@ describe('the urgency table', () => {
     ]);
   });
   it('a silent message is a background push, which APNs only takes at priority 5', () => {
-    expect(pushHeaders(DEFAULT_URGENCY_TABLE[4], true)).toEqual({ webPush: 'high', fcmPriority: 'high', apnsPriority: 5, apnsPushType: 'background' });
+    expect(pushHeaders(DEFAULT_URGENCY_TABLE[4], true)).toEqual({
+      webPush: 'high',
+      fcmPriority: 'high',
+      apnsPriority: 5,
+      apnsPushType: 'background',
+    });
   });
   it('agrees with the names the channel adapters put in the Urgency header', () => {
     expect(levels.map((u) => DEFAULT_URGENCY_TABLE[u].webPush)).toEqual([...URGENCY_NAMES]);
