@@ -1,5 +1,6 @@
-import type { EventStore } from '../adapters/eventstore/port.js';
-import type { ProjectionRunner, ReadModels } from '../projections/types.js';
+import type { EventStore } from '../ports/eventstore.js';
+import type { ReadModels } from '../ports/read-models.js';
+import type { ProjectionRunner } from '../ports/projections.js';
 import type { Logger } from './log.js';
 import type { Metrics } from './metrics.js';
 import type { AdminOps, RebuildStatus } from './routes/admin.js';

@@ -1,8 +1,8 @@
 import type { Channels } from '../adapters/channels/registry.js';
-import type { Clock } from '../adapters/clock/clock.js';
-import type { EventStore } from '../adapters/eventstore/port.js';
+import type { Clock } from '../ports/clock.js';
+import type { EventStore } from '../ports/eventstore.js';
 import { startReactors, type Reactors } from '../commands/reactors/runner.js';
-import type { Presence } from '../commands/reactors/ports.js';
+import type { Presence } from '../ports/presence.js';
 import { DEFAULT_URGENCY_TABLE } from '../domain/triage/urgency.js';
 import { reports, type Reports } from '../projections/deliveries/reports.js';
 import type { Config } from '../schema/config.js';

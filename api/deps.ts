@@ -1,7 +1,8 @@
 import * as E from 'fp-ts/lib/Either.js';
 import type { CommandContext, CommandResult, Commands } from '../commands/types.js';
-import type { EventStore } from '../adapters/eventstore/port.js';
-import type { ProjectionRunner, ReadModels } from '../projections/types.js';
+import type { EventStore } from '../ports/eventstore.js';
+import type { ReadModels } from '../ports/read-models.js';
+import type { ProjectionRunner } from '../ports/projections.js';
 import type { Metrics } from './metrics.js';
 import type { AdminOps } from './routes/admin.js';
 import type { Reports } from '../projections/deliveries/reports.js';

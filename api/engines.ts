@@ -1,13 +1,14 @@
 import { join } from 'node:path';
-import type { Clock } from '../adapters/clock/clock.js';
+import type { Clock } from '../ports/clock.js';
 import { openEventStore } from '../adapters/eventstore/open.js';
-import type { EventStore } from '../adapters/eventstore/port.js';
+import type { EventStore } from '../ports/eventstore.js';
 import { createSqliteEventStore, type SqliteEventStore } from '../adapters/eventstore/sqlite.js';
 import { openCassandraReadStore } from '../projections/cassandra.js';
 import { openEmbeddedReadStore } from '../projections/embedded.js';
 import { openSearch } from '../projections/search/open.js';
 import { openThreadedReadStore } from '../projections/threaded.js';
-import type { ProjectionRunner, ReadModels } from '../projections/types.js';
+import type { ReadModels } from '../ports/read-models.js';
+import type { ProjectionRunner } from '../ports/projections.js';
 import { startProjectionWorker } from '../projections/worker-client.js';
 import type { Config } from '../schema/config.js';
 import type { Logger } from './log.js';

@@ -5,7 +5,8 @@ import { createSqliteIdempotencyStore } from '../adapters/idempotency/sqlite.js'
 import { createSqliteOutbox } from '../adapters/channels/outbox-store.js';
 import { createChannels } from '../adapters/channels/registry.js';
 import { NO_PROVIDERS, type ChannelConfig } from '../schema/channels.js';
-import { systemClock, type Clock } from '../adapters/clock/clock.js';
+import { systemClock } from '../adapters/clock/clock.js';
+import type { Clock } from '../ports/clock.js';
 import { createIdGenerator } from '../adapters/ids/ids.js';
 import { createCommands } from '../commands/index.js';
 import { combineRunners } from '../projections/combined.js';

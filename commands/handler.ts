@@ -1,6 +1,6 @@
 import * as E from 'fp-ts/lib/Either.js';
 import type { Either } from 'fp-ts/lib/Either.js';
-import type { EventStore, EventToAppend } from '../adapters/eventstore/port.js';
+import type { EventStore, EventToAppend } from '../ports/eventstore.js';
 import type * as t from 'io-ts';
 import { invalid } from '../domain/errors.js';
 import type { DomainError } from '../domain/errors.js';

@@ -1,5 +1,5 @@
-import type { EventStore } from '../adapters/eventstore/port.js';
-import type { IdGenerator } from '../adapters/ids/ids.js';
+import type { EventStore } from '../ports/eventstore.js';
+import type { IdGenerator } from '../ports/ids.js';
 import { DEFAULT_PUSH_SERVICE_HOSTS, type PushHosts } from '../schema/push-endpoint.js';
 import { acknowledge } from './acknowledge.js';
 import { addMember } from './add-member.js';

@@ -1,7 +1,7 @@
 import { Client, auth, policies } from 'cassandra-driver';
-import type { Clock } from '../adapters/clock/clock.js';
+import type { Clock } from '../ports/clock.js';
 import { systemClock } from '../adapters/clock/clock.js';
-import type { EventStore } from '../adapters/eventstore/port.js';
+import type { EventStore } from '../ports/eventstore.js';
 import { applyCassandraMigrations } from '../adapters/readstore/cassandra-migrations.js';
 import type { MigrationReport, Replication } from '../adapters/readstore/cassandra-migrations.js';
 import { cassandraChecksum } from './cassandra-checksum.js';
@@ -15,7 +15,7 @@ import { cassandraInboxQueries } from './inbox/cassandra-queries.js';
 import { cassandraMessageQueries } from './messages/cassandra.js';
 import type { ProjectionLog } from './runner-core.js';
 import { cassandraThreadQueries } from './threads/cassandra.js';
-import type { ReadModels } from './types.js';
+import type { ReadModels } from '../ports/read-models.js';
 import { cassandraUserQueries } from './users/cassandra.js';
 
 export { CASSANDRA_RUNNER_NAME, readCassandraCheckpoint, writeCassandraCheckpoint } from './cassandra-runner.js';

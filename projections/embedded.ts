@@ -1,16 +1,16 @@
 import BetterSqlite3 from 'better-sqlite3';
 import type { Database } from 'better-sqlite3';
-import type { Clock } from '../adapters/clock/clock.js';
+import type { Clock } from '../ports/clock.js';
 import { systemClock } from '../adapters/clock/clock.js';
 import { deviceQueries } from './devices/queries.js';
 import { inboxQueries } from './inbox/queries.js';
 import { messageQueries } from './messages/queries.js';
 import { ensureReadModels } from './schema.js';
 import { threadQueries } from './threads/queries.js';
-import type { ReadModels } from './types.js';
+import type { ReadModels } from '../ports/read-models.js';
 import { userQueries } from './users/queries.js';
 
-import type { EventStore } from '../adapters/eventstore/port.js';
+import type { EventStore } from '../ports/eventstore.js';
 import { createProjectionRunner } from './runner.js';
 import type { EmbeddedProjectionRunner, ProjectionLog } from './runner.js';
 

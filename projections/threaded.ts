@@ -1,8 +1,8 @@
-import type { Clock } from '../adapters/clock/clock.js';
+import type { Clock } from '../ports/clock.js';
 import type { SqliteEventStore } from '../adapters/eventstore/sqlite.js';
 import { createEmbeddedReadModels, openReadDb } from './embedded.js';
 import type { EmbeddedReadStore, ProjectionLog } from './embedded.js';
-import type { ProjectionRunner } from './types.js';
+import type { ProjectionRunner } from '../ports/projections.js';
 import { startProjectionWorker } from './worker-client.js';
 
 /**

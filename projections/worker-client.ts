@@ -2,7 +2,7 @@ import { Worker } from 'node:worker_threads';
 import type { SqliteEventStore } from '../adapters/eventstore/sqlite.js';
 import type { ProjectionLog } from './runner.js';
 import { createWaiters } from './runner-core.js';
-import type { ProjectionRunner, ProjectionStatus, RebuildReport } from './types.js';
+import type { ProjectionRunner, ProjectionStatus, RebuildReport } from '../ports/projections.js';
 import type { FromWorker, ToWorker, WorkerOptions } from './worker-protocol.js';
 
 export interface ProjectionWorker {

@@ -3,13 +3,13 @@
 // core the request path leaves idle instead of delaying responses (see BENCHMARKS.md).
 import { parentPort, workerData } from 'node:worker_threads';
 import { catchUpSubscription } from '../adapters/eventstore/catch-up.js';
-import type { EventStore } from '../adapters/eventstore/port.js';
+import type { EventStore } from '../ports/eventstore.js';
 import { createSqliteEventStore } from '../adapters/eventstore/sqlite.js';
 import { openReadDb } from './embedded.js';
 import { createProjectionRunner } from './runner.js';
 import type { ProjectionLog } from './runner.js';
 import { openSearch } from './search/open.js';
-import type { ProjectionRunner } from './types.js';
+import type { ProjectionRunner } from '../ports/projections.js';
 import type { FromWorker, ToWorker, WorkerOptions } from './worker-protocol.js';
 
 const port = parentPort;

@@ -13,7 +13,7 @@ import {
   type ChannelEnv,
 } from '../../schema/channels.js';
 import type { PushHosts } from '../../schema/push-endpoint.js';
-import type { ChannelKind } from './port.js';
+import type { ChannelKind } from '../../ports/channel.js';
 
 // Provider configuration at start-up: the environment is decoded by schema/channels.ts,
 // then the files it names (service account, .p8 key, CA, templates) are read and checked

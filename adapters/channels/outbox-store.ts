@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import type { JsonValue } from '../../schema/json.js';
-import type { ChannelKind } from './port.js';
+import type { ChannelKind } from '../../ports/channel.js';
 
 // What the outbox channel recorded instead of sending, in the embedded data directory
 // (outbox.db). Bounded: past `max` entries the oldest are dropped, so a broker left running

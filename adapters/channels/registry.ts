@@ -8,7 +8,7 @@ import { createMqttChannel } from './mqtt.js';
 import { createOutboxChannel, type OutboxRender } from './outbox.js';
 import { outboxRenderers } from './outbox-render.js';
 import type { OutboxStore } from './outbox-store.js';
-import type { Channel, ChannelKind, Recipient, RecipientOf } from './port.js';
+import type { Channel, ChannelKind, Recipient, RecipientOf } from '../../ports/channel.js';
 import { redactor } from './redact.js';
 import { createSmsChannel } from './sms.js';
 import { createWebPushChannel } from './webpush.js';

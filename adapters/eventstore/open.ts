@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { EventStoreDbOptions } from './eventstoredb.js';
 import type { JetStreamEventStoreOptions } from './jetstream.js';
 import { createMemoryEventStore } from './memory.js';
-import type { EventStore } from './port.js';
+import type { EventStore } from '../../ports/eventstore.js';
 import { createSqliteEventStore } from './sqlite.js';
 
 // One setting (MSGXC_EVENTSTORE) picks the engine of the log:

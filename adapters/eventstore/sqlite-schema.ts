@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { EventMetadata } from '../../schema/metadata.js';
-import type { RecordedEvent } from './port.js';
+import type { RecordedEvent } from '../../ports/eventstore.js';
 
 // `position` is the rowid: SQLite hands out max(rowid)+1 and we never delete, so positions
 // start at 1 and strictly increase. `streams` keeps each stream's current revision so the

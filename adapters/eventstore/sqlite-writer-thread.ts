@@ -6,7 +6,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { openWriter } from './sqlite-schema.js';
 import { createBatchCommitter } from './sqlite-writer.js';
 import type { PendingAppend } from './sqlite-writer.js';
-import type { AppendResult } from './port.js';
+import type { AppendResult } from '../../ports/eventstore.js';
 
 export type Outcome = { readonly ok: AppendResult } | { readonly error: string };
 export interface BatchReply {

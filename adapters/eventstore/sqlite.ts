@@ -1,5 +1,5 @@
 import { catchUpSubscription } from './catch-up.js';
-import type { AppendResult, EventStore, Subscription } from './port.js';
+import type { AppendResult, EventStore, Subscription } from '../../ports/eventstore.js';
 import { createGroupCommitQueue } from './sqlite-group-commit.js';
 import type { CommitStats } from './sqlite-group-commit.js';
 import { EVENT_COLUMNS, openReader, openWriter, toRecordedEvent } from './sqlite-schema.js';

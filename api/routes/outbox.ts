@@ -1,4 +1,4 @@
-import type { ChannelKind } from '../../adapters/channels/port.js';
+import type { ChannelKind } from '../../ports/channel.js';
 import type { OutboxQuery } from '../../adapters/channels/outbox-store.js';
 import { isIdLike } from '../../schema/ids.js';
 import type { AppDeps } from '../deps.js';

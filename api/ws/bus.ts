@@ -1,6 +1,6 @@
 import { createInProcessBus } from '../../adapters/bus/in-process.js';
 import { createNatsBus } from '../../adapters/bus/nats.js';
-import type { Bus } from '../../adapters/bus/port.js';
+import type { Bus } from '../../ports/bus.js';
 import type { Logger } from '../log.js';
 
 /** The bus chosen by MSGXC_BUS: in-process (one node) or NATS (several nodes). */

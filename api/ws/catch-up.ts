@@ -1,4 +1,4 @@
-import type { InboxItem, MessageView, ReadModels } from '../../projections/types.js';
+import type { InboxItem, MessageView, ReadModels } from '../../ports/read-models.js';
 import type { ListedMessage } from '../../schema/frames.js';
 
 // Reads for a session: the unseen snapshot on connect and the `?since=` replay. Both come from

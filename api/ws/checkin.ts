@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { EventStore, EventToAppend } from '../../adapters/eventstore/port.js';
+import type { EventStore, EventToAppend } from '../../ports/eventstore.js';
 import { streams } from '../../schema/events.js';
 import type { Logger } from '../log.js';
 import { createGuard } from '../guard.js';

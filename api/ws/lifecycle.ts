@@ -1,6 +1,7 @@
-import type { ObservedEventStore } from '../../adapters/eventstore/observed.js';
+import type { ObservedEventStore } from '../../ports/eventstore.js';
 import type { Commands } from '../../commands/types.js';
-import type { ProjectionRunner, ReadModels } from '../../projections/types.js';
+import type { ReadModels } from '../../ports/read-models.js';
+import type { ProjectionRunner } from '../../ports/projections.js';
 import type { ListedMessage } from '../../schema/frames.js';
 import type { Logger } from '../log.js';
 import { listed, replaySince, type Replay } from './catch-up.js';

@@ -1,7 +1,8 @@
 import type * as Uws from '@trufflesuite/uws-js-unofficial';
-import type { ObservedEventStore } from '../../adapters/eventstore/observed.js';
+import type { ObservedEventStore } from '../../ports/eventstore.js';
 import type { Commands } from '../../commands/types.js';
-import type { ProjectionRunner, ReadModels } from '../../projections/types.js';
+import type { ReadModels } from '../../ports/read-models.js';
+import type { ProjectionRunner } from '../../ports/projections.js';
 import type { Config } from '../../schema/config.js';
 import type { Verifier } from '../auth.js';
 import type { Logger } from '../log.js';

@@ -1,6 +1,6 @@
 import * as E from 'fp-ts/lib/Either.js';
-import type { RecordedEvent } from '../../adapters/eventstore/port.js';
-import type { Bus } from '../../adapters/bus/port.js';
+import type { RecordedEvent } from '../../ports/eventstore.js';
+import type { Bus } from '../../ports/bus.js';
 import { DomainEvent, type EventOf } from '../../schema/events.js';
 import { encodeEnvelope, type MessageFrame } from '../../schema/frames.js';
 import type { Audience } from '../../schema/message.js';

@@ -1,8 +1,9 @@
 import type * as Uws from '@trufflesuite/uws-js-unofficial';
-import type { Bus } from '../../adapters/bus/port.js';
-import type { ObservedEventStore } from '../../adapters/eventstore/observed.js';
+import type { Bus } from '../../ports/bus.js';
+import type { ObservedEventStore } from '../../ports/eventstore.js';
 import type { Commands } from '../../commands/types.js';
-import type { ProjectionRunner, ReadModels } from '../../projections/types.js';
+import type { ReadModels } from '../../ports/read-models.js';
+import type { ProjectionRunner } from '../../ports/projections.js';
 import type { WsLimits } from '../../schema/config.js';
 import { MessagePublished, streams } from '../../schema/events.js';
 import type { FrameId } from '../../schema/frames.js';

@@ -1,5 +1,5 @@
-import type { AppendResult, EventStore, ExpectedRevision } from '../../adapters/eventstore/port.js';
-import type { Clock } from '../../adapters/clock/clock.js';
+import type { AppendResult, EventStore, ExpectedRevision } from '../../ports/eventstore.js';
+import type { Clock } from '../../ports/clock.js';
 import type { TriageEvent } from '../../schema/triage-events.js';
 
 // Reactor writes: the expected revision is the guard that makes every effect happen once,

@@ -1,6 +1,6 @@
 import type { Database } from 'better-sqlite3';
 import { isRight } from 'fp-ts/lib/Either.js';
-import type { EventStore, RecordedEvent, Subscription } from '../../adapters/eventstore/port.js';
+import type { EventStore, RecordedEvent, Subscription } from '../../ports/eventstore.js';
 import { readReactorCheckpoint, writeReactorCheckpoint } from '../../projections/deliveries/schema.js';
 import type { FoldContext } from '../../projections/deliveries/fold-context.js';
 import { DomainEvent } from '../../schema/events.js';

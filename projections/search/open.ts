@@ -1,7 +1,7 @@
-import type { EventStore } from '../../adapters/eventstore/port.js';
+import type { EventStore } from '../../ports/eventstore.js';
 import { createEmbeddedSearchIndex } from '../../adapters/search/embedded.js';
 import { openElasticSearchIndex } from '../../adapters/search/elastic.js';
-import type { SearchIndex } from '../../adapters/search/port.js';
+import type { SearchIndex } from '../../ports/search.js';
 import type { ProjectionLog } from '../runner.js';
 import { createSearchProjectionRunner } from './runner.js';
 import type { SearchProjectionRunner } from './runner.js';

@@ -13,7 +13,7 @@ import { channelSecrets, describeChannelConfig, loadChannelConfig } from '../../
 import { createSqliteOutbox } from '../../adapters/channels/outbox-store.js';
 import { redactor } from '../../adapters/channels/redact.js';
 import { createChannels } from '../../adapters/channels/registry.js';
-import type { Delivery, Recipient } from '../../adapters/channels/port.js';
+import type { Delivery, Recipient } from '../../ports/channel.js';
 import { DEFAULT_PUSH_SERVICE_HOSTS } from '../../schema/push-endpoint.js';
 import { createLogger } from '../../api/log.js';
 import { deliveryOf } from '../contract/channel.contract.js';

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSqliteOutbox, type OutboxStore } from '../../adapters/channels/outbox-store.js';
 import { createChannels, type Channels } from '../../adapters/channels/registry.js';
-import type { FcmRecipient } from '../../adapters/channels/port.js';
+import type { FcmRecipient } from '../../ports/channel.js';
 import type { AppDeps } from '../../api/deps.js';
 import type { ApiError } from '../../api/errors.js';
 import type { RouteReply } from '../../api/route.js';

@@ -12,7 +12,7 @@ import { openEventStore, parseNatsUrl } from '../../adapters/eventstore/open.js'
 import { openJetStreamEventStore } from '../../adapters/eventstore/jetstream.js';
 import type { JetStreamEventStoreOptions } from '../../adapters/eventstore/jetstream.js';
 import { SLOTS, subjectScheme } from '../../adapters/eventstore/jetstream-subjects.js';
-import type { EventStore, EventToAppend, RecordedEvent } from '../../adapters/eventstore/port.js';
+import type { EventStore, EventToAppend, RecordedEvent } from '../../ports/eventstore.js';
 import { eventStoreContract } from '../contract/eventstore.contract.js';
 import { needs } from '../infra/needs.js';
 import { natsClusterTargets, natsSingleTargets } from '../infra/nats-targets.js';

@@ -29,7 +29,7 @@ import { T0, ev, midsFrom, put, to } from '../unit/projections/fixtures.js';
 import { mixed } from '../contract/readmodels-runner.contract.js';
 import { fixedClock } from '../../adapters/clock/clock.js';
 import { createEmbeddedReadModels, createProjectionRunner, openReadDb } from '../../projections/embedded.js';
-import type { Page, ReadModels } from '../../projections/types.js';
+import type { Page, ReadModels } from '../../ports/read-models.js';
 import { mixedLog } from '../../bench/mixed-log.js';
 import { needs } from '../infra/needs.js';
 

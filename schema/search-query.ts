@@ -1,7 +1,7 @@
 import * as t from 'io-ts';
 import { isRight } from 'fp-ts/lib/Either.js';
-import { DeliveryStatus, MessageStatus } from './documents.js';
-import type { MessageDoc } from './documents.js';
+import { DeliveryStatus, MessageStatus } from './search-documents.js';
+import type { MessageDoc } from './search-documents.js';
 
 // Queries the analytics API will send, as codecs: they cross the HTTP boundary there, and
 // decoding them here means an adapter never sees an impossible query (a forged cursor, an

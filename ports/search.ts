@@ -1,4 +1,4 @@
-import type { DeliveryDoc, DeliveryStatus, MessageDoc, MessageStatus } from './documents.js';
+import type { DeliveryDoc, DeliveryStatus, MessageDoc, MessageStatus } from '../schema/search-documents.js';
 import type {
   HistogramBucket,
   HistogramQuery,
@@ -6,7 +6,7 @@ import type {
   SearchPage,
   TermsBucket,
   TermsQuery,
-} from './query.js';
+} from '../schema/search-query.js';
 
 // The search/analytics store: two document sets (messages, deliveries) fed by the search
 // projection, plus the small state that projection keeps in the same store so that any
@@ -73,12 +73,4 @@ export interface SearchQueries {
 
 export interface SearchIndex extends SearchWriter, SearchQueries {
   close(): Promise<void>;
-}
-
-/** Infrastructure failure of the search store (the engine refused or could not be reached). */
-export class FailedToIndex extends Error {
-  override readonly name = 'FailedToIndex';
-}
-export class FailedToQuery extends Error {
-  override readonly name = 'FailedToQuery';
 }

@@ -1,6 +1,6 @@
-import type { JsonObject } from '../../schema/json.js';
-import type { Urgency } from '../../schema/message.js';
-import type { WebPushSubscription } from '../../schema/devices.js';
+import type { JsonObject } from '../schema/json.js';
+import type { Urgency } from '../schema/message.js';
+import type { WebPushSubscription } from '../schema/devices.js';
 import type * as t from 'io-ts';
 
 // The Channel port: hand a provider a batch of deliveries, get back one outcome per
@@ -88,17 +88,3 @@ export interface Channel<R extends Recipient = Recipient> {
   deliver(batch: readonly Delivery<R>[]): Promise<readonly Outcome[]>;
   close(): Promise<void>;
 }
-
-export const delivered = (providerId?: string): Outcome =>
-  providerId === undefined ? { kind: 'delivered' } : { kind: 'delivered', providerId };
-export const retry = (afterMs: number, reason: string): Outcome => ({
-  kind: 'retry',
-  afterMs: Math.max(0, Math.round(afterMs)),
-  reason,
-});
-export const failed = (reason: string): Outcome => ({ kind: 'failed', reason });
-export const gone = (reason: string): Outcome => ({ kind: 'gone', reason });
-
-/** The message a single-message channel shows for a content: the message, or the digest's newest. */
-export const leadOf = (c: Content): OutgoingMessage => (c.kind === 'message' ? c.message : c.messages[0]);
-export const countOf = (c: Content): number => (c.kind === 'message' ? 1 : c.messages.length);

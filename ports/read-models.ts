@@ -82,24 +82,3 @@ export interface ReadModels {
   /** Number of users the broker knows (for metrics and the admin UI). */
   userCount(): Promise<number>;
 }
-
-export interface ProjectionStatus {
-  readonly name: string;
-  readonly position: number;
-}
-
-/** What a rebuild did: the evidence that it replayed the log rather than only cleared. */
-export interface RebuildReport {
-  /** Events read back from the log and handed to the projections (summed over a combined runner's projections). */
-  readonly replayed: number;
-}
-
-export interface ProjectionRunner {
-  start(): void;
-  /** Resolves once every projection has applied the log up to `position` (or rejects after `timeoutMs`). */
-  waitFor(position: number, timeoutMs?: number): Promise<void>;
-  status(): readonly ProjectionStatus[];
-  /** Drops every read model and replays the log from position zero; `onProgress` reports positions. */
-  rebuild(onProgress?: (position: number, head: number) => void): Promise<RebuildReport>;
-  stop(): Promise<void>;
-}

@@ -1,4 +1,4 @@
-import type { EventMetadata } from '../../schema/metadata.js';
+import type { EventMetadata } from '../schema/metadata.js';
 
 // The event log port. Vocabulary follows EventStoreDB's client: streams with revisions
 // (0-based, -1 means "no stream"), one global order with positions (1-based, strictly
@@ -59,9 +59,11 @@ export interface EventStore {
   close(): Promise<void>;
 }
 
-export const revisionMatches = (expected: ExpectedRevision, actual: number): boolean => {
-  if (expected === 'any') return true;
-  if (expected === 'no_stream') return actual === -1;
-  if (expected === 'stream_exists') return actual >= 0;
-  return expected === actual;
-};
+// A store that also tells in-process listeners about every event this node appended, right
+// after it is durable (adapters/eventstore/observed.ts decorates any store with it).
+export type AppendListener = (events: readonly RecordedEvent[]) => void;
+
+export interface ObservedEventStore extends EventStore {
+  /** Registers a listener; the returned function removes it. Listeners must not throw or block. */
+  onAppended(listener: AppendListener): () => void;
+}

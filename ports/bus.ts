@@ -8,7 +8,6 @@
 // sockets locally (uWS topics). Delivery is at most once and in publish order per publisher:
 // anything lost is recovered by clients resuming from the log, which is the source of truth.
 export type TopicKind = 'user' | 'thread' | 'broadcast' | 'presence' | 'control';
-export const TOPIC_KINDS: readonly TopicKind[] = ['user', 'thread', 'broadcast', 'presence', 'control'];
 
 /** `key` is the uid, tid or node id ('' for broadcast); `payload` is opaque text. */
 export type BusHandler = (key: string, payload: string) => void;
