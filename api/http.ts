@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Actor } from '../schema/metadata.js';
 import { clip, parseJson } from '../schema/json.js';
-import type { Logger } from './log.js';
+import type { Logger } from '../ports/log.js';
 import type { Metrics } from './metrics.js';
 import type { Idempotency } from './idempotency.js';
 import { isValidIdempotencyKey } from './idempotency.js';

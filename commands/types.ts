@@ -6,6 +6,9 @@ import type { MessageId, ThreadId, UserId } from '../schema/ids.js';
 import type { MessageOpts, Urgency } from '../schema/message.js';
 import type { ReceiptStatus, ThreadRole } from '../schema/events.js';
 
+// The API maps these to statuses (api/errors.ts); it reaches the domain only through commands.
+export type { DomainError, DomainErrorKind } from '../domain/errors.js';
+
 // Everything a command needs besides its payload: who, when, and the ids tying its events
 // to the request that caused them. The API builds it; deciders never read a clock.
 export interface CommandContext {

@@ -1,7 +1,6 @@
 import BetterSqlite3 from 'better-sqlite3';
 import type { Database } from 'better-sqlite3';
 import type { Clock } from '../ports/clock.js';
-import { systemClock } from '../adapters/clock/clock.js';
 import { deviceQueries } from './devices/queries.js';
 import { inboxQueries } from './inbox/queries.js';
 import { messageQueries } from './messages/queries.js';
@@ -13,6 +12,9 @@ import { userQueries } from './users/queries.js';
 import type { EventStore } from '../ports/eventstore.js';
 import { createProjectionRunner } from './runner.js';
 import type { EmbeddedProjectionRunner, ProjectionLog } from './runner.js';
+
+// Only `message()` asks it (is the message still `scheduled`?); app/ passes the node's clock.
+const wallClock: Clock = { now: () => new Date() };
 
 export { checksum } from './checksum.js';
 export { createProjectionRunner } from './runner.js';
@@ -33,7 +35,7 @@ export const openReadDb = (path: string): Database => {
 };
 
 /** The read side over one SQLite connection. `clock` only decides whether a message is still `scheduled`. */
-export const createEmbeddedReadModels = (db: Database, clock: Clock = systemClock): ReadModels => {
+export const createEmbeddedReadModels = (db: Database, clock: Clock = wallClock): ReadModels => {
   ensureReadModels(db);
   const users = userQueries(db);
   const devices = deviceQueries(db);

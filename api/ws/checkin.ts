@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EventStore, EventToAppend } from '../../ports/eventstore.js';
 import { streams } from '../../schema/events.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../../ports/log.js';
 import { createGuard } from '../guard.js';
 
 // The websocket check-in (online time per user), recorded without making a connect a write:

@@ -3,7 +3,7 @@ import type { Commands } from '../../commands/types.js';
 import type { ReadModels } from '../../ports/read-models.js';
 import type { ProjectionRunner } from '../../ports/projections.js';
 import type { ListedMessage } from '../../schema/frames.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../../ports/log.js';
 import { listed, replaySince, type Replay } from './catch-up.js';
 import { CloseCode } from './close-codes.js';
 import type { Memberships } from './memberships.js';

@@ -9,7 +9,7 @@ import { MessagePublished, streams } from '../../schema/events.js';
 import type { FrameId } from '../../schema/frames.js';
 import type { Audience } from '../../schema/message.js';
 import type { Verifier } from '../auth.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../../ports/log.js';
 import type { Metrics } from '../metrics.js';
 import type { TemplatedApp, WebSocket } from '../uws.js';
 import { createCheckIn } from './checkin.js';

@@ -9,8 +9,8 @@ import {
   applyCassandraMigrations,
   defaultMigrationsDir,
   loadMigrations,
-} from '../../adapters/readstore/cassandra-migrations.js';
-import { qualify } from '../../adapters/readstore/cql-text.js';
+} from '../../projections/cassandra-migrations.js';
+import { qualify } from '../../projections/cassandra-cql.js';
 import {
   createCassandraClient,
   createCassandraReadModels,

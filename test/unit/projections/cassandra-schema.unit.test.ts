@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { loadMigrations } from '../../../adapters/readstore/cassandra-migrations.js';
-import { parseCql, qualify } from '../../../adapters/readstore/cql-text.js';
+import { loadMigrations } from '../../../projections/cassandra-migrations.js';
+import { parseCql, qualify } from '../../../projections/cassandra-cql.js';
 import { cassandraReadModelTables } from '../../../projections/cassandra-tables.js';
 import { periodsOf } from '../../../projections/inbox/cassandra-queries.js';
 import { bucketOf } from '../../../projections/messages/cassandra-row.js';

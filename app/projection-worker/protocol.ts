@@ -1,4 +1,4 @@
-// Messages between the broker's main thread and a projection worker (projections/worker.ts).
+// Messages between the broker's main thread and a projection worker (app/projection-worker/worker.ts).
 export interface WorkerOptions {
   /** Which projection the worker runs: the read models, or the search index. */
   readonly kind: 'reads' | 'search';

@@ -1,7 +1,5 @@
 import { destination, pino, stdTimeFunctions, type Logger } from 'pino';
 
-export type { Logger } from 'pino';
-
 // Structured JSON logs (the `msg` key is pino's own log message, so only nested `msg` is redacted). Tokens, message text and request bodies are never logged: the
 // redact list is a second line of defence for fields a future change might add by mistake.
 export const createLogger = (level: string, out?: NodeJS.WritableStream): Logger =>

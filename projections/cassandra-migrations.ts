@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { types } from 'cassandra-driver';
 import type { Client } from 'cassandra-driver';
-import { parseCql, qualify } from './cql-text.js';
+import { parseCql, qualify } from './cassandra-cql.js';
 
 // Versioned schema migrations for the Cassandra read store: schema/cassandra/NNN_name.cql,
 // applied in version order, each recorded in <keyspace>.schema_migrations with a checksum of
@@ -45,7 +45,7 @@ const FILE = /^(\d{3,})_([a-z0-9_]+)\.cql$/;
 
 /** schema/cassandra from this module, whether it runs from source or from dist/. */
 export const defaultMigrationsDir = (): string => {
-  const candidates = ['../../schema/cassandra', '../../../schema/cassandra'].map((p) =>
+  const candidates = ['../schema/cassandra', '../../schema/cassandra'].map((p) =>
     fileURLToPath(new URL(p, import.meta.url)),
   );
   const found = candidates.find((d) => existsSync(d) && readdirSync(d).some((f) => FILE.test(f)));

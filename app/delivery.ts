@@ -1,13 +1,12 @@
 import type { Channels } from '../adapters/channels/registry.js';
+import { startReactors, type Reactors } from '../commands/reactors/runner.js';
+import { scaledUrgencyDelays } from '../domain/triage/urgency.js';
 import type { Clock } from '../ports/clock.js';
 import type { EventStore } from '../ports/eventstore.js';
-import { startReactors, type Reactors } from '../commands/reactors/runner.js';
+import type { Logger } from '../ports/log.js';
 import type { Presence } from '../ports/presence.js';
-import { DEFAULT_URGENCY_TABLE } from '../domain/triage/urgency.js';
 import { reports, type Reports } from '../projections/deliveries/reports.js';
 import type { Config } from '../schema/config.js';
-import type { Urgency } from '../schema/message.js';
-import type { Logger } from './log.js';
 
 // Starts the delivery reactors (triage, dispatch, scheduler) on this node, sending through
 // the configured channels (the providers' SDKs, or the outbox without credentials).
@@ -19,24 +18,6 @@ export interface Delivery {
   caughtUp(timeoutMs?: number): Promise<void>;
   stop(): Promise<void>;
 }
-
-const LEVELS: readonly Urgency[] = [1, 2, 3, 4];
-
-/** The urgency table's delays times `scale` (1 = the documented defaults). */
-const scaled = (scale: number) =>
-  Object.fromEntries(
-    LEVELS.map((u) => {
-      const p = DEFAULT_URGENCY_TABLE[u];
-      return [
-        u,
-        {
-          pushDelayMs: Math.round(p.pushDelayMs * scale),
-          nearlineDelayMs: Math.round(p.nearlineDelayMs * scale),
-          nearlineStepMs: Math.round(p.nearlineStepMs * scale),
-        },
-      ];
-    }),
-  );
 
 export const startDelivery = (
   config: Config,
@@ -61,15 +42,16 @@ export const startDelivery = (
     node: config.stableNodeId,
     pollMs: t.pollMs,
     triage: {
-      ...(t.timeScale !== 1 ? { urgency: scaled(t.timeScale) } : {}),
+      ...(t.timeScale !== 1 ? { urgency: scaledUrgencyDelays(t.timeScale) } : {}),
       ...(t.digestWindowMs !== undefined ? { digestWindowMs: t.digestWindowMs } : {}),
     },
   });
-  const caughtUp = async (timeoutMs = 2000): Promise<void> => {
-    const head = await deps.store.head();
-    const until = Date.now() + timeoutMs;
-    const behind = (): boolean => reactors.status().some((r) => r.position !== undefined && r.position < head);
-    while (behind() && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+  return {
+    reactors,
+    reports: reports(reactors.db),
+    caughtUp: async (timeoutMs = 2000) => {
+      await reactors.waitFor(await deps.store.head(), timeoutMs);
+    },
+    stop: () => reactors.stop(),
   };
-  return { reactors, reports: reports(reactors.db), caughtUp, stop: () => reactors.stop() };
 };

@@ -1,9 +1,9 @@
-import type { Clock } from '../ports/clock.js';
-import type { SqliteEventStore } from '../adapters/eventstore/sqlite.js';
-import { createEmbeddedReadModels, openReadDb } from './embedded.js';
-import type { EmbeddedReadStore, ProjectionLog } from './embedded.js';
-import type { ProjectionRunner } from '../ports/projections.js';
-import { startProjectionWorker } from './worker-client.js';
+import type { Clock } from '../../ports/clock.js';
+import type { SqliteEventStore } from '../../adapters/eventstore/sqlite.js';
+import { createEmbeddedReadModels, openReadDb } from '../../projections/embedded.js';
+import type { EmbeddedReadStore, ProjectionLog } from '../../projections/embedded.js';
+import type { ProjectionRunner } from '../../ports/projections.js';
+import { startProjectionWorker } from './client.js';
 
 /**
  * The embedded read store with its projection runner in a worker thread. Queries run here

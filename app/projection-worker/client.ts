@@ -1,9 +1,9 @@
 import { Worker } from 'node:worker_threads';
-import type { SqliteEventStore } from '../adapters/eventstore/sqlite.js';
-import type { ProjectionLog } from './runner.js';
-import { createWaiters } from './runner-core.js';
-import type { ProjectionRunner, ProjectionStatus, RebuildReport } from '../ports/projections.js';
-import type { FromWorker, ToWorker, WorkerOptions } from './worker-protocol.js';
+import type { SqliteEventStore } from '../../adapters/eventstore/sqlite.js';
+import type { ProjectionLog } from '../../projections/runner.js';
+import { createWaiters } from '../../projections/runner-core.js';
+import type { ProjectionRunner, ProjectionStatus, RebuildReport } from '../../ports/projections.js';
+import type { FromWorker, ToWorker, WorkerOptions } from './protocol.js';
 
 export interface ProjectionWorker {
   readonly runner: ProjectionRunner;
@@ -11,7 +11,7 @@ export interface ProjectionWorker {
 }
 
 /**
- * Runs one embedded projection in a worker thread (projections/worker.ts) and presents it
+ * Runs one embedded projection in a worker thread (./worker.ts) and presents it
  * as a ProjectionRunner here: `waitFor` follows the positions the worker reports after each
  * batch, and every commit of the log in this thread wakes the worker.
  */

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
-import type { Config } from '../schema/config.js';
-import { createSqliteEventStore } from '../adapters/eventstore/sqlite.js';
-import { openEmbeddedReadStore } from '../projections/embedded.js';
+import type { Config } from '../../schema/config.js';
+import { createSqliteEventStore } from '../../adapters/eventstore/sqlite.js';
+import { openEmbeddedReadStore } from '../../projections/embedded.js';
 
 // `msgxc rebuild`: with the broker stopped, drop the embedded read models and replay the
 // whole log into them, showing progress. (A running broker rebuilds from the admin UI.)

@@ -1,28 +1,24 @@
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import type { Config } from '../schema/config.js';
-import { createSqliteIdempotencyStore } from '../adapters/idempotency/sqlite.js';
-import { createSqliteOutbox } from '../adapters/channels/outbox-store.js';
-import { createChannels } from '../adapters/channels/registry.js';
-import { NO_PROVIDERS, type ChannelConfig } from '../schema/channels.js';
 import { systemClock } from '../adapters/clock/clock.js';
-import type { Clock } from '../ports/clock.js';
+import { observed } from '../adapters/eventstore/observed.js';
 import { createIdGenerator } from '../adapters/ids/ids.js';
+import { allRoutes } from '../api/app.js';
+import { createVerifier } from '../api/auth.js';
+import { createGuard, thrownText } from '../api/guard.js';
+import { mountFallback, mountRoute } from '../api/http.js';
+import { createIdempotency } from '../api/idempotency.js';
+import { createMetrics } from '../api/metrics.js';
+import { loadUws, type us_listen_socket } from '../api/uws.js';
 import { createCommands } from '../commands/index.js';
+import type { Clock } from '../ports/clock.js';
+import type { Logger } from '../ports/log.js';
 import { combineRunners } from '../projections/combined.js';
-import { openLog, openReadModels, openSearchProjection } from './engines.js';
-import { createVerifier } from './auth.js';
-import { createIdempotency } from './idempotency.js';
-import { createMetrics } from './metrics.js';
-import { mountFallback, mountRoute } from './http.js';
-import { allRoutes } from './app.js';
+import type { Config } from '../schema/config.js';
 import { createAdminOps } from './admin-ops.js';
 import { startDelivery } from './delivery.js';
-import type { Logger } from './log.js';
-import { loadUws, type us_listen_socket } from './uws.js';
-import { observed } from '../adapters/eventstore/observed.js';
-import { attachRealtime } from './ws/node.js';
-import { createGuard, thrownText } from './guard.js';
+import { openChannels, openIdempotencyStore, openLog, openReadModels, openSearchProjection } from './engines.js';
+import { ADMIN_UI_DIR } from './paths.js';
+import { attachRealtime } from './realtime.js';
 
 export interface Broker {
   readonly port: number;
@@ -30,13 +26,9 @@ export interface Broker {
   close(): Promise<void>;
 }
 
-// The composition root: every adapter is chosen here from the configuration and passed down.
-export const startBroker = async (
-  config: Config,
-  log: Logger,
-  clock: Clock = systemClock,
-  channelConfig: ChannelConfig = NO_PROVIDERS,
-): Promise<Broker> => {
+// The composition of one node: the engines app/engines.ts chooses from the configuration,
+// the command side, the projections, realtime and delivery, and the HTTP routes over them.
+export const startBroker = async (config: Config, log: Logger, clock: Clock = systemClock): Promise<Broker> => {
   const { uws, native } = loadUws(config.allowUwsFallback);
   if (!native)
     log.warn('uWebSockets.js native binary not loaded: running on the slow JS fallback (MSGXC_ALLOW_UWS_FALLBACK)');
@@ -52,13 +44,12 @@ export const startBroker = async (
   // Reads wait only for the read models; admin, metrics and rebuilds see every projection.
   const projections = combineRunners([reads.runner, search.runner]);
   const read = { models: reads.value, runner: reads.runner };
-  const idemStore = createSqliteIdempotencyStore(join(config.dataDir, 'idempotency.db'));
-  // Each channel is its provider's SDK when credentials are configured, else the outbox.
-  const outbox = createSqliteOutbox({ file: join(config.dataDir, 'outbox.db'), max: channelConfig.settings.outboxMax });
-  const channels = createChannels(channelConfig, { outbox, now: () => clock.now().getTime() });
+  const idemStore = openIdempotencyStore(config);
+  const providers = openChannels(config, clock);
+  const { channels, outbox } = providers;
   log.info({ channels: channels.providers }, 'channels');
   const ids = createIdGenerator(() => clock.now().getTime());
-  const commands = createCommands({ store, ids, allowedPushHosts: channelConfig.settings.allowedPushHosts });
+  const commands = createCommands({ store, ids, allowedPushHosts: config.channels.settings.allowedPushHosts });
   const metrics = createMetrics();
   const verifier = createVerifier(
     {
@@ -88,6 +79,7 @@ export const startBroker = async (
     ready: () => ready,
     admin,
     outbox,
+    ...(ADMIN_UI_DIR !== undefined ? { adminUiDir: ADMIN_UI_DIR } : {}),
   };
   if (sqlite !== undefined) {
     // Appends per commit show whether group commit is grouping (one fsync per commit).
@@ -183,8 +175,7 @@ export const startBroker = async (
       await reads.close();
       await search.close();
       await idemStore.close();
-      await channels.close();
-      await outbox.close();
+      await providers.close();
     },
   };
 };

@@ -1,15 +1,15 @@
 import type * as Uws from '@trufflesuite/uws-js-unofficial';
-import type { ObservedEventStore } from '../../ports/eventstore.js';
-import type { Commands } from '../../commands/types.js';
-import type { ReadModels } from '../../ports/read-models.js';
-import type { ProjectionRunner } from '../../ports/projections.js';
-import type { Config } from '../../schema/config.js';
-import type { Verifier } from '../auth.js';
-import type { Logger } from '../log.js';
-import type { Metrics } from '../metrics.js';
-import type { TemplatedApp } from '../uws.js';
-import { openBus } from './bus.js';
-import { startRealtime, type Realtime } from './realtime.js';
+import type { ObservedEventStore } from '../ports/eventstore.js';
+import type { Commands } from '../commands/types.js';
+import type { ReadModels } from '../ports/read-models.js';
+import type { ProjectionRunner } from '../ports/projections.js';
+import type { Config } from '../schema/config.js';
+import type { Verifier } from '../api/auth.js';
+import type { Logger } from '../ports/log.js';
+import type { Metrics } from '../api/metrics.js';
+import type { TemplatedApp } from '../api/uws.js';
+import { openBus } from './engines.js';
+import { startRealtime, type Realtime } from '../api/ws/realtime.js';
 
 // What the composition root calls: the bus chosen by configuration, and the realtime side on
 // the same uWS app as the HTTP API. `close` ends the sessions, then leaves the bus.

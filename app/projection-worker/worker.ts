@@ -2,18 +2,19 @@
 // are written here, off the thread that serves HTTP: on a 2-core machine they then use the
 // core the request path leaves idle instead of delaying responses (see BENCHMARKS.md).
 import { parentPort, workerData } from 'node:worker_threads';
-import { catchUpSubscription } from '../adapters/eventstore/catch-up.js';
-import type { EventStore } from '../ports/eventstore.js';
-import { createSqliteEventStore } from '../adapters/eventstore/sqlite.js';
-import { openReadDb } from './embedded.js';
-import { createProjectionRunner } from './runner.js';
-import type { ProjectionLog } from './runner.js';
-import { openSearch } from './search/open.js';
-import type { ProjectionRunner } from '../ports/projections.js';
-import type { FromWorker, ToWorker, WorkerOptions } from './worker-protocol.js';
+import { catchUpSubscription } from '../../adapters/eventstore/catch-up.js';
+import type { EventStore } from '../../ports/eventstore.js';
+import { createSqliteEventStore } from '../../adapters/eventstore/sqlite.js';
+import { openReadDb } from '../../projections/embedded.js';
+import { createProjectionRunner } from '../../projections/runner.js';
+import type { ProjectionLog } from '../../projections/runner.js';
+import { createEmbeddedSearchIndex } from '../../adapters/search/embedded.js';
+import { searchProjection } from '../../projections/search/open.js';
+import type { ProjectionRunner } from '../../ports/projections.js';
+import type { FromWorker, ToWorker, WorkerOptions } from './protocol.js';
 
 const port = parentPort;
-if (port === null) throw new Error('projections/worker.ts must run as a worker thread');
+if (port === null) throw new Error('app/projection-worker/worker.ts must run as a worker thread');
 const options = workerData as WorkerOptions;
 const post = (m: FromWorker): void => {
   port.postMessage(m);
@@ -52,9 +53,13 @@ const projectionLog: ProjectionLog = {
   },
 };
 
-const open = async (): Promise<{ runner: ProjectionRunner; close: () => Promise<void> }> => {
+const open = (): { runner: ProjectionRunner; close: () => Promise<void> } => {
   if (options.kind === 'search') {
-    const search = await openSearch({ kind: 'embedded', file: options.file, store, log: projectionLog });
+    const search = searchProjection({
+      index: createEmbeddedSearchIndex({ file: options.file }),
+      store,
+      log: projectionLog,
+    });
     return { runner: search.runner, close: () => search.close() };
   }
   const db = openReadDb(options.file);
@@ -68,7 +73,7 @@ const open = async (): Promise<{ runner: ProjectionRunner; close: () => Promise<
   };
 };
 
-const { runner, close } = await open();
+const { runner, close } = open();
 port.on('message', (m: ToWorker) => {
   if (m.type === 'wake') for (const wake of wakers) wake();
   else if (m.type === 'rebuild') {

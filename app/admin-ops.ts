@@ -1,9 +1,9 @@
 import type { EventStore } from '../ports/eventstore.js';
 import type { ReadModels } from '../ports/read-models.js';
 import type { ProjectionRunner } from '../ports/projections.js';
-import type { Logger } from './log.js';
-import type { Metrics } from './metrics.js';
-import type { AdminOps, RebuildStatus } from './routes/admin.js';
+import type { Logger } from '../ports/log.js';
+import type { Metrics } from '../api/metrics.js';
+import type { AdminOps, RebuildStatus } from '../api/routes/admin.js';
 
 // What the admin UI reads, and the rebuild it can start. A rebuild replays the whole log into
 // fresh read models; its progress is kept here so the page can draw it.

@@ -11,14 +11,15 @@ import {
   describeEnvErrors,
   type ChannelConfig,
   type ChannelEnv,
-} from '../../schema/channels.js';
-import type { PushHosts } from '../../schema/push-endpoint.js';
-import type { ChannelKind } from '../../ports/channel.js';
+} from './channels.js';
+import type { PushHosts } from './push-endpoint.js';
 
-// Provider configuration at start-up: the environment is decoded by schema/channels.ts,
-// then the files it names (service account, .p8 key, CA, templates) are read and checked
-// here, so that a wrong credential stops the broker with the variable's name instead of
-// failing at the first send. No message repeats a value: only names, paths and reasons.
+// Provider configuration, part of the one configuration (schema/config.ts configFromEnv): the
+// environment is decoded by schema/channels.ts, then the files it names (service account, .p8
+// key, CA, templates) are read and checked here, so that a wrong credential stops the broker
+// with the variable's name instead of failing at the first send. No message repeats a value:
+// only names, paths and reasons. The files are part of the configuration, so this codec reads
+// them (through `readText`, which tests replace).
 
 type Var = keyof ChannelEnv;
 export type ReadText = (path: string) => string;
@@ -76,9 +77,11 @@ const groups: readonly { readonly vars: readonly Var[]; readonly required: reado
 
 const errnoOf = (e: unknown): string => (e as NodeJS.ErrnoException).code ?? 'unreadable';
 
+export const readTextFile: ReadText = (p) => readFileSync(p, 'utf8');
+
 export const loadChannelConfig = (
   env: Record<string, string | undefined>,
-  readText: ReadText = (p) => readFileSync(p, 'utf8'),
+  readText: ReadText = readTextFile,
 ): E.Either<string[], ChannelConfig> => {
   const present = (v: Var): boolean => env[v] !== undefined && env[v] !== '';
   const errors: string[] = [];
@@ -268,42 +271,3 @@ export const loadChannelConfig = (
     },
   });
 };
-
-const urlPassword = (u: string): string[] => {
-  try {
-    const p = new URL(u).password;
-    return p === '' ? [] : [p, decodeURIComponent(p)];
-  } catch {
-    return [];
-  }
-};
-
-/** Every secret value in the configuration, for scrubbing error text before it leaves an adapter. */
-export const channelSecrets = (c: ChannelConfig): string[] =>
-  [
-    ...(c.webpush ? [c.webpush.privateKey] : []),
-    ...(c.fcm
-      ? [
-          c.fcm.serviceAccount.private_key,
-          ...(c.fcm.serviceAccount.private_key_id !== undefined ? [c.fcm.serviceAccount.private_key_id] : []),
-        ]
-      : []),
-    ...(c.apns ? [c.apns.key] : []),
-    ...(c.email?.provider === 'sendgrid'
-      ? [c.email.apiKey]
-      : c.email?.provider === 'smtp'
-        ? urlPassword(c.email.url)
-        : []),
-    ...(c.sms ? [c.sms.authToken, Buffer.from(`${c.sms.accountSid}:${c.sms.authToken}`).toString('base64')] : []),
-    ...(c.mqtt ? urlPassword(c.mqtt.url) : []),
-  ].filter((s) => s.length >= 4);
-
-/** Which provider serves each channel; safe to log. */
-export const describeChannelConfig = (c: ChannelConfig): Record<ChannelKind, string> => ({
-  webpush: c.webpush ? 'web-push' : 'outbox',
-  fcm: c.fcm ? 'fcm' : 'outbox',
-  apns: c.apns ? `apns${c.apns.production ? '' : ' (sandbox)'}` : 'outbox',
-  email: c.email?.provider ?? 'outbox',
-  sms: c.sms ? 'twilio' : 'outbox',
-  mqtt: c.mqtt ? 'mqtt' : 'outbox',
-});
