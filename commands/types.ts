@@ -1,9 +1,11 @@
 import type { Either } from 'fp-ts/lib/Either.js';
 import type { DomainError } from '../domain/errors.js';
+import type { ThreadSettingsInput as ThreadSettings } from '../domain/thread-settings.js';
+import type { ProfileChange } from '../domain/user-profile.js';
 import type { Actor } from '../schema/metadata.js';
 import type { Device } from '../schema/devices.js';
 import type { MessageId, ThreadId, UserId } from '../schema/ids.js';
-import type { MessageOpts, Urgency } from '../schema/message.js';
+import type { MessageOpts } from '../schema/message.js';
 import type { ReceiptStatus, ThreadRole } from '../schema/events.js';
 
 // The API maps these to statuses (api/errors.ts); it reaches the domain only through commands.
@@ -35,26 +37,9 @@ export interface MessageContent {
   readonly subject?: string;
 }
 
-export interface ThreadSettings {
-  readonly tid: ThreadId;
-  readonly name?: string;
-  readonly opens?: boolean;
-  readonly openp?: boolean;
-  readonly mtypes?: readonly string[];
-  readonly urgency?: Urgency;
-  readonly channels?: readonly string[];
-  readonly fallback?: readonly string[];
-}
-
-export interface ProfileChange {
-  readonly email?: string | null;
-  readonly cell?: string | null;
-  /** User-level channel preferences; `~name` opts out of a channel. */
-  readonly channels?: readonly string[];
-  readonly threadChannels?: { readonly tid: ThreadId; readonly channels: readonly string[] };
-  readonly attributes?: Readonly<Record<string, unknown>>;
-}
-
+// The payloads of createThread and changeProfile are the deciders' own inputs.
+export type { ThreadSettingsInput as ThreadSettings } from '../domain/thread-settings.js';
+export type { ProfileChange } from '../domain/user-profile.js';
 // The command side as the API sees it. Message-creating commands take a `mid` chosen by the
 // caller, so a retried request (same Idempotency-Key) can reuse it and never publish twice.
 export interface Commands {

@@ -4,7 +4,7 @@ import type { Clock } from '../ports/clock.js';
 import { deviceQueries } from './devices/queries.js';
 import { inboxQueries } from './inbox/queries.js';
 import { messageQueries } from './messages/queries.js';
-import { ensureReadModels } from './schema.js';
+import { ensureReadModels } from './tables.js';
 import { threadQueries } from './threads/queries.js';
 import type { ReadModels } from '../ports/read-models.js';
 import { userQueries } from './users/queries.js';

@@ -4,7 +4,7 @@ import { readCheckpoint, writeCheckpoint } from './checkpoint.js';
 import { dispatcher } from './projection.js';
 import { createWaiters, decodeBatch } from './runner-core.js';
 import type { ProjectionLog, Skipped } from './runner-core.js';
-import { embeddedProjections, ensureReadModels, recreateReadModels } from './schema.js';
+import { embeddedProjections, ensureReadModels, recreateReadModels } from './tables.js';
 import type { ProjectionRunner, ProjectionStatus, RebuildReport } from '../ports/projections.js';
 
 export type { ProjectionLog, Skipped } from './runner-core.js';

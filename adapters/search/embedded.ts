@@ -3,7 +3,7 @@ import type { Database } from 'better-sqlite3';
 import { deliveryFromRow, messageFromRow } from './embedded-rows.js';
 import type { DeliveryRow, MessageRow } from './embedded-rows.js';
 import { embeddedQueries } from './embedded-query.js';
-import { dropSearchTables, ensureSearchTables } from './embedded-schema.js';
+import { dropSearchTables, ensureSearchTables } from './embedded-tables.js';
 import { embeddedWriter } from './embedded-write.js';
 import type { SearchIndex } from '../../ports/search.js';
 

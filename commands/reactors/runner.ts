@@ -6,7 +6,7 @@ import type { EventStore } from '../../ports/eventstore.js';
 import { triageConfig } from '../../domain/triage/config.js';
 import type { TriageConfigOverrides } from '../../domain/triage/config.js';
 import type { StepChannel } from '../../domain/triage/types.js';
-import { ensureReactorModels, openReactorDb } from '../../projections/deliveries/schema.js';
+import { ensureReactorModels, openReactorDb } from '../../projections/deliveries/tables.js';
 import { createCommands } from '../index.js';
 import type { RevokeDevice } from '../revoke-device.js';
 import { createDispatcher, DEFAULT_DISPATCH_SETTINGS } from './dispatch.js';

@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { EventToAppend } from '../../ports/eventstore.js';
 import { createSqliteEventStore } from '../../adapters/eventstore/sqlite.js';
 import type { SqliteEventStore } from '../../adapters/eventstore/sqlite.js';
-import { openWriter } from '../../adapters/eventstore/sqlite-schema.js';
+import { openWriter } from '../../adapters/eventstore/sqlite-tables.js';
 
 const metadata = {
   eventId: 'e',

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import BetterSqlite3 from 'better-sqlite3';
 import type { Database } from 'better-sqlite3';
-import { TIMER_DDL, TIMER_TABLES } from '../timers/schema.js';
+import { TIMER_DDL, TIMER_TABLES } from '../timers/tables.js';
 
 // The reactors' own read models, in one SQLite file (`<data dir>/reactors.db` by default),
 // each table written by exactly one reactor, in the same transaction as its checkpoint:
