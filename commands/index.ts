@@ -6,6 +6,7 @@ import { addMember } from './add-member.js';
 import { broadcast } from './broadcast.js';
 import { cancel } from './cancel.js';
 import { changeProfile } from './change-profile.js';
+import { checkIn } from './check-in.js';
 import { createThread } from './create-thread.js';
 import { deleteFromInbox } from './delete-from-inbox.js';
 import { deleteMessage } from './delete-message.js';
@@ -69,5 +70,6 @@ export const createCommands = (options: CommandOptions): CommandSide => {
     acknowledge: acknowledge(deps),
     markRead: markRead(deps),
     deleteFromInbox: deleteFromInbox(deps),
+    checkIn: checkIn(deps),
   };
 };

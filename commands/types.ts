@@ -40,6 +40,24 @@ export interface MessageContent {
 // The payloads of createThread and changeProfile are the deciders' own inputs.
 export type { ThreadSettingsInput as ThreadSettings } from '../domain/thread-settings.js';
 export type { ProfileChange } from '../domain/user-profile.js';
+/** What one user's websocket sessions did on a node during a check-in interval. */
+export interface CheckInTally {
+  readonly uid: string;
+  /** Sessions open at the end of the interval. */
+  readonly sessions: number;
+  readonly opened: number;
+  readonly closed: number;
+  /** Milliseconds of session time in the interval. */
+  readonly onlineMs: number;
+}
+
+export interface CheckIns {
+  readonly node: string;
+  readonly from: Date;
+  readonly to: Date;
+  readonly users: readonly CheckInTally[];
+}
+
 // The command side as the API sees it. Message-creating commands take a `mid` chosen by the
 // caller, so a retried request (same Idempotency-Key) can reuse it and never publish twice.
 export interface Commands {
@@ -79,4 +97,6 @@ export interface Commands {
   acknowledge(ctx: CommandContext, mids: readonly MessageId[], status: ReceiptStatus): Promise<CommandResult>;
   markRead(ctx: CommandContext, mid: MessageId, tid?: ThreadId): Promise<CommandResult>;
   deleteFromInbox(ctx: CommandContext, mids: readonly MessageId[]): Promise<CommandResult>;
+  /** Records a node's check-ins (the node is the actor); nothing is appended for an interval without any. */
+  checkIn(checkIns: CheckIns): Promise<CommandResult>;
 }

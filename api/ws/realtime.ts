@@ -81,7 +81,7 @@ export const startRealtime = (deps: RealtimeDeps): Realtime => {
   const guard = createGuard(log);
   const schedule = createLiveSchedule(nowMs);
   const checkIn = createCheckIn({
-    store: deps.store,
+    record: (c) => deps.commands.checkIn(c),
     node: deps.node,
     intervalMs: limits.checkinIntervalMs,
     now: nowMs,
