@@ -19,6 +19,7 @@ import { startDelivery } from './delivery.js';
 import { openChannels, openIdempotencyStore, openLog, openReadModels, openSearchProjection } from './engines.js';
 import { ADMIN_UI_DIR } from './paths.js';
 import { attachRealtime } from './realtime.js';
+import { createRecognition } from './recognition.js';
 
 export interface Broker {
   readonly port: number;
@@ -50,6 +51,10 @@ export const startBroker = async (config: Config, log: Logger, clock: Clock = sy
   log.info({ channels: channels.providers }, 'channels');
   const ids = createIdGenerator(() => clock.now().getTime());
   const commands = createCommands({ store, ids, allowedPushHosts: config.channels.settings.allowedPushHosts });
+  const recognise = createRecognition(
+    (ctx) => commands.recognize(ctx),
+    () => clock.now(),
+  );
   const metrics = createMetrics();
   const verifier = createVerifier(
     {
@@ -109,6 +114,7 @@ export const startBroker = async (config: Config, log: Logger, clock: Clock = sy
     reads: read.models,
     projections: read.runner,
     commands,
+    recognise,
     verifier,
     metrics,
     log,
@@ -130,9 +136,7 @@ export const startBroker = async (config: Config, log: Logger, clock: Clock = sy
     idempotency: createIdempotency(idemStore),
     newMessageId: () => ids.messageId(),
     now: () => clock.now(),
-    onActor: async (actor: { uid: string; roles: string[] }) => {
-      await commands.recognize({ actor, now: clock.now(), correlationId: 'recognize' });
-    },
+    onActor: recognise,
   };
   for (const r of routes) mountRoute(app, r, httpDeps);
   mountFallback(app, routes, { metrics, log });

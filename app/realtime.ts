@@ -4,6 +4,7 @@ import type { Commands } from '../commands/types.js';
 import type { ReadModels } from '../ports/read-models.js';
 import type { ProjectionRunner } from '../ports/projections.js';
 import type { Config } from '../schema/config.js';
+import type { Actor } from '../schema/metadata.js';
 import type { Verifier } from '../api/auth.js';
 import type { Logger } from '../ports/log.js';
 import type { Metrics } from '../api/metrics.js';
@@ -22,6 +23,7 @@ export const attachRealtime = async (
     readonly reads: ReadModels;
     readonly projections: ProjectionRunner;
     readonly commands: Commands;
+    readonly recognise: (actor: Actor) => Promise<void> | undefined;
     readonly verifier: Verifier;
     readonly metrics: Metrics;
     readonly log: Logger;

@@ -8,6 +8,7 @@ import type { WsLimits } from '../../schema/config.js';
 import { MessagePublished, streams } from '../../schema/events.js';
 import type { FrameId } from '../../schema/frames.js';
 import type { Audience } from '../../schema/message.js';
+import type { Actor } from '../../schema/metadata.js';
 import type { Verifier } from '../auth.js';
 import type { Logger } from '../../ports/log.js';
 import type { Metrics } from '../metrics.js';
@@ -46,6 +47,8 @@ export interface RealtimeDeps {
   readonly projections: ProjectionRunner;
   readonly memberships: Memberships;
   readonly commands: Commands;
+  /** The node's recognition of a user (app/recognition.ts): answers a promise only when there is work to wait for. */
+  readonly recognise: (actor: Actor) => Promise<void> | undefined;
   readonly verifier: Verifier;
   readonly metrics: Metrics;
   readonly log: Logger;
@@ -192,6 +195,7 @@ export const startRealtime = (deps: RealtimeDeps): Realtime => {
   };
   const lifecycle = {
     ...protocol,
+    recognise: deps.recognise,
     store: deps.store,
     projections: deps.projections,
     memberships: deps.memberships,
