@@ -13,6 +13,7 @@ import { deleteMessage } from './delete-message.js';
 import type { CommandDeps } from './deps.js';
 import { enlist } from './enlist.js';
 import { createLru } from './lru.js';
+import { loadMessage } from './load-message.js';
 import { markRead } from './mark-read.js';
 import { multicast } from './multicast.js';
 import { publish } from './publish.js';
@@ -71,5 +72,6 @@ export const createCommands = (options: CommandOptions): CommandSide => {
     markRead: markRead(deps),
     deleteFromInbox: deleteFromInbox(deps),
     checkIn: checkIn(deps),
+    loadMessage: loadMessage(deps),
   };
 };

@@ -1,5 +1,6 @@
 import type { Either } from 'fp-ts/lib/Either.js';
 import type { DomainError } from '../domain/errors.js';
+import type { MessageState } from '../domain/message-state.js';
 import type { ThreadSettingsInput as ThreadSettings } from '../domain/thread-settings.js';
 import type { ProfileChange } from '../domain/user-profile.js';
 import type { Actor } from '../schema/metadata.js';
@@ -97,6 +98,8 @@ export interface Commands {
   acknowledge(ctx: CommandContext, mids: readonly MessageId[], status: ReceiptStatus): Promise<CommandResult>;
   markRead(ctx: CommandContext, mid: MessageId, tid?: ThreadId): Promise<CommandResult>;
   deleteFromInbox(ctx: CommandContext, mids: readonly MessageId[]): Promise<CommandResult>;
+  /** The message's folded state (Absent when unknown); reads, never writes. */
+  loadMessage(mid: MessageId): Promise<Either<DomainError | FailedToAppend, MessageState>>;
   /** Records a node's check-ins (the node is the actor); nothing is appended for an interval without any. */
   checkIn(checkIns: CheckIns): Promise<CommandResult>;
 }

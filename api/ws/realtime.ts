@@ -5,9 +5,7 @@ import type { Commands } from '../../commands/types.js';
 import type { ReadModels } from '../../ports/read-models.js';
 import type { ProjectionRunner } from '../../ports/projections.js';
 import type { WsLimits } from '../../schema/config.js';
-import { MessagePublished, streams } from '../../schema/events.js';
 import type { FrameId } from '../../schema/frames.js';
-import type { Audience } from '../../schema/message.js';
 import type { Actor } from '../../schema/metadata.js';
 import type { Verifier } from '../auth.js';
 import type { Logger } from '../../ports/log.js';
@@ -20,6 +18,7 @@ import { closeIfSlow, createFanout } from './fanout.js';
 import { take } from './flood.js';
 import { uuidv7Floor } from './catch-up.js';
 import { startSession } from './lifecycle.js';
+import { messageLiveness } from './liveness.js';
 import type { Memberships } from './memberships.js';
 import { createPresence, type Presence } from './presence.js';
 import { decodeFrame, handleFrame } from './protocol.js';
@@ -61,20 +60,6 @@ export interface Realtime {
   sessions(): number;
   close(): Promise<void>;
 }
-
-const firstEvent = async (
-  store: ObservedEventStore,
-  mid: string,
-): Promise<{ audience: Audience; live: boolean } | undefined> => {
-  const events = await store.read(streams.message(mid));
-  const first = events[0];
-  if (first === undefined || !MessagePublished.is({ type: first.type, data: first.data })) return undefined;
-  const data = first.data as { audience: Audience };
-  return {
-    audience: data.audience,
-    live: events.every((e) => e.type !== 'MessageCancelled' && e.type !== 'MessageRetracted'),
-  };
-};
 
 export const startRealtime = (deps: RealtimeDeps): Realtime => {
   const { app, bus, log, metrics, limits } = deps;
@@ -120,8 +105,7 @@ export const startRealtime = (deps: RealtimeDeps): Realtime => {
       bus,
       now: nowMs,
       onError,
-      audienceOf: async (mid) => (await firstEvent(deps.store, mid))?.audience,
-      stillPublished: async (mid) => (await firstEvent(deps.store, mid))?.live === true,
+      ...messageLiveness(deps.commands),
       schedule: (mid, due, publish) => {
         schedule.schedule(mid, due, guard('scheduled live publish', publish));
       },
