@@ -3,7 +3,10 @@ import { createInProcessBus } from '../adapters/bus/in-process.js';
 import { createNatsBus } from '../adapters/bus/nats.js';
 import { createSqliteOutbox } from '../adapters/channels/outbox-store.js';
 import { createChannels, type Channels } from '../adapters/channels/registry.js';
-import { openEventStore } from '../adapters/eventstore/open.js';
+import type { EventStoreDbOptions } from '../adapters/eventstore/eventstoredb.js';
+import type { JetStreamEventStoreOptions } from '../adapters/eventstore/jetstream.js';
+import { createMemoryEventStore } from '../adapters/eventstore/memory.js';
+import { eventStoreUrlError, parseNatsUrl } from '../adapters/eventstore/url.js';
 import { createSqliteEventStore, type SqliteEventStore } from '../adapters/eventstore/sqlite.js';
 import { createSqliteIdempotencyStore } from '../adapters/idempotency/sqlite.js';
 import { openElasticSearchIndex } from '../adapters/search/elastic.js';
@@ -27,6 +30,44 @@ import { openThreadedReadStore } from './projection-worker/threaded.js';
 // read models, the search index, the bus, the idempotency records and the delivery channels.
 // Embedded defaults need nothing installed; each production engine is one setting away.
 
+// One setting (MSGXC_EVENTSTORE) picks the engine of the log:
+//   embedded                      SQLite file <dataDir>/events.db (the default)
+//   memory                        in-process, lost on exit (tests, benchmarks)
+//   nats://h1:4222[,h2:4222,...][?stream=MSGXC_EVENTS&prefix=msgxc&replicas=3&timeout=1500]
+//                                 NATS JetStream; hosts are a cluster's seed list
+//   esdb://..., esdb+discover://..., kurrentdb://..., kurrentdb+discover://...
+//                                 EventStoreDB / KurrentDB, the client's own connection string
+// The server engines' clients are imported only when chosen: the embedded default should
+// not pay for loading them (the EventStoreDB client alone takes ~0.3 s and a native module).
+export interface OpenEventStoreOptions {
+  /** Where the embedded engine keeps its file. */
+  readonly dataDir: string;
+  /** Commit the embedded log in a writer thread (adapters/eventstore/sqlite-worker-queue.ts). */
+  readonly writerThread?: boolean;
+  /** Defaults for JetStream settings the URL does not give. */
+  readonly jetstream?: Omit<JetStreamEventStoreOptions, 'servers' | 'connection'>;
+  readonly eventStoreDb?: Omit<EventStoreDbOptions, 'connectionString'>;
+}
+
+export const openEventStore = async (url: string, options: OpenEventStoreOptions): Promise<EventStore> => {
+  if (url === 'embedded')
+    return createSqliteEventStore({
+      file: join(options.dataDir, 'events.db'),
+      writerThread: options.writerThread ?? false,
+    });
+  if (url === 'memory') return createMemoryEventStore();
+  if (url.startsWith('nats://')) {
+    const parsed = parseNatsUrl(url);
+    const { openJetStreamEventStore } = await import('../adapters/eventstore/jetstream.js');
+    return openJetStreamEventStore({ ...options.jetstream, ...parsed.options, servers: parsed.servers });
+  }
+  if (/^(esdb|kurrentdb)(\+discover)?:\/\//.test(url)) {
+    const { openEventStoreDbEventStore } = await import('../adapters/eventstore/eventstoredb.js');
+    return openEventStoreDbEventStore({ ...options.eventStoreDb, connectionString: url });
+  }
+  throw eventStoreUrlError(url, 'expected embedded, memory, nats://... or esdb://... (kurrentdb://...)');
+};
+
 export interface OpenedLog {
   readonly store: EventStore;
   readonly sqlite?: SqliteEventStore;
@@ -42,7 +83,6 @@ export const openLog = async (config: Config): Promise<OpenedLog> => {
     });
     return { store: sqlite, sqlite };
   }
-  // memory, nats:// (JetStream) and esdb:// (EventStoreDB); their settings ride on the URL.
   return { store: await openEventStore(config.eventStore, { dataDir: config.dataDir }) };
 };
 
