@@ -1,11 +1,12 @@
 import * as E from 'fp-ts/lib/Either.js';
 import type { CommandContext, CommandResult, Commands } from '../commands/types.js';
-import type { EventStore } from '../adapters/eventstore/port.js';
-import type { ProjectionRunner, ReadModels } from '../projections/types.js';
+import type { EventStore } from '../ports/eventstore.js';
+import type { ReadModels } from '../ports/read-models.js';
+import type { ProjectionRunner } from '../ports/projections.js';
 import type { Metrics } from './metrics.js';
 import type { AdminOps } from './routes/admin.js';
 import type { Reports } from '../projections/deliveries/reports.js';
-import type { OutboxStore } from '../adapters/channels/outbox-store.js';
+import type { OutboxStore } from '../ports/outbox.js';
 import { fromDomainError, type ApiError } from './errors.js';
 import type { RouteReply, RouteRequest } from './route.js';
 
@@ -24,6 +25,8 @@ export interface AppDeps {
   readonly reportsCaughtUp?: () => Promise<void>;
   /** What the outbox channels recorded (GET /api/v2/outbox); absent in tests that do not need it. */
   readonly outbox?: Pick<OutboxStore, 'page'>;
+  /** The admin UI's folder (web/admin); without it GET /admin answers 404. */
+  readonly adminUiDir?: string;
 }
 
 export const contextOf = (req: RouteRequest): CommandContext => ({

@@ -1,5 +1,4 @@
-import type { DomainError, DomainErrorKind } from '../domain/errors.js';
-import type { FailedToAppend } from '../commands/types.js';
+import type { DomainError, DomainErrorKind, FailedToAppend } from '../commands/types.js';
 
 // The one table from error kinds to HTTP status codes. Handlers never pick codes themselves.
 const STATUS: Record<DomainErrorKind | 'unavailable', number> = {

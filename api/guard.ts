@@ -1,5 +1,5 @@
 import { preview } from '../schema/json.js';
-import type { Logger } from './log.js';
+import type { Logger } from '../ports/log.js';
 
 // uWS calls our code from C++: an exception that unwinds out of a uWS callback (a request
 // handler, onData, upgrade, open, message, close) ends the whole process, and so does one out

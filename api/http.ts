@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Actor } from '../schema/metadata.js';
 import { clip, parseJson } from '../schema/json.js';
-import type { Logger } from './log.js';
+import type { Logger } from '../ports/log.js';
 import type { Metrics } from './metrics.js';
 import type { Idempotency } from './idempotency.js';
 import { isValidIdempotencyKey } from './idempotency.js';
@@ -23,8 +23,11 @@ export interface HttpDeps {
   readonly jsonMaxDepth: number;
   readonly newMessageId: () => string;
   readonly now: () => Date;
-  /** Called once per authenticated request (e.g. to remember the user); must be cheap. */
-  readonly onActor: (actor: Actor) => Promise<void>;
+  /**
+   * Called for every authenticated request before its handler (the node recognises the user).
+   * Answers a promise only when there is work to wait for, so a known caller costs no await.
+   */
+  readonly onActor: (actor: Actor) => Promise<void> | undefined;
 }
 
 const JSONISH = /^(application\/([\w.+-]+\+)?json|application\/x-www-form-urlencoded|text\/plain)\b/i;
@@ -87,7 +90,10 @@ const handleRequest = async (
     await nextTurn();
     if (x.aborted) return ABANDONED;
   }
-  if (route.access !== 'public') await deps.onActor(actor);
+  if (route.access !== 'public') {
+    const recognising = deps.onActor(actor);
+    if (recognising !== undefined) await recognising;
+  }
   const base = {
     method: route.method,
     url: c.url,

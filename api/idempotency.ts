@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { IdempotencyStore, StoredResponse } from '../adapters/idempotency/port.js';
+import type { IdempotencyStore, StoredResponse } from '../ports/idempotency.js';
 import { errors, isApiError, type ApiError } from './errors.js';
 import type { RouteReply } from './route.js';
 

@@ -25,7 +25,7 @@ import { createMqttChannel } from '../adapters/channels/mqtt.js';
 import { createSqliteOutbox } from '../adapters/channels/outbox-store.js';
 import { createChannels } from '../adapters/channels/registry.js';
 import { mapLimit } from '../adapters/channels/pool.js';
-import type { Channel, Delivery, OutgoingMessage, Recipient } from '../adapters/channels/port.js';
+import type { Channel, Delivery, OutgoingMessage, Recipient } from '../ports/channel.js';
 import { BaseUrlRequestClient, createSmsChannel } from '../adapters/channels/sms.js';
 import { createWebPushChannel } from '../adapters/channels/webpush.js';
 import { NO_PROVIDERS } from '../schema/channels.js';

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createMemoryEventStore } from '../adapters/eventstore/memory.js';
-import type { EventStore } from '../adapters/eventstore/port.js';
+import type { EventStore } from '../ports/eventstore.js';
 import { createSqliteEventStore } from '../adapters/eventstore/sqlite.js';
 
 interface Variant {

@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from 'nats';
 import { openJetStreamEventStore } from '../adapters/eventstore/jetstream.js';
-import type { EventStore } from '../adapters/eventstore/port.js';
+import type { EventStore } from '../ports/eventstore.js';
 import { createSqliteEventStore } from '../adapters/eventstore/sqlite.js';
 
 // The part of test/infra/nats.ts used here.

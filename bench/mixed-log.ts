@@ -2,7 +2,7 @@
 // bench/projection-catchup.ts: users with devices, threads with 5 subscriptions per user, then
 // live traffic (70% thread messages, direct sends, multicasts, broadcasts, 3% scheduled) with
 // the receipts, markers, deletions and withdrawals that follow.
-import type { EventStore } from '../adapters/eventstore/port.js';
+import type { EventStore } from '../ports/eventstore.js';
 import { createIdGenerator } from '../adapters/ids/ids.js';
 import { streams } from '../schema/events.js';
 import { asThreadId, asUserId } from '../schema/ids.js';

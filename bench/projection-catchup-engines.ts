@@ -9,10 +9,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createMemoryEventStore } from '../adapters/eventstore/memory.js';
-import type { EventStore } from '../adapters/eventstore/port.js';
+import type { EventStore } from '../ports/eventstore.js';
 import { createCassandraClient, openCassandraReadStore } from '../projections/cassandra.js';
 import { createEmbeddedReadModels, createProjectionRunner, openReadDb } from '../projections/embedded.js';
-import type { ProjectionRunner, ReadModels } from '../projections/types.js';
+import type { ReadModels } from '../ports/read-models.js';
+import type { ProjectionRunner } from '../ports/projections.js';
 import { mixedLog } from './mixed-log.js';
 
 const N = Number(process.argv[2] ?? 20_000);

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createMemoryEventStore } from '../adapters/eventstore/memory.js';
-import type { EventStore } from '../adapters/eventstore/port.js';
+import type { EventStore } from '../ports/eventstore.js';
 import { createIdGenerator } from '../adapters/ids/ids.js';
 import { createEmbeddedReadModels, createProjectionRunner, openReadDb } from '../projections/embedded.js';
 import { streams } from '../schema/events.js';

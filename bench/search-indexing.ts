@@ -9,11 +9,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createMemoryEventStore } from '../adapters/eventstore/memory.js';
-import type { EventStore } from '../adapters/eventstore/port.js';
+import type { EventStore } from '../ports/eventstore.js';
 import { createIdGenerator } from '../adapters/ids/ids.js';
 import { createEmbeddedSearchIndex } from '../adapters/search/embedded.js';
 import { openElasticSearchIndex } from '../adapters/search/elastic.js';
-import type { SearchIndex } from '../adapters/search/port.js';
+import type { SearchIndex } from '../ports/search.js';
 import { createSearchProjectionRunner } from '../projections/search/runner.js';
 import { streams } from '../schema/events.js';
 

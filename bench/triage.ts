@@ -8,9 +8,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Channel, Recipient } from '../adapters/channels/port.js';
+import type { Channel, Recipient } from '../ports/channel.js';
 import { fixedClock } from '../adapters/clock/clock.js';
-import type { EventStore } from '../adapters/eventstore/port.js';
+import type { EventStore } from '../ports/eventstore.js';
 import { createSqliteEventStore } from '../adapters/eventstore/sqlite.js';
 import { createIdGenerator } from '../adapters/ids/ids.js';
 import { createCommands } from '../commands/index.js';

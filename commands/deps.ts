@@ -1,7 +1,7 @@
 import * as E from 'fp-ts/lib/Either.js';
 import type { Either } from 'fp-ts/lib/Either.js';
 import type { TaskEither } from 'fp-ts/lib/TaskEither.js';
-import type { EventStore } from '../adapters/eventstore/port.js';
+import type { EventStore } from '../ports/eventstore.js';
 import type { Caller } from '../domain/caller.js';
 import { invalid } from '../domain/errors.js';
 import type { DomainError } from '../domain/errors.js';

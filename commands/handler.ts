@@ -1,12 +1,13 @@
 import * as E from 'fp-ts/lib/Either.js';
 import type { Either } from 'fp-ts/lib/Either.js';
-import type { EventStore, EventToAppend } from '../adapters/eventstore/port.js';
+import type { EventStore } from '../ports/eventstore.js';
 import type * as t from 'io-ts';
 import { invalid } from '../domain/errors.js';
 import type { DomainError } from '../domain/errors.js';
 import { describeErrors } from '../schema/errors.js';
-import type { EventMetadata } from '../schema/metadata.js';
 import type { Aggregate } from './aggregates.js';
+import { freshIds, stamp } from './gateway.js';
+import type { Cause } from './gateway.js';
 import { CorruptEvent, cached, catchUp, remember } from './stream-state.js';
 import type { Snapshot, StreamCache } from './stream-state.js';
 import type { CommandContext, FailedToAppend } from './types.js';
@@ -29,20 +30,13 @@ export interface Handled<E, S> {
 
 export const failedToAppend = (msg: string): FailedToAppend => ({ kind: 'unavailable', code: 'FailedToAppend', msg });
 
-const metadataFor = (ctx: CommandContext, newId: () => string): EventMetadata => ({
-  eventId: newId(),
-  occurredAt: ctx.now.toISOString(),
-  actor: { uid: ctx.actor.uid, roles: [...ctx.actor.roles] },
+/** A command's events are caused by its request: its actor, time, correlation id and idempotency key. */
+export const causeOf = (ctx: CommandContext): Cause => ({
+  actor: ctx.actor,
+  at: ctx.now,
   correlationId: ctx.correlationId,
-  causationId: ctx.correlationId,
   ...(ctx.idempotencyKey !== undefined ? { idempotencyKey: ctx.idempotencyKey } : {}),
 });
-
-const toAppend = (
-  events: readonly { readonly type: string; readonly data: unknown }[],
-  ctx: CommandContext,
-  newId: () => string,
-): EventToAppend[] => events.map((e) => ({ type: e.type, data: e.data, metadata: metadataFor(ctx, newId) }));
 
 // The last line of write/read symmetry: an event is appended only if the codec that decodes
 // it on every read accepts it. The request codecs share those bounds (schema/bounds.ts), so
@@ -129,7 +123,7 @@ const attempt = async <C, E extends { readonly type: string; readonly data: unkn
     return E.right({ events, state: before.state, position: await store.head(), streamPosition: before.position });
   }
   const expected = before.revision === -1 ? 'no_stream' : before.revision;
-  const result = await store.append(stream, toAppend(events, ctx, env.newId), expected);
+  const result = await store.append(stream, stamp(events, causeOf(ctx), freshIds(env.newId)), expected);
   if (result.kind === 'wrong_expected_revision') return 'conflict';
   const after: Snapshot<S> = {
     state: events.reduce(aggregate.evolve, before.state),

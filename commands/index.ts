@@ -1,17 +1,19 @@
-import type { EventStore } from '../adapters/eventstore/port.js';
-import type { IdGenerator } from '../adapters/ids/ids.js';
+import type { EventStore } from '../ports/eventstore.js';
+import type { IdGenerator } from '../ports/ids.js';
 import { DEFAULT_PUSH_SERVICE_HOSTS, type PushHosts } from '../schema/push-endpoint.js';
 import { acknowledge } from './acknowledge.js';
 import { addMember } from './add-member.js';
 import { broadcast } from './broadcast.js';
 import { cancel } from './cancel.js';
 import { changeProfile } from './change-profile.js';
+import { checkIn } from './check-in.js';
 import { createThread } from './create-thread.js';
 import { deleteFromInbox } from './delete-from-inbox.js';
 import { deleteMessage } from './delete-message.js';
 import type { CommandDeps } from './deps.js';
 import { enlist } from './enlist.js';
 import { createLru } from './lru.js';
+import { loadMessage } from './load-message.js';
 import { markRead } from './mark-read.js';
 import { multicast } from './multicast.js';
 import { publish } from './publish.js';
@@ -69,5 +71,7 @@ export const createCommands = (options: CommandOptions): CommandSide => {
     acknowledge: acknowledge(deps),
     markRead: markRead(deps),
     deleteFromInbox: deleteFromInbox(deps),
+    checkIn: checkIn(deps),
+    loadMessage: loadMessage(deps),
   };
 };

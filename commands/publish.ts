@@ -1,15 +1,43 @@
 import * as TE from 'fp-ts/lib/TaskEither.js';
+import type { TaskEither } from 'fp-ts/lib/TaskEither.js';
 import { pipe } from 'fp-ts/lib/function.js';
 import type { Caller } from '../domain/caller.js';
 import { checkContent } from '../domain/message-content.js';
+import { mayPublish } from '../domain/thread.js';
 import { threadUrgency } from '../domain/thread-state.js';
+import type { ThreadState } from '../domain/thread-state.js';
 import { streams } from '../schema/events.js';
 import type { MessageId, ThreadId } from '../schema/ids.js';
 import { messages, threads } from './aggregates.js';
 import { callerOf, read, run } from './deps.js';
-import type { CommandDeps } from './deps.js';
+import type { CommandDeps, Failure } from './deps.js';
 import { publishMessage } from './publish-message.js';
 import type { Commands, CommandContext, MessageContent } from './types.js';
+
+// The thread a message is published to. Publishing to a thread nobody has created claims it:
+// the publisher owns the new, private thread, and the ThreadCreated that records the claim is
+// this command's decision, appended before the message. Publishing to an existing thread
+// writes nothing to it: the caller only needs publish rights there.
+const threadToPublishTo = (
+  deps: CommandDeps,
+  ctx: CommandContext,
+  caller: Caller,
+  tid: ThreadId,
+): TaskEither<Failure, ThreadState> =>
+  pipe(
+    read(deps, streams.thread(tid), threads),
+    TE.flatMap(({ state }) =>
+      state.stage === 'Absent'
+        ? pipe(
+            run(deps, streams.thread(tid), threads, { type: 'ClaimThread', tid, caller }, ctx),
+            TE.map((claimed) => claimed.state),
+          )
+        : pipe(
+            TE.fromEither(mayPublish(state, caller)),
+            TE.map(() => state),
+          ),
+    ),
+  );
 
 // Content is checked before the thread is touched, so bad input never claims a thread.
 const firstPublication = (
@@ -22,9 +50,9 @@ const firstPublication = (
 ) =>
   pipe(
     TE.fromEither(checkContent(content, ctx.now)),
-    TE.flatMap(() => run(deps, streams.thread(tid), threads, { type: 'AuthorizePublish', tid, caller }, ctx)),
+    TE.flatMap(() => threadToPublishTo(deps, ctx, caller, tid)),
     TE.flatMap((thread) =>
-      publishMessage(deps, ctx, caller, mid, { kind: 'thread', tid }, content, threadUrgency(thread.state)),
+      publishMessage(deps, ctx, caller, mid, { kind: 'thread', tid }, content, threadUrgency(thread)),
     ),
   );
 

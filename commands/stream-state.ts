@@ -1,5 +1,5 @@
 import type { Decoder } from 'io-ts';
-import type { EventStore, RecordedEvent } from '../adapters/eventstore/port.js';
+import type { EventStore, RecordedEvent } from '../ports/eventstore.js';
 import type { Aggregate } from './aggregates.js';
 import type { Lru } from './lru.js';
 

@@ -1,10 +1,16 @@
 import type { Either } from 'fp-ts/lib/Either.js';
 import type { DomainError } from '../domain/errors.js';
+import type { MessageState } from '../domain/message-state.js';
+import type { ThreadSettingsInput as ThreadSettings } from '../domain/thread-settings.js';
+import type { ProfileChange } from '../domain/user-profile.js';
 import type { Actor } from '../schema/metadata.js';
 import type { Device } from '../schema/devices.js';
 import type { MessageId, ThreadId, UserId } from '../schema/ids.js';
-import type { MessageOpts, Urgency } from '../schema/message.js';
+import type { MessageOpts } from '../schema/message.js';
 import type { ReceiptStatus, ThreadRole } from '../schema/events.js';
+
+// The API maps these to statuses (api/errors.ts); it reaches the domain only through commands.
+export type { DomainError, DomainErrorKind } from '../domain/errors.js';
 
 // Everything a command needs besides its payload: who, when, and the ids tying its events
 // to the request that caused them. The API builds it; deciders never read a clock.
@@ -32,24 +38,25 @@ export interface MessageContent {
   readonly subject?: string;
 }
 
-export interface ThreadSettings {
-  readonly tid: ThreadId;
-  readonly name?: string;
-  readonly opens?: boolean;
-  readonly openp?: boolean;
-  readonly mtypes?: readonly string[];
-  readonly urgency?: Urgency;
-  readonly channels?: readonly string[];
-  readonly fallback?: readonly string[];
+// The payloads of createThread and changeProfile are the deciders' own inputs.
+export type { ThreadSettingsInput as ThreadSettings } from '../domain/thread-settings.js';
+export type { ProfileChange } from '../domain/user-profile.js';
+/** What one user's websocket sessions did on a node during a check-in interval. */
+export interface CheckInTally {
+  readonly uid: string;
+  /** Sessions open at the end of the interval. */
+  readonly sessions: number;
+  readonly opened: number;
+  readonly closed: number;
+  /** Milliseconds of session time in the interval. */
+  readonly onlineMs: number;
 }
 
-export interface ProfileChange {
-  readonly email?: string | null;
-  readonly cell?: string | null;
-  /** User-level channel preferences; `~name` opts out of a channel. */
-  readonly channels?: readonly string[];
-  readonly threadChannels?: { readonly tid: ThreadId; readonly channels: readonly string[] };
-  readonly attributes?: Readonly<Record<string, unknown>>;
+export interface CheckIns {
+  readonly node: string;
+  readonly from: Date;
+  readonly to: Date;
+  readonly users: readonly CheckInTally[];
 }
 
 // The command side as the API sees it. Message-creating commands take a `mid` chosen by the
@@ -91,4 +98,8 @@ export interface Commands {
   acknowledge(ctx: CommandContext, mids: readonly MessageId[], status: ReceiptStatus): Promise<CommandResult>;
   markRead(ctx: CommandContext, mid: MessageId, tid?: ThreadId): Promise<CommandResult>;
   deleteFromInbox(ctx: CommandContext, mids: readonly MessageId[]): Promise<CommandResult>;
+  /** The message's folded state (Absent when unknown); reads, never writes. */
+  loadMessage(mid: MessageId): Promise<Either<DomainError | FailedToAppend, MessageState>>;
+  /** Records a node's check-ins (the node is the actor); nothing is appended for an interval without any. */
+  checkIn(checkIns: CheckIns): Promise<CommandResult>;
 }

@@ -29,8 +29,12 @@ export type ThreadCommand =
       readonly role: ThreadRole;
       readonly caller: Caller;
     }
-  /** Checks the caller may publish; an unknown thread becomes the caller's private thread (the one claim besides CreateThread). */
-  | { readonly type: 'AuthorizePublish'; readonly tid: ThreadId; readonly caller: Caller };
+  /**
+   * Publishing to a thread nobody has created claims it: it becomes the caller's private
+   * thread (the one claim besides CreateThread). Decided on a thread that exists after all (a
+   * concurrent claim won), it asks what publishing there asks: the caller's publish rights.
+   */
+  | { readonly type: 'ClaimThread'; readonly tid: ThreadId; readonly caller: Caller };
 
 type Decision = Either<DomainError, readonly ThreadEvent[]>;
 const none: Decision = E.right([]);
@@ -89,12 +93,16 @@ const changeMember = (c: Extract<ThreadCommand, { type: 'AddMember' | 'RemoveMem
   return has ? E.right([removed(c.tid, c.uid, c.role)]) : none;
 };
 
-const authorizePublish = (c: Extract<ThreadCommand, { type: 'AuthorizePublish' }>, s: ThreadState): Decision => {
-  if (s.stage === 'Absent') return E.right([privateThread(c.tid, c.caller.uid)]);
-  return s.settings.openp || managesThread(s, c.caller) || hasRole(s, c.caller.uid, 'publisher')
-    ? none
+/** May `caller` publish to this thread? A check that decides nothing: publishing to an existing thread writes no thread event. */
+export const mayPublish = (s: ActiveThread, caller: Caller): Either<DomainError, void> =>
+  s.settings.openp || managesThread(s, caller) || hasRole(s, caller.uid, 'publisher')
+    ? E.right(undefined)
     : E.left(threadIsClosedToPublishers);
-};
+
+const claimThread = (c: Extract<ThreadCommand, { type: 'ClaimThread' }>, s: ThreadState): Decision =>
+  s.stage === 'Absent'
+    ? E.right([privateThread(c.tid, c.caller.uid)])
+    : E.map((): readonly ThreadEvent[] => [])(mayPublish(s, c.caller));
 
 export const decideThread = (command: ThreadCommand, state: ThreadState): Decision => {
   switch (command.type) {
@@ -104,8 +112,8 @@ export const decideThread = (command: ThreadCommand, state: ThreadState): Decisi
         : E.map(created)(checkThreadSettings(command.settings, command.caller.uid));
     case 'Subscribe':
       return subscribe(command, state);
-    case 'AuthorizePublish':
-      return authorizePublish(command, state);
+    case 'ClaimThread':
+      return claimThread(command, state);
     case 'Unsubscribe':
       return canSeeThread(state, command.caller) ? unsubscribe(command, state) : E.left(threadNotFound);
     case 'AddMember':

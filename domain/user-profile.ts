@@ -11,6 +11,7 @@ import type { UserState } from './user-state.js';
 export interface ProfileChange {
   readonly email?: string | null;
   readonly cell?: string | null;
+  /** User-level channel preferences; `~name` opts out of a channel. */
   readonly channels?: readonly string[];
   readonly threadChannels?: { readonly tid: ThreadId; readonly channels: readonly string[] };
   /** Replaces the whole attribute object (segments are computed from the current set). */

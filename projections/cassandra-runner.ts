@@ -1,4 +1,4 @@
-import type { EventStore, RecordedEvent, Subscription } from '../adapters/eventstore/port.js';
+import type { EventStore, RecordedEvent, Subscription } from '../ports/eventstore.js';
 import type { CassandraDb } from './cassandra-db.js';
 import { CL, long, num } from './cassandra-db.js';
 import { cassandraDispatcher, newBatchMemo } from './cassandra-projection.js';
@@ -8,7 +8,7 @@ import type { WriteOptions } from './cassandra-writes.js';
 import { cassandraProjections } from './cassandra-tables.js';
 import { createWaiters, decodeBatch } from './runner-core.js';
 import type { ProjectionLog, Skipped } from './runner-core.js';
-import type { ProjectionRunner, ProjectionStatus, RebuildReport } from './types.js';
+import type { ProjectionRunner, ProjectionStatus, RebuildReport } from '../ports/projections.js';
 
 // The runner for the Cassandra read models: one checkpoint (`cassandra-read-models`). Each
 // batch read from the log becomes mutations, which are written (grouped by partition,

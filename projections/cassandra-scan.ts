@@ -4,7 +4,7 @@ import type { IndexRow } from './messages/cassandra-row.js';
 import { INDEX_COLUMNS, toIndexRow } from './messages/cassandra-row.js';
 import { encodeCursor } from './paging.js';
 import type { Bound } from './paging.js';
-import type { Page } from './types.js';
+import type { Page } from '../ports/read-models.js';
 
 // Reading an index partition (messages_by_thread, inbox_direct, broadcasts) newest first
 // below a page bound, in clustering order, each read with a LIMIT. A filter that needs the

@@ -1,9 +1,8 @@
 import { Client, auth, policies } from 'cassandra-driver';
-import type { Clock } from '../adapters/clock/clock.js';
-import { systemClock } from '../adapters/clock/clock.js';
-import type { EventStore } from '../adapters/eventstore/port.js';
-import { applyCassandraMigrations } from '../adapters/readstore/cassandra-migrations.js';
-import type { MigrationReport, Replication } from '../adapters/readstore/cassandra-migrations.js';
+import type { Clock } from '../ports/clock.js';
+import type { EventStore } from '../ports/eventstore.js';
+import { applyCassandraMigrations } from './cassandra-migrations.js';
+import type { MigrationReport, Replication } from './cassandra-migrations.js';
 import { cassandraChecksum } from './cassandra-checksum.js';
 import { CL, cassandraDb } from './cassandra-db.js';
 import type { CassandraDb } from './cassandra-db.js';
@@ -15,12 +14,15 @@ import { cassandraInboxQueries } from './inbox/cassandra-queries.js';
 import { cassandraMessageQueries } from './messages/cassandra.js';
 import type { ProjectionLog } from './runner-core.js';
 import { cassandraThreadQueries } from './threads/cassandra.js';
-import type { ReadModels } from './types.js';
+import type { ReadModels } from '../ports/read-models.js';
 import { cassandraUserQueries } from './users/cassandra.js';
+
+// Only `message()` asks it (is the message still `scheduled`?); app/ passes the node's clock.
+const wallClock: Clock = { now: () => new Date() };
 
 export { CASSANDRA_RUNNER_NAME, readCassandraCheckpoint, writeCassandraCheckpoint } from './cassandra-runner.js';
 export type { CassandraProjectionRunner } from './cassandra-runner.js';
-export type { Replication } from '../adapters/readstore/cassandra-migrations.js';
+export type { Replication } from './cassandra-migrations.js';
 
 /**
  * Options of `openCassandraReadStore`. Give either `client` (a driver client you own and
@@ -78,7 +80,7 @@ export const createCassandraClient = (
       : { authProvider: new auth.PlainTextAuthProvider(o.credentials.username, o.credentials.password) }),
   });
 
-export const createCassandraReadModels = (db: CassandraDb, clock: Clock = systemClock): ReadModels => {
+export const createCassandraReadModels = (db: CassandraDb, clock: Clock = wallClock): ReadModels => {
   const users = cassandraUserQueries(db);
   const devices = cassandraDeviceQueries(db);
   const threads = cassandraThreadQueries(db);

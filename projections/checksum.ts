@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Database } from 'better-sqlite3';
-import { readModelTables } from './schema.js';
+import { readModelTables } from './tables.js';
 
 /**
  * sha256 over every read-model row (checkpoints excluded), each table in name order and its

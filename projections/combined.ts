@@ -1,4 +1,4 @@
-import type { ProjectionRunner, ProjectionStatus, RebuildReport } from './types.js';
+import type { ProjectionRunner, ProjectionStatus, RebuildReport } from '../ports/projections.js';
 
 // Several projections (read models, search) behind one runner: the API waits for all of them,
 // status lists each, and a rebuild replays them one after the other. Progress is reported

@@ -1,18 +1,20 @@
 import BetterSqlite3 from 'better-sqlite3';
 import type { Database } from 'better-sqlite3';
-import type { Clock } from '../adapters/clock/clock.js';
-import { systemClock } from '../adapters/clock/clock.js';
+import type { Clock } from '../ports/clock.js';
 import { deviceQueries } from './devices/queries.js';
 import { inboxQueries } from './inbox/queries.js';
 import { messageQueries } from './messages/queries.js';
-import { ensureReadModels } from './schema.js';
+import { ensureReadModels } from './tables.js';
 import { threadQueries } from './threads/queries.js';
-import type { ReadModels } from './types.js';
+import type { ReadModels } from '../ports/read-models.js';
 import { userQueries } from './users/queries.js';
 
-import type { EventStore } from '../adapters/eventstore/port.js';
+import type { EventStore } from '../ports/eventstore.js';
 import { createProjectionRunner } from './runner.js';
 import type { EmbeddedProjectionRunner, ProjectionLog } from './runner.js';
+
+// Only `message()` asks it (is the message still `scheduled`?); app/ passes the node's clock.
+const wallClock: Clock = { now: () => new Date() };
 
 export { checksum } from './checksum.js';
 export { createProjectionRunner } from './runner.js';
@@ -33,7 +35,7 @@ export const openReadDb = (path: string): Database => {
 };
 
 /** The read side over one SQLite connection. `clock` only decides whether a message is still `scheduled`. */
-export const createEmbeddedReadModels = (db: Database, clock: Clock = systemClock): ReadModels => {
+export const createEmbeddedReadModels = (db: Database, clock: Clock = wallClock): ReadModels => {
   ensureReadModels(db);
   const users = userQueries(db);
   const devices = deviceQueries(db);

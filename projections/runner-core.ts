@@ -1,5 +1,5 @@
 import { isRight } from 'fp-ts/lib/Either.js';
-import type { RecordedEvent } from '../adapters/eventstore/port.js';
+import type { RecordedEvent } from '../ports/eventstore.js';
 import { DomainEvent } from '../schema/events.js';
 import { EventMetadata } from '../schema/metadata.js';
 import type { Applied } from './projection.js';

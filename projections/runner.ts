@@ -1,11 +1,11 @@
 import type { Database } from 'better-sqlite3';
-import type { EventStore, RecordedEvent, Subscription } from '../adapters/eventstore/port.js';
+import type { EventStore, RecordedEvent, Subscription } from '../ports/eventstore.js';
 import { readCheckpoint, writeCheckpoint } from './checkpoint.js';
 import { dispatcher } from './projection.js';
 import { createWaiters, decodeBatch } from './runner-core.js';
 import type { ProjectionLog, Skipped } from './runner-core.js';
-import { embeddedProjections, ensureReadModels, recreateReadModels } from './schema.js';
-import type { ProjectionRunner, ProjectionStatus, RebuildReport } from './types.js';
+import { embeddedProjections, ensureReadModels, recreateReadModels } from './tables.js';
+import type { ProjectionRunner, ProjectionStatus, RebuildReport } from '../ports/projections.js';
 
 export type { ProjectionLog, Skipped } from './runner-core.js';
 

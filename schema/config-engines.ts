@@ -3,7 +3,7 @@ import { IntFromString, NonEmpty } from './env-codecs.js';
 
 // The production engines, each switched on by one setting:
 //   MSGXC_EVENTSTORE=nats://h:4222?replicas=3  the log on NATS JetStream, esdb://... on EventStoreDB
-//                                          (adapters/eventstore/open.ts reads the URL's settings)
+//                                          (app/engines.ts; adapters/eventstore/url.ts reads the settings)
 //   MSGXC_CASSANDRA_CONTACT_POINTS=h1,h2   read models on Cassandra instead of SQLite
 //   MSGXC_ELASTIC_URL=http://h:9200        search/analytics on Elasticsearch instead of SQLite FTS5
 // The other variables tune an engine that is switched on.

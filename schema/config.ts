@@ -7,6 +7,8 @@ import { engineConfig, EngineEnv, type EngineConfig } from './config-engines.js'
 import { TriageEnv, triageSettings, type TriageSettings } from './config-triage.js';
 import { JSON_MAX_DEPTH_CEILING } from './json.js';
 import { AuthEnv, authSettings, type AuthSettings } from './config-auth.js';
+import type { ChannelConfig } from './channels.js';
+import { loadChannelConfig, readTextFile, type ReadText } from './config-channels.js';
 
 // One codec validates the whole environment at start-up, so a typo is a clear error at
 // boot rather than a surprise at the first request.
@@ -103,6 +105,8 @@ export interface Config {
   readonly triage: TriageSettings;
   /** Token rules beyond signature and algorithm (schema/config-auth.ts). */
   readonly auth: AuthSettings;
+  /** Delivery providers and their settings (schema/config-channels.ts): a provider without credentials records to the outbox. */
+  readonly channels: ChannelConfig;
 }
 
 /** Websocket session limits (see api/ws/): flood control, backpressure, liveness. */
@@ -122,8 +126,14 @@ export const defaultNodeId = (): string =>
     .replace(/[^A-Za-z0-9_-]/g, '-')
     .slice(0, 40)}-${process.pid}`;
 
-/** Decodes the environment; `Left` carries one message per bad variable, naming it. */
-export const configFromEnv = (env: Record<string, string | undefined>): E.Either<string[], Config> => {
+/**
+ * Decodes the environment, the channel providers' included (and the files their variables
+ * name, read with `readText`); `Left` carries one message per bad variable, naming it.
+ */
+export const configFromEnv = (
+  env: Record<string, string | undefined>,
+  readText: ReadText = readTextFile,
+): E.Either<string[], Config> => {
   const relevant = Object.fromEntries(
     Object.entries(env).filter(([k, v]) => k.startsWith('MSGXC_') && v !== undefined && v !== ''),
   );
@@ -131,8 +141,13 @@ export const configFromEnv = (env: Record<string, string | undefined>): E.Either
   const engines = EngineEnv.decode(relevant);
   const triage = TriageEnv.decode(relevant);
   const auth = AuthEnv.decode(relevant);
-  const problems = [decoded, engines, triage, auth].flatMap((d) => (E.isLeft(d) ? describeErrors(d.left) : []));
-  if (E.isLeft(decoded) || E.isLeft(engines) || E.isLeft(triage) || E.isLeft(auth)) return E.left(problems);
+  const channels = loadChannelConfig(relevant, readText);
+  const problems = [
+    ...[decoded, engines, triage, auth].flatMap((d) => (E.isLeft(d) ? describeErrors(d.left) : [])),
+    ...(E.isLeft(channels) ? channels.left : []),
+  ];
+  if (E.isLeft(decoded) || E.isLeft(engines) || E.isLeft(triage) || E.isLeft(auth) || E.isLeft(channels))
+    return E.left(problems);
   const c = decoded.right;
   const mode =
     c.MSGXC_MODE ??
@@ -162,6 +177,7 @@ export const configFromEnv = (env: Record<string, string | undefined>): E.Either
     engines: engineConfig(engines.right),
     triage: triageSettings(triage.right),
     auth: authSettings(auth.right),
+    channels: channels.right,
     bus: c.MSGXC_BUS ?? 'inprocess',
     ...(c.MSGXC_NATS_URL !== undefined ? { natsUrl: c.MSGXC_NATS_URL } : {}),
     busPrefix: c.MSGXC_BUS_PREFIX ?? 'msgxc',

@@ -10,6 +10,9 @@ import { Urgency } from './message.js';
 // Any client frame may carry `id` (a string or number of the client's choosing): the answer
 // to it (`ok`, `error`, `history`, `unseen`, `pong`, `subscribed`, `unsubscribed`) echoes it.
 
+/** The protocol these frames make up. web/client/client.ts (which imports no runtime code) keeps its own copy; a unit test holds the two equal. */
+export const PROTOCOL_VERSION = 1;
+
 export const FrameId = t.union(
   [
     t.refinement(t.string, (s) => s.length <= 64, 'string of at most 64 characters'),

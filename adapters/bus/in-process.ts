@@ -1,4 +1,4 @@
-import type { Bus, BusHandler, TopicKind } from './port.js';
+import type { Bus, BusHandler, TopicKind } from '../../ports/bus.js';
 
 // The default bus for a single node: handlers are called synchronously, in publish order.
 // Several buses may share one `InProcessNetwork` to stand for several nodes in one process

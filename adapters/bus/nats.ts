@@ -1,5 +1,5 @@
 import { connect, Events, type NatsConnection, type Subscription } from 'nats';
-import type { Bus, BusHandler, TopicKind } from './port.js';
+import type { Bus, BusHandler, TopicKind } from '../../ports/bus.js';
 import { keyOf, subjectOf, wildcardOf } from './subjects.js';
 
 // The bus across nodes on core NATS (no JetStream: realtime fan-out is fire and forget; the

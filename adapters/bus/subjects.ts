@@ -1,4 +1,4 @@
-import type { TopicKind } from './port.js';
+import type { TopicKind } from '../../ports/bus.js';
 
 // Ids may contain '.', which NATS reads as a token separator, so a key is escaped into one
 // token: '%' and '.' (and, defensively, the wildcards and whitespace) become %XX.

@@ -1,6 +1,7 @@
 import type { JsonObject } from '../../schema/json.js';
 import { collapseKey, dataOf, optInt, optString, slugOf, ttlSeconds } from './content.js';
-import { countOf, leadOf, type Content } from './port.js';
+import type { Content } from '../../ports/channel.js';
+import { countOf, leadOf } from './outcome.js';
 
 // Our content -> an APNs request: the apns-* headers (priority 10 for normal and high
 // urgency, 5 for low, so the device may wait for a good moment; expiry from the TTL;

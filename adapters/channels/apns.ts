@@ -4,16 +4,8 @@ import type { ApnsConfig } from '../../schema/channels.js';
 import { apnsRequest } from './apns-mapper.js';
 import { backoffMs } from './backoff.js';
 import { mapLimit } from './pool.js';
-import {
-  delivered,
-  failed,
-  gone,
-  retry,
-  type ApnsRecipient,
-  type Channel,
-  type Delivery,
-  type Outcome,
-} from './port.js';
+import type { ApnsRecipient, Channel, Delivery, Outcome } from '../../ports/channel.js';
+import { delivered, failed, gone, retry } from './outcome.js';
 import { redactor, type Redact } from './redact.js';
 
 // APNs through @parse/node-apn (the maintained fork of `apn`) with token authentication.

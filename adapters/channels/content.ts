@@ -1,6 +1,6 @@
 import type { JsonObject } from '../../schema/json.js';
 import type { Urgency } from '../../schema/message.js';
-import type { OutgoingMessage } from './port.js';
+import type { OutgoingMessage } from '../../ports/channel.js';
 
 // Rules every mapper shares, so that a message's urgency, lifetime, collapse key and deep
 // link mean the same thing on every channel.

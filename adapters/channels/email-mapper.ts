@@ -2,7 +2,7 @@ import type { EmailTemplate } from '../../schema/channels.js';
 import type { JsonObject } from '../../schema/json.js';
 import { linkOf } from './content.js';
 import { BUILT_IN, render, type Vars } from './email-templates.js';
-import type { Content, Delivery, EmailRecipient, OutgoingMessage } from './port.js';
+import type { Content, Delivery, EmailRecipient, OutgoingMessage } from '../../ports/channel.js';
 
 // Our content -> one email for one recipient (never a shared message with everyone in BCC):
 // subject, text and html from the local templates, and the same variables as a SendGrid

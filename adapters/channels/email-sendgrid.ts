@@ -5,16 +5,8 @@ import { httpsAgent } from './agent.js';
 import { backoffMs, retryAfterMs, retryDelay } from './backoff.js';
 import { emailFor, type Email, type EmailSettings } from './email-mapper.js';
 import { mapLimit } from './pool.js';
-import {
-  delivered,
-  failed,
-  gone,
-  retry,
-  type Channel,
-  type Delivery,
-  type EmailRecipient,
-  type Outcome,
-} from './port.js';
+import type { Channel, Delivery, EmailRecipient, Outcome } from '../../ports/channel.js';
+import { delivered, failed, gone, retry } from './outcome.js';
 import { redactor, type Redact } from './redact.js';
 
 // Email through SendGrid's v3 mail send API with @sendgrid/mail: one request per recipient,

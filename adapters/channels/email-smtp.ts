@@ -4,16 +4,8 @@ import { trustedCa } from './agent.js';
 import { backoffMs } from './backoff.js';
 import { emailFor, type EmailSettings } from './email-mapper.js';
 import { mapLimit } from './pool.js';
-import {
-  delivered,
-  failed,
-  gone,
-  retry,
-  type Channel,
-  type Delivery,
-  type EmailRecipient,
-  type Outcome,
-} from './port.js';
+import type { Channel, Delivery, EmailRecipient, Outcome } from '../../ports/channel.js';
+import { delivered, failed, gone, retry } from './outcome.js';
 import { redactor, type Redact } from './redact.js';
 
 // Email over SMTP with nodemailer, for users without SendGrid: the same local templates, one

@@ -1,6 +1,7 @@
 import type { Message } from 'firebase-admin/messaging';
 import { collapseKey, dataOf, slugOf, ttlSeconds } from './content.js';
-import { countOf, leadOf, type Delivery, type FcmRecipient } from './port.js';
+import type { Delivery, FcmRecipient } from '../../ports/channel.js';
+import { countOf, leadOf } from './outcome.js';
 
 // Our content -> an FCM v1 message: a notification (title, body) plus a data payload of
 // strings (FCM's rule) carrying the message id, the deep link and `opts.data`; Android

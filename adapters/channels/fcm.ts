@@ -8,16 +8,8 @@ import { backoffMs } from './backoff.js';
 import { serviceAccountCredential } from './fcm-credential.js';
 import { fcmMessage } from './fcm-mapper.js';
 import { withDeadline } from './pool.js';
-import {
-  delivered,
-  failed,
-  gone,
-  retry,
-  type Channel,
-  type Delivery,
-  type FcmRecipient,
-  type Outcome,
-} from './port.js';
+import type { Channel, Delivery, FcmRecipient, Outcome } from '../../ports/channel.js';
+import { delivered, failed, gone, retry } from './outcome.js';
 import { redactor, type Redact } from './redact.js';
 
 // FCM through firebase-admin's messaging API (HTTP v1), `sendEach` in batches of up to 500.

@@ -1,5 +1,6 @@
 import type { MqttPayload } from '../../schema/channels.js';
-import { leadOf, type Content, type MqttRecipient } from './port.js';
+import type { Content, MqttRecipient } from '../../ports/channel.js';
+import { leadOf } from './outcome.js';
 
 // Our content -> an MQTT publish in onadata's shape (seed 002): topic
 // `/<base>/user/<uid>/messages/publish` or `/<base>/thread/<tid>/messages/publish`, payload

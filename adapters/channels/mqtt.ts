@@ -5,7 +5,8 @@ import { trustedCa } from './agent.js';
 import { backoffMs } from './backoff.js';
 import { mqttPayload, mqttTopic } from './mqtt-mapper.js';
 import { mapLimit, withDeadline } from './pool.js';
-import { delivered, failed, retry, type Channel, type Delivery, type MqttRecipient, type Outcome } from './port.js';
+import type { Channel, Delivery, MqttRecipient, Outcome } from '../../ports/channel.js';
+import { delivered, failed, retry } from './outcome.js';
 
 // MQTT through the `mqtt` client (seed 002's backend). The broker is MSGXC_MQTT_URL, so a
 // local Mosquitto needs no override; a TLS broker's CA comes from MSGXC_CHANNEL_CA_FILE.

@@ -12,7 +12,7 @@ import type {
   MqttRecipient,
   SmsRecipient,
   WebPushRecipient,
-} from './port.js';
+} from '../../ports/channel.js';
 import { smsText } from './sms-mapper.js';
 import { webPushRequest } from './webpush-mapper.js';
 

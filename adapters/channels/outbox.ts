@@ -1,6 +1,7 @@
 import type { JsonValue } from '../../schema/json.js';
-import { leadOf, delivered, failed, type Channel, type Delivery, type Outcome, type Recipient } from './port.js';
-import type { OutboxStore } from './outbox-store.js';
+import type { Channel, Delivery, Outcome, Recipient } from '../../ports/channel.js';
+import { leadOf, delivered, failed } from './outcome.js';
+import type { OutboxStore } from '../../ports/outbox.js';
 
 // The channel used for a provider without credentials: it renders the delivery with the
 // provider's own mapper and records the request it would have sent, so the embedded

@@ -1,5 +1,5 @@
 import type { Device } from '../../schema/devices.js';
-import type { ApnsRecipient, FcmRecipient, WebPushRecipient } from './port.js';
+import type { ApnsRecipient, FcmRecipient, WebPushRecipient } from '../../ports/channel.js';
 
 // The recipient a channel needs for an enlisted device (the seeds' three shapes), so that
 // dispatch can go from the devices read model to Channel.deliver without knowing providers.

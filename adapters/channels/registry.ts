@@ -1,14 +1,14 @@
 import type { ChannelConfig } from '../../schema/channels.js';
 import { createApnsChannel } from './apns.js';
-import { channelSecrets, describeChannelConfig } from './config.js';
+import { channelSecrets, describeChannelConfig } from './secrets.js';
 import { createSendGridChannel } from './email-sendgrid.js';
 import { createSmtpChannel } from './email-smtp.js';
 import { createFcmChannel } from './fcm.js';
 import { createMqttChannel } from './mqtt.js';
 import { createOutboxChannel, type OutboxRender } from './outbox.js';
 import { outboxRenderers } from './outbox-render.js';
-import type { OutboxStore } from './outbox-store.js';
-import type { Channel, ChannelKind, Recipient, RecipientOf } from './port.js';
+import type { OutboxStore } from '../../ports/outbox.js';
+import type { Channel, ChannelKind, Recipient, RecipientOf } from '../../ports/channel.js';
 import { redactor } from './redact.js';
 import { createSmsChannel } from './sms.js';
 import { createWebPushChannel } from './webpush.js';

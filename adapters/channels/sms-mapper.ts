@@ -1,5 +1,6 @@
 import { linkOf } from './content.js';
-import { countOf, leadOf, type Content } from './port.js';
+import type { Content } from '../../ports/channel.js';
+import { countOf, leadOf } from './outcome.js';
 
 // Our content -> one SMS text of at most `maxLength` characters (Unicode code points, so an
 // emoji is never cut in half), ending with the deep link when a public base URL is set: the

@@ -4,16 +4,8 @@ import type * as TwilioHttp from 'twilio/lib/http/response.js';
 import type { TwilioConfig } from '../../schema/channels.js';
 import { backoffMs } from './backoff.js';
 import { mapLimit } from './pool.js';
-import {
-  delivered,
-  failed,
-  gone,
-  retry,
-  type Channel,
-  type Delivery,
-  type Outcome,
-  type SmsRecipient,
-} from './port.js';
+import type { Channel, Delivery, Outcome, SmsRecipient } from '../../ports/channel.js';
+import { delivered, failed, gone, retry } from './outcome.js';
 import { redactor, type Redact } from './redact.js';
 import { smsText } from './sms-mapper.js';
 

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { WebPushPayload } from '../../schema/channels.js';
 import { collapseKey, slugOf, ttlSeconds, urgencyName, type UrgencyName } from './content.js';
-import { countOf, leadOf, type Content } from './port.js';
+import type { Content } from '../../ports/channel.js';
+import { countOf, leadOf } from './outcome.js';
 
 // Our content -> what web-push sends: the JSON payload the service worker reads (msgxc's
 // {msg, opts, slug} plus mid), and the RFC 8030 headers TTL, Urgency and Topic.

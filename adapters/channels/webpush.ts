@@ -5,16 +5,8 @@ import { pushHostProblem } from '../../schema/push-endpoint.js';
 import { httpsAgent } from './agent.js';
 import { backoffMs, retryDelay } from './backoff.js';
 import { mapLimit } from './pool.js';
-import {
-  delivered,
-  failed,
-  gone,
-  retry,
-  type Channel,
-  type Delivery,
-  type Outcome,
-  type WebPushRecipient,
-} from './port.js';
+import type { Channel, Delivery, Outcome, WebPushRecipient } from '../../ports/channel.js';
+import { delivered, failed, gone, retry } from './outcome.js';
 import { redactor, type Redact } from './redact.js';
 import { webPushRequest } from './webpush-mapper.js';
 

@@ -1,8 +1,6 @@
-// Time comes in through this port so deciders and reactors can be tested with a controlled clock.
-export interface Clock {
-  now(): Date;
-}
+import type { Clock } from '../../ports/clock.js';
 
+// The system clock, and a clock tests set and advance by hand.
 export const systemClock: Clock = { now: () => new Date() };
 
 export const fixedClock = (start: Date): Clock & { advance(ms: number): void; set(d: Date): void } => {

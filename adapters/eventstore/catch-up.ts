@@ -1,4 +1,4 @@
-import type { BatchHandler, EventStore, Subscription } from './port.js';
+import type { BatchHandler, EventStore, Subscription } from '../../ports/eventstore.js';
 
 // A catch-up subscription built only on readAll plus a "something was appended" signal.
 // Adapters whose engine has no native push (the embedded stores) share it; it reads in

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { isLeft } from 'fp-ts/lib/Either.js';
 import type { AllStreamResolvedEvent, JSONEventType, Position, ResolvedEvent } from '@kurrent/kurrentdb-client';
 import { StoredMetadata, type EventMetadata } from '../../schema/metadata.js';
-import type { EventToAppend, RecordedEvent } from './port.js';
+import type { EventToAppend, RecordedEvent } from '../../ports/eventstore.js';
 
 // How the port maps onto EventStoreDB / KurrentDB. NOT RUN AGAINST A SERVER HERE (none can
 // be had on this machine); written from the client's types and the server's documented

@@ -1,7 +1,7 @@
 import { START, streamNameFilter } from '@kurrent/kurrentdb-client';
 import type { AllStreamResolvedEvent, AllStreamSubscription, KurrentDBClient } from '@kurrent/kurrentdb-client';
 import { fromPosition, toRecordedEvent } from './eventstoredb-mapping.js';
-import type { BatchHandler, RecordedEvent, Subscription } from './port.js';
+import type { BatchHandler, RecordedEvent, Subscription } from '../../ports/eventstore.js';
 
 // subscribeAll on EventStoreDB's own catch-up subscription to $all: it replays from the
 // position, then turns live, server-side filtered to our stream prefix (which also leaves

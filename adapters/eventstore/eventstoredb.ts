@@ -17,8 +17,14 @@ import {
 import type { AppendStreamState, ResolvedEvent } from '@kurrent/kurrentdb-client';
 import { esdbSubscription } from './eventstoredb-subscription.js';
 import { fromPosition, toEventData, toRecordedEvent } from './eventstoredb-mapping.js';
-import type { AppendResult, EventStore, ExpectedRevision, RecordedEvent, Subscription } from './port.js';
-import { revisionMatches } from './port.js';
+import type {
+  AppendResult,
+  EventStore,
+  ExpectedRevision,
+  RecordedEvent,
+  Subscription,
+} from '../../ports/eventstore.js';
+import { revisionMatches } from './revision.js';
 
 // The event log on EventStoreDB, through @kurrent/kurrentdb-client: the renamed successor
 // of @eventstore/db-client, which speaks gRPC to EventStoreDB 22+ and to KurrentDB (its new

@@ -6,8 +6,8 @@ import type { Append, jetStreamReads } from './jetstream-read.js';
 import type { SubjectScheme } from './jetstream-subjects.js';
 import { MAX_EVENTS_PER_APPEND, positionOf } from './jetstream-subjects.js';
 import type { SeenMessage, TipCache } from './jetstream-tips.js';
-import { revisionMatches } from './port.js';
-import type { AppendResult, EventToAppend, ExpectedRevision } from './port.js';
+import { revisionMatches } from './revision.js';
+import type { AppendResult, EventToAppend, ExpectedRevision } from '../../ports/eventstore.js';
 
 export interface AppendDeps {
   readonly api: JetStreamApi;

@@ -1,7 +1,7 @@
 import * as t from 'io-ts';
 import { isLeft } from 'fp-ts/lib/Either.js';
 import { StoredMetadata } from '../../schema/metadata.js';
-import type { EventToAppend, RecordedEvent } from './port.js';
+import type { EventToAppend, RecordedEvent } from '../../ports/eventstore.js';
 import { positionOf } from './jetstream-subjects.js';
 
 // The body of one JetStream message: every event of one append, and the stream revision of

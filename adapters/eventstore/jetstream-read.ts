@@ -6,7 +6,7 @@ import type { SubjectScheme } from './jetstream-subjects.js';
 import { positionOf, splitPosition } from './jetstream-subjects.js';
 import type { SeenMessage, TipCache } from './jetstream-tips.js';
 import { EMPTY_STREAM } from './jetstream-tips.js';
-import type { ReadAllOptions, ReadStreamOptions, RecordedEvent } from './port.js';
+import type { ReadAllOptions, ReadStreamOptions, RecordedEvent } from '../../ports/eventstore.js';
 
 export interface ReadDeps {
   readonly api: JetStreamApi;

@@ -9,7 +9,7 @@ import { jetStreamReads } from './jetstream-read.js';
 import { ensureStream } from './jetstream-stream.js';
 import { subjectScheme } from './jetstream-subjects.js';
 import { createTipCache } from './jetstream-tips.js';
-import type { AppendResult, EventStore, Subscription } from './port.js';
+import type { AppendResult, EventStore, Subscription } from '../../ports/eventstore.js';
 
 // The event log on NATS JetStream (tested on nats-server 2.9.10 and the current 2.15.3; see
 // docs/production.md): one JetStream stream, one subject per append of an event stream, one

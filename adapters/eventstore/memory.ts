@@ -1,5 +1,5 @@
 import { catchUpSubscription } from './catch-up.js';
-import { revisionMatches } from './port.js';
+import { revisionMatches } from './revision.js';
 import type {
   AppendResult,
   EventStore,
@@ -8,7 +8,7 @@ import type {
   ReadAllOptions,
   ReadStreamOptions,
   RecordedEvent,
-} from './port.js';
+} from '../../ports/eventstore.js';
 
 // In-memory log for unit tests and benchmarks' baselines. Same contract as the durable stores.
 export const createMemoryEventStore = (): EventStore => {

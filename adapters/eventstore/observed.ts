@@ -1,16 +1,18 @@
-import type { AppendResult, EventStore, EventToAppend, ExpectedRevision, RecordedEvent } from './port.js';
+import type {
+  AppendListener,
+  AppendResult,
+  EventStore,
+  EventToAppend,
+  ExpectedRevision,
+  ObservedEventStore,
+  RecordedEvent,
+} from '../../ports/eventstore.js';
 
 // A decorator that tells in-process listeners about every event this node appended, right
 // after the store reported it durable. The realtime publisher uses it to reach connected
 // clients without waiting for a subscription poll of the log; what it misses (a crash between
 // the append and the publish, events appended by other nodes) clients recover by resuming
 // from the log, which stays the source of truth.
-export type AppendListener = (events: readonly RecordedEvent[]) => void;
-
-export interface ObservedEventStore extends EventStore {
-  /** Registers a listener; the returned function removes it. Listeners must not throw or block. */
-  onAppended(listener: AppendListener): () => void;
-}
 
 // Positions within one append are consecutive in every store here (SQLite and memory write
 // an append in one transaction; JetStream stores it as one message whose events take

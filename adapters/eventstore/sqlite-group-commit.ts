@@ -1,4 +1,4 @@
-import type { AppendResult } from './port.js';
+import type { AppendResult } from '../../ports/eventstore.js';
 import type { BatchCommitter, PendingAppend } from './sqlite-writer.js';
 
 export interface CommitStats {

@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import type { AppendResult } from './port.js';
+import type { AppendResult } from '../../ports/eventstore.js';
 import type { CommitStats, GroupCommitQueue } from './sqlite-group-commit.js';
 import type { PendingAppend } from './sqlite-writer.js';
 import type { BatchReply } from './sqlite-writer-thread.js';

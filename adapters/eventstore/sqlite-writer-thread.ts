@@ -3,10 +3,10 @@
 // one result per append. A constraint error belongs to one append, so that batch is retried
 // one append at a time; any other error fails the whole batch (disk full, I/O).
 import { parentPort, workerData } from 'node:worker_threads';
-import { openWriter } from './sqlite-schema.js';
+import { openWriter } from './sqlite-tables.js';
 import { createBatchCommitter } from './sqlite-writer.js';
 import type { PendingAppend } from './sqlite-writer.js';
-import type { AppendResult } from './port.js';
+import type { AppendResult } from '../../ports/eventstore.js';
 
 export type Outcome = { readonly ok: AppendResult } | { readonly error: string };
 export interface BatchReply {

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
-import { revisionMatches } from './port.js';
-import type { AppendResult, EventToAppend, ExpectedRevision } from './port.js';
+import { revisionMatches } from './revision.js';
+import type { AppendResult, EventToAppend, ExpectedRevision } from '../../ports/eventstore.js';
 
 export interface SerializedEvent {
   readonly type: string;

@@ -1,9 +1,9 @@
 import { catchUpSubscription } from './catch-up.js';
-import type { AppendResult, EventStore, Subscription } from './port.js';
+import type { AppendResult, EventStore, Subscription } from '../../ports/eventstore.js';
 import { createGroupCommitQueue } from './sqlite-group-commit.js';
 import type { CommitStats } from './sqlite-group-commit.js';
-import { EVENT_COLUMNS, openReader, openWriter, toRecordedEvent } from './sqlite-schema.js';
-import type { EventRow } from './sqlite-schema.js';
+import { EVENT_COLUMNS, openReader, openWriter, toRecordedEvent } from './sqlite-tables.js';
+import type { EventRow } from './sqlite-tables.js';
 import { createBatchCommitter, serializeEvents } from './sqlite-writer.js';
 import { createWorkerGroupCommitQueue } from './sqlite-worker-queue.js';
 

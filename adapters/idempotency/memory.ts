@@ -1,4 +1,4 @@
-import type { IdempotencyRecord, IdempotencyStore } from './port.js';
+import type { IdempotencyRecord, IdempotencyStore } from '../../ports/idempotency.js';
 
 export const createMemoryIdempotencyStore = (): IdempotencyStore => {
   const records = new Map<string, IdempotencyRecord>();

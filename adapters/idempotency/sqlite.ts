@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import type { IdempotencyRecord, IdempotencyStore, StoredResponse } from './port.js';
+import type { IdempotencyRecord, IdempotencyStore, StoredResponse } from '../../ports/idempotency.js';
 
 // synchronous=NORMAL: a process crash keeps every committed record (WAL), only a power loss
 // can drop the newest ones, and then the worst case is a retry that runs the command again

@@ -1,11 +1,5 @@
 import { randomFillSync, randomUUID } from 'node:crypto';
-
-export interface IdGenerator {
-  /** Time-ordered id (UUIDv7): sorts by creation time as a string, so "newest first" is an index order. */
-  messageId(): string;
-  /** Opaque random id for events, requests and correlation. */
-  randomId(): string;
-}
+import type { IdGenerator } from '../../ports/ids.js';
 
 // UUIDv7 (RFC 9562): 48-bit unix ms, version, 12 bits of a per-ms counter, variant, 62 random bits.
 // The counter keeps ids from one process strictly increasing within the same millisecond.

@@ -2,12 +2,19 @@ import type { Client, estypes } from '@elastic/elasticsearch';
 import { isRight } from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
 import { PathReporter } from 'io-ts/lib/PathReporter.js';
-import { DeliveryDoc, MessageDoc } from './documents.js';
+import { DeliveryDoc, MessageDoc } from '../../schema/search-documents.js';
 import type { IndexNames } from './elastic-indices.js';
-import { FailedToQuery } from './port.js';
-import type { DocOf, SearchIndexName, SearchQueries } from './port.js';
-import { cursorKey, cursorOf } from './query.js';
-import type { DeliveryFilter, HistogramQuery, MessageFilter, TermsBucket, TermsQuery, TimeRange } from './query.js';
+import { FailedToQuery } from './errors.js';
+import type { DocOf, SearchIndexName, SearchQueries } from '../../ports/search.js';
+import { cursorKey, cursorOf } from '../../schema/search-query.js';
+import type {
+  DeliveryFilter,
+  HistogramQuery,
+  MessageFilter,
+  TermsBucket,
+  TermsQuery,
+  TimeRange,
+} from '../../schema/search-query.js';
 import { words } from './words.js';
 
 // The analytics queries as Elasticsearch DSL, using only what the server core offers (bool

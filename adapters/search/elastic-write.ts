@@ -1,9 +1,9 @@
 import type { Client, estypes } from '@elastic/elasticsearch';
-import { DELIVERY_STATUSES, zeroCounts } from './documents.js';
-import type { DeliveryStatus, StatusCounts } from './documents.js';
+import { DELIVERY_STATUSES, zeroCounts } from '../../schema/search-documents.js';
+import type { DeliveryStatus, StatusCounts } from '../../schema/search-documents.js';
 import type { IndexNames } from './elastic-indices.js';
-import { FailedToIndex } from './port.js';
-import type { Checkpoint, SearchOp } from './port.js';
+import { FailedToIndex } from './errors.js';
+import type { Checkpoint, SearchOp } from '../../ports/search.js';
 import { indexedWords } from './words.js';
 
 // A batch in three steps, none of which needs a script: (1) add the receipt-set members

@@ -3,8 +3,8 @@ import { deleteIndices, deleteTemplates, indexNames, installIndices, isValidPref
 import type { IndexNames } from './elastic-indices.js';
 import { deliveryFromSource, elasticQueries, messageFromSource } from './elastic-query.js';
 import { elasticWriter } from './elastic-write.js';
-import { FailedToIndex, FailedToQuery } from './port.js';
-import type { SearchIndex } from './port.js';
+import { FailedToIndex, FailedToQuery } from './errors.js';
+import type { SearchIndex } from '../../ports/search.js';
 
 // The search store on Elasticsearch 8 (official client). Every vendor payload is built in
 // elastic-write.ts / elastic-query.ts; this file only composes them and turns the client's

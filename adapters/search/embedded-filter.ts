@@ -1,4 +1,4 @@
-import type { DeliveryFilter, MessageFilter, TimeRange } from './query.js';
+import type { DeliveryFilter, MessageFilter, TimeRange } from '../../schema/search-query.js';
 import { words } from './words.js';
 
 // Filters as SQL: a WHERE clause and its parameters. Column names come from this file only;

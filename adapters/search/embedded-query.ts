@@ -3,9 +3,9 @@ import { DELIVERY_COLUMNS, MESSAGE_COLUMNS, deliveryWhere, messageWhere } from '
 import type { Where } from './embedded-filter.js';
 import { deliveryFromRow, messageFromRow } from './embedded-rows.js';
 import type { DeliveryRow, MessageRow } from './embedded-rows.js';
-import type { SearchQueries } from './port.js';
-import { INTERVALS, cursorKey, cursorOf, offsetMs } from './query.js';
-import type { HistogramQuery, TermsBucket, TermsQuery } from './query.js';
+import type { SearchQueries } from '../../ports/search.js';
+import { INTERVALS, cursorKey, cursorOf, offsetMs } from '../../schema/search-query.js';
+import type { HistogramQuery, TermsBucket, TermsQuery } from '../../schema/search-query.js';
 
 // The analytics queries answered by SQLite, shaped like Elasticsearch's answers (see the
 // contract suite): newest first by (at, mid); terms by count desc then key asc, nulls left

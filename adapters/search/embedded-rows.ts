@@ -1,8 +1,8 @@
 import { isRight } from 'fp-ts/lib/Either.js';
 import { PathReporter } from 'io-ts/lib/PathReporter.js';
 import type * as t from 'io-ts';
-import { DeliveryDoc, MessageDoc } from './documents.js';
-import { FailedToQuery } from './port.js';
+import { DeliveryDoc, MessageDoc } from '../../schema/search-documents.js';
+import { FailedToQuery } from './errors.js';
 
 // SQLite rows <-> documents. Rows are decoded through the document codecs like any other
 // engine's answer, so a hand-edited or stale file surfaces as an error, not a wrong shape.

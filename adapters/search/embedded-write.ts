@@ -1,9 +1,9 @@
 import type { Database } from 'better-sqlite3';
-import { DELIVERY_STATUSES, zeroCounts } from './documents.js';
-import type { StatusCounts } from './documents.js';
+import { DELIVERY_STATUSES, zeroCounts } from '../../schema/search-documents.js';
+import type { StatusCounts } from '../../schema/search-documents.js';
 import { deliveryToRow, messageToRow } from './embedded-rows.js';
 import type { DeliveryRow, MessageRow } from './embedded-rows.js';
-import type { Checkpoint, SearchOp } from './port.js';
+import type { Checkpoint, SearchOp } from '../../ports/search.js';
 import { indexedWords } from './words.js';
 
 // One SQLite transaction per written batch, checkpoint included: either all of it is in the

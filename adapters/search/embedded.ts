@@ -3,9 +3,9 @@ import type { Database } from 'better-sqlite3';
 import { deliveryFromRow, messageFromRow } from './embedded-rows.js';
 import type { DeliveryRow, MessageRow } from './embedded-rows.js';
 import { embeddedQueries } from './embedded-query.js';
-import { dropSearchTables, ensureSearchTables } from './embedded-schema.js';
+import { dropSearchTables, ensureSearchTables } from './embedded-tables.js';
 import { embeddedWriter } from './embedded-write.js';
-import type { SearchIndex } from './port.js';
+import type { SearchIndex } from '../../ports/search.js';
 
 // The embedded search store: SQLite with an FTS5 table for text, one file (`search.db` in
 // the data directory) or a connection the caller owns. better-sqlite3 is synchronous; the

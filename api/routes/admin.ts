@@ -1,6 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { AppDeps } from '../deps.js';
 import { apiError, errors } from '../errors.js';
 import type { Route } from '../route.js';
@@ -24,27 +23,17 @@ export interface AdminOps {
   rebuildStatus(): RebuildStatus;
 }
 
-// web/ is not compiled: find it from here whether running from source or from dist/.
-const webDir = (): string | undefined => {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 5; i++) {
-    if (existsSync(join(dir, 'web', 'admin', 'index.html'))) return join(dir, 'web', 'admin');
-    dir = dirname(dir);
-  }
-  return undefined;
-};
-
+// The page's files (web/admin/) come from the folder the composition root names (app/paths.ts).
 const file =
-  (name: string, contentType: string): Route['handler'] =>
-  () => {
-    const dir = webDir();
-    if (dir === undefined) return Promise.resolve(errors.notFound('admin UI files are not installed'));
-    return Promise.resolve({
-      status: 200,
-      body: readFileSync(join(dir, name), 'utf8'),
-      contentType,
-      headers: { 'Cache-Control': 'no-cache' },
-    });
+  (dir: string | undefined, name: string, contentType: string): Route['handler'] =>
+  async () => {
+    if (dir === undefined) return errors.notFound('admin UI files are not installed');
+    try {
+      const body = await readFile(join(dir, name), 'utf8');
+      return { status: 200, body, contentType, headers: { 'Cache-Control': 'no-cache' } };
+    } catch {
+      return errors.notFound('admin UI files are not installed');
+    }
   };
 
 export const adminRoutes = (deps: AppDeps & { readonly admin?: AdminOps }): Route[] => [
@@ -53,14 +42,14 @@ export const adminRoutes = (deps: AppDeps & { readonly admin?: AdminOps }): Rout
     path: '/admin',
     access: 'public',
     summary: 'The admin UI (its data needs an admin token)',
-    handler: file('index.html', 'text/html; charset=utf-8'),
+    handler: file(deps.adminUiDir, 'index.html', 'text/html; charset=utf-8'),
   },
   {
     method: 'get',
     path: '/admin/app.js',
     access: 'public',
     summary: 'The admin UI script',
-    handler: file('app.js', 'text/javascript; charset=utf-8'),
+    handler: file(deps.adminUiDir, 'app.js', 'text/javascript; charset=utf-8'),
   },
   {
     method: 'get',

@@ -1,5 +1,5 @@
 import * as E from 'fp-ts/lib/Either.js';
-import type { RecordedEvent } from '../../adapters/eventstore/port.js';
+import type { RecordedEvent } from '../../ports/eventstore.js';
 import type { AppDeps } from '../deps.js';
 import { errors } from '../errors.js';
 import { limitParam, type Route } from '../route.js';

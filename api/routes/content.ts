@@ -1,5 +1,5 @@
 import type { MessageContent } from '../../commands/types.js';
-import type { MessageView } from '../../projections/types.js';
+import type { MessageView } from '../../ports/read-models.js';
 
 export const contentOf = (b: {
   msg: string;

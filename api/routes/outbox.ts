@@ -1,5 +1,5 @@
-import type { ChannelKind } from '../../adapters/channels/port.js';
-import type { OutboxQuery } from '../../adapters/channels/outbox-store.js';
+import type { ChannelKind } from '../../ports/channel.js';
+import type { OutboxQuery } from '../../ports/outbox.js';
 import { isIdLike } from '../../schema/ids.js';
 import type { AppDeps } from '../deps.js';
 import { errors } from '../errors.js';

@@ -1,9 +1,9 @@
-import type { InboxItem, MessageView, ReadModels } from '../../projections/types.js';
+import type { InboxItem, MessageView, ReadModels } from '../../ports/read-models.js';
 import type { ListedMessage } from '../../schema/frames.js';
 
 // Reads for a session: the unseen snapshot on connect and the `?since=` replay. Both come from
 // the inbox read model, after it has caught up with the log head as of the moment the session
-// started buffering live frames (see session-open.ts), so together with that buffer they
+// started buffering live frames (see lifecycle.ts), so together with that buffer they
 // cover every message exactly once.
 export const listed = (m: MessageView | InboxItem): ListedMessage => ({
   mid: m.mid as ListedMessage['mid'],

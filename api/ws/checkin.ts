@@ -1,14 +1,13 @@
-import { randomUUID } from 'node:crypto';
-import type { EventStore, EventToAppend } from '../../adapters/eventstore/port.js';
-import { streams } from '../../schema/events.js';
-import type { Logger } from '../log.js';
+import * as E from 'fp-ts/lib/Either.js';
+import type { CheckInTally, Commands } from '../../commands/types.js';
+import type { Logger } from '../../ports/log.js';
 import { createGuard } from '../guard.js';
 
 // The websocket check-in (online time per user), recorded without making a connect a write:
 // sessions opening and closing only touch counters in memory, and every `intervalMs` the
-// node appends what happened in that interval as `UsersCheckedIn` events (one per 1000 users)
-// to its own stream `presence-<node>`, so nodes never contend for one stream. A node that
-// crashes loses at most one interval of check-ins; presence itself is unaffected.
+// node records what happened in that interval with the check-in command (commands/check-in.ts:
+// UsersCheckedIn events in the node's own stream). A node that crashes loses at most one
+// interval of check-ins; presence itself is unaffected.
 interface Tally {
   sessions: number;
   opened: number;
@@ -25,10 +24,8 @@ export interface CheckIn {
   stop(): Promise<void>;
 }
 
-const PER_EVENT = 1000;
-
 export const createCheckIn = (deps: {
-  store: EventStore;
+  record: Commands['checkIn'];
   node: string;
   intervalMs: number;
   now: () => number;
@@ -48,7 +45,7 @@ export const createCheckIn = (deps: {
 
   const flush = (): Promise<void> => {
     const to = deps.now();
-    const users: { uid: string; sessions: number; opened: number; closed: number; onlineMs: number }[] = [];
+    const users: CheckInTally[] = [];
     for (const [uid, x] of tallies) {
       tally(uid, to);
       if (x.sessions > 0 || x.opened > 0 || x.closed > 0)
@@ -60,28 +57,14 @@ export const createCheckIn = (deps: {
         x.onlineMs = 0;
       }
     }
-    const interval = { from: new Date(from).toISOString(), to: new Date(to).toISOString() };
+    const checkIns = { node: deps.node, from: new Date(from), to: new Date(to), users };
     from = to;
     if (users.length === 0) return writing;
-    const events: EventToAppend[] = [];
-    for (let i = 0; i < users.length; i += PER_EVENT) {
-      events.push({
-        type: 'UsersCheckedIn',
-        data: { node: deps.node, ...interval, users: users.slice(i, i + PER_EVENT) },
-        metadata: {
-          eventId: randomUUID(),
-          occurredAt: interval.to,
-          actor: { uid: `node:${deps.node}`, roles: ['system'] },
-          correlationId: `checkin:${deps.node}:${interval.to}`,
-          causationId: `checkin:${deps.node}:${interval.to}`,
-        },
-      });
-    }
     // One append at a time per node, so intervals land in order.
     writing = writing
       .then(async () => {
-        const r = await deps.store.append(streams.presence(deps.node), events, 'any');
-        if (r.kind !== 'appended') deps.log.warn({ node: deps.node }, 'check-in append refused');
+        const r = await deps.record(checkIns);
+        if (E.isLeft(r)) deps.log.warn({ node: deps.node, code: r.left.code }, 'check-in append refused');
       })
       .catch((e: unknown) => {
         deps.log.warn({ err: e instanceof Error ? e.message : String(e) }, 'check-in append failed');

@@ -1,5 +1,5 @@
 import * as E from 'fp-ts/lib/Either.js';
-import type { Bus, BusSubscription } from '../../adapters/bus/port.js';
+import type { Bus, BusSubscription } from '../../ports/bus.js';
 import { BusHeader } from '../../schema/frames.js';
 import type { TemplatedApp } from '../uws.js';
 import type { Registry } from './registry.js';

@@ -1,8 +1,10 @@
-import type { ObservedEventStore } from '../../adapters/eventstore/observed.js';
+import type { ObservedEventStore } from '../../ports/eventstore.js';
 import type { Commands } from '../../commands/types.js';
-import type { ProjectionRunner, ReadModels } from '../../projections/types.js';
+import type { ReadModels } from '../../ports/read-models.js';
+import type { ProjectionRunner } from '../../ports/projections.js';
 import type { ListedMessage } from '../../schema/frames.js';
-import type { Logger } from '../log.js';
+import type { Actor } from '../../schema/metadata.js';
+import type { Logger } from '../../ports/log.js';
 import { listed, replaySince, type Replay } from './catch-up.js';
 import { CloseCode } from './close-codes.js';
 import type { Memberships } from './memberships.js';
@@ -23,6 +25,7 @@ export interface LifecycleDeps {
   readonly projections: ProjectionRunner;
   readonly memberships: Memberships;
   readonly commands: Commands;
+  readonly recognise: (actor: Actor) => Promise<void> | undefined;
   readonly registry: Registry;
   readonly log: Logger;
   readonly now: () => Date;
@@ -101,8 +104,8 @@ export const startSession = async (s: Session, deps: LifecycleDeps): Promise<voi
   deps.registry.pending.add(s);
   try {
     const actor = { uid: s.uid, roles: [...s.roles] };
-    // As the HTTP API does for every authenticated caller: a user the broker knows receives broadcasts.
-    await deps.commands.recognize({ actor, now: deps.now(), correlationId: `ws:${s.sid}:0` });
+    // As for every authenticated HTTP caller: a user the broker knows receives broadcasts.
+    await deps.recognise(actor);
     const head = await deps.store.head();
     await deps.projections.waitFor(head, 10_000);
     const now = deps.now();

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import * as E from 'fp-ts/lib/Either.js';
-import type { Bus, BusSubscription } from '../../adapters/bus/port.js';
+import type { Bus, BusSubscription } from '../../ports/bus.js';
 import { PresenceMessage } from '../../schema/frames.js';
 import { unguarded, type Guard } from '../guard.js';
 

@@ -1,6 +1,6 @@
 import * as E from 'fp-ts/lib/Either.js';
 import type { CommandContext, CommandResult, Commands } from '../../commands/types.js';
-import type { ReadModels } from '../../projections/types.js';
+import type { ReadModels } from '../../ports/read-models.js';
 import { isValidCursor } from '../../projections/paging.js';
 import { describeErrors } from '../../schema/errors.js';
 import { CLIENT_FRAME_TYPES, ClientFrame, FrameId as FrameIdC, type FrameId } from '../../schema/frames.js';

@@ -1,8 +1,9 @@
 import * as E from 'fp-ts/lib/Either.js';
-import type { RecordedEvent } from '../../adapters/eventstore/port.js';
-import type { Bus } from '../../adapters/bus/port.js';
+import type { RecordedEvent } from '../../ports/eventstore.js';
+import type { Bus } from '../../ports/bus.js';
 import { DomainEvent, type EventOf } from '../../schema/events.js';
 import { encodeEnvelope, type MessageFrame } from '../../schema/frames.js';
+import type { MessageId } from '../../schema/ids.js';
 import type { Audience } from '../../schema/message.js';
 import { originOf } from './session.js';
 
@@ -14,9 +15,9 @@ export interface PublisherDeps {
   readonly bus: Bus;
   readonly now: () => number;
   /** Audience of a message (for retractions, whose event does not repeat it). */
-  readonly audienceOf: (mid: string) => Promise<Audience | undefined>;
+  readonly audienceOf: (mid: MessageId) => Promise<Audience | undefined>;
   /** False once a message was cancelled or retracted (checked when a scheduled one falls due). */
-  readonly stillPublished: (mid: string) => Promise<boolean>;
+  readonly stillPublished: (mid: MessageId) => Promise<boolean>;
   /** Asks for a message that is not due yet to be published when it is (see scheduled.ts). */
   readonly schedule: (mid: string, dueMs: number, publish: () => void) => void;
   readonly unschedule: (mid: string) => void;

@@ -1,14 +1,14 @@
 import type * as Uws from '@trufflesuite/uws-js-unofficial';
-import type { Bus } from '../../adapters/bus/port.js';
-import type { ObservedEventStore } from '../../adapters/eventstore/observed.js';
+import type { Bus } from '../../ports/bus.js';
+import type { ObservedEventStore } from '../../ports/eventstore.js';
 import type { Commands } from '../../commands/types.js';
-import type { ProjectionRunner, ReadModels } from '../../projections/types.js';
+import type { ReadModels } from '../../ports/read-models.js';
+import type { ProjectionRunner } from '../../ports/projections.js';
 import type { WsLimits } from '../../schema/config.js';
-import { MessagePublished, streams } from '../../schema/events.js';
 import type { FrameId } from '../../schema/frames.js';
-import type { Audience } from '../../schema/message.js';
+import type { Actor } from '../../schema/metadata.js';
 import type { Verifier } from '../auth.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../../ports/log.js';
 import type { Metrics } from '../metrics.js';
 import type { TemplatedApp, WebSocket } from '../uws.js';
 import { createCheckIn } from './checkin.js';
@@ -18,6 +18,7 @@ import { closeIfSlow, createFanout } from './fanout.js';
 import { take } from './flood.js';
 import { uuidv7Floor } from './catch-up.js';
 import { startSession } from './lifecycle.js';
+import { messageLiveness } from './liveness.js';
 import type { Memberships } from './memberships.js';
 import { createPresence, type Presence } from './presence.js';
 import { decodeFrame, handleFrame } from './protocol.js';
@@ -45,6 +46,8 @@ export interface RealtimeDeps {
   readonly projections: ProjectionRunner;
   readonly memberships: Memberships;
   readonly commands: Commands;
+  /** The node's recognition of a user (app/recognition.ts): answers a promise only when there is work to wait for. */
+  readonly recognise: (actor: Actor) => Promise<void> | undefined;
   readonly verifier: Verifier;
   readonly metrics: Metrics;
   readonly log: Logger;
@@ -58,20 +61,6 @@ export interface Realtime {
   close(): Promise<void>;
 }
 
-const firstEvent = async (
-  store: ObservedEventStore,
-  mid: string,
-): Promise<{ audience: Audience; live: boolean } | undefined> => {
-  const events = await store.read(streams.message(mid));
-  const first = events[0];
-  if (first === undefined || !MessagePublished.is({ type: first.type, data: first.data })) return undefined;
-  const data = first.data as { audience: Audience };
-  return {
-    audience: data.audience,
-    live: events.every((e) => e.type !== 'MessageCancelled' && e.type !== 'MessageRetracted'),
-  };
-};
-
 export const startRealtime = (deps: RealtimeDeps): Realtime => {
   const { app, bus, log, metrics, limits } = deps;
   const nowMs = (): number => deps.now().getTime();
@@ -80,7 +69,7 @@ export const startRealtime = (deps: RealtimeDeps): Realtime => {
   const guard = createGuard(log);
   const schedule = createLiveSchedule(nowMs);
   const checkIn = createCheckIn({
-    store: deps.store,
+    record: (c) => deps.commands.checkIn(c),
     node: deps.node,
     intervalMs: limits.checkinIntervalMs,
     now: nowMs,
@@ -116,8 +105,7 @@ export const startRealtime = (deps: RealtimeDeps): Realtime => {
       bus,
       now: nowMs,
       onError,
-      audienceOf: async (mid) => (await firstEvent(deps.store, mid))?.audience,
-      stillPublished: async (mid) => (await firstEvent(deps.store, mid))?.live === true,
+      ...messageLiveness(deps.commands),
       schedule: (mid, due, publish) => {
         schedule.schedule(mid, due, guard('scheduled live publish', publish));
       },
@@ -191,6 +179,7 @@ export const startRealtime = (deps: RealtimeDeps): Realtime => {
   };
   const lifecycle = {
     ...protocol,
+    recognise: deps.recognise,
     store: deps.store,
     projections: deps.projections,
     memberships: deps.memberships,

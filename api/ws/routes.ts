@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
+import { PROTOCOL_VERSION } from '../../schema/frames.js';
 import { UserId } from '../../schema/ids.js';
 import { errors } from '../errors.js';
 import type { Route } from '../route.js';
 import type { Presence } from './presence.js';
-import { PROTOCOL_VERSION } from '../../web/client/client.js';
 
 // HTTP routes of the realtime side: presence for admins (what the triage step asks), and the
 // compiled client library for browsers (`<script type="module">import ... from '/api/v2/client.js'`).

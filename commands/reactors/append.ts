@@ -1,6 +1,7 @@
-import type { AppendResult, EventStore, ExpectedRevision } from '../../adapters/eventstore/port.js';
-import type { Clock } from '../../adapters/clock/clock.js';
+import type { AppendResult, EventStore, ExpectedRevision } from '../../ports/eventstore.js';
+import type { Clock } from '../../ports/clock.js';
 import type { TriageEvent } from '../../schema/triage-events.js';
+import { appendStamped, revisionIds } from '../gateway.js';
 
 // Reactor writes: the expected revision is the guard that makes every effect happen once,
 // and event ids are derived from stream and revision, so a replayed write would carry the
@@ -23,23 +24,15 @@ export type ReactorAppend = (
   cause: Cause,
 ) => Promise<AppendResult>;
 
+/** Through the write gateway, with ids derived from the stream and revision (commands/gateway.ts). */
 export const reactorAppend =
   (store: EventStore, clock: Clock): ReactorAppend =>
-  (stream, events, revision, cause) => {
-    const occurredAt = clock.now().toISOString();
-    return store.append(
+  (stream, events, revision, cause) =>
+    appendStamped(
+      store,
       stream,
-      events.map((e, i) => ({
-        type: e.type,
-        data: e.data,
-        metadata: {
-          eventId: `${stream}@${revision + 1 + i}`,
-          occurredAt,
-          actor: { uid: REACTOR_ACTOR.uid, roles: [...REACTOR_ACTOR.roles] },
-          correlationId: cause.correlationId,
-          causationId: cause.causationId,
-        },
-      })),
+      events,
       expectedOf(revision),
+      { actor: REACTOR_ACTOR, at: clock.now(), correlationId: cause.correlationId, causationId: cause.causationId },
+      revisionIds(stream, revision),
     );
-  };

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { Database } from 'better-sqlite3';
-import type { Channel, Content, Delivery, Outcome, Recipient } from '../../adapters/channels/port.js';
-import type { Clock } from '../../adapters/clock/clock.js';
-import type { EventStore } from '../../adapters/eventstore/port.js';
+import type { Channel, Content, Delivery, Outcome, Recipient } from '../../ports/channel.js';
+import type { Clock } from '../../ports/clock.js';
+import type { EventStore } from '../../ports/eventstore.js';
 import { nextStep } from '../../domain/triage/escalation.js';
 import { deliveryStream, digestStream } from '../../domain/triage/keys.js';
 import { afterOutcome, DEFAULT_RETRY_POLICY } from '../../domain/triage/retry.js';

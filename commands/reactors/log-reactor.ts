@@ -1,7 +1,7 @@
 import type { Database } from 'better-sqlite3';
 import { isRight } from 'fp-ts/lib/Either.js';
-import type { EventStore, RecordedEvent, Subscription } from '../../adapters/eventstore/port.js';
-import { readReactorCheckpoint, writeReactorCheckpoint } from '../../projections/deliveries/schema.js';
+import type { EventStore, RecordedEvent, Subscription } from '../../ports/eventstore.js';
+import { readReactorCheckpoint, writeReactorCheckpoint } from '../../projections/deliveries/tables.js';
 import type { FoldContext } from '../../projections/deliveries/fold-context.js';
 import { DomainEvent } from '../../schema/events.js';
 import type { ReactorLog } from './ports.js';

@@ -1,19 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { Database } from 'better-sqlite3';
-import type { Clock } from '../../adapters/clock/clock.js';
-import type { EventStore } from '../../adapters/eventstore/port.js';
-import { createIdGenerator } from '../../adapters/ids/ids.js';
+import type { Clock } from '../../ports/clock.js';
+import type { EventStore } from '../../ports/eventstore.js';
 import { triageConfig } from '../../domain/triage/config.js';
 import type { TriageConfigOverrides } from '../../domain/triage/config.js';
 import type { StepChannel } from '../../domain/triage/types.js';
-import { ensureReactorModels, openReactorDb } from '../../projections/deliveries/schema.js';
+import { ensureReactorModels, openReactorDb } from '../../projections/deliveries/tables.js';
 import { createCommands } from '../index.js';
 import type { RevokeDevice } from '../revoke-device.js';
 import { createDispatcher, DEFAULT_DISPATCH_SETTINGS } from './dispatch.js';
 import type { DispatchSettings } from './dispatch.js';
 import { startLogReactor } from './log-reactor.js';
-import type { ChannelMap, Presence, ReactorLog } from './ports.js';
+import type { ChannelMap, ReactorLog } from './ports.js';
+import type { Presence } from '../../ports/presence.js';
 import { silentLog } from './ports.js';
 import { createScheduler } from './scheduler.js';
 import { stepsFold } from '../../projections/deliveries/steps.js';
@@ -69,6 +69,8 @@ export interface Reactors {
    * and nothing new was appended meanwhile. For tests (with a fixed clock) and admin tools.
    */
   settle(timeoutMs?: number): Promise<void>;
+  /** Resolves once triage and dispatch have applied the log up to `position`, or after `timeoutMs`, whichever is first. */
+  waitFor(position: number, timeoutMs: number): Promise<void>;
   readonly db: Database;
 }
 
@@ -82,7 +84,7 @@ export const startReactors = (o: ReactorOptions): Reactors => {
   const available: StepChannel[] = ['websocket', ...(Object.keys(o.channels) as StepChannel[])];
   const config = triageConfig({ available, ...o.triage });
   const settings: DispatchSettings = { ...DEFAULT_DISPATCH_SETTINGS, ...o.dispatch };
-  const revokeDevice = o.revokeDevice ?? createCommands({ store: o.store, ids: createIdGenerator() }).revokeDevice;
+  const revokeDevice = o.revokeDevice ?? createCommands({ store: o.store, ids: { randomId: randomUUID } }).revokeDevice;
 
   const dispatcher = createDispatcher({
     db,
@@ -179,8 +181,21 @@ export const startReactors = (o: ReactorOptions): Reactors => {
     }
   };
 
+  const waitFor = async (position: number, timeoutMs: number): Promise<void> => {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, timeoutMs);
+    });
+    try {
+      await Promise.race([Promise.all([triage.caughtUp(position), dispatch.caughtUp(position)]), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+
   return {
     db,
+    waitFor,
     stop: async () => {
       if (stopped) return;
       stopped = true;

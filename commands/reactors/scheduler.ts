@@ -1,6 +1,6 @@
 import type { Database } from 'better-sqlite3';
-import type { Clock } from '../../adapters/clock/clock.js';
-import type { EventStore } from '../../adapters/eventstore/port.js';
+import type { Clock } from '../../ports/clock.js';
+import type { EventStore } from '../../ports/eventstore.js';
 import { triageStream } from '../../domain/triage/keys.js';
 import { directoryQueries } from '../../projections/deliveries/directory-queries.js';
 import { stepQueries } from '../../projections/deliveries/step-queries.js';

@@ -1,4 +1,4 @@
-import type { OutgoingMessage, Recipient } from '../../adapters/channels/port.js';
+import type { OutgoingMessage, Recipient } from '../../ports/channel.js';
 import type { StepMarkers } from '../../domain/triage/escalation.js';
 import { userAllows } from '../../domain/triage/preferences.js';
 import type { DirectoryMessage, DirectoryQueries } from '../../projections/deliveries/directory-queries.js';

@@ -1,6 +1,6 @@
 import type { Database } from 'better-sqlite3';
-import type { Clock } from '../../adapters/clock/clock.js';
-import type { EventStore } from '../../adapters/eventstore/port.js';
+import type { Clock } from '../../ports/clock.js';
+import type { EventStore } from '../../ports/eventstore.js';
 import { resumeAfter } from '../../domain/triage/batches.js';
 import type { BatchCursor } from '../../domain/triage/batches.js';
 import type { TriageConfig } from '../../domain/triage/config.js';
@@ -17,7 +17,8 @@ import { reactorAppend } from './append.js';
 import { audiencePage } from './audience.js';
 import { startLogReactor } from './log-reactor.js';
 import type { LogReactor } from './log-reactor.js';
-import type { Presence, ReactorLog } from './ports.js';
+import type { ReactorLog } from './ports.js';
+import type { Presence } from '../../ports/presence.js';
 
 // The triage reactor: folds the directory, and turns each MessagePublished (at once) or
 // MessageDue (a scheduled message whose time came) into MessageTriaged batches on the

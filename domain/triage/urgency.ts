@@ -81,6 +81,23 @@ export const DEFAULT_URGENCY_TABLE: Readonly<Record<Urgency, UrgencyProfile>> = 
   },
 };
 
+/**
+ * The table's waits (push delay, nearline delay and step) times `scale`, each level's other
+ * fields as they are: MSGXC_TRIAGE_TIME_SCALE compresses the escalation chain for demos and
+ * end-to-end tests (1 = the documented defaults). A TriageConfig `urgency` override.
+ */
+export const scaledUrgencyDelays = (
+  scale: number,
+): Record<Urgency, Pick<UrgencyProfile, 'pushDelayMs' | 'nearlineDelayMs' | 'nearlineStepMs'>> => {
+  const scaled = (p: UrgencyProfile) => ({
+    pushDelayMs: Math.round(p.pushDelayMs * scale),
+    nearlineDelayMs: Math.round(p.nearlineDelayMs * scale),
+    nearlineStepMs: Math.round(p.nearlineStepMs * scale),
+  });
+  const t = DEFAULT_URGENCY_TABLE;
+  return { 1: scaled(t[1]), 2: scaled(t[2]), 3: scaled(t[3]), 4: scaled(t[4]) };
+};
+
 export interface PushHeaders {
   readonly webPush: WebPushUrgency;
   readonly fcmPriority: FcmPriority;

@@ -3,7 +3,7 @@ import { deviceChannel } from '../../schema/devices.js';
 import type { CassandraDb } from '../cassandra-db.js';
 import { lastWins, long, num, str } from '../cassandra-db.js';
 import type { CassandraProjection } from '../cassandra-projection.js';
-import type { DeviceView } from '../types.js';
+import type { DeviceView } from '../../ports/read-models.js';
 
 // A user's devices in one partition (uid), one row per device. Enlisting writes the whole row
 // at its position's timestamp and revoking deletes it at its own, so a re-enlist after a

@@ -1,6 +1,6 @@
 import type { Database } from 'better-sqlite3';
 import type { Device, DeviceChannel } from '../../schema/devices.js';
-import type { DeviceView } from '../types.js';
+import type { DeviceView } from '../../ports/read-models.js';
 
 interface Row {
   device_id: string;

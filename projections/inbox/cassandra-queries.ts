@@ -4,7 +4,7 @@ import { indexSlice, scan, scanPartitions, toPage } from '../cassandra-scan.js';
 import type { IndexRow } from '../messages/cassandra-row.js';
 import { bucketOf } from '../messages/cassandra-row.js';
 import { clampLimit, newestFirst, upperBound } from '../paging.js';
-import type { InboxItem, Page, PageRequest } from '../types.js';
+import type { InboxItem, Page, PageRequest } from '../../ports/read-models.js';
 import { cassandraUserQueries } from '../users/cassandra.js';
 
 // The inbox resolved on read, as in SQLite (inbox/sources.ts): the direct rows, the

@@ -2,7 +2,7 @@ import type { Database } from 'better-sqlite3';
 import { clampLimit, encodeCursor, newestFirst, upperBound } from '../paging.js';
 import type { MessageRow } from '../messages/row.js';
 import { toView } from '../messages/row.js';
-import type { InboxItem, Page, PageRequest } from '../types.js';
+import type { InboxItem, Page, PageRequest } from '../../ports/read-models.js';
 import { userQueries } from '../users/queries.js';
 import { BROADCAST_SQL, DIRECT_SQL, THREAD_SQL } from './sources.js';
 import type { SourceParams } from './sources.js';

@@ -2,7 +2,7 @@ import type { Audience, MessageOpts, Urgency } from '../../schema/message.js';
 import type { CassandraDb, Row } from '../cassandra-db.js';
 import { flag, num, optStr, str } from '../cassandra-db.js';
 import type { BatchMemo } from '../cassandra-projection.js';
-import type { MessageDetails, MessageView } from '../types.js';
+import type { MessageDetails, MessageView } from '../../ports/read-models.js';
 
 // A message's content is copied into each index row that lists it (messages_by_thread,
 // broadcasts, inbox_direct): content never changes, so a page is one slice read with no

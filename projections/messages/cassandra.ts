@@ -4,7 +4,7 @@ import { firstWins, lastWins, long, orUnset } from '../cassandra-db.js';
 import type { BatchMemo, CassandraProjection, Mutation } from '../cassandra-projection.js';
 import { indexSlice, scan, toPage } from '../cassandra-scan.js';
 import { clampLimit, upperBound } from '../paging.js';
-import type { MessageDetails, MessageView, Page, PageRequest } from '../types.js';
+import type { MessageDetails, MessageView, Page, PageRequest } from '../../ports/read-models.js';
 import { bucketOf, effOf, messageKeys, toDetails } from './cassandra-row.js';
 
 // Every message once (`messages`, by mid), plus the two index tables that list messages

@@ -1,6 +1,6 @@
 import type { Database } from 'better-sqlite3';
 import { clampLimit, encodeCursor, upperBound } from '../paging.js';
-import type { MessageDetails, MessageView, Page, PageRequest } from '../types.js';
+import type { MessageDetails, MessageView, Page, PageRequest } from '../../ports/read-models.js';
 import { toDetails, toView } from './row.js';
 import type { MessageRow } from './row.js';
 

@@ -1,5 +1,5 @@
 import type { Audience, MessageOpts, Urgency } from '../../schema/message.js';
-import type { MessageDetails, MessageView } from '../types.js';
+import type { MessageDetails, MessageView } from '../../ports/read-models.js';
 
 export interface MessageRow {
   mid: string;

@@ -1,6 +1,6 @@
-import { deliveryId } from '../../adapters/search/documents.js';
-import type { DeliveryDoc, MessageDoc } from '../../adapters/search/documents.js';
-import type { SearchOp, SearchWriter } from '../../adapters/search/port.js';
+import { deliveryId } from '../../schema/search-documents.js';
+import type { DeliveryDoc, MessageDoc } from '../../schema/search-documents.js';
+import type { SearchOp, SearchWriter } from '../../ports/search.js';
 import { mergeReceipt } from './deliveries.js';
 import type { Plan } from './plan.js';
 

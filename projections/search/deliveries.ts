@@ -1,5 +1,5 @@
-import { DELIVERY_STATUSES, deliveryId, noTimes } from '../../adapters/search/documents.js';
-import type { DeliveryDoc, DeliveryStatus, StatusTimes } from '../../adapters/search/documents.js';
+import { DELIVERY_STATUSES, deliveryId, noTimes } from '../../schema/search-documents.js';
+import type { DeliveryDoc, DeliveryStatus, StatusTimes } from '../../schema/search-documents.js';
 import type { Receipt } from './plan.js';
 
 // A delivery document is a merge of its facts: the first time of each status (a minimum),

@@ -1,25 +1,13 @@
-import type { EventStore } from '../../adapters/eventstore/port.js';
-import { createEmbeddedSearchIndex } from '../../adapters/search/embedded.js';
-import { openElasticSearchIndex } from '../../adapters/search/elastic.js';
-import type { SearchIndex } from '../../adapters/search/port.js';
+import type { EventStore } from '../../ports/eventstore.js';
+import type { SearchIndex } from '../../ports/search.js';
 import type { ProjectionLog } from '../runner.js';
 import { createSearchProjectionRunner } from './runner.js';
 import type { SearchProjectionRunner } from './runner.js';
 
-// The composition a server uses: a search store chosen by one setting, and the projection
-// that feeds it from the log. The runner is not started: the caller decides when.
-//   const search = await openSearch({ kind: 'embedded', file: join(dataDir, 'search.db'), store, log });
+// The search projection over a search store the composition root chose (app/engines.ts:
+// SQLite FTS5 or Elasticsearch). The runner is not started: the caller decides when.
+//   const search = searchProjection({ index, store, log });
 //   search.runner.start(); ... await search.runner.waitFor(position); await search.index.searchMessages(q);
-
-export type SearchConfig =
-  | { readonly kind: 'embedded'; readonly file: string }
-  | {
-      readonly kind: 'elastic';
-      readonly url: string;
-      readonly prefix: string;
-      readonly replicas?: number;
-      readonly refreshEachBatch?: boolean;
-    };
 
 export interface OpenedSearch {
   readonly index: SearchIndex;
@@ -28,22 +16,16 @@ export interface OpenedSearch {
   close(): Promise<void>;
 }
 
-export const openSearch = async (
-  config: SearchConfig & { readonly store: EventStore; readonly log?: ProjectionLog },
-): Promise<OpenedSearch> => {
-  const index =
-    config.kind === 'embedded'
-      ? createEmbeddedSearchIndex({ file: config.file })
-      : await openElasticSearchIndex({
-          url: config.url,
-          prefix: config.prefix,
-          ...(config.replicas === undefined ? {} : { replicas: config.replicas }),
-          ...(config.refreshEachBatch === undefined ? {} : { refreshEachBatch: config.refreshEachBatch }),
-        });
+export const searchProjection = (options: {
+  readonly index: SearchIndex;
+  readonly store: EventStore;
+  readonly log?: ProjectionLog;
+}): OpenedSearch => {
+  const { index } = options;
   const runner = createSearchProjectionRunner({
-    store: config.store,
+    store: options.store,
     index,
-    ...(config.log === undefined ? {} : { log: config.log }),
+    ...(options.log === undefined ? {} : { log: options.log }),
   });
   return {
     index,

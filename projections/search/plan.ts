@@ -1,5 +1,5 @@
-import { isoInstant, zeroCounts } from '../../adapters/search/documents.js';
-import type { DeliveryStatus, MessageDoc, MessageStatus } from '../../adapters/search/documents.js';
+import { isoInstant, zeroCounts } from '../../schema/search-documents.js';
+import type { DeliveryStatus, MessageDoc, MessageStatus } from '../../schema/search-documents.js';
 import type { DomainEvent, EventOf } from '../../schema/events.js';
 import type { Audience } from '../../schema/message.js';
 

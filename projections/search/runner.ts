@@ -1,10 +1,10 @@
 import { isRight } from 'fp-ts/lib/Either.js';
-import type { EventStore, RecordedEvent, Subscription } from '../../adapters/eventstore/port.js';
-import type { SearchWriter } from '../../adapters/search/port.js';
+import type { EventStore, RecordedEvent, Subscription } from '../../ports/eventstore.js';
+import type { SearchWriter } from '../../ports/search.js';
 import { DomainEvent } from '../../schema/events.js';
 import { EventMetadata } from '../../schema/metadata.js';
 import type { ProjectionLog, Skipped } from '../runner.js';
-import type { ProjectionRunner, ProjectionStatus, RebuildReport } from '../types.js';
+import type { ProjectionRunner, ProjectionStatus, RebuildReport } from '../../ports/projections.js';
 import { toOps } from './batch.js';
 import { planBatch } from './plan.js';
 import type { PlannedEvent } from './plan.js';

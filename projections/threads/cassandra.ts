@@ -4,7 +4,7 @@ import type { CassandraDb } from '../cassandra-db.js';
 import { firstWins, lastWins, long, num, optStr, orUnset, str, strs } from '../cassandra-db.js';
 import type { CassandraProjection } from '../cassandra-projection.js';
 import { clampLimit } from '../paging.js';
-import type { ThreadView } from '../types.js';
+import type { ThreadView } from '../../ports/read-models.js';
 import type { Member } from './queries.js';
 
 // A thread's settings (threads, written once: firstWins), its members' roles as a set per

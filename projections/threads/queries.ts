@@ -2,7 +2,7 @@ import type { Database } from 'better-sqlite3';
 import type { ThreadRole } from '../../schema/events.js';
 import type { Urgency } from '../../schema/message.js';
 import { clampLimit } from '../paging.js';
-import type { ThreadView } from '../types.js';
+import type { ThreadView } from '../../ports/read-models.js';
 
 interface ThreadRow {
   tid: string;

@@ -1,5 +1,5 @@
 import type { Database } from 'better-sqlite3';
-import type { TimerKind } from './schema.js';
+import type { TimerKind } from './tables.js';
 
 export interface DueTimer {
   readonly kind: TimerKind;

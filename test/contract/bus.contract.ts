@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Bus, TopicKind } from '../../adapters/bus/port.js';
+import type { Bus, TopicKind } from '../../ports/bus.js';
 
 // The one contract every Bus adapter passes (in-process, NATS): what the realtime fan-out
 // relies on. `nodes` gives two buses that stand for two broker nodes on one network.

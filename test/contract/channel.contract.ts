@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Channel, Content, Delivery, OutgoingMessage, Outcome, Recipient } from '../../adapters/channels/port.js';
+import type { Channel, Content, Delivery, OutgoingMessage, Outcome, Recipient } from '../../ports/channel.js';
 
 // One suite for every Channel adapter (each provider's SDK against its stand-in, MQTT against
 // Mosquitto, and the outbox). It asserts only what the port promises: one outcome per

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import type * as t from 'io-ts';
 import { describe, expect, it } from 'vitest';
-import type { EventStore, EventToAppend } from '../../adapters/eventstore/port.js';
+import type { EventStore, EventToAppend } from '../../ports/eventstore.js';
 import type { AppDeps } from '../../api/deps.js';
 import { isApiError } from '../../api/errors.js';
 import type { Route, RouteRequest } from '../../api/route.js';

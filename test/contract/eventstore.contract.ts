@@ -6,7 +6,7 @@ import type {
   EventToAppend,
   ExpectedRevision,
   RecordedEvent,
-} from '../../adapters/eventstore/port.js';
+} from '../../ports/eventstore.js';
 import type { EventMetadata } from '../../schema/metadata.js';
 
 // One suite for every EventStore adapter (memory, SQLite, and any server-backed store).

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { IdempotencyStore } from '../../adapters/idempotency/port.js';
+import type { IdempotencyStore } from '../../ports/idempotency.js';
 import { createIdempotency } from '../../api/idempotency.js';
 import type { RouteReply } from '../../api/route.js';
 

@@ -1,9 +1,10 @@
 import { afterEach, beforeEach, describe } from 'vitest';
 import { fixedClock } from '../../adapters/clock/clock.js';
 import { createMemoryEventStore } from '../../adapters/eventstore/memory.js';
-import type { EventStore } from '../../adapters/eventstore/port.js';
+import type { EventStore } from '../../ports/eventstore.js';
 import type { Skipped } from '../../projections/runner-core.js';
-import type { ProjectionRunner, ReadModels } from '../../projections/types.js';
+import type { ReadModels } from '../../ports/read-models.js';
+import type { ProjectionRunner } from '../../ports/projections.js';
 import type { DomainEvent } from '../../schema/events.js';
 import { T0, put } from '../unit/projections/fixtures.js';
 import { inboxCases } from './readmodels-inbox.contract.js';

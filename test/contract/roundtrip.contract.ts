@@ -3,7 +3,7 @@ import * as E from 'fp-ts/lib/Either.js';
 import fc from 'fast-check';
 import type * as t from 'io-ts';
 import { describe, expect, it } from 'vitest';
-import type { EventStore, RecordedEvent } from '../../adapters/eventstore/port.js';
+import type { EventStore, RecordedEvent } from '../../ports/eventstore.js';
 import { DomainEvent } from '../../schema/events.js';
 import { EventMetadata } from '../../schema/metadata.js';
 import { arbitraryOf } from './arbitraries.js';

@@ -1,12 +1,12 @@
 import { isRight } from 'fp-ts/lib/Either.js';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createMemoryEventStore } from '../../adapters/eventstore/memory.js';
-import type { EventStore } from '../../adapters/eventstore/port.js';
-import { zeroCounts } from '../../adapters/search/documents.js';
-import type { DeliveryDoc, MessageDoc, StatusCounts } from '../../adapters/search/documents.js';
-import type { DocOf, SearchIndex, SearchIndexName } from '../../adapters/search/port.js';
-import { HistogramQuery, SearchMessagesQuery, TermsQuery, cursorOf, fillGaps } from '../../adapters/search/query.js';
-import type { MessageFilter } from '../../adapters/search/query.js';
+import type { EventStore } from '../../ports/eventstore.js';
+import { zeroCounts } from '../../schema/search-documents.js';
+import type { DeliveryDoc, MessageDoc, StatusCounts } from '../../schema/search-documents.js';
+import type { DocOf, SearchIndex, SearchIndexName } from '../../ports/search.js';
+import { HistogramQuery, SearchMessagesQuery, TermsQuery, cursorOf, fillGaps } from '../../schema/search-query.js';
+import type { MessageFilter } from '../../schema/search-query.js';
 import { createSearchProjectionRunner } from '../../projections/search/runner.js';
 import type { SearchProjectionRunner } from '../../projections/search/runner.js';
 import type { DomainEvent, ReceiptStatus } from '../../schema/events.js';

@@ -3,7 +3,7 @@
 // token (test/standins/apns.ts).
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createApnsChannel } from '../../adapters/channels/apns.js';
-import type { ApnsRecipient, Channel, Outcome } from '../../adapters/channels/port.js';
+import type { ApnsRecipient, Channel, Outcome } from '../../ports/channel.js';
 import type { ApnsConfig } from '../../schema/channels.js';
 import { channelContract, deliveryOf, sampleMessage } from '../contract/channel.contract.js';
 import { freePort } from '../infra/process.js';

@@ -3,7 +3,7 @@
 // {{var}} substitution, dynamic templates, the digest, and SendGrid's error answers.
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createSendGridChannel } from '../../adapters/channels/email-sendgrid.js';
-import type { Channel, EmailRecipient, Outcome } from '../../adapters/channels/port.js';
+import type { Channel, EmailRecipient, Outcome } from '../../ports/channel.js';
 import type { SendGridConfig } from '../../schema/channels.js';
 import { channelContract, deliveryOf, sampleMessage } from '../contract/channel.contract.js';
 import { freePort } from '../infra/process.js';

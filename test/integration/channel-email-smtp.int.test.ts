@@ -2,7 +2,7 @@
 // AUTH (test/standins/smtp.ts): one message per recipient, and SMTP replies mapped.
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createSmtpChannel } from '../../adapters/channels/email-smtp.js';
-import type { Channel, EmailRecipient, Outcome } from '../../adapters/channels/port.js';
+import type { Channel, EmailRecipient, Outcome } from '../../ports/channel.js';
 import { channelContract, deliveryOf, sampleMessage } from '../contract/channel.contract.js';
 import { freePort } from '../infra/process.js';
 import { smtpReplies, startSmtpStandin, type SmtpStandin } from '../standins/smtp.js';

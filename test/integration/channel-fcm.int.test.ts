@@ -4,7 +4,7 @@
 // assertion; the send endpoint accepts only tokens it issued.
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createFcmChannel } from '../../adapters/channels/fcm.js';
-import type { Channel, FcmRecipient, Outcome } from '../../adapters/channels/port.js';
+import type { Channel, FcmRecipient, Outcome } from '../../ports/channel.js';
 import { channelContract, deliveryOf, sampleMessage } from '../contract/channel.contract.js';
 import { freePort } from '../infra/process.js';
 import { fcmErrors, makeServiceAccount, startFcmStandin, type FcmStandin } from '../standins/fcm.js';

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import * as E from 'fp-ts/lib/Either.js';
 import { connectAsync, type MqttClient } from 'mqtt';
 import { createMqttChannel } from '../../adapters/channels/mqtt.js';
-import type { Channel, MqttRecipient } from '../../adapters/channels/port.js';
+import type { Channel, MqttRecipient } from '../../ports/channel.js';
 import { MqttPayload, type MqttConfig } from '../../schema/channels.js';
 import { channelContract, deliveryOf, sampleMessage } from '../contract/channel.contract.js';
 import { needs } from '../infra/needs.js';

@@ -3,7 +3,7 @@
 // auth, the trimmed text with its link, and Twilio's error answers.
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createSmsChannel } from '../../adapters/channels/sms.js';
-import type { Channel, Outcome, SmsRecipient } from '../../adapters/channels/port.js';
+import type { Channel, Outcome, SmsRecipient } from '../../ports/channel.js';
 import type { TwilioConfig } from '../../schema/channels.js';
 import { channelContract, deliveryOf, sampleMessage } from '../contract/channel.contract.js';
 import { freePort } from '../infra/process.js';

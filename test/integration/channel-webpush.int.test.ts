@@ -5,7 +5,7 @@ import * as E from 'fp-ts/lib/Either.js';
 import webpush from 'web-push';
 import { createWebPushChannel } from '../../adapters/channels/webpush.js';
 import { MAX_PAYLOAD_BYTES } from '../../adapters/channels/webpush-mapper.js';
-import type { Channel, Outcome, WebPushRecipient } from '../../adapters/channels/port.js';
+import type { Channel, Outcome, WebPushRecipient } from '../../ports/channel.js';
 import { WebPushPayload, type WebPushConfig } from '../../schema/channels.js';
 import { channelContract, deliveryOf, sampleMessage } from '../contract/channel.contract.js';
 import { freePort } from '../infra/process.js';

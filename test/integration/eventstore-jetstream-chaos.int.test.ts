@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openJetStreamEventStore } from '../../adapters/eventstore/jetstream.js';
 import { FailedToAppend } from '../../adapters/eventstore/jetstream-append.js';
 import type { JetStreamEventStore } from '../../adapters/eventstore/jetstream.js';
-import type { EventStore, EventToAppend, RecordedEvent } from '../../adapters/eventstore/port.js';
+import type { EventStore, EventToAppend, RecordedEvent } from '../../ports/eventstore.js';
 import { startNatsCluster } from '../infra/nats.js';
 import type { NatsCluster } from '../infra/nats.js';
 import { needs } from '../infra/needs.js';

@@ -3,10 +3,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { EventToAppend } from '../../adapters/eventstore/port.js';
+import type { EventToAppend } from '../../ports/eventstore.js';
 import { createSqliteEventStore } from '../../adapters/eventstore/sqlite.js';
 import type { SqliteEventStore } from '../../adapters/eventstore/sqlite.js';
-import { openWriter } from '../../adapters/eventstore/sqlite-schema.js';
+import { openWriter } from '../../adapters/eventstore/sqlite-tables.js';
 
 const metadata = {
   eventId: 'e',

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { IdempotencyStore } from '../../adapters/idempotency/port.js';
+import type { IdempotencyStore } from '../../ports/idempotency.js';
 import { createSqliteIdempotencyStore } from '../../adapters/idempotency/sqlite.js';
 import { idempotencyContract } from '../contract/idempotency.contract.js';
 

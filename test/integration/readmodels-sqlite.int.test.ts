@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { writeCheckpoint } from '../../projections/checkpoint.js';
 import { checksum, createEmbeddedReadModels, createProjectionRunner, openReadDb } from '../../projections/embedded.js';
 import { RUNNER_NAME } from '../../projections/runner.js';
-import { readModelTables } from '../../projections/schema.js';
+import { readModelTables } from '../../projections/tables.js';
 import { expect } from 'vitest';
 import { readModelsContract } from '../contract/readmodels.contract.js';
 

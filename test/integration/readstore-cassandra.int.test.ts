@@ -9,8 +9,8 @@ import {
   applyCassandraMigrations,
   defaultMigrationsDir,
   loadMigrations,
-} from '../../adapters/readstore/cassandra-migrations.js';
-import { qualify } from '../../adapters/readstore/cql-text.js';
+} from '../../projections/cassandra-migrations.js';
+import { qualify } from '../../projections/cassandra-cql.js';
 import {
   createCassandraClient,
   createCassandraReadModels,
@@ -29,7 +29,7 @@ import { T0, ev, midsFrom, put, to } from '../unit/projections/fixtures.js';
 import { mixed } from '../contract/readmodels-runner.contract.js';
 import { fixedClock } from '../../adapters/clock/clock.js';
 import { createEmbeddedReadModels, createProjectionRunner, openReadDb } from '../../projections/embedded.js';
-import type { Page, ReadModels } from '../../projections/types.js';
+import type { Page, ReadModels } from '../../ports/read-models.js';
 import { mixedLog } from '../../bench/mixed-log.js';
 import { needs } from '../infra/needs.js';
 

@@ -9,6 +9,7 @@
 // published while it was away is lost, and drops any message it already delivered (by mid).
 import type { FrameId, ListedMessage, MessageFrame, ServerFrame } from '../../schema/frames.js';
 
+/** schema/frames.ts PROTOCOL_VERSION, copied: this module imports no runtime code (test/unit/web/protocol.unit.test.ts). */
 export const PROTOCOL_VERSION = 1;
 
 /** Close codes the broker uses (api/ws/close-codes.ts). */

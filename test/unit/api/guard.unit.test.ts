@@ -2,7 +2,7 @@ import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { createGuard } from '../../../api/guard.js';
 import { mountRoute, type HttpDeps } from '../../../api/http.js';
-import { createLogger } from '../../../api/log.js';
+import { createLogger } from '../../../app/log.js';
 import { createMetrics } from '../../../api/metrics.js';
 import type { Route } from '../../../api/route.js';
 import type { HttpRequest, HttpResponse, TemplatedApp } from '../../../api/uws.js';

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import * as E from 'fp-ts/lib/Either.js';
 import { describe, expect, it } from 'vitest';
 import { createMemoryEventStore } from '../../../adapters/eventstore/memory.js';
-import type { EventStore } from '../../../adapters/eventstore/port.js';
+import type { EventStore } from '../../../ports/eventstore.js';
 import { threads } from '../../../commands/aggregates.js';
 import { handle } from '../../../commands/handler.js';
 import type { HandlerEnv } from '../../../commands/handler.js';

@@ -3,7 +3,7 @@ import * as E from 'fp-ts/lib/Either.js';
 import type { Either } from 'fp-ts/lib/Either.js';
 import { expect } from 'vitest';
 import { createMemoryEventStore } from '../../../adapters/eventstore/memory.js';
-import type { EventStore, ReadStreamOptions } from '../../../adapters/eventstore/port.js';
+import type { EventStore, ReadStreamOptions } from '../../../ports/eventstore.js';
 import { createCommands } from '../../../commands/index.js';
 import type { CommandOptions } from '../../../commands/index.js';
 import type { CommandContext } from '../../../commands/types.js';

@@ -39,6 +39,19 @@ describe('thread commands', () => {
     );
   });
 
+  it('records a claim as the publish decision it is, and writes nothing to a thread that exists', async () => {
+    const { memory, commands } = setup();
+    const ben = ctxFor('ben');
+    rightOf(await commands.publish(ben, asMessageId('m1'), asThreadId('ben-notes'), { msg: 'hi', opts: {} }));
+    const [claim] = await memory.read('thread-ben-notes');
+    const [message] = await memory.read('message-m1');
+    expect(claim?.type).toBe('ThreadCreated');
+    expect(claim?.metadata.correlationId).toBe(ben.correlationId);
+    expect((claim?.position ?? 0) < (message?.position ?? 0)).toBe(true);
+    rightOf(await commands.publish(ben, asMessageId('m2'), asThreadId('ben-notes'), { msg: 'again', opts: {} }));
+    expect(await streamTypes(memory, 'thread-ben-notes')).toEqual(['ThreadCreated']);
+  });
+
   it('guards members: only oneself, or the owner and admins, may remove a subscriber', async () => {
     const { memory, commands } = setup();
     rightOf(await commands.createThread(owner, { tid: T, opens: true }));

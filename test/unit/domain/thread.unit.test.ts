@@ -199,8 +199,8 @@ describe('AddMember and RemoveMember', () => {
   });
 });
 
-describe('AuthorizePublish', () => {
-  const pub = (caller: Caller) => ({ type: 'AuthorizePublish', tid: T, caller }) as const;
+describe('ClaimThread (publishing to a thread)', () => {
+  const pub = (caller: Caller) => ({ type: 'ClaimThread', tid: T, caller }) as const;
   it("claims an unknown thread as the caller's private thread", () => {
     given([])
       .when(pub(carol))

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { checksum } from '../../../projections/checksum.js';
 import { dispatcher } from '../../../projections/projection.js';
-import { embeddedProjections, ensureReadModels } from '../../../projections/schema.js';
+import { embeddedProjections, ensureReadModels } from '../../../projections/tables.js';
 import type { DomainEvent } from '../../../schema/events.js';
 import { T0, ev, midsFrom, to } from './fixtures.js';
 

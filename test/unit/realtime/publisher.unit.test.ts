@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { createInProcessBus } from '../../../adapters/bus/in-process.js';
-import type { TopicKind } from '../../../adapters/bus/port.js';
+import type { TopicKind } from '../../../ports/bus.js';
 import { createMemoryEventStore } from '../../../adapters/eventstore/memory.js';
 import { observed } from '../../../adapters/eventstore/observed.js';
 import { createPublisher } from '../../../api/ws/publisher.js';

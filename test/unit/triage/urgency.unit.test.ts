@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { URGENCY_NAMES } from '../../../adapters/channels/content.js';
 import { DEFAULT_TRIAGE_CONFIG, triageConfig } from '../../../domain/triage/config.js';
-import { DEFAULT_URGENCY_TABLE, pushHeaders } from '../../../domain/triage/urgency.js';
+import { DEFAULT_URGENCY_TABLE, pushHeaders, scaledUrgencyDelays } from '../../../domain/triage/urgency.js';
 import type { Urgency } from '../../../schema/message.js';
 
 const levels: readonly Urgency[] = [1, 2, 3, 4];
@@ -46,5 +46,20 @@ describe('triageConfig', () => {
   it('refuses a batch size or digest window that is not a positive integer', () => {
     expect(() => triageConfig({ batchSize: 0 })).toThrow(/batchSize/);
     expect(() => triageConfig({ digestWindowMs: 1.5 })).toThrow(/digestWindowMs/);
+  });
+});
+
+describe('MSGXC_TRIAGE_TIME_SCALE', () => {
+  it("scales every level's push and nearline waits, and only those", () => {
+    const half = scaledUrgencyDelays(0.5);
+    for (const u of [1, 2, 3, 4] as const) {
+      const d = DEFAULT_URGENCY_TABLE[u];
+      expect(half[u]).toEqual({
+        pushDelayMs: Math.round(d.pushDelayMs / 2),
+        nearlineDelayMs: Math.round(d.nearlineDelayMs / 2),
+        nearlineStepMs: Math.round(d.nearlineStepMs / 2),
+      });
+    }
+    expect(scaledUrgencyDelays(1)[2].pushDelayMs).toBe(DEFAULT_URGENCY_TABLE[2].pushDelayMs);
   });
 });

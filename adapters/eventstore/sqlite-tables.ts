@@ -1,0 +1,66 @@
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { EventMetadata } from '../../schema/metadata.js';
+import type { RecordedEvent } from '../../ports/eventstore.js';
+
+// `position` is the rowid: SQLite hands out max(rowid)+1 and we never delete, so positions
+// start at 1 and strictly increase. `streams` keeps each stream's current revision so the
+// expected-revision check is one primary-key lookup instead of a max() over the stream.
+const DDL = `
+CREATE TABLE IF NOT EXISTS events (
+  position INTEGER PRIMARY KEY,
+  stream   TEXT    NOT NULL,
+  revision INTEGER NOT NULL,
+  type     TEXT    NOT NULL,
+  data     TEXT    NOT NULL,
+  metadata TEXT    NOT NULL,
+  UNIQUE (stream, revision)
+);
+CREATE TABLE IF NOT EXISTS streams (
+  stream   TEXT PRIMARY KEY,
+  revision INTEGER NOT NULL
+) WITHOUT ROWID;
+`;
+
+export interface EventRow {
+  readonly position: number;
+  readonly stream: string;
+  readonly revision: number;
+  readonly type: string;
+  readonly data: string;
+  readonly metadata: string;
+}
+
+export const EVENT_COLUMNS = 'position, stream, revision, type, data, metadata';
+
+// The writer is the only connection that changes the file. WAL lets the reader connection
+// read committed data while a commit is in progress; synchronous=FULL makes every commit
+// fsync the WAL before it returns, so an acknowledged append survives power loss.
+export const openWriter = (file: string): Database.Database => {
+  mkdirSync(dirname(file), { recursive: true });
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  db.pragma('busy_timeout = 5000');
+  db.exec(DDL);
+  return db;
+};
+
+// Opened after the writer, which has created the file, the schema and the WAL index.
+export const openReader = (file: string): Database.Database => {
+  const db = new Database(file, { readonly: true, fileMustExist: true });
+  db.pragma('busy_timeout = 5000');
+  return db;
+};
+
+// Rows are only ever written by this adapter from typed appends, so the metadata is
+// trusted here; event data stays `unknown` for the consumers' codecs (schema/events.ts).
+export const toRecordedEvent = (row: EventRow): RecordedEvent => ({
+  stream: row.stream,
+  revision: row.revision,
+  position: row.position,
+  type: row.type,
+  data: JSON.parse(row.data) as unknown,
+  metadata: JSON.parse(row.metadata) as EventMetadata,
+});

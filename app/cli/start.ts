@@ -1,0 +1,33 @@
+import type { LoadedConfig } from '../config.js';
+import { devBanner } from '../dev-mode.js';
+import { createLogger } from '../log.js';
+import { startBroker } from '../node.js';
+
+// `msgxc` / `msgxc start`: one node of the broker, until SIGINT or SIGTERM.
+export const start = async ({ config, generatedSecret }: LoadedConfig): Promise<void> => {
+  const log = createLogger(config.logLevel);
+  const broker = await startBroker(config, log);
+  // Always printed, whatever the log level: scripts and tests wait for this line.
+  process.stdout.write(
+    `msgxc listening on http://${config.host}:${broker.port} (${config.mode} mode, event store: ${config.eventStore})\n`,
+  );
+  if (generatedSecret && config.jwtSecret !== undefined) {
+    process.stdout.write(`${await devBanner(config.jwtSecret, `http://${config.host}:${broker.port}`)}\n`);
+  }
+  const stop = (signal: string): void => {
+    log.info({ signal }, 'shutting down');
+    broker.close().then(
+      () => {
+        log.flush();
+        process.exit(0);
+      },
+      () => process.exit(1),
+    );
+  };
+  process.once('SIGINT', () => {
+    stop('SIGINT');
+  });
+  process.once('SIGTERM', () => {
+    stop('SIGTERM');
+  });
+};

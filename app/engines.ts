@@ -1,0 +1,191 @@
+import { join } from 'node:path';
+import { createInProcessBus } from '../adapters/bus/in-process.js';
+import { createNatsBus } from '../adapters/bus/nats.js';
+import { createSqliteOutbox } from '../adapters/channels/outbox-store.js';
+import { createChannels, type Channels } from '../adapters/channels/registry.js';
+import type { EventStoreDbOptions } from '../adapters/eventstore/eventstoredb.js';
+import type { JetStreamEventStoreOptions } from '../adapters/eventstore/jetstream.js';
+import { createMemoryEventStore } from '../adapters/eventstore/memory.js';
+import { eventStoreUrlError, parseNatsUrl } from '../adapters/eventstore/url.js';
+import { createSqliteEventStore, type SqliteEventStore } from '../adapters/eventstore/sqlite.js';
+import { createSqliteIdempotencyStore } from '../adapters/idempotency/sqlite.js';
+import { openElasticSearchIndex } from '../adapters/search/elastic.js';
+import { createEmbeddedSearchIndex } from '../adapters/search/embedded.js';
+import type { Bus } from '../ports/bus.js';
+import type { Clock } from '../ports/clock.js';
+import type { EventStore } from '../ports/eventstore.js';
+import type { IdempotencyStore } from '../ports/idempotency.js';
+import type { Logger } from '../ports/log.js';
+import type { OutboxStore } from '../ports/outbox.js';
+import type { ProjectionRunner } from '../ports/projections.js';
+import type { ReadModels } from '../ports/read-models.js';
+import { openCassandraReadStore } from '../projections/cassandra.js';
+import { openEmbeddedReadStore } from '../projections/embedded.js';
+import { searchProjection } from '../projections/search/open.js';
+import type { Config } from '../schema/config.js';
+import { startProjectionWorker } from './projection-worker/client.js';
+import { openThreadedReadStore } from './projection-worker/threaded.js';
+
+// The one place that chooses an engine for every port from the configuration: the log, the
+// read models, the search index, the bus, the idempotency records and the delivery channels.
+// Embedded defaults need nothing installed; each production engine is one setting away.
+
+// One setting (MSGXC_EVENTSTORE) picks the engine of the log:
+//   embedded                      SQLite file <dataDir>/events.db (the default)
+//   memory                        in-process, lost on exit (tests, benchmarks)
+//   nats://h1:4222[,h2:4222,...][?stream=MSGXC_EVENTS&prefix=msgxc&replicas=3&timeout=1500]
+//                                 NATS JetStream; hosts are a cluster's seed list
+//   esdb://..., esdb+discover://..., kurrentdb://..., kurrentdb+discover://...
+//                                 EventStoreDB / KurrentDB, the client's own connection string
+// The server engines' clients are imported only when chosen: the embedded default should
+// not pay for loading them (the EventStoreDB client alone takes ~0.3 s and a native module).
+export interface OpenEventStoreOptions {
+  /** Where the embedded engine keeps its file. */
+  readonly dataDir: string;
+  /** Commit the embedded log in a writer thread (adapters/eventstore/sqlite-worker-queue.ts). */
+  readonly writerThread?: boolean;
+  /** Defaults for JetStream settings the URL does not give. */
+  readonly jetstream?: Omit<JetStreamEventStoreOptions, 'servers' | 'connection'>;
+  readonly eventStoreDb?: Omit<EventStoreDbOptions, 'connectionString'>;
+}
+
+export const openEventStore = async (url: string, options: OpenEventStoreOptions): Promise<EventStore> => {
+  if (url === 'embedded')
+    return createSqliteEventStore({
+      file: join(options.dataDir, 'events.db'),
+      writerThread: options.writerThread ?? false,
+    });
+  if (url === 'memory') return createMemoryEventStore();
+  if (url.startsWith('nats://')) {
+    const parsed = parseNatsUrl(url);
+    const { openJetStreamEventStore } = await import('../adapters/eventstore/jetstream.js');
+    return openJetStreamEventStore({ ...options.jetstream, ...parsed.options, servers: parsed.servers });
+  }
+  if (/^(esdb|kurrentdb)(\+discover)?:\/\//.test(url)) {
+    const { openEventStoreDbEventStore } = await import('../adapters/eventstore/eventstoredb.js');
+    return openEventStoreDbEventStore({ ...options.eventStoreDb, connectionString: url });
+  }
+  throw eventStoreUrlError(url, 'expected embedded, memory, nats://... or esdb://... (kurrentdb://...)');
+};
+
+export interface OpenedLog {
+  readonly store: EventStore;
+  readonly sqlite?: SqliteEventStore;
+}
+
+const eventsFile = (config: Config): string => join(config.dataDir, 'events.db');
+
+export const openLog = async (config: Config): Promise<OpenedLog> => {
+  if (config.eventStore === 'embedded') {
+    const sqlite = createSqliteEventStore({
+      file: eventsFile(config),
+      writerThread: config.embeddedWriter === 'thread',
+    });
+    return { store: sqlite, sqlite };
+  }
+  return { store: await openEventStore(config.eventStore, { dataDir: config.dataDir }) };
+};
+
+export interface OpenedProjection<T = object> {
+  readonly runner: ProjectionRunner;
+  readonly value: T;
+  close(): Promise<void>;
+}
+
+/** Read models: Cassandra when configured; else SQLite, in a worker thread when the log is SQLite too. */
+export const openReadModels = async (
+  config: Config,
+  log: OpenedLog,
+  logger: Logger,
+  clock: Clock,
+): Promise<OpenedProjection<ReadModels>> => {
+  const rs = config.engines.readStore;
+  if (rs.kind === 'cassandra') {
+    const c = await openCassandraReadStore({
+      contactPoints: rs.contactPoints,
+      localDataCenter: rs.localDataCenter,
+      keyspace: rs.keyspace,
+      replication: { class: 'NetworkTopologyStrategy', [rs.localDataCenter]: rs.replicationFactor },
+      ...(rs.credentials ? { credentials: rs.credentials } : {}),
+      store: log.store,
+      log: logger,
+      clock,
+    });
+    return { runner: c.runner, value: c.models, close: () => c.close() };
+  }
+  const readFile = join(config.dataDir, 'read.db');
+  const embedded =
+    log.sqlite === undefined
+      ? openEmbeddedReadStore({ file: readFile, store: log.store, log: logger, clock })
+      : await openThreadedReadStore({
+          readFile,
+          eventsFile: eventsFile(config),
+          store: log.sqlite,
+          log: logger,
+          clock,
+        });
+  return { runner: embedded.runner, value: embedded.models, close: () => embedded.close() };
+};
+
+/** The search/analytics projection: Elasticsearch when configured, else SQLite FTS5 (in a worker with the SQLite log). */
+export const openSearchProjection = async (
+  config: Config,
+  log: OpenedLog,
+  logger: Logger,
+): Promise<OpenedProjection> => {
+  const s = config.engines.search;
+  const file = join(config.dataDir, 'search.db');
+  if (s.kind === 'embedded' && log.sqlite !== undefined) {
+    const worker = await startProjectionWorker({
+      kind: 'search',
+      file,
+      eventsFile: eventsFile(config),
+      store: log.sqlite,
+      log: logger,
+    });
+    return { runner: worker.runner, value: {}, close: () => worker.close() };
+  }
+  const index =
+    s.kind === 'elastic'
+      ? await openElasticSearchIndex({ url: s.url, prefix: s.prefix, replicas: s.replicas })
+      : createEmbeddedSearchIndex({ file });
+  const search = searchProjection({ index, store: log.store, log: logger });
+  return { runner: search.runner, value: search.index, close: () => search.close() };
+};
+
+/** The bus chosen by MSGXC_BUS: in-process (one node) or NATS (several nodes). */
+export const openBus = async (config: Config, log: Logger): Promise<Bus> => {
+  const onError = (e: unknown): void => {
+    log.warn({ err: e instanceof Error ? e.message : String(e) }, 'bus error');
+  };
+  if (config.bus === 'inprocess') return createInProcessBus({ onError });
+  if (config.natsUrl === undefined) throw new Error('MSGXC_NATS_URL is required with MSGXC_BUS=nats');
+  return createNatsBus({ servers: config.natsUrl, prefix: config.busPrefix, name: `msgxc-${config.nodeId}`, onError });
+};
+
+/** Idempotency records of the HTTP API: SQLite in the data directory (on every stack). */
+export const openIdempotencyStore = (config: Config): IdempotencyStore =>
+  createSqliteIdempotencyStore(join(config.dataDir, 'idempotency.db'));
+
+export interface OpenedChannels {
+  readonly channels: Channels;
+  readonly outbox: OutboxStore;
+  close(): Promise<void>;
+}
+
+/** Each channel is its provider's SDK when credentials are configured, else the outbox (SQLite). */
+export const openChannels = (config: Config, clock: Clock): OpenedChannels => {
+  const outbox = createSqliteOutbox({
+    file: join(config.dataDir, 'outbox.db'),
+    max: config.channels.settings.outboxMax,
+  });
+  const channels = createChannels(config.channels, { outbox, now: () => clock.now().getTime() });
+  return {
+    channels,
+    outbox,
+    close: async () => {
+      await channels.close();
+      await outbox.close();
+    },
+  };
+};

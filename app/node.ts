@@ -1,0 +1,185 @@
+import { mkdirSync } from 'node:fs';
+import { systemClock } from '../adapters/clock/clock.js';
+import { observed } from '../adapters/eventstore/observed.js';
+import { createIdGenerator } from '../adapters/ids/ids.js';
+import { allRoutes } from '../api/app.js';
+import { createVerifier } from '../api/auth.js';
+import { createGuard, thrownText } from '../api/guard.js';
+import { mountFallback, mountRoute } from '../api/http.js';
+import { createIdempotency } from '../api/idempotency.js';
+import { createMetrics } from '../api/metrics.js';
+import { loadUws, type us_listen_socket } from '../api/uws.js';
+import { createCommands } from '../commands/index.js';
+import type { Clock } from '../ports/clock.js';
+import type { Logger } from '../ports/log.js';
+import { combineRunners } from '../projections/combined.js';
+import type { Config } from '../schema/config.js';
+import { createAdminOps } from './admin-ops.js';
+import { startDelivery } from './delivery.js';
+import { openChannels, openIdempotencyStore, openLog, openReadModels, openSearchProjection } from './engines.js';
+import { ADMIN_UI_DIR } from './paths.js';
+import { attachRealtime } from './realtime.js';
+import { createRecognition } from './recognition.js';
+
+export interface Broker {
+  readonly port: number;
+  readonly nativeUws: boolean;
+  close(): Promise<void>;
+}
+
+// The composition of one node: the engines app/engines.ts chooses from the configuration,
+// the command side, the projections, realtime and delivery, and the HTTP routes over them.
+export const startBroker = async (config: Config, log: Logger, clock: Clock = systemClock): Promise<Broker> => {
+  const { uws, native } = loadUws(config.allowUwsFallback);
+  if (!native)
+    log.warn('uWebSockets.js native binary not loaded: running on the slow JS fallback (MSGXC_ALLOW_UWS_FALLBACK)');
+  mkdirSync(config.dataDir, { recursive: true });
+  const opened = await openLog(config);
+  const sqlite = opened.sqlite;
+  // Observed: the realtime publisher hears of each append as soon as it is durable.
+  const store = observed(opened.store, (e) => {
+    log.warn({ err: String(e) }, 'append listener failed');
+  });
+  const reads = await openReadModels(config, { ...opened, store }, log, clock);
+  const search = await openSearchProjection(config, { ...opened, store }, log);
+  // Reads wait only for the read models; admin, metrics and rebuilds see every projection.
+  const projections = combineRunners([reads.runner, search.runner]);
+  const read = { models: reads.value, runner: reads.runner };
+  const idemStore = openIdempotencyStore(config);
+  const providers = openChannels(config, clock);
+  const { channels, outbox } = providers;
+  log.info({ channels: channels.providers }, 'channels');
+  const ids = createIdGenerator(() => clock.now().getTime());
+  const commands = createCommands({ store, ids, allowedPushHosts: config.channels.settings.allowedPushHosts });
+  const recognise = createRecognition(
+    (ctx) => commands.recognize(ctx),
+    () => clock.now(),
+  );
+  const metrics = createMetrics();
+  const verifier = createVerifier(
+    {
+      ...(config.jwtSecret !== undefined ? { secret: config.jwtSecret } : {}),
+      ...(config.jwtPublicKey !== undefined ? { publicKey: config.jwtPublicKey } : {}),
+      algorithms: config.jwtAlgorithms,
+      ...config.auth,
+    },
+    () => clock.now().getTime(),
+  );
+
+  let ready = false;
+  const admin = createAdminOps({
+    store,
+    runner: projections,
+    reads: read.models,
+    metrics,
+    log,
+    now: () => clock.now(),
+  });
+  const deps = {
+    commands,
+    reads: read.models,
+    projections: read.runner,
+    store,
+    metrics,
+    ready: () => ready,
+    admin,
+    outbox,
+    ...(ADMIN_UI_DIR !== undefined ? { adminUiDir: ADMIN_UI_DIR } : {}),
+  };
+  if (sqlite !== undefined) {
+    // Appends per commit show whether group commit is grouping (one fsync per commit).
+    metrics.gauge(
+      'msgxc_eventstore_commits_total',
+      'Transactions committed by the embedded log',
+      () => sqlite.stats().commits,
+    );
+    metrics.gauge(
+      'msgxc_eventstore_appends_total',
+      'Appends answered by the embedded log',
+      () => sqlite.stats().appends,
+    );
+  }
+  metrics.gauge('msgxc_log_head_position', 'Position of the newest event in the log', () => store.head());
+  metrics.gauge('msgxc_projection_lag_events', 'Events the slowest projection is behind the log head', async () => {
+    const head = await store.head();
+    const slowest = Math.min(...projections.status().map((s) => s.position), head);
+    return head - slowest;
+  });
+
+  const app = uws.App();
+  const realtime = await attachRealtime(config, {
+    uws,
+    app,
+    store,
+    reads: read.models,
+    projections: read.runner,
+    commands,
+    recognise,
+    verifier,
+    metrics,
+    log,
+    now: () => clock.now(),
+    ready: () => ready,
+  });
+  // Delivery: triage, escalation and dispatch through the channels, using realtime presence.
+  const delivery = startDelivery(config, { store, presence: realtime.presence, channels, clock, log });
+  const routes = allRoutes(
+    { ...deps, ...(delivery ? { reports: delivery.reports, reportsCaughtUp: () => delivery.caughtUp() } : {}) },
+    { presence: realtime.presence },
+  );
+  const httpDeps = {
+    verifier,
+    metrics,
+    log,
+    bodyLimit: config.bodyLimit,
+    jsonMaxDepth: config.jsonMaxDepth,
+    idempotency: createIdempotency(idemStore),
+    newMessageId: () => ids.messageId(),
+    now: () => clock.now(),
+    onActor: recognise,
+  };
+  for (const r of routes) mountRoute(app, r, httpDeps);
+  mountFallback(app, routes, { metrics, log });
+
+  projections.start();
+  const expiry = setInterval(
+    createGuard(log)('idempotency expiry', () => {
+      idemStore.expire(clock.now().getTime() - 24 * 3600_000).catch((e: unknown) => {
+        log.warn({ err: thrownText(e) }, 'expiring idempotency records failed');
+      });
+    }),
+    3600_000,
+  );
+  expiry.unref();
+
+  const listenSocket = await new Promise<us_listen_socket>((resolve, reject) => {
+    app.listen(config.host, config.port, (s) => {
+      if (s === false) reject(new Error(`cannot listen on ${config.host}:${config.port}`));
+      else resolve(s);
+    });
+  });
+  ready = true;
+  const port = uws.us_socket_local_port(listenSocket);
+  log.info(
+    { host: config.host, port, mode: config.mode, eventStore: config.eventStore, dataDir: config.dataDir },
+    'msgxc listening',
+  );
+
+  return {
+    port,
+    nativeUws: native,
+    close: async () => {
+      ready = false;
+      clearInterval(expiry);
+      await delivery?.stop();
+      await realtime.close();
+      uws.us_listen_socket_close(listenSocket);
+      await projections.stop();
+      await store.close();
+      await reads.close();
+      await search.close();
+      await idemStore.close();
+      await providers.close();
+    },
+  };
+};

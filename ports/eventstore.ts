@@ -1,0 +1,69 @@
+import type { EventMetadata } from '../schema/metadata.js';
+
+// The event log port. Vocabulary follows EventStoreDB's client: streams with revisions
+// (0-based, -1 means "no stream"), one global order with positions (1-based, strictly
+// increasing, possibly with gaps), appends guarded by an expected revision.
+export type ExpectedRevision = 'any' | 'no_stream' | 'stream_exists' | number;
+
+export interface EventToAppend {
+  readonly type: string;
+  readonly data: unknown;
+  readonly metadata: EventMetadata;
+}
+
+export interface RecordedEvent {
+  readonly stream: string;
+  readonly revision: number;
+  readonly position: number;
+  readonly type: string;
+  readonly data: unknown;
+  readonly metadata: EventMetadata;
+}
+
+export type AppendResult =
+  | { readonly kind: 'appended'; readonly nextRevision: number; readonly position: number }
+  | {
+      readonly kind: 'wrong_expected_revision';
+      readonly stream: string;
+      readonly expected: ExpectedRevision;
+      readonly actual: number;
+    };
+
+export interface ReadStreamOptions {
+  /** First revision to return (inclusive). Default 0. */
+  readonly fromRevision?: number;
+  readonly limit?: number;
+}
+
+export interface ReadAllOptions {
+  /** Return events with position strictly greater than this. Default 0 (from the start). */
+  readonly after?: number;
+  readonly limit: number;
+}
+
+export interface Subscription {
+  close(): Promise<void>;
+}
+
+/** Called with batches in log order; the next batch waits until the promise settles. */
+export type BatchHandler = (events: readonly RecordedEvent[]) => Promise<void>;
+
+export interface EventStore {
+  append(stream: string, events: readonly EventToAppend[], expected: ExpectedRevision): Promise<AppendResult>;
+  read(stream: string, options?: ReadStreamOptions): Promise<readonly RecordedEvent[]>;
+  readAll(options: ReadAllOptions): Promise<readonly RecordedEvent[]>;
+  /** Catch up from `after`, then deliver live appends, until closed. */
+  subscribeAll(after: number, handler: BatchHandler, onError?: (e: unknown) => void): Subscription;
+  /** Position of the newest event (0 when empty). */
+  head(): Promise<number>;
+  close(): Promise<void>;
+}
+
+// A store that also tells in-process listeners about every event this node appended, right
+// after it is durable (adapters/eventstore/observed.ts decorates any store with it).
+export type AppendListener = (events: readonly RecordedEvent[]) => void;
+
+export interface ObservedEventStore extends EventStore {
+  /** Registers a listener; the returned function removes it. Listeners must not throw or block. */
+  onAppended(listener: AppendListener): () => void;
+}

@@ -1,0 +1,84 @@
+import type { Device, DeviceChannel } from '../schema/devices.js';
+import type { Audience, MessageOpts, Urgency } from '../schema/message.js';
+import type { ThreadRole } from '../schema/events.js';
+
+// What the read side answers, independent of where it is stored (embedded SQLite now,
+// Cassandra later). Every query is by natural key and bounded by a limit.
+
+export interface MessageView {
+  readonly mid: string;
+  readonly tid?: string;
+  readonly from: string;
+  readonly msg: string;
+  readonly opts: MessageOpts;
+  readonly urgency: Urgency;
+  readonly at: string;
+  readonly scheduled?: string;
+}
+
+export interface MessageDetails extends MessageView {
+  readonly audience: Audience;
+  readonly status: 'scheduled' | 'published' | 'cancelled' | 'retracted';
+  /** Log position of the MessagePublished event. */
+  readonly position: number;
+}
+
+export interface InboxItem extends MessageView {
+  readonly seen: boolean;
+  readonly read: boolean;
+}
+
+export interface Page<T> {
+  readonly messages: readonly T[];
+  /** Opaque cursor for the next (older) page, or null at the end. */
+  readonly next: string | null;
+}
+
+export interface DeviceView {
+  readonly deviceId: string;
+  readonly channel: DeviceChannel;
+  readonly device: Device;
+  readonly enlistedAt: string;
+}
+
+export interface ThreadView {
+  readonly tid: string;
+  readonly owner: string;
+  readonly name?: string;
+  readonly opens: boolean;
+  readonly openp: boolean;
+  readonly urgency?: Urgency;
+  readonly channels: readonly string[];
+  readonly fallback: readonly string[];
+  readonly mtypes: readonly string[];
+  readonly admins: readonly string[];
+  readonly publishers: readonly string[];
+  readonly subscribers: number;
+  readonly createdAt: string;
+}
+
+export interface PageRequest {
+  readonly before?: string;
+  readonly limit: number;
+}
+
+export interface ReadModels {
+  devicesByUser(uid: string): Promise<readonly DeviceView[]>;
+  thread(tid: string): Promise<ThreadView | undefined>;
+  threadMembers(
+    tid: string,
+    page: { after?: string; limit: number },
+  ): Promise<readonly { uid: string; roles: readonly ThreadRole[] }[]>;
+  memberRoles(tid: string, uid: string): Promise<readonly ThreadRole[]>;
+  /** Messages of a thread, newest first (by due time), published and due at `now`. */
+  threadMessages(tid: string, page: PageRequest, now: Date): Promise<Page<MessageView>>;
+  /** A user's view of everything addressed to them, newest first, without what they deleted. */
+  inbox(uid: string, page: PageRequest & { readonly unseen?: boolean }, now: Date): Promise<Page<InboxItem>>;
+  message(mid: string): Promise<MessageDetails | undefined>;
+  /** True when `uid` is among the message's recipients (directly, by thread membership at the time, or broadcast). */
+  isRecipient(mid: string, uid: string): Promise<boolean>;
+  /** Threads `uid` subscribes to now: the topics a realtime session joins on connect. */
+  subscribedThreads(uid: string): Promise<readonly string[]>;
+  /** Number of users the broker knows (for metrics and the admin UI). */
+  userCount(): Promise<number>;
+}

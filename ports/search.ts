@@ -1,0 +1,76 @@
+import type { DeliveryDoc, DeliveryStatus, MessageDoc, MessageStatus } from '../schema/search-documents.js';
+import type {
+  HistogramBucket,
+  HistogramQuery,
+  SearchMessagesQuery,
+  SearchPage,
+  TermsBucket,
+  TermsQuery,
+} from '../schema/search-query.js';
+
+// The search/analytics store: two document sets (messages, deliveries) fed by the search
+// projection, plus the small state that projection keeps in the same store so that any
+// node can resume it. Implemented by SQLite (FTS5) for the embedded default and by
+// Elasticsearch 8 for production; test/contract/search.contract.ts holds both to one answer.
+
+/**
+ * Writes, each idempotent by its natural key so that a replayed batch changes nothing:
+ * - createMessage: stores the document unless its mid exists (content never changes);
+ * - setMessageStatus: sets the status of an existing message (none: no-op);
+ * - putDelivery: stores the whole document under its id (the projection merges first);
+ * - addToSet: adds `uid` to the message's set of recipients that reached `status`;
+ * - recount: sets an existing message's `counts` to the sizes of its sets (never `+1`).
+ */
+export type SearchOp =
+  | { readonly kind: 'createMessage'; readonly doc: MessageDoc }
+  | { readonly kind: 'setMessageStatus'; readonly mid: string; readonly status: MessageStatus }
+  | { readonly kind: 'putDelivery'; readonly doc: DeliveryDoc }
+  | { readonly kind: 'addToSet'; readonly mid: string; readonly status: DeliveryStatus; readonly uid: string }
+  | { readonly kind: 'recount'; readonly mid: string };
+
+export interface Checkpoint {
+  readonly name: string;
+  /** Log position of the last event the written batch covers. */
+  readonly position: number;
+}
+
+export type SearchIndexName = 'messages' | 'deliveries';
+export type DocOf<I extends SearchIndexName> = I extends 'messages' ? MessageDoc : DeliveryDoc;
+
+/** What the projection needs. */
+export interface SearchWriter {
+  /**
+   * Applies `ops` in order, then stores the checkpoint, only once every op succeeded; a
+   * rejection means the checkpoint was not moved (some ops may have been applied: they are
+   * idempotent, and the batch is retried).
+   */
+  write(ops: readonly SearchOp[], checkpoint: Checkpoint): Promise<void>;
+  /** The stored position of a projection (0 when none). */
+  checkpoint(name: string): Promise<number>;
+  /** Current documents by id, including writes not yet visible to queries. */
+  messages(mids: readonly string[]): Promise<ReadonlyMap<string, MessageDoc>>;
+  deliveries(ids: readonly string[]): Promise<ReadonlyMap<string, DeliveryDoc>>;
+  /** Makes every completed write visible to queries. */
+  refresh(): Promise<void>;
+  /** Drops every document, the projection state and the checkpoints (for a rebuild). */
+  reset(): Promise<void>;
+}
+
+/** What the analytics API asks. Queries see writes after `refresh()` (or the engine's own refresh). */
+export interface SearchQueries {
+  /** Messages matching the filter, newest first by (at, mid), one page after the cursor. */
+  searchMessages(query: SearchMessagesQuery): Promise<SearchPage>;
+  /** Counts per value of a field (count desc, then key asc), optionally per value of a second field. */
+  terms(query: TermsQuery): Promise<readonly TermsBucket[]>;
+  /** Documents per calendar interval of `at`, oldest first; empty buckets are left out (see fillGaps). */
+  histogram(query: HistogramQuery): Promise<readonly HistogramBucket[]>;
+  /** Every document of an index in id order, a page at a time (exports, rebuild checks). */
+  documents<I extends SearchIndexName>(
+    index: I,
+    page: { readonly after?: string; readonly limit: number },
+  ): Promise<readonly DocOf<I>[]>;
+}
+
+export interface SearchIndex extends SearchWriter, SearchQueries {
+  close(): Promise<void>;
+}
