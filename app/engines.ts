@@ -15,16 +15,16 @@ import type { Bus } from '../ports/bus.js';
 import type { Clock } from '../ports/clock.js';
 import type { EventStore } from '../ports/eventstore.js';
 import type { IdempotencyStore } from '../ports/idempotency.js';
+import type { DeadLetter } from '../ports/follower.js';
 import type { Logger } from '../ports/log.js';
 import type { OutboxStore } from '../ports/outbox.js';
 import type { ProjectionRunner } from '../ports/projections.js';
 import type { ReadModels } from '../ports/read-models.js';
-import { openCassandraReadStore } from '../projections/cassandra.js';
-import { openEmbeddedReadStore } from '../projections/embedded.js';
 import { searchProjection } from '../projections/search/open.js';
 import type { Config } from '../schema/config.js';
 import { startProjectionWorker } from './projection-worker/client.js';
 import { openThreadedReadStore } from './projection-worker/threaded.js';
+import { openCassandraReadStore, openEmbeddedReadStore } from './read-stores.js';
 
 // The one place that chooses an engine for every port from the configuration: the log, the
 // read models, the search index, the bus, the idempotency records and the delivery channels.
@@ -92,13 +92,18 @@ export interface OpenedProjection<T = object> {
   close(): Promise<void>;
 }
 
+/** Events a projection quarantined (the node counts them in a metric). */
+export type OnDeadLetters = (dead: readonly DeadLetter[]) => void;
+
 /** Read models: Cassandra when configured; else SQLite, in a worker thread when the log is SQLite too. */
 export const openReadModels = async (
   config: Config,
   log: OpenedLog,
   logger: Logger,
   clock: Clock,
+  onDeadLetters?: OnDeadLetters,
 ): Promise<OpenedProjection<ReadModels>> => {
+  const quarantine = onDeadLetters === undefined ? {} : { onDeadLetters };
   const rs = config.engines.readStore;
   if (rs.kind === 'cassandra') {
     const c = await openCassandraReadStore({
@@ -110,19 +115,21 @@ export const openReadModels = async (
       store: log.store,
       log: logger,
       clock,
+      ...quarantine,
     });
     return { runner: c.runner, value: c.models, close: () => c.close() };
   }
   const readFile = join(config.dataDir, 'read.db');
   const embedded =
     log.sqlite === undefined
-      ? openEmbeddedReadStore({ file: readFile, store: log.store, log: logger, clock })
+      ? openEmbeddedReadStore({ file: readFile, store: log.store, log: logger, clock, ...quarantine })
       : await openThreadedReadStore({
           readFile,
           eventsFile: eventsFile(config),
           store: log.sqlite,
           log: logger,
           clock,
+          ...quarantine,
         });
   return { runner: embedded.runner, value: embedded.models, close: () => embedded.close() };
 };
@@ -132,7 +139,9 @@ export const openSearchProjection = async (
   config: Config,
   log: OpenedLog,
   logger: Logger,
+  onDeadLetters?: OnDeadLetters,
 ): Promise<OpenedProjection> => {
+  const quarantine = onDeadLetters === undefined ? {} : { onDeadLetters };
   const s = config.engines.search;
   const file = join(config.dataDir, 'search.db');
   if (s.kind === 'embedded' && log.sqlite !== undefined) {
@@ -142,6 +151,7 @@ export const openSearchProjection = async (
       eventsFile: eventsFile(config),
       store: log.sqlite,
       log: logger,
+      ...quarantine,
     });
     return { runner: worker.runner, value: {}, close: () => worker.close() };
   }
@@ -149,7 +159,7 @@ export const openSearchProjection = async (
     s.kind === 'elastic'
       ? await openElasticSearchIndex({ url: s.url, prefix: s.prefix, replicas: s.replicas })
       : createEmbeddedSearchIndex({ file });
-  const search = searchProjection({ index, store: log.store, log: logger });
+  const search = searchProjection({ index, store: log.store, log: logger, ...quarantine });
   return { runner: search.runner, value: search.index, close: () => search.close() };
 };
 

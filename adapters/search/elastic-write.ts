@@ -76,8 +76,13 @@ const setSizes = async (
 };
 
 export const elasticWriter =
-  (client: Client, names: IndexNames, refreshEachBatch: boolean) =>
-  async (ops: readonly SearchOp[], checkpoint: Checkpoint): Promise<void> => {
+  (
+    client: Client,
+    names: IndexNames,
+    refreshEachBatch: boolean,
+    saveCheckpoint: (name: string, position: number) => Promise<void>,
+  ) =>
+  async (ops: readonly SearchOp[], checkpoint?: Checkpoint): Promise<void> => {
     const members: Op[] = [];
     for (const op of ops) {
       if (op.kind !== 'addToSet') continue;
@@ -129,10 +134,5 @@ export const elasticWriter =
       }
     }
     await bulk(client, docs, refreshEachBatch);
-    await client.index({
-      index: names.checkpoints,
-      id: checkpoint.name,
-      document: { name: checkpoint.name, position: checkpoint.position },
-      refresh: refreshEachBatch,
-    });
+    if (checkpoint !== undefined) await saveCheckpoint(checkpoint.name, checkpoint.position);
   };

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe } from 'vitest';
 import { fixedClock } from '../../adapters/clock/clock.js';
 import { createMemoryEventStore } from '../../adapters/eventstore/memory.js';
 import type { EventStore } from '../../ports/eventstore.js';
-import type { Skipped } from '../../projections/runner-core.js';
+import type { Skipped } from '../../ports/follower.js';
 import type { ReadModels } from '../../ports/read-models.js';
 import type { ProjectionRunner } from '../../ports/projections.js';
 import type { DomainEvent } from '../../schema/events.js';

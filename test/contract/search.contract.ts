@@ -7,8 +7,8 @@ import type { DeliveryDoc, MessageDoc, StatusCounts } from '../../schema/search-
 import type { DocOf, SearchIndex, SearchIndexName } from '../../ports/search.js';
 import { HistogramQuery, SearchMessagesQuery, TermsQuery, cursorOf, fillGaps } from '../../schema/search-query.js';
 import type { MessageFilter } from '../../schema/search-query.js';
-import { createSearchProjectionRunner } from '../../projections/search/runner.js';
-import type { SearchProjectionRunner } from '../../projections/search/runner.js';
+import { createSearchProjectionRunner } from '../../projections/search/open.js';
+import type { SearchProjectionRunner } from '../../projections/search/open.js';
 import type { DomainEvent, ReceiptStatus } from '../../schema/events.js';
 import type { MessageId, UserId } from '../../schema/ids.js';
 import type { Audience, Urgency } from '../../schema/message.js';

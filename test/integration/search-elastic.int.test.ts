@@ -13,7 +13,7 @@ import type { ElasticSearchIndex } from '../../adapters/search/elastic.js';
 import type { SearchIndex } from '../../ports/search.js';
 import { DELIVERY_TERMS, MESSAGE_TERMS } from '../../schema/search-query.js';
 import type { MessageFilter, SearchCursor, TermsQuery } from '../../schema/search-query.js';
-import { createSearchProjectionRunner } from '../../projections/search/runner.js';
+import { createSearchProjectionRunner } from '../../projections/search/open.js';
 import type { DomainEvent } from '../../schema/events.js';
 import { T0, iso, meta, streamOf } from '../unit/projections/fixtures.js';
 import { searchContract } from '../contract/search.contract.js';
