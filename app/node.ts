@@ -14,7 +14,7 @@ import type { Clock } from '../ports/clock.js';
 import type { Logger } from '../ports/log.js';
 import { combineRunners } from '../projections/combined.js';
 import type { Config } from '../schema/config.js';
-import { createAdminOps } from './admin-ops.js';
+import { DEAD_LETTERS_METRIC, countDeadLetters, createAdminOps } from './admin-ops.js';
 import { startDelivery } from './delivery.js';
 import { openChannels, openIdempotencyStore, openLog, openReadModels, openSearchProjection } from './engines.js';
 import { ADMIN_UI_DIR } from './paths.js';
@@ -40,10 +40,14 @@ export const startBroker = async (config: Config, log: Logger, clock: Clock = sy
   const store = observed(opened.store, (e) => {
     log.warn({ err: String(e) }, 'append listener failed');
   });
-  const reads = await openReadModels(config, { ...opened, store }, log, clock);
-  const search = await openSearchProjection(config, { ...opened, store }, log);
+  const metrics = createMetrics();
+  // Undecodable events the projections quarantined (issue 9): counted per follower, listed by the admin route.
+  const quarantined = countDeadLetters(metrics);
+  const reads = await openReadModels(config, { ...opened, store }, log, clock, quarantined);
+  const search = await openSearchProjection(config, { ...opened, store }, log, quarantined);
   // Reads wait only for the read models; admin, metrics and rebuilds see every projection.
   const projections = combineRunners([reads.runner, search.runner]);
+  for (const p of projections.status()) metrics.inc(DEAD_LETTERS_METRIC, { follower: p.name }, 0);
   const read = { models: reads.value, runner: reads.runner };
   const idemStore = openIdempotencyStore(config);
   const providers = openChannels(config, clock);
@@ -55,7 +59,6 @@ export const startBroker = async (config: Config, log: Logger, clock: Clock = sy
     (ctx) => commands.recognize(ctx),
     () => clock.now(),
   );
-  const metrics = createMetrics();
   const verifier = createVerifier(
     {
       ...(config.jwtSecret !== undefined ? { secret: config.jwtSecret } : {}),

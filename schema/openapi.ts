@@ -109,6 +109,8 @@ interface Op {
   params?: string[];
   query?: string[];
   idempotent?: boolean;
+  /** What a 409 means for this operation, when it can answer one. */
+  conflict?: string;
 }
 
 const TRUE = { description: 'Accepted and durable', content: { 'application/json': { schema: { const: true } } } };
@@ -192,7 +194,11 @@ export const operations: Record<string, Partial<Record<'get' | 'post' | 'put' | 
   '/api/v2/admin/rebuild': {
     post: {
       access: 'admin',
-      summary: 'Rebuild every read model from the log',
+      query: ['allowSkips'],
+      summary:
+        'Build every read model anew from the log beside the live ones (which keep serving and following), then swap them in',
+      conflict:
+        'RebuildRunning (one is running); RebuildWouldSkip (it would skip undecodable events: `msg` names how many and at which positions; retry with allowSkips=true)',
       ok: json(
         obj(['running', 'position', 'head'], {
           running: { type: 'boolean' },
@@ -200,6 +206,29 @@ export const operations: Record<string, Partial<Record<'get' | 'post' | 'put' | 
           head: { type: 'integer' },
         }),
         'Accepted',
+      ),
+    },
+  },
+  '/api/v2/admin/dead-letters': {
+    get: {
+      access: 'auditor',
+      query: ['follower', 'limit'],
+      summary: 'Events a projection could not decode and quarantined, by position',
+      ok: json(
+        obj(['count', 'deadLetters'], {
+          count: { type: 'integer' },
+          deadLetters: {
+            type: 'array',
+            items: obj(['follower', 'position', 'stream', 'type', 'reason', 'at'], {
+              follower: str,
+              position: { type: 'integer' },
+              stream: str,
+              type: str,
+              reason: str,
+              at: { type: 'string', format: 'date-time' },
+            }),
+          },
+        }),
       ),
     },
   },
@@ -266,6 +295,7 @@ const badRequest = (op: Op): string | undefined => {
     ...((op.params ?? []).length > 0
       ? ['InvalidPathParameter (malformed percent-encoding, the parameter is named in `msg`)']
       : []),
+    ...((op.query ?? []).length > 0 ? ['InvalidQuery (a query parameter out of its range, named in `msg`)'] : []),
   ];
   return causes.length > 0 ? causes.join('; ') : undefined;
 };
@@ -287,6 +317,7 @@ const operation = (op: Op): Json => ({
       op.ok ?? TRUE,
     ...(badRequest(op) !== undefined ? { 400: errorResponse(badRequest(op) ?? '') } : {}),
     ...(op.body !== undefined ? { 413: errorResponse('Body over the limit') } : {}),
+    ...(op.conflict !== undefined ? { 409: errorResponse(op.conflict) } : {}),
     ...(op.access !== 'public'
       ? {
           401: errorResponse('Missing, expired or forged token, a token without exp, or one issued in the future'),

@@ -1,5 +1,5 @@
 import { loadConfig, usageError } from '../config.js';
-import { rebuildOffline } from './rebuild.js';
+import { RefusedToSkip, rebuildOffline } from './rebuild.js';
 import { start } from './start.js';
 import { printToken } from './token.js';
 import { printVapidKeys } from './vapid-keys.js';
@@ -7,7 +7,7 @@ import { printVapidKeys } from './vapid-keys.js';
 // The subcommands of `msgxc`:
 //   msgxc [start]                 starts the broker (app/cli/start.ts)
 //   msgxc token <sub> [role,...]  prints a token signed with the configured (or development) secret
-//   msgxc rebuild                 replays the log into fresh read models while the broker is stopped
+//   msgxc rebuild [--allow-skips] builds the read models anew from the log while the broker is stopped
 //   msgxc vapid-keys              prints a new web push key pair for MSGXC_VAPID_*_KEY
 export const main = async (argv: readonly string[]): Promise<void> => {
   const [command, ...args] = argv;
@@ -22,7 +22,13 @@ export const main = async (argv: readonly string[]): Promise<void> => {
     return;
   }
   if (command === 'rebuild') {
-    await rebuildOffline(loaded.config);
+    try {
+      await rebuildOffline(loaded.config, args);
+    } catch (e) {
+      if (!(e instanceof RefusedToSkip)) throw e;
+      process.stderr.write(`msgxc rebuild: ${e.message}\n`);
+      process.exit(3);
+    }
     return;
   }
   if (command !== undefined && command !== 'start')
