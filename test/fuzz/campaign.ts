@@ -114,7 +114,9 @@ export const runSeed = async (
         throw new Error(problems.join('\n'));
       }
     }),
-    { seed, numRuns: MAX_RUNS, endOnFailure: true, ...(path !== undefined ? { path } : {}) },
+    // With a path, fast-check replays that one case (numRuns 1: otherwise, if it passes, it
+    // goes on generating from there); without, cases until the budget is spent.
+    { seed, numRuns: path === undefined ? MAX_RUNS : 1, endOnFailure: true, ...(path !== undefined ? { path } : {}) },
   );
   const seconds = (Date.now() - started) / 1000;
   if (!phase1.failed || phase1.errorInstance instanceof BudgetSpent) {
@@ -135,7 +137,7 @@ export const runSeed = async (
         throw new Error(problems.join('\n'));
       }
     }),
-    { seed, path: phase1.counterexamplePath ?? '', numRuns: MAX_RUNS },
+    { seed, path: phase1.counterexamplePath ?? '', numRuns: 1 },
   );
   const replay = `MSGXC_FUZZ_SEED=${seed} MSGXC_FUZZ_PATH=${phase1.counterexamplePath ?? ''}`;
   const shrunk =

@@ -1,4 +1,4 @@
-import type { Callers } from './actors.js';
+import type { Caller, Callers } from './actors.js';
 import type { ApiDoc, Operation } from './api-doc.js';
 import { renderHttp, type HttpCase } from './http-case.js';
 import { send, wireSafe, type Answer } from './http-client.js';
@@ -47,11 +47,13 @@ export const runHttpCase = async (
   c: HttpCase,
   r: Resolver & { used: Map<string, string> },
   d: HttpDeps,
+  /** A caller already chosen (copies of one case in a burst are the same caller), and who wants the answer. */
+  opts: { who?: Caller; onAnswer?: (a: Answer) => void } = {},
 ): Promise<string[]> => {
   const named = d.doc.byKey.get(c.op);
   if (named === undefined) return [`the case names ${c.op}, which the OpenAPI document does not have`];
   const op: Operation | undefined = c.method === undefined ? named : d.doc.byKey.get(`${c.method} ${named.path}`);
-  const who = await d.callers.caller(c.actor);
+  const who = opts.who ?? (await d.callers.caller(c.actor));
   const req = renderHttp(c, named, r, who.header);
   const o = await send(d.port, req);
   if ('unanswered' in o) {
@@ -65,6 +67,7 @@ export const runHttpCase = async (
     return documented ? [] : [`${req.method} ${req.target.slice(0, 200)}: ${o.unanswered}`];
   }
   const a = o.answered;
+  opts.onAnswer?.(a);
   const code = (a.json as { code?: unknown } | undefined)?.code;
   const key = `${op?.key ?? `${req.method} ${named.path}`} ${a.status}${typeof code === 'string' ? ` ${code}` : ''}`;
   d.seen.set(key, (d.seen.get(key) ?? 0) + 1);

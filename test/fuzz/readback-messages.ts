@@ -15,11 +15,16 @@ const created =
   async (c) => {
     const mid = c.answer.headers['x-message-id'];
     if (mid === undefined || mid === '') return ['answered 2xx without X-Message-Id'];
-    // A replayed answer (Idempotency-Key) is the first request's: its message may since have
-    // been cancelled or retracted, so only its id is checked against what the run saw.
-    if (c.answer.headers['idempotent-replayed'] === 'true')
-      return c.world.messages.has(mid) ? [] : [`replayed an unknown message id ${mid}`];
     const got = await c.reader.as(c.uid, c.roles, 'GET', `/api/v2/messages/${encodeURIComponent(mid)}`);
+    // A replayed answer (Idempotency-Key) is the first request's (the same body, by its
+    // fingerprint): its message reads back with the same text, unless the run saw it cancelled
+    // or retracted since. (In a burst the first request's own read-back may not have run yet.)
+    if (c.answer.headers['idempotent-replayed'] === 'true') {
+      if (got.status === 200) return differs('replayed msg', (got.json as { msg?: unknown }).msg, c.sent['msg']);
+      return c.world.messages.get(mid)?.live === false
+        ? []
+        : [`replayed message ${mid} answers ${got.status} to its sender`];
+    }
     if (got.status !== 200)
       return [`GET /api/v2/messages/${mid} as the sender ${c.uid}: ${got.status} ${got.text.slice(0, 200)}`];
     const m = got.json as Record<string, unknown>;

@@ -67,7 +67,8 @@ export class Reader {
         throw new Error(
           `stream ${name} from ${from}: revisions ${body.events.map((e) => e.revision).join(',')} do not follow on`,
         );
-      out.push(...body.events);
+      // Two read-backs of one stream may run at once (a burst): keep each revision once, in order.
+      for (const e of body.events) if (e.revision === out.length) out.push(e);
       if (body.next === null) return out;
       from = body.next;
     }

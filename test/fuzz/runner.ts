@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import type { Server } from '../e2e/harness.js';
 import { Callers, USERS } from './actors.js';
+import { burstArb, runBurst, type BurstCase } from './burst.js';
 import { knownBugs } from './corpus.js';
 import type { ApiDoc } from './api-doc.js';
 import { flowArb, type FlowCase } from './flows.js';
@@ -16,7 +17,7 @@ import { runWsCase, type Session } from './ws-run.js';
 
 // Runs cases against one server: every case through its own oracles, then the ones every
 // case shares (the process alive and answering, nothing at error level in its log).
-export type Case = HttpCase | FlowCase | WsCase | RawCase;
+export type Case = HttpCase | FlowCase | WsCase | RawCase | BurstCase;
 
 export interface Fuzzer {
   readonly server: Server;
@@ -39,6 +40,7 @@ export const caseArb = (f: Pick<Fuzzer, 'doc' | 'frameTypes'>): fc.Arbitrary<Cas
   fc.oneof(
     { weight: 12, arbitrary: anyHttpCase(f.doc) },
     { weight: 2, arbitrary: flowArb(f.doc) },
+    { weight: 1, arbitrary: burstArb(f.doc) },
     { weight: 4, arbitrary: wsCaseArb(f.frameTypes) },
     { weight: 1, arbitrary: rawCaseArb },
   );
@@ -92,6 +94,8 @@ const runOne = async (f: Fuzzer, c: Case): Promise<string[]> => {
       });
       return [...p, ...(await sentinelAnswers(f))];
     }
+    case 'burst':
+      return runBurst(c, http);
     case 'raw': {
       rawRequests += 1;
       const token = await f.callers.tokenFor(USERS[0]);
