@@ -2,7 +2,8 @@ import fc from 'fast-check';
 import type { ApiDoc } from './api-doc.js';
 import { httpCaseArb, type HttpCase } from './http-case.js';
 import type { Answer } from './http-client.js';
-import { runHttpCase, type HttpDeps } from './http-run.js';
+import { NON_ASCII, runHttpCase, type HttpDeps } from './http-run.js';
+import { renderText } from './leaves.js';
 
 // Concurrency: copies of one write sent at once, by one caller, naming the same ids (the same
 // fresh thread, the same Idempotency-Key). Each copy is judged and read back like any case;
@@ -31,14 +32,12 @@ export const runBurst = async (b: BurstCase, d: HttpDeps): Promise<string[]> => 
     runHttpCase(b.case, r, d, { who, onAnswer: (a) => answers.push(a) }),
   );
   const problems = (await Promise.all(copies)).flat();
-  if (b.case.idempotencyKey !== undefined) {
-    const mids = new Set(
-      answers
-        .filter((a) => a.status < 300)
-        .map((a) => a.headers['x-message-id'])
-        .filter((m) => m !== undefined),
+  // A blank key is no key (HTTP trims a field value's white space); any other creates one message.
+  const key = b.case.idempotencyKey === undefined ? '' : renderText(b.case.idempotencyKey, r).trim();
+  const mids = new Set(answers.filter((a) => a.status < 300).flatMap((a) => a.headers['x-message-id'] ?? []));
+  if (key !== '' && mids.size > 1)
+    problems.push(
+      `${NON_ASCII.test(key) ? 'a non-ASCII Idempotency-Key was ignored' : 'one Idempotency-Key'}: ${mids.size} messages created (${[...mids].join(', ')})`,
     );
-    if (mids.size > 1) problems.push(`one Idempotency-Key, ${mids.size} messages created: ${[...mids].join(', ')}`);
-  }
   return problems.map((p) => `burst of ${b.copies}: ${p}`);
 };

@@ -1,3 +1,4 @@
+import type { BurstCase } from './burst.js';
 import type { FlowCase } from './flows.js';
 import type { HttpCase } from './http-case.js';
 import { at, deep, ref, rep, type Value } from './leaves.js';
@@ -110,6 +111,24 @@ export const CORPUS: readonly CorpusEntry[] = [
       as: user,
       frames: [{ json: { type: 'ping', id: rep('x', 10_000) } }],
     } satisfies WsCase,
+  },
+  {
+    name: 'a non-ASCII Idempotency-Key: ignored (uWS reads it as empty), so a retry publishes twice',
+    case: {
+      kind: 'burst',
+      copies: 2,
+      case: http('POST /api/v2/publish', user, {
+        body: body({ tid: ref('fresh', 0), msg: 'once' }),
+        idempotencyKey: 'é',
+      }),
+    } satisfies BurstCase,
+    knownBug: {
+      fix:
+        'api/capture.ts + api/http.ts: uWS 20.30 reads a header value with any byte >= 0x80 as empty, so the key ' +
+        "is taken as absent; when getHeader('idempotency-key') is empty on an idempotent route, look with " +
+        'req.forEach whether the header is there and answer 400 InvalidQuery (Idempotency-Key) if so',
+      matches: /non-ASCII Idempotency-Key was ignored/,
+    },
   },
   {
     name: 'a HEAD request: the answer carries a body, so a keep-alive client reads it as the next answer',

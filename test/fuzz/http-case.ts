@@ -175,7 +175,7 @@ const bodyArb = (op: Operation): fc.Arbitrary<BodySpec> => {
 const idempotencyKeyArb = fc.oneof(
   { weight: 6, arbitrary: fc.constant(ref('fresh', 1)) },
   { weight: 3, arbitrary: fc.constantFrom('k0', 'k1', 'k2', 'k3') },
-  { weight: 1, arbitrary: fc.constantFrom(' ', 'a b', 'x'.repeat(256), '\u00ff', '%00') },
+  { weight: 1, arbitrary: fc.constantFrom(' ', 'a b', 'x'.repeat(256), '\u00ff', 'é', '%00') },
 );
 
 /** `value` with the given probability, else undefined (fc.option's `freq` is the inverse: 1/freq of undefined). */

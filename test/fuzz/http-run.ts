@@ -36,6 +36,9 @@ const shape = (a: Answer, ids: readonly string[]): string => {
   return `${a.status} ${text}`;
 };
 
+/** A header value uWS 20.30 reads as empty (docs/http-edges.md): the broker cannot see it. */
+export const NON_ASCII = /[^\t\x20-\x7e]/;
+
 /** The methods uWS parses; it closes the connection on any other, unanswered (docs/http-edges.md). */
 const UWS_METHODS = new Set(['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'HEAD', 'CONNECT', 'TRACE']);
 
@@ -69,8 +72,8 @@ export const runHttpCase = async (
   const a = o.answered;
   opts.onAnswer?.(a);
   const code = (a.json as { code?: unknown } | undefined)?.code;
-  const key = `${op?.key ?? `${req.method} ${named.path}`} ${a.status}${typeof code === 'string' ? ` ${code}` : ''}`;
-  d.seen.set(key, (d.seen.get(key) ?? 0) + 1);
+  const seenAs = `${op?.key ?? `${req.method} ${named.path}`} ${a.status}${typeof code === 'string' ? ` ${code}` : ''}`;
+  d.seen.set(seenAs, (d.seen.get(seenAs) ?? 0) + 1);
   if (op === undefined) {
     // A method the path does not have: 405 naming the allowed ones (HEAD of a GET route may be served).
     if (a.status === 405 && a.headers['allow'] !== undefined) return [];
@@ -79,6 +82,10 @@ export const runHttpCase = async (
       : [`${req.method} ${named.path}: answered ${a.status}, not 405 with Allow`];
   }
   const problems = judge({ op, actor: c.actor, roles: who.roles, answer: a });
+  // README: an Idempotency-Key that is not 1..255 visible ASCII characters is a 400.
+  const key = req.headers['Idempotency-Key'] ?? '';
+  if (NON_ASCII.test(key) && op.idempotent && a.status < 300)
+    problems.push(`a non-ASCII Idempotency-Key was ignored: answered ${a.status}, not 400`);
   if (who.uid !== undefined && c.actor.kind !== 'stranger') d.world.addUser(who.uid);
   if (a.status >= 200 && a.status < 300 && op.method !== 'GET' && who.uid !== undefined) {
     let sent: Record<string, unknown> = {};
