@@ -86,7 +86,7 @@ const record = (f: Fuzzer, c: Case, problems: readonly string[]): void => {
 };
 const MAX_RUNS = 2 ** 30;
 
-const describe = (c: Case | undefined, problems: readonly string[]): string =>
+const explain = (c: Case | undefined, problems: readonly string[]): string =>
   `${problems.map((p) => p.slice(0, 2000)).join('\n')}\n  case: ${c === undefined ? '?' : fc.stringify(c).slice(0, 4000)}`;
 
 /** Runs cases from `seed` until `budgetMs` pass; a failing case is then shrunk for up to `shrinkMs`. */
@@ -142,12 +142,12 @@ export const runSeed = async (
   const replay = `MSGXC_FUZZ_SEED=${seed} MSGXC_FUZZ_PATH=${phase1.counterexamplePath ?? ''}`;
   const shrunk =
     phase2.failed && smallest !== undefined
-      ? `\nshrunk (${phase2.numShrinks} steps; replay with MSGXC_FUZZ_SEED=${seed} MSGXC_FUZZ_PATH=${phase2.counterexamplePath ?? ''}):\n${describe(smallest.c, smallest.problems)}`
+      ? `\nshrunk (${phase2.numShrinks} steps; replay with MSGXC_FUZZ_SEED=${seed} MSGXC_FUZZ_PATH=${phase2.counterexamplePath ?? ''}):\n${explain(smallest.c, smallest.problems)}`
       : '\n(the replayed case passed on its own: it depends on the cases before it)';
   return {
     seed,
     cases,
     seconds,
-    failure: `seed ${seed}, case ${cases} (replay: ${replay}):\n${describe(first?.c, first?.problems ?? [])}${shrunk}`,
+    failure: `seed ${seed}, case ${cases} (replay: ${replay}):\n${explain(first?.c, first?.problems ?? [])}${shrunk}`,
   };
 };
