@@ -157,14 +157,13 @@ export const configFromEnv = (
   }
   if (c.MSGXC_BUS === 'nats' && c.MSGXC_NATS_URL === undefined)
     return E.left(['MSGXC_NATS_URL: required when MSGXC_BUS=nats']);
-  const algorithms = c.MSGXC_JWT_ALGORITHMS?.split(',').map((a) =>
-    a.trim(),
-  ) ?? // Each family is verified with its own key only (HS* with the secret, RS*/ES* with the
+  // Each family is verified with its own key only (HS* with the secret, RS*/ES* with the
   // public key: api/auth.ts), so accepting both when both keys are given is safe.
-  [
+  const defaultAlgorithms = [
     ...(c.MSGXC_JWT_SECRET !== undefined || c.MSGXC_JWT_PUBLIC_KEY === undefined ? ['HS256'] : []),
     ...(c.MSGXC_JWT_PUBLIC_KEY !== undefined ? ['RS256', 'ES256'] : []),
   ];
+  const algorithms = c.MSGXC_JWT_ALGORITHMS?.split(',').map((a) => a.trim()) ?? defaultAlgorithms;
   return E.right({
     mode,
     port: c.MSGXC_PORT ?? 8080,
