@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { SignJWT } from 'jose';
 import WebSocket from 'ws';
+import { collectAndMeasure, type Heaps } from './inspector.js';
 import { lines, pool, ROOT } from './loadclient.js';
 
 export const SECRET = 'bench-secret-0123456789-0123456789-abcdef';
@@ -14,6 +15,8 @@ export interface Broker {
   port: number;
   /** A full garbage collection through the inspector (only when started with `inspect`). */
   gc: () => Promise<void>;
+  /** Garbage collection in every thread, then their V8 heaps (only when started with `inspect`). */
+  heaps: () => Promise<Heaps>;
 }
 
 export const startBroker = async (
@@ -72,7 +75,11 @@ export const startBroker = async (
     }
     ws.close();
   };
-  return { proc, port: Number(/:(\d+) /.exec(line)?.[1]), gc };
+  const heaps = async (): Promise<Heaps> => {
+    if (inspector === undefined) throw new Error('the broker was started without the inspector');
+    return collectAndMeasure(await inspector);
+  };
+  return { proc, port: Number(/:(\d+) /.exec(line)?.[1]), gc, heaps };
 };
 
 export const tokenFor = (sub: string, roles: string[] = []): Promise<string> =>

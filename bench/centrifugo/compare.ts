@@ -79,6 +79,18 @@ const version = (cmd: string, args: string[]): string => {
   }
 };
 
+// Interrupted: the server of the run in progress is stopped (by its PID) and its folder removed.
+let current: Server | undefined;
+let currentDir = '';
+for (const signal of ['SIGINT', 'SIGTERM'] as const)
+  process.once(signal, () => {
+    say(`${signal}: stopping ${current?.name ?? 'nothing'}`);
+    void (current?.stop() ?? Promise.resolve()).finally(() => {
+      if (currentDir !== '') rmSync(currentDir, { recursive: true, force: true });
+      process.exit(130);
+    });
+  });
+
 const main = async (): Promise<void> => {
   const results: (Run & { round: number; load1: number })[] = [];
   const started = new Date().toISOString();
@@ -87,13 +99,15 @@ const main = async (): Promise<void> => {
     const shift = round % kinds.length;
     for (const kind of [...kinds.slice(shift), ...kinds.slice(0, shift)]) {
       const dir = mkdtempSync(join(tmpdir(), 'msgxc-vs-centrifugo-'));
+      currentDir = dir;
       const load1 = loadavg()[0] ?? 0;
       say(`round ${round + 1}: ${kind.name} (load average ${load1.toFixed(1)})`);
-      const server = await kind.start(dir);
       try {
-        results.push({ ...(await measure(server, sizes, say)), round: round + 1, load1 });
+        current = await kind.start(dir);
+        results.push({ ...(await measure(current, sizes, say)), round: round + 1, load1 });
       } finally {
-        await server.stop();
+        await current?.stop();
+        current = undefined;
         rmSync(dir, { recursive: true, force: true });
       }
     }

@@ -1,9 +1,9 @@
 // One run against one started server: memory per idle connection, a burst of messages
 // (delivered msgs/s, server CPU during it and until the server is idle again), then paced
 // messages for latency. Every phase starts from an idle server.
-import { client, nowNs, procCpuS, rssKb, sleep, type Stats } from '../loadclient.js';
+import { client, nowNs, procCpuS, sleep, type Stats } from '../loadclient.js';
 import { untilIdle } from './idle.js';
-import type { Server } from './servers.js';
+import type { Memory, Server } from './servers.js';
 
 export interface Sizes {
   connections: number;
@@ -20,6 +20,10 @@ export interface Run {
   rssBeforeKb: number;
   rssAfterKb: number;
   memPerConnKb: number;
+  /** The same for RSS less the heap the runtime holds free. */
+  liveBeforeKb: number;
+  liveAfterKb: number;
+  livePerConnKb: number;
   connectSeconds: number;
   connectCpuS: number;
   delivered: number;
@@ -59,22 +63,22 @@ const publishAll = async (server: Server, count: number, publishers: number): Pr
 export const measure = async (server: Server, z: Sizes, say: (s: string) => void): Promise<Run> => {
   const pid = server.pid;
   const n = z.connections;
-  // Runtimes give memory back to the OS some seconds after the work that used it (V8's memory
-  // reducer in msgxc's worker threads shrinks their heaps about 8-10 s after they go idle):
-  // collect garbage and read RSS every second until it has held still for STILL_S seconds.
-  const liveRss = async (): Promise<number> => {
+  // Runtimes give memory back to the OS some seconds after the work that used it (Go's
+  // scavenger; V8 shrinks idle heaps): collect garbage and read every second until RSS has
+  // held still for STILL_S seconds. "Live" is RSS less the heap the runtime holds free.
+  const settled = async (): Promise<{ rssKb: number; liveKb: number }> => {
     await untilIdle(pid);
-    const seen: number[] = [];
+    const seen: Memory[] = [];
     for (let i = 0; i < 120; i += 1) {
-      await server.gc();
-      seen.push(rssKb(pid));
-      const tail = seen.slice(-STILL_S);
+      seen.push(await server.memory());
+      const tail = seen.slice(-STILL_S).map((m) => m.rssKb);
       if (tail.length === STILL_S && Math.max(...tail) - Math.min(...tail) <= Math.min(...tail) * 0.005) break;
       await sleep(1000);
     }
-    return seen[seen.length - 1] ?? 0;
+    const last = seen[seen.length - 1] ?? { rssKb: Number.NaN, heapFreeKb: Number.NaN };
+    return { rssKb: last.rssKb, liveKb: last.rssKb - last.heapFreeKb };
   };
-  const rssBeforeKb = await liveRss();
+  const memBefore = await settled();
   const c = client(server.wsUrl, n, server.client);
   try {
     let t = performance.now();
@@ -82,8 +86,11 @@ export const measure = async (server: Server, z: Sizes, say: (s: string) => void
     await c.connect();
     const connectSeconds = (performance.now() - t) / 1000;
     const connectCpuS = procCpuS(pid) - cpu0;
-    const rssAfterKb = await liveRss();
-    say(`${n} connections in ${connectSeconds.toFixed(1)} s; RSS ${rssBeforeKb >> 10} -> ${rssAfterKb >> 10} MiB`);
+    const memAfter = await settled();
+    const mib = (kb: number): string => (kb / 1024).toFixed(0);
+    say(
+      `${n} connections in ${connectSeconds.toFixed(1)} s; RSS ${mib(memBefore.rssKb)} -> ${mib(memAfter.rssKb)} MiB, live ${mib(memBefore.liveKb)} -> ${mib(memAfter.liveKb)} MiB`,
+    );
 
     await publishAll(server, WARMUP, 2);
     await c.until(WARMUP * n);
@@ -122,9 +129,12 @@ export const measure = async (server: Server, z: Sizes, say: (s: string) => void
     return {
       server: server.name,
       connections: n,
-      rssBeforeKb,
-      rssAfterKb,
-      memPerConnKb: (rssAfterKb - rssBeforeKb) / n,
+      rssBeforeKb: memBefore.rssKb,
+      rssAfterKb: memAfter.rssKb,
+      memPerConnKb: (memAfter.rssKb - memBefore.rssKb) / n,
+      liveBeforeKb: memBefore.liveKb,
+      liveAfterKb: memAfter.liveKb,
+      livePerConnKb: (memAfter.liveKb - memBefore.liveKb) / n,
       connectSeconds,
       connectCpuS,
       delivered: s.received,

@@ -40,11 +40,12 @@ const metrics = (connections: number): Metric[] => [
     higherIsBetter: true,
   },
   {
-    label: `memory per idle connection, KB (${connections.toLocaleString('en')}, RSS after GC)`,
+    label: `memory per idle connection, KB (${connections.toLocaleString('en')}; RSS after GC)`,
     get: (r) => r.memPerConnKb,
     fmt: f1,
     higherIsBetter: false,
   },
+  { label: 'same, RSS less the free heap', get: (r) => r.livePerConnKb, fmt: f1, higherIsBetter: false },
   { label: 'publish -> receive p50 ms, paced', get: (r) => r.pacedP50ms, fmt: f1, higherIsBetter: false },
   { label: 'publish -> receive p99 ms, paced', get: (r) => r.pacedP99ms, fmt: f1, higherIsBetter: false },
   { label: 'load client CPU-s during the burst', get: (r) => r.burstClientCpuS, fmt: f2, higherIsBetter: false },

@@ -6,7 +6,7 @@ import { createWriteStream, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { openThreadFor, post, SECRET, startBroker } from '../broker.js';
-import { type ClientOptions, sleep } from '../loadclient.js';
+import { type ClientOptions, rssKb, sleep } from '../loadclient.js';
 
 export interface Server {
   readonly name: string;
@@ -15,9 +15,17 @@ export interface Server {
   readonly client: ClientOptions;
   /** Publishes one message whose text is `msg` through the server's HTTP API (2xx checked). */
   publish(msg: string): Promise<void>;
-  /** A full garbage collection in the server, so that RSS compares live memory. */
-  gc(): Promise<void>;
+  /**
+   * A full garbage collection in the server (every thread), then its RSS and the heap its
+   * runtime holds free (committed to the heap, not used by live objects, not yet given back).
+   */
+  memory(): Promise<Memory>;
   stop(): Promise<void>;
+}
+
+export interface Memory {
+  rssKb: number;
+  heapFreeKb: number;
 }
 
 export const CHANNEL = 'bench';
@@ -68,7 +76,10 @@ export const startMsgxc = async (
       wsUrl: `ws://127.0.0.1:${broker.port}/api/v2/ws`,
       client: { mode: 'msgxc', secret: SECRET, prefix: PREFIX, ready: 'unseen' },
       publish: (msg) => post(base, '/api/v2/publish', admin, { tid: CHANNEL, msg }),
-      gc: broker.gc,
+      memory: async () => {
+        const heaps = await broker.heaps();
+        return { rssKb: rssKb(broker.proc.pid ?? 0), heapFreeKb: heaps.freeBytes / 1024 };
+      },
       stop: () => stopProcess(broker.proc),
     };
   } catch (e) {
@@ -130,8 +141,11 @@ export const startCentrifugo = async (bin: string, dir: string): Promise<Server>
       const text = await r.text();
       if (!r.ok || text.includes('"error"')) throw new Error(`centrifugo publish: ${r.status} ${text}`);
     },
-    gc: async () => {
-      await (await fetch(`${base}/debug/pprof/heap?gc=1`)).arrayBuffer();
+    memory: async () => {
+      // runtime.GC() first (gc=1); debug=1 ends with runtime.MemStats as "# Name = value" lines.
+      const stats = await (await fetch(`${base}/debug/pprof/heap?gc=1&debug=1`)).text();
+      const stat = (name: string): number => Number(new RegExp(`# ${name} = (\\d+)`).exec(stats)?.[1] ?? Number.NaN);
+      return { rssKb: rssKb(proc.pid ?? 0), heapFreeKb: (stat('HeapIdle') - stat('HeapReleased')) / 1024 };
     },
     stop: () => stopProcess(proc),
   };
