@@ -11,7 +11,7 @@ import { parseArgs } from 'node:util';
 import { ROOT } from '../loadclient.js';
 import { measure, type Run, type Sizes } from './measure.js';
 import { table } from './report.js';
-import { type Server, startCentrifugo, startMsgxc } from './servers.js';
+import { type Server, startCentrifugo, startMsgxc, stopAll } from './servers.js';
 
 const say = (s: string): void => {
   process.stderr.write(`[compare ${new Date().toISOString().slice(11, 19)}] ${s}\n`);
@@ -80,12 +80,11 @@ const version = (cmd: string, args: string[]): string => {
 };
 
 // Interrupted: the server of the run in progress is stopped (by its PID) and its folder removed.
-let current: Server | undefined;
 let currentDir = '';
 for (const signal of ['SIGINT', 'SIGTERM'] as const)
   process.once(signal, () => {
-    say(`${signal}: stopping ${current?.name ?? 'nothing'}`);
-    void (current?.stop() ?? Promise.resolve()).finally(() => {
+    say(`${signal}: stopping the server`);
+    void stopAll().finally(() => {
       if (currentDir !== '') rmSync(currentDir, { recursive: true, force: true });
       process.exit(130);
     });
@@ -103,11 +102,13 @@ const main = async (): Promise<void> => {
       const load1 = loadavg()[0] ?? 0;
       say(`round ${round + 1}: ${kind.name} (load average ${load1.toFixed(1)})`);
       try {
-        current = await kind.start(dir);
-        results.push({ ...(await measure(current, sizes, say)), round: round + 1, load1 });
+        const server = await kind.start(dir);
+        try {
+          results.push({ ...(await measure(server, sizes, say)), round: round + 1, load1 });
+        } finally {
+          await server.stop();
+        }
       } finally {
-        await current?.stop();
-        current = undefined;
         rmSync(dir, { recursive: true, force: true });
       }
     }

@@ -43,8 +43,12 @@ const freePort = (): Promise<number> =>
     });
   });
 
+// Every server process started and not yet stopped, for stopAll.
+const running = new Set<ChildProcess>();
+
 /** SIGTERM, then SIGKILL if the process has not exited after `graceMs`. */
 const stopProcess = async (proc: ChildProcess, graceMs = 15_000): Promise<void> => {
+  running.delete(proc);
   if (proc.exitCode !== null || proc.signalCode !== null) return;
   const exited = new Promise<void>((res) => {
     proc.once('exit', () => {
@@ -67,6 +71,7 @@ export const startMsgxc = async (
   env: Record<string, string>,
 ): Promise<Server> => {
   const broker = await startBroker(dir, { inspect: true, env });
+  running.add(broker.proc);
   const base = `http://127.0.0.1:${broker.port}`;
   try {
     const admin = await openThreadFor(base, CHANNEL, n, PREFIX);
@@ -102,12 +107,18 @@ const centrifugoConfig = (port: number): object => ({
   usage_stats: { disabled: true },
 });
 
+/** Stops every server still running (each by its PID): for an interrupted run. */
+export const stopAll = async (): Promise<void> => {
+  await Promise.all([...running].map((p) => stopProcess(p)));
+};
+
 export const startCentrifugo = async (bin: string, dir: string): Promise<Server> => {
   const port = await freePort();
   const config = join(dir, 'config.json');
   writeFileSync(config, JSON.stringify(centrifugoConfig(port), null, 2));
   const log = createWriteStream(join(dir, 'centrifugo.log'));
   const proc = spawn(bin, ['--config', config], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  running.add(proc);
   proc.stdout.pipe(log);
   proc.stderr.pipe(log);
   const base = `http://127.0.0.1:${port}`;
