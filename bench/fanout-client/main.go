@@ -5,6 +5,7 @@
 //
 //	connect            open -n connections (user <prefix><i>, HS256 token signed here)
 //	reset              zero the counters
+//	count              print received messages only (cheap: for polling while messages arrive)
 //	stats              print received messages, latency percentiles, first/last receive time, own CPU
 //	close              close every connection
 //	quit
@@ -259,6 +260,8 @@ func main() {
 			connectAll()
 		case "reset":
 			reset()
+		case "count":
+			emit(map[string]any{"event": "count", "received": received.Load()})
 		case "stats":
 			stats()
 		case "close":
