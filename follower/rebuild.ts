@@ -54,6 +54,8 @@ export const rebuildBeside = async <S>(c: RebuildContext<S>): Promise<RebuildRep
     let at = await catchUp({ ...common, from: 0 });
     await c.cutOver(async () => {
       at = await catchUp({ ...common, from: at });
+      // Searchable before it is swapped in (an engine that refreshes): queries never see it half-visible.
+      await c.visible?.(next.store);
       await c.generations.promote(next);
       state.promoted = true;
       const skipped = { unknown: 0, invalid: 0 };

@@ -34,7 +34,7 @@ export const createSearchProjectionRunner = (o: SearchProjectionOptions): Search
     generations: o.index.generations,
     handler: searchHandler,
     // Visible to queries, not only written: the engine is refreshed once the position is reached.
-    visible: () => o.index.refresh(),
+    visible: (generation) => generation.refresh(),
     ...(o.log === undefined ? {} : { log: o.log }),
     ...(o.pageSize === undefined ? {} : { pageSize: o.pageSize }),
     ...(o.retry === undefined ? {} : { retry: o.retry }),

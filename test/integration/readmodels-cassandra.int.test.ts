@@ -40,7 +40,7 @@ needs('MSGXC_TEST_CASSANDRA_PORT', 'Cassandra', (port) => {
     await client.shutdown();
   });
 
-  readModelsContract('cassandra', async ({ store, clock }) => {
+  readModelsContract('cassandra', async ({ store, clock, pageSize }) => {
     for (const t of [
       ...cassandraReadModelTables,
       'follower_checkpoints',
@@ -50,7 +50,15 @@ needs('MSGXC_TEST_CASSANDRA_PORT', 'Cassandra', (port) => {
       await client.execute(`TRUNCATE ${keyspace}.${t}`);
     const opened: CassandraReadStore[] = [];
     const open = async () => {
-      const read = await openCassandraReadStore({ client, keyspace, localDataCenter: dc, store, clock, graceMs: 0 });
+      const read = await openCassandraReadStore({
+        client,
+        keyspace,
+        localDataCenter: dc,
+        store,
+        clock,
+        graceMs: 0,
+        pageSize,
+      });
       opened.push(read);
       return read;
     };

@@ -9,9 +9,9 @@ import { readModelsContract } from '../contract/readmodels.contract.js';
 
 // The read-model contract on the embedded SQLite store: a temp read.db per test (and the
 // generations a rebuild puts beside it).
-readModelsContract('sqlite', async ({ store, clock }) => {
+readModelsContract('sqlite', async ({ store, clock, pageSize }) => {
   const dir = mkdtempSync(join(tmpdir(), 'msgxc-proj-'));
-  const open = () => openEmbeddedReadStore({ file: join(dir, 'read.db'), store, clock });
+  const open = () => openEmbeddedReadStore({ file: join(dir, 'read.db'), store, clock, pageSize });
   const read = open();
   await read.runner.ready();
   const opened = [read];
