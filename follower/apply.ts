@@ -1,6 +1,7 @@
 import type { RecordedEvent } from '../ports/eventstore.js';
 import type { CheckpointStore, DeadLetter, Followed, FollowerHandler, Pause, Progress } from '../ports/follower.js';
-import { decodeBatch } from './decode.js';
+import { clip, decodeBatch } from './decode.js';
+import { isUnhandleable } from './unhandleable.js';
 
 // One batch through a handler and a checkpoint store: decode, hand the events over, and store
 // the position (with the dead letters met on the way) only after the handler's work, and any
@@ -81,4 +82,56 @@ export const applyBatch = async (
     events = events.slice(pause.at + 1);
     dead = dead.filter((d) => d.position > event.position);
   }
+};
+
+/**
+ * applyBatch, and when the handler refuses an event for good (isUnhandleable): the batch again
+ * one event at a time from where it stopped, each committed on its own, the refused one
+ * committed as a dead letter (`handler: <why>`). Any other failure is the caller's to retry.
+ */
+export const applyQuarantining = async (
+  t: Target,
+  records: readonly RecordedEvent[],
+  after: number,
+  hooks: BatchHooks = {},
+): Promise<BatchResult> => {
+  let position = after;
+  const tracked: BatchHooks = {
+    ...hooks,
+    onCommit: (p) => {
+      position = Math.max(position, p);
+      hooks.onCommit?.(p);
+    },
+  };
+  try {
+    return await applyBatch(t, records, after, tracked);
+  } catch (e) {
+    if (!isUnhandleable(e)) throw e;
+  }
+  const dead: DeadLetter[] = [];
+  let unknown = 0;
+  for (const r of records) {
+    if (r.position <= position) continue;
+    try {
+      const one = await applyBatch(t, [r], position, tracked);
+      dead.push(...one.dead);
+      unknown += one.unknown;
+      position = Math.max(position, one.position);
+    } catch (e) {
+      if (!isUnhandleable(e)) throw e;
+      const letter: DeadLetter = {
+        follower: t.name,
+        position: r.position,
+        stream: r.stream,
+        type: r.type.slice(0, 200),
+        reason: clip(`handler: ${e.message}`),
+        at: t.now(),
+      };
+      hooks.onDead?.([letter]);
+      await t.checkpoints.commit(t.name, () => ({ position: r.position, deadLetters: [letter] }));
+      tracked.onCommit?.(r.position);
+      dead.push(letter);
+    }
+  }
+  return { position, dead, unknown };
 };

@@ -1,6 +1,6 @@
 import type { EventStore } from '../ports/eventstore.js';
 import type { DeadLetter } from '../ports/follower.js';
-import { applyBatch } from './apply.js';
+import { applyQuarantining } from './apply.js';
 import type { Target } from './apply.js';
 import type { FollowerLog } from './follower.js';
 import { Aborted, abortableSleep, delayOf } from './waiters.js';
@@ -53,7 +53,7 @@ export const catchUp = async (o: CatchUpOptions): Promise<number> => {
       try {
         const page = await o.store.readAll({ after: position, limit: o.pageSize });
         read = page.length;
-        if (read > 0) position = (await applyBatch(o.target, page, position, hooks)).position;
+        if (read > 0) position = (await applyQuarantining(o.target, page, position, hooks)).position;
         break;
       } catch (e) {
         if (e instanceof RebuildWouldSkip || attempt + 1 >= o.attempts) throw e;

@@ -16,7 +16,7 @@ const CODECS: ReadonlyMap<string, t.Decoder<unknown, DomainEvent>> = new Map(
 export const KNOWN_TYPES: ReadonlySet<string> = new Set(CODECS.keys());
 
 const REASON_MAX = 500;
-const clip = (s: string): string => (s.length > REASON_MAX ? `${s.slice(0, REASON_MAX - 1)}…` : s);
+export const clip = (s: string): string => (s.length > REASON_MAX ? `${s.slice(0, REASON_MAX - 1)}…` : s);
 
 /** Why `r` does not decode, or undefined when it does (then `decoded` holds it). */
 export const decodeOne = (r: RecordedEvent): Followed | string => {

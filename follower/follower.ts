@@ -1,6 +1,6 @@
 import type { EventStore, RecordedEvent, Subscription } from '../ports/eventstore.js';
 import type { DeadLetter, FollowerHealth, Skipped } from '../ports/follower.js';
-import { applyBatch } from './apply.js';
+import { applyQuarantining } from './apply.js';
 import type { Target } from './apply.js';
 import { Aborted, DEFAULT_BACKOFF, abortableSleep, delayOf } from './waiters.js';
 import type { Backoff } from './waiters.js';
@@ -61,7 +61,7 @@ export const createFollower = (o: FollowerOptions): Follower => {
   };
 
   const once = async (events: readonly RecordedEvent[]): Promise<void> => {
-    const r = await applyBatch(o, events, position, {
+    const r = await applyQuarantining(o, events, position, {
       onCommit: (p) => {
         position = Math.max(position, p);
         o.onPosition?.(position);
@@ -73,7 +73,7 @@ export const createFollower = (o: FollowerOptions): Follower => {
     for (const d of r.dead)
       o.log?.warn(
         { follower: o.name, position: d.position, type: d.type, stream: d.stream, reason: d.reason },
-        `${o.name} quarantined an undecodable event`,
+        `${o.name} quarantined an event it cannot decode or handle`,
       );
     if (r.dead.length > 0) o.onDeadLetters?.(r.dead);
     o.afterBatch?.();

@@ -35,11 +35,17 @@ export interface FollowerHandler {
    * Events in log order, never empty. Synchronous work commits atomically with the checkpoint
    * where the checkpoint's engine has transactions (SQLite); a returned promise makes the
    * follower wait for it before the checkpoint passes these events.
+   *
+   * A failure is retried (with backoff) until it succeeds: an engine that is down loses
+   * nothing. An event that can never be applied (its data breaks the projection's own rules)
+   * is refused with an Error marked `unhandleable: true` (follower/unhandleable.ts): the
+   * follower then applies the batch one event at a time and quarantines that event as a dead
+   * letter (`handler: <why>`), and carries on.
    */
   handle(events: readonly Followed[]): undefined | Promise<void> | Pause;
 }
 
-/** An event a follower could not decode: recorded, counted, listed; the follower moves on. */
+/** An event a follower could not decode, or its handler refused for good: recorded, counted, listed; the follower moves on. */
 export interface DeadLetter {
   readonly follower: string;
   readonly position: number;

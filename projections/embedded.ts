@@ -1,6 +1,7 @@
 import BetterSqlite3 from 'better-sqlite3';
 import type { Database } from 'better-sqlite3';
 import type { Clock } from '../ports/clock.js';
+import { Unhandleable } from '../follower/unhandleable.js';
 import type { FollowerHandler } from '../ports/follower.js';
 import type { ReadModels } from '../ports/read-models.js';
 import { deviceQueries } from './devices/queries.js';
@@ -22,6 +23,17 @@ export { checksum } from './checksum.js';
 /** The follower's name for the SQLite read models (their checkpoint row). */
 export const EMBEDDED_READ_MODELS = 'embedded-read-models';
 
+// Failures that applying the same event again can only repeat: the projection's own code
+// tripping over the event's data, or SQLite refusing the values it was given. A busy or full
+// disk, an I/O error, a closed file are the engine's, and retried.
+const REFUSED_FOR_GOOD = /^SQLITE_(CONSTRAINT|MISMATCH|TOOBIG|RANGE)/;
+const codeOf = (e: Error): string => {
+  const code = (e as { readonly code?: unknown }).code;
+  return typeof code === 'string' ? code : '';
+};
+const forGood = (e: unknown): e is Error =>
+  e instanceof TypeError || e instanceof RangeError || (e instanceof Error && REFUSED_FOR_GOOD.test(codeOf(e)));
+
 /**
  * Applies a batch synchronously, so the checkpoint store commits it and the checkpoint in one
  * transaction: for SQLite each event applies exactly once (every evolve is idempotent anyway).
@@ -33,7 +45,12 @@ export const embeddedReadModelsHandler = (db: Database): FollowerHandler => {
     // Only the types some read model handles are decoded; the rest only move the checkpoint.
     types: new Set(table.keys()),
     handle: (events) => {
-      for (const e of events) apply(e.event, { position: e.position, occurredAt: e.metadata.occurredAt });
+      for (const e of events)
+        try {
+          apply(e.event, { position: e.position, occurredAt: e.metadata.occurredAt });
+        } catch (err) {
+          throw forGood(err) ? new Unhandleable(err.message, { cause: err }) : err;
+        }
       return undefined;
     },
   };

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createFollower } from '../../follower/follower.js';
+import { Unhandleable } from '../../follower/unhandleable.js';
 import type { Follower } from '../../follower/follower.js';
 import type { EventStore } from '../../ports/eventstore.js';
 import type { CheckpointStore, DeadLetter, Followed, FollowerHandler, Pause } from '../../ports/follower.js';
@@ -178,6 +179,7 @@ export const followerContract = (name: string, engines: FollowerEngines): void =
       if (unknown.kind !== 'appended' || invalid.kind !== 'appended') throw new Error('append refused');
       const head = await put(c.store, ev.recognized('bob'));
       await t.reached(head);
+      await t.until('two dead letters reported', () => t.quarantined.length >= 2);
       expect(r.seen.map((e) => e.event.type)).toEqual(['UserRecognized', 'UserRecognized']);
       const letters = await c.checkpoints.deadLetters('under-test');
       expect(letters.map((d) => [d.position, d.stream, d.type])).toEqual([
@@ -189,6 +191,31 @@ export const followerContract = (name: string, engines: FollowerEngines): void =
       expect(t.quarantined).toEqual(letters);
       expect(t.f.skipped()).toEqual({ unknown: 1, invalid: 1 });
       expect(await c.checkpoints.read('under-test')).toBe(head);
+    });
+
+    it('an event its handler refuses for good is quarantined with the reason; the others are applied, once', async () => {
+      const r = recorder();
+      const handler: FollowerHandler = {
+        handle: (events) => {
+          const poison = events.find((e) => e.event.type === 'DeviceEnlisted' && e.event.data.deviceId === 'poison');
+          if (poison !== undefined) throw new Unhandleable(`device ${poison.event.type} cannot be projected`);
+          return r.handler.handle(events);
+        },
+      };
+      const before = await put(c.store, ev.recognized('ann'));
+      const bad = await put(c.store, ev.enlisted('ann', 'poison'));
+      const after = await put(c.store, ev.recognized('bob'));
+      const t = await follow(handler);
+      await t.reached(after);
+      await t.until('the dead letter reported', () => t.quarantined.length >= 1);
+      expect(r.seen.map((e) => e.position)).toEqual([before, after]);
+      const letters = await c.checkpoints.deadLetters('under-test');
+      expect(letters.map((d) => [d.position, d.type, d.reason])).toEqual([
+        [bad, 'DeviceEnlisted', 'handler: device DeviceEnlisted cannot be projected'],
+      ]);
+      expect(t.quarantined).toEqual(letters);
+      expect(t.failures).toEqual([]);
+      expect(await c.checkpoints.read('under-test')).toBe(after);
     });
 
     it('a failed batch is retried and its checkpoint does not pass it meanwhile; nothing is lost', async () => {
