@@ -175,11 +175,30 @@ export const operations: Record<string, Partial<Record<'get' | 'post' | 'put' | 
       ),
     },
   },
+  '/api/v2/admin/dead-letters/retry': {
+    post: {
+      access: 'admin',
+      summary:
+        'Try every dead letter again: a rebuild beside the live read models applies the whole log in order (those that still fail are quarantined again); progress in /api/v2/admin/stats',
+      conflict: 'RebuildRunning (one is running)',
+      ok: json(
+        obj(['retrying', 'rebuild'], {
+          retrying: { type: 'integer' },
+          rebuild: obj(['running', 'position', 'head'], {
+            running: { type: 'boolean' },
+            position: { type: 'integer' },
+            head: { type: 'integer' },
+          }),
+        }),
+        'Accepted',
+      ),
+    },
+  },
   '/api/v2/admin/dead-letters': {
     get: {
       access: 'auditor',
       query: ['follower', 'limit'],
-      summary: 'Events a projection could not decode and quarantined, by position',
+      summary: 'Events a projection could not decode or handle and quarantined, by position',
       ok: json(
         obj(['count', 'deadLetters'], {
           count: { type: 'integer' },

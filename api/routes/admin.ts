@@ -112,10 +112,27 @@ export const adminRoutes = (deps: AppDeps & { readonly admin?: AdminOps }): Rout
     },
   },
   {
+    method: 'post',
+    path: '/api/v2/admin/dead-letters/retry',
+    access: 'admin',
+    summary: 'Try every dead letter again, in log order, in a rebuild beside the live read models',
+    handler: async () => {
+      if (deps.admin === undefined) return errors.notFound('admin operations are not enabled');
+      // Applying a quarantined event late, out of log order, could undo what later events did:
+      // a retry is a blue/green rebuild, in which every event is applied in order. The ones that
+      // still fail are dead letters of the new generation; the live one serves until the swap.
+      const retrying = (await deps.admin.deadLetters()).length;
+      const started = await deps.admin.rebuild({ allowSkips: true });
+      if (started.kind === 'running') return apiError(409, 'RebuildRunning', 'a rebuild is already running');
+      if (started.kind === 'wouldSkip') return wouldSkip(started.skips);
+      return { status: 202, body: { retrying, rebuild: started.status } };
+    },
+  },
+  {
     method: 'get',
     path: '/api/v2/admin/dead-letters',
     access: 'auditor',
-    summary: 'Events the projections could not decode and quarantined (admin, auditor)',
+    summary: 'Events the projections could not decode or handle and quarantined (admin, auditor)',
     handler: async (req) => {
       if (deps.admin === undefined) return errors.notFound('admin operations are not enabled');
       const limit = limitParam(req.query, 100, 1000);

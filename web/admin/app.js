@@ -132,5 +132,15 @@ $('rebuild').onclick = async () => {
   tick();
 };
 
+$('retryDead').onclick = async () => {
+  if (!confirm('Try every dead letter again, in a rebuild beside the live read models?')) return;
+  try {
+    await api('/api/v2/admin/dead-letters/retry', { method: 'POST' });
+  } catch (e) {
+    text($('error'), e.message);
+  }
+  tick();
+};
+
 tick();
 setInterval(tick, 2000);
