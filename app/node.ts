@@ -121,8 +121,16 @@ export const startBroker = async (config: Config, log: Logger, clock: Clock = sy
     now: () => clock.now(),
     ready: () => ready,
   });
-  // Delivery: triage, escalation and dispatch through the channels, using realtime presence.
-  const delivery = startDelivery(config, { store, presence: realtime.presence, channels, clock, log });
+  // Delivery: triage, escalation and dispatch through the channels, using realtime presence;
+  // a device a provider reports gone is revoked through this node's commands.
+  const delivery = startDelivery(config, {
+    store,
+    presence: realtime.presence,
+    channels,
+    revokeDevice: commands.revokeDevice,
+    clock,
+    log,
+  });
   const routes = allRoutes(
     { ...deps, ...(delivery ? { reports: delivery.reports, reportsCaughtUp: () => delivery.caughtUp() } : {}) },
     { presence: realtime.presence },

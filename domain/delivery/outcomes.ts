@@ -1,4 +1,4 @@
-import type { OutcomeDecision, ProviderOutcome } from '../../domain/triage/retry.js';
+import type { OutcomeDecision, ProviderOutcome } from '../triage/retry.js';
 import { LIMITS, clip } from '../../schema/bounds.js';
 import { asDeviceId, asMessageId, asUserId } from '../../schema/ids.js';
 import type { DeliveryEvent, DispatchChannel, TriageEventOf } from '../../schema/triage-events.js';

@@ -1,5 +1,5 @@
-import type { Channel, RecipientOf } from '../../ports/channel.js';
-import type { DispatchChannel } from '../../schema/triage-events.js';
+import type { Channel, RecipientOf } from '../ports/channel.js';
+import type { DispatchChannel } from '../schema/triage-events.js';
 
 /** The senders dispatch may use, by channel. A channel left out is never planned. */
 export type ChannelMap = { readonly [K in DispatchChannel]?: Channel<RecipientOf<K>> };

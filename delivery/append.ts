@@ -1,7 +1,7 @@
-import type { AppendResult, EventStore, ExpectedRevision } from '../../ports/eventstore.js';
-import type { Clock } from '../../ports/clock.js';
-import type { TriageEvent } from '../../schema/triage-events.js';
-import { appendStamped, revisionIds } from '../gateway.js';
+import type { AppendResult, EventStore, ExpectedRevision } from '../ports/eventstore.js';
+import type { Clock } from '../ports/clock.js';
+import type { TriageEvent } from '../schema/triage-events.js';
+import { appendStamped, revisionIds } from '../commands/gateway.js';
 
 // Reactor writes: the expected revision is the guard that makes every effect happen once,
 // and event ids are derived from stream and revision, so a replayed write would carry the
