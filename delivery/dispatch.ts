@@ -40,6 +40,11 @@ export interface DispatchSettings {
   readonly concurrency: Readonly<Record<DispatchChannel, number>>;
   /** How long a claim holds before another dispatcher may take the unit over. */
   readonly leaseMs: number;
+  /**
+   * How long one provider call may take before it is abandoned as a retry (default: the lease,
+   * after which another node may take the unit over anyway).
+   */
+  readonly callTimeoutMs: number;
   readonly retry: RetryPolicy;
 }
 
@@ -47,6 +52,7 @@ export const DEFAULT_DISPATCH_SETTINGS: DispatchSettings = {
   batchSizes: { fcm: 500, apns: 500, webpush: 100, email: 1000, sms: 100 },
   concurrency: DEFAULT_DISPATCH_CONCURRENCY,
   leaseMs: 120_000,
+  callTimeoutMs: 120_000,
   retry: DEFAULT_RETRY_POLICY,
 };
 
@@ -87,7 +93,13 @@ interface Decided {
 export const createDispatcher = (d: DispatcherDeps): Dispatcher => {
   const targets = createTargets(d.state);
   const writer = createUnitWriter(d);
-  const send = createSender({ ...d, writer, batchSizes: d.settings.batchSizes, retry: d.settings.retry });
+  const send = createSender({
+    ...d,
+    writer,
+    batchSizes: d.settings.batchSizes,
+    retry: d.settings.retry,
+    callTimeoutMs: d.settings.callTimeoutMs,
+  });
   const inFlight = new Set<string>();
   const lanes = createLanes(d.settings.concurrency, (channel, err) => {
     d.log.error({ err, channel }, 'a dispatch job failed; its units come due again');

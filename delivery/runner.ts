@@ -92,7 +92,9 @@ export const startReactors = (o: ReactorOptions): Reactors => {
   const isStopped = (): boolean => stopped;
   const available: StepChannel[] = ['websocket', ...(Object.keys(o.channels) as DispatchChannel[])];
   const config = triageConfig({ available, ...o.triage });
-  const settings: DispatchSettings = { ...DEFAULT_DISPATCH_SETTINGS, ...o.dispatch };
+  const base: DispatchSettings = { ...DEFAULT_DISPATCH_SETTINGS, ...o.dispatch };
+  // A call is abandoned when its claim's lease ends, unless told otherwise.
+  const settings: DispatchSettings = { ...base, callTimeoutMs: o.dispatch?.callTimeoutMs ?? base.leaseMs };
 
   const dispatcher = createDispatcher({
     state: o.state,

@@ -35,11 +35,31 @@ export interface SenderDeps {
   readonly clock: Clock;
   readonly batchSizes: Readonly<Record<DispatchChannel, number>>;
   readonly retry: RetryPolicy;
+  /** How long one provider call may take before dispatch abandons it as a retry (frees its lane slot). */
+  readonly callTimeoutMs: number;
   readonly random: () => number;
   readonly revokeDevice: Revoke;
   readonly log: ReactorLog;
   readonly stopped: () => boolean;
 }
+
+// Every adapter has its own request timeout (MSGXC_CHANNEL_TIMEOUT_MS), but an SDK that
+// retries inside one call, or a channel with a bug, could still hold its lane slot (and its
+// units, in flight on this node) for ever: past this deadline the answer is a retry, recorded
+// at the claim's revision like any other. A late answer from the abandoned call is dropped;
+// the retry sends with the same delivery id, so a deduplicating provider sees one delivery.
+const deadline = <T>(work: Promise<T>, ms: number, onTimeout: () => T): Promise<T> => {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<T>((resolve) => {
+    timer = setTimeout(() => {
+      resolve(onTimeout());
+    }, ms);
+    timer.unref();
+  });
+  return Promise.race([work, late]).finally(() => {
+    clearTimeout(timer);
+  });
+};
 
 export const createSender = (d: SenderDeps): ((channel: DispatchChannel, ready: readonly Ready[]) => Promise<void>) => {
   const revoke = revoker(d.revokeDevice, d.clock, d.log);
@@ -55,7 +75,10 @@ export const createSender = (d: SenderDeps): ((channel: DispatchChannel, ready: 
       content: u.content,
     }));
     try {
-      return await sender.deliver(deliveries);
+      return await deadline(sender.deliver(deliveries), d.callTimeoutMs, () => {
+        d.log.warn({ channel, deliveries: batch.length, ms: d.callTimeoutMs }, 'a channel call did not answer in time');
+        return batch.map(() => ({ kind: 'retry', afterMs: 0, reason: `no answer within ${d.callTimeoutMs} ms` }));
+      });
     } catch (err) {
       d.log.error({ err, channel }, 'a channel threw instead of answering with outcomes');
       return batch.map(() => ({ kind: 'retry', afterMs: 0, reason: 'the channel failed' }));
