@@ -40,7 +40,9 @@ describe('a provider call that never answers', () => {
     const [done] = await w.events('DeliverySucceeded');
     expect(done?.data).toMatchObject({ uid: 'carol', channel: 'fcm' });
     // Bob's push is still claimed, with no outcome.
-    const bob = (await w.events()).filter((e) => e.type.startsWith('Delivery') && e.data['mid'] === toBob);
+    const bob = (await w.events()).filter(
+      (e) => e.type.startsWith('Delivery') && (e.data as { mid?: string }).mid === toBob,
+    );
     expect(bob.map((e) => e.type)).toEqual(['DeliveryAttempted']);
   });
 
@@ -53,7 +55,7 @@ describe('a provider call that never answers', () => {
     await w.reactors.settle(10_000);
     const [failed] = await w.events('DeliveryFailed');
     expect(failed?.data).toMatchObject({ uid: 'bob', channel: 'webpush', outcome: 'retry', attempt: 0 });
-    expect(String(failed?.data['reason'])).toContain('no answer within 300 ms');
+    expect((failed?.data as { reason?: string } | undefined)?.reason).toContain('no answer within 300 ms');
     expect(await w.events('DeliveryRetryScheduled')).toHaveLength(1);
     w.channels.webpush.hangFrom = Number.POSITIVE_INFINITY;
     w.clock.advance(MINUTE);
