@@ -82,5 +82,8 @@ describe('a web push request that never answers', () => {
     // ... while the first one is still claimed and unanswered: no outcome for it yet.
     expect(await deliveryEvents(first)).toEqual([['DeliveryAttempted', 'webpush']]);
     expect(standins.webpush.recorder.forKey(subscriptionId(hung.endpoint))).toHaveLength(1);
+    // The operator sees it: the hung unit is still in flight on this node.
+    const metrics = (await call(server, 'GET', '/metrics')).text;
+    expect(Number(/^msgxc_dispatch_in_flight (\d+)$/m.exec(metrics)?.[1])).toBeGreaterThanOrEqual(1);
   });
 });
