@@ -3,7 +3,7 @@ import type * as t from 'io-ts';
 import type { RecordedEvent } from '../ports/eventstore.js';
 import type { DeadLetter, Followed } from '../ports/follower.js';
 import { describeErrors } from '../schema/errors.js';
-import { DomainEvent } from '../schema/events.js';
+import { DomainEvent, UsersCheckedIn } from '../schema/events.js';
 import { EventMetadata } from '../schema/metadata.js';
 
 // Decoding a batch read from the log: only the types a handler asked for are decoded (each
@@ -13,7 +13,18 @@ import { EventMetadata } from '../schema/metadata.js';
 const CODECS: ReadonlyMap<string, t.Decoder<unknown, DomainEvent>> = new Map(
   DomainEvent.types.map((c) => [c.name, c as t.Decoder<unknown, DomainEvent>]),
 );
-export const KNOWN_TYPES: ReadonlySet<string> = new Set(CODECS.keys());
+// Types the schema defines outside DomainEvent (a node's presence check-ins): known, so not
+// dead letters when they decode, and handed to no DomainEvent handler; they move the checkpoint.
+const OUTSIDE: ReadonlyMap<string, t.Decoder<unknown, unknown>> = new Map([[UsersCheckedIn.name, UsersCheckedIn]]);
+export const KNOWN_TYPES: ReadonlySet<string> = new Set([...CODECS.keys(), ...OUTSIDE.keys()]);
+
+/** For a type outside DomainEvent: why it does not decode, or '' when it does; undefined for other types. */
+export const outsideDomain = (r: RecordedEvent): string | undefined => {
+  const codec = OUTSIDE.get(r.type);
+  if (codec === undefined) return undefined;
+  const decoded = codec.decode({ type: r.type, data: r.data });
+  return isLeft(decoded) ? clip(`data: ${describeErrors(decoded.left).join('; ')}`) : '';
+};
 
 const REASON_MAX = 500;
 export const clip = (s: string): string => (s.length > REASON_MAX ? `${s.slice(0, REASON_MAX - 1)}…` : s);
@@ -55,10 +66,12 @@ export const decodeBatch = (
   for (const r of batch) {
     if (r.position <= last) continue;
     last = r.position;
+    const outside = outsideDomain(r);
+    if (outside === '') continue;
     const known = KNOWN_TYPES.has(r.type);
     // A type outside the schema is no follower's to ignore: nobody can tell it was not theirs.
     if (known && types !== undefined && !types.has(r.type)) continue;
-    const decoded = decodeOne(r);
+    const decoded = outside ?? decodeOne(r);
     if (typeof decoded !== 'string') {
       events.push(decoded);
       continue;

@@ -1,6 +1,6 @@
 import type { EventStore } from '../ports/eventstore.js';
 import type { CheckpointStore, DeadLetter } from '../ports/follower.js';
-import { KNOWN_TYPES, decodeOne } from './decode.js';
+import { KNOWN_TYPES, decodeOne, outsideDomain } from './decode.js';
 
 // What a rebuild would skip: the live generation's dead letters whose events still do not
 // decode with this build's codecs (a fixed codec makes a dead letter decodable again, and a
@@ -24,6 +24,11 @@ export const wouldSkip = async (
     }
     const [r] = await store.readAll({ after: d.position - 1, limit: 1 });
     if (r?.position !== d.position) continue; // no longer in the log
+    const outside = outsideDomain(r);
+    if (outside !== undefined) {
+      if (outside !== '') out.push(d);
+      continue;
+    }
     const handled = !KNOWN_TYPES.has(r.type) || types === undefined || types.has(r.type);
     if (handled && typeof decodeOne(r) === 'string') out.push(d);
   }

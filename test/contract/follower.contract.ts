@@ -218,6 +218,27 @@ export const followerContract = (name: string, engines: FollowerEngines): void =
       expect(await c.checkpoints.read('under-test')).toBe(after);
     });
 
+    it("a node's presence check-in (a schema type outside DomainEvent) only moves the checkpoint; a malformed one is quarantined", async () => {
+      const r = recorder();
+      const t = await follow(r.handler);
+      const checkIn = (users: unknown) => ({
+        type: 'UsersCheckedIn',
+        data: { node: 'n1', from: '2025-01-01T00:00:00.000Z', to: '2025-01-01T00:00:10.000Z', users },
+        metadata: meta(),
+      });
+      const good = await c.store.append('presence-n1', [checkIn([])], 'any');
+      const bad = await c.store.append('presence-n1', [checkIn('not a list')], 'any');
+      if (good.kind !== 'appended' || bad.kind !== 'appended') throw new Error('append refused');
+      const head = await put(c.store, ev.recognized('ann'));
+      await t.reached(head);
+      await t.until('the dead letter reported', () => t.quarantined.length >= 1);
+      expect(r.seen.map((e) => e.event.type)).toEqual(['UserRecognized']);
+      const letters = await c.checkpoints.deadLetters('under-test');
+      expect(letters.map((d) => [d.position, d.type])).toEqual([[bad.position, 'UsersCheckedIn']]);
+      expect(letters[0]?.reason).toMatch(/^data: /);
+      expect(t.f.skipped()).toEqual({ unknown: 0, invalid: 1 });
+    });
+
     it('a failed batch is retried and its checkpoint does not pass it meanwhile; nothing is lost', async () => {
       const r = recorder();
       let failing = true;
