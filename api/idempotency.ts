@@ -59,4 +59,5 @@ export const createIdempotency = (store: IdempotencyStore): Idempotency => {
   return { run };
 };
 
+export const IDEMPOTENCY_KEY_FORM = 'expected 1..255 visible ASCII characters';
 export const isValidIdempotencyKey = (k: string): boolean => /^[\x21-\x7e]{1,255}$/.test(k);

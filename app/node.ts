@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { systemClock } from '../adapters/clock/clock.js';
+import { countingAppends } from '../adapters/eventstore/in-flight.js';
 import { observed } from '../adapters/eventstore/observed.js';
 import { createIdGenerator } from '../adapters/ids/ids.js';
 import { allRoutes } from '../api/app.js';
@@ -19,6 +20,7 @@ import { startDelivery } from './delivery.js';
 import { openChannels, openIdempotencyStore, openLog, openReadModels, openSearchProjection } from './engines.js';
 import { ADMIN_UI_DIR } from './paths.js';
 import { attachRealtime } from './realtime.js';
+import { startLimits } from './limits.js';
 import { createRecognition } from './recognition.js';
 
 export interface Broker {
@@ -36,10 +38,13 @@ export const startBroker = async (config: Config, log: Logger, clock: Clock = sy
   mkdirSync(config.dataDir, { recursive: true });
   const opened = await openLog(config);
   const sqlite = opened.sqlite;
-  // Observed: the realtime publisher hears of each append as soon as it is durable.
-  const store = observed(opened.store, (e) => {
-    log.warn({ err: String(e) }, 'append listener failed');
-  });
+  // Observed: the realtime publisher hears of each append as soon as it is durable. Counted:
+  // the appends waiting for the log are one measure of the node's load (app/limits.ts).
+  const store = countingAppends(
+    observed(opened.store, (e) => {
+      log.warn({ err: String(e) }, 'append listener failed');
+    }),
+  );
   const reads = await openReadModels(config, { ...opened, store }, log, clock);
   const search = await openSearchProjection(config, { ...opened, store }, log);
   // Reads wait only for the read models; admin, metrics and rebuilds see every projection.
@@ -56,6 +61,7 @@ export const startBroker = async (config: Config, log: Logger, clock: Clock = sy
     () => clock.now(),
   );
   const metrics = createMetrics();
+  const limits = startLimits(config, store, metrics);
   const verifier = createVerifier(
     {
       ...(config.jwtSecret !== undefined ? { secret: config.jwtSecret } : {}),
@@ -120,6 +126,7 @@ export const startBroker = async (config: Config, log: Logger, clock: Clock = sy
     log,
     now: () => clock.now(),
     ready: () => ready,
+    requestLimits: limits.requestLimits,
   });
   // Delivery: triage, escalation and dispatch through the channels, using realtime presence.
   const delivery = startDelivery(config, { store, presence: realtime.presence, channels, clock, log });
@@ -137,6 +144,7 @@ export const startBroker = async (config: Config, log: Logger, clock: Clock = sy
     newMessageId: () => ids.messageId(),
     now: () => clock.now(),
     onActor: recognise,
+    limits: limits.requestLimits,
   };
   for (const r of routes) mountRoute(app, r, httpDeps);
   mountFallback(app, routes, { metrics, log });
@@ -171,6 +179,7 @@ export const startBroker = async (config: Config, log: Logger, clock: Clock = sy
     close: async () => {
       ready = false;
       clearInterval(expiry);
+      limits.stop();
       await delivery?.stop();
       await realtime.close();
       uws.us_listen_socket_close(listenSocket);
