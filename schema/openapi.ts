@@ -270,7 +270,7 @@ const badRequest = (op: Op): string | undefined => {
   return causes.length > 0 ? causes.join('; ') : undefined;
 };
 
-const operation = (op: Op): Json => ({
+const operation = (op: Op, method: string): Json => ({
   summary: op.summary,
   'x-access': op.access,
   security: op.access === 'public' ? [] : [{ bearer: [] }],
@@ -294,10 +294,24 @@ const operation = (op: Op): Json => ({
           404: errorResponse('Unknown, or hidden from the caller: the same answer either way'),
         }
       : {}),
+    ...(op.access !== 'public'
+      ? {
+          429: errorResponse(
+            "RateLimited: the caller's budget (MSGXC_RATE_USER_WRITES for commands, MSGXC_RATE_USER_READS for reads, MSGXC_RATE_ADMIN for admins when set), or the address's budget of failed authentications (MSGXC_RATE_IP), is spent; `msg` names the limit, Retry-After says when to try again",
+          ),
+        }
+      : {}),
     ...(op.idempotent === true
       ? {
           422: errorResponse(
             'Idempotency-Key reused with another body; or (enlist) a push endpoint outside the allowed push services',
+          ),
+        }
+      : {}),
+    ...(op.access !== 'public' && method !== 'get'
+      ? {
+          503: errorResponse(
+            'Overloaded: the node has MSGXC_SHED_QUEUE writes in flight or its event loop lags more than MSGXC_SHED_LAG_MS (nothing was run); or FailedToAppend: the log did not answer in time (the write may or may not be in the log: retry with the same Idempotency-Key). Retry after Retry-After',
           ),
         }
       : {}),
@@ -322,7 +336,7 @@ export const openApiDocument = (): Json => ({
   paths: Object.fromEntries(
     Object.entries(operations).map(([path, ops]) => [
       path,
-      Object.fromEntries(Object.entries(ops).map(([m, op]) => [m, operation(op)])),
+      Object.fromEntries(Object.entries(ops).map(([m, op]) => [m, operation(op, m)])),
     ]),
   ),
 });
