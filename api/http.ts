@@ -114,6 +114,7 @@ const handleRequest = async (
   x: Exchange,
   deps: HttpDeps,
   address: string | undefined,
+  keyUnreadable: boolean,
 ): Promise<RouteReply | ApiError> => {
   const actor = await authorize(route, c, deps, address);
   if (isApiError(actor)) return actor;
@@ -149,7 +150,7 @@ const handleRequest = async (
     now: deps.now(),
   };
   const key = c.idempotencyKey;
-  if (route.idempotent !== true || key === '') {
+  if (route.idempotent !== true || (key === '' && !keyUnreadable)) {
     return route.handler({ ...base, newMessageId: deps.newMessageId() });
   }
   if (!isValidIdempotencyKey(key)) return errors.invalidQuery('Idempotency-Key', IDEMPOTENCY_KEY_FORM);
@@ -240,12 +241,10 @@ export const mountRoute = (app: TemplatedApp, route: Route, deps: HttpDeps): voi
       });
       return;
     }
-    if (route.idempotent === true && c.idempotencyKey === '' && hasHeader(req, 'idempotency-key')) {
-      // uWS reads a header value holding any byte above 0x7f as empty: such a key is there but
-      // unreadable, and treating it as absent would run a client's retry twice.
-      finish(errors.invalidQuery('Idempotency-Key', IDEMPOTENCY_KEY_FORM), route.body === true);
-      return;
-    }
+    // uWS reads a header value holding a byte above 0x7f, or only white space, as empty: such
+    // a key is there but unreadable, and taking it as absent would run a client's retry twice.
+    // Looked for now, while uWS's request lives; refused (400) once the caller is known.
+    const keyUnreadable = route.idempotent === true && c.idempotencyKey === '' && hasHeader(req, 'idempotency-key');
     const limits = deps.limits;
     // Read while uWS's request object lives: the client's address, for the per-address limit.
     const address =
@@ -265,7 +264,7 @@ export const mountRoute = (app: TemplatedApp, route: Route, deps: HttpDeps): voi
       };
     }
     const run = (raw: Buffer | undefined): void => {
-      handleRequest(route, c, raw, x, deps, address)
+      handleRequest(route, c, raw, x, deps, address, keyUnreadable)
         .catch((e: unknown) => {
           deps.log.error({ reqId: c.requestId, route: route.path, err: thrownText(e) }, 'unhandled error');
           return errors.internal();
@@ -323,6 +322,7 @@ export const mountFallback = (
     const url = req.getUrl();
     // Both come from the client: bounded in the answer, and the method a closed set in metrics.
     const method = req.getMethod();
+    x.head = method === 'head';
     const [m, u] = [clip(method.toUpperCase(), 16), clip(url, 100)];
     const allowed = matchers.filter((m) => m.re.test(url)).map((m) => m.method.toUpperCase());
     const reply =
