@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { systemClock } from '../adapters/clock/clock.js';
 import { countingAppends } from '../adapters/eventstore/in-flight.js';
@@ -50,7 +51,7 @@ export const startBroker = async (config: Config, log: Logger, clock: Clock = sy
   // Reads wait only for the read models; admin, metrics and rebuilds see every projection.
   const projections = combineRunners([reads.runner, search.runner]);
   const read = { models: reads.value, runner: reads.runner };
-  const idemStore = openIdempotencyStore(config);
+  const idemStore = await openIdempotencyStore(config);
   const providers = openChannels(config, clock);
   const { channels, outbox } = providers;
   log.info({ channels: channels.providers }, 'channels');
@@ -140,7 +141,9 @@ export const startBroker = async (config: Config, log: Logger, clock: Clock = sy
     log,
     bodyLimit: config.bodyLimit,
     jsonMaxDepth: config.jsonMaxDepth,
-    idempotency: createIdempotency(idemStore),
+    // Another node's reservation without an answer is left alone while its command may still
+    // be running: the log retries an append for up to 30 s (adapters/eventstore), plus margin.
+    idempotency: createIdempotency(idemStore, { owner: `${config.nodeId}/${randomUUID()}`, leaseMs: 35_000 }),
     newMessageId: () => ids.messageId(),
     now: () => clock.now(),
     onActor: recognise,
@@ -152,11 +155,11 @@ export const startBroker = async (config: Config, log: Logger, clock: Clock = sy
   projections.start();
   const expiry = setInterval(
     createGuard(log)('idempotency expiry', () => {
-      idemStore.expire(clock.now().getTime() - 24 * 3600_000).catch((e: unknown) => {
+      idemStore.expire(clock.now().getTime() - config.idempotencyTtlSec * 1000).catch((e: unknown) => {
         log.warn({ err: thrownText(e) }, 'expiring idempotency records failed');
       });
     }),
-    3600_000,
+    Math.min(3600, Math.ceil(config.idempotencyTtlSec / 4)) * 1000,
   );
   expiry.unref();
 
