@@ -86,6 +86,13 @@ describe('rate limits', () => {
     const refused = await ws.next((f) => f.type === 'error' && f['id'] === 'a3');
     expect(refused).toMatchObject({ code: 'RateLimited', retryAfter: expect.any(Number) as unknown });
     expect(String(refused['msg'])).toMatch(/user-writes/);
+    // A refused frame has no effect: a subscribe refused leaves the thread without the subscriber.
+    const root = await token('root', ['admin']);
+    const tid = `rl-${RUN}-open`;
+    expect((await call(s, 'POST', '/api/v2/threads', { token: root, body: { tid, opens: true } })).status).toBe(201);
+    ws.send({ type: 'subscribe', tid, id: 's1' });
+    expect(await ws.next((f) => f['id'] === 's1')).toMatchObject({ type: 'error', code: 'RateLimited' });
+    expect((await call(s, 'GET', `/api/v2/threads/${tid}`, { token: root })).body).toMatchObject({ subscribers: 0 });
     // The same budget over HTTP: spent.
     expect((await call(s, 'POST', '/api/v2/ack', { token: dave, body: { mids: ['x'], status: 'seen' } })).status).toBe(
       429,
@@ -108,7 +115,8 @@ describe('rate limits', () => {
       status: 429,
       body: { code: 'RateLimited' },
     });
-    expect((await call(s, 'GET', '/api/v2/ping')).status).toBe(200);
+    for (const path of ['/api/v2/ping', '/healthz', '/readyz', '/metrics', '/api/v2/openapi.json'])
+      expect((await call(s, 'GET', path)).status, path).toBe(200);
   });
 });
 
@@ -126,6 +134,13 @@ describe('load shedding past MSGXC_SHED_QUEUE', () => {
     const admin = await token('root', ['admin']);
     const send = (i: number) =>
       call(s, 'POST', '/api/v2/send', { token: admin, body: { uid: 'zed', msg: `flood ${i}` } });
+    // What one send writes to the log, measured on the log's head (a first send recognises the caller).
+    expect((await send(-3)).status).toBe(200);
+    const h0 = await metric(s, 'msgxc_log_head_position');
+    expect((await send(-2)).status).toBe(200);
+    const h1 = await metric(s, 'msgxc_log_head_position');
+    const perSend = h1 - h0;
+    expect(perSend).toBeGreaterThan(0);
     const rssBefore = rssMb(s.proc.pid ?? 0);
     const replies: Reply[] = [];
     // Waves of 200 concurrent sends, until the node has refused some (it can take none, one
@@ -145,8 +160,10 @@ describe('load shedding past MSGXC_SHED_QUEUE', () => {
     expect(await metric(s, 'msgxc_log_appends_in_flight_peak')).toBeLessThanOrEqual(4);
     expect(await metric(s, 'msgxc_writes_in_flight')).toBe(0);
     expect(rssMb(s.proc.pid ?? 0) - rssBefore).toBeLessThan(150);
-    // Every send answered 200 is in the log; then the node takes sends again.
+    // Every send answered 200 is in the log, and nothing of a refused one: the log grew by
+    // exactly the admitted sends. Then the node takes sends again.
     const admitted = replies.filter((r) => r.status === 200).map((r) => r.headers.get('x-message-id') ?? '');
+    expect((await metric(s, 'msgxc_log_head_position')) - h1).toBe(perSend * admitted.length);
     for (const mid of admitted.slice(0, 50)) {
       const events = (await call(s, 'GET', `/api/v2/streams/message-${mid}`, { token: admin })).body as {
         events: { type: string }[];
