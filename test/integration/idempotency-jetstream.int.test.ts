@@ -84,8 +84,13 @@ const engineTests = (title: string, servers: readonly string[], replicas: number
       const held = new Promise<void>((r) => {
         release = r;
       });
+      let running: () => void = () => undefined;
+      const started = new Promise<void>((r) => {
+        running = r;
+      });
       const slow = async (mid: string) => {
         runs.push(mid);
+        running();
         await held;
         return reply(mid);
       };
@@ -93,6 +98,8 @@ const engineTests = (title: string, servers: readonly string[], replicas: number
       const onB = createIdempotency(b, { owner: 'node-b/boot', leaseMs: 35_000 });
       const args = { uid: 'u', key: 'k1', fingerprint: 'F', now: Date.now() };
       const first = onA.run({ ...args, freshMid: 'm-a', execute: slow });
+      // Node A holds the reservation and is running the command (evidence, not time).
+      await started;
       // While node A runs it, node B does not run it again: 409 with Retry-After.
       const during = await onB.run({ ...args, freshMid: 'm-b', execute: slow });
       expect(during).toMatchObject({ status: 409, code: 'IdempotencyKeyInProgress', headers: { 'Retry-After': '1' } });
