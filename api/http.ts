@@ -289,7 +289,8 @@ export const mountRoute = (app: TemplatedApp, route: Route, deps: HttpDeps): voi
     );
   };
   const handler = (res: HttpResponse, req: HttpRequest): void => {
-    const x: Exchange = { aborted: false, requestId: '' };
+    // HEAD runs the GET route (RFC 9110 9.3.2: a load balancer's HEAD /healthz), answered without content.
+    const x: Exchange = { aborted: false, requestId: '', head: req.getMethod() === 'head' };
     const slot: Slot = {};
     try {
       serve(res, req, x, slot);
@@ -299,8 +300,10 @@ export const mountRoute = (app: TemplatedApp, route: Route, deps: HttpDeps): voi
     }
   };
   const pattern = uwsPattern(route.path);
-  if (route.method === 'get') app.get(pattern, handler);
-  else if (route.method === 'post') app.post(pattern, handler);
+  if (route.method === 'get') {
+    app.get(pattern, handler);
+    app.head(pattern, handler);
+  } else if (route.method === 'post') app.post(pattern, handler);
   else if (route.method === 'put') app.put(pattern, handler);
   else app.del(pattern, handler);
 };
