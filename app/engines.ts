@@ -176,9 +176,25 @@ export const openBus = async (config: Config, log: Logger): Promise<Bus> => {
   return createNatsBus({ servers: config.natsUrl, prefix: config.busPrefix, name: `msgxc-${config.nodeId}`, onError });
 };
 
-/** Idempotency records of the HTTP API: SQLite in the data directory (on every stack). */
-export const openIdempotencyStore = (config: Config): IdempotencyStore =>
-  createSqliteIdempotencyStore(join(config.dataDir, 'idempotency.db'));
+/**
+ * Idempotency records of the HTTP API, where every node that shares the log sees them: with
+ * the log on JetStream, a key-value bucket on the same cluster (`<stream>_IDEMPOTENCY`, the
+ * log's replicas, MSGXC_IDEMPOTENCY_TTL as its max age); else SQLite in the data directory
+ * (the embedded log has one node; on EventStoreDB each node keeps its own, docs/production.md).
+ */
+export const openIdempotencyStore = async (config: Config): Promise<IdempotencyStore> => {
+  if (config.eventStore.startsWith('nats://')) {
+    const { servers, options } = parseNatsUrl(config.eventStore);
+    const { openKvIdempotencyStore } = await import('../adapters/idempotency/jetstream-kv.js');
+    return openKvIdempotencyStore({
+      servers,
+      bucket: `${options.streamName ?? 'MSGXC_EVENTS'}_IDEMPOTENCY`,
+      replicas: options.replicas ?? 1,
+      ttlMs: config.idempotencyTtlSec * 1000,
+    });
+  }
+  return createSqliteIdempotencyStore(join(config.dataDir, 'idempotency.db'));
+};
 
 /**
  * Delivery's private state (directory, units, timers, checkpoints): SQLite in the data
