@@ -7,6 +7,7 @@ import { engineConfig, EngineEnv, type EngineConfig } from './config-engines.js'
 import { TriageEnv, triageSettings, type TriageSettings } from './config-triage.js';
 import { JSON_MAX_DEPTH_CEILING } from './json.js';
 import { AuthEnv, authSettings, type AuthSettings } from './config-auth.js';
+import { CompatEnv, compatSettings, type CompatSettings } from './config-compat.js';
 import type { ChannelConfig } from './channels.js';
 import { loadChannelConfig, readTextFile, type ReadText } from './config-channels.js';
 
@@ -107,6 +108,8 @@ export interface Config {
   readonly auth: AuthSettings;
   /** Delivery providers and their settings (schema/config-channels.ts): a provider without credentials records to the outbox. */
   readonly channels: ChannelConfig;
+  /** CORS and push receipt tokens (schema/config-compat.ts). */
+  readonly compat: CompatSettings;
 }
 
 /** Websocket session limits (see api/ws/): flood control, backpressure, liveness. */
@@ -141,12 +144,20 @@ export const configFromEnv = (
   const engines = EngineEnv.decode(relevant);
   const triage = TriageEnv.decode(relevant);
   const auth = AuthEnv.decode(relevant);
+  const compat = CompatEnv.decode(relevant);
   const channels = loadChannelConfig(relevant, readText);
   const problems = [
-    ...[decoded, engines, triage, auth].flatMap((d) => (E.isLeft(d) ? describeErrors(d.left) : [])),
+    ...[decoded, engines, triage, auth, compat].flatMap((d) => (E.isLeft(d) ? describeErrors(d.left) : [])),
     ...(E.isLeft(channels) ? channels.left : []),
   ];
-  if (E.isLeft(decoded) || E.isLeft(engines) || E.isLeft(triage) || E.isLeft(auth) || E.isLeft(channels))
+  if (
+    E.isLeft(decoded) ||
+    E.isLeft(engines) ||
+    E.isLeft(triage) ||
+    E.isLeft(auth) ||
+    E.isLeft(compat) ||
+    E.isLeft(channels)
+  )
     return E.left(problems);
   const c = decoded.right;
   const mode =
@@ -178,6 +189,7 @@ export const configFromEnv = (
     triage: triageSettings(triage.right),
     auth: authSettings(auth.right),
     channels: channels.right,
+    compat: compatSettings(compat.right),
     bus: c.MSGXC_BUS ?? 'inprocess',
     ...(c.MSGXC_NATS_URL !== undefined ? { natsUrl: c.MSGXC_NATS_URL } : {}),
     busPrefix: c.MSGXC_BUS_PREFIX ?? 'msgxc',

@@ -90,10 +90,10 @@ export const handleFrame = async (s: Session, f: ClientFrame, deps: ProtocolDeps
       s.send(withId({ type: 'pong' as const }, f.id));
       return;
     case 'ack':
-      answer(s, f.id, await commands.acknowledge(contextOf(s, now), f.mids, f.status ?? 'delivered'));
+      answer(s, f.id, await commands.acknowledge(contextOf(s, now), f.mids, f.status ?? 'delivered', 'websocket'));
       return;
     case 'seen':
-      answer(s, f.id, await commands.acknowledge(contextOf(s, now), f.mids, 'seen'));
+      answer(s, f.id, await commands.acknowledge(contextOf(s, now), f.mids, 'seen', 'websocket'));
       return;
     case 'read':
       answer(s, f.id, await commands.markRead(contextOf(s, now), f.mid, f.tid));
