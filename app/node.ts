@@ -85,6 +85,8 @@ export const startBroker = async (config: Config, log: Logger, clock: Clock = sy
     admin,
     outbox,
     ...(ADMIN_UI_DIR !== undefined ? { adminUiDir: ADMIN_UI_DIR } : {}),
+    ...(config.channels.webpush !== undefined ? { vapidPublicKey: config.channels.webpush.publicKey } : {}),
+    ...(config.compat.receiptSecret !== undefined ? { receiptKey: config.compat.receiptSecret } : {}),
   };
   if (sqlite !== undefined) {
     // Appends per commit show whether group commit is grouping (one fsync per commit).

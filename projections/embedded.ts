@@ -3,6 +3,7 @@ import type { Database } from 'better-sqlite3';
 import type { Clock } from '../ports/clock.js';
 import { deviceQueries } from './devices/queries.js';
 import { inboxQueries } from './inbox/queries.js';
+import { targetQueries } from './inbox/targets.js';
 import { messageQueries } from './messages/queries.js';
 import { ensureReadModels } from './tables.js';
 import { threadQueries } from './threads/queries.js';
@@ -42,6 +43,7 @@ export const createEmbeddedReadModels = (db: Database, clock: Clock = wallClock)
   const threads = threadQueries(db);
   const messages = messageQueries(db);
   const inbox = inboxQueries(db);
+  const targets = targetQueries(db);
   // better-sqlite3 is synchronous; the contract is async for the networked stores.
   const later = <T>(f: () => T): Promise<T> => {
     try {
@@ -60,6 +62,8 @@ export const createEmbeddedReadModels = (db: Database, clock: Clock = wallClock)
     message: (mid) => later(() => messages.message(mid, clock.now())),
     isRecipient: (mid, uid) => later(() => inbox.isRecipient(mid, uid)),
     subscribedThreads: (uid) => later(() => inbox.subscribedThreads(uid)),
+    messagesTo: (target, page, now) => later(() => targets.messagesTo(target, page, now)),
+    threadsOf: (uid, page) => later(() => threads.threadsOf(uid, page)),
     userCount: () => later(() => users.userCount()),
   };
 };

@@ -1,10 +1,11 @@
 import { LIMITS } from './bounds.js';
 import { TTL_MAX_SECONDS } from './message.js';
 import { PAYLOAD_LIMITS } from './payload.js';
+import { manageOperations, manageSchemas } from './openapi-manage.js';
+import { mergeOperations, type Json, type Op, type Operations } from './openapi-types.js';
 
 // The OpenAPI 3.1 document of the HTTP API, written by hand on purpose: a test compares it
 // with the routes the server mounts (method, path, auth, body), so neither can drift alone.
-type Json = Record<string, unknown>;
 
 const str = { type: 'string' };
 const id = { type: 'string', pattern: '^[A-Za-z0-9._:@+=-]{1,128}$' };
@@ -32,7 +33,7 @@ const content = { msg: text(1, LIMITS.text), opts, scheduled: when, subject: tex
 const channels = list({ type: 'string', pattern: '^~?[a-z][a-z0-9_-]{0,31}$' }, 0, LIMITS.channels);
 const obj = (required: string[], properties: Json): Json => ({ type: 'object', required, properties });
 
-export const schemas: Record<string, Json> = {
+const coreSchemas: Record<string, Json> = {
   Error: obj(['code', 'msg'], { code: str, msg: str }),
   Publish: obj(['tid', 'msg'], { tid: id, ...content }),
   Send: obj(['uid', 'msg'], { uid: id, ...content }),
@@ -100,22 +101,11 @@ export const schemas: Record<string, Json> = {
   }),
 };
 
-type Access = 'public' | 'user' | 'admin' | 'auditor';
-interface Op {
-  access: Access;
-  body?: string;
-  summary: string;
-  ok?: Json;
-  params?: string[];
-  query?: string[];
-  idempotent?: boolean;
-}
-
 const TRUE = { description: 'Accepted and durable', content: { 'application/json': { schema: { const: true } } } };
 const ref = (name: string): Json => ({ $ref: `#/components/schemas/${name}` });
 const json = (schema: Json, description = 'OK'): Json => ({ description, content: { 'application/json': { schema } } });
 
-export const operations: Record<string, Partial<Record<'get' | 'post' | 'put' | 'delete', Op>>> = {
+const core: Operations = {
   '/api/v2/ping': { get: { access: 'public', summary: 'Liveness (seed)' } },
   '/api/v1/ping': { get: { access: 'public', summary: 'Liveness (v1)' } },
   '/healthz': { get: { access: 'public', summary: 'Process alive' } },
@@ -251,6 +241,10 @@ export const operations: Record<string, Partial<Record<'get' | 'post' | 'put' | 
     },
   },
 };
+
+/** Every operation of every surface; the OpenAPI test compares it with the mounted routes. */
+export const operations: Operations = mergeOperations(core, manageOperations);
+export const schemas: Record<string, Json> = { ...coreSchemas, ...manageSchemas };
 
 const errorResponse = (description: string): Json => json(ref('Error'), description);
 
