@@ -4,181 +4,21 @@
 // The load client is a compiled Go program (bench/fanout-client) in its own process; its CPU
 // is measured so it can be shown not to be the bottleneck.
 // Run: `bash bench/fanout.sh` (raises the open-file limit, builds, runs this).
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
-import { SignJWT } from 'jose';
-import WebSocket from 'ws';
+import { join } from 'node:path';
+import { openThreadFor, post, SECRET, startBroker } from './broker.js';
+import { CLIENT, client, lines, nowNs, pool, procCpuS, ROOT, rssKb, sleep, type Stats } from './loadclient.js';
 
-const SECRET = 'bench-secret-0123456789-0123456789-abcdef';
 const N = Number(process.env['BENCH_CONNECTIONS'] ?? 10_000);
 const MESSAGES = Number(process.env['BENCH_MESSAGES'] ?? 200);
 const CONCURRENCY = Number(process.env['BENCH_CONCURRENCY'] ?? 8);
 // 20,000 unless the process file limit (set by bench/fanout.sh) cannot hold that many sockets.
 const IDLE = Number(process.env['BENCH_IDLE_CONNECTIONS'] ?? 20_000);
-const ROOT = resolve(import.meta.dirname, '../..');
-const CLIENT = join(ROOT, 'dist/bench/fanout-client');
 
-interface Stats {
-  received: number;
-  p50_us: number;
-  p99_us: number;
-  max_us: number;
-  first_ns: number;
-  last_ns: number;
-  cpu_user_s: number;
-  cpu_sys_s: number;
-}
-
-const nowNs = (): number => Math.round((performance.timeOrigin + performance.now()) * 1e6);
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const say = (s: string): void => {
   process.stderr.write(`[fanout] ${s}\n`);
-};
-
-const procCpuS = (pid: number): number => {
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-  return (Number(f[11]) + Number(f[12])) / 100;
-};
-const rssKb = (pid: number): number =>
-  Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
-
-const lines = (proc: ChildProcess): ((match: (l: string) => boolean) => Promise<string>) => {
-  const seen: string[] = [];
-  const waiters = new Set<() => void>();
-  if (proc.stdout === null) throw new Error('no stdout');
-  createInterface({ input: proc.stdout }).on('line', (l) => {
-    seen.push(l);
-    for (const w of waiters) w();
-  });
-  return (match) =>
-    new Promise((res) => {
-      const check = (): boolean => {
-        const i = seen.findIndex(match);
-        if (i < 0) return false;
-        res(seen.splice(i, 1)[0] ?? '');
-        return true;
-      };
-      if (check()) return;
-      const w = (): void => {
-        if (check()) waiters.delete(w);
-      };
-      waiters.add(w);
-    });
-};
-
-const startBroker = async (
-  dataDir: string,
-  inspect = false,
-): Promise<{ proc: ChildProcess; port: number; gc: () => Promise<void> }> => {
-  const proc = spawn(
-    process.execPath,
-    [...(inspect ? ['--inspect=127.0.0.1:0'] : []), join(ROOT, 'dist/bin/msgxc.js')],
-    {
-      env: {
-        ...process.env,
-        MSGXC_PORT: '0',
-        MSGXC_DATA_DIR: dataDir,
-        MSGXC_JWT_SECRET: SECRET,
-        MSGXC_LOG_LEVEL: 'warn',
-        MSGXC_WS_MAX_SESSIONS_PER_USER: '4',
-      },
-      stdio: ['ignore', 'pipe', inspect ? 'pipe' : 'inherit'],
-    },
-  );
-  // With the inspector on, a full garbage collection can be asked for from outside (Chrome
-  // DevTools Protocol), so RSS readings compare live memory rather than uncollected garbage.
-  const inspector =
-    inspect && proc.stderr !== null
-      ? new Promise<string>((res) => {
-          createInterface({ input: proc.stderr as NodeJS.ReadableStream }).on('line', (l) => {
-            const m = /Debugger listening on (ws:\/\/\S+)/.exec(l);
-            if (m?.[1] !== undefined) res(m[1]);
-          });
-        })
-      : undefined;
-  const line = await lines(proc)((l) => l.startsWith('msgxc listening'));
-  const gc = async (): Promise<void> => {
-    if (inspector === undefined) return;
-    const ws = new WebSocket(await inspector);
-    await new Promise((res) => ws.once('open', res));
-    for (let id = 1; id <= 2; id += 1) {
-      ws.send(JSON.stringify({ id, method: 'HeapProfiler.collectGarbage' }));
-      await new Promise<void>((res) => {
-        ws.on('message', (d: Buffer) => {
-          if ((JSON.parse(d.toString()) as { id?: number }).id === id) res();
-        });
-      });
-    }
-    ws.close();
-  };
-  return { proc, port: Number(/:(\d+) /.exec(line)?.[1]), gc };
-};
-
-const client = (url: string, n: number, opts: { secret?: string; prefix?: string; ready: string }) => {
-  const proc = spawn(
-    CLIENT,
-    ['-url', url, '-n', String(n), '-secret', opts.secret ?? '', '-prefix', opts.prefix ?? 'u', '-ready', opts.ready],
-    { stdio: ['pipe', 'pipe', 'inherit'] },
-  );
-  const next = lines(proc);
-  const cmd = async (c: string, event: string): Promise<Record<string, unknown>> => {
-    proc.stdin.write(`${c}\n`);
-    return JSON.parse(await next((l) => l.includes(`"event":"${event}"`))) as Record<string, unknown>;
-  };
-  return {
-    proc,
-    connect: async () => {
-      const r = await cmd('connect', 'connected');
-      if (Number(r['failed']) > 0) throw new Error(`${String(r['failed'])} connections failed: ${String(r['error'])}`);
-    },
-    reset: () => cmd('reset', 'reset'),
-    stats: async () => (await cmd('stats', 'stats')) as unknown as Stats,
-    close: () => cmd('close', 'closed'),
-    quit: () => {
-      proc.stdin.write('quit\n');
-    },
-    /** Polls until `expected` messages arrived (or the time is up), then returns the stats. */
-    until: async function (expected: number, timeoutMs = 120_000): Promise<Stats> {
-      const end = Date.now() + timeoutMs;
-      for (;;) {
-        const s = await this.stats();
-        if (s.received >= expected || Date.now() > end) return s;
-        await sleep(200);
-      }
-    },
-  };
-};
-
-const tokenFor = (sub: string, roles: string[] = []): Promise<string> =>
-  new SignJWT({ roles })
-    .setProtectedHeader({ alg: 'HS256' })
-    .setSubject(sub)
-    .setExpirationTime('2h')
-    .sign(Buffer.from(SECRET));
-
-const post = async (base: string, path: string, token: string, body: unknown): Promise<void> => {
-  const r = await fetch(`${base}${path}`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  if (r.status >= 300) throw new Error(`${path}: ${r.status} ${await r.text()}`);
-};
-
-const pool = async (count: number, concurrency: number, job: (i: number) => Promise<void>): Promise<void> => {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < count) {
-        const i = next;
-        next += 1;
-        await job(i);
-      }
-    }),
-  );
 };
 
 const PACED = Number(process.env['BENCH_PACED_MESSAGES'] ?? 30);
@@ -228,22 +68,8 @@ const brokerRun = async (): Promise<{ saturated: Phase; paced: Phase }> => {
   const { proc, port } = await startBroker(dir);
   const base = `http://127.0.0.1:${port}`;
   try {
-    const admin = await tokenFor('admin', ['admin']);
-    await post(base, '/api/v2/threads', admin, { tid: 'bench', opens: true });
     let t = Date.now();
-    const tokens = await Promise.all(Array.from({ length: N }, (_, i) => tokenFor(`bench-u${i}`)));
-    // One stream takes every subscription: few at a time, retrying the writes that lost a race.
-    const subscribe = async (i: number): Promise<void> => {
-      for (let attempt = 0; ; attempt += 1) {
-        try {
-          await post(base, '/api/v2/subscribe', tokens[i] ?? '', { tid: 'bench' });
-          return;
-        } catch (e) {
-          if (attempt > 20) throw e;
-        }
-      }
-    };
-    await pool(N, 4, subscribe);
+    const admin = await openThreadFor(base, 'bench', N, 'bench-u');
     say(`${N} users subscribed in ${((Date.now() - t) / 1000).toFixed(1)} s`);
     t = Date.now();
     const c = client(`ws://127.0.0.1:${port}/api/v2/ws`, N, { secret: SECRET, prefix: 'bench-u', ready: 'unseen' });
@@ -322,7 +148,7 @@ const slope = (points: readonly { connections: number; rssKb: number }[]): numbe
 
 const idleMemory = async (): Promise<Idle> => {
   const dir = mkdtempSync(join(tmpdir(), 'msgxc-idle-'));
-  const { proc, port, gc } = await startBroker(dir, true);
+  const { proc, port, gc } = await startBroker(dir, { inspect: true });
   const pid = proc.pid ?? 0;
   const rssAfterGc = async (): Promise<number> => {
     await gc();

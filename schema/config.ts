@@ -89,7 +89,7 @@ export interface Config {
   readonly jsonMaxDepth: number;
   readonly logLevel: t.TypeOf<typeof LogLevel>;
   readonly allowUwsFallback: boolean;
-  /** Embedded log: commit in a writer thread (default) or on the event loop. */
+  /** Embedded log: commit on the event loop (`inline`, the default) or in a writer thread. */
   readonly embeddedWriter: 'thread' | 'inline';
   readonly bus: 'inprocess' | 'nats';
   readonly natsUrl?: string;
@@ -168,9 +168,13 @@ export const configFromEnv = (
   }
   if (c.MSGXC_BUS === 'nats' && c.MSGXC_NATS_URL === undefined)
     return E.left(['MSGXC_NATS_URL: required when MSGXC_BUS=nats']);
-  const algorithms =
-    c.MSGXC_JWT_ALGORITHMS?.split(',').map((a) => a.trim()) ??
-    (c.MSGXC_JWT_PUBLIC_KEY !== undefined ? ['RS256', 'ES256'] : ['HS256']);
+  // Each family is verified with its own key only (HS* with the secret, RS*/ES* with the
+  // public key: api/auth.ts), so accepting both when both keys are given is safe.
+  const defaultAlgorithms = [
+    ...(c.MSGXC_JWT_SECRET !== undefined || c.MSGXC_JWT_PUBLIC_KEY === undefined ? ['HS256'] : []),
+    ...(c.MSGXC_JWT_PUBLIC_KEY !== undefined ? ['RS256', 'ES256'] : []),
+  ];
+  const algorithms = c.MSGXC_JWT_ALGORITHMS?.split(',').map((a) => a.trim()) ?? defaultAlgorithms;
   return E.right({
     mode,
     port: c.MSGXC_PORT ?? 8080,

@@ -8,7 +8,13 @@ export interface Op {
   ok?: Json;
   params?: string[];
   query?: string[];
+  /** Query parameters that must be given, with the values they may take. */
+  required?: Record<string, readonly string[]>;
   idempotent?: boolean;
+  /** Why the operation may answer 409, besides a request with the same Idempotency-Key still running. */
+  conflict?: string;
+  /** Why a public operation may answer 503. */
+  unavailable?: string;
 }
 export type Operations = Record<string, Partial<Record<'get' | 'post' | 'put' | 'delete', Op>>>;
 

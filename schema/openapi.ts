@@ -1,123 +1,56 @@
-import { LIMITS } from './bounds.js';
-import { TTL_MAX_SECONDS } from './message.js';
-import { PAYLOAD_LIMITS } from './payload.js';
+import { id, obj, schemas as coreSchemas, str } from './openapi-schemas.js';
 import { manageOperations, manageSchemas } from './openapi-manage.js';
 import { mergeOperations, type Json, type Op, type Operations } from './openapi-types.js';
 
 // The OpenAPI 3.1 document of the HTTP API, written by hand on purpose: a test compares it
 // with the routes the server mounts (method, path, auth, body), so neither can drift alone.
 
-const str = { type: 'string' };
-const id = { type: 'string', pattern: '^[A-Za-z0-9._:@+=-]{1,128}$' };
-const text = (minLength: number, maxLength: number): Json => ({ type: 'string', minLength, maxLength });
-const list = (items: Json, minItems: number, maxItems: number): Json => ({ type: 'array', items, minItems, maxItems });
-// The bounds are the codecs' (schema/bounds.ts); the README's "Bounds" table says the same.
-const payload = `A JSON object: depth <= 32, <= ${PAYLOAD_LIMITS.values} values, <= ${PAYLOAD_LIMITS.chars} characters of keys and strings`;
-const opts = {
-  type: 'object',
-  description: `${payload}; \`urgency\` (1-4), \`ttl\` (s), \`collapse\` are interpreted`,
-  properties: {
-    urgency: { type: 'integer', minimum: 1, maximum: 4 },
-    ttl: { type: 'integer', minimum: 0, maximum: TTL_MAX_SECONDS },
-    collapse: text(1, LIMITS.label),
-  },
-};
-const when = {
-  description: 'In the future, at most 366 days ahead',
-  oneOf: [
-    { type: 'string', format: 'date-time' },
-    { type: 'integer', description: 'epoch ms' },
-  ],
-};
-const content = { msg: text(1, LIMITS.text), opts, scheduled: when, subject: text(0, LIMITS.subject) };
-const channels = list({ type: 'string', pattern: '^~?[a-z][a-z0-9_-]{0,31}$' }, 0, LIMITS.channels);
-const obj = (required: string[], properties: Json): Json => ({ type: 'object', required, properties });
-
-const coreSchemas: Record<string, Json> = {
-  Error: obj(['code', 'msg'], { code: str, msg: str }),
-  Publish: obj(['tid', 'msg'], { tid: id, ...content }),
-  Send: obj(['uid', 'msg'], { uid: id, ...content }),
-  Multicast: obj(['uids', 'msg'], { uids: list(id, 1, LIMITS.recipients), ...content }),
-  Broadcast: obj(['msg'], content),
-  Cancel: obj(['mid'], { mid: id, tid: id }),
-  Thread: obj(['tid'], { tid: id }),
-  Unsubscribe: obj(['tid'], { tid: id, uid: id }),
-  Device: {
-    oneOf: [
-      obj(['os', 'token'], {
-        os: { enum: ['ios', 'android'] },
-        token: { ...text(1, LIMITS.deviceToken), pattern: '^[\\x21-\\x7e]+$' },
-      }),
-      obj(['endpoint', 'keys'], {
-        endpoint: {
-          type: 'string',
-          format: 'uri',
-          maxLength: LIMITS.endpoint,
-          description: 'https, on a host of MSGXC_WEBPUSH_ALLOWED_HOSTS (else 422 PushEndpointIsNotAllowed)',
-        },
-        expirationTime: { type: ['number', 'null'] },
-        keys: obj(['p256dh', 'auth'], { p256dh: text(1, 256), auth: text(1, 64) }),
-      }),
-    ],
-  },
-  CreateThread: obj([], {
-    tid: id,
-    name: text(0, LIMITS.name),
-    opens: { type: 'boolean' },
-    openp: { type: 'boolean' },
-    mtypes: list(text(1, LIMITS.label), 0, LIMITS.mtypes),
-    urgency: { type: 'integer', minimum: 1, maximum: 4 },
-    channels,
-    fallback: channels,
-  }),
-  Member: obj(['uid', 'role'], { uid: id, role: { enum: ['admin', 'publisher', 'subscriber'] } }),
-  Ack: obj(['mids', 'status'], {
-    mids: list(id, 1, LIMITS.mids),
-    status: { enum: ['delivered', 'seen', 'read', 'clicked'] },
-  }),
-  Read: obj(['mid'], { mid: id, tid: id }),
-  InboxDelete: obj(['mids'], { mids: list(id, 1, LIMITS.mids) }),
-  Profile: obj([], {
-    uid: id,
-    email: { type: ['string', 'null'], maxLength: 320 },
-    cell: { type: ['string', 'null'], maxLength: 320 },
-    channels,
-    thread: obj(['tid', 'channels'], { tid: id, channels }),
-    attributes: { type: 'object', description: payload },
-  }),
-  Message: obj(['mid', 'from', 'msg', 'opts', 'urgency', 'at'], {
-    mid: id,
-    tid: id,
-    from: id,
-    msg: str,
-    opts,
-    urgency: { type: 'integer' },
-    at: { type: 'string', format: 'date-time' },
-    scheduled: { type: 'string', format: 'date-time' },
-  }),
-  MessagePage: obj(['messages', 'next'], {
-    messages: { type: 'array', items: { $ref: '#/components/schemas/Message' } },
-    next: { type: ['string', 'null'] },
-  }),
-};
-
 const TRUE = { description: 'Accepted and durable', content: { 'application/json': { schema: { const: true } } } };
 const ref = (name: string): Json => ({ $ref: `#/components/schemas/${name}` });
 const json = (schema: Json, description = 'OK'): Json => ({ description, content: { 'application/json': { schema } } });
+const text = (type: string, description: string): Json => ({ description, content: { [type]: { schema: str } } });
+const positions = { type: 'array', items: obj(['name', 'position'], { name: str, position: { type: 'integer' } }) };
 
 const core: Operations = {
   '/api/v2/ping': { get: { access: 'public', summary: 'Liveness (seed)' } },
   '/api/v1/ping': { get: { access: 'public', summary: 'Liveness (v1)' } },
-  '/healthz': { get: { access: 'public', summary: 'Process alive' } },
-  '/readyz': { get: { access: 'public', summary: 'Ready to serve' } },
-  '/metrics': { get: { access: 'public', summary: 'Prometheus metrics' } },
-  '/api/v2/openapi.json': { get: { access: 'public', summary: 'This document' } },
+  '/healthz': {
+    get: { access: 'public', summary: 'Process alive', ok: json(obj(['status'], { status: { const: 'ok' } })) },
+  },
+  '/readyz': {
+    get: {
+      access: 'public',
+      summary: 'Ready to serve',
+      ok: json(
+        obj(['status', 'head', 'projections'], {
+          status: { const: 'ready' },
+          head: { type: 'integer' },
+          projections: positions,
+        }),
+      ),
+      unavailable: 'NotReady: still starting',
+    },
+  },
+  '/metrics': { get: { access: 'public', summary: 'Prometheus metrics', ok: text('text/plain', 'Prometheus text') } },
+  '/api/v2/openapi.json': {
+    get: {
+      access: 'public',
+      summary: 'This document',
+      ok: json(obj(['openapi', 'paths'], { openapi: str, paths: { type: 'object' } })),
+    },
+  },
   '/api/v2/publish': { post: { access: 'user', body: 'Publish', idempotent: true, summary: 'Publish to a thread' } },
   '/api/v2/send': { post: { access: 'admin', body: 'Send', idempotent: true, summary: 'Send to a user' } },
   '/api/v2/multicast': { post: { access: 'admin', body: 'Multicast', idempotent: true, summary: 'Send to users' } },
   '/api/v2/broadcast': { post: { access: 'admin', body: 'Broadcast', idempotent: true, summary: 'Send to everyone' } },
   '/api/v2/cancel': {
-    post: { access: 'user', body: 'Cancel', idempotent: true, summary: 'Cancel a scheduled message' },
+    post: {
+      access: 'user',
+      body: 'Cancel',
+      idempotent: true,
+      summary: 'Cancel a scheduled message',
+      conflict: 'MessageIsNotScheduled, MessageAlreadyDue, MessageWasRetracted',
+    },
   },
   '/api/v1/send': { post: { access: 'user', body: 'Send', idempotent: true, summary: 'v1 send (any token)' } },
   '/api/v1/multicast': { post: { access: 'admin', body: 'Multicast', idempotent: true, summary: 'v1 multicast' } },
@@ -139,9 +72,12 @@ const core: Operations = {
       idempotent: true,
       summary: 'Create a thread',
       ok: json(obj(['tid'], { tid: id }), 'Created'),
+      conflict: 'ThreadAlreadyExists',
     },
   },
-  '/api/v2/threads/{tid}': { get: { access: 'user', params: ['tid'], summary: 'A thread' } },
+  '/api/v2/threads/{tid}': {
+    get: { access: 'user', params: ['tid'], summary: 'A thread', ok: json(ref('ThreadView')) },
+  },
   '/api/v2/threads/{tid}/members': {
     post: { access: 'user', params: ['tid'], body: 'Member', idempotent: true, summary: 'Add a member' },
   },
@@ -161,7 +97,9 @@ const core: Operations = {
   '/api/v2/profile': {
     post: { access: 'user', body: 'Profile', idempotent: true, summary: 'Contact points, preferences, attributes' },
   },
-  '/api/v2/users/{uid}/devices': { get: { access: 'user', params: ['uid'], summary: "A user's devices" } },
+  '/api/v2/users/{uid}/devices': {
+    get: { access: 'user', params: ['uid'], summary: "A user's devices", ok: json(ref('Devices')) },
+  },
   '/api/v2/inbox': {
     get: { access: 'user', query: ['before', 'limit', 'unseen'], summary: 'Inbox', ok: json(ref('MessagePage')) },
   },
@@ -171,14 +109,38 @@ const core: Operations = {
     post: { access: 'user', body: 'InboxDelete', idempotent: true, summary: 'Delete from own inbox' },
   },
   '/api/v2/streams/{stream}': {
-    get: { access: 'auditor', params: ['stream'], query: ['from', 'limit'], summary: 'One stream' },
+    get: {
+      access: 'auditor',
+      params: ['stream'],
+      query: ['from', 'limit'],
+      summary: 'One stream',
+      ok: json(ref('EventPage')),
+    },
   },
   '/api/v2/messages': {
-    get: { access: 'admin', query: ['scheduled', 'limit'], summary: 'Upcoming scheduled or recently triaged messages' },
+    get: {
+      access: 'admin',
+      query: ['scheduled', 'limit'],
+      required: { scheduled: ['upcoming', 'recent'] },
+      summary: 'Upcoming scheduled or recently triaged messages',
+      ok: json(obj(['messages'], { messages: { type: 'array', items: { type: 'object' } } })),
+    },
   },
-  '/admin': { get: { access: 'public', summary: 'Admin UI page' } },
-  '/admin/app.js': { get: { access: 'public', summary: 'Admin UI script' } },
-  '/api/v2/admin/stats': { get: { access: 'admin', summary: 'Counters for the admin UI' } },
+  '/admin': { get: { access: 'public', summary: 'Admin UI page', ok: text('text/html', 'HTML') } },
+  '/admin/app.js': { get: { access: 'public', summary: 'Admin UI script', ok: text('text/javascript', 'JavaScript') } },
+  '/api/v2/admin/stats': {
+    get: {
+      access: 'admin',
+      summary: 'Counters for the admin UI',
+      ok: json(
+        obj(['head', 'projections', 'rebuild'], {
+          head: { type: 'integer' },
+          projections: positions,
+          rebuild: { type: 'object' },
+        }),
+      ),
+    },
+  },
   '/api/v2/admin/rebuild': {
     post: {
       access: 'admin',
@@ -191,9 +153,12 @@ const core: Operations = {
         }),
         'Accepted',
       ),
+      conflict: 'RebuildRunning',
     },
   },
-  '/api/v2/events': { get: { access: 'auditor', query: ['after', 'limit'], summary: 'The log' } },
+  '/api/v2/events': {
+    get: { access: 'auditor', query: ['after', 'limit'], summary: 'The log', ok: json(ref('EventPage')) },
+  },
   '/api/v2/outbox': {
     get: {
       access: 'admin',
@@ -249,7 +214,8 @@ export const schemas: Record<string, Json> = { ...coreSchemas, ...manageSchemas 
 const errorResponse = (description: string): Json => json(ref('Error'), description);
 
 // Every 400 an operation can answer, by its `code`: the body's (decoded after a depth check
-// that runs before parsing, and after the framing checks) and the path parameters'.
+// that runs before parsing, and after the framing checks), the path and query parameters', and
+// a malformed Idempotency-Key's.
 const badRequest = (op: Op): string | undefined => {
   const causes = [
     ...(op.body !== undefined
@@ -258,10 +224,33 @@ const badRequest = (op: Op): string | undefined => {
         ]
       : []),
     ...((op.params ?? []).length > 0
-      ? ['InvalidPathParameter (malformed percent-encoding, the parameter is named in `msg`)']
+      ? [
+          'InvalidPathParameter (malformed percent-encoding, the parameter is named in `msg`), InvalidQuery (a path parameter that is not an id, named)',
+        ]
+      : []),
+    ...((op.query ?? []).length > 0 ? ['InvalidQuery (a query parameter out of its range, named)'] : []),
+    ...(op.idempotent === true
+      ? ['InvalidQuery (an Idempotency-Key that is not 1..255 visible ASCII characters)']
       : []),
   ];
   return causes.length > 0 ? causes.join('; ') : undefined;
+};
+
+const conflict = (op: Op): string | undefined => {
+  const causes = [
+    ...(op.conflict !== undefined ? [op.conflict] : []),
+    ...(op.idempotent === true
+      ? ['IdempotencyKeyInProgress (a request with this key is still running; Retry-After)']
+      : []),
+  ];
+  return causes.length > 0 ? causes.join('; ') : undefined;
+};
+
+const queryParameter = (op: Op, name: string): Json => {
+  const values = op.required?.[name];
+  return values === undefined
+    ? { name, in: 'query', required: false, schema: str }
+    : { name, in: 'query', required: true, schema: { enum: values } };
 };
 
 const operation = (op: Op): Json => ({
@@ -270,7 +259,7 @@ const operation = (op: Op): Json => ({
   security: op.access === 'public' ? [] : [{ bearer: [] }],
   parameters: [
     ...(op.params ?? []).map((name) => ({ name, in: 'path', required: true, schema: str })),
-    ...(op.query ?? []).map((name) => ({ name, in: 'query', required: false, schema: str })),
+    ...(op.query ?? []).map((name) => queryParameter(op, name)),
     ...(op.idempotent === true ? [{ name: 'Idempotency-Key', in: 'header', required: false, schema: str }] : []),
   ],
   ...(op.body !== undefined
@@ -280,7 +269,14 @@ const operation = (op: Op): Json => ({
     [op.ok?.['description'] === 'Created' ? '201' : op.ok?.['description'] === 'Accepted' ? '202' : '200']:
       op.ok ?? TRUE,
     ...(badRequest(op) !== undefined ? { 400: errorResponse(badRequest(op) ?? '') } : {}),
-    ...(op.body !== undefined ? { 413: errorResponse('Body over the limit') } : {}),
+    ...(op.body !== undefined
+      ? {
+          413: errorResponse('Body over the limit'),
+          415: errorResponse('UnsupportedMediaType: a Content-Type other than JSON, form-urlencoded or text/plain'),
+        }
+      : {}),
+    ...(conflict(op) !== undefined ? { 409: errorResponse(conflict(op) ?? '') } : {}),
+    ...(op.unavailable !== undefined ? { 503: errorResponse(op.unavailable) } : {}),
     ...(op.access !== 'public'
       ? {
           401: errorResponse('Missing, expired or forged token, a token without exp, or one issued in the future'),

@@ -6,6 +6,12 @@ import { startBroker } from '../node.js';
 // `msgxc` / `msgxc start`: one node of the broker, until SIGINT or SIGTERM.
 export const start = async ({ config, generatedSecret }: LoadedConfig): Promise<void> => {
   const log = createLogger(config.logLevel);
+  // Node ends the process on a rejection nobody handled. Every known path handles its own
+  // (issue 9: nothing a client sends may end a node), so one that slips through is a bug to
+  // log loudly, not a reason to drop every connection of this node.
+  process.on('unhandledRejection', (reason) => {
+    log.error({ err: reason instanceof Error ? reason.message : String(reason) }, 'unhandled promise rejection');
+  });
   const broker = await startBroker(config, log);
   // Always printed, whatever the log level: scripts and tests wait for this line.
   process.stdout.write(

@@ -1,14 +1,18 @@
 // The fan-out benchmark's load client: thousands of websocket connections in one process,
-// driven line by line on stdin by bench/fanout.ts, answering with JSON lines on stdout.
+// driven line by line on stdin by bench/fanout.ts and bench/centrifugo/compare.ts, answering
+// with JSON lines on stdout. -mode msgxc (default) speaks msgxc's websocket protocol;
+// -mode centrifugo speaks Centrifugo's JSON client protocol (centrifugo.go).
 //
 //	connect            open -n connections (user <prefix><i>, HS256 token signed here)
 //	reset              zero the counters
+//	count              print received messages only (cheap: for polling while messages arrive)
 //	stats              print received messages, latency percentiles, first/last receive time, own CPU
 //	close              close every connection
 //	quit
 //
-// A message frame carries its publish time as `"msg":"t=<unix ns>;..."`; latency is receive
-// time minus that (both on this machine's clock).
+// A message carries its publish time as `"msg":"t=<unix ns>;..."`; latency is receive
+// time minus that (both on this machine's clock). Both modes count and time messages the same
+// way (record); only the framing differs.
 package main
 
 import (
@@ -39,6 +43,7 @@ type conn struct {
 	first int64
 	last  int64
 	ws    *websocket.Conn
+	wmu   sync.Mutex // gorilla allows one writer at a time (pongs and close)
 }
 
 var (
@@ -49,6 +54,8 @@ var (
 	ready     = flag.String("ready", "unseen", "frame type that marks a connection live")
 	sources   = flag.Int("sources", 8, "local source addresses 127.0.0.1..N (more ephemeral ports)")
 	parallel  = flag.Int("parallel", 200, "connections opened at once")
+	mode      = flag.String("mode", "msgxc", "protocol: msgxc or centrifugo")
+	channel   = flag.String("channel", "bench", "centrifugo: channel put in the token's channels claim")
 	received  atomic.Int64
 	conns     []*conn
 	marker    = []byte(`"msg":"t=`)
@@ -57,50 +64,56 @@ var (
 
 func b64(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }
 
-func token(sub string) string {
+func token(sub string, claims map[string]any) string {
 	head := b64([]byte(`{"alg":"HS256","typ":"JWT"}`))
-	body, _ := json.Marshal(map[string]any{"sub": sub, "roles": []string{}, "exp": time.Now().Add(24 * time.Hour).Unix()})
+	claims["sub"] = sub
+	claims["exp"] = time.Now().Add(24 * time.Hour).Unix()
+	body, _ := json.Marshal(claims)
 	signing := head + "." + b64(body)
 	mac := hmac.New(sha256.New, []byte(*secret))
 	mac.Write([]byte(signing))
 	return signing + "." + b64(mac.Sum(nil))
 }
 
+// record counts one received message whose text carries the publish stamp.
+func (c *conn) record(data []byte, now int64) {
+	i := bytes.Index(data, marker)
+	if i < 0 {
+		return
+	}
+	j := i + len(marker)
+	k := j
+	for k < len(data) && data[k] >= '0' && data[k] <= '9' {
+		k++
+	}
+	sent, err := strconv.ParseInt(string(data[j:k]), 10, 64)
+	if err != nil {
+		return
+	}
+	c.mu.Lock()
+	c.lat = append(c.lat, (now-sent)/1000)
+	if c.first == 0 {
+		c.first = now
+	}
+	c.last = now
+	c.mu.Unlock()
+	received.Add(1)
+}
+
+// read takes msgxc frames: one message per websocket frame.
 func (c *conn) read(ws *websocket.Conn) {
 	for {
 		_, data, err := ws.ReadMessage()
 		if err != nil {
 			return
 		}
-		if !bytes.HasPrefix(data, msgPrefix) {
-			continue
+		if bytes.HasPrefix(data, msgPrefix) {
+			c.record(data, time.Now().UnixNano())
 		}
-		now := time.Now().UnixNano()
-		i := bytes.Index(data, marker)
-		if i < 0 {
-			continue
-		}
-		j := i + len(marker)
-		k := j
-		for k < len(data) && data[k] >= '0' && data[k] <= '9' {
-			k++
-		}
-		sent, err := strconv.ParseInt(string(data[j:k]), 10, 64)
-		if err != nil {
-			continue
-		}
-		c.mu.Lock()
-		c.lat = append(c.lat, (now-sent)/1000)
-		if c.first == 0 {
-			c.first = now
-		}
-		c.last = now
-		c.mu.Unlock()
-		received.Add(1)
 	}
 }
 
-func open(i int) (*conn, error) {
+func dial(i int, h http.Header) (*websocket.Conn, error) {
 	src := &net.TCPAddr{IP: net.IPv4(127, 0, 0, byte(1+i%*sources))}
 	d := websocket.Dialer{
 		NetDial:          (&net.Dialer{LocalAddr: src, Timeout: 30 * time.Second}).Dial,
@@ -108,11 +121,17 @@ func open(i int) (*conn, error) {
 		WriteBufferSize:  512,
 		HandshakeTimeout: 30 * time.Second,
 	}
+	ws, _, err := d.Dial(*url, h)
+	return ws, err
+}
+
+// open connects one msgxc session: token in the Authorization header, live at the -ready frame.
+func open(i int) (*conn, error) {
 	h := http.Header{}
 	if *secret != "" {
-		h.Set("Authorization", "Bearer "+token(fmt.Sprintf("%s%d", *prefix, i)))
+		h.Set("Authorization", "Bearer "+token(fmt.Sprintf("%s%d", *prefix, i), map[string]any{"roles": []string{}}))
 	}
-	ws, _, err := d.Dial(*url, h)
+	ws, err := dial(i, h)
 	if err != nil {
 		return nil, err
 	}
@@ -146,7 +165,11 @@ func connectAll() {
 		go func(i int) {
 			defer wg.Done()
 			defer func() { <-sem }()
-			c, err := open(i)
+			connect := open
+			if *mode == "centrifugo" {
+				connect = openCentrifugo
+			}
+			c, err := connect(i)
 			if err != nil {
 				failed.Add(1)
 				firstErr.CompareAndSwap(nil, err.Error())
@@ -211,7 +234,9 @@ func reset() {
 func closeAll() {
 	for _, c := range conns {
 		if c != nil {
+			c.wmu.Lock()
 			c.ws.Close()
+			c.wmu.Unlock()
 		}
 	}
 	conns = nil
@@ -224,6 +249,10 @@ func emit(v map[string]any) { out.Encode(v) }
 
 func main() {
 	flag.Parse()
+	if *mode != "msgxc" && *mode != "centrifugo" {
+		fmt.Fprintf(os.Stderr, "-mode must be msgxc or centrifugo, not %q\n", *mode)
+		os.Exit(2)
+	}
 	in := bufio.NewScanner(os.Stdin)
 	for in.Scan() {
 		switch in.Text() {
@@ -231,6 +260,8 @@ func main() {
 			connectAll()
 		case "reset":
 			reset()
+		case "count":
+			emit(map[string]any{"event": "count", "received": received.Load()})
 		case "stats":
 			stats()
 		case "close":

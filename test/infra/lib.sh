@@ -60,3 +60,30 @@ mvn_args() {
   printf '%s\n' -B -q
   if [ -n "${MSGXC_MAVEN_REPO:-}" ]; then printf '%s\n' "-Dmaven.repo.local=$MSGXC_MAVEN_REPO"; fi
 }
+
+# Builds a Go module's command with `go install <module>@<version>` into <dir>/bin, hermetically:
+# GOPATH, GOMODCACHE and GOCACHE live in <dir> (the caller removes it), so it needs no
+# writable $HOME and leaves nothing in the user's Go caches; GOFLAGS and GOWORK from the
+# environment are overridden because `go install pkg@version` rejects several of them
+# (-mod=...). GOPROXY, GOSUMDB and GOTOOLCHAIN are honoured when set (the checksum database is
+# reached through the proxy by default). Go >= 1.21 fetches the toolchain a module asks for
+# through the proxy (unless GOTOOLCHAIN=local); older Go cannot. CGO_ENABLED=0: a static
+# binary, and no C compiler needed. Extra arguments go to `go install` before the module.
+# Sets INFRA_GO to the go command it used.
+#   infra_go_install <dir> <module@version> [go install flags...]
+infra_go_install() {
+  local dir=$1 module=$2 go gover minor
+  shift 2
+  go=$(PATH="$PATH:/usr/local/go/bin" command -v go 2>/dev/null || true)
+  INFRA_GO=$go
+  [ -n "$go" ] || die "go not found (on PATH or /usr/local/go/bin); $module builds with Go >= 1.21"
+  gover=$("$go" env GOVERSION)
+  minor=$(printf '%s' "$gover" | sed -n 's/^go1\.\([0-9]*\).*/\1/p')
+  [ "${minor:-0}" -ge 21 ] || die "$go is $gover; Go >= 1.21 is needed"
+  mkdir -p "$dir/bin"
+  log "building with $gover: go install $module (a few minutes on 2 cores)"
+  (cd "$dir" && env GOBIN="$dir/bin" GOPATH="$dir/gopath" GOMODCACHE="$dir/gopath/pkg/mod" \
+    GOCACHE="$dir/gocache" GOFLAGS="-modcacherw -trimpath" GOWORK=off GO111MODULE=on CGO_ENABLED=0 \
+    GOTOOLCHAIN="${GOTOOLCHAIN:-auto}" "$go" install "$@" "$module" >&2) \
+    || die "go install $module failed (is the Go module proxy reachable? GOPROXY=$("$go" env GOPROXY))"
+}

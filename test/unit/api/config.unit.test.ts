@@ -19,6 +19,14 @@ describe('configuration from the environment', () => {
     expect(E.isRight(c) && c.right).toMatchObject({ mode: 'production', jwtAlgorithms: ['HS256'] });
   });
 
+  it('accepts each configured key family by default: a public key alone, or both with a secret', () => {
+    const pem = '-----BEGIN PUBLIC KEY-----\nx\n-----END PUBLIC KEY-----';
+    const pub = configFromEnv({ MSGXC_JWT_PUBLIC_KEY: pem });
+    expect(E.isRight(pub) && pub.right.jwtAlgorithms).toEqual(['RS256', 'ES256']);
+    const both = configFromEnv({ MSGXC_JWT_PUBLIC_KEY: pem, MSGXC_JWT_SECRET: 's'.repeat(32) });
+    expect(E.isRight(both) && both.right.jwtAlgorithms).toEqual(['HS256', 'RS256', 'ES256']);
+  });
+
   it('refuses production mode without a key, naming the variables', () => {
     const c = configFromEnv({ MSGXC_MODE: 'production' });
     expect(E.isLeft(c) && c.left.join()).toMatch(/MSGXC_JWT_SECRET or MSGXC_JWT_PUBLIC_KEY/);

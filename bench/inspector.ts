@@ -1,0 +1,78 @@
+// Heap figures of a Node process from outside, through its inspector (Chrome DevTools
+// Protocol): a full garbage collection in the main thread and in every worker thread (reached
+// through the NodeWorker domain), then process.memoryUsage() in each. msgxc runs its
+// projections in worker threads, each with its own V8 heap that grows and shrinks on its own
+// (V8 shrinks an idle heap seconds later), so the process's RSS moves by tens of MiB with no
+// change in what it holds; the heap each isolate has committed but not used explains that.
+import WebSocket from 'ws';
+
+interface Message {
+  id?: number;
+  method?: string;
+  params?: { sessionId?: string; message?: string };
+  result?: unknown;
+}
+
+export interface Heaps {
+  isolates: number;
+  /** Bytes committed to V8 heaps beyond what their live objects use, over every isolate. */
+  freeBytes: number;
+}
+
+const usage = { method: 'Runtime.evaluate', params: { expression: 'process.memoryUsage()', returnByValue: true } };
+const collect = { method: 'HeapProfiler.collectGarbage' };
+
+export const collectAndMeasure = async (url: string): Promise<Heaps> => {
+  const ws = new WebSocket(url);
+  await new Promise((res, rej) => {
+    ws.once('open', res);
+    ws.once('error', rej);
+  });
+  const pending = new Map<string, (r: unknown) => void>();
+  const workers: string[] = [];
+  ws.on('message', (d: Buffer) => {
+    const m = JSON.parse(d.toString()) as Message;
+    if (m.method === 'NodeWorker.attachedToWorker' && m.params?.sessionId !== undefined)
+      workers.push(m.params.sessionId);
+    if (m.method === 'NodeWorker.receivedMessageFromWorker' && m.params?.message !== undefined) {
+      const inner = JSON.parse(m.params.message) as Message;
+      pending.get(`${m.params.sessionId ?? ''}:${String(inner.id)}`)?.(inner.result);
+    }
+    if (m.id !== undefined) pending.get(`:${m.id}`)?.(m.result);
+  });
+  let next = 0;
+  const call = (c: { method: string; params?: object }, session = ''): Promise<unknown> => {
+    next += 1;
+    const id = next;
+    const answered = new Promise<unknown>((res) => pending.set(`${session}:${id}`, res));
+    const text = JSON.stringify({ id, ...c });
+    if (session === '') ws.send(text);
+    else {
+      next += 1; // the envelope has an id of its own
+      ws.send(
+        JSON.stringify({
+          id: next,
+          method: 'NodeWorker.sendMessageToWorker',
+          params: { sessionId: session, message: text },
+        }),
+      );
+    }
+    return answered;
+  };
+  const heapOf = async (session: string): Promise<number> => {
+    await call(collect, session);
+    await call(collect, session);
+    const r = (await call(usage, session)) as { result: { value: NodeJS.MemoryUsage } };
+    return r.result.value.heapTotal - r.result.value.heapUsed;
+  };
+  try {
+    // The inspector announces every running worker before it answers enable.
+    await call({ method: 'NodeWorker.enable', params: { waitForDebuggerOnStart: false } });
+    let freeBytes = await heapOf('');
+    for (const w of workers) freeBytes += await heapOf(w);
+    await call({ method: 'NodeWorker.disable' });
+    return { isolates: 1 + workers.length, freeBytes };
+  } finally {
+    ws.close();
+  }
+};

@@ -1,0 +1,156 @@
+import { LIMITS } from './bounds.js';
+import { TTL_MAX_SECONDS } from './message.js';
+import { PAYLOAD_LIMITS } from './payload.js';
+
+// The OpenAPI document's component schemas: request bodies (their bounds are the codecs',
+// schema/bounds.ts) and the answers of the read routes. Written by hand like the document.
+type Json = Record<string, unknown>;
+
+export const str = { type: 'string' };
+export const id = { type: 'string', pattern: '^[A-Za-z0-9._:@+=-]{1,128}$' };
+const text = (minLength: number, maxLength: number): Json => ({ type: 'string', minLength, maxLength });
+const list = (items: Json, minItems: number, maxItems: number): Json => ({ type: 'array', items, minItems, maxItems });
+// The bounds are the codecs' (schema/bounds.ts); the README's "Bounds" table says the same.
+const payload = `A JSON object: depth <= 32, <= ${PAYLOAD_LIMITS.values} values, <= ${PAYLOAD_LIMITS.chars} characters of keys and strings`;
+const opts = {
+  type: 'object',
+  description: `${payload}; \`urgency\` (1-4), \`ttl\` (s), \`collapse\` are interpreted`,
+  properties: {
+    urgency: { type: 'integer', minimum: 1, maximum: 4 },
+    ttl: { type: 'integer', minimum: 0, maximum: TTL_MAX_SECONDS },
+    collapse: text(1, LIMITS.label),
+  },
+};
+const when = {
+  description: 'In the future, at most 366 days ahead',
+  oneOf: [
+    { type: 'string', format: 'date-time' },
+    { type: 'integer', description: 'epoch ms' },
+  ],
+};
+const content = { msg: text(1, LIMITS.text), opts, scheduled: when, subject: text(0, LIMITS.subject) };
+const channels = list({ type: 'string', pattern: '^~?[a-z][a-z0-9_-]{0,31}$' }, 0, LIMITS.channels);
+export const obj = (required: string[], properties: Json): Json => ({ type: 'object', required, properties });
+
+export const schemas: Record<string, Json> = {
+  Error: obj(['code', 'msg'], { code: str, msg: str }),
+  Publish: obj(['tid', 'msg'], { tid: id, ...content }),
+  Send: obj(['uid', 'msg'], { uid: id, ...content }),
+  Multicast: obj(['uids', 'msg'], { uids: list(id, 1, LIMITS.recipients), ...content }),
+  Broadcast: obj(['msg'], content),
+  Cancel: obj(['mid'], { mid: id, tid: id }),
+  Thread: obj(['tid'], { tid: id }),
+  Unsubscribe: obj(['tid'], { tid: id, uid: id }),
+  Device: {
+    oneOf: [
+      obj(['os', 'token'], {
+        os: { enum: ['ios', 'android'] },
+        token: { ...text(1, LIMITS.deviceToken), pattern: '^[\\x21-\\x7e]+$' },
+      }),
+      obj(['endpoint', 'keys'], {
+        endpoint: {
+          type: 'string',
+          format: 'uri',
+          maxLength: LIMITS.endpoint,
+          description: 'https, on a host of MSGXC_WEBPUSH_ALLOWED_HOSTS (else 422 PushEndpointIsNotAllowed)',
+        },
+        expirationTime: { type: ['number', 'null'] },
+        keys: obj(['p256dh', 'auth'], { p256dh: text(1, 256), auth: text(1, 64) }),
+      }),
+    ],
+  },
+  CreateThread: obj([], {
+    tid: id,
+    name: text(0, LIMITS.name),
+    opens: { type: 'boolean' },
+    openp: { type: 'boolean' },
+    mtypes: list(text(1, LIMITS.label), 0, LIMITS.mtypes),
+    urgency: { type: 'integer', minimum: 1, maximum: 4 },
+    channels,
+    fallback: channels,
+  }),
+  Member: obj(['uid', 'role'], { uid: id, role: { enum: ['admin', 'publisher', 'subscriber'] } }),
+  Ack: obj(['mids', 'status'], {
+    mids: list(id, 1, LIMITS.mids),
+    status: { enum: ['delivered', 'seen', 'read', 'clicked'] },
+  }),
+  Read: obj(['mid'], { mid: id, tid: id }),
+  InboxDelete: obj(['mids'], { mids: list(id, 1, LIMITS.mids) }),
+  Profile: obj([], {
+    uid: id,
+    email: { type: ['string', 'null'], maxLength: 320 },
+    cell: { type: ['string', 'null'], maxLength: 320 },
+    channels,
+    thread: obj(['tid', 'channels'], { tid: id, channels }),
+    attributes: { type: 'object', description: payload },
+  }),
+  Message: obj(['mid', 'from', 'msg', 'opts', 'urgency', 'at'], {
+    mid: id,
+    tid: id,
+    from: id,
+    msg: str,
+    opts,
+    urgency: { type: 'integer' },
+    at: { type: 'string', format: 'date-time' },
+    scheduled: { type: 'string', format: 'date-time' },
+  }),
+  MessagePage: obj(['messages', 'next'], {
+    messages: { type: 'array', items: { $ref: '#/components/schemas/Message' } },
+    next: { type: ['string', 'null'] },
+  }),
+  ThreadView: obj(
+    [
+      'tid',
+      'owner',
+      'opens',
+      'openp',
+      'channels',
+      'fallback',
+      'mtypes',
+      'admins',
+      'publishers',
+      'subscribers',
+      'createdAt',
+    ],
+    {
+      tid: id,
+      owner: id,
+      opens: { type: 'boolean' },
+      openp: { type: 'boolean' },
+      name: str,
+      urgency: { type: 'integer', minimum: 1, maximum: 4 },
+      channels: { type: 'array', items: str },
+      fallback: { type: 'array', items: str },
+      mtypes: { type: 'array', items: str },
+      admins: { type: 'array', items: id },
+      publishers: { type: 'array', items: id },
+      subscribers: { type: 'integer', minimum: 0 },
+      createdAt: { type: 'string', format: 'date-time' },
+    },
+  ),
+  Devices: obj(['devices'], {
+    devices: {
+      type: 'array',
+      items: obj(['deviceId', 'channel', 'device', 'enlistedAt'], {
+        deviceId: str,
+        channel: { enum: ['apns', 'fcm', 'webpush'] },
+        device: { type: 'object' },
+        enlistedAt: { type: 'string', format: 'date-time' },
+      }),
+    },
+  }),
+  EventPage: obj(['events', 'next'], {
+    events: {
+      type: 'array',
+      items: obj(['stream', 'revision', 'position', 'type', 'data', 'metadata'], {
+        stream: str,
+        revision: { type: 'integer', minimum: 0 },
+        position: { type: 'integer', minimum: 1 },
+        type: str,
+        data: { type: 'object' },
+        metadata: { type: 'object' },
+      }),
+    },
+    next: { type: ['integer', 'null'] },
+  }),
+};
