@@ -13,6 +13,8 @@ import { readBody } from './body.js';
 import { answerInternalFailure, writeReply, type Exchange } from './reply.js';
 import { capture, isRefused, type Captured } from './capture.js';
 import { thrownText } from './guard.js';
+import { corsHeaders } from './cors.js';
+import type { CorsSettings } from '../schema/config-compat.js';
 
 export interface HttpDeps {
   readonly verifier: Verifier;
@@ -28,6 +30,8 @@ export interface HttpDeps {
    * Answers a promise only when there is work to wait for, so a known caller costs no await.
    */
   readonly onActor: (actor: Actor) => Promise<void> | undefined;
+  /** MSGXC_CORS_ORIGINS (api/cors.ts); without it answers carry no CORS header. */
+  readonly cors?: CorsSettings;
 }
 
 const JSONISH = /^(application\/([\w.+-]+\+)?json|application\/x-www-form-urlencoded|text\/plain)\b/i;
@@ -143,12 +147,15 @@ export const mountRoute = (app: TemplatedApp, route: Route, deps: HttpDeps): voi
   const serve = (res: HttpResponse, req: HttpRequest, x: Exchange): void => {
     const started = performance.now();
     const c = capture(req, names);
+    const cors = deps.cors === undefined ? {} : corsHeaders(deps.cors, req.getHeader('origin'));
     x.requestId = c.requestId;
     res.onAborted(() => {
       x.aborted = true;
     });
-    const finish = (reply: RouteReply | ApiError, close = false): void => {
+    const finish = (answer: RouteReply | ApiError, close = false): void => {
       const lost = x.aborted;
+      // Errors too: a page must be able to read why it was refused.
+      const reply = { ...answer, headers: { ...answer.headers, ...cors } };
       const status = writeReply(res, x, reply, c.requestId, close);
       const seconds = (performance.now() - started) / 1000;
       deps.metrics.inc('msgxc_http_requests_total', {

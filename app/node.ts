@@ -6,6 +6,7 @@ import { allRoutes } from '../api/app.js';
 import { createVerifier } from '../api/auth.js';
 import { createGuard, thrownText } from '../api/guard.js';
 import { mountFallback, mountRoute } from '../api/http.js';
+import { mountPreflight } from '../api/preflight.js';
 import { createIdempotency } from '../api/idempotency.js';
 import { createMetrics } from '../api/metrics.js';
 import { loadUws, type us_listen_socket } from '../api/uws.js';
@@ -139,8 +140,10 @@ export const startBroker = async (config: Config, log: Logger, clock: Clock = sy
     newMessageId: () => ids.messageId(),
     now: () => clock.now(),
     onActor: recognise,
+    cors: config.compat.cors,
   };
   for (const r of routes) mountRoute(app, r, httpDeps);
+  if (config.compat.cors.kind !== 'none') mountPreflight(app, routes, config.compat.cors, metrics);
   mountFallback(app, routes, { metrics, log });
 
   projections.start();
