@@ -12,6 +12,7 @@ import { adminRoutes } from './routes/admin.js';
 import { scheduleRoutes } from './routes/schedule.js';
 import { manageRoutes } from './routes/manage.js';
 import { receiptRoutes } from './routes/receipts.js';
+import { onadataRoutes } from './routes/onadata.js';
 import { openApiDocument } from '../schema/openapi.js';
 import { realtimeRoutes, type RealtimeHttp } from './ws/routes.js';
 
@@ -29,5 +30,6 @@ export const allRoutes = (deps: AppDeps, realtime: RealtimeHttp = {}): Route[] =
   ...scheduleRoutes(deps),
   ...manageRoutes(deps),
   ...receiptRoutes(deps),
+  ...onadataRoutes(deps),
   ...realtimeRoutes(realtime),
 ];

@@ -1,5 +1,6 @@
 import { id, obj, schemas as coreSchemas, str } from './openapi-schemas.js';
 import { manageOperations, manageSchemas } from './openapi-manage.js';
+import { compatOperations, compatSchemas } from './openapi-compat.js';
 import { mergeOperations, type Json, type Op, type Operations } from './openapi-types.js';
 
 // The OpenAPI 3.1 document of the HTTP API, written by hand on purpose: a test compares it
@@ -208,8 +209,8 @@ const core: Operations = {
 };
 
 /** Every operation of every surface; the OpenAPI test compares it with the mounted routes. */
-export const operations: Operations = mergeOperations(core, manageOperations);
-export const schemas: Record<string, Json> = { ...coreSchemas, ...manageSchemas };
+export const operations: Operations = mergeOperations(core, manageOperations, compatOperations);
+export const schemas: Record<string, Json> = { ...coreSchemas, ...manageSchemas, ...compatSchemas };
 
 const errorResponse = (description: string): Json => json(ref('Error'), description);
 
@@ -266,8 +267,9 @@ const operation = (op: Op): Json => ({
     ? { requestBody: { required: true, content: { 'application/json': { schema: ref(op.body) } } } }
     : {}),
   responses: {
-    [op.ok?.['description'] === 'Created' ? '201' : op.ok?.['description'] === 'Accepted' ? '202' : '200']:
-      op.ok ?? TRUE,
+    [({ Created: '201', Accepted: '202', 'No Content': '204' } as Record<string, string>)[
+      String(op.ok?.['description'])
+    ] ?? '200']: op.ok ?? TRUE,
     ...(badRequest(op) !== undefined ? { 400: errorResponse(badRequest(op) ?? '') } : {}),
     ...(op.body !== undefined
       ? {
