@@ -13,6 +13,7 @@ import { scheduleRoutes } from './routes/schedule.js';
 import { manageRoutes } from './routes/manage.js';
 import { receiptRoutes } from './routes/receipts.js';
 import { onadataRoutes } from './routes/onadata.js';
+import { notifyRoutes } from './routes/notify.js';
 import { openApiDocument } from '../schema/openapi.js';
 import { realtimeRoutes, type RealtimeHttp } from './ws/routes.js';
 
@@ -31,5 +32,6 @@ export const allRoutes = (deps: AppDeps, realtime: RealtimeHttp = {}): Route[] =
   ...manageRoutes(deps),
   ...receiptRoutes(deps),
   ...onadataRoutes(deps),
+  ...notifyRoutes(deps),
   ...realtimeRoutes(realtime),
 ];

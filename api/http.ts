@@ -63,11 +63,22 @@ const authorize = async (route: Route, c: Captured, deps: HttpDeps): Promise<Act
   return verified;
 };
 
-const parseBody = (c: Captured, raw: Buffer | undefined, maxDepth: number): { body: unknown } | ApiError => {
+const FORM = /^application\/x-www-form-urlencoded\b/i;
+
+const parseBody = (
+  c: Captured,
+  raw: Buffer | undefined,
+  maxDepth: number,
+  form = false,
+): { body: unknown } | ApiError => {
   // JSON, or what `curl -d` sends by default (form-urlencoded) and text/plain: msgxc's
   // users have always posted JSON that way. Anything else is clearly not JSON.
   if (c.contentType !== '' && !JSONISH.test(c.contentType)) return errors.unsupportedMediaType();
-  const parsed = parseJson((raw ?? Buffer.alloc(0)).toString('utf8'), maxDepth);
+  // A route taking forms reads a form as its fields (the last of a repeated name wins), unless it is JSON after all.
+  const text = (raw ?? Buffer.alloc(0)).toString('utf8');
+  if (form && FORM.test(c.contentType) && !/^\s*[{[]/.test(text))
+    return { body: Object.fromEntries(new URLSearchParams(text)) };
+  const parsed = parseJson(text, maxDepth);
   if (parsed.ok) return { body: parsed.value };
   return parsed.tooDeep ? errors.tooDeep(maxDepth) : errors.badJson(parsed.detail);
 };
@@ -83,7 +94,7 @@ const handleRequest = async (
   if (isApiError(actor)) return actor;
   let body: unknown = undefined;
   if (route.body === true) {
-    const parsed = parseBody(c, raw, deps.jsonMaxDepth);
+    const parsed = parseBody(c, raw, deps.jsonMaxDepth, route.form === true);
     if (isApiError(parsed)) return parsed;
     body = parsed.body;
   }
@@ -147,7 +158,8 @@ export const mountRoute = (app: TemplatedApp, route: Route, deps: HttpDeps): voi
   const serve = (res: HttpResponse, req: HttpRequest, x: Exchange): void => {
     const started = performance.now();
     const c = capture(req, names);
-    const cors = deps.cors === undefined ? {} : corsHeaders(deps.cors, req.getHeader('origin'));
+    const cors =
+      deps.cors === undefined || route.serverOnly === true ? {} : corsHeaders(deps.cors, req.getHeader('origin'));
     x.requestId = c.requestId;
     res.onAborted(() => {
       x.aborted = true;

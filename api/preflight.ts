@@ -15,7 +15,7 @@ export const mountPreflight = (
   metrics: Metrics,
 ): void => {
   const byPath = new Map<string, string[]>();
-  for (const r of routes) byPath.set(r.path, [...(byPath.get(r.path) ?? []), r.method]);
+  for (const r of routes) if (r.serverOnly !== true) byPath.set(r.path, [...(byPath.get(r.path) ?? []), r.method]);
   for (const [path, methods] of byPath) {
     app.options(path.replace(/\{(\w+)\}/g, ':$1'), (res, req) => {
       const x: Exchange = { aborted: false, requestId: randomUUID() };

@@ -26,6 +26,35 @@ export const compatSchemas: Record<string, Json> = {
     message: { type: 'string', minLength: 1, maxLength: 65_536 },
   }),
   OnadataMessage: obj(['id', 'verb', 'message', 'user', 'timestamp'], message),
+  Notify: {
+    ...obj(['content', 'users'], {
+      content: { type: 'string', minLength: 1, maxLength: 65_536 },
+      users: {
+        description: '[{id, email}] (1..10000), or that list as a JSON string (the seed posted a form field)',
+        oneOf: [
+          {
+            type: 'array',
+            minItems: 1,
+            maxItems: 10_000,
+            items: obj(['id'], { id: onadataId, email: { type: ['string', 'null'], format: 'email' } }),
+          },
+          str,
+        ],
+      },
+      type: { type: 'string', maxLength: 64 },
+      title: { type: 'string', maxLength: 998 },
+      url: { type: 'string', maxLength: 2048 },
+      icon: { type: 'string', maxLength: 2048 },
+      image: { type: 'string', maxLength: 2048 },
+      email_send: { type: ['boolean', 'string'], description: 'true/false, or "true"/"1"/"false"/"0" in a form' },
+      email_force: { type: ['boolean', 'string'] },
+      email_subject: { type: 'string', maxLength: 998 },
+      email_content: { type: 'string', maxLength: 65_536 },
+      email_mime: { type: 'string', maxLength: 16 },
+      email_type: { enum: ['text/html', 'text/plain'] },
+    }),
+    description: 'Also accepted as application/x-www-form-urlencoded fields',
+  },
 };
 
 const ref = { $ref: '#/components/schemas/OnadataMessage' };
@@ -72,4 +101,16 @@ const onadata = (base: string): Operations => ({
   },
 });
 
-export const compatOperations: Operations = { ...onadata('/api/messaging'), ...onadata('/api/v1/messaging') };
+export const compatOperations: Operations = {
+  ...onadata('/api/messaging'),
+  ...onadata('/api/v1/messaging'),
+  '/notify': {
+    post: {
+      access: 'admin',
+      body: 'Notify',
+      idempotent: true,
+      summary:
+        'webservice-notification: one notification per listed user, live to those online; email_send/email_force (server side only: no CORS grant, no preflight)',
+    },
+  },
+};
