@@ -10,6 +10,7 @@ import { isAdmin } from '../auth.js';
 import { listed } from './catch-up.js';
 import type { Fanout } from './fanout.js';
 import { withId, type Session } from './session.js';
+import { fromSlugFrame } from './slug.js';
 
 // Client frames: decode, turn into a command (or a read), answer. Every change of state is a
 // command producing events, exactly as over HTTP, so receipts and markers are in the log and
@@ -48,7 +49,12 @@ export const decodeFrame = (s: Session, text: string, maxDepth: number): ClientF
     else error(s, 'MalformedJson', `frame is not valid JSON: ${parsed.detail}`);
     return undefined;
   }
-  const raw = parsed.value;
+  const slugged = fromSlugFrame(parsed.value);
+  if (slugged?.kind === 'refused') {
+    error(s, 'UnknownFrame', slugged.msg, slugged.id);
+    return undefined;
+  }
+  const raw = slugged?.frame ?? parsed.value;
   const type = typeof raw === 'object' && raw !== null && 'type' in raw ? raw.type : undefined;
   const id = idOf(raw);
   if (typeof type !== 'string' || !CLIENT_FRAME_TYPES.includes(type)) {

@@ -1,6 +1,7 @@
 import type { WebSocket } from '../uws.js';
 import type { FrameId, ServerFrame } from '../../schema/frames.js';
 import type { Bucket } from './flood.js';
+import { slugOf, toSlugFrame } from './slug.js';
 
 // One websocket session. Its lifecycle: `opening` (upgrade accepted, nothing sent yet),
 // `catching-up` (unseen and ?since= replay are being read; live frames go to `buffer`),
@@ -52,7 +53,10 @@ export class Session {
   send(frame: ServerFrame | string): boolean {
     const ws = this.ws;
     if (ws === undefined || this.state === 'closed') return false;
-    return ws.send(typeof frame === 'string' ? frame : JSON.stringify(frame)) !== 2;
+    if (typeof frame === 'string') return ws.send(frame) !== 2;
+    // An answer to a msgxc `{slug}` frame goes back in msgxc's shape (api/ws/slug.ts).
+    const slug = 'id' in frame ? slugOf(frame.id) : undefined;
+    return ws.send(JSON.stringify(slug === undefined ? frame : toSlugFrame(slug, { ...frame }))) !== 2;
   }
 
   /** The correlation id of this session's next command; the live publisher reads the sid back from it. */
