@@ -11,6 +11,7 @@ import { listed } from './catch-up.js';
 import type { Fanout } from './fanout.js';
 import { withId, type Session } from './session.js';
 import { fromSlugFrame } from './slug.js';
+import { fromWsnFrame } from './wsn.js';
 
 // Client frames: decode, turn into a command (or a read), answer. Every change of state is a
 // command producing events, exactly as over HTTP, so receipts and markers are in the log and
@@ -48,6 +49,20 @@ export const decodeFrame = (s: Session, text: string, maxDepth: number): ClientF
     if (parsed.tooDeep) error(s, 'JsonTooDeep', `frame nests deeper than ${maxDepth} levels (MSGXC_JSON_MAX_DEPTH)`);
     else error(s, 'MalformedJson', `frame is not valid JSON: ${parsed.detail}`);
     return undefined;
+  }
+  if (s.compat === 'wsn') {
+    const w = fromWsnFrame(parsed.value, (ids) => s.rememberWsn(ids));
+    if (w.kind === 'refused') {
+      error(s, 'UnknownFrame', w.msg);
+      return undefined;
+    }
+    const d = ClientFrame.decode(w.frame);
+    if (E.isLeft(d)) {
+      s.wsnPending.clear();
+      error(s, 'InvalidFrame', describeErrors(d.left).join('; '));
+      return undefined;
+    }
+    return d.right;
   }
   const slugged = fromSlugFrame(parsed.value);
   if (slugged?.kind === 'refused') {

@@ -97,6 +97,7 @@ const upgrade = (
   const foreignCookie =
     explicit === undefined && token !== undefined && origin !== '' && originHost(origin) !== req.getHeader('host');
   const since = nonEmpty(query.get('since'));
+  const compat = nonEmpty(query.get('compat'));
   res.onAborted(() => {
     state.aborted = true;
   });
@@ -136,6 +137,10 @@ const upgrade = (
       );
       return;
     }
+    if (compat !== undefined && compat !== 'webservice-notification') {
+      refuse(400, 'InvalidQuery', 'compat: expected webservice-notification', 'bad_compat');
+      return;
+    }
     // Message ids are UUIDv7; anything else cannot be a point to resume from.
     if (since !== undefined && (!MessageId.is(since) || uuidv7Ms(since) === undefined)) {
       refuse(400, 'InvalidQuery', 'since: not a message id', 'bad_since');
@@ -164,6 +169,7 @@ const upgrade = (
       since,
       freshBucket(deps.limits, now),
       now,
+      ...(compat !== undefined ? (['wsn'] as const) : []),
     );
     if (state.aborted) return;
     // From here on the response belongs to the websocket, whatever `open` does.
