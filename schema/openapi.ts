@@ -307,8 +307,11 @@ export const openApiDocument = (): Json => ({
   'x-websocket': {
     path: '/api/v2/ws',
     auth: 'Authorization header, `token` query parameter or `xsajwt` cookie; 401 at the upgrade',
-    query: { since: 'resume after this message id' },
-    frames: 'see README, "Realtime"',
+    query: {
+      since: 'resume after this message id',
+      compat: '`webservice-notification`: that system\'s {name, data} frames instead of ours (README, "Compatibility")',
+    },
+    frames: 'see README, "Realtime"; msgxc\'s {slug} frames are accepted as aliases',
   },
   components: { schemas, securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
   paths: Object.fromEntries(
