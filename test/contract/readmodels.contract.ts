@@ -10,6 +10,7 @@ import { T0, put } from '../unit/projections/fixtures.js';
 import { inboxCases } from './readmodels-inbox.contract.js';
 import { queryCases } from './readmodels-queries.contract.js';
 import { runnerCases } from './readmodels-runner.contract.js';
+import { compatCases } from './readmodels-compat.contract.js';
 
 // One suite for every read store (embedded SQLite, Cassandra): the `ReadModels` queries, the
 // inbox rules and paging, and the `ProjectionRunner` promises (at-least-once re-apply and
@@ -89,5 +90,6 @@ export const readModelsContract = (name: string, factory: ReadStoreFactory): voi
     queryCases(h);
     inboxCases(h);
     runnerCases(h);
+    compatCases(h);
   });
 };
