@@ -113,6 +113,9 @@ export const manageOperations: Operations = {
   '/api/v2/users/{uid}/profile': {
     get: { access: 'user', params: ['uid'], summary: "A user's profile (self or admin)" },
   },
+  '/admin/manage.js': {
+    get: { access: 'public', summary: 'Admin UI script: system message, user look-up, thread members' },
+  },
   '/api/v2/webpush/vapid-key': {
     get: {
       access: 'public',
