@@ -6,6 +6,7 @@ import { receiptSigner } from '../adapters/channels/receipts.js';
 import { createChannels, type Channels } from '../adapters/channels/registry.js';
 import type { EventStoreDbOptions } from '../adapters/eventstore/eventstoredb.js';
 import type { JetStreamEventStoreOptions } from '../adapters/eventstore/jetstream.js';
+import { openSqliteDeliveryState } from '../adapters/delivery-state/sqlite.js';
 import { createMemoryEventStore } from '../adapters/eventstore/memory.js';
 import { eventStoreUrlError, parseNatsUrl } from '../adapters/eventstore/url.js';
 import { createSqliteEventStore, type SqliteEventStore } from '../adapters/eventstore/sqlite.js';
@@ -14,6 +15,7 @@ import { openElasticSearchIndex } from '../adapters/search/elastic.js';
 import { createEmbeddedSearchIndex } from '../adapters/search/embedded.js';
 import type { Bus } from '../ports/bus.js';
 import type { Clock } from '../ports/clock.js';
+import type { DeliveryStateStore } from '../ports/delivery-state.js';
 import type { EventStore } from '../ports/eventstore.js';
 import type { IdempotencyStore } from '../ports/idempotency.js';
 import type { Logger } from '../ports/log.js';
@@ -28,7 +30,8 @@ import { startProjectionWorker } from './projection-worker/client.js';
 import { openThreadedReadStore } from './projection-worker/threaded.js';
 
 // The one place that chooses an engine for every port from the configuration: the log, the
-// read models, the search index, the bus, the idempotency records and the delivery channels.
+// read models, the search index, the bus, the idempotency records, delivery's state and the
+// delivery channels.
 // Embedded defaults need nothing installed; each production engine is one setting away.
 
 // One setting (MSGXC_EVENTSTORE) picks the engine of the log:
@@ -167,6 +170,13 @@ export const openBus = async (config: Config, log: Logger): Promise<Bus> => {
 /** Idempotency records of the HTTP API: SQLite in the data directory (on every stack). */
 export const openIdempotencyStore = (config: Config): IdempotencyStore =>
   createSqliteIdempotencyStore(join(config.dataDir, 'idempotency.db'));
+
+/**
+ * Delivery's private state (directory, units, timers, checkpoints): SQLite in the data
+ * directory on every stack for now; a networked engine implements ports/delivery-state.ts.
+ */
+export const openDeliveryState = (config: Config): DeliveryStateStore =>
+  openSqliteDeliveryState(join(config.dataDir, 'reactors.db'));
 
 export interface OpenedChannels {
   readonly channels: Channels;
