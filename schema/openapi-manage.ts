@@ -8,6 +8,15 @@ const bool = { type: 'boolean' };
 const obj = (required: string[], properties: Json): Json => ({ type: 'object', required, properties });
 const json = (schema: Json, description = 'OK'): Json => ({ description, content: { 'application/json': { schema } } });
 const roles = { type: 'array', items: { enum: ['admin', 'publisher', 'subscriber'] } };
+const profile = obj(['uid', 'email', 'cell', 'channels', 'threads', 'attributes', 'devices'], {
+  uid: str,
+  email: { type: ['string', 'null'] },
+  cell: { type: ['string', 'null'] },
+  channels: { type: 'array', items: str },
+  threads: { type: 'object', additionalProperties: { type: 'array', items: str } },
+  attributes: { type: 'object' },
+  devices: { type: 'array', items: obj(['deviceId', 'channel'], { deviceId: str, channel: str }) },
+});
 const devices = obj(['devices'], {
   devices: { type: 'array', items: obj(['deviceId', 'channel'], { deviceId: str, channel: str }) },
 });
@@ -108,18 +117,27 @@ export const manageOperations: Operations = {
     },
   },
   '/api/v2/profile': {
-    get: { access: 'user', summary: "The caller's profile: contact points, preferences, attributes, devices" },
+    get: {
+      access: 'user',
+      summary: "The caller's profile: contact points, preferences, attributes, devices",
+      ok: json(profile),
+    },
   },
   '/api/v2/users/{uid}/profile': {
-    get: { access: 'user', params: ['uid'], summary: "A user's profile (self or admin)" },
+    get: { access: 'user', params: ['uid'], summary: "A user's profile (self or admin)", ok: json(profile) },
   },
   '/admin/manage.js': {
-    get: { access: 'public', summary: 'Admin UI script: system message, user look-up, thread members' },
+    get: {
+      access: 'public',
+      summary: 'Admin UI script: system message, user look-up, thread members',
+      ok: { description: 'JavaScript', content: { 'text/javascript': { schema: str } } },
+    },
   },
   '/api/v2/webpush/vapid-key': {
     get: {
       access: 'public',
       summary: 'The VAPID public key (applicationServerKey); 404 WebPushNotConfigured without MSGXC_VAPID_*',
+      errors: { 404: 'WebPushNotConfigured: no MSGXC_VAPID_* keys' },
       ok: json(obj(['publicKey'], { publicKey: str })),
     },
   },
@@ -129,6 +147,11 @@ export const manageOperations: Operations = {
       body: 'PushReceipt',
       summary:
         "Record a push's receipt with the signed token its payload carried (no session); 401 when malformed, forged or expired",
+      errors: {
+        401: 'The receipt token is malformed, forged or expired',
+        404: 'ReceiptTokensNotConfigured: this broker signs no receipt tokens (MSGXC_RECEIPT_SECRET)',
+        429: "RateLimited: the address's budget of failed authentications (MSGXC_RATE_IP) is spent",
+      },
     },
   },
 };

@@ -15,6 +15,8 @@ export interface Op {
   conflict?: string;
   /** Why a public operation may answer 503. */
   unavailable?: string;
+  /** Other error answers (by status) a public operation gives, which the access rules do not imply. */
+  errors?: Record<number, string>;
 }
 export type Operations = Record<string, Partial<Record<'get' | 'post' | 'put' | 'delete', Op>>>;
 

@@ -357,6 +357,7 @@ const operation = (op: Op, method: string): Json => ({
         }
       : {}),
     ...(unavailable(op, method) !== undefined ? { 503: errorResponse(unavailable(op, method) ?? '') } : {}),
+    ...Object.fromEntries(Object.entries(op.errors ?? {}).map(([status, why]) => [status, errorResponse(why)])),
   },
 });
 

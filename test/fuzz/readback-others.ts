@@ -17,8 +17,11 @@ const createThread: ReadBack = async (c) => {
     return [...problems, `GET thread ${tid} as its creator: ${got.status} ${got.text.slice(0, 200)}`];
   const t = obj(got.json);
   problems.push(...differs('owner', t['owner'], c.uid));
-  for (const k of ['name', 'opens', 'openp', 'mtypes', 'urgency', 'channels', 'fallback'])
+  for (const k of ['name', 'opens', 'openp', 'urgency'])
     if (c.sent[k] !== undefined) problems.push(...differs(k, t[k], c.sent[k]));
+  // Lists of types and channels are sets (domain/thread-settings.ts drops repeats, keeping the first).
+  for (const k of ['mtypes', 'channels', 'fallback'])
+    if (Array.isArray(c.sent[k])) problems.push(...differs(k, t[k], dedupe(strings(c.sent[k]))));
   c.world.addThread(tid, { owner: c.uid, opens: c.sent['opens'] === true });
   return problems;
 };

@@ -1,5 +1,6 @@
 import type { Answer } from './http-client.js';
 import type { Reader } from './reader.js';
+import { manageRules } from './readback-manage.js';
 import { messageRules } from './readback-messages.js';
 import { otherRules } from './readback-others.js';
 import type { World } from './world.js';
@@ -23,7 +24,7 @@ export interface WriteContext {
 }
 export type ReadBack = (c: WriteContext) => Promise<string[]>;
 
-export const READ_BACKS: Readonly<Record<string, ReadBack>> = { ...messageRules, ...otherRules };
+export const READ_BACKS: Readonly<Record<string, ReadBack>> = { ...messageRules, ...otherRules, ...manageRules };
 
 /** Write operations (anything but GET) that have no read-back rule. */
 export const missingRules = (keys: readonly string[]): string[] =>
