@@ -80,6 +80,7 @@ export const startBroker = async (config: Config, log: Logger, clock: Clock = sy
     reads: read.models,
     projections: read.runner,
     store,
+    audit: opened.audit,
     metrics,
     ready: () => ready,
     admin,
