@@ -3,7 +3,7 @@ import { auditLog } from '../../adapters/eventstore/audit-log.js';
 import { chained, type ChainedEventStore } from '../../adapters/eventstore/chained.js';
 import { verifyLog } from '../../adapters/eventstore/verify.js';
 import type { AuditLog, EventStore, EventToAppend, RecordedEvent } from '../../ports/eventstore.js';
-import { CHECKPOINT_STREAM, GENESIS } from '../../schema/audit.js';
+import { CHECKPOINT_STREAM, GENESIS, UNCHAINED } from '../../schema/audit.js';
 import type { EventMetadata } from '../../schema/metadata.js';
 
 // The auditors' log on every engine: filters and stream listing (audit-log.ts), the chain and
@@ -132,6 +132,22 @@ export const auditLogContract = (
       const report = await verifyLog(engine);
       expect(report.failure).toBeUndefined();
       expect(report).toMatchObject({ events: 10, streams: 4, chained: 10, unchained: 0, checkpoints: 2 });
+    });
+
+    it('accepts events from before the chain, links after them, and refuses a link stripped later', async () => {
+      // An older broker's events: appended to the engine itself, without links.
+      await engine.append('user-old', [ev('UserRecognized', 'old', 'c0', T(0))], 'no_stream');
+      await engine.append('thread-old', [ev('ThreadCreated', 'old', 'c0', T(0))], 'no_stream');
+      await store.append('user-old', [ev('DeviceEnlisted', 'old', 'c1', T(1))], 0);
+      const [, linked] = await engine.read('user-old');
+      expect(linked?.metadata.chain?.prev).toBe(UNCHAINED);
+      await store.checkpoint();
+      const report = await verifyLog(engine);
+      expect(report.failure).toBeUndefined();
+      expect(report).toMatchObject({ chained: 2, unchained: 2, checkpoints: 1 });
+      // After the chain began, an event without a link is one whose link was removed.
+      await engine.append('thread-old', [ev('ThreadMemberAdded', 'old', 'c2', T(2))], 0);
+      expect((await verifyLog(engine)).failure).toMatchObject({ kind: 'unlinked', stream: 'thread-old', revision: 1 });
     });
 
     // Registered only where the engine can be tampered with that way (no skipped tests).
