@@ -1,5 +1,6 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { LogFilter } from '../../schema/audit.js';
+import { isTimestamp } from '../../schema/bounds.js';
 import { describeErrors } from '../../schema/errors.js';
 
 // Flags of `msgxc audit ...`: `--name value` or `--name=value`; the filter flags are the
@@ -52,4 +53,26 @@ export const filterFlags = (flags: Flags): E.Either<string, LogFilter> => {
   if (f.from !== undefined && f.to !== undefined && Date.parse(f.from) >= Date.parse(f.to))
     return E.left('--to: must be later than --from');
   return E.right(f);
+};
+
+/** `replay`: --at and --dir required, at most one of --inbox and --thread, --limit 1..200. */
+export const replayFlags = (
+  flags: Flags,
+): E.Either<string, { at: string; dir: string; inbox?: string; thread?: string; limit: number }> => {
+  const at = flags.get('at');
+  const dir = flags.get('dir');
+  if (at === undefined || !isTimestamp(at)) return E.left('--at: expected an ISO-8601 date-time between 1970 and 9999');
+  if (dir === undefined || dir === '') return E.left('--dir: a directory for the replayed read models is needed');
+  const inbox = flags.get('inbox');
+  const thread = flags.get('thread');
+  if (inbox !== undefined && thread !== undefined) return E.left('--inbox and --thread: give one of them');
+  const limit = Number(flags.get('limit') ?? '50');
+  if (!Number.isInteger(limit) || limit < 1 || limit > 200) return E.left('--limit: expected an integer 1..200');
+  return E.right({
+    at: new Date(at).toISOString(),
+    dir,
+    limit,
+    ...(inbox !== undefined ? { inbox } : {}),
+    ...(thread !== undefined ? { thread } : {}),
+  });
 };

@@ -1,10 +1,11 @@
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
 import type { Config } from '../../schema/config.js';
 import { openLog } from '../engines.js';
 import { exportLog } from './audit-export.js';
-import { FILTER_FLAGS, filterFlags, parseFlags } from './audit-flags.js';
+import { FILTER_FLAGS, filterFlags, parseFlags, replayFlags } from './audit-flags.js';
+import { replay } from './audit-replay.js';
 import { verifyCommand } from './audit-verify.js';
 
 // `msgxc audit export|verify|checkpoint`, on the log the configuration names: the embedded
@@ -15,6 +16,7 @@ const USAGE = [
   '                          [--actor UID] [--correlation-id ID] [--from ISO-TIME] [--to ISO-TIME]',
   '       msgxc audit verify [--json]',
   '       msgxc audit checkpoint',
+  '       msgxc audit replay --at ISO-TIME --dir DIR [--inbox UID | --thread TID] [--limit N]',
 ];
 
 const fail = (message: string): number => {
@@ -31,7 +33,9 @@ export const audit = async (config: Config, args: readonly string[]): Promise<nu
         ? ['json']
         : sub === 'checkpoint'
           ? []
-          : undefined;
+          : sub === 'replay'
+            ? ['at', 'dir', 'inbox', 'thread', 'limit']
+            : undefined;
   if (known === undefined)
     return fail(sub === undefined ? 'a subcommand is needed' : `unknown subcommand ${JSON.stringify(sub)}`);
   const flags = parseFlags(rest, known);
@@ -40,11 +44,19 @@ export const audit = async (config: Config, args: readonly string[]): Promise<nu
   if (format !== 'jsonl' && format !== 'csv') return fail('--format: expected jsonl or csv');
   const filter = filterFlags(flags.right);
   if (E.isLeft(filter)) return fail(filter.left);
+  const replayQuery = sub === 'replay' ? replayFlags(flags.right) : undefined;
+  if (replayQuery !== undefined && E.isLeft(replayQuery)) return fail(replayQuery.left);
+  if (replayQuery !== undefined && E.isRight(replayQuery) && resolve(replayQuery.right.dir) === resolve(config.dataDir))
+    return fail('--dir must not be the data directory: a replay would replace its read models');
   if (config.eventStore === 'embedded' && !existsSync(join(config.dataDir, 'events.db')))
     return fail(`no embedded log in ${config.dataDir} (set MSGXC_DATA_DIR, or MSGXC_EVENTSTORE for a production log)`);
   const log = await openLog(config);
   try {
     if (sub === 'verify') return await verifyCommand(log.store, flags.right.get('json') === 'true');
+    if (replayQuery !== undefined && E.isRight(replayQuery)) {
+      process.stdout.write(`${JSON.stringify(await replay(log.store, config.dataDir, replayQuery.right))}\n`);
+      return 0;
+    }
     if (sub === 'checkpoint') {
       await log.checkpoint();
       process.stdout.write('checkpoint written\n');

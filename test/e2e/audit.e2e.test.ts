@@ -64,7 +64,10 @@ describe('audit routes and the audit CLI on a real server process', () => {
       (await call(s, 'POST', '/api/v2/threads', { token: alice, body: { tid: 'audit-t', opens: true } })).status,
     ).toBe(201);
     expect((await call(s, 'POST', '/api/v2/subscribe', { token: bob, body: { tid: 'audit-t' } })).status).toBe(200);
-    for (const msg of ['one', 'two', 'three'])
+    // Each on a later millisecond than the one before, so a time falls between two of them.
+    for (const msg of ['one', 'two', 'three']) {
+      const before = Date.now();
+      while (Date.now() === before) await new Promise((r) => setImmediate(r));
       expect(
         (
           await call(s, 'POST', '/api/v2/publish', {
@@ -74,6 +77,7 @@ describe('audit routes and the audit CLI on a real server process', () => {
           })
         ).status,
       ).toBe(200);
+    }
   });
   afterAll(async () => {
     await s.stop();
@@ -191,6 +195,32 @@ describe('audit routes and the audit CLI on a real server process', () => {
     const other = await cli(['export', '--out', out, '--cursor', cursor, '--actor', 'bob']);
     expect(other.status).toBe(2);
     expect(other.stderr).toContain('--cursor');
+  });
+
+  it('replay --at builds the read models as they were at a time into another directory and answers from them', async () => {
+    const published = (await events('type=MessagePublished')).events as unknown as {
+      metadata: { occurredAt: string };
+    }[];
+    const at = published[1]?.metadata.occurredAt ?? '';
+    expect(at > (published[0]?.metadata.occurredAt ?? '')).toBe(true);
+    expect((published[2]?.metadata.occurredAt ?? '') > at).toBe(true);
+    const dir = join(s.dataDir, 'replay');
+    const inbox = await cli(['replay', '--at', at, '--dir', dir, '--inbox', 'bob']);
+    expect(inbox.status, inbox.stderr).toBe(0);
+    const answer = JSON.parse(inbox.stdout) as { upTo: number; inbox: { messages: { msg: string }[] } };
+    expect(answer.inbox.messages.map((m) => m.msg)).toEqual(['two', 'one']);
+    const thread = JSON.parse((await cli(['replay', '--at', at, '--dir', dir, '--thread', 'audit-t'])).stdout) as {
+      thread: { tid: string };
+      messages: { messages: { msg: string }[] };
+    };
+    expect(thread.thread.tid).toBe('audit-t');
+    expect(thread.messages.messages.map((m) => m.msg)).toEqual(['two', 'one']);
+    // The live broker answers with what came later too.
+    const live = await call(s, 'GET', '/api/v2/inbox', { token: await token('bob') });
+    expect((live.body as { messages: { msg: string }[] }).messages.map((m) => m.msg)).toContain('three');
+    const refused = await cli(['replay', '--at', at, '--dir', s.dataDir, '--inbox', 'bob']);
+    expect(refused.status).toBe(2);
+    expect(refused.stderr).toContain('--dir must not be the data directory');
   });
 
   // The embedded log's file, changed with the sqlite3 shell while the broker is stopped.

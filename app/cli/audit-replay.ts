@@ -1,0 +1,74 @@
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { EventStore } from '../../ports/eventstore.js';
+import { openEmbeddedReadStore } from '../../projections/embedded.js';
+import { progressLine } from './progress.js';
+
+// `msgxc audit replay --at TIME --dir DIR [--inbox UID | --thread TID]`: the read models as
+// they were at TIME, built into DIR/read.db (never the broker's own), and an inbox or a
+// thread answered from them. "As they were" is a prefix of the log: every event before the
+// first one that occurred after TIME. A prefix is a state the read models really passed
+// through; keeping only events that occurred before TIME would not be one when the clocks of
+// the nodes that wrote them disagree.
+
+/** The position of the last event of the prefix, found by reading the log in order. */
+const cutAt = async (store: Pick<EventStore, 'readAll'>, at: string): Promise<number> => {
+  let last = 0;
+  for (;;) {
+    const page = await store.readAll({ after: last, limit: 1000 });
+    for (const e of page) {
+      if (e.metadata.occurredAt > at) return last;
+      last = e.position;
+    }
+    if (page.length < 1000) return last;
+  }
+};
+
+/** The log up to `upTo`, read-only: what the projections' rebuild reads. */
+const prefix = (store: EventStore, upTo: number): EventStore => ({
+  append: () => Promise.reject(new Error('a replay does not write to the log')),
+  read: async (stream, options) => (await store.read(stream, options)).filter((e) => e.position <= upTo),
+  readAll: async (options) =>
+    (options.after ?? 0) >= upTo ? [] : (await store.readAll(options)).filter((e) => e.position <= upTo),
+  subscribeAll: () => {
+    throw new Error('a replay does not follow the log');
+  },
+  head: () => Promise.resolve(upTo),
+  close: () => Promise.resolve(),
+});
+
+export interface ReplayQuery {
+  readonly at: string;
+  readonly dir: string;
+  readonly inbox?: string;
+  readonly thread?: string;
+  readonly limit: number;
+}
+
+export const replay = async (store: EventStore, dataDir: string, q: ReplayQuery): Promise<unknown> => {
+  if (resolve(q.dir) === resolve(dataDir))
+    throw new Error('--dir must not be the data directory: a replay would replace its read models');
+  mkdirSync(q.dir, { recursive: true });
+  const upTo = await cutAt(store, q.at);
+  const read = openEmbeddedReadStore({ file: join(q.dir, 'read.db'), store: prefix(store, upTo) });
+  try {
+    const progress = progressLine(process.stderr, 'positions');
+    const { replayed } = await read.runner.rebuild((position, head) => {
+      progress.draw(position, head, position);
+    });
+    progress.draw(upTo, upTo, upTo, true);
+    const now = new Date(q.at);
+    const answer =
+      q.inbox !== undefined
+        ? { inbox: await read.models.inbox(q.inbox, { limit: q.limit }, now) }
+        : q.thread !== undefined
+          ? {
+              thread: (await read.models.thread(q.thread)) ?? null,
+              messages: await read.models.threadMessages(q.thread, { limit: q.limit }, now),
+            }
+          : {};
+    return { at: q.at, upTo, replayed, ...answer };
+  } finally {
+    await read.close();
+  }
+};
