@@ -199,8 +199,16 @@ describe('audit routes and the audit CLI on a real server process', () => {
 
   it('replay --at builds the read models as they were at a time into another directory and answers from them', async () => {
     const published = (await events('type=MessagePublished')).events as unknown as {
+      data: { mid: string };
       metadata: { occurredAt: string };
     }[];
+    // After that time Bob deletes the first message from his inbox: the replay must not see it.
+    const bob = await token('bob');
+    const deleted = await call(s, 'POST', '/api/v2/inbox/delete', {
+      token: bob,
+      body: { mids: [published[0]?.data.mid] },
+    });
+    expect(deleted.status, deleted.text).toBe(200);
     const at = published[1]?.metadata.occurredAt ?? '';
     expect(at > (published[0]?.metadata.occurredAt ?? '')).toBe(true);
     expect((published[2]?.metadata.occurredAt ?? '') > at).toBe(true);
@@ -215,9 +223,10 @@ describe('audit routes and the audit CLI on a real server process', () => {
     };
     expect(thread.thread.tid).toBe('audit-t');
     expect(thread.messages.messages.map((m) => m.msg)).toEqual(['two', 'one']);
-    // The live broker answers with what came later too.
-    const live = await call(s, 'GET', '/api/v2/inbox', { token: await token('bob') });
-    expect((live.body as { messages: { msg: string }[] }).messages.map((m) => m.msg)).toContain('three');
+    // The live broker answers with what came later: the third message, and without the deleted one.
+    const live = (await call(s, 'GET', '/api/v2/inbox', { token: bob })).body as { messages: { msg: string }[] };
+    expect(live.messages.map((m) => m.msg)).toContain('three');
+    expect(live.messages.map((m) => m.msg)).not.toContain('one');
     const refused = await cli(['replay', '--at', at, '--dir', s.dataDir, '--inbox', 'bob']);
     expect(refused.status).toBe(2);
     expect(refused.stderr).toContain('--dir must not be the data directory');
