@@ -5,7 +5,7 @@ import type { ReadModels } from '../ports/read-models.js';
 import type { ProjectionRunner } from '../ports/projections.js';
 import type { Metrics } from './metrics.js';
 import type { AdminOps } from './routes/admin.js';
-import type { Reports } from '../projections/deliveries/reports.js';
+import type { DeliveryReports as Reports } from '../ports/delivery-state.js';
 import type { OutboxStore } from '../ports/outbox.js';
 import { fromDomainError, type ApiError } from './errors.js';
 import type { RouteReply, RouteRequest } from './route.js';

@@ -1,19 +1,22 @@
 import type { Channels } from '../adapters/channels/registry.js';
-import { startReactors, type Reactors } from '../commands/reactors/runner.js';
+import type { RevokeDevice } from '../commands/revoke-device.js';
+import { startReactors, type Reactors } from '../delivery/runner.js';
 import { scaledUrgencyDelays } from '../domain/triage/urgency.js';
 import type { Clock } from '../ports/clock.js';
+import type { DeliveryReports } from '../ports/delivery-state.js';
 import type { EventStore } from '../ports/eventstore.js';
 import type { Logger } from '../ports/log.js';
 import type { Presence } from '../ports/presence.js';
-import { reports, type Reports } from '../projections/deliveries/reports.js';
 import type { Config } from '../schema/config.js';
+import { openDeliveryState } from './engines.js';
 
-// Starts the delivery reactors (triage, dispatch, scheduler) on this node, sending through
-// the configured channels (the providers' SDKs, or the outbox without credentials).
-// Every node runs them: appends are guarded by expected revisions and sends by leased claims.
+// Starts delivery (triage, dispatch, scheduler: delivery/) on this node, sending through the
+// configured channels (the providers' SDKs, or the outbox without credentials), revoking
+// devices through the node's own commands. Every node runs it: appends are guarded by
+// expected revisions and sends by leased claims.
 export interface Delivery {
   readonly reactors: Reactors;
-  readonly reports: Reports;
+  readonly reports: DeliveryReports;
   /** Waits (at most `timeoutMs`) until triage and dispatch have folded the log up to its head. */
   caughtUp(timeoutMs?: number): Promise<void>;
   stop(): Promise<void>;
@@ -25,6 +28,7 @@ export const startDelivery = (
     readonly store: EventStore;
     readonly presence: Presence;
     readonly channels: Channels;
+    readonly revokeDevice: RevokeDevice;
     readonly clock: Clock;
     readonly log: Logger;
   },
@@ -32,15 +36,18 @@ export const startDelivery = (
   const t = config.triage;
   if (!t.enabled) return undefined;
   const { webpush, fcm, apns, email, sms } = deps.channels;
+  const state = openDeliveryState(config);
   const reactors = startReactors({
     store: deps.store,
-    dataDir: config.dataDir,
+    state,
     presence: deps.presence,
+    revokeDevice: deps.revokeDevice,
     clock: deps.clock,
     log: deps.log,
     channels: { webpush, fcm, apns, email, sms },
     node: config.stableNodeId,
     pollMs: t.pollMs,
+    dispatch: { concurrency: t.concurrency },
     triage: {
       ...(t.timeScale !== 1 ? { urgency: scaledUrgencyDelays(t.timeScale) } : {}),
       ...(t.digestWindowMs !== undefined ? { digestWindowMs: t.digestWindowMs } : {}),
@@ -48,10 +55,13 @@ export const startDelivery = (
   });
   return {
     reactors,
-    reports: reports(reactors.db),
+    reports: reactors.reports,
     caughtUp: async (timeoutMs = 2000) => {
       await reactors.waitFor(await deps.store.head(), timeoutMs);
     },
-    stop: () => reactors.stop(),
+    stop: async () => {
+      await reactors.stop();
+      await state.close();
+    },
   };
 };

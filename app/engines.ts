@@ -5,6 +5,7 @@ import { createSqliteOutbox } from '../adapters/channels/outbox-store.js';
 import { createChannels, type Channels } from '../adapters/channels/registry.js';
 import type { EventStoreDbOptions } from '../adapters/eventstore/eventstoredb.js';
 import type { JetStreamEventStoreOptions } from '../adapters/eventstore/jetstream.js';
+import { openSqliteDeliveryState } from '../adapters/delivery-state/sqlite.js';
 import { auditLog } from '../adapters/eventstore/audit-log.js';
 import { chained } from '../adapters/eventstore/chained.js';
 import { createMemoryEventStore } from '../adapters/eventstore/memory.js';
@@ -15,6 +16,7 @@ import { openElasticSearchIndex } from '../adapters/search/elastic.js';
 import { createEmbeddedSearchIndex } from '../adapters/search/embedded.js';
 import type { Bus } from '../ports/bus.js';
 import type { Clock } from '../ports/clock.js';
+import type { DeliveryStateStore } from '../ports/delivery-state.js';
 import type { AuditLog, EventStore } from '../ports/eventstore.js';
 import type { IdempotencyStore } from '../ports/idempotency.js';
 import type { Logger } from '../ports/log.js';
@@ -29,7 +31,8 @@ import { startProjectionWorker } from './projection-worker/client.js';
 import { openThreadedReadStore } from './projection-worker/threaded.js';
 
 // The one place that chooses an engine for every port from the configuration: the log, the
-// read models, the search index, the bus, the idempotency records and the delivery channels.
+// read models, the search index, the bus, the idempotency records, delivery's state and the
+// delivery channels.
 // Embedded defaults need nothing installed; each production engine is one setting away.
 
 // One setting (MSGXC_EVENTSTORE) picks the engine of the log:
@@ -185,6 +188,13 @@ export const openBus = async (config: Config, log: Logger): Promise<Bus> => {
 /** Idempotency records of the HTTP API: SQLite in the data directory (on every stack). */
 export const openIdempotencyStore = (config: Config): IdempotencyStore =>
   createSqliteIdempotencyStore(join(config.dataDir, 'idempotency.db'));
+
+/**
+ * Delivery's private state (directory, units, timers, checkpoints): SQLite in the data
+ * directory on every stack for now; a networked engine implements ports/delivery-state.ts.
+ */
+export const openDeliveryState = (config: Config): DeliveryStateStore =>
+  openSqliteDeliveryState(join(config.dataDir, 'reactors.db'));
 
 export interface OpenedChannels {
   readonly channels: Channels;

@@ -122,8 +122,33 @@ export const startBroker = async (config: Config, log: Logger, clock: Clock = sy
     now: () => clock.now(),
     ready: () => ready,
   });
-  // Delivery: triage, escalation and dispatch through the channels, using realtime presence.
-  const delivery = startDelivery(config, { store, presence: realtime.presence, channels, clock, log });
+  // Delivery: triage, escalation and dispatch through the channels, using realtime presence;
+  // a device a provider reports gone is revoked through this node's commands.
+  const delivery = startDelivery(config, {
+    store,
+    presence: realtime.presence,
+    channels,
+    revokeDevice: commands.revokeDevice,
+    clock,
+    log,
+  });
+  if (delivery !== undefined) {
+    const status = (name: string) => delivery.reactors.status().find((s) => s.name === name);
+    metrics.gauge(
+      'msgxc_delivery_lag_events',
+      'Events the slower of triage and dispatch is behind the log head',
+      async () => {
+        const head = await store.head();
+        return head - Math.min(status('triage')?.position ?? 0, status('dispatch')?.position ?? 0, head);
+      },
+    );
+    // Grows and stays up when a provider hangs: its units wait in their channel's lane (delivery/lanes.ts).
+    metrics.gauge(
+      'msgxc_dispatch_in_flight',
+      'Delivery units queued or being sent on this node',
+      () => status('dispatch')?.inFlight ?? 0,
+    );
+  }
   const routes = allRoutes(
     { ...deps, ...(delivery ? { reports: delivery.reports, reportsCaughtUp: () => delivery.caughtUp() } : {}) },
     { presence: realtime.presence },

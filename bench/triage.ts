@@ -14,8 +14,9 @@ import type { EventStore } from '../ports/eventstore.js';
 import { createSqliteEventStore } from '../adapters/eventstore/sqlite.js';
 import { createIdGenerator } from '../adapters/ids/ids.js';
 import { createCommands } from '../commands/index.js';
-import type { ChannelMap } from '../commands/reactors/ports.js';
-import { startReactors } from '../commands/reactors/runner.js';
+import { openSqliteDeliveryState } from '../adapters/delivery-state/sqlite.js';
+import type { ChannelMap } from '../delivery/types.js';
+import { startReactors } from '../delivery/runner.js';
 import { asMessageId, asUserId } from '../schema/ids.js';
 
 const USERS = Number(process.argv[2] ?? 10_000);
@@ -98,9 +99,11 @@ const channels = {
   email: noop('email'),
   sms: noop('sms'),
 };
+const state = openSqliteDeliveryState(join(dir, 'reactors.db'));
 const reactors = startReactors({
   store,
-  dataDir: dir,
+  state,
+  revokeDevice: commands.revokeDevice,
   clock,
   channels: channels as ChannelMap,
   pollMs: 60_000,
@@ -116,6 +119,7 @@ const seconds = (performance.now() - started) / 1000;
 const written = (await store.readAll({ after: headBefore, limit: 10_000_000 })).length;
 const delivered = Object.values(channels).reduce((n, c) => n + c.delivered, 0);
 await reactors.stop();
+await state.close();
 
 const rawAfter = await rawAppendRate(store, 'after', 20_000);
 await store.close();

@@ -1,13 +1,54 @@
 import * as t from 'io-ts';
 import { BoolFromString, IntFromString } from './env-codecs.js';
+import type { DispatchChannel } from './triage-events.js';
 
-// Delivery reactors (triage, dispatch, scheduler; commands/reactors/). The urgency table's
-// delays are the product defaults (domain/triage/urgency.ts); these settings adjust them
-// for a deployment, or compress them for demos and end-to-end tests.
+// Delivery (triage, dispatch, scheduler; delivery/). The urgency table's delays are the
+// product defaults (domain/triage/urgency.ts); these settings adjust them for a deployment,
+// or compress them for demos and end-to-end tests.
 const Scale = t.refinement(
   t.string,
   (s) => /^\d+(\.\d+)?$/.test(s) && Number(s) > 0 && Number(s) <= 1000,
   'a positive number (e.g. 0.001)',
+);
+
+const CHANNELS: readonly DispatchChannel[] = ['webpush', 'fcm', 'apns', 'email', 'sms'];
+const MAX_CONCURRENCY = 256;
+export type Concurrency = Readonly<Record<DispatchChannel, number>>;
+/** Four provider calls in flight per channel: one that hangs leaves three to the rest of its channel. */
+export const DEFAULT_DISPATCH_CONCURRENCY: Concurrency = { webpush: 4, fcm: 4, apns: 4, email: 4, sms: 4 };
+
+// `4` (every channel), `4,email=2,sms=1` (a default and overrides) or `webpush=8` (the rest
+// keep the built-in default): provider calls in flight per channel on one node.
+const parseConcurrency = (s: string): Concurrency | string => {
+  const out: Record<DispatchChannel, number> = { ...DEFAULT_DISPATCH_CONCURRENCY };
+  const n = (v: string): number | undefined => {
+    const x = /^\d+$/.test(v) ? Number(v) : Number.NaN;
+    return x >= 1 && x <= MAX_CONCURRENCY ? x : undefined;
+  };
+  const parts = s.split(',').map((p) => p.trim());
+  for (const [i, part] of parts.entries()) {
+    const eq = part.indexOf('=');
+    const name = eq < 0 ? undefined : part.slice(0, eq);
+    const count = n(eq < 0 ? part : part.slice(eq + 1));
+    if (count === undefined) return `"${part}": a count must be an integer between 1 and ${MAX_CONCURRENCY}`;
+    if (name === undefined) {
+      if (i !== 0) return `"${part}": only the first entry may be a bare count (the default)`;
+      for (const c of CHANNELS) out[c] = count;
+    } else if ((CHANNELS as readonly string[]).includes(name)) out[name as DispatchChannel] = count;
+    else return `"${part}": unknown channel (expected ${CHANNELS.join(', ')})`;
+  }
+  return out;
+};
+
+const ConcurrencyFromString = new t.Type<Concurrency, string, unknown>(
+  'DispatchConcurrency',
+  (u): u is Concurrency => typeof u === 'object' && u !== null,
+  (u, c) => {
+    if (typeof u !== 'string') return t.failure(u, c, 'expected e.g. 4 or 4,email=2');
+    const parsed = parseConcurrency(u);
+    return typeof parsed === 'string' ? t.failure(u, c, parsed) : t.success(parsed);
+  },
+  (a) => CHANNELS.map((ch) => `${ch}=${a[ch]}`).join(','),
 );
 
 export const TriageEnv = t.partial({
@@ -16,6 +57,7 @@ export const TriageEnv = t.partial({
   MSGXC_TRIAGE_TIME_SCALE: Scale,
   MSGXC_DIGEST_WINDOW_MS: IntFromString('MSGXC_DIGEST_WINDOW_MS', 1000, 7 * 24 * 3600_000),
   MSGXC_SCHEDULER_POLL_MS: IntFromString('MSGXC_SCHEDULER_POLL_MS', 10, 60_000),
+  MSGXC_DISPATCH_CONCURRENCY: ConcurrencyFromString,
 });
 
 export interface TriageSettings {
@@ -23,6 +65,8 @@ export interface TriageSettings {
   readonly timeScale: number;
   readonly digestWindowMs?: number;
   readonly pollMs: number;
+  /** Provider calls in flight per channel on this node. */
+  readonly concurrency: Concurrency;
 }
 
 export const triageSettings = (e: t.TypeOf<typeof TriageEnv>): TriageSettings => ({
@@ -30,4 +74,5 @@ export const triageSettings = (e: t.TypeOf<typeof TriageEnv>): TriageSettings =>
   timeScale: e.MSGXC_TRIAGE_TIME_SCALE === undefined ? 1 : Number(e.MSGXC_TRIAGE_TIME_SCALE),
   ...(e.MSGXC_DIGEST_WINDOW_MS !== undefined ? { digestWindowMs: e.MSGXC_DIGEST_WINDOW_MS } : {}),
   pollMs: e.MSGXC_SCHEDULER_POLL_MS ?? 1000,
+  concurrency: e.MSGXC_DISPATCH_CONCURRENCY ?? DEFAULT_DISPATCH_CONCURRENCY,
 });

@@ -1,9 +1,9 @@
 import * as E from 'fp-ts/lib/Either.js';
-import type { Reports } from '../../projections/deliveries/reports.js';
+import type { DeliveryReports as Reports } from '../../ports/delivery-state.js';
 import { errors } from '../errors.js';
 import { limitParam, type Route } from '../route.js';
 
-// msgxc's admin reports, on the delivery reactors' read model: scheduled messages still to
+// msgxc's admin reports, on delivery's state (ports/delivery-state.ts): scheduled messages still to
 // come (soonest first) and recently triaged ones with where their deliveries stand.
 export const scheduleRoutes = (deps: {
   readonly reports?: Reports;
@@ -24,7 +24,9 @@ export const scheduleRoutes = (deps: {
         return errors.notFound('delivery reactors are not running on this node (MSGXC_REACTORS=false)');
       // Consistent with earlier writes, like every read: wait for the reactors' read model.
       await deps.reportsCaughtUp?.();
-      const messages = which === 'upcoming' ? deps.reports.upcoming(limit.right) : deps.reports.recent(limit.right);
+      const messages = await (which === 'upcoming'
+        ? deps.reports.upcoming(limit.right)
+        : deps.reports.recent(limit.right));
       return { status: 200, body: { messages } };
     },
   },

@@ -11,16 +11,16 @@ import { originOf } from './session.js';
 // messages to their audience's subject, receipts/markers/deletions to the user's subject (with
 // the session that caused them, which does not get its own echo), membership changes to the
 // user's subject so every node moves that user's sockets on or off the thread's topic.
+// A scheduled message is held back until the durable scheduler records it due: MessageDue,
+// appended once by whichever node's scheduler fired its timer (delivery/scheduler.ts), and
+// published to the bus by that node like any other append, so every node's sessions get it,
+// after restarts too.
 export interface PublisherDeps {
   readonly bus: Bus;
-  readonly now: () => number;
   /** Audience of a message (for retractions, whose event does not repeat it). */
   readonly audienceOf: (mid: MessageId) => Promise<Audience | undefined>;
-  /** False once a message was cancelled or retracted (checked when a scheduled one falls due). */
-  readonly stillPublished: (mid: MessageId) => Promise<boolean>;
-  /** Asks for a message that is not due yet to be published when it is (see scheduled.ts). */
-  readonly schedule: (mid: string, dueMs: number, publish: () => void) => void;
-  readonly unschedule: (mid: string) => void;
+  /** The message as published, unless it was cancelled or retracted (asked when a scheduled one falls due). */
+  readonly liveMessage: (mid: MessageId) => Promise<EventOf<'MessagePublished'>['data'] | undefined>;
   readonly onError: (e: unknown) => void;
 }
 
@@ -67,33 +67,27 @@ export const createPublisher = (deps: PublisherDeps): ((events: readonly Recorde
     );
   };
 
+  const publish = (d: EventOf<'MessagePublished'>['data']): void => {
+    toAudience(d.audience, encodeEnvelope({ k: 'f', mid: d.mid }, JSON.stringify(messageFrame(d))));
+  };
+
   const one = (r: RecordedEvent): void => {
     const decoded = DomainEvent.decode({ type: r.type, data: r.data });
     if (E.isLeft(decoded)) return; // not ours to publish (presence check-ins, other components)
     const e = decoded.right;
     const corr = r.metadata.correlationId;
     switch (e.type) {
-      case 'MessagePublished': {
-        const d = e.data;
-        const publish = (): void => {
-          toAudience(d.audience, encodeEnvelope({ k: 'f', mid: d.mid }, JSON.stringify(messageFrame(d))));
-        };
-        const due = d.scheduled === undefined ? 0 : Date.parse(d.scheduled);
-        const whenDue = (): void => {
-          deps.stillPublished(d.mid).then((ok) => {
-            if (ok) publish();
-          }, deps.onError);
-        };
-        if (due > deps.now()) deps.schedule(d.mid, due, whenDue);
-        else publish();
+      case 'MessagePublished':
+        // Scheduled ones (always in the future when accepted) wait for their MessageDue.
+        if (e.data.scheduled === undefined) publish(e.data);
         return;
-      }
-      case 'MessageCancelled':
-        deps.unschedule(e.data.mid);
+      case 'MessageDue':
+        deps.liveMessage(e.data.mid).then((m) => {
+          if (m !== undefined) publish(m);
+        }, deps.onError);
         return;
       case 'MessageRetracted': {
         const mid = e.data.mid;
-        deps.unschedule(mid);
         deps.audienceOf(mid).then((a) => {
           if (a !== undefined)
             toAudience(a, encodeEnvelope({ k: 'f' }, JSON.stringify({ type: 'deleted', mids: [mid] })));

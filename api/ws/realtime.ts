@@ -24,7 +24,6 @@ import { createPresence, type Presence } from './presence.js';
 import { decodeFrame, handleFrame } from './protocol.js';
 import { createPublisher } from './publisher.js';
 import { createRegistry } from './registry.js';
-import { createLiveSchedule } from './scheduled.js';
 import { withId, type Session, type SessionRef } from './session.js';
 import { upgradeHandler } from './upgrade.js';
 import { createGuard, thrownText } from '../guard.js';
@@ -67,7 +66,6 @@ export const startRealtime = (deps: RealtimeDeps): Realtime => {
   const registry = createRegistry();
   // Every callback uWS or a timer calls goes through this (see api/guard.ts).
   const guard = createGuard(log);
-  const schedule = createLiveSchedule(nowMs);
   const checkIn = createCheckIn({
     record: (c) => deps.commands.checkIn(c),
     node: deps.node,
@@ -100,20 +98,7 @@ export const startRealtime = (deps: RealtimeDeps): Realtime => {
   const onError = (e: unknown): void => {
     log.warn({ err: e instanceof Error ? e.message : String(e) }, 'realtime publish failed');
   };
-  const unlisten = deps.store.onAppended(
-    createPublisher({
-      bus,
-      now: nowMs,
-      onError,
-      ...messageLiveness(deps.commands),
-      schedule: (mid, due, publish) => {
-        schedule.schedule(mid, due, guard('scheduled live publish', publish));
-      },
-      unschedule: (mid) => {
-        schedule.unschedule(mid);
-      },
-    }),
-  );
+  const unlisten = deps.store.onAppended(createPublisher({ bus, onError, ...messageLiveness(deps.commands) }));
   const expiry = createExpiryWheel<Session>(
     guard('token expiry', (s) => {
       s.ws?.end(CloseCode.TokenExpired, 'token expired');
@@ -307,7 +292,6 @@ export const startRealtime = (deps: RealtimeDeps): Realtime => {
       await control.close();
       clearInterval(sweep);
       expiry.stop();
-      schedule.stop();
       // Clients reconnect (to any node) and resume from the log.
       for (const s of [...registry.all()]) s.ws?.end(CloseCode.GoingAway, 'server shutting down');
       await fanout.close();

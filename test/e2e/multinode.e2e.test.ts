@@ -189,4 +189,31 @@ describe('two broker nodes on a three-node JetStream cluster', () => {
       60_000,
     );
   });
+
+  // Last: it stops node A. The scheduler of whichever node fires first records the message
+  // due (MessageDue, once); node B's does when A is gone, and B's sessions get it live.
+  it('a scheduled message accepted by node A goes live on node B at its time, with node A stopped', async () => {
+    const got: { mid: string; at: number }[] = [];
+    const sam = await token('sam');
+    const c = liveClient(b.url, sam, (m) => got.push({ mid: m.mid, at: Date.now() }));
+    clients.push(c.client);
+    await c.live;
+    const due = new Date(Date.now() + 8_000);
+    const r = await call(a, 'POST', '/api/v2/send', {
+      token: admin,
+      body: { uid: 'sam', msg: 'scheduled through A', scheduled: due.toISOString() },
+    });
+    expect(r.status, r.text).toBe(200);
+    const mid = r.headers.get('x-message-id') ?? '';
+    await a.stop();
+    await until(
+      () => got.some((m) => m.mid === mid),
+      () => `the scheduled message on node B (got ${JSON.stringify(got)})`,
+      due.getTime() - Date.now() + 30_000,
+    );
+    expect(got.find((m) => m.mid === mid)?.at).toBeGreaterThanOrEqual(due.getTime());
+    const triage = await call(b, 'GET', `/api/v2/streams/triage-${mid}`, { token: admin });
+    const types = ((triage.body as { events?: { type: string }[] }).events ?? []).map((e) => e.type);
+    expect(types.filter((t) => t === 'MessageDue')).toHaveLength(1);
+  });
 });

@@ -4,7 +4,6 @@ import { createSqliteEventStore } from '../../adapters/eventstore/sqlite.js';
 import { createIdGenerator } from '../../adapters/ids/ids.js';
 import { createCommands } from '../../commands/index.js';
 import { deliveryStream, stepKey, triageStream } from '../../domain/triage/keys.js';
-import { reports } from '../../projections/deliveries/reports.js';
 import { asMessageId, asUserId } from '../../schema/ids.js';
 import type { MessageId } from '../../schema/ids.js';
 import { MINUTE, SECOND, T0, ctx, ok, sent, subscription, types, world } from './triage-harness.js';
@@ -208,15 +207,15 @@ describe('scheduled messages', () => {
     const later = await send({}, new Date(T0.getTime() + 60 * MINUTE));
     const sooner = await send({ urgency: 2 }, new Date(T0.getTime() + 30 * MINUTE));
     await w.reactors.settle();
-    const r = reports(w.reactors.db);
-    expect(r.upcoming(10).map((m) => [m.mid, m.scheduled, m.urgency])).toEqual([
+    const r = w.reactors.reports;
+    expect((await r.upcoming(10)).map((m) => [m.mid, m.scheduled, m.urgency])).toEqual([
       [sooner, new Date(T0.getTime() + 30 * MINUTE).toISOString(), 2],
       [later, new Date(T0.getTime() + 60 * MINUTE).toISOString(), 3],
     ]);
     w.clock.advance(30 * MINUTE);
     await w.reactors.settle();
-    expect(r.upcoming(10).map((m) => m.mid)).toEqual([later]);
-    expect(r.recent(10)).toEqual([
+    expect((await r.upcoming(10)).map((m) => m.mid)).toEqual([later]);
+    expect(await r.recent(10)).toEqual([
       {
         mid: sooner,
         due: new Date(T0.getTime() + 30 * MINUTE).toISOString(),

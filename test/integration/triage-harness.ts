@@ -10,10 +10,12 @@ import { createIdGenerator } from '../../adapters/ids/ids.js';
 import { createCommands } from '../../commands/index.js';
 import type { CommandSide } from '../../commands/index.js';
 import type { CommandContext, CommandResult } from '../../commands/types.js';
-import type { ChannelMap } from '../../commands/reactors/ports.js';
+import type { ChannelMap } from '../../delivery/types.js';
 import type { Presence } from '../../ports/presence.js';
-import { startReactors } from '../../commands/reactors/runner.js';
-import type { ReactorOptions, Reactors } from '../../commands/reactors/runner.js';
+import { openSqliteDeliveryState } from '../../adapters/delivery-state/sqlite.js';
+import type { DeliveryStateStore } from '../../ports/delivery-state.js';
+import { startReactors } from '../../delivery/runner.js';
+import type { ReactorOptions, Reactors } from '../../delivery/runner.js';
 import type { DispatchChannel } from '../../schema/triage-events.js';
 
 // The triage reactors against the real embedded log (SQLite files in a temp dir), a fixed
@@ -99,6 +101,8 @@ export interface World {
   readonly clock: ReturnType<typeof fixedClock>;
   readonly presence: ReturnType<typeof fakePresence>;
   channels: { -readonly [K in DispatchChannel]: RecordingChannel<K> };
+  /** Delivery's state (reactors.db in the temp dir), reopened by restart(). */
+  state: DeliveryStateStore;
   reactors: Reactors;
   now(): Date;
   /** Stops the reactors and closes the log, as a process that dies would leave them (the files stay). */
@@ -118,16 +122,24 @@ const freshChannels = (): World['channels'] => ({
 });
 
 export const world = (
-  options: Partial<Omit<ReactorOptions, 'store' | 'dataDir' | 'clock' | 'presence' | 'channels'>> = {},
+  options: Partial<Omit<ReactorOptions, 'store' | 'state' | 'clock' | 'presence' | 'channels' | 'revokeDevice'>> = {},
 ): World => {
   const dir = mkdtempSync(join(tmpdir(), 'msgxc-triage-'));
   const clock = fixedClock(T0);
   const presence = fakePresence();
   const open = (): EventStore => createSqliteEventStore({ file: join(dir, 'events.db') });
-  const start = (store: EventStore, channels: ChannelMap, more: Partial<ReactorOptions> = {}): Reactors =>
+  const openState = (): DeliveryStateStore => openSqliteDeliveryState(join(dir, 'reactors.db'));
+  const start = (
+    store: EventStore,
+    state: DeliveryStateStore,
+    channels: ChannelMap,
+    more: Partial<ReactorOptions> = {},
+  ): Reactors =>
     startReactors({
       store,
-      dataDir: dir,
+      state,
+      // The node's own command, as app/delivery.ts passes it.
+      revokeDevice: (...args) => w.commands.revokeDevice(...args),
       clock,
       presence,
       channels,
@@ -137,6 +149,7 @@ export const world = (
       ...more,
     });
   const store = open();
+  const state = openState();
   const channels = freshChannels();
   const w: World = {
     dir,
@@ -144,18 +157,21 @@ export const world = (
     clock,
     presence,
     channels,
+    state,
     commands: createCommands({ store, ids: createIdGenerator() }),
-    reactors: start(store, channels),
+    reactors: start(store, state, channels),
     now: () => clock.now(),
     crash: async () => {
       await w.reactors.stop();
+      await w.state.close();
       await w.store.close();
     },
     restart: (keep = false, more = {}) => {
       w.store = open();
+      w.state = openState();
       w.commands = createCommands({ store: w.store, ids: createIdGenerator() });
       if (!keep) w.channels = freshChannels();
-      w.reactors = start(w.store, w.channels, more);
+      w.reactors = start(w.store, w.state, w.channels, more);
       return Promise.resolve();
     },
     events: async (type) => {
@@ -164,6 +180,7 @@ export const world = (
     },
     close: async () => {
       await w.reactors.stop();
+      await w.state.close();
       await w.store.close();
       rmSync(dir, { recursive: true, force: true });
     },

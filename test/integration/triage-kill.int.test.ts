@@ -9,7 +9,8 @@ import { fixedClock } from '../../adapters/clock/clock.js';
 import { createSqliteEventStore } from '../../adapters/eventstore/sqlite.js';
 import { createIdGenerator } from '../../adapters/ids/ids.js';
 import { createCommands } from '../../commands/index.js';
-import { startReactors } from '../../commands/reactors/runner.js';
+import { openSqliteDeliveryState } from '../../adapters/delivery-state/sqlite.js';
+import { startReactors } from '../../delivery/runner.js';
 import { asMessageId, asUserId } from '../../schema/ids.js';
 import { T0, ctx, ok, recordingChannel, subscription } from './triage-harness.js';
 
@@ -105,9 +106,11 @@ describe('kill -9 in the middle of a dispatch', () => {
         .map((e) => (e.data as { key: string }).key),
     );
     const webpush = recordingChannel('webpush');
+    const state = openSqliteDeliveryState(join(dir, 'reactors.db'));
     const reactors = startReactors({
       store,
-      dataDir: dir,
+      state,
+      revokeDevice: createCommands({ store, ids: createIdGenerator() }).revokeDevice,
       clock: fixedClock(T0),
       channels: { webpush },
       pollMs: 60_000,
@@ -115,6 +118,7 @@ describe('kill -9 in the middle of a dispatch', () => {
     });
     await reactors.settle(60_000);
     await reactors.stop();
+    await state.close();
     const succeeded = (await store.readAll({ after: 0, limit: 100_000 })).filter((e) => e.type === 'DeliverySucceeded');
     await store.close();
 

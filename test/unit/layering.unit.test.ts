@@ -43,62 +43,28 @@ const PACKAGES: Partial<Record<Folder, readonly string[]>> = {
   domain: ['fp-ts', 'io-ts'],
   // node:crypto: device ids are a hash of the device's token (commands/device-id.ts).
   commands: ['fp-ts', 'io-ts', 'node:crypto'],
+  // No database driver: delivery's state is behind ports/delivery-state.ts (node:crypto: run
+  // ids and digest delivery ids).
+  delivery: ['fp-ts', 'io-ts', 'node:crypto'],
 };
 
-// TEMPORARY, removed by issue 11's stage C (delivery/): the delivery reactors still live in
-// commands/reactors/ and keep their private state in projections/deliveries/ and
-// projections/timers/, in SQLite. These exact imports are allowed until they move; a new one
-// fails, and so does an entry here that no import uses any more (delete it then).
-const STAGE_C_EXCEPTION: readonly string[] = [
-  'commands/reactors/audience.ts -> projections/deliveries/directory-queries.ts',
-  'commands/reactors/dispatch.ts -> projections/deliveries/directory-queries.ts',
-  'commands/reactors/dispatch.ts -> projections/deliveries/step-queries.ts',
-  'commands/reactors/log-reactor.ts -> projections/deliveries/fold-context.ts',
-  'commands/reactors/log-reactor.ts -> projections/deliveries/tables.ts',
-  'commands/reactors/runner.ts -> projections/deliveries/steps.ts',
-  'commands/reactors/runner.ts -> projections/deliveries/tables.ts',
-  'commands/reactors/scheduler.ts -> projections/deliveries/directory-queries.ts',
-  'commands/reactors/scheduler.ts -> projections/deliveries/step-queries.ts',
-  'commands/reactors/scheduler.ts -> projections/timers/timers.ts',
-  'commands/reactors/targets.ts -> projections/deliveries/directory-queries.ts',
-  'commands/reactors/targets.ts -> projections/deliveries/step-queries.ts',
-  'commands/reactors/triage.ts -> projections/deliveries/directory-queries.ts',
-  'commands/reactors/triage.ts -> projections/deliveries/directory.ts',
-  'commands/reactors/dispatch.ts -> npm:better-sqlite3',
-  'commands/reactors/log-reactor.ts -> npm:better-sqlite3',
-  'commands/reactors/runner.ts -> npm:better-sqlite3',
-  'commands/reactors/runner.ts -> npm:node:path',
-  'commands/reactors/scheduler.ts -> npm:better-sqlite3',
-  'commands/reactors/triage.ts -> npm:better-sqlite3',
-];
-
 const isFolder = (f: string): f is Folder => (FOLDERS as readonly string[]).includes(f);
-const keyOf = (i: ImportRef): string => `${i.file} -> ${i.target ?? `npm:${packageOf(i.specifier)}`}`;
 const where = (i: ImportRef): string => `${i.file}:${i.line} -> ${i.target ?? i.specifier}`;
 
 interface Checked {
   readonly violations: readonly string[];
-  /** Exception entries that no import needs any more. */
-  readonly unusedExceptions: readonly string[];
 }
 
 /** Every rule over a set of imports (pure, so the rules themselves are tested below). */
-const check = (imports: readonly ImportRef[], exceptions: readonly string[] = STAGE_C_EXCEPTION): Checked => {
+const check = (imports: readonly ImportRef[]): Checked => {
   const violations: string[] = [];
-  const used = new Set<string>();
-  const excused = (i: ImportRef): boolean => {
-    const k = keyOf(i);
-    if (!exceptions.includes(k)) return false;
-    used.add(k);
-    return true;
-  };
   const edges = new Map<string, ImportRef>(); // "from -> to" between folders, one example import each
   for (const i of imports) {
     const from = folderOf(i.file);
     if (i.target === undefined) {
       const allowed = isFolder(from) ? PACKAGES[from] : undefined;
       const pkg = packageOf(i.specifier);
-      if (allowed !== undefined && !allowed.includes(pkg) && !excused(i))
+      if (allowed !== undefined && !allowed.includes(pkg))
         violations.push(`${where(i)}: ${from}/ may import only the packages ${allowed.join(', ')}`);
       continue;
     }
@@ -110,7 +76,7 @@ const check = (imports: readonly ImportRef[], exceptions: readonly string[] = ST
       continue;
     }
     if (!isFolder(from) || !isFolder(to)) continue;
-    if (!MAY_IMPORT[from].includes(to) && !excused(i)) {
+    if (!MAY_IMPORT[from].includes(to)) {
       const may = MAY_IMPORT[from];
       violations.push(`${where(i)}: ${from}/ may import ${may.length === 0 ? 'none of our folders' : may.join(', ')}`);
     } else if (from === 'web' && !i.typeOnly) {
@@ -118,7 +84,7 @@ const check = (imports: readonly ImportRef[], exceptions: readonly string[] = ST
     }
   }
   violations.push(...cycles(edges));
-  return { violations, unusedExceptions: exceptions.filter((e) => !used.has(e)) };
+  return { violations };
 };
 
 /** Import cycles between folders, each named with one import per step. */
@@ -155,10 +121,6 @@ describe('layering', () => {
     const imports = repoImports();
     expect(imports.length).toBeGreaterThan(500);
     expect(check(imports).violations).toEqual([]);
-  });
-
-  it('lists no exception that the code no longer needs', () => {
-    expect(check(repoImports()).unusedExceptions).toEqual([]);
   });
 });
 
@@ -197,27 +159,28 @@ describe('the layering check itself', () => {
       of({
         'follower/f.ts': "import { p } from '../projections/p.js';\n",
         'delivery/d.ts': "import { a } from '../api/a.js';\nimport { c } from '../commands/c.js';\n",
+        'delivery/e.ts': "import { randomUUID } from 'node:crypto';\nimport Db from 'better-sqlite3';\n",
       }),
     );
     expect(r.violations).toEqual([
       'follower/f.ts:1 -> projections/p.ts: follower/ may import ports, schema',
       'delivery/d.ts:1 -> api/a.ts: delivery/ may import commands, domain, ports, schema, follower',
+      'delivery/e.ts:2 -> better-sqlite3: delivery/ may import only the packages fp-ts, io-ts, node:crypto',
     ]);
   });
 
-  it('names an import cycle between folders, and an exception nothing uses', () => {
+  it('names an import cycle between folders', () => {
     const r = check(
       of({
         'commands/reactors/r.ts': "import { q } from '../../projections/deliveries/q.js';\n",
         'projections/deliveries/q.ts': "import { c } from '../../commands/c.js';\n",
       }),
-      ['commands/reactors/r.ts -> projections/deliveries/q.ts', 'commands/reactors/gone.ts -> projections/x.ts'],
     );
     expect(r.violations).toEqual([
+      'commands/reactors/r.ts:1 -> projections/deliveries/q.ts: commands/ may import domain, ports, schema',
       'projections/deliveries/q.ts:1 -> commands/c.ts: projections/ may import domain, ports, schema, follower',
       'import cycle commands -> projections -> commands (commands/reactors/r.ts:1 -> projections/deliveries/q.ts; projections/deliveries/q.ts:1 -> commands/c.ts)',
     ]);
-    expect(r.unusedExceptions).toEqual(['commands/reactors/gone.ts -> projections/x.ts']);
   });
 
   it('reads imports, not text that looks like one', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { fixedClock } from '../../../adapters/clock/clock.js';
 import { createMemoryEventStore } from '../../../adapters/eventstore/memory.js';
-import { reactorAppend } from '../../../commands/reactors/append.js';
+import { reactorAppend } from '../../../delivery/append.js';
 import { EventMetadata } from '../../../schema/metadata.js';
 import { asMessageId, asThreadId } from '../../../schema/ids.js';
 import { ctxFor, expectError, NOW, rightOf, setup } from './support.js';

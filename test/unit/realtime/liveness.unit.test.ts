@@ -13,9 +13,9 @@ describe('message liveness for the live publisher', () => {
     const { commands } = setup();
     const live = messageLiveness(commands);
     rightOf(await commands.send(admin, M, asUserId('bob'), { msg: 'later', opts: {}, scheduled: later }));
-    expect(await live.stillPublished(M)).toBe(true);
+    expect((await live.liveMessage(M))?.msg).toBe('later');
     rightOf(await commands.cancel(admin, M));
-    expect(await live.stillPublished(M)).toBe(false);
+    expect(await live.liveMessage(M)).toBeUndefined();
   });
 
   it('keeps the audience of a retracted message, and knows none for an unknown one', async () => {
@@ -23,9 +23,9 @@ describe('message liveness for the live publisher', () => {
     const live = messageLiveness(commands);
     rightOf(await commands.send(admin, M, asUserId('bob'), { msg: 'oops', opts: {} }));
     expect(rightOf(await commands.deleteMessage(admin, M)).effect).toBe('retracted');
-    expect(await live.stillPublished(M)).toBe(false);
+    expect(await live.liveMessage(M)).toBeUndefined();
     expect(await live.audienceOf(M)).toEqual({ kind: 'user', uid: 'bob' });
     expect(await live.audienceOf(asMessageId('0190a5d0-0000-7000-8000-000000000009'))).toBeUndefined();
-    expect(await live.stillPublished(asMessageId('0190a5d0-0000-7000-8000-000000000009'))).toBe(false);
+    expect(await live.liveMessage(asMessageId('0190a5d0-0000-7000-8000-000000000009'))).toBeUndefined();
   });
 });

@@ -4,7 +4,11 @@ import { createInProcessBus } from '../../../adapters/bus/in-process.js';
 import type { TopicKind } from '../../../ports/bus.js';
 import { createMemoryEventStore } from '../../../adapters/eventstore/memory.js';
 import { observed } from '../../../adapters/eventstore/observed.js';
+import { fixedClock } from '../../../adapters/clock/clock.js';
+import { messageLiveness } from '../../../api/ws/liveness.js';
 import { createPublisher } from '../../../api/ws/publisher.js';
+import { reactorAppend } from '../../../delivery/append.js';
+import { triageStream } from '../../../domain/triage/keys.js';
 import { createCommands } from '../../../commands/index.js';
 import type { CommandContext } from '../../../commands/types.js';
 import { asMessageId, asThreadId, asUserId } from '../../../schema/ids.js';
@@ -27,23 +31,20 @@ const setup = () => {
       });
     });
   }
-  const scheduled: string[] = [];
+  const commands = createCommands({ store, ids: { randomId: randomUUID } });
   store.onAppended(
     createPublisher({
       bus,
-      now: () => Date.parse('2030-01-01T00:00:00Z'),
       onError: (e) => {
         throw e;
       },
-      audienceOf: () => Promise.resolve(undefined),
-      stillPublished: () => Promise.resolve(true),
-      schedule: (mid) => {
-        scheduled.push(mid);
-      },
-      unschedule: () => undefined,
+      ...messageLiveness(commands),
     }),
   );
-  return { store, got, scheduled, commands: createCommands({ store, ids: { randomId: randomUUID } }) };
+  return { store, got, commands };
+};
+const until = async (ok: () => boolean): Promise<void> => {
+  for (let i = 0; i < 200 && !ok(); i++) await new Promise((r) => setTimeout(r, 5));
 };
 const ctx = (uid: string, correlationId = `req-${uid}`, admin = false): CommandContext => ({
   actor: { uid, roles: admin ? ['admin'] : [] },
@@ -97,14 +98,54 @@ describe('live publisher', () => {
     ]);
   });
 
-  it('holds back a scheduled message until it is due', async () => {
-    const { commands, got, scheduled } = setup();
-    await commands.send(ctx('admin', 'r', true), mid(4), asUserId('bob'), {
-      msg: 'later',
-      opts: {},
-      scheduled: new Date('2030-01-02T00:00:00Z'),
-    });
+  it('holds back a scheduled message until the scheduler records it due, then publishes it once', async () => {
+    const { store, commands, got } = setup();
+    const scheduled = new Date('2030-01-02T00:00:00Z');
+    await commands.send(ctx('admin', 'r', true), mid(4), asUserId('bob'), { msg: 'later', opts: {}, scheduled });
     expect(got).toEqual([]);
-    expect(scheduled).toEqual([mid(4)]);
+    await reactorAppend(store, fixedClock(scheduled))(
+      triageStream(mid(4)),
+      [{ type: 'MessageDue', data: { mid: mid(4), due: scheduled.toISOString() } }],
+      -1,
+      { correlationId: 'r', causationId: 'r' },
+    );
+    await until(() => got.length > 0);
+    expect(got.map((g) => [g.kind, g.key, g.header, g.frame])).toEqual([
+      [
+        'user',
+        'bob',
+        { k: 'f', mid: mid(4) },
+        {
+          type: 'message',
+          mid: mid(4),
+          from: 'admin',
+          msg: 'later',
+          opts: {},
+          urgency: 3,
+          at: '2030-01-01T00:00:00.000Z',
+          scheduled: scheduled.toISOString(),
+        },
+      ],
+    ]);
+  });
+
+  it('does not publish a scheduled message cancelled before it came due', async () => {
+    const { store, commands, got } = setup();
+    const scheduled = new Date('2030-01-02T00:00:00Z');
+    const due = (m: ReturnType<typeof mid>) =>
+      reactorAppend(store, fixedClock(scheduled))(
+        triageStream(m),
+        [{ type: 'MessageDue', data: { mid: m, due: scheduled.toISOString() } }],
+        -1,
+        { correlationId: 'r', causationId: 'r' },
+      );
+    await commands.send(ctx('admin', 'r', true), mid(5), asUserId('bob'), { msg: 'never', opts: {}, scheduled });
+    await commands.send(ctx('admin', 'r', true), mid(6), asUserId('bob'), { msg: 'fence', opts: {}, scheduled });
+    await commands.cancel(ctx('admin', 'r2', true), mid(5));
+    await due(mid(5));
+    await due(mid(6));
+    // Both are looked up in order: once the second is out, the first was decided.
+    await until(() => got.length > 0);
+    expect(got.map((g) => g.header)).toEqual([{ k: 'f', mid: mid(6) }]);
   });
 });

@@ -1,0 +1,196 @@
+import type { Database } from 'better-sqlite3';
+import type { DirectoryReads } from '../../ports/delivery-state.js';
+import { LIMITS } from '../../schema/bounds.js';
+import type { DirectoryChange, DirectoryMessage, MessageStatus, PublishedData } from '../../schema/delivery-state.js';
+import { type Device, type DeviceChannel, deviceChannel } from '../../schema/devices.js';
+
+// The directory in SQLite: reads, and the changes the directory fold computes
+// (domain/delivery/directory.ts), each an upsert or a guarded update. Stored JSON was written
+// from decoded events, so the casts restate what the codecs checked on the way in.
+
+const strings = (json: string): string[] => JSON.parse(json) as string[];
+
+export const directoryReads = (db: Database): DirectoryReads => {
+  const message = db.prepare<
+    [string],
+    { data: string; position: number; status: MessageStatus; event_id: string; correlation: string }
+  >('SELECT data, position, status, event_id, correlation FROM dir_messages WHERE mid = ?');
+  const state = db.prepare<[string], { status: MessageStatus; tid: string | null }>(
+    'SELECT status, tid FROM dir_messages WHERE mid = ?',
+  );
+  // A message's data never changes once stored, so it is parsed once per mid (a multicast's
+  // data holds its whole audience); a few recent ones are enough for dispatch's batches.
+  const parsed = new Map<string, PublishedData>();
+  const dataOf = (mid: string, json: string): PublishedData => {
+    const hit = parsed.get(mid);
+    if (hit !== undefined) return hit;
+    const data = JSON.parse(json) as PublishedData;
+    parsed.set(mid, data);
+    if (parsed.size > 64) parsed.delete(parsed.keys().next().value ?? '');
+    return data;
+  };
+  const thread = db.prepare<[string], { name: string | null; channels: string; fallback: string }>(
+    'SELECT name, channels, fallback FROM dir_threads WHERE tid = ?',
+  );
+  const user = db.prepare<[string], { email: string | null; cell: string | null; channels: string }>(
+    'SELECT email, cell, channels FROM dir_users WHERE uid = ?',
+  );
+  const perThread = db
+    .prepare<[string, string], string>('SELECT channels FROM dir_user_threads WHERE uid = ? AND tid = ?')
+    .pluck();
+  const devices = db.prepare<[string], { device_id: string; channel: DeviceChannel }>(
+    // The newest ones only: a plan's steps are bounded (schema/bounds.ts), and a user enlisted
+    // before the broker capped devices per user may still have more.
+    `SELECT device_id, channel FROM dir_devices WHERE uid = ? ORDER BY position DESC LIMIT ${LIMITS.devices}`,
+  );
+  const device = db
+    .prepare<[string, string], string>('SELECT device FROM dir_devices WHERE uid = ? AND device_id = ?')
+    .pluck();
+  const members = db
+    .prepare<[string, string, number], string>(
+      'SELECT uid FROM dir_members WHERE tid = ? AND uid > ? ORDER BY uid LIMIT ?',
+    )
+    .pluck();
+  const known = db
+    .prepare<[string, number, number], string>(
+      'SELECT uid FROM dir_users WHERE uid > ? AND first_position IS NOT NULL AND first_position < ? ORDER BY uid LIMIT ?',
+    )
+    .pluck();
+
+  const messageOf = (mid: string): DirectoryMessage | undefined => {
+    const r = message.get(mid);
+    return r === undefined
+      ? undefined
+      : {
+          data: dataOf(mid, r.data),
+          position: r.position,
+          status: r.status,
+          eventId: r.event_id,
+          correlationId: r.correlation,
+        };
+  };
+  const profileOf = (uid: string, tid: string | undefined) => {
+    const u = user.get(uid);
+    const forThread = tid === undefined ? undefined : perThread.get(uid, tid);
+    return {
+      devices: devices.all(uid).map((d) => ({ deviceId: d.device_id, channel: d.channel })),
+      email: u?.email ?? null,
+      cell: u?.cell ?? null,
+      channels: u === undefined ? [] : strings(u.channels),
+      ...(forThread === undefined ? {} : { threadChannels: strings(forThread) }),
+    };
+  };
+  return {
+    message: (mid) => Promise.resolve(messageOf(mid)),
+    messageState: (mid) => Promise.resolve(state.get(mid)),
+    thread: (tid) => {
+      const r = thread.get(tid);
+      return Promise.resolve(
+        r === undefined
+          ? undefined
+          : {
+              channels: strings(r.channels),
+              fallback: strings(r.fallback),
+              ...(r.name === null ? {} : { name: r.name }),
+            },
+      );
+    },
+    profiles: (uids, tid) => Promise.resolve(new Map(uids.map((uid) => [uid, profileOf(uid, tid)]))),
+    device: (uid, deviceId) => {
+      const d = device.get(uid, deviceId);
+      return Promise.resolve(d === undefined ? undefined : (JSON.parse(d) as Device));
+    },
+    members: (tid, after, limit) => Promise.resolve(members.all(tid, after, limit)),
+    known: (before, after, limit) => Promise.resolve(known.all(after, before, limit)),
+  };
+};
+
+/** Applies directory changes; call inside the commit's transaction. */
+export const directoryWriter = (db: Database): ((c: DirectoryChange) => void) => {
+  const known = db.prepare<[string, number]>(
+    `INSERT INTO dir_users (uid, first_position) VALUES (?, ?)
+     ON CONFLICT (uid) DO UPDATE SET first_position = MIN(coalesce(first_position, excluded.first_position), excluded.first_position)`,
+  );
+  const profile = db.prepare<[string]>('INSERT OR IGNORE INTO dir_users (uid) VALUES (?)');
+  const email = db.prepare<[string | null, string]>('UPDATE dir_users SET email = ? WHERE uid = ?');
+  const cell = db.prepare<[string | null, string]>('UPDATE dir_users SET cell = ? WHERE uid = ?');
+  const channels = db.prepare<[string, string]>('UPDATE dir_users SET channels = ? WHERE uid = ?');
+  const threadChannels = db.prepare<[string, string, string]>(
+    'INSERT INTO dir_user_threads (uid, tid, channels) VALUES (?, ?, ?) ON CONFLICT (uid, tid) DO UPDATE SET channels = excluded.channels',
+  );
+  const enlist = db.prepare<[string, string, string, string, number]>(
+    `INSERT INTO dir_devices (uid, device_id, channel, device, position) VALUES (?, ?, ?, ?, ?)
+     ON CONFLICT (uid, device_id) DO UPDATE SET channel = excluded.channel, device = excluded.device, position = excluded.position
+     WHERE excluded.position > position`,
+  );
+  const revoke = db.prepare<[string, string, number]>(
+    'DELETE FROM dir_devices WHERE uid = ? AND device_id = ? AND position < ?',
+  );
+  const thread = db.prepare<[string, string | null, string, string]>(
+    'INSERT OR IGNORE INTO dir_threads (tid, name, channels, fallback) VALUES (?, ?, ?, ?)',
+  );
+  const join = db.prepare<[string, string]>('INSERT OR IGNORE INTO dir_members (tid, uid) VALUES (?, ?)');
+  const leave = db.prepare<[string, string]>('DELETE FROM dir_members WHERE tid = ? AND uid = ?');
+  const message = db.prepare<[string, number, string, string | null, string, string, string]>(
+    'INSERT OR IGNORE INTO dir_messages (mid, position, status, tid, data, event_id, correlation) VALUES (?, ?, ?, ?, ?, ?, ?)',
+  );
+  const status = db.prepare<[string, string, string]>(
+    `UPDATE dir_messages SET status = ? WHERE mid = ? AND status IN (SELECT value FROM json_each(?))`,
+  );
+
+  return (c) => {
+    switch (c.type) {
+      case 'user-known':
+        known.run(c.uid, c.position);
+        return;
+      case 'contact':
+        profile.run(c.uid);
+        if (c.email !== undefined) email.run(c.email, c.uid);
+        if (c.cell !== undefined) cell.run(c.cell, c.uid);
+        return;
+      case 'channels':
+        profile.run(c.uid);
+        channels.run(JSON.stringify(c.channels), c.uid);
+        return;
+      case 'thread-channels':
+        threadChannels.run(c.uid, c.tid, JSON.stringify(c.channels));
+        return;
+      case 'device-enlisted':
+        enlist.run(c.uid, c.deviceId, deviceChannel(c.device), JSON.stringify(c.device), c.position);
+        return;
+      case 'device-revoked':
+        revoke.run(c.uid, c.deviceId, c.position);
+        return;
+      case 'thread-created':
+        thread.run(c.tid, c.name, JSON.stringify(c.channels), JSON.stringify(c.fallback));
+        return;
+      case 'member-joined':
+        join.run(c.tid, c.uid);
+        return;
+      case 'member-left':
+        leave.run(c.tid, c.uid);
+        return;
+      case 'message-published': {
+        const m = c.message;
+        const a = m.data.audience;
+        message.run(
+          m.data.mid,
+          m.position,
+          m.status,
+          a.kind === 'thread' ? a.tid : null,
+          JSON.stringify(m.data),
+          m.eventId,
+          m.correlationId,
+        );
+        return;
+      }
+      case 'message-status':
+        status.run(c.status, c.mid, JSON.stringify(c.from));
+        return;
+      default: {
+        const unhandled: never = c;
+        return unhandled;
+      }
+    }
+  };
+};

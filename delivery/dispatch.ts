@@ -1,0 +1,192 @@
+import { createHash } from 'node:crypto';
+import { decideDigest } from '../domain/delivery/digest.js';
+import { claimedBy, decideStep, streamOfUnit } from '../domain/delivery/dispatch.js';
+import type { Dispatcher as By } from '../domain/delivery/dispatch.js';
+import type { Intent } from '../domain/delivery/intents.js';
+import { stepKey } from '../domain/triage/keys.js';
+import { DEFAULT_RETRY_POLICY } from '../domain/triage/retry.js';
+import type { RetryPolicy } from '../domain/triage/retry.js';
+import type { OutgoingMessage, Recipient } from '../ports/channel.js';
+import type { Clock } from '../ports/clock.js';
+import type { DeliveryStateStore } from '../ports/delivery-state.js';
+import type { EventStore } from '../ports/eventstore.js';
+import { DEFAULT_DISPATCH_CONCURRENCY } from '../schema/config-triage.js';
+import type { UnitState } from '../schema/delivery-state.js';
+import type { DispatchChannel } from '../schema/triage-events.js';
+import { createLanes } from './lanes.js';
+import type { LaneStats } from './lanes.js';
+import type { Revoke } from './revoke.js';
+import { createSender } from './send.js';
+import type { Ready } from './send.js';
+import { asContent, createTargets } from './targets.js';
+import type { ChannelMap, ReactorLog } from './types.js';
+import { createUnitWriter } from './writer.js';
+
+// Dispatch runs the dispatch workflow (domain/delivery/dispatch.ts, digest.ts) for the units
+// the scheduler found due: it reads what the workflow decides on (targets.ts), appends the
+// skips it decides and hands the units to send to send.ts. The due units of one channel from
+// one pass are one job in that channel's lane (lanes.ts); the scheduler does not wait for
+// jobs, so a provider that hangs delays only its own channel. A unit is in flight from the
+// moment it is queued until its job ends, and no pass looks at it meanwhile.
+// At-least-once: a claim is appended before the provider is called and the outcome after it;
+// if the process dies in between, the claim lapses (at once for a restart of the same node,
+// after `leaseMs` otherwise) and the unit is sent again, once, with the same delivery id, so
+// a provider that deduplicates (or the outbox) sees one delivery.
+
+export interface DispatchSettings {
+  /** Most deliveries per call of each channel (FCM 500 per request, SendGrid 1000 personalizations). */
+  readonly batchSizes: Readonly<Record<DispatchChannel, number>>;
+  /** Jobs in flight per channel on this node (MSGXC_DISPATCH_CONCURRENCY). */
+  readonly concurrency: Readonly<Record<DispatchChannel, number>>;
+  /** How long a claim holds before another dispatcher may take the unit over. */
+  readonly leaseMs: number;
+  /**
+   * How long one provider call may take before it is abandoned as a retry (default: the lease,
+   * after which another node may take the unit over anyway).
+   */
+  readonly callTimeoutMs: number;
+  readonly retry: RetryPolicy;
+}
+
+export const DEFAULT_DISPATCH_SETTINGS: DispatchSettings = {
+  batchSizes: { fcm: 500, apns: 500, webpush: 100, email: 1000, sms: 100 },
+  concurrency: DEFAULT_DISPATCH_CONCURRENCY,
+  leaseMs: 120_000,
+  callTimeoutMs: 120_000,
+  retry: DEFAULT_RETRY_POLICY,
+};
+
+export interface DispatcherDeps {
+  readonly state: DeliveryStateStore;
+  readonly store: EventStore;
+  readonly clock: Clock;
+  readonly channels: ChannelMap;
+  readonly settings: DispatchSettings;
+  readonly node: string;
+  readonly run: string;
+  readonly random: () => number;
+  readonly revokeDevice: Revoke;
+  readonly log: ReactorLog;
+  readonly stopped: () => boolean;
+}
+
+export interface Dispatcher {
+  /** Queues due units (steps and digests) in their channels' lanes and returns at once. */
+  dispatch(units: readonly UnitState[]): void;
+  /** Queued or running on this node: the scheduler leaves it alone. */
+  inFlight(key: string): boolean;
+  /** This node wrote to the unit's stream past what the fold has applied: wait for the fold. */
+  isAhead(u: UnitState): boolean;
+  /** Resolves once nothing is queued or in flight. */
+  idle(): Promise<void>;
+  stats(): { readonly inFlight: number; readonly lanes: Readonly<Record<DispatchChannel, LaneStats>> };
+}
+
+type ContentOf = (mid: string) => Promise<OutgoingMessage | undefined>;
+interface Decided {
+  readonly intents: readonly Intent[];
+  /** The units the intents are about besides the due one (a digest's members). */
+  readonly others: readonly UnitState[];
+  readonly recipient?: Recipient;
+}
+
+export const createDispatcher = (d: DispatcherDeps): Dispatcher => {
+  const targets = createTargets(d.state);
+  const writer = createUnitWriter(d);
+  const send = createSender({
+    ...d,
+    writer,
+    batchSizes: d.settings.batchSizes,
+    retry: d.settings.retry,
+    callTimeoutMs: d.settings.callTimeoutMs,
+  });
+  const inFlight = new Set<string>();
+  const lanes = createLanes(d.settings.concurrency, (channel, err) => {
+    d.log.error({ err, channel }, 'a dispatch job failed; its units come due again');
+  });
+  const by: By = { node: d.node, run: d.run, leaseMs: d.settings.leaseMs };
+
+  const digest = async (u: UnitState, now: number, contentOf: ContentOf): Promise<Decided> => {
+    const found = await d.state.units.get(u.waiting.map((mid) => stepKey({ mid, uid: u.uid, channel: u.channel })));
+    const pending = [...found.values()].filter((m) => m.digest === u.key && m.stage.status === 'pending');
+    const recipient = await targets.recipient(u.uid, u.channel, null);
+    const reachable = recipient !== undefined;
+    const members = await Promise.all(
+      pending.map(async (m) => ({
+        unit: m,
+        known: m.mid !== null && (await contentOf(m.mid)) !== undefined,
+        markers: await targets.markers({ ...m, mid: m.mid ?? '' }, reachable),
+      })),
+    );
+    const intents = decideDigest({ now, by, reachable, members }, u);
+    return { intents, others: pending, ...(recipient === undefined ? {} : { recipient }) };
+  };
+
+  const step = async (u: UnitState, now: number, contentOf: ContentOf): Promise<Decided> => {
+    if (u.mid === null || (await contentOf(u.mid)) === undefined) return { intents: [], others: [] };
+    const recipient = await targets.recipient(u.uid, u.channel, u.deviceId);
+    const markers = await targets.markers({ ...u, mid: u.mid }, recipient !== undefined);
+    return {
+      intents: [decideStep({ now, markers, by }, u)],
+      others: [],
+      ...(recipient === undefined ? {} : { recipient }),
+    };
+  };
+
+  const job = async (channel: DispatchChannel, keys: readonly string[]): Promise<void> => {
+    try {
+      if (d.stopped()) return;
+      const units = await d.state.units.get(keys);
+      const now = d.clock.now().getTime();
+      const contents = new Map<string, Promise<OutgoingMessage | undefined>>();
+      const contentOf: ContentOf = (mid) => {
+        const c = contents.get(mid) ?? targets.content(mid);
+        contents.set(mid, c);
+        return c;
+      };
+      const ready: Ready[] = [];
+      const writes: Promise<unknown>[] = [];
+      for (const key of keys) {
+        const u = units.get(key);
+        if (u === undefined || writer.isAhead(u)) continue;
+        const decided = await (u.kind === 'digest' ? digest : step)(u, now, contentOf);
+        const about = new Map([u, ...decided.others].map((x) => [streamOfUnit(x), x]));
+        for (const i of decided.intents) {
+          if (i.kind === 'append') writes.push(writer.write(about.get(i.stream) ?? u, i));
+          if (i.kind !== 'send' || decided.recipient === undefined) continue;
+          const mids = claimedBy(i.claim)?.ref.mids;
+          const messages = await Promise.all((mids ?? [u.mid ?? '']).map(contentOf));
+          const content = asContent(messages.filter((m) => m !== undefined));
+          if (content === undefined) continue;
+          // A digest's delivery id names what it carries: a second round is a new delivery.
+          const id =
+            mids === undefined
+              ? u.key
+              : `${u.key}#${createHash('sha256').update(mids.join(',')).digest('hex').slice(0, 12)}`;
+          ready.push({ unit: u, claim: i.claim, recipient: decided.recipient, content, id });
+        }
+      }
+      await Promise.all([...writes, send(channel, ready)]);
+    } finally {
+      for (const k of keys) inFlight.delete(k);
+    }
+  };
+
+  return {
+    dispatch: (units) => {
+      const byChannel = new Map<DispatchChannel, string[]>();
+      for (const u of units) {
+        if (inFlight.has(u.key)) continue;
+        inFlight.add(u.key);
+        const keys = byChannel.get(u.channel);
+        if (keys === undefined) byChannel.set(u.channel, [u.key]);
+        else keys.push(u.key);
+      }
+      for (const [channel, keys] of byChannel) lanes.run(channel, () => job(channel, keys));
+    },
+    inFlight: (key) => inFlight.has(key),
+    isAhead: (u) => writer.isAhead(u),
+    idle: () => lanes.idle(),
+    stats: () => ({ inFlight: inFlight.size, lanes: lanes.stats() }),
+  };
+};

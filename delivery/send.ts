@@ -1,0 +1,125 @@
+import { claimedBy, decideAnswer } from '../domain/delivery/dispatch.js';
+import type { Append } from '../domain/delivery/intents.js';
+import type { RetryPolicy } from '../domain/triage/retry.js';
+import type { Channel, Content, Delivery, Outcome, Recipient } from '../ports/channel.js';
+import type { Clock } from '../ports/clock.js';
+import type { UnitState } from '../schema/delivery-state.js';
+import type { DispatchChannel } from '../schema/triage-events.js';
+import type { Revoke } from './revoke.js';
+import { revoker } from './revoke.js';
+import type { ChannelMap, ReactorLog } from './types.js';
+import type { UnitWriter } from './writer.js';
+
+// The only place a provider is called: claim each unit the workflow decided to send, hand the
+// claimed ones to their channel one batch after another, and append what each answer means
+// (domain/delivery/dispatch.ts `decideAnswer`) at the claim's revision, while the next batch
+// is out. Revoking a device a provider reported gone is the user command.
+
+/** A unit to send: its claim (not appended yet), where to, what, and the delivery id. */
+export interface Ready {
+  readonly unit: UnitState;
+  readonly claim: Append;
+  readonly recipient: Recipient;
+  readonly content: Content;
+  readonly id: string;
+}
+
+interface Claimed extends Ready {
+  readonly revision: number;
+  readonly attempt: number;
+}
+
+export interface SenderDeps {
+  readonly channels: ChannelMap;
+  readonly writer: UnitWriter;
+  readonly clock: Clock;
+  readonly batchSizes: Readonly<Record<DispatchChannel, number>>;
+  readonly retry: RetryPolicy;
+  /** How long one provider call may take before dispatch abandons it as a retry (frees its lane slot). */
+  readonly callTimeoutMs: number;
+  readonly random: () => number;
+  readonly revokeDevice: Revoke;
+  readonly log: ReactorLog;
+  readonly stopped: () => boolean;
+}
+
+// Every adapter has its own request timeout (MSGXC_CHANNEL_TIMEOUT_MS), but an SDK that
+// retries inside one call, or a channel with a bug, could still hold its lane slot (and its
+// units, in flight on this node) for ever: past this deadline the answer is a retry, recorded
+// at the claim's revision like any other. A late answer from the abandoned call is dropped;
+// the retry sends with the same delivery id, so a deduplicating provider sees one delivery.
+const deadline = <T>(work: Promise<T>, ms: number, onTimeout: () => T): Promise<T> => {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<T>((resolve) => {
+    timer = setTimeout(() => {
+      resolve(onTimeout());
+    }, ms);
+    timer.unref();
+  });
+  return Promise.race([work, late]).finally(() => {
+    clearTimeout(timer);
+  });
+};
+
+export const createSender = (d: SenderDeps): ((channel: DispatchChannel, ready: readonly Ready[]) => Promise<void>) => {
+  const revoke = revoker(d.revokeDevice, d.clock, d.log);
+
+  const call = async (channel: DispatchChannel, batch: readonly Claimed[]): Promise<readonly Outcome[]> => {
+    const sender = d.channels[channel] as Channel | undefined;
+    if (sender === undefined)
+      return batch.map(() => ({ kind: 'failed', reason: `no ${channel} sender is configured` }));
+    const deliveries: Delivery[] = batch.map((u) => ({
+      id: u.id,
+      attempt: u.attempt,
+      to: u.recipient,
+      content: u.content,
+    }));
+    try {
+      return await deadline(sender.deliver(deliveries), d.callTimeoutMs, () => {
+        d.log.warn({ channel, deliveries: batch.length, ms: d.callTimeoutMs }, 'a channel call did not answer in time');
+        return batch.map(() => ({ kind: 'retry', afterMs: 0, reason: `no answer within ${d.callTimeoutMs} ms` }));
+      });
+    } catch (err) {
+      d.log.error({ err, channel }, 'a channel threw instead of answering with outcomes');
+      return batch.map(() => ({ kind: 'retry', afterMs: 0, reason: 'the channel failed' }));
+    }
+  };
+
+  const record = async (u: Claimed, outcome: Outcome | undefined): Promise<void> => {
+    const claim = claimedBy(u.claim);
+    if (claim === undefined) return;
+    const answered = {
+      now: d.clock.now().getTime(),
+      outcome,
+      attempt: u.attempt,
+      revision: u.revision,
+      policy: d.retry,
+      random: d.random(),
+    };
+    for (const i of decideAnswer(answered, u.unit, claim.ref)) {
+      if (i.kind === 'append') await d.writer.write(u.unit, i);
+      else if (i.kind === 'revoke') await revoke(i, u.unit.correlationId);
+    }
+  };
+
+  return async (channel, ready) => {
+    const claimed = (
+      await Promise.all(
+        ready.map(async (r): Promise<Claimed | undefined> => {
+          const revision = await d.writer.write(r.unit, r.claim);
+          const attempt = claimedBy(r.claim)?.attempt ?? 0;
+          return revision === undefined ? undefined : { ...r, revision, attempt };
+        }),
+      )
+    ).filter((u): u is Claimed => u !== undefined);
+    const recorded: Promise<void>[] = [];
+    const size = d.batchSizes[channel];
+    for (let i = 0; i < claimed.length; i += size) {
+      const batch = claimed.slice(i, i + size);
+      const outcomes = await call(channel, batch);
+      if (d.stopped()) return;
+      recorded.push(...batch.map((u, k) => record(u, outcomes[k])));
+    }
+    await Promise.all(recorded);
+  };
+};

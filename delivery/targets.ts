@@ -1,0 +1,100 @@
+import type { StepMarkers } from '../domain/triage/escalation.js';
+import { userAllows } from '../domain/triage/preferences.js';
+import type { Content, OutgoingMessage, Recipient } from '../ports/channel.js';
+import type { DeliveryStateStore } from '../ports/delivery-state.js';
+import type { DirectoryMessage, UnitState } from '../schema/delivery-state.js';
+import type { DispatchChannel } from '../schema/triage-events.js';
+
+// What dispatch looks up before a unit: the markers `nextStep` decides on, the address to
+// send to (the device or contact point as it is now), and the message as channels see it.
+// Reads only; the decisions are domain/delivery/dispatch.ts and digest.ts.
+
+const threadOf = (m: DirectoryMessage | undefined): string | undefined =>
+  m?.data.audience.kind === 'thread' ? m.data.audience.tid : undefined;
+
+export interface Targets {
+  /** The message as channels see it, or undefined when the directory does not have it. */
+  content(mid: string): Promise<OutgoingMessage | undefined>;
+  /** The address for a unit as the directory has it now, or undefined when it is gone. */
+  recipient(uid: string, channel: DispatchChannel, deviceId: string | null): Promise<Recipient | undefined>;
+  /** Markers for one message to one recipient on one channel; `reachable` is the caller's to fill. */
+  markers(
+    u: Pick<UnitState, 'uid' | 'channel' | 'collapse'> & { readonly mid: string },
+    reachable: boolean,
+  ): Promise<StepMarkers>;
+}
+
+export const asContent = (messages: readonly OutgoingMessage[]): Content | undefined => {
+  const [first, ...rest] = messages;
+  if (first === undefined) return undefined;
+  return rest.length === 0 ? { kind: 'message', message: first } : { kind: 'digest', messages: [first, ...rest] };
+};
+
+export const createTargets = (state: DeliveryStateStore): Targets => {
+  const dir = state.directory;
+  const steps = state.units;
+  return {
+    content: async (mid) => {
+      const m = await dir.message(mid);
+      if (m === undefined) return undefined;
+      const d = m.data;
+      const tid = threadOf(m);
+      const threadName = tid === undefined ? undefined : (await dir.thread(tid))?.name;
+      return {
+        mid: d.mid,
+        from: d.from,
+        msg: d.msg,
+        opts: d.opts,
+        urgency: d.urgency,
+        at: d.scheduled ?? d.at,
+        ...(tid === undefined ? {} : { tid }),
+        ...(threadName === undefined ? {} : { threadName }),
+        ...(d.subject === undefined ? {} : { subject: d.subject }),
+      };
+    },
+    recipient: async (uid, channel, deviceId) => {
+      switch (channel) {
+        case 'webpush':
+        case 'fcm':
+        case 'apns': {
+          const device = deviceId === null ? undefined : await dir.device(uid, deviceId);
+          if (device === undefined || deviceId === null) return undefined;
+          if (channel === 'webpush')
+            return 'endpoint' in device ? { channel, uid, deviceId, subscription: device } : undefined;
+          return 'token' in device ? { channel, uid, deviceId, token: device.token } : undefined;
+        }
+        case 'email': {
+          const address = (await dir.profiles([uid])).get(uid)?.email ?? null;
+          return address === null ? undefined : { channel, uid, address };
+        }
+        case 'sms': {
+          const number = (await dir.profiles([uid])).get(uid)?.cell ?? null;
+          return number === null ? undefined : { channel, uid, number };
+        }
+        default: {
+          const unhandled: never = channel;
+          return unhandled;
+        }
+      }
+    },
+    markers: async (u, reachable) => {
+      const m = await dir.messageState(u.mid);
+      const tid = m?.tid ?? undefined;
+      const [engagement, cancelled, collapsed, profiles] = await Promise.all([
+        steps.engagement(u.uid, u.mid, tid),
+        steps.cancelled(u.mid),
+        u.collapse === null ? Promise.resolve(false) : steps.collapsed(u.uid, u.collapse, u.mid),
+        dir.profiles([u.uid], tid),
+      ]);
+      const profile = profiles.get(u.uid) ?? { channels: [] };
+      return {
+        cancelled: cancelled || m?.status === 'cancelled' || m?.status === 'retracted',
+        seen: engagement.seen,
+        read: engagement.read,
+        collapsed,
+        optedOut: !userAllows(profile, u.channel),
+        reachable,
+      };
+    },
+  };
+};

@@ -1,0 +1,122 @@
+import { DIRECTORY_EVENTS, directoryChanges } from '../domain/delivery/directory.js';
+import { cursorOf, decidePlan, evolveTriage, initialTriage, recipientsOf, stopped } from '../domain/delivery/triage.js';
+import type { TriageState } from '../domain/delivery/triage.js';
+import type { Page } from '../domain/triage/batches.js';
+import type { TriageConfig } from '../domain/triage/config.js';
+import { triageStream } from '../domain/triage/keys.js';
+import { expiryOf, messageFacts } from '../domain/triage/message.js';
+import type { RecipientFacts } from '../domain/triage/types.js';
+import type { Clock } from '../ports/clock.js';
+import type { DeliveryStateStore } from '../ports/delivery-state.js';
+import type { EventStore } from '../ports/eventstore.js';
+import type { Presence } from '../ports/presence.js';
+import type { DirectoryMessage } from '../schema/delivery-state.js';
+import { TriageEvent } from '../schema/triage-events.js';
+import { reactorAppend } from './append.js';
+import { audiencePage } from './audience.js';
+import { startFollower } from './follow.js';
+import type { Follower } from './follow.js';
+import type { ReactorLog } from './types.js';
+
+// The triage follower: folds the directory, and runs the triage workflow
+// (domain/delivery/triage.ts) for each MessagePublished (at once) or MessageDue (a scheduled
+// message whose time came): it reads the message's triage stream, fetches the next pages of
+// the audience with what the directory knows of each recipient, and appends the batches the
+// workflow decides, at the stream's revision, until the audience is planned.
+export const TRIAGE_REACTOR = 'triage';
+
+// A few batches per append (each still its own event) so a large audience does not wait for
+// one commit per batch; memory stays bounded by BATCHES_PER_APPEND x batchSize.
+const BATCHES_PER_APPEND = 4;
+
+export interface TriageReactorOptions {
+  readonly store: EventStore;
+  readonly state: DeliveryStateStore;
+  readonly presence: Presence;
+  readonly clock: Clock;
+  readonly config: TriageConfig;
+  readonly log: ReactorLog;
+  readonly afterBatch?: () => void;
+  readonly stopped: () => boolean;
+}
+
+export const createTriageReactor = (o: TriageReactorOptions): Follower => {
+  const dir = o.state.directory;
+  const append = reactorAppend(o.store, o.clock);
+
+  const streamState = async (mid: string): Promise<TriageState> => {
+    let s = initialTriage();
+    for (const r of await o.store.read(triageStream(mid))) {
+      const decoded = TriageEvent.decode({ type: r.type, data: r.data });
+      if (decoded._tag === 'Right' && (decoded.right.type === 'MessageDue' || decoded.right.type === 'MessageTriaged'))
+        s = evolveTriage(s, decoded.right);
+    }
+    return s;
+  };
+
+  const facts = async (uids: readonly string[], tid: string | undefined): Promise<RecipientFacts[]> => {
+    const profiles = await dir.profiles(uids, tid);
+    return uids.map((uid) => {
+      const p = profiles.get(uid);
+      return {
+        uid,
+        online: o.presence.isOnline(uid),
+        devices: p?.devices ?? [],
+        hasEmail: (p?.email ?? null) !== null,
+        hasCell: (p?.cell ?? null) !== null,
+        channels: p?.channels ?? [],
+        ...(p?.threadChannels === undefined ? {} : { threadChannels: p.threadChannels }),
+      };
+    });
+  };
+
+  const triage = async (m: DirectoryMessage, causationId: string): Promise<void> => {
+    const { data } = m;
+    const tid = data.audience.kind === 'thread' ? data.audience.tid : undefined;
+    const thread = tid === undefined ? undefined : await dir.thread(tid);
+    const message = messageFacts(data, thread);
+    const expiresAt = expiryOf(message, o.config);
+    const cause = { correlationId: m.correlationId, causationId };
+    let state = await streamState(data.mid);
+    for (let cursor = cursorOf(state); cursor !== 'done' && !o.stopped(); cursor = cursorOf(state)) {
+      const now = o.clock.now().getTime();
+      const pages: Page<RecipientFacts>[] = [];
+      if (stopped(m.status, now, expiresAt) === undefined)
+        for (let after: string | undefined = cursor.after; after !== undefined && pages.length < BATCHES_PER_APPEND; ) {
+          const page = recipientsOf(await audiencePage(dir, m, after, o.config.batchSize), data.from);
+          pages.push({ items: await facts(page.items, tid), ...(page.next === undefined ? {} : { next: page.next }) });
+          after = page.next;
+        }
+      const intent = decidePlan({ now, data, status: m.status, message, expiresAt, config: o.config, pages }, state);
+      if (intent.kind !== 'append') return;
+      const result = await append(intent.stream, intent.events, intent.revision, cause);
+      // Another writer got there first: continue after what it wrote.
+      if (result.kind !== 'appended') state = await streamState(data.mid);
+      else for (const e of intent.events) if (e.type === 'MessageTriaged') state = evolveTriage(state, e);
+    }
+  };
+
+  const triageCommitted = async (mid: string, causationId: string): Promise<void> => {
+    const m = await dir.message(mid);
+    if (m !== undefined) await triage(m, causationId);
+  };
+
+  return startFollower({
+    name: TRIAGE_REACTOR,
+    store: o.store,
+    state: o.state,
+    types: DIRECTORY_EVENTS,
+    log: o.log,
+    ...(o.afterBatch === undefined ? {} : { afterBatch: o.afterBatch }),
+    fold: (event, at, work) => {
+      const changes = directoryChanges(event, at);
+      work.directory(changes.directory);
+      work.timers(changes.timers);
+      const due =
+        (event.type === 'MessagePublished' && event.data.scheduled === undefined) || event.type === 'MessageDue';
+      if (!due) return Promise.resolve(undefined);
+      // The effect runs once the batch up to this event is committed: the directory then has it.
+      return Promise.resolve(() => triageCommitted(event.data.mid, at.eventId));
+    },
+  });
+};

@@ -1,0 +1,130 @@
+import type { MessageStatus, PublishedData } from '../../schema/delivery-state.js';
+import { asDeviceId, asMessageId, asUserId } from '../../schema/ids.js';
+import type { RecipientPlanData, TriageEventOf } from '../../schema/triage-events.js';
+import { resumeAfter } from '../triage/batches.js';
+import type { BatchCursor, Page } from '../triage/batches.js';
+import type { TriageConfig } from '../triage/config.js';
+import { triageStream } from '../triage/keys.js';
+import { planDelivery } from '../triage/plan.js';
+import type { MessageFacts, RecipientFacts, RecipientPlan } from '../triage/types.js';
+import { append, ignore } from './intents.js';
+import type { Intent } from './intents.js';
+
+// The triage workflow of one message (stream `triage-<mid>`): a scheduled message is first
+// marked due (MessageDue, once, when the scheduler fires its timer), then the message's
+// audience is planned in batches, each its own MessageTriaged event with the cursor to
+// continue from. The state is the stream folded; every append expects the stream's revision,
+// so a replay after a crash resumes after the last batch written instead of writing any twice.
+
+type TriagedData = TriageEventOf<'MessageTriaged'>['data'];
+type TriageStreamEvent = TriageEventOf<'MessageDue'> | TriageEventOf<'MessageTriaged'>;
+
+export type TriageState =
+  | { readonly stage: 'Untriaged'; readonly revision: number }
+  | { readonly stage: 'Triaging'; readonly revision: number; readonly last: TriagedData }
+  | { readonly stage: 'Triaged'; readonly revision: number };
+
+export const initialTriage = (): TriageState => ({ stage: 'Untriaged', revision: -1 });
+
+export const evolveTriage = (s: TriageState, e: TriageStreamEvent): TriageState => {
+  const revision = s.revision + 1;
+  switch (e.type) {
+    case 'MessageDue':
+      return s.stage === 'Untriaged' ? { stage: 'Untriaged', revision } : { ...s, revision };
+    case 'MessageTriaged':
+      return e.data.next === undefined ? { stage: 'Triaged', revision } : { stage: 'Triaging', revision, last: e.data };
+    default: {
+      const unhandled: never = e;
+      return unhandled;
+    }
+  }
+};
+
+/** Where planning continues: the first batch, after the last one written, or 'done'. */
+export const cursorOf = (s: TriageState): BatchCursor | 'done' =>
+  s.stage === 'Triaged' ? 'done' : resumeAfter(s.stage === 'Triaging' ? s.last : undefined);
+
+// ---- FireSchedule: the scheduler's timer for a scheduled message fired
+
+export interface FireSchedule {
+  readonly mid: string;
+  /** The message as the directory has it now. */
+  readonly status: MessageStatus;
+  readonly scheduled: string | undefined;
+}
+
+export const decideFire = (cmd: FireSchedule, s: TriageState): Intent => {
+  if (s.revision >= 0) return ignore('already due');
+  if (cmd.status !== 'scheduled' || cmd.scheduled === undefined) return ignore(`message is ${cmd.status}`);
+  return append(triageStream(cmd.mid), s.revision, [
+    { type: 'MessageDue', data: { mid: asMessageId(cmd.mid), due: cmd.scheduled } },
+  ]);
+};
+
+// ---- PlanBatches: plan the next batches of the audience
+
+export interface PlanBatches {
+  readonly now: number;
+  readonly data: PublishedData;
+  readonly status: MessageStatus;
+  /** The message as triage reads it (urgency, due time, lifetime, collapse key, thread channels). */
+  readonly message: MessageFacts;
+  readonly expiresAt: number;
+  readonly config: TriageConfig;
+  /** The audience pages from the cursor on, each with the facts of its recipients (the sender left out). */
+  readonly pages: readonly Page<RecipientFacts>[];
+}
+
+/** Why nobody is planned for any more, if so: cancelled or retracted, or expired before triage. */
+export const stopped = (status: MessageStatus, now: number, expiresAt: number): 'cancelled' | 'expired' | undefined =>
+  status === 'cancelled' || status === 'retracted' ? 'cancelled' : now > expiresAt ? 'expired' : undefined;
+
+/** The sender is not notified of their own message. */
+export const recipientsOf = (page: Page<string>, from: string): Page<string> => ({
+  ...page,
+  items: page.items.filter((uid) => uid !== from),
+});
+
+const toData = (p: RecipientPlan): RecipientPlanData => ({
+  uid: asUserId(p.uid),
+  online: p.online,
+  steps: p.steps.map((s) => ({
+    channel: s.channel,
+    at: new Date(s.at).toISOString(),
+    reason: s.reason,
+    ...(s.deviceId === undefined ? {} : { deviceId: asDeviceId(s.deviceId) }),
+    ...(s.digest === undefined ? {} : { digest: new Date(s.digest).toISOString() }),
+  })),
+});
+
+export const decidePlan = (cmd: PlanBatches, s: TriageState): Intent => {
+  const cursor = cursorOf(s);
+  if (cursor === 'done') return ignore('triaged');
+  const base = {
+    mid: asMessageId(cmd.data.mid),
+    due: new Date(cmd.message.due).toISOString(),
+    expiresAt: new Date(cmd.expiresAt).toISOString(),
+    urgency: cmd.data.urgency,
+    ...(cmd.message.collapse === undefined ? {} : { collapse: cmd.message.collapse }),
+  };
+  const stop = stopped(cmd.status, cmd.now, cmd.expiresAt);
+  if (stop !== undefined)
+    return append(triageStream(cmd.data.mid), s.revision, [
+      { type: 'MessageTriaged', data: { ...base, batch: cursor.batch, recipients: [], skipped: stop } },
+    ]);
+  if (cmd.pages.length === 0) return ignore('no audience page given');
+  const batches = cmd.pages.map((page, i): TriagedData => {
+    const plan = planDelivery(cmd.message, page.items, cmd.config, cmd.now);
+    return {
+      ...base,
+      batch: cursor.batch + i,
+      recipients: plan.recipients.map(toData),
+      ...(page.next === undefined ? {} : { next: page.next }),
+    };
+  });
+  return append(
+    triageStream(cmd.data.mid),
+    s.revision,
+    batches.map((data) => ({ type: 'MessageTriaged', data })),
+  );
+};

@@ -1,0 +1,210 @@
+import type { TimerChange, TimerKind, UnitState } from '../../schema/delivery-state.js';
+import type { EventOf } from '../../schema/events.js';
+import type { DeliveryEvent } from '../../schema/triage-events.js';
+import { digestKey, stepKey } from '../triage/keys.js';
+
+// The delivery units as a fold: a MessageTriaged batch plans them, each delivery event moves
+// one (and, for a digest, its members). `evolve` is pure: the runner loads the units an event
+// touches (`unitKeysOf`), folds, and stores what changed. Delivery events apply only past a
+// unit's revision, and a unit is planned only once, so a redelivered event changes nothing.
+
+/** Where an event sits and who caused it: what the folds need besides its data. */
+export interface At {
+  readonly position: number;
+  /** The event's revision in its own stream. */
+  readonly revision: number;
+  readonly eventId: string;
+  readonly correlationId: string;
+}
+
+type Triaged = EventOf<'MessageTriaged'>['data'];
+export type UnitEvent = DeliveryEvent | EventOf<'MessageTriaged'>;
+export type Units = ReadonlyMap<string, UnitState>;
+
+const settled = (u: UnitState): boolean => u.stage.status !== 'pending' && u.stage.status !== 'claimed';
+/** The digest a member-stream event belongs to (its data names the window). */
+const digestOf = (d: DeliveryEvent['data']): string | undefined =>
+  d.digest === undefined ? undefined : `${d.uid}/${d.channel}/${d.digest}`;
+
+/** Every unit an event may read or change. */
+export const unitKeysOf = (e: UnitEvent): string[] => {
+  if (e.type === 'MessageTriaged') {
+    const keys: string[] = [];
+    for (const r of e.data.recipients)
+      for (const s of r.steps) {
+        if (s.channel === 'websocket') continue;
+        keys.push(
+          stepKey({
+            mid: e.data.mid,
+            uid: r.uid,
+            channel: s.channel,
+            ...(s.deviceId === undefined ? {} : { deviceId: s.deviceId }),
+          }),
+        );
+        if (s.digest !== undefined) keys.push(digestKey(r.uid, s.channel, Date.parse(s.digest)));
+      }
+    return keys;
+  }
+  const d = e.data;
+  const digest = digestOf(d);
+  const members = (d.mids ?? []).map((mid) => stepKey({ mid, uid: d.uid, channel: d.channel }));
+  return [d.key, ...(digest === undefined ? [] : [digest]), ...members];
+};
+
+/** When the scheduler must look at the unit again, if ever. Members go out with their digest. */
+export const wakeAt = (u: UnitState): number | undefined => {
+  if (u.kind === 'member') return undefined;
+  if (u.stage.status === 'pending') return u.at;
+  if (u.stage.status === 'claimed') return u.stage.leaseUntil;
+  return undefined;
+};
+export const timerKindOf = (u: UnitState): TimerKind => (u.kind === 'digest' ? 'digest' : 'step');
+
+/** The timer change between two versions of a unit (none when its wake-up time did not move). */
+export const timerChange = (before: UnitState | undefined, after: UnitState): TimerChange | undefined => {
+  const was = before === undefined ? undefined : wakeAt(before);
+  const now = wakeAt(after);
+  return was === now ? undefined : { kind: timerKindOf(after), key: after.key, at: now ?? null };
+};
+
+const planned = (d: Triaged, at: At, units: Units): UnitState[] => {
+  const out = new Map<string, UnitState>();
+  const get = (key: string): UnitState | undefined => out.get(key) ?? units.get(key);
+  const due = Date.parse(d.due);
+  const expiresAt = Date.parse(d.expiresAt);
+  for (const r of d.recipients)
+    for (const s of r.steps) {
+      if (s.channel === 'websocket') continue; // the realtime layer's, not dispatch's
+      const when = Date.parse(s.at);
+      const common = {
+        uid: r.uid,
+        channel: s.channel,
+        due,
+        expiresAt,
+        cause: at.eventId,
+        correlationId: at.correlationId,
+        stage: { status: 'pending' } as const,
+        at: when,
+        attempt: 0,
+        revision: -1,
+        waiting: [],
+      };
+      const key = stepKey({
+        mid: d.mid,
+        uid: r.uid,
+        channel: s.channel,
+        ...(s.deviceId === undefined ? {} : { deviceId: s.deviceId }),
+      });
+      if (get(key) !== undefined) continue; // planned before: this is a redelivery
+      if (s.digest === undefined) {
+        const step = { ...common, key, kind: 'step' as const, mid: d.mid, deviceId: s.deviceId ?? null, digest: null };
+        out.set(key, { ...step, collapse: d.collapse ?? null });
+        continue;
+      }
+      const unit = digestKey(r.uid, s.channel, Date.parse(s.digest));
+      out.set(key, {
+        ...common,
+        key,
+        kind: 'member',
+        mid: d.mid,
+        deviceId: null,
+        digest: unit,
+        collapse: d.collapse ?? null,
+      });
+      const open = get(unit);
+      if (open === undefined) {
+        out.set(unit, {
+          ...common,
+          key: unit,
+          kind: 'digest',
+          mid: null,
+          deviceId: null,
+          digest: null,
+          collapse: null,
+          waiting: [d.mid],
+        });
+      } else if (settled(open)) {
+        // A digest whose window already went out takes a late member in a second round.
+        const waiting = [...open.waiting, d.mid];
+        out.set(unit, {
+          ...open,
+          stage: { status: 'pending' },
+          at: when,
+          expiresAt: Math.max(open.expiresAt, expiresAt),
+          waiting,
+        });
+      } else {
+        out.set(unit, { ...open, expiresAt: Math.max(open.expiresAt, expiresAt), waiting: [...open.waiting, d.mid] });
+      }
+    }
+  return [...out.values()];
+};
+
+const moved = (u: UnitState, e: DeliveryEvent, revision: number): UnitState => {
+  switch (e.type) {
+    case 'DeliveryAttempted': {
+      const { node, run, leaseUntil, attempt } = e.data;
+      return {
+        ...u,
+        stage: { status: 'claimed', node, run, leaseUntil: Date.parse(leaseUntil) },
+        attempt: attempt + 1,
+        revision,
+      };
+    }
+    case 'DeliverySucceeded':
+      return { ...u, stage: { status: 'done' }, revision };
+    case 'DeliveryFailed': // the retry or give-up that follows moves the stage
+      return { ...u, revision };
+    case 'DeliveryRetryScheduled':
+      return { ...u, stage: { status: 'pending' }, at: Date.parse(e.data.at), revision };
+    case 'DeliveryGivenUp':
+      return { ...u, stage: { status: 'given-up', reason: e.data.reason }, revision };
+    case 'DeliverySkipped':
+      return { ...u, stage: { status: 'skipped', reason: e.data.reason }, revision };
+    default: {
+      const unhandled: never = e;
+      return unhandled;
+    }
+  }
+};
+
+const delivered = (e: DeliveryEvent, at: At, units: Units): UnitState[] => {
+  const d = e.data;
+  const unit = units.get(d.key);
+  if (unit === undefined || at.revision <= unit.revision) return []; // unknown unit, or already applied
+  const after = moved(unit, e, at.revision);
+  const out: UnitState[] = [after];
+  if (unit.kind === 'member') {
+    // A member that leaves on its own (read, expired, ...) no longer waits for its digest.
+    const digest = unit.digest === null ? undefined : units.get(unit.digest);
+    if (digest !== undefined && settled(after) && unit.mid !== null)
+      out.push({ ...digest, waiting: digest.waiting.filter((m) => m !== unit.mid) });
+    return out;
+  }
+  if (unit.kind !== 'digest' || !settled(after)) return out;
+  // The digest went out (or gave up, or was skipped) with `mids`: those members end with it.
+  const carried = new Set<string>(d.mids ?? []);
+  for (const mid of carried) {
+    const member = units.get(stepKey({ mid, uid: d.uid, channel: d.channel }));
+    if (member?.digest === unit.key && member.stage.status === 'pending') out.push({ ...member, stage: after.stage });
+  }
+  // Members that arrived while it was out go in the next round, at once.
+  const waiting = after.waiting.filter((m) => !carried.has(m));
+  out[0] = waiting.length === 0 ? { ...after, waiting } : { ...after, waiting, stage: { status: 'pending' } };
+  return out;
+};
+
+/** The units an event changes, in their new state. */
+export const evolveUnits = (e: UnitEvent, at: At, units: Units): UnitState[] =>
+  e.type === 'MessageTriaged' ? planned(e.data, at, units) : delivered(e, at, units);
+
+const UNIT_EVENTS: ReadonlySet<string> = new Set([
+  'MessageTriaged',
+  'DeliveryAttempted',
+  'DeliverySucceeded',
+  'DeliveryFailed',
+  'DeliveryRetryScheduled',
+  'DeliveryGivenUp',
+  'DeliverySkipped',
+]);
+export const isUnitEvent = (e: { readonly type: string }): e is UnitEvent => UNIT_EVENTS.has(e.type);

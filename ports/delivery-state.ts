@@ -1,0 +1,98 @@
+import type { Device } from '../schema/devices.js';
+import type {
+  DirectoryMessage,
+  DueTimer,
+  Engagement,
+  MessageStatus,
+  Profile,
+  PublishedData,
+  StateBatch,
+  ThreadEntry,
+  TimerKind,
+  UnitState,
+  UnitStatus,
+} from '../schema/delivery-state.js';
+
+// Delivery's private state (delivery/README.md): the directory triage plans from, the units
+// dispatch performs, the durable timers the scheduler fires, and the followers' checkpoints.
+// It is derived from the log and can be dropped and rebuilt from it. Writes come in batches
+// (`commit`) of idempotent changes computed by the pure folds in domain/delivery/; an engine
+// applies a batch atomically where it can (SQLite: one transaction) and otherwise in order,
+// the checkpoint last, so a batch applied twice changes nothing. Reads are asynchronous so
+// that a networked engine (Cassandra) fits the same port; every query names the key or the
+// partition it reads, and ordered scans are by a key that engine can cluster on.
+
+export interface DirectoryReads {
+  message(mid: string): Promise<DirectoryMessage | undefined>;
+  /** Status and thread only: what every step checks, without the (possibly large) message. */
+  messageState(mid: string): Promise<{ readonly status: MessageStatus; readonly tid: string | null } | undefined>;
+  thread(tid: string): Promise<ThreadEntry | undefined>;
+  /** Profiles of several users; `tid`: the message's thread, whose per-thread preferences are included. */
+  profiles(uids: readonly string[], tid?: string): Promise<ReadonlyMap<string, Profile>>;
+  device(uid: string, deviceId: string): Promise<Device | undefined>;
+  /** Subscribers of a thread with uid after `after`, by uid. */
+  members(tid: string, after: string, limit: number): Promise<readonly string[]>;
+  /** Users known before log position `before`, with uid after `after`, by uid. */
+  known(before: number, after: string, limit: number): Promise<readonly string[]>;
+}
+
+export interface UnitReads {
+  /** The units that exist among `keys`. */
+  get(keys: readonly string[]): Promise<ReadonlyMap<string, UnitState>>;
+  /** Seen or read by receipt, or read by a last-read marker (inbox-wide, or the message's thread). */
+  engagement(uid: string, mid: string, tid: string | undefined): Promise<Engagement>;
+  cancelled(mid: string): Promise<boolean>;
+  /** A newer message with the same collapse key was triaged for the recipient. */
+  collapsed(uid: string, ckey: string, mid: string): Promise<boolean>;
+  /** Claims held by an earlier run of `node`: that run is gone, so they have lapsed. */
+  claimsOfEarlierRuns(node: string, run: string): Promise<readonly UnitState[]>;
+}
+
+export interface TimerReads {
+  /** Timers due at `now`, earliest first. */
+  due(now: number, limit: number): Promise<readonly DueTimer[]>;
+  /** The earliest timer, due or not. */
+  next(): Promise<DueTimer | undefined>;
+  count(): Promise<number>;
+  /** Timers of one kind due after `now`, earliest first. */
+  upcoming(kind: TimerKind, now: number, limit: number): Promise<readonly DueTimer[]>;
+}
+
+export interface UpcomingMessage {
+  readonly mid: string;
+  readonly scheduled: string;
+  readonly from: string;
+  readonly audience: PublishedData['audience']['kind'];
+  readonly tid?: string;
+  readonly urgency: number;
+  readonly msg: string;
+}
+
+export interface RecentMessage {
+  readonly mid: string;
+  readonly due: string;
+  readonly expiresAt: string;
+  readonly recipients: number;
+  readonly batches: number;
+  /** Delivery units (steps and digest members) by state. */
+  readonly steps: Readonly<Record<UnitStatus, number>>;
+}
+
+/** msgxc's two reports (GET /api/v2/messages?scheduled=upcoming|recent). */
+export interface DeliveryReports {
+  /** Scheduled messages not yet due (nor cancelled), soonest first. */
+  upcoming(limit: number): Promise<readonly UpcomingMessage[]>;
+  /** Triaged messages, most recently triaged first. */
+  recent(limit: number): Promise<readonly RecentMessage[]>;
+}
+
+export interface DeliveryStateStore {
+  readonly directory: DirectoryReads;
+  readonly units: UnitReads;
+  readonly timers: TimerReads;
+  readonly reports: DeliveryReports;
+  /** Where the follower `name` is in the log (0: at the start). */
+  checkpoint(name: string): Promise<number>;
+  commit(batch: StateBatch): Promise<void>;
+  close(): Promise<void>;
+}

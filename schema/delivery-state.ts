@@ -1,0 +1,198 @@
+import type { Device, DeviceChannel } from './devices.js';
+import type { EventOf } from './events.js';
+import type { DispatchChannel } from './triage-events.js';
+
+// The shapes of delivery's private state (delivery/), shared by the pure folds that compute
+// them (domain/delivery/), the port that stores them (ports/delivery-state.ts) and each
+// engine's adapter (adapters/delivery-state/). Only the broker writes this state, from
+// events its codecs decoded, so adapters map stored rows back to these types without a
+// second decode. Times are epoch milliseconds.
+
+// ---- delivery units: one per planned step, digest window, or message gathered into a digest
+
+/** `step`: one recipient, channel (and device); `digest`: one window of very-low urgency email/SMS; `member`: a step gathered into a digest. */
+export type UnitKind = 'step' | 'digest' | 'member';
+export type UnitStatus = 'pending' | 'claimed' | 'done' | 'skipped' | 'given-up';
+
+/** What the plan fixed when the unit was created. */
+export interface UnitPlan {
+  readonly key: string;
+  readonly kind: UnitKind;
+  /** The message; null for a digest (its messages are its members). */
+  readonly mid: string | null;
+  readonly uid: string;
+  readonly channel: DispatchChannel;
+  readonly deviceId: string | null;
+  /** A member's digest unit. */
+  readonly digest: string | null;
+  readonly collapse: string | null;
+  readonly due: number;
+  readonly expiresAt: number;
+  /** The MessageTriaged event that planned it, and its correlation id. */
+  readonly cause: string;
+  readonly correlationId: string;
+}
+
+export type UnitStage =
+  | { readonly status: 'pending' }
+  | { readonly status: 'claimed'; readonly node: string; readonly run: string; readonly leaseUntil: number }
+  | { readonly status: 'done' }
+  | { readonly status: 'skipped'; readonly reason: string }
+  | { readonly status: 'given-up'; readonly reason: string };
+
+export interface UnitState extends UnitPlan {
+  readonly stage: UnitStage;
+  /** When the plan (or a retry) wants it. */
+  readonly at: number;
+  /** Attempts claimed so far. */
+  readonly attempt: number;
+  /** Revision of the unit's stream as folded (-1: no event yet). */
+  readonly revision: number;
+  /** Digest only: its members still waiting for it (their mids), oldest first. */
+  readonly waiting: readonly string[];
+}
+
+export type TimerKind = 'publish' | 'step' | 'digest';
+
+/** A durable timer set (at a time) or cleared (null). */
+export interface TimerChange {
+  readonly kind: TimerKind;
+  readonly key: string;
+  readonly at: number | null;
+}
+
+export interface DueTimer {
+  readonly kind: TimerKind;
+  readonly key: string;
+  readonly dueAt: number;
+}
+
+// ---- the directory: who can be reached where, as of the event triage is at
+
+export type PublishedData = EventOf<'MessagePublished'>['data'];
+export type MessageStatus = 'scheduled' | 'due' | 'published' | 'cancelled' | 'retracted';
+
+export interface DirectoryMessage {
+  readonly data: PublishedData;
+  readonly position: number;
+  readonly status: MessageStatus;
+  readonly eventId: string;
+  readonly correlationId: string;
+}
+
+export interface DeviceEntry {
+  readonly deviceId: string;
+  readonly channel: DeviceChannel;
+}
+
+export interface Profile {
+  /** Newest first, at most LIMITS.devices. */
+  readonly devices: readonly DeviceEntry[];
+  readonly email: string | null;
+  readonly cell: string | null;
+  readonly channels: readonly string[];
+  /** The user's preferences for one thread, when asked for a thread and set. */
+  readonly threadChannels?: readonly string[];
+}
+
+export interface ThreadEntry {
+  readonly name?: string;
+  readonly channels: readonly string[];
+  readonly fallback: readonly string[];
+}
+
+/**
+ * One idempotent write to the directory. Applying a change twice, or a change older than what
+ * is stored where a position guards it, leaves the directory as it was.
+ */
+export type DirectoryChange =
+  /** The user exists from `position` on (the earliest position wins): broadcasts reach users known before them. */
+  | { readonly type: 'user-known'; readonly uid: string; readonly position: number }
+  /** Contact points; a field left out is unchanged, null clears it. */
+  | { readonly type: 'contact'; readonly uid: string; readonly email?: string | null; readonly cell?: string | null }
+  | { readonly type: 'channels'; readonly uid: string; readonly channels: readonly string[] }
+  | {
+      readonly type: 'thread-channels';
+      readonly uid: string;
+      readonly tid: string;
+      readonly channels: readonly string[];
+    }
+  /** Replaces the device unless the stored one is from a later position. */
+  | {
+      readonly type: 'device-enlisted';
+      readonly uid: string;
+      readonly deviceId: string;
+      readonly device: Device;
+      readonly position: number;
+    }
+  /** Removes the device unless it was enlisted again at or after `position`. */
+  | { readonly type: 'device-revoked'; readonly uid: string; readonly deviceId: string; readonly position: number }
+  /** Stored if the thread is not known yet. */
+  | {
+      readonly type: 'thread-created';
+      readonly tid: string;
+      readonly name: string | null;
+      readonly channels: readonly string[];
+      readonly fallback: readonly string[];
+    }
+  | { readonly type: 'member-joined'; readonly tid: string; readonly uid: string }
+  | { readonly type: 'member-left'; readonly tid: string; readonly uid: string }
+  /** Stored if the message is not known yet; its data never changes afterwards. */
+  | { readonly type: 'message-published'; readonly message: DirectoryMessage }
+  /** Moves the status only from one of `from` (a cancel or retraction is final). */
+  | {
+      readonly type: 'message-status';
+      readonly mid: string;
+      readonly status: MessageStatus;
+      readonly from: readonly MessageStatus[];
+    };
+
+// ---- what dispatch checks before each step, besides the units
+
+/**
+ * One idempotent write of what `nextStep` checks: receipts and read markers only grow, a
+ * cancellation is final, the newest message of a collapse key wins, a triaged message's
+ * counts move only with a later batch.
+ */
+export type DeliveryChange =
+  | {
+      readonly type: 'engaged';
+      readonly uid: string;
+      readonly mid: string;
+      readonly seen: boolean;
+      readonly read: boolean;
+    }
+  /** Read up to `mid` (UUIDv7, time-ordered) in `scope`: '' for the whole inbox, else a thread id. */
+  | { readonly type: 'read-marker'; readonly uid: string; readonly scope: string; readonly mid: string }
+  | { readonly type: 'cancelled'; readonly mid: string }
+  | {
+      readonly type: 'collapse';
+      readonly uid: string;
+      readonly ckey: string;
+      readonly due: number;
+      readonly mid: string;
+    }
+  /** One more batch of a message was triaged (the "recent" report). */
+  | {
+      readonly type: 'triaged';
+      readonly mid: string;
+      readonly due: number;
+      readonly expiresAt: number;
+      readonly recipients: number;
+      readonly batch: number;
+      readonly position: number;
+    };
+
+export interface Engagement {
+  readonly seen: boolean;
+  readonly read: boolean;
+}
+
+/** What one fold writes at once, with the checkpoint it reached. */
+export interface StateBatch {
+  readonly directory?: readonly DirectoryChange[];
+  readonly units?: readonly UnitState[];
+  readonly deliveries?: readonly DeliveryChange[];
+  readonly timers?: readonly TimerChange[];
+  readonly checkpoint?: { readonly name: string; readonly position: number };
+}

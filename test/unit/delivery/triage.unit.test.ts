@@ -1,0 +1,115 @@
+import { isRight } from 'fp-ts/lib/Either.js';
+import { describe, expect, it } from 'vitest';
+import { decideFire, decidePlan, evolveTriage, initialTriage } from '../../../domain/delivery/triage.js';
+import type { PlanBatches, TriageState } from '../../../domain/delivery/triage.js';
+import { triageConfig } from '../../../domain/triage/config.js';
+import type { RecipientFacts } from '../../../domain/triage/types.js';
+import { DomainEvent } from '../../../schema/events.js';
+import type { PublishedData } from '../../../schema/delivery-state.js';
+import type { TriageEventOf } from '../../../schema/triage-events.js';
+import { BOB, MID, MINUTE, T0, iso } from './fixtures.js';
+
+// The triage workflow of one message (stream triage-<mid>), Given/When/Then: given the
+// stream's events, when the scheduler fires the message's timer or triage plans it, then the
+// append (at the stream's revision) or the reason nothing happens.
+type TriageStreamEvent = TriageEventOf<'MessageDue'> | TriageEventOf<'MessageTriaged'>;
+const given = (events: readonly TriageStreamEvent[]): TriageState => events.reduce(evolveTriage, initialTriage());
+
+const DUE = iso(T0 + 10 * MINUTE);
+const due: TriageEventOf<'MessageDue'> = { type: 'MessageDue', data: { mid: MID, due: DUE } };
+
+describe('a scheduled message whose timer fires', () => {
+  it('is recorded due once: MessageDue expecting an empty stream', () => {
+    expect(decideFire({ mid: MID, status: 'scheduled', scheduled: DUE }, given([]))).toEqual({
+      kind: 'append',
+      stream: `triage-${MID}`,
+      revision: -1,
+      events: [due],
+    });
+  });
+
+  it('is not recorded twice, and never when it was cancelled or retracted meanwhile', () => {
+    expect(decideFire({ mid: MID, status: 'scheduled', scheduled: DUE }, given([due]))).toEqual({
+      kind: 'ignore',
+      reason: 'already due',
+    });
+    for (const status of ['cancelled', 'retracted'] as const)
+      expect(decideFire({ mid: MID, status, scheduled: DUE }, given([]))).toEqual({
+        kind: 'ignore',
+        reason: `message is ${status}`,
+      });
+  });
+});
+
+describe('planning the audience', () => {
+  // Through the event codec, as delivery/ reads it from the log.
+  const published = DomainEvent.decode({
+    type: 'MessagePublished',
+    data: {
+      mid: MID,
+      from: BOB,
+      msg: 'hi',
+      audience: { kind: 'thread', tid: 't-1' },
+      opts: {},
+      urgency: 3,
+      at: iso(T0),
+    },
+  });
+  if (!isRight(published) || published.right.type !== 'MessagePublished') throw new Error('a valid MessagePublished');
+  const data: PublishedData = published.right.data;
+  const carol: RecipientFacts = {
+    uid: 'carol',
+    online: false,
+    devices: [],
+    hasEmail: false,
+    hasCell: false,
+    channels: [],
+  };
+  const plan = (over: Partial<PlanBatches> = {}): PlanBatches => ({
+    now: T0,
+    data,
+    status: 'published',
+    message: { mid: MID, urgency: 3, due: T0 },
+    expiresAt: T0 + 60 * MINUTE,
+    config: triageConfig({ available: ['websocket'] }),
+    pages: [{ items: [carol], next: 'carol' }, { items: [{ ...carol, uid: 'dave' }] }],
+    ...over,
+  });
+
+  it('appends one MessageTriaged per page, each with the cursor to continue from but the last', () => {
+    const intent = decidePlan(plan(), given([]));
+    expect(intent).toMatchObject({ kind: 'append', stream: `triage-${MID}`, revision: -1 });
+    const events = intent.kind === 'append' ? intent.events : [];
+    expect(events.map((e) => (e.type === 'MessageTriaged' ? [e.data.batch, e.data.next] : []))).toEqual([
+      [0, 'carol'],
+      [1, undefined],
+    ]);
+    expect(events.map((e) => (e.type === 'MessageTriaged' ? e.data.recipients.map((r) => r.uid) : []))).toEqual([
+      ['carol'],
+      ['dave'],
+    ]);
+  });
+
+  it('resumes after the last batch written (after MessageDue, at the revision it reached)', () => {
+    const [first] = (() => {
+      const i = decidePlan(plan(), given([]));
+      return i.kind === 'append' ? i.events : [];
+    })();
+    if (first?.type !== 'MessageTriaged') throw new Error('expected a batch');
+    const resumed = decidePlan(plan({ pages: [{ items: [{ ...carol, uid: 'dave' }] }] }), given([due, first]));
+    expect(resumed).toMatchObject({ kind: 'append', revision: 1, events: [{ data: { batch: 1 } }] });
+    const last = resumed.kind === 'append' ? resumed.events[0] : undefined;
+    if (last?.type !== 'MessageTriaged') throw new Error('expected a batch');
+    expect(decidePlan(plan(), given([due, first, last]))).toEqual({ kind: 'ignore', reason: 'triaged' });
+  });
+
+  it('records a cancelled or expired message as skipped, planning nobody', () => {
+    expect(decidePlan(plan({ status: 'cancelled' }), given([]))).toMatchObject({
+      kind: 'append',
+      events: [{ type: 'MessageTriaged', data: { batch: 0, recipients: [], skipped: 'cancelled' } }],
+    });
+    expect(decidePlan(plan({ now: T0 + 61 * MINUTE }), given([]))).toMatchObject({
+      events: [{ type: 'MessageTriaged', data: { recipients: [], skipped: 'expired' } }],
+    });
+  });
+});
