@@ -85,8 +85,15 @@ export interface OpenedLog {
 // Every event is chained, whatever the engine; a checkpoint over the global order follows
 // every CHECKPOINT_EVERY events a node appends (docs/audit.md).
 const CHECKPOINT_EVERY = 1000;
-const auditable = (engine: EventStore, sqlite?: SqliteEventStore): OpenedLog => {
-  const store = chained(engine, { checkpoints: { every: CHECKPOINT_EVERY, now: () => new Date() } });
+const auditable = (engine: EventStore, log?: Logger, sqlite?: SqliteEventStore): OpenedLog => {
+  const store = chained(engine, {
+    checkpoints: {
+      every: CHECKPOINT_EVERY,
+      now: () => new Date(),
+      // The next checkpoint covers what this one would have: say so, do not stop the node.
+      onError: (e) => log?.warn({ err: String(e) }, 'audit checkpoint failed'),
+    },
+  });
   return {
     store,
     audit: auditLog(engine),
@@ -97,15 +104,15 @@ const auditable = (engine: EventStore, sqlite?: SqliteEventStore): OpenedLog => 
 
 const eventsFile = (config: Config): string => join(config.dataDir, 'events.db');
 
-export const openLog = async (config: Config): Promise<OpenedLog> => {
+export const openLog = async (config: Config, log?: Logger): Promise<OpenedLog> => {
   if (config.eventStore === 'embedded') {
     const sqlite = createSqliteEventStore({
       file: eventsFile(config),
       writerThread: config.embeddedWriter === 'thread',
     });
-    return auditable(sqlite, sqlite);
+    return auditable(sqlite, log, sqlite);
   }
-  return auditable(await openEventStore(config.eventStore, { dataDir: config.dataDir }));
+  return auditable(await openEventStore(config.eventStore, { dataDir: config.dataDir }), log);
 };
 
 export interface OpenedProjection<T = object> {
