@@ -6,21 +6,25 @@ import { progressLine } from './progress.js';
 
 // `msgxc audit replay --at TIME --dir DIR [--inbox UID | --thread TID]`: the read models as
 // they were at TIME, built into DIR/read.db (never the broker's own), and an inbox or a
-// thread answered from them. "As they were" is a prefix of the log: every event before the
-// first one that occurred after TIME. A prefix is a state the read models really passed
-// through; keeping only events that occurred before TIME would not be one when the clocks of
-// the nodes that wrote them disagree.
+// thread answered from them. "As they were" is a prefix of the log, a state the read models
+// really passed through: the shortest one holding every event that occurred by TIME. Times are
+// not in log order (a command is stamped when it arrives, a reactor's event when it is
+// decided, nodes' clocks differ), so the log is read until events are SKEW past TIME.
+const SKEW_MS = 5 * 60_000;
 
-/** The position of the last event of the prefix, found by reading the log in order. */
+/** The position of the last event that occurred by `at`. */
 const cutAt = async (store: Pick<EventStore, 'readAll'>, at: string): Promise<number> => {
-  let last = 0;
+  const beyond = new Date(Date.parse(at) + SKEW_MS).toISOString();
+  let cut = 0;
+  let after = 0;
   for (;;) {
-    const page = await store.readAll({ after: last, limit: 1000 });
+    const page = await store.readAll({ after, limit: 1000 });
     for (const e of page) {
-      if (e.metadata.occurredAt > at) return last;
-      last = e.position;
+      if (e.metadata.occurredAt > beyond) return cut;
+      if (e.metadata.occurredAt <= at) cut = e.position;
+      after = e.position;
     }
-    if (page.length < 1000) return last;
+    if (page.length < 1000) return cut;
   }
 };
 
