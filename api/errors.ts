@@ -1,4 +1,6 @@
 import type { DomainError, DomainErrorKind, FailedToAppend } from '../commands/types.js';
+import type { Refusal } from './rate-limits.js';
+import type { Overload } from './shedding.js';
 
 // The one table from error kinds to HTTP status codes. Handlers never pick codes themselves.
 const STATUS: Record<DomainErrorKind | 'unavailable', number> = {
@@ -49,5 +51,22 @@ export const errors = {
       'Retry-After': '1',
     }),
   notReady: (msg: string) => apiError(503, 'NotReady', msg, { 'Retry-After': '1' }),
+  // The limit is named, with its setting and figures, so an operator reading a client's log knows which to raise.
+  rateLimited: (r: Refusal) =>
+    apiError(
+      429,
+      'RateLimited',
+      `rate limit ${r.limit} exceeded: ${r.rate.perSec} per second, burst ${r.rate.burst} (${r.setting}); retry after ${r.retryAfterSec} s`,
+      { 'Retry-After': String(r.retryAfterSec) },
+    ),
+  overloaded: (o: Overload) =>
+    apiError(
+      503,
+      'Overloaded',
+      o.reason === 'queue'
+        ? `the node has ${o.inFlight} writes in flight (MSGXC_SHED_QUEUE=${o.limit}); retry`
+        : `the node's event loop runs ${Math.round(o.lagMs)} ms late (MSGXC_SHED_LAG_MS=${o.limit}); retry`,
+      { 'Retry-After': '1' },
+    ),
   internal: () => apiError(500, 'InternalError', 'internal error; the request id identifies it in the logs'),
 };

@@ -4,15 +4,18 @@ import { clip, parseJson } from '../schema/json.js';
 import type { Logger } from '../ports/log.js';
 import type { Metrics } from './metrics.js';
 import type { Idempotency } from './idempotency.js';
-import { isValidIdempotencyKey } from './idempotency.js';
+import { IDEMPOTENCY_KEY_FORM, isValidIdempotencyKey } from './idempotency.js';
 import { errors, isApiError, type ApiError } from './errors.js';
 import { isAdmin, isAuditor, tokenFromHeader, type Verifier } from './auth.js';
+import type { Refusal } from './rate-limits.js';
 import type { Route, RouteReply, RouteRequest } from './route.js';
 import type { HttpRequest, HttpResponse, TemplatedApp } from './uws.js';
 import { readBody } from './body.js';
 import { answerInternalFailure, writeReply, type Exchange } from './reply.js';
 import { capture, isRefused, type Captured } from './capture.js';
 import { thrownText } from './guard.js';
+import type { RequestLimits } from './request-limits.js';
+import { isOverload } from './shedding.js';
 
 export interface HttpDeps {
   readonly verifier: Verifier;
@@ -28,6 +31,8 @@ export interface HttpDeps {
    * Answers a promise only when there is work to wait for, so a known caller costs no await.
    */
   readonly onActor: (actor: Actor) => Promise<void> | undefined;
+  /** Rate limits and load shedding (docs/limits.md); none when absent. */
+  readonly limits?: RequestLimits;
 }
 
 const JSONISH = /^(application\/([\w.+-]+\+)?json|application\/x-www-form-urlencoded|text\/plain)\b/i;
@@ -42,21 +47,55 @@ const ABANDONED: ApiError = {
   msg: 'the client closed the connection before the request ran',
 };
 
+/** A place in the load shedder's count, given back when the request is answered (or fails). */
+interface Slot {
+  release?: () => void;
+}
+
+const hasHeader = (req: HttpRequest, name: string): boolean => {
+  let found = false;
+  req.forEach((k) => {
+    if (k === name) found = true;
+  });
+  return found;
+};
+
 const nextTurn = (): Promise<void> =>
   new Promise((resolve) => {
     setImmediate(resolve);
   });
 
-const authorize = async (route: Route, c: Captured, deps: HttpDeps): Promise<Actor | ApiError> => {
+const authorize = async (
+  route: Route,
+  c: Captured,
+  deps: HttpDeps,
+  address: string | undefined,
+): Promise<Actor | ApiError> => {
   if (route.access === 'public') return { uid: 'anonymous', roles: [] };
+  // An address whose failed authentications used up its budget is refused before its token
+  // costs a verification; a request that fails authentication spends from that budget.
+  const rates = address === undefined ? undefined : deps.limits?.rates;
+  const blocked = rates?.addressBlocked(address ?? '', performance.now());
+  if (blocked !== undefined) return limited(deps, blocked);
   const token = tokenFromHeader(c.authorization);
-  if (token === undefined) return errors.unauthorized('missing Authorization header with a bearer token');
+  if (token === undefined) {
+    rates?.addressFailed(address ?? '', performance.now());
+    return errors.unauthorized('missing Authorization header with a bearer token');
+  }
   const verified = await deps.verifier.verify(token);
-  if ('error' in verified) return errors.unauthorized(verified.error);
+  if ('error' in verified) {
+    rates?.addressFailed(address ?? '', performance.now());
+    return errors.unauthorized(verified.error);
+  }
   if (route.access === 'admin' && !isAdmin(verified)) return errors.forbidden('this route requires the admin role');
   if (route.access === 'auditor' && !isAuditor(verified))
     return errors.forbidden('this route requires the admin or auditor role');
   return verified;
+};
+
+const limited = (deps: Pick<HttpDeps, 'metrics'>, r: Refusal): ApiError => {
+  deps.metrics.inc('msgxc_rate_limited_total', { limit: r.limit });
+  return errors.rateLimited(r);
 };
 
 const parseBody = (c: Captured, raw: Buffer | undefined, maxDepth: number): { body: unknown } | ApiError => {
@@ -74,9 +113,15 @@ const handleRequest = async (
   raw: Buffer | undefined,
   x: Exchange,
   deps: HttpDeps,
+  address: string | undefined,
+  keyUnreadable: boolean,
 ): Promise<RouteReply | ApiError> => {
-  const actor = await authorize(route, c, deps);
+  const actor = await authorize(route, c, deps, address);
   if (isApiError(actor)) return actor;
+  if (route.access !== 'public' && deps.limits !== undefined) {
+    const refused = deps.limits.rates.caller(actor, route.method === 'get' ? 'read' : 'write', performance.now());
+    if (refused !== undefined) return limited(deps, refused);
+  }
   let body: unknown = undefined;
   if (route.body === true) {
     const parsed = parseBody(c, raw, deps.jsonMaxDepth);
@@ -105,11 +150,10 @@ const handleRequest = async (
     now: deps.now(),
   };
   const key = c.idempotencyKey;
-  if (route.idempotent !== true || key === '') {
+  if (route.idempotent !== true || (key === '' && !keyUnreadable)) {
     return route.handler({ ...base, newMessageId: deps.newMessageId() });
   }
-  if (!isValidIdempotencyKey(key))
-    return errors.invalidQuery('Idempotency-Key', 'expected 1..255 visible ASCII characters');
+  if (!isValidIdempotencyKey(key)) return errors.invalidQuery('Idempotency-Key', IDEMPOTENCY_KEY_FORM);
   const fingerprint = createHash('sha256')
     .update(`${route.method} ${c.url}\0`)
     .update(raw ?? Buffer.alloc(0))
@@ -140,14 +184,19 @@ const failed = (
 
 export const mountRoute = (app: TemplatedApp, route: Route, deps: HttpDeps): void => {
   const names = paramNames(route.path);
-  const serve = (res: HttpResponse, req: HttpRequest, x: Exchange): void => {
+  const serve = (res: HttpResponse, req: HttpRequest, x: Exchange, slot: Slot): void => {
     const started = performance.now();
     const c = capture(req, names);
     x.requestId = c.requestId;
     res.onAborted(() => {
       x.aborted = true;
     });
+    const fail = (e: unknown): void => {
+      slot.release?.();
+      failed(deps, res, x, route.path, e);
+    };
     const finish = (reply: RouteReply | ApiError, close = false): void => {
+      slot.release?.();
       const lost = x.aborted;
       const status = writeReply(res, x, reply, c.requestId, close);
       const seconds = (performance.now() - started) / 1000;
@@ -187,21 +236,41 @@ export const mountRoute = (app: TemplatedApp, route: Route, deps: HttpDeps): voi
         try {
           finish(c.refused, true);
         } catch (e) {
-          failed(deps, res, x, route.path, e);
+          fail(e);
         }
       });
       return;
     }
+    // uWS reads a header value holding a byte above 0x7f, or only white space, as empty: such
+    // a key is there but unreadable, and taking it as absent would run a client's retry twice.
+    // Looked for now, while uWS's request lives; refused (400) once the caller is known.
+    const keyUnreadable = route.idempotent === true && c.idempotencyKey === '' && hasHeader(req, 'idempotency-key');
+    const limits = deps.limits;
+    // Read while uWS's request object lives: the client's address, for the per-address limit.
+    const address =
+      route.access === 'public' || limits === undefined
+        ? undefined
+        : limits.addresses.keyOf(res.getRemoteAddress(), () => req.getHeader('x-forwarded-for'));
+    if (route.method !== 'get' && limits !== undefined) {
+      // Admitted before the body is read, so a node past its bound holds no more bodies either.
+      const admitted = limits.shedder.admit();
+      if (isOverload(admitted)) {
+        deps.metrics.inc('msgxc_shed_total', { reason: admitted.reason });
+        finish(errors.overloaded(admitted), route.body === true);
+        return;
+      }
+      slot.release = () => {
+        admitted.release();
+      };
+    }
     const run = (raw: Buffer | undefined): void => {
-      handleRequest(route, c, raw, x, deps)
+      handleRequest(route, c, raw, x, deps, address, keyUnreadable)
         .catch((e: unknown) => {
           deps.log.error({ reqId: c.requestId, route: route.path, err: thrownText(e) }, 'unhandled error');
           return errors.internal();
         })
         .then(finish)
-        .catch((e: unknown) => {
-          failed(deps, res, x, route.path, e);
-        });
+        .catch(fail);
     };
     if (route.body !== true) {
       run(undefined);
@@ -216,22 +285,25 @@ export const mountRoute = (app: TemplatedApp, route: Route, deps: HttpDeps): voi
       () => {
         finish(errors.tooLarge(deps.bodyLimit), true);
       },
-      (e) => {
-        failed(deps, res, x, route.path, e);
-      },
+      fail,
     );
   };
   const handler = (res: HttpResponse, req: HttpRequest): void => {
-    const x: Exchange = { aborted: false, requestId: '' };
+    // HEAD runs the GET route (RFC 9110 9.3.2: a load balancer's HEAD /healthz), answered without content.
+    const x: Exchange = { aborted: false, requestId: '', head: req.getMethod() === 'head' };
+    const slot: Slot = {};
     try {
-      serve(res, req, x);
+      serve(res, req, x, slot);
     } catch (e) {
+      slot.release?.();
       failed(deps, res, x, route.path, e);
     }
   };
   const pattern = uwsPattern(route.path);
-  if (route.method === 'get') app.get(pattern, handler);
-  else if (route.method === 'post') app.post(pattern, handler);
+  if (route.method === 'get') {
+    app.get(pattern, handler);
+    app.head(pattern, handler);
+  } else if (route.method === 'post') app.post(pattern, handler);
   else if (route.method === 'put') app.put(pattern, handler);
   else app.del(pattern, handler);
 };
@@ -253,6 +325,7 @@ export const mountFallback = (
     const url = req.getUrl();
     // Both come from the client: bounded in the answer, and the method a closed set in metrics.
     const method = req.getMethod();
+    x.head = method === 'head';
     const [m, u] = [clip(method.toUpperCase(), 16), clip(url, 100)];
     const allowed = matchers.filter((m) => m.re.test(url)).map((m) => m.method.toUpperCase());
     const reply =

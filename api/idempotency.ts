@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { IdempotencyStore, StoredResponse } from '../ports/idempotency.js';
+import type { IdempotencyRecord, IdempotencyStore, StoredResponse } from '../ports/idempotency.js';
 import { errors, isApiError, type ApiError } from './errors.js';
 import type { RouteReply } from './route.js';
 
@@ -27,7 +27,28 @@ const fromStored = (s: StoredResponse): RouteReply => ({
   headers: { ...s.headers, 'Idempotent-Replayed': 'true' },
 });
 
-export const createIdempotency = (store: IdempotencyStore): Idempotency => {
+/**
+ * Who reserves: `owner` names this process (`<node id>/<boot id>`); a reservation without an
+ * answer made by another node is left alone for `leaseMs` (409 IdempotencyKeyInProgress), the
+ * longest a command can still be running there; after it, or when the reservation was made by
+ * an earlier run of this node (it died), the command runs again with the reserved message id.
+ */
+export interface IdempotencyOwner {
+  readonly owner: string;
+  readonly leaseMs: number;
+}
+
+const nodeOf = (owner: string): string => owner.slice(0, owner.lastIndexOf('/'));
+
+/** Whether a reservation without an answer may be run here now (api/idempotency.ts, IdempotencyOwner). */
+export const mayTakeOver = (r: IdempotencyRecord, me: IdempotencyOwner | undefined, now: number): boolean =>
+  me === undefined ||
+  r.owner === undefined ||
+  r.owner === me.owner ||
+  nodeOf(r.owner) === nodeOf(me.owner) ||
+  now - r.createdAt >= me.leaseMs;
+
+export const createIdempotency = (store: IdempotencyStore, me?: IdempotencyOwner): Idempotency => {
   // Requests with the same key that overlap in this process wait for the first one. The
   // entry is set before the first await, so two overlapping requests can never both run.
   const inflight = new Map<string, { requestHash: string; attempt: Promise<RouteReply | ApiError> }>();
@@ -44,9 +65,17 @@ export const createIdempotency = (store: IdempotencyStore): Idempotency => {
         : { ...first, headers: { ...(first.headers ?? {}), 'Idempotent-Replayed': 'true' } };
     }
     const attempt = (async (): Promise<RouteReply | ApiError> => {
-      const record = await store.reserve({ scope, requestHash, mid: freshMid, createdAt: now });
+      const record = await store.reserve({
+        scope,
+        requestHash,
+        mid: freshMid,
+        createdAt: now,
+        ...(me !== undefined ? { owner: me.owner } : {}),
+      });
       if (record.requestHash !== requestHash) return errors.idempotencyMismatch();
       if (record.response) return fromStored(record.response);
+      // Reserved by another node that has not answered yet: its command may be running now.
+      if (!mayTakeOver(record, me, now)) return errors.idempotencyInProgress();
       // Reserved now, or reserved by a try that never stored its answer (crash, 5xx): run the
       // command with the reserved message id; commands are idempotent on that id.
       const reply = await execute(record.mid);
@@ -59,4 +88,5 @@ export const createIdempotency = (store: IdempotencyStore): Idempotency => {
   return { run };
 };
 
+export const IDEMPOTENCY_KEY_FORM = 'expected 1..255 visible ASCII characters';
 export const isValidIdempotencyKey = (k: string): boolean => /^[\x21-\x7e]{1,255}$/.test(k);

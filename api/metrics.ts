@@ -23,6 +23,29 @@ export interface Metrics {
   total(name: string): number;
 }
 
+const GAUGE_TIMEOUT_MS = 1000;
+
+/** The gauge's value, or undefined when reading it failed or took longer than `ms`. */
+const readWithin = (read: () => number | Promise<number>, ms: number): Promise<number | undefined> =>
+  new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      resolve(undefined);
+    }, ms);
+    timer.unref();
+    Promise.resolve()
+      .then(read)
+      .then(
+        (v) => {
+          clearTimeout(timer);
+          resolve(v);
+        },
+        () => {
+          clearTimeout(timer);
+          resolve(undefined);
+        },
+      );
+  });
+
 export const createMetrics = (): Metrics => {
   const counters = new Map<string, Map<string, number>>();
   const histograms = new Map<string, Map<string, Histogram>>();
@@ -56,9 +79,14 @@ export const createMetrics = (): Metrics => {
         );
       }
     }
-    for (const [name, g] of gauges) {
-      lines.push(`# HELP ${name} ${g.help}`, `# TYPE ${name} gauge`, `${name} ${await g.read()}`);
-    }
+    // Read together, each within a second: a gauge that waits on the log (its head, say) must
+    // not hold back the scrape while the log is down, which is when the other figures matter.
+    const entries = [...gauges.entries()];
+    const values = await Promise.all(entries.map(([, g]) => readWithin(g.read, GAUGE_TIMEOUT_MS)));
+    entries.forEach(([name, g], i) => {
+      const v = values[i];
+      if (v !== undefined) lines.push(`# HELP ${name} ${g.help}`, `# TYPE ${name} gauge`, `${name} ${v}`);
+    });
     return `${lines.join('\n')}\n`;
   };
 

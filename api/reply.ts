@@ -10,12 +10,17 @@ export interface Exchange {
   /** The client went away, or the answer was written: the response must not be touched again. */
   aborted: boolean;
   requestId: string;
+  /**
+   * The request was HEAD: the answer carries the status and headers, not the content (RFC 9110
+   * 9.3.2), or a keep-alive client would read the content as the start of the next answer.
+   */
+  head?: boolean;
 }
 
 /** Writes a reply unless the client went away; returns the status for metrics. */
 export const writeReply = (
   res: HttpResponse,
-  state: { aborted: boolean },
+  state: { aborted: boolean; head?: boolean },
   reply: RouteReply | ApiError,
   requestId: string,
   closeConnection = false,
@@ -33,7 +38,12 @@ export const writeReply = (
     res.writeHeader('Content-Type', contentType);
     res.writeHeader('X-Request-Id', requestId);
     for (const [k, v] of Object.entries(reply.headers ?? {})) res.writeHeader(k, v);
-    res.end(body, closeConnection);
+    // uWS 20.30's endWithoutBody with any argument (a length, even undefined) leaves the
+    // response unfinished, which aborts the process (docs/http-edges.md): called bare, it
+    // writes no Content-Length, which a client reading a HEAD answer does not need.
+    if (state.head !== true) res.end(body, closeConnection);
+    else if (closeConnection) res.end('', true);
+    else res.endWithoutBody();
   });
   state.aborted = true;
   return status;

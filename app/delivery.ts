@@ -35,7 +35,10 @@ export const startDelivery = (
 ): Delivery | undefined => {
   const t = config.triage;
   if (!t.enabled) return undefined;
-  const { webpush, fcm, apns, email, sms } = deps.channels;
+  const { webpush, fcm, apns, email, sms, mqtt } = deps.channels;
+  // MQTT is planned only when a broker is configured: the other channels record to the
+  // outbox without credentials (a deployment sees what it would send), but a topic publish
+  // per recipient of every message into the outbox would be noise nobody asked for.
   const state = openDeliveryState(config);
   const reactors = startReactors({
     store: deps.store,
@@ -44,7 +47,7 @@ export const startDelivery = (
     revokeDevice: deps.revokeDevice,
     clock: deps.clock,
     log: deps.log,
-    channels: { webpush, fcm, apns, email, sms },
+    channels: { webpush, fcm, apns, email, sms, ...(config.channels.mqtt !== undefined ? { mqtt } : {}) },
     node: config.stableNodeId,
     pollMs: t.pollMs,
     dispatch: { concurrency: t.concurrency },

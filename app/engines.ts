@@ -19,16 +19,16 @@ import type { Clock } from '../ports/clock.js';
 import type { DeliveryStateStore } from '../ports/delivery-state.js';
 import type { AuditLog, EventStore } from '../ports/eventstore.js';
 import type { IdempotencyStore } from '../ports/idempotency.js';
+import type { DeadLetter } from '../ports/follower.js';
 import type { Logger } from '../ports/log.js';
 import type { OutboxStore } from '../ports/outbox.js';
 import type { ProjectionRunner } from '../ports/projections.js';
 import type { ReadModels } from '../ports/read-models.js';
-import { openCassandraReadStore } from '../projections/cassandra.js';
-import { openEmbeddedReadStore } from '../projections/embedded.js';
 import { searchProjection } from '../projections/search/open.js';
 import type { Config } from '../schema/config.js';
 import { startProjectionWorker } from './projection-worker/client.js';
 import { openThreadedReadStore } from './projection-worker/threaded.js';
+import { openCassandraReadStore, openEmbeddedReadStore } from './read-stores.js';
 
 // The one place that chooses an engine for every port from the configuration: the log, the
 // read models, the search index, the bus, the idempotency records, delivery's state and the
@@ -121,13 +121,18 @@ export interface OpenedProjection<T = object> {
   close(): Promise<void>;
 }
 
+/** Events a projection quarantined (the node counts them in a metric). */
+export type OnDeadLetters = (dead: readonly DeadLetter[]) => void;
+
 /** Read models: Cassandra when configured; else SQLite, in a worker thread when the log is SQLite too. */
 export const openReadModels = async (
   config: Config,
   log: OpenedLog,
   logger: Logger,
   clock: Clock,
+  onDeadLetters?: OnDeadLetters,
 ): Promise<OpenedProjection<ReadModels>> => {
+  const quarantine = onDeadLetters === undefined ? {} : { onDeadLetters };
   const rs = config.engines.readStore;
   if (rs.kind === 'cassandra') {
     const c = await openCassandraReadStore({
@@ -139,19 +144,21 @@ export const openReadModels = async (
       store: log.store,
       log: logger,
       clock,
+      ...quarantine,
     });
     return { runner: c.runner, value: c.models, close: () => c.close() };
   }
   const readFile = join(config.dataDir, 'read.db');
   const embedded =
     log.sqlite === undefined
-      ? openEmbeddedReadStore({ file: readFile, store: log.store, log: logger, clock })
+      ? openEmbeddedReadStore({ file: readFile, store: log.store, log: logger, clock, ...quarantine })
       : await openThreadedReadStore({
           readFile,
           eventsFile: eventsFile(config),
           store: log.sqlite,
           log: logger,
           clock,
+          ...quarantine,
         });
   return { runner: embedded.runner, value: embedded.models, close: () => embedded.close() };
 };
@@ -161,7 +168,9 @@ export const openSearchProjection = async (
   config: Config,
   log: OpenedLog,
   logger: Logger,
+  onDeadLetters?: OnDeadLetters,
 ): Promise<OpenedProjection> => {
+  const quarantine = onDeadLetters === undefined ? {} : { onDeadLetters };
   const s = config.engines.search;
   const file = join(config.dataDir, 'search.db');
   if (s.kind === 'embedded' && log.sqlite !== undefined) {
@@ -171,6 +180,7 @@ export const openSearchProjection = async (
       eventsFile: eventsFile(config),
       store: log.sqlite,
       log: logger,
+      ...quarantine,
     });
     return { runner: worker.runner, value: {}, close: () => worker.close() };
   }
@@ -178,7 +188,7 @@ export const openSearchProjection = async (
     s.kind === 'elastic'
       ? await openElasticSearchIndex({ url: s.url, prefix: s.prefix, replicas: s.replicas })
       : createEmbeddedSearchIndex({ file });
-  const search = searchProjection({ index, store: log.store, log: logger });
+  const search = searchProjection({ index, store: log.store, log: logger, ...quarantine });
   return { runner: search.runner, value: search.index, close: () => search.close() };
 };
 
@@ -192,9 +202,25 @@ export const openBus = async (config: Config, log: Logger): Promise<Bus> => {
   return createNatsBus({ servers: config.natsUrl, prefix: config.busPrefix, name: `msgxc-${config.nodeId}`, onError });
 };
 
-/** Idempotency records of the HTTP API: SQLite in the data directory (on every stack). */
-export const openIdempotencyStore = (config: Config): IdempotencyStore =>
-  createSqliteIdempotencyStore(join(config.dataDir, 'idempotency.db'));
+/**
+ * Idempotency records of the HTTP API, where every node that shares the log sees them: with
+ * the log on JetStream, a key-value bucket on the same cluster (`<stream>_IDEMPOTENCY`, the
+ * log's replicas, MSGXC_IDEMPOTENCY_TTL as its max age); else SQLite in the data directory
+ * (the embedded log has one node; on EventStoreDB each node keeps its own, docs/production.md).
+ */
+export const openIdempotencyStore = async (config: Config): Promise<IdempotencyStore> => {
+  if (config.eventStore.startsWith('nats://')) {
+    const { servers, options } = parseNatsUrl(config.eventStore);
+    const { openKvIdempotencyStore } = await import('../adapters/idempotency/jetstream-kv.js');
+    return openKvIdempotencyStore({
+      servers,
+      bucket: `${options.streamName ?? 'MSGXC_EVENTS'}_IDEMPOTENCY`,
+      replicas: options.replicas ?? 1,
+      ttlMs: config.idempotencyTtlSec * 1000,
+    });
+  }
+  return createSqliteIdempotencyStore(join(config.dataDir, 'idempotency.db'));
+};
 
 /**
  * Delivery's private state (directory, units, timers, checkpoints): SQLite in the data

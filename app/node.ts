@@ -1,5 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { systemClock } from '../adapters/clock/clock.js';
+import { countingAppends } from '../adapters/eventstore/in-flight.js';
 import { observed } from '../adapters/eventstore/observed.js';
 import { createIdGenerator } from '../adapters/ids/ids.js';
 import { allRoutes } from '../api/app.js';
@@ -14,11 +16,12 @@ import type { Clock } from '../ports/clock.js';
 import type { Logger } from '../ports/log.js';
 import { combineRunners } from '../projections/combined.js';
 import type { Config } from '../schema/config.js';
-import { createAdminOps } from './admin-ops.js';
+import { DEAD_LETTERS_METRIC, countDeadLetters, createAdminOps } from './admin-ops.js';
 import { startDelivery } from './delivery.js';
 import { openChannels, openIdempotencyStore, openLog, openReadModels, openSearchProjection } from './engines.js';
 import { ADMIN_UI_DIR } from './paths.js';
 import { attachRealtime } from './realtime.js';
+import { startLimits } from './limits.js';
 import { createRecognition } from './recognition.js';
 
 export interface Broker {
@@ -36,16 +39,23 @@ export const startBroker = async (config: Config, log: Logger, clock: Clock = sy
   mkdirSync(config.dataDir, { recursive: true });
   const opened = await openLog(config, log);
   const sqlite = opened.sqlite;
-  // Observed: the realtime publisher hears of each append as soon as it is durable.
-  const store = observed(opened.store, (e) => {
-    log.warn({ err: String(e) }, 'append listener failed');
-  });
-  const reads = await openReadModels(config, { ...opened, store }, log, clock);
-  const search = await openSearchProjection(config, { ...opened, store }, log);
+  // Observed: the realtime publisher hears of each append as soon as it is durable. Counted:
+  // the appends waiting for the log are one measure of the node's load (app/limits.ts).
+  const store = countingAppends(
+    observed(opened.store, (e) => {
+      log.warn({ err: String(e) }, 'append listener failed');
+    }),
+  );
+  const metrics = createMetrics();
+  // Undecodable events the projections quarantined (issue 9): counted per follower, listed by the admin route.
+  const quarantined = countDeadLetters(metrics);
+  const reads = await openReadModels(config, { ...opened, store }, log, clock, quarantined);
+  const search = await openSearchProjection(config, { ...opened, store }, log, quarantined);
   // Reads wait only for the read models; admin, metrics and rebuilds see every projection.
   const projections = combineRunners([reads.runner, search.runner]);
+  for (const p of projections.status()) metrics.inc(DEAD_LETTERS_METRIC, { follower: p.name }, 0);
   const read = { models: reads.value, runner: reads.runner };
-  const idemStore = openIdempotencyStore(config);
+  const idemStore = await openIdempotencyStore(config);
   const providers = openChannels(config, clock);
   const { channels, outbox } = providers;
   log.info({ channels: channels.providers }, 'channels');
@@ -55,7 +65,7 @@ export const startBroker = async (config: Config, log: Logger, clock: Clock = sy
     (ctx) => commands.recognize(ctx),
     () => clock.now(),
   );
-  const metrics = createMetrics();
+  const limits = startLimits(config, store, metrics);
   const verifier = createVerifier(
     {
       ...(config.jwtSecret !== undefined ? { secret: config.jwtSecret } : {}),
@@ -121,6 +131,7 @@ export const startBroker = async (config: Config, log: Logger, clock: Clock = sy
     log,
     now: () => clock.now(),
     ready: () => ready,
+    requestLimits: limits.requestLimits,
   });
   // Delivery: triage, escalation and dispatch through the channels, using realtime presence;
   // a device a provider reports gone is revoked through this node's commands.
@@ -159,10 +170,13 @@ export const startBroker = async (config: Config, log: Logger, clock: Clock = sy
     log,
     bodyLimit: config.bodyLimit,
     jsonMaxDepth: config.jsonMaxDepth,
-    idempotency: createIdempotency(idemStore),
+    // Another node's reservation without an answer is left alone while its command may still
+    // be running: the log retries an append for up to 30 s (adapters/eventstore), plus margin.
+    idempotency: createIdempotency(idemStore, { owner: `${config.nodeId}/${randomUUID()}`, leaseMs: 35_000 }),
     newMessageId: () => ids.messageId(),
     now: () => clock.now(),
     onActor: recognise,
+    limits: limits.requestLimits,
   };
   for (const r of routes) mountRoute(app, r, httpDeps);
   mountFallback(app, routes, { metrics, log });
@@ -170,11 +184,11 @@ export const startBroker = async (config: Config, log: Logger, clock: Clock = sy
   projections.start();
   const expiry = setInterval(
     createGuard(log)('idempotency expiry', () => {
-      idemStore.expire(clock.now().getTime() - 24 * 3600_000).catch((e: unknown) => {
+      idemStore.expire(clock.now().getTime() - config.idempotencyTtlSec * 1000).catch((e: unknown) => {
         log.warn({ err: thrownText(e) }, 'expiring idempotency records failed');
       });
     }),
-    3600_000,
+    Math.min(3600, Math.ceil(config.idempotencyTtlSec / 4)) * 1000,
   );
   expiry.unref();
 
@@ -197,6 +211,7 @@ export const startBroker = async (config: Config, log: Logger, clock: Clock = sy
     close: async () => {
       ready = false;
       clearInterval(expiry);
+      limits.stop();
       await delivery?.stop();
       await realtime.close();
       uws.us_listen_socket_close(listenSocket);

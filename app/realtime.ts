@@ -9,6 +9,7 @@ import type { Verifier } from '../api/auth.js';
 import type { Logger } from '../ports/log.js';
 import type { Metrics } from '../api/metrics.js';
 import type { TemplatedApp } from '../api/uws.js';
+import type { RequestLimits } from '../api/request-limits.js';
 import { openBus } from './engines.js';
 import { startRealtime, type Realtime } from '../api/ws/realtime.js';
 
@@ -29,6 +30,7 @@ export const attachRealtime = async (
     readonly log: Logger;
     readonly now: () => Date;
     readonly ready: () => boolean;
+    readonly requestLimits?: RequestLimits;
   },
 ): Promise<Realtime> => {
   const bus = await openBus(config, parts.log);

@@ -10,8 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createMemoryEventStore } from '../adapters/eventstore/memory.js';
 import type { EventStore } from '../ports/eventstore.js';
-import { createCassandraClient, openCassandraReadStore } from '../projections/cassandra.js';
-import { createEmbeddedReadModels, createProjectionRunner, openReadDb } from '../projections/embedded.js';
+import { openCassandraReadStore, openEmbeddedReadStore } from '../app/read-stores.js';
+import { createCassandraClient } from '../projections/cassandra.js';
 import type { ReadModels } from '../ports/read-models.js';
 import type { ProjectionRunner } from '../ports/projections.js';
 import { mixedLog } from './mixed-log.js';
@@ -57,14 +57,13 @@ const queries = async (models: ReadModels, now: Date, runs: number): Promise<voi
 
 const sqlite = async (store: EventStore, now: Date): Promise<void> => {
   const dir = mkdtempSync(join(tmpdir(), 'msgxc-bench-'));
-  const db = openReadDb(join(dir, 'read.db'));
+  const read = openEmbeddedReadStore({ file: join(dir, 'read.db'), store });
   try {
-    const runner = createProjectionRunner({ store, db });
-    await catchUp('sqlite', runner, store);
-    await runner.stop();
-    await queries(createEmbeddedReadModels(db), now, 200);
+    await catchUp('sqlite', read.runner, store);
+    await read.runner.stop();
+    await queries(read.models, now, 200);
   } finally {
-    db.close();
+    await read.close();
     rmSync(dir, { recursive: true, force: true });
   }
 };

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { createMemoryEventStore } from '../adapters/eventstore/memory.js';
 import type { EventStore } from '../ports/eventstore.js';
 import { createIdGenerator } from '../adapters/ids/ids.js';
-import { createEmbeddedReadModels, createProjectionRunner, openReadDb } from '../projections/embedded.js';
+import { openEmbeddedReadStore } from '../app/read-stores.js';
 import { streams } from '../schema/events.js';
 import { asThreadId, asUserId } from '../schema/ids.js';
 import type { Audience } from '../schema/message.js';
@@ -126,8 +126,8 @@ const main = async (): Promise<void> => {
   await setup(store);
   while ((await store.head()) < N) await step(store);
 
-  const db = openReadDb(join(dir, 'read.db'));
-  const runner = createProjectionRunner({ store, db });
+  const read = openEmbeddedReadStore({ file: join(dir, 'read.db'), store });
+  const { runner, db } = read;
   const head = await store.head();
   const started = performance.now();
   runner.start();
@@ -140,7 +140,7 @@ const main = async (): Promise<void> => {
   // Top the log up to 100k messages (applied live, as appends arrive), then time the queries.
   while (messages < TARGET_MESSAGES) await step(store);
   await runner.waitFor(await store.head(), 600_000);
-  const models = createEmbeddedReadModels(db);
+  const models = read.models;
   const now = new Date(clock);
   const count = db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM messages').get()?.n ?? 0;
   console.log(`inbox queries over ${count} messages, ${USERS} users, ${THREADS} threads (each user in 5 threads):`);
@@ -166,8 +166,7 @@ const main = async (): Promise<void> => {
   if (newest !== undefined) await append(store, streams.inbox('u1'), 'LastReadMarked', { uid: 'u1', mid: newest });
   await runner.waitFor(await store.head(), 60_000);
   await timed('inbox u1, unseen only, all read (empty page)', 50, () => page('u1', { unseen: true }));
-  await runner.stop();
-  db.close();
+  await read.close();
   rmSync(dir, { recursive: true, force: true });
 };
 

@@ -14,7 +14,7 @@ import { createIdGenerator } from '../adapters/ids/ids.js';
 import { createEmbeddedSearchIndex } from '../adapters/search/embedded.js';
 import { openElasticSearchIndex } from '../adapters/search/elastic.js';
 import type { SearchIndex } from '../ports/search.js';
-import { createSearchProjectionRunner } from '../projections/search/runner.js';
+import { createSearchProjectionRunner } from '../projections/search/open.js';
 import { streams } from '../schema/events.js';
 
 const N = Number(process.argv[2] ?? 50_000);

@@ -18,6 +18,7 @@ import type { LaneStats } from './lanes.js';
 import type { Revoke } from './revoke.js';
 import { createSender } from './send.js';
 import type { Ready } from './send.js';
+import { namesFrom } from './people.js';
 import { asContent, createTargets } from './targets.js';
 import type { ChannelMap, ReactorLog } from './types.js';
 import { createUnitWriter } from './writer.js';
@@ -49,7 +50,7 @@ export interface DispatchSettings {
 }
 
 export const DEFAULT_DISPATCH_SETTINGS: DispatchSettings = {
-  batchSizes: { fcm: 500, apns: 500, webpush: 100, email: 1000, sms: 100 },
+  batchSizes: { fcm: 500, apns: 500, webpush: 100, email: 1000, sms: 100, mqtt: 500 },
   concurrency: DEFAULT_DISPATCH_CONCURRENCY,
   leaseMs: 120_000,
   callTimeoutMs: 120_000,
@@ -91,7 +92,7 @@ interface Decided {
 }
 
 export const createDispatcher = (d: DispatcherDeps): Dispatcher => {
-  const targets = createTargets(d.state);
+  const targets = createTargets(d.state, namesFrom(d.store));
   const writer = createUnitWriter(d);
   const send = createSender({
     ...d,
@@ -124,7 +125,7 @@ export const createDispatcher = (d: DispatcherDeps): Dispatcher => {
 
   const step = async (u: UnitState, now: number, contentOf: ContentOf): Promise<Decided> => {
     if (u.mid === null || (await contentOf(u.mid)) === undefined) return { intents: [], others: [] };
-    const recipient = await targets.recipient(u.uid, u.channel, u.deviceId);
+    const recipient = await targets.recipient(u.uid, u.channel, u.deviceId, u.mid);
     const markers = await targets.markers({ ...u, mid: u.mid }, recipient !== undefined);
     return {
       intents: [decideStep({ now, markers, by }, u)],
@@ -140,7 +141,7 @@ export const createDispatcher = (d: DispatcherDeps): Dispatcher => {
       const now = d.clock.now().getTime();
       const contents = new Map<string, Promise<OutgoingMessage | undefined>>();
       const contentOf: ContentOf = (mid) => {
-        const c = contents.get(mid) ?? targets.content(mid);
+        const c = contents.get(mid) ?? targets.content(mid, channel === 'mqtt');
         contents.set(mid, c);
         return c;
       };

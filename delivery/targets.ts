@@ -1,9 +1,11 @@
 import type { StepMarkers } from '../domain/triage/escalation.js';
 import { userAllows } from '../domain/triage/preferences.js';
+import { THREAD_TOPIC } from '../domain/triage/topics.js';
 import type { Content, OutgoingMessage, Recipient } from '../ports/channel.js';
 import type { DeliveryStateStore } from '../ports/delivery-state.js';
 import type { DirectoryMessage, UnitState } from '../schema/delivery-state.js';
 import type { DispatchChannel } from '../schema/triage-events.js';
+import type { NameOf } from './people.js';
 
 // What dispatch looks up before a unit: the markers `nextStep` decides on, the address to
 // send to (the device or contact point as it is now), and the message as channels see it.
@@ -14,12 +16,17 @@ const threadOf = (m: DirectoryMessage | undefined): string | undefined =>
 
 export interface Targets {
   /** The message as channels see it, or undefined when the directory does not have it. */
-  content(mid: string): Promise<OutgoingMessage | undefined>;
+  content(mid: string, names?: boolean): Promise<OutgoingMessage | undefined>;
   /** The address for a unit as the directory has it now, or undefined when it is gone. */
-  recipient(uid: string, channel: DispatchChannel, deviceId: string | null): Promise<Recipient | undefined>;
+  recipient(
+    uid: string,
+    channel: DispatchChannel,
+    deviceId: string | null,
+    mid?: string | null,
+  ): Promise<Recipient | undefined>;
   /** Markers for one message to one recipient on one channel; `reachable` is the caller's to fill. */
   markers(
-    u: Pick<UnitState, 'uid' | 'channel' | 'collapse'> & { readonly mid: string },
+    u: Pick<UnitState, 'uid' | 'channel' | 'collapse'> & { readonly mid: string; readonly deviceId?: string | null },
     reachable: boolean,
   ): Promise<StepMarkers>;
 }
@@ -30,16 +37,22 @@ export const asContent = (messages: readonly OutgoingMessage[]): Content | undef
   return rest.length === 0 ? { kind: 'message', message: first } : { kind: 'digest', messages: [first, ...rest] };
 };
 
-export const createTargets = (state: DeliveryStateStore): Targets => {
+const NO_NAMES: NameOf = () => Promise.resolve(undefined);
+
+export const createTargets = (state: DeliveryStateStore, nameOf: NameOf = NO_NAMES): Targets => {
   const dir = state.directory;
   const steps = state.units;
   return {
-    content: async (mid) => {
+    // The author's name only for the channels that show it (MQTT): it costs a read.
+    content: async (mid, names = false) => {
       const m = await dir.message(mid);
       if (m === undefined) return undefined;
       const d = m.data;
       const tid = threadOf(m);
-      const threadName = tid === undefined ? undefined : (await dir.thread(tid))?.name;
+      const [threadName, fromName] = await Promise.all([
+        tid === undefined ? undefined : dir.thread(tid).then((t) => t?.name),
+        names ? nameOf(d.from) : undefined,
+      ]);
       return {
         mid: d.mid,
         from: d.from,
@@ -49,10 +62,11 @@ export const createTargets = (state: DeliveryStateStore): Targets => {
         at: d.scheduled ?? d.at,
         ...(tid === undefined ? {} : { tid }),
         ...(threadName === undefined ? {} : { threadName }),
+        ...(fromName === undefined ? {} : { fromName }),
         ...(d.subject === undefined ? {} : { subject: d.subject }),
       };
     },
-    recipient: async (uid, channel, deviceId) => {
+    recipient: async (uid, channel, deviceId, mid) => {
       switch (channel) {
         case 'webpush':
         case 'fcm':
@@ -71,6 +85,15 @@ export const createTargets = (state: DeliveryStateStore): Targets => {
           const number = (await dir.profiles([uid])).get(uid)?.cell ?? null;
           return number === null ? undefined : { channel, uid, number };
         }
+        case 'mqtt': {
+          if (deviceId !== THREAD_TOPIC) {
+            const name = await nameOf(uid);
+            return { channel, target: { kind: 'user', uid, ...(name === undefined ? {} : { name }) } };
+          }
+          // The thread topic's unit sits under the sender: the topic is the message's thread.
+          const tid = threadOf(mid === undefined || mid === null ? undefined : await dir.message(mid));
+          return tid === undefined ? undefined : { channel, target: { kind: 'thread', tid } };
+        }
         default: {
           const unhandled: never = channel;
           return unhandled;
@@ -79,6 +102,19 @@ export const createTargets = (state: DeliveryStateStore): Targets => {
     },
     markers: async (u, reachable) => {
       const m = await dir.messageState(u.mid);
+      const isCancelled = (): Promise<boolean> =>
+        steps.cancelled(u.mid).then((c) => c || m?.status === 'cancelled' || m?.status === 'retracted');
+      // The thread topic's unit is nobody's inbox: the sender's own receipts and opt-outs
+      // (its uid) say nothing about it; only cancellation, expiry and the thread count.
+      if (u.channel === 'mqtt' && u.deviceId === THREAD_TOPIC)
+        return {
+          cancelled: await isCancelled(),
+          seen: false,
+          read: false,
+          collapsed: false,
+          optedOut: false,
+          reachable,
+        };
       const tid = m?.tid ?? undefined;
       const [engagement, cancelled, collapsed, profiles] = await Promise.all([
         steps.engagement(u.uid, u.mid, tid),

@@ -14,6 +14,8 @@ export type ChannelKind = 'webpush' | 'fcm' | 'apns' | 'email' | 'sms' | 'mqtt';
 export interface OutgoingMessage {
   readonly mid: string;
   readonly from: string;
+  /** The author's real name, when their profile attributes give one (`real_name` or `name`). */
+  readonly fromName?: string;
   readonly tid?: string;
   readonly threadName?: string;
   readonly msg: string;
@@ -54,7 +56,9 @@ export type SmsRecipient = { readonly channel: 'sms'; readonly uid: string; read
 /** MQTT publishes once per user topic or once per thread topic (subscribers listen there). */
 export type MqttRecipient = {
   readonly channel: 'mqtt';
-  readonly target: { readonly kind: 'user'; readonly uid: string } | { readonly kind: 'thread'; readonly tid: string };
+  readonly target:
+    | { readonly kind: 'user'; readonly uid: string; readonly name?: string }
+    | { readonly kind: 'thread'; readonly tid: string };
 };
 
 export type Recipient = WebPushRecipient | FcmRecipient | ApnsRecipient | EmailRecipient | SmsRecipient | MqttRecipient;

@@ -13,6 +13,11 @@ export interface IdempotencyRecord {
   readonly requestHash: string;
   readonly mid: string;
   readonly createdAt: number;
+  /**
+   * The process that reserved it (`<node id>/<boot id>`): another node leaves a reservation
+   * without an answer alone while it is young (its command may still be running there).
+   */
+  readonly owner?: string;
   readonly response?: StoredResponse;
 }
 
@@ -20,7 +25,10 @@ export interface IdempotencyStore {
   /** Inserts the record unless one exists for the scope; returns whichever is stored. */
   reserve(record: IdempotencyRecord): Promise<IdempotencyRecord>;
   complete(scope: string, response: StoredResponse): Promise<void>;
-  /** Forgets records created before `olderThan` (epoch ms); returns how many. */
-  expire(olderThan: number): Promise<number>;
+  /**
+   * Forgets records created before `olderThan` (epoch ms); returns how many, or undefined
+   * where the engine forgets them by itself and cannot count them (JetStream KV's max age).
+   */
+  expire(olderThan: number): Promise<number | undefined>;
   close(): Promise<void>;
 }

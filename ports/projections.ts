@@ -1,6 +1,8 @@
+import type { DeadLetter } from './follower.js';
+
 // What follows the log into a read model (or several): the contract the API waits on for
-// consistent reads, and the admin UI drives for rebuilds (issue 11 puts one log follower
-// behind it).
+// consistent reads, and the admin UI drives for rebuilds. follower/projection.ts implements it
+// once, over any engine's generations (ports/follower.ts).
 export interface ProjectionStatus {
   readonly name: string;
   readonly position: number;
@@ -12,12 +14,29 @@ export interface RebuildReport {
   readonly replayed: number;
 }
 
+export interface RebuildOptions {
+  /**
+   * Build the new generation even though it skips events that do not decode (each becomes a
+   * dead letter of the new generation). Without it a rebuild that meets one fails, and the
+   * live generation stays.
+   */
+  readonly allowSkips?: boolean;
+}
+
 export interface ProjectionRunner {
   start(): void;
   /** Resolves once every projection has applied the log up to `position` (or rejects after `timeoutMs`). */
   waitFor(position: number, timeoutMs?: number): Promise<void>;
   status(): readonly ProjectionStatus[];
-  /** Drops every read model and replays the log from position zero; `onProgress` reports positions. */
-  rebuild(onProgress?: (position: number, head: number) => void): Promise<RebuildReport>;
+  /**
+   * Builds every read model anew from position zero beside the live one, which keeps serving
+   * and following the log, and swaps it in once it caught up; `onProgress` reports positions.
+   * A failed rebuild leaves the live generation as it was.
+   */
+  rebuild(onProgress?: (position: number, head: number) => void, options?: RebuildOptions): Promise<RebuildReport>;
+  /** The live generations' dead letters, in position order per projection. */
+  deadLetters(): Promise<readonly DeadLetter[]>;
+  /** What a rebuild would skip: the live dead letters whose events still do not decode. */
+  wouldSkip(): Promise<readonly DeadLetter[]>;
   stop(): Promise<void>;
 }

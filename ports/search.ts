@@ -1,4 +1,5 @@
 import type { DeliveryDoc, DeliveryStatus, MessageDoc, MessageStatus } from '../schema/search-documents.js';
+import type { Generations } from './follower.js';
 import type {
   HistogramBucket,
   HistogramQuery,
@@ -12,6 +13,8 @@ import type {
 // projection, plus the small state that projection keeps in the same store so that any
 // node can resume it. Implemented by SQLite (FTS5) for the embedded default and by
 // Elasticsearch 8 for production; test/contract/search.contract.ts holds both to one answer.
+// The store is kept in generations (a file, a set of indices behind aliases): a rebuild fills
+// a new one while queries read the live one, and then swaps them.
 
 /**
  * Writes, each idempotent by its natural key so that a replayed batch changes nothing:
@@ -40,11 +43,12 @@ export type DocOf<I extends SearchIndexName> = I extends 'messages' ? MessageDoc
 /** What the projection needs. */
 export interface SearchWriter {
   /**
-   * Applies `ops` in order, then stores the checkpoint, only once every op succeeded; a
-   * rejection means the checkpoint was not moved (some ops may have been applied: they are
-   * idempotent, and the batch is retried).
+   * Applies `ops` in order, then stores the checkpoint (when given), only once every op
+   * succeeded; a rejection means the checkpoint was not moved (some ops may have been applied:
+   * they are idempotent, and the batch is retried). The follower stores its own checkpoint
+   * through the generation's CheckpointStore, in the same place.
    */
-  write(ops: readonly SearchOp[], checkpoint: Checkpoint): Promise<void>;
+  write(ops: readonly SearchOp[], checkpoint?: Checkpoint): Promise<void>;
   /** The stored position of a projection (0 when none). */
   checkpoint(name: string): Promise<number>;
   /** Current documents by id, including writes not yet visible to queries. */
@@ -52,7 +56,7 @@ export interface SearchWriter {
   deliveries(ids: readonly string[]): Promise<ReadonlyMap<string, DeliveryDoc>>;
   /** Makes every completed write visible to queries. */
   refresh(): Promise<void>;
-  /** Drops every document, the projection state and the checkpoints (for a rebuild). */
+  /** Drops every document, the projection state and the checkpoints, in place. */
   reset(): Promise<void>;
 }
 
@@ -72,5 +76,7 @@ export interface SearchQueries {
 }
 
 export interface SearchIndex extends SearchWriter, SearchQueries {
+  /** The store's generations; this object's queries and writes always go to the live one. */
+  readonly generations: Generations<SearchWriter>;
   close(): Promise<void>;
 }

@@ -36,8 +36,8 @@ export interface CassandraProjection {
 
 type Apply = (data: unknown, at: Applied, memo: BatchMemo) => Result;
 
-/** Event -> every projection's mutations for it, in projection order. */
-export const cassandraDispatcher = (db: CassandraDb, projections: readonly CassandraProjection[]) => {
+/** Event -> every projection's mutations for it, in projection order; and the types handled. */
+export const cassandraDispatchTable = (db: CassandraDb, projections: readonly CassandraProjection[]) => {
   const table = new Map<string, Apply[]>();
   for (const p of projections) {
     for (const [type, fn] of Object.entries(p.prepare(db))) {
@@ -45,9 +45,15 @@ export const cassandraDispatcher = (db: CassandraDb, projections: readonly Cassa
       table.set(type, [...(table.get(type) ?? []), fn as Apply]);
     }
   }
-  return async (e: DomainEvent, at: Applied, memo: BatchMemo): Promise<Mutation[]> => {
-    const out: Mutation[] = [];
-    for (const fn of table.get(e.type) ?? []) out.push(...(await fn(e.data, at, memo)));
-    return out;
+  return {
+    types: new Set(table.keys()) as ReadonlySet<string>,
+    apply: async (e: DomainEvent, at: Applied, memo: BatchMemo): Promise<Mutation[]> => {
+      const out: Mutation[] = [];
+      for (const fn of table.get(e.type) ?? []) out.push(...(await fn(e.data, at, memo)));
+      return out;
+    },
   };
 };
+
+export const cassandraDispatcher = (db: CassandraDb, projections: readonly CassandraProjection[]) =>
+  cassandraDispatchTable(db, projections).apply;

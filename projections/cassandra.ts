@@ -1,71 +1,37 @@
 import { Client, auth, policies } from 'cassandra-driver';
 import type { Clock } from '../ports/clock.js';
-import type { EventStore } from '../ports/eventstore.js';
-import { applyCassandraMigrations } from './cassandra-migrations.js';
-import type { MigrationReport, Replication } from './cassandra-migrations.js';
-import { cassandraChecksum } from './cassandra-checksum.js';
-import { CL, cassandraDb } from './cassandra-db.js';
+import type { FollowerHandler } from '../ports/follower.js';
+import type { ReadModels } from '../ports/read-models.js';
+import { CL } from './cassandra-db.js';
 import type { CassandraDb } from './cassandra-db.js';
-import { createCassandraRunner } from './cassandra-runner.js';
-import type { CassandraProjectionRunner } from './cassandra-runner.js';
+import { cassandraDispatchTable, newBatchMemo } from './cassandra-projection.js';
+import type { CassandraProjection, Mutation } from './cassandra-projection.js';
+import { cassandraProjections } from './cassandra-tables.js';
+import { writeMutations } from './cassandra-writes.js';
 import type { WriteOptions } from './cassandra-writes.js';
 import { cassandraDeviceQueries } from './devices/cassandra.js';
 import { cassandraInboxQueries } from './inbox/cassandra-queries.js';
 import { cassandraMessageQueries } from './messages/cassandra.js';
-import type { ProjectionLog } from './runner-core.js';
 import { cassandraThreadQueries } from './threads/cassandra.js';
-import type { ReadModels } from '../ports/read-models.js';
 import { cassandraUserQueries } from './users/cassandra.js';
+
+// The read models on Cassandra: the handler the log follower feeds, and the queries. The
+// keyspace, its generations and checkpoint are composed in app/read-stores.ts.
 
 // Only `message()` asks it (is the message still `scheduled`?); app/ passes the node's clock.
 const wallClock: Clock = { now: () => new Date() };
 
-export { CASSANDRA_RUNNER_NAME, readCassandraCheckpoint, writeCassandraCheckpoint } from './cassandra-runner.js';
-export type { CassandraProjectionRunner } from './cassandra-runner.js';
 export type { Replication } from './cassandra-migrations.js';
 
-/**
- * Options of `openCassandraReadStore`. Give either `client` (a driver client you own and
- * close yourself) or `contactPoints` (the store then creates a token-aware client, and
- * closes it in `close()`).
- */
-export interface CassandraReadStoreOptions {
-  readonly client?: Client;
-  /** `host` or `host:port`, e.g. `['10.0.0.1:9042', '10.0.0.2:9042']`. */
-  readonly contactPoints?: readonly string[];
-  /** The data center this node talks to (LOCAL_* consistency, load balancing); e.g. `datacenter1`. */
-  readonly localDataCenter: string;
-  /** Keyspace of the read models, `[a-z][a-z0-9_]{0,47}`; created if missing. */
-  readonly keyspace: string;
-  /** Replication for a new keyspace (default `{ class: 'NetworkTopologyStrategy', <localDataCenter>: 1 }`; use 3 in production). */
-  readonly replication?: Replication;
-  readonly credentials?: { readonly username: string; readonly password: string };
-  /** The log the runner follows. */
-  readonly store: EventStore;
-  readonly log?: ProjectionLog;
-  /** Decides whether a message is still `scheduled` in `message()` (default: the system clock). */
-  readonly clock?: Clock;
-  /** In-flight writes and rows per unlogged batch when applying a batch of events. */
-  readonly writes?: WriteOptions;
-  /** Folder of the .cql migrations (default: schema/cassandra). */
-  readonly migrationsDir?: string;
-}
-
-export interface CassandraReadStore {
-  readonly db: CassandraDb;
-  readonly models: ReadModels;
-  readonly runner: CassandraProjectionRunner;
-  readonly migrations: MigrationReport;
-  /** sha256 over every read-model row (full scans: for tests and operators). */
-  checksum(): Promise<string>;
-  /** Stops the runner; shuts the client down if the store created it. */
-  close(): Promise<void>;
-}
+/** The follower's name for the Cassandra read models (their checkpoint row). */
+export const CASSANDRA_READ_MODELS = 'cassandra-read-models';
 
 /** A client for the read side: token-aware routing over the local data center's nodes. */
-export const createCassandraClient = (
-  o: Pick<CassandraReadStoreOptions, 'contactPoints' | 'localDataCenter' | 'credentials'>,
-): Client =>
+export const createCassandraClient = (o: {
+  readonly contactPoints?: readonly string[];
+  readonly localDataCenter: string;
+  readonly credentials?: { readonly username: string; readonly password: string };
+}): Client =>
   new Client({
     contactPoints: [...(o.contactPoints ?? [])],
     localDataCenter: o.localDataCenter,
@@ -79,6 +45,29 @@ export const createCassandraClient = (
       ? {}
       : { authProvider: new auth.PlainTextAuthProvider(o.credentials.username, o.credentials.password) }),
   });
+
+/**
+ * Each batch becomes mutations, written grouped by partition and concurrently; the follower
+ * stores the checkpoint only after they all succeeded (at-least-once, which is safe because
+ * every write is idempotent by natural key and carries a timestamp from its event's position).
+ */
+export const cassandraReadModelsHandler = (
+  db: CassandraDb,
+  projections: readonly CassandraProjection[] = cassandraProjections,
+  writes?: WriteOptions,
+): FollowerHandler => {
+  const { types, apply } = cassandraDispatchTable(db, projections);
+  return {
+    types,
+    handle: async (events) => {
+      const memo = newBatchMemo();
+      const mutations: Mutation[] = [];
+      for (const e of events)
+        mutations.push(...(await apply(e.event, { position: e.position, occurredAt: e.metadata.occurredAt }, memo)));
+      await writeMutations(db, mutations, writes);
+    },
+  };
+};
 
 export const createCassandraReadModels = (db: CassandraDb, clock: Clock = wallClock): ReadModels => {
   const users = cassandraUserQueries(db);
@@ -98,46 +87,4 @@ export const createCassandraReadModels = (db: CassandraDb, clock: Clock = wallCl
     subscribedThreads: (uid) => inbox.subscribedThreads(uid),
     userCount: () => users.userCount(),
   };
-};
-
-/**
- * Connects, applies the schema migrations, reads the runner's checkpoint and returns the
- * read models with their (not yet started) runner: `runner.start()` catches up and follows.
- * Throws (a start-up error) when Cassandra cannot be reached or a migration fails.
- */
-export const openCassandraReadStore = async (o: CassandraReadStoreOptions): Promise<CassandraReadStore> => {
-  if (o.client === undefined && (o.contactPoints ?? []).length === 0)
-    throw new Error('openCassandraReadStore: give a client or contactPoints');
-  const owned = o.client === undefined;
-  const client = o.client ?? createCassandraClient(o);
-  try {
-    await client.connect();
-    const migrations = await applyCassandraMigrations({
-      client,
-      keyspace: o.keyspace,
-      replication: o.replication ?? { class: 'NetworkTopologyStrategy', [o.localDataCenter]: 1 },
-      ...(o.migrationsDir === undefined ? {} : { dir: o.migrationsDir }),
-    });
-    const db = cassandraDb(client, o.keyspace);
-    const runner = await createCassandraRunner({
-      store: o.store,
-      db,
-      ...(o.log === undefined ? {} : { log: o.log }),
-      ...(o.writes === undefined ? {} : { writes: o.writes }),
-    });
-    return {
-      db,
-      runner,
-      migrations,
-      models: createCassandraReadModels(db, o.clock),
-      checksum: () => cassandraChecksum(db),
-      close: async () => {
-        await runner.stop();
-        if (owned) await client.shutdown();
-      },
-    };
-  } catch (e) {
-    if (owned) await client.shutdown();
-    throw e;
-  }
 };

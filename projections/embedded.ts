@@ -1,29 +1,65 @@
 import BetterSqlite3 from 'better-sqlite3';
 import type { Database } from 'better-sqlite3';
 import type { Clock } from '../ports/clock.js';
+import { Unhandleable } from '../follower/unhandleable.js';
+import type { FollowerHandler } from '../ports/follower.js';
+import type { ReadModels } from '../ports/read-models.js';
 import { deviceQueries } from './devices/queries.js';
 import { inboxQueries } from './inbox/queries.js';
 import { messageQueries } from './messages/queries.js';
-import { ensureReadModels } from './tables.js';
+import { applyWith, dispatchTable } from './projection.js';
+import { embeddedProjections, ensureReadModels } from './tables.js';
 import { threadQueries } from './threads/queries.js';
-import type { ReadModels } from '../ports/read-models.js';
 import { userQueries } from './users/queries.js';
 
-import type { EventStore } from '../ports/eventstore.js';
-import { createProjectionRunner } from './runner.js';
-import type { EmbeddedProjectionRunner, ProjectionLog } from './runner.js';
+// The read models on SQLite: the handler the log follower feeds (follower/), and the queries.
+// The file, its generations and checkpoint are composed in app/read-stores.ts.
 
 // Only `message()` asks it (is the message still `scheduled`?); app/ passes the node's clock.
 const wallClock: Clock = { now: () => new Date() };
 
 export { checksum } from './checksum.js';
-export { createProjectionRunner } from './runner.js';
-export type { EmbeddedProjectionRunner, ProjectionLog, ProjectionRunnerOptions } from './runner.js';
+
+/** The follower's name for the SQLite read models (their checkpoint row). */
+export const EMBEDDED_READ_MODELS = 'embedded-read-models';
+
+// Failures that applying the same event again can only repeat: the projection's own code
+// tripping over the event's data, or SQLite refusing the values it was given. A busy or full
+// disk, an I/O error, a closed file are the engine's, and retried.
+const REFUSED_FOR_GOOD = /^SQLITE_(CONSTRAINT|MISMATCH|TOOBIG|RANGE)/;
+const codeOf = (e: Error): string => {
+  const code = (e as { readonly code?: unknown }).code;
+  return typeof code === 'string' ? code : '';
+};
+const forGood = (e: unknown): e is Error =>
+  e instanceof TypeError || e instanceof RangeError || (e instanceof Error && REFUSED_FOR_GOOD.test(codeOf(e)));
 
 /**
- * Opens (or creates) the read-model file, e.g. `<data dir>/read.db`. synchronous=NORMAL can
- * lose the last transactions on power loss, which is fine here: the checkpoint is lost with
- * them and the runner re-applies them from the log.
+ * Applies a batch synchronously, so the checkpoint store commits it and the checkpoint in one
+ * transaction: for SQLite each event applies exactly once (every evolve is idempotent anyway).
+ */
+export const embeddedReadModelsHandler = (db: Database): FollowerHandler => {
+  const table = dispatchTable(db, embeddedProjections);
+  const apply = applyWith(table);
+  return {
+    // Only the types some read model handles are decoded; the rest only move the checkpoint.
+    types: new Set(table.keys()),
+    handle: (events) => {
+      for (const e of events)
+        try {
+          apply(e.event, { position: e.position, occurredAt: e.metadata.occurredAt });
+        } catch (err) {
+          throw forGood(err) ? new Unhandleable(err.message, { cause: err }) : err;
+        }
+      return undefined;
+    },
+  };
+};
+
+/**
+ * Opens (or creates) a read-model file for queries, e.g. the live generation of
+ * `<data dir>/read.db`. synchronous=NORMAL can lose the last transactions on power loss, which
+ * is fine here: the checkpoint is lost with them and the follower re-applies them from the log.
  */
 export const openReadDb = (path: string): Database => {
   const db = new BetterSqlite3(path);
@@ -61,37 +97,5 @@ export const createEmbeddedReadModels = (db: Database, clock: Clock = wallClock)
     isRecipient: (mid, uid) => later(() => inbox.isRecipient(mid, uid)),
     subscribedThreads: (uid) => later(() => inbox.subscribedThreads(uid)),
     userCount: () => later(() => users.userCount()),
-  };
-};
-
-export interface EmbeddedReadStore {
-  readonly db: Database;
-  readonly models: ReadModels;
-  readonly runner: EmbeddedProjectionRunner;
-  /** Stops the runner (if running) and closes the file. */
-  close(): Promise<void>;
-}
-
-/** The composition the server uses: one file, its read models, and the runner that feeds them. */
-export const openEmbeddedReadStore = (options: {
-  readonly file: string;
-  readonly store: EventStore;
-  readonly log?: ProjectionLog;
-  readonly clock?: Clock;
-}): EmbeddedReadStore => {
-  const db = openReadDb(options.file);
-  const runner = createProjectionRunner({
-    store: options.store,
-    db,
-    ...(options.log === undefined ? {} : { log: options.log }),
-  });
-  return {
-    db,
-    models: createEmbeddedReadModels(db, options.clock),
-    runner,
-    close: async () => {
-      await runner.stop();
-      db.close();
-    },
   };
 };

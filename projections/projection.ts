@@ -23,12 +23,10 @@ export interface SqliteProjection {
 }
 
 type Apply = (data: unknown, at: Applied) => void;
+export type DispatchTable = ReadonlyMap<string, readonly Apply[]>;
 
-/** Event type -> every projection's evolve for it, in projection order. */
-export const dispatcher = (
-  db: Database,
-  projections: readonly SqliteProjection[],
-): ((e: DomainEvent, at: Applied) => void) => {
+/** Event type -> every projection's evolve for it, in projection order (prepared on `db`). */
+export const dispatchTable = (db: Database, projections: readonly SqliteProjection[]): DispatchTable => {
   const table = new Map<string, Apply[]>();
   for (const p of projections) {
     for (const [type, fn] of Object.entries(p.prepare(db))) {
@@ -36,7 +34,18 @@ export const dispatcher = (
       table.set(type, [...(table.get(type) ?? []), fn as Apply]);
     }
   }
-  return (e, at) => {
+  return table;
+};
+
+/** Applies an event with every evolve the table holds for its type. */
+export const applyWith =
+  (table: DispatchTable) =>
+  (e: DomainEvent, at: Applied): void => {
     for (const fn of table.get(e.type) ?? []) fn(e.data, at);
   };
-};
+
+/** Event type -> every projection's evolve for it, in projection order. */
+export const dispatcher = (
+  db: Database,
+  projections: readonly SqliteProjection[],
+): ((e: DomainEvent, at: Applied) => void) => applyWith(dispatchTable(db, projections));

@@ -24,8 +24,8 @@ export const schemaVersion = createHash('sha256')
   .update(`${EVOLVE_VERSION}\n${embeddedProjections.flatMap((p) => p.ddl).join('\n')}`)
   .digest('hex');
 
+// The follower keeps its checkpoint in the same file (adapters/checkpoint/sqlite.ts).
 const bookkeeping = [
-  'CREATE TABLE IF NOT EXISTS projection_checkpoints (name TEXT PRIMARY KEY, position INTEGER NOT NULL) WITHOUT ROWID',
   'CREATE TABLE IF NOT EXISTS projection_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID',
 ];
 
@@ -33,20 +33,24 @@ const createModels = (db: Database): void => {
   for (const sql of embeddedProjections.flatMap((p) => p.ddl)) db.prepare(sql).run();
 };
 
-/** Drops and recreates every read-model table and forgets every checkpoint. */
+/** Drops and recreates every read-model table (the caller forgets the checkpoint with them). */
 export const recreateReadModels = (db: Database): void => {
   db.transaction(() => {
     for (const sql of bookkeeping) db.prepare(sql).run();
     for (const t of readModelTables) db.prepare(`DROP TABLE IF EXISTS ${t}`).run();
     createModels(db);
-    db.prepare('DELETE FROM projection_checkpoints').run();
     db.prepare(`INSERT OR REPLACE INTO projection_meta (key, value) VALUES ('version', ?)`).run(schemaVersion);
   })();
 };
 
-/** Creates the schema on a new file, and rebuilds from scratch when the stored version differs. */
-export const ensureReadModels = (db: Database): void => {
+/**
+ * Creates the schema on a new file, and recreates it empty when the stored version differs
+ * (then the read models are replayed from the log). True when it (re)created them.
+ */
+export const ensureReadModels = (db: Database): boolean => {
   for (const sql of bookkeeping) db.prepare(sql).run();
   const row = db.prepare<[], { value: string }>(`SELECT value FROM projection_meta WHERE key = 'version'`).get();
-  if (row?.value !== schemaVersion) recreateReadModels(db);
+  if (row?.value === schemaVersion) return false;
+  recreateReadModels(db);
+  return true;
 };

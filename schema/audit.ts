@@ -24,7 +24,7 @@ export const CHECKPOINT_TYPE = 'LogCheckpointed';
 /**
  * A checkpoint: `hash` = SHA-256 over the previous checkpoint's hash and one line per event
  * with a position in (`after`, `upTo`], in log order (see adapters/eventstore/chain.ts).
- * Projections do not know this type and skip it.
+ * The followers know this type (follower/decode.ts): it moves their checkpoint, no handler's.
  */
 export const LogCheckpointed = t.type(
   {
@@ -34,9 +34,14 @@ export const LogCheckpointed = t.type(
     prev: t.string,
     hash: Digest,
   },
-  'LogCheckpointed',
+  'LogCheckpointedData',
 );
 export type LogCheckpointed = t.TypeOf<typeof LogCheckpointed>;
+/** The stored event, as the follower decodes types outside DomainEvent (follower/decode.ts). */
+export const LogCheckpointedEvent = t.type(
+  { type: t.literal(CHECKPOINT_TYPE), data: LogCheckpointed },
+  CHECKPOINT_TYPE,
+);
 
 // ---- filters (HTTP query, CLI flags). Every field optional; all given must match.
 const EventType = boundedString(1, LIMITS.label, 'event type of 1..64 characters');

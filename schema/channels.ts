@@ -17,7 +17,12 @@ export const WebPushPayload = t.intersection(
 );
 export type WebPushPayload = t.TypeOf<typeof WebPushPayload>;
 
-/** MQTT payload in onadata's shape: `{id, time, payload: {message, context, author}}`. */
+/**
+ * MQTT payload in onadata's shape: `{id, time, payload: {message, context, author}}`. A
+ * context's `type` is the topic's kind (`user`, `xform`, `project`, or `thread` for threads
+ * of msgxc's own); its `metadata.id` is a number when the id is one (onadata's pks), else
+ * the id; `name` and `real_name` are there when the broker has them.
+ */
 export const MqttPayload = t.type(
   {
     id: t.string,
@@ -25,10 +30,13 @@ export const MqttPayload = t.type(
     payload: t.type({
       message: t.string,
       context: t.type({
-        type: t.union([t.literal('user'), t.literal('thread')]),
-        metadata: t.intersection([t.type({ id: t.string }), t.partial({ name: t.string })]),
+        type: t.union([t.literal('user'), t.literal('xform'), t.literal('project'), t.literal('thread')]),
+        metadata: t.intersection([
+          t.type({ id: t.union([t.string, t.number]) }),
+          t.partial({ name: t.string, form_id: t.string }),
+        ]),
       }),
-      author: t.type({ username: t.string }),
+      author: t.intersection([t.type({ username: t.string }), t.partial({ real_name: t.string })]),
     }),
   },
   'MqttPayload',
@@ -130,6 +138,12 @@ export const ChannelEnv = t.partial(
     ),
     MSGXC_MQTT_QOS: int(0, 2),
     MSGXC_MQTT_RETAIN: bool,
+    MSGXC_MQTT_CLIENT_ID: re('1 to 128 of A-Z a-z 0-9 . _ : -', /^[A-Za-z0-9._:-]{1,128}$/),
+    MSGXC_MQTT_USERNAME: nonEmpty('a user name for the MQTT broker'),
+    MSGXC_MQTT_PASSWORD: nonEmpty('a password for the MQTT broker'),
+    MSGXC_MQTT_CA_FILE: nonEmpty("a path to PEM certificates of the MQTT broker's certificate authority"),
+    MSGXC_MQTT_CERT_FILE: nonEmpty('a path to the PEM client certificate for the MQTT broker'),
+    MSGXC_MQTT_KEY_FILE: nonEmpty("a path to the client certificate's PEM private key"),
     MSGXC_LINK_BASE: url('an http(s):// URL of the app, for links in SMS and email', ['https:', 'http:']),
     MSGXC_SMS_MAX_LENGTH: int(40, 1600),
     MSGXC_CHANNEL_TIMEOUT_MS: int(100, 120_000),
@@ -203,6 +217,15 @@ export interface MqttConfig {
   readonly topicBase: string;
   readonly qos: 0 | 1 | 2;
   readonly retain: boolean;
+  /** Default `msgxc-<random>` per process; a fixed one must differ per node (a broker drops the older of two). */
+  readonly clientId?: string;
+  /** Overrides the URL's user info. */
+  readonly username?: string;
+  readonly password?: string;
+  /** PEM: the broker's CA (trusted besides the public roots), the client certificate and its key. */
+  readonly ca?: string;
+  readonly cert?: string;
+  readonly key?: string;
 }
 export interface ChannelSettings {
   readonly linkBase?: string;

@@ -12,6 +12,7 @@ import {
   type ChannelConfig,
   type ChannelEnv,
 } from './channels.js';
+import { mqttConfigFrom } from './config-mqtt.js';
 import type { PushHosts } from './push-endpoint.js';
 
 // Provider configuration, part of the one configuration (schema/config.ts configFromEnv): the
@@ -70,7 +71,18 @@ const groups: readonly { readonly vars: readonly Var[]; readonly required: reado
     required: ['MSGXC_TWILIO_ACCOUNT_SID', 'MSGXC_TWILIO_AUTH_TOKEN', 'MSGXC_TWILIO_FROM'],
   },
   {
-    vars: ['MSGXC_MQTT_URL', 'MSGXC_MQTT_TOPIC_BASE', 'MSGXC_MQTT_QOS', 'MSGXC_MQTT_RETAIN'],
+    vars: [
+      'MSGXC_MQTT_URL',
+      'MSGXC_MQTT_TOPIC_BASE',
+      'MSGXC_MQTT_QOS',
+      'MSGXC_MQTT_RETAIN',
+      'MSGXC_MQTT_CLIENT_ID',
+      'MSGXC_MQTT_USERNAME',
+      'MSGXC_MQTT_PASSWORD',
+      'MSGXC_MQTT_CA_FILE',
+      'MSGXC_MQTT_CERT_FILE',
+      'MSGXC_MQTT_KEY_FILE',
+    ],
     required: ['MSGXC_MQTT_URL'],
   },
 ];
@@ -244,12 +256,7 @@ export const loadChannelConfig = (
       : undefined;
   const mqtt: ChannelConfig['mqtt'] =
     configured.has('MSGXC_MQTT_URL') && e.MSGXC_MQTT_URL !== undefined
-      ? {
-          url: e.MSGXC_MQTT_URL,
-          topicBase: e.MSGXC_MQTT_TOPIC_BASE ?? 'msgxc',
-          qos: (e.MSGXC_MQTT_QOS ?? 1) as 0 | 1 | 2,
-          retain: e.MSGXC_MQTT_RETAIN ?? false,
-        }
+      ? mqttConfigFrom(e, e.MSGXC_MQTT_URL, (name, path) => read(name, path, true), errors)
       : undefined;
 
   if (errors.length > 0) return E.left(errors);

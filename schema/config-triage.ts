@@ -11,11 +11,11 @@ const Scale = t.refinement(
   'a positive number (e.g. 0.001)',
 );
 
-const CHANNELS: readonly DispatchChannel[] = ['webpush', 'fcm', 'apns', 'email', 'sms'];
+const CHANNELS: readonly DispatchChannel[] = ['webpush', 'fcm', 'apns', 'email', 'sms', 'mqtt'];
 const MAX_CONCURRENCY = 256;
 export type Concurrency = Readonly<Record<DispatchChannel, number>>;
 /** Four provider calls in flight per channel: one that hangs leaves three to the rest of its channel. */
-export const DEFAULT_DISPATCH_CONCURRENCY: Concurrency = { webpush: 4, fcm: 4, apns: 4, email: 4, sms: 4 };
+export const DEFAULT_DISPATCH_CONCURRENCY: Concurrency = { webpush: 4, fcm: 4, apns: 4, email: 4, sms: 4, mqtt: 4 };
 
 // `4` (every channel), `4,email=2,sms=1` (a default and overrides) or `webpush=8` (the rest
 // keep the built-in default): provider calls in flight per channel on one node.

@@ -7,6 +7,7 @@ import { engineConfig, EngineEnv, type EngineConfig } from './config-engines.js'
 import { TriageEnv, triageSettings, type TriageSettings } from './config-triage.js';
 import { JSON_MAX_DEPTH_CEILING } from './json.js';
 import { AuthEnv, authSettings, type AuthSettings } from './config-auth.js';
+import { LimitsEnv, limitSettings, type LimitSettings } from './config-limits.js';
 import type { ChannelConfig } from './channels.js';
 import { loadChannelConfig, readTextFile, type ReadText } from './config-channels.js';
 
@@ -71,6 +72,7 @@ export const EnvConfig = t.partial({
   MSGXC_WS_MAX_SESSIONS_PER_USER: IntFromString('MSGXC_WS_MAX_SESSIONS_PER_USER', 1, 100_000),
   MSGXC_PRESENCE_HEARTBEAT_MS: IntFromString('MSGXC_PRESENCE_HEARTBEAT_MS', 100, 600_000),
   MSGXC_CHECKIN_INTERVAL_MS: IntFromString('MSGXC_CHECKIN_INTERVAL_MS', 100, 3_600_000),
+  MSGXC_IDEMPOTENCY_TTL: IntFromString('MSGXC_IDEMPOTENCY_TTL', 60, 30 * 24 * 3600),
 });
 export type EnvConfig = t.TypeOf<typeof EnvConfig>;
 
@@ -107,6 +109,10 @@ export interface Config {
   readonly auth: AuthSettings;
   /** Delivery providers and their settings (schema/config-channels.ts): a provider without credentials records to the outbox. */
   readonly channels: ChannelConfig;
+  /** Rate limits and load shedding (schema/config-limits.ts). */
+  readonly limits: LimitSettings;
+  /** Seconds an Idempotency-Key holds its first answer (MSGXC_IDEMPOTENCY_TTL, default 24 h). */
+  readonly idempotencyTtlSec: number;
 }
 
 /** Websocket session limits (see api/ws/): flood control, backpressure, liveness. */
@@ -141,12 +147,20 @@ export const configFromEnv = (
   const engines = EngineEnv.decode(relevant);
   const triage = TriageEnv.decode(relevant);
   const auth = AuthEnv.decode(relevant);
+  const limits = LimitsEnv.decode(relevant);
   const channels = loadChannelConfig(relevant, readText);
   const problems = [
-    ...[decoded, engines, triage, auth].flatMap((d) => (E.isLeft(d) ? describeErrors(d.left) : [])),
+    ...[decoded, engines, triage, auth, limits].flatMap((d) => (E.isLeft(d) ? describeErrors(d.left) : [])),
     ...(E.isLeft(channels) ? channels.left : []),
   ];
-  if (E.isLeft(decoded) || E.isLeft(engines) || E.isLeft(triage) || E.isLeft(auth) || E.isLeft(channels))
+  if (
+    E.isLeft(decoded) ||
+    E.isLeft(engines) ||
+    E.isLeft(triage) ||
+    E.isLeft(auth) ||
+    E.isLeft(limits) ||
+    E.isLeft(channels)
+  )
     return E.left(problems);
   const c = decoded.right;
   const mode =
@@ -182,6 +196,8 @@ export const configFromEnv = (
     triage: triageSettings(triage.right),
     auth: authSettings(auth.right),
     channels: channels.right,
+    limits: limitSettings(limits.right),
+    idempotencyTtlSec: c.MSGXC_IDEMPOTENCY_TTL ?? 24 * 3600,
     bus: c.MSGXC_BUS ?? 'inprocess',
     ...(c.MSGXC_NATS_URL !== undefined ? { natsUrl: c.MSGXC_NATS_URL } : {}),
     busPrefix: c.MSGXC_BUS_PREFIX ?? 'msgxc',

@@ -150,6 +150,8 @@ export interface ErrorFrame {
   code: string;
   msg: string;
   id?: FrameId;
+  /** Seconds to wait before sending again (RateLimited, Overloaded): the frame was not run. */
+  retryAfter?: number;
 }
 
 export type ServerFrame =

@@ -160,7 +160,11 @@ export const operations: Record<string, Partial<Record<'get' | 'post' | 'put' | 
   '/api/v2/admin/rebuild': {
     post: {
       access: 'admin',
-      summary: 'Rebuild every read model from the log',
+      query: ['allowSkips'],
+      summary:
+        'Build every read model anew from the log beside the live ones (which keep serving and following), then swap them in',
+      conflict:
+        'RebuildRunning (one is running); RebuildWouldSkip (it would skip undecodable events: `msg` names how many and at which positions; retry with allowSkips=true)',
       ok: json(
         obj(['running', 'position', 'head'], {
           running: { type: 'boolean' },
@@ -169,7 +173,48 @@ export const operations: Record<string, Partial<Record<'get' | 'post' | 'put' | 
         }),
         'Accepted',
       ),
-      conflict: 'RebuildRunning',
+    },
+  },
+  '/api/v2/admin/dead-letters/retry': {
+    post: {
+      access: 'admin',
+      summary:
+        'Try every dead letter again: a rebuild beside the live read models applies the whole log in order (those that still fail are quarantined again); progress in /api/v2/admin/stats',
+      conflict: 'RebuildRunning (one is running)',
+      ok: json(
+        obj(['retrying', 'rebuild'], {
+          retrying: { type: 'integer' },
+          rebuild: obj(['running', 'position', 'head'], {
+            running: { type: 'boolean' },
+            position: { type: 'integer' },
+            head: { type: 'integer' },
+          }),
+        }),
+        'Accepted',
+      ),
+    },
+  },
+  '/api/v2/admin/dead-letters': {
+    get: {
+      access: 'auditor',
+      query: ['follower', 'limit'],
+      summary: 'Events a projection could not decode or handle and quarantined, by position',
+      ok: json(
+        obj(['count', 'deadLetters'], {
+          count: { type: 'integer' },
+          deadLetters: {
+            type: 'array',
+            items: obj(['follower', 'position', 'stream', 'type', 'reason', 'at'], {
+              follower: str,
+              position: { type: 'integer' },
+              stream: str,
+              type: str,
+              reason: str,
+              at: { type: 'string', format: 'date-time' },
+            }),
+          },
+        }),
+      ),
     },
   },
   '/api/v2/events': {
@@ -280,7 +325,19 @@ const queryParameter = (op: Op, name: string): Json => {
     : { name, in: 'query', required: true, schema: { enum: values } };
 };
 
-const operation = (op: Op): Json => ({
+// Shed commands hold nothing (docs/limits.md); a FailedToAppend may or may not be in the log.
+const SHED =
+  'Overloaded: the node has MSGXC_SHED_QUEUE writes in flight or its event loop lags more than MSGXC_SHED_LAG_MS (nothing was run); or FailedToAppend: the log did not answer in time (the write may or may not be in the log: retry with the same Idempotency-Key). Retry after Retry-After';
+
+const unavailable = (op: Op, method: string): string | undefined => {
+  const causes = [
+    ...(op.unavailable !== undefined ? [op.unavailable] : []),
+    ...(op.access !== 'public' && method !== 'get' ? [SHED] : []),
+  ];
+  return causes.length > 0 ? causes.join('; ') : undefined;
+};
+
+const operation = (op: Op, method: string): Json => ({
   summary: op.summary,
   'x-access': op.access,
   security: op.access === 'public' ? [] : [{ bearer: [] }],
@@ -303,12 +360,18 @@ const operation = (op: Op): Json => ({
         }
       : {}),
     ...(conflict(op) !== undefined ? { 409: errorResponse(conflict(op) ?? '') } : {}),
-    ...(op.unavailable !== undefined ? { 503: errorResponse(op.unavailable) } : {}),
     ...(op.access !== 'public'
       ? {
           401: errorResponse('Missing, expired or forged token, a token without exp, or one issued in the future'),
           403: errorResponse('Not allowed'),
           404: errorResponse('Unknown, or hidden from the caller: the same answer either way'),
+        }
+      : {}),
+    ...(op.access !== 'public'
+      ? {
+          429: errorResponse(
+            "RateLimited: the caller's budget (MSGXC_RATE_USER_WRITES for commands, MSGXC_RATE_USER_READS for reads, MSGXC_RATE_ADMIN for admins when set), or the address's budget of failed authentications (MSGXC_RATE_IP), is spent; `msg` names the limit, Retry-After says when to try again",
+          ),
         }
       : {}),
     ...(op.idempotent === true
@@ -318,6 +381,7 @@ const operation = (op: Op): Json => ({
           ),
         }
       : {}),
+    ...(unavailable(op, method) !== undefined ? { 503: errorResponse(unavailable(op, method) ?? '') } : {}),
   },
 });
 
@@ -339,7 +403,7 @@ export const openApiDocument = (): Json => ({
   paths: Object.fromEntries(
     Object.entries(operations).map(([path, ops]) => [
       path,
-      Object.fromEntries(Object.entries(ops).map(([m, op]) => [m, operation(op)])),
+      Object.fromEntries(Object.entries(ops).map(([m, op]) => [m, operation(op, m)])),
     ]),
   ),
 });

@@ -33,9 +33,9 @@ const Reason = boundedString(0, LIMITS.reason);
 const Reference = boundedString(0, LIMITS.reference);
 const Tag = boundedString(0, LIMITS.tag);
 
-export const StepChannel = lits('StepChannel', 'websocket', 'apns', 'fcm', 'webpush', 'email', 'sms');
+export const StepChannel = lits('StepChannel', 'websocket', 'apns', 'fcm', 'webpush', 'email', 'sms', 'mqtt');
 /** Channels dispatch performs (the websocket is the realtime layer's). */
-export const DispatchChannel = lits('DispatchChannel', 'apns', 'fcm', 'webpush', 'email', 'sms');
+export const DispatchChannel = lits('DispatchChannel', 'apns', 'fcm', 'webpush', 'email', 'sms', 'mqtt');
 export type DispatchChannel = t.TypeOf<typeof DispatchChannel>;
 export const StepReason = lits(
   'StepReason',
@@ -45,6 +45,7 @@ export const StepReason = lits(
   'unread',
   'no-device',
   'high-urgency',
+  'topic',
 );
 export const SkipReason = lits(
   'SkipReason',

@@ -2,27 +2,50 @@ import type { MqttPayload } from '../../schema/channels.js';
 import type { Content, MqttRecipient } from '../../ports/channel.js';
 import { leadOf } from './outcome.js';
 
-// Our content -> an MQTT publish in onadata's shape (seed 002): topic
-// `/<base>/user/<uid>/messages/publish` or `/<base>/thread/<tid>/messages/publish`, payload
-// `{id, time, payload: {message, context: {type, metadata}, author}}`. Ids may hold `+`,
-// which MQTT reserves as a wildcard, so `+ # / %` in an id are percent-encoded in its topic
-// level; subscribers encode the same way.
+// Our content -> an MQTT publish in onadata's shape (seed 002). Topics:
+//   a user                      /<base>/user/<uid>/messages/publish
+//   the thread `xform:<pk>`     /<base>/xform/<pk>/messages/publish     (onadata's forms and
+//   the thread `project:<pk>`   /<base>/project/<pk>/messages/publish    projects, README)
+//   any other thread            /<base>/thread/<tid>/messages/publish
+// payload `{id, time, payload: {message, context: {type, metadata}, author}}`. Ids may hold
+// `+`, which MQTT reserves as a wildcard, so `+ # / %` in an id are percent-encoded in its
+// topic level; subscribers encode the same way.
 export const topicLevel = (id: string): string =>
   id.replace(/[+#/%]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 
-export const mqttTopic = (base: string, to: MqttRecipient): string =>
-  to.target.kind === 'user'
-    ? `/${base}/user/${topicLevel(to.target.uid)}/messages/publish`
-    : `/${base}/thread/${topicLevel(to.target.tid)}/messages/publish`;
+type Kind = MqttPayload['payload']['context']['type'];
+
+/** What a recipient's topic is about: onadata's kinds for `xform:`/`project:` threads. */
+export const topicOf = (to: MqttRecipient): { readonly kind: Kind; readonly id: string } => {
+  if (to.target.kind === 'user') return { kind: 'user', id: to.target.uid };
+  const m = /^(xform|project):(.+)$/.exec(to.target.tid);
+  const kind = m?.[1];
+  const pk = m?.[2];
+  return (kind === 'xform' || kind === 'project') && pk !== undefined
+    ? { kind, id: pk }
+    : { kind: 'thread', id: to.target.tid };
+};
+
+export const mqttTopic = (base: string, to: MqttRecipient): string => {
+  const t = topicOf(to);
+  return `/${base}/${t.kind}/${topicLevel(t.id)}/messages/publish`;
+};
+
+// onadata's pks are integers and its clients read them as such.
+const idValue = (id: string): string | number => (/^(0|[1-9]\d{0,14})$/.test(id) ? Number(id) : id);
 
 export const mqttPayload = (content: Content, to: MqttRecipient): MqttPayload => {
   const m = leadOf(content);
-  const context: MqttPayload['payload']['context'] =
-    to.target.kind === 'user'
-      ? { type: 'user', metadata: { id: to.target.uid } }
-      : {
-          type: 'thread',
-          metadata: { id: to.target.tid, ...(m.threadName !== undefined ? { name: m.threadName } : {}) },
-        };
-  return { id: m.mid, time: m.at, payload: { message: m.msg, context, author: { username: m.from } } };
+  const t = topicOf(to);
+  const name = to.target.kind === 'user' ? to.target.name : m.threadName;
+  const context: MqttPayload['payload']['context'] = {
+    type: t.kind,
+    metadata: {
+      id: idValue(t.id),
+      // onadata's xform `form_id` is the form's id_string, which the broker does not know.
+      ...(name !== undefined ? { name } : {}),
+    },
+  };
+  const author = { username: m.from, ...(m.fromName !== undefined ? { real_name: m.fromName } : {}) };
+  return { id: m.mid, time: m.at, payload: { message: m.msg, context, author } };
 };

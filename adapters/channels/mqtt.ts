@@ -8,8 +8,10 @@ import { mapLimit, withDeadline } from './pool.js';
 import type { Channel, Delivery, MqttRecipient, Outcome } from '../../ports/channel.js';
 import { delivered, failed, retry } from './outcome.js';
 
-// MQTT through the `mqtt` client (seed 002's backend). The broker is MSGXC_MQTT_URL, so a
-// local Mosquitto needs no override; a TLS broker's CA comes from MSGXC_CHANNEL_CA_FILE.
+// MQTT through the `mqtt` client (seed 002's backend). The broker is MSGXC_MQTT_URL (mqtts://
+// or wss:// for TLS), so a local Mosquitto needs no override; a TLS broker's CA comes from
+// MSGXC_MQTT_CA_FILE (else MSGXC_CHANNEL_CA_FILE), trusted besides the public roots; a client
+// certificate and key from MSGXC_MQTT_CERT_FILE / MSGXC_MQTT_KEY_FILE.
 // With QoS 1 or 2 a publish counts as delivered on the broker's acknowledgement; with QoS 0
 // once it is written. While the broker is unreachable deliveries are retried later rather
 // than queued in this process.
@@ -21,13 +23,18 @@ export interface MqttChannelOptions {
 }
 
 export const createMqttChannel = (o: MqttChannelOptions): Channel<MqttRecipient> => {
-  const client = connect(o.config.url, {
-    clientId: `msgxc-${randomUUID().slice(0, 8)}`,
+  const c = o.config;
+  const ca = c.ca ?? o.ca;
+  const client = connect(c.url, {
+    clientId: c.clientId ?? `msgxc-${randomUUID().slice(0, 8)}`,
     clean: true,
     reconnectPeriod: 1_000,
     connectTimeout: o.timeoutMs,
     queueQoSZero: false,
-    ...(o.ca !== undefined ? { ca: trustedCa(o.ca) } : {}),
+    ...(ca !== undefined ? { ca: trustedCa(ca) } : {}),
+    ...(c.cert !== undefined && c.key !== undefined ? { cert: c.cert, key: c.key } : {}),
+    ...(c.username !== undefined ? { username: c.username } : {}),
+    ...(c.password !== undefined ? { password: c.password } : {}),
   });
   // Connection errors are reported as outcomes; without a listener they would crash the process.
   client.on('error', () => undefined);

@@ -30,6 +30,8 @@ export const channelSecrets = (c: ChannelConfig): string[] =>
         : []),
     ...(c.sms ? [c.sms.authToken, Buffer.from(`${c.sms.accountSid}:${c.sms.authToken}`).toString('base64')] : []),
     ...(c.mqtt ? urlPassword(c.mqtt.url) : []),
+    ...(c.mqtt?.password !== undefined ? [c.mqtt.password] : []),
+    ...(c.mqtt?.key !== undefined ? [c.mqtt.key] : []),
   ].filter((s) => s.length >= 4);
 
 /** Which provider serves each channel; safe to log. */

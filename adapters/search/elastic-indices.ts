@@ -3,18 +3,19 @@ import checkpoints from '../../schema/elastic/checkpoints.json' with { type: 'js
 import deliveries from '../../schema/elastic/deliveries.json' with { type: 'json' };
 import messages from '../../schema/elastic/messages.json' with { type: 'json' };
 import receipts from '../../schema/elastic/receipts.json' with { type: 'json' };
+import { CHECKPOINT_FIELDS } from '../checkpoint/elastic.js';
 
-// The four indices of one search store, named `<prefix><kind>`, each created from its index
-// template in schema/elastic/ (the template's pattern is replaced by the exact index name,
-// so stores with different prefixes share a cluster without sharing mappings).
+// The four indices of one search store generation. Queries name them by alias,
+// `<prefix><kind>`; generation N's indices are `<prefix><kind>-g<N>`, each created with the
+// settings and mappings of its file in schema/elastic/. A store from before generations has
+// concrete indices under the alias names: that is generation 0 until the first rebuild
+// replaces them with an alias in the same atomic request.
 
 export const KINDS = ['messages', 'deliveries', 'receipts', 'checkpoints'] as const;
 export type IndexKind = (typeof KINDS)[number];
 export type IndexNames = Readonly<Record<IndexKind, string>>;
 
-const TEMPLATES: Readonly<
-  Record<IndexKind, { readonly priority: number; readonly _meta: object; readonly template: object }>
-> = {
+const TEMPLATES: Readonly<Record<IndexKind, { readonly template: object }>> = {
   messages,
   deliveries,
   receipts,
@@ -24,39 +25,39 @@ const TEMPLATES: Readonly<
 /** Index names must be lower case and must not start with `_`, `-` or `+`. */
 export const isValidPrefix = (prefix: string): boolean => /^[a-z0-9][a-z0-9._-]{0,63}$/.test(prefix);
 
+/** The alias names queries use: `<prefix><kind>`. */
 export const indexNames = (prefix: string): IndexNames =>
   Object.fromEntries(KINDS.map((k) => [k, `${prefix}${k}`])) as Record<IndexKind, string>;
 
-const isAlreadyThere = (e: unknown): boolean =>
-  typeof e === 'object' &&
-  e !== null &&
-  'body' in e &&
-  JSON.stringify(e.body).includes('resource_already_exists_exception');
+/** Generation `n`'s concrete indices (0: the concrete indices of a store from before generations). */
+export const generationNames = (prefix: string, n: number): IndexNames =>
+  Object.fromEntries(KINDS.map((k) => [k, n === 0 ? `${prefix}${k}` : `${prefix}${k}-g${n}`])) as Record<
+    IndexKind,
+    string
+  >;
 
-/** Puts the templates and creates the indices that do not exist yet. `replicas` overrides the templates' 1. */
-export const installIndices = async (client: Client, names: IndexNames, replicas?: number): Promise<void> => {
+/** Creates a generation's indices; `replicas` overrides the files' number_of_replicas. */
+export const createIndices = async (client: Client, names: IndexNames, replicas?: number): Promise<void> => {
   for (const kind of KINDS) {
-    const { priority, _meta, template } = TEMPLATES[kind];
-    const t = template as estypes.IndicesPutIndexTemplateIndexTemplateMapping;
-    await client.indices.putIndexTemplate({
-      name: names[kind],
-      index_patterns: [names[kind]],
-      priority,
-      _meta,
-      template: replicas === undefined ? t : { ...t, settings: { ...t.settings, number_of_replicas: replicas } },
+    const t = TEMPLATES[kind].template as estypes.IndicesPutIndexTemplateIndexTemplateMapping;
+    await client.indices.create({
+      index: names[kind],
+      ...(t.mappings === undefined ? {} : { mappings: t.mappings }),
+      settings: replicas === undefined ? (t.settings ?? {}) : { ...t.settings, number_of_replicas: replicas },
     });
-    try {
-      await client.indices.create({ index: names[kind] });
-    } catch (e) {
-      if (!isAlreadyThere(e)) throw e;
-    }
   }
+};
+
+/** Adds the fields a checkpoints index gained since (dead letters) to one created before. */
+export const upgradeCheckpointsIndex = async (client: Client, names: IndexNames): Promise<void> => {
+  await client.indices.putMapping({ index: names.checkpoints, properties: CHECKPOINT_FIELDS });
 };
 
 export const deleteIndices = async (client: Client, names: IndexNames): Promise<void> => {
   await client.indices.delete({ index: KINDS.map((k) => names[k]), ignore_unavailable: true });
 };
 
+/** Index templates that stores from before generations installed under the alias names. */
 export const deleteTemplates = async (client: Client, names: IndexNames): Promise<void> => {
   for (const kind of KINDS) await client.indices.deleteIndexTemplate({ name: names[kind] }, { ignore: [404] });
 };

@@ -30,11 +30,31 @@ const failures = (items: readonly Result[]): string[] =>
     ),
   );
 
+// Refusals of a document itself (its values do not fit the mapping): sending it again can only
+// be refused again, so the error is marked unhandleable and the follower quarantines the event
+// (ports/follower.ts). Anything else (a closed or read-only index, a full queue) is retried.
+const DOCUMENT_REFUSED: ReadonlySet<string> = new Set([
+  'mapper_parsing_exception',
+  'document_parsing_exception',
+  'illegal_argument_exception',
+  'strict_dynamic_mapping_exception',
+]);
+const refusedForGood = (items: readonly Result[]): boolean => {
+  const errors = items.flatMap((entry) =>
+    Object.entries(entry).flatMap(([action, item]) =>
+      item.error === undefined || isExpected(action, item) ? [] : [item.error.type],
+    ),
+  );
+  return errors.length > 0 && errors.every((t) => DOCUMENT_REFUSED.has(t));
+};
+
 const bulk = async (client: Client, operations: Op[], refresh: boolean): Promise<void> => {
   if (operations.length === 0) return;
   const r = await client.bulk({ operations, refresh });
   const bad = r.errors ? failures(r.items) : [];
-  if (bad.length > 0) throw new FailedToIndex(`bulk refused ${bad.length} op(s): ${bad.slice(0, 3).join('; ')}`);
+  if (bad.length === 0) return;
+  const e = new FailedToIndex(`bulk refused ${bad.length} op(s): ${bad.slice(0, 3).join('; ')}`);
+  throw refusedForGood(r.items) ? Object.assign(e, { unhandleable: true }) : e;
 };
 
 const countBuckets = (a: unknown): { key: string; doc_count: number; by_status?: unknown }[] =>
@@ -76,8 +96,13 @@ const setSizes = async (
 };
 
 export const elasticWriter =
-  (client: Client, names: IndexNames, refreshEachBatch: boolean) =>
-  async (ops: readonly SearchOp[], checkpoint: Checkpoint): Promise<void> => {
+  (
+    client: Client,
+    names: IndexNames,
+    refreshEachBatch: boolean,
+    saveCheckpoint: (name: string, position: number) => Promise<void>,
+  ) =>
+  async (ops: readonly SearchOp[], checkpoint?: Checkpoint): Promise<void> => {
     const members: Op[] = [];
     for (const op of ops) {
       if (op.kind !== 'addToSet') continue;
@@ -129,10 +154,5 @@ export const elasticWriter =
       }
     }
     await bulk(client, docs, refreshEachBatch);
-    await client.index({
-      index: names.checkpoints,
-      id: checkpoint.name,
-      document: { name: checkpoint.name, position: checkpoint.position },
-      refresh: refreshEachBatch,
-    });
+    if (checkpoint !== undefined) await saveCheckpoint(checkpoint.name, checkpoint.position);
   };

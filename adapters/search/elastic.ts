@@ -1,20 +1,20 @@
 import { Client } from '@elastic/elasticsearch';
-import { deleteIndices, deleteTemplates, indexNames, installIndices, isValidPrefix } from './elastic-indices.js';
+import { deleteTemplates, indexNames, isValidPrefix } from './elastic-indices.js';
 import type { IndexNames } from './elastic-indices.js';
-import { deliveryFromSource, elasticQueries, messageFromSource } from './elastic-query.js';
-import { elasticWriter } from './elastic-write.js';
+import { elasticGenerations, elasticStore } from './elastic-generations.js';
+import { elasticQueries } from './elastic-query.js';
 import { FailedToIndex, FailedToQuery } from './errors.js';
 import type { SearchIndex } from '../../ports/search.js';
 
 // The search store on Elasticsearch 8 (official client). Every vendor payload is built in
-// elastic-write.ts / elastic-query.ts; this file only composes them and turns the client's
-// exceptions into the port's FailedToIndex / FailedToQuery.
+// elastic-write.ts / elastic-query.ts, the generations in elastic-generations.ts; this file
+// only composes them and turns the client's exceptions into FailedToIndex / FailedToQuery.
 
 export interface ElasticSearchOptions {
   readonly url: string;
-  /** Index name prefix (`msgxc-` gives msgxc-messages, msgxc-deliveries, ...). */
+  /** Index name prefix (`msgxc-` gives the aliases msgxc-messages, msgxc-deliveries, ...). */
   readonly prefix?: string;
-  /** Overrides the templates' number_of_replicas (a single-node cluster wants 0). */
+  /** Overrides the mappings' number_of_replicas (a single-node cluster wants 0). */
   readonly replicas?: number;
   /** Refresh after every written batch (tests); otherwise ES refreshes about every second. */
   readonly refreshEachBatch?: boolean;
@@ -22,8 +22,9 @@ export interface ElasticSearchOptions {
 }
 
 export interface ElasticSearchIndex extends SearchIndex {
+  /** The aliases queries use, each naming the live generation's index. */
   readonly names: IndexNames;
-  /** Deletes the indices and their templates (tests, decommissioning). */
+  /** Deletes every generation's indices (tests, decommissioning). */
   destroy(): Promise<void>;
 }
 
@@ -47,45 +48,34 @@ export const openElasticSearchIndex = async (options: ElasticSearchOptions): Pro
   if (!isValidPrefix(prefix)) throw new Error(`invalid Elasticsearch index prefix ${JSON.stringify(prefix)}`);
   const client = new Client({ node: options.url, requestTimeout: options.requestTimeoutMs ?? 30_000, maxRetries: 2 });
   const names = indexNames(prefix);
-  const install = wrap(FailedToIndex, 'creating the search indices', () =>
-    installIndices(client, names, options.replicas),
-  );
+  const generations = elasticGenerations(client, prefix, options);
   try {
-    await install();
+    await wrap(FailedToIndex, 'creating the search indices', () => generations.live())();
   } catch (e) {
     await client.close();
     throw e;
   }
-  const write = elasticWriter(client, names, options.refreshEachBatch ?? false);
+  // Through the aliases: always the live generation, also after a rebuild swapped it.
+  const { store } = elasticStore(client, names, options.refreshEachBatch ?? false);
   const queries = elasticQueries(client, names);
-  const mget = async <D>(index: string, ids: readonly string[], decode: (s: unknown) => D): Promise<Map<string, D>> => {
-    if (ids.length === 0) return new Map();
-    const r = await client.mget({ index, ids: [...ids] });
-    return new Map(r.docs.flatMap((d) => ('found' in d && d.found ? [[d._id, decode(d._source)] as const] : [])));
-  };
 
   return {
     names,
-    write: wrap(FailedToIndex, 'writing a search batch', write),
-    checkpoint: wrap(FailedToQuery, 'reading a checkpoint', async (name) => {
-      const r = await client.get<{ position: number }>({ index: names.checkpoints, id: name }, { ignore: [404] });
-      return r.found ? (r._source?.position ?? 0) : 0;
-    }),
-    messages: wrap(FailedToQuery, 'reading messages', (mids) => mget(names.messages, mids, messageFromSource)),
-    deliveries: wrap(FailedToQuery, 'reading deliveries', (ids) => mget(names.deliveries, ids, deliveryFromSource)),
-    refresh: wrap(FailedToIndex, 'refreshing', async () => {
-      await client.indices.refresh({ index: Object.values(names) });
-    }),
-    reset: wrap(FailedToIndex, 'resetting the search indices', async () => {
-      await deleteIndices(client, names);
-      await installIndices(client, names, options.replicas);
-    }),
+    generations,
+    write: wrap(FailedToIndex, 'writing a search batch', store.write),
+    checkpoint: wrap(FailedToQuery, 'reading a checkpoint', store.checkpoint),
+    messages: wrap(FailedToQuery, 'reading messages', store.messages),
+    deliveries: wrap(FailedToQuery, 'reading deliveries', store.deliveries),
+    refresh: wrap(FailedToIndex, 'refreshing', store.refresh),
+    reset: wrap(FailedToIndex, 'resetting the search indices', () => generations.reset()),
     searchMessages: wrap(FailedToQuery, 'searching messages', (q) => queries.searchMessages(q)),
     terms: wrap(FailedToQuery, 'terms aggregation', (q) => queries.terms(q)),
     histogram: wrap(FailedToQuery, 'date histogram', (q) => queries.histogram(q)),
     documents: (index, page) => wrap(FailedToQuery, 'listing documents', () => queries.documents(index, page))(),
     destroy: wrap(FailedToIndex, 'deleting the search indices', async () => {
-      await deleteIndices(client, names);
+      const all = await client.indices.get({ index: `${prefix}*`, allow_no_indices: true, expand_wildcards: 'all' });
+      const mine = Object.keys(all).filter((i) => Object.values(names).some((a) => i === a || i.startsWith(`${a}-g`)));
+      if (mine.length > 0) await client.indices.delete({ index: mine, ignore_unavailable: true });
       await deleteTemplates(client, names);
     }),
     close: () => client.close(),

@@ -9,7 +9,6 @@ export const SEARCH_TABLES = [
   'search_messages_fts',
   'search_deliveries',
   'search_receipt_sets',
-  'search_checkpoints',
 ] as const;
 
 const DDL = [
@@ -49,8 +48,8 @@ const DDL = [
   `CREATE TABLE IF NOT EXISTS search_receipt_sets (
      mid TEXT NOT NULL, status TEXT NOT NULL, uid TEXT NOT NULL, PRIMARY KEY (mid, status, uid)
    ) WITHOUT ROWID`,
-  'CREATE TABLE IF NOT EXISTS search_checkpoints (name TEXT PRIMARY KEY, position INTEGER NOT NULL)',
 ];
+// Checkpoints and dead letters: the follower's tables in the same file (adapters/checkpoint/sqlite.ts).
 
 export const ensureSearchTables = (db: Database): void => {
   for (const sql of DDL) db.exec(sql);

@@ -8,7 +8,10 @@ import { indexedWords } from './words.js';
 
 // One SQLite transaction per written batch, checkpoint included: either all of it is in the
 // file or none. Each op is also idempotent by key, as the port requires of every engine.
-export const embeddedWriter = (db: Database): ((ops: readonly SearchOp[], checkpoint: Checkpoint) => void) => {
+export const embeddedWriter = (
+  db: Database,
+  saveCheckpoint: (name: string, position: number) => void,
+): ((ops: readonly SearchOp[], checkpoint?: Checkpoint) => void) => {
   const insertMessage = db.prepare<MessageRow>(
     `INSERT INTO search_messages (mid, tid, sender, audience, recipients, text, urgency, at, scheduled, status, counts)
      VALUES (@mid, @tid, @sender, @audience, @recipients, @text, @urgency, @at, @scheduled, @status, @counts)
@@ -31,9 +34,6 @@ export const embeddedWriter = (db: Database): ((ops: readonly SearchOp[], checkp
     'SELECT status, COUNT(*) AS n FROM search_receipt_sets WHERE mid = ? GROUP BY status',
   );
   const setCounts = db.prepare<[string, string]>('UPDATE search_messages SET counts = ? WHERE mid = ?');
-  const saveCheckpoint = db.prepare<[string, number]>(
-    'INSERT INTO search_checkpoints (name, position) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET position = excluded.position',
-  );
   const known = new Set<string>(DELIVERY_STATUSES);
 
   const counts = (mid: string): StatusCounts => {
@@ -68,8 +68,8 @@ export const embeddedWriter = (db: Database): ((ops: readonly SearchOp[], checkp
     }
   };
 
-  return db.transaction((ops: readonly SearchOp[], checkpoint: Checkpoint) => {
+  return db.transaction((ops: readonly SearchOp[], checkpoint?: Checkpoint) => {
     for (const op of ops) apply(op);
-    saveCheckpoint.run(checkpoint.name, checkpoint.position);
+    if (checkpoint !== undefined) saveCheckpoint(checkpoint.name, checkpoint.position);
   });
 };

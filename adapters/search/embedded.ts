@@ -1,27 +1,28 @@
-import BetterSqlite3 from 'better-sqlite3';
 import type { Database } from 'better-sqlite3';
+import { clearCheckpoints } from '../checkpoint/sqlite.js';
+import type { SqliteCheckpoints } from '../checkpoint/sqlite.js';
+import { openProjectionDb, sqliteGenerations } from '../checkpoint/sqlite-generations.js';
+import type { SqliteGeneration } from '../checkpoint/sqlite-generations.js';
 import { deliveryFromRow, messageFromRow } from './embedded-rows.js';
 import type { DeliveryRow, MessageRow } from './embedded-rows.js';
 import { embeddedQueries } from './embedded-query.js';
 import { dropSearchTables, ensureSearchTables } from './embedded-tables.js';
 import { embeddedWriter } from './embedded-write.js';
-import type { SearchIndex } from '../../ports/search.js';
+import type { SearchIndex, SearchQueries, SearchWriter } from '../../ports/search.js';
 
-// The embedded search store: SQLite with an FTS5 table for text, one file (`search.db` in
-// the data directory) or a connection the caller owns. better-sqlite3 is synchronous; the
-// port is async for the networked engines.
+// The embedded search store: SQLite with an FTS5 table for text, one file per generation
+// (`search.db`, then `search.g<N>.db`, the live one named in `search.db.live`). better-sqlite3
+// is synchronous; the port is async for the networked engines.
 
 export interface EmbeddedSearchOptions {
-  /** A file to open (and close on `close()`), or an open connection that stays the caller's. */
-  readonly file?: string;
-  readonly db?: Database;
+  /** The first generation's file (`<data dir>/search.db`); later generations are files beside it. */
+  readonly file: string;
 }
 
+/** Opens a search file as a query connection would (the tests' and tools' way in). */
 export const openSearchDb = (file: string): Database => {
-  const db = new BetterSqlite3(file);
-  db.pragma('journal_mode = WAL');
-  // A lost tail after power loss takes its checkpoint with it: the projection re-applies it.
-  db.pragma('synchronous = NORMAL');
+  const db = openProjectionDb(file);
+  ensureSearchTables(db);
   return db;
 };
 
@@ -41,24 +42,22 @@ const byKey = (db: Database, table: string, key: string, ids: readonly string[])
     )
     .all(JSON.stringify(ids));
 
-export const createEmbeddedSearchIndex = (options: EmbeddedSearchOptions): SearchIndex => {
-  const owned = options.db === undefined;
-  const db = options.db ?? openSearchDb(options.file ?? ':memory:');
+type Store = SearchWriter & SearchQueries;
+
+/** One generation's file as the port's writer and queries. */
+const generationStore = (db: Database, checkpoints: SqliteCheckpoints): Store => {
   ensureSearchTables(db);
   // Statements are bound to tables that reset() drops, so both are re-prepared after it.
-  let write = embeddedWriter(db);
+  let write = embeddedWriter(db, (name, position) => {
+    checkpoints.saveNow(name, position);
+  });
   let queries = embeddedQueries(db);
-  const checkpoint = db.prepare<[string], { position: number }>(
-    'SELECT position FROM search_checkpoints WHERE name = ?',
-  );
-  let readCheckpoint = (name: string): number => checkpoint.get(name)?.position ?? 0;
-
   return {
     write: (ops, cp) =>
       later(() => {
         write(ops, cp);
       }),
-    checkpoint: (name) => later(() => readCheckpoint(name)),
+    checkpoint: (name) => checkpoints.read(name),
     messages: (mids) =>
       later(() => new Map(byKey(db, 'search_messages', 'mid', mids).map((r) => [r.mid, messageFromRow(r)]))),
     deliveries: (ids) =>
@@ -67,20 +66,43 @@ export const createEmbeddedSearchIndex = (options: EmbeddedSearchOptions): Searc
     reset: () =>
       later(() => {
         dropSearchTables(db);
-        write = embeddedWriter(db);
+        clearCheckpoints(db);
+        write = embeddedWriter(db, (name, position) => {
+          checkpoints.saveNow(name, position);
+        });
         queries = embeddedQueries(db);
-        const again = db.prepare<[string], { position: number }>(
-          'SELECT position FROM search_checkpoints WHERE name = ?',
-        );
-        readCheckpoint = (name) => again.get(name)?.position ?? 0;
       }),
     searchMessages: (q) => queries.searchMessages(q),
     terms: (q) => queries.terms(q),
     histogram: (q) => queries.histogram(q),
     documents: (index, page) => queries.documents(index, page),
+  };
+};
+
+export const createEmbeddedSearchIndex = (options: EmbeddedSearchOptions): SearchIndex => {
+  const generations = sqliteGenerations<Store>({
+    base: options.file,
+    prepare: (db, checkpoints) => ({ store: generationStore(db, checkpoints), fresh: false }),
+    onLive: (g) => () => {
+      live = g;
+    },
+  });
+  let live: SqliteGeneration<Store> = generations.liveNow();
+  return {
+    generations,
+    write: (ops, cp) => live.store.write(ops, cp),
+    checkpoint: (name) => live.store.checkpoint(name),
+    messages: (mids) => live.store.messages(mids),
+    deliveries: (ids) => live.store.deliveries(ids),
+    refresh: () => Promise.resolve(),
+    reset: () => live.store.reset(),
+    searchMessages: (q) => live.store.searchMessages(q),
+    terms: (q) => live.store.terms(q),
+    histogram: (q) => live.store.histogram(q),
+    documents: (index, page) => live.store.documents(index, page),
     close: () =>
       later(() => {
-        if (owned) db.close();
+        generations.close();
       }),
   };
 };

@@ -27,6 +27,7 @@ import { createRegistry } from './registry.js';
 import { withId, type Session, type SessionRef } from './session.js';
 import { upgradeHandler } from './upgrade.js';
 import { createGuard, thrownText } from '../guard.js';
+import { admitFrame, type RequestLimits } from '../request-limits.js';
 
 // The realtime side of a node: the websocket endpoint on the HTTP API's uWS app, the live
 // publisher (appends -> bus), the node's fan-out (bus -> uWS topics), presence and check-in.
@@ -52,6 +53,8 @@ export interface RealtimeDeps {
   readonly log: Logger;
   readonly now: () => Date;
   readonly ready: () => boolean;
+  /** Per-user rate limits and load shedding, shared with the HTTP routes (api/request-limits.ts). */
+  readonly requestLimits?: RequestLimits;
 }
 
 export interface Realtime {
@@ -189,6 +192,7 @@ export const startRealtime = (deps: RealtimeDeps): Realtime => {
       ready: deps.ready,
       now: nowMs,
       sessionsOf: (uid) => registry.ofUser(uid)?.size ?? 0,
+      ...(deps.requestLimits !== undefined ? { requestLimits: deps.requestLimits } : {}),
       refused: (reason) => {
         metrics.inc('msgxc_ws_refused_total', { reason });
       },
@@ -251,17 +255,29 @@ export const startRealtime = (deps: RealtimeDeps): Realtime => {
           return;
         }
         metrics.inc('msgxc_ws_frames_total', { type: frame.type });
-        handleFrame(s, frame, protocol).catch(
-          guard('websocket frame', (e: unknown) => {
-            log.error({ sid: s.sid, type: frame.type, err: thrownText(e) }, 'websocket frame failed');
-            s.send({
-              type: 'error',
-              code: 'InternalError',
-              msg: 'internal error',
-              ...(frame.id !== undefined ? { id: frame.id } : {}),
-            });
-          }),
-        );
+        const admission =
+          deps.requestLimits === undefined
+            ? undefined
+            : admitFrame(deps.requestLimits, { uid: s.uid, roles: [...s.roles] }, frame.type, performance.now());
+        if (admission !== undefined && 'refused' in admission) {
+          const { code, msg, retryAfter } = admission.refused;
+          metrics.inc('msgxc_ws_frames_refused_total', { code });
+          s.send(withId({ type: 'error' as const, code, msg, retryAfter }, frame.id));
+          return;
+        }
+        handleFrame(s, frame, protocol)
+          .catch(
+            guard('websocket frame', (e: unknown) => {
+              log.error({ sid: s.sid, type: frame.type, err: thrownText(e) }, 'websocket frame failed');
+              s.send({
+                type: 'error',
+                code: 'InternalError',
+                msg: 'internal error',
+                ...(frame.id !== undefined ? { id: frame.id } : {}),
+              });
+            }),
+          )
+          .finally(() => admission?.release());
       },
       (_e, ws) => {
         ws.getUserData().s.send({ type: 'error', code: 'InternalError', msg: 'internal error' });

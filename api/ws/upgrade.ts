@@ -2,11 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import { MessageId } from '../../schema/ids.js';
 import { tokenFromHeader, type Verifier } from '../auth.js';
+import { errors } from '../errors.js';
 import type { us_socket_context_t } from '@trufflesuite/uws-js-unofficial';
 import type { HttpRequest, HttpResponse } from '../uws.js';
 import { freshBucket, type FloodLimits } from './flood.js';
 import { uuidv7Ms } from './catch-up.js';
 import { Session } from './session.js';
+import type { RequestLimits } from '../request-limits.js';
 
 // Authentication happens on the upgrade request, before any websocket exists: a missing,
 // expired or forged token is an HTTP 401 with the same JSON error body as the HTTP API.
@@ -20,6 +22,8 @@ export interface UpgradeDeps {
   readonly now: () => number;
   readonly refused: (reason: string) => void;
   readonly failed: (e: unknown) => void;
+  /** The per-address budget of failed authentications, shared with the HTTP routes. */
+  readonly requestLimits?: RequestLimits;
 }
 
 const cookieValue = (header: string, name: string): string | undefined => {
@@ -97,18 +101,21 @@ const upgrade = (
   const foreignCookie =
     explicit === undefined && token !== undefined && origin !== '' && originHost(origin) !== req.getHeader('host');
   const since = nonEmpty(query.get('since'));
+  const limits = deps.requestLimits;
+  const address = limits?.addresses.keyOf(res.getRemoteAddress(), () => req.getHeader('x-forwarded-for'));
   res.onAborted(() => {
     state.aborted = true;
   });
 
-  const refuse = (status: number, code: string, msg: string, reason: string): void => {
+  const refuse = (status: number, code: string, msg: string, reason: string, retryAfter = 1): void => {
     deps.refused(reason);
+    if (status === 401 && address !== undefined) limits?.rates.addressFailed(address, performance.now());
     if (state.aborted) return;
     state.aborted = true;
     res.cork(() => {
       res.writeStatus(`${status} ${STATUS_CODES[status] ?? ''}`).writeHeader('Content-Type', 'application/json');
       if (status === 401) res.writeHeader('WWW-Authenticate', 'Bearer');
-      if (status === 503 || status === 429) res.writeHeader('Retry-After', '1');
+      if (status === 503 || status === 429) res.writeHeader('Retry-After', String(retryAfter));
       res.end(JSON.stringify({ code, msg }), true);
     });
   };
@@ -125,6 +132,12 @@ const upgrade = (
         "the xsajwt cookie is only accepted from the broker's own origin; send the token as a header or `token` parameter",
         'foreign_origin',
       );
+      return;
+    }
+    const blocked = address === undefined ? undefined : limits?.rates.addressBlocked(address, performance.now());
+    if (blocked !== undefined) {
+      const e = errors.rateLimited(blocked);
+      refuse(e.status, e.code, e.msg, 'rate_limited', blocked.retryAfterSec);
       return;
     }
     if (token === undefined) {

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { EventStore } from '../../ports/eventstore.js';
-import { openEmbeddedReadStore } from '../../projections/embedded.js';
+import { openEmbeddedReadStore } from '../read-stores.js';
 import { progressLine } from './progress.js';
 
 // `msgxc audit replay --at TIME --dir DIR [--inbox UID | --thread TID]`: the read models as
@@ -28,18 +28,38 @@ const cutAt = async (store: Pick<EventStore, 'readAll'>, at: string): Promise<nu
   }
 };
 
-/** The log up to `upTo`, read-only: what the projections' rebuild reads. */
-const prefix = (store: EventStore, upTo: number): EventStore => ({
-  append: () => Promise.reject(new Error('a replay does not write to the log')),
-  read: async (stream, options) => (await store.read(stream, options)).filter((e) => e.position <= upTo),
-  readAll: async (options) =>
-    (options.after ?? 0) >= upTo ? [] : (await store.readAll(options)).filter((e) => e.position <= upTo),
-  subscribeAll: () => {
-    throw new Error('a replay does not follow the log');
-  },
-  head: () => Promise.resolve(upTo),
-  close: () => Promise.resolve(),
-});
+/** The log up to `upTo`, read-only: what the projections' follower reads and catches up on. */
+const prefix = (store: EventStore, upTo: number): EventStore => {
+  const readAll: EventStore['readAll'] = async (options) =>
+    (options.after ?? 0) >= upTo ? [] : (await store.readAll(options)).filter((e) => e.position <= upTo);
+  return {
+    append: () => Promise.reject(new Error('a replay does not write to the log')),
+    read: async (stream, options) => (await store.read(stream, options)).filter((e) => e.position <= upTo),
+    readAll,
+    // Catches up to the end of the prefix, then has nothing more to deliver.
+    subscribeAll: (after, handler, onError) => {
+      let closed = false;
+      const run = async (): Promise<void> => {
+        for (let position = after; !closed; ) {
+          const page = await readAll({ after: position, limit: 1000 });
+          const last = page[page.length - 1];
+          if (last === undefined) return;
+          await handler(page);
+          position = last.position;
+        }
+      };
+      run().catch((e: unknown) => onError?.(e));
+      return {
+        close: () => {
+          closed = true;
+          return Promise.resolve();
+        },
+      };
+    },
+    head: () => Promise.resolve(upTo),
+    close: () => Promise.resolve(),
+  };
+};
 
 export interface ReplayQuery {
   readonly at: string;
@@ -57,9 +77,14 @@ export const replay = async (store: EventStore, dataDir: string, q: ReplayQuery)
   const read = openEmbeddedReadStore({ file: join(q.dir, 'read.db'), store: prefix(store, upTo) });
   try {
     const progress = progressLine(process.stderr, 'positions');
-    const { replayed } = await read.runner.rebuild((position, head) => {
-      progress.draw(position, head, position);
-    });
+    await read.runner.ready();
+    // An event the read models cannot decode is a dead letter here as in the broker: skipped, counted.
+    const { replayed } = await read.runner.rebuild(
+      (position, head) => {
+        progress.draw(position, head, position);
+      },
+      { allowSkips: true },
+    );
     progress.draw(upTo, upTo, upTo, true);
     const now = new Date(q.at);
     const answer =

@@ -3,7 +3,7 @@ import { loadConfig, usageError } from '../config.js';
 // The subcommands of `msgxc`:
 //   msgxc [start]                 starts the broker (app/cli/start.ts)
 //   msgxc token <sub> [role,...]  prints a token signed with the configured (or development) secret
-//   msgxc rebuild                 replays the log into fresh read models while the broker is stopped
+//   msgxc rebuild [--allow-skips] builds the read models anew from the log while the broker is stopped
 //   msgxc vapid-keys              prints a new web push key pair for MSGXC_VAPID_*_KEY
 //   msgxc audit export|verify|checkpoint   the auditors' tools on the log (app/cli/audit.ts)
 // Each subcommand's module is loaded when it runs: the broker's (every engine's client, uWS)
@@ -23,8 +23,14 @@ export const main = async (argv: readonly string[]): Promise<void> => {
     return;
   }
   if (command === 'rebuild') {
-    const { rebuildOffline } = await import('./rebuild.js');
-    await rebuildOffline(loaded.config);
+    const { RefusedToSkip, rebuildOffline } = await import('./rebuild.js');
+    try {
+      await rebuildOffline(loaded.config, args);
+    } catch (e) {
+      if (!(e instanceof RefusedToSkip)) throw e;
+      process.stderr.write(`msgxc rebuild: ${e.message}\n`);
+      process.exit(3);
+    }
     return;
   }
   if (command === 'audit') {

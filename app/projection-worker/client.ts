@@ -1,7 +1,9 @@
 import { Worker } from 'node:worker_threads';
 import type { SqliteEventStore } from '../../adapters/eventstore/sqlite.js';
-import type { ProjectionLog } from '../../projections/runner.js';
-import { createWaiters } from '../../projections/runner-core.js';
+import { RebuildWouldSkip } from '../../follower/catch-up.js';
+import type { FollowerLog } from '../../follower/follower.js';
+import { createWaiters } from '../../follower/waiters.js';
+import type { DeadLetter } from '../../ports/follower.js';
 import type { ProjectionRunner, ProjectionStatus, RebuildReport } from '../../ports/projections.js';
 import type { FromWorker, ToWorker, WorkerOptions } from './protocol.js';
 
@@ -10,14 +12,21 @@ export interface ProjectionWorker {
   close(): Promise<void>;
 }
 
+export interface ProjectionWorkerOptions extends WorkerOptions {
+  readonly store: SqliteEventStore;
+  readonly log: FollowerLog;
+  /** Events the worker's follower quarantined. */
+  readonly onDeadLetters?: (dead: readonly DeadLetter[]) => void;
+  /** A generation went live in the worker: switch this thread's readers, then remove `previous`. */
+  readonly onPromoted?: (file: string, previous: string) => void;
+}
+
 /**
- * Runs one embedded projection in a worker thread (./worker.ts) and presents it
- * as a ProjectionRunner here: `waitFor` follows the positions the worker reports after each
- * batch, and every commit of the log in this thread wakes the worker.
+ * Runs one embedded projection in a worker thread (./worker.ts) and presents it as a
+ * ProjectionRunner here: `waitFor` follows the positions the worker reports after each batch,
+ * and every commit of the log in this thread wakes the worker.
  */
-export const startProjectionWorker = async (
-  options: WorkerOptions & { readonly store: SqliteEventStore; readonly log: ProjectionLog },
-): Promise<ProjectionWorker> => {
+export const startProjectionWorker = async (options: ProjectionWorkerOptions): Promise<ProjectionWorker> => {
   const workerData: WorkerOptions = { kind: options.kind, eventsFile: options.eventsFile, file: options.file };
   const worker = new Worker(new URL('./worker.js', import.meta.url), { workerData });
   const send = (m: ToWorker): void => {
@@ -26,29 +35,38 @@ export const startProjectionWorker = async (
   let name: string = options.kind;
   let position = 0;
   const waiters = createWaiters();
-  let progress: ((position: number, head: number) => void) | undefined;
-  let rebuilt: ((report: RebuildReport) => void) | undefined;
+  let rebuild: { progress?: (p: number, h: number) => void; done: (r: RebuildReport | Error) => void } | undefined;
+  const asked = new Map<number, (r: readonly DeadLetter[] | Error) => void>();
+  let asks = 0;
   let stopped: (() => void) | undefined;
   const advance = (p: number): void => {
     position = Math.max(position, p);
     waiters.notify(position);
   };
+  const onMessage = (m: FromWorker): void => {
+    if (m.type === 'position') advance(m.position);
+    else if (m.type === 'progress') rebuild?.progress?.(m.position, m.head);
+    else if (m.type === 'rebuilt') {
+      advance(m.position);
+      rebuild?.done({ replayed: m.replayed });
+    } else if (m.type === 'rebuildFailed')
+      rebuild?.done(m.skips === undefined ? new Error(m.message) : new RebuildWouldSkip(m.skips));
+    else if (m.type === 'promoted') options.onPromoted?.(m.file, m.previous);
+    else if (m.type === 'quarantined') options.onDeadLetters?.(m.deadLetters);
+    else if (m.type === 'answer') asked.get(m.id)?.(m.error === undefined ? m.deadLetters : new Error(m.error));
+    else if (m.type === 'log') options.log[m.level](m.obj, m.msg);
+    else if (m.type === 'stopped') stopped?.();
+  };
   await new Promise<void>((resolve, reject) => {
     worker.once('error', reject);
     worker.on('message', (m: FromWorker) => {
-      if (m.type === 'ready') {
-        name = m.name;
-        advance(m.position);
-        resolve();
-      } else if (m.type === 'position') advance(m.position);
-      else if (m.type === 'progress') {
-        position = m.position;
-        progress?.(m.position, m.head);
-      } else if (m.type === 'rebuilt') {
-        position = m.position;
-        rebuilt?.({ replayed: m.replayed });
-      } else if (m.type === 'log') options.log[m.level](m.obj, m.msg);
-      else stopped?.();
+      if (m.type !== 'ready') {
+        onMessage(m);
+        return;
+      }
+      name = m.name;
+      advance(m.position);
+      resolve();
     });
   });
   worker.on('error', (e) => {
@@ -65,20 +83,37 @@ export const startProjectionWorker = async (
       send({ type: 'wake' });
     }, 2);
   });
+  const ask = (what: 'deadLetters' | 'wouldSkip') =>
+    new Promise<readonly DeadLetter[]>((resolve, reject) => {
+      const id = ++asks;
+      asked.set(id, (r) => {
+        asked.delete(id);
+        if (r instanceof Error) reject(r);
+        else resolve(r);
+      });
+      send({ type: 'ask', id, what });
+    });
 
   const runner: ProjectionRunner = {
-    start: () => undefined, // the worker starts its runner itself
+    start: () => undefined, // the worker starts its follower itself
     status: (): readonly ProjectionStatus[] => [{ name, position }],
     waitFor: (target, timeoutMs) => waiters.wait(target, () => position, timeoutMs),
-    rebuild: (onProgress) =>
-      new Promise<RebuildReport>((resolve) => {
-        progress = onProgress;
-        rebuilt = (report) => {
-          progress = undefined;
-          resolve(report);
+    rebuild: (onProgress, o) => {
+      if (rebuild !== undefined) return Promise.reject(new Error(`a rebuild of ${name} is running`));
+      return new Promise<RebuildReport>((resolve, reject) => {
+        rebuild = {
+          ...(onProgress === undefined ? {} : { progress: onProgress }),
+          done: (r) => {
+            rebuild = undefined;
+            if (r instanceof Error) reject(r);
+            else resolve(r);
+          },
         };
-        send({ type: 'rebuild' });
-      }),
+        send({ type: 'rebuild', allowSkips: o?.allowSkips ?? false });
+      });
+    },
+    deadLetters: () => ask('deadLetters'),
+    wouldSkip: () => ask('wouldSkip'),
     stop: () =>
       new Promise<void>((resolve) => {
         unsubscribe();

@@ -1,37 +1,71 @@
-import type { Clock } from '../../ports/clock.js';
+import type { Database } from 'better-sqlite3';
+import { liveFile, removeGenerationFiles } from '../../adapters/checkpoint/sqlite-generations.js';
 import type { SqliteEventStore } from '../../adapters/eventstore/sqlite.js';
-import { createEmbeddedReadModels, openReadDb } from '../../projections/embedded.js';
-import type { EmbeddedReadStore, ProjectionLog } from '../../projections/embedded.js';
+import type { FollowerLog } from '../../follower/follower.js';
+import type { Clock } from '../../ports/clock.js';
+import type { DeadLetter } from '../../ports/follower.js';
 import type { ProjectionRunner } from '../../ports/projections.js';
+import type { ReadModels } from '../../ports/read-models.js';
+import { createEmbeddedReadModels, openReadDb } from '../../projections/embedded.js';
+import { liveReadModels } from '../../projections/live-read-models.js';
 import { startProjectionWorker } from './client.js';
 
 /**
- * The embedded read store with its projection runner in a worker thread. Queries run here
- * on a read connection of the same file. Only for the SQLite log: the worker opens its file.
+ * The embedded read store with its follower in a worker thread. Queries run here on a read
+ * connection of the live generation's file, switched when the worker promotes a new one (the
+ * previous file is removed here, once this thread no longer reads it). Only for the SQLite
+ * log: the worker opens its file.
  */
 export const openThreadedReadStore = async (options: {
   readonly readFile: string;
   readonly eventsFile: string;
   readonly store: SqliteEventStore;
-  readonly log: ProjectionLog;
+  readonly log: FollowerLog;
   readonly clock?: Clock;
-}): Promise<Omit<EmbeddedReadStore, 'runner'> & { readonly runner: ProjectionRunner }> => {
+  readonly onDeadLetters?: (dead: readonly DeadLetter[]) => void;
+}): Promise<{
+  readonly db: Database;
+  readonly models: ReadModels;
+  readonly runner: ProjectionRunner;
+  close(): Promise<void>;
+}> => {
+  let db: Database | undefined;
+  let models: ReadModels | undefined;
+  const use = (file: string): void => {
+    const previous = db;
+    db = openReadDb(file);
+    models = createEmbeddedReadModels(db, options.clock);
+    previous?.close();
+  };
   const worker = await startProjectionWorker({
     kind: 'reads',
     file: options.readFile,
     eventsFile: options.eventsFile,
     store: options.store,
     log: options.log,
+    ...(options.onDeadLetters === undefined ? {} : { onDeadLetters: options.onDeadLetters }),
+    onPromoted: (file, previous) => {
+      use(file);
+      removeGenerationFiles(previous);
+    },
   });
-  // The worker created the schema before saying ready; this connection only reads.
-  const db = openReadDb(options.readFile);
+  // The worker created the live generation's schema before saying ready; this connection only reads.
+  use(liveFile(options.readFile));
+  const current = (): ReadModels => {
+    if (models === undefined) throw new Error('the read models are closed');
+    return models;
+  };
   return {
-    /** This thread's connection to the read models: for queries only, never for writes. */
-    db,
-    models: createEmbeddedReadModels(db, options.clock),
+    get db() {
+      if (db === undefined) throw new Error('the read models are closed');
+      return db;
+    },
+    models: liveReadModels(current),
     runner: worker.runner,
     close: async () => {
-      db.close();
+      db?.close();
+      db = undefined;
+      models = undefined;
       await worker.close();
     },
   };

@@ -3,14 +3,15 @@
 // core the request path leaves idle instead of delaying responses (see BENCHMARKS.md).
 import { parentPort, workerData } from 'node:worker_threads';
 import { catchUpSubscription } from '../../adapters/eventstore/catch-up.js';
-import type { EventStore } from '../../ports/eventstore.js';
 import { createSqliteEventStore } from '../../adapters/eventstore/sqlite.js';
-import { openReadDb } from '../../projections/embedded.js';
-import { createProjectionRunner } from '../../projections/runner.js';
-import type { ProjectionLog } from '../../projections/runner.js';
 import { createEmbeddedSearchIndex } from '../../adapters/search/embedded.js';
+import { RebuildWouldSkip } from '../../follower/catch-up.js';
+import type { FollowerLog } from '../../follower/follower.js';
+import type { Projection } from '../../follower/projection.js';
+import type { EventStore } from '../../ports/eventstore.js';
+import type { DeadLetter } from '../../ports/follower.js';
 import { searchProjection } from '../../projections/search/open.js';
-import type { ProjectionRunner } from '../../ports/projections.js';
+import { openEmbeddedReadStore } from '../read-stores.js';
 import type { FromWorker, ToWorker, WorkerOptions } from './protocol.js';
 
 const port = parentPort;
@@ -42,48 +43,77 @@ const store: EventStore = {
       onError,
     ),
 };
-const projectionLog: ProjectionLog = {
+const projectionLog: FollowerLog = {
   warn: (obj, msg) => {
     post({ type: 'log', level: 'warn', obj, msg });
   },
   // Errors do not survive postMessage's structured clone as Errors: send their text.
   error: (obj, msg) => {
     const err = (obj as { err?: unknown }).err;
-    post({ type: 'log', level: 'error', obj: { err: err instanceof Error ? err.message : JSON.stringify(err) }, msg });
+    const text = err instanceof Error ? err.message : typeof err === 'string' ? err : JSON.stringify(err);
+    post({ type: 'log', level: 'error', obj: { ...obj, err: text }, msg });
   },
 };
+const onDeadLetters = (deadLetters: readonly DeadLetter[]): void => {
+  post({ type: 'quarantined', deadLetters });
+};
 
-const open = (): { runner: ProjectionRunner; close: () => Promise<void> } => {
+const open = (): { runner: Projection<unknown>; close: () => Promise<void> } => {
   if (options.kind === 'search') {
     const search = searchProjection({
       index: createEmbeddedSearchIndex({ file: options.file }),
       store,
       log: projectionLog,
+      onDeadLetters,
     });
     return { runner: search.runner, close: () => search.close() };
   }
-  const db = openReadDb(options.file);
-  const runner = createProjectionRunner({ store, db, log: projectionLog });
-  return {
-    runner,
-    close: async () => {
-      await runner.stop();
-      db.close();
+  // The main thread reads the live file too: it removes the previous one once it switched.
+  const read = openEmbeddedReadStore({
+    file: options.file,
+    store,
+    log: projectionLog,
+    onDeadLetters,
+    retire: false,
+    onPromoted: (file, previous) => {
+      post({ type: 'promoted', file, previous });
     },
-  };
+  });
+  return { runner: read.runner, close: () => read.close() };
 };
 
 const { runner, close } = open();
 port.on('message', (m: ToWorker) => {
   if (m.type === 'wake') for (const wake of wakers) wake();
   else if (m.type === 'rebuild') {
-    void runner
-      .rebuild((position, head) => {
-        post({ type: 'progress', position, head });
-      })
-      .then(({ replayed }) => {
-        post({ type: 'rebuilt', position: runner.status()[0]?.position ?? 0, replayed });
-      });
+    runner
+      .rebuild(
+        (position, head) => {
+          post({ type: 'progress', position, head });
+        },
+        { allowSkips: m.allowSkips },
+      )
+      .then(
+        ({ replayed }) => {
+          post({ type: 'rebuilt', position: runner.status()[0]?.position ?? 0, replayed });
+        },
+        (e: unknown) => {
+          post({
+            type: 'rebuildFailed',
+            message: e instanceof Error ? e.message : String(e),
+            ...(e instanceof RebuildWouldSkip ? { skips: e.deadLetters } : {}),
+          });
+        },
+      );
+  } else if (m.type === 'ask') {
+    void (m.what === 'deadLetters' ? runner.deadLetters() : runner.wouldSkip()).then(
+      (deadLetters) => {
+        post({ type: 'answer', id: m.id, deadLetters });
+      },
+      (e: unknown) => {
+        post({ type: 'answer', id: m.id, deadLetters: [], error: e instanceof Error ? e.message : String(e) });
+      },
+    );
   } else {
     void close().then(async () => {
       await log.close();
@@ -93,6 +123,12 @@ port.on('message', (m: ToWorker) => {
   }
 });
 
-runner.start();
-const status = runner.status()[0];
-post({ type: 'ready', name: status?.name ?? options.kind, position: status?.position ?? 0 });
+void runner.ready().then(
+  () => {
+    runner.start();
+    post({ type: 'ready', name: runner.name, position: runner.status()[0]?.position ?? 0 });
+  },
+  (e: unknown) => {
+    throw e instanceof Error ? e : new Error(String(e));
+  },
+);

@@ -6,6 +6,7 @@ import type { BatchCursor, Page } from '../triage/batches.js';
 import type { TriageConfig } from '../triage/config.js';
 import { triageStream } from '../triage/keys.js';
 import { planDelivery } from '../triage/plan.js';
+import { threadTopicPlan } from '../triage/topics.js';
 import type { MessageFacts, RecipientFacts, RecipientPlan } from '../triage/types.js';
 import { append, ignore } from './intents.js';
 import type { Intent } from './intents.js';
@@ -113,12 +114,19 @@ export const decidePlan = (cmd: PlanBatches, s: TriageState): Intent => {
       { type: 'MessageTriaged', data: { ...base, batch: cursor.batch, recipients: [], skipped: stop } },
     ]);
   if (cmd.pages.length === 0) return ignore('no audience page given');
+  // The thread's MQTT topic belongs to the message, not to a recipient: it rides in batch 0,
+  // which is written once (domain/triage/topics.ts says why there).
+  const tid = cmd.data.audience.kind === 'thread' ? cmd.data.audience.tid : undefined;
+  const start = Math.max(cmd.message.due, cmd.now);
+  const topic =
+    cursor.batch === 0 ? threadTopicPlan(cmd.message, tid, cmd.data.from, cmd.config, start, cmd.expiresAt) : undefined;
   const batches = cmd.pages.map((page, i): TriagedData => {
     const plan = planDelivery(cmd.message, page.items, cmd.config, cmd.now);
+    const planned = i === 0 && topic !== undefined ? [topic, ...plan.recipients] : plan.recipients;
     return {
       ...base,
       batch: cursor.batch + i,
-      recipients: plan.recipients.map(toData),
+      recipients: planned.map(toData),
       ...(page.next === undefined ? {} : { next: page.next }),
     };
   });

@@ -1,4 +1,5 @@
 import type { TriageConfig } from './config.js';
+import { userTopicStep } from './topics.js';
 import { digestWindow, expiryOf } from './message.js';
 import { nearlineOrder, threadAllows, userAllows } from './preferences.js';
 import type {
@@ -21,6 +22,7 @@ import type {
 // - Nearline (email, then SMS, where the contact point exists and is not opted out) after
 //   the nearline delay, one channel per nearline step; at once when there is neither a
 //   session nor a device. Very-low urgency nearline waits for the end of its digest window.
+// - MQTT (when configured, domain/triage/topics.ts): the user's topic at once.
 // - Nothing is planned after the message expires.
 
 const planRecipient = (
@@ -33,11 +35,13 @@ const planRecipient = (
   const level = config.urgency[m.urgency];
   const high = m.urgency === 4;
   const usable = (c: StepChannel): boolean => config.available.includes(c) && userAllows(r, c);
+  const topic = userTopicStep(m, r, config, start);
   const devices = r.devices.filter((d) => usable(d.channel) && threadAllows(m.thread, d.channel));
   const nearline = nearlineOrder(m.thread, config).filter((c) => usable(c) && (c === 'email' ? r.hasEmail : r.hasCell));
 
   const steps: PlannedStep[] = [];
   if (r.online) steps.push({ channel: 'websocket', at: start, reason: 'live-session' });
+  if (topic !== undefined) steps.push(topic);
 
   const pushAt = high || !r.online ? start : start + level.pushDelayMs;
   const pushReason: StepReason = high ? 'high-urgency' : r.online ? 'unseen' : 'offline';

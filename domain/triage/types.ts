@@ -6,7 +6,9 @@ import type { Urgency } from '../../schema/message.js';
 /** Channels a step can use. `websocket` is performed by the realtime layer, the others by dispatch. */
 export type PushChannel = 'apns' | 'fcm' | 'webpush';
 export type NearlineChannel = 'email' | 'sms';
-export type StepChannel = 'websocket' | PushChannel | NearlineChannel;
+/** MQTT publishes to topics (a user's, a thread's): whoever subscribes there receives it. */
+export type TopicChannel = 'mqtt';
+export type StepChannel = 'websocket' | PushChannel | NearlineChannel | TopicChannel;
 export const PUSH_CHANNELS: readonly PushChannel[] = ['apns', 'fcm', 'webpush'];
 export const NEARLINE_CHANNELS: readonly NearlineChannel[] = ['email', 'sms'];
 export const isPushChannel = (c: string): c is PushChannel => c === 'apns' || c === 'fcm' || c === 'webpush';
@@ -19,7 +21,8 @@ export type StepReason =
   | 'unseen' // push after the urgency's push delay, if the message is still unseen
   | 'unread' // nearline after the nearline delay, if the message is still unread
   | 'no-device' // nearline at once: no live session and no push device
-  | 'high-urgency'; // urgency 4: every channel at once
+  | 'high-urgency' // urgency 4: every channel at once
+  | 'topic'; // MQTT at once: a publish to a topic, for whoever subscribes there
 
 export type SkipReason = 'seen' | 'read' | 'expired' | 'cancelled' | 'collapsed' | 'opted-out' | 'unreachable';
 

@@ -2,14 +2,17 @@ import { afterEach, beforeEach, describe } from 'vitest';
 import { fixedClock } from '../../adapters/clock/clock.js';
 import { createMemoryEventStore } from '../../adapters/eventstore/memory.js';
 import type { EventStore } from '../../ports/eventstore.js';
-import type { Skipped } from '../../projections/runner-core.js';
+import type { Skipped } from '../../ports/follower.js';
 import type { ReadModels } from '../../ports/read-models.js';
 import type { ProjectionRunner } from '../../ports/projections.js';
 import type { DomainEvent } from '../../schema/events.js';
 import { T0, put } from '../unit/projections/fixtures.js';
 import { inboxCases } from './readmodels-inbox.contract.js';
 import { queryCases } from './readmodels-queries.contract.js';
+import { rebuildCases } from './readmodels-rebuild.contract.js';
 import { runnerCases } from './readmodels-runner.contract.js';
+import { faultyLog } from './faulty-log.js';
+import type { LogFaults } from './faulty-log.js';
 
 // One suite for every read store (embedded SQLite, Cassandra): the `ReadModels` queries, the
 // inbox rules and paging, and the `ProjectionRunner` promises (at-least-once re-apply and
@@ -47,16 +50,21 @@ export type H = () => Harness;
 export type ReadStoreFactory = (env: {
   readonly store: EventStore;
   readonly clock: Clock;
+  /** Events per page a rebuild reads (small, so that a rebuild takes several pages). */
+  readonly pageSize: number;
 }) => Promise<ReadStoreUnderTest>;
 
 export interface Harness extends ReadStoreUnderTest {
   readonly store: EventStore;
   readonly clock: Clock;
+  /** Makes the log's page reads (a rebuild's) fail or wait part-way. */
+  readonly faults: LogFaults;
   /** Appends each event to its natural stream and waits until the read models have applied them. */
   put(...events: readonly DomainEvent[]): Promise<number>;
 }
 
 export const NOW = T0 + 3_600_000;
+export const REBUILD_PAGE = 5;
 
 export const readModelsContract = (name: string, factory: ReadStoreFactory): void => {
   const ctx: { h: Harness | undefined } = { h: undefined };
@@ -65,13 +73,14 @@ export const readModelsContract = (name: string, factory: ReadStoreFactory): voi
     return ctx.h;
   };
   beforeEach(async () => {
-    const store = createMemoryEventStore();
+    const { store, faults } = faultyLog(createMemoryEventStore());
     const clock = fixedClock(new Date(NOW));
-    const under = await factory({ store, clock });
+    const under = await factory({ store, clock, pageSize: REBUILD_PAGE });
     under.runner.start();
     ctx.h = Object.assign(under, {
       store,
       clock,
+      faults,
       put: async (...events: readonly DomainEvent[]) => {
         const p = await put(store, ...events);
         await under.runner.waitFor(p, 30_000);
@@ -89,5 +98,6 @@ export const readModelsContract = (name: string, factory: ReadStoreFactory): voi
     queryCases(h);
     inboxCases(h);
     runnerCases(h);
+    rebuildCases(h);
   });
 };

@@ -7,8 +7,11 @@ import type { DeliveryDoc, MessageDoc, StatusCounts } from '../../schema/search-
 import type { DocOf, SearchIndex, SearchIndexName } from '../../ports/search.js';
 import { HistogramQuery, SearchMessagesQuery, TermsQuery, cursorOf, fillGaps } from '../../schema/search-query.js';
 import type { MessageFilter } from '../../schema/search-query.js';
-import { createSearchProjectionRunner } from '../../projections/search/runner.js';
-import type { SearchProjectionRunner } from '../../projections/search/runner.js';
+import { createSearchProjectionRunner } from '../../projections/search/open.js';
+import { faultyLog } from './faulty-log.js';
+import type { LogFaults } from './faulty-log.js';
+import { searchRebuildCases } from './search-rebuild.contract.js';
+import type { SearchProjectionRunner } from '../../projections/search/open.js';
 import type { DomainEvent, ReceiptStatus } from '../../schema/events.js';
 import type { MessageId, UserId } from '../../schema/ids.js';
 import type { Audience, Urgency } from '../../schema/message.js';
@@ -251,6 +254,7 @@ export const searchContract = (name: string, setup: () => Promise<SearchUnderTes
     let sut: SearchUnderTest;
     let index: SearchIndex;
     let store: EventStore;
+    let faults: LogFaults;
     let runner: SearchProjectionRunner;
     let head: number;
     const newRunner = () =>
@@ -267,7 +271,7 @@ export const searchContract = (name: string, setup: () => Promise<SearchUnderTes
     });
     beforeEach(async () => {
       await index.reset();
-      store = createMemoryEventStore();
+      ({ store, faults } = faultyLog(createMemoryEventStore()));
       runner = newRunner();
       runner.start();
       head = await append(store, scenario);
@@ -278,6 +282,19 @@ export const searchContract = (name: string, setup: () => Promise<SearchUnderTes
     });
 
     describe('projection', () => {
+      describe('blue/green rebuild', () => {
+        searchRebuildCases(() => ({
+          store,
+          index,
+          runner,
+          faults,
+          documents: async () => ({
+            messages: await dump(index, 'messages'),
+            deliveries: await dump(index, 'deliveries'),
+          }),
+        }));
+      });
+
       it('indexes each message once with its audience, recipients, text, status and receipt counts', async () => {
         expect(await dump(index, 'messages')).toEqual(expectedMessages);
         expect([...(await index.messages([m3, 'nope'])).values()]).toEqual([expectedMessages[2]]);

@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Client } from 'cassandra-driver';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { liveFile } from '../../adapters/checkpoint/sqlite-generations.js';
 import { createEmbeddedSearchIndex } from '../../adapters/search/embedded.js';
 import { zeroCounts } from '../../schema/search-documents.js';
 import { openElasticSearchIndex } from '../../adapters/search/elastic.js';
@@ -38,7 +39,8 @@ const damage = (dataDir: string) => {
       : createEmbeddedSearchIndex({ file: join(dataDir, 'search.db') });
   const readModels = async (mid: string): Promise<void> => {
     if (!isProductionStack()) {
-      const db = new BetterSqlite3(join(dataDir, 'read.db'));
+      // The live generation's file (a rebuild before this one put a new generation beside read.db).
+      const db = new BetterSqlite3(liveFile(join(dataDir, 'read.db')));
       db.pragma('busy_timeout = 10000');
       db.prepare(`INSERT INTO users (uid, first_position, first_at) VALUES ('ghost', 1, 'no event')`).run();
       expect(db.prepare('UPDATE messages SET msg = ? WHERE mid = ?').run(CORRUPTED, mid).changes).toBe(1);

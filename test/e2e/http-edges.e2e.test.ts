@@ -1,6 +1,7 @@
+import { connect } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { call, removeDir, startServer, token, waitForOutput, type Server } from './harness.js';
-import { expectHealthy, rawHttp, rawRequest } from './raw-http.js';
+import { expectHealthy, parseResponses, rawHttp, rawRequest } from './raw-http.js';
 
 // HTTP/1.1 edges over raw sockets (issue 9, finding 7), with the outcomes settled in
 // docs/http-edges.md: uWS 20.30 refuses a request pipelined behind a pending answer by closing
@@ -108,6 +109,50 @@ describe('framing a proxy could read differently: 400, the connection closed, no
       expect(JSON.parse(a.responses[0]?.body ?? '')).toMatchObject({ code: 'BadRequestFraming' });
     });
   }
+
+  it('HEAD: a GET route runs and answers without content, another method a 405 without content; the connection stays in step', async () => {
+    const a = await rawHttp(server, rawRequest('HEAD', '/healthz') + rawRequest('HEAD', '/api/v2/publish') + ping, {
+      expect: 3,
+    });
+    expect(a.responses.map((r) => [r.status, r.body])).toEqual([
+      [200, ''],
+      [405, ''],
+      [200, 'true'],
+    ]);
+    expect(a.responses[1]?.headers['allow']).toBe('POST');
+    // A read answered after I/O, then, once its answer's head has arrived, a GET on the same
+    // socket: content after the HEAD answer would come before the GET's answer and break it.
+    const bytes = await new Promise<string>((resolve, reject) => {
+      const socket = connect(server.port, '127.0.0.1');
+      let got = '';
+      let asked = false;
+      // A deadline, not a wait: answers out of step never make two whole responses.
+      const deadline = setTimeout(() => {
+        socket.destroy();
+        reject(new Error(`no two answers in step within 10 s: ${JSON.stringify(got.slice(0, 600))}`));
+      }, 10_000);
+      socket.on('data', (d: Buffer) => {
+        got += d.toString('latin1');
+        if (!asked && got.includes('\r\n\r\n')) {
+          asked = true;
+          socket.write(rawRequest('GET', '/healthz'));
+        }
+        if (parseResponses(got).length === 2) {
+          clearTimeout(deadline);
+          socket.destroy();
+          resolve(got);
+        }
+      });
+      socket.on('error', reject);
+      socket.on('connect', () => {
+        socket.write(rawRequest('HEAD', '/api/v2/inbox', { Authorization: `Bearer ${alice}` }));
+      });
+    });
+    expect(parseResponses(bytes).map((r) => [r.status, r.body])).toEqual([
+      [200, ''],
+      [200, '{"status":"ok"}'],
+    ]);
+  });
 
   it('a request smuggled behind a duplicate Content-Length never runs', async () => {
     // Before the fix uWS ran the pipelined ping after the 400 and kept the connection open.

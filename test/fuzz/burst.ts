@@ -32,12 +32,16 @@ export const runBurst = async (b: BurstCase, d: HttpDeps): Promise<string[]> => 
     runHttpCase(b.case, r, d, { who, onAnswer: (a) => answers.push(a) }),
   );
   const problems = (await Promise.all(copies)).flat();
-  // A blank key is no key (HTTP trims a field value's white space); any other creates one message.
-  const key = b.case.idempotencyKey === undefined ? '' : renderText(b.case.idempotencyKey, r).trim();
+  // Copies that carry a key, even one the server refuses (blank, non-ASCII: 400), create at most one message.
+  const key = b.case.idempotencyKey === undefined ? undefined : renderText(b.case.idempotencyKey, r);
   const mids = new Set(answers.filter((a) => a.status < 300).flatMap((a) => a.headers['x-message-id'] ?? []));
-  if (key !== '' && mids.size > 1)
-    problems.push(
-      `${NON_ASCII.test(key) ? 'a non-ASCII Idempotency-Key was ignored' : 'one Idempotency-Key'}: ${mids.size} messages created (${[...mids].join(', ')})`,
-    );
+  if (key !== undefined && mids.size > 1) {
+    const what = NON_ASCII.test(key)
+      ? 'a non-ASCII Idempotency-Key was ignored'
+      : key.trim() === ''
+        ? 'a blank Idempotency-Key was ignored'
+        : 'one Idempotency-Key';
+    problems.push(`${what}: ${mids.size} messages created (${[...mids].join(', ')})`);
+  }
   return problems.map((p) => `burst of ${b.copies}: ${p}`);
 };

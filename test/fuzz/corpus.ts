@@ -113,7 +113,7 @@ export const CORPUS: readonly CorpusEntry[] = [
     } satisfies WsCase,
   },
   {
-    name: 'a non-ASCII Idempotency-Key: ignored (uWS reads it as empty), so a retry publishes twice',
+    name: 'a non-ASCII Idempotency-Key (uWS reads it as empty): 400 naming the header, never run twice',
     case: {
       kind: 'burst',
       copies: 2,
@@ -122,21 +122,21 @@ export const CORPUS: readonly CorpusEntry[] = [
         idempotencyKey: 'é',
       }),
     } satisfies BurstCase,
-    knownBug: {
-      fix:
-        'api/capture.ts + api/http.ts: uWS 20.30 reads a header value with any byte >= 0x80 as empty, so the key ' +
-        "is taken as absent; when getHeader('idempotency-key') is empty on an idempotent route, look with " +
-        'req.forEach whether the header is there and answer 400 InvalidQuery (Idempotency-Key) if so',
-      matches: /non-ASCII Idempotency-Key was ignored/,
-    },
   },
   {
-    name: 'a HEAD request: the answer carries a body, so a keep-alive client reads it as the next answer',
+    name: 'an Idempotency-Key of white space only (uWS reads it as empty): 400 naming the header',
+    case: {
+      kind: 'burst',
+      copies: 2,
+      case: http('POST /api/v2/publish', user, {
+        body: body({ tid: ref('fresh', 0), msg: 'once' }),
+        idempotencyKey: '   ',
+      }),
+    } satisfies BurstCase,
+  },
+  {
+    name: 'a HEAD request: answered without content, so a keep-alive client reads the next answer right',
     case: http('POST /api/v2/publish', { kind: 'none', n: 0 }, { method: 'HEAD' }),
-    knownBug: {
-      fix: 'api/http.ts mountFallback (and the routes): answer HEAD without content (RFC 9110 9.3.2), e.g. uWS endWithoutBody',
-      matches: /\bHEAD \/.*: HPE_INVALID_CONSTANT/,
-    },
   },
 ];
 

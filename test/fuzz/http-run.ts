@@ -82,10 +82,14 @@ export const runHttpCase = async (
       : [`${req.method} ${named.path}: answered ${a.status}, not 405 with Allow`];
   }
   const problems = judge({ op, actor: c.actor, roles: who.roles, answer: a });
-  // README: an Idempotency-Key that is not 1..255 visible ASCII characters is a 400.
-  const key = req.headers['Idempotency-Key'] ?? '';
-  if (NON_ASCII.test(key) && op.idempotent && a.status < 300)
-    problems.push(`a non-ASCII Idempotency-Key was ignored: answered ${a.status}, not 400`);
+  // README: an Idempotency-Key that is not 1..255 visible ASCII characters is a 400. uWS reads
+  // one with a byte above 0x7f, or of white space only, as empty: the broker must still see it.
+  const key = req.headers['Idempotency-Key'];
+  if (key !== undefined && op.idempotent && a.status < 300) {
+    if (NON_ASCII.test(key)) problems.push(`a non-ASCII Idempotency-Key was ignored: answered ${a.status}, not 400`);
+    else if (key.trim() === '')
+      problems.push(`a blank Idempotency-Key was ignored: answered ${a.status}, not 400`);
+  }
   if (who.uid !== undefined && c.actor.kind !== 'stranger') d.world.addUser(who.uid);
   if (a.status >= 200 && a.status < 300 && op.method !== 'GET' && who.uid !== undefined) {
     let sent: Record<string, unknown> = {};

@@ -2,13 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  checksum,
-  createEmbeddedReadModels,
-  createProjectionRunner,
-  openEmbeddedReadStore,
-  openReadDb,
-} from '../../projections/embedded.js';
+import { openEmbeddedReadStore } from '../../app/read-stores.js';
+import { checksum, createEmbeddedReadModels } from '../../projections/embedded.js';
 import { T0, ev, harness, midsFrom, put, to } from '../unit/projections/fixtures.js';
 import { mixed } from '../contract/readmodels-runner.contract.js';
 import type { Harness } from '../unit/projections/fixtures.js';
@@ -34,10 +29,15 @@ describe('projection runner on SQLite', () => {
     h.db.prepare(`INSERT INTO users (uid, first_position, first_at) VALUES ('ghost', 1, 'older schema')`).run();
     h.db.prepare(`UPDATE users SET first_at = 'older schema' WHERE uid = 'ann'`).run();
     expect(checksum(h.db)).not.toBe(before);
-    h.db.close();
-    const db = openReadDb(join(h.dir, 'read.db'));
+    // A broker started again on the same file, as the newer version would.
+    const reopen = async () => {
+      const read = openEmbeddedReadStore({ file: join(h.dir, 'read.db'), store: h.store });
+      await read.runner.ready();
+      return read;
+    };
+    const read = await reopen();
     try {
-      const runner = createProjectionRunner({ store: h.store, db });
+      const { runner, db } = read;
       expect(runner.status()[0]?.position).toBe(0);
       expect(checksum(db)).not.toBe(before);
       runner.start();
@@ -45,12 +45,15 @@ describe('projection runner on SQLite', () => {
       await runner.stop();
       expect(checksum(db)).toBe(before);
       expect(db.prepare(`SELECT uid FROM users WHERE uid = 'ghost' OR first_at = 'older schema'`).all()).toEqual([]);
-      const resumed = createProjectionRunner({ store: h.store, db });
-      expect(resumed.status()[0]?.position).toBe(head);
-      expect(await createEmbeddedReadModels(db).userCount()).toBe(3);
     } finally {
-      db.close();
-      Object.assign(h, { db: openReadDb(join(h.dir, 'read.db')) });
+      await read.close();
+    }
+    const resumed = await reopen();
+    try {
+      expect(resumed.runner.status()[0]?.position).toBe(head);
+      expect(await createEmbeddedReadModels(resumed.db).userCount()).toBe(3);
+    } finally {
+      await resumed.close();
     }
   });
 });

@@ -5,33 +5,28 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Client } from 'cassandra-driver';
 import { createMemoryEventStore } from '../../adapters/eventstore/memory.js';
-import {
-  applyCassandraMigrations,
-  defaultMigrationsDir,
-  loadMigrations,
-} from '../../projections/cassandra-migrations.js';
-import { qualify } from '../../projections/cassandra-cql.js';
-import {
-  createCassandraClient,
-  createCassandraReadModels,
-  openCassandraReadStore,
-} from '../../projections/cassandra.js';
+import { applyCassandraMigrations, defaultMigrationsDir } from '../../projections/cassandra-migrations.js';
+import { openCassandraReadStore, openEmbeddedReadStore } from '../../app/read-stores.js';
+import { ensureCassandraCheckpoints } from '../../adapters/checkpoint/cassandra.js';
+import { decodeBatch } from '../../follower/decode.js';
+import { createCassandraClient, createCassandraReadModels } from '../../projections/cassandra.js';
 import { cassandraChecksum } from '../../projections/cassandra-checksum.js';
 import { cassandraDb } from '../../projections/cassandra-db.js';
 import type { CassandraDb } from '../../projections/cassandra-db.js';
 import { cassandraDispatcher, newBatchMemo } from '../../projections/cassandra-projection.js';
 import type { Mutation } from '../../projections/cassandra-projection.js';
-import { createCassandraRunner } from '../../projections/cassandra-runner.js';
 import { cassandraProjections, cassandraReadModelTables } from '../../projections/cassandra-tables.js';
 import { writeMutations } from '../../projections/cassandra-writes.js';
-import { decodeBatch } from '../../projections/runner-core.js';
 import { T0, ev, midsFrom, put, to } from '../unit/projections/fixtures.js';
 import { mixed } from '../contract/readmodels-runner.contract.js';
 import { fixedClock } from '../../adapters/clock/clock.js';
-import { createEmbeddedReadModels, createProjectionRunner, openReadDb } from '../../projections/embedded.js';
+import { createEmbeddedReadModels } from '../../projections/embedded.js';
 import type { Page, ReadModels } from '../../ports/read-models.js';
 import { mixedLog } from '../../bench/mixed-log.js';
 import { needs } from '../infra/needs.js';
+import type { EventStore } from '../../ports/eventstore.js';
+import type { FollowerLog } from '../../follower/follower.js';
+import type { Backoff } from '../../follower/waiters.js';
 
 /** Every page of a paged query, cursors included. */
 const pages = async <T>(read: (before?: string) => Promise<Page<T>>): Promise<Page<T>[]> => {
@@ -88,14 +83,18 @@ needs('MSGXC_TEST_CASSANDRA_PORT', 'Cassandra', (port) => {
   let db: CassandraDb;
   let firstReport: unknown;
   const truncateAll = async (): Promise<void> => {
-    for (const t of [...cassandraReadModelTables, 'projection_checkpoints'])
-      await client.execute(`TRUNCATE ${db.t(t)}`);
+    for (const t of [...cassandraReadModelTables, 'follower_checkpoints']) await client.execute(`TRUNCATE ${db.t(t)}`);
   };
+  // The store the broker opens, on this file's keyspace (the first generation: no rebuild here).
+  const openRead = (store: EventStore, extra: { log?: FollowerLog; retry?: Backoff } = {}) =>
+    openCassandraReadStore({ client, keyspace, localDataCenter: dc, store, ...extra });
 
   beforeAll(async () => {
     client = createCassandraClient({ contactPoints, localDataCenter: dc });
     await client.connect();
     firstReport = await applyCassandraMigrations({ client, keyspace, replication });
+    // The follower's tables, as opening the read store creates them (truncated before each test).
+    await ensureCassandraCheckpoints(client, keyspace);
     db = cassandraDb(client, keyspace);
   });
   afterAll(async () => {
@@ -151,17 +150,18 @@ needs('MSGXC_TEST_CASSANDRA_PORT', 'Cassandra', (port) => {
     it("writes commute: a log's mutations sent in reverse order give the same read models as the runner", async () => {
       const store = createMemoryEventStore();
       const head = await put(store, ...mixed());
-      const runner = await createCassandraRunner({ store, db });
-      runner.start();
-      await runner.waitFor(head, 30_000);
-      await runner.stop();
+      const read = await openRead(store);
+      read.runner.start();
+      await read.runner.waitFor(head, 30_000);
+      await read.close();
       const byRunner = await cassandraChecksum(db);
 
       const apply = cassandraDispatcher(db, cassandraProjections);
       const memo = newBatchMemo();
       const mutations: Mutation[] = [];
-      for (const { event, at } of decodeBatch(await store.readAll({ limit: 1_000 }), 0).events)
-        mutations.push(...(await apply(event, at, memo)));
+      const now = () => new Date().toISOString();
+      for (const e of decodeBatch('commute', await store.readAll({ limit: 1_000 }), 0, undefined, now).events)
+        mutations.push(...(await apply(e.event, { position: e.position, occurredAt: e.metadata.occurredAt }, memo)));
       await truncateAll();
       for (const m of [...mutations].reverse()) await writeMutations(db, [m]);
       expect(await cassandraChecksum(db)).toBe(byRunner);
@@ -180,20 +180,22 @@ needs('MSGXC_TEST_CASSANDRA_PORT', 'Cassandra', (port) => {
       }
       const head = await store.head();
       const dir = mkdtempSync(join(tmpdir(), 'msgxc-diff-'));
-      const sqlite = openReadDb(join(dir, 'read.db'));
+      const sqlite = openEmbeddedReadStore({ file: join(dir, 'read.db'), store });
+      const cassandra = await openRead(store);
       try {
-        const runners = [createProjectionRunner({ store, db: sqlite }), await createCassandraRunner({ store, db })];
+        const runners = [sqlite.runner, cassandra.runner];
         for (const r of runners) r.start();
         for (const r of runners) await r.waitFor(head, 60_000);
         for (const r of runners) await r.stop();
         const now = log.now();
         const [fromSqlite, fromCassandra] = await Promise.all([
-          everyAnswer(createEmbeddedReadModels(sqlite, fixedClock(now)), now, log.published),
+          everyAnswer(createEmbeddedReadModels(sqlite.db, fixedClock(now)), now, log.published),
           everyAnswer(createCassandraReadModels(db, fixedClock(now)), now, log.published),
         ]);
         expect(fromCassandra).toEqual(fromSqlite);
       } finally {
-        sqlite.close();
+        await sqlite.close();
+        await cassandra.close();
         rmSync(dir, { recursive: true, force: true });
       }
     });
@@ -207,21 +209,19 @@ needs('MSGXC_TEST_CASSANDRA_PORT', 'Cassandra', (port) => {
           errors.push(o);
         },
       };
-      const runner = await createCassandraRunner({ store, db, log, retryDelayMs: 200 });
+      const read = await openRead(store, { log, retry: { firstMs: 200, maxMs: 200 } });
+      const { runner } = read;
       runner.start();
       // A real failure: the checkpoint's table is gone while a batch is applied.
-      await client.execute(`DROP TABLE ${db.t('projection_checkpoints')}`);
+      await client.execute(`DROP TABLE ${db.t('follower_checkpoints')}`);
       const m = midsFrom()();
       const p = await put(store, ev.published(m, to.user('ann')));
       const deadline = Date.now() + 20_000;
       while (errors.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
       expect(errors.length).toBeGreaterThan(0);
-      const ddl = loadMigrations()
-        .flatMap((f) => f.statements)
-        .find((s) => s.includes('projection_checkpoints'));
-      await client.execute(qualify(ddl ?? 'missing', keyspace));
+      await ensureCassandraCheckpoints(client, keyspace);
       await runner.waitFor(p, 30_000);
-      await runner.stop();
+      await read.close();
       const inbox = await createCassandraReadModels(db).inbox('ann', { limit: 5 }, new Date(T0 + 1_000));
       expect(inbox.messages.map((x) => x.mid)).toEqual([m]);
     });

@@ -12,8 +12,9 @@ import { openElasticSearchIndex } from '../../adapters/search/elastic.js';
 import type { ElasticSearchIndex } from '../../adapters/search/elastic.js';
 import type { SearchIndex } from '../../ports/search.js';
 import { DELIVERY_TERMS, MESSAGE_TERMS } from '../../schema/search-query.js';
+import { zeroCounts } from '../../schema/search-documents.js';
 import type { MessageFilter, SearchCursor, TermsQuery } from '../../schema/search-query.js';
-import { createSearchProjectionRunner } from '../../projections/search/runner.js';
+import { createSearchProjectionRunner } from '../../projections/search/open.js';
 import type { DomainEvent } from '../../schema/events.js';
 import { T0, iso, meta, streamOf } from '../unit/projections/fixtures.js';
 import { searchContract } from '../contract/search.contract.js';
@@ -44,6 +45,47 @@ needs('MSGXC_TEST_ELASTIC_URL', 'Elasticsearch', (url) => {
         await admin.close();
       },
     };
+  });
+});
+
+// What the follower quarantines and what it retries (ports/follower.ts): a document whose
+// values the mapping refuses is refused for good (marked unhandleable); a closed index is the
+// engine's failure, retried until it opens again.
+needs('MSGXC_TEST_ELASTIC_URL', 'Elasticsearch refusals', (url) => {
+  it('a document the mapping refuses is unhandleable; a write to a closed index is not', async () => {
+    const index = await openElastic(url);
+    const admin = new Client({ node: url });
+    const doc = {
+      mid: 'refused-0000',
+      tid: null,
+      from: 'ann',
+      audience: 'user' as const,
+      recipients: 1,
+      text: 'a message',
+      urgency: 3 as const,
+      at: iso(T0),
+      scheduled: null,
+      status: 'published' as const,
+      counts: zeroCounts(),
+    };
+    const failure = (p: Promise<void>): Promise<unknown> =>
+      p.then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    try {
+      // 1000 does not fit the mapping's byte; the codecs bound urgency, so only a bug sends it.
+      const refused = await failure(index.write([{ kind: 'createMessage', doc: { ...doc, urgency: 1000 as 3 } }]));
+      expect(refused).toMatchObject({ name: 'FailedToIndex', unhandleable: true });
+      await admin.indices.close({ index: index.names.messages });
+      const closed = await failure(index.write([{ kind: 'createMessage', doc }]));
+      expect(closed).toMatchObject({ name: 'FailedToIndex' });
+      expect(closed).not.toHaveProperty('unhandleable');
+    } finally {
+      await index.destroy();
+      await index.close();
+      await admin.close();
+    }
   });
 });
 

@@ -20,7 +20,7 @@ const until = async (done: () => boolean): Promise<void> => {
 
 describe('a crash between claim and outcome', () => {
   it('after a restart each step happens, and only the in-flight ones twice', async () => {
-    w = world({ dispatch: { batchSizes: { webpush: 10, fcm: 500, apns: 500, email: 1000, sms: 100 } } });
+    w = world({ dispatch: { batchSizes: { webpush: 10, fcm: 500, apns: 500, email: 1000, sms: 100, mqtt: 500 } } });
     const users = Array.from({ length: 30 }, (_, i) => asUserId(`u${String(i).padStart(2, '0')}`));
     for (const u of users) await ok(w.commands.enlist(ctx(u, w.now()), subscription(u)));
     const hung = w.channels.webpush;

@@ -47,19 +47,28 @@ const text = (el, value) => {
   el.textContent = value;
 };
 
+const cells = (values) => {
+  const tr = document.createElement('tr');
+  for (const cell of values) {
+    const td = document.createElement('td');
+    td.textContent = String(cell); // event data is user input: never inserted as HTML
+    tr.append(td);
+  }
+  return tr;
+};
+
+const showDeadLetters = ({ count, deadLetters }) => {
+  text($('deadCount'), count.toLocaleString());
+  $('deadLetters').replaceChildren(
+    ...deadLetters.map((d) => cells([d.position, d.follower, d.stream, d.type, d.reason, d.at])),
+  );
+};
+
 const showEvents = (events) => {
   const rows = events
     .slice()
     .reverse()
-    .map((e) => {
-      const tr = document.createElement('tr');
-      for (const cell of [e.position, e.stream, e.type, e.metadata.actor.uid, e.metadata.occurredAt]) {
-        const td = document.createElement('td');
-        td.textContent = String(cell); // event data is user input: never inserted as HTML
-        tr.append(td);
-      }
-      return tr;
-    });
+    .map((e) => cells([e.position, e.stream, e.type, e.metadata.actor.uid, e.metadata.occurredAt]));
   $('events').replaceChildren(...rows);
 };
 
@@ -90,10 +99,13 @@ async function tick() {
       $('rebuildText'),
       r.running
         ? `rebuilding: ${r.position.toLocaleString()} of ${r.head.toLocaleString()} events (${pct.toFixed(1)}%)`
-        : r.finishedAt
-          ? `last rebuild finished ${r.finishedAt}`
-          : 'idle',
+        : r.failedAt
+          ? `last rebuild failed ${r.failedAt} (the live read models stayed): ${r.error}`
+          : r.finishedAt
+            ? `last rebuild finished ${r.finishedAt}`
+            : 'idle',
     );
+    showDeadLetters(await api('/api/v2/admin/dead-letters?limit=50'));
     const after = Math.max(0, s.head - 20);
     showEvents((await api(`/api/v2/events?after=${after}&limit=20`)).events);
     text($('error'), '');
@@ -102,10 +114,28 @@ async function tick() {
   }
 }
 
+const rebuild = (allowSkips) => api(`/api/v2/admin/rebuild${allowSkips ? '?allowSkips=true' : ''}`, { method: 'POST' });
+
 $('rebuild').onclick = async () => {
-  if (!confirm('Drop every read model and replay the whole log?')) return;
+  if (!confirm('Build every read model anew from the whole log, and swap it in?')) return;
   try {
-    await api('/api/v2/admin/rebuild', { method: 'POST' });
+    await rebuild(false);
+  } catch (e) {
+    // A rebuild that would skip undecodable events says so first: the operator decides.
+    if (!e.message.includes('RebuildWouldSkip') || !confirm(`${e.message}\n\nRebuild anyway, without them?`))
+      text($('error'), e.message);
+    else
+      await rebuild(true).catch((again) => {
+        text($('error'), again.message);
+      });
+  }
+  tick();
+};
+
+$('retryDead').onclick = async () => {
+  if (!confirm('Try every dead letter again, in a rebuild beside the live read models?')) return;
+  try {
+    await api('/api/v2/admin/dead-letters/retry', { method: 'POST' });
   } catch (e) {
     text($('error'), e.message);
   }

@@ -10,10 +10,11 @@ const concurrency = (value?: string) => {
 
 describe('MSGXC_DISPATCH_CONCURRENCY', () => {
   it('defaults to 4 per channel; takes one count for all, or a default and overrides, or overrides alone', () => {
-    expect(concurrency()).toEqual({ webpush: 4, fcm: 4, apns: 4, email: 4, sms: 4 });
-    expect(concurrency('8')).toEqual({ webpush: 8, fcm: 8, apns: 8, email: 8, sms: 8 });
-    expect(concurrency('2, email=1,sms=3')).toEqual({ webpush: 2, fcm: 2, apns: 2, email: 1, sms: 3 });
-    expect(concurrency('webpush=16')).toEqual({ webpush: 16, fcm: 4, apns: 4, email: 4, sms: 4 });
+    expect(concurrency()).toEqual({ webpush: 4, fcm: 4, apns: 4, email: 4, sms: 4, mqtt: 4 });
+    expect(concurrency('8')).toEqual({ webpush: 8, fcm: 8, apns: 8, email: 8, sms: 8, mqtt: 8 });
+    expect(concurrency('2, email=1,sms=3')).toEqual({ webpush: 2, fcm: 2, apns: 2, email: 1, sms: 3, mqtt: 2 });
+    expect(concurrency('webpush=16')).toEqual({ webpush: 16, fcm: 4, apns: 4, email: 4, sms: 4, mqtt: 4 });
+    expect(concurrency('mqtt=8')).toEqual({ webpush: 4, fcm: 4, apns: 4, email: 4, sms: 4, mqtt: 8 });
   });
 
   it('refuses, naming the variable and the part, a count out of 1..256, an unknown channel, a second bare count', () => {

@@ -4,7 +4,7 @@ import type { DispatchChannel } from '../../../schema/triage-events.js';
 
 // Dispatch's lanes (delivery/lanes.ts): per channel at most `limit` jobs at once, first come
 // first served; a job that never ends holds one slot of its own channel only.
-const LIMITS: Record<DispatchChannel, number> = { webpush: 2, fcm: 1, apns: 1, email: 1, sms: 1 };
+const LIMITS: Record<DispatchChannel, number> = { webpush: 2, fcm: 1, apns: 1, email: 1, sms: 1, mqtt: 1 };
 
 /** A job that runs until the test ends it. */
 const gate = () => {

@@ -6,8 +6,8 @@ import { createMemoryEventStore } from '../../../adapters/eventstore/memory.js';
 import type { EventStore } from '../../../ports/eventstore.js';
 import { fixedClock } from '../../../adapters/clock/clock.js';
 import { createIdGenerator } from '../../../adapters/ids/ids.js';
-import { createEmbeddedReadModels, createProjectionRunner, openReadDb } from '../../../projections/embedded.js';
-import type { EmbeddedProjectionRunner } from '../../../projections/embedded.js';
+import { openEmbeddedReadStore } from '../../../app/read-stores.js';
+import type { Projection } from '../../../follower/projection.js';
 import type { ReadModels } from '../../../ports/read-models.js';
 import { streams } from '../../../schema/events.js';
 import type { DomainEvent, ReceiptStatus, ThreadRole } from '../../../schema/events.js';
@@ -146,7 +146,7 @@ export interface Harness {
   readonly dir: string;
   readonly db: Database;
   readonly store: EventStore;
-  readonly runner: EmbeddedProjectionRunner;
+  readonly runner: Projection<Database>;
   readonly models: ReadModels;
   readonly clock: ReturnType<typeof fixedClock>;
   /** Appends and waits until the read models have applied them. */
@@ -157,25 +157,26 @@ export interface Harness {
 /** A temp read.db fed by a memory store through a started runner. */
 export const harness = (store: EventStore = createMemoryEventStore()): Harness => {
   const dir = mkdtempSync(join(tmpdir(), 'msgxc-proj-'));
-  const db = openReadDb(join(dir, 'read.db'));
-  const runner = createProjectionRunner({ store, db });
   const clock = fixedClock(new Date(T0 + 3_600_000));
+  const read = openEmbeddedReadStore({ file: join(dir, 'read.db'), store, clock });
+  const runner = read.runner;
   runner.start();
   return {
     dir,
-    db,
+    get db() {
+      return read.db;
+    },
     store,
     runner,
     clock,
-    models: createEmbeddedReadModels(db, clock),
+    models: read.models,
     put: async (...events) => {
       const p = await put(store, ...events);
       await runner.waitFor(p, 5_000);
       return p;
     },
     close: async () => {
-      await runner.stop();
-      db.close();
+      await read.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -1,0 +1,142 @@
+import { connect, type KV, type NatsConnection } from 'nats';
+import type { IdempotencyRecord, IdempotencyStore, StoredResponse } from '../../ports/idempotency.js';
+
+// Idempotency records in a JetStream key-value bucket, on the NATS cluster that holds the log:
+// every broker node sees every key, so a client that retries through another node (a load
+// balancer does that) gets the first answer, and the command runs once (docs/production.md).
+//
+// One key per scope (base64url, a valid key as it is) holding the record as JSON. reserve() is
+// a create: a publish that expects no message on the key's subject. That expectation (zero) is
+// checked when the entry is applied in log order, so it holds on every server version in a
+// cluster (the non-zero one does not before 2.9.21, nats-server#4320; docs/production.md).
+// complete() replaces the record expecting the revision it read; the only writers racing there
+// are two nodes that both ran the command with the reserved message id, whose answers are for
+// the same message. Records expire by the bucket's max age (MSGXC_IDEMPOTENCY_TTL), counted
+// from the last write, on the server: expire() has nothing left to do.
+export interface KvIdempotencyOptions {
+  /** Server URLs (a cluster's seeds); ignored when `connection` is given. */
+  readonly servers?: readonly string[];
+  readonly connection?: NatsConnection;
+  /** Bucket name: letters, digits, _ and -. */
+  readonly bucket: string;
+  /** Replicas when the bucket is created (3 in a cluster, like the log). */
+  readonly replicas: number;
+  /** How long a record lives after its last write. */
+  readonly ttlMs: number;
+  /** How long a reserve retries a key claimed but not readable yet (a claim being applied). */
+  readonly settleMs?: number;
+}
+
+interface Stored {
+  readonly requestHash: string;
+  readonly mid: string;
+  readonly createdAt: number;
+  readonly owner?: string;
+  readonly response?: StoredResponse;
+}
+
+const encode = (r: IdempotencyRecord): Uint8Array => {
+  const stored: Stored = {
+    requestHash: r.requestHash,
+    mid: r.mid,
+    createdAt: r.createdAt,
+    ...(r.owner !== undefined ? { owner: r.owner } : {}),
+    ...(r.response !== undefined ? { response: r.response } : {}),
+  };
+  return new TextEncoder().encode(JSON.stringify(stored));
+};
+
+const decode = (scope: string, bytes: Uint8Array): IdempotencyRecord => {
+  const s = JSON.parse(new TextDecoder().decode(bytes)) as Stored;
+  return {
+    scope,
+    requestHash: s.requestHash,
+    mid: s.mid,
+    createdAt: s.createdAt,
+    ...(s.owner !== undefined ? { owner: s.owner } : {}),
+    ...(s.response !== undefined ? { response: s.response } : {}),
+  };
+};
+
+/** The claim was lost: 10071 (wrong last sequence), or 10164 (2.11+: another claim being applied). */
+const lostClaim = (e: unknown): boolean => {
+  const code = (e as { api_error?: { err_code?: number } }).api_error?.err_code;
+  return code === 10071 || code === 10164 || /wrong last sequence/i.test(String(e));
+};
+
+const pause = (ms: number): Promise<void> =>
+  new Promise((resolve) => {
+    setTimeout(resolve, ms);
+  });
+
+const openBucket = async (nc: NatsConnection, o: KvIdempotencyOptions): Promise<KV> => {
+  const js = nc.jetstream();
+  try {
+    return await js.views.kv(o.bucket, { replicas: o.replicas, ttl: o.ttlMs, history: 1 });
+  } catch (e) {
+    // A bucket made with other settings (another TTL): use it as it is rather than fail to start.
+    if (!/already in use|different configuration/i.test(String(e))) throw e;
+    return js.views.kv(o.bucket, { bindOnly: true });
+  }
+};
+
+export const openKvIdempotencyStore = async (o: KvIdempotencyOptions): Promise<IdempotencyStore> => {
+  const nc =
+    o.connection ??
+    (await connect({
+      servers: [...(o.servers ?? [])],
+      name: 'msgxc-idempotency',
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: 250,
+      timeout: 5_000,
+      noAsyncTraces: true,
+    }));
+  const owns = o.connection === undefined;
+  let kv: KV;
+  try {
+    kv = await openBucket(nc, o);
+  } catch (e) {
+    if (owns) await nc.close();
+    throw e;
+  }
+  const settleMs = o.settleMs ?? 5_000;
+
+  const reserve = async (r: IdempotencyRecord): Promise<IdempotencyRecord> => {
+    const deadline = Date.now() + settleMs;
+    for (let wait = 5; ; wait = Math.min(wait * 2, 200)) {
+      try {
+        await kv.create(r.scope, encode(r));
+        return r;
+      } catch (e) {
+        if (!lostClaim(e)) throw e;
+      }
+      const found = await kv.get(r.scope);
+      if (found !== null && found.operation === 'PUT') return decode(r.scope, found.value);
+      // Claimed by a write not readable yet here (being applied, or a replica behind): look again.
+      if (Date.now() > deadline) throw new Error(`idempotency key ${r.scope} is claimed but cannot be read`);
+      await pause(wait);
+    }
+  };
+
+  const complete = async (scope: string, response: StoredResponse): Promise<void> => {
+    const found = await kv.get(scope);
+    if (found === null || found.operation !== 'PUT') return;
+    const record = decode(scope, found.value);
+    // An answer stored by a node that ran the same command first stays the answer.
+    if (record.response !== undefined) return;
+    try {
+      await kv.update(scope, encode({ ...record, response }), found.revision);
+    } catch (e) {
+      if (!lostClaim(e)) throw e;
+    }
+  };
+
+  return {
+    reserve,
+    complete,
+    expire: () => Promise.resolve(undefined),
+    close: async () => {
+      if (owns) await nc.close();
+    },
+  };
+};

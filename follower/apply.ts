@@ -1,0 +1,137 @@
+import type { RecordedEvent } from '../ports/eventstore.js';
+import type { CheckpointStore, DeadLetter, Followed, FollowerHandler, Pause, Progress } from '../ports/follower.js';
+import { clip, decodeBatch } from './decode.js';
+import { isUnhandleable } from './unhandleable.js';
+
+// One batch through a handler and a checkpoint store: decode, hand the events over, and store
+// the position (with the dead letters met on the way) only after the handler's work, and any
+// effect it paused for, succeeded. The whole log-following machinery is built on this step.
+
+export interface Target {
+  readonly name: string;
+  readonly handler: FollowerHandler;
+  readonly checkpoints: CheckpointStore;
+  /** The clock that stamps dead letters. */
+  readonly now: () => string;
+}
+
+export interface BatchHooks {
+  /** After each commit: the position now stored (a batch with effects commits several times). */
+  readonly onCommit?: (position: number) => void;
+  /** Before dead letters are committed; a throw fails the batch (a rebuild that must not skip). */
+  readonly onDead?: (dead: readonly DeadLetter[]) => void;
+}
+
+export interface BatchResult {
+  readonly position: number;
+  readonly dead: readonly DeadLetter[];
+  /** Of `dead`, events whose type the schema does not know. */
+  readonly unknown: number;
+}
+
+const isPause = (x: unknown): x is Pause => typeof x === 'object' && x !== null && 'effect' in x && 'at' in x;
+const isThenable = (x: unknown): x is PromiseLike<void> =>
+  typeof x === 'object' && x !== null && typeof (x as { then?: unknown }).then === 'function';
+
+interface Step extends Progress {
+  readonly pause?: { readonly pause: Pause; readonly event: Followed };
+}
+
+/** The handler's work on `events`, as the unit of work a checkpoint store commits. */
+const step = (
+  handler: FollowerHandler,
+  events: readonly Followed[],
+  dead: readonly DeadLetter[],
+  last: number,
+): Step | Promise<Step> => {
+  const through: Step = { position: last, deadLetters: dead };
+  if (events.length === 0) return through;
+  const out = handler.handle(events);
+  if (out === undefined) return through;
+  if (isThenable(out)) return Promise.resolve(out).then(() => through);
+  if (!isPause(out)) throw new TypeError('a follower handler returned neither nothing, a promise nor a pause');
+  const event = events[out.at];
+  if (event === undefined) throw new RangeError(`pause at ${out.at} outside a batch of ${events.length}`);
+  return {
+    position: event.position - 1,
+    deadLetters: dead.filter((d) => d.position < event.position),
+    pause: { pause: out, event },
+  };
+};
+
+/** Applies the records after `after`; resolves once their position is stored. */
+export const applyBatch = async (
+  t: Target,
+  records: readonly RecordedEvent[],
+  after: number,
+  hooks: BatchHooks = {},
+): Promise<BatchResult> => {
+  const batch = decodeBatch(t.name, records, after, t.handler.types, t.now);
+  if (batch.last === after) return { position: after, dead: [], unknown: 0 };
+  if (batch.dead.length > 0) hooks.onDead?.(batch.dead);
+  let events = batch.events;
+  let dead = batch.dead;
+  for (;;) {
+    const done = await t.checkpoints.commit(t.name, () => step(t.handler, events, dead, batch.last));
+    hooks.onCommit?.(done.position);
+    if (done.pause === undefined) return { position: batch.last, dead: batch.dead, unknown: batch.unknown };
+    const { pause, event } = done.pause;
+    await pause.effect();
+    await t.checkpoints.commit(t.name, () => ({ position: event.position, deadLetters: [] }));
+    hooks.onCommit?.(event.position);
+    events = events.slice(pause.at + 1);
+    dead = dead.filter((d) => d.position > event.position);
+  }
+};
+
+/**
+ * applyBatch, and when the handler refuses an event for good (isUnhandleable): the batch again
+ * one event at a time from where it stopped, each committed on its own, the refused one
+ * committed as a dead letter (`handler: <why>`). Any other failure is the caller's to retry.
+ */
+export const applyQuarantining = async (
+  t: Target,
+  records: readonly RecordedEvent[],
+  after: number,
+  hooks: BatchHooks = {},
+): Promise<BatchResult> => {
+  let position = after;
+  const tracked: BatchHooks = {
+    ...hooks,
+    onCommit: (p) => {
+      position = Math.max(position, p);
+      hooks.onCommit?.(p);
+    },
+  };
+  try {
+    return await applyBatch(t, records, after, tracked);
+  } catch (e) {
+    if (!isUnhandleable(e)) throw e;
+  }
+  const dead: DeadLetter[] = [];
+  let unknown = 0;
+  for (const r of records) {
+    if (r.position <= position) continue;
+    try {
+      const one = await applyBatch(t, [r], position, tracked);
+      dead.push(...one.dead);
+      unknown += one.unknown;
+      position = Math.max(position, one.position);
+    } catch (e) {
+      if (!isUnhandleable(e)) throw e;
+      const letter: DeadLetter = {
+        follower: t.name,
+        position: r.position,
+        stream: r.stream,
+        type: r.type.slice(0, 200),
+        reason: clip(`handler: ${e.message}`),
+        at: t.now(),
+      };
+      hooks.onDead?.([letter]);
+      await t.checkpoints.commit(t.name, () => ({ position: r.position, deadLetters: [letter] }));
+      tracked.onCommit?.(r.position);
+      dead.push(letter);
+    }
+  }
+  return { position, dead, unknown };
+};

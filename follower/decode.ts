@@ -1,0 +1,95 @@
+import { isLeft } from 'fp-ts/lib/Either.js';
+import type * as t from 'io-ts';
+import type { RecordedEvent } from '../ports/eventstore.js';
+import type { DeadLetter, Followed } from '../ports/follower.js';
+import { describeErrors } from '../schema/errors.js';
+import { LogCheckpointedEvent } from '../schema/audit.js';
+import { DomainEvent, UsersCheckedIn } from '../schema/events.js';
+import { EventMetadata } from '../schema/metadata.js';
+
+// Decoding a batch read from the log: only the types a handler asked for are decoded (each
+// with its own codec, found by type name, not by trying the union), the rest only move the
+// checkpoint. What cannot be decoded becomes a dead letter, never a silent skip.
+
+const CODECS: ReadonlyMap<string, t.Decoder<unknown, DomainEvent>> = new Map(
+  DomainEvent.types.map((c) => [c.name, c as t.Decoder<unknown, DomainEvent>]),
+);
+// Types the schema defines outside DomainEvent (a node's presence check-ins): known, so not
+// dead letters when they decode, and handed to no DomainEvent handler; they move the checkpoint.
+const OUTSIDE: ReadonlyMap<string, t.Decoder<unknown, unknown>> = new Map<string, t.Decoder<unknown, unknown>>([
+  [UsersCheckedIn.name, UsersCheckedIn],
+  // The audit log's checkpoints (schema/audit.ts): the log's own, no read model's.
+  [LogCheckpointedEvent.name, LogCheckpointedEvent],
+]);
+export const KNOWN_TYPES: ReadonlySet<string> = new Set([...CODECS.keys(), ...OUTSIDE.keys()]);
+
+/** For a type outside DomainEvent: why it does not decode, or '' when it does; undefined for other types. */
+export const outsideDomain = (r: RecordedEvent): string | undefined => {
+  const codec = OUTSIDE.get(r.type);
+  if (codec === undefined) return undefined;
+  const decoded = codec.decode({ type: r.type, data: r.data });
+  return isLeft(decoded) ? clip(`data: ${describeErrors(decoded.left).join('; ')}`) : '';
+};
+
+const REASON_MAX = 500;
+export const clip = (s: string): string => (s.length > REASON_MAX ? `${s.slice(0, REASON_MAX - 1)}…` : s);
+
+/** Why `r` does not decode, or undefined when it does (then `decoded` holds it). */
+export const decodeOne = (r: RecordedEvent): Followed | string => {
+  const codec = CODECS.get(r.type);
+  if (codec === undefined) return `unknown event type ${JSON.stringify(r.type.slice(0, 100))}`;
+  const event = codec.decode({ type: r.type, data: r.data });
+  if (isLeft(event)) return clip(`data: ${describeErrors(event.left).join('; ')}`);
+  const meta = EventMetadata.decode(r.metadata);
+  if (isLeft(meta)) return clip(`metadata: ${describeErrors(meta.left).join('; ')}`);
+  return { event: event.right, position: r.position, revision: r.revision, stream: r.stream, metadata: meta.right };
+};
+
+export interface DecodedBatch {
+  /** Events of the handled types that decoded, in log order. */
+  readonly events: readonly Followed[];
+  /** Events that did not: of a handled type, or of a type the schema does not know. */
+  readonly dead: readonly DeadLetter[];
+  /** Of `dead`, those whose type the schema does not know. */
+  readonly unknown: number;
+  /** The newest position in the batch, or `after` when it held nothing new. */
+  readonly last: number;
+}
+
+/** Decodes the events after `after` (a redelivered prefix is dropped), in log order. */
+export const decodeBatch = (
+  follower: string,
+  batch: readonly RecordedEvent[],
+  after: number,
+  types: ReadonlySet<string> | undefined,
+  now: () => string,
+): DecodedBatch => {
+  let last = after;
+  const events: Followed[] = [];
+  const dead: DeadLetter[] = [];
+  let unknown = 0;
+  for (const r of batch) {
+    if (r.position <= last) continue;
+    last = r.position;
+    const outside = outsideDomain(r);
+    if (outside === '') continue;
+    const known = KNOWN_TYPES.has(r.type);
+    // A type outside the schema is no follower's to ignore: nobody can tell it was not theirs.
+    if (known && types !== undefined && !types.has(r.type)) continue;
+    const decoded = outside ?? decodeOne(r);
+    if (typeof decoded !== 'string') {
+      events.push(decoded);
+      continue;
+    }
+    if (!known) unknown += 1;
+    dead.push({
+      follower,
+      position: r.position,
+      stream: r.stream,
+      type: r.type.slice(0, 200),
+      reason: decoded,
+      at: now(),
+    });
+  }
+  return { events, dead, unknown, last };
+};

@@ -1,0 +1,25 @@
+import type { FollowerHandler } from '../../ports/follower.js';
+import type { SearchWriter } from '../../ports/search.js';
+import { toOps } from './batch.js';
+import { planBatch } from './plan.js';
+
+// The search projection's handler: a batch of events -> a plan -> the port's ops -> one write.
+// The follower stores the checkpoint after the write (at-least-once; every op is idempotent).
+
+/** The follower's name for the search projection (its checkpoint). */
+export const SEARCH = 'search';
+
+const HANDLED: ReadonlySet<string> = new Set([
+  'MessagePublished',
+  'MessageCancelled',
+  'MessageRetracted',
+  'MessagesAcknowledged',
+]);
+
+export const searchHandler = (index: SearchWriter): FollowerHandler => ({
+  types: HANDLED,
+  handle: async (events) => {
+    const planned = events.map((e) => ({ event: e.event, occurredAt: e.metadata.occurredAt }));
+    await index.write(await toOps(planBatch(planned), index));
+  },
+});
