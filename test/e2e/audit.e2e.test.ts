@@ -136,6 +136,20 @@ describe('audit routes and the audit CLI on a real server process', () => {
     expect(verified.stdout).toContain('OK: every link and checkpoint matches');
     expect(verified.stdout).toMatch(/1 checkpoints; the last covers positions up to \d+: [0-9a-f]{64}/);
     expect(verified.stderr).toBe(''); // not a terminal: no progress
+    // The checkpoint event is the log's own: the projections pass it by, it is no dead letter.
+    // (Written by another process, which does not wake the embedded log's followers: the
+    // node's next append does.)
+    const wake = await call(s, 'POST', '/api/v2/threads', { token: alice, body: { tid: 'audit-wake' } });
+    expect(wake.status).toBe(201);
+    const stream = (await call(s, 'GET', '/api/v2/streams/audit-checkpoints', { token: auditor })).body as Page;
+    const at = stream.events[0]?.position ?? Number.POSITIVE_INFINITY;
+    for (const deadline = Date.now() + 15_000; ; await new Promise((r) => setTimeout(r, 100))) {
+      const ready = (await call(s, 'GET', '/readyz')).body as { projections?: { position: number }[] };
+      if ((ready.projections ?? []).every((p) => p.position >= at)) break;
+      if (Date.now() > deadline) throw new Error(`projections never passed the checkpoint: ${JSON.stringify(ready)}`);
+    }
+    const dead = await call(s, 'GET', '/api/v2/admin/dead-letters', { token: auditor });
+    expect(dead.body).toMatchObject({ count: 0 });
     const json = JSON.parse((await cli(['verify', '--json'])).stdout) as { failure?: unknown; checkpoints: number };
     expect(json).toMatchObject({ checkpoints: 1 });
     expect(json.failure).toBeUndefined();
