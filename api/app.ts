@@ -10,6 +10,10 @@ import { opsRoutes } from './routes/ops.js';
 import { outboxRoutes } from './routes/outbox.js';
 import { adminRoutes } from './routes/admin.js';
 import { scheduleRoutes } from './routes/schedule.js';
+import { manageRoutes } from './routes/manage.js';
+import { receiptRoutes } from './routes/receipts.js';
+import { onadataRoutes } from './routes/onadata.js';
+import { notifyRoutes } from './routes/notify.js';
 import { openApiDocument } from '../schema/openapi.js';
 import { realtimeRoutes, type RealtimeHttp } from './ws/routes.js';
 
@@ -25,5 +29,9 @@ export const allRoutes = (deps: AppDeps, realtime: RealtimeHttp = {}): Route[] =
   ...outboxRoutes(deps),
   ...adminRoutes(deps),
   ...scheduleRoutes(deps),
+  ...manageRoutes(deps),
+  ...receiptRoutes(deps),
+  ...onadataRoutes(deps),
+  ...notifyRoutes(deps),
   ...realtimeRoutes(realtime),
 ];

@@ -3,6 +3,7 @@ import { errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
 import type { Actor } from '../schema/metadata.js';
 import { Roles } from '../schema/metadata.js';
 import { isIdLike } from '../schema/ids.js';
+import { LIMITS } from '../schema/bounds.js';
 import { DEFAULT_AUTH_SETTINGS, type AuthSettings } from '../schema/config-auth.js';
 
 // JWT as msgxc used it (`Authorization: [Bearer ]<jwt>`, `sub` the user id, `roles` with
@@ -28,6 +29,23 @@ export interface AuthConfig extends Partial<AuthSettings> {
 
 const CACHE_MAX = 50_000;
 
+/** Role names other systems gave the same powers: msgxc's services checked `msgxc_admin,admin`. */
+export const ROLE_ALIASES: Readonly<Record<string, string>> = { msgxc_admin: 'admin' };
+
+// An aliased role is added under our name, the token's own role kept beside it (the event
+// metadata shows both); when the token already uses the maximum number of roles, the alias
+// is replaced instead, so the bound still holds.
+const withRoleAliases = (roles: readonly string[]): string[] => {
+  const out = [...roles];
+  for (const [alias, role] of Object.entries(ROLE_ALIASES)) {
+    const at = out.indexOf(alias);
+    if (at === -1 || out.includes(role)) continue;
+    if (out.length < LIMITS.roles) out.push(role);
+    else out[at] = role;
+  }
+  return out;
+};
+
 const rejected = (claim: string, why: string): { error: string } => ({
   error: `token claim \`${claim}\` rejected: ${why}`,
 });
@@ -49,7 +67,7 @@ const judge = (payload: JWTPayload, settings: AuthSettings, nowMs: number): Veri
     : [];
   // Roles are copied into every event's metadata, whose codec bounds them (schema/metadata.ts).
   if (!Roles.is(roles)) return rejected('roles', Roles.name);
-  return { uid: payload.sub, roles, expiresAt };
+  return { uid: payload.sub, roles: withRoleAliases(roles), expiresAt };
 };
 
 export const createVerifier = (config: AuthConfig, now: () => number = Date.now): Verifier => {

@@ -29,6 +29,12 @@ export interface AppDeps {
   readonly outbox?: Pick<OutboxStore, 'page'>;
   /** The admin UI's folder (web/admin); without it GET /admin answers 404. */
   readonly adminUiDir?: string;
+  /** The browser push page's folder (web/push); without it GET /push/ answers 404. */
+  readonly pushUiDir?: string;
+  /** MSGXC_VAPID_PUBLIC_KEY, served to browsers that subscribe to push. */
+  readonly vapidPublicKey?: string;
+  /** MSGXC_RECEIPT_SECRET: verifies the receipt tokens push payloads carry (schema/receipt-token.ts). */
+  readonly receiptKey?: string;
 }
 
 export const contextOf = (req: RouteRequest): CommandContext => ({

@@ -16,6 +16,8 @@ import { capture, isRefused, type Captured } from './capture.js';
 import { thrownText } from './guard.js';
 import type { RequestLimits } from './request-limits.js';
 import { isOverload } from './shedding.js';
+import { corsHeaders } from './cors.js';
+import type { CorsSettings } from '../schema/config-compat.js';
 
 export interface HttpDeps {
   readonly verifier: Verifier;
@@ -33,6 +35,8 @@ export interface HttpDeps {
   readonly onActor: (actor: Actor) => Promise<void> | undefined;
   /** Rate limits and load shedding (docs/limits.md); none when absent. */
   readonly limits?: RequestLimits;
+  /** MSGXC_CORS_ORIGINS (api/cors.ts); without it answers carry no CORS header. */
+  readonly cors?: CorsSettings;
 }
 
 const JSONISH = /^(application\/([\w.+-]+\+)?json|application\/x-www-form-urlencoded|text\/plain)\b/i;
@@ -98,11 +102,22 @@ const limited = (deps: Pick<HttpDeps, 'metrics'>, r: Refusal): ApiError => {
   return errors.rateLimited(r);
 };
 
-const parseBody = (c: Captured, raw: Buffer | undefined, maxDepth: number): { body: unknown } | ApiError => {
+const FORM = /^application\/x-www-form-urlencoded\b/i;
+
+const parseBody = (
+  c: Captured,
+  raw: Buffer | undefined,
+  maxDepth: number,
+  form = false,
+): { body: unknown } | ApiError => {
   // JSON, or what `curl -d` sends by default (form-urlencoded) and text/plain: msgxc's
   // users have always posted JSON that way. Anything else is clearly not JSON.
   if (c.contentType !== '' && !JSONISH.test(c.contentType)) return errors.unsupportedMediaType();
-  const parsed = parseJson((raw ?? Buffer.alloc(0)).toString('utf8'), maxDepth);
+  // A route taking forms reads a form as its fields (the last of a repeated name wins), unless it is JSON after all.
+  const text = (raw ?? Buffer.alloc(0)).toString('utf8');
+  if (form && FORM.test(c.contentType) && !/^\s*[{[]/.test(text))
+    return { body: Object.fromEntries(new URLSearchParams(text)) };
+  const parsed = parseJson(text, maxDepth);
   if (parsed.ok) return { body: parsed.value };
   return parsed.tooDeep ? errors.tooDeep(maxDepth) : errors.badJson(parsed.detail);
 };
@@ -124,7 +139,7 @@ const handleRequest = async (
   }
   let body: unknown = undefined;
   if (route.body === true) {
-    const parsed = parseBody(c, raw, deps.jsonMaxDepth);
+    const parsed = parseBody(c, raw, deps.jsonMaxDepth, route.form === true);
     if (isApiError(parsed)) return parsed;
     body = parsed.body;
   }
@@ -187,6 +202,8 @@ export const mountRoute = (app: TemplatedApp, route: Route, deps: HttpDeps): voi
   const serve = (res: HttpResponse, req: HttpRequest, x: Exchange, slot: Slot): void => {
     const started = performance.now();
     const c = capture(req, names);
+    const cors =
+      deps.cors === undefined || route.serverOnly === true ? {} : corsHeaders(deps.cors, req.getHeader('origin'));
     x.requestId = c.requestId;
     res.onAborted(() => {
       x.aborted = true;
@@ -195,9 +212,11 @@ export const mountRoute = (app: TemplatedApp, route: Route, deps: HttpDeps): voi
       slot.release?.();
       failed(deps, res, x, route.path, e);
     };
-    const finish = (reply: RouteReply | ApiError, close = false): void => {
+    const finish = (answer: RouteReply | ApiError, close = false): void => {
       slot.release?.();
       const lost = x.aborted;
+      // Errors too: a page must be able to read why it was refused.
+      const reply = { ...answer, headers: { ...answer.headers, ...cors } };
       const status = writeReply(res, x, reply, c.requestId, close);
       const seconds = (performance.now() - started) / 1000;
       deps.metrics.inc('msgxc_http_requests_total', {

@@ -41,6 +41,10 @@ export interface Route {
   /** Honours the Idempotency-Key header (commands). */
   readonly idempotent?: boolean;
   readonly summary: string;
+  /** Also takes an application/x-www-form-urlencoded body, as an object of its fields (seed 003's servers posted forms). */
+  readonly form?: boolean;
+  /** For servers only: no CORS grant on its answers and no preflight, so no browser page can call it. */
+  readonly serverOnly?: boolean;
   readonly handler: (req: RouteRequest) => Promise<RouteReply | ApiError>;
 }
 

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { createInProcessBus } from '../adapters/bus/in-process.js';
 import { createNatsBus } from '../adapters/bus/nats.js';
 import { createSqliteOutbox } from '../adapters/channels/outbox-store.js';
+import { receiptSigner } from '../adapters/channels/receipts.js';
 import { createChannels, type Channels } from '../adapters/channels/registry.js';
 import type { EventStoreDbOptions } from '../adapters/eventstore/eventstoredb.js';
 import type { JetStreamEventStoreOptions } from '../adapters/eventstore/jetstream.js';
@@ -241,7 +242,13 @@ export const openChannels = (config: Config, clock: Clock): OpenedChannels => {
     file: join(config.dataDir, 'outbox.db'),
     max: config.channels.settings.outboxMax,
   });
-  const channels = createChannels(config.channels, { outbox, now: () => clock.now().getTime() });
+  const now = (): number => clock.now().getTime();
+  const secret = config.compat.receiptSecret;
+  const channels = createChannels(config.channels, {
+    outbox,
+    now,
+    ...(secret !== undefined ? { receipts: receiptSigner(secret, config.compat.receiptTokenTtlSec, now) } : {}),
+  });
   return {
     channels,
     outbox,

@@ -8,6 +8,7 @@ import { allRoutes } from '../api/app.js';
 import { createVerifier } from '../api/auth.js';
 import { createGuard, thrownText } from '../api/guard.js';
 import { mountFallback, mountRoute } from '../api/http.js';
+import { mountPreflight } from '../api/preflight.js';
 import { createIdempotency } from '../api/idempotency.js';
 import { createMetrics } from '../api/metrics.js';
 import { loadUws, type us_listen_socket } from '../api/uws.js';
@@ -96,6 +97,8 @@ export const startBroker = async (config: Config, log: Logger, clock: Clock = sy
     admin,
     outbox,
     ...(ADMIN_UI_DIR !== undefined ? { adminUiDir: ADMIN_UI_DIR } : {}),
+    ...(config.channels.webpush !== undefined ? { vapidPublicKey: config.channels.webpush.publicKey } : {}),
+    ...(config.compat.receiptSecret !== undefined ? { receiptKey: config.compat.receiptSecret } : {}),
   };
   if (sqlite !== undefined) {
     // Appends per commit show whether group commit is grouping (one fsync per commit).
@@ -177,8 +180,10 @@ export const startBroker = async (config: Config, log: Logger, clock: Clock = sy
     now: () => clock.now(),
     onActor: recognise,
     limits: limits.requestLimits,
+    cors: config.compat.cors,
   };
   for (const r of routes) mountRoute(app, r, httpDeps);
+  if (config.compat.cors.kind !== 'none') mountPreflight(app, routes, config.compat.cors, metrics);
   mountFallback(app, routes, { metrics, log });
 
   projections.start();

@@ -9,11 +9,23 @@ import type { Commands } from './types.js';
 // Receipts are the caller's own; whether each mid reached them is the read side's concern.
 export const acknowledge =
   (deps: CommandDeps): Commands['acknowledge'] =>
-  (ctx, mids, status) =>
+  (ctx, mids, status, channel) =>
     pipe(
       TE.fromEither(callerOf(ctx)),
       TE.flatMap((caller) =>
-        run(deps, streams.inbox(caller.uid), inboxes, { type: 'Acknowledge', uid: caller.uid, mids, status }, ctx),
+        run(
+          deps,
+          streams.inbox(caller.uid),
+          inboxes,
+          {
+            type: 'Acknowledge',
+            uid: caller.uid,
+            mids,
+            status,
+            ...(channel !== undefined ? { channel } : {}),
+          },
+          ctx,
+        ),
       ),
       TE.map(positionOf),
     )();

@@ -6,6 +6,7 @@ import { addMember } from './add-member.js';
 import { broadcast } from './broadcast.js';
 import { cancel } from './cancel.js';
 import { changeProfile } from './change-profile.js';
+import { changeThreadSettings } from './change-thread-settings.js';
 import { checkIn } from './check-in.js';
 import { createThread } from './create-thread.js';
 import { deleteFromInbox } from './delete-from-inbox.js';
@@ -14,10 +15,12 @@ import type { CommandDeps } from './deps.js';
 import { enlist } from './enlist.js';
 import { createLru } from './lru.js';
 import { loadMessage } from './load-message.js';
+import { loadProfile } from './load-profile.js';
 import { markRead } from './mark-read.js';
 import { multicast } from './multicast.js';
 import { publish } from './publish.js';
 import { recognize } from './recognize.js';
+import { removeDevice } from './remove-device.js';
 import { removeMember } from './remove-member.js';
 import { revokeDevice } from './revoke-device.js';
 import type { RevokeDevice } from './revoke-device.js';
@@ -62,6 +65,9 @@ export const createCommands = (options: CommandOptions): CommandSide => {
     unsubscribe: unsubscribe(deps),
     addMember: addMember(deps),
     removeMember: removeMember(deps),
+    changeThreadSettings: changeThreadSettings(deps),
+    removeDevice: removeDevice(deps),
+    loadProfile: loadProfile(deps),
     publish: publish(deps),
     send: send(deps),
     multicast: multicast(deps),

@@ -3,8 +3,8 @@ import type { TaskEither } from 'fp-ts/lib/TaskEither.js';
 import { pipe } from 'fp-ts/lib/function.js';
 import type { Caller } from '../domain/caller.js';
 import { checkContent } from '../domain/message-content.js';
-import { mayPublish } from '../domain/thread.js';
-import { threadUrgency } from '../domain/thread-state.js';
+import { mayPublish, threadNotFound } from '../domain/thread.js';
+import { canSeeThread, threadUrgency } from '../domain/thread-state.js';
 import type { ThreadState } from '../domain/thread-state.js';
 import { streams } from '../schema/events.js';
 import type { MessageId, ThreadId } from '../schema/ids.js';
@@ -18,24 +18,32 @@ import type { Commands, CommandContext, MessageContent } from './types.js';
 // the publisher owns the new, private thread, and the ThreadCreated that records the claim is
 // this command's decision, appended before the message. Publishing to an existing thread
 // writes nothing to it: the caller only needs publish rights there.
+const reachable = (state: ThreadState, caller: Caller): boolean =>
+  state.stage === 'Active' && (state.settings.openp || canSeeThread(state, caller));
+
+// Without a claim (the onadata routes: a target must exist), an unknown thread and one the
+// caller may neither see nor publish to are both ThreadNotFound, as everywhere else.
 const threadToPublishTo = (
   deps: CommandDeps,
   ctx: CommandContext,
   caller: Caller,
   tid: ThreadId,
+  claim: boolean,
 ): TaskEither<Failure, ThreadState> =>
   pipe(
     read(deps, streams.thread(tid), threads),
     TE.flatMap(({ state }) =>
-      state.stage === 'Absent'
-        ? pipe(
-            run(deps, streams.thread(tid), threads, { type: 'ClaimThread', tid, caller }, ctx),
-            TE.map((claimed) => claimed.state),
-          )
-        : pipe(
-            TE.fromEither(mayPublish(state, caller)),
-            TE.map(() => state),
-          ),
+      !claim && !reachable(state, caller)
+        ? TE.left(threadNotFound)
+        : state.stage === 'Absent'
+          ? pipe(
+              run(deps, streams.thread(tid), threads, { type: 'ClaimThread', tid, caller }, ctx),
+              TE.map((claimed) => claimed.state),
+            )
+          : pipe(
+              TE.fromEither(mayPublish(state, caller)),
+              TE.map(() => state),
+            ),
     ),
   );
 
@@ -47,10 +55,11 @@ const firstPublication = (
   mid: MessageId,
   tid: ThreadId,
   content: MessageContent,
+  claim: boolean,
 ) =>
   pipe(
     TE.fromEither(checkContent(content, ctx.now)),
-    TE.flatMap(() => threadToPublishTo(deps, ctx, caller, tid)),
+    TE.flatMap(() => threadToPublishTo(deps, ctx, caller, tid, claim)),
     TE.flatMap((thread) =>
       publishMessage(deps, ctx, caller, mid, { kind: 'thread', tid }, content, threadUrgency(thread)),
     ),
@@ -74,7 +83,7 @@ const repeatedPublication = (
 
 export const publish =
   (deps: CommandDeps): Commands['publish'] =>
-  (ctx, mid, tid, content) =>
+  (ctx, mid, tid, content, options) =>
     pipe(
       TE.fromEither(callerOf(ctx)),
       TE.flatMap((caller) =>
@@ -88,6 +97,7 @@ export const publish =
               mid,
               tid,
               content,
+              options?.claim ?? true,
             ),
           ),
         ),

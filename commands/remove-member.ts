@@ -12,7 +12,13 @@ export const removeMember =
     pipe(
       TE.fromEither(callerOf(ctx)),
       TE.flatMap((caller) =>
-        run(deps, streams.thread(tid), threads, { type: 'RemoveMember', tid, uid, role, caller }, ctx),
+        run(
+          deps,
+          streams.thread(tid),
+          threads,
+          { type: 'RemoveMember', tid, uid, ...(role !== undefined ? { role } : {}), caller },
+          ctx,
+        ),
       ),
       TE.map(positionOf),
     )();

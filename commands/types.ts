@@ -1,13 +1,18 @@
 import type { Either } from 'fp-ts/lib/Either.js';
 import type { DomainError } from '../domain/errors.js';
 import type { MessageState } from '../domain/message-state.js';
+import type { ThreadSettingsChange } from '../domain/thread.js';
+import type { UserState } from '../domain/user-state.js';
 import type { ThreadSettingsInput as ThreadSettings } from '../domain/thread-settings.js';
 import type { ProfileChange } from '../domain/user-profile.js';
 import type { Actor } from '../schema/metadata.js';
 import type { Device } from '../schema/devices.js';
-import type { MessageId, ThreadId, UserId } from '../schema/ids.js';
+import type { DeviceId, MessageId, ThreadId, UserId } from '../schema/ids.js';
 import type { MessageOpts } from '../schema/message.js';
 import type { ReceiptStatus, ThreadRole } from '../schema/events.js';
+
+export type { ThreadSettingsChange } from '../domain/thread.js';
+export type { UserState as Profile } from '../domain/user-state.js';
 
 // The API maps these to statuses (api/errors.ts); it reaches the domain only through commands.
 export type { DomainError, DomainErrorKind } from '../domain/errors.js';
@@ -69,12 +74,26 @@ export interface Commands {
   subscribe(ctx: CommandContext, tid: ThreadId): Promise<CommandResult>;
   unsubscribe(ctx: CommandContext, tid: ThreadId, uid?: UserId): Promise<CommandResult>;
   addMember(ctx: CommandContext, tid: ThreadId, uid: UserId, role: ThreadRole): Promise<CommandResult>;
-  removeMember(ctx: CommandContext, tid: ThreadId, uid: UserId, role: ThreadRole): Promise<CommandResult>;
+  /** Without `role`: every role the member holds. */
+  removeMember(ctx: CommandContext, tid: ThreadId, uid: UserId, role?: ThreadRole): Promise<CommandResult>;
+  /** Rename a thread, open or close it (owner, thread admins, admins). */
+  changeThreadSettings(ctx: CommandContext, tid: ThreadId, change: ThreadSettingsChange): Promise<CommandResult>;
+  /** Logout: revoke one of `uid`'s devices (self or admin); `revoked` false when it was not enlisted. */
+  removeDevice(
+    ctx: CommandContext,
+    uid: UserId,
+    which: { readonly deviceId: DeviceId } | { readonly device: Device },
+    reason?: string,
+  ): Promise<CommandResult<{ revoked: boolean }>>;
+  /** The user stream's fold: contact points, preferences, attributes, devices. Reads, never writes. */
+  loadProfile(uid: UserId): Promise<Either<DomainError | FailedToAppend, UserState>>;
+  /** `claim: false` publishes only to an existing thread (an unknown or hidden one is ThreadNotFound). */
   publish(
     ctx: CommandContext,
     mid: MessageId,
     tid: ThreadId,
     content: MessageContent,
+    options?: { readonly claim?: boolean },
   ): Promise<CommandResult<{ mid: MessageId }>>;
   send(
     ctx: CommandContext,
@@ -95,7 +114,13 @@ export interface Commands {
     ctx: CommandContext,
     mid: MessageId,
   ): Promise<CommandResult<{ effect: 'retracted' | 'deleted_from_inbox' }>>;
-  acknowledge(ctx: CommandContext, mids: readonly MessageId[], status: ReceiptStatus): Promise<CommandResult>;
+  /** `channel`: where the receipt came from (`api`, `websocket`, `webpush`, ...), recorded in the event. */
+  acknowledge(
+    ctx: CommandContext,
+    mids: readonly MessageId[],
+    status: ReceiptStatus,
+    channel?: string,
+  ): Promise<CommandResult>;
   markRead(ctx: CommandContext, mid: MessageId, tid?: ThreadId): Promise<CommandResult>;
   deleteFromInbox(ctx: CommandContext, mids: readonly MessageId[]): Promise<CommandResult>;
   /** The message's folded state (Absent when unknown); reads, never writes. */

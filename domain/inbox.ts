@@ -11,7 +11,9 @@ import type { DomainError } from './errors.js';
 // skip exact repeats cheaply (a client resending the same ack or marker), and stays small
 // however long the inbox lives.
 export interface InboxState {
-  readonly lastAck: { readonly status: ReceiptStatus; readonly mids: readonly MessageId[] } | undefined;
+  readonly lastAck:
+    | { readonly status: ReceiptStatus; readonly mids: readonly MessageId[]; readonly channel?: string }
+    | undefined;
   /** Last-read marker per thread ('' for the user's whole inbox). */
   readonly lastRead: ReadonlyMap<string, MessageId>;
   readonly recentlyDeleted: readonly MessageId[];
@@ -23,6 +25,8 @@ export type InboxCommand =
       readonly uid: UserId;
       readonly mids: readonly MessageId[];
       readonly status: ReceiptStatus;
+      /** Where the receipt came from (`api`, `websocket`, `webpush`...); stored as given. */
+      readonly channel?: string;
     }
   | { readonly type: 'MarkRead'; readonly uid: UserId; readonly mid: MessageId; readonly tid?: ThreadId }
   | { readonly type: 'DeleteFromInbox'; readonly uid: UserId; readonly mids: readonly MessageId[] };
@@ -35,7 +39,14 @@ export const initialInboxState = (): InboxState => ({ lastAck: undefined, lastRe
 export const evolveInbox = (state: InboxState, event: InboxEvent): InboxState => {
   switch (event.type) {
     case 'MessagesAcknowledged':
-      return { ...state, lastAck: { status: event.data.status, mids: event.data.mids } };
+      return {
+        ...state,
+        lastAck: {
+          status: event.data.status,
+          mids: event.data.mids,
+          ...(event.data.channel !== undefined ? { channel: event.data.channel } : {}),
+        },
+      };
     case 'LastReadMarked':
       return { ...state, lastRead: new Map(state.lastRead).set(event.data.tid ?? '', event.data.mid) };
     case 'MessageDeletedFromInbox':
@@ -61,9 +72,21 @@ export const decideInbox = (command: InboxCommand, state: InboxState): Decision 
   switch (command.type) {
     case 'Acknowledge':
       return E.map((mids: MessageId[]): readonly InboxEvent[] =>
-        state.lastAck?.status === command.status && sameList(state.lastAck.mids, mids)
+        state.lastAck?.status === command.status &&
+        state.lastAck.channel === command.channel &&
+        sameList(state.lastAck.mids, mids)
           ? []
-          : [{ type: 'MessagesAcknowledged', data: { uid: command.uid, mids, status: command.status } }],
+          : [
+              {
+                type: 'MessagesAcknowledged',
+                data: {
+                  uid: command.uid,
+                  mids,
+                  status: command.status,
+                  ...(command.channel !== undefined ? { channel: command.channel } : {}),
+                },
+              },
+            ],
       )(checkMids(command.mids));
     case 'MarkRead':
       return E.right(

@@ -20,7 +20,8 @@ export interface ThreadSettingsInput {
   readonly fallback?: readonly string[];
 }
 
-const MAX_NAME = 200;
+export const MAX_THREAD_NAME = 200;
+const MAX_NAME = MAX_THREAD_NAME;
 const MAX_MTYPES = 64;
 
 const checkName = (name: string | undefined): Either<DomainError, string | undefined> =>

@@ -23,6 +23,10 @@ const roleSet = { admin: 'admins', publisher: 'publishers', subscriber: 'subscri
 
 export const hasRole = (t: ActiveThread, uid: UserId, role: ThreadRole): boolean => pHas(t[roleSet[role]], uid);
 
+/** The roles `uid` holds in the thread (the owner holds none: ownership is not a role). */
+export const rolesOf = (t: ActiveThread, uid: UserId): ThreadRole[] =>
+  (['admin', 'publisher', 'subscriber'] as const).filter((r) => hasRole(t, uid, r));
+
 // A membership event for a thread that was never created cannot be placed, so it is
 // ignored rather than inventing an owner; the deciders never emit one.
 export const evolveThread = (state: ThreadState, event: ThreadEvent): ThreadState => {
@@ -41,6 +45,19 @@ export const evolveThread = (state: ThreadState, event: ThreadEvent): ThreadStat
     case 'ThreadMemberRemoved':
       if (state.stage === 'Absent') return state;
       return { ...state, [roleSet[event.data.role]]: pDelete(state[roleSet[event.data.role]], event.data.uid) };
+    case 'ThreadSettingsChanged': {
+      if (state.stage === 'Absent') return state;
+      const { name, opens, openp } = event.data;
+      return {
+        ...state,
+        settings: {
+          ...state.settings,
+          ...(name !== undefined ? { name } : {}),
+          ...(opens !== undefined ? { opens } : {}),
+          ...(openp !== undefined ? { openp } : {}),
+        },
+      };
+    }
     default: {
       const unhandled: never = event;
       return unhandled;

@@ -4,11 +4,11 @@ import type { ThreadEvent, ThreadRole } from '../schema/events.js';
 import type { ThreadId, UserId } from '../schema/ids.js';
 import type { Caller } from './caller.js';
 import type { Decider } from './decider.js';
-import { conflict, forbidden, notFound } from './errors.js';
+import { conflict, forbidden, invalid, notFound } from './errors.js';
 import type { DomainError } from './errors.js';
-import { checkThreadSettings } from './thread-settings.js';
+import { MAX_THREAD_NAME, checkThreadSettings } from './thread-settings.js';
 import type { ThreadSettingsInput } from './thread-settings.js';
-import { canSeeThread, evolveThread, hasRole, initialThreadState, managesThread } from './thread-state.js';
+import { canSeeThread, evolveThread, hasRole, initialThreadState, managesThread, rolesOf } from './thread-state.js';
 import type { ActiveThread, ThreadSettingsData, ThreadState } from './thread-state.js';
 
 export type ThreadCommand =
@@ -26,7 +26,14 @@ export type ThreadCommand =
       readonly type: 'RemoveMember';
       readonly tid: ThreadId;
       readonly uid: UserId;
-      readonly role: ThreadRole;
+      /** Without a role: every role the member holds, in one decision. */
+      readonly role?: ThreadRole;
+      readonly caller: Caller;
+    }
+  | {
+      readonly type: 'ChangeThreadSettings';
+      readonly tid: ThreadId;
+      readonly change: ThreadSettingsChange;
       readonly caller: Caller;
     }
   /**
@@ -35,6 +42,13 @@ export type ThreadCommand =
    * concurrent claim won), it asks what publishing there asks: the caller's publish rights.
    */
   | { readonly type: 'ClaimThread'; readonly tid: ThreadId; readonly caller: Caller };
+
+/** What a manager may change after creation: the name and whether the thread is open. */
+export interface ThreadSettingsChange {
+  readonly name?: string;
+  readonly opens?: boolean;
+  readonly openp?: boolean;
+}
 
 type Decision = Either<DomainError, readonly ThreadEvent[]>;
 const none: Decision = E.right([]);
@@ -49,6 +63,10 @@ export const threadIsClosedToSubscribers = forbidden(
 export const threadIsClosedToPublishers = forbidden(
   'ThreadIsClosedToPublishers',
   'only the owner, admins or publishers may publish to this thread',
+);
+export const settingsAreManagedByAdmins = forbidden(
+  'SettingsAreManagedByThreadAdmins',
+  "only the thread owner or an admin may change the thread's settings",
 );
 export const membersAreManagedByAdmins = forbidden(
   'MembersAreManagedByThreadAdmins',
@@ -88,9 +106,27 @@ const unsubscribe = (c: Extract<ThreadCommand, { type: 'Unsubscribe' }>, s: Acti
 
 const changeMember = (c: Extract<ThreadCommand, { type: 'AddMember' | 'RemoveMember' }>, s: ActiveThread): Decision => {
   if (!managesThread(s, c.caller)) return E.left(membersAreManagedByAdmins);
-  const has = hasRole(s, c.uid, c.role);
-  if (c.type === 'AddMember') return has ? none : E.right([added(c.tid, c.uid, c.role)]);
-  return has ? E.right([removed(c.tid, c.uid, c.role)]) : none;
+  if (c.type === 'AddMember') return hasRole(s, c.uid, c.role) ? none : E.right([added(c.tid, c.uid, c.role)]);
+  const roles = c.role === undefined ? rolesOf(s, c.uid) : hasRole(s, c.uid, c.role) ? [c.role] : [];
+  return E.right(roles.map((r) => removed(c.tid, c.uid, r)));
+};
+
+// Only what differs from the current settings is recorded; a change that changes nothing is
+// already satisfied. Channels, fallback, urgency and message types stay as created: triage
+// plans from them and a change there would need a migration of plans in flight.
+const changeSettings = (c: Extract<ThreadCommand, { type: 'ChangeThreadSettings' }>, s: ActiveThread): Decision => {
+  if (!managesThread(s, c.caller)) return E.left(settingsAreManagedByAdmins);
+  const { name, opens, openp } = c.change;
+  if (name !== undefined && name.length > MAX_THREAD_NAME)
+    return E.left(invalid('ThreadNameIsTooLong', `name may have at most ${MAX_THREAD_NAME} characters`));
+  const diff = {
+    ...(name !== undefined && name !== (s.settings.name ?? '') ? { name } : {}),
+    ...(opens !== undefined && opens !== s.settings.opens ? { opens } : {}),
+    ...(openp !== undefined && openp !== s.settings.openp ? { openp } : {}),
+  };
+  return Object.keys(diff).length === 0
+    ? none
+    : E.right([{ type: 'ThreadSettingsChanged', data: { tid: c.tid, ...diff } }]);
 };
 
 /** May `caller` publish to this thread? A check that decides nothing: publishing to an existing thread writes no thread event. */
@@ -119,6 +155,8 @@ export const decideThread = (command: ThreadCommand, state: ThreadState): Decisi
     case 'AddMember':
     case 'RemoveMember':
       return canSeeThread(state, command.caller) ? changeMember(command, state) : E.left(threadNotFound);
+    case 'ChangeThreadSettings':
+      return canSeeThread(state, command.caller) ? changeSettings(command, state) : E.left(threadNotFound);
     default: {
       const unhandled: never = command;
       return unhandled;

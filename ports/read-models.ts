@@ -57,6 +57,23 @@ export interface ThreadView {
   readonly createdAt: string;
 }
 
+/** A message with the log position of its publication: onadata's integer `id` (schema/onadata.ts). */
+export interface PositionedMessage extends MessageView {
+  readonly position: number;
+}
+
+/** Who a message was addressed to, as the compatibility routes name it. */
+export type MessageTarget =
+  | { readonly kind: 'thread'; readonly tid: string }
+  | { readonly kind: 'user'; readonly uid: string };
+
+/** A thread `uid` belongs to: as its owner, in some roles, or both. */
+export interface MemberThread {
+  readonly tid: string;
+  readonly owner: boolean;
+  readonly roles: readonly ThreadRole[];
+}
+
 export interface PageRequest {
   readonly before?: string;
   readonly limit: number;
@@ -79,6 +96,13 @@ export interface ReadModels {
   isRecipient(mid: string, uid: string): Promise<boolean>;
   /** Threads `uid` subscribes to now: the topics a realtime session joins on connect. */
   subscribedThreads(uid: string): Promise<readonly string[]>;
+  /**
+   * Messages addressed to a target, newest first, published, due and not withdrawn: a thread's
+   * messages, or those sent to one user directly (send, multicast) that they have not deleted.
+   */
+  messagesTo(target: MessageTarget, page: PageRequest, now: Date): Promise<Page<PositionedMessage>>;
+  /** Threads `uid` owns or holds a role in, by tid, after `after`. */
+  threadsOf(uid: string, page: { after?: string; limit: number }): Promise<readonly MemberThread[]>;
   /** Number of users the broker knows (for metrics and the admin UI). */
   userCount(): Promise<number>;
 }

@@ -11,6 +11,7 @@ import { writeMutations } from './cassandra-writes.js';
 import type { WriteOptions } from './cassandra-writes.js';
 import { cassandraDeviceQueries } from './devices/cassandra.js';
 import { cassandraInboxQueries } from './inbox/cassandra-queries.js';
+import { cassandraTargetQueries } from './inbox/cassandra-targets.js';
 import { cassandraMessageQueries } from './messages/cassandra.js';
 import { cassandraThreadQueries } from './threads/cassandra.js';
 import { cassandraUserQueries } from './users/cassandra.js';
@@ -75,6 +76,7 @@ export const createCassandraReadModels = (db: CassandraDb, clock: Clock = wallCl
   const threads = cassandraThreadQueries(db);
   const messages = cassandraMessageQueries(db);
   const inbox = cassandraInboxQueries(db);
+  const targets = cassandraTargetQueries(db);
   return {
     devicesByUser: (uid) => devices.devicesByUser(uid),
     thread: (tid) => threads.thread(tid),
@@ -85,6 +87,8 @@ export const createCassandraReadModels = (db: CassandraDb, clock: Clock = wallCl
     message: (mid) => messages.message(mid, clock.now()),
     isRecipient: (mid, uid) => inbox.isRecipient(mid, uid),
     subscribedThreads: (uid) => inbox.subscribedThreads(uid),
+    messagesTo: (target, page, now) => targets.messagesTo(target, page, now),
+    threadsOf: (uid, page) => threads.threadsOf(uid, page),
     userCount: () => users.userCount(),
   };
 };

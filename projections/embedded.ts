@@ -6,6 +6,7 @@ import type { FollowerHandler } from '../ports/follower.js';
 import type { ReadModels } from '../ports/read-models.js';
 import { deviceQueries } from './devices/queries.js';
 import { inboxQueries } from './inbox/queries.js';
+import { targetQueries } from './inbox/targets.js';
 import { messageQueries } from './messages/queries.js';
 import { applyWith, dispatchTable } from './projection.js';
 import { embeddedProjections, ensureReadModels } from './tables.js';
@@ -78,6 +79,7 @@ export const createEmbeddedReadModels = (db: Database, clock: Clock = wallClock)
   const threads = threadQueries(db);
   const messages = messageQueries(db);
   const inbox = inboxQueries(db);
+  const targets = targetQueries(db);
   // better-sqlite3 is synchronous; the contract is async for the networked stores.
   const later = <T>(f: () => T): Promise<T> => {
     try {
@@ -96,6 +98,8 @@ export const createEmbeddedReadModels = (db: Database, clock: Clock = wallClock)
     message: (mid) => later(() => messages.message(mid, clock.now())),
     isRecipient: (mid, uid) => later(() => inbox.isRecipient(mid, uid)),
     subscribedThreads: (uid) => later(() => inbox.subscribedThreads(uid)),
+    messagesTo: (target, page, now) => later(() => targets.messagesTo(target, page, now)),
+    threadsOf: (uid, page) => later(() => threads.threadsOf(uid, page)),
     userCount: () => later(() => users.userCount()),
   };
 };

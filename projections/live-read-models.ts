@@ -13,4 +13,6 @@ export const liveReadModels = (current: () => ReadModels): ReadModels => ({
   isRecipient: (mid, uid) => current().isRecipient(mid, uid),
   subscribedThreads: (uid) => current().subscribedThreads(uid),
   userCount: () => current().userCount(),
+  messagesTo: (target, page, now) => current().messagesTo(target, page, now),
+  threadsOf: (uid, page) => current().threadsOf(uid, page),
 });

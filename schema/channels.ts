@@ -7,11 +7,11 @@ import { DEFAULT_PUSH_SERVICE_HOSTS, type PushHosts } from './push-endpoint.js';
 
 // ---- Payloads the broker sends to clients (service workers, MQTT subscribers decode these).
 
-/** Web push payload: msgxc's `{msg, opts, slug}` plus the message id. */
+/** Web push payload: msgxc's `{msg, opts, slug}` plus the message id (and a receipt token, schema/receipt-token.ts). */
 export const WebPushPayload = t.intersection(
   [
     t.type({ msg: t.string, opts: JsonObjectC, mid: t.string, slug: t.string }),
-    t.partial({ tid: t.string, count: t.number, truncated: t.literal(true) }),
+    t.partial({ tid: t.string, count: t.number, truncated: t.literal(true), receipt: t.string }),
   ],
   'WebPushPayload',
 );

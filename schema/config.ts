@@ -8,6 +8,7 @@ import { TriageEnv, triageSettings, type TriageSettings } from './config-triage.
 import { JSON_MAX_DEPTH_CEILING } from './json.js';
 import { AuthEnv, authSettings, type AuthSettings } from './config-auth.js';
 import { LimitsEnv, limitSettings, type LimitSettings } from './config-limits.js';
+import { CompatEnv, compatSettings, type CompatSettings } from './config-compat.js';
 import type { ChannelConfig } from './channels.js';
 import { loadChannelConfig, readTextFile, type ReadText } from './config-channels.js';
 
@@ -113,6 +114,8 @@ export interface Config {
   readonly limits: LimitSettings;
   /** Seconds an Idempotency-Key holds its first answer (MSGXC_IDEMPOTENCY_TTL, default 24 h). */
   readonly idempotencyTtlSec: number;
+  /** CORS and push receipt tokens (schema/config-compat.ts). */
+  readonly compat: CompatSettings;
 }
 
 /** Websocket session limits (see api/ws/): flood control, backpressure, liveness. */
@@ -148,9 +151,10 @@ export const configFromEnv = (
   const triage = TriageEnv.decode(relevant);
   const auth = AuthEnv.decode(relevant);
   const limits = LimitsEnv.decode(relevant);
+  const compat = CompatEnv.decode(relevant);
   const channels = loadChannelConfig(relevant, readText);
   const problems = [
-    ...[decoded, engines, triage, auth, limits].flatMap((d) => (E.isLeft(d) ? describeErrors(d.left) : [])),
+    ...[decoded, engines, triage, auth, limits, compat].flatMap((d) => (E.isLeft(d) ? describeErrors(d.left) : [])),
     ...(E.isLeft(channels) ? channels.left : []),
   ];
   if (
@@ -159,6 +163,7 @@ export const configFromEnv = (
     E.isLeft(triage) ||
     E.isLeft(auth) ||
     E.isLeft(limits) ||
+    E.isLeft(compat) ||
     E.isLeft(channels)
   )
     return E.left(problems);
@@ -198,6 +203,7 @@ export const configFromEnv = (
     channels: channels.right,
     limits: limitSettings(limits.right),
     idempotencyTtlSec: c.MSGXC_IDEMPOTENCY_TTL ?? 24 * 3600,
+    compat: compatSettings(compat.right),
     bus: c.MSGXC_BUS ?? 'inprocess',
     ...(c.MSGXC_NATS_URL !== undefined ? { natsUrl: c.MSGXC_NATS_URL } : {}),
     busPrefix: c.MSGXC_BUS_PREFIX ?? 'msgxc',

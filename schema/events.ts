@@ -69,6 +69,12 @@ export const ThreadCreated = evp(
 );
 export const ThreadMemberAdded = ev('ThreadMemberAdded', { tid: ThreadId, uid: UserId, role: ThreadRole });
 export const ThreadMemberRemoved = ev('ThreadMemberRemoved', { tid: ThreadId, uid: UserId, role: ThreadRole });
+/** A manager renamed the thread or opened/closed it; only the settings that changed are named. */
+export const ThreadSettingsChanged = evp(
+  'ThreadSettingsChanged',
+  { tid: ThreadId },
+  { name: ThreadName, opens: t.boolean, openp: t.boolean },
+);
 
 // ---- message-<mid>
 export const MessagePublished = evp(
@@ -136,7 +142,7 @@ export const UserEvent = t.union([
   UserAttributesChanged,
 ]);
 export type UserEvent = t.TypeOf<typeof UserEvent>;
-export const ThreadEvent = t.union([ThreadCreated, ThreadMemberAdded, ThreadMemberRemoved]);
+export const ThreadEvent = t.union([ThreadCreated, ThreadMemberAdded, ThreadMemberRemoved, ThreadSettingsChanged]);
 export type ThreadEvent = t.TypeOf<typeof ThreadEvent>;
 export const MessageEvent = t.union([MessagePublished, MessageCancelled, MessageRetracted]);
 export type MessageEvent = t.TypeOf<typeof MessageEvent>;
@@ -154,6 +160,7 @@ export const DomainEvent = t.union(
     ThreadCreated,
     ThreadMemberAdded,
     ThreadMemberRemoved,
+    ThreadSettingsChanged,
     MessagePublished,
     MessageCancelled,
     MessageRetracted,

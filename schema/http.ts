@@ -51,9 +51,34 @@ export const CreateThreadBody = t.partial(
 export const MemberBody = t.type({ uid: UserId, role: ThreadRole }, 'MemberBody');
 export const MemberRemoveBody = t.type({ uid: UserId, role: ThreadRole }, 'MemberRemoveBody');
 
-export const AckBody = t.type({ mids: Mids, status: ReceiptStatus }, 'AckBody');
+/** Where a receipt came from, when the client says so (a native app reporting a push it was shown). */
+export const ReceiptSource = t.keyof(
+  { api: null, websocket: null, webpush: null, fcm: null, apns: null, email: null, sms: null, mqtt: null },
+  'ReceiptSource',
+);
+export const AckBody = t.intersection(
+  [t.type({ mids: Mids, status: ReceiptStatus }), t.partial({ channel: ReceiptSource })],
+  'AckBody',
+);
 export const ReadBody = t.intersection([t.type({ mid: MessageId }), t.partial({ tid: ThreadId })], 'ReadBody');
 export const InboxDeleteBody = t.type({ mids: Mids }, 'InboxDeleteBody');
+
+/** What a thread's managers may change after creation; at least one field (checked by the route). */
+export const ThreadSettingsBody = t.partial(
+  { name: ThreadName, opens: t.boolean, openp: t.boolean },
+  'ThreadSettingsBody',
+);
+
+/** A push receipt without a session: the token from the push payload (schema/receipt-token.ts). */
+export const PushReceiptBody = t.intersection(
+  [
+    t.type({
+      token: t.refinement(t.string, (s) => s.length >= 1 && s.length <= 1024, 'receipt token (1..1024 characters)'),
+    }),
+    t.partial({ status: ReceiptStatus }),
+  ],
+  'PushReceiptBody',
+);
 
 export const ProfileBody = t.partial(
   {

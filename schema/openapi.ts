@@ -1,25 +1,10 @@
-import { id, obj, schemas, str } from './openapi-schemas.js';
+import { id, obj, schemas as coreSchemas, str } from './openapi-schemas.js';
+import { manageOperations, manageSchemas } from './openapi-manage.js';
+import { compatOperations, compatSchemas } from './openapi-compat.js';
+import { mergeOperations, type Json, type Op, type Operations } from './openapi-types.js';
 
 // The OpenAPI 3.1 document of the HTTP API, written by hand on purpose: a test compares it
 // with the routes the server mounts (method, path, auth, body), so neither can drift alone.
-type Json = Record<string, unknown>;
-
-type Access = 'public' | 'user' | 'admin' | 'auditor';
-interface Op {
-  access: Access;
-  body?: string;
-  summary: string;
-  ok?: Json;
-  params?: string[];
-  query?: string[];
-  /** Query parameters that must be given, with the values they may take. */
-  required?: Record<string, readonly string[]>;
-  idempotent?: boolean;
-  /** Why the operation may answer 409, besides a request with the same Idempotency-Key still running. */
-  conflict?: string;
-  /** Why a public operation may answer 503. */
-  unavailable?: string;
-}
 
 const TRUE = { description: 'Accepted and durable', content: { 'application/json': { schema: { const: true } } } };
 const ref = (name: string): Json => ({ $ref: `#/components/schemas/${name}` });
@@ -27,7 +12,7 @@ const json = (schema: Json, description = 'OK'): Json => ({ description, content
 const text = (type: string, description: string): Json => ({ description, content: { [type]: { schema: str } } });
 const positions = { type: 'array', items: obj(['name', 'position'], { name: str, position: { type: 'integer' } }) };
 
-export const operations: Record<string, Partial<Record<'get' | 'post' | 'put' | 'delete', Op>>> = {
+const core: Operations = {
   '/api/v2/ping': { get: { access: 'public', summary: 'Liveness (seed)' } },
   '/api/v1/ping': { get: { access: 'public', summary: 'Liveness (v1)' } },
   '/healthz': {
@@ -283,6 +268,10 @@ export const operations: Record<string, Partial<Record<'get' | 'post' | 'put' | 
   },
 };
 
+/** Every operation of every surface; the OpenAPI test compares it with the mounted routes. */
+export const operations: Operations = mergeOperations(core, manageOperations, compatOperations);
+export const schemas: Record<string, Json> = { ...coreSchemas, ...manageSchemas, ...compatSchemas };
+
 const errorResponse = (description: string): Json => json(ref('Error'), description);
 
 // Every 400 an operation can answer, by its `code`: the body's (decoded after a depth check
@@ -350,8 +339,9 @@ const operation = (op: Op, method: string): Json => ({
     ? { requestBody: { required: true, content: { 'application/json': { schema: ref(op.body) } } } }
     : {}),
   responses: {
-    [op.ok?.['description'] === 'Created' ? '201' : op.ok?.['description'] === 'Accepted' ? '202' : '200']:
-      op.ok ?? TRUE,
+    [({ Created: '201', Accepted: '202', 'No Content': '204' } as Record<string, string>)[
+      String(op.ok?.['description'])
+    ] ?? '200']: op.ok ?? TRUE,
     ...(badRequest(op) !== undefined ? { 400: errorResponse(badRequest(op) ?? '') } : {}),
     ...(op.body !== undefined
       ? {
@@ -396,8 +386,11 @@ export const openApiDocument = (): Json => ({
   'x-websocket': {
     path: '/api/v2/ws',
     auth: 'Authorization header, `token` query parameter or `xsajwt` cookie; 401 at the upgrade',
-    query: { since: 'resume after this message id' },
-    frames: 'see README, "Realtime"',
+    query: {
+      since: 'resume after this message id',
+      compat: '`webservice-notification`: that system\'s {name, data} frames instead of ours (README, "Compatibility")',
+    },
+    frames: 'see README, "Realtime"; msgxc\'s {slug} frames are accepted as aliases',
   },
   components: { schemas, securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
   paths: Object.fromEntries(

@@ -21,7 +21,8 @@ export interface ApnsRequest {
   readonly payload: JsonObject;
 }
 
-export const apnsRequest = (content: Content, bundleId: string, nowMs: number): ApnsRequest => {
+/** `receipt`: the token the app posts back without a session (adapters/channels/receipts.ts). */
+export const apnsRequest = (content: Content, bundleId: string, nowMs: number, receipt?: string): ApnsRequest => {
   const m = leadOf(content);
   const ttl = ttlSeconds(m);
   const collapse = collapseKey(m);
@@ -38,6 +39,12 @@ export const apnsRequest = (content: Content, bundleId: string, nowMs: number): 
     alert: { ...(title !== undefined ? { title } : {}), body: m.msg },
     ...(badge !== undefined && badge >= 0 ? { badge } : {}),
     sound: optString(m.opts, 'sound') ?? 'default',
-    payload: { mid: m.mid, slug: slugOf(m), ...(count > 1 ? { count } : {}), data: dataOf(m) },
+    payload: {
+      mid: m.mid,
+      slug: slugOf(m),
+      ...(count > 1 ? { count } : {}),
+      data: dataOf(m),
+      ...(receipt !== undefined ? { receipt } : {}),
+    },
   };
 };

@@ -7,6 +7,7 @@ import { mapLimit } from './pool.js';
 import type { ApnsRecipient, Channel, Delivery, Outcome } from '../../ports/channel.js';
 import { delivered, failed, gone, retry } from './outcome.js';
 import { redactor, type Redact } from './redact.js';
+import { receiptOf, type ReceiptSigner } from './receipts.js';
 
 // APNs through @parse/node-apn (the maintained fork of `apn`) with token authentication.
 // Tests point it at their HTTP/2 stand-in through the provider's own `address` and `port`
@@ -18,6 +19,8 @@ export interface ApnsChannelOptions {
   readonly concurrency?: number;
   readonly now?: () => number;
   readonly redact?: Redact;
+  /** Signs the receipt token put in each payload (adapters/channels/receipts.ts); none without it. */
+  readonly receipts?: ReceiptSigner;
 }
 
 type Failure = apn.ResponseFailure;
@@ -54,7 +57,7 @@ export const createApnsChannel = (o: ApnsChannelOptions): Channel<ApnsRecipient>
   });
 
   const send = async (d: Delivery<ApnsRecipient>): Promise<Outcome> => {
-    const r = apnsRequest(d.content, o.config.bundleId, now());
+    const r = apnsRequest(d.content, o.config.bundleId, now(), receiptOf(o.receipts, d));
     const note = new apn.Notification({
       topic: r.topic,
       pushType: r.pushType,

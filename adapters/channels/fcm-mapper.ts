@@ -12,7 +12,7 @@ import { countOf, leadOf } from './outcome.js';
 const RESERVED = new Set(['from', 'notification', 'message_type', 'collapse_key']);
 const reserved = (k: string): boolean => RESERVED.has(k) || k.startsWith('google') || k.startsWith('gcm');
 
-export const fcmData = (d: Delivery<FcmRecipient>): Record<string, string> => {
+export const fcmData = (d: Delivery<FcmRecipient>, receipt?: string): Record<string, string> => {
   const m = leadOf(d.content);
   const count = countOf(d.content);
   const app = Object.entries(dataOf(m))
@@ -24,17 +24,19 @@ export const fcmData = (d: Delivery<FcmRecipient>): Record<string, string> => {
     slug: slugOf(m),
     ...(m.tid !== undefined ? { tid: m.tid } : {}),
     ...(count > 1 ? { count: String(count) } : {}),
+    ...(receipt !== undefined ? { receipt } : {}),
   };
 };
 
-export const fcmMessage = (d: Delivery<FcmRecipient>): Message => {
+/** `receipt`: the token the app posts back without a session (adapters/channels/receipts.ts). */
+export const fcmMessage = (d: Delivery<FcmRecipient>, receipt?: string): Message => {
   const m = leadOf(d.content);
   const collapse = collapseKey(m);
   const title = m.subject ?? m.threadName;
   return {
     token: d.to.token,
     notification: { ...(title !== undefined ? { title } : {}), body: m.msg },
-    data: fcmData(d),
+    data: fcmData(d, receipt),
     android: {
       priority: m.urgency >= 3 ? 'high' : 'normal',
       ttl: ttlSeconds(m) * 1000,

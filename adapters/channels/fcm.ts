@@ -11,6 +11,7 @@ import { withDeadline } from './pool.js';
 import type { Channel, Delivery, FcmRecipient, Outcome } from '../../ports/channel.js';
 import { delivered, failed, gone, retry } from './outcome.js';
 import { redactor, type Redact } from './redact.js';
+import { receiptOf, type ReceiptSigner } from './receipts.js';
 
 // FCM through firebase-admin's messaging API (HTTP v1), `sendEach` in batches of up to 500.
 // The SDK has a fixed host and no emulator for messaging; its supported hook is the app's
@@ -31,6 +32,8 @@ export interface FcmChannelOptions {
   readonly deadlineMs?: number;
   readonly now?: () => number;
   readonly redact?: Redact;
+  /** Signs the receipt token put in each payload (adapters/channels/receipts.ts); none without it. */
+  readonly receipts?: ReceiptSigner;
 }
 
 export const FCM_BATCH = 500;
@@ -91,7 +94,7 @@ export const createFcmChannel = (o: FcmChannelOptions): Channel<FcmRecipient> =>
 
   const sendChunk = async (chunk: readonly Delivery<FcmRecipient>[]): Promise<Outcome[]> => {
     try {
-      const messages = chunk.map(fcmMessage);
+      const messages = chunk.map((d) => fcmMessage(d, receiptOf(o.receipts, d)));
       return await withDeadline(
         messaging
           .sendEach(messages)

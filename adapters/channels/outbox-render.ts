@@ -15,6 +15,7 @@ import type {
 } from '../../ports/channel.js';
 import { smsText } from './sms-mapper.js';
 import { webPushRequest } from './webpush-mapper.js';
+import { receiptOf, type ReceiptSigner } from './receipts.js';
 
 // How each channel's outbox shows a delivery: the request its mapper builds for the real
 // provider, with device tokens, numbers and addresses partly masked (the outbox is an admin
@@ -27,9 +28,9 @@ const maskEmail = (a: string): string => {
 };
 const json = (v: unknown): JsonValue => JSON.parse(JSON.stringify(v)) as JsonValue;
 
-export const outboxRenderers = (c: ChannelConfig, now: () => number) => ({
+export const outboxRenderers = (c: ChannelConfig, now: () => number, receipts?: ReceiptSigner) => ({
   webpush: ((d) => {
-    const r = webPushRequest(d.content);
+    const r = webPushRequest(d.content, receiptOf(receipts, d));
     let origin = 'invalid endpoint';
     try {
       origin = new URL(d.to.subscription.endpoint).origin;
@@ -46,11 +47,11 @@ export const outboxRenderers = (c: ChannelConfig, now: () => number) => ({
   }) satisfies OutboxRender<WebPushRecipient>,
   fcm: ((d) => ({
     to: mask(d.to.token),
-    payload: json({ ...fcmMessage(d), token: mask(d.to.token) }),
+    payload: json({ ...fcmMessage(d, receiptOf(receipts, d)), token: mask(d.to.token) }),
   })) satisfies OutboxRender<FcmRecipient>,
   apns: ((d) => ({
     to: mask(d.to.token),
-    payload: json(apnsRequest(d.content, c.apns?.bundleId ?? '(MSGXC_APNS_BUNDLE_ID)', now())),
+    payload: json(apnsRequest(d.content, c.apns?.bundleId ?? '(MSGXC_APNS_BUNDLE_ID)', now(), receiptOf(receipts, d))),
   })) satisfies OutboxRender<ApnsRecipient>,
   email: ((d) => {
     const m = emailFor(d, {

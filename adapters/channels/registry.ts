@@ -12,6 +12,7 @@ import type { Channel, ChannelKind, Recipient, RecipientOf } from '../../ports/c
 import { redactor } from './redact.js';
 import { createSmsChannel } from './sms.js';
 import { createWebPushChannel } from './webpush.js';
+import type { ReceiptSigner } from './receipts.js';
 
 // One channel per kind, chosen from the configuration: the provider's SDK adapter when its
 // credentials are set, otherwise the outbox. Dispatch asks for a channel by kind.
@@ -22,20 +23,28 @@ export type Channels = { readonly [C in ChannelKind]: Channel<RecipientOf<C>> } 
 
 export const createChannels = (
   c: ChannelConfig,
-  deps: { readonly outbox: OutboxStore; readonly now?: () => number },
+  deps: {
+    readonly outbox: OutboxStore;
+    readonly now?: () => number;
+    /** Signs push receipt tokens (adapters/channels/receipts.ts); without it payloads carry none. */
+    readonly receipts?: ReceiptSigner;
+  },
 ): Channels => {
   const now = deps.now ?? Date.now;
   const s = c.settings;
   const redact = redactor(channelSecrets(c));
   const common = { timeoutMs: s.timeoutMs, redact, ...(s.ca !== undefined ? { ca: s.ca } : {}) };
-  const render = outboxRenderers(c, now);
+  const render = outboxRenderers(c, now, deps.receipts);
+  const receipts = deps.receipts !== undefined ? { receipts: deps.receipts } : {};
   const out = <R extends Recipient>(kind: R['channel'], r: OutboxRender<R>): Channel<R> =>
     createOutboxChannel(kind, deps.outbox, r, now);
   const emailSettings = { templates: s.emailTemplates, ...(s.linkBase !== undefined ? { linkBase: s.linkBase } : {}) };
   const channels = {
-    webpush: c.webpush ? createWebPushChannel({ ...common, config: c.webpush, now }) : out('webpush', render.webpush),
-    fcm: c.fcm ? createFcmChannel({ ...common, config: c.fcm, now }) : out('fcm', render.fcm),
-    apns: c.apns ? createApnsChannel({ ...common, config: c.apns, now }) : out('apns', render.apns),
+    webpush: c.webpush
+      ? createWebPushChannel({ ...common, ...receipts, config: c.webpush, now })
+      : out('webpush', render.webpush),
+    fcm: c.fcm ? createFcmChannel({ ...common, ...receipts, config: c.fcm, now }) : out('fcm', render.fcm),
+    apns: c.apns ? createApnsChannel({ ...common, ...receipts, config: c.apns, now }) : out('apns', render.apns),
     email:
       c.email?.provider === 'sendgrid'
         ? createSendGridChannel({ ...common, config: c.email, settings: emailSettings, now })

@@ -46,7 +46,8 @@ const fit = (p: WebPushPayload): WebPushPayload => {
   return cut(base, lo);
 };
 
-export const webPushRequest = (content: Content): WebPushRequest => {
+/** `receipt`: the token the service worker posts back (adapters/channels/receipts.ts), when the node signs them. */
+export const webPushRequest = (content: Content, receipt?: string): WebPushRequest => {
   const m = leadOf(content);
   const count = countOf(content);
   const payload = fit({
@@ -56,6 +57,7 @@ export const webPushRequest = (content: Content): WebPushRequest => {
     slug: slugOf(m),
     ...(m.tid !== undefined ? { tid: m.tid } : {}),
     ...(count > 1 ? { count } : {}),
+    ...(receipt !== undefined ? { receipt } : {}),
   });
   const collapse = collapseKey(m);
   return {

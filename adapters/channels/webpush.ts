@@ -9,6 +9,7 @@ import type { Channel, Delivery, Outcome, WebPushRecipient } from '../../ports/c
 import { delivered, failed, gone, retry } from './outcome.js';
 import { redactor, type Redact } from './redact.js';
 import { webPushRequest } from './webpush-mapper.js';
+import { receiptOf, type ReceiptSigner } from './receipts.js';
 
 // Web push through the `web-push` SDK. The request goes to the subscription's endpoint, so
 // tests point it at their stand-in by enlisting a subscription whose endpoint is the
@@ -22,6 +23,7 @@ export interface WebPushChannelOptions {
   readonly concurrency?: number;
   readonly now?: () => number;
   readonly redact?: Redact;
+  readonly receipts?: ReceiptSigner;
 }
 
 // The VAPID JWT is valid for up to 24 h; signing one per message would cost an ECDSA
@@ -83,7 +85,7 @@ export const createWebPushChannel = (o: WebPushChannelOptions): Channel<WebPushR
     // The rule enlisting applied; checked again in case the list changed since (or the device predates the check).
     const refused = pushHostProblem(url, o.config.allowedHosts);
     if (refused !== undefined) return failed(refused);
-    const req = webPushRequest(d.content);
+    const req = webPushRequest(d.content, receiptOf(o.receipts, d));
     try {
       const res = await webpush.sendNotification(d.to.subscription, req.body, {
         TTL: req.ttl,

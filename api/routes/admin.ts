@@ -88,6 +88,13 @@ export const adminRoutes = (deps: AppDeps & { readonly admin?: AdminOps }): Rout
   },
   {
     method: 'get',
+    path: '/admin/manage.js',
+    access: 'public',
+    summary: "The admin UI's forms: system message, user look-up, thread members",
+    handler: file(deps.adminUiDir, 'manage.js', 'text/javascript; charset=utf-8'),
+  },
+  {
+    method: 'get',
     path: '/api/v2/admin/stats',
     access: 'admin',
     summary: 'Counters for the admin UI: log head, projections, HTTP, rebuild',

@@ -38,7 +38,10 @@ export const inboxRoutes = (deps: AppDeps): Route[] => [
     handler: async (req) => {
       const b = decode(AckBody, req.body);
       if (E.isLeft(b)) return b.left;
-      return answer(await deps.commands.acknowledge(contextOf(req), b.right.mids, b.right.status));
+      // Receipts record where they came from: the API, unless the client names the channel it saw the message on.
+      return answer(
+        await deps.commands.acknowledge(contextOf(req), b.right.mids, b.right.status, b.right.channel ?? 'api'),
+      );
     },
   },
   {

@@ -57,7 +57,7 @@ const buffer = (s: Session, item: Buffered): void => {
 
 export const createFanout = ({ app, bus, registry, onBadEnvelope, maxBackpressure }: FanoutDeps): Fanout => {
   const join: Fanout['join'] = (s, tid, replyId) => {
-    if (s.threads.has(tid) || s.ws === undefined) return;
+    if (s.threads.has(tid) || s.ws === undefined || s.compat === 'wsn') return;
     s.threads.add(tid);
     s.ws.subscribe(topics.thread(tid));
     s.send(replyId === undefined ? { type: 'subscribed', tid } : { type: 'subscribed', tid, id: replyId });
@@ -95,6 +95,9 @@ export const createFanout = ({ app, bus, registry, onBadEnvelope, maxBackpressur
     // state does not hear its own echo; every other session of the user does.
     if (origin?.ws !== undefined && origin.state === 'live') origin.ws.publish(topics.user(uid), frame);
     else app.publish(topics.user(uid), frame);
+    // Sessions in another protocol are on no topic; each gets its own rewritten copy (session.ts).
+    for (const s of sessions)
+      if (s.compat !== undefined && s.state === 'live' && s.sid !== header.origin) s.send(frame);
     // A user's few sessions are checked at once; thread and broadcast subscribers by the sweep.
     for (const s of sessions) closeIfSlow(s, maxBackpressure);
   };

@@ -61,14 +61,19 @@ const goLive = (
       }
       s.send({ type: 'resumed', since: s.since, count: replay.messages.length, truncated: replay.truncated });
     }
-    for (const tid of tids) {
-      s.threads.add(tid);
-      ws.subscribe(topics.thread(tid));
+    // A wsn session is on no topic: the fan-out sends it its user's frames one by one, so they
+    // can be rewritten in its protocol (api/ws/wsn.ts); that protocol has no threads.
+    if (s.compat !== 'wsn') {
+      for (const tid of tids) {
+        s.threads.add(tid);
+        ws.subscribe(topics.thread(tid));
+      }
+      ws.subscribe(topics.user(s.uid));
+      ws.subscribe(topics.broadcast);
     }
-    ws.subscribe(topics.user(s.uid));
-    ws.subscribe(topics.broadcast);
     for (const b of buffered) {
       if (b.kind !== 'frame') {
+        if (s.compat === 'wsn') continue;
         const member = s.threads.has(b.tid);
         if (b.kind === 'join' && !member) {
           s.threads.add(b.tid);

@@ -10,6 +10,8 @@ import { isAdmin } from '../auth.js';
 import { listed } from './catch-up.js';
 import type { Fanout } from './fanout.js';
 import { withId, type Session } from './session.js';
+import { fromSlugFrame } from './slug.js';
+import { fromWsnFrame } from './wsn.js';
 
 // Client frames: decode, turn into a command (or a read), answer. Every change of state is a
 // command producing events, exactly as over HTTP, so receipts and markers are in the log and
@@ -48,7 +50,26 @@ export const decodeFrame = (s: Session, text: string, maxDepth: number): ClientF
     else error(s, 'MalformedJson', `frame is not valid JSON: ${parsed.detail}`);
     return undefined;
   }
-  const raw = parsed.value;
+  if (s.compat === 'wsn') {
+    const w = fromWsnFrame(parsed.value, (ids) => s.rememberWsn(ids));
+    if (w.kind === 'refused') {
+      error(s, 'UnknownFrame', w.msg);
+      return undefined;
+    }
+    const d = ClientFrame.decode(w.frame);
+    if (E.isLeft(d)) {
+      s.wsnPending.clear();
+      error(s, 'InvalidFrame', describeErrors(d.left).join('; '));
+      return undefined;
+    }
+    return d.right;
+  }
+  const slugged = fromSlugFrame(parsed.value);
+  if (slugged?.kind === 'refused') {
+    error(s, 'UnknownFrame', slugged.msg, slugged.id);
+    return undefined;
+  }
+  const raw = slugged?.frame ?? parsed.value;
   const type = typeof raw === 'object' && raw !== null && 'type' in raw ? raw.type : undefined;
   const id = idOf(raw);
   if (typeof type !== 'string' || !CLIENT_FRAME_TYPES.includes(type)) {
@@ -90,10 +111,10 @@ export const handleFrame = async (s: Session, f: ClientFrame, deps: ProtocolDeps
       s.send(withId({ type: 'pong' as const }, f.id));
       return;
     case 'ack':
-      answer(s, f.id, await commands.acknowledge(contextOf(s, now), f.mids, f.status ?? 'delivered'));
+      answer(s, f.id, await commands.acknowledge(contextOf(s, now), f.mids, f.status ?? 'delivered', 'websocket'));
       return;
     case 'seen':
-      answer(s, f.id, await commands.acknowledge(contextOf(s, now), f.mids, 'seen'));
+      answer(s, f.id, await commands.acknowledge(contextOf(s, now), f.mids, 'seen', 'websocket'));
       return;
     case 'read':
       answer(s, f.id, await commands.markRead(contextOf(s, now), f.mid, f.tid));

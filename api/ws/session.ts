@@ -1,6 +1,8 @@
 import type { WebSocket } from '../uws.js';
 import type { FrameId, ServerFrame } from '../../schema/frames.js';
 import type { Bucket } from './flood.js';
+import { slugOf, toSlugFrame } from './slug.js';
+import { toWsnFrame } from './wsn.js';
 
 // One websocket session. Its lifecycle: `opening` (upgrade accepted, nothing sent yet),
 // `catching-up` (unseen and ?since= replay are being read; live frames go to `buffer`),
@@ -46,13 +48,43 @@ export class Session {
     readonly since: string | undefined,
     readonly bucket: Bucket,
     readonly openedAt: number,
+    /** `wsn`: webservice-notification's frames (api/ws/wsn.ts), chosen at the upgrade. */
+    readonly compat?: 'wsn',
   ) {}
+
+  /** wsn mode: the ids each pending seen/delete names, until its answer goes out. */
+  readonly wsnPending = new Map<string, unknown>();
+
+  /** Keeps the ids of a wsn seen/delete for its answer; the key goes into the frame id. */
+  rememberWsn(ids: unknown): string {
+    // Answers come back in order and take their entry; a bound keeps lost ones from piling up.
+    if (this.wsnPending.size >= 256) this.wsnPending.clear();
+    this.wsnSeq += 1;
+    const key = String(this.wsnSeq);
+    this.wsnPending.set(key, ids);
+    return key;
+  }
+
+  private wsnSeq = 0;
 
   /** Sends a frame now; false when the socket is gone or its send buffer is over the limit. */
   send(frame: ServerFrame | string): boolean {
     const ws = this.ws;
     if (ws === undefined || this.state === 'closed') return false;
-    return ws.send(typeof frame === 'string' ? frame : JSON.stringify(frame)) !== 2;
+    if (this.compat === 'wsn') {
+      // Every frame, live or answer, is rewritten in their shape; theirs has no counterpart for some (dropped).
+      const obj = (typeof frame === 'string' ? JSON.parse(frame) : frame) as Record<string, unknown>;
+      const text = toWsnFrame(obj, (key) => {
+        const ids = this.wsnPending.get(key);
+        this.wsnPending.delete(key);
+        return ids;
+      });
+      return text === undefined || ws.send(text) !== 2;
+    }
+    if (typeof frame === 'string') return ws.send(frame) !== 2;
+    // An answer to a msgxc `{slug}` frame goes back in msgxc's shape (api/ws/slug.ts).
+    const slug = 'id' in frame ? slugOf(frame.id) : undefined;
+    return ws.send(JSON.stringify(slug === undefined ? frame : toSlugFrame(slug, { ...frame }))) !== 2;
   }
 
   /** The correlation id of this session's next command; the live publisher reads the sid back from it. */

@@ -103,6 +103,7 @@ const upgrade = (
   const since = nonEmpty(query.get('since'));
   const limits = deps.requestLimits;
   const address = limits?.addresses.keyOf(res.getRemoteAddress(), () => req.getHeader('x-forwarded-for'));
+  const compat = nonEmpty(query.get('compat'));
   res.onAborted(() => {
     state.aborted = true;
   });
@@ -149,6 +150,10 @@ const upgrade = (
       );
       return;
     }
+    if (compat !== undefined && compat !== 'webservice-notification') {
+      refuse(400, 'InvalidQuery', 'compat: expected webservice-notification', 'bad_compat');
+      return;
+    }
     // Message ids are UUIDv7; anything else cannot be a point to resume from.
     if (since !== undefined && (!MessageId.is(since) || uuidv7Ms(since) === undefined)) {
       refuse(400, 'InvalidQuery', 'since: not a message id', 'bad_since');
@@ -177,6 +182,7 @@ const upgrade = (
       since,
       freshBucket(deps.limits, now),
       now,
+      ...(compat !== undefined ? (['wsn'] as const) : []),
     );
     if (state.aborted) return;
     // From here on the response belongs to the websocket, whatever `open` does.

@@ -23,6 +23,9 @@ const ddl = [
      PRIMARY KEY (tid, uid, role)
    ) WITHOUT ROWID`,
   'CREATE INDEX IF NOT EXISTS thread_members_by_role ON thread_members (tid, role, uid)',
+  // threadsOf(uid): the threads a user owns, and those they hold a role in.
+  'CREATE INDEX IF NOT EXISTS threads_by_owner ON threads (owner, tid)',
+  'CREATE INDEX IF NOT EXISTS thread_members_by_uid ON thread_members (uid, tid)',
 ];
 
 type CreateArgs = [
@@ -55,7 +58,16 @@ export const threadsProjection: SqliteProjection = {
     const remove = db.prepare<[string, string, string]>(
       'DELETE FROM thread_members WHERE tid = ? AND uid = ? AND role = ?',
     );
+    // SQLite applies each event once, in log order, so a later change simply overwrites.
+    const settings = db.prepare<[string | null, number | null, number | null, string]>(
+      `UPDATE threads SET name = COALESCE(?, name), opens = COALESCE(?, opens), openp = COALESCE(?, openp)
+       WHERE tid = ?`,
+    );
+    const flag = (b: boolean | undefined): number | null => (b === undefined ? null : b ? 1 : 0);
     return {
+      ThreadSettingsChanged: (e) => {
+        settings.run(e.name ?? null, flag(e.opens), flag(e.openp), e.tid);
+      },
       ThreadCreated: (e, at) => {
         create.run(
           e.tid,

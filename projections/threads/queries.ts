@@ -2,7 +2,7 @@ import type { Database } from 'better-sqlite3';
 import type { ThreadRole } from '../../schema/events.js';
 import type { Urgency } from '../../schema/message.js';
 import { clampLimit } from '../paging.js';
-import type { ThreadView } from '../../ports/read-models.js';
+import type { MemberThread, ThreadView } from '../../ports/read-models.js';
 
 interface ThreadRow {
   tid: string;
@@ -25,6 +25,7 @@ export interface ThreadQueries {
   thread(tid: string): ThreadView | undefined;
   threadMembers(tid: string, page: { after?: string; limit: number }): Member[];
   memberRoles(tid: string, uid: string): ThreadRole[];
+  threadsOf(uid: string, page: { after?: string; limit: number }): MemberThread[];
 }
 
 // Stored JSON and roles were written from decoded events, so the casts restate what the codec checked.
@@ -44,6 +45,17 @@ export const threadQueries = (db: Database): ThreadQueries => {
   );
   const roles = db.prepare<[string, string], { role: string }>(
     'SELECT role FROM thread_members WHERE tid = ? AND uid = ? ORDER BY role',
+  );
+
+  const mine = db.prepare<
+    { uid: string; after: string; limit: number },
+    { tid: string; owner: number; roles: string | null }
+  >(
+    `SELECT tid, MAX(owner) AS owner, group_concat(role) AS roles FROM (
+       SELECT tid, 1 AS owner, NULL AS role FROM threads WHERE owner = :uid AND tid > :after
+       UNION ALL
+       SELECT tid, 0 AS owner, role FROM thread_members WHERE uid = :uid AND tid > :after
+     ) GROUP BY tid ORDER BY tid LIMIT :limit`,
   );
 
   const thread = (tid: string): ThreadView | undefined => {
@@ -73,5 +85,11 @@ export const threadQueries = (db: Database): ThreadQueries => {
         .all(tid, page.after ?? '', clampLimit(page.limit))
         .map((m) => ({ uid: m.uid, roles: m.roles.split(',').sort() as ThreadRole[] })),
     memberRoles: (tid, uid) => roles.all(tid, uid).map((r) => r.role as ThreadRole),
+    threadsOf: (uid, page) =>
+      mine.all({ uid, after: page.after ?? '', limit: clampLimit(page.limit) }).map((r) => ({
+        tid: r.tid,
+        owner: r.owner === 1,
+        roles: r.roles === null ? [] : (r.roles.split(',').sort() as ThreadRole[]),
+      })),
   };
 };

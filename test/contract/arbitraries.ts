@@ -177,6 +177,7 @@ export const arbitraryOf = (
   if (codec instanceof t.UnionType) return fc.oneof(...(codec.types as t.Mixed[]).map(of));
   if (codec instanceof t.ArrayType) return fc.array(of(codec.type as t.Mixed), { maxLength: 4 });
   if (codec instanceof t.LiteralType) return fc.constant(codec.value);
+  if (codec instanceof t.KeyofType) return fc.constantFrom(...Object.keys(codec.keys as Record<string, unknown>));
   if (codec instanceof t.StringType) return text(0, 24);
   if (codec instanceof t.BooleanType) return fc.boolean();
   if (codec instanceof t.NullType) return fc.constant(null);

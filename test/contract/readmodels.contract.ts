@@ -13,6 +13,7 @@ import { rebuildCases } from './readmodels-rebuild.contract.js';
 import { runnerCases } from './readmodels-runner.contract.js';
 import { faultyLog } from './faulty-log.js';
 import type { LogFaults } from './faulty-log.js';
+import { compatCases } from './readmodels-compat.contract.js';
 
 // One suite for every read store (embedded SQLite, Cassandra): the `ReadModels` queries, the
 // inbox rules and paging, and the `ProjectionRunner` promises (at-least-once re-apply and
@@ -99,5 +100,6 @@ export const readModelsContract = (name: string, factory: ReadStoreFactory): voi
     inboxCases(h);
     runnerCases(h);
     rebuildCases(h);
+    compatCases(h);
   });
 };

@@ -93,6 +93,7 @@ export interface LogEvent {
   readonly position: number;
   readonly type: string;
   readonly data: Record<string, unknown>;
+  readonly metadata?: Record<string, unknown>;
 }
 
 /** Every event in the broker's log (GET /api/v2/events, paged), optionally only of some types. */

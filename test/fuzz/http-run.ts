@@ -87,8 +87,7 @@ export const runHttpCase = async (
   const key = req.headers['Idempotency-Key'];
   if (key !== undefined && op.idempotent && a.status < 300) {
     if (NON_ASCII.test(key)) problems.push(`a non-ASCII Idempotency-Key was ignored: answered ${a.status}, not 400`);
-    else if (key.trim() === '')
-      problems.push(`a blank Idempotency-Key was ignored: answered ${a.status}, not 400`);
+    else if (key.trim() === '') problems.push(`a blank Idempotency-Key was ignored: answered ${a.status}, not 400`);
   }
   if (who.uid !== undefined && c.actor.kind !== 'stranger') d.world.addUser(who.uid);
   if (a.status >= 200 && a.status < 300 && op.method !== 'GET' && who.uid !== undefined) {

@@ -116,6 +116,8 @@ const mount = (
     post: (_p: string, h: typeof handler) => {
       handler = h;
     },
+    // GET routes also answer HEAD with the same handler; the test drives the GET one.
+    head: () => undefined,
   } as unknown as TemplatedApp;
   const deps: HttpDeps = {
     verifier: { verify: () => Promise.resolve({ uid: 'u', roles: [], expiresAt: Number.MAX_SAFE_INTEGER }) },

@@ -95,6 +95,7 @@ export const streamOf = (e: DomainEvent): string => {
     case 'ThreadCreated':
     case 'ThreadMemberAdded':
     case 'ThreadMemberRemoved':
+    case 'ThreadSettingsChanged':
       return streams.thread(e.data.tid);
     case 'MessagePublished':
     case 'MessageCancelled':

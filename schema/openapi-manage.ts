@@ -1,0 +1,134 @@
+import type { Json, Operations } from './openapi-types.js';
+
+// The management API an app needs (api/routes/manage.ts) and what a browser or a phone uses
+// without a session (api/routes/receipts.ts). Merged into the one document by schema/openapi.ts.
+const str = { type: 'string' };
+const id = { type: 'string', pattern: '^[A-Za-z0-9._:@+=-]{1,128}$' };
+const bool = { type: 'boolean' };
+const obj = (required: string[], properties: Json): Json => ({ type: 'object', required, properties });
+const json = (schema: Json, description = 'OK'): Json => ({ description, content: { 'application/json': { schema } } });
+const roles = { type: 'array', items: { enum: ['admin', 'publisher', 'subscriber'] } };
+const devices = obj(['devices'], {
+  devices: { type: 'array', items: obj(['deviceId', 'channel'], { deviceId: str, channel: str }) },
+});
+
+export const manageSchemas: Record<string, Json> = {
+  ThreadSettings: {
+    ...obj([], { name: { type: 'string', maxLength: 200 }, opens: bool, openp: bool }),
+    minProperties: 1,
+    description: 'At least one of name, opens, openp; channels, fallback and urgency stay as created',
+  },
+  PushReceipt: obj(['token'], {
+    token: { type: 'string', minLength: 1, maxLength: 1024, description: 'The `receipt` field of the push payload' },
+    status: { enum: ['delivered', 'seen', 'read', 'clicked'], default: 'clicked' },
+  }),
+};
+
+export const manageOperations: Operations = {
+  '/api/v2/devices': {
+    get: { access: 'user', summary: "The caller's enlisted devices, newest first", ok: json(devices) },
+  },
+  '/api/v2/devices/{deviceId}': {
+    delete: {
+      access: 'user',
+      params: ['deviceId'],
+      idempotent: true,
+      summary: "Remove one of the caller's devices (logout); 404 DeviceNotFound when it is not enlisted",
+    },
+  },
+  '/api/v2/users/{uid}/devices/{deviceId}': {
+    delete: {
+      access: 'user',
+      params: ['uid', 'deviceId'],
+      idempotent: true,
+      summary: "Remove a user's device (self or admin); 404 DeviceNotFound when it is not enlisted",
+    },
+  },
+  '/api/v2/logout': {
+    post: {
+      access: 'user',
+      body: 'Device',
+      idempotent: true,
+      summary: 'Remove the device this enlist body names (true even when it was not enlisted)',
+    },
+  },
+  '/api/v2/threads/{tid}/settings': {
+    post: {
+      access: 'user',
+      params: ['tid'],
+      body: 'ThreadSettings',
+      idempotent: true,
+      summary: 'Rename a thread or open/close it (owner, thread admins, admins)',
+    },
+  },
+  '/api/v2/threads/{tid}/members/{uid}': {
+    delete: {
+      access: 'user',
+      params: ['tid', 'uid'],
+      query: ['role'],
+      idempotent: true,
+      summary: 'Remove a member: one role (`?role=`) or every role (owner, thread admins, admins)',
+    },
+  },
+  '/api/v2/threads': {
+    get: {
+      access: 'user',
+      query: ['after', 'limit'],
+      summary: 'The threads the caller owns or holds a role in, by tid',
+      ok: json(
+        obj(['threads', 'next'], {
+          threads: {
+            type: 'array',
+            items: obj(['tid', 'owner', 'roles', 'opens', 'openp'], {
+              tid: id,
+              owner: bool,
+              roles,
+              name: str,
+              opens: bool,
+              openp: bool,
+            }),
+          },
+          next: { type: ['string', 'null'] },
+        }),
+      ),
+    },
+  },
+  '/api/v2/threads/{tid}/subscribers': {
+    get: {
+      access: 'user',
+      params: ['tid'],
+      query: ['after', 'limit'],
+      summary: "A thread's subscribers (its members and admins only; 403 MembersOnly otherwise)",
+      ok: json(
+        obj(['subscribers', 'next'], {
+          subscribers: { type: 'array', items: obj(['uid', 'roles'], { uid: id, roles }) },
+          next: { type: ['string', 'null'] },
+        }),
+      ),
+    },
+  },
+  '/api/v2/profile': {
+    get: { access: 'user', summary: "The caller's profile: contact points, preferences, attributes, devices" },
+  },
+  '/api/v2/users/{uid}/profile': {
+    get: { access: 'user', params: ['uid'], summary: "A user's profile (self or admin)" },
+  },
+  '/admin/manage.js': {
+    get: { access: 'public', summary: 'Admin UI script: system message, user look-up, thread members' },
+  },
+  '/api/v2/webpush/vapid-key': {
+    get: {
+      access: 'public',
+      summary: 'The VAPID public key (applicationServerKey); 404 WebPushNotConfigured without MSGXC_VAPID_*',
+      ok: json(obj(['publicKey'], { publicKey: str })),
+    },
+  },
+  '/api/v2/receipts/push': {
+    post: {
+      access: 'public',
+      body: 'PushReceipt',
+      summary:
+        "Record a push's receipt with the signed token its payload carried (no session); 401 when malformed, forged or expired",
+    },
+  },
+};

@@ -1,0 +1,156 @@
+import WebSocket from 'ws';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { call, removeDir, startServer, tempDir, token, type Server } from './harness.js';
+
+// webservice-notification's socket protocol (seed 003's client: `socket.emit(name, data)` sends
+// `{name, data}`; frames come back as `{name, data}` with `data` a JSON string of a list), as
+// the `?compat=webservice-notification` mode of the websocket endpoint.
+interface WsnFrame {
+  name: string;
+  data: string;
+}
+interface Client {
+  frames: WsnFrame[];
+  emit(name: string, data?: unknown): void;
+  next(name: string): Promise<unknown[]>;
+  close(): void;
+}
+
+const connect = async (s: Server, jwt: string): Promise<Client> => {
+  const ws = new WebSocket(`ws://127.0.0.1:${s.port}/api/v2/ws?compat=webservice-notification`, {
+    headers: { authorization: `Bearer ${jwt}` },
+  });
+  const frames: WsnFrame[] = [];
+  let cursor = 0;
+  const waiters = new Set<() => void>();
+  ws.on('message', (d: Buffer) => {
+    frames.push(JSON.parse(d.toString()) as WsnFrame);
+    for (const w of waiters) w();
+  });
+  await new Promise<void>((res, rej) => {
+    ws.once('open', () => {
+      res();
+    });
+    ws.once('error', rej);
+  });
+  return {
+    frames,
+    emit: (name, data) => {
+      ws.send(JSON.stringify({ name, data }));
+    },
+    next: (name) =>
+      new Promise((res, rej) => {
+        const timer = setTimeout(() => {
+          rej(new Error(`no ${name} frame: ${JSON.stringify(frames)}`));
+        }, 10_000);
+        const check = (): void => {
+          for (; cursor < frames.length; cursor += 1) {
+            const f = frames[cursor];
+            if (f?.name === name) {
+              cursor += 1;
+              clearTimeout(timer);
+              waiters.delete(check);
+              res(JSON.parse(f.data) as unknown[]);
+              return;
+            }
+          }
+        };
+        waiters.add(check);
+        check();
+      }),
+    close: () => {
+      ws.close();
+    },
+  };
+};
+
+describe('webservice-notification websocket mode', () => {
+  const dataDir = tempDir();
+  let s: Server;
+  let server: string;
+  let jwt: string;
+  beforeAll(async () => {
+    s = await startServer({ dataDir, env: { MSGXC_LOG_LEVEL: 'warn' } });
+    server = await token('server', ['admin']);
+    jwt = await token('5');
+  });
+  afterAll(async () => {
+    await s.stop();
+    removeDir(dataDir);
+  });
+  const notify = async (content: string): Promise<string> => {
+    const r = await call(s, 'POST', '/notify', {
+      token: server,
+      body: { content, title: `title of ${content}`, type: 'info', users: JSON.stringify([{ id: 5, email: null }]) },
+    });
+    expect(r.status, r.text).toBe(200);
+    return r.headers.get('x-message-id') ?? '';
+  };
+
+  it('unseen on connect, live notifications, seen/delete to every session, content pages', async () => {
+    const first = await notify('before you came');
+    const a = await connect(s, jwt);
+    const onConnect = await a.next('notification');
+    expect(onConnect).toEqual([
+      expect.objectContaining({
+        _id: first,
+        content: 'before you came',
+        title: 'title of before you came',
+        type: 'info',
+        seen: false,
+      }),
+    ]);
+    const b = await connect(s, jwt);
+    await b.next('notification');
+
+    const second = await notify('live one');
+    for (const c of [a, b])
+      expect(await c.next('notification')).toEqual([expect.objectContaining({ _id: second, content: 'live one' })]);
+
+    a.emit('seen', { ids: [first] });
+    for (const c of [a, b]) expect(await c.next('seen')).toEqual([first]);
+    a.emit('unseen');
+    expect((await a.next('notification')).map((n) => (n as { _id: string })._id)).toEqual([second]);
+
+    a.emit('content', { page: 0 });
+    expect((await a.next('notification')).map((n) => (n as { content: string }).content)).toEqual([
+      'live one',
+      'before you came',
+    ]);
+    a.emit('content', { page: 1 });
+    expect(await a.next('notification')).toEqual([]);
+
+    a.emit('delete', { ids: [second] });
+    for (const c of [a, b]) expect(await c.next('delete')).toEqual([second]);
+    a.emit('content', { page: 0 });
+    expect((await a.next('notification')).map((n) => (n as { _id: string })._id)).toEqual([first]);
+
+    a.emit('join', { login: 'ignored', password: 'ignored' });
+    expect(await a.next('notification')).toEqual([]);
+    a.emit('bogus');
+    expect(await a.next('error')).toEqual(expect.objectContaining({ code: 'UnknownFrame' }));
+    a.emit('content', { page: 'x' });
+    expect(await a.next('error')).toEqual(expect.objectContaining({ code: 'UnknownFrame' }));
+    a.emit('seen', { ids: 'nope' });
+    expect(await a.next('error')).toEqual(expect.objectContaining({ code: 'InvalidFrame' }));
+    a.close();
+    b.close();
+  });
+
+  it('refuses an unknown compat mode, and no token, at the upgrade', async () => {
+    const status = (url: string, headers: Record<string, string>) =>
+      new Promise<number>((res) => {
+        const ws = new WebSocket(url, { headers });
+        ws.on('unexpected-response', (_q, r) => {
+          res(r.statusCode ?? 0);
+        });
+        ws.on('open', () => {
+          ws.close();
+          res(101);
+        });
+      });
+    const base = `ws://127.0.0.1:${s.port}/api/v2/ws`;
+    expect(await status(`${base}?compat=socketio`, { authorization: `Bearer ${jwt}` })).toBe(400);
+    expect(await status(`${base}?compat=webservice-notification`, {})).toBe(401);
+  });
+});
