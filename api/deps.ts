@@ -1,6 +1,6 @@
 import * as E from 'fp-ts/lib/Either.js';
 import type { CommandContext, CommandResult, Commands } from '../commands/types.js';
-import type { EventStore } from '../ports/eventstore.js';
+import type { AuditLog, EventStore } from '../ports/eventstore.js';
 import type { ReadModels } from '../ports/read-models.js';
 import type { ProjectionRunner } from '../ports/projections.js';
 import type { Metrics } from './metrics.js';
@@ -16,6 +16,8 @@ export interface AppDeps {
   readonly reads: ReadModels;
   readonly projections: ProjectionRunner;
   readonly store: EventStore;
+  /** Filtered reads of the log for auditors (api/routes/audit.ts). */
+  readonly audit: AuditLog;
   readonly metrics: Metrics;
   readonly ready: () => boolean;
   /** Admin UI operations (stats, rebuild); absent in tests that do not need them. */

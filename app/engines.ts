@@ -7,6 +7,8 @@ import { createChannels, type Channels } from '../adapters/channels/registry.js'
 import type { EventStoreDbOptions } from '../adapters/eventstore/eventstoredb.js';
 import type { JetStreamEventStoreOptions } from '../adapters/eventstore/jetstream.js';
 import { openSqliteDeliveryState } from '../adapters/delivery-state/sqlite.js';
+import { auditLog } from '../adapters/eventstore/audit-log.js';
+import { chained } from '../adapters/eventstore/chained.js';
 import { createMemoryEventStore } from '../adapters/eventstore/memory.js';
 import { eventStoreUrlError, parseNatsUrl } from '../adapters/eventstore/url.js';
 import { createSqliteEventStore, type SqliteEventStore } from '../adapters/eventstore/sqlite.js';
@@ -16,7 +18,7 @@ import { createEmbeddedSearchIndex } from '../adapters/search/embedded.js';
 import type { Bus } from '../ports/bus.js';
 import type { Clock } from '../ports/clock.js';
 import type { DeliveryStateStore } from '../ports/delivery-state.js';
-import type { EventStore } from '../ports/eventstore.js';
+import type { AuditLog, EventStore } from '../ports/eventstore.js';
 import type { IdempotencyStore } from '../ports/idempotency.js';
 import type { DeadLetter } from '../ports/follower.js';
 import type { Logger } from '../ports/log.js';
@@ -73,21 +75,45 @@ export const openEventStore = async (url: string, options: OpenEventStoreOptions
 };
 
 export interface OpenedLog {
+  /** The engine behind the tamper-evident chain (adapters/eventstore/chained.ts). */
   readonly store: EventStore;
   readonly sqlite?: SqliteEventStore;
+  readonly audit: AuditLog;
+  /** Writes a checkpoint over the log up to its head now (`msgxc audit checkpoint`). */
+  readonly checkpoint: () => Promise<void>;
 }
+
+// Every event is chained, whatever the engine; a checkpoint over the global order follows
+// every CHECKPOINT_EVERY events a node appends (docs/audit.md).
+const CHECKPOINT_EVERY = 1000;
+const auditable = (engine: EventStore, log?: Logger, sqlite?: SqliteEventStore): OpenedLog => {
+  const store = chained(engine, {
+    checkpoints: {
+      every: CHECKPOINT_EVERY,
+      now: () => new Date(),
+      // The next checkpoint covers what this one would have: say so, do not stop the node.
+      onError: (e) => log?.warn({ err: String(e) }, 'audit checkpoint failed'),
+    },
+  });
+  return {
+    store,
+    audit: auditLog(engine),
+    checkpoint: () => store.checkpoint(),
+    ...(sqlite !== undefined ? { sqlite } : {}),
+  };
+};
 
 const eventsFile = (config: Config): string => join(config.dataDir, 'events.db');
 
-export const openLog = async (config: Config): Promise<OpenedLog> => {
+export const openLog = async (config: Config, log?: Logger): Promise<OpenedLog> => {
   if (config.eventStore === 'embedded') {
     const sqlite = createSqliteEventStore({
       file: eventsFile(config),
       writerThread: config.embeddedWriter === 'thread',
     });
-    return { store: sqlite, sqlite };
+    return auditable(sqlite, log, sqlite);
   }
-  return { store: await openEventStore(config.eventStore, { dataDir: config.dataDir }) };
+  return auditable(await openEventStore(config.eventStore, { dataDir: config.dataDir }), log);
 };
 
 export interface OpenedProjection<T = object> {

@@ -38,7 +38,7 @@ export const startBroker = async (config: Config, log: Logger, clock: Clock = sy
   if (!native)
     log.warn('uWebSockets.js native binary not loaded: running on the slow JS fallback (MSGXC_ALLOW_UWS_FALLBACK)');
   mkdirSync(config.dataDir, { recursive: true });
-  const opened = await openLog(config);
+  const opened = await openLog(config, log);
   const sqlite = opened.sqlite;
   // Observed: the realtime publisher hears of each append as soon as it is durable. Counted:
   // the appends waiting for the log are one measure of the node's load (app/limits.ts).
@@ -91,6 +91,7 @@ export const startBroker = async (config: Config, log: Logger, clock: Clock = sy
     reads: read.models,
     projections: read.runner,
     store,
+    audit: opened.audit,
     metrics,
     ready: () => ready,
     admin,

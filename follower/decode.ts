@@ -3,6 +3,7 @@ import type * as t from 'io-ts';
 import type { RecordedEvent } from '../ports/eventstore.js';
 import type { DeadLetter, Followed } from '../ports/follower.js';
 import { describeErrors } from '../schema/errors.js';
+import { LogCheckpointedEvent } from '../schema/audit.js';
 import { DomainEvent, UsersCheckedIn } from '../schema/events.js';
 import { EventMetadata } from '../schema/metadata.js';
 
@@ -15,7 +16,11 @@ const CODECS: ReadonlyMap<string, t.Decoder<unknown, DomainEvent>> = new Map(
 );
 // Types the schema defines outside DomainEvent (a node's presence check-ins): known, so not
 // dead letters when they decode, and handed to no DomainEvent handler; they move the checkpoint.
-const OUTSIDE: ReadonlyMap<string, t.Decoder<unknown, unknown>> = new Map([[UsersCheckedIn.name, UsersCheckedIn]]);
+const OUTSIDE: ReadonlyMap<string, t.Decoder<unknown, unknown>> = new Map<string, t.Decoder<unknown, unknown>>([
+  [UsersCheckedIn.name, UsersCheckedIn],
+  // The audit log's checkpoints (schema/audit.ts): the log's own, no read model's.
+  [LogCheckpointedEvent.name, LogCheckpointedEvent],
+]);
 export const KNOWN_TYPES: ReadonlySet<string> = new Set([...CODECS.keys(), ...OUTSIDE.keys()]);
 
 /** For a type outside DomainEvent: why it does not decode, or '' when it does; undefined for other types. */

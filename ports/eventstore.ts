@@ -1,4 +1,5 @@
 import type { EventMetadata } from '../schema/metadata.js';
+import type { LogFilter } from '../schema/audit.js';
 
 // The event log port. Vocabulary follows EventStoreDB's client: streams with revisions
 // (0-based, -1 means "no stream"), one global order with positions (1-based, strictly
@@ -66,4 +67,46 @@ export type AppendListener = (events: readonly RecordedEvent[]) => void;
 export interface ObservedEventStore extends EventStore {
   /** Registers a listener; the returned function removes it. Listeners must not throw or block. */
   onAppended(listener: AppendListener): () => void;
+}
+
+// What auditors ask of the log (api/routes/audit.ts, `msgxc audit export`): events matching
+// a filter, and the streams, each paged by position. Answered over readAll by one
+// implementation for every engine (adapters/eventstore/audit-log.ts).
+export interface LogQuery {
+  readonly filter: LogFilter;
+  /** Events with a position strictly greater than this. */
+  readonly after: number;
+  readonly limit: number;
+  /** Events read at most for one page; a page may then hold fewer than `limit` and still have a `next`. */
+  readonly scanLimit?: number;
+}
+
+export interface LogPage {
+  readonly events: readonly RecordedEvent[];
+  /** Where the next page starts (`after`), or null at the head of the log. */
+  readonly next: number | null;
+}
+
+export interface StreamSummary {
+  readonly stream: string;
+  /** Position, time and type of the stream's first event. */
+  readonly position: number;
+  readonly createdAt: string;
+  readonly type: string;
+}
+
+export interface StreamPage {
+  readonly streams: readonly StreamSummary[];
+  readonly next: number | null;
+}
+
+export interface AuditLog {
+  scan(query: LogQuery): Promise<LogPage>;
+  /** Streams in the order they were created, optionally only those starting with `prefix`. */
+  streams(query: {
+    readonly prefix?: string;
+    readonly after: number;
+    readonly limit: number;
+    readonly scanLimit?: number;
+  }): Promise<StreamPage>;
 }

@@ -1,4 +1,5 @@
 import * as t from 'io-ts';
+import { ChainLink } from './audit.js';
 import { LIMITS, Timestamp, boundedArray, boundedString } from './bounds.js';
 
 // Metadata every stored event carries, so an auditor can answer who, when, and why.
@@ -25,7 +26,8 @@ export const EventMetadata = t.intersection(
       correlationId: Id,
       causationId: Id,
     }),
-    t.partial({ idempotencyKey: boundedString(1, 255) }),
+    // `chain`: the tamper-evident log's link (schema/audit.ts), set by the log, not the writer.
+    t.partial({ idempotencyKey: boundedString(1, 255), chain: ChainLink }),
   ],
   'EventMetadata',
 );

@@ -153,4 +153,16 @@ export const schemas: Record<string, Json> = {
     },
     next: { type: ['integer', 'null'] },
   }),
+  StreamPage: obj(['streams', 'next'], {
+    streams: {
+      type: 'array',
+      items: obj(['stream', 'position', 'createdAt', 'type'], {
+        stream: str,
+        position: { type: 'integer', minimum: 1 },
+        createdAt: { type: 'string', format: 'date-time' },
+        type: str,
+      }),
+    },
+    next: { type: ['integer', 'null'] },
+  }),
 };

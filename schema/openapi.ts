@@ -203,7 +203,22 @@ const core: Operations = {
     },
   },
   '/api/v2/events': {
-    get: { access: 'auditor', query: ['after', 'limit'], summary: 'The log', ok: json(ref('EventPage')) },
+    get: {
+      access: 'auditor',
+      query: ['after', 'limit', 'type', 'stream', 'actor', 'correlationId', 'from', 'to'],
+      summary:
+        'The log, filtered: `type` (comma-separated event types), `stream` (name prefix), `actor` (uid), `correlationId`, `from` (inclusive) and `to` (exclusive) ISO-8601 times on occurredAt; all given must match. A page reads at most 10000 events: it may be short and still have `next` (pass it as `after`); an unknown parameter is a 400',
+      ok: json(ref('EventPage')),
+    },
+  },
+  '/api/v2/streams': {
+    get: {
+      access: 'auditor',
+      query: ['after', 'limit', 'prefix'],
+      summary:
+        'Streams in the order they were created (position, time and type of their first event), by name `prefix`; paged like /events',
+      ok: json(ref('StreamPage')),
+    },
   },
   '/api/v2/outbox': {
     get: {

@@ -3,17 +3,10 @@ import type { RecordedEvent } from '../../ports/eventstore.js';
 import type { AppDeps } from '../deps.js';
 import { errors } from '../errors.js';
 import { limitParam, type Route } from '../route.js';
+import { EVENT_PARAMS, filterParam, nonNegative, onlyKnown } from './audit-query.js';
 
-// The raw log for admins and auditors: events with their metadata, in log order, paged.
-const nonNegative = (q: URLSearchParams, name: string): E.Either<ReturnType<typeof errors.invalidQuery>, number> => {
-  const raw = q.get(name);
-  if (raw === null || raw === '') return E.right(0);
-  const n = Number(raw);
-  return Number.isInteger(n) && n >= 0
-    ? E.right(n)
-    : E.left(errors.invalidQuery(name, 'expected a non-negative integer'));
-};
-
+// The raw log for admins and auditors: events with their metadata, in log order, paged,
+// filtered by type, stream prefix, actor, correlation id and time (docs/audit.md).
 const view = (e: RecordedEvent) => ({
   stream: e.stream,
   revision: e.revision,
@@ -22,6 +15,8 @@ const view = (e: RecordedEvent) => ({
   data: e.data,
   metadata: e.metadata,
 });
+
+const STREAM = /^[A-Za-z0-9._:@+=-]{1,200}$/;
 
 export const auditRoutes = (deps: AppDeps): Route[] => [
   {
@@ -35,7 +30,7 @@ export const auditRoutes = (deps: AppDeps): Route[] => [
       if (E.isLeft(from)) return from.left;
       if (E.isLeft(limit)) return limit.left;
       const stream = req.params['stream'] ?? '';
-      if (!/^[A-Za-z0-9._:@+=-]{1,200}$/.test(stream)) return errors.invalidQuery('stream', 'not a stream name');
+      if (!STREAM.test(stream)) return errors.invalidQuery('stream', 'not a stream name');
       const events = await deps.store.read(stream, { fromRevision: from.right, limit: limit.right + 1 });
       const page = events.slice(0, limit.right);
       const last = page[page.length - 1];
@@ -47,20 +42,44 @@ export const auditRoutes = (deps: AppDeps): Route[] => [
   },
   {
     method: 'get',
-    path: '/api/v2/events',
+    path: '/api/v2/streams',
     access: 'auditor',
-    summary: 'All events after position `after`, in log order (admin, auditor)',
+    summary:
+      'Streams in the order they were created, after position `after`, optionally by name prefix (admin, auditor)',
     handler: async (req) => {
+      const known = onlyKnown(req.query, ['after', 'limit', 'prefix']);
       const after = nonNegative(req.query, 'after');
       const limit = limitParam(req.query, 100, 1000);
+      if (E.isLeft(known)) return known.left;
       if (E.isLeft(after)) return after.left;
       if (E.isLeft(limit)) return limit.left;
-      const events = await deps.store.readAll({ after: after.right, limit: limit.right });
-      const last = events[events.length - 1];
-      return {
-        status: 200,
-        body: { events: events.map(view), next: events.length === limit.right && last ? last.position : null },
-      };
+      const prefix = req.query.get('prefix') ?? '';
+      if (prefix !== '' && !STREAM.test(prefix)) return errors.invalidQuery('prefix', 'not the start of a stream name');
+      const page = await deps.audit.streams({
+        after: after.right,
+        limit: limit.right,
+        ...(prefix !== '' ? { prefix } : {}),
+      });
+      return { status: 200, body: page };
+    },
+  },
+  {
+    method: 'get',
+    path: '/api/v2/events',
+    access: 'auditor',
+    summary:
+      'Events after position `after`, in log order, filtered by type, stream prefix, actor, correlation id and time (admin, auditor)',
+    handler: async (req) => {
+      const known = onlyKnown(req.query, EVENT_PARAMS);
+      const after = nonNegative(req.query, 'after');
+      const limit = limitParam(req.query, 100, 1000);
+      const filter = filterParam(req.query);
+      if (E.isLeft(known)) return known.left;
+      if (E.isLeft(after)) return after.left;
+      if (E.isLeft(limit)) return limit.left;
+      if (E.isLeft(filter)) return filter.left;
+      const page = await deps.audit.scan({ filter: filter.right, after: after.right, limit: limit.right });
+      return { status: 200, body: { events: page.events.map(view), next: page.next } };
     },
   },
 ];

@@ -1,27 +1,29 @@
 import { loadConfig, usageError } from '../config.js';
-import { RefusedToSkip, rebuildOffline } from './rebuild.js';
-import { start } from './start.js';
-import { printToken } from './token.js';
-import { printVapidKeys } from './vapid-keys.js';
 
 // The subcommands of `msgxc`:
 //   msgxc [start]                 starts the broker (app/cli/start.ts)
 //   msgxc token <sub> [role,...]  prints a token signed with the configured (or development) secret
 //   msgxc rebuild [--allow-skips] builds the read models anew from the log while the broker is stopped
 //   msgxc vapid-keys              prints a new web push key pair for MSGXC_VAPID_*_KEY
+//   msgxc audit export|verify|checkpoint   the auditors' tools on the log (app/cli/audit.ts)
+// Each subcommand's module is loaded when it runs: the broker's (every engine's client, uWS)
+// takes seconds to load, and `msgxc token` in a script should not pay for it.
 export const main = async (argv: readonly string[]): Promise<void> => {
   const [command, ...args] = argv;
   // The one subcommand that needs no configuration: it makes some.
   if (command === 'vapid-keys') {
+    const { printVapidKeys } = await import('./vapid-keys.js');
     printVapidKeys();
     return;
   }
   const loaded = loadConfig(process.env);
   if (command === 'token') {
+    const { printToken } = await import('./token.js');
     await printToken(loaded.config, args);
     return;
   }
   if (command === 'rebuild') {
+    const { RefusedToSkip, rebuildOffline } = await import('./rebuild.js');
     try {
       await rebuildOffline(loaded.config, args);
     } catch (e) {
@@ -31,7 +33,13 @@ export const main = async (argv: readonly string[]): Promise<void> => {
     }
     return;
   }
+  if (command === 'audit') {
+    const { audit } = await import('./audit.js');
+    process.exitCode = await audit(loaded.config, args);
+    return;
+  }
   if (command !== undefined && command !== 'start')
-    usageError([`unknown command "${command}" (expected: start, token, rebuild, vapid-keys)`]);
+    usageError([`unknown command "${command}" (expected: start, token, rebuild, vapid-keys, audit)`]);
+  const { start } = await import('./start.js');
   await start(loaded);
 };

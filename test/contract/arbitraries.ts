@@ -119,6 +119,7 @@ const LEAVES: Record<string, fc.Arbitrary<unknown>> = {
   ),
   EmailAddress: fc.emailAddress().filter((s) => s.length <= 254 && /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(s)),
   CellNumber: fc.stringMatching(/^\+?[1-9]\d{6,14}$/),
+  'SHA-256 hex digest': fc.stringMatching(/^[0-9a-f]{64}$/),
   [`DeviceToken (1..4096 visible ASCII characters)`]: visible(4096),
   'p256dh (1..256 base64url characters)': visible(256),
   'auth (1..64 base64url characters)': visible(64),

@@ -3,6 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { call, removeDir, SECRET, startServer, tempDir, token, waitForOutput, type Server } from './harness.js';
+import { stackEnv } from './stack.js';
 import { matches, parseExpectation, type Expectation } from './walkthrough-match.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -48,7 +49,15 @@ describe('README walkthrough on a real server process', () => {
     writeFileSync(join(outDir, 'walk.sh'), script);
     execFileSync('bash', [join(outDir, 'walk.sh')], {
       cwd: ROOT,
-      env: { PATH: process.env['PATH'] ?? '', MSGXC: server.url, MSGXC_JWT_SECRET: SECRET, MSGXC_DATA_DIR: dataDir },
+      // The server's configuration, as a reader's shell would have it: `msgxc audit` reads the
+      // log it names (on the production stack, the JetStream cluster rather than the data dir).
+      env: {
+        PATH: process.env['PATH'] ?? '',
+        MSGXC: server.url,
+        MSGXC_JWT_SECRET: SECRET,
+        MSGXC_DATA_DIR: dataDir,
+        ...stackEnv(dataDir),
+      },
       timeout: 60_000,
     });
     steps.forEach((s, i) => {

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { openEventStoreDbEventStore } from '../../adapters/eventstore/eventstoredb.js';
 import { eventUuid } from '../../adapters/eventstore/eventstoredb-mapping.js';
+import { auditLogContract } from '../contract/audit-log.contract.js';
 import { eventStoreContract } from '../contract/eventstore.contract.js';
 import { needs } from '../infra/needs.js';
 
@@ -45,4 +46,20 @@ describe('EventStoreDB adapter without a server', () => {
     );
     await store.close();
   });
+});
+
+// The auditors' log (filters, streams, the chain and verify) on EventStoreDB. Its events
+// cannot be edited or removed one by one through its API, so no tampering is run there.
+needs('MSGXC_EVENTSTORE_URL', 'EventStoreDB audit log', (url) => {
+  auditLogContract(
+    'EventStoreDB',
+    () => {
+      const store = openEventStoreDbEventStore({
+        connectionString: url,
+        streamPrefix: `a${randomBytes(6).toString('hex')}:`,
+      });
+      return Promise.resolve({ store, tamper: {}, cleanup: () => store.close() });
+    },
+    { alter: false, remove: false },
+  );
 });

@@ -1,0 +1,103 @@
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { EventStore } from '../../ports/eventstore.js';
+import { openEmbeddedReadStore } from '../read-stores.js';
+import { progressLine } from './progress.js';
+
+// `msgxc audit replay --at TIME --dir DIR [--inbox UID | --thread TID]`: the read models as
+// they were at TIME, built into DIR/read.db (never the broker's own), and an inbox or a
+// thread answered from them. "As they were" is a prefix of the log, a state the read models
+// really passed through: the shortest one holding every event that occurred by TIME. Times are
+// not in log order (a command is stamped when it arrives, a reactor's event when it is
+// decided, nodes' clocks differ), so the log is read until events are SKEW past TIME.
+const SKEW_MS = 5 * 60_000;
+
+/** The position of the last event that occurred by `at`. */
+const cutAt = async (store: Pick<EventStore, 'readAll'>, at: string): Promise<number> => {
+  const beyond = new Date(Date.parse(at) + SKEW_MS).toISOString();
+  let cut = 0;
+  let after = 0;
+  for (;;) {
+    const page = await store.readAll({ after, limit: 1000 });
+    for (const e of page) {
+      if (e.metadata.occurredAt > beyond) return cut;
+      if (e.metadata.occurredAt <= at) cut = e.position;
+      after = e.position;
+    }
+    if (page.length < 1000) return cut;
+  }
+};
+
+/** The log up to `upTo`, read-only: what the projections' follower reads and catches up on. */
+const prefix = (store: EventStore, upTo: number): EventStore => {
+  const readAll: EventStore['readAll'] = async (options) =>
+    (options.after ?? 0) >= upTo ? [] : (await store.readAll(options)).filter((e) => e.position <= upTo);
+  return {
+    append: () => Promise.reject(new Error('a replay does not write to the log')),
+    read: async (stream, options) => (await store.read(stream, options)).filter((e) => e.position <= upTo),
+    readAll,
+    // Catches up to the end of the prefix, then has nothing more to deliver.
+    subscribeAll: (after, handler, onError) => {
+      let closed = false;
+      const run = async (): Promise<void> => {
+        for (let position = after; !closed; ) {
+          const page = await readAll({ after: position, limit: 1000 });
+          const last = page[page.length - 1];
+          if (last === undefined) return;
+          await handler(page);
+          position = last.position;
+        }
+      };
+      run().catch((e: unknown) => onError?.(e));
+      return {
+        close: () => {
+          closed = true;
+          return Promise.resolve();
+        },
+      };
+    },
+    head: () => Promise.resolve(upTo),
+    close: () => Promise.resolve(),
+  };
+};
+
+export interface ReplayQuery {
+  readonly at: string;
+  readonly dir: string;
+  readonly inbox?: string;
+  readonly thread?: string;
+  readonly limit: number;
+}
+
+export const replay = async (store: EventStore, dataDir: string, q: ReplayQuery): Promise<unknown> => {
+  if (resolve(q.dir) === resolve(dataDir))
+    throw new Error('--dir must not be the data directory: a replay would replace its read models');
+  mkdirSync(q.dir, { recursive: true });
+  const upTo = await cutAt(store, q.at);
+  const read = openEmbeddedReadStore({ file: join(q.dir, 'read.db'), store: prefix(store, upTo) });
+  try {
+    const progress = progressLine(process.stderr, 'positions');
+    await read.runner.ready();
+    // An event the read models cannot decode is a dead letter here as in the broker: skipped, counted.
+    const { replayed } = await read.runner.rebuild(
+      (position, head) => {
+        progress.draw(position, head, position);
+      },
+      { allowSkips: true },
+    );
+    progress.draw(upTo, upTo, upTo, true);
+    const now = new Date(q.at);
+    const answer =
+      q.inbox !== undefined
+        ? { inbox: await read.models.inbox(q.inbox, { limit: q.limit }, now) }
+        : q.thread !== undefined
+          ? {
+              thread: (await read.models.thread(q.thread)) ?? null,
+              messages: await read.models.threadMessages(q.thread, { limit: q.limit }, now),
+            }
+          : {};
+    return { at: q.at, upTo, replayed, ...answer };
+  } finally {
+    await read.close();
+  }
+};
