@@ -104,13 +104,14 @@ needs('MSGXC_TEST_CASSANDRA_PORT', 'Cassandra', (port) => {
 
   describe('cassandra schema migrations', () => {
     it('creates the keyspace with the given replication, records each version, and re-applying changes nothing', async () => {
-      expect(firstReport).toEqual({ applied: [1], alreadyApplied: [] });
+      // 002_compat (issue 14): the management API's and onadata's tables.
+      expect(firstReport).toEqual({ applied: [1, 2], alreadyApplied: [] });
       const again = await applyCassandraMigrations({
         client,
         keyspace,
         replication: { class: 'SimpleStrategy', replication_factor: 3 },
       });
-      expect(again).toEqual({ applied: [], alreadyApplied: [1] });
+      expect(again).toEqual({ applied: [], alreadyApplied: [1, 2] });
       const ks = (
         await client.execute('SELECT replication FROM system_schema.keyspaces WHERE keyspace_name = ?', [keyspace])
       ).rows[0];
@@ -121,7 +122,10 @@ needs('MSGXC_TEST_CASSANDRA_PORT', 'Cassandra', (port) => {
       const recorded = (await client.execute(`SELECT version, name FROM ${keyspace}.schema_migrations`)).rows.map(
         (r) => [Number(r.get('version')), String(r.get('name'))],
       );
-      expect(recorded).toEqual([[1, 'read_models']]);
+      expect(recorded).toEqual([
+        [1, 'read_models'],
+        [2, 'compat'],
+      ]);
       expect((await client.execute(`SELECT * FROM ${keyspace}.schema_migrations_lock`)).rows).toEqual([]);
       const tables = (
         await client.execute('SELECT table_name FROM system_schema.tables WHERE keyspace_name = ?', [keyspace])
@@ -230,7 +234,7 @@ needs('MSGXC_TEST_CASSANDRA_PORT', 'Cassandra', (port) => {
       const store = createMemoryEventStore();
       const read = await openCassandraReadStore({ contactPoints, localDataCenter: dc, keyspace, store });
       try {
-        expect(read.migrations).toEqual({ applied: [], alreadyApplied: [1] });
+        expect(read.migrations).toEqual({ applied: [], alreadyApplied: [1, 2] });
         read.runner.start();
         const m = midsFrom()();
         await read.runner.waitFor(await put(store, ev.recognized('ann'), ev.published(m, to.everyone())));
