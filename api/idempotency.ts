@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { IdempotencyRecord, IdempotencyStore, StoredResponse } from '../ports/idempotency.js';
-import { errors, isApiError, type ApiError } from './errors.js';
+import { errors, fromDomainError, isApiError, type ApiError } from './errors.js';
 import type { RouteReply } from './route.js';
 
 // Same key + same request -> the first answer again; same key + another request -> 422.
@@ -48,6 +48,12 @@ export const mayTakeOver = (r: IdempotencyRecord, me: IdempotencyOwner | undefin
   nodeOf(r.owner) === nodeOf(me.owner) ||
   now - r.createdAt >= me.leaseMs;
 
+const recordsUnavailable: ApiError = fromDomainError({
+  kind: 'unavailable',
+  code: 'FailedToAppend',
+  msg: 'the Idempotency-Key records did not answer (they are kept beside the log): nothing was run; retry with the same key',
+});
+
 export const createIdempotency = (store: IdempotencyStore, me?: IdempotencyOwner): Idempotency => {
   // Requests with the same key that overlap in this process wait for the first one. The
   // entry is set before the first await, so two overlapping requests can never both run.
@@ -65,13 +71,20 @@ export const createIdempotency = (store: IdempotencyStore, me?: IdempotencyOwner
         : { ...first, headers: { ...(first.headers ?? {}), 'Idempotent-Replayed': 'true' } };
     }
     const attempt = (async (): Promise<RouteReply | ApiError> => {
-      const record = await store.reserve({
-        scope,
-        requestHash,
-        mid: freshMid,
-        createdAt: now,
-        ...(me !== undefined ? { owner: me.owner } : {}),
-      });
+      let record: IdempotencyRecord;
+      try {
+        record = await store.reserve({
+          scope,
+          requestHash,
+          mid: freshMid,
+          createdAt: now,
+          ...(me !== undefined ? { owner: me.owner } : {}),
+        });
+      } catch {
+        // The records live beside the log (a JetStream KV bucket): when they cannot be reached,
+        // nothing ran, and the client retries with the same key, as for a log that did not answer.
+        return recordsUnavailable;
+      }
       if (record.requestHash !== requestHash) return errors.idempotencyMismatch();
       if (record.response) return fromStored(record.response);
       // Reserved by another node that has not answered yet: its command may be running now.
@@ -79,7 +92,9 @@ export const createIdempotency = (store: IdempotencyStore, me?: IdempotencyOwner
       // Reserved now, or reserved by a try that never stored its answer (crash, 5xx): run the
       // command with the reserved message id; commands are idempotent on that id.
       const reply = await execute(record.mid);
-      if (reply.status < 500) await store.complete(scope, toStored(reply));
+      // An answer that cannot be stored is still the answer: its events are durable, and a retry
+      // with the key runs the command again with the reserved message id, on which it is idempotent.
+      if (reply.status < 500) await store.complete(scope, toStored(reply)).catch(() => undefined);
       return reply;
     })().finally(() => inflight.delete(scope));
     inflight.set(scope, { requestHash, attempt });

@@ -37,6 +37,27 @@ describe('Idempotency-Key', () => {
     );
   });
 
+  it('records that cannot be reached: 503 FailedToAppend and nothing run; an answer that cannot be stored is still given', async () => {
+    const store = createMemoryIdempotencyStore();
+    const runs: string[] = [];
+    const execute = (mid: string) => {
+      runs.push(mid);
+      return Promise.resolve(reply(mid));
+    };
+    const down = createIdempotency({ ...store, reserve: () => Promise.reject(new Error('no responders')) });
+    expect(await down.run({ uid: 'u', key: 'k', fingerprint: 'A', freshMid: 'm1', now: 0, execute })).toMatchObject({
+      status: 503,
+      code: 'FailedToAppend',
+      headers: { 'Retry-After': '1' },
+    });
+    expect(runs).toEqual([]);
+    const forgetful = createIdempotency({ ...store, complete: () => Promise.reject(new Error('timeout')) });
+    expect(
+      await forgetful.run({ uid: 'u', key: 'k', fingerprint: 'A', freshMid: 'm2', now: 0, execute }),
+    ).toMatchObject({ status: 200, headers: { 'X-Message-Id': 'm2' } });
+    expect(runs).toEqual(['m2']);
+  });
+
   it('overlapping requests with one key run once', async () => {
     const idem = createIdempotency(createMemoryIdempotencyStore());
     let runs = 0;
