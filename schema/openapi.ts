@@ -1,6 +1,7 @@
 import { id, obj, schemas as coreSchemas, str } from './openapi-schemas.js';
 import { manageOperations, manageSchemas } from './openapi-manage.js';
 import { compatOperations, compatSchemas } from './openapi-compat.js';
+import { RATE_LIMITED, SHED } from './openapi-texts.js';
 import { mergeOperations, type Json, type Op, type Operations } from './openapi-types.js';
 
 // The OpenAPI 3.1 document of the HTTP API, written by hand on purpose: a test compares it
@@ -314,10 +315,6 @@ const queryParameter = (op: Op, name: string): Json => {
     : { name, in: 'query', required: true, schema: { enum: values } };
 };
 
-// Shed commands hold nothing (docs/limits.md); a FailedToAppend may or may not be in the log.
-const SHED =
-  'Overloaded: the node has MSGXC_SHED_QUEUE writes in flight or its event loop lags more than MSGXC_SHED_LAG_MS (nothing was run); or FailedToAppend: the log did not answer in time (the write may or may not be in the log: retry with the same Idempotency-Key). Retry after Retry-After';
-
 const unavailable = (op: Op, method: string): string | undefined => {
   const causes = [
     ...(op.unavailable !== undefined ? [op.unavailable] : []),
@@ -359,9 +356,7 @@ const operation = (op: Op, method: string): Json => ({
       : {}),
     ...(op.access !== 'public'
       ? {
-          429: errorResponse(
-            "RateLimited: the caller's budget (MSGXC_RATE_USER_WRITES for commands, MSGXC_RATE_USER_READS for reads, MSGXC_RATE_ADMIN for admins when set), or the address's budget of failed authentications (MSGXC_RATE_IP), is spent; `msg` names the limit, Retry-After says when to try again",
-          ),
+          429: errorResponse(RATE_LIMITED),
         }
       : {}),
     ...(op.idempotent === true
