@@ -69,14 +69,29 @@ const pause = (ms: number): Promise<void> =>
     setTimeout(resolve, ms);
   });
 
-const openBucket = async (nc: NatsConnection, o: KvIdempotencyOptions): Promise<KV> => {
-  const js = nc.jetstream();
+const createOrBind = async (nc: NatsConnection, o: KvIdempotencyOptions): Promise<KV> => {
+  const js = nc.jetstream({ timeout: 15_000 });
   try {
     return await js.views.kv(o.bucket, { replicas: o.replicas, ttl: o.ttlMs, history: 1 });
   } catch (e) {
     // A bucket made with other settings (another TTL): use it as it is rather than fail to start.
     if (!/already in use|different configuration/i.test(String(e))) throw e;
     return js.views.kv(o.bucket, { bindOnly: true });
+  }
+};
+
+// Creating an R3 bucket waits for a meta leader and three peers: nodes starting together (or a
+// busy cluster) can see the request time out or find no responders for a while. Retried for a
+// minute, as a node waits for its log at start-up, instead of failing the node's start.
+const openBucket = async (nc: NatsConnection, o: KvIdempotencyOptions): Promise<KV> => {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    try {
+      return await createOrBind(nc, o);
+    } catch (e) {
+      if (!/TIMEOUT|no responders|503/i.test(String(e)) || Date.now() > deadline) throw e;
+      await pause(500);
+    }
   }
 };
 
