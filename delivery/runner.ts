@@ -144,6 +144,7 @@ export const startReactors = (o: ReactorOptions): Reactors => {
     afterBatch: wake,
     types: DISPATCH_EVENTS,
     fold: dispatchFold,
+    clock: o.clock,
   });
   const started = Promise.all([triage.start(), dispatch.start()])
     .then(() => {

@@ -107,6 +107,7 @@ export const createTriageReactor = (o: TriageReactorOptions): Follower => {
     state: o.state,
     types: DIRECTORY_EVENTS,
     log: o.log,
+    clock: o.clock,
     ...(o.afterBatch === undefined ? {} : { afterBatch: o.afterBatch }),
     fold: (event, at, work) => {
       const changes = directoryChanges(event, at);
