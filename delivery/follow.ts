@@ -4,7 +4,7 @@ import { createWaiters } from '../follower/waiters.js';
 import type { Clock } from '../ports/clock.js';
 import type { DeliveryStateStore } from '../ports/delivery-state.js';
 import type { EventStore } from '../ports/eventstore.js';
-import type { Effect, Followed, FollowerHandler, Pause } from '../ports/follower.js';
+import type { DeadLetter, Effect, Followed, FollowerHandler, Pause } from '../ports/follower.js';
 import type { DomainEvent } from '../schema/events.js';
 import { StateWork } from './state-work.js';
 import type { ReactorLog } from './types.js';
@@ -33,6 +33,8 @@ export interface FollowerOptions {
   readonly log: ReactorLog;
   /** Stamps dead letters. */
   readonly clock: Clock;
+  /** Events the follower quarantined (for a metric); they are also kept in `state.checkpoints`. */
+  readonly onDeadLetters?: (dead: readonly DeadLetter[]) => void;
 }
 
 export interface Follower {
@@ -105,6 +107,7 @@ export const startFollower = (o: FollowerOptions): Follower => {
         log: o.log,
         onPosition: moved,
         ...(o.afterBatch === undefined ? {} : { afterBatch: o.afterBatch }),
+        ...(o.onDeadLetters === undefined ? {} : { onDeadLetters: o.onDeadLetters }),
       });
       follower.start();
     },

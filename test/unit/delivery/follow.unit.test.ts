@@ -8,7 +8,8 @@ import { openSqliteDeliveryState } from '../../../adapters/delivery-state/sqlite
 import { createMemoryEventStore } from '../../../adapters/eventstore/memory.js';
 import { startFollower } from '../../../delivery/follow.js';
 import type { Fold } from '../../../delivery/follow.js';
-import { ev, put } from '../projections/fixtures.js';
+import type { DeadLetter } from '../../../ports/follower.js';
+import { ev, meta, put } from '../projections/fixtures.js';
 
 // Delivery's followers on the one log follower (follower/): their checkpoint is the
 // follower's own table in reactors.db (adapters/checkpoint/sqlite.ts), an older file's
@@ -81,6 +82,49 @@ describe('a delivery follower', () => {
       expect(during).toEqual([pd - 1, pd - 1]);
       expect(await state.checkpoints.read('under-test')).toBe(pb);
       expect(f.position()).toBe(pb);
+    } finally {
+      await f.stop();
+      await state.close();
+      await store.close();
+    }
+  });
+
+  it('quarantines an event it cannot decode as a dead letter kept with its checkpoints, reports it, and carries on', async () => {
+    const store = createMemoryEventStore();
+    const state = openSqliteDeliveryState(fresh());
+    const folded: string[] = [];
+    const reported: DeadLetter[] = [];
+    const poison = await store.append(
+      'user-poison',
+      [{ type: 'DeviceEnlisted', data: { uid: 'poison' }, metadata: meta() }],
+      'any',
+    );
+    if (poison.kind !== 'appended') throw new Error('could not plant the poison event');
+    const after = await put(store, ev.recognized('bob'));
+    const f = startFollower({
+      name: 'under-test',
+      store,
+      state,
+      types: new Set(['UserRecognized', 'DeviceEnlisted']),
+      fold: (event) => {
+        folded.push(event.type);
+        return Promise.resolve(undefined);
+      },
+      log: { info: () => undefined, warn: () => undefined, error: () => undefined },
+      clock: systemClock,
+      onDeadLetters: (dead) => reported.push(...dead),
+    });
+    try {
+      await f.start();
+      await f.caughtUp(after);
+      expect(folded).toEqual(['UserRecognized']);
+      const kept = await state.checkpoints.deadLetters('under-test');
+      expect(kept.map((d) => [d.position, d.stream, d.type])).toEqual([
+        [poison.position, 'user-poison', 'DeviceEnlisted'],
+      ]);
+      expect(kept[0]?.reason).toMatch(/^data: /);
+      expect(reported.map((d) => d.position)).toEqual([poison.position]);
+      expect(await state.checkpoints.read('under-test')).toBe(after);
     } finally {
       await f.stop();
       await state.close();
