@@ -5,6 +5,7 @@ import { scaledUrgencyDelays } from '../domain/triage/urgency.js';
 import type { Clock } from '../ports/clock.js';
 import type { DeliveryReports } from '../ports/delivery-state.js';
 import type { EventStore } from '../ports/eventstore.js';
+import type { DeadLetter } from '../ports/follower.js';
 import type { Logger } from '../ports/log.js';
 import type { Presence } from '../ports/presence.js';
 import type { Config } from '../schema/config.js';
@@ -31,6 +32,8 @@ export const startDelivery = (
     readonly revokeDevice: RevokeDevice;
     readonly clock: Clock;
     readonly log: Logger;
+    /** Events triage or dispatch quarantined (counted per follower). */
+    readonly onDeadLetters?: (dead: readonly DeadLetter[]) => void;
   },
 ): Delivery | undefined => {
   const t = config.triage;
@@ -49,6 +52,7 @@ export const startDelivery = (
     log: deps.log,
     channels: { webpush, fcm, apns, email, sms, ...(config.channels.mqtt !== undefined ? { mqtt } : {}) },
     node: config.stableNodeId,
+    ...(deps.onDeadLetters === undefined ? {} : { onDeadLetters: deps.onDeadLetters }),
     pollMs: t.pollMs,
     dispatch: { concurrency: t.concurrency },
     triage: {

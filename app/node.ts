@@ -145,6 +145,7 @@ export const startBroker = async (config: Config, log: Logger, clock: Clock = sy
     revokeDevice: commands.revokeDevice,
     clock,
     log,
+    onDeadLetters: quarantined,
   });
   if (delivery !== undefined) {
     const status = (name: string) => delivery.reactors.status().find((s) => s.name === name);

@@ -6,6 +6,7 @@ import type { StepChannel } from '../domain/triage/types.js';
 import type { Clock } from '../ports/clock.js';
 import type { DeliveryReports, DeliveryStateStore } from '../ports/delivery-state.js';
 import type { EventStore } from '../ports/eventstore.js';
+import type { DeadLetter } from '../ports/follower.js';
 import type { Presence } from '../ports/presence.js';
 import type { DispatchChannel } from '../schema/triage-events.js';
 import { createDispatcher, DEFAULT_DISPATCH_SETTINGS } from './dispatch.js';
@@ -45,6 +46,8 @@ export interface ReactorOptions {
   readonly node?: string;
   /** Jitter source in [0, 1) (default Math.random). */
   readonly random?: () => number;
+  /** Events triage or dispatch quarantined as dead letters (for a metric). */
+  readonly onDeadLetters?: (dead: readonly DeadLetter[]) => void;
 }
 
 export interface ReactorStatus {
@@ -68,6 +71,8 @@ export interface Reactors {
   /** Resolves once triage and dispatch have applied the log up to `position`, or after `timeoutMs`, whichever is first. */
   waitFor(position: number, timeoutMs: number): Promise<void>;
   readonly reports: DeliveryReports;
+  /** The events triage and dispatch could not decode, kept with their checkpoints. */
+  deadLetters(): Promise<readonly DeadLetter[]>;
 }
 
 const withTimeout = async (work: Promise<unknown>, ms: number): Promise<boolean> => {
@@ -135,6 +140,7 @@ export const startReactors = (o: ReactorOptions): Reactors => {
     log,
     afterBatch: wake,
     stopped: isStopped,
+    ...(o.onDeadLetters === undefined ? {} : { onDeadLetters: o.onDeadLetters }),
   });
   const dispatch = startFollower({
     name: DISPATCH_REACTOR,
@@ -144,6 +150,8 @@ export const startReactors = (o: ReactorOptions): Reactors => {
     afterBatch: wake,
     types: DISPATCH_EVENTS,
     fold: dispatchFold,
+    clock: o.clock,
+    ...(o.onDeadLetters === undefined ? {} : { onDeadLetters: o.onDeadLetters }),
   });
   const started = Promise.all([triage.start(), dispatch.start()])
     .then(() => {
@@ -184,6 +192,7 @@ export const startReactors = (o: ReactorOptions): Reactors => {
 
   return {
     reports: o.state.reports,
+    deadLetters: () => o.state.checkpoints.deadLetters(),
     waitFor: async (position, timeoutMs) => {
       await withTimeout(caughtUp(position), timeoutMs);
     },

@@ -9,6 +9,7 @@ import type { RecipientFacts } from '../domain/triage/types.js';
 import type { Clock } from '../ports/clock.js';
 import type { DeliveryStateStore } from '../ports/delivery-state.js';
 import type { EventStore } from '../ports/eventstore.js';
+import type { DeadLetter } from '../ports/follower.js';
 import type { Presence } from '../ports/presence.js';
 import type { DirectoryMessage } from '../schema/delivery-state.js';
 import { TriageEvent } from '../schema/triage-events.js';
@@ -37,6 +38,7 @@ export interface TriageReactorOptions {
   readonly config: TriageConfig;
   readonly log: ReactorLog;
   readonly afterBatch?: () => void;
+  readonly onDeadLetters?: (dead: readonly DeadLetter[]) => void;
   readonly stopped: () => boolean;
 }
 
@@ -107,7 +109,9 @@ export const createTriageReactor = (o: TriageReactorOptions): Follower => {
     state: o.state,
     types: DIRECTORY_EVENTS,
     log: o.log,
+    clock: o.clock,
     ...(o.afterBatch === undefined ? {} : { afterBatch: o.afterBatch }),
+    ...(o.onDeadLetters === undefined ? {} : { onDeadLetters: o.onDeadLetters }),
     fold: (event, at, work) => {
       const changes = directoryChanges(event, at);
       work.directory(changes.directory);

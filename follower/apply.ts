@@ -30,12 +30,23 @@ export interface BatchResult {
 }
 
 const isPause = (x: unknown): x is Pause => typeof x === 'object' && x !== null && 'effect' in x && 'at' in x;
-const isThenable = (x: unknown): x is PromiseLike<void> =>
+const isThenable = (x: unknown): x is PromiseLike<unknown> =>
   typeof x === 'object' && x !== null && typeof (x as { then?: unknown }).then === 'function';
 
 interface Step extends Progress {
   readonly pause?: { readonly pause: Pause; readonly event: Followed };
 }
+
+/** Where a batch stops when the handler paused at `out.at`: the events before it are done. */
+const paused = (out: Pause, events: readonly Followed[], dead: readonly DeadLetter[]): Step => {
+  const event = events[out.at];
+  if (event === undefined) throw new RangeError(`pause at ${out.at} outside a batch of ${events.length}`);
+  return {
+    position: event.position - 1,
+    deadLetters: dead.filter((d) => d.position < event.position),
+    pause: { pause: out, event },
+  };
+};
 
 /** The handler's work on `events`, as the unit of work a checkpoint store commits. */
 const step = (
@@ -48,15 +59,9 @@ const step = (
   if (events.length === 0) return through;
   const out = handler.handle(events);
   if (out === undefined) return through;
-  if (isThenable(out)) return Promise.resolve(out).then(() => through);
+  if (isThenable(out)) return Promise.resolve(out).then((p) => (isPause(p) ? paused(p, events, dead) : through));
   if (!isPause(out)) throw new TypeError('a follower handler returned neither nothing, a promise nor a pause');
-  const event = events[out.at];
-  if (event === undefined) throw new RangeError(`pause at ${out.at} outside a batch of ${events.length}`);
-  return {
-    position: event.position - 1,
-    deadLetters: dead.filter((d) => d.position < event.position),
-    pause: { pause: out, event },
-  };
+  return paused(out, events, dead);
 };
 
 /** Applies the records after `after`; resolves once their position is stored. */

@@ -12,6 +12,7 @@ import type {
   UnitState,
   UnitStatus,
 } from '../schema/delivery-state.js';
+import type { CheckpointStore } from './follower.js';
 
 // Delivery's private state (delivery/README.md): the directory triage plans from, the units
 // dispatch performs, the durable timers the scheduler fires, and the followers' checkpoints.
@@ -91,8 +92,11 @@ export interface DeliveryStateStore {
   readonly units: UnitReads;
   readonly timers: TimerReads;
   readonly reports: DeliveryReports;
-  /** Where the follower `name` is in the log (0: at the start). */
-  checkpoint(name: string): Promise<number>;
+  /**
+   * Delivery's followers' checkpoints and dead letters, in the follower's checkpoint model for
+   * this engine (adapters/checkpoint/). A batch's `checkpoint` is written there too, with the batch.
+   */
+  readonly checkpoints: CheckpointStore;
   commit(batch: StateBatch): Promise<void>;
   close(): Promise<void>;
 }

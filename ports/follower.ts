@@ -34,7 +34,8 @@ export interface FollowerHandler {
   /**
    * Events in log order, never empty. Synchronous work commits atomically with the checkpoint
    * where the checkpoint's engine has transactions (SQLite); a returned promise makes the
-   * follower wait for it before the checkpoint passes these events.
+   * follower wait for it before the checkpoint passes these events; it may resolve to a pause
+   * (work that reads asynchronously before it stops for an effect, e.g. delivery's folds).
    *
    * A failure is retried (with backoff) until it succeeds: an engine that is down loses
    * nothing. An event that can never be applied (its data breaks the projection's own rules)
@@ -42,7 +43,9 @@ export interface FollowerHandler {
    * follower then applies the batch one event at a time and quarantines that event as a dead
    * letter (`handler: <why>`), and carries on.
    */
-  handle(events: readonly Followed[]): undefined | Promise<void> | Pause;
+  // A promise of `void | Pause`: what an async handler that sometimes pauses is inferred to return.
+  // eslint-disable-next-line @typescript-eslint/no-invalid-void-type
+  handle(events: readonly Followed[]): undefined | Promise<void | Pause> | Pause;
 }
 
 /** An event a follower could not decode, or its handler refused for good: recorded, counted, listed; the follower moves on. */

@@ -4,8 +4,8 @@ import type { CheckpointStore, DeadLetter, Progress } from '../../ports/follower
 // The follower's checkpoints and dead letters in a SQLite file: two tables in the same file
 // as the data the follower writes, so a synchronous batch and its checkpoint commit in one
 // transaction and apply exactly once. Every SQLite follower (read models, search, delivery)
-// uses these two tables; older files' `projection_checkpoints` / `search_checkpoints` rows
-// are adopted once, then those tables dropped.
+// uses these two tables; older files' `projection_checkpoints` / `search_checkpoints` /
+// `reactor_checkpoints` (delivery's reactors.db) rows are adopted once, then those tables dropped.
 
 const DDL = [
   'CREATE TABLE IF NOT EXISTS follower_checkpoints (name TEXT PRIMARY KEY, position INTEGER NOT NULL) WITHOUT ROWID',
@@ -14,7 +14,7 @@ const DDL = [
      reason TEXT NOT NULL, at TEXT NOT NULL, PRIMARY KEY (follower, position)
    ) WITHOUT ROWID`,
 ];
-const LEGACY = ['projection_checkpoints', 'search_checkpoints'];
+const LEGACY = ['projection_checkpoints', 'search_checkpoints', 'reactor_checkpoints'];
 /** At most this many dead letters are listed (they are rare: the write side refuses what the read side cannot decode). */
 export const DEAD_LETTERS_MAX = 10_000;
 
@@ -85,7 +85,9 @@ export const createSqliteCheckpoints = (db: Database): SqliteCheckpoints => {
       const r = run(name, work);
       if ('done' in r) return r.done as R;
       const done = (await r.pending) as R;
-      saveTx(name, done);
+      // Work that stored its own position with its data (delivery's state batches) leaves
+      // nothing to write: a read instead of a second write transaction per batch.
+      if (done.deadLetters.length > 0 || get.get(name)?.position !== done.position) saveTx(name, done);
       return done;
     },
     write: (name, position) => {

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import BetterSqlite3 from 'better-sqlite3';
 import type { Database } from 'better-sqlite3';
+import { clearCheckpoints, ensureCheckpointTables } from '../checkpoint/sqlite.js';
 
 // Delivery's state in one SQLite file (`<data dir>/reactors.db`). Each table is written by one
 // follower, in the same transaction as its checkpoint:
@@ -92,7 +93,6 @@ const TABLES = [
 ];
 const DDL = [...DIRECTORY_DDL, ...DELIVERY_DDL, ...TIMER_DDL];
 const BOOKKEEPING = [
-  'CREATE TABLE IF NOT EXISTS reactor_checkpoints (name TEXT PRIMARY KEY, position INTEGER NOT NULL) WITHOUT ROWID',
   'CREATE TABLE IF NOT EXISTS reactor_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID',
 ];
 
@@ -107,7 +107,10 @@ const recreate = (db: Database): void => {
   db.transaction(() => {
     for (const t of TABLES) db.prepare(`DROP TABLE IF EXISTS ${t}`).run();
     for (const sql of DDL) db.prepare(sql).run();
-    db.prepare('DELETE FROM reactor_checkpoints').run();
+    // The followers' checkpoints (adapters/checkpoint/sqlite.ts; an older file's
+    // reactor_checkpoints is adopted there): they go with the tables they described.
+    ensureCheckpointTables(db);
+    clearCheckpoints(db);
     db.prepare(`INSERT OR REPLACE INTO reactor_meta (key, value) VALUES ('version', ?)`).run(DELIVERY_SCHEMA_VERSION);
   })();
 };

@@ -1,0 +1,134 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import { systemClock } from '../../../adapters/clock/clock.js';
+import { openSqliteDeliveryState } from '../../../adapters/delivery-state/sqlite.js';
+import { createMemoryEventStore } from '../../../adapters/eventstore/memory.js';
+import { startFollower } from '../../../delivery/follow.js';
+import type { Fold } from '../../../delivery/follow.js';
+import type { DeadLetter } from '../../../ports/follower.js';
+import { ev, meta, put } from '../projections/fixtures.js';
+
+// Delivery's followers on the one log follower (follower/): their checkpoint is the
+// follower's own table in reactors.db (adapters/checkpoint/sqlite.ts), an older file's
+// reactor_checkpoints is adopted, and a fold's effect runs with the batch before it committed
+// and passes its event only once it succeeded (an asynchronous handler that pauses).
+
+const dirs: string[] = [];
+const fresh = (): string => {
+  const dir = mkdtempSync(join(tmpdir(), 'msgxc-follow-'));
+  dirs.push(dir);
+  return join(dir, 'reactors.db');
+};
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+describe('a delivery follower', () => {
+  it("continues from an older reactors.db's reactor_checkpoints, adopted into the follower's table", async () => {
+    const file = fresh();
+    await openSqliteDeliveryState(file).close();
+    const db = new BetterSqlite3(file);
+    db.exec('DELETE FROM follower_checkpoints');
+    db.exec('CREATE TABLE reactor_checkpoints (name TEXT PRIMARY KEY, position INTEGER NOT NULL) WITHOUT ROWID');
+    db.prepare('INSERT INTO reactor_checkpoints (name, position) VALUES (?, ?)').run('triage', 42);
+    db.close();
+    const state = openSqliteDeliveryState(file);
+    try {
+      expect(await state.checkpoints.read('triage')).toBe(42);
+    } finally {
+      await state.close();
+    }
+    const after = new BetterSqlite3(file);
+    const legacy = after.prepare(`SELECT name FROM sqlite_master WHERE name = 'reactor_checkpoints'`).get();
+    after.close();
+    expect(legacy).toBeUndefined();
+  });
+
+  it("runs a fold's effect after the batch before it committed, and passes its event only once the effect succeeded", async () => {
+    const store = createMemoryEventStore();
+    const state = openSqliteDeliveryState(fresh());
+    const during: number[] = [];
+    let attempts = 0;
+    const fold: Fold = (event) =>
+      Promise.resolve(
+        event.type !== 'DeviceEnlisted'
+          ? undefined
+          : async () => {
+              during.push(await state.checkpoints.read('under-test'));
+              attempts += 1;
+              if (attempts === 1) throw new Error('the append failed');
+            },
+      );
+    const pa = await put(store, ev.recognized('ann'));
+    const pd = await put(store, ev.enlisted('ann', 'd1'));
+    const pb = await put(store, ev.recognized('bob'));
+    const f = startFollower({
+      name: 'under-test',
+      store,
+      state,
+      types: new Set(['UserRecognized', 'DeviceEnlisted']),
+      fold,
+      log: { info: () => undefined, warn: () => undefined, error: () => undefined },
+      clock: systemClock,
+    });
+    try {
+      await f.start();
+      await f.caughtUp(pb);
+      expect(pa).toBeLessThan(pd);
+      // Both tries saw the batch up to the event committed, the checkpoint right before it.
+      expect(during).toEqual([pd - 1, pd - 1]);
+      expect(await state.checkpoints.read('under-test')).toBe(pb);
+      expect(f.position()).toBe(pb);
+    } finally {
+      await f.stop();
+      await state.close();
+      await store.close();
+    }
+  });
+
+  it('quarantines an event it cannot decode as a dead letter kept with its checkpoints, reports it, and carries on', async () => {
+    const store = createMemoryEventStore();
+    const state = openSqliteDeliveryState(fresh());
+    const folded: string[] = [];
+    const reported: DeadLetter[] = [];
+    const poison = await store.append(
+      'user-poison',
+      [{ type: 'DeviceEnlisted', data: { uid: 'poison' }, metadata: meta() }],
+      'any',
+    );
+    if (poison.kind !== 'appended') throw new Error('could not plant the poison event');
+    const after = await put(store, ev.recognized('bob'));
+    const f = startFollower({
+      name: 'under-test',
+      store,
+      state,
+      types: new Set(['UserRecognized', 'DeviceEnlisted']),
+      fold: (event) => {
+        folded.push(event.type);
+        return Promise.resolve(undefined);
+      },
+      log: { info: () => undefined, warn: () => undefined, error: () => undefined },
+      clock: systemClock,
+      onDeadLetters: (dead) => reported.push(...dead),
+    });
+    try {
+      await f.start();
+      await f.caughtUp(after);
+      expect(folded).toEqual(['UserRecognized']);
+      const kept = await state.checkpoints.deadLetters('under-test');
+      expect(kept.map((d) => [d.position, d.stream, d.type])).toEqual([
+        [poison.position, 'user-poison', 'DeviceEnlisted'],
+      ]);
+      expect(kept[0]?.reason).toMatch(/^data: /);
+      expect(reported.map((d) => d.position)).toEqual([poison.position]);
+      expect(await state.checkpoints.read('under-test')).toBe(after);
+    } finally {
+      await f.stop();
+      await state.close();
+      await store.close();
+    }
+  });
+});
