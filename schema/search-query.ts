@@ -74,6 +74,8 @@ export type SearchMessagesQuery = t.TypeOf<typeof SearchMessagesQuery>;
 
 export interface SearchPage {
   readonly hits: readonly MessageDoc[];
+  /** Messages matching the filter in all (every page, not only those after the cursor). */
+  readonly total: number;
   /** Cursor for the next (older) page; null when this page reached the end. */
   readonly next: SearchCursor | null;
 }

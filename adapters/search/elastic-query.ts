@@ -146,15 +146,20 @@ export const elasticQueries = (client: Client, names: IndexNames): SearchQueries
   return {
     searchMessages: async (q) => {
       const after = q.after === undefined ? {} : { search_after: [...cursorKey(q.after)] };
-      const sources = await hitsOf(names.messages, {
+      // The total is exact (track_total_hits: true): an analyst's count must not stop at 10,000.
+      const r = await client.search({
+        index: names.messages,
+        track_total_hits: true,
         size: q.limit + 1,
         query: messageQuery(q.filter),
         sort: [{ at: 'desc' }, { mid: 'desc' }],
         ...after,
       });
+      const sources = r.hits.hits.map((h) => h._source);
       const hits = sources.slice(0, q.limit).map(messageFromSource);
       const last = hits[hits.length - 1];
-      return { hits, next: sources.length > q.limit && last !== undefined ? cursorOf(last) : null };
+      const total = typeof r.hits.total === 'number' ? r.hits.total : (r.hits.total?.value ?? 0);
+      return { hits, total, next: sources.length > q.limit && last !== undefined ? cursorOf(last) : null };
     },
     terms,
     histogram,

@@ -459,6 +459,19 @@ export const searchContract = (name: string, setup: () => Promise<SearchUnderTes
         expect((await index.searchMessages({ limit: 1, filter: { tid: 't2' } })).hits).toEqual([expectedMessages[5]]);
       });
 
+      it('counts every match in `total`, whatever the page size and cursor', async () => {
+        const first = await index.searchMessages({ limit: 1, filter: { from: 'ann' } });
+        expect(first.total).toBe(3);
+        expect(first.next).not.toBeNull();
+        if (first.next === null) return;
+        expect((await index.searchMessages({ limit: 1, filter: { from: 'ann' }, after: first.next })).total).toBe(3);
+        expect((await index.searchMessages({ limit: 50 })).total).toBe(6);
+        expect((await index.searchMessages({ limit: 50, filter: { text: 'world', urgency: { gte: 3 } } })).total).toBe(
+          3,
+        );
+        expect((await index.searchMessages({ limit: 50, filter: { status: [] } })).total).toBe(0);
+      });
+
       it('pages with search_after cursors without gaps or repeats, also across equal times', async () => {
         const ties = Array.from({ length: 5 }, () => mid(1));
         head = await append(
