@@ -7,6 +7,7 @@ import { userRoutes } from './routes/users.js';
 import { inboxRoutes } from './routes/inbox.js';
 import { auditRoutes } from './routes/audit.js';
 import { explainRoutes } from './routes/explain.js';
+import { analyticsRoutes } from './routes/analytics.js';
 import { opsRoutes } from './routes/ops.js';
 import { outboxRoutes } from './routes/outbox.js';
 import { adminRoutes } from './routes/admin.js';
@@ -24,6 +25,7 @@ export const allRoutes = (deps: AppDeps, realtime: RealtimeHttp = {}): Route[] =
   ...messageRoutes(deps),
   ...messageReadRoutes(deps),
   ...explainRoutes(deps),
+  ...analyticsRoutes(deps),
   ...threadRoutes(deps),
   ...userRoutes(deps),
   ...inboxRoutes(deps),

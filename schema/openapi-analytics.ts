@@ -22,7 +22,27 @@ const entry = all({
   digest: nstr,
 });
 
+const statuses = ['retrying', 'failed', 'given_up', 'revoked', 'delivered', 'seen', 'read', 'clicked'];
+const messageDoc = all({
+  mid: str,
+  tid: nstr,
+  from: str,
+  audience: { enum: ['thread', 'user', 'users', 'everyone'] },
+  recipients: { type: ['integer', 'null'] },
+  text: str,
+  urgency: { type: 'integer', minimum: 1, maximum: 4 },
+  at: str,
+  scheduled: nstr,
+  status: { enum: ['published', 'scheduled', 'cancelled', 'retracted'] },
+  counts: all(Object.fromEntries(statuses.map((k) => [k, { type: 'integer', minimum: 0 }]))),
+});
+
 export const analyticsSchemas: Record<string, Json> = {
+  AnalyticsMessagePage: all({
+    messages: array(messageDoc),
+    total: { type: 'integer', minimum: 0, description: 'every message matching the filter, on all pages' },
+    next: { ...nstr, description: 'pass as `after` for the next (older) page; null at the end' },
+  }),
   Explanation: all({
     mid: str,
     from: str,
@@ -64,6 +84,15 @@ export const analyticsSchemas: Record<string, Json> = {
 };
 
 export const analyticsOperations: Operations = {
+  '/api/v2/analytics/messages': {
+    get: {
+      access: 'analyst',
+      query: ['text', 'tid', 'sender', 'urgencyMin', 'urgencyMax', 'since', 'until', 'status', 'after', 'limit'],
+      summary:
+        'Messages from the search projection, newest first: `text` (every word, text or subject), `tid`, `sender`, `urgencyMin`/`urgencyMax` (1-4), `since` (inclusive) / `until` (exclusive) ISO-8601, `status` (comma-separated: published, scheduled, cancelled, retracted); `limit` 1..200 (50), `after` the `next` of the previous page; `total` counts every match. Admins and analysts',
+      ok: json(ref('AnalyticsMessagePage')),
+    },
+  },
   '/api/v2/messages/{mid}/deliveries': {
     get: {
       access: 'user',
