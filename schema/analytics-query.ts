@@ -1,5 +1,5 @@
 import { isRight } from 'fp-ts/lib/Either.js';
-import { MessageStatus } from './search-documents.js';
+import { DeliveryStatus, MessageStatus } from './search-documents.js';
 import { SearchCursor, SearchMessagesQuery } from './search-query.js';
 
 // The query string of GET /api/v2/analytics/messages, decoded into the search port's query
@@ -16,6 +16,7 @@ export const ANALYTICS_MESSAGE_PARAMS = [
   'since',
   'until',
   'status',
+  'outcome',
   'after',
   'limit',
 ] as const;
@@ -62,6 +63,13 @@ export const analyticsMessagesQuery = (
   const status = statusRaw === null ? undefined : statusRaw.split(',');
   if (status !== undefined && !status.every((s) => MessageStatus.is(s)))
     return bad('status', 'expected a comma-separated list of published, scheduled, cancelled, retracted');
+  const outcomeRaw = get('outcome');
+  const outcome = outcomeRaw === null ? undefined : outcomeRaw.split(',');
+  if (outcome !== undefined && !outcome.every((s) => DeliveryStatus.is(s)))
+    return bad(
+      'outcome',
+      'expected a comma-separated list of retrying, failed, given_up, revoked, delivered, seen, read, clicked',
+    );
   const after = get('after');
   if (after !== null && !SearchCursor.is(after)) return bad('after', 'not a cursor returned as `next` by this API');
   const limitRaw = get('limit');
@@ -78,6 +86,7 @@ export const analyticsMessagesQuery = (
       ? { at: { ...(since !== undefined ? { gte: since } : {}), ...(until !== undefined ? { lt: until } : {}) } }
       : {}),
     ...(status !== undefined ? { status } : {}),
+    ...(outcome !== undefined ? { reached: outcome } : {}),
   };
   // Decoded once more by the port's own codec: what reaches an adapter is always a SearchMessagesQuery.
   const q = SearchMessagesQuery.decode({ limit, filter, ...(after !== null ? { after } : {}) });

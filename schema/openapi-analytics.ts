@@ -87,9 +87,21 @@ export const analyticsOperations: Operations = {
   '/api/v2/analytics/messages': {
     get: {
       access: 'analyst',
-      query: ['text', 'tid', 'sender', 'urgencyMin', 'urgencyMax', 'since', 'until', 'status', 'after', 'limit'],
+      query: [
+        'text',
+        'tid',
+        'sender',
+        'urgencyMin',
+        'urgencyMax',
+        'since',
+        'until',
+        'status',
+        'outcome',
+        'after',
+        'limit',
+      ],
       summary:
-        'Messages from the search projection, newest first: `text` (every word, text or subject), `tid`, `sender`, `urgencyMin`/`urgencyMax` (1-4), `since` (inclusive) / `until` (exclusive) ISO-8601, `status` (comma-separated: published, scheduled, cancelled, retracted); `limit` 1..200 (50), `after` the `next` of the previous page; `total` counts every match. Admins and analysts',
+        'Messages from the search projection, newest first: `text` (every word, text or subject), `tid`, `sender`, `urgencyMin`/`urgencyMax` (1-4), `since` (inclusive) / `until` (exclusive) ISO-8601, `status` (comma-separated: published, scheduled, cancelled, retracted), `outcome` (comma-separated delivery statuses: a recipient reached one of them); `limit` 1..200 (50), `after` the `next` of the previous page; `total` counts every match. Admins and analysts',
       ok: json(ref('AnalyticsMessagePage')),
     },
   },

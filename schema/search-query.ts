@@ -24,6 +24,8 @@ export const MessageFilter = t.partial(
     from: t.string,
     urgency: t.partial({ gte: Urgency, lte: Urgency }),
     status: t.array(MessageStatus),
+    /** Some recipient reached one of these delivery statuses (the message's `counts` of it > 0). */
+    reached: t.array(DeliveryStatus),
     at: TimeRange,
   },
   'MessageFilter',

@@ -56,6 +56,19 @@ export const messageQuery = (f: MessageFilter = {}): Q => ({
       ...term('from', f.from),
       ...(f.urgency === undefined ? [] : [{ range: { urgency: { ...f.urgency } } }]),
       ...oneOf('status', f.status),
+      // An empty `should` would match everything: no status asked for matches nothing, as in SQLite.
+      ...(f.reached === undefined
+        ? []
+        : f.reached.length === 0
+          ? [{ match_none: {} }]
+          : [
+              {
+                bool: {
+                  should: f.reached.map((r) => ({ range: { [`counts.${r}`]: { gt: 0 } } })),
+                  minimum_should_match: 1,
+                },
+              },
+            ]),
       ...range('at', f.at),
     ],
   },

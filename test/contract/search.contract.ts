@@ -453,6 +453,12 @@ export const searchContract = (name: string, setup: () => Promise<SearchUnderTes
         expect(await mids({ status: ['cancelled', 'retracted'] })).toEqual([m6, m5]);
         expect(await mids({ status: ['scheduled'] })).toEqual([]);
         expect(await mids({ status: [] })).toEqual([]);
+        expect(await mids({ reached: ['clicked'] })).toEqual([m3]);
+        expect(await mids({ reached: ['read', 'clicked'] })).toEqual([m3, m1]);
+        expect(await mids({ reached: ['delivered'] })).toEqual([m3, m2, m1]);
+        expect(await mids({ reached: ['failed', 'given_up'] })).toEqual([]);
+        expect(await mids({ reached: [] })).toEqual([]);
+        expect(await mids({ reached: ['delivered'], from: 'ann' })).toEqual([m2, m1]);
         expect(await mids({ at: { gte: at(D), lt: at(2 * D) } })).toEqual([m5, m4]);
         expect(await mids({ at: { gte: at(2 * D) } })).toEqual([m6]);
         expect(await mids({ text: 'world', from: 'ann', status: ['published'] })).toEqual([m1]);

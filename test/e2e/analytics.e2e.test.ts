@@ -74,6 +74,25 @@ describe('analytics: search over messages', () => {
     expect((await search('?sender=ann&limit=1')).total).toBe(2);
   });
 
+  it('finds the messages a recipient reached an outcome for, once the receipt is indexed', async () => {
+    // ann publishes to garden; ann is its only member, and acknowledges her own message as read.
+    const ann = await token('ann');
+    const acked = { mids: [mids['a1']], status: 'read' };
+    expect((await call(s, 'POST', '/api/v2/ack', { token: ann, body: acked })).status).toBe(200);
+    const read = await waitFor(
+      'the read receipt to be indexed',
+      async () => {
+        const p = await search('?outcome=read');
+        return p.total > 0 ? p : undefined;
+      },
+      20_000,
+      100,
+    );
+    expect(read.messages.map((m) => m.mid)).toEqual([mids['a1']]);
+    expect(await found('?outcome=clicked,given_up')).toEqual([]);
+    expect(await found('?outcome=read&sender=ben')).toEqual([]);
+  });
+
   it('is for analysts and admins only; bad filters are a 400 naming the parameter', async () => {
     expect((await search('?sender=ann', await token('root', ['admin']))).total).toBe(2);
     const r = (as?: string, qs = '') =>
@@ -86,6 +105,7 @@ describe('analytics: search over messages', () => {
       ['?since=yesterday', 'since'],
       ['?since=2026-02-01T00:00:00Z&until=2026-01-01T00:00:00Z', 'until'],
       ['?status=lost', 'status'],
+      ['?outcome=sent', 'outcome'],
       ['?after=forged', 'after'],
       ['?limit=500', 'limit'],
       ['?sendr=ann', 'sendr'],

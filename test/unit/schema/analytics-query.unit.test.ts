@@ -12,7 +12,7 @@ describe('the analytics messages query string', () => {
     const after = cursorOf({ at: '2026-01-01T00:00:00.000Z', mid: 'm1' });
     expect(
       decode(
-        `text=hello+world&tid=t1&sender=ann&urgencyMin=2&urgencyMax=3&since=2026-01-01T00:00:00Z&until=2026-01-02T00:00:00%2B01:00&status=published,cancelled&limit=10&after=${after}`,
+        `text=hello+world&tid=t1&sender=ann&urgencyMin=2&urgencyMax=3&since=2026-01-01T00:00:00Z&until=2026-01-02T00:00:00%2B01:00&status=published,cancelled&outcome=read,given_up&limit=10&after=${after}`,
       ),
     ).toEqual({
       ok: {
@@ -25,6 +25,7 @@ describe('the analytics messages query string', () => {
           urgency: { gte: 2, lte: 3 },
           at: { gte: '2026-01-01T00:00:00.000Z', lt: '2026-01-01T23:00:00.000Z' },
           status: ['published', 'cancelled'],
+          reached: ['read', 'given_up'],
         },
       },
     });
@@ -44,6 +45,7 @@ describe('the analytics messages query string', () => {
       ['until=2026-13-01T00:00:00Z', 'until'],
       ['since=2026-01-02T00:00:00Z&until=2026-01-01T00:00:00Z', 'until'],
       ['status=published,lost', 'status'],
+      ['outcome=sent', 'outcome'],
       ['after=forged', 'after'],
       ['limit=0', 'limit'],
       ['limit=201', 'limit'],
