@@ -6,6 +6,8 @@ import { threadRoutes } from './routes/threads.js';
 import { userRoutes } from './routes/users.js';
 import { inboxRoutes } from './routes/inbox.js';
 import { auditRoutes } from './routes/audit.js';
+import { explainRoutes } from './routes/explain.js';
+import { analyticsRoutes } from './routes/analytics.js';
 import { opsRoutes } from './routes/ops.js';
 import { outboxRoutes } from './routes/outbox.js';
 import { adminRoutes } from './routes/admin.js';
@@ -22,6 +24,8 @@ export const allRoutes = (deps: AppDeps, realtime: RealtimeHttp = {}): Route[] =
   ...opsRoutes(deps, openApiDocument),
   ...messageRoutes(deps),
   ...messageReadRoutes(deps),
+  ...explainRoutes(deps),
+  ...analyticsRoutes(deps),
   ...threadRoutes(deps),
   ...userRoutes(deps),
   ...inboxRoutes(deps),

@@ -139,3 +139,4 @@ export const tokenFromHeader = (header: string): string | undefined => {
 
 export const isAdmin = (actor: Actor): boolean => actor.roles.includes('admin');
 export const isAuditor = (actor: Actor): boolean => actor.roles.includes('auditor') || isAdmin(actor);
+export const isAnalyst = (actor: Actor): boolean => actor.roles.includes('analyst') || isAdmin(actor);

@@ -2,6 +2,7 @@ import * as E from 'fp-ts/lib/Either.js';
 import type { CommandContext, CommandResult, Commands } from '../commands/types.js';
 import type { AuditLog, EventStore } from '../ports/eventstore.js';
 import type { ReadModels } from '../ports/read-models.js';
+import type { SearchQueries } from '../ports/search.js';
 import type { ProjectionRunner } from '../ports/projections.js';
 import type { Metrics } from './metrics.js';
 import type { AdminOps } from './routes/admin.js';
@@ -18,6 +19,8 @@ export interface AppDeps {
   readonly store: EventStore;
   /** Filtered reads of the log for auditors (api/routes/audit.ts). */
   readonly audit: AuditLog;
+  /** The search/analytics store's queries (api/routes/analytics.ts); absent in tests that do not need it. */
+  readonly search?: SearchQueries;
   readonly metrics: Metrics;
   readonly ready: () => boolean;
   /** Admin UI operations (stats, rebuild); absent in tests that do not need them. */

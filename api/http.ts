@@ -6,7 +6,7 @@ import type { Metrics } from './metrics.js';
 import type { Idempotency } from './idempotency.js';
 import { IDEMPOTENCY_KEY_FORM, isValidIdempotencyKey } from './idempotency.js';
 import { errors, isApiError, type ApiError } from './errors.js';
-import { isAdmin, isAuditor, tokenFromHeader, type Verifier } from './auth.js';
+import { isAdmin, isAuditor, isAnalyst, tokenFromHeader, type Verifier } from './auth.js';
 import type { Refusal } from './rate-limits.js';
 import type { Route, RouteReply, RouteRequest } from './route.js';
 import type { HttpRequest, HttpResponse, TemplatedApp } from './uws.js';
@@ -94,6 +94,8 @@ const authorize = async (
   if (route.access === 'admin' && !isAdmin(verified)) return errors.forbidden('this route requires the admin role');
   if (route.access === 'auditor' && !isAuditor(verified))
     return errors.forbidden('this route requires the admin or auditor role');
+  if (route.access === 'analyst' && !isAnalyst(verified))
+    return errors.forbidden('this route requires the admin or analyst role');
   return verified;
 };
 

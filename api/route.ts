@@ -7,7 +7,7 @@ import { isValidCursor } from '../projections/paging.js';
 
 // What a route handler sees and returns. Handlers are thin: decode, build the command,
 // call it, map the result. Transport (uWS), auth, idempotency and metrics live in api/http.ts.
-export type Access = 'public' | 'user' | 'admin' | 'auditor';
+export type Access = 'public' | 'user' | 'admin' | 'auditor' | 'analyst';
 export type Method = 'get' | 'post' | 'put' | 'delete';
 
 export interface RouteRequest {

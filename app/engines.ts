@@ -15,6 +15,8 @@ import { createSqliteEventStore, type SqliteEventStore } from '../adapters/event
 import { createSqliteIdempotencyStore } from '../adapters/idempotency/sqlite.js';
 import { openElasticSearchIndex } from '../adapters/search/elastic.js';
 import { createEmbeddedSearchIndex } from '../adapters/search/embedded.js';
+import { embeddedSearchReader } from '../adapters/search/embedded-reader.js';
+import type { SearchQueries } from '../ports/search.js';
 import type { Bus } from '../ports/bus.js';
 import type { Clock } from '../ports/clock.js';
 import type { DeliveryStateStore } from '../ports/delivery-state.js';
@@ -170,7 +172,7 @@ export const openSearchProjection = async (
   log: OpenedLog,
   logger: Logger,
   onDeadLetters?: OnDeadLetters,
-): Promise<OpenedProjection> => {
+): Promise<OpenedProjection<SearchQueries>> => {
   const quarantine = onDeadLetters === undefined ? {} : { onDeadLetters };
   const s = config.engines.search;
   const file = join(config.dataDir, 'search.db');
@@ -183,7 +185,16 @@ export const openSearchProjection = async (
       log: logger,
       ...quarantine,
     });
-    return { runner: worker.runner, value: {}, close: () => worker.close() };
+    // The worker created the live generation's tables before saying ready; this thread only queries.
+    const reader = embeddedSearchReader(file);
+    return {
+      runner: worker.runner,
+      value: reader,
+      close: async () => {
+        reader.close();
+        await worker.close();
+      },
+    };
   }
   const index =
     s.kind === 'elastic'

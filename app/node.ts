@@ -92,6 +92,7 @@ export const startBroker = async (config: Config, log: Logger, clock: Clock = sy
     projections: read.runner,
     store,
     audit: opened.audit,
+    search: search.value,
     metrics,
     ready: () => ready,
     admin,

@@ -1,6 +1,6 @@
 // The shapes the OpenAPI document is written in (schema/openapi.ts and its parts, one per surface).
 export type Json = Record<string, unknown>;
-export type Access = 'public' | 'user' | 'admin' | 'auditor';
+export type Access = 'public' | 'user' | 'admin' | 'auditor' | 'analyst';
 export interface Op {
   access: Access;
   body?: string;

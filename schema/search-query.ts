@@ -24,6 +24,8 @@ export const MessageFilter = t.partial(
     from: t.string,
     urgency: t.partial({ gte: Urgency, lte: Urgency }),
     status: t.array(MessageStatus),
+    /** Some recipient reached one of these delivery statuses (the message's `counts` of it > 0). */
+    reached: t.array(DeliveryStatus),
     at: TimeRange,
   },
   'MessageFilter',
@@ -74,6 +76,8 @@ export type SearchMessagesQuery = t.TypeOf<typeof SearchMessagesQuery>;
 
 export interface SearchPage {
   readonly hits: readonly MessageDoc[];
+  /** Messages matching the filter in all (every page, not only those after the cursor). */
+  readonly total: number;
   /** Cursor for the next (older) page; null when this page reached the end. */
   readonly next: SearchCursor | null;
 }

@@ -56,6 +56,19 @@ export const messageQuery = (f: MessageFilter = {}): Q => ({
       ...term('from', f.from),
       ...(f.urgency === undefined ? [] : [{ range: { urgency: { ...f.urgency } } }]),
       ...oneOf('status', f.status),
+      // An empty `should` would match everything: no status asked for matches nothing, as in SQLite.
+      ...(f.reached === undefined
+        ? []
+        : f.reached.length === 0
+          ? [{ match_none: {} }]
+          : [
+              {
+                bool: {
+                  should: f.reached.map((r) => ({ range: { [`counts.${r}`]: { gt: 0 } } })),
+                  minimum_should_match: 1,
+                },
+              },
+            ]),
       ...range('at', f.at),
     ],
   },
@@ -146,15 +159,20 @@ export const elasticQueries = (client: Client, names: IndexNames): SearchQueries
   return {
     searchMessages: async (q) => {
       const after = q.after === undefined ? {} : { search_after: [...cursorKey(q.after)] };
-      const sources = await hitsOf(names.messages, {
+      // The total is exact (track_total_hits: true): an analyst's count must not stop at 10,000.
+      const r = await client.search({
+        index: names.messages,
+        track_total_hits: true,
         size: q.limit + 1,
         query: messageQuery(q.filter),
         sort: [{ at: 'desc' }, { mid: 'desc' }],
         ...after,
       });
+      const sources = r.hits.hits.map((h) => h._source);
       const hits = sources.slice(0, q.limit).map(messageFromSource);
       const last = hits[hits.length - 1];
-      return { hits, next: sources.length > q.limit && last !== undefined ? cursorOf(last) : null };
+      const total = typeof r.hits.total === 'number' ? r.hits.total : (r.hits.total?.value ?? 0);
+      return { hits, total, next: sources.length > q.limit && last !== undefined ? cursorOf(last) : null };
     },
     terms,
     histogram,

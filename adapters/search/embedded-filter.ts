@@ -42,8 +42,20 @@ export const messageWhere = (f: MessageFilter = {}): Where =>
     ...(f.urgency?.gte === undefined ? [] : [{ sql: 'urgency >= ?', params: [f.urgency.gte] }]),
     ...(f.urgency?.lte === undefined ? [] : [{ sql: 'urgency <= ?', params: [f.urgency.lte] }]),
     ...oneOf('status', f.status),
+    ...reached(f.reached),
     ...range('at', f.at),
   ]);
+
+// `counts` is a small JSON object per message; status names come from the codec, bound as parameters.
+const reached = (statuses: readonly string[] | undefined): Where[] =>
+  statuses === undefined
+    ? []
+    : [
+        {
+          sql: statuses.length === 0 ? '0' : statuses.map(() => "json_extract(counts, '$.' || ?) > 0").join(' OR '),
+          params: statuses,
+        },
+      ];
 
 export const deliveryWhere = (f: DeliveryFilter = {}): Where =>
   and([

@@ -102,7 +102,12 @@ export const embeddedQueries = (db: Database): SearchQueries => {
         );
         const hits = rows.slice(0, q.limit).map(messageFromRow);
         const last = hits[hits.length - 1];
-        return { hits, next: rows.length > q.limit && last !== undefined ? cursorOf(last) : null };
+        const [count] = all<{ n: number }>(
+          `SELECT COUNT(*) AS n FROM search_messages WHERE ${where.sql}`,
+          where.params,
+        );
+        const next = rows.length > q.limit && last !== undefined ? cursorOf(last) : null;
+        return { hits, total: count?.n ?? 0, next };
       }),
     terms: (q) => later(() => terms(q)),
     histogram: (q) => later(() => histogram(q)),

@@ -453,10 +453,29 @@ export const searchContract = (name: string, setup: () => Promise<SearchUnderTes
         expect(await mids({ status: ['cancelled', 'retracted'] })).toEqual([m6, m5]);
         expect(await mids({ status: ['scheduled'] })).toEqual([]);
         expect(await mids({ status: [] })).toEqual([]);
+        expect(await mids({ reached: ['clicked'] })).toEqual([m3]);
+        expect(await mids({ reached: ['read', 'clicked'] })).toEqual([m3, m1]);
+        expect(await mids({ reached: ['delivered'] })).toEqual([m3, m2, m1]);
+        expect(await mids({ reached: ['failed', 'given_up'] })).toEqual([]);
+        expect(await mids({ reached: [] })).toEqual([]);
+        expect(await mids({ reached: ['delivered'], from: 'ann' })).toEqual([m2, m1]);
         expect(await mids({ at: { gte: at(D), lt: at(2 * D) } })).toEqual([m5, m4]);
         expect(await mids({ at: { gte: at(2 * D) } })).toEqual([m6]);
         expect(await mids({ text: 'world', from: 'ann', status: ['published'] })).toEqual([m1]);
         expect((await index.searchMessages({ limit: 1, filter: { tid: 't2' } })).hits).toEqual([expectedMessages[5]]);
+      });
+
+      it('counts every match in `total`, whatever the page size and cursor', async () => {
+        const first = await index.searchMessages({ limit: 1, filter: { from: 'ann' } });
+        expect(first.total).toBe(3);
+        expect(first.next).not.toBeNull();
+        if (first.next === null) return;
+        expect((await index.searchMessages({ limit: 1, filter: { from: 'ann' }, after: first.next })).total).toBe(3);
+        expect((await index.searchMessages({ limit: 50 })).total).toBe(6);
+        expect((await index.searchMessages({ limit: 50, filter: { text: 'world', urgency: { gte: 3 } } })).total).toBe(
+          3,
+        );
+        expect((await index.searchMessages({ limit: 50, filter: { status: [] } })).total).toBe(0);
       });
 
       it('pages with search_after cursors without gaps or repeats, also across equal times', async () => {

@@ -10,6 +10,7 @@ import { SECRET, token } from '../e2e/harness.js';
 export type ActorKind =
   | 'admin'
   | 'auditor'
+  | 'analyst'
   | 'user'
   | 'stranger'
   | 'none'
@@ -50,7 +51,7 @@ export const actorArb: fc.Arbitrary<ActorSpec> = fc.record({
   kind: fc.oneof(
     { weight: 8, arbitrary: fc.constant<ActorKind>('user') },
     { weight: 4, arbitrary: fc.constant<ActorKind>('admin') },
-    { weight: 2, arbitrary: fc.constantFrom<ActorKind>('auditor', 'stranger') },
+    { weight: 2, arbitrary: fc.constantFrom<ActorKind>('auditor', 'analyst', 'stranger') },
     { weight: 2, arbitrary: fc.constantFrom(...REFUSED_KINDS) },
   ),
   n: fc.nat({ max: 99 }),
@@ -104,6 +105,8 @@ export class Callers {
         return valid(ADMIN, ['admin']);
       case 'auditor':
         return valid(AUDITOR, ['auditor']);
+      case 'analyst':
+        return valid('fz-analyst', ['analyst']);
       case 'user':
         return valid(USERS[a.n % USERS.length] ?? 'fz-u0', []);
       case 'stranger':

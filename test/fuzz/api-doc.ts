@@ -4,7 +4,7 @@
 // a route added to the document is fuzzed without a change here (and a write route without
 // a read-back rule fails the run: see readback.ts).
 export type Schema = Record<string, unknown>;
-export type Access = 'public' | 'user' | 'admin' | 'auditor';
+export type Access = 'public' | 'user' | 'admin' | 'auditor' | 'analyst';
 
 export interface Operation {
   /** `POST /api/v2/publish`: the key cases, the corpus and the read-back rules name it by. */
@@ -53,7 +53,7 @@ const jsonSchemaOf = (content: unknown): Schema | undefined => {
   return isRecord(json) && isRecord(json['schema']) ? json['schema'] : undefined;
 };
 
-const ACCESS = new Set<string>(['public', 'user', 'admin', 'auditor']);
+const ACCESS = new Set<string>(['public', 'user', 'admin', 'auditor', 'analyst']);
 
 export const readApiDoc = (doc: unknown): ApiDoc => {
   if (!isRecord(doc) || !isRecord(doc['paths'])) throw new Error('not an OpenAPI document: no `paths`');

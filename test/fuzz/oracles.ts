@@ -65,7 +65,8 @@ const mayCall = (op: Operation, roles: readonly string[]): boolean =>
   op.access === 'public' ||
   op.access === 'user' ||
   roles.includes('admin') ||
-  (op.access === 'auditor' && roles.includes('auditor'));
+  (op.access === 'auditor' && roles.includes('auditor')) ||
+  (op.access === 'analyst' && roles.includes('analyst'));
 
 /** Refusals that come before the token is looked at: the request's form, not its caller. */
 const formRefusal = (a: Answer): boolean => {

@@ -1,0 +1,28 @@
+import * as E from 'fp-ts/lib/Either.js';
+import { ANALYTICS_MESSAGE_PARAMS, analyticsMessagesQuery } from '../../schema/analytics-query.js';
+import type { AppDeps } from '../deps.js';
+import { errors } from '../errors.js';
+import type { Route } from '../route.js';
+import { onlyKnown } from './audit-query.js';
+
+// The analysts' routes (issue 12) over the search port: the Elasticsearch projection in
+// production, the embedded FTS5 store by default; both answer alike (test/contract/search.contract.ts).
+// The store follows the log asynchronously: a message appears here once the search
+// projection has indexed it (GET /readyz names its position).
+export const analyticsRoutes = (deps: AppDeps): Route[] => [
+  {
+    method: 'get',
+    path: '/api/v2/analytics/messages',
+    access: 'analyst',
+    summary: 'Full-text and filtered search over messages, newest first, cursor-paged, with the total (admin, analyst)',
+    handler: async (req) => {
+      const known = onlyKnown(req.query, ANALYTICS_MESSAGE_PARAMS);
+      if (E.isLeft(known)) return known.left;
+      const q = analyticsMessagesQuery((name) => req.query.get(name));
+      if ('error' in q) return errors.invalidQuery(q.error.field, q.error.msg);
+      if (deps.search === undefined) return errors.notFound('the search store is not open on this node');
+      const page = await deps.search.searchMessages(q.ok);
+      return { status: 200, body: { messages: page.hits, total: page.total, next: page.next } };
+    },
+  },
+];

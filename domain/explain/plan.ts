@@ -1,0 +1,111 @@
+import type { ExplainPlannedStep, ExplainTriage, Explanation, LoggedEvent } from '../../schema/explain.js';
+import { deliveryStream, digestKey, digestStream, stepKey } from '../triage/keys.js';
+
+// The first half of explaining a message (GET /api/v2/messages/{mid}/deliveries): what the
+// message is, and what triage planned for each recipient, folded from the streams
+// `message-<mid>` and `triage-<mid>`. Pure: the route reads the streams, this reads the events.
+
+const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
+const num = (v: unknown): number => (typeof v === 'number' ? v : 0);
+const rec = (v: unknown): Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+const arr = (v: unknown): readonly unknown[] => (Array.isArray(v) ? v : []);
+
+export type MessageHead = Pick<Explanation, 'mid' | 'from' | 'status' | 'publishedAt' | 'scheduled' | 'urgency'> & {
+  readonly position: number;
+};
+
+/** The message as its own stream tells it; undefined when it was never published. */
+export const messageHead = (events: readonly LoggedEvent[]): MessageHead | undefined => {
+  let head: MessageHead | undefined;
+  for (const e of events) {
+    if (e.type === 'MessagePublished') {
+      const scheduled = str(e.data['scheduled']);
+      head = {
+        mid: str(e.data['mid']) ?? '',
+        from: str(e.data['from']) ?? '',
+        status: scheduled === null ? 'published' : 'scheduled',
+        publishedAt: str(e.data['at']) ?? e.at,
+        scheduled,
+        urgency: num(e.data['urgency']),
+        position: e.position,
+      };
+    } else if (head !== undefined && e.type === 'MessageCancelled') head = { ...head, status: 'cancelled' };
+    else if (head !== undefined && e.type === 'MessageRetracted') head = { ...head, status: 'retracted' };
+  }
+  return head;
+};
+
+export interface RecipientPlan {
+  readonly uid: string;
+  readonly online: boolean;
+  readonly plan: readonly ExplainPlannedStep[];
+}
+
+export interface TriageStory {
+  readonly triage: readonly ExplainTriage[];
+  /** Recipients in the order triage planned them (batch order, then the batch's order). */
+  readonly recipients: readonly RecipientPlan[];
+}
+
+/** Every MessageTriaged batch, and each recipient's planned steps with the rule that chose them. */
+export const triageStory = (events: readonly LoggedEvent[]): TriageStory => {
+  const triage: ExplainTriage[] = [];
+  const recipients = new Map<string, RecipientPlan>();
+  for (const e of events) {
+    if (e.type !== 'MessageTriaged') continue;
+    const batch = num(e.data['batch']);
+    triage.push({
+      batch,
+      position: e.position,
+      at: e.at,
+      urgency: num(e.data['urgency']),
+      due: str(e.data['due']) ?? '',
+      expiresAt: str(e.data['expiresAt']) ?? '',
+      skipped: str(e.data['skipped']),
+    });
+    for (const r of arr(e.data['recipients']).map(rec)) {
+      const uid = str(r['uid']);
+      if (uid === null) continue;
+      const plan = arr(r['steps'])
+        .map(rec)
+        .map((s) => ({
+          channel: str(s['channel']) ?? '',
+          deviceId: str(s['deviceId']),
+          at: str(s['at']) ?? '',
+          rule: str(s['reason']) ?? '',
+          digest: str(s['digest']),
+          batch,
+        }));
+      const before = recipients.get(uid);
+      recipients.set(uid, {
+        uid,
+        online: before?.online ?? r['online'] === true,
+        plan: [...(before?.plan ?? []), ...plan],
+      });
+    }
+  }
+  return { triage, recipients: [...recipients.values()] };
+};
+
+export interface StepStreams {
+  readonly channel: string;
+  readonly deviceId: string | null;
+  /** Where the step's own facts are (a claim, an outcome, a skip). */
+  readonly stream: string;
+  /** Where its digest's facts are, for a step folded into a digest. */
+  readonly digestStream: string | null;
+}
+
+/** The streams to read for a recipient's planned steps; websocket steps are the realtime layer's (no stream). */
+export const stepStreams = (mid: string, r: RecipientPlan): readonly StepStreams[] =>
+  r.plan
+    .filter((s) => s.channel !== 'websocket')
+    .map((s) => ({
+      channel: s.channel,
+      deviceId: s.deviceId,
+      stream: deliveryStream(
+        stepKey({ mid, uid: r.uid, channel: s.channel, ...(s.deviceId === null ? {} : { deviceId: s.deviceId }) }),
+      ),
+      digestStream: s.digest === null ? null : digestStream(digestKey(r.uid, s.channel, Date.parse(s.digest))),
+    }));

@@ -1,0 +1,118 @@
+import type { Json, Operations } from './openapi-types.js';
+
+// The routes of the auditors' and analysts' reports (issue 12): explain (api/routes/explain.ts).
+// Merged into the one document by schema/openapi.ts; the answers are schema/explain.ts's types.
+const str = { type: 'string' };
+const int = { type: 'integer' };
+const nstr = { type: ['string', 'null'] };
+const obj = (required: string[], properties: Json): Json => ({ type: 'object', required, properties });
+const json = (schema: Json, description = 'OK'): Json => ({ description, content: { 'application/json': { schema } } });
+const array = (items: Json): Json => ({ type: 'array', items });
+const ref = (name: string): Json => ({ $ref: `#/components/schemas/${name}` });
+const all = (properties: Json): Json => obj(Object.keys(properties), properties);
+
+const entry = all({
+  kind: { enum: ['attempt', 'sent', 'failed', 'retry', 'gave-up', 'skipped'] },
+  position: int,
+  at: str,
+  attempt: { type: ['integer', 'null'] },
+  outcome: { ...nstr, description: 'failed: retry|failed|gone; skipped: the skip reason; sent: the provider id' },
+  reason: nstr,
+  retryAt: nstr,
+  digest: nstr,
+});
+
+const statuses = ['retrying', 'failed', 'given_up', 'revoked', 'delivered', 'seen', 'read', 'clicked'];
+const messageDoc = all({
+  mid: str,
+  tid: nstr,
+  from: str,
+  audience: { enum: ['thread', 'user', 'users', 'everyone'] },
+  recipients: { type: ['integer', 'null'] },
+  text: str,
+  urgency: { type: 'integer', minimum: 1, maximum: 4 },
+  at: str,
+  scheduled: nstr,
+  status: { enum: ['published', 'scheduled', 'cancelled', 'retracted'] },
+  counts: all(Object.fromEntries(statuses.map((k) => [k, { type: 'integer', minimum: 0 }]))),
+});
+
+export const analyticsSchemas: Record<string, Json> = {
+  AnalyticsMessagePage: all({
+    messages: array(messageDoc),
+    total: { type: 'integer', minimum: 0, description: 'every message matching the filter, on all pages' },
+    next: { ...nstr, description: 'pass as `after` for the next (older) page; null at the end' },
+  }),
+  Explanation: all({
+    mid: str,
+    from: str,
+    status: { enum: ['published', 'scheduled', 'cancelled', 'retracted'] },
+    publishedAt: str,
+    scheduled: nstr,
+    urgency: int,
+    triage: array(all({ batch: int, position: int, at: str, urgency: int, due: str, expiresAt: str, skipped: nstr })),
+    recipients: array(
+      all({
+        uid: str,
+        online: { type: 'boolean' },
+        plan: array(
+          all({
+            channel: str,
+            deviceId: nstr,
+            at: str,
+            rule: { ...str, description: 'the triage rule that chose the step' },
+            digest: nstr,
+            batch: int,
+          }),
+        ),
+        steps: array(
+          all({
+            channel: str,
+            deviceId: nstr,
+            stream: str,
+            state: { enum: ['pending', 'attempting', 'sent', 'skipped', 'retrying', 'failed', 'given-up'] },
+            entries: array(entry),
+          }),
+        ),
+        receipts: array(all({ status: str, channel: nstr, position: int, at: str })),
+        revocations: array(all({ deviceId: str, reason: str, position: int, at: str })),
+      }),
+    ),
+    recipientsPlanned: int,
+    next: nstr,
+  }),
+};
+
+export const analyticsOperations: Operations = {
+  '/api/v2/analytics/messages': {
+    get: {
+      access: 'analyst',
+      query: [
+        'text',
+        'tid',
+        'sender',
+        'urgencyMin',
+        'urgencyMax',
+        'since',
+        'until',
+        'status',
+        'outcome',
+        'after',
+        'limit',
+      ],
+      summary:
+        'Messages from the search projection, newest first: `text` (every word, text or subject), `tid`, `sender`, `urgencyMin`/`urgencyMax` (1-4), `since` (inclusive) / `until` (exclusive) ISO-8601, `status` (comma-separated: published, scheduled, cancelled, retracted), `outcome` (comma-separated delivery statuses: a recipient reached one of them); `limit` 1..200 (50), `after` the `next` of the previous page; `total` counts every match. Admins and analysts',
+      ok: json(ref('AnalyticsMessagePage')),
+    },
+  },
+  '/api/v2/messages/{mid}/deliveries': {
+    get: {
+      access: 'user',
+      params: ['mid'],
+      query: ['uid', 'after', 'limit'],
+      summary:
+        'Explain, from the log: the triage plan (with the rule that chose each step), attempts with outcome and reason, retries, skips, receipts and device revocations, per recipient (`uid` for one; paged by `after`, a uid, and `limit` 1..200). The sender, admins and auditors; others get 404',
+      ok: json(ref('Explanation')),
+    },
+  },
+};
