@@ -14,6 +14,7 @@ import { adminRoutes } from './routes/admin.js';
 import { scheduleRoutes } from './routes/schedule.js';
 import { manageRoutes } from './routes/manage.js';
 import { receiptRoutes } from './routes/receipts.js';
+import { pushUiRoutes } from './routes/push-ui.js';
 import { onadataRoutes } from './routes/onadata.js';
 import { notifyRoutes } from './routes/notify.js';
 import { openApiDocument } from '../schema/openapi.js';
@@ -35,6 +36,7 @@ export const allRoutes = (deps: AppDeps, realtime: RealtimeHttp = {}): Route[] =
   ...scheduleRoutes(deps),
   ...manageRoutes(deps),
   ...receiptRoutes(deps),
+  ...pushUiRoutes(deps),
   ...onadataRoutes(deps),
   ...notifyRoutes(deps),
   ...realtimeRoutes(realtime),

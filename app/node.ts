@@ -20,7 +20,7 @@ import type { Config } from '../schema/config.js';
 import { DEAD_LETTERS_METRIC, countDeadLetters, createAdminOps } from './admin-ops.js';
 import { startDelivery } from './delivery.js';
 import { openChannels, openIdempotencyStore, openLog, openReadModels, openSearchProjection } from './engines.js';
-import { ADMIN_UI_DIR } from './paths.js';
+import { ADMIN_UI_DIR, PUSH_UI_DIR } from './paths.js';
 import { attachRealtime } from './realtime.js';
 import { startLimits } from './limits.js';
 import { createRecognition } from './recognition.js';
@@ -98,6 +98,7 @@ export const startBroker = async (config: Config, log: Logger, clock: Clock = sy
     admin,
     outbox,
     ...(ADMIN_UI_DIR !== undefined ? { adminUiDir: ADMIN_UI_DIR } : {}),
+    ...(PUSH_UI_DIR !== undefined ? { pushUiDir: PUSH_UI_DIR } : {}),
     ...(config.channels.webpush !== undefined ? { vapidPublicKey: config.channels.webpush.publicKey } : {}),
     ...(config.compat.receiptSecret !== undefined ? { receiptKey: config.compat.receiptSecret } : {}),
   };

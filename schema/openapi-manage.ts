@@ -133,6 +133,27 @@ export const manageOperations: Operations = {
       ok: { description: 'JavaScript', content: { 'text/javascript': { schema: str } } },
     },
   },
+  '/push': {
+    get: {
+      access: 'public',
+      summary: 'Browser push page: subscribe to web push and enlist (web/push/)',
+      ok: { description: 'HTML', content: { 'text/html': { schema: str } } },
+    },
+  },
+  '/push/app.js': {
+    get: {
+      access: 'public',
+      summary: 'Browser push page script: register the worker, subscribe, enlist',
+      ok: { description: 'JavaScript', content: { 'text/javascript': { schema: str } } },
+    },
+  },
+  '/push/sw.js': {
+    get: {
+      access: 'public',
+      summary: 'Service worker: a notification per push, the click receipt (POST /api/v2/receipts/push)',
+      ok: { description: 'JavaScript', content: { 'text/javascript': { schema: str } } },
+    },
+  },
   '/api/v2/webpush/vapid-key': {
     get: {
       access: 'public',

@@ -1,11 +1,10 @@
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
 import type { DeadLetter } from '../../ports/follower.js';
 import type { AppDeps } from '../deps.js';
 import { apiError, errors } from '../errors.js';
 import type { ApiError } from '../errors.js';
 import { limitParam } from '../route.js';
+import { staticFile } from '../static-file.js';
 import type { Route } from '../route.js';
 
 // The admin UI (web/admin/) and the two endpoints it needs. The page itself is public (it
@@ -59,17 +58,8 @@ const wouldSkip = (skips: readonly DeadLetter[]): ApiError => {
 };
 
 // The page's files (web/admin/) come from the folder the composition root names (app/paths.ts).
-const file =
-  (dir: string | undefined, name: string, contentType: string): Route['handler'] =>
-  async () => {
-    if (dir === undefined) return errors.notFound('admin UI files are not installed');
-    try {
-      const body = await readFile(join(dir, name), 'utf8');
-      return { status: 200, body, contentType, headers: { 'Cache-Control': 'no-cache' } };
-    } catch {
-      return errors.notFound('admin UI files are not installed');
-    }
-  };
+const file = (dir: string | undefined, name: string, contentType: string): Route['handler'] =>
+  staticFile(dir, name, contentType, 'admin UI files are not installed');
 
 export const adminRoutes = (deps: AppDeps & { readonly admin?: AdminOps }): Route[] => [
   {
