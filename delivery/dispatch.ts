@@ -19,7 +19,9 @@ import type { Revoke } from './revoke.js';
 import { createSender } from './send.js';
 import type { Ready } from './send.js';
 import { namesFrom } from './people.js';
+import { jobReads } from './job-reads.js';
 import { asContent, createTargets } from './targets.js';
+import type { Targets } from './targets.js';
 import type { ChannelMap, ReactorLog } from './types.js';
 import { createUnitWriter } from './writer.js';
 
@@ -92,7 +94,7 @@ interface Decided {
 }
 
 export const createDispatcher = (d: DispatcherDeps): Dispatcher => {
-  const targets = createTargets(d.state, namesFrom(d.store));
+  const nameOf = namesFrom(d.store);
   const writer = createUnitWriter(d);
   const send = createSender({
     ...d,
@@ -107,7 +109,7 @@ export const createDispatcher = (d: DispatcherDeps): Dispatcher => {
   });
   const by: By = { node: d.node, run: d.run, leaseMs: d.settings.leaseMs };
 
-  const digest = async (u: UnitState, now: number, contentOf: ContentOf): Promise<Decided> => {
+  const digest = async (targets: Targets, u: UnitState, now: number, contentOf: ContentOf): Promise<Decided> => {
     const found = await d.state.units.get(u.waiting.map((mid) => stepKey({ mid, uid: u.uid, channel: u.channel })));
     const pending = [...found.values()].filter((m) => m.digest === u.key && m.stage.status === 'pending');
     const recipient = await targets.recipient(u.uid, u.channel, null);
@@ -123,7 +125,7 @@ export const createDispatcher = (d: DispatcherDeps): Dispatcher => {
     return { intents, others: pending, ...(recipient === undefined ? {} : { recipient }) };
   };
 
-  const step = async (u: UnitState, now: number, contentOf: ContentOf): Promise<Decided> => {
+  const step = async (targets: Targets, u: UnitState, now: number, contentOf: ContentOf): Promise<Decided> => {
     if (u.mid === null || (await contentOf(u.mid)) === undefined) return { intents: [], others: [] };
     const recipient = await targets.recipient(u.uid, u.channel, u.deviceId, u.mid);
     const markers = await targets.markers({ ...u, mid: u.mid }, recipient !== undefined);
@@ -138,6 +140,7 @@ export const createDispatcher = (d: DispatcherDeps): Dispatcher => {
     try {
       if (d.stopped()) return;
       const units = await d.state.units.get(keys);
+      const targets = createTargets(await jobReads(d.state, [...units.values()]), nameOf);
       const now = d.clock.now().getTime();
       const contents = new Map<string, Promise<OutgoingMessage | undefined>>();
       const contentOf: ContentOf = (mid) => {
@@ -150,7 +153,7 @@ export const createDispatcher = (d: DispatcherDeps): Dispatcher => {
       for (const key of keys) {
         const u = units.get(key);
         if (u === undefined || writer.isAhead(u)) continue;
-        const decided = await (u.kind === 'digest' ? digest : step)(u, now, contentOf);
+        const decided = await (u.kind === 'digest' ? digest : step)(targets, u, now, contentOf);
         const about = new Map([u, ...decided.others].map((x) => [streamOfUnit(x), x]));
         for (const i of decided.intents) {
           if (i.kind === 'append') writes.push(writer.write(about.get(i.stream) ?? u, i));
