@@ -11,6 +11,7 @@ import { analyticsRoutes } from './routes/analytics.js';
 import { opsRoutes } from './routes/ops.js';
 import { outboxRoutes } from './routes/outbox.js';
 import { adminRoutes } from './routes/admin.js';
+import { adminUiRoutes } from './routes/admin-ui.js';
 import { scheduleRoutes } from './routes/schedule.js';
 import { manageRoutes } from './routes/manage.js';
 import { receiptRoutes } from './routes/receipts.js';
@@ -33,6 +34,7 @@ export const allRoutes = (deps: AppDeps, realtime: RealtimeHttp = {}): Route[] =
   ...auditRoutes(deps),
   ...outboxRoutes(deps),
   ...adminRoutes(deps),
+  ...adminUiRoutes(deps),
   ...scheduleRoutes(deps),
   ...manageRoutes(deps),
   ...receiptRoutes(deps),
