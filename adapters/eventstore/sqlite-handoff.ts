@@ -10,6 +10,14 @@ import type { PendingAppend, SerializedEvent } from './sqlite-writer.js';
 // (Atomics.waitAsync). Rare things (an error's text, a larger request buffer) go by a
 // MessagePort that each side drains synchronously (receiveMessageOnPort).
 
+// Node 20 has Atomics.waitAsync (V8); the project's TypeScript lib (ES2022) does not name it.
+type WaitAsync = (
+  a: Int32Array,
+  index: number,
+  value: number,
+) => { readonly async: false; readonly value: string } | { readonly async: true; readonly value: Promise<string> };
+export const waitAsync = (Atomics as unknown as { waitAsync: WaitAsync }).waitAsync;
+
 /** Indexes into the Int32Array control block. */
 export const REQUEST_SEQ = 0;
 export const REPLY_SEQ = 1;

@@ -9,6 +9,7 @@ import {
   REQUEST_SEQ,
   encodeBatch,
   readOutcome,
+  waitAsync,
   worstCaseBytes,
 } from './sqlite-handoff.js';
 import type { PendingAppend } from './sqlite-writer.js';
@@ -19,14 +20,6 @@ interface Waiting {
   readonly resolve: (result: AppendResult) => void;
   readonly reject: (error: unknown) => void;
 }
-
-// Node 20 has Atomics.waitAsync (V8); the project's TypeScript lib (ES2022) does not name it.
-type WaitAsync = (
-  a: Int32Array,
-  index: number,
-  value: number,
-) => { readonly async: false; readonly value: string } | { readonly async: true; readonly value: Promise<string> };
-const waitAsync = (Atomics as unknown as { waitAsync: WaitAsync }).waitAsync;
 
 const INITIAL_REQUEST_BYTES = 4 * 1024 * 1024;
 
@@ -40,7 +33,7 @@ const INITIAL_REQUEST_BYTES = 4 * 1024 * 1024;
 // tests use, and the benchmark's baseline.
 export const createWorkerGroupCommitQueue = (
   file: string,
-  options: { readonly maxBatch: number; readonly onCommitted: () => void },
+  options: { readonly maxBatch: number; readonly onCommitted: () => void; readonly commitSignal: SharedArrayBuffer },
 ): GroupCommitQueue & { close(): Promise<void> } => {
   const controlBuffer = new SharedArrayBuffer(CONTROL_BYTES);
   const control = new Int32Array(controlBuffer);
@@ -55,6 +48,7 @@ export const createWorkerGroupCommitQueue = (
     request: requestBuffer,
     reply: replyBuffer,
     port: port2,
+    commitSignal: options.commitSignal,
   };
   const worker = new Worker(new URL('./sqlite-writer-thread.js', import.meta.url), {
     workerData: threadData,

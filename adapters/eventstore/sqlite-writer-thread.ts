@@ -20,6 +20,8 @@ export interface WriterThreadData {
   readonly reply: SharedArrayBuffer;
   /** Carries a larger request buffer one way and failures' texts the other. */
   readonly port: MessagePort;
+  /** Counts commits; bumped here so that readers in other threads wake without the event loop. */
+  readonly commitSignal: SharedArrayBuffer;
 }
 
 /** Posted by the writer before it answers a batch with failures: the text per failed append. */
@@ -36,6 +38,7 @@ const message = (e: unknown): string => (e instanceof Error ? e.message : String
 const data = workerData as WriterThreadData;
 const control = new Int32Array(data.control);
 const reply = new Float64Array(data.reply);
+const commitSignal = new Int32Array(data.commitSignal);
 let request = Buffer.from(data.request);
 const db = openWriter(data.file);
 const commit = createBatchCommitter(db);
@@ -71,6 +74,10 @@ for (;;) {
     } else writeOutcome(reply, i, o);
   }
   if (failed) data.port.postMessage({ failures } satisfies Failures);
+  if (committed) {
+    Atomics.add(commitSignal, 0, 1);
+    Atomics.notify(commitSignal, 0);
+  }
   Atomics.store(control, COMMITTED, committed ? 1 : 0);
   Atomics.add(control, REPLY_SEQ, 1);
   Atomics.notify(control, REPLY_SEQ);

@@ -78,6 +78,8 @@ describe.each([
     expect(results.every((r) => r.kind === 'appended')).toBe(true);
     expect(store.stats().appends).toBe(200);
     expect(store.stats().commits).toBeLessThanOrEqual(5);
+    // The counter projection workers wait on moved once per commit, whichever thread committed.
+    expect(Atomics.load(new Int32Array(store.commitSignal), 0)).toBe(store.stats().commits);
   });
 
   it('commits one transaction per append when maxBatch is 1', async () => {
