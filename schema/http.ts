@@ -5,6 +5,7 @@ import { ChannelList, MessageTypes, Mids, ReceiptStatus, ThreadName, ThreadRole 
 import { MessageId, ThreadId, UserId } from './ids.js';
 import { MessageOpts, MessageText, Recipients, Subject, Urgency } from './message.js';
 import { Payload } from './payload.js';
+import { QuietHoursInput, TimeZone } from './local-time.js';
 import { ContactInput } from './profile.js';
 
 // Request bodies of the HTTP API, verbatim from the msgxc seeds where they exist.
@@ -88,6 +89,8 @@ export const ProfileBody = t.partial(
     channels: ChannelList,
     thread: t.type({ tid: ThreadId, channels: ChannelList }),
     attributes: Payload,
+    timezone: t.union([TimeZone, t.null]),
+    quietHours: t.union([QuietHoursInput, t.null]),
   },
   'ProfileBody',
 );

@@ -28,6 +28,8 @@ const when = {
     { type: 'integer', description: 'epoch ms' },
   ],
 };
+const hhmm = { type: 'string', pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$', example: '22:00' };
+const tzText = 'IANA time zone name known to the runtime (e.g. Europe/Paris); anything else is a 400 naming the field';
 const content = { msg: text(1, LIMITS.text), opts, scheduled: when, subject: text(0, LIMITS.subject) };
 const channels = list({ type: 'string', pattern: '^~?[a-z][a-z0-9_-]{0,31}$' }, 0, LIMITS.channels);
 export const obj = (required: string[], properties: Json): Json => ({ type: 'object', required, properties });
@@ -83,6 +85,15 @@ export const schemas: Record<string, Json> = {
     channels,
     thread: obj(['tid', 'channels'], { tid: id, channels }),
     attributes: { type: 'object', description: payload },
+    timezone: { type: ['string', 'null'], description: tzText, example: 'Europe/Paris' },
+    quietHours: {
+      oneOf: [
+        obj(['from', 'to'], { from: hhmm, to: hhmm, timezone: { type: 'string', description: tzText } }),
+        { type: 'null' },
+      ],
+      description:
+        'Non-urgent push, email and SMS wait until `to` (local time); urgency 4 and the websocket do not. Zone: its own, else the profile `timezone`, else UTC. `to` before `from` spans midnight (docs/campaigns.md)',
+    },
   }),
   Message: obj(['mid', 'from', 'msg', 'opts', 'urgency', 'at'], {
     mid: id,

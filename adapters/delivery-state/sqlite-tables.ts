@@ -19,6 +19,8 @@ const DIRECTORY_DDL = [
      uid TEXT PRIMARY KEY, first_position INTEGER, email TEXT, cell TEXT, channels TEXT NOT NULL DEFAULT '[]'
    ) WITHOUT ROWID`,
   'CREATE INDEX IF NOT EXISTS dir_users_known ON dir_users (uid) WHERE first_position IS NOT NULL',
+  // A user's zone and quiet hours (JSON), apart from dir_users: most users have none.
+  'CREATE TABLE IF NOT EXISTS dir_user_time (uid TEXT PRIMARY KEY, timezone TEXT, quiet TEXT) WITHOUT ROWID',
   `CREATE TABLE IF NOT EXISTS dir_user_threads (
      uid TEXT NOT NULL, tid TEXT NOT NULL, channels TEXT NOT NULL, PRIMARY KEY (uid, tid)
    ) WITHOUT ROWID`,
@@ -77,6 +79,7 @@ const TIMER_DDL = [
 
 const TABLES = [
   'dir_users',
+  'dir_user_time',
   'dir_user_threads',
   'dir_devices',
   'dir_threads',
