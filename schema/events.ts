@@ -4,7 +4,7 @@ import { Device } from './devices.js';
 import { Count, LIMITS, boundedArray, boundedString } from './bounds.js';
 import { Audience, ISODate, MessageOpts, MessageText, Subject, Urgency } from './message.js';
 import { Payload } from './payload.js';
-import { StoredQuietHours, StoredTimeZone } from './local-time.js';
+import { StoredLocalSchedule, StoredQuietHours, StoredTimeZone } from './local-time.js';
 import { CellNumber, EmailAddress } from './profile.js';
 import { TRIAGE_EVENTS } from './triage-events.js';
 
@@ -95,7 +95,7 @@ export const MessagePublished = evp(
     urgency: Urgency,
     at: ISODate,
   },
-  { scheduled: ISODate, subject: Subject },
+  { scheduled: ISODate, subject: Subject, local: StoredLocalSchedule },
 );
 export const MessageCancelled = ev('MessageCancelled', { mid: MessageId, by: UserId });
 export const MessageRetracted = ev('MessageRetracted', { mid: MessageId, by: UserId });

@@ -5,7 +5,7 @@ import { ChannelList, MessageTypes, Mids, ReceiptStatus, ThreadName, ThreadRole 
 import { MessageId, ThreadId, UserId } from './ids.js';
 import { MessageOpts, MessageText, Recipients, Subject, Urgency } from './message.js';
 import { Payload } from './payload.js';
-import { QuietHoursInput, TimeZone } from './local-time.js';
+import { LocalScheduleInput, QuietHoursInput, TimeZone } from './local-time.js';
 import { ContactInput } from './profile.js';
 
 // Request bodies of the HTTP API, verbatim from the msgxc seeds where they exist.
@@ -15,7 +15,7 @@ import { ContactInput } from './profile.js';
 // events can be read back.
 
 const content = { msg: MessageText };
-const contentOptional = { opts: MessageOpts, scheduled: When, subject: Subject };
+const contentOptional = { opts: MessageOpts, scheduled: t.union([When, LocalScheduleInput]), subject: Subject };
 
 export const PublishBody = t.intersection(
   [t.type({ tid: ThreadId, ...content }), t.partial(contentOptional)],

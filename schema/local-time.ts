@@ -43,3 +43,20 @@ export const StoredQuietHours = t.intersection(
   'StoredQuietHours',
 );
 export type QuietHours = t.TypeOf<typeof StoredQuietHours>;
+
+/**
+ * `scheduled` as a local wall-clock time: at the next `at` in `timezone`, or, with "recipient",
+ * at `at` in each recipient's own zone (their profile `timezone`, else `fallback`, else UTC).
+ */
+export const LocalScheduleInput = t.intersection(
+  [t.type({ at: WallClock, timezone: t.union([t.literal('recipient'), TimeZone]) }), t.partial({ fallback: TimeZone })],
+  'LocalSchedule',
+);
+export const StoredLocalSchedule = t.intersection(
+  [
+    t.type({ at: WallClock, timezone: t.union([t.literal('recipient'), StoredTimeZone]) }),
+    t.partial({ fallback: StoredTimeZone }),
+  ],
+  'StoredLocalSchedule',
+);
+export type LocalSchedule = t.TypeOf<typeof StoredLocalSchedule>;

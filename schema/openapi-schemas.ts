@@ -21,15 +21,25 @@ const opts = {
     collapse: text(1, LIMITS.label),
   },
 };
+const hhmm = { type: 'string', pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$', example: '22:00' };
+const tzText = 'IANA time zone name known to the runtime (e.g. Europe/Paris); anything else is a 400 naming the field';
 const when = {
-  description: 'In the future, at most 366 days ahead',
+  description:
+    'In the future, at most 366 days ahead; or a local wall-clock time: the next `at` in `timezone`, or with `"recipient"` at `at` in each recipient\'s profile zone (else `fallback`, else UTC) (docs/campaigns.md)',
   oneOf: [
     { type: 'string', format: 'date-time' },
     { type: 'integer', description: 'epoch ms' },
+    {
+      type: 'object',
+      required: ['at', 'timezone'],
+      properties: {
+        at: hhmm,
+        timezone: { type: 'string', description: `"recipient" or an ${tzText}` },
+        fallback: { type: 'string', description: tzText },
+      },
+    },
   ],
 };
-const hhmm = { type: 'string', pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$', example: '22:00' };
-const tzText = 'IANA time zone name known to the runtime (e.g. Europe/Paris); anything else is a 400 naming the field';
 const content = { msg: text(1, LIMITS.text), opts, scheduled: when, subject: text(0, LIMITS.subject) };
 const channels = list({ type: 'string', pattern: '^~?[a-z][a-z0-9_-]{0,31}$' }, 0, LIMITS.channels);
 export const obj = (required: string[], properties: Json): Json => ({ type: 'object', required, properties });

@@ -3,6 +3,7 @@ import { userTopicStep } from './topics.js';
 import { digestWindow, expiryOf } from './message.js';
 import { nearlineOrder, threadAllows, userAllows } from './preferences.js';
 import { quietUntil } from './quiet-hours.js';
+import { recipientLocal } from '../local-schedule.js';
 import type {
   MessageFacts,
   MessagePlan,
@@ -86,5 +87,21 @@ export const planDelivery = (
   if (now > expiresAt)
     return { expiresAt, recipients: recipients.map((r) => ({ uid: r.uid, online: r.online, steps: [] })) };
   const start = Math.max(message.due, now);
-  return { expiresAt, recipients: recipients.map((r) => planRecipient(message, r, config, expiresAt, start)) };
+  const local = message.local;
+  if (local === undefined)
+    return { expiresAt, recipients: recipients.map((r) => planRecipient(message, r, config, expiresAt, start)) };
+  // Each recipient's chain starts at the schedule's time in their zone; the lifetime (and so
+  // `expiresAt`) counts from the latest zone, so that no zone's recipients expire before their time.
+  return {
+    expiresAt,
+    recipients: recipients.map((r) =>
+      planRecipient(
+        message,
+        r,
+        config,
+        expiresAt,
+        Math.max(now, recipientLocal(local.schedule, local.publishedAt, message.due, r.timezone)),
+      ),
+    ),
+  };
 };

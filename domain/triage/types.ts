@@ -1,4 +1,4 @@
-import type { QuietHours } from '../../schema/local-time.js';
+import type { LocalSchedule, QuietHours } from '../../schema/local-time.js';
 import type { Urgency } from '../../schema/message.js';
 
 // The vocabulary of triage and escalation, shared by the pure functions in this folder.
@@ -84,6 +84,8 @@ export interface MessageFacts {
   readonly ttlSeconds?: number;
   readonly collapse?: string;
   readonly thread?: ThreadChannels;
+  /** A schedule in each recipient's own zone (docs/campaigns.md): their chain starts at its local time. */
+  readonly local?: { readonly schedule: LocalSchedule; readonly publishedAt: number };
 }
 
 export interface MessagePlan {
