@@ -27,6 +27,8 @@ export interface UnitPlan {
   /** A member's digest unit. */
   readonly digest: string | null;
   readonly collapse: string | null;
+  /** The message's urgency (a digest: its first member's): dispatch's lanes serve the most urgent first. */
+  readonly urgency: number;
   readonly due: number;
   readonly expiresAt: number;
   /** The MessageTriaged event that planned it, and its correlation id. */
