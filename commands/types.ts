@@ -10,6 +10,7 @@ import type { Device } from '../schema/devices.js';
 import type { DeviceId, MessageId, ThreadId, UserId } from '../schema/ids.js';
 import type { MessageOpts } from '../schema/message.js';
 import type { ReceiptStatus, ThreadRole } from '../schema/events.js';
+import type { LocalSchedule } from '../schema/local-time.js';
 
 export type { ThreadSettingsChange } from '../domain/thread.js';
 export type { UserState as Profile } from '../domain/user-state.js';
@@ -40,6 +41,7 @@ export interface MessageContent {
   readonly msg: string;
   readonly opts: MessageOpts;
   readonly scheduled?: Date;
+  readonly local?: LocalSchedule;
   readonly subject?: string;
 }
 

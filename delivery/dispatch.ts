@@ -51,6 +51,9 @@ export interface DispatchSettings {
   readonly retry: RetryPolicy;
 }
 
+/** Provider batches per lane job: the most an urgent job waits for, per slot, behind a broadcast. */
+const JOB_BATCHES = 4;
+
 export const DEFAULT_DISPATCH_SETTINGS: DispatchSettings = {
   batchSizes: { fcm: 500, apns: 500, webpush: 100, email: 1000, sms: 100, mqtt: 500 },
   concurrency: DEFAULT_DISPATCH_CONCURRENCY,
@@ -178,15 +181,25 @@ export const createDispatcher = (d: DispatcherDeps): Dispatcher => {
 
   return {
     dispatch: (units) => {
-      const byChannel = new Map<DispatchChannel, string[]>();
+      // One job per channel and urgency, so the lanes can serve the urgent ones first.
+      const byLane = new Map<string, { channel: DispatchChannel; urgency: number; keys: string[] }>();
       for (const u of units) {
         if (inFlight.has(u.key)) continue;
         inFlight.add(u.key);
-        const keys = byChannel.get(u.channel);
-        if (keys === undefined) byChannel.set(u.channel, [u.key]);
-        else keys.push(u.key);
+        const lane = `${u.channel}/${String(u.urgency)}`;
+        const group = byLane.get(lane);
+        if (group === undefined) byLane.set(lane, { channel: u.channel, urgency: u.urgency, keys: [u.key] });
+        else group.keys.push(u.key);
       }
-      for (const [channel, keys] of byChannel) lanes.run(channel, () => job(channel, keys));
+      // ...and at most JOB_BATCHES provider batches per job, so an urgent job waits for a few
+      // batches of a broadcast at most, not for a whole pass of it.
+      for (const g of byLane.values()) {
+        const size = Math.max(1, d.settings.batchSizes[g.channel]) * JOB_BATCHES;
+        for (let i = 0; i < g.keys.length; i += size) {
+          const keys = g.keys.slice(i, i + size);
+          lanes.run(g.channel, () => job(g.channel, keys), g.urgency);
+        }
+      }
     },
     inFlight: (key) => inFlight.has(key),
     isAhead: (u) => writer.isAhead(u),

@@ -4,6 +4,7 @@ import { Device } from './devices.js';
 import { Count, LIMITS, boundedArray, boundedString } from './bounds.js';
 import { Audience, ISODate, MessageOpts, MessageText, Subject, Urgency } from './message.js';
 import { Payload } from './payload.js';
+import { StoredLocalSchedule, StoredQuietHours, StoredTimeZone } from './local-time.js';
 import { CellNumber, EmailAddress } from './profile.js';
 import { TRIAGE_EVENTS } from './triage-events.js';
 
@@ -55,6 +56,12 @@ export const ChannelPreferencesChanged = evp(
   { tid: ThreadId },
 );
 export const UserAttributesChanged = ev('UserAttributesChanged', { uid: UserId, attributes: Payload });
+/** The user's time zone and quiet hours (docs/campaigns.md); a field left out is unchanged, null clears it. */
+export const TimePreferencesChanged = evp(
+  'TimePreferencesChanged',
+  { uid: UserId },
+  { timezone: t.union([StoredTimeZone, t.null]), quietHours: t.union([StoredQuietHours, t.null]) },
+);
 
 // ---- thread-<tid>
 export const ThreadCreated = evp(
@@ -88,7 +95,7 @@ export const MessagePublished = evp(
     urgency: Urgency,
     at: ISODate,
   },
-  { scheduled: ISODate, subject: Subject },
+  { scheduled: ISODate, subject: Subject, local: StoredLocalSchedule },
 );
 export const MessageCancelled = ev('MessageCancelled', { mid: MessageId, by: UserId });
 export const MessageRetracted = ev('MessageRetracted', { mid: MessageId, by: UserId });
@@ -140,6 +147,7 @@ export const UserEvent = t.union([
   ContactPointsChanged,
   ChannelPreferencesChanged,
   UserAttributesChanged,
+  TimePreferencesChanged,
 ]);
 export type UserEvent = t.TypeOf<typeof UserEvent>;
 export const ThreadEvent = t.union([ThreadCreated, ThreadMemberAdded, ThreadMemberRemoved, ThreadSettingsChanged]);
@@ -157,6 +165,7 @@ export const DomainEvent = t.union(
     ContactPointsChanged,
     ChannelPreferencesChanged,
     UserAttributesChanged,
+    TimePreferencesChanged,
     ThreadCreated,
     ThreadMemberAdded,
     ThreadMemberRemoved,

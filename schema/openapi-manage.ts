@@ -15,6 +15,8 @@ const profile = obj(['uid', 'email', 'cell', 'channels', 'threads', 'attributes'
   channels: { type: 'array', items: str },
   threads: { type: 'object', additionalProperties: { type: 'array', items: str } },
   attributes: { type: 'object' },
+  timezone: { type: ['string', 'null'] },
+  quietHours: { oneOf: [obj(['from', 'to'], { from: str, to: str, timezone: str }), { type: 'null' }] },
   devices: { type: 'array', items: obj(['deviceId', 'channel'], { deviceId: str, channel: str }) },
 });
 const devices = obj(['devices'], {

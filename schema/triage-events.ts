@@ -62,7 +62,12 @@ export const SkipReason = lits(
 export const PlannedStepC = t.intersection(
   [
     t.type({ channel: StepChannel, at: ISODate, reason: StepReason }),
-    t.partial({ deviceId: DeviceId, digest: ISODate }),
+    t.partial({
+      deviceId: DeviceId,
+      digest: ISODate,
+      // Moved later by the recipient's quiet hours (docs/campaigns.md): from when, and why.
+      deferred: t.type({ reason: t.literal('quiet-hours'), from: ISODate }),
+    }),
   ],
   'PlannedStep',
 );

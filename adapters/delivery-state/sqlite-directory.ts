@@ -3,6 +3,7 @@ import type { DirectoryReads } from '../../ports/delivery-state.js';
 import { LIMITS } from '../../schema/bounds.js';
 import type { DirectoryChange, DirectoryMessage, MessageStatus, PublishedData } from '../../schema/delivery-state.js';
 import { type Device, type DeviceChannel, deviceChannel } from '../../schema/devices.js';
+import type { QuietHours } from '../../schema/local-time.js';
 
 // The directory in SQLite: reads, and the changes the directory fold computes
 // (domain/delivery/directory.ts), each an upsert or a guarded update. Stored JSON was written
@@ -34,6 +35,9 @@ export const directoryReads = (db: Database): DirectoryReads => {
   );
   const user = db.prepare<[string], { email: string | null; cell: string | null; channels: string }>(
     'SELECT email, cell, channels FROM dir_users WHERE uid = ?',
+  );
+  const time = db.prepare<[string], { timezone: string | null; quiet: string | null }>(
+    'SELECT timezone, quiet FROM dir_user_time WHERE uid = ?',
   );
   const perThread = db
     .prepare<[string, string], string>('SELECT channels FROM dir_user_threads WHERE uid = ? AND tid = ?')
@@ -112,7 +116,10 @@ export const directoryReads = (db: Database): DirectoryReads => {
   const profileOf = (uid: string, tid: string | undefined) => {
     const u = user.get(uid);
     const forThread = tid === undefined ? undefined : perThread.get(uid, tid);
+    const t = time.get(uid);
     return {
+      ...(t?.timezone == null ? {} : { timezone: t.timezone }),
+      ...(t?.quiet == null ? {} : { quietHours: JSON.parse(t.quiet) as QuietHours }),
       devices: devices.all(uid).map((d) => ({ deviceId: d.device_id, channel: d.channel })),
       email: u?.email ?? null,
       cell: u?.cell ?? null,
@@ -156,6 +163,9 @@ export const directoryWriter = (db: Database): ((c: DirectoryChange) => void) =>
   const email = db.prepare<[string | null, string]>('UPDATE dir_users SET email = ? WHERE uid = ?');
   const cell = db.prepare<[string | null, string]>('UPDATE dir_users SET cell = ? WHERE uid = ?');
   const channels = db.prepare<[string, string]>('UPDATE dir_users SET channels = ? WHERE uid = ?');
+  const timeRow = db.prepare<[string]>('INSERT OR IGNORE INTO dir_user_time (uid) VALUES (?)');
+  const timezone = db.prepare<[string | null, string]>('UPDATE dir_user_time SET timezone = ? WHERE uid = ?');
+  const quiet = db.prepare<[string | null, string]>('UPDATE dir_user_time SET quiet = ? WHERE uid = ?');
   const threadChannels = db.prepare<[string, string, string]>(
     'INSERT INTO dir_user_threads (uid, tid, channels) VALUES (?, ?, ?) ON CONFLICT (uid, tid) DO UPDATE SET channels = excluded.channels',
   );
@@ -192,6 +202,11 @@ export const directoryWriter = (db: Database): ((c: DirectoryChange) => void) =>
       case 'channels':
         profile.run(c.uid);
         channels.run(JSON.stringify(c.channels), c.uid);
+        return;
+      case 'time-preferences':
+        timeRow.run(c.uid);
+        if (c.timezone !== undefined) timezone.run(c.timezone, c.uid);
+        if (c.quietHours !== undefined) quiet.run(c.quietHours === null ? null : JSON.stringify(c.quietHours), c.uid);
         return;
       case 'thread-channels':
         threadChannels.run(c.uid, c.tid, JSON.stringify(c.channels));

@@ -23,6 +23,7 @@ export const DIRECTORY_EVENTS: ReadonlySet<string> = new Set([
   'DeviceRevoked',
   'ContactPointsChanged',
   'ChannelPreferencesChanged',
+  'TimePreferencesChanged',
   'ThreadCreated',
   'ThreadMemberAdded',
   'ThreadMemberRemoved',
@@ -59,6 +60,15 @@ export const directoryChanges = (e: DomainEvent, at: At): DirectoryFold => {
       return only(
         tid === undefined ? { type: 'channels', uid, channels } : { type: 'thread-channels', uid, tid, channels },
       );
+    }
+    case 'TimePreferencesChanged': {
+      const { uid, timezone, quietHours } = e.data;
+      return only({
+        type: 'time-preferences',
+        uid,
+        ...(timezone === undefined ? {} : { timezone }),
+        ...(quietHours === undefined ? {} : { quietHours }),
+      });
     }
     case 'ThreadCreated':
       return only({

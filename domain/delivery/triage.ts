@@ -109,6 +109,9 @@ const toData = (p: RecipientPlan): RecipientPlanData => ({
     reason: s.reason,
     ...(s.deviceId === undefined ? {} : { deviceId: asDeviceId(s.deviceId) }),
     ...(s.digest === undefined ? {} : { digest: new Date(s.digest).toISOString() }),
+    ...(s.deferred === undefined
+      ? {}
+      : { deferred: { reason: s.deferred.reason, from: new Date(s.deferred.from).toISOString() } }),
   })),
 });
 

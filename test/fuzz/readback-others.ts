@@ -125,6 +125,8 @@ const profile: ReadBack = async (c) => {
     problems.push(
       ...differs('attributes', latest(events, 'UserAttributesChanged', 'attributes') ?? {}, s['attributes']),
     );
+  for (const field of ['timezone', 'quietHours'] as const)
+    if (field in s) problems.push(...differs(field, latest(events, 'TimePreferencesChanged', field) ?? null, s[field]));
   return problems;
 };
 
