@@ -105,6 +105,14 @@ const auditable = (engine: EventStore, log?: Logger, sqlite?: SqliteEventStore):
   };
 };
 
+/**
+ * Whether every node of the cluster follows this log (JetStream, EventStoreDB): then each node
+ * delivers live frames from the log itself; a log of one node's own (embedded, memory) is known
+ * to its peers only through the bus.
+ */
+export const logSharedByNodes = (config: Config): boolean =>
+  config.eventStore.startsWith('nats://') || /^(esdb|kurrentdb)(\+discover)?:\/\//.test(config.eventStore);
+
 const eventsFile = (config: Config): string => join(config.dataDir, 'events.db');
 
 export const openLog = async (config: Config, log?: Logger): Promise<OpenedLog> => {
