@@ -1,5 +1,7 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { ANALYTICS_MESSAGE_PARAMS, analyticsMessagesQuery } from '../../schema/analytics-query.js';
+import { ANALYTICS_FUNNEL_PARAMS, analyticsFunnelQuery } from '../../schema/analytics-funnel-query.js';
+import { funnel } from '../../projections/search/reports.js';
 import type { AppDeps } from '../deps.js';
 import { errors } from '../errors.js';
 import type { Route } from '../route.js';
@@ -23,6 +25,21 @@ export const analyticsRoutes = (deps: AppDeps): Route[] => [
       if (deps.search === undefined) return errors.notFound('the search store is not open on this node');
       const page = await deps.search.searchMessages(q.ok);
       return { status: 200, body: { messages: page.hits, total: page.total, next: page.next } };
+    },
+  },
+  {
+    method: 'get',
+    path: '/api/v2/analytics/funnel',
+    access: 'analyst',
+    summary:
+      'The delivery funnel of a message, a thread or a time range, with time-to-read percentiles (admin, analyst)',
+    handler: async (req) => {
+      const known = onlyKnown(req.query, ANALYTICS_FUNNEL_PARAMS);
+      if (E.isLeft(known)) return known.left;
+      const q = analyticsFunnelQuery((name) => req.query.get(name));
+      if ('error' in q) return errors.invalidQuery(q.error.field, q.error.msg);
+      if (deps.search === undefined) return errors.notFound('the search store is not open on this node');
+      return { status: 200, body: await funnel(deps.search, q.ok) };
     },
   },
 ];

@@ -14,6 +14,9 @@ const HANDLED: ReadonlySet<string> = new Set([
   'MessageCancelled',
   'MessageRetracted',
   'MessagesAcknowledged',
+  'MessageTriaged',
+  'DeliveryAttempted',
+  'DeliverySucceeded',
 ]);
 
 export const searchHandler = (index: SearchWriter): FollowerHandler => ({
