@@ -54,7 +54,17 @@ const messageDoc = all({
   channels: { ...array({ enum: channelNames }), description: 'channels a delivery was attempted or sent on' },
 });
 
+const buckets = array(all({ key: str, count: nat }));
 export const analyticsSchemas: Record<string, Json> = {
+  AnalyticsTimeseries: all({
+    interval: { enum: ['minute', 'hour', 'day'] },
+    since: { ...str, description: 'start of the first bucket (since rounded down to the interval, UTC)' },
+    until: str,
+    by: { enum: ['channel', 'urgency', 'outcome', null] },
+    series: array(all({ key: str, buckets })),
+    failures: array(all({ key: str, count: nat, buckets })),
+    revocations: buckets,
+  }),
   AnalyticsFunnel: all({
     scope: obj([], { mid: str, tid: str, since: str, until: str }),
     messages: nat,
@@ -148,6 +158,15 @@ export const analyticsOperations: Operations = {
       summary:
         'The delivery funnel of one message (`mid`), a thread (`tid`), a publication time range (`since` inclusive, `until` exclusive, ISO-8601) or a thread within a range: addressed -> triaged -> attempted/sent per channel -> sent -> delivered -> seen -> read -> clicked, in distinct recipients per message (each receipt stage counts those that reached it or a later one), rates of the addressed, and time-to-read percentiles (ms from the due time, nearest rank, rounded up to two significant digits). `tag` is refused: messages carry no campaign tag. Admins and analysts',
       ok: json(ref('AnalyticsFunnel')),
+    },
+  },
+  '/api/v2/analytics/timeseries': {
+    get: {
+      access: 'analyst',
+      query: ['interval', 'since', 'until', 'by'],
+      summary:
+        'Messages published per `interval` (minute, hour, day; UTC) in [`since`, `until`) (both required, at most 1000 buckets, else 400), every bucket listed, one series per key of `by` (channel: a delivery attempted or sent on it; urgency 1-4; outcome: a recipient reached that delivery status) or one series `all`; `failures`: deliveries of those messages that ended in a failure, per channel with the top 5 reasons; `revocations`: deliveries that ended with the device revoked, per interval. Admins and analysts',
+      ok: json(ref('AnalyticsTimeseries')),
     },
   },
   '/api/v2/messages/{mid}/deliveries': {

@@ -94,7 +94,7 @@ export interface SearchPage {
 
 // ---- terms aggregation (count desc, then key asc), one or two levels.
 export const MESSAGE_TERMS = ['urgency', 'from', 'tid', 'status', 'audience'] as const;
-export const DELIVERY_TERMS = ['channel', 'status', 'uid', 'mid', 'read_ms'] as const;
+export const DELIVERY_TERMS = ['channel', 'status', 'uid', 'mid', 'read_ms', 'reason'] as const;
 const fields = <F extends string>(fs: readonly [F, F, ...F[]]) =>
   t.union(fs.map((f) => t.literal(f)) as unknown as [t.LiteralC<F>, t.LiteralC<F>, ...t.LiteralC<F>[]]);
 export const MessageTermField = fields(MESSAGE_TERMS);

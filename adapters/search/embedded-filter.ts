@@ -98,4 +98,5 @@ export const DELIVERY_COLUMNS = {
   uid: 'uid',
   mid: 'mid',
   read_ms: 'read_ms',
+  reason: 'reason',
 } as const;

@@ -17,6 +17,8 @@ const HANDLED: ReadonlySet<string> = new Set([
   'MessageTriaged',
   'DeliveryAttempted',
   'DeliverySucceeded',
+  'DeliveryFailed',
+  'DeliveryGivenUp',
 ]);
 
 export const searchHandler = (index: SearchWriter): FollowerHandler => ({

@@ -39,6 +39,8 @@ export interface PlannedEvent {
   readonly occurredAt: string;
 }
 
+const FAILURE = { retry: 'retrying', failed: 'failed', gone: 'revoked' } as const;
+
 /** Receipts that name no channel came in over the HTTP API. */
 export const DEFAULT_RECEIPT_CHANNEL = 'api';
 
@@ -118,6 +120,26 @@ export const planBatch = (events: readonly PlannedEvent[]): Plan => {
               marks.push({ mid, set, uid: r.uid });
         }
         break;
+      case 'DeliveryFailed':
+      case 'DeliveryGivenUp': {
+        // Dispatch outcomes become delivery facts with their reason: retry -> retrying, failed,
+        // gone (the device was revoked) -> revoked, given up -> given_up.
+        const d = event.data;
+        const status: DeliveryStatus = event.type === 'DeliveryFailed' ? FAILURE[event.data.outcome] : 'given_up';
+        const attempts = event.type === 'DeliveryFailed' ? event.data.attempt : event.data.attempts;
+        const mids = d.mid === undefined ? (d.mids ?? []) : [d.mid];
+        for (const mid of new Set(mids))
+          receipts.push({
+            mid,
+            uid: d.uid,
+            channel: d.channel,
+            status,
+            at: isoInstant(occurredAt),
+            reason: d.reason,
+            attempts,
+          });
+        break;
+      }
       case 'DeliveryAttempted':
       case 'DeliverySucceeded': {
         const { uid, channel } = event.data;

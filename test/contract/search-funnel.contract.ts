@@ -51,6 +51,25 @@ const dispatch = (type: Dispatched, id: string, uid: string, channel: 'fcm' | 'e
       ...(type === 'DeliveryAttempted' ? { node: 'n1', run: 'r1', leaseUntil: at(H) } : {}),
     },
   }) as DomainEvent;
+const failed = (
+  type: 'DeliveryFailed' | 'DeliveryGivenUp',
+  id: string,
+  uid: string,
+  channel: 'fcm' | 'email' | 'sms',
+  reason: string,
+  outcome: 'retry' | 'failed' | 'gone' = 'failed',
+): DomainEvent =>
+  ({
+    type,
+    data: {
+      key: `${id}/${uid}/${channel}`,
+      uid: u(uid),
+      channel,
+      mid: m(id),
+      reason,
+      ...(type === 'DeliveryFailed' ? { attempt: 1, outcome } : { attempts: 1 }),
+    },
+  }) as DomainEvent;
 const ack = (uid: string, id: string, status: ReceiptStatus, channel: string): DomainEvent => ({
   type: 'MessagesAcknowledged',
   data: { uid: u(uid), mids: [m(id)], status, channel },
@@ -76,7 +95,11 @@ const events: readonly (readonly [DomainEvent, number])[] = [
   [ack('u1', mA, 'read', 'websocket'), 10 * S],
   [ack('u1', mA, 'read', 'websocket'), 20 * S],
   [ack('u2', mA, 'clicked', 'email'), 100 * S],
+  [failed('DeliveryFailed', mA, 'u2', 'email', 'smtp 451', 'retry'), 3 * S],
+  [failed('DeliveryFailed', mA, 'u4', 'sms', 'carrier rejected', 'failed'), 6 * S],
+  [failed('DeliveryGivenUp', mA, 'u4', 'sms', 'carrier rejected'), 7 * S],
   [published(mB, H), H],
+  [failed('DeliveryFailed', mB, 'u1', 'fcm', 'Unregistered', 'gone'), H + S],
   [triaged(mB, 0, [plan('u1', false, ['email'])]), H],
   [
     {
@@ -189,5 +212,35 @@ export const searchFunnelCases = (subject: () => FunnelSubject): void => {
     expect(
       await index.terms({ index: 'deliveries', field: 'read_ms', size: 10, filter: { msgAt: range, mid: mA } }),
     ).toEqual(buckets);
+  });
+
+  it('keeps dispatch failures as delivery facts with their reason: top reasons per channel, revocations over time', async () => {
+    const index = await load();
+    const docs = await index.deliveries([`${mA}:u4:sms`, `${mA}:u2:email`, `${mB}:u1:fcm`]);
+    expect(docs.get(`${mA}:u4:sms`)).toMatchObject({ status: 'given_up', reason: 'carrier rejected', attempts: 1 });
+    expect(docs.get(`${mA}:u2:email`)).toMatchObject({ status: 'clicked', reason: 'smtp 451', at: at(3 * S) });
+    expect(docs.get(`${mB}:u1:fcm`)).toMatchObject({ status: 'revoked', reason: 'Unregistered', at: at(H + S) });
+    expect((await index.messages([mA])).get(mA)?.counts).toMatchObject({ retrying: 1, failed: 1, given_up: 1 });
+    const range = { gte: at(0), lt: at(2 * H) };
+    expect(
+      await index.terms({
+        index: 'deliveries',
+        field: 'channel',
+        size: 20,
+        filter: { msgAt: range, status: ['retrying', 'failed', 'given_up', 'revoked'] },
+        then: { field: 'reason', size: 5 },
+      }),
+    ).toEqual([
+      { key: 'fcm', count: 1, buckets: [{ key: 'Unregistered', count: 1 }] },
+      { key: 'sms', count: 1, buckets: [{ key: 'carrier rejected', count: 1 }] },
+    ]);
+    const revoked = await index.histogram({
+      index: 'deliveries',
+      interval: 'minute',
+      filter: { at: range, status: ['revoked'] },
+    });
+    expect(revoked).toEqual([
+      { key: new Date(Math.floor(Date.parse(at(H + S)) / 60_000) * 60_000).toISOString(), count: 1 },
+    ]);
   });
 };

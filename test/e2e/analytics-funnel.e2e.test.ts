@@ -105,6 +105,50 @@ describe('analytics: delivery funnel', () => {
     expect(await page('?channel=email,sms')).toEqual([]);
   });
 
+  it('charts volumes per interval split by channel, urgency and outcome; bounds the range', async () => {
+    const hour = 3_600_000;
+    const since = new Date(Math.floor(Date.parse(started) / hour) * hour).toISOString();
+    const until = new Date(Date.parse(since) + 2 * hour).toISOString();
+    const ts = async (qs: string) => {
+      const r = await call(s, 'GET', `/api/v2/analytics/timeseries${qs}`, { token: analyst });
+      expect(r.status, r.text).toBe(200);
+      return r.body as {
+        since: string;
+        series: { key: string; buckets: { key: string; count: number }[] }[];
+        failures: unknown[];
+        revocations: { count: number }[];
+      };
+    };
+    const range = `&since=${encodeURIComponent(started)}&until=${encodeURIComponent(until)}`;
+    const total = (series: { buckets: { count: number }[] } | undefined) =>
+      (series?.buckets ?? []).reduce((n, b) => n + b.count, 0);
+    const byChannel = await ts(`?interval=hour&by=channel${range}`);
+    expect(byChannel.since).toBe(since);
+    expect(byChannel.series.map((x) => x.key)).toEqual(['websocket', 'apns', 'fcm', 'webpush', 'email', 'sms', 'mqtt']);
+    expect(byChannel.series.find((x) => x.key === 'webpush')?.buckets).toHaveLength(2);
+    expect(total(byChannel.series.find((x) => x.key === 'webpush'))).toBe(1);
+    expect(total(byChannel.series.find((x) => x.key === 'email'))).toBe(0);
+    const byOutcome = await ts(`?interval=minute&by=outcome${range}`);
+    expect(total(byOutcome.series.find((x) => x.key === 'clicked'))).toBe(1);
+    expect(total(byOutcome.series.find((x) => x.key === 'failed'))).toBe(0);
+    const all = await ts(`?interval=day${range}`);
+    expect(all.series.map((x) => [x.key, total(x)])).toEqual([['all', 1]]);
+    expect(all.failures).toEqual([]);
+    expect(all.revocations.reduce((n, b) => n + b.count, 0)).toBe(0);
+    const tooMany = await call(
+      s,
+      'GET',
+      '/api/v2/analytics/timeseries?interval=minute&since=2000-01-01T00:00:00Z&until=2100-01-01T00:00:00Z',
+      { token: analyst },
+    );
+    expect(tooMany.status).toBe(400);
+    expect((tooMany.body as { msg: string }).msg.startsWith('until:')).toBe(true);
+    expect(
+      (await call(s, 'GET', `/api/v2/analytics/timeseries?interval=day${range}`, { token: await token('frank') }))
+        .status,
+    ).toBe(403);
+  });
+
   it('is for analysts and admins only; a bad scope is a 400 naming the parameter', async () => {
     expect((await funnel(`?mid=${mid}`, await token('root', ['admin']))).status).toBe(200);
     expect((await funnel(`?mid=${mid}`, await token('frank'))).status).toBe(403);
