@@ -1,8 +1,10 @@
-import type { DeliveryDoc, DeliveryStatus, MessageDoc, MessageStatus } from '../schema/search-documents.js';
+import type { DeliveryDoc, MessageDoc, MessageStatus, SetName } from '../schema/search-documents.js';
 import type { Generations } from './follower.js';
 import type {
+  FunnelTotals,
   HistogramBucket,
   HistogramQuery,
+  MessageFilter,
   SearchMessagesQuery,
   SearchPage,
   TermsBucket,
@@ -21,14 +23,15 @@ import type {
  * - createMessage: stores the document unless its mid exists (content never changes);
  * - setMessageStatus: sets the status of an existing message (none: no-op);
  * - putDelivery: stores the whole document under its id (the projection merges first);
- * - addToSet: adds `uid` to the message's set of recipients that reached `status`;
- * - recount: sets an existing message's `counts` to the sizes of its sets (never `+1`).
+ * - addToSet: adds `uid` to the message's set `status` (a delivery status or a funnel stage);
+ * - recount: sets an existing message's `counts`, `funnel` and `channels` from the sizes of its
+ *   sets (schema/search-documents.ts `tallies`; never `+1`).
  */
 export type SearchOp =
   | { readonly kind: 'createMessage'; readonly doc: MessageDoc }
   | { readonly kind: 'setMessageStatus'; readonly mid: string; readonly status: MessageStatus }
   | { readonly kind: 'putDelivery'; readonly doc: DeliveryDoc }
-  | { readonly kind: 'addToSet'; readonly mid: string; readonly status: DeliveryStatus; readonly uid: string }
+  | { readonly kind: 'addToSet'; readonly mid: string; readonly status: SetName; readonly uid: string }
   | { readonly kind: 'recount'; readonly mid: string };
 
 export interface Checkpoint {
@@ -66,6 +69,8 @@ export interface SearchQueries {
   searchMessages(query: SearchMessagesQuery): Promise<SearchPage>;
   /** Counts per value of a field (count desc, then key asc), optionally per value of a second field. */
   terms(query: TermsQuery): Promise<readonly TermsBucket[]>;
+  /** The sums of the matching messages' funnels, and how many messages matched. */
+  funnel(filter: MessageFilter): Promise<FunnelTotals>;
   /** Documents per calendar interval of `at`, oldest first; empty buckets are left out (see fillGaps). */
   histogram(query: HistogramQuery): Promise<readonly HistogramBucket[]>;
   /** Every document of an index in id order, a page at a time (exports, rebuild checks). */

@@ -10,6 +10,7 @@ import {
   generationNames,
   indexNames,
   upgradeCheckpointsIndex,
+  upgradeDocumentIndices,
 } from './elastic-indices.js';
 import type { IndexNames } from './elastic-indices.js';
 import { elasticWriter } from './elastic-write.js';
@@ -80,10 +81,15 @@ export const elasticGenerations = (
     const alias = await client.indices.getAlias({ name: aliases.messages }, { ignore: [404] });
     const [concrete] = Object.keys(alias).filter((k) => k.startsWith(`${aliases.messages}-g`));
     const n = concrete === undefined ? undefined : Number(/-g(\d{1,9})$/.exec(concrete)?.[1]);
-    if (n !== undefined && Number.isInteger(n)) return open(n);
+    if (n !== undefined && Number.isInteger(n)) {
+      const existing = open(n);
+      await upgradeDocumentIndices(client, existing.names);
+      return existing;
+    }
     if (await client.indices.exists({ index: aliases.messages })) {
       const legacy = open(0);
       await upgradeCheckpointsIndex(client, legacy.names);
+      await upgradeDocumentIndices(client, legacy.names);
       return legacy;
     }
     const first = open(Math.max(0, ...(await numbers())) + 1);

@@ -53,6 +53,19 @@ export const upgradeCheckpointsIndex = async (client: Client, names: IndexNames)
   await client.indices.putMapping({ index: names.checkpoints, properties: CHECKPOINT_FIELDS });
 };
 
+/**
+ * Adds the fields the documents gained since (funnel, channels, a delivery's tid, msg_at and
+ * read_ms) to a generation created before: mappings only grow, so this is safe on every open.
+ * Documents indexed before read back with an empty funnel until a rebuild.
+ */
+export const upgradeDocumentIndices = async (client: Client, names: IndexNames): Promise<void> => {
+  for (const kind of ['messages', 'deliveries'] as const) {
+    const t = TEMPLATES[kind].template as estypes.IndicesPutIndexTemplateIndexTemplateMapping;
+    const properties = t.mappings?.properties;
+    if (properties !== undefined) await client.indices.putMapping({ index: names[kind], properties });
+  }
+};
+
 export const deleteIndices = async (client: Client, names: IndexNames): Promise<void> => {
   await client.indices.delete({ index: KINDS.map((k) => names[k]), ignore_unavailable: true });
 };

@@ -1,6 +1,5 @@
 import type { Client, estypes } from '@elastic/elasticsearch';
-import { DELIVERY_STATUSES, zeroCounts } from '../../schema/search-documents.js';
-import type { DeliveryStatus, StatusCounts } from '../../schema/search-documents.js';
+import { SET_NAMES, tallies } from '../../schema/search-documents.js';
 import type { IndexNames } from './elastic-indices.js';
 import { FailedToIndex } from './errors.js';
 import type { Checkpoint, SearchOp } from '../../ports/search.js';
@@ -65,12 +64,10 @@ const countBuckets = (a: unknown): { key: string; doc_count: number; by_status?:
 // Mids per counting search: bounded so that mids x statuses stays far below search.max_buckets.
 const COUNT_CHUNK = 1_000;
 
-const setSizes = async (
-  client: Client,
-  names: IndexNames,
-  mids: readonly string[],
-): Promise<Map<string, StatusCounts>> => {
-  const out = new Map<string, StatusCounts>(mids.map((m) => [m, zeroCounts()]));
+type Tallies = ReturnType<typeof tallies>;
+
+const setSizes = async (client: Client, names: IndexNames, mids: readonly string[]): Promise<Map<string, Tallies>> => {
+  const out = new Map<string, Tallies>(mids.map((m) => [m, tallies(new Map())]));
   for (let i = 0; i < mids.length; i += COUNT_CHUNK) {
     const chunk = mids.slice(i, i + COUNT_CHUNK);
     const r = await client.search({
@@ -81,16 +78,12 @@ const setSizes = async (
       aggs: {
         by_mid: {
           terms: { field: 'mid', size: chunk.length },
-          aggs: { by_status: { terms: { field: 'status', size: DELIVERY_STATUSES.length } } },
+          aggs: { by_status: { terms: { field: 'status', size: SET_NAMES.length } } },
         },
       },
     });
-    for (const m of countBuckets(r.aggregations?.by_mid)) {
-      const counts: Record<string, number> = zeroCounts();
-      for (const s of countBuckets(m.by_status))
-        if ((DELIVERY_STATUSES as readonly string[]).includes(s.key)) counts[s.key as DeliveryStatus] = s.doc_count;
-      out.set(m.key, counts as StatusCounts);
-    }
+    for (const m of countBuckets(r.aggregations?.by_mid))
+      out.set(m.key, tallies(new Map(countBuckets(m.by_status).map((s) => [s.key, s.doc_count]))));
   }
   return out;
 };
@@ -124,11 +117,7 @@ export const elasticWriter =
           const doc = { ...op.doc, words: indexedWords(op.doc.text) };
           const c = counts.get(op.doc.mid);
           if (c === undefined) docs.push({ create: { _index: names.messages, _id: op.doc.mid } }, doc);
-          else
-            docs.push(
-              { update: { _index: names.messages, _id: op.doc.mid } },
-              { doc: { counts: c }, upsert: { ...doc, counts: c } },
-            );
+          else docs.push({ update: { _index: names.messages, _id: op.doc.mid } }, { doc: c, upsert: { ...doc, ...c } });
           if (c !== undefined) upserted.add(op.doc.mid);
           break;
         }
@@ -142,7 +131,7 @@ export const elasticWriter =
           if (!upserted.has(op.mid))
             docs.push(
               { update: { _index: names.messages, _id: op.mid } },
-              { doc: { counts: counts.get(op.mid) ?? zeroCounts() } },
+              { doc: counts.get(op.mid) ?? tallies(new Map()) },
             );
           break;
         case 'addToSet':

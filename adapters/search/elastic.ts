@@ -71,6 +71,7 @@ export const openElasticSearchIndex = async (options: ElasticSearchOptions): Pro
     searchMessages: wrap(FailedToQuery, 'searching messages', (q) => queries.searchMessages(q)),
     terms: wrap(FailedToQuery, 'terms aggregation', (q) => queries.terms(q)),
     histogram: wrap(FailedToQuery, 'date histogram', (q) => queries.histogram(q)),
+    funnel: wrap(FailedToQuery, 'funnel sums', (f) => queries.funnel(f)),
     documents: (index, page) => wrap(FailedToQuery, 'listing documents', () => queries.documents(index, page))(),
     destroy: wrap(FailedToIndex, 'deleting the search indices', async () => {
       const all = await client.indices.get({ index: `${prefix}*`, allow_no_indices: true, expand_wildcards: 'all' });

@@ -24,6 +24,7 @@ export const embeddedSearchReader = (base: string): SearchQueries & { close(): v
     searchMessages: (q) => current().searchMessages(q),
     terms: (q) => current().terms(q),
     histogram: (q) => current().histogram(q),
+    funnel: (f) => current().funnel(f),
     documents: (index, page) => current().documents(index, page),
     close: () => {
       open?.db.close();

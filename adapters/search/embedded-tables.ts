@@ -23,7 +23,9 @@ const DDL = [
      at INTEGER NOT NULL,
      scheduled INTEGER,
      status TEXT NOT NULL,
-     counts TEXT NOT NULL
+     counts TEXT NOT NULL,
+     funnel TEXT NOT NULL DEFAULT '{}',
+     channels TEXT NOT NULL DEFAULT '[]'
    )`,
   'CREATE INDEX IF NOT EXISTS search_messages_at ON search_messages (at, mid)',
   'CREATE INDEX IF NOT EXISTS search_messages_tid ON search_messages (tid, at, mid) WHERE tid IS NOT NULL',
@@ -41,7 +43,10 @@ const DDL = [
      latency_ms INTEGER,
      times TEXT NOT NULL,
      reason TEXT,
-     attempts INTEGER
+     attempts INTEGER,
+     tid TEXT,
+     msg_at INTEGER,
+     read_ms INTEGER
    )`,
   'CREATE INDEX IF NOT EXISTS search_deliveries_mid ON search_deliveries (mid)',
   'CREATE INDEX IF NOT EXISTS search_deliveries_at ON search_deliveries (at)',
@@ -49,10 +54,27 @@ const DDL = [
      mid TEXT NOT NULL, status TEXT NOT NULL, uid TEXT NOT NULL, PRIMARY KEY (mid, status, uid)
    ) WITHOUT ROWID`,
 ];
+// Columns added since the first version, added in place to a file from before (its rows keep
+// the defaults, read back as an empty funnel: a rebuild fills them from the log).
+const ADDED: readonly (readonly [string, string, string])[] = [
+  ['search_messages', 'funnel', "TEXT NOT NULL DEFAULT '{}'"],
+  ['search_messages', 'channels', "TEXT NOT NULL DEFAULT '[]'"],
+  ['search_deliveries', 'tid', 'TEXT'],
+  ['search_deliveries', 'msg_at', 'INTEGER'],
+  ['search_deliveries', 'read_ms', 'INTEGER'],
+];
+const addColumns = (db: Database): void => {
+  for (const [table, column, type] of ADDED) {
+    const has = db.prepare<[], { name: string }>(`PRAGMA table_info(${table})`).all();
+    if (!has.some((c) => c.name === column)) db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${type}`);
+  }
+};
+
 // Checkpoints and dead letters: the follower's tables in the same file (adapters/checkpoint/sqlite.ts).
 
 export const ensureSearchTables = (db: Database): void => {
   for (const sql of DDL) db.exec(sql);
+  addColumns(db);
 };
 
 export const dropSearchTables = (db: Database): void => {

@@ -75,6 +75,7 @@ const generationStore = (db: Database, checkpoints: SqliteCheckpoints): Store =>
     searchMessages: (q) => queries.searchMessages(q),
     terms: (q) => queries.terms(q),
     histogram: (q) => queries.histogram(q),
+    funnel: (f) => queries.funnel(f),
     documents: (index, page) => queries.documents(index, page),
   };
 };
@@ -99,6 +100,7 @@ export const createEmbeddedSearchIndex = (options: EmbeddedSearchOptions): Searc
     searchMessages: (q) => live.store.searchMessages(q),
     terms: (q) => live.store.terms(q),
     histogram: (q) => live.store.histogram(q),
+    funnel: (f) => live.store.funnel(f),
     documents: (index, page) => live.store.documents(index, page),
     close: () =>
       later(() => {

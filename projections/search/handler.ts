@@ -14,6 +14,11 @@ const HANDLED: ReadonlySet<string> = new Set([
   'MessageCancelled',
   'MessageRetracted',
   'MessagesAcknowledged',
+  'MessageTriaged',
+  'DeliveryAttempted',
+  'DeliverySucceeded',
+  'DeliveryFailed',
+  'DeliveryGivenUp',
 ]);
 
 export const searchHandler = (index: SearchWriter): FollowerHandler => ({
