@@ -1,5 +1,7 @@
 import type { DeliveryDoc, DeliveryStatus, MessageDoc, MessageStatus } from '../schema/search-documents.js';
 import type { Generations } from './follower.js';
+import type { SegmentQuery } from '../schema/segment-query.js';
+import type { UserDoc } from '../schema/user-directory.js';
 import type {
   HistogramBucket,
   HistogramQuery,
@@ -22,14 +24,16 @@ import type {
  * - setMessageStatus: sets the status of an existing message (none: no-op);
  * - putDelivery: stores the whole document under its id (the projection merges first);
  * - addToSet: adds `uid` to the message's set of recipients that reached `status`;
- * - recount: sets an existing message's `counts` to the sizes of its sets (never `+1`).
+ * - recount: sets an existing message's `counts` to the sizes of its sets (never `+1`);
+ * - putUser: stores the user directory's whole document under its uid (the projection merges first).
  */
 export type SearchOp =
   | { readonly kind: 'createMessage'; readonly doc: MessageDoc }
   | { readonly kind: 'setMessageStatus'; readonly mid: string; readonly status: MessageStatus }
   | { readonly kind: 'putDelivery'; readonly doc: DeliveryDoc }
   | { readonly kind: 'addToSet'; readonly mid: string; readonly status: DeliveryStatus; readonly uid: string }
-  | { readonly kind: 'recount'; readonly mid: string };
+  | { readonly kind: 'recount'; readonly mid: string }
+  | { readonly kind: 'putUser'; readonly doc: UserDoc };
 
 export interface Checkpoint {
   readonly name: string;
@@ -54,6 +58,7 @@ export interface SearchWriter {
   /** Current documents by id, including writes not yet visible to queries. */
   messages(mids: readonly string[]): Promise<ReadonlyMap<string, MessageDoc>>;
   deliveries(ids: readonly string[]): Promise<ReadonlyMap<string, DeliveryDoc>>;
+  users(uids: readonly string[]): Promise<ReadonlyMap<string, UserDoc>>;
   /** Makes every completed write visible to queries. */
   refresh(): Promise<void>;
   /** Drops every document, the projection state and the checkpoints, in place. */
@@ -73,6 +78,13 @@ export interface SearchQueries {
     index: I,
     page: { readonly after?: string; readonly limit: number },
   ): Promise<readonly DocOf<I>[]>;
+  /** How many directory users the segment query selects. */
+  countUsers(query: SegmentQuery): Promise<number>;
+  /** The uids the query selects, in uid order (byte order of UTF-8), one page after `after`. */
+  selectUsers(
+    query: SegmentQuery,
+    page: { readonly after?: string; readonly limit: number },
+  ): Promise<readonly string[]>;
 }
 
 export interface SearchIndex extends SearchWriter, SearchQueries {

@@ -3,8 +3,10 @@ import { createElasticCheckpoints } from '../checkpoint/elastic.js';
 import type { Generation, Generations } from '../../ports/follower.js';
 import type { SearchWriter } from '../../ports/search.js';
 import { deliveryFromSource, messageFromSource } from './elastic-query.js';
+import { userFromSource } from './elastic-users.js';
 import {
   KINDS,
+  addUsersIndex,
   createIndices,
   deleteIndices,
   generationNames,
@@ -36,6 +38,7 @@ export const elasticStore = (client: Client, names: IndexNames, refreshEachBatch
     checkpoint: (name) => checkpoints.read(name),
     messages: (mids) => mget(names.messages, mids, messageFromSource),
     deliveries: (ids) => mget(names.deliveries, ids, deliveryFromSource),
+    users: (uids) => mget(names.users, uids, userFromSource),
     refresh: async () => {
       await client.indices.refresh({ index: KINDS.map((k) => names[k]) });
     },
@@ -80,10 +83,15 @@ export const elasticGenerations = (
     const alias = await client.indices.getAlias({ name: aliases.messages }, { ignore: [404] });
     const [concrete] = Object.keys(alias).filter((k) => k.startsWith(`${aliases.messages}-g`));
     const n = concrete === undefined ? undefined : Number(/-g(\d{1,9})$/.exec(concrete)?.[1]);
-    if (n !== undefined && Number.isInteger(n)) return open(n);
+    if (n !== undefined && Number.isInteger(n)) {
+      const g = open(n);
+      await addUsersIndex(client, g.names, aliases.users, options.replicas);
+      return g;
+    }
     if (await client.indices.exists({ index: aliases.messages })) {
       const legacy = open(0);
       await upgradeCheckpointsIndex(client, legacy.names);
+      await addUsersIndex(client, legacy.names, undefined, options.replicas);
       return legacy;
     }
     const first = open(Math.max(0, ...(await numbers())) + 1);

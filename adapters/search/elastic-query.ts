@@ -3,6 +3,7 @@ import { isRight } from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
 import { PathReporter } from 'io-ts/lib/PathReporter.js';
 import { DeliveryDoc, MessageDoc } from '../../schema/search-documents.js';
+import { elasticUserQueries } from './elastic-users.js';
 import type { IndexNames } from './elastic-indices.js';
 import { FailedToQuery } from './errors.js';
 import type { DocOf, SearchIndexName, SearchQueries } from '../../ports/search.js';
@@ -189,5 +190,6 @@ export const elasticQueries = (client: Client, names: IndexNames): SearchQueries
       // The link between `index` and the document type is lost in the ternary.
       return (index === 'messages' ? sources.map(messageFromSource) : sources.map(deliveryFromSource)) as DocOf<I>[];
     },
+    ...elasticUserQueries(client, names.users),
   };
 };

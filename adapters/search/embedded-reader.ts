@@ -25,6 +25,8 @@ export const embeddedSearchReader = (base: string): SearchQueries & { close(): v
     terms: (q) => current().terms(q),
     histogram: (q) => current().histogram(q),
     documents: (index, page) => current().documents(index, page),
+    countUsers: (q) => current().countUsers(q),
+    selectUsers: (q, page) => current().selectUsers(q, page),
     close: () => {
       open?.db.close();
       open = undefined;

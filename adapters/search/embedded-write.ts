@@ -5,6 +5,7 @@ import { deliveryToRow, messageToRow } from './embedded-rows.js';
 import type { DeliveryRow, MessageRow } from './embedded-rows.js';
 import type { Checkpoint, SearchOp } from '../../ports/search.js';
 import { indexedWords } from './words.js';
+import { userWriter } from './embedded-users.js';
 
 // One SQLite transaction per written batch, checkpoint included: either all of it is in the
 // file or none. Each op is also idempotent by key, as the port requires of every engine.
@@ -35,6 +36,7 @@ export const embeddedWriter = (
   );
   const setCounts = db.prepare<[string, string]>('UPDATE search_messages SET counts = ? WHERE mid = ?');
   const known = new Set<string>(DELIVERY_STATUSES);
+  const putUser = userWriter(db);
 
   const counts = (mid: string): StatusCounts => {
     const c: Record<string, number> = zeroCounts();
@@ -60,6 +62,9 @@ export const embeddedWriter = (
         return;
       case 'recount':
         setCounts.run(JSON.stringify(counts(op.mid)), op.mid);
+        return;
+      case 'putUser':
+        putUser(op.doc);
         return;
       default: {
         const unhandled: never = op;
