@@ -17,6 +17,7 @@ import { receiptRoutes } from './routes/receipts.js';
 import { pushUiRoutes } from './routes/push-ui.js';
 import { onadataRoutes } from './routes/onadata.js';
 import { notifyRoutes } from './routes/notify.js';
+import { segmentRoutes } from './routes/segments.js';
 import { openApiDocument } from '../schema/openapi.js';
 import { realtimeRoutes, type RealtimeHttp } from './ws/routes.js';
 
@@ -39,5 +40,6 @@ export const allRoutes = (deps: AppDeps, realtime: RealtimeHttp = {}): Route[] =
   ...pushUiRoutes(deps),
   ...onadataRoutes(deps),
   ...notifyRoutes(deps),
+  ...segmentRoutes(deps),
   ...realtimeRoutes(realtime),
 ];
