@@ -18,6 +18,7 @@ import { pushUiRoutes } from './routes/push-ui.js';
 import { onadataRoutes } from './routes/onadata.js';
 import { notifyRoutes } from './routes/notify.js';
 import { segmentRoutes } from './routes/segments.js';
+import { importRoutes } from './routes/import.js';
 import { openApiDocument } from '../schema/openapi.js';
 import { realtimeRoutes, type RealtimeHttp } from './ws/routes.js';
 
@@ -41,5 +42,6 @@ export const allRoutes = (deps: AppDeps, realtime: RealtimeHttp = {}): Route[] =
   ...onadataRoutes(deps),
   ...notifyRoutes(deps),
   ...segmentRoutes(deps),
+  ...importRoutes(deps),
   ...realtimeRoutes(realtime),
 ];

@@ -73,6 +73,8 @@ export interface Commands {
   recognize(ctx: CommandContext): Promise<CommandResult>;
   enlist(ctx: CommandContext, device: Device): Promise<CommandResult>;
   changeProfile(ctx: CommandContext, uid: UserId, change: ProfileChange): Promise<CommandResult>;
+  /** changeProfile for an import line; `written` false when the profile already held it. */
+  importUser(ctx: CommandContext, uid: UserId, change: ProfileChange): Promise<CommandResult<{ written: boolean }>>;
   createThread(ctx: CommandContext, settings: ThreadSettings): Promise<CommandResult<{ tid: ThreadId }>>;
   subscribe(ctx: CommandContext, tid: ThreadId): Promise<CommandResult>;
   unsubscribe(ctx: CommandContext, tid: ThreadId, uid?: UserId): Promise<CommandResult>;

@@ -29,7 +29,35 @@ export const SegmentQuerySchema: Json = {
   ],
 };
 
+const progress = obj(
+  ['id', 'linesRead', 'usersWritten', 'unchanged', 'errors', 'firstErrors', 'done', 'startedAt', 'updatedAt'],
+  {
+    id: str,
+    linesRead: int,
+    usersWritten: { ...int, description: 'lines that appended to the log' },
+    unchanged: { ...int, description: 'lines the profile already held (a re-import appends nothing)' },
+    errors: int,
+    firstErrors: { type: 'array', items: obj(['line', 'field', 'msg'], { line: int, field: str, msg: str }) },
+    done: { type: 'boolean' },
+    startedAt: str,
+    updatedAt: str,
+  },
+);
+
 export const audienceSchemas: Record<string, Json> = {
+  UserImportLine: {
+    ...obj(['uid'], {
+      uid: { type: 'string', pattern: '^[A-Za-z0-9._:@+=-]{1,128}$' },
+      email: { type: ['string', 'null'] },
+      cell: { type: ['string', 'null'] },
+      tags: { type: 'array', maxItems: 64, items: { type: 'string', minLength: 1, maxLength: 64 } },
+      attributes: { type: 'object' },
+      timezone: { type: 'string', pattern: '^[A-Za-z0-9_+\\-/.@:]{1,64}$' },
+      locale: { type: 'string', pattern: '^[A-Za-z0-9_+\\-/.@:]{1,64}$' },
+    }),
+    description:
+      'One line of the NDJSON body (application/x-ndjson); the body holds any number of them, at most 16 MiB',
+  },
   Segment: obj(['name', 'query'], {
     name: { type: 'string', minLength: 1, maxLength: 200 },
     query: SegmentQuerySchema,
@@ -53,6 +81,24 @@ export const audienceOperations: Operations = {
       params: ['id'],
       summary: "A segment's name and query",
       ok: json(obj(['id', 'name', 'query'], { id: str, name: str, query: { type: 'object' } })),
+    },
+  },
+  '/api/v2/users/import': {
+    post: {
+      access: 'admin',
+      body: 'UserImportLine',
+      query: ['id', 'firstLine'],
+      summary:
+        'Import users from NDJSON, one user per line (admins; body cap 16 MiB, send a larger file in parts under one `id`, with `firstLine` its first line number). Idempotent per user: a line the profile already holds appends nothing. Answers the progress once every good line is durable; bad lines are listed by line and field',
+      ok: json(progress),
+    },
+  },
+  '/api/v2/users/import/{id}': {
+    get: {
+      access: 'admin',
+      params: ['id'],
+      summary: "An import's progress on this node (lines read, users written, unchanged, errors), also while it runs",
+      ok: json(progress),
     },
   },
   '/api/v2/segments/{id}/count': {

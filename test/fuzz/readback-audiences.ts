@@ -31,6 +31,24 @@ const defineSegment: ReadBack = async (c) => {
   return problems;
 };
 
+/** The import's progress reads back as answered, and a line without errors is in the profile. */
+const importUsers: ReadBack = async (c) => {
+  const a = obj(c.answer.json);
+  const id = a['id'];
+  if (typeof id !== 'string') return [`answer has no id: ${c.answer.text.slice(0, 200)}`];
+  const got = await c.reader.admin(`/api/v2/users/import/${encodeURIComponent(id)}`);
+  const p = obj(got.json);
+  const problems = got.status === 200 ? [] : [`GET import ${id}: ${got.status} ${got.text.slice(0, 200)}`];
+  for (const k of ['linesRead', 'usersWritten', 'unchanged', 'errors']) problems.push(...differs(k, p[k], a[k]));
+  const uid = c.sent['uid'];
+  if (a['errors'] === 0 && typeof uid === 'string') {
+    const profile = await c.reader.admin(`/api/v2/users/${encodeURIComponent(uid)}/profile`);
+    if (profile.status !== 200) problems.push(`GET profile of imported ${uid}: ${profile.status}`);
+  }
+  return problems;
+};
+
 export const audienceRules: Readonly<Record<string, ReadBack>> = {
   'POST /api/v2/segments': defineSegment,
+  'POST /api/v2/users/import': importUsers,
 };
