@@ -18,6 +18,8 @@ import { receiptRoutes } from './routes/receipts.js';
 import { pushUiRoutes } from './routes/push-ui.js';
 import { onadataRoutes } from './routes/onadata.js';
 import { notifyRoutes } from './routes/notify.js';
+import { segmentRoutes } from './routes/segments.js';
+import { importRoutes } from './routes/import.js';
 import { openApiDocument } from '../schema/openapi.js';
 import { realtimeRoutes, type RealtimeHttp } from './ws/routes.js';
 
@@ -41,5 +43,7 @@ export const allRoutes = (deps: AppDeps, realtime: RealtimeHttp = {}): Route[] =
   ...pushUiRoutes(deps),
   ...onadataRoutes(deps),
   ...notifyRoutes(deps),
+  ...segmentRoutes(deps),
+  ...importRoutes(deps),
   ...realtimeRoutes(realtime),
 ];

@@ -11,6 +11,8 @@ import { checkIn } from './check-in.js';
 import { createThread } from './create-thread.js';
 import { deleteFromInbox } from './delete-from-inbox.js';
 import { deleteMessage } from './delete-message.js';
+import { importUser } from './import-user.js';
+import { defineSegment, loadSegment } from './define-segment.js';
 import type { CommandDeps } from './deps.js';
 import { enlist } from './enlist.js';
 import { createLru } from './lru.js';
@@ -58,6 +60,9 @@ export const createCommands = (options: CommandOptions): CommandSide => {
   return {
     recognize: recognize(deps),
     enlist: enlist(deps),
+    importUser: importUser(deps),
+    defineSegment: defineSegment(deps),
+    loadSegment: loadSegment(deps),
     changeProfile: changeProfile(deps),
     revokeDevice: revokeDevice(deps),
     createThread: createThread(deps),

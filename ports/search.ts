@@ -1,5 +1,7 @@
 import type { DeliveryDoc, MessageDoc, MessageStatus, SetName } from '../schema/search-documents.js';
 import type { Generations } from './follower.js';
+import type { SegmentQuery } from '../schema/segment-query.js';
+import type { UserDoc } from '../schema/user-directory.js';
 import type {
   FunnelTotals,
   HistogramBucket,
@@ -26,13 +28,15 @@ import type {
  * - addToSet: adds `uid` to the message's set `status` (a delivery status or a funnel stage);
  * - recount: sets an existing message's `counts`, `funnel` and `channels` from the sizes of its
  *   sets (schema/search-documents.ts `tallies`; never `+1`).
+  * - putUser: stores the user directory's whole document under its uid (the projection merges first).
  */
 export type SearchOp =
   | { readonly kind: 'createMessage'; readonly doc: MessageDoc }
   | { readonly kind: 'setMessageStatus'; readonly mid: string; readonly status: MessageStatus }
   | { readonly kind: 'putDelivery'; readonly doc: DeliveryDoc }
   | { readonly kind: 'addToSet'; readonly mid: string; readonly status: SetName; readonly uid: string }
-  | { readonly kind: 'recount'; readonly mid: string };
+  | { readonly kind: 'recount'; readonly mid: string }
+  | { readonly kind: 'putUser'; readonly doc: UserDoc };
 
 export interface Checkpoint {
   readonly name: string;
@@ -57,6 +61,7 @@ export interface SearchWriter {
   /** Current documents by id, including writes not yet visible to queries. */
   messages(mids: readonly string[]): Promise<ReadonlyMap<string, MessageDoc>>;
   deliveries(ids: readonly string[]): Promise<ReadonlyMap<string, DeliveryDoc>>;
+  users(uids: readonly string[]): Promise<ReadonlyMap<string, UserDoc>>;
   /** Makes every completed write visible to queries. */
   refresh(): Promise<void>;
   /** Drops every document, the projection state and the checkpoints, in place. */
@@ -78,6 +83,13 @@ export interface SearchQueries {
     index: I,
     page: { readonly after?: string; readonly limit: number },
   ): Promise<readonly DocOf<I>[]>;
+  /** How many directory users the segment query selects. */
+  countUsers(query: SegmentQuery): Promise<number>;
+  /** The uids the query selects, in uid order (byte order of UTF-8), one page after `after`. */
+  selectUsers(
+    query: SegmentQuery,
+    page: { readonly after?: string; readonly limit: number },
+  ): Promise<readonly string[]>;
 }
 
 export interface SearchIndex extends SearchWriter, SearchQueries {

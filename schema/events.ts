@@ -7,6 +7,7 @@ import { Payload } from './payload.js';
 import { StoredLocalSchedule, StoredQuietHours, StoredTimeZone } from './local-time.js';
 import { CellNumber, EmailAddress } from './profile.js';
 import { TRIAGE_EVENTS } from './triage-events.js';
+import { SegmentQueryC } from './segment-query.js';
 
 // Every event the broker stores, as { type, data }. Stored events are decoded with this
 // codec when read back, so a corrupt or foreign event is refused at the boundary instead
@@ -140,6 +141,17 @@ export const UsersCheckedIn = ev('UsersCheckedIn', {
 });
 export type UsersCheckedIn = t.TypeOf<typeof UsersCheckedIn>;
 
+// ---- segment-<id>: a saved audience query (the filter language of schema/segment-query.ts)
+export const SegmentName = boundedString(1, LIMITS.name);
+export const SegmentDefined = ev('SegmentDefined', {
+  id: MessageId,
+  name: SegmentName,
+  query: SegmentQueryC,
+  by: UserId,
+});
+export const SegmentEvent = SegmentDefined;
+export type SegmentEvent = t.TypeOf<typeof SegmentEvent>;
+
 export const UserEvent = t.union([
   UserRecognized,
   DeviceEnlisted,
@@ -176,6 +188,7 @@ export const DomainEvent = t.union(
     MessagesAcknowledged,
     LastReadMarked,
     MessageDeletedFromInbox,
+    SegmentDefined,
     ...TRIAGE_EVENTS, // triage, dispatch and timers: schema/triage-events.ts
   ],
   'DomainEvent',
@@ -190,4 +203,5 @@ export const streams = {
   message: (mid: string) => `message-${mid}`,
   inbox: (uid: string) => `inbox-${uid}`,
   presence: (node: string) => `presence-${node}`,
+  segment: (id: string) => `segment-${id}`,
 } as const;

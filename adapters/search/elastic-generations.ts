@@ -3,8 +3,10 @@ import { createElasticCheckpoints } from '../checkpoint/elastic.js';
 import type { Generation, Generations } from '../../ports/follower.js';
 import type { SearchWriter } from '../../ports/search.js';
 import { deliveryFromSource, messageFromSource } from './elastic-query.js';
+import { userFromSource } from './elastic-users.js';
 import {
   KINDS,
+  addUsersIndex,
   createIndices,
   deleteIndices,
   generationNames,
@@ -37,6 +39,7 @@ export const elasticStore = (client: Client, names: IndexNames, refreshEachBatch
     checkpoint: (name) => checkpoints.read(name),
     messages: (mids) => mget(names.messages, mids, messageFromSource),
     deliveries: (ids) => mget(names.deliveries, ids, deliveryFromSource),
+    users: (uids) => mget(names.users, uids, userFromSource),
     refresh: async () => {
       await client.indices.refresh({ index: KINDS.map((k) => names[k]) });
     },
@@ -84,12 +87,14 @@ export const elasticGenerations = (
     if (n !== undefined && Number.isInteger(n)) {
       const existing = open(n);
       await upgradeDocumentIndices(client, existing.names);
+      await addUsersIndex(client, existing.names, aliases.users, options.replicas);
       return existing;
     }
     if (await client.indices.exists({ index: aliases.messages })) {
       const legacy = open(0);
       await upgradeCheckpointsIndex(client, legacy.names);
       await upgradeDocumentIndices(client, legacy.names);
+      await addUsersIndex(client, legacy.names, undefined, options.replicas);
       return legacy;
     }
     const first = open(Math.max(0, ...(await numbers())) + 1);

@@ -4,6 +4,7 @@ import * as t from 'io-ts';
 import { PathReporter } from 'io-ts/lib/PathReporter.js';
 import { DeliveryDoc, MessageDoc, zeroFunnel } from '../../schema/search-documents.js';
 import { FUNNEL_PATHS, funnelTotals } from './funnel-paths.js';
+import { elasticUserQueries } from './elastic-users.js';
 import type { IndexNames } from './elastic-indices.js';
 import { FailedToQuery } from './errors.js';
 import type { DocOf, SearchIndexName, SearchQueries } from '../../ports/search.js';
@@ -222,5 +223,6 @@ export const elasticQueries = (client: Client, names: IndexNames): SearchQueries
       // The link between `index` and the document type is lost in the ternary.
       return (index === 'messages' ? sources.map(messageFromSource) : sources.map(deliveryFromSource)) as DocOf<I>[];
     },
+    ...elasticUserQueries(client, names.users),
   };
 };

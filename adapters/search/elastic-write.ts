@@ -136,6 +136,9 @@ export const elasticWriter =
           break;
         case 'addToSet':
           break;
+        case 'putUser':
+          docs.push({ index: { _index: names.users, _id: op.doc.uid } }, op.doc);
+          break;
         default: {
           const unhandled: never = op;
           throw new Error(`unknown op ${JSON.stringify(unhandled)}`);

@@ -1,4 +1,5 @@
 import type { Database } from 'better-sqlite3';
+import { USER_DDL, USER_TABLES } from './embedded-users.js';
 
 // Tables of the embedded search store. Instants are epoch milliseconds (they sort and bucket
 // as integers); counts and per-status times are small JSON objects, never aggregated on.
@@ -9,6 +10,7 @@ export const SEARCH_TABLES = [
   'search_messages_fts',
   'search_deliveries',
   'search_receipt_sets',
+  ...USER_TABLES,
 ] as const;
 
 const DDL = [
@@ -53,6 +55,7 @@ const DDL = [
   `CREATE TABLE IF NOT EXISTS search_receipt_sets (
      mid TEXT NOT NULL, status TEXT NOT NULL, uid TEXT NOT NULL, PRIMARY KEY (mid, status, uid)
    ) WITHOUT ROWID`,
+  ...USER_DDL,
 ];
 // Columns added since the first version, added in place to a file from before (its rows keep
 // the defaults, read back as an empty funnel: a rebuild fills them from the log).

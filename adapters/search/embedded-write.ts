@@ -4,6 +4,7 @@ import { deliveryToRow, messageToRow } from './embedded-rows.js';
 import type { DeliveryRow, MessageRow } from './embedded-rows.js';
 import type { Checkpoint, SearchOp } from '../../ports/search.js';
 import { indexedWords } from './words.js';
+import { userWriter } from './embedded-users.js';
 
 // One SQLite transaction per written batch, checkpoint included: either all of it is in the
 // file or none. Each op is also idempotent by key, as the port requires of every engine.
@@ -43,6 +44,7 @@ export const embeddedWriter = (
     const t = tallies(new Map(sizes.all(mid).map((r) => [r.status, r.n])));
     setTallies.run(JSON.stringify(t.counts), JSON.stringify(t.funnel), JSON.stringify(t.channels), mid);
   };
+  const putUser = userWriter(db);
 
   const apply = (op: SearchOp): void => {
     switch (op.kind) {
@@ -62,6 +64,9 @@ export const embeddedWriter = (
         return;
       case 'recount':
         recount(op.mid);
+        return;
+      case 'putUser':
+        putUser(op.doc);
         return;
       default: {
         const unhandled: never = op;

@@ -12,6 +12,7 @@ import { faultyLog } from './faulty-log.js';
 import type { LogFaults } from './faulty-log.js';
 import { searchRebuildCases } from './search-rebuild.contract.js';
 import { searchFunnelCases } from './search-funnel.contract.js';
+import { searchUserCases } from './search-users.contract.js';
 import type { SearchProjectionRunner } from '../../projections/search/open.js';
 import type { DomainEvent, ReceiptStatus } from '../../schema/events.js';
 import type { MessageId, UserId } from '../../schema/ids.js';
@@ -345,6 +346,18 @@ export const searchContract = (name: string, setup: () => Promise<SearchUnderTes
 
     describe('funnel and channels', () => {
       searchFunnelCases(() => ({ store, index, runner }));
+    });
+
+    describe('user directory and segments', () => {
+      // Each case starts from an empty directory: the scenario's users are not in its population.
+      searchUserCases(async () => {
+        await runner.stop();
+        await index.reset();
+        ({ store, faults } = faultyLog(createMemoryEventStore()));
+        runner = newRunner();
+        runner.start();
+        return { store, index, runner };
+      });
     });
 
     describe('projection', () => {
