@@ -28,7 +28,7 @@ import type {
  * - addToSet: adds `uid` to the message's set `status` (a delivery status or a funnel stage);
  * - recount: sets an existing message's `counts`, `funnel` and `channels` from the sizes of its
  *   sets (schema/search-documents.ts `tallies`; never `+1`).
-  * - putUser: stores the user directory's whole document under its uid (the projection merges first).
+ * - putUser: stores the user directory's whole document under its uid (the projection merges first).
  */
 export type SearchOp =
   | { readonly kind: 'createMessage'; readonly doc: MessageDoc }
