@@ -26,7 +26,13 @@ describe.skipIf(skip)(
         f.type === 'message' && f.mid === mid;
 
     beforeAll(async () => {
+      // A log each means the embedded log on both projects: nodes on a JetStream or EventStoreDB
+      // log share it and deliver live frames from it (docs/production.md), so two nodes on two
+      // different JetStream streams (what the production stack's per-server streams would give)
+      // are not a cluster the broker supports; the bus carries the frames only between nodes
+      // whose logs their peers cannot read.
       const env = (node: string): Record<string, string> => ({
+        MSGXC_EVENTSTORE: 'embedded',
         MSGXC_BUS: 'nats',
         MSGXC_NATS_URL: natsUrl ?? '',
         MSGXC_NODE_ID: nodeId(node),
