@@ -223,6 +223,9 @@ describe('admin pages in headless Chromium', () => {
     await page.fill('#until', '2100-01-01T00:00');
     await page.selectOption('#buckets', '12');
     await page.click('#range button[type=submit]');
+    // The page's first draw (24 windows over the last day) may finish after the click: wait for
+    // the chart the submitted range asks for, not for any total.
+    await expect.poll(() => page.locator('#volume rect.bar').count(), { timeout: 30_000 }).toBe(12);
     await page.locator('#volumeTotal', { hasText: String(seeded.published) }).waitFor();
     const volume = await values('#volume rect.bar');
     expect(volume).toHaveLength(12);

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BUS_PREFIX, call, nodeId, removeDir, startServer, token, type Server } from './harness.js';
 import { openLive, type Frame, type TestSocket } from './realtime-socket.js';
+import { isProductionStack, stackEnv } from './stack.js';
 
 // Two broker processes and a real nats-server as the bus. First with a log each (what the bus
 // alone carries: direct messages, broadcasts, receipts, presence), then on ONE JetStream log
@@ -26,13 +27,14 @@ describe.skipIf(skip)(
         f.type === 'message' && f.mid === mid;
 
     beforeAll(async () => {
-      // A log each means the embedded log on both projects: nodes on a JetStream or EventStoreDB
-      // log share it and deliver live frames from it (docs/production.md), so two nodes on two
-      // different JetStream streams (what the production stack's per-server streams would give)
-      // are not a cluster the broker supports; the bus carries the frames only between nodes
-      // whose logs their peers cannot read.
+      // Nodes on a JetStream log share it and deliver live frames from it (docs/production.md):
+      // on the production stack both nodes get one stream (the per-server streams of the
+      // harness would make two clusters); on the embedded project each has its own log and the
+      // bus carries the frames between them. Both must pass the same assertions.
+      const run = Math.random().toString(36).slice(2, 8);
+      const eventStore = isProductionStack() ? (stackEnv(`nodes-${run}`)['MSGXC_EVENTSTORE'] ?? '') : 'embedded';
       const env = (node: string): Record<string, string> => ({
-        MSGXC_EVENTSTORE: 'embedded',
+        MSGXC_EVENTSTORE: eventStore,
         MSGXC_BUS: 'nats',
         MSGXC_NATS_URL: natsUrl ?? '',
         MSGXC_NODE_ID: nodeId(node),

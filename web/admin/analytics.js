@@ -22,29 +22,38 @@ const filters = () => {
   return f;
 };
 
+// A draw whose answers come back after a newer draw started is dropped: with a slow engine the
+// first load's 24 windows could otherwise land after (and over) the 12 the user just asked for.
+let latest = 0;
 const draw = async () => {
+  const mine = ++latest;
+  const stale = () => mine !== latest;
   try {
     const { since, until } = range();
     const n = Number($('buckets').value);
     $('rangeInfo').textContent =
       `${since.toLocaleString()} – ${until.toLocaleString()}, ${n} windows of ${Math.round((until - since) / n / 60_000)} min`;
     const [vol, outs] = await Promise.all([volume(since, until, n, filters()), outcomes(since, until, filters())]);
+    if (stale()) return;
     barChart($('volume'), vol, { title: 'messages per window' });
     $('volumeTotal').textContent = vol.reduce((a, d) => a + d.value, 0).toLocaleString();
     hBarChart($('outcomes'), outs, { labelWidth: 90, title: 'messages by status reached' });
     showError();
     try {
       const r = await failureReasons(since, until);
+      if (stale()) return;
       hBarChart($('reasons'), r.rows.slice(0, 12), { labelWidth: 520, labelChars: 80, title: 'failure reasons' });
       $('reasonsInfo').textContent =
         `${r.scanned} failure(s) in the log in this range` +
         (r.rows.length > 12 ? `; the 12 most frequent of ${r.rows.length} reasons shown` : '') +
         (r.complete ? '' : '; more in the log than read here (narrow the range)');
     } catch (e) {
+      if (stale()) return;
       $('reasons').replaceChildren();
       $('reasonsInfo').textContent = `Read from the log, for admins and auditors: ${e.message}`;
     }
   } catch (e) {
+    if (stale()) return;
     for (const id of ['volume', 'outcomes', 'reasons']) $(id).replaceChildren();
     $('volumeTotal').textContent = '–';
     showError(e);
