@@ -60,6 +60,17 @@ describe("delivery's dead letters on a real server process", () => {
       await new Promise((r) => setTimeout(r, 100));
       listed = await letters();
     }
+    // Each read-model follower quarantines on its own schedule: wait until all of them are past
+    // the poison event, so the projections' list below is the whole of it.
+    for (const deadline = Date.now() + 60_000; ; ) {
+      const stats = (await call(s, 'GET', '/api/v2/admin/stats', { token: admin })).body as {
+        projections: { position: number }[];
+      };
+      if (stats.projections.length > 0 && stats.projections.every((p) => p.position >= poison)) break;
+      if (Date.now() > deadline) throw new Error(`read models never passed ${poison}: ${JSON.stringify(stats)}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    listed = await letters();
     const triage = await letters('?follower=triage');
     expect(triage.count).toBe(1);
     expect(triage.deadLetters).toEqual([
