@@ -1,5 +1,6 @@
 import type { EventStore } from '../ports/eventstore.js';
 import type { IdGenerator } from '../ports/ids.js';
+import type { PersonalData } from '../ports/keystore.js';
 import { DEFAULT_PUSH_SERVICE_HOSTS, type PushHosts } from '../schema/push-endpoint.js';
 import { acknowledge } from './acknowledge.js';
 import { addMember } from './add-member.js';
@@ -13,6 +14,7 @@ import { deleteFromInbox } from './delete-from-inbox.js';
 import { deleteMessage } from './delete-message.js';
 import type { CommandDeps } from './deps.js';
 import { enlist } from './enlist.js';
+import { eraseUser } from './erase-user.js';
 import { createLru } from './lru.js';
 import { loadMessage } from './load-message.js';
 import { loadProfile } from './load-profile.js';
@@ -40,6 +42,8 @@ export interface CommandOptions {
   readonly maxAttempts?: number;
   /** Hosts web push endpoints may name when enlisted (default: the browsers' push services). */
   readonly allowedPushHosts?: PushHosts;
+  /** The log's sealing (adapters/eventstore/sealed.ts): an erasure destroys the user's keys through it. */
+  readonly personal?: PersonalData;
 }
 
 export type CommandSide = Commands & { readonly revokeDevice: RevokeDevice };
@@ -54,6 +58,7 @@ export const createCommands = (options: CommandOptions): CommandSide => {
     },
     recognized: createLru<string, number>(options.recognizedSize ?? 100_000),
     allowedPushHosts: options.allowedPushHosts ?? DEFAULT_PUSH_SERVICE_HOSTS,
+    ...(options.personal !== undefined ? { personal: options.personal } : {}),
   };
   return {
     recognize: recognize(deps),
@@ -78,6 +83,7 @@ export const createCommands = (options: CommandOptions): CommandSide => {
     markRead: markRead(deps),
     deleteFromInbox: deleteFromInbox(deps),
     checkIn: checkIn(deps),
+    eraseUser: eraseUser(deps),
     loadMessage: loadMessage(deps),
   };
 };

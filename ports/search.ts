@@ -25,7 +25,10 @@ import type {
  * - recount: sets an existing message's `counts` to the sizes of its sets (never `+1`).
  */
 export type SearchOp =
-  | { readonly kind: 'createMessage'; readonly doc: MessageDoc }
+  /** `to`: the one user a direct message is addressed to (their erasure blanks it). */
+  | { readonly kind: 'createMessage'; readonly doc: MessageDoc; readonly to?: string }
+  /** The user was erased: the text of every stored message addressed to them alone is blanked (docs/gdpr.md). */
+  | { readonly kind: 'eraseRecipient'; readonly uid: string }
   | { readonly kind: 'setMessageStatus'; readonly mid: string; readonly status: MessageStatus }
   | { readonly kind: 'putDelivery'; readonly doc: DeliveryDoc }
   | { readonly kind: 'addToSet'; readonly mid: string; readonly status: DeliveryStatus; readonly uid: string }

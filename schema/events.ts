@@ -55,6 +55,8 @@ export const ChannelPreferencesChanged = evp(
   { tid: ThreadId },
 );
 export const UserAttributesChanged = ev('UserAttributesChanged', { uid: UserId, attributes: Payload });
+/** An admin erased the user (docs/gdpr.md): their data keys are destroyed; every read model forgets them. */
+export const UserErased = ev('UserErased', { uid: UserId });
 
 // ---- thread-<tid>
 export const ThreadCreated = evp(
@@ -140,6 +142,7 @@ export const UserEvent = t.union([
   ContactPointsChanged,
   ChannelPreferencesChanged,
   UserAttributesChanged,
+  UserErased,
 ]);
 export type UserEvent = t.TypeOf<typeof UserEvent>;
 export const ThreadEvent = t.union([ThreadCreated, ThreadMemberAdded, ThreadMemberRemoved, ThreadSettingsChanged]);
@@ -157,6 +160,7 @@ export const DomainEvent = t.union(
     ContactPointsChanged,
     ChannelPreferencesChanged,
     UserAttributesChanged,
+    UserErased,
     ThreadCreated,
     ThreadMemberAdded,
     ThreadMemberRemoved,

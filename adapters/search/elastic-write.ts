@@ -5,6 +5,7 @@ import type { IndexNames } from './elastic-indices.js';
 import { FailedToIndex } from './errors.js';
 import type { Checkpoint, SearchOp } from '../../ports/search.js';
 import { indexedWords } from './words.js';
+import { ERASED_TEXT } from '../../schema/personal.js';
 
 // A batch in three steps, none of which needs a script: (1) add the receipt-set members
 // (index by id, refreshed so they can be counted); (2) count every touched message's sets
@@ -81,7 +82,8 @@ const setSizes = async (
       aggs: {
         by_mid: {
           terms: { field: 'mid', size: chunk.length },
-          aggs: { by_status: { terms: { field: 'status', size: DELIVERY_STATUSES.length } } },
+          // One more than the statuses: a direct message's ADDRESSED member is counted here too, then dropped.
+          aggs: { by_status: { terms: { field: 'status', size: DELIVERY_STATUSES.length + 1 } } },
         },
       },
     });
@@ -93,6 +95,40 @@ const setSizes = async (
     }
   }
   return out;
+};
+
+// Direct messages by their one recipient are projection state beside the receipt sets
+// (status ADDRESSED, which no count reads), so an erasure finds them (docs/gdpr.md).
+const ADDRESSED = 'addressed';
+const addressed = (names: IndexNames, ops: readonly SearchOp[]): Op[] =>
+  ops.flatMap((op) =>
+    op.kind === 'createMessage' && op.to !== undefined
+      ? [
+          { index: { _index: names.receipts, _id: memberId(op.doc.mid, ADDRESSED, op.to) } },
+          { mid: op.doc.mid, status: ADDRESSED, uid: op.to },
+        ]
+      : [],
+  );
+const PAGE = 1_000;
+const erasedMessages = async (client: Client, names: IndexNames, ops: readonly SearchOp[]): Promise<string[]> => {
+  const uids = ops.flatMap((op) => (op.kind === 'eraseRecipient' ? [op.uid] : []));
+  const mids: string[] = [];
+  if (uids.length === 0) return mids;
+  let after: estypes.SortResults | undefined;
+  for (;;) {
+    const r = await client.search<{ mid: string }>({
+      index: names.receipts,
+      size: PAGE,
+      track_total_hits: false,
+      query: { bool: { filter: [{ term: { status: ADDRESSED } }, { terms: { uid: uids } }] } },
+      sort: [{ mid: 'asc' }, { uid: 'asc' }],
+      ...(after === undefined ? {} : { search_after: after }),
+    });
+    const hits = r.hits.hits;
+    for (const h of hits) if (h._source !== undefined) mids.push(h._source.mid);
+    if (hits.length < PAGE) return mids;
+    after = hits[hits.length - 1]?.sort;
+  }
 };
 
 export const elasticWriter =
@@ -112,12 +148,18 @@ export const elasticWriter =
       );
     }
     await bulk(client, members, true);
+    // Before this batch's direct messages are recorded: an erasure blanks only those stored before it.
+    const erased = await erasedMessages(client, names, ops);
+    await bulk(client, addressed(names, ops), false);
     const counts = await setSizes(client, names, [
       ...new Set(ops.flatMap((op) => (op.kind === 'recount' ? [op.mid] : []))),
     ]);
     // A message created and recounted in one batch is one upsert: counts merged if it exists.
     const upserted = new Set<string>();
-    const docs: Op[] = [];
+    const docs: Op[] = erased.flatMap((mid) => [
+      { update: { _index: names.messages, _id: mid } },
+      { doc: { text: ERASED_TEXT, words: '' } },
+    ]);
     for (const op of ops) {
       switch (op.kind) {
         case 'createMessage': {
@@ -146,6 +188,7 @@ export const elasticWriter =
             );
           break;
         case 'addToSet':
+        case 'eraseRecipient':
           break;
         default: {
           const unhandled: never = op;

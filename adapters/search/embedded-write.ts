@@ -5,6 +5,7 @@ import { deliveryToRow, messageToRow } from './embedded-rows.js';
 import type { DeliveryRow, MessageRow } from './embedded-rows.js';
 import type { Checkpoint, SearchOp } from '../../ports/search.js';
 import { indexedWords } from './words.js';
+import { ERASED_TEXT } from '../../schema/personal.js';
 
 // One SQLite transaction per written batch, checkpoint included: either all of it is in the
 // file or none. Each op is also idempotent by key, as the port requires of every engine.
@@ -35,6 +36,22 @@ export const embeddedWriter = (
   );
   const setCounts = db.prepare<[string, string]>('UPDATE search_messages SET counts = ? WHERE mid = ?');
   const known = new Set<string>(DELIVERY_STATUSES);
+  const direct = db.prepare<[string, string]>('INSERT OR IGNORE INTO search_direct (uid, mid) VALUES (?, ?)');
+  const directOf = db.prepare<[string, string], { rowid: number; mid: string; text: string }>(
+    `SELECT m.rowid AS rowid, m.mid AS mid, m.text AS text FROM search_direct d JOIN search_messages m ON m.mid = d.mid
+     WHERE d.uid = ? AND m.text <> ?`,
+  );
+  // The FTS table is contentless: a row's words are removed by giving them back.
+  const unindex = db.prepare<[number, string]>(
+    `INSERT INTO search_messages_fts (search_messages_fts, rowid, words) VALUES ('delete', ?, ?)`,
+  );
+  const blank = db.prepare<[string, string]>('UPDATE search_messages SET text = ? WHERE mid = ?');
+  const erase = (uid: string): void => {
+    for (const m of directOf.all(uid, ERASED_TEXT)) {
+      unindex.run(m.rowid, indexedWords(m.text));
+      blank.run(ERASED_TEXT, m.mid);
+    }
+  };
 
   const counts = (mid: string): StatusCounts => {
     const c: Record<string, number> = zeroCounts();
@@ -47,8 +64,12 @@ export const embeddedWriter = (
       case 'createMessage': {
         const r = insertMessage.run(messageToRow(op.doc));
         if (r.changes === 1) insertWords.run(r.lastInsertRowid, indexedWords(op.doc.text));
+        if (op.to !== undefined) direct.run(op.to, op.doc.mid);
         return;
       }
+      case 'eraseRecipient':
+        erase(op.uid);
+        return;
       case 'setMessageStatus':
         setStatus.run(op.status, op.mid);
         return;

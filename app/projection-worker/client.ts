@@ -27,7 +27,12 @@ export interface ProjectionWorkerOptions extends WorkerOptions {
  * and every commit of the log in this thread wakes the worker.
  */
 export const startProjectionWorker = async (options: ProjectionWorkerOptions): Promise<ProjectionWorker> => {
-  const workerData: WorkerOptions = { kind: options.kind, eventsFile: options.eventsFile, file: options.file };
+  const workerData: WorkerOptions = {
+    kind: options.kind,
+    eventsFile: options.eventsFile,
+    keysFile: options.keysFile,
+    file: options.file,
+  };
   const worker = new Worker(new URL('./worker.js', import.meta.url), { workerData });
   const send = (m: ToWorker): void => {
     worker.postMessage(m);

@@ -3,7 +3,10 @@
 // core the request path leaves idle instead of delaying responses (see BENCHMARKS.md).
 import { parentPort, workerData } from 'node:worker_threads';
 import { catchUpSubscription } from '../../adapters/eventstore/catch-up.js';
+import { sealed } from '../../adapters/eventstore/sealed.js';
 import { createSqliteEventStore } from '../../adapters/eventstore/sqlite.js';
+import { createSqliteKeyStore } from '../../adapters/keystore/sqlite.js';
+import type { KeyStore } from '../../ports/keystore.js';
 import { createEmbeddedSearchIndex } from '../../adapters/search/embedded.js';
 import { RebuildWouldSkip } from '../../follower/catch-up.js';
 import type { FollowerLog } from '../../follower/follower.js';
@@ -17,13 +20,22 @@ import type { FromWorker, ToWorker, WorkerOptions } from './protocol.js';
 const port = parentPort;
 if (port === null) throw new Error('app/projection-worker/worker.ts must run as a worker thread');
 const options = workerData as WorkerOptions;
+// Without a key file (keys in Cassandra) nothing opens here: the engines never start a worker then.
+const noKeys: KeyStore = {
+  keyFor: () => Promise.reject(new Error('a projection worker does not seal')),
+  find: () => Promise.resolve(undefined),
+  destroy: () => Promise.resolve(0),
+  close: () => Promise.resolve(),
+};
+const keysOf = (file: string | undefined): KeyStore => (file === undefined ? noKeys : createSqliteKeyStore(file));
 const post = (m: FromWorker): void => {
   port.postMessage(m);
 };
 
 // The main thread owns the log's writer; this thread only reads the same file, and is woken
 // by a message after each of the main thread's commits instead of by its own appends.
-const log = createSqliteEventStore({ file: options.eventsFile });
+// Sealed fields are opened with the same key store as the main thread's (a second connection to its file).
+const log = sealed(createSqliteEventStore({ file: options.eventsFile }), keysOf(options.keysFile));
 const wakers = new Set<() => void>();
 const store: EventStore = {
   ...log,

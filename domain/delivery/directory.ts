@@ -23,6 +23,7 @@ export const DIRECTORY_EVENTS: ReadonlySet<string> = new Set([
   'DeviceRevoked',
   'ContactPointsChanged',
   'ChannelPreferencesChanged',
+  'UserErased',
   'ThreadCreated',
   'ThreadMemberAdded',
   'ThreadMemberRemoved',
@@ -54,6 +55,8 @@ export const directoryChanges = (e: DomainEvent, at: At): DirectoryFold => {
         ...(cell === undefined ? {} : { cell }),
       });
     }
+    case 'UserErased':
+      return only({ type: 'user-erased', uid: e.data.uid, position: at.position });
     case 'ChannelPreferencesChanged': {
       const { uid, tid, channels } = e.data;
       return only(

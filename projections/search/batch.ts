@@ -13,7 +13,11 @@ const dueOf = (m: MessageDoc | undefined): number | null => (m === undefined ? n
 
 export const toOps = async (plan: Plan, index: Pick<SearchWriter, 'messages' | 'deliveries'>): Promise<SearchOp[]> => {
   const ops: SearchOp[] = [
-    ...plan.creates.map((doc): SearchOp => ({ kind: 'createMessage', doc })),
+    ...plan.erasures.map((uid): SearchOp => ({ kind: 'eraseRecipient', uid })),
+    ...plan.creates.map((doc): SearchOp => {
+      const to = plan.directTo.get(doc.mid);
+      return to === undefined ? { kind: 'createMessage', doc } : { kind: 'createMessage', doc, to };
+    }),
     ...plan.statuses.map(({ mid, status }): SearchOp => ({ kind: 'setMessageStatus', mid, status })),
   ];
   if (plan.receipts.length === 0) return ops;

@@ -14,6 +14,7 @@ const HANDLED: ReadonlySet<string> = new Set([
   'MessageCancelled',
   'MessageRetracted',
   'MessagesAcknowledged',
+  'UserErased',
 ]);
 
 export const searchHandler = (index: SearchWriter): FollowerHandler => ({
