@@ -86,6 +86,8 @@ export const sealed = (store: EventStore, keys: KeyStore): SealedEventStore => {
     e.type === 'UserErased' || (ownerOf(e.type, e.data) !== undefined && personalFields(e.type, e.data).length > 0);
   const openAll = async (events: readonly RecordedEvent[]): Promise<readonly RecordedEvent[]> => {
     if (!events.some(touches)) return events;
+    // An erasure read anywhere in the batch drops the keys first: they were destroyed before it was appended.
+    for (const e of events) if (e.type === 'UserErased') await open(e);
     const out: RecordedEvent[] = [];
     for (const e of events) out.push(touches(e) ? await open(e) : e);
     return out;
