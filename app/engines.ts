@@ -131,7 +131,7 @@ const openKeys = async (config: Config): Promise<OpenedKeys> => {
   if (rs.kind === 'cassandra') {
     const { openCassandraKeyStore } = await import('../adapters/keystore/cassandra.js');
     const { createCassandraClient } = await import('../projections/cassandra.js');
-    const store = await openCassandraKeyStore({
+    const store = openCassandraKeyStore({
       client: createCassandraClient({
         contactPoints: rs.contactPoints,
         localDataCenter: rs.localDataCenter,

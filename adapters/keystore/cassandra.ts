@@ -30,9 +30,10 @@ const bytes = (v: unknown): Uint8Array => {
   throw new TypeError('data key: expected a blob');
 };
 
-export const openCassandraKeyStore = async (o: CassandraKeyStoreOptions): Promise<KeyStore> => {
+// The keyspace and table are created in the background: a node's start does not wait for two
+// more schema changes (the read models' migrations run meanwhile); the first use waits for them.
+const ensure = async (o: CassandraKeyStoreOptions): Promise<void> => {
   const ks = o.keyspace;
-  if (!KEYSPACE.test(ks)) throw new Error(`keyspace ${JSON.stringify(ks)}: expected [a-z][a-z0-9_]{0,47}`);
   await o.client.connect();
   const replication = JSON.stringify(o.replication).replaceAll('"', "'");
   await o.client.execute(`CREATE KEYSPACE IF NOT EXISTS ${ks} WITH replication = ${replication}`, [], DDL);
@@ -42,7 +43,23 @@ export const openCassandraKeyStore = async (o: CassandraKeyStoreOptions): Promis
     [],
     DDL,
   );
+};
+
+export const openCassandraKeyStore = (o: CassandraKeyStoreOptions): KeyStore => {
+  const ks = o.keyspace;
+  if (!KEYSPACE.test(ks)) throw new Error(`keyspace ${JSON.stringify(ks)}: expected [a-z][a-z0-9_]{0,47}`);
+  let ready: Promise<void> | undefined;
+  // A failed creation is tried again by the next use, not remembered.
+  const prepared = (): Promise<void> => {
+    ready ??= ensure(o).catch((e: unknown) => {
+      ready = undefined;
+      throw e;
+    });
+    return ready;
+  };
+  void prepared().catch(() => undefined);
   const current = async (owner: string): Promise<DataKey | undefined> => {
+    await prepared();
     const rs = await o.client.execute(`SELECT kid, key FROM ${ks}.data_keys WHERE owner = ? LIMIT 1`, [owner], READ);
     const row = rs.first() as types.Row | null;
     return row === null ? undefined : { kid: String(row.get('kid')), key: bytes(row.get('key')) };
@@ -60,6 +77,7 @@ export const openCassandraKeyStore = async (o: CassandraKeyStoreOptions): Promis
       return { kid: made.kid, key: new Uint8Array(made.key) };
     },
     find: async (owner, kid) => {
+      await prepared();
       const rs = await o.client.execute(
         `SELECT key FROM ${ks}.data_keys WHERE owner = ? AND kid = ?`,
         [owner, kid],
@@ -69,12 +87,14 @@ export const openCassandraKeyStore = async (o: CassandraKeyStoreOptions): Promis
       return row === null ? undefined : bytes(row.get('key'));
     },
     destroy: async (owner) => {
+      await prepared();
       const rs = await o.client.execute(`SELECT kid FROM ${ks}.data_keys WHERE owner = ?`, [owner], READ);
       if (rs.rowLength === 0) return 0;
       await o.client.execute(`DELETE FROM ${ks}.data_keys WHERE owner = ?`, [owner], WRITE);
       return rs.rowLength;
     },
     close: async () => {
+      await ready?.catch(() => undefined);
       if (o.ownsClient === true) await o.client.shutdown();
     },
   };

@@ -26,11 +26,13 @@ needs('MSGXC_TEST_CASSANDRA_PORT', 'Cassandra', (port) => {
     await client.shutdown();
   });
   keyStoreContract('cassandra', () =>
-    openCassandraKeyStore({
-      client: createCassandraClient({ contactPoints, localDataCenter: dc }),
-      keyspace,
-      replication: { class: 'SimpleStrategy', replication_factor: 1 },
-      ownsClient: true,
-    }),
+    Promise.resolve(
+      openCassandraKeyStore({
+        client: createCassandraClient({ contactPoints, localDataCenter: dc }),
+        keyspace,
+        replication: { class: 'SimpleStrategy', replication_factor: 1 },
+        ownsClient: true,
+      }),
+    ),
   );
 });
