@@ -12,12 +12,15 @@ import { analyticsRoutes } from './routes/analytics.js';
 import { opsRoutes } from './routes/ops.js';
 import { outboxRoutes } from './routes/outbox.js';
 import { adminRoutes } from './routes/admin.js';
+import { adminUiRoutes } from './routes/admin-ui.js';
 import { scheduleRoutes } from './routes/schedule.js';
 import { manageRoutes } from './routes/manage.js';
 import { receiptRoutes } from './routes/receipts.js';
 import { pushUiRoutes } from './routes/push-ui.js';
 import { onadataRoutes } from './routes/onadata.js';
 import { notifyRoutes } from './routes/notify.js';
+import { segmentRoutes } from './routes/segments.js';
+import { importRoutes } from './routes/import.js';
 import { openApiDocument } from '../schema/openapi.js';
 import { realtimeRoutes, type RealtimeHttp } from './ws/routes.js';
 
@@ -35,11 +38,14 @@ export const allRoutes = (deps: AppDeps, realtime: RealtimeHttp = {}): Route[] =
   ...auditRoutes(deps),
   ...outboxRoutes(deps),
   ...adminRoutes(deps),
+  ...adminUiRoutes(deps),
   ...scheduleRoutes(deps),
   ...manageRoutes(deps),
   ...receiptRoutes(deps),
   ...pushUiRoutes(deps),
   ...onadataRoutes(deps),
   ...notifyRoutes(deps),
+  ...segmentRoutes(deps),
+  ...importRoutes(deps),
   ...realtimeRoutes(realtime),
 ];

@@ -105,6 +105,7 @@ const limited = (deps: Pick<HttpDeps, 'metrics'>, r: Refusal): ApiError => {
 };
 
 const FORM = /^application\/x-www-form-urlencoded\b/i;
+const NDJSON = /^(application\/(x-)?ndjson|application\/jsonl?|text\/plain)\b/i;
 
 const parseBody = (
   c: Captured,
@@ -140,7 +141,10 @@ const handleRequest = async (
     if (refused !== undefined) return limited(deps, refused);
   }
   let body: unknown = undefined;
-  if (route.body === true) {
+  if (route.body === true && route.raw === true) {
+    if (c.contentType !== '' && !NDJSON.test(c.contentType)) return errors.unsupportedMediaType();
+    body = (raw ?? Buffer.alloc(0)).toString('utf8');
+  } else if (route.body === true) {
     const parsed = parseBody(c, raw, deps.jsonMaxDepth, route.form === true);
     if (isApiError(parsed)) return parsed;
     body = parsed.body;
@@ -297,14 +301,15 @@ export const mountRoute = (app: TemplatedApp, route: Route, deps: HttpDeps): voi
       run(undefined);
       return;
     }
+    const limit = route.bodyLimit ?? deps.bodyLimit;
     readBody(
       res,
       c.contentLength,
-      deps.bodyLimit,
+      limit,
       x,
       run,
       () => {
-        finish(errors.tooLarge(deps.bodyLimit), true);
+        finish(errors.tooLarge(limit), true);
       },
       fail,
     );

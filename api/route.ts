@@ -38,6 +38,10 @@ export interface Route {
   readonly path: string;
   readonly access: Access;
   readonly body?: boolean;
+  /** The body as text, not parsed (NDJSON imports); JSON, NDJSON or plain text content types only. */
+  readonly raw?: boolean;
+  /** A larger body limit than MSGXC_BODY_LIMIT for this route only (the import's documented cap). */
+  readonly bodyLimit?: number;
   /** Honours the Idempotency-Key header (commands). */
   readonly idempotent?: boolean;
   readonly summary: string;

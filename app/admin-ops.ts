@@ -31,6 +31,8 @@ export const createAdminOps = (deps: {
   readonly metrics: Metrics;
   readonly log: Logger;
   readonly now: () => Date;
+  /** Delivery's followers (triage, dispatch), whose dead letters are kept with their checkpoints. */
+  readonly delivery?: { deadLetters(): Promise<readonly DeadLetter[]> };
 }): AdminOps => {
   const started = deps.now().getTime();
   let status: RebuildStatus = { running: false, position: 0, head: 0 };
@@ -88,6 +90,7 @@ export const createAdminOps = (deps: {
       }
     },
     rebuildStatus: () => status,
-    deadLetters: () => deps.runner.deadLetters(),
+    deadLetters: async () => [...(await deps.runner.deadLetters()), ...((await deps.delivery?.deadLetters()) ?? [])],
+    projectionDeadLetters: () => deps.runner.deadLetters(),
   };
 };

@@ -2,6 +2,7 @@ import type { Channels } from '../adapters/channels/registry.js';
 import type { RevokeDevice } from '../commands/revoke-device.js';
 import { startReactors, type Reactors } from '../delivery/runner.js';
 import { scaledUrgencyDelays } from '../domain/triage/urgency.js';
+import { DEFAULT_RETRY_POLICY } from '../domain/triage/retry.js';
 import type { Clock } from '../ports/clock.js';
 import type { DeliveryReports } from '../ports/delivery-state.js';
 import type { EventStore } from '../ports/eventstore.js';
@@ -54,7 +55,7 @@ export const startDelivery = (
     node: config.stableNodeId,
     ...(deps.onDeadLetters === undefined ? {} : { onDeadLetters: deps.onDeadLetters }),
     pollMs: t.pollMs,
-    dispatch: { concurrency: t.concurrency },
+    dispatch: { concurrency: t.concurrency, retry: { ...DEFAULT_RETRY_POLICY, ...t.retry } },
     triage: {
       ...(t.timeScale !== 1 ? { urgency: scaledUrgencyDelays(t.timeScale) } : {}),
       ...(t.digestWindowMs !== undefined ? { digestWindowMs: t.digestWindowMs } : {}),

@@ -130,7 +130,7 @@ const openKeys = async (config: Config): Promise<OpenedKeys> => {
   const rs = config.engines.readStore;
   if (rs.kind === 'cassandra') {
     const { openCassandraKeyStore } = await import('../adapters/keystore/cassandra.js');
-    const { createCassandraClient } = await import('../projections/cassandra.js');
+    const { createCassandraClient } = await import('../adapters/read-store/cassandra.js');
     const store = openCassandraKeyStore({
       client: createCassandraClient({
         contactPoints: rs.contactPoints,
@@ -146,6 +146,14 @@ const openKeys = async (config: Config): Promise<OpenedKeys> => {
   const file = join(config.dataDir, 'keys.db');
   return { store: createSqliteKeyStore(file), file };
 };
+
+/**
+ * Whether every node of the cluster follows this log (JetStream, EventStoreDB): then each node
+ * delivers live frames from the log itself; a log of one node's own (embedded, memory) is known
+ * to its peers only through the bus.
+ */
+export const logSharedByNodes = (config: Config): boolean =>
+  config.eventStore.startsWith('nats://') || /^(esdb|kurrentdb)(\+discover)?:\/\//.test(config.eventStore);
 
 const eventsFile = (config: Config): string => join(config.dataDir, 'events.db');
 

@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { systemClock } from '../adapters/clock/clock.js';
 import { countingAppends } from '../adapters/eventstore/in-flight.js';
-import { observed } from '../adapters/eventstore/observed.js';
 import { createIdGenerator } from '../adapters/ids/ids.js';
 import { allRoutes } from '../api/app.js';
 import { createVerifier } from '../api/auth.js';
@@ -40,13 +39,8 @@ export const startBroker = async (config: Config, log: Logger, clock: Clock = sy
   mkdirSync(config.dataDir, { recursive: true });
   const opened = await openLog(config, log);
   const sqlite = opened.sqlite;
-  // Observed: the realtime publisher hears of each append as soon as it is durable. Counted:
-  // the appends waiting for the log are one measure of the node's load (app/limits.ts).
-  const store = countingAppends(
-    observed(opened.store, (e) => {
-      log.warn({ err: String(e) }, 'append listener failed');
-    }),
-  );
+  // Counted: the appends waiting for the log are one measure of the node's load (app/limits.ts).
+  const store = countingAppends(opened.store);
   const metrics = createMetrics();
   // Undecodable events the projections quarantined (issue 9): counted per follower, listed by the admin route.
   const quarantined = countDeadLetters(metrics);
@@ -83,14 +77,6 @@ export const startBroker = async (config: Config, log: Logger, clock: Clock = sy
   );
 
   let ready = false;
-  const admin = createAdminOps({
-    store,
-    runner: projections,
-    reads: read.models,
-    metrics,
-    log,
-    now: () => clock.now(),
-  });
   const deps = {
     commands,
     reads: read.models,
@@ -100,7 +86,6 @@ export const startBroker = async (config: Config, log: Logger, clock: Clock = sy
     search: search.value,
     metrics,
     ready: () => ready,
-    admin,
     outbox,
     ...(ADMIN_UI_DIR !== undefined ? { adminUiDir: ADMIN_UI_DIR } : {}),
     ...(PUSH_UI_DIR !== undefined ? { pushUiDir: PUSH_UI_DIR } : {}),
@@ -171,8 +156,18 @@ export const startBroker = async (config: Config, log: Logger, clock: Clock = sy
       () => status('dispatch')?.inFlight ?? 0,
     );
   }
+  // Dead letters listed for operators: the projections' and delivery's (triage, dispatch).
+  const admin = createAdminOps({
+    store,
+    runner: projections,
+    reads: read.models,
+    metrics,
+    log,
+    now: () => clock.now(),
+    ...(delivery !== undefined ? { delivery: delivery.reactors } : {}),
+  });
   const routes = allRoutes(
-    { ...deps, ...(delivery ? { reports: delivery.reports, reportsCaughtUp: () => delivery.caughtUp() } : {}) },
+    { ...deps, admin, ...(delivery ? { reports: delivery.reports, reportsCaughtUp: () => delivery.caughtUp() } : {}) },
     { presence: realtime.presence },
   );
   const httpDeps = {

@@ -1,6 +1,7 @@
 import type { Database } from 'better-sqlite3';
 import type { Client } from 'cassandra-driver';
 import { createCassandraCheckpoints } from '../adapters/checkpoint/cassandra.js';
+import { createCassandraClient } from '../adapters/read-store/cassandra.js';
 import { sqliteGenerations } from '../adapters/checkpoint/sqlite-generations.js';
 import type { SqliteGeneration } from '../adapters/checkpoint/sqlite-generations.js';
 import { createProjection } from '../follower/projection.js';
@@ -14,7 +15,6 @@ import type { ReadModels } from '../ports/read-models.js';
 import {
   CASSANDRA_READ_MODELS,
   cassandraReadModelsHandler,
-  createCassandraClient,
   createCassandraReadModels,
 } from '../projections/cassandra.js';
 import { cassandraChecksum } from '../projections/cassandra-checksum.js';

@@ -1,5 +1,6 @@
 import type * as Uws from '@trufflesuite/uws-js-unofficial';
-import type { ObservedEventStore } from '../ports/eventstore.js';
+import { createMemoryCheckpoints } from '../adapters/checkpoint/memory.js';
+import type { EventStore } from '../ports/eventstore.js';
 import type { Commands } from '../commands/types.js';
 import type { ReadModels } from '../ports/read-models.js';
 import type { ProjectionRunner } from '../ports/projections.js';
@@ -10,17 +11,23 @@ import type { Logger } from '../ports/log.js';
 import type { Metrics } from '../api/metrics.js';
 import type { TemplatedApp } from '../api/uws.js';
 import type { RequestLimits } from '../api/request-limits.js';
-import { openBus } from './engines.js';
+import { startLive, type Live } from '../delivery/live.js';
+import { messageLiveness } from '../delivery/live-reads.js';
+import { logSharedByNodes, openBus } from './engines.js';
 import { startRealtime, type Realtime } from '../api/ws/realtime.js';
 
-// What the composition root calls: the bus chosen by configuration, and the realtime side on
-// the same uWS app as the HTTP API. `close` ends the sessions, then leaves the bus.
+// What the composition root calls: the bus chosen by configuration, the realtime side on the
+// same uWS app as the HTTP API, and the live follower (delivery/live.ts) that feeds it. When
+// every node follows the log (JetStream, EventStoreDB) each node's follower writes to its own
+// sessions and frames do not cross the bus; when the log is this node's own (embedded), the
+// follower writes to the bus, which carries the frames to every node's sessions (its own too).
+// `close` stops the follower, ends the sessions, then leaves the bus.
 export const attachRealtime = async (
   config: Config,
   parts: {
     readonly uws: typeof Uws;
     readonly app: TemplatedApp;
-    readonly store: ObservedEventStore;
+    readonly store: EventStore;
     readonly reads: ReadModels;
     readonly projections: ProjectionRunner;
     readonly commands: Commands;
@@ -34,21 +41,34 @@ export const attachRealtime = async (
   },
 ): Promise<Realtime> => {
   const bus = await openBus(config, parts.log);
+  // Sessions open only once the node listens, after the follower below has started.
+  const started: { live?: Live } = {};
   // Memberships come from whichever read store is configured (SQLite or Cassandra).
   const realtime = startRealtime({
     ...parts,
     bus,
+    live: { caughtUp: (position, ms) => started.live?.caughtUp(position, ms) ?? Promise.resolve() },
     node: config.nodeId,
     limits: config.ws,
     jsonMaxDepth: config.jsonMaxDepth,
     memberships: { threadsOf: (uid) => parts.reads.subscribedThreads(uid) },
   });
+  const live = await startLive({
+    store: parts.store,
+    sink: logSharedByNodes(config) ? realtime.local : bus,
+    reads: messageLiveness(parts.commands),
+    checkpoints: createMemoryCheckpoints(),
+    now: () => parts.now().toISOString(),
+    log: parts.log,
+  });
   // The bus subscriptions are in place on the server before the node takes any connection.
   await bus.flush();
   parts.log.info({ node: config.nodeId, bus: config.bus }, 'realtime ready');
+  started.live = live;
   return {
     ...realtime,
     close: async () => {
+      await live.stop();
       await realtime.close();
       await bus.close();
     },

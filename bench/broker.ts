@@ -21,12 +21,12 @@ export interface Broker {
 
 export const startBroker = async (
   dataDir: string,
-  opts: { inspect?: boolean; env?: Record<string, string> } = {},
+  opts: { inspect?: boolean; env?: Record<string, string>; root?: string } = {},
 ): Promise<Broker> => {
   const inspect = opts.inspect ?? false;
   const proc = spawn(
     process.execPath,
-    [...(inspect ? ['--inspect=127.0.0.1:0'] : []), join(ROOT, 'dist/bin/msgxc.js')],
+    [...(inspect ? ['--inspect=127.0.0.1:0'] : []), join(opts.root ?? ROOT, 'dist/bin/msgxc.js')],
     {
       env: {
         ...process.env,

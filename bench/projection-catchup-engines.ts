@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { createMemoryEventStore } from '../adapters/eventstore/memory.js';
 import type { EventStore } from '../ports/eventstore.js';
 import { openCassandraReadStore, openEmbeddedReadStore } from '../app/read-stores.js';
-import { createCassandraClient } from '../projections/cassandra.js';
+import { createCassandraClient } from '../adapters/read-store/cassandra.js';
 import type { ReadModels } from '../ports/read-models.js';
 import type { ProjectionRunner } from '../ports/projections.js';
 import { mixedLog } from './mixed-log.js';

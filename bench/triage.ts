@@ -4,7 +4,13 @@
 // one event per append). Only the steps due at once are timed (push to offline users, email
 // to users with neither session nor device); later escalations wait for the clock.
 //   npx tsc -p tsconfig.build.json && node dist/bench/triage.js [users]
+// Up to 10,000 users it is a multicast (the listed audience's limit); above, a broadcast (every
+// known user). Besides the wall clock it reports the process's CPU (all threads) per delivery
+// during the timed part, which moves far less than the wall clock on a shared machine, and
+// the largest RSS sampled meanwhile (memory must stay bounded as the audience grows).
 // MSGXC_EMBEDDED_WRITER=inline measures the store without its writer thread.
+// BENCH_AUDIENCE=live: everyone online with no device and no contact point (the websocket
+// delivers it all: the realtime fan-out's case, where planning should cost next to nothing).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -74,8 +80,12 @@ const ctx = (uid: string, admin = false) => ({
 // Population: a quarter each with a browser, an Android and an iPhone, a quarter with no
 // device; a third online; half with an email address.
 const uids = Array.from({ length: USERS }, (_, i) => asUserId(`user-${String(i).padStart(7, '0')}`));
+const liveOnly = process.env['BENCH_AUDIENCE'] === 'live';
 const setup = async (i: number): Promise<void> => {
   const uid = uids[i] ?? asUserId('none');
+  // Known to the broker (a broadcast reaches known users), as after a first login.
+  await commands.recognize(ctx(uid));
+  if (liveOnly) return;
   const kind = i % 4;
   if (kind === 0)
     await commands.enlist(ctx(uid), {
@@ -88,7 +98,7 @@ const setup = async (i: number): Promise<void> => {
 };
 for (let i = 0; i < USERS; i += 256)
   await Promise.all(Array.from({ length: Math.min(256, USERS - i) }, (_, k) => setup(i + k)));
-const online = new Set(uids.filter((_, i) => i % 3 === 0));
+const online = new Set(uids.filter((_, i) => liveOnly || i % 3 === 0));
 
 const rawBefore = await rawAppendRate(store, 'before', 20_000);
 
@@ -109,13 +119,24 @@ const reactors = startReactors({
   pollMs: 60_000,
   presence: { isOnline: (uid) => online.has(asUserId(uid)), sessions: (uid) => (online.has(asUserId(uid)) ? 1 : 0) },
 });
-await reactors.settle(600_000); // the directory catches up with the population (not timed)
+await reactors.settle(3_600_000); // the directory catches up with the population (not timed)
 
 const headBefore = await store.head();
+const rssBefore = process.memoryUsage().rss;
+let rssPeak = rssBefore;
+const sampler = setInterval(() => {
+  rssPeak = Math.max(rssPeak, process.memoryUsage().rss);
+}, 100);
+const cpuBefore = process.cpuUsage();
 const started = performance.now();
-await commands.multicast(ctx('admin', true), asMessageId(ids.messageId()), uids, { msg: 'benchmark', opts: {} });
-await reactors.settle(600_000);
+const content = { msg: 'benchmark', opts: {} };
+if (USERS <= 10_000) await commands.multicast(ctx('admin', true), asMessageId(ids.messageId()), uids, content);
+else await commands.broadcast(ctx('admin', true), asMessageId(ids.messageId()), content);
+await reactors.settle(3_600_000);
 const seconds = (performance.now() - started) / 1000;
+const cpu = process.cpuUsage(cpuBefore);
+clearInterval(sampler);
+const cpuSeconds = (cpu.user + cpu.system) / 1e6;
 const written = (await store.readAll({ after: headBefore, limit: 10_000_000 })).length;
 const delivered = Object.values(channels).reduce((n, c) => n + c.delivered, 0);
 await reactors.stop();
@@ -128,10 +149,15 @@ rmSync(dir, { recursive: true, force: true });
 const raw = (rawBefore + rawAfter) / 2;
 const eventsPerS = written / seconds;
 const round = (n: number): string => n.toFixed(0);
-console.log(`store: embedded SQLite, ${writerThread ? 'writer thread' : 'inline writer'}; ${USERS} recipients`);
+console.log(
+  `store: embedded SQLite, ${writerThread ? 'writer thread' : 'inline writer'}; ${USERS} recipients${liveOnly ? ', all online, websocket only' : ''}`,
+);
 console.log(`raw append: ${round(rawBefore)} / ${round(rawAfter)} events/s (before / after), mean ${round(raw)}`);
 console.log(
   `triage + dispatch: ${seconds.toFixed(2)} s; ${round(USERS / seconds)} recipients/s; ${delivered} deliveries (${round(delivered / seconds)}/s); ${written} events written (${round(eventsPerS)}/s)`,
+);
+console.log(
+  `CPU (all threads): ${cpuSeconds.toFixed(2)} s = ${round((cpuSeconds * 1e6) / delivered)} us per delivery, ${round((cpuSeconds * 1e6) / USERS)} us per recipient; RSS ${round(rssBefore / 2 ** 20)} MiB before, peak ${round(rssPeak / 2 ** 20)} MiB`,
 );
 console.log(
   `ratio: reactor events/s to raw appends/s = ${(eventsPerS / raw).toFixed(2)}; recipients/s to raw appends/s = ${(USERS / seconds / raw).toFixed(2)}`,

@@ -11,7 +11,9 @@ import type { ThreadState } from '../domain/thread-state.js';
 import { userDecider } from '../domain/user.js';
 import type { UserCommand } from '../domain/user.js';
 import type { UserState } from '../domain/user-state.js';
-import { InboxEvent, MessageEvent, ThreadEvent, UserEvent } from '../schema/events.js';
+import { InboxEvent, MessageEvent, SegmentEvent, ThreadEvent, UserEvent } from '../schema/events.js';
+import { segmentDecider } from '../domain/segment.js';
+import type { DefineSegment, SegmentState } from '../domain/segment.js';
 
 /** A decider plus the codec its stored events are decoded with when read back. */
 export interface Aggregate<C, E, S> extends Decider<C, E, S> {
@@ -25,3 +27,7 @@ export const messages: Aggregate<MessageCommand, MessageEvent, MessageState> = {
   codec: MessageEvent,
 };
 export const inboxes: Aggregate<InboxCommand, InboxEvent, InboxState> = { ...inboxDecider, codec: InboxEvent };
+export const segments: Aggregate<DefineSegment, SegmentEvent, SegmentState> = {
+  ...segmentDecider,
+  codec: SegmentEvent,
+};

@@ -12,6 +12,8 @@ import { checkIn } from './check-in.js';
 import { createThread } from './create-thread.js';
 import { deleteFromInbox } from './delete-from-inbox.js';
 import { deleteMessage } from './delete-message.js';
+import { importUser } from './import-user.js';
+import { defineSegment, loadSegment } from './define-segment.js';
 import type { CommandDeps } from './deps.js';
 import { enlist } from './enlist.js';
 import { eraseUser } from './erase-user.js';
@@ -63,6 +65,9 @@ export const createCommands = (options: CommandOptions): CommandSide => {
   return {
     recognize: recognize(deps),
     enlist: enlist(deps),
+    importUser: importUser(deps),
+    defineSegment: defineSegment(deps),
+    loadSegment: loadSegment(deps),
     changeProfile: changeProfile(deps),
     revokeDevice: revokeDevice(deps),
     createThread: createThread(deps),

@@ -10,9 +10,13 @@ import type { Device } from '../schema/devices.js';
 import type { DeviceId, MessageId, ThreadId, UserId } from '../schema/ids.js';
 import type { MessageOpts } from '../schema/message.js';
 import type { ReceiptStatus, ThreadRole } from '../schema/events.js';
+import type { LocalSchedule } from '../schema/local-time.js';
+import type { SegmentQuery } from '../schema/segment-query.js';
+import type { SegmentState } from '../domain/segment.js';
 
 export type { ThreadSettingsChange } from '../domain/thread.js';
 export type { UserState as Profile } from '../domain/user-state.js';
+export type { SegmentState } from '../domain/segment.js';
 
 // The API maps these to statuses (api/errors.ts); it reaches the domain only through commands.
 export type { DomainError, DomainErrorKind } from '../domain/errors.js';
@@ -40,6 +44,7 @@ export interface MessageContent {
   readonly msg: string;
   readonly opts: MessageOpts;
   readonly scheduled?: Date;
+  readonly local?: LocalSchedule;
   readonly subject?: string;
 }
 
@@ -70,6 +75,8 @@ export interface Commands {
   recognize(ctx: CommandContext): Promise<CommandResult>;
   enlist(ctx: CommandContext, device: Device): Promise<CommandResult>;
   changeProfile(ctx: CommandContext, uid: UserId, change: ProfileChange): Promise<CommandResult>;
+  /** changeProfile for an import line; `written` false when the profile already held it. */
+  importUser(ctx: CommandContext, uid: UserId, change: ProfileChange): Promise<CommandResult<{ written: boolean }>>;
   createThread(ctx: CommandContext, settings: ThreadSettings): Promise<CommandResult<{ tid: ThreadId }>>;
   subscribe(ctx: CommandContext, tid: ThreadId): Promise<CommandResult>;
   unsubscribe(ctx: CommandContext, tid: ThreadId, uid?: UserId): Promise<CommandResult>;
@@ -125,6 +132,15 @@ export interface Commands {
   deleteFromInbox(ctx: CommandContext, mids: readonly MessageId[]): Promise<CommandResult>;
   /** The message's folded state (Absent when unknown); reads, never writes. */
   loadMessage(mid: MessageId): Promise<Either<DomainError | FailedToAppend, MessageState>>;
+  /** Saves a segment (admins); `id` chosen by the API, stable across a retried request. */
+  defineSegment(
+    ctx: CommandContext,
+    id: MessageId,
+    name: string,
+    query: SegmentQuery,
+  ): Promise<CommandResult<{ id: MessageId }>>;
+  /** The segment's fold (Absent when unknown); reads, never writes. */
+  loadSegment(id: MessageId): Promise<Either<DomainError | FailedToAppend, SegmentState>>;
   /** Records a node's check-ins (the node is the actor); nothing is appended for an interval without any. */
   checkIn(checkIns: CheckIns): Promise<CommandResult>;
   /** Admin only: destroys the user's data keys and records UserErased (docs/gdpr.md); unknown users are not_found. */

@@ -19,7 +19,9 @@ import type { Revoke } from './revoke.js';
 import { createSender } from './send.js';
 import type { Ready } from './send.js';
 import { namesFrom } from './people.js';
+import { jobReads } from './job-reads.js';
 import { asContent, createTargets } from './targets.js';
+import type { Targets } from './targets.js';
 import type { ChannelMap, ReactorLog } from './types.js';
 import { createUnitWriter } from './writer.js';
 
@@ -48,6 +50,9 @@ export interface DispatchSettings {
   readonly callTimeoutMs: number;
   readonly retry: RetryPolicy;
 }
+
+/** Provider batches per lane job: the most an urgent job waits for, per slot, behind a broadcast. */
+const JOB_BATCHES = 4;
 
 export const DEFAULT_DISPATCH_SETTINGS: DispatchSettings = {
   batchSizes: { fcm: 500, apns: 500, webpush: 100, email: 1000, sms: 100, mqtt: 500 },
@@ -92,7 +97,7 @@ interface Decided {
 }
 
 export const createDispatcher = (d: DispatcherDeps): Dispatcher => {
-  const targets = createTargets(d.state, namesFrom(d.store));
+  const nameOf = namesFrom(d.store);
   const writer = createUnitWriter(d);
   const send = createSender({
     ...d,
@@ -107,7 +112,7 @@ export const createDispatcher = (d: DispatcherDeps): Dispatcher => {
   });
   const by: By = { node: d.node, run: d.run, leaseMs: d.settings.leaseMs };
 
-  const digest = async (u: UnitState, now: number, contentOf: ContentOf): Promise<Decided> => {
+  const digest = async (targets: Targets, u: UnitState, now: number, contentOf: ContentOf): Promise<Decided> => {
     const found = await d.state.units.get(u.waiting.map((mid) => stepKey({ mid, uid: u.uid, channel: u.channel })));
     const pending = [...found.values()].filter((m) => m.digest === u.key && m.stage.status === 'pending');
     const recipient = await targets.recipient(u.uid, u.channel, null);
@@ -123,7 +128,7 @@ export const createDispatcher = (d: DispatcherDeps): Dispatcher => {
     return { intents, others: pending, ...(recipient === undefined ? {} : { recipient }) };
   };
 
-  const step = async (u: UnitState, now: number, contentOf: ContentOf): Promise<Decided> => {
+  const step = async (targets: Targets, u: UnitState, now: number, contentOf: ContentOf): Promise<Decided> => {
     if (u.mid === null || (await contentOf(u.mid)) === undefined) return { intents: [], others: [] };
     const recipient = await targets.recipient(u.uid, u.channel, u.deviceId, u.mid);
     const markers = await targets.markers({ ...u, mid: u.mid }, recipient !== undefined);
@@ -138,6 +143,7 @@ export const createDispatcher = (d: DispatcherDeps): Dispatcher => {
     try {
       if (d.stopped()) return;
       const units = await d.state.units.get(keys);
+      const targets = createTargets(await jobReads(d.state, [...units.values()]), nameOf);
       const now = d.clock.now().getTime();
       const contents = new Map<string, Promise<OutgoingMessage | undefined>>();
       const contentOf: ContentOf = (mid) => {
@@ -150,7 +156,7 @@ export const createDispatcher = (d: DispatcherDeps): Dispatcher => {
       for (const key of keys) {
         const u = units.get(key);
         if (u === undefined || writer.isAhead(u)) continue;
-        const decided = await (u.kind === 'digest' ? digest : step)(u, now, contentOf);
+        const decided = await (u.kind === 'digest' ? digest : step)(targets, u, now, contentOf);
         const about = new Map([u, ...decided.others].map((x) => [streamOfUnit(x), x]));
         for (const i of decided.intents) {
           if (i.kind === 'append') writes.push(writer.write(about.get(i.stream) ?? u, i));
@@ -175,15 +181,25 @@ export const createDispatcher = (d: DispatcherDeps): Dispatcher => {
 
   return {
     dispatch: (units) => {
-      const byChannel = new Map<DispatchChannel, string[]>();
+      // One job per channel and urgency, so the lanes can serve the urgent ones first.
+      const byLane = new Map<string, { channel: DispatchChannel; urgency: number; keys: string[] }>();
       for (const u of units) {
         if (inFlight.has(u.key)) continue;
         inFlight.add(u.key);
-        const keys = byChannel.get(u.channel);
-        if (keys === undefined) byChannel.set(u.channel, [u.key]);
-        else keys.push(u.key);
+        const lane = `${u.channel}/${String(u.urgency)}`;
+        const group = byLane.get(lane);
+        if (group === undefined) byLane.set(lane, { channel: u.channel, urgency: u.urgency, keys: [u.key] });
+        else group.keys.push(u.key);
       }
-      for (const [channel, keys] of byChannel) lanes.run(channel, () => job(channel, keys));
+      // ...and at most JOB_BATCHES provider batches per job, so an urgent job waits for a few
+      // batches of a broadcast at most, not for a whole pass of it.
+      for (const g of byLane.values()) {
+        const size = Math.max(1, d.settings.batchSizes[g.channel]) * JOB_BATCHES;
+        for (let i = 0; i < g.keys.length; i += size) {
+          const keys = g.keys.slice(i, i + size);
+          lanes.run(g.channel, () => job(g.channel, keys), g.urgency);
+        }
+      }
     },
     inFlight: (key) => inFlight.has(key),
     isAhead: (u) => writer.isAhead(u),

@@ -14,16 +14,24 @@ export interface LaneStats {
 }
 
 export interface Lanes {
-  /** Queues `job` in its channel's lane; it starts when a slot is free. */
-  run(channel: DispatchChannel, job: Job): void;
+  /**
+   * Queues `job` in its channel's lane; it starts when a slot is free. Higher `priority` (the
+   * message's urgency) is served first, equal priority first come first served: an urgency-4
+   * message queued behind a large broadcast's jobs overtakes them (a job already running ends).
+   */
+  run(channel: DispatchChannel, job: Job, priority?: number): void;
   /** Resolves once no job is queued or running. */
   idle(): Promise<void>;
   stats(): Readonly<Record<DispatchChannel, LaneStats>>;
 }
 
+interface Queued {
+  readonly job: Job;
+  readonly priority: number;
+}
 interface Lane {
   running: number;
-  readonly queue: Job[];
+  readonly queue: Queued[];
 }
 
 export const createLanes = (
@@ -51,7 +59,7 @@ export const createLanes = (
   const pump = (channel: DispatchChannel): void => {
     const lane = laneOf(channel);
     while (lane.running < Math.max(1, limits[channel]) && lane.queue.length > 0) {
-      const job = lane.queue.shift();
+      const job = lane.queue.shift()?.job;
       if (job === undefined) return;
       lane.running += 1;
       void job()
@@ -66,9 +74,13 @@ export const createLanes = (
     }
   };
   return {
-    run: (channel, job) => {
+    run: (channel, job, priority = 0) => {
       active += 1;
-      laneOf(channel).queue.push(job);
+      const q = laneOf(channel).queue;
+      // Jobs queue in priority order; a scan from the back is short, as most jobs share one urgency.
+      let i = q.length;
+      while (i > 0 && (q[i - 1]?.priority ?? 0) < priority) i -= 1;
+      q.splice(i, 0, { job, priority });
       pump(channel);
     },
     idle: () =>

@@ -86,21 +86,22 @@ export const createScheduler = (o: SchedulerOptions): Scheduler => {
     await Promise.all(due.filter((t) => t.kind === 'publish').map((t) => fireMessage(t.key)));
   };
 
-  // One pass handles every timer due at its start, each at most once: a fired timer stays in
-  // the table until the fold applies what firing wrote, so it is remembered for the pass.
+  // One pass handles every timer due at its start, each at most once: it pages through them
+  // in order (a keyset cursor), so a timer still in flight, or fired but not yet folded, is
+  // read once per pass, not once per page (reading them again made a pass over N due units
+  // cost O(N^2) rows while thousands were in flight).
   const runPass = async (): Promise<void> => {
     if (!o.ready()) return;
     // Claims of an earlier run of this node died with it: due now, not when their lease ends.
     o.dispatcher.dispatch((await o.state.units.claimsOfEarlierRuns(o.node, o.run)).filter(live));
     const now = o.clock.now().getTime();
-    const handled = new Set<string>();
-    const skip = (t: DueTimer): boolean => handled.has(`${t.kind}:${t.key}`) || o.dispatcher.inFlight(t.key);
+    let after: DueTimer | undefined;
     while (!stopped) {
-      const page = await o.state.timers.due(now, pageSize + handled.size + o.dispatcher.stats().inFlight);
-      const due = page.filter((t) => !skip(t)).slice(0, pageSize);
-      if (due.length === 0) return;
-      for (const t of due) handled.add(`${t.kind}:${t.key}`);
-      await fire(due);
+      const page = await o.state.timers.due(now, pageSize, after);
+      after = page[page.length - 1];
+      const due = page.filter((t) => !o.dispatcher.inFlight(t.key));
+      if (due.length > 0) await fire(due);
+      if (page.length < pageSize) return;
     }
   };
 

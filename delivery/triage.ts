@@ -68,6 +68,8 @@ export const createTriageReactor = (o: TriageReactorOptions): Follower => {
         hasCell: (p?.cell ?? null) !== null,
         channels: p?.channels ?? [],
         ...(p?.threadChannels === undefined ? {} : { threadChannels: p.threadChannels }),
+        ...(p?.timezone === undefined ? {} : { timezone: p.timezone }),
+        ...(p?.quietHours === undefined ? {} : { quietHours: p.quietHours }),
       };
     });
   };

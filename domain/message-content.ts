@@ -4,7 +4,9 @@ import { LIMITS, isTimeMs } from '../schema/bounds.js';
 import type { JsonObject } from '../schema/json.js';
 import { Urgency } from '../schema/message.js';
 import type { Audience } from '../schema/message.js';
+import type { LocalSchedule } from '../schema/local-time.js';
 import { invalid } from './errors.js';
+import { firstLocal } from './local-schedule.js';
 import type { DomainError } from './errors.js';
 import { dedupe } from './equal.js';
 
@@ -12,8 +14,14 @@ export interface ContentInput {
   readonly msg: string;
   readonly opts: JsonObject;
   readonly scheduled?: Date;
+  /** `scheduled` as a local wall-clock time (domain/local-schedule.ts); wins over `scheduled`. */
+  readonly local?: LocalSchedule;
   readonly subject?: string;
 }
+
+/** The instant a message falls due: a local schedule resolved from `base` (its publication). */
+export const dueDate = (content: Pick<ContentInput, 'scheduled' | 'local'>, base: Date): Date | undefined =>
+  content.local === undefined ? content.scheduled : new Date(firstLocal(content.local, base.getTime()));
 
 export const MAX_MULTICAST = LIMITS.recipients;
 /** How far ahead a message may be scheduled: far enough for any campaign, near enough that its timers stay meaningful. */
@@ -52,4 +60,4 @@ export const checkAudience = (audience: Audience): Either<DomainError, Audience>
 
 /** Checks that need no state, so a command can refuse bad input before touching any stream. */
 export const checkContent = (content: ContentInput, now: Date): Either<DomainError, void> =>
-  E.flatMap(requestedUrgency(content.opts), () => E.map(() => undefined)(checkSchedule(content.scheduled, now)));
+  E.flatMap(requestedUrgency(content.opts), () => E.map(() => undefined)(checkSchedule(dueDate(content, now), now)));

@@ -10,7 +10,7 @@ import type { Decider } from './decider.js';
 import { deepEqual } from './equal.js';
 import { conflict, forbidden, notFound } from './errors.js';
 import type { DomainError } from './errors.js';
-import { checkAudience, checkSchedule, requestedUrgency } from './message-content.js';
+import { checkAudience, checkSchedule, dueDate, requestedUrgency } from './message-content.js';
 import type { ContentInput } from './message-content.js';
 import { evolveMessage, initialMessageState } from './message-state.js';
 import type { MessageState, PublishedMessage } from './message-state.js';
@@ -62,7 +62,12 @@ const publish = (c: Extract<MessageCommand, { type: 'Publish' }>, s: MessageStat
     E.Do,
     E.bind('urgency', () => requestedUrgency(c.content.opts)),
     E.bind('audience', () => checkAudience(c.audience)),
-    E.bind('scheduled', () => checkSchedule(c.content.scheduled, s.stage === 'Absent' ? c.now : undefined)),
+    // A retry resolves a local schedule from the first publication, so it decides the same instant.
+    E.bind('scheduled', () =>
+      s.stage === 'Absent'
+        ? checkSchedule(dueDate(c.content, c.now), c.now)
+        : checkSchedule(dueDate(c.content, new Date(s.message.at)), undefined),
+    ),
     E.flatMap((v): Decision => {
       const message: PublishedMessage = {
         mid: c.mid,
@@ -73,6 +78,7 @@ const publish = (c: Extract<MessageCommand, { type: 'Publish' }>, s: MessageStat
         urgency: v.urgency ?? c.threadUrgency ?? DEFAULT_URGENCY,
         at: c.now.toISOString(),
         ...(v.scheduled !== undefined ? { scheduled: v.scheduled } : {}),
+        ...(c.content.local !== undefined ? { local: c.content.local } : {}),
         ...(c.content.subject !== undefined ? { subject: c.content.subject } : {}),
       };
       if (s.stage === 'Absent') return E.right([{ type: 'MessagePublished', data: message }]);

@@ -3,6 +3,7 @@ import type { Either } from 'fp-ts/lib/Either.js';
 import { pipe } from 'fp-ts/lib/function.js';
 import type { UserEvent } from '../schema/events.js';
 import type { ThreadId, UserId } from '../schema/ids.js';
+import type { QuietHours } from '../schema/local-time.js';
 import type { DomainError } from './errors.js';
 import { deepEqual, sameList } from './equal.js';
 import { checkAttributes, checkCell, checkChannels, checkEmail } from './profile.js';
@@ -16,6 +17,10 @@ export interface ProfileChange {
   readonly threadChannels?: { readonly tid: ThreadId; readonly channels: readonly string[] };
   /** Replaces the whole attribute object (segments are computed from the current set). */
   readonly attributes?: Readonly<Record<string, unknown>>;
+  /** IANA zone (checked by the HTTP codec); null clears it. */
+  readonly timezone?: string | null;
+  /** Quiet hours (checked by the HTTP codec); null clears them. */
+  readonly quietHours?: QuietHours | null;
 }
 
 const optional = <A, B>(
@@ -62,6 +67,18 @@ export const decideProfileChange = (
       }
       if (v.attributes !== undefined && !deepEqual(v.attributes, state.attributes)) {
         events.push({ type: 'UserAttributesChanged', data: { uid, attributes: v.attributes } });
+      }
+      const tz = change.timezone !== undefined && change.timezone !== state.timezone;
+      const quiet = change.quietHours !== undefined && !deepEqual(change.quietHours, state.quietHours);
+      if (tz || quiet) {
+        events.push({
+          type: 'TimePreferencesChanged',
+          data: {
+            uid,
+            ...(tz ? { timezone: change.timezone ?? null } : {}),
+            ...(quiet ? { quietHours: change.quietHours ?? null } : {}),
+          },
+        });
       }
       return events;
     }),

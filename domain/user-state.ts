@@ -2,6 +2,7 @@ import type { Device } from '../schema/devices.js';
 import type { UserEvent } from '../schema/events.js';
 import type { DeviceId, ThreadId } from '../schema/ids.js';
 import type { JsonObject } from '../schema/json.js';
+import type { QuietHours } from '../schema/local-time.js';
 
 // A user has no lifecycle beyond "how we first learned of them", so the state is one
 // record; recognition is a field rather than a stage because profile and device events can
@@ -20,6 +21,9 @@ export interface UserState {
   readonly channels: readonly string[];
   readonly threadChannels: ReadonlyMap<ThreadId, readonly string[]>;
   readonly attributes: JsonObject;
+  /** IANA zone, for quiet hours and local-time schedules (docs/campaigns.md). */
+  readonly timezone: string | null;
+  readonly quietHours: QuietHours | null;
 }
 
 export const initialUserState = (): UserState => ({
@@ -30,6 +34,8 @@ export const initialUserState = (): UserState => ({
   channels: [],
   threadChannels: new Map(),
   attributes: {},
+  timezone: null,
+  quietHours: null,
 });
 
 const withoutDevice = (devices: readonly EnlistedDevice[], deviceId: DeviceId): EnlistedDevice[] =>
@@ -66,6 +72,12 @@ export const evolveUser = (state: UserState, event: UserEvent): UserState => {
     // Erased: nothing personal is left (docs/gdpr.md); that the user was known is not personal data.
     case 'UserErased':
       return { ...initialUserState(), recognized: state.recognized };
+    case 'TimePreferencesChanged':
+      return {
+        ...state,
+        ...(event.data.timezone !== undefined ? { timezone: event.data.timezone } : {}),
+        ...(event.data.quietHours !== undefined ? { quietHours: event.data.quietHours } : {}),
+      };
     default: {
       const unhandled: never = event;
       return unhandled;

@@ -80,7 +80,13 @@ export interface Delivery<R extends Recipient = Recipient> {
 
 export type Outcome =
   | { readonly kind: 'delivered'; readonly providerId?: string }
-  | { readonly kind: 'retry'; readonly afterMs: number; readonly reason: string }
+  | {
+      readonly kind: 'retry';
+      readonly afterMs: number;
+      readonly reason: string;
+      /** The provider could not be reached at all: retried until the message expires, not a number of times. */
+      readonly unreachable?: boolean;
+    }
   | { readonly kind: 'failed'; readonly reason: string }
   | { readonly kind: 'gone'; readonly reason: string };
 

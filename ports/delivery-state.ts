@@ -50,8 +50,12 @@ export interface UnitReads {
 }
 
 export interface TimerReads {
-  /** Timers due at `now`, earliest first. */
-  due(now: number, limit: number): Promise<readonly DueTimer[]>;
+  /**
+   * Timers due at `now`, earliest first (by due time, then kind, then key). `after` continues
+   * a pass after the last timer it was given, so a pass reads each due timer once however many
+   * are in flight.
+   */
+  due(now: number, limit: number, after?: DueTimer): Promise<readonly DueTimer[]>;
   /** The earliest timer, due or not. */
   next(): Promise<DueTimer | undefined>;
   count(): Promise<number>;

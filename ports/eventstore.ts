@@ -60,15 +60,6 @@ export interface EventStore {
   close(): Promise<void>;
 }
 
-// A store that also tells in-process listeners about every event this node appended, right
-// after it is durable (adapters/eventstore/observed.ts decorates any store with it).
-export type AppendListener = (events: readonly RecordedEvent[]) => void;
-
-export interface ObservedEventStore extends EventStore {
-  /** Registers a listener; the returned function removes it. Listeners must not throw or block. */
-  onAppended(listener: AppendListener): () => void;
-}
-
 // What auditors ask of the log (api/routes/audit.ts, `msgxc audit export`): events matching
 // a filter, and the streams, each paged by position. Answered over readAll by one
 // implementation for every engine (adapters/eventstore/audit-log.ts).

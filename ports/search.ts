@@ -1,8 +1,12 @@
-import type { DeliveryDoc, DeliveryStatus, MessageDoc, MessageStatus } from '../schema/search-documents.js';
+import type { DeliveryDoc, MessageDoc, MessageStatus, SetName } from '../schema/search-documents.js';
 import type { Generations } from './follower.js';
+import type { SegmentQuery } from '../schema/segment-query.js';
+import type { UserDoc } from '../schema/user-directory.js';
 import type {
+  FunnelTotals,
   HistogramBucket,
   HistogramQuery,
+  MessageFilter,
   SearchMessagesQuery,
   SearchPage,
   TermsBucket,
@@ -21,8 +25,11 @@ import type {
  * - createMessage: stores the document unless its mid exists (content never changes);
  * - setMessageStatus: sets the status of an existing message (none: no-op);
  * - putDelivery: stores the whole document under its id (the projection merges first);
- * - addToSet: adds `uid` to the message's set of recipients that reached `status`;
- * - recount: sets an existing message's `counts` to the sizes of its sets (never `+1`).
+ * - addToSet: adds `uid` to the message's set `status` (a delivery status or a funnel stage);
+ * - recount: sets an existing message's `counts`, `funnel` and `channels` from the sizes of its
+ *   sets (schema/search-documents.ts `tallies`; never `+1`).
+ * - putUser: stores the user directory's whole document under its uid (the projection merges first).
+ * - dropUser: removes the user directory's document of `uid` (an erasure; none: no-op).
  */
 export type SearchOp =
   /** `to`: the one user a direct message is addressed to (their erasure blanks it). */
@@ -31,8 +38,11 @@ export type SearchOp =
   | { readonly kind: 'eraseRecipient'; readonly uid: string }
   | { readonly kind: 'setMessageStatus'; readonly mid: string; readonly status: MessageStatus }
   | { readonly kind: 'putDelivery'; readonly doc: DeliveryDoc }
-  | { readonly kind: 'addToSet'; readonly mid: string; readonly status: DeliveryStatus; readonly uid: string }
-  | { readonly kind: 'recount'; readonly mid: string };
+  | { readonly kind: 'addToSet'; readonly mid: string; readonly status: SetName; readonly uid: string }
+  | { readonly kind: 'recount'; readonly mid: string }
+  | { readonly kind: 'putUser'; readonly doc: UserDoc }
+  /** The user was erased (docs/gdpr.md): their directory document goes; later events make a new one. */
+  | { readonly kind: 'dropUser'; readonly uid: string };
 
 export interface Checkpoint {
   readonly name: string;
@@ -57,6 +67,7 @@ export interface SearchWriter {
   /** Current documents by id, including writes not yet visible to queries. */
   messages(mids: readonly string[]): Promise<ReadonlyMap<string, MessageDoc>>;
   deliveries(ids: readonly string[]): Promise<ReadonlyMap<string, DeliveryDoc>>;
+  users(uids: readonly string[]): Promise<ReadonlyMap<string, UserDoc>>;
   /** Makes every completed write visible to queries. */
   refresh(): Promise<void>;
   /** Drops every document, the projection state and the checkpoints, in place. */
@@ -69,6 +80,8 @@ export interface SearchQueries {
   searchMessages(query: SearchMessagesQuery): Promise<SearchPage>;
   /** Counts per value of a field (count desc, then key asc), optionally per value of a second field. */
   terms(query: TermsQuery): Promise<readonly TermsBucket[]>;
+  /** The sums of the matching messages' funnels, and how many messages matched. */
+  funnel(filter: MessageFilter): Promise<FunnelTotals>;
   /** Documents per calendar interval of `at`, oldest first; empty buckets are left out (see fillGaps). */
   histogram(query: HistogramQuery): Promise<readonly HistogramBucket[]>;
   /** Every document of an index in id order, a page at a time (exports, rebuild checks). */
@@ -76,6 +89,13 @@ export interface SearchQueries {
     index: I,
     page: { readonly after?: string; readonly limit: number },
   ): Promise<readonly DocOf<I>[]>;
+  /** How many directory users the segment query selects. */
+  countUsers(query: SegmentQuery): Promise<number>;
+  /** The uids the query selects, in uid order (byte order of UTF-8), one page after `after`. */
+  selectUsers(
+    query: SegmentQuery,
+    page: { readonly after?: string; readonly limit: number },
+  ): Promise<readonly string[]>;
 }
 
 export interface SearchIndex extends SearchWriter, SearchQueries {

@@ -1,8 +1,6 @@
-import { Client, auth, policies } from 'cassandra-driver';
 import type { Clock } from '../ports/clock.js';
 import type { FollowerHandler } from '../ports/follower.js';
 import type { ReadModels } from '../ports/read-models.js';
-import { CL } from './cassandra-db.js';
 import type { CassandraDb } from './cassandra-db.js';
 import { cassandraDispatchTable, newBatchMemo } from './cassandra-projection.js';
 import type { CassandraProjection, Mutation } from './cassandra-projection.js';
@@ -26,26 +24,6 @@ export type { Replication } from './cassandra-migrations.js';
 
 /** The follower's name for the Cassandra read models (their checkpoint row). */
 export const CASSANDRA_READ_MODELS = 'cassandra-read-models';
-
-/** A client for the read side: token-aware routing over the local data center's nodes. */
-export const createCassandraClient = (o: {
-  readonly contactPoints?: readonly string[];
-  readonly localDataCenter: string;
-  readonly credentials?: { readonly username: string; readonly password: string };
-}): Client =>
-  new Client({
-    contactPoints: [...(o.contactPoints ?? [])],
-    localDataCenter: o.localDataCenter,
-    policies: {
-      loadBalancing: new policies.loadBalancing.TokenAwarePolicy(
-        new policies.loadBalancing.DCAwareRoundRobinPolicy(o.localDataCenter),
-      ),
-    },
-    queryOptions: { consistency: CL.read, prepare: true },
-    ...(o.credentials === undefined
-      ? {}
-      : { authProvider: new auth.PlainTextAuthProvider(o.credentials.username, o.credentials.password) }),
-  });
 
 /**
  * Each batch becomes mutations, written grouped by partition and concurrently; the follower

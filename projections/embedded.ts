@@ -1,4 +1,3 @@
-import BetterSqlite3 from 'better-sqlite3';
 import type { Database } from 'better-sqlite3';
 import type { Clock } from '../ports/clock.js';
 import { Unhandleable } from '../follower/unhandleable.js';
@@ -57,16 +56,8 @@ export const embeddedReadModelsHandler = (db: Database): FollowerHandler => {
   };
 };
 
-/**
- * Opens (or creates) a read-model file for queries, e.g. the live generation of
- * `<data dir>/read.db`. synchronous=NORMAL can lose the last transactions on power loss, which
- * is fine here: the checkpoint is lost with them and the follower re-applies them from the log.
- */
-export const openReadDb = (path: string): Database => {
-  const db = new BetterSqlite3(path);
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = NORMAL');
-  db.pragma('temp_store = MEMORY');
+/** A read-model file opened by adapters/read-store/sqlite.ts, with its tables made (or checked). */
+export const readModelsIn = (db: Database): Database => {
   ensureReadModels(db);
   return db;
 };

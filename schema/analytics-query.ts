@@ -1,5 +1,6 @@
 import { isRight } from 'fp-ts/lib/Either.js';
-import { DeliveryStatus, MessageStatus } from './search-documents.js';
+import { DeliveryStatus, FUNNEL_CHANNELS, MessageStatus, isFunnelChannel } from './search-documents.js';
+import type { FunnelChannel } from './search-documents.js';
 import { SearchCursor, SearchMessagesQuery } from './search-query.js';
 
 // The query string of GET /api/v2/analytics/messages, decoded into the search port's query
@@ -17,6 +18,7 @@ export const ANALYTICS_MESSAGE_PARAMS = [
   'until',
   'status',
   'outcome',
+  'channel',
   'after',
   'limit',
 ] as const;
@@ -28,10 +30,16 @@ export interface ParamError {
 }
 
 const ID = /^[A-Za-z0-9._:@+=-]{1,128}$/;
+export const CHANNEL_MSG = `expected a comma-separated list of ${FUNNEL_CHANNELS.join(', ')}`;
+/** A comma-separated list of the funnel's channels, or undefined when any item is not one. */
+export const channelList = (s: string): FunnelChannel[] | undefined => {
+  const items = s.split(',');
+  return items.every(isFunnelChannel) ? [...new Set(items)] : undefined;
+};
 const ISO = /^\d{4}-\d{2}-\d{2}T/;
 const urgency = (s: string): 1 | 2 | 3 | 4 | undefined =>
   s === '1' ? 1 : s === '2' ? 2 : s === '3' ? 3 : s === '4' ? 4 : undefined;
-const instant = (s: string): string | undefined =>
+export const instant = (s: string): string | undefined =>
   ISO.test(s) && !Number.isNaN(Date.parse(s)) ? new Date(Date.parse(s)).toISOString() : undefined;
 
 /** `get(name)` is the single value of a parameter, or null; unknown and repeated ones are checked by the caller. */
@@ -70,6 +78,9 @@ export const analyticsMessagesQuery = (
       'outcome',
       'expected a comma-separated list of retrying, failed, given_up, revoked, delivered, seen, read, clicked',
     );
+  const channelRaw = get('channel');
+  const channel = channelRaw === null ? undefined : channelList(channelRaw);
+  if (channelRaw !== null && channel === undefined) return bad('channel', CHANNEL_MSG);
   const after = get('after');
   if (after !== null && !SearchCursor.is(after)) return bad('after', 'not a cursor returned as `next` by this API');
   const limitRaw = get('limit');
@@ -87,6 +98,7 @@ export const analyticsMessagesQuery = (
       : {}),
     ...(status !== undefined ? { status } : {}),
     ...(outcome !== undefined ? { reached: outcome } : {}),
+    ...(channel !== undefined ? { channel } : {}),
   };
   // Decoded once more by the port's own codec: what reaches an adapter is always a SearchMessagesQuery.
   const q = SearchMessagesQuery.decode({ limit, filter, ...(after !== null ? { after } : {}) });

@@ -58,7 +58,17 @@ export const TriageEnv = t.partial({
   MSGXC_DIGEST_WINDOW_MS: IntFromString('MSGXC_DIGEST_WINDOW_MS', 1000, 7 * 24 * 3600_000),
   MSGXC_SCHEDULER_POLL_MS: IntFromString('MSGXC_SCHEDULER_POLL_MS', 10, 60_000),
   MSGXC_DISPATCH_CONCURRENCY: ConcurrencyFromString,
+  MSGXC_RETRY_MAX_ATTEMPTS: IntFromString('MSGXC_RETRY_MAX_ATTEMPTS', 1, 100),
+  MSGXC_RETRY_BASE_MS: IntFromString('MSGXC_RETRY_BASE_MS', 10, 600_000),
+  MSGXC_RETRY_UNREACHABLE_MAX_MS: IntFromString('MSGXC_RETRY_UNREACHABLE_MAX_MS', 10, 3_600_000),
 });
+
+/** Overrides of the delivery retry policy (domain/triage/retry.ts has the defaults and their meaning). */
+export interface RetrySettings {
+  readonly maxAttempts?: number;
+  readonly baseMs?: number;
+  readonly unreachableMaxMs?: number;
+}
 
 export interface TriageSettings {
   readonly enabled: boolean;
@@ -67,6 +77,7 @@ export interface TriageSettings {
   readonly pollMs: number;
   /** Provider calls in flight per channel on this node. */
   readonly concurrency: Concurrency;
+  readonly retry: RetrySettings;
 }
 
 export const triageSettings = (e: t.TypeOf<typeof TriageEnv>): TriageSettings => ({
@@ -75,4 +86,9 @@ export const triageSettings = (e: t.TypeOf<typeof TriageEnv>): TriageSettings =>
   ...(e.MSGXC_DIGEST_WINDOW_MS !== undefined ? { digestWindowMs: e.MSGXC_DIGEST_WINDOW_MS } : {}),
   pollMs: e.MSGXC_SCHEDULER_POLL_MS ?? 1000,
   concurrency: e.MSGXC_DISPATCH_CONCURRENCY ?? DEFAULT_DISPATCH_CONCURRENCY,
+  retry: {
+    ...(e.MSGXC_RETRY_MAX_ATTEMPTS !== undefined ? { maxAttempts: e.MSGXC_RETRY_MAX_ATTEMPTS } : {}),
+    ...(e.MSGXC_RETRY_BASE_MS !== undefined ? { baseMs: e.MSGXC_RETRY_BASE_MS } : {}),
+    ...(e.MSGXC_RETRY_UNREACHABLE_MAX_MS !== undefined ? { unreachableMaxMs: e.MSGXC_RETRY_UNREACHABLE_MAX_MS } : {}),
+  },
 });

@@ -196,7 +196,7 @@ export const configFromEnv = (
     jsonMaxDepth: c.MSGXC_JSON_MAX_DEPTH ?? JSON_MAX_DEPTH_CEILING,
     logLevel: c.MSGXC_LOG_LEVEL ?? 'info',
     allowUwsFallback: c.MSGXC_ALLOW_UWS_FALLBACK ?? false,
-    embeddedWriter: c.MSGXC_EMBEDDED_WRITER ?? 'inline',
+    embeddedWriter: c.MSGXC_EMBEDDED_WRITER ?? 'thread',
     engines: engineConfig(engines.right),
     triage: triageSettings(triage.right),
     auth: authSettings(auth.right),

@@ -1,6 +1,7 @@
 import type { Device, DeviceChannel } from './devices.js';
 import type { EventOf } from './events.js';
 import type { DispatchChannel } from './triage-events.js';
+import type { QuietHours } from './local-time.js';
 
 // The shapes of delivery's private state (delivery/), shared by the pure folds that compute
 // them (domain/delivery/), the port that stores them (ports/delivery-state.ts) and each
@@ -26,6 +27,8 @@ export interface UnitPlan {
   /** A member's digest unit. */
   readonly digest: string | null;
   readonly collapse: string | null;
+  /** The message's urgency (a digest: its first member's): dispatch's lanes serve the most urgent first. */
+  readonly urgency: number;
   readonly due: number;
   readonly expiresAt: number;
   /** The MessageTriaged event that planned it, and its correlation id. */
@@ -93,6 +96,9 @@ export interface Profile {
   readonly channels: readonly string[];
   /** The user's preferences for one thread, when asked for a thread and set. */
   readonly threadChannels?: readonly string[];
+  /** The profile's zone and quiet hours, when set (docs/campaigns.md). */
+  readonly timezone?: string;
+  readonly quietHours?: QuietHours;
 }
 
 export interface ThreadEntry {
@@ -111,6 +117,13 @@ export type DirectoryChange =
   /** Contact points; a field left out is unchanged, null clears it. */
   | { readonly type: 'contact'; readonly uid: string; readonly email?: string | null; readonly cell?: string | null }
   | { readonly type: 'channels'; readonly uid: string; readonly channels: readonly string[] }
+  /** Time zone and quiet hours; a field left out is unchanged, null clears it. */
+  | {
+      readonly type: 'time-preferences';
+      readonly uid: string;
+      readonly timezone?: string | null;
+      readonly quietHours?: QuietHours | null;
+    }
   | {
       readonly type: 'thread-channels';
       readonly uid: string;

@@ -4,8 +4,10 @@ import { Device } from './devices.js';
 import { Count, LIMITS, boundedArray, boundedString } from './bounds.js';
 import { Audience, ISODate, MessageOpts, MessageText, Subject, Urgency } from './message.js';
 import { Payload } from './payload.js';
+import { StoredLocalSchedule, StoredQuietHours, StoredTimeZone } from './local-time.js';
 import { CellNumber, EmailAddress } from './profile.js';
 import { TRIAGE_EVENTS } from './triage-events.js';
+import { SegmentQueryC } from './segment-query.js';
 
 // Every event the broker stores, as { type, data }. Stored events are decoded with this
 // codec when read back, so a corrupt or foreign event is refused at the boundary instead
@@ -57,6 +59,12 @@ export const ChannelPreferencesChanged = evp(
 export const UserAttributesChanged = ev('UserAttributesChanged', { uid: UserId, attributes: Payload });
 /** An admin erased the user (docs/gdpr.md): their data keys are destroyed; every read model forgets them. */
 export const UserErased = ev('UserErased', { uid: UserId });
+/** The user's time zone and quiet hours (docs/campaigns.md); a field left out is unchanged, null clears it. */
+export const TimePreferencesChanged = evp(
+  'TimePreferencesChanged',
+  { uid: UserId },
+  { timezone: t.union([StoredTimeZone, t.null]), quietHours: t.union([StoredQuietHours, t.null]) },
+);
 
 // ---- thread-<tid>
 export const ThreadCreated = evp(
@@ -90,7 +98,7 @@ export const MessagePublished = evp(
     urgency: Urgency,
     at: ISODate,
   },
-  { scheduled: ISODate, subject: Subject },
+  { scheduled: ISODate, subject: Subject, local: StoredLocalSchedule },
 );
 export const MessageCancelled = ev('MessageCancelled', { mid: MessageId, by: UserId });
 export const MessageRetracted = ev('MessageRetracted', { mid: MessageId, by: UserId });
@@ -135,6 +143,17 @@ export const UsersCheckedIn = ev('UsersCheckedIn', {
 });
 export type UsersCheckedIn = t.TypeOf<typeof UsersCheckedIn>;
 
+// ---- segment-<id>: a saved audience query (the filter language of schema/segment-query.ts)
+export const SegmentName = boundedString(1, LIMITS.name);
+export const SegmentDefined = ev('SegmentDefined', {
+  id: MessageId,
+  name: SegmentName,
+  query: SegmentQueryC,
+  by: UserId,
+});
+export const SegmentEvent = SegmentDefined;
+export type SegmentEvent = t.TypeOf<typeof SegmentEvent>;
+
 export const UserEvent = t.union([
   UserRecognized,
   DeviceEnlisted,
@@ -143,6 +162,7 @@ export const UserEvent = t.union([
   ChannelPreferencesChanged,
   UserAttributesChanged,
   UserErased,
+  TimePreferencesChanged,
 ]);
 export type UserEvent = t.TypeOf<typeof UserEvent>;
 export const ThreadEvent = t.union([ThreadCreated, ThreadMemberAdded, ThreadMemberRemoved, ThreadSettingsChanged]);
@@ -161,6 +181,7 @@ export const DomainEvent = t.union(
     ChannelPreferencesChanged,
     UserAttributesChanged,
     UserErased,
+    TimePreferencesChanged,
     ThreadCreated,
     ThreadMemberAdded,
     ThreadMemberRemoved,
@@ -171,6 +192,7 @@ export const DomainEvent = t.union(
     MessagesAcknowledged,
     LastReadMarked,
     MessageDeletedFromInbox,
+    SegmentDefined,
     ...TRIAGE_EVENTS, // triage, dispatch and timers: schema/triage-events.ts
   ],
   'DomainEvent',
@@ -185,4 +207,5 @@ export const streams = {
   message: (mid: string) => `message-${mid}`,
   inbox: (uid: string) => `inbox-${uid}`,
   presence: (node: string) => `presence-${node}`,
+  segment: (id: string) => `segment-${id}`,
 } as const;

@@ -189,6 +189,13 @@ export type BusHeader = t.TypeOf<typeof BusHeader>;
 
 export const encodeEnvelope = (header: BusHeader, frame = ''): string => `${JSON.stringify(header)}\n${frame}`;
 
+// A websocket session's commands carry a correlation id that names the session, so the live
+// side can leave out the session that caused a change (it does not get its own echo).
+/** The correlation id of session `sid`'s `n`th command. */
+export const sessionCorrelation = (sid: string, n: number): string => `ws:${sid}:${n}`;
+/** The session a correlation id names, if a websocket session's command made it. */
+export const originOf = (correlationId: string): string | undefined => /^ws:([^:]+):/.exec(correlationId)?.[1];
+
 // ---- presence on the bus (subject msgxc.presence.<node>); see api/ws/presence.ts.
 // Counts are absolute (sessions of a user on the sending node), so a repeated or reordered
 // delta is harmless; `seq` lets a peer notice a lost one and ask for a snapshot.

@@ -5,6 +5,7 @@ import { ChannelList, MessageTypes, Mids, ReceiptStatus, ThreadName, ThreadRole 
 import { MessageId, ThreadId, UserId } from './ids.js';
 import { MessageOpts, MessageText, Recipients, Subject, Urgency } from './message.js';
 import { Payload } from './payload.js';
+import { LocalScheduleInput, QuietHoursInput, TimeZone } from './local-time.js';
 import { ContactInput } from './profile.js';
 
 // Request bodies of the HTTP API, verbatim from the msgxc seeds where they exist.
@@ -14,7 +15,7 @@ import { ContactInput } from './profile.js';
 // events can be read back.
 
 const content = { msg: MessageText };
-const contentOptional = { opts: MessageOpts, scheduled: When, subject: Subject };
+const contentOptional = { opts: MessageOpts, scheduled: t.union([When, LocalScheduleInput]), subject: Subject };
 
 export const PublishBody = t.intersection(
   [t.type({ tid: ThreadId, ...content }), t.partial(contentOptional)],
@@ -88,6 +89,8 @@ export const ProfileBody = t.partial(
     channels: ChannelList,
     thread: t.type({ tid: ThreadId, channels: ChannelList }),
     attributes: Payload,
+    timezone: t.union([TimeZone, t.null]),
+    quietHours: t.union([QuietHoursInput, t.null]),
   },
   'ProfileBody',
 );

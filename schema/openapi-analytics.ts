@@ -22,6 +22,11 @@ const entry = all({
   digest: nstr,
 });
 
+const nat = { type: 'integer', minimum: 0 };
+const channelNames = ['websocket', 'apns', 'fcm', 'webpush', 'email', 'sms', 'mqtt'];
+const perChannel = (schema: Json): Json => all(Object.fromEntries(channelNames.map((c) => [c, schema])));
+const rate = { type: ['number', 'null'], description: 'of the addressed recipients; null when none' };
+const stage = all({ count: nat, rate });
 const statuses = ['retrying', 'failed', 'given_up', 'revoked', 'delivered', 'seen', 'read', 'clicked'];
 const messageDoc = all({
   mid: str,
@@ -35,9 +40,49 @@ const messageDoc = all({
   scheduled: nstr,
   status: { enum: ['published', 'scheduled', 'cancelled', 'retracted'] },
   counts: all(Object.fromEntries(statuses.map((k) => [k, { type: 'integer', minimum: 0 }]))),
+  funnel: all({
+    addressed: nat,
+    triaged: nat,
+    attempted: perChannel(nat),
+    sent: perChannel(nat),
+    sentAny: nat,
+    delivered: nat,
+    seen: nat,
+    read: nat,
+    clicked: nat,
+  }),
+  channels: { ...array({ enum: channelNames }), description: 'channels a delivery was attempted or sent on' },
 });
 
+const buckets = array(all({ key: str, count: nat }));
 export const analyticsSchemas: Record<string, Json> = {
+  AnalyticsTimeseries: all({
+    interval: { enum: ['minute', 'hour', 'day'] },
+    since: { ...str, description: 'start of the first bucket (since rounded down to the interval, UTC)' },
+    until: str,
+    by: { enum: ['channel', 'urgency', 'outcome', null] },
+    series: array(all({ key: str, buckets })),
+    failures: array(all({ key: str, count: nat, buckets })),
+    revocations: buckets,
+  }),
+  AnalyticsFunnel: all({
+    scope: obj([], { mid: str, tid: str, since: str, until: str }),
+    messages: nat,
+    addressed: { ...nat, description: 'recipients named in a triage plan' },
+    triaged: { ...stage, description: 'recipients planned at least one step' },
+    channels: perChannel(all({ attempted: nat, sent: nat, rate })),
+    sent: { ...stage, description: 'recipients sent on at least one channel' },
+    delivered: stage,
+    seen: stage,
+    read: stage,
+    clicked: stage,
+    timeToRead: all({
+      reads: nat,
+      p50: { type: ['integer', 'null'] },
+      p90: { type: ['integer', 'null'] },
+      p99: { type: ['integer', 'null'] },
+    }),
+  }),
   AnalyticsMessagePage: all({
     messages: array(messageDoc),
     total: { type: 'integer', minimum: 0, description: 'every message matching the filter, on all pages' },
@@ -97,12 +142,31 @@ export const analyticsOperations: Operations = {
         'until',
         'status',
         'outcome',
+        'channel',
         'after',
         'limit',
       ],
       summary:
-        'Messages from the search projection, newest first: `text` (every word, text or subject), `tid`, `sender`, `urgencyMin`/`urgencyMax` (1-4), `since` (inclusive) / `until` (exclusive) ISO-8601, `status` (comma-separated: published, scheduled, cancelled, retracted), `outcome` (comma-separated delivery statuses: a recipient reached one of them); `limit` 1..200 (50), `after` the `next` of the previous page; `total` counts every match. Admins and analysts',
+        'Messages from the search projection, newest first: `text` (every word, text or subject), `tid`, `sender`, `urgencyMin`/`urgencyMax` (1-4), `since` (inclusive) / `until` (exclusive) ISO-8601, `status` (comma-separated: published, scheduled, cancelled, retracted), `outcome` (comma-separated delivery statuses: a recipient reached one of them), `channel` (comma-separated: websocket, apns, fcm, webpush, email, sms, mqtt: a delivery was attempted or sent on one of them); `limit` 1..200 (50), `after` the `next` of the previous page; `total` counts every match. Admins and analysts',
       ok: json(ref('AnalyticsMessagePage')),
+    },
+  },
+  '/api/v2/analytics/funnel': {
+    get: {
+      access: 'analyst',
+      query: ['mid', 'tid', 'since', 'until', 'tag'],
+      summary:
+        'The delivery funnel of one message (`mid`), a thread (`tid`), a publication time range (`since` inclusive, `until` exclusive, ISO-8601) or a thread within a range: addressed -> triaged -> attempted/sent per channel -> sent -> delivered -> seen -> read -> clicked, in distinct recipients per message (each receipt stage counts those that reached it or a later one), rates of the addressed, and time-to-read percentiles (ms from the due time, nearest rank, rounded up to two significant digits). `tag` is refused: messages carry no campaign tag. Admins and analysts',
+      ok: json(ref('AnalyticsFunnel')),
+    },
+  },
+  '/api/v2/analytics/timeseries': {
+    get: {
+      access: 'analyst',
+      query: ['interval', 'since', 'until', 'by'],
+      summary:
+        'Messages published per `interval` (minute, hour, day; UTC) in [`since`, `until`) (both required, at most 1000 buckets, else 400), every bucket listed, one series per key of `by` (channel: a delivery attempted or sent on it; urgency 1-4; outcome: a recipient reached that delivery status) or one series `all`; `failures`: deliveries of those messages that ended in a failure, per channel with the top 5 reasons; `revocations`: deliveries that ended with the device revoked, per interval. Admins and analysts',
+      ok: json(ref('AnalyticsTimeseries')),
     },
   },
   '/api/v2/messages/{mid}/deliveries': {

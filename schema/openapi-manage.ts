@@ -8,6 +8,8 @@ const bool = { type: 'boolean' };
 const obj = (required: string[], properties: Json): Json => ({ type: 'object', required, properties });
 const json = (schema: Json, description = 'OK'): Json => ({ description, content: { 'application/json': { schema } } });
 const roles = { type: 'array', items: { enum: ['admin', 'publisher', 'subscriber'] } };
+const timezone = { type: ['string', 'null'] };
+const quietHours = { oneOf: [obj(['from', 'to'], { from: str, to: str, timezone: str }), { type: 'null' }] };
 const profile = obj(['uid', 'email', 'cell', 'channels', 'threads', 'attributes', 'devices'], {
   uid: str,
   email: { type: ['string', 'null'] },
@@ -15,6 +17,8 @@ const profile = obj(['uid', 'email', 'cell', 'channels', 'threads', 'attributes'
   channels: { type: 'array', items: str },
   threads: { type: 'object', additionalProperties: { type: 'array', items: str } },
   attributes: { type: 'object' },
+  timezone,
+  quietHours,
   devices: { type: 'array', items: obj(['deviceId', 'channel'], { deviceId: str, channel: str }) },
 });
 const devices = obj(['devices'], {
@@ -32,12 +36,14 @@ const erased = obj(['uid', 'erased', 'keysDestroyed', 'position'], {
 const subjectExport = obj(['uid', 'exportedAt', 'profile', 'inbox', 'events'], {
   uid: str,
   exportedAt: { type: 'string', format: 'date-time' },
-  profile: obj(['email', 'cell', 'channels', 'threads', 'attributes', 'devices'], {
+  profile: obj(['email', 'cell', 'channels', 'threads', 'attributes', 'timezone', 'quietHours', 'devices'], {
     email: { type: ['string', 'null'] },
     cell: { type: ['string', 'null'] },
     channels: { type: 'array', items: str },
     threads: { type: 'object', additionalProperties: { type: 'array', items: str } },
     attributes: { type: 'object' },
+    timezone,
+    quietHours,
     devices: {
       type: 'array',
       items: obj(['deviceId', 'channel', 'device'], { deviceId: str, channel: str, device: { type: 'object' } }),

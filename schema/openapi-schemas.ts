@@ -21,11 +21,23 @@ const opts = {
     collapse: text(1, LIMITS.label),
   },
 };
+const hhmm = { type: 'string', pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$', example: '22:00' };
+const tzText = 'IANA time zone name known to the runtime (e.g. Europe/Paris); anything else is a 400 naming the field';
 const when = {
-  description: 'In the future, at most 366 days ahead',
+  description:
+    'In the future, at most 366 days ahead; or a local wall-clock time: the next `at` in `timezone`, or with `"recipient"` at `at` in each recipient\'s profile zone (else `fallback`, else UTC) (docs/campaigns.md)',
   oneOf: [
     { type: 'string', format: 'date-time' },
     { type: 'integer', description: 'epoch ms' },
+    {
+      type: 'object',
+      required: ['at', 'timezone'],
+      properties: {
+        at: hhmm,
+        timezone: { type: 'string', description: `"recipient" or an ${tzText}` },
+        fallback: { type: 'string', description: tzText },
+      },
+    },
   ],
 };
 const content = { msg: text(1, LIMITS.text), opts, scheduled: when, subject: text(0, LIMITS.subject) };
@@ -83,6 +95,15 @@ export const schemas: Record<string, Json> = {
     channels,
     thread: obj(['tid', 'channels'], { tid: id, channels }),
     attributes: { type: 'object', description: payload },
+    timezone: { type: ['string', 'null'], description: tzText, example: 'Europe/Paris' },
+    quietHours: {
+      oneOf: [
+        obj(['from', 'to'], { from: hhmm, to: hhmm, timezone: { type: 'string', description: tzText } }),
+        { type: 'null' },
+      ],
+      description:
+        'Non-urgent push, email and SMS wait until `to` (local time); urgency 4 and the websocket do not. Zone: its own, else the profile `timezone`, else UTC. `to` before `from` spans midnight (docs/campaigns.md)',
+    },
   }),
   Message: obj(['mid', 'from', 'msg', 'opts', 'urgency', 'at'], {
     mid: id,

@@ -3,6 +3,8 @@ import { manageOperations, manageSchemas } from './openapi-manage.js';
 import { compatOperations, compatSchemas } from './openapi-compat.js';
 import { RATE_LIMITED, SHED } from './openapi-texts.js';
 import { analyticsOperations, analyticsSchemas } from './openapi-analytics.js';
+import { adminUiOperations } from './openapi-admin-ui.js';
+import { audienceOperations, audienceSchemas } from './openapi-audiences.js';
 import { mergeOperations, type Json, type Op, type Operations } from './openapi-types.js';
 
 // The OpenAPI 3.1 document of the HTTP API, written by hand on purpose: a test compares it
@@ -271,12 +273,20 @@ const core: Operations = {
 };
 
 /** Every operation of every surface; the OpenAPI test compares it with the mounted routes. */
-export const operations: Operations = mergeOperations(core, manageOperations, compatOperations, analyticsOperations);
+export const operations: Operations = mergeOperations(
+  core,
+  manageOperations,
+  compatOperations,
+  analyticsOperations,
+  adminUiOperations,
+  audienceOperations,
+);
 export const schemas: Record<string, Json> = {
   ...coreSchemas,
   ...manageSchemas,
   ...compatSchemas,
   ...analyticsSchemas,
+  ...audienceSchemas,
 };
 
 const errorResponse = (description: string): Json => json(ref('Error'), description);

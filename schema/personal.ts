@@ -33,6 +33,8 @@ const RULES: Readonly<Record<string, readonly FieldRule[]>> = {
   ContactPointsChanged: [rule('email', null), rule('cell', null)],
   UserAttributesChanged: [rule('attributes', {})],
   DeviceEnlisted: [rule('device', ERASED_DEVICE)],
+  // Where the person lives and when they sleep; null reads as "cleared" (the codec's own meaning).
+  TimePreferencesChanged: [rule('timezone', null), rule('quietHours', null)],
   // Only a message addressed to one person is that person's (ownerOf below).
   MessagePublished: [rule('msg', ERASED_TEXT), rule('subject', ''), rule('opts', {})],
 };

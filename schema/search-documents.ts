@@ -45,6 +45,103 @@ const byStatus = <C extends t.Mixed>(c: C) =>
 export const StatusCounts = byStatus(Nat);
 export type StatusCounts = t.TypeOf<typeof StatusCounts>;
 
+/**
+ * The channels a funnel tells apart: the triage plan's step channels (schema/triage-events.ts).
+ * Receipts name other channels too (`api`); those count in the receipt stages, not here.
+ */
+export const FUNNEL_CHANNELS = ['websocket', 'apns', 'fcm', 'webpush', 'email', 'sms', 'mqtt'] as const;
+export type FunnelChannel = (typeof FUNNEL_CHANNELS)[number];
+const byChannel = <C extends t.Mixed>(c: C) =>
+  t.type(Object.fromEntries(FUNNEL_CHANNELS.map((ch) => [ch, c])) as Record<FunnelChannel, C>);
+export const ChannelCounts = byChannel(Nat);
+export type ChannelCounts = t.TypeOf<typeof ChannelCounts>;
+
+/** Receipt stages of a funnel, in order: reaching one counts as reaching those before it. */
+export const RECEIPT_STAGES = ['delivered', 'seen', 'read', 'clicked'] as const;
+export type ReceiptStage = (typeof RECEIPT_STAGES)[number];
+
+/**
+ * One message's funnel, each a number of distinct recipients (sizes of sets, never sums):
+ * addressed (named in a triage plan), triaged (planned at least one step), attempted/sent per
+ * channel (a dispatch claim / success; the websocket: a live-session step, which the realtime
+ * layer pushes without recording), sent on any channel, then the receipt stages, each "at least".
+ */
+export const Funnel = t.type(
+  {
+    addressed: Nat,
+    triaged: Nat,
+    attempted: ChannelCounts,
+    sent: ChannelCounts,
+    sentAny: Nat,
+    delivered: Nat,
+    seen: Nat,
+    read: Nat,
+    clicked: Nat,
+  },
+  'Funnel',
+);
+export type Funnel = t.TypeOf<typeof Funnel>;
+
+export const zeroChannels = (): ChannelCounts =>
+  Object.fromEntries(FUNNEL_CHANNELS.map((c) => [c, 0])) as ChannelCounts;
+export const zeroFunnel = (): Funnel => ({
+  addressed: 0,
+  triaged: 0,
+  attempted: zeroChannels(),
+  sent: zeroChannels(),
+  sentAny: 0,
+  delivered: 0,
+  seen: 0,
+  read: 0,
+  clicked: 0,
+});
+
+/**
+ * Names of the per-message uid sets the projection keeps (`addToSet`): the delivery statuses
+ * (for `counts`) and the funnel's (`f:addressed`, `f:attempted:email`, `f:reached:read`, ...).
+ */
+export type FunnelSet =
+  | 'f:addressed'
+  | 'f:triaged'
+  | 'f:sent'
+  | `f:attempted:${FunnelChannel}`
+  | `f:sent:${FunnelChannel}`
+  | `f:reached:${ReceiptStage}`;
+export type SetName = DeliveryStatus | FunnelSet;
+export const FUNNEL_SETS: readonly FunnelSet[] = [
+  'f:addressed',
+  'f:triaged',
+  'f:sent',
+  ...FUNNEL_CHANNELS.map((c) => `f:attempted:${c}` as const),
+  ...FUNNEL_CHANNELS.map((c) => `f:sent:${c}` as const),
+  ...RECEIPT_STAGES.map((s) => `f:reached:${s}` as const),
+];
+export const SET_NAMES: readonly SetName[] = [...DELIVERY_STATUSES, ...FUNNEL_SETS];
+export const isFunnelChannel = (c: string): c is FunnelChannel => (FUNNEL_CHANNELS as readonly string[]).includes(c);
+
+/** A message's counts, funnel and channels from the sizes of its sets (both engines use this). */
+export const tallies = (
+  sizes: ReadonlyMap<string, number>,
+): { counts: StatusCounts; funnel: Funnel; channels: FunnelChannel[] } => {
+  const n = (k: string) => sizes.get(k) ?? 0;
+  const counts = Object.fromEntries(DELIVERY_STATUSES.map((s) => [s, n(s)])) as StatusCounts;
+  const perChannel = (kind: 'attempted' | 'sent') =>
+    Object.fromEntries(FUNNEL_CHANNELS.map((c) => [c, n(`f:${kind}:${c}`)])) as ChannelCounts;
+  const funnel: Funnel = {
+    addressed: n('f:addressed'),
+    triaged: n('f:triaged'),
+    attempted: perChannel('attempted'),
+    sent: perChannel('sent'),
+    sentAny: n('f:sent'),
+    delivered: n('f:reached:delivered'),
+    seen: n('f:reached:seen'),
+    read: n('f:reached:read'),
+    clicked: n('f:reached:clicked'),
+  };
+  const channels = FUNNEL_CHANNELS.filter((c) => funnel.attempted[c] + funnel.sent[c] > 0);
+  return { counts, funnel, channels };
+};
+
 export const MessageDoc = t.type(
   {
     mid: t.string,
@@ -60,6 +157,10 @@ export const MessageDoc = t.type(
     scheduled: nullable(Iso),
     status: MessageStatus,
     counts: StatusCounts,
+    /** Funnel stages reached, in distinct recipients (a projection of triage, dispatch and receipts). */
+    funnel: Funnel,
+    /** Channels a delivery was attempted or sent on (sorted as FUNNEL_CHANNELS). */
+    channels: t.array(t.string),
   },
   'MessageDoc',
 );
@@ -85,6 +186,11 @@ export const DeliveryDoc = t.type(
     /** Why the latest failure happened (dispatch outcomes); null for receipts. */
     reason: nullable(t.string),
     attempts: nullable(Nat),
+    /** The message's thread and publication time (null when the message is unknown): funnels scope by them. */
+    tid: nullable(t.string),
+    msg_at: nullable(Iso),
+    /** First read minus the message's due time, rounded up to two significant digits (readMs); null unread. */
+    read_ms: nullable(Nat),
   },
   'DeliveryDoc',
 );
@@ -94,6 +200,17 @@ export const deliveryId = (mid: string, uid: string, channel: string): string =>
 
 export const zeroCounts = (): StatusCounts => Object.fromEntries(DELIVERY_STATUSES.map((s) => [s, 0])) as StatusCounts;
 export const noTimes = (): StatusTimes => Object.fromEntries(DELIVERY_STATUSES.map((s) => [s, null])) as StatusTimes;
+
+/**
+ * A time to read as both engines bucket it: rounded up to two significant digits (1234 ms ->
+ * 1300 ms), so percentiles are exact counts over at most ~90 values per decade, off by < 10%.
+ */
+export const readMs = (ms: number): number => {
+  if (ms <= 0) return 0;
+  const whole = Math.ceil(ms);
+  const unit = whole < 100 ? 1 : 10 ** (String(whole).length - 2);
+  return Math.ceil(whole / unit) * unit;
+};
 
 /** The one ISO form both engines store (millisecond precision, Z). */
 export const isoInstant = (s: string): string => new Date(Date.parse(s)).toISOString();

@@ -1,12 +1,13 @@
 import * as t from 'io-ts';
 import { isRight } from 'fp-ts/lib/Either.js';
 import { DeliveryStatus, MessageStatus } from './search-documents.js';
-import type { MessageDoc } from './search-documents.js';
+import type { Funnel, MessageDoc } from './search-documents.js';
 
 // Queries the analytics API will send, as codecs: they cross the HTTP boundary there, and
 // decoding them here means an adapter never sees an impossible query (a forged cursor, an
 // unknown field, a time zone the embedded engine cannot honour).
 
+const Channel = t.refinement(t.string, (s) => /^[a-z][a-z0-9_-]{0,31}$/.test(s), 'Channel');
 const Iso = t.refinement(t.string, (s) => /^\d{4}-\d{2}-\d{2}T/.test(s) && !Number.isNaN(Date.parse(s)), 'IsoInstant');
 const Urgency = t.union([t.literal(1), t.literal(2), t.literal(3), t.literal(4)]);
 const Limit = t.refinement(t.number, (n) => Number.isInteger(n) && n >= 1 && n <= 1_000, 'Limit');
@@ -20,12 +21,16 @@ export const MessageFilter = t.partial(
   {
     /** Every word must occur (words as `words()` splits them), in the text or subject. */
     text: t.string,
+    /** One message (a funnel of one). */
+    mid: t.string,
     tid: t.string,
     from: t.string,
     urgency: t.partial({ gte: Urgency, lte: Urgency }),
     status: t.array(MessageStatus),
     /** Some recipient reached one of these delivery statuses (the message's `counts` of it > 0). */
     reached: t.array(DeliveryStatus),
+    /** A delivery was attempted or sent on one of these channels (the message's `channels`). */
+    channel: t.array(Channel),
     at: TimeRange,
   },
   'MessageFilter',
@@ -39,6 +44,11 @@ export const DeliveryFilter = t.partial(
     channel: t.string,
     status: t.array(DeliveryStatus),
     at: TimeRange,
+    /** The message's thread and publication time (the scope of a funnel). */
+    tid: t.string,
+    msgAt: TimeRange,
+    /** Only deliveries that were read (read_ms set). */
+    read: t.literal(true),
   },
   'DeliveryFilter',
 );
@@ -84,7 +94,7 @@ export interface SearchPage {
 
 // ---- terms aggregation (count desc, then key asc), one or two levels.
 export const MESSAGE_TERMS = ['urgency', 'from', 'tid', 'status', 'audience'] as const;
-export const DELIVERY_TERMS = ['channel', 'status', 'uid', 'mid'] as const;
+export const DELIVERY_TERMS = ['channel', 'status', 'uid', 'mid', 'read_ms', 'reason'] as const;
 const fields = <F extends string>(fs: readonly [F, F, ...F[]]) =>
   t.union(fs.map((f) => t.literal(f)) as unknown as [t.LiteralC<F>, t.LiteralC<F>, ...t.LiteralC<F>[]]);
 export const MessageTermField = fields(MESSAGE_TERMS);
@@ -109,6 +119,12 @@ export interface TermsBucket {
   readonly count: number;
   /** The second level, when the query has `then`. */
   readonly buckets?: readonly TermsBucket[];
+}
+
+// ---- funnel: the sums of the matching messages' funnels (schema/search-documents.ts Funnel).
+export interface FunnelTotals extends Funnel {
+  /** Messages matching the filter. */
+  readonly messages: number;
 }
 
 // ---- date histogram on `at`.

@@ -10,7 +10,8 @@ import { ISODate, Urgency } from './message.js';
 //   triage-<mid>      [MessageDue] MessageTriaged{batch 0} MessageTriaged{batch 1} ...
 //     MessageDue: a scheduled message's time came (written once, by the scheduler).
 //     MessageTriaged: the plan for one batch of recipients (at most `batchSize`), with the
-//     cursor to continue from (`next`), absent on the last batch.
+//     cursor to continue from (`next`), absent on the last batch; recipients planned only the
+//     websocket are listed by uid (`live`, `liveAt`).
 //   delivery-<mid>/<uid>/<channel>[/<deviceId>]   one planned step of one recipient
 //   digest-<uid>/<channel>/<window start>          very-low urgency email/SMS of one window
 //     DeliveryAttempted (the claim, written BEFORE the provider is called), then one of
@@ -61,7 +62,12 @@ export const SkipReason = lits(
 export const PlannedStepC = t.intersection(
   [
     t.type({ channel: StepChannel, at: ISODate, reason: StepReason }),
-    t.partial({ deviceId: DeviceId, digest: ISODate }),
+    t.partial({
+      deviceId: DeviceId,
+      digest: ISODate,
+      // Moved later by the recipient's quiet hours (docs/campaigns.md): from when, and why.
+      deferred: t.type({ reason: t.literal('quiet-hours'), from: ISODate }),
+    }),
   ],
   'PlannedStep',
 );
@@ -88,6 +94,14 @@ export const MessageTriaged = evp(
     collapse: boundedString(1, LIMITS.label),
     /** Nobody was planned for: the message had expired, or was cancelled, when it came to triage. */
     skipped: lits('TriageSkipped', 'expired', 'cancelled'),
+    /**
+     * Recipients whose whole plan is the websocket at `liveAt` (`live-session`: online, nothing
+     * else to try), by uid only: the realtime layer delivers it, dispatch has nothing to do,
+     * and a uid costs a fraction of a full plan to write and read. Each is explained as if it
+     * were `{uid, online: true, steps: [{channel: 'websocket', at: liveAt, reason: 'live-session'}]}`.
+     */
+    live: boundedArray(UserId, 1, LIMITS.recipients),
+    liveAt: ISODate,
   },
 );
 

@@ -2,6 +2,7 @@ import type { EmailTemplate } from '../../schema/channels.js';
 import type { JsonObject } from '../../schema/json.js';
 import { linkOf } from './content.js';
 import { BUILT_IN, render, type Vars } from './email-templates.js';
+import { requestBody } from './email-request.js';
 import type { Content, Delivery, EmailRecipient, OutgoingMessage } from '../../ports/channel.js';
 
 // Our content -> one email for one recipient (never a shared message with everyone in BCC):
@@ -71,13 +72,15 @@ export const emailFor = (d: Delivery<EmailRecipient>, s: EmailSettings): Email =
   const vars: Vars = c.kind === 'digest' ? { ...base, count: String(items.length), messages: items } : base;
   const template = (c.kind === 'digest' ? s.templates.digest : s.templates.message) ?? BUILT_IN[c.kind];
   const mtempl = lead.opts['mtempl'];
+  // A body given with the message (webservice-notification's email_content) replaces the template's.
+  const given = c.kind === 'message' ? requestBody(lead.opts) : undefined;
   return {
     to: { email: d.to.address, ...(d.to.name !== undefined ? { name: d.to.name } : {}) },
     from: s.from,
     kind: c.kind,
     subject: render(template.subject, vars, false).replace(/\s+/g, ' ').trim(),
-    text: render(template.text, vars, false),
-    html: render(template.html, vars, true),
+    text: given?.text ?? render(template.text, vars, false),
+    html: given?.html ?? render(template.html, vars, true),
     data: {
       ...messageVars(lead, s.linkBase),
       user,

@@ -6,7 +6,7 @@ import { backoffMs } from './backoff.js';
 import { mqttPayload, mqttTopic } from './mqtt-mapper.js';
 import { mapLimit, withDeadline } from './pool.js';
 import type { Channel, Delivery, MqttRecipient, Outcome } from '../../ports/channel.js';
-import { delivered, failed, retry } from './outcome.js';
+import { delivered, failed, retry, unreachable } from './outcome.js';
 
 // MQTT through the `mqtt` client (seed 002's backend). The broker is MSGXC_MQTT_URL (mqtts://
 // or wss:// for TLS), so a local Mosquitto needs no override; a TLS broker's CA comes from
@@ -14,7 +14,8 @@ import { delivered, failed, retry } from './outcome.js';
 // certificate and key from MSGXC_MQTT_CERT_FILE / MSGXC_MQTT_KEY_FILE.
 // With QoS 1 or 2 a publish counts as delivered on the broker's acknowledgement; with QoS 0
 // once it is written. While the broker is unreachable deliveries are retried later rather
-// than queued in this process.
+// than queued in this process, as `unreachable` retries: a self-hosted broker down for
+// maintenance is waited for until each message expires, not for a number of attempts.
 export interface MqttChannelOptions {
   readonly config: MqttConfig;
   readonly timeoutMs: number;
@@ -45,7 +46,7 @@ export const createMqttChannel = (o: MqttChannelOptions): Channel<MqttRecipient>
   });
 
   const publish = async (d: Delivery<MqttRecipient>): Promise<Outcome> => {
-    if (!client.connected) return retry(backoffMs(d.attempt, 2_000), 'broker not connected');
+    if (!client.connected) return unreachable(backoffMs(d.attempt, 2_000), 'broker not connected');
     const topic = mqttTopic(o.config.topicBase, d.to);
     try {
       return await withDeadline(
@@ -61,7 +62,7 @@ export const createMqttChannel = (o: MqttChannelOptions): Channel<MqttRecipient>
     } catch (e) {
       const message = e instanceof Error ? e.message : String(e);
       return /disconnect|closed|connection/i.test(message)
-        ? retry(backoffMs(d.attempt, 2_000), 'connection lost')
+        ? unreachable(backoffMs(d.attempt, 2_000), 'connection lost')
         : failed(`publish refused: ${message}`);
     }
   };

@@ -8,6 +8,13 @@ export const retry = (afterMs: number, reason: string): Outcome => ({
   afterMs: Math.max(0, Math.round(afterMs)),
   reason,
 });
+/** A retry because the provider cannot be reached (not this delivery's fault): patience until expiry. */
+export const unreachable = (afterMs: number, reason: string): Outcome => ({
+  kind: 'retry',
+  afterMs: Math.max(0, Math.round(afterMs)),
+  reason,
+  unreachable: true,
+});
 export const failed = (reason: string): Outcome => ({ kind: 'failed', reason });
 export const gone = (reason: string): Outcome => ({ kind: 'gone', reason });
 

@@ -4,6 +4,7 @@ import { LIMITS } from '../../schema/bounds.js';
 import type { DirectoryChange, DirectoryMessage, MessageStatus, PublishedData } from '../../schema/delivery-state.js';
 import { ERASED_TEXT } from '../../schema/personal.js';
 import { type Device, type DeviceChannel, deviceChannel } from '../../schema/devices.js';
+import type { QuietHours } from '../../schema/local-time.js';
 
 // The directory in SQLite: reads, and the changes the directory fold computes
 // (domain/delivery/directory.ts), each an upsert or a guarded update. Stored JSON was written
@@ -35,6 +36,9 @@ export const directoryReads = (db: Database): DirectoryReads => {
   );
   const user = db.prepare<[string], { email: string | null; cell: string | null; channels: string }>(
     'SELECT email, cell, channels FROM dir_users WHERE uid = ?',
+  );
+  const time = db.prepare<[string], { timezone: string | null; quiet: string | null }>(
+    'SELECT timezone, quiet FROM dir_user_time WHERE uid = ?',
   );
   const perThread = db
     .prepare<[string, string], string>('SELECT channels FROM dir_user_threads WHERE uid = ? AND tid = ?')
@@ -70,10 +74,53 @@ export const directoryReads = (db: Database): DirectoryReads => {
           correlationId: r.correlation,
         };
   };
+  // A page of recipients in three queries instead of three per recipient (triage's facts were
+  // most of its per-recipient cost): the uids go in as one JSON array.
+  const usersIn = db.prepare<[string], { uid: string; email: string | null; cell: string | null; channels: string }>(
+    'SELECT uid, email, cell, channels FROM dir_users WHERE uid IN (SELECT value FROM json_each(?))',
+  );
+  const devicesIn = db.prepare<[string], { uid: string; device_id: string; channel: DeviceChannel }>(
+    'SELECT uid, device_id, channel FROM dir_devices WHERE uid IN (SELECT value FROM json_each(?)) ORDER BY uid, position DESC',
+  );
+  const perThreadIn = db.prepare<[string, string], { uid: string; channels: string }>(
+    'SELECT uid, channels FROM dir_user_threads WHERE tid = ? AND uid IN (SELECT value FROM json_each(?))',
+  );
+  const profilesOf = (uids: readonly string[], tid: string | undefined) => {
+    const list = JSON.stringify(uids);
+    const users = new Map(usersIn.all(list).map((u) => [u.uid, u]));
+    const devicesOf = new Map<string, { deviceId: string; channel: DeviceChannel }[]>();
+    for (const d of devicesIn.all(list)) {
+      const mine = devicesOf.get(d.uid) ?? [];
+      if (mine.length === 0) devicesOf.set(d.uid, mine);
+      if (mine.length < LIMITS.devices) mine.push({ deviceId: d.device_id, channel: d.channel });
+    }
+    const threads = new Map(
+      tid === undefined ? [] : perThreadIn.all(tid, list).map((r): [string, string] => [r.uid, r.channels]),
+    );
+    return new Map(
+      uids.map((uid) => {
+        const u = users.get(uid);
+        const forThread = threads.get(uid);
+        return [
+          uid,
+          {
+            devices: devicesOf.get(uid) ?? [],
+            email: u?.email ?? null,
+            cell: u?.cell ?? null,
+            channels: u === undefined ? [] : strings(u.channels),
+            ...(forThread === undefined ? {} : { threadChannels: strings(forThread) }),
+          },
+        ];
+      }),
+    );
+  };
   const profileOf = (uid: string, tid: string | undefined) => {
     const u = user.get(uid);
     const forThread = tid === undefined ? undefined : perThread.get(uid, tid);
+    const t = time.get(uid);
     return {
+      ...(t?.timezone == null ? {} : { timezone: t.timezone }),
+      ...(t?.quiet == null ? {} : { quietHours: JSON.parse(t.quiet) as QuietHours }),
       devices: devices.all(uid).map((d) => ({ deviceId: d.device_id, channel: d.channel })),
       email: u?.email ?? null,
       cell: u?.cell ?? null,
@@ -96,7 +143,8 @@ export const directoryReads = (db: Database): DirectoryReads => {
             },
       );
     },
-    profiles: (uids, tid) => Promise.resolve(new Map(uids.map((uid) => [uid, profileOf(uid, tid)]))),
+    profiles: (uids, tid) =>
+      Promise.resolve(uids.length > 8 ? profilesOf(uids, tid) : new Map(uids.map((uid) => [uid, profileOf(uid, tid)]))),
     device: (uid, deviceId) => {
       const d = device.get(uid, deviceId);
       return Promise.resolve(d === undefined ? undefined : (JSON.parse(d) as Device));
@@ -116,6 +164,9 @@ export const directoryWriter = (db: Database): ((c: DirectoryChange) => void) =>
   const email = db.prepare<[string | null, string]>('UPDATE dir_users SET email = ? WHERE uid = ?');
   const cell = db.prepare<[string | null, string]>('UPDATE dir_users SET cell = ? WHERE uid = ?');
   const channels = db.prepare<[string, string]>('UPDATE dir_users SET channels = ? WHERE uid = ?');
+  const timeRow = db.prepare<[string]>('INSERT OR IGNORE INTO dir_user_time (uid) VALUES (?)');
+  const timezone = db.prepare<[string | null, string]>('UPDATE dir_user_time SET timezone = ? WHERE uid = ?');
+  const quiet = db.prepare<[string | null, string]>('UPDATE dir_user_time SET quiet = ? WHERE uid = ?');
   const threadChannels = db.prepare<[string, string, string]>(
     'INSERT INTO dir_user_threads (uid, tid, channels) VALUES (?, ?, ?) ON CONFLICT (uid, tid) DO UPDATE SET channels = excluded.channels',
   );
@@ -141,9 +192,12 @@ export const directoryWriter = (db: Database): ((c: DirectoryChange) => void) =>
 
   // Devices enlisted again after the erasure (a later position) stay.
   const forgetDevices = db.prepare<[string, number]>('DELETE FROM dir_devices WHERE uid = ? AND position < ?');
+  // Time zone and quiet hours go with the erasure (a later TimePreferencesChanged writes a new row).
+  const forgetTime = db.prepare<[string]>('DELETE FROM dir_user_time WHERE uid = ?');
+  // Plain `?` in order: better-sqlite3 refuses an array for numbered parameters (`?1`).
   const blankMessages = db.prepare<[string, string]>(
-    `UPDATE dir_messages SET data = json_remove(json_set(data, '$.msg', ?1, '$.opts', json('{}')), '$.subject')
-     WHERE json_extract(data, '$.audience.kind') = 'user' AND json_extract(data, '$.audience.uid') = ?2`,
+    `UPDATE dir_messages SET data = json_remove(json_set(data, '$.msg', ?, '$.opts', json('{}')), '$.subject')
+     WHERE json_extract(data, '$.audience.kind') = 'user' AND json_extract(data, '$.audience.uid') = ?`,
   );
   return (c) => {
     switch (c.type) {
@@ -158,6 +212,11 @@ export const directoryWriter = (db: Database): ((c: DirectoryChange) => void) =>
       case 'channels':
         profile.run(c.uid);
         channels.run(JSON.stringify(c.channels), c.uid);
+        return;
+      case 'time-preferences':
+        timeRow.run(c.uid);
+        if (c.timezone !== undefined) timezone.run(c.timezone, c.uid);
+        if (c.quietHours !== undefined) quiet.run(c.quietHours === null ? null : JSON.stringify(c.quietHours), c.uid);
         return;
       case 'thread-channels':
         threadChannels.run(c.uid, c.tid, JSON.stringify(c.channels));
@@ -198,6 +257,7 @@ export const directoryWriter = (db: Database): ((c: DirectoryChange) => void) =>
         forgetDevices.run(c.uid, c.position);
         email.run(null, c.uid);
         cell.run(null, c.uid);
+        forgetTime.run(c.uid);
         blankMessages.run(ERASED_TEXT, c.uid);
         return;
       default: {

@@ -19,6 +19,8 @@ const DIRECTORY_DDL = [
      uid TEXT PRIMARY KEY, first_position INTEGER, email TEXT, cell TEXT, channels TEXT NOT NULL DEFAULT '[]'
    ) WITHOUT ROWID`,
   'CREATE INDEX IF NOT EXISTS dir_users_known ON dir_users (uid) WHERE first_position IS NOT NULL',
+  // A user's zone and quiet hours (JSON), apart from dir_users: most users have none.
+  'CREATE TABLE IF NOT EXISTS dir_user_time (uid TEXT PRIMARY KEY, timezone TEXT, quiet TEXT) WITHOUT ROWID',
   `CREATE TABLE IF NOT EXISTS dir_user_threads (
      uid TEXT NOT NULL, tid TEXT NOT NULL, channels TEXT NOT NULL, PRIMARY KEY (uid, tid)
    ) WITHOUT ROWID`,
@@ -44,7 +46,7 @@ const DELIVERY_DDL = [
   // digest's waiting members (JSON array of mids).
   `CREATE TABLE IF NOT EXISTS dl_units (
      key TEXT PRIMARY KEY, kind TEXT NOT NULL, mid TEXT, uid TEXT NOT NULL, channel TEXT NOT NULL, device_id TEXT,
-     digest TEXT, collapse TEXT, due INTEGER NOT NULL, at INTEGER NOT NULL, expires_at INTEGER NOT NULL,
+     digest TEXT, collapse TEXT, urgency INTEGER NOT NULL DEFAULT 3, due INTEGER NOT NULL, at INTEGER NOT NULL, expires_at INTEGER NOT NULL,
      status TEXT NOT NULL, attempt INTEGER NOT NULL, revision INTEGER NOT NULL,
      claim_node TEXT, claim_run TEXT, lease_until INTEGER, reason TEXT, waiting TEXT NOT NULL,
      cause TEXT NOT NULL, correlation TEXT NOT NULL
@@ -77,6 +79,7 @@ const TIMER_DDL = [
 
 const TABLES = [
   'dir_users',
+  'dir_user_time',
   'dir_user_threads',
   'dir_devices',
   'dir_threads',

@@ -12,7 +12,11 @@ const toTimer = (r: Row): DueTimer => ({ kind: r.kind, key: r.key, dueAt: r.due_
 
 export const timerReads = (db: Database): TimerReads => {
   const due = db.prepare<[number, number], Row>(
-    'SELECT kind, key, due_at FROM timers WHERE due_at <= ? ORDER BY due_at LIMIT ?',
+    'SELECT kind, key, due_at FROM timers WHERE due_at <= ? ORDER BY due_at, kind, key LIMIT ?',
+  );
+  // Keyset paging: the row value comparison walks timers_by_due (which holds the primary key).
+  const dueAfter = db.prepare<[number, number, string, string, number], Row>(
+    'SELECT kind, key, due_at FROM timers WHERE due_at <= ? AND (due_at, kind, key) > (?, ?, ?) ORDER BY due_at, kind, key LIMIT ?',
   );
   const next = db.prepare<[], Row>('SELECT kind, key, due_at FROM timers ORDER BY due_at LIMIT 1');
   const upcoming = db.prepare<[string, number, number], Row>(
@@ -20,7 +24,12 @@ export const timerReads = (db: Database): TimerReads => {
   );
   const count = db.prepare<[], number>('SELECT COUNT(*) FROM timers').pluck();
   return {
-    due: (now, limit) => Promise.resolve(due.all(now, limit).map(toTimer)),
+    due: (now, limit, after) =>
+      Promise.resolve(
+        (after === undefined ? due.all(now, limit) : dueAfter.all(now, after.dueAt, after.kind, after.key, limit)).map(
+          toTimer,
+        ),
+      ),
     next: () => {
       const r = next.get();
       return Promise.resolve(r === undefined ? undefined : toTimer(r));

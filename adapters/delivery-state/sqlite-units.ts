@@ -17,6 +17,7 @@ interface Row {
   device_id: string | null;
   digest: string | null;
   collapse: string | null;
+  urgency: number;
   due: number;
   at: number;
   expires_at: number;
@@ -58,6 +59,7 @@ const toUnit = (r: Row): UnitState => ({
   deviceId: r.device_id,
   digest: r.digest,
   collapse: r.collapse,
+  urgency: r.urgency,
   due: r.due,
   at: r.at,
   expiresAt: r.expires_at,
@@ -80,6 +82,7 @@ const toRow = (u: UnitState): Row => {
     device_id: u.deviceId,
     digest: u.digest,
     collapse: u.collapse,
+    urgency: u.urgency,
     due: u.due,
     at: u.at,
     expires_at: u.expiresAt,
@@ -139,9 +142,9 @@ export const unitReads = (db: Database): UnitReads => {
 /** Stores units and applies delivery changes; call inside the commit's transaction. */
 export const unitWriter = (db: Database): { unit: (u: UnitState) => void; change: (c: DeliveryChange) => void } => {
   const upsert = db.prepare<Row>(
-    `INSERT INTO dl_units (key, kind, mid, uid, channel, device_id, digest, collapse, due, at, expires_at, status, attempt,
+    `INSERT INTO dl_units (key, kind, mid, uid, channel, device_id, digest, collapse, urgency, due, at, expires_at, status, attempt,
        revision, claim_node, claim_run, lease_until, reason, waiting, cause, correlation)
-     VALUES (:key, :kind, :mid, :uid, :channel, :device_id, :digest, :collapse, :due, :at, :expires_at, :status, :attempt,
+     VALUES (:key, :kind, :mid, :uid, :channel, :device_id, :digest, :collapse, :urgency, :due, :at, :expires_at, :status, :attempt,
        :revision, :claim_node, :claim_run, :lease_until, :reason, :waiting, :cause, :correlation)
      ON CONFLICT (key) DO UPDATE SET expires_at = excluded.expires_at, at = excluded.at, status = excluded.status,
        attempt = excluded.attempt, revision = excluded.revision, claim_node = excluded.claim_node,

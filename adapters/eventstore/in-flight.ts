@@ -1,17 +1,17 @@
-import type { ObservedEventStore } from '../../ports/eventstore.js';
+import type { EventStore } from '../../ports/eventstore.js';
 
 // Counts the appends handed to a store and not yet answered, whatever the engine: on the
 // embedded log those wait in the group-commit queue or are being committed
 // (sqlite-group-commit.ts, sqlite-worker-queue.ts); on JetStream they are publishes waiting for
 // their acknowledgement; on EventStoreDB, requests in flight. A log that falls behind shows
 // here first, before memory grows, so the node can refuse new commands (api/shedding.ts).
-export interface CountedEventStore extends ObservedEventStore {
+export interface CountedEventStore extends EventStore {
   appendsInFlight(): number;
   /** The most appends that were in flight at once since the store was opened. */
   peakAppendsInFlight(): number;
 }
 
-export const countingAppends = (store: ObservedEventStore): CountedEventStore => {
+export const countingAppends = (store: EventStore): CountedEventStore => {
   let inFlight = 0;
   let peak = 0;
   return {
@@ -29,7 +29,6 @@ export const countingAppends = (store: ObservedEventStore): CountedEventStore =>
     subscribeAll: (after, handler, onError) => store.subscribeAll(after, handler, onError),
     head: () => store.head(),
     close: () => store.close(),
-    onAppended: (listener) => store.onAppended(listener),
     appendsInFlight: () => inFlight,
     peakAppendsInFlight: () => peak,
   };

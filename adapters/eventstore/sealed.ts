@@ -33,9 +33,12 @@ export const sealed = (store: EventStore, keys: KeyStore): SealedEventStore => {
   // `owner kid` -> the key, or null once found destroyed (a kid is never reused).
   const opened = new Map<string, Uint8Array | null>();
 
+  // Forgotten, not marked destroyed: the key store answers again. A reader meets UserErased again
+  // in a replay (a rebuild, a lagging follower on the shared cache) after the user's new key was
+  // cached; marking that key destroyed would redact everything written after the erasure.
   const evict = (owner: string): void => {
     current.delete(owner);
-    for (const k of opened.keys()) if (k.startsWith(`${owner} `)) opened.set(k, null);
+    for (const k of [...opened.keys()]) if (k.startsWith(`${owner} `)) opened.delete(k);
   };
   const keyFor = async (owner: string): Promise<DataKey> =>
     current.get(owner) ?? bounded(current, owner, await keys.keyFor(owner));

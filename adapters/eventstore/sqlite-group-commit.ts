@@ -27,21 +27,17 @@ interface Waiting {
 const isPerAppendError = (e: unknown): boolean =>
   e instanceof Error && 'code' in e && typeof e.code === 'string' && e.code.startsWith('SQLITE_CONSTRAINT');
 
-// Group commit, in the event loop's thread. Appends queue up until the check phase
+// Group commit, in the event loop's thread (MSGXC_EMBEDDED_WRITER=inline; in-process tools and
+// tests that run the TypeScript sources use it too). Appends queue up until the check phase
 // (setImmediate), so every request parsed in the same poll phase shares one transaction and
 // one fsync. The commit itself is synchronous: nothing can be enqueued while it runs, and
 // whatever arrives meanwhile waits in the socket buffers for the next batch.
 //
-// Measured against a worker_thread writer (main thread queues, the worker commits, the next
-// batch goes out as soon as the previous one is answered), same SQL, ~450-byte events, one
-// event per append, on the shared 2-core dev VM:
-//   64 appenders, quiet machine, 2 s runs:      in-thread 23.9k and 49.8k/s, worker 18.5k and 39.3k/s
-//   64 appenders, load ~5, median of 10 x 1 s:  in-thread 14.6k/s, worker 14.1k/s
-//    1 appender,  quiet machine:                in-thread 4.9k and 4.3k/s,   worker 4.7k and 3.4k/s
-// fsync costs ~0.15 ms here, so the worker's overlap of fsync with JavaScript wins less than
-// its postMessage and structured-clone cost, and on two busy cores it has no spare core to
-// overlap on; in-thread is kept. On a disk with multi-millisecond fsync the balance may tip,
-// and the blocked event loop would show up as request latency: measure again there.
+// The server's default is the writer thread (sqlite-worker-queue.ts). Measured in 2026-11 with
+// a fsync of ~0.15 ms, this queue was as fast or faster on two cores; on 2026-12-05 the shared
+// machine's fsync took 2-5 ms (p90 7-12 ms) and a CPU profile under the send load showed the
+// event loop blocked inside this commit for 20-34 % of its time (BENCHMARKS.md), time in which
+// no request was parsed or answered.
 export const createGroupCommitQueue = (
   commit: BatchCommitter,
   options: { readonly maxBatch: number; readonly onCommitted: () => void },

@@ -17,8 +17,14 @@ export interface SqliteEventStoreOptions {
 
 export interface SqliteEventStore extends EventStore {
   stats(): CommitStats;
-  /** Called after each commit: lets readers of the same file in other threads be woken. */
+  /** Called after each commit, in this thread. */
   onCommit(listener: () => void): () => void;
+  /**
+   * One Int32 that counts commits, bumped and notified by the thread that committed (the writer
+   * thread, or this one with the inline writer): readers of the same file in other threads wait
+   * on it (Atomics.waitAsync) and are woken without a message from this thread.
+   */
+  readonly commitSignal: SharedArrayBuffer;
 }
 
 // A synchronous call's throw becomes a rejection, as callers of a port expect.
@@ -34,16 +40,27 @@ export const createSqliteEventStore = (options: SqliteEventStoreOptions): Sqlite
   const writer = openWriter(options.file);
   const reader = openReader(options.file);
   const listeners = new Set<() => void>();
+  const commitSignal = new SharedArrayBuffer(4);
+  const signal = new Int32Array(commitSignal);
   const subscriptions = new Set<Subscription>();
-  const queueOptions = {
-    maxBatch: options.maxBatch ?? 1024,
-    onCommitted: () => {
-      for (const wake of listeners) wake();
-    },
+  const onCommitted = (): void => {
+    for (const wake of listeners) wake();
   };
+  const maxBatch = options.maxBatch ?? 1024;
   // With a writer thread this connection only created the schema; the thread writes.
   if (options.writerThread === true) writer.close();
-  const threaded = options.writerThread === true ? createWorkerGroupCommitQueue(options.file, queueOptions) : undefined;
+  const threaded =
+    options.writerThread === true
+      ? createWorkerGroupCommitQueue(options.file, { maxBatch, onCommitted, commitSignal })
+      : undefined;
+  const queueOptions = {
+    maxBatch,
+    onCommitted: () => {
+      Atomics.add(signal, 0, 1);
+      Atomics.notify(signal, 0);
+      onCommitted();
+    },
+  };
   const queue = threaded ?? createGroupCommitQueue(createBatchCommitter(writer), queueOptions);
 
   const readStream = reader.prepare<[string, number, number], EventRow>(
@@ -95,6 +112,7 @@ export const createSqliteEventStore = (options: SqliteEventStoreOptions): Sqlite
     head: () => settled(() => head.get() ?? 0),
     close: () => (closing ??= close()),
     stats: () => queue.stats(),
+    commitSignal,
     onCommit: (listener) => {
       listeners.add(listener);
       return () => {

@@ -3,13 +3,16 @@ import { createElasticCheckpoints } from '../checkpoint/elastic.js';
 import type { Generation, Generations } from '../../ports/follower.js';
 import type { SearchWriter } from '../../ports/search.js';
 import { deliveryFromSource, messageFromSource } from './elastic-query.js';
+import { userFromSource } from './elastic-users.js';
 import {
   KINDS,
+  addUsersIndex,
   createIndices,
   deleteIndices,
   generationNames,
   indexNames,
   upgradeCheckpointsIndex,
+  upgradeDocumentIndices,
 } from './elastic-indices.js';
 import type { IndexNames } from './elastic-indices.js';
 import { elasticWriter } from './elastic-write.js';
@@ -36,6 +39,7 @@ export const elasticStore = (client: Client, names: IndexNames, refreshEachBatch
     checkpoint: (name) => checkpoints.read(name),
     messages: (mids) => mget(names.messages, mids, messageFromSource),
     deliveries: (ids) => mget(names.deliveries, ids, deliveryFromSource),
+    users: (uids) => mget(names.users, uids, userFromSource),
     refresh: async () => {
       await client.indices.refresh({ index: KINDS.map((k) => names[k]) });
     },
@@ -80,10 +84,17 @@ export const elasticGenerations = (
     const alias = await client.indices.getAlias({ name: aliases.messages }, { ignore: [404] });
     const [concrete] = Object.keys(alias).filter((k) => k.startsWith(`${aliases.messages}-g`));
     const n = concrete === undefined ? undefined : Number(/-g(\d{1,9})$/.exec(concrete)?.[1]);
-    if (n !== undefined && Number.isInteger(n)) return open(n);
+    if (n !== undefined && Number.isInteger(n)) {
+      const existing = open(n);
+      await upgradeDocumentIndices(client, existing.names);
+      await addUsersIndex(client, existing.names, aliases.users, options.replicas);
+      return existing;
+    }
     if (await client.indices.exists({ index: aliases.messages })) {
       const legacy = open(0);
       await upgradeCheckpointsIndex(client, legacy.names);
+      await upgradeDocumentIndices(client, legacy.names);
+      await addUsersIndex(client, legacy.names, undefined, options.replicas);
       return legacy;
     }
     const first = open(Math.max(0, ...(await numbers())) + 1);

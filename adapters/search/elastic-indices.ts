@@ -3,15 +3,16 @@ import checkpoints from '../../schema/elastic/checkpoints.json' with { type: 'js
 import deliveries from '../../schema/elastic/deliveries.json' with { type: 'json' };
 import messages from '../../schema/elastic/messages.json' with { type: 'json' };
 import receipts from '../../schema/elastic/receipts.json' with { type: 'json' };
+import users from '../../schema/elastic/users.json' with { type: 'json' };
 import { CHECKPOINT_FIELDS } from '../checkpoint/elastic.js';
 
-// The four indices of one search store generation. Queries name them by alias,
+// The five indices of one search store generation. Queries name them by alias,
 // `<prefix><kind>`; generation N's indices are `<prefix><kind>-g<N>`, each created with the
 // settings and mappings of its file in schema/elastic/. A store from before generations has
 // concrete indices under the alias names: that is generation 0 until the first rebuild
 // replaces them with an alias in the same atomic request.
 
-export const KINDS = ['messages', 'deliveries', 'receipts', 'checkpoints'] as const;
+export const KINDS = ['messages', 'deliveries', 'receipts', 'checkpoints', 'users'] as const;
 export type IndexKind = (typeof KINDS)[number];
 export type IndexNames = Readonly<Record<IndexKind, string>>;
 
@@ -20,6 +21,7 @@ const TEMPLATES: Readonly<Record<IndexKind, { readonly template: object }>> = {
   deliveries,
   receipts,
   checkpoints,
+  users,
 };
 
 /** Index names must be lower case and must not start with `_`, `-` or `+`. */
@@ -36,21 +38,51 @@ export const generationNames = (prefix: string, n: number): IndexNames =>
     string
   >;
 
+const createIndex = async (client: Client, kind: IndexKind, index: string, replicas?: number): Promise<void> => {
+  const t = TEMPLATES[kind].template as estypes.IndicesPutIndexTemplateIndexTemplateMapping;
+  await client.indices.create({
+    index,
+    ...(t.mappings === undefined ? {} : { mappings: t.mappings }),
+    settings: replicas === undefined ? (t.settings ?? {}) : { ...t.settings, number_of_replicas: replicas },
+  });
+};
+
 /** Creates a generation's indices; `replicas` overrides the files' number_of_replicas. */
 export const createIndices = async (client: Client, names: IndexNames, replicas?: number): Promise<void> => {
-  for (const kind of KINDS) {
-    const t = TEMPLATES[kind].template as estypes.IndicesPutIndexTemplateIndexTemplateMapping;
-    await client.indices.create({
-      index: names[kind],
-      ...(t.mappings === undefined ? {} : { mappings: t.mappings }),
-      settings: replicas === undefined ? (t.settings ?? {}) : { ...t.settings, number_of_replicas: replicas },
-    });
-  }
+  for (const kind of KINDS) await createIndex(client, kind, names[kind], replicas);
+};
+
+/**
+ * A generation made before the user directory has no users index: it gets an empty one (behind
+ * `alias` when the generation is aliased). Its users appear after `msgxc rebuild search`.
+ */
+export const addUsersIndex = async (
+  client: Client,
+  names: IndexNames,
+  alias: string | undefined,
+  replicas?: number,
+): Promise<void> => {
+  if (await client.indices.exists({ index: names.users })) return;
+  await createIndex(client, 'users', names.users, replicas);
+  if (alias !== undefined) await client.indices.putAlias({ index: names.users, name: alias });
 };
 
 /** Adds the fields a checkpoints index gained since (dead letters) to one created before. */
 export const upgradeCheckpointsIndex = async (client: Client, names: IndexNames): Promise<void> => {
   await client.indices.putMapping({ index: names.checkpoints, properties: CHECKPOINT_FIELDS });
+};
+
+/**
+ * Adds the fields the documents gained since (funnel, channels, a delivery's tid, msg_at and
+ * read_ms) to a generation created before: mappings only grow, so this is safe on every open.
+ * Documents indexed before read back with an empty funnel until a rebuild.
+ */
+export const upgradeDocumentIndices = async (client: Client, names: IndexNames): Promise<void> => {
+  for (const kind of ['messages', 'deliveries'] as const) {
+    const t = TEMPLATES[kind].template as estypes.IndicesPutIndexTemplateIndexTemplateMapping;
+    const properties = t.mappings?.properties;
+    if (properties !== undefined) await client.indices.putMapping({ index: names[kind], properties });
+  }
 };
 
 export const deleteIndices = async (client: Client, names: IndexNames): Promise<void> => {

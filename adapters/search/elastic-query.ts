@@ -2,7 +2,9 @@ import type { Client, estypes } from '@elastic/elasticsearch';
 import { isRight } from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
 import { PathReporter } from 'io-ts/lib/PathReporter.js';
-import { DeliveryDoc, MessageDoc } from '../../schema/search-documents.js';
+import { DeliveryDoc, MessageDoc, zeroFunnel } from '../../schema/search-documents.js';
+import { FUNNEL_PATHS, funnelTotals } from './funnel-paths.js';
+import { elasticUserQueries } from './elastic-users.js';
 import type { IndexNames } from './elastic-indices.js';
 import { FailedToQuery } from './errors.js';
 import type { DocOf, SearchIndexName, SearchQueries } from '../../ports/search.js';
@@ -52,6 +54,7 @@ export const messageQuery = (f: MessageFilter = {}): Q => ({
   bool: {
     filter: [
       ...text(f.text),
+      ...term('mid', f.mid),
       ...term('tid', f.tid),
       ...term('from', f.from),
       ...(f.urgency === undefined ? [] : [{ range: { urgency: { ...f.urgency } } }]),
@@ -69,6 +72,11 @@ export const messageQuery = (f: MessageFilter = {}): Q => ({
                 },
               },
             ]),
+      ...(f.channel === undefined
+        ? []
+        : f.channel.length === 0
+          ? [{ match_none: {} }]
+          : [{ terms: { channels: [...f.channel] } }]),
       ...range('at', f.at),
     ],
   },
@@ -82,6 +90,9 @@ export const deliveryQuery = (f: DeliveryFilter = {}): Q => ({
       ...term('channel', f.channel),
       ...oneOf('status', f.status),
       ...range('at', f.at),
+      ...term('tid', f.tid),
+      ...range('msg_at', f.msgAt),
+      ...(f.read === true ? [{ exists: { field: 'read_ms' } }] : []),
     ],
   },
 });
@@ -94,13 +105,21 @@ const decode = <A>(codec: t.Decoder<unknown, A>, value: unknown): A => {
   );
 };
 
-/** `words` is what the engine indexes, not part of the document. */
+/**
+ * `words` is what the engine indexes, not part of the document. A document from before funnels
+ * reads with an empty funnel (and a delivery with unknown thread and times) until a rebuild.
+ */
 export const messageFromSource = (source: unknown): MessageDoc => {
-  const doc = { ...(source as Record<string, unknown> | undefined) };
+  const doc: Record<string, unknown> = {
+    funnel: zeroFunnel(),
+    channels: [],
+    ...(source as Record<string, unknown> | undefined),
+  };
   delete doc.words;
   return decode(MessageDoc, doc);
 };
-export const deliveryFromSource = (source: unknown): DeliveryDoc => decode(DeliveryDoc, source);
+export const deliveryFromSource = (source: unknown): DeliveryDoc =>
+  decode(DeliveryDoc, { tid: null, msg_at: null, read_ms: null, ...(source as Record<string, unknown> | undefined) });
 
 const Bucket: t.Type<{ key: string | number; doc_count: number; b?: { buckets: unknown[] } }> = t.intersection([
   t.type({ key: t.union([t.string, t.number]), doc_count: t.number }),
@@ -156,7 +175,22 @@ export const elasticQueries = (client: Client, names: IndexNames): SearchQueries
     return buckets.map((b) => ({ key: new Date(Number(b.key)).toISOString(), count: b.doc_count }));
   };
 
+  // One sum per funnel leaf; integer sums below 2^53 are exact in the double Elasticsearch answers.
+  const funnel = async (f: MessageFilter | undefined) => {
+    const r = await client.search({
+      index: names.messages,
+      size: 0,
+      track_total_hits: true,
+      query: messageQuery(f),
+      aggs: Object.fromEntries(FUNNEL_PATHS.map((p, i) => [`s${i}`, { sum: { field: `funnel.${p}` } }])),
+    });
+    const sums = decode(t.record(t.string, t.type({ value: t.union([t.number, t.null]) })), r.aggregations ?? {});
+    const total = typeof r.hits.total === 'number' ? r.hits.total : (r.hits.total?.value ?? 0);
+    return funnelTotals(total, (p) => Math.round(sums[`s${FUNNEL_PATHS.indexOf(p)}`]?.value ?? 0));
+  };
+
   return {
+    funnel,
     searchMessages: async (q) => {
       const after = q.after === undefined ? {} : { search_after: [...cursorKey(q.after)] };
       // The total is exact (track_total_hits: true): an analyst's count must not stop at 10,000.
@@ -189,5 +223,6 @@ export const elasticQueries = (client: Client, names: IndexNames): SearchQueries
       // The link between `index` and the document type is lost in the ternary.
       return (index === 'messages' ? sources.map(messageFromSource) : sources.map(deliveryFromSource)) as DocOf<I>[];
     },
+    ...elasticUserQueries(client, names.users),
   };
 };

@@ -1,6 +1,5 @@
 import type { Client, estypes } from '@elastic/elasticsearch';
-import { DELIVERY_STATUSES, zeroCounts } from '../../schema/search-documents.js';
-import type { DeliveryStatus, StatusCounts } from '../../schema/search-documents.js';
+import { SET_NAMES, tallies } from '../../schema/search-documents.js';
 import type { IndexNames } from './elastic-indices.js';
 import { FailedToIndex } from './errors.js';
 import type { Checkpoint, SearchOp } from '../../ports/search.js';
@@ -66,12 +65,10 @@ const countBuckets = (a: unknown): { key: string; doc_count: number; by_status?:
 // Mids per counting search: bounded so that mids x statuses stays far below search.max_buckets.
 const COUNT_CHUNK = 1_000;
 
-const setSizes = async (
-  client: Client,
-  names: IndexNames,
-  mids: readonly string[],
-): Promise<Map<string, StatusCounts>> => {
-  const out = new Map<string, StatusCounts>(mids.map((m) => [m, zeroCounts()]));
+type Tallies = ReturnType<typeof tallies>;
+
+const setSizes = async (client: Client, names: IndexNames, mids: readonly string[]): Promise<Map<string, Tallies>> => {
+  const out = new Map<string, Tallies>(mids.map((m) => [m, tallies(new Map())]));
   for (let i = 0; i < mids.length; i += COUNT_CHUNK) {
     const chunk = mids.slice(i, i + COUNT_CHUNK);
     const r = await client.search({
@@ -82,30 +79,29 @@ const setSizes = async (
       aggs: {
         by_mid: {
           terms: { field: 'mid', size: chunk.length },
-          // One more than the statuses: a direct message's ADDRESSED member is counted here too, then dropped.
-          aggs: { by_status: { terms: { field: 'status', size: DELIVERY_STATUSES.length + 1 } } },
+          // Only the sets: the projection's other state in this index (DIRECT) is never counted.
+          aggs: { by_status: { terms: { field: 'status', size: SET_NAMES.length, include: [...SET_NAMES] } } },
         },
       },
     });
-    for (const m of countBuckets(r.aggregations?.by_mid)) {
-      const counts: Record<string, number> = zeroCounts();
-      for (const s of countBuckets(m.by_status))
-        if ((DELIVERY_STATUSES as readonly string[]).includes(s.key)) counts[s.key as DeliveryStatus] = s.doc_count;
-      out.set(m.key, counts as StatusCounts);
-    }
+    for (const m of countBuckets(r.aggregations?.by_mid))
+      out.set(m.key, tallies(new Map(countBuckets(m.by_status).map((s) => [s.key, s.doc_count]))));
   }
   return out;
 };
 
-// Direct messages by their one recipient are projection state beside the receipt sets
-// (status ADDRESSED, which no count reads), so an erasure finds them (docs/gdpr.md).
-const ADDRESSED = 'addressed';
-const addressed = (names: IndexNames, ops: readonly SearchOp[]): Op[] =>
+// Direct messages by their one recipient are projection state beside the receipt sets, so an
+// erasure finds them (docs/gdpr.md). Not the funnel's `f:addressed`: that set is filled by
+// triage (later, for a scheduled message; never for a live-only recipient) and holds every
+// recipient of any audience, while an erasure needs the message's one recipient from its
+// publication on. The name is outside SET_NAMES, and setSizes counts only those.
+const DIRECT = 'gdpr:direct';
+const directs = (names: IndexNames, ops: readonly SearchOp[]): Op[] =>
   ops.flatMap((op) =>
     op.kind === 'createMessage' && op.to !== undefined
       ? [
-          { index: { _index: names.receipts, _id: memberId(op.doc.mid, ADDRESSED, op.to) } },
-          { mid: op.doc.mid, status: ADDRESSED, uid: op.to },
+          { index: { _index: names.receipts, _id: memberId(op.doc.mid, DIRECT, op.to) } },
+          { mid: op.doc.mid, status: DIRECT, uid: op.to },
         ]
       : [],
   );
@@ -120,7 +116,7 @@ const erasedMessages = async (client: Client, names: IndexNames, ops: readonly S
       index: names.receipts,
       size: PAGE,
       track_total_hits: false,
-      query: { bool: { filter: [{ term: { status: ADDRESSED } }, { terms: { uid: uids } }] } },
+      query: { bool: { filter: [{ term: { status: DIRECT } }, { terms: { uid: uids } }] } },
       sort: [{ mid: 'asc' }, { uid: 'asc' }],
       ...(after === undefined ? {} : { search_after: after }),
     });
@@ -150,7 +146,7 @@ export const elasticWriter =
     await bulk(client, members, true);
     // Before this batch's direct messages are recorded: an erasure blanks only those stored before it.
     const erased = await erasedMessages(client, names, ops);
-    await bulk(client, addressed(names, ops), false);
+    await bulk(client, directs(names, ops), false);
     const counts = await setSizes(client, names, [
       ...new Set(ops.flatMap((op) => (op.kind === 'recount' ? [op.mid] : []))),
     ]);
@@ -166,11 +162,7 @@ export const elasticWriter =
           const doc = { ...op.doc, words: indexedWords(op.doc.text) };
           const c = counts.get(op.doc.mid);
           if (c === undefined) docs.push({ create: { _index: names.messages, _id: op.doc.mid } }, doc);
-          else
-            docs.push(
-              { update: { _index: names.messages, _id: op.doc.mid } },
-              { doc: { counts: c }, upsert: { ...doc, counts: c } },
-            );
+          else docs.push({ update: { _index: names.messages, _id: op.doc.mid } }, { doc: c, upsert: { ...doc, ...c } });
           if (c !== undefined) upserted.add(op.doc.mid);
           break;
         }
@@ -184,11 +176,18 @@ export const elasticWriter =
           if (!upserted.has(op.mid))
             docs.push(
               { update: { _index: names.messages, _id: op.mid } },
-              { doc: { counts: counts.get(op.mid) ?? zeroCounts() } },
+              { doc: counts.get(op.mid) ?? tallies(new Map()) },
             );
           break;
         case 'addToSet':
         case 'eraseRecipient':
+          break;
+        case 'putUser':
+          docs.push({ index: { _index: names.users, _id: op.doc.uid } }, op.doc);
+          break;
+        // In op order with the puts: a document made by events after the erasure follows it.
+        case 'dropUser':
+          docs.push({ delete: { _index: names.users, _id: op.uid } });
           break;
         default: {
           const unhandled: never = op;

@@ -66,12 +66,16 @@ export const openElasticSearchIndex = async (options: ElasticSearchOptions): Pro
     checkpoint: wrap(FailedToQuery, 'reading a checkpoint', store.checkpoint),
     messages: wrap(FailedToQuery, 'reading messages', store.messages),
     deliveries: wrap(FailedToQuery, 'reading deliveries', store.deliveries),
+    users: wrap(FailedToQuery, 'reading users', store.users),
     refresh: wrap(FailedToIndex, 'refreshing', store.refresh),
     reset: wrap(FailedToIndex, 'resetting the search indices', () => generations.reset()),
     searchMessages: wrap(FailedToQuery, 'searching messages', (q) => queries.searchMessages(q)),
     terms: wrap(FailedToQuery, 'terms aggregation', (q) => queries.terms(q)),
     histogram: wrap(FailedToQuery, 'date histogram', (q) => queries.histogram(q)),
+    funnel: wrap(FailedToQuery, 'funnel sums', (f) => queries.funnel(f)),
     documents: (index, page) => wrap(FailedToQuery, 'listing documents', () => queries.documents(index, page))(),
+    countUsers: wrap(FailedToQuery, 'counting users', (q) => queries.countUsers(q)),
+    selectUsers: wrap(FailedToQuery, 'selecting users', (q, page) => queries.selectUsers(q, page)),
     destroy: wrap(FailedToIndex, 'deleting the search indices', async () => {
       const all = await client.indices.get({ index: `${prefix}*`, allow_no_indices: true, expand_wildcards: 'all' });
       const mine = Object.keys(all).filter((i) => Object.values(names).some((a) => i === a || i.startsWith(`${a}-g`)));

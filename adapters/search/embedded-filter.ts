@@ -37,14 +37,30 @@ const matchText = (text: string | undefined): Where[] => {
 export const messageWhere = (f: MessageFilter = {}): Where =>
   and([
     ...matchText(f.text),
+    ...eq('mid', f.mid),
     ...eq('tid', f.tid),
     ...eq('sender', f.from),
     ...(f.urgency?.gte === undefined ? [] : [{ sql: 'urgency >= ?', params: [f.urgency.gte] }]),
     ...(f.urgency?.lte === undefined ? [] : [{ sql: 'urgency <= ?', params: [f.urgency.lte] }]),
     ...oneOf('status', f.status),
     ...reached(f.reached),
+    ...channelIn(f.channel),
     ...range('at', f.at),
   ]);
+
+// `channels` is a small JSON array per message.
+const channelIn = (channels: readonly string[] | undefined): Where[] =>
+  channels === undefined
+    ? []
+    : [
+        {
+          sql:
+            channels.length === 0
+              ? '0'
+              : `EXISTS (SELECT 1 FROM json_each(channels) WHERE value IN (${channels.map(() => '?').join(', ')}))`,
+          params: channels,
+        },
+      ];
 
 // `counts` is a small JSON object per message; status names come from the codec, bound as parameters.
 const reached = (statuses: readonly string[] | undefined): Where[] =>
@@ -64,6 +80,9 @@ export const deliveryWhere = (f: DeliveryFilter = {}): Where =>
     ...eq('channel', f.channel),
     ...oneOf('status', f.status),
     ...range('at', f.at),
+    ...eq('tid', f.tid),
+    ...range('msg_at', f.msgAt),
+    ...(f.read === true ? [{ sql: 'read_ms IS NOT NULL', params: [] }] : []),
   ]);
 
 export const MESSAGE_COLUMNS = {
@@ -73,4 +92,11 @@ export const MESSAGE_COLUMNS = {
   status: 'status',
   audience: 'audience',
 } as const;
-export const DELIVERY_COLUMNS = { channel: 'channel', status: 'status', uid: 'uid', mid: 'mid' } as const;
+export const DELIVERY_COLUMNS = {
+  channel: 'channel',
+  status: 'status',
+  uid: 'uid',
+  mid: 'mid',
+  read_ms: 'read_ms',
+  reason: 'reason',
+} as const;

@@ -4,8 +4,16 @@ import type { Where } from './embedded-filter.js';
 import { deliveryFromRow, messageFromRow } from './embedded-rows.js';
 import type { DeliveryRow, MessageRow } from './embedded-rows.js';
 import type { SearchQueries } from '../../ports/search.js';
+import { userQueries } from './embedded-users.js';
 import { INTERVALS, cursorKey, cursorOf, offsetMs } from '../../schema/search-query.js';
-import type { HistogramQuery, TermsBucket, TermsQuery } from '../../schema/search-query.js';
+import type {
+  FunnelTotals,
+  HistogramQuery,
+  MessageFilter,
+  TermsBucket,
+  TermsQuery,
+} from '../../schema/search-query.js';
+import { FUNNEL_PATHS, funnelTotals } from './funnel-paths.js';
 
 // The analytics queries answered by SQLite, shaped like Elasticsearch's answers (see the
 // contract suite): newest first by (at, mid); terms by count desc then key asc, nulls left
@@ -33,6 +41,7 @@ const termsSource = (q: TermsQuery): Source =>
 export const embeddedQueries = (db: Database): SearchQueries => {
   const all = <R>(sql: string, params: readonly (string | number)[]): R[] =>
     db.prepare<unknown[], R>(sql).all(...params);
+  const users = userQueries(db);
 
   const terms = (q: TermsQuery): TermsBucket[] => {
     const src = termsSource(q);
@@ -79,6 +88,17 @@ export const embeddedQueries = (db: Database): SearchQueries => {
     ).map((r) => ({ key: new Date(r.b).toISOString(), count: r.n }));
   };
 
+  // Paths are this module's constants, never input; a row from before funnels ('{}') sums as 0.
+  const funnel = (f: MessageFilter | undefined): FunnelTotals => {
+    const where = messageWhere(f);
+    const sums = FUNNEL_PATHS.map((p, i) => `COALESCE(SUM(json_extract(funnel, '$.${p}')), 0) AS s${i}`);
+    const [row] = all<Record<string, number>>(
+      `SELECT COUNT(*) AS n, ${sums.join(', ')} FROM search_messages WHERE ${where.sql}`,
+      where.params,
+    );
+    return funnelTotals(row?.n ?? 0, (p) => row?.[`s${FUNNEL_PATHS.indexOf(p)}`] ?? 0);
+  };
+
   const later = <T>(f: () => T): Promise<T> => {
     try {
       return Promise.resolve(f());
@@ -111,6 +131,7 @@ export const embeddedQueries = (db: Database): SearchQueries => {
       }),
     terms: (q) => later(() => terms(q)),
     histogram: (q) => later(() => histogram(q)),
+    funnel: (f) => later(() => funnel(f)),
     documents: (index, page) =>
       later(() => {
         const [table, key] = index === 'messages' ? ['search_messages', 'mid'] : ['search_deliveries', 'id'];
@@ -121,5 +142,7 @@ export const embeddedQueries = (db: Database): SearchQueries => {
         // The overload's link between `index` and the row type is lost in the ternary.
         return (index === 'messages' ? rows.map(messageFromRow) : rows.map(deliveryFromRow)) as never;
       }),
+    countUsers: (q) => later(() => users.countUsers(q)),
+    selectUsers: (q, page) => later(() => users.selectUsers(q, page)),
   };
 };

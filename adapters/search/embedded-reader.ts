@@ -24,7 +24,10 @@ export const embeddedSearchReader = (base: string): SearchQueries & { close(): v
     searchMessages: (q) => current().searchMessages(q),
     terms: (q) => current().terms(q),
     histogram: (q) => current().histogram(q),
+    funnel: (f) => current().funnel(f),
     documents: (index, page) => current().documents(index, page),
+    countUsers: (q) => current().countUsers(q),
+    selectUsers: (q, page) => current().selectUsers(q, page),
     close: () => {
       open?.db.close();
       open = undefined;

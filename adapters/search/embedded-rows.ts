@@ -1,7 +1,7 @@
 import { isRight } from 'fp-ts/lib/Either.js';
 import { PathReporter } from 'io-ts/lib/PathReporter.js';
 import type * as t from 'io-ts';
-import { DeliveryDoc, MessageDoc } from '../../schema/search-documents.js';
+import { DeliveryDoc, MessageDoc, zeroFunnel } from '../../schema/search-documents.js';
 import { FailedToQuery } from './errors.js';
 
 // SQLite rows <-> documents. Rows are decoded through the document codecs like any other
@@ -19,6 +19,8 @@ export interface MessageRow {
   scheduled: number | null;
   status: string;
   counts: string;
+  funnel: string;
+  channels: string;
 }
 export interface DeliveryRow {
   id: string;
@@ -31,6 +33,9 @@ export interface DeliveryRow {
   times: string;
   reason: string | null;
   attempts: number | null;
+  tid: string | null;
+  msg_at: number | null;
+  read_ms: number | null;
 }
 
 const iso = (ms: number): string => new Date(ms).toISOString();
@@ -54,6 +59,9 @@ export const messageFromRow = (r: MessageRow): MessageDoc =>
     scheduled: r.scheduled === null ? null : iso(r.scheduled),
     status: r.status,
     counts: JSON.parse(r.counts) as unknown,
+    // A row from before funnels ('{}') reads as an empty funnel until a rebuild.
+    funnel: r.funnel === '{}' ? zeroFunnel() : (JSON.parse(r.funnel) as unknown),
+    channels: JSON.parse(r.channels) as unknown,
   });
 
 export const messageToRow = (d: MessageDoc): MessageRow => ({
@@ -68,6 +76,8 @@ export const messageToRow = (d: MessageDoc): MessageRow => ({
   scheduled: d.scheduled === null ? null : Date.parse(d.scheduled),
   status: d.status,
   counts: JSON.stringify(d.counts),
+  funnel: JSON.stringify(d.funnel),
+  channels: JSON.stringify(d.channels),
 });
 
 export const deliveryFromRow = (r: DeliveryRow): DeliveryDoc =>
@@ -82,6 +92,9 @@ export const deliveryFromRow = (r: DeliveryRow): DeliveryDoc =>
     times: JSON.parse(r.times) as unknown,
     reason: r.reason,
     attempts: r.attempts,
+    tid: r.tid,
+    msg_at: r.msg_at === null ? null : iso(r.msg_at),
+    read_ms: r.read_ms,
   });
 
 export const deliveryToRow = (d: DeliveryDoc): DeliveryRow => ({
@@ -95,4 +108,7 @@ export const deliveryToRow = (d: DeliveryDoc): DeliveryRow => ({
   times: JSON.stringify(d.times),
   reason: d.reason,
   attempts: d.attempts,
+  tid: d.tid,
+  msg_at: d.msg_at === null ? null : Date.parse(d.msg_at),
+  read_ms: d.read_ms,
 });

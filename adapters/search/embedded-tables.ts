@@ -1,4 +1,5 @@
 import type { Database } from 'better-sqlite3';
+import { USER_DDL, USER_TABLES } from './embedded-users.js';
 
 // Tables of the embedded search store. Instants are epoch milliseconds (they sort and bucket
 // as integers); counts and per-status times are small JSON objects, never aggregated on.
@@ -10,6 +11,7 @@ export const SEARCH_TABLES = [
   'search_deliveries',
   'search_receipt_sets',
   'search_direct',
+  ...USER_TABLES,
 ] as const;
 
 const DDL = [
@@ -24,7 +26,9 @@ const DDL = [
      at INTEGER NOT NULL,
      scheduled INTEGER,
      status TEXT NOT NULL,
-     counts TEXT NOT NULL
+     counts TEXT NOT NULL,
+     funnel TEXT NOT NULL DEFAULT '{}',
+     channels TEXT NOT NULL DEFAULT '[]'
    )`,
   'CREATE INDEX IF NOT EXISTS search_messages_at ON search_messages (at, mid)',
   'CREATE INDEX IF NOT EXISTS search_messages_tid ON search_messages (tid, at, mid) WHERE tid IS NOT NULL',
@@ -42,7 +46,10 @@ const DDL = [
      latency_ms INTEGER,
      times TEXT NOT NULL,
      reason TEXT,
-     attempts INTEGER
+     attempts INTEGER,
+     tid TEXT,
+     msg_at INTEGER,
+     read_ms INTEGER
    )`,
   'CREATE INDEX IF NOT EXISTS search_deliveries_mid ON search_deliveries (mid)',
   'CREATE INDEX IF NOT EXISTS search_deliveries_at ON search_deliveries (at)',
@@ -54,11 +61,29 @@ const DDL = [
   `CREATE TABLE IF NOT EXISTS search_receipt_sets (
      mid TEXT NOT NULL, status TEXT NOT NULL, uid TEXT NOT NULL, PRIMARY KEY (mid, status, uid)
    ) WITHOUT ROWID`,
+  ...USER_DDL,
 ];
+// Columns added since the first version, added in place to a file from before (its rows keep
+// the defaults, read back as an empty funnel: a rebuild fills them from the log).
+const ADDED: readonly (readonly [string, string, string])[] = [
+  ['search_messages', 'funnel', "TEXT NOT NULL DEFAULT '{}'"],
+  ['search_messages', 'channels', "TEXT NOT NULL DEFAULT '[]'"],
+  ['search_deliveries', 'tid', 'TEXT'],
+  ['search_deliveries', 'msg_at', 'INTEGER'],
+  ['search_deliveries', 'read_ms', 'INTEGER'],
+];
+const addColumns = (db: Database): void => {
+  for (const [table, column, type] of ADDED) {
+    const has = db.prepare<[], { name: string }>(`PRAGMA table_info(${table})`).all();
+    if (!has.some((c) => c.name === column)) db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${type}`);
+  }
+};
+
 // Checkpoints and dead letters: the follower's tables in the same file (adapters/checkpoint/sqlite.ts).
 
 export const ensureSearchTables = (db: Database): void => {
   for (const sql of DDL) db.exec(sql);
+  addColumns(db);
 };
 
 export const dropSearchTables = (db: Database): void => {

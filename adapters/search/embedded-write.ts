@@ -1,11 +1,11 @@
 import type { Database } from 'better-sqlite3';
-import { DELIVERY_STATUSES, zeroCounts } from '../../schema/search-documents.js';
-import type { StatusCounts } from '../../schema/search-documents.js';
+import { tallies } from '../../schema/search-documents.js';
 import { deliveryToRow, messageToRow } from './embedded-rows.js';
 import type { DeliveryRow, MessageRow } from './embedded-rows.js';
 import type { Checkpoint, SearchOp } from '../../ports/search.js';
 import { indexedWords } from './words.js';
 import { ERASED_TEXT } from '../../schema/personal.js';
+import { userDropper, userWriter } from './embedded-users.js';
 
 // One SQLite transaction per written batch, checkpoint included: either all of it is in the
 // file or none. Each op is also idempotent by key, as the port requires of every engine.
@@ -14,8 +14,10 @@ export const embeddedWriter = (
   saveCheckpoint: (name: string, position: number) => void,
 ): ((ops: readonly SearchOp[], checkpoint?: Checkpoint) => void) => {
   const insertMessage = db.prepare<MessageRow>(
-    `INSERT INTO search_messages (mid, tid, sender, audience, recipients, text, urgency, at, scheduled, status, counts)
-     VALUES (@mid, @tid, @sender, @audience, @recipients, @text, @urgency, @at, @scheduled, @status, @counts)
+    `INSERT INTO search_messages (mid, tid, sender, audience, recipients, text, urgency, at, scheduled, status, counts,
+       funnel, channels)
+     VALUES (@mid, @tid, @sender, @audience, @recipients, @text, @urgency, @at, @scheduled, @status, @counts,
+       @funnel, @channels)
      ON CONFLICT (mid) DO NOTHING`,
   );
   const insertWords = db.prepare<[number | bigint, string]>(
@@ -23,10 +25,12 @@ export const embeddedWriter = (
   );
   const setStatus = db.prepare<[string, string]>('UPDATE search_messages SET status = ? WHERE mid = ?');
   const putDelivery = db.prepare<DeliveryRow>(
-    `INSERT INTO search_deliveries (id, mid, uid, channel, status, at, latency_ms, times, reason, attempts)
-     VALUES (@id, @mid, @uid, @channel, @status, @at, @latency_ms, @times, @reason, @attempts)
+    `INSERT INTO search_deliveries (id, mid, uid, channel, status, at, latency_ms, times, reason, attempts, tid, msg_at,
+       read_ms)
+     VALUES (@id, @mid, @uid, @channel, @status, @at, @latency_ms, @times, @reason, @attempts, @tid, @msg_at, @read_ms)
      ON CONFLICT (id) DO UPDATE SET status = excluded.status, at = excluded.at, latency_ms = excluded.latency_ms,
-       times = excluded.times, reason = excluded.reason, attempts = excluded.attempts`,
+       times = excluded.times, reason = excluded.reason, attempts = excluded.attempts, tid = excluded.tid,
+       msg_at = excluded.msg_at, read_ms = excluded.read_ms`,
   );
   const addToSet = db.prepare<[string, string, string]>(
     'INSERT OR IGNORE INTO search_receipt_sets (mid, status, uid) VALUES (?, ?, ?)',
@@ -34,8 +38,6 @@ export const embeddedWriter = (
   const sizes = db.prepare<[string], { status: string; n: number }>(
     'SELECT status, COUNT(*) AS n FROM search_receipt_sets WHERE mid = ? GROUP BY status',
   );
-  const setCounts = db.prepare<[string, string]>('UPDATE search_messages SET counts = ? WHERE mid = ?');
-  const known = new Set<string>(DELIVERY_STATUSES);
   const direct = db.prepare<[string, string]>('INSERT OR IGNORE INTO search_direct (uid, mid) VALUES (?, ?)');
   const directOf = db.prepare<[string, string], { rowid: number; mid: string; text: string }>(
     `SELECT m.rowid AS rowid, m.mid AS mid, m.text AS text FROM search_direct d JOIN search_messages m ON m.mid = d.mid
@@ -53,11 +55,15 @@ export const embeddedWriter = (
     }
   };
 
-  const counts = (mid: string): StatusCounts => {
-    const c: Record<string, number> = zeroCounts();
-    for (const { status, n } of sizes.all(mid)) if (known.has(status)) c[status] = n;
-    return c as StatusCounts;
+  const setTallies = db.prepare<[string, string, string, string]>(
+    'UPDATE search_messages SET counts = ?, funnel = ?, channels = ? WHERE mid = ?',
+  );
+  const recount = (mid: string): void => {
+    const t = tallies(new Map(sizes.all(mid).map((r) => [r.status, r.n])));
+    setTallies.run(JSON.stringify(t.counts), JSON.stringify(t.funnel), JSON.stringify(t.channels), mid);
   };
+  const putUser = userWriter(db);
+  const dropUser = userDropper(db);
 
   const apply = (op: SearchOp): void => {
     switch (op.kind) {
@@ -80,7 +86,13 @@ export const embeddedWriter = (
         addToSet.run(op.mid, op.status, op.uid);
         return;
       case 'recount':
-        setCounts.run(JSON.stringify(counts(op.mid)), op.mid);
+        recount(op.mid);
+        return;
+      case 'putUser':
+        putUser(op.doc);
+        return;
+      case 'dropUser':
+        dropUser(op.uid);
         return;
       default: {
         const unhandled: never = op;

@@ -8,6 +8,7 @@ import type { DeliveryRow, MessageRow } from './embedded-rows.js';
 import { embeddedQueries } from './embedded-query.js';
 import { dropSearchTables, ensureSearchTables } from './embedded-tables.js';
 import { embeddedWriter } from './embedded-write.js';
+import { userQueries } from './embedded-users.js';
 import type { SearchIndex, SearchQueries, SearchWriter } from '../../ports/search.js';
 
 // The embedded search store: SQLite with an FTS5 table for text, one file per generation
@@ -62,6 +63,7 @@ const generationStore = (db: Database, checkpoints: SqliteCheckpoints): Store =>
       later(() => new Map(byKey(db, 'search_messages', 'mid', mids).map((r) => [r.mid, messageFromRow(r)]))),
     deliveries: (ids) =>
       later(() => new Map(byKey(db, 'search_deliveries', 'id', ids).map((r) => [r.id, deliveryFromRow(r)]))),
+    users: (uids) => later(() => userQueries(db).users(uids)),
     refresh: () => Promise.resolve(),
     reset: () =>
       later(() => {
@@ -75,7 +77,10 @@ const generationStore = (db: Database, checkpoints: SqliteCheckpoints): Store =>
     searchMessages: (q) => queries.searchMessages(q),
     terms: (q) => queries.terms(q),
     histogram: (q) => queries.histogram(q),
+    funnel: (f) => queries.funnel(f),
     documents: (index, page) => queries.documents(index, page),
+    countUsers: (q) => queries.countUsers(q),
+    selectUsers: (q, page) => queries.selectUsers(q, page),
   };
 };
 
@@ -94,12 +99,16 @@ export const createEmbeddedSearchIndex = (options: EmbeddedSearchOptions): Searc
     checkpoint: (name) => live.store.checkpoint(name),
     messages: (mids) => live.store.messages(mids),
     deliveries: (ids) => live.store.deliveries(ids),
+    users: (uids) => live.store.users(uids),
     refresh: () => Promise.resolve(),
     reset: () => live.store.reset(),
     searchMessages: (q) => live.store.searchMessages(q),
     terms: (q) => live.store.terms(q),
     histogram: (q) => live.store.histogram(q),
+    funnel: (f) => live.store.funnel(f),
     documents: (index, page) => live.store.documents(index, page),
+    countUsers: (q) => live.store.countUsers(q),
+    selectUsers: (q, page) => live.store.selectUsers(q, page),
     close: () =>
       later(() => {
         generations.close();

@@ -33,8 +33,10 @@ export interface AdminOps {
   /** Starts a rebuild of every read model unless one is running or it would skip events it was not allowed to. */
   rebuild(options: { readonly allowSkips: boolean }): Promise<RebuildStart>;
   rebuildStatus(): RebuildStatus;
-  /** Events the live projections quarantined, per follower in position order. */
+  /** Events the live projections and delivery's followers quarantined, per follower in position order. */
   deadLetters(): Promise<readonly DeadLetter[]>;
+  /** Of those, the read models' and search's: what a rebuild tries again. */
+  projectionDeadLetters(): Promise<readonly DeadLetter[]>;
 }
 
 const flag = (q: URLSearchParams, name: string): E.Either<ApiError, boolean> => {
@@ -118,7 +120,8 @@ export const adminRoutes = (deps: AppDeps & { readonly admin?: AdminOps }): Rout
       // Applying a quarantined event late, out of log order, could undo what later events did:
       // a retry is a blue/green rebuild, in which every event is applied in order. The ones that
       // still fail are dead letters of the new generation; the live one serves until the swap.
-      const retrying = (await deps.admin.deadLetters()).length;
+      // Delivery's dead letters are not retried: a rebuild does not replay delivery (it would send again).
+      const retrying = (await deps.admin.projectionDeadLetters()).length;
       const started = await deps.admin.rebuild({ allowSkips: true });
       if (started.kind === 'running') return apiError(409, 'RebuildRunning', 'a rebuild is already running');
       if (started.kind === 'wouldSkip') return wouldSkip(started.skips);
@@ -129,7 +132,8 @@ export const adminRoutes = (deps: AppDeps & { readonly admin?: AdminOps }): Rout
     method: 'get',
     path: '/api/v2/admin/dead-letters',
     access: 'auditor',
-    summary: 'Events the projections could not decode or handle and quarantined (admin, auditor)',
+    summary:
+      'Events the projections or delivery (triage, dispatch) could not decode or handle and quarantined (admin, auditor)',
     handler: async (req) => {
       if (deps.admin === undefined) return errors.notFound('admin operations are not enabled');
       const limit = limitParam(req.query, 100, 1000);

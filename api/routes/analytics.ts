@@ -1,5 +1,8 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { ANALYTICS_MESSAGE_PARAMS, analyticsMessagesQuery } from '../../schema/analytics-query.js';
+import { ANALYTICS_FUNNEL_PARAMS, analyticsFunnelQuery } from '../../schema/analytics-funnel-query.js';
+import { ANALYTICS_TIMESERIES_PARAMS, analyticsTimeseriesQuery } from '../../schema/analytics-timeseries-query.js';
+import { funnel, timeseries } from '../../projections/search/reports.js';
 import type { AppDeps } from '../deps.js';
 import { errors } from '../errors.js';
 import type { Route } from '../route.js';
@@ -23,6 +26,36 @@ export const analyticsRoutes = (deps: AppDeps): Route[] => [
       if (deps.search === undefined) return errors.notFound('the search store is not open on this node');
       const page = await deps.search.searchMessages(q.ok);
       return { status: 200, body: { messages: page.hits, total: page.total, next: page.next } };
+    },
+  },
+  {
+    method: 'get',
+    path: '/api/v2/analytics/funnel',
+    access: 'analyst',
+    summary:
+      'The delivery funnel of a message, a thread or a time range, with time-to-read percentiles (admin, analyst)',
+    handler: async (req) => {
+      const known = onlyKnown(req.query, ANALYTICS_FUNNEL_PARAMS);
+      if (E.isLeft(known)) return known.left;
+      const q = analyticsFunnelQuery((name) => req.query.get(name));
+      if ('error' in q) return errors.invalidQuery(q.error.field, q.error.msg);
+      if (deps.search === undefined) return errors.notFound('the search store is not open on this node');
+      return { status: 200, body: await funnel(deps.search, q.ok) };
+    },
+  },
+  {
+    method: 'get',
+    path: '/api/v2/analytics/timeseries',
+    access: 'analyst',
+    summary:
+      'Message volumes per interval split by channel, urgency or outcome; failure reasons; revocations (admin, analyst)',
+    handler: async (req) => {
+      const known = onlyKnown(req.query, ANALYTICS_TIMESERIES_PARAMS);
+      if (E.isLeft(known)) return known.left;
+      const q = analyticsTimeseriesQuery((name) => req.query.get(name));
+      if ('error' in q) return errors.invalidQuery(q.error.field, q.error.msg);
+      if (deps.search === undefined) return errors.notFound('the search store is not open on this node');
+      return { status: 200, body: await timeseries(deps.search, q.ok) };
     },
   },
 ];

@@ -1,15 +1,17 @@
 import type { MessageContent } from '../../commands/types.js';
 import type { MessageView } from '../../ports/read-models.js';
+import type { LocalSchedule } from '../../schema/local-time.js';
 
 export const contentOf = (b: {
   msg: string;
   opts?: Record<string, unknown>;
-  scheduled?: Date;
+  scheduled?: Date | LocalSchedule;
   subject?: string;
 }): MessageContent => ({
   msg: b.msg,
   opts: (b.opts ?? {}) as MessageContent['opts'],
-  ...(b.scheduled !== undefined ? { scheduled: b.scheduled } : {}),
+  ...(b.scheduled instanceof Date ? { scheduled: b.scheduled } : {}),
+  ...(b.scheduled !== undefined && !(b.scheduled instanceof Date) ? { local: b.scheduled } : {}),
   ...(b.subject !== undefined ? { subject: b.subject } : {}),
 });
 

@@ -39,6 +39,8 @@ const exportOf = async (deps: AppDeps, req: RouteRequest, uid: UserId) => {
         channels: p.channels,
         threads: Object.fromEntries(p.threadChannels),
         attributes: p.attributes,
+        timezone: p.timezone,
+        quietHours: p.quietHours,
         devices: [...p.devices]
           .reverse()
           .map((d) => ({ deviceId: d.deviceId, channel: deviceChannel(d.device), device: d.device })),

@@ -249,6 +249,8 @@ const profile = async (deps: AppDeps, uid: UserId) => {
       channels: p.channels,
       threads: Object.fromEntries(p.threadChannels),
       attributes: p.attributes,
+      timezone: p.timezone,
+      quietHours: p.quietHours,
       devices: [...p.devices].reverse().map((d) => ({ deviceId: d.deviceId, channel: deviceChannel(d.device) })),
     },
   };

@@ -1,16 +1,21 @@
 import * as E from 'fp-ts/lib/Either.js';
 import type { Bus, BusSubscription } from '../../ports/bus.js';
+import type { LiveSink } from '../../ports/live.js';
 import { BusHeader } from '../../schema/frames.js';
 import type { TemplatedApp } from '../uws.js';
 import type { Registry } from './registry.js';
 import { CloseCode } from './close-codes.js';
 import { MAX_BUFFERED, topics, type Buffered, type Session } from './session.js';
 
-// The node's side of the bus: ONE subscription per topic kind (user, thread, broadcast), and
-// local fan-out through uWS topics, which write each frame to every subscribed socket in C++
-// without touching JS per socket. Sessions still catching up get the frame in their buffer
-// instead (see catch-up.ts), so nothing published during a connect is lost or doubled.
+// Local fan-out of live frames through uWS topics, which write each frame to every subscribed
+// socket in C++ without touching JS per socket. Frames come from the node's live follower
+// (delivery/live.ts) through `local`, or, when the log is each node's own, from the bus: ONE
+// subscription per topic kind (user, thread, broadcast). Sessions still catching up get the
+// frame in their buffer instead (see catch-up.ts), so nothing published during a connect is
+// lost or doubled.
 export interface Fanout {
+  /** Frames for this node's sessions (the same envelopes the bus carries). */
+  readonly local: LiveSink;
   /** Puts a live session on (or off) a thread's topic, telling the client. */
   join(s: Session, tid: string, replyId?: string | number): void;
   leave(s: Session, tid: string, replyId?: string | number): void;
@@ -124,12 +129,21 @@ export const createFanout = ({ app, bus, registry, onBadEnvelope, maxBackpressur
       app.publish(thread !== undefined ? topics.thread(thread) : topics.broadcast, m.frame);
     };
 
+  const onThread = onShared(true);
+  const onBroadcast = onShared(false);
   const subs: BusSubscription[] = [
     bus.subscribe('user', onUser),
-    bus.subscribe('thread', onShared(true)),
-    bus.subscribe('broadcast', onShared(false)),
+    bus.subscribe('thread', onThread),
+    bus.subscribe('broadcast', onBroadcast),
   ];
   return {
+    local: {
+      publish: (kind, key, envelope) => {
+        if (kind === 'user') onUser(key, envelope);
+        else if (kind === 'thread') onThread(key, envelope);
+        else onBroadcast(key, envelope);
+      },
+    },
     join,
     leave,
     close: async () => {

@@ -1,4 +1,5 @@
-import type { ObservedEventStore } from '../../ports/eventstore.js';
+import type { EventStore } from '../../ports/eventstore.js';
+import type { LiveFeed } from '../../ports/live.js';
 import type { Commands } from '../../commands/types.js';
 import type { ReadModels } from '../../ports/read-models.js';
 import type { ProjectionRunner } from '../../ports/projections.js';
@@ -13,14 +14,16 @@ import { topics, type Session } from './session.js';
 
 // Setting a session up without a gap or a duplicate between what was stored and what is live:
 //  1. the session starts buffering live frames (user, broadcast and every thread's);
-//  2. the read side is awaited up to the log head as of now, so every message published
-//     before step 1 is in the read models, and everything after it is in the buffer;
+//  2. the read side and the live follower are awaited up to the log head as of now, so every
+//     message published before step 1 is in the read models, and every frame the follower
+//     writes after step 1 is in the buffer (deduplicated against the reads of step 3);
 //  3. its threads, the unseen snapshot and (with ?since=) the missed messages are read;
 //  4. in ONE synchronous step: unseen, the replay, then the buffer (without what 3 already
 //     sent, and without threads it is not in), then it joins its topics and goes live.
 // JS runs one thing at a time, so no live frame can slip between 4's buffer and its topics.
 export interface LifecycleDeps {
-  readonly store: ObservedEventStore;
+  readonly store: EventStore;
+  readonly live: LiveFeed;
   readonly reads: ReadModels;
   readonly projections: ProjectionRunner;
   readonly memberships: Memberships;
@@ -112,7 +115,7 @@ export const startSession = async (s: Session, deps: LifecycleDeps): Promise<voi
     // As for every authenticated HTTP caller: a user the broker knows receives broadcasts.
     await deps.recognise(actor);
     const head = await deps.store.head();
-    await deps.projections.waitFor(head, 10_000);
+    await Promise.all([deps.projections.waitFor(head, 10_000), deps.live.caughtUp(head, 10_000)]);
     const now = deps.now();
     const [tids, unseen, replay] = await Promise.all([
       deps.memberships.threadsOf(s.uid),

@@ -1,6 +1,7 @@
 import type * as Uws from '@trufflesuite/uws-js-unofficial';
 import type { Bus } from '../../ports/bus.js';
-import type { ObservedEventStore } from '../../ports/eventstore.js';
+import type { EventStore } from '../../ports/eventstore.js';
+import type { LiveFeed, LiveSink } from '../../ports/live.js';
 import type { Commands } from '../../commands/types.js';
 import type { ReadModels } from '../../ports/read-models.js';
 import type { ProjectionRunner } from '../../ports/projections.js';
@@ -18,19 +19,18 @@ import { closeIfSlow, createFanout } from './fanout.js';
 import { take } from './flood.js';
 import { uuidv7Floor } from './catch-up.js';
 import { startSession } from './lifecycle.js';
-import { messageLiveness } from './liveness.js';
 import type { Memberships } from './memberships.js';
 import { createPresence, type Presence } from './presence.js';
 import { decodeFrame, handleFrame } from './protocol.js';
-import { createPublisher } from './publisher.js';
 import { createRegistry } from './registry.js';
 import { withId, type Session, type SessionRef } from './session.js';
 import { upgradeHandler } from './upgrade.js';
 import { createGuard, thrownText } from '../guard.js';
 import { admitFrame, type RequestLimits } from '../request-limits.js';
 
-// The realtime side of a node: the websocket endpoint on the HTTP API's uWS app, the live
-// publisher (appends -> bus), the node's fan-out (bus -> uWS topics), presence and check-in.
+// The realtime side of a node: the websocket endpoint on the HTTP API's uWS app, the node's
+// fan-out (live frames -> uWS topics; the frames come from the log follower, delivery/live.ts,
+// wired by app/realtime.ts), presence and check-in.
 export const WS_PATH = '/api/v2/ws';
 
 export interface RealtimeDeps {
@@ -41,7 +41,9 @@ export interface RealtimeDeps {
   readonly limits: WsLimits;
   /** Deepest JSON nesting accepted in a frame (MSGXC_JSON_MAX_DEPTH). */
   readonly jsonMaxDepth: number;
-  readonly store: ObservedEventStore;
+  readonly store: EventStore;
+  /** The live follower: a session goes live once it has written every frame up to the head. */
+  readonly live: LiveFeed;
   readonly reads: ReadModels;
   readonly projections: ProjectionRunner;
   readonly memberships: Memberships;
@@ -59,6 +61,8 @@ export interface RealtimeDeps {
 
 export interface Realtime {
   readonly presence: Presence;
+  /** This node's sessions, as a sink for the live follower. */
+  readonly local: LiveSink;
   sessions(): number;
   close(): Promise<void>;
 }
@@ -98,10 +102,6 @@ export const startRealtime = (deps: RealtimeDeps): Realtime => {
       metrics.inc('msgxc_bus_bad_messages_total', { kind: 'frame' });
     },
   });
-  const onError = (e: unknown): void => {
-    log.warn({ err: e instanceof Error ? e.message : String(e) }, 'realtime publish failed');
-  };
-  const unlisten = deps.store.onAppended(createPublisher({ bus, onError, ...messageLiveness(deps.commands) }));
   const expiry = createExpiryWheel<Session>(
     guard('token expiry', (s) => {
       s.ws?.end(CloseCode.TokenExpired, 'token expired');
@@ -169,6 +169,7 @@ export const startRealtime = (deps: RealtimeDeps): Realtime => {
     ...protocol,
     recognise: deps.recognise,
     store: deps.store,
+    live: deps.live,
     projections: deps.projections,
     memberships: deps.memberships,
     registry,
@@ -301,9 +302,9 @@ export const startRealtime = (deps: RealtimeDeps): Realtime => {
 
   return {
     presence,
+    local: fanout.local,
     sessions: () => registry.size(),
     close: async () => {
-      unlisten();
       stopWatching();
       await control.close();
       clearInterval(sweep);

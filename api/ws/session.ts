@@ -1,5 +1,5 @@
 import type { WebSocket } from '../uws.js';
-import type { FrameId, ServerFrame } from '../../schema/frames.js';
+import { sessionCorrelation, type FrameId, type ServerFrame } from '../../schema/frames.js';
 import type { Bucket } from './flood.js';
 import { slugOf, toSlugFrame } from './slug.js';
 import { toWsnFrame } from './wsn.js';
@@ -90,11 +90,9 @@ export class Session {
   /** The correlation id of this session's next command; the live publisher reads the sid back from it. */
   nextCorrelation(): string {
     this.commands += 1;
-    return `ws:${this.sid}:${this.commands}`;
+    return sessionCorrelation(this.sid, this.commands);
   }
 }
-
-export const originOf = (correlationId: string): string | undefined => /^ws:([^:]+):/.exec(correlationId)?.[1];
 
 export const withId = <F extends object>(frame: F, id: FrameId | undefined): F & { id?: FrameId } =>
   id === undefined ? frame : { ...frame, id };

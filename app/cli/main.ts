@@ -6,6 +6,7 @@ import { loadConfig, usageError } from '../config.js';
 //   msgxc rebuild [--allow-skips] builds the read models anew from the log while the broker is stopped
 //   msgxc vapid-keys              prints a new web push key pair for MSGXC_VAPID_*_KEY
 //   msgxc audit export|verify|checkpoint   the auditors' tools on the log (app/cli/audit.ts)
+//   msgxc import FILE [--url U] [--token T]  posts an NDJSON file of users to a running broker
 // Each subcommand's module is loaded when it runs: the broker's (every engine's client, uWS)
 // takes seconds to load, and `msgxc token` in a script should not pay for it.
 export const main = async (argv: readonly string[]): Promise<void> => {
@@ -38,8 +39,13 @@ export const main = async (argv: readonly string[]): Promise<void> => {
     process.exitCode = await audit(loaded.config, args);
     return;
   }
+  if (command === 'import') {
+    const { importFile } = await import('./import.js');
+    process.exitCode = await importFile(loaded.config, args);
+    return;
+  }
   if (command !== undefined && command !== 'start')
-    usageError([`unknown command "${command}" (expected: start, token, rebuild, vapid-keys, audit)`]);
+    usageError([`unknown command "${command}" (expected: start, token, rebuild, vapid-keys, audit, import)`]);
   const { start } = await import('./start.js');
   await start(loaded);
 };

@@ -12,7 +12,7 @@ export interface ProjectionWorker {
   close(): Promise<void>;
 }
 
-export interface ProjectionWorkerOptions extends WorkerOptions {
+export interface ProjectionWorkerOptions extends Omit<WorkerOptions, 'commitSignal'> {
   readonly store: SqliteEventStore;
   readonly log: FollowerLog;
   /** Events the worker's follower quarantined. */
@@ -23,8 +23,9 @@ export interface ProjectionWorkerOptions extends WorkerOptions {
 
 /**
  * Runs one embedded projection in a worker thread (./worker.ts) and presents it as a
- * ProjectionRunner here: `waitFor` follows the positions the worker reports after each batch,
- * and every commit of the log in this thread wakes the worker.
+ * ProjectionRunner here: `waitFor` follows the positions the worker reports after each batch.
+ * The worker wakes on the log's commit counter (SqliteEventStore.commitSignal), bumped by the
+ * thread that committed: with the writer thread, no message from this one per commit.
  */
 export const startProjectionWorker = async (options: ProjectionWorkerOptions): Promise<ProjectionWorker> => {
   const workerData: WorkerOptions = {
@@ -32,6 +33,7 @@ export const startProjectionWorker = async (options: ProjectionWorkerOptions): P
     eventsFile: options.eventsFile,
     keysFile: options.keysFile,
     file: options.file,
+    commitSignal: options.store.commitSignal,
   };
   const worker = new Worker(new URL('./worker.js', import.meta.url), { workerData });
   const send = (m: ToWorker): void => {
@@ -77,17 +79,6 @@ export const startProjectionWorker = async (options: ProjectionWorkerOptions): P
   worker.on('error', (e) => {
     options.log.error({ err: e.message }, `projection worker ${name} failed`);
   });
-  // Commits within a couple of milliseconds share one wake: the worker reads everything new
-  // each time it wakes, and a postMessage per commit showed up in the ingest profile.
-  let wakeScheduled = false;
-  const unsubscribe = options.store.onCommit(() => {
-    if (wakeScheduled) return;
-    wakeScheduled = true;
-    setTimeout(() => {
-      wakeScheduled = false;
-      send({ type: 'wake' });
-    }, 2);
-  });
   const ask = (what: 'deadLetters' | 'wouldSkip') =>
     new Promise<readonly DeadLetter[]>((resolve, reject) => {
       const id = ++asks;
@@ -121,7 +112,6 @@ export const startProjectionWorker = async (options: ProjectionWorkerOptions): P
     wouldSkip: () => ask('wouldSkip'),
     stop: () =>
       new Promise<void>((resolve) => {
-        unsubscribe();
         stopped = resolve;
         send({ type: 'stop' });
       }),

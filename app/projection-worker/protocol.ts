@@ -9,10 +9,11 @@ export interface WorkerOptions {
   readonly keysFile: string | undefined;
   /** The first generation's file of the projection (read.db or search.db). */
   readonly file: string;
+  /** The log's commit counter (SqliteEventStore.commitSignal): the worker wakes when it moves. */
+  readonly commitSignal: SharedArrayBuffer;
 }
 
 export type ToWorker =
-  | { readonly type: 'wake' }
   | { readonly type: 'rebuild'; readonly allowSkips: boolean }
   | { readonly type: 'ask'; readonly id: number; readonly what: 'deadLetters' | 'wouldSkip' }
   | { readonly type: 'stop' };

@@ -6,7 +6,8 @@ import type { Clock } from '../../ports/clock.js';
 import type { DeadLetter } from '../../ports/follower.js';
 import type { ProjectionRunner } from '../../ports/projections.js';
 import type { ReadModels } from '../../ports/read-models.js';
-import { createEmbeddedReadModels, openReadDb } from '../../projections/embedded.js';
+import { openSqliteReadFile } from '../../adapters/read-store/sqlite.js';
+import { createEmbeddedReadModels, readModelsIn } from '../../projections/embedded.js';
 import { liveReadModels } from '../../projections/live-read-models.js';
 import { startProjectionWorker } from './client.js';
 
@@ -34,7 +35,7 @@ export const openThreadedReadStore = async (options: {
   let models: ReadModels | undefined;
   const use = (file: string): void => {
     const previous = db;
-    db = openReadDb(file);
+    db = readModelsIn(openSqliteReadFile(file));
     models = createEmbeddedReadModels(db, options.clock);
     previous?.close();
   };

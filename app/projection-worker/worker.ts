@@ -5,14 +5,15 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { catchUpSubscription } from '../../adapters/eventstore/catch-up.js';
 import { sealed } from '../../adapters/eventstore/sealed.js';
 import { createSqliteEventStore } from '../../adapters/eventstore/sqlite.js';
+import { waitAsync } from '../../adapters/eventstore/sqlite-handoff.js';
 import { createSqliteKeyStore } from '../../adapters/keystore/sqlite.js';
-import type { KeyStore } from '../../ports/keystore.js';
 import { createEmbeddedSearchIndex } from '../../adapters/search/embedded.js';
 import { RebuildWouldSkip } from '../../follower/catch-up.js';
 import type { FollowerLog } from '../../follower/follower.js';
 import type { Projection } from '../../follower/projection.js';
 import type { EventStore } from '../../ports/eventstore.js';
 import type { DeadLetter } from '../../ports/follower.js';
+import type { KeyStore } from '../../ports/keystore.js';
 import { searchProjection } from '../../projections/search/open.js';
 import { openEmbeddedReadStore } from '../read-stores.js';
 import type { FromWorker, ToWorker, WorkerOptions } from './protocol.js';
@@ -33,10 +34,21 @@ const post = (m: FromWorker): void => {
 };
 
 // The main thread owns the log's writer; this thread only reads the same file, and is woken
-// by a message after each of the main thread's commits instead of by its own appends.
+// by the log's commit counter (bumped by the thread that committed) instead of by its own
+// appends. Commits that land while the followers read are one more wake, not one each.
 // Sealed fields are opened with the same key store as the main thread's (a second connection to its file).
 const log = sealed(createSqliteEventStore({ file: options.eventsFile }), keysOf(options.keysFile));
 const wakers = new Set<() => void>();
+const commits = new Int32Array(options.commitSignal);
+const watchCommits = (seen: number): void => {
+  const waited = waitAsync(commits, 0, seen);
+  void (waited.async ? waited.value : Promise.resolve()).then(() => {
+    const now = Atomics.load(commits, 0);
+    for (const wake of wakers) wake();
+    watchCommits(now);
+  });
+};
+watchCommits(Atomics.load(commits, 0));
 const store: EventStore = {
   ...log,
   subscribeAll: (after, handler, onError) =>
@@ -96,8 +108,7 @@ const open = (): { runner: Projection<unknown>; close: () => Promise<void> } => 
 
 const { runner, close } = open();
 port.on('message', (m: ToWorker) => {
-  if (m.type === 'wake') for (const wake of wakers) wake();
-  else if (m.type === 'rebuild') {
+  if (m.type === 'rebuild') {
     runner
       .rebuild(
         (position, head) => {

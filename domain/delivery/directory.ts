@@ -24,6 +24,7 @@ export const DIRECTORY_EVENTS: ReadonlySet<string> = new Set([
   'ContactPointsChanged',
   'ChannelPreferencesChanged',
   'UserErased',
+  'TimePreferencesChanged',
   'ThreadCreated',
   'ThreadMemberAdded',
   'ThreadMemberRemoved',
@@ -62,6 +63,15 @@ export const directoryChanges = (e: DomainEvent, at: At): DirectoryFold => {
       return only(
         tid === undefined ? { type: 'channels', uid, channels } : { type: 'thread-channels', uid, tid, channels },
       );
+    }
+    case 'TimePreferencesChanged': {
+      const { uid, timezone, quietHours } = e.data;
+      return only({
+        type: 'time-preferences',
+        uid,
+        ...(timezone === undefined ? {} : { timezone }),
+        ...(quietHours === undefined ? {} : { quietHours }),
+      });
     }
     case 'ThreadCreated':
       return only({

@@ -27,18 +27,20 @@ export const deliveryChanges = (e: DomainEvent, at: At): DeliveryChange[] => {
       const d = e.data;
       const due = Date.parse(d.due);
       const collapse = d.collapse;
+      // Recipients who only got it live still make older messages with the key collapsed.
+      const live = d.live ?? [];
       return [
         ...(collapse === undefined
           ? []
-          : d.recipients.map(
-              (r): DeliveryChange => ({ type: 'collapse', uid: r.uid, ckey: collapse, due, mid: d.mid }),
+          : [...d.recipients.map((r) => r.uid), ...live].map(
+              (uid): DeliveryChange => ({ type: 'collapse', uid, ckey: collapse, due, mid: d.mid }),
             )),
         {
           type: 'triaged',
           mid: d.mid,
           due,
           expiresAt: Date.parse(d.expiresAt),
-          recipients: d.recipients.length,
+          recipients: d.recipients.length + live.length,
           batch: d.batch,
           position: at.position,
         },

@@ -86,6 +86,20 @@ export const recipientsOf = (page: Page<string>, from: string): Page<string> => 
   items: page.items.filter((uid) => uid !== from),
 });
 
+/** A plan that is the websocket alone, at `start`: recorded as a uid in the batch's `live` list. */
+const liveOnly = (p: RecipientPlan, start: number): boolean => {
+  const [only, ...more] = p.steps;
+  return (
+    p.online &&
+    more.length === 0 &&
+    only?.channel === 'websocket' &&
+    only.reason === 'live-session' &&
+    only.at === start &&
+    only.deviceId === undefined &&
+    only.digest === undefined
+  );
+};
+
 const toData = (p: RecipientPlan): RecipientPlanData => ({
   uid: asUserId(p.uid),
   online: p.online,
@@ -95,6 +109,9 @@ const toData = (p: RecipientPlan): RecipientPlanData => ({
     reason: s.reason,
     ...(s.deviceId === undefined ? {} : { deviceId: asDeviceId(s.deviceId) }),
     ...(s.digest === undefined ? {} : { digest: new Date(s.digest).toISOString() }),
+    ...(s.deferred === undefined
+      ? {}
+      : { deferred: { reason: s.deferred.reason, from: new Date(s.deferred.from).toISOString() } }),
   })),
 });
 
@@ -123,10 +140,13 @@ export const decidePlan = (cmd: PlanBatches, s: TriageState): Intent => {
   const batches = cmd.pages.map((page, i): TriagedData => {
     const plan = planDelivery(cmd.message, page.items, cmd.config, cmd.now);
     const planned = i === 0 && topic !== undefined ? [topic, ...plan.recipients] : plan.recipients;
+    // Whoever only gets it live is a uid in `live`: it has nothing for dispatch to do.
+    const live = planned.filter((p) => liveOnly(p, start)).map((p) => asUserId(p.uid));
     return {
       ...base,
       batch: cursor.batch + i,
-      recipients: planned.map(toData),
+      recipients: (live.length === 0 ? planned : planned.filter((p) => !liveOnly(p, start))).map(toData),
+      ...(live.length === 0 ? {} : { live, liveAt: new Date(start).toISOString() }),
       ...(page.next === undefined ? {} : { next: page.next }),
     };
   });

@@ -79,6 +79,7 @@ const planned = (d: Triaged, at: At, units: Units): UnitState[] => {
       const common = {
         uid: r.uid,
         channel: s.channel,
+        urgency: d.urgency,
         due,
         expiresAt,
         cause: at.eventId,

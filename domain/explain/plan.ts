@@ -44,7 +44,7 @@ export interface RecipientPlan {
 
 export interface TriageStory {
   readonly triage: readonly ExplainTriage[];
-  /** Recipients in the order triage planned them (batch order, then the batch's order). */
+  /** Recipients in the order triage planned them (batch order, then the batch's order; its `live` uids last). */
   readonly recipients: readonly RecipientPlan[];
 }
 
@@ -83,6 +83,15 @@ export const triageStory = (events: readonly LoggedEvent[]): TriageStory => {
         online: before?.online ?? r['online'] === true,
         plan: [...(before?.plan ?? []), ...plan],
       });
+    }
+    // Recipients planned only the websocket are listed by uid (schema/triage-events.ts `live`);
+    // each reads as the plan it stands for, after the batch's full plans.
+    const liveAt = str(e.data['liveAt']) ?? '';
+    for (const uid of arr(e.data['live'])) {
+      if (typeof uid !== 'string') continue;
+      const step = { channel: 'websocket', deviceId: null, at: liveAt, rule: 'live-session', digest: null, batch };
+      const before = recipients.get(uid);
+      recipients.set(uid, { uid, online: before?.online ?? true, plan: [...(before?.plan ?? []), step] });
     }
   }
   return { triage, recipients: [...recipients.values()] };

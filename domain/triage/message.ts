@@ -1,4 +1,5 @@
 import type { JsonObject } from '../../schema/json.js';
+import type { LocalSchedule } from '../../schema/local-time.js';
 import type { Urgency } from '../../schema/message.js';
 import type { TriageConfig } from './config.js';
 import type { MessageFacts, ThreadChannels } from './types.js';
@@ -24,6 +25,7 @@ export interface PublishedFacts {
   readonly opts: JsonObject;
   readonly at: string;
   readonly scheduled?: string;
+  readonly local?: LocalSchedule;
 }
 
 export const messageFacts = (m: PublishedFacts, thread?: ThreadChannels): MessageFacts => {
@@ -36,14 +38,21 @@ export const messageFacts = (m: PublishedFacts, thread?: ThreadChannels): Messag
     ...(ttlSeconds !== undefined ? { ttlSeconds } : {}),
     ...(collapse !== undefined ? { collapse } : {}),
     ...(thread !== undefined ? { thread } : {}),
+    ...(m.local?.timezone === 'recipient' ? { local: { schedule: m.local, publishedAt: Date.parse(m.at) } } : {}),
   };
 };
 
 /** `opts.ttl` when given (0 means "now or never"), else the urgency's default lifetime. */
 export const expiryOf = (
-  m: Pick<MessageFacts, 'due' | 'urgency' | 'ttlSeconds'>,
+  m: Pick<MessageFacts, 'due' | 'urgency' | 'ttlSeconds' | 'local'>,
   config: Pick<TriageConfig, 'urgency'>,
-): number => m.due + (m.ttlSeconds !== undefined ? m.ttlSeconds * 1000 : config.urgency[m.urgency].ttlMs);
+): number =>
+  m.due +
+  (m.local === undefined ? 0 : LOCAL_SPREAD_MS) +
+  (m.ttlSeconds !== undefined ? m.ttlSeconds * 1000 : config.urgency[m.urgency].ttlMs);
+
+/** How much later than the first zone the last one reaches a local time (UTC+14 to UTC-12, plus a DST hour). */
+export const LOCAL_SPREAD_MS = 27 * 3_600_000;
 
 /** Digest windows are aligned to multiples of their length, so every step of a window agrees on it. */
 export const digestWindow = (at: number, windowMs: number): { readonly start: number; readonly end: number } => {

@@ -2,6 +2,8 @@ import type { TriageConfig } from './config.js';
 import { userTopicStep } from './topics.js';
 import { digestWindow, expiryOf } from './message.js';
 import { nearlineOrder, threadAllows, userAllows } from './preferences.js';
+import { quietUntil } from './quiet-hours.js';
+import { recipientLocal } from '../local-schedule.js';
 import type {
   MessageFacts,
   MessagePlan,
@@ -23,6 +25,8 @@ import type {
 //   the nearline delay, one channel per nearline step; at once when there is neither a
 //   session nor a device. Very-low urgency nearline waits for the end of its digest window.
 // - MQTT (when configured, domain/triage/topics.ts): the user's topic at once.
+// - Quiet hours (domain/triage/quiet-hours.ts): a non-urgent push, email or SMS step that falls
+//   in the recipient's quiet hours is moved to their end, and says so (`deferred`).
 // - Nothing is planned after the message expires.
 
 const planRecipient = (
@@ -39,24 +43,30 @@ const planRecipient = (
   const devices = r.devices.filter((d) => usable(d.channel) && threadAllows(m.thread, d.channel));
   const nearline = nearlineOrder(m.thread, config).filter((c) => usable(c) && (c === 'email' ? r.hasEmail : r.hasCell));
 
+  // Quiet hours move a step to their end; a digest step's window is that of the moved time.
+  const quiet = (at: number): Pick<PlannedStep, 'at' | 'deferred'> => {
+    const until = quietUntil(at, m.urgency, r.quietHours, r.timezone);
+    return until === undefined ? { at } : { at: until, deferred: { reason: 'quiet-hours', from: at } };
+  };
   const steps: PlannedStep[] = [];
   if (r.online) steps.push({ channel: 'websocket', at: start, reason: 'live-session' });
   if (topic !== undefined) steps.push(topic);
 
   const pushAt = high || !r.online ? start : start + level.pushDelayMs;
   const pushReason: StepReason = high ? 'high-urgency' : r.online ? 'unseen' : 'offline';
-  for (const d of devices) steps.push({ channel: d.channel, deviceId: d.deviceId, at: pushAt, reason: pushReason });
+  const pushTime = quiet(pushAt);
+  for (const d of devices) steps.push({ channel: d.channel, deviceId: d.deviceId, ...pushTime, reason: pushReason });
 
   const atOnce = high || (!r.online && devices.length === 0);
   const nearlineReason: StepReason = high ? 'high-urgency' : atOnce ? 'no-device' : 'unread';
   nearline.forEach((channel, k) => {
-    const at = high ? start : (atOnce ? start : start + level.nearlineDelayMs) + k * level.nearlineStepMs;
+    const time = quiet(high ? start : (atOnce ? start : start + level.nearlineDelayMs) + k * level.nearlineStepMs);
     if (!level.digest || high) {
-      steps.push({ channel, at, reason: nearlineReason });
+      steps.push({ channel, ...time, reason: nearlineReason });
       return;
     }
-    const window = digestWindow(at, config.digestWindowMs);
-    steps.push({ channel, at: window.end, reason: nearlineReason, digest: window.start });
+    const window = digestWindow(time.at, config.digestWindowMs);
+    steps.push({ channel, ...time, at: window.end, reason: nearlineReason, digest: window.start });
   });
   return { uid: r.uid, online: r.online, steps: steps.filter((s) => s.at <= expiresAt) };
 };
@@ -77,5 +87,21 @@ export const planDelivery = (
   if (now > expiresAt)
     return { expiresAt, recipients: recipients.map((r) => ({ uid: r.uid, online: r.online, steps: [] })) };
   const start = Math.max(message.due, now);
-  return { expiresAt, recipients: recipients.map((r) => planRecipient(message, r, config, expiresAt, start)) };
+  const local = message.local;
+  if (local === undefined)
+    return { expiresAt, recipients: recipients.map((r) => planRecipient(message, r, config, expiresAt, start)) };
+  // Each recipient's chain starts at the schedule's time in their zone; the lifetime (and so
+  // `expiresAt`) counts from the latest zone, so that no zone's recipients expire before their time.
+  return {
+    expiresAt,
+    recipients: recipients.map((r) =>
+      planRecipient(
+        message,
+        r,
+        config,
+        expiresAt,
+        Math.max(now, recipientLocal(local.schedule, local.publishedAt, message.due, r.timezone)),
+      ),
+    ),
+  };
 };

@@ -5,7 +5,13 @@
 /** The Channel port's outcome, restated here so the domain imports no adapter. */
 export type ProviderOutcome =
   | { readonly kind: 'delivered'; readonly providerId?: string }
-  | { readonly kind: 'retry'; readonly afterMs: number; readonly reason: string }
+  | {
+      readonly kind: 'retry';
+      readonly afterMs: number;
+      readonly reason: string;
+      /** The provider itself could not be reached (a broker that is down), nothing about this delivery. */
+      readonly unreachable?: boolean;
+    }
   | { readonly kind: 'failed'; readonly reason: string }
   | { readonly kind: 'gone'; readonly reason: string };
 
@@ -14,9 +20,20 @@ export interface RetryPolicy {
   readonly maxAttempts: number;
   readonly baseMs: number;
   readonly maxMs: number;
+  /**
+   * The longest wait between attempts while the provider is unreachable. Such attempts do not
+   * count towards `maxAttempts` (the delivery did nothing wrong; only the message's expiry ends
+   * the wait), and the short cap lets the sends resume soon after the provider is back.
+   */
+  readonly unreachableMaxMs: number;
 }
 
-export const DEFAULT_RETRY_POLICY: RetryPolicy = { maxAttempts: 8, baseMs: 2_000, maxMs: 3_600_000 };
+export const DEFAULT_RETRY_POLICY: RetryPolicy = {
+  maxAttempts: 8,
+  baseMs: 2_000,
+  maxMs: 3_600_000,
+  unreachableMaxMs: 60_000,
+};
 
 export type OutcomeDecision =
   | { readonly kind: 'succeeded'; readonly providerId?: string }
@@ -53,9 +70,12 @@ export const afterOutcome = (
       return { kind: 'gone', reason: outcome.reason };
     case 'retry': {
       const attempts = step.attempt + 1;
-      if (attempts >= policy.maxAttempts)
+      const down = outcome.unreachable === true;
+      if (attempts >= policy.maxAttempts && !down)
         return { kind: 'give-up', reason: `${outcome.reason} (gave up after ${attempts} attempts)` };
-      const afterMs = Math.max(outcome.afterMs, backoff(step.attempt, policy, random));
+      const waitMs = Math.max(outcome.afterMs, backoff(step.attempt, policy, random));
+      // An unreachable provider sends no Retry-After: wait at most the cap, to resume soon after it is back.
+      const afterMs = down ? Math.min(policy.unreachableMaxMs, waitMs) : waitMs;
       const at = now + afterMs;
       if (at > step.expiresAt)
         return { kind: 'give-up', reason: `${outcome.reason} (the message expires before the next attempt)` };

@@ -1,3 +1,4 @@
+import type { LocalSchedule, QuietHours } from '../../schema/local-time.js';
 import type { Urgency } from '../../schema/message.js';
 
 // The vocabulary of triage and escalation, shared by the pure functions in this folder.
@@ -33,6 +34,8 @@ export interface PlannedStep {
   readonly reason: StepReason;
   /** Start of the digest window this step is gathered into (very-low urgency email/SMS). */
   readonly digest?: number;
+  /** Moved later by a rule of the recipient's: when it would have been, and why it is not. */
+  readonly deferred?: { readonly reason: 'quiet-hours'; readonly from: number };
 }
 
 export interface RecipientPlan {
@@ -59,6 +62,9 @@ export interface RecipientFacts {
   readonly channels: readonly string[];
   /** The user's preferences for the message's thread, which win over the user-level ones. */
   readonly threadChannels?: readonly string[];
+  /** The profile's IANA zone, when set. */
+  readonly timezone?: string;
+  readonly quietHours?: QuietHours;
 }
 
 export interface ThreadChannels {
@@ -78,6 +84,8 @@ export interface MessageFacts {
   readonly ttlSeconds?: number;
   readonly collapse?: string;
   readonly thread?: ThreadChannels;
+  /** A schedule in each recipient's own zone (docs/campaigns.md): their chain starts at its local time. */
+  readonly local?: { readonly schedule: LocalSchedule; readonly publishedAt: number };
 }
 
 export interface MessagePlan {

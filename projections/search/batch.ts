@@ -1,5 +1,5 @@
 import { deliveryId } from '../../schema/search-documents.js';
-import type { DeliveryDoc, MessageDoc } from '../../schema/search-documents.js';
+import type { DeliveryDoc } from '../../schema/search-documents.js';
 import type { SearchOp, SearchWriter } from '../../ports/search.js';
 import { mergeReceipt } from './deliveries.js';
 import type { Plan } from './plan.js';
@@ -9,7 +9,6 @@ import type { Plan } from './plan.js';
 // the receipt sets after this batch's members were added, never incrementing.
 
 const unique = <T>(xs: readonly T[]): T[] => [...new Set(xs)];
-const dueOf = (m: MessageDoc | undefined): number | null => (m === undefined ? null : Date.parse(m.scheduled ?? m.at));
 
 export const toOps = async (plan: Plan, index: Pick<SearchWriter, 'messages' | 'deliveries'>): Promise<SearchOp[]> => {
   const ops: SearchOp[] = [
@@ -20,7 +19,11 @@ export const toOps = async (plan: Plan, index: Pick<SearchWriter, 'messages' | '
     }),
     ...plan.statuses.map(({ mid, status }): SearchOp => ({ kind: 'setMessageStatus', mid, status })),
   ];
-  if (plan.receipts.length === 0) return ops;
+  const markOps = plan.marks.map((m): SearchOp => ({ kind: 'addToSet', mid: m.mid, status: m.set, uid: m.uid }));
+  if (plan.receipts.length === 0) {
+    ops.push(...markOps, ...unique(plan.marks.map((m) => m.mid)).map((mid): SearchOp => ({ kind: 'recount', mid })));
+    return ops;
+  }
   const created = new Map(plan.creates.map((d) => [d.mid, d]));
   const ids = unique(plan.receipts.map((r) => deliveryId(r.mid, r.uid, r.channel)));
   const mids = unique(plan.receipts.map((r) => r.mid));
@@ -31,7 +34,7 @@ export const toOps = async (plan: Plan, index: Pick<SearchWriter, 'messages' | '
   const docs = new Map<string, DeliveryDoc>(stored);
   for (const r of plan.receipts) {
     const id = deliveryId(r.mid, r.uid, r.channel);
-    docs.set(id, mergeReceipt(docs.get(id), r, dueOf(created.get(r.mid) ?? messages.get(r.mid))));
+    docs.set(id, mergeReceipt(docs.get(id), r, created.get(r.mid) ?? messages.get(r.mid)));
   }
   for (const id of ids) {
     const doc = docs.get(id);
@@ -39,6 +42,7 @@ export const toOps = async (plan: Plan, index: Pick<SearchWriter, 'messages' | '
   }
   const members = new Map(plan.receipts.map((r) => [`${r.mid}/${r.status}/${r.uid}`, r]));
   for (const r of members.values()) ops.push({ kind: 'addToSet', mid: r.mid, status: r.status, uid: r.uid });
-  for (const mid of mids) ops.push({ kind: 'recount', mid });
+  ops.push(...markOps);
+  for (const mid of unique([...mids, ...plan.marks.map((m) => m.mid)])) ops.push({ kind: 'recount', mid });
   return ops;
 };

@@ -1,5 +1,5 @@
-import { DELIVERY_STATUSES, deliveryId, noTimes } from '../../schema/search-documents.js';
-import type { DeliveryDoc, DeliveryStatus, StatusTimes } from '../../schema/search-documents.js';
+import { DELIVERY_STATUSES, deliveryId, noTimes, readMs } from '../../schema/search-documents.js';
+import type { DeliveryDoc, DeliveryStatus, MessageDoc, StatusTimes } from '../../schema/search-documents.js';
 import type { Receipt } from './plan.js';
 
 // A delivery document is a merge of its facts: the first time of each status (a minimum),
@@ -27,10 +27,18 @@ const first = (times: StatusTimes): string =>
     return t === null ? min : earliest(min, t);
   }, null) ?? '';
 
-/** `due` is the message's due time (scheduled ?? at) in ms, or null when the message is unknown. */
-export const mergeReceipt = (doc: DeliveryDoc | undefined, r: Receipt, due: number | null): DeliveryDoc => {
+/** `message` is the receipt's message (its due time is scheduled ?? at), undefined when unknown. */
+export const mergeReceipt = (
+  doc: DeliveryDoc | undefined,
+  r: Receipt,
+  message: MessageDoc | undefined,
+): DeliveryDoc => {
+  const due = message === undefined ? null : Date.parse(message.scheduled ?? message.at);
   const times: StatusTimes = { ...(doc?.times ?? noTimes()), [r.status]: earliest(doc?.times[r.status] ?? null, r.at) };
   const at = first(times);
+  // A click is a read too (a push opened from the notification may never send `read`).
+  const readAt =
+    times.read === null ? times.clicked : times.clicked === null ? times.read : earliest(times.read, times.clicked);
   const attempts = [doc?.attempts, r.attempts].filter((n): n is number => typeof n === 'number');
   return {
     id: deliveryId(r.mid, r.uid, r.channel),
@@ -43,5 +51,8 @@ export const mergeReceipt = (doc: DeliveryDoc | undefined, r: Receipt, due: numb
     times,
     reason: r.reason ?? doc?.reason ?? null,
     attempts: attempts.length === 0 ? null : Math.max(...attempts),
+    tid: message?.tid ?? doc?.tid ?? null,
+    msg_at: message?.at ?? doc?.msg_at ?? null,
+    read_ms: due === null || readAt === null ? null : readMs(Date.parse(readAt) - due),
   };
 };

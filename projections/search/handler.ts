@@ -2,6 +2,7 @@ import type { FollowerHandler } from '../../ports/follower.js';
 import type { SearchWriter } from '../../ports/search.js';
 import { toOps } from './batch.js';
 import { planBatch } from './plan.js';
+import { USER_EVENTS, userOps } from './users.js';
 
 // The search projection's handler: a batch of events -> a plan -> the port's ops -> one write.
 // The follower stores the checkpoint after the write (at-least-once; every op is idempotent).
@@ -15,12 +16,18 @@ const HANDLED: ReadonlySet<string> = new Set([
   'MessageRetracted',
   'MessagesAcknowledged',
   'UserErased',
+  'MessageTriaged',
+  'DeliveryAttempted',
+  'DeliverySucceeded',
+  'DeliveryFailed',
+  'DeliveryGivenUp',
+  ...USER_EVENTS,
 ]);
 
 export const searchHandler = (index: SearchWriter): FollowerHandler => ({
   types: HANDLED,
   handle: async (events) => {
     const planned = events.map((e) => ({ event: e.event, occurredAt: e.metadata.occurredAt }));
-    await index.write(await toOps(planBatch(planned), index));
+    await index.write([...(await toOps(planBatch(planned), index)), ...(await userOps(events, index))]);
   },
 });

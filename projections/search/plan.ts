@@ -1,5 +1,5 @@
-import { isoInstant, zeroCounts } from '../../schema/search-documents.js';
-import type { DeliveryStatus, MessageDoc, MessageStatus } from '../../schema/search-documents.js';
+import { RECEIPT_STAGES, isFunnelChannel, isoInstant, zeroCounts, zeroFunnel } from '../../schema/search-documents.js';
+import type { DeliveryStatus, MessageDoc, MessageStatus, SetName } from '../../schema/search-documents.js';
 import type { DomainEvent, EventOf } from '../../schema/events.js';
 import type { Audience } from '../../schema/message.js';
 import { ERASED_TEXT } from '../../schema/personal.js';
@@ -20,6 +20,13 @@ export interface Receipt {
   readonly attempts?: number;
 }
 
+/** `uid` joins the message's set `set` (a funnel stage: schema/search-documents.ts FunnelSet). */
+export interface Mark {
+  readonly mid: string;
+  readonly set: SetName;
+  readonly uid: string;
+}
+
 export interface Plan {
   /** Users erased in the batch: their direct messages stored before it are blanked first. */
   readonly erasures: readonly string[];
@@ -28,6 +35,7 @@ export interface Plan {
   readonly directTo: ReadonlyMap<string, string>;
   readonly statuses: readonly { readonly mid: string; readonly status: MessageStatus }[];
   readonly receipts: readonly Receipt[];
+  readonly marks: readonly Mark[];
 }
 
 export interface PlannedEvent {
@@ -35,6 +43,8 @@ export interface PlannedEvent {
   /** metadata.occurredAt, already checked to be an instant. */
   readonly occurredAt: string;
 }
+
+const FAILURE = { retry: 'retrying', failed: 'failed', gone: 'revoked' } as const;
 
 /** Receipts that name no channel came in over the HTTP API. */
 export const DEFAULT_RECEIPT_CHANNEL = 'api';
@@ -67,6 +77,8 @@ export const messageDoc = (e: EventOf<'MessagePublished'>['data']): MessageDoc =
   scheduled: e.scheduled === undefined ? null : isoInstant(e.scheduled),
   status: e.scheduled === undefined ? 'published' : 'scheduled',
   counts: zeroCounts(),
+  funnel: zeroFunnel(),
+  channels: [],
 });
 
 export const planBatch = (events: readonly PlannedEvent[]): Plan => {
@@ -75,6 +87,7 @@ export const planBatch = (events: readonly PlannedEvent[]): Plan => {
   const directTo = new Map<string, string>();
   const statuses: { mid: string; status: MessageStatus }[] = [];
   const receipts: Receipt[] = [];
+  const marks: Mark[] = [];
   for (const { event, occurredAt } of events) {
     switch (event.type) {
       case 'MessagePublished':
@@ -99,13 +112,64 @@ export const planBatch = (events: readonly PlannedEvent[]): Plan => {
       case 'MessagesAcknowledged': {
         const { uid, status } = event.data;
         const channel = event.data.channel ?? DEFAULT_RECEIPT_CHANNEL;
-        for (const mid of new Set(event.data.mids))
+        // A receipt of a later stage counts for the stages before it (a click was read, seen, delivered).
+        const stages = RECEIPT_STAGES.slice(0, RECEIPT_STAGES.indexOf(status) + 1);
+        // A receipt over a channel proves the message went out on it (the websocket after a reconnect too).
+        const sent: SetName[] = isFunnelChannel(channel)
+          ? [`f:attempted:${channel}`, `f:sent:${channel}`, 'f:sent']
+          : [];
+        for (const mid of new Set(event.data.mids)) {
           receipts.push({ mid, uid, channel, status, at: isoInstant(occurredAt) });
+          for (const s of stages) marks.push({ mid, set: `f:reached:${s}`, uid });
+          for (const set of sent) marks.push({ mid, set, uid });
+        }
+        break;
+      }
+      case 'MessageTriaged':
+        for (const r of event.data.recipients) {
+          const { mid } = event.data;
+          marks.push({ mid, set: 'f:addressed', uid: r.uid });
+          if (r.steps.length > 0) marks.push({ mid, set: 'f:triaged', uid: r.uid });
+          // The realtime layer pushes a live-session step at once and records nothing: planned is sent.
+          if (r.steps.some((s) => s.channel === 'websocket'))
+            for (const set of ['f:attempted:websocket', 'f:sent:websocket', 'f:sent'] as const)
+              marks.push({ mid, set, uid: r.uid });
+        }
+        break;
+      case 'DeliveryFailed':
+      case 'DeliveryGivenUp': {
+        // Dispatch outcomes become delivery facts with their reason: retry -> retrying, failed,
+        // gone (the device was revoked) -> revoked, given up -> given_up.
+        const d = event.data;
+        const status: DeliveryStatus = event.type === 'DeliveryFailed' ? FAILURE[event.data.outcome] : 'given_up';
+        const attempts = event.type === 'DeliveryFailed' ? event.data.attempt : event.data.attempts;
+        const mids = d.mid === undefined ? (d.mids ?? []) : [d.mid];
+        for (const mid of new Set(mids))
+          receipts.push({
+            mid,
+            uid: d.uid,
+            channel: d.channel,
+            status,
+            at: isoInstant(occurredAt),
+            reason: d.reason,
+            attempts,
+          });
+        break;
+      }
+      case 'DeliveryAttempted':
+      case 'DeliverySucceeded': {
+        const { uid, channel } = event.data;
+        if (!isFunnelChannel(channel)) break;
+        // A digest's attempt carries every message of its window (`mids`).
+        const mids = event.data.mid === undefined ? (event.data.mids ?? []) : [event.data.mid];
+        const sets: SetName[] =
+          event.type === 'DeliveryAttempted' ? [`f:attempted:${channel}`] : [`f:sent:${channel}`, 'f:sent'];
+        for (const mid of new Set(mids)) for (const set of sets) marks.push({ mid, set, uid });
         break;
       }
       default:
         break;
     }
   }
-  return { erasures, creates, directTo, statuses, receipts };
+  return { erasures, creates, directTo, statuses, receipts, marks };
 };

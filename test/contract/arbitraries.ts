@@ -3,6 +3,7 @@ import * as t from 'io-ts';
 import { TIME_MAX_MS, TIME_MIN_MS, boundsOf } from '../../schema/bounds.js';
 import type { JsonObject, JsonValue } from '../../schema/json.js';
 import { PAYLOAD_LIMITS } from '../../schema/payload.js';
+import { segmentQuery } from './segment-arbitrary.js';
 
 // fast-check arbitraries GENERATED from io-ts codecs: the stored-event codecs (schema/events.ts,
 // schema/triage-events.ts) and the HTTP body codecs (schema/http.ts). A new event type, or a new
@@ -119,7 +120,18 @@ const LEAVES: Record<string, fc.Arbitrary<unknown>> = {
   ),
   EmailAddress: fc.emailAddress().filter((s) => s.length <= 254 && /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(s)),
   CellNumber: fc.stringMatching(/^\+?[1-9]\d{6,14}$/),
+  'WallClock (HH:MM, 00:00..23:59)': fc.stringMatching(/^([01]\d|2[0-3]):[0-5]\d$/),
+  'TimeZone (an IANA name, e.g. Europe/Paris)': fc.constantFrom(
+    'UTC',
+    'Europe/Paris',
+    'America/New_York',
+    'Asia/Kathmandu',
+    'Pacific/Kiritimati',
+    'Australia/Lord_Howe',
+  ),
+  StoredTimeZone: fc.oneof(fc.constantFrom('Europe/Paris', 'Etc/GMT+5'), visible(64)),
   'SHA-256 hex digest': fc.stringMatching(/^[0-9a-f]{64}$/),
+  SegmentQuery: segmentQuery,
   [`DeviceToken (1..4096 visible ASCII characters)`]: visible(4096),
   'p256dh (1..256 base64url characters)': visible(256),
   'auth (1..64 base64url characters)': visible(64),

@@ -1,7 +1,7 @@
 import { expect, it } from 'vitest';
 import type { SearchProjectionRunner } from '../../projections/search/open.js';
 import type { SearchIndex } from '../../ports/search.js';
-import { zeroCounts } from '../../schema/search-documents.js';
+import { zeroCounts, zeroFunnel } from '../../schema/search-documents.js';
 import type { EventStore } from '../../ports/eventstore.js';
 import { T0, ev, iso, midsFrom, put, to } from '../unit/projections/fixtures.js';
 import { REFUSED } from './faulty-log.js';
@@ -39,6 +39,8 @@ const ghost = async (index: SearchIndex): Promise<void> => {
           scheduled: null,
           status: 'published',
           counts: zeroCounts(),
+          funnel: zeroFunnel(),
+          channels: [],
         },
       },
     ],

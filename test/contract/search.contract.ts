@@ -2,8 +2,8 @@ import { isRight } from 'fp-ts/lib/Either.js';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createMemoryEventStore } from '../../adapters/eventstore/memory.js';
 import type { EventStore } from '../../ports/eventstore.js';
-import { zeroCounts } from '../../schema/search-documents.js';
-import type { DeliveryDoc, MessageDoc, StatusCounts } from '../../schema/search-documents.js';
+import { zeroChannels, zeroCounts, zeroFunnel } from '../../schema/search-documents.js';
+import type { ChannelCounts, DeliveryDoc, Funnel, MessageDoc, StatusCounts } from '../../schema/search-documents.js';
 import type { DocOf, SearchIndex, SearchIndexName } from '../../ports/search.js';
 import { HistogramQuery, SearchMessagesQuery, TermsQuery, cursorOf, fillGaps } from '../../schema/search-query.js';
 import type { MessageFilter } from '../../schema/search-query.js';
@@ -11,6 +11,9 @@ import { createSearchProjectionRunner } from '../../projections/search/open.js';
 import { faultyLog } from './faulty-log.js';
 import type { LogFaults } from './faulty-log.js';
 import { searchRebuildCases } from './search-rebuild.contract.js';
+import { searchFunnelCases } from './search-funnel.contract.js';
+import { searchErasureCases } from './search-erasure.contract.js';
+import { searchUserCases } from './search-users.contract.js';
 import type { SearchProjectionRunner } from '../../projections/search/open.js';
 import type { DomainEvent, ReceiptStatus } from '../../schema/events.js';
 import type { MessageId, UserId } from '../../schema/ids.js';
@@ -106,10 +109,25 @@ const scenario: readonly Timed[] = [
 ];
 
 const counts = (c: Partial<StatusCounts>): StatusCounts => ({ ...zeroCounts(), ...c });
-const message = (m: string, d: Omit<MessageDoc, 'mid' | 'counts' | 'scheduled'> & Partial<MessageDoc>): MessageDoc => ({
+const perChannel = (c: Partial<ChannelCounts>): ChannelCounts => ({ ...zeroChannels(), ...c });
+const funnel = (
+  f: Partial<Omit<Funnel, 'attempted' | 'sent'>> & {
+    attempted?: Partial<ChannelCounts>;
+    sent?: Partial<ChannelCounts>;
+  },
+): Funnel => ({
+  ...zeroFunnel(),
+  ...f,
+  attempted: perChannel(f.attempted ?? {}),
+  sent: perChannel(f.sent ?? {}),
+});
+type Given = Omit<MessageDoc, 'mid' | 'counts' | 'scheduled' | 'funnel' | 'channels'> & Partial<MessageDoc>;
+const message = (m: string, d: Given): MessageDoc => ({
   mid: m,
   scheduled: null,
   counts: zeroCounts(),
+  funnel: zeroFunnel(),
+  channels: [],
   ...d,
 });
 const expectedMessages: MessageDoc[] = [
@@ -123,6 +141,9 @@ const expectedMessages: MessageDoc[] = [
     at: at(10 * S),
     status: 'published',
     counts: counts({ delivered: 1, seen: 1, read: 1 }),
+    // The fcm receipt proves a send on fcm; receipts over the API name no channel of the funnel.
+    funnel: funnel({ delivered: 1, seen: 1, read: 1, attempted: { fcm: 1 }, sent: { fcm: 1 }, sentAny: 1 }),
+    channels: ['fcm'],
   }),
   message(m2, {
     tid: null,
@@ -134,6 +155,7 @@ const expectedMessages: MessageDoc[] = [
     at: at(70 * S),
     status: 'published',
     counts: counts({ delivered: 1 }),
+    funnel: funnel({ delivered: 1 }),
   }),
   message(m3, {
     tid: null,
@@ -145,6 +167,17 @@ const expectedMessages: MessageDoc[] = [
     at: at(2 * H),
     status: 'published',
     counts: counts({ delivered: 2, clicked: 1 }),
+    // A click counts as read and seen too (stages are "at least").
+    funnel: funnel({
+      delivered: 2,
+      seen: 1,
+      read: 1,
+      clicked: 1,
+      attempted: { webpush: 1 },
+      sent: { webpush: 1 },
+      sentAny: 1,
+    }),
+    channels: ['webpush'],
   }),
   message(m4, {
     tid: null,
@@ -197,6 +230,7 @@ const delivery = (
   first: number,
   latency: number,
   t: Partial<Record<string, number>>,
+  message: { tid: string | null; at: number; readMs: number | null },
 ): DeliveryDoc => ({
   id: `${m}:${uid}:${channel}`,
   mid: m,
@@ -208,16 +242,46 @@ const delivery = (
   times: times(t),
   reason: null,
   attempts: null,
+  tid: message.tid,
+  msg_at: at(message.at),
+  read_ms: message.readMs,
 });
+// Time to read is from the message's due time, rounded up to two significant digits (readMs).
+const onM1 = (readMs: number | null) => ({ tid: 't1', at: 10 * S, readMs });
 const expectedDeliveries: DeliveryDoc[] = [
-  delivery(m1, 'bob', 'api', 'read', 80 * S, 70 * S, { delivered: 80 * S, seen: 90 * S, read: 100 * S }),
-  delivery(m1, 'bob', 'fcm', 'delivered', 30 * S, 20 * S, { delivered: 30 * S }),
-  delivery(m2, 'bob', 'api', 'delivered', 80 * S, 10 * S, { delivered: 80 * S }),
-  delivery(m3, 'bob', 'api', 'delivered', 2 * H + 6 * S, 6 * S, { delivered: 2 * H + 6 * S }),
-  delivery(m3, 'cid', 'webpush', 'clicked', 2 * H + 5 * S, 5 * S, {
-    delivered: 2 * H + 5 * S,
-    clicked: 2 * H + 60 * S,
-  }),
+  delivery(m1, 'bob', 'api', 'read', 80 * S, 70 * S, { delivered: 80 * S, seen: 90 * S, read: 100 * S }, onM1(90 * S)),
+  delivery(m1, 'bob', 'fcm', 'delivered', 30 * S, 20 * S, { delivered: 30 * S }, onM1(null)),
+  delivery(
+    m2,
+    'bob',
+    'api',
+    'delivered',
+    80 * S,
+    10 * S,
+    { delivered: 80 * S },
+    { tid: null, at: 70 * S, readMs: null },
+  ),
+  delivery(
+    m3,
+    'bob',
+    'api',
+    'delivered',
+    2 * H + 6 * S,
+    6 * S,
+    { delivered: 2 * H + 6 * S },
+    { tid: null, at: 2 * H, readMs: null },
+  ),
+  // Clicked without a read receipt: the click is its time to read.
+  delivery(
+    m3,
+    'cid',
+    'webpush',
+    'clicked',
+    2 * H + 5 * S,
+    5 * S,
+    { delivered: 2 * H + 5 * S, clicked: 2 * H + 60 * S },
+    { tid: null, at: 2 * H, readMs: 60 * S },
+  ),
 ].sort((a, b) => (a.id < b.id ? -1 : 1));
 
 const append = async (store: EventStore, events: readonly Timed[]): Promise<number> => {
@@ -259,6 +323,15 @@ export const searchContract = (name: string, setup: () => Promise<SearchUnderTes
     let head: number;
     const newRunner = () =>
       createSearchProjectionRunner({ store, index, pageSize: 5, retry: { firstMs: 20, maxMs: 200 } });
+    // A case that starts from an empty store and log (the scenario's users are not in its population).
+    const emptyStore = async () => {
+      await runner.stop();
+      await index.reset();
+      ({ store, faults } = faultyLog(createMemoryEventStore()));
+      runner = newRunner();
+      runner.start();
+      return { store, index, runner };
+    };
     const mids = async (filter: MessageFilter, limit = 50): Promise<string[]> =>
       (await index.searchMessages({ limit, filter })).hits.map((h) => h.mid);
 
@@ -279,6 +352,19 @@ export const searchContract = (name: string, setup: () => Promise<SearchUnderTes
     });
     afterEach(async () => {
       await runner.stop();
+    });
+
+    describe('funnel and channels', () => {
+      searchFunnelCases(() => ({ store, index, runner }));
+    });
+
+    describe('user directory and segments', () => {
+      // Each case starts from an empty directory: the scenario's users are not in its population.
+      searchUserCases(emptyStore);
+    });
+
+    describe('erasure (docs/gdpr.md)', () => {
+      searchErasureCases(emptyStore);
     });
 
     describe('projection', () => {
@@ -365,7 +451,7 @@ export const searchContract = (name: string, setup: () => Promise<SearchUnderTes
           [
             { kind: 'createMessage', doc: ghost },
             { kind: 'setMessageStatus', mid: m1, status: 'retracted' },
-            { kind: 'putDelivery', doc: { ...delivery(m2, 'ghost', 'sms', 'clicked', S, S, { clicked: S }) } },
+            { kind: 'putDelivery', doc: { ...delivery(m2, 'ghost', 'sms', 'clicked', S, S, { clicked: S }, onM1(S)) } },
             { kind: 'addToSet', mid: m3, status: 'read', uid: 'ghost' },
             { kind: 'recount', mid: m3 },
           ],

@@ -5,7 +5,7 @@ import { Client } from 'cassandra-driver';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { liveFile } from '../../adapters/checkpoint/sqlite-generations.js';
 import { createEmbeddedSearchIndex } from '../../adapters/search/embedded.js';
-import { zeroCounts } from '../../schema/search-documents.js';
+import { zeroCounts, zeroFunnel } from '../../schema/search-documents.js';
 import { openElasticSearchIndex } from '../../adapters/search/elastic.js';
 import type { SearchIndex } from '../../ports/search.js';
 import { shardOf } from '../../projections/users/cassandra.js';
@@ -83,6 +83,8 @@ const damage = (dataDir: string) => {
               scheduled: null,
               status: 'published',
               counts: zeroCounts(),
+              funnel: zeroFunnel(),
+              channels: [],
             },
           },
         ],

@@ -136,6 +136,17 @@ describe('webservice-notification POST /notify', () => {
     expect(
       await waitFor('the forced email', async () => ((await emails(mid)).length > 0 ? emails(mid) : undefined)),
     ).toHaveLength(1);
+    // The email is the request's: its subject, its HTML as given, a text part without the tags.
+    const entry = (
+      (await call(s, 'GET', `/api/v2/outbox?mid=${mid}&channel=email`, { token: root })).body as {
+        entries: { payload: unknown }[];
+      }
+    ).entries[0];
+    expect(entry?.payload).toMatchObject({
+      subject: 'Urgent',
+      html: '<b>urgent</b>',
+      text: 'urgent',
+    });
   });
 
   it('server side only: an admin token, no CORS grant, no preflight', async () => {

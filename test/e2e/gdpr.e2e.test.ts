@@ -22,7 +22,11 @@ const PUSH = {
     auth: 'doraauth0123',
   },
 };
-const SECRETS = [EMAIL, CELL, TOKEN, WORD, PUSH.endpoint, PUSH.keys.auth, 'Dora Erased'];
+const ZONE = 'Pacific/Chatham';
+const QUIET = { from: '21:45', to: '06:15' };
+// Not a secret of dora's alone: the admin's segment (SegmentDefined, plain in the log) names it.
+const TAG = 'gdpr-dora-tag';
+const SECRETS = [EMAIL, CELL, TOKEN, WORD, PUSH.endpoint, PUSH.keys.auth, 'Dora Erased', ZONE];
 
 interface Stats {
   head: number;
@@ -39,6 +43,7 @@ describe('GDPR erasure and export on a real server process', () => {
   let auditor: string;
   let mid = '';
   let threadMid = '';
+  let segment = '';
   const stats = async (): Promise<Stats> =>
     (await call(s, 'GET', '/api/v2/admin/stats', { token: admin })).body as Stats;
   // Every projection (read models and search) has applied the log up to `position`.
@@ -61,6 +66,17 @@ describe('GDPR erasure and export on a real server process', () => {
         if (Date.now() > deadline) throw e;
       }
     }
+  };
+  // A rebuild of every projection from the log, finished and caught up to `position`.
+  const rebuilt = async (position: number): Promise<void> => {
+    const finished = (await stats()).rebuild.finishedAt;
+    expect((await call(s, 'POST', '/api/v2/admin/rebuild', { token: admin })).status).toBe(202);
+    for (const deadline = Date.now() + 60_000; ; await new Promise((r) => setTimeout(r, 50))) {
+      const st = await stats();
+      if (!st.rebuild.running && st.rebuild.finishedAt !== undefined && st.rebuild.finishedAt !== finished) break;
+      if (Date.now() > deadline) throw new Error(`the rebuild did not finish: ${JSON.stringify(st)}`);
+    }
+    await caughtUp(position);
   };
   const leaks = (value: unknown): string[] => {
     const text = JSON.stringify(value);
@@ -98,6 +114,8 @@ describe('GDPR erasure and export on a real server process', () => {
       inbox: await get('/api/v2/inbox?limit=200', dora),
       message: await get(`/api/v2/messages/${mid}`, admin),
       search: await get(`/api/v2/analytics/messages?text=${WORD}`, analyst),
+      // The user directory (search store): a segment of dora's tag.
+      segment: await get(`/api/v2/segments/${segment}/count`, admin),
     };
   };
 
@@ -113,7 +131,19 @@ describe('GDPR erasure and export on a real server process', () => {
       expect(r.status, `${path}: ${r.text}`).toBeLessThan(300);
       return r.headers.get('x-message-id') ?? '';
     };
-    await ok('/api/v2/profile', dora, { email: EMAIL, cell: CELL, attributes: { real_name: 'Dora Erased' } });
+    await ok('/api/v2/profile', dora, {
+      email: EMAIL,
+      cell: CELL,
+      attributes: { real_name: 'Dora Erased', tags: [TAG] },
+      timezone: ZONE,
+      quietHours: QUIET,
+    });
+    const seg = await call(s, 'POST', '/api/v2/segments', {
+      token: admin,
+      body: { name: 'dora', query: { tag: TAG } },
+    });
+    expect(seg.status, seg.text).toBe(200);
+    segment = (seg.body as { id: string }).id;
     await ok('/api/v2/enlist', dora, { os: 'android', token: TOKEN });
     await ok('/api/v2/enlist', dora, PUSH);
     mid = await ok('/api/v2/send', admin, { uid: 'dora', msg: TEXT });
@@ -148,15 +178,19 @@ describe('GDPR erasure and export on a real server process', () => {
 
   it('shows the data before the erasure, and exports it to the user themself or an admin only', async () => {
     const before = await views();
-    expect(leaks(before.profile)).toEqual(expect.arrayContaining([EMAIL, CELL, 'Dora Erased']));
+    expect(leaks(before.profile)).toEqual(expect.arrayContaining([EMAIL, CELL, 'Dora Erased', ZONE]));
+    expect(before.profile).toMatchObject({ timezone: ZONE, quietHours: QUIET });
     expect((before.devices as { devices: unknown[] }).devices).toHaveLength(2);
     expect(leaks(before.inbox)).toContain(WORD);
     await eventually(async () => {
-      expect(((await views()).search as { total: number }).total).toBe(1);
+      const v = await views();
+      expect((v.search as { total: number }).total).toBe(1);
+      expect((v.segment as { count: number }).count).toBe(1);
     });
     const exported = await call(s, 'GET', '/api/v2/users/dora/export', { token: dora });
     expect(exported.status, exported.text).toBe(200);
     expect(leaks(exported.body).sort()).toEqual([...SECRETS].sort());
+    expect((exported.body as { profile: unknown }).profile).toMatchObject({ timezone: ZONE, quietHours: QUIET });
     expect((await call(s, 'GET', '/api/v2/users/dora/export', { token: admin })).status).toBe(200);
     expect((await call(s, 'GET', '/api/v2/users/dora/export', { token: bob })).status).toBe(403);
     expect((await call(s, 'GET', '/api/v2/users/nobody-here/export', { token: admin })).status).toBe(404);
@@ -184,7 +218,15 @@ describe('GDPR erasure and export on a real server process', () => {
     const check = async (): Promise<void> => {
       const after = await views();
       expect(Object.entries(after).filter(([, v]) => leaks(v).length > 0)).toEqual([]);
-      expect(after.profile).toMatchObject({ email: null, cell: null, attributes: {}, devices: [] });
+      expect(after.profile).toMatchObject({
+        email: null,
+        cell: null,
+        attributes: {},
+        devices: [],
+        timezone: null,
+        quietHours: null,
+      });
+      expect((after.segment as { count: number }).count).toBe(0);
       expect((after.devices as { devices: unknown[] }).devices).toEqual([]);
       expect(after.message).toMatchObject({ mid, msg: '[erased]' });
       expect((after.search as { total: number }).total).toBe(0);
@@ -202,13 +244,7 @@ describe('GDPR erasure and export on a real server process', () => {
     };
     await eventually(check);
 
-    expect((await call(s, 'POST', '/api/v2/admin/rebuild', { token: admin })).status).toBe(202);
-    for (const deadline = Date.now() + 60_000; ; await new Promise((r) => setTimeout(r, 50))) {
-      const st = await stats();
-      if (!st.rebuild.running && st.rebuild.finishedAt !== undefined) break;
-      if (Date.now() > deadline) throw new Error(`the rebuild did not finish: ${JSON.stringify(st)}`);
-    }
-    await caughtUp(position);
+    await rebuilt(position);
     await eventually(check);
 
     const verified = await verify();
@@ -216,7 +252,7 @@ describe('GDPR erasure and export on a real server process', () => {
     expect(verified.stdout).toContain('OK: every link and checkpoint matches');
   });
 
-  it('erasing again is answered (nothing left to destroy), and the user can start afresh', async () => {
+  it('erasing again is answered (nothing left to destroy), and the user can start afresh, also after a rebuild', async () => {
     const again = await call(s, 'POST', '/api/v2/users/dora/erase', { token: admin });
     expect(again.status, again.text).toBe(200);
     expect(again.body).toMatchObject({ keysDestroyed: 0 });
@@ -224,5 +260,27 @@ describe('GDPR erasure and export on a real server process', () => {
     expect(fresh.status, fresh.text).toBe(200);
     const profile = await call(s, 'GET', '/api/v2/users/dora/profile', { token: dora });
     expect(profile.body).toMatchObject({ email: 'dora.new@example.com', cell: null });
+    // Every view opens the new data: the read models' followers too (their own key caches).
+    const device = { os: 'android', token: 'dora-new-device-token-42' };
+    expect((await call(s, 'POST', '/api/v2/enlist', { token: dora, body: device })).status).toBeLessThan(300);
+    const newMid = (
+      await call(s, 'POST', '/api/v2/send', { token: admin, body: { uid: 'dora', msg: 'welcome back' } })
+    ).headers.get('x-message-id');
+    const head = (await stats()).head;
+    await caughtUp(head);
+    const readable = async (): Promise<void> => {
+      const devices = (await call(s, 'GET', '/api/v2/users/dora/devices', { token: dora })).body as {
+        devices: { device: unknown }[];
+      };
+      expect(devices.devices.map((d) => d.device)).toEqual([device]);
+      const inbox = (await call(s, 'GET', '/api/v2/inbox', { token: dora })).body as {
+        messages: { mid: string; msg: string }[];
+      };
+      expect(inbox.messages.find((m) => m.mid === newMid)?.msg).toBe('welcome back');
+    };
+    await readable();
+    // A rebuild replays UserErased after the new key was cached: what came after still opens.
+    await rebuilt(head);
+    await readable();
   });
 });

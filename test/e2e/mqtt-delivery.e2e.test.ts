@@ -243,6 +243,10 @@ needs('MSGXC_TEST_MQTT_URL', 'MQTT delivery through a real Mosquitto', () => {
         MSGXC_CHANNEL_TIMEOUT_MS: '500',
         // Retained, so the subscriber below gets it even if a retry goes out before it subscribes.
         MSGXC_MQTT_RETAIN: 'true',
+        // Two attempts in all, quickly: an unreachable broker must be waited for past them.
+        MSGXC_RETRY_MAX_ATTEMPTS: '2',
+        MSGXC_RETRY_BASE_MS: '50',
+        MSGXC_RETRY_UNREACHABLE_MAX_MS: '200',
       });
       let late: MosquittoServer | undefined;
       try {
@@ -253,6 +257,12 @@ needs('MSGXC_TEST_MQTT_URL', 'MQTT delivery through a real Mosquitto', () => {
         const failed = (await mqttEvents(server, admin, mid)).find((e) => e.type === 'DeliveryFailed');
         expect(failed?.data).toMatchObject({ outcome: 'retry', uid: 'gina', channel: 'mqtt' });
         expect(retried.data).toMatchObject({ uid: 'gina', channel: 'mqtt' });
+        // Well past the two attempts of the policy, still waiting, nothing given up.
+        const waited = await waitFor('five retries while the broker is down', async () => {
+          const events = await mqttEvents(server, admin, mid);
+          return events.filter((e) => e.type === 'DeliveryRetryScheduled').length >= 5 ? events : undefined;
+        });
+        expect(waited.filter((e) => e.type === 'DeliveryGivenUp')).toEqual([]);
 
         late = await startMosquitto({ port });
         const sub = await subscribe(late.url, `/${root}/#`);

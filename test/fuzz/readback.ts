@@ -3,6 +3,7 @@ import type { Reader } from './reader.js';
 import { manageRules } from './readback-manage.js';
 import { messageRules } from './readback-messages.js';
 import { otherRules } from './readback-others.js';
+import { audienceRules } from './readback-audiences.js';
 import type { World } from './world.js';
 
 // The read-back oracle: a write the server answered 2xx is durable, so its effect can be read
@@ -24,7 +25,12 @@ export interface WriteContext {
 }
 export type ReadBack = (c: WriteContext) => Promise<string[]>;
 
-export const READ_BACKS: Readonly<Record<string, ReadBack>> = { ...messageRules, ...otherRules, ...manageRules };
+export const READ_BACKS: Readonly<Record<string, ReadBack>> = {
+  ...messageRules,
+  ...otherRules,
+  ...manageRules,
+  ...audienceRules,
+};
 
 /** Write operations (anything but GET) that have no read-back rule. */
 export const missingRules = (keys: readonly string[]): string[] =>

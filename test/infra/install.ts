@@ -15,8 +15,9 @@ const answers = new Map<Installable, Promise<string>>();
 const install = async (what: Installable): Promise<string> => {
   const script = join(here, `install-${what}.sh`);
   // The first install downloads ~100 MB from Maven Central, or builds nats-server with Go
-  // (about a minute on 2 cores); allow it time.
-  const { stdout } = await run('bash', [script], { timeout: 15 * 60_000, maxBuffer: 1 << 20 });
+  // (about a minute on 2 cores, but 15 minutes were not enough on a machine at load 30); allow
+  // it time: a slow first install costs minutes, a killed one fails the whole run.
+  const { stdout } = await run('bash', [script], { timeout: 40 * 60_000, maxBuffer: 1 << 20 });
   const answer = stdout.trim().split('\n').pop();
   if (answer === undefined || answer === '') throw new Error(`${script} printed no path`);
   return answer;

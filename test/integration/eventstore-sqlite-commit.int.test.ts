@@ -2,11 +2,12 @@ import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { EventToAppend } from '../../ports/eventstore.js';
 import { createSqliteEventStore } from '../../adapters/eventstore/sqlite.js';
 import type { SqliteEventStore } from '../../adapters/eventstore/sqlite.js';
 import { openWriter } from '../../adapters/eventstore/sqlite-tables.js';
+import { compiledSqliteStore } from './fixtures/compiled-sqlite-store.js';
 
 const metadata = {
   eventId: 'e',
@@ -19,16 +20,26 @@ const ev = (type = 'Tick', data: unknown = { n: 1 }): EventToAppend => ({ type, 
 const kinds = (results: readonly PromiseSettledResult<{ kind: string }>[]): string[] =>
   results.map((r) => (r.status === 'fulfilled' ? r.value.kind : 'rejected'));
 
-describe('SQLite event store: durability and group commit', () => {
+// Both writers: inline (the event loop commits) and the writer thread (MSGXC_EMBEDDED_WRITER=
+// thread, the server's default), whose store is compiled so that its thread's entry loads.
+const compiled = compiledSqliteStore('eventstore-commit');
+afterAll(compiled.cleanup);
+
+describe.each([
+  ['inline', false],
+  ['writer thread', true],
+])('SQLite event store: durability and group commit (%s)', (_, writerThread) => {
   let dir = '';
   let file = '';
   let stores: SqliteEventStore[] = [];
+  let create: typeof createSqliteEventStore = createSqliteEventStore;
   const open = (maxBatch?: number): SqliteEventStore => {
-    const s = createSqliteEventStore(maxBatch === undefined ? { file } : { file, maxBatch });
+    const s = create(maxBatch === undefined ? { file, writerThread } : { file, maxBatch, writerThread });
     stores.push(s);
     return s;
   };
-  beforeEach(() => {
+  beforeEach(async () => {
+    if (writerThread) create = await compiled.load();
     dir = mkdtempSync(join(tmpdir(), 'msgxc-es-'));
     file = join(dir, 'events.db');
     stores = [];
@@ -67,6 +78,8 @@ describe('SQLite event store: durability and group commit', () => {
     expect(results.every((r) => r.kind === 'appended')).toBe(true);
     expect(store.stats().appends).toBe(200);
     expect(store.stats().commits).toBeLessThanOrEqual(5);
+    // The counter projection workers wait on moved once per commit, whichever thread committed.
+    expect(Atomics.load(new Int32Array(store.commitSignal), 0)).toBe(store.stats().commits);
   });
 
   it('commits one transaction per append when maxBatch is 1', async () => {
@@ -135,5 +148,35 @@ describe('SQLite event store: durability and group commit', () => {
     expect(await pending).toMatchObject({ kind: 'appended' });
     const reopened = open();
     expect(await reopened.read('s')).toHaveLength(1);
+  });
+
+  it('hands over an append larger than the hand-off buffer, and smaller ones after it', async () => {
+    const store = open();
+    // 6 MiB of multi-byte text (up to 3 bytes in UTF-8 per UTF-16 unit), past the writer
+    // thread's 4 MiB request buffer; the inline writer takes it as any other.
+    const big = 'é€𝄞x'.repeat(400_000);
+    const results = await Promise.all([
+      store.append('small-1', [ev()], 'no_stream'),
+      store.append('big', [ev('Big', { big }), ev('Big', { big: big.slice(7) })], 'no_stream'),
+      store.append('small-2', [ev('Tick', { text: 'naïve ☃' })], 'no_stream'),
+    ]);
+    expect(results.map((r) => r.kind)).toEqual(['appended', 'appended', 'appended']);
+    const read = await store.read('big');
+    expect(read.map((e) => e.data)).toEqual([{ big }, { big: big.slice(7) }]);
+    expect((await store.read('small-2'))[0]?.data).toEqual({ text: 'naïve ☃' });
+    expect(await store.append('after', [ev()], 'no_stream')).toMatchObject({ kind: 'appended', position: 5 });
+  });
+
+  it('splits a queue longer than maxBatch into several commits, in order', async () => {
+    const store = open(7);
+    const results = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => store.append('one', [ev('Tick', { i })], i === 0 ? 'no_stream' : i - 1)),
+    );
+    expect(results.map((r) => (r.kind === 'appended' ? r.nextRevision : -1))).toEqual(
+      Array.from({ length: 50 }, (_, i) => i),
+    );
+    expect(store.stats().appends).toBe(50);
+    expect(store.stats().commits).toBeGreaterThanOrEqual(8);
+    expect((await store.read('one')).map((e) => e.data)).toEqual(Array.from({ length: 50 }, (_, i) => ({ i })));
   });
 });

@@ -12,7 +12,7 @@ import { createSqliteCheckpoints } from '../../adapters/checkpoint/sqlite.js';
 import { createMemoryEventStore } from '../../adapters/eventstore/memory.js';
 import { openJetStreamEventStore } from '../../adapters/eventstore/jetstream.js';
 import { createSqliteEventStore } from '../../adapters/eventstore/sqlite.js';
-import { createCassandraClient } from '../../projections/cassandra.js';
+import { createCassandraClient } from '../../adapters/read-store/cassandra.js';
 import type { EventStore } from '../../ports/eventstore.js';
 import { followerContract } from '../contract/follower.contract.js';
 import type { FollowerEngines } from '../contract/follower.contract.js';

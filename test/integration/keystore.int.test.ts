@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll } from 'vitest';
 import { openCassandraKeyStore } from '../../adapters/keystore/cassandra.js';
 import { createSqliteKeyStore } from '../../adapters/keystore/sqlite.js';
-import { createCassandraClient } from '../../projections/cassandra.js';
+import { createCassandraClient } from '../../adapters/read-store/cassandra.js';
 import { keyStoreContract } from '../contract/keystore.contract.js';
 import { needs } from '../infra/needs.js';
 import { removeDir, tempDir } from '../e2e/harness.js';

@@ -9,7 +9,8 @@ import { applyCassandraMigrations, defaultMigrationsDir } from '../../projection
 import { openCassandraReadStore, openEmbeddedReadStore } from '../../app/read-stores.js';
 import { ensureCassandraCheckpoints } from '../../adapters/checkpoint/cassandra.js';
 import { decodeBatch } from '../../follower/decode.js';
-import { createCassandraClient, createCassandraReadModels } from '../../projections/cassandra.js';
+import { createCassandraReadModels } from '../../projections/cassandra.js';
+import { createCassandraClient } from '../../adapters/read-store/cassandra.js';
 import { cassandraChecksum } from '../../projections/cassandra-checksum.js';
 import { cassandraDb } from '../../projections/cassandra-db.js';
 import type { CassandraDb } from '../../projections/cassandra-db.js';

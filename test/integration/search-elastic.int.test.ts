@@ -12,7 +12,7 @@ import { openElasticSearchIndex } from '../../adapters/search/elastic.js';
 import type { ElasticSearchIndex } from '../../adapters/search/elastic.js';
 import type { SearchIndex } from '../../ports/search.js';
 import { DELIVERY_TERMS, MESSAGE_TERMS } from '../../schema/search-query.js';
-import { zeroCounts } from '../../schema/search-documents.js';
+import { zeroCounts, zeroFunnel } from '../../schema/search-documents.js';
 import type { MessageFilter, SearchCursor, TermsQuery } from '../../schema/search-query.js';
 import { createSearchProjectionRunner } from '../../projections/search/open.js';
 import type { DomainEvent } from '../../schema/events.js';
@@ -67,6 +67,8 @@ needs('MSGXC_TEST_ELASTIC_URL', 'Elasticsearch refusals', (url) => {
       scheduled: null,
       status: 'published' as const,
       counts: zeroCounts(),
+      funnel: zeroFunnel(),
+      channels: [],
     };
     const failure = (p: Promise<void>): Promise<unknown> =>
       p.then(

@@ -17,7 +17,33 @@ export interface ImportRef {
   readonly typeOnly: boolean;
   /** For a relative specifier: the repository-relative path it names (`.js` read as `.ts`). */
   readonly target?: string;
+  /**
+   * The value bindings of a static import (`default` for a default import, `*` for a namespace,
+   * the imported names otherwise; `type` names left out); undefined for other kinds of import.
+   */
+  readonly bindings?: readonly string[];
 }
+
+/** The value bindings of an import clause such as `import Db, { type A, b as c } from`. */
+const bindingsOf = (statement: string): readonly string[] | undefined => {
+  const m = /^import\s+(?!type\s)([\s\S]*?)\s*\bfrom\s*$/.exec(statement);
+  if (m?.[1] === undefined) return undefined;
+  const clause = m[1];
+  const out: string[] = [];
+  const braces = /\{([\s\S]*)\}/.exec(clause);
+  const head = clause
+    .replace(/\{[\s\S]*\}/, '')
+    .replace(/,/g, ' ')
+    .trim();
+  if (/^\*\s+as\s/.test(head)) out.push('*');
+  else if (head !== '') out.push('default');
+  for (const part of (braces?.[1] ?? '').split(',')) {
+    const name = part.trim();
+    if (name === '' || name.startsWith('type ')) continue;
+    out.push(name.split(/\s+as\s+/)[0] ?? name);
+  }
+  return out;
+};
 
 const REGEX_BEFORE = new Set([
   '',
@@ -133,7 +159,15 @@ export const importsOf = (file: string, source: string): ImportRef[] => {
       const target = specifier.startsWith('.')
         ? toTs(posix.normalize(posix.join(posix.dirname(file), specifier)))
         : undefined;
-      found.push({ file, line, specifier, typeOnly: type(m), ...(target !== undefined ? { target } : {}) });
+      const bindings = bindingsOf(text.slice(m.index, (m.indices?.[m.length - 1]?.[0] ?? 1) - 1));
+      found.push({
+        file,
+        line,
+        specifier,
+        typeOnly: type(m),
+        ...(target !== undefined ? { target } : {}),
+        ...(bindings !== undefined ? { bindings } : {}),
+      });
     }
   }
   return found.sort((a, b) => a.line - b.line);

@@ -46,6 +46,30 @@ const PACKAGES: Partial<Record<Folder, readonly string[]>> = {
   // No database driver: delivery's state is behind ports/delivery-state.ts (node:crypto: run
   // ids and digest delivery ids).
   delivery: ['fp-ts', 'io-ts', 'node:crypto'],
+  // The read models' SQL and CQL (SHAPE: "one folder per read model, its evolve, events,
+  // queries, CQL/SQL"), written over a connection adapters/read-store/ opened (see DRIVERS);
+  // node:fs/path/url: the Cassandra migrations read their .cql files shipped beside them.
+  projections: [
+    'fp-ts',
+    'io-ts',
+    'node:crypto',
+    'node:timers',
+    'node:fs',
+    'node:path',
+    'node:url',
+    'better-sqlite3',
+    'cassandra-driver',
+  ],
+};
+
+/**
+ * Database drivers a folder may use only through a handle it is given: the value bindings it
+ * may import from each (types are always allowed). A connection or client is opened in
+ * adapters/ (one implementation per technology), never here.
+ */
+const DRIVERS: Partial<Record<Folder, Readonly<Record<string, readonly string[]>>>> = {
+  // cassandra-driver's `types`: the CQL value codecs (Long, consistencies), not a client.
+  projections: { 'better-sqlite3': [], 'cassandra-driver': ['types'] },
 };
 
 const isFolder = (f: string): f is Folder => (FOLDERS as readonly string[]).includes(f);
@@ -66,6 +90,13 @@ const check = (imports: readonly ImportRef[]): Checked => {
       const pkg = packageOf(i.specifier);
       if (allowed !== undefined && !allowed.includes(pkg))
         violations.push(`${where(i)}: ${from}/ may import only the packages ${allowed.join(', ')}`);
+      const driver = isFolder(from) ? DRIVERS[from]?.[pkg] : undefined;
+      const opened =
+        driver === undefined || i.typeOnly ? [] : (i.bindings ?? ['import()']).filter((b) => !driver.includes(b));
+      if (opened.length > 0)
+        violations.push(
+          `${where(i)}: ${from}/ may use ${pkg} only through a handle adapters/ opened (${driver?.length ? `values: ${driver.join(', ')}` : 'types only'}; not ${opened.join(', ')})`,
+        );
       continue;
     }
     const to = folderOf(i.target);
@@ -166,6 +197,23 @@ describe('the layering check itself', () => {
       'follower/f.ts:1 -> projections/p.ts: follower/ may import ports, schema',
       'delivery/d.ts:1 -> api/a.ts: delivery/ may import commands, domain, ports, schema, follower',
       'delivery/e.ts:2 -> better-sqlite3: delivery/ may import only the packages fp-ts, io-ts, node:crypto',
+    ]);
+  });
+
+  it('keeps projections/ to the read-model drivers, used through a handle adapters/ opened', () => {
+    const r = check(
+      of({
+        'projections/a.ts':
+          "import type { Database } from 'better-sqlite3';\nimport { types } from 'cassandra-driver';\n",
+        'projections/b.ts':
+          "import Db from 'better-sqlite3';\nimport { Client, types as t } from 'cassandra-driver';\n",
+        'projections/c.ts': "import { connect } from 'nats';\n",
+      }),
+    );
+    expect(r.violations).toEqual([
+      'projections/b.ts:1 -> better-sqlite3: projections/ may use better-sqlite3 only through a handle adapters/ opened (types only; not default)',
+      'projections/b.ts:2 -> cassandra-driver: projections/ may use cassandra-driver only through a handle adapters/ opened (values: types; not Client)',
+      'projections/c.ts:1 -> nats: projections/ may import only the packages fp-ts, io-ts, node:crypto, node:timers, node:fs, node:path, node:url, better-sqlite3, cassandra-driver',
     ]);
   });
 

@@ -1,6 +1,8 @@
 /* global document, fetch, sessionStorage, performance, confirm, setInterval */
 // The admin page: polls the admin-only stats every two seconds, keeps the last five minutes
 // of samples in memory and draws them. No framework, no build step.
+import { lineChart } from './charts.js';
+
 const $ = (id) => document.getElementById(id);
 const WINDOW = 150; // samples (2 s apart)
 const series = { append: [], http: [], lag: [] };
@@ -26,22 +28,8 @@ const push = (name, value) => {
   if (s.length > WINDOW) s.shift();
 };
 
-// Newest sample on the right; the last five minutes fill the width. An area under the line
-// and a baseline make a short history readable too.
-const draw = (svg, values) => {
-  const max = Math.max(1, ...values);
-  const step = 300 / Math.max(1, WINDOW - 1);
-  const xy = values.map((v, i) => [(i + WINDOW - values.length) * step, 118 - (v / max) * 110]);
-  const points = xy.map(([x, y]) => `${x},${y}`).join(' ');
-  const area = xy.length > 0 ? `${xy[0][0]},118 ${points} ${xy[xy.length - 1][0]},118` : '';
-  svg.innerHTML =
-    '<line x1="0" y1="118" x2="300" y2="118" stroke="#e3e6ee" stroke-width="1"/>' +
-    `<polygon fill="#2f6fed22" stroke="none" points="${area}"/>` +
-    `<polyline fill="none" stroke="#2f6fed" stroke-width="2" points="${points}"/>` +
-    `<text x="2" y="12" font-size="10" fill="#6b7385">max ${Math.round(max)}</text>` +
-    '<text x="298" y="112" font-size="9" fill="#6b7385" text-anchor="end">now</text>' +
-    '<text x="2" y="112" font-size="9" fill="#6b7385">-5 min</text>';
-};
+// Newest sample on the right; the last five minutes fill the width (charts.js).
+const draw = (svg, values) => lineChart(svg, values, { slots: WINDOW, left: '-5 min', right: 'now' });
 
 const text = (el, value) => {
   el.textContent = value;

@@ -59,11 +59,11 @@ describe('configuration from the environment', () => {
     }
   });
 
-  it('chooses the embedded log writer with MSGXC_EMBEDDED_WRITER (inline by default) and names a bad value', () => {
+  it('chooses the embedded log writer with MSGXC_EMBEDDED_WRITER (a writer thread by default) and names a bad value', () => {
     const base = { MSGXC_JWT_SECRET: 's'.repeat(32) };
-    expect(configFromEnv(base)).toMatchObject({ right: { embeddedWriter: 'inline' } });
-    expect(configFromEnv({ ...base, MSGXC_EMBEDDED_WRITER: 'thread' })).toMatchObject({
-      right: { embeddedWriter: 'thread' },
+    expect(configFromEnv(base)).toMatchObject({ right: { embeddedWriter: 'thread' } });
+    expect(configFromEnv({ ...base, MSGXC_EMBEDDED_WRITER: 'inline' })).toMatchObject({
+      right: { embeddedWriter: 'inline' },
     });
     const bad = configFromEnv({ ...base, MSGXC_EMBEDDED_WRITER: 'threads' });
     expect(E.isLeft(bad) && bad.left.join()).toMatch(/MSGXC_EMBEDDED_WRITER/);

@@ -66,4 +66,32 @@ describe('lanes', () => {
     expect(ran).toBe(true);
     expect(errors).toEqual([['fcm', boom]]);
   });
+
+  it('serve the most urgent queued job first: an urgency-4 job overtakes a queued broadcast, equal urgency keeps its order', async () => {
+    const lanes = createLanes(LIMITS, () => undefined);
+    const order: string[] = [];
+    const running = gate();
+    lanes.run('fcm', running.job, 1); // a broadcast's job holds the one fcm slot
+    const job = (name: string) => () => {
+      order.push(name);
+      return Promise.resolve();
+    };
+    for (let i = 0; i < 5; i++) lanes.run('fcm', job(`broadcast-${String(i)}`), 1);
+    lanes.run('fcm', job('normal'), 3);
+    lanes.run('fcm', job('urgent-a'), 4);
+    lanes.run('fcm', job('urgent-b'), 4);
+    expect(lanes.stats().fcm).toEqual({ running: 1, queued: 8 });
+    running.end();
+    await lanes.idle();
+    expect(order).toEqual([
+      'urgent-a',
+      'urgent-b',
+      'normal',
+      'broadcast-0',
+      'broadcast-1',
+      'broadcast-2',
+      'broadcast-3',
+      'broadcast-4',
+    ]);
+  });
 });

@@ -112,4 +112,24 @@ describe('planning the audience', () => {
       events: [{ type: 'MessageTriaged', data: { recipients: [], skipped: 'expired' } }],
     });
   });
+
+  it('lists recipients planned only the websocket by uid, and keeps everyone else a full plan', () => {
+    const live = { ...carol, uid: 'erin', online: true };
+    const withPhone = { ...carol, uid: 'fred', online: true, devices: [{ deviceId: 'd-1', channel: 'fcm' as const }] };
+    const config = triageConfig({ available: ['websocket', 'fcm'] });
+    const intent = decidePlan(plan({ config, pages: [{ items: [live, carol, withPhone] }] }), given([]));
+    const batch = intent.kind === 'append' ? intent.events[0] : undefined;
+    if (batch?.type !== 'MessageTriaged') throw new Error('expected a batch');
+    expect(batch.data.live).toEqual(['erin']);
+    expect(batch.data.liveAt).toBe(iso(T0));
+    expect(batch.data.recipients.map((r) => [r.uid, r.steps.map((st) => `${st.channel}:${st.reason}`)])).toEqual([
+      ['carol', []],
+      ['fred', ['websocket:live-session', 'fcm:unseen']],
+    ]);
+    // What is appended is what the log's codec accepts.
+    expect(isRight(DomainEvent.decode(batch))).toBe(true);
+    // Nobody online: no live list at all (the event has the shape it always had).
+    const offline = decidePlan(plan(), given([]));
+    expect(offline.kind === 'append' ? offline.events.map((e) => 'live' in e.data) : []).toEqual([false, false]);
+  });
 });

@@ -141,4 +141,22 @@ describe('explain fold', () => {
     });
     expect(r.steps.map((s) => s.state)).toEqual(['retrying', 'pending']);
   });
+
+  it('explains a recipient listed by uid as live (websocket only) like a full websocket plan', () => {
+    const full = triageStory([triaged[1] ?? published]);
+    const compact = triageStory([
+      ev('MessageTriaged', {
+        mid: 'm1',
+        batch: 1,
+        due: T,
+        expiresAt: T,
+        urgency: 2,
+        recipients: [],
+        live: ['cat'],
+        liveAt: T,
+      }),
+    ]);
+    expect(compact.recipients).toEqual(full.recipients);
+    expect(stepStreams('m1', compact.recipients[0] ?? { uid: '', online: false, plan: [] })).toEqual([]);
+  });
 });

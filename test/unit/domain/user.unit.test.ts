@@ -164,6 +164,18 @@ describe('ChangeProfile', () => {
       .when(change({ attributes: { f: () => 1 } }))
       .then({ kind: 'invalid', code: 'AttributesAreNotAJsonObject' });
   });
+  it('records the time zone and quiet hours when they change, and clears them with null', () => {
+    const quiet = { from: '22:00', to: '07:00', timezone: 'Europe/Paris' };
+    given([])
+      .when(change({ timezone: 'Asia/Tokyo', quietHours: quiet }))
+      .then([{ type: 'TimePreferencesChanged', data: { uid: A, timezone: 'Asia/Tokyo', quietHours: quiet } }]);
+    given([{ type: 'TimePreferencesChanged', data: { uid: A, timezone: 'Asia/Tokyo', quietHours: quiet } }])
+      .when(change({ timezone: 'Asia/Tokyo', quietHours: { ...quiet } }))
+      .then([]);
+    given([{ type: 'TimePreferencesChanged', data: { uid: A, timezone: 'Asia/Tokyo', quietHours: quiet } }])
+      .when(change({ quietHours: null }))
+      .then([{ type: 'TimePreferencesChanged', data: { uid: A, quietHours: null } }]);
+  });
   it('lets only the user themselves or an admin change a profile', () => {
     given([])
       .when(change({ email: 'a@example.org' }, bob))

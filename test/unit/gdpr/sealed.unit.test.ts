@@ -97,6 +97,11 @@ describe('sealed event store', () => {
         ev(1, 'ContactPointsChanged', { uid: 'dora', email: 'dora@x.example', cell: '+4915112345678' }),
         ev(2, 'DeviceEnlisted', { uid: 'dora', deviceId: 'd1', device }),
         ev(3, 'UserAttributesChanged', { uid: 'dora', attributes: { real_name: 'Dora' } }),
+        ev(6, 'TimePreferencesChanged', {
+          uid: 'dora',
+          timezone: 'Pacific/Chatham',
+          quietHours: { from: '21:45', to: '06:15' },
+        }),
       ],
       'no_stream',
     );
@@ -137,6 +142,8 @@ describe('sealed event store', () => {
       'Dora',
       'secret text',
       'hidden-topic-xyz',
+      'Pacific/Chatham',
+      '21:45',
     ])
       expect(raw).not.toContain(secret);
     expect(raw).toContain('club');
@@ -145,6 +152,7 @@ describe('sealed event store', () => {
       { email: 'dora@x.example', cell: '+4915112345678' },
       { device },
       { attributes: { real_name: 'Dora' } },
+      { timezone: 'Pacific/Chatham', quietHours: { from: '21:45', to: '06:15' } },
       { msg: 'secret text', subject: 'hidden-topic-xyz', opts: { ttl: 60 } },
       { msg: 'club' },
     ]);
@@ -161,6 +169,7 @@ describe('sealed event store', () => {
       { email: null, cell: null, redacted: ['email', 'cell'] },
       { device: { endpoint: 'https://erased.invalid/' }, redacted: ['device'] },
       { attributes: {}, redacted: ['attributes'] },
+      { timezone: null, quietHours: null, redacted: ['timezone', 'quietHours'] },
       { msg: ERASED_TEXT, subject: '', opts: {}, redacted: ['msg', 'subject', 'opts'] },
       { msg: 'club' },
     ]);
@@ -175,9 +184,24 @@ describe('sealed event store', () => {
     expect((await other.read('user-dora'))[0]?.data).toMatchObject({ email: 'dora@x.example' });
     await keys.destroy('dora'); // destroyed by another node: this one still has it cached
     expect((await other.read('user-dora'))[0]?.data).toMatchObject({ email: 'dora@x.example' });
-    await store.append('user-dora', [ev(9, 'UserErased', { uid: 'dora' })], 2);
+    await store.append('user-dora', [ev(9, 'UserErased', { uid: 'dora' })], 3);
     const after = await other.read('user-dora');
     expect(after[0]?.data).toMatchObject({ email: null, redacted: ['email', 'cell'] });
+  });
+
+  it('a replay that meets UserErased again still opens what the user wrote after the erasure', async () => {
+    const { keys, store } = setup();
+    await write(store);
+    await store.forget('dora');
+    await store.append('user-dora', [ev(9, 'UserErased', { uid: 'dora' })], 3);
+    await store.append('user-dora', [ev(10, 'ContactPointsChanged', { uid: 'dora', email: 'new@x.example' })], 4);
+    expect(keys.rows.get('dora')?.size).toBe(1);
+    // The first read caches the new key; the second (a rebuild's replay) reads UserErased before it again.
+    for (let round = 0; round < 2; round += 1) {
+      const read = await store.read('user-dora');
+      expect(read[0]?.data).toMatchObject({ email: null, redacted: ['email', 'cell'] });
+      expect(read.at(-1)?.data).toEqual({ uid: 'dora', email: 'new@x.example' });
+    }
   });
 
   it('reads events written before sealing as they are', async () => {

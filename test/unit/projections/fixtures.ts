@@ -108,6 +108,8 @@ export const streamOf = (e: DomainEvent): string => {
     case 'MessageDue':
     case 'MessageTriaged':
       return `triage-${e.data.mid}`;
+    case 'SegmentDefined':
+      return streams.segment(e.data.id);
     default:
       return streams.user(e.data.uid);
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { messageLiveness } from '../../../api/ws/liveness.js';
+import { messageLiveness } from '../../../delivery/live-reads.js';
 import { asMessageId, asUserId } from '../../../schema/ids.js';
 import { ctxFor, NOW, rightOf, setup } from '../commands/support.js';
 

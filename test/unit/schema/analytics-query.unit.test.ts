@@ -31,6 +31,9 @@ describe('the analytics messages query string', () => {
     });
     expect(decode('')).toEqual({ ok: { limit: 50, filter: {} } });
     expect(decode('urgencyMax=1')).toEqual({ ok: { limit: 50, filter: { urgency: { lte: 1 } } } });
+    expect(decode('channel=email,websocket,email')).toEqual({
+      ok: { limit: 50, filter: { channel: ['email', 'websocket'] } },
+    });
   });
 
   it('refuses a bad value naming the parameter', () => {
@@ -46,6 +49,10 @@ describe('the analytics messages query string', () => {
       ['since=2026-01-02T00:00:00Z&until=2026-01-01T00:00:00Z', 'until'],
       ['status=published,lost', 'status'],
       ['outcome=sent', 'outcome'],
+      ['channel=pigeon', 'channel'],
+      ['channel=email,', 'channel'],
+      ['channel=', 'channel'],
+      ['channel=EMAIL', 'channel'],
       ['after=forged', 'after'],
       ['limit=0', 'limit'],
       ['limit=201', 'limit'],

@@ -4,7 +4,7 @@ import { afterOutcome, backoff, DEFAULT_RETRY_POLICY } from '../../../domain/tri
 import type { RetryPolicy } from '../../../domain/triage/retry.js';
 import { HOUR, T0 } from './fixtures.js';
 
-const policy: RetryPolicy = { maxAttempts: 4, baseMs: 1_000, maxMs: 60_000 };
+const policy: RetryPolicy = { maxAttempts: 4, baseMs: 1_000, maxMs: 60_000, unreachableMaxMs: 10_000 };
 const step = (attempt: number, expiresAt = T0 + HOUR) => ({ attempt, expiresAt });
 
 describe('afterOutcome', () => {
@@ -53,6 +53,27 @@ describe('afterOutcome', () => {
     expect(
       afterOutcome({ kind: 'retry', afterMs: 10_000, reason: '429' }, step(0, T0 + 5_000), policy, T0, 0.5),
     ).toEqual({ kind: 'give-up', reason: '429 (the message expires before the next attempt)' });
+  });
+  it('an unreachable provider is waited for until the message expires, never past the cap between attempts', () => {
+    const down = { kind: 'retry', afterMs: 3_600_000, reason: 'broker not connected', unreachable: true } as const;
+    // Past maxAttempts (4), still retried: the delivery did nothing wrong.
+    expect(afterOutcome(down, step(40), policy, T0, 0.5)).toEqual({
+      kind: 'retry',
+      afterMs: 10_000,
+      at: T0 + 10_000,
+      reason: 'broker not connected',
+    });
+    expect(afterOutcome({ ...down, afterMs: 0 }, step(0), policy, T0, 0)).toMatchObject({
+      kind: 'retry',
+      afterMs: 500,
+    });
+    // The expiry still ends it, as for every retry.
+    expect(afterOutcome(down, step(40, T0 + 5_000), policy, T0, 0.5)).toEqual({
+      kind: 'give-up',
+      reason: 'broker not connected (the message expires before the next attempt)',
+    });
+    // The same answer without the flag gives up after the last attempt.
+    expect(afterOutcome({ ...down, unreachable: false }, step(3), policy, T0, 0.5)).toMatchObject({ kind: 'give-up' });
   });
   it('property: the backoff stays within [exp/2, exp] and is capped', () => {
     fc.assert(

@@ -1,0 +1,71 @@
+import * as E from 'fp-ts/lib/Either.js';
+import type { Either } from 'fp-ts/lib/Either.js';
+import { UserId } from './ids.js';
+import type { JsonObject } from './json.js';
+import { Payload } from './payload.js';
+import { ContactInput } from './profile.js';
+import { DIRECTORY_LIMITS } from './user-directory.js';
+
+// One line of a user import (POST /api/v2/users/import, NDJSON): decoded by hand so that an
+// error names the line's field. What passes becomes a profile change: email and cell, and one
+// attribute object holding the custom attributes plus the reserved keys tags, locale, timezone.
+
+export interface ImportedUser {
+  readonly uid: UserId;
+  readonly email?: string | null;
+  readonly cell?: string | null;
+  readonly attributes: JsonObject;
+}
+
+export interface LineError {
+  readonly field: string;
+  readonly msg: string;
+}
+
+export const IMPORT_LIMITS = {
+  /** Characters of one line. */
+  line: 65_536,
+  /** The route's body cap: a larger file is sent in several requests (msgxc import does). */
+  body: 16 * 1024 * 1024,
+} as const;
+
+const FIELDS = ['uid', 'email', 'cell', 'tags', 'attributes', 'timezone', 'locale'];
+const TEXT = /^[A-Za-z0-9_+\-/.@:]{1,64}$/;
+
+const isObject = (u: unknown): u is Record<string, unknown> => typeof u === 'object' && u !== null && !Array.isArray(u);
+const bad = (field: string, msg: string): Either<LineError, never> => E.left({ field, msg });
+
+export const decodeImportLine = (u: unknown): Either<LineError, ImportedUser> => {
+  if (!isObject(u)) return bad('', 'a line must be a JSON object');
+  const extra = Object.keys(u).find((k) => !FIELDS.includes(k));
+  if (extra !== undefined) return bad(extra, `unknown field (expected ${FIELDS.join(', ')})`);
+  if (!UserId.is(u['uid'])) return bad('uid', 'expected a user id (1..128 of A-Z a-z 0-9 . _ : @ + = -)');
+  for (const f of ['email', 'cell'] as const)
+    if (u[f] !== undefined && !ContactInput.is(u[f])) return bad(f, 'expected a string or null');
+  const tags = u['tags'];
+  if (tags !== undefined) {
+    if (!Array.isArray(tags) || tags.length > DIRECTORY_LIMITS.tags)
+      return bad('tags', `expected a list of at most ${DIRECTORY_LIMITS.tags} tags`);
+    const i = tags.findIndex((x) => typeof x !== 'string' || x.length === 0 || x.length > DIRECTORY_LIMITS.key);
+    if (i !== -1) return bad(`tags[${i}]`, `expected a tag of 1..${DIRECTORY_LIMITS.key} characters`);
+  }
+  for (const f of ['timezone', 'locale'] as const)
+    if (u[f] !== undefined && !(typeof u[f] === 'string' && TEXT.test(u[f])))
+      return bad(f, 'expected a name like Europe/Berlin or de-DE');
+  const attributes = u['attributes'] ?? {};
+  if (!Payload.is(attributes)) return bad('attributes', `expected a ${Payload.name}`);
+  const reserved = ['tags', 'timezone', 'locale'].find((k) => k in attributes);
+  if (reserved !== undefined) return bad(`attributes.${reserved}`, `${reserved} is given at the top level of a line`);
+  const merged: JsonObject = {
+    ...attributes,
+    ...(tags === undefined ? {} : { tags: [...new Set(tags as string[])] }),
+    ...(u['timezone'] === undefined ? {} : { timezone: u['timezone'] as string }),
+    ...(u['locale'] === undefined ? {} : { locale: u['locale'] as string }),
+  };
+  return E.right({
+    uid: u['uid'],
+    ...(u['email'] === undefined ? {} : { email: u['email'] as string | null }),
+    ...(u['cell'] === undefined ? {} : { cell: u['cell'] as string | null }),
+    attributes: merged,
+  });
+};

@@ -1,0 +1,95 @@
+// Where the analytics page's numbers come from, as plain data arrays for the charts. Today:
+// totals of GET /api/v2/analytics/messages (one call per window or status; `limit=1`, only
+// `total` is read) and the failure events of the log (GET /api/v2/events, auditors). A
+// timeseries or funnel route can replace a function here without touching the charts.
+import { api, qs } from './common.js';
+
+export const DELIVERY_STATUSES = ['delivered', 'seen', 'read', 'clicked', 'retrying', 'failed', 'given_up', 'revoked'];
+
+/** Runs `jobs` (functions returning promises) at most `n` at a time, results in order. */
+const limited = async (jobs, n) => {
+  const out = new Array(jobs.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < jobs.length) {
+      const i = next++;
+      out[i] = await jobs[i]();
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(n, jobs.length) }, worker));
+  return out;
+};
+
+const total = async (params) => (await api(`/api/v2/analytics/messages?${qs({ ...params, limit: 1 })}`)).total;
+
+/** [since, until) cut into `n` equal windows: [{ since, until }] as Dates. */
+export const windows = (since, until, n) => {
+  const step = (until.getTime() - since.getTime()) / n;
+  return Array.from({ length: n }, (_, i) => ({
+    since: new Date(since.getTime() + Math.round(i * step)),
+    until: new Date(since.getTime() + Math.round((i + 1) * step)),
+  }));
+};
+
+const label = (d, spanMs) =>
+  spanMs <= 36 * 3600_000
+    ? d.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit', hour12: false })
+    : d.toLocaleDateString(undefined, { month: 'short', day: 'numeric' });
+
+/** Messages published per window: [{ label, title, value }]. `filters`: tid, sender, text. */
+export const volume = async (since, until, n, filters) => {
+  const span = until.getTime() - since.getTime();
+  const ws = windows(since, until, n);
+  const counts = await limited(
+    ws.map((w) => () => total({ ...filters, since: w.since.toISOString(), until: w.until.toISOString() })),
+    4,
+  );
+  return ws.map((w, i) => ({
+    label: label(w.since, span),
+    title: `${w.since.toLocaleString()} – ${w.until.toLocaleString()}`,
+    value: counts[i],
+  }));
+};
+
+/** Messages with some recipient at each delivery status in the range: [{ label, value }]. */
+export const outcomes = async (since, until, filters) => {
+  const range = { ...filters, since: since.toISOString(), until: until.toISOString() };
+  const counts = await limited(
+    DELIVERY_STATUSES.map((s) => () => total({ ...range, outcome: s })),
+    4,
+  );
+  return DELIVERY_STATUSES.map((s, i) => ({ label: s, value: counts[i] }));
+};
+
+/**
+ * Failures and give-ups recorded in the log in the range, by channel and provider reason,
+ * most frequent first: { rows: [{ label, value }], scanned, complete }. Reads at most
+ * `maxPages` pages of 1000 events.
+ */
+export const failureReasons = async (since, until, maxPages = 5) => {
+  const byReason = new Map();
+  let after = 0;
+  let scanned = 0;
+  let pages = 0;
+  for (; after !== null && pages < maxPages; pages++) {
+    const q = qs({
+      type: 'DeliveryFailed,DeliveryGivenUp',
+      from: since.toISOString(),
+      to: until.toISOString(),
+      after,
+      limit: 1000,
+    });
+    const page = await api(`/api/v2/events?${q}`);
+    for (const e of page.events) {
+      const what = e.type === 'DeliveryGivenUp' ? 'gave up' : (e.data.outcome ?? 'failed');
+      const key = `${e.data.channel}: ${what}: ${e.data.reason ?? '?'}`;
+      byReason.set(key, (byReason.get(key) ?? 0) + 1);
+      scanned += 1;
+    }
+    after = page.next;
+  }
+  const rows = [...byReason]
+    .map(([label, value]) => ({ label, value }))
+    .sort((a, b) => b.value - a.value || a.label.localeCompare(b.label));
+  return { rows, scanned, complete: after === null };
+};
