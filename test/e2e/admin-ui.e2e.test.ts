@@ -93,6 +93,23 @@ describe('admin UI in headless Chromium', () => {
     expect(await page.textContent('#threadInfo')).toContain('<b>Ops</b>');
     expect(await page.$$('#threadInfo b')).toHaveLength(0);
 
+    // Settings: a new name (hostile too, shown as text) and the thread opened to subscribers.
+    expect(await page.textContent('#threadInfo')).toContain('closed to subscribers');
+    await page.fill('#threadName', 'Ops <i>team</i>');
+    await page.selectOption('#threadOpens', 'true');
+    await page.click('#settingsForm button');
+    await page.locator('#threadInfo', { hasText: 'open to subscribers' }).waitFor();
+    expect(await page.textContent('#threadInfo')).toContain('Ops <i>team</i>: owner ann');
+    expect(await page.$$('#threadInfo i')).toHaveLength(0);
+    const changed = (await allEvents(broker, root, ['ThreadSettingsChanged'])).filter((e) => e.data['tid'] === 'ops');
+    expect(changed.map((e) => e.data)).toEqual([expect.objectContaining({ name: 'Ops <i>team</i>', opens: true })]);
+    expect(changed[0]?.data).not.toHaveProperty('openp');
+    // Nothing chosen: refused in the page, nothing sent.
+    await page.fill('#threadName', '');
+    await page.selectOption('#threadOpens', '');
+    await page.click('#settingsForm button');
+    await page.locator('#threadInfo', { hasText: 'nothing to change' }).waitFor();
+
     await page.fill('#memberUid', 'carl');
     await page.selectOption('#memberRole', 'subscriber');
     await page.click('#memberForm button[type=submit]');

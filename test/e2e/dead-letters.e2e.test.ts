@@ -76,18 +76,24 @@ describe('dead letters on a real server process', () => {
 
   it('quarantines it with the reason, lists it for admins and auditors only, counts it, and carries on', async () => {
     await until('the projections passed the poison event', caughtUp);
+    // Two followers read a device enlistment: the read models and the search projection (its user
+    // directory); each quarantines it once, under its own name.
     const listed = await letters();
-    expect(listed.count).toBe(1);
-    expect(listed.deadLetters).toEqual([
-      expect.objectContaining({ position: poison, stream: 'user-poison', type: 'DeviceEnlisted' }),
-    ]);
-    expect(listed.deadLetters[0]?.reason).toMatch(/^data: .*device/);
-    expect((await letters(`?follower=${listed.deadLetters[0]?.follower ?? ''}`)).count).toBe(1);
+    expect(listed.count).toBe(2);
+    const followers = listed.deadLetters.map((d) => d.follower);
+    expect(new Set(followers).size).toBe(2);
+    expect(followers).toContain('search');
+    for (const d of listed.deadLetters) {
+      expect(d).toMatchObject({ position: poison, stream: 'user-poison', type: 'DeviceEnlisted' });
+      expect(d.reason).toMatch(/^data: .*device/);
+      expect((await letters(`?follower=${d.follower}`)).count).toBe(1);
+    }
     expect((await letters('?follower=nobody')).count).toBe(0);
     expect((await call(s, 'GET', '/api/v2/admin/dead-letters', { token: bob })).status).toBe(403);
     expect((await call(s, 'GET', '/api/v2/admin/dead-letters')).status).toBe(401);
-    expect((await stats()).deadLetters).toBe(1);
-    expect((await call(s, 'GET', '/metrics')).text).toMatch(/msgxc_follower_dead_letters_total\{follower="[^"]+"\} 1/);
+    expect((await stats()).deadLetters).toBe(2);
+    const metrics = (await call(s, 'GET', '/metrics')).text;
+    for (const f of followers) expect(metrics).toContain(`msgxc_follower_dead_letters_total{follower="${f}"} 1`);
     // The projections carry on after it: a thread created now is there.
     const created = await call(s, 'POST', '/api/v2/threads', { token: bob, body: { tid: 'after', opens: true } });
     expect(created.status).toBe(201);
@@ -107,18 +113,18 @@ describe('dead letters on a real server process', () => {
 
     const retry = await call(s, 'POST', '/api/v2/admin/dead-letters/retry', { token: admin });
     expect(retry.status).toBe(202);
-    expect(retry.body).toMatchObject({ retrying: 1, rebuild: { running: true } });
+    expect(retry.body).toMatchObject({ retrying: 2, rebuild: { running: true } });
     const retried = await until('the retry finished', (st) => !st.rebuild.running);
     expect(retried.rebuild).toMatchObject({ replayed: expect.any(Number) as number });
     expect(retried.rebuild.failedAt).toBeUndefined();
-    // Still undecodable: quarantined again by the new generation, which is live now.
-    expect((await letters()).deadLetters.map((d) => d.position)).toEqual([poison]);
+    // Still undecodable: quarantined again by the new generations, which are live now.
+    expect((await letters()).deadLetters.map((d) => d.position)).toEqual([poison, poison]);
 
     const allowed = await call(s, 'POST', '/api/v2/admin/rebuild?allowSkips=true', { token: admin });
     expect(allowed.status).toBe(202);
     const done = await until('the rebuild finished', (st) => !st.rebuild.running);
     expect(done.rebuild.failedAt).toBeUndefined();
-    expect((await letters()).deadLetters.map((d) => d.position)).toEqual([poison]);
+    expect((await letters()).deadLetters.map((d) => d.position)).toEqual([poison, poison]);
     expect((await call(s, 'GET', '/api/v2/threads/club', { token: bob })).status).toBe(200);
   });
 });

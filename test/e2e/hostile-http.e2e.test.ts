@@ -89,10 +89,23 @@ describe('deeply nested JSON bodies (finding 3)', () => {
           raw,
           headers: { 'content-type': 'application/json' },
         });
-        expect({ op: `${op.method} ${op.path}`, name, status: r.status, body: r.body }).toMatchObject({
-          status: 400,
-          body: { code: 'JsonTooDeep', msg: 'request body nests deeper than 32 levels (MSGXC_JSON_MAX_DEPTH)' },
-        });
+        // The user import's body is NDJSON, one user per line, and it reports bad lines one by one
+        // (the good ones are kept): a line nested too deep is that line's error, naming the limit.
+        const expected =
+          op.path === '/api/v2/users/import'
+            ? {
+                status: 200,
+                body: {
+                  errors: 1,
+                  usersWritten: 0,
+                  firstErrors: [{ line: 1, msg: 'not JSON: nested deeper than 32 levels' }],
+                },
+              }
+            : {
+                status: 400,
+                body: { code: 'JsonTooDeep', msg: 'request body nests deeper than 32 levels (MSGXC_JSON_MAX_DEPTH)' },
+              };
+        expect({ op: `${op.method} ${op.path}`, name, status: r.status, body: r.body }).toMatchObject(expected);
       }
     }
   });

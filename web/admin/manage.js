@@ -1,6 +1,7 @@
 /* global document, fetch, sessionStorage */
 // The admin page's forms (issue 14): a system message (broadcast, or multicast to listed
-// users), a user look-up (profile and presence), a thread's settings and members. Everything
+// users), a user look-up (profile and presence), a thread's settings (name, open to subscribers
+// and publishers) and members. Everything
 // it shows is set as text, never as HTML: profiles and names are user input.
 const $ = (id) => document.getElementById(id);
 const token = () => sessionStorage.getItem('msgxc-admin-token') ?? '';
@@ -70,13 +71,33 @@ const openThread = async () => {
     api(`/api/v2/threads/${tid}`),
     api(`/api/v2/threads/${tid}/subscribers?limit=200`),
   ]);
-  show($('threadInfo'), `${t.body.name ?? t.body.tid}: owner ${t.body.owner}, ${t.body.subscribers} subscribers`);
+  const open = (yes, what) => `${yes ? 'open' : 'closed'} to ${what}`;
+  show(
+    $('threadInfo'),
+    `${t.body.name ?? t.body.tid}: owner ${t.body.owner}, ${t.body.subscribers} subscribers, ` +
+      `${open(t.body.opens, 'subscribers')}, ${open(t.body.openp, 'publishers')}`,
+  );
   rows(
     $('members'),
     m.body.subscribers.map((s) => [s.uid, s.roles.join(', ')]),
   );
 };
 $('threadForm').onsubmit = guard($('threadInfo'), openThread);
+// Only what the form changes is sent: POST /api/v2/threads/{tid}/settings takes any of the three.
+$('settingsForm').onsubmit = guard($('threadInfo'), async () => {
+  const tid = encodeURIComponent($('threadId').value.trim());
+  const name = $('threadName').value.trim();
+  const flag = (v) => (v === '' ? undefined : v === 'true');
+  const body = {
+    name: name === '' ? undefined : name,
+    opens: flag($('threadOpens').value),
+    openp: flag($('threadOpenp').value),
+  };
+  if (Object.values(body).every((v) => v === undefined))
+    throw new Error('nothing to change: give a name or choose a setting');
+  await post(`/api/v2/threads/${tid}/settings`, body);
+  await openThread();
+});
 $('memberForm').onsubmit = guard($('threadInfo'), async () => {
   const tid = encodeURIComponent($('threadId').value.trim());
   await post(`/api/v2/threads/${tid}/members`, { uid: $('memberUid').value.trim(), role: $('memberRole').value });
