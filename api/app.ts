@@ -4,6 +4,7 @@ import { messageRoutes } from './routes/messages.js';
 import { messageReadRoutes } from './routes/message-read.js';
 import { threadRoutes } from './routes/threads.js';
 import { userRoutes } from './routes/users.js';
+import { gdprRoutes } from './routes/gdpr.js';
 import { inboxRoutes } from './routes/inbox.js';
 import { auditRoutes } from './routes/audit.js';
 import { explainRoutes } from './routes/explain.js';
@@ -32,6 +33,7 @@ export const allRoutes = (deps: AppDeps, realtime: RealtimeHttp = {}): Route[] =
   ...analyticsRoutes(deps),
   ...threadRoutes(deps),
   ...userRoutes(deps),
+  ...gdprRoutes(deps),
   ...inboxRoutes(deps),
   ...auditRoutes(deps),
   ...outboxRoutes(deps),

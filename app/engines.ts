@@ -9,6 +9,8 @@ import type { JetStreamEventStoreOptions } from '../adapters/eventstore/jetstrea
 import { openSqliteDeliveryState } from '../adapters/delivery-state/sqlite.js';
 import { auditLog } from '../adapters/eventstore/audit-log.js';
 import { chained } from '../adapters/eventstore/chained.js';
+import { sealed } from '../adapters/eventstore/sealed.js';
+import { createSqliteKeyStore } from '../adapters/keystore/sqlite.js';
 import { createMemoryEventStore } from '../adapters/eventstore/memory.js';
 import { eventStoreUrlError, parseNatsUrl } from '../adapters/eventstore/url.js';
 import { createSqliteEventStore, type SqliteEventStore } from '../adapters/eventstore/sqlite.js';
@@ -22,6 +24,7 @@ import type { Clock } from '../ports/clock.js';
 import type { DeliveryStateStore } from '../ports/delivery-state.js';
 import type { AuditLog, EventStore } from '../ports/eventstore.js';
 import type { IdempotencyStore } from '../ports/idempotency.js';
+import type { KeyStore, PersonalData } from '../ports/keystore.js';
 import type { DeadLetter } from '../ports/follower.js';
 import type { Logger } from '../ports/log.js';
 import type { OutboxStore } from '../ports/outbox.js';
@@ -77,8 +80,14 @@ export const openEventStore = async (url: string, options: OpenEventStoreOptions
 };
 
 export interface OpenedLog {
-  /** The engine behind the tamper-evident chain (adapters/eventstore/chained.ts). */
+  /** The log as the node uses it: personal data sealed (sealed.ts) above the tamper-evident chain (chained.ts). */
   readonly store: EventStore;
+  /** The log as stored (chained, personal fields sealed): what verify and the auditors read. */
+  readonly stored: EventStore;
+  /** The sealing, whose keys an erasure destroys. */
+  readonly personal: PersonalData;
+  /** The key store's file when it is embedded (a projection worker opens it too). */
+  readonly keysFile?: string;
   readonly sqlite?: SqliteEventStore;
   readonly audit: AuditLog;
   /** Writes a checkpoint over the log up to its head now (`msgxc audit checkpoint`). */
@@ -88,8 +97,8 @@ export interface OpenedLog {
 // Every event is chained, whatever the engine; a checkpoint over the global order follows
 // every CHECKPOINT_EVERY events a node appends (docs/audit.md).
 const CHECKPOINT_EVERY = 1000;
-const auditable = (engine: EventStore, log?: Logger, sqlite?: SqliteEventStore): OpenedLog => {
-  const store = chained(engine, {
+const auditable = (engine: EventStore, keys: OpenedKeys, log?: Logger, sqlite?: SqliteEventStore): OpenedLog => {
+  const chain = chained(engine, {
     checkpoints: {
       every: CHECKPOINT_EVERY,
       now: () => new Date(),
@@ -97,12 +106,45 @@ const auditable = (engine: EventStore, log?: Logger, sqlite?: SqliteEventStore):
       onError: (e) => log?.warn({ err: String(e) }, 'audit checkpoint failed'),
     },
   });
+  // Auditors read the engine as stored: sealed fields stay sealed there (docs/gdpr.md).
+  const store = sealed(chain, keys.store);
   return {
     store,
+    stored: chain,
+    personal: store,
     audit: auditLog(engine),
-    checkpoint: () => store.checkpoint(),
+    checkpoint: () => chain.checkpoint(),
     ...(sqlite !== undefined ? { sqlite } : {}),
+    ...(keys.file !== undefined ? { keysFile: keys.file } : {}),
   };
+};
+
+interface OpenedKeys {
+  readonly store: KeyStore;
+  readonly file?: string;
+}
+
+// Data keys live beside the read models: in Cassandra (their own keyspace) when the read
+// models are there, which every node shares; else in the data directory (one node).
+const openKeys = async (config: Config): Promise<OpenedKeys> => {
+  const rs = config.engines.readStore;
+  if (rs.kind === 'cassandra') {
+    const { openCassandraKeyStore } = await import('../adapters/keystore/cassandra.js');
+    const { createCassandraClient } = await import('../adapters/read-store/cassandra.js');
+    const store = openCassandraKeyStore({
+      client: createCassandraClient({
+        contactPoints: rs.contactPoints,
+        localDataCenter: rs.localDataCenter,
+        ...(rs.credentials ? { credentials: rs.credentials } : {}),
+      }),
+      keyspace: `${rs.keyspace}_keys`,
+      replication: { class: 'NetworkTopologyStrategy', [rs.localDataCenter]: rs.replicationFactor },
+      ownsClient: true,
+    });
+    return { store };
+  }
+  const file = join(config.dataDir, 'keys.db');
+  return { store: createSqliteKeyStore(file), file };
 };
 
 /**
@@ -121,9 +163,10 @@ export const openLog = async (config: Config, log?: Logger): Promise<OpenedLog> 
       file: eventsFile(config),
       writerThread: config.embeddedWriter === 'thread',
     });
-    return auditable(sqlite, log, sqlite);
+    return auditable(sqlite, await openKeys(config), log, sqlite);
   }
-  return auditable(await openEventStore(config.eventStore, { dataDir: config.dataDir }), log);
+  const engine = await openEventStore(config.eventStore, { dataDir: config.dataDir });
+  return auditable(engine, await openKeys(config), log);
 };
 
 export interface OpenedProjection<T = object> {
@@ -166,6 +209,7 @@ export const openReadModels = async (
       : await openThreadedReadStore({
           readFile,
           eventsFile: eventsFile(config),
+          keysFile: log.keysFile,
           store: log.sqlite,
           log: logger,
           clock,
@@ -184,11 +228,12 @@ export const openSearchProjection = async (
   const quarantine = onDeadLetters === undefined ? {} : { onDeadLetters };
   const s = config.engines.search;
   const file = join(config.dataDir, 'search.db');
-  if (s.kind === 'embedded' && log.sqlite !== undefined) {
+  if (s.kind === 'embedded' && log.sqlite !== undefined && log.keysFile !== undefined) {
     const worker = await startProjectionWorker({
       kind: 'search',
       file,
       eventsFile: eventsFile(config),
+      keysFile: log.keysFile,
       store: log.sqlite,
       log: logger,
       ...quarantine,

@@ -55,7 +55,12 @@ export const startBroker = async (config: Config, log: Logger, clock: Clock = sy
   const { channels, outbox } = providers;
   log.info({ channels: channels.providers }, 'channels');
   const ids = createIdGenerator(() => clock.now().getTime());
-  const commands = createCommands({ store, ids, allowedPushHosts: config.channels.settings.allowedPushHosts });
+  const commands = createCommands({
+    store,
+    ids,
+    allowedPushHosts: config.channels.settings.allowedPushHosts,
+    personal: opened.personal,
+  });
   const recognise = createRecognition(
     (ctx) => commands.recognize(ctx),
     () => clock.now(),

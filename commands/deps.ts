@@ -2,6 +2,7 @@ import * as E from 'fp-ts/lib/Either.js';
 import type { Either } from 'fp-ts/lib/Either.js';
 import type { TaskEither } from 'fp-ts/lib/TaskEither.js';
 import type { EventStore } from '../ports/eventstore.js';
+import type { PersonalData } from '../ports/keystore.js';
 import type { Caller } from '../domain/caller.js';
 import { invalid } from '../domain/errors.js';
 import type { DomainError } from '../domain/errors.js';
@@ -21,6 +22,8 @@ export interface CommandDeps {
   readonly recognized: Lru<string, number>;
   /** Hosts web push endpoints may name (MSGXC_WEBPUSH_ALLOWED_HOSTS), checked when a device is enlisted. */
   readonly allowedPushHosts: PushHosts;
+  /** The log's sealing of personal data, whose keys an erasure destroys (absent: erasure is refused). */
+  readonly personal?: PersonalData;
 }
 
 export type Failure = DomainError | FailedToAppend;

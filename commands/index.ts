@@ -1,5 +1,6 @@
 import type { EventStore } from '../ports/eventstore.js';
 import type { IdGenerator } from '../ports/ids.js';
+import type { PersonalData } from '../ports/keystore.js';
 import { DEFAULT_PUSH_SERVICE_HOSTS, type PushHosts } from '../schema/push-endpoint.js';
 import { acknowledge } from './acknowledge.js';
 import { addMember } from './add-member.js';
@@ -15,6 +16,7 @@ import { importUser } from './import-user.js';
 import { defineSegment, loadSegment } from './define-segment.js';
 import type { CommandDeps } from './deps.js';
 import { enlist } from './enlist.js';
+import { eraseUser } from './erase-user.js';
 import { createLru } from './lru.js';
 import { loadMessage } from './load-message.js';
 import { loadProfile } from './load-profile.js';
@@ -42,6 +44,8 @@ export interface CommandOptions {
   readonly maxAttempts?: number;
   /** Hosts web push endpoints may name when enlisted (default: the browsers' push services). */
   readonly allowedPushHosts?: PushHosts;
+  /** The log's sealing (adapters/eventstore/sealed.ts): an erasure destroys the user's keys through it. */
+  readonly personal?: PersonalData;
 }
 
 export type CommandSide = Commands & { readonly revokeDevice: RevokeDevice };
@@ -56,6 +60,7 @@ export const createCommands = (options: CommandOptions): CommandSide => {
     },
     recognized: createLru<string, number>(options.recognizedSize ?? 100_000),
     allowedPushHosts: options.allowedPushHosts ?? DEFAULT_PUSH_SERVICE_HOSTS,
+    ...(options.personal !== undefined ? { personal: options.personal } : {}),
   };
   return {
     recognize: recognize(deps),
@@ -83,6 +88,7 @@ export const createCommands = (options: CommandOptions): CommandSide => {
     markRead: markRead(deps),
     deleteFromInbox: deleteFromInbox(deps),
     checkIn: checkIn(deps),
+    eraseUser: eraseUser(deps),
     loadMessage: loadMessage(deps),
   };
 };

@@ -143,4 +143,6 @@ export interface Commands {
   loadSegment(id: MessageId): Promise<Either<DomainError | FailedToAppend, SegmentState>>;
   /** Records a node's check-ins (the node is the actor); nothing is appended for an interval without any. */
   checkIn(checkIns: CheckIns): Promise<CommandResult>;
+  /** Admin only: destroys the user's data keys and records UserErased (docs/gdpr.md); unknown users are not_found. */
+  eraseUser(ctx: CommandContext, uid: UserId): Promise<CommandResult<{ keysDestroyed: number }>>;
 }

@@ -69,6 +69,9 @@ export const evolveUser = (state: UserState, event: UserEvent): UserState => {
     }
     case 'UserAttributesChanged':
       return { ...state, attributes: event.data.attributes };
+    // Erased: nothing personal is left (docs/gdpr.md); that the user was known is not personal data.
+    case 'UserErased':
+      return { ...initialUserState(), recognized: state.recognized };
     case 'TimePreferencesChanged':
       return {
         ...state,

@@ -24,7 +24,8 @@ export type UserCommand =
       readonly reason: string;
       readonly caller: Caller;
     }
-  | { readonly type: 'ChangeProfile'; readonly uid: UserId; readonly change: ProfileChange; readonly caller: Caller };
+  | { readonly type: 'ChangeProfile'; readonly uid: UserId; readonly change: ProfileChange; readonly caller: Caller }
+  | { readonly type: 'Erase'; readonly uid: UserId; readonly caller: Caller };
 
 type Decision = Either<DomainError, readonly UserEvent[]>;
 const none: Decision = E.right([]);
@@ -73,8 +74,17 @@ export const profileIsNotYours = forbidden(
   'only the user themselves or an admin may change a profile',
 );
 
+export const onlyAdminsErase = forbidden('OnlyAdminsErase', 'only an admin may erase a user');
+
+// Erasing again is allowed (and recorded): an erasure whose event was lost after the keys were
+// destroyed is completed by asking again.
+const erase = (c: Extract<UserCommand, { type: 'Erase' }>): Decision =>
+  c.caller.admin ? E.right([{ type: 'UserErased', data: { uid: c.uid } }]) : E.left(onlyAdminsErase);
+
 export const decideUser = (command: UserCommand, state: UserState): Decision => {
   switch (command.type) {
+    case 'Erase':
+      return erase(command);
     case 'Recognize':
       return recognize(command, state);
     case 'Enlist':

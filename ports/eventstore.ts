@@ -93,6 +93,8 @@ export interface StreamPage {
 
 export interface AuditLog {
   scan(query: LogQuery): Promise<LogPage>;
+  /** One stream's events as stored (personal fields sealed: docs/gdpr.md). */
+  read(stream: string, options: ReadStreamOptions): Promise<readonly RecordedEvent[]>;
   /** Streams in the order they were created, optionally only those starting with `prefix`. */
   streams(query: {
     readonly prefix?: string;

@@ -29,14 +29,20 @@ import type {
  * - recount: sets an existing message's `counts`, `funnel` and `channels` from the sizes of its
  *   sets (schema/search-documents.ts `tallies`; never `+1`).
  * - putUser: stores the user directory's whole document under its uid (the projection merges first).
+ * - dropUser: removes the user directory's document of `uid` (an erasure; none: no-op).
  */
 export type SearchOp =
-  | { readonly kind: 'createMessage'; readonly doc: MessageDoc }
+  /** `to`: the one user a direct message is addressed to (their erasure blanks it). */
+  | { readonly kind: 'createMessage'; readonly doc: MessageDoc; readonly to?: string }
+  /** The user was erased: the text of every stored message addressed to them alone is blanked (docs/gdpr.md). */
+  | { readonly kind: 'eraseRecipient'; readonly uid: string }
   | { readonly kind: 'setMessageStatus'; readonly mid: string; readonly status: MessageStatus }
   | { readonly kind: 'putDelivery'; readonly doc: DeliveryDoc }
   | { readonly kind: 'addToSet'; readonly mid: string; readonly status: SetName; readonly uid: string }
   | { readonly kind: 'recount'; readonly mid: string }
-  | { readonly kind: 'putUser'; readonly doc: UserDoc };
+  | { readonly kind: 'putUser'; readonly doc: UserDoc }
+  /** The user was erased (docs/gdpr.md): their directory document goes; later events make a new one. */
+  | { readonly kind: 'dropUser'; readonly uid: string };
 
 export interface Checkpoint {
   readonly name: string;

@@ -158,7 +158,9 @@ export type DirectoryChange =
       readonly mid: string;
       readonly status: MessageStatus;
       readonly from: readonly MessageStatus[];
-    };
+    }
+  /** The user was erased: their devices and contact points go, and the text of messages addressed to them only. */
+  | { readonly type: 'user-erased'; readonly uid: string; readonly position: number };
 
 // ---- what dispatch checks before each step, besides the units
 

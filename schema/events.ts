@@ -57,6 +57,8 @@ export const ChannelPreferencesChanged = evp(
   { tid: ThreadId },
 );
 export const UserAttributesChanged = ev('UserAttributesChanged', { uid: UserId, attributes: Payload });
+/** An admin erased the user (docs/gdpr.md): their data keys are destroyed; every read model forgets them. */
+export const UserErased = ev('UserErased', { uid: UserId });
 /** The user's time zone and quiet hours (docs/campaigns.md); a field left out is unchanged, null clears it. */
 export const TimePreferencesChanged = evp(
   'TimePreferencesChanged',
@@ -159,6 +161,7 @@ export const UserEvent = t.union([
   ContactPointsChanged,
   ChannelPreferencesChanged,
   UserAttributesChanged,
+  UserErased,
   TimePreferencesChanged,
 ]);
 export type UserEvent = t.TypeOf<typeof UserEvent>;
@@ -177,6 +180,7 @@ export const DomainEvent = t.union(
     ContactPointsChanged,
     ChannelPreferencesChanged,
     UserAttributesChanged,
+    UserErased,
     TimePreferencesChanged,
     ThreadCreated,
     ThreadMemberAdded,

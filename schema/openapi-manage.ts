@@ -8,6 +8,8 @@ const bool = { type: 'boolean' };
 const obj = (required: string[], properties: Json): Json => ({ type: 'object', required, properties });
 const json = (schema: Json, description = 'OK'): Json => ({ description, content: { 'application/json': { schema } } });
 const roles = { type: 'array', items: { enum: ['admin', 'publisher', 'subscriber'] } };
+const timezone = { type: ['string', 'null'] };
+const quietHours = { oneOf: [obj(['from', 'to'], { from: str, to: str, timezone: str }), { type: 'null' }] };
 const profile = obj(['uid', 'email', 'cell', 'channels', 'threads', 'attributes', 'devices'], {
   uid: str,
   email: { type: ['string', 'null'] },
@@ -15,12 +17,49 @@ const profile = obj(['uid', 'email', 'cell', 'channels', 'threads', 'attributes'
   channels: { type: 'array', items: str },
   threads: { type: 'object', additionalProperties: { type: 'array', items: str } },
   attributes: { type: 'object' },
-  timezone: { type: ['string', 'null'] },
-  quietHours: { oneOf: [obj(['from', 'to'], { from: str, to: str, timezone: str }), { type: 'null' }] },
+  timezone,
+  quietHours,
   devices: { type: 'array', items: obj(['deviceId', 'channel'], { deviceId: str, channel: str }) },
 });
 const devices = obj(['devices'], {
   devices: { type: 'array', items: obj(['deviceId', 'channel'], { deviceId: str, channel: str }) },
+});
+
+// GDPR (api/routes/gdpr.ts, docs/gdpr.md). The export's parts are what the broker holds: the
+// profile fold (devices whole), the inbox's newest messages, and the user's own events opened.
+const erased = obj(['uid', 'erased', 'keysDestroyed', 'position'], {
+  uid: str,
+  erased: { const: true },
+  keysDestroyed: { type: 'integer', minimum: 0, description: 'Data keys destroyed now (0 when erased before)' },
+  position: { type: 'integer', minimum: 1, description: 'Log position of the UserErased event' },
+});
+const subjectExport = obj(['uid', 'exportedAt', 'profile', 'inbox', 'events'], {
+  uid: str,
+  exportedAt: { type: 'string', format: 'date-time' },
+  profile: obj(['email', 'cell', 'channels', 'threads', 'attributes', 'timezone', 'quietHours', 'devices'], {
+    email: { type: ['string', 'null'] },
+    cell: { type: ['string', 'null'] },
+    channels: { type: 'array', items: str },
+    threads: { type: 'object', additionalProperties: { type: 'array', items: str } },
+    attributes: { type: 'object' },
+    timezone,
+    quietHours,
+    devices: {
+      type: 'array',
+      items: obj(['deviceId', 'channel', 'device'], { deviceId: str, channel: str, device: { type: 'object' } }),
+    },
+  }),
+  inbox: { type: 'array', items: obj(['mid', 'from', 'msg'], { mid: str, from: str, msg: str }) },
+  events: {
+    type: 'array',
+    items: obj(['position', 'revision', 'type', 'occurredAt', 'data'], {
+      position: { type: 'integer' },
+      revision: { type: 'integer' },
+      type: str,
+      occurredAt: str,
+      data: { type: 'object', description: 'Sealed fields opened; `redacted` names those whose key is destroyed' },
+    }),
+  },
 });
 
 export const manageSchemas: Record<string, Json> = {
@@ -36,6 +75,24 @@ export const manageSchemas: Record<string, Json> = {
 };
 
 export const manageOperations: Operations = {
+  '/api/v2/users/{uid}/erase': {
+    post: {
+      access: 'admin',
+      params: ['uid'],
+      idempotent: true,
+      summary:
+        'Erase a user (admin): destroys their data keys and records UserErased; every read model and index forgets their personal data. 404 UserNotFound for a user the log never named; again: 200 with keysDestroyed 0',
+      ok: json(erased),
+    },
+  },
+  '/api/v2/users/{uid}/export': {
+    get: {
+      access: 'user',
+      params: ['uid'],
+      summary: 'Subject-access export (the user themself, or an admin): what the broker holds on the user, as JSON',
+      ok: json(subjectExport),
+    },
+  },
   '/api/v2/devices': {
     get: { access: 'user', summary: "The caller's enlisted devices, newest first", ok: json(devices) },
   },

@@ -2,6 +2,7 @@ import type { Database } from 'better-sqlite3';
 import type { DirectoryReads } from '../../ports/delivery-state.js';
 import { LIMITS } from '../../schema/bounds.js';
 import type { DirectoryChange, DirectoryMessage, MessageStatus, PublishedData } from '../../schema/delivery-state.js';
+import { ERASED_TEXT } from '../../schema/personal.js';
 import { type Device, type DeviceChannel, deviceChannel } from '../../schema/devices.js';
 import type { QuietHours } from '../../schema/local-time.js';
 
@@ -189,6 +190,15 @@ export const directoryWriter = (db: Database): ((c: DirectoryChange) => void) =>
     `UPDATE dir_messages SET status = ? WHERE mid = ? AND status IN (SELECT value FROM json_each(?))`,
   );
 
+  // Devices enlisted again after the erasure (a later position) stay.
+  const forgetDevices = db.prepare<[string, number]>('DELETE FROM dir_devices WHERE uid = ? AND position < ?');
+  // Time zone and quiet hours go with the erasure (a later TimePreferencesChanged writes a new row).
+  const forgetTime = db.prepare<[string]>('DELETE FROM dir_user_time WHERE uid = ?');
+  // Plain `?` in order: better-sqlite3 refuses an array for numbered parameters (`?1`).
+  const blankMessages = db.prepare<[string, string]>(
+    `UPDATE dir_messages SET data = json_remove(json_set(data, '$.msg', ?, '$.opts', json('{}')), '$.subject')
+     WHERE json_extract(data, '$.audience.kind') = 'user' AND json_extract(data, '$.audience.uid') = ?`,
+  );
   return (c) => {
     switch (c.type) {
       case 'user-known':
@@ -242,6 +252,13 @@ export const directoryWriter = (db: Database): ((c: DirectoryChange) => void) =>
       }
       case 'message-status':
         status.run(c.status, c.mid, JSON.stringify(c.from));
+        return;
+      case 'user-erased':
+        forgetDevices.run(c.uid, c.position);
+        email.run(null, c.uid);
+        cell.run(null, c.uid);
+        forgetTime.run(c.uid);
+        blankMessages.run(ERASED_TEXT, c.uid);
         return;
       default: {
         const unhandled: never = c;

@@ -49,7 +49,8 @@ const scanWith = async (
   }
 };
 
-export const auditLog = (store: Pick<EventStore, 'readAll'>): AuditLog => ({
+export const auditLog = (store: Pick<EventStore, 'readAll' | 'read'>): AuditLog => ({
+  read: (stream, options) => store.read(stream, options),
   scan: (q) => {
     const filter = normalizeFilter(q.filter);
     return scanWith(store, (e) => matches(filter, e), q.after, q.limit, q.scanLimit ?? DEFAULT_SCAN_LIMIT);

@@ -4,6 +4,7 @@ import type { IndexNames } from './elastic-indices.js';
 import { FailedToIndex } from './errors.js';
 import type { Checkpoint, SearchOp } from '../../ports/search.js';
 import { indexedWords } from './words.js';
+import { ERASED_TEXT } from '../../schema/personal.js';
 
 // A batch in three steps, none of which needs a script: (1) add the receipt-set members
 // (index by id, refreshed so they can be counted); (2) count every touched message's sets
@@ -78,7 +79,8 @@ const setSizes = async (client: Client, names: IndexNames, mids: readonly string
       aggs: {
         by_mid: {
           terms: { field: 'mid', size: chunk.length },
-          aggs: { by_status: { terms: { field: 'status', size: SET_NAMES.length } } },
+          // Only the sets: the projection's other state in this index (DIRECT) is never counted.
+          aggs: { by_status: { terms: { field: 'status', size: SET_NAMES.length, include: [...SET_NAMES] } } },
         },
       },
     });
@@ -86,6 +88,43 @@ const setSizes = async (client: Client, names: IndexNames, mids: readonly string
       out.set(m.key, tallies(new Map(countBuckets(m.by_status).map((s) => [s.key, s.doc_count]))));
   }
   return out;
+};
+
+// Direct messages by their one recipient are projection state beside the receipt sets, so an
+// erasure finds them (docs/gdpr.md). Not the funnel's `f:addressed`: that set is filled by
+// triage (later, for a scheduled message; never for a live-only recipient) and holds every
+// recipient of any audience, while an erasure needs the message's one recipient from its
+// publication on. The name is outside SET_NAMES, and setSizes counts only those.
+const DIRECT = 'gdpr:direct';
+const directs = (names: IndexNames, ops: readonly SearchOp[]): Op[] =>
+  ops.flatMap((op) =>
+    op.kind === 'createMessage' && op.to !== undefined
+      ? [
+          { index: { _index: names.receipts, _id: memberId(op.doc.mid, DIRECT, op.to) } },
+          { mid: op.doc.mid, status: DIRECT, uid: op.to },
+        ]
+      : [],
+  );
+const PAGE = 1_000;
+const erasedMessages = async (client: Client, names: IndexNames, ops: readonly SearchOp[]): Promise<string[]> => {
+  const uids = ops.flatMap((op) => (op.kind === 'eraseRecipient' ? [op.uid] : []));
+  const mids: string[] = [];
+  if (uids.length === 0) return mids;
+  let after: estypes.SortResults | undefined;
+  for (;;) {
+    const r = await client.search<{ mid: string }>({
+      index: names.receipts,
+      size: PAGE,
+      track_total_hits: false,
+      query: { bool: { filter: [{ term: { status: DIRECT } }, { terms: { uid: uids } }] } },
+      sort: [{ mid: 'asc' }, { uid: 'asc' }],
+      ...(after === undefined ? {} : { search_after: after }),
+    });
+    const hits = r.hits.hits;
+    for (const h of hits) if (h._source !== undefined) mids.push(h._source.mid);
+    if (hits.length < PAGE) return mids;
+    after = hits[hits.length - 1]?.sort;
+  }
 };
 
 export const elasticWriter =
@@ -105,12 +144,18 @@ export const elasticWriter =
       );
     }
     await bulk(client, members, true);
+    // Before this batch's direct messages are recorded: an erasure blanks only those stored before it.
+    const erased = await erasedMessages(client, names, ops);
+    await bulk(client, directs(names, ops), false);
     const counts = await setSizes(client, names, [
       ...new Set(ops.flatMap((op) => (op.kind === 'recount' ? [op.mid] : []))),
     ]);
     // A message created and recounted in one batch is one upsert: counts merged if it exists.
     const upserted = new Set<string>();
-    const docs: Op[] = [];
+    const docs: Op[] = erased.flatMap((mid) => [
+      { update: { _index: names.messages, _id: mid } },
+      { doc: { text: ERASED_TEXT, words: '' } },
+    ]);
     for (const op of ops) {
       switch (op.kind) {
         case 'createMessage': {
@@ -135,9 +180,14 @@ export const elasticWriter =
             );
           break;
         case 'addToSet':
+        case 'eraseRecipient':
           break;
         case 'putUser':
           docs.push({ index: { _index: names.users, _id: op.doc.uid } }, op.doc);
+          break;
+        // In op order with the puts: a document made by events after the erasure follows it.
+        case 'dropUser':
+          docs.push({ delete: { _index: names.users, _id: op.uid } });
           break;
         default: {
           const unhandled: never = op;

@@ -10,6 +10,7 @@ export const SEARCH_TABLES = [
   'search_messages_fts',
   'search_deliveries',
   'search_receipt_sets',
+  'search_direct',
   ...USER_TABLES,
 ] as const;
 
@@ -52,6 +53,11 @@ const DDL = [
    )`,
   'CREATE INDEX IF NOT EXISTS search_deliveries_mid ON search_deliveries (mid)',
   'CREATE INDEX IF NOT EXISTS search_deliveries_at ON search_deliveries (at)',
+  // Direct messages by their one recipient, for an erasure (docs/gdpr.md). Files from before it
+  // have none for older messages: a rebuild fills it (and reads those messages erased already).
+  `CREATE TABLE IF NOT EXISTS search_direct (
+     uid TEXT NOT NULL, mid TEXT NOT NULL, PRIMARY KEY (uid, mid)
+   ) WITHOUT ROWID`,
   `CREATE TABLE IF NOT EXISTS search_receipt_sets (
      mid TEXT NOT NULL, status TEXT NOT NULL, uid TEXT NOT NULL, PRIMARY KEY (mid, status, uid)
    ) WITHOUT ROWID`,

@@ -47,6 +47,16 @@ export const userWriter = (db: Database): ((doc: UserDoc) => void) => {
   };
 };
 
+/** Removes a user's document and rows (an erasure: docs/gdpr.md); none there: nothing happens. */
+export const userDropper = (db: Database): ((uid: string) => void) => {
+  const drops = ['search_users', 'search_user_terms', 'search_user_attrs'].map((table) =>
+    db.prepare<[string]>(`DELETE FROM ${table} WHERE uid = ?`),
+  );
+  return (uid) => {
+    for (const drop of drops) drop.run(uid);
+  };
+};
+
 interface Compiled {
   readonly sql: string;
   readonly params: (string | number)[];

@@ -4,7 +4,8 @@ import { deliveryToRow, messageToRow } from './embedded-rows.js';
 import type { DeliveryRow, MessageRow } from './embedded-rows.js';
 import type { Checkpoint, SearchOp } from '../../ports/search.js';
 import { indexedWords } from './words.js';
-import { userWriter } from './embedded-users.js';
+import { ERASED_TEXT } from '../../schema/personal.js';
+import { userDropper, userWriter } from './embedded-users.js';
 
 // One SQLite transaction per written batch, checkpoint included: either all of it is in the
 // file or none. Each op is also idempotent by key, as the port requires of every engine.
@@ -37,6 +38,23 @@ export const embeddedWriter = (
   const sizes = db.prepare<[string], { status: string; n: number }>(
     'SELECT status, COUNT(*) AS n FROM search_receipt_sets WHERE mid = ? GROUP BY status',
   );
+  const direct = db.prepare<[string, string]>('INSERT OR IGNORE INTO search_direct (uid, mid) VALUES (?, ?)');
+  const directOf = db.prepare<[string, string], { rowid: number; mid: string; text: string }>(
+    `SELECT m.rowid AS rowid, m.mid AS mid, m.text AS text FROM search_direct d JOIN search_messages m ON m.mid = d.mid
+     WHERE d.uid = ? AND m.text <> ?`,
+  );
+  // The FTS table is contentless: a row's words are removed by giving them back.
+  const unindex = db.prepare<[number, string]>(
+    `INSERT INTO search_messages_fts (search_messages_fts, rowid, words) VALUES ('delete', ?, ?)`,
+  );
+  const blank = db.prepare<[string, string]>('UPDATE search_messages SET text = ? WHERE mid = ?');
+  const erase = (uid: string): void => {
+    for (const m of directOf.all(uid, ERASED_TEXT)) {
+      unindex.run(m.rowid, indexedWords(m.text));
+      blank.run(ERASED_TEXT, m.mid);
+    }
+  };
+
   const setTallies = db.prepare<[string, string, string, string]>(
     'UPDATE search_messages SET counts = ?, funnel = ?, channels = ? WHERE mid = ?',
   );
@@ -45,14 +63,19 @@ export const embeddedWriter = (
     setTallies.run(JSON.stringify(t.counts), JSON.stringify(t.funnel), JSON.stringify(t.channels), mid);
   };
   const putUser = userWriter(db);
+  const dropUser = userDropper(db);
 
   const apply = (op: SearchOp): void => {
     switch (op.kind) {
       case 'createMessage': {
         const r = insertMessage.run(messageToRow(op.doc));
         if (r.changes === 1) insertWords.run(r.lastInsertRowid, indexedWords(op.doc.text));
+        if (op.to !== undefined) direct.run(op.to, op.doc.mid);
         return;
       }
+      case 'eraseRecipient':
+        erase(op.uid);
+        return;
       case 'setMessageStatus':
         setStatus.run(op.status, op.mid);
         return;
@@ -67,6 +90,9 @@ export const embeddedWriter = (
         return;
       case 'putUser':
         putUser(op.doc);
+        return;
+      case 'dropUser':
+        dropUser(op.uid);
         return;
       default: {
         const unhandled: never = op;

@@ -31,7 +31,8 @@ export const auditRoutes = (deps: AppDeps): Route[] => [
       if (E.isLeft(limit)) return limit.left;
       const stream = req.params['stream'] ?? '';
       if (!STREAM.test(stream)) return errors.invalidQuery('stream', 'not a stream name');
-      const events = await deps.store.read(stream, { fromRevision: from.right, limit: limit.right + 1 });
+      // As stored, like /events: auditors see sealed fields sealed.
+      const events = await deps.audit.read(stream, { fromRevision: from.right, limit: limit.right + 1 });
       const page = events.slice(0, limit.right);
       const last = page[page.length - 1];
       return {

@@ -52,7 +52,8 @@ export const audit = async (config: Config, args: readonly string[]): Promise<nu
     return fail(`no embedded log in ${config.dataDir} (set MSGXC_DATA_DIR, or MSGXC_EVENTSTORE for a production log)`);
   const log = await openLog(config);
   try {
-    if (sub === 'verify') return await verifyCommand(log.store, flags.right.get('json') === 'true');
+    // Verify reads the stored bytes (sealed fields sealed): the chain was computed over those.
+    if (sub === 'verify') return await verifyCommand(log.stored, flags.right.get('json') === 'true');
     if (replayQuery !== undefined && E.isRight(replayQuery)) {
       process.stdout.write(`${JSON.stringify(await replay(log.store, config.dataDir, replayQuery.right))}\n`);
       return 0;
@@ -64,7 +65,7 @@ export const audit = async (config: Config, args: readonly string[]): Promise<nu
     }
     const out = flags.right.get('out');
     const cursor = flags.right.get('cursor');
-    const done = await exportLog(log.audit, log.store, {
+    const done = await exportLog(log.audit, log.stored, {
       format,
       filter: filter.right,
       ...(out !== undefined ? { out } : {}),

@@ -31,6 +31,7 @@ export const startProjectionWorker = async (options: ProjectionWorkerOptions): P
   const workerData: WorkerOptions = {
     kind: options.kind,
     eventsFile: options.eventsFile,
+    keysFile: options.keysFile,
     file: options.file,
     commitSignal: options.store.commitSignal,
   };

@@ -5,6 +5,8 @@ export interface WorkerOptions {
   /** Which projection the worker runs: the read models, or the search index. */
   readonly kind: 'reads' | 'search';
   readonly eventsFile: string;
+  /** The data keys' file (adapters/keystore/sqlite.ts); undefined: keys are elsewhere, sealed fields read as redacted. */
+  readonly keysFile: string | undefined;
   /** The first generation's file of the projection (read.db or search.db). */
   readonly file: string;
   /** The log's commit counter (SqliteEventStore.commitSignal): the worker wakes when it moves. */

@@ -20,6 +20,7 @@ import { startProjectionWorker } from './client.js';
 export const openThreadedReadStore = async (options: {
   readonly readFile: string;
   readonly eventsFile: string;
+  readonly keysFile: string | undefined;
   readonly store: SqliteEventStore;
   readonly log: FollowerLog;
   readonly clock?: Clock;
@@ -42,6 +43,7 @@ export const openThreadedReadStore = async (options: {
     kind: 'reads',
     file: options.readFile,
     eventsFile: options.eventsFile,
+    keysFile: options.keysFile,
     store: options.store,
     log: options.log,
     ...(options.onDeadLetters === undefined ? {} : { onDeadLetters: options.onDeadLetters }),

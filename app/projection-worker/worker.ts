@@ -3,14 +3,17 @@
 // core the request path leaves idle instead of delaying responses (see BENCHMARKS.md).
 import { parentPort, workerData } from 'node:worker_threads';
 import { catchUpSubscription } from '../../adapters/eventstore/catch-up.js';
+import { sealed } from '../../adapters/eventstore/sealed.js';
 import { createSqliteEventStore } from '../../adapters/eventstore/sqlite.js';
 import { waitAsync } from '../../adapters/eventstore/sqlite-handoff.js';
+import { createSqliteKeyStore } from '../../adapters/keystore/sqlite.js';
 import { createEmbeddedSearchIndex } from '../../adapters/search/embedded.js';
 import { RebuildWouldSkip } from '../../follower/catch-up.js';
 import type { FollowerLog } from '../../follower/follower.js';
 import type { Projection } from '../../follower/projection.js';
 import type { EventStore } from '../../ports/eventstore.js';
 import type { DeadLetter } from '../../ports/follower.js';
+import type { KeyStore } from '../../ports/keystore.js';
 import { searchProjection } from '../../projections/search/open.js';
 import { openEmbeddedReadStore } from '../read-stores.js';
 import type { FromWorker, ToWorker, WorkerOptions } from './protocol.js';
@@ -18,6 +21,14 @@ import type { FromWorker, ToWorker, WorkerOptions } from './protocol.js';
 const port = parentPort;
 if (port === null) throw new Error('app/projection-worker/worker.ts must run as a worker thread');
 const options = workerData as WorkerOptions;
+// Without a key file (keys in Cassandra) nothing opens here: the engines never start a worker then.
+const noKeys: KeyStore = {
+  keyFor: () => Promise.reject(new Error('a projection worker does not seal')),
+  find: () => Promise.resolve(undefined),
+  destroy: () => Promise.resolve(0),
+  close: () => Promise.resolve(),
+};
+const keysOf = (file: string | undefined): KeyStore => (file === undefined ? noKeys : createSqliteKeyStore(file));
 const post = (m: FromWorker): void => {
   port.postMessage(m);
 };
@@ -25,7 +36,8 @@ const post = (m: FromWorker): void => {
 // The main thread owns the log's writer; this thread only reads the same file, and is woken
 // by the log's commit counter (bumped by the thread that committed) instead of by its own
 // appends. Commits that land while the followers read are one more wake, not one each.
-const log = createSqliteEventStore({ file: options.eventsFile });
+// Sealed fields are opened with the same key store as the main thread's (a second connection to its file).
+const log = sealed(createSqliteEventStore({ file: options.eventsFile }), keysOf(options.keysFile));
 const wakers = new Set<() => void>();
 const commits = new Int32Array(options.commitSignal);
 const watchCommits = (seen: number): void => {

@@ -23,6 +23,7 @@ export const DIRECTORY_EVENTS: ReadonlySet<string> = new Set([
   'DeviceRevoked',
   'ContactPointsChanged',
   'ChannelPreferencesChanged',
+  'UserErased',
   'TimePreferencesChanged',
   'ThreadCreated',
   'ThreadMemberAdded',
@@ -55,6 +56,8 @@ export const directoryChanges = (e: DomainEvent, at: At): DirectoryFold => {
         ...(cell === undefined ? {} : { cell }),
       });
     }
+    case 'UserErased':
+      return only({ type: 'user-erased', uid: e.data.uid, position: at.position });
     case 'ChannelPreferencesChanged': {
       const { uid, tid, channels } = e.data;
       return only(

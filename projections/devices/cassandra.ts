@@ -17,7 +17,12 @@ export const devicesCassandra: CassandraProjection = {
     const enlist = `INSERT INTO ${db.t('devices_by_user')} (uid, device_id, channel, device, enlisted_at, position)
       VALUES (?, ?, ?, ?, ?, ?) USING TIMESTAMP ?`;
     const revoke = `DELETE FROM ${db.t('devices_by_user')} USING TIMESTAMP ? WHERE uid = ? AND device_id = ?`;
+    const forget = `DELETE FROM ${db.t('devices_by_user')} USING TIMESTAMP ? WHERE uid = ?`;
     return {
+      // A partition delete at the erasure's position: devices enlisted after it (later timestamps) stay.
+      UserErased: (e, at) => [
+        { cql: forget, params: [lastWins(at.position), e.uid], partition: `devices_by_user:${e.uid}` },
+      ],
       DeviceEnlisted: (e, at) => [
         {
           cql: enlist,

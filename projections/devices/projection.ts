@@ -31,7 +31,11 @@ export const devicesProjection: SqliteProjection = {
     const revoke = db.prepare<[string, string, number]>(
       'DELETE FROM devices WHERE uid = ? AND device_id = ? AND position < ?',
     );
+    const forget = db.prepare<[string, number]>('DELETE FROM devices WHERE uid = ? AND position < ?');
     return {
+      UserErased: (e, at) => {
+        forget.run(e.uid, at.position);
+      },
       DeviceEnlisted: (e, at) => {
         enlist.run(e.uid, e.deviceId, deviceChannel(e.device), JSON.stringify(e.device), at.occurredAt, at.position);
       },

@@ -4,6 +4,7 @@ import { firstWins, lastWins, long, orUnset } from '../cassandra-db.js';
 import type { BatchMemo, CassandraProjection, Mutation } from '../cassandra-projection.js';
 import { effOf, messageKeys } from '../messages/cassandra-row.js';
 import type { Applied } from '../projection.js';
+import { cassandraErasure } from './cassandra-erasure.js';
 
 // What an inbox is made of, without fan-out beyond the addressed users (the SQLite design):
 // inbox_direct (one row per addressed user, content copied, withdrawal flags copied on
@@ -58,7 +59,9 @@ export const inboxCassandra: CassandraProjection = {
       },
     ];
 
+    const erase = cassandraErasure(db, 'inbox_direct');
     return {
+      UserErased: (e, at, memo) => erase(e.uid, at, memo),
       MessagePublished: (e, at, memo) => {
         memo.messages.set(e.mid, { audience: e.audience, eff: effOf(e) });
         const content = [

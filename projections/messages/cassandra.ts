@@ -6,6 +6,7 @@ import { indexSlice, scan, toPage } from '../cassandra-scan.js';
 import { clampLimit, upperBound } from '../paging.js';
 import type { MessageDetails, MessageView, Page, PageRequest } from '../../ports/read-models.js';
 import { bucketOf, effOf, messageKeys, toDetails } from './cassandra-row.js';
+import { cassandraErasure } from '../inbox/cassandra-erasure.js';
 
 // Every message once (`messages`, by mid), plus the two index tables that list messages
 // with their content: messages_by_thread (one row per thread message) and broadcasts (one
@@ -49,7 +50,9 @@ export const messagesCassandra: CassandraProjection = {
       return out;
     };
 
+    const erase = cassandraErasure(db, 'messages');
     return {
+      UserErased: (e, at, memo) => erase(e.uid, at, memo),
       MessagePublished: (e, at, memo) => {
         const eff = effOf(e);
         memo.messages.set(e.mid, { audience: e.audience, eff });

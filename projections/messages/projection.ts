@@ -1,4 +1,5 @@
 import type { Audience } from '../../schema/message.js';
+import { ERASED_TEXT } from '../../schema/personal.js';
 import type { SqliteProjection } from '../projection.js';
 
 // Every message once, whatever its audience. `eff` (scheduled ?? at, epoch ms) orders
@@ -58,6 +59,12 @@ export const messagesProjection: SqliteProjection = {
       `UPDATE messages SET status = 'cancelled' WHERE mid = ? AND status = 'published'`,
     );
     const retract = db.prepare<[string]>(`UPDATE messages SET status = 'retracted' WHERE mid = ?`);
+    // An erased user's messages (those addressed to them alone) keep their place, not their content.
+    // A scan of the direct messages: erasures are rare, an index would cost every publish.
+    const erase = db.prepare<[string, string, number]>(
+      `UPDATE messages SET msg = ?, opts = '{}', subject = NULL
+       WHERE kind = 'user' AND json_extract(audience, '$.uid') = ? AND position < ?`,
+    );
     return {
       MessagePublished: (e, at) => {
         publish.run(
@@ -81,6 +88,9 @@ export const messagesProjection: SqliteProjection = {
       },
       MessageRetracted: (e) => {
         retract.run(e.mid);
+      },
+      UserErased: (e, at) => {
+        erase.run(ERASED_TEXT, e.uid, at.position);
       },
     };
   },

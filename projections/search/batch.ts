@@ -12,7 +12,11 @@ const unique = <T>(xs: readonly T[]): T[] => [...new Set(xs)];
 
 export const toOps = async (plan: Plan, index: Pick<SearchWriter, 'messages' | 'deliveries'>): Promise<SearchOp[]> => {
   const ops: SearchOp[] = [
-    ...plan.creates.map((doc): SearchOp => ({ kind: 'createMessage', doc })),
+    ...plan.erasures.map((uid): SearchOp => ({ kind: 'eraseRecipient', uid })),
+    ...plan.creates.map((doc): SearchOp => {
+      const to = plan.directTo.get(doc.mid);
+      return to === undefined ? { kind: 'createMessage', doc } : { kind: 'createMessage', doc, to };
+    }),
     ...plan.statuses.map(({ mid, status }): SearchOp => ({ kind: 'setMessageStatus', mid, status })),
   ];
   const markOps = plan.marks.map((m): SearchOp => ({ kind: 'addToSet', mid: m.mid, status: m.set, uid: m.uid }));

@@ -15,6 +15,7 @@ const HANDLED: ReadonlySet<string> = new Set([
   'MessageCancelled',
   'MessageRetracted',
   'MessagesAcknowledged',
+  'UserErased',
   'MessageTriaged',
   'DeliveryAttempted',
   'DeliverySucceeded',

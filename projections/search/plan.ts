@@ -2,6 +2,7 @@ import { RECEIPT_STAGES, isFunnelChannel, isoInstant, zeroCounts, zeroFunnel } f
 import type { DeliveryStatus, MessageDoc, MessageStatus, SetName } from '../../schema/search-documents.js';
 import type { DomainEvent, EventOf } from '../../schema/events.js';
 import type { Audience } from '../../schema/message.js';
+import { ERASED_TEXT } from '../../schema/personal.js';
 
 // Events -> what the search documents must become, without I/O: messages to create,
 // statuses to set (in log order), and receipts to merge into delivery documents. The
@@ -27,7 +28,11 @@ export interface Mark {
 }
 
 export interface Plan {
+  /** Users erased in the batch: their direct messages stored before it are blanked first. */
+  readonly erasures: readonly string[];
   readonly creates: readonly MessageDoc[];
+  /** mid -> the one user a created message is addressed to. */
+  readonly directTo: ReadonlyMap<string, string>;
   readonly statuses: readonly { readonly mid: string; readonly status: MessageStatus }[];
   readonly receipts: readonly Receipt[];
   readonly marks: readonly Mark[];
@@ -77,7 +82,9 @@ export const messageDoc = (e: EventOf<'MessagePublished'>['data']): MessageDoc =
 });
 
 export const planBatch = (events: readonly PlannedEvent[]): Plan => {
+  const erasures: string[] = [];
   const creates: MessageDoc[] = [];
+  const directTo = new Map<string, string>();
   const statuses: { mid: string; status: MessageStatus }[] = [];
   const receipts: Receipt[] = [];
   const marks: Mark[] = [];
@@ -85,7 +92,16 @@ export const planBatch = (events: readonly PlannedEvent[]): Plan => {
     switch (event.type) {
       case 'MessagePublished':
         creates.push(messageDoc(event.data));
+        if (event.data.audience.kind === 'user') directTo.set(event.data.mid, event.data.audience.uid);
         break;
+      // Messages created earlier in this batch are blanked here; stored ones by the erase op.
+      case 'UserErased': {
+        const uid = event.data.uid;
+        erasures.push(uid);
+        for (const [i, doc] of creates.entries())
+          if (directTo.get(doc.mid) === uid) creates[i] = { ...doc, text: ERASED_TEXT };
+        break;
+      }
       // The decider allows a cancel only before a retraction, so log order is the final status.
       case 'MessageCancelled':
         statuses.push({ mid: event.data.mid, status: 'cancelled' });
@@ -155,5 +171,5 @@ export const planBatch = (events: readonly PlannedEvent[]): Plan => {
         break;
     }
   }
-  return { creates, statuses, receipts, marks };
+  return { erasures, creates, directTo, statuses, receipts, marks };
 };

@@ -21,6 +21,7 @@ export const USER_EVENTS: readonly string[] = [
   'UserAttributesChanged',
   'MessagesAcknowledged',
   'LastReadMarked',
+  'UserErased',
 ];
 
 const deviceChannel = (e: Extract<DomainEvent, { type: 'DeviceEnlisted' }>): string =>
@@ -84,7 +85,11 @@ const uidOf = (e: DomainEvent): string | undefined => {
   return 'uid' in e.data ? e.data.uid : undefined;
 };
 
-/** The putUser ops of a batch (none when it holds no user event). */
+/**
+ * The ops of a batch (none when it holds no user event): a dropUser for each user erased in it
+ * (docs/gdpr.md), then a putUser for each document the batch touched after its last erasure, if
+ * any (a user may come back: their new document starts empty).
+ */
 export const userOps = async (events: readonly Followed[], index: Pick<SearchWriter, 'users'>): Promise<SearchOp[]> => {
   const mine = events.flatMap((f) => {
     const uid = uidOf(f.event);
@@ -93,10 +98,25 @@ export const userOps = async (events: readonly Followed[], index: Pick<SearchWri
   if (mine.length === 0) return [];
   const stored = await index.users([...new Set(mine.map((m) => m.uid))]);
   const docs = new Map<string, UserDoc>(stored);
+  const touched = new Set<string>();
+  const erased = new Set<string>();
   for (const { uid, f } of mine) {
+    if (f.event.type === 'UserErased') {
+      docs.delete(uid);
+      touched.delete(uid);
+      erased.add(uid);
+      continue;
+    }
     const before = docs.get(uid) ?? emptyUser(uid);
     const after = evolveUser(before, f.event, f.metadata.occurredAt);
     docs.set(uid, { ...after, channels: reachable(after) });
+    touched.add(uid);
   }
-  return [...docs.values()].map((doc) => ({ kind: 'putUser', doc }));
+  return [
+    ...[...erased].map((uid): SearchOp => ({ kind: 'dropUser', uid })),
+    ...[...touched].flatMap((uid): SearchOp[] => {
+      const doc = docs.get(uid);
+      return doc === undefined ? [] : [{ kind: 'putUser', doc }];
+    }),
+  ];
 };

@@ -12,6 +12,7 @@ import { faultyLog } from './faulty-log.js';
 import type { LogFaults } from './faulty-log.js';
 import { searchRebuildCases } from './search-rebuild.contract.js';
 import { searchFunnelCases } from './search-funnel.contract.js';
+import { searchErasureCases } from './search-erasure.contract.js';
 import { searchUserCases } from './search-users.contract.js';
 import type { SearchProjectionRunner } from '../../projections/search/open.js';
 import type { DomainEvent, ReceiptStatus } from '../../schema/events.js';
@@ -322,6 +323,15 @@ export const searchContract = (name: string, setup: () => Promise<SearchUnderTes
     let head: number;
     const newRunner = () =>
       createSearchProjectionRunner({ store, index, pageSize: 5, retry: { firstMs: 20, maxMs: 200 } });
+    // A case that starts from an empty store and log (the scenario's users are not in its population).
+    const emptyStore = async () => {
+      await runner.stop();
+      await index.reset();
+      ({ store, faults } = faultyLog(createMemoryEventStore()));
+      runner = newRunner();
+      runner.start();
+      return { store, index, runner };
+    };
     const mids = async (filter: MessageFilter, limit = 50): Promise<string[]> =>
       (await index.searchMessages({ limit, filter })).hits.map((h) => h.mid);
 
@@ -350,14 +360,11 @@ export const searchContract = (name: string, setup: () => Promise<SearchUnderTes
 
     describe('user directory and segments', () => {
       // Each case starts from an empty directory: the scenario's users are not in its population.
-      searchUserCases(async () => {
-        await runner.stop();
-        await index.reset();
-        ({ store, faults } = faultyLog(createMemoryEventStore()));
-        runner = newRunner();
-        runner.start();
-        return { store, index, runner };
-      });
+      searchUserCases(emptyStore);
+    });
+
+    describe('erasure (docs/gdpr.md)', () => {
+      searchErasureCases(emptyStore);
     });
 
     describe('projection', () => {

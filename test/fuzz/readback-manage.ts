@@ -110,6 +110,25 @@ const notify: ReadBack = async (c) => {
   return differs('msg', obj(got.json)['msg'], c.sent['content']);
 };
 
+/**
+ * An erased user (docs/gdpr.md) has nothing personal left in their profile, their stream ends
+ * with UserErased, and the messages sent to them alone read as erased from now on (the world
+ * is told, so the end-of-run check expects that text).
+ */
+const erase: ReadBack = async (c) => {
+  const uid = c.params['uid'] ?? '';
+  const problems: string[] = [];
+  const got = await c.reader.admin(`/api/v2/users/${path(uid)}/profile`);
+  if (got.status !== 200) return [`GET profile of erased ${uid}: ${got.status} ${got.text.slice(0, 200)}`];
+  const p = obj(got.json);
+  for (const k of ['email', 'cell']) problems.push(...differs(k, p[k], null));
+  problems.push(...differs('attributes', p['attributes'], {}), ...differs('devices', p['devices'], []));
+  const events = await c.reader.stream(`user-${uid}`);
+  if (!events.some((e) => e.type === 'UserErased')) problems.push(`no UserErased in user-${uid} after a 2xx erase`);
+  for (const m of c.world.messages.values()) if (m.to === uid) c.world.addMessage({ ...m, msg: '[erased]' });
+  return problems;
+};
+
 export const manageRules: Readonly<Record<string, ReadBack>> = {
   'DELETE /api/v2/devices/{deviceId}': removeDevice,
   'DELETE /api/v2/users/{uid}/devices/{deviceId}': removeDevice,
@@ -122,4 +141,5 @@ export const manageRules: Readonly<Record<string, ReadBack>> = {
   'DELETE /api/messaging/{pk}': onadataDelete('/api/messaging'),
   'DELETE /api/v1/messaging/{pk}': onadataDelete('/api/v1/messaging'),
   'POST /notify': notify,
+  'POST /api/v2/users/{uid}/erase': erase,
 };

@@ -53,6 +53,7 @@ const created =
       msg: String(c.sent['msg']),
       tid: opts.thread === true ? tid : undefined,
       broadcast: opts.broadcast === true,
+      ...(opts.recipients === 'uid' && typeof c.sent['uid'] === 'string' ? { to: c.sent['uid'] } : {}),
       live: true,
     });
     return problems;

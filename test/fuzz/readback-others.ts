@@ -84,7 +84,8 @@ const latest = (
 
 const profile: ReadBack = async (c) => {
   const uid = typeof c.sent['uid'] === 'string' ? c.sent['uid'] : c.uid;
-  const events = await c.reader.stream(`user-${uid}`);
+  // Opened: contact points, attributes and time preferences are sealed in the log (docs/gdpr.md).
+  const events = await c.reader.opened(uid);
   const problems: string[] = [];
   const s = c.sent;
   if ('email' in s)

@@ -75,6 +75,17 @@ export class Reader {
     return out;
   }
 
+  /**
+   * A user's own stream with sealed fields opened (the subject-access export, as an admin): what
+   * auditors read (`stream`) keeps personal fields sealed (docs/gdpr.md). None yet: empty.
+   */
+  async opened(uid: string): Promise<readonly StreamEvent[]> {
+    const a = await this.admin(`/api/v2/users/${encodeURIComponent(uid)}/export`);
+    if (a.status === 404) return [];
+    if (a.status !== 200) throw new Error(`read-back of ${uid}'s export: ${a.status} ${a.text.slice(0, 200)}`);
+    return (a.json as { events: StreamEvent[] }).events;
+  }
+
   /** The user's whole inbox (newest first), following `next`, at most `pages` pages of 200. */
   async inbox(uid: string, roles: string[], pages = 25): Promise<Record<string, unknown>[]> {
     const out: Record<string, unknown>[] = [];

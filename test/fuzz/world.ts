@@ -17,6 +17,8 @@ export interface MessageFacts {
   readonly msg: string;
   readonly tid: string | undefined;
   readonly broadcast: boolean;
+  /** The one user a direct message was sent to: their erasure blanks its text (docs/gdpr.md). */
+  readonly to?: string;
   /** Readable by its sender until cancelled or retracted. */
   live: boolean;
 }

@@ -4,7 +4,10 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openSqliteDeliveryState } from '../../../adapters/delivery-state/sqlite.js';
 import { LIMITS } from '../../../schema/bounds.js';
+import { directoryChanges } from '../../../domain/delivery/directory.js';
 import type { DirectoryChange } from '../../../schema/delivery-state.js';
+import type { UserId } from '../../../schema/ids.js';
+import { ev } from '../projections/fixtures.js';
 
 // Triage reads a page of recipients' profiles at once (one query per table for the page):
 // the answer must be the one the per-user read gives, for every kind of user.
@@ -47,6 +50,46 @@ describe('the directory read for a page of recipients', () => {
       expect(page.get('u00')?.devices).toHaveLength(LIMITS.devices);
       expect(page.get('u00')?.threadChannels).toEqual(tid === undefined ? undefined : ['webpush']);
     }
+    await state.close();
+  });
+
+  it('forgets an erased user: devices, contact points, time zone and quiet hours (docs/gdpr.md); others keep theirs', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'msgxc-profiles-'));
+    dirs.push(dir);
+    const state = openSqliteDeliveryState(join(dir, 'reactors.db'));
+    const profileOf = (uid: string, n: number): DirectoryChange[] => [
+      { type: 'user-known', uid, position: n },
+      { type: 'contact', uid, email: `${uid}@example.org`, cell: '+15550100' },
+      { type: 'time-preferences', uid, timezone: 'Asia/Tokyo', quietHours: { from: '22:00', to: '07:00' } },
+      {
+        type: 'device-enlisted',
+        uid,
+        deviceId: `${uid}-d`,
+        device: { os: 'android', token: `tok-${uid}` },
+        position: n,
+      },
+    ];
+    const direct = (mid: string, uid: string): readonly DirectoryChange[] =>
+      directoryChanges(ev.published(mid, { kind: 'user', uid: uid as UserId }, { msg: `for ${uid}` }), {
+        position: 2,
+        revision: 0,
+        eventId: mid,
+        correlationId: mid,
+      }).directory;
+    await state.commit({
+      directory: [...profileOf('eve', 1), ...profileOf('bob', 2), ...direct('m-eve', 'eve'), ...direct('m-bob', 'bob')],
+    });
+    const before = (await state.directory.profiles(['eve'])).get('eve');
+    expect(before).toMatchObject({ email: 'eve@example.org', timezone: 'Asia/Tokyo', quietHours: { from: '22:00' } });
+    await state.commit({ directory: [{ type: 'user-erased', uid: 'eve', position: 3 }] });
+    const page = await state.directory.profiles(['eve', 'bob']);
+    expect(page.get('eve')).toMatchObject({ email: null, cell: null, devices: [] });
+    expect(page.get('eve')).not.toHaveProperty('timezone');
+    expect(page.get('eve')).not.toHaveProperty('quietHours');
+    expect(page.get('bob')).toMatchObject({ email: 'bob@example.org', timezone: 'Asia/Tokyo' });
+    expect(page.get('bob')?.devices).toHaveLength(1);
+    expect((await state.directory.message('m-eve'))?.data).toMatchObject({ msg: '[erased]', opts: {} });
+    expect((await state.directory.message('m-bob'))?.data.msg).toBe('for bob');
     await state.close();
   });
 });
