@@ -65,3 +65,49 @@ export const catchUpSubscription = (
     },
   };
 };
+
+/**
+ * The wake signal and open subscriptions of one store, for adapters built on
+ * `catchUpSubscription`: `wake` after each commit, `subscribeAll` as the port's method,
+ * `closeAll` when the store closes (each subscription finishes its current batch first).
+ */
+export const subscriptionHub = (store: Pick<EventStore, 'readAll'>, pageSize?: number) => {
+  const listeners = new Set<() => void>();
+  const subscriptions = new Set<Subscription>();
+  return {
+    wake: (): void => {
+      for (const wake of listeners) wake();
+    },
+    /** Called after every commit (besides the subscriptions' own wake-ups); returns the way to stop. */
+    onCommit: (listener: () => void): (() => void) => {
+      listeners.add(listener);
+      return () => {
+        listeners.delete(listener);
+      };
+    },
+    subscribeAll: (after: number, handler: BatchHandler, onError?: (e: unknown) => void): Subscription => {
+      const inner = catchUpSubscription(
+        store,
+        (wake) => {
+          listeners.add(wake);
+          return () => listeners.delete(wake);
+        },
+        after,
+        handler,
+        onError,
+        pageSize,
+      );
+      const subscription: Subscription = {
+        close: () => {
+          subscriptions.delete(subscription);
+          return inner.close();
+        },
+      };
+      subscriptions.add(subscription);
+      return subscription;
+    },
+    closeAll: async (): Promise<void> => {
+      await Promise.all([...subscriptions].map((s) => s.close()));
+    },
+  };
+};

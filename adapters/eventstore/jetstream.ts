@@ -1,6 +1,6 @@
 import { connect } from 'nats';
 import type { NatsConnection, Subscription as NatsSubscription } from 'nats';
-import { catchUpSubscription } from './catch-up.js';
+import { subscriptionHub } from './catch-up.js';
 import { jetStreamApi } from './jetstream-api.js';
 import { jetStreamAppend } from './jetstream-append.js';
 import type { AppendStats } from './jetstream-append.js';
@@ -9,7 +9,7 @@ import { jetStreamReads } from './jetstream-read.js';
 import { ensureStream } from './jetstream-stream.js';
 import { subjectScheme } from './jetstream-subjects.js';
 import { createTipCache } from './jetstream-tips.js';
-import type { AppendResult, EventStore, Subscription } from '../../ports/eventstore.js';
+import type { AppendResult, EventStore } from '../../ports/eventstore.js';
 
 // The event log on NATS JetStream (tested on nats-server 2.9.10 and the current 2.15.3; see
 // docs/production.md): one JetStream stream, one subject per append of an event stream, one
@@ -94,10 +94,9 @@ const assemble = async (
   const tips = createTipCache();
   const bulk = (startSeq: number, count: number) => bulkRead(nc, api, streamName, startSeq, count, timeoutMs);
   const reads = jetStreamReads({ api, bulk, scheme, tips, retry, streamName });
-  const listeners = new Set<() => void>();
-  const wakeAll = (): void => {
-    for (const wake of listeners) wake();
-  };
+  // Subscriptions read through the store defined below (by the time anything subscribes).
+  const hub = subscriptionHub({ readAll: (opts) => store.readAll(opts) }, CATCH_UP_PAGE);
+  const wakeAll = hub.wake;
   const appender = jetStreamAppend({
     api,
     reads,
@@ -137,12 +136,11 @@ const assemble = async (
   });
   const poll = setInterval(wakeAll, options.pollMs ?? 1_000);
   poll.unref();
-  const subscriptions = new Set<Subscription>();
   let closing: Promise<void> | undefined;
 
   const close = async (): Promise<void> => {
     await Promise.allSettled([...pending]);
-    await Promise.all([...subscriptions].map((s) => s.close()));
+    await hub.closeAll();
     clearInterval(poll);
     wakeSub.unsubscribe();
     api.close();
@@ -156,27 +154,7 @@ const assemble = async (
     },
     read: (stream, opts) => reads.read(stream, opts),
     readAll: (opts) => reads.readAll(opts),
-    subscribeAll: (after, handler, onError) => {
-      const inner = catchUpSubscription(
-        store,
-        (wake) => {
-          listeners.add(wake);
-          return () => listeners.delete(wake);
-        },
-        after,
-        handler,
-        onError,
-        CATCH_UP_PAGE,
-      );
-      const subscription: Subscription = {
-        close: () => {
-          subscriptions.delete(subscription);
-          return inner.close();
-        },
-      };
-      subscriptions.add(subscription);
-      return subscription;
-    },
+    subscribeAll: (after, handler, onError) => hub.subscribeAll(after, handler, onError),
     head: () => reads.head(),
     close: () => (closing ??= close()),
     stats: () => appender.stats(),

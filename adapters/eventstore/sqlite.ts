@@ -1,5 +1,5 @@
-import { catchUpSubscription } from './catch-up.js';
-import type { AppendResult, EventStore, Subscription } from '../../ports/eventstore.js';
+import { subscriptionHub } from './catch-up.js';
+import type { AppendResult, EventStore } from '../../ports/eventstore.js';
 import { createGroupCommitQueue } from './sqlite-group-commit.js';
 import type { CommitStats } from './sqlite-group-commit.js';
 import { EVENT_COLUMNS, openReader, openWriter, toRecordedEvent } from './sqlite-tables.js';
@@ -39,13 +39,11 @@ const settled = <T>(f: () => T | PromiseLike<T>): Promise<T> =>
 export const createSqliteEventStore = (options: SqliteEventStoreOptions): SqliteEventStore => {
   const writer = openWriter(options.file);
   const reader = openReader(options.file);
-  const listeners = new Set<() => void>();
   const commitSignal = new SharedArrayBuffer(4);
   const signal = new Int32Array(commitSignal);
-  const subscriptions = new Set<Subscription>();
-  const onCommitted = (): void => {
-    for (const wake of listeners) wake();
-  };
+  // Subscriptions read through the store defined below (by the time anything subscribes).
+  const hub = subscriptionHub({ readAll: (opts) => store.readAll(opts) });
+  const onCommitted = hub.wake;
   const maxBatch = options.maxBatch ?? 1024;
   // With a writer thread this connection only created the schema; the thread writes.
   if (options.writerThread === true) writer.close();
@@ -74,7 +72,7 @@ export const createSqliteEventStore = (options: SqliteEventStoreOptions): Sqlite
   let closing: Promise<void> | undefined;
   const close = async (): Promise<void> => {
     await queue.drained();
-    await Promise.all([...subscriptions].map((s) => s.close()));
+    await hub.closeAll();
     reader.close();
     if (threaded) await threaded.close();
     else writer.close();
@@ -89,36 +87,12 @@ export const createSqliteEventStore = (options: SqliteEventStoreOptions): Sqlite
     read: (stream, opts = {}) =>
       settled(() => readStream.all(stream, opts.fromRevision ?? 0, opts.limit ?? -1).map(toRecordedEvent)),
     readAll: (opts) => settled(() => readAll.all(opts.after ?? 0, opts.limit).map(toRecordedEvent)),
-    subscribeAll: (after, handler, onError) => {
-      const inner = catchUpSubscription(
-        store,
-        (wake) => {
-          listeners.add(wake);
-          return () => listeners.delete(wake);
-        },
-        after,
-        handler,
-        onError,
-      );
-      const subscription: Subscription = {
-        close: () => {
-          subscriptions.delete(subscription);
-          return inner.close();
-        },
-      };
-      subscriptions.add(subscription);
-      return subscription;
-    },
+    subscribeAll: (after, handler, onError) => hub.subscribeAll(after, handler, onError),
     head: () => settled(() => head.get() ?? 0),
     close: () => (closing ??= close()),
     stats: () => queue.stats(),
     commitSignal,
-    onCommit: (listener) => {
-      listeners.add(listener);
-      return () => {
-        listeners.delete(listener);
-      };
-    },
+    onCommit: hub.onCommit,
   };
   return store;
 };
