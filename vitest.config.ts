@@ -31,7 +31,11 @@ const order = (tier: (typeof TIERS)[number]): { groupOrder: number } => ({ group
 // Files that only mean something on the production stack (two broker processes on one
 // shared log: the embedded log has a single writer). Not part of the embedded project, so
 // they are neither run there nor reported as skipped.
-const productionOnly = ['test/e2e/multinode.e2e.test.ts', 'test/e2e/idempotency-nodes.e2e.test.ts'];
+const productionOnly = [
+  'test/e2e/multinode.e2e.test.ts',
+  'test/e2e/idempotency-nodes.e2e.test.ts',
+  'test/e2e/reactor-nodes.e2e.test.ts',
+];
 
 const e2e = (name: 'e2e' | 'e2e-production', env: Record<string, string>) => ({
   test: {

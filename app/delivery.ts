@@ -10,12 +10,13 @@ import type { DeadLetter } from '../ports/follower.js';
 import type { Logger } from '../ports/log.js';
 import type { Presence } from '../ports/presence.js';
 import type { Config } from '../schema/config.js';
+import type { Metrics } from '../api/metrics.js';
 import { openDeliveryState } from './engines.js';
 
 // Starts delivery (triage, dispatch, scheduler: delivery/) on this node, sending through the
 // configured channels (the providers' SDKs, or the outbox without credentials), revoking
-// devices through the node's own commands. Every node runs it: appends are guarded by
-// expected revisions and sends by leased claims.
+// devices through the node's own commands. Every node of role `all` or `reactors` runs it
+// (app/reactors-node.ts): appends are guarded by expected revisions and sends by leased claims.
 export interface Delivery {
   readonly reactors: Reactors;
   readonly reports: DeliveryReports;
@@ -55,7 +56,11 @@ export const startDelivery = (
     node: config.stableNodeId,
     ...(deps.onDeadLetters === undefined ? {} : { onDeadLetters: deps.onDeadLetters }),
     pollMs: t.pollMs,
-    dispatch: { concurrency: t.concurrency, retry: { ...DEFAULT_RETRY_POLICY, ...t.retry } },
+    dispatch: {
+      concurrency: t.concurrency,
+      retry: { ...DEFAULT_RETRY_POLICY, ...t.retry },
+      ...(t.leaseMs !== undefined ? { leaseMs: t.leaseMs } : {}),
+    },
     triage: {
       ...(t.timeScale !== 1 ? { urgency: scaledUrgencyDelays(t.timeScale) } : {}),
       ...(t.digestWindowMs !== undefined ? { digestWindowMs: t.digestWindowMs } : {}),
@@ -72,4 +77,23 @@ export const startDelivery = (
       await state.close();
     },
   };
+};
+
+/** The delivery lag and in-flight gauges of GET /metrics, on every node that runs delivery. */
+export const deliveryGauges = (metrics: Metrics, store: EventStore, delivery: Delivery): void => {
+  const status = (name: string) => delivery.reactors.status().find((s) => s.name === name);
+  metrics.gauge(
+    'msgxc_delivery_lag_events',
+    'Events the slower of triage and dispatch is behind the log head',
+    async () => {
+      const head = await store.head();
+      return head - Math.min(status('triage')?.position ?? 0, status('dispatch')?.position ?? 0, head);
+    },
+  );
+  // Grows and stays up when a provider hangs: its units wait in their channel's lane (delivery/lanes.ts).
+  metrics.gauge(
+    'msgxc_dispatch_in_flight',
+    'Delivery units queued or being sent on this node',
+    () => status('dispatch')?.inFlight ?? 0,
+  );
 };

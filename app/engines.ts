@@ -31,7 +31,7 @@ import type { OutboxStore } from '../ports/outbox.js';
 import type { ProjectionRunner } from '../ports/projections.js';
 import type { ReadModels } from '../ports/read-models.js';
 import { searchProjection } from '../projections/search/open.js';
-import type { Config } from '../schema/config.js';
+import { isSharedLog, type Config } from '../schema/config.js';
 import { startProjectionWorker } from './projection-worker/client.js';
 import { openThreadedReadStore } from './projection-worker/threaded.js';
 import { openCassandraReadStore, openEmbeddedReadStore } from './read-stores.js';
@@ -152,8 +152,7 @@ const openKeys = async (config: Config): Promise<OpenedKeys> => {
  * delivers live frames from the log itself; a log of one node's own (embedded, memory) is known
  * to its peers only through the bus.
  */
-export const logSharedByNodes = (config: Config): boolean =>
-  config.eventStore.startsWith('nats://') || /^(esdb|kurrentdb)(\+discover)?:\/\//.test(config.eventStore);
+export const logSharedByNodes = (config: Config): boolean => isSharedLog(config.eventStore);
 
 const eventsFile = (config: Config): string => join(config.dataDir, 'events.db');
 

@@ -17,7 +17,7 @@ import type { Logger } from '../ports/log.js';
 import { combineRunners } from '../projections/combined.js';
 import type { Config } from '../schema/config.js';
 import { DEAD_LETTERS_METRIC, countDeadLetters, createAdminOps } from './admin-ops.js';
-import { startDelivery } from './delivery.js';
+import { deliveryGauges, startDelivery } from './delivery.js';
 import { openChannels, openIdempotencyStore, openLog, openReadModels, openSearchProjection } from './engines.js';
 import { ADMIN_UI_DIR, PUSH_UI_DIR } from './paths.js';
 import { attachRealtime } from './realtime.js';
@@ -139,23 +139,7 @@ export const startBroker = async (config: Config, log: Logger, clock: Clock = sy
     log,
     onDeadLetters: quarantined,
   });
-  if (delivery !== undefined) {
-    const status = (name: string) => delivery.reactors.status().find((s) => s.name === name);
-    metrics.gauge(
-      'msgxc_delivery_lag_events',
-      'Events the slower of triage and dispatch is behind the log head',
-      async () => {
-        const head = await store.head();
-        return head - Math.min(status('triage')?.position ?? 0, status('dispatch')?.position ?? 0, head);
-      },
-    );
-    // Grows and stays up when a provider hangs: its units wait in their channel's lane (delivery/lanes.ts).
-    metrics.gauge(
-      'msgxc_dispatch_in_flight',
-      'Delivery units queued or being sent on this node',
-      () => status('dispatch')?.inFlight ?? 0,
-    );
-  }
+  if (delivery !== undefined) deliveryGauges(metrics, store, delivery);
   // Dead letters listed for operators: the projections' and delivery's (triage, dispatch).
   const admin = createAdminOps({
     store,

@@ -58,6 +58,8 @@ export const TriageEnv = t.partial({
   MSGXC_DIGEST_WINDOW_MS: IntFromString('MSGXC_DIGEST_WINDOW_MS', 1000, 7 * 24 * 3600_000),
   MSGXC_SCHEDULER_POLL_MS: IntFromString('MSGXC_SCHEDULER_POLL_MS', 10, 60_000),
   MSGXC_DISPATCH_CONCURRENCY: ConcurrencyFromString,
+  /** How long a dispatcher's claim on a send holds before another reactor process may take it over. */
+  MSGXC_DISPATCH_LEASE_MS: IntFromString('MSGXC_DISPATCH_LEASE_MS', 1000, 3_600_000),
   MSGXC_RETRY_MAX_ATTEMPTS: IntFromString('MSGXC_RETRY_MAX_ATTEMPTS', 1, 100),
   MSGXC_RETRY_BASE_MS: IntFromString('MSGXC_RETRY_BASE_MS', 10, 600_000),
   MSGXC_RETRY_UNREACHABLE_MAX_MS: IntFromString('MSGXC_RETRY_UNREACHABLE_MAX_MS', 10, 3_600_000),
@@ -77,6 +79,8 @@ export interface TriageSettings {
   readonly pollMs: number;
   /** Provider calls in flight per channel on this node. */
   readonly concurrency: Concurrency;
+  /** Claim lease of a send (MSGXC_DISPATCH_LEASE_MS); absent: delivery's default (120 s). */
+  readonly leaseMs?: number;
   readonly retry: RetrySettings;
 }
 
@@ -86,6 +90,7 @@ export const triageSettings = (e: t.TypeOf<typeof TriageEnv>): TriageSettings =>
   ...(e.MSGXC_DIGEST_WINDOW_MS !== undefined ? { digestWindowMs: e.MSGXC_DIGEST_WINDOW_MS } : {}),
   pollMs: e.MSGXC_SCHEDULER_POLL_MS ?? 1000,
   concurrency: e.MSGXC_DISPATCH_CONCURRENCY ?? DEFAULT_DISPATCH_CONCURRENCY,
+  ...(e.MSGXC_DISPATCH_LEASE_MS !== undefined ? { leaseMs: e.MSGXC_DISPATCH_LEASE_MS } : {}),
   retry: {
     ...(e.MSGXC_RETRY_MAX_ATTEMPTS !== undefined ? { maxAttempts: e.MSGXC_RETRY_MAX_ATTEMPTS } : {}),
     ...(e.MSGXC_RETRY_BASE_MS !== undefined ? { baseMs: e.MSGXC_RETRY_BASE_MS } : {}),

@@ -28,6 +28,12 @@ const LogLevel = t.union([
   t.literal('silent'),
 ]);
 const Mode = t.union([t.literal('development'), t.literal('production')]);
+// Which part of the broker this process runs (docs/production.md "Node roles"): everything,
+// the HTTP/websocket API without delivery, or the delivery process managers without the API.
+const Role = t.keyof({ all: null, api: null, reactors: null }, 'all | api | reactors');
+export type NodeRole = t.TypeOf<typeof Role>;
+/** A log every node of a deployment follows (JetStream, EventStoreDB); the embedded one is a single node's. */
+export const isSharedLog = (url: string): boolean => /^(nats|esdb|kurrentdb)(\+discover)?:\/\//.test(url);
 const BusKind = t.union([t.literal('inprocess'), t.literal('nats')], 'inprocess | nats');
 const NatsUrls = t.refinement(
   t.string,
@@ -47,6 +53,7 @@ export const EnvConfig = t.partial({
   MSGXC_HOST: NonEmpty,
   MSGXC_DATA_DIR: NonEmpty,
   MSGXC_MODE: Mode,
+  MSGXC_ROLE: Role,
   MSGXC_JWT_SECRET: t.refinement(t.string, (s) => s.length >= 32, 'at least 32 characters'),
   MSGXC_JWT_PUBLIC_KEY: NonEmpty,
   MSGXC_JWT_ALGORITHMS: t.refinement(
@@ -79,6 +86,8 @@ export type EnvConfig = t.TypeOf<typeof EnvConfig>;
 
 export interface Config {
   readonly mode: 'development' | 'production';
+  /** MSGXC_ROLE (or `msgxc reactors`): `all` (default), `api` (no delivery reactors) or `reactors` (no HTTP API). */
+  readonly role: NodeRole;
   readonly port: number;
   readonly host: string;
   readonly dataDir: string;
@@ -130,6 +139,24 @@ export interface WsLimits {
   readonly checkinIntervalMs: number;
 }
 
+// A split deployment (an API node here, a reactors node there) works only when every process
+// follows the same log and hears the same presence: the reactors ask who is online over the bus.
+const roleConflict = (
+  role: NodeRole,
+  eventStore: string,
+  bus: string,
+  triage: t.TypeOf<typeof TriageEnv>,
+): string | undefined => {
+  if (role === 'all') return undefined;
+  if (!isSharedLog(eventStore))
+    return `MSGXC_ROLE=${role}: needs a log every node shares (MSGXC_EVENTSTORE=nats://... or esdb://...), not "${eventStore}"`;
+  if (bus !== 'nats')
+    return `MSGXC_ROLE=${role}: needs MSGXC_BUS=nats (the reactors learn who is online from the API nodes' presence on the bus)`;
+  if (role === 'reactors' && triage.MSGXC_REACTORS === false)
+    return 'MSGXC_REACTORS=false: contradicts MSGXC_ROLE=reactors (a reactors node runs nothing else)';
+  return undefined;
+};
+
 export const defaultNodeId = (): string =>
   `${hostname()
     .replace(/[^A-Za-z0-9_-]/g, '-')
@@ -176,6 +203,9 @@ export const configFromEnv = (
   }
   if (c.MSGXC_BUS === 'nats' && c.MSGXC_NATS_URL === undefined)
     return E.left(['MSGXC_NATS_URL: required when MSGXC_BUS=nats']);
+  const role = c.MSGXC_ROLE ?? 'all';
+  const roleProblem = roleConflict(role, c.MSGXC_EVENTSTORE ?? 'embedded', c.MSGXC_BUS ?? 'inprocess', triage.right);
+  if (roleProblem !== undefined) return E.left([roleProblem]);
   // Each family is verified with its own key only (HS* with the secret, RS*/ES* with the
   // public key: api/auth.ts), so accepting both when both keys are given is safe.
   const defaultAlgorithms = [
@@ -183,8 +213,10 @@ export const configFromEnv = (
     ...(c.MSGXC_JWT_PUBLIC_KEY !== undefined ? ['RS256', 'ES256'] : []),
   ];
   const algorithms = c.MSGXC_JWT_ALGORITHMS?.split(',').map((a) => a.trim()) ?? defaultAlgorithms;
+  const delivery = triageSettings(triage.right);
   return E.right({
     mode,
+    role,
     port: c.MSGXC_PORT ?? 8080,
     host: c.MSGXC_HOST ?? '127.0.0.1',
     dataDir: c.MSGXC_DATA_DIR ?? './data',
@@ -198,7 +230,8 @@ export const configFromEnv = (
     allowUwsFallback: c.MSGXC_ALLOW_UWS_FALLBACK ?? false,
     embeddedWriter: c.MSGXC_EMBEDDED_WRITER ?? 'thread',
     engines: engineConfig(engines.right),
-    triage: triageSettings(triage.right),
+    // An API node runs no delivery reactors, whatever MSGXC_REACTORS says.
+    triage: role === 'api' ? { ...delivery, enabled: false } : delivery,
     auth: authSettings(auth.right),
     channels: channels.right,
     limits: limitSettings(limits.right),

@@ -21,7 +21,9 @@ export const scheduleRoutes = (deps: {
       if (which !== 'upcoming' && which !== 'recent')
         return errors.invalidQuery('scheduled', 'expected upcoming or recent');
       if (deps.reports === undefined)
-        return errors.notFound('delivery reactors are not running on this node (MSGXC_REACTORS=false)');
+        return errors.notFound(
+          'delivery reactors are not running on this node (MSGXC_REACTORS=false or MSGXC_ROLE=api)',
+        );
       // Consistent with earlier writes, like every read: wait for the reactors' read model.
       await deps.reportsCaughtUp?.();
       const messages = await (which === 'upcoming'

@@ -1,7 +1,10 @@
 import { loadConfig, usageError } from '../config.js';
+import { HELP } from './help.js';
 
 // The subcommands of `msgxc`:
-//   msgxc [start]                 starts the broker (app/cli/start.ts)
+//   msgxc [start]                 starts the broker (app/cli/start.ts), in the role MSGXC_ROLE names
+//   msgxc reactors                the same with MSGXC_ROLE=reactors: delivery only, no HTTP API
+//   msgxc --help                  what app/cli/help.ts says
 //   msgxc token <sub> [role,...]  prints a token signed with the configured (or development) secret
 //   msgxc rebuild [--allow-skips] builds the read models anew from the log while the broker is stopped
 //   msgxc vapid-keys              prints a new web push key pair for MSGXC_VAPID_*_KEY
@@ -11,13 +14,20 @@ import { loadConfig, usageError } from '../config.js';
 // takes seconds to load, and `msgxc token` in a script should not pay for it.
 export const main = async (argv: readonly string[]): Promise<void> => {
   const [command, ...args] = argv;
+  if (command === '--help' || command === '-h' || command === 'help') {
+    process.stdout.write(HELP);
+    return;
+  }
   // The one subcommand that needs no configuration: it makes some.
   if (command === 'vapid-keys') {
     const { printVapidKeys } = await import('./vapid-keys.js');
     printVapidKeys();
     return;
   }
-  const loaded = loadConfig(process.env);
+  // `msgxc reactors` is MSGXC_ROLE=reactors; a different role set beside it is a mistake to name.
+  if (command === 'reactors' && (process.env['MSGXC_ROLE'] ?? 'reactors') !== 'reactors')
+    usageError([`msgxc reactors: contradicts MSGXC_ROLE=${process.env['MSGXC_ROLE'] ?? ''}`]);
+  const loaded = loadConfig(command === 'reactors' ? { ...process.env, MSGXC_ROLE: 'reactors' } : process.env);
   if (command === 'token') {
     const { printToken } = await import('./token.js');
     await printToken(loaded.config, args);
@@ -44,8 +54,10 @@ export const main = async (argv: readonly string[]): Promise<void> => {
     process.exitCode = await importFile(loaded.config, args);
     return;
   }
-  if (command !== undefined && command !== 'start')
-    usageError([`unknown command "${command}" (expected: start, token, rebuild, vapid-keys, audit, import)`]);
+  if (command !== undefined && command !== 'start' && command !== 'reactors')
+    usageError([
+      `unknown command "${command}" (expected: start, reactors, token, rebuild, vapid-keys, audit, import; msgxc --help)`,
+    ]);
   const { start } = await import('./start.js');
   await start(loaded);
 };

@@ -39,10 +39,10 @@ export const removeDir = (dir: string): void => {
 };
 
 export const startServer = async (
-  opts: { dataDir?: string; env?: Record<string, string>; port?: number } = {},
+  opts: { dataDir?: string; env?: Record<string, string>; port?: number; args?: readonly string[] } = {},
 ): Promise<Server> => {
   const dataDir = opts.dataDir ?? tempDir();
-  const proc = spawn(process.execPath, [BIN], {
+  const proc = spawn(process.execPath, [BIN, ...(opts.args ?? [])], {
     env: {
       PATH: process.env['PATH'] ?? '',
       MSGXC_PORT: String(opts.port ?? 0),

@@ -1,0 +1,122 @@
+import { mkdirSync } from 'node:fs';
+import { systemClock } from '../adapters/clock/clock.js';
+import { createIdGenerator } from '../adapters/ids/ids.js';
+import { createGuard } from '../api/guard.js';
+import { createMetrics } from '../api/metrics.js';
+import { errors } from '../api/errors.js';
+import { mountProbes } from '../api/probes.js';
+import { loadUws, type us_listen_socket } from '../api/uws.js';
+import { createPresence } from '../api/ws/presence.js';
+import { createCommands } from '../commands/index.js';
+import type { Clock } from '../ports/clock.js';
+import type { Logger } from '../ports/log.js';
+import type { Config } from '../schema/config.js';
+import { countDeadLetters } from './admin-ops.js';
+import { deliveryGauges, startDelivery } from './delivery.js';
+import { openBus, openChannels, openLog } from './engines.js';
+import type { Broker } from './node.js';
+
+const NO_SESSIONS: readonly [string, number][] = [];
+
+// A node of role `reactors` (MSGXC_ROLE=reactors, `msgxc reactors`): the delivery process
+// managers (triage, dispatch, scheduler: delivery/) on the shared log, without the HTTP API,
+// the websocket server or the read models, so delivery scales apart from connections. Who is
+// online comes from the API nodes' presence on the bus (this node joins it with no sessions of
+// its own); a device a provider reports gone is revoked through the node's own command; sends
+// are shared with the other reactor processes by the leased claims dispatch appends. It
+// listens on MSGXC_PORT for probes only: /healthz, /readyz (the reactors' positions), /metrics.
+export const startReactorsNode = async (config: Config, log: Logger, clock: Clock = systemClock): Promise<Broker> => {
+  const { uws, native } = loadUws(config.allowUwsFallback);
+  mkdirSync(config.dataDir, { recursive: true });
+  const opened = await openLog(config, log);
+  const store = opened.store;
+  const metrics = createMetrics();
+  const providers = openChannels(config, clock);
+  log.info({ channels: providers.channels.providers }, 'channels');
+  const ids = createIdGenerator(() => clock.now().getTime());
+  const commands = createCommands({
+    store,
+    ids,
+    allowedPushHosts: config.channels.settings.allowedPushHosts,
+    personal: opened.personal,
+  });
+  const bus = await openBus(config, log);
+  const presence = createPresence({
+    bus,
+    node: config.nodeId,
+    heartbeatMs: config.ws.presenceHeartbeatMs,
+    now: () => clock.now().getTime(),
+    localCount: () => 0,
+    localUsers: () => NO_SESSIONS[Symbol.iterator](),
+    localUserCount: () => 0,
+    guard: createGuard(log),
+    onBadMessage: () => {
+      metrics.inc('msgxc_bus_bad_messages_total', { kind: 'presence' });
+    },
+  });
+  // Our snapshot request is on the server before triage asks anyone's presence.
+  await bus.flush();
+  const delivery = startDelivery(config, {
+    store,
+    presence,
+    channels: providers.channels,
+    revokeDevice: commands.revokeDevice,
+    clock,
+    log,
+    onDeadLetters: countDeadLetters(metrics),
+  });
+  if (delivery === undefined) throw new Error('MSGXC_ROLE=reactors with the delivery reactors off');
+  deliveryGauges(metrics, store, delivery);
+  metrics.gauge('msgxc_log_head_position', 'Position of the newest event in the log', () => store.head());
+
+  let ready = false;
+  const app = uws.App();
+  mountProbes(
+    app,
+    [
+      { path: '/healthz', answer: () => Promise.resolve({ status: 200, body: { status: 'ok' } }) },
+      {
+        path: '/readyz',
+        answer: async () =>
+          ready
+            ? {
+                status: 200,
+                body: {
+                  status: 'ready',
+                  role: 'reactors',
+                  head: await store.head(),
+                  reactors: delivery.reactors.status(),
+                },
+              }
+            : errors.notReady('starting'),
+      },
+      {
+        path: '/metrics',
+        answer: async () => ({ status: 200, body: await metrics.render(), contentType: 'text/plain; version=0.0.4' }),
+      },
+    ],
+    log,
+  );
+  const listenSocket = await new Promise<us_listen_socket>((resolve, reject) => {
+    app.listen(config.host, config.port, (s) => {
+      if (s === false) reject(new Error(`cannot listen on ${config.host}:${config.port}`));
+      else resolve(s);
+    });
+  });
+  ready = true;
+  const port = uws.us_socket_local_port(listenSocket);
+  log.info({ host: config.host, port, role: config.role, eventStore: config.eventStore }, 'msgxc reactors running');
+  return {
+    port,
+    nativeUws: native,
+    close: async () => {
+      ready = false;
+      await delivery.stop();
+      await presence.close();
+      uws.us_listen_socket_close(listenSocket);
+      await bus.close();
+      await store.close();
+      await providers.close();
+    },
+  };
+};
