@@ -55,22 +55,64 @@ export const filterFlags = (flags: Flags): E.Either<string, LogFilter> => {
   return E.right(f);
 };
 
-/** `replay`: --at and --dir required, at most one of --inbox and --thread, --limit 1..200. */
-export const replayFlags = (
-  flags: Flags,
-): E.Either<string, { at: string; dir: string; inbox?: string; thread?: string; limit: number }> => {
-  const at = flags.get('at');
+/** Where a replay builds its read models: SQLite files in a directory, or a Cassandra keyspace. */
+export type ReplayTarget =
+  | { readonly kind: 'dir'; readonly dir: string }
+  | { readonly kind: 'keyspace'; readonly keyspace: string };
+
+export interface ReplayFlags {
+  readonly at: string;
+  readonly target: ReplayTarget;
+  readonly inbox?: string;
+  readonly thread?: string;
+  readonly limit: number;
+}
+
+// A replay keyspace's own generations are `<name>_g<N>` (projections/cassandra-generations.ts):
+// the name leaves room for that suffix within Cassandra's 48 characters.
+const REPLAY_KEYSPACE = /^[a-z][a-z0-9_]{0,41}$/;
+
+/** The keyspace derived from --at when none is named: `<keyspace>_replay_<at, compacted>`. */
+export const replayKeyspace = (keyspace: string, at: string): string =>
+  `${keyspace}_replay_${at.replace(/[-:.]/g, '').toLowerCase()}`;
+
+/**
+ * `replay`: --at required, at most one of --inbox and --thread, --limit 1..200; --dir DIR, or
+ * (the broker configured for Cassandra, whose keyspace is `cassandra`) --keyspace NAME, or
+ * neither: `<keyspace>_replay_<at>`. Never the broker's own keyspace, its generations or its keys.
+ */
+export const replayFlags = (flags: Flags, cassandra?: string): E.Either<string, ReplayFlags> => {
+  const given = flags.get('at');
+  if (given === undefined || !isTimestamp(given))
+    return E.left('--at: expected an ISO-8601 date-time between 1970 and 9999');
+  const at = new Date(given).toISOString();
   const dir = flags.get('dir');
-  if (at === undefined || !isTimestamp(at)) return E.left('--at: expected an ISO-8601 date-time between 1970 and 9999');
-  if (dir === undefined || dir === '') return E.left('--dir: a directory for the replayed read models is needed');
+  const named = flags.get('keyspace');
+  if (dir !== undefined && named !== undefined) return E.left('--dir and --keyspace: give one of them');
+  if (dir === '') return E.left('--dir: a directory for the replayed read models is needed');
+  if (named !== undefined && cassandra === undefined)
+    return E.left('--keyspace: the broker is not configured for Cassandra (MSGXC_CASSANDRA_CONTACT_POINTS)');
+  if (dir === undefined && cassandra === undefined)
+    return E.left('--dir: a directory for the replayed read models is needed');
+  const keyspace = named ?? (cassandra === undefined ? '' : replayKeyspace(cassandra, at));
+  if (dir === undefined) {
+    const flag = named === undefined ? `the derived keyspace ${keyspace} (name one with --keyspace)` : '--keyspace';
+    if (!REPLAY_KEYSPACE.test(keyspace))
+      return E.left(`${flag}: expected a lower-case letter, then at most 41 of a-z, 0-9, _`);
+    if (
+      cassandra !== undefined &&
+      (keyspace === cassandra || keyspace === `${cassandra}_keys` || new RegExp(`^${cassandra}_g\\d+$`).test(keyspace))
+    )
+      return E.left(`${flag}: must not be the broker's keyspace (${cassandra}), its generations or its keys`);
+  }
   const inbox = flags.get('inbox');
   const thread = flags.get('thread');
   if (inbox !== undefined && thread !== undefined) return E.left('--inbox and --thread: give one of them');
   const limit = Number(flags.get('limit') ?? '50');
   if (!Number.isInteger(limit) || limit < 1 || limit > 200) return E.left('--limit: expected an integer 1..200');
   return E.right({
-    at: new Date(at).toISOString(),
-    dir,
+    at,
+    target: dir !== undefined ? { kind: 'dir', dir } : { kind: 'keyspace', keyspace },
     limit,
     ...(inbox !== undefined ? { inbox } : {}),
     ...(thread !== undefined ? { thread } : {}),

@@ -1,12 +1,14 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import type { Projection } from '../../follower/projection.js';
 import type { EventStore } from '../../ports/eventstore.js';
+import type { ReadModels } from '../../ports/read-models.js';
 import { openEmbeddedReadStore } from '../read-stores.js';
 import { progressLine } from './progress.js';
 
-// `msgxc audit replay --at TIME --dir DIR [--inbox UID | --thread TID]`: the read models as
-// they were at TIME, built into DIR/read.db (never the broker's own), and an inbox or a
-// thread answered from them. "As they were" is a prefix of the log, a state the read models
+// `msgxc audit replay --at TIME (--dir DIR | --keyspace NAME) [--inbox UID | --thread TID]`:
+// the read models as they were at TIME, built into DIR/read.db or a Cassandra keyspace
+// (audit-replay-cassandra.ts; never the broker's own), and an inbox or a thread answered from them. "As they were" is a prefix of the log, a state the read models
 // really passed through: the shortest one holding every event that occurred by TIME. Times are
 // not in log order (a command is stamped when it arrives, a reactor's event when it is
 // decided, nodes' clocks differ), so the log is read until events are SKEW past TIME.
@@ -63,18 +65,43 @@ const prefix = (store: EventStore, upTo: number): EventStore => {
 
 export interface ReplayQuery {
   readonly at: string;
-  readonly dir: string;
   readonly inbox?: string;
   readonly thread?: string;
   readonly limit: number;
 }
 
-export const replay = async (store: EventStore, dataDir: string, q: ReplayQuery): Promise<unknown> => {
-  if (resolve(q.dir) === resolve(dataDir))
-    throw new Error('--dir must not be the data directory: a replay would replace its read models');
-  mkdirSync(q.dir, { recursive: true });
+/** Read models opened on a replay's own storage, fed from the log's prefix. */
+export interface ReplayModels {
+  readonly runner: Pick<Projection<unknown>, 'ready' | 'rebuild'>;
+  readonly models: ReadModels;
+  /** Where they were built (`dir`, or `keyspace` and its live generation's). */
+  readonly where: () => Readonly<Record<string, string>>;
+  /** Called once they are built (a Cassandra replay records when and what into its keyspace). */
+  readonly built?: (upTo: number, replayed: number) => Promise<void>;
+  close(): Promise<void>;
+}
+
+export type OpenReplayModels = (prefix: EventStore) => Promise<ReplayModels>;
+
+/** SQLite read models in `DIR/read.db` (never the data directory, which it refuses). */
+export const embeddedReplay =
+  (dataDir: string, dir: string): OpenReplayModels =>
+  (log) => {
+    if (resolve(dir) === resolve(dataDir))
+      return Promise.reject(new Error('--dir must not be the data directory: a replay would replace its read models'));
+    mkdirSync(dir, { recursive: true });
+    const read = openEmbeddedReadStore({ file: join(dir, 'read.db'), store: log });
+    return Promise.resolve({
+      runner: read.runner,
+      models: read.models,
+      where: () => ({ dir }),
+      close: () => read.close(),
+    });
+  };
+
+export const replay = async (store: EventStore, q: ReplayQuery, open: OpenReplayModels): Promise<unknown> => {
   const upTo = await cutAt(store, q.at);
-  const read = openEmbeddedReadStore({ file: join(q.dir, 'read.db'), store: prefix(store, upTo) });
+  const read = await open(prefix(store, upTo));
   try {
     const progress = progressLine(process.stderr, 'positions');
     await read.runner.ready();
@@ -86,6 +113,7 @@ export const replay = async (store: EventStore, dataDir: string, q: ReplayQuery)
       { allowSkips: true },
     );
     progress.draw(upTo, upTo, upTo, true);
+    await read.built?.(upTo, replayed);
     const now = new Date(q.at);
     const answer =
       q.inbox !== undefined
@@ -96,7 +124,7 @@ export const replay = async (store: EventStore, dataDir: string, q: ReplayQuery)
               messages: await read.models.threadMessages(q.thread, { limit: q.limit }, now),
             }
           : {};
-    return { at: q.at, upTo, replayed, ...answer };
+    return { at: q.at, upTo, replayed, ...read.where(), ...answer };
   } finally {
     await read.close();
   }

@@ -5,7 +5,8 @@ import type { Config } from '../../schema/config.js';
 import { openLog } from '../engines.js';
 import { exportLog } from './audit-export.js';
 import { FILTER_FLAGS, filterFlags, parseFlags, replayFlags } from './audit-flags.js';
-import { replay } from './audit-replay.js';
+import { embeddedReplay, replay } from './audit-replay.js';
+import { ReplayRefused, cassandraReplay } from './audit-replay-cassandra.js';
 import { verifyCommand } from './audit-verify.js';
 
 // `msgxc audit export|verify|checkpoint`, on the log the configuration names: the embedded
@@ -16,7 +17,7 @@ const USAGE = [
   '                          [--actor UID] [--correlation-id ID] [--from ISO-TIME] [--to ISO-TIME]',
   '       msgxc audit verify [--json]',
   '       msgxc audit checkpoint',
-  '       msgxc audit replay --at ISO-TIME --dir DIR [--inbox UID | --thread TID] [--limit N]',
+  '       msgxc audit replay --at ISO-TIME [--dir DIR | --keyspace NAME] [--inbox UID | --thread TID] [--limit N]',
 ];
 
 const fail = (message: string): number => {
@@ -34,7 +35,7 @@ export const audit = async (config: Config, args: readonly string[]): Promise<nu
         : sub === 'checkpoint'
           ? []
           : sub === 'replay'
-            ? ['at', 'dir', 'inbox', 'thread', 'limit']
+            ? ['at', 'dir', 'keyspace', 'inbox', 'thread', 'limit']
             : undefined;
   if (known === undefined)
     return fail(sub === undefined ? 'a subcommand is needed' : `unknown subcommand ${JSON.stringify(sub)}`);
@@ -44,9 +45,12 @@ export const audit = async (config: Config, args: readonly string[]): Promise<nu
   if (format !== 'jsonl' && format !== 'csv') return fail('--format: expected jsonl or csv');
   const filter = filterFlags(flags.right);
   if (E.isLeft(filter)) return fail(filter.left);
-  const replayQuery = sub === 'replay' ? replayFlags(flags.right) : undefined;
+  const rs = config.engines.readStore;
+  const replayQuery =
+    sub === 'replay' ? replayFlags(flags.right, rs.kind === 'cassandra' ? rs.keyspace : undefined) : undefined;
   if (replayQuery !== undefined && E.isLeft(replayQuery)) return fail(replayQuery.left);
-  if (replayQuery !== undefined && E.isRight(replayQuery) && resolve(replayQuery.right.dir) === resolve(config.dataDir))
+  const target = replayQuery !== undefined && E.isRight(replayQuery) ? replayQuery.right.target : undefined;
+  if (target?.kind === 'dir' && resolve(target.dir) === resolve(config.dataDir))
     return fail('--dir must not be the data directory: a replay would replace its read models');
   if (config.eventStore === 'embedded' && !existsSync(join(config.dataDir, 'events.db')))
     return fail(`no embedded log in ${config.dataDir} (set MSGXC_DATA_DIR, or MSGXC_EVENTSTORE for a production log)`);
@@ -55,7 +59,17 @@ export const audit = async (config: Config, args: readonly string[]): Promise<nu
     // Verify reads the stored bytes (sealed fields sealed): the chain was computed over those.
     if (sub === 'verify') return await verifyCommand(log.stored, flags.right.get('json') === 'true');
     if (replayQuery !== undefined && E.isRight(replayQuery)) {
-      process.stdout.write(`${JSON.stringify(await replay(log.store, config.dataDir, replayQuery.right))}\n`);
+      const q = replayQuery.right;
+      const into =
+        q.target.kind === 'dir' || rs.kind !== 'cassandra'
+          ? embeddedReplay(config.dataDir, q.target.kind === 'dir' ? q.target.dir : '')
+          : cassandraReplay(rs, q.target.keyspace, q.at);
+      try {
+        process.stdout.write(`${JSON.stringify(await replay(log.store, q, into))}\n`);
+      } catch (e) {
+        if (e instanceof ReplayRefused) return fail(e.message);
+        throw e;
+      }
       return 0;
     }
     if (sub === 'checkpoint') {

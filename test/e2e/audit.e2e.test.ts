@@ -1,6 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { Client } from 'cassandra-driver';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, removeDir, SECRET, startServer, token, type Server } from './harness.js';
 import { isProductionStack, stackEnv } from './stack.js';
@@ -245,6 +246,102 @@ describe('audit routes and the audit CLI on a real server process', () => {
     expect(refused.status).toBe(2);
     expect(refused.stderr).toContain('--dir must not be the data directory');
   });
+
+  // On the production stack a replay with no --dir builds the Cassandra read models (the
+  // broker's engine) into a keyspace of its own, drawing progress on a terminal.
+  if (isProductionStack())
+    it("replay --at builds the Cassandra read models into a replay keyspace, answers from it, and leaves the broker's alone", async () => {
+      const env = stackEnv(s.dataDir);
+      const brokerKs = env['MSGXC_CASSANDRA_KEYSPACE'] ?? '';
+      const client = new Client({
+        contactPoints: (env['MSGXC_CASSANDRA_CONTACT_POINTS'] ?? '').split(','),
+        localDataCenter: env['MSGXC_CASSANDRA_LOCAL_DC'] ?? '',
+      });
+      const keyspaces = async (): Promise<string[]> =>
+        (await client.execute('SELECT keyspace_name FROM system_schema.keyspaces')).rows
+          .map((r) => String(r.get('keyspace_name')))
+          .filter((k) => k.startsWith(`${brokerKs}_replay_`))
+          .sort();
+      try {
+        const published = (await events('type=MessagePublished')).events as unknown as {
+          data: { mid: string };
+          metadata: { occurredAt: string };
+        }[];
+        const at = published[1]?.metadata.occurredAt ?? '';
+        const stamp = at.replace(/[-:.]/g, '').toLowerCase();
+        // Bob deleted 'one' (the test before) and 'three' came after: the replay sees neither change.
+        const inbox = await cli(['replay', '--at', at, '--inbox', 'bob']);
+        expect(inbox.status, inbox.stderr).toBe(0);
+        const answer = JSON.parse(inbox.stdout) as {
+          keyspace: string;
+          generation: string;
+          upTo: number;
+          inbox: { messages: { msg: string }[] };
+        };
+        expect(answer.keyspace).toBe(`${brokerKs}_replay_${stamp}`);
+        expect(answer.generation).toBe(`${answer.keyspace}_g1`);
+        expect(answer.inbox.messages.map((m) => m.msg)).toEqual(['two', 'one']);
+        expect(await keyspaces()).toEqual([answer.keyspace, answer.generation]);
+        const marker = await client.execute(`SELECT at, up_to, generation FROM ${answer.keyspace}.audit_replay`);
+        expect(
+          marker.rows.map((r) => [String(r.get('at')), Number(r.get('up_to')), String(r.get('generation'))]),
+        ).toEqual([[at, answer.upTo, answer.generation]]);
+        // Named, and on a terminal (a pty from script(1)): the progress line, then the answer.
+        const named = `${brokerKs}_replay_named`;
+        const argv = [process.execPath, BIN, 'audit', 'replay', '--at', at, '--keyspace', named, '--thread', 'audit-t'];
+        const tty = await new Promise<{ status: number | null; out: string }>((done, failed) => {
+          const child = spawn('script', ['-qec', argv.map((a) => `'${a}'`).join(' '), '/dev/null'], {
+            env: { PATH: process.env['PATH'] ?? '', MSGXC_JWT_SECRET: SECRET, MSGXC_DATA_DIR: s.dataDir, ...env },
+            stdio: ['ignore', 'pipe', 'pipe'],
+          });
+          let out = '';
+          child.stdout.on('data', (d: Buffer) => (out += d.toString('utf8')));
+          child.on('error', failed);
+          child.on('close', (status) => {
+            done({ status, out });
+          });
+        });
+        expect(tty.status, tty.out).toBe(0);
+        expect(tty.out).toMatch(/\[#{25}\] 100\.0%\s+\d+ positions\s+\d+\/s\s+ETA done/);
+        const thread = JSON.parse(tty.out.slice(tty.out.indexOf('{'))) as {
+          keyspace: string;
+          thread: { tid: string };
+          messages: { messages: { msg: string }[] };
+        };
+        expect(thread.keyspace).toBe(named);
+        expect(thread.thread.tid).toBe('audit-t');
+        expect(thread.messages.messages.map((m) => m.msg)).toEqual(['two', 'one']);
+        // A rerun rebuilds beside and drops the previous generation.
+        const again = JSON.parse((await cli(['replay', '--at', at, '--inbox', 'bob'])).stdout) as {
+          generation: string;
+          inbox: { messages: { msg: string }[] };
+        };
+        expect(again.generation).toBe(`${answer.keyspace}_g2`);
+        expect(again.inbox.messages.map((m) => m.msg)).toEqual(['two', 'one']);
+        expect(await keyspaces()).toEqual([answer.keyspace, again.generation, named, `${named}_g1`]);
+        // Never the broker's keyspace, its generations or keys; never a keyspace a replay did not make.
+        for (const ks of [brokerKs, `${brokerKs}_g1`, `${brokerKs}_keys`]) {
+          const r = await cli(['replay', '--at', at, '--keyspace', ks]);
+          expect(r.status).toBe(2);
+          expect(r.stderr).toContain(`--keyspace: must not be the broker's keyspace (${brokerKs})`);
+        }
+        const foreign = await cli(['replay', '--at', at, '--keyspace', 'system_traces']);
+        expect(foreign.status).toBe(2);
+        expect(foreign.stderr).toContain('--keyspace: system_traces exists and was not made by a replay');
+        const both = await cli(['replay', '--at', at, '--keyspace', named, '--dir', join(s.dataDir, 'x')]);
+        expect(both.status).toBe(2);
+        expect(both.stderr).toContain('--dir and --keyspace: give one of them');
+        // The live broker's read models still answer with what came later.
+        const bob = await token('bob');
+        const live = (await call(s, 'GET', '/api/v2/inbox', { token: bob })).body as { messages: { msg: string }[] };
+        expect(live.messages.map((m) => m.msg)).toContain('three');
+        expect(live.messages.map((m) => m.msg)).not.toContain('one');
+      } finally {
+        for (const ks of await keyspaces()) await client.execute(`DROP KEYSPACE IF EXISTS ${ks}`);
+        expect(await keyspaces()).toEqual([]);
+        await client.shutdown();
+      }
+    });
 
   // The embedded log's file, changed with the sqlite3 shell while the broker is stopped.
   if (!isProductionStack())
