@@ -37,7 +37,9 @@ const resolved = (source: AudienceSource, count: number): MessageEvent => ({
 
 describe('Publish with a resolved audience', () => {
   it('records AudienceResolved (source, count) before the message, in one decision', () => {
-    given([]).when(publishCmd()).then([resolved(bySegment, 3), published()]);
+    given([])
+      .when(publishCmd())
+      .then([resolved(bySegment, 3), published()]);
     given([])
       .when(publishCmd({ resolvedFrom: { query: { attribute: 'plan', eq: 'pro' } } }))
       .then([resolved({ query: { attribute: 'plan', eq: 'pro' } }, 3), published()]);
@@ -50,7 +52,9 @@ describe('Publish with a resolved audience', () => {
       .then([resolved(bySegment, 2), published({ audience: deduped })]);
   });
   it('a retry of the same mid is already satisfied: nothing is resolved again', () => {
-    given([resolved(bySegment, 3), published()]).when(publishCmd()).then([]);
+    given([resolved(bySegment, 3), published()])
+      .when(publishCmd())
+      .then([]);
   });
   it('a retry naming other users under the same mid is a conflict', () => {
     given([resolved(bySegment, 3), published()])
