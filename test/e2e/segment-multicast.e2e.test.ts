@@ -80,11 +80,14 @@ const midOf = (r: Reply): string => {
 describe('multicast by segment over 10,000 imported users', () => {
   const dataDir = tempDir();
   let s: Server;
+  // Set once started: a server that failed to start has nothing to stop.
+  let stop: (() => Promise<void>) | undefined;
   let admin: string;
   let segment = '';
 
   beforeAll(async () => {
     s = await startServer({ dataDir, env: { MSGXC_LOG_LEVEL: 'warn' } });
+    stop = () => s.stop();
     admin = await token('root', ['admin']);
     const body = `${lines.map((l) => JSON.stringify(l)).join('\n')}\n`;
     const r = await call(s, 'POST', '/api/v2/users/import', {
@@ -112,7 +115,7 @@ describe('multicast by segment over 10,000 imported users', () => {
     );
   });
   afterAll(async () => {
-    await s.stop();
+    await stop?.();
     removeDir(dataDir);
   });
 

@@ -62,7 +62,14 @@ describe('Publish with a resolved audience', () => {
       .then({ kind: 'conflict', code: 'MessageIdIsTaken' });
   });
   it('an explicit multicast records no resolution', () => {
-    const { resolvedFrom: _omit, ...plain } = publishCmd() as Extract<MessageCommand, { type: 'Publish' }>;
+    const plain: MessageCommand = {
+      type: 'Publish',
+      mid: M,
+      caller: alice,
+      audience,
+      content: { msg: 'hi', opts: {} },
+      now: T0,
+    };
     given([]).when(plain).then([published()]);
   });
   it('an empty resolved list is refused like an empty multicast', () => {
