@@ -81,7 +81,7 @@ describe('multicast by segment over 10,000 imported users', () => {
   const dataDir = tempDir();
   let s: Server;
   // Set once started: a server that failed to start has nothing to stop.
-  let stop: (() => Promise<void>) | undefined;
+  let stop: (() => Promise<unknown>) | undefined;
   let admin: string;
   let segment = '';
 
