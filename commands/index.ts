@@ -22,6 +22,7 @@ import { loadMessage } from './load-message.js';
 import { loadProfile } from './load-profile.js';
 import { markRead } from './mark-read.js';
 import { multicast } from './multicast.js';
+import { multicastAudience } from './multicast-audience.js';
 import { publish } from './publish.js';
 import { recognize } from './recognize.js';
 import { removeDevice } from './remove-device.js';
@@ -82,6 +83,7 @@ export const createCommands = (options: CommandOptions): CommandSide => {
     send: send(deps),
     multicast: multicast(deps),
     broadcast: broadcast(deps),
+    multicastAudience: multicastAudience(deps),
     cancel: cancel(deps),
     deleteMessage: deleteMessage(deps),
     acknowledge: acknowledge(deps),

@@ -3,6 +3,7 @@ import type { TaskEither } from 'fp-ts/lib/TaskEither.js';
 import { pipe } from 'fp-ts/lib/function.js';
 import type { Caller } from '../domain/caller.js';
 import { streams } from '../schema/events.js';
+import type { AudienceSource } from '../schema/events.js';
 import type { MessageId } from '../schema/ids.js';
 import type { Audience, Urgency } from '../schema/message.js';
 import { messages } from './aggregates.js';
@@ -26,6 +27,7 @@ export const publishMessage = (
   audience: Audience,
   content: MessageContent,
   threadUrgency?: Urgency,
+  resolvedFrom?: AudienceSource,
 ): TaskEither<Failure, Published> =>
   pipe(
     run(
@@ -40,6 +42,7 @@ export const publishMessage = (
         content,
         now: ctx.now,
         ...(threadUrgency !== undefined ? { threadUrgency } : {}),
+        ...(resolvedFrom !== undefined ? { resolvedFrom } : {}),
       },
       ctx,
     ),

@@ -12,6 +12,7 @@ import type { MessageOpts } from '../schema/message.js';
 import type { ReceiptStatus, ThreadRole } from '../schema/events.js';
 import type { LocalSchedule } from '../schema/local-time.js';
 import type { SegmentQuery } from '../schema/segment-query.js';
+import type { SearchQueries } from '../ports/search.js';
 import type { SegmentState } from '../domain/segment.js';
 
 export type { ThreadSettingsChange } from '../domain/thread.js';
@@ -39,6 +40,9 @@ export interface FailedToAppend {
 
 /** `position` is the global log position of the last event written (or the current head when none was needed). */
 export type CommandResult<T = object> = Either<DomainError | FailedToAppend, T & { readonly position: number }>;
+
+/** Whom a multicast/broadcast by audience names: a saved segment, or a query in the filter language. */
+export type AudienceTarget = { readonly segment: MessageId } | { readonly query: SegmentQuery };
 
 export interface MessageContent {
   readonly msg: string;
@@ -115,6 +119,14 @@ export interface Commands {
     content: MessageContent,
   ): Promise<CommandResult<{ mid: MessageId }>>;
   broadcast(ctx: CommandContext, mid: MessageId, content: MessageContent): Promise<CommandResult<{ mid: MessageId }>>;
+  /** Multicast/broadcast by segment or query: resolved once in `directory`, recorded with the message. */
+  multicastAudience(
+    ctx: CommandContext,
+    mid: MessageId,
+    target: AudienceTarget,
+    content: MessageContent,
+    directory: Pick<SearchQueries, 'selectUsers'>,
+  ): Promise<CommandResult<{ mid: MessageId }>>;
   cancel(ctx: CommandContext, mid: MessageId, tid?: ThreadId): Promise<CommandResult>;
   /** Sender or admin: retract for everyone. A recipient: delete from their own inbox. */
   deleteMessage(

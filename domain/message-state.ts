@@ -24,6 +24,10 @@ export const evolveMessage = (state: MessageState, event: MessageEvent): Message
         ? { stage: 'Published', message }
         : { stage: 'Scheduled', message, scheduled: message.scheduled };
     }
+    // The audience snapshot comes in the same append just before its MessagePublished (the
+    // decider emits both); it changes nothing the message's own decisions depend on.
+    case 'AudienceResolved':
+      return state;
     case 'MessageCancelled':
       return state.stage === 'Absent' ? state : { stage: 'Cancelled', message: state.message, by: event.data.by };
     case 'MessageRetracted':

@@ -1,7 +1,7 @@
 import * as E from 'fp-ts/lib/Either.js';
 import type { Either } from 'fp-ts/lib/Either.js';
 import { pipe } from 'fp-ts/lib/function.js';
-import type { MessageEvent } from '../schema/events.js';
+import type { AudienceSource, MessageEvent } from '../schema/events.js';
 import type { MessageId, ThreadId } from '../schema/ids.js';
 import { DEFAULT_URGENCY } from '../schema/message.js';
 import type { Audience, Urgency } from '../schema/message.js';
@@ -26,6 +26,8 @@ export type MessageCommand =
       readonly content: ContentInput;
       readonly threadUrgency?: Urgency;
       readonly now: Date;
+      /** The audience was resolved from a segment or query: recorded as AudienceResolved before the message. */
+      readonly resolvedFrom?: AudienceSource;
     }
   | {
       readonly type: 'Cancel';
@@ -57,6 +59,18 @@ export const mayManageMessage = (message: PublishedMessage, caller: Caller, mana
 const samePublication = (a: PublishedMessage, b: PublishedMessage): boolean =>
   deepEqual({ ...a, at: '' }, { ...b, at: '' });
 
+// The snapshot reference of a resolved audience: who was targeted is the published uid list
+// itself (appended with it, atomically), so the event records where it came from and how many.
+const resolution = (c: Extract<MessageCommand, { type: 'Publish' }>, m: PublishedMessage): MessageEvent[] =>
+  c.resolvedFrom === undefined || m.audience.kind !== 'users'
+    ? []
+    : [
+        {
+          type: 'AudienceResolved',
+          data: { mid: c.mid, source: c.resolvedFrom, count: m.audience.uids.length, by: c.caller.uid, at: m.at },
+        },
+      ];
+
 const publish = (c: Extract<MessageCommand, { type: 'Publish' }>, s: MessageState): Decision =>
   pipe(
     E.Do,
@@ -81,7 +95,8 @@ const publish = (c: Extract<MessageCommand, { type: 'Publish' }>, s: MessageStat
         ...(c.content.local !== undefined ? { local: c.content.local } : {}),
         ...(c.content.subject !== undefined ? { subject: c.content.subject } : {}),
       };
-      if (s.stage === 'Absent') return E.right([{ type: 'MessagePublished', data: message }]);
+      if (s.stage === 'Absent')
+        return E.right([...resolution(c, message), { type: 'MessagePublished', data: message }]);
       return samePublication(s.message, message)
         ? none
         : E.left(conflict('MessageIdIsTaken', `mid ${c.mid} was already used for another message`));

@@ -100,6 +100,24 @@ export const MessagePublished = evp(
   },
   { scheduled: ISODate, subject: Subject, local: StoredLocalSchedule },
 );
+/**
+ * The audience of a multicast or broadcast by segment or query (issue 13, docs/audiences.md),
+ * resolved once in the search store's user directory and appended in the same append as the
+ * MessagePublished that follows it: `count` users, who are exactly that event's `audience.uids`
+ * (sorted by uid). `segment`/`name` name a saved segment; `query` is always the query evaluated.
+ */
+export const AudienceSource = t.intersection(
+  [t.type({ query: SegmentQueryC }), t.partial({ segment: MessageId, name: boundedString(1, LIMITS.name) })],
+  'AudienceSource',
+);
+export type AudienceSource = t.TypeOf<typeof AudienceSource>;
+export const AudienceResolved = ev('AudienceResolved', {
+  mid: MessageId,
+  source: AudienceSource,
+  count: Count,
+  by: UserId,
+  at: ISODate,
+});
 export const MessageCancelled = ev('MessageCancelled', { mid: MessageId, by: UserId });
 export const MessageRetracted = ev('MessageRetracted', { mid: MessageId, by: UserId });
 
@@ -167,7 +185,7 @@ export const UserEvent = t.union([
 export type UserEvent = t.TypeOf<typeof UserEvent>;
 export const ThreadEvent = t.union([ThreadCreated, ThreadMemberAdded, ThreadMemberRemoved, ThreadSettingsChanged]);
 export type ThreadEvent = t.TypeOf<typeof ThreadEvent>;
-export const MessageEvent = t.union([MessagePublished, MessageCancelled, MessageRetracted]);
+export const MessageEvent = t.union([AudienceResolved, MessagePublished, MessageCancelled, MessageRetracted]);
 export type MessageEvent = t.TypeOf<typeof MessageEvent>;
 export const InboxEvent = t.union([MessagesAcknowledged, LastReadMarked, MessageDeletedFromInbox]);
 export type InboxEvent = t.TypeOf<typeof InboxEvent>;
@@ -186,6 +204,7 @@ export const DomainEvent = t.union(
     ThreadMemberAdded,
     ThreadMemberRemoved,
     ThreadSettingsChanged,
+    AudienceResolved,
     MessagePublished,
     MessageCancelled,
     MessageRetracted,

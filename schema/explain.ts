@@ -91,6 +91,19 @@ export interface ExplainRecipient {
   readonly revocations: readonly ExplainRevocation[];
 }
 
+/**
+ * A multicast/broadcast by segment or query: the AudienceResolved event stored with the message.
+ * Who was targeted is the message's `audience.uids` (GET /api/v2/streams/message-<mid>).
+ */
+export interface ExplainAudience {
+  readonly segment: string | null;
+  readonly name: string | null;
+  readonly query: unknown;
+  readonly count: number;
+  readonly position: number;
+  readonly at: string;
+}
+
 export interface Explanation {
   readonly mid: string;
   readonly from: string;
@@ -98,6 +111,8 @@ export interface Explanation {
   readonly publishedAt: string;
   readonly scheduled: string | null;
   readonly urgency: number;
+  /** Set when the audience was resolved from a segment or query; null for explicit audiences. */
+  readonly audience: ExplainAudience | null;
   readonly triage: readonly ExplainTriage[];
   readonly recipients: readonly ExplainRecipient[];
   /** Recipients the plan holds in all (before the `uid` filter and the page limit). */

@@ -27,6 +27,18 @@ export const MulticastBody = t.intersection(
   'MulticastBody',
 );
 export const BroadcastBody = t.intersection([t.type(content), t.partial(contentOptional)], 'BroadcastBody');
+/**
+ * Multicast/broadcast to a saved segment or a query (issue 13): exactly one of `segment` and
+ * `query`; the query is decoded by the filter language's own decoder (schema/segment-query.ts)
+ * so that a bad node is named by its path. `uids` is refused beside either.
+ */
+export const AudienceBody = t.intersection(
+  [t.type(content), t.partial({ segment: MessageId, query: t.unknown, uids: t.unknown, ...contentOptional })],
+  'AudienceBody',
+);
+/** Whether a multicast/broadcast body names its audience by segment or query. */
+export const namesAudience = (u: unknown): boolean =>
+  typeof u === 'object' && u !== null && ('segment' in u || 'query' in u);
 export const CancelBody = t.intersection([t.type({ mid: MessageId }), t.partial({ tid: ThreadId })], 'CancelBody');
 export const ThreadBody = t.type({ tid: ThreadId }, 'ThreadBody');
 export const UnsubscribeBody = t.intersection(

@@ -95,6 +95,20 @@ export const analyticsSchemas: Record<string, Json> = {
     publishedAt: str,
     scheduled: nstr,
     urgency: int,
+    audience: {
+      oneOf: [
+        { type: 'null' },
+        all({
+          segment: nstr,
+          name: nstr,
+          query: { description: 'the segment query evaluated (docs/audiences.md)' },
+          count: nat,
+          position: { ...int, description: 'log position of the AudienceResolved event' },
+          at: str,
+        }),
+      ],
+      description: 'set when the audience was resolved from a segment or query; its uids are the published audience',
+    },
     triage: array(all({ batch: int, position: int, at: str, urgency: int, due: str, expiresAt: str, skipped: nstr })),
     recipients: array(
       all({

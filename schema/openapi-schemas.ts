@@ -1,6 +1,7 @@
 import { LIMITS } from './bounds.js';
 import { TTL_MAX_SECONDS } from './message.js';
 import { PAYLOAD_LIMITS } from './payload.js';
+import { SegmentQuerySchema } from './openapi-audiences.js';
 
 // The OpenAPI document's component schemas: request bodies (their bounds are the codecs',
 // schema/bounds.ts) and the answers of the read routes. Written by hand like the document.
@@ -44,12 +45,24 @@ const content = { msg: text(1, LIMITS.text), opts, scheduled: when, subject: tex
 const channels = list({ type: 'string', pattern: '^~?[a-z][a-z0-9_-]{0,31}$' }, 0, LIMITS.channels);
 export const obj = (required: string[], properties: Json): Json => ({ type: 'object', required, properties });
 
+// Multicast/broadcast by a saved segment or a query (docs/audiences.md): resolved once, at most
+// LIMITS.recipients users (more, or none: 422), recorded as AudienceResolved with the message.
+const byAudience = [
+  obj(['segment', 'msg'], {
+    segment: { ...id, description: 'a segment id (POST /api/v2/segments); unknown: 404' },
+    ...content,
+  }),
+  obj(['query', 'msg'], { query: SegmentQuerySchema, ...content }),
+];
+
 export const schemas: Record<string, Json> = {
   Error: obj(['code', 'msg'], { code: str, msg: str }),
   Publish: obj(['tid', 'msg'], { tid: id, ...content }),
   Send: obj(['uid', 'msg'], { uid: id, ...content }),
-  Multicast: obj(['uids', 'msg'], { uids: list(id, 1, LIMITS.recipients), ...content }),
-  Broadcast: obj(['msg'], content),
+  Multicast: {
+    oneOf: [obj(['uids', 'msg'], { uids: list(id, 1, LIMITS.recipients), ...content }), ...byAudience],
+  },
+  Broadcast: { oneOf: [obj(['msg'], content), ...byAudience] },
   Cancel: obj(['mid'], { mid: id, tid: id }),
   Thread: obj(['tid'], { tid: id }),
   Unsubscribe: obj(['tid'], { tid: id, uid: id }),

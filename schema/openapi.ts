@@ -45,8 +45,22 @@ const core: Operations = {
   },
   '/api/v2/publish': { post: { access: 'user', body: 'Publish', idempotent: true, summary: 'Publish to a thread' } },
   '/api/v2/send': { post: { access: 'admin', body: 'Send', idempotent: true, summary: 'Send to a user' } },
-  '/api/v2/multicast': { post: { access: 'admin', body: 'Multicast', idempotent: true, summary: 'Send to users' } },
-  '/api/v2/broadcast': { post: { access: 'admin', body: 'Broadcast', idempotent: true, summary: 'Send to everyone' } },
+  '/api/v2/multicast': {
+    post: {
+      access: 'admin',
+      body: 'Multicast',
+      idempotent: true,
+      summary: 'Send to users, or to a segment or query (docs/audiences.md)',
+    },
+  },
+  '/api/v2/broadcast': {
+    post: {
+      access: 'admin',
+      body: 'Broadcast',
+      idempotent: true,
+      summary: 'Send to everyone, or to a segment or query (docs/audiences.md)',
+    },
+  },
   '/api/v2/cancel': {
     post: {
       access: 'user',

@@ -2,7 +2,8 @@ import * as E from 'fp-ts/lib/Either.js';
 import type * as t from 'io-ts';
 import type { CommandContext, Commands } from '../../commands/types.js';
 import { asMessageId, type MessageId } from '../../schema/ids.js';
-import { BroadcastBody, CancelBody, MulticastBody, PublishBody, SendBody } from '../../schema/http.js';
+import { BroadcastBody, CancelBody, MulticastBody, PublishBody, SendBody, namesAudience } from '../../schema/http.js';
+import { byAudience } from './audience.js';
 import { answer, contextOf, created, type AppDeps } from '../deps.js';
 import { decode, type Route } from '../route.js';
 import { contentOf } from './content.js';
@@ -27,8 +28,12 @@ export const messageRoutes = (deps: AppDeps): Route[] => {
   const { commands } = deps;
   const publish = creating(PublishBody, (ctx, mid, b) => commands.publish(ctx, mid, b.tid, contentOf(b)));
   const send = creating(SendBody, (ctx, mid, b) => commands.send(ctx, mid, b.uid, contentOf(b)));
-  const multicast = creating(MulticastBody, (ctx, mid, b) => commands.multicast(ctx, mid, b.uids, contentOf(b)));
-  const broadcast = creating(BroadcastBody, (ctx, mid, b) => commands.broadcast(ctx, mid, contentOf(b)));
+  const audience = byAudience(deps);
+  const plainMulticast = creating(MulticastBody, (ctx, mid, b) => commands.multicast(ctx, mid, b.uids, contentOf(b)));
+  const plainBroadcast = creating(BroadcastBody, (ctx, mid, b) => commands.broadcast(ctx, mid, contentOf(b)));
+  // `{"segment"}` / `{"query"}` name the audience instead (routes/audience.ts).
+  const multicast: Route['handler'] = (req) => (namesAudience(req.body) ? audience(req) : plainMulticast(req));
+  const broadcast: Route['handler'] = (req) => (namesAudience(req.body) ? audience(req) : plainBroadcast(req));
   const cancel: Route['handler'] = async (req) => {
     const b = decode(CancelBody, req.body);
     if (E.isLeft(b)) return b.left;
@@ -57,7 +62,7 @@ export const messageRoutes = (deps: AppDeps): Route[] => {
       path: '/api/v2/multicast',
       access: 'admin',
       ...common,
-      summary: 'Send a message to a list of users',
+      summary: 'Send a message to a list of users, or to a segment or query resolved once (docs/audiences.md)',
       handler: multicast,
     },
     {
@@ -65,7 +70,7 @@ export const messageRoutes = (deps: AppDeps): Route[] => {
       path: '/api/v2/broadcast',
       access: 'admin',
       ...common,
-      summary: 'Send a message to every user the broker knows',
+      summary: 'Send a message to every user the broker knows, or to a segment or query (docs/audiences.md)',
       handler: broadcast,
     },
     {
@@ -90,6 +95,7 @@ export const messageRoutes = (deps: AppDeps): Route[] => {
       access: 'admin',
       ...common,
       summary: 'v1: multicast',
+      // v1 bodies naming a segment or query are served as in v2 rather than ignored.
       handler: multicast,
     },
     {

@@ -1,4 +1,10 @@
-import type { ExplainPlannedStep, ExplainTriage, Explanation, LoggedEvent } from '../../schema/explain.js';
+import type {
+  ExplainAudience,
+  ExplainPlannedStep,
+  ExplainTriage,
+  Explanation,
+  LoggedEvent,
+} from '../../schema/explain.js';
 import { deliveryStream, digestKey, digestStream, stepKey } from '../triage/keys.js';
 
 // The first half of explaining a message (GET /api/v2/messages/{mid}/deliveries): what the
@@ -11,15 +17,32 @@ const rec = (v: unknown): Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
 const arr = (v: unknown): readonly unknown[] => (Array.isArray(v) ? v : []);
 
-export type MessageHead = Pick<Explanation, 'mid' | 'from' | 'status' | 'publishedAt' | 'scheduled' | 'urgency'> & {
+export type MessageHead = Pick<
+  Explanation,
+  'mid' | 'from' | 'status' | 'publishedAt' | 'scheduled' | 'urgency' | 'audience'
+> & {
   readonly position: number;
 };
 
 /** The message as its own stream tells it; undefined when it was never published. */
+const audienceOf = (e: LoggedEvent): ExplainAudience => {
+  const source = rec(e.data['source']);
+  return {
+    segment: str(source['segment']),
+    name: str(source['name']),
+    query: source['query'] ?? null,
+    count: num(e.data['count']),
+    position: e.position,
+    at: e.at,
+  };
+};
+
 export const messageHead = (events: readonly LoggedEvent[]): MessageHead | undefined => {
   let head: MessageHead | undefined;
+  let audience: ExplainAudience | null = null;
   for (const e of events) {
-    if (e.type === 'MessagePublished') {
+    if (e.type === 'AudienceResolved') audience = audienceOf(e);
+    else if (e.type === 'MessagePublished') {
       const scheduled = str(e.data['scheduled']);
       head = {
         mid: str(e.data['mid']) ?? '',
@@ -28,6 +51,7 @@ export const messageHead = (events: readonly LoggedEvent[]): MessageHead | undef
         publishedAt: str(e.data['at']) ?? e.at,
         scheduled,
         urgency: num(e.data['urgency']),
+        audience,
         position: e.position,
       };
     } else if (head !== undefined && e.type === 'MessageCancelled') head = { ...head, status: 'cancelled' };

@@ -63,6 +63,7 @@ export const explainMessage = async (
     publishedAt: head.publishedAt,
     scheduled: head.scheduled,
     urgency: head.urgency,
+    audience: head.audience,
     triage: story.triage,
     recipients,
     recipientsPlanned: story.recipients.length,

@@ -78,14 +78,44 @@ const deleteMessage: ReadBack = async (c) => {
   return inbox.some((m) => m['mid'] === mid) ? [`message ${mid} deleted from ${c.uid}'s inbox is still in it`] : [];
 };
 
+type Obj = Record<string, unknown>;
+const objOf = (v: unknown): Obj => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Obj) : {});
+
+/**
+ * A multicast/broadcast by segment or query (docs/audiences.md): the message reads back like a
+ * multicast, and its stream holds AudienceResolved (naming the segment sent, or the query)
+ * right before a MessagePublished whose uids are as many as the event's count.
+ */
+const byAudience =
+  (plain: ReadBack): ReadBack =>
+  async (c) => {
+    const named = 'segment' in c.sent || 'query' in c.sent;
+    if (!named) return plain(c);
+    const problems = await created({})(c);
+    const mid = c.answer.headers['x-message-id'] ?? '';
+    const got = await c.reader.admin(`/api/v2/streams/message-${encodeURIComponent(mid)}`);
+    if (got.status !== 200) return [...problems, `GET stream message-${mid}: ${got.status}`];
+    const events = ((objOf(got.json)['events'] as unknown[] | undefined) ?? []).map(objOf);
+    const [resolved, published] = [events[0], events[1]];
+    if (resolved?.['type'] !== 'AudienceResolved' || published?.['type'] !== 'MessagePublished')
+      return [...problems, `message-${mid} does not begin with AudienceResolved, MessagePublished`];
+    const r = objOf(resolved['data']);
+    const uids = objOf(objOf(published['data'])['audience'])['uids'];
+    if (!Array.isArray(uids) || uids.length !== r['count'])
+      problems.push(`AudienceResolved count ${String(r['count'])} is not the published uids' number`);
+    if (typeof c.sent['segment'] === 'string')
+      problems.push(...differs('source.segment', objOf(r['source'])['segment'], c.sent['segment']));
+    return problems;
+  };
+
 export const messageRules: Readonly<Record<string, ReadBack>> = {
   'POST /api/v2/publish': created({ thread: true }),
   'POST /api/v2/send': created({ recipients: 'uid' }),
-  'POST /api/v2/multicast': created({ recipients: 'uids' }),
-  'POST /api/v2/broadcast': created({ broadcast: true }),
+  'POST /api/v2/multicast': byAudience(created({ recipients: 'uids' })),
+  'POST /api/v2/broadcast': byAudience(created({ broadcast: true })),
   'POST /api/v1/send': created({ recipients: 'uid' }),
-  'POST /api/v1/multicast': created({ recipients: 'uids' }),
-  'POST /api/v1/broadcast': created({ broadcast: true }),
+  'POST /api/v1/multicast': byAudience(created({ recipients: 'uids' })),
+  'POST /api/v1/broadcast': byAudience(created({ broadcast: true })),
   'POST /api/v2/cancel': cancel,
   'DELETE /api/v2/messages/{mid}': deleteMessage,
 };

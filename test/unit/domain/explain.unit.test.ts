@@ -50,6 +50,21 @@ describe('explain fold', () => {
     expect(messageHead([])).toBeUndefined();
     expect(messageHead([published])).toMatchObject({ mid: 'm1', from: 'ann', status: 'published', urgency: 2 });
     expect(messageHead([published, ev('MessageCancelled', { mid: 'm1', by: 'ann' })])?.status).toBe('cancelled');
+    expect(messageHead([published])?.audience).toBeNull();
+  });
+  it('shows the audience resolution of a multicast by segment', () => {
+    const source = { segment: 's1', name: 'Beta', query: { tag: 'beta' } };
+    const resolved = ev('AudienceResolved', { mid: 'm1', source, count: 3, by: 'ann', at: T });
+    expect(messageHead([resolved, published])?.audience).toEqual({
+      segment: 's1',
+      name: 'Beta',
+      query: { tag: 'beta' },
+      count: 3,
+      position: resolved.position,
+      at: resolved.at,
+    });
+    const byQuery = ev('AudienceResolved', { mid: 'm1', source: { query: { tag: 'x' } }, count: 1, by: 'ann', at: T });
+    expect(messageHead([byQuery, published])?.audience).toMatchObject({ segment: null, name: null, count: 1 });
   });
 
   it('gathers every batch, and each recipient with the rule of each step', () => {

@@ -97,6 +97,7 @@ export const streamOf = (e: DomainEvent): string => {
     case 'ThreadMemberRemoved':
     case 'ThreadSettingsChanged':
       return streams.thread(e.data.tid);
+    case 'AudienceResolved':
     case 'MessagePublished':
     case 'MessageCancelled':
     case 'MessageRetracted':
