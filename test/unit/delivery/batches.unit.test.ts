@@ -79,4 +79,25 @@ describe('batched delivery events', () => {
     // The same revision of another stream is not this unit's.
     expect(evolveUnits(claim, at(2, `deliveries-${MID}/fcm/1`), units)).toEqual([]);
   });
+
+  it('replay a log from before batching: a step whose first fact is in its own stream follows that stream', () => {
+    const planned = unit([triaged()]);
+    const at = (stream: string, revision: number): At => ({
+      position: 20 + revision,
+      stream,
+      revision,
+      eventId: `${stream}@${String(revision)}`,
+      correlationId: 'c',
+    });
+    const own = `delivery-${KEY}`;
+    const [claimed] = evolveUnits(attempted(0, NODE_A, T0 + 60_000), at(own, 0), new Map([[KEY, planned]]));
+    expect([claimed?.stream, claimed?.revision, claimed?.stage.status]).toEqual([own, 0, 'claimed']);
+    const units = new Map([[KEY, claimed ?? planned]]);
+    const done: DeliveryEvent = { type: 'DeliverySucceeded', data: { ...ref, attempt: 0 } };
+    expect(evolveUnits(done, at(own, 1), units)[0]?.stage.status).toBe('done');
+    // ...and a group stream's event at a revision it has not seen there is not its.
+    const [batch] = compact([done]) ?? [];
+    if (batch === undefined) throw new Error('no batch');
+    expect(evolveUnits(batch, at(STREAM, 5), units)).toEqual([]);
+  });
 });
