@@ -102,8 +102,11 @@ const toRow = (u: UnitState): Row => {
   };
 };
 
+const FEW = 8;
+
 export const unitReads = (db: Database): UnitReads => {
   const one = db.prepare<[string], Row>('SELECT * FROM dl_units WHERE key = ?');
+  const many = db.prepare<[string], Row>('SELECT * FROM dl_units WHERE key IN (SELECT value FROM json_each(?))');
   const engaged = db.prepare<[string, string], { seen: number; read: number }>(
     'SELECT seen, read FROM dl_engaged WHERE uid = ? AND mid = ?',
   );
@@ -121,6 +124,12 @@ export const unitReads = (db: Database): UnitReads => {
   return {
     get: (keys) => {
       const out = new Map<string, UnitState>();
+      // A batch's or a job's units in one statement (a point read each cost more in calls
+      // than in SQLite); a few keys one by one.
+      if (keys.length > FEW) {
+        for (const r of many.all(JSON.stringify([...new Set(keys)]))) out.set(r.key, toUnit(r));
+        return Promise.resolve(out);
+      }
       for (const key of keys) {
         if (out.has(key)) continue;
         const r = one.get(key);
