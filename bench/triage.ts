@@ -160,7 +160,7 @@ console.log(
   `CPU (all threads): ${cpuSeconds.toFixed(2)} s = ${round((cpuSeconds * 1e6) / delivered)} us per delivery, ${round((cpuSeconds * 1e6) / USERS)} us per recipient; RSS ${round(rssBefore / 2 ** 20)} MiB before, peak ${round(rssPeak / 2 ** 20)} MiB`,
 );
 console.log(
-  `ratio: reactor events/s to raw appends/s = ${(eventsPerS / raw).toFixed(2)}; recipients/s to raw appends/s = ${(USERS / seconds / raw).toFixed(2)}`,
+  `ratio: reactor events/s to raw appends/s = ${(eventsPerS / raw).toFixed(2)}; recipients/s to raw appends/s = ${(USERS / seconds / raw).toFixed(2)}; deliveries/s to raw appends/s = ${(delivered / seconds / raw).toFixed(2)}`,
 );
 console.log(
   `| triage + dispatch, ${USERS} recipients (${delivered} due at once), no-op channels | ${round(USERS / seconds)} recipients/s, ${round(delivered / seconds)} deliveries/s | ${round(eventsPerS)} events/s = ${(eventsPerS / raw).toFixed(2)} x raw append (${round(raw)}/s) |`,

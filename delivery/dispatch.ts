@@ -3,7 +3,8 @@ import { decideDigest } from '../domain/delivery/digest.js';
 import { claimedBy, decideStep, streamOfUnit } from '../domain/delivery/dispatch.js';
 import type { Dispatcher as By } from '../domain/delivery/dispatch.js';
 import type { Intent } from '../domain/delivery/intents.js';
-import { stepKey } from '../domain/triage/keys.js';
+import { isGroupStream, stepKey } from '../domain/triage/keys.js';
+import { Groups } from './groups.js';
 import { DEFAULT_RETRY_POLICY } from '../domain/triage/retry.js';
 import type { RetryPolicy } from '../domain/triage/retry.js';
 import type { OutgoingMessage, Recipient } from '../ports/channel.js';
@@ -153,13 +154,15 @@ export const createDispatcher = (d: DispatcherDeps): Dispatcher => {
       };
       const ready: Ready[] = [];
       const writes: Promise<unknown>[] = [];
+      const grouped = new Groups();
       for (const key of keys) {
         const u = units.get(key);
         if (u === undefined || writer.isAhead(u)) continue;
         const decided = await (u.kind === 'digest' ? digest : step)(targets, u, now, contentOf);
         const about = new Map([u, ...decided.others].map((x) => [streamOfUnit(x), x]));
         for (const i of decided.intents) {
-          if (i.kind === 'append') writes.push(writer.write(about.get(i.stream) ?? u, i));
+          if (i.kind === 'append' && isGroupStream(i.stream)) grouped.add(i, u);
+          else if (i.kind === 'append') writes.push(writer.write(about.get(i.stream) ?? u, i));
           if (i.kind !== 'send' || decided.recipient === undefined) continue;
           const mids = claimedBy(i.claim)?.ref.mids;
           const messages = await Promise.all((mids ?? [u.mid ?? '']).map(contentOf));
@@ -173,6 +176,8 @@ export const createDispatcher = (d: DispatcherDeps): Dispatcher => {
           ready.push({ unit: u, claim: i.claim, recipient: decided.recipient, content, id });
         }
       }
+      // The skips of each group in one append per group (claims and outcomes: send.ts).
+      for (const [stream, ws] of grouped.all()) writes.push(writer.writeGroup(stream, ws));
       await Promise.all([...writes, send(channel, ready)]);
     } finally {
       for (const k of keys) inFlight.delete(k);

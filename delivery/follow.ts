@@ -51,6 +51,7 @@ const NO_DEADLINE_MS = 2 ** 31 - 1;
 
 const atOf = (f: Followed): At => ({
   position: f.position,
+  stream: f.stream,
   revision: f.revision,
   eventId: f.metadata.eventId,
   correlationId: f.metadata.correlationId,

@@ -5,6 +5,8 @@ import type { Channel, Content, Delivery, Outcome, Recipient } from '../ports/ch
 import type { Clock } from '../ports/clock.js';
 import type { UnitState } from '../schema/delivery-state.js';
 import type { DispatchChannel } from '../schema/triage-events.js';
+import { isGroupStream } from '../domain/triage/keys.js';
+import { Groups } from './groups.js';
 import type { Revoke } from './revoke.js';
 import { revoker } from './revoke.js';
 import type { ChannelMap, ReactorLog } from './types.js';
@@ -85,40 +87,70 @@ export const createSender = (d: SenderDeps): ((channel: DispatchChannel, ready: 
     }
   };
 
-  const record = async (u: Claimed, outcome: Outcome | undefined): Promise<void> => {
-    const claim = claimedBy(u.claim);
-    if (claim === undefined) return;
-    const answered = {
-      now: d.clock.now().getTime(),
-      outcome,
-      attempt: u.attempt,
-      revision: u.revision,
-      policy: d.retry,
-      random: d.random(),
-    };
-    for (const i of decideAnswer(answered, u.unit, claim.ref)) {
-      if (i.kind === 'append') await d.writer.write(u.unit, i);
-      else if (i.kind === 'revoke') await revoke(i, u.unit.correlationId);
+  // What each answer means (decideAnswer), recorded at its claim's revision: the units of a
+  // group stream in one batched append, a digest (or a step from before batching) on its own.
+  const record = async (batch: readonly Claimed[], outcomes: readonly (Outcome | undefined)[]): Promise<void> => {
+    const grouped = new Groups();
+    const work: Promise<unknown>[] = [];
+    batch.forEach((u, k) => {
+      const claim = claimedBy(u.claim);
+      if (claim === undefined) return;
+      const answered = {
+        now: d.clock.now().getTime(),
+        outcome: outcomes[k],
+        attempt: u.attempt,
+        revision: u.revision,
+        policy: d.retry,
+        random: d.random(),
+      };
+      for (const i of decideAnswer(answered, u.unit, claim.ref)) {
+        if (i.kind === 'append' && isGroupStream(i.stream)) grouped.add(i, u.unit);
+        else if (i.kind === 'append') work.push(d.writer.write(u.unit, i));
+        else if (i.kind === 'revoke') work.push(revoke(i, u.unit.correlationId));
+      }
+    });
+    for (const [stream, ws] of grouped.all()) work.push(d.writer.writeGroup(stream, ws));
+    await Promise.all(work);
+  };
+
+  // Claims: the units of one group stream in one batched append, the others one by one.
+  const claim = async (ready: readonly Ready[]): Promise<Claimed[]> => {
+    const grouped = new Groups();
+    const single: Promise<Claimed | undefined>[] = [];
+    const attemptOf = (r: Ready): number => claimedBy(r.claim)?.attempt ?? 0;
+    for (const r of ready) {
+      if (isGroupStream(r.claim.stream)) grouped.add(r.claim, r.unit);
+      else
+        single.push(
+          d.writer
+            .write(r.unit, r.claim)
+            .then((revision) => (revision === undefined ? undefined : { ...r, revision, attempt: attemptOf(r) })),
+        );
     }
+    const revisions = new Map<string, number>();
+    await Promise.all(
+      [...grouped.all()].map(async ([stream, ws]) => {
+        for (const [key, rev] of await d.writer.writeGroup(stream, ws)) revisions.set(key, rev);
+      }),
+    );
+    const claimed: Claimed[] = [];
+    for (const r of ready) {
+      const revision = isGroupStream(r.claim.stream) ? revisions.get(r.unit.key) : undefined;
+      if (revision !== undefined) claimed.push({ ...r, revision, attempt: attemptOf(r) });
+    }
+    for (const c of await Promise.all(single)) if (c !== undefined) claimed.push(c);
+    return claimed;
   };
 
   return async (channel, ready) => {
-    const claimed = (
-      await Promise.all(
-        ready.map(async (r): Promise<Claimed | undefined> => {
-          const revision = await d.writer.write(r.unit, r.claim);
-          const attempt = claimedBy(r.claim)?.attempt ?? 0;
-          return revision === undefined ? undefined : { ...r, revision, attempt };
-        }),
-      )
-    ).filter((u): u is Claimed => u !== undefined);
+    const claimed = await claim(ready);
     const recorded: Promise<void>[] = [];
     const size = d.batchSizes[channel];
     for (let i = 0; i < claimed.length; i += size) {
       const batch = claimed.slice(i, i + size);
       const outcomes = await call(channel, batch);
       if (d.stopped()) return;
-      recorded.push(...batch.map((u, k) => record(u, outcomes[k])));
+      recorded.push(record(batch, outcomes));
     }
     await Promise.all(recorded);
   };

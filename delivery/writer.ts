@@ -1,21 +1,52 @@
+import { compact, isBatchDelivery, unitParts } from '../domain/delivery/batches.js';
 import type { Append } from '../domain/delivery/intents.js';
 import type { Clock } from '../ports/clock.js';
 import type { EventStore } from '../ports/eventstore.js';
 import type { UnitState } from '../schema/delivery-state.js';
+import type { DeliveryEvent } from '../schema/triage-events.js';
+import { TriageEvent } from '../schema/triage-events.js';
 import { reactorAppend } from './append.js';
 import type { ReactorLog } from './types.js';
 
 // Dispatch's appends (skips, claims, outcomes) at the revision the workflow decided on, through
 // the write gateway. It remembers what this node wrote past the fold, so a unit is not looked
 // at again before the fold has applied this node's own write to it.
+//
+// The units of one group stream (a channel of a triage batch) are written together: their
+// per-unit decisions become one batched event per kind (domain/delivery/batches.ts), appended
+// at the revision the decisions were made on (the newest of theirs). Several dispatch jobs and
+// nodes write to one group, so when the stream moved meanwhile the writer reads what was
+// appended since: a unit those events touched is dropped (its decision was made on a state
+// that is no longer current: exactly what a per-unit stream's revision refused), the others
+// are appended again at the new head. No unit is ever written past a fact it did not see.
+export interface UnitWrite {
+  readonly unit: UnitState;
+  /** The unit's decision was made at this revision of the group stream. */
+  readonly revision: number;
+  readonly events: readonly DeliveryEvent[];
+}
+
 export interface UnitWriter {
   /** The unit's stream's next revision, or undefined when another writer moved first or the log failed. */
   write(u: UnitState, a: Append): Promise<number | undefined>;
+  /** Writes to one group stream: the revision each written unit's facts got (units left out were not written). */
+  writeGroup(stream: string, writes: readonly UnitWrite[]): Promise<ReadonlyMap<string, number>>;
   /** This node wrote to the unit's stream past what the fold has applied. */
   isAhead(u: UnitState): boolean;
 }
 
 const MAX_REMEMBERED = 200_000;
+/** Rounds of "the group moved: read what changed, append the rest again" before giving up for this pass. */
+const MAX_REBASES = 16;
+
+/** The unit keys an event recorded in a group stream is about. */
+const touched = (type: string, data: unknown): string[] => {
+  const decoded = TriageEvent.decode({ type, data });
+  if (decoded._tag === 'Left') return [];
+  const e = decoded.right;
+  if (isBatchDelivery(e)) return unitParts(e).map((p) => p.key);
+  return e.type === 'MessageDue' || e.type === 'MessageTriaged' ? [] : [e.data.key];
+};
 
 export const createUnitWriter = (d: {
   readonly store: EventStore;
@@ -25,6 +56,43 @@ export const createUnitWriter = (d: {
 }): UnitWriter => {
   const append = reactorAppend(d.store, d.clock);
   const written = new Map<string, number>();
+  const remember = (key: string, revision: number): void => {
+    written.delete(key);
+    written.set(key, revision);
+    if (written.size > MAX_REMEMBERED) written.delete(written.keys().next().value ?? '');
+  };
+
+  const writeGroup = async (stream: string, writes: readonly UnitWrite[]): Promise<ReadonlyMap<string, number>> => {
+    const out = new Map<string, number>();
+    let live = [...writes];
+    let expected = Math.max(...live.map((w) => w.revision));
+    for (let round = 0; round < MAX_REBASES && live.length > 0 && !d.stopped(); round++) {
+      const events = compact(live.flatMap((w) => w.events));
+      const first = live[0];
+      if (events === undefined || first === undefined) throw new Error(`not one group: ${stream}`);
+      const r = await append(stream, events, expected, {
+        correlationId: first.unit.correlationId,
+        causationId: first.unit.cause,
+      });
+      if (r.kind === 'appended') {
+        const base = r.nextRevision - events.length + 1;
+        events.forEach((e, i) => {
+          for (const p of unitParts(e)) {
+            out.set(p.key, base + i);
+            remember(p.key, base + i);
+          }
+        });
+        return out;
+      }
+      // The group moved: keep only the units nothing since `expected` touched.
+      const since = await d.store.read(stream, { fromRevision: expected + 1 });
+      const moved = new Set(since.flatMap((e) => touched(e.type, e.data)));
+      live = live.filter((w) => !moved.has(w.unit.key));
+      expected = since[since.length - 1]?.revision ?? r.actual;
+    }
+    return out;
+  };
+
   return {
     write: async (u, a) => {
       if (d.stopped()) return undefined;
@@ -34,13 +102,20 @@ export const createUnitWriter = (d: {
           causationId: u.cause,
         });
         if (r.kind !== 'appended') return undefined; // another dispatcher moved first; the fold will show what it did
-        written.delete(u.key);
-        written.set(u.key, r.nextRevision);
-        if (written.size > MAX_REMEMBERED) written.delete(written.keys().next().value ?? '');
+        remember(u.key, r.nextRevision);
         return r.nextRevision;
       } catch (err) {
         d.log.error({ err, key: u.key }, 'dispatch could not write to the log; the timer will fire again');
         return undefined;
+      }
+    },
+    writeGroup: async (stream, writes) => {
+      if (d.stopped() || writes.length === 0) return new Map();
+      try {
+        return await writeGroup(stream, writes);
+      } catch (err) {
+        d.log.error({ err, stream }, 'dispatch could not write to the log; the timers will fire again');
+        return new Map();
       }
     },
     isAhead: (u) => {

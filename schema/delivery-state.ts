@@ -49,7 +49,13 @@ export interface UnitState extends UnitPlan {
   readonly at: number;
   /** Attempts claimed so far. */
   readonly attempt: number;
-  /** Revision of the unit's stream as folded (-1: no event yet). */
+  /**
+   * Where its facts are written: a step's group stream (`deliveries-<mid>/<channel>/<batch>`,
+   * batched events), or its own stream (`delivery-<key>`: a digest member, or a step whose
+   * first fact was written before batching), or a digest's (`digest-<key>`).
+   */
+  readonly stream: string;
+  /** Revision of `stream` at the last event folded into this unit (-1: no event yet). */
   readonly revision: number;
   /** Digest only: its members still waiting for it (their mids), oldest first. */
   readonly waiting: readonly string[];

@@ -116,6 +116,8 @@ const refOptional = {
   digest: ISODate,
 };
 
+const FailureKind = lits('FailureKind', 'retry', 'failed', 'gone');
+
 export const DeliveryAttempted = evp(
   'DeliveryAttempted',
   {
@@ -138,7 +140,7 @@ export const DeliveryFailed = evp(
     ...ref,
     attempt: Count,
     reason: Reason,
-    outcome: lits('FailureKind', 'retry', 'failed', 'gone'),
+    outcome: FailureKind,
   },
   refOptional,
 );
@@ -150,6 +152,51 @@ export const DeliveryRetryScheduled = evp(
 export const DeliveryGivenUp = evp('DeliveryGivenUp', { ...ref, attempts: Count, reason: Reason }, refOptional);
 export const DeliverySkipped = evp('DeliverySkipped', { ...ref, reason: SkipReason }, refOptional);
 
+// Batched delivery events (issues 13, 15): the steps of one channel of one triage batch share
+// one stream, `deliveries-<mid>/<channel>/<batch>` (domain/triage/keys.ts `groupStream`), and
+// dispatch records what it did to many of them in one event per step: the claims it took, the
+// skips it decided, the provider's answers. Each entry names its unit by uid (and device); the
+// unit's key is `<mid>/<uid>/<channel>[/<deviceId>]` as before. Every consumer reads them
+// through domain/delivery/batches.ts `expandDeliveries`, which yields the per-unit events above
+// (logs written before still replay: the per-unit types stay decodable and handled).
+const entry = <P extends t.Props, O extends t.Props>(name: string, props: P, optional: O) =>
+  t.intersection([t.type({ uid: UserId, ...props }), t.partial({ deviceId: DeviceId, ...optional })], name);
+/** Entries in one batched delivery event (dispatch chunks larger groups). */
+export const BATCH_ENTRIES = 1000;
+
+export const ClaimEntry = entry('ClaimEntry', { attempt: Count }, {});
+export const OutcomeEntry = entry(
+  'OutcomeEntry',
+  { attempt: Count },
+  {
+    /** Delivered (with the provider's id when it gave one). */
+    sent: t.partial({ providerId: Reference }),
+    failed: t.type({ reason: Reason, outcome: FailureKind }),
+    /** After a failure: the next attempt and when. */
+    retry: t.type({ afterMs: Count, at: ISODate }),
+    /** After a failure: no more attempts. */
+    gaveUp: t.type({ attempts: Count, reason: Reason }),
+  },
+);
+export const SkipEntry = entry('SkipEntry', { reason: SkipReason }, {});
+const group = { mid: MessageId, channel: DispatchChannel };
+
+export const DeliveriesClaimed = ev('DeliveriesClaimed', {
+  ...group,
+  node: Tag,
+  run: Tag,
+  leaseUntil: ISODate,
+  claims: boundedArray(ClaimEntry, 1, BATCH_ENTRIES),
+});
+export const DeliveriesSent = ev('DeliveriesSent', {
+  ...group,
+  outcomes: boundedArray(OutcomeEntry, 1, BATCH_ENTRIES),
+});
+export const DeliveriesSkipped = ev('DeliveriesSkipped', {
+  ...group,
+  skips: boundedArray(SkipEntry, 1, BATCH_ENTRIES),
+});
+
 /** Spread into schema/events.ts's DomainEvent union. */
 export const TRIAGE_EVENTS = [
   MessageDue,
@@ -160,9 +207,17 @@ export const TRIAGE_EVENTS = [
   DeliveryRetryScheduled,
   DeliveryGivenUp,
   DeliverySkipped,
+  DeliveriesClaimed,
+  DeliveriesSent,
+  DeliveriesSkipped,
 ] as const;
 
 export const TriageEvent = t.union([...TRIAGE_EVENTS], 'TriageEvent');
 export type TriageEvent = t.TypeOf<typeof TriageEvent>;
 export type TriageEventOf<T extends TriageEvent['type']> = Extract<TriageEvent, { type: T }>;
-export type DeliveryEvent = Exclude<TriageEvent, { type: 'MessageDue' | 'MessageTriaged' }>;
+export type BatchDeliveryEvent = TriageEventOf<'DeliveriesClaimed' | 'DeliveriesSent' | 'DeliveriesSkipped'>;
+/** The per-unit delivery events (what a batched one expands to). */
+export type DeliveryEvent = Exclude<TriageEvent, { type: 'MessageDue' | 'MessageTriaged' } | BatchDeliveryEvent>;
+export type ClaimEntry = t.TypeOf<typeof ClaimEntry>;
+export type OutcomeEntry = t.TypeOf<typeof OutcomeEntry>;
+export type SkipEntry = t.TypeOf<typeof SkipEntry>;

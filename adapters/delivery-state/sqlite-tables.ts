@@ -47,7 +47,7 @@ const DELIVERY_DDL = [
   `CREATE TABLE IF NOT EXISTS dl_units (
      key TEXT PRIMARY KEY, kind TEXT NOT NULL, mid TEXT, uid TEXT NOT NULL, channel TEXT NOT NULL, device_id TEXT,
      digest TEXT, collapse TEXT, urgency INTEGER NOT NULL DEFAULT 3, due INTEGER NOT NULL, at INTEGER NOT NULL, expires_at INTEGER NOT NULL,
-     status TEXT NOT NULL, attempt INTEGER NOT NULL, revision INTEGER NOT NULL,
+     status TEXT NOT NULL, attempt INTEGER NOT NULL, stream TEXT NOT NULL, revision INTEGER NOT NULL,
      claim_node TEXT, claim_run TEXT, lease_until INTEGER, reason TEXT, waiting TEXT NOT NULL,
      cause TEXT NOT NULL, correlation TEXT NOT NULL
    ) WITHOUT ROWID`,

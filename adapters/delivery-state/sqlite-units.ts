@@ -23,6 +23,7 @@ interface Row {
   expires_at: number;
   status: UnitStatus;
   attempt: number;
+  stream: string;
   revision: number;
   claim_node: string | null;
   claim_run: string | null;
@@ -65,6 +66,7 @@ const toUnit = (r: Row): UnitState => ({
   expiresAt: r.expires_at,
   stage: stageOf(r),
   attempt: r.attempt,
+  stream: r.stream,
   revision: r.revision,
   waiting: JSON.parse(r.waiting) as string[],
   cause: r.cause,
@@ -88,6 +90,7 @@ const toRow = (u: UnitState): Row => {
     expires_at: u.expiresAt,
     status: s.status,
     attempt: u.attempt,
+    stream: u.stream,
     revision: u.revision,
     claim_node: s.status === 'claimed' ? s.node : null,
     claim_run: s.status === 'claimed' ? s.run : null,
@@ -99,8 +102,11 @@ const toRow = (u: UnitState): Row => {
   };
 };
 
+const FEW = 8;
+
 export const unitReads = (db: Database): UnitReads => {
   const one = db.prepare<[string], Row>('SELECT * FROM dl_units WHERE key = ?');
+  const many = db.prepare<[string], Row>('SELECT * FROM dl_units WHERE key IN (SELECT value FROM json_each(?))');
   const engaged = db.prepare<[string, string], { seen: number; read: number }>(
     'SELECT seen, read FROM dl_engaged WHERE uid = ? AND mid = ?',
   );
@@ -118,6 +124,12 @@ export const unitReads = (db: Database): UnitReads => {
   return {
     get: (keys) => {
       const out = new Map<string, UnitState>();
+      // A batch's or a job's units in one statement (a point read each cost more in calls
+      // than in SQLite); a few keys one by one.
+      if (keys.length > FEW) {
+        for (const r of many.all(JSON.stringify([...new Set(keys)]))) out.set(r.key, toUnit(r));
+        return Promise.resolve(out);
+      }
       for (const key of keys) {
         if (out.has(key)) continue;
         const r = one.get(key);
@@ -143,11 +155,11 @@ export const unitReads = (db: Database): UnitReads => {
 export const unitWriter = (db: Database): { unit: (u: UnitState) => void; change: (c: DeliveryChange) => void } => {
   const upsert = db.prepare<Row>(
     `INSERT INTO dl_units (key, kind, mid, uid, channel, device_id, digest, collapse, urgency, due, at, expires_at, status, attempt,
-       revision, claim_node, claim_run, lease_until, reason, waiting, cause, correlation)
+       stream, revision, claim_node, claim_run, lease_until, reason, waiting, cause, correlation)
      VALUES (:key, :kind, :mid, :uid, :channel, :device_id, :digest, :collapse, :urgency, :due, :at, :expires_at, :status, :attempt,
-       :revision, :claim_node, :claim_run, :lease_until, :reason, :waiting, :cause, :correlation)
+       :stream, :revision, :claim_node, :claim_run, :lease_until, :reason, :waiting, :cause, :correlation)
      ON CONFLICT (key) DO UPDATE SET expires_at = excluded.expires_at, at = excluded.at, status = excluded.status,
-       attempt = excluded.attempt, revision = excluded.revision, claim_node = excluded.claim_node,
+       attempt = excluded.attempt, stream = excluded.stream, revision = excluded.revision, claim_node = excluded.claim_node,
        claim_run = excluded.claim_run, lease_until = excluded.lease_until, reason = excluded.reason,
        waiting = excluded.waiting`,
   );

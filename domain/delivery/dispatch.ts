@@ -2,7 +2,6 @@ import type { UnitState } from '../../schema/delivery-state.js';
 import type { DeliveryEvent } from '../../schema/triage-events.js';
 import { nextStep } from '../triage/escalation.js';
 import type { StepMarkers } from '../triage/escalation.js';
-import { deliveryStream, digestStream } from '../triage/keys.js';
 import { afterOutcome } from '../triage/retry.js';
 import type { ProviderOutcome, RetryPolicy } from '../triage/retry.js';
 import type { SkipReason } from '../triage/types.js';
@@ -43,8 +42,8 @@ export interface ProviderAnswered {
   readonly random: number;
 }
 
-export const streamOfUnit = (u: Pick<UnitState, 'kind' | 'key'>): string =>
-  u.kind === 'digest' ? digestStream(u.key) : deliveryStream(u.key);
+/** Where the unit's facts are written (a step's group stream, a digest's or a member's own). */
+export const streamOfUnit = (u: Pick<UnitState, 'stream'>): string => u.stream;
 
 /** The window a digest (or one of its members) belongs to: the last part of the digest's key. */
 export const windowOf = (digestKey: string): string => digestKey.slice(digestKey.lastIndexOf('/') + 1);

@@ -1,7 +1,8 @@
 import type { TimerChange, TimerKind, UnitState } from '../../schema/delivery-state.js';
 import type { EventOf } from '../../schema/events.js';
-import type { DeliveryEvent } from '../../schema/triage-events.js';
-import { digestKey, stepKey } from '../triage/keys.js';
+import type { BatchDeliveryEvent, DeliveryEvent } from '../../schema/triage-events.js';
+import { deliveryStream, digestKey, digestStream, groupStream, stepKey } from '../triage/keys.js';
+import { isBatchDelivery, unitParts } from './batches.js';
 
 // The delivery units as a fold: a MessageTriaged batch plans them, each delivery event moves
 // one (and, for a digest, its members). `evolve` is pure: the runner loads the units an event
@@ -11,6 +12,8 @@ import { digestKey, stepKey } from '../triage/keys.js';
 /** Where an event sits and who caused it: what the folds need besides its data. */
 export interface At {
   readonly position: number;
+  /** The event's stream. */
+  readonly stream: string;
   /** The event's revision in its own stream. */
   readonly revision: number;
   readonly eventId: string;
@@ -18,7 +21,7 @@ export interface At {
 }
 
 type Triaged = EventOf<'MessageTriaged'>['data'];
-export type UnitEvent = DeliveryEvent | EventOf<'MessageTriaged'>;
+export type UnitEvent = DeliveryEvent | BatchDeliveryEvent | EventOf<'MessageTriaged'>;
 export type Units = ReadonlyMap<string, UnitState>;
 
 const settled = (u: UnitState): boolean => u.stage.status !== 'pending' && u.stage.status !== 'claimed';
@@ -45,6 +48,7 @@ export const unitKeysOf = (e: UnitEvent): string[] => {
       }
     return keys;
   }
+  if (isBatchDelivery(e)) return unitParts(e).map((p) => p.key);
   const d = e.data;
   const digest = digestOf(d);
   const members = (d.mids ?? []).map((mid) => stepKey({ mid, uid: d.uid, channel: d.channel }));
@@ -98,7 +102,16 @@ const planned = (d: Triaged, at: At, units: Units): UnitState[] => {
       });
       if (get(key) !== undefined) continue; // planned before: this is a redelivery
       if (s.digest === undefined) {
-        const step = { ...common, key, kind: 'step' as const, mid: d.mid, deviceId: s.deviceId ?? null, digest: null };
+        const stream = groupStream(d.mid, s.channel, d.batch);
+        const step = {
+          ...common,
+          key,
+          stream,
+          kind: 'step' as const,
+          mid: d.mid,
+          deviceId: s.deviceId ?? null,
+          digest: null,
+        };
         out.set(key, { ...step, collapse: d.collapse ?? null });
         continue;
       }
@@ -106,6 +119,7 @@ const planned = (d: Triaged, at: At, units: Units): UnitState[] => {
       out.set(key, {
         ...common,
         key,
+        stream: deliveryStream(key),
         kind: 'member',
         mid: d.mid,
         deviceId: null,
@@ -117,6 +131,7 @@ const planned = (d: Triaged, at: At, units: Units): UnitState[] => {
         out.set(unit, {
           ...common,
           key: unit,
+          stream: digestStream(unit),
           kind: 'digest',
           mid: null,
           deviceId: null,
@@ -169,10 +184,20 @@ const moved = (u: UnitState, e: DeliveryEvent, revision: number): UnitState => {
   }
 };
 
+// A unit's facts are in one stream, so an event applies only past the unit's revision there. A
+// step planned for a group stream whose first fact is in its own stream (written by a node from
+// before batching) follows its own stream from then on.
+const applies = (unit: UnitState, at: At): UnitState | undefined => {
+  if (unit.revision < 0 && at.stream !== unit.stream && at.stream === deliveryStream(unit.key))
+    return { ...unit, stream: at.stream };
+  return at.stream === unit.stream && at.revision > unit.revision ? unit : undefined;
+};
+
 const delivered = (e: DeliveryEvent, at: At, units: Units): UnitState[] => {
   const d = e.data;
-  const unit = units.get(d.key);
-  if (unit === undefined || at.revision <= unit.revision) return []; // unknown unit, or already applied
+  const found = units.get(d.key);
+  const unit = found === undefined ? undefined : applies(found, at);
+  if (unit === undefined) return []; // unknown unit, or already applied
   const after = moved(unit, e, at.revision);
   const out: UnitState[] = [after];
   if (unit.kind === 'member') {
@@ -195,9 +220,26 @@ const delivered = (e: DeliveryEvent, at: At, units: Units): UnitState[] => {
   return out;
 };
 
+// A batched event moves each unit it names through that unit's per-unit events, in order, all
+// at the batched event's revision (grouped units are steps: no digest bookkeeping).
+const batched = (e: BatchDeliveryEvent, at: At, units: Units): UnitState[] => {
+  const out: UnitState[] = [];
+  for (const part of unitParts(e)) {
+    const found = units.get(part.key);
+    const unit = found === undefined ? undefined : applies(found, at);
+    if (unit === undefined) continue;
+    out.push(part.events.reduce((u, ev) => moved(u, ev, at.revision), unit));
+  }
+  return out;
+};
+
 /** The units an event changes, in their new state. */
 export const evolveUnits = (e: UnitEvent, at: At, units: Units): UnitState[] =>
-  e.type === 'MessageTriaged' ? planned(e.data, at, units) : delivered(e, at, units);
+  e.type === 'MessageTriaged'
+    ? planned(e.data, at, units)
+    : isBatchDelivery(e)
+      ? batched(e, at, units)
+      : delivered(e, at, units);
 
 const UNIT_EVENTS: ReadonlySet<string> = new Set([
   'MessageTriaged',
@@ -207,5 +249,8 @@ const UNIT_EVENTS: ReadonlySet<string> = new Set([
   'DeliveryRetryScheduled',
   'DeliveryGivenUp',
   'DeliverySkipped',
+  'DeliveriesClaimed',
+  'DeliveriesSent',
+  'DeliveriesSkipped',
 ]);
 export const isUnitEvent = (e: { readonly type: string }): e is UnitEvent => UNIT_EVENTS.has(e.type);

@@ -5,7 +5,7 @@ import type {
   Explanation,
   LoggedEvent,
 } from '../../schema/explain.js';
-import { deliveryStream, digestKey, digestStream, stepKey } from '../triage/keys.js';
+import { deliveryStream, digestKey, digestStream, groupStream, stepKey } from '../triage/keys.js';
 
 // The first half of explaining a message (GET /api/v2/messages/{mid}/deliveries): what the
 // message is, and what triage planned for each recipient, folded from the streams
@@ -124,8 +124,12 @@ export const triageStory = (events: readonly LoggedEvent[]): TriageStory => {
 export interface StepStreams {
   readonly channel: string;
   readonly deviceId: string | null;
-  /** Where the step's own facts are (a claim, an outcome, a skip). */
+  /** The step's unit key: its facts in `group` are those naming it. */
+  readonly key: string;
+  /** Where the step's own facts are when they were written one by one (before batching). */
   readonly stream: string;
+  /** Where they are batched with the other steps of its channel and triage batch (domain/delivery/batches.ts). */
+  readonly group: string;
   /** Where its digest's facts are, for a step folded into a digest. */
   readonly digestStream: string | null;
 }
@@ -134,11 +138,19 @@ export interface StepStreams {
 export const stepStreams = (mid: string, r: RecipientPlan): readonly StepStreams[] =>
   r.plan
     .filter((s) => s.channel !== 'websocket')
-    .map((s) => ({
-      channel: s.channel,
-      deviceId: s.deviceId,
-      stream: deliveryStream(
-        stepKey({ mid, uid: r.uid, channel: s.channel, ...(s.deviceId === null ? {} : { deviceId: s.deviceId }) }),
-      ),
-      digestStream: s.digest === null ? null : digestStream(digestKey(r.uid, s.channel, Date.parse(s.digest))),
-    }));
+    .map((s) => {
+      const key = stepKey({
+        mid,
+        uid: r.uid,
+        channel: s.channel,
+        ...(s.deviceId === null ? {} : { deviceId: s.deviceId }),
+      });
+      return {
+        channel: s.channel,
+        deviceId: s.deviceId,
+        key,
+        stream: deliveryStream(key),
+        group: groupStream(mid, s.channel, s.batch),
+        digestStream: s.digest === null ? null : digestStream(digestKey(r.uid, s.channel, Date.parse(s.digest))),
+      };
+    });

@@ -72,7 +72,10 @@ const stateOf = (entries: readonly ExplainEntry[]): ExplainStep['state'] => {
 };
 
 export interface RecipientLogs {
-  /** Events of each stream named by stepStreams (absent or empty: nothing happened yet). */
+  /**
+   * Events of each stream named by stepStreams (absent or empty: nothing happened yet), a group
+   * stream's batched events expanded to the per-unit events they stand for (each with its `key`).
+   */
   readonly streams: ReadonlyMap<string, readonly LoggedEvent[]>;
   readonly inbox: readonly LoggedEvent[];
   readonly user: readonly LoggedEvent[];
@@ -86,14 +89,18 @@ export const explainRecipient = (
   logs: RecipientLogs,
 ): ExplainRecipient => {
   const explained = steps.map((s): ExplainStep => {
-    const own = (logs.streams.get(s.stream) ?? []).map((e) => entryOf(e, null));
+    // Its own stream (written before batching) and its group's facts that name it (expanded).
+    const batched = (logs.streams.get(s.group) ?? []).filter((e) => e.data['key'] === s.key);
+    const single = logs.streams.get(s.stream) ?? [];
+    const own = [...single, ...batched].map((e) => entryOf(e, null));
     const digest = s.digestStream === null ? [] : (logs.streams.get(s.digestStream) ?? []);
     const window = s.digestStream === null ? null : s.digestStream.slice(s.digestStream.lastIndexOf('/') + 1);
     const viaDigest = digest.filter((e) => carries(mid, e)).map((e) => entryOf(e, window));
     const entries = [...own, ...viaDigest]
       .filter((x): x is ExplainEntry => x !== undefined)
       .sort((a, b) => a.position - b.position);
-    return { channel: s.channel, deviceId: s.deviceId, stream: s.stream, state: stateOf(entries), entries };
+    const stream = single.length > 0 && batched.length === 0 ? s.stream : s.group;
+    return { channel: s.channel, deviceId: s.deviceId, stream, state: stateOf(entries), entries };
   });
   const receipts: ExplainReceipt[] = [];
   for (const e of logs.inbox) {

@@ -21,3 +21,12 @@ export const digestKey = (uid: string, channel: string, windowStart: number): st
 
 export const deliveryStream = (key: string): string => `delivery-${key}`;
 export const digestStream = (key: string): string => `digest-${key}`;
+
+/**
+ * The stream of the steps of one channel of one triage batch (issues 13, 15): claims, skips
+ * and outcomes of many recipients at once, each a batched event guarded by this stream's
+ * revision (schema/triage-events.ts DeliveriesClaimed, DeliveriesSent, DeliveriesSkipped).
+ */
+export const groupStream = (mid: string, channel: string, batch: number): string =>
+  `deliveries-${mid}/${channel}/${String(batch)}`;
+export const isGroupStream = (stream: string): boolean => stream.startsWith('deliveries-');

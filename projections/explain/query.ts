@@ -2,7 +2,9 @@ import { streams } from '../../schema/events.js';
 import type { Explanation, LoggedEvent } from '../../schema/explain.js';
 import { messageHead, stepStreams, triageStory } from '../../domain/explain/plan.js';
 import { explainRecipient } from '../../domain/explain/recipient.js';
-import { triageStream } from '../../domain/triage/keys.js';
+import { isGroupStream, triageStream } from '../../domain/triage/keys.js';
+import { expandDeliveries, isBatchDelivery } from '../../domain/delivery/batches.js';
+import { TriageEvent } from '../../schema/triage-events.js';
 import type { EventStore, RecordedEvent } from '../../ports/eventstore.js';
 
 // Explain (issue 12) is a query over the log itself, not over a read model: it reads the
@@ -16,6 +18,19 @@ const logged = (e: RecordedEvent): LoggedEvent => ({
   position: e.position,
   at: e.metadata.occurredAt,
 });
+
+/** A batched delivery event reads as the per-unit events it stands for (domain/delivery/batches.ts). */
+const expanded = (e: RecordedEvent): LoggedEvent[] => {
+  if (!e.type.startsWith('Deliveries')) return [logged(e)];
+  const decoded = TriageEvent.decode({ type: e.type, data: e.data });
+  if (decoded._tag === 'Left' || !isBatchDelivery(decoded.right)) return [logged(e)];
+  return expandDeliveries(decoded.right).map((x) => ({
+    type: x.type,
+    data: x.data,
+    position: e.position,
+    at: e.metadata.occurredAt,
+  }));
+};
 
 export interface ExplainQuery {
   readonly mid: string;
@@ -33,7 +48,15 @@ export const explainMessage = async (
   store: Pick<EventStore, 'read'>,
   q: ExplainQuery,
 ): Promise<Explanation | undefined> => {
-  const read = async (stream: string): Promise<readonly LoggedEvent[]> => (await store.read(stream)).map(logged);
+  const read = async (stream: string): Promise<readonly LoggedEvent[]> => (await store.read(stream)).flatMap(expanded);
+  // A group stream is read once per page, not once per recipient.
+  const groups = new Map<string, Promise<readonly LoggedEvent[]>>();
+  const readShared = (stream: string): Promise<readonly LoggedEvent[]> => {
+    if (!isGroupStream(stream)) return read(stream);
+    const known = groups.get(stream) ?? read(stream);
+    groups.set(stream, known);
+    return known;
+  };
   const head = messageHead(await read(streams.message(q.mid)));
   if (head === undefined || !q.mayRead(head.from)) return undefined;
   const story = triageStory(await read(triageStream(q.mid)));
@@ -44,10 +67,12 @@ export const explainMessage = async (
     page.map(async (r) => {
       const steps = stepStreams(q.mid, r);
       const names = [
-        ...new Set(steps.flatMap((s) => (s.digestStream === null ? [s.stream] : [s.stream, s.digestStream]))),
+        ...new Set(
+          steps.flatMap((s) => (s.digestStream === null ? [s.stream, s.group] : [s.stream, s.group, s.digestStream])),
+        ),
       ];
       const [byStream, inbox, user] = await Promise.all([
-        Promise.all(names.map(async (n) => [n, await read(n)] as const)),
+        Promise.all(names.map(async (n) => [n, await readShared(n)] as const)),
         read(streams.inbox(r.uid)),
         read(streams.user(r.uid)),
       ]);

@@ -1,3 +1,4 @@
+import { expandDeliveries, isBatchDelivery } from '../../domain/delivery/batches.js';
 import type { FollowerHandler } from '../../ports/follower.js';
 import type { SearchWriter } from '../../ports/search.js';
 import { toOps } from './batch.js';
@@ -21,13 +22,21 @@ const HANDLED: ReadonlySet<string> = new Set([
   'DeliverySucceeded',
   'DeliveryFailed',
   'DeliveryGivenUp',
+  'DeliveriesClaimed',
+  'DeliveriesSent',
   ...USER_EVENTS,
 ]);
 
 export const searchHandler = (index: SearchWriter): FollowerHandler => ({
   types: HANDLED,
   handle: async (events) => {
-    const planned = events.map((e) => ({ event: e.event, occurredAt: e.metadata.occurredAt }));
+    // A batched delivery event counts as the per-unit events it stands for.
+    const planned = events.flatMap((e) =>
+      (isBatchDelivery(e.event) ? expandDeliveries(e.event) : [e.event]).map((event) => ({
+        event,
+        occurredAt: e.metadata.occurredAt,
+      })),
+    );
     await index.write([...(await toOps(planBatch(planned), index)), ...(await userOps(events, index))]);
   },
 });

@@ -67,12 +67,16 @@ const ofChannel = (events: LogEvent[], type: string, channel: string) =>
 
 /** Claims that a crash abandoned: a DeliveryAttempted followed by another claim instead of an outcome. */
 const abandonedClaims = (events: LogEvent[]): Map<string, number> => {
+  // By unit (its key): a step's facts are batched with its group's in one stream.
   const byStream = new Map<string, LogEvent[]>();
-  for (const e of events) byStream.set(e.stream, [...(byStream.get(e.stream) ?? []), e]);
+  for (const e of events) {
+    const unit = String(e.data['key']);
+    byStream.set(unit, [...(byStream.get(unit) ?? []), e]);
+  }
   const abandoned = new Map<string, number>();
   for (const [stream, list] of byStream) {
     let open = false;
-    for (const e of list.sort((a, b) => a.revision - b.revision)) {
+    for (const e of list.sort((a, b) => a.position - b.position)) {
       if (e.type === 'DeliveryAttempted') {
         if (open) abandoned.set(stream, (abandoned.get(stream) ?? 0) + 1);
         open = true;
@@ -184,7 +188,11 @@ describe('kill -9 with escalations, retries and sends pending', () => {
     // plus a re-send only where the crash abandoned a claim.
     const abandoned = abandonedClaims(events);
     const streamOf = (p: Person) => [
-      ...new Set(events.filter((e) => e.data['uid'] === p.uid && e.data['channel'] === 'webpush').map((e) => e.stream)),
+      ...new Set(
+        events
+          .filter((e) => e.data['uid'] === p.uid && e.data['channel'] === 'webpush')
+          .map((e) => String(e.data['key'])),
+      ),
     ];
     const duplicates = people.map((p) => count(p) - (p.kind === 'throttled' ? 2 : 1));
     for (const [i, p] of people.entries()) {

@@ -9,6 +9,8 @@ import { startSendGridStandin, type SendGridStandin } from '../standins/sendgrid
 import { testPki } from '../standins/tls.js';
 import { startWebPushStandin, type WebPushStandin } from '../standins/webpush.js';
 import { call } from './harness.js';
+import { expandDeliveries, isBatchDelivery } from '../../domain/delivery/batches.js';
+import { TriageEvent } from '../../schema/triage-events.js';
 
 // The provider stand-ins (test/standins/) in the test process, and the environment that
 // points a broker process at them: the same variables an operator sets (schema/channels.ts),
@@ -96,7 +98,22 @@ export interface LogEvent {
   readonly metadata?: Record<string, unknown>;
 }
 
-/** Every event in the broker's log (GET /api/v2/events, paged), optionally only of some types. */
+/**
+ * A logged event as the per-unit facts it stands for: a batched delivery event (DeliveriesClaimed,
+ * DeliveriesSent, DeliveriesSkipped: one per channel and batch of recipients) expands through
+ * the function every reader of the log uses (domain/delivery/batches.ts), each part keeping
+ * the batch's stream, revision and position; any other event is itself.
+ */
+export const expandLogged = (e: LogEvent): LogEvent[] => {
+  const decoded = TriageEvent.decode({ type: e.type, data: e.data });
+  if (decoded._tag === 'Left' || !isBatchDelivery(decoded.right)) return [e];
+  return expandDeliveries(decoded.right).map((x) => ({ ...e, type: x.type, data: { ...x.data } }));
+};
+
+/**
+ * Every event in the broker's log (GET /api/v2/events, paged), batched delivery events
+ * expanded (expandLogged), optionally only of some types.
+ */
 export const allEvents = async (
   server: { url: string },
   admin: string,
@@ -108,7 +125,7 @@ export const allEvents = async (
     const r = await call(server, 'GET', `/api/v2/events?after=${after}&limit=1000`, { token: admin });
     if (r.status !== 200) throw new Error(`GET /api/v2/events: ${r.status} ${r.text}`);
     const page = r.body as { events: LogEvent[]; next: number | null };
-    out.push(...page.events.filter((e) => types === undefined || types.includes(e.type)));
+    out.push(...page.events.flatMap(expandLogged).filter((e) => types === undefined || types.includes(e.type)));
     if (page.next === null || page.events.length === 0) return out;
     after = page.next;
   }

@@ -3,10 +3,22 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createSqliteEventStore } from '../../adapters/eventstore/sqlite.js';
 import { createIdGenerator } from '../../adapters/ids/ids.js';
 import { createCommands } from '../../commands/index.js';
-import { deliveryStream, stepKey, triageStream } from '../../domain/triage/keys.js';
+import { stepKey, triageStream } from '../../domain/triage/keys.js';
 import { asMessageId, asUserId } from '../../schema/ids.js';
 import type { MessageId } from '../../schema/ids.js';
-import { MINUTE, SECOND, T0, ctx, ok, sent, subscription, types, world } from './triage-harness.js';
+import {
+  MINUTE,
+  SECOND,
+  T0,
+  ctx,
+  ok,
+  sent,
+  subscription,
+  types,
+  unitFacts,
+  unitTypes,
+  world,
+} from './triage-harness.js';
 import type { World } from './triage-harness.js';
 
 // Triage, dispatch and the scheduler on the embedded log, with a fixed clock: the flows of
@@ -36,6 +48,9 @@ const send = async (opts: Record<string, number | string> = {}, scheduled?: Date
 };
 const lastData = async (stream: string): Promise<Record<string, unknown>> =>
   (await w.store.read(stream)).at(-1)?.data as Record<string, unknown>;
+/** The last fact of one delivery unit, whichever stream it is in (batched facts expanded). */
+const lastFact = async (key: string): Promise<Record<string, unknown>> =>
+  (await unitFacts(w, key)).at(-1)?.data as Record<string, unknown>;
 // What did NOT happen is asserted through what was decided instead: a skip is a DeliverySkipped
 // event with its reason; a step not yet due is the scheduler's next timer.
 const skipsOf = async (mid: string): Promise<string[]> =>
@@ -68,10 +83,10 @@ describe('an online recipient', () => {
     w.clock.advance(15 * MINUTE);
     await w.reactors.settle();
     expect(sent(w)).toEqual([]);
-    expect(
-      await lastData(deliveryStream(stepKey({ mid, uid: 'bob', channel: 'webpush', deviceId: device }))),
-    ).toMatchObject({ reason: 'read' });
-    expect(await lastData(deliveryStream(stepKey({ mid, uid: 'bob', channel: 'email' })))).toMatchObject({
+    expect(await lastFact(stepKey({ mid, uid: 'bob', channel: 'webpush', deviceId: device }))).toMatchObject({
+      reason: 'read',
+    });
+    expect(await lastFact(stepKey({ mid, uid: 'bob', channel: 'email' }))).toMatchObject({
       reason: 'read',
     });
   });
@@ -133,7 +148,7 @@ describe('an offline recipient with a web push subscription', () => {
     await w.reactors.settle();
     expect(sent(w)).toEqual(['email:bob', 'webpush:bob']);
     expect(w.channels.email.calls[0]?.to).toEqual({ channel: 'email', uid: 'bob', address: 'bob@example.org' });
-    expect(await types(w, deliveryStream(stepKey({ mid, uid: 'bob', channel: 'webpush', deviceId: device })))).toEqual([
+    expect(await unitTypes(w, stepKey({ mid, uid: 'bob', channel: 'webpush', deviceId: device }))).toEqual([
       'DeliveryAttempted',
       'DeliverySucceeded',
     ]);
@@ -147,7 +162,7 @@ describe('an offline recipient with a web push subscription', () => {
     w.clock.advance(15 * MINUTE);
     await w.reactors.settle();
     expect(sent(w)).toEqual(['webpush:bob']);
-    expect(await types(w, deliveryStream(stepKey({ mid, uid: 'bob', channel: 'email' })))).toEqual(['DeliverySkipped']);
+    expect(await unitTypes(w, stepKey({ mid, uid: 'bob', channel: 'email' }))).toEqual(['DeliverySkipped']);
     expect(await skipsOf(mid)).toEqual(['email:read']);
   });
   it('nor after a last-read marker at or past the message', async () => {
@@ -253,10 +268,8 @@ describe('dispatch outcomes', () => {
     await w.reactors.settle();
     expect(await types(w, 'user-bob')).toContain('DeviceRevoked');
     expect(
-      await lastData(
-        deliveryStream(
-          stepKey({ mid, uid: 'bob', channel: 'webpush', deviceId: String((await lastData('user-bob')).deviceId) }),
-        ),
+      await lastFact(
+        stepKey({ mid, uid: 'bob', channel: 'webpush', deviceId: String((await lastData('user-bob')).deviceId) }),
       ),
     ).toMatchObject({ reason: 'push subscription has expired (410)' });
     await send();
@@ -269,9 +282,9 @@ describe('dispatch outcomes', () => {
     w.channels.webpush.answer = () => ({ kind: 'retry', afterMs: 60 * SECOND, reason: '429 Too Many Requests' });
     const mid = await send();
     await w.reactors.settle();
-    const stream = deliveryStream(stepKey({ mid, uid: 'bob', channel: 'webpush', deviceId: device }));
-    expect(await types(w, stream)).toEqual(['DeliveryAttempted', 'DeliveryFailed', 'DeliveryRetryScheduled']);
-    expect(await lastData(stream)).toMatchObject({ attempt: 1, afterMs: 60 * SECOND });
+    const key = stepKey({ mid, uid: 'bob', channel: 'webpush', deviceId: device });
+    expect(await unitTypes(w, key)).toEqual(['DeliveryAttempted', 'DeliveryFailed', 'DeliveryRetryScheduled']);
+    expect(await lastFact(key)).toMatchObject({ attempt: 1, afterMs: 60 * SECOND });
     await w.crash();
     await w.restart();
     w.clock.advance(60 * SECOND - 1);
@@ -280,7 +293,7 @@ describe('dispatch outcomes', () => {
     w.clock.advance(1);
     await w.reactors.settle();
     expect(w.channels.webpush.calls.map((c) => c.attempt)).toEqual([1]);
-    expect(await types(w, stream)).toEqual([
+    expect(await unitTypes(w, key)).toEqual([
       'DeliveryAttempted',
       'DeliveryFailed',
       'DeliveryRetryScheduled',
@@ -299,7 +312,7 @@ describe('dispatch outcomes', () => {
     w.clock.advance(15 * MINUTE);
     await w.reactors.settle();
     expect(w.channels.email.calls.map((c) => c.mids)).toEqual([[newer]]);
-    expect(await lastData(deliveryStream(stepKey({ mid: older, uid: 'bob', channel: 'email' })))).toMatchObject({
+    expect(await lastFact(stepKey({ mid: older, uid: 'bob', channel: 'email' }))).toMatchObject({
       reason: 'collapsed',
     });
   });

@@ -17,6 +17,8 @@ import type { DeliveryStateStore } from '../../ports/delivery-state.js';
 import { startReactors } from '../../delivery/runner.js';
 import type { ReactorOptions, Reactors } from '../../delivery/runner.js';
 import type { DispatchChannel } from '../../schema/triage-events.js';
+import { TriageEvent } from '../../schema/triage-events.js';
+import { expandDeliveries, isBatchDelivery } from '../../domain/delivery/batches.js';
 
 // The triage reactors against the real embedded log (SQLite files in a temp dir), a fixed
 // clock, a fake presence and recording channels. The recording channel is a test double of
@@ -177,7 +179,7 @@ export const world = (
       return Promise.resolve();
     },
     events: async (type) => {
-      const all = await w.store.readAll({ after: 0, limit: 1_000_000 });
+      const all = (await w.store.readAll({ after: 0, limit: 1_000_000 })).flatMap(expandRecorded);
       return type === undefined ? [...all] : all.filter((e) => e.type === type);
     },
     close: async () => {
@@ -192,6 +194,23 @@ export const world = (
 
 export const types = async (w: World, stream: string): Promise<string[]> =>
   (await w.store.read(stream)).map((e) => e.type);
+
+/**
+ * A recorded event as the per-unit facts it stands for: a batched delivery event
+ * (DeliveriesClaimed, DeliveriesSent, DeliveriesSkipped) expands through the same function
+ * every reader of the log uses (domain/delivery/batches.ts), each part at the batch's position.
+ */
+export const expandRecorded = (e: RecordedEvent): RecordedEvent[] => {
+  const decoded = TriageEvent.decode({ type: e.type, data: e.data });
+  if (decoded._tag === 'Left' || !isBatchDelivery(decoded.right)) return [e];
+  return expandDeliveries(decoded.right).map((x) => ({ ...e, type: x.type, data: x.data }));
+};
+
+/** Every fact of one delivery unit (`<mid>/<uid>/<channel>[/<deviceId>]`), in log order, whichever stream it is in. */
+export const unitFacts = async (w: World, key: string): Promise<RecordedEvent[]> =>
+  (await w.events()).filter((e) => (e.data as { key?: unknown } | null)?.key === key);
+export const unitTypes = async (w: World, key: string): Promise<string[]> =>
+  (await unitFacts(w, key)).map((e) => e.type);
 
 export const uidOf = (r: Recipient): string => ('uid' in r ? r.uid : '');
 

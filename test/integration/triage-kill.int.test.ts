@@ -12,7 +12,7 @@ import { createCommands } from '../../commands/index.js';
 import { openSqliteDeliveryState } from '../../adapters/delivery-state/sqlite.js';
 import { startReactors } from '../../delivery/runner.js';
 import { asMessageId, asUserId } from '../../schema/ids.js';
-import { T0, ctx, ok, recordingChannel, subscription } from './triage-harness.js';
+import { T0, ctx, expandRecorded, ok, recordingChannel, subscription } from './triage-harness.js';
 
 // kill -9 of a process running the reactors in the middle of a dispatch; the reactors then
 // start again (here, in the test process) on the same files. Every step is delivered, none
@@ -102,6 +102,7 @@ describe('kill -9 in the middle of a dispatch', () => {
     const store = createSqliteEventStore({ file });
     const doneBefore = new Set(
       (await store.readAll({ after: 0, limit: 100_000 }))
+        .flatMap(expandRecorded)
         .filter((e) => e.type === 'DeliverySucceeded')
         .map((e) => (e.data as { key: string }).key),
     );
@@ -119,12 +120,14 @@ describe('kill -9 in the middle of a dispatch', () => {
     await reactors.settle(60_000);
     await reactors.stop();
     await state.close();
-    const succeeded = (await store.readAll({ after: 0, limit: 100_000 })).filter((e) => e.type === 'DeliverySucceeded');
+    const succeeded = (await store.readAll({ after: 0, limit: 100_000 }))
+      .flatMap(expandRecorded)
+      .filter((e) => e.type === 'DeliverySucceeded');
     await store.close();
 
     const after = webpush.calls.map((c) => c.id);
     expect(succeeded).toHaveLength(200);
-    expect(new Set(succeeded.map((e) => e.stream)).size).toBe(200);
+    expect(new Set(succeeded.map((e) => (e.data as { key: string }).key)).size).toBe(200);
     expect(new Set([...before, ...after]).size).toBe(200);
     expect(after.filter((id) => doneBefore.has(id))).toEqual([]);
     expect(after).toHaveLength(200 - doneBefore.size); // every step without an outcome, in flight or not yet sent

@@ -72,6 +72,7 @@ describe('the directory read for a page of recipients', () => {
     const direct = (mid: string, uid: string): readonly DirectoryChange[] =>
       directoryChanges(ev.published(mid, { kind: 'user', uid: uid as UserId }, { msg: `for ${uid}` }), {
         position: 2,
+        stream: `message-${mid}`,
         revision: 0,
         eventId: mid,
         correlationId: mid,

@@ -1,3 +1,4 @@
+import { isBatchDelivery, unitParts } from '../../../domain/delivery/batches.js';
 import { evolveUnits } from '../../../domain/delivery/units.js';
 import type { At, UnitEvent } from '../../../domain/delivery/units.js';
 import type { Dispatcher } from '../../../domain/delivery/dispatch.js';
@@ -17,9 +18,9 @@ export const iso = (ms: number): string => new Date(ms).toISOString();
 export const MID = asMessageId('01900000-0000-7000-8000-000000000001');
 export const BOB = asUserId('bob');
 export const DEVICE = asDeviceId('d-pixel');
-/** The step of MID to bob's FCM device, and its stream. */
+/** The step of MID to bob's FCM device, and the stream its facts are in: its group's (FCM steps of triage batch 0). */
 export const KEY = `${MID}/bob/fcm/d-pixel`;
-export const STREAM = `delivery-${KEY}`;
+export const STREAM = `deliveries-${MID}/fcm/0`;
 
 export const NODE_A: Dispatcher = { node: 'node-a', run: 'run-1', leaseMs: 2 * MINUTE };
 
@@ -72,10 +73,12 @@ export const unitsOf = (events: readonly UnitEvent[]): Map<string, UnitState> =>
   const units = new Map<string, UnitState>();
   const revisions = new Map<string, number>();
   events.forEach((e, i) => {
-    const stream = e.type === 'MessageTriaged' ? `triage-${e.data.mid}` : e.data.key;
+    // A delivery event is written to the stream its unit's facts are in (a step's group stream).
+    const key = e.type === 'MessageTriaged' ? undefined : isBatchDelivery(e) ? unitParts(e)[0]?.key : e.data.key;
+    const stream = key === undefined ? `triage-${e.data.mid}` : (units.get(key)?.stream ?? `delivery-${key}`);
     const revision = (revisions.get(stream) ?? -1) + 1;
     revisions.set(stream, revision);
-    const at: At = { position: i + 1, revision, eventId: `ev-${String(i + 1)}`, correlationId: 'corr-1' };
+    const at: At = { position: i + 1, stream, revision, eventId: `ev-${String(i + 1)}`, correlationId: 'corr-1' };
     for (const u of evolveUnits(e, at, units)) units.set(u.key, u);
   });
   return units;

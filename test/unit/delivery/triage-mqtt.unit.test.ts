@@ -133,7 +133,7 @@ describe('triage chooses MQTT', () => {
     const event: Triaged = { type: 'MessageTriaged', data: first };
     const keys = unitKeysOf(event).filter((k) => k.includes('/mqtt'));
     expect(keys).toEqual([`${MID}/${BOB}/mqtt/${THREAD_TOPIC}`, `${MID}/carol/mqtt`, `${MID}/dave/mqtt`]);
-    const at = { position: 1, revision: 0, eventId: 'e', correlationId: 'c' };
+    const at = { position: 1, stream: `triage-${MID}`, revision: 0, eventId: 'e', correlationId: 'c' };
     const units = evolveUnits(event, at, new Map());
     expect(units.filter((u) => u.channel === 'mqtt').map((u) => [u.uid, u.deviceId, u.at])).toEqual([
       [BOB, THREAD_TOPIC, T0],

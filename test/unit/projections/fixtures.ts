@@ -111,6 +111,10 @@ export const streamOf = (e: DomainEvent): string => {
       return `triage-${e.data.mid}`;
     case 'SegmentDefined':
       return streams.segment(e.data.id);
+    case 'DeliveriesClaimed':
+    case 'DeliveriesSent':
+    case 'DeliveriesSkipped':
+      return `deliveries-${e.data.mid}/${e.data.channel}/0`;
     default:
       return streams.user(e.data.uid);
   }

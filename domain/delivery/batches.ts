@@ -1,0 +1,171 @@
+import { BATCH_ENTRIES } from '../../schema/triage-events.js';
+import type {
+  BatchDeliveryEvent,
+  ClaimEntry,
+  DeliveryEvent,
+  OutcomeEntry,
+  SkipEntry,
+  TriageEventOf,
+} from '../../schema/triage-events.js';
+import { asDeviceId, asMessageId } from '../../schema/ids.js';
+import { stepKey } from '../triage/keys.js';
+
+// Batched delivery events <-> the per-unit events they stand for. Dispatch decides per unit
+// (dispatch.ts, outcomes.ts: DeliveryAttempted, DeliverySkipped, DeliverySucceeded, ...); the
+// writer compacts the decisions of one group stream into one event per kind (`compact`), and
+// every reader (the units fold, the search projection, explain, audits) expands them back
+// (`expandDeliveries`), so a batched log tells the same story per recipient as one written
+// before batching, and both replay through the same per-unit logic.
+
+const BATCH_TYPES: ReadonlySet<string> = new Set(['DeliveriesClaimed', 'DeliveriesSent', 'DeliveriesSkipped']);
+export const isBatchDelivery = (e: { readonly type: string }): e is BatchDeliveryEvent => BATCH_TYPES.has(e.type);
+
+/** One unit's part of a batched event: its key and the per-unit events it stands for, in order. */
+export interface UnitPart {
+  readonly key: string;
+  readonly events: readonly DeliveryEvent[];
+}
+
+type Entry = ClaimEntry | OutcomeEntry | SkipEntry;
+const refOf = (e: BatchDeliveryEvent, x: Entry) => {
+  const { mid, channel } = e.data;
+  const key = stepKey({ mid, uid: x.uid, channel, ...(x.deviceId === undefined ? {} : { deviceId: x.deviceId }) });
+  return { key, uid: x.uid, channel, mid, ...(x.deviceId === undefined ? {} : { deviceId: x.deviceId }) };
+};
+
+const outcomeEvents = (ref: ReturnType<typeof refOf>, o: OutcomeEntry): DeliveryEvent[] => {
+  const out: DeliveryEvent[] = [];
+  const { attempt } = o;
+  if (o.sent !== undefined) out.push({ type: 'DeliverySucceeded', data: { ...ref, attempt, ...o.sent } });
+  if (o.failed !== undefined) out.push({ type: 'DeliveryFailed', data: { ...ref, attempt, ...o.failed } });
+  if (o.retry !== undefined)
+    out.push({ type: 'DeliveryRetryScheduled', data: { ...ref, attempt: attempt + 1, ...o.retry } });
+  if (o.gaveUp !== undefined) out.push({ type: 'DeliveryGivenUp', data: { ...ref, ...o.gaveUp } });
+  return out;
+};
+
+/** The units a batched event is about, each with the per-unit events it stands for. */
+export const unitParts = (e: BatchDeliveryEvent): UnitPart[] => {
+  switch (e.type) {
+    case 'DeliveriesClaimed': {
+      const { node, run, leaseUntil } = e.data;
+      return e.data.claims.map((c) => {
+        const ref = refOf(e, c);
+        return {
+          key: ref.key,
+          events: [{ type: 'DeliveryAttempted', data: { ...ref, attempt: c.attempt, node, run, leaseUntil } }],
+        };
+      });
+    }
+    case 'DeliveriesSkipped':
+      return e.data.skips.map((s) => {
+        const ref = refOf(e, s);
+        return { key: ref.key, events: [{ type: 'DeliverySkipped', data: { ...ref, reason: s.reason } }] };
+      });
+    case 'DeliveriesSent':
+      return e.data.outcomes.map((o) => {
+        const ref = refOf(e, o);
+        return { key: ref.key, events: outcomeEvents(ref, o) };
+      });
+    default: {
+      const unhandled: never = e;
+      return unhandled;
+    }
+  }
+};
+
+/** The per-unit events a batched event stands for, unit after unit. */
+export const expandDeliveries = (e: BatchDeliveryEvent): DeliveryEvent[] => unitParts(e).flatMap((p) => p.events);
+
+const chunks = <T>(xs: readonly T[]): T[][] => {
+  const out: T[][] = [];
+  for (let i = 0; i < xs.length; i += BATCH_ENTRIES) out.push(xs.slice(i, i + BATCH_ENTRIES));
+  return out;
+};
+
+const who = (d: { readonly uid: DeliveryEvent['data']['uid']; readonly deviceId?: string | undefined }) => ({
+  uid: d.uid,
+  ...(d.deviceId === undefined ? {} : { deviceId: asDeviceId(d.deviceId) }),
+});
+
+/**
+ * The batched events for per-unit events of ONE group (one message and channel): skips, then
+ * claims (one event per lease), then outcomes, each at most BATCH_ENTRIES entries. Undefined
+ * when an event does not fit a batch (a digest's, or another group's): the caller writes those
+ * as they are.
+ */
+export const compact = (events: readonly DeliveryEvent[]): BatchDeliveryEvent[] | undefined => {
+  const first = events[0];
+  if (first?.data.mid === undefined) return undefined;
+  const { mid, channel } = first.data;
+  const skips: SkipEntry[] = [];
+  const claims = new Map<string, { node: string; run: string; leaseUntil: string; claims: ClaimEntry[] }>();
+  const outcomes = new Map<string, OutcomeEntry>();
+  const outcome = (d: DeliveryEvent['data'], attempt: number): OutcomeEntry => {
+    const key = `${d.uid}/${d.deviceId ?? ''}`;
+    const o = outcomes.get(key) ?? { ...who(d), attempt };
+    outcomes.set(key, o);
+    return o;
+  };
+  for (const e of events) {
+    const d = e.data;
+    if (d.mid !== mid || d.channel !== channel || d.mids !== undefined || d.digest !== undefined) return undefined;
+    switch (e.type) {
+      case 'DeliverySkipped':
+        skips.push({ ...who(d), reason: e.data.reason });
+        break;
+      case 'DeliveryAttempted': {
+        const { node, run, leaseUntil } = e.data;
+        const lease = `${node}\n${run}\n${leaseUntil}`;
+        const c = claims.get(lease) ?? { node, run, leaseUntil, claims: [] };
+        c.claims.push({ ...who(d), attempt: e.data.attempt });
+        claims.set(lease, c);
+        break;
+      }
+      case 'DeliverySucceeded': {
+        const o = outcome(d, e.data.attempt);
+        const { providerId } = e.data;
+        outcomes.set(`${d.uid}/${d.deviceId ?? ''}`, { ...o, sent: providerId === undefined ? {} : { providerId } });
+        break;
+      }
+      case 'DeliveryFailed': {
+        const o = outcome(d, e.data.attempt);
+        outcomes.set(`${d.uid}/${d.deviceId ?? ''}`, {
+          ...o,
+          failed: { reason: e.data.reason, outcome: e.data.outcome },
+        });
+        break;
+      }
+      case 'DeliveryRetryScheduled': {
+        const o = outcome(d, e.data.attempt - 1);
+        outcomes.set(`${d.uid}/${d.deviceId ?? ''}`, { ...o, retry: { afterMs: e.data.afterMs, at: e.data.at } });
+        break;
+      }
+      case 'DeliveryGivenUp': {
+        const o = outcome(d, e.data.attempts - 1);
+        outcomes.set(`${d.uid}/${d.deviceId ?? ''}`, {
+          ...o,
+          gaveUp: { attempts: e.data.attempts, reason: e.data.reason },
+        });
+        break;
+      }
+      default: {
+        const unhandled: never = e;
+        return unhandled;
+      }
+    }
+  }
+  const group = { mid: asMessageId(mid), channel };
+  const out: BatchDeliveryEvent[] = chunks(skips).map(
+    (s): TriageEventOf<'DeliveriesSkipped'> => ({ type: 'DeliveriesSkipped', data: { ...group, skips: s } }),
+  );
+  for (const c of claims.values())
+    for (const part of chunks(c.claims))
+      out.push({
+        type: 'DeliveriesClaimed',
+        data: { ...group, node: c.node, run: c.run, leaseUntil: c.leaseUntil, claims: part },
+      });
+  for (const part of chunks([...outcomes.values()]))
+    out.push({ type: 'DeliveriesSent', data: { ...group, outcomes: part } });
+  return out;
+};
