@@ -166,3 +166,28 @@ export const TriageEvent = t.union([...TRIAGE_EVENTS], 'TriageEvent');
 export type TriageEvent = t.TypeOf<typeof TriageEvent>;
 export type TriageEventOf<T extends TriageEvent['type']> = Extract<TriageEvent, { type: T }>;
 export type DeliveryEvent = Exclude<TriageEvent, { type: 'MessageDue' | 'MessageTriaged' }>;
+
+/**
+ * Every recipient of a triage batch as a full plan: the `live` uids read as the plan they
+ * stand for (`{uid, online: true, steps: [websocket at liveAt, live-session]}`), after the
+ * batch's full plans. For readers that count recipients (the search projection's funnel).
+ */
+export const triagedRecipients = (d: {
+  readonly recipients: readonly RecipientPlanData[];
+  readonly due: string;
+  readonly live?: readonly RecipientPlanData['uid'][];
+  readonly liveAt?: string;
+}): readonly RecipientPlanData[] => {
+  if (d.live === undefined) return d.recipients;
+  const at = d.liveAt ?? d.due;
+  return [
+    ...d.recipients,
+    ...d.live.map(
+      (uid): RecipientPlanData => ({
+        uid,
+        online: true,
+        steps: [{ channel: 'websocket', at, reason: 'live-session' }],
+      }),
+    ),
+  ];
+};
