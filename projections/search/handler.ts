@@ -1,4 +1,5 @@
-import type { FollowerHandler } from '../../ports/follower.js';
+import type { Followed, FollowedEvent, FollowerHandler } from '../../ports/follower.js';
+import { CHECKIN_EVENTS, checkInOps } from './checkins.js';
 import type { SearchWriter } from '../../ports/search.js';
 import { toOps } from './batch.js';
 import { planBatch } from './plan.js';
@@ -22,12 +23,22 @@ const HANDLED: ReadonlySet<string> = new Set([
   'DeliveryFailed',
   'DeliveryGivenUp',
   ...USER_EVENTS,
+  ...CHECKIN_EVENTS,
 ]);
 
-export const searchHandler = (index: SearchWriter): FollowerHandler => ({
+const isDomain = (f: Followed<FollowedEvent>): f is Followed => f.event.type !== 'UsersCheckedIn';
+
+export const searchHandler = (index: SearchWriter): FollowerHandler<FollowedEvent> => ({
   types: HANDLED,
-  handle: async (events) => {
+  handle: async (all) => {
+    const events = all.filter(isDomain);
     const planned = events.map((e) => ({ event: e.event, occurredAt: e.metadata.occurredAt }));
-    await index.write([...(await toOps(planBatch(planned), index)), ...(await userOps(events, index))]);
+    // Check-ins after the rest: an erasure in the batch then removes what its user had before it,
+    // and a check-in after the erasure (a new session) is kept, as in log order.
+    await index.write([
+      ...(await toOps(planBatch(planned), index)),
+      ...(await userOps(events, index)),
+      ...checkInOps(all),
+    ]);
   },
 });
