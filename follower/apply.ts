@@ -1,5 +1,13 @@
 import type { RecordedEvent } from '../ports/eventstore.js';
-import type { CheckpointStore, DeadLetter, Followed, FollowerHandler, Pause, Progress } from '../ports/follower.js';
+import type {
+  CheckpointStore,
+  DeadLetter,
+  Followed,
+  FollowedEvent,
+  FollowerHandler,
+  Pause,
+  Progress,
+} from '../ports/follower.js';
 import { clip, decodeBatch } from './decode.js';
 import { isUnhandleable } from './unhandleable.js';
 
@@ -9,7 +17,7 @@ import { isUnhandleable } from './unhandleable.js';
 
 export interface Target {
   readonly name: string;
-  readonly handler: FollowerHandler;
+  readonly handler: FollowerHandler<FollowedEvent>;
   readonly checkpoints: CheckpointStore;
   /** The clock that stamps dead letters. */
   readonly now: () => string;
@@ -34,11 +42,11 @@ const isThenable = (x: unknown): x is PromiseLike<unknown> =>
   typeof x === 'object' && x !== null && typeof (x as { then?: unknown }).then === 'function';
 
 interface Step extends Progress {
-  readonly pause?: { readonly pause: Pause; readonly event: Followed };
+  readonly pause?: { readonly pause: Pause; readonly event: Followed<FollowedEvent> };
 }
 
 /** Where a batch stops when the handler paused at `out.at`: the events before it are done. */
-const paused = (out: Pause, events: readonly Followed[], dead: readonly DeadLetter[]): Step => {
+const paused = (out: Pause, events: readonly Followed<FollowedEvent>[], dead: readonly DeadLetter[]): Step => {
   const event = events[out.at];
   if (event === undefined) throw new RangeError(`pause at ${out.at} outside a batch of ${events.length}`);
   return {
@@ -50,8 +58,8 @@ const paused = (out: Pause, events: readonly Followed[], dead: readonly DeadLett
 
 /** The handler's work on `events`, as the unit of work a checkpoint store commits. */
 const step = (
-  handler: FollowerHandler,
-  events: readonly Followed[],
+  handler: FollowerHandler<FollowedEvent>,
+  events: readonly Followed<FollowedEvent>[],
   dead: readonly DeadLetter[],
   last: number,
 ): Step | Promise<Step> => {

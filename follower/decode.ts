@@ -1,7 +1,7 @@
 import { isLeft } from 'fp-ts/lib/Either.js';
 import type * as t from 'io-ts';
 import type { RecordedEvent } from '../ports/eventstore.js';
-import type { DeadLetter, Followed } from '../ports/follower.js';
+import type { DeadLetter, Followed, FollowedEvent } from '../ports/follower.js';
 import { describeErrors } from '../schema/errors.js';
 import { LogCheckpointedEvent } from '../schema/audit.js';
 import { DomainEvent, UsersCheckedIn } from '../schema/events.js';
@@ -31,6 +31,15 @@ export const outsideDomain = (r: RecordedEvent): string | undefined => {
   return isLeft(decoded) ? clip(`data: ${describeErrors(decoded.left).join('; ')}`) : '';
 };
 
+/** A check-in, for a handler that names UsersCheckedIn in its types: the event, or why it does not decode. */
+const decodeCheckIn = (r: RecordedEvent): Followed<FollowedEvent> | string => {
+  const event = UsersCheckedIn.decode({ type: r.type, data: r.data });
+  if (isLeft(event)) return clip(`data: ${describeErrors(event.left).join('; ')}`);
+  const meta = EventMetadata.decode(r.metadata);
+  if (isLeft(meta)) return clip(`metadata: ${describeErrors(meta.left).join('; ')}`);
+  return { event: event.right, position: r.position, revision: r.revision, stream: r.stream, metadata: meta.right };
+};
+
 const REASON_MAX = 500;
 export const clip = (s: string): string => (s.length > REASON_MAX ? `${s.slice(0, REASON_MAX - 1)}…` : s);
 
@@ -45,9 +54,9 @@ export const decodeOne = (r: RecordedEvent): Followed | string => {
   return { event: event.right, position: r.position, revision: r.revision, stream: r.stream, metadata: meta.right };
 };
 
-export interface DecodedBatch {
+export interface DecodedBatch<E extends FollowedEvent = FollowedEvent> {
   /** Events of the handled types that decoded, in log order. */
-  readonly events: readonly Followed[];
+  readonly events: readonly Followed<E>[];
   /** Events that did not: of a handled type, or of a type the schema does not know. */
   readonly dead: readonly DeadLetter[];
   /** Of `dead`, those whose type the schema does not know. */
@@ -56,27 +65,46 @@ export interface DecodedBatch {
   readonly last: number;
 }
 
-/** Decodes the events after `after` (a redelivered prefix is dropped), in log order. */
-export const decodeBatch = (
+/**
+ * Decodes the events after `after` (a redelivered prefix is dropped), in log order. Without
+ * `types` only domain events come out (check-ins go only to a handler that names them).
+ */
+export function decodeBatch(
+  follower: string,
+  batch: readonly RecordedEvent[],
+  after: number,
+  types: undefined,
+  now: () => string,
+): DecodedBatch<DomainEvent>;
+export function decodeBatch(
   follower: string,
   batch: readonly RecordedEvent[],
   after: number,
   types: ReadonlySet<string> | undefined,
   now: () => string,
-): DecodedBatch => {
+): DecodedBatch;
+export function decodeBatch(
+  follower: string,
+  batch: readonly RecordedEvent[],
+  after: number,
+  types: ReadonlySet<string> | undefined,
+  now: () => string,
+): DecodedBatch {
   let last = after;
-  const events: Followed[] = [];
+  const events: Followed<FollowedEvent>[] = [];
   const dead: DeadLetter[] = [];
   let unknown = 0;
   for (const r of batch) {
     if (r.position <= last) continue;
     last = r.position;
+    const asked = types?.has(r.type) === true;
     const outside = outsideDomain(r);
-    if (outside === '') continue;
+    // A check-in goes only to a handler that asked for it by name; the others just pass it.
+    if (outside === '' && !(asked && r.type === UsersCheckedIn.name)) continue;
     const known = KNOWN_TYPES.has(r.type);
     // A type outside the schema is no follower's to ignore: nobody can tell it was not theirs.
-    if (known && types !== undefined && !types.has(r.type)) continue;
-    const decoded = outside ?? decodeOne(r);
+    if (known && types !== undefined && !asked) continue;
+    const decoded = outside === '' ? decodeCheckIn(r) : (outside ?? decodeOne(r));
     if (typeof decoded !== 'string') {
       events.push(decoded);
       continue;
@@ -92,4 +120,4 @@ export const decodeBatch = (
     });
   }
   return { events, dead, unknown, last };
-};
+}

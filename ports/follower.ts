@@ -1,13 +1,20 @@
-import type { DomainEvent } from '../schema/events.js';
+import type { DomainEvent, UsersCheckedIn } from '../schema/events.js';
 import type { EventMetadata } from '../schema/metadata.js';
 
 // The log follower's contract (follower/ implements it once): what a handler is given and may
 // answer, where a follower keeps its checkpoint and its dead letters (one CheckpointStore per
 // engine: adapters/checkpoint/), and the generations a projection is rebuilt into side by side.
 
+/**
+ * What a follower can hand over: the domain events, and the nodes' check-ins (outside
+ * DomainEvent: no aggregate folds them), which go only to a handler that names their type in
+ * `types` (and is then a `FollowerHandler<FollowedEvent>`).
+ */
+export type FollowedEvent = DomainEvent | UsersCheckedIn;
+
 /** An event the follower decoded, with where it sits in the log. */
-export interface Followed {
-  readonly event: DomainEvent;
+export interface Followed<E extends FollowedEvent = DomainEvent> {
+  readonly event: E;
   readonly position: number;
   readonly revision: number;
   readonly stream: string;
@@ -28,8 +35,11 @@ export interface Pause {
   readonly effect: Effect;
 }
 
-export interface FollowerHandler {
-  /** Event types to decode and hand over; the others only move the checkpoint. Default: every type. */
+export interface FollowerHandler<E extends FollowedEvent = DomainEvent> {
+  /**
+   * Event types to decode and hand over; the others only move the checkpoint. Default: every
+   * domain event type. Types outside DomainEvent (UsersCheckedIn) only when named here.
+   */
   readonly types?: ReadonlySet<string>;
   /**
    * Events in log order, never empty. Synchronous work commits atomically with the checkpoint
@@ -45,7 +55,7 @@ export interface FollowerHandler {
    */
   // A promise of `void | Pause`: what an async handler that sometimes pauses is inferred to return.
   // eslint-disable-next-line @typescript-eslint/no-invalid-void-type
-  handle(events: readonly Followed[]): undefined | Promise<void | Pause> | Pause;
+  handle(events: readonly Followed<E>[]): undefined | Promise<void | Pause> | Pause;
 }
 
 /** An event a follower could not decode, or its handler refused for good: recorded, counted, listed; the follower moves on. */

@@ -2,6 +2,7 @@ import type { DeliveryDoc, MessageDoc, MessageStatus, SetName } from '../schema/
 import type { Generations } from './follower.js';
 import type { SegmentQuery } from '../schema/segment-query.js';
 import type { UserDoc } from '../schema/user-directory.js';
+import type { CheckInDoc, OnlineQuery, OnlineTotals } from '../schema/online-time.js';
 import type {
   FunnelTotals,
   HistogramBucket,
@@ -30,6 +31,8 @@ import type {
  *   sets (schema/search-documents.ts `tallies`; never `+1`).
  * - putUser: stores the user directory's whole document under its uid (the projection merges first).
  * - dropUser: removes the user directory's document of `uid` (an erasure; none: no-op).
+ * - putCheckIn: stores an online-time document whole under its id (schema/online-time.ts).
+ * An erasure (`eraseRecipient`) also removes the user's online-time documents.
  */
 export type SearchOp =
   /** `to`: the one user a direct message is addressed to (their erasure blanks it). */
@@ -42,7 +45,8 @@ export type SearchOp =
   | { readonly kind: 'recount'; readonly mid: string }
   | { readonly kind: 'putUser'; readonly doc: UserDoc }
   /** The user was erased (docs/gdpr.md): their directory document goes; later events make a new one. */
-  | { readonly kind: 'dropUser'; readonly uid: string };
+  | { readonly kind: 'dropUser'; readonly uid: string }
+  | { readonly kind: 'putCheckIn'; readonly doc: CheckInDoc };
 
 export interface Checkpoint {
   readonly name: string;
@@ -89,6 +93,8 @@ export interface SearchQueries {
     index: I,
     page: { readonly after?: string; readonly limit: number },
   ): Promise<readonly DocOf<I>[]>;
+  /** Online time (the nodes' check-ins) in [since, until): totals, per interval, top users. */
+  onlineTime(query: OnlineQuery): Promise<OnlineTotals>;
   /** How many directory users the segment query selects. */
   countUsers(query: SegmentQuery): Promise<number>;
   /** The uids the query selects, in uid order (byte order of UTF-8), one page after `after`. */

@@ -65,6 +65,23 @@ export const analyticsSchemas: Record<string, Json> = {
     failures: array(all({ key: str, count: nat, buckets })),
     revocations: buckets,
   }),
+  AnalyticsOnline: all({
+    interval: { enum: ['minute', 'hour', 'day'] },
+    since: { ...str, description: 'start of the first bucket (since rounded down to the interval, UTC)' },
+    until: str,
+    uid: nstr,
+    onlineSeconds: { type: 'number', minimum: 0, description: 'session seconds in the range (two tabs count twice)' },
+    users: { ...nat, description: 'distinct users with session time in the range' },
+    buckets: array(
+      all({
+        key: str,
+        onlineSeconds: { type: 'number', minimum: 0 },
+        users: nat,
+        concurrent: { type: 'number', minimum: 0, description: 'average sessions open: session time / interval' },
+      }),
+    ),
+    top: array(all({ uid: str, onlineSeconds: { type: 'number', minimum: 0 } })),
+  }),
   AnalyticsFunnel: all({
     scope: obj([], { mid: str, tid: str, since: str, until: str }),
     messages: nat,
@@ -181,6 +198,15 @@ export const analyticsOperations: Operations = {
       summary:
         'Messages published per `interval` (minute, hour, day; UTC) in [`since`, `until`) (both required, at most 1000 buckets, else 400), every bucket listed, one series per key of `by` (channel: a delivery attempted or sent on it; urgency 1-4; outcome: a recipient reached that delivery status) or one series `all`; `failures`: deliveries of those messages that ended in a failure, per channel with the top 5 reasons; `revocations`: deliveries that ended with the device revoked, per interval. Admins and analysts',
       ok: json(ref('AnalyticsTimeseries')),
+    },
+  },
+  '/api/v2/analytics/online': {
+    get: {
+      access: 'analyst',
+      query: ['interval', 'since', 'until', 'uid', 'top'],
+      summary:
+        "Online time from the nodes' websocket check-ins in [`since`, `until`) per `interval` (minute, hour, day; UTC; both ends required, at most 1000 buckets, else 400): session seconds, distinct users and average concurrent sessions per interval (every bucket listed), totals, and the `top` (1-100, 10) users by session time; `uid` for one user. Admins and analysts",
+      ok: json(ref('AnalyticsOnline')),
     },
   },
   '/api/v2/messages/{mid}/deliveries': {

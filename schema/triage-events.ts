@@ -221,3 +221,28 @@ export type DeliveryEvent = Exclude<TriageEvent, { type: 'MessageDue' | 'Message
 export type ClaimEntry = t.TypeOf<typeof ClaimEntry>;
 export type OutcomeEntry = t.TypeOf<typeof OutcomeEntry>;
 export type SkipEntry = t.TypeOf<typeof SkipEntry>;
+
+/**
+ * Every recipient of a triage batch as a full plan: the `live` uids read as the plan they
+ * stand for (`{uid, online: true, steps: [websocket at liveAt, live-session]}`), after the
+ * batch's full plans. For readers that count recipients (the search projection's funnel).
+ */
+export const triagedRecipients = (d: {
+  readonly recipients: readonly RecipientPlanData[];
+  readonly due: string;
+  readonly live?: readonly RecipientPlanData['uid'][];
+  readonly liveAt?: string;
+}): readonly RecipientPlanData[] => {
+  if (d.live === undefined) return d.recipients;
+  const at = d.liveAt ?? d.due;
+  return [
+    ...d.recipients,
+    ...d.live.map(
+      (uid): RecipientPlanData => ({
+        uid,
+        online: true,
+        steps: [{ channel: 'websocket', at, reason: 'live-session' }],
+      }),
+    ),
+  ];
+};

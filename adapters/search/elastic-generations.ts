@@ -87,7 +87,7 @@ export const elasticGenerations = (
     if (n !== undefined && Number.isInteger(n)) {
       const existing = open(n);
       await upgradeDocumentIndices(client, existing.names);
-      await addUsersIndex(client, existing.names, aliases.users, options.replicas);
+      await addUsersIndex(client, existing.names, aliases, options.replicas);
       return existing;
     }
     if (await client.indices.exists({ index: aliases.messages })) {

@@ -4,15 +4,16 @@ import deliveries from '../../schema/elastic/deliveries.json' with { type: 'json
 import messages from '../../schema/elastic/messages.json' with { type: 'json' };
 import receipts from '../../schema/elastic/receipts.json' with { type: 'json' };
 import users from '../../schema/elastic/users.json' with { type: 'json' };
+import checkins from '../../schema/elastic/checkins.json' with { type: 'json' };
 import { CHECKPOINT_FIELDS } from '../checkpoint/elastic.js';
 
-// The five indices of one search store generation. Queries name them by alias,
+// The six indices of one search store generation. Queries name them by alias,
 // `<prefix><kind>`; generation N's indices are `<prefix><kind>-g<N>`, each created with the
 // settings and mappings of its file in schema/elastic/. A store from before generations has
 // concrete indices under the alias names: that is generation 0 until the first rebuild
 // replaces them with an alias in the same atomic request.
 
-export const KINDS = ['messages', 'deliveries', 'receipts', 'checkpoints', 'users'] as const;
+export const KINDS = ['messages', 'deliveries', 'receipts', 'checkpoints', 'users', 'checkins'] as const;
 export type IndexKind = (typeof KINDS)[number];
 export type IndexNames = Readonly<Record<IndexKind, string>>;
 
@@ -22,6 +23,7 @@ const TEMPLATES: Readonly<Record<IndexKind, { readonly template: object }>> = {
   receipts,
   checkpoints,
   users,
+  checkins,
 };
 
 /** Index names must be lower case and must not start with `_`, `-` or `+`. */
@@ -59,12 +61,15 @@ export const createIndices = async (client: Client, names: IndexNames, replicas?
 export const addUsersIndex = async (
   client: Client,
   names: IndexNames,
-  alias: string | undefined,
+  aliases: IndexNames | undefined,
   replicas?: number,
 ): Promise<void> => {
-  if (await client.indices.exists({ index: names.users })) return;
-  await createIndex(client, 'users', names.users, replicas);
-  if (alias !== undefined) await client.indices.putAlias({ index: names.users, name: alias });
+  // The same for the online-time index (check-ins), added later still.
+  for (const kind of ['users', 'checkins'] as const) {
+    if (await client.indices.exists({ index: names[kind] })) continue;
+    await createIndex(client, kind, names[kind], replicas);
+    if (aliases !== undefined) await client.indices.putAlias({ index: names[kind], name: aliases[kind] });
+  }
 };
 
 /** Adds the fields a checkpoints index gained since (dead letters) to one created before. */

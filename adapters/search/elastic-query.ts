@@ -1,3 +1,4 @@
+import { elasticOnlineTime } from './elastic-checkins.js';
 import type { Client, estypes } from '@elastic/elasticsearch';
 import { isRight } from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
@@ -223,6 +224,7 @@ export const elasticQueries = (client: Client, names: IndexNames): SearchQueries
       // The link between `index` and the document type is lost in the ternary.
       return (index === 'messages' ? sources.map(messageFromSource) : sources.map(deliveryFromSource)) as DocOf<I>[];
     },
+    onlineTime: elasticOnlineTime(client, names.checkins),
     ...elasticUserQueries(client, names.users),
   };
 };

@@ -5,6 +5,7 @@ import { FailedToIndex } from './errors.js';
 import type { Checkpoint, SearchOp } from '../../ports/search.js';
 import { indexedWords } from './words.js';
 import { ERASED_TEXT } from '../../schema/personal.js';
+import { erasedOnlineTime } from './elastic-checkins.js';
 
 // A batch in three steps, none of which needs a script: (1) add the receipt-set members
 // (index by id, refreshed so they can be counted); (2) count every touched message's sets
@@ -146,16 +147,24 @@ export const elasticWriter =
     await bulk(client, members, true);
     // Before this batch's direct messages are recorded: an erasure blanks only those stored before it.
     const erased = await erasedMessages(client, names, ops);
+    const offline = await erasedOnlineTime(
+      client,
+      names.checkins,
+      ops.flatMap((op) => (op.kind === 'eraseRecipient' ? [op.uid] : [])),
+    );
     await bulk(client, directs(names, ops), false);
     const counts = await setSizes(client, names, [
       ...new Set(ops.flatMap((op) => (op.kind === 'recount' ? [op.mid] : []))),
     ]);
     // A message created and recounted in one batch is one upsert: counts merged if it exists.
     const upserted = new Set<string>();
-    const docs: Op[] = erased.flatMap((mid) => [
-      { update: { _index: names.messages, _id: mid } },
-      { doc: { text: ERASED_TEXT, words: '' } },
-    ]);
+    const docs: Op[] = [
+      ...offline,
+      ...erased.flatMap((mid) => [
+        { update: { _index: names.messages, _id: mid } },
+        { doc: { text: ERASED_TEXT, words: '' } },
+      ]),
+    ];
     for (const op of ops) {
       switch (op.kind) {
         case 'createMessage': {
@@ -188,6 +197,9 @@ export const elasticWriter =
         // In op order with the puts: a document made by events after the erasure follows it.
         case 'dropUser':
           docs.push({ delete: { _index: names.users, _id: op.uid } });
+          break;
+        case 'putCheckIn':
+          docs.push({ index: { _index: names.checkins, _id: op.doc.id } }, op.doc);
           break;
         default: {
           const unhandled: never = op;

@@ -74,6 +74,7 @@ export const openElasticSearchIndex = async (options: ElasticSearchOptions): Pro
     histogram: wrap(FailedToQuery, 'date histogram', (q) => queries.histogram(q)),
     funnel: wrap(FailedToQuery, 'funnel sums', (f) => queries.funnel(f)),
     documents: (index, page) => wrap(FailedToQuery, 'listing documents', () => queries.documents(index, page))(),
+    onlineTime: wrap(FailedToQuery, 'online time', (q) => queries.onlineTime(q)),
     countUsers: wrap(FailedToQuery, 'counting users', (q) => queries.countUsers(q)),
     selectUsers: wrap(FailedToQuery, 'selecting users', (q, page) => queries.selectUsers(q, page)),
     destroy: wrap(FailedToIndex, 'deleting the search indices', async () => {

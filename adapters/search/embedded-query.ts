@@ -5,6 +5,7 @@ import { deliveryFromRow, messageFromRow } from './embedded-rows.js';
 import type { DeliveryRow, MessageRow } from './embedded-rows.js';
 import type { SearchQueries } from '../../ports/search.js';
 import { userQueries } from './embedded-users.js';
+import { checkInQueries } from './embedded-checkins.js';
 import { INTERVALS, cursorKey, cursorOf, offsetMs } from '../../schema/search-query.js';
 import type {
   FunnelTotals,
@@ -42,6 +43,7 @@ export const embeddedQueries = (db: Database): SearchQueries => {
   const all = <R>(sql: string, params: readonly (string | number)[]): R[] =>
     db.prepare<unknown[], R>(sql).all(...params);
   const users = userQueries(db);
+  const online = checkInQueries(db);
 
   const terms = (q: TermsQuery): TermsBucket[] => {
     const src = termsSource(q);
@@ -142,6 +144,7 @@ export const embeddedQueries = (db: Database): SearchQueries => {
         // The overload's link between `index` and the row type is lost in the ternary.
         return (index === 'messages' ? rows.map(messageFromRow) : rows.map(deliveryFromRow)) as never;
       }),
+    onlineTime: (q) => later(() => online(q)),
     countUsers: (q) => later(() => users.countUsers(q)),
     selectUsers: (q, page) => later(() => users.selectUsers(q, page)),
   };

@@ -26,6 +26,7 @@ export const embeddedSearchReader = (base: string): SearchQueries & { close(): v
     histogram: (q) => current().histogram(q),
     funnel: (f) => current().funnel(f),
     documents: (index, page) => current().documents(index, page),
+    onlineTime: (q) => current().onlineTime(q),
     countUsers: (q) => current().countUsers(q),
     selectUsers: (q, page) => current().selectUsers(q, page),
     close: () => {

@@ -1,5 +1,6 @@
 import type { Database } from 'better-sqlite3';
 import { USER_DDL, USER_TABLES } from './embedded-users.js';
+import { CHECKIN_DDL, CHECKIN_TABLES } from './embedded-checkins.js';
 
 // Tables of the embedded search store. Instants are epoch milliseconds (they sort and bucket
 // as integers); counts and per-status times are small JSON objects, never aggregated on.
@@ -12,6 +13,7 @@ export const SEARCH_TABLES = [
   'search_receipt_sets',
   'search_direct',
   ...USER_TABLES,
+  ...CHECKIN_TABLES,
 ] as const;
 
 const DDL = [
@@ -62,6 +64,7 @@ const DDL = [
      mid TEXT NOT NULL, status TEXT NOT NULL, uid TEXT NOT NULL, PRIMARY KEY (mid, status, uid)
    ) WITHOUT ROWID`,
   ...USER_DDL,
+  ...CHECKIN_DDL,
 ];
 // Columns added since the first version, added in place to a file from before (its rows keep
 // the defaults, read back as an empty funnel: a rebuild fills them from the log).

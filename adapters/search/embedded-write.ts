@@ -6,6 +6,7 @@ import type { Checkpoint, SearchOp } from '../../ports/search.js';
 import { indexedWords } from './words.js';
 import { ERASED_TEXT } from '../../schema/personal.js';
 import { userDropper, userWriter } from './embedded-users.js';
+import { checkInWriter } from './embedded-checkins.js';
 
 // One SQLite transaction per written batch, checkpoint included: either all of it is in the
 // file or none. Each op is also idempotent by key, as the port requires of every engine.
@@ -64,6 +65,7 @@ export const embeddedWriter = (
   };
   const putUser = userWriter(db);
   const dropUser = userDropper(db);
+  const checkIns = checkInWriter(db);
 
   const apply = (op: SearchOp): void => {
     switch (op.kind) {
@@ -75,6 +77,7 @@ export const embeddedWriter = (
       }
       case 'eraseRecipient':
         erase(op.uid);
+        checkIns.drop(op.uid);
         return;
       case 'setMessageStatus':
         setStatus.run(op.status, op.mid);
@@ -93,6 +96,9 @@ export const embeddedWriter = (
         return;
       case 'dropUser':
         dropUser(op.uid);
+        return;
+      case 'putCheckIn':
+        checkIns.put(op.doc);
         return;
       default: {
         const unhandled: never = op;

@@ -79,6 +79,7 @@ const generationStore = (db: Database, checkpoints: SqliteCheckpoints): Store =>
     histogram: (q) => queries.histogram(q),
     funnel: (f) => queries.funnel(f),
     documents: (index, page) => queries.documents(index, page),
+    onlineTime: (q) => queries.onlineTime(q),
     countUsers: (q) => queries.countUsers(q),
     selectUsers: (q, page) => queries.selectUsers(q, page),
   };
@@ -107,6 +108,7 @@ export const createEmbeddedSearchIndex = (options: EmbeddedSearchOptions): Searc
     histogram: (q) => live.store.histogram(q),
     funnel: (f) => live.store.funnel(f),
     documents: (index, page) => live.store.documents(index, page),
+    onlineTime: (q) => live.store.onlineTime(q),
     countUsers: (q) => live.store.countUsers(q),
     selectUsers: (q, page) => live.store.selectUsers(q, page),
     close: () =>

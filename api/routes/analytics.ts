@@ -2,7 +2,8 @@ import * as E from 'fp-ts/lib/Either.js';
 import { ANALYTICS_MESSAGE_PARAMS, analyticsMessagesQuery } from '../../schema/analytics-query.js';
 import { ANALYTICS_FUNNEL_PARAMS, analyticsFunnelQuery } from '../../schema/analytics-funnel-query.js';
 import { ANALYTICS_TIMESERIES_PARAMS, analyticsTimeseriesQuery } from '../../schema/analytics-timeseries-query.js';
-import { funnel, timeseries } from '../../projections/search/reports.js';
+import { ANALYTICS_ONLINE_PARAMS, analyticsOnlineQuery } from '../../schema/analytics-online-query.js';
+import { funnel, online, timeseries } from '../../projections/search/reports.js';
 import type { AppDeps } from '../deps.js';
 import { errors } from '../errors.js';
 import type { Route } from '../route.js';
@@ -56,6 +57,21 @@ export const analyticsRoutes = (deps: AppDeps): Route[] => [
       if ('error' in q) return errors.invalidQuery(q.error.field, q.error.msg);
       if (deps.search === undefined) return errors.notFound('the search store is not open on this node');
       return { status: 200, body: await timeseries(deps.search, q.ok) };
+    },
+  },
+  {
+    method: 'get',
+    path: '/api/v2/analytics/online',
+    access: 'analyst',
+    summary:
+      'Online time from the websocket check-ins: session seconds per interval, concurrent sessions, top users (admin, analyst)',
+    handler: async (req) => {
+      const known = onlyKnown(req.query, ANALYTICS_ONLINE_PARAMS);
+      if (E.isLeft(known)) return known.left;
+      const q = analyticsOnlineQuery((name) => req.query.get(name));
+      if ('error' in q) return errors.invalidQuery(q.error.field, q.error.msg);
+      if (deps.search === undefined) return errors.notFound('the search store is not open on this node');
+      return { status: 200, body: await online(deps.search, q.ok) };
     },
   },
 ];

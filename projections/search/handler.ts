@@ -1,5 +1,6 @@
 import { expandDeliveries, isBatchDelivery } from '../../domain/delivery/batches.js';
-import type { FollowerHandler } from '../../ports/follower.js';
+import type { Followed, FollowedEvent, FollowerHandler } from '../../ports/follower.js';
+import { CHECKIN_EVENTS, checkInOps } from './checkins.js';
 import type { SearchWriter } from '../../ports/search.js';
 import { toOps } from './batch.js';
 import { planBatch } from './plan.js';
@@ -25,11 +26,15 @@ const HANDLED: ReadonlySet<string> = new Set([
   'DeliveriesClaimed',
   'DeliveriesSent',
   ...USER_EVENTS,
+  ...CHECKIN_EVENTS,
 ]);
 
-export const searchHandler = (index: SearchWriter): FollowerHandler => ({
+const isDomain = (f: Followed<FollowedEvent>): f is Followed => f.event.type !== 'UsersCheckedIn';
+
+export const searchHandler = (index: SearchWriter): FollowerHandler<FollowedEvent> => ({
   types: HANDLED,
-  handle: async (events) => {
+  handle: async (all) => {
+    const events = all.filter(isDomain);
     // A batched delivery event counts as the per-unit events it stands for.
     const planned = events.flatMap((e) =>
       (isBatchDelivery(e.event) ? expandDeliveries(e.event) : [e.event]).map((event) => ({
@@ -37,6 +42,12 @@ export const searchHandler = (index: SearchWriter): FollowerHandler => ({
         occurredAt: e.metadata.occurredAt,
       })),
     );
-    await index.write([...(await toOps(planBatch(planned), index)), ...(await userOps(events, index))]);
+    // Check-ins after the rest: an erasure in the batch then removes what its user had before it,
+    // and a check-in after the erasure (a new session) is kept, as in log order.
+    await index.write([
+      ...(await toOps(planBatch(planned), index)),
+      ...(await userOps(events, index)),
+      ...checkInOps(all),
+    ]);
   },
 });

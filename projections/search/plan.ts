@@ -3,6 +3,7 @@ import type { DeliveryStatus, MessageDoc, MessageStatus, SetName } from '../../s
 import type { DomainEvent, EventOf } from '../../schema/events.js';
 import type { Audience } from '../../schema/message.js';
 import { ERASED_TEXT } from '../../schema/personal.js';
+import { triagedRecipients } from '../../schema/triage-events.js';
 
 // Events -> what the search documents must become, without I/O: messages to create,
 // statuses to set (in log order), and receipts to merge into delivery documents. The
@@ -125,8 +126,9 @@ export const planBatch = (events: readonly PlannedEvent[]): Plan => {
         }
         break;
       }
+      // Recipients planned only the websocket are listed by uid (`live`): they count as the plan they stand for.
       case 'MessageTriaged':
-        for (const r of event.data.recipients) {
+        for (const r of triagedRecipients(event.data)) {
           const { mid } = event.data;
           marks.push({ mid, set: 'f:addressed', uid: r.uid });
           if (r.steps.length > 0) marks.push({ mid, set: 'f:triaged', uid: r.uid });

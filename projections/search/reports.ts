@@ -7,6 +7,9 @@ import { DELIVERY_STATUSES, FUNNEL_CHANNELS } from '../../schema/search-document
 import type { DeliveryStatus } from '../../schema/search-documents.js';
 import type { HistogramBucket, MessageFilter, TermsBucket } from '../../schema/search-query.js';
 import { fillRange } from '../../domain/analytics/timeseries.js';
+import { onlineReport } from '../../domain/analytics/online.js';
+import type { OnlineReport } from '../../domain/analytics/online.js';
+import type { OnlineQuery } from '../../schema/online-time.js';
 
 // The analysts' reports read from the search port (either engine): two queries each, combined
 // by the pure report builders in domain/analytics.
@@ -85,3 +88,7 @@ export const timeseries = async (search: SearchQueries, q: TimeseriesQuery): Pro
   ]);
   return { ...q, series, failures, revocations: fill(revocations) };
 };
+
+/** Online time (the nodes' check-ins): totals, every interval of the range, top users. */
+export const online = async (search: SearchQueries, q: OnlineQuery): Promise<OnlineReport> =>
+  onlineReport(q, await search.onlineTime(q));

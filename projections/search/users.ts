@@ -9,8 +9,8 @@ import type { UserDoc, UserDevice } from '../../schema/user-directory.js';
 // Each batch reads the touched users' documents, folds the batch's events into them in log
 // order and writes them whole (`putUser`), so a replayed batch writes the same documents.
 // Last seen is the latest activity the log records for the user (recognised by a node, a
-// device enlisted, a receipt or a read marker); the nodes' check-ins are not handed to
-// followers' handlers (follower/decode.ts), so they do not count yet.
+// device enlisted, a receipt or a read marker); the nodes' check-ins feed the online-time
+// documents (checkins.ts), not last seen.
 
 export const USER_EVENTS: readonly string[] = [
   'UserRecognized',

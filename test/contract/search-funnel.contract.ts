@@ -74,9 +74,9 @@ const ack = (uid: string, id: string, status: ReceiptStatus, channel: string): D
   type: 'MessagesAcknowledged',
   data: { uid: u(uid), mids: [m(id)], status, channel },
 });
-const published = (id: string, ms: number): DomainEvent => ({
+const published = (id: string, ms: number, tid = 'tf'): DomainEvent => ({
   type: 'MessagePublished',
-  data: { mid: m(id), from: u('ann'), audience: to.thread('tf'), msg: 'funnel', opts: {}, urgency: 3, at: at(ms) },
+  data: { mid: m(id), from: u('ann'), audience: to.thread(tid), msg: 'funnel', opts: {}, urgency: 3, at: at(ms) },
 });
 
 // u1 online (websocket + fcm), u2 offline (email, failed once), u3 opted out of everything,
@@ -158,6 +158,54 @@ export const searchFunnelCases = (subject: () => FunnelSubject): void => {
     });
     expect(docs.get(mA)?.channels).toEqual(['websocket', 'fcm', 'email', 'sms']);
     expect(docs.get(mB)?.channels).toEqual(['email']);
+  });
+
+  it('counts recipients who got a message live only (MessageTriaged `live`, by uid) as addressed, triaged and sent on the websocket', async () => {
+    const index = await load();
+    const mL = mid(S);
+    const live = (batch: number, recipients: ReturnType<typeof plan>[], uids: string[]): DomainEvent => ({
+      type: 'MessageTriaged',
+      data: {
+        mid: m(mL),
+        batch,
+        due: at(0),
+        expiresAt: at(24 * H),
+        urgency: 3,
+        recipients,
+        live: uids.map(u),
+        liveAt: at(0),
+      },
+    });
+    const more: readonly (readonly [DomainEvent, number])[] = [
+      [published(mL, 3 * H, 'tl'), 3 * H],
+      // u5 has a full plan (email, never sent); u6 and u7 got it live only; u6 again in a second
+      // batch (a replayed or overlapping batch counts nobody twice); u6 read it on the websocket.
+      [live(0, [plan('u5', false, ['email'])], ['u6', 'u7']), 3 * H],
+      [live(1, [], ['u6']), 3 * H],
+      [ack('u6', mL, 'read', 'websocket'), 3 * H + 10 * S],
+    ];
+    let position = 0;
+    for (const [e, ms] of more) {
+      const r = await subject().store.append(streamOf(e), [{ ...e, metadata: meta(at(ms)) }], 'any');
+      if (r.kind !== 'appended') throw new Error('append refused');
+      position = r.position;
+    }
+    await subject().runner.waitFor(position, 20_000);
+    const expected = {
+      addressed: 3,
+      triaged: 3,
+      attempted: channels({ websocket: 2 }),
+      sent: channels({ websocket: 2 }),
+      sentAny: 2,
+      delivered: 1,
+      seen: 1,
+      read: 1,
+      clicked: 0,
+    };
+    expect((await index.messages([mL])).get(mL)?.funnel).toEqual(expected);
+    expect((await index.messages([mL])).get(mL)?.channels).toEqual(['websocket']);
+    expect(await index.funnel({ tid: 'tl' })).toEqual({ messages: 1, ...expected });
+    expect((await index.searchMessages({ limit: 5, filter: { channel: ['websocket'], tid: 'tl' } })).total).toBe(1);
   });
 
   it('filters messages by the channels a delivery was attempted or sent on', async () => {

@@ -12,6 +12,7 @@ import { faultyLog } from './faulty-log.js';
 import type { LogFaults } from './faulty-log.js';
 import { searchRebuildCases } from './search-rebuild.contract.js';
 import { searchFunnelCases } from './search-funnel.contract.js';
+import { searchOnlineCases } from './search-online.contract.js';
 import { searchErasureCases } from './search-erasure.contract.js';
 import { searchUserCases } from './search-users.contract.js';
 import type { SearchProjectionRunner } from '../../projections/search/open.js';
@@ -361,6 +362,10 @@ export const searchContract = (name: string, setup: () => Promise<SearchUnderTes
     describe('user directory and segments', () => {
       // Each case starts from an empty directory: the scenario's users are not in its population.
       searchUserCases(emptyStore);
+    });
+
+    describe('online time (check-ins)', () => {
+      searchOnlineCases(emptyStore);
     });
 
     describe('erasure (docs/gdpr.md)', () => {

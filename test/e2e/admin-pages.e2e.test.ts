@@ -4,6 +4,7 @@ import { call, removeDir, token } from './harness.js';
 import { launchChromium, type Browser } from './chromium.js';
 import { HOSTILE, seedBroker, type Seeded } from './admin-data.js';
 import { waitFor } from './standin-env.js';
+import { openSocket } from './realtime-socket.js';
 
 // The admin pages (message explorer, audit browser, analytics) in headless Chromium against
 // a real broker with data (admin-data.ts: web push to the stand-in, email to the outbox, a
@@ -251,6 +252,59 @@ describe('admin pages in headless Chromium', () => {
     await page.locator('#volumeTotal', { hasText: String(seeded.published) }).waitFor();
     await page.locator('#reasonsInfo', { hasText: '403' }).waitFor();
     expect(await page.locator('#reasons rect.bar').count()).toBe(0);
+  });
+
+  it('analytics: the funnel, messages per interval and online time as charts with the routes’ numbers', async () => {
+    // A websocket session, so that online time has something: held until a check-in is indexed.
+    const socket = await openSocket(seeded.broker, await token('olga'));
+    const local = (d: Date) => new Date(d.getTime() - d.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
+    const since = new Date(Math.floor((Date.now() - 30 * 60_000) / 60_000) * 60_000);
+    const until = new Date(since.getTime() + 90 * 60_000);
+    const range = `since=${since.toISOString()}&until=${until.toISOString()}`;
+    type Online = {
+      onlineSeconds: number;
+      buckets: { onlineSeconds: number }[];
+      top: { uid: string; onlineSeconds: number }[];
+    };
+    await waitFor(
+      'a check-in to be indexed',
+      async () => {
+        const r = await api<Online>(`/api/v2/analytics/online?interval=minute&${range}`);
+        return r.onlineSeconds > 0 ? true : undefined;
+      },
+      30_000,
+      100,
+    );
+    await socket.close();
+    await useToken('/admin/analytics', seeded.admin);
+    await page.fill('#since', local(since));
+    await page.fill('#until', local(until));
+    await page.click('#range button[type=submit]');
+    await expect.poll(() => page.locator('#series rect.bar').count(), { timeout: 30_000 }).toBe(90);
+
+    type Funnel = { addressed: number } & Record<string, { count: number }>;
+    const f = await api<Funnel>(`/api/v2/analytics/funnel?${range}`);
+    const stages = ['addressed', 'triaged', 'sent', 'delivered', 'seen', 'read', 'clicked'];
+    expect(await texts('#funnel rect.bar title')).toEqual(
+      stages.map((s) => `${s}: ${s === 'addressed' ? f.addressed : (f[s]?.count ?? -1)}`),
+    );
+    expect(f.addressed).toBeGreaterThan(0);
+    const ts = await api<{ series: { buckets: { count: number }[] }[] }>(
+      `/api/v2/analytics/timeseries?interval=minute&${range}`,
+    );
+    expect(await values('#series rect.bar')).toEqual(ts.series[0]?.buckets.map((b) => b.count));
+    expect((await values('#series rect.bar')).reduce((a, b) => a + b, 0)).toBe(seeded.published);
+
+    // Online time: the socket was closed before the page drew, so the route answers the same now.
+    const online = await api<Online>(`/api/v2/analytics/online?interval=minute&${range}&top=10`);
+    expect(online.onlineSeconds).toBeGreaterThan(0);
+    await page.locator('#online rect.bar').nth(89).waitFor({ state: 'attached' });
+    expect(await values('#online rect.bar')).toEqual(online.buckets.map((b) => b.onlineSeconds));
+    expect(await values('#onlineTop rect.bar')).toEqual(online.top.map((u) => u.onlineSeconds));
+    expect((await texts('#onlineTop rect.bar title')).map((t) => t.split(': ')[0])).toEqual(
+      online.top.map((u) => u.uid),
+    );
+    expect(online.top.map((u) => u.uid)).toContain('olga');
   });
 
   it('overview: lag and throughput as line charts with a point per sample', async () => {

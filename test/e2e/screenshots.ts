@@ -58,6 +58,9 @@ const main = async (): Promise<void> => {
     await open('/admin/analytics');
     await page.locator('#volumeTotal', { hasText: String(seeded.published) }).waitFor();
     await page.locator('#reasonsInfo', { hasText: 'failure(s)' }).waitFor();
+    // The route charts (funnel, per interval, online time) of the default range, drawn before the reasons.
+    await page.locator('#funnel rect.bar').first().waitFor({ state: 'attached' });
+    await page.locator('#series rect.bar').first().waitFor({ state: 'attached' });
     await shot('analytics');
   } finally {
     await browser.close();

@@ -3,7 +3,7 @@
 // from sources.js as data arrays; the charts (charts.js) only draw arrays.
 import { barChart, hBarChart } from './charts.js';
 import { $, localValue, isoOf, setupHeader, showError } from './common.js';
-import { failureReasons, outcomes, volume } from './sources.js';
+import { failureReasons, funnel, intervalFor, onlineTime, outcomes, timeseries, volume } from './sources.js';
 
 const now = new Date();
 $('until').value = localValue(new Date(now.getTime() + 60_000));
@@ -20,6 +20,35 @@ const filters = () => {
   const f = {};
   for (const k of ['tid', 'sender', 'text']) if ($(k).value.trim() !== '') f[k] = $(k).value.trim();
   return f;
+};
+
+const ROUTE_CHARTS = ['funnel', 'series', 'online', 'onlineTop'];
+
+// The analytics routes' charts: the funnel of the range, and per interval (the finest with at
+// most 1000 buckets) the published messages and the online time.
+const drawRoutes = async (since, until, stale) => {
+  const interval = intervalFor(since, until);
+  const [f, series, online] = await Promise.all([
+    funnel(since, until, filters()),
+    interval === null ? null : timeseries(since, until, interval),
+    interval === null ? null : onlineTime(since, until, interval),
+  ]);
+  if (stale()) return;
+  hBarChart($('funnel'), f.rows, { labelWidth: 90, title: 'delivery funnel' });
+  $('funnelInfo').textContent = `${f.messages} message(s) published in the range`;
+  if (series === null || online === null) {
+    for (const id of ['series', 'online', 'onlineTop']) $(id).replaceChildren();
+    $('seriesInfo').textContent = 'The range is longer than 1000 days: narrow it for charts per interval.';
+    $('onlineInfo').textContent = '';
+    $('onlineTotal').textContent = '–';
+    return;
+  }
+  barChart($('series'), series, { title: `messages per ${interval}` });
+  $('seriesInfo').textContent = `${series.length} ${interval}(s)`;
+  barChart($('online'), online.buckets, { title: `session seconds per ${interval}` });
+  hBarChart($('onlineTop'), online.top, { labelWidth: 160, title: 'top users by session seconds' });
+  $('onlineTotal').textContent = `${online.onlineSeconds.toLocaleString()} s`;
+  $('onlineInfo').textContent = `${online.users} user(s) online; two tabs count twice (session time)`;
 };
 
 // A draw whose answers come back after a newer draw started is dropped: with a slow engine the
@@ -39,6 +68,7 @@ const draw = async () => {
     $('volumeTotal').textContent = vol.reduce((a, d) => a + d.value, 0).toLocaleString();
     hBarChart($('outcomes'), outs, { labelWidth: 90, title: 'messages by status reached' });
     showError();
+    await drawRoutes(since, until, stale);
     try {
       const r = await failureReasons(since, until);
       if (stale()) return;
@@ -54,7 +84,7 @@ const draw = async () => {
     }
   } catch (e) {
     if (stale()) return;
-    for (const id of ['volume', 'outcomes', 'reasons']) $(id).replaceChildren();
+    for (const id of ['volume', 'outcomes', 'reasons', ...ROUTE_CHARTS]) $(id).replaceChildren();
     $('volumeTotal').textContent = '–';
     showError(e);
   }

@@ -93,3 +93,63 @@ export const failureReasons = async (since, until, maxPages = 5) => {
     .sort((a, b) => b.value - a.value || a.label.localeCompare(b.label));
   return { rows, scanned, complete: after === null };
 };
+
+// ---- the analytics routes: the funnel, the timeseries and online time (one call each).
+const INTERVAL_MS = { minute: 60_000, hour: 3_600_000, day: 86_400_000 };
+
+/** The finest interval that cuts [since, until) into at most 1000 buckets (the routes' limit), or null. */
+export const intervalFor = (since, until) =>
+  ['minute', 'hour', 'day'].find(
+    (i) =>
+      Math.ceil((until.getTime() - Math.floor(since.getTime() / INTERVAL_MS[i]) * INTERVAL_MS[i]) / INTERVAL_MS[i]) <=
+      1000,
+  ) ?? null;
+
+const bucketLabel = (key, interval) => {
+  const d = new Date(key);
+  return interval === 'day'
+    ? d.toLocaleDateString(undefined, { month: 'short', day: 'numeric' })
+    : d.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit', hour12: false });
+};
+
+export const FUNNEL_STAGES = ['addressed', 'triaged', 'sent', 'delivered', 'seen', 'read', 'clicked'];
+
+/** GET /api/v2/analytics/funnel over the range (and thread): one row per stage, in recipients. */
+export const funnel = async (since, until, filters) => {
+  const r = await api(
+    `/api/v2/analytics/funnel?${qs({ since: since.toISOString(), until: until.toISOString(), ...(filters.tid ? { tid: filters.tid } : {}) })}`,
+  );
+  return {
+    messages: r.messages,
+    rows: FUNNEL_STAGES.map((s) => ({ label: s, value: s === 'addressed' ? r.addressed : r[s].count })),
+  };
+};
+
+/** GET /api/v2/analytics/timeseries: messages published per interval, [{ label, title, value }]. */
+export const timeseries = async (since, until, interval) => {
+  const r = await api(
+    `/api/v2/analytics/timeseries?${qs({ interval, since: since.toISOString(), until: until.toISOString() })}`,
+  );
+  return (r.series[0]?.buckets ?? []).map((b) => ({
+    label: bucketLabel(b.key, interval),
+    title: new Date(b.key).toLocaleString(),
+    value: b.count,
+  }));
+};
+
+/** GET /api/v2/analytics/online: session seconds per interval and the top users. */
+export const onlineTime = async (since, until, interval) => {
+  const r = await api(
+    `/api/v2/analytics/online?${qs({ interval, since: since.toISOString(), until: until.toISOString(), top: 10 })}`,
+  );
+  return {
+    onlineSeconds: r.onlineSeconds,
+    users: r.users,
+    buckets: r.buckets.map((b) => ({
+      label: bucketLabel(b.key, interval),
+      title: `${new Date(b.key).toLocaleString()}: ${b.users} user(s), ${b.concurrent} concurrent`,
+      value: b.onlineSeconds,
+    })),
+    top: r.top.map((u) => ({ label: u.uid, value: u.onlineSeconds })),
+  };
+};
