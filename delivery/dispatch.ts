@@ -4,6 +4,7 @@ import { claimedBy, decideStep, streamOfUnit } from '../domain/delivery/dispatch
 import type { Dispatcher as By } from '../domain/delivery/dispatch.js';
 import type { Intent } from '../domain/delivery/intents.js';
 import { stepKey } from '../domain/triage/keys.js';
+import { forRecipient } from '../domain/variants.js';
 import { DEFAULT_RETRY_POLICY } from '../domain/triage/retry.js';
 import type { RetryPolicy } from '../domain/triage/retry.js';
 import type { OutgoingMessage, Recipient } from '../ports/channel.js';
@@ -163,7 +164,8 @@ export const createDispatcher = (d: DispatcherDeps): Dispatcher => {
           if (i.kind !== 'send' || decided.recipient === undefined) continue;
           const mids = claimedBy(i.claim)?.ref.mids;
           const messages = await Promise.all((mids ?? [u.mid ?? '']).map(contentOf));
-          const content = asContent(messages.filter((m) => m !== undefined));
+          // Each recipient gets the text of their A/B variant (domain/variants.ts).
+          const content = asContent(messages.flatMap((m) => (m === undefined ? [] : [forRecipient(m, m.mid, u.uid)])));
           if (content === undefined) continue;
           // A digest's delivery id names what it carries: a second round is a new delivery.
           const id =
