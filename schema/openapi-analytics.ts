@@ -100,6 +100,7 @@ export const analyticsSchemas: Record<string, Json> = {
       all({
         uid: str,
         online: { type: 'boolean' },
+        variant: str,
         plan: array(
           all({
             channel: str,
