@@ -73,6 +73,7 @@ export const openElasticSearchIndex = async (options: ElasticSearchOptions): Pro
     terms: wrap(FailedToQuery, 'terms aggregation', (q) => queries.terms(q)),
     histogram: wrap(FailedToQuery, 'date histogram', (q) => queries.histogram(q)),
     funnel: wrap(FailedToQuery, 'funnel sums', (f) => queries.funnel(f)),
+    variantFunnel: wrap(FailedToQuery, 'funnel per variant', (mid) => queries.variantFunnel(mid)),
     documents: (index, page) => wrap(FailedToQuery, 'listing documents', () => queries.documents(index, page))(),
     countUsers: wrap(FailedToQuery, 'counting users', (q) => queries.countUsers(q)),
     selectUsers: wrap(FailedToQuery, 'selecting users', (q, page) => queries.selectUsers(q, page)),

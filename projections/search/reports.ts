@@ -7,6 +7,7 @@ import { DELIVERY_STATUSES, FUNNEL_CHANNELS } from '../../schema/search-document
 import type { DeliveryStatus } from '../../schema/search-documents.js';
 import type { HistogramBucket, MessageFilter, TermsBucket } from '../../schema/search-query.js';
 import { fillRange } from '../../domain/analytics/timeseries.js';
+import type { VariantFunnel } from '../../schema/variant-funnel.js';
 
 // The analysts' reports read from the search port (either engine): two queries each, combined
 // by the pure report builders in domain/analytics.
@@ -17,12 +18,14 @@ const READ_BUCKETS = 1_000;
 export const funnel = async (
   search: SearchQueries,
   q: FunnelQuery,
-): Promise<FunnelReport & { readonly scope: FunnelScope }> => {
-  const [totals, reads] = await Promise.all([
+): Promise<FunnelReport & { readonly scope: FunnelScope; readonly variants?: readonly VariantFunnel[] }> => {
+  const mid = q.byVariant === true ? q.scope.mid : undefined;
+  const [totals, reads, variants] = await Promise.all([
     search.funnel(q.messages),
     search.terms({ index: 'deliveries', field: 'read_ms', size: READ_BUCKETS, filter: q.deliveries }),
+    mid === undefined ? undefined : search.variantFunnel(mid),
   ]);
-  return { scope: q.scope, ...funnelReport(totals, reads) };
+  return { scope: q.scope, ...funnelReport(totals, reads), ...(variants === undefined ? {} : { variants }) };
 };
 
 const SPLIT_KEYS: Readonly<Record<Split, readonly string[]>> = {
