@@ -55,7 +55,7 @@ export const startDelivery = (
     node: config.stableNodeId,
     ...(deps.onDeadLetters === undefined ? {} : { onDeadLetters: deps.onDeadLetters }),
     pollMs: t.pollMs,
-    dispatch: { concurrency: t.concurrency, retry: { ...DEFAULT_RETRY_POLICY, ...t.retry } },
+    dispatch: { concurrency: t.concurrency, retry: { ...DEFAULT_RETRY_POLICY, ...t.retry }, throttle: t.throttle },
     triage: {
       ...(t.timeScale !== 1 ? { urgency: scaledUrgencyDelays(t.timeScale) } : {}),
       ...(t.digestWindowMs !== undefined ? { digestWindowMs: t.digestWindowMs } : {}),

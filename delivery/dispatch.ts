@@ -15,6 +15,8 @@ import { DEFAULT_DISPATCH_CONCURRENCY } from '../schema/config-triage.js';
 import type { UnitState } from '../schema/delivery-state.js';
 import type { DispatchChannel } from '../schema/triage-events.js';
 import { createLanes } from './lanes.js';
+import { createThrottle } from './throttle.js';
+import type { Limits } from './throttle.js';
 import type { LaneStats } from './lanes.js';
 import type { Revoke } from './revoke.js';
 import { createSender } from './send.js';
@@ -50,6 +52,8 @@ export interface DispatchSettings {
    */
   readonly callTimeoutMs: number;
   readonly retry: RetryPolicy;
+  /** Sends per second per channel never exceeded (MSGXC_THROTTLE_<CHANNEL>; delivery/throttle.ts). */
+  readonly throttle?: Limits;
 }
 
 /** Provider batches per lane job: the most an urgent job waits for, per slot, behind a broadcast. */
@@ -107,6 +111,7 @@ export const createDispatcher = (d: DispatcherDeps): Dispatcher => {
     retry: d.settings.retry,
     callTimeoutMs: d.settings.callTimeoutMs,
   });
+  const throttle = createThrottle(d.settings.throttle ?? {});
   const inFlight = new Set<string>();
   const lanes = createLanes(d.settings.concurrency, (channel, err) => {
     d.log.error({ err, channel }, 'a dispatch job failed; its units come due again');
@@ -175,7 +180,8 @@ export const createDispatcher = (d: DispatcherDeps): Dispatcher => {
           ready.push({ unit: u, claim: i.claim, recipient: decided.recipient, content, id });
         }
       }
-      await Promise.all([...writes, send(channel, ready)]);
+      const urgency = Math.max(0, ...ready.map((r) => r.unit.urgency));
+      await Promise.all([...writes, throttle.paced(channel, urgency, ready, (piece) => send(channel, piece))]);
     } finally {
       for (const k of keys) inFlight.delete(k);
     }
@@ -196,7 +202,10 @@ export const createDispatcher = (d: DispatcherDeps): Dispatcher => {
       // ...and at most JOB_BATCHES provider batches per job, so an urgent job waits for a few
       // batches of a broadcast at most, not for a whole pass of it.
       for (const g of byLane.values()) {
-        const size = Math.max(1, d.settings.batchSizes[g.channel]) * JOB_BATCHES;
+        // A throttled channel's job holds about a second of its sends, so an urgent job waits
+        // for a slot that long at most.
+        const limit = d.settings.throttle?.[g.channel]?.perSecond;
+        const size = Math.min(Math.max(1, d.settings.batchSizes[g.channel]) * JOB_BATCHES, limit ?? Infinity);
         for (let i = 0; i < g.keys.length; i += size) {
           const keys = g.keys.slice(i, i + size);
           lanes.run(g.channel, () => job(g.channel, keys), g.urgency);
