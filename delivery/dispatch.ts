@@ -15,7 +15,7 @@ import { DEFAULT_DISPATCH_CONCURRENCY } from '../schema/config-triage.js';
 import type { UnitState } from '../schema/delivery-state.js';
 import type { DispatchChannel } from '../schema/triage-events.js';
 import { createLanes } from './lanes.js';
-import { createThrottle } from './throttle.js';
+import { throttleChannels } from './throttle.js';
 import type { Limits } from './throttle.js';
 import type { LaneStats } from './lanes.js';
 import type { Revoke } from './revoke.js';
@@ -106,12 +106,12 @@ export const createDispatcher = (d: DispatcherDeps): Dispatcher => {
   const writer = createUnitWriter(d);
   const send = createSender({
     ...d,
+    channels: throttleChannels(d.channels, d.settings.throttle ?? {}),
     writer,
     batchSizes: d.settings.batchSizes,
     retry: d.settings.retry,
     callTimeoutMs: d.settings.callTimeoutMs,
   });
-  const throttle = createThrottle(d.settings.throttle ?? {});
   const inFlight = new Set<string>();
   const lanes = createLanes(d.settings.concurrency, (channel, err) => {
     d.log.error({ err, channel }, 'a dispatch job failed; its units come due again');
@@ -180,8 +180,7 @@ export const createDispatcher = (d: DispatcherDeps): Dispatcher => {
           ready.push({ unit: u, claim: i.claim, recipient: decided.recipient, content, id });
         }
       }
-      const urgency = Math.max(0, ...ready.map((r) => r.unit.urgency));
-      await Promise.all([...writes, throttle.paced(channel, urgency, ready, (piece) => send(channel, piece))]);
+      await Promise.all([...writes, send(channel, ready)]);
     } finally {
       for (const k of keys) inFlight.delete(k);
     }

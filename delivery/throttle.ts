@@ -1,13 +1,16 @@
 import { freshBucket, take } from '../domain/throttle.js';
 import type { Bucket, Limit } from '../domain/throttle.js';
+import type { Channel, Content, Delivery, Outcome } from '../ports/channel.js';
 import type { DispatchChannel } from '../schema/triage-events.js';
+import type { ChannelMap } from './types.js';
 
-// Throttling per channel (MSGXC_THROTTLE_<CHANNEL>, docs/campaigns.md): dispatch hands each
-// job's sends here before its provider calls, and they go out in pieces as the channel's token
-// bucket (domain/throttle.ts) allows. Jobs waiting for tokens are served by urgency (higher
-// first, then in arrival order), so an urgent message goes first within the limit while a
-// broadcast is being paced. A channel without a limit passes straight through. The limit is
-// per node: N nodes send at most N times it.
+// Throttling per channel (MSGXC_THROTTLE_<CHANNEL>, docs/campaigns.md): a throttled channel's
+// provider calls are cut into pieces its token bucket (domain/throttle.ts) allows, at the call
+// itself, so the provider sees the limit exactly. Calls waiting for tokens are served by urgency
+// (higher first, then in arrival order), so an urgent message goes first within the limit while
+// a broadcast is being paced. Dispatch keeps a throttled channel's jobs to about a second of
+// sends (dispatch.ts), so a call waits a few seconds at most, far inside its claim's lease and
+// call timeout. The limit is per node: N nodes send at most N times it.
 
 export type Limits = Partial<Readonly<Record<DispatchChannel, Limit>>>;
 
@@ -18,68 +21,71 @@ interface Waiter {
   readonly grant: (n: number) => void;
 }
 
-export interface Throttle {
-  /** Sends `items` through `send` in pieces the channel's limit allows; resolves when all were sent. */
-  paced<T>(
-    channel: DispatchChannel,
-    urgency: number,
-    items: readonly T[],
-    send: (piece: readonly T[]) => Promise<void>,
-  ): Promise<void>;
+/** Tokens of one channel, handed to waiters by urgency. */
+export interface Gate {
+  /** Resolves with 1..want sends allowed now. */
+  acquire(urgency: number, want: number): Promise<number>;
 }
 
-export const createThrottle = (limits: Limits, now: () => number = Date.now): Throttle => {
-  const buckets = new Map<DispatchChannel, Bucket>();
-  const queues = new Map<DispatchChannel, Waiter[]>();
-  const timers = new Map<DispatchChannel, NodeJS.Timeout>();
+export const createGate = (limit: Limit, now: () => number = Date.now): Gate => {
+  let bucket: Bucket = freshBucket(now());
+  const queue: Waiter[] = [];
+  let timer: NodeJS.Timeout | undefined;
   let seq = 0;
-
-  const serve = (channel: DispatchChannel, limit: Limit): void => {
-    const queue = queues.get(channel) ?? [];
-    while (queue.length > 0) {
-      const first = queue[0];
-      if (first === undefined) break;
-      const t = take(buckets.get(channel) ?? freshBucket(now()), limit, now(), first.want);
-      buckets.set(channel, t.bucket);
+  const serve = (): void => {
+    for (let first = queue[0]; first !== undefined; first = queue[0]) {
+      const t = take(bucket, limit, now(), first.want);
+      bucket = t.bucket;
       if (t.granted === 0) {
-        if (!timers.has(channel)) {
-          const timer = setTimeout(() => {
-            timers.delete(channel);
-            serve(channel, limit);
-          }, t.waitMs);
-          timers.set(channel, timer);
-        }
+        timer ??= setTimeout(() => {
+          timer = undefined;
+          serve();
+        }, t.waitMs);
         return;
       }
       queue.shift();
       first.grant(t.granted);
     }
   };
-
-  const acquire = (channel: DispatchChannel, limit: Limit, urgency: number, want: number): Promise<number> =>
-    new Promise((grant) => {
-      const queue = queues.get(channel) ?? [];
-      seq += 1;
-      queue.push({ urgency, seq, want, grant });
-      queue.sort((a, b) => b.urgency - a.urgency || a.seq - b.seq);
-      queues.set(channel, queue);
-      serve(channel, limit);
-    });
-
   return {
-    paced: async (channel, urgency, items, send) => {
-      const limit = limits[channel];
-      if (limit === undefined || items.length === 0) {
-        await send(items);
-        return;
-      }
-      // One piece at a time: a piece is claimed just before its provider call (no lease runs
-      // out while it waits), and the calls keep the spacing of their grants.
-      for (let i = 0; i < items.length; ) {
-        const n = await acquire(channel, limit, urgency, items.length - i);
-        await send(items.slice(i, i + n));
-        i += n;
-      }
-    },
+    acquire: (urgency, want) =>
+      new Promise((grant) => {
+        seq += 1;
+        queue.push({ urgency, seq, want, grant });
+        queue.sort((a, b) => b.urgency - a.urgency || a.seq - b.seq);
+        serve();
+      }),
   };
+};
+
+const urgencyOf = (c: Content): number =>
+  c.kind === 'message' ? c.message.urgency : Math.max(...c.messages.map((m) => m.urgency));
+
+/** The channel, its calls cut to what `gate` allows (one outcome per delivery, in order, as before). */
+export const throttled = <C extends Channel>(channel: C, gate: Gate): C => ({
+  ...channel,
+  kind: channel.kind,
+  provider: channel.provider,
+  close: () => channel.close(),
+  deliver: async (batch: readonly Delivery[]): Promise<readonly Outcome[]> => {
+    const urgency = Math.max(0, ...batch.map((d) => urgencyOf(d.content)));
+    const out: Outcome[] = [];
+    for (let i = 0; i < batch.length; ) {
+      const n = await gate.acquire(urgency, batch.length - i);
+      out.push(...(await channel.deliver(batch.slice(i, i + n) as Parameters<C['deliver']>[0])));
+      i += n;
+    }
+    return out;
+  },
+});
+
+/** The channel map with each limited channel throttled; the others as they are. */
+export const throttleChannels = (channels: ChannelMap, limits: Limits): ChannelMap => {
+  const out: Record<string, Channel> = {};
+  for (const [name, channel] of Object.entries(channels) as [DispatchChannel, Channel | undefined][]) {
+    if (channel === undefined) continue;
+    const limit = limits[name];
+    out[name] = limit === undefined ? channel : throttled(channel, createGate(limit));
+  }
+  return out as ChannelMap;
 };

@@ -17,7 +17,7 @@ export interface Bucket {
 }
 
 export const burstOf = (l: Limit): number => Math.max(1, Math.floor(l.perSecond / 10));
-/** 2% under the exact rate: the calls follow their grants by a claim's write, which varies. */
+/** 2% under the exact rate: a margin for timer and clock granularity. */
 export const refillPerSecond = (l: Limit): number => (l.perSecond - burstOf(l) + 1) * 0.98;
 
 /** A new bucket holds one token: the first send goes at once, the rest at the refill rate. */

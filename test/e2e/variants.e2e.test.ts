@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, removeDir, startServer, tempDir, token, type Server } from './harness.js';
 import { waitFor } from './standin-env.js';
+import { openLive, type TestSocket } from './realtime-socket.js';
 
 // A/B variants and per-channel throttling end to end (docs/campaigns.md), on whichever stack
 // MSGXC_E2E_STACK names. Eight users with an email address get a two-variant multicast: the
@@ -190,5 +191,39 @@ describe('A/B variants and throttling', () => {
     // Without by=variant the answer is as before: no variants section.
     const plain = await call(s, 'GET', `/api/v2/analytics/funnel?mid=${mid}`, { token: analyst });
     expect(plain.body).not.toHaveProperty('variants');
+  });
+
+  it('live websocket sessions get their own variant, of a multicast and of a broadcast (per-session rewrite)', async () => {
+    const sockets = new Map<string, TestSocket>();
+    for (const uid of uids) sockets.set(uid, await openLive(s, await token(uid)));
+    try {
+      const assigned = async (mid: string): Promise<Map<string, string>> =>
+        waitFor(
+          `the assignment of ${mid}`,
+          async () => {
+            const r = await call(s, 'GET', `/api/v2/messages/${mid}/deliveries?limit=200`, { token: admin });
+            const m = new Map((r.body as Explained).recipients.map((x) => [x.uid, x.variant ?? '']));
+            return uids.every((u) => m.has(u)) ? m : undefined;
+          },
+          30_000,
+          100,
+        );
+      for (const [path, body] of [
+        ['/api/v2/multicast', { uids, msg: 'Live sale', variants: VARIANTS }],
+        ['/api/v2/broadcast', { msg: 'Live sale for everyone', variants: VARIANTS }],
+      ] as const) {
+        const r = await call(s, 'POST', path, { token: admin, body });
+        expect(r.status, r.text).toBe(200);
+        const mid = r.headers.get('x-message-id') ?? '';
+        const variantOf = await assigned(mid);
+        for (const [uid, sock] of sockets) {
+          const f = await sock.next((x) => x.type === 'message' && x['mid'] === mid, 20_000);
+          expect(f['msg'], `${path} to ${uid}`).toBe(TEXT[variantOf.get(uid) ?? '']);
+          expect(f['opts']).not.toHaveProperty('variants');
+        }
+      }
+    } finally {
+      for (const sock of sockets.values()) await sock.close();
+    }
   });
 });

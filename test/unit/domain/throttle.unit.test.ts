@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { burstOf, freshBucket, take } from '../../../domain/throttle.js';
 import type { Bucket } from '../../../domain/throttle.js';
 import { TriageEnv, triageSettings } from '../../../schema/config-triage.js';
-import { createThrottle } from '../../../delivery/throttle.js';
+import { createGate, throttleChannels, throttled } from '../../../delivery/throttle.js';
+import type { Channel, Delivery } from '../../../ports/channel.js';
 
 /** The most sends any half-open one-second window holds. */
 const busiestSecond = (times: readonly number[]): number => {
@@ -78,17 +79,36 @@ describe('MSGXC_THROTTLE_<CHANNEL> (schema/config-triage.ts)', () => {
   });
 });
 
-describe('paced sends (delivery/throttle.ts)', () => {
-  it('keeps each channel under its limit and serves the urgent job first among those waiting', async () => {
-    const throttle = createThrottle({ email: { perSecond: 10 } });
-    const sent: { at: number; item: string }[] = [];
-    const send = (piece: readonly string[]) => {
-      for (const item of piece) sent.push({ at: Date.now(), item });
-      return Promise.resolve();
+describe('throttled channel (delivery/throttle.ts)', () => {
+  const message = (urgency: 1 | 4, id: string): Delivery => ({
+    id,
+    attempt: 0,
+    to: { channel: 'email', uid: id, address: `${id}@example.com` },
+    content: {
+      kind: 'message',
+      message: { mid: id, from: 'ann', msg: 'x', opts: {}, urgency, at: '2030-01-01T00:00:00.000Z' },
+    },
+  });
+  const recording = (): { channel: Channel; sent: { at: number; id: string }[] } => {
+    const sent: { at: number; id: string }[] = [];
+    const channel: Channel = {
+      kind: 'email',
+      provider: 'test',
+      deliver: (batch) => {
+        for (const d of batch) sent.push({ at: Date.now(), id: d.id });
+        return Promise.resolve(batch.map(() => ({ kind: 'delivered' as const })));
+      },
+      close: () => Promise.resolve(),
     };
-    const broadcast = Array.from({ length: 14 }, (_, i) => `b${String(i)}`);
-    const slow = throttle.paced('email', 1, broadcast, send);
-    // Once the broadcast is being paced (two sent), an urgent job arrives: it is granted before the rest.
+    return { channel, sent };
+  };
+
+  it('cuts calls to the limit, answers one outcome per delivery in order, and serves the urgent call first', async () => {
+    const { channel, sent } = recording();
+    const email = throttled(channel, createGate({ perSecond: 10 }));
+    const broadcast = Array.from({ length: 14 }, (_, i) => message(1, `b${String(i)}`));
+    const slow = email.deliver(broadcast);
+    // Once the broadcast is being paced (two sent), an urgent call arrives: it is granted before the rest.
     await new Promise<void>((resolve) => {
       const check = (): void => {
         if (sent.length >= 2) resolve();
@@ -96,17 +116,18 @@ describe('paced sends (delivery/throttle.ts)', () => {
       };
       check();
     });
-    const urgent = throttle.paced('email', 4, ['u0'], send);
-    const free: string[] = [];
-    await throttle.paced('sms', 1, ['s0', 's1', 's2'], (p) => {
-      free.push(...p);
-      return Promise.resolve();
-    });
-    expect(free).toEqual(['s0', 's1', 's2']);
-    await Promise.all([slow, urgent]);
+    const urgent = email.deliver([message(4, 'u0')]);
+    const [outcomes, urgentOutcome] = await Promise.all([slow, urgent]);
+    expect(outcomes).toHaveLength(14);
+    expect(urgentOutcome).toEqual([{ kind: 'delivered' }]);
     expect(sent).toHaveLength(15);
-    expect(busiestSecond(sent.map((s) => s.at))).toBeLessThanOrEqual(10);
-    const order = sent.map((s) => s.item);
-    expect(order.indexOf('u0')).toBe(2);
+    expect(busiestSecond(sent.map((x) => x.at))).toBeLessThanOrEqual(10);
+    expect(sent.map((x) => x.id).indexOf('u0')).toBe(2);
+  });
+
+  it('leaves a channel without a limit as it is', () => {
+    const { channel } = recording();
+    expect(throttleChannels({ email: channel as never }, {}).email).toBe(channel);
+    expect(throttleChannels({ email: channel as never }, { sms: { perSecond: 1 } }).email).toBe(channel);
   });
 });
