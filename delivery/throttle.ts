@@ -72,7 +72,7 @@ export const throttled = <C extends Channel>(channel: C, gate: Gate): C => ({
     const out: Outcome[] = [];
     for (let i = 0; i < batch.length; ) {
       const n = await gate.acquire(urgency, batch.length - i);
-      out.push(...(await channel.deliver(batch.slice(i, i + n) as Parameters<C['deliver']>[0])));
+      out.push(...(await channel.deliver(batch.slice(i, i + n))));
       i += n;
     }
     return out;
@@ -87,5 +87,5 @@ export const throttleChannels = (channels: ChannelMap, limits: Limits): ChannelM
     const limit = limits[name];
     out[name] = limit === undefined ? channel : throttled(channel, createGate(limit));
   }
-  return out as ChannelMap;
+  return out;
 };
