@@ -29,7 +29,7 @@ const created =
       return [`GET /api/v2/messages/${mid} as the sender ${c.uid}: ${got.status} ${got.text.slice(0, 200)}`];
     const m = got.json as Record<string, unknown>;
     // Top-level A/B `variants` are stored in opts (docs/campaigns.md); the sender reads them back there.
-    const sentOpts = {
+    const sentOpts: Record<string, unknown> = {
       ...((c.sent['opts'] ?? {}) as Record<string, unknown>),
       ...(c.sent['variants'] === undefined ? {} : { variants: c.sent['variants'] }),
     };
