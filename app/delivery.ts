@@ -59,6 +59,7 @@ export const startDelivery = (
     dispatch: {
       concurrency: t.concurrency,
       retry: { ...DEFAULT_RETRY_POLICY, ...t.retry },
+      throttle: t.throttle,
       ...(t.leaseMs !== undefined ? { leaseMs: t.leaseMs } : {}),
     },
     triage: {

@@ -5,6 +5,7 @@ import type { Dispatcher as By } from '../domain/delivery/dispatch.js';
 import type { Intent } from '../domain/delivery/intents.js';
 import { isGroupStream, stepKey } from '../domain/triage/keys.js';
 import { Groups } from './groups.js';
+import { forRecipient } from '../domain/variants.js';
 import { DEFAULT_RETRY_POLICY } from '../domain/triage/retry.js';
 import type { RetryPolicy } from '../domain/triage/retry.js';
 import type { OutgoingMessage, Recipient } from '../ports/channel.js';
@@ -15,6 +16,8 @@ import { DEFAULT_DISPATCH_CONCURRENCY } from '../schema/config-triage.js';
 import type { UnitState } from '../schema/delivery-state.js';
 import type { DispatchChannel } from '../schema/triage-events.js';
 import { createLanes } from './lanes.js';
+import { throttleChannels } from './throttle.js';
+import type { Limits } from './throttle.js';
 import type { LaneStats } from './lanes.js';
 import type { Revoke } from './revoke.js';
 import { createSender } from './send.js';
@@ -50,6 +53,8 @@ export interface DispatchSettings {
    */
   readonly callTimeoutMs: number;
   readonly retry: RetryPolicy;
+  /** Sends per second per channel never exceeded (MSGXC_THROTTLE_<CHANNEL>; delivery/throttle.ts). */
+  readonly throttle?: Limits;
 }
 
 /** Provider batches per lane job: the most an urgent job waits for, per slot, behind a broadcast. */
@@ -102,6 +107,7 @@ export const createDispatcher = (d: DispatcherDeps): Dispatcher => {
   const writer = createUnitWriter(d);
   const send = createSender({
     ...d,
+    channels: throttleChannels(d.channels, d.settings.throttle ?? {}),
     writer,
     batchSizes: d.settings.batchSizes,
     retry: d.settings.retry,
@@ -166,7 +172,8 @@ export const createDispatcher = (d: DispatcherDeps): Dispatcher => {
           if (i.kind !== 'send' || decided.recipient === undefined) continue;
           const mids = claimedBy(i.claim)?.ref.mids;
           const messages = await Promise.all((mids ?? [u.mid ?? '']).map(contentOf));
-          const content = asContent(messages.filter((m) => m !== undefined));
+          // Each recipient gets the text of their A/B variant (domain/variants.ts).
+          const content = asContent(messages.flatMap((m) => (m === undefined ? [] : [forRecipient(m, m.mid, u.uid)])));
           if (content === undefined) continue;
           // A digest's delivery id names what it carries: a second round is a new delivery.
           const id =
@@ -199,7 +206,10 @@ export const createDispatcher = (d: DispatcherDeps): Dispatcher => {
       // ...and at most JOB_BATCHES provider batches per job, so an urgent job waits for a few
       // batches of a broadcast at most, not for a whole pass of it.
       for (const g of byLane.values()) {
-        const size = Math.max(1, d.settings.batchSizes[g.channel]) * JOB_BATCHES;
+        // A throttled channel's job holds about a second of its sends, so an urgent job waits
+        // for a slot that long at most.
+        const limit = d.settings.throttle?.[g.channel]?.perSecond;
+        const size = Math.min(Math.max(1, d.settings.batchSizes[g.channel]) * JOB_BATCHES, limit ?? Infinity);
         for (let i = 0; i < g.keys.length; i += size) {
           const keys = g.keys.slice(i, i + size);
           lanes.run(g.channel, () => job(g.channel, keys), g.urgency);

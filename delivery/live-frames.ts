@@ -4,6 +4,7 @@ import type { EventOf } from '../schema/events.js';
 import { encodeEnvelope, originOf, type MessageFrame } from '../schema/frames.js';
 import type { Audience } from '../schema/message.js';
 import type { LiveReads } from './live-reads.js';
+import { variantsOf } from '../domain/variants.js';
 
 // The realtime follower's handler: events -> live frames. Messages go to their audience,
 // receipts/markers/deletions to the user (with the session that caused them, which does not
@@ -64,7 +65,11 @@ export const liveHandler = (sink: LiveSink, reads: LiveReads): FollowerHandler =
     );
   };
   const publish = (d: EventOf<'MessagePublished'>['data']): void => {
-    toAudience(d.audience, encodeEnvelope({ k: 'f', mid: d.mid }, JSON.stringify(messageFrame(d))));
+    const header =
+      variantsOf(d.opts) === undefined
+        ? { k: 'f' as const, mid: d.mid }
+        : { k: 'f' as const, mid: d.mid, v: 1 as const };
+    toAudience(d.audience, encodeEnvelope(header, JSON.stringify(messageFrame(d))));
   };
 
   // Synchronous unless the event needs a read (a due or retracted message): then a promise the

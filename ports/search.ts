@@ -3,6 +3,7 @@ import type { Generations } from './follower.js';
 import type { SegmentQuery } from '../schema/segment-query.js';
 import type { UserDoc } from '../schema/user-directory.js';
 import type { CheckInDoc, OnlineQuery, OnlineTotals } from '../schema/online-time.js';
+import type { VariantFunnel } from '../schema/variant-funnel.js';
 import type {
   FunnelTotals,
   HistogramBucket,
@@ -86,6 +87,8 @@ export interface SearchQueries {
   terms(query: TermsQuery): Promise<readonly TermsBucket[]>;
   /** The sums of the matching messages' funnels, and how many messages matched. */
   funnel(filter: MessageFilter): Promise<FunnelTotals>;
+  /** One message's funnel per A/B variant (schema/variant-funnel.ts), by variant name; [] without variants. */
+  variantFunnel(mid: string): Promise<readonly VariantFunnel[]>;
   /** Documents per calendar interval of `at`, oldest first; empty buckets are left out (see fillGaps). */
   histogram(query: HistogramQuery): Promise<readonly HistogramBucket[]>;
   /** Every document of an index in id order, a page at a time (exports, rebuild checks). */

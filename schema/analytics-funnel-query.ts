@@ -9,7 +9,9 @@ import type { ParamError } from './analytics-query.js';
 // read). A scope is required: a funnel over "everything" is asked for with a time range.
 // Messages carry no campaign tag in this broker, so `tag` is refused by name, not ignored.
 
-export const ANALYTICS_FUNNEL_PARAMS = ['mid', 'tid', 'since', 'until', 'tag'] as const;
+// `by=variant` adds the message's funnel per A/B variant (docs/campaigns.md): one message only,
+// as variant names are the message's own.
+export const ANALYTICS_FUNNEL_PARAMS = ['mid', 'tid', 'since', 'until', 'tag', 'by'] as const;
 type Param = (typeof ANALYTICS_FUNNEL_PARAMS)[number];
 
 export interface FunnelScope {
@@ -22,6 +24,8 @@ export interface FunnelQuery {
   readonly scope: FunnelScope;
   readonly messages: MessageFilter;
   readonly deliveries: DeliveryFilter;
+  /** `by=variant`: also the funnel of each variant of the one message `scope.mid`. */
+  readonly byVariant?: true;
 }
 
 const ID = /^[A-Za-z0-9._:@+=-]{1,128}$/;
@@ -55,7 +59,13 @@ export const analyticsFunnelQuery = (
     ...(since === undefined ? {} : { since }),
     ...(until === undefined ? {} : { until }),
   };
-  if (mid !== null) return { ok: { scope, messages: { mid }, deliveries: { mid, read: true } } };
+  const by = get('by');
+  if (by !== null && by !== 'variant') return bad('by', 'the only split is by=variant');
+  if (by !== null && mid === null) return bad('by', 'by=variant is the funnel of one message: give its mid');
+  if (mid !== null)
+    return {
+      ok: { scope, messages: { mid }, deliveries: { mid, read: true }, ...(by === null ? {} : { byVariant: true }) },
+    };
   return {
     ok: {
       scope,

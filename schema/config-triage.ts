@@ -51,7 +51,37 @@ const ConcurrencyFromString = new t.Type<Concurrency, string, unknown>(
   (a) => CHANNELS.map((ch) => `${ch}=${a[ch]}`).join(','),
 );
 
+// MSGXC_THROTTLE_<CHANNEL>=N/s: at most N sends a second on that channel from this node
+// (delivery/throttle.ts, docs/campaigns.md); N an integer 1..100000.
+export const MAX_THROTTLE_PER_SECOND = 100_000;
+const RateFromString = (name: string) =>
+  new t.Type<number, string, unknown>(
+    name,
+    (u): u is number => typeof u === 'number',
+    (u, c) => {
+      const m = typeof u === 'string' ? /^\s*(\d{1,6})\s*\/\s*s\s*$/.exec(u) : null;
+      const n = m?.[1] === undefined ? Number.NaN : Number(m[1]);
+      return n >= 1 && n <= MAX_THROTTLE_PER_SECOND
+        ? t.success(n)
+        : t.failure(u, c, `${name}: expected N/s with N an integer 1..${MAX_THROTTLE_PER_SECOND} (e.g. 50/s)`);
+    },
+    (n) => `${n}/s`,
+  );
+const THROTTLE_KEYS = {
+  MSGXC_THROTTLE_WEBPUSH: 'webpush',
+  MSGXC_THROTTLE_FCM: 'fcm',
+  MSGXC_THROTTLE_APNS: 'apns',
+  MSGXC_THROTTLE_EMAIL: 'email',
+  MSGXC_THROTTLE_SMS: 'sms',
+  MSGXC_THROTTLE_MQTT: 'mqtt',
+} as const satisfies Record<string, DispatchChannel>;
+const ThrottleEnv = Object.fromEntries(Object.keys(THROTTLE_KEYS).map((k) => [k, RateFromString(k)])) as Record<
+  keyof typeof THROTTLE_KEYS,
+  ReturnType<typeof RateFromString>
+>;
+
 export const TriageEnv = t.partial({
+  ...ThrottleEnv,
   MSGXC_REACTORS: BoolFromString,
   /** Multiplies every push and nearline delay of the urgency table (1 = as documented). */
   MSGXC_TRIAGE_TIME_SCALE: Scale,
@@ -82,6 +112,8 @@ export interface TriageSettings {
   /** Claim lease of a send (MSGXC_DISPATCH_LEASE_MS); absent: delivery's default (120 s). */
   readonly leaseMs?: number;
   readonly retry: RetrySettings;
+  /** Sends per second per channel never exceeded on this node; a channel left out is not throttled. */
+  readonly throttle: Partial<Readonly<Record<DispatchChannel, { readonly perSecond: number }>>>;
 }
 
 export const triageSettings = (e: t.TypeOf<typeof TriageEnv>): TriageSettings => ({
@@ -91,6 +123,12 @@ export const triageSettings = (e: t.TypeOf<typeof TriageEnv>): TriageSettings =>
   pollMs: e.MSGXC_SCHEDULER_POLL_MS ?? 1000,
   concurrency: e.MSGXC_DISPATCH_CONCURRENCY ?? DEFAULT_DISPATCH_CONCURRENCY,
   ...(e.MSGXC_DISPATCH_LEASE_MS !== undefined ? { leaseMs: e.MSGXC_DISPATCH_LEASE_MS } : {}),
+  throttle: Object.fromEntries(
+    Object.entries(THROTTLE_KEYS).flatMap(([key, channel]) => {
+      const n = e[key as keyof typeof THROTTLE_KEYS];
+      return n === undefined ? [] : [[channel, { perSecond: n }]];
+    }),
+  ),
   retry: {
     ...(e.MSGXC_RETRY_MAX_ATTEMPTS !== undefined ? { maxAttempts: e.MSGXC_RETRY_MAX_ATTEMPTS } : {}),
     ...(e.MSGXC_RETRY_BASE_MS !== undefined ? { baseMs: e.MSGXC_RETRY_BASE_MS } : {}),

@@ -84,6 +84,8 @@ export interface ExplainRecipient {
   readonly uid: string;
   /** Whether triage found the recipient online (a live session) when it planned. */
   readonly online: boolean;
+  /** The A/B variant the recipient was assigned (docs/campaigns.md); absent without variants. */
+  readonly variant?: string;
   readonly plan: readonly ExplainPlannedStep[];
   readonly steps: readonly ExplainStep[];
   readonly receipts: readonly ExplainReceipt[];

@@ -175,7 +175,8 @@ export const BusHeader = t.union(
   [
     // A frame for the subject's sockets; `mid` lets a session that is catching up dedupe it;
     // `origin` is the session that caused it, which does not receive its own echo.
-    t.intersection([t.type({ k: t.literal('f') }), t.partial({ mid: t.string, origin: t.string })]),
+    // `v`: a message with A/B variants; each session gets its user's variant (delivery/personal.ts).
+    t.intersection([t.type({ k: t.literal('f') }), t.partial({ mid: t.string, origin: t.string, v: t.literal(1) })]),
     // Membership of the subject's user changed: their sockets join or leave a thread's topic
     // (all but `origin`, the session whose frame asked for it, which its own answer moves).
     t.intersection([

@@ -7,6 +7,7 @@ import { MessageOpts, MessageText, Recipients, Subject, Urgency } from './messag
 import { Payload } from './payload.js';
 import { LocalScheduleInput, QuietHoursInput, TimeZone } from './local-time.js';
 import { ContactInput } from './profile.js';
+import { Variants } from './variants.js';
 
 // Request bodies of the HTTP API, verbatim from the msgxc seeds where they exist.
 // Unknown extra fields are tolerated (old clients send them); wrong types are not.
@@ -15,7 +16,13 @@ import { ContactInput } from './profile.js';
 // events can be read back.
 
 const content = { msg: MessageText };
-const contentOptional = { opts: MessageOpts, scheduled: t.union([When, LocalScheduleInput]), subject: Subject };
+// `variants` (A/B, schema/variants.ts) is stored as `opts.variants`; given here it wins over one in opts.
+const contentOptional = {
+  opts: MessageOpts,
+  scheduled: t.union([When, LocalScheduleInput]),
+  subject: Subject,
+  variants: Variants,
+};
 
 export const PublishBody = t.intersection(
   [t.type({ tid: ThreadId, ...content }), t.partial(contentOptional)],

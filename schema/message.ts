@@ -3,6 +3,7 @@ import { LIMITS, boundedArray, boundedInt, boundedString, Timestamp } from './bo
 import { ThreadId, UserId } from './ids.js';
 import type { JsonObject } from './json.js';
 import { Payload } from './payload.js';
+import { Variants } from './variants.js';
 
 // Urgency follows RFC 8030's Urgency header, numbered as in msgxc's table:
 // 1 very-low, 2 low, 3 normal, 4 high.
@@ -38,6 +39,8 @@ const KnownOpts = t.partial({
   urgency: Urgency,
   ttl: boundedInt(0, TTL_MAX_SECONDS, `seconds (0..${TTL_MAX_SECONDS})`),
   collapse: boundedString(1, LIMITS.label),
+  /** A/B variants (schema/variants.ts); the body's top-level `variants` lands here. */
+  variants: Variants,
 });
 /** Typed as a plain JSON object: the deciders re-check the keys they read (domain/message-content.ts). */
 export const MessageOpts = new t.Type<JsonObject, JsonObject>(

@@ -10,6 +10,12 @@ const json = (schema: Json, description = 'OK'): Json => ({ description, content
 const array = (items: Json): Json => ({ type: 'array', items });
 const ref = (name: string): Json => ({ $ref: `#/components/schemas/${name}` });
 const all = (properties: Json): Json => obj(Object.keys(properties), properties);
+/** Every property required but the `optional` ones. */
+const allBut = (optional: readonly string[], properties: Json): Json =>
+  obj(
+    Object.keys(properties).filter((k) => !optional.includes(k)),
+    properties,
+  );
 
 const entry = all({
   kind: { enum: ['attempt', 'sent', 'failed', 'retry', 'gave-up', 'skipped'] },
@@ -28,7 +34,7 @@ const perChannel = (schema: Json): Json => all(Object.fromEntries(channelNames.m
 const rate = { type: ['number', 'null'], description: 'of the addressed recipients; null when none' };
 const stage = all({ count: nat, rate });
 const statuses = ['retrying', 'failed', 'given_up', 'revoked', 'delivered', 'seen', 'read', 'clicked'];
-const messageDoc = all({
+const messageDoc = allBut(['variants'], {
   mid: str,
   tid: nstr,
   from: str,
@@ -52,6 +58,10 @@ const messageDoc = all({
     clicked: nat,
   }),
   channels: { ...array({ enum: channelNames }), description: 'channels a delivery was attempted or sent on' },
+  variants: {
+    ...array(all({ name: str, weight: nat })),
+    description: 'a message with A/B variants: their names and weights (the texts are in the log)',
+  },
 });
 
 const buckets = array(all({ key: str, count: nat }));
@@ -82,7 +92,7 @@ export const analyticsSchemas: Record<string, Json> = {
     ),
     top: array(all({ uid: str, onlineSeconds: { type: 'number', minimum: 0 } })),
   }),
-  AnalyticsFunnel: all({
+  AnalyticsFunnel: allBut(['variants'], {
     scope: obj([], { mid: str, tid: str, since: str, until: str }),
     messages: nat,
     addressed: { ...nat, description: 'recipients named in a triage plan' },
@@ -99,6 +109,11 @@ export const analyticsSchemas: Record<string, Json> = {
       p90: { type: ['integer', 'null'] },
       p99: { type: ['integer', 'null'] },
     }),
+    variants: {
+      ...array(all({ variant: str, addressed: nat, sent: nat, delivered: nat, seen: nat, read: nat, clicked: nat })),
+      description:
+        'with `by=variant` (and a `mid`): distinct recipients per A/B variant and stage, by variant name (docs/campaigns.md)',
+    },
   }),
   AnalyticsMessagePage: all({
     messages: array(messageDoc),
@@ -131,6 +146,7 @@ export const analyticsSchemas: Record<string, Json> = {
       all({
         uid: str,
         online: { type: 'boolean' },
+        variant: str,
         plan: array(
           all({
             channel: str,
@@ -185,9 +201,9 @@ export const analyticsOperations: Operations = {
   '/api/v2/analytics/funnel': {
     get: {
       access: 'analyst',
-      query: ['mid', 'tid', 'since', 'until', 'tag'],
+      query: ['mid', 'tid', 'since', 'until', 'tag', 'by'],
       summary:
-        'The delivery funnel of one message (`mid`), a thread (`tid`), a publication time range (`since` inclusive, `until` exclusive, ISO-8601) or a thread within a range: addressed -> triaged -> attempted/sent per channel -> sent -> delivered -> seen -> read -> clicked, in distinct recipients per message (each receipt stage counts those that reached it or a later one), rates of the addressed, and time-to-read percentiles (ms from the due time, nearest rank, rounded up to two significant digits). `tag` is refused: messages carry no campaign tag. Admins and analysts',
+        'The delivery funnel of one message (`mid`), a thread (`tid`), a publication time range (`since` inclusive, `until` exclusive, ISO-8601) or a thread within a range: addressed -> triaged -> attempted/sent per channel -> sent -> delivered -> seen -> read -> clicked, in distinct recipients per message (each receipt stage counts those that reached it or a later one), rates of the addressed, and time-to-read percentiles (ms from the due time, nearest rank, rounded up to two significant digits). `tag` is refused: messages carry no campaign tag. `by=variant` (with `mid` only) adds `variants`: the funnel of each A/B variant (addressed, sent, delivered, seen, read, clicked). Admins and analysts',
       ok: json(ref('AnalyticsFunnel')),
     },
   },

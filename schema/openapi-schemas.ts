@@ -1,4 +1,5 @@
 import { LIMITS } from './bounds.js';
+import { MAX_VARIANTS, MAX_VARIANT_TEXT, MAX_VARIANT_WEIGHT } from './variants.js';
 import { TTL_MAX_SECONDS } from './message.js';
 import { PAYLOAD_LIMITS } from './payload.js';
 import { SegmentQuerySchema } from './openapi-audiences.js';
@@ -41,7 +42,25 @@ const when = {
     },
   ],
 };
-const content = { msg: text(1, LIMITS.text), opts, scheduled: when, subject: text(0, LIMITS.subject) };
+const variants = {
+  ...list(
+    {
+      type: 'object',
+      required: ['name', 'msg', 'weight'],
+      properties: {
+        name: { type: 'string', pattern: '^[a-z0-9][a-z0-9_-]{0,31}$' },
+        msg: text(1, MAX_VARIANT_TEXT),
+        weight: { type: 'integer', minimum: 1, maximum: MAX_VARIANT_WEIGHT },
+        subject: text(0, LIMITS.subject),
+      },
+    },
+    2,
+    MAX_VARIANTS,
+  ),
+  description:
+    'A/B variants (distinct names): each recipient receives one variant, chosen by a stable hash of (mid, uid) weighted by `weight`; stored as `opts.variants` (docs/campaigns.md)',
+};
+const content = { msg: text(1, LIMITS.text), opts, scheduled: when, subject: text(0, LIMITS.subject), variants };
 const channels = list({ type: 'string', pattern: '^~?[a-z][a-z0-9_-]{0,31}$' }, 0, LIMITS.channels);
 export const obj = (required: string[], properties: Json): Json => ({ type: 'object', required, properties });
 

@@ -107,7 +107,9 @@ export type FunnelSet =
   | `f:attempted:${FunnelChannel}`
   | `f:sent:${FunnelChannel}`
   | `f:reached:${ReceiptStage}`;
-export type SetName = DeliveryStatus | FunnelSet;
+/** Per-variant funnel sets, `v:<variant>:<stage>` (schema/variant-funnel.ts). */
+export type VariantSetName = `v:${string}`;
+export type SetName = DeliveryStatus | FunnelSet | VariantSetName;
 export const FUNNEL_SETS: readonly FunnelSet[] = [
   'f:addressed',
   'f:triaged',
@@ -142,7 +144,7 @@ export const tallies = (
   return { counts, funnel, channels };
 };
 
-export const MessageDoc = t.type(
+const MessageDocBase = t.type(
   {
     mid: t.string,
     tid: nullable(t.string),
@@ -164,6 +166,11 @@ export const MessageDoc = t.type(
   },
   'MessageDoc',
 );
+/** A/B variants' names and weights (the texts stay in the log): a receipt's variant is computed from them. */
+export const VariantWeights = t.array(t.type({ name: t.string, weight: t.number }));
+export type VariantWeights = t.TypeOf<typeof VariantWeights>;
+/** Present only for a message with variants, on both engines alike. */
+export const MessageDoc = t.intersection([MessageDocBase, t.partial({ variants: VariantWeights })], 'MessageDoc');
 export type MessageDoc = t.TypeOf<typeof MessageDoc>;
 
 /** First time (ISO) each status was reached; null when it was not. */

@@ -1,4 +1,5 @@
 import * as t from 'io-ts';
+import { MAX_VARIANTS, VariantName } from './variants.js';
 import { Count, LIMITS, boundedArray, boundedString } from './bounds.js';
 import { DeviceId, MessageId, UserId } from './ids.js';
 import { ISODate, Urgency } from './message.js';
@@ -78,6 +79,12 @@ export const RecipientPlanC = t.type(
 );
 export type RecipientPlanData = t.TypeOf<typeof RecipientPlanC>;
 
+const VariantAssignment = t.refinement(
+  t.record(VariantName, boundedArray(UserId, 1, LIMITS.recipients)),
+  (r) => Object.keys(r).length <= MAX_VARIANTS,
+  'VariantAssignment',
+);
+
 export const MessageDue = ev('MessageDue', { mid: MessageId, due: ISODate });
 export const MessageTriaged = evp(
   'MessageTriaged',
@@ -102,6 +109,11 @@ export const MessageTriaged = evp(
      */
     live: boundedArray(UserId, 1, LIMITS.recipients),
     liveAt: ISODate,
+    /**
+     * A/B variant assignment (docs/campaigns.md): every recipient of this batch (planned or
+     * `live`) under the name of the variant they receive; absent for a message without variants.
+     */
+    variants: VariantAssignment,
   },
 );
 

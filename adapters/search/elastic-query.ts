@@ -5,6 +5,8 @@ import * as t from 'io-ts';
 import { PathReporter } from 'io-ts/lib/PathReporter.js';
 import { DeliveryDoc, MessageDoc, zeroFunnel } from '../../schema/search-documents.js';
 import { FUNNEL_PATHS, funnelTotals } from './funnel-paths.js';
+import { VARIANT_SET_PREFIX, VARIANT_STAGES, variantFunnels } from '../../schema/variant-funnel.js';
+import { MAX_VARIANTS } from '../../schema/variants.js';
 import { elasticUserQueries } from './elastic-users.js';
 import type { IndexNames } from './elastic-indices.js';
 import { FailedToQuery } from './errors.js';
@@ -190,8 +192,22 @@ export const elasticQueries = (client: Client, names: IndexNames): SearchQueries
     return funnelTotals(total, (p) => Math.round(sums[`s${FUNNEL_PATHS.indexOf(p)}`]?.value ?? 0));
   };
 
+  // The per-variant sets are members in the receipts index, like the funnel's own sets.
+  const variantFunnel = async (mid: string) => {
+    const r = await client.search({
+      index: names.receipts,
+      size: 0,
+      track_total_hits: false,
+      query: { bool: { filter: [{ term: { mid } }, { prefix: { status: VARIANT_SET_PREFIX } }] } },
+      aggs: { s: { terms: { field: 'status', size: MAX_VARIANTS * VARIANT_STAGES.length } } },
+    });
+    const agg = decode(t.partial({ s: Buckets }), r.aggregations ?? {});
+    return variantFunnels((agg.s?.buckets ?? []).map((b) => [String(b.key), b.doc_count] as const));
+  };
+
   return {
     funnel,
+    variantFunnel,
     searchMessages: async (q) => {
       const after = q.after === undefined ? {} : { search_after: [...cursorKey(q.after)] };
       // The total is exact (track_total_hits: true): an analyst's count must not stop at 10,000.

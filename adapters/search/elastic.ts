@@ -73,6 +73,7 @@ export const openElasticSearchIndex = async (options: ElasticSearchOptions): Pro
     terms: wrap(FailedToQuery, 'terms aggregation', (q) => queries.terms(q)),
     histogram: wrap(FailedToQuery, 'date histogram', (q) => queries.histogram(q)),
     funnel: wrap(FailedToQuery, 'funnel sums', (f) => queries.funnel(f)),
+    variantFunnel: wrap(FailedToQuery, 'funnel per variant', (mid) => queries.variantFunnel(mid)),
     documents: (index, page) => wrap(FailedToQuery, 'listing documents', () => queries.documents(index, page))(),
     onlineTime: wrap(FailedToQuery, 'online time', (q) => queries.onlineTime(q)),
     countUsers: wrap(FailedToQuery, 'counting users', (q) => queries.countUsers(q)),

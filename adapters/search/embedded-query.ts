@@ -15,6 +15,7 @@ import type {
   TermsQuery,
 } from '../../schema/search-query.js';
 import { FUNNEL_PATHS, funnelTotals } from './funnel-paths.js';
+import { variantFunnels } from '../../schema/variant-funnel.js';
 
 // The analytics queries answered by SQLite, shaped like Elasticsearch's answers (see the
 // contract suite): newest first by (at, mid); terms by count desc then key asc, nulls left
@@ -134,6 +135,16 @@ export const embeddedQueries = (db: Database): SearchQueries => {
     terms: (q) => later(() => terms(q)),
     histogram: (q) => later(() => histogram(q)),
     funnel: (f) => later(() => funnel(f)),
+    // The `v:` sets sort together: a range scan of the (mid, status, uid) key.
+    variantFunnel: (mid) =>
+      later(() =>
+        variantFunnels(
+          all<{ status: string; n: number }>(
+            `SELECT status, COUNT(*) AS n FROM search_receipt_sets WHERE mid = ? AND status >= 'v:' AND status < 'v;' GROUP BY status`,
+            [mid],
+          ).map((r) => [r.status, r.n] as const),
+        ),
+      ),
     documents: (index, page) =>
       later(() => {
         const [table, key] = index === 'messages' ? ['search_messages', 'mid'] : ['search_deliveries', 'id'];

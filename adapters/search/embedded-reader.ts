@@ -25,6 +25,7 @@ export const embeddedSearchReader = (base: string): SearchQueries & { close(): v
     terms: (q) => current().terms(q),
     histogram: (q) => current().histogram(q),
     funnel: (f) => current().funnel(f),
+    variantFunnel: (mid) => current().variantFunnel(mid),
     documents: (index, page) => current().documents(index, page),
     onlineTime: (q) => current().onlineTime(q),
     countUsers: (q) => current().countUsers(q),

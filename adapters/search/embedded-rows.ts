@@ -21,6 +21,7 @@ export interface MessageRow {
   counts: string;
   funnel: string;
   channels: string;
+  variants: string | null;
 }
 export interface DeliveryRow {
   id: string;
@@ -62,6 +63,7 @@ export const messageFromRow = (r: MessageRow): MessageDoc =>
     // A row from before funnels ('{}') reads as an empty funnel until a rebuild.
     funnel: r.funnel === '{}' ? zeroFunnel() : (JSON.parse(r.funnel) as unknown),
     channels: JSON.parse(r.channels) as unknown,
+    ...(r.variants === null ? {} : { variants: JSON.parse(r.variants) as unknown }),
   });
 
 export const messageToRow = (d: MessageDoc): MessageRow => ({
@@ -78,6 +80,7 @@ export const messageToRow = (d: MessageDoc): MessageRow => ({
   counts: JSON.stringify(d.counts),
   funnel: JSON.stringify(d.funnel),
   channels: JSON.stringify(d.channels),
+  variants: d.variants === undefined ? null : JSON.stringify(d.variants),
 });
 
 export const deliveryFromRow = (r: DeliveryRow): DeliveryDoc =>

@@ -30,7 +30,8 @@ const DDL = [
      status TEXT NOT NULL,
      counts TEXT NOT NULL,
      funnel TEXT NOT NULL DEFAULT '{}',
-     channels TEXT NOT NULL DEFAULT '[]'
+     channels TEXT NOT NULL DEFAULT '[]',
+     variants TEXT
    )`,
   'CREATE INDEX IF NOT EXISTS search_messages_at ON search_messages (at, mid)',
   'CREATE INDEX IF NOT EXISTS search_messages_tid ON search_messages (tid, at, mid) WHERE tid IS NOT NULL',
@@ -71,6 +72,7 @@ const DDL = [
 const ADDED: readonly (readonly [string, string, string])[] = [
   ['search_messages', 'funnel', "TEXT NOT NULL DEFAULT '{}'"],
   ['search_messages', 'channels', "TEXT NOT NULL DEFAULT '[]'"],
+  ['search_messages', 'variants', 'TEXT'],
   ['search_deliveries', 'tid', 'TEXT'],
   ['search_deliveries', 'msg_at', 'INTEGER'],
   ['search_deliveries', 'read_ms', 'INTEGER'],

@@ -16,9 +16,9 @@ export const embeddedWriter = (
 ): ((ops: readonly SearchOp[], checkpoint?: Checkpoint) => void) => {
   const insertMessage = db.prepare<MessageRow>(
     `INSERT INTO search_messages (mid, tid, sender, audience, recipients, text, urgency, at, scheduled, status, counts,
-       funnel, channels)
+       funnel, channels, variants)
      VALUES (@mid, @tid, @sender, @audience, @recipients, @text, @urgency, @at, @scheduled, @status, @counts,
-       @funnel, @channels)
+       @funnel, @channels, @variants)
      ON CONFLICT (mid) DO NOTHING`,
   );
   const insertWords = db.prepare<[number | bigint, string]>(

@@ -3,6 +3,7 @@ import { AckBody, InboxDeleteBody, ReadBody } from '../../schema/http.js';
 import { answer, consistentRead, contextOf, type AppDeps } from '../deps.js';
 import { beforeParam, decode, limitParam, type Route } from '../route.js';
 import { messageJson } from './content.js';
+import { personal } from '../../delivery/personal.js';
 
 export const inboxRoutes = (deps: AppDeps): Route[] => [
   {
@@ -22,7 +23,11 @@ export const inboxRoutes = (deps: AppDeps): Route[] => [
         status: 200,
         headers,
         body: {
-          messages: page.messages.map((m) => ({ ...messageJson(m), seen: m.seen, read: m.read })),
+          messages: page.messages.map((m) => ({
+            ...messageJson(personal(m, req.actor.uid)),
+            seen: m.seen,
+            read: m.read,
+          })),
           next: page.next,
         },
       };

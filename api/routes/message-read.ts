@@ -3,7 +3,7 @@ import { MessageId } from '../../schema/ids.js';
 import { answer, consistentRead, contextOf, type AppDeps } from '../deps.js';
 import { errors } from '../errors.js';
 import type { Route } from '../route.js';
-import { messageJson } from './content.js';
+import { messageJsonFor } from './content.js';
 
 // One message by id: visible to its sender, its recipients and admins. Anyone else gets the
 // same 404 as for an unknown id, so ids cannot be probed.
@@ -24,7 +24,11 @@ export const messageReadRoutes = (deps: AppDeps): Route[] => [
         m.status !== 'cancelled' &&
         (m.from === req.actor.uid || isAdmin(req.actor) || (await deps.reads.isRecipient(mid, req.actor.uid)));
       if (!visible) return errors.notFound(`message ${mid} not found`);
-      return { status: 200, body: { ...messageJson(m), status: m.status }, headers };
+      return {
+        status: 200,
+        body: { ...messageJsonFor({ uid: req.actor.uid, admin: isAdmin(req.actor) }, m), status: m.status },
+        headers,
+      };
     },
   },
   {

@@ -5,7 +5,7 @@ import { isAdmin } from '../auth.js';
 import { answer, consistentRead, contextOf, type AppDeps } from '../deps.js';
 import { errors } from '../errors.js';
 import { beforeParam, decode, limitParam, type Route } from '../route.js';
-import { messageJson } from './content.js';
+import { messageJsonFor } from './content.js';
 
 export const threadRoutes = (deps: AppDeps): Route[] => {
   const { commands, reads } = deps;
@@ -86,7 +86,14 @@ export const threadRoutes = (deps: AppDeps): Route[] => {
           return errors.notFound(`thread ${tid.right} not found`);
         }
         const page = await reads.threadMessages(tid.right, { limit: limit.right, ...before.right }, req.now);
-        return { status: 200, body: { messages: page.messages.map(messageJson), next: page.next }, headers };
+        return {
+          status: 200,
+          body: {
+            messages: page.messages.map((m) => messageJsonFor({ uid: req.actor.uid, admin: isAdmin(req.actor) }, m)),
+            next: page.next,
+          },
+          headers,
+        };
       },
     },
     {

@@ -1,10 +1,17 @@
 import type { InboxItem, MessageView, ReadModels } from '../../ports/read-models.js';
 import type { ListedMessage } from '../../schema/frames.js';
+import { personal } from '../../delivery/personal.js';
 
 // Reads for a session: the unseen snapshot on connect and the `?since=` replay. Both come from
 // the inbox read model, after it has caught up with the log head as of the moment the session
 // started buffering live frames (see lifecycle.ts), so together with that buffer they
 // cover every message exactly once.
+/** A listed message as `uid` sees it (their A/B variant's text: delivery/personal.ts). */
+export const listedFor =
+  (uid: string) =>
+  (m: MessageView | InboxItem): ListedMessage =>
+    listed(personal(m, uid));
+
 export const listed = (m: MessageView | InboxItem): ListedMessage => ({
   mid: m.mid as ListedMessage['mid'],
   ...(m.tid !== undefined ? { tid: m.tid as NonNullable<ListedMessage['tid']> } : {}),
@@ -59,11 +66,11 @@ export const replaySince = async (
     const page = await reads.inbox(uid, { limit: 200, ...(before !== undefined ? { before } : {}) }, now);
     for (const m of page.messages) {
       if (!after({ eff: effOf(m), mid: m.mid }, bound))
-        return { messages: newer.reverse().map(listed), truncated: false };
-      if (newer.length === max) return { messages: newer.reverse().map(listed), truncated: true };
+        return { messages: newer.reverse().map(listedFor(uid)), truncated: false };
+      if (newer.length === max) return { messages: newer.reverse().map(listedFor(uid)), truncated: true };
       newer.push(m);
     }
-    if (page.next === null) return { messages: newer.reverse().map(listed), truncated: false };
+    if (page.next === null) return { messages: newer.reverse().map(listedFor(uid)), truncated: false };
     before = page.next;
   }
 };

@@ -2,6 +2,7 @@ import * as E from 'fp-ts/lib/Either.js';
 import type { Bus, BusSubscription } from '../../ports/bus.js';
 import type { LiveSink } from '../../ports/live.js';
 import { BusHeader } from '../../schema/frames.js';
+import { personalFrame } from '../../delivery/personal.js';
 import type { TemplatedApp } from '../uws.js';
 import type { Registry } from './registry.js';
 import { CloseCode } from './close-codes.js';
@@ -81,7 +82,9 @@ export const createFanout = ({ app, bus, registry, onBadEnvelope, maxBackpressur
       onBadEnvelope(payload);
       return;
     }
-    const { header, frame } = m;
+    const { header } = m;
+    // A message with A/B variants: this user's variant (one rewrite for all their sessions).
+    const frame = header.k === 'f' && header.v === 1 ? personalFrame(m.frame, uid) : m.frame;
     if (header.k !== 'f') {
       for (const s of sessions) {
         if (s.sid === header.origin) continue;
@@ -107,6 +110,21 @@ export const createFanout = ({ app, bus, registry, onBadEnvelope, maxBackpressur
     for (const s of sessions) closeIfSlow(s, maxBackpressure);
   };
 
+  // A shared message with A/B variants cannot go out as one topic frame: each session gets its
+  // user's variant, written from JS (a cost per session, paid only by variant messages).
+  const personalShared = (frame: string, thread: string | undefined, mid: string | undefined): void => {
+    for (const s of registry.pending)
+      buffer(s, {
+        kind: 'frame',
+        frame: personalFrame(frame, s.uid),
+        ...(mid !== undefined ? { mid } : {}),
+        ...(thread !== undefined ? { tid: thread } : {}),
+      });
+    for (const s of registry.all())
+      if (s.state === 'live' && s.compat === undefined && (thread === undefined || s.threads.has(thread)))
+        s.send(personalFrame(frame, s.uid));
+  };
+
   // Thread and broadcast frames: sessions catching up buffer them all (they learn their
   // threads at the end of the catch-up and drop the others then).
   const onShared =
@@ -118,6 +136,10 @@ export const createFanout = ({ app, bus, registry, onBadEnvelope, maxBackpressur
         return;
       }
       const thread = isThread ? key : undefined;
+      if (m.header.k === 'f' && m.header.v === 1) {
+        personalShared(m.frame, thread, m.header.mid);
+        return;
+      }
       for (const s of registry.pending) {
         buffer(s, {
           kind: 'frame',

@@ -6,7 +6,7 @@ import type { ProjectionRunner } from '../../ports/projections.js';
 import type { ListedMessage } from '../../schema/frames.js';
 import type { Actor } from '../../schema/metadata.js';
 import type { Logger } from '../../ports/log.js';
-import { listed, replaySince, type Replay } from './catch-up.js';
+import { listedFor, replaySince, type Replay } from './catch-up.js';
 import { CloseCode } from './close-codes.js';
 import type { Memberships } from './memberships.js';
 import type { Registry } from './registry.js';
@@ -122,7 +122,7 @@ export const startSession = async (s: Session, deps: LifecycleDeps): Promise<voi
       deps.reads.inbox(s.uid, { limit: deps.unseenLimit, unseen: true }, now),
       s.since !== undefined ? replaySince(deps.reads, s.uid, s.since, now, deps.resumeMax) : Promise.resolve(undefined),
     ]);
-    goLive(s, tids, { messages: unseen.messages.map(listed), next: unseen.next }, replay, deps.registry);
+    goLive(s, tids, { messages: unseen.messages.map(listedFor(s.uid)), next: unseen.next }, replay, deps.registry);
   } catch (e) {
     deps.log.warn({ sid: s.sid, err: e instanceof Error ? e.message : String(e) }, 'websocket session setup failed');
     if (stillCatchingUp(s)) s.ws?.end(CloseCode.TryAgainLater, 'session setup failed, retry');

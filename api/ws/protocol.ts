@@ -7,7 +7,7 @@ import { CLIENT_FRAME_TYPES, ClientFrame, FrameId as FrameIdC, type FrameId } fr
 import { parseJson, preview } from '../../schema/json.js';
 import { fromDomainError } from '../errors.js';
 import { isAdmin } from '../auth.js';
-import { listed } from './catch-up.js';
+import { listedFor } from './catch-up.js';
 import type { Fanout } from './fanout.js';
 import { withId, type Session } from './session.js';
 import { fromSlugFrame } from './slug.js';
@@ -150,7 +150,7 @@ export const handleFrame = async (s: Session, f: ClientFrame, deps: ProtocolDeps
         { limit: f.limit ?? deps.unseenLimit, unseen: true, ...(f.before !== undefined ? { before: f.before } : {}) },
         now,
       );
-      s.send(withId({ type: 'unseen' as const, messages: page.messages.map(listed), next: page.next }, f.id));
+      s.send(withId({ type: 'unseen' as const, messages: page.messages.map(listedFor(s.uid)), next: page.next }, f.id));
       return;
     }
     case 'history': {
@@ -162,7 +162,7 @@ export const handleFrame = async (s: Session, f: ClientFrame, deps: ProtocolDeps
       const page = { limit: f.limit ?? 50, ...(f.before !== undefined ? { before: f.before } : {}) };
       if (f.tid === undefined) {
         const p = await reads.inbox(s.uid, page, now);
-        s.send(withId({ type: 'history' as const, messages: p.messages.map(listed), next: p.next }, f.id));
+        s.send(withId({ type: 'history' as const, messages: p.messages.map(listedFor(s.uid)), next: p.next }, f.id));
         return;
       }
       // The same rule as GET /api/v2/threads/{tid}/messages: members, the owner and admins.
@@ -176,7 +176,12 @@ export const handleFrame = async (s: Session, f: ClientFrame, deps: ProtocolDeps
         return;
       }
       const p = await reads.threadMessages(f.tid, page, now);
-      s.send(withId({ type: 'history' as const, tid: f.tid, messages: p.messages.map(listed), next: p.next }, f.id));
+      s.send(
+        withId(
+          { type: 'history' as const, tid: f.tid, messages: p.messages.map(listedFor(s.uid)), next: p.next },
+          f.id,
+        ),
+      );
       return;
     }
     case 'auth':

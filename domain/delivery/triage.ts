@@ -1,5 +1,8 @@
 import type { MessageStatus, PublishedData } from '../../schema/delivery-state.js';
 import { asDeviceId, asMessageId, asUserId } from '../../schema/ids.js';
+import type { UserId } from '../../schema/ids.js';
+import type { JsonObject } from '../../schema/json.js';
+import { assignAll } from '../variants.js';
 import type { RecipientPlanData, TriageEventOf } from '../../schema/triage-events.js';
 import { resumeAfter } from '../triage/batches.js';
 import type { BatchCursor, Page } from '../triage/batches.js';
@@ -115,6 +118,21 @@ const toData = (p: RecipientPlan): RecipientPlanData => ({
   })),
 });
 
+// The assignment is a pure function (domain/variants.ts); recording it makes it part of the log.
+const variantsOfBatch = (
+  opts: JsonObject,
+  mid: string,
+  recipients: readonly RecipientPlan[],
+): { variants?: Record<string, UserId[]> } => {
+  const by = assignAll(
+    opts,
+    mid,
+    recipients.map((r) => r.uid),
+  );
+  if (Object.keys(by).length === 0) return {};
+  return { variants: Object.fromEntries(Object.entries(by).map(([name, uids]) => [name, uids.map(asUserId)])) };
+};
+
 export const decidePlan = (cmd: PlanBatches, s: TriageState): Intent => {
   const cursor = cursorOf(s);
   if (cursor === 'done') return ignore('triaged');
@@ -147,6 +165,7 @@ export const decidePlan = (cmd: PlanBatches, s: TriageState): Intent => {
       batch: cursor.batch + i,
       recipients: (live.length === 0 ? planned : planned.filter((p) => !liveOnly(p, start))).map(toData),
       ...(live.length === 0 ? {} : { live, liveAt: new Date(start).toISOString() }),
+      ...variantsOfBatch(cmd.data.opts, cmd.data.mid, plan.recipients),
       ...(page.next === undefined ? {} : { next: page.next }),
     };
   });

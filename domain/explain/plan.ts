@@ -64,6 +64,8 @@ export interface RecipientPlan {
   readonly uid: string;
   readonly online: boolean;
   readonly plan: readonly ExplainPlannedStep[];
+  /** The A/B variant triage recorded for the recipient (MessageTriaged `variants`). */
+  readonly variant?: string;
 }
 
 export interface TriageStory {
@@ -88,6 +90,13 @@ export const triageStory = (events: readonly LoggedEvent[]): TriageStory => {
       expiresAt: str(e.data['expiresAt']) ?? '',
       skipped: str(e.data['skipped']),
     });
+    const variantOf = new Map<string, string>();
+    for (const [name, uids] of Object.entries(rec(e.data['variants'])))
+      for (const uid of arr(uids)) if (typeof uid === 'string') variantOf.set(uid, name);
+    const withVariant = (p: RecipientPlan): RecipientPlan => {
+      const variant = variantOf.get(p.uid);
+      return variant === undefined ? p : { ...p, variant };
+    };
     for (const r of arr(e.data['recipients']).map(rec)) {
       const uid = str(r['uid']);
       if (uid === null) continue;
@@ -102,11 +111,10 @@ export const triageStory = (events: readonly LoggedEvent[]): TriageStory => {
           batch,
         }));
       const before = recipients.get(uid);
-      recipients.set(uid, {
+      recipients.set(
         uid,
-        online: before?.online ?? r['online'] === true,
-        plan: [...(before?.plan ?? []), ...plan],
-      });
+        withVariant({ uid, online: before?.online ?? r['online'] === true, plan: [...(before?.plan ?? []), ...plan] }),
+      );
     }
     // Recipients planned only the websocket are listed by uid (schema/triage-events.ts `live`);
     // each reads as the plan it stands for, after the batch's full plans.
@@ -115,7 +123,7 @@ export const triageStory = (events: readonly LoggedEvent[]): TriageStory => {
       if (typeof uid !== 'string') continue;
       const step = { channel: 'websocket', deviceId: null, at: liveAt, rule: 'live-session', digest: null, batch };
       const before = recipients.get(uid);
-      recipients.set(uid, { uid, online: before?.online ?? true, plan: [...(before?.plan ?? []), step] });
+      recipients.set(uid, withVariant({ uid, online: before?.online ?? true, plan: [...(before?.plan ?? []), step] }));
     }
   }
   return { triage, recipients: [...recipients.values()] };

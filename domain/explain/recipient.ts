@@ -124,5 +124,13 @@ export const explainRecipient = (
       position: e.position,
       at: e.at,
     }));
-  return { uid: r.uid, online: r.online, plan: r.plan, steps: explained, receipts, revocations };
+  return {
+    uid: r.uid,
+    online: r.online,
+    ...(r.variant === undefined ? {} : { variant: r.variant }),
+    plan: r.plan,
+    steps: explained,
+    receipts,
+    revocations,
+  };
 };

@@ -1,5 +1,6 @@
 import { deliveryId } from '../../schema/search-documents.js';
-import type { DeliveryDoc } from '../../schema/search-documents.js';
+import type { DeliveryDoc, MessageDoc } from '../../schema/search-documents.js';
+import { midsForVariants, variantOps } from './variant-marks.js';
 import type { SearchOp, SearchWriter } from '../../ports/search.js';
 import { mergeReceipt } from './deliveries.js';
 import type { Plan } from './plan.js';
@@ -19,18 +20,24 @@ export const toOps = async (plan: Plan, index: Pick<SearchWriter, 'messages' | '
     }),
     ...plan.statuses.map(({ mid, status }): SearchOp => ({ kind: 'setMessageStatus', mid, status })),
   ];
-  const markOps = plan.marks.map((m): SearchOp => ({ kind: 'addToSet', mid: m.mid, status: m.set, uid: m.uid }));
+  const created = new Map(plan.creates.map((d) => [d.mid, d]));
+  const mids = unique(plan.receipts.map((r) => r.mid));
+  // Documents of the messages receipts and funnel marks name: one read for both.
+  const wanted = unique([...mids, ...midsForVariants(plan.marks)]).filter((m) => !created.has(m));
+  const ids = unique(plan.receipts.map((r) => deliveryId(r.mid, r.uid, r.channel)));
+  const [stored, messages] = await Promise.all([
+    ids.length === 0 ? new Map<string, DeliveryDoc>() : index.deliveries(ids),
+    wanted.length === 0 ? new Map<string, MessageDoc>() : index.messages(wanted),
+  ]);
+  const markOps = [
+    ...plan.marks.map((m): SearchOp => ({ kind: 'addToSet', mid: m.mid, status: m.set, uid: m.uid })),
+    ...variantOps(plan.marks, (mid) => created.get(mid) ?? messages.get(mid)),
+  ];
   if (plan.receipts.length === 0) {
     ops.push(...markOps, ...unique(plan.marks.map((m) => m.mid)).map((mid): SearchOp => ({ kind: 'recount', mid })));
     return ops;
   }
-  const created = new Map(plan.creates.map((d) => [d.mid, d]));
-  const ids = unique(plan.receipts.map((r) => deliveryId(r.mid, r.uid, r.channel)));
-  const mids = unique(plan.receipts.map((r) => r.mid));
-  const [stored, messages] = await Promise.all([
-    index.deliveries(ids),
-    index.messages(mids.filter((m) => !created.has(m))),
-  ]);
+
   const docs = new Map<string, DeliveryDoc>(stored);
   for (const r of plan.receipts) {
     const id = deliveryId(r.mid, r.uid, r.channel);

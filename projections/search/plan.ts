@@ -4,6 +4,8 @@ import type { DomainEvent, EventOf } from '../../schema/events.js';
 import type { Audience } from '../../schema/message.js';
 import { ERASED_TEXT } from '../../schema/personal.js';
 import { triagedRecipients } from '../../schema/triage-events.js';
+import type { JsonObject } from '../../schema/json.js';
+import { variantsOf } from '../../domain/variants.js';
 
 // Events -> what the search documents must become, without I/O: messages to create,
 // statuses to set (in log order), and receipts to merge into delivery documents. The
@@ -66,6 +68,11 @@ const recipients = (a: Audience): number | null => {
   }
 };
 
+const variantWeights = (opts: JsonObject): { variants?: { name: string; weight: number }[] } => {
+  const vs = variantsOf(opts);
+  return vs === undefined ? {} : { variants: vs.map((v) => ({ name: v.name, weight: v.weight })) };
+};
+
 export const messageDoc = (e: EventOf<'MessagePublished'>['data']): MessageDoc => ({
   mid: e.mid,
   tid: e.audience.kind === 'thread' ? e.audience.tid : null,
@@ -80,6 +87,7 @@ export const messageDoc = (e: EventOf<'MessagePublished'>['data']): MessageDoc =
   counts: zeroCounts(),
   funnel: zeroFunnel(),
   channels: [],
+  ...variantWeights(e.opts),
 });
 
 export const planBatch = (events: readonly PlannedEvent[]): Plan => {

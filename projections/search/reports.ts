@@ -10,6 +10,7 @@ import { fillRange } from '../../domain/analytics/timeseries.js';
 import { onlineReport } from '../../domain/analytics/online.js';
 import type { OnlineReport } from '../../domain/analytics/online.js';
 import type { OnlineQuery } from '../../schema/online-time.js';
+import type { VariantFunnel } from '../../schema/variant-funnel.js';
 
 // The analysts' reports read from the search port (either engine): two queries each, combined
 // by the pure report builders in domain/analytics.
@@ -20,12 +21,14 @@ const READ_BUCKETS = 1_000;
 export const funnel = async (
   search: SearchQueries,
   q: FunnelQuery,
-): Promise<FunnelReport & { readonly scope: FunnelScope }> => {
-  const [totals, reads] = await Promise.all([
+): Promise<FunnelReport & { readonly scope: FunnelScope; readonly variants?: readonly VariantFunnel[] }> => {
+  const mid = q.byVariant === true ? q.scope.mid : undefined;
+  const [totals, reads, variants] = await Promise.all([
     search.funnel(q.messages),
     search.terms({ index: 'deliveries', field: 'read_ms', size: READ_BUCKETS, filter: q.deliveries }),
+    mid === undefined ? undefined : search.variantFunnel(mid),
   ]);
-  return { scope: q.scope, ...funnelReport(totals, reads) };
+  return { scope: q.scope, ...funnelReport(totals, reads), ...(variants === undefined ? {} : { variants }) };
 };
 
 const SPLIT_KEYS: Readonly<Record<Split, readonly string[]>> = {

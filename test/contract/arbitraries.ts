@@ -4,6 +4,7 @@ import { TIME_MAX_MS, TIME_MIN_MS, boundsOf } from '../../schema/bounds.js';
 import type { JsonObject, JsonValue } from '../../schema/json.js';
 import { PAYLOAD_LIMITS } from '../../schema/payload.js';
 import { segmentQuery } from './segment-arbitrary.js';
+import { MAX_VARIANTS, MAX_VARIANT_WEIGHT } from '../../schema/variants.js';
 
 // fast-check arbitraries GENERATED from io-ts codecs: the stored-event codecs (schema/events.ts,
 // schema/triage-events.ts) and the HTTP body codecs (schema/http.ts). A new event type, or a new
@@ -102,6 +103,20 @@ const visible = (max: number) =>
   );
 
 /** Leaves by codec name: refinements whose predicate is a pattern rather than a bound. */
+const variantName = fc.stringMatching(/^[a-z0-9][a-z0-9_-]{0,31}$/);
+// Small texts: with the rest of a generated opts they stay within opts' own limits (schema/payload.ts).
+const variants = fc.uniqueArray(
+  fc.record(
+    {
+      name: variantName,
+      msg: text(1, 40),
+      weight: int(1, MAX_VARIANT_WEIGHT),
+      subject: text(0, 40),
+    },
+    { requiredKeys: ['name', 'msg', 'weight'] },
+  ),
+  { minLength: 2, maxLength: MAX_VARIANTS, selector: (v) => v.name },
+);
 const LEAVES: Record<string, fc.Arbitrary<unknown>> = {
   UserId: id,
   ThreadId: id,
@@ -139,11 +154,15 @@ const LEAVES: Record<string, fc.Arbitrary<unknown>> = {
     fc.webUrl({ validSchemes: ['https'] }).filter((u) => u.length <= 2048 && /^https?:\/\/\S+$/.test(u)),
     fc.constant(`https://fcm.googleapis.com/${'x'.repeat(2048 - 27)}`),
   ),
+  [`list of 2..${MAX_VARIANTS} variants with distinct names`]: variants,
+  VariantAssignment: fc.dictionary(variantName, fc.array(id, { minLength: 1, maxLength: 4 }), {
+    maxKeys: MAX_VARIANTS,
+  }),
   opts: fc
     .record({
-      rest: jsonObject(['urgency', 'ttl', 'collapse'], 100),
+      rest: jsonObject(['urgency', 'ttl', 'collapse', 'variants'], 2_000),
       known: fc.record(
-        { urgency: fc.constantFrom(1, 2, 3, 4), ttl: int(0, 28 * 24 * 3600), collapse: text(1, 64) },
+        { urgency: fc.constantFrom(1, 2, 3, 4), ttl: int(0, 28 * 24 * 3600), collapse: text(1, 64), variants },
         { requiredKeys: [] },
       ),
     })

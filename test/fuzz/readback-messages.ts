@@ -28,7 +28,11 @@ const created =
     if (got.status !== 200)
       return [`GET /api/v2/messages/${mid} as the sender ${c.uid}: ${got.status} ${got.text.slice(0, 200)}`];
     const m = got.json as Record<string, unknown>;
-    const sentOpts = (c.sent['opts'] ?? {}) as Record<string, unknown>;
+    // Top-level A/B `variants` are stored in opts (docs/campaigns.md); the sender reads them back there.
+    const sentOpts: Record<string, unknown> = {
+      ...((c.sent['opts'] ?? {}) as Record<string, unknown>),
+      ...(c.sent['variants'] === undefined ? {} : { variants: c.sent['variants'] }),
+    };
     const problems = [
       ...differs('mid', m['mid'], mid),
       ...differs('from', m['from'], c.uid),

@@ -1,0 +1,47 @@
+// A token bucket per channel (docs/campaigns.md, MSGXC_THROTTLE_<CHANNEL>=N/s), pure: the
+// caller passes the time. Shaped so that no one-second window ever holds more than N sends, the
+// way providers count: `burst` tokens at most are stored, and they refill at `N - burst + 1`
+// a second (less a 2% margin), so a window holds at most burst + (refill - 1) = N. The burst
+// (a tenth of N, at least one) lets a batching provider get batches; the price is a sustained
+// rate of about 88% of N.
+
+export interface Limit {
+  /** Sends per second never exceeded in any one-second window. */
+  readonly perSecond: number;
+}
+
+export interface Bucket {
+  readonly tokens: number;
+  /** Epoch ms of the last refill. */
+  readonly at: number;
+}
+
+export const burstOf = (l: Limit): number => Math.max(1, Math.floor(l.perSecond / 10));
+/** 2% under the exact rate: a margin for timer and clock granularity. */
+export const refillPerSecond = (l: Limit): number => (l.perSecond - burstOf(l) + 1) * 0.98;
+
+/** A new bucket holds one token: the first send goes at once, the rest at the refill rate. */
+export const freshBucket = (now: number): Bucket => ({ tokens: 1, at: now });
+
+export const refill = (b: Bucket, l: Limit, now: number): Bucket => {
+  if (now <= b.at) return b;
+  const tokens = Math.min(burstOf(l), b.tokens + ((now - b.at) * refillPerSecond(l)) / 1000);
+  return { tokens, at: now };
+};
+
+export interface Taken {
+  /** Sends allowed now (0..want). */
+  readonly granted: number;
+  readonly bucket: Bucket;
+  /** When nothing was granted: milliseconds until the next whole token. */
+  readonly waitMs: number;
+}
+
+/** Takes up to `want` whole tokens. */
+export const take = (b: Bucket, l: Limit, now: number, want: number): Taken => {
+  const r = refill(b, l, now);
+  const granted = Math.max(0, Math.min(want, Math.floor(r.tokens + 1e-9)));
+  if (granted > 0) return { granted, bucket: { ...r, tokens: r.tokens - granted }, waitMs: 0 };
+  const waitMs = Math.max(1, Math.ceil(((1 - r.tokens) * 1000) / refillPerSecond(l)));
+  return { granted: 0, bucket: r, waitMs };
+};
