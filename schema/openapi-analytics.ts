@@ -143,10 +143,10 @@ export const analyticsSchemas: Record<string, Json> = {
     },
     triage: array(all({ batch: int, position: int, at: str, urgency: int, due: str, expiresAt: str, skipped: nstr })),
     recipients: array(
-      all({
+      allBut(['variant'], {
         uid: str,
         online: { type: 'boolean' },
-        variant: str,
+        variant: { ...str, description: 'the A/B variant assigned (absent for a message without variants)' },
         plan: array(
           all({
             channel: str,
