@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { Config } from '../../schema/config.js';
-import { createSqliteEventStore } from '../../adapters/eventstore/sqlite.js';
 import type { DeadLetter } from '../../ports/follower.js';
+import { openLog } from '../engines.js';
 import { openEmbeddedReadStore } from '../read-stores.js';
 
 // `msgxc rebuild [--allow-skips]`: with the broker stopped, build the embedded read models anew
@@ -36,7 +36,10 @@ export const rebuildOffline = async (
   if (unknown.length > 0)
     throw new Error(`msgxc rebuild: unknown option ${unknown.join(' ')} (expected --allow-skips)`);
   const allowSkips = args.includes('--allow-skips');
-  const store = createSqliteEventStore({ file: join(config.dataDir, 'events.db') });
+  // The log as the node reads it: personal fields opened with their keys (a sealed field is
+  // not what the read models' codecs accept; an erased user's come back redacted).
+  const log = await openLog(config);
+  const store = log.store;
   const read = openEmbeddedReadStore({ file: join(config.dataDir, 'read.db'), store });
   const started = Date.now();
   let lastDraw = 0;
