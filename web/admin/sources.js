@@ -73,18 +73,29 @@ export const failureReasons = async (since, until, maxPages = 5) => {
   let pages = 0;
   for (; after !== null && pages < maxPages; pages++) {
     const q = qs({
-      type: 'DeliveryFailed,DeliveryGivenUp',
+      // Batched outcomes (DeliveriesSent, one per channel and triage batch) and the per-unit
+      // events of logs written before batching (delivery/README.md).
+      type: 'DeliveryFailed,DeliveryGivenUp,DeliveriesSent',
       from: since.toISOString(),
       to: until.toISOString(),
       after,
       limit: 1000,
     });
     const page = await api(`/api/v2/events?${q}`);
-    for (const e of page.events) {
-      const what = e.type === 'DeliveryGivenUp' ? 'gave up' : (e.data.outcome ?? 'failed');
-      const key = `${e.data.channel}: ${what}: ${e.data.reason ?? '?'}`;
+    const count = (channel, what, reason) => {
+      const key = `${channel}: ${what}: ${reason ?? '?'}`;
       byReason.set(key, (byReason.get(key) ?? 0) + 1);
+    };
+    for (const e of page.events) {
       scanned += 1;
+      if (e.type !== 'DeliveriesSent') {
+        count(e.data.channel, e.type === 'DeliveryGivenUp' ? 'gave up' : (e.data.outcome ?? 'failed'), e.data.reason);
+        continue;
+      }
+      for (const o of e.data.outcomes ?? []) {
+        if (o.failed) count(e.data.channel, o.failed.outcome ?? 'failed', o.failed.reason);
+        if (o.gaveUp) count(e.data.channel, 'gave up', o.gaveUp.reason);
+      }
     }
     after = page.next;
   }
