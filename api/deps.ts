@@ -21,6 +21,8 @@ export interface AppDeps {
   readonly audit: AuditLog;
   /** The search/analytics store's queries (api/routes/analytics.ts); absent in tests that do not need it. */
   readonly search?: SearchQueries;
+  /** The search projection's follower: audience reads wait for it (consistentSearch). */
+  readonly searchRunner?: Pick<ProjectionRunner, 'waitFor'>;
   readonly metrics: Metrics;
   readonly ready: () => boolean;
   /** Admin UI operations (stats, rebuild); absent in tests that do not need them. */
@@ -71,14 +73,25 @@ const READ_WAIT_MS = 2000;
 // projections have applied the log up to `min_position`, or to the head when none is given.
 // `?consistency=eventual` skips the wait. A read that could not catch up in time is served
 // anyway and marked with `X-Stale: true` rather than failing.
-export const consistentRead = async (deps: AppDeps, req: RouteRequest): Promise<Record<string, string>> => {
+const waitForHead = async (
+  deps: AppDeps,
+  req: RouteRequest,
+  runner: Pick<ProjectionRunner, 'waitFor'>,
+): Promise<Record<string, string>> => {
   if (req.query.get('consistency') === 'eventual') return {};
   const explicit = Number(req.query.get('min_position') ?? '');
   const target = Number.isInteger(explicit) && explicit > 0 ? explicit : await deps.store.head();
   try {
-    await deps.projections.waitFor(target, READ_WAIT_MS);
+    await runner.waitFor(target, READ_WAIT_MS);
     return {};
   } catch {
     return { 'X-Stale': 'true' };
   }
 };
+export const consistentRead = (deps: AppDeps, req: RouteRequest): Promise<Record<string, string>> =>
+  waitForHead(deps, req, deps.projections);
+
+// The same for what reads the search store's user directory (segment counts, audiences): an
+// import or enlist acknowledged before counts, once the search engine has made it visible.
+export const consistentSearch = (deps: AppDeps, req: RouteRequest): Promise<Record<string, string>> =>
+  deps.searchRunner === undefined ? Promise.resolve({}) : waitForHead(deps, req, deps.searchRunner);

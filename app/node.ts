@@ -84,6 +84,7 @@ export const startBroker = async (config: Config, log: Logger, clock: Clock = sy
     store,
     audit: opened.audit,
     search: search.value,
+    searchRunner: search.runner,
     metrics,
     ready: () => ready,
     outbox,

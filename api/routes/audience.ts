@@ -3,7 +3,7 @@ import type { AudienceTarget } from '../../commands/types.js';
 import { asMessageId } from '../../schema/ids.js';
 import { AudienceBody } from '../../schema/http.js';
 import { decodeSegmentQuery } from '../../schema/segment-query.js';
-import { answer, contextOf, created, type AppDeps } from '../deps.js';
+import { answer, consistentSearch, contextOf, created, type AppDeps } from '../deps.js';
 import { errors } from '../errors.js';
 import { decode, type Route } from '../route.js';
 import { contentOf } from './content.js';
@@ -33,6 +33,9 @@ export const byAudience =
     const target = targetOf(b.right);
     if (E.isLeft(target)) return target.left;
     if (deps.search === undefined) return errors.notReady('the search store is not open on this node');
+    // The audience as of this request: the directory first catches up with every write
+    // acknowledged before it (an import or enlist just made), as reads do (bounded wait).
+    await consistentSearch(deps, req);
     const mid = asMessageId(req.newMessageId);
     const ran = await deps.commands.multicastAudience(
       contextOf(req),

@@ -3,7 +3,7 @@ import * as t from 'io-ts';
 import { MessageId, asMessageId } from '../../schema/ids.js';
 import { SegmentName } from '../../schema/events.js';
 import { decodeSegmentQuery } from '../../schema/segment-query.js';
-import { answer, contextOf, type AppDeps } from '../deps.js';
+import { answer, consistentSearch, contextOf, type AppDeps } from '../deps.js';
 import { errors, fromDomainError } from '../errors.js';
 import { decode, ok, type Route, type RouteRequest } from '../route.js';
 import type { ApiError } from '../errors.js';
@@ -66,7 +66,9 @@ export const segmentRoutes = (deps: AppDeps): Route[] => [
       const s = await segmentOf(deps, req);
       if (!('stage' in s)) return s;
       if (deps.search === undefined) return errors.notFound('the search store is not open on this node');
-      return ok({ id: s.id, count: await deps.search.countUsers(s.query) });
+      // Counted after the directory caught up with the writes acknowledged before (imports, enlists).
+      const headers = await consistentSearch(deps, req);
+      return ok({ id: s.id, count: await deps.search.countUsers(s.query) }, headers);
     },
   },
 ];
