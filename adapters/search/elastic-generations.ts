@@ -97,8 +97,12 @@ export const elasticGenerations = (
       await addUsersIndex(client, legacy.names, undefined, options.replicas);
       return legacy;
     }
-    const first = open(Math.max(0, ...(await numbers())) + 1);
-    await deleteIndices(client, first.names);
+    // No alias yet: the first generation. Nodes starting together must agree on it, so a
+    // generation another node has begun (indices without the alias yet) is joined, not
+    // replaced: creation is idempotent and linking adds the same aliases again. Nothing is
+    // written into a generation before it is linked, so one left by a crashed start is empty.
+    const begun = await numbers();
+    const first = open(begun.length === 0 ? 1 : Math.max(...begun));
     await createIndices(client, first.names, options.replicas);
     await link(first.names);
     return first;

@@ -40,13 +40,25 @@ export const generationNames = (prefix: string, n: number): IndexNames =>
     string
   >;
 
+const alreadyExists = (e: unknown): boolean =>
+  typeof e === 'object' &&
+  e !== null &&
+  (e as { meta?: { body?: { error?: { type?: unknown } } } }).meta?.body?.error?.type ===
+    'resource_already_exists_exception';
+
+// Idempotent: nodes starting together on a new cluster create the same indices from the same
+// files; the one that finds an index made by another uses it (a start used to fail there).
 const createIndex = async (client: Client, kind: IndexKind, index: string, replicas?: number): Promise<void> => {
   const t = TEMPLATES[kind].template as estypes.IndicesPutIndexTemplateIndexTemplateMapping;
-  await client.indices.create({
-    index,
-    ...(t.mappings === undefined ? {} : { mappings: t.mappings }),
-    settings: replicas === undefined ? (t.settings ?? {}) : { ...t.settings, number_of_replicas: replicas },
-  });
+  try {
+    await client.indices.create({
+      index,
+      ...(t.mappings === undefined ? {} : { mappings: t.mappings }),
+      settings: replicas === undefined ? (t.settings ?? {}) : { ...t.settings, number_of_replicas: replicas },
+    });
+  } catch (e) {
+    if (!alreadyExists(e)) throw e;
+  }
 };
 
 /** Creates a generation's indices; `replicas` overrides the files' number_of_replicas. */
