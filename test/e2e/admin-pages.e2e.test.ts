@@ -276,6 +276,20 @@ describe('admin pages in headless Chromium', () => {
       100,
     );
     await socket.close();
+    // The node checks in the closed session's last stretch on its next tick (every 500 ms here),
+    // indexed after that: wait until the report holds still before the page draws it.
+    let before = -1;
+    await waitFor(
+      'the closed session to be checked in',
+      async () => {
+        const now = (await api<Online>(`/api/v2/analytics/online?interval=minute&${range}`)).onlineSeconds;
+        const still = now === before;
+        before = now;
+        return still ? true : undefined;
+      },
+      30_000,
+      1_500,
+    );
     await useToken('/admin/analytics', seeded.admin);
     await page.fill('#since', local(since));
     await page.fill('#until', local(until));

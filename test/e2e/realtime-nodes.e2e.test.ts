@@ -32,9 +32,18 @@ describe.skipIf(skip)(
       // harness would make two clusters); on the embedded project each has its own log and the
       // bus carries the frames between them. Both must pass the same assertions.
       const run = Math.random().toString(36).slice(2, 8);
-      const eventStore = isProductionStack() ? (stackEnv(`nodes-${run}`)['MSGXC_EVENTSTORE'] ?? '') : 'embedded';
+      // Nodes sharing a log share the data keys too (Cassandra keyspace `<ks>_keys`): a node with
+      // a key store of its own reads the other's sealed fields as erased (docs/gdpr.md).
+      const shared = stackEnv(`nodes-${run}`);
+      const cluster = isProductionStack()
+        ? {
+            MSGXC_EVENTSTORE: shared['MSGXC_EVENTSTORE'] ?? '',
+            MSGXC_CASSANDRA_KEYSPACE: shared['MSGXC_CASSANDRA_KEYSPACE'] ?? '',
+            MSGXC_ELASTIC_INDEX_PREFIX: shared['MSGXC_ELASTIC_INDEX_PREFIX'] ?? '',
+          }
+        : { MSGXC_EVENTSTORE: 'embedded' };
       const env = (node: string): Record<string, string> => ({
-        MSGXC_EVENTSTORE: eventStore,
+        ...cluster,
         MSGXC_BUS: 'nats',
         MSGXC_NATS_URL: natsUrl ?? '',
         MSGXC_NODE_ID: nodeId(node),
