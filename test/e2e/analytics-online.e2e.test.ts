@@ -54,7 +54,8 @@ describe('analytics: online time', () => {
     await waitFor(
       'the last check-in after the close to be indexed',
       async () => ((await seconds(olga)) >= 2 * sure && (await seconds(pete)) >= sure ? true : undefined),
-      30_000,
+      // Generous: once, under a full tier's load, 30 s passed without it (cause not found; see the issue note).
+      60_000,
       100,
     );
     const r = await online('&top=5');
