@@ -24,10 +24,17 @@ export interface TimeseriesQuery {
 const isInterval = (s: string): s is Interval => Object.hasOwn(INTERVALS, s);
 const isSplit = (s: string): s is Split => (SPLITS as readonly string[]).includes(s);
 
-export const analyticsTimeseriesQuery = (
-  get: (name: Param) => string | null,
-): { readonly ok: TimeseriesQuery } | { readonly error: ParamError } => {
-  const bad = (field: Param, msg: string) => ({ error: { field, msg } });
+type RangeParam = 'interval' | 'since' | 'until';
+type Range = { readonly interval: Interval; readonly since: string; readonly until: string };
+
+/**
+ * An interval and a bounded range, both ends required (the timeseries and online-time routes):
+ * `since` comes back rounded down to the interval (UTC), at most MAX_BUCKETS buckets.
+ */
+export const bucketRange = (
+  get: (name: RangeParam) => string | null,
+): { readonly ok: Range } | { readonly error: ParamError } => {
+  const bad = (field: RangeParam, msg: string) => ({ error: { field, msg } });
   const interval = get('interval');
   if (interval === null || !isInterval(interval)) return bad('interval', 'expected minute, hour or day');
   const [sinceRaw, untilRaw] = [get('since'), get('until')];
@@ -43,7 +50,16 @@ export const analyticsTimeseriesQuery = (
   const buckets = Math.ceil((end - start) / step);
   if (buckets > MAX_BUCKETS)
     return bad('until', `${buckets} ${interval} buckets between since and until; at most ${MAX_BUCKETS}`);
+  return { ok: { interval, since: new Date(start).toISOString(), until } };
+};
+
+export const analyticsTimeseriesQuery = (
+  get: (name: Param) => string | null,
+): { readonly ok: TimeseriesQuery } | { readonly error: ParamError } => {
+  const range = bucketRange(get);
+  if ('error' in range) return range;
+  const { interval, since, until } = range.ok;
   const by = get('by');
-  if (by !== null && !isSplit(by)) return bad('by', 'expected channel, urgency or outcome');
-  return { ok: { interval, since: new Date(start).toISOString(), until, by } };
+  if (by !== null && !isSplit(by)) return { error: { field: 'by', msg: 'expected channel, urgency or outcome' } };
+  return { ok: { interval, since, until, by } };
 };
