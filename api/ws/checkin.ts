@@ -7,7 +7,7 @@ import { createGuard } from '../guard.js';
 // sessions opening and closing only touch counters in memory, and every `intervalMs` the
 // node records what happened in that interval with the check-in command (commands/check-in.ts:
 // UsersCheckedIn events in the node's own stream). A node that crashes loses at most one
-// interval of check-ins; presence itself is unaffected.
+// interval of check-ins (one that the log refused is retried); presence itself is unaffected.
 interface Tally {
   sessions: number;
   opened: number;
@@ -23,6 +23,11 @@ export interface CheckIn {
   flush(): Promise<void>;
   stop(): Promise<void>;
 }
+
+/** Intervals kept for a retry while the log is unavailable (1,000 x the interval: 16 h at the default minute). */
+const MAX_PENDING = 1000;
+
+type CheckInsOf = Parameters<Commands['checkIn']>[0];
 
 export const createCheckIn = (deps: {
   record: Commands['checkIn'];
@@ -41,7 +46,37 @@ export const createCheckIn = (deps: {
     tallies.set(uid, x);
     return x;
   };
+  // Intervals not yet in the log, oldest first. One that failed to append stays at the head and
+  // is retried, with the same interval, by the next flush: the search projection keys its
+  // documents by node, interval start and user, so an append that failed after all (it was
+  // durable but the answer was lost) and is written again gives the same documents.
+  const pending: CheckInsOf[] = [];
   let writing: Promise<void> = Promise.resolve();
+  const drain = async (): Promise<void> => {
+    while (pending.length > 0) {
+      const head = pending[0] as CheckInsOf;
+      try {
+        const r = await deps.record(head);
+        // A refusal that is not the log being unavailable (the check-in out of bounds) will
+        // not change on a retry.
+        if (E.isLeft(r) && r.left.kind === 'unavailable') {
+          deps.log.warn(
+            { node: deps.node, code: r.left.code, pending: pending.length },
+            'check-in append failed; retried',
+          );
+          return;
+        }
+        if (E.isLeft(r)) deps.log.warn({ node: deps.node, code: r.left.code }, 'check-in append refused');
+      } catch (e: unknown) {
+        deps.log.warn(
+          { err: e instanceof Error ? e.message : String(e), pending: pending.length },
+          'check-in append failed; retried',
+        );
+        return;
+      }
+      pending.shift();
+    }
+  };
 
   const flush = (): Promise<void> => {
     const to = deps.now();
@@ -57,18 +92,16 @@ export const createCheckIn = (deps: {
         x.onlineMs = 0;
       }
     }
-    const checkIns = { node: deps.node, from: new Date(from), to: new Date(to), users };
+    if (users.length > 0) pending.push({ node: deps.node, from: new Date(from), to: new Date(to), users });
     from = to;
-    if (users.length === 0) return writing;
+    // Bounded: a log down for longer than MAX_PENDING intervals loses the oldest (said in the log).
+    if (pending.length > MAX_PENDING) {
+      const lost = pending.splice(0, pending.length - MAX_PENDING);
+      deps.log.warn({ node: deps.node, intervals: lost.length }, 'check-ins dropped: the log was unavailable too long');
+    }
+    if (pending.length === 0) return writing;
     // One append at a time per node, so intervals land in order.
-    writing = writing
-      .then(async () => {
-        const r = await deps.record(checkIns);
-        if (E.isLeft(r)) deps.log.warn({ node: deps.node, code: r.left.code }, 'check-in append refused');
-      })
-      .catch((e: unknown) => {
-        deps.log.warn({ err: e instanceof Error ? e.message : String(e) }, 'check-in append failed');
-      });
+    writing = writing.then(drain);
     return writing;
   };
 
