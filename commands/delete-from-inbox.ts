@@ -1,18 +1,8 @@
-import * as TE from 'fp-ts/lib/TaskEither.js';
-import { pipe } from 'fp-ts/lib/function.js';
-import { streams } from '../schema/events.js';
-import { inboxes } from './aggregates.js';
-import { callerOf, positionOf, run } from './deps.js';
+import { onOwnInbox } from './own-inbox.js';
 import type { CommandDeps } from './deps.js';
 import type { Commands } from './types.js';
 
 export const deleteFromInbox =
   (deps: CommandDeps): Commands['deleteFromInbox'] =>
   (ctx, mids) =>
-    pipe(
-      TE.fromEither(callerOf(ctx)),
-      TE.flatMap((caller) =>
-        run(deps, streams.inbox(caller.uid), inboxes, { type: 'DeleteFromInbox', uid: caller.uid, mids }, ctx),
-      ),
-      TE.map(positionOf),
-    )();
+    onOwnInbox(deps, ctx, (uid) => ({ type: 'DeleteFromInbox', uid, mids }));

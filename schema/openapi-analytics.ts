@@ -1,3 +1,4 @@
+import { ANALYTICS_MESSAGE_PARAMS } from './analytics-query.js';
 import type { Json, Operations } from './openapi-types.js';
 
 // The routes of the auditors' and analysts' reports (issue 12): explain (api/routes/explain.ts).
@@ -179,20 +180,8 @@ export const analyticsOperations: Operations = {
   '/api/v2/analytics/messages': {
     get: {
       access: 'analyst',
-      query: [
-        'text',
-        'tid',
-        'sender',
-        'urgencyMin',
-        'urgencyMax',
-        'since',
-        'until',
-        'status',
-        'outcome',
-        'channel',
-        'after',
-        'limit',
-      ],
+      // The route's own list: the fuzzer and the route refuse any other parameter alike.
+      query: [...ANALYTICS_MESSAGE_PARAMS],
       summary:
         'Messages from the search projection, newest first: `text` (every word, text or subject), `tid`, `sender`, `urgencyMin`/`urgencyMax` (1-4), `since` (inclusive) / `until` (exclusive) ISO-8601, `status` (comma-separated: published, scheduled, cancelled, retracted), `outcome` (comma-separated delivery statuses: a recipient reached one of them), `channel` (comma-separated: websocket, apns, fcm, webpush, email, sms, mqtt: a delivery was attempted or sent on one of them); `limit` 1..200 (50), `after` the `next` of the previous page; `total` counts every match. Admins and analysts',
       ok: json(ref('AnalyticsMessagePage')),
