@@ -1,3 +1,4 @@
+import type { ProviderOutcome } from '../schema/provider-outcome.js';
 import type { JsonObject } from '../schema/json.js';
 import type { Urgency } from '../schema/message.js';
 import type { WebPushSubscription } from '../schema/devices.js';
@@ -78,17 +79,8 @@ export interface Delivery<R extends Recipient = Recipient> {
   readonly content: Content;
 }
 
-export type Outcome =
-  | { readonly kind: 'delivered'; readonly providerId?: string }
-  | {
-      readonly kind: 'retry';
-      readonly afterMs: number;
-      readonly reason: string;
-      /** The provider could not be reached at all: retried until the message expires, not a number of times. */
-      readonly unreachable?: boolean;
-    }
-  | { readonly kind: 'failed'; readonly reason: string }
-  | { readonly kind: 'gone'; readonly reason: string };
+/** The provider's answer to one delivery (schema/provider-outcome.ts). */
+export type Outcome = ProviderOutcome;
 
 export interface Channel<R extends Recipient = Recipient> {
   readonly kind: R['channel'];

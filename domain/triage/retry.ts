@@ -2,18 +2,9 @@
 // off exponentially with jitter, never sooner than the provider's Retry-After (which the
 // channel adapter reports as `afterMs`), and never past the message's expiry.
 
-/** The Channel port's outcome, restated here so the domain imports no adapter. */
-export type ProviderOutcome =
-  | { readonly kind: 'delivered'; readonly providerId?: string }
-  | {
-      readonly kind: 'retry';
-      readonly afterMs: number;
-      readonly reason: string;
-      /** The provider itself could not be reached (a broker that is down), nothing about this delivery. */
-      readonly unreachable?: boolean;
-    }
-  | { readonly kind: 'failed'; readonly reason: string }
-  | { readonly kind: 'gone'; readonly reason: string };
+import type { ProviderOutcome } from '../../schema/provider-outcome.js';
+
+export type { ProviderOutcome };
 
 export interface RetryPolicy {
   /** Attempts in all, the first included. */
