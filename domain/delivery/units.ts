@@ -55,6 +55,43 @@ export const unitKeysOf = (e: UnitEvent): string[] => {
   return [d.key, ...(digest === undefined ? [] : [digest]), ...members];
 };
 
+/**
+ * Where the units an event is about are stored: the group streams whose steps it plans or moves
+ * (kept together, one row each) and the keys of units kept one by one (digests, members, and
+ * steps whose facts are in their own stream). A per-unit event's step may also sit in a group
+ * (a node from before batching wrote it): `keys` names it, the caller looks for it there too.
+ */
+export const storedUnitsOf = (e: UnitEvent, at: At): { readonly groups: string[]; readonly keys: string[] } => {
+  if (e.type === 'MessageTriaged') {
+    const groups = new Set<string>();
+    const keys: string[] = [];
+    for (const r of e.data.recipients)
+      for (const s of r.steps) {
+        if (s.channel === 'websocket') continue;
+        if (s.digest === undefined) {
+          groups.add(groupStream(e.data.mid, s.channel, e.data.batch));
+          continue;
+        }
+        const device = s.deviceId === undefined ? {} : { deviceId: s.deviceId };
+        keys.push(stepKey({ mid: e.data.mid, uid: r.uid, channel: s.channel, ...device }));
+        keys.push(digestKey(r.uid, s.channel, Date.parse(s.digest)));
+      }
+    return { groups: [...groups], keys };
+  }
+  if (isBatchDelivery(e)) return { groups: [at.stream], keys: [] };
+  return { groups: [], keys: unitKeysOf(e) };
+};
+
+/** The earliest time the scheduler must look at any of a group's steps, if ever. */
+export const groupWakeAt = (units: Iterable<UnitState>): number | undefined => {
+  let min: number | undefined;
+  for (const u of units) {
+    const w = wakeAt(u);
+    if (w !== undefined && (min === undefined || w < min)) min = w;
+  }
+  return min;
+};
+
 /** When the scheduler must look at the unit again, if ever. Members go out with their digest. */
 export const wakeAt = (u: UnitState): number | undefined => {
   if (u.kind === 'member') return undefined;
