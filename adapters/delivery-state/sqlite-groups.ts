@@ -106,7 +106,14 @@ export const decodeGroup = (stream: string, text: string): UnitState[] => {
   if (h !== null)
     for (const p of u)
       out.push({
-        ...h,
+        mid: h.mid,
+        channel: h.channel,
+        urgency: h.urgency,
+        due: h.due,
+        expiresAt: h.expiresAt,
+        collapse: h.collapse,
+        cause: h.cause,
+        correlationId: h.correlationId,
         key: keyOf(h.mid, p[0], h.channel, p[1]),
         kind: 'step',
         uid: p[0],

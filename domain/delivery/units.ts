@@ -113,10 +113,56 @@ const planned = (d: Triaged, at: At, units: Units): UnitState[] => {
   const get = (key: string): UnitState | undefined => out.get(key) ?? units.get(key);
   const due = Date.parse(d.due);
   const expiresAt = Date.parse(d.expiresAt);
+  const pending = { status: 'pending' } as const;
+  // A batch's steps share a few times and streams: parse and build each once (a broadcast
+  // plans a few hundred steps per batch).
+  const times = new Map<string, number>();
+  const timeOf = (iso: string): number => {
+    const t = times.get(iso) ?? Date.parse(iso);
+    times.set(iso, t);
+    return t;
+  };
+  const streams = new Map<string, string>();
+  const streamOf = (channel: string): string => {
+    const g = streams.get(channel) ?? groupStream(d.mid, channel, d.batch);
+    streams.set(channel, g);
+    return g;
+  };
   for (const r of d.recipients)
     for (const s of r.steps) {
       if (s.channel === 'websocket') continue; // the realtime layer's, not dispatch's
-      const when = Date.parse(s.at);
+      const when = timeOf(s.at);
+      const key = stepKey({
+        mid: d.mid,
+        uid: r.uid,
+        channel: s.channel,
+        ...(s.deviceId === undefined ? {} : { deviceId: s.deviceId }),
+      });
+      if (get(key) !== undefined) continue; // planned before: this is a redelivery
+      if (s.digest === undefined) {
+        out.set(key, {
+          key,
+          kind: 'step',
+          mid: d.mid,
+          uid: r.uid,
+          channel: s.channel,
+          deviceId: s.deviceId ?? null,
+          digest: null,
+          collapse: d.collapse ?? null,
+          urgency: d.urgency,
+          due,
+          expiresAt,
+          cause: at.eventId,
+          correlationId: at.correlationId,
+          stage: pending,
+          at: when,
+          attempt: 0,
+          stream: streamOf(s.channel),
+          revision: -1,
+          waiting: [],
+        });
+        continue;
+      }
       const common = {
         uid: r.uid,
         channel: s.channel,
@@ -131,27 +177,6 @@ const planned = (d: Triaged, at: At, units: Units): UnitState[] => {
         revision: -1,
         waiting: [],
       };
-      const key = stepKey({
-        mid: d.mid,
-        uid: r.uid,
-        channel: s.channel,
-        ...(s.deviceId === undefined ? {} : { deviceId: s.deviceId }),
-      });
-      if (get(key) !== undefined) continue; // planned before: this is a redelivery
-      if (s.digest === undefined) {
-        const stream = groupStream(d.mid, s.channel, d.batch);
-        const step = {
-          ...common,
-          key,
-          stream,
-          kind: 'step' as const,
-          mid: d.mid,
-          deviceId: s.deviceId ?? null,
-          digest: null,
-        };
-        out.set(key, { ...step, collapse: d.collapse ?? null });
-        continue;
-      }
       const unit = digestKey(r.uid, s.channel, Date.parse(s.digest));
       out.set(key, {
         ...common,
