@@ -1,11 +1,16 @@
 import { deliveryChanges } from '../domain/delivery/engagement.js';
-import { evolveUnits, isUnitEvent, unitKeysOf } from '../domain/delivery/units.js';
+import { evolveUnits, isUnitEvent, storedUnitsOf } from '../domain/delivery/units.js';
 import type { Fold } from './follow.js';
 
 // Dispatch's fold: the delivery units (planned by MessageTriaged, moved by their streams'
 // events) and what `nextStep` checks. It has no effects: dispatch acts when timers fire.
+// A triage batch's steps and a batched event's are loaded as their group (one row each).
 export const dispatchFold: Fold = async (event, at, work) => {
   work.deliveries(deliveryChanges(event, at));
-  if (isUnitEvent(event)) work.put(evolveUnits(event, at, await work.units(unitKeysOf(event))));
+  if (!isUnitEvent(event)) return undefined;
+  const stored = storedUnitsOf(event, at);
+  await work.loadGroups(stored.groups);
+  await work.load(stored.keys, event.type !== 'MessageTriaged' && stored.groups.length === 0);
+  work.put(evolveUnits(event, at, work.view()));
   return undefined;
 };

@@ -85,8 +85,10 @@ export interface DispatcherDeps {
 export interface Dispatcher {
   /** Queues due units (steps and digests) in their channels' lanes and returns at once. */
   dispatch(units: readonly UnitState[]): void;
-  /** Queued or running on this node: the scheduler leaves it alone. */
+  /** A unit (by key) or any step of a group (by its stream) queued or running on this node: the scheduler leaves it alone. */
   inFlight(key: string): boolean;
+  /** This node wrote to a group stream past `revision`: wait for the fold. */
+  isGroupAhead(stream: string, revision: number): boolean;
   /** This node wrote to the unit's stream past what the fold has applied: wait for the fold. */
   isAhead(u: UnitState): boolean;
   /** Resolves once nothing is queued or in flight. */
@@ -114,6 +116,14 @@ export const createDispatcher = (d: DispatcherDeps): Dispatcher => {
     callTimeoutMs: d.settings.callTimeoutMs,
   });
   const inFlight = new Set<string>();
+  // Steps in flight per group stream: a group's timer is left alone while any of its steps is.
+  const groupsInFlight = new Map<string, number>();
+  const flying = (u: UnitState, n: number): void => {
+    if (u.kind !== 'step' || !isGroupStream(u.stream)) return;
+    const left = (groupsInFlight.get(u.stream) ?? 0) + n;
+    if (left > 0) groupsInFlight.set(u.stream, left);
+    else groupsInFlight.delete(u.stream);
+  };
   const lanes = createLanes(d.settings.concurrency, (channel, err) => {
     d.log.error({ err, channel }, 'a dispatch job failed; its units come due again');
   });
@@ -146,11 +156,12 @@ export const createDispatcher = (d: DispatcherDeps): Dispatcher => {
     };
   };
 
-  const job = async (channel: DispatchChannel, keys: readonly string[]): Promise<void> => {
+  // A job decides on the units as the scheduler read them: a decision made on a unit that has
+  // moved since is refused by its stream's revision (writer.ts), as any other stale decision.
+  const job = async (channel: DispatchChannel, units: readonly UnitState[]): Promise<void> => {
     try {
       if (d.stopped()) return;
-      const units = await d.state.units.get(keys);
-      const targets = createTargets(await jobReads(d.state, [...units.values()]), nameOf);
+      const targets = createTargets(await jobReads(d.state, units), nameOf);
       const now = d.clock.now().getTime();
       const contents = new Map<string, Promise<OutgoingMessage | undefined>>();
       const contentOf: ContentOf = (mid) => {
@@ -161,9 +172,8 @@ export const createDispatcher = (d: DispatcherDeps): Dispatcher => {
       const ready: Ready[] = [];
       const writes: Promise<unknown>[] = [];
       const grouped = new Groups();
-      for (const key of keys) {
-        const u = units.get(key);
-        if (u === undefined || writer.isAhead(u)) continue;
+      for (const u of units) {
+        if (writer.isAhead(u)) continue;
         const decided = await (u.kind === 'digest' ? digest : step)(targets, u, now, contentOf);
         const about = new Map([u, ...decided.others].map((x) => [streamOfUnit(x), x]));
         for (const i of decided.intents) {
@@ -187,21 +197,25 @@ export const createDispatcher = (d: DispatcherDeps): Dispatcher => {
       for (const [stream, ws] of grouped.all()) writes.push(writer.writeGroup(stream, ws));
       await Promise.all([...writes, send(channel, ready)]);
     } finally {
-      for (const k of keys) inFlight.delete(k);
+      for (const u of units) {
+        inFlight.delete(u.key);
+        flying(u, -1);
+      }
     }
   };
 
   return {
     dispatch: (units) => {
       // One job per channel and urgency, so the lanes can serve the urgent ones first.
-      const byLane = new Map<string, { channel: DispatchChannel; urgency: number; keys: string[] }>();
+      const byLane = new Map<string, { channel: DispatchChannel; urgency: number; units: UnitState[] }>();
       for (const u of units) {
         if (inFlight.has(u.key)) continue;
         inFlight.add(u.key);
+        flying(u, 1);
         const lane = `${u.channel}/${String(u.urgency)}`;
         const group = byLane.get(lane);
-        if (group === undefined) byLane.set(lane, { channel: u.channel, urgency: u.urgency, keys: [u.key] });
-        else group.keys.push(u.key);
+        if (group === undefined) byLane.set(lane, { channel: u.channel, urgency: u.urgency, units: [u] });
+        else group.units.push(u);
       }
       // ...and at most JOB_BATCHES provider batches per job, so an urgent job waits for a few
       // batches of a broadcast at most, not for a whole pass of it.
@@ -210,13 +224,14 @@ export const createDispatcher = (d: DispatcherDeps): Dispatcher => {
         // for a slot that long at most.
         const limit = d.settings.throttle?.[g.channel]?.perSecond;
         const size = Math.min(Math.max(1, d.settings.batchSizes[g.channel]) * JOB_BATCHES, limit ?? Infinity);
-        for (let i = 0; i < g.keys.length; i += size) {
-          const keys = g.keys.slice(i, i + size);
-          lanes.run(g.channel, () => job(g.channel, keys), g.urgency);
+        for (let i = 0; i < g.units.length; i += size) {
+          const part = g.units.slice(i, i + size);
+          lanes.run(g.channel, () => job(g.channel, part), g.urgency);
         }
       }
     },
-    inFlight: (key) => inFlight.has(key),
+    inFlight: (key) => inFlight.has(key) || groupsInFlight.has(key),
+    isGroupAhead: (stream, revision) => writer.isGroupAhead(stream, revision),
     isAhead: (u) => writer.isAhead(u),
     idle: () => lanes.idle(),
     stats: () => ({ inFlight: inFlight.size, lanes: lanes.stats() }),

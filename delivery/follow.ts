@@ -6,7 +6,7 @@ import type { DeliveryStateStore } from '../ports/delivery-state.js';
 import type { EventStore } from '../ports/eventstore.js';
 import type { DeadLetter, Effect, Followed, FollowerHandler, Pause } from '../ports/follower.js';
 import type { DomainEvent } from '../schema/events.js';
-import { StateWork } from './state-work.js';
+import { GroupCache, StateWork } from './state-work.js';
 import type { ReactorLog } from './types.js';
 
 // A delivery follower: the one log follower (follower/), with delivery's state as its handler.
@@ -63,22 +63,29 @@ export const foldHandler = (
   state: DeliveryStateStore,
   types: ReadonlySet<string>,
   fold: Fold,
-): FollowerHandler => ({
-  types,
-  handle: async (events): Promise<Pause | undefined> => {
-    const work = new StateWork(state);
-    for (const [at, e] of events.entries()) {
-      const effect = await fold(e.event, atOf(e), work);
-      if (effect !== undefined) {
-        await state.commit(work.batch({ name, position: e.position - 1 }));
-        return { at, effect };
+): FollowerHandler => {
+  const groups = new GroupCache();
+  return {
+    types,
+    handle: async (events): Promise<Pause | undefined> => {
+      const work = new StateWork(state, groups);
+      for (const [at, e] of events.entries()) {
+        const effect = await fold(e.event, atOf(e), work);
+        if (effect !== undefined) {
+          await state.commit(work.batch({ name, position: e.position - 1 }));
+          work.committed();
+          return { at, effect };
+        }
       }
-    }
-    const last = events[events.length - 1];
-    if (last !== undefined) await state.commit(work.batch({ name, position: last.position }));
-    return undefined;
-  },
-});
+      const last = events[events.length - 1];
+      if (last !== undefined) {
+        await state.commit(work.batch({ name, position: last.position }));
+        work.committed();
+      }
+      return undefined;
+    },
+  };
+};
 
 export const startFollower = (o: FollowerOptions): Follower => {
   let position = 0;

@@ -1,5 +1,5 @@
 import type { DeliveryStateStore, DirectoryReads, UnitReads } from '../ports/delivery-state.js';
-import type { Profile, UnitState } from '../schema/delivery-state.js';
+import type { Engagement, Profile, UnitState } from '../schema/delivery-state.js';
 
 // What one dispatch job reads, gathered: the due units of one channel from one pass are
 // mostly one message's, so the message's state and cancellation are read once per job, not
@@ -53,9 +53,39 @@ export const jobReads = async (state: DeliveryStateStore, units: readonly UnitSt
       return dir.profiles(uids, tid);
     },
   };
+  // Receipts, read markers and collapse keys of the job's recipients, per message (and
+  // collapse key): a statement per message, not two or three per unit.
+  const engaged = new Map<string, Engagement>();
+  const collapsed = new Map<string, boolean>();
+  const byMessage = new Map<string, { tid: string | undefined; uids: Set<string>; ckeys: Set<string> }>();
+  for (const u of units) {
+    if (u.mid === null) continue;
+    const tid = (await messageState(u.mid))?.tid ?? undefined;
+    const m = byMessage.get(u.mid) ?? { tid, uids: new Set<string>(), ckeys: new Set<string>() };
+    byMessage.set(u.mid, m);
+    m.uids.add(u.uid);
+    if (u.collapse !== null) m.ckeys.add(u.collapse);
+  }
+  for (const [mid, m] of byMessage) {
+    const uids = [...m.uids];
+    for (const [uid, e] of await state.units.engagements(uids, mid, m.tid))
+      engaged.set(`${mid}\u0000${m.tid ?? ''}\u0000${uid}`, e);
+    for (const ckey of m.ckeys) {
+      const newer = await state.units.collapsedAmong(uids, ckey, mid);
+      for (const uid of uids) collapsed.set(`${mid}\u0000${ckey}\u0000${uid}`, newer.has(uid));
+    }
+  }
   const reads: UnitReads = {
     ...state.units,
     cancelled: (mid) => memo(cancelled, mid, () => state.units.cancelled(mid)),
+    engagement: (uid, mid, tid) => {
+      const e = engaged.get(`${mid}\u0000${tid ?? ''}\u0000${uid}`);
+      return e === undefined ? state.units.engagement(uid, mid, tid) : Promise.resolve(e);
+    },
+    collapsed: (uid, ckey, mid) => {
+      const c = collapsed.get(`${mid}\u0000${ckey}\u0000${uid}`);
+      return c === undefined ? state.units.collapsed(uid, ckey, mid) : Promise.resolve(c);
+    },
   };
   return { ...state, directory, units: reads };
 };

@@ -1,4 +1,5 @@
 import { decideFire, initialTriage } from '../domain/delivery/triage.js';
+import { wakeAt } from '../domain/delivery/units.js';
 import type { Clock } from '../ports/clock.js';
 import type { DeliveryStateStore } from '../ports/delivery-state.js';
 import type { EventStore } from '../ports/eventstore.js';
@@ -79,10 +80,18 @@ export const createScheduler = (o: SchedulerOptions): Scheduler => {
     !o.dispatcher.inFlight(u.key) &&
     !o.dispatcher.isAhead(u);
 
-  const fire = async (due: readonly DueTimer[]): Promise<void> => {
-    const keys = due.filter((t) => t.kind !== 'publish').map((t) => t.key);
+  // A group's timer is its earliest step: the steps of it due now go, the others wait for theirs.
+  const fire = async (due: readonly DueTimer[], now: number): Promise<void> => {
+    const keys = due.filter((t) => t.kind === 'step' || t.kind === 'digest').map((t) => t.key);
     const units = await o.state.units.get(keys);
-    o.dispatcher.dispatch(keys.map((k) => units.get(k)).filter(live));
+    // A group this node wrote past the fold waits for the fold (without reading its steps).
+    const streams = due.filter((t) => t.kind === 'group').map((t) => t.key);
+    const revisions = await o.state.units.groupRevisions(streams);
+    const groups = await o.state.units.groups(
+      streams.filter((s) => !o.dispatcher.isGroupAhead(s, revisions.get(s) ?? -1)),
+    );
+    const grouped = [...groups.values()].flatMap((g) => g.filter((u) => (wakeAt(u) ?? Infinity) <= now));
+    o.dispatcher.dispatch([...keys.map((k) => units.get(k)), ...grouped].filter(live));
     await Promise.all(due.filter((t) => t.kind === 'publish').map((t) => fireMessage(t.key)));
   };
 
@@ -100,7 +109,7 @@ export const createScheduler = (o: SchedulerOptions): Scheduler => {
       const page = await o.state.timers.due(now, pageSize, after);
       after = page[page.length - 1];
       const due = page.filter((t) => !o.dispatcher.inFlight(t.key));
-      if (due.length > 0) await fire(due);
+      if (due.length > 0) await fire(due, now);
       if (page.length < pageSize) return;
     }
   };

@@ -1,20 +1,67 @@
-import { timerChange } from '../domain/delivery/units.js';
+import { groupWakeAt, timerChange } from '../domain/delivery/units.js';
+import { isGroupStream } from '../domain/triage/keys.js';
 import type { DeliveryStateStore } from '../ports/delivery-state.js';
-import type { DeliveryChange, DirectoryChange, StateBatch, TimerChange, UnitState } from '../schema/delivery-state.js';
+import type {
+  DeliveryChange,
+  DirectoryChange,
+  GroupWrite,
+  StateBatch,
+  TimerChange,
+  UnitState,
+} from '../schema/delivery-state.js';
 
 // What a follower's fold writes between two commits: the changes the pure folds computed, and
 // the units it loaded and moved. Reads of units see the batch's own changes first, so two
-// events of one batch about the same unit fold in order; a unit's timer follows from its
-// state (domain/delivery/units.ts `wakeAt`) and is written only when it moved.
+// events of one batch about the same unit fold in order. The steps of a group stream are
+// loaded and written as their group (one row, one timer: the earliest wake-up of its steps),
+// so a batched claim of hundreds of recipients is one read and one write; other units (digests,
+// members, steps whose facts are in their own stream) one by one, each with its own timer
+// (domain/delivery/units.ts `wakeAt`), written only when it moved.
+interface Group {
+  readonly keys: Set<string>;
+  readonly wake: number | undefined;
+  dirty: boolean;
+}
+
+/**
+ * The groups a fold committed last, as committed (only the dispatch fold writes them): the
+ * next batch's claim or outcome for a group it just planned or moved is folded without reading
+ * and decoding the group's row again. Bounded: the groups of the last few batches.
+ */
+export class GroupCache {
+  private readonly groups = new Map<string, readonly UnitState[]>();
+  constructor(private readonly limit = 64) {}
+
+  get(stream: string): readonly UnitState[] | undefined {
+    return this.groups.get(stream);
+  }
+
+  set(stream: string, units: readonly UnitState[]): void {
+    this.groups.delete(stream);
+    this.groups.set(stream, units);
+    if (this.groups.size > this.limit) this.groups.delete(this.groups.keys().next().value ?? '');
+  }
+}
+
 export class StateWork {
-  private readonly cache = new Map<string, UnitState | null>();
+  private readonly cache = new Map<string, UnitState>();
+  /** Keys looked for and not found. */
+  private readonly absent = new Set<string>();
   private readonly loaded = new Map<string, UnitState | undefined>();
   private readonly dirty = new Map<string, UnitState>();
+  private readonly groups = new Map<string, Group>();
+  /** A grouped step's group (its stream while grouped). */
+  private readonly groupOf = new Map<string, string>();
   private readonly dir: DirectoryChange[] = [];
   private readonly changes: DeliveryChange[] = [];
   private readonly timed: TimerChange[] = [];
 
-  constructor(private readonly state: DeliveryStateStore) {}
+  private written: readonly GroupWrite[] = [];
+
+  constructor(
+    private readonly state: DeliveryStateStore,
+    private readonly groupCache?: GroupCache,
+  ) {}
 
   directory(changes: readonly DirectoryChange[]): void {
     this.dir.push(...changes);
@@ -28,48 +75,112 @@ export class StateWork {
     this.timed.push(...changes);
   }
 
-  /** The units among `keys` that exist, as this batch has them. */
-  async units(keys: readonly string[]): Promise<ReadonlyMap<string, UnitState>> {
-    const missing = keys.filter((k) => !this.cache.has(k));
-    if (missing.length > 0) {
-      const found = await this.state.units.get(missing);
-      for (const k of missing) {
-        const u = found.get(k);
-        this.cache.set(k, u ?? null);
+  private adopt(stream: string, units: readonly UnitState[]): void {
+    this.groups.set(stream, { keys: new Set(units.map((u) => u.key)), wake: groupWakeAt(units), dirty: false });
+    for (const u of units) {
+      this.cache.set(u.key, u);
+      this.groupOf.set(u.key, stream);
+    }
+  }
+
+  /** Loads the groups among `streams` (a group not stored yet starts empty). */
+  async loadGroups(streams: readonly string[]): Promise<void> {
+    const missing: string[] = [];
+    for (const s of streams) {
+      if (this.groups.has(s)) continue;
+      const cached = this.groupCache?.get(s);
+      if (cached === undefined) missing.push(s);
+      else this.adopt(s, cached);
+    }
+    if (missing.length === 0) return;
+    const found = await this.state.units.groups(missing);
+    for (const s of missing) this.adopt(s, found.get(s) ?? []);
+  }
+
+  /** Loads the units among `keys` kept one by one; with `grouped`, looks for the others in groups. */
+  async load(keys: readonly string[], grouped = false): Promise<void> {
+    const missing = keys.filter((k) => !this.cache.has(k) && !this.absent.has(k));
+    if (missing.length === 0) return;
+    const found = await this.state.units.get(missing);
+    const absent: string[] = [];
+    for (const k of missing) {
+      const u = found.get(k);
+      if (u === undefined) absent.push(k);
+      else {
+        this.cache.set(k, u);
         this.loaded.set(k, u);
       }
     }
-    const out = new Map<string, UnitState>();
-    for (const k of keys) {
-      const u = this.cache.get(k);
-      if (u !== undefined && u !== null) out.set(k, u);
-    }
-    return out;
+    if (grouped && absent.length > 0)
+      for (const [stream, units] of await this.state.units.groupsOf(absent))
+        if (!this.groups.has(stream)) this.adopt(stream, units);
+    for (const k of absent) if (!this.cache.has(k)) this.absent.add(k);
+  }
+
+  /** The units loaded so far, as this batch has them (read only). */
+  view(): ReadonlyMap<string, UnitState> {
+    return this.cache;
   }
 
   put(units: readonly UnitState[]): void {
     for (const u of units) {
-      if (!this.loaded.has(u.key)) this.loaded.set(u.key, undefined);
       this.cache.set(u.key, u);
+      this.absent.delete(u.key);
+      const was = this.groupOf.get(u.key);
+      const stream = u.kind === 'step' && isGroupStream(u.stream) ? u.stream : undefined;
+      if (was !== undefined && was !== stream) {
+        // Its facts moved to its own stream: it leaves the group and is kept on its own.
+        const g = this.groups.get(was);
+        g?.keys.delete(u.key);
+        if (g !== undefined) g.dirty = true;
+        this.groupOf.delete(u.key);
+      }
+      if (stream !== undefined) {
+        const g = this.groups.get(stream) ?? { keys: new Set<string>(), wake: undefined, dirty: false };
+        this.groups.set(stream, g);
+        g.keys.add(u.key);
+        g.dirty = true;
+        this.groupOf.set(u.key, stream);
+        continue;
+      }
+      if (!this.loaded.has(u.key)) this.loaded.set(u.key, undefined);
       this.dirty.set(u.key, u);
     }
   }
 
   empty(): boolean {
-    return this.dir.length === 0 && this.changes.length === 0 && this.timed.length === 0 && this.dirty.size === 0;
+    return (
+      this.dir.length === 0 &&
+      this.changes.length === 0 &&
+      this.timed.length === 0 &&
+      this.dirty.size === 0 &&
+      ![...this.groups.values()].some((g) => g.dirty)
+    );
   }
 
   batch(checkpoint: { readonly name: string; readonly position: number }): StateBatch {
     const units = [...this.dirty.values()];
-    const unitTimers = units
-      .map((u) => timerChange(this.loaded.get(u.key), u))
-      .filter((t): t is TimerChange => t !== undefined);
-    return {
-      directory: this.dir,
-      units,
-      deliveries: this.changes,
-      timers: [...this.timed, ...unitTimers],
-      checkpoint,
-    };
+    const timers = [
+      ...this.timed,
+      ...units.map((u) => timerChange(this.loaded.get(u.key), u)).filter((t): t is TimerChange => t !== undefined),
+    ];
+    const groups: GroupWrite[] = [];
+    for (const [stream, g] of this.groups) {
+      if (!g.dirty) continue;
+      const members = [...g.keys].flatMap((k) => {
+        const u = this.cache.get(k);
+        return u === undefined ? [] : [u];
+      });
+      groups.push({ stream, units: members });
+      const wake = groupWakeAt(members);
+      if (wake !== g.wake) timers.push({ kind: 'group', key: stream, at: wake ?? null });
+    }
+    this.written = groups;
+    return { directory: this.dir, units, groups, deliveries: this.changes, timers, checkpoint };
+  }
+
+  /** The batch was committed: the groups it wrote are what the next batch starts from. */
+  committed(): void {
+    for (const g of this.written) this.groupCache?.set(g.stream, g.units);
   }
 }

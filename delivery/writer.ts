@@ -33,6 +33,8 @@ export interface UnitWriter {
   writeGroup(stream: string, writes: readonly UnitWrite[]): Promise<ReadonlyMap<string, number>>;
   /** This node wrote to the unit's stream past what the fold has applied. */
   isAhead(u: UnitState): boolean;
+  /** This node wrote to a group stream past `revision` (what the fold has applied of it). */
+  isGroupAhead(stream: string, revision: number): boolean;
 }
 
 const MAX_REMEMBERED = 200_000;
@@ -56,11 +58,15 @@ export const createUnitWriter = (d: {
 }): UnitWriter => {
   const append = reactorAppend(d.store, d.clock);
   const written = new Map<string, number>();
-  const remember = (key: string, revision: number): void => {
-    written.delete(key);
-    written.set(key, revision);
-    if (written.size > MAX_REMEMBERED) written.delete(written.keys().next().value ?? '');
+  const remembered = (memory: Map<string, number>, key: string, revision: number): void => {
+    memory.delete(key);
+    memory.set(key, revision);
+    if (memory.size > MAX_REMEMBERED) memory.delete(memory.keys().next().value ?? '');
   };
+  const remember = (key: string, revision: number): void => {
+    remembered(written, key, revision);
+  };
+  const writtenGroups = new Map<string, number>();
 
   const writeGroup = async (stream: string, writes: readonly UnitWrite[]): Promise<ReadonlyMap<string, number>> => {
     const out = new Map<string, number>();
@@ -76,6 +82,7 @@ export const createUnitWriter = (d: {
       });
       if (r.kind === 'appended') {
         const base = r.nextRevision - events.length + 1;
+        remembered(writtenGroups, stream, r.nextRevision);
         events.forEach((e, i) => {
           for (const p of unitParts(e)) {
             out.set(p.key, base + i);
@@ -117,6 +124,15 @@ export const createUnitWriter = (d: {
         d.log.error({ err, stream }, 'dispatch could not write to the log; the timers will fire again');
         return new Map();
       }
+    },
+    isGroupAhead: (stream, revision) => {
+      const mine = writtenGroups.get(stream);
+      if (mine === undefined) return false;
+      if (mine <= revision) {
+        writtenGroups.delete(stream);
+        return false;
+      }
+      return true;
     },
     isAhead: (u) => {
       const mine = written.get(u.key);

@@ -38,13 +38,27 @@ export interface DirectoryReads {
 }
 
 export interface UnitReads {
-  /** The units that exist among `keys`. */
+  /** The units stored one by one (not in a group) that exist among `keys`. */
   get(keys: readonly string[]): Promise<ReadonlyMap<string, UnitState>>;
+  /** The groups among `streams` (group streams) that exist, each with its steps. */
+  groups(streams: readonly string[]): Promise<ReadonlyMap<string, readonly UnitState[]>>;
+  /**
+   * The groups holding any of the step `keys`, each with its steps: for a per-unit event about
+   * a grouped step (written by a node from before batching). Slower: it reads the groups of
+   * each key's message and channel.
+   */
+  groupsOf(keys: readonly string[]): Promise<ReadonlyMap<string, readonly UnitState[]>>;
+  /** The newest revision of each group stream among `streams` folded into its group (without reading its steps). */
+  groupRevisions(streams: readonly string[]): Promise<ReadonlyMap<string, number>>;
   /** Seen or read by receipt, or read by a last-read marker (inbox-wide, or the message's thread). */
   engagement(uid: string, mid: string, tid: string | undefined): Promise<Engagement>;
+  /** `engagement` for several recipients of one message at once (a dispatch job's). */
+  engagements(uids: readonly string[], mid: string, tid: string | undefined): Promise<ReadonlyMap<string, Engagement>>;
   cancelled(mid: string): Promise<boolean>;
   /** A newer message with the same collapse key was triaged for the recipient. */
   collapsed(uid: string, ckey: string, mid: string): Promise<boolean>;
+  /** The recipients among `uids` for whom a newer message with the collapse key was triaged. */
+  collapsedAmong(uids: readonly string[], ckey: string, mid: string): Promise<ReadonlySet<string>>;
   /** Claims held by an earlier run of `node`: that run is gone, so they have lapsed. */
   claimsOfEarlierRuns(node: string, run: string): Promise<readonly UnitState[]>;
 }

@@ -61,7 +61,8 @@ export interface UnitState extends UnitPlan {
   readonly waiting: readonly string[];
 }
 
-export type TimerKind = 'publish' | 'step' | 'digest';
+/** `group`: the earliest wake-up of a group's steps (key: the group stream, see StateBatch.groups). */
+export type TimerKind = 'publish' | 'step' | 'digest' | 'group';
 
 /** A durable timer set (at a time) or cleared (null). */
 export interface TimerChange {
@@ -209,10 +210,22 @@ export interface Engagement {
   readonly read: boolean;
 }
 
+/**
+ * The steps of one group stream (`deliveries-<mid>/<channel>/<batch>`: one channel of one
+ * triage batch), stored together and rewritten whole: a batched claim or outcome changes one
+ * row, not one per recipient. Its timer is the earliest wake-up of its steps (kind `group`).
+ */
+export interface GroupWrite {
+  readonly stream: string;
+  readonly units: readonly UnitState[];
+}
+
 /** What one fold writes at once, with the checkpoint it reached. */
 export interface StateBatch {
   readonly directory?: readonly DirectoryChange[];
+  /** Units stored one by one: digests, their members, steps whose facts are in their own stream. */
   readonly units?: readonly UnitState[];
+  readonly groups?: readonly GroupWrite[];
   readonly deliveries?: readonly DeliveryChange[];
   readonly timers?: readonly TimerChange[];
   readonly checkpoint?: { readonly name: string; readonly position: number };

@@ -1,6 +1,7 @@
 import type { Database } from 'better-sqlite3';
 import type { DeliveryReports } from '../../ports/delivery-state.js';
 import type { PublishedData, UnitStatus } from '../../schema/delivery-state.js';
+import type { GroupRows } from './sqlite-groups.js';
 
 // msgxc's two reports from delivery's state: scheduled messages still to come, and recently
 // triaged messages with where their deliveries stand. For the admin API
@@ -8,7 +9,7 @@ import type { PublishedData, UnitStatus } from '../../schema/delivery-state.js';
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
-export const sqliteReports = (db: Database): DeliveryReports => {
+export const sqliteReports = (db: Database, groups: GroupRows): DeliveryReports => {
   const upcoming = db.prepare<[number], { key: string; due_at: number; data: string }>(
     `SELECT t.key, t.due_at, m.data FROM timers t JOIN dir_messages m ON m.mid = t.key
      WHERE t.kind = 'publish' AND m.status = 'scheduled' ORDER BY t.due_at, t.key LIMIT ?`,
@@ -41,6 +42,7 @@ export const sqliteReports = (db: Database): DeliveryReports => {
         recent.all(limit).map((r) => {
           const steps: Record<UnitStatus, number> = { pending: 0, claimed: 0, done: 0, skipped: 0, 'given-up': 0 };
           for (const c of counts.all(r.mid)) steps[c.status] = c.n;
+          for (const [status, n] of Object.entries(groups.counts(r.mid))) steps[status as UnitStatus] += n;
           return {
             mid: r.mid,
             due: iso(r.due),

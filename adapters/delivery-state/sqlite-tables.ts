@@ -9,8 +9,9 @@ import { clearCheckpoints, ensureCheckpointTables } from '../checkpoint/sqlite.j
 // triage -> the directory (dir_*): who can be reached where, as of the event triage is at, so
 //   a plan sees exactly the devices and members that preceded the message in the log; the
 //   publish timers of scheduled messages.
-// dispatch -> the units (dl_units: one row per planned step, digest window and digest member,
-//   its stage and stream revision); receipts, read markers, cancellations and collapse keys
+// dispatch -> the units (dl_groups: the steps of one group stream in one row; dl_units: one
+//   row per digest window, digest member, and step whose facts are in its own stream; each
+//   unit's stage and stream revision); receipts, read markers, cancellations and collapse keys
 //   (what `nextStep` checks); triaged messages (the "recent" report); step and digest timers.
 const DIRECTORY_DDL = [
   // first_position: when the user became known (NULL: only a profile so far); a broadcast
@@ -53,6 +54,18 @@ const DELIVERY_DDL = [
    ) WITHOUT ROWID`,
   'CREATE INDEX IF NOT EXISTS dl_units_by_mid ON dl_units (mid) WHERE mid IS NOT NULL',
   "CREATE INDEX IF NOT EXISTS dl_units_claimed ON dl_units (claim_node, claim_run) WHERE status = 'claimed'",
+  // The steps of one group stream (a channel of a triage batch) in one row (sqlite-groups.ts),
+  // with their counts per status (the "recent" report); a rowid table: its rows are large.
+  `CREATE TABLE IF NOT EXISTS dl_groups (
+     stream TEXT PRIMARY KEY, mid TEXT NOT NULL, channel TEXT NOT NULL, revision INTEGER NOT NULL, units TEXT NOT NULL,
+     pending INTEGER NOT NULL, claimed INTEGER NOT NULL, done INTEGER NOT NULL, skipped INTEGER NOT NULL, given_up INTEGER NOT NULL
+   )`,
+  'CREATE INDEX IF NOT EXISTS dl_groups_by_mid ON dl_groups (mid, channel)',
+  // Who holds claims in which group: a restarted node finds its earlier runs' claims.
+  `CREATE TABLE IF NOT EXISTS dl_group_claims (
+     node TEXT NOT NULL, run TEXT NOT NULL, stream TEXT NOT NULL, PRIMARY KEY (node, run, stream)
+   ) WITHOUT ROWID`,
+  'CREATE INDEX IF NOT EXISTS dl_group_claims_by_stream ON dl_group_claims (stream)',
   'CREATE TABLE IF NOT EXISTS dl_engaged (uid TEXT NOT NULL, mid TEXT NOT NULL, seen INTEGER NOT NULL, read INTEGER NOT NULL, PRIMARY KEY (uid, mid)) WITHOUT ROWID',
   'CREATE TABLE IF NOT EXISTS dl_markers (uid TEXT NOT NULL, scope TEXT NOT NULL, mid TEXT NOT NULL, PRIMARY KEY (uid, scope)) WITHOUT ROWID',
   'CREATE TABLE IF NOT EXISTS dl_collapse (uid TEXT NOT NULL, ckey TEXT NOT NULL, due INTEGER NOT NULL, mid TEXT NOT NULL, PRIMARY KEY (uid, ckey)) WITHOUT ROWID',
@@ -69,6 +82,7 @@ const DELIVERY_DDL = [
 // named by an event (a message's `scheduled`, a unit's `at`, a claim's lease, a retry's `at`),
 // kept by the folds, so it is rebuilt from the log with the rest.
 // kind: 'publish' (key = mid) | 'step' (key = unit key) | 'digest' (key = digest key)
+//   | 'group' (key = group stream: the earliest wake-up of its steps)
 const TIMER_DDL = [
   `CREATE TABLE IF NOT EXISTS timers (
      kind TEXT NOT NULL, key TEXT NOT NULL, due_at INTEGER NOT NULL,
@@ -87,6 +101,8 @@ const TABLES = [
   'dir_messages',
   'dl_steps', // before issue 11 stage C
   'dl_units',
+  'dl_groups',
+  'dl_group_claims',
   'dl_engaged',
   'dl_markers',
   'dl_collapse',
@@ -101,7 +117,7 @@ const BOOKKEEPING = [
 
 // Bump when a fold changes meaning without a DDL change: a different version drops these
 // tables and delivery rebuilds them from the log (its effects are idempotent).
-const FOLD_VERSION = 2;
+const FOLD_VERSION = 3;
 export const DELIVERY_SCHEMA_VERSION = createHash('sha256')
   .update(`${FOLD_VERSION}\n${DDL.join('\n')}`)
   .digest('hex');

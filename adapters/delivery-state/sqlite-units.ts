@@ -2,6 +2,7 @@ import type { Database } from 'better-sqlite3';
 import type { UnitReads } from '../../ports/delivery-state.js';
 import type { DeliveryChange, UnitKind, UnitStage, UnitState, UnitStatus } from '../../schema/delivery-state.js';
 import type { DispatchChannel } from '../../schema/triage-events.js';
+import type { GroupRows } from './sqlite-groups.js';
 
 // The delivery units and what dispatch checks before each step, in SQLite. A unit is stored
 // whole on every change (its fold is domain/delivery/units.ts); the other changes are upserts
@@ -104,7 +105,7 @@ const toRow = (u: UnitState): Row => {
 
 const FEW = 8;
 
-export const unitReads = (db: Database): UnitReads => {
+export const unitReads = (db: Database, groups: GroupRows): UnitReads => {
   const one = db.prepare<[string], Row>('SELECT * FROM dl_units WHERE key = ?');
   const many = db.prepare<[string], Row>('SELECT * FROM dl_units WHERE key IN (SELECT value FROM json_each(?))');
   const engaged = db.prepare<[string, string], { seen: number; read: number }>(
@@ -114,6 +115,20 @@ export const unitReads = (db: Database): UnitReads => {
   const marked = db
     .prepare<[string, string, string], number>(
       `SELECT 1 FROM dl_markers WHERE uid = ? AND scope IN ('', ?) AND mid >= ? LIMIT 1`,
+    )
+    .pluck();
+  // The same for a job's recipients of one message: one statement each, not two per recipient.
+  const engagedMany = db.prepare<[string, string], { uid: string; seen: number; read: number }>(
+    'SELECT uid, seen, read FROM dl_engaged WHERE mid = ? AND uid IN (SELECT value FROM json_each(?))',
+  );
+  const markedMany = db
+    .prepare<[string, string, string], string>(
+      `SELECT DISTINCT uid FROM dl_markers WHERE uid IN (SELECT value FROM json_each(?)) AND scope IN ('', ?) AND mid >= ?`,
+    )
+    .pluck();
+  const newerMany = db
+    .prepare<[string, string, string], string>(
+      'SELECT uid FROM dl_collapse WHERE uid IN (SELECT value FROM json_each(?)) AND ckey = ? AND mid <> ?',
     )
     .pluck();
   const cancelled = db.prepare<[string], number>('SELECT 1 FROM dl_cancelled WHERE mid = ?').pluck();
@@ -142,12 +157,31 @@ export const unitReads = (db: Database): UnitReads => {
       const read = e?.read === 1 || marked.get(uid, tid ?? '', mid) === 1;
       return Promise.resolve({ read, seen: read || e?.seen === 1 });
     },
+    engagements: (uids, mid, tid) => {
+      const list = JSON.stringify([...new Set(uids)]);
+      const out = new Map<string, { seen: boolean; read: boolean }>();
+      for (const uid of uids) out.set(uid, { seen: false, read: false });
+      for (const e of engagedMany.all(mid, list))
+        out.set(e.uid, { seen: e.seen === 1 || e.read === 1, read: e.read === 1 });
+      for (const uid of markedMany.all(list, tid ?? '', mid)) out.set(uid, { seen: true, read: true });
+      return Promise.resolve(out);
+    },
     cancelled: (mid) => Promise.resolve(cancelled.get(mid) === 1),
     collapsed: (uid, ckey, mid) => {
       const n = newest.get(uid, ckey);
       return Promise.resolve(n !== undefined && n !== mid);
     },
-    claimsOfEarlierRuns: (node, run) => Promise.resolve(stale.all(node, run).map(toUnit)),
+    collapsedAmong: (uids, ckey, mid) =>
+      Promise.resolve(new Set(newerMany.all(JSON.stringify([...new Set(uids)]), ckey, mid))),
+    groups: (streams) => Promise.resolve(streams.length === 0 ? new Map() : groups.groups(streams)),
+    groupRevisions: (streams) => Promise.resolve(streams.length === 0 ? new Map() : groups.revisions(streams)),
+    groupsOf: (keys) => Promise.resolve(keys.length === 0 ? new Map() : groups.groupsOf(keys)),
+    claimsOfEarlierRuns: (node, run) => {
+      const grouped = [...groups.groups(groups.claimedByEarlierRuns(node, run)).values()]
+        .flat()
+        .filter((u) => u.stage.status === 'claimed' && u.stage.node === node && u.stage.run !== run);
+      return Promise.resolve([...stale.all(node, run).map(toUnit), ...grouped]);
+    },
   };
 };
 

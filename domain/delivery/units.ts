@@ -55,6 +55,43 @@ export const unitKeysOf = (e: UnitEvent): string[] => {
   return [d.key, ...(digest === undefined ? [] : [digest]), ...members];
 };
 
+/**
+ * Where the units an event is about are stored: the group streams whose steps it plans or moves
+ * (kept together, one row each) and the keys of units kept one by one (digests, members, and
+ * steps whose facts are in their own stream). A per-unit event's step may also sit in a group
+ * (a node from before batching wrote it): `keys` names it, the caller looks for it there too.
+ */
+export const storedUnitsOf = (e: UnitEvent, at: At): { readonly groups: string[]; readonly keys: string[] } => {
+  if (e.type === 'MessageTriaged') {
+    const groups = new Set<string>();
+    const keys: string[] = [];
+    for (const r of e.data.recipients)
+      for (const s of r.steps) {
+        if (s.channel === 'websocket') continue;
+        if (s.digest === undefined) {
+          groups.add(groupStream(e.data.mid, s.channel, e.data.batch));
+          continue;
+        }
+        const device = s.deviceId === undefined ? {} : { deviceId: s.deviceId };
+        keys.push(stepKey({ mid: e.data.mid, uid: r.uid, channel: s.channel, ...device }));
+        keys.push(digestKey(r.uid, s.channel, Date.parse(s.digest)));
+      }
+    return { groups: [...groups], keys };
+  }
+  if (isBatchDelivery(e)) return { groups: [at.stream], keys: [] };
+  return { groups: [], keys: unitKeysOf(e) };
+};
+
+/** The earliest time the scheduler must look at any of a group's steps, if ever. */
+export const groupWakeAt = (units: Iterable<UnitState>): number | undefined => {
+  let min: number | undefined;
+  for (const u of units) {
+    const w = wakeAt(u);
+    if (w !== undefined && (min === undefined || w < min)) min = w;
+  }
+  return min;
+};
+
 /** When the scheduler must look at the unit again, if ever. Members go out with their digest. */
 export const wakeAt = (u: UnitState): number | undefined => {
   if (u.kind === 'member') return undefined;
@@ -76,10 +113,56 @@ const planned = (d: Triaged, at: At, units: Units): UnitState[] => {
   const get = (key: string): UnitState | undefined => out.get(key) ?? units.get(key);
   const due = Date.parse(d.due);
   const expiresAt = Date.parse(d.expiresAt);
+  const pending = { status: 'pending' } as const;
+  // A batch's steps share a few times and streams: parse and build each once (a broadcast
+  // plans a few hundred steps per batch).
+  const times = new Map<string, number>();
+  const timeOf = (iso: string): number => {
+    const t = times.get(iso) ?? Date.parse(iso);
+    times.set(iso, t);
+    return t;
+  };
+  const streams = new Map<string, string>();
+  const streamOf = (channel: string): string => {
+    const g = streams.get(channel) ?? groupStream(d.mid, channel, d.batch);
+    streams.set(channel, g);
+    return g;
+  };
   for (const r of d.recipients)
     for (const s of r.steps) {
       if (s.channel === 'websocket') continue; // the realtime layer's, not dispatch's
-      const when = Date.parse(s.at);
+      const when = timeOf(s.at);
+      const key = stepKey({
+        mid: d.mid,
+        uid: r.uid,
+        channel: s.channel,
+        ...(s.deviceId === undefined ? {} : { deviceId: s.deviceId }),
+      });
+      if (get(key) !== undefined) continue; // planned before: this is a redelivery
+      if (s.digest === undefined) {
+        out.set(key, {
+          key,
+          kind: 'step',
+          mid: d.mid,
+          uid: r.uid,
+          channel: s.channel,
+          deviceId: s.deviceId ?? null,
+          digest: null,
+          collapse: d.collapse ?? null,
+          urgency: d.urgency,
+          due,
+          expiresAt,
+          cause: at.eventId,
+          correlationId: at.correlationId,
+          stage: pending,
+          at: when,
+          attempt: 0,
+          stream: streamOf(s.channel),
+          revision: -1,
+          waiting: [],
+        });
+        continue;
+      }
       const common = {
         uid: r.uid,
         channel: s.channel,
@@ -94,27 +177,6 @@ const planned = (d: Triaged, at: At, units: Units): UnitState[] => {
         revision: -1,
         waiting: [],
       };
-      const key = stepKey({
-        mid: d.mid,
-        uid: r.uid,
-        channel: s.channel,
-        ...(s.deviceId === undefined ? {} : { deviceId: s.deviceId }),
-      });
-      if (get(key) !== undefined) continue; // planned before: this is a redelivery
-      if (s.digest === undefined) {
-        const stream = groupStream(d.mid, s.channel, d.batch);
-        const step = {
-          ...common,
-          key,
-          stream,
-          kind: 'step' as const,
-          mid: d.mid,
-          deviceId: s.deviceId ?? null,
-          digest: null,
-        };
-        out.set(key, { ...step, collapse: d.collapse ?? null });
-        continue;
-      }
       const unit = digestKey(r.uid, s.channel, Date.parse(s.digest));
       out.set(key, {
         ...common,
