@@ -16,6 +16,7 @@ import { TriageEvent } from '../schema/triage-events.js';
 import { reactorAppend } from './append.js';
 import { audiencePage } from './audience.js';
 import { startFollower } from './follow.js';
+import { yieldSlice } from './slice.js';
 import type { Follower } from './follow.js';
 import type { ReactorLog } from './types.js';
 
@@ -87,6 +88,8 @@ export const createTriageReactor = (o: TriageReactorOptions): Follower => {
       const pages: Page<RecipientFacts>[] = [];
       if (stopped(m.status, now, expiresAt) === undefined)
         for (let after: string | undefined = cursor.after; after !== undefined && pages.length < BATCHES_PER_APPEND; ) {
+          // Nothing else writes the directory while this effect runs (its follower is paused on it).
+          await yieldSlice();
           const page = recipientsOf(await audiencePage(dir, m, after, o.config.batchSize), data.from);
           pages.push({ items: await facts(page.items, tid), ...(page.next === undefined ? {} : { next: page.next }) });
           after = page.next;
