@@ -18,6 +18,7 @@ import type { RequestLimits } from './request-limits.js';
 import { isOverload } from './shedding.js';
 import { corsHeaders } from './cors.js';
 import type { CorsSettings } from '../schema/config-compat.js';
+import type { Trace } from '../ports/trace.js';
 
 export interface HttpDeps {
   readonly verifier: Verifier;
@@ -37,6 +38,8 @@ export interface HttpDeps {
   readonly limits?: RequestLimits;
   /** MSGXC_CORS_ORIGINS (api/cors.ts); without it answers carry no CORS header. */
   readonly cors?: CorsSettings;
+  /** The latency trace (MSGXC_TRACE_LATENCY, app/trace.ts): marks each request's stages by its message id. */
+  readonly trace?: Trace;
 }
 
 const JSONISH = /^(application\/([\w.+-]+\+)?json|application\/x-www-form-urlencoded|text\/plain)\b/i;
@@ -133,6 +136,7 @@ const handleRequest = async (
   deps: HttpDeps,
   address: string | undefined,
   keyUnreadable: boolean,
+  started: number,
 ): Promise<RouteReply | ApiError> => {
   const actor = await authorize(route, c, deps, address);
   if (isApiError(actor)) return actor;
@@ -149,6 +153,7 @@ const handleRequest = async (
     if (isApiError(parsed)) return parsed;
     body = parsed.body;
   }
+  const decoded = deps.trace === undefined ? 0 : performance.now();
   if (route.method !== 'get') {
     // Never commit what cannot be answered. uWS parses everything one read brought in one
     // go, and closes the connection when a pipelined request arrives while an answer is
@@ -171,8 +176,15 @@ const handleRequest = async (
     now: deps.now(),
   };
   const key = c.idempotencyKey;
+  const fresh = deps.newMessageId();
+  if (deps.trace !== undefined) {
+    x.traced = fresh;
+    deps.trace.mark(fresh, 'received', started);
+    deps.trace.mark(fresh, 'decoded', decoded);
+    deps.trace.mark(fresh, 'handler');
+  }
   if (route.idempotent !== true || (key === '' && !keyUnreadable)) {
-    return route.handler({ ...base, newMessageId: deps.newMessageId() });
+    return route.handler({ ...base, newMessageId: fresh });
   }
   if (!isValidIdempotencyKey(key)) return errors.invalidQuery('Idempotency-Key', IDEMPOTENCY_KEY_FORM);
   const fingerprint = createHash('sha256')
@@ -183,7 +195,7 @@ const handleRequest = async (
     uid: actor.uid,
     key,
     fingerprint,
-    freshMid: deps.newMessageId(),
+    freshMid: fresh,
     now: base.now.getTime(),
     execute: (mid) => route.handler({ ...base, idempotencyKey: key, newMessageId: mid } satisfies RouteRequest),
   });
@@ -224,6 +236,7 @@ export const mountRoute = (app: TemplatedApp, route: Route, deps: HttpDeps): voi
       // Errors too: a page must be able to read why it was refused.
       const reply = { ...answer, headers: { ...answer.headers, ...cors } };
       const status = writeReply(res, x, reply, c.requestId, close);
+      if (x.traced !== undefined) deps.trace?.mark(x.traced, 'replied');
       const seconds = (performance.now() - started) / 1000;
       deps.metrics.inc('msgxc_http_requests_total', {
         route: route.path,
@@ -289,7 +302,7 @@ export const mountRoute = (app: TemplatedApp, route: Route, deps: HttpDeps): voi
       };
     }
     const run = (raw: Buffer | undefined): void => {
-      handleRequest(route, c, raw, x, deps, address, keyUnreadable)
+      handleRequest(route, c, raw, x, deps, address, keyUnreadable, started)
         .catch((e: unknown) => {
           deps.log.error({ reqId: c.requestId, route: route.path, err: thrownText(e) }, 'unhandled error');
           return errors.internal();

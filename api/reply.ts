@@ -10,6 +10,8 @@ export interface Exchange {
   /** The client went away, or the answer was written: the response must not be touched again. */
   aborted: boolean;
   requestId: string;
+  /** The message id the latency trace follows this request by (only when tracing). */
+  traced?: string;
   /**
    * The request was HEAD: the answer carries the status and headers, not the content (RFC 9110
    * 9.3.2), or a keep-alive client would read the content as the start of the next answer.

@@ -23,6 +23,7 @@ import { ADMIN_UI_DIR, PUSH_UI_DIR } from './paths.js';
 import { attachRealtime } from './realtime.js';
 import { startLimits } from './limits.js';
 import { createRecognition } from './recognition.js';
+import { createLatencyTrace } from './trace.js';
 
 export interface Broker {
   readonly port: number;
@@ -39,8 +40,14 @@ export const startBroker = async (config: Config, log: Logger, clock: Clock = sy
   mkdirSync(config.dataDir, { recursive: true });
   const opened = await openLog(config, log);
   const sqlite = opened.sqlite;
+  // A debug aid (MSGXC_TRACE_LATENCY): each published message's stages, one line each on stderr.
+  const trace = config.traceLatency ? createLatencyTrace((line) => process.stderr.write(line)) : undefined;
   // Counted: the appends waiting for the log are one measure of the node's load (app/limits.ts).
-  const store = countingAppends(opened.store);
+  const store = countingAppends(
+    trace === undefined
+      ? opened.store
+      : trace.store(opened.store, sqlite === undefined ? undefined : (l) => sqlite.onCommit(l)),
+  );
   const metrics = createMetrics();
   // Undecodable events the projections quarantined (issue 9): counted per follower, listed by the admin route.
   const quarantined = countDeadLetters(metrics);
@@ -128,6 +135,7 @@ export const startBroker = async (config: Config, log: Logger, clock: Clock = sy
     now: () => clock.now(),
     ready: () => ready,
     requestLimits: limits.requestLimits,
+    ...(trace === undefined ? {} : { trace }),
   });
   // Delivery: triage, escalation and dispatch through the channels, using realtime presence;
   // a device a provider reports gone is revoked through this node's commands.
@@ -169,6 +177,7 @@ export const startBroker = async (config: Config, log: Logger, clock: Clock = sy
     onActor: recognise,
     limits: limits.requestLimits,
     cors: config.compat.cors,
+    ...(trace === undefined ? {} : { trace }),
   };
   for (const r of routes) mountRoute(app, r, httpDeps);
   if (config.compat.cors.kind !== 'none') mountPreflight(app, routes, config.compat.cors, metrics);

@@ -15,6 +15,7 @@ import { startLive, type Live } from '../delivery/live.js';
 import { messageLiveness } from '../delivery/live-reads.js';
 import { logSharedByNodes, openBus } from './engines.js';
 import { startRealtime, type Realtime } from '../api/ws/realtime.js';
+import type { LatencyTrace } from './trace.js';
 
 // What the composition root calls: the bus chosen by configuration, the realtime side on the
 // same uWS app as the HTTP API, and the live follower (delivery/live.ts) that feeds it. When
@@ -38,6 +39,7 @@ export const attachRealtime = async (
     readonly now: () => Date;
     readonly ready: () => boolean;
     readonly requestLimits?: RequestLimits;
+    readonly trace?: LatencyTrace;
   },
 ): Promise<Realtime> => {
   const bus = await openBus(config, parts.log);
@@ -53,9 +55,10 @@ export const attachRealtime = async (
     jsonMaxDepth: config.jsonMaxDepth,
     memberships: { threadsOf: (uid) => parts.reads.subscribedThreads(uid) },
   });
+  const sink = logSharedByNodes(config) ? realtime.local : bus;
   const live = await startLive({
     store: parts.store,
-    sink: logSharedByNodes(config) ? realtime.local : bus,
+    sink: parts.trace === undefined ? sink : parts.trace.sink(sink),
     reads: messageLiveness(parts.commands),
     checkpoints: createMemoryCheckpoints(),
     now: () => parts.now().toISOString(),

@@ -21,12 +21,23 @@ export interface Broker {
 
 export const startBroker = async (
   dataDir: string,
-  opts: { inspect?: boolean; env?: Record<string, string>; root?: string } = {},
+  opts: {
+    inspect?: boolean;
+    env?: Record<string, string>;
+    root?: string;
+    /** Each line the broker writes to stderr (instead of passing them through). */
+    onStderr?: (line: string) => void;
+  } = {},
 ): Promise<Broker> => {
   const inspect = opts.inspect ?? false;
   const proc = spawn(
     process.execPath,
-    [...(inspect ? ['--inspect=127.0.0.1:0'] : []), join(opts.root ?? ROOT, 'dist/bin/msgxc.js')],
+    [
+      ...(inspect ? ['--inspect=127.0.0.1:0'] : []),
+      // e.g. BENCH_BROKER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" (NODE_OPTIONS refuses --cpu-prof).
+      ...(process.env['BENCH_BROKER_NODE_ARGS'] ?? '').split(' ').filter((a) => a !== ''),
+      join(opts.root ?? ROOT, 'dist/bin/msgxc.js'),
+    ],
     {
       env: {
         ...process.env,
@@ -37,9 +48,11 @@ export const startBroker = async (
         MSGXC_WS_MAX_SESSIONS_PER_USER: '4',
         ...opts.env,
       },
-      stdio: ['ignore', 'pipe', inspect ? 'pipe' : 'inherit'],
+      stdio: ['ignore', 'pipe', inspect || opts.onStderr !== undefined ? 'pipe' : 'inherit'],
     },
   );
+  if (!inspect && opts.onStderr !== undefined && proc.stderr !== null)
+    createInterface({ input: proc.stderr }).on('line', opts.onStderr);
   // With the inspector on, a full garbage collection can be asked for from outside (Chrome
   // DevTools Protocol), so RSS readings compare live memory rather than uncollected garbage.
   const inspector =

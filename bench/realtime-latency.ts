@@ -4,12 +4,15 @@
 // measured in this process (the first 5 dropped as warm-up). Two builds run alternately in
 // one script, so their ratio means something on a shared machine: this tree's dist/ and, with
 // MSGXC_BENCH_BASELINE=<another checkout with a dist/>, that one (e.g. main built beside it).
+// With BENCH_TRACE=1 the brokers run with MSGXC_TRACE_LATENCY=true (app/trace.ts) and each
+// round also prints the median time from the request's arrival at the broker to each stage
+// of the message's way (decode, handler, append, commit, answer, live follower, fan-out).
 //   node dist/bench/realtime-latency.js [rounds=3] [messages=60]
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
-import { startBroker, tokenFor } from './broker.js';
+import { openThreadFor, post, startBroker, tokenFor } from './broker.js';
 import { ROOT } from './loadclient.js';
 
 const rounds = Number(process.argv[2] ?? 3);
@@ -19,12 +22,40 @@ const WARMUP = 5;
 const pct = (sorted: readonly number[], p: number): number =>
   sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
 
+const TRACE = process.env['BENCH_TRACE'] === '1';
+// With BENCH_AUDIENCE=N the messages go to a thread (`POST /api/v2/publish`) with N more
+// subscribers (offline, so the delivery reactors plan each of them after every message): the
+// live path then competes with that planning for the event loop.
+const AUDIENCE = Number(process.env['BENCH_AUDIENCE'] ?? 0);
+
+/** Median and largest milliseconds from arrival to each stage, over the traced messages. */
+const stageMedians = (traces: readonly Record<string, number>[]): string => {
+  const stages = [...new Set(traces.flatMap((t) => Object.keys(t)))];
+  return stages
+    .map((st) => {
+      const xs = traces.map((t) => t[st]).filter((x): x is number => x !== undefined);
+      return `${st} ${median(xs).toFixed(2)}/${Math.max(...xs).toFixed(1)}`;
+    })
+    .join(', ');
+};
+
 const once = async (root: string): Promise<{ p50: number; p99: number }> => {
   const dir = mkdtempSync(join(tmpdir(), 'msgxc-rtlat-'));
-  const broker = await startBroker(dir, { root });
+  const traces: Record<string, number>[] = [];
+  const onStderr = (l: string): void => {
+    if (!l.startsWith('{"trace"')) {
+      process.stderr.write(`${l}\n`);
+      return;
+    }
+    const t = JSON.parse(l) as { ms: Record<string, number>; loopMaxMs: number };
+    traces.push({ ...t.ms, loopMaxMs: t.loopMaxMs });
+  };
+  const broker = await startBroker(dir, TRACE ? { root, env: { MSGXC_TRACE_LATENCY: 'true' }, onStderr } : { root });
   try {
     const base = `http://127.0.0.1:${broker.port}`;
-    const admin = await tokenFor('admin', ['admin']);
+    const admin =
+      AUDIENCE > 0 ? await openThreadFor(base, 'rt', AUDIENCE, 'rt-aud') : await tokenFor('admin', ['admin']);
+    if (AUDIENCE > 0) await post(base, '/api/v2/subscribe', await tokenFor('rt-user'), { tid: 'rt' });
     const ws = new WebSocket(`ws://127.0.0.1:${broker.port}/api/v2/ws`, {
       headers: { authorization: `Bearer ${await tokenFor('rt-user')}` },
     });
@@ -53,10 +84,10 @@ const once = async (root: string): Promise<{ p50: number; p99: number }> => {
         else waiting.set(msg, res);
       });
       const t0 = performance.now();
-      const r = await fetch(`${base}/api/v2/send`, {
+      const r = await fetch(`${base}/api/v2/${AUDIENCE > 0 ? 'publish' : 'send'}`, {
         method: 'POST',
         headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ uid: 'rt-user', msg }),
+        body: JSON.stringify(AUDIENCE > 0 ? { tid: 'rt', msg } : { uid: 'rt-user', msg }),
       });
       if (r.status !== 200) throw new Error(`send: ${r.status} ${await r.text()}`);
       const t1 = await received;
@@ -64,6 +95,11 @@ const once = async (root: string): Promise<{ p50: number; p99: number }> => {
       await new Promise((res) => setTimeout(res, Math.max(0, 100 - (performance.now() - t0))));
     }
     ws.close();
+    // The first messages of the round are warm-up here too.
+    if (TRACE)
+      console.log(
+        `  broker stages, ms from arrival (median/max), and the longest event-loop delay between messages (loopMaxMs): ${stageMedians(traces.slice(WARMUP))}`,
+      );
     samples.sort((a, b) => a - b);
     return { p50: pct(samples, 50), p99: pct(samples, 99) };
   } finally {

@@ -46,7 +46,9 @@ export const startServer = async (
   dataDir: string,
   env: Record<string, string> = {},
 ): Promise<BenchServer> => {
-  const proc = spawn(process.execPath, [bin], {
+  // e.g. BENCH_BROKER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" (NODE_OPTIONS refuses --cpu-prof).
+  const nodeArgs = (process.env['BENCH_BROKER_NODE_ARGS'] ?? '').split(' ').filter((a) => a !== '');
+  const proc = spawn(process.execPath, [...nodeArgs, bin], {
     env: {
       ...process.env,
       MSGXC_PORT: '0',

@@ -68,6 +68,7 @@ export const EnvConfig = t.partial({
   MSGXC_LOG_LEVEL: LogLevel,
   MSGXC_ALLOW_UWS_FALLBACK: BoolFromString,
   MSGXC_EMBEDDED_WRITER: t.union([t.literal('thread'), t.literal('inline')]),
+  MSGXC_TRACE_LATENCY: BoolFromString,
   MSGXC_BUS: BusKind,
   MSGXC_NATS_URL: NatsUrls,
   MSGXC_BUS_PREFIX: SubjectPrefix,
@@ -102,6 +103,8 @@ export interface Config {
   readonly allowUwsFallback: boolean;
   /** Embedded log: commit on the event loop (`inline`, the default) or in a writer thread. */
   readonly embeddedWriter: 'thread' | 'inline';
+  /** Prints each message's way through the node, stage by stage (app/trace.ts; a debug aid, off by default). */
+  readonly traceLatency: boolean;
   readonly bus: 'inprocess' | 'nats';
   readonly natsUrl?: string;
   /** First token of every bus subject (MSGXC_BUS_PREFIX, default `msgxc`): brokers that share a NATS but not a system differ here. */
@@ -229,6 +232,7 @@ export const configFromEnv = (
     logLevel: c.MSGXC_LOG_LEVEL ?? 'info',
     allowUwsFallback: c.MSGXC_ALLOW_UWS_FALLBACK ?? false,
     embeddedWriter: c.MSGXC_EMBEDDED_WRITER ?? 'thread',
+    traceLatency: c.MSGXC_TRACE_LATENCY ?? false,
     engines: engineConfig(engines.right),
     // An API node runs no delivery reactors, whatever MSGXC_REACTORS says.
     triage: role === 'api' ? { ...delivery, enabled: false } : delivery,

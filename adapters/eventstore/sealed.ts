@@ -40,8 +40,14 @@ export const sealed = (store: EventStore, keys: KeyStore): SealedEventStore => {
     current.delete(owner);
     for (const k of [...opened.keys()]) if (k.startsWith(`${owner} `)) opened.delete(k);
   };
-  const keyFor = async (owner: string): Promise<DataKey> =>
-    current.get(owner) ?? bounded(current, owner, await keys.keyFor(owner));
+  const keyFor = async (owner: string): Promise<DataKey> => {
+    const known = current.get(owner);
+    if (known !== undefined) return known;
+    const key = await keys.keyFor(owner);
+    // What this node seals it reads back at once (its followers): no look-up in the key store for it.
+    bounded(opened, `${owner} ${key.kid}`, key.key);
+    return bounded(current, owner, key);
+  };
   const keyOf = async (owner: string, kid: string): Promise<Uint8Array | null> => {
     const id = `${owner} ${kid}`;
     const known = opened.get(id);

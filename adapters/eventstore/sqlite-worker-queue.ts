@@ -135,10 +135,12 @@ export const createWorkerGroupCommitQueue = (
           return;
         }
         queue.push({ append, resolve, reject });
-        // Appends parsed in the same poll phase share the first batch too.
+        // With the writer idle, the batch goes as soon as this task's appends are queued (a
+        // microtask, not the next turn of the loop: on a busy loop a turn is milliseconds the
+        // append would wait for nothing). Appends arriving while it commits are the next batch.
         if (inFlight === undefined && !scheduled) {
           scheduled = true;
-          setImmediate(send);
+          queueMicrotask(send);
         }
       }),
     drained: () =>

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { afterAll } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { openCassandraKeyStore } from '../../adapters/keystore/cassandra.js';
 import { createSqliteKeyStore } from '../../adapters/keystore/sqlite.js';
 import { createCassandraClient } from '../../adapters/read-store/cassandra.js';
@@ -15,6 +15,26 @@ afterAll(() => {
   removeDir(dir);
 });
 keyStoreContract('sqlite', () => Promise.resolve(createSqliteKeyStore(join(dir, 'keys.db'))));
+
+// SQLite creates the keys asked for in one turn together (one transaction): every owner still
+// gets one key, the same for each of its callers, and another connection sees them all.
+describe('sqlite key store: keys created together', () => {
+  it('gives each of 200 new owners asked for at once one key, the same to every caller', async () => {
+    const file = join(dir, 'batch.db');
+    const keys = createSqliteKeyStore(file);
+    const owners = Array.from({ length: 200 }, (_, i) => `owner-${i % 100}`);
+    const got = await Promise.all(owners.map((o) => keys.keyFor(o)));
+    for (let i = 0; i < 100; i += 1) expect(got[i + 100]?.kid).toBe(got[i]?.kid);
+    expect(new Set(got.map((k) => k.kid)).size).toBe(100);
+    const other = createSqliteKeyStore(file);
+    for (let i = 0; i < 100; i += 1) {
+      const k = got[i];
+      expect(Buffer.from((await other.find(`owner-${i}`, k?.kid ?? '')) ?? [])).toEqual(Buffer.from(k?.key ?? []));
+    }
+    await other.close();
+    await keys.close();
+  });
+});
 
 needs('MSGXC_TEST_CASSANDRA_PORT', 'Cassandra', (port) => {
   const keyspace = `msgxc_keys_${randomBytes(6).toString('hex')}`;
