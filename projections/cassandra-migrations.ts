@@ -80,7 +80,10 @@ const replicationCql = (r: Replication): string => {
   return `{${entries.join(', ')}}`;
 };
 
-const write = { prepare: true, consistency: types.consistencies.localQuorum } as const;
+// The bookkeeping reads and writes are idempotent (the client retries them on a timeout); the
+// lease below is a lightweight transaction, and is checked by its owner instead.
+const write = { prepare: true, consistency: types.consistencies.localQuorum, isIdempotent: true } as const;
+const lease = { prepare: true, consistency: types.consistencies.localQuorum } as const;
 // Schema statements run once: preparing them would only fill the server's statement cache.
 const ddl = { prepare: false, readTimeout: 60_000 } as const;
 
@@ -131,7 +134,7 @@ export const applyCassandraMigrations = async (o: MigrationOptions): Promise<Mig
     await client.execute(
       `DELETE FROM ${ks}.schema_migrations_lock WHERE id = 'migrations' IF owner = ?`,
       [owner],
-      write,
+      lease,
     );
   }
 };
@@ -140,12 +143,21 @@ export const applyCassandraMigrations = async (o: MigrationOptions): Promise<Mig
 const acquire = async (client: Client, ks: string, owner: string, waitMs: number): Promise<void> => {
   const deadline = Date.now() + waitMs;
   for (;;) {
-    const rs = await client.execute(
-      `INSERT INTO ${ks}.schema_migrations_lock (id, owner) VALUES ('migrations', ?) IF NOT EXISTS USING TTL 120`,
-      [owner],
-      write,
-    );
-    if (rs.wasApplied()) return;
+    let rs;
+    try {
+      rs = await client.execute(
+        `INSERT INTO ${ks}.schema_migrations_lock (id, owner) VALUES ('migrations', ?) IF NOT EXISTS USING TTL 120`,
+        [owner],
+        lease,
+      );
+    } catch (e) {
+      // A timed-out claim may have been applied: the next look finds this owner (below).
+      if (Date.now() > deadline) throw e;
+      await sleep(250);
+      continue;
+    }
+    // Not applied, but held by this owner: an earlier try that timed out had taken it.
+    if (rs.wasApplied() || rs.first().get('owner') === owner) return;
     if (Date.now() > deadline)
       throw new Error(`Cassandra migrations of ${ks}: another node has held the migration lease for over ${waitMs} ms`);
     await sleep(250);
