@@ -15,6 +15,7 @@ import type { DirectoryMessage } from '../schema/delivery-state.js';
 import { TriageEvent } from '../schema/triage-events.js';
 import { reactorAppend } from './append.js';
 import { audiencePage } from './audience.js';
+import { audienceParts } from '../commands/audience-parts.js';
 import { startFollower } from './follow.js';
 import type { Follower } from './follow.js';
 import type { ReactorLog } from './types.js';
@@ -45,6 +46,7 @@ export interface TriageReactorOptions {
 export const createTriageReactor = (o: TriageReactorOptions): Follower => {
   const dir = o.state.directory;
   const append = reactorAppend(o.store, o.clock);
+  const parts = audienceParts(o.store);
 
   const streamState = async (mid: string): Promise<TriageState> => {
     let s = initialTriage();
@@ -87,7 +89,7 @@ export const createTriageReactor = (o: TriageReactorOptions): Follower => {
       const pages: Page<RecipientFacts>[] = [];
       if (stopped(m.status, now, expiresAt) === undefined)
         for (let after: string | undefined = cursor.after; after !== undefined && pages.length < BATCHES_PER_APPEND; ) {
-          const page = recipientsOf(await audiencePage(dir, m, after, o.config.batchSize), data.from);
+          const page = recipientsOf(await audiencePage(dir, m, after, o.config.batchSize, parts), data.from);
           pages.push({ items: await facts(page.items, tid), ...(page.next === undefined ? {} : { next: page.next }) });
           after = page.next;
         }

@@ -111,6 +111,8 @@ export const streamOf = (e: DomainEvent): string => {
       return `triage-${e.data.mid}`;
     case 'SegmentDefined':
       return streams.segment(e.data.id);
+    case 'AudienceChunk':
+      return streams.audience(e.data.mid);
     case 'DeliveriesClaimed':
     case 'DeliveriesSent':
     case 'DeliveriesSkipped':
