@@ -1,3 +1,4 @@
+import { audienceParts } from '../commands/audience-parts.js';
 import type * as Uws from '@trufflesuite/uws-js-unofficial';
 import { createMemoryCheckpoints } from '../adapters/checkpoint/memory.js';
 import type { EventStore } from '../ports/eventstore.js';
@@ -59,7 +60,7 @@ export const attachRealtime = async (
   const live = await startLive({
     store: parts.store,
     sink: parts.trace === undefined ? sink : parts.trace.sink(sink),
-    reads: messageLiveness(parts.commands),
+    reads: messageLiveness(parts.commands, audienceParts(parts.store)),
     checkpoints: createMemoryCheckpoints(),
     now: () => parts.now().toISOString(),
     log: parts.log,

@@ -11,8 +11,11 @@ import type { ThreadState } from '../domain/thread-state.js';
 import { userDecider } from '../domain/user.js';
 import type { UserCommand } from '../domain/user.js';
 import type { UserState } from '../domain/user-state.js';
-import { InboxEvent, MessageEvent, SegmentEvent, ThreadEvent, UserEvent } from '../schema/events.js';
+import { AudienceChunk, InboxEvent, MessageEvent, SegmentEvent, ThreadEvent, UserEvent } from '../schema/events.js';
 import { segmentDecider } from '../domain/segment.js';
+import { audienceChunksDecider } from '../domain/audience-chunks.js';
+import type { AppendAudienceChunk, AudienceChunksState } from '../domain/audience-chunks.js';
+import type { AudienceChunkEvent } from '../schema/events.js';
 import type { DefineSegment, SegmentState } from '../domain/segment.js';
 
 /** A decider plus the codec its stored events are decoded with when read back. */
@@ -30,4 +33,8 @@ export const inboxes: Aggregate<InboxCommand, InboxEvent, InboxState> = { ...inb
 export const segments: Aggregate<DefineSegment, SegmentEvent, SegmentState> = {
   ...segmentDecider,
   codec: SegmentEvent,
+};
+export const audienceChunks: Aggregate<AppendAudienceChunk, AudienceChunkEvent, AudienceChunksState> = {
+  ...audienceChunksDecider,
+  codec: AudienceChunk,
 };

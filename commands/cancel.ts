@@ -16,8 +16,8 @@ export const cancel =
       TE.fromEither(callerOf(ctx)),
       TE.flatMap((caller) =>
         pipe(
-          messageContext(deps, mid),
-          TE.flatMap(({ message, thread }) =>
+          messageContext(deps, mid, caller.uid),
+          TE.flatMap(({ message, thread, listed }) =>
             run(
               deps,
               streams.message(mid),
@@ -29,7 +29,7 @@ export const cancel =
                 managesThread: managesThread(thread, caller),
                 now: ctx.now,
                 ...(tid !== undefined ? { tid } : {}),
-                isRecipient: message.stage !== 'Absent' && isRecipient(message.message, caller.uid, thread),
+                isRecipient: message.stage !== 'Absent' && isRecipient(message.message, caller.uid, thread, listed),
               },
               ctx,
             ),

@@ -42,10 +42,10 @@ export const deleteMessage =
       TE.fromEither(callerOf(ctx)),
       TE.flatMap((caller) =>
         pipe(
-          messageContext(deps, mid),
+          messageContext(deps, mid, caller.uid),
           TE.flatMap((context) =>
             pipe(
-              TE.fromEither(chooseDeletion(context.message, context.thread, caller)),
+              TE.fromEither(chooseDeletion(context.message, context.thread, caller, context.listed)),
               TE.flatMap(perform(deps, ctx, caller, mid, context)),
             ),
           ),

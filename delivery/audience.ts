@@ -1,3 +1,5 @@
+import { chunkedPage } from '../commands/audience-parts.js';
+import type { AudienceParts } from '../commands/audience-parts.js';
 import { listPage } from '../domain/triage/batches.js';
 import type { Page } from '../domain/triage/batches.js';
 import type { DirectoryReads } from '../ports/delivery-state.js';
@@ -5,7 +7,8 @@ import type { DirectoryMessage } from '../schema/delivery-state.js';
 
 // One page of a message's audience, in a stable order, so that an expansion interrupted by a
 // crash resumes after the last batch written. Listed users keep the sender's order (the
-// cursor is an offset); threads and broadcasts page by uid.
+// cursor is an offset); threads and broadcasts page by uid; a chunked audience (a segment or
+// query over 10,000 users) is read from its parts in the log, one part at a time.
 const paged = async (
   fetch: (after: string, limit: number) => Promise<readonly string[]>,
   after: string,
@@ -23,6 +26,7 @@ export const audiencePage = (
   m: DirectoryMessage,
   after: string,
   size: number,
+  parts: AudienceParts,
 ): Promise<Page<string>> => {
   const a = m.data.audience;
   switch (a.kind) {
@@ -30,6 +34,8 @@ export const audiencePage = (
       return Promise.resolve(after === '' ? { items: [a.uid] } : { items: [] });
     case 'users':
       return Promise.resolve(listPage(a.uids, after, size));
+    case 'chunked':
+      return chunkedPage(parts, m.data.mid, a.chunks, after, size);
     case 'thread':
       return paged((from, limit) => dir.members(a.tid, from, limit), after, size);
     // As in the inbox: a broadcast reaches the users known before it was published.

@@ -45,6 +45,8 @@ const audienceTargets = (a: Audience): readonly [LiveKind, string][] => {
       return a.uids.map((uid) => ['user', uid]);
     case 'everyone':
       return [['broadcast', '']];
+    case 'chunked': // read part by part (toAudience)
+      return [];
     default: {
       const unhandled: never = a;
       return unhandled;
@@ -53,8 +55,15 @@ const audienceTargets = (a: Audience): readonly [LiveKind, string][] => {
 };
 
 export const liveHandler = (sink: LiveSink, reads: LiveReads): FollowerHandler => {
-  const toAudience = (audience: Audience, envelope: string): void => {
+  // A chunked audience is pushed one part at a time (at most LIMITS.audienceChunk uids held).
+  const toParts = async (mid: string, chunks: number, envelope: string): Promise<void> => {
+    for (let part = 0; part < chunks; part += 1)
+      for (const uid of await reads.parts.part(mid, part)) sink.publish('user', uid, envelope);
+  };
+  const toAudience = (mid: string, audience: Audience, envelope: string): Promise<void> | undefined => {
+    if (audience.kind === 'chunked') return toParts(mid, audience.chunks, envelope);
     for (const [kind, key] of audienceTargets(audience)) sink.publish(kind, key, envelope);
+    return undefined;
   };
   const toUser = (uid: string, frame: object, correlationId: string): void => {
     const origin = originOf(correlationId);
@@ -64,12 +73,12 @@ export const liveHandler = (sink: LiveSink, reads: LiveReads): FollowerHandler =
       encodeEnvelope(origin === undefined ? { k: 'f' } : { k: 'f', origin }, JSON.stringify(frame)),
     );
   };
-  const publish = (d: EventOf<'MessagePublished'>['data']): void => {
+  const publish = (d: EventOf<'MessagePublished'>['data']): Promise<void> | undefined => {
     const header =
       variantsOf(d.opts) === undefined
         ? { k: 'f' as const, mid: d.mid }
         : { k: 'f' as const, mid: d.mid, v: 1 as const };
-    toAudience(d.audience, encodeEnvelope(header, JSON.stringify(messageFrame(d))));
+    return toAudience(d.mid, d.audience, encodeEnvelope(header, JSON.stringify(messageFrame(d))));
   };
 
   // Synchronous unless the event needs a read (a due or retracted message): then a promise the
@@ -80,18 +89,18 @@ export const liveHandler = (sink: LiveSink, reads: LiveReads): FollowerHandler =
     switch (e.type) {
       case 'MessagePublished':
         // Scheduled ones (always in the future when accepted) wait for their MessageDue.
-        if (e.data.scheduled === undefined) publish(e.data);
-        return undefined;
+        return e.data.scheduled === undefined ? publish(e.data) : undefined;
       case 'MessageDue':
-        return reads.liveMessage(e.data.mid).then((m) => {
-          if (m !== undefined) publish(m);
-        });
+        return reads.liveMessage(e.data.mid).then((m) => (m === undefined ? undefined : publish(m)));
       case 'MessageRetracted': {
         const mid = e.data.mid;
-        return reads.audienceOf(mid).then((a) => {
-          if (a !== undefined)
-            toAudience(a, encodeEnvelope({ k: 'f' }, JSON.stringify({ type: 'deleted', mids: [mid] })));
-        });
+        return reads
+          .audienceOf(mid)
+          .then((a) =>
+            a === undefined
+              ? undefined
+              : toAudience(mid, a, encodeEnvelope({ k: 'f' }, JSON.stringify({ type: 'deleted', mids: [mid] }))),
+          );
       }
       case 'ThreadMemberAdded':
       case 'ThreadMemberRemoved': {

@@ -15,6 +15,7 @@ import type { DirectoryMessage } from '../schema/delivery-state.js';
 import { TriageEvent } from '../schema/triage-events.js';
 import { reactorAppend } from './append.js';
 import { audiencePage } from './audience.js';
+import { audienceParts } from '../commands/audience-parts.js';
 import { startFollower } from './follow.js';
 import { yieldSlice } from './slice.js';
 import type { Follower } from './follow.js';
@@ -47,6 +48,7 @@ export interface TriageReactorOptions {
 export const createTriageReactor = (o: TriageReactorOptions): Follower => {
   const dir = o.state.directory;
   const append = reactorAppend(o.store, o.clock);
+  const parts = audienceParts(o.store);
 
   const streamState = async (mid: string): Promise<TriageState> => {
     let s = initialTriage();
@@ -101,7 +103,7 @@ export const createTriageReactor = (o: TriageReactorOptions): Follower => {
         for (let after: string | undefined = cursor.after; after !== undefined && pages.length < BATCHES_PER_APPEND; ) {
           // Nothing else writes the directory while this effect runs (its follower is paused on it).
           await yieldSlice();
-          const page = recipientsOf(await audiencePage(dir, m, after, o.config.batchSize), data.from);
+          const page = recipientsOf(await audiencePage(dir, m, after, o.config.batchSize, parts), data.from);
           pages.push({ items: await facts(page.items, tid), ...(page.next === undefined ? {} : { next: page.next }) });
           after = page.next;
         }

@@ -20,8 +20,11 @@ export const chooseDeletion = (
   message: MessageState,
   thread: ThreadState,
   caller: Caller,
+  listed = false,
 ): Either<DomainError, Deletion> => {
   if (message.stage === 'Absent') return E.left(messageNotFound);
   if (mayManageMessage(message.message, caller, managesThread(thread, caller))) return E.right('retract');
-  return isRecipient(message.message, caller.uid, thread) ? E.right('delete_from_inbox') : E.left(messageNotFound);
+  return isRecipient(message.message, caller.uid, thread, listed)
+    ? E.right('delete_from_inbox')
+    : E.left(messageNotFound);
 };

@@ -39,8 +39,11 @@ export const evolveMessage = (state: MessageState, event: MessageEvent): Message
   }
 };
 
-/** `thread` is the message's thread when it was published to one (ignored otherwise). */
-export const isRecipient = (message: PublishedMessage, uid: UserId, thread: ThreadState): boolean => {
+/**
+ * `thread` is the message's thread when it was published to one (ignored otherwise); `listed`
+ * is whether the command layer found `uid` in a chunked audience's parts (commands/audience-parts.ts).
+ */
+export const isRecipient = (message: PublishedMessage, uid: UserId, thread: ThreadState, listed = false): boolean => {
   const audience = message.audience;
   switch (audience.kind) {
     case 'user':
@@ -49,6 +52,8 @@ export const isRecipient = (message: PublishedMessage, uid: UserId, thread: Thre
       return audience.uids.includes(uid);
     case 'everyone':
       return true;
+    case 'chunked':
+      return listed;
     case 'thread':
       return isThreadMember(thread, uid);
     default: {

@@ -61,14 +61,21 @@ const samePublication = (a: PublishedMessage, b: PublishedMessage): boolean =>
   deepEqual({ ...a, at: '' }, { ...b, at: '' });
 
 // The snapshot reference of a resolved audience: who was targeted is the published uid list
-// itself (appended with it, atomically), so the event records where it came from and how many.
+// itself (appended with it, atomically), or for a chunked audience its parts (appended before
+// it, each durable), so the event records where it came from and how many.
 const resolution = (c: Extract<MessageCommand, { type: 'Publish' }>, m: PublishedMessage): MessageEvent[] =>
-  c.resolvedFrom === undefined || m.audience.kind !== 'users'
+  c.resolvedFrom === undefined || (m.audience.kind !== 'users' && m.audience.kind !== 'chunked')
     ? []
     : [
         {
           type: 'AudienceResolved',
-          data: { mid: c.mid, source: c.resolvedFrom, count: m.audience.uids.length, by: c.caller.uid, at: m.at },
+          data: {
+            mid: c.mid,
+            source: c.resolvedFrom,
+            count: m.audience.kind === 'users' ? m.audience.uids.length : m.audience.count,
+            by: c.caller.uid,
+            at: m.at,
+          },
         },
       ];
 

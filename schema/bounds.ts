@@ -28,6 +28,12 @@ export const LIMITS = {
   mids: 1000,
   /** Recipients named by one message (multicast) or planned in one triage batch. */
   recipients: 10_000,
+  /**
+   * Uids in one AudienceChunk event (a segment or query audience over `recipients`, stored in
+   * parts): 2,000 uids of at most 128 characters stay near 260 KB, well inside one JetStream
+   * message (1 MiB) and one SQLite append request, whatever the audience's size.
+   */
+  audienceChunk: 2_000,
   /** Channel names in one preference list. */
   channels: 32,
   /** Message types of one thread. */

@@ -118,6 +118,14 @@ export const AudienceResolved = ev('AudienceResolved', {
   by: UserId,
   at: ISODate,
 });
+/** Uids of one part of a chunked audience. */
+export const AudienceUids = boundedArray(UserId, 1, LIMITS.audienceChunk, `1..${LIMITS.audienceChunk} user ids`);
+/**
+ * One part of a chunked audience (stream `audience-<mid>`, revision = `part`): uids in uid
+ * order, every uid after the previous part's last. Inert until the message's MessagePublished
+ * (audience kind `chunked`, naming how many parts) is appended after the last part.
+ */
+export const AudienceChunk = ev('AudienceChunk', { mid: MessageId, part: Count, uids: AudienceUids });
 export const MessageCancelled = ev('MessageCancelled', { mid: MessageId, by: UserId });
 export const MessageRetracted = ev('MessageRetracted', { mid: MessageId, by: UserId });
 
@@ -169,6 +177,7 @@ export const SegmentDefined = ev('SegmentDefined', {
   query: SegmentQueryC,
   by: UserId,
 });
+export type AudienceChunkEvent = t.TypeOf<typeof AudienceChunk>;
 export const SegmentEvent = SegmentDefined;
 export type SegmentEvent = t.TypeOf<typeof SegmentEvent>;
 
@@ -205,6 +214,7 @@ export const DomainEvent = t.union(
     ThreadMemberRemoved,
     ThreadSettingsChanged,
     AudienceResolved,
+    AudienceChunk,
     MessagePublished,
     MessageCancelled,
     MessageRetracted,
@@ -227,4 +237,5 @@ export const streams = {
   inbox: (uid: string) => `inbox-${uid}`,
   presence: (node: string) => `presence-${node}`,
   segment: (id: string) => `segment-${id}`,
+  audience: (mid: string) => `audience-${mid}`,
 } as const;

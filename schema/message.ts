@@ -1,5 +1,5 @@
 import * as t from 'io-ts';
-import { LIMITS, boundedArray, boundedInt, boundedString, Timestamp } from './bounds.js';
+import { Count, LIMITS, boundedArray, boundedInt, boundedString, Timestamp } from './bounds.js';
 import { ThreadId, UserId } from './ids.js';
 import type { JsonObject } from './json.js';
 import { Payload } from './payload.js';
@@ -22,6 +22,10 @@ export const Audience = t.union(
     t.type({ kind: t.literal('user'), uid: UserId }),
     t.type({ kind: t.literal('users'), uids: Recipients }),
     t.type({ kind: t.literal('everyone') }),
+    // A segment or query audience over `LIMITS.recipients` users (issue 13, docs/audiences.md):
+    // its `count` uids are in `chunks` AudienceChunk events of the stream `audience-<mid>`,
+    // appended before this message, in uid order; readers page them, never one list.
+    t.type({ kind: t.literal('chunked'), count: Count, chunks: Count }),
   ],
   'Audience',
 );

@@ -140,7 +140,8 @@ export const analyticsSchemas: Record<string, Json> = {
           at: str,
         }),
       ],
-      description: 'set when the audience was resolved from a segment or query; its uids are the published audience',
+      description:
+        'set when the audience was resolved from a segment or query; its uids are the published audience (up to 10,000 users) or the AudienceChunk parts in the stream audience-<mid> (beyond)',
     },
     triage: array(all({ batch: int, position: int, at: str, urgency: int, due: str, expiresAt: str, skipped: nstr })),
     recipients: array(

@@ -64,8 +64,9 @@ const content = { msg: text(1, LIMITS.text), opts, scheduled: when, subject: tex
 const channels = list({ type: 'string', pattern: '^~?[a-z][a-z0-9_-]{0,31}$' }, 0, LIMITS.channels);
 export const obj = (required: string[], properties: Json): Json => ({ type: 'object', required, properties });
 
-// Multicast/broadcast by a saved segment or a query (docs/audiences.md): resolved once, at most
-// LIMITS.recipients users (more, or none: 422), recorded as AudienceResolved with the message.
+// Multicast/broadcast by a saved segment or a query (docs/audiences.md): resolved once, of any
+// size (none: 422), recorded as AudienceResolved with the message; past LIMITS.recipients users
+// the uids go in AudienceChunk parts of LIMITS.audienceChunk before it.
 const byAudience = [
   obj(['segment', 'msg'], {
     segment: { ...id, description: 'a segment id (POST /api/v2/segments); unknown: 404' },

@@ -50,7 +50,8 @@ const core: Operations = {
       access: 'admin',
       body: 'Multicast',
       idempotent: true,
-      summary: 'Send to users, or to a segment or query (docs/audiences.md)',
+      summary:
+        'Send to users (an explicit list: 1..10000 uids), or to a segment or query of any size (resolved once; beyond 10,000 users stored in parts: docs/audiences.md)',
     },
   },
   '/api/v2/broadcast': {
@@ -58,7 +59,8 @@ const core: Operations = {
       access: 'admin',
       body: 'Broadcast',
       idempotent: true,
-      summary: 'Send to everyone, or to a segment or query (docs/audiences.md)',
+      summary:
+        'Send to everyone, or to a segment or query of any size (resolved once; beyond 10,000 users stored in parts: docs/audiences.md)',
     },
   },
   '/api/v2/cancel': {

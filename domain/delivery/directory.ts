@@ -29,6 +29,7 @@ export const DIRECTORY_EVENTS: ReadonlySet<string> = new Set([
   'ThreadMemberAdded',
   'ThreadMemberRemoved',
   'MessagePublished',
+  'AudienceChunk',
   'MessageCancelled',
   'MessageRetracted',
   'MessageDue',
@@ -112,6 +113,12 @@ export const directoryChanges = (e: DomainEvent, at: At): DirectoryFold => {
         timers: scheduled === undefined ? [] : [publishTimer(d.mid, scheduled)],
       };
     }
+    // A part of a chunked audience names its users as a multicast's list does (as in the inbox).
+    case 'AudienceChunk':
+      return {
+        directory: e.data.uids.map((uid): DirectoryChange => ({ type: 'user-known', uid, position: at.position })),
+        timers: [],
+      };
     case 'MessageDue':
       return {
         directory: [{ type: 'message-status', mid: e.data.mid, status: 'due', from: ['scheduled'] }],

@@ -6,6 +6,7 @@ import { bucketOf } from '../messages/cassandra-row.js';
 import { clampLimit, newestFirst, upperBound } from '../paging.js';
 import type { InboxItem, Page, PageRequest } from '../../ports/read-models.js';
 import { cassandraUserQueries } from '../users/cassandra.js';
+import { cassandraAudienceSource } from './cassandra-audience.js';
 
 // The inbox resolved on read, as in SQLite (inbox/sources.ts): the direct rows, the
 // broadcasts published after the user became known, and each subscription period's thread
@@ -46,6 +47,7 @@ export interface CassandraInboxQueries {
 
 export const cassandraInboxQueries = (db: CassandraDb): CassandraInboxQueries => {
   const users = cassandraUserQueries(db);
+  const audiences = cassandraAudienceSource(db);
   const markers = `SELECT scope, mid FROM ${db.t('last_read')} WHERE uid = ?`;
   const changes = `SELECT tid, position, subscribed FROM ${db.t('subscription_changes')} WHERE uid = ?`;
   const changesIn = `SELECT tid, position, subscribed FROM ${db.t('subscription_changes')} WHERE uid = ? AND tid = ?`;
@@ -94,6 +96,8 @@ export const cassandraInboxQueries = (db: CassandraDb): CassandraInboxQueries =>
         keep(() => true, ''),
       ),
     ];
+    // Large segment/query multicasts the user is in (their rows are read whole: one per multicast).
+    sources.push(audiences.rows(uid, bound).then(async (rows) => (await keep(() => true, '')(rows)).slice(0, want)));
     if (first !== undefined) {
       const slices = bucketRows.map((b) => indexSlice(db, 'broadcasts', 'bucket', num(b.bucket)));
       sources.push(
@@ -133,6 +137,7 @@ export const cassandraInboxQueries = (db: CassandraDb): CassandraInboxQueries =>
     const kind = str(m.kind);
     const position = num(m.position);
     if (kind === 'user' || kind === 'users') return (await db.read(directTo, [uid, long(num(m.eff)), mid])).length > 0;
+    if (kind === 'chunked') return audiences.isMember(uid, mid);
     if (kind === 'everyone') return ((await users.firstPosition(uid)) ?? Infinity) < position;
     if (m.tid === null) return false;
     const periods = periodsOf((await db.read(changesIn, [uid, str(m.tid)])).map(changeOf));

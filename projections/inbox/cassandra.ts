@@ -22,7 +22,7 @@ const recipients = (a: Audience): readonly string[] =>
 
 export const inboxCassandra: CassandraProjection = {
   name: 'inbox',
-  tables: ['inbox_direct', 'subscription_changes', 'inbox_state', 'last_read'],
+  tables: ['inbox_direct', 'inbox_audience', 'subscription_changes', 'inbox_state', 'last_read'],
   prepare: (db) => {
     const direct = `INSERT INTO ${db.t('inbox_direct')} (uid, ${CONTENT}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) USING TIMESTAMP ?`;
     const change = `INSERT INTO ${db.t('subscription_changes')} (uid, tid, position, subscribed) VALUES (?, ?, ?, ?) USING TIMESTAMP ?`;
@@ -31,6 +31,7 @@ export const inboxCassandra: CassandraProjection = {
     const seen = state('seen = true');
     const read = state('seen = true, read = true');
     const deleted = state('deleted = true');
+    const listed = `INSERT INTO ${db.t('inbox_audience')} (uid, mid) VALUES (?, ?) USING TIMESTAMP ?`;
     const mark = `INSERT INTO ${db.t('last_read')} (uid, scope, mid) VALUES (?, ?, ?) USING TIMESTAMP ?`;
     const forget = `DELETE FROM ${db.t('last_read')} USING TIMESTAMP ? WHERE uid = ? AND scope = ? AND mid < ?`;
     const withdraw = (col: 'cancelled' | 'retracted') =>
@@ -81,6 +82,13 @@ export const inboxCassandra: CassandraProjection = {
           partition: `inbox_direct:${uid}`,
         }));
       },
+      // A part of a chunked audience: one small row per member (the message is joined on read).
+      AudienceChunk: (e, at) =>
+        e.uids.map((uid) => ({
+          cql: listed,
+          params: [uid, e.mid, firstWins(at.position)],
+          partition: `inbox_audience:${uid}`,
+        })),
       MessageCancelled: (e, at, memo) => flagDirect('cancelled', e.mid, at, memo),
       MessageRetracted: (e, at, memo) => flagDirect('retracted', e.mid, at, memo),
       ThreadMemberAdded: (e, at) => (e.role === 'subscriber' ? subscription(e.uid, e.tid, true, at) : []),

@@ -10,6 +10,12 @@ const ddl = [
      uid TEXT NOT NULL, eff INTEGER NOT NULL, mid TEXT NOT NULL,
      PRIMARY KEY (uid, eff, mid)
    ) WITHOUT ROWID`,
+  // The parts of a chunked audience (AudienceChunk), held until their MessagePublished names
+  // the message's time; then copied into inbox_direct in one statement and dropped.
+  `CREATE TABLE IF NOT EXISTS inbox_chunked (
+     mid TEXT NOT NULL, uid TEXT NOT NULL,
+     PRIMARY KEY (mid, uid)
+   ) WITHOUT ROWID`,
   `CREATE TABLE IF NOT EXISTS subscriptions (
      uid TEXT NOT NULL, tid TEXT NOT NULL, from_position INTEGER NOT NULL, to_position INTEGER,
      PRIMARY KEY (uid, tid, from_position)
@@ -31,12 +37,17 @@ const flags = (s: ReceiptStatus): { seen: number; read: number } =>
 
 export const inboxProjection: SqliteProjection = {
   name: 'inbox',
-  tables: ['inbox_direct', 'subscriptions', 'inbox_state', 'read_markers'],
+  tables: ['inbox_direct', 'inbox_chunked', 'subscriptions', 'inbox_state', 'read_markers'],
   ddl,
   prepare: (db) => {
     const direct = db.prepare<[string, number, string]>(
       'INSERT OR IGNORE INTO inbox_direct (uid, eff, mid) VALUES (?, ?, ?)',
     );
+    const chunked = db.prepare<[string, string]>('INSERT OR IGNORE INTO inbox_chunked (mid, uid) VALUES (?, ?)');
+    const published = db.prepare<[number, string]>(
+      'INSERT OR IGNORE INTO inbox_direct (uid, eff, mid) SELECT uid, ?, mid FROM inbox_chunked WHERE mid = ?',
+    );
+    const dropChunked = db.prepare<[string]>('DELETE FROM inbox_chunked WHERE mid = ?');
     // A period opens only if none already covers this position: a redelivered (or duplicate)
     // subscribe then changes nothing, even after the period it belongs to was closed.
     const subscribe = db.prepare<{ uid: string; tid: string; p: number }>(
@@ -66,6 +77,13 @@ export const inboxProjection: SqliteProjection = {
         const a = e.audience;
         if (a.kind === 'user') direct.run(a.uid, eff, e.mid);
         if (a.kind === 'users') for (const uid of a.uids) direct.run(uid, eff, e.mid);
+        if (a.kind === 'chunked') {
+          published.run(eff, e.mid);
+          dropChunked.run(e.mid);
+        }
+      },
+      AudienceChunk: (e) => {
+        for (const uid of e.uids) chunked.run(e.mid, uid);
       },
       ThreadMemberAdded: (e, at) => {
         if (e.role === 'subscriber') subscribe.run({ uid: e.uid, tid: e.tid, p: at.position });

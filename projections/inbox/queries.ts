@@ -83,7 +83,7 @@ export const inboxQueries = (db: Database): InboxQueries => {
   const isRecipient = (mid: string, uid: string): boolean => {
     const m = audienceOf.get(mid);
     if (m === undefined) return false;
-    if (m.kind === 'user' || m.kind === 'users') return directTo.get(uid, mid) !== undefined;
+    if (m.kind === 'user' || m.kind === 'users' || m.kind === 'chunked') return directTo.get(uid, mid) !== undefined;
     if (m.kind === 'everyone') return (users.firstPosition(uid) ?? Infinity) < m.position;
     return m.tid !== null && subscribedAt.get({ uid, tid: m.tid, p: m.position }) !== undefined;
   };

@@ -58,6 +58,8 @@ const recipients = (a: Audience): number | null => {
       return 1;
     case 'users':
       return new Set(a.uids).size;
+    case 'chunked':
+      return a.count;
     case 'thread':
     case 'everyone':
       return null;
@@ -77,7 +79,8 @@ export const messageDoc = (e: EventOf<'MessagePublished'>['data']): MessageDoc =
   mid: e.mid,
   tid: e.audience.kind === 'thread' ? e.audience.tid : null,
   from: e.from,
-  audience: e.audience.kind,
+  // Analysts see a chunked audience as what it is, a multicast to listed users.
+  audience: e.audience.kind === 'chunked' ? 'users' : e.audience.kind,
   recipients: recipients(e.audience),
   text: e.subject === undefined ? e.msg : `${e.msg}\n${e.subject}`,
   urgency: e.urgency,

@@ -34,6 +34,7 @@ export const usersCassandra: CassandraProjection = {
       UserRecognized: (e, at) => seen(e.uid, at),
       DeviceEnlisted: (e, at) => seen(e.uid, at),
       MessagePublished: (e, at) => addressedUsers(e.audience).flatMap((uid) => seen(uid, at)),
+      AudienceChunk: (e, at) => e.uids.flatMap((uid) => seen(uid, at)),
     };
   },
 };

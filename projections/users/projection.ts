@@ -21,6 +21,8 @@ export const addressedUsers = (audience: Audience): readonly string[] => {
       return audience.uids;
     case 'thread':
       return [];
+    case 'chunked': // its parts are AudienceChunk events, folded as they come
+      return [];
     case 'everyone':
       return [];
     default: {
@@ -51,6 +53,10 @@ export const usersProjection: SqliteProjection = {
       },
       MessagePublished: (e, at) => {
         for (const uid of addressedUsers(e.audience)) known.run(uid, at.position, at.occurredAt);
+      },
+      // A part of a chunked audience names its users as a multicast's list does.
+      AudienceChunk: (e, at) => {
+        for (const uid of e.uids) known.run(uid, at.position, at.occurredAt);
       },
     };
   },

@@ -30,6 +30,31 @@ export const inboxCases = (h: H): void => {
       expect(await mids('cid')).toEqual([]);
     });
 
+    // Issue 13: a segment or query audience over 10,000 users is stored in AudienceChunk parts
+    // before its message; the inbox shows the message to exactly the parts' users, once published.
+    it('a chunked audience reaches exactly the users of its parts, once its message is in', async () => {
+      const [a, b] = [mid(), mid()];
+      await h().put(ev.chunk(a, 0, 'ann', 'bob'), ev.chunk(a, 1, 'cid'), ev.chunk(b, 0, 'ann'));
+      expect(await mids('ann')).toEqual([]);
+      await h().put(ev.published(a, to.chunked(3, 2)));
+      expect(await mids('ann')).toEqual([a]);
+      expect(await mids('bob')).toEqual([a]);
+      expect(await mids('cid')).toEqual([a]);
+      expect(await mids('dan')).toEqual([]);
+      expect(await h().models.isRecipient(a, 'cid')).toBe(true);
+      expect(await h().models.isRecipient(a, 'dan')).toBe(false);
+      // Listed with the user's direct messages, newest first; a retraction withdraws it.
+      const c = mid();
+      await h().put(ev.published(c, to.user('cid')));
+      expect(
+        (await h().models.messagesTo({ kind: 'user', uid: 'cid' }, { limit: 10 }, h().clock.now())).messages.map(
+          (m) => m.mid,
+        ),
+      ).toEqual([c, a]);
+      await h().put(ev.retracted(a));
+      expect(await mids('bob')).toEqual([]);
+    });
+
     it('a broadcast reaches the users known before it, not those who come later', async () => {
       const [a, b] = [mid(), mid()];
       await h().put(

@@ -104,4 +104,43 @@ export const searchUserCases = (fresh: () => Promise<SearchUsersCtx>): void => {
     const sizes = SEGMENT_CASES(BASE).map((q) => population.filter((p) => selects(q, p, BASE)).length);
     expect(sizes.filter((n) => n > 0 && n < population.length).length).toBeGreaterThan(15);
   }, 60_000);
+
+  // The audience resolution of a large multicast (commands/multicast-audience.ts) pages the
+  // directory by keyset (SQLite: uid > after; Elasticsearch: search_after on uid): every user
+  // once, in uid order, and users added while it pages do not shift or repeat a page.
+  it('pages a directory of several pages by keyset: each user once, in order, stable under inserts', async () => {
+    const { store, index, runner } = await fresh();
+    const uid = (i: number): string => `k-${String(i).padStart(5, '0')}`;
+    const tagged = (id: string, tags: string[]) => ({
+      type: 'UserAttributesChanged' as const,
+      data: { uid: id as UserId, attributes: { tags } },
+    });
+    let head = 0;
+    const add = async (id: string, tags: string[]) => {
+      const e: DomainEvent = tagged(id, tags);
+      const r = await store.append(streamOf(e), [{ ...e, metadata: meta(iso(BASE)) }], 'any');
+      if (r.kind === 'appended') head = r.position;
+    };
+    // 2,500 users, every third not selected.
+    for (let i = 0; i < 2_500; i += 1) await add(uid(i), i % 3 === 2 ? ['other'] : ['big']);
+    await runner.waitFor(head, 60_000);
+    const q: SegmentQuery = { tag: 'big' };
+    const expected = Array.from({ length: 2_500 }, (_, i) => i)
+      .filter((i) => i % 3 !== 2)
+      .map(uid);
+    expect(await index.countUsers(q)).toBe(expected.length);
+    const first = await index.selectUsers(q, { limit: 1_000 });
+    expect(first).toEqual(expected.slice(0, 1_000));
+    // Mid-way, one user joins behind the cursor and one ahead of it.
+    await add('k-00000a', ['big']);
+    await add('k-02499z', ['big']);
+    await runner.waitFor(head, 30_000);
+    const rest: string[] = [];
+    for (let after = first[first.length - 1]; after !== undefined; ) {
+      const page = await index.selectUsers(q, { after, limit: 1_000 });
+      rest.push(...page);
+      after = page.length < 1_000 ? undefined : page[page.length - 1];
+    }
+    expect([...first, ...rest]).toEqual([...expected, 'k-02499z']);
+  }, 120_000);
 };

@@ -88,8 +88,15 @@ const objOf = (v: unknown): Obj => (typeof v === 'object' && v !== null && !Arra
 /**
  * A multicast/broadcast by segment or query (docs/audiences.md): the message reads back like a
  * multicast, and its stream holds AudienceResolved (naming the segment sent, or the query)
- * right before a MessagePublished whose uids are as many as the event's count.
+ * right before a MessagePublished whose uids are as many as the event's count; past 10,000 users
+ * the audience is `chunked` and its parts (audience-<mid>) hold that many uids.
  */
+const chunkedCount = async (c: Parameters<ReadBack>[0], mid: string): Promise<number | string> => {
+  const got = await c.reader.admin(`/api/v2/streams/audience-${encodeURIComponent(mid)}?limit=1000`);
+  if (got.status !== 200) return `GET stream audience-${mid}: ${got.status}`;
+  const parts = ((objOf(got.json)['events'] as unknown[] | undefined) ?? []).map(objOf);
+  return parts.reduce((n, p) => n + ((objOf(p['data'])['uids'] as unknown[] | undefined)?.length ?? 0), 0);
+};
 const byAudience =
   (plain: ReadBack): ReadBack =>
   async (c) => {
@@ -104,8 +111,11 @@ const byAudience =
     if (resolved?.['type'] !== 'AudienceResolved' || published?.['type'] !== 'MessagePublished')
       return [...problems, `message-${mid} does not begin with AudienceResolved, MessagePublished`];
     const r = objOf(resolved['data']);
-    const uids = objOf(objOf(published['data'])['audience'])['uids'];
-    if (!Array.isArray(uids) || uids.length !== r['count'])
+    const audience = objOf(objOf(published['data'])['audience']);
+    const uids = audience['uids'];
+    const listed = audience['kind'] === 'chunked' ? await chunkedCount(c, mid) : Array.isArray(uids) ? uids.length : -1;
+    if (typeof listed === 'string') problems.push(listed);
+    else if (listed !== r['count'] || (audience['kind'] === 'chunked' && audience['count'] !== r['count']))
       problems.push(`AudienceResolved count ${String(r['count'])} is not the published uids' number`);
     if (typeof c.sent['segment'] === 'string')
       problems.push(...differs('source.segment', objOf(r['source'])['segment'], c.sent['segment']));

@@ -105,14 +105,14 @@ needs('MSGXC_TEST_CASSANDRA_PORT', 'Cassandra', (port) => {
 
   describe('cassandra schema migrations', () => {
     it('creates the keyspace with the given replication, records each version, and re-applying changes nothing', async () => {
-      // 002_compat (issue 14): the management API's and onadata's tables.
-      expect(firstReport).toEqual({ applied: [1, 2], alreadyApplied: [] });
+      // 002_compat (issue 14): the management API's and onadata's tables; 003_audiences (issue 13).
+      expect(firstReport).toEqual({ applied: [1, 2, 3], alreadyApplied: [] });
       const again = await applyCassandraMigrations({
         client,
         keyspace,
         replication: { class: 'SimpleStrategy', replication_factor: 3 },
       });
-      expect(again).toEqual({ applied: [], alreadyApplied: [1, 2] });
+      expect(again).toEqual({ applied: [], alreadyApplied: [1, 2, 3] });
       const ks = (
         await client.execute('SELECT replication FROM system_schema.keyspaces WHERE keyspace_name = ?', [keyspace])
       ).rows[0];
@@ -126,6 +126,7 @@ needs('MSGXC_TEST_CASSANDRA_PORT', 'Cassandra', (port) => {
       expect(recorded).toEqual([
         [1, 'read_models'],
         [2, 'compat'],
+        [3, 'audiences'],
       ]);
       expect((await client.execute(`SELECT * FROM ${keyspace}.schema_migrations_lock`)).rows).toEqual([]);
       const tables = (
@@ -235,7 +236,7 @@ needs('MSGXC_TEST_CASSANDRA_PORT', 'Cassandra', (port) => {
       const store = createMemoryEventStore();
       const read = await openCassandraReadStore({ contactPoints, localDataCenter: dc, keyspace, store });
       try {
-        expect(read.migrations).toEqual({ applied: [], alreadyApplied: [1, 2] });
+        expect(read.migrations).toEqual({ applied: [], alreadyApplied: [1, 2, 3] });
         read.runner.start();
         const m = midsFrom()();
         await read.runner.waitFor(await put(store, ev.recognized('ann'), ev.published(m, to.everyone())));

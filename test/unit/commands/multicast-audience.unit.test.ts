@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AUDIENCE_PAGE, type UserSelection } from '../../../commands/multicast-audience.js';
+import { AUDIENCE_CHUNK, AUDIENCE_PAGE, type UserSelection } from '../../../commands/multicast-audience.js';
 import { asMessageId } from '../../../schema/ids.js';
 import { NOW, ctxFor, expectError, rightOf, setup, streamTypes } from './support.js';
 
@@ -58,7 +58,7 @@ describe('multicast to a segment or query', () => {
   });
 
   it('refuses an unknown segment, an empty and a too large audience, naming the field', async () => {
-    const { memory, commands } = setup();
+    const { commands } = setup();
     const unknown = await commands.multicastAudience(
       admin,
       M,
@@ -71,15 +71,59 @@ describe('multicast to a segment or query', () => {
     const empty = await commands.multicastAudience(admin, M, { query: { tag: 'x' } }, hi, directory(0).selection);
     expectError(empty, 'unprocessable', 'AudienceIsEmpty');
     expect(JSON.stringify(empty)).toContain('query: selects no users');
+  });
+
+  // Deliberately changed (issue 13, audiences over 10,000): a large audience is no longer
+  // refused as AudienceIsTooLarge; it is stored in parts (AudienceChunk) before the message.
+  it('stores an audience over 10,000 in ordered parts of at most 2,000 uids, the message last', async () => {
+    const { memory, commands } = setup();
     const big = directory(10_050);
+    rightOf(await commands.multicastAudience(admin, M, { query: { tag: 'x' } }, hi, big.selection));
+    expect(big.limits.every((l) => l <= AUDIENCE_PAGE)).toBe(true);
+    const parts = await memory.read('audience-m-aud');
+    expect(parts.map((e) => e.type)).toEqual(Array(6).fill('AudienceChunk'));
+    const uids = parts.flatMap((e) => (e.data as { uids: string[] }).uids);
+    expect(parts.map((e) => (e.data as { uids: string[] }).uids.length)).toEqual([2000, 2000, 2000, 2000, 2000, 50]);
+    expect(parts.every((e) => (e.data as { uids: string[] }).uids.length <= AUDIENCE_CHUNK)).toBe(true);
+    expect(uids).toEqual(Array.from({ length: 10_050 }, (_, i) => uid(i)));
+    const events = await memory.read('message-m-aud');
+    expect(events.map((e) => e.type)).toEqual(['AudienceResolved', 'MessagePublished']);
+    expect(events[0]?.data).toMatchObject({ count: 10_050 });
+    expect(events[1]?.data).toMatchObject({ audience: { kind: 'chunked', count: 10_050, chunks: 6 } });
+    // Every part is in the log before the message: it is live only once the last is.
+    expect(Math.max(...parts.map((e) => e.position))).toBeLessThan(events[0]?.position ?? 0);
+  });
+
+  it('a resolution cut short resumes after the last stored part, each user once', async () => {
+    const { memory, commands } = setup();
+    const d = directory(25_000);
+    let pages = 0;
+    const failing: UserSelection = {
+      selectUsers: (q, page) =>
+        ++pages === 15 ? Promise.reject(new Error('search down')) : d.selection.selectUsers(q, page),
+    };
     expectError(
-      await commands.multicastAudience(admin, M, { query: { tag: 'x' } }, hi, big.selection),
-      'unprocessable',
-      'AudienceIsTooLarge',
+      await commands.multicastAudience(admin, M, { query: { tag: 'x' } }, hi, failing),
+      'unavailable',
+      'FailedToAppend',
     );
-    // It stops one past the limit, never reading the whole directory.
-    expect(big.limits.reduce((a, b) => a + b, 0)).toBe(10_001);
     expect(await streamTypes(memory, 'message-m-aud')).toEqual([]);
+    const stored = (await memory.read('audience-m-aud')).length;
+    expect(stored).toBeGreaterThan(0);
+    rightOf(await commands.multicastAudience(admin, M, { query: { tag: 'x' } }, hi, d.selection));
+    const uids = (await memory.read('audience-m-aud')).flatMap((e) => (e.data as { uids: string[] }).uids);
+    expect(uids).toEqual(Array.from({ length: 25_000 }, (_, i) => uid(i)));
+    const published = (await memory.read('message-m-aud'))[1]?.data;
+    expect(published).toMatchObject({ audience: { kind: 'chunked', count: 25_000 } });
+  });
+
+  it('a recipient in a chunked audience may delete it from their inbox; a stranger is told it does not exist', async () => {
+    const { commands } = setup();
+    rightOf(await commands.multicastAudience(admin, M, { query: { tag: 'x' } }, hi, directory(12_000).selection));
+    const member = rightOf(await commands.deleteMessage(ctxFor(uid(11_999)), M));
+    expect(member.effect).toBe('deleted_from_inbox');
+    rightOf(await commands.deleteMessage(ctxFor(uid(0)), M));
+    expectError(await commands.deleteMessage(ctxFor('u-999999'), M), 'not_found', 'MessageNotFound');
   });
 
   it('refuses bad content before reading the directory', async () => {

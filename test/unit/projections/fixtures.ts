@@ -61,6 +61,11 @@ export const ev = {
       ...(opts.scheduled === undefined ? {} : { scheduled: iso(opts.scheduled) }),
     },
   }),
+  /** A part of a chunked audience (its uids in uid order). */
+  chunk: (mid: string, part: number, ...uids: string[]): DomainEvent => ({
+    type: 'AudienceChunk',
+    data: { mid: mid as MessageId, part, uids: uids.map(u) },
+  }),
   cancelled: (mid: string): DomainEvent => ({
     type: 'MessageCancelled',
     data: { mid: mid as MessageId, by: u('admin') },
@@ -88,6 +93,7 @@ export const to = {
   users: (...uids: string[]): Audience => ({ kind: 'users', uids: uids.map(u) }),
   thread: (tid: string): Audience => ({ kind: 'thread', tid: th(tid) }),
   everyone: (): Audience => ({ kind: 'everyone' }),
+  chunked: (count: number, chunks: number): Audience => ({ kind: 'chunked', count, chunks }),
 };
 
 export const streamOf = (e: DomainEvent): string => {
@@ -111,6 +117,8 @@ export const streamOf = (e: DomainEvent): string => {
       return `triage-${e.data.mid}`;
     case 'SegmentDefined':
       return streams.segment(e.data.id);
+    case 'AudienceChunk':
+      return streams.audience(e.data.mid);
     case 'DeliveriesClaimed':
     case 'DeliveriesSent':
     case 'DeliveriesSkipped':

@@ -10,6 +10,7 @@ import { messageLiveness } from '../../../delivery/live-reads.js';
 import { reactorAppend } from '../../../delivery/append.js';
 import { triageStream } from '../../../domain/triage/keys.js';
 import { createCommands } from '../../../commands/index.js';
+import { audienceParts } from '../../../commands/audience-parts.js';
 import type { CommandContext } from '../../../commands/types.js';
 import { asMessageId, asThreadId, asUserId } from '../../../schema/ids.js';
 import { meta } from '../projections/fixtures.js';
@@ -41,7 +42,7 @@ const setup = async () => {
   const live = await startLive({
     store,
     sink: bus,
-    reads: messageLiveness(commands),
+    reads: messageLiveness(commands, audienceParts(store)),
     checkpoints: createMemoryCheckpoints(),
     now: () => new Date().toISOString(),
     log: {
@@ -70,6 +71,37 @@ const ctx = (uid: string, correlationId = `req-${uid}`, admin = false): CommandC
 const mid = (n: number): ReturnType<typeof asMessageId> => asMessageId(`0190a5d0-0000-7000-8000-00000000000${n}`);
 
 describe('live delivery from the log follower', () => {
+  // Issue 13: a segment audience over 10,000 users is read part by part from audience-<mid>.
+  it('publishes a chunked audience to each user of its parts, once, and its retraction too', async () => {
+    const { commands, got, caughtUp } = await setup();
+    const uids = Array.from({ length: 10_500 }, (_, i) => `c-${String(i).padStart(5, '0')}`);
+    const directory = {
+      selectUsers: (_q: unknown, page: { readonly after?: string; readonly limit: number }) => {
+        const from = page.after === undefined ? 0 : uids.findIndex((u) => u > (page.after ?? ''));
+        return Promise.resolve(from < 0 ? [] : uids.slice(from, from + page.limit));
+      },
+    };
+    const admin = ctx('admin', 'r-big', true);
+    const r = await commands.multicastAudience(
+      admin,
+      mid(9),
+      { query: { tag: 'x' } },
+      { msg: 'wide', opts: {} },
+      directory,
+    );
+    expect(r._tag).toBe('Right');
+    await caughtUp();
+    const frames = got.filter((g) => (g.frame as { mid?: string } | undefined)?.mid === mid(9));
+    expect(frames.every((g) => g.kind === 'user')).toBe(true);
+    expect(frames.map((g) => g.key)).toEqual(uids);
+    await commands.deleteMessage(admin, mid(9));
+    await caughtUp();
+    const deleted = got.filter((g) =>
+      (g.frame as { type?: string; mids?: string[] } | undefined)?.mids?.includes(mid(9)),
+    );
+    expect(deleted.map((g) => g.key)).toEqual(uids);
+  });
+
   it('publishes messages to their audience subject with the frame clients receive', async () => {
     const { commands, got, caughtUp } = await setup();
     await commands.send(ctx('admin', 'r1', true), mid(1), asUserId('bob'), { msg: 'hi', opts: {} });
