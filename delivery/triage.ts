@@ -15,6 +15,7 @@ import type { DirectoryMessage } from '../schema/delivery-state.js';
 import { TriageEvent } from '../schema/triage-events.js';
 import { reactorAppend } from './append.js';
 import { audiencePage } from './audience.js';
+import { ProfileCache } from './profile-cache.js';
 import { startFollower } from './follow.js';
 import type { Follower } from './follow.js';
 import type { ReactorLog } from './types.js';
@@ -45,6 +46,7 @@ export interface TriageReactorOptions {
 export const createTriageReactor = (o: TriageReactorOptions): Follower => {
   const dir = o.state.directory;
   const append = reactorAppend(o.store, o.clock);
+  const cache = new ProfileCache();
 
   const streamState = async (mid: string): Promise<TriageState> => {
     let s = initialTriage();
@@ -57,7 +59,7 @@ export const createTriageReactor = (o: TriageReactorOptions): Follower => {
   };
 
   const facts = async (uids: readonly string[], tid: string | undefined): Promise<RecipientFacts[]> => {
-    const profiles = await dir.profiles(uids, tid);
+    const profiles = await cache.profiles(uids, tid, (missing, t) => dir.profiles(missing, t));
     return uids.map((uid) => {
       const p = profiles.get(uid);
       return {
@@ -117,6 +119,7 @@ export const createTriageReactor = (o: TriageReactorOptions): Follower => {
     fold: (event, at, work) => {
       const changes = directoryChanges(event, at);
       work.directory(changes.directory);
+      cache.forget(changes.directory);
       work.timers(changes.timers);
       const due =
         (event.type === 'MessagePublished' && event.data.scheduled === undefined) || event.type === 'MessageDue';
