@@ -11,6 +11,10 @@
 // MSGXC_EMBEDDED_WRITER=inline measures the store without its writer thread.
 // BENCH_AUDIENCE=live: everyone online with no device and no contact point (the websocket
 // delivers it all: the realtime fan-out's case, where planning should cost next to nothing).
+// BENCH_MESSAGES=M: M messages to the same audience one after another (default 1), as a chat
+// thread gets them; every figure per recipient is then per recipient of each message.
+// BENCH_THREAD=1: the users are members of one thread and the messages go to it (the
+// Centrifugo comparison's case) instead of a multicast.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,9 +27,11 @@ import { createCommands } from '../commands/index.js';
 import { openSqliteDeliveryState } from '../adapters/delivery-state/sqlite.js';
 import type { ChannelMap } from '../delivery/types.js';
 import { startReactors } from '../delivery/runner.js';
-import { asMessageId, asUserId } from '../schema/ids.js';
+import { asMessageId, asThreadId, asUserId } from '../schema/ids.js';
 
 const USERS = Number(process.argv[2] ?? 10_000);
+const MESSAGES = Number(process.env['BENCH_MESSAGES'] ?? 1);
+const THREAD = process.env['BENCH_THREAD'] === '1' ? asThreadId('bench-thread') : undefined;
 const writerThread = process.env['MSGXC_EMBEDDED_WRITER'] !== 'inline';
 const ids = createIdGenerator();
 
@@ -96,8 +102,13 @@ const setup = async (i: number): Promise<void> => {
   if (kind === 2) await commands.enlist(ctx(uid), { os: 'ios', token: `apns-${uid}` });
   if (i % 2 === 0) await commands.changeProfile(ctx(uid), uid, { email: `${uid}@example.org` });
 };
+if (THREAD !== undefined) await commands.createThread(ctx('admin', true), { tid: THREAD, opens: true });
 for (let i = 0; i < USERS; i += 256)
   await Promise.all(Array.from({ length: Math.min(256, USERS - i) }, (_, k) => setup(i + k)));
+// One after another: subscriptions append to the thread's stream, so concurrent ones conflict.
+if (THREAD !== undefined)
+  for (const uid of uids)
+    if ((await commands.subscribe(ctx(uid), THREAD))._tag === 'Left') throw new Error(`${uid} could not subscribe`);
 const online = new Set(uids.filter((_, i) => liveOnly || i % 3 === 0));
 
 const rawBefore = await rawAppendRate(store, 'before', 20_000);
@@ -130,9 +141,12 @@ const sampler = setInterval(() => {
 const cpuBefore = process.cpuUsage();
 const started = performance.now();
 const content = { msg: 'benchmark', opts: {} };
-if (USERS <= 10_000) await commands.multicast(ctx('admin', true), asMessageId(ids.messageId()), uids, content);
-else await commands.broadcast(ctx('admin', true), asMessageId(ids.messageId()), content);
-await reactors.settle(3_600_000);
+for (let m = 0; m < MESSAGES; m += 1) {
+  if (THREAD !== undefined) await commands.publish(ctx('admin', true), asMessageId(ids.messageId()), THREAD, content);
+  else if (USERS <= 10_000) await commands.multicast(ctx('admin', true), asMessageId(ids.messageId()), uids, content);
+  else await commands.broadcast(ctx('admin', true), asMessageId(ids.messageId()), content);
+  await reactors.settle(3_600_000);
+}
 const seconds = (performance.now() - started) / 1000;
 const cpu = process.cpuUsage(cpuBefore);
 clearInterval(sampler);
@@ -148,20 +162,21 @@ rmSync(dir, { recursive: true, force: true });
 
 const raw = (rawBefore + rawAfter) / 2;
 const eventsPerS = written / seconds;
+const RECIPIENTS = USERS * MESSAGES;
 const round = (n: number): string => n.toFixed(0);
 console.log(
-  `store: embedded SQLite, ${writerThread ? 'writer thread' : 'inline writer'}; ${USERS} recipients${liveOnly ? ', all online, websocket only' : ''}`,
+  `store: embedded SQLite, ${writerThread ? 'writer thread' : 'inline writer'}; ${USERS} recipients x ${MESSAGES} message(s)${liveOnly ? ', all online, websocket only' : ''}`,
 );
 console.log(`raw append: ${round(rawBefore)} / ${round(rawAfter)} events/s (before / after), mean ${round(raw)}`);
 console.log(
-  `triage + dispatch: ${seconds.toFixed(2)} s; ${round(USERS / seconds)} recipients/s; ${delivered} deliveries (${round(delivered / seconds)}/s); ${written} events written (${round(eventsPerS)}/s)`,
+  `triage + dispatch: ${seconds.toFixed(2)} s; ${round(RECIPIENTS / seconds)} recipients/s; ${delivered} deliveries (${round(delivered / seconds)}/s); ${written} events written (${round(eventsPerS)}/s)`,
 );
 console.log(
-  `CPU (all threads): ${cpuSeconds.toFixed(2)} s = ${round((cpuSeconds * 1e6) / delivered)} us per delivery, ${round((cpuSeconds * 1e6) / USERS)} us per recipient; RSS ${round(rssBefore / 2 ** 20)} MiB before, peak ${round(rssPeak / 2 ** 20)} MiB`,
+  `CPU (all threads): ${cpuSeconds.toFixed(2)} s = ${round((cpuSeconds * 1e6) / delivered)} us per delivery, ${round((cpuSeconds * 1e6) / RECIPIENTS)} us per recipient; RSS ${round(rssBefore / 2 ** 20)} MiB before, peak ${round(rssPeak / 2 ** 20)} MiB`,
 );
 console.log(
-  `ratio: reactor events/s to raw appends/s = ${(eventsPerS / raw).toFixed(2)}; recipients/s to raw appends/s = ${(USERS / seconds / raw).toFixed(2)}; deliveries/s to raw appends/s = ${(delivered / seconds / raw).toFixed(2)}`,
+  `ratio: reactor events/s to raw appends/s = ${(eventsPerS / raw).toFixed(2)}; recipients/s to raw appends/s = ${(RECIPIENTS / seconds / raw).toFixed(2)}; deliveries/s to raw appends/s = ${(delivered / seconds / raw).toFixed(2)}`,
 );
 console.log(
-  `| triage + dispatch, ${USERS} recipients (${delivered} due at once), no-op channels | ${round(USERS / seconds)} recipients/s, ${round(delivered / seconds)} deliveries/s | ${round(eventsPerS)} events/s = ${(eventsPerS / raw).toFixed(2)} x raw append (${round(raw)}/s) |`,
+  `| triage + dispatch, ${USERS} recipients x ${MESSAGES} (${delivered} due at once), no-op channels | ${round(RECIPIENTS / seconds)} recipients/s, ${round(delivered / seconds)} deliveries/s | ${round(eventsPerS)} events/s = ${(eventsPerS / raw).toFixed(2)} x raw append (${round(raw)}/s) |`,
 );

@@ -16,6 +16,7 @@ import { TriageEvent } from '../schema/triage-events.js';
 import { reactorAppend } from './append.js';
 import { audiencePage } from './audience.js';
 import { audienceParts } from '../commands/audience-parts.js';
+import { ProfileCache } from './profile-cache.js';
 import { startFollower } from './follow.js';
 import { yieldSlice } from './slice.js';
 import type { Follower } from './follow.js';
@@ -49,6 +50,7 @@ export const createTriageReactor = (o: TriageReactorOptions): Follower => {
   const dir = o.state.directory;
   const append = reactorAppend(o.store, o.clock);
   const parts = audienceParts(o.store);
+  const cache = new ProfileCache();
 
   const streamState = async (mid: string): Promise<TriageState> => {
     let s = initialTriage();
@@ -71,7 +73,7 @@ export const createTriageReactor = (o: TriageReactorOptions): Follower => {
     return out;
   };
   const sliceFacts = async (uids: readonly string[], tid: string | undefined): Promise<RecipientFacts[]> => {
-    const profiles = await dir.profiles(uids, tid);
+    const profiles = await cache.profiles(uids, tid, (missing, t) => dir.profiles(missing, t));
     return uids.map((uid) => {
       const p = profiles.get(uid);
       return {
@@ -133,6 +135,7 @@ export const createTriageReactor = (o: TriageReactorOptions): Follower => {
     fold: (event, at, work) => {
       const changes = directoryChanges(event, at);
       work.directory(changes.directory);
+      cache.forget(changes.directory);
       work.timers(changes.timers);
       const due =
         (event.type === 'MessagePublished' && event.data.scheduled === undefined) || event.type === 'MessageDue';

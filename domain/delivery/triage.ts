@@ -159,11 +159,15 @@ export const decidePlan = (cmd: PlanBatches, s: TriageState): Intent => {
     const plan = planDelivery(cmd.message, page.items, cmd.config, cmd.now);
     const planned = i === 0 && topic !== undefined ? [topic, ...plan.recipients] : plan.recipients;
     // Whoever only gets it live is a uid in `live`: it has nothing for dispatch to do.
-    const live = planned.filter((p) => liveOnly(p, start)).map((p) => asUserId(p.uid));
+    const live: UserId[] = [];
+    const full: RecipientPlanData[] = [];
+    for (const p of planned)
+      if (liveOnly(p, start)) live.push(asUserId(p.uid));
+      else full.push(toData(p));
     return {
       ...base,
       batch: cursor.batch + i,
-      recipients: (live.length === 0 ? planned : planned.filter((p) => !liveOnly(p, start))).map(toData),
+      recipients: full,
       ...(live.length === 0 ? {} : { live, liveAt: new Date(start).toISOString() }),
       ...variantsOfBatch(cmd.data.opts, cmd.data.mid, plan.recipients),
       ...(page.next === undefined ? {} : { next: page.next }),

@@ -29,13 +29,34 @@ import type {
 //   in the recipient's quiet hours is moved to their end, and says so (`deferred`).
 // - Nothing is planned after the message expires.
 
-const planRecipient = (
-  m: MessageFacts,
-  r: RecipientFacts,
-  config: TriageConfig,
-  expiresAt: number,
-  start: number,
-): RecipientPlan => {
+// What a message's rules say before any recipient is looked at, worked out once per message
+// (not once per recipient): a recipient with no device and no contact point, when the message
+// has no MQTT topic to plan, can only get the websocket, so their plan needs none of the rest.
+interface MessageRules {
+  readonly m: MessageFacts;
+  readonly config: TriageConfig;
+  readonly expiresAt: number;
+  /** MQTT is configured and the thread allows it: each recipient's own preference decides. */
+  readonly topic: boolean;
+}
+
+const rulesOf = (m: MessageFacts, config: TriageConfig, expiresAt: number): MessageRules => ({
+  m,
+  config,
+  expiresAt,
+  topic: config.available.includes('mqtt') && threadAllows(m.thread, 'mqtt'),
+});
+
+/** The plan of a recipient the websocket alone can reach (the common case of a chat thread). */
+const websocketOnly = (r: RecipientFacts, start: number, expiresAt: number): RecipientPlan => ({
+  uid: r.uid,
+  online: r.online,
+  steps: r.online && start <= expiresAt ? [{ channel: 'websocket', at: start, reason: 'live-session' }] : [],
+});
+
+const planRecipient = (rules: MessageRules, r: RecipientFacts, start: number): RecipientPlan => {
+  const { m, config, expiresAt } = rules;
+  if (!rules.topic && r.devices.length === 0 && !r.hasEmail && !r.hasCell) return websocketOnly(r, start, expiresAt);
   const level = config.urgency[m.urgency];
   const high = m.urgency === 4;
   const usable = (c: StepChannel): boolean => config.available.includes(c) && userAllows(r, c);
@@ -88,18 +109,16 @@ export const planDelivery = (
     return { expiresAt, recipients: recipients.map((r) => ({ uid: r.uid, online: r.online, steps: [] })) };
   const start = Math.max(message.due, now);
   const local = message.local;
-  if (local === undefined)
-    return { expiresAt, recipients: recipients.map((r) => planRecipient(message, r, config, expiresAt, start)) };
+  const rules = rulesOf(message, config, expiresAt);
+  if (local === undefined) return { expiresAt, recipients: recipients.map((r) => planRecipient(rules, r, start)) };
   // Each recipient's chain starts at the schedule's time in their zone; the lifetime (and so
   // `expiresAt`) counts from the latest zone, so that no zone's recipients expire before their time.
   return {
     expiresAt,
     recipients: recipients.map((r) =>
       planRecipient(
-        message,
+        rules,
         r,
-        config,
-        expiresAt,
         Math.max(now, recipientLocal(local.schedule, local.publishedAt, message.due, r.timezone)),
       ),
     ),
