@@ -85,9 +85,14 @@ export const directoryReads = (db: Database): DirectoryReads => {
   const perThreadIn = db.prepare<[string, string], { uid: string; channels: string }>(
     'SELECT uid, channels FROM dir_user_threads WHERE tid = ? AND uid IN (SELECT value FROM json_each(?))',
   );
+  const timesIn = db.prepare<[string], { uid: string; timezone: string | null; quiet: string | null }>(
+    'SELECT uid, timezone, quiet FROM dir_user_time WHERE uid IN (SELECT value FROM json_each(?))',
+  );
   const profilesOf = (uids: readonly string[], tid: string | undefined) => {
     const list = JSON.stringify(uids);
     const users = new Map(usersIn.all(list).map((u) => [u.uid, u]));
+    // Time zone and quiet hours too: local-time schedules and quiet hours apply to every page.
+    const times = new Map(timesIn.all(list).map((t) => [t.uid, t]));
     const devicesOf = new Map<string, { deviceId: string; channel: DeviceChannel }[]>();
     for (const d of devicesIn.all(list)) {
       const mine = devicesOf.get(d.uid) ?? [];
@@ -101,9 +106,12 @@ export const directoryReads = (db: Database): DirectoryReads => {
       uids.map((uid) => {
         const u = users.get(uid);
         const forThread = threads.get(uid);
+        const t = times.get(uid);
         return [
           uid,
           {
+            ...(t?.timezone == null ? {} : { timezone: t.timezone }),
+            ...(t?.quiet == null ? {} : { quietHours: JSON.parse(t.quiet) as QuietHours }),
             devices: devicesOf.get(uid) ?? [],
             email: u?.email ?? null,
             cell: u?.cell ?? null,

@@ -30,6 +30,10 @@ describe('the directory read for a page of recipients', () => {
         changes.push({ type: 'contact', uid, email: `${uid}@example.org`, cell: i % 4 === 0 ? '+15550100' : null });
       if (i % 3 === 0) changes.push({ type: 'channels', uid, channels: ['~email', 'fcm'] });
       if (i % 5 === 0) changes.push({ type: 'thread-channels', uid, tid: 't1', channels: ['webpush'] });
+      // Time zone and quiet hours (local-time schedules and quiet hours read them for every page).
+      if (i % 4 === 1)
+        changes.push({ type: 'time-preferences', uid, timezone: 'Asia/Tokyo', quietHours: { from: '22:00', to: '07:00' } });
+      if (i % 6 === 2) changes.push({ type: 'time-preferences', uid, timezone: 'Europe/Paris', quietHours: null });
       // Some users have more devices than a plan may use: the newest ones count.
       for (let d = 0; d < (i % 7 === 0 ? LIMITS.devices + 2 : i % 3); d++)
         changes.push({
@@ -49,6 +53,9 @@ describe('the directory read for a page of recipients', () => {
       for (const uid of asked) expect(page.get(uid)).toEqual((await state.directory.profiles([uid], tid)).get(uid));
       expect(page.get('u00')?.devices).toHaveLength(LIMITS.devices);
       expect(page.get('u00')?.threadChannels).toEqual(tid === undefined ? undefined : ['webpush']);
+      expect(page.get('u01')).toMatchObject({ timezone: 'Asia/Tokyo', quietHours: { from: '22:00', to: '07:00' } });
+      expect(page.get('u02')).toMatchObject({ timezone: 'Europe/Paris' });
+      expect(page.get('u02')?.quietHours).toBeUndefined();
     }
     await state.close();
   });
