@@ -9,9 +9,14 @@ import type { EventStore } from '../ports/eventstore.js';
 import type { DeadLetter } from '../ports/follower.js';
 import type { Logger } from '../ports/log.js';
 import type { Presence } from '../ports/presence.js';
+import type { OutboxStore } from '../ports/outbox.js';
 import type { Config } from '../schema/config.js';
+import { startOutboxErasure } from '../delivery/outbox-erasure.js';
+import { startRoster } from '../delivery/roster.js';
+import { shareLimits } from '../delivery/throttle.js';
+import type { Bus } from '../ports/bus.js';
+import { logSharedByNodes, openDeliveryState } from './engines.js';
 import type { Metrics } from '../api/metrics.js';
-import { openDeliveryState } from './engines.js';
 
 // Starts delivery (triage, dispatch, scheduler: delivery/) on this node, sending through the
 // configured channels (the providers' SDKs, or the outbox without credentials), revoking
@@ -31,6 +36,10 @@ export const startDelivery = (
     readonly store: EventStore;
     readonly presence: Presence;
     readonly channels: Channels;
+    /** This node's outbox: erased with a user on UserErased (delivery/outbox-erasure.ts). */
+    readonly outbox?: OutboxStore;
+    /** The node's bus: throttles are shared with the other delivery processes it reaches (delivery/roster.ts). */
+    readonly bus?: Bus;
     readonly revokeDevice: RevokeDevice;
     readonly clock: Clock;
     readonly log: Logger;
@@ -45,6 +54,17 @@ export const startDelivery = (
   // outbox without credentials (a deployment sees what it would send), but a topic publish
   // per recipient of every message into the outbox would be noise nobody asked for.
   const state = openDeliveryState(config);
+  // Nodes sharing a log each run delivery: a throttle holds for all of them together, each
+  // sending its share (a node with a log of its own is the only sender of its deliveries).
+  const roster =
+    deps.bus !== undefined && logSharedByNodes(config) && Object.keys(t.throttle).length > 0
+      ? startRoster({
+          bus: deps.bus,
+          node: config.nodeId,
+          heartbeatMs: config.ws.presenceHeartbeatMs,
+          now: () => deps.clock.now().getTime(),
+        })
+      : undefined;
   const reactors = startReactors({
     store: deps.store,
     state,
@@ -59,7 +79,7 @@ export const startDelivery = (
     dispatch: {
       concurrency: t.concurrency,
       retry: { ...DEFAULT_RETRY_POLICY, ...t.retry },
-      throttle: t.throttle,
+      throttle: roster === undefined ? t.throttle : shareLimits(t.throttle, roster),
       ...(t.leaseMs !== undefined ? { leaseMs: t.leaseMs } : {}),
     },
     triage: {
@@ -67,6 +87,19 @@ export const startDelivery = (
       ...(t.digestWindowMs !== undefined ? { digestWindowMs: t.digestWindowMs } : {}),
     },
   });
+  const outbox = deps.outbox;
+  const erasure =
+    outbox === undefined
+      ? undefined
+      : startOutboxErasure({
+          store: deps.store,
+          outbox,
+          now: () => deps.clock.now().toISOString(),
+          log: deps.log,
+        }).catch((e: unknown) => {
+          deps.log.error({ err: e instanceof Error ? e.message : String(e) }, 'outbox erasure did not start');
+          return undefined;
+        });
   return {
     reactors,
     reports: reactors.reports,
@@ -74,7 +107,9 @@ export const startDelivery = (
       await reactors.waitFor(await deps.store.head(), timeoutMs);
     },
     stop: async () => {
+      await (await erasure)?.stop();
       await reactors.stop();
+      await roster?.close();
       await state.close();
     },
   };

@@ -143,6 +143,8 @@ export const startBroker = async (config: Config, log: Logger, clock: Clock = sy
     store,
     presence: realtime.presence,
     channels,
+    outbox,
+    bus: realtime.bus,
     revokeDevice: commands.revokeDevice,
     clock,
     log,

@@ -60,6 +60,8 @@ export const startReactorsNode = async (config: Config, log: Logger, clock: Cloc
     store,
     presence,
     channels: providers.channels,
+    outbox: providers.outbox,
+    bus,
     revokeDevice: commands.revokeDevice,
     clock,
     log,

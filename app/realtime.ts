@@ -14,6 +14,7 @@ import type { TemplatedApp } from '../api/uws.js';
 import type { RequestLimits } from '../api/request-limits.js';
 import { startLive, type Live } from '../delivery/live.js';
 import { messageLiveness } from '../delivery/live-reads.js';
+import type { Bus } from '../ports/bus.js';
 import { logSharedByNodes, openBus } from './engines.js';
 import { startRealtime, type Realtime } from '../api/ws/realtime.js';
 import type { LatencyTrace } from './trace.js';
@@ -42,7 +43,7 @@ export const attachRealtime = async (
     readonly requestLimits?: RequestLimits;
     readonly trace?: LatencyTrace;
   },
-): Promise<Realtime> => {
+): Promise<Realtime & { readonly bus: Bus }> => {
   const bus = await openBus(config, parts.log);
   // Sessions open only once the node listens, after the follower below has started.
   const started: { live?: Live } = {};
@@ -71,6 +72,8 @@ export const attachRealtime = async (
   started.live = live;
   return {
     ...realtime,
+    /** The node's bus (delivery's roster beats on it, delivery/roster.ts). */
+    bus,
     close: async () => {
       await live.stop();
       await realtime.close();

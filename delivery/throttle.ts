@@ -1,4 +1,4 @@
-import { freshBucket, take } from '../domain/throttle.js';
+import { burstOf, freshBucket, take } from '../domain/throttle.js';
 import type { Bucket, Limit } from '../domain/throttle.js';
 import type { Channel, Content, Delivery, Outcome } from '../ports/channel.js';
 import type { DispatchChannel } from '../schema/triage-events.js';
@@ -10,9 +10,33 @@ import type { ChannelMap } from './types.js';
 // (higher first, then in arrival order), so an urgent message goes first within the limit while
 // a broadcast is being paced. Dispatch keeps a throttled channel's jobs to about a second of
 // sends (dispatch.ts), so a call waits a few seconds at most, far inside its claim's lease and
-// call timeout. The limit is per node: N nodes send at most N times it.
+// call timeout. Shared by several delivery processes (a log shared by nodes), each one's gate
+// runs at its share, floor(N / live processes) a second (delivery/roster.ts), so together they
+// stay within N (docs/campaigns.md).
 
-export type Limits = Partial<Readonly<Record<DispatchChannel, Limit>>>;
+/** How many delivery processes share each limit now; undefined while not yet known (sends wait). */
+export interface Share {
+  peers(): number | undefined;
+  known(): Promise<void>;
+}
+
+/** A limit, and, when several processes send, who it is shared with. */
+export interface SharedLimit extends Limit {
+  readonly share?: Share;
+}
+
+export type Limits = Partial<Readonly<Record<DispatchChannel, SharedLimit>>>;
+
+/** The limits, each shared with the live delivery processes `share` counts. */
+export const shareLimits = (limits: Limits, share: Share): Limits =>
+  Object.fromEntries(Object.entries(limits).map(([k, l]) => [k, { ...l, share }]));
+
+/** This process's part of `l`: the whole limit alone, else an equal whole share (at least 1/s). */
+export const partOf = (l: SharedLimit): Limit | undefined => {
+  if (l.share === undefined) return l;
+  const peers = l.share.peers();
+  return peers === undefined ? undefined : { perSecond: Math.max(1, Math.floor(l.perSecond / peers)) };
+};
 
 interface Waiter {
   readonly urgency: number;
@@ -27,14 +51,28 @@ export interface Gate {
   acquire(urgency: number, want: number): Promise<number>;
 }
 
-export const createGate = (limit: Limit, now: () => number = Date.now): Gate => {
+export const createGate = (limit: SharedLimit, now: () => number = Date.now): Gate => {
   let bucket: Bucket = freshBucket(now());
   const queue: Waiter[] = [];
   let timer: NodeJS.Timeout | undefined;
+  let waitingForPeers = false;
   let seq = 0;
   const serve = (): void => {
     for (let first = queue[0]; first !== undefined; first = queue[0]) {
-      const t = take(bucket, limit, now(), first.want);
+      const mine = partOf(limit);
+      if (mine === undefined) {
+        if (!waitingForPeers && limit.share !== undefined) {
+          waitingForPeers = true;
+          void limit.share.known().then(() => {
+            waitingForPeers = false;
+            serve();
+          });
+        }
+        return;
+      }
+      // A share that shrank (a process joined): no more stored than the new burst.
+      if (bucket.tokens > burstOf(mine)) bucket = { ...bucket, tokens: burstOf(mine) };
+      const t = take(bucket, mine, now(), first.want);
       bucket = t.bucket;
       if (t.granted === 0) {
         timer ??= setTimeout(() => {

@@ -45,7 +45,10 @@ export const checkChannels = (field: string, channels: readonly string[]): Eithe
 
 export const checkAttributes = (attributes: unknown): Either<DomainError, JsonObject> => {
   const decoded = Payload.decode(attributes);
-  return E.isRight(decoded)
-    ? E.right(decoded.right)
-    : E.left(invalid('AttributesAreNotAJsonObject', `attributes must be a ${Payload.name}`));
+  if (E.isLeft(decoded)) return E.left(invalid('AttributesAreNotAJsonObject', `attributes must be a ${Payload.name}`));
+  // One time zone per user: the profile's `timezone` (quiet hours, local-time schedules and the
+  // user directory read it), never a second copy among the attributes.
+  return Object.hasOwn(decoded.right, 'timezone')
+    ? E.left(invalid('AttributesHoldTimeZone', 'attributes.timezone: give the time zone as the top-level `timezone`'))
+    : E.right(decoded.right);
 };

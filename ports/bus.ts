@@ -4,10 +4,11 @@
 //   msgxc.broadcast       frames for every session
 //   msgxc.presence.<node> a node's presence deltas and heartbeats
 //   msgxc.control.<node>  notices between nodes (e.g. "I was cut off: resync your sessions")
+//   msgxc.reactors.<node> a delivery process's heartbeats (delivery/roster.ts: throttles share their limit)
 // A node subscribes ONCE per kind (a wildcard), never once per socket, and fans out to its own
 // sockets locally (uWS topics). Delivery is at most once and in publish order per publisher:
 // anything lost is recovered by clients resuming from the log, which is the source of truth.
-export type TopicKind = 'user' | 'thread' | 'broadcast' | 'presence' | 'control';
+export type TopicKind = 'user' | 'thread' | 'broadcast' | 'presence' | 'control' | 'reactors';
 
 /** `key` is the uid, tid or node id ('' for broadcast); `payload` is opaque text. */
 export type BusHandler = (key: string, payload: string) => void;

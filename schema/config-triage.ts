@@ -51,7 +51,7 @@ const ConcurrencyFromString = new t.Type<Concurrency, string, unknown>(
   (a) => CHANNELS.map((ch) => `${ch}=${a[ch]}`).join(','),
 );
 
-// MSGXC_THROTTLE_<CHANNEL>=N/s: at most N sends a second on that channel from this node
+// MSGXC_THROTTLE_<CHANNEL>=N/s: at most N sends a second on that channel (shared by the delivery processes on one log)
 // (delivery/throttle.ts, docs/campaigns.md); N an integer 1..100000.
 export const MAX_THROTTLE_PER_SECOND = 100_000;
 const RateFromString = (name: string) =>
@@ -112,7 +112,7 @@ export interface TriageSettings {
   /** Claim lease of a send (MSGXC_DISPATCH_LEASE_MS); absent: delivery's default (120 s). */
   readonly leaseMs?: number;
   readonly retry: RetrySettings;
-  /** Sends per second per channel never exceeded on this node; a channel left out is not throttled. */
+  /** Sends per second per channel never exceeded (by the delivery processes on one log together); a channel left out is not throttled. */
   readonly throttle: Partial<Readonly<Record<DispatchChannel, { readonly perSecond: number }>>>;
 }
 

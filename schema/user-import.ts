@@ -3,17 +3,22 @@ import type { Either } from 'fp-ts/lib/Either.js';
 import { UserId } from './ids.js';
 import type { JsonObject } from './json.js';
 import { Payload } from './payload.js';
+import { TimeZone } from './local-time.js';
 import { ContactInput } from './profile.js';
 import { DIRECTORY_LIMITS } from './user-directory.js';
 
 // One line of a user import (POST /api/v2/users/import, NDJSON): decoded by hand so that an
-// error names the line's field. What passes becomes a profile change: email and cell, and one
-// attribute object holding the custom attributes plus the reserved keys tags, locale, timezone.
+// error names the line's field. What passes becomes a profile change: email and cell, the
+// profile's time zone (the one field quiet hours, local-time schedules and the user directory
+// read, as POST /api/v2/profile sets it), and one attribute object holding the custom
+// attributes plus the reserved keys tags and locale.
 
 export interface ImportedUser {
   readonly uid: UserId;
   readonly email?: string | null;
   readonly cell?: string | null;
+  /** An IANA zone (TimeZone): the profile's `timezone`. */
+  readonly timezone?: string;
   readonly attributes: JsonObject;
 }
 
@@ -49,9 +54,11 @@ export const decodeImportLine = (u: unknown): Either<LineError, ImportedUser> =>
     const i = tags.findIndex((x) => typeof x !== 'string' || x.length === 0 || x.length > DIRECTORY_LIMITS.key);
     if (i !== -1) return bad(`tags[${i}]`, `expected a tag of 1..${DIRECTORY_LIMITS.key} characters`);
   }
-  for (const f of ['timezone', 'locale'] as const)
-    if (u[f] !== undefined && !(typeof u[f] === 'string' && TEXT.test(u[f])))
-      return bad(f, 'expected a name like Europe/Berlin or de-DE');
+  const timezone = u['timezone'];
+  if (timezone !== undefined && !TimeZone.is(timezone))
+    return bad('timezone', 'expected an IANA time zone this server knows, like Europe/Berlin');
+  if (u['locale'] !== undefined && !(typeof u['locale'] === 'string' && TEXT.test(u['locale'])))
+    return bad('locale', 'expected a name like de-DE');
   const attributes = u['attributes'] ?? {};
   if (!Payload.is(attributes)) return bad('attributes', `expected a ${Payload.name}`);
   const reserved = ['tags', 'timezone', 'locale'].find((k) => k in attributes);
@@ -59,13 +66,13 @@ export const decodeImportLine = (u: unknown): Either<LineError, ImportedUser> =>
   const merged: JsonObject = {
     ...attributes,
     ...(tags === undefined ? {} : { tags: [...new Set(tags as string[])] }),
-    ...(u['timezone'] === undefined ? {} : { timezone: u['timezone'] as string }),
-    ...(u['locale'] === undefined ? {} : { locale: u['locale'] as string }),
+    ...(u['locale'] === undefined ? {} : { locale: u['locale'] }),
   };
   return E.right({
     uid: u['uid'],
     ...(u['email'] === undefined ? {} : { email: u['email'] as string | null }),
     ...(u['cell'] === undefined ? {} : { cell: u['cell'] as string | null }),
+    ...(timezone === undefined ? {} : { timezone }),
     attributes: merged,
   });
 };

@@ -2,8 +2,11 @@ import Database from 'better-sqlite3';
 import type { JsonValue } from '../../schema/json.js';
 import type { ChannelKind } from '../../ports/channel.js';
 import type { OutboxEntry, OutboxRecord, OutboxStore } from '../../ports/outbox.js';
+import { createSqliteCheckpoints } from '../checkpoint/sqlite.js';
 
-// The outbox on SQLite (outbox.db in the data directory).
+// The outbox on SQLite (outbox.db in the data directory). It holds what the provider would have
+// been sent (text, addresses): `secure_delete` makes SQLite zero what it deletes, and an erasure
+// truncates the write-ahead log, so an erased user's entries leave no bytes in the files.
 
 interface Row {
   id: number;
@@ -19,18 +22,25 @@ export const createSqliteOutbox = (o: { file: string; max: number }): OutboxStor
   const db = new Database(o.file);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
+  db.pragma('secure_delete = ON');
   db.exec(`CREATE TABLE IF NOT EXISTS outbox (
     id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, channel TEXT NOT NULL, delivery_id TEXT NOT NULL UNIQUE,
     mid TEXT NOT NULL, recipient TEXT NOT NULL, payload TEXT NOT NULL)`);
+  // Files from before erasure have no uid column: their older entries cannot be found by user.
+  const columns = db.prepare<[], { name: string }>('PRAGMA table_info(outbox)').all();
+  if (!columns.some((c) => c.name === 'uid')) db.exec('ALTER TABLE outbox ADD COLUMN uid TEXT');
   db.exec('CREATE INDEX IF NOT EXISTS outbox_mid ON outbox(mid)');
+  db.exec('CREATE INDEX IF NOT EXISTS outbox_uid ON outbox(uid) WHERE uid IS NOT NULL');
+  const checkpoints = createSqliteCheckpoints(db);
   const insert = db.prepare(
-    'INSERT OR IGNORE INTO outbox (at, channel, delivery_id, mid, recipient, payload) VALUES (?, ?, ?, ?, ?, ?)',
+    'INSERT OR IGNORE INTO outbox (at, channel, delivery_id, mid, recipient, payload, uid) VALUES (?, ?, ?, ?, ?, ?, ?)',
   );
+  const eraseRows = db.prepare<[string]>('DELETE FROM outbox WHERE uid = ?');
   const byDelivery = db.prepare<[string], { id: number }>('SELECT id FROM outbox WHERE delivery_id = ?');
   const trim = db.prepare('DELETE FROM outbox WHERE id <= ?');
   const recordAll = db.transaction((entries: readonly OutboxRecord[]): number[] => {
     const ids = entries.map((e) => {
-      const r = insert.run(e.at, e.channel, e.deliveryId, e.mid, e.to, JSON.stringify(e.payload));
+      const r = insert.run(e.at, e.channel, e.deliveryId, e.mid, e.to, JSON.stringify(e.payload), e.uid ?? null);
       return r.changes > 0 ? Number(r.lastInsertRowid) : (byDelivery.get(e.deliveryId)?.id ?? 0);
     });
     const newest = Math.max(0, ...ids);
@@ -47,6 +57,14 @@ export const createSqliteOutbox = (o: { file: string; max: number }): OutboxStor
     payload: JSON.parse(r.payload) as JsonValue,
   });
   return {
+    checkpoints,
+    eraseUser: (uid) => {
+      const n = eraseRows.run(uid).changes;
+      // Outside any transaction (the follower's commit runs after): the WAL's copies of the
+      // deleted pages go, and the file is left with the zeroed pages.
+      if (n > 0) db.pragma('wal_checkpoint(TRUNCATE)');
+      return Promise.resolve(n);
+    },
     record: (entries) => Promise.resolve(entries.length === 0 ? [] : recordAll(entries)),
     page: (q) => {
       const where = [

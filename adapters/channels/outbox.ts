@@ -11,6 +11,12 @@ export type OutboxRender<R extends Recipient> = (d: Delivery<R>) => {
   readonly payload: JsonValue;
 };
 
+/** The recipient user of a delivery (an MQTT thread topic has none), kept for erasure. */
+const uidOf = (to: Recipient): { uid?: string } => {
+  if (to.channel !== 'mqtt') return { uid: to.uid };
+  return to.target.kind === 'user' ? { uid: to.target.uid } : {};
+};
+
 export const createOutboxChannel = <R extends Recipient>(
   kind: R['channel'],
   store: OutboxStore,
@@ -25,7 +31,7 @@ export const createOutboxChannel = <R extends Recipient>(
       try {
         return {
           ok: true as const,
-          record: { at, channel: kind, deliveryId: d.id, mid: leadOf(d.content).mid, ...render(d) },
+          record: { at, channel: kind, deliveryId: d.id, mid: leadOf(d.content).mid, ...uidOf(d.to), ...render(d) },
         };
       } catch (e) {
         return { ok: false as const, reason: `cannot render: ${e instanceof Error ? e.message : String(e)}` };

@@ -1,3 +1,4 @@
+import type { Database } from 'better-sqlite3';
 import type { DeliveryStateStore } from '../../ports/delivery-state.js';
 import { createSqliteCheckpoints } from '../checkpoint/sqlite.js';
 import type { StateBatch } from '../../schema/delivery-state.js';
@@ -12,8 +13,27 @@ import { unitReads, unitWriter } from './sqlite-units.js';
 // follower's own tables, adapters/checkpoint/sqlite.ts, in the same file), so a fold applies
 // each event exactly once here (the changes are idempotent anyway, for engines
 // without transactions). Reads answer synchronously underneath the port's promises.
+/**
+ * GDPR erasure (docs/gdpr.md), the one hook here: a batch that erases a user runs with
+ * `secure_delete` on, so SQLite zeroes what the erasure removes (devices, contact points, the
+ * text of their direct messages) instead of leaving it in free space; then the write-ahead log,
+ * which still holds the pages as they were before, is written back and truncated. Other batches
+ * run with `secure_delete = FAST` (zeroing within pages written anyway, at no extra I/O), so bytes
+ * replaced earlier (a changed address, a revoked device) do not linger in the pages either.
+ */
+const erasing = (db: Database, commit: () => void): void => {
+  db.pragma('secure_delete = ON');
+  try {
+    commit();
+  } finally {
+    db.pragma('secure_delete = FAST');
+  }
+  db.pragma('wal_checkpoint(TRUNCATE)');
+};
+
 export const openSqliteDeliveryState = (file: string): DeliveryStateStore => {
   const db = openDeliveryDb(file);
+  db.pragma('secure_delete = FAST');
   const directory = directoryWriter(db);
   const units = unitWriter(db);
   const groups = groupRows(db);
@@ -35,7 +55,11 @@ export const openSqliteDeliveryState = (file: string): DeliveryStateStore => {
     checkpoints,
     commit: (batch) => {
       try {
-        commit(batch);
+        if (batch.directory?.some((c) => c.type === 'user-erased') === true)
+          erasing(db, () => {
+            commit(batch);
+          });
+        else commit(batch);
         return Promise.resolve();
       } catch (e) {
         return Promise.reject(e instanceof Error ? e : new Error(String(e)));

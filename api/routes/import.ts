@@ -22,6 +22,7 @@ const FIELD_OF: Readonly<Record<string, string>> = {
   EmailIsMalformed: 'email',
   CellIsMalformed: 'cell',
   AttributesAreNotAJsonObject: 'attributes',
+  AttributesHoldTimeZone: 'attributes.timezone',
 };
 
 const lineOf = async (
@@ -50,6 +51,7 @@ const lineOf = async (
   const r = await deps.commands.importUser(contextOf(req), u.uid, {
     ...(u.email === undefined ? {} : { email: u.email }),
     ...(u.cell === undefined ? {} : { cell: u.cell }),
+    ...(u.timezone === undefined ? {} : { timezone: u.timezone }),
     attributes: u.attributes,
   });
   if (E.isRight(r)) {

@@ -1,4 +1,5 @@
 import * as E from 'fp-ts/lib/Either.js';
+import { personal } from '../../delivery/personal.js';
 import type { MessageView } from '../../ports/read-models.js';
 import { streams } from '../../schema/events.js';
 import { asMessageId, MessageId, ThreadId, UserId } from '../../schema/ids.js';
@@ -24,10 +25,15 @@ import { beforeParam, decode, limitParam, type Route, type RouteRequest } from '
 const targetNotFound = apiError(400, 'TargetNotFound', 'target_id not found');
 const notFound = (pk: string): ApiError => errors.notFound(`message ${pk.slice(0, 20)} not found`);
 
-const asOnadata = (id: number, m: MessageView): OnadataMessage => ({
+/**
+ * A message in onadata's shape, as `reader` may see it: the text of their own A/B variant, like
+ * the v2 inbox (api/routes/content.ts messageJsonFor); its sender and admins see the base text
+ * (onadata's shape has one `message`, no place for the variants).
+ */
+const asOnadata = (id: number, m: MessageView, reader: Actor): OnadataMessage => ({
   id,
   verb: 'message',
-  message: m.msg,
+  message: isAdmin(reader) || m.from === reader.uid ? m.msg : personal(m, reader.uid).msg,
   user: m.from,
   timestamp: m.at,
 });
@@ -121,7 +127,7 @@ export const onadataRoutes = (deps: AppDeps): Route[] => {
     if (page.next !== null) next.set('before', page.next);
     return {
       status: 200,
-      body: page.messages.map((m) => asOnadata(m.position, m)),
+      body: page.messages.map((m) => asOnadata(m.position, m, req.actor)),
       headers: { ...headers, ...(page.next !== null ? { Link: `<${req.url}?${next.toString()}>; rel="next"` } : {}) },
     };
   };
@@ -135,7 +141,7 @@ export const onadataRoutes = (deps: AppDeps): Route[] => {
       m !== undefined &&
       m.status === 'published' &&
       (m.from === req.actor.uid || isAdmin(req.actor) || (await deps.reads.isRecipient(at.mid, req.actor.uid)));
-    return visible ? { status: 200, body: asOnadata(at.pk, m), headers } : notFound(String(at.pk));
+    return visible ? { status: 200, body: asOnadata(at.pk, m, req.actor), headers } : notFound(String(at.pk));
   };
 
   const destroy: Route['handler'] = async (req) => {

@@ -19,6 +19,7 @@ export const USER_EVENTS: readonly string[] = [
   'ContactPointsChanged',
   'ChannelPreferencesChanged',
   'UserAttributesChanged',
+  'TimePreferencesChanged',
   'MessagesAcknowledged',
   'LastReadMarked',
   'UserErased',
@@ -71,10 +72,12 @@ export const evolveUser = (u: UserDoc, event: DomainEvent, occurredAt: string): 
         ...u,
         tags: attributeTags(a),
         locale: attributeText(a, 'locale'),
-        timezone: attributeText(a, 'timezone'),
         attrs: attributePairs(a),
       };
     }
+    // The profile's one time zone (POST /api/v2/profile or the import), the one triage uses.
+    case 'TimePreferencesChanged':
+      return event.data.timezone === undefined ? u : { ...u, timezone: event.data.timezone };
     default:
       return u;
   }

@@ -64,8 +64,9 @@ const u = (s: string) => s as UserId;
 /** The events that make `p`, each with its time offset (ms after the base time). */
 export const personEvents = (p: Person): [DomainEvent, number][] => {
   const out: [DomainEvent, number][] = [];
-  const attributes = { ...p.attributes, tags: [...p.tags], locale: 'en-GB', timezone: 'Europe/Berlin' };
+  const attributes = { ...p.attributes, tags: [...p.tags], locale: 'en-GB' };
   out.push([{ type: 'UserAttributesChanged', data: { uid: u(p.uid), attributes } }, 0]);
+  out.push([{ type: 'TimePreferencesChanged', data: { uid: u(p.uid), timezone: 'Europe/Berlin' } }, 0]);
   if (p.email || p.cell)
     out.push([
       {

@@ -42,7 +42,6 @@ export const searchUserCases = (fresh: () => Promise<SearchUsersCtx>): void => {
           attributes: {
             tags: ['beta', 'beta', 'vip'],
             locale: 'de-DE',
-            timezone: 'Europe/Berlin',
             plan: 'pro',
             seats: 3,
             deep: { x: 1 },
@@ -57,6 +56,8 @@ export const searchUserCases = (fresh: () => Promise<SearchUsersCtx>): void => {
       },
       { type: 'DeviceRevoked', data: { uid: u, deviceId: 'dv2' as DeviceId, reason: 'gone' } },
       { type: 'ChannelPreferencesChanged', data: { uid: u, channels: ['~email'] } },
+      // The profile's time zone (not an attribute: one field for triage and the directory).
+      { type: 'TimePreferencesChanged', data: { uid: u, timezone: 'Europe/Berlin' } },
     ] as DomainEvent[];
     let head = 0;
     for (const [i, e] of events.entries()) {

@@ -160,4 +160,55 @@ describe('campaign controls', () => {
       (await outbox(mid)).some((e) => e.channel === 'webpush') ? true : undefined,
     );
   });
+
+  it('an imported time zone is the profile time zone: a recipient-local schedule uses it, a later profile change wins', async () => {
+    const imported = `imp-tokyo-${run}`;
+    const changed = `imp-moved-${run}`;
+    const lines = [imported, changed].map((uid) => JSON.stringify({ uid, timezone: 'Asia/Tokyo', locale: 'ja-JP' }));
+    const imp = await call(s, 'POST', '/api/v2/users/import', {
+      token: admin,
+      raw: `${lines.join('\n')}\n`,
+      headers: { 'content-type': 'application/x-ndjson' },
+    });
+    expect(imp.status, imp.text).toBe(200);
+    expect(imp.body).toMatchObject({ linesRead: 2, usersWritten: 2, errors: 0 });
+    // One field: the profile shows the imported zone at the top level, not among the attributes.
+    const profile = await call(s, 'GET', `/api/v2/users/${imported}/profile`, { token: admin });
+    expect(profile.body).toMatchObject({ timezone: 'Asia/Tokyo', attributes: { locale: 'ja-JP' } });
+    expect((profile.body as { attributes: Record<string, unknown> }).attributes).not.toHaveProperty('timezone');
+    // An import line's zone is checked like the profile's, and a second copy in attributes is refused.
+    const bad = await call(s, 'POST', '/api/v2/users/import', {
+      token: admin,
+      raw: `${JSON.stringify({ uid: `imp-bad-${run}`, timezone: 'Mars/Olympus' })}\n`,
+      headers: { 'content-type': 'application/x-ndjson' },
+    });
+    expect(bad.body).toMatchObject({ errors: 1, firstErrors: [{ line: 1, field: 'timezone' }] });
+    const dup = await call(s, 'POST', '/api/v2/profile', {
+      token: await token(`imp-bad-${run}`),
+      body: { attributes: { timezone: 'Asia/Tokyo' } },
+    });
+    expect(dup.status, dup.text).toBe(400);
+    expect(dup.text).toContain('attributes.timezone');
+    // The user then moves: their own profile change after the import wins.
+    for (const uid of [imported, changed]) await user(uid.slice(0, -run.length - 1), {});
+    const move = await call(s, 'POST', '/api/v2/profile', { token: await token(changed), body: { timezone: 'UTC' } });
+    expect(move.status, move.text).toBe(200);
+
+    const at = Math.ceil((Date.now() + 5_000) / MINUTE) * MINUTE;
+    const r = await call(s, 'POST', '/api/v2/multicast', {
+      token: admin,
+      body: {
+        uids: [imported, changed],
+        msg: 'good morning, importees',
+        scheduled: { at: hhmm(at), timezone: 'recipient', fallback: 'America/New_York' },
+      },
+    });
+    expect(r.status, r.text).toBe(200);
+    const mid = r.headers.get('x-message-id') ?? '';
+    const p = await planned(mid, [imported, changed]);
+    const pushAt = (uid: string): number => Date.parse(p.get(uid)?.find((x) => x.channel === 'webpush')?.at ?? '');
+    expect(pushAt(imported)).toBe(at + 15 * 60 * MINUTE);
+    expect(pushAt(changed)).toBeGreaterThanOrEqual(at);
+    expect(pushAt(changed)).toBeLessThan(at + MINUTE);
+  });
 });

@@ -1,0 +1,94 @@
+import Database from 'better-sqlite3';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { call, nodeId, removeDir, startServer, tempDir, token, type Server } from './harness.js';
+import { isProductionStack, stackEnv } from './stack.js';
+import { waitFor } from './standin-env.js';
+
+// Throttling across delivery processes (docs/campaigns.md): an API node and two reactor
+// processes on one log, email limited to LIMIT a second. The reactors find each other by their
+// heartbeats on the bus (delivery/roster.ts) and each sends its share, so the email sends of a
+// multicast, recorded with their times in each reactor's outbox (outbox.db, read here), never
+// hold more than LIMIT in any one-second window together, while both reactors sent some.
+// Production stack only (vitest.config.ts): a split deployment needs a log every node shares.
+const LIMIT = 4;
+const PEOPLE = 24;
+
+/** The most entries any half-open one-second window holds. */
+const busiestSecond = (times: readonly number[]): number => {
+  const sorted = [...times].sort((a, b) => a - b);
+  let best = 0;
+  let lo = 0;
+  for (let hi = 0; hi < sorted.length; hi += 1) {
+    while ((sorted[hi] ?? 0) - (sorted[lo] ?? 0) >= 1000) lo += 1;
+    best = Math.max(best, hi - lo + 1);
+  }
+  return best;
+};
+
+describe('a throttle shared by two reactor processes', () => {
+  const shared = tempDir('msgxc-throttle-shared-');
+  const dirs = { api: tempDir(), r1: tempDir(), r2: tempDir() };
+  const servers: Server[] = [];
+  let api: Server;
+  let admin: string;
+  const env = (node: string, role: string): Record<string, string> => ({
+    ...stackEnv(shared),
+    MSGXC_NODE_ID: nodeId(node),
+    MSGXC_ROLE: role,
+    MSGXC_LOG_LEVEL: 'warn',
+    MSGXC_SCHEDULER_POLL_MS: '50',
+    MSGXC_TRIAGE_TIME_SCALE: '0.001',
+    MSGXC_PRESENCE_HEARTBEAT_MS: '500',
+    MSGXC_THROTTLE_EMAIL: `${String(LIMIT)}/s`,
+  });
+  beforeAll(async () => {
+    if (!isProductionStack()) throw new Error('throttle-nodes.e2e runs on the production stack only');
+    api = await startServer({ dataDir: dirs.api, env: env('throttle-api', 'api') });
+    servers.push(api);
+    for (const r of ['r1', 'r2'] as const)
+      servers.push(await startServer({ dataDir: dirs[r], env: env(`throttle-${r}`, 'reactors') }));
+    admin = await token('root', ['admin']);
+  });
+  afterAll(async () => {
+    await Promise.all(servers.map((s) => s.stop()));
+    for (const d of [...Object.values(dirs), shared]) removeDir(d);
+  });
+
+  it('keeps the email sends of both reactors together within the limit in every second', async () => {
+    const run = Date.now().toString(36);
+    const uids = Array.from({ length: PEOPLE }, (_, i) => `thr${String(i)}-${run}`);
+    for (const uid of uids) {
+      const r = await call(api, 'POST', '/api/v2/profile', {
+        token: await token(uid),
+        body: { email: `${uid}@example.org` },
+      });
+      expect(r.status, r.text).toBe(200);
+    }
+    const sent = await call(api, 'POST', '/api/v2/multicast', { token: admin, body: { uids, msg: 'paced' } });
+    expect(sent.status, sent.text).toBe(200);
+    const mid = sent.headers.get('x-message-id') ?? '';
+    const times = (dir: string): number[] => {
+      const db = new Database(join(dir, 'outbox.db'), { readonly: true, fileMustExist: true });
+      try {
+        return db
+          .prepare<[string], { at: string }>("SELECT at FROM outbox WHERE channel = 'email' AND mid = ?")
+          .all(mid)
+          .map((r) => Date.parse(r.at));
+      } finally {
+        db.close();
+      }
+    };
+    await waitFor(
+      "an email to every recipient in the reactors' outboxes",
+      () => Promise.resolve(times(dirs.r1).length + times(dirs.r2).length >= PEOPLE ? true : undefined),
+      90_000,
+      250,
+    );
+    const [t1, t2] = [times(dirs.r1), times(dirs.r2)];
+    expect(t1.length + t2.length).toBe(PEOPLE);
+    expect(t1.length, 'r1 sent some').toBeGreaterThan(0);
+    expect(t2.length, 'r2 sent some').toBeGreaterThan(0);
+    expect(busiestSecond([...t1, ...t2])).toBeLessThanOrEqual(LIMIT);
+  });
+});
