@@ -32,7 +32,12 @@ describe('the directory read for a page of recipients', () => {
       if (i % 5 === 0) changes.push({ type: 'thread-channels', uid, tid: 't1', channels: ['webpush'] });
       // Time zone and quiet hours (local-time schedules and quiet hours read them for every page).
       if (i % 4 === 1)
-        changes.push({ type: 'time-preferences', uid, timezone: 'Asia/Tokyo', quietHours: { from: '22:00', to: '07:00' } });
+        changes.push({
+          type: 'time-preferences',
+          uid,
+          timezone: 'Asia/Tokyo',
+          quietHours: { from: '22:00', to: '07:00' },
+        });
       if (i % 6 === 2) changes.push({ type: 'time-preferences', uid, timezone: 'Europe/Paris', quietHours: null });
       // Some users have more devices than a plan may use: the newest ones count.
       for (let d = 0; d < (i % 7 === 0 ? LIMITS.devices + 2 : i % 3); d++)
