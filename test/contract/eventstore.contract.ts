@@ -1,13 +1,8 @@
 import * as fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type {
-  AppendResult,
-  EventStore,
-  EventToAppend,
-  ExpectedRevision,
-  RecordedEvent,
-} from '../../ports/eventstore.js';
-import type { EventMetadata } from '../../schema/metadata.js';
+import type { EventStore, ExpectedRevision, RecordedEvent } from '../../ports/eventstore.js';
+import { appended, conflict, ev, evs, isStrictlyIncreasing, meta, positions } from './eventstore-fixtures.js';
+import { eventStoreSubscribeCases } from './eventstore-subscribe.contract.js';
 
 // One suite for every EventStore adapter (memory, SQLite, and any server-backed store).
 // It asserts only what the port promises, so it must not lean on one engine's timing:
@@ -17,84 +12,6 @@ export interface EventStoreUnderTest {
   readonly cleanup: () => Promise<void>;
 }
 export type EventStoreFactory = () => Promise<EventStoreUnderTest>;
-
-let eventSeq = 0;
-const meta = (extra: Partial<EventMetadata> = {}): EventMetadata => ({
-  eventId: `evt-${String(++eventSeq)}`,
-  occurredAt: '2024-05-01T12:00:00.000Z',
-  actor: { uid: 'user-1', roles: ['publisher'] },
-  correlationId: 'corr-1',
-  causationId: 'cause-1',
-  ...extra,
-});
-const ev = (type: string, data: unknown = {}): EventToAppend => ({ type, data, metadata: meta() });
-const evs = (n: number, prefix = 'E'): EventToAppend[] =>
-  Array.from({ length: n }, (_, i) => ev(`${prefix}${String(i)}`, { i }));
-
-const appended = (r: AppendResult): { nextRevision: number; position: number } => {
-  if (r.kind !== 'appended') throw new Error(`expected an append, got ${JSON.stringify(r)}`);
-  return r;
-};
-const conflict = (stream: string, expected: ExpectedRevision, actual: number): AppendResult => ({
-  kind: 'wrong_expected_revision',
-  stream,
-  expected,
-  actual,
-});
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-const waitFor = async (cond: () => boolean, what: string, timeoutMs = 5_000): Promise<void> => {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(5);
-  }
-};
-const positions = (events: readonly RecordedEvent[]): number[] => events.map((e) => e.position);
-const isStrictlyIncreasing = (xs: readonly number[]): boolean => xs.every((x, i) => i === 0 || x > (xs[i - 1] ?? x));
-
-interface Collected {
-  batches: RecordedEvent[][];
-  errors: unknown[];
-  events: () => RecordedEvent[];
-}
-const collector = (): Collected & { handler: (b: readonly RecordedEvent[]) => Promise<void> } => {
-  const batches: RecordedEvent[][] = [];
-  return {
-    batches,
-    errors: [],
-    events: () => batches.flat(),
-    handler: (b) => {
-      batches.push([...b]);
-      return Promise.resolve();
-    },
-  };
-};
-const subscribe = (store: EventStore, after: number): Collected & { close: () => Promise<void> } => {
-  const c = collector();
-  const sub = store.subscribeAll(after, c.handler, (e) => c.errors.push(e));
-  return { ...c, close: () => sub.close() };
-};
-
-// Evidence instead of a pause: an event appended last, once a subscription has it, proves it
-// was handed everything before it (delivery is in log order), so a duplicate or a gap before
-// the fence would already show.
-const fence = async (store: EventStore, ...subs: readonly Collected[]): Promise<number> => {
-  const r = await store.append('fence', evs(1), 'any');
-  if (r.kind !== 'appended') throw new Error('fence append refused');
-  await waitFor(() => subs.every((x) => x.events().some((e) => e.position === r.position)), 'the fence');
-  return r.position;
-};
-/** A fresh subscription from `after` that has seen everything up to the head: the store has delivered what it has. */
-const probeDelivered = async (store: EventStore, after: number): Promise<void> => {
-  const head = await store.head();
-  const probe = subscribe(store, after);
-  try {
-    await waitFor(() => probe.events().some((e) => e.position === head), 'a probe subscription to reach the head');
-  } finally {
-    await probe.close();
-  }
-};
 
 export const eventStoreContract = (name: string, factory: EventStoreFactory) =>
   describe(`EventStore contract: ${name}`, () => {
@@ -247,98 +164,7 @@ export const eventStoreContract = (name: string, factory: EventStoreFactory) =>
       });
     });
 
-    describe('subscribeAll', () => {
-      it('catches up from 0, then delivers live appends in order without gaps or duplicates', async () => {
-        await store.append('a', evs(2), 'any');
-        await store.append('b', evs(1), 'any');
-        const sub = subscribe(store, 0);
-        const second = subscribe(store, 0);
-        await waitFor(() => sub.events().length === 3, 'catch-up');
-        await Promise.all([
-          store.append('a', evs(2), 'any'),
-          store.append('c', evs(1), 'any'),
-          store.append('b', evs(1), 'any'),
-        ]);
-        await store.append('d', evs(3), 'any');
-        await waitFor(() => sub.events().length >= 10 && second.events().length >= 10, 'live events');
-        await fence(store, sub, second);
-        const all = await store.readAll({ limit: 100 });
-        expect(positions(sub.events())).toEqual(positions(all));
-        expect(sub.events()).toEqual(all);
-        expect(positions(second.events())).toEqual(positions(all));
-        expect(sub.batches.every((b) => b.length > 0)).toBe(true);
-        expect(sub.errors).toEqual([]);
-        await sub.close();
-        await second.close();
-      });
-
-      it('catches up from a middle position', async () => {
-        await store.append('a', evs(3), 'any');
-        await store.append('b', evs(2), 'any');
-        const all = await store.readAll({ limit: 100 });
-        const middle = all[1]?.position ?? -1;
-        const sub = subscribe(store, middle);
-        await store.append('c', evs(1), 'any');
-        const expected = await store.readAll({ after: middle, limit: 100 });
-        await waitFor(() => sub.events().length >= expected.length, 'catch-up from the middle');
-        const last = await fence(store, sub);
-        expect(positions(sub.events())).toEqual([...positions(expected), last]);
-        await sub.close();
-      });
-
-      it('waits for the handler before delivering the next batch', async () => {
-        const seen: RecordedEvent[] = [];
-        let active = 0;
-        let maxActive = 0;
-        let calls = 0;
-        let release: () => void = () => undefined;
-        const gate = new Promise<void>((resolve) => {
-          release = resolve;
-        });
-        const sub = store.subscribeAll(0, async (batch) => {
-          calls += 1;
-          active += 1;
-          maxActive = Math.max(maxActive, active);
-          seen.push(...batch);
-          if (calls === 1) await gate;
-          active -= 1;
-        });
-        await store.append('s', evs(1), 'any');
-        await waitFor(() => calls === 1, 'first batch');
-        await store.append('s', evs(3), 'any');
-        // The store has delivered the three to a subscriber that is free; this one is still held.
-        await probeDelivered(store, 0);
-        expect(calls).toBe(1);
-        release();
-        await waitFor(() => seen.length === 4, 'the held-back events');
-        expect(maxActive).toBe(1);
-        expect(positions(seen)).toEqual(positions(await store.readAll({ limit: 10 })));
-        await sub.close();
-      });
-
-      it('delivers an append that lands at any moment of a subscription settling (no lost wake-up)', async () => {
-        const ticks = async (n: number): Promise<void> => {
-          for (let i = 0; i < n; i++) await Promise.resolve();
-        };
-        for (let d = 0; d < 12; d++) {
-          const sub = subscribe(store, await store.head());
-          await ticks(d);
-          await store.append(`race-${String(d)}`, evs(1), 'no_stream');
-          await waitFor(() => sub.events().length === 1, `the append made ${String(d)} microtasks in`, 1_000);
-          await sub.close();
-        }
-      });
-
-      it('stops delivering once closed', async () => {
-        const sub = subscribe(store, 0);
-        await store.append('s', evs(1), 'any');
-        await waitFor(() => sub.events().length === 1, 'first event');
-        await sub.close();
-        await store.append('s', evs(2), 'any');
-        await probeDelivered(store, 0);
-        expect(sub.events()).toHaveLength(1);
-      });
-    });
+    eventStoreSubscribeCases(() => store);
 
     describe('concurrency', () => {
       it('lets exactly one of many appends with the same expected revision win', async () => {
