@@ -1,25 +1,11 @@
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createSqliteEventStore } from '../../adapters/eventstore/sqlite.js';
-import { createIdGenerator } from '../../adapters/ids/ids.js';
 import { createCommands } from '../../commands/index.js';
 import { stepKey, triageStream } from '../../domain/triage/keys.js';
-import { asMessageId, asUserId } from '../../schema/ids.js';
-import type { MessageId } from '../../schema/ids.js';
-import {
-  MINUTE,
-  SECOND,
-  T0,
-  ctx,
-  ok,
-  sent,
-  subscription,
-  types,
-  unitFacts,
-  unitTypes,
-  world,
-} from './triage-harness.js';
+import { MINUTE, SECOND, T0, ctx, ok, sent, types, unitTypes, world } from './triage-harness.js';
 import type { World } from './triage-harness.js';
+import { flowHelpers } from './triage-flow-helpers.js';
 
 // Triage, dispatch and the scheduler on the embedded log, with a fixed clock: the flows of
 // issue 6, asserted at the recording channels and in the log.
@@ -28,39 +14,7 @@ afterEach(async () => {
   await w.close();
 });
 
-const ids = createIdGenerator(() => T0.getTime());
-const newMid = (): MessageId => asMessageId(ids.messageId());
-const bob = asUserId('bob');
-const admin = () => ctx('admin', w.now(), true);
-
-const bobWithBrowserAndEmail = async (): Promise<string> => {
-  await ok(w.commands.enlist(ctx('bob', w.now()), subscription('bob')));
-  await ok(w.commands.changeProfile(ctx('bob', w.now()), bob, { email: 'bob@example.org' }));
-  const devices = await w.store.read('user-bob');
-  return (devices.find((e) => e.type === 'DeviceEnlisted')?.data as { deviceId: string }).deviceId;
-};
-const send = async (opts: Record<string, number | string> = {}, scheduled?: Date): Promise<MessageId> => {
-  const mid = newMid();
-  await ok(
-    w.commands.send(admin(), mid, bob, { msg: 'hello bob', opts, ...(scheduled === undefined ? {} : { scheduled }) }),
-  );
-  return mid;
-};
-const lastData = async (stream: string): Promise<Record<string, unknown>> =>
-  (await w.store.read(stream)).at(-1)?.data as Record<string, unknown>;
-/** The last fact of one delivery unit, whichever stream it is in (batched facts expanded). */
-const lastFact = async (key: string): Promise<Record<string, unknown>> =>
-  (await unitFacts(w, key)).at(-1)?.data as Record<string, unknown>;
-// What did NOT happen is asserted through what was decided instead: a skip is a DeliverySkipped
-// event with its reason; a step not yet due is the scheduler's next timer.
-const skipsOf = async (mid: string): Promise<string[]> =>
-  (await w.events('DeliverySkipped'))
-    .map((e) => e.data as { mid?: string; channel: string; reason: string })
-    .filter((d) => d.mid === mid)
-    .map((d) => `${d.channel}:${d.reason}`)
-    .sort();
-const nextDue = (): string | undefined => w.reactors.status().find((s) => s.name === 'scheduler')?.nextDue;
-const at = (ms: number): string => new Date(T0.getTime() + ms).toISOString();
+const { ids, admin, bobWithBrowserAndEmail, send, lastData, lastFact, skipsOf, nextDue, at } = flowHelpers(() => w);
 
 describe('an online recipient', () => {
   it('who reads over the websocket gets no push and no email', async () => {
@@ -332,115 +286,5 @@ describe('dispatch outcomes', () => {
     // The email step was never planned: the plan for bob holds the push alone.
     const plan = (await w.events('MessageTriaged'))[0]?.data as { recipients: { steps: { channel: string }[] }[] };
     expect(plan.recipients.flatMap((r) => r.steps.map((st) => st.channel))).toEqual(['webpush']);
-  });
-});
-
-describe('audiences', () => {
-  it("a thread's subscribers, not its sender; a broadcast reaches the users known before it", async () => {
-    w = world();
-    const tid = 'lobby';
-    await ok(w.commands.createThread(ctx('alice', w.now()), { tid: tid as never, opens: true }));
-    for (const u of ['alice', 'bob', 'carol']) {
-      await ok(w.commands.enlist(ctx(u, w.now()), subscription(u)));
-      await ok(w.commands.subscribe(ctx(u, w.now()), tid as never));
-    }
-    await ok(w.commands.publish(ctx('alice', w.now()), newMid(), tid as never, { msg: 'hi all', opts: {} }));
-    await w.reactors.settle();
-    expect(sent(w)).toEqual(['webpush:bob', 'webpush:carol']);
-    await ok(w.commands.broadcast(admin(), newMid(), { msg: 'to everyone', opts: {} }));
-    await ok(w.commands.enlist(ctx('dave', w.now()), subscription('dave'))); // known only after the broadcast
-    await w.reactors.settle();
-    expect(sent(w)).toEqual(['webpush:alice', 'webpush:bob', 'webpush:bob', 'webpush:carol', 'webpush:carol']);
-  });
-});
-
-describe('bounded batches', () => {
-  const batchesOf = async (mid: string) =>
-    (await w.store.read(triageStream(mid))).map(
-      (e) => e.data as { batch: number; next?: string; recipients: { uid: string }[] },
-    );
-  it('thread and broadcast audiences are paged: each recipient in exactly one batch', async () => {
-    w = world({ triage: { batchSize: 2 } });
-    await ok(w.commands.createThread(ctx('owner', w.now()), { tid: 'big' as never, opens: true }));
-    const members = ['m1', 'm2', 'm3', 'm4', 'm5'];
-    for (const u of members) await ok(w.commands.subscribe(ctx(u, w.now()), 'big' as never));
-    for (const u of ['owner', ...members]) await ok(w.commands.recognize(ctx(u, w.now()))); // as the API does for every caller
-    const toThread = newMid();
-    await ok(w.commands.publish(ctx('owner', w.now()), toThread, 'big' as never, { msg: 'hi', opts: {} }));
-    const toAll = newMid();
-    await ok(w.commands.broadcast(admin(), toAll, { msg: 'all', opts: {} }));
-    await w.reactors.settle();
-    const thread = await batchesOf(toThread);
-    expect(thread.map((b) => b.recipients.map((r) => r.uid))).toEqual([['m1', 'm2'], ['m3', 'm4'], ['m5']]);
-    expect(thread.map((b) => b.next)).toEqual(['m2', 'm4', undefined]);
-    // Everyone known before the broadcast.
-    expect((await batchesOf(toAll)).flatMap((b) => b.recipients.map((r) => r.uid))).toEqual([
-      'm1',
-      'm2',
-      'm3',
-      'm4',
-      'm5',
-      'owner',
-    ]);
-  });
-  it('an expansion interrupted after some batches resumes after the last one written', async () => {
-    w = world({ triage: { batchSize: 2 } });
-    await w.reactors.stop(); // while they are off, the log gets a message and its first batch by hand
-    const mid = newMid();
-    const uids = ['a', 'b', 'c', 'd', 'e'].map(asUserId);
-    await ok(w.commands.multicast(admin(), mid, uids, { msg: 'hi', opts: {} }));
-    const meta = {
-      eventId: 'by-hand',
-      occurredAt: w.now().toISOString(),
-      actor: { uid: 'test', roles: [] },
-      correlationId: 'c',
-      causationId: 'c',
-    };
-    const first = {
-      mid,
-      batch: 0,
-      due: w.now().toISOString(),
-      expiresAt: new Date(T0.getTime() + 86_400_000).toISOString(),
-      urgency: 3,
-      next: '2',
-      recipients: [
-        { uid: 'a', online: false, steps: [] },
-        { uid: 'b', online: false, steps: [] },
-      ],
-    };
-    await w.store.append(triageStream(mid), [{ type: 'MessageTriaged', data: first, metadata: meta }], 'no_stream');
-    await w.crash();
-    await w.restart();
-    await w.reactors.settle();
-    const batches = await batchesOf(mid);
-    expect(batches.map((b) => [b.batch, b.recipients.map((r) => r.uid)])).toEqual([
-      [0, ['a', 'b']],
-      [1, ['c', 'd']],
-      [2, ['e']],
-    ]);
-  });
-});
-
-describe('very-low urgency', () => {
-  it('gathers the email of a window into one digest', async () => {
-    w = world({ triage: { urgency: { 1: { nearlineDelayMs: 0 } }, digestWindowMs: 60 * MINUTE } });
-    await ok(w.commands.changeProfile(ctx('bob', w.now()), bob, { email: 'bob@example.org' }));
-    const first = await send({ urgency: 1 });
-    w.clock.advance(10 * MINUTE);
-    const second = await send({ urgency: 1 });
-    w.clock.advance(10 * MINUTE);
-    const third = await send({ urgency: 1 });
-    await w.reactors.settle();
-    await ok(w.commands.acknowledge(ctx('bob', w.now()), [third], 'read'));
-    expect(sent(w)).toEqual([]);
-    w.clock.set(new Date(T0.getTime() + 60 * MINUTE));
-    await w.reactors.settle();
-    expect(w.channels.email.calls.map((c) => c.mids)).toEqual([[second, first]]);
-    // The third left the digest because bob read it, and the log says so.
-    expect(await skipsOf(third)).toEqual(['email:read']);
-    w.clock.advance(60 * MINUTE);
-    await w.reactors.settle();
-    expect(w.channels.email.calls).toHaveLength(1);
-    expect(w.reactors.status().find((s) => s.name === 'scheduler')?.timers).toBe(0);
   });
 });
