@@ -75,7 +75,10 @@ const createOrBind = async (nc: NatsConnection, o: KvIdempotencyOptions): Promis
     return await js.views.kv(o.bucket, { replicas: o.replicas, ttl: o.ttlMs, history: 1 });
   } catch (e) {
     // A bucket made with other settings (another TTL): use it as it is rather than fail to start.
-    if (!/already in use|different configuration/i.test(String(e))) throw e;
+    // Two nodes creating it at once: nats-server 2.9 answers the second "subjects overlap with an
+    // existing stream" (the first one's): bind to it too. If another stream owns the subjects,
+    // the bind finds no bucket and the start fails with that error.
+    if (!/already in use|different configuration|subjects overlap/i.test(String(e))) throw e;
     return js.views.kv(o.bucket, { bindOnly: true });
   }
 };
