@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, removeDir, startServer, tempDir, token, type Reply, type Server } from './harness.js';
+import { segmentCounting } from './segment-helpers.js';
 import { waitFor } from './standin-env.js';
 
 // Issue 13, audiences over 10,000 users: 25,000 users imported over POST /api/v2/users/import,
@@ -95,21 +96,10 @@ describe('multicast by segment to 13,000 of 25,000 imported users', () => {
       expect(r.status, r.text).toBe(200);
       expect(r.body).toMatchObject({ errors: 0 });
     }
-    const seg = await call(s, 'POST', '/api/v2/segments', {
-      token: admin,
-      body: { name: 'wide', query: segmentQuery },
+    segment = await segmentCounting(s, admin, { name: 'wide', query: segmentQuery }, selected.length, {
+      timeoutMs: 180_000,
+      everyMs: 500,
     });
-    expect(seg.status, seg.text).toBe(200);
-    segment = (seg.body as { id: string }).id;
-    await waitFor(
-      `segment to count ${String(selected.length)}`,
-      async () => {
-        const c = await call(s, 'GET', `/api/v2/segments/${segment}/count`, { token: admin });
-        return (c.body as { count: number }).count === selected.length ? true : undefined;
-      },
-      180_000,
-      500,
-    );
   }, 400_000);
   afterAll(async () => {
     await stop?.();

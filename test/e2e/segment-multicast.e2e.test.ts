@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, removeDir, startServer, tempDir, token, type Reply, type Server } from './harness.js';
+import { segmentCounting } from './segment-helpers.js';
 import { waitFor } from './standin-env.js';
 
 // Issue 13 "done when": 10,000 users imported over POST /api/v2/users/import, a saved segment
@@ -100,22 +101,10 @@ describe('multicast by segment over 10,000 imported users', () => {
     });
     expect(r.status, r.text).toBe(200);
     expect(r.body).toMatchObject({ linesRead: N, usersWritten: N, errors: 0 });
-    const seg = await call(s, 'POST', '/api/v2/segments', {
-      token: admin,
-      body: { name: 'beta buyers', query: segmentQuery },
+    segment = await segmentCounting(s, admin, { name: 'beta buyers', query: segmentQuery }, selected.length, {
+      timeoutMs: 90_000,
+      everyMs: 250,
     });
-    expect(seg.status, seg.text).toBe(200);
-    segment = (seg.body as { id: string }).id;
-    // The directory follows the log: the count reaches the independent filter's, once indexed.
-    await waitFor(
-      `segment to count ${String(selected.length)}`,
-      async () => {
-        const c = await call(s, 'GET', `/api/v2/segments/${segment}/count`, { token: admin });
-        return (c.body as { count: number }).count === selected.length ? true : undefined;
-      },
-      90_000,
-      250,
-    );
   });
   afterAll(async () => {
     await stop?.();
