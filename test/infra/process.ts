@@ -12,18 +12,7 @@ import { forget, track } from './reaper.js';
 export const HOST = '127.0.0.1';
 
 /** A free TCP port on 127.0.0.1, found by binding port 0 and releasing it. */
-export const freePort = (): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, HOST, () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => {
-        resolve(port);
-      });
-    });
-  });
+export const freePort = async (): Promise<number> => (await freePorts(1))[0] ?? 0;
 
 /**
  * `count` distinct free ports. All are held open until every one is chosen: ports asked for
@@ -31,6 +20,20 @@ export const freePort = (): Promise<number> =>
  * cluster whose monitor port was another node's route port never forms.
  */
 export const freePorts = async (count: number): Promise<number[]> => {
+  // Servers start concurrently in one process, each asking for ports before it binds them: a
+  // port released here can be handed out again to the next caller before its server binds it
+  // (a Cassandra once got a NATS node's monitor port). Ports this process handed out are not
+  // handed out again.
+  for (let attempt = 0; ; attempt += 1) {
+    const ports = await heldPorts(count);
+    if (attempt < 20 && ports.some((p) => handedOut.has(p))) continue;
+    for (const p of ports) handedOut.add(p);
+    return ports;
+  }
+};
+const handedOut = new Set<number>();
+
+const heldPorts = async (count: number): Promise<number[]> => {
   const servers = Array.from({ length: count }, () => createServer());
   try {
     return await Promise.all(
@@ -187,6 +190,18 @@ export interface WaitSpec {
  * Polls probe until it returns a value. Fails early, with the end of the log, when the
  * server process exits or the time is up, so a broken start is diagnosable from the error.
  */
+const withinMs = <T>(p: Promise<T>, ms: number): Promise<T | undefined> => {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => {
+      resolve(undefined);
+    }, ms);
+  });
+  return Promise.race([p, late]).finally(() => {
+    clearTimeout(timer);
+  });
+};
+
 export const waitFor = async <T>(spec: WaitSpec, probe: () => Promise<T | undefined>): Promise<T> => {
   const deadline = Date.now() + spec.timeoutMs;
   for (;;) {
@@ -195,7 +210,9 @@ export const waitFor = async <T>(spec: WaitSpec, probe: () => Promise<T | undefi
       const tail = await tailOf(spec.logFile);
       throw new Error(`${spec.what}: process exited (${status}) before it was ready; log ${spec.logFile}:\n${tail}`);
     }
-    const value = await probe().catch(() => undefined);
+    // A probe that never answers (a port another server took, speaking another protocol) must
+    // not hold the wait past the process's exit or the deadline: each try is bounded.
+    const value = await withinMs(probe(), Math.min(10_000, spec.timeoutMs)).catch(() => undefined);
     if (value !== undefined) return value;
     if (Date.now() > deadline) {
       const tail = await tailOf(spec.logFile);
