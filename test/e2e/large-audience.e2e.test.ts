@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, removeDir, startServer, tempDir, token, type Reply, type Server } from './harness.js';
-import { segmentCounting } from './segment-helpers.js';
+import { call, removeDir, startServer, tempDir, token, type Server } from './harness.js';
+import { midOf, segmentCounting } from './segment-helpers.js';
 import { waitFor } from './standin-env.js';
 
 // Issue 13, audiences over 10,000 users: 25,000 users imported over POST /api/v2/users/import,
@@ -55,11 +55,6 @@ const eachLimited = async <T>(items: readonly T[], width: number, f: (x: T) => P
       while (next < items.length) await f(items[next++] as T);
     }),
   );
-};
-
-const midOf = (r: Reply): string => {
-  expect(r.status, r.text).toBe(200);
-  return r.headers.get('x-message-id') ?? '';
 };
 
 describe('multicast by segment to 13,000 of 25,000 imported users', () => {

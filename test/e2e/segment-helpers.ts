@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import { call, type Server } from './harness.js';
+import { call, type Reply, type Server } from './harness.js';
 import { waitFor } from './standin-env.js';
 
 /**
@@ -27,4 +27,10 @@ export const segmentCounting = async (
     wait.everyMs,
   );
   return id;
+};
+
+/** The id of the message a 200 answer stored (x-message-id). */
+export const midOf = (r: Reply): string => {
+  expect(r.status, r.text).toBe(200);
+  return r.headers.get('x-message-id') ?? '';
 };

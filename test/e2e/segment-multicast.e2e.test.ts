@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, removeDir, startServer, tempDir, token, type Reply, type Server } from './harness.js';
-import { segmentCounting } from './segment-helpers.js';
+import { call, removeDir, startServer, tempDir, token, type Server } from './harness.js';
+import { midOf, segmentCounting } from './segment-helpers.js';
 import { waitFor } from './standin-env.js';
 
 // Issue 13 "done when": 10,000 users imported over POST /api/v2/users/import, a saved segment
@@ -71,11 +71,6 @@ const streamOf = async (
   const r = await call(s, 'GET', `/api/v2/streams/message-${mid}`, { token: admin });
   expect(r.status, r.text).toBe(200);
   return (r.body as { events: { type: string; data: Record<string, unknown> }[] }).events;
-};
-
-const midOf = (r: Reply): string => {
-  expect(r.status, r.text).toBe(200);
-  return r.headers.get('x-message-id') ?? '';
 };
 
 describe('multicast by segment over 10,000 imported users', () => {
