@@ -18,8 +18,10 @@ export interface Mutation {
 /** What earlier events of the same batch left for later ones (their writes have not run yet). */
 export interface BatchMemo {
   readonly messages: Map<string, MessageKeys | undefined>;
+  /** The batch's AudienceChunk parts so far (uids in uid order): their rows are not written yet. */
+  readonly parts: { readonly mid: string; readonly uids: readonly string[] }[];
 }
-export const newBatchMemo = (): BatchMemo => ({ messages: new Map() });
+export const newBatchMemo = (): BatchMemo => ({ messages: new Map(), parts: [] });
 
 type Result = readonly Mutation[] | Promise<readonly Mutation[]>;
 export type CassandraEvolvers = {

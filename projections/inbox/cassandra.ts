@@ -5,6 +5,7 @@ import type { BatchMemo, CassandraProjection, Mutation } from '../cassandra-proj
 import { effOf, messageKeys } from '../messages/cassandra-row.js';
 import type { Applied } from '../projection.js';
 import { cassandraErasure } from './cassandra-erasure.js';
+import { cassandraLeaveMulticasts } from './cassandra-leave.js';
 
 // What an inbox is made of, without fan-out beyond the addressed users (the SQLite design):
 // inbox_direct (one row per addressed user, content copied, withdrawal flags copied on
@@ -61,8 +62,9 @@ export const inboxCassandra: CassandraProjection = {
     ];
 
     const erase = cassandraErasure(db, 'inbox_direct');
+    const leave = cassandraLeaveMulticasts(db);
     return {
-      UserErased: (e, at, memo) => erase(e.uid, at, memo),
+      UserErased: async (e, at, memo) => [...(await erase(e.uid, at, memo)), ...(await leave(e.uid, at, memo))],
       MessagePublished: (e, at, memo) => {
         memo.messages.set(e.mid, { audience: e.audience, eff: effOf(e) });
         const content = [
@@ -83,12 +85,14 @@ export const inboxCassandra: CassandraProjection = {
         }));
       },
       // A part of a chunked audience: one small row per member (the message is joined on read).
-      AudienceChunk: (e, at) =>
-        e.uids.map((uid) => ({
+      AudienceChunk: (e, at, memo) => {
+        memo.parts.push({ mid: e.mid, uids: e.uids });
+        return e.uids.map((uid) => ({
           cql: listed,
           params: [uid, e.mid, firstWins(at.position)],
           partition: `inbox_audience:${uid}`,
-        })),
+        }));
+      },
       MessageCancelled: (e, at, memo) => flagDirect('cancelled', e.mid, at, memo),
       MessageRetracted: (e, at, memo) => flagDirect('retracted', e.mid, at, memo),
       ThreadMemberAdded: (e, at) => (e.role === 'subscriber' ? subscription(e.uid, e.tid, true, at) : []),

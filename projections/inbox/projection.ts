@@ -48,6 +48,16 @@ export const inboxProjection: SqliteProjection = {
       'INSERT OR IGNORE INTO inbox_direct (uid, eff, mid) SELECT uid, ?, mid FROM inbox_chunked WHERE mid = ?',
     );
     const dropChunked = db.prepare<[string]>('DELETE FROM inbox_chunked WHERE mid = ?');
+    // Erasure (docs/gdpr.md): the user's membership in multicasts goes (a list or a chunked
+    // audience resolved from a segment says they matched its query); direct messages keep their
+    // place, blanked by the messages projection. Rows present now are from earlier positions:
+    // SQLite applies the log in order, so a multicast after the erasure still reaches them.
+    const leaveMulticasts = db.prepare<[string]>(
+      `DELETE FROM inbox_direct WHERE uid = ?
+         AND mid IN (SELECT mid FROM messages WHERE kind IN ('users', 'chunked'))`,
+    );
+    // Parts whose message is not in yet (held only until it is, so this scan stays small).
+    const leaveParts = db.prepare<[string]>('DELETE FROM inbox_chunked WHERE uid = ?');
     // A period opens only if none already covers this position: a redelivered (or duplicate)
     // subscribe then changes nothing, even after the period it belongs to was closed.
     const subscribe = db.prepare<{ uid: string; tid: string; p: number }>(
@@ -84,6 +94,10 @@ export const inboxProjection: SqliteProjection = {
       },
       AudienceChunk: (e) => {
         for (const uid of e.uids) chunked.run(e.mid, uid);
+      },
+      UserErased: (e) => {
+        leaveMulticasts.run(e.uid);
+        leaveParts.run(e.uid);
       },
       ThreadMemberAdded: (e, at) => {
         if (e.role === 'subscriber') subscribe.run({ uid: e.uid, tid: e.tid, p: at.position });

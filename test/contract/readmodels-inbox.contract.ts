@@ -55,6 +55,37 @@ export const inboxCases = (h: H): void => {
       expect(await mids('bob')).toEqual([]);
     });
 
+    // GDPR erasure (docs/gdpr.md): the erased user leaves every multicast (a list, or a chunked
+    // audience's parts, pending or copied); a direct message keeps its place; the other members
+    // keep theirs; a multicast after the erasure reaches the user again. A rebuild (pages of 5
+    // events: the parts, the message and the erasure in one batch) gives the same answers.
+    it('an erased user leaves multicasts and chunked audiences; the other members stay', async () => {
+      const [a, b, c, d, e] = [mid(), mid(), mid(), mid(), mid()];
+      await h().put(
+        ev.chunk(a, 0, 'ann', 'bob'),
+        ev.chunk(a, 1, 'cid'),
+        ev.published(a, to.chunked(3, 2)),
+        ev.published(b, to.users('ann', 'cid')),
+        ev.published(c, to.user('ann')),
+        ev.chunk(d, 0, 'ann', 'dan'), // d's message comes after the erasure: parts still pending
+      );
+      expect(await mids('ann')).toEqual([c, b, a]);
+      await h().put(ev.erased('ann'), ev.published(d, to.chunked(2, 1)));
+      await h().put(ev.chunk(e, 0, 'ann', 'bob'), ev.published(e, to.chunked(2, 1)));
+      const check = async (): Promise<void> => {
+        expect(await mids('ann')).toEqual([e, c]);
+        expect(await mids('bob')).toEqual([e, a]);
+        expect(await mids('cid')).toEqual([b, a]);
+        expect(await mids('dan')).toEqual([d]);
+        for (const m of [a, b, d]) expect(await h().models.isRecipient(m, 'ann')).toBe(false);
+        for (const m of [c, e]) expect(await h().models.isRecipient(m, 'ann')).toBe(true);
+        expect(await h().models.isRecipient(a, 'cid')).toBe(true);
+      };
+      await check();
+      await h().runner.rebuild();
+      await check();
+    });
+
     it('a broadcast reaches the users known before it, not those who come later', async () => {
       const [a, b] = [mid(), mid()];
       await h().put(

@@ -66,6 +66,7 @@ export const ev = {
     type: 'AudienceChunk',
     data: { mid: mid as MessageId, part, uids: uids.map(u) },
   }),
+  erased: (uid: string): DomainEvent => ({ type: 'UserErased', data: { uid: u(uid) } }),
   cancelled: (mid: string): DomainEvent => ({
     type: 'MessageCancelled',
     data: { mid: mid as MessageId, by: u('admin') },
