@@ -9,8 +9,8 @@ import { waitFor } from './standin-env.js';
 // 1. realtime: online members of the segment get the message live exactly once, part by part;
 //    online non-members get nothing (a direct message sent after it arrives first and alone);
 // 2. GDPR erasure of a member: their inbox, their membership (the rows the inbox reads it
-//    from, on SQLite and Cassandra) and the user directory forget them, before and after a
-//    rebuild; the other members keep the message.
+//    from, on SQLite and Cassandra), the user directory and their online time (analytics) forget
+//    them, before and after a rebuild; the other members keep the message and their figures.
 // Delivery's reactors are off: realtime and the read models do not need them, and triage of
 // 10,020 recipients would take minutes on 2 shared cores (large-audience.e2e covers it).
 const N = 10_050;
@@ -65,13 +65,27 @@ describe('an audience of 10,020 of 10,050 users: live to its online members, and
     expect(r.status, r.text).toBe(200);
     return r.body as Page;
   };
+  // Analytics' per-user figure: the online time websocket check-ins recorded for `uid`.
+  const since = new Date(Date.now() - 60_000).toISOString();
+  const until = new Date(Date.now() + 30 * 60_000).toISOString();
+  const onlineSeconds = async (uid: string): Promise<number> => {
+    const q = `interval=minute&since=${since}&until=${until}&uid=${uid}`;
+    const r = await call(s, 'GET', `/api/v2/analytics/online?${q}`, { token: await token('ann', ['analyst']) });
+    expect(r.status, r.text).toBe(200);
+    return (r.body as { onlineSeconds: number }).onlineSeconds;
+  };
   const inboxHas = async (uid: string, m: string): Promise<boolean> =>
     (await inbox(uid)).messages.some((x) => x.mid === m);
 
   beforeAll(async () => {
     s = await startServer({
       dataDir,
-      env: { MSGXC_LOG_LEVEL: 'warn', MSGXC_SHED_LAG_MS: '10000', MSGXC_REACTORS: 'false' },
+      env: {
+        MSGXC_LOG_LEVEL: 'warn',
+        MSGXC_SHED_LAG_MS: '10000',
+        MSGXC_REACTORS: 'false',
+        MSGXC_CHECKIN_INTERVAL_MS: '300',
+      },
     });
     stop = () => s.stop();
     admin = await token('root', ['admin']);
@@ -139,6 +153,24 @@ describe('an audience of 10,020 of 10,050 users: live to its online members, and
       60_000,
       200,
     );
+    // Their session ends, and the online time of both them and a member who stays online is
+    // indexed; then a check-in after the close (the other member's time grows) makes theirs final.
+    const stays = uidOf(0);
+    await waitFor(
+      'online time of both',
+      async () => ((await onlineSeconds(ERASED)) > 0 && (await onlineSeconds(stays)) > 0 ? true : undefined),
+      60_000,
+      200,
+    );
+    await sockets.get(ERASED)?.close();
+    sockets.delete(ERASED);
+    const before = await onlineSeconds(stays);
+    await waitFor(
+      'a check-in after the close',
+      async () => ((await onlineSeconds(stays)) > before ? true : undefined),
+      60_000,
+      200,
+    );
     const erased = await call(s, 'POST', `/api/v2/users/${ERASED}/erase`, { token: admin });
     expect(erased.status, erased.text).toBe(200);
     const position = (erased.body as { position: number }).position;
@@ -153,6 +185,9 @@ describe('an audience of 10,020 of 10,050 users: live to its online members, and
       expect(exported.status, exported.text).toBe(200);
       expect(JSON.stringify((exported.body as { inbox: unknown }).inbox)).not.toContain(mid);
       expect(JSON.stringify(exported.body)).not.toContain('lam-in');
+      // Analytics: their online time is gone, the other member's is not.
+      expect(await onlineSeconds(ERASED)).toBe(0);
+      expect(await onlineSeconds(stays)).toBeGreaterThan(0);
       // The user directory (segments, analytics' user documents) forgot them.
       const count = await call(s, 'GET', `/api/v2/segments/${segment}/count`, { token: admin });
       expect((count.body as { count: number }).count).toBe(IN - 1);
