@@ -45,6 +45,30 @@ const byKey = (db: Database, table: string, key: string, ids: readonly string[])
 
 type Store = SearchWriter & SearchQueries;
 
+const liveUidsOf = (db: Database, mids: readonly string[]): Map<string, string[]> => {
+  const out = new Map<string, string[]>();
+  if (mids.length === 0) return out;
+  const rows = db
+    .prepare<[string], { mid: string; uids: string }>(
+      'SELECT mid, uids FROM search_live WHERE mid IN (SELECT value FROM json_each(?))',
+    )
+    .all(JSON.stringify(mids));
+  for (const r of rows) {
+    const list = out.get(r.mid) ?? [];
+    for (const uid of r.uids.split('\n')) list.push(uid);
+    out.set(r.mid, list);
+  }
+  return out;
+};
+
+const membersOf = (db: Database, mid: string, sets: readonly string[]): { set: string; uid: string }[] =>
+  db
+    .prepare<[string, string], { set: string; uid: string }>(
+      `SELECT status AS "set", uid FROM search_receipt_sets
+       WHERE mid = ? AND status IN (SELECT value FROM json_each(?)) AND uid NOT LIKE '#%'`,
+    )
+    .all(mid, JSON.stringify(sets));
+
 /** One generation's file as the port's writer and queries. */
 const generationStore = (db: Database, checkpoints: SqliteCheckpoints): Store => {
   ensureSearchTables(db);
@@ -64,6 +88,8 @@ const generationStore = (db: Database, checkpoints: SqliteCheckpoints): Store =>
     deliveries: (ids) =>
       later(() => new Map(byKey(db, 'search_deliveries', 'id', ids).map((r) => [r.id, deliveryFromRow(r)]))),
     users: (uids) => later(() => userQueries(db).users(uids)),
+    liveUids: (mids) => later(() => liveUidsOf(db, mids)),
+    setMembers: (mid, sets) => later(() => membersOf(db, mid, sets)),
     refresh: () => Promise.resolve(),
     reset: () =>
       later(() => {
@@ -102,6 +128,8 @@ export const createEmbeddedSearchIndex = (options: EmbeddedSearchOptions): Searc
     messages: (mids) => live.store.messages(mids),
     deliveries: (ids) => live.store.deliveries(ids),
     users: (uids) => live.store.users(uids),
+    liveUids: (mids) => live.store.liveUids(mids),
+    setMembers: (mid, sets) => live.store.setMembers(mid, sets),
     refresh: () => Promise.resolve(),
     reset: () => live.store.reset(),
     searchMessages: (q) => live.store.searchMessages(q),
