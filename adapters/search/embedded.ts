@@ -8,6 +8,7 @@ import type { DeliveryRow, MessageRow } from './embedded-rows.js';
 import { embeddedQueries } from './embedded-query.js';
 import { dropSearchTables, ensureSearchTables } from './embedded-tables.js';
 import { embeddedWriter } from './embedded-write.js';
+import { embeddedLiveReads } from './embedded-live.js';
 import { userQueries } from './embedded-users.js';
 import type { SearchIndex, SearchQueries, SearchWriter } from '../../ports/search.js';
 
@@ -45,30 +46,6 @@ const byKey = (db: Database, table: string, key: string, ids: readonly string[])
 
 type Store = SearchWriter & SearchQueries;
 
-const liveUidsOf = (db: Database, mids: readonly string[]): Map<string, string[]> => {
-  const out = new Map<string, string[]>();
-  if (mids.length === 0) return out;
-  const rows = db
-    .prepare<[string], { mid: string; uids: string }>(
-      'SELECT mid, uids FROM search_live WHERE mid IN (SELECT value FROM json_each(?))',
-    )
-    .all(JSON.stringify(mids));
-  for (const r of rows) {
-    const list = out.get(r.mid) ?? [];
-    for (const uid of r.uids.split('\n')) list.push(uid);
-    out.set(r.mid, list);
-  }
-  return out;
-};
-
-const membersOf = (db: Database, mid: string, sets: readonly string[]): { set: string; uid: string }[] =>
-  db
-    .prepare<[string, string], { set: string; uid: string }>(
-      `SELECT status AS "set", uid FROM search_receipt_sets
-       WHERE mid = ? AND status IN (SELECT value FROM json_each(?)) AND uid NOT LIKE '#%'`,
-    )
-    .all(mid, JSON.stringify(sets));
-
 /** One generation's file as the port's writer and queries. */
 const generationStore = (db: Database, checkpoints: SqliteCheckpoints): Store => {
   ensureSearchTables(db);
@@ -77,6 +54,7 @@ const generationStore = (db: Database, checkpoints: SqliteCheckpoints): Store =>
     checkpoints.saveNow(name, position);
   });
   let queries = embeddedQueries(db);
+  let live = embeddedLiveReads(db);
   return {
     write: (ops, cp) =>
       later(() => {
@@ -88,8 +66,8 @@ const generationStore = (db: Database, checkpoints: SqliteCheckpoints): Store =>
     deliveries: (ids) =>
       later(() => new Map(byKey(db, 'search_deliveries', 'id', ids).map((r) => [r.id, deliveryFromRow(r)]))),
     users: (uids) => later(() => userQueries(db).users(uids)),
-    liveUids: (mids) => later(() => liveUidsOf(db, mids)),
-    setMembers: (mid, sets) => later(() => membersOf(db, mid, sets)),
+    liveUids: (mids) => later(() => live.liveUids(mids)),
+    setMembers: (mid, sets) => later(() => live.setMembers(mid, sets)),
     refresh: () => Promise.resolve(),
     reset: () =>
       later(() => {
@@ -99,6 +77,7 @@ const generationStore = (db: Database, checkpoints: SqliteCheckpoints): Store =>
           checkpoints.saveNow(name, position);
         });
         queries = embeddedQueries(db);
+        live = embeddedLiveReads(db);
       }),
     searchMessages: (q) => queries.searchMessages(q),
     terms: (q) => queries.terms(q),

@@ -67,9 +67,11 @@ export const searchHandler = (index: SearchWriter): FollowerHandler<FollowedEven
         })),
       );
       const { mids, listing } = liveMids(planned);
+      // The documents of messages that get a list (their A/B variants): created in the batch, or stored.
       const created = new Map<string, MessageDoc>();
       for (const { event } of planned)
-        if (event.type === 'MessagePublished') created.set(event.data.mid, messageDoc(event.data));
+        if (event.type === 'MessagePublished' && listing.has(event.data.mid))
+          created.set(event.data.mid, messageDoc(event.data));
       const wanted = [...listing].filter((m) => !created.has(m));
       const stored = wanted.length === 0 ? new Map<string, MessageDoc>() : await index.messages(wanted);
       const view =

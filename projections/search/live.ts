@@ -67,7 +67,7 @@ export interface LiveState {
   forget(): void;
 }
 
-/** How many live uids are kept in memory across messages before the least recent are dropped. */
+/** How many live uids (and messages) are kept in memory before the least recent messages are dropped. */
 export const LIVE_CACHE_UIDS = 300_000;
 
 export const liveState = (limit = LIVE_CACHE_UIDS): LiveState => {
@@ -78,7 +78,7 @@ export const liveState = (limit = LIVE_CACHE_UIDS): LiveState => {
       if (held <= limit) return;
       if (keep.has(mid)) continue;
       entries.delete(mid);
-      held -= e.live.size;
+      held -= e.live.size + 1;
     }
   };
   const memberSets = (doc: MessageDoc | undefined): SetName[] => [
@@ -97,7 +97,8 @@ export const liveState = (limit = LIVE_CACHE_UIDS): LiveState => {
       for (const mid of missing) {
         const live = new Set(stored.get(mid));
         entries.set(mid, { live });
-        held += live.size;
+        // A message without a list still takes an entry: it counts one.
+        held += live.size + 1;
       }
       for (const mid of listing) {
         const e = entries.get(mid);
