@@ -52,9 +52,10 @@ const liveMids = (planned: readonly PlannedEvent[]): { mids: Set<string>; listin
   return { mids, listing };
 };
 
-export const searchHandler = (index: SearchWriter): FollowerHandler<FollowedEvent> => {
+/** `liveCacheUids`: the bound of what is kept of live lists in memory (tests make it tiny). */
+export const searchHandler = (index: SearchWriter, liveCacheUids?: number): FollowerHandler<FollowedEvent> => {
   // Per generation (the follower makes a handler for each): what its store holds of live lists.
-  const live = liveState();
+  const live = liveState(liveCacheUids);
   return {
     types: HANDLED,
     handle: async (all) => {

@@ -121,12 +121,26 @@ export const searchLiveCases = (subject: () => FunnelSubject): void => {
   };
 
   it('counts live recipients once per stage whatever else names them: receipts before and after, a second list, a full plan, another channel', async () => {
-    const [viaFollower, oneBatch] = [mid(1_000), mid(1_000)] as [string, string];
+    const [viaFollower, oneBatch, x, y] = [mid(1_000), mid(1_000), mid(1_000), mid(1_000)] as [
+      string,
+      string,
+      string,
+      string,
+    ];
     const index = await follow(story(viaFollower));
     await searchHandler(index).handle(batchOf(story(oneBatch), 1_000_000));
+    // Two messages interleaved, an event per batch, by a handler that keeps almost nothing in
+    // memory: each batch reads the other message's lists and members from the store again.
+    const forgetful = searchHandler(index, 1);
+    const [sx, sy] = [batchOf(story(x), 2_000_000), batchOf(story(y), 3_000_000)];
+    for (const [i, f] of sx.entries()) {
+      await forgetful.handle([f]);
+      const g = sy[i];
+      if (g !== undefined) await forgetful.handle([g]);
+    }
     await index.refresh();
-    const docs = await index.messages([viaFollower, oneBatch]);
-    for (const id of [viaFollower, oneBatch]) {
+    const docs = await index.messages([viaFollower, oneBatch, x, y]);
+    for (const id of [viaFollower, oneBatch, x, y]) {
       expect(docs.get(id)?.funnel).toEqual(expected);
       expect(docs.get(id)?.channels).toEqual(['websocket', 'fcm', 'email']);
       // The uids listed live have no member of their own in the sets a list counts them in:
@@ -147,7 +161,7 @@ export const searchLiveCases = (subject: () => FunnelSubject): void => {
     await searchHandler(index).handle(batchOf(story(oneBatch), 1_000_000));
     await index.refresh();
     expect((await index.messages([oneBatch])).get(oneBatch)?.funnel).toEqual(expected);
-    expect(await index.funnel({ tid: 'tlive' })).toMatchObject({ messages: 2, addressed: 10, sentAny: 10, read: 4 });
+    expect(await index.funnel({ tid: 'tlive' })).toMatchObject({ messages: 4, addressed: 20, sentAny: 20, read: 8 });
   });
 
   it('counts live recipients in their A/B variant, with receipts before and after the list', async () => {
