@@ -27,7 +27,11 @@ import type {
  * - createMessage: stores the document unless its mid exists (content never changes);
  * - setMessageStatus: sets the status of an existing message (none: no-op);
  * - putDelivery: stores the whole document under its id (the projection merges first);
- * - addToSet: adds `uid` to the message's set `status` (a delivery status or a funnel stage);
+ * - addToSet: adds `uid` to the message's set `status` (a delivery status or a funnel stage); with
+ *   `n`, the member stands for n recipients (a live list's count: `uid` is then `#live/<key>`,
+ *   never a user id, as `#` is outside the id pattern), and the set's size is the sum of `n`s;
+ * - putLive: stores one list of recipients who got the message live (MessageTriaged `live`) under
+ *   `key`; the projection writes each uid once per message, so lists of a message are disjoint;
  * - recount: sets an existing message's `counts`, `funnel` and `channels` from the sizes of its
  *   sets (schema/search-documents.ts `tallies`; never `+1`).
  * - putUser: stores the user directory's whole document under its uid (the projection merges first).
@@ -42,7 +46,14 @@ export type SearchOp =
   | { readonly kind: 'eraseRecipient'; readonly uid: string }
   | { readonly kind: 'setMessageStatus'; readonly mid: string; readonly status: MessageStatus }
   | { readonly kind: 'putDelivery'; readonly doc: DeliveryDoc }
-  | { readonly kind: 'addToSet'; readonly mid: string; readonly status: SetName; readonly uid: string }
+  | {
+      readonly kind: 'addToSet';
+      readonly mid: string;
+      readonly status: SetName;
+      readonly uid: string;
+      readonly n?: number;
+    }
+  | { readonly kind: 'putLive'; readonly mid: string; readonly key: string; readonly uids: readonly string[] }
   | { readonly kind: 'recount'; readonly mid: string }
   | { readonly kind: 'putUser'; readonly doc: UserDoc }
   /** The user was erased (docs/gdpr.md): their directory document goes; later events make a new one. */
@@ -73,6 +84,10 @@ export interface SearchWriter {
   messages(mids: readonly string[]): Promise<ReadonlyMap<string, MessageDoc>>;
   deliveries(ids: readonly string[]): Promise<ReadonlyMap<string, DeliveryDoc>>;
   users(uids: readonly string[]): Promise<ReadonlyMap<string, UserDoc>>;
+  /** Per message, the uids of its stored live lists (putLive), in no order; a mid without any is absent. */
+  liveUids(mids: readonly string[]): Promise<ReadonlyMap<string, readonly string[]>>;
+  /** The one-recipient members (no `n`) of the named sets of one message. */
+  setMembers(mid: string, sets: readonly SetName[]): Promise<readonly { readonly set: string; readonly uid: string }[]>;
   /** Makes every completed write visible to queries. */
   refresh(): Promise<void>;
   /** Drops every document, the projection state and the checkpoints, in place. */

@@ -16,6 +16,7 @@ import {
 } from './elastic-indices.js';
 import type { IndexNames } from './elastic-indices.js';
 import { elasticWriter } from './elastic-write.js';
+import { liveReads } from './elastic-live.js';
 
 // Generations of the Elasticsearch store: concrete indices `<prefix><kind>-g<N>`, the live
 // ones behind the aliases `<prefix><kind>` that queries use. Promoting moves all four aliases
@@ -40,6 +41,7 @@ export const elasticStore = (client: Client, names: IndexNames, refreshEachBatch
     messages: (mids) => mget(names.messages, mids, messageFromSource),
     deliveries: (ids) => mget(names.deliveries, ids, deliveryFromSource),
     users: (uids) => mget(names.users, uids, userFromSource),
+    ...liveReads(client, names),
     refresh: async () => {
       await client.indices.refresh({ index: KINDS.map((k) => names[k]) });
     },

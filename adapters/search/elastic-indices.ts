@@ -91,11 +91,11 @@ export const upgradeCheckpointsIndex = async (client: Client, names: IndexNames)
 
 /**
  * Adds the fields the documents gained since (funnel, channels, a delivery's tid, msg_at and
- * read_ms) to a generation created before: mappings only grow, so this is safe on every open.
+ * read_ms; a receipt member's `n` and a live list's `uids`) to a generation created before: mappings only grow, so this is safe on every open.
  * Documents indexed before read back with an empty funnel until a rebuild.
  */
 export const upgradeDocumentIndices = async (client: Client, names: IndexNames): Promise<void> => {
-  for (const kind of ['messages', 'deliveries'] as const) {
+  for (const kind of ['messages', 'deliveries', 'receipts'] as const) {
     const t = TEMPLATES[kind].template as estypes.IndicesPutIndexTemplateIndexTemplateMapping;
     const properties = t.mappings?.properties;
     if (properties !== undefined) await client.indices.putMapping({ index: names[kind], properties });

@@ -129,6 +129,10 @@ const Bucket: t.Type<{ key: string | number; doc_count: number; b?: { buckets: u
   t.partial({ b: t.type({ buckets: t.array(t.unknown) }) }),
 ]);
 const Buckets = t.type({ buckets: t.array(Bucket) });
+// Set sizes: each bucket's sum of `n` (a member without one counts 1).
+const Sized = t.type({
+  buckets: t.array(t.type({ key: t.string, n: t.type({ value: t.union([t.number, t.null]) }) })),
+});
 const ORDER: estypes.AggregationsAggregateOrder = [{ _count: 'desc' }, { _key: 'asc' }];
 
 export const elasticQueries = (client: Client, names: IndexNames): SearchQueries => {
@@ -199,10 +203,16 @@ export const elasticQueries = (client: Client, names: IndexNames): SearchQueries
       size: 0,
       track_total_hits: false,
       query: { bool: { filter: [{ term: { mid } }, { prefix: { status: VARIANT_SET_PREFIX } }] } },
-      aggs: { s: { terms: { field: 'status', size: MAX_VARIANTS * VARIANT_STAGES.length } } },
+      aggs: {
+        s: {
+          terms: { field: 'status', size: MAX_VARIANTS * VARIANT_STAGES.length },
+          // A member counts 1, a live list's count its `n`.
+          aggs: { n: { sum: { field: 'n', missing: 1 } } },
+        },
+      },
     });
-    const agg = decode(t.partial({ s: Buckets }), r.aggregations ?? {});
-    return variantFunnels((agg.s?.buckets ?? []).map((b) => [String(b.key), b.doc_count] as const));
+    const agg = decode(t.partial({ s: Sized }), r.aggregations ?? {});
+    return variantFunnels((agg.s?.buckets ?? []).map((b) => [b.key, Math.round(b.n.value ?? 0)] as const));
   };
 
   return {

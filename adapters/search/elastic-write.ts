@@ -58,10 +58,19 @@ const bulk = async (client: Client, operations: Op[], refresh: boolean): Promise
   throw refusedForGood(r.items) ? Object.assign(e, { unhandleable: true }) : e;
 };
 
-const countBuckets = (a: unknown): { key: string; doc_count: number; by_status?: unknown }[] =>
+const countBuckets = (a: unknown): { key: string; doc_count: number; by_status?: unknown; n?: unknown }[] =>
   typeof a === 'object' && a !== null && 'buckets' in a && Array.isArray(a.buckets)
     ? (a.buckets as { key: string; doc_count: number }[])
     : [];
+
+/** A bucket's sum of `n` (members without one count 1). */
+export const summed = (b: { doc_count: number; n?: unknown }): number =>
+  typeof b.n === 'object' && b.n !== null && 'value' in b.n && typeof b.n.value === 'number'
+    ? Math.round(b.n.value)
+    : b.doc_count;
+
+/** Live lists' status in the receipts index: outside SET_NAMES, so never counted as a set. */
+export const LIVE = '#live';
 
 // Mids per counting search: bounded so that mids x statuses stays far below search.max_buckets.
 const COUNT_CHUNK = 1_000;
@@ -81,12 +90,18 @@ const setSizes = async (client: Client, names: IndexNames, mids: readonly string
         by_mid: {
           terms: { field: 'mid', size: chunk.length },
           // Only the sets: the projection's other state in this index (DIRECT) is never counted.
-          aggs: { by_status: { terms: { field: 'status', size: SET_NAMES.length, include: [...SET_NAMES] } } },
+          // A member counts 1, a live list's count its `n`.
+          aggs: {
+            by_status: {
+              terms: { field: 'status', size: SET_NAMES.length, include: [...SET_NAMES] },
+              aggs: { n: { sum: { field: 'n', missing: 1 } } },
+            },
+          },
         },
       },
     });
     for (const m of countBuckets(r.aggregations?.by_mid))
-      out.set(m.key, tallies(new Map(countBuckets(m.by_status).map((s) => [s.key, s.doc_count]))));
+      out.set(m.key, tallies(new Map(countBuckets(m.by_status).map((s) => [s.key, summed(s)]))));
   }
   return out;
 };
@@ -137,14 +152,23 @@ export const elasticWriter =
   ) =>
   async (ops: readonly SearchOp[], checkpoint?: Checkpoint): Promise<void> => {
     const members: Op[] = [];
+    const lists: Op[] = [];
     for (const op of ops) {
-      if (op.kind !== 'addToSet') continue;
-      members.push(
-        { index: { _index: names.receipts, _id: memberId(op.mid, op.status, op.uid) } },
-        { mid: op.mid, status: op.status, uid: op.uid },
-      );
+      if (op.kind === 'addToSet')
+        members.push(
+          { index: { _index: names.receipts, _id: memberId(op.mid, op.status, op.uid) } },
+          { mid: op.mid, status: op.status, uid: op.uid, ...(op.n === undefined ? {} : { n: op.n }) },
+        );
+      else if (op.kind === 'putLive')
+        lists.push(
+          { index: { _index: names.receipts, _id: memberId(op.mid, LIVE, op.key) } },
+          { mid: op.mid, status: LIVE, uid: op.key, uids: op.uids },
+        );
     }
     await bulk(client, members, true);
+    // Only once every count is in: a list found stored says its counts are (the projection
+    // counts a listed uid as already counted), so a retry after a partial bulk counts it again.
+    await bulk(client, lists, true);
     // Before this batch's direct messages are recorded: an erasure blanks only those stored before it.
     const erased = await erasedMessages(client, names, ops);
     const offline = await erasedOnlineTime(
@@ -189,6 +213,7 @@ export const elasticWriter =
             );
           break;
         case 'addToSet':
+        case 'putLive':
         case 'eraseRecipient':
           break;
         case 'putUser':

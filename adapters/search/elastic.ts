@@ -67,6 +67,8 @@ export const openElasticSearchIndex = async (options: ElasticSearchOptions): Pro
     messages: wrap(FailedToQuery, 'reading messages', store.messages),
     deliveries: wrap(FailedToQuery, 'reading deliveries', store.deliveries),
     users: wrap(FailedToQuery, 'reading users', store.users),
+    liveUids: wrap(FailedToQuery, 'reading live lists', store.liveUids),
+    setMembers: wrap(FailedToQuery, 'reading set members', store.setMembers),
     refresh: wrap(FailedToIndex, 'refreshing', store.refresh),
     reset: wrap(FailedToIndex, 'resetting the search indices', () => generations.reset()),
     searchMessages: wrap(FailedToQuery, 'searching messages', (q) => queries.searchMessages(q)),

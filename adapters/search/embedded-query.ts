@@ -140,7 +140,7 @@ export const embeddedQueries = (db: Database): SearchQueries => {
       later(() =>
         variantFunnels(
           all<{ status: string; n: number }>(
-            `SELECT status, COUNT(*) AS n FROM search_receipt_sets WHERE mid = ? AND status >= 'v:' AND status < 'v;' GROUP BY status`,
+            `SELECT status, SUM(n) AS n FROM search_receipt_sets WHERE mid = ? AND status >= 'v:' AND status < 'v;' GROUP BY status`,
             [mid],
           ).map((r) => [r.status, r.n] as const),
         ),

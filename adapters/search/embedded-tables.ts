@@ -5,12 +5,15 @@ import { CHECKIN_DDL, CHECKIN_TABLES } from './embedded-checkins.js';
 // Tables of the embedded search store. Instants are epoch milliseconds (they sort and bucket
 // as integers); counts and per-status times are small JSON objects, never aggregated on.
 // `search_receipt_sets` is the projection's own state: one row per (mid, status, uid), so
-// a message's counts are set sizes and a redelivered receipt cannot count twice.
+// a message's counts are set sizes and a redelivered receipt cannot count twice. A row with
+// `n` > 1 stands for n recipients: a live list's count (uid `#live/<key>`), its uids in
+// `search_live` (one row per list, newline-separated), so a live recipient costs no row of its own.
 export const SEARCH_TABLES = [
   'search_messages',
   'search_messages_fts',
   'search_deliveries',
   'search_receipt_sets',
+  'search_live',
   'search_direct',
   ...USER_TABLES,
   ...CHECKIN_TABLES,
@@ -62,7 +65,11 @@ const DDL = [
      uid TEXT NOT NULL, mid TEXT NOT NULL, PRIMARY KEY (uid, mid)
    ) WITHOUT ROWID`,
   `CREATE TABLE IF NOT EXISTS search_receipt_sets (
-     mid TEXT NOT NULL, status TEXT NOT NULL, uid TEXT NOT NULL, PRIMARY KEY (mid, status, uid)
+     mid TEXT NOT NULL, status TEXT NOT NULL, uid TEXT NOT NULL, n INTEGER NOT NULL DEFAULT 1,
+     PRIMARY KEY (mid, status, uid)
+   ) WITHOUT ROWID`,
+  `CREATE TABLE IF NOT EXISTS search_live (
+     mid TEXT NOT NULL, key TEXT NOT NULL, uids TEXT NOT NULL, PRIMARY KEY (mid, key)
    ) WITHOUT ROWID`,
   ...USER_DDL,
   ...CHECKIN_DDL,
@@ -76,6 +83,7 @@ const ADDED: readonly (readonly [string, string, string])[] = [
   ['search_deliveries', 'tid', 'TEXT'],
   ['search_deliveries', 'msg_at', 'INTEGER'],
   ['search_deliveries', 'read_ms', 'INTEGER'],
+  ['search_receipt_sets', 'n', 'INTEGER NOT NULL DEFAULT 1'],
 ];
 const addColumns = (db: Database): void => {
   for (const [table, column, type] of ADDED) {

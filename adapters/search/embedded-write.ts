@@ -36,8 +36,15 @@ export const embeddedWriter = (
   const addToSet = db.prepare<[string, string, string]>(
     'INSERT OR IGNORE INTO search_receipt_sets (mid, status, uid) VALUES (?, ?, ?)',
   );
+  // A count's row is written whole: a replay writes the same n again.
+  const addCount = db.prepare<[string, string, string, number]>(
+    'INSERT OR REPLACE INTO search_receipt_sets (mid, status, uid, n) VALUES (?, ?, ?, ?)',
+  );
+  const putLive = db.prepare<[string, string, string]>(
+    'INSERT OR REPLACE INTO search_live (mid, key, uids) VALUES (?, ?, ?)',
+  );
   const sizes = db.prepare<[string], { status: string; n: number }>(
-    'SELECT status, COUNT(*) AS n FROM search_receipt_sets WHERE mid = ? GROUP BY status',
+    'SELECT status, SUM(n) AS n FROM search_receipt_sets WHERE mid = ? GROUP BY status',
   );
   const direct = db.prepare<[string, string]>('INSERT OR IGNORE INTO search_direct (uid, mid) VALUES (?, ?)');
   const directOf = db.prepare<[string, string], { rowid: number; mid: string; text: string }>(
@@ -86,7 +93,11 @@ export const embeddedWriter = (
         putDelivery.run(deliveryToRow(op.doc));
         return;
       case 'addToSet':
-        addToSet.run(op.mid, op.status, op.uid);
+        if (op.n === undefined) addToSet.run(op.mid, op.status, op.uid);
+        else addCount.run(op.mid, op.status, op.uid, op.n);
+        return;
+      case 'putLive':
+        putLive.run(op.mid, op.key, op.uids.join('\n'));
         return;
       case 'recount':
         recount(op.mid);

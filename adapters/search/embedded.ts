@@ -8,6 +8,7 @@ import type { DeliveryRow, MessageRow } from './embedded-rows.js';
 import { embeddedQueries } from './embedded-query.js';
 import { dropSearchTables, ensureSearchTables } from './embedded-tables.js';
 import { embeddedWriter } from './embedded-write.js';
+import { embeddedLiveReads } from './embedded-live.js';
 import { userQueries } from './embedded-users.js';
 import type { SearchIndex, SearchQueries, SearchWriter } from '../../ports/search.js';
 
@@ -53,6 +54,7 @@ const generationStore = (db: Database, checkpoints: SqliteCheckpoints): Store =>
     checkpoints.saveNow(name, position);
   });
   let queries = embeddedQueries(db);
+  let live = embeddedLiveReads(db);
   return {
     write: (ops, cp) =>
       later(() => {
@@ -64,6 +66,8 @@ const generationStore = (db: Database, checkpoints: SqliteCheckpoints): Store =>
     deliveries: (ids) =>
       later(() => new Map(byKey(db, 'search_deliveries', 'id', ids).map((r) => [r.id, deliveryFromRow(r)]))),
     users: (uids) => later(() => userQueries(db).users(uids)),
+    liveUids: (mids) => later(() => live.liveUids(mids)),
+    setMembers: (mid, sets) => later(() => live.setMembers(mid, sets)),
     refresh: () => Promise.resolve(),
     reset: () =>
       later(() => {
@@ -73,6 +77,7 @@ const generationStore = (db: Database, checkpoints: SqliteCheckpoints): Store =>
           checkpoints.saveNow(name, position);
         });
         queries = embeddedQueries(db);
+        live = embeddedLiveReads(db);
       }),
     searchMessages: (q) => queries.searchMessages(q),
     terms: (q) => queries.terms(q),
@@ -102,6 +107,8 @@ export const createEmbeddedSearchIndex = (options: EmbeddedSearchOptions): Searc
     messages: (mids) => live.store.messages(mids),
     deliveries: (ids) => live.store.deliveries(ids),
     users: (uids) => live.store.users(uids),
+    liveUids: (mids) => live.store.liveUids(mids),
+    setMembers: (mid, sets) => live.store.setMembers(mid, sets),
     refresh: () => Promise.resolve(),
     reset: () => live.store.reset(),
     searchMessages: (q) => live.store.searchMessages(q),

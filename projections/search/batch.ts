@@ -32,9 +32,15 @@ export const toOps = async (plan: Plan, index: Pick<SearchWriter, 'messages' | '
   const markOps = [
     ...plan.marks.map((m): SearchOp => ({ kind: 'addToSet', mid: m.mid, status: m.set, uid: m.uid })),
     ...variantOps(plan.marks, (mid) => created.get(mid) ?? messages.get(mid)),
+    // A list's counts before the list: a store that has the list has its counts (live.ts).
+    ...plan.lives.flatMap((l): SearchOp[] => [
+      ...l.counts.map(([status, n]): SearchOp => ({ kind: 'addToSet', mid: l.mid, status, uid: l.key, n })),
+      { kind: 'putLive', mid: l.mid, key: l.key, uids: l.uids },
+    ]),
   ];
+  const counted = [...plan.marks.map((m) => m.mid), ...plan.lives.map((l) => l.mid)];
   if (plan.receipts.length === 0) {
-    ops.push(...markOps, ...unique(plan.marks.map((m) => m.mid)).map((mid): SearchOp => ({ kind: 'recount', mid })));
+    ops.push(...markOps, ...unique(counted).map((mid): SearchOp => ({ kind: 'recount', mid })));
     return ops;
   }
 
@@ -50,6 +56,6 @@ export const toOps = async (plan: Plan, index: Pick<SearchWriter, 'messages' | '
   const members = new Map(plan.receipts.map((r) => [`${r.mid}/${r.status}/${r.uid}`, r]));
   for (const r of members.values()) ops.push({ kind: 'addToSet', mid: r.mid, status: r.status, uid: r.uid });
   ops.push(...markOps);
-  for (const mid of unique([...mids, ...plan.marks.map((m) => m.mid)])) ops.push({ kind: 'recount', mid });
+  for (const mid of unique([...mids, ...counted])) ops.push({ kind: 'recount', mid });
   return ops;
 };

@@ -3,7 +3,11 @@ import type { Followed, FollowedEvent, FollowerHandler } from '../../ports/follo
 import { CHECKIN_EVENTS, checkInOps } from './checkins.js';
 import type { SearchWriter } from '../../ports/search.js';
 import { toOps } from './batch.js';
-import { planBatch } from './plan.js';
+import { messageDoc, planBatch } from './plan.js';
+import type { PlannedEvent } from './plan.js';
+import { liveState } from './live.js';
+import type { MessageDoc } from '../../schema/search-documents.js';
+import { isFunnelChannel } from '../../schema/search-documents.js';
 import { USER_EVENTS, userOps } from './users.js';
 
 // The search projection's handler: a batch of events -> a plan -> the port's ops -> one write.
@@ -31,23 +35,60 @@ const HANDLED: ReadonlySet<string> = new Set([
 
 const isDomain = (f: Followed<FollowedEvent>): f is Followed => f.event.type !== 'UsersCheckedIn';
 
-export const searchHandler = (index: SearchWriter): FollowerHandler<FollowedEvent> => ({
-  types: HANDLED,
-  handle: async (all) => {
-    const events = all.filter(isDomain);
-    // A batched delivery event counts as the per-unit events it stands for.
-    const planned = events.flatMap((e) =>
-      (isBatchDelivery(e.event) ? expandDeliveries(e.event) : [e.event]).map((event) => ({
-        event,
-        occurredAt: e.metadata.occurredAt,
-      })),
-    );
-    // Check-ins after the rest: an erasure in the batch then removes what its user had before it,
-    // and a check-in after the erasure (a new session) is kept, as in log order.
-    await index.write([
-      ...(await toOps(planBatch(planned), index)),
-      ...(await userOps(events, index)),
-      ...checkInOps(all),
-    ]);
-  },
-});
+/** Messages whose live state the batch asks about, and those of them that get a live list. */
+const liveMids = (planned: readonly PlannedEvent[]): { mids: Set<string>; listing: Set<string> } => {
+  const mids = new Set<string>();
+  const listing = new Set<string>();
+  for (const { event: e } of planned) {
+    if (e.type === 'MessageTriaged') {
+      mids.add(e.data.mid);
+      if (e.data.live !== undefined) listing.add(e.data.mid);
+    } else if (e.type === 'MessagesAcknowledged' && isFunnelChannel(e.data.channel ?? '')) {
+      for (const mid of e.data.mids) mids.add(mid);
+    } else if (e.type === 'DeliverySucceeded') {
+      for (const mid of e.data.mid === undefined ? (e.data.mids ?? []) : [e.data.mid]) mids.add(mid);
+    }
+  }
+  return { mids, listing };
+};
+
+/** `liveCacheUids`: the bound of what is kept of live lists in memory (tests make it tiny). */
+export const searchHandler = (index: SearchWriter, liveCacheUids?: number): FollowerHandler<FollowedEvent> => {
+  // Per generation (the follower makes a handler for each): what its store holds of live lists.
+  const live = liveState(liveCacheUids);
+  return {
+    types: HANDLED,
+    handle: async (all) => {
+      const events = all.filter(isDomain);
+      // A batched delivery event counts as the per-unit events it stands for.
+      const planned = events.flatMap((e) =>
+        (isBatchDelivery(e.event) ? expandDeliveries(e.event) : [e.event]).map((event) => ({
+          event,
+          occurredAt: e.metadata.occurredAt,
+        })),
+      );
+      const { mids, listing } = liveMids(planned);
+      // The documents of messages that get a list (their A/B variants): created in the batch, or stored.
+      const created = new Map<string, MessageDoc>();
+      for (const { event } of planned)
+        if (event.type === 'MessagePublished' && listing.has(event.data.mid))
+          created.set(event.data.mid, messageDoc(event.data));
+      const wanted = [...listing].filter((m) => !created.has(m));
+      const stored = wanted.length === 0 ? new Map<string, MessageDoc>() : await index.messages(wanted);
+      const view =
+        mids.size === 0 ? undefined : await live.prepare(index, mids, listing, (m) => created.get(m) ?? stored.get(m));
+      // Check-ins after the rest: an erasure in the batch then removes what its user had before it,
+      // and a check-in after the erasure (a new session) is kept, as in log order.
+      try {
+        await index.write([
+          ...(await toOps(planBatch(planned, view), index)),
+          ...(await userOps(events, index)),
+          ...checkInOps(all),
+        ]);
+      } catch (e) {
+        live.forget();
+        throw e;
+      }
+    },
+  };
+};

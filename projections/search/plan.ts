@@ -6,6 +6,8 @@ import { ERASED_TEXT } from '../../schema/personal.js';
 import { triagedRecipients } from '../../schema/triage-events.js';
 import type { JsonObject } from '../../schema/json.js';
 import { variantsOf } from '../../domain/variants.js';
+import { impliedByLive } from './live.js';
+import type { LiveList, LiveView } from './live.js';
 
 // Events -> what the search documents must become, without I/O: messages to create,
 // statuses to set (in log order), and receipts to merge into delivery documents. The
@@ -39,6 +41,8 @@ export interface Plan {
   readonly statuses: readonly { readonly mid: string; readonly status: MessageStatus }[];
   readonly receipts: readonly Receipt[];
   readonly marks: readonly Mark[];
+  /** Lists of recipients new to a message's live set, with what they count in each set (live.ts). */
+  readonly lives: readonly LiveList[];
 }
 
 export interface PlannedEvent {
@@ -93,13 +97,26 @@ export const messageDoc = (e: EventOf<'MessagePublished'>['data']): MessageDoc =
   ...variantWeights(e.opts),
 });
 
-export const planBatch = (events: readonly PlannedEvent[]): Plan => {
+/**
+ * Without `live`, every recipient of a `live` list becomes one-recipient marks (the reference
+ * the lists are counted against in the tests); with it, lists and counts (live.ts).
+ */
+export const planBatch = (events: readonly PlannedEvent[], live?: LiveView): Plan => {
   const erasures: string[] = [];
   const creates: MessageDoc[] = [];
   const directTo = new Map<string, string>();
   const statuses: { mid: string; status: MessageStatus }[] = [];
   const receipts: Receipt[] = [];
   const marks: Mark[] = [];
+  const lives: LiveList[] = [];
+  // A live recipient's list counts it in these sets already.
+  const mark = (mid: string, set: SetName, uid: string): void => {
+    if (live !== undefined && impliedByLive(set)) {
+      if (live.isLive(mid, uid)) return;
+      live.noteMember(mid, set, uid);
+    }
+    marks.push({ mid, set, uid });
+  };
   for (const { event, occurredAt } of events) {
     switch (event.type) {
       case 'MessagePublished':
@@ -132,23 +149,27 @@ export const planBatch = (events: readonly PlannedEvent[]): Plan => {
           : [];
         for (const mid of new Set(event.data.mids)) {
           receipts.push({ mid, uid, channel, status, at: isoInstant(occurredAt) });
-          for (const s of stages) marks.push({ mid, set: `f:reached:${s}`, uid });
-          for (const set of sent) marks.push({ mid, set, uid });
+          for (const s of stages) mark(mid, `f:reached:${s}`, uid);
+          for (const set of sent) mark(mid, set, uid);
         }
         break;
       }
       // Recipients planned only the websocket are listed by uid (`live`): they count as the plan they stand for.
-      case 'MessageTriaged':
-        for (const r of triagedRecipients(event.data)) {
-          const { mid } = event.data;
-          marks.push({ mid, set: 'f:addressed', uid: r.uid });
-          if (r.steps.length > 0) marks.push({ mid, set: 'f:triaged', uid: r.uid });
+      case 'MessageTriaged': {
+        const { mid } = event.data;
+        const planned = live === undefined ? triagedRecipients(event.data) : event.data.recipients;
+        for (const r of planned) {
+          mark(mid, 'f:addressed', r.uid);
+          if (r.steps.length > 0) mark(mid, 'f:triaged', r.uid);
           // The realtime layer pushes a live-session step at once and records nothing: planned is sent.
           if (r.steps.some((s) => s.channel === 'websocket'))
-            for (const set of ['f:attempted:websocket', 'f:sent:websocket', 'f:sent'] as const)
-              marks.push({ mid, set, uid: r.uid });
+            for (const set of ['f:attempted:websocket', 'f:sent:websocket', 'f:sent'] as const) mark(mid, set, r.uid);
         }
+        const list =
+          live === undefined || event.data.live === undefined ? undefined : live.addLive(mid, event.data.live);
+        if (list !== undefined) lives.push(list);
         break;
+      }
       case 'DeliveryFailed':
       case 'DeliveryGivenUp': {
         // Dispatch outcomes become delivery facts with their reason: retry -> retrying, failed,
@@ -177,12 +198,12 @@ export const planBatch = (events: readonly PlannedEvent[]): Plan => {
         const mids = event.data.mid === undefined ? (event.data.mids ?? []) : [event.data.mid];
         const sets: SetName[] =
           event.type === 'DeliveryAttempted' ? [`f:attempted:${channel}`] : [`f:sent:${channel}`, 'f:sent'];
-        for (const mid of new Set(mids)) for (const set of sets) marks.push({ mid, set, uid });
+        for (const mid of new Set(mids)) for (const set of sets) mark(mid, set, uid);
         break;
       }
       default:
         break;
     }
   }
-  return { erasures, creates, directTo, statuses, receipts, marks };
+  return { erasures, creates, directTo, statuses, receipts, marks, lives };
 };

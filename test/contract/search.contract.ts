@@ -9,6 +9,7 @@ import type { LogFaults } from './faulty-log.js';
 import { searchRebuildCases } from './search-rebuild.contract.js';
 import { searchFunnelCases } from './search-funnel.contract.js';
 import { searchOnlineCases } from './search-online.contract.js';
+import { searchLiveCases } from './search-live.contract.js';
 import { searchVariantCases } from './search-variants.contract.js';
 import { searchErasureCases } from './search-erasure.contract.js';
 import { searchUserCases } from './search-users.contract.js';
@@ -93,6 +94,7 @@ export const searchContract = (name: string, setup: () => Promise<SearchUnderTes
     describe('funnel and channels', () => {
       searchFunnelCases(() => ({ store, index, runner }));
       searchVariantCases(() => ({ store, index, runner }));
+      searchLiveCases(() => ({ store, index, runner }));
     });
 
     describe('user directory and segments', () => {

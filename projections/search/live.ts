@@ -1,0 +1,175 @@
+import { assignVariant } from '../../domain/variants.js';
+import type { MessageDoc, SetName } from '../../schema/search-documents.js';
+import { variantSet } from '../../schema/variant-funnel.js';
+import type { SearchWriter } from '../../ports/search.js';
+
+// Recipients who got a message live (MessageTriaged `live`) stand in five funnel sets (addressed,
+// triaged, attempted and sent on the websocket, sent) and, for a message with A/B variants, in
+// their variant's addressed and sent sets. Instead of a row per uid and set, each list of uids
+// new to the message is stored once (`putLive`) with one counting member per set (`addToSet`
+// with `n`, uid `#live/<first uid>`): a live recipient costs a Set entry here and a line in a list.
+//
+// The counts stay sizes of distinct recipients because every uid is counted once per set:
+// - a uid already listed live for the message is not listed (nor counted) again;
+// - a one-recipient mark of one of those sets (a receipt, a full plan, a dispatch success) for a
+//   uid listed live is left out: the list's count has it;
+// - a uid that joins the list while it already has a one-recipient member of a set (a receipt
+//   that came before triage) is not counted in that set's count.
+// What this needs per message (its live uids, and which uids have a member of those sets) is read
+// from the store on first use and kept here, bounded; after a failed write it is all forgotten and
+// read again, so it never runs ahead of the store.
+
+/** The sets a live recipient stands in (beside its variant's addressed and sent). */
+export const LIVE_SETS: readonly SetName[] = [
+  'f:addressed',
+  'f:triaged',
+  'f:attempted:websocket',
+  'f:sent:websocket',
+  'f:sent',
+];
+const IMPLIED: ReadonlySet<string> = new Set(LIVE_SETS);
+const VARIANT_OF = { 'f:addressed': 'addressed', 'f:sent': 'sent' } as const;
+
+/** The counting member's uid for a list whose first uid is `first`: `#` is outside the id pattern. */
+export const countKey = (first: string): string => `#live/${first}`;
+
+export interface LiveList {
+  readonly mid: string;
+  readonly key: string;
+  readonly uids: readonly string[];
+  readonly counts: readonly (readonly [SetName, number])[];
+}
+
+interface Entry {
+  readonly live: Set<string>;
+  /** uid -> which of LIVE_SETS it has a one-recipient member of; read when the message first gets a list. */
+  members?: Map<string, Set<string>>;
+}
+
+/** What the planner asks while it walks a batch in log order. */
+export interface LiveView {
+  isLive(mid: string, uid: string): boolean;
+  /** A one-recipient mark of `set` for `uid` goes to the store. */
+  noteMember(mid: string, set: SetName, uid: string): void;
+  /** Records the uids of a `live` list; undefined when every one was listed before. */
+  addLive(mid: string, uids: readonly string[]): LiveList | undefined;
+}
+
+export interface LiveState {
+  /** Reads what `mids` need (`listing`: those that get a live list in the batch), then answers for them. */
+  prepare(
+    index: Pick<SearchWriter, 'liveUids' | 'setMembers'>,
+    mids: ReadonlySet<string>,
+    listing: ReadonlySet<string>,
+    docOf: (mid: string) => MessageDoc | undefined,
+  ): Promise<LiveView>;
+  /** After a failed write: the store may hold less than what was planned. */
+  forget(): void;
+}
+
+/** How many live uids (and messages) are kept in memory before the least recent messages are dropped. */
+export const LIVE_CACHE_UIDS = 300_000;
+
+export const liveState = (limit = LIVE_CACHE_UIDS): LiveState => {
+  const entries = new Map<string, Entry>();
+  let held = 0;
+  const evict = (keep: ReadonlySet<string>): void => {
+    for (const [mid, e] of entries) {
+      if (held <= limit) return;
+      if (keep.has(mid)) continue;
+      entries.delete(mid);
+      held -= e.live.size + 1;
+    }
+  };
+  const memberSets = (doc: MessageDoc | undefined): SetName[] => [
+    ...LIVE_SETS,
+    ...(doc?.variants ?? []).flatMap((v) => [variantSet(v.name, 'addressed'), variantSet(v.name, 'sent')]),
+  ];
+  return {
+    forget: () => {
+      entries.clear();
+      held = 0;
+    },
+    prepare: async (index, mids, listing, docOf) => {
+      evict(mids);
+      const missing = [...mids].filter((m) => !entries.has(m));
+      const stored = missing.length === 0 ? new Map<string, readonly string[]>() : await index.liveUids(missing);
+      for (const mid of missing) {
+        const live = new Set(stored.get(mid));
+        entries.set(mid, { live });
+        // A message without a list still takes an entry: it counts one.
+        held += live.size + 1;
+      }
+      for (const mid of listing) {
+        const e = entries.get(mid);
+        if (e === undefined || e.members !== undefined) continue;
+        const members = new Map<string, Set<string>>();
+        for (const m of await index.setMembers(mid, memberSets(docOf(mid)))) {
+          const sets = members.get(m.uid) ?? new Set<string>();
+          sets.add(m.set);
+          members.set(m.uid, sets);
+        }
+        e.members = members;
+      }
+      // Most recently used last, so eviction drops the oldest.
+      for (const mid of mids) {
+        const e = entries.get(mid);
+        if (e === undefined) continue;
+        entries.delete(mid);
+        entries.set(mid, e);
+      }
+      const entry = (mid: string): Entry => {
+        const e = entries.get(mid);
+        if (e === undefined) throw new Error(`search projection: live state of ${mid} was not prepared`);
+        return e;
+      };
+      return {
+        isLive: (mid, uid) => entry(mid).live.has(uid),
+        noteMember: (mid, set, uid) => {
+          const e = entry(mid);
+          if (e.members === undefined) return;
+          const variants = docOf(mid)?.variants;
+          const names = [set as string];
+          const stage = VARIANT_OF[set as keyof typeof VARIANT_OF] as 'addressed' | 'sent' | undefined;
+          if (stage !== undefined && variants !== undefined && variants.length > 0)
+            names.push(variantSet(assignVariant(variants, mid, uid).name, stage));
+          const sets = e.members.get(uid) ?? new Set<string>();
+          for (const n of names) sets.add(n);
+          e.members.set(uid, sets);
+        },
+        addLive: (mid, uids) => {
+          const e = entry(mid);
+          const fresh: string[] = [];
+          for (const uid of uids) {
+            if (e.live.has(uid)) continue;
+            e.live.add(uid);
+            fresh.push(uid);
+          }
+          const first = fresh[0];
+          if (first === undefined) return undefined;
+          held += fresh.length;
+          const members = e.members ?? new Map<string, Set<string>>();
+          const variants = docOf(mid)?.variants;
+          const counts = new Map<SetName, number>();
+          const count = (set: SetName): void => {
+            counts.set(set, (counts.get(set) ?? 0) + 1);
+          };
+          for (const uid of fresh) {
+            const has = members.get(uid);
+            for (const set of LIVE_SETS) if (has?.has(set) !== true) count(set);
+            if (variants === undefined || variants.length === 0) continue;
+            const name = assignVariant(variants, mid, uid).name;
+            for (const stage of ['addressed', 'sent'] as const) {
+              const set = variantSet(name, stage);
+              if (has?.has(set) !== true) count(set);
+            }
+          }
+          return { mid, key: countKey(first), uids: fresh, counts: [...counts] };
+        },
+      };
+    },
+  };
+};
+
+/** Whether a mark of `set` is one a live recipient already stands in. */
+export const impliedByLive = (set: SetName): boolean => IMPLIED.has(set);
