@@ -24,7 +24,8 @@ import { createSender } from './send.js';
 import type { Ready } from './send.js';
 import { namesFrom } from './people.js';
 import { jobReads } from './job-reads.js';
-import { asContent, createTargets } from './targets.js';
+import type { JobFacts } from './job-reads.js';
+import { asContent, contactRecipient, createTargets, markersFrom, pushRecipient } from './targets.js';
 import type { Targets } from './targets.js';
 import type { ChannelMap, ReactorLog } from './types.js';
 import { createUnitWriter } from './writer.js';
@@ -156,12 +157,44 @@ export const createDispatcher = (d: DispatcherDeps): Dispatcher => {
     };
   };
 
+  // A step decided from what the job read, without a promise: undefined when something it
+  // needs was not read (a digest, MQTT, a message the directory did not have when read), and
+  // then `step` asks the store as before. The same facts and the same decision as `step`.
+  const quick = (
+    facts: JobFacts,
+    u: UnitState,
+    now: number,
+    known: ReadonlyMap<string, OutgoingMessage | undefined>,
+  ): Decided | undefined => {
+    if (u.kind !== 'step' || u.mid === null || u.channel === 'mqtt' || !known.has(u.mid)) return undefined;
+    if (known.get(u.mid) === undefined) return { intents: [], others: [] };
+    let recipient: Recipient | undefined;
+    if (u.channel === 'email' || u.channel === 'sms') {
+      const f = facts.markerFacts(u);
+      if (f === undefined) return undefined;
+      recipient = contactRecipient(u.uid, u.channel, f.profile);
+    } else {
+      const device = u.deviceId === null ? undefined : facts.device(u.uid, u.deviceId);
+      if (device === 'unread') return undefined;
+      recipient = pushRecipient(u.uid, u.channel, u.deviceId, device);
+    }
+    const f = facts.markerFacts(u);
+    if (f === undefined) return undefined;
+    const markers = markersFrom(u.channel, f, recipient !== undefined);
+    return {
+      intents: [decideStep({ now, markers, by }, u)],
+      others: [],
+      ...(recipient === undefined ? {} : { recipient }),
+    };
+  };
+
   // A job decides on the units as the scheduler read them: a decision made on a unit that has
   // moved since is refused by its stream's revision (writer.ts), as any other stale decision.
   const job = async (channel: DispatchChannel, units: readonly UnitState[]): Promise<void> => {
     try {
       if (d.stopped()) return;
-      const targets = createTargets(await jobReads(d.state, units), nameOf);
+      const reads = await jobReads(d.state, units);
+      const targets = createTargets(reads.state, nameOf);
       const now = d.clock.now().getTime();
       const contents = new Map<string, Promise<OutgoingMessage | undefined>>();
       const contentOf: ContentOf = (mid) => {
@@ -169,19 +202,26 @@ export const createDispatcher = (d: DispatcherDeps): Dispatcher => {
         contents.set(mid, c);
         return c;
       };
+      // The messages of the job's steps, read once each before the pass (a job is mostly one message's).
+      const known = new Map<string, OutgoingMessage | undefined>();
+      for (const u of units) if (u.mid !== null && !known.has(u.mid)) known.set(u.mid, await contentOf(u.mid));
       const ready: Ready[] = [];
       const writes: Promise<unknown>[] = [];
       const grouped = new Groups();
       for (const u of units) {
         if (writer.isAhead(u)) continue;
-        const decided = await (u.kind === 'digest' ? digest : step)(targets, u, now, contentOf);
-        const about = new Map([u, ...decided.others].map((x) => [streamOfUnit(x), x]));
+        const decided =
+          quick(reads.facts, u, now, known) ??
+          (await (u.kind === 'digest' ? digest : step)(targets, u, now, contentOf));
+        const about =
+          decided.others.length === 0 ? undefined : new Map([u, ...decided.others].map((x) => [streamOfUnit(x), x]));
         for (const i of decided.intents) {
           if (i.kind === 'append' && isGroupStream(i.stream)) grouped.add(i, u);
-          else if (i.kind === 'append') writes.push(writer.write(about.get(i.stream) ?? u, i));
+          else if (i.kind === 'append') writes.push(writer.write(about?.get(i.stream) ?? u, i));
           if (i.kind !== 'send' || decided.recipient === undefined) continue;
           const mids = claimedBy(i.claim)?.ref.mids;
-          const messages = await Promise.all((mids ?? [u.mid ?? '']).map(contentOf));
+          const one = mids === undefined && u.mid !== null && known.has(u.mid) ? [known.get(u.mid)] : undefined;
+          const messages = one ?? (await Promise.all((mids ?? [u.mid ?? '']).map(contentOf)));
           // Each recipient gets the text of their A/B variant (domain/variants.ts).
           const content = asContent(messages.flatMap((m) => (m === undefined ? [] : [forRecipient(m, m.mid, u.uid)])));
           if (content === undefined) continue;

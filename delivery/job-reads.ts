@@ -1,38 +1,66 @@
 import type { DeliveryStateStore, DirectoryReads, UnitReads } from '../ports/delivery-state.js';
+import type { Device } from '../schema/devices.js';
 import type { Engagement, Profile, UnitState } from '../schema/delivery-state.js';
+import type { MarkerFacts } from './targets.js';
 
 // What one dispatch job reads, gathered: the due units of one channel from one pass are
 // mostly one message's, so the message's state and cancellation are read once per job, not
-// once per unit, and the recipients' profiles (opt-outs, contact points) are read for the
-// whole job in one batched read per thread. Reads only, and only for the job's lifetime: a
-// job decides on the state as it was when it started, as it did unit by unit.
-type Memo<T> = Map<string, Promise<T>>;
-const memo = <T>(cache: Memo<T>, key: string, read: () => Promise<T>): Promise<T> => {
-  const hit = cache.get(key);
-  if (hit !== undefined) return hit;
-  const p = read();
-  cache.set(key, p);
-  return p;
-};
+// once per unit; the recipients' profiles (opt-outs, contact points) in one batched read per
+// thread; their devices (push) in one read; receipts, read markers and collapse keys in a
+// statement per message. Reads only, and only for the job's lifetime: a job decides on the
+// state as it was when it started, as it did unit by unit.
+//
+// Besides the store's interface answered from what was read (for digests and MQTT, which
+// read more), `facts` answers a step's facts synchronously, so a job decides its steps in one
+// pass without a promise per unit (a broadcast's job has up to a few thousand).
 
-export const jobReads = async (state: DeliveryStateStore, units: readonly UnitState[]): Promise<DeliveryStateStore> => {
+type MessageState = Awaited<ReturnType<DirectoryReads['messageState']>>;
+
+export interface JobFacts {
+  /** A step's markers' facts, or undefined when the job did not read them (ask the store). */
+  markerFacts(u: UnitState): MarkerFacts | undefined;
+  /** A push step's device: undefined when gone; `unread` when the job did not read the user's devices. */
+  device(uid: string, deviceId: string): Device | undefined | 'unread';
+}
+
+const PUSH: ReadonlySet<string> = new Set(['webpush', 'fcm', 'apns']);
+
+export const jobReads = async (
+  state: DeliveryStateStore,
+  units: readonly UnitState[],
+): Promise<{ readonly state: DeliveryStateStore; readonly facts: JobFacts }> => {
   const dir = state.directory;
-  const states: Memo<Awaited<ReturnType<DirectoryReads['messageState']>>> = new Map();
-  const cancelled: Memo<boolean> = new Map();
-  const messageState: DirectoryReads['messageState'] = (mid) => memo(states, mid, () => dir.messageState(mid));
+  const mids = [...new Set(units.flatMap((u) => (u.mid === null ? [] : [u.mid])))];
+  const states = new Map<string, MessageState>();
+  const cancelled = new Map<string, boolean>();
+  for (const mid of mids) {
+    states.set(mid, await dir.messageState(mid));
+    cancelled.set(mid, await state.units.cancelled(mid));
+  }
+  const tidOf = (mid: string): string | undefined => states.get(mid)?.tid ?? undefined;
 
   // Profiles of the job's recipients, by the thread of each unit's message.
   const profiles = new Map<string, Profile>();
   const keyOf = (uid: string, tid: string | undefined): string => `${tid ?? ''}\u0000${uid}`;
   const byThread = new Map<string | undefined, Set<string>>();
+  // Receipts, read markers and collapse keys of the job's recipients, per message (and collapse key).
+  const byMessage = new Map<string, { tid: string | undefined; uids: Set<string>; ckeys: Set<string> }>();
+  const pushUids = new Set<string>();
   for (const u of units) {
     if (u.mid === null) continue;
-    const tid = (await messageState(u.mid))?.tid ?? undefined;
+    const tid = tidOf(u.mid);
     const uids = byThread.get(tid) ?? new Set<string>();
     byThread.set(tid, uids.add(u.uid));
+    const m = byMessage.get(u.mid) ?? { tid, uids: new Set<string>(), ckeys: new Set<string>() };
+    byMessage.set(u.mid, m);
+    m.uids.add(u.uid);
+    if (u.collapse !== null) m.ckeys.add(u.collapse);
+    if (u.kind === 'step' && PUSH.has(u.channel) && u.deviceId !== null) pushUids.add(u.uid);
   }
   for (const [tid, uids] of byThread)
     for (const [uid, p] of await dir.profiles([...uids], tid)) profiles.set(keyOf(uid, tid), p);
+  const devices =
+    pushUids.size === 0 ? new Map<string, ReadonlyMap<string, Device>>() : await dir.devicesOf([...pushUids]);
 
   // Contact points, devices and user-level preferences do not depend on the thread: a read
   // without one (an email's address) is answered from the profile read with the unit's thread.
@@ -43,29 +71,11 @@ export const jobReads = async (state: DeliveryStateStore, units: readonly UnitSt
     if (p === undefined) return undefined;
     return { devices: p.devices, email: p.email, cell: p.cell, channels: p.channels };
   };
+  const profileOf = (uid: string, tid: string | undefined): Profile | undefined =>
+    profiles.get(keyOf(uid, tid)) ?? withoutThread(uid, tid);
 
-  const directory: DirectoryReads = {
-    ...dir,
-    messageState,
-    profiles: async (uids, tid) => {
-      const known = uids.map((uid) => profiles.get(keyOf(uid, tid)) ?? withoutThread(uid, tid));
-      if (known.every((p) => p !== undefined)) return new Map(uids.map((uid, i) => [uid, known[i] as Profile]));
-      return dir.profiles(uids, tid);
-    },
-  };
-  // Receipts, read markers and collapse keys of the job's recipients, per message (and
-  // collapse key): a statement per message, not two or three per unit.
   const engaged = new Map<string, Engagement>();
   const collapsed = new Map<string, boolean>();
-  const byMessage = new Map<string, { tid: string | undefined; uids: Set<string>; ckeys: Set<string> }>();
-  for (const u of units) {
-    if (u.mid === null) continue;
-    const tid = (await messageState(u.mid))?.tid ?? undefined;
-    const m = byMessage.get(u.mid) ?? { tid, uids: new Set<string>(), ckeys: new Set<string>() };
-    byMessage.set(u.mid, m);
-    m.uids.add(u.uid);
-    if (u.collapse !== null) m.ckeys.add(u.collapse);
-  }
   for (const [mid, m] of byMessage) {
     const uids = [...m.uids];
     for (const [uid, e] of await state.units.engagements(uids, mid, m.tid))
@@ -75,9 +85,26 @@ export const jobReads = async (state: DeliveryStateStore, units: readonly UnitSt
       for (const uid of uids) collapsed.set(`${mid}\u0000${ckey}\u0000${uid}`, newer.has(uid));
     }
   }
+
+  const directory: DirectoryReads = {
+    ...dir,
+    messageState: (mid) => (states.has(mid) ? Promise.resolve(states.get(mid)) : dir.messageState(mid)),
+    profiles: async (uids, tid) => {
+      const known = uids.map((uid) => profileOf(uid, tid));
+      if (known.every((p) => p !== undefined)) return new Map(uids.map((uid, i) => [uid, known[i] as Profile]));
+      return dir.profiles(uids, tid);
+    },
+    device: (uid, deviceId) => {
+      const mine = devices.get(uid);
+      return mine === undefined ? dir.device(uid, deviceId) : Promise.resolve(mine.get(deviceId));
+    },
+  };
   const reads: UnitReads = {
     ...state.units,
-    cancelled: (mid) => memo(cancelled, mid, () => state.units.cancelled(mid)),
+    cancelled: (mid) => {
+      const c = cancelled.get(mid);
+      return c === undefined ? state.units.cancelled(mid) : Promise.resolve(c);
+    },
     engagement: (uid, mid, tid) => {
       const e = engaged.get(`${mid}\u0000${tid ?? ''}\u0000${uid}`);
       return e === undefined ? state.units.engagement(uid, mid, tid) : Promise.resolve(e);
@@ -87,5 +114,21 @@ export const jobReads = async (state: DeliveryStateStore, units: readonly UnitSt
       return c === undefined ? state.units.collapsed(uid, ckey, mid) : Promise.resolve(c);
     },
   };
-  return { ...state, directory, units: reads };
+  const facts: JobFacts = {
+    markerFacts: (u) => {
+      if (u.mid === null || !states.has(u.mid)) return undefined;
+      const s = states.get(u.mid);
+      const tid = s?.tid ?? undefined;
+      const engagement = engaged.get(`${u.mid}\u0000${tid ?? ''}\u0000${u.uid}`);
+      const isCollapsed = u.collapse === null ? false : collapsed.get(`${u.mid}\u0000${u.collapse}\u0000${u.uid}`);
+      const profile = profileOf(u.uid, tid);
+      if (engagement === undefined || isCollapsed === undefined || profile === undefined) return undefined;
+      return { state: s, cancelled: cancelled.get(u.mid) ?? false, engagement, collapsed: isCollapsed, profile };
+    },
+    device: (uid, deviceId) => {
+      const mine = devices.get(uid);
+      return mine === undefined ? 'unread' : mine.get(deviceId);
+    },
+  };
+  return { state: { ...state, directory, units: reads }, facts };
 };

@@ -3,7 +3,8 @@ import { userAllows } from '../domain/triage/preferences.js';
 import { THREAD_TOPIC } from '../domain/triage/topics.js';
 import type { Content, OutgoingMessage, Recipient } from '../ports/channel.js';
 import type { DeliveryStateStore } from '../ports/delivery-state.js';
-import type { DirectoryMessage, UnitState } from '../schema/delivery-state.js';
+import type { Device } from '../schema/devices.js';
+import type { DirectoryMessage, Engagement, Profile, UnitState } from '../schema/delivery-state.js';
 import type { DispatchChannel } from '../schema/triage-events.js';
 import type { NameOf } from './people.js';
 
@@ -35,6 +36,51 @@ export const asContent = (messages: readonly OutgoingMessage[]): Content | undef
   const [first, ...rest] = messages;
   if (first === undefined) return undefined;
   return rest.length === 0 ? { kind: 'message', message: first } : { kind: 'digest', messages: [first, ...rest] };
+};
+
+/** What the markers of a step of a message to a recipient are made of (read by the caller). */
+export interface MarkerFacts {
+  readonly state: { readonly status: string } | undefined;
+  readonly cancelled: boolean;
+  readonly engagement: Engagement;
+  readonly collapsed: boolean;
+  readonly profile: Profile | undefined;
+}
+
+/** The markers `nextStep` decides on, from what was read (a recipient's step, not the thread topic's). */
+export const markersFrom = (channel: DispatchChannel, f: MarkerFacts, reachable: boolean): StepMarkers => ({
+  cancelled: f.cancelled || f.state?.status === 'cancelled' || f.state?.status === 'retracted',
+  seen: f.engagement.seen,
+  read: f.engagement.read,
+  collapsed: f.collapsed,
+  optedOut: !userAllows(f.profile ?? { channels: [] }, channel),
+  reachable,
+});
+
+/** A push step's address: the device as the directory has it now, if it fits the channel. */
+export const pushRecipient = (
+  uid: string,
+  channel: 'webpush' | 'fcm' | 'apns',
+  deviceId: string | null,
+  device: Device | undefined,
+): Recipient | undefined => {
+  if (device === undefined || deviceId === null) return undefined;
+  if (channel === 'webpush') return 'endpoint' in device ? { channel, uid, deviceId, subscription: device } : undefined;
+  return 'token' in device ? { channel, uid, deviceId, token: device.token } : undefined;
+};
+
+/** An email or SMS step's address: the profile's contact point now. */
+export const contactRecipient = (
+  uid: string,
+  channel: 'email' | 'sms',
+  profile: Pick<Profile, 'email' | 'cell'> | undefined,
+): Recipient | undefined => {
+  if (channel === 'email') {
+    const address = profile?.email ?? null;
+    return address === null ? undefined : { channel, uid, address };
+  }
+  const number = profile?.cell ?? null;
+  return number === null ? undefined : { channel, uid, number };
 };
 
 const NO_NAMES: NameOf = () => Promise.resolve(undefined);
@@ -70,21 +116,11 @@ export const createTargets = (state: DeliveryStateStore, nameOf: NameOf = NO_NAM
       switch (channel) {
         case 'webpush':
         case 'fcm':
-        case 'apns': {
-          const device = deviceId === null ? undefined : await dir.device(uid, deviceId);
-          if (device === undefined || deviceId === null) return undefined;
-          if (channel === 'webpush')
-            return 'endpoint' in device ? { channel, uid, deviceId, subscription: device } : undefined;
-          return 'token' in device ? { channel, uid, deviceId, token: device.token } : undefined;
-        }
-        case 'email': {
-          const address = (await dir.profiles([uid])).get(uid)?.email ?? null;
-          return address === null ? undefined : { channel, uid, address };
-        }
-        case 'sms': {
-          const number = (await dir.profiles([uid])).get(uid)?.cell ?? null;
-          return number === null ? undefined : { channel, uid, number };
-        }
+        case 'apns':
+          return pushRecipient(uid, channel, deviceId, deviceId === null ? undefined : await dir.device(uid, deviceId));
+        case 'email':
+        case 'sms':
+          return contactRecipient(uid, channel, (await dir.profiles([uid])).get(uid));
         case 'mqtt': {
           if (deviceId !== THREAD_TOPIC) {
             const name = await nameOf(uid);
@@ -122,15 +158,11 @@ export const createTargets = (state: DeliveryStateStore, nameOf: NameOf = NO_NAM
         u.collapse === null ? Promise.resolve(false) : steps.collapsed(u.uid, u.collapse, u.mid),
         dir.profiles([u.uid], tid),
       ]);
-      const profile = profiles.get(u.uid) ?? { channels: [] };
-      return {
-        cancelled: cancelled || m?.status === 'cancelled' || m?.status === 'retracted',
-        seen: engagement.seen,
-        read: engagement.read,
-        collapsed,
-        optedOut: !userAllows(profile, u.channel),
+      return markersFrom(
+        u.channel,
+        { state: m, cancelled, engagement, collapsed, profile: profiles.get(u.uid) },
         reachable,
-      };
+      );
     },
   };
 };

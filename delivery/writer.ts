@@ -1,4 +1,4 @@
-import { compact, isBatchDelivery, unitParts } from '../domain/delivery/batches.js';
+import { compact, entryKeys, isBatchDelivery } from '../domain/delivery/batches.js';
 import type { Append } from '../domain/delivery/intents.js';
 import type { Clock } from '../ports/clock.js';
 import type { EventStore } from '../ports/eventstore.js';
@@ -46,7 +46,7 @@ const touched = (type: string, data: unknown): string[] => {
   const decoded = TriageEvent.decode({ type, data });
   if (decoded._tag === 'Left') return [];
   const e = decoded.right;
-  if (isBatchDelivery(e)) return unitParts(e).map((p) => p.key);
+  if (isBatchDelivery(e)) return entryKeys(e);
   return e.type === 'MessageDue' || e.type === 'MessageTriaged' ? [] : [e.data.key];
 };
 
@@ -84,9 +84,9 @@ export const createUnitWriter = (d: {
         const base = r.nextRevision - events.length + 1;
         remembered(writtenGroups, stream, r.nextRevision);
         events.forEach((e, i) => {
-          for (const p of unitParts(e)) {
-            out.set(p.key, base + i);
-            remember(p.key, base + i);
+          for (const key of entryKeys(e)) {
+            out.set(key, base + i);
+            remember(key, base + i);
           }
         });
         return out;

@@ -31,6 +31,8 @@ export interface DirectoryReads {
   /** Profiles of several users; `tid`: the message's thread, whose per-thread preferences are included. */
   profiles(uids: readonly string[], tid?: string): Promise<ReadonlyMap<string, Profile>>;
   device(uid: string, deviceId: string): Promise<Device | undefined>;
+  /** Every device of each of several users, by uid then device id (a dispatch job's, in one read). */
+  devicesOf(uids: readonly string[]): Promise<ReadonlyMap<string, ReadonlyMap<string, Device>>>;
   /** Subscribers of a thread with uid after `after`, by uid. */
   members(tid: string, after: string, limit: number): Promise<readonly string[]>;
   /** Users known before log position `before`, with uid after `after`, by uid. */

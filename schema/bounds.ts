@@ -119,7 +119,14 @@ export const TIME_MAX_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
 export const isTimeMs = (ms: number): boolean => Number.isFinite(ms) && ms >= TIME_MIN_MS && ms <= TIME_MAX_MS;
 
 const ISO_PREFIX = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/;
-export const isTimestamp = (s: string): boolean => s.length <= 40 && ISO_PREFIX.test(s) && isTimeMs(Date.parse(s));
+const checkTimestamp = (s: string): boolean => s.length <= 40 && ISO_PREFIX.test(s) && isTimeMs(Date.parse(s));
+// The steps of a plan share a few times (a triage batch of 500 recipients names the same `at`
+// 1,500 times): the last answer is kept, so a repeated string is not parsed again.
+let lastTimestamp = { s: '', ok: false };
+export const isTimestamp = (s: string): boolean => {
+  if (s !== lastTimestamp.s) lastTimestamp = { s, ok: checkTimestamp(s) };
+  return lastTimestamp.ok;
+};
 
 /** A stored date: ISO-8601 (as toISOString writes it) within [1970, 9999]. */
 export const Timestamp = t.refinement(t.string, isTimestamp, 'ISO-8601 date-time between 1970 and 9999');

@@ -88,6 +88,15 @@ export const directoryReads = (db: Database): DirectoryReads => {
   const timesIn = db.prepare<[string], { uid: string; timezone: string | null; quiet: string | null }>(
     'SELECT uid, timezone, quiet FROM dir_user_time WHERE uid IN (SELECT value FROM json_each(?))',
   );
+  const devicesWithBodyIn = db.prepare<[string], { uid: string; device_id: string; device: string }>(
+    'SELECT uid, device_id, device FROM dir_devices WHERE uid IN (SELECT value FROM json_each(?))',
+  );
+  const devicesOfMany = (uids: readonly string[]): Map<string, Map<string, Device>> => {
+    const out = new Map<string, Map<string, Device>>(uids.map((uid) => [uid, new Map()]));
+    for (const r of devicesWithBodyIn.all(JSON.stringify(uids)))
+      out.get(r.uid)?.set(r.device_id, JSON.parse(r.device) as Device);
+    return out;
+  };
   const profilesOf = (uids: readonly string[], tid: string | undefined) => {
     const list = JSON.stringify(uids);
     const users = new Map(usersIn.all(list).map((u) => [u.uid, u]));
@@ -157,6 +166,7 @@ export const directoryReads = (db: Database): DirectoryReads => {
       const d = device.get(uid, deviceId);
       return Promise.resolve(d === undefined ? undefined : (JSON.parse(d) as Device));
     },
+    devicesOf: (uids) => Promise.resolve(devicesOfMany(uids)),
     members: (tid, after, limit) => Promise.resolve(members.all(tid, after, limit)),
     known: (before, after, limit) => Promise.resolve(known.all(after, before, limit)),
   };

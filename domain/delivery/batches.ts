@@ -26,7 +26,7 @@ export interface UnitPart {
   readonly events: readonly DeliveryEvent[];
 }
 
-type Entry = ClaimEntry | OutcomeEntry | SkipEntry;
+export type Entry = ClaimEntry | OutcomeEntry | SkipEntry;
 const refOf = (e: BatchDeliveryEvent, x: Entry) => {
   const { mid, channel } = e.data;
   const key = stepKey({ mid, uid: x.uid, channel, ...(x.deviceId === undefined ? {} : { deviceId: x.deviceId }) });
@@ -72,6 +72,18 @@ export const unitParts = (e: BatchDeliveryEvent): UnitPart[] => {
       return unhandled;
     }
   }
+};
+
+/** The entries of a batched event, whatever its kind. */
+export const entriesOf = (e: BatchDeliveryEvent): readonly Entry[] =>
+  e.type === 'DeliveriesClaimed' ? e.data.claims : e.type === 'DeliveriesSkipped' ? e.data.skips : e.data.outcomes;
+
+/** The unit keys a batched event names, in order (without building the per-unit events). */
+export const entryKeys = (e: BatchDeliveryEvent): string[] => {
+  const { mid, channel } = e.data;
+  return entriesOf(e).map((x) =>
+    x.deviceId === undefined ? `${mid}/${x.uid}/${channel}` : `${mid}/${x.uid}/${channel}/${x.deviceId}`,
+  );
 };
 
 /** The per-unit events a batched event stands for, unit after unit. */

@@ -71,8 +71,15 @@ export const untouchable = (u: UnitState, by: Dispatcher, now: number): string |
 export const skipOf = (u: UnitState, ref: Ref, reason: SkipReason): Append =>
   append(streamOfUnit(u), u.revision, [{ type: 'DeliverySkipped', data: { ...ref, reason } }]);
 
+// A job claims its units at one `now`: their lease ends at the same instant, formatted once.
+let lastLease = { at: Number.NaN, iso: '' };
+const leaseIso = (at: number): string => {
+  if (lastLease.at !== at) lastLease = { at, iso: new Date(at).toISOString() };
+  return lastLease.iso;
+};
+
 export const claimOf = (u: UnitState, ref: Ref, by: Dispatcher, now: number): Append => {
-  const leaseUntil = new Date(now + by.leaseMs).toISOString();
+  const leaseUntil = leaseIso(now + by.leaseMs);
   const claim: DeliveryEvent = {
     type: 'DeliveryAttempted',
     data: { ...ref, attempt: u.attempt, node: by.node, run: by.run, leaseUntil },
@@ -114,8 +121,8 @@ export const decideAnswer = (cmd: ProviderAnswered, u: UnitState, ref: Ref): Int
   return [recorded, { kind: 'revoke', uid: u.uid, deviceId: u.deviceId, reason: decision.reason }];
 };
 
-/** What a claim (the `send` intent's Append) says: the unit's ref and the attempt it claims. */
-export const claimedBy = (claim: Append): { readonly ref: Ref; readonly attempt: number } | undefined => {
+type Claimed = { readonly ref: Ref; readonly attempt: number } | undefined;
+const readClaim = (claim: Append): Claimed => {
   const e = claim.events[0];
   if (e?.type !== 'DeliveryAttempted') return undefined;
   const { key, uid, channel, mid, deviceId, mids, digest, attempt } = e.data;
@@ -129,4 +136,14 @@ export const claimedBy = (claim: Append): { readonly ref: Ref; readonly attempt:
     ...(digest === undefined ? {} : { digest }),
   });
   return { ref, attempt };
+};
+
+// Asked of the same claim at each step of its send (job, claim, answer): worked out once.
+const claims = new WeakMap<Append, Claimed>();
+/** What a claim (the `send` intent's Append) says: the unit's ref and the attempt it claims. */
+export const claimedBy = (claim: Append): Claimed => {
+  if (claims.has(claim)) return claims.get(claim);
+  const found = readClaim(claim);
+  claims.set(claim, found);
+  return found;
 };

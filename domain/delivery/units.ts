@@ -1,8 +1,9 @@
 import type { TimerChange, TimerKind, UnitState } from '../../schema/delivery-state.js';
 import type { EventOf } from '../../schema/events.js';
-import type { BatchDeliveryEvent, DeliveryEvent } from '../../schema/triage-events.js';
+import type { BatchDeliveryEvent, DeliveryEvent, OutcomeEntry, SkipEntry } from '../../schema/triage-events.js';
 import { deliveryStream, digestKey, digestStream, groupStream, stepKey } from '../triage/keys.js';
-import { isBatchDelivery, unitParts } from './batches.js';
+import { entriesOf, entryKeys, isBatchDelivery } from './batches.js';
+import type { Entry } from './batches.js';
 
 // The delivery units as a fold: a MessageTriaged batch plans them, each delivery event moves
 // one (and, for a digest, its members). `evolve` is pure: the runner loads the units an event
@@ -48,7 +49,7 @@ export const unitKeysOf = (e: UnitEvent): string[] => {
       }
     return keys;
   }
-  if (isBatchDelivery(e)) return unitParts(e).map((p) => p.key);
+  if (isBatchDelivery(e)) return entryKeys(e);
   const d = e.data;
   const digest = digestOf(d);
   const members = (d.mids ?? []).map((mid) => stepKey({ mid, uid: d.uid, channel: d.channel }));
@@ -282,15 +283,50 @@ const delivered = (e: DeliveryEvent, at: At, units: Units): UnitState[] => {
   return out;
 };
 
-// A batched event moves each unit it names through that unit's per-unit events, in order, all
-// at the batched event's revision (grouped units are steps: no digest bookkeeping).
+// A batched event moves each unit it names as the per-unit events it stands for would
+// (batches.ts `unitParts`: a claim; a skip; sent, failed, retry, gave up in that order), all at
+// the batched event's revision, read straight from its entries (a broadcast's fold applies
+// thousands of them: no per-unit event objects in between). Grouped units are steps: no
+// digest bookkeeping.
+const entryMoved = (e: BatchDeliveryEvent, x: Entry, u: UnitState, revision: number, lease: number): UnitState => {
+  switch (e.type) {
+    case 'DeliveriesClaimed': {
+      const { node, run } = e.data;
+      const attempt = (x as { readonly attempt: number }).attempt;
+      return { ...u, stage: { status: 'claimed', node, run, leaseUntil: lease }, attempt: attempt + 1, revision };
+    }
+    case 'DeliveriesSkipped':
+      return { ...u, stage: { status: 'skipped', reason: (x as SkipEntry).reason }, revision };
+    case 'DeliveriesSent': {
+      const o = x as OutcomeEntry;
+      let stage = u.stage;
+      let at = u.at;
+      if (o.sent !== undefined) stage = { status: 'done' };
+      if (o.retry !== undefined) {
+        stage = { status: 'pending' };
+        at = Date.parse(o.retry.at);
+      }
+      if (o.gaveUp !== undefined) stage = { status: 'given-up', reason: o.gaveUp.reason };
+      return { ...u, stage, at, revision };
+    }
+    default: {
+      const unhandled: never = e;
+      return unhandled;
+    }
+  }
+};
+
 const batched = (e: BatchDeliveryEvent, at: At, units: Units): UnitState[] => {
   const out: UnitState[] = [];
-  for (const part of unitParts(e)) {
-    const found = units.get(part.key);
+  const keys = entryKeys(e);
+  const entries = entriesOf(e);
+  const lease = e.type === 'DeliveriesClaimed' ? Date.parse(e.data.leaseUntil) : 0;
+  for (let i = 0; i < entries.length; i++) {
+    const found = units.get(keys[i] ?? '');
     const unit = found === undefined ? undefined : applies(found, at);
-    if (unit === undefined) continue;
-    out.push(part.events.reduce((u, ev) => moved(u, ev, at.revision), unit));
+    const x = entries[i];
+    if (unit === undefined || x === undefined) continue;
+    out.push(entryMoved(e, x, unit, at.revision, lease));
   }
   return out;
 };

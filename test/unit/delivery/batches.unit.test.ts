@@ -100,4 +100,41 @@ describe('batched delivery events', () => {
     if (batch === undefined) throw new Error('no batch');
     expect(evolveUnits(batch, at(STREAM, 5), units)).toEqual([]);
   });
+
+  it('fold each entry straight from the batch to the state its per-unit events give, for every kind of entry', () => {
+    const planned = unit([triaged()]);
+    const claimed = unit([triaged(), attempted(0, NODE_A, T0 + 60_000)]);
+    const at = (revision: number): At => ({ position: 50, stream: STREAM, revision, eventId: 'e', correlationId: 'c' });
+    const cases: [typeof planned, DeliveryEvent[]][] = [
+      [planned, [attempted(0, NODE_A, T0 + 60_000)]],
+      [planned, [{ type: 'DeliverySkipped', data: { ...ref, reason: 'collapsed' } }]],
+      [claimed, [{ type: 'DeliverySucceeded', data: { ...ref, attempt: 0, providerId: 'p' } }]],
+      [claimed, [{ type: 'DeliveryFailed', data: { ...ref, attempt: 0, reason: '503', outcome: 'failed' } }]],
+      [
+        claimed,
+        [
+          { type: 'DeliveryFailed', data: { ...ref, attempt: 0, reason: '503', outcome: 'retry' } },
+          { type: 'DeliveryRetryScheduled', data: { ...ref, attempt: 1, afterMs: 10, at: iso(T0 + 10) } },
+        ],
+      ],
+      [
+        claimed,
+        [
+          { type: 'DeliveryFailed', data: { ...ref, attempt: 7, reason: '503', outcome: 'retry' } },
+          { type: 'DeliveryGivenUp', data: { ...ref, attempts: 8, reason: 'too many attempts' } },
+        ],
+      ],
+    ];
+    for (const [before, facts] of cases) {
+      // The per-unit way: each fact folded after the other, as a log from before batching has them.
+      let one = before;
+      for (const f of facts) one = evolveUnits(f, at(one.revision + 1), new Map([[KEY, one]]))[0] ?? one;
+      const [batch, extra] = compact(facts) ?? [];
+      expect(extra).toBe(undefined);
+      if (batch === undefined) throw new Error('no batch');
+      const [folded] = evolveUnits(batch, at(before.revision + 1), new Map([[KEY, before]]));
+      expect({ ...folded, revision: 0 }).toEqual({ ...one, revision: 0 });
+      expect(folded).toBeDefined();
+    }
+  });
 });

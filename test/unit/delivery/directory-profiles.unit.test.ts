@@ -62,6 +62,14 @@ describe('the directory read for a page of recipients', () => {
       expect(page.get('u02')).toMatchObject({ timezone: 'Europe/Paris' });
       expect(page.get('u02')?.quietHours).toBeUndefined();
     }
+    // A dispatch job's devices in one read: every device of each user asked, as the one-device read has it.
+    const devices = await state.directory.devicesOf(asked);
+    expect([...devices.keys()].sort()).toEqual([...asked].sort());
+    expect(devices.get('nobody')?.size).toBe(0);
+    expect(devices.get('u00')?.size).toBe(LIMITS.devices + 2);
+    for (const uid of asked)
+      for (const d of Array.from({ length: LIMITS.devices + 3 }, (_, n) => `${uid}-d${n}`))
+        expect(devices.get(uid)?.get(d)).toEqual(await state.directory.device(uid, d));
     await state.close();
   });
 

@@ -1,0 +1,76 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { decodeOne } from '../../../follower/decode.js';
+import { DomainEvent } from '../../../schema/events.js';
+import { arbitraryOf } from '../../contract/arbitraries.js';
+
+// The follower answers the delivery events read most (MessageTriaged, the batched claims,
+// skips and outcomes) with their codec's guard when it accepts them, instead of a full decode
+// (follower/decode.ts IDENTITY): the answer must be the decode's, for values the codec
+// accepts and for values one field away from them (a wrong type, -0, a bad date, an id out of
+// pattern, an unknown literal, a missing field), as parsed from the log's JSON.
+const FAST = ['MessageTriaged', 'DeliveriesClaimed', 'DeliveriesSent', 'DeliveriesSkipped'];
+const metadata = {
+  eventId: 'e-1',
+  occurredAt: '2030-01-01T00:00:00.000Z',
+  actor: { uid: 'svc', roles: [] },
+  correlationId: 'c',
+  causationId: 'c',
+};
+const BAD: readonly unknown[] = [
+  -0,
+  1.5,
+  -1,
+  '',
+  'x/y',
+  '2030-13-45T99:99:99Z',
+  '+275760-09-13T00:00:00.000Z',
+  null,
+  true,
+  {},
+  [],
+  'nope',
+];
+
+/** Every path to a value inside `v` (objects and arrays), the empty path included. */
+const paths = (v: unknown, at: (string | number)[] = []): (string | number)[][] => {
+  if (v === null || typeof v !== 'object') return [at];
+  const kids = Array.isArray(v) ? v.map((x, i) => [i, x] as const) : Object.entries(v);
+  return [at, ...kids.flatMap(([k, x]) => paths(x, [...at, k]))];
+};
+const setAt = (v: unknown, path: readonly (string | number)[], to: unknown, remove: boolean): unknown => {
+  const copy = structuredClone(v) as Record<string | number, unknown>;
+  let o = copy;
+  for (const k of path.slice(0, -1)) o = o[k] as Record<string | number, unknown>;
+  const last = path[path.length - 1];
+  if (last === undefined) return to;
+  if (remove && Array.isArray(o) && typeof last === 'number') o.splice(last, 1);
+  else if (remove) Reflect.deleteProperty(o, last);
+  else o[last] = to;
+  return copy;
+};
+
+describe('the fast decode of the delivery events read most', () => {
+  for (const codec of DomainEvent.types.filter((c) => FAST.includes(c.name)))
+    it(`answers ${codec.name} exactly as the codec's decode`, () => {
+      let changed = 0;
+      fc.assert(
+        fc.property(arbitraryOf(codec), fc.nat(), fc.nat(BAD.length), (valid, pick, bad) => {
+          const all = paths(valid);
+          const path = all[pick % all.length] ?? [];
+          for (const candidate of [valid, setAt(valid, path, BAD[bad], bad === BAD.length)]) {
+            // As a log gives it: parsed JSON (no holes in arrays, no undefined fields).
+            const json = JSON.parse(JSON.stringify(candidate ?? null)) as unknown;
+            const data = json !== null && typeof json === 'object' ? (json as { data?: unknown }).data : json;
+            const fast = decodeOne({ stream: 's', revision: 0, position: 1, type: codec.name, data, metadata });
+            const slow = codec.decode({ type: codec.name, data });
+            expect(typeof fast === 'string').toBe(slow._tag === 'Left');
+            if (typeof fast !== 'string' && slow._tag === 'Right') expect(fast.event).toEqual(slow.right);
+            if (slow._tag === 'Left') changed += 1;
+          }
+        }),
+        { numRuns: 300, seed: 15 },
+      );
+      expect(changed).toBeGreaterThan(30); // the mutations do make invalid events
+    });
+});
