@@ -2,6 +2,7 @@ import type { EventStore, EventToAppend, RecordedEvent } from '../../ports/event
 import type { DataKey, KeyStore } from '../../ports/keystore.js';
 import { REDACTED, isSealed, ownerOf, personalFields, sealContext } from '../../schema/personal.js';
 import { openValue, sealValue } from './seal-cipher.js';
+import { openedEvents } from './sealed-cache.js';
 
 // Personal data sealed in the log (docs/gdpr.md): a decorator above the tamper-evident chain
 // (adapters/eventstore/chained.ts), so every writer (commands, delivery, check-in) seals
@@ -17,10 +18,6 @@ export interface SealedEventStore extends EventStore {
 }
 
 const CACHE = 10_000;
-// Opened events kept for the other readers of this process: every follower on the main thread
-// reads each new event, and opening it once instead of once each was a seventh of the main
-// thread's time under sends (issue 15). Recent events only; an erasure drops its owner's.
-const OPENED_EVENTS = 2048;
 
 const bounded = <V>(map: Map<string, V>, key: string, value: V): V => {
   map.delete(key);
@@ -36,10 +33,10 @@ export const sealed = (store: EventStore, keys: KeyStore): SealedEventStore => {
   const current = new Map<string, DataKey>();
   // `owner kid` -> the key, or null once found destroyed (a kid is never reused).
   const opened = new Map<string, Uint8Array | null>();
-  // Log position -> the event as opened, with its owner (to drop on erasure).
-  const openedEvents = new Map<number, { readonly owner: string; readonly event: RecordedEvent }>();
-  // Bumped by every eviction: a key or an opening that awaited the key store across one is not
-  // kept, as it may be (or be opened with) a key destroyed meanwhile.
+  // Recent events as opened or as written here (sealed-cache.ts), each opened once per process.
+  const recent = openedEvents();
+  // Bumped by every eviction: a key that awaited the key store across one is not kept, as it may
+  // be one destroyed meanwhile; nor is what an append wrote across one.
   let evictions = 0;
 
   // Forgotten, not marked destroyed: the key store answers again. A reader meets UserErased again
@@ -49,7 +46,7 @@ export const sealed = (store: EventStore, keys: KeyStore): SealedEventStore => {
     evictions += 1;
     current.delete(owner);
     for (const k of [...opened.keys()]) if (k.startsWith(`${owner} `)) opened.delete(k);
-    for (const [position, o] of openedEvents) if (o.owner === owner) openedEvents.delete(position);
+    recent.drop(owner);
   };
   const keyFor = async (owner: string): Promise<DataKey> => {
     const known = current.get(owner);
@@ -82,22 +79,12 @@ export const sealed = (store: EventStore, keys: KeyStore): SealedEventStore => {
     return { ...e, data };
   };
 
-  const open = async (e: RecordedEvent): Promise<RecordedEvent> => {
-    if (e.type === 'UserErased') {
-      const uid = (e.data as { uid?: unknown } | null)?.uid;
-      if (typeof uid === 'string') evict(uid);
-      return e;
-    }
-    const owner = ownerOf(e.type, e.data);
-    if (owner === undefined) return e;
-    const fields = personalFields(e.type, e.data);
+  const openFields = async (
+    e: RecordedEvent,
+    owner: string,
+    fields: ReturnType<typeof personalFields>,
+  ): Promise<RecordedEvent> => {
     const source = e.data as Record<string, unknown>;
-    if (!fields.some((f) => isSealed(source[f.field]))) return e;
-    // (stream, revision) checked too: an engine's positions need not be those of readAll in a stream read.
-    const known = openedEvents.get(e.position);
-    if (known !== undefined && known.event.stream === e.stream && known.event.revision === e.revision)
-      return known.event;
-    const before = evictions;
     const data = { ...source };
     const redacted: string[] = [];
     for (const f of fields) {
@@ -109,15 +96,21 @@ export const sealed = (store: EventStore, keys: KeyStore): SealedEventStore => {
       data[f.field] = plain === undefined ? f.redacted : plain.value;
     }
     if (redacted.length > 0) data[REDACTED] = redacted;
-    const event = { ...e, data };
-    if (evictions === before) {
-      openedEvents.set(e.position, { owner, event });
-      if (openedEvents.size > OPENED_EVENTS) {
-        const oldest = openedEvents.keys().next();
-        if (oldest.done !== true) openedEvents.delete(oldest.value);
-      }
+    return { ...e, data };
+  };
+
+  const open = (e: RecordedEvent): Promise<RecordedEvent> => {
+    if (e.type === 'UserErased') {
+      const uid = (e.data as { uid?: unknown } | null)?.uid;
+      if (typeof uid === 'string') evict(uid);
+      return Promise.resolve(e);
     }
-    return event;
+    const owner = ownerOf(e.type, e.data);
+    if (owner === undefined) return Promise.resolve(e);
+    const fields = personalFields(e.type, e.data);
+    const source = e.data as Record<string, unknown>;
+    if (!fields.some((f) => isSealed(source[f.field]))) return Promise.resolve(e);
+    return recent.opened(e, owner, () => openFields(e, owner, fields));
   };
   // Most events carry nothing sealed: a batch of those is passed on as it is, without a wait per event.
   const touches = (e: RecordedEvent): boolean =>
@@ -133,9 +126,24 @@ export const sealed = (store: EventStore, keys: KeyStore): SealedEventStore => {
 
   return {
     append: async (stream, events, expected) => {
+      const before = evictions;
       const out: EventToAppend[] = [];
       for (const e of events) out.push(await seal(e));
-      return store.append(stream, out, expected);
+      const result = await store.append(stream, out, expected);
+      // One event's position is the result's (of several, engines need not number them in a row);
+      // not kept when an erasure ran meanwhile.
+      const [e] = events;
+      if (
+        result.kind === 'appended' &&
+        events.length === 1 &&
+        e !== undefined &&
+        out[0] !== e &&
+        evictions === before
+      ) {
+        const owner = ownerOf(e.type, e.data);
+        if (owner !== undefined) recent.wrote(result.position, stream, result.nextRevision, owner, e.data);
+      }
+      return result;
     },
     read: async (stream, options) => openAll(await store.read(stream, options)),
     readAll: async (options) => openAll(await store.readAll(options)),

@@ -217,9 +217,10 @@ describe('sealed event store', () => {
   it('opens an event once for all its readers, and forgets the openings of a user it forgets', async () => {
     const { store } = setup();
     await write(store);
-    const first = await store.readAll({ limit: 100 });
-    const second = await store.readAll({ limit: 100 });
+    // Followers woken by one commit read at once: they share the opening under way.
+    const [first, second] = await Promise.all([store.readAll({ limit: 100 }), store.readAll({ limit: 100 })]);
     expect(second[0]).toBe(first[0]);
+    expect((await store.readAll({ limit: 100 }))[4]).toBe(first[4]);
     expect(second[0]?.data).toMatchObject({ email: 'dora@x.example' });
     await store.forget('dora');
     const after = await store.readAll({ limit: 100 });
@@ -255,6 +256,29 @@ describe('sealed event store', () => {
     await reading;
     const after = await other.read('user-dora');
     expect(after[0]?.data).toMatchObject({ email: null, redacted: ['email', 'cell'] });
+  });
+
+  it('reads back what it appended as another process opens it from the log, and not after an erasure', async () => {
+    const { chain, keys, store } = setup();
+    const published = {
+      mid: 'm9',
+      from: 'root',
+      audience: { kind: 'user', uid: 'dora' },
+      msg: 'hello dora',
+      opts: { ttl: 60, gone: undefined },
+      urgency: 3,
+      at: '2026-01-01T00:00:00.000Z',
+    };
+    await store.append('message-m9', [ev(9, 'MessagePublished', published)], 'no_stream');
+    const mine = await store.readAll({ limit: 100 });
+    const theirs = await sealed(chain, keys).readAll({ limit: 100 });
+    expect(mine).toStrictEqual(theirs);
+    expect(mine[0]?.data).toMatchObject({ msg: 'hello dora', opts: { ttl: 60 } });
+    await store.forget('dora');
+    expect((await store.readAll({ limit: 100 }))[0]?.data).toMatchObject({
+      msg: ERASED_TEXT,
+      redacted: ['msg', 'opts'],
+    });
   });
 
   it('reads events written before sealing as they are', async () => {
