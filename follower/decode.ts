@@ -43,21 +43,8 @@ const decodeCheckIn = (r: RecordedEvent): Followed<FollowedEvent> | string => {
 const REASON_MAX = 500;
 export const clip = (s: string): string => (s.length > REASON_MAX ? `${s.slice(0, REASON_MAX - 1)}…` : s);
 
-// The followers of a thread are handed the same event objects (the log's shared reads and
-// openings: adapters/eventstore/catch-up.ts, sealed-cache.ts), so each is decoded once for all
-// of them (issue 15); the results go with the events they were decoded from.
-const decodedOnce = new WeakMap<RecordedEvent, Followed | string>();
-
-/** The decoded event, or why `r` does not decode. */
+/** Why `r` does not decode, or undefined when it does (then `decoded` holds it). */
 export const decodeOne = (r: RecordedEvent): Followed | string => {
-  const known = decodedOnce.get(r);
-  if (known !== undefined) return known;
-  const decoded = decodeFresh(r);
-  decodedOnce.set(r, decoded);
-  return decoded;
-};
-
-const decodeFresh = (r: RecordedEvent): Followed | string => {
   const codec = CODECS.get(r.type);
   if (codec === undefined) return `unknown event type ${JSON.stringify(r.type.slice(0, 100))}`;
   const event = codec.decode({ type: r.type, data: r.data });

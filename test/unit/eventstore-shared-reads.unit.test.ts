@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { subscriptionHub } from '../../adapters/eventstore/catch-up.js';
 import { createMemoryEventStore } from '../../adapters/eventstore/memory.js';
-import { decodeBatch, decodeOne } from '../../follower/decode.js';
 import type { EventStore, ReadAllOptions, RecordedEvent } from '../../ports/eventstore.js';
 
 // Subscriptions of one hub share a read of the same page between two commits (issue 15): one
@@ -148,28 +147,5 @@ describe('subscription hub with shared reads', () => {
     await Promise.all([a.reached(1), b.reached(1)]);
     expect(source.reads.filter((o) => o.after === 0)).toHaveLength(2);
     await hub.closeAll();
-  });
-});
-
-describe('decoding an event shared by several followers', () => {
-  it('decodes it once, and a bad one is a dead letter for each follower alike', () => {
-    const good: RecordedEvent = {
-      stream: 'user-dora',
-      revision: 0,
-      position: 1,
-      type: 'UserRecognized',
-      data: { uid: 'dora', via: 'token' },
-      metadata: meta,
-    };
-    const bad: RecordedEvent = { ...good, position: 2, revision: 1, data: { uid: 7, via: 'token' } };
-    const now = (): string => '2026-01-01T00:00:00.000Z';
-    const a = decodeBatch('a', [good, bad], 0, undefined, now);
-    const b = decodeBatch('b', [good, bad], 0, undefined, now);
-    expect(a.events).toHaveLength(1);
-    expect(b.events[0]).toBe(a.events[0]);
-    expect(decodeOne(good)).toBe(a.events[0]);
-    expect(a.dead.map((d) => [d.follower, d.position])).toEqual([['a', 2]]);
-    expect(b.dead.map((d) => [d.follower, d.position])).toEqual([['b', 2]]);
-    expect(b.dead[0]?.reason).toBe(a.dead[0]?.reason);
   });
 });
