@@ -9,16 +9,22 @@ const IV = 12;
 
 // A cipher made from a raw key imports the key again each time; a KeyObject made once per
 // data key skips that (issue 15: cipher creation was most of the sealing cost on the send
-// path). Keyed by the key's bytes object, which the sealed store's caches hand out each time;
-// a key that is dropped from them is collected with its KeyObject.
+// path). Made from a key's second use on: making one costs more than it saves for a key used
+// once (a person's first message; the benchmark's 10,000 recipients). Keyed by the key's
+// bytes object, which the sealed store's caches hand out each time; a key dropped from them
+// is collected with its KeyObject.
 const keyObjects = new WeakMap<Uint8Array, KeyObject>();
-const keyObject = (key: Uint8Array): KeyObject => {
-  let k = keyObjects.get(key);
-  if (k === undefined) {
-    k = createSecretKey(key);
-    keyObjects.set(key, k);
+const usedOnce = new WeakSet<Uint8Array>();
+const keyObject = (key: Uint8Array): KeyObject | Uint8Array => {
+  const known = keyObjects.get(key);
+  if (known !== undefined) return known;
+  if (!usedOnce.has(key)) {
+    usedOnce.add(key);
+    return key;
   }
-  return k;
+  const made = createSecretKey(key);
+  keyObjects.set(key, made);
+  return made;
 };
 
 // IVs are still random, 96 bits each from the CSPRNG (a counter could repeat across processes
