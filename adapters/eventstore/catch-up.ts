@@ -1,4 +1,4 @@
-import type { BatchHandler, EventStore, Subscription } from '../../ports/eventstore.js';
+import type { BatchHandler, EventStore, ReadAllOptions, RecordedEvent, Subscription } from '../../ports/eventstore.js';
 
 // A catch-up subscription built only on readAll plus a "something was appended" signal.
 // Adapters whose engine has no native push (the embedded stores) share it; it reads in
@@ -67,15 +67,57 @@ export const catchUpSubscription = (
 };
 
 /**
+ * One read for every subscription that asks for the same page between two commits: the
+ * followers of a process are usually all at the head and woken together by each commit, and
+ * each reading (and decoding) the new events again was a sixth of the main thread under sends
+ * (issue 15). What a page held is forgotten at every commit (`forget`, called before the
+ * subscriptions are woken), so a subscription never settles for a page read before a commit
+ * it was woken for; a read that fails is not kept. The events are shared: readers must not
+ * change them (RecordedEvent is readonly).
+ */
+export const sharedReads = (store: Pick<EventStore, 'readAll'>): Pick<EventStore, 'readAll'> & { forget(): void } => {
+  let pages = new Map<string, Promise<readonly RecordedEvent[]>>();
+  return {
+    readAll: (options) => {
+      const key = `${String(options.after ?? 0)} ${String(options.limit)}`;
+      const known = pages.get(key);
+      if (known !== undefined) return known;
+      const mine = pages;
+      const read = store.readAll(options);
+      mine.set(key, read);
+      read.catch(() => {
+        if (mine.get(key) === read) mine.delete(key);
+      });
+      return read;
+    },
+    forget: () => {
+      pages = new Map();
+    },
+  };
+};
+
+/**
  * The wake signal and open subscriptions of one store, for adapters built on
  * `catchUpSubscription`: `wake` after each commit, `subscribeAll` as the port's method,
  * `closeAll` when the store closes (each subscription finishes its current batch first).
+ * `shareReads`: subscriptions asking for the same page between two wakes share one read
+ * (`sharedReads`); for a store whose every commit is followed by `wake` in this process.
  */
-export const subscriptionHub = (store: Pick<EventStore, 'readAll'>, pageSize?: number) => {
+export const subscriptionHub = (
+  store: Pick<EventStore, 'readAll'>,
+  options: { readonly pageSize?: number; readonly shareReads?: boolean } = {},
+) => {
+  const { pageSize } = options;
   const listeners = new Set<() => void>();
   const subscriptions = new Set<Subscription>();
+  const shared =
+    options.shareReads === true
+      ? sharedReads(store)
+      : { readAll: (o: ReadAllOptions) => store.readAll(o), forget: () => undefined };
   return {
     wake: (): void => {
+      // Before the subscriptions read again: what was read before this commit may lack it.
+      shared.forget();
       for (const wake of listeners) wake();
     },
     /** Called after every commit (besides the subscriptions' own wake-ups); returns the way to stop. */
@@ -87,7 +129,7 @@ export const subscriptionHub = (store: Pick<EventStore, 'readAll'>, pageSize?: n
     },
     subscribeAll: (after: number, handler: BatchHandler, onError?: (e: unknown) => void): Subscription => {
       const inner = catchUpSubscription(
-        store,
+        shared,
         (wake) => {
           listeners.add(wake);
           return () => listeners.delete(wake);

@@ -95,7 +95,7 @@ const assemble = async (
   const bulk = (startSeq: number, count: number) => bulkRead(nc, api, streamName, startSeq, count, timeoutMs);
   const reads = jetStreamReads({ api, bulk, scheme, tips, retry, streamName });
   // Subscriptions read through the store defined below (by the time anything subscribes).
-  const hub = subscriptionHub({ readAll: (opts) => store.readAll(opts) }, CATCH_UP_PAGE);
+  const hub = subscriptionHub({ readAll: (opts) => store.readAll(opts) }, { pageSize: CATCH_UP_PAGE });
   const wakeAll = hub.wake;
   const appender = jetStreamAppend({
     api,

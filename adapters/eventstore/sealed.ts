@@ -2,6 +2,7 @@ import type { EventStore, EventToAppend, RecordedEvent } from '../../ports/event
 import type { DataKey, KeyStore } from '../../ports/keystore.js';
 import { REDACTED, isSealed, ownerOf, personalFields, sealContext } from '../../schema/personal.js';
 import { openValue, sealValue } from './seal-cipher.js';
+import { openedEvents } from './sealed-cache.js';
 
 // Personal data sealed in the log (docs/gdpr.md): a decorator above the tamper-evident chain
 // (adapters/eventstore/chained.ts), so every writer (commands, delivery, check-in) seals
@@ -32,18 +33,28 @@ export const sealed = (store: EventStore, keys: KeyStore): SealedEventStore => {
   const current = new Map<string, DataKey>();
   // `owner kid` -> the key, or null once found destroyed (a kid is never reused).
   const opened = new Map<string, Uint8Array | null>();
+  // Recent events as opened or as written here (sealed-cache.ts), each opened once per process.
+  const recent = openedEvents();
+  // Bumped by every eviction: a key that awaited the key store across one is not kept, as it may
+  // be one destroyed meanwhile; nor is what an append wrote across one.
+  let evictions = 0;
 
   // Forgotten, not marked destroyed: the key store answers again. A reader meets UserErased again
   // in a replay (a rebuild, a lagging follower on the shared cache) after the user's new key was
   // cached; marking that key destroyed would redact everything written after the erasure.
   const evict = (owner: string): void => {
+    evictions += 1;
     current.delete(owner);
     for (const k of [...opened.keys()]) if (k.startsWith(`${owner} `)) opened.delete(k);
+    recent.drop(owner);
   };
   const keyFor = async (owner: string): Promise<DataKey> => {
     const known = current.get(owner);
     if (known !== undefined) return known;
+    const before = evictions;
     const key = await keys.keyFor(owner);
+    // A key asked for across an erasure may be one it destroyed: used for this event, not kept.
+    if (evictions !== before) return key;
     // What this node seals it reads back at once (its followers): no look-up in the key store for it.
     bounded(opened, `${owner} ${key.kid}`, key.key);
     return bounded(current, owner, key);
@@ -52,7 +63,9 @@ export const sealed = (store: EventStore, keys: KeyStore): SealedEventStore => {
     const id = `${owner} ${kid}`;
     const known = opened.get(id);
     if (known !== undefined) return known;
-    return bounded(opened, id, (await keys.find(owner, kid)) ?? null);
+    const before = evictions;
+    const key = (await keys.find(owner, kid)) ?? null;
+    return evictions === before ? bounded(opened, id, key) : key;
   };
 
   const seal = async (e: EventToAppend): Promise<EventToAppend> => {
@@ -66,17 +79,12 @@ export const sealed = (store: EventStore, keys: KeyStore): SealedEventStore => {
     return { ...e, data };
   };
 
-  const open = async (e: RecordedEvent): Promise<RecordedEvent> => {
-    if (e.type === 'UserErased') {
-      const uid = (e.data as { uid?: unknown } | null)?.uid;
-      if (typeof uid === 'string') evict(uid);
-      return e;
-    }
-    const owner = ownerOf(e.type, e.data);
-    if (owner === undefined) return e;
-    const fields = personalFields(e.type, e.data);
+  const openFields = async (
+    e: RecordedEvent,
+    owner: string,
+    fields: ReturnType<typeof personalFields>,
+  ): Promise<RecordedEvent> => {
     const source = e.data as Record<string, unknown>;
-    if (!fields.some((f) => isSealed(source[f.field]))) return e;
     const data = { ...source };
     const redacted: string[] = [];
     for (const f of fields) {
@@ -89,6 +97,20 @@ export const sealed = (store: EventStore, keys: KeyStore): SealedEventStore => {
     }
     if (redacted.length > 0) data[REDACTED] = redacted;
     return { ...e, data };
+  };
+
+  const open = (e: RecordedEvent): Promise<RecordedEvent> => {
+    if (e.type === 'UserErased') {
+      const uid = (e.data as { uid?: unknown } | null)?.uid;
+      if (typeof uid === 'string') evict(uid);
+      return Promise.resolve(e);
+    }
+    const owner = ownerOf(e.type, e.data);
+    if (owner === undefined) return Promise.resolve(e);
+    const fields = personalFields(e.type, e.data);
+    const source = e.data as Record<string, unknown>;
+    if (!fields.some((f) => isSealed(source[f.field]))) return Promise.resolve(e);
+    return recent.opened(e, owner, () => openFields(e, owner, fields));
   };
   // Most events carry nothing sealed: a batch of those is passed on as it is, without a wait per event.
   const touches = (e: RecordedEvent): boolean =>
@@ -104,9 +126,24 @@ export const sealed = (store: EventStore, keys: KeyStore): SealedEventStore => {
 
   return {
     append: async (stream, events, expected) => {
+      const before = evictions;
       const out: EventToAppend[] = [];
       for (const e of events) out.push(await seal(e));
-      return store.append(stream, out, expected);
+      const result = await store.append(stream, out, expected);
+      // One event's position is the result's (of several, engines need not number them in a row);
+      // not kept when an erasure ran meanwhile.
+      const [e] = events;
+      if (
+        result.kind === 'appended' &&
+        events.length === 1 &&
+        e !== undefined &&
+        out[0] !== e &&
+        evictions === before
+      ) {
+        const owner = ownerOf(e.type, e.data);
+        if (owner !== undefined) recent.wrote(result.position, stream, result.nextRevision, owner, e.data);
+      }
+      return result;
     },
     read: async (stream, options) => openAll(await store.read(stream, options)),
     readAll: async (options) => openAll(await store.readAll(options)),

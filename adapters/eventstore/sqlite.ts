@@ -41,8 +41,9 @@ export const createSqliteEventStore = (options: SqliteEventStoreOptions): Sqlite
   const reader = openReader(options.file);
   const commitSignal = new SharedArrayBuffer(4);
   const signal = new Int32Array(commitSignal);
-  // Subscriptions read through the store defined below (by the time anything subscribes).
-  const hub = subscriptionHub({ readAll: (opts) => store.readAll(opts) });
+  // Subscriptions read through the store defined below (by the time anything subscribes); every
+  // commit, by either writer, wakes them (onCommitted), so they may share their reads.
+  const hub = subscriptionHub({ readAll: (opts) => store.readAll(opts) }, { shareReads: true });
   const onCommitted = hub.wake;
   const maxBatch = options.maxBatch ?? 1024;
   // With a writer thread this connection only created the schema; the thread writes.

@@ -2,7 +2,7 @@
 // are written here, off the thread that serves HTTP: on a 2-core machine they then use the
 // core the request path leaves idle instead of delaying responses (see BENCHMARKS.md).
 import { parentPort, workerData } from 'node:worker_threads';
-import { catchUpSubscription } from '../../adapters/eventstore/catch-up.js';
+import { catchUpSubscription, sharedReads } from '../../adapters/eventstore/catch-up.js';
 import { sealed } from '../../adapters/eventstore/sealed.js';
 import { createSqliteEventStore } from '../../adapters/eventstore/sqlite.js';
 import { waitAsync } from '../../adapters/eventstore/sqlite-handoff.js';
@@ -38,12 +38,15 @@ const post = (m: FromWorker): void => {
 // appends. Commits that land while the followers read are one more wake, not one each.
 // Sealed fields are opened with the same key store as the main thread's (a second connection to its file).
 const log = sealed(createSqliteEventStore({ file: options.eventsFile }), keysOf(options.keysFile));
+// The read models and search read each new page once between them (forgotten at every commit).
+const shared = sharedReads(log);
 const wakers = new Set<() => void>();
 const commits = new Int32Array(options.commitSignal);
 const watchCommits = (seen: number): void => {
   const waited = waitAsync(commits, 0, seen);
   void (waited.async ? waited.value : Promise.resolve()).then(() => {
     const now = Atomics.load(commits, 0);
+    shared.forget();
     for (const wake of wakers) wake();
     watchCommits(now);
   });
@@ -53,7 +56,7 @@ const store: EventStore = {
   ...log,
   subscribeAll: (after, handler, onError) =>
     catchUpSubscription(
-      log,
+      shared,
       (wake) => {
         wakers.add(wake);
         return () => wakers.delete(wake);

@@ -55,6 +55,16 @@ describe('seal cipher', () => {
     }
     expect(sealValue(key, 'k1', 'ctx', 'x').iv).not.toBe(sealValue(key, 'k1', 'ctx', 'x').iv);
   });
+  it('draws a different iv for every field, across refills of its pool, each opening', () => {
+    const seen = new Set<string>();
+    for (let i = 0; i < 2000; i += 1) {
+      const s = sealValue(key, 'k1', 'ctx', i);
+      expect(Buffer.from(s.iv, 'base64')).toHaveLength(12);
+      seen.add(s.iv);
+      expect(openValue(key, 'ctx', s)).toEqual({ value: i });
+    }
+    expect(seen.size).toBe(2000);
+  });
   it('does not open under another key, another context, or altered bytes', () => {
     const s = sealValue(key, 'k1', sealContext('dora', 'ContactPointsChanged', 'email'), 'd@x.example');
     expect(openValue(new Uint8Array(randomBytes(32)), sealContext('dora', 'ContactPointsChanged', 'email'), s)).toBe(
@@ -202,6 +212,73 @@ describe('sealed event store', () => {
       expect(read[0]?.data).toMatchObject({ email: null, redacted: ['email', 'cell'] });
       expect(read.at(-1)?.data).toEqual({ uid: 'dora', email: 'new@x.example' });
     }
+  });
+
+  it('opens an event once for all its readers, and forgets the openings of a user it forgets', async () => {
+    const { store } = setup();
+    await write(store);
+    // Followers woken by one commit read at once: they share the opening under way.
+    const [first, second] = await Promise.all([store.readAll({ limit: 100 }), store.readAll({ limit: 100 })]);
+    expect(second[0]).toBe(first[0]);
+    expect((await store.readAll({ limit: 100 }))[4]).toBe(first[4]);
+    expect(second[0]?.data).toMatchObject({ email: 'dora@x.example' });
+    await store.forget('dora');
+    const after = await store.readAll({ limit: 100 });
+    expect(after[0]?.data).toMatchObject({ email: null, redacted: ['email', 'cell'] });
+    expect(after[4]?.data).toMatchObject({ msg: ERASED_TEXT, redacted: ['msg', 'subject', 'opts'] });
+  });
+
+  it('does not keep an opening whose key look-up straddled an erasure', async () => {
+    const { chain, keys, store } = setup();
+    await write(store);
+    // Another node's reader, whose first key look-up is answered only after the erasure ran.
+    let answer: (() => void) | undefined;
+    let first = true;
+    const slowKeys: KeyStore = {
+      ...keys,
+      find: async (owner, kid) => {
+        const key = await keys.find(owner, kid);
+        if (first) {
+          first = false;
+          await new Promise<void>((resolve) => {
+            answer = resolve;
+          });
+        }
+        return key;
+      },
+    };
+    const other = sealed(chain, slowKeys);
+    const reading = other.read('user-dora');
+    await expect.poll(() => answer).toBeDefined();
+    await other.forget('dora');
+    answer?.();
+    // Read before the erasure ended: it may still be opened for this reader, but for none after.
+    await reading;
+    const after = await other.read('user-dora');
+    expect(after[0]?.data).toMatchObject({ email: null, redacted: ['email', 'cell'] });
+  });
+
+  it('reads back what it appended as another process opens it from the log, and not after an erasure', async () => {
+    const { chain, keys, store } = setup();
+    const published = {
+      mid: 'm9',
+      from: 'root',
+      audience: { kind: 'user', uid: 'dora' },
+      msg: 'hello dora',
+      opts: { ttl: 60, gone: undefined },
+      urgency: 3,
+      at: '2026-01-01T00:00:00.000Z',
+    };
+    await store.append('message-m9', [ev(9, 'MessagePublished', published)], 'no_stream');
+    const mine = await store.readAll({ limit: 100 });
+    const theirs = await sealed(chain, keys).readAll({ limit: 100 });
+    expect(mine).toStrictEqual(theirs);
+    expect(mine[0]?.data).toMatchObject({ msg: 'hello dora', opts: { ttl: 60 } });
+    await store.forget('dora');
+    expect((await store.readAll({ limit: 100 }))[0]?.data).toMatchObject({
+      msg: ERASED_TEXT,
+      redacted: ['msg', 'opts'],
+    });
   });
 
   it('reads events written before sealing as they are', async () => {
