@@ -168,18 +168,15 @@ export const createDispatcher = (d: DispatcherDeps): Dispatcher => {
   ): Decided | undefined => {
     if (u.kind !== 'step' || u.mid === null || u.channel === 'mqtt' || !known.has(u.mid)) return undefined;
     if (known.get(u.mid) === undefined) return { intents: [], others: [] };
+    const f = facts.markerFacts(u);
+    if (f === undefined) return undefined;
     let recipient: Recipient | undefined;
-    if (u.channel === 'email' || u.channel === 'sms') {
-      const f = facts.markerFacts(u);
-      if (f === undefined) return undefined;
-      recipient = contactRecipient(u.uid, u.channel, f.profile);
-    } else {
+    if (u.channel === 'email' || u.channel === 'sms') recipient = contactRecipient(u.uid, u.channel, f.profile);
+    else {
       const device = u.deviceId === null ? undefined : facts.device(u.uid, u.deviceId);
       if (device === 'unread') return undefined;
       recipient = pushRecipient(u.uid, u.channel, u.deviceId, device);
     }
-    const f = facts.markerFacts(u);
-    if (f === undefined) return undefined;
     const markers = markersFrom(u.channel, f, recipient !== undefined);
     return {
       intents: [decideStep({ now, markers, by }, u)],
