@@ -144,7 +144,7 @@ const openKeys = async (config: Config): Promise<OpenedKeys> => {
     return { store };
   }
   const file = join(config.dataDir, 'keys.db');
-  return { store: createSqliteKeyStore(file), file };
+  return { store: createSqliteKeyStore(file, { writer: 'thread' }), file };
 };
 
 /**

@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openCassandraKeyStore } from '../../adapters/keystore/cassandra.js';
 import { createSqliteKeyStore } from '../../adapters/keystore/sqlite.js';
@@ -7,6 +9,7 @@ import { createCassandraClient } from '../../adapters/read-store/cassandra.js';
 import { keyStoreContract } from '../contract/keystore.contract.js';
 import { needs } from '../infra/needs.js';
 import { removeDir, tempDir } from '../e2e/harness.js';
+import { compileForNode, REPO } from './fixtures/compile.js';
 
 // The key store contract on both engines: a SQLite file (embedded), and a real Cassandra 5
 // (MSGXC_TEST_SERVERS=cassandra), each connection its own client as on separate nodes.
@@ -16,12 +19,34 @@ afterAll(() => {
 });
 keyStoreContract('sqlite', () => Promise.resolve(createSqliteKeyStore(join(dir, 'keys.db'))));
 
+// The node's store commits new keys in a writer thread (the fsync off the event loop). Its entry
+// is loaded by URL next to the compiled store, so the store is compiled to plain JavaScript.
+const buildDir = join(REPO, 'test/.tmp', `keystore-sqlite-${String(process.pid)}`);
+let compiled: Promise<typeof createSqliteKeyStore> | undefined;
+const threaded = (): Promise<typeof createSqliteKeyStore> => {
+  compiled ??= (async () => {
+    mkdirSync(buildDir, { recursive: true });
+    const out = compileForNode(['adapters/keystore/sqlite.ts', 'adapters/keystore/sqlite-key-writer.ts'], buildDir);
+    const m = (await import(pathToFileURL(out('adapters/keystore/sqlite.ts')).href)) as {
+      createSqliteKeyStore: typeof createSqliteKeyStore;
+    };
+    return m.createSqliteKeyStore;
+  })();
+  return compiled;
+};
+afterAll(() => {
+  rmSync(buildDir, { recursive: true, force: true });
+});
+keyStoreContract('sqlite (writer thread)', async () =>
+  (await threaded())(join(dir, 'keys-thread.db'), { writer: 'thread' }),
+);
+
 // SQLite creates the keys asked for in one turn together (one transaction): every owner still
 // gets one key, the same for each of its callers, and another connection sees them all.
-describe('sqlite key store: keys created together', () => {
+describe.each(['loop', 'thread'] as const)('sqlite key store (%s writer): keys created together', (writer) => {
   it('gives each of 200 new owners asked for at once one key, the same to every caller', async () => {
-    const file = join(dir, 'batch.db');
-    const keys = createSqliteKeyStore(file);
+    const file = join(dir, `batch-${writer}.db`);
+    const keys = writer === 'loop' ? createSqliteKeyStore(file) : (await threaded())(file, { writer });
     const owners = Array.from({ length: 200 }, (_, i) => `owner-${i % 100}`);
     const got = await Promise.all(owners.map((o) => keys.keyFor(o)));
     for (let i = 0; i < 100; i += 1) expect(got[i + 100]?.kid).toBe(got[i]?.kid);
