@@ -10,6 +10,7 @@ import type { DeadLetter } from '../../ports/follower.js';
 import type { Logger } from '../../ports/log.js';
 import type { Config } from '../../schema/config.js';
 import type { Delivery } from '../delivery.js';
+import { configToClone } from './config-clone.js';
 import type { FromWorker, Question, ReactorsThreadOptions, ToWorker } from './protocol.js';
 
 export interface ReactorsThreadDeps {
@@ -46,7 +47,7 @@ export const startReactorsThread = async (config: Config, deps: ReactorsThreadDe
     const appends = new MessageChannel();
     const bus = new MessageChannel();
     const workerData: ReactorsThreadOptions = {
-      config,
+      config: configToClone(config),
       node: `${config.nodeId}-reactors`,
       eventsFile: deps.eventsFile,
       keysFile: deps.keysFile,

@@ -1,13 +1,13 @@
 import type { MessagePort } from 'node:worker_threads';
 import type { ReactorStatus } from '../../delivery/runner.js';
 import type { DeadLetter } from '../../ports/follower.js';
-import type { Config } from '../../schema/config.js';
 
 // Messages between an embedded node's main thread and its delivery reactors' worker
 // (app/reactors-thread/worker.ts). Appends and the bus have ports of their own
 // (adapters/eventstore/thread-append.ts, adapters/bus/thread.ts).
 export interface ReactorsThreadOptions {
-  readonly config: Config;
+  /** The node's Config, its URLs as text (./config-clone.ts). */
+  readonly config: unknown;
   /** The worker's name in presence (a node of its own on the bus, with no sessions). */
   readonly node: string;
   readonly eventsFile: string;

@@ -13,6 +13,7 @@ import type { EventStore } from '../../ports/eventstore.js';
 import type { LogFn, Logger } from '../../ports/log.js';
 import { startDeliveryProcess } from '../reactors-node.js';
 import { openWorkerLog } from '../worker-log.js';
+import { configFromClone } from './config-clone.js';
 import type { FromWorker, Question, ReactorsThreadOptions, ToWorker } from './protocol.js';
 
 const port = parentPort;
@@ -56,7 +57,7 @@ const bus = createThreadBus(options.bus, {
     log.warn({ err: e instanceof Error ? e.message : String(e) }, 'bus error');
   },
 });
-const running = await startDeliveryProcess(options.config, {
+const running = await startDeliveryProcess(configFromClone(options.config), {
   store,
   personal: read.personal,
   bus,

@@ -26,7 +26,7 @@ const { values: a } = parseArgs({
     publishers: { type: 'string' },
     paced: { type: 'string' },
     'pace-ms': { type: 'string' },
-    servers: { type: 'string', default: 'msgxc,centrifugo,msgxc-reactors-off' },
+    servers: { type: 'string', default: 'msgxc,centrifugo,msgxc-reactors-inline,msgxc-reactors-off' },
   },
 });
 const num = (v: string | undefined, quick: number, full: number): number => {
@@ -51,6 +51,11 @@ if (Number.isFinite(limit) && sizes.connections > limit - 500)
 
 const KINDS: Record<string, { name: string; start: (dir: string) => Promise<Server> }> = {
   msgxc: { name: 'msgxc', start: (dir) => startMsgxc('msgxc', dir, sizes.connections, {}) },
+  // The delivery reactors on the thread serving HTTP and websockets (before issue 15's worker thread).
+  'msgxc-reactors-inline': {
+    name: 'msgxc, reactors inline',
+    start: (dir) => startMsgxc('msgxc, reactors inline', dir, sizes.connections, { MSGXC_REACTORS_THREAD: 'false' }),
+  },
   'msgxc-reactors-off': {
     name: 'msgxc, reactors off',
     start: (dir) => startMsgxc('msgxc, reactors off', dir, sizes.connections, { MSGXC_REACTORS: 'false' }),
