@@ -20,7 +20,7 @@ const post = (m: FromWorker): void => {
 };
 
 // The log read here, woken by its commit counter (app/worker-log.ts); positions are reported after each batch.
-const { store, close: closeLog } = openWorkerLog({
+const workerLog = openWorkerLog({
   eventsFile: options.eventsFile,
   keysFile: options.keysFile,
   commitSignal: options.commitSignal,
@@ -29,6 +29,7 @@ const { store, close: closeLog } = openWorkerLog({
     if (last !== undefined) post({ type: 'position', position: last.position });
   },
 });
+const store = workerLog.store;
 const projectionLog: FollowerLog = {
   warn: (obj, msg) => {
     post({ type: 'log', level: 'warn', obj, msg });
@@ -101,7 +102,7 @@ port.on('message', (m: ToWorker) => {
     );
   } else {
     void close().then(async () => {
-      await closeLog();
+      await workerLog.close();
       post({ type: 'stopped' });
       port.close();
     });

@@ -117,7 +117,12 @@ export const startReactorsThread = async (config: Config, deps: ReactorsThreadDe
         return;
       }
       const id = ++asks;
-      asked.set(id, { resolve: (v) => resolve(v as T), reject });
+      asked.set(id, {
+        resolve: (v) => {
+          resolve(v as T);
+        },
+        reject,
+      });
       worker.postMessage({ type: 'ask', id, question } satisfies ToWorker);
     });
 
@@ -137,8 +142,12 @@ export const startReactorsThread = async (config: Config, deps: ReactorsThreadDe
       await c.worker.terminate();
     },
     status: () => status,
-    settle: (timeoutMs) => ask<void>({ what: 'settle', timeoutMs }),
-    waitFor: (position, timeoutMs) => ask<void>({ what: 'waitFor', position, timeoutMs }),
+    settle: async (timeoutMs) => {
+      await ask<unknown>({ what: 'settle', timeoutMs });
+    },
+    waitFor: async (position, timeoutMs) => {
+      await ask<unknown>({ what: 'waitFor', position, timeoutMs });
+    },
     reports,
     deadLetters: () => ask<readonly DeadLetter[]>({ what: 'deadLetters' }),
   };

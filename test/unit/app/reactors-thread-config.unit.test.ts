@@ -16,7 +16,7 @@ const config = (env: Record<string, string>): Config => {
 const cloned = (v: unknown): unknown => {
   const { port1, port2 } = new MessageChannel();
   port1.postMessage(v);
-  const got = receiveMessageOnPort(port2)?.message;
+  const got: unknown = receiveMessageOnPort(port2)?.message;
   port1.close();
   return got;
 };
