@@ -20,6 +20,7 @@ const say = (s: string): void => {
 const { values: a } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
+    'no-memory': { type: 'boolean', default: false },
     runs: { type: 'string' },
     connections: { type: 'string' },
     messages: { type: 'string' },
@@ -40,6 +41,7 @@ const sizes: Sizes = {
   publishers: num(a.publishers, 8, 8),
   paced: num(a.paced, 10, 30),
   paceMs: num(a['pace-ms'], 200, 200),
+  noMemory: a['no-memory'],
 };
 const runs = num(a.runs, 1, 3);
 const bin = process.env['CENTRIFUGO_BIN'] ?? '';
