@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { createInProcessBus } from '../adapters/bus/in-process.js';
+import { createInProcessBus, type InProcessNetwork } from '../adapters/bus/in-process.js';
 import { createNatsBus } from '../adapters/bus/nats.js';
 import { createSqliteOutbox } from '../adapters/channels/outbox-store.js';
 import { receiptSigner } from '../adapters/channels/receipts.js';
@@ -154,7 +154,7 @@ const openKeys = async (config: Config): Promise<OpenedKeys> => {
  */
 export const logSharedByNodes = (config: Config): boolean => isSharedLog(config.eventStore);
 
-const eventsFile = (config: Config): string => join(config.dataDir, 'events.db');
+export const eventsFile = (config: Config): string => join(config.dataDir, 'events.db');
 
 export const openLog = async (config: Config, log?: Logger): Promise<OpenedLog> => {
   if (config.eventStore === 'embedded') {
@@ -257,11 +257,11 @@ export const openSearchProjection = async (
 };
 
 /** The bus chosen by MSGXC_BUS: in-process (one node) or NATS (several nodes). */
-export const openBus = async (config: Config, log: Logger): Promise<Bus> => {
+export const openBus = async (config: Config, log: Logger, network?: InProcessNetwork): Promise<Bus> => {
   const onError = (e: unknown): void => {
     log.warn({ err: e instanceof Error ? e.message : String(e) }, 'bus error');
   };
-  if (config.bus === 'inprocess') return createInProcessBus({ onError });
+  if (config.bus === 'inprocess') return createInProcessBus({ onError, ...(network === undefined ? {} : { network }) });
   if (config.natsUrl === undefined) throw new Error('MSGXC_NATS_URL is required with MSGXC_BUS=nats');
   return createNatsBus({ servers: config.natsUrl, prefix: config.busPrefix, name: `msgxc-${config.nodeId}`, onError });
 };
@@ -300,11 +300,15 @@ export interface OpenedChannels {
 }
 
 /** Each channel is its provider's SDK when credentials are configured, else the outbox (SQLite). */
-export const openChannels = (config: Config, clock: Clock): OpenedChannels => {
-  const outbox = createSqliteOutbox({
+/** The outbox alone (outbox.db): what an embedded node's main thread lists while its reactors' thread sends. */
+export const openOutbox = (config: Config): OutboxStore =>
+  createSqliteOutbox({
     file: join(config.dataDir, 'outbox.db'),
     max: config.channels.settings.outboxMax,
   });
+
+export const openChannels = (config: Config, clock: Clock): OpenedChannels => {
+  const outbox = openOutbox(config);
   const now = (): number => clock.now().getTime();
   const secret = config.compat.receiptSecret;
   const channels = createChannels(config.channels, {

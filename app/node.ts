@@ -18,7 +18,17 @@ import { combineRunners } from '../projections/combined.js';
 import type { Config } from '../schema/config.js';
 import { DEAD_LETTERS_METRIC, countDeadLetters, createAdminOps } from './admin-ops.js';
 import { deliveryGauges, startDelivery } from './delivery.js';
-import { openChannels, openIdempotencyStore, openLog, openReadModels, openSearchProjection } from './engines.js';
+import { createInProcessNetwork } from '../adapters/bus/in-process.js';
+import {
+  eventsFile,
+  openChannels,
+  openIdempotencyStore,
+  openLog,
+  openOutbox,
+  openReadModels,
+  openSearchProjection,
+} from './engines.js';
+import { startReactorsThread } from './reactors-thread/client.js';
 import { ADMIN_UI_DIR, PUSH_UI_DIR } from './paths.js';
 import { attachRealtime } from './realtime.js';
 import { startLimits } from './limits.js';
@@ -58,9 +68,18 @@ export const startBroker = async (config: Config, log: Logger, clock: Clock = sy
   for (const p of projections.status()) metrics.inc(DEAD_LETTERS_METRIC, { follower: p.name }, 0);
   const read = { models: reads.value, runner: reads.runner };
   const idemStore = await openIdempotencyStore(config);
-  const providers = openChannels(config, clock);
-  const { channels, outbox } = providers;
-  log.info({ channels: channels.providers }, 'channels');
+  // With the SQLite log, delivery runs in a worker thread (MSGXC_REACTORS_THREAD, default on):
+  // it opens delivery's state and the channels there; this thread keeps only the outbox, to list it.
+  const reactorsThread =
+    config.triage.enabled &&
+    config.triage.thread &&
+    config.bus === 'inprocess' &&
+    sqlite !== undefined &&
+    opened.keysFile !== undefined &&
+    clock === systemClock;
+  const providers = reactorsThread ? undefined : openChannels(config, clock);
+  const outbox = providers?.outbox ?? openOutbox(config);
+  if (providers !== undefined) log.info({ channels: providers.channels.providers }, 'channels');
   const ids = createIdGenerator(() => clock.now().getTime());
   const commands = createCommands({
     store,
@@ -121,6 +140,7 @@ export const startBroker = async (config: Config, log: Logger, clock: Clock = sy
   });
 
   const app = uws.App();
+  const network = reactorsThread ? createInProcessNetwork() : undefined;
   const realtime = await attachRealtime(config, {
     uws,
     app,
@@ -136,20 +156,36 @@ export const startBroker = async (config: Config, log: Logger, clock: Clock = sy
     ready: () => ready,
     requestLimits: limits.requestLimits,
     ...(trace === undefined ? {} : { trace }),
+    // The reactors' thread learns presence over the bus: a change goes out at once, not batched.
+    ...(network === undefined ? {} : { network, presenceFlushMs: 0 }),
   });
   // Delivery: triage, escalation and dispatch through the channels, using realtime presence;
-  // a device a provider reports gone is revoked through this node's commands.
-  const delivery = startDelivery(config, {
-    store,
-    presence: realtime.presence,
-    channels,
-    outbox,
-    bus: realtime.bus,
-    revokeDevice: commands.revokeDevice,
-    clock,
-    log,
-    onDeadLetters: quarantined,
-  });
+  // a device a provider reports gone is revoked through this node's commands. In its own
+  // thread (app/reactors-thread/) with the SQLite log, else on this one.
+  const delivery =
+    network !== undefined && sqlite !== undefined
+      ? await startReactorsThread(config, {
+          store,
+          sqlite,
+          eventsFile: eventsFile(config),
+          keysFile: opened.keysFile,
+          network,
+          log,
+          onDeadLetters: quarantined,
+        })
+      : providers === undefined
+        ? undefined
+        : startDelivery(config, {
+            store,
+            presence: realtime.presence,
+            channels: providers.channels,
+            outbox,
+            bus: realtime.bus,
+            revokeDevice: commands.revokeDevice,
+            clock,
+            log,
+            onDeadLetters: quarantined,
+          });
   if (delivery !== undefined) deliveryGauges(metrics, store, delivery);
   // Dead letters listed for operators: the projections' and delivery's (triage, dispatch).
   const admin = createAdminOps({
@@ -224,7 +260,8 @@ export const startBroker = async (config: Config, log: Logger, clock: Clock = sy
       await reads.close();
       await search.close();
       await idemStore.close();
-      await providers.close();
+      if (providers === undefined) await outbox.close();
+      else await providers.close();
     },
   };
 };

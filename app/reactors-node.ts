@@ -11,8 +11,13 @@ import { createCommands } from '../commands/index.js';
 import type { Clock } from '../ports/clock.js';
 import type { Logger } from '../ports/log.js';
 import type { Config } from '../schema/config.js';
+import type { Bus } from '../ports/bus.js';
+import type { EventStore } from '../ports/eventstore.js';
+import type { DeadLetter } from '../ports/follower.js';
+import type { PersonalData } from '../ports/keystore.js';
+import type { OutboxStore } from '../ports/outbox.js';
 import { countDeadLetters } from './admin-ops.js';
-import { deliveryGauges, startDelivery } from './delivery.js';
+import { type Delivery, deliveryGauges, startDelivery } from './delivery.js';
 import { openBus, openChannels, openLog } from './engines.js';
 import type { Broker } from './node.js';
 
@@ -31,43 +36,20 @@ export const startReactorsNode = async (config: Config, log: Logger, clock: Cloc
   const opened = await openLog(config, log);
   const store = opened.store;
   const metrics = createMetrics();
-  const providers = openChannels(config, clock);
-  log.info({ channels: providers.channels.providers }, 'channels');
-  const ids = createIdGenerator(() => clock.now().getTime());
-  const commands = createCommands({
-    store,
-    ids,
-    allowedPushHosts: config.channels.settings.allowedPushHosts,
-    personal: opened.personal,
-  });
   const bus = await openBus(config, log);
-  const presence = createPresence({
+  const running = await startDeliveryProcess(config, {
+    store,
+    personal: opened.personal,
     bus,
     node: config.nodeId,
-    heartbeatMs: config.ws.presenceHeartbeatMs,
-    now: () => clock.now().getTime(),
-    localCount: () => 0,
-    localUsers: () => NO_SESSIONS[Symbol.iterator](),
-    localUserCount: () => 0,
-    guard: createGuard(log),
-    onBadMessage: () => {
-      metrics.inc('msgxc_bus_bad_messages_total', { kind: 'presence' });
-    },
-  });
-  // Our snapshot request is on the server before triage asks anyone's presence.
-  await bus.flush();
-  const delivery = startDelivery(config, {
-    store,
-    presence,
-    channels: providers.channels,
-    outbox: providers.outbox,
-    bus,
-    revokeDevice: commands.revokeDevice,
     clock,
     log,
     onDeadLetters: countDeadLetters(metrics),
+    onBadPresence: () => {
+      metrics.inc('msgxc_bus_bad_messages_total', { kind: 'presence' });
+    },
   });
-  if (delivery === undefined) throw new Error('MSGXC_ROLE=reactors with the delivery reactors off');
+  const { delivery } = running;
   deliveryGauges(metrics, store, delivery);
   metrics.gauge('msgxc_log_head_position', 'Position of the newest event in the log', () => store.head());
 
@@ -113,11 +95,79 @@ export const startReactorsNode = async (config: Config, log: Logger, clock: Cloc
     nativeUws: native,
     close: async () => {
       ready = false;
-      await delivery.stop();
-      await presence.close();
+      await running.stop();
       uws.us_listen_socket_close(listenSocket);
       await bus.close();
       await store.close();
+    },
+  };
+};
+
+/**
+ * The delivery process managers with what they need beside the log and the bus: the channels
+ * (and the outbox), the commands that revoke a device, and presence learned from the bus with
+ * no sessions of its own. A reactors node runs it; so does an embedded node's reactors thread
+ * (app/reactors-thread/worker.ts), over a bus bridged to its main thread.
+ */
+export const startDeliveryProcess = async (
+  config: Config,
+  deps: {
+    readonly store: EventStore;
+    readonly personal: PersonalData;
+    readonly bus: Bus;
+    /** Its name in presence: a node of its own on the bus. */
+    readonly node: string;
+    readonly clock: Clock;
+    readonly log: Logger;
+    readonly onDeadLetters: (dead: readonly DeadLetter[]) => void;
+    readonly onBadPresence: () => void;
+  },
+): Promise<{ readonly delivery: Delivery; readonly outbox: OutboxStore; stop(): Promise<void> }> => {
+  const { store, bus, clock, log } = deps;
+  const providers = openChannels(config, clock);
+  log.info({ channels: providers.channels.providers }, 'channels');
+  const ids = createIdGenerator(() => clock.now().getTime());
+  const commands = createCommands({
+    store,
+    ids,
+    allowedPushHosts: config.channels.settings.allowedPushHosts,
+    personal: deps.personal,
+  });
+  const presence = createPresence({
+    bus,
+    node: deps.node,
+    heartbeatMs: config.ws.presenceHeartbeatMs,
+    now: () => clock.now().getTime(),
+    localCount: () => 0,
+    localUsers: () => NO_SESSIONS[Symbol.iterator](),
+    localUserCount: () => 0,
+    guard: createGuard(log),
+    onBadMessage: deps.onBadPresence,
+  });
+  // Our snapshot request is on the server before triage asks anyone's presence.
+  await bus.flush();
+  const delivery = startDelivery(config, {
+    store,
+    presence,
+    channels: providers.channels,
+    outbox: providers.outbox,
+    bus,
+    revokeDevice: commands.revokeDevice,
+    clock,
+    log,
+    onDeadLetters: deps.onDeadLetters,
+  });
+  if (delivery === undefined) {
+    await presence.close();
+    await providers.close();
+    throw new Error('a delivery process with the delivery reactors off (MSGXC_REACTORS=false)');
+  }
+  return {
+    delivery,
+    outbox: providers.outbox,
+    stop: async () => {
+      await delivery.stop();
+      await presence.close();
       await providers.close();
     },
   };

@@ -15,6 +15,7 @@ import type { RequestLimits } from '../api/request-limits.js';
 import { startLive, type Live } from '../delivery/live.js';
 import { messageLiveness } from '../delivery/live-reads.js';
 import type { Bus } from '../ports/bus.js';
+import type { InProcessNetwork } from '../adapters/bus/in-process.js';
 import { logSharedByNodes, openBus } from './engines.js';
 import { startRealtime, type Realtime } from '../api/ws/realtime.js';
 import type { LatencyTrace } from './trace.js';
@@ -42,9 +43,13 @@ export const attachRealtime = async (
     readonly ready: () => boolean;
     readonly requestLimits?: RequestLimits;
     readonly trace?: LatencyTrace;
+    /** The in-process bus's network, when another thread joins it (app/reactors-thread/). */
+    readonly network?: InProcessNetwork;
+    /** Presence's flush interval (0: at once, for the reactors' thread). */
+    readonly presenceFlushMs?: number;
   },
 ): Promise<Realtime & { readonly bus: Bus }> => {
-  const bus = await openBus(config, parts.log);
+  const bus = await openBus(config, parts.log, parts.network);
   // Sessions open only once the node listens, after the follower below has started.
   const started: { live?: Live } = {};
   // Memberships come from whichever read store is configured (SQLite or Cassandra).

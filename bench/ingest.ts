@@ -13,13 +13,20 @@ const BIN = resolve(import.meta.dirname, '../bin/msgxc.js');
 
 // One server per writer mode (MSGXC_EMBEDDED_WRITER: `thread`, the default, or `inline`, the
 // baseline), each measured against its own ping in the same run, with the delivery reactors on.
+// BENCH_REACTORS=thread,inline compares instead the delivery reactors in their worker thread
+// (MSGXC_REACTORS_THREAD, the default) and on the main thread, with the default writer.
+const envOf = (variant: string): Record<string, string> =>
+  variant.startsWith('reactors-')
+    ? { MSGXC_REACTORS_THREAD: String(variant === 'reactors-thread') }
+    : { MSGXC_EMBEDDED_WRITER: variant };
+
 const measure = async (
   dir: string,
   name: string,
   writer: string,
   script: string,
 ): Promise<{ ping: WrkResult; send: WrkResult }> => {
-  const server = await startServer(BIN, join(dir, `data-${name}`), { MSGXC_EMBEDDED_WRITER: writer });
+  const server = await startServer(BIN, join(dir, `data-${name}`), envOf(writer));
   try {
     const base = `http://127.0.0.1:${server.port}`;
     const load = { connections: CONNECTIONS, duration: DURATION };
@@ -42,7 +49,11 @@ const median = (xs: readonly number[]): number => {
 const main = async (): Promise<void> => {
   const dir = mkdtempSync(join(tmpdir(), 'msgxc-bench-'));
   const rounds = Number(process.env['BENCH_ROUNDS'] ?? 3);
-  const writers = (process.env['BENCH_WRITERS'] ?? 'thread,inline').split(',');
+  const reactors = process.env['BENCH_REACTORS'];
+  const writers =
+    reactors === undefined
+      ? (process.env['BENCH_WRITERS'] ?? 'thread,inline').split(',')
+      : reactors.split(',').map((r) => `reactors-${r}`);
   try {
     const script = sendScript(dir, await adminToken());
     const seen = new Map<string, { ratio: number[]; p99: number[]; send: number[]; ping: number[] }>();
@@ -69,7 +80,7 @@ const main = async (): Promise<void> => {
     console.log(`medians over ${String(rounds)} rounds:`);
     for (const [writer, s] of seen)
       console.log(
-        `  ${writer.padEnd(7)} send/ping ${median(s.ratio).toFixed(3)}  send ${median(s.send).toFixed(0)} req/s  ping ${median(s.ping).toFixed(0)} req/s  send p99 ${median(s.p99).toFixed(1)} ms`,
+        `  ${writer.padEnd(16)} send/ping ${median(s.ratio).toFixed(3)}  send ${median(s.send).toFixed(0)} req/s  ping ${median(s.ping).toFixed(0)} req/s  send p99 ${median(s.p99).toFixed(1)} ms`,
       );
     console.log('targets: send/ping >= 0.3 (aim 0.5), send p99 reported');
   } finally {

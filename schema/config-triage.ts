@@ -83,6 +83,8 @@ const ThrottleEnv = Object.fromEntries(Object.keys(THROTTLE_KEYS).map((k) => [k,
 export const TriageEnv = t.partial({
   ...ThrottleEnv,
   MSGXC_REACTORS: BoolFromString,
+  /** Run an embedded node's delivery reactors in a worker thread (default) or on its main thread. */
+  MSGXC_REACTORS_THREAD: BoolFromString,
   /** Multiplies every push and nearline delay of the urgency table (1 = as documented). */
   MSGXC_TRIAGE_TIME_SCALE: Scale,
   MSGXC_DIGEST_WINDOW_MS: IntFromString('MSGXC_DIGEST_WINDOW_MS', 1000, 7 * 24 * 3600_000),
@@ -104,6 +106,11 @@ export interface RetrySettings {
 
 export interface TriageSettings {
   readonly enabled: boolean;
+  /**
+   * On an embedded node (SQLite log, in-process bus): the reactors run in a worker thread, off
+   * the thread serving HTTP and websockets (MSGXC_REACTORS_THREAD, default true).
+   */
+  readonly thread: boolean;
   readonly timeScale: number;
   readonly digestWindowMs?: number;
   readonly pollMs: number;
@@ -118,6 +125,7 @@ export interface TriageSettings {
 
 export const triageSettings = (e: t.TypeOf<typeof TriageEnv>): TriageSettings => ({
   enabled: e.MSGXC_REACTORS ?? true,
+  thread: e.MSGXC_REACTORS_THREAD ?? true,
   timeScale: e.MSGXC_TRIAGE_TIME_SCALE === undefined ? 1 : Number(e.MSGXC_TRIAGE_TIME_SCALE),
   ...(e.MSGXC_DIGEST_WINDOW_MS !== undefined ? { digestWindowMs: e.MSGXC_DIGEST_WINDOW_MS } : {}),
   pollMs: e.MSGXC_SCHEDULER_POLL_MS ?? 1000,

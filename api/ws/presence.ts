@@ -45,6 +45,11 @@ export interface PresenceDeps {
   readonly localUsers: () => IterableIterator<[string, number]>;
   readonly localUserCount: () => number;
   readonly heartbeatMs: number;
+  /**
+   * How often the changed users' counts go out (default 250 ms, or the heartbeat if shorter).
+   * 0: on the next turn of the event loop after a change, for a peer that must know at once (an
+   * embedded node's delivery reactors in their thread, app/reactors-thread/).
+   */
   readonly flushMs?: number;
   readonly now?: () => number;
   readonly onBadMessage?: (payload: string) => void;
@@ -165,7 +170,14 @@ export const createPresence = (deps: PresenceDeps): Presence => {
 
   const sub: BusSubscription = bus.subscribe('presence', onMessage);
   const guard = deps.guard ?? unguarded;
-  const flushTimer = setInterval(guard('presence flush', flush), deps.flushMs ?? Math.min(250, deps.heartbeatMs));
+  const prompt = deps.flushMs === 0;
+  let flushing: NodeJS.Immediate | undefined;
+  const flushSoon = guard('presence flush', () => {
+    flushing = undefined;
+    flush();
+  });
+  const every = deps.flushMs === undefined || prompt ? Math.min(250, deps.heartbeatMs) : deps.flushMs;
+  const flushTimer = setInterval(guard('presence flush', flush), every);
   const beatTimer = setInterval(guard('presence heartbeat', beat), deps.heartbeatMs);
   flushTimer.unref();
   beatTimer.unref();
@@ -191,8 +203,10 @@ export const createPresence = (deps: PresenceDeps): Presence => {
     },
     changed: (uid) => {
       dirty.add(uid);
+      if (prompt) flushing ??= setImmediate(flushSoon);
     },
     close: async () => {
+      if (flushing !== undefined) clearImmediate(flushing);
       clearInterval(flushTimer);
       clearInterval(beatTimer);
       send({ t: 'bye', node });

@@ -57,6 +57,8 @@ export interface RealtimeDeps {
   readonly ready: () => boolean;
   /** Per-user rate limits and load shedding, shared with the HTTP routes (api/request-limits.ts). */
   readonly requestLimits?: RequestLimits;
+  /** Presence's flush interval (api/ws/presence.ts; 0: at once), when not its default. */
+  readonly presenceFlushMs?: number;
 }
 
 export interface Realtime {
@@ -84,6 +86,7 @@ export const startRealtime = (deps: RealtimeDeps): Realtime => {
     bus,
     node: deps.node,
     heartbeatMs: limits.presenceHeartbeatMs,
+    ...(deps.presenceFlushMs === undefined ? {} : { flushMs: deps.presenceFlushMs }),
     now: nowMs,
     localCount: (uid) => registry.ofUser(uid)?.size ?? 0,
     localUsers: () => registry.counts(),

@@ -2,74 +2,34 @@
 // are written here, off the thread that serves HTTP: on a 2-core machine they then use the
 // core the request path leaves idle instead of delaying responses (see BENCHMARKS.md).
 import { parentPort, workerData } from 'node:worker_threads';
-import { catchUpSubscription, sharedReads } from '../../adapters/eventstore/catch-up.js';
-import { sealed } from '../../adapters/eventstore/sealed.js';
-import { createSqliteEventStore } from '../../adapters/eventstore/sqlite.js';
-import { waitAsync } from '../../adapters/eventstore/sqlite-handoff.js';
-import { createSqliteKeyStore } from '../../adapters/keystore/sqlite.js';
 import { createEmbeddedSearchIndex } from '../../adapters/search/embedded.js';
 import { RebuildWouldSkip } from '../../follower/catch-up.js';
 import type { FollowerLog } from '../../follower/follower.js';
 import type { Projection } from '../../follower/projection.js';
-import type { EventStore } from '../../ports/eventstore.js';
 import type { DeadLetter } from '../../ports/follower.js';
-import type { KeyStore } from '../../ports/keystore.js';
 import { searchProjection } from '../../projections/search/open.js';
 import { openEmbeddedReadStore } from '../read-stores.js';
+import { openWorkerLog } from '../worker-log.js';
 import type { FromWorker, ToWorker, WorkerOptions } from './protocol.js';
 
 const port = parentPort;
 if (port === null) throw new Error('app/projection-worker/worker.ts must run as a worker thread');
 const options = workerData as WorkerOptions;
-// Without a key file (keys in Cassandra) nothing opens here: the engines never start a worker then.
-const noKeys: KeyStore = {
-  keyFor: () => Promise.reject(new Error('a projection worker does not seal')),
-  find: () => Promise.resolve(undefined),
-  destroy: () => Promise.resolve(0),
-  close: () => Promise.resolve(),
-};
-const keysOf = (file: string | undefined): KeyStore => (file === undefined ? noKeys : createSqliteKeyStore(file));
 const post = (m: FromWorker): void => {
   port.postMessage(m);
 };
 
-// The main thread owns the log's writer; this thread only reads the same file, and is woken
-// by the log's commit counter (bumped by the thread that committed) instead of by its own
-// appends. Commits that land while the followers read are one more wake, not one each.
-// Sealed fields are opened with the same key store as the main thread's (a second connection to its file).
-const log = sealed(createSqliteEventStore({ file: options.eventsFile }), keysOf(options.keysFile));
-// The read models and search read each new page once between them (forgotten at every commit).
-const shared = sharedReads(log);
-const wakers = new Set<() => void>();
-const commits = new Int32Array(options.commitSignal);
-const watchCommits = (seen: number): void => {
-  const waited = waitAsync(commits, 0, seen);
-  void (waited.async ? waited.value : Promise.resolve()).then(() => {
-    const now = Atomics.load(commits, 0);
-    shared.forget();
-    for (const wake of wakers) wake();
-    watchCommits(now);
-  });
-};
-watchCommits(Atomics.load(commits, 0));
-const store: EventStore = {
-  ...log,
-  subscribeAll: (after, handler, onError) =>
-    catchUpSubscription(
-      shared,
-      (wake) => {
-        wakers.add(wake);
-        return () => wakers.delete(wake);
-      },
-      after,
-      async (events) => {
-        await handler(events);
-        const last = events[events.length - 1];
-        if (last !== undefined) post({ type: 'position', position: last.position });
-      },
-      onError,
-    ),
-};
+// The log read here, woken by its commit counter (app/worker-log.ts); positions are reported after each batch.
+const workerLog = openWorkerLog({
+  eventsFile: options.eventsFile,
+  keysFile: options.keysFile,
+  commitSignal: options.commitSignal,
+  onHandled: (events) => {
+    const last = events[events.length - 1];
+    if (last !== undefined) post({ type: 'position', position: last.position });
+  },
+});
+const store = workerLog.store;
 const projectionLog: FollowerLog = {
   warn: (obj, msg) => {
     post({ type: 'log', level: 'warn', obj, msg });
@@ -142,7 +102,7 @@ port.on('message', (m: ToWorker) => {
     );
   } else {
     void close().then(async () => {
-      await log.close();
+      await workerLog.close();
       post({ type: 'stopped' });
       port.close();
     });

@@ -4,7 +4,8 @@
 # client, raises the open-file limit as far as allowed, and runs the comparison. The table
 # goes to stdout (ready for BENCHMARKS.md), progress to stderr.
 #   bash bench/centrifugo/compare.sh [--quick] [--runs N] [--connections N] [--messages N]
-#     [--publishers N] [--paced N] [--pace-ms N] [--servers msgxc,centrifugo,msgxc-reactors-off]
+#     [--publishers N] [--paced N] [--pace-ms N] [--no-memory]
+#     [--servers msgxc,centrifugo,msgxc-reactors-inline,msgxc-reactors-off]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ulimit -n "$(ulimit -Hn)"

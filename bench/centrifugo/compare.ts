@@ -20,13 +20,14 @@ const say = (s: string): void => {
 const { values: a } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
+    'no-memory': { type: 'boolean', default: false },
     runs: { type: 'string' },
     connections: { type: 'string' },
     messages: { type: 'string' },
     publishers: { type: 'string' },
     paced: { type: 'string' },
     'pace-ms': { type: 'string' },
-    servers: { type: 'string', default: 'msgxc,centrifugo,msgxc-reactors-off' },
+    servers: { type: 'string', default: 'msgxc,centrifugo,msgxc-reactors-inline,msgxc-reactors-off' },
   },
 });
 const num = (v: string | undefined, quick: number, full: number): number => {
@@ -40,6 +41,7 @@ const sizes: Sizes = {
   publishers: num(a.publishers, 8, 8),
   paced: num(a.paced, 10, 30),
   paceMs: num(a['pace-ms'], 200, 200),
+  noMemory: a['no-memory'],
 };
 const runs = num(a.runs, 1, 3);
 const bin = process.env['CENTRIFUGO_BIN'] ?? '';
@@ -51,6 +53,11 @@ if (Number.isFinite(limit) && sizes.connections > limit - 500)
 
 const KINDS: Record<string, { name: string; start: (dir: string) => Promise<Server> }> = {
   msgxc: { name: 'msgxc', start: (dir) => startMsgxc('msgxc', dir, sizes.connections, {}) },
+  // The delivery reactors on the thread serving HTTP and websockets (before issue 15's worker thread).
+  'msgxc-reactors-inline': {
+    name: 'msgxc, reactors inline',
+    start: (dir) => startMsgxc('msgxc, reactors inline', dir, sizes.connections, { MSGXC_REACTORS_THREAD: 'false' }),
+  },
   'msgxc-reactors-off': {
     name: 'msgxc, reactors off',
     start: (dir) => startMsgxc('msgxc, reactors off', dir, sizes.connections, { MSGXC_REACTORS: 'false' }),

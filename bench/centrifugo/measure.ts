@@ -11,6 +11,8 @@ export interface Sizes {
   publishers: number;
   paced: number;
   paceMs: number;
+  /** Skip the memory figures (`--no-memory`): the settling of RSS can take minutes per server on a loaded machine. */
+  noMemory?: boolean;
 }
 
 export interface Run {
@@ -68,6 +70,7 @@ export const measure = async (server: Server, z: Sizes, say: (s: string) => void
   // held still for STILL_S seconds. "Live" is RSS less the heap the runtime holds free.
   const settled = async (): Promise<{ rssKb: number; liveKb: number }> => {
     await untilIdle(pid);
+    if (z.noMemory === true) return { rssKb: Number.NaN, liveKb: Number.NaN };
     const seen: Memory[] = [];
     for (let i = 0; i < 120; i += 1) {
       seen.push(await server.memory());

@@ -108,3 +108,41 @@ describe('presence across nodes', () => {
     expect(bad).toBe(2);
   });
 });
+
+describe('presence with flushMs 0 (an embedded node, for its reactors thread)', () => {
+  it('sends a change on the next turn of the event loop, once for changes made together, not at the timer', async () => {
+    const net = createInProcessNetwork();
+    const counts = new Map<string, number>();
+    // A heartbeat (and so the batch timer, at most the heartbeat) far beyond the test.
+    const a = createPresence({
+      bus: createInProcessBus({ network: net }),
+      node: 'a',
+      heartbeatMs: 60_000,
+      flushMs: 0,
+      localCount: (uid) => counts.get(uid) ?? 0,
+      localUsers: () => counts.entries(),
+      localUserCount: () => counts.size,
+    });
+    const b = node(net, 'b', new Map(), 60_000);
+    open.push(a, b);
+    const deltas: string[] = [];
+    const watcher = createInProcessBus({ network: net });
+    watcher.subscribe('presence', (_k, p) => {
+      if (p.includes('"delta"')) deltas.push(p);
+    });
+    counts.set('u1', 1);
+    a.changed('u1');
+    counts.set('u2', 1);
+    a.changed('u2');
+    expect(b.isOnline('u1')).toBe(false);
+    await new Promise((r) => setImmediate(r));
+    expect(b.isOnline('u1') && b.isOnline('u2')).toBe(true);
+    expect(deltas).toHaveLength(1);
+    counts.delete('u1');
+    a.changed('u1');
+    await new Promise((r) => setImmediate(r));
+    expect(b.isOnline('u1')).toBe(false);
+    expect(deltas).toHaveLength(2);
+    await watcher.close();
+  });
+});

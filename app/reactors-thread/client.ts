@@ -1,0 +1,162 @@
+import { MessageChannel, Worker } from 'node:worker_threads';
+import type { InProcessNetwork } from '../../adapters/bus/in-process.js';
+import { bridgeBusToPort } from '../../adapters/bus/thread.js';
+import type { SqliteEventStore } from '../../adapters/eventstore/sqlite.js';
+import { serveAppends } from '../../adapters/eventstore/thread-append.js';
+import type { ReactorStatus, Reactors } from '../../delivery/runner.js';
+import type { DeliveryReports, RecentMessage, UpcomingMessage } from '../../ports/delivery-state.js';
+import type { EventStore } from '../../ports/eventstore.js';
+import type { DeadLetter } from '../../ports/follower.js';
+import type { Logger } from '../../ports/log.js';
+import type { Config } from '../../schema/config.js';
+import type { Delivery } from '../delivery.js';
+import { configToClone } from './config-clone.js';
+import type { FromWorker, Question, ReactorsThreadOptions, ToWorker } from './protocol.js';
+
+export interface ReactorsThreadDeps {
+  /** The node's log as it appends (sealed, chained): the worker's appends are made here, by its one writer. */
+  readonly store: EventStore;
+  /** The same log's engine: its file and commit counter. */
+  readonly sqlite: SqliteEventStore;
+  readonly eventsFile: string;
+  readonly keysFile: string | undefined;
+  /** The node's in-process bus: the worker joins it as a node of its own. */
+  readonly network: InProcessNetwork;
+  readonly log: Logger;
+  readonly onDeadLetters?: (dead: readonly DeadLetter[]) => void;
+}
+
+const RESTART_MS = 1000;
+
+/**
+ * Runs an embedded node's delivery (app/delivery.ts) in a worker thread (./worker.ts) and
+ * presents it here as the Delivery the node's routes, admin and metrics use: questions go to
+ * the worker as messages, the status is the worker's last report. A worker that dies is logged
+ * as an error and started again (its followers resume from their checkpoints in reactors.db;
+ * claims it held lapse), so delivery is late rather than lost.
+ */
+export const startReactorsThread = async (config: Config, deps: ReactorsThreadDeps): Promise<Delivery> => {
+  const { log } = deps;
+  let status: readonly ReactorStatus[] = [];
+  const asked = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  let asks = 0;
+  let stopping = false;
+  let current: { worker: Worker; stopped: Promise<void> } | undefined;
+
+  const start = (): Promise<void> => {
+    const appends = new MessageChannel();
+    const bus = new MessageChannel();
+    const workerData: ReactorsThreadOptions = {
+      config: configToClone(config),
+      node: `${config.nodeId}-reactors`,
+      eventsFile: deps.eventsFile,
+      keysFile: deps.keysFile,
+      commitSignal: deps.sqlite.commitSignal,
+      appends: appends.port2,
+      bus: bus.port2,
+    };
+    const served = serveAppends(deps.store, appends.port1);
+    const bridged = bridgeBusToPort(deps.network, bus.port1, {
+      onError: (e) => {
+        log.warn({ err: e instanceof Error ? e.message : String(e) }, 'bus error');
+      },
+    });
+    const worker = new Worker(new URL('./worker.js', import.meta.url), {
+      workerData,
+      transferList: [appends.port2, bus.port2],
+    });
+    let stoppedResolve: () => void = () => undefined;
+    const stopped = new Promise<void>((resolve) => {
+      stoppedResolve = resolve;
+    });
+    current = { worker, stopped };
+    return new Promise<void>((resolve, reject) => {
+      let ready = false;
+      worker.on('message', (m: FromWorker) => {
+        if (m.type === 'ready' || m.type === 'status') status = m.status;
+        if (m.type === 'ready') {
+          ready = true;
+          resolve();
+        } else if (m.type === 'answer') {
+          const a = asked.get(m.id);
+          asked.delete(m.id);
+          if (m.error === undefined) a?.resolve(m.value);
+          else a?.reject(new Error(m.error));
+        } else if (m.type === 'quarantined') deps.onDeadLetters?.(m.deadLetters);
+        else if (m.type === 'log') log[m.level](m.obj, m.msg);
+        else if (m.type === 'stopped') stoppedResolve();
+      });
+      worker.on('error', (e) => {
+        log.error({ err: e.message }, 'delivery reactors thread failed');
+        if (!ready) reject(e);
+      });
+      worker.on('exit', (code) => {
+        served.close();
+        void bridged.close();
+        stoppedResolve();
+        for (const a of asked.values()) a.reject(new Error('the delivery reactors thread exited'));
+        asked.clear();
+        if (stopping || !ready) return;
+        // Not asked to stop: delivery must not end quietly. Its checkpoints say where to resume.
+        log.error({ code }, `delivery reactors thread exited; starting it again in ${RESTART_MS} ms`);
+        setTimeout(() => {
+          if (stopping) return;
+          start().catch((e: unknown) => {
+            log.error({ err: e instanceof Error ? e.message : String(e) }, 'delivery reactors thread did not restart');
+          });
+        }, RESTART_MS);
+      });
+    });
+  };
+
+  const ask = <T>(question: Question): Promise<T> =>
+    new Promise<T>((resolve, reject) => {
+      const worker = current?.worker;
+      if (worker === undefined || stopping) {
+        reject(new Error('the delivery reactors thread is not running'));
+        return;
+      }
+      const id = ++asks;
+      asked.set(id, {
+        resolve: (v) => {
+          resolve(v as T);
+        },
+        reject,
+      });
+      worker.postMessage({ type: 'ask', id, question } satisfies ToWorker);
+    });
+
+  await start();
+  const reports: DeliveryReports = {
+    upcoming: (limit) => ask<readonly UpcomingMessage[]>({ what: 'upcoming', limit }),
+    recent: (limit) => ask<readonly RecentMessage[]>({ what: 'recent', limit }),
+  };
+  const reactors: Reactors = {
+    stop: async () => {
+      if (stopping) return;
+      stopping = true;
+      const c = current;
+      if (c === undefined) return;
+      c.worker.postMessage({ type: 'stop' } satisfies ToWorker);
+      await c.stopped;
+      await c.worker.terminate();
+    },
+    status: () => status,
+    settle: async (timeoutMs) => {
+      await ask<unknown>({ what: 'settle', timeoutMs });
+    },
+    waitFor: async (position, timeoutMs) => {
+      await ask<unknown>({ what: 'waitFor', position, timeoutMs });
+    },
+    reports,
+    deadLetters: () => ask<readonly DeadLetter[]>({ what: 'deadLetters' }),
+  };
+  return {
+    reactors,
+    reports,
+    caughtUp: async (timeoutMs = 2000) => {
+      await reactors.waitFor(await deps.store.head(), timeoutMs);
+    },
+    stop: () => reactors.stop(),
+  };
+};
