@@ -68,7 +68,7 @@ export const startBroker = async (config: Config, log: Logger, clock: Clock = sy
   for (const p of projections.status()) metrics.inc(DEAD_LETTERS_METRIC, { follower: p.name }, 0);
   const read = { models: reads.value, runner: reads.runner };
   const idemStore = await openIdempotencyStore(config);
-  // With the SQLite log, delivery runs in a worker thread (MSGXC_REACTORS_THREAD, default on):
+  // With the SQLite log, delivery runs in a worker thread (MSGXC_REACTORS_THREAD=true):
   // it opens delivery's state and the channels there; this thread keeps only the outbox, to list it.
   const reactorsThread =
     config.triage.enabled &&

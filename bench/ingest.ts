@@ -14,7 +14,7 @@ const BIN = resolve(import.meta.dirname, '../bin/msgxc.js');
 // One server per writer mode (MSGXC_EMBEDDED_WRITER: `thread`, the default, or `inline`, the
 // baseline), each measured against its own ping in the same run, with the delivery reactors on.
 // BENCH_REACTORS=thread,inline compares instead the delivery reactors in their worker thread
-// (MSGXC_REACTORS_THREAD, the default) and on the main thread, with the default writer.
+// (MSGXC_REACTORS_THREAD=true) and on the main thread (the default), with the default writer.
 const envOf = (variant: string): Record<string, string> =>
   variant.startsWith('reactors-')
     ? { MSGXC_REACTORS_THREAD: String(variant === 'reactors-thread') }

@@ -108,7 +108,8 @@ export interface TriageSettings {
   readonly enabled: boolean;
   /**
    * On an embedded node (SQLite log, in-process bus): the reactors run in a worker thread, off
-   * the thread serving HTTP and websockets (MSGXC_REACTORS_THREAD, default true).
+   * the thread serving HTTP and websockets (MSGXC_REACTORS_THREAD, default false: on the 2 shared
+   * cores measured so far it made the paced p99 worse, BENCHMARKS.md).
    */
   readonly thread: boolean;
   readonly timeScale: number;
@@ -125,7 +126,7 @@ export interface TriageSettings {
 
 export const triageSettings = (e: t.TypeOf<typeof TriageEnv>): TriageSettings => ({
   enabled: e.MSGXC_REACTORS ?? true,
-  thread: e.MSGXC_REACTORS_THREAD ?? true,
+  thread: e.MSGXC_REACTORS_THREAD ?? false,
   timeScale: e.MSGXC_TRIAGE_TIME_SCALE === undefined ? 1 : Number(e.MSGXC_TRIAGE_TIME_SCALE),
   ...(e.MSGXC_DIGEST_WINDOW_MS !== undefined ? { digestWindowMs: e.MSGXC_DIGEST_WINDOW_MS } : {}),
   pollMs: e.MSGXC_SCHEDULER_POLL_MS ?? 1000,

@@ -5,7 +5,7 @@
 # goes to stdout (ready for BENCHMARKS.md), progress to stderr.
 #   bash bench/centrifugo/compare.sh [--quick] [--runs N] [--connections N] [--messages N]
 #     [--publishers N] [--paced N] [--pace-ms N] [--no-memory]
-#     [--servers msgxc,centrifugo,msgxc-reactors-inline,msgxc-reactors-off]
+#     [--servers msgxc,centrifugo,msgxc-reactors-off,msgxc-reactors-thread]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ulimit -n "$(ulimit -Hn)"

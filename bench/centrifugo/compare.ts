@@ -27,7 +27,7 @@ const { values: a } = parseArgs({
     publishers: { type: 'string' },
     paced: { type: 'string' },
     'pace-ms': { type: 'string' },
-    servers: { type: 'string', default: 'msgxc,centrifugo,msgxc-reactors-inline,msgxc-reactors-off' },
+    servers: { type: 'string', default: 'msgxc,centrifugo,msgxc-reactors-off' },
   },
 });
 const num = (v: string | undefined, quick: number, full: number): number => {
@@ -53,10 +53,10 @@ if (Number.isFinite(limit) && sizes.connections > limit - 500)
 
 const KINDS: Record<string, { name: string; start: (dir: string) => Promise<Server> }> = {
   msgxc: { name: 'msgxc', start: (dir) => startMsgxc('msgxc', dir, sizes.connections, {}) },
-  // The delivery reactors on the thread serving HTTP and websockets (before issue 15's worker thread).
-  'msgxc-reactors-inline': {
-    name: 'msgxc, reactors inline',
-    start: (dir) => startMsgxc('msgxc, reactors inline', dir, sizes.connections, { MSGXC_REACTORS_THREAD: 'false' }),
+  // The delivery reactors in a worker thread of their own (MSGXC_REACTORS_THREAD=true, not the default).
+  'msgxc-reactors-thread': {
+    name: 'msgxc, reactors thread',
+    start: (dir) => startMsgxc('msgxc, reactors thread', dir, sizes.connections, { MSGXC_REACTORS_THREAD: 'true' }),
   },
   'msgxc-reactors-off': {
     name: 'msgxc, reactors off',

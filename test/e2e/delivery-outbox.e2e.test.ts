@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, removeDir, startServer, tempDir, token, type Server } from './harness.js';
 import { allEvents, waitFor } from './standin-env.js';
+import { isProductionStack } from './stack.js';
 
 // The whole delivery flow on the embedded defaults: without provider credentials every
 // channel is the outbox, so what triage and dispatch decide is visible at GET /api/v2/outbox.
@@ -23,12 +24,19 @@ interface Entry {
   mid: string;
 }
 
-describe('delivery on the embedded defaults (outbox channels)', () => {
+// Twice on the embedded stack: the reactors on the main thread (the default) and in their worker
+// thread (MSGXC_REACTORS_THREAD=true: reads of its own, appends through the main thread's writer,
+// presence over the thread bus; delivery/README.md "Where they run"). The production stack has no
+// reactors' thread (a NATS bus), so it runs the first only.
+const MODES = isProductionStack() ? ['main thread'] : ['main thread', 'worker thread'];
+
+describe.each(MODES)('delivery on the embedded defaults (outbox channels), reactors on the %s', (mode) => {
+  const env = { ...ENV, MSGXC_REACTORS_THREAD: String(mode === 'worker thread') };
   const dataDir = tempDir();
   let s: Server;
   let admin: string;
   beforeAll(async () => {
-    s = await startServer({ dataDir, env: ENV });
+    s = await startServer({ dataDir, env });
     admin = await token('root', ['admin']);
   });
   afterAll(async () => {
@@ -130,7 +138,7 @@ describe('delivery on the embedded defaults (outbox channels)', () => {
     expect(upcoming.messages.map((m) => m.mid)).not.toContain(cancelled);
     await s.stop();
     await new Promise((r) => setTimeout(r, Math.max(0, due - Date.now()) + 500));
-    s = await startServer({ dataDir, env: ENV });
+    s = await startServer({ dataDir, env });
     await until(
       () => outbox(kept),
       (e) => e.some((x) => x.channel === 'webpush'),

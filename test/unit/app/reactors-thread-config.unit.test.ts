@@ -22,8 +22,9 @@ const cloned = (v: unknown): unknown => {
 };
 
 describe('the delivery reactors in a worker thread', () => {
-  it('are the default; MSGXC_REACTORS_THREAD=false keeps them on the main thread', () => {
-    expect(config({}).triage.thread).toBe(true);
+  it('are asked for with MSGXC_REACTORS_THREAD=true; by default they stay on the main thread', () => {
+    expect(config({}).triage.thread).toBe(false);
+    expect(config({ MSGXC_REACTORS_THREAD: 'true' }).triage.thread).toBe(true);
     expect(config({ MSGXC_REACTORS_THREAD: 'false' }).triage.thread).toBe(false);
     expect(E.isLeft(configFromEnv({ MSGXC_REACTORS_THREAD: 'maybe' }))).toBe(true);
   });
