@@ -13,7 +13,10 @@ import type { Logger } from '../ports/log.js';
 import type { Config } from '../schema/config.js';
 import { countDeadLetters } from './admin-ops.js';
 import { deliveryGauges, startDelivery } from './delivery.js';
-import { openBus, openChannels, openLog } from './engines.js';
+import { deliveryStateFile, openBus, openChannels, openDeliveryState, openLog, openStateSnapshots } from './engines.js';
+import { restoreDeliveryState, startStateSnapshots, watchErasures } from './reactors-snapshots.js';
+import { DISPATCH_REACTOR } from '../delivery/runner.js';
+import { TRIAGE_REACTOR } from '../delivery/triage.js';
 import type { Broker } from './node.js';
 
 const NO_SESSIONS: readonly [string, number][] = [];
@@ -25,6 +28,8 @@ const NO_SESSIONS: readonly [string, number][] = [];
 // its own); a device a provider reports gone is revoked through the node's own command; sends
 // are shared with the other reactor processes by the leased claims dispatch appends. It
 // listens on MSGXC_PORT for probes only: /healthz, /readyz (the reactors' positions), /metrics.
+// On the JetStream log it keeps a snapshot of delivery's state in the cluster's object store,
+// and starts from it when it has no state of its own (app/reactors-snapshots.ts).
 export const startReactorsNode = async (config: Config, log: Logger, clock: Clock = systemClock): Promise<Broker> => {
   const { uws, native } = loadUws(config.allowUwsFallback);
   mkdirSync(config.dataDir, { recursive: true });
@@ -56,7 +61,23 @@ export const startReactorsNode = async (config: Config, log: Logger, clock: Cloc
   });
   // Our snapshot request is on the server before triage asks anyone's presence.
   await bus.flush();
+  // A new node restores the stored snapshot of delivery's state and replays only the log after it.
+  const snapshots = await openStateSnapshots(config);
+  const stateFile = deliveryStateFile(config);
+  if (snapshots !== undefined) await restoreDeliveryState(stateFile, snapshots, log);
+  const snapshotter =
+    snapshots === undefined
+      ? undefined
+      : startStateSnapshots({
+          file: stateFile,
+          snapshots,
+          everyMs: config.triage.snapshotMs,
+          followers: [TRIAGE_REACTOR, DISPATCH_REACTOR],
+          log,
+        });
+  const state = openDeliveryState(config);
   const delivery = startDelivery(config, {
+    state: snapshotter === undefined ? state : watchErasures(state, (position) => snapshotter.erased(position)),
     store,
     presence,
     channels: providers.channels,
@@ -113,7 +134,9 @@ export const startReactorsNode = async (config: Config, log: Logger, clock: Cloc
     nativeUws: native,
     close: async () => {
       ready = false;
+      await snapshotter?.close();
       await delivery.stop();
+      await snapshots?.close();
       await presence.close();
       uws.us_listen_socket_close(listenSocket);
       await bus.close();

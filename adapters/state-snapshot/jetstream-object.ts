@@ -1,0 +1,120 @@
+import { createReadStream, createWriteStream } from 'node:fs';
+import { rename, rm, stat } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import { connect, StorageType, type NatsConnection, type ObjectInfo, type ObjectStore } from 'nats';
+import type { StateSnapshotInfo, StateSnapshots } from '../../ports/state-snapshot.js';
+
+// Delivery's state snapshot in a JetStream object store (`<stream>_REACTORS`), on the NATS
+// cluster that holds the log: every reactor process of a deployment on the JetStream log
+// reaches it, with the log's replicas, and nothing else is needed. The object store cuts the
+// file into chunks and checks its SHA-256 digest on the way back. One object name: a put
+// replaces the object and purges the chunks of the one before (nats.js), so one snapshot is
+// kept; the log position and time ride in the object's description.
+export interface JetStreamSnapshotOptions {
+  /** Server URLs (a cluster's seeds); ignored when `connection` is given. */
+  readonly servers?: readonly string[];
+  readonly connection?: NatsConnection;
+  /** Bucket name: letters, digits, _ and -. */
+  readonly bucket: string;
+  readonly replicas: number;
+  /** The object's name (default `reactors.db`). */
+  readonly name?: string;
+}
+
+// Under the servers' default max_payload (1 MiB) with room for headers.
+const CHUNK = 512 * 1024;
+
+const describe = (info: ObjectInfo): StateSnapshotInfo | undefined => {
+  if (info.deleted) return undefined;
+  try {
+    const d = JSON.parse(info.description ?? '') as { position?: unknown; takenAt?: unknown };
+    if (typeof d.position !== 'number' || typeof d.takenAt !== 'string') return undefined;
+    return { position: d.position, takenAt: d.takenAt, bytes: info.size };
+  } catch {
+    return undefined;
+  }
+};
+
+const openStore = async (nc: NatsConnection, o: JetStreamSnapshotOptions): Promise<ObjectStore> => {
+  const js = nc.jetstream({ timeout: 30_000 });
+  return js.views.os(o.bucket, { replicas: o.replicas, storage: StorageType.File });
+};
+
+export const openJetStreamSnapshots = async (o: JetStreamSnapshotOptions): Promise<StateSnapshots> => {
+  const nc =
+    o.connection ??
+    (await connect({
+      servers: [...(o.servers ?? [])],
+      name: 'msgxc-reactor-snapshots',
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: 250,
+      timeout: 5_000,
+      noAsyncTraces: true,
+    }));
+  const owns = o.connection === undefined;
+  let os: ObjectStore;
+  try {
+    os = await openStore(nc, o);
+  } catch (e) {
+    if (owns) await nc.close();
+    throw e;
+  }
+  const name = o.name ?? 'reactors.db';
+
+  const newest = async (): Promise<StateSnapshotInfo | undefined> => {
+    const info = await os.info(name);
+    return info === null ? undefined : describe(info);
+  };
+
+  return {
+    newest,
+    put: async (file, info) => {
+      const data = Readable.toWeb(createReadStream(file)) as unknown as ReadableStream<Uint8Array>;
+      const stored = await os.put(
+        {
+          name,
+          description: JSON.stringify({ position: info.position, takenAt: info.takenAt }),
+          options: { max_chunk_size: CHUNK },
+        },
+        data,
+        { timeout: 60_000 },
+      );
+      return { ...info, bytes: stored.size };
+    },
+    restore: async (file) => {
+      const found = await os.get(name);
+      if (found === null) return undefined;
+      const info = describe(found.info);
+      if (info === undefined) {
+        await found.data.cancel();
+        return undefined;
+      }
+      // Written beside the file and renamed when complete and checked: a process that dies
+      // meanwhile leaves no half file where the state is expected.
+      const partial = `${file}.restoring`;
+      try {
+        await pipeline(
+          Readable.fromWeb(found.data as unknown as WebReadableStream<Uint8Array>),
+          createWriteStream(partial),
+        );
+        const error = await found.error;
+        if (error !== null && error !== undefined) throw error;
+        if ((await stat(partial)).size !== found.info.size) throw new Error('snapshot truncated');
+        await rename(partial, file);
+      } catch (e) {
+        await rm(partial, { force: true });
+        throw e;
+      }
+      return info;
+    },
+    clear: async () => {
+      const info = await os.info(name);
+      if (info !== null && !info.deleted) await os.delete(name);
+    },
+    close: async () => {
+      if (owns) await nc.close();
+    },
+  };
+};
