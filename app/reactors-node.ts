@@ -77,7 +77,12 @@ export const startReactorsNode = async (config: Config, log: Logger, clock: Cloc
         });
   const state = openDeliveryState(config);
   const delivery = startDelivery(config, {
-    state: snapshotter === undefined ? state : watchErasures(state, (position) => snapshotter.erased(position)),
+    state:
+      snapshotter === undefined
+        ? state
+        : watchErasures(state, (position) => {
+            snapshotter.erased(position);
+          }),
     store,
     presence,
     channels: providers.channels,

@@ -1,17 +1,24 @@
-// A new reactors node's time to first delivery on a long log (issue 15, "Reactor processes").
-//   npx tsc -p tsconfig.build.json && node dist/bench/reactor-cold-start.js [events=1000000]
-// Builds a log of `events` events on the embedded stack (bench/reactor-log.ts: users, devices,
-// addresses, threads, subscriptions, messages, receipts) while an "old node"'s reactors run
-// beside it, so the log also holds their triage and dispatch events; then:
-//   warm: the old node, caught up, gets a new urgent message to an offline user with a phone:
-//         append -> the channel's deliver() (median of 3);
-//   cold: the old node stops; a new node starts with an empty reactors.db and the same kind of
-//         message is appended at once: start -> deliver(), i.e. the whole log replayed first.
-// The embedded log belongs to one process (its writer and followers), so the new node runs in
-// this process with a fresh state file: the same followers and state engine as
+// A new reactors node's time to first delivery on a long log (issue 15, "Reactor processes"):
+// replaying the whole log into an empty reactors.db against restoring the stored snapshot of
+// delivery's state (app/reactors-snapshots.ts) and replaying only the tail after it.
+//   npx tsc -p tsconfig.build.json && node --max-old-space-size=8192 dist/bench/reactor-cold-start.js [events=1000000]
+// Builds a log of `events` events (bench/reactor-log.ts: users, devices, addresses, threads,
+// subscriptions, messages, receipts) with an "old node"'s reactors running beside the
+// generator, so the log also holds their triage and dispatch events as a deployment's log does
+// (built in memory, then written in order to the embedded SQLite log); then:
+//   warm:     the old node, caught up, gets an urgent message to an offline user with a phone:
+//             append -> the channel's deliver() (3 messages);
+//   snapshot: the old node stores a snapshot (VACUUM INTO, put into a JetStream object store:
+//             BENCH_NATS_URL, else Debian's nats-server started here), then the deployment goes on
+//             for BENCH_TAIL traffic steps (default 2048, with the old node's own events), then stops;
+//   new node: restored (snapshot, then the tail), cold (empty reactors.db, the whole log),
+//             restored again; each start -> the first delivery of an urgent message appended at
+//             once, with the position its followers first read from.
+// The embedded log belongs to one process (its writer and followers), so the new nodes run in
+// this process, each with its own state file: the same followers and state engine as
 // `MSGXC_ROLE=reactors` (app/delivery.ts), on the log as stored (no sealing layer).
-// BENCH_DIR=path keeps the log (and the old node's reactors.db) there and reuses it when it is
-// already there with at least `events` events. Prints wall times and the cold/warm ratio.
+// BENCH_DIR=path keeps the log there and reuses it when it holds at least `events` events.
+// BENCH_USERS (default 20,000; a thread per 20 users, 3 threads per user).
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,7 +29,13 @@ import type { ChannelMap } from '../delivery/types.js';
 import type { Channel, Delivery, Recipient } from '../ports/channel.js';
 import type { DeliveryStateStore } from '../ports/delivery-state.js';
 import type { EventStore } from '../ports/eventstore.js';
+import { spawn } from 'node:child_process';
 import { createMemoryEventStore } from '../adapters/eventstore/memory.js';
+import { openJetStreamSnapshots } from '../adapters/state-snapshot/jetstream-object.js';
+import { restoreDeliveryState, startStateSnapshots } from '../app/reactors-snapshots.js';
+import { DISPATCH_REACTOR } from '../delivery/runner.js';
+import { TRIAGE_REACTOR } from '../delivery/triage.js';
+import type { Logger } from '../ports/log.js';
 import { appendOne, benchClock, hasEmail, hasPhone, reactorLog, T0, uidOf } from './reactor-log.js';
 
 const EVENTS = Number(process.argv[2] ?? 1_000_000);
@@ -59,7 +72,9 @@ const channels = {
 } as ChannelMap;
 const deliveredAt = (mid: string, timeoutMs: number): Promise<number> =>
   new Promise((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`${mid} not delivered within ${timeoutMs} ms`)), timeoutMs);
+    const t = setTimeout(() => {
+      reject(new Error(`${mid} not delivered within ${timeoutMs} ms`));
+    }, timeoutMs);
     const done = (): void => {
       clearTimeout(t);
       waiters.delete(mid);
@@ -68,6 +83,63 @@ const deliveredAt = (mid: string, timeoutMs: number): Promise<number> =>
     if (delivered.has(mid)) done();
     else waiters.set(mid, done);
   });
+
+const quiet = (): void => undefined;
+const silentLogger: Logger = { info: quiet, warn: quiet, error: quiet, debug: quiet };
+const TAIL = Number(process.env['BENCH_TAIL'] ?? 2_048);
+
+// The log as a node reads it, noting where each read of the whole log starts.
+const watched = (store: EventStore, reads: number[]): EventStore => ({
+  append: (stream, events, expected) => store.append(stream, events, expected),
+  read: (stream, options) => store.read(stream, options),
+  readAll: (options) => {
+    reads.push(options.after ?? 0);
+    return store.readAll(options);
+  },
+  subscribeAll: (after, handler, onError) => {
+    reads.push(after);
+    return store.subscribeAll(after, handler, onError);
+  },
+  head: () => store.head(),
+  close: () => store.close(),
+});
+
+// A JetStream server for the snapshot's object store: BENCH_NATS_URL, else Debian's nats-server
+// (test/infra/install-nats.sh) started here on a free port, its store in the bench's folder.
+const natsServer = async (): Promise<{ url: string; version: string; stop: () => Promise<void> }> => {
+  const given = process.env['BENCH_NATS_URL'];
+  if (given !== undefined) return { url: given, version: 'given', stop: () => Promise.resolve() };
+  const storeDir = join(dir, 'nats');
+  rmSync(storeDir, { recursive: true, force: true });
+  const child = spawn('nats-server', ['-js', '-sd', storeDir, '-a', '127.0.0.1', '-p', '-1'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    const seen = (b: Buffer): void => {
+      out += b.toString();
+      const m = /Listening for client connections on (\S+)/.exec(out);
+      if (m?.[1] !== undefined) resolve(`nats://${m[1]}`);
+    };
+    child.stdout.on('data', seen);
+    child.stderr.on('data', seen);
+    child.once('exit', (code) => {
+      reject(new Error(`nats-server exited (${code}): ${out}`));
+    });
+  });
+  const version = /Version:\s+(\S+)/.exec(out)?.[1] ?? '?';
+  return {
+    url,
+    version,
+    stop: () =>
+      new Promise((resolve) => {
+        child.once('exit', () => {
+          resolve();
+        });
+        child.kill('SIGTERM');
+      }),
+  };
+};
 
 const online = (uid: string): boolean => Number(uid.slice(1)) % 3 === 0;
 const clock = benchClock(T0);
@@ -168,31 +240,86 @@ for (let i = 0; i < 3; i += 1) {
 }
 warm.sort((a, b) => a - b);
 await old.settle(60_000);
+
+// The running node stores a snapshot of its state, then the deployment goes on (the tail a
+// restoring node replays), then it stops: the new nodes below must deliver by themselves.
+const nats = await natsServer();
+const snapshots = await openJetStreamSnapshots({
+  servers: [nats.url],
+  bucket: `BENCH_${process.pid}_REACTORS`,
+  replicas: 1,
+});
+const snapshotter = startStateSnapshots({
+  file: oldFile,
+  snapshots,
+  everyMs: 0,
+  followers: [TRIAGE_REACTOR, DISPATCH_REACTOR],
+  log: silentLogger,
+});
+const snapStart = performance.now();
+const snap = await snapshotter.take();
+const snapMs = performance.now() - snapStart;
+if (snap === undefined) throw new Error('no snapshot taken');
+await snapshotter.close();
+await reactorLog(store, clock, { users: USERS, threads: THREADS, perUser: 3 }).traffic(TAIL);
+await old.waitFor(await store.head(), 3_600_000);
+await old.settle(600_000);
 await old.stop();
 await oldState.close();
+const tail = (await store.head()) - snap.position;
 
-// Cold: a new node with an empty reactors.db.
-const coldFile = join(dir, 'reactors-cold.db');
-for (const f of [coldFile, `${coldFile}-wal`, `${coldFile}-shm`]) rmSync(f, { force: true });
-const startAt = performance.now();
-const coldState = openSqliteDeliveryState(coldFile);
-const cold = node(store, coldState, 'cold');
-const mid = await sendUrgent(store);
-const firstDelivery = (await deliveredAt(mid, 3_600_000)) - startAt;
-const replayed = await store.head();
-await cold.waitFor(replayed, 3_600_000);
-const caughtUp = performance.now() - startAt;
-await cold.stop();
-await coldState.close();
+// A new node: an empty reactors.db (replay), or the snapshot restored into it. The clock of a
+// start includes the restore; an urgent message is appended at once; the first read position
+// of its followers is noted.
+const newNode = async (name: string, restore: boolean) => {
+  const file = join(dir, `reactors-${name}.db`);
+  for (const f of [file, `${file}-wal`, `${file}-shm`]) rmSync(f, { force: true });
+  const reads: number[] = [];
+  const watchedStore = watched(store, reads);
+  const startAt = performance.now();
+  if (restore) await restoreDeliveryState(file, snapshots, silentLogger);
+  const restored = performance.now() - startAt;
+  const state = openSqliteDeliveryState(file);
+  const reactors = node(watchedStore, state, name);
+  const mid = await sendUrgent(store);
+  const first = (await deliveredAt(mid, 3_600_000)) - startAt;
+  const head = await store.head();
+  await reactors.waitFor(head, 3_600_000);
+  const caughtUp = performance.now() - startAt;
+  await reactors.settle(600_000);
+  await reactors.stop();
+  await state.close();
+  return { first, caughtUp, restored, from: Math.min(...reads), head };
+};
+const restored1 = await newNode('restored-1', true);
+const cold = await newNode('cold', false);
+const restored2 = await newNode('restored-2', true);
+await snapshots.clear();
+await snapshots.close();
+await nats.stop();
 await store.close();
 if (keep === undefined) rmSync(dir, { recursive: true, force: true });
 
 const s = (ms: number): string => (ms / 1000).toFixed(2);
 const warmMedian = warm[1] ?? 0;
+const mib = (b: number): string => (b / 2 ** 20).toFixed(1);
 console.log(
   `warm node, append -> delivery: ${warm.map((w) => w.toFixed(1)).join(' / ')} ms (median ${warmMedian.toFixed(1)})`,
 );
 console.log(
-  `cold node (empty reactors.db), start -> first delivery: ${s(firstDelivery)} s; caught up with ${replayed} events in ${s(caughtUp)} s = ${Math.round(replayed / (caughtUp / 1000))} events/s`,
+  `snapshot: VACUUM INTO + put into the JetStream object store (nats-server ${nats.version}): ${s(snapMs)} s, ${mib(snap.bytes)} MiB at position ${snap.position}; tail after it: ${tail} events`,
 );
-console.log(`ratio cold first delivery / warm delivery: ${Math.round(firstDelivery / warmMedian)}x`);
+console.log(
+  `cold node (empty reactors.db), start -> first delivery: ${s(cold.first)} s (first read after ${cold.from}); caught up with ${cold.head} events in ${s(cold.caughtUp)} s = ${Math.round(cold.head / (cold.caughtUp / 1000))} events/s`,
+);
+for (const [label, r] of [
+  ['restored node (1st)', restored1],
+  ['restored node (2nd)', restored2],
+] as const)
+  console.log(
+    `${label}, start -> first delivery: ${s(r.first)} s (restore ${s(r.restored)} s; first read after ${r.from}; caught up at ${r.head} in ${s(r.caughtUp)} s)`,
+  );
+const restoredMedian = (restored1.first + restored2.first) / 2;
+console.log(
+  `ratios: cold first delivery / warm delivery ${Math.round(cold.first / warmMedian)}x; cold / restored (mean of 2) ${(cold.first / restoredMedian).toFixed(1)}x`,
+);

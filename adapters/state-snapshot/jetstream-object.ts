@@ -2,7 +2,6 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { rename, rm, stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { connect, StorageType, type NatsConnection, type ObjectInfo, type ObjectStore } from 'nats';
 import type { StateSnapshotInfo, StateSnapshots } from '../../ports/state-snapshot.js';
 
@@ -95,12 +94,10 @@ export const openJetStreamSnapshots = async (o: JetStreamSnapshotOptions): Promi
       // meanwhile leaves no half file where the state is expected.
       const partial = `${file}.restoring`;
       try {
-        await pipeline(
-          Readable.fromWeb(found.data as unknown as WebReadableStream<Uint8Array>),
-          createWriteStream(partial),
-        );
-        const error = await found.error;
-        if (error !== null && error !== undefined) throw error;
+        await pipeline(Readable.fromWeb(found.data), createWriteStream(partial));
+        // Resolves to null, or (nats.js 2.29) undefined, when the data was whole and its digest matched.
+        const error: unknown = await found.error;
+        if (error instanceof Error) throw error;
         if ((await stat(partial)).size !== found.info.size) throw new Error('snapshot truncated');
         await rename(partial, file);
       } catch (e) {

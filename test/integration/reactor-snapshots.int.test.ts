@@ -83,7 +83,9 @@ needs('MSGXC_TEST_NATS_URL', 'Reactor state snapshots on JetStream', (url) => {
     const email = recordingChannel('email');
     const reactors: Reactors = startReactors({
       store: log,
-      state: watchErasures(raw, (p) => snapshotter.erased(p)),
+      state: watchErasures(raw, (p) => {
+        snapshotter.erased(p);
+      }),
       presence: fakePresence(),
       channels: { apns, email },
       revokeDevice: commands.revokeDevice,
@@ -159,7 +161,7 @@ needs('MSGXC_TEST_NATS_URL', 'Reactor state snapshots on JetStream', (url) => {
     await ok(commands.send(admin(), asMessageId(mid), asUserId('u4'), { msg: 'after', opts: {} }));
     await until('the delivery to u4', () => b.apns.calls.length > 0);
     await b.reactors.settle(20_000);
-    expect(b.apns.calls.map((c) => [('uid' in c.to ? c.to.uid : ''), c.mids])).toEqual([['u4', [mid]]]);
+    expect(b.apns.calls.map((c) => ['uid' in c.to ? c.to.uid : '', c.mids])).toEqual([['u4', [mid]]]);
     // Neither follower read the log before the snapshot's position.
     expect(reads.length).toBeGreaterThan(0);
     expect(Math.min(...reads)).toBeGreaterThanOrEqual(head);
