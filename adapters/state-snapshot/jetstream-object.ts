@@ -2,7 +2,7 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { rename, rm, stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { connect, StorageType, type NatsConnection, type ObjectInfo, type ObjectStore } from 'nats';
+import { connect, DiscardPolicy, StorageType, type NatsConnection, type ObjectInfo, type ObjectStore } from 'nats';
 import type { StateSnapshotInfo, StateSnapshots } from '../../ports/state-snapshot.js';
 
 // Delivery's state snapshot in a JetStream object store (`<stream>_REACTORS`), on the NATS
@@ -36,9 +36,32 @@ const describe = (info: ObjectInfo): StateSnapshotInfo | undefined => {
   }
 };
 
+// The object store's stream is created here, as nats.js would create it, because nats.js 2.29
+// also sends its own `replicas` option inside the stream's configuration, which nats-server
+// 2.15 refuses ("unknown field"); the store is then bound as it is.
 const openStore = async (nc: NatsConnection, o: JetStreamSnapshotOptions): Promise<ObjectStore> => {
-  const js = nc.jetstream({ timeout: 30_000 });
-  return js.views.os(o.bucket, { replicas: o.replicas, storage: StorageType.File });
+  const jsm = await nc.jetstreamManager({ timeout: 30_000 });
+  const stream = `OBJ_${o.bucket}`;
+  try {
+    await jsm.streams.info(stream);
+  } catch (e) {
+    if (!/stream not found/i.test(String(e))) throw e;
+    try {
+      await jsm.streams.add({
+        name: stream,
+        subjects: [`$O.${o.bucket}.C.>`, `$O.${o.bucket}.M.>`],
+        storage: StorageType.File,
+        num_replicas: o.replicas,
+        discard: DiscardPolicy.New,
+        allow_direct: true,
+        allow_rollup_hdrs: true,
+      });
+    } catch (e2) {
+      // Two nodes creating it at once: the other one's is as good.
+      if (!/already in use|subjects overlap/i.test(String(e2))) throw e2;
+    }
+  }
+  return nc.jetstream({ timeout: 30_000 }).views.os(o.bucket);
 };
 
 export const openJetStreamSnapshots = async (o: JetStreamSnapshotOptions): Promise<StateSnapshots> => {

@@ -19,6 +19,7 @@ import type { StateSnapshots } from '../../ports/state-snapshot.js';
 import { streams } from '../../schema/events.js';
 import { asMessageId, asUserId } from '../../schema/ids.js';
 import { needs } from '../infra/needs.js';
+import { natsClusterTargets, natsSingleTargets } from '../infra/nats-targets.js';
 import { ctx, fakePresence, ok, recordingChannel, T0 } from './triage-harness.js';
 
 // A new reactors node starts from the stored snapshot of delivery's state
@@ -60,9 +61,8 @@ const until = async (what: string, check: () => Promise<boolean> | boolean, ms =
   }
 };
 
-needs('MSGXC_TEST_NATS_URL', 'Reactor state snapshots on JetStream', (url) => {
+const suite = (servers: readonly string[], replicas: number): void => {
   const id = randomBytes(4).toString('hex').toUpperCase();
-  const servers = [url];
   const dirs: string[] = [];
   const clock = fixedClock(T0);
   let store: EventStore;
@@ -116,16 +116,17 @@ needs('MSGXC_TEST_NATS_URL', 'Reactor state snapshots on JetStream', (url) => {
   beforeAll(async () => {
     store = await openJetStreamEventStore({
       servers,
+      replicas,
       streamName: `T_SNAP_${id}`,
       subjectPrefix: `tsnap${id.toLowerCase()}`,
     });
-    snapshots = await openJetStreamSnapshots({ servers, bucket: `T_SNAP_${id}_REACTORS`, replicas: 1 });
+    snapshots = await openJetStreamSnapshots({ servers, bucket: `T_SNAP_${id}_REACTORS`, replicas });
     commands = createCommands({ store, ids: createIdGenerator() });
   });
   afterAll(async () => {
     await snapshots.close();
     await store.close();
-    const nc = await connect({ servers });
+    const nc = await connect({ servers: [...servers] });
     const jsm = await nc.jetstreamManager();
     for (const s of [`T_SNAP_${id}`, `OBJ_T_SNAP_${id}_REACTORS`]) await jsm.streams.delete(s).catch(() => false);
     await nc.close();
@@ -194,7 +195,16 @@ needs('MSGXC_TEST_NATS_URL', 'Reactor state snapshots on JetStream', (url) => {
     expect(readFileSync(after).includes('u9-secret@example.org')).toBe(false);
     await a.stop();
   });
-});
+};
+
+for (const t of natsSingleTargets())
+  needs(t.urlVar, `Reactor state snapshots on ${t.label} (R1)`, (url) => {
+    suite([url], 1);
+  });
+for (const t of natsClusterTargets())
+  needs(t.urlVar, `Reactor state snapshots on a ${t.label} cluster (R3)`, (urls) => {
+    suite(urls.split(','), 3);
+  });
 
 describe('restoreDeliveryState', () => {
   it('leaves a node that has its state file alone', async () => {
