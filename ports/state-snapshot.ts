@@ -11,6 +11,7 @@ export interface StateSnapshotInfo {
   /** The log position every checkpoint in the snapshot has reached (the smallest of them). */
   readonly position: number;
   readonly takenAt: string;
+  /** As stored (an engine may compress it). */
   readonly bytes: number;
 }
 

@@ -1,5 +1,6 @@
 import { createReadStream, createWriteStream } from 'node:fs';
-import { rename, rm, stat } from 'node:fs/promises';
+import { rename, rm } from 'node:fs/promises';
+import { createGunzip, createGzip } from 'node:zlib';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { connect, DiscardPolicy, StorageType, type NatsConnection, type ObjectInfo, type ObjectStore } from 'nats';
@@ -10,7 +11,10 @@ import type { StateSnapshotInfo, StateSnapshots } from '../../ports/state-snapsh
 // reaches it, with the log's replicas, and nothing else is needed. The object store cuts the
 // file into chunks and checks its SHA-256 digest on the way back. One object name: a put
 // replaces the object and purges the chunks of the one before (nats.js), so one snapshot is
-// kept; the log position and time ride in the object's description.
+// kept; the log position and time ride in the object's description. The file is stored
+// gzipped (level 1): a SQLite state file shrinks about 7x for about 1 s of CPU per 128 MB,
+// and the restore, which a new node waits for, reads that much less (BENCHMARKS.md "Reactor
+// node cold start").
 export interface JetStreamSnapshotOptions {
   /** Server URLs (a cluster's seeds); ignored when `connection` is given. */
   readonly servers?: readonly string[];
@@ -28,8 +32,8 @@ const CHUNK = 512 * 1024;
 const describe = (info: ObjectInfo): StateSnapshotInfo | undefined => {
   if (info.deleted) return undefined;
   try {
-    const d = JSON.parse(info.description ?? '') as { position?: unknown; takenAt?: unknown };
-    if (typeof d.position !== 'number' || typeof d.takenAt !== 'string') return undefined;
+    const d = JSON.parse(info.description ?? '') as { position?: unknown; takenAt?: unknown; encoding?: unknown };
+    if (typeof d.position !== 'number' || typeof d.takenAt !== 'string' || d.encoding !== 'gzip') return undefined;
     return { position: d.position, takenAt: d.takenAt, bytes: info.size };
   } catch {
     return undefined;
@@ -93,11 +97,14 @@ export const openJetStreamSnapshots = async (o: JetStreamSnapshotOptions): Promi
   return {
     newest,
     put: async (file, info) => {
-      const data = Readable.toWeb(createReadStream(file)) as unknown as ReadableStream<Uint8Array>;
+      const gzip = createGzip({ level: 1 });
+      // A read error destroys the gzip stream with it, which fails the put.
+      pipeline(createReadStream(file), gzip).catch(() => undefined);
+      const data = Readable.toWeb(gzip) as unknown as ReadableStream<Uint8Array>;
       const stored = await os.put(
         {
           name,
-          description: JSON.stringify({ position: info.position, takenAt: info.takenAt }),
+          description: JSON.stringify({ position: info.position, takenAt: info.takenAt, encoding: 'gzip' }),
           options: { max_chunk_size: CHUNK },
         },
         data,
@@ -117,11 +124,10 @@ export const openJetStreamSnapshots = async (o: JetStreamSnapshotOptions): Promi
       // meanwhile leaves no half file where the state is expected.
       const partial = `${file}.restoring`;
       try {
-        await pipeline(Readable.fromWeb(found.data), createWriteStream(partial));
+        await pipeline(Readable.fromWeb(found.data), createGunzip(), createWriteStream(partial));
         // Resolves to null, or (nats.js 2.29) undefined, when the data was whole and its digest matched.
         const error: unknown = await found.error;
         if (error instanceof Error) throw error;
-        if ((await stat(partial)).size !== found.info.size) throw new Error('snapshot truncated');
         await rename(partial, file);
       } catch (e) {
         await rm(partial, { force: true });
