@@ -35,6 +35,7 @@ const productionOnly = [
   'test/e2e/multinode.e2e.test.ts',
   'test/e2e/idempotency-nodes.e2e.test.ts',
   'test/e2e/reactor-nodes.e2e.test.ts',
+  'test/e2e/reactor-snapshot.e2e.test.ts',
   'test/e2e/throttle-nodes.e2e.test.ts',
 ];
 

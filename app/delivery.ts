@@ -4,7 +4,7 @@ import { startReactors, type Reactors } from '../delivery/runner.js';
 import { scaledUrgencyDelays } from '../domain/triage/urgency.js';
 import { DEFAULT_RETRY_POLICY } from '../domain/triage/retry.js';
 import type { Clock } from '../ports/clock.js';
-import type { DeliveryReports } from '../ports/delivery-state.js';
+import type { DeliveryReports, DeliveryStateStore } from '../ports/delivery-state.js';
 import type { EventStore } from '../ports/eventstore.js';
 import type { DeadLetter } from '../ports/follower.js';
 import type { Logger } from '../ports/log.js';
@@ -45,6 +45,8 @@ export const startDelivery = (
     readonly log: Logger;
     /** Events triage or dispatch quarantined (counted per follower). */
     readonly onDeadLetters?: (dead: readonly DeadLetter[]) => void;
+    /** Delivery's state, when the caller opened it (a reactors node watches it for snapshots); closed by stop(). */
+    readonly state?: DeliveryStateStore;
   },
 ): Delivery | undefined => {
   const t = config.triage;
@@ -53,7 +55,7 @@ export const startDelivery = (
   // MQTT is planned only when a broker is configured: the other channels record to the
   // outbox without credentials (a deployment sees what it would send), but a topic publish
   // per recipient of every message into the outbox would be noise nobody asked for.
-  const state = openDeliveryState(config);
+  const state = deps.state ?? openDeliveryState(config);
   // Nodes sharing a log each run delivery: a throttle holds for all of them together, each
   // sending its share (a node with a log of its own is the only sender of its deliveries).
   const roster =

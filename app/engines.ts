@@ -19,6 +19,7 @@ import { openElasticSearchIndex } from '../adapters/search/elastic.js';
 import { createEmbeddedSearchIndex } from '../adapters/search/embedded.js';
 import { embeddedSearchReader } from '../adapters/search/embedded-reader.js';
 import type { SearchQueries } from '../ports/search.js';
+import type { StateSnapshots } from '../ports/state-snapshot.js';
 import type { Bus } from '../ports/bus.js';
 import type { Clock } from '../ports/clock.js';
 import type { DeliveryStateStore } from '../ports/delivery-state.js';
@@ -291,7 +292,26 @@ export const openIdempotencyStore = async (config: Config): Promise<IdempotencyS
  * directory on every stack for now; a networked engine implements ports/delivery-state.ts.
  */
 export const openDeliveryState = (config: Config): DeliveryStateStore =>
-  openSqliteDeliveryState(join(config.dataDir, 'reactors.db'));
+  openSqliteDeliveryState(deliveryStateFile(config));
+
+export const deliveryStateFile = (config: Config): string => join(config.dataDir, 'reactors.db');
+
+/**
+ * Where reactors nodes keep the snapshot of delivery's state (app/reactors-snapshots.ts): with
+ * the log on JetStream, an object store on the same cluster (`<stream>_REACTORS`, the log's
+ * replicas); none on the other logs (an embedded log has one node, whose state file stays
+ * beside it) or with MSGXC_REACTORS_SNAPSHOT_MS=0.
+ */
+export const openStateSnapshots = async (config: Config): Promise<StateSnapshots | undefined> => {
+  if (!config.eventStore.startsWith('nats://') || config.triage.snapshotMs === 0) return undefined;
+  const { servers, options } = parseNatsUrl(config.eventStore);
+  const { openJetStreamSnapshots } = await import('../adapters/state-snapshot/jetstream-object.js');
+  return openJetStreamSnapshots({
+    servers,
+    bucket: `${options.streamName ?? 'MSGXC_EVENTS'}_REACTORS`,
+    replicas: options.replicas ?? 1,
+  });
+};
 
 export interface OpenedChannels {
   readonly channels: Channels;

@@ -17,8 +17,12 @@ import type { DeadLetter } from '../ports/follower.js';
 import type { PersonalData } from '../ports/keystore.js';
 import type { OutboxStore } from '../ports/outbox.js';
 import { countDeadLetters } from './admin-ops.js';
+import type { DeliveryStateStore } from '../ports/delivery-state.js';
+import { DISPATCH_REACTOR } from '../delivery/runner.js';
+import { TRIAGE_REACTOR } from '../delivery/triage.js';
 import { type Delivery, deliveryGauges, startDelivery } from './delivery.js';
-import { openBus, openChannels, openLog } from './engines.js';
+import { deliveryStateFile, openBus, openChannels, openDeliveryState, openLog, openStateSnapshots } from './engines.js';
+import { restoreDeliveryState, startStateSnapshots, watchErasures } from './reactors-snapshots.js';
 import type { Broker } from './node.js';
 
 const NO_SESSIONS: readonly [string, number][] = [];
@@ -37,7 +41,28 @@ export const startReactorsNode = async (config: Config, log: Logger, clock: Cloc
   const store = opened.store;
   const metrics = createMetrics();
   const bus = await openBus(config, log);
+  // A new node restores the stored snapshot of delivery's state and replays only the log after it.
+  const snapshots = await openStateSnapshots(config);
+  const stateFile = deliveryStateFile(config);
+  if (snapshots !== undefined) await restoreDeliveryState(stateFile, snapshots, log);
+  const snapshotter =
+    snapshots === undefined
+      ? undefined
+      : startStateSnapshots({
+          file: stateFile,
+          snapshots,
+          everyMs: config.triage.snapshotMs,
+          followers: [TRIAGE_REACTOR, DISPATCH_REACTOR],
+          log,
+        });
+  const state = openDeliveryState(config);
   const running = await startDeliveryProcess(config, {
+    state:
+      snapshotter === undefined
+        ? state
+        : watchErasures(state, (position) => {
+            snapshotter.erased(position);
+          }),
     store,
     personal: opened.personal,
     bus,
@@ -95,7 +120,9 @@ export const startReactorsNode = async (config: Config, log: Logger, clock: Cloc
     nativeUws: native,
     close: async () => {
       ready = false;
+      await snapshotter?.close();
       await running.stop();
+      await snapshots?.close();
       uws.us_listen_socket_close(listenSocket);
       await bus.close();
       await store.close();
@@ -112,6 +139,8 @@ export const startReactorsNode = async (config: Config, log: Logger, clock: Cloc
 export const startDeliveryProcess = async (
   config: Config,
   deps: {
+    /** Delivery's state, when the caller opened it (a reactors node watches it for snapshots). */
+    readonly state?: DeliveryStateStore;
     readonly store: EventStore;
     readonly personal: PersonalData;
     readonly bus: Bus;
@@ -147,6 +176,7 @@ export const startDeliveryProcess = async (
   // Our snapshot request is on the server before triage asks anyone's presence.
   await bus.flush();
   const delivery = startDelivery(config, {
+    ...(deps.state === undefined ? {} : { state: deps.state }),
     store,
     presence,
     channels: providers.channels,

@@ -92,6 +92,8 @@ export const TriageEnv = t.partial({
   MSGXC_DISPATCH_CONCURRENCY: ConcurrencyFromString,
   /** How long a dispatcher's claim on a send holds before another reactor process may take it over. */
   MSGXC_DISPATCH_LEASE_MS: IntFromString('MSGXC_DISPATCH_LEASE_MS', 1000, 3_600_000),
+  /** How often a reactors node on the JetStream log stores a snapshot of its state (0: never). */
+  MSGXC_REACTORS_SNAPSHOT_MS: IntFromString('MSGXC_REACTORS_SNAPSHOT_MS', 0, 7 * 24 * 3600_000),
   MSGXC_RETRY_MAX_ATTEMPTS: IntFromString('MSGXC_RETRY_MAX_ATTEMPTS', 1, 100),
   MSGXC_RETRY_BASE_MS: IntFromString('MSGXC_RETRY_BASE_MS', 10, 600_000),
   MSGXC_RETRY_UNREACHABLE_MAX_MS: IntFromString('MSGXC_RETRY_UNREACHABLE_MAX_MS', 10, 3_600_000),
@@ -120,6 +122,11 @@ export interface TriageSettings {
   /** Claim lease of a send (MSGXC_DISPATCH_LEASE_MS); absent: delivery's default (120 s). */
   readonly leaseMs?: number;
   readonly retry: RetrySettings;
+  /**
+   * How often a reactors node stores a snapshot of delivery's state where a new reactors node
+   * restores it (MSGXC_REACTORS_SNAPSHOT_MS, default 10 minutes; 0: never; app/reactors-snapshots.ts).
+   */
+  readonly snapshotMs: number;
   /** Sends per second per channel never exceeded (by the delivery processes on one log together); a channel left out is not throttled. */
   readonly throttle: Partial<Readonly<Record<DispatchChannel, { readonly perSecond: number }>>>;
 }
@@ -132,6 +139,7 @@ export const triageSettings = (e: t.TypeOf<typeof TriageEnv>): TriageSettings =>
   pollMs: e.MSGXC_SCHEDULER_POLL_MS ?? 1000,
   concurrency: e.MSGXC_DISPATCH_CONCURRENCY ?? DEFAULT_DISPATCH_CONCURRENCY,
   ...(e.MSGXC_DISPATCH_LEASE_MS !== undefined ? { leaseMs: e.MSGXC_DISPATCH_LEASE_MS } : {}),
+  snapshotMs: e.MSGXC_REACTORS_SNAPSHOT_MS ?? 600_000,
   throttle: Object.fromEntries(
     Object.entries(THROTTLE_KEYS).flatMap(([key, channel]) => {
       const n = e[key as keyof typeof THROTTLE_KEYS];

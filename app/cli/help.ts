@@ -19,6 +19,8 @@ node roles (MSGXC_ROLE, docs/production.md "Node roles"):
   api and reactors need a shared log (MSGXC_EVENTSTORE=nats://... or esdb://...) and
   MSGXC_BUS=nats; reactor processes share the sends by leased claims
   (MSGXC_DISPATCH_LEASE_MS, default 120000: how soon another one retakes a crashed one's sends).
+  On the JetStream log a reactors node stores a snapshot of its state in the cluster's object
+  store (MSGXC_REACTORS_SNAPSHOT_MS, default 600000; 0: never), and a new one starts from it.
 
 Every setting is an MSGXC_* environment variable; a bad value stops the process naming it.
 `;

@@ -54,3 +54,13 @@ describe('MSGXC_DISPATCH_LEASE_MS', () => {
     expect(decode({ MSGXC_DISPATCH_LEASE_MS: 'soon' })).toMatch(/MSGXC_DISPATCH_LEASE_MS/);
   });
 });
+
+describe('MSGXC_REACTORS_SNAPSHOT_MS', () => {
+  it('is 10 minutes by default, 0 turns snapshots off, and a week at most', () => {
+    expect(config({}).triage.snapshotMs).toBe(600_000);
+    expect(config({ MSGXC_REACTORS_SNAPSHOT_MS: '0' }).triage.snapshotMs).toBe(0);
+    expect(config({ MSGXC_REACTORS_SNAPSHOT_MS: '60000' }).triage.snapshotMs).toBe(60_000);
+    expect(decode({ MSGXC_REACTORS_SNAPSHOT_MS: String(8 * 24 * 3_600_000) })).toMatch(/MSGXC_REACTORS_SNAPSHOT_MS/);
+    expect(decode({ MSGXC_REACTORS_SNAPSHOT_MS: 'hourly' })).toMatch(/MSGXC_REACTORS_SNAPSHOT_MS/);
+  });
+});

@@ -1,0 +1,325 @@
+// A new reactors node's time to first delivery on a long log (issue 15, "Reactor processes"):
+// replaying the whole log into an empty reactors.db against restoring the stored snapshot of
+// delivery's state (app/reactors-snapshots.ts) and replaying only the tail after it.
+//   npx tsc -p tsconfig.build.json && node --max-old-space-size=8192 dist/bench/reactor-cold-start.js [events=1000000]
+// Builds a log of `events` events (bench/reactor-log.ts: users, devices, addresses, threads,
+// subscriptions, messages, receipts) with an "old node"'s reactors running beside the
+// generator, so the log also holds their triage and dispatch events as a deployment's log does
+// (built in memory, then written in order to the embedded SQLite log); then:
+//   warm:     the old node, caught up, gets an urgent message to an offline user with a phone:
+//             append -> the channel's deliver() (3 messages);
+//   snapshot: the old node stores a snapshot (VACUUM INTO, put into a JetStream object store:
+//             BENCH_NATS_URL, else Debian's nats-server started here), then the deployment goes on
+//             for BENCH_TAIL traffic steps (default 2048, with the old node's own events), then stops;
+//   new node: restored (snapshot, then the tail), cold (empty reactors.db, the whole log),
+//             restored again; each start -> the first delivery of an urgent message appended at
+//             once, with the position its followers first read from.
+// The embedded log belongs to one process (its writer and followers), so the new nodes run in
+// this process, each with its own state file: the same followers and state engine as
+// `MSGXC_ROLE=reactors` (app/delivery.ts), on the log as stored (no sealing layer).
+// BENCH_DIR=path keeps the log there and reuses it when it holds at least `events` events.
+// BENCH_USERS (default 20,000; a thread per 20 users, 3 threads per user).
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openSqliteDeliveryState } from '../adapters/delivery-state/sqlite.js';
+import { createSqliteEventStore } from '../adapters/eventstore/sqlite.js';
+import { startReactors, type Reactors } from '../delivery/runner.js';
+import type { ChannelMap } from '../delivery/types.js';
+import type { Channel, Delivery, Recipient } from '../ports/channel.js';
+import type { DeliveryStateStore } from '../ports/delivery-state.js';
+import type { EventStore } from '../ports/eventstore.js';
+import { spawn } from 'node:child_process';
+import { createMemoryEventStore } from '../adapters/eventstore/memory.js';
+import { openJetStreamSnapshots } from '../adapters/state-snapshot/jetstream-object.js';
+import { restoreDeliveryState, startStateSnapshots } from '../app/reactors-snapshots.js';
+import { DISPATCH_REACTOR } from '../delivery/runner.js';
+import { TRIAGE_REACTOR } from '../delivery/triage.js';
+import type { Logger } from '../ports/log.js';
+import { appendOne, benchClock, hasEmail, hasPhone, reactorLog, T0, uidOf } from './reactor-log.js';
+
+const EVENTS = Number(process.argv[2] ?? 1_000_000);
+const USERS = Number(process.env['BENCH_USERS'] ?? 20_000);
+const THREADS = Math.max(1, Math.floor(USERS / 20));
+const keep = process.env['BENCH_DIR'];
+const dir = keep ?? mkdtempSync(join(tmpdir(), 'msgxc-bench-coldstart-'));
+mkdirSync(dir, { recursive: true });
+const metaFile = join(dir, 'bench.json');
+
+// Records when each message first reaches a channel.
+const delivered = new Map<string, number>();
+const waiters = new Map<string, () => void>();
+const recorder = <R extends Recipient>(kind: R['channel']): Channel<R> => ({
+  kind,
+  provider: 'recorder',
+  deliver: (batch: readonly Delivery<R>[]) => {
+    for (const d of batch) {
+      if (d.content.kind !== 'message') continue;
+      const mid = d.content.message.mid;
+      if (!delivered.has(mid)) delivered.set(mid, performance.now());
+      waiters.get(mid)?.();
+    }
+    return Promise.resolve(batch.map(() => ({ kind: 'delivered' as const })));
+  },
+  close: () => Promise.resolve(),
+});
+const channels = {
+  webpush: recorder('webpush'),
+  fcm: recorder('fcm'),
+  apns: recorder('apns'),
+  email: recorder('email'),
+  sms: recorder('sms'),
+} as ChannelMap;
+const deliveredAt = (mid: string, timeoutMs: number): Promise<number> =>
+  new Promise((resolve, reject) => {
+    const t = setTimeout(() => {
+      reject(new Error(`${mid} not delivered within ${timeoutMs} ms`));
+    }, timeoutMs);
+    const done = (): void => {
+      clearTimeout(t);
+      waiters.delete(mid);
+      resolve(delivered.get(mid) ?? performance.now());
+    };
+    if (delivered.has(mid)) done();
+    else waiters.set(mid, done);
+  });
+
+const quiet = (): void => undefined;
+const silentLogger: Logger = { info: quiet, warn: quiet, error: quiet, debug: quiet };
+const TAIL = Number(process.env['BENCH_TAIL'] ?? 2_048);
+
+// The log as a node reads it, noting where each read of the whole log starts.
+const watched = (store: EventStore, reads: number[]): EventStore => ({
+  append: (stream, events, expected) => store.append(stream, events, expected),
+  read: (stream, options) => store.read(stream, options),
+  readAll: (options) => {
+    reads.push(options.after ?? 0);
+    return store.readAll(options);
+  },
+  subscribeAll: (after, handler, onError) => {
+    reads.push(after);
+    return store.subscribeAll(after, handler, onError);
+  },
+  head: () => store.head(),
+  close: () => store.close(),
+});
+
+// A JetStream server for the snapshot's object store: BENCH_NATS_URL, else Debian's nats-server
+// (test/infra/install-nats.sh) started here on a free port, its store in the bench's folder.
+const natsServer = async (): Promise<{ url: string; version: string; stop: () => Promise<void> }> => {
+  const given = process.env['BENCH_NATS_URL'];
+  if (given !== undefined) return { url: given, version: 'given', stop: () => Promise.resolve() };
+  const storeDir = join(dir, 'nats');
+  rmSync(storeDir, { recursive: true, force: true });
+  const child = spawn('nats-server', ['-js', '-sd', storeDir, '-a', '127.0.0.1', '-p', '-1'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    const seen = (b: Buffer): void => {
+      out += b.toString();
+      const m = /Listening for client connections on (\S+)/.exec(out);
+      if (m?.[1] !== undefined) resolve(`nats://${m[1]}`);
+    };
+    child.stdout.on('data', seen);
+    child.stderr.on('data', seen);
+    child.once('exit', (code) => {
+      reject(new Error(`nats-server exited (${code}): ${out}`));
+    });
+  });
+  const version = /Version:\s+(\S+)/.exec(out)?.[1] ?? '?';
+  return {
+    url,
+    version,
+    stop: () =>
+      new Promise((resolve) => {
+        child.once('exit', () => {
+          resolve();
+        });
+        child.kill('SIGTERM');
+      }),
+  };
+};
+
+const online = (uid: string): boolean => Number(uid.slice(1)) % 3 === 0;
+const clock = benchClock(T0);
+const node = (store: EventStore, state: DeliveryStateStore, name: string): Reactors =>
+  startReactors({
+    store,
+    state,
+    presence: { isOnline: online, sessions: (uid) => (online(uid) ? 1 : 0) },
+    channels,
+    revokeDevice: () => Promise.reject(new Error('no revocation in this benchmark')),
+    clock,
+    pollMs: 50,
+    node: name,
+  });
+
+// Offline users with a phone and no email address: an urgent message to one is one push, at once.
+let nextTarget = 1;
+const target = (): string => {
+  for (let u = nextTarget; ; u += 1)
+    if (!online(uidOf(u)) && hasPhone(u) && !hasEmail(u)) {
+      nextTarget = u + 1;
+      return uidOf(u);
+    }
+};
+const sendUrgent = async (s: EventStore): Promise<string> => {
+  const m = reactorLog(s, clock, { users: USERS, threads: THREADS, perUser: 3 }).message(
+    { kind: 'user', uid: target() },
+    4,
+  );
+  await appendOne(s, m);
+  return (m.data as { mid: string }).mid;
+};
+
+// Copies the log in order into the SQLite file (the inline writer's queue keeps the order of
+// the appends, so every event keeps its position: checked).
+const copyLog = async (from: EventStore, file: string): Promise<void> => {
+  const to = createSqliteEventStore({ file, writerThread: false });
+  for (let after = 0; ; ) {
+    const page = await from.readAll({ after, limit: 5_000 });
+    if (page.length === 0) break;
+    const results = await Promise.all(
+      page.map((e) => to.append(e.stream, [{ type: e.type, data: e.data, metadata: e.metadata }], 'any')),
+    );
+    results.forEach((r, i) => {
+      if (r.kind !== 'appended' || r.position !== page[i]?.position)
+        throw new Error(`copy out of order at ${page[i]?.position}`);
+    });
+    after = page[page.length - 1]?.position ?? after;
+  }
+  await to.close();
+};
+
+const oldFile = join(dir, 'reactors-old.db');
+const eventsFile = join(dir, 'events.db');
+const reused = existsSync(metaFile) && (JSON.parse(readFileSync(metaFile, 'utf8')) as { head: number }).head >= EVENTS;
+if (reused) clock.set((JSON.parse(readFileSync(metaFile, 'utf8')) as { clock: number }).clock);
+else {
+  // Built in memory (the old node's appends wait for no fsync), then written to the file.
+  for (const f of [eventsFile, oldFile]) for (const x of ['', '-wal', '-shm']) rmSync(f + x, { force: true });
+  const built = performance.now();
+  const mem = createMemoryEventStore();
+  const oldState = openSqliteDeliveryState(oldFile);
+  const old = node(mem, oldState, 'old');
+  const log = reactorLog(mem, clock, { users: USERS, threads: THREADS, perUser: 3 });
+  await log.setup();
+  let shown = 0;
+  while ((await mem.head()) < EVENTS) {
+    await log.traffic(2048);
+    await old.waitFor(await mem.head(), 3_600_000);
+    const head = await mem.head();
+    if (head - shown >= 100_000) {
+      shown = head;
+      console.log(
+        `  built ${head} events, ${log.published.length} messages (${((performance.now() - built) / 1000).toFixed(0)} s)`,
+      );
+    }
+  }
+  await old.settle(3_600_000);
+  await old.stop();
+  await oldState.close();
+  await copyLog(mem, eventsFile);
+  writeFileSync(metaFile, JSON.stringify({ clock: clock.ms(), head: await mem.head() }));
+  console.log(`  built and written in ${((performance.now() - built) / 1000).toFixed(0)} s`);
+}
+const store = createSqliteEventStore({ file: eventsFile, writerThread: true });
+const head = await store.head();
+console.log(`log: ${head} events (${USERS} users, ${THREADS} threads)${reused ? ', reused' : ''}`);
+
+// Warm: the running node's append -> delivery.
+const oldState = openSqliteDeliveryState(oldFile);
+const old = node(store, oldState, 'old');
+await old.settle(600_000);
+const warm: number[] = [];
+for (let i = 0; i < 3; i += 1) {
+  const t = performance.now();
+  const mid = await sendUrgent(store);
+  warm.push((await deliveredAt(mid, 60_000)) - t);
+}
+warm.sort((a, b) => a - b);
+await old.settle(60_000);
+
+// The running node stores a snapshot of its state, then the deployment goes on (the tail a
+// restoring node replays), then it stops: the new nodes below must deliver by themselves.
+const nats = await natsServer();
+const snapshots = await openJetStreamSnapshots({
+  servers: [nats.url],
+  bucket: `BENCH_${process.pid}_REACTORS`,
+  replicas: 1,
+});
+const snapshotter = startStateSnapshots({
+  file: oldFile,
+  snapshots,
+  everyMs: 0,
+  followers: [TRIAGE_REACTOR, DISPATCH_REACTOR],
+  log: silentLogger,
+});
+const snapStart = performance.now();
+const snap = await snapshotter.take();
+const snapMs = performance.now() - snapStart;
+if (snap === undefined) throw new Error('no snapshot taken');
+await snapshotter.close();
+await reactorLog(store, clock, { users: USERS, threads: THREADS, perUser: 3 }).traffic(TAIL);
+await old.waitFor(await store.head(), 3_600_000);
+await old.settle(600_000);
+await old.stop();
+await oldState.close();
+const tail = (await store.head()) - snap.position;
+
+// A new node: an empty reactors.db (replay), or the snapshot restored into it. The clock of a
+// start includes the restore; an urgent message is appended at once; the first read position
+// of its followers is noted.
+const newNode = async (name: string, restore: boolean) => {
+  const file = join(dir, `reactors-${name}.db`);
+  for (const f of [file, `${file}-wal`, `${file}-shm`]) rmSync(f, { force: true });
+  const reads: number[] = [];
+  const watchedStore = watched(store, reads);
+  const startAt = performance.now();
+  if (restore) await restoreDeliveryState(file, snapshots, silentLogger);
+  const restored = performance.now() - startAt;
+  const state = openSqliteDeliveryState(file);
+  const reactors = node(watchedStore, state, name);
+  const mid = await sendUrgent(store);
+  const first = (await deliveredAt(mid, 3_600_000)) - startAt;
+  const head = await store.head();
+  await reactors.waitFor(head, 3_600_000);
+  const caughtUp = performance.now() - startAt;
+  await reactors.settle(600_000);
+  await reactors.stop();
+  await state.close();
+  return { first, caughtUp, restored, from: Math.min(...reads), head };
+};
+const restored1 = await newNode('restored-1', true);
+const cold = await newNode('cold', false);
+const restored2 = await newNode('restored-2', true);
+await snapshots.clear();
+await snapshots.close();
+await nats.stop();
+await store.close();
+if (keep === undefined) rmSync(dir, { recursive: true, force: true });
+
+const s = (ms: number): string => (ms / 1000).toFixed(2);
+const warmMedian = warm[1] ?? 0;
+const mib = (b: number): string => (b / 2 ** 20).toFixed(1);
+console.log(
+  `warm node, append -> delivery: ${warm.map((w) => w.toFixed(1)).join(' / ')} ms (median ${warmMedian.toFixed(1)})`,
+);
+console.log(
+  `snapshot: VACUUM INTO + put into the JetStream object store (nats-server ${nats.version}): ${s(snapMs)} s, ${mib(snap.bytes)} MiB at position ${snap.position}; tail after it: ${tail} events`,
+);
+console.log(
+  `cold node (empty reactors.db), start -> first delivery: ${s(cold.first)} s (first read after ${cold.from}); caught up with ${cold.head} events in ${s(cold.caughtUp)} s = ${Math.round(cold.head / (cold.caughtUp / 1000))} events/s`,
+);
+for (const [label, r] of [
+  ['restored node (1st)', restored1],
+  ['restored node (2nd)', restored2],
+] as const)
+  console.log(
+    `${label}, start -> first delivery: ${s(r.first)} s (restore ${s(r.restored)} s; first read after ${r.from}; caught up at ${r.head} in ${s(r.caughtUp)} s)`,
+  );
+const restoredMedian = (restored1.first + restored2.first) / 2;
+console.log(
+  `ratios: cold first delivery / warm delivery ${Math.round(cold.first / warmMedian)}x; cold / restored (mean of 2) ${(cold.first / restoredMedian).toFixed(1)}x`,
+);
