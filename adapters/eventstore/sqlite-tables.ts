@@ -56,11 +56,35 @@ export const openReader = (file: string): Database.Database => {
 
 // Rows are only ever written by this adapter from typed appends, so the metadata is
 // trusted here; event data stays `unknown` for the consumers' codecs (schema/events.ts).
-export const toRecordedEvent = (row: EventRow): RecordedEvent => ({
-  stream: row.stream,
-  revision: row.revision,
-  position: row.position,
-  type: row.type,
-  data: JSON.parse(row.data) as unknown,
-  metadata: JSON.parse(row.metadata) as EventMetadata,
-});
+// `data` and `metadata` are parsed when first read, once (the answer is kept): a follower that
+// only moves its checkpoint past an event never pays for its JSON, and the delivery followers
+// skip most of what the other one reads (triage never decodes a MessageTriaged plan, the largest
+// rows). They are own enumerable getters, so spreading, JSON.stringify, structured clone and
+// deep equality see them as the plain values they stand for.
+export const toRecordedEvent = (row: EventRow): RecordedEvent => {
+  // The texts, not the row: each is let go once parsed.
+  let dataText: string | undefined = row.data;
+  let metadataText: string | undefined = row.metadata;
+  let data: unknown;
+  let metadata: EventMetadata | undefined;
+  return {
+    stream: row.stream,
+    revision: row.revision,
+    position: row.position,
+    type: row.type,
+    get data(): unknown {
+      if (dataText !== undefined) {
+        data = JSON.parse(dataText) as unknown;
+        dataText = undefined;
+      }
+      return data;
+    },
+    get metadata(): EventMetadata {
+      if (metadataText !== undefined) {
+        metadata = JSON.parse(metadataText) as EventMetadata;
+        metadataText = undefined;
+      }
+      return metadata as EventMetadata;
+    },
+  };
+};
