@@ -2,6 +2,7 @@ import type { Database } from 'better-sqlite3';
 import type { DirectoryReads } from '../../ports/delivery-state.js';
 import { LIMITS } from '../../schema/bounds.js';
 import type {
+  Contact,
   DirectoryChange,
   DirectoryMessage,
   MessageStatus,
@@ -115,10 +116,29 @@ export const directoryReads = (db: Database): DirectoryReads => {
       out.get(uid)?.set(deviceId, JSON.parse(device) as Device);
     return out;
   };
-  const profilesOf = (uids: readonly string[], tid: string | undefined): Map<string, Profile> => {
-    const list = JSON.stringify(uids);
+  /** Opt-outs and contact points of a page of users (`list`: their uids as JSON). */
+  const contactsOf = (uids: readonly string[], list: string, tid: string | undefined): Map<string, Contact> => {
     const users = new Map<string, [string, string | null, string | null, string]>();
     for (const u of usersIn.all(list)) users.set(u[0], u);
+    const threads = new Map(
+      tid === undefined ? [] : perThreadIn.all(tid, list).map((r): [string, string] => [r.uid, r.channels]),
+    );
+    const out = new Map<string, Contact>();
+    for (const uid of uids) {
+      const u = users.get(uid);
+      const forThread = threads.get(uid);
+      out.set(uid, {
+        email: u?.[1] ?? null,
+        cell: u?.[2] ?? null,
+        channels: u === undefined ? [] : strings(u[3]),
+        ...(forThread === undefined ? {} : { threadChannels: strings(forThread) }),
+      });
+    }
+    return out;
+  };
+  const profilesOf = (uids: readonly string[], tid: string | undefined): Map<string, Profile> => {
+    const list = JSON.stringify(uids);
+    const contacts = contactsOf(uids, list, tid);
     // Time zone and quiet hours too: local-time schedules and quiet hours apply to every page.
     const times = new Map<string, [string, string | null, string | null]>();
     for (const t of timesIn.all(list)) times.set(t[0], t);
@@ -128,22 +148,18 @@ export const directoryReads = (db: Database): DirectoryReads => {
       if (mine.length === 0) devicesOf.set(uid, mine);
       if (mine.length < LIMITS.devices) mine.push({ deviceId, channel });
     }
-    const threads = new Map(
-      tid === undefined ? [] : perThreadIn.all(tid, list).map((r): [string, string] => [r.uid, r.channels]),
-    );
     const out = new Map<string, Profile>();
     for (const uid of uids) {
-      const u = users.get(uid);
-      const forThread = threads.get(uid);
+      const c = contacts.get(uid);
       const t = times.get(uid);
       out.set(uid, {
         ...(t?.[1] == null ? {} : { timezone: t[1] }),
         ...(t?.[2] == null ? {} : { quietHours: JSON.parse(t[2]) as QuietHours }),
         devices: devicesOf.get(uid) ?? [],
-        email: u?.[1] ?? null,
-        cell: u?.[2] ?? null,
-        channels: u === undefined ? [] : strings(u[3]),
-        ...(forThread === undefined ? {} : { threadChannels: strings(forThread) }),
+        email: c?.email ?? null,
+        cell: c?.cell ?? null,
+        channels: c?.channels ?? [],
+        ...(c?.threadChannels === undefined ? {} : { threadChannels: c.threadChannels }),
       });
     }
     return out;
@@ -179,6 +195,21 @@ export const directoryReads = (db: Database): DirectoryReads => {
     },
     profiles: (uids, tid) =>
       Promise.resolve(uids.length > 8 ? profilesOf(uids, tid) : new Map(uids.map((uid) => [uid, profileOf(uid, tid)]))),
+    contacts: (uids, tid) => {
+      if (uids.length > 8) return Promise.resolve(contactsOf(uids, JSON.stringify(uids), tid));
+      const out = new Map<string, Contact>();
+      for (const uid of uids) {
+        const u = user.get(uid);
+        const forThread = tid === undefined ? undefined : perThread.get(uid, tid);
+        out.set(uid, {
+          email: u?.email ?? null,
+          cell: u?.cell ?? null,
+          channels: u === undefined ? [] : strings(u.channels),
+          ...(forThread === undefined ? {} : { threadChannels: strings(forThread) }),
+        });
+      }
+      return Promise.resolve(out);
+    },
     device: (uid, deviceId) => {
       const d = device.get(uid, deviceId);
       return Promise.resolve(d === undefined ? undefined : (JSON.parse(d) as Device));
