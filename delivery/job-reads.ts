@@ -1,12 +1,13 @@
 import type { DeliveryStateStore, DirectoryReads, UnitReads } from '../ports/delivery-state.js';
 import type { Device } from '../schema/devices.js';
-import type { Engagement, Profile, UnitState } from '../schema/delivery-state.js';
+import type { Contact, Engagement, UnitState } from '../schema/delivery-state.js';
 import type { MarkerFacts } from './targets.js';
 
 // What one dispatch job reads, gathered: the due units of one channel from one pass are
 // mostly one message's, so the message's state and cancellation are read once per job, not
-// once per unit; the recipients' profiles (opt-outs, contact points) in one batched read per
-// thread; their devices (push) in one read; receipts, read markers and collapse keys in a
+// once per unit; the recipients' opt-outs and contact points in one batched read per thread
+// (`contacts`: not their devices and times, which a job does not use); their devices (push)
+// with their addresses in one read; receipts, read markers and collapse keys in a
 // statement per message. Reads only, and only for the job's lifetime: a job decides on the
 // state as it was when it started, as it did unit by unit.
 //
@@ -39,8 +40,8 @@ export const jobReads = async (
   }
   const tidOf = (mid: string): string | undefined => states.get(mid)?.tid ?? undefined;
 
-  // Profiles of the job's recipients, by the thread of each unit's message.
-  const profiles = new Map<string, Profile>();
+  // Opt-outs and contact points of the job's recipients, by the thread of each unit's message.
+  const profiles = new Map<string, Contact>();
   const keyOf = (uid: string, tid: string | undefined): string => `${tid ?? ''}\u0000${uid}`;
   const byThread = new Map<string | undefined, Set<string>>();
   // Receipts, read markers and collapse keys of the job's recipients, per message (and collapse key).
@@ -58,20 +59,20 @@ export const jobReads = async (
     if (u.kind === 'step' && PUSH.has(u.channel) && u.deviceId !== null) pushUids.add(u.uid);
   }
   for (const [tid, uids] of byThread)
-    for (const [uid, p] of await dir.profiles([...uids], tid)) profiles.set(keyOf(uid, tid), p);
+    for (const [uid, p] of await dir.contacts([...uids], tid)) profiles.set(keyOf(uid, tid), p);
   const devices =
     pushUids.size === 0 ? new Map<string, ReadonlyMap<string, Device>>() : await dir.devicesOf([...pushUids]);
 
   // Contact points, devices and user-level preferences do not depend on the thread: a read
   // without one (an email's address) is answered from the profile read with the unit's thread.
-  const anyThread = new Map<string, Profile>();
+  const anyThread = new Map<string, Contact>();
   for (const [key, p] of profiles) anyThread.set(key.slice(key.indexOf('\u0000') + 1), p);
-  const withoutThread = (uid: string, tid: string | undefined): Profile | undefined => {
+  const withoutThread = (uid: string, tid: string | undefined): Contact | undefined => {
     const p = tid === undefined ? anyThread.get(uid) : undefined;
     if (p === undefined) return undefined;
-    return { devices: p.devices, email: p.email, cell: p.cell, channels: p.channels };
+    return { email: p.email, cell: p.cell, channels: p.channels };
   };
-  const profileOf = (uid: string, tid: string | undefined): Profile | undefined =>
+  const profileOf = (uid: string, tid: string | undefined): Contact | undefined =>
     profiles.get(keyOf(uid, tid)) ?? withoutThread(uid, tid);
 
   const engaged = new Map<string, Engagement>();
@@ -89,10 +90,10 @@ export const jobReads = async (
   const directory: DirectoryReads = {
     ...dir,
     messageState: (mid) => (states.has(mid) ? Promise.resolve(states.get(mid)) : dir.messageState(mid)),
-    profiles: async (uids, tid) => {
+    contacts: async (uids, tid) => {
       const known = uids.map((uid) => profileOf(uid, tid));
-      if (known.every((p) => p !== undefined)) return new Map(uids.map((uid, i) => [uid, known[i] as Profile]));
-      return dir.profiles(uids, tid);
+      if (known.every((p) => p !== undefined)) return new Map(uids.map((uid, i) => [uid, known[i] as Contact]));
+      return dir.contacts(uids, tid);
     },
     device: (uid, deviceId) => {
       const mine = devices.get(uid);

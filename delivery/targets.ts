@@ -4,7 +4,7 @@ import { THREAD_TOPIC } from '../domain/triage/topics.js';
 import type { Content, OutgoingMessage, Recipient } from '../ports/channel.js';
 import type { DeliveryStateStore } from '../ports/delivery-state.js';
 import type { Device } from '../schema/devices.js';
-import type { DirectoryMessage, Engagement, Profile, UnitState } from '../schema/delivery-state.js';
+import type { Contact, DirectoryMessage, Engagement, Profile, UnitState } from '../schema/delivery-state.js';
 import type { DispatchChannel } from '../schema/triage-events.js';
 import type { NameOf } from './people.js';
 
@@ -44,7 +44,8 @@ export interface MarkerFacts {
   readonly cancelled: boolean;
   readonly engagement: Engagement;
   readonly collapsed: boolean;
-  readonly profile: Profile | undefined;
+  /** Opt-outs and contact points (a whole profile will do). */
+  readonly profile: Contact | undefined;
 }
 
 /** The markers `nextStep` decides on, from what was read (a recipient's step, not the thread topic's). */
@@ -120,7 +121,7 @@ export const createTargets = (state: DeliveryStateStore, nameOf: NameOf = NO_NAM
           return pushRecipient(uid, channel, deviceId, deviceId === null ? undefined : await dir.device(uid, deviceId));
         case 'email':
         case 'sms':
-          return contactRecipient(uid, channel, (await dir.profiles([uid])).get(uid));
+          return contactRecipient(uid, channel, (await dir.contacts([uid])).get(uid));
         case 'mqtt': {
           if (deviceId !== THREAD_TOPIC) {
             const name = await nameOf(uid);
@@ -156,7 +157,7 @@ export const createTargets = (state: DeliveryStateStore, nameOf: NameOf = NO_NAM
         steps.engagement(u.uid, u.mid, tid),
         steps.cancelled(u.mid),
         u.collapse === null ? Promise.resolve(false) : steps.collapsed(u.uid, u.collapse, u.mid),
-        dir.profiles([u.uid], tid),
+        dir.contacts([u.uid], tid),
       ]);
       return markersFrom(
         u.channel,

@@ -4,6 +4,7 @@ import type {
   DueTimer,
   Engagement,
   MessageStatus,
+  Contact,
   Profile,
   PublishedData,
   StateBatch,
@@ -30,6 +31,12 @@ export interface DirectoryReads {
   thread(tid: string): Promise<ThreadEntry | undefined>;
   /** Profiles of several users; `tid`: the message's thread, whose per-thread preferences are included. */
   profiles(uids: readonly string[], tid?: string): Promise<ReadonlyMap<string, Profile>>;
+  /**
+   * What dispatch checks of each of several users before a step: opt-outs (with `tid`'s) and
+   * contact points, the profile without its devices and times (a dispatch job reads the push
+   * devices themselves, `devicesOf`, and needs no zone: the step's time was planned).
+   */
+  contacts(uids: readonly string[], tid?: string): Promise<ReadonlyMap<string, Contact>>;
   device(uid: string, deviceId: string): Promise<Device | undefined>;
   /** Every device of each of several users, by uid then device id (a dispatch job's, in one read). */
   devicesOf(uids: readonly string[]): Promise<ReadonlyMap<string, ReadonlyMap<string, Device>>>;

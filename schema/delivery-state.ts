@@ -108,6 +108,9 @@ export interface Profile {
   readonly quietHours?: QuietHours;
 }
 
+/** Of a profile, what a dispatch job checks: opt-outs and contact points (DirectoryReads.contacts). */
+export type Contact = Pick<Profile, 'email' | 'cell' | 'channels' | 'threadChannels'>;
+
 export interface ThreadEntry {
   readonly name?: string;
   readonly channels: readonly string[];

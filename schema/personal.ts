@@ -44,8 +44,10 @@ const record = (u: unknown): Record<string, unknown> | undefined =>
 
 /** Whose personal data the event carries, or undefined when it carries none (or not one person's). */
 export const ownerOf = (type: string, data: unknown): string | undefined => {
+  // The type first: a store may parse `data` only when it is read (adapters/eventstore/sqlite-tables.ts).
+  if (RULES[type] === undefined) return undefined;
   const d = record(data);
-  if (d === undefined || RULES[type] === undefined) return undefined;
+  if (d === undefined) return undefined;
   if (type === 'MessagePublished') {
     const audience = record(d.audience);
     return audience?.kind === 'user' && typeof audience.uid === 'string' ? audience.uid : undefined;

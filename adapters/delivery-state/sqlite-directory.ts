@@ -1,7 +1,14 @@
 import type { Database } from 'better-sqlite3';
 import type { DirectoryReads } from '../../ports/delivery-state.js';
 import { LIMITS } from '../../schema/bounds.js';
-import type { DirectoryChange, DirectoryMessage, MessageStatus, PublishedData } from '../../schema/delivery-state.js';
+import type {
+  Contact,
+  DirectoryChange,
+  DirectoryMessage,
+  MessageStatus,
+  Profile,
+  PublishedData,
+} from '../../schema/delivery-state.js';
 import { ERASED_TEXT } from '../../schema/personal.js';
 import { type Device, type DeviceChannel, deviceChannel } from '../../schema/devices.js';
 import type { QuietHours } from '../../schema/local-time.js';
@@ -10,7 +17,8 @@ import type { QuietHours } from '../../schema/local-time.js';
 // (domain/delivery/directory.ts), each an upsert or a guarded update. Stored JSON was written
 // from decoded events, so the casts restate what the codecs checked on the way in.
 
-const strings = (json: string): string[] => JSON.parse(json) as string[];
+// Most users keep the default (no channel preference): no parse for it.
+const strings = (json: string): string[] => (json === '[]' ? [] : (JSON.parse(json) as string[]));
 
 export const directoryReads = (db: Database): DirectoryReads => {
   const message = db.prepare<
@@ -75,61 +83,86 @@ export const directoryReads = (db: Database): DirectoryReads => {
         };
   };
   // A page of recipients in three queries instead of three per recipient (triage's facts were
-  // most of its per-recipient cost): the uids go in as one JSON array.
-  const usersIn = db.prepare<[string], { uid: string; email: string | null; cell: string | null; channels: string }>(
-    'SELECT uid, email, cell, channels FROM dir_users WHERE uid IN (SELECT value FROM json_each(?))',
-  );
-  const devicesIn = db.prepare<[string], { uid: string; device_id: string; channel: DeviceChannel }>(
-    'SELECT uid, device_id, channel FROM dir_devices WHERE uid IN (SELECT value FROM json_each(?)) ORDER BY uid, position DESC',
-  );
+  // most of its per-recipient cost): the uids go in as one JSON array. Rows come back as
+  // arrays (`raw`), not objects: a broadcast reads a row or two per recipient, and making the
+  // row objects was most of what these reads cost after the statements themselves.
+  const usersIn = db
+    .prepare<[string], [uid: string, email: string | null, cell: string | null, channels: string]>(
+      'SELECT uid, email, cell, channels FROM dir_users WHERE uid IN (SELECT value FROM json_each(?))',
+    )
+    .raw(true);
+  const devicesIn = db
+    .prepare<[string], [uid: string, deviceId: string, channel: DeviceChannel]>(
+      'SELECT uid, device_id, channel FROM dir_devices WHERE uid IN (SELECT value FROM json_each(?)) ORDER BY uid, position DESC',
+    )
+    .raw(true);
   const perThreadIn = db.prepare<[string, string], { uid: string; channels: string }>(
     'SELECT uid, channels FROM dir_user_threads WHERE tid = ? AND uid IN (SELECT value FROM json_each(?))',
   );
-  const timesIn = db.prepare<[string], { uid: string; timezone: string | null; quiet: string | null }>(
-    'SELECT uid, timezone, quiet FROM dir_user_time WHERE uid IN (SELECT value FROM json_each(?))',
-  );
-  const devicesWithBodyIn = db.prepare<[string], { uid: string; device_id: string; device: string }>(
-    'SELECT uid, device_id, device FROM dir_devices WHERE uid IN (SELECT value FROM json_each(?))',
-  );
+  const timesIn = db
+    .prepare<[string], [uid: string, timezone: string | null, quiet: string | null]>(
+      'SELECT uid, timezone, quiet FROM dir_user_time WHERE uid IN (SELECT value FROM json_each(?))',
+    )
+    .raw(true);
+  const devicesWithBodyIn = db
+    .prepare<[string], [uid: string, deviceId: string, device: string]>(
+      'SELECT uid, device_id, device FROM dir_devices WHERE uid IN (SELECT value FROM json_each(?))',
+    )
+    .raw(true);
   const devicesOfMany = (uids: readonly string[]): Map<string, Map<string, Device>> => {
-    const out = new Map<string, Map<string, Device>>(uids.map((uid) => [uid, new Map()]));
-    for (const r of devicesWithBodyIn.all(JSON.stringify(uids)))
-      out.get(r.uid)?.set(r.device_id, JSON.parse(r.device) as Device);
+    const out = new Map<string, Map<string, Device>>();
+    for (const uid of uids) out.set(uid, new Map());
+    for (const [uid, deviceId, device] of devicesWithBodyIn.all(JSON.stringify(uids)))
+      out.get(uid)?.set(deviceId, JSON.parse(device) as Device);
     return out;
   };
-  const profilesOf = (uids: readonly string[], tid: string | undefined) => {
-    const list = JSON.stringify(uids);
-    const users = new Map(usersIn.all(list).map((u) => [u.uid, u]));
-    // Time zone and quiet hours too: local-time schedules and quiet hours apply to every page.
-    const times = new Map(timesIn.all(list).map((t) => [t.uid, t]));
-    const devicesOf = new Map<string, { deviceId: string; channel: DeviceChannel }[]>();
-    for (const d of devicesIn.all(list)) {
-      const mine = devicesOf.get(d.uid) ?? [];
-      if (mine.length === 0) devicesOf.set(d.uid, mine);
-      if (mine.length < LIMITS.devices) mine.push({ deviceId: d.device_id, channel: d.channel });
-    }
+  /** Opt-outs and contact points of a page of users (`list`: their uids as JSON). */
+  const contactsOf = (uids: readonly string[], list: string, tid: string | undefined): Map<string, Contact> => {
+    const users = new Map<string, [string, string | null, string | null, string]>();
+    for (const u of usersIn.all(list)) users.set(u[0], u);
     const threads = new Map(
       tid === undefined ? [] : perThreadIn.all(tid, list).map((r): [string, string] => [r.uid, r.channels]),
     );
-    return new Map(
-      uids.map((uid) => {
-        const u = users.get(uid);
-        const forThread = threads.get(uid);
-        const t = times.get(uid);
-        return [
-          uid,
-          {
-            ...(t?.timezone == null ? {} : { timezone: t.timezone }),
-            ...(t?.quiet == null ? {} : { quietHours: JSON.parse(t.quiet) as QuietHours }),
-            devices: devicesOf.get(uid) ?? [],
-            email: u?.email ?? null,
-            cell: u?.cell ?? null,
-            channels: u === undefined ? [] : strings(u.channels),
-            ...(forThread === undefined ? {} : { threadChannels: strings(forThread) }),
-          },
-        ];
-      }),
-    );
+    const out = new Map<string, Contact>();
+    for (const uid of uids) {
+      const u = users.get(uid);
+      const forThread = threads.get(uid);
+      out.set(uid, {
+        email: u?.[1] ?? null,
+        cell: u?.[2] ?? null,
+        channels: u === undefined ? [] : strings(u[3]),
+        ...(forThread === undefined ? {} : { threadChannels: strings(forThread) }),
+      });
+    }
+    return out;
+  };
+  const profilesOf = (uids: readonly string[], tid: string | undefined): Map<string, Profile> => {
+    const list = JSON.stringify(uids);
+    const contacts = contactsOf(uids, list, tid);
+    // Time zone and quiet hours too: local-time schedules and quiet hours apply to every page.
+    const times = new Map<string, [string, string | null, string | null]>();
+    for (const t of timesIn.all(list)) times.set(t[0], t);
+    const devicesOf = new Map<string, { deviceId: string; channel: DeviceChannel }[]>();
+    for (const [uid, deviceId, channel] of devicesIn.all(list)) {
+      const mine = devicesOf.get(uid) ?? [];
+      if (mine.length === 0) devicesOf.set(uid, mine);
+      if (mine.length < LIMITS.devices) mine.push({ deviceId, channel });
+    }
+    const out = new Map<string, Profile>();
+    for (const uid of uids) {
+      const c = contacts.get(uid);
+      const t = times.get(uid);
+      out.set(uid, {
+        ...(t?.[1] == null ? {} : { timezone: t[1] }),
+        ...(t?.[2] == null ? {} : { quietHours: JSON.parse(t[2]) as QuietHours }),
+        devices: devicesOf.get(uid) ?? [],
+        email: c?.email ?? null,
+        cell: c?.cell ?? null,
+        channels: c?.channels ?? [],
+        ...(c?.threadChannels === undefined ? {} : { threadChannels: c.threadChannels }),
+      });
+    }
+    return out;
   };
   const profileOf = (uid: string, tid: string | undefined) => {
     const u = user.get(uid);
@@ -162,6 +195,21 @@ export const directoryReads = (db: Database): DirectoryReads => {
     },
     profiles: (uids, tid) =>
       Promise.resolve(uids.length > 8 ? profilesOf(uids, tid) : new Map(uids.map((uid) => [uid, profileOf(uid, tid)]))),
+    contacts: (uids, tid) => {
+      if (uids.length > 8) return Promise.resolve(contactsOf(uids, JSON.stringify(uids), tid));
+      const out = new Map<string, Contact>();
+      for (const uid of uids) {
+        const u = user.get(uid);
+        const forThread = tid === undefined ? undefined : perThread.get(uid, tid);
+        out.set(uid, {
+          email: u?.email ?? null,
+          cell: u?.cell ?? null,
+          channels: u === undefined ? [] : strings(u.channels),
+          ...(forThread === undefined ? {} : { threadChannels: strings(forThread) }),
+        });
+      }
+      return Promise.resolve(out);
+    },
     device: (uid, deviceId) => {
       const d = device.get(uid, deviceId);
       return Promise.resolve(d === undefined ? undefined : (JSON.parse(d) as Device));

@@ -222,10 +222,15 @@ export const groupRows = (db: Database): GroupRows => {
       const n: Record<UnitStatus, number> = { pending: 0, claimed: 0, done: 0, skipped: 0, 'given-up': 0 };
       const claims = new Set<string>();
       let revision = -1;
+      // A group's claims are mostly one job's (one node and run): their key is made once.
+      let last: { node: string; run: string } | undefined;
       for (const u of g.units) {
         if (u.stream === g.stream) revision = Math.max(revision, u.revision);
-        n[u.stage.status] += 1;
-        if (u.stage.status === 'claimed') claims.add(`${u.stage.node}\n${u.stage.run}`);
+        const s = u.stage;
+        n[s.status] += 1;
+        if (s.status !== 'claimed' || (last !== undefined && last.node === s.node && last.run === s.run)) continue;
+        last = s;
+        claims.add(`${s.node}\n${s.run}`);
       }
       // deliveries-<mid>/<channel>/<batch>
       const [mid, channel] = g.stream.slice('deliveries-'.length).split('/');

@@ -73,9 +73,15 @@ export const catchUpSubscription = (
  * (issue 15). What a page held is forgotten at every commit (`forget`, called before the
  * subscriptions are woken), so a subscription never settles for a page read before a commit
  * it was woken for; a read that fails is not kept. The events are shared: readers must not
- * change them (RecordedEvent is readonly).
+ * change them (RecordedEvent is readonly). Only the last `keep` pages are kept: followers
+ * catching up on a long log read page after page with no commit in between, and keeping every
+ * page until the next commit held the whole backlog in memory (issue 13: most of the heap after
+ * a 200,000-user setup); a follower more than `keep` pages behind another reads its own.
  */
-export const sharedReads = (store: Pick<EventStore, 'readAll'>): Pick<EventStore, 'readAll'> & { forget(): void } => {
+export const sharedReads = (
+  store: Pick<EventStore, 'readAll'>,
+  keep = 16,
+): Pick<EventStore, 'readAll'> & { forget(): void } => {
   let pages = new Map<string, Promise<readonly RecordedEvent[]>>();
   return {
     readAll: (options) => {
@@ -85,6 +91,7 @@ export const sharedReads = (store: Pick<EventStore, 'readAll'>): Pick<EventStore
       const mine = pages;
       const read = store.readAll(options);
       mine.set(key, read);
+      if (mine.size > keep) mine.delete(mine.keys().next().value ?? key);
       read.catch(() => {
         if (mine.get(key) === read) mine.delete(key);
       });

@@ -56,11 +56,49 @@ export const openReader = (file: string): Database.Database => {
 
 // Rows are only ever written by this adapter from typed appends, so the metadata is
 // trusted here; event data stays `unknown` for the consumers' codecs (schema/events.ts).
-export const toRecordedEvent = (row: EventRow): RecordedEvent => ({
-  stream: row.stream,
-  revision: row.revision,
-  position: row.position,
-  type: row.type,
-  data: JSON.parse(row.data) as unknown,
-  metadata: JSON.parse(row.metadata) as EventMetadata,
-});
+// `data` and `metadata` are parsed when first read, once (the answer is kept): a follower that
+// only moves its checkpoint past an event never pays for its JSON, and the delivery followers
+// skip most of what the other one reads (triage never decodes a MessageTriaged plan, the largest
+// rows). They are own enumerable getters, so spreading, JSON.stringify, structured clone and
+// deep equality see them as the plain values they stand for; the getters are shared by every
+// event and the texts sit in one hidden (non-enumerable) slot, so an event costs about what a
+// parsed one did (a getter made per event held caches of events at twice their size).
+interface Texts {
+  data: string | undefined;
+  metadata: string | undefined;
+  parsedData: unknown;
+  parsedMetadata: EventMetadata | undefined;
+}
+const TEXTS = Symbol('texts');
+type Lazy = { readonly [TEXTS]: Texts };
+const DATA: PropertyDescriptor = {
+  enumerable: true,
+  get(this: Lazy): unknown {
+    const t = this[TEXTS];
+    if (t.data !== undefined) {
+      t.parsedData = JSON.parse(t.data) as unknown;
+      t.data = undefined;
+    }
+    return t.parsedData;
+  },
+};
+const METADATA: PropertyDescriptor = {
+  enumerable: true,
+  get(this: Lazy): EventMetadata | undefined {
+    const t = this[TEXTS];
+    if (t.metadata !== undefined) {
+      t.parsedMetadata = JSON.parse(t.metadata) as EventMetadata;
+      t.metadata = undefined;
+    }
+    return t.parsedMetadata;
+  },
+};
+
+export const toRecordedEvent = (row: EventRow): RecordedEvent => {
+  const e = { stream: row.stream, revision: row.revision, position: row.position, type: row.type };
+  const texts: Texts = { data: row.data, metadata: row.metadata, parsedData: undefined, parsedMetadata: undefined };
+  Object.defineProperty(e, TEXTS, { value: texts });
+  Object.defineProperty(e, 'data', DATA);
+  Object.defineProperty(e, 'metadata', METADATA);
+  return e as RecordedEvent;
+};

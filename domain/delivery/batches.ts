@@ -95,28 +95,35 @@ const chunks = <T>(xs: readonly T[]): T[][] => {
   return out;
 };
 
-const who = (d: { readonly uid: DeliveryEvent['data']['uid']; readonly deviceId?: string | undefined }) => ({
-  uid: d.uid,
-  ...(d.deviceId === undefined ? {} : { deviceId: asDeviceId(d.deviceId) }),
-});
+const who = (d: { readonly uid: DeliveryEvent['data']['uid']; readonly deviceId?: string | undefined }) =>
+  d.deviceId === undefined ? { uid: d.uid } : { uid: d.uid, deviceId: asDeviceId(d.deviceId) };
+
+type Claims = { node: string; run: string; leaseUntil: string; claims: ClaimEntry[] };
+type Outcome = { -readonly [K in keyof OutcomeEntry]: OutcomeEntry[K] };
 
 /**
  * The batched events for per-unit events of ONE group (one message and channel): skips, then
  * claims (one event per lease), then outcomes, each at most BATCH_ENTRIES entries. Undefined
  * when an event does not fit a batch (a digest's, or another group's): the caller writes those
- * as they are.
+ * as they are. A unit's outcome gathers its events in the order they come (entries are built
+ * in place: a job writes thousands, so nothing is copied per event).
  */
 export const compact = (events: readonly DeliveryEvent[]): BatchDeliveryEvent[] | undefined => {
   const first = events[0];
   if (first?.data.mid === undefined) return undefined;
   const { mid, channel } = first.data;
   const skips: SkipEntry[] = [];
-  const claims = new Map<string, { node: string; run: string; leaseUntil: string; claims: ClaimEntry[] }>();
-  const outcomes = new Map<string, OutcomeEntry>();
-  const outcome = (d: DeliveryEvent['data'], attempt: number): OutcomeEntry => {
-    const key = `${d.uid}/${d.deviceId ?? ''}`;
-    const o = outcomes.get(key) ?? { ...who(d), attempt };
-    outcomes.set(key, o);
+  const claims = new Map<string, Claims>();
+  // A job's claims share one lease: the last one found is tried first.
+  let lastClaims: Claims | undefined;
+  const outcomes = new Map<string, Outcome>();
+  const outcome = (d: DeliveryEvent['data'], attempt: number): Outcome => {
+    const key = d.deviceId === undefined ? `${d.uid}/` : `${d.uid}/${d.deviceId}`;
+    let o = outcomes.get(key);
+    if (o === undefined) {
+      o = { ...who(d), attempt };
+      outcomes.set(key, o);
+    }
     return o;
   };
   for (const e of events) {
@@ -128,39 +135,33 @@ export const compact = (events: readonly DeliveryEvent[]): BatchDeliveryEvent[] 
         break;
       case 'DeliveryAttempted': {
         const { node, run, leaseUntil } = e.data;
-        const lease = `${node}\n${run}\n${leaseUntil}`;
-        const c = claims.get(lease) ?? { node, run, leaseUntil, claims: [] };
+        let c = lastClaims;
+        if (c === undefined || c.node !== node || c.run !== run || c.leaseUntil !== leaseUntil) {
+          const lease = `${node}\n${run}\n${leaseUntil}`;
+          c = claims.get(lease);
+          if (c === undefined) {
+            c = { node, run, leaseUntil, claims: [] };
+            claims.set(lease, c);
+          }
+          lastClaims = c;
+        }
         c.claims.push({ ...who(d), attempt: e.data.attempt });
-        claims.set(lease, c);
         break;
       }
       case 'DeliverySucceeded': {
-        const o = outcome(d, e.data.attempt);
         const { providerId } = e.data;
-        outcomes.set(`${d.uid}/${d.deviceId ?? ''}`, { ...o, sent: providerId === undefined ? {} : { providerId } });
+        outcome(d, e.data.attempt).sent = providerId === undefined ? {} : { providerId };
         break;
       }
-      case 'DeliveryFailed': {
-        const o = outcome(d, e.data.attempt);
-        outcomes.set(`${d.uid}/${d.deviceId ?? ''}`, {
-          ...o,
-          failed: { reason: e.data.reason, outcome: e.data.outcome },
-        });
+      case 'DeliveryFailed':
+        outcome(d, e.data.attempt).failed = { reason: e.data.reason, outcome: e.data.outcome };
         break;
-      }
-      case 'DeliveryRetryScheduled': {
-        const o = outcome(d, e.data.attempt - 1);
-        outcomes.set(`${d.uid}/${d.deviceId ?? ''}`, { ...o, retry: { afterMs: e.data.afterMs, at: e.data.at } });
+      case 'DeliveryRetryScheduled':
+        outcome(d, e.data.attempt - 1).retry = { afterMs: e.data.afterMs, at: e.data.at };
         break;
-      }
-      case 'DeliveryGivenUp': {
-        const o = outcome(d, e.data.attempts - 1);
-        outcomes.set(`${d.uid}/${d.deviceId ?? ''}`, {
-          ...o,
-          gaveUp: { attempts: e.data.attempts, reason: e.data.reason },
-        });
+      case 'DeliveryGivenUp':
+        outcome(d, e.data.attempts - 1).gaveUp = { attempts: e.data.attempts, reason: e.data.reason };
         break;
-      }
       default: {
         const unhandled: never = e;
         return unhandled;

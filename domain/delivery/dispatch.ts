@@ -78,6 +78,11 @@ const leaseIso = (at: number): string => {
   return lastLease.iso;
 };
 
+type Claimed = { readonly ref: Ref; readonly attempt: number } | undefined;
+// Asked of the same claim at each step of its send (job, claim, answer): worked out once, or
+// known when the claim is made (decideStep).
+const claims = new WeakMap<Append, Claimed>();
+
 export const claimOf = (u: UnitState, ref: Ref, by: Dispatcher, now: number): Append => {
   const leaseUntil = leaseIso(now + by.leaseMs);
   const claim: DeliveryEvent = {
@@ -97,8 +102,13 @@ export const decideStep = (cmd: StepDue, u: UnitState): Intent => {
       return skipOf(u, refOfStep(u), next.reason);
     case 'wait':
       return ignore('not due yet');
-    case 'send':
-      return { kind: 'send', claim: claimOf(u, refOfStep(u), cmd.by, cmd.now) };
+    case 'send': {
+      // What `claimedBy` would read back from the claim: the ref it was made from (refData's).
+      const ref = refOfStep(u);
+      const claim = claimOf(u, ref, cmd.by, cmd.now);
+      claims.set(claim, { ref, attempt: u.attempt });
+      return { kind: 'send', claim };
+    }
     default: {
       const unhandled: never = next;
       return unhandled;
@@ -121,7 +131,6 @@ export const decideAnswer = (cmd: ProviderAnswered, u: UnitState, ref: Ref): Int
   return [recorded, { kind: 'revoke', uid: u.uid, deviceId: u.deviceId, reason: decision.reason }];
 };
 
-type Claimed = { readonly ref: Ref; readonly attempt: number } | undefined;
 const readClaim = (claim: Append): Claimed => {
   const e = claim.events[0];
   if (e?.type !== 'DeliveryAttempted') return undefined;
@@ -138,8 +147,6 @@ const readClaim = (claim: Append): Claimed => {
   return { ref, attempt };
 };
 
-// Asked of the same claim at each step of its send (job, claim, answer): worked out once.
-const claims = new WeakMap<Append, Claimed>();
 /** What a claim (the `send` intent's Append) says: the unit's ref and the attempt it claims. */
 export const claimedBy = (claim: Append): Claimed => {
   if (claims.has(claim)) return claims.get(claim);

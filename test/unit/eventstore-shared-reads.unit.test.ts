@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { subscriptionHub } from '../../adapters/eventstore/catch-up.js';
+import { sharedReads, subscriptionHub } from '../../adapters/eventstore/catch-up.js';
 import { createMemoryEventStore } from '../../adapters/eventstore/memory.js';
 import type { EventStore, ReadAllOptions, RecordedEvent } from '../../ports/eventstore.js';
 
@@ -147,5 +147,19 @@ describe('subscription hub with shared reads', () => {
     await Promise.all([a.reached(1), b.reached(1)]);
     expect(source.reads.filter((o) => o.after === 0)).toHaveLength(2);
     await hub.closeAll();
+  });
+
+  it('keeps the last pages only: catching up on a long log does not hold it all until the next commit', async () => {
+    const engine = createMemoryEventStore();
+    for (let n = 0; n < 40; n++) await append(engine, n);
+    const source = counted(engine);
+    const shared = sharedReads(source, 4);
+    for (let after = 0; after < 40; after += 2) await shared.readAll({ after, limit: 2 });
+    expect(source.reads).toHaveLength(20);
+    // The last four pages are still shared, an older one is read again, with the same answer.
+    expect((await shared.readAll({ after: 38, limit: 2 })).map((e) => e.position)).toEqual([39, 40]);
+    expect(source.reads).toHaveLength(20);
+    expect((await shared.readAll({ after: 0, limit: 2 })).map((e) => e.position)).toEqual([1, 2]);
+    expect(source.reads).toHaveLength(21);
   });
 });

@@ -62,6 +62,22 @@ describe('the directory read for a page of recipients', () => {
       expect(page.get('u02')).toMatchObject({ timezone: 'Europe/Paris' });
       expect(page.get('u02')?.quietHours).toBeUndefined();
     }
+    // A dispatch job's opt-outs and contact points, for a page and for one user: the profile's, without devices and times.
+    for (const tid of [undefined, 't1']) {
+      const contacts = await state.directory.contacts(asked, tid);
+      expect([...contacts.keys()]).toEqual(asked);
+      for (const uid of asked) {
+        const p = (await state.directory.profiles([uid], tid)).get(uid);
+        const contact = {
+          email: p?.email,
+          cell: p?.cell,
+          channels: p?.channels,
+          ...(p?.threadChannels === undefined ? {} : { threadChannels: p.threadChannels }),
+        };
+        expect(contacts.get(uid)).toStrictEqual(contact);
+        expect((await state.directory.contacts([uid], tid)).get(uid)).toStrictEqual(contact);
+      }
+    }
     // A dispatch job's devices in one read: every device of each user asked, as the one-device read has it.
     const devices = await state.directory.devicesOf(asked);
     expect([...devices.keys()].sort()).toEqual([...asked].sort());
