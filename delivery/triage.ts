@@ -16,6 +16,7 @@ import { TriageEvent } from '../schema/triage-events.js';
 import { reactorAppend } from './append.js';
 import { audiencePage } from './audience.js';
 import { audienceParts } from '../commands/audience-parts.js';
+import { MembersCache } from './members-cache.js';
 import { ProfileCache } from './profile-cache.js';
 import { startFollower } from './follow.js';
 import { yieldSlice } from './slice.js';
@@ -51,6 +52,12 @@ export const createTriageReactor = (o: TriageReactorOptions): Follower => {
   const append = reactorAppend(o.store, o.clock);
   const parts = audienceParts(o.store);
   const cache = new ProfileCache();
+  const memberLists = new MembersCache();
+  // The audience's pages read the thread's members through the cache; everything else as before.
+  const reads: typeof dir = {
+    ...dir,
+    members: (tid, after, limit) => memberLists.members(tid, after, limit, (t, a, n) => dir.members(t, a, n)),
+  };
 
   const streamState = async (mid: string): Promise<TriageState> => {
     let s = initialTriage();
@@ -105,7 +112,7 @@ export const createTriageReactor = (o: TriageReactorOptions): Follower => {
         for (let after: string | undefined = cursor.after; after !== undefined && pages.length < BATCHES_PER_APPEND; ) {
           // Nothing else writes the directory while this effect runs (its follower is paused on it).
           await yieldSlice();
-          const page = recipientsOf(await audiencePage(dir, m, after, o.config.batchSize, parts), data.from);
+          const page = recipientsOf(await audiencePage(reads, m, after, o.config.batchSize, parts), data.from);
           pages.push({ items: await facts(page.items, tid), ...(page.next === undefined ? {} : { next: page.next }) });
           after = page.next;
         }
@@ -136,6 +143,7 @@ export const createTriageReactor = (o: TriageReactorOptions): Follower => {
       const changes = directoryChanges(event, at);
       work.directory(changes.directory);
       cache.forget(changes.directory);
+      memberLists.forget(changes.directory);
       work.timers(changes.timers);
       const due =
         (event.type === 'MessagePublished' && event.data.scheduled === undefined) || event.type === 'MessageDue';

@@ -151,19 +151,28 @@ export const liveState = (limit = LIVE_CACHE_UIDS): LiveState => {
           const members = e.members ?? new Map<string, Set<string>>();
           const variants = docOf(mid)?.variants;
           const counts = new Map<SetName, number>();
-          const count = (set: SetName): void => {
-            counts.set(set, (counts.get(set) ?? 0) + 1);
+          const count = (set: SetName, n = 1): void => {
+            counts.set(set, (counts.get(set) ?? 0) + n);
           };
+          const plain = variants === undefined || variants.length === 0;
+          // Most listed uids have no one-recipient member yet and count in every set: tallied
+          // once for the whole list rather than five map updates each.
+          let unmarked = 0;
           for (const uid of fresh) {
             const has = members.get(uid);
+            if (has === undefined && plain) {
+              unmarked += 1;
+              continue;
+            }
             for (const set of LIVE_SETS) if (has?.has(set) !== true) count(set);
-            if (variants === undefined || variants.length === 0) continue;
+            if (plain) continue;
             const name = assignVariant(variants, mid, uid).name;
             for (const stage of ['addressed', 'sent'] as const) {
               const set = variantSet(name, stage);
               if (has?.has(set) !== true) count(set);
             }
           }
+          if (unmarked > 0) for (const set of LIVE_SETS) count(set, unmarked);
           return { mid, key: countKey(first), uids: fresh, counts: [...counts] };
         },
       };
