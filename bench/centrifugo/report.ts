@@ -72,8 +72,14 @@ export const table = (runs: readonly Run[], names: readonly string[], reference:
   const ref = of(reference);
   const ours = names.filter((n) => n !== reference);
   const head = ['', reference, ...ours.flatMap((n) => [n, 'ratio'])];
-  const rows = metrics(runs[0]?.connections ?? 0).map((m) =>
-    ['', m.label, cell(m, ref), ...ours.flatMap((n) => [cell(m, of(n)), ratio(m, of(n), ref)]), ''].join(' | ').trim(),
-  );
+  // A metric no run measured (the memory rows under --no-memory) is left out, not shown as NaN.
+  const measured = (m: Metric): boolean => runs.some((r) => Number.isFinite(m.get(r)));
+  const rows = metrics(runs[0]?.connections ?? 0)
+    .filter(measured)
+    .map((m) =>
+      ['', m.label, cell(m, ref), ...ours.flatMap((n) => [cell(m, of(n)), ratio(m, of(n), ref)]), '']
+        .join(' | ')
+        .trim(),
+    );
   return [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows].join('\n');
 };
