@@ -9,8 +9,9 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { untilIdle } from './centrifugo/idle.js';
-import { type Server, startMsgxc } from './centrifugo/servers.js';
-import { client, nowNs, procCpuS } from './loadclient.js';
+import { publishAll } from './centrifugo/measure.js';
+import { startMsgxc } from './centrifugo/servers.js';
+import { client, procCpuS } from './loadclient.js';
 
 const [connections = 1000, messages = 200, rounds = 2] = process.argv.slice(2).map(Number);
 
@@ -29,19 +30,6 @@ const threads = (pid: number): Map<string, number> => {
     }
   }
   return out;
-};
-
-const stamped = (): string => `t=${nowNs()};`.padEnd(100, 'x');
-
-const publishAll = async (server: Server, count: number, publishers: number): Promise<void> => {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < count) {
-      next += 1;
-      await server.publish(stamped());
-    }
-  };
-  await Promise.all(Array.from({ length: publishers }, worker));
 };
 
 const run = async (dir: string, reactors: boolean): Promise<number> => {

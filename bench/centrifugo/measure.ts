@@ -51,7 +51,8 @@ const STILL_S = 15;
 const stamped = (): string => `t=${nowNs()};`.padEnd(100, 'x');
 const clientCpu = (s: Stats): number => s.cpu_user_s + s.cpu_sys_s;
 
-const publishAll = async (server: Server, count: number, publishers: number): Promise<void> => {
+/** `count` messages stamped with their publish time, from `publishers` concurrent HTTP publishers. */
+export const publishAll = async (server: Server, count: number, publishers: number): Promise<void> => {
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < count) {
