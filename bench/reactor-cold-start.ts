@@ -37,6 +37,7 @@ import { DISPATCH_REACTOR } from '../delivery/runner.js';
 import { TRIAGE_REACTOR } from '../delivery/triage.js';
 import type { Logger } from '../ports/log.js';
 import { appendOne, benchClock, hasEmail, hasPhone, reactorLog, T0, uidOf } from './reactor-log.js';
+import { watchedReads } from '../test/integration/fixtures/watched-log.js';
 
 const EVENTS = Number(process.argv[2] ?? 1_000_000);
 const USERS = Number(process.env['BENCH_USERS'] ?? 20_000);
@@ -87,22 +88,6 @@ const deliveredAt = (mid: string, timeoutMs: number): Promise<number> =>
 const quiet = (): void => undefined;
 const silentLogger: Logger = { info: quiet, warn: quiet, error: quiet, debug: quiet };
 const TAIL = Number(process.env['BENCH_TAIL'] ?? 2_048);
-
-// The log as a node reads it, noting where each read of the whole log starts.
-const watched = (store: EventStore, reads: number[]): EventStore => ({
-  append: (stream, events, expected) => store.append(stream, events, expected),
-  read: (stream, options) => store.read(stream, options),
-  readAll: (options) => {
-    reads.push(options.after ?? 0);
-    return store.readAll(options);
-  },
-  subscribeAll: (after, handler, onError) => {
-    reads.push(after);
-    return store.subscribeAll(after, handler, onError);
-  },
-  head: () => store.head(),
-  close: () => store.close(),
-});
 
 // A JetStream server for the snapshot's object store: BENCH_NATS_URL, else Debian's nats-server
 // (test/infra/install-nats.sh) started here on a free port, its store in the bench's folder.
@@ -275,7 +260,7 @@ const newNode = async (name: string, restore: boolean) => {
   const file = join(dir, `reactors-${name}.db`);
   for (const f of [file, `${file}-wal`, `${file}-shm`]) rmSync(f, { force: true });
   const reads: number[] = [];
-  const watchedStore = watched(store, reads);
+  const watchedStore = watchedReads(store, reads);
   const startAt = performance.now();
   if (restore) await restoreDeliveryState(file, snapshots, silentLogger);
   const restored = performance.now() - startAt;

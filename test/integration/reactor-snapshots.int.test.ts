@@ -21,6 +21,7 @@ import { asMessageId, asUserId } from '../../schema/ids.js';
 import { needs } from '../infra/needs.js';
 import { natsClusterTargets, natsSingleTargets } from '../infra/nats-targets.js';
 import { ctx, fakePresence, ok, recordingChannel, T0 } from './triage-harness.js';
+import { watchedReads } from './fixtures/watched-log.js';
 
 // A new reactors node starts from the stored snapshot of delivery's state
 // (app/reactors-snapshots.ts) instead of replaying the log: node A follows a JetStream log,
@@ -36,22 +37,6 @@ const meta = {
   correlationId: 'c',
   causationId: 'c',
 };
-
-// The log as a node sees it, noting where each read of the whole log starts.
-const watched = (store: EventStore, reads: number[]): EventStore => ({
-  append: (stream, events, expected) => store.append(stream, events, expected),
-  read: (stream, options) => store.read(stream, options),
-  readAll: (options) => {
-    reads.push(options.after ?? 0);
-    return store.readAll(options);
-  },
-  subscribeAll: (after, handler, onError) => {
-    reads.push(after);
-    return store.subscribeAll(after, handler, onError);
-  },
-  head: () => store.head(),
-  close: () => store.close(),
-});
 
 const until = async (what: string, check: () => Promise<boolean> | boolean, ms = 20_000): Promise<void> => {
   const deadline = Date.now() + ms;
@@ -157,7 +142,7 @@ const suite = (servers: readonly string[], replicas: number): void => {
     const restored = await restoreDeliveryState(join(dir, 'reactors.db'), snapshots, silent);
     expect(restored?.position).toBe(head);
     const reads: number[] = [];
-    const b = node(dir, watched(store, reads), 'node-b');
+    const b = node(dir, watchedReads(store, reads), 'node-b');
     const mid = createIdGenerator().messageId();
     await ok(commands.send(admin(), asMessageId(mid), asUserId('u4'), { msg: 'after', opts: {} }));
     await until('the delivery to u4', () => b.apns.calls.length > 0);
