@@ -28,6 +28,11 @@ export class MembersCache {
     private readonly limit = MEMBERS_CACHE_LIMIT,
   ) {}
 
+  /** Moves with every membership change folded (delivery/facts-memo.ts keys on it). */
+  version(): number {
+    return this.epoch;
+  }
+
   /** Drops the lists a batch of directory changes may have made wrong. */
   forget(changes: readonly DirectoryChange[]): void {
     for (const c of changes)

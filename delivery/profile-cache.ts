@@ -35,6 +35,11 @@ export class ProfileCache {
 
   constructor(private readonly limit = PROFILE_CACHE_LIMIT) {}
 
+  /** Moves with every profile change folded (delivery/facts-memo.ts keys on it). */
+  version(): number {
+    return this.epoch;
+  }
+
   /** Drops the entries a batch of directory changes may have made wrong. */
   forget(changes: readonly DirectoryChange[]): void {
     for (const c of changes)

@@ -16,6 +16,7 @@ import { TriageEvent } from '../schema/triage-events.js';
 import { reactorAppend } from './append.js';
 import { audiencePage } from './audience.js';
 import { audienceParts } from '../commands/audience-parts.js';
+import { FactsMemo } from './facts-memo.js';
 import { MembersCache } from './members-cache.js';
 import { ProfileCache } from './profile-cache.js';
 import { startFollower } from './follow.js';
@@ -53,6 +54,7 @@ export const createTriageReactor = (o: TriageReactorOptions): Follower => {
   const parts = audienceParts(o.store);
   const cache = new ProfileCache();
   const memberLists = new MembersCache();
+  const memo = new FactsMemo();
   // The audience's pages read the thread's members through the cache; everything else as before.
   const reads: typeof dir = {
     ...dir,
@@ -97,6 +99,27 @@ export const createTriageReactor = (o: TriageReactorOptions): Follower => {
     });
   };
 
+  // A thread's page with its recipients' facts, reused while nothing it depends on changed
+  // (delivery/facts-memo.ts); other audiences, and a presence without a version, read it each time.
+  const factsPage = async (
+    m: DirectoryMessage,
+    after: string,
+    tid: string | undefined,
+  ): Promise<Page<RecipientFacts>> => {
+    const presence = o.presence.version?.();
+    const stamp =
+      tid === undefined || presence === undefined
+        ? undefined
+        : `${String(memberLists.version())}/${String(cache.version())}/${String(presence)}`;
+    const key = `${tid ?? ''}\u0000${m.data.from}\u0000${after}\u0000${String(o.config.batchSize)}`;
+    const kept = stamp === undefined ? undefined : memo.get(key, stamp);
+    if (kept !== undefined) return kept;
+    const page = recipientsOf(await audiencePage(reads, m, after, o.config.batchSize, parts), m.data.from);
+    const read = { items: await facts(page.items, tid), ...(page.next === undefined ? {} : { next: page.next }) };
+    if (stamp !== undefined) memo.remember(key, stamp, read);
+    return read;
+  };
+
   const triage = async (m: DirectoryMessage, causationId: string): Promise<void> => {
     const { data } = m;
     const tid = data.audience.kind === 'thread' ? data.audience.tid : undefined;
@@ -112,8 +135,8 @@ export const createTriageReactor = (o: TriageReactorOptions): Follower => {
         for (let after: string | undefined = cursor.after; after !== undefined && pages.length < BATCHES_PER_APPEND; ) {
           // Nothing else writes the directory while this effect runs (its follower is paused on it).
           await yieldSlice();
-          const page = recipientsOf(await audiencePage(reads, m, after, o.config.batchSize, parts), data.from);
-          pages.push({ items: await facts(page.items, tid), ...(page.next === undefined ? {} : { next: page.next }) });
+          const page = await factsPage(m, after, tid);
+          pages.push(page);
           after = page.next;
         }
       const intent = decidePlan({ now, data, status: m.status, message, expiresAt, config: o.config, pages }, state);

@@ -1,6 +1,6 @@
 import type { EventStore, EventToAppend, RecordedEvent } from '../../ports/eventstore.js';
 import type { DataKey, KeyStore } from '../../ports/keystore.js';
-import { REDACTED, isSealed, ownerOf, personalFields, sealContext } from '../../schema/personal.js';
+import { REDACTED, isSealed, mayCarryPersonal, ownerOf, personalFields, sealContext } from '../../schema/personal.js';
 import { openValue, sealValue } from './seal-cipher.js';
 import { openedEvents } from './sealed-cache.js';
 
@@ -113,8 +113,10 @@ export const sealed = (store: EventStore, keys: KeyStore): SealedEventStore => {
     return recent.opened(e, owner, () => openFields(e, owner, fields));
   };
   // Most events carry nothing sealed: a batch of those is passed on as it is, without a wait per event.
+  // The type first: `e.data` is parsed when first read, and most events' types carry nothing personal.
   const touches = (e: RecordedEvent): boolean =>
-    e.type === 'UserErased' || (ownerOf(e.type, e.data) !== undefined && personalFields(e.type, e.data).length > 0);
+    e.type === 'UserErased' ||
+    (mayCarryPersonal(e.type) && ownerOf(e.type, e.data) !== undefined && personalFields(e.type, e.data).length > 0);
   const openAll = async (events: readonly RecordedEvent[]): Promise<readonly RecordedEvent[]> => {
     if (!events.some(touches)) return events;
     // An erasure read anywhere in the batch drops the keys first: they were destroyed before it was appended.

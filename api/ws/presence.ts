@@ -27,6 +27,8 @@ export interface Presence {
   stats(): { nodes: number; users: number };
   /** The local session count of `uid` changed (the registry holds the count itself). */
   changed(uid: string): void;
+  /** Moves whenever anyone's answer to `isOnline` may have changed (ports/presence.ts). */
+  version(): number;
   close(): Promise<void>;
 }
 
@@ -66,6 +68,7 @@ export const createPresence = (deps: PresenceDeps): Presence => {
   let seq = 0;
   const peers = new Map<string, Peer>();
   const dirty = new Set<string>();
+  let version = 0;
   const send = (m: PresenceMessage): void => {
     bus.publish('presence', node, JSON.stringify(m));
   };
@@ -87,13 +90,18 @@ export const createPresence = (deps: PresenceDeps): Presence => {
     flush();
     send({ t: 'beat', node, epoch, seq: ++seq, users: deps.localUserCount() });
     const dead = now() - 3 * deps.heartbeatMs;
-    for (const [name, p] of peers) if (p.lastSeen < dead) peers.delete(name);
+    for (const [name, p] of peers)
+      if (p.lastSeen < dead) {
+        peers.delete(name);
+        version += 1;
+      }
   };
 
   const peerOf = (name: string, e: string, s: number): Peer => {
     let p = peers.get(name);
     const behind = p === undefined || p.epoch !== e || s !== p.seq + 1;
     if (p === undefined || p.epoch !== e) {
+      if (p !== undefined) version += 1;
       p = { epoch: e, seq: s, lastSeen: now(), users: new Map() };
       peers.set(name, p);
     }
@@ -105,6 +113,7 @@ export const createPresence = (deps: PresenceDeps): Presence => {
     return p;
   };
   const apply = (users: Map<string, number>, counts: readonly [string, number][]): void => {
+    version += 1;
     for (const [uid, n] of counts) {
       if (n > 0) users.set(uid, n);
       else users.delete(uid);
@@ -145,6 +154,7 @@ export const createPresence = (deps: PresenceDeps): Presence => {
         apply(p.staging, m.users);
         if (m.part === m.parts - 1) {
           p.users = p.staging;
+          version += 1;
           delete p.staging;
           p.epoch = m.epoch;
           p.seq = m.seq;
@@ -160,6 +170,7 @@ export const createPresence = (deps: PresenceDeps): Presence => {
         return;
       case 'bye':
         peers.delete(m.node);
+        version += 1;
         return;
       default: {
         const unhandled: never = m;
@@ -196,12 +207,14 @@ export const createPresence = (deps: PresenceDeps): Presence => {
       const here = deps.localCount(uid);
       return [...(here > 0 ? [{ node, sessions: here }] : []), ...remote(uid)];
     },
+    version: () => version,
     stats: () => {
       const users = new Set<string>([...deps.localUsers()].map(([u]) => u));
       for (const p of peers.values()) for (const u of p.users.keys()) users.add(u);
       return { nodes: peers.size + 1, users: users.size };
     },
     changed: (uid) => {
+      version += 1;
       dirty.add(uid);
       if (prompt) flushing ??= setImmediate(flushSoon);
     },

@@ -74,9 +74,31 @@ export const recordingChannel = <K extends DispatchChannel>(kind: K): RecordingC
   return ch;
 };
 
+// Its version moves with every change of `online`, as the realtime layer's does (ports/presence.ts),
+// so triage's reuse of a thread page's facts (delivery/facts-memo.ts) runs in every test here.
 export const fakePresence = (): Presence & { readonly online: Set<string> } => {
-  const online = new Set<string>();
-  return { online, isOnline: (uid) => online.has(uid), sessions: (uid) => (online.has(uid) ? 1 : 0) };
+  let version = 0;
+  class Tracked extends Set<string> {
+    override add(uid: string): this {
+      version += 1;
+      return super.add(uid);
+    }
+    override delete(uid: string): boolean {
+      version += 1;
+      return super.delete(uid);
+    }
+    override clear(): void {
+      version += 1;
+      super.clear();
+    }
+  }
+  const online = new Tracked();
+  return {
+    online,
+    isOnline: (uid) => online.has(uid),
+    sessions: (uid) => (online.has(uid) ? 1 : 0),
+    version: () => version,
+  };
 };
 
 export const ctx = (uid: string, now: Date, admin = false): CommandContext => ({

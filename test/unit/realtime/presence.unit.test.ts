@@ -87,6 +87,29 @@ describe('presence across nodes', () => {
     await silentBus.close();
   });
 
+  it("moves its version with every change of anyone's presence: here, a peer's delta, a peer leaving", async () => {
+    const net = createInProcessNetwork();
+    const ca = new Map<string, number>();
+    const a = node(net, 'a', ca);
+    const cb = new Map<string, number>();
+    const b = node(net, 'b', cb);
+    open.push(a);
+    await until('a to know b', () => a.stats().nodes === 2);
+    const v0 = a.version();
+    ca.set('u1', 1);
+    a.changed('u1');
+    const v1 = a.version();
+    expect(v1).toBeGreaterThan(v0);
+    cb.set('u2', 1);
+    b.changed('u2');
+    await until('u2 online on a', () => a.isOnline('u2'));
+    const v2 = a.version();
+    expect(v2).toBeGreaterThan(v1);
+    await b.close();
+    await until('b gone from a', () => !a.isOnline('u2'));
+    expect(a.version()).toBeGreaterThan(v2);
+  });
+
   it('ignores malformed presence messages', () => {
     const net = createInProcessNetwork();
     let bad = 0;
