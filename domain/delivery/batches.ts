@@ -3,12 +3,14 @@ import type {
   BatchDeliveryEvent,
   ClaimEntry,
   DeliveryEvent,
+  DispatchChannel,
   OutcomeEntry,
   SkipEntry,
   TriageEventOf,
 } from '../../schema/triage-events.js';
 import { asDeviceId, asMessageId } from '../../schema/ids.js';
 import { stepKey } from '../triage/keys.js';
+import type { GroupPart } from './group-dispatch.js';
 
 // Batched delivery events <-> the per-unit events they stand for. Dispatch decides per unit
 // (dispatch.ts, outcomes.ts: DeliveryAttempted, DeliverySkipped, DeliverySucceeded, ...); the
@@ -182,3 +184,64 @@ export const compact = (events: readonly DeliveryEvent[]): BatchDeliveryEvent[] 
     out.push({ type: 'DeliveriesSent', data: { ...group, outcomes: part } });
   return out;
 };
+
+/**
+ * The batched events for the entries of ONE group (message `mid`, `channel`), as `compact` gives
+ * them for the per-unit events these entries stand for (group-dispatch.ts decides them as
+ * entries): skips, then claims (one event per lease), then outcomes, each at most BATCH_ENTRIES
+ * entries. One part per unit (a unit's outcome is one entry already).
+ */
+export const batchOfParts = (
+  mid: string,
+  channel: DispatchChannel,
+  parts: readonly GroupPart[],
+): BatchDeliveryEvent[] => {
+  const skips: SkipEntry[] = [];
+  const claims = new Map<string, Claims>();
+  let lastClaims: Claims | undefined;
+  const outcomes: OutcomeEntry[] = [];
+  for (const p of parts)
+    switch (p.kind) {
+      case 'skip':
+        skips.push(p.entry);
+        break;
+      case 'claim': {
+        const { node, run, leaseUntil } = p.lease;
+        let c = lastClaims;
+        if (c === undefined || c.node !== node || c.run !== run || c.leaseUntil !== leaseUntil) {
+          const lease = `${node}\n${run}\n${leaseUntil}`;
+          c = claims.get(lease);
+          if (c === undefined) {
+            c = { node, run, leaseUntil, claims: [] };
+            claims.set(lease, c);
+          }
+          lastClaims = c;
+        }
+        c.claims.push(p.entry);
+        break;
+      }
+      case 'outcome':
+        outcomes.push(p.entry);
+        break;
+      default: {
+        const unhandled: never = p;
+        return unhandled;
+      }
+    }
+  const group = { mid: asMessageId(mid), channel };
+  const out: BatchDeliveryEvent[] = chunks(skips).map(
+    (s): TriageEventOf<'DeliveriesSkipped'> => ({ type: 'DeliveriesSkipped', data: { ...group, skips: s } }),
+  );
+  for (const c of claims.values())
+    for (const part of chunks(c.claims))
+      out.push({
+        type: 'DeliveriesClaimed',
+        data: { ...group, node: c.node, run: c.run, leaseUntil: c.leaseUntil, claims: part },
+      });
+  for (const part of chunks(outcomes)) out.push({ type: 'DeliveriesSent', data: { ...group, outcomes: part } });
+  return out;
+};
+
+/** The per-unit events one part stands for (a group whose units were decided both ways). */
+export const partEvents = (mid: string, channel: DispatchChannel, part: GroupPart): DeliveryEvent[] =>
+  batchOfParts(mid, channel, [part]).flatMap(expandDeliveries);
