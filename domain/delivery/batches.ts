@@ -12,9 +12,11 @@ import { asDeviceId, asMessageId } from '../../schema/ids.js';
 import { stepKey } from '../triage/keys.js';
 import type { GroupPart } from './group-dispatch.js';
 
-// Batched delivery events <-> the per-unit events they stand for. Dispatch decides per unit
-// (dispatch.ts, outcomes.ts: DeliveryAttempted, DeliverySkipped, DeliverySucceeded, ...); the
-// writer compacts the decisions of one group stream into one event per kind (`compact`), and
+// Batched delivery events <-> the per-unit events they stand for. Dispatch decides a grouped
+// step straight as its entry (group-dispatch.ts; the writer gathers a group's entries,
+// `batchOfParts`), and other units per unit (dispatch.ts, outcomes.ts: DeliveryAttempted,
+// DeliverySkipped, DeliverySucceeded, ...), which the writer compacts when they are about a group
+// (`compact`: the same batched events the entries give); and
 // every reader (the units fold, the search projection, explain, audits) expands them back
 // (`expandDeliveries`), so a batched log tells the same story per recipient as one written
 // before batching, and both replay through the same per-unit logic.
