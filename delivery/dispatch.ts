@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { decideDigest } from '../domain/delivery/digest.js';
 import { claimedBy, decideStep, streamOfUnit } from '../domain/delivery/dispatch.js';
+import { decideGroupStep } from '../domain/delivery/group-dispatch.js';
+import type { GroupStepIntent } from '../domain/delivery/group-dispatch.js';
 import type { Dispatcher as By } from '../domain/delivery/dispatch.js';
 import type { Intent } from '../domain/delivery/intents.js';
 import { isGroupStream, stepKey } from '../domain/triage/keys.js';
@@ -100,6 +102,8 @@ export interface Dispatcher {
 type ContentOf = (mid: string) => Promise<OutgoingMessage | undefined>;
 interface Decided {
   readonly intents: readonly Intent[];
+  /** A grouped step decided as its entry in the group's batched events (instead of intents). */
+  readonly part?: GroupStepIntent;
   /** The units the intents are about besides the due one (a digest's members). */
   readonly others: readonly UnitState[];
   readonly recipient?: Recipient;
@@ -179,7 +183,9 @@ export const createDispatcher = (d: DispatcherDeps): Dispatcher => {
     }
     const markers = markersFrom(u.channel, f, recipient !== undefined);
     return {
-      intents: [decideStep({ now, markers, by }, u)],
+      ...(isGroupStream(u.stream)
+        ? { intents: [], part: decideGroupStep({ now, markers, by }, u) }
+        : { intents: [decideStep({ now, markers, by }, u)] }),
       others: [],
       ...(recipient === undefined ? {} : { recipient }),
     };
@@ -210,6 +216,15 @@ export const createDispatcher = (d: DispatcherDeps): Dispatcher => {
         const decided =
           quick(reads.facts, u, now, known) ??
           (await (u.kind === 'digest' ? digest : step)(targets, u, now, contentOf));
+        const part = decided.part;
+        if (part?.kind === 'skip') grouped.addPart(u.stream, u, u.revision, part);
+        if (part?.kind === 'claim' && decided.recipient !== undefined && u.mid !== null) {
+          // A grouped step is one message's: its text, in the recipient's A/B variant, and its key as the id.
+          const m = known.get(u.mid);
+          const content = asContent(m === undefined ? [] : [forRecipient(m, m.mid, u.uid)]);
+          if (content !== undefined)
+            ready.push({ unit: u, claim: part, recipient: decided.recipient, content, id: u.key });
+        }
         const about =
           decided.others.length === 0 ? undefined : new Map([u, ...decided.others].map((x) => [streamOfUnit(x), x]));
         for (const i of decided.intents) {

@@ -1,4 +1,6 @@
 import { claimedBy, decideAnswer } from '../domain/delivery/dispatch.js';
+import { decideGroupAnswer } from '../domain/delivery/group-dispatch.js';
+import type { GroupPart } from '../domain/delivery/group-dispatch.js';
 import type { Append } from '../domain/delivery/intents.js';
 import type { RetryPolicy } from '../domain/triage/retry.js';
 import type { Channel, Content, Delivery, Outcome, Recipient } from '../ports/channel.js';
@@ -20,11 +22,14 @@ import type { UnitWriter } from './writer.js';
 /** A unit to send: its claim (not appended yet), where to, what, and the delivery id. */
 export interface Ready {
   readonly unit: UnitState;
-  readonly claim: Append;
+  /** The claim to append: per-unit events, or a grouped step's entry (group-dispatch.ts). */
+  readonly claim: Append | GroupClaim;
   readonly recipient: Recipient;
   readonly content: Content;
   readonly id: string;
 }
+
+export type GroupClaim = Extract<GroupPart, { kind: 'claim' }>;
 
 interface Claimed extends Ready {
   readonly revision: number;
@@ -93,8 +98,6 @@ export const createSender = (d: SenderDeps): ((channel: DispatchChannel, ready: 
     const grouped = new Groups();
     const work: Promise<unknown>[] = [];
     batch.forEach((u, k) => {
-      const claim = claimedBy(u.claim);
-      if (claim === undefined) return;
       const answered = {
         now: d.clock.now().getTime(),
         outcome: outcomes[k],
@@ -103,6 +106,14 @@ export const createSender = (d: SenderDeps): ((channel: DispatchChannel, ready: 
         policy: d.retry,
         random: d.random(),
       };
+      if (u.claim.kind === 'claim') {
+        const a = decideGroupAnswer(answered, u.unit);
+        grouped.addPart(u.unit.stream, u.unit, u.revision, a.part);
+        if (a.revoke !== undefined) work.push(revoke(a.revoke, u.unit.correlationId));
+        return;
+      }
+      const claim = claimedBy(u.claim);
+      if (claim === undefined) return;
       for (const i of decideAnswer(answered, u.unit, claim.ref)) {
         if (i.kind === 'append' && isGroupStream(i.stream)) grouped.add(i, u.unit);
         else if (i.kind === 'append') work.push(d.writer.write(u.unit, i));
@@ -117,13 +128,17 @@ export const createSender = (d: SenderDeps): ((channel: DispatchChannel, ready: 
   const claim = async (ready: readonly Ready[]): Promise<Claimed[]> => {
     const grouped = new Groups();
     const single: Promise<Claimed | undefined>[] = [];
-    const attemptOf = (r: Ready): number => claimedBy(r.claim)?.attempt ?? 0;
+    const attemptOf = (r: Ready): number =>
+      r.claim.kind === 'claim' ? r.claim.entry.attempt : (claimedBy(r.claim)?.attempt ?? 0);
+    const isGrouped = (r: Ready): boolean => r.claim.kind === 'claim' || isGroupStream(r.claim.stream);
     for (const r of ready) {
-      if (isGroupStream(r.claim.stream)) grouped.add(r.claim, r.unit);
+      const c = r.claim;
+      if (c.kind === 'claim') grouped.addPart(r.unit.stream, r.unit, r.unit.revision, c);
+      else if (isGroupStream(c.stream)) grouped.add(c, r.unit);
       else
         single.push(
           d.writer
-            .write(r.unit, r.claim)
+            .write(r.unit, c)
             .then((revision) => (revision === undefined ? undefined : { ...r, revision, attempt: attemptOf(r) })),
         );
     }
@@ -135,7 +150,7 @@ export const createSender = (d: SenderDeps): ((channel: DispatchChannel, ready: 
     );
     const claimed: Claimed[] = [];
     for (const r of ready) {
-      const revision = isGroupStream(r.claim.stream) ? revisions.get(r.unit.key) : undefined;
+      const revision = isGrouped(r) ? revisions.get(r.unit.key) : undefined;
       if (revision !== undefined) claimed.push({ ...r, revision, attempt: attemptOf(r) });
     }
     for (const c of await Promise.all(single)) if (c !== undefined) claimed.push(c);

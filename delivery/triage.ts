@@ -11,7 +11,7 @@ import type { DeliveryStateStore } from '../ports/delivery-state.js';
 import type { EventStore } from '../ports/eventstore.js';
 import type { DeadLetter } from '../ports/follower.js';
 import type { Presence } from '../ports/presence.js';
-import type { DirectoryMessage } from '../schema/delivery-state.js';
+import type { DirectoryMessage, Profile } from '../schema/delivery-state.js';
 import { TriageEvent } from '../schema/triage-events.js';
 import { reactorAppend } from './append.js';
 import { audiencePage } from './audience.js';
@@ -83,20 +83,42 @@ export const createTriageReactor = (o: TriageReactorOptions): Follower => {
   };
   const sliceFacts = async (uids: readonly string[], tid: string | undefined): Promise<RecipientFacts[]> => {
     const profiles = await cache.profiles(uids, tid, (missing, t) => dir.profiles(missing, t));
-    return uids.map((uid) => {
-      const p = profiles.get(uid);
-      return {
-        uid,
-        online: o.presence.isOnline(uid),
-        devices: p?.devices ?? [],
-        hasEmail: (p?.email ?? null) !== null,
-        hasCell: (p?.cell ?? null) !== null,
-        channels: p?.channels ?? [],
-        ...(p?.threadChannels === undefined ? {} : { threadChannels: p.threadChannels }),
-        ...(p?.timezone === undefined ? {} : { timezone: p.timezone }),
-        ...(p?.quietHours === undefined ? {} : { quietHours: p.quietHours }),
-      };
-    });
+    return uids.map((uid) => factsOf(uid, profiles.get(uid)));
+  };
+  const factsOf = (uid: string, p: Profile | undefined): RecipientFacts => ({
+    uid,
+    online: o.presence.isOnline(uid),
+    devices: p?.devices ?? [],
+    hasEmail: (p?.email ?? null) !== null,
+    hasCell: (p?.cell ?? null) !== null,
+    channels: p?.channels ?? [],
+    ...(p?.threadChannels === undefined ? {} : { threadChannels: p.threadChannels }),
+    ...(p?.timezone === undefined ? {} : { timezone: p.timezone }),
+    ...(p?.quietHours === undefined ? {} : { quietHours: p.quietHours }),
+  });
+
+  // A broadcast's page: the known users with their profiles in one ordered pass over the
+  // directory (`knownProfiles`), in slices with a chance to give the loop back between them, the
+  // same page and cursor as `audiencePage` then `facts` give. Not through the profile cache: a
+  // broadcast reads each user once, and remembering a whole audience's profiles is the memory
+  // the cache is capped against (its entries stay right: they are the directory's answers).
+  const broadcastPage = async (m: DirectoryMessage, after: string, size: number): Promise<Page<RecipientFacts>> => {
+    const rows: [string, Profile][] = [];
+    for (let from = after; rows.length <= size; ) {
+      if (rows.length > 0) await yieldSlice();
+      const want = Math.min(PROFILES_PER_SLICE, size + 1 - rows.length);
+      const slice = await dir.knownProfiles(m.position, from, want);
+      for (const row of slice) rows.push(row);
+      const last = rows[rows.length - 1];
+      if (slice.size < want || last === undefined) break;
+      from = last[0];
+    }
+    // As `paged` (audience.ts): one row past the page says there is more.
+    const more = rows.length > size;
+    if (more) rows.length = size;
+    const next = more ? rows[rows.length - 1]?.[0] : undefined;
+    const items = rows.filter(([uid]) => uid !== m.data.from).map(([uid, p]) => factsOf(uid, p));
+    return next === undefined ? { items } : { items, next };
   };
 
   // A thread's page with its recipients' facts, reused while nothing it depends on changed
@@ -135,7 +157,10 @@ export const createTriageReactor = (o: TriageReactorOptions): Follower => {
         for (let after: string | undefined = cursor.after; after !== undefined && pages.length < BATCHES_PER_APPEND; ) {
           // Nothing else writes the directory while this effect runs (its follower is paused on it).
           await yieldSlice();
-          const page = await factsPage(m, after, tid);
+          const page: Page<RecipientFacts> =
+            data.audience.kind === 'everyone'
+              ? await broadcastPage(m, after, o.config.batchSize)
+              : await factsPage(m, after, tid);
           pages.push(page);
           after = page.next;
         }

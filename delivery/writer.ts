@@ -1,9 +1,10 @@
-import { compact, entryKeys, isBatchDelivery } from '../domain/delivery/batches.js';
+import { batchOfParts, compact, entryKeys, isBatchDelivery, partEvents } from '../domain/delivery/batches.js';
+import type { GroupPart } from '../domain/delivery/group-dispatch.js';
 import type { Append } from '../domain/delivery/intents.js';
 import type { Clock } from '../ports/clock.js';
 import type { EventStore } from '../ports/eventstore.js';
 import type { UnitState } from '../schema/delivery-state.js';
-import type { DeliveryEvent } from '../schema/triage-events.js';
+import type { BatchDeliveryEvent, DeliveryEvent } from '../schema/triage-events.js';
 import { TriageEvent } from '../schema/triage-events.js';
 import { reactorAppend } from './append.js';
 import type { ReactorLog } from './types.js';
@@ -24,7 +25,21 @@ export interface UnitWrite {
   /** The unit's decision was made at this revision of the group stream. */
   readonly revision: number;
   readonly events: readonly DeliveryEvent[];
+  /** The unit's decision as its entry in the group's batched events (group-dispatch.ts), instead of `events`. */
+  readonly part?: GroupPart;
 }
+
+// The group's batched events for its units' decisions: straight from their entries when every
+// one was decided as an entry (a job's quick path), else compacted from per-unit events.
+const batchOf = (live: readonly UnitWrite[]): BatchDeliveryEvent[] | undefined => {
+  const parts: GroupPart[] = [];
+  for (const w of live) if (w.part !== undefined) parts.push(w.part);
+  const first = live[0];
+  if (first?.unit.mid == null) return undefined;
+  const { mid, channel } = first.unit;
+  if (parts.length === live.length) return batchOfParts(mid, channel, parts);
+  return compact(live.flatMap((w) => (w.part === undefined ? w.events : partEvents(mid, channel, w.part))));
+};
 
 export interface UnitWriter {
   /** The unit's stream's next revision, or undefined when another writer moved first or the log failed. */
@@ -73,7 +88,7 @@ export const createUnitWriter = (d: {
     let live = [...writes];
     let expected = Math.max(...live.map((w) => w.revision));
     for (let round = 0; round < MAX_REBASES && live.length > 0 && !d.stopped(); round++) {
-      const events = compact(live.flatMap((w) => w.events));
+      const events = batchOf(live);
       const first = live[0];
       if (events === undefined || first === undefined) throw new Error(`not one group: ${stream}`);
       const r = await append(stream, events, expected, {

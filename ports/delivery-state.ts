@@ -44,6 +44,12 @@ export interface DirectoryReads {
   members(tid: string, after: string, limit: number): Promise<readonly string[]>;
   /** Users known before log position `before`, with uid after `after`, by uid. */
   known(before: number, after: string, limit: number): Promise<readonly string[]>;
+  /**
+   * `known`'s page with each user's profile (no thread's preferences: a broadcast's), by uid,
+   * read in one ordered pass: a broadcast's triage pages the directory once, not once for the
+   * uids and again for their profiles.
+   */
+  knownProfiles(before: number, after: string, limit: number): Promise<ReadonlyMap<string, Profile>>;
 }
 
 export interface UnitReads {

@@ -12,6 +12,7 @@ import type {
 import { ERASED_TEXT } from '../../schema/personal.js';
 import { type Device, type DeviceChannel, deviceChannel } from '../../schema/devices.js';
 import type { QuietHours } from '../../schema/local-time.js';
+import { knownProfilesReader } from './sqlite-known.js';
 
 // The directory in SQLite: reads, and the changes the directory fold computes
 // (domain/delivery/directory.ts), each an upsert or a guarded update. Stored JSON was written
@@ -69,6 +70,8 @@ export const directoryReads = (db: Database): DirectoryReads => {
       'SELECT uid FROM dir_users WHERE uid > ? AND first_position IS NOT NULL AND first_position < ? ORDER BY uid LIMIT ?',
     )
     .pluck();
+
+  const knownProfiles = knownProfilesReader(db);
 
   const messageOf = (mid: string): DirectoryMessage | undefined => {
     const r = message.get(mid);
@@ -217,6 +220,7 @@ export const directoryReads = (db: Database): DirectoryReads => {
     devicesOf: (uids) => Promise.resolve(devicesOfMany(uids)),
     members: (tid, after, limit) => Promise.resolve(members.all(tid, after, limit)),
     known: (before, after, limit) => Promise.resolve(known.all(after, before, limit)),
+    knownProfiles: (before, after, limit) => Promise.resolve(knownProfiles(before, after, limit)),
   };
 };
 

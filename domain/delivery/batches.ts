@@ -3,16 +3,20 @@ import type {
   BatchDeliveryEvent,
   ClaimEntry,
   DeliveryEvent,
+  DispatchChannel,
   OutcomeEntry,
   SkipEntry,
   TriageEventOf,
 } from '../../schema/triage-events.js';
 import { asDeviceId, asMessageId } from '../../schema/ids.js';
 import { stepKey } from '../triage/keys.js';
+import type { GroupPart } from './group-dispatch.js';
 
-// Batched delivery events <-> the per-unit events they stand for. Dispatch decides per unit
-// (dispatch.ts, outcomes.ts: DeliveryAttempted, DeliverySkipped, DeliverySucceeded, ...); the
-// writer compacts the decisions of one group stream into one event per kind (`compact`), and
+// Batched delivery events <-> the per-unit events they stand for. Dispatch decides a grouped
+// step straight as its entry (group-dispatch.ts; the writer gathers a group's entries,
+// `batchOfParts`), and other units per unit (dispatch.ts, outcomes.ts: DeliveryAttempted,
+// DeliverySkipped, DeliverySucceeded, ...), which the writer compacts when they are about a group
+// (`compact`: the same batched events the entries give); and
 // every reader (the units fold, the search projection, explain, audits) expands them back
 // (`expandDeliveries`), so a batched log tells the same story per recipient as one written
 // before batching, and both replay through the same per-unit logic.
@@ -182,3 +186,64 @@ export const compact = (events: readonly DeliveryEvent[]): BatchDeliveryEvent[] 
     out.push({ type: 'DeliveriesSent', data: { ...group, outcomes: part } });
   return out;
 };
+
+/**
+ * The batched events for the entries of ONE group (message `mid`, `channel`), as `compact` gives
+ * them for the per-unit events these entries stand for (group-dispatch.ts decides them as
+ * entries): skips, then claims (one event per lease), then outcomes, each at most BATCH_ENTRIES
+ * entries. One part per unit (a unit's outcome is one entry already).
+ */
+export const batchOfParts = (
+  mid: string,
+  channel: DispatchChannel,
+  parts: readonly GroupPart[],
+): BatchDeliveryEvent[] => {
+  const skips: SkipEntry[] = [];
+  const claims = new Map<string, Claims>();
+  let lastClaims: Claims | undefined;
+  const outcomes: OutcomeEntry[] = [];
+  for (const p of parts)
+    switch (p.kind) {
+      case 'skip':
+        skips.push(p.entry);
+        break;
+      case 'claim': {
+        const { node, run, leaseUntil } = p.lease;
+        let c = lastClaims;
+        if (c === undefined || c.node !== node || c.run !== run || c.leaseUntil !== leaseUntil) {
+          const lease = `${node}\n${run}\n${leaseUntil}`;
+          c = claims.get(lease);
+          if (c === undefined) {
+            c = { node, run, leaseUntil, claims: [] };
+            claims.set(lease, c);
+          }
+          lastClaims = c;
+        }
+        c.claims.push(p.entry);
+        break;
+      }
+      case 'outcome':
+        outcomes.push(p.entry);
+        break;
+      default: {
+        const unhandled: never = p;
+        return unhandled;
+      }
+    }
+  const group = { mid: asMessageId(mid), channel };
+  const out: BatchDeliveryEvent[] = chunks(skips).map(
+    (s): TriageEventOf<'DeliveriesSkipped'> => ({ type: 'DeliveriesSkipped', data: { ...group, skips: s } }),
+  );
+  for (const c of claims.values())
+    for (const part of chunks(c.claims))
+      out.push({
+        type: 'DeliveriesClaimed',
+        data: { ...group, node: c.node, run: c.run, leaseUntil: c.leaseUntil, claims: part },
+      });
+  for (const part of chunks(outcomes)) out.push({ type: 'DeliveriesSent', data: { ...group, outcomes: part } });
+  return out;
+};
+
+/** The per-unit events one part stands for (a group whose units were decided both ways). */
+export const partEvents = (mid: string, channel: DispatchChannel, part: GroupPart): DeliveryEvent[] =>
+  batchOfParts(mid, channel, [part]).flatMap(expandDeliveries);

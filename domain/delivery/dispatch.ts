@@ -73,7 +73,7 @@ export const skipOf = (u: UnitState, ref: Ref, reason: SkipReason): Append =>
 
 // A job claims its units at one `now`: their lease ends at the same instant, formatted once.
 let lastLease = { at: Number.NaN, iso: '' };
-const leaseIso = (at: number): string => {
+export const leaseIso = (at: number): string => {
   if (lastLease.at !== at) lastLease = { at, iso: new Date(at).toISOString() };
   return lastLease.iso;
 };

@@ -89,6 +89,56 @@ describe('the directory read for a page of recipients', () => {
     await state.close();
   });
 
+  it('pages a broadcast in one pass: known users before a position, by uid, each with the profile the page read gives', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'msgxc-profiles-'));
+    dirs.push(dir);
+    const state = openSqliteDeliveryState(join(dir, 'reactors.db'));
+    const uids = Array.from({ length: 40 }, (_, i) => `u${String(i).padStart(2, '0')}`);
+    const changes: DirectoryChange[] = [];
+    let position = 0;
+    uids.forEach((uid, i) => {
+      // Every fifth user has a profile but was never known; the last ones become known late.
+      if (i % 5 !== 3) changes.push({ type: 'user-known', uid, position: i >= 36 ? 1000 + i : ++position });
+      if (i % 2 === 0) changes.push({ type: 'contact', uid, email: `${uid}@example.org`, cell: null });
+      if (i % 3 === 0) changes.push({ type: 'channels', uid, channels: ['~email', 'fcm'] });
+      if (i % 4 === 1)
+        changes.push({
+          type: 'time-preferences',
+          uid,
+          timezone: 'Asia/Tokyo',
+          quietHours: { from: '22:00', to: '07:00' },
+        });
+      if (i % 6 === 2) changes.push({ type: 'time-preferences', uid, timezone: 'Europe/Paris', quietHours: null });
+      for (let d = 0; d < (i % 7 === 0 ? LIMITS.devices + 2 : i % 3); d++)
+        changes.push({
+          type: 'device-enlisted',
+          uid,
+          deviceId: `${uid}-d${d}`,
+          device: { os: 'android', token: `tok-${uid}-${d}` },
+          position: ++position,
+        });
+    });
+    await state.commit({ directory: changes });
+    for (const [after, limit] of [
+      ['', 7],
+      ['u02', 5],
+      ['u13', 100],
+      ['u39', 3],
+    ] as const) {
+      const page = await state.directory.knownProfiles(500, after, limit);
+      const known = await state.directory.known(500, after, limit);
+      expect([...page.keys()]).toEqual(known);
+      const profiles = await state.directory.profiles(known);
+      for (const uid of known) expect(page.get(uid)).toStrictEqual(profiles.get(uid));
+    }
+    expect([...(await state.directory.knownProfiles(500, '', 100)).keys()]).toHaveLength(29);
+    expect((await state.directory.knownProfiles(500, 'u00', 1)).get('u01')).toMatchObject({
+      timezone: 'Asia/Tokyo',
+      quietHours: { from: '22:00', to: '07:00' },
+    });
+    await state.close();
+  });
+
   it('forgets an erased user: devices, contact points, time zone and quiet hours (docs/gdpr.md); others keep theirs', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'msgxc-profiles-'));
     dirs.push(dir);
