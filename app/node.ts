@@ -28,6 +28,7 @@ import {
   openReadModels,
   openSearchProjection,
 } from './engines.js';
+import { startHttpThreads } from './http-threads/client.js';
 import { startReactorsThread } from './reactors-thread/client.js';
 import { ADMIN_UI_DIR, PUSH_UI_DIR } from './paths.js';
 import { attachRealtime } from './realtime.js';
@@ -61,7 +62,11 @@ export const startBroker = async (config: Config, log: Logger, clock: Clock = sy
   const metrics = createMetrics();
   // Undecodable events the projections quarantined (issue 9): counted per follower, listed by the admin route.
   const quarantined = countDeadLetters(metrics);
-  const reads = await openReadModels(config, { ...opened, store }, log, clock, quarantined);
+  // The extra HTTP threads (MSGXC_HTTP_THREADS) switch to a promoted read-model generation with this thread.
+  const promoted: { to?: (file: string) => void } = {};
+  const reads = await openReadModels(config, { ...opened, store }, log, clock, quarantined, (file) => {
+    promoted.to?.(file);
+  });
   const search = await openSearchProjection(config, { ...opened, store }, log, quarantined);
   // Reads wait only for the read models; admin, metrics and rebuilds see every projection.
   const projections = combineRunners([reads.runner, search.runner]);
@@ -140,7 +145,9 @@ export const startBroker = async (config: Config, log: Logger, clock: Clock = sy
   });
 
   const app = uws.App();
-  const network = reactorsThread ? createInProcessNetwork() : undefined;
+  // Extra threads serving HTTP and websockets on this node's port (app/http-threads/).
+  const httpThreads = config.httpThreads > 1 && config.bus === 'inprocess' && sqlite !== undefined;
+  const network = reactorsThread || httpThreads ? createInProcessNetwork() : undefined;
   const realtime = await attachRealtime(config, {
     uws,
     app,
@@ -157,7 +164,8 @@ export const startBroker = async (config: Config, log: Logger, clock: Clock = sy
     requestLimits: limits.requestLimits,
     ...(trace === undefined ? {} : { trace }),
     // The reactors' thread learns presence over the bus: a change goes out at once, not batched.
-    ...(network === undefined ? {} : { network, presenceFlushMs: 0 }),
+    ...(network === undefined ? {} : { network }),
+    ...(reactorsThread ? { presenceFlushMs: 0 } : {}),
   });
   // Delivery: triage, escalation and dispatch through the channels, using realtime presence;
   // a device a provider reports gone is revoked through this node's commands. In its own
@@ -238,10 +246,40 @@ export const startBroker = async (config: Config, log: Logger, clock: Clock = sy
       else resolve(s);
     });
   });
-  ready = true;
   const port = uws.us_socket_local_port(listenSocket);
+  const workers =
+    httpThreads && network !== undefined
+      ? await startHttpThreads(config, config.httpThreads - 1, {
+          port,
+          store,
+          sqlite,
+          eventsFile: eventsFile(config),
+          keysFile: opened.keysFile,
+          network,
+          log,
+          reads: read.runner,
+          search: search.runner,
+          live: realtime.live,
+          admin,
+          ...(delivery ? { reports: delivery.reports, reportsCaughtUp: () => delivery.caughtUp() } : {}),
+        })
+      : undefined;
+  if (workers !== undefined) {
+    promoted.to = (file) => {
+      workers.promoted(file);
+    };
+    metrics.gauge('msgxc_http_thread', 'Which of the node HTTP threads answered (0: the main thread)', () => 0);
+  }
+  ready = true;
   log.info(
-    { host: config.host, port, mode: config.mode, eventStore: config.eventStore, dataDir: config.dataDir },
+    {
+      host: config.host,
+      port,
+      mode: config.mode,
+      eventStore: config.eventStore,
+      dataDir: config.dataDir,
+      httpThreads: workers === undefined ? 1 : config.httpThreads,
+    },
     'msgxc listening',
   );
 
@@ -250,6 +288,8 @@ export const startBroker = async (config: Config, log: Logger, clock: Clock = sy
     nativeUws: native,
     close: async () => {
       ready = false;
+      // Their appends go through this thread's writer: they stop before it does.
+      await workers?.stop();
       clearInterval(expiry);
       limits.stop();
       await delivery?.stop();
