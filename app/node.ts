@@ -240,13 +240,21 @@ export const startBroker = async (config: Config, log: Logger, clock: Clock = sy
   );
   expiry.unref();
 
-  const listenSocket = await new Promise<us_listen_socket>((resolve, reject) => {
-    app.listen(config.host, config.port, (s) => {
-      if (s === false) reject(new Error(`cannot listen on ${config.host}:${config.port}`));
-      else resolve(s);
+  const listen = (at: number): Promise<us_listen_socket> =>
+    new Promise<us_listen_socket>((resolve, reject) => {
+      app.listen(config.host, at, (s) => {
+        if (s === false) reject(new Error(`cannot listen on ${config.host}:${at}`));
+        else resolve(s);
+      });
     });
-  });
+  let listenSocket = await listen(config.port);
   const port = uws.us_socket_local_port(listenSocket);
+  // Linux lets other sockets share a port (SO_REUSEPORT) only when it was bound by number, not
+  // picked by the kernel: with MSGXC_PORT=0 the free port found is bound again, by number.
+  if (httpThreads && config.port === 0) {
+    uws.us_listen_socket_close(listenSocket);
+    listenSocket = await listen(port);
+  }
   const workers =
     httpThreads && network !== undefined
       ? await startHttpThreads(config, config.httpThreads - 1, {
