@@ -28,7 +28,7 @@ import {
   openReadModels,
   openSearchProjection,
 } from './engines.js';
-import { startHttpThreads } from './http-threads/client.js';
+import { startHttpThreads, type HttpThreads } from './http-threads/client.js';
 import { startReactorsThread } from './reactors-thread/client.js';
 import { ADMIN_UI_DIR, PUSH_UI_DIR } from './paths.js';
 import { attachRealtime } from './realtime.js';
@@ -39,6 +39,8 @@ import { createLatencyTrace } from './trace.js';
 export interface Broker {
   readonly port: number;
   readonly nativeUws: boolean;
+  /** The extra HTTP threads (MSGXC_HTTP_THREADS above 1). */
+  readonly httpThreads?: Pick<HttpThreads, 'crash'>;
   close(): Promise<void>;
 }
 
@@ -294,6 +296,7 @@ export const startBroker = async (config: Config, log: Logger, clock: Clock = sy
   return {
     port,
     nativeUws: native,
+    ...(workers === undefined ? {} : { httpThreads: workers }),
     close: async () => {
       ready = false;
       // Their appends go through this thread's writer: they stop before it does.

@@ -35,6 +35,8 @@ export interface HttpThreadsDeps {
 export interface HttpThreads {
   /** Tells each worker the read models' new live generation. */
   promoted(file: string): void;
+  /** Fails worker `index` as an uncaught exception would (its restart follows): a drill for tests and operators. */
+  crash(index: number): void;
   stop(): Promise<void>;
 }
 
@@ -157,6 +159,9 @@ export const startHttpThreads = async (config: Config, count: number, deps: Http
   return {
     promoted: (file) => {
       for (const r of running.values()) r.worker.postMessage({ type: 'promoted', file } satisfies ToWorker);
+    },
+    crash: (index) => {
+      running.get(index)?.worker.postMessage({ type: 'crash' } satisfies ToWorker);
     },
     stop: async () => {
       stopping = true;

@@ -39,6 +39,8 @@ export type ToWorker =
   | { readonly type: 'snapshot'; readonly snapshot: Snapshot }
   /** The read models' new live generation: the worker switches its read connection to `file`. */
   | { readonly type: 'promoted'; readonly file: string }
+  /** Fails the worker as an uncaught exception would (a drill: tests, operators). */
+  | { readonly type: 'crash' }
   | { readonly type: 'stop' };
 
 export type FromWorker =

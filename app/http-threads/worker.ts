@@ -238,6 +238,24 @@ const stop = async (): Promise<void> => {
   models = undefined;
 };
 
+// A thread that dies with uWS sockets open aborts the whole process (Node's worker teardown
+// asserts an empty loop): a failure here closes the listen socket and the sessions first, then
+// ends the thread with an error code, and the main thread starts it again.
+let failing = false;
+const fail = (e: unknown): void => {
+  log.error({ err: e instanceof Error ? e.message : String(e) }, 'HTTP thread failed; closing it');
+  if (failing) return;
+  failing = true;
+  void stop()
+    .catch(() => undefined)
+    .finally(() => process.exit(1));
+};
+process.on('uncaughtException', fail);
+// As on the main thread (app/cli/start.ts): logged, not fatal.
+process.on('unhandledRejection', (reason) => {
+  log.error({ err: reason instanceof Error ? reason.message : String(reason) }, 'unhandled promise rejection');
+});
+
 port.on('message', (m: ToWorker) => {
   if (m.type === 'answer') {
     const a = asked.get(m.id);
@@ -246,6 +264,10 @@ port.on('message', (m: ToWorker) => {
     else a?.reject(new Error(m.error));
   } else if (m.type === 'snapshot') snapshot = m.snapshot;
   else if (m.type === 'promoted') useReadFile(m.file);
+  else if (m.type === 'crash')
+    setTimeout(() => {
+      throw new Error('crash drill');
+    }, 0);
   else
     void stop().then(() => {
       post({ type: 'stopped' });

@@ -1,6 +1,10 @@
 import { request } from 'node:http';
+import { join, resolve } from 'node:path';
+import * as E from 'fp-ts/lib/Either.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { removeDir, startServer, token, type Server } from './harness.js';
+import type { Broker } from '../../app/node.js';
+import type { Logger } from '../../ports/log.js';
+import { removeDir, SECRET, startServer, tempDir, token, type Server } from './harness.js';
 import { openLive, type TestSocket } from './realtime-socket.js';
 import { isProductionStack } from './stack.js';
 
@@ -15,7 +19,7 @@ interface Answer {
   readonly text: string;
 }
 const fresh = (
-  server: Server,
+  server: { readonly port: number },
   method: string,
   path: string,
   opts: { token?: string; body?: unknown } = {},
@@ -56,7 +60,7 @@ interface ThreadMetrics {
   readonly sends: number;
 }
 const gauge = (text: string, name: string): number => Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(text)?.[1]);
-const scrape = async (server: Server): Promise<ThreadMetrics> => {
+const scrape = async (server: { readonly port: number }): Promise<ThreadMetrics> => {
   const text = (await fresh(server, 'GET', '/metrics')).text;
   const sends = text
     .split('\n')
@@ -65,7 +69,7 @@ const scrape = async (server: Server): Promise<ThreadMetrics> => {
   return { thread: gauge(text, 'msgxc_http_thread'), sessions: gauge(text, 'msgxc_ws_sessions'), sends };
 };
 /** Scrapes until each thread answered at least once: its latest figures. */
-const perThread = async (server: Server): Promise<Map<number, ThreadMetrics>> => {
+const perThread = async (server: { readonly port: number }): Promise<Map<number, ThreadMetrics>> => {
   const seen = new Map<number, ThreadMetrics>();
   for (let i = 0; i < 200 && seen.size < 2; i += 1) {
     const m = await scrape(server);
@@ -75,6 +79,7 @@ const perThread = async (server: Server): Promise<Map<number, ThreadMetrics>> =>
 };
 
 const CONNECTIONS = 40;
+const DIST = resolve(import.meta.dirname, '../../dist');
 
 describe.skipIf(isProductionStack())('MSGXC_HTTP_THREADS=2: two threads serve one port', () => {
   let server: Server | undefined;
@@ -166,5 +171,107 @@ describe.skipIf(isProductionStack())('MSGXC_HTTP_THREADS=2: two threads serve on
     server = await startServer({ dataDir: s.dataDir, env });
     sockets.length = 0;
     expect((await inbox()).sort()).toEqual([...mids].sort());
+  });
+});
+
+// A worker thread that fails (here: an uncaught exception, the crash drill) takes its sockets with
+// it; the port stays served by the main thread, the node logs it and starts the worker again
+// after a second, and presence forgets the dead thread's sessions. In-process, on the built
+// broker (dist/), to reach the thread.
+describe.skipIf(isProductionStack())('MSGXC_HTTP_THREADS=2: a worker thread that dies', () => {
+  const dataDir = tempDir();
+  const errors: string[] = [];
+  let broker: Broker | undefined;
+  const sockets: TestSocket[] = [];
+  afterAll(async () => {
+    await Promise.all(sockets.map((s) => s.close()));
+    await broker?.close();
+    removeDir(dataDir);
+  });
+
+  it('is restarted; its sockets close, the others stay, requests keep being answered', async () => {
+    const { startBroker } = (await import(join(DIST, 'app/node.js'))) as typeof import('../../app/node.js');
+    const { configFromEnv } = (await import(join(DIST, 'schema/config.js'))) as typeof import('../../schema/config.js');
+    const config = configFromEnv({
+      MSGXC_PORT: '0',
+      MSGXC_DATA_DIR: dataDir,
+      MSGXC_JWT_SECRET: SECRET,
+      MSGXC_HTTP_THREADS: '2',
+      MSGXC_PRESENCE_HEARTBEAT_MS: '300',
+    });
+    if (E.isLeft(config)) throw new Error(config.left.join());
+    const quiet = (): void => undefined;
+    const log: Logger = {
+      debug: quiet,
+      info: quiet,
+      warn: quiet,
+      error: (a: object | string, msg?: string) => {
+        errors.push(typeof a === 'string' ? a : (msg ?? ''));
+      },
+    };
+    broker = await startBroker(config.right, log);
+    const threads = broker.httpThreads;
+    if (threads === undefined) throw new Error('no HTTP threads');
+    const server = { port: broker.port };
+    const admin = await token('admin', ['admin']);
+    for (let i = 0; i < CONNECTIONS; i += 1) sockets.push(await openLive(server, await token(`k${i}`)));
+    const nodeOf = async (uid: string): Promise<string[]> =>
+      (
+        JSON.parse((await fresh(server, 'GET', `/api/v2/presence/${uid}`, { token: admin })).text) as {
+          nodes: { node: string }[];
+        }
+      ).nodes.map((n) => n.node);
+    const onWorker: number[] = [];
+    for (let i = 0; i < CONNECTIONS; i += 1) {
+      let nodes: string[] = [];
+      for (let tries = 0; tries < 50 && nodes.length !== 1; tries += 1) {
+        nodes = await nodeOf(`k${i}`);
+        if (nodes.length !== 1) await new Promise((r) => setTimeout(r, 50));
+      }
+      if (nodes[0]?.endsWith('-http1') === true) onWorker.push(i);
+    }
+    expect(onWorker.length).toBeGreaterThan(0);
+    expect(onWorker.length).toBeLessThan(CONNECTIONS);
+
+    threads.crash(1);
+    const closed = await Promise.all(
+      onWorker.map((i) => sockets[i]?.closed ?? Promise.reject(new Error(`no socket ${i}`))),
+    );
+    expect(closed).toHaveLength(onWorker.length);
+    // The main thread's sockets are untouched and still live.
+    const r = await fresh(server, 'POST', '/api/v2/broadcast', { token: admin, body: { msg: 'after the crash' } });
+    expect(r.status).toBe(200);
+    const mid = String(r.headers['x-message-id']);
+    const kept = sockets.filter((_, i) => !onWorker.includes(i));
+    await Promise.all(kept.map((ws) => ws.next((f) => f.type === 'message' && f.mid === mid)));
+    // Presence forgets the dead thread's users (its heartbeats stopped).
+    for (const i of onWorker) {
+      let nodes = await nodeOf(`k${i}`);
+      for (let tries = 0; tries < 100 && nodes.length > 0; tries += 1) {
+        await new Promise((res) => setTimeout(res, 50));
+        nodes = await nodeOf(`k${i}`);
+      }
+      expect(nodes, `k${i}`).toEqual([]);
+    }
+    // Restarted: thread 1 answers again, and a socket that lands there gets live frames.
+    let seen = await perThread(server);
+    for (let tries = 0; tries < 20 && seen.size < 2; tries += 1) {
+      await new Promise((res) => setTimeout(res, 500));
+      seen = await perThread(server);
+    }
+    expect([...seen.keys()].sort(), errors.join('\n')).toEqual([0, 1]);
+    expect(errors.join('\n')).toMatch(/HTTP thread exited; starting it again/);
+    const fresh2 = await Promise.all(
+      Array.from({ length: 10 }, async (_, i) => openLive(server, await token(`r${i}`))),
+    );
+    sockets.push(...fresh2);
+    const again = await fresh(server, 'POST', '/api/v2/broadcast', {
+      token: admin,
+      body: { msg: 'after the restart' },
+    });
+    const mid2 = String(again.headers['x-message-id']);
+    await Promise.all(fresh2.map((ws) => ws.next((f) => f.type === 'message' && f.mid === mid2)));
+    const where = await Promise.all(Array.from({ length: 10 }, (_, i) => nodeOf(`r${i}`)));
+    expect(where.flat().some((n) => n.endsWith('-http1'))).toBe(true);
   });
 });
