@@ -172,6 +172,34 @@ describe.skipIf(isProductionStack())('MSGXC_HTTP_THREADS=2: two threads serve on
     sockets.length = 0;
     expect((await inbox()).sort()).toEqual([...mids].sort());
   });
+
+  it('a rebuild asked of any thread moves both threads to the new read-model generation', async () => {
+    const s = up();
+    expect((await fresh(s, 'POST', '/api/v2/admin/rebuild', { token: admin })).status).toBe(202);
+    let finished = false;
+    for (let i = 0; i < 600 && !finished; i += 1) {
+      const st = JSON.parse((await fresh(s, 'GET', '/api/v2/admin/stats', { token: admin })).text) as {
+        rebuild: { running: boolean; finishedAt?: string };
+      };
+      finished = !st.rebuild.running && st.rebuild.finishedAt !== undefined;
+      if (!finished) await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(finished).toBe(true);
+    // Written after the switch: a thread still reading the previous generation would not see it.
+    const r = await fresh(s, 'POST', '/api/v2/send', {
+      token: admin,
+      body: { uid: 'carol', msg: 'after the rebuild' },
+    });
+    expect(r.status).toBe(200);
+    const mid = String(r.headers['x-message-id']);
+    const carol = await token('carol');
+    for (let i = 0; i < 12; i += 1) {
+      const inbox = await fresh(s, 'GET', '/api/v2/inbox', { token: carol });
+      expect((JSON.parse(inbox.text) as { messages: { mid: string }[] }).messages.map((m) => m.mid)).toEqual([mid]);
+    }
+    const threads = await perThread(s);
+    expect([...threads.keys()].sort()).toEqual([0, 1]);
+  });
 });
 
 // A worker thread that fails (here: an uncaught exception, the crash drill) takes its sockets with
@@ -228,6 +256,7 @@ describe.skipIf(isProductionStack())('MSGXC_HTTP_THREADS=2: a worker thread that
         nodes = await nodeOf(`k${i}`);
         if (nodes.length !== 1) await new Promise((r) => setTimeout(r, 50));
       }
+      expect(nodes, `k${i}`).toHaveLength(1);
       if (nodes[0]?.endsWith('-http1') === true) onWorker.push(i);
     }
     expect(onWorker.length).toBeGreaterThan(0);
@@ -262,7 +291,7 @@ describe.skipIf(isProductionStack())('MSGXC_HTTP_THREADS=2: a worker thread that
     expect([...seen.keys()].sort(), errors.join('\n')).toEqual([0, 1]);
     expect(errors.join('\n')).toMatch(/HTTP thread exited; starting it again/);
     const fresh2 = await Promise.all(
-      Array.from({ length: 10 }, async (_, i) => openLive(server, await token(`r${i}`))),
+      Array.from({ length: 16 }, async (_, i) => openLive(server, await token(`r${i}`))),
     );
     sockets.push(...fresh2);
     const again = await fresh(server, 'POST', '/api/v2/broadcast', {
@@ -271,7 +300,17 @@ describe.skipIf(isProductionStack())('MSGXC_HTTP_THREADS=2: a worker thread that
     });
     const mid2 = String(again.headers['x-message-id']);
     await Promise.all(fresh2.map((ws) => ws.next((f) => f.type === 'message' && f.mid === mid2)));
-    const where = await Promise.all(Array.from({ length: 10 }, (_, i) => nodeOf(`r${i}`)));
-    expect(where.flat().some((n) => n.endsWith('-http1'))).toBe(true);
+    // Presence hears of a worker's new session at its next flush: asked until each is known.
+    const where: string[] = [];
+    for (let i = 0; i < 16; i += 1) {
+      let nodes = await nodeOf(`r${i}`);
+      for (let tries = 0; tries < 100 && nodes.length !== 1; tries += 1) {
+        await new Promise((res) => setTimeout(res, 50));
+        nodes = await nodeOf(`r${i}`);
+      }
+      where.push(...nodes);
+    }
+    expect(where).toHaveLength(16);
+    expect(where.some((n) => n.endsWith('-http1'))).toBe(true);
   });
 });
