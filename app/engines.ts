@@ -185,6 +185,7 @@ export const openReadModels = async (
   logger: Logger,
   clock: Clock,
   onDeadLetters?: OnDeadLetters,
+  onPromoted?: (file: string) => void,
 ): Promise<OpenedProjection<ReadModels>> => {
   const quarantine = onDeadLetters === undefined ? {} : { onDeadLetters };
   const rs = config.engines.readStore;
@@ -214,6 +215,7 @@ export const openReadModels = async (
           log: logger,
           clock,
           ...quarantine,
+          ...(onPromoted === undefined ? {} : { onPromoted }),
         });
   return { runner: embedded.runner, value: embedded.models, close: () => embedded.close() };
 };

@@ -28,6 +28,7 @@ import {
   openReadModels,
   openSearchProjection,
 } from './engines.js';
+import { startHttpThreads, type HttpThreads } from './http-threads/client.js';
 import { startReactorsThread } from './reactors-thread/client.js';
 import { ADMIN_UI_DIR, PUSH_UI_DIR } from './paths.js';
 import { attachRealtime } from './realtime.js';
@@ -38,6 +39,8 @@ import { createLatencyTrace } from './trace.js';
 export interface Broker {
   readonly port: number;
   readonly nativeUws: boolean;
+  /** The extra HTTP threads (MSGXC_HTTP_THREADS above 1). */
+  readonly httpThreads?: Pick<HttpThreads, 'crash'>;
   close(): Promise<void>;
 }
 
@@ -61,7 +64,11 @@ export const startBroker = async (config: Config, log: Logger, clock: Clock = sy
   const metrics = createMetrics();
   // Undecodable events the projections quarantined (issue 9): counted per follower, listed by the admin route.
   const quarantined = countDeadLetters(metrics);
-  const reads = await openReadModels(config, { ...opened, store }, log, clock, quarantined);
+  // The extra HTTP threads (MSGXC_HTTP_THREADS) switch to a promoted read-model generation with this thread.
+  const promoted: { to?: (file: string) => void } = {};
+  const reads = await openReadModels(config, { ...opened, store }, log, clock, quarantined, (file) => {
+    promoted.to?.(file);
+  });
   const search = await openSearchProjection(config, { ...opened, store }, log, quarantined);
   // Reads wait only for the read models; admin, metrics and rebuilds see every projection.
   const projections = combineRunners([reads.runner, search.runner]);
@@ -140,7 +147,9 @@ export const startBroker = async (config: Config, log: Logger, clock: Clock = sy
   });
 
   const app = uws.App();
-  const network = reactorsThread ? createInProcessNetwork() : undefined;
+  // Extra threads serving HTTP and websockets on this node's port (app/http-threads/).
+  const httpThreads = config.httpThreads > 1 && config.bus === 'inprocess' && sqlite !== undefined;
+  const network = reactorsThread || httpThreads ? createInProcessNetwork() : undefined;
   const realtime = await attachRealtime(config, {
     uws,
     app,
@@ -157,7 +166,8 @@ export const startBroker = async (config: Config, log: Logger, clock: Clock = sy
     requestLimits: limits.requestLimits,
     ...(trace === undefined ? {} : { trace }),
     // The reactors' thread learns presence over the bus: a change goes out at once, not batched.
-    ...(network === undefined ? {} : { network, presenceFlushMs: 0 }),
+    ...(network === undefined ? {} : { network }),
+    ...(reactorsThread ? { presenceFlushMs: 0 } : {}),
   });
   // Delivery: triage, escalation and dispatch through the channels, using realtime presence;
   // a device a provider reports gone is revoked through this node's commands. In its own
@@ -232,24 +242,65 @@ export const startBroker = async (config: Config, log: Logger, clock: Clock = sy
   );
   expiry.unref();
 
-  const listenSocket = await new Promise<us_listen_socket>((resolve, reject) => {
-    app.listen(config.host, config.port, (s) => {
-      if (s === false) reject(new Error(`cannot listen on ${config.host}:${config.port}`));
-      else resolve(s);
+  const listen = (at: number): Promise<us_listen_socket> =>
+    new Promise<us_listen_socket>((resolve, reject) => {
+      app.listen(config.host, at, (s) => {
+        if (s === false) reject(new Error(`cannot listen on ${config.host}:${at}`));
+        else resolve(s);
+      });
     });
-  });
-  ready = true;
+  let listenSocket = await listen(config.port);
   const port = uws.us_socket_local_port(listenSocket);
+  // Linux lets other sockets share a port (SO_REUSEPORT) only when it was bound by number, not
+  // picked by the kernel: with MSGXC_PORT=0 the free port found is bound again, by number.
+  if (httpThreads && config.port === 0) {
+    uws.us_listen_socket_close(listenSocket);
+    listenSocket = await listen(port);
+  }
+  const workers =
+    httpThreads && network !== undefined
+      ? await startHttpThreads(config, config.httpThreads - 1, {
+          port,
+          store,
+          sqlite,
+          eventsFile: eventsFile(config),
+          keysFile: opened.keysFile,
+          network,
+          log,
+          reads: read.runner,
+          search: search.runner,
+          live: realtime.live,
+          admin,
+          ...(delivery ? { reports: delivery.reports, reportsCaughtUp: () => delivery.caughtUp() } : {}),
+        })
+      : undefined;
+  if (workers !== undefined) {
+    promoted.to = (file) => {
+      workers.promoted(file);
+    };
+    metrics.gauge('msgxc_http_thread', 'Which of the node HTTP threads answered (0: the main thread)', () => 0);
+  }
+  ready = true;
   log.info(
-    { host: config.host, port, mode: config.mode, eventStore: config.eventStore, dataDir: config.dataDir },
+    {
+      host: config.host,
+      port,
+      mode: config.mode,
+      eventStore: config.eventStore,
+      dataDir: config.dataDir,
+      httpThreads: workers === undefined ? 1 : config.httpThreads,
+    },
     'msgxc listening',
   );
 
   return {
     port,
     nativeUws: native,
+    ...(workers === undefined ? {} : { httpThreads: workers }),
     close: async () => {
       ready = false;
+      // Their appends go through this thread's writer: they stop before it does.
+      await workers?.stop();
       clearInterval(expiry);
       limits.stop();
       await delivery?.stop();

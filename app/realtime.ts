@@ -13,6 +13,7 @@ import type { Metrics } from '../api/metrics.js';
 import type { TemplatedApp } from '../api/uws.js';
 import type { RequestLimits } from '../api/request-limits.js';
 import { startLive, type Live } from '../delivery/live.js';
+import type { LiveFeed } from '../ports/live.js';
 import { messageLiveness } from '../delivery/live-reads.js';
 import type { Bus } from '../ports/bus.js';
 import type { InProcessNetwork } from '../adapters/bus/in-process.js';
@@ -48,7 +49,7 @@ export const attachRealtime = async (
     /** Presence's flush interval (0: at once, for the reactors' thread). */
     readonly presenceFlushMs?: number;
   },
-): Promise<Realtime & { readonly bus: Bus }> => {
+): Promise<Realtime & { readonly bus: Bus; readonly live: LiveFeed }> => {
   const bus = await openBus(config, parts.log, parts.network);
   // Sessions open only once the node listens, after the follower below has started.
   const started: { live?: Live } = {};
@@ -79,6 +80,8 @@ export const attachRealtime = async (
     ...realtime,
     /** The node's bus (delivery's roster beats on it, delivery/roster.ts). */
     bus,
+    /** The live follower's progress (the HTTP worker threads' sessions wait on it too, app/http-threads/). */
+    live,
     close: async () => {
       await live.stop();
       await realtime.close();

@@ -32,11 +32,15 @@ const noKeys: KeyStore = {
 
 export const openWorkerLog = (
   options: WorkerLogOptions,
-): { readonly store: EventStore; readonly personal: PersonalData; close(): Promise<void> } => {
-  const log = sealed(
-    createSqliteEventStore({ file: options.eventsFile }),
-    options.keysFile === undefined ? noKeys : createSqliteKeyStore(options.keysFile),
-  );
+): {
+  readonly store: EventStore;
+  readonly personal: PersonalData;
+  /** The log as stored (personal fields sealed): what the audit routes read. */
+  readonly stored: EventStore;
+  close(): Promise<void>;
+} => {
+  const stored = createSqliteEventStore({ file: options.eventsFile });
+  const log = sealed(stored, options.keysFile === undefined ? noKeys : createSqliteKeyStore(options.keysFile));
   // The followers of this thread read each new page once between them (forgotten at every commit).
   const shared = sharedReads(log);
   const wakers = new Set<() => void>();
@@ -73,6 +77,7 @@ export const openWorkerLog = (
   return {
     store,
     personal: log,
+    stored,
     close: async () => {
       closed = true;
       await log.close();

@@ -69,6 +69,7 @@ export const EnvConfig = t.partial({
   MSGXC_ALLOW_UWS_FALLBACK: BoolFromString,
   MSGXC_EMBEDDED_WRITER: t.union([t.literal('thread'), t.literal('inline')]),
   MSGXC_TRACE_LATENCY: BoolFromString,
+  MSGXC_HTTP_THREADS: IntFromString('MSGXC_HTTP_THREADS', 1, 64),
   MSGXC_BUS: BusKind,
   MSGXC_NATS_URL: NatsUrls,
   MSGXC_BUS_PREFIX: SubjectPrefix,
@@ -103,6 +104,12 @@ export interface Config {
   readonly allowUwsFallback: boolean;
   /** Embedded log: commit on the event loop (`inline`, the default) or in a writer thread. */
   readonly embeddedWriter: 'thread' | 'inline';
+  /**
+   * Threads serving HTTP and websockets on the one port (MSGXC_HTTP_THREADS, default 1): the
+   * main thread and N-1 workers (app/http-threads/); the log's writer, the followers and the
+   * reactors stay with the main thread. Above 1 only with the embedded log and in-process bus.
+   */
+  readonly httpThreads: number;
   /** Prints each message's way through the node, stage by stage (app/trace.ts; a debug aid, off by default). */
   readonly traceLatency: boolean;
   readonly bus: 'inprocess' | 'nats';
@@ -207,6 +214,17 @@ export const configFromEnv = (
   if (c.MSGXC_BUS === 'nats' && c.MSGXC_NATS_URL === undefined)
     return E.left(['MSGXC_NATS_URL: required when MSGXC_BUS=nats']);
   const role = c.MSGXC_ROLE ?? 'all';
+  // The workers append through the embedded log's one writer and join the in-process bus
+  // (app/http-threads/); on the production stack more API nodes do the same job.
+  const embeddedOnly =
+    (c.MSGXC_EVENTSTORE ?? 'embedded') === 'embedded' &&
+    c.MSGXC_BUS !== 'nats' &&
+    engines.right.MSGXC_CASSANDRA_CONTACT_POINTS === undefined &&
+    engines.right.MSGXC_ELASTIC_URL === undefined;
+  if ((c.MSGXC_HTTP_THREADS ?? 1) > 1 && !embeddedOnly)
+    return E.left([
+      'MSGXC_HTTP_THREADS: above 1 only on the embedded stack (SQLite log, read models and search, in-process bus); on the production stack run more API nodes',
+    ]);
   const roleProblem = roleConflict(role, c.MSGXC_EVENTSTORE ?? 'embedded', c.MSGXC_BUS ?? 'inprocess', triage.right);
   if (roleProblem !== undefined) return E.left([roleProblem]);
   // Each family is verified with its own key only (HS* with the secret, RS*/ES* with the
@@ -233,6 +251,7 @@ export const configFromEnv = (
     allowUwsFallback: c.MSGXC_ALLOW_UWS_FALLBACK ?? false,
     embeddedWriter: c.MSGXC_EMBEDDED_WRITER ?? 'thread',
     traceLatency: c.MSGXC_TRACE_LATENCY ?? false,
+    httpThreads: c.MSGXC_HTTP_THREADS ?? 1,
     engines: engineConfig(engines.right),
     // An API node runs no delivery reactors, whatever MSGXC_REACTORS says.
     triage: role === 'api' ? { ...delivery, enabled: false } : delivery,

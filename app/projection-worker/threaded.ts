@@ -25,6 +25,8 @@ export const openThreadedReadStore = async (options: {
   readonly log: FollowerLog;
   readonly clock?: Clock;
   readonly onDeadLetters?: (dead: readonly DeadLetter[]) => void;
+  /** A new generation went live at `file` (the HTTP worker threads switch their readers too). */
+  readonly onPromoted?: (file: string) => void;
 }): Promise<{
   readonly db: Database;
   readonly models: ReadModels;
@@ -49,6 +51,7 @@ export const openThreadedReadStore = async (options: {
     ...(options.onDeadLetters === undefined ? {} : { onDeadLetters: options.onDeadLetters }),
     onPromoted: (file, previous) => {
       use(file);
+      options.onPromoted?.(file);
       removeGenerationFiles(previous);
     },
   });

@@ -10,9 +10,9 @@ import { createThreadBus } from '../../adapters/bus/thread.js';
 import { systemClock } from '../../adapters/clock/clock.js';
 import { proxiedAppend } from '../../adapters/eventstore/thread-append.js';
 import type { EventStore } from '../../ports/eventstore.js';
-import type { LogFn, Logger } from '../../ports/log.js';
 import { startDeliveryProcess } from '../reactors-node.js';
 import { openWorkerLog } from '../worker-log.js';
+import { postingLogger } from '../worker-logger.js';
 import { configFromClone } from './config-clone.js';
 import type { FromWorker, Question, ReactorsThreadOptions, ToWorker } from './protocol.js';
 
@@ -22,21 +22,7 @@ const options = workerData as ReactorsThreadOptions;
 const post = (m: FromWorker): void => {
   port.postMessage(m);
 };
-// Errors do not survive postMessage's structured clone as Errors: their text goes.
-const plain = (obj: object): object => {
-  const err = (obj as { err?: unknown }).err;
-  return err instanceof Error ? { ...obj, err: err.message } : obj;
-};
-const level =
-  (l: 'debug' | 'info' | 'warn' | 'error'): LogFn =>
-  (a: object | string, msg?: string) => {
-    post(
-      typeof a === 'string'
-        ? { type: 'log', level: l, obj: {}, msg: a }
-        : { type: 'log', level: l, obj: plain(a), msg },
-    );
-  };
-const log: Logger = { debug: level('debug'), info: level('info'), warn: level('warn'), error: level('error') };
+const log = postingLogger(post);
 
 const read = openWorkerLog({
   eventsFile: options.eventsFile,

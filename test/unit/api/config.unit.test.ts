@@ -68,4 +68,26 @@ describe('configuration from the environment', () => {
     const bad = configFromEnv({ ...base, MSGXC_EMBEDDED_WRITER: 'threads' });
     expect(E.isLeft(bad) && bad.left.join()).toMatch(/MSGXC_EMBEDDED_WRITER/);
   });
+
+  it('runs MSGXC_HTTP_THREADS threads (1 by default), above 1 only on the embedded stack', () => {
+    const base = { MSGXC_JWT_SECRET: 's'.repeat(32) };
+    expect(configFromEnv(base)).toMatchObject({ right: { httpThreads: 1 } });
+    expect(configFromEnv({ ...base, MSGXC_HTTP_THREADS: '4' })).toMatchObject({ right: { httpThreads: 4 } });
+    for (const bad of ['0', '65', 'two']) {
+      const c = configFromEnv({ ...base, MSGXC_HTTP_THREADS: bad });
+      expect(E.isLeft(c) && c.left.join(), bad).toMatch(/MSGXC_HTTP_THREADS/);
+    }
+    for (const production of [
+      { MSGXC_EVENTSTORE: 'nats://127.0.0.1:4222' },
+      { MSGXC_BUS: 'nats', MSGXC_NATS_URL: 'nats://127.0.0.1:4222' },
+      { MSGXC_CASSANDRA_CONTACT_POINTS: '127.0.0.1:9042' },
+      { MSGXC_ELASTIC_URL: 'http://127.0.0.1:9200' },
+    ]) {
+      const c = configFromEnv({ ...base, ...production, MSGXC_HTTP_THREADS: '2' });
+      expect(E.isLeft(c) && c.left.join(), JSON.stringify(production)).toMatch(/MSGXC_HTTP_THREADS: above 1 only/);
+      expect(configFromEnv({ ...base, ...production, MSGXC_HTTP_THREADS: '1' })).toMatchObject({
+        right: { httpThreads: 1 },
+      });
+    }
+  });
 });

@@ -1,0 +1,175 @@
+import { MessageChannel, Worker } from 'node:worker_threads';
+import type { InProcessNetwork } from '../../adapters/bus/in-process.js';
+import { bridgeBusToPort } from '../../adapters/bus/thread.js';
+import type { SqliteEventStore } from '../../adapters/eventstore/sqlite.js';
+import { serveAppends } from '../../adapters/eventstore/thread-append.js';
+import type { AdminOps } from '../../api/routes/admin.js';
+import type { DeliveryReports } from '../../ports/delivery-state.js';
+import type { EventStore } from '../../ports/eventstore.js';
+import type { LiveFeed } from '../../ports/live.js';
+import type { Logger } from '../../ports/log.js';
+import type { ProjectionRunner } from '../../ports/projections.js';
+import type { Config } from '../../schema/config.js';
+import { configToClone } from '../reactors-thread/config-clone.js';
+import type { FromWorker, HttpThreadOptions, Snapshot, Target, ToWorker } from './protocol.js';
+
+export interface HttpThreadsDeps {
+  /** The port the main thread listens on. */
+  readonly port: number;
+  /** The node's log as it appends (counted, sealed, chained): the workers' appends are made here, by its one writer. */
+  readonly store: EventStore;
+  readonly sqlite: SqliteEventStore;
+  readonly eventsFile: string;
+  readonly keysFile: string | undefined;
+  readonly network: InProcessNetwork;
+  readonly log: Logger;
+  /** What the workers ask of this thread (./protocol.ts, Target). */
+  readonly reads: ProjectionRunner;
+  readonly search: Pick<ProjectionRunner, 'waitFor'>;
+  readonly live: LiveFeed;
+  readonly admin: AdminOps;
+  readonly reports?: DeliveryReports;
+  readonly reportsCaughtUp?: () => Promise<void>;
+}
+
+export interface HttpThreads {
+  /** Tells each worker the read models' new live generation. */
+  promoted(file: string): void;
+  /** Fails worker `index` as an uncaught exception would (its restart follows): a drill for tests and operators. */
+  crash(index: number): void;
+  stop(): Promise<void>;
+}
+
+const RESTART_MS = 1000;
+const SNAPSHOT_MS = 100;
+
+/**
+ * Starts `count` extra HTTP/websocket threads (./worker.ts) on the main thread's port. A worker
+ * that dies is logged as an error and started again after a second: its sockets are gone (their
+ * clients reconnect, to any thread), the port stays served by the others, and nothing it had
+ * answered 2xx is lost (its appends were committed here before the answer).
+ */
+export const startHttpThreads = async (config: Config, count: number, deps: HttpThreadsDeps): Promise<HttpThreads> => {
+  const { log } = deps;
+  const targets: Record<Target, object | undefined> = {
+    reads: deps.reads,
+    search: deps.search,
+    live: deps.live,
+    admin: deps.admin,
+    reports: deps.reports,
+    reportsCaughtUp: deps.reportsCaughtUp === undefined ? undefined : { call: deps.reportsCaughtUp },
+  };
+  const answer = async (target: Target, method: string, args: readonly unknown[]): Promise<unknown> => {
+    const t = targets[target] as Record<string, unknown> | undefined;
+    const f = t?.[method];
+    if (typeof f !== 'function') throw new Error(`${target}.${method} is not served to HTTP threads`);
+    return (await (f as (...a: unknown[]) => unknown).apply(t, [...args])) ?? null;
+  };
+  const snapshotNow = (): Snapshot => ({ reads: deps.reads.status(), rebuild: deps.admin.rebuildStatus() });
+  let stopping = false;
+  const running = new Map<number, { worker: Worker; stopped: Promise<void> }>();
+
+  const start = (index: number): Promise<void> => {
+    const appends = new MessageChannel();
+    const bus = new MessageChannel();
+    const workerData: HttpThreadOptions = {
+      config: configToClone(config),
+      index,
+      port: deps.port,
+      eventsFile: deps.eventsFile,
+      keysFile: deps.keysFile,
+      commitSignal: deps.sqlite.commitSignal,
+      appends: appends.port2,
+      bus: bus.port2,
+    };
+    const served = serveAppends(deps.store, appends.port1);
+    const bridged = bridgeBusToPort(deps.network, bus.port1, {
+      onError: (e) => {
+        log.warn({ err: e instanceof Error ? e.message : String(e) }, 'bus error');
+      },
+    });
+    const worker = new Worker(new URL('./worker.js', import.meta.url), {
+      workerData,
+      transferList: [appends.port2, bus.port2],
+    });
+    let stoppedResolve: () => void = () => undefined;
+    const stopped = new Promise<void>((resolve) => {
+      stoppedResolve = resolve;
+    });
+    running.set(index, { worker, stopped });
+    const send = (m: ToWorker): void => {
+      worker.postMessage(m);
+    };
+    return new Promise<void>((resolve, reject) => {
+      let ready = false;
+      worker.on('message', (m: FromWorker) => {
+        if (m.type === 'ready') {
+          ready = true;
+          send({ type: 'snapshot', snapshot: snapshotNow() });
+          resolve();
+        } else if (m.type === 'ask')
+          answer(m.target, m.method, m.args).then(
+            (value) => {
+              send({ type: 'answer', id: m.id, value });
+            },
+            (e: unknown) => {
+              send({ type: 'answer', id: m.id, error: e instanceof Error ? e.message : String(e) });
+            },
+          );
+        else if (m.type === 'log') log[m.level]({ ...m.obj, thread: index }, m.msg);
+        else stoppedResolve();
+      });
+      worker.on('error', (e) => {
+        log.error({ err: e.message, thread: index }, 'HTTP thread failed');
+        if (!ready) reject(e);
+      });
+      worker.on('exit', (code) => {
+        served.close();
+        void bridged.close();
+        stoppedResolve();
+        if (running.get(index)?.worker === worker) running.delete(index);
+        if (stopping || !ready) return;
+        log.error({ code, thread: index }, `HTTP thread exited; starting it again in ${RESTART_MS} ms`);
+        setTimeout(() => {
+          if (stopping) return;
+          start(index).catch((e: unknown) => {
+            log.error(
+              { err: e instanceof Error ? e.message : String(e), thread: index },
+              'HTTP thread did not restart',
+            );
+          });
+        }, RESTART_MS);
+      });
+    });
+  };
+
+  // /readyz and the admin page read these synchronously on a worker: pushed when they change.
+  let lastSnapshot = '';
+  const pushSnapshot = (): void => {
+    const snapshot = snapshotNow();
+    const text = JSON.stringify(snapshot);
+    if (text === lastSnapshot) return;
+    lastSnapshot = text;
+    for (const r of running.values()) r.worker.postMessage({ type: 'snapshot', snapshot } satisfies ToWorker);
+  };
+  const snapshots = setInterval(pushSnapshot, SNAPSHOT_MS);
+  snapshots.unref();
+
+  await Promise.all(Array.from({ length: count }, (_, i) => start(i + 1)));
+  return {
+    promoted: (file) => {
+      for (const r of running.values()) r.worker.postMessage({ type: 'promoted', file } satisfies ToWorker);
+    },
+    crash: (index) => {
+      running.get(index)?.worker.postMessage({ type: 'crash' } satisfies ToWorker);
+    },
+    stop: async () => {
+      stopping = true;
+      clearInterval(snapshots);
+      const all = [...running.values()];
+      for (const r of all) r.worker.postMessage({ type: 'stop' } satisfies ToWorker);
+      await Promise.all(all.map((r) => r.stopped));
+      await Promise.all(all.map((r) => r.worker.terminate()));
+    },
+  };
+};
