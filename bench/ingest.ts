@@ -9,7 +9,8 @@
 // alternates it with the embedded default (writer thread) in the same run:
 //   npx tsc -p tsconfig.build.json && BENCH_STACK=production npx vite-node bench/ingest.ts
 // (vite-node because test/infra is loaded from the sources; the broker is still dist/bin).
-// BENCH_WRITERS=production measures the production stack alone.
+// BENCH_WRITERS=production measures the production stack alone; `jetstream` is the log (and bus)
+// on JetStream R3 with the read models, search and data keys embedded, to tell the parts apart.
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -29,11 +30,14 @@ const PRODUCTION = process.env['BENCH_STACK'] === 'production';
 // baseline), each measured against its own ping in the same run, with the delivery reactors on.
 // BENCH_REACTORS=thread,inline compares instead the delivery reactors in their worker thread
 // (MSGXC_REACTORS_THREAD=true) and on the main thread (the default), with the default writer.
-// `production`: the production stack's settings for the server's data dir (BENCH_STACK above).
+// `production`, `jetstream`: the production stack's settings for the server's data dir (above).
 const envOf = (variant: string, dataDir: string, stack?: ProductionStack): Record<string, string> => {
-  if (variant === 'production') {
-    if (stack === undefined) throw new Error('the production variant needs BENCH_STACK=production');
-    return stack.env(dataDir);
+  if (variant === 'production' || variant === 'jetstream') {
+    if (stack === undefined) throw new Error(`the ${variant} variant needs BENCH_STACK=production`);
+    const env = stack.env(dataDir);
+    if (variant === 'production') return env;
+    // JetStream R3 (log, bus, idempotency) with the read models, search and data keys embedded.
+    return Object.fromEntries(Object.entries(env).filter(([k]) => !/^MSGXC_(CASSANDRA|ELASTIC)_/.test(k)));
   }
   return variant.startsWith('reactors-')
     ? { MSGXC_REACTORS_THREAD: String(variant === 'reactors-thread') }
