@@ -2,36 +2,68 @@
 // in one run, with wrk (C, one thread) as the load generator at 64 connections.
 // Run: `npm run bench:ingest` (needs `wrk`: apt-get install -y wrk). Prints a table and a
 // Markdown row for BENCHMARKS.md.
-import { mkdtempSync, rmSync } from 'node:fs';
+// BENCH_STACK=production adds the production stack (issue 15): a broker on JetStream R3 (log
+// and bus, the current nats-server, three nodes), Cassandra (read models) and Elasticsearch
+// (search), started from test/infra as the e2e-production tier starts them
+// (bench/production-stack.ts; servers named by MSGXC_TEST_* variables are used as given), and
+// alternates it with the embedded default (writer thread) in the same run:
+//   npx tsc -p tsconfig.build.json && BENCH_STACK=production npx vite-node bench/ingest.ts
+// (vite-node because test/infra is loaded from the sources; the broker is still dist/bin).
+// BENCH_WRITERS=production measures the production stack alone; `jetstream` is the log (and bus)
+// on JetStream R3 with the read models, search and data keys embedded, to tell the parts apart;
+// a variant ending in `-known` (`production-known`) first sends one pass that is not measured, so
+// the measured sends mostly go to users whose data key exists (no key created on their path).
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { startProductionStack, type ProductionStack } from './production-stack.js';
 import { adminToken, sendScript, startServer, wrk, type WrkResult } from './wrk-support.js';
 
 const DURATION = process.env['BENCH_DURATION'] ?? '10s';
 const CONNECTIONS = Number(process.env['BENCH_CONNECTIONS'] ?? 64);
-const BIN = resolve(import.meta.dirname, '../bin/msgxc.js');
+// dist/bench/ingest.js starts dist/bin/msgxc.js; run from the sources (vite-node), the same built one.
+const BIN =
+  [resolve(import.meta.dirname, '../bin/msgxc.js'), resolve(import.meta.dirname, '../dist/bin/msgxc.js')].find((f) =>
+    existsSync(f),
+  ) ?? '';
+const PRODUCTION = process.env['BENCH_STACK'] === 'production';
 
 // One server per writer mode (MSGXC_EMBEDDED_WRITER: `thread`, the default, or `inline`, the
 // baseline), each measured against its own ping in the same run, with the delivery reactors on.
 // BENCH_REACTORS=thread,inline compares instead the delivery reactors in their worker thread
 // (MSGXC_REACTORS_THREAD=true) and on the main thread (the default), with the default writer.
-const envOf = (variant: string): Record<string, string> =>
-  variant.startsWith('reactors-')
+// `production`, `jetstream`: the production stack's settings for the server's data dir (above).
+const envOf = (variant: string, dataDir: string, stack?: ProductionStack): Record<string, string> => {
+  if (variant === 'production' || variant === 'jetstream') {
+    if (stack === undefined) throw new Error(`the ${variant} variant needs BENCH_STACK=production`);
+    const env = stack.env(dataDir);
+    if (variant === 'production') return env;
+    // JetStream R3 (log, bus, idempotency) with the read models, search and data keys embedded.
+    return Object.fromEntries(Object.entries(env).filter(([k]) => !/^MSGXC_(CASSANDRA|ELASTIC)_/.test(k)));
+  }
+  return variant.startsWith('reactors-')
     ? { MSGXC_REACTORS_THREAD: String(variant === 'reactors-thread') }
     : { MSGXC_EMBEDDED_WRITER: variant };
+};
 
 const measure = async (
   dir: string,
   name: string,
   writer: string,
   script: string,
+  stack?: ProductionStack,
 ): Promise<{ ping: WrkResult; send: WrkResult }> => {
-  const server = await startServer(BIN, join(dir, `data-${name}`), envOf(writer));
+  const dataDir = join(dir, `data-${name}`);
+  const known = writer.endsWith('-known');
+  const server = await startServer(BIN, dataDir, envOf(writer.replace(/-known$/, ''), dataDir, stack));
   try {
     const base = `http://127.0.0.1:${server.port}`;
     const load = { connections: CONNECTIONS, duration: DURATION };
     wrk(`${base}/api/v2/ping`, load); // warm-up
     const ping = wrk(`${base}/api/v2/ping`, load);
+    // `-known`: a first send pass, not measured, so the measured sends (the script's users from
+    // user-0 again) mostly address users whose data key exists: no key is created on their path.
+    if (known) wrk(`${base}/api/v2/send`, { ...load, script });
     const send = wrk(`${base}/api/v2/send`, { ...load, script });
     return { ping, send };
   } finally {
@@ -52,8 +84,10 @@ const main = async (): Promise<void> => {
   const reactors = process.env['BENCH_REACTORS'];
   const writers =
     reactors === undefined
-      ? (process.env['BENCH_WRITERS'] ?? 'thread,inline').split(',')
+      ? (process.env['BENCH_WRITERS'] ?? (PRODUCTION ? 'production,thread' : 'thread,inline')).split(',')
       : reactors.split(',').map((r) => `reactors-${r}`);
+  const stack = PRODUCTION ? await startProductionStack() : undefined;
+  if (stack !== undefined) console.log(`production stack: ${stack.started}`);
   try {
     const script = sendScript(dir, await adminToken());
     const seen = new Map<string, { ratio: number[]; p99: number[]; send: number[]; ping: number[] }>();
@@ -64,7 +98,7 @@ const main = async (): Promise<void> => {
     for (let round = 0; round < rounds; round += 1) {
       const order = round % 2 === 0 ? writers : [...writers].reverse();
       for (const writer of order) {
-        const { ping, send } = await measure(dir, `${writer}-${String(round)}`, writer, script);
+        const { ping, send } = await measure(dir, `${writer}-${String(round)}`, writer, script, stack);
         const ratio = send.rps / ping.rps;
         const s = seen.get(writer) ?? { ratio: [], p99: [], send: [], ping: [] };
         s.ratio.push(ratio);
@@ -84,6 +118,7 @@ const main = async (): Promise<void> => {
       );
     console.log('targets: send/ping >= 0.3 (aim 0.5), send p99 reported');
   } finally {
+    await stack?.stop();
     rmSync(dir, { recursive: true, force: true });
   }
 };

@@ -19,6 +19,13 @@
 // `MSGXC_ROLE=reactors` (app/delivery.ts), on the log as stored (no sealing layer).
 // BENCH_DIR=path keeps the log there and reuses it when it holds at least `events` events.
 // BENCH_USERS (default 20,000; a thread per 20 users, 3 threads per user).
+// BENCH_STACK=production: the log on JetStream R3 (the current nats-server, three nodes, started
+// from test/infra as the e2e-production tier starts it, or MSGXC_TEST_NATS_CURRENT_CLUSTER_URLS;
+// bench/production-stack.ts): the built log (events.db, kept or reused as above) is copied in
+// order into a stream of its own, the nodes follow that stream, and the snapshots go to an
+// object store on the same cluster (R3), as on a production node. Delivery's state stays SQLite
+// (as on every stack); the old node works on a copy of its state file, so BENCH_DIR stays reusable.
+//   npx tsc -p tsconfig.build.json && BENCH_STACK=production npx vite-node bench/reactor-cold-start.ts [events]
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -36,6 +43,9 @@ import { restoreDeliveryState, startStateSnapshots } from '../app/reactors-snaps
 import { DISPATCH_REACTOR } from '../delivery/runner.js';
 import { TRIAGE_REACTOR } from '../delivery/triage.js';
 import type { Logger } from '../ports/log.js';
+import { openJetStreamEventStore } from '../adapters/eventstore/jetstream.js';
+import { splitPosition } from '../adapters/eventstore/jetstream-subjects.js';
+import { startProductionStack } from './production-stack.js';
 import { appendOne, benchClock, hasEmail, hasPhone, reactorLog, T0, uidOf } from './reactor-log.js';
 import { watchedReads } from '../test/integration/fixtures/watched-log.js';
 
@@ -158,22 +168,32 @@ const sendUrgent = async (s: EventStore): Promise<string> => {
   return (m.data as { mid: string }).mid;
 };
 
-// Copies the log in order into the SQLite file (the inline writer's queue keeps the order of
-// the appends, so every event keeps its position: checked).
-const copyLog = async (from: EventStore, file: string): Promise<void> => {
-  const to = createSqliteEventStore({ file, writerThread: false });
+// Copies the log in order. The SQLite inline writer's queue keeps the order of concurrent
+// appends, so every event keeps its position (checked); JetStream's does not (an append to a
+// stream not seen yet first looks up its tip), so there the appends go one at a time, and its
+// positions are its own (message sequence x slots, adapters/eventstore/jetstream-subjects.ts):
+// checked to grow, in the same order.
+const copyLog = async (from: EventStore, to: EventStore, oneByOne: boolean): Promise<void> => {
+  let last = 0;
+  const copy = (e: Awaited<ReturnType<EventStore['readAll']>>[number]) =>
+    to.append(e.stream, [{ type: e.type, data: e.data, metadata: e.metadata }], 'any');
   for (let after = 0; ; ) {
     const page = await from.readAll({ after, limit: 5_000 });
     if (page.length === 0) break;
-    const results = await Promise.all(
-      page.map((e) => to.append(e.stream, [{ type: e.type, data: e.data, metadata: e.metadata }], 'any')),
-    );
+    const results = [];
+    if (oneByOne) for (const e of page) results.push(await copy(e));
+    else results.push(...(await Promise.all(page.map(copy))));
     results.forEach((r, i) => {
-      if (r.kind !== 'appended' || r.position !== page[i]?.position)
+      if (r.kind !== 'appended' || (oneByOne ? r.position <= last : r.position !== page[i]?.position))
         throw new Error(`copy out of order at ${page[i]?.position}`);
+      last = r.position;
     });
     after = page[page.length - 1]?.position ?? after;
   }
+};
+const copyToFile = async (from: EventStore, file: string): Promise<void> => {
+  const to = createSqliteEventStore({ file, writerThread: false });
+  await copyLog(from, to, false);
   await to.close();
 };
 
@@ -205,17 +225,47 @@ else {
   await old.settle(3_600_000);
   await old.stop();
   await oldState.close();
-  await copyLog(mem, eventsFile);
+  await copyToFile(mem, eventsFile);
   writeFileSync(metaFile, JSON.stringify({ clock: clock.ms(), head: await mem.head() }));
   console.log(`  built and written in ${((performance.now() - built) / 1000).toFixed(0)} s`);
 }
-const store = createSqliteEventStore({ file: eventsFile, writerThread: true });
+const stack = process.env['BENCH_STACK'] === 'production' ? await startProductionStack(['nats']) : undefined;
+const file = createSqliteEventStore({ file: eventsFile, writerThread: true });
+let store: EventStore = file;
+let oldStateFile = oldFile;
+if (stack !== undefined) {
+  console.log(`production stack: ${stack.started}`);
+  store = await openJetStreamEventStore({
+    servers: stack.natsUrls,
+    streamName: `BENCH_COLD_${String(process.pid)}`,
+    subjectPrefix: `benchcold${String(process.pid)}`,
+    replicas: 3,
+  });
+  const copying = performance.now();
+  await copyLog(file, store, true);
+  await file.close();
+  console.log(`  copied to JetStream R3 in ${((performance.now() - copying) / 1000).toFixed(0)} s`);
+  // The old node's state names positions of the built log, which JetStream numbers its own way:
+  // it replays the copy from the start instead (not timed).
+  oldStateFile = join(dir, 'reactors-old-jetstream.db');
+  for (const x of ['', '-wal', '-shm']) rmSync(oldStateFile + x, { force: true });
+}
+// JetStream's positions are message sequence x 1,024 (jetstream-subjects.ts): printed as sequences,
+// which count the log's messages (an append of several events is one message).
+const count = (position: number): number => (stack === undefined ? position : splitPosition(position).seq);
 const head = await store.head();
-console.log(`log: ${head} events (${USERS} users, ${THREADS} threads)${reused ? ', reused' : ''}`);
+console.log(
+  `log: ${count(head)} ${stack === undefined ? 'events' : 'messages'} (${USERS} users, ${THREADS} threads)${reused ? ', reused' : ''}`,
+);
 
 // Warm: the running node's append -> delivery.
-const oldState = openSqliteDeliveryState(oldFile);
+const oldState = openSqliteDeliveryState(oldStateFile);
 const old = node(store, oldState, 'old');
+if (stack !== undefined) {
+  const replaying = performance.now();
+  await old.waitFor(head, 3_600_000);
+  console.log(`  the old node replayed the JetStream log in ${((performance.now() - replaying) / 1000).toFixed(0)} s`);
+}
 await old.settle(600_000);
 const warm: number[] = [];
 for (let i = 0; i < 3; i += 1) {
@@ -228,14 +278,21 @@ await old.settle(60_000);
 
 // The running node stores a snapshot of its state, then the deployment goes on (the tail a
 // restoring node replays), then it stops: the new nodes below must deliver by themselves.
-const nats = await natsServer();
+const nats =
+  stack === undefined
+    ? await natsServer()
+    : {
+        url: stack.natsUrls.join(','),
+        version: `${process.env['MSGXC_TEST_NATS_CURRENT_CLUSTER_VERSION'] ?? '?'}, R3`,
+        stop: () => Promise.resolve(),
+      };
 const snapshots = await openJetStreamSnapshots({
-  servers: [nats.url],
+  servers: stack?.natsUrls ?? [nats.url],
   bucket: `BENCH_${process.pid}_REACTORS`,
-  replicas: 1,
+  replicas: stack === undefined ? 1 : 3,
 });
 const snapshotter = startStateSnapshots({
-  file: oldFile,
+  file: oldStateFile,
   snapshots,
   everyMs: 0,
   followers: [TRIAGE_REACTOR, DISPATCH_REACTOR],
@@ -251,7 +308,7 @@ await old.waitFor(await store.head(), 3_600_000);
 await old.settle(600_000);
 await old.stop();
 await oldState.close();
-const tail = (await store.head()) - snap.position;
+const tail = count(await store.head()) - count(snap.position);
 
 // A new node: an empty reactors.db (replay), or the snapshot restored into it. The clock of a
 // start includes the restore; an urgent message is appended at once; the first read position
@@ -283,6 +340,7 @@ await snapshots.clear();
 await snapshots.close();
 await nats.stop();
 await store.close();
+await stack?.stop();
 if (keep === undefined) rmSync(dir, { recursive: true, force: true });
 
 const s = (ms: number): string => (ms / 1000).toFixed(2);
@@ -295,14 +353,14 @@ console.log(
   `snapshot: VACUUM INTO + put into the JetStream object store (nats-server ${nats.version}): ${s(snapMs)} s, ${mib(snap.bytes)} MiB at position ${snap.position}; tail after it: ${tail} events`,
 );
 console.log(
-  `cold node (empty reactors.db), start -> first delivery: ${s(cold.first)} s (first read after ${cold.from}); caught up with ${cold.head} events in ${s(cold.caughtUp)} s = ${Math.round(cold.head / (cold.caughtUp / 1000))} events/s`,
+  `cold node (empty reactors.db), start -> first delivery: ${s(cold.first)} s (first read after ${cold.from}); caught up with ${count(cold.head)} events in ${s(cold.caughtUp)} s = ${Math.round(count(cold.head) / (cold.caughtUp / 1000))} events/s`,
 );
 for (const [label, r] of [
   ['restored node (1st)', restored1],
   ['restored node (2nd)', restored2],
 ] as const)
   console.log(
-    `${label}, start -> first delivery: ${s(r.first)} s (restore ${s(r.restored)} s; first read after ${r.from}; caught up at ${r.head} in ${s(r.caughtUp)} s)`,
+    `${label}, start -> first delivery: ${s(r.first)} s (restore ${s(r.restored)} s; first read after ${r.from}; caught up at ${count(r.head)} in ${s(r.caughtUp)} s)`,
   );
 const restoredMedian = (restored1.first + restored2.first) / 2;
 console.log(

@@ -15,6 +15,13 @@
 // thread gets them; every figure per recipient is then per recipient of each message.
 // BENCH_THREAD=1: the users are members of one thread and the messages go to it (the
 // Centrifugo comparison's case) instead of a multicast.
+// BENCH_STACK=production: the log on JetStream R3 (the current nats-server, three nodes on
+// loopback, started from test/infra as the e2e-production tier starts it, or the cluster named
+// by MSGXC_TEST_NATS_CURRENT_CLUSTER_URLS; bench/production-stack.ts), a stream of its own, and
+// the raw append rate measured on that same stream. Delivery's state stays SQLite, as on every
+// stack (app/engines.ts openDeliveryState); Cassandra and Elasticsearch hold read models and
+// search, which triage and dispatch do not read, so they are not started here:
+//   npx tsc -p tsconfig.build.json && BENCH_STACK=production npx vite-node bench/triage.ts [users]
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,6 +29,8 @@ import type { Channel, Recipient } from '../ports/channel.js';
 import { fixedClock } from '../adapters/clock/clock.js';
 import type { EventStore } from '../ports/eventstore.js';
 import { createSqliteEventStore } from '../adapters/eventstore/sqlite.js';
+import { openJetStreamEventStore } from '../adapters/eventstore/jetstream.js';
+import { startProductionStack } from './production-stack.js';
 import { createIdGenerator } from '../adapters/ids/ids.js';
 import { createCommands } from '../commands/index.js';
 import { openSqliteDeliveryState } from '../adapters/delivery-state/sqlite.js';
@@ -74,7 +83,21 @@ const rawAppendRate = async (store: EventStore, round: string, events: number): 
 };
 
 const dir = mkdtempSync(join(tmpdir(), 'msgxc-bench-triage-'));
-const store = createSqliteEventStore({ file: join(dir, 'events.db'), writerThread });
+const stack = process.env['BENCH_STACK'] === 'production' ? await startProductionStack(['nats']) : undefined;
+if (stack !== undefined) console.log(`production stack: ${stack.started}`);
+const store =
+  stack === undefined
+    ? createSqliteEventStore({ file: join(dir, 'events.db'), writerThread })
+    : await openJetStreamEventStore({
+        servers: stack.natsUrls,
+        streamName: `BENCH_TRIAGE_${String(process.pid)}`,
+        subjectPrefix: `benchtriage${String(process.pid)}`,
+        replicas: 3,
+      });
+const storeName =
+  stack === undefined
+    ? `embedded SQLite, ${writerThread ? 'writer thread' : 'inline writer'}`
+    : `JetStream R3 (nats-server ${process.env['MSGXC_TEST_NATS_CURRENT_CLUSTER_VERSION'] ?? '?'}, 3 nodes)`;
 const commands = createCommands({ store, ids });
 const clock = fixedClock(new Date());
 const ctx = (uid: string, admin = false) => ({
@@ -158,6 +181,7 @@ await state.close();
 
 const rawAfter = await rawAppendRate(store, 'after', 20_000);
 await store.close();
+await stack?.stop();
 rmSync(dir, { recursive: true, force: true });
 
 const raw = (rawBefore + rawAfter) / 2;
@@ -165,7 +189,7 @@ const eventsPerS = written / seconds;
 const RECIPIENTS = USERS * MESSAGES;
 const round = (n: number): string => n.toFixed(0);
 console.log(
-  `store: embedded SQLite, ${writerThread ? 'writer thread' : 'inline writer'}; ${USERS} recipients x ${MESSAGES} message(s)${liveOnly ? ', all online, websocket only' : ''}`,
+  `store: ${storeName}; ${USERS} recipients x ${MESSAGES} message(s)${liveOnly ? ', all online, websocket only' : ''}`,
 );
 console.log(`raw append: ${round(rawBefore)} / ${round(rawAfter)} events/s (before / after), mean ${round(raw)}`);
 console.log(
