@@ -10,17 +10,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { adminToken, startServer } from './wrk-support.js';
+import { median } from './median.js';
 
 const USERS = Number(process.argv[2] ?? 100_000);
 const ROUNDS = Number(process.argv[3] ?? 3);
 const SMALL = 10_000;
 const IMPORT_PART = 20_000;
 const BIN = resolve(import.meta.dirname, '../bin/msgxc.js');
-
-const median = (xs: readonly number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)] ?? Number.NaN;
-};
 
 const main = async (): Promise<void> => {
   const dir = mkdtempSync(join(tmpdir(), 'msgxc-bench-audience-'));

@@ -17,6 +17,7 @@ import type { CachedSnapshot } from '../commands/stream-state.js';
 import type { MessageCommand } from '../domain/message.js';
 import type { EventStore } from '../ports/eventstore.js';
 import { asMessageId, asUserId } from '../schema/ids.js';
+import { median } from './median.js';
 
 const BLOCK = Number(process.env['BENCH_BLOCK'] ?? 2000);
 const BLOCKS = Number(process.env['BENCH_BLOCKS'] ?? 10);
@@ -56,8 +57,6 @@ const run = async (store: EventStore, from: number, concurrency: number): Promis
   await Promise.all(Array.from({ length: concurrency }, worker));
   return Number(process.hrtime.bigint() - started) / BLOCK / 1000;
 };
-
-const median = (xs: number[]): number => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)] ?? Number.NaN;
 
 const compare = async (name: string, open: () => EventStore, concurrency: number): Promise<void> => {
   const plain = open();

@@ -9,15 +9,11 @@ import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { adminToken, sendScript, startServer, wrk } from './wrk-support.js';
+import { median } from './median.js';
 
 const cpuMs = (pid: number): number => {
   const fields = (readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1] ?? '').split(' ');
   return (Number(fields[11]) + Number(fields[12])) * 10; // utime + stime in clock ticks (100 Hz)
-};
-
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)] ?? Number.NaN;
 };
 
 const measure = async (dist: string, dir: string, script: string): Promise<{ ping: number; send: number }> => {

@@ -14,6 +14,7 @@ import type { MessageCommand } from '../domain/message.js';
 import type { MessageState } from '../domain/message-state.js';
 import { asMessageId, asUserId } from '../schema/ids.js';
 import type { MessageEvent } from '../schema/events.js';
+import { median } from './median.js';
 
 const BLOCK = Number(process.env['BENCH_BLOCK'] ?? 2000);
 const BLOCKS = Number(process.env['BENCH_BLOCKS'] ?? 20);
@@ -59,7 +60,6 @@ const main = async (): Promise<void> => {
     (first === messages ? guarded : baseline).push(a);
     (second === messages ? guarded : baseline).push(c);
   }
-  const median = (xs: number[]): number => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)] ?? Number.NaN;
   const g = median(guarded);
   const u = median(baseline);
   const row = `| ${new Date().toISOString().slice(0, 16).replace('T', ' ')} | ${loadavg()[0]?.toFixed(1) ?? '?'} | ${u.toFixed(2)} | ${g.toFixed(2)} | ${(g / u).toFixed(3)} |`;

@@ -18,6 +18,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startProductionStack, type ProductionStack } from './production-stack.js';
 import { adminToken, sendScript, startServer, wrk, type WrkResult } from './wrk-support.js';
+import { median } from './median.js';
 
 const DURATION = process.env['BENCH_DURATION'] ?? '10s';
 const CONNECTIONS = Number(process.env['BENCH_CONNECTIONS'] ?? 64);
@@ -69,11 +70,6 @@ const measure = async (
   } finally {
     await server.stop();
   }
-};
-
-const median = (xs: readonly number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)] ?? Number.NaN;
 };
 
 // BENCH_ROUNDS rounds (default 3), alternating which writer goes first: on the shared machine

@@ -10,6 +10,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createSqliteKeyStore } from '../adapters/keystore/sqlite.js';
+import { median } from './median.js';
 
 const OWNERS = Number(process.argv[2] ?? 10_000);
 const ROUNDS = Number(process.argv[3] ?? 3);
@@ -32,8 +33,6 @@ const run = async (dir: string, writer: 'loop' | 'thread', round: number) => {
   await keys.close();
   return { busyUsPerKey: (elu.active * 1000) / OWNERS, msPerBurst: wall / Math.ceil(OWNERS / BURST) };
 };
-
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 
 const main = async (): Promise<void> => {
   const dir = mkdtempSync(join(tmpdir(), 'msgxc-bench-keys-'));

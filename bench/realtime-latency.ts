@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import WebSocket from 'ws';
 import { openThreadFor, post, startBroker, tokenFor } from './broker.js';
 import { ROOT } from './loadclient.js';
+import { median } from './median.js';
 
 const rounds = Number(process.argv[2] ?? 3);
 const messages = Number(process.argv[3] ?? 60);
@@ -109,7 +110,6 @@ const once = async (root: string): Promise<{ p50: number; p99: number }> => {
   }
 };
 
-const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 const fmt = (xs: readonly number[]): string => xs.map((x) => x.toFixed(1)).join(', ');
 
 const baseline = process.env['MSGXC_BENCH_BASELINE'];

@@ -9,6 +9,7 @@ import { loadavg } from 'node:os';
 import { createMemoryEventStore } from '../adapters/eventstore/memory.js';
 import { createRecognition } from '../app/recognition.js';
 import { createCommands } from '../commands/index.js';
+import { median } from './median.js';
 
 const BLOCK = Number(process.env['BENCH_BLOCK'] ?? 200_000);
 const BLOCKS = Number(process.env['BENCH_BLOCKS'] ?? 20);
@@ -56,7 +57,6 @@ const main = async (): Promise<void> => {
       before.push(await perRequestCommand(b * BLOCK));
     }
   }
-  const median = (xs: number[]): number => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)] ?? Number.NaN;
   const b = median(before);
   const a = median(after);
   const row = `| ${new Date().toISOString().slice(0, 16).replace('T', ' ')} | ${loadavg()[0]?.toFixed(1) ?? '?'} | ${b.toFixed(0)} | ${a.toFixed(0)} | ${(a / b).toFixed(3)} |`;

@@ -3,12 +3,7 @@
 // above 1 always means msgxc does better (more per second or per CPU-second, fewer bytes,
 // less latency).
 import type { Run } from './measure.js';
-
-const median = (xs: readonly number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 === 1 ? (s[m] ?? Number.NaN) : ((s[m - 1] ?? Number.NaN) + (s[m] ?? Number.NaN)) / 2;
-};
+import { median } from '../median.js';
 
 interface Metric {
   label: string;
