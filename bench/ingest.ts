@@ -103,7 +103,7 @@ const main = async (): Promise<void> => {
         s.ping.push(ping.rps);
         seen.set(writer, s);
         console.log(
-          `| ${day} | ${writer} | ${CONNECTIONS} | ${DURATION} | ${ping.rps.toFixed(0)} | ${send.rps.toFixed(0)} | ${ratio.toFixed(2)} | ${send.p50} | ${send.p99} | ${send.errors} | ${loadavg()[0]?.toFixed(1) ?? ''} |`,
+          `| ${day} | ${writer} | ${CONNECTIONS} | ${DURATION} | ${ping.rps.toFixed(0)} | ${send.rps.toFixed(0)} | ${ratio.toFixed(2)} | ${send.p50} | ${send.p99} | ${send.errors}${send.errorKinds === '' ? '' : ` (${send.errorKinds})`} | ${loadavg()[0]?.toFixed(1) ?? ''} |`,
         );
       }
     }

@@ -11,7 +11,10 @@ export interface WrkResult {
   rps: number;
   p50: number;
   p99: number;
+  /** Non-2xx answers and socket errors together. */
   errors: number;
+  /** What `errors` counts, by kind, for the report (e.g. "non-2xx 3, timeout 45"); empty when none. */
+  errorKinds: string;
   requests: number;
 }
 
@@ -25,11 +28,20 @@ export const parseWrk = (out: string): WrkResult => {
   const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0);
   const sockErr = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
   const socketErrors = sockErr ? sockErr.slice(1).reduce((a, b) => a + Number(b), 0) : 0;
+  // wrk's socket errors by kind: a timeout (wrk gives up after 2 s) is not a refusal by the server.
+  const kinds: [string, number][] = [
+    ['non-2xx', non2xx],
+    ...['connect', 'read', 'write', 'timeout'].map((k, i): [string, number] => [k, Number(sockErr?.[i + 1] ?? 0)]),
+  ];
   return {
     rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? Number.NaN),
     p50: pct('50'),
     p99: pct('99'),
     errors: non2xx + socketErrors,
+    errorKinds: kinds
+      .filter(([, n]) => n > 0)
+      .map(([k, n]) => `${k} ${String(n)}`)
+      .join(', '),
     requests: Number(/(\d+) requests in/.exec(out)?.[1] ?? 0),
   };
 };
