@@ -6,7 +6,6 @@ import type { Broker } from '../../app/node.js';
 import type { Logger } from '../../ports/log.js';
 import { removeDir, SECRET, startServer, tempDir, token, type Server } from './harness.js';
 import { openLive, type TestSocket } from './realtime-socket.js';
-import { isProductionStack } from './stack.js';
 
 // MSGXC_HTTP_THREADS=2 on the embedded stack: the main thread and one worker listen on the
 // same port and the kernel spreads the connections. Each request below goes over a connection
@@ -81,7 +80,7 @@ const perThread = async (server: { readonly port: number }): Promise<Map<number,
 const CONNECTIONS = 40;
 const DIST = resolve(import.meta.dirname, '../../dist');
 
-describe.skipIf(isProductionStack())('MSGXC_HTTP_THREADS=2: two threads serve one port', () => {
+describe('MSGXC_HTTP_THREADS=2: two threads serve one port', () => {
   let server: Server | undefined;
   const sockets: TestSocket[] = [];
   let admin = '';
@@ -206,7 +205,7 @@ describe.skipIf(isProductionStack())('MSGXC_HTTP_THREADS=2: two threads serve on
 // it; the port stays served by the main thread, the node logs it and starts the worker again
 // after a second, and presence forgets the dead thread's sessions. In-process, on the built
 // broker (dist/), to reach the thread.
-describe.skipIf(isProductionStack())('MSGXC_HTTP_THREADS=2: a worker thread that dies', () => {
+describe('MSGXC_HTTP_THREADS=2: a worker thread that dies', () => {
   const dataDir = tempDir();
   const errors: string[] = [];
   let broker: Broker | undefined;
