@@ -1,4 +1,4 @@
-import { connect, type KV, type NatsConnection } from 'nats';
+import { connect, type KV, type MsgHdrs, type NatsConnection } from 'nats';
 import type { IdempotencyRecord, IdempotencyStore, StoredResponse } from '../../ports/idempotency.js';
 
 // Idempotency records in a JetStream key-value bucket, on the NATS cluster that holds the log:
@@ -118,6 +118,24 @@ export const openKvIdempotencyStore = async (o: KvIdempotencyOptions): Promise<I
     throw e;
   }
   const settleMs = o.settleMs ?? 5_000;
+  // Reads go to the stream's leader (STREAM.MSG.GET), not `kv.get`: a bucket that allows direct
+  // gets lets any replica answer them, and a replica behind the leader answered a reservation
+  // without the response already stored on it (seen on a 2.9 R3 cluster after a reopen).
+  const jsm = await nc.jetstreamManager({ timeout: 15_000 });
+  const stream = `KV_${o.bucket}`;
+  const read = async (scope: string): Promise<{ value: Uint8Array; revision: number } | null> => {
+    try {
+      const m = await jsm.streams.getMessage(stream, { last_by_subj: `$KV.${o.bucket}.${scope}` });
+      // A message stored without headers may come back without them (typed as always there).
+      const op = (m.header as MsgHdrs | undefined)?.get('KV-Operation') ?? '';
+      return op === 'DEL' || op === 'PURGE' ? null : { value: m.data, revision: m.seq };
+    } catch (e) {
+      // 10037: no message found (the key was never written, or expired with its bucket's TTL).
+      const code = (e as { api_error?: { err_code?: number } }).api_error?.err_code;
+      if (code === 10037 || /no message found/i.test(String(e))) return null;
+      throw e;
+    }
+  };
 
   const reserve = async (r: IdempotencyRecord): Promise<IdempotencyRecord> => {
     const deadline = Date.now() + settleMs;
@@ -128,8 +146,8 @@ export const openKvIdempotencyStore = async (o: KvIdempotencyOptions): Promise<I
       } catch (e) {
         if (!lostClaim(e)) throw e;
       }
-      const found = await kv.get(r.scope);
-      if (found !== null && found.operation === 'PUT') return decode(r.scope, found.value);
+      const found = await read(r.scope);
+      if (found !== null) return decode(r.scope, found.value);
       // Claimed by a write not readable yet here (being applied, or a replica behind): look again.
       if (Date.now() > deadline) throw new Error(`idempotency key ${r.scope} is claimed but cannot be read`);
       await pause(wait);
@@ -137,8 +155,8 @@ export const openKvIdempotencyStore = async (o: KvIdempotencyOptions): Promise<I
   };
 
   const complete = async (scope: string, response: StoredResponse): Promise<void> => {
-    const found = await kv.get(scope);
-    if (found === null || found.operation !== 'PUT') return;
+    const found = await read(scope);
+    if (found === null) return;
     const record = decode(scope, found.value);
     // An answer stored by a node that ran the same command first stays the answer.
     if (record.response !== undefined) return;
