@@ -2,16 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { systemClock } from '../adapters/clock/clock.js';
 import { countingAppends } from '../adapters/eventstore/in-flight.js';
-import { createIdGenerator } from '../adapters/ids/ids.js';
 import { allRoutes } from '../api/app.js';
-import { createVerifier } from '../api/auth.js';
 import { createGuard, thrownText } from '../api/guard.js';
 import { mountFallback, mountRoute } from '../api/http.js';
 import { mountPreflight } from '../api/preflight.js';
 import { createIdempotency } from '../api/idempotency.js';
 import { createMetrics } from '../api/metrics.js';
 import { loadUws, type us_listen_socket } from '../api/uws.js';
-import { createCommands } from '../commands/index.js';
 import type { Clock } from '../ports/clock.js';
 import type { Logger } from '../ports/log.js';
 import { combineRunners } from '../projections/combined.js';
@@ -32,9 +29,8 @@ import { startHttpThreads, type HttpThreads } from './http-threads/client.js';
 import { startReactorsThread } from './reactors-thread/client.js';
 import { ADMIN_UI_DIR, PUSH_UI_DIR } from './paths.js';
 import { attachRealtime } from './realtime.js';
-import { startLimits } from './limits.js';
-import { createRecognition } from './recognition.js';
 import { createLatencyTrace } from './trace.js';
+import { startCommandSide } from './command-side.js';
 
 export interface Broker {
   readonly port: number;
@@ -87,26 +83,12 @@ export const startBroker = async (config: Config, log: Logger, clock: Clock = sy
   const providers = reactorsThread ? undefined : openChannels(config, clock);
   const outbox = providers?.outbox ?? openOutbox(config);
   if (providers !== undefined) log.info({ channels: providers.channels.providers }, 'channels');
-  const ids = createIdGenerator(() => clock.now().getTime());
-  const commands = createCommands({
+  const { ids, commands, recognise, limits, verifier } = startCommandSide(
+    config,
     store,
-    ids,
-    allowedPushHosts: config.channels.settings.allowedPushHosts,
-    personal: opened.personal,
-  });
-  const recognise = createRecognition(
-    (ctx) => commands.recognize(ctx),
-    () => clock.now(),
-  );
-  const limits = startLimits(config, store, metrics);
-  const verifier = createVerifier(
-    {
-      ...(config.jwtSecret !== undefined ? { secret: config.jwtSecret } : {}),
-      ...(config.jwtPublicKey !== undefined ? { publicKey: config.jwtPublicKey } : {}),
-      algorithms: config.jwtAlgorithms,
-      ...config.auth,
-    },
-    () => clock.now().getTime(),
+    opened.personal,
+    clock,
+    metrics,
   );
 
   let ready = false;

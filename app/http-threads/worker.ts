@@ -16,11 +16,9 @@ import { auditLog } from '../../adapters/eventstore/audit-log.js';
 import { countingAppends } from '../../adapters/eventstore/in-flight.js';
 import { proxiedAppend } from '../../adapters/eventstore/thread-append.js';
 import { createSqliteIdempotencyStore } from '../../adapters/idempotency/sqlite.js';
-import { createIdGenerator } from '../../adapters/ids/ids.js';
 import { openSqliteReadFile } from '../../adapters/read-store/sqlite.js';
 import { embeddedSearchReader } from '../../adapters/search/embedded-reader.js';
 import { allRoutes } from '../../api/app.js';
-import { createVerifier } from '../../api/auth.js';
 import { mountFallback, mountRoute } from '../../api/http.js';
 import { createIdempotency } from '../../api/idempotency.js';
 import { createMetrics } from '../../api/metrics.js';
@@ -28,7 +26,6 @@ import { mountPreflight } from '../../api/preflight.js';
 import type { AdminOps } from '../../api/routes/admin.js';
 import { loadUws, type us_listen_socket } from '../../api/uws.js';
 import { startRealtime } from '../../api/ws/realtime.js';
-import { createCommands } from '../../commands/index.js';
 import type { DeliveryReports } from '../../ports/delivery-state.js';
 import type { EventStore } from '../../ports/eventstore.js';
 import type { ProjectionRunner } from '../../ports/projections.js';
@@ -36,13 +33,12 @@ import type { ReadModels } from '../../ports/read-models.js';
 import { createEmbeddedReadModels, readModelsIn } from '../../projections/embedded.js';
 import { liveReadModels } from '../../projections/live-read-models.js';
 import { openOutbox } from '../engines.js';
-import { startLimits } from '../limits.js';
 import { ADMIN_UI_DIR, PUSH_UI_DIR } from '../paths.js';
-import { createRecognition } from '../recognition.js';
 import { configFromClone } from '../reactors-thread/config-clone.js';
 import { openWorkerLog } from '../worker-log.js';
 import { postingLogger } from '../worker-logger.js';
 import type { FromWorker, HttpThreadOptions, Snapshot, Target, ToWorker } from './protocol.js';
+import { startCommandSide } from '../command-side.js';
 
 const port = parentPort;
 if (port === null) throw new Error('app/http-threads/worker.ts must run as a worker thread');
@@ -120,27 +116,7 @@ const { uws } = loadUws(config.allowUwsFallback);
 const metrics = createMetrics();
 metrics.gauge('msgxc_http_thread', 'Which of the node HTTP threads answered (0: the main thread)', () => options.index);
 metrics.gauge('msgxc_log_head_position', 'Position of the newest event in the log', () => store.head());
-const ids = createIdGenerator(() => clock.now().getTime());
-const commands = createCommands({
-  store,
-  ids,
-  allowedPushHosts: config.channels.settings.allowedPushHosts,
-  personal: read.personal,
-});
-const recognise = createRecognition(
-  (ctx) => commands.recognize(ctx),
-  () => clock.now(),
-);
-const limits = startLimits(config, store, metrics);
-const verifier = createVerifier(
-  {
-    ...(config.jwtSecret !== undefined ? { secret: config.jwtSecret } : {}),
-    ...(config.jwtPublicKey !== undefined ? { publicKey: config.jwtPublicKey } : {}),
-    algorithms: config.jwtAlgorithms,
-    ...config.auth,
-  },
-  () => clock.now().getTime(),
-);
+const { ids, commands, recognise, limits, verifier } = startCommandSide(config, store, read.personal, clock, metrics);
 const idemStore = createSqliteIdempotencyStore(join(config.dataDir, 'idempotency.db'));
 const outbox = openOutbox(config);
 const bus = createThreadBus(options.bus, {
