@@ -1,8 +1,5 @@
-import { MessageChannel, Worker } from 'node:worker_threads';
 import type { InProcessNetwork } from '../../adapters/bus/in-process.js';
-import { bridgeBusToPort } from '../../adapters/bus/thread.js';
 import type { SqliteEventStore } from '../../adapters/eventstore/sqlite.js';
-import { serveAppends } from '../../adapters/eventstore/thread-append.js';
 import type { AdminOps } from '../../api/routes/admin.js';
 import type { DeliveryReports } from '../../ports/delivery-state.js';
 import type { EventStore } from '../../ports/eventstore.js';
@@ -10,6 +7,7 @@ import type { LiveFeed } from '../../ports/live.js';
 import type { Logger } from '../../ports/log.js';
 import type { ProjectionRunner } from '../../ports/projections.js';
 import type { Config } from '../../schema/config.js';
+import { type LogThread, launchLogThread } from '../log-thread.js';
 import { configToClone } from '../reactors-thread/config-clone.js';
 import type { FromWorker, HttpThreadOptions, Snapshot, Target, ToWorker } from './protocol.js';
 
@@ -40,7 +38,6 @@ export interface HttpThreads {
   stop(): Promise<void>;
 }
 
-const RESTART_MS = 1000;
 const SNAPSHOT_MS = 100;
 
 /**
@@ -50,7 +47,6 @@ const SNAPSHOT_MS = 100;
  * answered 2xx is lost (its appends were committed here before the answer).
  */
 export const startHttpThreads = async (config: Config, count: number, deps: HttpThreadsDeps): Promise<HttpThreads> => {
-  const { log } = deps;
   const targets: Record<Target, object | undefined> = {
     reads: deps.reads,
     search: deps.search,
@@ -67,47 +63,28 @@ export const startHttpThreads = async (config: Config, count: number, deps: Http
   };
   const snapshotNow = (): Snapshot => ({ reads: deps.reads.status(), rebuild: deps.admin.rebuildStatus() });
   let stopping = false;
-  const running = new Map<number, { worker: Worker; stopped: Promise<void> }>();
+  const running = new Map<number, LogThread>();
 
-  const start = (index: number): Promise<void> => {
-    const appends = new MessageChannel();
-    const bus = new MessageChannel();
-    const workerData: HttpThreadOptions = {
-      config: configToClone(config),
-      index,
-      port: deps.port,
-      eventsFile: deps.eventsFile,
-      keysFile: deps.keysFile,
-      commitSignal: deps.sqlite.commitSignal,
-      appends: appends.port2,
-      bus: bus.port2,
-    };
-    const served = serveAppends(deps.store, appends.port1);
-    const bridged = bridgeBusToPort(deps.network, bus.port1, {
-      onError: (e) => {
-        log.warn({ err: e instanceof Error ? e.message : String(e) }, 'bus error');
-      },
-    });
-    const worker = new Worker(new URL('./worker.js', import.meta.url), {
-      workerData,
-      transferList: [appends.port2, bus.port2],
-    });
-    let stoppedResolve: () => void = () => undefined;
-    const stopped = new Promise<void>((resolve) => {
-      stoppedResolve = resolve;
-    });
-    running.set(index, { worker, stopped });
+  const start = async (index: number): Promise<void> => {
     const send = (m: ToWorker): void => {
-      worker.postMessage(m);
+      t.worker.postMessage(m);
     };
-    return new Promise<void>((resolve, reject) => {
-      let ready = false;
-      worker.on('message', (m: FromWorker) => {
-        if (m.type === 'ready') {
-          ready = true;
-          send({ type: 'snapshot', snapshot: snapshotNow() });
-          resolve();
-        } else if (m.type === 'ask')
+    const t = launchLogThread<FromWorker>(deps, {
+      url: new URL('./worker.js', import.meta.url),
+      data: (ports): HttpThreadOptions => ({
+        config: configToClone(config),
+        index,
+        port: deps.port,
+        eventsFile: deps.eventsFile,
+        keysFile: deps.keysFile,
+        commitSignal: deps.sqlite.commitSignal,
+        ...ports,
+      }),
+      name: 'HTTP thread',
+      fields: { thread: index },
+      onMessage: (m) => {
+        if (m.type === 'ready') send({ type: 'snapshot', snapshot: snapshotNow() });
+        else if (m.type === 'ask')
           answer(m.target, m.method, m.args).then(
             (value) => {
               send({ type: 'answer', id: m.id, value });
@@ -116,31 +93,15 @@ export const startHttpThreads = async (config: Config, count: number, deps: Http
               send({ type: 'answer', id: m.id, error: e instanceof Error ? e.message : String(e) });
             },
           );
-        else if (m.type === 'log') log[m.level]({ ...m.obj, thread: index }, m.msg);
-        else stoppedResolve();
-      });
-      worker.on('error', (e) => {
-        log.error({ err: e.message, thread: index }, 'HTTP thread failed');
-        if (!ready) reject(e);
-      });
-      worker.on('exit', (code) => {
-        served.close();
-        void bridged.close();
-        stoppedResolve();
-        if (running.get(index)?.worker === worker) running.delete(index);
-        if (stopping || !ready) return;
-        log.error({ code, thread: index }, `HTTP thread exited; starting it again in ${RESTART_MS} ms`);
-        setTimeout(() => {
-          if (stopping) return;
-          start(index).catch((e: unknown) => {
-            log.error(
-              { err: e instanceof Error ? e.message : String(e), thread: index },
-              'HTTP thread did not restart',
-            );
-          });
-        }, RESTART_MS);
-      });
+      },
+      onExit: () => {
+        if (running.get(index) === t) running.delete(index);
+      },
+      stopping: () => stopping,
+      restart: () => start(index),
     });
+    running.set(index, t);
+    await t.ready;
   };
 
   // /readyz and the admin page read these synchronously on a worker: pushed when they change.

@@ -1,8 +1,5 @@
-import { MessageChannel, Worker } from 'node:worker_threads';
 import type { InProcessNetwork } from '../../adapters/bus/in-process.js';
-import { bridgeBusToPort } from '../../adapters/bus/thread.js';
 import type { SqliteEventStore } from '../../adapters/eventstore/sqlite.js';
-import { serveAppends } from '../../adapters/eventstore/thread-append.js';
 import type { ReactorStatus, Reactors } from '../../delivery/runner.js';
 import type { DeliveryReports, RecentMessage, UpcomingMessage } from '../../ports/delivery-state.js';
 import type { EventStore } from '../../ports/eventstore.js';
@@ -10,6 +7,7 @@ import type { DeadLetter } from '../../ports/follower.js';
 import type { Logger } from '../../ports/log.js';
 import type { Config } from '../../schema/config.js';
 import type { Delivery } from '../delivery.js';
+import { type LogThread, launchLogThread } from '../log-thread.js';
 import { configToClone } from './config-clone.js';
 import type { FromWorker, Question, ReactorsThreadOptions, ToWorker } from './protocol.js';
 
@@ -26,8 +24,6 @@ export interface ReactorsThreadDeps {
   readonly onDeadLetters?: (dead: readonly DeadLetter[]) => void;
 }
 
-const RESTART_MS = 1000;
-
 /**
  * Runs an embedded node's delivery (app/delivery.ts) in a worker thread (./worker.ts) and
  * presents it here as the Delivery the node's routes, admin and metrics use: questions go to
@@ -36,77 +32,43 @@ const RESTART_MS = 1000;
  * claims it held lapse), so delivery is late rather than lost.
  */
 export const startReactorsThread = async (config: Config, deps: ReactorsThreadDeps): Promise<Delivery> => {
-  const { log } = deps;
   let status: readonly ReactorStatus[] = [];
   const asked = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   let asks = 0;
   let stopping = false;
-  let current: { worker: Worker; stopped: Promise<void> } | undefined;
+  let current: LogThread | undefined;
 
-  const start = (): Promise<void> => {
-    const appends = new MessageChannel();
-    const bus = new MessageChannel();
-    const workerData: ReactorsThreadOptions = {
-      config: configToClone(config),
-      node: `${config.nodeId}-reactors`,
-      eventsFile: deps.eventsFile,
-      keysFile: deps.keysFile,
-      commitSignal: deps.sqlite.commitSignal,
-      appends: appends.port2,
-      bus: bus.port2,
-    };
-    const served = serveAppends(deps.store, appends.port1);
-    const bridged = bridgeBusToPort(deps.network, bus.port1, {
-      onError: (e) => {
-        log.warn({ err: e instanceof Error ? e.message : String(e) }, 'bus error');
-      },
-    });
-    const worker = new Worker(new URL('./worker.js', import.meta.url), {
-      workerData,
-      transferList: [appends.port2, bus.port2],
-    });
-    let stoppedResolve: () => void = () => undefined;
-    const stopped = new Promise<void>((resolve) => {
-      stoppedResolve = resolve;
-    });
-    current = { worker, stopped };
-    return new Promise<void>((resolve, reject) => {
-      let ready = false;
-      worker.on('message', (m: FromWorker) => {
+  const start = async (): Promise<void> => {
+    const t = launchLogThread<FromWorker>(deps, {
+      url: new URL('./worker.js', import.meta.url),
+      data: (ports): ReactorsThreadOptions => ({
+        config: configToClone(config),
+        node: `${config.nodeId}-reactors`,
+        eventsFile: deps.eventsFile,
+        keysFile: deps.keysFile,
+        commitSignal: deps.sqlite.commitSignal,
+        ...ports,
+      }),
+      name: 'delivery reactors thread',
+      onMessage: (m) => {
         if (m.type === 'ready' || m.type === 'status') status = m.status;
-        if (m.type === 'ready') {
-          ready = true;
-          resolve();
-        } else if (m.type === 'answer') {
+        else if (m.type === 'answer') {
           const a = asked.get(m.id);
           asked.delete(m.id);
           if (m.error === undefined) a?.resolve(m.value);
           else a?.reject(new Error(m.error));
         } else if (m.type === 'quarantined') deps.onDeadLetters?.(m.deadLetters);
-        else if (m.type === 'log') log[m.level](m.obj, m.msg);
-        else if (m.type === 'stopped') stoppedResolve();
-      });
-      worker.on('error', (e) => {
-        log.error({ err: e.message }, 'delivery reactors thread failed');
-        if (!ready) reject(e);
-      });
-      worker.on('exit', (code) => {
-        served.close();
-        void bridged.close();
-        stoppedResolve();
+      },
+      onExit: () => {
         for (const a of asked.values()) a.reject(new Error('the delivery reactors thread exited'));
         asked.clear();
-        if (stopping || !ready) return;
-        // Not asked to stop: delivery must not end quietly. Its checkpoints say where to resume.
-        log.error({ code }, `delivery reactors thread exited; starting it again in ${RESTART_MS} ms`);
-        setTimeout(() => {
-          if (stopping) return;
-          start().catch((e: unknown) => {
-            log.error({ err: e instanceof Error ? e.message : String(e) }, 'delivery reactors thread did not restart');
-          });
-        }, RESTART_MS);
-      });
+      },
+      // Not asked to stop: delivery must not end quietly. Its checkpoints say where to resume.
+      stopping: () => stopping,
+      restart: start,
     });
+    current = t;
+    await t.ready;
   };
 
   const ask = <T>(question: Question): Promise<T> =>
