@@ -8,6 +8,23 @@ import type { Config } from '../schema/config.js';
 import { startLimits } from './limits.js';
 import { createRecognition } from './recognition.js';
 
+/** Ids and the command handlers: what a reactors process (app/reactors-node.ts) needs to revoke a device. */
+export const startCommands = (
+  config: Config,
+  store: CommandOptions['store'],
+  personal: CommandOptions['personal'],
+  clock: Clock,
+) => {
+  const ids = createIdGenerator(() => clock.now().getTime());
+  const commands = createCommands({
+    store,
+    ids,
+    allowedPushHosts: config.channels.settings.allowedPushHosts,
+    ...(personal !== undefined ? { personal } : {}),
+  });
+  return { ids, commands };
+};
+
 // What every thread that answers commands composes the same way (the main thread in
 // app/node.ts, each HTTP worker in app/http-threads/worker.ts): ids, the command handlers,
 // first-sight recognition, the rate limits and shedding, the token verifier.
@@ -18,13 +35,7 @@ export const startCommandSide = (
   clock: Clock,
   metrics: Metrics,
 ) => {
-  const ids = createIdGenerator(() => clock.now().getTime());
-  const commands = createCommands({
-    store,
-    ids,
-    allowedPushHosts: config.channels.settings.allowedPushHosts,
-    ...(personal !== undefined ? { personal } : {}),
-  });
+  const { ids, commands } = startCommands(config, store, personal, clock);
   const recognise = createRecognition(
     (ctx) => commands.recognize(ctx),
     () => clock.now(),

@@ -1,13 +1,12 @@
 import { mkdirSync } from 'node:fs';
 import { systemClock } from '../adapters/clock/clock.js';
-import { createIdGenerator } from '../adapters/ids/ids.js';
 import { createGuard } from '../api/guard.js';
 import { createMetrics } from '../api/metrics.js';
 import { errors } from '../api/errors.js';
 import { mountProbes } from '../api/probes.js';
 import { loadUws, type us_listen_socket } from '../api/uws.js';
 import { createPresence } from '../api/ws/presence.js';
-import { createCommands } from '../commands/index.js';
+import { startCommands } from './command-side.js';
 import type { Clock } from '../ports/clock.js';
 import type { Logger } from '../ports/log.js';
 import type { Config } from '../schema/config.js';
@@ -155,13 +154,7 @@ export const startDeliveryProcess = async (
   const { store, bus, clock, log } = deps;
   const providers = openChannels(config, clock);
   log.info({ channels: providers.channels.providers }, 'channels');
-  const ids = createIdGenerator(() => clock.now().getTime());
-  const commands = createCommands({
-    store,
-    ids,
-    allowedPushHosts: config.channels.settings.allowedPushHosts,
-    personal: deps.personal,
-  });
+  const { commands } = startCommands(config, store, deps.personal, clock);
   const presence = createPresence({
     bus,
     node: deps.node,
