@@ -27,6 +27,7 @@ import {
 } from './engines.js';
 import { startHttpThreads, type HttpThreads } from './http-threads/client.js';
 import { startReactorsThread } from './reactors-thread/client.js';
+import { openSnapshottedState } from './reactors-snapshots.js';
 import { ADMIN_UI_DIR, PUSH_UI_DIR } from './paths.js';
 import { attachRealtime } from './realtime.js';
 import { createLatencyTrace } from './trace.js';
@@ -154,6 +155,12 @@ export const startBroker = async (config: Config, log: Logger, clock: Clock = sy
   // Delivery: triage, escalation and dispatch through the channels, using realtime presence;
   // a device a provider reports gone is revoked through this node's commands. In its own
   // thread (app/reactors-thread/) with the SQLite log, else on this one.
+  // Reactors on this thread keep snapshots of their state where a new node restores them (on the
+  // JetStream log), as a reactors node does: a new node replays only the log's tail.
+  const snapshotted =
+    config.triage.enabled && providers !== undefined && !(network !== undefined && sqlite !== undefined)
+      ? await openSnapshottedState(config, log)
+      : undefined;
   const delivery =
     network !== undefined && sqlite !== undefined
       ? await startReactorsThread(config, {
@@ -177,6 +184,7 @@ export const startBroker = async (config: Config, log: Logger, clock: Clock = sy
             clock,
             log,
             onDeadLetters: quarantined,
+            ...(snapshotted === undefined ? {} : { state: snapshotted.state }),
           });
   if (delivery !== undefined) deliveryGauges(metrics, store, delivery);
   // Dead letters listed for operators: the projections' and delivery's (triage, dispatch).
@@ -285,6 +293,7 @@ export const startBroker = async (config: Config, log: Logger, clock: Clock = sy
       await workers?.stop();
       clearInterval(expiry);
       limits.stop();
+      await snapshotted?.close();
       await delivery?.stop();
       await realtime.close();
       uws.us_listen_socket_close(listenSocket);

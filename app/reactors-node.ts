@@ -17,11 +17,9 @@ import type { PersonalData } from '../ports/keystore.js';
 import type { OutboxStore } from '../ports/outbox.js';
 import { countDeadLetters } from './admin-ops.js';
 import type { DeliveryStateStore } from '../ports/delivery-state.js';
-import { DISPATCH_REACTOR } from '../delivery/runner.js';
-import { TRIAGE_REACTOR } from '../delivery/triage.js';
 import { type Delivery, deliveryGauges, startDelivery } from './delivery.js';
-import { deliveryStateFile, openBus, openChannels, openDeliveryState, openLog, openStateSnapshots } from './engines.js';
-import { restoreDeliveryState, startStateSnapshots, watchErasures } from './reactors-snapshots.js';
+import { openBus, openChannels, openLog } from './engines.js';
+import { openSnapshottedState } from './reactors-snapshots.js';
 import type { Broker } from './node.js';
 
 const NO_SESSIONS: readonly [string, number][] = [];
@@ -41,27 +39,9 @@ export const startReactorsNode = async (config: Config, log: Logger, clock: Cloc
   const metrics = createMetrics();
   const bus = await openBus(config, log);
   // A new node restores the stored snapshot of delivery's state and replays only the log after it.
-  const snapshots = await openStateSnapshots(config);
-  const stateFile = deliveryStateFile(config);
-  if (snapshots !== undefined) await restoreDeliveryState(stateFile, snapshots, log);
-  const snapshotter =
-    snapshots === undefined
-      ? undefined
-      : startStateSnapshots({
-          file: stateFile,
-          snapshots,
-          everyMs: config.triage.snapshotMs,
-          followers: [TRIAGE_REACTOR, DISPATCH_REACTOR],
-          log,
-        });
-  const state = openDeliveryState(config);
+  const snapshotted = await openSnapshottedState(config, log);
   const running = await startDeliveryProcess(config, {
-    state:
-      snapshotter === undefined
-        ? state
-        : watchErasures(state, (position) => {
-            snapshotter.erased(position);
-          }),
+    state: snapshotted.state,
     store,
     personal: opened.personal,
     bus,
@@ -119,9 +99,8 @@ export const startReactorsNode = async (config: Config, log: Logger, clock: Cloc
     nativeUws: native,
     close: async () => {
       ready = false;
-      await snapshotter?.close();
+      await snapshotted.close();
       await running.stop();
-      await snapshots?.close();
       uws.us_listen_socket_close(listenSocket);
       await bus.close();
       await store.close();

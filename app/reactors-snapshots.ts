@@ -4,6 +4,10 @@ import { copySqliteState } from '../adapters/delivery-state/sqlite-snapshot.js';
 import type { DeliveryStateStore } from '../ports/delivery-state.js';
 import type { Logger } from '../ports/log.js';
 import type { StateSnapshotInfo, StateSnapshots } from '../ports/state-snapshot.js';
+import type { Config } from '../schema/config.js';
+import { DISPATCH_REACTOR } from '../delivery/runner.js';
+import { TRIAGE_REACTOR } from '../delivery/triage.js';
+import { deliveryStateFile, openDeliveryState, openStateSnapshots } from './engines.js';
 
 // Delivery's state (reactors.db) is derived from the log; rebuilding it means replaying the
 // whole log (BENCHMARKS.md "Reactor node cold start"). A reactors node therefore stores a copy
@@ -159,3 +163,39 @@ export const watchErasures = (state: DeliveryStateStore, onErased: (position: nu
     for (const c of batch.directory ?? []) if (c.type === 'user-erased') onErased(c.position);
   },
 });
+
+export interface SnapshottedState {
+  readonly state: DeliveryStateStore;
+  /** Stops taking snapshots and closes their store (the state itself is closed by delivery). */
+  close(): Promise<void>;
+}
+
+/**
+ * Delivery's state for any node that runs the reactors (role `reactors`, and role `all` on a
+ * shared log): restored from the newest stored snapshot when this node has no state file yet,
+ * and snapshotted from then on when the engines keep snapshots (openStateSnapshots: the
+ * JetStream log, MSGXC_REACTORS_SNAPSHOT_MS above 0); else the state file as it is.
+ */
+export const openSnapshottedState = async (config: Config, log: Logger): Promise<SnapshottedState> => {
+  const snapshots = await openStateSnapshots(config);
+  const file = deliveryStateFile(config);
+  if (snapshots === undefined) return { state: openDeliveryState(config), close: () => Promise.resolve() };
+  await restoreDeliveryState(file, snapshots, log);
+  const snapshotter = startStateSnapshots({
+    file,
+    snapshots,
+    everyMs: config.triage.snapshotMs,
+    followers: [TRIAGE_REACTOR, DISPATCH_REACTOR],
+    log,
+  });
+  const state = watchErasures(openDeliveryState(config), (position) => {
+    snapshotter.erased(position);
+  });
+  return {
+    state,
+    close: async () => {
+      await snapshotter.close();
+      await snapshots.close();
+    },
+  };
+};

@@ -123,8 +123,8 @@ export interface TriageSettings {
   readonly leaseMs?: number;
   readonly retry: RetrySettings;
   /**
-   * How often a reactors node stores a snapshot of delivery's state where a new reactors node
-   * restores it (MSGXC_REACTORS_SNAPSHOT_MS, default 10 minutes; 0: never; app/reactors-snapshots.ts).
+   * How often a node running the reactors on the JetStream log stores a snapshot of delivery's
+   * state where a new such node restores it (MSGXC_REACTORS_SNAPSHOT_MS, default 10 minutes; 0: never; app/reactors-snapshots.ts).
    */
   readonly snapshotMs: number;
   /** Sends per second per channel never exceeded (by the delivery processes on one log together); a channel left out is not throttled. */
