@@ -1,6 +1,7 @@
 import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
 import type { InProcessNetwork } from '../adapters/bus/in-process.js';
 import { bridgeBusToPort } from '../adapters/bus/thread.js';
+import type { SqliteEventStore } from '../adapters/eventstore/sqlite.js';
 import { serveAppends } from '../adapters/eventstore/thread-append.js';
 import type { EventStore } from '../ports/eventstore.js';
 import type { Logger } from '../ports/log.js';
@@ -23,8 +24,13 @@ export type LogThreadMessage =
   | { readonly type: 'stopped' };
 
 export interface LogThreadDeps {
-  /** The node's log as it appends (sealed, chained): the worker's appends are made here. */
+  /** The node's log as it appends (sealed, chained): the worker's appends are made here, by its one writer. */
   readonly store: EventStore;
+  /** The same log's engine: its file and commit counter, which the worker reads and waits on. */
+  readonly sqlite: SqliteEventStore;
+  readonly eventsFile: string;
+  readonly keysFile: string | undefined;
+  /** The node's in-process bus: the worker joins it as a node of its own. */
   readonly network: InProcessNetwork;
   readonly log: Logger;
 }

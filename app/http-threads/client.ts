@@ -1,26 +1,15 @@
-import type { InProcessNetwork } from '../../adapters/bus/in-process.js';
-import type { SqliteEventStore } from '../../adapters/eventstore/sqlite.js';
 import type { AdminOps } from '../../api/routes/admin.js';
 import type { DeliveryReports } from '../../ports/delivery-state.js';
-import type { EventStore } from '../../ports/eventstore.js';
 import type { LiveFeed } from '../../ports/live.js';
-import type { Logger } from '../../ports/log.js';
 import type { ProjectionRunner } from '../../ports/projections.js';
 import type { Config } from '../../schema/config.js';
-import { type LogThread, launchLogThread } from '../log-thread.js';
+import { type LogThread, type LogThreadDeps, launchLogThread } from '../log-thread.js';
 import { configToClone } from '../reactors-thread/config-clone.js';
 import type { FromWorker, HttpThreadOptions, Snapshot, Target, ToWorker } from './protocol.js';
 
-export interface HttpThreadsDeps {
+export interface HttpThreadsDeps extends LogThreadDeps {
   /** The port the main thread listens on. */
   readonly port: number;
-  /** The node's log as it appends (counted, sealed, chained): the workers' appends are made here, by its one writer. */
-  readonly store: EventStore;
-  readonly sqlite: SqliteEventStore;
-  readonly eventsFile: string;
-  readonly keysFile: string | undefined;
-  readonly network: InProcessNetwork;
-  readonly log: Logger;
   /** What the workers ask of this thread (./protocol.ts, Target). */
   readonly reads: ProjectionRunner;
   readonly search: Pick<ProjectionRunner, 'waitFor'>;

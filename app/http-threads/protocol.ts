@@ -1,3 +1,4 @@
+import type { LogThreadMessage } from '../log-thread.js';
 import type { MessagePort } from 'node:worker_threads';
 import type { RebuildStatus } from '../../api/routes/admin.js';
 import type { ProjectionStatus } from '../../ports/projections.js';
@@ -52,10 +53,4 @@ export type FromWorker =
       readonly method: string;
       readonly args: readonly unknown[];
     }
-  | {
-      readonly type: 'log';
-      readonly level: 'debug' | 'info' | 'warn' | 'error';
-      readonly obj: object;
-      readonly msg: string | undefined;
-    }
-  | { readonly type: 'stopped' };
+  | Exclude<LogThreadMessage, { readonly type: 'ready' }>;

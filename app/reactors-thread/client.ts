@@ -1,26 +1,13 @@
-import type { InProcessNetwork } from '../../adapters/bus/in-process.js';
-import type { SqliteEventStore } from '../../adapters/eventstore/sqlite.js';
 import type { ReactorStatus, Reactors } from '../../delivery/runner.js';
 import type { DeliveryReports, RecentMessage, UpcomingMessage } from '../../ports/delivery-state.js';
-import type { EventStore } from '../../ports/eventstore.js';
 import type { DeadLetter } from '../../ports/follower.js';
-import type { Logger } from '../../ports/log.js';
 import type { Config } from '../../schema/config.js';
 import type { Delivery } from '../delivery.js';
-import { type LogThread, launchLogThread } from '../log-thread.js';
+import { type LogThread, type LogThreadDeps, launchLogThread } from '../log-thread.js';
 import { configToClone } from './config-clone.js';
 import type { FromWorker, Question, ReactorsThreadOptions, ToWorker } from './protocol.js';
 
-export interface ReactorsThreadDeps {
-  /** The node's log as it appends (sealed, chained): the worker's appends are made here, by its one writer. */
-  readonly store: EventStore;
-  /** The same log's engine: its file and commit counter. */
-  readonly sqlite: SqliteEventStore;
-  readonly eventsFile: string;
-  readonly keysFile: string | undefined;
-  /** The node's in-process bus: the worker joins it as a node of its own. */
-  readonly network: InProcessNetwork;
-  readonly log: Logger;
+export interface ReactorsThreadDeps extends LogThreadDeps {
   readonly onDeadLetters?: (dead: readonly DeadLetter[]) => void;
 }
 

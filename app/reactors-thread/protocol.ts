@@ -1,3 +1,4 @@
+import type { LogThreadMessage } from '../log-thread.js';
 import type { MessagePort } from 'node:worker_threads';
 import type { ReactorStatus } from '../../delivery/runner.js';
 import type { DeadLetter } from '../../ports/follower.js';
@@ -35,10 +36,4 @@ export type FromWorker =
   | { readonly type: 'status'; readonly status: readonly ReactorStatus[] }
   | { readonly type: 'answer'; readonly id: number; readonly value?: unknown; readonly error?: string }
   | { readonly type: 'quarantined'; readonly deadLetters: readonly DeadLetter[] }
-  | {
-      readonly type: 'log';
-      readonly level: 'debug' | 'info' | 'warn' | 'error';
-      readonly obj: object;
-      readonly msg: string | undefined;
-    }
-  | { readonly type: 'stopped' };
+  | Exclude<LogThreadMessage, { readonly type: 'ready' }>;
