@@ -1,5 +1,6 @@
 import type { ImportLineError } from '../../schema/import-events.js';
 import { IMPORT_ERRORS_KEPT } from '../../schema/import-events.js';
+import { LIMITS } from '../../schema/bounds.js';
 import type { UserImportView } from '../../ports/read-models.js';
 
 // The parts of user imports running in this process, by import id: their live counts until
@@ -52,7 +53,8 @@ export type RunningImports = ReturnType<typeof createRunningImports>;
 /** Counts the error; keeps the lowest lines (lines finish out of order, CONCURRENCY at a time). */
 export const addError = (p: PartProgress, e: ImportLineError): void => {
   p.errors += 1;
-  p.firstErrors.push(e);
+  // Within the record's bounds (schema/import-events.ts), so a long text cannot cost the part its record.
+  p.firstErrors.push({ line: e.line, field: e.field.slice(0, LIMITS.label), msg: e.msg.slice(0, LIMITS.reason) });
   if (p.firstErrors.length > IMPORT_ERRORS_KEPT) {
     p.firstErrors.sort((a, b) => a.line - b.line);
     p.firstErrors.pop();
