@@ -13,6 +13,7 @@ import { createThread } from './create-thread.js';
 import { deleteFromInbox } from './delete-from-inbox.js';
 import { deleteMessage } from './delete-message.js';
 import { importUser } from './import-user.js';
+import { recordImportPart } from './record-import-part.js';
 import { defineSegment, loadSegment } from './define-segment.js';
 import type { CommandDeps } from './deps.js';
 import { enlist } from './enlist.js';
@@ -67,6 +68,7 @@ export const createCommands = (options: CommandOptions): CommandSide => {
     recognize: recognize(deps),
     enlist: enlist(deps),
     importUser: importUser(deps),
+    recordImportPart: recordImportPart(deps),
     defineSegment: defineSegment(deps),
     loadSegment: loadSegment(deps),
     changeProfile: changeProfile(deps),

@@ -14,6 +14,7 @@ import type { LocalSchedule } from '../schema/local-time.js';
 import type { SegmentQuery } from '../schema/segment-query.js';
 import type { SearchQueries } from '../ports/search.js';
 import type { SegmentState } from '../domain/segment.js';
+import type { UsersImported } from '../schema/import-events.js';
 
 export type { ThreadSettingsChange } from '../domain/thread.js';
 export type { UserState as Profile } from '../domain/user-state.js';
@@ -81,6 +82,11 @@ export interface Commands {
   changeProfile(ctx: CommandContext, uid: UserId, change: ProfileChange): Promise<CommandResult>;
   /** changeProfile for an import line; `written` false when the profile already held it. */
   importUser(ctx: CommandContext, uid: UserId, change: ProfileChange): Promise<CommandResult<{ written: boolean }>>;
+  /** Records one part of a user import once its good lines are durable (admins); `by` is the caller. */
+  recordImportPart(
+    ctx: CommandContext,
+    part: Omit<UsersImported['data'], 'by' | 'id'> & { readonly id: string },
+  ): Promise<CommandResult>;
   createThread(ctx: CommandContext, settings: ThreadSettings): Promise<CommandResult<{ tid: ThreadId }>>;
   subscribe(ctx: CommandContext, tid: ThreadId): Promise<CommandResult>;
   unsubscribe(ctx: CommandContext, tid: ThreadId, uid?: UserId): Promise<CommandResult>;

@@ -1,6 +1,7 @@
 import type { Device, DeviceChannel } from '../schema/devices.js';
 import type { Audience, MessageOpts, Urgency } from '../schema/message.js';
 import type { ThreadRole } from '../schema/events.js';
+import type { ImportLineError } from '../schema/import-events.js';
 
 // What the read side answers, independent of where it is stored (embedded SQLite now,
 // Cassandra later). Every query is by natural key and bounded by a limit.
@@ -74,6 +75,22 @@ export interface MemberThread {
   readonly roles: readonly ThreadRole[];
 }
 
+/** A user import's recorded parts summed: what every node answers about it. */
+export interface UserImportView {
+  readonly id: string;
+  /** Parts recorded (each once, however often it was retried). */
+  readonly parts: number;
+  readonly linesRead: number;
+  readonly usersWritten: number;
+  readonly unchanged: number;
+  readonly errors: number;
+  /** The first errors (at most 100) over every part, in line order. */
+  readonly firstErrors: readonly ImportLineError[];
+  /** When the first and the last part were recorded. */
+  readonly startedAt: string;
+  readonly updatedAt: string;
+}
+
 export interface PageRequest {
   readonly before?: string;
   readonly limit: number;
@@ -105,4 +122,6 @@ export interface ReadModels {
   threadsOf(uid: string, page: { after?: string; limit: number }): Promise<readonly MemberThread[]>;
   /** Number of users the broker knows (for metrics and the admin UI). */
   userCount(): Promise<number>;
+  /** A user import's recorded parts summed, or undefined when no part of it is recorded. */
+  userImport(id: string): Promise<UserImportView | undefined>;
 }

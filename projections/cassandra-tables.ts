@@ -4,6 +4,7 @@ import { inboxCassandra } from './inbox/cassandra.js';
 import { messagesCassandra } from './messages/cassandra.js';
 import { threadsCassandra } from './threads/cassandra.js';
 import { usersCassandra } from './users/cassandra.js';
+import { userImportsCassandra } from './user-imports/cassandra.js';
 
 // The Cassandra read models. Their mutations commute, so their order does not matter; their
 // tables are created by schema/cassandra/*.cql.
@@ -13,6 +14,7 @@ export const cassandraProjections: readonly CassandraProjection[] = [
   threadsCassandra,
   messagesCassandra,
   inboxCassandra,
+  userImportsCassandra,
 ];
 
 export const cassandraReadModelTables: readonly string[] = cassandraProjections.flatMap((p) => p.tables);

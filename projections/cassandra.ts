@@ -13,6 +13,7 @@ import { cassandraTargetQueries } from './inbox/cassandra-targets.js';
 import { cassandraMessageQueries } from './messages/cassandra.js';
 import { cassandraThreadQueries } from './threads/cassandra.js';
 import { cassandraUserQueries } from './users/cassandra.js';
+import { cassandraUserImportQueries } from './user-imports/cassandra.js';
 
 // The read models on Cassandra: the handler the log follower feeds, and the queries. The
 // keyspace, its generations and checkpoint are composed in app/read-stores.ts.
@@ -55,6 +56,7 @@ export const createCassandraReadModels = (db: CassandraDb, clock: Clock = wallCl
   const messages = cassandraMessageQueries(db);
   const inbox = cassandraInboxQueries(db);
   const targets = cassandraTargetQueries(db);
+  const imports = cassandraUserImportQueries(db);
   return {
     devicesByUser: (uid) => devices.devicesByUser(uid),
     thread: (tid) => threads.thread(tid),
@@ -68,5 +70,6 @@ export const createCassandraReadModels = (db: CassandraDb, clock: Clock = wallCl
     messagesTo: (target, page, now) => targets.messagesTo(target, page, now),
     threadsOf: (uid, page) => threads.threadsOf(uid, page),
     userCount: () => users.userCount(),
+    userImport: (id) => imports.userImport(id),
   };
 };

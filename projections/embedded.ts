@@ -11,6 +11,7 @@ import { applyWith, dispatchTable } from './projection.js';
 import { embeddedProjections, ensureReadModels } from './tables.js';
 import { threadQueries } from './threads/queries.js';
 import { userQueries } from './users/queries.js';
+import { userImportQueries } from './user-imports/queries.js';
 
 // The read models on SQLite: the handler the log follower feeds (follower/), and the queries.
 // The file, its generations and checkpoint are composed in app/read-stores.ts.
@@ -71,6 +72,7 @@ export const createEmbeddedReadModels = (db: Database, clock: Clock = wallClock)
   const messages = messageQueries(db);
   const inbox = inboxQueries(db);
   const targets = targetQueries(db);
+  const imports = userImportQueries(db);
   // better-sqlite3 is synchronous; the contract is async for the networked stores.
   const later = <T>(f: () => T): Promise<T> => {
     try {
@@ -92,5 +94,6 @@ export const createEmbeddedReadModels = (db: Database, clock: Clock = wallClock)
     messagesTo: (target, page, now) => later(() => targets.messagesTo(target, page, now)),
     threadsOf: (uid, page) => later(() => threads.threadsOf(uid, page)),
     userCount: () => later(() => users.userCount()),
+    userImport: (id) => later(() => imports.userImport(id)),
   };
 };

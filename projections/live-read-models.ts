@@ -13,6 +13,7 @@ export const liveReadModels = (current: () => ReadModels): ReadModels => ({
   isRecipient: (mid, uid) => current().isRecipient(mid, uid),
   subscribedThreads: (uid) => current().subscribedThreads(uid),
   userCount: () => current().userCount(),
+  userImport: (id) => current().userImport(id),
   messagesTo: (target, page, now) => current().messagesTo(target, page, now),
   threadsOf: (uid, page) => current().threadsOf(uid, page),
 });

@@ -6,6 +6,7 @@ import { messagesProjection } from './messages/projection.js';
 import type { SqliteProjection } from './projection.js';
 import { threadsProjection } from './threads/projection.js';
 import { usersProjection } from './users/projection.js';
+import { userImportsProjection } from './user-imports/projection.js';
 
 export const embeddedProjections: readonly SqliteProjection[] = [
   usersProjection,
@@ -13,6 +14,7 @@ export const embeddedProjections: readonly SqliteProjection[] = [
   threadsProjection,
   messagesProjection,
   inboxProjection,
+  userImportsProjection,
 ];
 
 export const readModelTables: readonly string[] = embeddedProjections.flatMap((p) => p.tables);

@@ -8,6 +8,7 @@ import { StoredLocalSchedule, StoredQuietHours, StoredTimeZone } from './local-t
 import { CellNumber, EmailAddress } from './profile.js';
 import { TRIAGE_EVENTS } from './triage-events.js';
 import { SegmentQueryC } from './segment-query.js';
+import { UsersImported } from './import-events.js';
 
 // Every event the broker stores, as { type, data }. Stored events are decoded with this
 // codec when read back, so a corrupt or foreign event is refused at the boundary instead
@@ -222,6 +223,7 @@ export const DomainEvent = t.union(
     LastReadMarked,
     MessageDeletedFromInbox,
     SegmentDefined,
+    UsersImported,
     ...TRIAGE_EVENTS, // triage, dispatch and timers: schema/triage-events.ts
   ],
   'DomainEvent',
@@ -238,4 +240,5 @@ export const streams = {
   presence: (node: string) => `presence-${node}`,
   segment: (id: string) => `segment-${id}`,
   audience: (mid: string) => `audience-${mid}`,
+  userImport: (id: string) => `import-${id}`,
 } as const;

@@ -89,7 +89,7 @@ export const audienceOperations: Operations = {
       body: 'UserImportLine',
       query: ['id', 'firstLine'],
       summary:
-        'Import users from NDJSON, one user per line (admins; body cap 16 MiB, send a larger file in parts under one `id`, with `firstLine` its first line number). Idempotent per user: a line the profile already holds appends nothing. Answers the progress once every good line is durable; bad lines are listed by line and field',
+        "Import users from NDJSON, one user per line (admins; body cap 16 MiB, send a larger file in parts under one `id`, with `firstLine` its first line number). Idempotent per user: a line the profile already holds appends nothing. Answers once every good line is durable and the part is recorded in the log (UsersImported): the whole import's recorded totals, the same on every node (a part retried under the same `id` and `firstLine` counts once); bad lines are listed by line and field, worded without the line's values",
       ok: json(progress),
     },
   },
@@ -97,7 +97,8 @@ export const audienceOperations: Operations = {
     get: {
       access: 'admin',
       params: ['id'],
-      summary: "An import's progress on this node (lines read, users written, unchanged, errors), also while it runs",
+      summary:
+        "An import's totals, from any node: its recorded parts summed (lines read, users written, unchanged, errors, the first 100 errors by line), plus its parts still running on the node asked (`done` false while one runs there); 404 when no part is recorded or running here",
       ok: json(progress),
     },
   },

@@ -4,18 +4,25 @@ import { parseJson } from '../../schema/json.js';
 import { IMPORT_LIMITS, decodeImportLine } from '../../schema/user-import.js';
 import type { ImportedUser } from '../../schema/user-import.js';
 import type { DomainError } from '../../commands/types.js';
-import { contextOf, type AppDeps } from '../deps.js';
+import { consistentRead, contextOf, type AppDeps } from '../deps.js';
 import { errors, fromDomainError } from '../errors.js';
 import { ok, type Route, type RouteRequest } from '../route.js';
-import { addError, createImportProgress, type ImportProgress } from './import-progress.js';
+import { addError, createRunningImports, fieldName, importAnswer, jsonErrorText } from './import-progress.js';
+import type { PartProgress } from './import-progress.js';
 
 // POST /api/v2/users/import (admins): NDJSON, one user per line, applied as profile changes
 // (at most CONCURRENCY lines in flight). The body is read whole under the route's own cap
 // (IMPORT_LIMITS.body, 16 MiB, instead of MSGXC_BODY_LIMIT): a larger file is sent in several
 // requests under one import id (`?id=`, with `?firstLine=` so that errors keep the file's line
-// numbers), which is what `msgxc import` does. The answer comes when every good line is durable.
+// numbers), which is what `msgxc import` does. The answer comes when every good line is durable
+// and the part is recorded in the log (UsersImported); it is the whole import's recorded totals,
+// which every node and thread answers alike (GET below): a part answered by one node and the
+// next by another add up. Line errors are worded without the line's values (the record is not
+// sealed, schema/import-events.ts).
 
 const CONCURRENCY = 8;
+// How long the answer waits for the read model to hold the recorded part (as reads wait, api/deps.ts).
+const READ_WAIT_MS = 2000;
 
 // Domain refusals of a line, by code, named after the line's field.
 const FIELD_OF: Readonly<Record<string, string>> = {
@@ -28,7 +35,7 @@ const FIELD_OF: Readonly<Record<string, string>> = {
 const lineOf = async (
   deps: AppDeps,
   req: RouteRequest,
-  p: ImportProgress,
+  p: PartProgress,
   n: number,
   text: string,
   maxDepth: number,
@@ -39,12 +46,16 @@ const lineOf = async (
   }
   const parsed = parseJson(text, maxDepth);
   if (!parsed.ok) {
-    addError(p, { line: n, field: '', msg: `not JSON: ${parsed.detail}` });
+    addError(p, {
+      line: n,
+      field: '',
+      msg: parsed.tooDeep ? `not JSON: ${parsed.detail}` : jsonErrorText(parsed.detail),
+    });
     return;
   }
   const user = decodeImportLine(parsed.value);
   if (E.isLeft(user)) {
-    addError(p, { line: n, field: user.left.field, msg: user.left.msg });
+    addError(p, { line: n, field: fieldName(user.left.field), msg: user.left.msg });
     return;
   }
   const u: ImportedUser = user.right;
@@ -65,7 +76,20 @@ const lineOf = async (
 };
 
 export const importRoutes = (deps: AppDeps, maxDepth = 32): Route[] => {
-  const progress = createImportProgress();
+  const running = createRunningImports();
+  const runPart = async (req: RouteRequest, p: PartProgress, lines: readonly string[]): Promise<void> => {
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < lines.length) {
+        const i = next++;
+        const text = (lines[i] ?? '').replace(/\r$/, '');
+        p.linesRead += 1;
+        p.updatedAt = new Date().toISOString();
+        if (text.trim() !== '') await lineOf(deps, req, p, p.firstLine + i, text, maxDepth);
+      }
+    };
+    await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+  };
   return [
     {
       method: 'post',
@@ -75,7 +99,7 @@ export const importRoutes = (deps: AppDeps, maxDepth = 32): Route[] => {
       raw: true,
       bodyLimit: IMPORT_LIMITS.body,
       summary:
-        'Import users from NDJSON (admins); answers the import id and its progress once every good line is durable',
+        "Import users from NDJSON (admins); answers the whole import's recorded totals once this part's good lines are durable and the part is recorded",
       handler: async (req) => {
         const id = req.query.get('id') ?? req.newMessageId;
         if (!isIdLike(id)) return errors.invalidQuery('id', 'not an import id');
@@ -84,28 +108,36 @@ export const importRoutes = (deps: AppDeps, maxDepth = 32): Route[] => {
           return errors.invalidQuery('firstLine', 'expected an integer >= 1');
         const lines = String(req.body).split('\n');
         if (lines.at(-1) === '') lines.pop();
-        const p = progress.open(id, req.now);
-        p.running += 1;
+        const p = running.start(id, first, req.now);
+        let recorded: Awaited<ReturnType<typeof deps.commands.recordImportPart>>;
         try {
-          let next = 0;
-          const worker = async (): Promise<void> => {
-            while (next < lines.length) {
-              const i = next++;
-              const text = (lines[i] ?? '').replace(/\r$/, '');
-              p.linesRead += 1;
-              p.updatedAt = new Date().toISOString();
-              if (text.trim() !== '') await lineOf(deps, req, p, first + i, text, maxDepth);
-            }
-          };
-          await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+          await runPart(req, p, lines);
+          const { firstLine, linesRead, usersWritten, unchanged, errors: count, firstErrors } = p;
+          recorded = await deps.commands.recordImportPart(contextOf(req), {
+            id,
+            firstLine,
+            linesRead,
+            usersWritten,
+            unchanged,
+            errors: count,
+            firstErrors: [...firstErrors].sort((a, b) => a.line - b.line),
+          });
         } catch (e) {
           const u = (e as { unavailable?: Parameters<typeof fromDomainError>[0] }).unavailable;
           if (u !== undefined) return fromDomainError(u);
           throw e;
         } finally {
-          p.running -= 1;
+          running.finish(id, p);
         }
-        return ok(snapshot(p));
+        if (E.isLeft(recorded)) return fromDomainError(recorded.left);
+        // Read-your-writes: the answer holds this part, whichever node reads it next.
+        const stale = await deps.projections.waitFor(recorded.right.position, READ_WAIT_MS).then(
+          () => undefined,
+          () => ({ 'X-Stale': 'true' }),
+        );
+        // Only when the read model could not catch up in time is the answer this part alone.
+        const a = importAnswer(id, await deps.reads.userImport(id), []) ?? importAnswer(id, undefined, [p]);
+        return ok({ ...a, done: running.parts(id).length === 0 }, stale);
       },
     },
     {
@@ -113,23 +145,13 @@ export const importRoutes = (deps: AppDeps, maxDepth = 32): Route[] => {
       path: '/api/v2/users/import/{id}',
       access: 'admin',
       summary:
-        'Progress of an import on this node: lines read, users written, unchanged, errors (the first 100 named by line and field)',
-      handler: (req) => {
-        const p = progress.get(req.params['id'] ?? '');
-        return Promise.resolve(p === undefined ? errors.notFound('no such import on this node') : ok(snapshot(p)));
+        "An import's totals on any node: its recorded parts summed (lines read, users written, unchanged, errors, the first 100 errors by line and field), plus its parts still running on the node asked",
+      handler: async (req) => {
+        const id = req.params['id'] ?? '';
+        const headers = await consistentRead(deps, req);
+        const a = importAnswer(id, await deps.reads.userImport(id), running.parts(id));
+        return a === undefined ? errors.notFound('no such import') : ok(a, headers);
       },
     },
   ];
 };
-
-const snapshot = (p: ImportProgress) => ({
-  id: p.id,
-  linesRead: p.linesRead,
-  usersWritten: p.usersWritten,
-  unchanged: p.unchanged,
-  errors: p.errors,
-  firstErrors: p.firstErrors,
-  done: p.running === 0,
-  startedAt: p.startedAt,
-  updatedAt: p.updatedAt,
-});

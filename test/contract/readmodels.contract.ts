@@ -14,6 +14,7 @@ import { runnerCases } from './readmodels-runner.contract.js';
 import { faultyLog } from './faulty-log.js';
 import type { LogFaults } from './faulty-log.js';
 import { compatCases } from './readmodels-compat.contract.js';
+import { importCases } from './readmodels-imports.contract.js';
 
 // One suite for every read store (embedded SQLite, Cassandra): the `ReadModels` queries, the
 // inbox rules and paging, and the `ProjectionRunner` promises (at-least-once re-apply and
@@ -101,5 +102,6 @@ export const readModelsContract = (name: string, factory: ReadStoreFactory): voi
     runnerCases(h);
     rebuildCases(h);
     compatCases(h);
+    importCases(h);
   });
 };

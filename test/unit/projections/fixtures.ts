@@ -118,6 +118,8 @@ export const streamOf = (e: DomainEvent): string => {
       return `triage-${e.data.mid}`;
     case 'SegmentDefined':
       return streams.segment(e.data.id);
+    case 'UsersImported':
+      return streams.userImport(e.data.id);
     case 'AudienceChunk':
       return streams.audience(e.data.mid);
     case 'DeliveriesClaimed':
