@@ -46,8 +46,11 @@ const ensure = async (o: CassandraKeyStoreOptions): Promise<void> => {
 };
 
 // Owners per read and per write batch: 32 rows of about 100 bytes stay under Cassandra's
-// batch_size_warn_threshold (5 KiB); chunks go out concurrently.
+// batch_size_warn_threshold (5 KiB); a wave's chunks go out concurrently.
 const CHUNK = 32;
+// Waves of asks out at once: while both are out, new asks gather for the next wave (group
+// commit), so under load a wave carries many owners instead of the one or two of a turn.
+const WAVES = 2;
 
 interface Ask {
   readonly owner: string;
@@ -101,15 +104,21 @@ export const openCassandraKeyStore = (o: CassandraKeyStoreOptions): KeyStore => 
   // one statement per chunk (a multi-partition IN, at LOCAL_QUORUM), and the keys still missing
   // are written in one unlogged batch per chunk (at LOCAL_QUORUM: Cassandra answers an unlogged
   // batch once each of its mutations reached that consistency), so a burst of first contacts
-  // costs two round trips per chunk, not two per person. No caller gets a key before its write is
+  // costs two round trips per chunk, not two per person (and while WAVES are out, asks gather
+  // for the next). No caller gets a key before its write is
   // acknowledged; a failed chunk fails its callers (a key it wrote anyway is kept and readable,
   // as a racing node's). An owner asked for again while its chunk is out joins that answer.
   const asked = new Map<string, Promise<DataKey>>();
   let queue: Ask[] = [];
   const out = new Set<Promise<void>>();
+  let waves = 0;
+  let scheduled = false;
   const flush = (): void => {
+    scheduled = false;
+    if (queue.length === 0 || waves >= WAVES) return;
     const all = queue;
     queue = [];
+    const wave: Promise<void>[] = [];
     for (let i = 0; i < all.length; i += CHUNK) {
       const chunk = all.slice(i, i + CHUNK);
       const done = answer(o, chunk).then(
@@ -125,8 +134,14 @@ export const openCassandraKeyStore = (o: CassandraKeyStoreOptions): KeyStore => 
         },
       );
       out.add(done);
+      wave.push(done);
       void done.finally(() => out.delete(done));
     }
+    waves += 1;
+    void Promise.allSettled(wave).then(() => {
+      waves -= 1;
+      flush();
+    });
   };
   return {
     keyFor: (owner) => {
@@ -135,8 +150,11 @@ export const openCassandraKeyStore = (o: CassandraKeyStoreOptions): KeyStore => 
       const p = prepared().then(
         () =>
           new Promise<DataKey>((resolve, reject) => {
-            if (queue.length === 0) setImmediate(flush);
             queue.push({ owner, resolve, reject });
+            if (!scheduled && waves < WAVES) {
+              scheduled = true;
+              setImmediate(flush);
+            }
           }),
       );
       asked.set(owner, p);
@@ -166,8 +184,8 @@ export const openCassandraKeyStore = (o: CassandraKeyStoreOptions): KeyStore => 
       return rs.rowLength;
     },
     close: async () => {
-      if (queue.length > 0) flush();
-      await Promise.allSettled([...out]);
+      flush();
+      while (out.size > 0) await Promise.allSettled([...out]);
       await ready?.catch(() => undefined);
       if (o.ownsClient === true) await o.client.shutdown();
     },
