@@ -46,7 +46,10 @@ const ensure = async (o: CassandraKeyStoreOptions): Promise<void> => {
 };
 
 // Owners per read and per write batch: 32 rows of about 100 bytes stay under Cassandra's
-// batch_size_warn_threshold (5 KiB); a wave's chunks go out concurrently.
+// batch_size_warn_threshold (5 KiB); a wave's chunks go out concurrently. The batch spans
+// partitions (Cassandra logs a warning above unlogged_batch_across_partitions_warn_threshold,
+// 10): measured 1.7x the keys/s of one concurrent INSERT per owner on one node (BENCHMARKS.md);
+// on a multi-node cluster the coordinator forwards it, which token-aware single writes avoid.
 const CHUNK = 32;
 // Waves of asks out at once: while both are out, new asks gather for the next wave (group
 // commit), so under load a wave carries many owners instead of the one or two of a turn.
