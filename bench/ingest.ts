@@ -28,6 +28,10 @@ const BIN =
     existsSync(f),
   ) ?? '';
 const PRODUCTION = process.env['BENCH_STACK'] === 'production';
+// BENCH_BASE_BIN=<a baseline's dist/bin/msgxc.js>: a variant prefixed `base:` (`base:production`)
+// runs that broker instead of this one, so a baseline build (main) alternates with this one on
+// the same stack in one run: BENCH_WRITERS=production,base:production.
+const BASE_BIN = process.env['BENCH_BASE_BIN'];
 
 // One server per writer mode (MSGXC_EMBEDDED_WRITER: `thread`, the default, or `inline`, the
 // baseline), each measured against its own ping in the same run, with the delivery reactors on.
@@ -56,7 +60,10 @@ const measure = async (
 ): Promise<{ ping: WrkResult; send: WrkResult }> => {
   const dataDir = join(dir, `data-${name}`);
   const known = writer.endsWith('-known');
-  const server = await startServer(BIN, dataDir, envOf(writer.replace(/-known$/, ''), dataDir, stack));
+  const baseline = writer.startsWith('base:');
+  if (baseline && BASE_BIN === undefined) throw new Error(`${writer} needs BENCH_BASE_BIN`);
+  const variant = writer.replace(/^base:/, '').replace(/-known$/, '');
+  const server = await startServer(baseline ? (BASE_BIN ?? '') : BIN, dataDir, envOf(variant, dataDir, stack));
   try {
     const base = `http://127.0.0.1:${server.port}`;
     const load = { connections: CONNECTIONS, duration: DURATION };

@@ -45,6 +45,51 @@ const ensure = async (o: CassandraKeyStoreOptions): Promise<void> => {
   );
 };
 
+// Owners per read and per write batch: 32 rows of about 100 bytes stay under Cassandra's
+// batch_size_warn_threshold (5 KiB); a wave's chunks go out concurrently. The batch spans
+// partitions (Cassandra logs a warning above unlogged_batch_across_partitions_warn_threshold,
+// 10): measured 1.7x the keys/s of one concurrent INSERT per owner on one node (BENCHMARKS.md);
+// on a multi-node cluster the coordinator forwards it, which token-aware single writes avoid.
+const CHUNK = 32;
+// Waves of asks out at once: while both are out, new asks gather for the next wave (group
+// commit), so under load a wave carries many owners instead of the one or two of a turn.
+const WAVES = 2;
+
+interface Ask {
+  readonly owner: string;
+  readonly resolve: (k: DataKey) => void;
+  readonly reject: (e: unknown) => void;
+}
+
+// One chunk: the owners' current keys in one read (the first by kid, as a single-owner read
+// answers), then the missing ones created in one write. Owners are distinct within a chunk.
+const answer = async (o: CassandraKeyStoreOptions, asks: readonly Ask[]): Promise<(DataKey | undefined)[]> => {
+  const ks = o.keyspace;
+  const rs = await o.client.execute(
+    `SELECT owner, kid, key FROM ${ks}.data_keys WHERE owner IN ? PER PARTITION LIMIT 1`,
+    [asks.map((a) => a.owner)],
+    READ,
+  );
+  const found = new Map<string, DataKey>();
+  for (const row of rs.rows)
+    found.set(String(row.get('owner')), { kid: String(row.get('kid')), key: bytes(row.get('key')) });
+  const made = asks
+    .filter((a) => !found.has(a.owner))
+    .map((a) => ({ owner: a.owner, kid: randomBytes(12).toString('base64url'), key: randomBytes(32) }));
+  const insert = `INSERT INTO ${ks}.data_keys (owner, kid, key, created_at) VALUES (?, ?, ?, ?)`;
+  const now = new Date();
+  const [first] = made;
+  if (made.length === 1 && first !== undefined)
+    await o.client.execute(insert, [first.owner, first.kid, first.key, now], WRITE);
+  else if (made.length > 1)
+    await o.client.batch(
+      made.map((m) => ({ query: insert, params: [m.owner, m.kid, m.key, now] })),
+      { ...WRITE, logged: false },
+    );
+  for (const m of made) found.set(m.owner, { kid: m.kid, key: new Uint8Array(m.key) });
+  return asks.map((a) => found.get(a.owner));
+};
+
 export const openCassandraKeyStore = (o: CassandraKeyStoreOptions): KeyStore => {
   const ks = o.keyspace;
   if (!KEYSPACE.test(ks)) throw new Error(`keyspace ${JSON.stringify(ks)}: expected [a-z][a-z0-9_]{0,47}`);
@@ -58,23 +103,69 @@ export const openCassandraKeyStore = (o: CassandraKeyStoreOptions): KeyStore => 
     return ready;
   };
   void prepared().catch(() => undefined);
-  const current = async (owner: string): Promise<DataKey | undefined> => {
-    await prepared();
-    const rs = await o.client.execute(`SELECT kid, key FROM ${ks}.data_keys WHERE owner = ? LIMIT 1`, [owner], READ);
-    const row = rs.first() as types.Row | null;
-    return row === null ? undefined : { kid: String(row.get('kid')), key: bytes(row.get('key')) };
+  // Keys are asked for in batches: every owner asked for in one turn of the event loop is read in
+  // one statement per chunk (a multi-partition IN, at LOCAL_QUORUM), and the keys still missing
+  // are written in one unlogged batch per chunk (at LOCAL_QUORUM: Cassandra answers an unlogged
+  // batch once each of its mutations reached that consistency), so a burst of first contacts
+  // costs two round trips per chunk, not two per person (and while WAVES are out, asks gather
+  // for the next). No caller gets a key before its write is
+  // acknowledged; a failed chunk fails its callers (a key it wrote anyway is kept and readable,
+  // as a racing node's). An owner asked for again while its chunk is out joins that answer.
+  const asked = new Map<string, Promise<DataKey>>();
+  let queue: Ask[] = [];
+  const out = new Set<Promise<void>>();
+  let waves = 0;
+  let scheduled = false;
+  const flush = (): void => {
+    scheduled = false;
+    if (queue.length === 0 || waves >= WAVES) return;
+    const all = queue;
+    queue = [];
+    const wave: Promise<void>[] = [];
+    for (let i = 0; i < all.length; i += CHUNK) {
+      const chunk = all.slice(i, i + CHUNK);
+      const done = answer(o, chunk).then(
+        (keys) => {
+          chunk.forEach((a, j) => {
+            const k = keys[j];
+            if (k === undefined) a.reject(new Error(`data key: no answer for ${a.owner}`));
+            else a.resolve(k);
+          });
+        },
+        (e: unknown) => {
+          for (const a of chunk) a.reject(e);
+        },
+      );
+      out.add(done);
+      wave.push(done);
+      void done.finally(() => out.delete(done));
+    }
+    waves += 1;
+    void Promise.allSettled(wave).then(() => {
+      waves -= 1;
+      flush();
+    });
   };
   return {
-    keyFor: async (owner) => {
-      const there = await current(owner);
-      if (there !== undefined) return there;
-      const made = { kid: randomBytes(12).toString('base64url'), key: randomBytes(32) };
-      await o.client.execute(
-        `INSERT INTO ${ks}.data_keys (owner, kid, key, created_at) VALUES (?, ?, ?, ?)`,
-        [owner, made.kid, made.key, new Date()],
-        WRITE,
+    keyFor: (owner) => {
+      const joined = asked.get(owner);
+      if (joined !== undefined) return joined;
+      const p = prepared().then(
+        () =>
+          new Promise<DataKey>((resolve, reject) => {
+            queue.push({ owner, resolve, reject });
+            if (!scheduled && waves < WAVES) {
+              scheduled = true;
+              setImmediate(flush);
+            }
+          }),
       );
-      return { kid: made.kid, key: new Uint8Array(made.key) };
+      asked.set(owner, p);
+      const settled = (): void => {
+        if (asked.get(owner) === p) asked.delete(owner);
+      };
+      p.then(settled, settled);
+      return p;
     },
     find: async (owner, kid) => {
       await prepared();
@@ -87,6 +178,8 @@ export const openCassandraKeyStore = (o: CassandraKeyStoreOptions): KeyStore => 
       return row === null ? undefined : bytes(row.get('key'));
     },
     destroy: async (owner) => {
+      // A key asked for before the erasure is not handed to a later ask: that one reads again.
+      asked.delete(owner);
       await prepared();
       const rs = await o.client.execute(`SELECT kid FROM ${ks}.data_keys WHERE owner = ?`, [owner], READ);
       if (rs.rowLength === 0) return 0;
@@ -94,6 +187,8 @@ export const openCassandraKeyStore = (o: CassandraKeyStoreOptions): KeyStore => 
       return rs.rowLength;
     },
     close: async () => {
+      flush();
+      while (out.size > 0) await Promise.allSettled([...out]);
       await ready?.catch(() => undefined);
       if (o.ownsClient === true) await o.client.shutdown();
     },

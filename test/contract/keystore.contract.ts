@@ -54,5 +54,56 @@ export const keyStoreContract = (name: string, open: () => Promise<KeyStore>): v
       expect(await keys.find(a, ka.kid)).toBeUndefined();
       expect(await keys.find(b, kb.kid)).toEqual(kb.key);
     });
+
+    it('gives each of many new owners asked for at once one key, the same to every caller; another connection finds each', async () => {
+      const keys = await fresh();
+      const owners = Array.from({ length: 100 }, owner);
+      const got = await Promise.all([...owners, ...owners].map((o) => keys.keyFor(o)));
+      owners.forEach((_, i) => {
+        expect(got[i + 100]).toEqual(got[i]);
+      });
+      expect(new Set(got.map((k) => k.kid)).size).toBe(100);
+      const other = await fresh();
+      for (const [i, o] of owners.entries()) {
+        const k = got[i];
+        expect(k?.key).toHaveLength(32);
+        expect(await other.find(o, k?.kid ?? '')).toEqual(k?.key);
+        expect(await other.keyFor(o)).toEqual(k);
+      }
+    });
+
+    it('two connections racing for the same new owners: every key handed out stays readable, then both agree on one', async () => {
+      const [a, b] = [await fresh(), await fresh()];
+      const owners = Array.from({ length: 40 }, owner);
+      const [fromA, fromB] = await Promise.all([
+        Promise.all(owners.map((o) => a.keyFor(o))),
+        Promise.all(owners.map((o) => b.keyFor(o))),
+      ]);
+      for (const [i, o] of owners.entries()) {
+        const handedOut = [fromA[i], fromB[i]];
+        for (const k of handedOut)
+          for (const store of [a, b]) expect(await store.find(o, k?.kid ?? '')).toEqual(k?.key);
+        const [nowA, nowB] = [await a.keyFor(o), await b.keyFor(o)];
+        expect(nowB).toEqual(nowA);
+        expect(handedOut.map((k) => k?.kid)).toContain(nowA.kid);
+      }
+    });
+
+    it('an owner erased while others get their keys in the same turn gets a new kid after, the others keep theirs', async () => {
+      const keys = await fresh();
+      const owners = Array.from({ length: 20 }, owner);
+      const before = await Promise.all(owners.map((o) => keys.keyFor(o)));
+      const erased = owners[0] ?? '';
+      const [destroyed, ...rest] = await Promise.all([
+        keys.destroy(erased),
+        ...owners.slice(1).map((o) => keys.keyFor(o)),
+      ]);
+      expect(destroyed).toBe(1);
+      expect(rest).toEqual(before.slice(1));
+      const again = await keys.keyFor(erased);
+      expect(again.kid).not.toBe(before[0]?.kid);
+      expect(await keys.find(erased, before[0]?.kid ?? '')).toBeUndefined();
+      expect(await keys.find(erased, again.kid)).toEqual(again.key);
+    });
   });
 };
