@@ -7,7 +7,10 @@
 // Up to 10,000 users it is a multicast (the listed audience's limit); above, a broadcast (every
 // known user). Besides the wall clock it reports the process's CPU (all threads) per delivery
 // during the timed part, which moves far less than the wall clock on a shared machine, and
-// the largest RSS sampled meanwhile (memory must stay bounded as the audience grows).
+// the largest RSS sampled meanwhile (memory must stay bounded as the audience grows), and that
+// CPU thread by thread (/proc/self/task: `main`, the log's writer thread, V8's helper threads
+// `node`, which run the concurrent and parallel garbage collection and the optimizing compiler),
+// with the timed window in the monotonic microseconds of a `--cpu-prof` profile.
 // MSGXC_EMBEDDED_WRITER=inline measures the store without its writer thread.
 // BENCH_ALLOCATIONS=FILE: a sampling profile of the main thread's allocations during the timed
 // part, collected ones included (what the garbage collector has to work through), written to FILE
@@ -180,8 +183,14 @@ const headBefore = await store.head();
 const threadsBefore = threadCpu();
 const rssBefore = process.memoryUsage().rss;
 let rssPeak = rssBefore;
+// The JS heap's share of it (what the process holds in objects; the rest is SQLite's caches,
+// code and the allocator's free pages).
+const heapBefore = process.memoryUsage().heapUsed;
+let heapPeak = heapBefore;
 const sampler = setInterval(() => {
-  rssPeak = Math.max(rssPeak, process.memoryUsage().rss);
+  const m = process.memoryUsage();
+  rssPeak = Math.max(rssPeak, m.rss);
+  heapPeak = Math.max(heapPeak, m.heapUsed);
 }, 100);
 const allocations = process.env['BENCH_ALLOCATIONS'];
 const inspector = allocations === undefined ? undefined : new Session();
@@ -235,7 +244,7 @@ console.log(
   `triage + dispatch: ${seconds.toFixed(2)} s; ${round(RECIPIENTS / seconds)} recipients/s; ${delivered} deliveries (${round(delivered / seconds)}/s); ${written} events written (${round(eventsPerS)}/s)`,
 );
 console.log(
-  `CPU (all threads): ${cpuSeconds.toFixed(2)} s = ${round((cpuSeconds * 1e6) / delivered)} us per delivery, ${round((cpuSeconds * 1e6) / RECIPIENTS)} us per recipient; RSS ${round(rssBefore / 2 ** 20)} MiB before, peak ${round(rssPeak / 2 ** 20)} MiB`,
+  `CPU (all threads): ${cpuSeconds.toFixed(2)} s = ${round((cpuSeconds * 1e6) / delivered)} us per delivery, ${round((cpuSeconds * 1e6) / RECIPIENTS)} us per recipient; RSS ${round(rssBefore / 2 ** 20)} MiB before, peak ${round(rssPeak / 2 ** 20)} MiB; JS heap used ${round(heapBefore / 2 ** 20)} MiB before, peak ${round(heapPeak / 2 ** 20)} MiB`,
 );
 console.log(
   `CPU per thread in the timed part (s): ${[...threadsAfter]
