@@ -7,8 +7,14 @@
 // Up to 10,000 users it is a multicast (the listed audience's limit); above, a broadcast (every
 // known user). Besides the wall clock it reports the process's CPU (all threads) per delivery
 // during the timed part, which moves far less than the wall clock on a shared machine, and
-// the largest RSS sampled meanwhile (memory must stay bounded as the audience grows).
+// the largest RSS sampled meanwhile (memory must stay bounded as the audience grows), and that
+// CPU thread by thread (/proc/self/task: `main`, the log's writer thread, V8's helper threads
+// `node`, which run the concurrent and parallel garbage collection and the optimizing compiler),
+// with the timed window in the monotonic microseconds of a `--cpu-prof` profile.
 // MSGXC_EMBEDDED_WRITER=inline measures the store without its writer thread.
+// BENCH_ALLOCATIONS=FILE: a sampling profile of the main thread's allocations during the timed
+// part, collected ones included (what the garbage collector has to work through), written to FILE
+// as a .heapprofile (Chrome DevTools' Memory tab opens it).
 // BENCH_AUDIENCE=live: everyone online with no device and no contact point (the websocket
 // delivers it all: the realtime fan-out's case, where planning should cost next to nothing).
 // BENCH_MESSAGES=M: M messages to the same audience one after another (default 1), as a chat
@@ -22,8 +28,9 @@
 // stack (app/engines.ts openDeliveryState); Cassandra and Elasticsearch hold read models and
 // search, which triage and dispatch do not read, so they are not started here:
 //   npx tsc -p tsconfig.build.json && BENCH_STACK=production npx vite-node bench/triage.ts [users]
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Channel, Recipient } from '../ports/channel.js';
 import { fixedClock } from '../adapters/clock/clock.js';
@@ -155,14 +162,48 @@ const reactors = startReactors({
 });
 await reactors.settle(3_600_000); // the directory catches up with the population (not timed)
 
+// CPU seconds per thread of this process (utime + stime from /proc, 100 Hz ticks), by thread id:
+// the writer thread and any worker are told apart from the main thread (the process's own id).
+const threadCpu = (): Map<string, number> => {
+  const out = new Map<string, number>();
+  for (const tid of readdirSync('/proc/self/task')) {
+    try {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      const fields = (stat.split(') ')[1] ?? '').split(' ');
+      const name = `${tid === String(process.pid) ? 'main' : (/\((.*)\)/.exec(stat)?.[1] ?? '')}#${tid}`;
+      out.set(name, (Number(fields[11]) + Number(fields[12])) / 100);
+    } catch {
+      // a thread that ended between the listing and the read
+    }
+  }
+  return out;
+};
+
 const headBefore = await store.head();
+const threadsBefore = threadCpu();
 const rssBefore = process.memoryUsage().rss;
 let rssPeak = rssBefore;
+// The JS heap's share of it (what the process holds in objects; the rest is SQLite's caches,
+// code and the allocator's free pages).
+const heapBefore = process.memoryUsage().heapUsed;
+let heapPeak = heapBefore;
 const sampler = setInterval(() => {
-  rssPeak = Math.max(rssPeak, process.memoryUsage().rss);
+  const m = process.memoryUsage();
+  rssPeak = Math.max(rssPeak, m.rss);
+  heapPeak = Math.max(heapPeak, m.heapUsed);
 }, 100);
+const allocations = process.env['BENCH_ALLOCATIONS'];
+const inspector = allocations === undefined ? undefined : new Session();
+inspector?.connect();
+await inspector?.post('HeapProfiler.startSampling', {
+  samplingInterval: 32_768,
+  includeObjectsCollectedByMajorGC: true,
+  includeObjectsCollectedByMinorGC: true,
+});
 const cpuBefore = process.cpuUsage();
 const started = performance.now();
+// Monotonic microseconds, the clock of a --cpu-prof profile's timestamps: the timed window.
+const window = [process.hrtime.bigint() / 1000n];
 const content = { msg: 'benchmark', opts: {} };
 for (let m = 0; m < MESSAGES; m += 1) {
   if (THREAD !== undefined) await commands.publish(ctx('admin', true), asMessageId(ids.messageId()), THREAD, content);
@@ -171,7 +212,14 @@ for (let m = 0; m < MESSAGES; m += 1) {
   await reactors.settle(3_600_000);
 }
 const seconds = (performance.now() - started) / 1000;
+window.push(process.hrtime.bigint() / 1000n);
 const cpu = process.cpuUsage(cpuBefore);
+const threadsAfter = threadCpu();
+if (inspector !== undefined && allocations !== undefined) {
+  const { profile } = await inspector.post('HeapProfiler.stopSampling');
+  writeFileSync(allocations, JSON.stringify(profile));
+  inspector.disconnect();
+}
 clearInterval(sampler);
 const cpuSeconds = (cpu.user + cpu.system) / 1e6;
 const written = (await store.readAll({ after: headBefore, limit: 10_000_000 })).length;
@@ -196,7 +244,17 @@ console.log(
   `triage + dispatch: ${seconds.toFixed(2)} s; ${round(RECIPIENTS / seconds)} recipients/s; ${delivered} deliveries (${round(delivered / seconds)}/s); ${written} events written (${round(eventsPerS)}/s)`,
 );
 console.log(
-  `CPU (all threads): ${cpuSeconds.toFixed(2)} s = ${round((cpuSeconds * 1e6) / delivered)} us per delivery, ${round((cpuSeconds * 1e6) / RECIPIENTS)} us per recipient; RSS ${round(rssBefore / 2 ** 20)} MiB before, peak ${round(rssPeak / 2 ** 20)} MiB`,
+  `CPU (all threads): ${cpuSeconds.toFixed(2)} s = ${round((cpuSeconds * 1e6) / delivered)} us per delivery, ${round((cpuSeconds * 1e6) / RECIPIENTS)} us per recipient; RSS ${round(rssBefore / 2 ** 20)} MiB before, peak ${round(rssPeak / 2 ** 20)} MiB; JS heap used ${round(heapBefore / 2 ** 20)} MiB before, peak ${round(heapPeak / 2 ** 20)} MiB`,
+);
+console.log(
+  `CPU per thread in the timed part (s): ${[...threadsAfter]
+    .map(([k, v]) => [k, v - (threadsBefore.get(k) ?? 0)] as const)
+    .filter(([, v]) => v >= 0.05)
+    .sort((x, y) => y[1] - x[1])
+    .map(([k, v]) => `${k} ${v.toFixed(2)}`)
+    .join(', ')}; window ${window.join('-')} us; load average ${loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ')}`,
 );
 console.log(
   `ratio: reactor events/s to raw appends/s = ${(eventsPerS / raw).toFixed(2)}; recipients/s to raw appends/s = ${(RECIPIENTS / seconds / raw).toFixed(2)}; deliveries/s to raw appends/s = ${(delivered / seconds / raw).toFixed(2)}`,

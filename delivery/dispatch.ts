@@ -100,6 +100,8 @@ export interface Dispatcher {
 }
 
 type ContentOf = (mid: string) => Promise<OutgoingMessage | undefined>;
+const NONE: readonly Intent[] = [];
+const NONE_OTHER: readonly UnitState[] = [];
 interface Decided {
   readonly intents: readonly Intent[];
   /** A grouped step decided as its entry in the group's batched events (instead of intents). */
@@ -182,13 +184,12 @@ export const createDispatcher = (d: DispatcherDeps): Dispatcher => {
       recipient = pushRecipient(u.uid, u.channel, u.deviceId, device);
     }
     const markers = markersFrom(u.channel, f, recipient !== undefined);
-    return {
-      ...(isGroupStream(u.stream)
-        ? { intents: [], part: decideGroupStep({ now, markers, by }, u) }
-        : { intents: [decideStep({ now, markers, by }, u)] }),
-      others: [],
-      ...(recipient === undefined ? {} : { recipient }),
-    };
+    // Built as one object (no spread objects): a broadcast's job decides thousands of steps.
+    const decided: { -readonly [K in keyof Decided]: Decided[K] } = isGroupStream(u.stream)
+      ? { intents: NONE, part: decideGroupStep({ now, markers, by }, u), others: NONE_OTHER }
+      : { intents: [decideStep({ now, markers, by }, u)], others: NONE_OTHER };
+    if (recipient !== undefined) decided.recipient = recipient;
+    return decided;
   };
 
   // A job decides on the units as the scheduler read them: a decision made on a unit that has

@@ -76,11 +76,13 @@ export class StateWork {
   }
 
   private adopt(stream: string, units: readonly UnitState[]): void {
-    this.groups.set(stream, { keys: new Set(units.map((u) => u.key)), wake: groupWakeAt(units), dirty: false });
+    const keys = new Set<string>();
     for (const u of units) {
+      keys.add(u.key);
       this.cache.set(u.key, u);
       this.groupOf.set(u.key, stream);
     }
+    this.groups.set(stream, { keys, wake: groupWakeAt(units), dirty: false });
   }
 
   /** Loads the groups among `streams` (a group not stored yet starts empty). */

@@ -85,17 +85,22 @@ export const createTriageReactor = (o: TriageReactorOptions): Follower => {
     const profiles = await cache.profiles(uids, tid, (missing, t) => dir.profiles(missing, t));
     return uids.map((uid) => factsOf(uid, profiles.get(uid)));
   };
-  const factsOf = (uid: string, p: Profile | undefined): RecipientFacts => ({
-    uid,
-    online: o.presence.isOnline(uid),
-    devices: p?.devices ?? [],
-    hasEmail: (p?.email ?? null) !== null,
-    hasCell: (p?.cell ?? null) !== null,
-    channels: p?.channels ?? [],
-    ...(p?.threadChannels === undefined ? {} : { threadChannels: p.threadChannels }),
-    ...(p?.timezone === undefined ? {} : { timezone: p.timezone }),
-    ...(p?.quietHours === undefined ? {} : { quietHours: p.quietHours }),
-  });
+  // One object per recipient, its optional fields set only when present (spreading them made
+  // two more objects per recipient of a broadcast).
+  const factsOf = (uid: string, p: Profile | undefined): RecipientFacts => {
+    const f: { -readonly [K in keyof RecipientFacts]: RecipientFacts[K] } = {
+      uid,
+      online: o.presence.isOnline(uid),
+      devices: p?.devices ?? [],
+      hasEmail: (p?.email ?? null) !== null,
+      hasCell: (p?.cell ?? null) !== null,
+      channels: p?.channels ?? [],
+    };
+    if (p?.threadChannels !== undefined) f.threadChannels = p.threadChannels;
+    if (p?.timezone !== undefined) f.timezone = p.timezone;
+    if (p?.quietHours !== undefined) f.quietHours = p.quietHours;
+    return f;
+  };
 
   // A broadcast's page: the known users with their profiles in one ordered pass over the
   // directory (`knownProfiles`), in slices with a chance to give the loop back between them, the

@@ -46,7 +46,7 @@ export interface UnitWriter {
   write(u: UnitState, a: Append): Promise<number | undefined>;
   /** Writes to one group stream: the revision each written unit's facts got (units left out were not written). */
   writeGroup(stream: string, writes: readonly UnitWrite[]): Promise<ReadonlyMap<string, number>>;
-  /** This node wrote to the unit's stream past what the fold has applied. */
+  /** This node wrote to the unit's own stream past what the fold has applied (a group's steps: `isGroupAhead`). */
   isAhead(u: UnitState): boolean;
   /** This node wrote to a group stream past `revision` (what the fold has applied of it). */
   isGroupAhead(stream: string, revision: number): boolean;
@@ -97,12 +97,14 @@ export const createUnitWriter = (d: {
       });
       if (r.kind === 'appended') {
         const base = r.nextRevision - events.length + 1;
+        // Remembered per group only: a group's steps are looked at again only through the
+        // group (the scheduler skips a group this node wrote past the fold, `isGroupAhead`, before
+        // reading its steps), so a memory per step held up to MAX_REMEMBERED keys during a
+        // broadcast for nothing (issue 13). A step read another way (a restarted node's earlier
+        // claims) and decided again meets the group's revision, as any stale decision.
         remembered(writtenGroups, stream, r.nextRevision);
         events.forEach((e, i) => {
-          for (const key of entryKeys(e)) {
-            out.set(key, base + i);
-            remember(key, base + i);
-          }
+          for (const key of entryKeys(e)) out.set(key, base + i);
         });
         return out;
       }

@@ -58,7 +58,26 @@ const fits = (u: UnitState, h: Shared, stream: string): boolean =>
   u.collapse === h.collapse &&
   u.cause === h.cause &&
   u.correlationId === h.correlationId &&
-  u.key === keyOf(h.mid, u.uid, h.channel, u.deviceId);
+  isKeyOf(u.key, h.mid, u.uid, h.channel, u.deviceId);
+
+const SLASH = 47;
+// u.key === keyOf(mid, uid, channel, deviceId), compared in place: asked for every step of every
+// group written (at plan, claim and outcome), where building the key allocated a string each.
+const isKeyOf = (key: string, mid: string, uid: string, channel: string, deviceId: string | null): boolean => {
+  const u = mid.length + 1;
+  const c = u + uid.length + 1;
+  const d = c + channel.length;
+  const length = deviceId === null ? d : d + 1 + deviceId.length;
+  return (
+    key.length === length &&
+    key.startsWith(mid) &&
+    key.charCodeAt(u - 1) === SLASH &&
+    key.startsWith(uid, u) &&
+    key.charCodeAt(c - 1) === SLASH &&
+    key.startsWith(channel, c) &&
+    (deviceId === null || (key.charCodeAt(d) === SLASH && key.startsWith(deviceId, d + 1)))
+  );
+};
 
 const pack = (u: UnitState): Packed => {
   const s = u.stage;

@@ -1,6 +1,6 @@
 import type { Database } from 'better-sqlite3';
 import { LIMITS } from '../../schema/bounds.js';
-import type { Profile } from '../../schema/delivery-state.js';
+import type { DeviceEntry, Profile } from '../../schema/delivery-state.js';
 import type { DeviceChannel } from '../../schema/devices.js';
 import type { QuietHours } from '../../schema/local-time.js';
 
@@ -58,17 +58,22 @@ export const knownProfilesReader = (
       const mine = rowsOf.get(uid);
       // Newest first and capped, as `profiles` answers (a plan uses LIMITS.devices at most).
       if (mine !== undefined && mine.length > 1) mine.sort(newestFirst);
-      out.set(uid, {
-        ...(t?.[1] == null ? {} : { timezone: t[1] }),
-        ...(t?.[2] == null ? {} : { quietHours: JSON.parse(t[2]) as QuietHours }),
-        devices:
-          mine === undefined
-            ? []
-            : mine.slice(0, LIMITS.devices).map(([, deviceId, channel]) => ({ deviceId, channel })),
+      const devices: DeviceEntry[] = [];
+      if (mine !== undefined)
+        for (let k = 0; k < mine.length && k < LIMITS.devices; k++) {
+          const d = mine[k];
+          if (d !== undefined) devices.push({ deviceId: d[1], channel: d[2] });
+        }
+      // One object per user, the optional fields set only when present (no spread objects).
+      const profile: { -readonly [K in keyof Profile]: Profile[K] } = {
+        devices,
         email,
         cell,
         channels: strings(channels),
-      });
+      };
+      if (t?.[1] != null) profile.timezone = t[1];
+      if (t?.[2] != null) profile.quietHours = JSON.parse(t[2]) as QuietHours;
+      out.set(uid, profile);
     }
     return out;
   };

@@ -7,6 +7,7 @@ import { recipientLocal } from '../local-schedule.js';
 import type {
   MessageFacts,
   MessagePlan,
+  NearlineChannel,
   PlannedStep,
   RecipientFacts,
   RecipientPlan,
@@ -38,6 +39,8 @@ interface MessageRules {
   readonly expiresAt: number;
   /** MQTT is configured and the thread allows it: each recipient's own preference decides. */
   readonly topic: boolean;
+  /** The nearline channels in escalation order for the message's thread (each recipient's opt-outs then apply). */
+  readonly nearline: readonly NearlineChannel[];
 }
 
 const rulesOf = (m: MessageFacts, config: TriageConfig, expiresAt: number): MessageRules => ({
@@ -45,6 +48,7 @@ const rulesOf = (m: MessageFacts, config: TriageConfig, expiresAt: number): Mess
   config,
   expiresAt,
   topic: config.available.includes('mqtt') && threadAllows(m.thread, 'mqtt'),
+  nearline: nearlineOrder(m.thread, config),
 });
 
 /** The plan of a recipient the websocket alone can reach (the common case of a chat thread). */
@@ -62,7 +66,7 @@ const planRecipient = (rules: MessageRules, r: RecipientFacts, start: number): R
   const usable = (c: StepChannel): boolean => config.available.includes(c) && userAllows(r, c);
   const topic = userTopicStep(m, r, config, start);
   const devices = r.devices.filter((d) => usable(d.channel) && threadAllows(m.thread, d.channel));
-  const nearline = nearlineOrder(m.thread, config).filter((c) => usable(c) && (c === 'email' ? r.hasEmail : r.hasCell));
+  const nearline = rules.nearline.filter((c) => usable(c) && (c === 'email' ? r.hasEmail : r.hasCell));
 
   // Quiet hours move a step to their end; a digest step's window is that of the moved time.
   const quiet = (at: number): Pick<PlannedStep, 'at' | 'deferred'> => {
@@ -89,7 +93,9 @@ const planRecipient = (rules: MessageRules, r: RecipientFacts, start: number): R
     const window = digestWindow(time.at, config.digestWindowMs);
     steps.push({ channel, ...time, at: window.end, reason: nearlineReason, digest: window.start });
   });
-  return { uid: r.uid, online: r.online, steps: steps.filter((s) => s.at <= expiresAt) };
+  // Mostly nothing falls after the expiry: the steps as they are then (no second array).
+  const kept = steps.every((s) => s.at <= expiresAt) ? steps : steps.filter((s) => s.at <= expiresAt);
+  return { uid: r.uid, online: r.online, steps: kept };
 };
 
 /**

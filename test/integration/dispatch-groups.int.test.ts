@@ -137,5 +137,11 @@ describe('the group writer when another dispatcher moved the group first', () =>
     });
     expect(claims).toEqual(['bob:node-b', 'ann:node-a', 'cat:node-a']);
     expect((await w.store.read(stream)).map((e) => e.type)).toEqual(['DeliveriesClaimed', 'DeliveriesClaimed']);
+    // What it wrote is remembered per group (issue 13: no memory per step of a broadcast): the
+    // group is ahead of a fold that has not applied revision 1, and no longer once it has.
+    expect(writer.isGroupAhead(stream, 0)).toBe(true);
+    expect(writer.isAhead({ ...ann, revision: 0 })).toBe(false);
+    expect(writer.isGroupAhead(stream, 1)).toBe(false);
+    expect(writer.isGroupAhead(stream, 0)).toBe(false);
   });
 });

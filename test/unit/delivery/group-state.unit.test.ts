@@ -72,6 +72,26 @@ describe("a group's steps stored as one row", () => {
     expect(byKey(decodeGroup(GROUP, encodeGroup(GROUP, units)))).toEqual(byKey(units));
   });
 
+  it('read back a step whose key is not the one its plan makes (kept whole) as it was', () => {
+    // The row rebuilds a packed step's key from the plan: a step whose key differs in any part
+    // (a near miss of the key compared in place) must not be packed.
+    const near = [
+      step('g', { status: 'pending' }, { key: `${MID}/g/fcm/d-gx` }),
+      step('h', { status: 'pending' }, { key: `${MID}/h/fcm` }),
+      step('i', { status: 'pending' }, { key: `${MID}/i/fcm/d-i/` }),
+      step('j', { status: 'pending' }, { key: `${MID}-j/fcm/d-j` }),
+      step('k', { status: 'pending' }, { key: `${MID}/k/fcmx/d-k` }),
+      step('l', { status: 'pending' }, { key: `${MID}/l-fcm/d-l` }),
+      step('m/n', { status: 'pending' }),
+      step('o', { status: 'pending' }, { deviceId: null, key: `${MID}/o/fcm` }),
+    ];
+    const all = [...units, ...near];
+    expect(byKey(decodeGroup(GROUP, encodeGroup(GROUP, all)))).toEqual(byKey(all));
+    // The well-formed ones are packed (not kept whole): the row stores them without their key.
+    const stored = JSON.parse(encodeGroup(GROUP, all)) as { x: readonly UnitState[] };
+    expect(stored.x.map((u) => u.uid).sort()).toEqual(['f', 'g', 'h', 'i', 'j', 'k', 'l']);
+  });
+
   it("are found by stream, by a step's key, with their revision, claims of an earlier run and counts", async () => {
     const state = open();
     await state.commit({
