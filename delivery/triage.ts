@@ -17,6 +17,8 @@ import { reactorAppend } from './append.js';
 import { audiencePage } from './audience.js';
 import { audienceParts } from '../commands/audience-parts.js';
 import { FactsMemo } from './facts-memo.js';
+import { splitPage } from '../domain/delivery/live-split.js';
+import type { TriagePage } from '../domain/delivery/live-split.js';
 import { MembersCache } from './members-cache.js';
 import { ProfileCache } from './profile-cache.js';
 import { startFollower } from './follow.js';
@@ -127,12 +129,14 @@ export const createTriageReactor = (o: TriageReactorOptions): Follower => {
   };
 
   // A thread's page with its recipients' facts, reused while nothing it depends on changed
-  // (delivery/facts-memo.ts); other audiences, and a presence without a version, read it each time.
+  // (delivery/facts-memo.ts), and split into its live-only recipients and the rest
+  // (domain/delivery/live-split.ts); other audiences, and a presence without a version, read it
+  // each time, unsplit. `memo` says where the page is kept, for naming a root once written.
   const factsPage = async (
     m: DirectoryMessage,
     after: string,
     tid: string | undefined,
-  ): Promise<Page<RecipientFacts>> => {
+  ): Promise<{ readonly page: TriagePage; readonly memo?: { readonly key: string; readonly stamp: string } }> => {
     const presence = o.presence.version?.();
     const stamp =
       tid === undefined || presence === undefined
@@ -140,11 +144,14 @@ export const createTriageReactor = (o: TriageReactorOptions): Follower => {
         : `${String(memberLists.version())}/${String(cache.version())}/${String(presence)}`;
     const key = `${tid ?? ''}\u0000${m.data.from}\u0000${after}\u0000${String(o.config.batchSize)}`;
     const kept = stamp === undefined ? undefined : memo.get(key, stamp);
-    if (kept !== undefined) return kept;
+    if (kept !== undefined && stamp !== undefined) return { page: kept, memo: { key, stamp } };
     const page = recipientsOf(await audiencePage(reads, m, after, o.config.batchSize, parts), m.data.from);
-    const read = { items: await facts(page.items, tid), ...(page.next === undefined ? {} : { next: page.next }) };
-    if (stamp !== undefined) memo.remember(key, stamp, read);
-    return read;
+    const items = await facts(page.items, tid);
+    const next = page.next === undefined ? {} : { next: page.next };
+    if (stamp === undefined) return { page: { items, ...next } };
+    const read = { items, ...next, split: splitPage(items) };
+    memo.remember(key, stamp, read);
+    return { page: read, memo: { key, stamp } };
   };
 
   const triage = async (m: DirectoryMessage, causationId: string): Promise<void> => {
@@ -157,24 +164,35 @@ export const createTriageReactor = (o: TriageReactorOptions): Follower => {
     let state = await streamState(data.mid);
     for (let cursor = cursorOf(state); cursor !== 'done' && !o.stopped(); cursor = cursorOf(state)) {
       const now = o.clock.now().getTime();
-      const pages: Page<RecipientFacts>[] = [];
+      const pages: TriagePage[] = [];
+      const kept: ({ readonly key: string; readonly stamp: string } | undefined)[] = [];
       if (stopped(m.status, now, expiresAt) === undefined)
         for (let after: string | undefined = cursor.after; after !== undefined && pages.length < BATCHES_PER_APPEND; ) {
           // Nothing else writes the directory while this effect runs (its follower is paused on it).
           await yieldSlice();
-          const page: Page<RecipientFacts> =
+          const read: { readonly page: TriagePage; readonly memo?: { readonly key: string; readonly stamp: string } } =
             data.audience.kind === 'everyone'
-              ? await broadcastPage(m, after, o.config.batchSize)
+              ? { page: await broadcastPage(m, after, o.config.batchSize) }
               : await factsPage(m, after, tid);
-          pages.push(page);
-          after = page.next;
+          pages.push(read.page);
+          kept.push(read.memo);
+          after = read.page.next;
         }
       const intent = decidePlan({ now, data, status: m.status, message, expiresAt, config: o.config, pages }, state);
       if (intent.kind !== 'append') return;
       const result = await append(intent.stream, intent.events, intent.revision, cause);
       // Another writer got there first: continue after what it wrote.
       if (result.kind !== 'appended') state = await streamState(data.mid);
-      else for (const e of intent.events) if (e.type === 'MessageTriaged') state = evolveTriage(state, e);
+      else
+        intent.events.forEach((e, i) => {
+          if (e.type !== 'MessageTriaged') return;
+          state = evolveTriage(state, e);
+          // A batch that wrote its page's split list itself (that very array) is the list's root.
+          const split = pages[i]?.split;
+          const at = kept[i];
+          if (split !== undefined && at !== undefined && e.data.live === split.live)
+            memo.rooted(at.key, at.stamp, split, { mid: e.data.mid, batch: e.data.batch, urgency: e.data.urgency });
+        });
     }
   };
 

@@ -12,7 +12,8 @@ import { ISODate, Urgency } from './message.js';
 //     MessageDue: a scheduled message's time came (written once, by the scheduler).
 //     MessageTriaged: the plan for one batch of recipients (at most `batchSize`), with the
 //     cursor to continue from (`next`), absent on the last batch; recipients planned only the
-//     websocket are listed by uid (`live`, `liveAt`).
+//     websocket are listed by uid (`live`, `liveAt`), or by reference to an identical list
+//     written earlier (`liveOf`, `liveAt`).
 //   delivery-<mid>/<uid>/<channel>[/<deviceId>]   one planned step of one recipient
 //   digest-<uid>/<channel>/<window start>          very-low urgency email/SMS of one window
 //     DeliveryAttempted (the claim, written BEFORE the provider is called), then one of
@@ -85,6 +86,10 @@ const VariantAssignment = t.refinement(
   'VariantAssignment',
 );
 
+/** Where a referenced live list is written (MessageTriaged `liveOf`). */
+export const LiveRef = t.type({ mid: MessageId, batch: Count, count: Count }, 'LiveRef');
+export type LiveRef = t.TypeOf<typeof LiveRef>;
+
 export const MessageDue = ev('MessageDue', { mid: MessageId, due: ISODate });
 export const MessageTriaged = evp(
   'MessageTriaged',
@@ -109,6 +114,14 @@ export const MessageTriaged = evp(
      */
     live: boundedArray(UserId, 1, LIMITS.recipients),
     liveAt: ISODate,
+    /**
+     * Instead of `live`: the same list as an earlier batch's `live` (issue 15), written by
+     * reference when triage met the same page of the same thread with nothing it plans from
+     * changed (delivery/facts-memo.ts). It names the MessageTriaged that carries the list itself
+     * (stream `triage-<mid>`, that `batch`; never one that is itself a reference) and its length.
+     * Its uids are explained and counted exactly as if they were written here, at this `liveAt`.
+     */
+    liveOf: LiveRef,
     /**
      * A/B variant assignment (docs/campaigns.md): every recipient of this batch (planned or
      * `live`) under the name of the variant they receive; absent for a message without variants.
@@ -233,6 +246,21 @@ export type DeliveryEvent = Exclude<TriageEvent, { type: 'MessageDue' | 'Message
 export type ClaimEntry = t.TypeOf<typeof ClaimEntry>;
 export type OutcomeEntry = t.TypeOf<typeof OutcomeEntry>;
 export type SkipEntry = t.TypeOf<typeof SkipEntry>;
+
+/** The `live` list of `batch` among a triage stream's events (a reference's root); undefined if not there. */
+export const liveListOf = (
+  events: readonly { readonly type: string; readonly data: unknown }[],
+  batch: number,
+): readonly UserId[] | undefined => {
+  for (const e of events) {
+    if (e.type !== 'MessageTriaged') continue;
+    const d = e.data as { readonly batch?: unknown; readonly live?: unknown };
+    if (d.batch !== batch) continue;
+    const decoded = MessageTriaged.decode(e);
+    return decoded._tag === 'Right' ? decoded.right.data.live : undefined;
+  }
+  return undefined;
+};
 
 /**
  * Every recipient of a triage batch as a full plan: the `live` uids read as the plan they

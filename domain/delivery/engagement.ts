@@ -30,7 +30,9 @@ export const deliveryChanges = (e: DomainEvent, at: At): DeliveryChange[] => {
       const d = e.data;
       const due = Date.parse(d.due);
       const collapse = d.collapse;
-      // Recipients who only got it live still make older messages with the key collapsed.
+      // Recipients who only got it live still make older messages with the key collapsed. A list
+      // by reference (`liveOf`) is counted by its length: triage never writes one with a collapse
+      // key (domain/delivery/triage.ts), so this fold never needs its uids.
       const live = d.live ?? [];
       return [
         ...(collapse === undefined
@@ -43,7 +45,7 @@ export const deliveryChanges = (e: DomainEvent, at: At): DeliveryChange[] => {
           mid: d.mid,
           due,
           expiresAt: Date.parse(d.expiresAt),
-          recipients: d.recipients.length + live.length,
+          recipients: d.recipients.length + live.length + (d.liveOf?.count ?? 0),
           batch: d.batch,
           position: at.position,
         },

@@ -8,9 +8,11 @@ import { resumeAfter } from '../triage/batches.js';
 import type { BatchCursor, Page } from '../triage/batches.js';
 import type { TriageConfig } from '../triage/config.js';
 import { triageStream } from '../triage/keys.js';
-import { planDelivery } from '../triage/plan.js';
+import { planDelivery, splitsLive } from '../triage/plan.js';
+import { variantsOf } from '../variants.js';
+import type { LiveSplit, TriagePage } from './live-split.js';
 import { threadTopicPlan } from '../triage/topics.js';
-import type { MessageFacts, RecipientFacts, RecipientPlan } from '../triage/types.js';
+import type { MessageFacts, RecipientPlan } from '../triage/types.js';
 import { append, ignore } from './intents.js';
 import type { Intent } from './intents.js';
 
@@ -76,7 +78,7 @@ export interface PlanBatches {
   readonly expiresAt: number;
   readonly config: TriageConfig;
   /** The audience pages from the cursor on, each with the facts of its recipients (the sender left out). */
-  readonly pages: readonly Page<RecipientFacts>[];
+  readonly pages: readonly TriagePage[];
 }
 
 /** Why nobody is planned for any more, if so: cancelled or retracted, or expired before triage. */
@@ -133,6 +135,53 @@ const variantsOfBatch = (
   return { variants: Object.fromEntries(Object.entries(by).map(([name, uids]) => [name, uids.map(asUserId)])) };
 };
 
+/** A page planned recipient by recipient: whoever only gets it live is a uid in `live`. */
+const wholePage = (
+  cmd: PlanBatches,
+  topic: RecipientPlan | undefined,
+  plan: readonly RecipientPlan[],
+  start: number,
+): Pick<TriagedData, 'recipients' | 'live' | 'liveAt' | 'variants'> => {
+  const live: UserId[] = [];
+  const full: RecipientPlanData[] = [];
+  for (const p of topic === undefined ? plan : [topic, ...plan])
+    if (liveOnly(p, start)) live.push(asUserId(p.uid));
+    else full.push(toData(p));
+  return {
+    recipients: full,
+    ...(live.length === 0 ? {} : { live, liveAt: new Date(start).toISOString() }),
+    ...variantsOfBatch(cmd.data.opts, cmd.data.mid, plan),
+  };
+};
+
+/**
+ * A split page (domain/delivery/live-split.ts): only `rest` is planned. Undefined when one of
+ * the rest turns out live-only too (a step past the message's lifetime, say): then the page is
+ * planned whole, so the list is the one the whole plan gives, in the same order.
+ */
+const splitPage = (
+  cmd: PlanBatches,
+  split: LiveSplit,
+  start: number,
+): Pick<TriagedData, 'recipients' | 'live' | 'liveOf' | 'liveAt'> | undefined => {
+  const full: RecipientPlanData[] = [];
+  for (const p of planDelivery(cmd.message, split.rest, cmd.config, cmd.now).recipients) {
+    if (liveOnly(p, start)) return undefined;
+    full.push(toData(p));
+  }
+  if (split.live.length === 0) return { recipients: full };
+  const root = split.root;
+  // A reference only where no reader needs the uids themselves: dispatch's collapse fold does.
+  const byRef = root !== undefined && root.urgency === cmd.data.urgency && cmd.message.collapse === undefined;
+  return {
+    recipients: full,
+    ...(byRef
+      ? { liveOf: { mid: asMessageId(root.mid), batch: root.batch, count: split.live.length } }
+      : { live: split.live }),
+    liveAt: new Date(start).toISOString(),
+  };
+};
+
 export const decidePlan = (cmd: PlanBatches, s: TriageState): Intent => {
   const cursor = cursorOf(s);
   if (cursor === 'done') return ignore('triaged');
@@ -155,21 +204,23 @@ export const decidePlan = (cmd: PlanBatches, s: TriageState): Intent => {
   const start = Math.max(cmd.message.due, cmd.now);
   const topic =
     cursor.batch === 0 ? threadTopicPlan(cmd.message, tid, cmd.data.from, cmd.config, start, cmd.expiresAt) : undefined;
+  // A split page is planned for its rest only when the message plans the split's live-only
+  // recipients as `splitsLive` says and has no A/B variants (their assignment is written per
+  // recipient of the batch).
+  const splits = splitsLive(cmd.message, cmd.config) && variantsOf(cmd.data.opts) === undefined;
   const batches = cmd.pages.map((page, i): TriagedData => {
-    const plan = planDelivery(cmd.message, page.items, cmd.config, cmd.now);
-    const planned = i === 0 && topic !== undefined ? [topic, ...plan.recipients] : plan.recipients;
-    // Whoever only gets it live is a uid in `live`: it has nothing for dispatch to do.
-    const live: UserId[] = [];
-    const full: RecipientPlanData[] = [];
-    for (const p of planned)
-      if (liveOnly(p, start)) live.push(asUserId(p.uid));
-      else full.push(toData(p));
+    const withTopic = i === 0 && topic !== undefined;
+    const split = page.split !== undefined && splits && !withTopic ? splitPage(cmd, page.split, start) : undefined;
     return {
       ...base,
       batch: cursor.batch + i,
-      recipients: full,
-      ...(live.length === 0 ? {} : { live, liveAt: new Date(start).toISOString() }),
-      ...variantsOfBatch(cmd.data.opts, cmd.data.mid, plan.recipients),
+      ...(split ??
+        wholePage(
+          cmd,
+          withTopic ? topic : undefined,
+          planDelivery(cmd.message, page.items, cmd.config, cmd.now).recipients,
+          start,
+        )),
       ...(page.next === undefined ? {} : { next: page.next }),
     };
   });

@@ -51,6 +51,18 @@ const rulesOf = (m: MessageFacts, config: TriageConfig, expiresAt: number): Mess
   nearline: nearlineOrder(m.thread, config),
 });
 
+/**
+ * Whether a recipient's plan is the websocket alone whatever the message, as long as the message
+ * plans no MQTT topic and has no local schedule (`splitsLive`): no device, no contact point. Such
+ * a recipient, online, is planned only the websocket at the start, live (issue 15: triage then
+ * need not plan them one by one, domain/delivery/triage.ts `LiveSplit`).
+ */
+export const onlyWebsocket = (r: RecipientFacts): boolean => r.devices.length === 0 && !r.hasEmail && !r.hasCell;
+
+/** Whether `onlyWebsocket` recipients of this message get the plan `websocketOnly` gives. */
+export const splitsLive = (m: MessageFacts, config: TriageConfig): boolean =>
+  m.local === undefined && !rulesOf(m, config, 0).topic;
+
 /** The plan of a recipient the websocket alone can reach (the common case of a chat thread). */
 const websocketOnly = (r: RecipientFacts, start: number, expiresAt: number): RecipientPlan => ({
   uid: r.uid,
@@ -60,7 +72,7 @@ const websocketOnly = (r: RecipientFacts, start: number, expiresAt: number): Rec
 
 const planRecipient = (rules: MessageRules, r: RecipientFacts, start: number): RecipientPlan => {
   const { m, config, expiresAt } = rules;
-  if (!rules.topic && r.devices.length === 0 && !r.hasEmail && !r.hasCell) return websocketOnly(r, start, expiresAt);
+  if (!rules.topic && onlyWebsocket(r)) return websocketOnly(r, start, expiresAt);
   const level = config.urgency[m.urgency];
   const high = m.urgency === 4;
   const usable = (c: StepChannel): boolean => config.available.includes(c) && userAllows(r, c);

@@ -4,7 +4,7 @@ import { messageHead, stepStreams, triageStory } from '../../domain/explain/plan
 import { explainRecipient } from '../../domain/explain/recipient.js';
 import { isGroupStream, triageStream } from '../../domain/triage/keys.js';
 import { expandDeliveries, isBatchDelivery } from '../../domain/delivery/batches.js';
-import { TriageEvent } from '../../schema/triage-events.js';
+import { LiveRef, TriageEvent, liveListOf } from '../../schema/triage-events.js';
 import type { EventStore, RecordedEvent } from '../../ports/eventstore.js';
 
 // Explain (issue 12) is a query over the log itself, not over a read model: it reads the
@@ -30,6 +30,31 @@ const expanded = (e: RecordedEvent): LoggedEvent[] => {
     position: e.position,
     at: e.metadata.occurredAt,
   }));
+};
+
+/**
+ * A batch that names its live list (`liveOf`, issue 15) reads as if it carried it: the list is
+ * that of the named batch of the named message's triage stream (never itself a reference).
+ */
+const withLiveLists = async (
+  events: readonly LoggedEvent[],
+  read: (stream: string) => Promise<readonly LoggedEvent[]>,
+): Promise<readonly LoggedEvent[]> => {
+  // The batches of one message name the batches of one earlier message: its stream is read once.
+  const streams = new Map<string, Promise<readonly LoggedEvent[]>>();
+  const once = (stream: string): Promise<readonly LoggedEvent[]> => {
+    const known = streams.get(stream) ?? read(stream);
+    streams.set(stream, known);
+    return known;
+  };
+  return Promise.all(
+    events.map(async (e) => {
+      const ref = e.type === 'MessageTriaged' ? LiveRef.decode(e.data['liveOf']) : undefined;
+      if (ref === undefined || ref._tag === 'Left') return e;
+      const live = liveListOf(await once(triageStream(ref.right.mid)), ref.right.batch);
+      return live === undefined ? e : { ...e, data: { ...e.data, live } };
+    }),
+  );
 };
 
 export interface ExplainQuery {
@@ -59,7 +84,7 @@ export const explainMessage = async (
   };
   const head = messageHead(await read(streams.message(q.mid)));
   if (head === undefined || !q.mayRead(head.from)) return undefined;
-  const story = triageStory(await read(triageStream(q.mid)));
+  const story = triageStory(await withLiveLists(await read(triageStream(q.mid)), read));
   const chosen = q.uid !== undefined ? story.recipients.filter((r) => r.uid === q.uid) : story.recipients;
   const start = q.after === undefined ? 0 : chosen.findIndex((r) => r.uid === q.after) + 1;
   const page = chosen.slice(start, start + q.limit);

@@ -6,6 +6,8 @@ import { toOps } from './batch.js';
 import { messageDoc, planBatch } from './plan.js';
 import type { PlannedEvent } from './plan.js';
 import { liveState } from './live.js';
+import { liveRoots } from './live-refs.js';
+import type { RootReader } from './live-refs.js';
 import type { MessageDoc } from '../../schema/search-documents.js';
 import { isFunnelChannel } from '../../schema/search-documents.js';
 import { USER_EVENTS, userOps } from './users.js';
@@ -52,20 +54,31 @@ const liveMids = (planned: readonly PlannedEvent[]): { mids: Set<string>; listin
   return { mids, listing };
 };
 
-/** `liveCacheUids`: the bound of what is kept of live lists in memory (tests make it tiny). */
-export const searchHandler = (index: SearchWriter, liveCacheUids?: number): FollowerHandler<FollowedEvent> => {
+/**
+ * `liveCacheUids`: the bound of what is kept of live lists in memory (tests make it tiny);
+ * `log`: where a live list named by reference is read when its root is not kept (live-refs.ts).
+ */
+export const searchHandler = (
+  index: SearchWriter,
+  liveCacheUids?: number,
+  log?: RootReader,
+  rootsUids?: number,
+): FollowerHandler<FollowedEvent> => {
   // Per generation (the follower makes a handler for each): what its store holds of live lists.
   const live = liveState(liveCacheUids);
+  const roots = liveRoots(log, rootsUids);
   return {
     types: HANDLED,
     handle: async (all) => {
       const events = all.filter(isDomain);
       // A batched delivery event counts as the per-unit events it stands for.
-      const planned = events.flatMap((e) =>
-        (isBatchDelivery(e.event) ? expandDeliveries(e.event) : [e.event]).map((event) => ({
-          event,
-          occurredAt: e.metadata.occurredAt,
-        })),
+      const planned = await roots.resolve(
+        events.flatMap((e) =>
+          (isBatchDelivery(e.event) ? expandDeliveries(e.event) : [e.event]).map((event) => ({
+            event,
+            occurredAt: e.metadata.occurredAt,
+          })),
+        ),
       );
       const { mids, listing } = liveMids(planned);
       // The documents of messages that get a list (their A/B variants): created in the batch, or stored.

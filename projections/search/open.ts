@@ -32,7 +32,8 @@ export const createSearchProjectionRunner = (o: SearchProjectionOptions): Search
     name: o.name ?? SEARCH,
     store: o.store,
     generations: o.index.generations,
-    handler: searchHandler,
+    // A live list named by reference whose root is not kept is read from the log (live-refs.ts).
+    handler: (index) => searchHandler(index, undefined, o.store),
     // Visible to queries, not only written: the engine is refreshed once the position is reached.
     visible: (generation) => generation.refresh(),
     ...(o.log === undefined ? {} : { log: o.log }),

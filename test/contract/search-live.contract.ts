@@ -213,4 +213,72 @@ export const searchLiveCases = (subject: () => FunnelSubject): void => {
       read: 1,
     });
   });
+
+  it('reads a list named by reference (liveOf) as the list written out: live, from the log after a restart, and in a rebuild', async () => {
+    const { store, index, runner } = subject();
+    const [root, byRef, written, cold, lost] = [mid(1_000), mid(1_000), mid(1_000), mid(1_000), mid(1_000)] as [
+      string,
+      string,
+      string,
+      string,
+      string,
+    ];
+    const named = (id: string): DomainEvent => {
+      const e = triaged(id, 0, []);
+      if (e.type !== 'MessageTriaged') throw new Error('not a triage event');
+      return { ...e, data: { ...e.data, liveOf: { mid: m(root), batch: 0, count: 3 }, liveAt: at(0) } };
+    };
+    // A receipt before the list and after it, as in the stories above.
+    const told = (id: string, list: DomainEvent): DomainEvent[] => [
+      published(id),
+      ack('l1', id, 'delivered', 'websocket'),
+      list,
+      ack('l2', id, 'read', 'websocket'),
+      ack('l1', id, 'seen', 'websocket'),
+    ];
+    let position = 0;
+    const events = [
+      published(root),
+      triaged(root, 0, ['l1', 'l2', 'l3']),
+      ...told(byRef, named(byRef)),
+      ...told(written, triaged(written, 0, ['l1', 'l2', 'l3'])),
+    ];
+    for (const [i, e] of events.entries()) {
+      const r = await store.append(streamOf(e), [{ ...e, metadata: meta(at(i * 1000)) }], 'any');
+      if (r.kind !== 'appended') throw new Error('append refused');
+      position = r.position;
+    }
+    await runner.waitFor(position, 20_000);
+    // A handler that never met the root (a restart past it) reads it from the log...
+    await searchHandler(index, undefined, store).handle(batchOf(told(cold, named(cold)), 5_000_000));
+    // ...and one that cannot read it refuses the batch rather than count it wrong.
+    await expect(searchHandler(index).handle(batchOf(told(lost, named(lost)), 6_000_000))).rejects.toThrow(
+      /not in the log/,
+    );
+    await index.refresh();
+    const read = async (): Promise<unknown[]> => {
+      const docs = await index.messages([byRef, written, cold]);
+      const lists = await index.liveUids([byRef, written, cold]);
+      const members = async (id: string) =>
+        (await index.setMembers(id, LIVE_SETS)).map((x) => `${x.set} ${x.uid}`).sort();
+      return Promise.all(
+        [byRef, written, cold].map(async (id) => ({
+          funnel: docs.get(id)?.funnel,
+          live: [...(lists.get(id) ?? [])].sort(),
+          members: await members(id),
+        })),
+      );
+    };
+    const [a, b, c] = await read();
+    expect(a).toMatchObject({
+      funnel: { addressed: 3, sentAny: 3, delivered: 2, seen: 2, read: 1 },
+      live: ['l1', 'l2', 'l3'],
+    });
+    expect(b).toEqual(a);
+    expect(c).toEqual(a);
+    // A rebuild meets the root before the reference, as the log has them: the same read model.
+    await runner.rebuild();
+    await index.refresh();
+    expect((await read()).slice(0, 2)).toEqual([a, a]);
+  });
 };

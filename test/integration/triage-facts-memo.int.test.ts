@@ -15,16 +15,32 @@ afterEach(async () => {
 const ids = createIdGenerator(() => T0.getTime());
 const tid = 'memo';
 
+interface Triaged {
+  readonly mid: string;
+  readonly batch: number;
+  readonly live?: string[];
+  readonly liveOf?: { mid: string; batch: number; count: number };
+  readonly recipients: { uid: string; steps: { channel: string }[] }[];
+}
+
+/** A batch's live uids: its own list, or the one it names (`liveOf`), read from the same log. */
+const listOf = (all: readonly Triaged[], d: Triaged): string[] => {
+  const ref = d.liveOf;
+  if (ref === undefined) return d.live ?? [];
+  const root = all.find((r) => r.mid === ref.mid && r.batch === ref.batch);
+  expect(root?.live).toHaveLength(ref.count);
+  return root?.live ?? [];
+};
+
 /** Posts to the thread as `from`; returns who got it live only and who got a full plan (channels). */
 const post = async (from: string, admin = false): Promise<{ live: string[]; planned: Record<string, string[]> }> => {
   const mid = asMessageId(ids.messageId());
   await ok(w.commands.publish(ctx(from, w.now(), admin), mid, tid as never, { msg: 'hi', opts: {} }));
   await w.reactors.settle();
-  const mine = (await w.events('MessageTriaged'))
-    .map((e) => e.data as { mid: string; live?: string[]; recipients: { uid: string; steps: { channel: string }[] }[] })
-    .filter((d) => d.mid === mid);
+  const all = (await w.events('MessageTriaged')).map((e) => e.data as Triaged);
+  const mine = all.filter((d) => d.mid === mid);
   return {
-    live: mine.flatMap((d) => d.live ?? []).sort(),
+    live: mine.flatMap((d) => listOf(all, d)).sort(),
     planned: Object.fromEntries(
       mine.flatMap((d) => d.recipients.map((r) => [r.uid, r.steps.map((s) => s.channel)] as const)),
     ),

@@ -8,6 +8,8 @@ import { DomainEvent } from '../../../schema/events.js';
 import type { PublishedData } from '../../../schema/delivery-state.js';
 import type { TriageEventOf } from '../../../schema/triage-events.js';
 import { BOB, MID, MINUTE, T0, iso } from './fixtures.js';
+import fc from 'fast-check';
+import { splitPage } from '../../../domain/delivery/live-split.js';
 
 // The triage workflow of one message (stream triage-<mid>), Given/When/Then: given the
 // stream's events, when the scheduler fires the message's timer or triage plans it, then the
@@ -131,5 +133,63 @@ describe('planning the audience', () => {
     // Nobody online: no live list at all (the event has the shape it always had).
     const offline = decidePlan(plan(), given([]));
     expect(offline.kind === 'append' ? offline.events.map((e) => 'live' in e.data) : []).toEqual([false, false]);
+  });
+
+  // A split page (domain/delivery/live-split.ts) plans only its rest: what it appends must be what
+  // the whole page planned gives, and with a root only `live` becomes the reference to it.
+  it('plans a split page as the whole page; with a root, names it instead of the same list', () => {
+    const config = triageConfig({ available: ['websocket', 'fcm', 'email'] });
+    const person = fc.record({
+      online: fc.boolean(),
+      device: fc.boolean(),
+      hasEmail: fc.boolean(),
+    });
+    fc.assert(
+      fc.property(
+        fc.array(person, { maxLength: 12 }),
+        fc.integer({ min: 0, max: 90 }),
+        fc.constantFrom<1 | 3 | 4>(1, 3, 4),
+        (people, ttlMinutes, urgency) => {
+          const items: RecipientFacts[] = people.map((x, k) => ({
+            ...carol,
+            uid: `u${String(k)}`,
+            online: x.online,
+            hasEmail: x.hasEmail,
+            devices: x.device ? [{ deviceId: `d-${String(k)}`, channel: 'fcm' as const }] : [],
+          }));
+          const cmd = (split: boolean, root = false) =>
+            plan({
+              config,
+              data: { ...data, urgency },
+              message: { mid: MID, urgency, due: T0, ttlSeconds: ttlMinutes * 60 },
+              // A short lifetime drops a push planned after it: such a recipient is live-only too.
+              expiresAt: T0 + ttlMinutes * MINUTE,
+              pages: [
+                {
+                  items,
+                  ...(split
+                    ? {
+                        split: { ...splitPage(items), ...(root ? { root: { mid: 'm-root', batch: 2, urgency } } : {}) },
+                      }
+                    : {}),
+                },
+              ],
+            });
+          const whole = decidePlan(cmd(false), given([]));
+          expect(decidePlan(cmd(true), given([]))).toEqual(whole);
+          const named = decidePlan(cmd(true, true), given([]));
+          const [w] = whole.kind === 'append' ? whole.events : [];
+          const [n] = named.kind === 'append' ? named.events : [];
+          if (w?.type !== 'MessageTriaged' || n?.type !== 'MessageTriaged') throw new Error('expected batches');
+          const liveOnlyByFacts = items.filter((r) => r.online && r.devices.length === 0 && !r.hasEmail).length;
+          if (w.data.live !== undefined && w.data.live.length === liveOnlyByFacts) {
+            const { live, ...rest } = w.data;
+            expect(n.data).toEqual({ ...rest, liveOf: { mid: 'm-root', batch: 2, count: live.length } });
+            expect(isRight(DomainEvent.decode(n))).toBe(true);
+          } else expect(n).toEqual(w);
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 });
