@@ -25,15 +25,20 @@ import type { Rate } from '../schema/config-limits.js';
 const WAYS = 8;
 // Int32 header: two hash seeds, the number of sets, the number of slots in use.
 const HEADER = 4;
+// One set, in Int32 units, laid out together so that a take touches a few adjacent cache lines:
+// its lock (and a pad), its use counter (Float64), the WAYS hashes (A, B), then per slot the
+// bucket's tokens, time and last use (Float64 each).
+const SET_USES = 2;
+const SET_HASHES = 4;
+const SET_SLOTS = SET_HASHES + 2 * WAYS;
+const SET_INTS = SET_SLOTS + 6 * WAYS;
 
 export type SharedBucketMemory = SharedArrayBuffer;
 
 export const allocateSharedBuckets = (tableSize: number): SharedBucketMemory => {
   const sets = Math.max(1, Math.ceil(tableSize / WAYS));
-  const slots = sets * WAYS;
-  // Int32 header; Float64 (8-aligned after the 16-byte header) tokens, at, used per slot and a
-  // use counter per set; Int32 locks per set and hashes per slot.
-  const buffer = new SharedArrayBuffer(HEADER * 4 + (slots * 3 + sets) * 8 + (sets + slots * 2) * 4);
+  // SET_INTS and HEADER are even: every Float64 stays 8-byte aligned.
+  const buffer = new SharedArrayBuffer((HEADER + sets * SET_INTS) * 4);
   const header = new Int32Array(buffer, 0, HEADER);
   header[0] = randomInt(2 ** 31);
   header[1] = randomInt(2 ** 31);
@@ -43,17 +48,11 @@ export const allocateSharedBuckets = (tableSize: number): SharedBucketMemory => 
 
 /** A BucketTable (./rate-limits.ts) over `buffer`: the same answers as the Map table for one thread's calls. */
 export const sharedBucketTable = (rate: Rate, buffer: SharedBucketMemory) => {
-  const header = new Int32Array(buffer);
-  const sets = header[2] ?? 1;
-  const slots = sets * WAYS;
-  const tokens = new Float64Array(buffer, HEADER * 4, slots);
-  const at = new Float64Array(buffer, HEADER * 4 + slots * 8, slots);
-  const used = new Float64Array(buffer, HEADER * 4 + slots * 16, slots);
-  const uses = new Float64Array(buffer, HEADER * 4 + slots * 24, sets);
-  const seedA = header[0] ?? 0;
-  const seedB = header[1] ?? 0;
-  const LOCKS = HEADER + (slots * 3 + sets) * 2;
-  const HASHES = LOCKS + sets;
+  const ints = new Int32Array(buffer);
+  const f64 = new Float64Array(buffer);
+  const sets = ints[2] ?? 1;
+  const seedA = ints[0] ?? 0;
+  const seedB = ints[1] ?? 0;
   const perMs = rate.perSec / 1000;
 
   let hashA = 0;
@@ -75,82 +74,94 @@ export const sharedBucketTable = (rate: Rate, buffer: SharedBucketMemory) => {
     hashB = b ^ (b >>> 13);
     if (hashA === 0 && hashB === 0) hashB = 1;
   };
-  const lock = (set: number): void => {
+  // A set's first Int32; a slot (0..WAYS-1)'s tokens, time and last use are the Float64 at
+  // data + 3·slot, + 1, + 2 where data = (base + SET_SLOTS) / 2.
+  const lock = (base: number): void => {
     // Held for a few dozen instructions that cannot throw: spinning is cheaper than waiting.
-    while (Atomics.compareExchange(header, LOCKS + set, 0, 1) !== 0);
+    while (Atomics.compareExchange(ints, base, 0, 1) !== 0);
   };
-  const unlock = (set: number): void => {
-    Atomics.store(header, LOCKS + set, 0);
+  const unlock = (base: number): void => {
+    Atomics.store(ints, base, 0);
   };
-  const find = (first: number): number => {
-    for (let s = first; s < first + WAYS; s++)
-      if (header[HASHES + 2 * s] === hashA && header[HASHES + 2 * s + 1] === hashB) return s;
+  const find = (base: number): number => {
+    for (let j = 0, h = base + SET_HASHES; j < WAYS; j++, h += 2)
+      if (ints[h] === hashA && ints[h + 1] === hashB) return j;
     return -1;
   };
   /** The slot a new key takes in its set: an empty one, else one refilled by now, else the least recently used. */
-  const victim = (first: number, now: number): number => {
-    let oldest = first;
-    for (let s = first; s < first + WAYS; s++) {
-      if (header[HASHES + 2 * s] === 0 && header[HASHES + 2 * s + 1] === 0) {
-        Atomics.add(header, 3, 1);
-        return s;
+  const victim = (base: number, now: number): number => {
+    const data = (base + SET_SLOTS) >> 1;
+    let oldest = 0;
+    for (let j = 0; j < WAYS; j++) {
+      const h = base + SET_HASHES + 2 * j;
+      if (ints[h] === 0 && ints[h + 1] === 0) {
+        Atomics.add(ints, 3, 1);
+        return j;
       }
-      if ((tokens[s] ?? 0) + (now - (at[s] ?? 0)) * perMs >= rate.burst) return s;
-      if ((used[s] ?? 0) < (used[oldest] ?? 0)) oldest = s;
+      const d = data + 3 * j;
+      if ((f64[d] ?? 0) + (now - (f64[d + 1] ?? 0)) * perMs >= rate.burst) return j;
+      if ((f64[d + 2] ?? 0) < (f64[data + 3 * oldest + 2] ?? 0)) oldest = j;
     }
     return oldest;
   };
-  const refill = (s: number, now: number): void => {
-    const t = at[s] ?? 0;
+  const refill = (d: number, now: number): void => {
+    const t = f64[d + 1] ?? 0;
     if (now > t) {
-      tokens[s] = Math.min(rate.burst, (tokens[s] ?? 0) + (now - t) * perMs);
-      at[s] = now;
+      f64[d] = Math.min(rate.burst, (f64[d] ?? 0) + (now - t) * perMs);
+      f64[d + 1] = now;
     }
   };
-  const wait = (s: number): number => {
-    const held = tokens[s] ?? 0;
+  const wait = (d: number): number => {
+    const held = f64[d] ?? 0;
     return held >= 1 ? 0 : Math.max(1, (1 - held) / perMs);
   };
-  const setOf = (): number => (hashA >>> 0) % sets;
-  const touch = (set: number, s: number): void => {
-    const n = (uses[set] ?? 0) + 1;
-    uses[set] = n;
-    used[s] = n;
+  const baseOf = (): number => HEADER + ((hashA >>> 0) % sets) * SET_INTS;
+  const touch = (base: number, d: number): void => {
+    const u = (base + SET_USES) >> 1;
+    const n = (f64[u] ?? 0) + 1;
+    f64[u] = n;
+    f64[d + 2] = n;
   };
   return {
     take: (key: string, now: number): number => {
       hash(key);
-      const set = setOf();
-      const first = set * WAYS;
-      lock(set);
-      let s = find(first);
-      if (s < 0) {
-        s = victim(first, now);
-        header[HASHES + 2 * s] = hashA;
-        header[HASHES + 2 * s + 1] = hashB;
-        tokens[s] = rate.burst;
-        at[s] = now;
-      } else refill(s, now);
-      touch(set, s);
-      const ms = wait(s);
-      if (ms === 0) tokens[s] = (tokens[s] ?? 0) - 1;
-      unlock(set);
+      const base = baseOf();
+      const data = (base + SET_SLOTS) >> 1;
+      lock(base);
+      let j = find(base);
+      let d: number;
+      if (j < 0) {
+        j = victim(base, now);
+        ints[base + SET_HASHES + 2 * j] = hashA;
+        ints[base + SET_HASHES + 2 * j + 1] = hashB;
+        d = data + 3 * j;
+        f64[d] = rate.burst;
+        f64[d + 1] = now;
+      } else {
+        d = data + 3 * j;
+        refill(d, now);
+      }
+      touch(base, d);
+      const ms = wait(d);
+      if (ms === 0) f64[d] = (f64[d] ?? 0) - 1;
+      unlock(base);
       return ms;
     },
     peek: (key: string, now: number): number => {
       hash(key);
-      const set = setOf();
-      lock(set);
-      const s = find(set * WAYS);
+      const base = baseOf();
+      lock(base);
+      const j = find(base);
       let ms = 0;
-      if (s >= 0) {
-        refill(s, now);
-        touch(set, s);
-        ms = wait(s);
+      if (j >= 0) {
+        const d = ((base + SET_SLOTS) >> 1) + 3 * j;
+        refill(d, now);
+        touch(base, d);
+        ms = wait(d);
       }
-      unlock(set);
+      unlock(base);
       return ms;
     },
-    size: (): number => Atomics.load(header, 3),
+    size: (): number => Atomics.load(ints, 3),
   };
 };
