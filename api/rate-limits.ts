@@ -1,6 +1,7 @@
 import type { Rate, RateLimits } from '../schema/config-limits.js';
 import type { Actor } from '../schema/metadata.js';
 import { isAdmin } from './auth.js';
+import { allocateSharedBuckets, type SharedBucketMemory, sharedBucketTable } from './shared-buckets.js';
 
 // Token buckets per user and per client address (docs/limits.md). A bucket holds at most
 // `burst` tokens and refills continuously at `perSec`; a request takes one token, and a
@@ -14,6 +15,11 @@ import { isAdmin } from './auth.js';
 // request. Forgetting a bucket gives its owner a full one again, which is what a bucket idle
 // that long (at the default sizes, long enough to refill) would hold anyway. Each kind has
 // its own table, so addresses churned by an attacker cannot push users' buckets out.
+//
+// The limiter itself keeps its buckets in shared memory (./shared-buckets.ts, the same rules
+// for forgetting): a node's HTTP threads all spend from one table per kind, so the budgets are
+// per node whatever MSGXC_HTTP_THREADS is. The Map table stays as the reference the shared one
+// is tested and measured against.
 export type LimitName = 'user-writes' | 'user-reads' | 'ip' | 'admin';
 
 export interface Refusal {
@@ -95,7 +101,25 @@ export interface RateLimiter {
   addressFailed(address: string, now: number): void;
   /** Buckets held, every kind together (a metric). */
   size(): number;
+  /** The buckets' memory, for the node's other HTTP threads to share (createRateLimiter's `memory`). */
+  readonly memory: RateMemory;
 }
+
+/** One shared table per kind of limit that is on. */
+export type RateMemory = Partial<Record<LimitName, SharedBucketMemory>>;
+
+export const allocateRateMemory = (settings: RateLimits): RateMemory => {
+  const memory: RateMemory = {};
+  const rates: Record<LimitName, Rate | 'off'> = {
+    'user-writes': settings.userWrites,
+    'user-reads': settings.userReads,
+    admin: settings.admin,
+    ip: settings.ip,
+  };
+  for (const name of Object.keys(rates) as LimitName[])
+    if (rates[name] !== 'off') memory[name] = allocateSharedBuckets(settings.tableSize);
+  return memory;
+};
 
 const SETTINGS: Record<LimitName, string> = {
   'user-writes': 'MSGXC_RATE_USER_WRITES',
@@ -110,9 +134,14 @@ interface Limit {
   readonly table: BucketTable;
 }
 
-export const createRateLimiter = (settings: RateLimits): RateLimiter => {
-  const limit = (name: LimitName, rate: Rate | 'off'): Limit | undefined =>
-    rate === 'off' ? undefined : { name, rate, table: createBucketTable(rate, settings.tableSize) };
+/** `memory`: another thread's limiter's (RateLimiter.memory), to spend from the same buckets. */
+export const createRateLimiter = (settings: RateLimits, memory = allocateRateMemory(settings)): RateLimiter => {
+  const limit = (name: LimitName, rate: Rate | 'off'): Limit | undefined => {
+    const shared = memory[name];
+    if (rate === 'off') return undefined;
+    if (shared === undefined) throw new Error(`no shared memory for the ${name} rate limit`);
+    return { name, rate, table: sharedBucketTable(rate, shared) };
+  };
   const writes = limit('user-writes', settings.userWrites);
   const reads = limit('user-reads', settings.userReads);
   const admins = limit('admin', settings.admin);
@@ -132,5 +161,6 @@ export const createRateLimiter = (settings: RateLimits): RateLimiter => {
       ips?.table.take(address, now);
     },
     size: () => [writes, reads, admins, ips].reduce((n, l) => n + (l?.table.size() ?? 0), 0),
+    memory,
   };
 };

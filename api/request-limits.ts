@@ -4,7 +4,7 @@ import type { Actor } from '../schema/metadata.js';
 import type { LoadSignals } from '../ports/load.js';
 import { createClientAddresses, type ClientAddresses } from './client-address.js';
 import { errors, type ApiError } from './errors.js';
-import { createRateLimiter, type RateLimiter } from './rate-limits.js';
+import { createRateLimiter, type RateLimiter, type RateMemory } from './rate-limits.js';
 import { createShedder, isOverload, type Shedder } from './shedding.js';
 
 // What the HTTP routes and the websocket protocol share of the node's limits: one set of
@@ -17,8 +17,13 @@ export interface RequestLimits {
   readonly shedder: Shedder;
 }
 
-export const createRequestLimits = (settings: LimitSettings, signals: LoadSignals): RequestLimits => ({
-  rates: createRateLimiter(settings.rates),
+/** `rateMemory`: the node's buckets, when another thread of the node allocated them (RateLimiter.memory). */
+export const createRequestLimits = (
+  settings: LimitSettings,
+  signals: LoadSignals,
+  rateMemory?: RateMemory,
+): RequestLimits => ({
+  rates: createRateLimiter(settings.rates, rateMemory),
   addresses: createClientAddresses(settings.rates.trustedProxies),
   shedder: createShedder(settings.shedding, signals),
 });

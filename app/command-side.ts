@@ -2,6 +2,7 @@ import { createIdGenerator } from '../adapters/ids/ids.js';
 import type { CountedEventStore } from '../adapters/eventstore/in-flight.js';
 import { createVerifier } from '../api/auth.js';
 import type { Metrics } from '../api/metrics.js';
+import type { RateMemory } from '../api/rate-limits.js';
 import { createCommands, type CommandOptions } from '../commands/index.js';
 import type { Clock } from '../ports/clock.js';
 import type { Config } from '../schema/config.js';
@@ -34,13 +35,15 @@ export const startCommandSide = (
   personal: CommandOptions['personal'],
   clock: Clock,
   metrics: Metrics,
+  /** On an HTTP worker thread: the main thread's rate-limit buckets, so the budgets stay per node. */
+  rateMemory?: RateMemory,
 ) => {
   const { ids, commands } = startCommands(config, store, personal, clock);
   const recognise = createRecognition(
     (ctx) => commands.recognize(ctx),
     () => clock.now(),
   );
-  const limits = startLimits(config, store, metrics);
+  const limits = startLimits(config, store, metrics, rateMemory);
   const verifier = createVerifier(
     {
       ...(config.jwtSecret !== undefined ? { secret: config.jwtSecret } : {}),

@@ -1,6 +1,7 @@
 import type { CountedEventStore } from '../adapters/eventstore/in-flight.js';
 import { startEventLoopLag } from '../adapters/load/event-loop.js';
 import type { Metrics } from '../api/metrics.js';
+import type { RateMemory } from '../api/rate-limits.js';
 import { createRequestLimits, type RequestLimits } from '../api/request-limits.js';
 import type { Config } from '../schema/config.js';
 
@@ -11,12 +12,22 @@ export interface NodeLimits {
   stop(): void;
 }
 
-export const startLimits = (config: Config, store: CountedEventStore, metrics: Metrics): NodeLimits => {
+/** `rateMemory`: the main thread's buckets, on an HTTP worker thread (the budgets are per node). */
+export const startLimits = (
+  config: Config,
+  store: CountedEventStore,
+  metrics: Metrics,
+  rateMemory?: RateMemory,
+): NodeLimits => {
   const lag = startEventLoopLag();
-  const requestLimits = createRequestLimits(config.limits, {
-    appendsInFlight: () => store.appendsInFlight(),
-    eventLoopLagMs: () => lag.lagMs(),
-  });
+  const requestLimits = createRequestLimits(
+    config.limits,
+    {
+      appendsInFlight: () => store.appendsInFlight(),
+      eventLoopLagMs: () => lag.lagMs(),
+    },
+    rateMemory,
+  );
   const { shedder, rates } = requestLimits;
   metrics.help('msgxc_rate_limited_total', 'counter', 'Requests and frames refused 429, by limit');
   metrics.help('msgxc_shed_total', 'counter', 'Commands refused 503 because the node was overloaded, by reason');

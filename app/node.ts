@@ -257,6 +257,7 @@ export const startBroker = async (config: Config, log: Logger, clock: Clock = sy
           keysFile: opened.keysFile,
           network,
           log,
+          rateMemory: limits.requestLimits.rates.memory,
           reads: read.runner,
           search: search.runner,
           live: realtime.live,

@@ -1,3 +1,4 @@
+import type { RateMemory } from '../../api/rate-limits.js';
 import type { AdminOps } from '../../api/routes/admin.js';
 import type { DeliveryReports } from '../../ports/delivery-state.js';
 import type { LiveFeed } from '../../ports/live.js';
@@ -10,6 +11,8 @@ import type { FromWorker, HttpThreadOptions, Snapshot, Target, ToWorker } from '
 export interface HttpThreadsDeps extends LogThreadDeps {
   /** The port the main thread listens on. */
   readonly port: number;
+  /** The main thread's rate-limit buckets: every thread spends from them (budgets per node). */
+  readonly rateMemory: RateMemory;
   /** What the workers ask of this thread (./protocol.ts, Target). */
   readonly reads: ProjectionRunner;
   readonly search: Pick<ProjectionRunner, 'waitFor'>;
@@ -67,6 +70,7 @@ export const startHttpThreads = async (config: Config, count: number, deps: Http
         eventsFile: deps.eventsFile,
         keysFile: deps.keysFile,
         commitSignal: deps.sqlite.commitSignal,
+        rateMemory: deps.rateMemory,
         ...ports,
       }),
       name: 'HTTP thread',

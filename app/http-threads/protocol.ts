@@ -1,5 +1,6 @@
 import type { LogThreadMessage } from '../log-thread.js';
 import type { MessagePort } from 'node:worker_threads';
+import type { RateMemory } from '../../api/rate-limits.js';
 import type { RebuildStatus } from '../../api/routes/admin.js';
 import type { ProjectionStatus } from '../../ports/projections.js';
 
@@ -17,6 +18,8 @@ export interface HttpThreadOptions {
   readonly keysFile: string | undefined;
   /** The log's commit counter (SqliteEventStore.commitSignal). */
   readonly commitSignal: SharedArrayBuffer;
+  /** The main thread's rate-limit buckets (api/shared-buckets.ts): the budgets are per node, not per thread. */
+  readonly rateMemory: RateMemory;
   /** To the main thread's writer of the log. */
   readonly appends: MessagePort;
   /** To the main thread's in-process bus. */

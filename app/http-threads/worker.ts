@@ -116,7 +116,14 @@ const { uws } = loadUws(config.allowUwsFallback);
 const metrics = createMetrics();
 metrics.gauge('msgxc_http_thread', 'Which of the node HTTP threads answered (0: the main thread)', () => options.index);
 metrics.gauge('msgxc_log_head_position', 'Position of the newest event in the log', () => store.head());
-const { ids, commands, recognise, limits, verifier } = startCommandSide(config, store, read.personal, clock, metrics);
+const { ids, commands, recognise, limits, verifier } = startCommandSide(
+  config,
+  store,
+  read.personal,
+  clock,
+  metrics,
+  options.rateMemory,
+);
 const idemStore = createSqliteIdempotencyStore(join(config.dataDir, 'idempotency.db'));
 const outbox = openOutbox(config);
 const bus = createThreadBus(options.bus, {

@@ -4,7 +4,7 @@ import * as E from 'fp-ts/lib/Either.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Broker } from '../../app/node.js';
 import type { Logger } from '../../ports/log.js';
-import { removeDir, SECRET, startServer, tempDir, token, type Server } from './harness.js';
+import { RUN, removeDir, SECRET, startServer, tempDir, token, type Server } from './harness.js';
 import { openLive, type TestSocket } from './realtime-socket.js';
 
 // MSGXC_HTTP_THREADS=2 on the embedded stack: the main thread and one worker listen on the
@@ -311,5 +311,89 @@ describe('MSGXC_HTTP_THREADS=2: a worker thread that dies', () => {
     }
     expect(where).toHaveLength(16);
     expect(where.some((n) => n.endsWith('-http1'))).toBe(true);
+  });
+});
+
+// The rate limits' buckets are the node's, not each thread's (api/shared-buckets.ts): a user
+// (or an address failing authentication) spreading requests over many connections, which the
+// kernel spreads over both threads, still gets one budget: at most burst + refill over the
+// elapsed time, however the requests fell between the threads.
+describe('MSGXC_HTTP_THREADS=2: the rate limits are per node', () => {
+  let server: Server | undefined;
+  const rate = { perSec: 0.5, burst: 6 };
+  const REQUESTS = 30;
+  beforeAll(async () => {
+    server = await startServer({
+      env: {
+        MSGXC_HTTP_THREADS: '2',
+        MSGXC_LOG_LEVEL: 'warn',
+        MSGXC_RATE_USER_WRITES: `${rate.perSec}:${rate.burst}`,
+        MSGXC_RATE_IP: `${rate.perSec}:${rate.burst}`,
+      },
+    });
+  });
+  afterAll(async () => {
+    if (server !== undefined) {
+      await server.stop();
+      removeDir(server.dataDir);
+    }
+  });
+  const up = (): Server => {
+    if (server === undefined) throw new Error('the server did not start');
+    return server;
+  };
+  /** Requests on `route` each thread answered, every status together. */
+  const answeredBy = async (route: string): Promise<number[]> => {
+    const seen = new Map<number, number>();
+    for (let i = 0; i < 200 && seen.size < 2; i += 1) {
+      const text = (await fresh(up(), 'GET', '/metrics')).text;
+      const n = text
+        .split('\n')
+        .filter((l) => l.startsWith('msgxc_http_requests_total{') && l.includes(`"${route}"`))
+        .reduce((sum, l) => sum + Number(l.split(' ').at(-1)), 0);
+      seen.set(gauge(text, 'msgxc_http_thread'), n);
+    }
+    return [seen.get(0) ?? 0, seen.get(1) ?? 0];
+  };
+  /** Sends `REQUESTS` requests, each on a connection of its own: the statuses, and the most tokens refilled meanwhile. */
+  const spread = async (send: (i: number) => Promise<Answer>): Promise<{ answers: Answer[]; refill: number }> => {
+    const began = Date.now();
+    const answers: Answer[] = [];
+    for (let i = 0; i < REQUESTS; i += 1) answers.push(await send(i));
+    return { answers, refill: Math.ceil(((Date.now() - began) / 1000) * rate.perSec) };
+  };
+
+  it("a user's commands over many connections, answered by both threads, spend one budget", async () => {
+    const erin = await token('erin');
+    const { answers, refill } = await spread((i) =>
+      fresh(up(), 'POST', '/api/v2/threads', { token: erin, body: { tid: `per-node-${RUN}-${i}` } }),
+    );
+    const [main, worker] = await answeredBy('/api/v2/threads');
+    expect(main).toBeGreaterThan(0);
+    expect(worker).toBeGreaterThan(0);
+    expect((main ?? 0) + (worker ?? 0)).toBe(REQUESTS);
+    const created = answers.filter((a) => a.status === 201).length;
+    expect(created).toBeGreaterThanOrEqual(rate.burst);
+    expect(created).toBeLessThanOrEqual(rate.burst + refill);
+    const refused = answers.filter((a) => a.status !== 201);
+    expect(refused.length).toBeGreaterThan(0);
+    for (const r of refused) {
+      expect(r.status).toBe(429);
+      expect(Number(r.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+      expect((JSON.parse(r.text) as { msg: string }).msg).toMatch(
+        /^rate limit user-writes exceeded: 0\.5 per second, burst 6 \(MSGXC_RATE_USER_WRITES\); retry after [12] s$/,
+      );
+    }
+  });
+
+  it("an address's failed authentications over many connections spend one budget", async () => {
+    const { answers, refill } = await spread(() => fresh(up(), 'GET', '/api/v2/inbox', { token: 'not-a-token' }));
+    const [main, worker] = await answeredBy('/api/v2/inbox');
+    expect(main).toBeGreaterThan(0);
+    expect(worker).toBeGreaterThan(0);
+    const failed = answers.filter((a) => a.status === 401).length;
+    expect(failed).toBeGreaterThanOrEqual(rate.burst);
+    expect(failed).toBeLessThanOrEqual(rate.burst + refill);
+    expect(answers.filter((a) => a.status !== 401).every((a) => a.status === 429)).toBe(true);
   });
 });
