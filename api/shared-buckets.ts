@@ -33,6 +33,9 @@ const SET_HASHES = 4;
 const SET_SLOTS = SET_HASHES + 2 * WAYS;
 const SET_INTS = SET_SLOTS + 6 * WAYS;
 
+/** Tries at a held lock before its holder is taken for dead (tens of milliseconds of spinning). */
+const SPIN_LIMIT = 1 << 22;
+
 export type SharedBucketMemory = SharedArrayBuffer;
 
 export const allocateSharedBuckets = (tableSize: number): SharedBucketMemory => {
@@ -78,7 +81,15 @@ export const sharedBucketTable = (rate: Rate, buffer: SharedBucketMemory) => {
   // data + 3·slot, + 1, + 2 where data = (base + SET_SLOTS) / 2.
   const lock = (base: number): void => {
     // Held for a few dozen instructions that cannot throw: spinning is cheaper than waiting.
-    while (Atomics.compareExchange(ints, base, 0, 1) !== 0);
+    // A thread terminated inside them (worker.terminate() stops JS anywhere) would leave the set
+    // locked for good; after SPIN_LIMIT tries (tens of milliseconds, far beyond any holder that is
+    // running) the lock is taken over: at worst one bucket is updated twice at once (a token
+    // too many), never a node whose every request spins.
+    for (let spins = 0; Atomics.compareExchange(ints, base, 0, 1) !== 0; spins++)
+      if (spins >= SPIN_LIMIT) {
+        Atomics.store(ints, base, 1);
+        return;
+      }
   };
   const unlock = (base: number): void => {
     Atomics.store(ints, base, 0);
