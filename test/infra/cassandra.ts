@@ -1,6 +1,6 @@
 // A real single-node Apache Cassandra 5.0 for tests, from the jars that
 // install-cassandra.sh fetched from Maven Central.
-import { mkdir, readdir } from 'node:fs/promises';
+import { mkdir, readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { cassandraJvmArgs, cassandraYaml, logbackXml } from './cassandra-config.js';
 import { connectCql } from './cql.js';
@@ -58,7 +58,10 @@ export const startCassandra = async (options: CassandraOptions = {}): Promise<Ca
     runDir,
     yamlFile,
     logbackFile,
-    heap: options.heap ?? { min: '512m', max: '1g' },
+    // Every e2e broker has a keyspace of its own (~30 tables), kept for the whole run: a 1 GiB heap
+    // ran out (ExitOnOutOfMemoryError) late in a full e2e-production tier once the read models
+    // had one table more.
+    heap: options.heap ?? { min: '512m', max: '2g' },
   });
   const proc = spawnServer({
     name: 'cassandra',
@@ -68,6 +71,14 @@ export const startCassandra = async (options: CassandraOptions = {}): Promise<Ca
     logFile,
   });
   const stop = async (): Promise<void> => {
+    // A server that died before it was asked to stop: its log's end says why, before it is removed.
+    const died = proc.exitStatus();
+    if (died !== undefined) {
+      const tail = (await readFile(logFile, 'utf8').catch(() => '')).split('\n').slice(-40).join('\n');
+      process.stderr.write(
+        `[msgxc-infra] cassandra had exited (${died}) before the end of the run; its log ends:\n${tail}\n`,
+      );
+    }
     await stopGroup(proc.pid, 30_000);
     await removeDir(runDir);
   };
