@@ -164,6 +164,8 @@ export const watchErasures = (state: DeliveryStateStore, onErased: (position: nu
   },
 });
 
+const errText = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+
 export interface SnapshottedState {
   readonly state: DeliveryStateStore;
   /** Stops taking snapshots and closes their store (the state itself is closed by delivery). */
@@ -177,10 +179,22 @@ export interface SnapshottedState {
  * JetStream log, MSGXC_REACTORS_SNAPSHOT_MS above 0); else the state file as it is.
  */
 export const openSnapshottedState = async (config: Config, log: Logger): Promise<SnapshottedState> => {
-  const snapshots = await openStateSnapshots(config);
   const file = deliveryStateFile(config);
-  if (snapshots === undefined) return { state: openDeliveryState(config), close: () => Promise.resolve() };
-  await restoreDeliveryState(file, snapshots, log);
+  const plain = (): SnapshottedState => ({ state: openDeliveryState(config), close: () => Promise.resolve() });
+  // A snapshot only spares a replay: a snapshot store that cannot be reached (or answers late,
+  // as when several nodes create its bucket at once) must not keep the node from starting.
+  const snapshots = await openStateSnapshots(config).catch((e: unknown) => {
+    log.warn({ err: errText(e) }, 'delivery state snapshots unavailable: the reactors replay the log and store none');
+    return undefined;
+  });
+  if (snapshots === undefined) return plain();
+  try {
+    await restoreDeliveryState(file, snapshots, log);
+  } catch (e) {
+    // Whatever a failed restore left is not a state: the followers replay the log instead.
+    await rm(file, { force: true });
+    log.warn({ err: errText(e) }, 'delivery state snapshot not restored: the reactors replay the log');
+  }
   const snapshotter = startStateSnapshots({
     file,
     snapshots,

@@ -38,6 +38,11 @@ export const removeDir = (dir: string): void => {
   rmSync(dir, { recursive: true, force: true });
 };
 
+// A broker on the production stack creates its Cassandra keyspace and tables at start-up; late in
+// a full run (hundreds of keyspaces on one test Cassandra) and with two nodes migrating the same
+// keyspace at once, that took more than 30 s once (a rehearsal's realtime-nodes.e2e).
+const START_TIMEOUT_MS = isProductionStack() ? 90_000 : 30_000;
+
 export const startServer = async (
   opts: { dataDir?: string; env?: Record<string, string>; port?: number; args?: readonly string[] } = {},
 ): Promise<Server> => {
@@ -71,7 +76,7 @@ export const startServer = async (
   const port = await new Promise<number>((res, rej) => {
     const timer = setTimeout(() => {
       rej(new Error(`server did not start:\n${out}`));
-    }, 30_000);
+    }, START_TIMEOUT_MS);
     const check = (): void => {
       const m = /msgxc listening on http:\/\/[^:]+:(\d+)/.exec(out);
       if (m?.[1] !== undefined) {
