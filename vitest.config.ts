@@ -52,6 +52,8 @@ const e2e = (name: 'e2e' | 'e2e-production', env: Record<string, string>) => ({
     testTimeout: 120_000,
     hookTimeout: 180_000,
     env,
+    // Drops the file's production-stack keyspaces and indices when it ends (test/e2e/drop-stores.ts).
+    setupFiles: ['test/e2e/drop-stores.ts'],
     sequence: order(name),
     // End-to-end files each start server processes on free ports; running them one at a
     // time keeps timings honest on a 2-core machine.

@@ -28,6 +28,11 @@ export const stackNats = ():
     : { release: found.release, urls: (process.env[found.envVar] ?? '').split(',') };
 };
 
+// The ids of the production-stack brokers this test file started (vitest loads this module
+// afresh per file): test/e2e/drop-stores.ts drops their keyspaces and indices when the file ends.
+const startedIds = new Set<string>();
+export const stackIdsStarted = (): readonly string[] => [...startedIds];
+
 export const stackEnv = (dataDir: string): Record<string, string> => {
   if (!isProductionStack()) return {};
   const nats = stackNats();
@@ -40,6 +45,7 @@ export const stackEnv = (dataDir: string): Record<string, string> => {
       `production stack needs ${missing.join(', ')} (run with MSGXC_TEST_SERVERS=natscurrentcluster,cassandra,elastic)`,
     );
   const id = createHash('sha256').update(basename(dataDir)).digest('hex').slice(0, 10);
+  startedIds.add(id);
   const urls = nats?.urls ?? [];
   const hosts = urls.map((u) => u.replace(/^nats:\/\//, '')).join(',');
   return {

@@ -58,9 +58,10 @@ export const startCassandra = async (options: CassandraOptions = {}): Promise<Ca
     runDir,
     yamlFile,
     logbackFile,
-    // Every e2e broker has a keyspace of its own (~30 tables), kept for the whole run: a 1 GiB heap
-    // ran out (ExitOnOutOfMemoryError) late in a full e2e-production tier once the read models
-    // had one table more.
+    // Every e2e broker has a keyspace of its own (~30 tables). While they were kept for the whole
+    // run a 1 GiB heap ran out (ExitOnOutOfMemoryError) late in a full e2e-production tier; they
+    // are now dropped when their test file ends (test/e2e/drop-stores.ts), and 2 GiB stays as
+    // room for a file with many brokers.
     heap: options.heap ?? { min: '512m', max: '2g' },
   });
   const proc = spawnServer({
