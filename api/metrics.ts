@@ -13,21 +13,65 @@ interface Histogram {
   count: number;
 }
 
+/** Counters and histograms of several registries added up, series by series. */
+export const merged = (first: MetricCounts, rest: readonly MetricCounts[]): MetricCounts => {
+  const counters: Record<string, Record<string, number>> = {};
+  const histograms: Record<string, Record<string, Histogram>> = {};
+  for (const m of [first, ...rest]) {
+    for (const [name, series] of Object.entries(m.counters)) {
+      const into = (counters[name] ??= {});
+      for (const [k, v] of Object.entries(series)) into[k] = (into[k] ?? 0) + v;
+    }
+    for (const [name, series] of Object.entries(m.histograms)) {
+      const into = (histograms[name] ??= {});
+      for (const [k, h] of Object.entries(series)) {
+        const sum = (into[k] ??= { counts: BUCKETS.map(() => 0), sum: 0, count: 0 });
+        h.counts.forEach((c, i) => {
+          sum.counts[i] = (sum.counts[i] ?? 0) + c;
+        });
+        sum.sum += h.sum;
+        sum.count += h.count;
+      }
+    }
+  }
+  return { thread: first.thread, counters, histograms, helps: first.helps };
+};
+
+/** A registry's counters and histograms as plain data: what another thread of the node sends. */
+export interface MetricCounts {
+  /** The node's HTTP thread these are from (0: the main thread). */
+  readonly thread: number;
+  readonly counters: Readonly<Record<string, Readonly<Record<string, number>>>>;
+  readonly histograms: Readonly<Record<string, Readonly<Record<string, Histogram>>>>;
+  readonly helps: Readonly<Record<string, { readonly type: string; readonly text: string }>>;
+}
+
 export interface Metrics {
   inc(name: string, labels?: Record<string, string>, by?: number): void;
   observe(name: string, seconds: number, labels?: Record<string, string>): void;
   gauge(name: string, help: string, read: () => number | Promise<number>): void;
   help(name: string, type: 'counter' | 'histogram', text: string): void;
   render(): Promise<string>;
-  /** Sum of a counter over all its label sets (0 if never incremented). */
+  /** Sum of a counter over all its label sets (0 if never incremented), in this registry only. */
   total(name: string): number;
+  /** This registry's counters and histograms, copied. */
+  counts(): MetricCounts;
+  /** Grows with every inc and observe: a thread sends its counts only when they changed. */
+  version(): number;
+  /**
+   * This registry is thread `thread` of a node with several HTTP threads (MSGXC_HTTP_THREADS):
+   * every render shows the counters and histograms of all of them, whichever thread answers the
+   * scrape, each series labelled `thread` (sum them for the node's). Gauges are the answering
+   * thread's (`msgxc_http_thread` says which).
+   */
+  peers(thread: number, read: () => Promise<readonly MetricCounts[]>): void;
 }
 
 const GAUGE_TIMEOUT_MS = 1000;
 
 /** The gauge's value, or undefined when reading it failed or took longer than `ms`. */
-const readWithin = (read: () => number | Promise<number>, ms: number): Promise<number | undefined> =>
-  new Promise((resolve) => {
+const readWithin = <T>(read: () => T | Promise<T>, ms: number): Promise<T | undefined> =>
+  new Promise<T | undefined>((resolve) => {
     const timer = setTimeout(() => {
       resolve(undefined);
     }, ms);
@@ -51,33 +95,49 @@ export const createMetrics = (): Metrics => {
   const histograms = new Map<string, Map<string, Histogram>>();
   const gauges = new Map<string, { help: string; read: () => number | Promise<number> }>();
   const helps = new Map<string, { type: string; text: string }>();
+  let changes = 0;
+  let readPeers: (() => Promise<readonly MetricCounts[]>) | undefined;
+  let ownThread = 0;
 
   const render = async (): Promise<string> => {
     const lines: string[] = [];
+    // Another thread's counts that do not come within the gauges' second are left out of this
+    // scrape (its series dip, which Prometheus reads as a reset) rather than holding it back.
+    const peers = readPeers === undefined ? undefined : ((await readWithin(readPeers, GAUGE_TIMEOUT_MS)) ?? []);
+    const all = [own(), ...(peers ?? [])];
+    const labelled = (m: MetricCounts, k: string): string =>
+      peers === undefined ? k : `thread="${String(m.thread)}"${k ? `,${k}` : ''}`;
     const head = (name: string, type: string): void => {
-      const h = helps.get(name);
+      const h = helps.get(name) ?? all.find((m) => m.helps[name] !== undefined)?.helps[name];
       if (h) lines.push(`# HELP ${name} ${h.text}`);
       lines.push(`# TYPE ${name} ${type}`);
     };
-    for (const [name, series] of counters) {
+    // A metric's series stay together under one TYPE line, as the text format requires.
+    for (const name of new Set(all.flatMap((m) => Object.keys(m.counters)))) {
       head(name, 'counter');
-      for (const [k, v] of series) lines.push(`${name}${k ? `{${k}}` : ''} ${v}`);
+      for (const m of all)
+        for (const [key, v] of Object.entries(m.counters[name] ?? {})) {
+          const k = labelled(m, key);
+          lines.push(`${name}${k ? `{${k}}` : ''} ${v}`);
+        }
     }
-    for (const [name, series] of histograms) {
+    for (const name of new Set(all.flatMap((m) => Object.keys(m.histograms)))) {
       head(name, 'histogram');
-      for (const [k, h] of series) {
-        const sep = k ? `${k},` : '';
-        let cumulative = 0;
-        BUCKETS.forEach((b, i) => {
-          cumulative += h.counts[i] ?? 0;
-          lines.push(`${name}_bucket{${sep}le="${b}"} ${cumulative}`);
-        });
-        lines.push(
-          `${name}_bucket{${sep}le="+Inf"} ${h.count}`,
-          `${name}_sum${k ? `{${k}}` : ''} ${h.sum}`,
-          `${name}_count${k ? `{${k}}` : ''} ${h.count}`,
-        );
-      }
+      for (const m of all)
+        for (const [key, h] of Object.entries(m.histograms[name] ?? {})) {
+          const k = labelled(m, key);
+          const sep = k ? `${k},` : '';
+          let cumulative = 0;
+          BUCKETS.forEach((b, i) => {
+            cumulative += h.counts[i] ?? 0;
+            lines.push(`${name}_bucket{${sep}le="${b}"} ${cumulative}`);
+          });
+          lines.push(
+            `${name}_bucket{${sep}le="+Inf"} ${h.count}`,
+            `${name}_sum${k ? `{${k}}` : ''} ${h.sum}`,
+            `${name}_count${k ? `{${k}}` : ''} ${h.count}`,
+          );
+        }
     }
     // Read together, each within a second: a gauge that waits on the log (its head, say) must
     // not hold back the scrape while the log is down, which is when the other figures matter.
@@ -90,14 +150,34 @@ export const createMetrics = (): Metrics => {
     return `${lines.join('\n')}\n`;
   };
 
+  const own = (): MetricCounts => ({
+    thread: ownThread,
+    counters: Object.fromEntries([...counters].map(([n, series]) => [n, Object.fromEntries(series)])),
+    histograms: Object.fromEntries(
+      [...histograms].map(([n, series]) => [
+        n,
+        Object.fromEntries([...series].map(([k, h]) => [k, { counts: [...h.counts], sum: h.sum, count: h.count }])),
+      ]),
+    ),
+    helps: Object.fromEntries(helps),
+  });
+
   return {
+    counts: own,
+    version: () => changes,
+    peers: (thread, read) => {
+      ownThread = thread;
+      readPeers = read;
+    },
     inc: (name, labels = {}, by = 1) => {
+      changes += 1;
       const series = counters.get(name) ?? new Map<string, number>();
       counters.set(name, series);
       const k = labelKey(labels);
       series.set(k, (series.get(k) ?? 0) + by);
     },
     observe: (name, seconds, labels = {}) => {
+      changes += 1;
       const series = histograms.get(name) ?? new Map<string, Histogram>();
       histograms.set(name, series);
       const k = labelKey(labels);

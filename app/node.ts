@@ -262,6 +262,7 @@ export const startBroker = async (config: Config, log: Logger, clock: Clock = sy
           search: search.runner,
           live: realtime.live,
           admin,
+          metrics,
           ...(delivery ? { reports: delivery.reports, reportsCaughtUp: () => delivery.caughtUp() } : {}),
         })
       : undefined;
@@ -270,6 +271,7 @@ export const startBroker = async (config: Config, log: Logger, clock: Clock = sy
       workers.promoted(file);
     };
     metrics.gauge('msgxc_http_thread', 'Which of the node HTTP threads answered (0: the main thread)', () => 0);
+    metrics.peers(0, () => Promise.resolve(workers.metrics()));
   }
   ready = true;
   log.info(

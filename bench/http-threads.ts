@@ -56,6 +56,8 @@ const answered = async (port: number, threads: number, route: string): Promise<M
     const n = text
       .split('\n')
       .filter((l) => l.startsWith('msgxc_http_requests_total{') && l.includes(`"${route}"`))
+      // Every thread's series are in each scrape, labelled `thread`: this one's (unlabelled with one thread).
+      .filter((l) => !l.includes('{thread="') || l.startsWith(`msgxc_http_requests_total{thread="${String(thread)}",`))
       .reduce((a, l) => a + Number(l.split(' ').at(-1)), 0);
     seen.set(thread, n);
   }

@@ -1,3 +1,4 @@
+import { type MetricCounts, type Metrics, merged } from '../../api/metrics.js';
 import type { RateMemory } from '../../api/rate-limits.js';
 import type { AdminOps } from '../../api/routes/admin.js';
 import type { DeliveryReports } from '../../ports/delivery-state.js';
@@ -20,6 +21,8 @@ export interface HttpThreadsDeps extends LogThreadDeps {
   readonly admin: AdminOps;
   readonly reports?: DeliveryReports;
   readonly reportsCaughtUp?: () => Promise<void>;
+  /** The main thread's metrics: a worker's scrape adds them (and the other workers') to its own. */
+  readonly metrics: Metrics;
 }
 
 export interface HttpThreads {
@@ -27,6 +30,8 @@ export interface HttpThreads {
   promoted(file: string): void;
   /** Fails worker `index` as an uncaught exception would (its restart follows): a drill for tests and operators. */
   crash(index: number): void;
+  /** Every worker's counts (restarted workers' earlier lives included), for the main thread's scrape. */
+  metrics(): readonly MetricCounts[];
   stop(): Promise<void>;
 }
 
@@ -39,6 +44,14 @@ const SNAPSHOT_MS = 100;
  * answered 2xx is lost (its appends were committed here before the answer).
  */
 export const startHttpThreads = async (config: Config, count: number, deps: HttpThreadsDeps): Promise<HttpThreads> => {
+  // Each worker's last counts, and what its earlier lives had counted: a restarted worker starts
+  // from zero, and the node's counters must not go back.
+  const latest = new Map<number, MetricCounts>();
+  const retired = new Map<number, MetricCounts>();
+  const workerCounts = (except?: number): MetricCounts[] => [
+    ...retired.values(),
+    ...[...latest].filter(([i]) => i !== except).map(([, c]) => c),
+  ];
   const targets: Record<Target, object | undefined> = {
     reads: deps.reads,
     search: deps.search,
@@ -46,6 +59,7 @@ export const startHttpThreads = async (config: Config, count: number, deps: Http
     admin: deps.admin,
     reports: deps.reports,
     reportsCaughtUp: deps.reportsCaughtUp === undefined ? undefined : { call: deps.reportsCaughtUp },
+    metrics: { counts: (except: number) => [deps.metrics.counts(), ...workerCounts(except)] },
   };
   const answer = async (target: Target, method: string, args: readonly unknown[]): Promise<unknown> => {
     const t = targets[target] as Record<string, unknown> | undefined;
@@ -77,6 +91,7 @@ export const startHttpThreads = async (config: Config, count: number, deps: Http
       fields: { thread: index },
       onMessage: (m) => {
         if (m.type === 'ready') send({ type: 'snapshot', snapshot: snapshotNow() });
+        else if (m.type === 'metrics') latest.set(index, m.counts);
         else if (m.type === 'ask')
           answer(m.target, m.method, m.args).then(
             (value) => {
@@ -89,6 +104,12 @@ export const startHttpThreads = async (config: Config, count: number, deps: Http
       },
       onExit: () => {
         if (running.get(index) === t) running.delete(index);
+        const last = latest.get(index);
+        if (last !== undefined) {
+          const before = retired.get(index);
+          retired.set(index, before === undefined ? last : merged(before, [last]));
+          latest.delete(index);
+        }
       },
       stopping: () => stopping,
       restart: () => start(index),
@@ -114,6 +135,7 @@ export const startHttpThreads = async (config: Config, count: number, deps: Http
     promoted: (file) => {
       for (const r of running.values()) r.worker.postMessage({ type: 'promoted', file } satisfies ToWorker);
     },
+    metrics: () => workerCounts(),
     crash: (index) => {
       running.get(index)?.worker.postMessage({ type: 'crash' } satisfies ToWorker);
     },

@@ -1,5 +1,6 @@
 import type { LogThreadMessage } from '../log-thread.js';
 import type { MessagePort } from 'node:worker_threads';
+import type { MetricCounts } from '../../api/metrics.js';
 import type { RateMemory } from '../../api/rate-limits.js';
 import type { RebuildStatus } from '../../api/routes/admin.js';
 import type { ProjectionStatus } from '../../ports/projections.js';
@@ -30,13 +31,16 @@ export interface HttpThreadOptions {
  * What a worker asks of what only the main thread has: the projections' and the live
  * follower's progress (they run there), the admin operations, delivery's reports.
  */
-export type Target = 'reads' | 'search' | 'live' | 'admin' | 'reports' | 'reportsCaughtUp';
+export type Target = 'reads' | 'search' | 'live' | 'admin' | 'reports' | 'reportsCaughtUp' | 'metrics';
 
 /** What the worker reads synchronously: the main thread's last copy, pushed when it changes. */
 export interface Snapshot {
   readonly reads: readonly ProjectionStatus[];
   readonly rebuild: RebuildStatus;
 }
+
+/** How often at most a worker sends its counts: a scrape on another thread is that much behind. */
+export const METRICS_MS = 250;
 
 export type ToWorker =
   | { readonly type: 'answer'; readonly id: number; readonly value?: unknown; readonly error?: string }
@@ -56,4 +60,6 @@ export type FromWorker =
       readonly method: string;
       readonly args: readonly unknown[];
     }
+  /** The worker's counters and histograms, sent when they changed (at most every METRICS_MS). */
+  | { readonly type: 'metrics'; readonly counts: MetricCounts }
   | Exclude<LogThreadMessage, { readonly type: 'ready' }>;

@@ -21,7 +21,7 @@ import { embeddedSearchReader } from '../../adapters/search/embedded-reader.js';
 import { allRoutes } from '../../api/app.js';
 import { mountFallback, mountRoute } from '../../api/http.js';
 import { createIdempotency } from '../../api/idempotency.js';
-import { createMetrics } from '../../api/metrics.js';
+import { createMetrics, type MetricCounts } from '../../api/metrics.js';
 import { mountPreflight } from '../../api/preflight.js';
 import type { AdminOps } from '../../api/routes/admin.js';
 import { loadUws, type us_listen_socket } from '../../api/uws.js';
@@ -37,7 +37,14 @@ import { ADMIN_UI_DIR, PUSH_UI_DIR } from '../paths.js';
 import { configFromClone } from '../reactors-thread/config-clone.js';
 import { openWorkerLog } from '../worker-log.js';
 import { postingLogger } from '../worker-logger.js';
-import type { FromWorker, HttpThreadOptions, Snapshot, Target, ToWorker } from './protocol.js';
+import {
+  type FromWorker,
+  type HttpThreadOptions,
+  METRICS_MS,
+  type Snapshot,
+  type Target,
+  type ToWorker,
+} from './protocol.js';
 import { startCommandSide } from '../command-side.js';
 
 const port = parentPort;
@@ -116,6 +123,16 @@ const { uws } = loadUws(config.allowUwsFallback);
 const metrics = createMetrics();
 metrics.gauge('msgxc_http_thread', 'Which of the node HTTP threads answered (0: the main thread)', () => options.index);
 metrics.gauge('msgxc_log_head_position', 'Position of the newest event in the log', () => store.head());
+// A scrape here shows every thread's counters (labelled `thread`): the main thread's and the other
+// workers' come from the main thread; this thread's go there when they change.
+metrics.peers(options.index, () => ask<MetricCounts[]>('metrics', 'counts', options.index));
+let sentVersion = -1;
+const sendCounts = setInterval(() => {
+  if (metrics.version() === sentVersion) return;
+  sentVersion = metrics.version();
+  post({ type: 'metrics', counts: metrics.counts() });
+}, METRICS_MS);
+sendCounts.unref();
 const { ids, commands, recognise, limits, verifier } = startCommandSide(
   config,
   store,
@@ -208,6 +225,8 @@ ready = true;
 
 const stop = async (): Promise<void> => {
   ready = false;
+  clearInterval(sendCounts);
+  post({ type: 'metrics', counts: metrics.counts() });
   uws.us_listen_socket_close(listenSocket);
   limits.stop();
   await realtime.close();

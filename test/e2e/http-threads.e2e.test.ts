@@ -59,13 +59,22 @@ interface ThreadMetrics {
   readonly sends: number;
 }
 const gauge = (text: string, name: string): number => Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(text)?.[1]);
+/** Requests on `route` a thread answered, as /metrics `text` shows them (every thread's series, labelled `thread`). */
+const answeredOn = (text: string, thread: number, route: string, status = ''): number =>
+  text
+    .split('\n')
+    .filter(
+      (l) =>
+        l.startsWith(`msgxc_http_requests_total{thread="${String(thread)}",`) &&
+        l.includes(`"${route}"`) &&
+        l.includes(`"${status}`),
+    )
+    .reduce((n, l) => n + Number(l.split(' ').at(-1)), 0);
 const scrape = async (server: { readonly port: number }): Promise<ThreadMetrics> => {
   const text = (await fresh(server, 'GET', '/metrics')).text;
-  const sends = text
-    .split('\n')
-    .filter((l) => l.startsWith('msgxc_http_requests_total{') && l.includes('/api/v2/send') && l.includes('"200"'))
-    .reduce((n, l) => n + Number(l.split(' ').at(-1)), 0);
-  return { thread: gauge(text, 'msgxc_http_thread'), sessions: gauge(text, 'msgxc_ws_sessions'), sends };
+  const thread = gauge(text, 'msgxc_http_thread');
+  const sends = answeredOn(text, thread, '/api/v2/send', '200');
+  return { thread, sessions: gauge(text, 'msgxc_ws_sessions'), sends };
 };
 /** Scrapes until each thread answered at least once: its latest figures. */
 const perThread = async (server: { readonly port: number }): Promise<Map<number, ThreadMetrics>> => {
@@ -158,6 +167,21 @@ describe('MSGXC_HTTP_THREADS=2: two threads serve one port', () => {
     const threads = await perThread(s);
     expect(threads.get(0)?.sends ?? 0).toBeGreaterThan(0);
     expect(threads.get(1)?.sends ?? 0).toBeGreaterThan(0);
+    // A scrape answered by either thread counts every thread's answers (each thread's series
+    // labelled; a worker's reach the main thread within a quarter second).
+    for (const answering of [0, 1]) {
+      let text = '';
+      let counted = 0;
+      for (let i = 0; i < 100 && counted !== mids.length; i += 1) {
+        const got = await fresh(s, 'GET', '/metrics');
+        if (gauge(got.text, 'msgxc_http_thread') !== answering) continue;
+        text = got.text;
+        counted = answeredOn(text, 0, '/api/v2/send', '200') + answeredOn(text, 1, '/api/v2/send', '200');
+        if (counted !== mids.length) await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(counted, `scrape answered by thread ${String(answering)}`).toBe(mids.length);
+      expect(text.match(/^# TYPE msgxc_http_requests_total counter$/gm)).toHaveLength(1);
+    }
     // A read on either thread (consistent by default) sees every one.
     const inbox = async (): Promise<string[]> => {
       const r = await fresh(up(), 'GET', '/api/v2/inbox?limit=100', { token: bob });
@@ -347,11 +371,8 @@ describe('MSGXC_HTTP_THREADS=2: the rate limits are per node', () => {
     const seen = new Map<number, number>();
     for (let i = 0; i < 200 && seen.size < 2; i += 1) {
       const text = (await fresh(up(), 'GET', '/metrics')).text;
-      const n = text
-        .split('\n')
-        .filter((l) => l.startsWith('msgxc_http_requests_total{') && l.includes(`"${route}"`))
-        .reduce((sum, l) => sum + Number(l.split(' ').at(-1)), 0);
-      seen.set(gauge(text, 'msgxc_http_thread'), n);
+      const thread = gauge(text, 'msgxc_http_thread');
+      seen.set(thread, answeredOn(text, thread, route));
     }
     return [seen.get(0) ?? 0, seen.get(1) ?? 0];
   };
