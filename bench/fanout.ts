@@ -4,12 +4,12 @@
 // The load client is a compiled Go program (bench/fanout-client) in its own process; its CPU
 // is measured so it can be shown not to be the bottleneck.
 // Run: `bash bench/fanout.sh` (raises the open-file limit, builds, runs this).
-import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openThreadFor, post, SECRET, startBroker } from './broker.js';
-import { CLIENT, client, lines, nowNs, pool, procCpuS, ROOT, rssKb, sleep, type Stats } from './loadclient.js';
+import { client, lines, nowNs, pool, procCpuS, ROOT, rssKb, sleep, type Stats } from './loadclient.js';
 
 const N = Number(process.env['BENCH_CONNECTIONS'] ?? 10_000);
 const MESSAGES = Number(process.env['BENCH_MESSAGES'] ?? 200);
@@ -209,8 +209,6 @@ const idleMemory = async (): Promise<Idle> => {
 };
 
 const main = async (): Promise<void> => {
-  if (!existsSync(CLIENT))
-    execFileSync('go', ['build', '-o', CLIENT, '.'], { cwd: join(ROOT, 'bench/fanout-client'), stdio: 'inherit' });
   say(`broker: ${N} connections on one thread, ${MESSAGES} messages over HTTP (${CONCURRENCY} at a time)`);
   const broker = await brokerRun();
   say(`baseline: bare uWS app.publish loop, ${N} connections, ${MESSAGES} messages`);

@@ -1,8 +1,8 @@
 // Shared by the realtime benchmarks (bench/fanout.ts, bench/centrifugo/): drives the Go load
 // client (bench/fanout-client) line by line, reads a process's CPU and memory from /proc, and
 // runs jobs a few at a time.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 
@@ -73,6 +73,9 @@ export type LoadClient = ReturnType<typeof client>;
 export const client = (url: string, n: number, opts: ClientOptions) => {
   const args = ['-url', url, '-n', String(n), '-secret', opts.secret ?? '', '-prefix', opts.prefix ?? 'u'];
   args.push('-ready', opts.ready ?? 'unseen', '-mode', opts.mode ?? 'msgxc', '-channel', opts.channel ?? 'bench');
+  // Built on first use (Go module proxy): every bench that drives it works from a clean clone.
+  if (!existsSync(CLIENT))
+    execFileSync('go', ['build', '-o', CLIENT, '.'], { cwd: join(ROOT, 'bench/fanout-client'), stdio: 'inherit' });
   const proc = spawn(CLIENT, args, { stdio: ['pipe', 'pipe', 'inherit'] });
   const next = lines(proc);
   // A client that died answers no command: every later command fails instead of waiting forever.

@@ -4,7 +4,7 @@
 // thread message costs after its fan-out can be measured in a minute.
 //   node dist/bench/thread-cpu.js [connections=1000] [messages=200] [rounds=2]
 // BENCH_BROKER_NODE_ARGS="--cpu-prof --cpu-prof-dir=DIR" profiles the brokers (bench/broker.ts).
-// Needs the Go load client (dist/bench/fanout-client, built by bench/centrifugo/compare.sh).
+// Drives the Go load client (dist/bench/fanout-client, built on first use by bench/loadclient.ts).
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
