@@ -1,4 +1,5 @@
 import type { Json, Operations } from './openapi-types.js';
+import { REACHABLE_CHANNELS } from './user-directory.js';
 
 // The audience routes (issue 13): segments over the search port's user directory, and the user
 // import. Merged into the one document by schema/openapi.ts. The filter language is decoded by
@@ -17,7 +18,7 @@ export const SegmentQuerySchema: Json = {
     'A node of the filter language: {tag}, {channel}, {attribute, eq|in|gt|lt}, {lastSeen: {after, before}}, {all: [..]}, {any: [..]}, {not: ..}; at most 8 deep and 100 nodes',
   oneOf: [
     obj(['tag'], { tag: { type: 'string', minLength: 1, maxLength: 64 } }),
-    obj(['channel'], { channel: { type: 'string', pattern: '^[a-z][a-z0-9_-]{0,31}$' } }),
+    obj(['channel'], { channel: { enum: [...REACHABLE_CHANNELS] } }),
     obj(['attribute', 'eq'], { attribute, eq: scalar }),
     obj(['attribute', 'in'], { attribute, in: { type: 'array', minItems: 1, maxItems: 100, items: scalar } }),
     obj(['attribute', 'gt'], { attribute, gt: { type: 'number' } }),

@@ -1,7 +1,7 @@
 import * as t from 'io-ts';
 import * as E from 'fp-ts/lib/Either.js';
 import type { Either } from 'fp-ts/lib/Either.js';
-import { ATTRIBUTE_NAME, DIRECTORY_LIMITS } from './user-directory.js';
+import { ATTRIBUTE_NAME, DIRECTORY_LIMITS, REACHABLE_CHANNELS } from './user-directory.js';
 import type { Scalar } from './user-directory.js';
 
 // The segment filter language: a small tree callers send as JSON, compiled by each search
@@ -28,7 +28,6 @@ export interface SegmentQueryError {
 }
 
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
-const CHANNEL = /^[a-z][a-z0-9_-]{0,31}$/;
 const OPS = ['eq', 'in', 'gt', 'lt'] as const;
 const NODE_FORMS =
   'one of {tag}, {channel}, {attribute, eq|in|gt|lt}, {lastSeen: {after, before}}, {all: [..]}, {any: [..]}, {not: ..}';
@@ -52,7 +51,10 @@ const instant = (path: string, u: unknown): R<string> =>
     ? E.right(new Date(Date.parse(u)).toISOString())
     : bad(path, 'expected an ISO 8601 instant with a zone, e.g. 2026-01-01T00:00:00Z');
 
-const leaf = (path: string, o: Record<string, unknown>): R<SegmentQuery> => {
+const REACHABLE: ReadonlySet<string> = new Set(REACHABLE_CHANNELS);
+const STORED_CHANNEL = /^[a-z][a-z0-9_-]{0,31}$/;
+
+const leaf = (path: string, o: Record<string, unknown>, stored: boolean): R<SegmentQuery> => {
   if ('tag' in o) {
     const v = o['tag'];
     if (typeof v !== 'string' || v.length === 0 || v.length > DIRECTORY_LIMITS.key)
@@ -61,8 +63,10 @@ const leaf = (path: string, o: Record<string, unknown>): R<SegmentQuery> => {
   }
   if ('channel' in o) {
     const v = o['channel'];
-    if (typeof v !== 'string' || !CHANNEL.test(v))
-      return bad(`${path}.channel`, 'expected a channel name like "webpush"');
+    // A closed set for callers: a misspelt or websocket-only channel would select nobody, silently.
+    // Stored queries decode as they were accepted (before the set was closed, any such name).
+    if (typeof v !== 'string' || !(stored ? STORED_CHANNEL.test(v) : REACHABLE.has(v)))
+      return bad(`${path}.channel`, `expected one of ${REACHABLE_CHANNELS.join(', ')}`);
     return E.map(() => ({ channel: v }))(only(path, o, ['channel']));
   }
   if ('lastSeen' in o) {
@@ -115,8 +119,11 @@ const leaf = (path: string, o: Record<string, unknown>): R<SegmentQuery> => {
   return bad(path, `expected ${NODE_FORMS}`);
 };
 
-/** Decodes a segment query; the error names the path of the first bad node under `root`. */
-export const decodeSegmentQuery = (u: unknown, root = 'query'): R<SegmentQuery> => {
+/**
+ * Decodes a segment query; the error names the path of the first bad node under `root`.
+ * `stored`: a query read back from the log, which may name a channel outside today's set.
+ */
+export const decodeSegmentQuery = (u: unknown, root = 'query', stored = false): R<SegmentQuery> => {
   let nodes = 0;
   const go = (v: unknown, path: string, depth: number): R<SegmentQuery> => {
     if (++nodes > SEGMENT_LIMITS.nodes) return bad(path, `a query may have at most ${SEGMENT_LIMITS.nodes} nodes`);
@@ -141,7 +148,7 @@ export const decodeSegmentQuery = (u: unknown, root = 'query'): R<SegmentQuery> 
       if (E.isLeft(checked)) return checked;
       return E.map((q: SegmentQuery) => ({ not: q }))(go(v['not'], `${path}.not`, depth + 1));
     }
-    return leaf(path, v);
+    return leaf(path, v, stored);
   };
   return go(u, root, 1);
 };
@@ -152,9 +159,9 @@ export const canonicalQuery = (q: SegmentQuery): string => JSON.stringify(q);
 /** The query as an io-ts codec, for stored events (a stored query decodes as it was accepted). */
 export const SegmentQueryC = new t.Type<SegmentQuery, SegmentQuery, unknown>(
   'SegmentQuery',
-  (u): u is SegmentQuery => E.isRight(decodeSegmentQuery(u)),
+  (u): u is SegmentQuery => E.isRight(decodeSegmentQuery(u, 'query', true)),
   (u, c) => {
-    const r = decodeSegmentQuery(u);
+    const r = decodeSegmentQuery(u, 'query', true);
     return E.isRight(r) ? t.success(r.right) : t.failure(u, c, `${r.left.path}: ${r.left.msg}`);
   },
   t.identity,

@@ -12,6 +12,9 @@ export interface AttrPair {
   readonly n: number | null;
 }
 
+/** What a user can be reached on besides the websocket: their devices' channels, email and SMS. */
+export const REACHABLE_CHANNELS = ['apns', 'email', 'fcm', 'sms', 'webpush'] as const;
+
 export interface UserDevice {
   readonly id: string;
   readonly channel: string;

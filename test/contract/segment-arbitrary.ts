@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { TIME_MAX_MS, TIME_MIN_MS } from '../../schema/bounds.js';
 import { SEGMENT_LIMITS } from '../../schema/segment-query.js';
-import { DIRECTORY_LIMITS } from '../../schema/user-directory.js';
+import { DIRECTORY_LIMITS, REACHABLE_CHANNELS } from '../../schema/user-directory.js';
 
 // Segment queries (schema/segment-query.ts) as stored in SegmentDefined: every node form, nested
 // within the language's depth, values at their edges (the longest indexed string, the most `in`
@@ -21,7 +21,7 @@ const name = fc.stringMatching(/^[A-Za-z_][A-Za-z0-9_-]{0,63}$/);
 
 const leaf = fc.oneof(
   fc.record({ tag: fc.string({ minLength: 1, maxLength: DIRECTORY_LIMITS.key }) }),
-  fc.record({ channel: fc.stringMatching(/^[a-z][a-z0-9_-]{0,31}$/) }),
+  fc.record({ channel: fc.constantFrom(...REACHABLE_CHANNELS) }),
   fc.record({ attribute: name, eq: scalar }),
   fc.record({
     attribute: name,

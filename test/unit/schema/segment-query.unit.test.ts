@@ -1,6 +1,6 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { describe, expect, it } from 'vitest';
-import { SEGMENT_LIMITS, decodeSegmentQuery } from '../../../schema/segment-query.js';
+import { SEGMENT_LIMITS, SegmentQueryC, decodeSegmentQuery } from '../../../schema/segment-query.js';
 import { attributePairs, attributeTags } from '../../../schema/user-directory.js';
 
 const left = (u: unknown) => {
@@ -44,6 +44,12 @@ describe('segment query codec', () => {
     expect(left({ lastSeen: { after: 'yesterday' } }).path).toBe('query.lastSeen.after');
     expect(left({ lastSeen: { after: '2026-01-01T00:00:00' } }).path).toBe('query.lastSeen.after');
     expect(left({ channel: 'Web Push' }).path).toBe('query.channel');
+    // Only what a user can be reached on: a websocket-only or misspelt channel would select nobody.
+    for (const channel of ['websocket', 'carrier-pigeon', 'mqtt', 'push'])
+      expect(left({ any: [{ tag: 'a' }, { channel }] })).toEqual({
+        path: 'query.any[1].channel',
+        msg: 'expected one of apns, email, fcm, sms, webpush',
+      });
     expect(left({ attribute: 'n', gt: '3' }).path).toBe('query.gt');
     expect(left({ match_all: {} }).path).toBe('query');
     expect(left([]).path).toBe('query');
@@ -88,5 +94,14 @@ describe('directory attributes', () => {
     ]);
     expect(attributeTags({ tags: ['b', 'a', 'b', 3, ''] })).toEqual(['a', 'b']);
     expect(attributeTags({ tags: 'a' })).toEqual([]);
+  });
+});
+
+describe('a segment query stored in the log', () => {
+  it('decodes as it was accepted, also naming a channel outside the set callers may use today', () => {
+    const q = { all: [{ channel: 'websocket' }, { tag: 'a' }] };
+    expect(SegmentQueryC.decode(q)).toEqual({ _tag: 'Right', right: q });
+    expect(SegmentQueryC.is(q)).toBe(true);
+    expect(SegmentQueryC.is({ channel: 'Web Push' })).toBe(false);
   });
 });
