@@ -17,10 +17,10 @@ export const errorPath = (e: t.ValidationError): string => {
 // Values of secret-looking fields are never echoed back (they end up in logs and terminals).
 const SECRET = /SECRET|PASSWORD|TOKEN|PRIVATE|_KEY$/i;
 
-export const describeError = (e: t.ValidationError): { field: string; msg: string } => {
+export const describeError = (e: t.ValidationError, expectedInstead?: string): { field: string; msg: string } => {
   const field = errorPath(e) || '(body)';
   const last = e.context[e.context.length - 1];
-  const expected = e.message ?? (last ? `expected ${last.type.name}` : 'invalid value');
+  const expected = expectedInstead ?? e.message ?? (last ? `expected ${last.type.name}` : 'invalid value');
   const got =
     e.value === undefined
       ? 'missing'
@@ -34,11 +34,33 @@ export const describeError = (e: t.ValidationError): { field: string; msg: strin
 /** At most this many problems are described; an array of thousands of bad items is one answer, not a megabyte. */
 const MAX_DESCRIBED = 10;
 
+const literalOf = (e: t.ValidationError): string | undefined => {
+  const last = e.context[e.context.length - 1]?.type as
+    | { readonly _tag?: string; readonly value?: unknown }
+    | undefined;
+  return e.message === undefined && last?._tag === 'LiteralType' ? JSON.stringify(last.value) : undefined;
+};
+
 export const describeErrors = (errors: t.Errors): string[] => {
+  // A union of literals (urgency 1..4, a kind's names) fails once per member: one message for
+  // the field naming them all, not the first member alone ("expected 1").
+  const literals = new Map<string, string[]>();
+  for (const e of errors) {
+    const literal = literalOf(e);
+    if (literal === undefined) continue;
+    const field = errorPath(e) || '(body)';
+    const list = literals.get(field) ?? [];
+    if (!list.includes(literal)) list.push(literal);
+    literals.set(field, list);
+  }
   const seen = new Set<string>();
   const out: string[] = [];
   for (const e of errors) {
-    const { field, msg } = describeError(e);
+    const oneOf = literalOf(e) === undefined ? undefined : literals.get(errorPath(e) || '(body)');
+    const { field, msg } = describeError(
+      e,
+      oneOf !== undefined && oneOf.length > 1 ? `expected one of ${oneOf.join(', ')}` : undefined,
+    );
     if (seen.has(field)) continue;
     seen.add(field);
     if (out.length < MAX_DESCRIBED) out.push(msg);

@@ -19,6 +19,15 @@ describe('request body errors name the field', () => {
     expect(errorsOf(PublishBody, { tid: 't', msg: 'x', scheduled: 'tomorrow' }).join()).toMatch(/^scheduled:/);
   });
 
+  it('a union of literals names every value it takes, not its first', () => {
+    expect(errorsOf(PublishBody, { tid: 't', msg: 'x', opts: { urgency: 9 } })).toEqual([
+      'opts.urgency: expected one of 1, 2, 3, 4 (got 9)',
+    ]);
+    expect(errorsOf(PublishBody, { tid: 't', msg: 'x', opts: { urgency: '2' } })).toEqual([
+      'opts.urgency: expected one of 1, 2, 3, 4 (got "2")',
+    ]);
+  });
+
   it('array elements by index', () => {
     expect(errorsOf(MulticastBody, { msg: 'x', uids: ['a', 'b', 7] }).join()).toMatch(/uids\.2/);
     expect(errorsOf(MulticastBody, { msg: 'x', uids: [] }).join()).toMatch(/uids/);
