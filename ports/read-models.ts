@@ -2,6 +2,7 @@ import type { Device, DeviceChannel } from '../schema/devices.js';
 import type { Audience, MessageOpts, Urgency } from '../schema/message.js';
 import type { ThreadRole } from '../schema/events.js';
 import type { ImportLineError } from '../schema/import-events.js';
+import type { SegmentQuery } from '../schema/segment-query.js';
 
 // What the read side answers, independent of where it is stored (embedded SQLite now,
 // Cassandra later). Every query is by natural key and bounded by a limit.
@@ -91,6 +92,16 @@ export interface UserImportView {
   readonly updatedAt: string;
 }
 
+/** A saved segment as listed: what it selects is counted by the search port. */
+export interface SegmentView {
+  readonly id: string;
+  readonly name: string;
+  readonly query: SegmentQuery;
+  /** The admin who saved it. */
+  readonly by: string;
+  readonly definedAt: string;
+}
+
 export interface PageRequest {
   readonly before?: string;
   readonly limit: number;
@@ -124,4 +135,6 @@ export interface ReadModels {
   userCount(): Promise<number>;
   /** A user import's recorded parts summed, or undefined when no part of it is recorded. */
   userImport(id: string): Promise<UserImportView | undefined>;
+  /** Saved segments by id (ids grow with time: oldest first), after `after`. */
+  segments(page: { after?: string; limit: number }): Promise<readonly SegmentView[]>;
 }

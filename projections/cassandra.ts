@@ -14,6 +14,7 @@ import { cassandraMessageQueries } from './messages/cassandra.js';
 import { cassandraThreadQueries } from './threads/cassandra.js';
 import { cassandraUserQueries } from './users/cassandra.js';
 import { cassandraUserImportQueries } from './user-imports/cassandra.js';
+import { cassandraSegmentQueries } from './segments/cassandra.js';
 
 // The read models on Cassandra: the handler the log follower feeds, and the queries. The
 // keyspace, its generations and checkpoint are composed in app/read-stores.ts.
@@ -57,6 +58,7 @@ export const createCassandraReadModels = (db: CassandraDb, clock: Clock = wallCl
   const inbox = cassandraInboxQueries(db);
   const targets = cassandraTargetQueries(db);
   const imports = cassandraUserImportQueries(db);
+  const segments = cassandraSegmentQueries(db);
   return {
     devicesByUser: (uid) => devices.devicesByUser(uid),
     thread: (tid) => threads.thread(tid),
@@ -71,5 +73,6 @@ export const createCassandraReadModels = (db: CassandraDb, clock: Clock = wallCl
     threadsOf: (uid, page) => threads.threadsOf(uid, page),
     userCount: () => users.userCount(),
     userImport: (id) => imports.userImport(id),
+    segments: (page) => segments.segments(page),
   };
 };

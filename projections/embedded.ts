@@ -12,6 +12,7 @@ import { embeddedProjections, ensureReadModels } from './tables.js';
 import { threadQueries } from './threads/queries.js';
 import { userQueries } from './users/queries.js';
 import { userImportQueries } from './user-imports/queries.js';
+import { segmentQueries } from './segments/queries.js';
 
 // The read models on SQLite: the handler the log follower feeds (follower/), and the queries.
 // The file, its generations and checkpoint are composed in app/read-stores.ts.
@@ -73,6 +74,7 @@ export const createEmbeddedReadModels = (db: Database, clock: Clock = wallClock)
   const inbox = inboxQueries(db);
   const targets = targetQueries(db);
   const imports = userImportQueries(db);
+  const segments = segmentQueries(db);
   // better-sqlite3 is synchronous; the contract is async for the networked stores.
   const later = <T>(f: () => T): Promise<T> => {
     try {
@@ -95,5 +97,6 @@ export const createEmbeddedReadModels = (db: Database, clock: Clock = wallClock)
     threadsOf: (uid, page) => later(() => threads.threadsOf(uid, page)),
     userCount: () => later(() => users.userCount()),
     userImport: (id) => later(() => imports.userImport(id)),
+    segments: (page) => later(() => segments.segments(page)),
   };
 };

@@ -14,6 +14,7 @@ export const liveReadModels = (current: () => ReadModels): ReadModels => ({
   subscribedThreads: (uid) => current().subscribedThreads(uid),
   userCount: () => current().userCount(),
   userImport: (id) => current().userImport(id),
+  segments: (page) => current().segments(page),
   messagesTo: (target, page, now) => current().messagesTo(target, page, now),
   threadsOf: (uid, page) => current().threadsOf(uid, page),
 });

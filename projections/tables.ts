@@ -7,6 +7,7 @@ import type { SqliteProjection } from './projection.js';
 import { threadsProjection } from './threads/projection.js';
 import { usersProjection } from './users/projection.js';
 import { userImportsProjection } from './user-imports/projection.js';
+import { segmentsProjection } from './segments/projection.js';
 
 export const embeddedProjections: readonly SqliteProjection[] = [
   usersProjection,
@@ -15,6 +16,7 @@ export const embeddedProjections: readonly SqliteProjection[] = [
   messagesProjection,
   inboxProjection,
   userImportsProjection,
+  segmentsProjection,
 ];
 
 export const readModelTables: readonly string[] = embeddedProjections.flatMap((p) => p.tables);

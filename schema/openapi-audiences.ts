@@ -75,6 +75,27 @@ export const audienceOperations: Operations = {
         'Save a segment (a name and a query in the filter language, docs/audiences.md); answers its id. A 400 names the path of the bad node',
       ok: json(obj(['id'], { id: str })),
     },
+    get: {
+      access: 'admin',
+      query: ['after', 'limit'],
+      summary:
+        'The saved segments, oldest first: `next` is the `after` of the page that follows (null on the last page)',
+      ok: json(
+        obj(['segments', 'next'], {
+          segments: {
+            type: 'array',
+            items: obj(['id', 'name', 'query', 'by', 'definedAt'], {
+              id: str,
+              name: str,
+              query: SegmentQuerySchema,
+              by: str,
+              definedAt: str,
+            }),
+          },
+          next: { type: ['string', 'null'] },
+        }),
+      ),
+    },
   },
   '/api/v2/segments/{id}': {
     get: {

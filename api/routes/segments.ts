@@ -3,9 +3,9 @@ import * as t from 'io-ts';
 import { MessageId, asMessageId } from '../../schema/ids.js';
 import { SegmentName } from '../../schema/events.js';
 import { decodeSegmentQuery } from '../../schema/segment-query.js';
-import { answer, consistentSearch, contextOf, type AppDeps } from '../deps.js';
+import { answer, consistentRead, consistentSearch, contextOf, type AppDeps } from '../deps.js';
 import { errors, fromDomainError } from '../errors.js';
-import { decode, ok, type Route, type RouteRequest } from '../route.js';
+import { decode, limitParam, ok, type Route, type RouteRequest } from '../route.js';
 import type { ApiError } from '../errors.js';
 import type { SegmentState } from '../../commands/types.js';
 
@@ -45,6 +45,22 @@ export const segmentRoutes = (deps: AppDeps): Route[] => [
         body: { id: v.id },
         headers: { 'X-Position': String(v.position) },
       }));
+    },
+  },
+  {
+    method: 'get',
+    path: '/api/v2/segments',
+    access: 'admin',
+    summary: 'The saved segments, oldest first (`after`: the `next` of the page before, `limit`)',
+    handler: async (req) => {
+      const limit = limitParam(req.query);
+      if (E.isLeft(limit)) return limit.left;
+      const after = req.query.get('after') ?? '';
+      if (after !== '' && !MessageId.is(after)) return errors.invalidQuery('after', 'not an id returned as `next`');
+      const headers = await consistentRead(deps, req);
+      const segments = await deps.reads.segments({ ...(after === '' ? {} : { after }), limit: limit.right });
+      const last = segments.at(-1);
+      return ok({ segments, next: segments.length === limit.right && last !== undefined ? last.id : null }, headers);
     },
   },
   {

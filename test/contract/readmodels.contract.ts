@@ -15,6 +15,7 @@ import { faultyLog } from './faulty-log.js';
 import type { LogFaults } from './faulty-log.js';
 import { compatCases } from './readmodels-compat.contract.js';
 import { importCases } from './readmodels-imports.contract.js';
+import { segmentCases } from './readmodels-segments.contract.js';
 
 // One suite for every read store (embedded SQLite, Cassandra): the `ReadModels` queries, the
 // inbox rules and paging, and the `ProjectionRunner` promises (at-least-once re-apply and
@@ -103,5 +104,6 @@ export const readModelsContract = (name: string, factory: ReadStoreFactory): voi
     rebuildCases(h);
     compatCases(h);
     importCases(h);
+    segmentCases(h);
   });
 };

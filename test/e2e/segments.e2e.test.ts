@@ -82,4 +82,47 @@ describe('segments: saved queries over the user directory', () => {
     const none = await call(s, 'GET', '/api/v2/segments/nope/count', { token: admin });
     expect(none.status).toBe(404);
   });
+
+  it('lists the saved segments to admins, a page at a time, on any node after a restart', async () => {
+    const names = ['list-1', 'list-2', 'list-3'];
+    const ids: string[] = [];
+    for (const name of names) {
+      const r = await call(s, 'POST', '/api/v2/segments', { token: admin, body: { name, query: { tag: name } } });
+      expect(r.status, r.text).toBe(200);
+      ids.push((r.body as { id: string }).id);
+    }
+    type Listed = { segments: { id: string; name: string; query: unknown; by: string }[]; next: string | null };
+    const all = async (limit: number): Promise<Listed['segments']> => {
+      const out: Listed['segments'] = [];
+      let after = '';
+      for (let i = 0; i < 100; i += 1) {
+        const r = await call(s, 'GET', `/api/v2/segments?limit=${limit}${after ? `&after=${after}` : ''}`, {
+          token: admin,
+        });
+        expect(r.status, r.text).toBe(200);
+        const page = r.body as Listed;
+        expect(page.segments.length).toBeLessThanOrEqual(limit);
+        out.push(...page.segments);
+        if (page.next === null) return out;
+        after = page.next;
+      }
+      throw new Error('the pages never ended');
+    };
+    // Read-your-writes: the list waits for the read models to hold what was acknowledged.
+    const listed = await all(2);
+    const mine = listed.filter((x) => ids.includes(x.id));
+    expect(mine.map((x) => [x.id, x.name, x.query, x.by])).toEqual(
+      names.map((name, i) => [ids[i], name, { tag: name }, 'root']),
+    );
+    expect(listed.map((x) => x.id)).toEqual([...listed.map((x) => x.id)].sort());
+    expect(new Set(listed.map((x) => x.id)).size).toBe(listed.length);
+    await s.stop();
+    s = await startServer({ dataDir, env: { MSGXC_LOG_LEVEL: 'warn' } });
+    expect((await all(50)).map((x) => x.id)).toEqual(listed.map((x) => x.id));
+    const user = await call(s, 'GET', '/api/v2/segments', { token: await token('seg-a') });
+    expect(user.status).toBe(403);
+    const bad = await call(s, 'GET', '/api/v2/segments?after=%27%20OR%201%3D1', { token: admin });
+    expect(bad.status).toBe(400);
+    expect(bad.text).toContain('after');
+  });
 });
