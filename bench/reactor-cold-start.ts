@@ -211,11 +211,22 @@ else {
   // grew about 8 KB a event, and the collector's time with it: the rate fell from 900 events/s at
   // 150k to under 300 at 400k).
   const inMemory = process.env['BENCH_BUILD'] === 'memory';
-  const scratch = mkdtempSync(
-    join(process.env['BENCH_SCRATCH'] ?? (existsSync('/dev/shm') ? '/dev/shm' : tmpdir()), 'msgxc-coldstart-'),
-  );
-  const builtFile = inMemory ? eventsFile : join(scratch, 'events.db');
-  const builtOld = inMemory ? oldFile : join(scratch, 'reactors-old.db');
+  const scratch = inMemory
+    ? undefined
+    : mkdtempSync(
+        join(process.env['BENCH_SCRATCH'] ?? (existsSync('/dev/shm') ? '/dev/shm' : tmpdir()), 'msgxc-coldstart-'),
+      );
+  // tmpfs is memory: a build stopped half-way does not leave its files there.
+  const dropScratch = (): void => {
+    if (scratch !== undefined) rmSync(scratch, { recursive: true, force: true });
+  };
+  const stopped = (): void => {
+    dropScratch();
+    process.exit(130);
+  };
+  process.once('SIGINT', stopped).once('SIGTERM', stopped);
+  const builtFile = scratch === undefined ? eventsFile : join(scratch, 'events.db');
+  const builtOld = scratch === undefined ? oldFile : join(scratch, 'reactors-old.db');
   const log_: EventStore = inMemory
     ? createMemoryEventStore()
     : createSqliteEventStore({ file: builtFile, writerThread: true });
@@ -249,13 +260,14 @@ else {
   if (inMemory) await copyToFile(log_, eventsFile);
   await log_.close();
   // Closed, so each file is whole (the last connection folded its write-ahead log back in).
-  if (!inMemory)
+  if (scratch !== undefined)
     for (const [from, to] of [
       [builtFile, eventsFile],
       [builtOld, oldFile],
     ] as const)
       for (const x of ['', '-wal', '-shm']) if (existsSync(from + x)) copyFileSync(from + x, to + x);
-  rmSync(scratch, { recursive: true, force: true });
+  dropScratch();
+  process.off('SIGINT', stopped).off('SIGTERM', stopped);
   writeFileSync(metaFile, JSON.stringify({ clock: clock.ms(), head }));
   console.log(`  built and written in ${((performance.now() - built) / 1000).toFixed(0)} s`);
   if (process.env['BENCH_BUILD_ONLY'] === '1') process.exit(0);
