@@ -97,6 +97,8 @@ const deliveredAt = (mid: string, timeoutMs: number): Promise<number> =>
 
 const quiet = (): void => undefined;
 const silentLogger: Logger = { info: quiet, warn: quiet, error: quiet, debug: quiet };
+// A build that has not reached `events` after BENCH_BUILD_SECONDS stops there and is measured as it is.
+const BUILD_SECONDS = Number(process.env['BENCH_BUILD_SECONDS'] ?? Number.POSITIVE_INFINITY);
 const PROGRESS = Number(process.env['BENCH_PROGRESS'] ?? 100_000);
 const TAIL = Number(process.env['BENCH_TAIL'] ?? 2_048);
 
@@ -237,7 +239,7 @@ else {
   let shown = 0;
   let shownAt = built;
   let shownCpu = process.cpuUsage();
-  while ((await log_.head()) < EVENTS) {
+  while ((await log_.head()) < EVENTS && performance.now() - built < BUILD_SECONDS * 1000) {
     await log.traffic(2048);
     await old.waitFor(await log_.head(), 3_600_000);
     const head = await log_.head();
@@ -269,7 +271,9 @@ else {
   dropScratch();
   process.off('SIGINT', stopped).off('SIGTERM', stopped);
   writeFileSync(metaFile, JSON.stringify({ clock: clock.ms(), head }));
-  console.log(`  built and written in ${((performance.now() - built) / 1000).toFixed(0)} s`);
+  console.log(
+    `  built and written in ${((performance.now() - built) / 1000).toFixed(0)} s${head < EVENTS ? ` (stopped by BENCH_BUILD_SECONDS at ${head} of ${EVENTS} events)` : ''}`,
+  );
   if (process.env['BENCH_BUILD_ONLY'] === '1') process.exit(0);
 }
 const stack = process.env['BENCH_STACK'] === 'production' ? await startProductionStack(['nats']) : undefined;
