@@ -5,7 +5,14 @@
 // Builds a log of `events` events (bench/reactor-log.ts: users, devices, addresses, threads,
 // subscriptions, messages, receipts) with an "old node"'s reactors running beside the
 // generator, so the log also holds their triage and dispatch events as a deployment's log does
-// (built in memory, then written in order to the embedded SQLite log); then:
+// (built with the embedded SQLite store and its writer thread in a scratch folder on tmpfs,
+// /dev/shm or BENCH_SCRATCH, where the fsyncs cost nothing, then copied into BENCH_DIR; until
+// 2026-12-06 it was built in the in-memory store, still there as BENCH_BUILD=memory, whose heap
+// grew by about 8 KB an event, 1.6 GiB at 235k events, with the collector's time: a 1M log would
+// not fit in 8 GiB). What sets the build's pace is the old node's reactors planning, claiming and
+// sending every message as it is appended, about 0.5-0.6 CPU-ms an event on either store (printed every
+// BENCH_PROGRESS events with the rate, heap and load); BENCH_BUILD_SECONDS stops a build that has
+// not reached `events` in time and measures the log it has. Then:
 //   warm:     the old node, caught up, gets an urgent message to an offline user with a phone:
 //             append -> the channel's deliver() (3 messages);
 //   snapshot: the old node stores a snapshot (VACUUM INTO, put into a JetStream object store:
