@@ -172,4 +172,3 @@ export const searchLiveRefCases = (subject: () => FunnelSubject): void => {
     expect(await index.funnel({ tid: 'tlive' })).toMatchObject({ messages: 3, addressed: 6, read: 1 });
   });
 };
-
