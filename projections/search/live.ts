@@ -66,8 +66,8 @@ export interface LiveView {
   /** Records the uids of a `live` list; undefined when every one was listed before. */
   addLive(mid: string, uids: readonly string[]): LiveList | undefined;
   /**
-   * Records a list named by reference: stored as a reference when the message has no live list yet
-   * (the common case: one list per thread page), else written out as addLive would.
+   * Records a list named by reference: stored as a reference when none of its uids is listed for
+   * the message yet (the common case: one list per thread page), else written out as addLive would.
    */
   addLiveRef(mid: string, root: RootList): LiveList | undefined;
 }
@@ -224,9 +224,14 @@ export const liveState = (limit = LIVE_CACHE_UIDS): LiveState => {
         addLiveRef: (mid, root) => {
           const e = entry(mid);
           const first = root.uids[0];
-          // A message with a list already (another page's, or this one's read back from the store)
-          // may share uids with the root: only the new ones are written out, as for a written list.
-          if (first === undefined || e.live.size > 0 || e.refs.length > 0 || root.distinct() !== root.uids.length)
+          // A root sharing a uid with the message's lists (this page's read back from the store, or
+          // an overlap with another page's) is written out as its new uids, as a written list is;
+          // a thread's pages are disjoint, so each page's root is stored by reference.
+          if (
+            first === undefined ||
+            root.distinct() !== root.uids.length ||
+            ((e.live.size > 0 || e.refs.length > 0) && root.uids.some((uid) => isLive(e, uid)))
+          )
             return addLive(mid, root.uids);
           e.refs.push(root);
           held += root.uids.length;

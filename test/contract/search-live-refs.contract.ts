@@ -67,7 +67,7 @@ export const searchLiveRefCases = (subject: () => FunnelSubject): void => {
         ack('l2', id, 'read', 'websocket'),
         ack('l5', id, 'clicked', 'email'),
       ],
-      // Two pages, each named by reference: the second is written out (the message has a list).
+      // Two pages, each named by reference: disjoint, so both stored by reference.
       (id, list) => [
         published(id),
         list({ batch: 0, root, uids: rootList }),
