@@ -32,6 +32,10 @@ import type {
  *   never a user id, as `#` is outside the id pattern), and the set's size is the sum of `n`s;
  * - putLive: stores one list of recipients who got the message live (MessageTriaged `live`) under
  *   `key`; the projection writes each uid once per message, so lists of a message are disjoint;
+ * - putLiveRef: as putLive, the list being the stored root list `root` whole (a batch that named
+ *   its list, MessageTriaged `liveOf`, issue 15): one small row or document per message;
+ * - putLiveRoot: stores a list under a root id (`<mid>/<batch>` of the batch that wrote it), once
+ *   for every message that names it; never counted, read only through the lists naming it;
  * - recount: sets an existing message's `counts`, `funnel` and `channels` from the sizes of its
  *   sets (schema/search-documents.ts `tallies`; never `+1`).
  * - putUser: stores the user directory's whole document under its uid (the projection merges first).
@@ -54,6 +58,8 @@ export type SearchOp =
       readonly n?: number;
     }
   | { readonly kind: 'putLive'; readonly mid: string; readonly key: string; readonly uids: readonly string[] }
+  | { readonly kind: 'putLiveRef'; readonly mid: string; readonly key: string; readonly root: string }
+  | { readonly kind: 'putLiveRoot'; readonly root: string; readonly uids: readonly string[] }
   | { readonly kind: 'recount'; readonly mid: string }
   | { readonly kind: 'putUser'; readonly doc: UserDoc }
   /** The user was erased (docs/gdpr.md): their directory document goes; later events make a new one. */
@@ -84,7 +90,10 @@ export interface SearchWriter {
   messages(mids: readonly string[]): Promise<ReadonlyMap<string, MessageDoc>>;
   deliveries(ids: readonly string[]): Promise<ReadonlyMap<string, DeliveryDoc>>;
   users(uids: readonly string[]): Promise<ReadonlyMap<string, UserDoc>>;
-  /** Per message, the uids of its stored live lists (putLive), in no order; a mid without any is absent. */
+  /**
+   * Per message, the uids of its stored live lists (putLive; one stored by putLiveRef reads as its
+   * root's uids), in no order; a mid without any is absent.
+   */
   liveUids(mids: readonly string[]): Promise<ReadonlyMap<string, readonly string[]>>;
   /** The one-recipient members (no `n`) of the named sets of one message. */
   setMembers(mid: string, sets: readonly SetName[]): Promise<readonly { readonly set: string; readonly uid: string }[]>;

@@ -1,14 +1,28 @@
 import type { Client, estypes } from '@elastic/elasticsearch';
 import type { IndexNames } from './elastic-indices.js';
-import { LIVE } from './elastic-write.js';
+import { FailedToQuery } from './errors.js';
+import { LIVE, rootId } from './elastic-write.js';
 
 // The search projection's reads of its own live state in the receipts index: a message's live
-// lists (whose uids are kept in `_source`, not indexed) and the one-recipient members of sets.
+// lists (whose uids are kept in `_source`, not indexed; a list named by reference keeps its
+// `root`, read by id once per root) and the one-recipient members of sets.
 
 const PAGE = 1_000;
 
 // Sources are the projection's own documents in its own index.
-type Source = { mid: string; status: string; uid: string; uids?: string[] };
+type Source = { mid: string; status: string; uid: string; uids?: string[]; root?: string };
+
+/** The uids of each root list, by root; every one must be stored (written before the lists naming it). */
+const rootLists = async (client: Client, index: string, roots: ReadonlySet<string>): Promise<Map<string, string[]>> => {
+  const out = new Map<string, string[]>();
+  if (roots.size === 0) return out;
+  const r = await client.mget<Source>({ index, ids: [...roots].map(rootId) });
+  for (const d of r.docs)
+    if ('found' in d && d.found && d._source !== undefined) out.set(d._source.uid, d._source.uids ?? []);
+  for (const root of roots)
+    if (!out.has(root)) throw new FailedToQuery(`a live list names the root ${root}, which is not stored`);
+  return out;
+};
 
 const pages = async (
   client: Client,
@@ -37,16 +51,24 @@ export const liveReads = (client: Client, names: IndexNames) => ({
   liveUids: async (mids: readonly string[]): Promise<Map<string, string[]>> => {
     const out = new Map<string, string[]>();
     if (mids.length === 0) return out;
+    const named: Source[] = [];
     await pages(
       client,
       names.receipts,
       { bool: { filter: [{ term: { status: LIVE } }, { terms: { mid: [...mids] } }] } },
       (s) => {
         const list = out.get(s.mid) ?? [];
-        for (const uid of s.uids ?? []) list.push(uid);
+        if (s.root === undefined) for (const uid of s.uids ?? []) list.push(uid);
+        else named.push(s);
         out.set(s.mid, list);
       },
     );
+    const roots = await rootLists(client, names.receipts, new Set(named.map((s) => s.root ?? '')));
+    for (const s of named) {
+      const list = out.get(s.mid) ?? [];
+      for (const uid of roots.get(s.root ?? '') ?? []) list.push(uid);
+      out.set(s.mid, list);
+    }
     return out;
   },
   setMembers: async (mid: string, sets: readonly string[]): Promise<{ set: string; uid: string }[]> => {

@@ -71,6 +71,10 @@ export const summed = (b: { doc_count: number; n?: unknown }): number =>
 
 /** Live lists' status in the receipts index: outside SET_NAMES, so never counted as a set. */
 export const LIVE = '#live';
+/** Root lists' status (lists named by reference, ports/search.ts putLiveRoot): never counted either. */
+export const LIVE_ROOT = '#liveroot';
+/** The id of a root list's document. */
+export const rootId = (root: string): string => `${LIVE_ROOT}/${root}`;
 
 // Mids per counting search: bounded so that mids x statuses stays far below search.max_buckets.
 const COUNT_CHUNK = 1_000;
@@ -164,6 +168,17 @@ export const elasticWriter =
           { index: { _index: names.receipts, _id: memberId(op.mid, LIVE, op.key) } },
           { mid: op.mid, status: LIVE, uid: op.key, uids: op.uids },
         );
+      else if (op.kind === 'putLiveRef')
+        lists.push(
+          { index: { _index: names.receipts, _id: memberId(op.mid, LIVE, op.key) } },
+          { mid: op.mid, status: LIVE, uid: op.key, root: op.root },
+        );
+      // With the counts: a list naming a root is stored only once the root is.
+      else if (op.kind === 'putLiveRoot')
+        members.push(
+          { index: { _index: names.receipts, _id: rootId(op.root) } },
+          { mid: op.root, status: LIVE_ROOT, uid: op.root, uids: op.uids },
+        );
     }
     await bulk(client, members, true);
     // Only once every count is in: a list found stored says its counts are (the projection
@@ -214,6 +229,8 @@ export const elasticWriter =
           break;
         case 'addToSet':
         case 'putLive':
+        case 'putLiveRef':
+        case 'putLiveRoot':
         case 'eraseRecipient':
           break;
         case 'putUser':

@@ -8,12 +8,15 @@ import { CHECKIN_DDL, CHECKIN_TABLES } from './embedded-checkins.js';
 // a message's counts are set sizes and a redelivered receipt cannot count twice. A row with
 // `n` > 1 stands for n recipients: a live list's count (uid `#live/<key>`), its uids in
 // `search_live` (one row per list, newline-separated), so a live recipient costs no row of its own.
+// A list a batch named by reference (issue 15) is a row whose `root` names a list of
+// `search_live_roots` (stored once, whatever the number of messages naming it) and whose `uids` is empty.
 export const SEARCH_TABLES = [
   'search_messages',
   'search_messages_fts',
   'search_deliveries',
   'search_receipt_sets',
   'search_live',
+  'search_live_roots',
   'search_direct',
   ...USER_TABLES,
   ...CHECKIN_TABLES,
@@ -69,7 +72,10 @@ const DDL = [
      PRIMARY KEY (mid, status, uid)
    ) WITHOUT ROWID`,
   `CREATE TABLE IF NOT EXISTS search_live (
-     mid TEXT NOT NULL, key TEXT NOT NULL, uids TEXT NOT NULL, PRIMARY KEY (mid, key)
+     mid TEXT NOT NULL, key TEXT NOT NULL, uids TEXT NOT NULL, root TEXT, PRIMARY KEY (mid, key)
+   ) WITHOUT ROWID`,
+  `CREATE TABLE IF NOT EXISTS search_live_roots (
+     root TEXT PRIMARY KEY, uids TEXT NOT NULL
    ) WITHOUT ROWID`,
   ...USER_DDL,
   ...CHECKIN_DDL,
@@ -84,6 +90,7 @@ const ADDED: readonly (readonly [string, string, string])[] = [
   ['search_deliveries', 'msg_at', 'INTEGER'],
   ['search_deliveries', 'read_ms', 'INTEGER'],
   ['search_receipt_sets', 'n', 'INTEGER NOT NULL DEFAULT 1'],
+  ['search_live', 'root', 'TEXT'],
 ];
 const addColumns = (db: Database): void => {
   for (const [table, column, type] of ADDED) {

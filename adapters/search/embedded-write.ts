@@ -40,8 +40,11 @@ export const embeddedWriter = (
   const addCount = db.prepare<[string, string, string, number]>(
     'INSERT OR REPLACE INTO search_receipt_sets (mid, status, uid, n) VALUES (?, ?, ?, ?)',
   );
-  const putLive = db.prepare<[string, string, string]>(
-    'INSERT OR REPLACE INTO search_live (mid, key, uids) VALUES (?, ?, ?)',
+  const putLive = db.prepare<[string, string, string, string | null]>(
+    'INSERT OR REPLACE INTO search_live (mid, key, uids, root) VALUES (?, ?, ?, ?)',
+  );
+  const putLiveRoot = db.prepare<[string, string]>(
+    'INSERT OR REPLACE INTO search_live_roots (root, uids) VALUES (?, ?)',
   );
   const sizes = db.prepare<[string], { status: string; n: number }>(
     'SELECT status, SUM(n) AS n FROM search_receipt_sets WHERE mid = ? GROUP BY status',
@@ -97,7 +100,13 @@ export const embeddedWriter = (
         else addCount.run(op.mid, op.status, op.uid, op.n);
         return;
       case 'putLive':
-        putLive.run(op.mid, op.key, op.uids.join('\n'));
+        putLive.run(op.mid, op.key, op.uids.join('\n'), null);
+        return;
+      case 'putLiveRef':
+        putLive.run(op.mid, op.key, '', op.root);
+        return;
+      case 'putLiveRoot':
+        putLiveRoot.run(op.root, op.uids.join('\n'));
         return;
       case 'recount':
         recount(op.mid);

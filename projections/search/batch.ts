@@ -32,10 +32,16 @@ export const toOps = async (plan: Plan, index: Pick<SearchWriter, 'messages' | '
   const markOps = [
     ...plan.marks.map((m): SearchOp => ({ kind: 'addToSet', mid: m.mid, status: m.set, uid: m.uid })),
     ...variantOps(plan.marks, (mid) => created.get(mid) ?? messages.get(mid)),
-    // A list's counts before the list: a store that has the list has its counts (live.ts).
+    // A list's counts before the list: a store that has the list has its counts (live.ts); a root
+    // before the first reference to it.
     ...plan.lives.flatMap((l): SearchOp[] => [
       ...l.counts.map(([status, n]): SearchOp => ({ kind: 'addToSet', mid: l.mid, status, uid: l.key, n })),
-      { kind: 'putLive', mid: l.mid, key: l.key, uids: l.uids },
+      ...(l.root === undefined
+        ? [{ kind: 'putLive', mid: l.mid, key: l.key, uids: l.uids } as const]
+        : [
+            ...(l.root.store ? [{ kind: 'putLiveRoot', root: l.root.id, uids: l.uids } as const] : []),
+            { kind: 'putLiveRef', mid: l.mid, key: l.key, root: l.root.id } as const,
+          ]),
     ]),
   ];
   const counted = [...plan.marks.map((m) => m.mid), ...plan.lives.map((l) => l.mid)];

@@ -41,10 +41,10 @@ const isDomain = (f: Followed<FollowedEvent>): f is Followed => f.event.type !==
 const liveMids = (planned: readonly PlannedEvent[]): { mids: Set<string>; listing: Set<string> } => {
   const mids = new Set<string>();
   const listing = new Set<string>();
-  for (const { event: e } of planned) {
+  for (const { event: e, root } of planned) {
     if (e.type === 'MessageTriaged') {
       mids.add(e.data.mid);
-      if (e.data.live !== undefined) listing.add(e.data.mid);
+      if (e.data.live !== undefined || root !== undefined) listing.add(e.data.mid);
     } else if (e.type === 'MessagesAcknowledged' && isFunnelChannel(e.data.channel ?? '')) {
       for (const mid of e.data.mids) mids.add(mid);
     } else if (e.type === 'DeliverySucceeded') {

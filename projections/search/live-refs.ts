@@ -5,36 +5,60 @@ import { liveListOf } from '../../schema/triage-events.js';
 import type { PlannedEvent } from './plan.js';
 
 // A MessageTriaged may name its live list instead of carrying it (`liveOf`, issue 15): the same
-// list as an earlier batch's. The search projection reads it as if it were written there, so every
-// count, list and erasure is what it was with the list written out, whether the reference is met
-// live, in a rebuild, or after a restart from a checkpoint past its root. The roots met in the log
-// are kept (bounded); a root not kept is read from the log (its triage stream), which always has
-// it before the reference (triage names only a batch it appended).
+// list as an earlier batch's (its root). The search projection hands the planner that root, one
+// object shared by every batch naming it, and stores the list once (`putLiveRoot`) with one small
+// reference per message (`putLiveRef`, live.ts), so every count, list and erasure is what it was
+// with the list written out, whether the reference is met live, in a rebuild, or after a restart
+// from a checkpoint past its root. The roots met in the log are kept (bounded); a root not kept is
+// read from the log (its triage stream), which always has it before the reference (triage names
+// only a batch it appended).
 
 /** How many uids of root lists are kept before the oldest lists are dropped. */
 export const LIVE_ROOTS_UIDS = 200_000;
 
 export type RootReader = Pick<EventStore, 'read'>;
 
+/** A list written by a batch (`<mid>/<batch>`), as the batches naming it read it. */
+export interface RootList {
+  readonly id: string;
+  readonly uids: readonly UserId[];
+  /** Whether `uid` is in the list (a Set made on first ask, once per root). */
+  has(uid: string): boolean;
+  /** The number of distinct uids (a list triage wrote has no repeats; one that has is written out). */
+  distinct(): number;
+}
+
+export const rootList = (id: string, uids: readonly UserId[]): RootList => {
+  let set: ReadonlySet<string> | undefined;
+  const of = (): ReadonlySet<string> => {
+    set ??= new Set(uids);
+    return set;
+  };
+  return { id, uids, has: (uid) => of().has(uid), distinct: () => of().size };
+};
+
 export interface LiveRoots {
-  /** `events` with every `liveOf` replaced by the list it names; remembers the lists met. */
+  /** `events` with every `liveOf` batch given the root it names (`root`); remembers the lists met. */
   resolve(events: readonly PlannedEvent[]): Promise<readonly PlannedEvent[]>;
 }
 
 export const liveRoots = (log: RootReader | undefined, limit = LIVE_ROOTS_UIDS): LiveRoots => {
-  const kept = new Map<string, readonly UserId[]>();
+  const kept = new Map<string, RootList>();
   let held = 0;
-  const keep = (key: string, uids: readonly UserId[]): void => {
-    if (kept.has(key)) return;
-    kept.set(key, uids);
+  const keep = (key: string, uids: readonly UserId[]): RootList => {
+    const known = kept.get(key);
+    if (known !== undefined) return known;
+    const root = rootList(key, uids);
+    kept.set(key, root);
     held += uids.length;
     for (const [k, v] of kept) {
       if (held <= limit || k === key) break;
       kept.delete(k);
-      held -= v.length;
+      held -= v.uids.length;
     }
+    return root;
   };
-  const rootOf = async (mid: string, batch: number): Promise<readonly UserId[]> => {
+  const rootOf = async (mid: string, batch: number): Promise<RootList> => {
     const key = `${mid}/${String(batch)}`;
     const known = kept.get(key);
     if (known !== undefined) return known;
@@ -42,8 +66,7 @@ export const liveRoots = (log: RootReader | undefined, limit = LIVE_ROOTS_UIDS):
     // A log without the root is not one triage wrote: stop here rather than count it wrong.
     if (read === undefined)
       throw new Error(`search projection: the live list of ${key} named by a batch is not in the log`);
-    keep(key, read);
-    return read;
+    return keep(key, read);
   };
   return {
     resolve: async (events) => {
@@ -57,9 +80,7 @@ export const liveRoots = (log: RootReader | undefined, limit = LIVE_ROOTS_UIDS):
           out.push(p);
           continue;
         }
-        const { liveOf, ...data } = e.data;
-        const live = await rootOf(liveOf.mid, liveOf.batch);
-        out.push({ ...p, event: { ...e, data: { ...data, live: [...live] } } });
+        out.push({ ...p, root: await rootOf(e.data.liveOf.mid, e.data.liveOf.batch) });
       }
       return out;
     },

@@ -2,12 +2,16 @@ import { assignVariant } from '../../domain/variants.js';
 import type { MessageDoc, SetName } from '../../schema/search-documents.js';
 import { variantSet } from '../../schema/variant-funnel.js';
 import type { SearchWriter } from '../../ports/search.js';
+import type { RootList } from './live-refs.js';
 
 // Recipients who got a message live (MessageTriaged `live`) stand in five funnel sets (addressed,
 // triaged, attempted and sent on the websocket, sent) and, for a message with A/B variants, in
 // their variant's addressed and sent sets. Instead of a row per uid and set, each list of uids
 // new to the message is stored once (`putLive`) with one counting member per set (`addToSet`
 // with `n`, uid `#live/<first uid>`): a live recipient costs a Set entry here and a line in a list.
+// A list a batch names by reference (`liveOf`, live-refs.ts) for a message with no list yet costs
+// less still: the message holds the root's shared list here and a reference to it in the store
+// (`putLiveRef`), its counts taken from the list's length less the few uids with a member.
 //
 // The counts stay sizes of distinct recipients because every uid is counted once per set:
 // - a uid already listed live for the message is not listed (nor counted) again;
@@ -36,12 +40,20 @@ export const countKey = (first: string): string => `#live/${first}`;
 export interface LiveList {
   readonly mid: string;
   readonly key: string;
+  /** The uids the list adds to the message's live set (a root's whole list when `root` is set). */
   readonly uids: readonly string[];
   readonly counts: readonly (readonly [SetName, number])[];
+  /**
+   * Stored as a reference to this root list (live-refs.ts), not written out; `store`: the root
+   * itself goes to the store with it (the first reference this handler writes since it started).
+   */
+  readonly root?: { readonly id: string; readonly store: boolean };
 }
 
 interface Entry {
   readonly live: Set<string>;
+  /** Root lists the message's live set holds whole, by reference (shared, never copied here). */
+  readonly refs: RootList[];
   /** uid -> which of LIVE_SETS it has a one-recipient member of; read when the message first gets a list. */
   members?: Map<string, Set<string>>;
 }
@@ -53,6 +65,11 @@ export interface LiveView {
   noteMember(mid: string, set: SetName, uid: string): void;
   /** Records the uids of a `live` list; undefined when every one was listed before. */
   addLive(mid: string, uids: readonly string[]): LiveList | undefined;
+  /**
+   * Records a list named by reference: stored as a reference when none of its uids is listed for
+   * the message yet (the common case: one list per thread page), else written out as addLive would.
+   */
+  addLiveRef(mid: string, root: RootList): LiveList | undefined;
 }
 
 export interface LiveState {
@@ -70,15 +87,63 @@ export interface LiveState {
 /** How many live uids (and messages) are kept in memory before the least recent messages are dropped. */
 export const LIVE_CACHE_UIDS = 300_000;
 
+/** Root lists this handler knows its store holds, before it stops remembering (and stores them again). */
+const STORED_ROOTS = 10_000;
+
+type Variants = MessageDoc['variants'];
+
+/**
+ * What each set counts of `uids` (distinct, none listed before): every uid in every set it has no
+ * one-recipient member of, and in its variant's addressed and sent sets.
+ */
+const tally = (
+  mid: string,
+  uids: readonly string[],
+  members: ReadonlyMap<string, ReadonlySet<string>>,
+  variants: Variants,
+  inList: (uid: string) => boolean,
+): Map<SetName, number> => {
+  const counts = new Map<SetName, number>();
+  const count = (set: SetName, n = 1): void => {
+    counts.set(set, (counts.get(set) ?? 0) + n);
+  };
+  if (variants === undefined || variants.length === 0) {
+    // Most listed uids have no one-recipient member yet and count in every set: each set counts
+    // the list less its members found in it (the few, not the many, are walked).
+    const marked = new Map<string, number>();
+    for (const [uid, sets] of members) {
+      if (!inList(uid)) continue;
+      for (const set of sets) marked.set(set, (marked.get(set) ?? 0) + 1);
+    }
+    for (const set of LIVE_SETS) {
+      const n = uids.length - (marked.get(set) ?? 0);
+      if (n > 0) count(set, n);
+    }
+    return counts;
+  }
+  for (const uid of uids) {
+    const has = members.get(uid);
+    for (const set of LIVE_SETS) if (has?.has(set) !== true) count(set);
+    const name = assignVariant(variants, mid, uid).name;
+    for (const stage of ['addressed', 'sent'] as const) {
+      const set = variantSet(name, stage);
+      if (has?.has(set) !== true) count(set);
+    }
+  }
+  return counts;
+};
+
 export const liveState = (limit = LIVE_CACHE_UIDS): LiveState => {
   const entries = new Map<string, Entry>();
+  const storedRoots = new Set<string>();
   let held = 0;
+  const sizeOf = (e: Entry): number => e.live.size + e.refs.reduce((n, r) => n + r.uids.length, 0) + 1;
   const evict = (keep: ReadonlySet<string>): void => {
     for (const [mid, e] of entries) {
       if (held <= limit) return;
       if (keep.has(mid)) continue;
       entries.delete(mid);
-      held -= e.live.size + 1;
+      held -= sizeOf(e);
     }
   };
   const memberSets = (doc: MessageDoc | undefined): SetName[] => [
@@ -88,6 +153,7 @@ export const liveState = (limit = LIVE_CACHE_UIDS): LiveState => {
   return {
     forget: () => {
       entries.clear();
+      storedRoots.clear();
       held = 0;
     },
     prepare: async (index, mids, listing, docOf) => {
@@ -96,7 +162,7 @@ export const liveState = (limit = LIVE_CACHE_UIDS): LiveState => {
       const stored = missing.length === 0 ? new Map<string, readonly string[]>() : await index.liveUids(missing);
       for (const mid of missing) {
         const live = new Set(stored.get(mid));
-        entries.set(mid, { live });
+        entries.set(mid, { live, refs: [] });
         // A message without a list still takes an entry: it counts one.
         held += live.size + 1;
       }
@@ -123,8 +189,25 @@ export const liveState = (limit = LIVE_CACHE_UIDS): LiveState => {
         if (e === undefined) throw new Error(`search projection: live state of ${mid} was not prepared`);
         return e;
       };
+      const isLive = (e: Entry, uid: string): boolean => e.live.has(uid) || e.refs.some((r) => r.has(uid));
+      const addLive = (mid: string, uids: readonly string[]): LiveList | undefined => {
+        const e = entry(mid);
+        const fresh: string[] = [];
+        const mine = new Set<string>();
+        for (const uid of uids) {
+          if (mine.has(uid) || isLive(e, uid)) continue;
+          mine.add(uid);
+          fresh.push(uid);
+        }
+        const first = fresh[0];
+        if (first === undefined) return undefined;
+        for (const uid of fresh) e.live.add(uid);
+        held += fresh.length;
+        const counts = tally(mid, fresh, e.members ?? new Map(), docOf(mid)?.variants, (uid) => mine.has(uid));
+        return { mid, key: countKey(first), uids: fresh, counts: [...counts] };
+      };
       return {
-        isLive: (mid, uid) => entry(mid).live.has(uid),
+        isLive: (mid, uid) => isLive(entry(mid), uid),
         noteMember: (mid, set, uid) => {
           const e = entry(mid);
           if (e.members === undefined) return;
@@ -137,48 +220,32 @@ export const liveState = (limit = LIVE_CACHE_UIDS): LiveState => {
           for (const n of names) sets.add(n);
           e.members.set(uid, sets);
         },
-        addLive: (mid, uids) => {
+        addLive,
+        addLiveRef: (mid, root) => {
           const e = entry(mid);
-          const fresh: string[] = [];
-          for (const uid of uids) {
-            if (e.live.has(uid)) continue;
-            e.live.add(uid);
-            fresh.push(uid);
+          const first = root.uids[0];
+          // A root sharing a uid with the message's lists (this page's read back from the store, or
+          // an overlap with another page's) is written out as its new uids, as a written list is;
+          // a thread's pages are disjoint, so each page's root is stored by reference.
+          if (
+            first === undefined ||
+            root.distinct() !== root.uids.length ||
+            ((e.live.size > 0 || e.refs.length > 0) && root.uids.some((uid) => isLive(e, uid)))
+          )
+            return addLive(mid, root.uids);
+          e.refs.push(root);
+          held += root.uids.length;
+          const counts = tally(mid, root.uids, e.members ?? new Map(), docOf(mid)?.variants, (uid) => root.has(uid));
+          const store = !storedRoots.has(root.id);
+          if (store) {
+            if (storedRoots.size >= STORED_ROOTS) storedRoots.clear();
+            storedRoots.add(root.id);
           }
-          const first = fresh[0];
-          if (first === undefined) return undefined;
-          held += fresh.length;
-          const members = e.members ?? new Map<string, Set<string>>();
-          const variants = docOf(mid)?.variants;
-          const counts = new Map<SetName, number>();
-          const count = (set: SetName, n = 1): void => {
-            counts.set(set, (counts.get(set) ?? 0) + n);
-          };
-          const plain = variants === undefined || variants.length === 0;
-          // Most listed uids have no one-recipient member yet and count in every set: tallied
-          // once for the whole list rather than five map updates each.
-          let unmarked = 0;
-          for (const uid of fresh) {
-            const has = members.get(uid);
-            if (has === undefined && plain) {
-              unmarked += 1;
-              continue;
-            }
-            for (const set of LIVE_SETS) if (has?.has(set) !== true) count(set);
-            if (plain) continue;
-            const name = assignVariant(variants, mid, uid).name;
-            for (const stage of ['addressed', 'sent'] as const) {
-              const set = variantSet(name, stage);
-              if (has?.has(set) !== true) count(set);
-            }
-          }
-          if (unmarked > 0) for (const set of LIVE_SETS) count(set, unmarked);
-          return { mid, key: countKey(first), uids: fresh, counts: [...counts] };
+          return { mid, key: countKey(first), uids: root.uids, counts: [...counts], root: { id: root.id, store } };
         },
       };
     },
   };
 };
-
 /** Whether a mark of `set` is one a live recipient already stands in. */
 export const impliedByLive = (set: SetName): boolean => IMPLIED.has(set);

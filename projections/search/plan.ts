@@ -8,6 +8,7 @@ import type { JsonObject } from '../../schema/json.js';
 import { variantsOf } from '../../domain/variants.js';
 import { impliedByLive } from './live.js';
 import type { LiveList, LiveView } from './live.js';
+import type { RootList } from './live-refs.js';
 
 // Events -> what the search documents must become, without I/O: messages to create,
 // statuses to set (in log order), and receipts to merge into delivery documents. The
@@ -49,6 +50,8 @@ export interface PlannedEvent {
   readonly event: DomainEvent;
   /** metadata.occurredAt, already checked to be an instant. */
   readonly occurredAt: string;
+  /** The list a MessageTriaged names (`liveOf`), resolved (live-refs.ts): read as its `live`. */
+  readonly root?: RootList;
 }
 
 const FAILURE = { retry: 'retrying', failed: 'failed', gone: 'revoked' } as const;
@@ -117,7 +120,7 @@ export const planBatch = (events: readonly PlannedEvent[], live?: LiveView): Pla
     }
     marks.push({ mid, set, uid });
   };
-  for (const { event, occurredAt } of events) {
+  for (const { event, occurredAt, root } of events) {
     switch (event.type) {
       case 'MessagePublished':
         creates.push(messageDoc(event.data));
@@ -157,7 +160,8 @@ export const planBatch = (events: readonly PlannedEvent[], live?: LiveView): Pla
       // Recipients planned only the websocket are listed by uid (`live`): they count as the plan they stand for.
       case 'MessageTriaged': {
         const { mid } = event.data;
-        const planned = live === undefined ? triagedRecipients(event.data) : event.data.recipients;
+        const written = root === undefined ? event.data : { ...event.data, live: root.uids };
+        const planned = live === undefined ? triagedRecipients(written) : event.data.recipients;
         for (const r of planned) {
           mark(mid, 'f:addressed', r.uid);
           if (r.steps.length > 0) mark(mid, 'f:triaged', r.uid);
@@ -166,7 +170,13 @@ export const planBatch = (events: readonly PlannedEvent[], live?: LiveView): Pla
             for (const set of ['f:attempted:websocket', 'f:sent:websocket', 'f:sent'] as const) mark(mid, set, r.uid);
         }
         const list =
-          live === undefined || event.data.live === undefined ? undefined : live.addLive(mid, event.data.live);
+          live === undefined
+            ? undefined
+            : root !== undefined
+              ? live.addLiveRef(mid, root)
+              : event.data.live === undefined
+                ? undefined
+                : live.addLive(mid, event.data.live);
         if (list !== undefined) lives.push(list);
         break;
       }

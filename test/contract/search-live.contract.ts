@@ -20,18 +20,18 @@ import type { FunnelSubject } from './search-funnel.contract.js';
 
 const H = 3_600_000;
 const BASE = 11 * 24 * H;
-const at = (ms: number): string => iso(T0 + BASE + ms);
-const mid = midsFrom(T0 + BASE);
+export const at = (ms: number): string => iso(T0 + BASE + ms);
+export const mid = midsFrom(T0 + BASE);
 const u = (s: string) => s as UserId;
 const m = (s: string) => s as MessageId;
 const channels = (c: Partial<ChannelCounts>): ChannelCounts => ({ ...zeroChannels(), ...c });
 
-const published = (id: string, opts: JsonObject = {}): DomainEvent => ({
+export const published = (id: string, opts: JsonObject = {}): DomainEvent => ({
   type: 'MessagePublished',
   data: { mid: m(id), from: u('ann'), audience: to.thread('tlive'), msg: 'live', opts, urgency: 3, at: at(0) },
 });
 type Ch = 'websocket' | 'fcm' | 'email';
-const triaged = (id: string, batch: number, live: string[], full: [string, Ch[]][] = []): DomainEvent => ({
+export const triaged = (id: string, batch: number, live: string[], full: [string, Ch[]][] = []): DomainEvent => ({
   type: 'MessageTriaged',
   data: {
     mid: m(id),
@@ -47,7 +47,7 @@ const triaged = (id: string, batch: number, live: string[], full: [string, Ch[]]
     ...(live.length === 0 ? {} : { live: live.map(u), liveAt: at(0) }),
   },
 });
-const ack = (uid: string, id: string, status: ReceiptStatus, channel: string): DomainEvent => ({
+export const ack = (uid: string, id: string, status: ReceiptStatus, channel: string): DomainEvent => ({
   type: 'MessagesAcknowledged',
   data: { uid: u(uid), mids: [m(id)], status, channel },
 });
@@ -98,7 +98,7 @@ const expected = {
   clicked: 1,
 };
 
-const batchOf = (events: readonly DomainEvent[], from: number): Followed[] =>
+export const batchOf = (events: readonly DomainEvent[], from: number): Followed[] =>
   events.map((event, i) => ({
     event,
     position: from + i,

@@ -10,6 +10,7 @@ import { searchRebuildCases } from './search-rebuild.contract.js';
 import { searchFunnelCases } from './search-funnel.contract.js';
 import { searchOnlineCases } from './search-online.contract.js';
 import { searchLiveCases } from './search-live.contract.js';
+import { searchLiveRefCases } from './search-live-refs.contract.js';
 import { searchVariantCases } from './search-variants.contract.js';
 import { searchErasureCases } from './search-erasure.contract.js';
 import { searchUserCases } from './search-users.contract.js';
@@ -95,6 +96,7 @@ export const searchContract = (name: string, setup: () => Promise<SearchUnderTes
       searchFunnelCases(() => ({ store, index, runner }));
       searchVariantCases(() => ({ store, index, runner }));
       searchLiveCases(() => ({ store, index, runner }));
+      searchLiveRefCases(() => ({ store, index, runner }));
     });
 
     describe('user directory and segments', () => {
