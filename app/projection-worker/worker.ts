@@ -25,6 +25,7 @@ const post = (m: FromWorker): void => {
 const workerLog = openWorkerLog({
   eventsFile: options.eventsFile,
   keysFile: options.keysFile,
+  ...(options.sealedShare === undefined ? {} : { sealedShare: options.sealedShare }),
   commitSignal: options.commitSignal,
   onHandled: (events) => {
     const last = events[events.length - 1];
