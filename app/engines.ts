@@ -10,6 +10,7 @@ import { openSqliteDeliveryState } from '../adapters/delivery-state/sqlite.js';
 import { auditLog } from '../adapters/eventstore/audit-log.js';
 import { chained } from '../adapters/eventstore/chained.js';
 import { sealed } from '../adapters/eventstore/sealed.js';
+import { createSealedShare } from '../adapters/eventstore/sealed-share.js';
 import { createSqliteKeyStore } from '../adapters/keystore/sqlite.js';
 import { createMemoryEventStore } from '../adapters/eventstore/memory.js';
 import { eventStoreUrlError, parseNatsUrl } from '../adapters/eventstore/url.js';
@@ -89,6 +90,8 @@ export interface OpenedLog {
   readonly personal: PersonalData;
   /** The key store's file when it is embedded (a projection worker opens it too). */
   readonly keysFile?: string;
+  /** What this thread seals, shared with the projection workers (sealed-share.ts); with the SQLite log and keys. */
+  readonly sealedShare?: SharedArrayBuffer;
   readonly sqlite?: SqliteEventStore;
   readonly audit: AuditLog;
   /** Writes a checkpoint over the log up to its head now (`msgxc audit checkpoint`). */
@@ -108,7 +111,10 @@ const auditable = (engine: EventStore, keys: OpenedKeys, log?: Logger, sqlite?: 
     },
   });
   // Auditors read the engine as stored: sealed fields stay sealed there (docs/gdpr.md).
-  const store = sealed(chain, keys.store);
+  // The projection workers open what this thread seals: with the SQLite log and keys, they take
+  // the plain values of the fields sealed here instead of deciphering them again (sealed-share.ts).
+  const share = sqlite !== undefined && keys.file !== undefined ? createSealedShare() : undefined;
+  const store = sealed(chain, keys.store, share);
   return {
     store,
     stored: chain,
@@ -117,6 +123,7 @@ const auditable = (engine: EventStore, keys: OpenedKeys, log?: Logger, sqlite?: 
     checkpoint: () => chain.checkpoint(),
     ...(sqlite !== undefined ? { sqlite } : {}),
     ...(keys.file !== undefined ? { keysFile: keys.file } : {}),
+    ...(share !== undefined ? { sealedShare: share.memory } : {}),
   };
 };
 
@@ -211,6 +218,7 @@ export const openReadModels = async (
           readFile,
           eventsFile: eventsFile(config),
           keysFile: log.keysFile,
+          ...(log.sealedShare === undefined ? {} : { sealedShare: log.sealedShare }),
           store: log.sqlite,
           log: logger,
           clock,
@@ -236,6 +244,7 @@ export const openSearchProjection = async (
       file,
       eventsFile: eventsFile(config),
       keysFile: log.keysFile,
+      ...(log.sealedShare === undefined ? {} : { sealedShare: log.sealedShare }),
       store: log.sqlite,
       log: logger,
       ...quarantine,

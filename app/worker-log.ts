@@ -1,5 +1,6 @@
 import { catchUpSubscription, sharedReads } from '../adapters/eventstore/catch-up.js';
 import { sealed } from '../adapters/eventstore/sealed.js';
+import { sealedShareReader } from '../adapters/eventstore/sealed-share.js';
 import { createSqliteEventStore } from '../adapters/eventstore/sqlite.js';
 import { waitAsync } from '../adapters/eventstore/sqlite-handoff.js';
 import { createSqliteKeyStore } from '../adapters/keystore/sqlite.js';
@@ -18,6 +19,8 @@ export interface WorkerLogOptions {
   readonly keysFile: string | undefined;
   /** The log's commit counter (SqliteEventStore.commitSignal). */
   readonly commitSignal: SharedArrayBuffer;
+  /** The main thread's sealed fields (adapters/eventstore/sealed-share.ts): opened without deciphering. */
+  readonly sealedShare?: SharedArrayBuffer;
   /** After a subscriber handled a batch (the projection worker reports its position). */
   readonly onHandled?: (events: readonly RecordedEvent[]) => void;
 }
@@ -40,7 +43,11 @@ export const openWorkerLog = (
   close(): Promise<void>;
 } => {
   const stored = createSqliteEventStore({ file: options.eventsFile });
-  const log = sealed(stored, options.keysFile === undefined ? noKeys : createSqliteKeyStore(options.keysFile));
+  const log = sealed(
+    stored,
+    options.keysFile === undefined ? noKeys : createSqliteKeyStore(options.keysFile),
+    options.sealedShare === undefined ? undefined : sealedShareReader(options.sealedShare),
+  );
   // The followers of this thread read each new page once between them (forgotten at every commit).
   const shared = sharedReads(log);
   const wakers = new Set<() => void>();

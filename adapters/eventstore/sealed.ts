@@ -3,6 +3,7 @@ import type { DataKey, KeyStore } from '../../ports/keystore.js';
 import { REDACTED, isSealed, mayCarryPersonal, ownerOf, personalFields, sealContext } from '../../schema/personal.js';
 import { openValue, sealValue } from './seal-cipher.js';
 import { openedEvents } from './sealed-cache.js';
+import type { SealedShare } from './sealed-share.js';
 
 // Personal data sealed in the log (docs/gdpr.md): a decorator above the tamper-evident chain
 // (adapters/eventstore/chained.ts), so every writer (commands, delivery, check-in) seals
@@ -29,7 +30,11 @@ const bounded = <V>(map: Map<string, V>, key: string, value: V): V => {
   return value;
 };
 
-export const sealed = (store: EventStore, keys: KeyStore): SealedEventStore => {
+/**
+ * `share`: the fields this process seals, shared with its other threads (sealed-share.ts): the
+ * writer's side where it seals, a reader's where it only opens.
+ */
+export const sealed = (store: EventStore, keys: KeyStore, share?: SealedShare): SealedEventStore => {
   const current = new Map<string, DataKey>();
   // `owner kid` -> the key, or null once found destroyed (a kid is never reused).
   const opened = new Map<string, Uint8Array | null>();
@@ -47,6 +52,7 @@ export const sealed = (store: EventStore, keys: KeyStore): SealedEventStore => {
     current.delete(owner);
     for (const k of [...opened.keys()]) if (k.startsWith(`${owner} `)) opened.delete(k);
     recent.drop(owner);
+    share?.drop(owner);
   };
   const keyFor = async (owner: string): Promise<DataKey> => {
     const known = current.get(owner);
@@ -72,10 +78,17 @@ export const sealed = (store: EventStore, keys: KeyStore): SealedEventStore => {
     const owner = ownerOf(e.type, e.data);
     const fields = owner === undefined ? [] : personalFields(e.type, e.data);
     if (owner === undefined || fields.length === 0) return e;
+    const before = evictions;
     const key = await keyFor(owner);
     const data = { ...(e.data as Record<string, unknown>) };
-    for (const f of fields)
-      data[f.field] = sealValue(key.key, key.kid, sealContext(owner, e.type, f.field), data[f.field]);
+    for (const f of fields) {
+      const context = sealContext(owner, e.type, f.field);
+      const value = data[f.field];
+      const field = sealValue(key.key, key.kid, context, value);
+      // Not shared when an erasure ran while the key was asked for: the key may be a destroyed one.
+      if (evictions === before) share?.put(owner, context, field, value);
+      data[f.field] = field;
+    }
     return { ...e, data };
   };
 
@@ -90,8 +103,11 @@ export const sealed = (store: EventStore, keys: KeyStore): SealedEventStore => {
     for (const f of fields) {
       const value = source[f.field];
       if (!isSealed(value)) continue;
-      const key = await keyOf(owner, value.kid);
-      const plain = key === null ? undefined : openValue(key, sealContext(owner, e.type, f.field), value);
+      const context = sealContext(owner, e.type, f.field);
+      // Sealed by this process's writer moments ago: its plain value, without the key's look-up.
+      const shared = share?.get(owner, context, value);
+      const key = shared === undefined ? await keyOf(owner, value.kid) : null;
+      const plain = shared ?? (key === null ? undefined : openValue(key, context, value));
       if (plain === undefined) redacted.push(f.field);
       data[f.field] = plain === undefined ? f.redacted : plain.value;
     }

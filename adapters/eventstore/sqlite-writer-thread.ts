@@ -5,6 +5,7 @@
 // a message. A constraint error belongs to one append, so that batch is retried one append at
 // a time; any other error (disk full, I/O) fails the whole batch and nothing of it is answered
 // as appended.
+import { writeFileSync } from 'node:fs';
 import { receiveMessageOnPort, workerData } from 'node:worker_threads';
 import type { MessagePort } from 'node:worker_threads';
 import type { AppendResult } from '../../ports/eventstore.js';
@@ -36,6 +37,12 @@ const isPerAppendError = (e: unknown): boolean =>
 const message = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
 const data = workerData as WriterThreadData;
+// Named for `top -H` and per-thread CPU (as app/thread-name.ts does for the app's workers).
+try {
+  writeFileSync('/proc/thread-self/comm', 'msgxc-writer');
+} catch {
+  // not Linux: a diagnostic only
+}
 const control = new Int32Array(data.control);
 const reply = new Float64Array(data.reply);
 const commitSignal = new Int32Array(data.commitSignal);

@@ -2,6 +2,7 @@
 // for, one immediate transaction per batch, so the fsync of a new person's key waits here and
 // not on the event loop that serves requests (issue 15: the send path must not block on fsync).
 import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 
@@ -44,6 +45,12 @@ export const openKeyWriter = (file: string): ((owners: readonly string[]) => Key
 
 if (parentPort !== null && (workerData as { keyWriter?: string } | undefined)?.keyWriter !== undefined) {
   const port = parentPort;
+  // Named for `top -H` and per-thread CPU (as app/thread-name.ts does for the app's workers).
+  try {
+    writeFileSync('/proc/thread-self/comm', 'msgxc-keys');
+  } catch {
+    // not Linux: a diagnostic only
+  }
   const createAll = openKeyWriter((workerData as { keyWriter: string }).keyWriter);
   port.on('message', (m: KeyWriterRequest) => {
     try {

@@ -35,6 +35,7 @@ import { liveReadModels } from '../../projections/live-read-models.js';
 import { openOutbox } from '../engines.js';
 import { ADMIN_UI_DIR, PUSH_UI_DIR } from '../paths.js';
 import { configFromClone } from '../reactors-thread/config-clone.js';
+import { nameThread } from '../thread-name.js';
 import { openWorkerLog } from '../worker-log.js';
 import { postingLogger } from '../worker-logger.js';
 import {
@@ -50,6 +51,7 @@ import { startCommandSide } from '../command-side.js';
 const port = parentPort;
 if (port === null) throw new Error('app/http-threads/worker.ts must run as a worker thread');
 const options = workerData as HttpThreadOptions;
+nameThread('msgxc-http');
 const config = configFromClone(options.config);
 const post = (m: FromWorker): void => {
   port.postMessage(m);

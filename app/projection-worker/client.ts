@@ -32,6 +32,7 @@ export const startProjectionWorker = async (options: ProjectionWorkerOptions): P
     kind: options.kind,
     eventsFile: options.eventsFile,
     keysFile: options.keysFile,
+    ...(options.sealedShare === undefined ? {} : { sealedShare: options.sealedShare }),
     file: options.file,
     commitSignal: options.store.commitSignal,
   };

@@ -7,6 +7,8 @@ export interface WorkerOptions {
   readonly eventsFile: string;
   /** The data keys' file (adapters/keystore/sqlite.ts); undefined: keys are elsewhere, sealed fields read as redacted. */
   readonly keysFile: string | undefined;
+  /** The main thread's sealed fields, opened here without deciphering (adapters/eventstore/sealed-share.ts). */
+  readonly sealedShare?: SharedArrayBuffer;
   /** The first generation's file of the projection (read.db or search.db). */
   readonly file: string;
   /** The log's commit counter (SqliteEventStore.commitSignal): the worker wakes when it moves. */

@@ -21,6 +21,8 @@ export const openThreadedReadStore = async (options: {
   readonly readFile: string;
   readonly eventsFile: string;
   readonly keysFile: string | undefined;
+  /** The main thread's sealed fields (adapters/eventstore/sealed-share.ts). */
+  readonly sealedShare?: SharedArrayBuffer;
   readonly store: SqliteEventStore;
   readonly log: FollowerLog;
   readonly clock?: Clock;
@@ -46,6 +48,7 @@ export const openThreadedReadStore = async (options: {
     file: options.readFile,
     eventsFile: options.eventsFile,
     keysFile: options.keysFile,
+    ...(options.sealedShare === undefined ? {} : { sealedShare: options.sealedShare }),
     store: options.store,
     log: options.log,
     ...(options.onDeadLetters === undefined ? {} : { onDeadLetters: options.onDeadLetters }),

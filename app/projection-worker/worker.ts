@@ -9,12 +9,14 @@ import type { Projection } from '../../follower/projection.js';
 import type { DeadLetter } from '../../ports/follower.js';
 import { searchProjection } from '../../projections/search/open.js';
 import { openEmbeddedReadStore } from '../read-stores.js';
+import { nameThread } from '../thread-name.js';
 import { openWorkerLog } from '../worker-log.js';
 import type { FromWorker, ToWorker, WorkerOptions } from './protocol.js';
 
 const port = parentPort;
 if (port === null) throw new Error('app/projection-worker/worker.ts must run as a worker thread');
 const options = workerData as WorkerOptions;
+nameThread(`msgxc-${options.kind}`);
 const post = (m: FromWorker): void => {
   port.postMessage(m);
 };
@@ -23,6 +25,7 @@ const post = (m: FromWorker): void => {
 const workerLog = openWorkerLog({
   eventsFile: options.eventsFile,
   keysFile: options.keysFile,
+  ...(options.sealedShare === undefined ? {} : { sealedShare: options.sealedShare }),
   commitSignal: options.commitSignal,
   onHandled: (events) => {
     const last = events[events.length - 1];

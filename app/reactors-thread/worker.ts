@@ -11,6 +11,7 @@ import { systemClock } from '../../adapters/clock/clock.js';
 import { proxiedAppend } from '../../adapters/eventstore/thread-append.js';
 import type { EventStore } from '../../ports/eventstore.js';
 import { startDeliveryProcess } from '../reactors-node.js';
+import { nameThread } from '../thread-name.js';
 import { openWorkerLog } from '../worker-log.js';
 import { postingLogger } from '../worker-logger.js';
 import { configFromClone } from './config-clone.js';
@@ -18,6 +19,7 @@ import type { FromWorker, Question, ReactorsThreadOptions, ToWorker } from './pr
 
 const port = parentPort;
 if (port === null) throw new Error('app/reactors-thread/worker.ts must run as a worker thread');
+nameThread('msgxc-reactors');
 const options = workerData as ReactorsThreadOptions;
 const post = (m: FromWorker): void => {
   port.postMessage(m);
