@@ -162,17 +162,21 @@ export class StateWork {
 
   batch(checkpoint: { readonly name: string; readonly position: number }): StateBatch {
     const units = [...this.dirty.values()];
-    const timers = [
-      ...this.timed,
-      ...units.map((u) => timerChange(this.loaded.get(u.key), u)).filter((t): t is TimerChange => t !== undefined),
-    ];
+    const timers = [...this.timed];
+    for (const u of units) {
+      const t = timerChange(this.loaded.get(u.key), u);
+      if (t !== undefined) timers.push(t);
+    }
     const groups: GroupWrite[] = [];
     for (const [stream, g] of this.groups) {
       if (!g.dirty) continue;
-      const members = [...g.keys].flatMap((k) => {
+      // A loop, not a spread and a flatMap: a group has up to a few hundred steps, and the
+      // flatMap made an array per step.
+      const members: UnitState[] = [];
+      for (const k of g.keys) {
         const u = this.cache.get(k);
-        return u === undefined ? [] : [u];
-      });
+        if (u !== undefined) members.push(u);
+      }
       groups.push({ stream, units: members });
       const wake = groupWakeAt(members);
       if (wake !== g.wake) timers.push({ kind: 'group', key: stream, at: wake ?? null });

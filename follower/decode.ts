@@ -4,6 +4,7 @@ import type { RecordedEvent } from '../ports/eventstore.js';
 import type { DeadLetter, Followed, FollowedEvent } from '../ports/follower.js';
 import { describeErrors } from '../schema/errors.js';
 import { LogCheckpointedEvent } from '../schema/audit.js';
+import { DELIVERY_GUARDS } from '../schema/delivery-guards.js';
 import { DomainEvent, UsersCheckedIn } from '../schema/events.js';
 import { EventMetadata } from '../schema/metadata.js';
 
@@ -45,16 +46,8 @@ const decodeCheckIn = (r: RecordedEvent): Followed<FollowedEvent> | string => {
 // same value), so a value the codec's guard accepts is what decode would give, without the
 // context objects io-ts builds per field; one the guard refuses is decoded for its errors.
 // test/unit/follower/decode-fast.unit.test.ts holds the two answers equal.
-const IDENTITY: ReadonlySet<string> = new Set([
-  'MessageTriaged',
-  'DeliveriesClaimed',
-  'DeliveriesSent',
-  'DeliveriesSkipped',
-]);
-
-const GUARDS: ReadonlyMap<string, (u: unknown) => boolean> = new Map(
-  DomainEvent.types.filter((c) => IDENTITY.has(c.name)).map((c) => [c.name, (u: unknown): boolean => c.is(u)]),
-);
+// The guards are written out by hand (schema/delivery-guards.ts), answering as the codecs' `is`.
+const GUARDS: ReadonlyMap<string, (u: unknown) => boolean> = DELIVERY_GUARDS;
 
 const REASON_MAX = 500;
 export const clip = (s: string): string => (s.length > REASON_MAX ? `${s.slice(0, REASON_MAX - 1)}…` : s);

@@ -121,10 +121,16 @@ export const isTimeMs = (ms: number): boolean => Number.isFinite(ms) && ms >= TI
 const ISO_PREFIX = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/;
 const checkTimestamp = (s: string): boolean => s.length <= 40 && ISO_PREFIX.test(s) && isTimeMs(Date.parse(s));
 // The steps of a plan share a few times (a triage batch of 500 recipients names the same `at`
-// 1,500 times): the last answer is kept, so a repeated string is not parsed again.
+// 1,500 times): the last two answers are kept, so a repeated string is not parsed again, also
+// when a plan's steps alternate between two times (a push now, its escalation later).
 let lastTimestamp = { s: '', ok: false };
+let otherTimestamp = { s: '', ok: false };
 export const isTimestamp = (s: string): boolean => {
-  if (s !== lastTimestamp.s) lastTimestamp = { s, ok: checkTimestamp(s) };
+  if (s === lastTimestamp.s) return lastTimestamp.ok;
+  if (s !== otherTimestamp.s) otherTimestamp = { s, ok: checkTimestamp(s) };
+  const last = lastTimestamp;
+  lastTimestamp = otherTimestamp;
+  otherTimestamp = last;
   return lastTimestamp.ok;
 };
 

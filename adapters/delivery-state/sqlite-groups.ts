@@ -88,17 +88,36 @@ const pack = (u: UnitState): Packed => {
   return [u.uid, u.deviceId, u.at, u.attempt, u.revision, s.status];
 };
 
-const stageOf = (p: Packed): UnitStage => {
+// Stages and the empty waiting list are values nobody changes: the steps of a row share them
+// (a row of a few hundred steps is mostly one or two stages), instead of an object per step.
+const PENDING: UnitStage = { status: 'pending' };
+const DONE: UnitStage = { status: 'done' };
+const NO_WAITING: readonly string[] = [];
+
+const stageOf = (p: Packed, last: UnitStage | undefined): UnitStage => {
   const status = p[5];
   switch (status) {
-    case 'claimed':
-      return { status, node: p[6] ?? '', run: p[7] ?? '', leaseUntil: p[8] ?? 0 };
+    case 'claimed': {
+      const node = p[6] ?? '';
+      const run = p[7] ?? '';
+      const leaseUntil = p[8] ?? 0;
+      // A job's claims share node, run and lease: the previous step's stage, when it is the same.
+      if (
+        last?.status === 'claimed' &&
+        last.node === node &&
+        last.run === run &&
+        Object.is(last.leaseUntil, leaseUntil)
+      )
+        return last;
+      return { status, node, run, leaseUntil };
+    }
     case 'skipped':
     case 'given-up':
       return { status, reason: p[6] ?? '' };
     case 'pending':
+      return PENDING;
     case 'done':
-      return { status };
+      return DONE;
     default: {
       const unhandled: never = status;
       return unhandled;
@@ -122,8 +141,10 @@ export const encodeGroup = (stream: string, units: readonly UnitState[]): string
 export const decodeGroup = (stream: string, text: string): UnitState[] => {
   const { h, u, x } = JSON.parse(text) as Stored;
   const out: UnitState[] = [];
+  let stage: UnitStage | undefined;
   if (h !== null)
-    for (const p of u)
+    for (const p of u) {
+      stage = stageOf(p, stage);
       out.push({
         mid: h.mid,
         channel: h.channel,
@@ -141,11 +162,13 @@ export const decodeGroup = (stream: string, text: string): UnitState[] => {
         at: p[2],
         attempt: p[3],
         revision: p[4],
-        stage: stageOf(p),
+        stage,
         stream,
-        waiting: [],
+        waiting: NO_WAITING,
       });
-  return [...out, ...x];
+    }
+  for (const w of x) out.push(w);
+  return out;
 };
 
 export interface GroupRows {

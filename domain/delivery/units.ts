@@ -1,4 +1,4 @@
-import type { TimerChange, TimerKind, UnitState } from '../../schema/delivery-state.js';
+import type { TimerChange, TimerKind, UnitStage, UnitState } from '../../schema/delivery-state.js';
 import type { EventOf } from '../../schema/events.js';
 import type { BatchDeliveryEvent, DeliveryEvent, OutcomeEntry, SkipEntry } from '../../schema/triage-events.js';
 import { deliveryStream, digestKey, digestStream, groupStream, stepKey } from '../triage/keys.js';
@@ -64,20 +64,21 @@ export const unitKeysOf = (e: UnitEvent): string[] => {
  */
 export const storedUnitsOf = (e: UnitEvent, at: At): { readonly groups: string[]; readonly keys: string[] } => {
   if (e.type === 'MessageTriaged') {
-    const groups = new Set<string>();
+    // One group per channel of the batch: its stream is named once per channel, not per step.
+    const groups = new Map<string, string>();
     const keys: string[] = [];
     for (const r of e.data.recipients)
       for (const s of r.steps) {
         if (s.channel === 'websocket') continue;
         if (s.digest === undefined) {
-          groups.add(groupStream(e.data.mid, s.channel, e.data.batch));
+          if (!groups.has(s.channel)) groups.set(s.channel, groupStream(e.data.mid, s.channel, e.data.batch));
           continue;
         }
         const device = s.deviceId === undefined ? {} : { deviceId: s.deviceId };
         keys.push(stepKey({ mid: e.data.mid, uid: r.uid, channel: s.channel, ...device }));
         keys.push(digestKey(r.uid, s.channel, Date.parse(s.digest)));
       }
-    return { groups: [...groups], keys };
+    return { groups: [...groups.values()], keys };
   }
   if (isBatchDelivery(e)) return { groups: [at.stream], keys: [] };
   return { groups: [], keys: unitKeysOf(e) };
@@ -288,12 +289,16 @@ const delivered = (e: DeliveryEvent, at: At, units: Units): UnitState[] => {
 // the batched event's revision, read straight from its entries (a broadcast's fold applies
 // thousands of them: no per-unit event objects in between). Grouped units are steps: no
 // digest bookkeeping.
-const entryMoved = (e: BatchDeliveryEvent, x: Entry, u: UnitState, revision: number, lease: number): UnitState => {
+// Stages are values nobody changes: one object serves every unit of a batched event that moves
+// to the same stage (a claim's lease, done, pending again), not one per unit.
+const DONE: UnitStage = { status: 'done' };
+const PENDING: UnitStage = { status: 'pending' };
+
+const entryMoved = (e: BatchDeliveryEvent, x: Entry, u: UnitState, revision: number, claimed: UnitStage): UnitState => {
   switch (e.type) {
     case 'DeliveriesClaimed': {
-      const { node, run } = e.data;
       const attempt = (x as { readonly attempt: number }).attempt;
-      return { ...u, stage: { status: 'claimed', node, run, leaseUntil: lease }, attempt: attempt + 1, revision };
+      return { ...u, stage: claimed, attempt: attempt + 1, revision };
     }
     case 'DeliveriesSkipped':
       return { ...u, stage: { status: 'skipped', reason: (x as SkipEntry).reason }, revision };
@@ -301,9 +306,9 @@ const entryMoved = (e: BatchDeliveryEvent, x: Entry, u: UnitState, revision: num
       const o = x as OutcomeEntry;
       let stage = u.stage;
       let at = u.at;
-      if (o.sent !== undefined) stage = { status: 'done' };
+      if (o.sent !== undefined) stage = DONE;
       if (o.retry !== undefined) {
-        stage = { status: 'pending' };
+        stage = PENDING;
         at = Date.parse(o.retry.at);
       }
       if (o.gaveUp !== undefined) stage = { status: 'given-up', reason: o.gaveUp.reason };
@@ -320,13 +325,17 @@ const batched = (e: BatchDeliveryEvent, at: At, units: Units): UnitState[] => {
   const out: UnitState[] = [];
   const keys = entryKeys(e);
   const entries = entriesOf(e);
-  const lease = e.type === 'DeliveriesClaimed' ? Date.parse(e.data.leaseUntil) : 0;
+  // Every claim of the event has the same node, run and lease.
+  const claimed: UnitStage =
+    e.type === 'DeliveriesClaimed'
+      ? { status: 'claimed', node: e.data.node, run: e.data.run, leaseUntil: Date.parse(e.data.leaseUntil) }
+      : PENDING;
   for (let i = 0; i < entries.length; i++) {
     const found = units.get(keys[i] ?? '');
     const unit = found === undefined ? undefined : applies(found, at);
     const x = entries[i];
     if (unit === undefined || x === undefined) continue;
-    out.push(entryMoved(e, x, unit, at.revision, lease));
+    out.push(entryMoved(e, x, unit, at.revision, claimed));
   }
   return out;
 };

@@ -72,6 +72,27 @@ describe("a group's steps stored as one row", () => {
     expect(byKey(decodeGroup(GROUP, encodeGroup(GROUP, units)))).toEqual(byKey(units));
   });
 
+  it('read back neighbouring claims that share a stage, and those that differ in one part, each as written', () => {
+    // The reader shares one stage object between neighbouring steps with the same claim: a
+    // neighbour differing in node, run or lease must keep its own.
+    const claim = (uid: string, node: string, run: string, leaseUntil: number): UnitState =>
+      step(uid, { status: 'claimed', node, run, leaseUntil }, { attempt: 1, revision: 2 });
+    const claims = [
+      claim('p1', 'n1', 'r1', 5_000),
+      claim('p2', 'n1', 'r1', 5_000),
+      claim('p3', 'n1', 'r1', 6_000),
+      claim('p4', 'n1', 'r2', 6_000),
+      claim('p5', 'n2', 'r2', 6_000),
+      step('p6', { status: 'done' }, { attempt: 1, revision: 3 }),
+      claim('p7', 'n2', 'r2', 6_000),
+      step('p8', { status: 'pending' }),
+    ];
+    const back = decodeGroup(GROUP, encodeGroup(GROUP, claims));
+    expect(back).toEqual(claims);
+    expect(back[1]?.stage).toBe(back[0]?.stage);
+    expect(back[2]?.stage).not.toBe(back[1]?.stage);
+  });
+
   it('read back a step whose key is not the one its plan makes (kept whole) as it was', () => {
     // The row rebuilds a packed step's key from the plan: a step whose key differs in any part
     // (a near miss of the key compared in place) must not be packed.
