@@ -15,6 +15,12 @@
 // BENCH_ALLOCATIONS=FILE: a sampling profile of the main thread's allocations during the timed
 // part, collected ones included (what the garbage collector has to work through), written to FILE
 // as a .heapprofile (Chrome DevTools' Memory tab opens it).
+// BENCH_HEAP_SNAPSHOT=DIR: heap snapshots of the main thread (start.heapsnapshot when the timed
+// part starts, mid.heapsnapshot at half the deliveries due, end.heapsnapshot when it is settled;
+// V8 collects all garbage before it writes one, so they hold live objects only), summarised by
+// `npx vite-node bench/heap-summary.ts DIR/start.heapsnapshot DIR/mid.heapsnapshot`. Under
+// `node --expose-gc` the JS heap in use after a full collection is also printed at every tenth of
+// the deliveries due: live state, told apart from garbage not yet collected (the sampled peak).
 // BENCH_AUDIENCE=live: everyone online with no device and no contact point (the websocket
 // delivers it all: the realtime fan-out's case, where planning should cost next to nothing).
 // BENCH_MESSAGES=M: M messages to the same audience one after another (default 1), as a chat
@@ -28,10 +34,11 @@
 // stack (app/engines.ts openDeliveryState); Cassandra and Elasticsearch hold read models and
 // search, which triage and dispatch do not read, so they are not started here:
 //   npx tsc -p tsconfig.build.json && BENCH_STACK=production npx vite-node bench/triage.ts [users]
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { writeHeapSnapshot } from 'node:v8';
 import type { Channel, Recipient } from '../ports/channel.js';
 import { fixedClock } from '../adapters/clock/clock.js';
 import type { EventStore } from '../ports/eventstore.js';
@@ -51,6 +58,33 @@ const THREAD = process.env['BENCH_THREAD'] === '1' ? asThreadId('bench-thread') 
 const writerThread = process.env['MSGXC_EMBEDDED_WRITER'] !== 'inline';
 const ids = createIdGenerator();
 
+// Heap watch (BENCH_HEAP_SNAPSHOT, --expose-gc): the deliveries so far in all channels, and the
+// points (tenths of the deliveries due) passed. A broadcast's due deliveries are a half of the
+// audience by the population below (push to offline users with a device, email to the rest).
+const snapshots = process.env['BENCH_HEAP_SNAPSHOT'];
+if (snapshots !== undefined) mkdirSync(snapshots, { recursive: true });
+const gc = (globalThis as { gc?: () => void }).gc;
+const due = (USERS * MESSAGES) / (process.env['BENCH_AUDIENCE'] === 'live' ? 1 : 2);
+let deliveredSoFar = 0;
+let tenthsPassed = 0;
+const liveHeap: string[] = [];
+const snapshot = (name: string): void => {
+  if (snapshots === undefined) return;
+  const t = performance.now();
+  writeHeapSnapshot(join(snapshots, `${name}.heapsnapshot`));
+  console.log(`heap snapshot ${name}: ${((performance.now() - t) / 1000).toFixed(1)} s`);
+};
+const watchHeap = (n: number): void => {
+  deliveredSoFar += n;
+  for (; tenthsPassed < 9 && deliveredSoFar >= ((tenthsPassed + 1) * due) / 10; tenthsPassed += 1) {
+    if (gc !== undefined) {
+      gc();
+      liveHeap.push(`${String(deliveredSoFar)}: ${(process.memoryUsage().heapUsed / 2 ** 20).toFixed(0)}`);
+    }
+    if (tenthsPassed === 4) snapshot('mid');
+  }
+};
+
 const noop = <R extends Recipient>(kind: R['channel']): Channel<R> & { delivered: number } => {
   const ch = {
     kind,
@@ -58,6 +92,7 @@ const noop = <R extends Recipient>(kind: R['channel']): Channel<R> & { delivered
     delivered: 0,
     deliver: (batch: readonly unknown[]) => {
       ch.delivered += batch.length;
+      if (snapshots !== undefined || gc !== undefined) watchHeap(batch.length);
       return Promise.resolve(batch.map(() => ({ kind: 'delivered' as const })));
     },
     close: () => Promise.resolve(),
@@ -179,6 +214,9 @@ const threadCpu = (): Map<string, number> => {
   return out;
 };
 
+gc?.();
+const liveBefore = process.memoryUsage().heapUsed;
+snapshot('start');
 const headBefore = await store.head();
 const threadsBefore = threadCpu();
 const rssBefore = process.memoryUsage().rss;
@@ -215,6 +253,9 @@ const seconds = (performance.now() - started) / 1000;
 window.push(process.hrtime.bigint() / 1000n);
 const cpu = process.cpuUsage(cpuBefore);
 const threadsAfter = threadCpu();
+gc?.();
+const liveAfter = process.memoryUsage().heapUsed;
+snapshot('end');
 if (inspector !== undefined && allocations !== undefined) {
   const { profile } = await inspector.post('HeapProfiler.stopSampling');
   writeFileSync(allocations, JSON.stringify(profile));
@@ -256,6 +297,10 @@ console.log(
     .map((l) => l.toFixed(1))
     .join(' ')}`,
 );
+if (gc !== undefined)
+  console.log(
+    `JS heap in use after a full collection (MiB): ${round(liveBefore / 2 ** 20)} before; by deliveries so far ${liveHeap.join(', ')}; ${round(liveAfter / 2 ** 20)} at the end`,
+  );
 console.log(
   `ratio: reactor events/s to raw appends/s = ${(eventsPerS / raw).toFixed(2)}; recipients/s to raw appends/s = ${(RECIPIENTS / seconds / raw).toFixed(2)}; deliveries/s to raw appends/s = ${(delivered / seconds / raw).toFixed(2)}`,
 );
