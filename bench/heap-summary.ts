@@ -66,7 +66,8 @@ const field = (s: Snapshot, n: number, f: number): number => s.nodes[n * s.nodeF
 const classOf = (s: Snapshot, n: number): string => {
   const type = s.nodeTypes[field(s, n, 0)] ?? '?';
   const name = s.strings[field(s, n, 1)] ?? '';
-  if (type === 'object' || type === 'closure' || type === 'native') return type === 'object' ? name : `${name} (${type})`;
+  if (type === 'object' || type === 'closure' || type === 'native')
+    return type === 'object' ? name : `${name} (${type})`;
   if (type.includes('string')) return '(string)';
   return `(${type}) ${name.slice(0, 40)}`;
 };
@@ -124,6 +125,7 @@ const add = (m: Map<string, { count: number; size: number }>, key: string, size:
 
 const files = process.argv.slice(2);
 const later = read(files[files.length - 1] ?? '');
+// One snapshot alone: everything in it counts as new, so its paths are shown too.
 const earlier = files.length > 1 ? read(files[0] ?? '') : undefined;
 const earlierIds = new Set<number>();
 if (earlier !== undefined)
@@ -137,17 +139,16 @@ for (let n = 0; n < later.firstEdge.length - 1; n += 1) {
   const size = field(later, n, 3);
   total += size;
   add(byClass, classOf(later, n), size);
-  if (earlier !== undefined && !earlierIds.has(field(later, n, 2))) {
+  if (earlier === undefined || !earlierIds.has(field(later, n, 2))) {
     add(fresh, classOf(later, n), size);
     freshNodes.push(n);
   }
 }
 console.log(`${files[files.length - 1] ?? ''}: ${String(later.firstEdge.length - 1)} objects, ${mib(total)} MiB`);
-for (const [k, v] of top(byClass, 25)) console.log(`  ${mib(v.size).padStart(8)} MiB ${String(v.count).padStart(9)}  ${k}`);
-if (earlier === undefined) process.exit(0);
-
+for (const [k, v] of top(byClass, 25))
+  console.log(`  ${mib(v.size).padStart(8)} MiB ${String(v.count).padStart(9)}  ${k}`);
 const freshTotal = [...fresh.values()].reduce((a, v) => a + v.size, 0);
-console.log(`new since ${files[0] ?? ''}: ${String(freshNodes.length)} objects, ${mib(freshTotal)} MiB`);
+console.log(`new since ${files[0] ?? 'the start'}: ${String(freshNodes.length)} objects, ${mib(freshTotal)} MiB`);
 const r = nearestRetainers(later);
 const paths = new Map<string, Map<string, { count: number; size: number }>>();
 for (const n of freshNodes) {
@@ -162,6 +163,6 @@ for (const n of [...freshNodes].sort((a, b) => field(later, b, 3) - field(later,
 console.log('new objects by class, and the paths that keep most of them:');
 for (const [k, v] of top(fresh, 15)) {
   console.log(`  ${mib(v.size).padStart(8)} MiB ${String(v.count).padStart(9)}  ${k}`);
-  for (const [p, pv] of top(paths.get(k) ?? new Map(), 3))
+  for (const [p, pv] of top(paths.get(k) ?? new Map<string, { count: number; size: number }>(), 3))
     console.log(`      ${mib(pv.size).padStart(8)} MiB ${String(pv.count).padStart(9)}  <- ${p}`);
 }
