@@ -32,7 +32,10 @@
 // by MSGXC_TEST_NATS_CURRENT_CLUSTER_URLS; bench/production-stack.ts), a stream of its own, and
 // the raw append rate measured on that same stream. Delivery's state stays SQLite, as on every
 // stack (app/engines.ts openDeliveryState); Cassandra and Elasticsearch hold read models and
-// search, which triage and dispatch do not read, so they are not started here:
+// search, which triage and dispatch do not read, so they are not started here, unless
+// BENCH_PROJECTIONS=1: then they are, and follow the log beside the reactors as on a production
+// node (bench/triage-projections.ts); they catch up before the timed part, and the time they take
+// to apply the broadcast after the reactors settled is printed:
 //   npx tsc -p tsconfig.build.json && BENCH_STACK=production npx vite-node bench/triage.ts [users]
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
@@ -45,6 +48,7 @@ import type { EventStore } from '../ports/eventstore.js';
 import { createSqliteEventStore } from '../adapters/eventstore/sqlite.js';
 import { openJetStreamEventStore } from '../adapters/eventstore/jetstream.js';
 import { startProductionStack } from './production-stack.js';
+import { startProjections } from './triage-projections.js';
 import { createIdGenerator } from '../adapters/ids/ids.js';
 import { createCommands } from '../commands/index.js';
 import { openSqliteDeliveryState } from '../adapters/delivery-state/sqlite.js';
@@ -125,7 +129,11 @@ const rawAppendRate = async (store: EventStore, round: string, events: number): 
 };
 
 const dir = mkdtempSync(join(tmpdir(), 'msgxc-bench-triage-'));
-const stack = process.env['BENCH_STACK'] === 'production' ? await startProductionStack(['nats']) : undefined;
+const withProjections = process.env['BENCH_PROJECTIONS'] === '1';
+const stack =
+  process.env['BENCH_STACK'] === 'production'
+    ? await startProductionStack(withProjections ? ['nats', 'cassandra', 'elastic'] : ['nats'])
+    : undefined;
 if (stack !== undefined) console.log(`production stack: ${stack.started}`);
 const store =
   stack === undefined
@@ -139,9 +147,11 @@ const store =
 const storeName =
   stack === undefined
     ? `embedded SQLite, ${writerThread ? 'writer thread' : 'inline writer'}`
-    : `JetStream R3 (nats-server ${process.env['MSGXC_TEST_NATS_CURRENT_CLUSTER_VERSION'] ?? '?'}, 3 nodes)`;
+    : `JetStream R3 (nats-server ${process.env['MSGXC_TEST_NATS_CURRENT_CLUSTER_VERSION'] ?? '?'}, 3 nodes)${withProjections ? ' with the Cassandra read models and the Elasticsearch search projection following it' : ''}`;
 const commands = createCommands({ store, ids });
 const clock = fixedClock(new Date());
+const projections =
+  stack !== undefined && withProjections ? await startProjections(stack, store, join(dir, 'node'), clock) : undefined;
 const ctx = (uid: string, admin = false) => ({
   actor: { uid, roles: admin ? ['admin'] : [] },
   now: clock.now(),
@@ -214,6 +224,12 @@ const threadCpu = (): Map<string, number> => {
   return out;
 };
 
+const projectedBefore = performance.now();
+await projections?.waitFor(await store.head());
+if (projections !== undefined)
+  console.log(
+    `projections caught up with the setup ${((performance.now() - projectedBefore) / 1000).toFixed(1)} s after the reactors`,
+  );
 gc?.();
 const liveBefore = process.memoryUsage().heapUsed;
 snapshot('start');
@@ -264,6 +280,10 @@ if (inspector !== undefined && allocations !== undefined) {
 clearInterval(sampler);
 const cpuSeconds = (cpu.user + cpu.system) / 1e6;
 const written = (await store.readAll({ after: headBefore, limit: 10_000_000 })).length;
+const projectedAfter = performance.now();
+await projections?.waitFor(await store.head());
+const projectionsLag = (performance.now() - projectedAfter) / 1000;
+await projections?.close();
 const delivered = Object.values(channels).reduce((n, c) => n + c.delivered, 0);
 await reactors.stop();
 await state.close();
@@ -300,6 +320,10 @@ console.log(
 if (gc !== undefined)
   console.log(
     `JS heap in use after a full collection (MiB): ${round(liveBefore / 2 ** 20)} before; by deliveries so far ${liveHeap.join(', ')}; ${round(liveAfter / 2 ** 20)} at the end`,
+  );
+if (projections !== undefined)
+  console.log(
+    `Cassandra read models and Elasticsearch search projection in this process: done with the broadcast ${projectionsLag.toFixed(1)} s after the reactors settled`,
   );
 console.log(
   `ratio: reactor events/s to raw appends/s = ${(eventsPerS / raw).toFixed(2)}; recipients/s to raw appends/s = ${(RECIPIENTS / seconds / raw).toFixed(2)}; deliveries/s to raw appends/s = ${(delivered / seconds / raw).toFixed(2)}`,
