@@ -6,8 +6,8 @@
 // to worker threads), so their work on a broadcast (the search projection writes a delivery
 // document per receipt, projections/search/deliveries.ts; the read models one row for the
 // broadcast) shares the CPU that triage and dispatch are measured with.
-// Known problem: a 100,000-user run did not end its timed part (BENCHMARKS.md, branch prod1m;
-// the broadcast's settle or the projections' waitFor, not diagnosed); 12,000 users did.
+// Known problem: at 100,000 users the reactors stopped short of the broadcast's last events and
+// the timed part never ended (twice; BENCHMARKS.md, branch prod1m; not diagnosed); 12,000 did.
 import { mkdirSync } from 'node:fs';
 import type { EventStore } from '../ports/eventstore.js';
 import type { Clock } from '../ports/clock.js';
