@@ -15,6 +15,12 @@
 // BENCH_ALLOCATIONS=FILE: a sampling profile of the main thread's allocations during the timed
 // part, collected ones included (what the garbage collector has to work through), written to FILE
 // as a .heapprofile (Chrome DevTools' Memory tab opens it).
+// BENCH_HEAP_SNAPSHOT=DIR: heap snapshots of the main thread (start.heapsnapshot when the timed
+// part starts, mid.heapsnapshot at half the deliveries due, end.heapsnapshot when it is settled;
+// V8 collects all garbage before it writes one, so they hold live objects only), summarised by
+// `npx vite-node bench/heap-summary.ts DIR/start.heapsnapshot DIR/mid.heapsnapshot`. Under
+// `node --expose-gc` the JS heap in use after a full collection is also printed at every tenth of
+// the deliveries due: live state, told apart from garbage not yet collected (the sampled peak).
 // BENCH_AUDIENCE=live: everyone online with no device and no contact point (the websocket
 // delivers it all: the realtime fan-out's case, where planning should cost next to nothing).
 // BENCH_MESSAGES=M: M messages to the same audience one after another (default 1), as a chat
@@ -26,18 +32,23 @@
 // by MSGXC_TEST_NATS_CURRENT_CLUSTER_URLS; bench/production-stack.ts), a stream of its own, and
 // the raw append rate measured on that same stream. Delivery's state stays SQLite, as on every
 // stack (app/engines.ts openDeliveryState); Cassandra and Elasticsearch hold read models and
-// search, which triage and dispatch do not read, so they are not started here:
+// search, which triage and dispatch do not read, so they are not started here, unless
+// BENCH_PROJECTIONS=1: then they are, and follow the log beside the reactors as on a production
+// node (bench/triage-projections.ts); they catch up before the timed part, and the time they take
+// to apply the broadcast after the reactors settled is printed:
 //   npx tsc -p tsconfig.build.json && BENCH_STACK=production npx vite-node bench/triage.ts [users]
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { writeHeapSnapshot } from 'node:v8';
 import type { Channel, Recipient } from '../ports/channel.js';
 import { fixedClock } from '../adapters/clock/clock.js';
 import type { EventStore } from '../ports/eventstore.js';
 import { createSqliteEventStore } from '../adapters/eventstore/sqlite.js';
 import { openJetStreamEventStore } from '../adapters/eventstore/jetstream.js';
 import { startProductionStack } from './production-stack.js';
+import { startProjections } from './triage-projections.js';
 import { createIdGenerator } from '../adapters/ids/ids.js';
 import { createCommands } from '../commands/index.js';
 import { openSqliteDeliveryState } from '../adapters/delivery-state/sqlite.js';
@@ -51,6 +62,33 @@ const THREAD = process.env['BENCH_THREAD'] === '1' ? asThreadId('bench-thread') 
 const writerThread = process.env['MSGXC_EMBEDDED_WRITER'] !== 'inline';
 const ids = createIdGenerator();
 
+// Heap watch (BENCH_HEAP_SNAPSHOT, --expose-gc): the deliveries so far in all channels, and the
+// points (tenths of the deliveries due) passed. A broadcast's due deliveries are a half of the
+// audience by the population below (push to offline users with a device, email to the rest).
+const snapshots = process.env['BENCH_HEAP_SNAPSHOT'];
+if (snapshots !== undefined) mkdirSync(snapshots, { recursive: true });
+const gc = (globalThis as { gc?: () => void }).gc;
+const due = (USERS * MESSAGES) / (process.env['BENCH_AUDIENCE'] === 'live' ? 1 : 2);
+let deliveredSoFar = 0;
+let tenthsPassed = 0;
+const liveHeap: string[] = [];
+const snapshot = (name: string): void => {
+  if (snapshots === undefined) return;
+  const t = performance.now();
+  writeHeapSnapshot(join(snapshots, `${name}.heapsnapshot`));
+  console.log(`heap snapshot ${name}: ${((performance.now() - t) / 1000).toFixed(1)} s`);
+};
+const watchHeap = (n: number): void => {
+  deliveredSoFar += n;
+  for (; tenthsPassed < 9 && deliveredSoFar >= ((tenthsPassed + 1) * due) / 10; tenthsPassed += 1) {
+    if (gc !== undefined) {
+      gc();
+      liveHeap.push(`${String(deliveredSoFar)}: ${(process.memoryUsage().heapUsed / 2 ** 20).toFixed(0)}`);
+    }
+    if (tenthsPassed === 4) snapshot('mid');
+  }
+};
+
 const noop = <R extends Recipient>(kind: R['channel']): Channel<R> & { delivered: number } => {
   const ch = {
     kind,
@@ -58,6 +96,7 @@ const noop = <R extends Recipient>(kind: R['channel']): Channel<R> & { delivered
     delivered: 0,
     deliver: (batch: readonly unknown[]) => {
       ch.delivered += batch.length;
+      if (snapshots !== undefined || gc !== undefined) watchHeap(batch.length);
       return Promise.resolve(batch.map(() => ({ kind: 'delivered' as const })));
     },
     close: () => Promise.resolve(),
@@ -90,7 +129,11 @@ const rawAppendRate = async (store: EventStore, round: string, events: number): 
 };
 
 const dir = mkdtempSync(join(tmpdir(), 'msgxc-bench-triage-'));
-const stack = process.env['BENCH_STACK'] === 'production' ? await startProductionStack(['nats']) : undefined;
+const withProjections = process.env['BENCH_PROJECTIONS'] === '1';
+const stack =
+  process.env['BENCH_STACK'] === 'production'
+    ? await startProductionStack(withProjections ? ['nats', 'cassandra', 'elastic'] : ['nats'])
+    : undefined;
 if (stack !== undefined) console.log(`production stack: ${stack.started}`);
 const store =
   stack === undefined
@@ -104,9 +147,11 @@ const store =
 const storeName =
   stack === undefined
     ? `embedded SQLite, ${writerThread ? 'writer thread' : 'inline writer'}`
-    : `JetStream R3 (nats-server ${process.env['MSGXC_TEST_NATS_CURRENT_CLUSTER_VERSION'] ?? '?'}, 3 nodes)`;
+    : `JetStream R3 (nats-server ${process.env['MSGXC_TEST_NATS_CURRENT_CLUSTER_VERSION'] ?? '?'}, 3 nodes)${withProjections ? ' with the Cassandra read models and the Elasticsearch search projection following it' : ''}`;
 const commands = createCommands({ store, ids });
 const clock = fixedClock(new Date());
+const projections =
+  stack !== undefined && withProjections ? await startProjections(stack, store, join(dir, 'node'), clock) : undefined;
 const ctx = (uid: string, admin = false) => ({
   actor: { uid, roles: admin ? ['admin'] : [] },
   now: clock.now(),
@@ -179,6 +224,15 @@ const threadCpu = (): Map<string, number> => {
   return out;
 };
 
+const projectedBefore = performance.now();
+await projections?.waitFor(await store.head());
+if (projections !== undefined)
+  console.log(
+    `projections caught up with the setup ${((performance.now() - projectedBefore) / 1000).toFixed(1)} s after the reactors`,
+  );
+gc?.();
+const liveBefore = process.memoryUsage().heapUsed;
+snapshot('start');
 const headBefore = await store.head();
 const threadsBefore = threadCpu();
 const rssBefore = process.memoryUsage().rss;
@@ -215,6 +269,9 @@ const seconds = (performance.now() - started) / 1000;
 window.push(process.hrtime.bigint() / 1000n);
 const cpu = process.cpuUsage(cpuBefore);
 const threadsAfter = threadCpu();
+gc?.();
+const liveAfter = process.memoryUsage().heapUsed;
+snapshot('end');
 if (inspector !== undefined && allocations !== undefined) {
   const { profile } = await inspector.post('HeapProfiler.stopSampling');
   writeFileSync(allocations, JSON.stringify(profile));
@@ -223,6 +280,10 @@ if (inspector !== undefined && allocations !== undefined) {
 clearInterval(sampler);
 const cpuSeconds = (cpu.user + cpu.system) / 1e6;
 const written = (await store.readAll({ after: headBefore, limit: 10_000_000 })).length;
+const projectedAfter = performance.now();
+await projections?.waitFor(await store.head());
+const projectionsLag = (performance.now() - projectedAfter) / 1000;
+await projections?.close();
 const delivered = Object.values(channels).reduce((n, c) => n + c.delivered, 0);
 await reactors.stop();
 await state.close();
@@ -256,6 +317,14 @@ console.log(
     .map((l) => l.toFixed(1))
     .join(' ')}`,
 );
+if (gc !== undefined)
+  console.log(
+    `JS heap in use after a full collection (MiB): ${round(liveBefore / 2 ** 20)} before; by deliveries so far ${liveHeap.join(', ')}; ${round(liveAfter / 2 ** 20)} at the end`,
+  );
+if (projections !== undefined)
+  console.log(
+    `Cassandra read models and Elasticsearch search projection in this process: done with the broadcast ${projectionsLag.toFixed(1)} s after the reactors settled`,
+  );
 console.log(
   `ratio: reactor events/s to raw appends/s = ${(eventsPerS / raw).toFixed(2)}; recipients/s to raw appends/s = ${(RECIPIENTS / seconds / raw).toFixed(2)}; deliveries/s to raw appends/s = ${(delivered / seconds / raw).toFixed(2)}`,
 );
