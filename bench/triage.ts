@@ -204,6 +204,20 @@ const reactors = startReactors({
   channels: channels as ChannelMap,
   pollMs: 60_000,
   presence: { isOnline: (uid) => online.has(asUserId(uid)), sessions: (uid) => (online.has(asUserId(uid)) ? 1 : 0) },
+  // BENCH_REACTOR_LOG=1: the reactors' warnings and errors on stderr (a run that stops short).
+  ...(process.env['BENCH_REACTOR_LOG'] === '1'
+    ? {
+        log: {
+          info: () => undefined,
+          warn: (obj: object, msg: string) => {
+            console.error('reactors warn', msg, JSON.stringify(obj).slice(0, 500));
+          },
+          error: (obj: object, msg: string) => {
+            console.error('reactors error', msg, JSON.stringify(obj).slice(0, 500));
+          },
+        },
+      }
+    : {}),
 });
 await reactors.settle(3_600_000); // the directory catches up with the population (not timed)
 
@@ -259,12 +273,23 @@ const started = performance.now();
 // Monotonic microseconds, the clock of a --cpu-prof profile's timestamps: the timed window.
 const window = [process.hrtime.bigint() / 1000n];
 const content = { msg: 'benchmark', opts: {} };
+// With BENCH_REACTOR_LOG=1, every 30 s: the log's head and the deliveries so far (where a run stops).
+const progress =
+  process.env['BENCH_REACTOR_LOG'] === '1'
+    ? setInterval(() => {
+        void store.head().then((head) => {
+          const sent = Object.values(channels).reduce((n, c) => n + c.delivered, 0);
+          console.error(`progress: head ${String(head)} (+${String(head - headBefore)}), delivered ${String(sent)}`);
+        });
+      }, 30_000)
+    : undefined;
 for (let m = 0; m < MESSAGES; m += 1) {
   if (THREAD !== undefined) await commands.publish(ctx('admin', true), asMessageId(ids.messageId()), THREAD, content);
   else if (USERS <= 10_000) await commands.multicast(ctx('admin', true), asMessageId(ids.messageId()), uids, content);
   else await commands.broadcast(ctx('admin', true), asMessageId(ids.messageId()), content);
   await reactors.settle(3_600_000);
 }
+clearInterval(progress);
 const seconds = (performance.now() - started) / 1000;
 window.push(process.hrtime.bigint() / 1000n);
 const cpu = process.cpuUsage(cpuBefore);

@@ -106,14 +106,14 @@ needs('MSGXC_TEST_CASSANDRA_PORT', 'Cassandra', (port) => {
   describe('cassandra schema migrations', () => {
     it('creates the keyspace with the given replication, records each version, and re-applying changes nothing', async () => {
       // 002_compat (issue 14): the management API's and onadata's tables; 003_audiences (issue 13);
-      // 004_user_imports (imports' progress from the log).
-      expect(firstReport).toEqual({ applied: [1, 2, 3, 4], alreadyApplied: [] });
+      // 004_user_imports (imports' progress from the log); 005_segments (saved segments, listed).
+      expect(firstReport).toEqual({ applied: [1, 2, 3, 4, 5], alreadyApplied: [] });
       const again = await applyCassandraMigrations({
         client,
         keyspace,
         replication: { class: 'SimpleStrategy', replication_factor: 3 },
       });
-      expect(again).toEqual({ applied: [], alreadyApplied: [1, 2, 3, 4] });
+      expect(again).toEqual({ applied: [], alreadyApplied: [1, 2, 3, 4, 5] });
       const ks = (
         await client.execute('SELECT replication FROM system_schema.keyspaces WHERE keyspace_name = ?', [keyspace])
       ).rows[0];
@@ -130,6 +130,7 @@ needs('MSGXC_TEST_CASSANDRA_PORT', 'Cassandra', (port) => {
         [2, 'compat'],
         [3, 'audiences'],
         [4, 'user_imports'],
+        [5, 'segments'],
       ]);
       expect((await client.execute(`SELECT * FROM ${keyspace}.schema_migrations_lock`)).rows).toEqual([]);
       const tables = (
@@ -239,7 +240,7 @@ needs('MSGXC_TEST_CASSANDRA_PORT', 'Cassandra', (port) => {
       const store = createMemoryEventStore();
       const read = await openCassandraReadStore({ contactPoints, localDataCenter: dc, keyspace, store });
       try {
-        expect(read.migrations).toEqual({ applied: [], alreadyApplied: [1, 2, 3, 4] });
+        expect(read.migrations).toEqual({ applied: [], alreadyApplied: [1, 2, 3, 4, 5] });
         read.runner.start();
         const m = midsFrom()();
         await read.runner.waitFor(await put(store, ev.recognized('ann'), ev.published(m, to.everyone())));
