@@ -9,6 +9,7 @@ import type {
   TimerChange,
   UnitState,
 } from '../schema/delivery-state.js';
+import { appendAll } from '../domain/append-all.js';
 
 // What a follower's fold writes between two commits: the changes the pure folds computed, and
 // the units it loaded and moved. Reads of units see the batch's own changes first, so two
@@ -64,15 +65,15 @@ export class StateWork {
   ) {}
 
   directory(changes: readonly DirectoryChange[]): void {
-    this.dir.push(...changes);
+    appendAll(this.dir, changes);
   }
 
   deliveries(changes: readonly DeliveryChange[]): void {
-    this.changes.push(...changes);
+    appendAll(this.changes, changes);
   }
 
   timers(changes: readonly TimerChange[]): void {
-    this.timed.push(...changes);
+    appendAll(this.timed, changes);
   }
 
   private adopt(stream: string, units: readonly UnitState[]): void {

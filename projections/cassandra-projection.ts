@@ -2,6 +2,7 @@ import type { DomainEvent, DomainEventType, EventOf } from '../schema/events.js'
 import type { CassandraDb } from './cassandra-db.js';
 import type { MessageKeys } from './messages/cassandra-row.js';
 import type { Applied } from './projection.js';
+import { appendAll } from '../domain/append-all.js';
 
 /**
  * One write, as data: the runner decides how to send it. Writes are independent of each
@@ -51,7 +52,7 @@ export const cassandraDispatchTable = (db: CassandraDb, projections: readonly Ca
     types: new Set(table.keys()) as ReadonlySet<string>,
     apply: async (e: DomainEvent, at: Applied, memo: BatchMemo): Promise<Mutation[]> => {
       const out: Mutation[] = [];
-      for (const fn of table.get(e.type) ?? []) out.push(...(await fn(e.data, at, memo)));
+      for (const fn of table.get(e.type) ?? []) appendAll(out, await fn(e.data, at, memo));
       return out;
     },
   };

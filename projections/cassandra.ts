@@ -15,6 +15,7 @@ import { cassandraThreadQueries } from './threads/cassandra.js';
 import { cassandraUserQueries } from './users/cassandra.js';
 import { cassandraUserImportQueries } from './user-imports/cassandra.js';
 import { cassandraSegmentQueries } from './segments/cassandra.js';
+import { appendAll } from '../domain/append-all.js';
 
 // The read models on Cassandra: the handler the log follower feeds, and the queries. The
 // keyspace, its generations and checkpoint are composed in app/read-stores.ts.
@@ -44,7 +45,7 @@ export const cassandraReadModelsHandler = (
       const memo = newBatchMemo();
       const mutations: Mutation[] = [];
       for (const e of events)
-        mutations.push(...(await apply(e.event, { position: e.position, occurredAt: e.metadata.occurredAt }, memo)));
+        appendAll(mutations, await apply(e.event, { position: e.position, occurredAt: e.metadata.occurredAt }, memo));
       await writeMutations(db, mutations, writes);
     },
   };

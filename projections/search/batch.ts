@@ -4,6 +4,7 @@ import { midsForVariants, variantOps } from './variant-marks.js';
 import type { SearchOp, SearchWriter } from '../../ports/search.js';
 import { mergeReceipt } from './deliveries.js';
 import type { Plan } from './plan.js';
+import { appendAll } from '../../domain/append-all.js';
 
 // A plan -> the port's ops. Delivery documents are read, merged and written whole (no
 // engine-side scripts); counts are `recount` ops, so the store sets them to the sizes of
@@ -46,7 +47,8 @@ export const toOps = async (plan: Plan, index: Pick<SearchWriter, 'messages' | '
   ];
   const counted = [...plan.marks.map((m) => m.mid), ...plan.lives.map((l) => l.mid)];
   if (plan.receipts.length === 0) {
-    ops.push(...markOps, ...unique(counted).map((mid): SearchOp => ({ kind: 'recount', mid })));
+    appendAll(ops, markOps);
+    for (const mid of unique(counted)) ops.push({ kind: 'recount', mid });
     return ops;
   }
 
@@ -61,7 +63,7 @@ export const toOps = async (plan: Plan, index: Pick<SearchWriter, 'messages' | '
   }
   const members = new Map(plan.receipts.map((r) => [`${r.mid}/${r.status}/${r.uid}`, r]));
   for (const r of members.values()) ops.push({ kind: 'addToSet', mid: r.mid, status: r.status, uid: r.uid });
-  ops.push(...markOps);
+  appendAll(ops, markOps);
   for (const mid of unique([...mids, ...counted])) ops.push({ kind: 'recount', mid });
   return ops;
 };
