@@ -2,6 +2,7 @@ import type { Client, estypes } from '@elastic/elasticsearch';
 import { SET_NAMES, tallies } from '../../schema/search-documents.js';
 import type { IndexNames } from './elastic-indices.js';
 import { FailedToIndex } from './errors.js';
+import { bulkChunks } from './elastic-bulk-chunks.js';
 import type { Checkpoint, SearchOp } from '../../ports/search.js';
 import { indexedWords } from './words.js';
 import { ERASED_TEXT } from '../../schema/personal.js';
@@ -49,13 +50,20 @@ const refusedForGood = (items: readonly Result[]): boolean => {
   return errors.length > 0 && errors.every((t) => DOCUMENT_REFUSED.has(t));
 };
 
+// In requests of a size the server accepts (elastic-bulk-chunks.ts), one after another, in order.
 const bulk = async (client: Client, operations: Op[], refresh: boolean): Promise<void> => {
   if (operations.length === 0) return;
-  const r = await client.bulk({ operations, refresh });
-  const bad = r.errors ? failures(r.items) : [];
+  const items: Result[] = [];
+  let errors = false;
+  for (const chunk of bulkChunks(operations)) {
+    const r = await client.bulk({ operations: chunk, refresh });
+    errors ||= r.errors;
+    for (const item of r.items) items.push(item);
+  }
+  const bad = errors ? failures(items) : [];
   if (bad.length === 0) return;
   const e = new FailedToIndex(`bulk refused ${bad.length} op(s): ${bad.slice(0, 3).join('; ')}`);
-  throw refusedForGood(r.items) ? Object.assign(e, { unhandleable: true }) : e;
+  throw refusedForGood(items) ? Object.assign(e, { unhandleable: true }) : e;
 };
 
 const countBuckets = (a: unknown): { key: string; doc_count: number; by_status?: unknown; n?: unknown }[] =>
