@@ -6,8 +6,9 @@
 // to worker threads), so their work on a broadcast (the search projection writes a delivery
 // document per receipt, projections/search/deliveries.ts; the read models one row for the
 // broadcast) shares the CPU that triage and dispatch are measured with.
-// Known problem: at 100,000 users the reactors stopped short of the broadcast's last events and
-// the timed part never ended (twice; BENCHMARKS.md, branch prod1m; not diagnosed); 12,000 did.
+// At 100,000 users the timed part first never ended: the search projection retried a batch it
+// could not write forever (a spread past the stack's limit, then a _bulk request above
+// Elasticsearch's indexing-pressure limit; both fixed, BENCHMARKS.md "The stall with the projections").
 import { mkdirSync } from 'node:fs';
 import type { EventStore } from '../ports/eventstore.js';
 import type { Clock } from '../ports/clock.js';
