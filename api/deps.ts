@@ -22,7 +22,7 @@ export interface AppDeps {
   /** The search/analytics store's queries (api/routes/analytics.ts); absent in tests that do not need it. */
   readonly search?: SearchQueries;
   /** The search projection's follower: audience reads wait for it (consistentSearch). */
-  readonly searchRunner?: Pick<ProjectionRunner, 'waitFor'>;
+  readonly searchRunner?: Pick<ProjectionRunner, 'waitFor' | 'status'>;
   readonly metrics: Metrics;
   readonly ready: () => boolean;
   /** Admin UI operations (stats, rebuild); absent in tests that do not need them. */

@@ -1,7 +1,7 @@
 import type { EventStore } from '../ports/eventstore.js';
 import type { DeadLetter } from '../ports/follower.js';
 import type { ReadModels } from '../ports/read-models.js';
-import type { ProjectionRunner } from '../ports/projections.js';
+import type { ProjectionRunner, ProjectionStatus } from '../ports/projections.js';
 import type { Logger } from '../ports/log.js';
 import type { Metrics } from '../api/metrics.js';
 import type { AdminOps, RebuildStart, RebuildStatus } from '../api/routes/admin.js';
@@ -22,6 +22,13 @@ export const countDeadLetters = (metrics: Metrics): ((dead: readonly DeadLetter[
   return (dead) => {
     for (const d of dead) metrics.inc(DEAD_LETTERS_METRIC, { follower: d.follower });
   };
+};
+
+/** Seconds since the longest-failing projection batch first failed; 0 when none is failing. */
+export const stalledSeconds = (status: readonly ProjectionStatus[], now: Date): number => {
+  let oldest = now.getTime();
+  for (const s of status) if (s.stalled !== undefined) oldest = Math.min(oldest, Date.parse(s.stalled.since));
+  return Math.max(0, (now.getTime() - oldest) / 1000);
 };
 
 export const createAdminOps = (deps: {

@@ -13,7 +13,7 @@ import type { Clock } from '../ports/clock.js';
 import type { Logger } from '../ports/log.js';
 import { combineRunners } from '../projections/combined.js';
 import type { Config } from '../schema/config.js';
-import { DEAD_LETTERS_METRIC, countDeadLetters, createAdminOps } from './admin-ops.js';
+import { DEAD_LETTERS_METRIC, countDeadLetters, createAdminOps, stalledSeconds } from './admin-ops.js';
 import { deliveryGauges, startDelivery } from './delivery.js';
 import { createInProcessNetwork } from '../adapters/bus/in-process.js';
 import {
@@ -128,6 +128,11 @@ export const startBroker = async (config: Config, log: Logger, clock: Clock = sy
     const slowest = Math.min(...projections.status().map((s) => s.position), head);
     return head - slowest;
   });
+  metrics.gauge(
+    'msgxc_projection_stalled_seconds',
+    'How long the longest-failing projection batch has been retried (0: none is failing)',
+    () => stalledSeconds(projections.status(), clock.now()),
+  );
 
   const app = uws.App();
   // Extra threads serving HTTP and websockets on this node's port (app/http-threads/).

@@ -4,7 +4,7 @@ import { createWaiters } from '../follower/waiters.js';
 import type { Clock } from '../ports/clock.js';
 import type { DeliveryStateStore } from '../ports/delivery-state.js';
 import type { EventStore } from '../ports/eventstore.js';
-import type { DeadLetter, Effect, Followed, FollowerHandler, Pause } from '../ports/follower.js';
+import type { DeadLetter, Effect, Followed, FollowerHandler, Pause, Stalled } from '../ports/follower.js';
 import type { DomainEvent } from '../schema/events.js';
 import { GroupCache, StateWork } from './state-work.js';
 import type { ReactorLog } from './types.js';
@@ -42,6 +42,8 @@ export interface Follower {
   /** Stops following; resolves once the batch in hand is done (or abandoned at its next step). */
   stop(): Promise<void>;
   position(): number;
+  /** While the batch after the stored position keeps failing (follower/follower.ts): where, since when. */
+  stalled(): Stalled | null;
   /** Resolves once the follower has applied the log up to `position` (or has stopped). */
   caughtUp(position: number): Promise<void>;
 }
@@ -126,6 +128,7 @@ export const startFollower = (o: FollowerOptions): Follower => {
       waiters.notify(Number.POSITIVE_INFINITY);
     },
     position: () => position,
+    stalled: () => follower?.health().stalled ?? null,
     caughtUp: (target) =>
       stopped ? Promise.resolve() : waiters.wait(target, () => position, NO_DEADLINE_MS).catch(() => undefined),
   };

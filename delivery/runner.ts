@@ -6,7 +6,7 @@ import type { StepChannel } from '../domain/triage/types.js';
 import type { Clock } from '../ports/clock.js';
 import type { DeliveryReports, DeliveryStateStore } from '../ports/delivery-state.js';
 import type { EventStore } from '../ports/eventstore.js';
-import type { DeadLetter } from '../ports/follower.js';
+import type { DeadLetter, Stalled } from '../ports/follower.js';
 import type { Presence } from '../ports/presence.js';
 import type { DispatchChannel } from '../schema/triage-events.js';
 import { createDispatcher, DEFAULT_DISPATCH_SETTINGS } from './dispatch.js';
@@ -57,7 +57,14 @@ export interface ReactorStatus {
   readonly nextDue?: string;
   /** Dispatch: units queued or being sent on this node. */
   readonly inFlight?: number;
+  /** Present while the reactor's batch after `position` keeps failing (it is retried). */
+  readonly stalled?: Stalled;
 }
+
+const stalledOf = (f: { stalled(): Stalled | null }): { stalled?: Stalled } => {
+  const s = f.stalled();
+  return s === null ? {} : { stalled: s };
+};
 
 export interface Reactors {
   /** Stops following the log and firing timers; work in flight is abandoned (its claims lapse). */
@@ -205,8 +212,13 @@ export const startReactors = (o: ReactorOptions): Reactors => {
     status: () => {
       const s = scheduler.stats();
       return [
-        { name: TRIAGE_REACTOR, position: triage.position() },
-        { name: DISPATCH_REACTOR, position: dispatch.position(), inFlight: dispatcher.stats().inFlight },
+        { name: TRIAGE_REACTOR, position: triage.position(), ...stalledOf(triage) },
+        {
+          name: DISPATCH_REACTOR,
+          position: dispatch.position(),
+          inFlight: dispatcher.stats().inFlight,
+          ...stalledOf(dispatch),
+        },
         {
           name: 'scheduler',
           timers: s.timers,

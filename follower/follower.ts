@@ -1,5 +1,5 @@
 import type { EventStore, RecordedEvent, Subscription } from '../ports/eventstore.js';
-import type { DeadLetter, FollowerHealth, Skipped } from '../ports/follower.js';
+import type { DeadLetter, FollowerHealth, Skipped, Stalled } from '../ports/follower.js';
 import { applyQuarantining } from './apply.js';
 import type { Target } from './apply.js';
 import { Aborted, DEFAULT_BACKOFF, abortableSleep, delayOf } from './waiters.js';
@@ -9,6 +9,11 @@ import type { Backoff } from './waiters.js';
 // applyBatch. A failed batch is retried in place with backoff until it succeeds or the
 // follower stops, and a subscription that fails is opened again from the stored position:
 // no follower stops following after a failure, whatever its engine.
+// A batch that failed SPLIT_AFTER times in a row is then applied in halves, down to single
+// events: a failure caused by a batch's size (a request the engine refuses as too large, a call
+// with more arguments than the runtime takes: both stalled the search projection for good on a
+// 100,000-user broadcast) passes a smaller piece at a time, and one event that keeps failing
+// holds back only itself, with `health().stalled` saying where and since when.
 
 /** The part of the node's logger (ports/log.ts) a follower writes to. */
 export interface FollowerLog {
@@ -30,6 +35,8 @@ export interface FollowerOptions extends Target {
   readonly afterBatch?: () => void;
   /** Each failed batch or subscription (the follower retries it). */
   readonly onFailure?: (e: unknown) => void;
+  /** The failing batch's standing after each failed attempt, and null once it passed. */
+  readonly onStalled?: (stalled: Stalled | null) => void;
 }
 
 export interface Follower {
@@ -44,6 +51,9 @@ export interface Follower {
 
 const text = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
+/** Failed attempts of one batch before it is applied in halves. */
+export const SPLIT_AFTER = 3;
+
 export const createFollower = (o: FollowerOptions): Follower => {
   const retry = o.retry ?? DEFAULT_BACKOFF;
   let position = o.from;
@@ -51,13 +61,25 @@ export const createFollower = (o: FollowerOptions): Follower => {
   let subscription: Subscription | undefined;
   let resubscribe: NodeJS.Timeout | undefined;
   let failedSubscriptions = 0;
-  const health = { failures: 0, lastError: null as string | null };
+  const health: { failures: number; lastError: string | null; stalled: Stalled | null } = {
+    failures: 0,
+    lastError: null,
+    stalled: null,
+  };
   const skipped = { unknown: 0, invalid: 0 };
 
   const failed = (e: unknown): void => {
     health.failures += 1;
     health.lastError = text(e);
     o.onFailure?.(e);
+  };
+  const stalledAt = (): void => {
+    const s = health.stalled;
+    health.stalled =
+      s?.position === position
+        ? { position, since: s.since, attempts: s.attempts + 1 }
+        : { position, since: o.now(), attempts: 1 };
+    o.onStalled?.(health.stalled);
   };
 
   const once = async (events: readonly RecordedEvent[]): Promise<void> => {
@@ -85,11 +107,28 @@ export const createFollower = (o: FollowerOptions): Follower => {
       try {
         await once(events);
         failedSubscriptions = 0;
+        if (health.stalled !== null) {
+          health.stalled = null;
+          o.onStalled?.(null);
+        }
         return;
       } catch (e) {
         if (signal.aborted) throw new Aborted();
         failed(e);
-        o.log?.error({ err: text(e), follower: o.name, position, attempt }, `${o.name}: batch failed; retrying`);
+        stalledAt();
+        const split = attempt + 1 >= SPLIT_AFTER && events.length > 1;
+        o.log?.error(
+          { err: text(e), follower: o.name, position, attempt, events: events.length },
+          split ? `${o.name}: batch failed; applying it in halves` : `${o.name}: batch failed; retrying`,
+        );
+        if (split) {
+          // What the failed attempts committed is skipped by the halves (applyBatch starts after
+          // the stored position).
+          const half = events.length >>> 1;
+          await handle(events.slice(0, half), signal);
+          await handle(events.slice(half), signal);
+          return;
+        }
         await abortableSleep(delayOf(retry, attempt), signal);
       }
     }
@@ -136,7 +175,7 @@ export const createFollower = (o: FollowerOptions): Follower => {
       await s?.close();
     },
     position: () => position,
-    health: () => ({ ...health }),
+    health: () => ({ ...health, stalled: health.stalled === null ? null : { ...health.stalled } }),
     skipped: () => ({ ...skipped }),
   };
 };

@@ -6,6 +6,7 @@ import type {
   Generation,
   Generations,
   Skipped,
+  Stalled,
 } from '../ports/follower.js';
 import type { ProjectionRunner, ProjectionStatus } from '../ports/projections.js';
 import { createFollower } from './follower.js';
@@ -58,6 +59,7 @@ export const createProjection = <S>(o: ProjectionOptions<S>): Projection<S> => {
   const waiters = createWaiters();
   const health = { failures: 0, lastError: null as string | null };
   let skipped = { unknown: 0, invalid: 0 };
+  let stalled: Stalled | null = null;
   let live: Generation<S> | undefined;
   let position = 0;
   let follower: Follower | undefined;
@@ -99,6 +101,9 @@ export const createProjection = <S>(o: ProjectionOptions<S>): Projection<S> => {
         health.failures += 1;
         health.lastError = e instanceof Error ? e.message : String(e);
       },
+      onStalled: (s) => {
+        stalled = s;
+      },
     });
   const follow = (): void => {
     if (running === undefined || follower !== undefined || live === undefined) return;
@@ -108,6 +113,7 @@ export const createProjection = <S>(o: ProjectionOptions<S>): Projection<S> => {
   const unfollow = async (): Promise<void> => {
     const f = follower;
     follower = undefined;
+    stalled = null;
     await f?.stop();
   };
 
@@ -158,9 +164,9 @@ export const createProjection = <S>(o: ProjectionOptions<S>): Projection<S> => {
       await waiters.wait(target, () => position, timeoutMs);
       if (o.visible !== undefined && live !== undefined) await o.visible(live.store);
     },
-    status: (): readonly ProjectionStatus[] => [{ name, position }],
+    status: (): readonly ProjectionStatus[] => [{ name, position, ...(stalled === null ? {} : { stalled }) }],
     skipped: () => ({ ...skipped }),
-    health: () => ({ ...health }),
+    health: () => ({ ...health, stalled }),
     deadLetters: async () => {
       await opened;
       return live === undefined ? [] : live.checkpoints.deadLetters(name);

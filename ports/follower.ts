@@ -98,6 +98,15 @@ export interface FollowerHealth {
   /** Failed batches so far, and the last failure's message. */
   readonly failures: number;
   readonly lastError: string | null;
+  /** While the batch after `position` keeps failing: since when, and how many attempts. */
+  readonly stalled?: Stalled | null;
+}
+
+export interface Stalled {
+  /** The stored position the failing batch comes after. */
+  readonly position: number;
+  readonly since: string;
+  readonly attempts: number;
 }
 
 /** What a follower passed over: types outside the schema, and events that did not decode. */

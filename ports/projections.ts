@@ -1,4 +1,4 @@
-import type { DeadLetter } from './follower.js';
+import type { DeadLetter, Stalled } from './follower.js';
 
 // What follows the log into a read model (or several): the contract the API waits on for
 // consistent reads, and the admin UI drives for rebuilds. follower/projection.ts implements it
@@ -6,6 +6,8 @@ import type { DeadLetter } from './follower.js';
 export interface ProjectionStatus {
   readonly name: string;
   readonly position: number;
+  /** Present while the batch after `position` keeps failing (the follower retries it). */
+  readonly stalled?: Stalled;
 }
 
 /** What a rebuild did: the evidence that it replayed the log rather than only cleared. */

@@ -28,7 +28,11 @@ export const opsRoutes = (deps: AppDeps, openapi: () => unknown): Route[] => {
       handler: async () => {
         if (!deps.ready()) return errors.notReady('starting');
         const head = await deps.store.head();
-        return { status: 200, body: { status: 'ready', head, projections: deps.projections.status() } };
+        // A projection whose batch keeps failing carries `stalled` ({position, since, attempts}):
+        // still ready (its reads answer, from where it stopped), and watched by
+        // msgxc_projection_stalled_seconds.
+        const projections = [...deps.projections.status(), ...(deps.searchRunner?.status() ?? [])];
+        return { status: 200, body: { status: 'ready', head, projections } };
       },
     },
     {

@@ -16,7 +16,7 @@ export interface HttpThreadsDeps extends LogThreadDeps {
   readonly rateMemory: RateMemory;
   /** What the workers ask of this thread (./protocol.ts, Target). */
   readonly reads: ProjectionRunner;
-  readonly search: Pick<ProjectionRunner, 'waitFor'>;
+  readonly search: Pick<ProjectionRunner, 'waitFor' | 'status'>;
   readonly live: LiveFeed;
   readonly admin: AdminOps;
   readonly reports?: DeliveryReports;
@@ -67,7 +67,11 @@ export const startHttpThreads = async (config: Config, count: number, deps: Http
     if (typeof f !== 'function') throw new Error(`${target}.${method} is not served to HTTP threads`);
     return (await (f as (...a: unknown[]) => unknown).apply(t, [...args])) ?? null;
   };
-  const snapshotNow = (): Snapshot => ({ reads: deps.reads.status(), rebuild: deps.admin.rebuildStatus() });
+  const snapshotNow = (): Snapshot => ({
+    reads: deps.reads.status(),
+    search: deps.search.status(),
+    rebuild: deps.admin.rebuildStatus(),
+  });
   let stopping = false;
   const running = new Map<number, LogThread>();
 

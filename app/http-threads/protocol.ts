@@ -36,6 +36,7 @@ export type Target = 'reads' | 'search' | 'live' | 'admin' | 'reports' | 'report
 /** What the worker reads synchronously: the main thread's last copy, pushed when it changes. */
 export interface Snapshot {
   readonly reads: readonly ProjectionStatus[];
+  readonly search: readonly ProjectionStatus[];
   readonly rebuild: RebuildStatus;
 }
 

@@ -74,7 +74,7 @@ const ask = <T>(target: Target, method: string, ...args: unknown[]): Promise<T> 
     });
     post({ type: 'ask', id, target, method, args });
   });
-let snapshot: Snapshot = { reads: [], rebuild: { running: false, position: 0, head: 0 } };
+let snapshot: Snapshot = { reads: [], search: [], rebuild: { running: false, position: 0, head: 0 } };
 
 const read = openWorkerLog({
   eventsFile: options.eventsFile,
@@ -186,7 +186,10 @@ const routes = allRoutes(
     store,
     audit: auditLog(read.stored),
     search,
-    searchRunner: { waitFor: (position, timeoutMs) => ask('search', 'waitFor', position, timeoutMs) },
+    searchRunner: {
+      waitFor: (position, timeoutMs) => ask('search', 'waitFor', position, timeoutMs),
+      status: () => snapshot.search,
+    },
     metrics,
     ready: () => ready,
     outbox,

@@ -3,7 +3,7 @@ import type { SqliteEventStore } from '../../adapters/eventstore/sqlite.js';
 import { RebuildWouldSkip } from '../../follower/catch-up.js';
 import type { FollowerLog } from '../../follower/follower.js';
 import { createWaiters } from '../../follower/waiters.js';
-import type { DeadLetter } from '../../ports/follower.js';
+import type { DeadLetter, Stalled } from '../../ports/follower.js';
 import type { ProjectionRunner, ProjectionStatus, RebuildReport } from '../../ports/projections.js';
 import type { FromWorker, ToWorker, WorkerOptions } from './protocol.js';
 
@@ -42,6 +42,7 @@ export const startProjectionWorker = async (options: ProjectionWorkerOptions): P
   };
   let name: string = options.kind;
   let position = 0;
+  let stalled: Stalled | null = null;
   const waiters = createWaiters();
   let rebuild: { progress?: (p: number, h: number) => void; done: (r: RebuildReport | Error) => void } | undefined;
   const asked = new Map<number, (r: readonly DeadLetter[] | Error) => void>();
@@ -53,6 +54,7 @@ export const startProjectionWorker = async (options: ProjectionWorkerOptions): P
   };
   const onMessage = (m: FromWorker): void => {
     if (m.type === 'position') advance(m.position);
+    else if (m.type === 'stalled') stalled = m.stalled;
     else if (m.type === 'progress') rebuild?.progress?.(m.position, m.head);
     else if (m.type === 'rebuilt') {
       advance(m.position);
@@ -93,7 +95,7 @@ export const startProjectionWorker = async (options: ProjectionWorkerOptions): P
 
   const runner: ProjectionRunner = {
     start: () => undefined, // the worker starts its follower itself
-    status: (): readonly ProjectionStatus[] => [{ name, position }],
+    status: (): readonly ProjectionStatus[] => [{ name, position, ...(stalled === null ? {} : { stalled }) }],
     waitFor: (target, timeoutMs) => waiters.wait(target, () => position, timeoutMs),
     rebuild: (onProgress, o) => {
       if (rebuild !== undefined) return Promise.reject(new Error(`a rebuild of ${name} is running`));

@@ -1,4 +1,4 @@
-import type { DeadLetter } from '../../ports/follower.js';
+import type { DeadLetter, Stalled } from '../../ports/follower.js';
 
 // Messages between the broker's main thread and a projection worker (app/projection-worker/worker.ts).
 export interface WorkerOptions {
@@ -23,6 +23,8 @@ export type ToWorker =
 export type FromWorker =
   | { readonly type: 'ready'; readonly name: string; readonly position: number }
   | { readonly type: 'position'; readonly position: number }
+  /** The follower's failing batch (null: it passed), as status() shows it. */
+  | { readonly type: 'stalled'; readonly stalled: Stalled | null }
   | { readonly type: 'progress'; readonly position: number; readonly head: number }
   | { readonly type: 'rebuilt'; readonly position: number; readonly replayed: number }
   | { readonly type: 'rebuildFailed'; readonly message: string; readonly skips?: readonly DeadLetter[] }

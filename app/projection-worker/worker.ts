@@ -112,6 +112,17 @@ port.on('message', (m: ToWorker) => {
   }
 });
 
+// The follower's failing batch, for the main thread's status() and /readyz: looked at once a
+// second (a failing batch is retried with a backoff of seconds; nothing to report per event).
+let stalled = 'null';
+setInterval(() => {
+  const now = runner.status()[0]?.stalled;
+  const text = JSON.stringify(now ?? null);
+  if (text === stalled) return;
+  stalled = text;
+  post({ type: 'stalled', stalled: now ?? null });
+}, 1_000).unref();
+
 void runner.ready().then(
   () => {
     runner.start();

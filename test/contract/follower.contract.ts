@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createFollower } from '../../follower/follower.js';
+import { SPLIT_AFTER, createFollower } from '../../follower/follower.js';
 import { Unhandleable } from '../../follower/unhandleable.js';
 import type { Follower } from '../../follower/follower.js';
 import type { EventStore } from '../../ports/eventstore.js';
@@ -255,6 +255,48 @@ export const followerContract = (name: string, engines: FollowerEngines): void =
       await t.reached(head);
       expect(r.seen.map((e) => e.position)).toEqual([before, head]);
       expect(await c.checkpoints.read('under-test')).toBe(head);
+    });
+
+    it('a batch that keeps failing is applied in halves: a failure that comes from its size passes, nothing lost or repeated', async () => {
+      const r = recorder();
+      // Refuses any batch of more than one event, as an engine refuses a request too large.
+      const handler: FollowerHandler = {
+        handle: (events) =>
+          events.length > 1 ? Promise.reject(new Error('request too large')) : r.handler.handle(events),
+      };
+      const positions: number[] = [];
+      for (const uid of ['ann', 'bob', 'cy', 'di', 'ed', 'flo']) positions.push(await put(c.store, ev.recognized(uid)));
+      const t = await follow(handler);
+      await t.reached(positions[5] ?? 0);
+      expect(r.seen.map((e) => e.position)).toEqual(positions);
+      expect(t.failures.length).toBeGreaterThanOrEqual(SPLIT_AFTER);
+      expect(await c.checkpoints.read('under-test')).toBe(positions[5]);
+      expect(t.f.health().stalled).toBeNull();
+    });
+
+    it('one event that keeps failing holds back only itself, and health says where and since when', async () => {
+      const r = recorder();
+      let poisoned = true;
+      const positions: number[] = [];
+      const handler: FollowerHandler = {
+        handle: (events) =>
+          poisoned && events.some((e) => e.position === positions[2])
+            ? Promise.reject(new Error('the engine refuses this one'))
+            : r.handler.handle(events),
+      };
+      for (const uid of ['ann', 'bob', 'cy', 'di']) positions.push(await put(c.store, ev.recognized(uid)));
+      const t = await follow(handler);
+      await t.until('the poisoned event alone, failing again', () => {
+        const s = t.f.health().stalled;
+        return s !== null && s !== undefined && s.position === positions[1] && s.attempts >= 2;
+      });
+      expect(await c.checkpoints.read('under-test')).toBe(positions[1]);
+      expect(r.seen.map((e) => e.position)).toEqual(positions.slice(0, 2));
+      expect(t.f.health().stalled?.since).toBe('2025-01-01T00:00:00.000Z');
+      poisoned = false;
+      await t.reached(positions[3] ?? 0);
+      expect(r.seen.map((e) => e.position)).toEqual(positions);
+      expect(t.f.health().stalled).toBeNull();
     });
 
     it('an event with an effect is passed only once its effect succeeded; a failed effect handles it again', async () => {
