@@ -12,8 +12,9 @@ import type { Backoff } from './waiters.js';
 // A batch that failed SPLIT_AFTER times in a row is then applied in halves, down to single
 // events: a failure caused by a batch's size (a request the engine refuses as too large, a call
 // with more arguments than the runtime takes: both stalled the search projection for good on a
-// 100,000-user broadcast) passes a smaller piece at a time, and one event that keeps failing
-// holds back only itself, with `health().stalled` saying where and since when.
+// 100,000-user broadcast) passes a smaller piece at a time, and when one event keeps failing
+// the events of its batch before it are applied, and the follower waits at that event, with
+// `health().stalled` saying where and since when (order is kept: nothing after it passes it).
 
 /** The part of the node's logger (ports/log.ts) a follower writes to. */
 export interface FollowerLog {

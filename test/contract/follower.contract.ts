@@ -274,7 +274,7 @@ export const followerContract = (name: string, engines: FollowerEngines): void =
       expect(t.f.health().stalled).toBeNull();
     });
 
-    it('one event that keeps failing holds back only itself, and health says where and since when', async () => {
+    it('one event that keeps failing: the batch is applied up to it, and health says where and since when', async () => {
       const r = recorder();
       let poisoned = true;
       const positions: number[] = [];
