@@ -37,6 +37,20 @@ export const merged = (first: MetricCounts, rest: readonly MetricCounts[]): Metr
   return { thread: first.thread, counters, histograms, helps: first.helps };
 };
 
+/**
+ * One entry per thread: a restarted thread's earlier lives' counts (sent apart) added to its
+ * live ones, so no series is written twice; the gauges are the live entry's.
+ */
+const byThread = (all: readonly MetricCounts[]): MetricCounts[] => {
+  const out = new Map<number, MetricCounts>();
+  for (const m of all) {
+    const b = out.get(m.thread);
+    const gauges = b?.gauges ?? m.gauges;
+    out.set(m.thread, b === undefined ? m : { ...merged(b, [m]), ...(gauges === undefined ? {} : { gauges }) });
+  }
+  return [...out.values()];
+};
+
 /** A registry's counters and histograms as plain data: what another thread of the node sends. */
 export interface MetricCounts {
   /** The node's HTTP thread these are from (0: the main thread). */
@@ -44,25 +58,38 @@ export interface MetricCounts {
   readonly counters: Readonly<Record<string, Readonly<Record<string, number>>>>;
   readonly histograms: Readonly<Record<string, Readonly<Record<string, Histogram>>>>;
   readonly helps: Readonly<Record<string, { readonly type: string; readonly text: string }>>;
+  /** The thread's gauges as last read (snapshot()); absent from counts(). */
+  readonly gauges?: Readonly<Record<string, { readonly help: string; readonly value: number }>>;
 }
+
+/**
+ * Whose value a gauge is on a node with several HTTP threads: `thread` (the default), each
+ * thread's own figure, every thread's shown in every scrape labelled `thread` (sockets, writes in
+ * flight, a gauge only the main thread has); `answering`, only the thread answering the scrape,
+ * unlabelled (which thread that is).
+ */
+export type GaugeScope = 'thread' | 'answering';
 
 export interface Metrics {
   inc(name: string, labels?: Record<string, string>, by?: number): void;
   observe(name: string, seconds: number, labels?: Record<string, string>): void;
-  gauge(name: string, help: string, read: () => number | Promise<number>): void;
+  gauge(name: string, help: string, read: () => number | Promise<number>, scope?: GaugeScope): void;
   help(name: string, type: 'counter' | 'histogram', text: string): void;
   render(): Promise<string>;
   /** Sum of a counter over all its label sets (0 if never incremented), in this registry only. */
   total(name: string): number;
   /** This registry's counters and histograms, copied. */
   counts(): MetricCounts;
+  /** counts() with this thread's `thread`-scoped gauges read (each within a second). */
+  snapshot(): Promise<MetricCounts>;
   /** Grows with every inc and observe: a thread sends its counts only when they changed. */
   version(): number;
   /**
    * This registry is thread `thread` of a node with several HTTP threads (MSGXC_HTTP_THREADS):
    * every render shows the counters and histograms of all of them, whichever thread answers the
-   * scrape, each series labelled `thread` (sum them for the node's). Gauges are the answering
-   * thread's (`msgxc_http_thread` says which).
+   * scrape, each series labelled `thread` (sum them for the node's), and so are the gauges
+   * (each thread's as it last sent them, at most METRICS_MS old), but those registered with the
+   * scope `answering`.
    */
   peers(thread: number, read: () => Promise<readonly MetricCounts[]>): void;
 }
@@ -90,10 +117,30 @@ const readWithin = <T>(read: () => T | Promise<T>, ms: number): Promise<T | unde
       );
   });
 
+type GaugeValue = { readonly help: string; readonly value: number } | undefined;
+
+/**
+ * Gauge lines: without `name`, one unlabelled gauge per key of `values`; with it, one gauge of
+ * that name whose series are keyed by thread (`thread` label). One HELP and TYPE line each.
+ */
+const gaugeLines = (values: Readonly<Record<string, GaugeValue>>, name: string | undefined): string[] => {
+  const lines: string[] = [];
+  if (name === undefined) {
+    for (const [n, g] of Object.entries(values))
+      if (g !== undefined) lines.push(`# HELP ${n} ${g.help}`, `# TYPE ${n} gauge`, `${n} ${g.value}`);
+    return lines;
+  }
+  const help = Object.values(values).find((g) => g !== undefined)?.help ?? '';
+  lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} gauge`);
+  for (const [thread, g] of Object.entries(values))
+    if (g !== undefined) lines.push(`${name}{thread="${thread}"} ${g.value}`);
+  return lines;
+};
+
 export const createMetrics = (): Metrics => {
   const counters = new Map<string, Map<string, number>>();
   const histograms = new Map<string, Map<string, Histogram>>();
-  const gauges = new Map<string, { help: string; read: () => number | Promise<number> }>();
+  const gauges = new Map<string, { help: string; read: () => number | Promise<number>; scope: GaugeScope }>();
   const helps = new Map<string, { type: string; text: string }>();
   let changes = 0;
   let readPeers: (() => Promise<readonly MetricCounts[]>) | undefined;
@@ -104,7 +151,7 @@ export const createMetrics = (): Metrics => {
     // Another thread's counts that do not come within the gauges' second are left out of this
     // scrape (its series dip, which Prometheus reads as a reset) rather than holding it back.
     const peers = readPeers === undefined ? undefined : ((await readWithin(readPeers, GAUGE_TIMEOUT_MS)) ?? []);
-    const all = [own(), ...(peers ?? [])];
+    const all = byThread([own(), ...(peers ?? [])]);
     const labelled = (m: MetricCounts, k: string): string =>
       peers === undefined ? k : `thread="${String(m.thread)}"${k ? `,${k}` : ''}`;
     const head = (name: string, type: string): void => {
@@ -139,15 +186,32 @@ export const createMetrics = (): Metrics => {
           );
         }
     }
-    // Read together, each within a second: a gauge that waits on the log (its head, say) must
-    // not hold back the scrape while the log is down, which is when the other figures matter.
-    const entries = [...gauges.entries()];
+    const mine = await readGauges();
+    if (peers === undefined) lines.push(...gaugeLines(mine, undefined));
+    else {
+      const answering = (name: string): boolean => gauges.get(name)?.scope === 'answering';
+      lines.push(...gaugeLines(Object.fromEntries(Object.entries(mine).filter(([n]) => answering(n))), undefined));
+      const threads = all.map((m) => ({ thread: m.thread, gauges: m.thread === ownThread ? mine : (m.gauges ?? {}) }));
+      for (const name of new Set(threads.flatMap((t) => Object.keys(t.gauges))))
+        if (!answering(name))
+          lines.push(...gaugeLines(Object.fromEntries(threads.map((t) => [t.thread, t.gauges[name]])), name));
+    }
+    return `${lines.join('\n')}\n`;
+  };
+
+  // Read together, each within a second: a gauge that waits on the log (its head, say) must
+  // not hold back the scrape while the log is down, which is when the other figures matter.
+  const readGauges = async (
+    scope?: GaugeScope,
+  ): Promise<Record<string, { readonly help: string; readonly value: number }>> => {
+    const entries = [...gauges.entries()].filter(([, g]) => scope === undefined || g.scope === scope);
     const values = await Promise.all(entries.map(([, g]) => readWithin(g.read, GAUGE_TIMEOUT_MS)));
+    const out: Record<string, { readonly help: string; readonly value: number }> = {};
     entries.forEach(([name, g], i) => {
       const v = values[i];
-      if (v !== undefined) lines.push(`# HELP ${name} ${g.help}`, `# TYPE ${name} gauge`, `${name} ${v}`);
+      if (v !== undefined) out[name] = { help: g.help, value: v };
     });
-    return `${lines.join('\n')}\n`;
+    return out;
   };
 
   const own = (): MetricCounts => ({
@@ -164,6 +228,7 @@ export const createMetrics = (): Metrics => {
 
   return {
     counts: own,
+    snapshot: async () => ({ ...own(), gauges: await readGauges('thread') }),
     version: () => changes,
     peers: (thread, read) => {
       ownThread = thread;
@@ -188,8 +253,8 @@ export const createMetrics = (): Metrics => {
       h.sum += seconds;
       h.count += 1;
     },
-    gauge: (name, help, read) => {
-      gauges.set(name, { help, read });
+    gauge: (name, help, read, scope = 'thread') => {
+      gauges.set(name, { help, read, scope });
     },
     help: (name, type, text) => {
       helps.set(name, { type, text });

@@ -275,7 +275,12 @@ export const startBroker = async (config: Config, log: Logger, clock: Clock = sy
     promoted.to = (file) => {
       workers.promoted(file);
     };
-    metrics.gauge('msgxc_http_thread', 'Which of the node HTTP threads answered (0: the main thread)', () => 0);
+    metrics.gauge(
+      'msgxc_http_thread',
+      'Which of the node HTTP threads answered (0: the main thread)',
+      () => 0,
+      'answering',
+    );
     metrics.peers(0, () => Promise.resolve(workers.metrics()));
   }
   ready = true;

@@ -59,7 +59,7 @@ export const startHttpThreads = async (config: Config, count: number, deps: Http
     admin: deps.admin,
     reports: deps.reports,
     reportsCaughtUp: deps.reportsCaughtUp === undefined ? undefined : { call: deps.reportsCaughtUp },
-    metrics: { counts: (except: number) => [deps.metrics.counts(), ...workerCounts(except)] },
+    metrics: { counts: async (except: number) => [await deps.metrics.snapshot(), ...workerCounts(except)] },
   };
   const answer = async (target: Target, method: string, args: readonly unknown[]): Promise<unknown> => {
     const t = targets[target] as Record<string, unknown> | undefined;
@@ -110,8 +110,9 @@ export const startHttpThreads = async (config: Config, count: number, deps: Http
         if (running.get(index) === t) running.delete(index);
         const last = latest.get(index);
         if (last !== undefined) {
+          // Its counts live on (counters never go back); its gauges died with it.
           const before = retired.get(index);
-          retired.set(index, before === undefined ? last : merged(before, [last]));
+          retired.set(index, merged(before ?? last, before === undefined ? [] : [last]));
           latest.delete(index);
         }
       },

@@ -42,6 +42,8 @@ export interface Snapshot {
 
 /** How often at most a worker sends its counts: a scrape on another thread is that much behind. */
 export const METRICS_MS = 250;
+/** How often at least a worker sends its gauges, counted or not. */
+export const GAUGES_MS = 1_000;
 
 export type ToWorker =
   | { readonly type: 'answer'; readonly id: number; readonly value?: unknown; readonly error?: string }

@@ -41,6 +41,7 @@ import { postingLogger } from '../worker-logger.js';
 import {
   type FromWorker,
   type HttpThreadOptions,
+  GAUGES_MS,
   METRICS_MS,
   type Snapshot,
   type Target,
@@ -123,16 +124,33 @@ const reports: DeliveryReports = {
 
 const { uws } = loadUws(config.allowUwsFallback);
 const metrics = createMetrics();
-metrics.gauge('msgxc_http_thread', 'Which of the node HTTP threads answered (0: the main thread)', () => options.index);
+metrics.gauge(
+  'msgxc_http_thread',
+  'Which of the node HTTP threads answered (0: the main thread)',
+  () => options.index,
+  'answering',
+);
 metrics.gauge('msgxc_log_head_position', 'Position of the newest event in the log', () => store.head());
-// A scrape here shows every thread's counters (labelled `thread`): the main thread's and the other
-// workers' come from the main thread; this thread's go there when they change.
+// A scrape here shows every thread's counters and gauges (labelled `thread`): the main thread's and
+// the other workers' come from the main thread; this thread's go there when its counts change, and
+// at least every GAUGES_MS for its gauges (sockets, writes in flight move without a count).
 metrics.peers(options.index, () => ask<MetricCounts[]>('metrics', 'counts', options.index));
 let sentVersion = -1;
+let sentAt = 0;
+let sending = false;
 const sendCounts = setInterval(() => {
-  if (metrics.version() === sentVersion) return;
+  if (sending || (metrics.version() === sentVersion && Date.now() - sentAt < GAUGES_MS)) return;
+  sending = true;
   sentVersion = metrics.version();
-  post({ type: 'metrics', counts: metrics.counts() });
+  sentAt = Date.now();
+  void metrics
+    .snapshot()
+    .then((counts) => {
+      post({ type: 'metrics', counts });
+    })
+    .finally(() => {
+      sending = false;
+    });
 }, METRICS_MS);
 sendCounts.unref();
 const { ids, commands, recognise, limits, verifier } = startCommandSide(

@@ -59,6 +59,9 @@ interface ThreadMetrics {
   readonly sends: number;
 }
 const gauge = (text: string, name: string): number => Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(text)?.[1]);
+/** A per-thread gauge's series for `thread`, as any thread's scrape shows it. */
+const threadGauge = (text: string, name: string, thread: number): number =>
+  Number(new RegExp(`^${name}\\{thread="${String(thread)}"\\} (\\d+)$`, 'm').exec(text)?.[1]);
 /** Requests on `route` a thread answered, as /metrics `text` shows them (every thread's series, labelled `thread`). */
 const answeredOn = (text: string, thread: number, route: string, status = ''): number =>
   text
@@ -74,7 +77,7 @@ const scrape = async (server: { readonly port: number }): Promise<ThreadMetrics>
   const text = (await fresh(server, 'GET', '/metrics')).text;
   const thread = gauge(text, 'msgxc_http_thread');
   const sends = answeredOn(text, thread, '/api/v2/send', '200');
-  return { thread, sessions: gauge(text, 'msgxc_ws_sessions'), sends };
+  return { thread, sessions: threadGauge(text, 'msgxc_ws_sessions', thread), sends };
 };
 /** Scrapes until each thread answered at least once: its latest figures. */
 const perThread = async (server: { readonly port: number }): Promise<Map<number, ThreadMetrics>> => {
@@ -120,6 +123,18 @@ describe('MSGXC_HTTP_THREADS=2: two threads serve one port', () => {
     expect(main).toBeGreaterThan(0);
     expect(worker).toBeGreaterThan(0);
     expect(main + worker).toBe(CONNECTIONS);
+    // One scrape, whichever thread answers, shows both threads' sockets (a worker sends its
+    // gauges at least every second).
+    for (const answering of [0, 1]) {
+      let both = 0;
+      for (let i = 0; i < 200 && both !== CONNECTIONS; i += 1) {
+        const text = (await fresh(s, 'GET', '/metrics')).text;
+        if (gauge(text, 'msgxc_http_thread') !== answering) continue;
+        both = threadGauge(text, 'msgxc_ws_sessions', 0) + threadGauge(text, 'msgxc_ws_sessions', 1);
+        if (both !== CONNECTIONS) await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(both).toBe(CONNECTIONS);
+    }
     // Presence, asked on any thread, names the thread each user's session is on.
     const where = new Map<string, number>();
     for (let i = 0; i < CONNECTIONS; i += 1) {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createMetrics, merged } from '../../../api/metrics.js';
 
 // A node with several HTTP threads: whichever thread answers the scrape shows every thread's
-// counters and histograms, each series labelled with its thread, one TYPE line per metric.
+// counters, histograms and gauges, each series labelled with its thread, one TYPE line per metric.
 describe('metrics of a node with several HTTP threads', () => {
   const lines = (text: string, prefix: string): string[] => text.split('\n').filter((l) => l.startsWith(prefix));
 
@@ -62,6 +62,43 @@ describe('metrics of a node with several HTTP threads', () => {
     expect(sum.counters['msgxc_x_total']).toEqual({ 's="200"': 4, 's="500"': 1 });
     expect(sum.histograms['msgxc_t_seconds']?.['']?.count).toBe(2);
     expect(sum.histograms['msgxc_t_seconds']?.['']?.sum).toBeCloseTo(0.02);
+  });
+
+  it("shows every thread's gauges labelled by thread, and `answering` gauges only for the thread answering", async () => {
+    const worker = createMetrics();
+    worker.gauge('msgxc_ws_sessions', 'Open sockets', () => 5);
+    worker.gauge('msgxc_http_thread', 'Which thread answered', () => 1, 'answering');
+    const main = createMetrics();
+    main.gauge('msgxc_ws_sessions', 'Open sockets', () => 3);
+    main.gauge('msgxc_projection_lag_events', 'Lag', () => Promise.resolve(7));
+    main.gauge('msgxc_http_thread', 'Which thread answered', () => 0, 'answering');
+    main.peers(0, async () => [{ ...(await worker.snapshot()), thread: 1 }]);
+    const text = await main.render();
+    expect(lines(text, 'msgxc_ws_sessions')).toEqual([
+      'msgxc_ws_sessions{thread="0"} 3',
+      'msgxc_ws_sessions{thread="1"} 5',
+    ]);
+    expect(text.match(/^# TYPE msgxc_ws_sessions gauge$/gm)).toHaveLength(1);
+    expect(lines(text, 'msgxc_projection_lag_events')).toEqual(['msgxc_projection_lag_events{thread="0"} 7']);
+    expect(lines(text, 'msgxc_http_thread')).toEqual(['msgxc_http_thread 0']);
+    // Sent between threads: the thread's own gauges, not the answering one's.
+    expect(Object.keys((await worker.snapshot()).gauges ?? {})).toEqual(['msgxc_ws_sessions']);
+  });
+
+  it("a restarted thread's earlier counts and its live ones make one series, with the live gauges", async () => {
+    const before = createMetrics();
+    before.inc('msgxc_x_total', {}, 4);
+    const now = createMetrics();
+    now.inc('msgxc_x_total', {}, 1);
+    now.gauge('msgxc_ws_sessions', 'Open sockets', () => 2);
+    const main = createMetrics();
+    main.peers(0, async () => [
+      { ...before.counts(), thread: 1 },
+      { ...(await now.snapshot()), thread: 1 },
+    ]);
+    const text = await main.render();
+    expect(lines(text, 'msgxc_x_total')).toEqual(['msgxc_x_total{thread="1"} 5']);
+    expect(lines(text, 'msgxc_ws_sessions')).toEqual(['msgxc_ws_sessions{thread="1"} 2']);
   });
 
   it('counts change version only when something is counted', () => {
