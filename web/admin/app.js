@@ -76,7 +76,18 @@ async function tick() {
     text($('lag'), s.projectionLag.toLocaleString());
     text($('head'), `log head at position ${s.head.toLocaleString()}; ${s.users.toLocaleString()} users known`);
     text($('http'), `${s.httpRequests.toLocaleString()} requests since start; up ${Math.round(s.uptimeSeconds)} s`);
+    // A projection whose batch keeps failing (retried, never skipped) says so, with since when.
+    const stalled = s.projections.filter((p) => p.stalled);
     text($('projections'), s.projections.map((p) => `${p.name} @ ${p.position}`).join(', '));
+    text(
+      $('stalled'),
+      stalled
+        .map(
+          (p) =>
+            `${p.name} stuck after ${p.stalled.position} since ${p.stalled.since} (${p.stalled.attempts} attempts; see the log)`,
+        )
+        .join('; '),
+    );
     draw($('appendChart'), series.append);
     draw($('httpChart'), series.http);
     draw($('lagChart'), series.lag);
