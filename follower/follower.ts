@@ -102,8 +102,10 @@ export const createFollower = (o: FollowerOptions): Follower => {
     o.afterBatch?.();
   };
 
-  const handle = async (events: readonly RecordedEvent[], signal: AbortSignal): Promise<void> => {
-    for (let attempt = 0; ; attempt += 1) {
+  // `backoff`: the attempts already made on the batch these events were split from, so the pause
+  // between attempts keeps growing across halves (an engine that is down is not asked faster).
+  const handle = async (events: readonly RecordedEvent[], signal: AbortSignal, backoff = 0): Promise<void> => {
+    for (let tries = 1; ; tries += 1) {
       signal.throwIfAborted();
       try {
         await once(events);
@@ -117,20 +119,21 @@ export const createFollower = (o: FollowerOptions): Follower => {
         if (signal.aborted) throw new Aborted();
         failed(e);
         stalledAt();
-        const split = attempt + 1 >= SPLIT_AFTER && events.length > 1;
+        const attempt = backoff + tries - 1;
+        const split = tries >= SPLIT_AFTER && events.length > 1;
         o.log?.error(
           { err: text(e), follower: o.name, position, attempt, events: events.length },
           split ? `${o.name}: batch failed; applying it in halves` : `${o.name}: batch failed; retrying`,
         );
+        await abortableSleep(delayOf(retry, attempt), signal);
         if (split) {
           // What the failed attempts committed is skipped by the halves (applyBatch starts after
           // the stored position).
           const half = events.length >>> 1;
-          await handle(events.slice(0, half), signal);
-          await handle(events.slice(half), signal);
+          await handle(events.slice(0, half), signal, attempt + 1);
+          await handle(events.slice(half), signal, attempt + 1);
           return;
         }
-        await abortableSleep(delayOf(retry, attempt), signal);
       }
     }
   };
