@@ -142,6 +142,27 @@ export const sealed = (store: EventStore, keys: KeyStore, share?: SealedShare): 
     return out;
   };
 
+  // The subscriptions of a store that shares its reads (the SQLite log's: every follower at the
+  // head is handed the same page, the same array) open each page once between them: on the main
+  // thread four followers (live, triage, dispatch, outbox erasure) each walked every event of
+  // every page for its personal fields (issue 15). Kept with the page for as long as the page
+  // lives, and only while no erasure ran since it was opened: after one, the page is opened
+  // again, so the erased person's fields read as redacted, as they would have.
+  const pages = new WeakMap<
+    readonly RecordedEvent[],
+    { readonly evictions: number; readonly opened: Promise<readonly RecordedEvent[]> }
+  >();
+  const openPage = (events: readonly RecordedEvent[]): Promise<readonly RecordedEvent[]> => {
+    const known = pages.get(events);
+    if (known !== undefined && known.evictions === evictions) return known.opened;
+    const opened = openAll(events);
+    pages.set(events, { evictions, opened });
+    opened.catch(() => {
+      pages.delete(events);
+    });
+    return opened;
+  };
+
   return {
     append: async (stream, events, expected) => {
       const before = evictions;
@@ -166,7 +187,7 @@ export const sealed = (store: EventStore, keys: KeyStore, share?: SealedShare): 
     read: async (stream, options) => openAll(await store.read(stream, options)),
     readAll: async (options) => openAll(await store.readAll(options)),
     subscribeAll: (after, handler, onError) =>
-      store.subscribeAll(after, async (events) => handler(await openAll(events)), onError),
+      store.subscribeAll(after, async (events) => handler(await openPage(events)), onError),
     head: () => store.head(),
     close: async () => {
       await store.close();
