@@ -30,6 +30,7 @@ import { startReactorsThread } from './reactors-thread/client.js';
 import { openSnapshottedState } from './reactors-snapshots.js';
 import { ADMIN_UI_DIR, PUSH_UI_DIR } from './paths.js';
 import { attachRealtime } from './realtime.js';
+import { followingAfterFanout } from './after-fanout.js';
 import { createLatencyTrace } from './trace.js';
 import { startCommandSide } from './command-side.js';
 
@@ -180,7 +181,8 @@ export const startBroker = async (config: Config, log: Logger, clock: Clock = sy
       : providers === undefined
         ? undefined
         : startDelivery(config, {
-            store,
+            // After the fan-out of the same commit (app/after-fanout.ts).
+            store: followingAfterFanout(store),
             presence: realtime.presence,
             channels: providers.channels,
             outbox,

@@ -11,6 +11,11 @@ import type { Trace, TraceStage } from '../ports/trace.js';
 // is wired when the setting is off. Messages not published over HTTP (the reactors' appends,
 // events of no message) are not traced; a message whose stages never complete is dropped after
 // a bounded number of newer ones.
+//
+// uWS writes a topic's publications to the sockets only when its loop handler runs (after the
+// task and its microtasks end, in the loop's check phase, before the `setImmediate` callbacks),
+// not inside `app.publish`: so after a message's line, a second line for the same message gives
+// `flushed`, the next turn of the loop after its fan-out, when the frame is on the sockets.
 
 const ORDER: readonly TraceStage[] = [
   'received',
@@ -96,9 +101,15 @@ export const createLatencyTrace = (write: (line: string) => void): LatencyTrace 
     sink: (sink) => ({
       publish: (kind, key, envelope) => {
         const mid = open.size === 0 ? undefined : midOfEnvelope(envelope);
+        const t0 = mid === undefined ? undefined : open.get(mid)?.get('received');
         if (mid !== undefined) mark(mid, 'live');
         sink.publish(kind, key, envelope);
-        if (mid !== undefined) mark(mid, 'fanout');
+        if (mid === undefined || t0 === undefined) return;
+        mark(mid, 'fanout');
+        setImmediate(() => {
+          const flushed = Math.round((performance.now() - t0) * 1000) / 1000;
+          write(`${JSON.stringify({ trace: mid, ms: { flushed } })}\n`);
+        });
       },
     }),
   };

@@ -42,15 +42,18 @@ const stageMedians = (traces: readonly Record<string, number>[]): string => {
 
 const once = async (root: string): Promise<{ p50: number; p99: number }> => {
   const dir = mkdtempSync(join(tmpdir(), 'msgxc-rtlat-'));
-  const traces: Record<string, number>[] = [];
+  // A message's stages, by its id: its line, then a second one with `flushed` (app/trace.ts).
+  const byMid = new Map<string, Record<string, number>>();
   const onStderr = (l: string): void => {
     if (!l.startsWith('{"trace"')) {
       process.stderr.write(`${l}\n`);
       return;
     }
-    const t = JSON.parse(l) as { ms: Record<string, number>; loopMaxMs: number };
-    traces.push({ ...t.ms, loopMaxMs: t.loopMaxMs });
+    const t = JSON.parse(l) as { trace: string; ms: Record<string, number>; loopMaxMs?: number };
+    const known = byMid.get(t.trace) ?? {};
+    byMid.set(t.trace, { ...known, ...t.ms, ...(t.loopMaxMs === undefined ? {} : { loopMaxMs: t.loopMaxMs }) });
   };
+  const traces = (): Record<string, number>[] => [...byMid.values()];
   const broker = await startBroker(dir, TRACE ? { root, env: { MSGXC_TRACE_LATENCY: 'true' }, onStderr } : { root });
   try {
     const base = `http://127.0.0.1:${broker.port}`;
@@ -99,7 +102,7 @@ const once = async (root: string): Promise<{ p50: number; p99: number }> => {
     // The first messages of the round are warm-up here too.
     if (TRACE)
       console.log(
-        `  broker stages, ms from arrival (median/max), and the longest event-loop delay between messages (loopMaxMs): ${stageMedians(traces.slice(WARMUP))}`,
+        `  broker stages, ms from arrival (median/max), and the longest event-loop delay between messages (loopMaxMs): ${stageMedians(traces().slice(WARMUP))}`,
       );
     samples.sort((a, b) => a - b);
     return { p50: pct(samples, 50), p99: pct(samples, 99) };

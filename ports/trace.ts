@@ -11,7 +11,7 @@ export type TraceStage =
   | 'appended' // the append's promise settled in the command
   | 'replied' // the HTTP answer was written
   | 'live' // the live follower handed the message's frame to the fan-out
-  | 'fanout'; // uWS has written the frame to every subscribed socket's buffer
+  | 'fanout'; // app.publish returned: uWS queued the frame for every subscribed socket (it writes them at its next loop handler)
 
 export interface Trace {
   /** Message `mid` reached `stage` now, or at `at` (performance.now()). */

@@ -10,13 +10,22 @@ import type { DeadLetter } from '../../ports/follower.js';
 import { searchProjection } from '../../projections/search/open.js';
 import { openEmbeddedReadStore } from '../read-stores.js';
 import { nameThread } from '../thread-name.js';
+import { lowerThreadPriority } from '../thread-priority.js';
 import { openWorkerLog } from '../worker-log.js';
 import type { FromWorker, ToWorker, WorkerOptions } from './protocol.js';
+
+/** The search worker's nice value (0 normal, 19 lowest): what the fan-out leaves idle, first. */
+const SEARCH_NICE = 10;
 
 const port = parentPort;
 if (port === null) throw new Error('app/projection-worker/worker.ts must run as a worker thread');
 const options = workerData as WorkerOptions;
 nameThread(`msgxc-${options.kind}`);
+// The search index may lag a few milliseconds behind a commit; the fan-out and the HTTP path
+// should not (issue 15, realtime latency: on 2 cores this worker, woken by the same commit as
+// the live follower and busiest after each message's triage, ran beside the fan-out). The read
+// models keep their priority: every read after a write waits for them.
+if (options.kind === 'search') lowerThreadPriority(SEARCH_NICE);
 const post = (m: FromWorker): void => {
   port.postMessage(m);
 };

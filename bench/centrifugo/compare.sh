@@ -5,7 +5,8 @@
 # goes to stdout (ready for BENCHMARKS.md), progress to stderr.
 #   bash bench/centrifugo/compare.sh [--quick] [--runs N] [--connections N] [--messages N]
 #     [--publishers N] [--paced N] [--pace-ms N] [--no-memory]
-#     [--servers msgxc,centrifugo,msgxc-reactors-off,msgxc-reactors-thread]
+#     [--servers msgxc,centrifugo,msgxc-reactors-off,msgxc-reactors-thread,msgxc-baseline,uws-bare]
+#   msgxc-baseline: BENCH_BASELINE_ROOT=<another checkout with dist/ built> (e.g. main), alternated.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ulimit -n "$(ulimit -Hn)"

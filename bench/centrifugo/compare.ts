@@ -11,7 +11,7 @@ import { parseArgs } from 'node:util';
 import { ROOT } from '../loadclient.js';
 import { measure, type Run, type Sizes } from './measure.js';
 import { table } from './report.js';
-import { type Server, startCentrifugo, startMsgxc, stopAll } from './servers.js';
+import { type Server, startBareUws, startCentrifugo, startMsgxc, stopAll } from './servers.js';
 
 const say = (s: string): void => {
   process.stderr.write(`[compare ${new Date().toISOString().slice(11, 19)}] ${s}\n`);
@@ -62,6 +62,18 @@ const KINDS: Record<string, { name: string; start: (dir: string) => Promise<Serv
     name: 'msgxc, reactors off',
     start: (dir) => startMsgxc('msgxc, reactors off', dir, sizes.connections, { MSGXC_REACTORS: 'false' }),
   },
+  // Another build (BENCH_BASELINE_ROOT: a checkout with its dist/ built, e.g. main), with the
+  // reactors on: branch and baseline alternate in one invocation.
+  'msgxc-baseline': {
+    name: 'msgxc baseline',
+    start: (dir) => {
+      const root = process.env['BENCH_BASELINE_ROOT'] ?? '';
+      if (root === '') throw new Error('BENCH_BASELINE_ROOT is not set (a checkout with a built dist/)');
+      return startMsgxc('msgxc baseline', dir, sizes.connections, {}, root);
+    },
+  },
+  // The bare uWS loop (bench/fanout-baseline.ts): HTTP publish -> app.publish, nothing else.
+  'uws-bare': { name: 'bare uWS', start: () => startBareUws() },
   centrifugo: {
     name: 'Centrifugo',
     start: (dir) => {

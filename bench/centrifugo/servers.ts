@@ -6,7 +6,7 @@ import { createWriteStream, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { openThreadFor, post, SECRET, startBroker } from '../broker.js';
-import { type ClientOptions, rssKb, sleep } from '../loadclient.js';
+import { type ClientOptions, lines, ROOT, rssKb, sleep } from '../loadclient.js';
 
 export interface Server {
   readonly name: string;
@@ -69,8 +69,10 @@ export const startMsgxc = async (
   dir: string,
   n: number,
   env: Record<string, string>,
+  /** Another checkout with a built dist/ (a baseline), instead of this one. */
+  root?: string,
 ): Promise<Server> => {
-  const broker = await startBroker(dir, { inspect: true, env });
+  const broker = await startBroker(dir, { inspect: true, env, ...(root === undefined ? {} : { root }) });
   running.add(broker.proc);
   const base = `http://127.0.0.1:${broker.port}`;
   try {
@@ -106,6 +108,37 @@ const centrifugoConfig = (port: number): object => ({
   debug: { enabled: true },
   usage_stats: { disabled: true },
 });
+
+/**
+ * The bare uWS loop (bench/fanout-baseline.ts): an HTTP publish becomes one app.publish to the
+ * topic every connection is on, nothing durable and no broker behind it: the floor the issue's
+ * "at most 1.5x the bare loop" is measured against, on the same publish -> receive path.
+ */
+export const startBareUws = async (): Promise<Server> => {
+  const proc = spawn(process.execPath, [join(ROOT, 'dist/bench/fanout-baseline.js')], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  running.add(proc);
+  const line = await lines(proc)((l) => l.startsWith('listening'));
+  const base = `http://127.0.0.1:${line.split(' ')[1] ?? ''}`;
+  return {
+    name: 'bare uWS',
+    pid: proc.pid ?? 0,
+    wsUrl: `${base.replace('http', 'ws')}/api/v2/ws`,
+    client: { mode: 'msgxc', secret: SECRET, prefix: PREFIX, ready: 'hello' },
+    publish: async (msg) => {
+      const r = await fetch(`${base}/api/v2/publish`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ tid: CHANNEL, msg }),
+      });
+      if (!r.ok) throw new Error(`bare uWS publish: ${r.status}`);
+      await r.text();
+    },
+    memory: () => Promise.resolve({ rssKb: rssKb(proc.pid ?? 0), heapFreeKb: Number.NaN }),
+    stop: () => stopProcess(proc),
+  };
+};
 
 /** Stops every server still running (each by its PID): for an interrupted run. */
 export const stopAll = async (): Promise<void> => {
