@@ -10,7 +10,8 @@ import type { Fold } from './follow.js';
 export const dispatchFold: Fold = async (event, at, work) => {
   work.deliveries(deliveryChanges(event, at));
   if (!isUnitEvent(event)) return undefined;
-  // A batched claim, skip or outcome: into its group kept packed, where it can be.
+  // A plan's new groups, and a batched claim, skip or outcome: kept packed, where they can be.
+  if (event.type === 'MessageTriaged' && (await work.planGroups(event, at))) return undefined;
   if (isBatchDelivery(event) && (await work.foldBatched(event, at))) return undefined;
   const stored = storedUnitsOf(event, at);
   await work.loadGroups(stored.groups);

@@ -1,6 +1,13 @@
 import { groupWakeAt, timerChange } from '../domain/delivery/units.js';
 import type { At } from '../domain/delivery/units.js';
-import { foldPacked, isFoldable, packedGroupWakeAt, stepIndex } from '../domain/delivery/packed-group.js';
+import {
+  foldPacked,
+  isFoldable,
+  packedGroupWakeAt,
+  plannedGroups,
+  stepIndex,
+} from '../domain/delivery/packed-group.js';
+import type { EventOf } from '../schema/events.js';
 import { isGroupStream } from '../domain/triage/keys.js';
 import type { DeliveryStateStore } from '../ports/delivery-state.js';
 import type {
@@ -145,6 +152,23 @@ export class StateWork {
       held.group = next;
       held.dirty = true;
     }
+    return true;
+  }
+
+  /**
+   * Plans a triage batch's steps straight as their new groups, packed (domain/delivery/packed-group.ts
+   * `plannedGroups`); false when a step goes into a digest or one of the groups exists already (a
+   * redelivery): fold it as units then.
+   */
+  async planGroups(e: EventOf<'MessageTriaged'>, at: At): Promise<boolean> {
+    const planned = plannedGroups(e.data, at);
+    if (planned === undefined) return false;
+    const streams = [...planned.keys()];
+    if (streams.some((s) => this.groups.has(s) || this.packed.has(s) || this.groupCache?.get(s) !== undefined))
+      return false;
+    if (streams.length > 0 && (await this.state.units.groupRevisions(streams)).size > 0) return false;
+    for (const [stream, group] of planned)
+      this.packed.set(stream, { group, index: undefined, wake: undefined, dirty: true });
     return true;
   }
 

@@ -5,6 +5,8 @@ import { entriesOf, entryKeys } from './batches.js';
 import type { Entry } from './batches.js';
 import { groupWakeAt } from './units.js';
 import type { At } from './units.js';
+import type { EventOf } from '../../schema/events.js';
+import { groupStream } from '../triage/keys.js';
 
 // A batched claim, skip or outcome folded into its group kept packed (schema/group-row.ts), as
 // `evolveUnits` folds it into the group's units (units.ts `batched`, `entryMoved`): each step it
@@ -106,4 +108,53 @@ export const foldPacked = (
     u[k] = moved(e, x, p, at.revision, leaseUntil);
   }
   return u === undefined ? undefined : { h: g.h, u, x: g.x };
+};
+
+type Triaged = EventOf<'MessageTriaged'>['data'];
+
+/**
+ * A triage batch's steps as the new groups they start, packed, by group stream: what folding its
+ * MessageTriaged into units (units.ts `planned`) and packing each group gives when none of the
+ * groups is stored yet. Undefined when a step goes into a digest (those are planned as units).
+ */
+export const plannedGroups = (d: Triaged, at: At): Map<string, PackedGroup> | undefined => {
+  const due = Date.parse(d.due);
+  const expiresAt = Date.parse(d.expiresAt);
+  const byChannel = new Map<string, { readonly h: GroupShared; readonly u: PackedStep[] }>();
+  // A unit is planned once: a step named twice keeps its first plan.
+  const seen = new Set<string>();
+  let lastIso = '';
+  let lastAt = 0;
+  for (const r of d.recipients)
+    for (const s of r.steps) {
+      if (s.channel === 'websocket') continue;
+      if (s.digest !== undefined) return undefined;
+      const deviceId = s.deviceId ?? null;
+      const key = deviceId === null ? `${r.uid}/${s.channel}` : `${r.uid}/${s.channel}/${deviceId}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      let g = byChannel.get(s.channel);
+      if (g === undefined) {
+        const h: GroupShared = {
+          mid: d.mid,
+          channel: s.channel,
+          urgency: d.urgency,
+          due,
+          expiresAt,
+          collapse: d.collapse ?? null,
+          cause: at.eventId,
+          correlationId: at.correlationId,
+        };
+        g = { h, u: [] };
+        byChannel.set(s.channel, g);
+      }
+      if (s.at !== lastIso) {
+        lastIso = s.at;
+        lastAt = Date.parse(s.at);
+      }
+      g.u.push([r.uid, deviceId, lastAt, 0, -1, 'pending']);
+    }
+  const out = new Map<string, PackedGroup>();
+  for (const [channel, g] of byChannel) out.set(groupStream(d.mid, channel, d.batch), { h: g.h, u: g.u, x: [] });
+  return out;
 };

@@ -106,20 +106,16 @@ const liveOnly = (p: RecipientPlan, start: number): boolean => {
   );
 };
 
-// A batch's steps share a few times (now, an escalation's delay): each is written as ISO once
-// per run of equal times, not once per step (a broadcast writes hundreds of thousands).
-let lastMs = Number.NaN;
-let lastIso = '';
-let prevMs = Number.NaN;
-let prevIso = '';
+// A batch's steps share a few times (now, the push and nearline delays): each is written as ISO
+// once, not once per step (a broadcast writes hundreds of thousands). A memo of a pure function,
+// bounded: cleared when it holds more than a few dozen times.
+const isos = new Map<number, string>();
 const isoOf = (ms: number): string => {
-  if (ms === lastMs) return lastIso;
-  if (ms === prevMs) return prevIso;
+  const known = isos.get(ms);
+  if (known !== undefined) return known;
   const iso = new Date(ms).toISOString();
-  prevMs = lastMs;
-  prevIso = lastIso;
-  lastMs = ms;
-  lastIso = iso;
+  if (isos.size >= 64) isos.clear();
+  isos.set(ms, iso);
   return iso;
 };
 

@@ -1,13 +1,19 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { foldPacked, isFoldable, packedGroupWakeAt, stepIndex } from '../../../domain/delivery/packed-group.js';
+import {
+  foldPacked,
+  isFoldable,
+  packedGroupWakeAt,
+  plannedGroups,
+  stepIndex,
+} from '../../../domain/delivery/packed-group.js';
 import { evolveUnits, groupWakeAt } from '../../../domain/delivery/units.js';
 import type { At } from '../../../domain/delivery/units.js';
 import { groupStream, stepKey } from '../../../domain/triage/keys.js';
 import { packGroup, unpackGroup } from '../../../schema/group-row.js';
 import type { UnitStage, UnitState } from '../../../schema/delivery-state.js';
 import { asDeviceId, asMessageId, asUserId } from '../../../schema/ids.js';
-import type { BatchDeliveryEvent, OutcomeEntry } from '../../../schema/triage-events.js';
+import type { BatchDeliveryEvent, OutcomeEntry, TriageEventOf } from '../../../schema/triage-events.js';
 import { MID, T0, iso } from './fixtures.js';
 
 // A batched claim, skip or outcome folded into a group kept packed (domain/delivery/packed-group.ts)
@@ -179,5 +185,71 @@ describe('a batched event folded into its group kept packed', () => {
     const later = [{ ...units[0], at: T0 + 5_000 } as UnitState, units[1] as UnitState];
     expect(packedGroupWakeAt(packGroup(STREAM, later))).toBe(T0);
     expect(isFoldable(packGroup(STREAM, []))).toBe(true);
+  });
+});
+
+describe("a triage batch's steps planned straight as their new groups, packed", () => {
+  const plan = (digest: boolean): TriageEventOf<'MessageTriaged'> => ({
+    type: 'MessageTriaged',
+    data: {
+      mid: MID,
+      batch: 3,
+      due: iso(T0),
+      expiresAt: iso(T0 + 60_000),
+      urgency: 2,
+      collapse: 'news',
+      recipients: ['a', 'b', 'c', 'a'].map((uid, i) => ({
+        uid: asUserId(uid),
+        online: i === 1,
+        steps: [
+          { channel: 'websocket' as const, at: iso(T0), reason: 'live-session' as const },
+          { channel: 'fcm' as const, deviceId: asDeviceId(`d-${uid}`), at: iso(T0 + i), reason: 'offline' as const },
+          { channel: 'apns' as const, deviceId: asDeviceId(`e-${uid}`), at: iso(T0), reason: 'offline' as const },
+          {
+            channel: 'email' as const,
+            at: iso(T0 + 30_000),
+            reason: 'unread' as const,
+            ...(digest && i === 2 ? { digest: iso(T0) } : {}),
+          },
+        ],
+      })),
+    },
+  });
+  const at: At = { position: 7, stream: `triage-${MID}`, revision: 0, eventId: `triage-${MID}@0`, correlationId: 'c' };
+
+  it('are the groups the units planned give, packed, each in the order its steps were planned', () => {
+    const e = plan(false);
+    const units = evolveUnits(e, at, new Map());
+    const streams = [...new Set(units.map((u) => u.stream))];
+    const expected = new Map(
+      streams.map((s) => [
+        s,
+        packGroup(
+          s,
+          units.filter((u) => u.stream === s),
+        ),
+      ]),
+    );
+    const got = plannedGroups(e.data, at);
+    expect(got).toEqual(expected);
+    expect([...(got?.keys() ?? [])]).toEqual(streams);
+    // The fourth recipient names a's steps again: planned once, as first given.
+    expect(got?.get(groupStream(MID, 'fcm', 3))?.u.map((p) => [p[0], p[2]])).toEqual([
+      ['a', T0],
+      ['b', T0 + 1],
+      ['c', T0 + 2],
+    ]);
+    expect(JSON.stringify(got?.get(groupStream(MID, 'email', 3)))).toBe(
+      JSON.stringify(
+        packGroup(
+          groupStream(MID, 'email', 3),
+          units.filter((u) => u.channel === 'email'),
+        ),
+      ),
+    );
+  });
+
+  it('are not planned so when a step goes into a digest', () => {
+    expect(plannedGroups(plan(true).data, at)).toBeUndefined();
   });
 });
