@@ -1,4 +1,13 @@
 import { groupWakeAt, timerChange } from '../domain/delivery/units.js';
+import type { At } from '../domain/delivery/units.js';
+import {
+  foldPacked,
+  isFoldable,
+  packedGroupWakeAt,
+  plannedGroups,
+  stepIndex,
+} from '../domain/delivery/packed-group.js';
+import type { EventOf } from '../schema/events.js';
 import { isGroupStream } from '../domain/triage/keys.js';
 import type { DeliveryStateStore } from '../ports/delivery-state.js';
 import type {
@@ -10,6 +19,9 @@ import type {
   UnitState,
 } from '../schema/delivery-state.js';
 import { appendAll } from '../domain/append-all.js';
+import { EMPTY_GROUP, packGroup, unpackGroup } from '../schema/group-row.js';
+import type { PackedGroup } from '../schema/group-row.js';
+import type { BatchDeliveryEvent } from '../schema/triage-events.js';
 
 // What a follower's fold writes between two commits: the changes the pure folds computed, and
 // the units it loaded and moved. Reads of units see the batch's own changes first, so two
@@ -24,24 +36,38 @@ interface Group {
   dirty: boolean;
 }
 
+/** A group kept packed, with its steps' positions by key once someone needed them. */
+export interface HeldGroup {
+  readonly group: PackedGroup;
+  readonly index?: ReadonlyMap<string, number>;
+}
+
 /**
- * The groups a fold committed last, as committed (only the dispatch fold writes them): the
- * next batch's claim or outcome for a group it just planned or moved is folded without reading
- * and decoding the group's row again. Bounded: the groups of the last few batches.
+ * The groups a fold committed last, as committed, packed (only the dispatch fold writes them):
+ * the next batch's claim or outcome for a group it just planned or moved is folded without
+ * reading the group's row again. Bounded: the groups of the last few batches.
  */
 export class GroupCache {
-  private readonly groups = new Map<string, readonly UnitState[]>();
+  private readonly groups = new Map<string, HeldGroup>();
   constructor(private readonly limit = 64) {}
 
-  get(stream: string): readonly UnitState[] | undefined {
+  get(stream: string): HeldGroup | undefined {
     return this.groups.get(stream);
   }
 
-  set(stream: string, units: readonly UnitState[]): void {
+  set(stream: string, held: HeldGroup): void {
     this.groups.delete(stream);
-    this.groups.set(stream, units);
+    this.groups.set(stream, held);
     if (this.groups.size > this.limit) this.groups.delete(this.groups.keys().next().value ?? '');
   }
+}
+
+// A group a batch holds packed: as it is now, and its wake-up time as committed (its timer).
+interface Packed {
+  group: PackedGroup;
+  index: ReadonlyMap<string, number> | undefined;
+  readonly wake: number | undefined;
+  dirty: boolean;
 }
 
 export class StateWork {
@@ -51,13 +77,16 @@ export class StateWork {
   private readonly loaded = new Map<string, UnitState | undefined>();
   private readonly dirty = new Map<string, UnitState>();
   private readonly groups = new Map<string, Group>();
+  /** Groups kept packed (a batched event's), not as units: never in `groups` at the same time. */
+  private readonly packed = new Map<string, Packed>();
   /** A grouped step's group (its stream while grouped). */
   private readonly groupOf = new Map<string, string>();
   private readonly dir: DirectoryChange[] = [];
   private readonly changes: DeliveryChange[] = [];
   private readonly timed: TimerChange[] = [];
 
-  private written: readonly GroupWrite[] = [];
+  /** The groups the last batch wrote, to be cached once it is committed. */
+  private written: readonly (readonly [string, HeldGroup])[] = [];
 
   constructor(
     private readonly state: DeliveryStateStore,
@@ -76,14 +105,71 @@ export class StateWork {
     appendAll(this.timed, changes);
   }
 
-  private adopt(stream: string, units: readonly UnitState[]): void {
+  private adopt(stream: string, units: readonly UnitState[], held?: Packed): void {
     const keys = new Set<string>();
     for (const u of units) {
       keys.add(u.key);
       this.cache.set(u.key, u);
       this.groupOf.set(u.key, stream);
     }
-    this.groups.set(stream, { keys, wake: groupWakeAt(units), dirty: false });
+    // A group held packed until now keeps its committed wake-up time and whether it moved.
+    this.groups.set(stream, {
+      keys,
+      wake: held === undefined ? groupWakeAt(units) : held.wake,
+      dirty: held?.dirty ?? false,
+    });
+  }
+
+  /** A group held packed, as units from now on (an event other than a batched one is about it). */
+  private unpack(stream: string): void {
+    const held = this.packed.get(stream);
+    if (held === undefined) return;
+    this.packed.delete(stream);
+    this.adopt(stream, unpackGroup(stream, held.group), held);
+  }
+
+  /**
+   * Folds a batched claim, skip or outcome into its group kept packed (domain/delivery/packed-group.ts);
+   * false when the group is held as units, or has a step kept whole: fold it as units then.
+   */
+  async foldBatched(e: BatchDeliveryEvent, at: At): Promise<boolean> {
+    const stream = at.stream;
+    if (this.groups.has(stream)) return false;
+    let held = this.packed.get(stream);
+    if (held === undefined) {
+      const cached = this.groupCache?.get(stream);
+      const group = cached?.group ?? (await this.state.units.packedGroups([stream])).get(stream) ?? EMPTY_GROUP;
+      held = { group, index: cached?.index, wake: packedGroupWakeAt(group), dirty: false };
+      this.packed.set(stream, held);
+    }
+    if (!isFoldable(held.group)) {
+      this.unpack(stream);
+      return false;
+    }
+    held.index ??= stepIndex(held.group);
+    const next = foldPacked(e, at, held.group, held.index);
+    if (next !== undefined) {
+      held.group = next;
+      held.dirty = true;
+    }
+    return true;
+  }
+
+  /**
+   * Plans a triage batch's steps straight as their new groups, packed (domain/delivery/packed-group.ts
+   * `plannedGroups`); false when a step goes into a digest or one of the groups exists already (a
+   * redelivery): fold it as units then.
+   */
+  async planGroups(e: EventOf<'MessageTriaged'>, at: At): Promise<boolean> {
+    const planned = plannedGroups(e.data, at);
+    if (planned === undefined) return false;
+    const streams = [...planned.keys()];
+    if (streams.some((s) => this.groups.has(s) || this.packed.has(s) || this.groupCache?.get(s) !== undefined))
+      return false;
+    if (streams.length > 0 && (await this.state.units.groupRevisions(streams)).size > 0) return false;
+    for (const [stream, group] of planned)
+      this.packed.set(stream, { group, index: undefined, wake: undefined, dirty: true });
+    return true;
   }
 
   /** Loads the groups among `streams` (a group not stored yet starts empty). */
@@ -91,9 +177,13 @@ export class StateWork {
     const missing: string[] = [];
     for (const s of streams) {
       if (this.groups.has(s)) continue;
+      if (this.packed.has(s)) {
+        this.unpack(s);
+        continue;
+      }
       const cached = this.groupCache?.get(s);
       if (cached === undefined) missing.push(s);
-      else this.adopt(s, cached);
+      else this.adopt(s, unpackGroup(s, cached.group));
     }
     if (missing.length === 0) return;
     const found = await this.state.units.groups(missing);
@@ -116,7 +206,8 @@ export class StateWork {
     }
     if (grouped && absent.length > 0)
       for (const [stream, units] of await this.state.units.groupsOf(absent))
-        if (!this.groups.has(stream)) this.adopt(stream, units);
+        if (this.packed.has(stream)) this.unpack(stream);
+        else if (!this.groups.has(stream)) this.adopt(stream, units);
     for (const k of absent) if (!this.cache.has(k)) this.absent.add(k);
   }
 
@@ -139,6 +230,7 @@ export class StateWork {
         this.groupOf.delete(u.key);
       }
       if (stream !== undefined) {
+        this.unpack(stream);
         const g = this.groups.get(stream) ?? { keys: new Set<string>(), wake: undefined, dirty: false };
         this.groups.set(stream, g);
         g.keys.add(u.key);
@@ -157,7 +249,8 @@ export class StateWork {
       this.changes.length === 0 &&
       this.timed.length === 0 &&
       this.dirty.size === 0 &&
-      ![...this.groups.values()].some((g) => g.dirty)
+      ![...this.groups.values()].some((g) => g.dirty) &&
+      ![...this.packed.values()].some((g) => g.dirty)
     );
   }
 
@@ -169,6 +262,7 @@ export class StateWork {
       if (t !== undefined) timers.push(t);
     }
     const groups: GroupWrite[] = [];
+    const written: (readonly [string, HeldGroup])[] = [];
     for (const [stream, g] of this.groups) {
       if (!g.dirty) continue;
       // A loop, not a spread and a flatMap: a group has up to a few hundred steps, and the
@@ -178,16 +272,25 @@ export class StateWork {
         const u = this.cache.get(k);
         if (u !== undefined) members.push(u);
       }
-      groups.push({ stream, units: members });
+      const packed = packGroup(stream, members);
+      groups.push({ stream, packed });
+      written.push([stream, { group: packed }]);
       const wake = groupWakeAt(members);
       if (wake !== g.wake) timers.push({ kind: 'group', key: stream, at: wake ?? null });
     }
-    this.written = groups;
+    for (const [stream, g] of this.packed) {
+      if (!g.dirty) continue;
+      groups.push({ stream, packed: g.group });
+      written.push([stream, g.index === undefined ? { group: g.group } : { group: g.group, index: g.index }]);
+      const wake = packedGroupWakeAt(g.group);
+      if (wake !== g.wake) timers.push({ kind: 'group', key: stream, at: wake ?? null });
+    }
+    this.written = written;
     return { directory: this.dir, units, groups, deliveries: this.changes, timers, checkpoint };
   }
 
   /** The batch was committed: the groups it wrote are what the next batch starts from. */
   committed(): void {
-    for (const g of this.written) this.groupCache?.set(g.stream, g.units);
+    for (const [stream, held] of this.written) this.groupCache?.set(stream, held);
   }
 }

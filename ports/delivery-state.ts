@@ -13,6 +13,7 @@ import type {
   UnitState,
   UnitStatus,
 } from '../schema/delivery-state.js';
+import type { PackedGroup } from '../schema/group-row.js';
 import type { CheckpointStore } from './follower.js';
 
 // Delivery's private state (delivery/README.md): the directory triage plans from, the units
@@ -57,6 +58,8 @@ export interface UnitReads {
   get(keys: readonly string[]): Promise<ReadonlyMap<string, UnitState>>;
   /** The groups among `streams` (group streams) that exist, each with its steps. */
   groups(streams: readonly string[]): Promise<ReadonlyMap<string, readonly UnitState[]>>;
+  /** The same groups packed, as stored (schema/group-row.ts): a fold that keeps them so. */
+  packedGroups(streams: readonly string[]): Promise<ReadonlyMap<string, PackedGroup>>;
   /**
    * The groups holding any of the step `keys`, each with its steps: for a per-unit event about
    * a grouped step (written by a node from before batching). Slower: it reads the groups of

@@ -2,6 +2,7 @@ import type { Device, DeviceChannel } from './devices.js';
 import type { EventOf } from './events.js';
 import type { DispatchChannel } from './triage-events.js';
 import type { QuietHours } from './local-time.js';
+import type { PackedGroup } from './group-row.js';
 
 // The shapes of delivery's private state (delivery/), shared by the pure folds that compute
 // them (domain/delivery/), the port that stores them (ports/delivery-state.ts) and each
@@ -220,7 +221,8 @@ export interface Engagement {
  */
 export interface GroupWrite {
   readonly stream: string;
-  readonly units: readonly UnitState[];
+  /** Its steps packed (schema/group-row.ts): the form the state stores. */
+  readonly packed: PackedGroup;
 }
 
 /** What one fold writes at once, with the checkpoint it reached. */

@@ -174,6 +174,7 @@ export const unitReads = (db: Database, groups: GroupRows): UnitReads => {
     collapsedAmong: (uids, ckey, mid) =>
       Promise.resolve(new Set(newerMany.all(JSON.stringify([...new Set(uids)]), ckey, mid))),
     groups: (streams) => Promise.resolve(streams.length === 0 ? new Map() : groups.groups(streams)),
+    packedGroups: (streams) => Promise.resolve(streams.length === 0 ? new Map() : groups.packed(streams)),
     groupRevisions: (streams) => Promise.resolve(streams.length === 0 ? new Map() : groups.revisions(streams)),
     groupsOf: (keys) => Promise.resolve(keys.length === 0 ? new Map() : groups.groupsOf(keys)),
     claimsOfEarlierRuns: (node, run) => {

@@ -93,10 +93,11 @@ export const recipientsOf = (page: Page<string>, from: string): Page<string> => 
 
 /** A plan that is the websocket alone, at `start`: recorded as a uid in the batch's `live` list. */
 const liveOnly = (p: RecipientPlan, start: number): boolean => {
-  const [only, ...more] = p.steps;
+  // Not `[only, ...more]`: that copied every recipient's steps into an array to count them.
+  const only = p.steps[0];
   return (
     p.online &&
-    more.length === 0 &&
+    p.steps.length === 1 &&
     only?.channel === 'websocket' &&
     only.reason === 'live-session' &&
     only.at === start &&
@@ -105,19 +106,37 @@ const liveOnly = (p: RecipientPlan, start: number): boolean => {
   );
 };
 
+// A batch's steps share a few times (now, the push and nearline delays): each is written as ISO
+// once, not once per step (a broadcast writes hundreds of thousands). A memo of a pure function,
+// bounded: cleared when it holds more than a few dozen times.
+const isos = new Map<number, string>();
+const isoOf = (ms: number): string => {
+  const known = isos.get(ms);
+  if (known !== undefined) return known;
+  const iso = new Date(ms).toISOString();
+  if (isos.size >= 64) isos.clear();
+  isos.set(ms, iso);
+  return iso;
+};
+
+type StepData = RecipientPlanData['steps'][number];
+
+// One object per step, built with its fields in the order the codec writes them (channel, at,
+// reason, then the optional ones), without the spread objects that made three more per step.
 const toData = (p: RecipientPlan): RecipientPlanData => ({
   uid: asUserId(p.uid),
   online: p.online,
-  steps: p.steps.map((s) => ({
-    channel: s.channel,
-    at: new Date(s.at).toISOString(),
-    reason: s.reason,
-    ...(s.deviceId === undefined ? {} : { deviceId: asDeviceId(s.deviceId) }),
-    ...(s.digest === undefined ? {} : { digest: new Date(s.digest).toISOString() }),
-    ...(s.deferred === undefined
-      ? {}
-      : { deferred: { reason: s.deferred.reason, from: new Date(s.deferred.from).toISOString() } }),
-  })),
+  steps: p.steps.map((s) => {
+    const step: { -readonly [K in keyof StepData]: StepData[K] } = {
+      channel: s.channel,
+      at: isoOf(s.at),
+      reason: s.reason,
+    };
+    if (s.deviceId !== undefined) step.deviceId = asDeviceId(s.deviceId);
+    if (s.digest !== undefined) step.digest = isoOf(s.digest);
+    if (s.deferred !== undefined) step.deferred = { reason: s.deferred.reason, from: isoOf(s.deferred.from) };
+    return step;
+  }),
 });
 
 // The assignment is a pure function (domain/variants.ts); recording it makes it part of the log.

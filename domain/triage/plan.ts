@@ -70,6 +70,18 @@ const websocketOnly = (r: RecipientFacts, start: number, expiresAt: number): Rec
   steps: r.online && start <= expiresAt ? [{ channel: 'websocket', at: start, reason: 'live-session' }] : [],
 });
 
+// A step at a time (and its deferral, if any) as one object: spreading the time into each step
+// made another object per step of a broadcast.
+const stepAt = (
+  channel: StepChannel,
+  time: Pick<PlannedStep, 'at' | 'deferred'>,
+  reason: StepReason,
+): { -readonly [K in keyof PlannedStep]: PlannedStep[K] } => {
+  const step: { -readonly [K in keyof PlannedStep]: PlannedStep[K] } = { channel, at: time.at, reason };
+  if (time.deferred !== undefined) step.deferred = time.deferred;
+  return step;
+};
+
 const planRecipient = (rules: MessageRules, r: RecipientFacts, start: number): RecipientPlan => {
   const { m, config, expiresAt } = rules;
   if (!rules.topic && onlyWebsocket(r)) return websocketOnly(r, start, expiresAt);
@@ -92,18 +104,23 @@ const planRecipient = (rules: MessageRules, r: RecipientFacts, start: number): R
   const pushAt = high || !r.online ? start : start + level.pushDelayMs;
   const pushReason: StepReason = high ? 'high-urgency' : r.online ? 'unseen' : 'offline';
   const pushTime = quiet(pushAt);
-  for (const d of devices) steps.push({ channel: d.channel, deviceId: d.deviceId, ...pushTime, reason: pushReason });
+  for (const d of devices) {
+    const step = stepAt(d.channel, pushTime, pushReason);
+    step.deviceId = d.deviceId;
+    steps.push(step);
+  }
 
   const atOnce = high || (!r.online && devices.length === 0);
   const nearlineReason: StepReason = high ? 'high-urgency' : atOnce ? 'no-device' : 'unread';
   nearline.forEach((channel, k) => {
     const time = quiet(high ? start : (atOnce ? start : start + level.nearlineDelayMs) + k * level.nearlineStepMs);
-    if (!level.digest || high) {
-      steps.push({ channel, ...time, reason: nearlineReason });
-      return;
+    const step = stepAt(channel, time, nearlineReason);
+    if (level.digest && !high) {
+      const window = digestWindow(time.at, config.digestWindowMs);
+      step.at = window.end;
+      step.digest = window.start;
     }
-    const window = digestWindow(time.at, config.digestWindowMs);
-    steps.push({ channel, ...time, at: window.end, reason: nearlineReason, digest: window.start });
+    steps.push(step);
   });
   // Mostly nothing falls after the expiry: the steps as they are then (no second array).
   const kept = steps.every((s) => s.at <= expiresAt) ? steps : steps.filter((s) => s.at <= expiresAt);

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { decodeGroup, encodeGroup } from '../../../adapters/delivery-state/sqlite-groups.js';
 import { openSqliteDeliveryState } from '../../../adapters/delivery-state/sqlite.js';
+import { packGroup } from '../../../schema/group-row.js';
 import { groupStream, stepKey } from '../../../domain/triage/keys.js';
 import { dispatchFold } from '../../../delivery/dispatch-fold.js';
 import { foldHandler } from '../../../delivery/follow.js';
@@ -116,7 +117,7 @@ describe("a group's steps stored as one row", () => {
   it("are found by stream, by a step's key, with their revision, claims of an earlier run and counts", async () => {
     const state = open();
     await state.commit({
-      groups: [{ stream: GROUP, units }],
+      groups: [{ stream: GROUP, packed: packGroup(GROUP, units) }],
       deliveries: [{ type: 'triaged', mid: MID, due: 1_000, expiresAt: 9_000, recipients: 6, batch: 0, position: 1 }],
     });
     expect(byKey((await state.units.groups([GROUP, 'deliveries-x/fcm/0'])).get(GROUP) ?? [])).toEqual(byKey(units));
@@ -133,7 +134,7 @@ describe("a group's steps stored as one row", () => {
     });
     // The claim ended: no earlier run holds anything in the group any more.
     const done = units.map((u) => (u.uid === 'b' ? { ...u, stage: { status: 'done' as const }, revision: 8 } : u));
-    await state.commit({ groups: [{ stream: GROUP, units: done }] });
+    await state.commit({ groups: [{ stream: GROUP, packed: packGroup(GROUP, done) }] });
     expect(await state.units.claimsOfEarlierRuns('n1', 'r2')).toEqual([]);
     await state.close();
   });
