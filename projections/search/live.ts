@@ -190,6 +190,17 @@ export const liveState = (limit = LIVE_CACHE_UIDS): LiveState => {
         return e;
       };
       const isLive = (e: Entry, uid: string): boolean => e.live.has(uid) || e.refs.some((r) => r.has(uid));
+      // Whether a uid of `root` is listed for the message already: against its written uids, and
+      // against each root it holds by reference as a whole list (remembered per pair of roots).
+      const overlaps = (e: Entry, root: RootList): boolean => {
+        if (e.refs.some((r) => !r.disjoint(root))) return true;
+        if (e.live.size === 0) return false;
+        if (e.live.size < root.uids.length) {
+          for (const uid of e.live) if (root.has(uid)) return true;
+          return false;
+        }
+        return root.uids.some((uid) => e.live.has(uid));
+      };
       const addLive = (mid: string, uids: readonly string[]): LiveList | undefined => {
         const e = entry(mid);
         const fresh: string[] = [];
@@ -227,11 +238,7 @@ export const liveState = (limit = LIVE_CACHE_UIDS): LiveState => {
           // A root sharing a uid with the message's lists (this page's read back from the store, or
           // an overlap with another page's) is written out as its new uids, as a written list is;
           // a thread's pages are disjoint, so each page's root is stored by reference.
-          if (
-            first === undefined ||
-            root.distinct() !== root.uids.length ||
-            ((e.live.size > 0 || e.refs.length > 0) && root.uids.some((uid) => isLive(e, uid)))
-          )
+          if (first === undefined || root.distinct() !== root.uids.length || overlaps(e, root))
             return addLive(mid, root.uids);
           e.refs.push(root);
           held += root.uids.length;
