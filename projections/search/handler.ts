@@ -35,6 +35,9 @@ const HANDLED: ReadonlySet<string> = new Set([
   ...CHECKIN_EVENTS,
 ]);
 
+/** Messages created lately whose variants are kept for their live lists (live.ts variantsOf). */
+const RECENT_DOCS = 1_000;
+
 const isDomain = (f: Followed<FollowedEvent>): f is Followed => f.event.type !== 'UsersCheckedIn';
 
 /** Messages whose live state the batch asks about, and those of them that get a live list. */
@@ -67,6 +70,10 @@ export const searchHandler = (
   // Per generation (the follower makes a handler for each): what its store holds of live lists.
   const live = liveState(liveCacheUids);
   const roots = liveRoots(log, rootsUids);
+  // The A/B variants of the messages this handler created lately: a thread message's triage
+  // batches come a commit or two after its MessagePublished, and each read its document back from
+  // the store (and parsed it) only for them, which a document never changes once created.
+  const recent = new Map<string, MessageDoc['variants']>();
   return {
     types: HANDLED,
     handle: async (all) => {
@@ -82,14 +89,27 @@ export const searchHandler = (
       );
       const { mids, listing } = liveMids(planned);
       // The documents of messages that get a list (their A/B variants): created in the batch, or stored.
-      const created = new Map<string, MessageDoc>();
+      const created = new Map<string, MessageDoc['variants']>();
       for (const { event } of planned)
-        if (event.type === 'MessagePublished' && listing.has(event.data.mid))
-          created.set(event.data.mid, messageDoc(event.data));
-      const wanted = [...listing].filter((m) => !created.has(m));
+        if (event.type === 'MessagePublished') {
+          const { variants } = messageDoc(event.data);
+          if (listing.has(event.data.mid)) created.set(event.data.mid, variants);
+          if (recent.size >= RECENT_DOCS) recent.delete(recent.keys().next().value ?? '');
+          recent.set(event.data.mid, variants);
+        }
+      const known = (m: string): boolean => created.has(m) || recent.has(m);
+      const wanted = [...listing].filter((m) => !known(m));
       const stored = wanted.length === 0 ? new Map<string, MessageDoc>() : await index.messages(wanted);
-      const view =
-        mids.size === 0 ? undefined : await live.prepare(index, mids, listing, (m) => created.get(m) ?? stored.get(m));
+      // Asked of the messages that get a list (as the documents were read only for them).
+      const variantsOf = (m: string): MessageDoc['variants'] =>
+        !listing.has(m)
+          ? undefined
+          : created.has(m)
+            ? created.get(m)
+            : recent.has(m)
+              ? recent.get(m)
+              : stored.get(m)?.variants;
+      const view = mids.size === 0 ? undefined : await live.prepare(index, mids, listing, variantsOf);
       // Check-ins after the rest: an erasure in the batch then removes what its user had before it,
       // and a check-in after the erasure (a new session) is kept, as in log order.
       try {

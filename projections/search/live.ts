@@ -78,7 +78,8 @@ export interface LiveState {
     index: Pick<SearchWriter, 'liveUids' | 'setMembers'>,
     mids: ReadonlySet<string>,
     listing: ReadonlySet<string>,
-    docOf: (mid: string) => MessageDoc | undefined,
+    /** A message's A/B variants (from its document), undefined for none or an unknown message. */
+    variantsOf: (mid: string) => Variants,
   ): Promise<LiveView>;
   /** After a failed write: the store may hold less than what was planned. */
   forget(): void;
@@ -146,9 +147,9 @@ export const liveState = (limit = LIVE_CACHE_UIDS): LiveState => {
       held -= sizeOf(e);
     }
   };
-  const memberSets = (doc: MessageDoc | undefined): SetName[] => [
+  const memberSets = (variants: Variants): SetName[] => [
     ...LIVE_SETS,
-    ...(doc?.variants ?? []).flatMap((v) => [variantSet(v.name, 'addressed'), variantSet(v.name, 'sent')]),
+    ...(variants ?? []).flatMap((v) => [variantSet(v.name, 'addressed'), variantSet(v.name, 'sent')]),
   ];
   return {
     forget: () => {
@@ -156,7 +157,7 @@ export const liveState = (limit = LIVE_CACHE_UIDS): LiveState => {
       storedRoots.clear();
       held = 0;
     },
-    prepare: async (index, mids, listing, docOf) => {
+    prepare: async (index, mids, listing, variantsOf) => {
       evict(mids);
       const missing = [...mids].filter((m) => !entries.has(m));
       const stored = missing.length === 0 ? new Map<string, readonly string[]>() : await index.liveUids(missing);
@@ -170,7 +171,7 @@ export const liveState = (limit = LIVE_CACHE_UIDS): LiveState => {
         const e = entries.get(mid);
         if (e === undefined || e.members !== undefined) continue;
         const members = new Map<string, Set<string>>();
-        for (const m of await index.setMembers(mid, memberSets(docOf(mid)))) {
+        for (const m of await index.setMembers(mid, memberSets(variantsOf(mid)))) {
           const sets = members.get(m.uid) ?? new Set<string>();
           sets.add(m.set);
           members.set(m.uid, sets);
@@ -190,6 +191,17 @@ export const liveState = (limit = LIVE_CACHE_UIDS): LiveState => {
         return e;
       };
       const isLive = (e: Entry, uid: string): boolean => e.live.has(uid) || e.refs.some((r) => r.has(uid));
+      // Whether a uid of `root` is listed for the message already: against its written uids, and
+      // against each root it holds by reference as a whole list (remembered per pair of roots).
+      const overlaps = (e: Entry, root: RootList): boolean => {
+        if (e.refs.some((r) => !r.disjoint(root))) return true;
+        if (e.live.size === 0) return false;
+        if (e.live.size < root.uids.length) {
+          for (const uid of e.live) if (root.has(uid)) return true;
+          return false;
+        }
+        return root.uids.some((uid) => e.live.has(uid));
+      };
       const addLive = (mid: string, uids: readonly string[]): LiveList | undefined => {
         const e = entry(mid);
         const fresh: string[] = [];
@@ -203,7 +215,7 @@ export const liveState = (limit = LIVE_CACHE_UIDS): LiveState => {
         if (first === undefined) return undefined;
         for (const uid of fresh) e.live.add(uid);
         held += fresh.length;
-        const counts = tally(mid, fresh, e.members ?? new Map(), docOf(mid)?.variants, (uid) => mine.has(uid));
+        const counts = tally(mid, fresh, e.members ?? new Map(), variantsOf(mid), (uid) => mine.has(uid));
         return { mid, key: countKey(first), uids: fresh, counts: [...counts] };
       };
       return {
@@ -211,7 +223,7 @@ export const liveState = (limit = LIVE_CACHE_UIDS): LiveState => {
         noteMember: (mid, set, uid) => {
           const e = entry(mid);
           if (e.members === undefined) return;
-          const variants = docOf(mid)?.variants;
+          const variants = variantsOf(mid);
           const names = [set as string];
           const stage = VARIANT_OF[set as keyof typeof VARIANT_OF] as 'addressed' | 'sent' | undefined;
           if (stage !== undefined && variants !== undefined && variants.length > 0)
@@ -227,15 +239,11 @@ export const liveState = (limit = LIVE_CACHE_UIDS): LiveState => {
           // A root sharing a uid with the message's lists (this page's read back from the store, or
           // an overlap with another page's) is written out as its new uids, as a written list is;
           // a thread's pages are disjoint, so each page's root is stored by reference.
-          if (
-            first === undefined ||
-            root.distinct() !== root.uids.length ||
-            ((e.live.size > 0 || e.refs.length > 0) && root.uids.some((uid) => isLive(e, uid)))
-          )
+          if (first === undefined || root.distinct() !== root.uids.length || overlaps(e, root))
             return addLive(mid, root.uids);
           e.refs.push(root);
           held += root.uids.length;
-          const counts = tally(mid, root.uids, e.members ?? new Map(), docOf(mid)?.variants, (uid) => root.has(uid));
+          const counts = tally(mid, root.uids, e.members ?? new Map(), variantsOf(mid), (uid) => root.has(uid));
           const store = !storedRoots.has(root.id);
           if (store) {
             if (storedRoots.size >= STORED_ROOTS) storedRoots.clear();

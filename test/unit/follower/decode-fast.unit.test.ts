@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decodeOne } from '../../../follower/decode.js';
 import { DomainEvent } from '../../../schema/events.js';
+import { EventMetadata } from '../../../schema/metadata.js';
 import { arbitraryOf } from '../../contract/arbitraries.js';
 
 // The follower answers the delivery events read most (MessageTriaged, the batched claims,
@@ -73,4 +74,37 @@ describe('the fast decode of the delivery events read most', () => {
       );
       expect(changed).toBeGreaterThan(30); // the mutations do make invalid events
     });
+});
+
+// Every event's metadata is checked with the codec's `is` first (follower/decode.ts metadataOf):
+// the follower must answer as EventMetadata.decode does, and hand over what it gives back.
+describe('the fast check of event metadata', () => {
+  it('answers as the codec decode for metadata and for values one field away from it', () => {
+    let changed = 0;
+    const event = { type: 'UserRecognized', data: { uid: 'u-1', via: 'token' } };
+    fc.assert(
+      fc.property(
+        arbitraryOf(EventMetadata, { 'SHA-256 hex digest': fc.stringMatching(/^[0-9a-f]{64}$/) }),
+        fc.nat(),
+        fc.nat(BAD.length),
+        (valid, pick, bad) => {
+          const all = paths(valid);
+          const path = all[pick % all.length] ?? [];
+          for (const candidate of [valid, setAt(valid, path, BAD[bad], bad === BAD.length)]) {
+            const json = JSON.parse(JSON.stringify(candidate ?? null)) as unknown;
+            const fast = decodeOne({ stream: 's', revision: 0, position: 1, ...event, metadata: json as never });
+            const slow = EventMetadata.decode(json);
+            expect(typeof fast === 'string').toBe(slow._tag === 'Left');
+            if (typeof fast !== 'string' && slow._tag === 'Right') expect(fast.metadata).toEqual(slow.right);
+            if (slow._tag === 'Left') {
+              changed += 1;
+              expect(fast).toMatch(/^metadata: /);
+            }
+          }
+        },
+      ),
+      { numRuns: 400, seed: 15 },
+    );
+    expect(changed).toBeGreaterThan(40); // the mutations do make invalid metadata
+  });
 });
