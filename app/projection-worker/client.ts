@@ -53,8 +53,11 @@ export const startProjectionWorker = async (options: ProjectionWorkerOptions): P
     waiters.notify(position);
   };
   const onMessage = (m: FromWorker): void => {
-    if (m.type === 'position') advance(m.position);
-    else if (m.type === 'stalled') stalled = m.stalled;
+    if (m.type === 'position') {
+      advance(m.position);
+      // Past where it was stuck: it moved, whatever the worker's next once-a-second report says.
+      if (stalled !== null && m.position > stalled.position) stalled = null;
+    } else if (m.type === 'stalled') stalled = m.stalled;
     else if (m.type === 'progress') rebuild?.progress?.(m.position, m.head);
     else if (m.type === 'rebuilt') {
       advance(m.position);
