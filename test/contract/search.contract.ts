@@ -234,9 +234,9 @@ export const searchContract = (name: string, setup: () => Promise<SearchUnderTes
           ]);
           await waitUntil(() => runner.health().failures >= 2, 'two refused writes');
           // Held at the last good position, and saying it is stuck there (follower/follower.ts).
-          expect(runner.status()).toEqual([
-            { name: 'search', position: head, stalled: expect.objectContaining({ position: head }) },
-          ]);
+          expect(runner.status()).toHaveLength(1);
+          expect(runner.status()[0]).toMatchObject({ name: 'search', position: head, stalled: { position: head } });
+          expect(runner.status()[0]?.stalled?.attempts).toBeGreaterThanOrEqual(2);
           expect(await index.checkpoint('search')).toBe(head);
         } finally {
           await sut.healWrites();
