@@ -4,6 +4,7 @@ import { decodeOne } from '../../../follower/decode.js';
 import { DomainEvent } from '../../../schema/events.js';
 import { EventMetadata } from '../../../schema/metadata.js';
 import { arbitraryOf } from '../../contract/arbitraries.js';
+import { paths, setAt } from './mutations.js';
 
 // The follower answers the delivery events read most (MessageTriaged, the batched claims,
 // skips and outcomes) with their codec's guard when it accepts them, instead of a full decode
@@ -32,24 +33,6 @@ const BAD: readonly unknown[] = [
   [],
   'nope',
 ];
-
-/** Every path to a value inside `v` (objects and arrays), the empty path included. */
-const paths = (v: unknown, at: (string | number)[] = []): (string | number)[][] => {
-  if (v === null || typeof v !== 'object') return [at];
-  const kids = Array.isArray(v) ? v.map((x, i) => [i, x] as const) : Object.entries(v);
-  return [at, ...kids.flatMap(([k, x]) => paths(x, [...at, k]))];
-};
-const setAt = (v: unknown, path: readonly (string | number)[], to: unknown, remove: boolean): unknown => {
-  const copy = structuredClone(v) as Record<string | number, unknown>;
-  let o = copy;
-  for (const k of path.slice(0, -1)) o = o[k] as Record<string | number, unknown>;
-  const last = path[path.length - 1];
-  if (last === undefined) return to;
-  if (remove && Array.isArray(o) && typeof last === 'number') o.splice(last, 1);
-  else if (remove) Reflect.deleteProperty(o, last);
-  else o[last] = to;
-  return copy;
-};
 
 describe('the fast decode of the delivery events read most', () => {
   for (const codec of DomainEvent.types.filter((c) => FAST.includes(c.name)))

@@ -4,6 +4,7 @@ import { decodeOne } from '../../../follower/decode.js';
 import { MessagePublished } from '../../../schema/events.js';
 import { EventMetadata } from '../../../schema/metadata.js';
 import { arbitraryOf } from '../../contract/arbitraries.js';
+import { paths, setAt } from './mutations.js';
 
 // The follower answers MessagePublished and every event's metadata with their codec's guard
 // when it accepts them, instead of a full decode (follower/decode.ts): the answer must be the
@@ -26,23 +27,6 @@ const BAD: readonly unknown[] = [
   { a: -0 },
 ];
 
-/** Every path to a value inside `v` (objects and arrays), the empty path included. */
-const paths = (v: unknown, at: (string | number)[] = []): (string | number)[][] => {
-  if (v === null || typeof v !== 'object') return [at];
-  const kids = Array.isArray(v) ? v.map((x, i) => [i, x] as const) : Object.entries(v);
-  return [at, ...kids.flatMap(([k, x]) => paths(x, [...at, k]))];
-};
-const setAt = (v: unknown, path: readonly (string | number)[], to: unknown, remove: boolean): unknown => {
-  const copy = structuredClone(v) as Record<string | number, unknown>;
-  let o = copy;
-  for (const k of path.slice(0, -1)) o = o[k] as Record<string | number, unknown>;
-  const last = path[path.length - 1];
-  if (last === undefined) return to;
-  if (remove && Array.isArray(o) && typeof last === 'number') o.splice(last, 1);
-  else if (remove) Reflect.deleteProperty(o, last);
-  else o[last] = to;
-  return copy;
-};
 // As a log gives it: parsed JSON (no holes in arrays, no undefined fields); -0 kept where it was put.
 const asParsed = (v: unknown): unknown =>
   JSON.parse(
