@@ -11,12 +11,12 @@ import type { ChannelMap } from './types.js';
 // a broadcast is being paced. Dispatch keeps a throttled channel's jobs to about a second of
 // sends (dispatch.ts), so a call waits a few seconds at most, far inside its claim's lease and
 // call timeout. Shared by several delivery processes (a log shared by nodes), each one's gate
-// runs at its share, floor(N / live processes) a second (delivery/roster.ts), so together they
-// stay within N (docs/campaigns.md).
+// runs at its share of N among the live processes (delivery/roster.ts), so together they stay
+// within N (docs/campaigns.md).
 
-/** How many delivery processes share each limit now; undefined while not yet known (sends wait). */
+/** This process's part of a limit shared with the others; undefined while it must wait (sends wait). */
 export interface Share {
-  peers(): number | undefined;
+  part(perSecond: number): number | undefined;
   known(): Promise<void>;
 }
 
@@ -31,11 +31,11 @@ export type Limits = Partial<Readonly<Record<DispatchChannel, SharedLimit>>>;
 export const shareLimits = (limits: Limits, share: Share): Limits =>
   Object.fromEntries(Object.entries(limits).map(([k, l]) => [k, { ...l, share }]));
 
-/** This process's part of `l`: the whole limit alone, else an equal whole share (at least 1/s). */
+/** This process's part of `l`: the whole limit alone, else its share (delivery/roster.ts). */
 export const partOf = (l: SharedLimit): Limit | undefined => {
   if (l.share === undefined) return l;
-  const peers = l.share.peers();
-  return peers === undefined ? undefined : { perSecond: Math.max(1, Math.floor(l.perSecond / peers)) };
+  const perSecond = l.share.part(l.perSecond);
+  return perSecond === undefined ? undefined : { perSecond };
 };
 
 interface Waiter {
