@@ -13,6 +13,7 @@
 // on JetStream R3 with the read models, search and data keys embedded, to tell the parts apart;
 // a variant ending in `-known` (`production-known`) first sends one pass that is not measured, so
 // the measured sends mostly go to users whose data key exists (no key created on their path).
+import Database from 'better-sqlite3';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -51,13 +52,48 @@ const envOf = (variant: string, dataDir: string, stack?: ProductionStack): Recor
     : { MSGXC_EMBEDDED_WRITER: variant };
 };
 
+// Whether the delivery planning keeps up with the sends (embedded variants: events.db read
+// directly): MessageTriaged events against MessagePublished ones at the end of the send pass and
+// every 2 s after it, up to 6 s. A send to one user is planned in one MessageTriaged, so triaged
+// below published is the planning still owed; counted after the pass, the send/ping ratio leaves
+// that work out, so it is printed beside it.
+const SETTLE_SAMPLES_MS = [0, 2000, 4000, 6000];
+const triageCounts = (dataDir: string): { published: number; triaged: number } | undefined => {
+  const file = join(dataDir, 'events.db');
+  if (!existsSync(file)) return undefined;
+  const db = new Database(file, { readonly: true, fileMustExist: true });
+  try {
+    const rows = db
+      .prepare<[], { type: string; n: number }>(
+        "SELECT type, count(*) AS n FROM events WHERE type IN ('MessagePublished', 'MessageTriaged') GROUP BY type",
+      )
+      .all();
+    const n = (type: string): number => rows.find((r) => r.type === type)?.n ?? 0;
+    return { published: n('MessagePublished'), triaged: n('MessageTriaged') };
+  } finally {
+    db.close();
+  }
+};
+const triageProgress = async (dataDir: string): Promise<string> => {
+  const out: string[] = [];
+  let waited = 0;
+  for (const at of SETTLE_SAMPLES_MS) {
+    await new Promise((r) => setTimeout(r, at - waited));
+    waited = at;
+    const c = triageCounts(dataDir);
+    if (c === undefined) return 'n/a';
+    out.push(`${String(c.triaged)}/${String(c.published)}`);
+  }
+  return out.join(' ');
+};
+
 const measure = async (
   dir: string,
   name: string,
   writer: string,
   script: string,
   stack?: ProductionStack,
-): Promise<{ ping: WrkResult; send: WrkResult }> => {
+): Promise<{ ping: WrkResult; send: WrkResult; triaged: string }> => {
   const dataDir = join(dir, `data-${name}`);
   const known = writer.endsWith('-known');
   const baseline = writer.startsWith('base:');
@@ -73,7 +109,7 @@ const measure = async (
     // user-0 again) mostly address users whose data key exists: no key is created on their path.
     if (known) wrk(`${base}/api/v2/send`, { ...load, script });
     const send = wrk(`${base}/api/v2/send`, { ...load, script });
-    return { ping, send };
+    return { ping, send, triaged: await triageProgress(dataDir) };
   } finally {
     await server.stop();
   }
@@ -96,12 +132,12 @@ const main = async (): Promise<void> => {
     const seen = new Map<string, { ratio: number[]; p99: number[]; send: number[]; ping: number[] }>();
     const day = new Date().toISOString().slice(0, 16).replace('T', ' ');
     console.log(
-      '| run (UTC) | writer | connections | duration | ping req/s | send req/s | send/ping | send p50 ms | send p99 ms | errors | load avg |',
+      '| run (UTC) | writer | connections | duration | ping req/s | send req/s | send/ping | send p50 ms | send p99 ms | errors | triaged/published at the end, +2, +4, +6 s | load avg |',
     );
     for (let round = 0; round < rounds; round += 1) {
       const order = round % 2 === 0 ? writers : [...writers].reverse();
       for (const writer of order) {
-        const { ping, send } = await measure(dir, `${writer}-${String(round)}`, writer, script, stack);
+        const { ping, send, triaged } = await measure(dir, `${writer}-${String(round)}`, writer, script, stack);
         const ratio = send.rps / ping.rps;
         const s = seen.get(writer) ?? { ratio: [], p99: [], send: [], ping: [] };
         s.ratio.push(ratio);
@@ -110,7 +146,7 @@ const main = async (): Promise<void> => {
         s.ping.push(ping.rps);
         seen.set(writer, s);
         console.log(
-          `| ${day} | ${writer} | ${CONNECTIONS} | ${DURATION} | ${ping.rps.toFixed(0)} | ${send.rps.toFixed(0)} | ${ratio.toFixed(2)} | ${send.p50} | ${send.p99} | ${send.errors}${send.errorKinds === '' ? '' : ` (${send.errorKinds})`} | ${loadavg()[0]?.toFixed(1) ?? ''} |`,
+          `| ${day} | ${writer} | ${CONNECTIONS} | ${DURATION} | ${ping.rps.toFixed(0)} | ${send.rps.toFixed(0)} | ${ratio.toFixed(2)} | ${send.p50} | ${send.p99} | ${send.errors}${send.errorKinds === '' ? '' : ` (${send.errorKinds})`} | ${triaged} | ${loadavg()[0]?.toFixed(1) ?? ''} |`,
         );
       }
     }

@@ -17,8 +17,13 @@ import type { ReactorLog } from './types.js';
 // dead letters. A fold may return an effect (appends to the log): the batch up to and including
 // that event is committed first (so the effect sees it) with the position BEFORE the event, and
 // the follower passes the event only after the effect succeeded (a Pause), so a crash in
-// between runs the (idempotent) effect again.
+// between runs the (idempotent) effect again. A fold may let the due events right after an
+// effect's join it (`joins`): their effects then run together, after one commit (triage plans
+// the messages of a run of sends at once: their appends share the log's group commits, where
+// one message per pause left triage at 7-10 messages a second while sends filled the commits).
 export type { Effect };
+/** How many effects one pause runs together at most. */
+export const EFFECTS_PER_PAUSE = 32;
 export type Fold = (event: DomainEvent, at: At, work: StateWork) => Promise<Effect | undefined>;
 
 export interface FollowerOptions {
@@ -28,6 +33,12 @@ export interface FollowerOptions {
   /** Event types the fold looks at; others only move the checkpoint (and are not decoded). */
   readonly types: ReadonlySet<string>;
   readonly fold: Fold;
+  /**
+   * Events that may be folded while the effects of events before them wait, their own effects
+   * joining those: their folds must not change what the waiting effects read, and must return
+   * an effect (folding them again after a crash is what makes them idempotent).
+   */
+  readonly joins?: (event: DomainEvent) => boolean;
   /** After each batch is applied (e.g. to wake the scheduler). */
   readonly afterBatch?: () => void;
   readonly log: ReactorLog;
@@ -59,12 +70,22 @@ const atOf = (f: Followed): At => ({
   correlationId: f.metadata.correlationId,
 });
 
+/** Runs every effect to its end (none left running when one fails), then fails with the first failure. */
+const together =
+  (effects: readonly Effect[]): Effect =>
+  async () => {
+    const settled = await Promise.allSettled(effects.map((effect) => effect()));
+    const failed = settled.find((s) => s.status === 'rejected');
+    if (failed !== undefined) throw failed.reason;
+  };
+
 /** Delivery's fold as a follower handler over its state store. */
 export const foldHandler = (
   name: string,
   state: DeliveryStateStore,
   types: ReadonlySet<string>,
   fold: Fold,
+  joins: (event: DomainEvent) => boolean = () => false,
 ): FollowerHandler => {
   const groups = new GroupCache();
   return {
@@ -74,9 +95,18 @@ export const foldHandler = (
       for (const [at, e] of events.entries()) {
         const effect = await fold(e.event, atOf(e), work);
         if (effect !== undefined) {
+          const effects = [effect];
+          let through = at;
+          for (let next = events[through + 1]; next !== undefined && effects.length < EFFECTS_PER_PAUSE; ) {
+            if (!joins(next.event)) break;
+            const more = await fold(next.event, atOf(next), work);
+            through += 1;
+            if (more !== undefined) effects.push(more);
+            next = events[through + 1];
+          }
           await state.commit(work.batch({ name, position: e.position - 1 }));
           work.committed();
-          return { at, effect };
+          return { at, through, effect: effects.length === 1 ? effect : together(effects) };
         }
       }
       const last = events[events.length - 1];
@@ -111,7 +141,7 @@ export const startFollower = (o: FollowerOptions): Follower => {
         name: o.name,
         store: o.store,
         from,
-        handler: foldHandler(o.name, o.state, o.types, o.fold),
+        handler: foldHandler(o.name, o.state, o.types, o.fold, o.joins),
         checkpoints: o.state.checkpoints,
         now: () => o.clock.now().toISOString(),
         log: o.log,

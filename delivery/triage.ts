@@ -7,6 +7,7 @@ import { triageStream } from '../domain/triage/keys.js';
 import { expiryOf, messageFacts } from '../domain/triage/message.js';
 import type { RecipientFacts } from '../domain/triage/types.js';
 import type { Clock } from '../ports/clock.js';
+import type { DomainEvent } from '../schema/events.js';
 import type { DeliveryStateStore } from '../ports/delivery-state.js';
 import type { EventStore } from '../ports/eventstore.js';
 import type { DeadLetter } from '../ports/follower.js';
@@ -36,6 +37,10 @@ export const TRIAGE_REACTOR = 'triage';
 // A few batches per append (each still its own event) so a large audience does not wait for
 // one commit per batch; memory stays bounded by BATCHES_PER_APPEND x batchSize.
 const BATCHES_PER_APPEND = 4;
+
+/** A message to plan now: published unscheduled, or a scheduled one whose time came. */
+const isDue = (event: DomainEvent): event is Extract<DomainEvent, { type: 'MessagePublished' | 'MessageDue' }> =>
+  (event.type === 'MessagePublished' && event.data.scheduled === undefined) || event.type === 'MessageDue';
 const PROFILES_PER_SLICE = 100;
 
 export interface TriageReactorOptions {
@@ -196,9 +201,26 @@ export const createTriageReactor = (o: TriageReactorOptions): Follower => {
     }
   };
 
+  // The messages of one pause are planned together (delivery/follow.ts `joins`), but those of one
+  // thread one after another: the first one's facts pages (facts-memo.ts) and split lists (its
+  // roots) then serve the next, where planned at once each would read the thread's pages and
+  // write its own split lists. Other audiences, and other threads, overlap.
+  const turns = new Map<string, Promise<void>>();
+  const inTurn = (tid: string, plan: () => Promise<void>): Promise<void> => {
+    const mine = (turns.get(tid) ?? Promise.resolve()).then(plan);
+    const done = mine.catch(() => undefined);
+    turns.set(tid, done);
+    void done.then(() => {
+      if (turns.get(tid) === done) turns.delete(tid);
+    });
+    return mine;
+  };
+
   const triageCommitted = async (mid: string, causationId: string): Promise<void> => {
     const m = await dir.message(mid);
-    if (m !== undefined) await triage(m, causationId);
+    if (m === undefined) return;
+    const { audience } = m.data;
+    await (audience.kind === 'thread' ? inTurn(audience.tid, () => triage(m, causationId)) : triage(m, causationId));
   };
 
   return startFollower({
@@ -210,15 +232,16 @@ export const createTriageReactor = (o: TriageReactorOptions): Follower => {
     clock: o.clock,
     ...(o.afterBatch === undefined ? {} : { afterBatch: o.afterBatch }),
     ...(o.onDeadLetters === undefined ? {} : { onDeadLetters: o.onDeadLetters }),
+    // A due message's directory change is its own entry, which no other message's triage
+    // reads: the sends of a run are planned together (delivery/follow.ts).
+    joins: isDue,
     fold: (event, at, work) => {
       const changes = directoryChanges(event, at);
       work.directory(changes.directory);
       cache.forget(changes.directory);
       memberLists.forget(changes.directory);
       work.timers(changes.timers);
-      const due =
-        (event.type === 'MessagePublished' && event.data.scheduled === undefined) || event.type === 'MessageDue';
-      if (!due) return Promise.resolve(undefined);
+      if (!isDue(event)) return Promise.resolve(undefined);
       // The effect runs once the batch up to this event is committed: the directory then has it.
       return Promise.resolve(() => triageCommitted(event.data.mid, at.eventId));
     },

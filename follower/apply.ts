@@ -42,17 +42,21 @@ const isThenable = (x: unknown): x is PromiseLike<unknown> =>
   typeof x === 'object' && x !== null && typeof (x as { then?: unknown }).then === 'function';
 
 interface Step extends Progress {
-  readonly pause?: { readonly pause: Pause; readonly event: Followed<FollowedEvent> };
+  /** The pause, and the last event its effect covers. */
+  readonly pause?: { readonly pause: Pause; readonly last: Followed<FollowedEvent>; readonly through: number };
 }
 
 /** Where a batch stops when the handler paused at `out.at`: the events before it are done. */
 const paused = (out: Pause, events: readonly Followed<FollowedEvent>[], dead: readonly DeadLetter[]): Step => {
   const event = events[out.at];
-  if (event === undefined) throw new RangeError(`pause at ${out.at} outside a batch of ${events.length}`);
+  const through = out.through ?? out.at;
+  const last = events[through];
+  if (event === undefined || last === undefined || through < out.at)
+    throw new RangeError(`pause at ${out.at}..${through} outside a batch of ${events.length}`);
   return {
     position: event.position - 1,
     deadLetters: dead.filter((d) => d.position < event.position),
-    pause: { pause: out, event },
+    pause: { pause: out, last, through },
   };
 };
 
@@ -88,12 +92,13 @@ export const applyBatch = async (
     const done = await t.checkpoints.commit(t.name, () => step(t.handler, events, dead, batch.last));
     hooks.onCommit?.(done.position);
     if (done.pause === undefined) return { position: batch.last, dead: batch.dead, unknown: batch.unknown };
-    const { pause, event } = done.pause;
+    const { pause, last, through } = done.pause;
     await pause.effect();
-    await t.checkpoints.commit(t.name, () => ({ position: event.position, deadLetters: [] }));
-    hooks.onCommit?.(event.position);
-    events = events.slice(pause.at + 1);
-    dead = dead.filter((d) => d.position > event.position);
+    const covered = dead.filter((d) => d.position > done.position && d.position < last.position);
+    await t.checkpoints.commit(t.name, () => ({ position: last.position, deadLetters: covered }));
+    hooks.onCommit?.(last.position);
+    events = events.slice(through + 1);
+    dead = dead.filter((d) => d.position > last.position);
   }
 };
 

@@ -25,13 +25,16 @@ export interface Followed<E extends FollowedEvent = DomainEvent> {
 export type Effect = () => Promise<void>;
 
 /**
- * A handler stops part-way through a batch: `events[0..at)` are done, `events[at]` was handled
- * but is done only once `effect` succeeded. The follower commits the first part, runs the
- * effect, commits `events[at]`, and hands the rest over in a new call. If the effect fails,
- * `events[at]` is handled again later (handling must be idempotent), then its effect again.
+ * A handler stops part-way through a batch: `events[0..at)` are done, `events[at..through]`
+ * (`through` defaults to `at`) were handled but are done only once `effect` succeeded. The
+ * follower commits the first part, runs the effect, commits through `events[through]`, and
+ * hands the rest over in a new call. If the effect fails, `events[at..through]` are handled
+ * again later (handling must be idempotent), then the effect again.
  */
 export interface Pause {
   readonly at: number;
+  /** The last event the effect covers (several events' effects run as one). */
+  readonly through?: number;
   readonly effect: Effect;
 }
 

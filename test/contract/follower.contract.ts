@@ -343,6 +343,52 @@ export const followerContract = (name: string, engines: FollowerEngines): void =
       expect(await c.checkpoints.read('under-test')).toBe(pb);
     });
 
+    it('an effect covering several events: the checkpoint waits before the first, then passes the last with the dead letters between; the rest comes in a new call', async () => {
+      const calls: number[][] = [];
+      let release: () => void = () => undefined;
+      let started = false;
+      let poke: () => void = () => undefined;
+      const gate = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      const handler: FollowerHandler = {
+        handle: (events): Pause | undefined => {
+          calls.push(events.map((e) => e.position));
+          const due = events.flatMap((e, i) => (e.event.type === 'DeviceEnlisted' ? [i] : []));
+          const [first, last] = [due[0], due.at(-1)];
+          if (first === undefined || last === undefined) return undefined;
+          return {
+            at: first,
+            through: last,
+            effect: async () => {
+              started = true;
+              poke();
+              await gate;
+            },
+          };
+        },
+      };
+      const pa = await put(c.store, ev.recognized('ann'));
+      const pd1 = await put(c.store, ev.enlisted('ann', 'd1'));
+      const bad = await c.store.append('user-bad', [{ type: 'NoSuchEvent', data: {}, metadata: meta() }], 'any');
+      if (bad.kind !== 'appended') throw new Error('append refused');
+      const pd2 = await put(c.store, ev.enlisted('ann', 'd2'));
+      const pb = await put(c.store, ev.recognized('bob'));
+      const t = await follow(handler);
+      poke = t.tick;
+      try {
+        await t.until('the effect running', () => started);
+        expect(await c.checkpoints.read('under-test')).toBe(pd1 - 1);
+        expect(await c.checkpoints.deadLetters('under-test')).toEqual([]);
+      } finally {
+        release();
+      }
+      await t.reached(pb);
+      expect(calls).toEqual([[pa, pd1, pd2, pb], [pb]]);
+      expect((await c.checkpoints.deadLetters('under-test')).map((d) => d.position)).toEqual([bad.position]);
+      expect(await c.checkpoints.read('under-test')).toBe(pb);
+    });
+
     it('only the types a handler asks for are handed over; the others still move the checkpoint', async () => {
       const r = recorder();
       const t = await follow({ types: new Set(['DeviceEnlisted']), handle: (events) => r.handler.handle(events) });

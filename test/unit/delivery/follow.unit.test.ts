@@ -89,6 +89,63 @@ describe('a delivery follower', () => {
     }
   });
 
+  it('runs the effects of a run of joining events together, after one commit before the first; a failed one runs them all again', async () => {
+    const store = createMemoryEventStore();
+    const state = openSqliteDeliveryState(fresh());
+    const runs: { device: string; checkpoint: number }[] = [];
+    let inFlight = 0;
+    let most = 0;
+    let failures = 1;
+    const fold: Fold = (event) =>
+      Promise.resolve(
+        event.type !== 'DeviceEnlisted'
+          ? undefined
+          : async () => {
+              inFlight += 1;
+              most = Math.max(most, inFlight);
+              runs.push({ device: event.data.deviceId, checkpoint: await state.checkpoints.read('under-test') });
+              await new Promise((r) => setTimeout(r, 5));
+              inFlight -= 1;
+              if (event.data.deviceId === 'd2' && failures > 0) {
+                failures -= 1;
+                throw new Error('the append failed');
+              }
+            },
+      );
+    const pa = await put(store, ev.recognized('ann'));
+    const p1 = await put(store, ev.enlisted('ann', 'd1'));
+    await put(store, ev.enlisted('ann', 'd2'));
+    await put(store, ev.enlisted('ann', 'd3'));
+    await put(store, ev.recognized('bob')); // does not join: the run ends before it
+    const p4 = await put(store, ev.enlisted('bob', 'd4'));
+    const f = startFollower({
+      name: 'under-test',
+      store,
+      state,
+      types: new Set(['UserRecognized', 'DeviceEnlisted']),
+      fold,
+      joins: (event) => event.type === 'DeviceEnlisted',
+      log: { info: () => undefined, warn: () => undefined, error: () => undefined },
+      clock: systemClock,
+    });
+    try {
+      await f.start();
+      await f.caughtUp(p4);
+      expect(pa).toBeLessThan(p1);
+      // d1..d3 together (twice: d2 failed the first time), each time with the checkpoint before d1; then d4 alone.
+      expect(runs).toEqual([
+        ...['d1', 'd2', 'd3', 'd1', 'd2', 'd3'].map((device) => ({ device, checkpoint: p1 - 1 })),
+        { device: 'd4', checkpoint: p4 - 1 },
+      ]);
+      expect(most).toBe(3);
+      expect(await state.checkpoints.read('under-test')).toBe(p4);
+    } finally {
+      await f.stop();
+      await state.close();
+      await store.close();
+    }
+  });
+
   it('quarantines an event it cannot decode as a dead letter kept with its checkpoints, reports it, and carries on', async () => {
     const store = createMemoryEventStore();
     const state = openSqliteDeliveryState(fresh());
