@@ -280,7 +280,11 @@ export const createDispatcher = (d: DispatcherDeps): Dispatcher => {
       for (const key of owned) {
         const next = campaignJobs.next(key);
         if (next !== undefined)
-          lanes.run(channel, () => job(channel, next, key), next.reduce((m, u) => Math.max(m, u.urgency), 0));
+          lanes.run(
+            channel,
+            () => job(channel, next, key),
+            next.reduce((m, u) => Math.max(m, u.urgency), 0),
+          );
       }
     }
   };

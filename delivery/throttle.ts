@@ -13,6 +13,10 @@ import type { ChannelMap } from './types.js';
 // call timeout. Shared by several delivery processes (a log shared by nodes), each one's gate
 // runs at its share of N among the live processes (delivery/roster.ts), so together they stay
 // within N (docs/campaigns.md).
+// Throttling per campaign (a message's `opts.throttle`, docs/campaigns.md): the same gate holds
+// a bucket per campaign too, and a campaign's send takes a token of each at one instant; a
+// campaign out of tokens is passed over, so it never holds back the channel's other sends.
+// Dispatch keeps such a campaign to one job of about a second of its sends (campaign-jobs.ts).
 
 /** This process's part of a limit shared with the others; undefined while it must wait (sends wait). */
 export interface Share {
@@ -234,8 +238,7 @@ export const throttled = <C extends Channel>(
       const campaign = campaigns[i];
       let end = i + 1;
       while (end < batch.length && campaigns[end]?.key === campaign?.key) end += 1;
-      const n =
-        campaign === undefined && !limited ? end - i : await gate.acquire(urgency, end - i, campaign);
+      const n = campaign === undefined && !limited ? end - i : await gate.acquire(urgency, end - i, campaign);
       out.push(...(await channel.deliver(batch.slice(i, i + n))));
       i += n;
     }

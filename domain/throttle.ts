@@ -6,7 +6,8 @@ import type { ThrottleChannel } from '../schema/throttle.js';
 import { invalid } from './errors.js';
 import type { DomainError } from './errors.js';
 
-// A token bucket per channel (docs/campaigns.md, MSGXC_THROTTLE_<CHANNEL>=N/s), pure: the
+// A token bucket per channel (docs/campaigns.md, MSGXC_THROTTLE_<CHANNEL>=N/s) or per campaign
+// (a message's `opts.throttle`), pure: the
 // caller passes the time. Shaped so that no one-second window ever holds more than N sends, the
 // way providers count: `burst` tokens at most are stored, and they refill at `N - burst + 1`
 // a second, slowed so that this holds for any window of a second plus JITTER_MS: a send the

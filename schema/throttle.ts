@@ -22,7 +22,12 @@ const isPlainObject = (u: unknown): u is Record<string, unknown> =>
   typeof u === 'object' && u !== null && !Array.isArray(u);
 
 const RATE_TEXT = `deliveries per second, an integer 1..${MAX_CAMPAIGN_RATE}`;
-const Rate = new t.Type<number>('CampaignRate', isRate, (u, c) => (isRate(u) ? t.success(u) : t.failure(u, c)), t.identity);
+const Rate = new t.Type<number>(
+  'CampaignRate',
+  isRate,
+  (u, c) => (isRate(u) ? t.success(u) : t.failure(u, c)),
+  t.identity,
+);
 
 /**
  * An object of channel -> rate, at least one channel, nothing else. Each bad key is named by
@@ -32,9 +37,7 @@ const Rate = new t.Type<number>('CampaignRate', isRate, (u, c) => (isRate(u) ? t
 export const CampaignThrottleC = new t.Type<CampaignThrottle>(
   'CampaignThrottle',
   (u): u is CampaignThrottle =>
-    isPlainObject(u) &&
-    Object.keys(u).length > 0 &&
-    Object.entries(u).every(([k, v]) => isChannel(k) && isRate(v)),
+    isPlainObject(u) && Object.keys(u).length > 0 && Object.entries(u).every(([k, v]) => isChannel(k) && isRate(v)),
   (u, c) => {
     if (!isPlainObject(u)) return t.failure(u, c, 'an object of channel: deliveries per second');
     const keys = Object.keys(u);

@@ -91,9 +91,17 @@ describe('throttling per campaign', () => {
     expect(sent.status, sent.text).toBe(200);
     const mid = sent.headers.get('x-message-id') ?? '';
     // The campaign is being paced: its first email is out.
-    await waitFor('the first campaign email', async () => ((await outbox(mid)).length > 0 ? true : undefined), 30_000, 50);
+    await waitFor(
+      'the first campaign email',
+      async () => ((await outbox(mid)).length > 0 ? true : undefined),
+      30_000,
+      50,
+    );
     const plainAt = Date.now();
-    const plain = await call(s, 'POST', '/api/v2/multicast', { token: admin, body: { uids: others, msg: 'Your code: 1234' } });
+    const plain = await call(s, 'POST', '/api/v2/multicast', {
+      token: admin,
+      body: { uids: others, msg: 'Your code: 1234' },
+    });
     expect(plain.status, plain.text).toBe(200);
     const plainMid = plain.headers.get('x-message-id') ?? '';
     const plainEmails = await waitFor(

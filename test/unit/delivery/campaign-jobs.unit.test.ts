@@ -8,7 +8,8 @@ import type { DirectoryMessage } from '../../../schema/delivery-state.js';
 
 const unit = (mid: string | null, i: number, urgency = 2): UnitState =>
   ({ key: `${mid ?? 'digest'}/u${String(i)}/email`, mid, uid: `u${String(i)}`, urgency }) as unknown as UnitState;
-const units = (mid: string, n: number, from = 0): UnitState[] => Array.from({ length: n }, (_, i) => unit(mid, from + i));
+const units = (mid: string, n: number, from = 0): UnitState[] =>
+  Array.from({ length: n }, (_, i) => unit(mid, from + i));
 const keys = (us: readonly UnitState[]): string[] => us.map((u) => u.key);
 const RATES: Record<string, number> = { slow: 3, crawl: 1 };
 const rateOf = (mid: string): number | undefined => RATES[mid];
@@ -59,7 +60,11 @@ describe('campaign jobs (delivery/campaign-jobs.ts)', () => {
   });
 
   it("reads each message's campaign limit on the channel once, a bad or absent one as none", async () => {
-    const opts: Record<string, unknown> = { slow: { throttle: { email: 3 } }, bad: { throttle: { email: 0 } }, plain: {} };
+    const opts: Record<string, unknown> = {
+      slow: { throttle: { email: 3 } },
+      bad: { throttle: { email: 0 } },
+      plain: {},
+    };
     const reads: string[] = [];
     const dir = {
       message: (mid: string) => {

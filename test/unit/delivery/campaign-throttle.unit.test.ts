@@ -84,7 +84,8 @@ describe('campaign throttle at the channel call (delivery/throttle.ts)', () => {
 
   it("holds a campaign to its own rate and the channel to its limit; the channel's other sends are not held behind the campaign", async () => {
     const { channel, sent } = recording();
-    const out = throttleChannels({ email: channel }, { email: { perSecond: 10 } }, {}).email as Channel;
+    const out = throttleChannels({ email: channel as never }, { email: { perSecond: 10 } }, {})
+      .email as unknown as Channel;
     const start = Date.now();
     const campaign = out.deliver(many('camp', 12, { email: 3 }));
     const plain = out.deliver(many('plain', 10));
@@ -102,7 +103,7 @@ describe('campaign throttle at the channel call (delivery/throttle.ts)', () => {
 
   it('without a channel limit a plain call goes straight through, whole, and only the campaign is paced', async () => {
     const { channel, sent, calls } = recording();
-    const out = throttleChannels({ email: channel }, {}, {}).email as Channel;
+    const out = throttleChannels({ email: channel as never }, {}, {}).email as unknown as Channel;
     const campaign = out.deliver(many('camp', 5, { email: 2, sms: 100 }));
     await vi.advanceTimersByTimeAsync(0);
     const plain = out.deliver(many('plain', 40));
@@ -115,8 +116,13 @@ describe('campaign throttle at the channel call (delivery/throttle.ts)', () => {
 
   it('answers a call mixing campaigns one outcome per delivery, in order', async () => {
     const { channel, sent } = recording();
-    const out = throttleChannels({ email: channel }, {}, {}).email as Channel;
-    const batch = [email('a', 0, { email: 1 }), email('a', 1, { email: 1 }), email('p', 2), email('b', 3, { email: 2 })];
+    const out = throttleChannels({ email: channel as never }, {}, {}).email as unknown as Channel;
+    const batch = [
+      email('a', 0, { email: 1 }),
+      email('a', 1, { email: 1 }),
+      email('p', 2),
+      email('b', 3, { email: 2 }),
+    ];
     const { values } = await drive([out.deliver(batch)]);
     expect(values[0]).toHaveLength(4);
     expect(sent.map((s) => s.id).sort()).toEqual(batch.map((d) => d.id).sort());
@@ -128,8 +134,7 @@ describe('campaign throttle at the channel call (delivery/throttle.ts)', () => {
   it('keeps a campaign bucket only while it is in use: memory stays bounded however many campaigns pass', async () => {
     const gate = createGate(undefined);
     const sends: Promise<number>[] = [];
-    for (let c = 0; c < 200; c += 1)
-      sends.push(gate.acquire(3, 1, { key: `m${String(c)}`, limit: { perSecond: 1 } }));
+    for (let c = 0; c < 200; c += 1) sends.push(gate.acquire(3, 1, { key: `m${String(c)}`, limit: { perSecond: 1 } }));
     await vi.advanceTimersByTimeAsync(0);
     expect(await Promise.all(sends)).toEqual(sends.map(() => 1)); // a fresh bucket's one token each
     expect(gate.campaigns()).toBe(200);
@@ -137,7 +142,7 @@ describe('campaign throttle at the channel call (delivery/throttle.ts)', () => {
     expect(gate.campaigns()).toBe(0);
     // And a campaign started again after it was dropped still keeps its rate (a new window).
     const { channel, sent } = recording();
-    const out = throttleChannels({ email: channel }, {}, {}).email as Channel;
+    const out = throttleChannels({ email: channel as never }, {}, {}).email as unknown as Channel;
     await drive([out.deliver(many('again', 3, { email: 1 }))]);
     await vi.advanceTimersByTimeAsync(CAMPAIGN_IDLE_MS);
     await drive([out.deliver(many('again', 3, { email: 1 }))]);
@@ -145,14 +150,14 @@ describe('campaign throttle at the channel call (delivery/throttle.ts)', () => {
   });
 
   it("sends at this process's share of a campaign's rate, and nothing while the share is unknown", async () => {
-    let part: number | undefined;
+    let part: number | undefined = undefined;
     let known: () => void = () => undefined;
     const share: Share = {
       part: (perSecond) => (part === undefined ? undefined : Math.floor(perSecond / part)),
       known: () => new Promise<void>((r) => (known = r)),
     };
     const { channel, sent } = recording();
-    const out = throttleChannels({ email: channel }, {}, { share }).email as Channel;
+    const out = throttleChannels({ email: channel as never }, {}, { share }).email as unknown as Channel;
     const work = out.deliver(many('camp', 6, { email: 4 }));
     await vi.advanceTimersByTimeAsync(2000);
     expect(sent).toHaveLength(0);

@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import type * as t from 'io-ts';
 import { isLeft, isRight } from 'fp-ts/lib/Either.js';
 import { describe, expect, it } from 'vitest';
 import { campaignRate, checkThrottle } from '../../../domain/throttle.js';
@@ -13,7 +14,7 @@ import { DispatchChannel } from '../../../schema/triage-events.js';
 // bad rate or an unknown channel naming the field; a stored MessagePublished from before keeps
 // decoding whatever it carried there, and readers apply only a valid one.
 
-const errorsOf = (u: unknown, codec: { decode: (u: unknown) => ReturnType<typeof MulticastBody.decode> }) => {
+const errorsOf = (u: unknown, codec: t.Decoder<unknown, unknown>): string[] => {
   const r = codec.decode(u);
   return isLeft(r) ? describeErrors(r.left) : [];
 };
@@ -54,7 +55,10 @@ describe('opts.throttle (schema/throttle.ts)', () => {
       ] as const) {
         const errors = errorsOf(body, codec);
         expect(errors.length, `${codec.name} ${JSON.stringify(throttle)}`).toBeGreaterThan(0);
-        expect(errors.some((e) => e.startsWith(`${field}:`)), errors.join('; ')).toBe(true);
+        expect(
+          errors.some((e) => e.startsWith(`${field}:`)),
+          errors.join('; '),
+        ).toBe(true);
       }
   });
 
@@ -100,8 +104,8 @@ describe('opts.throttle (schema/throttle.ts)', () => {
       expect(MessagePublished.is(event(old))).toBe(true);
       expect(isRight(StoredMessageOpts.decode({ throttle: old }))).toBe(true);
       expect(isLeft(MessageOpts.decode({ throttle: old }))).toBe(true);
-      expect(campaignRate({ throttle: old } as never, 'email')).toBeUndefined();
-      expect(isLeft(checkThrottle({ throttle: old } as never))).toBe(true);
+      expect(campaignRate({ throttle: old }, 'email')).toBeUndefined();
+      expect(isLeft(checkThrottle({ throttle: old }))).toBe(true);
     }
     expect(campaignRate({ throttle: { email: 3, sms: 1 } }, 'email')).toBe(3);
     expect(campaignRate({ throttle: { email: 3 } }, 'sms')).toBeUndefined();
