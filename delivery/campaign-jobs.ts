@@ -13,9 +13,11 @@ import type { Share } from './throttle.js';
 // one slot for about a second, and the others stay free for everything else. Its other due
 // units wait here, in flight (the scheduler leaves them alone, as it leaves a queued job's),
 // unclaimed (their leases start when their job runs), and when its job ends the next one is
-// queued in the lane behind whatever came meanwhile at its urgency, so with a single slot an
-// unthrottled message waits for one campaign job at most. Memory: the units held are the due
-// units this process took, as they were in the lanes' queues before.
+// queued in the lane after every job of its urgency that is not a campaign's next job
+// (`campaignPriority`): however many campaigns are being paced, an unthrottled message waits
+// only for the jobs already running (each about a second), never behind the campaigns' queue.
+// Memory: the units held are the due units this process took, as they were in the lanes'
+// queues before.
 
 export interface Admitted {
   /** The units the job sends now. */
@@ -135,3 +137,9 @@ export const campaignRates = async (
   }
   return rates;
 };
+
+/**
+ * The lane priority of a campaign's next job: after the other jobs of its urgency, before any
+ * of a lower urgency (lanes.ts serves higher first, equal first come first served).
+ */
+export const campaignPriority = (urgency: number): number => urgency - 0.5;

@@ -20,7 +20,7 @@ import type { DispatchChannel } from '../schema/triage-events.js';
 import { createLanes } from './lanes.js';
 import { throttleChannels } from './throttle.js';
 import type { CampaignSettings, Limits } from './throttle.js';
-import { campaignJobSize, campaignRates, createCampaignJobs } from './campaign-jobs.js';
+import { campaignJobSize, campaignPriority, campaignRates, createCampaignJobs } from './campaign-jobs.js';
 import type { LaneStats } from './lanes.js';
 import type { Revoke } from './revoke.js';
 import { createSender } from './send.js';
@@ -276,14 +276,14 @@ export const createDispatcher = (d: DispatcherDeps): Dispatcher => {
         inFlight.delete(u.key);
         flying(u, -1);
       }
-      // Each campaign this job was the one job of: its next job, queued behind what came meanwhile.
+      // Each campaign this job was the one job of: its next job, after the others of its urgency.
       for (const key of owned) {
         const next = campaignJobs.next(key);
         if (next !== undefined)
           lanes.run(
             channel,
             () => job(channel, next, key),
-            next.reduce((m, u) => Math.max(m, u.urgency), 0),
+            campaignPriority(next.reduce((m, u) => Math.max(m, u.urgency), 0)),
           );
       }
     }

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { campaignJobSize, campaignKey, campaignRates, createCampaignJobs } from '../../../delivery/campaign-jobs.js';
+import {
+  campaignJobSize,
+  campaignKey,
+  campaignPriority,
+  campaignRates,
+  createCampaignJobs,
+} from '../../../delivery/campaign-jobs.js';
+import { createLanes } from '../../../delivery/lanes.js';
+import { DEFAULT_DISPATCH_CONCURRENCY } from '../../../schema/config-triage.js';
 import type { UnitState } from '../../../schema/delivery-state.js';
 import type { DirectoryMessage } from '../../../schema/delivery-state.js';
 
@@ -83,5 +91,35 @@ describe('campaign jobs (delivery/campaign-jobs.ts)', () => {
     expect([...rates]).toEqual([['slow', 3]]);
     expect(reads).toEqual(['slow', 'bad', 'plain', 'gone']);
     expect([...(await campaignRates(dir, 'sms', units('slow', 1)))]).toEqual([]);
+  });
+
+  it("queues a campaign's next job after every other job of its urgency, before a lower urgency's", async () => {
+    const lanes = createLanes({ ...DEFAULT_DISPATCH_CONCURRENCY, email: 1 }, (_, e) => {
+      throw e;
+    });
+    const order: string[] = [];
+    let release: () => void = () => undefined;
+    const running = new Promise<void>((r) => (release = r));
+    const job = (name: string, wait?: Promise<void>) => async () => {
+      order.push(name);
+      await wait;
+    };
+    lanes.run('email', job('campaign first job', running), 3);
+    // While it runs (the one email slot): a campaign's next job, then messages that came meanwhile.
+    lanes.run('email', job('campaign next job'), campaignPriority(3));
+    lanes.run('email', job('plain urgency 3'), 3);
+    lanes.run('email', job('plain urgency 2'), 2);
+    lanes.run('email', job('another campaign next job'), campaignPriority(3));
+    lanes.run('email', job('urgent'), 4);
+    release();
+    await lanes.idle();
+    expect(order).toEqual([
+      'campaign first job',
+      'urgent',
+      'plain urgency 3',
+      'campaign next job',
+      'another campaign next job',
+      'plain urgency 2',
+    ]);
   });
 });
