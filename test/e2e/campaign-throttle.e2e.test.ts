@@ -127,11 +127,12 @@ describe('throttling per campaign', () => {
     expect(busiestSecond(times)).toBeLessThanOrEqual(RATE);
     // Paced, not slow by chance: fifteen at three a second span more than three seconds.
     expect(Math.max(...times) - Math.min(...times)).toBeGreaterThanOrEqual(3000);
-    // The plain message was not queued behind the campaign: out before its last email, and
-    // within about a campaign job (a second) plus triage of being sent.
+    // The plain message was not queued behind the campaign: out before its last email (the
+    // campaign had more than four seconds to go), and within about a campaign job (a second)
+    // plus its triage of being sent, with slack for a loaded machine.
     const plainLast = Math.max(...plainEmails.map((e) => Date.parse(e.at)));
     expect(plainLast).toBeLessThan(Math.max(...times));
-    expect(plainDoneAt - plainAt).toBeLessThan(3000);
+    expect(plainDoneAt - plainAt).toBeLessThan(4000);
     // The limit is recorded with the message: anyone reading it sees it.
     const m = await call(s, 'GET', `/api/v2/messages/${mid}`, { token: admin });
     expect(m.status, m.text).toBe(200);
