@@ -58,8 +58,10 @@ export const startDelivery = (
   const state = deps.state ?? openDeliveryState(config);
   // Nodes sharing a log each run delivery: a throttle holds for all of them together, each
   // sending its share (a node with a log of its own is the only sender of its deliveries).
+  // Any message may carry a throttle of its own (opts.throttle), so the roster runs whether or
+  // not a channel is throttled: heartbeats only, nothing per send.
   const roster =
-    deps.bus !== undefined && logSharedByNodes(config) && Object.keys(t.throttle).length > 0
+    deps.bus !== undefined && logSharedByNodes(config)
       ? startRoster({
           bus: deps.bus,
           node: config.nodeId,
@@ -82,6 +84,7 @@ export const startDelivery = (
       concurrency: t.concurrency,
       retry: { ...DEFAULT_RETRY_POLICY, ...t.retry },
       throttle: roster === undefined ? t.throttle : shareLimits(t.throttle, roster),
+      campaigns: roster === undefined ? {} : { share: roster },
       ...(t.leaseMs !== undefined ? { leaseMs: t.leaseMs } : {}),
     },
     triage: {

@@ -19,7 +19,8 @@ import type { UnitState } from '../schema/delivery-state.js';
 import type { DispatchChannel } from '../schema/triage-events.js';
 import { createLanes } from './lanes.js';
 import { throttleChannels } from './throttle.js';
-import type { Limits } from './throttle.js';
+import type { CampaignSettings, Limits } from './throttle.js';
+import { campaignJobSize, campaignPriority, campaignRates, createCampaignJobs } from './campaign-jobs.js';
 import type { LaneStats } from './lanes.js';
 import type { Revoke } from './revoke.js';
 import { createSender } from './send.js';
@@ -58,6 +59,8 @@ export interface DispatchSettings {
   readonly retry: RetryPolicy;
   /** Sends per second per channel never exceeded (MSGXC_THROTTLE_<CHANNEL>; delivery/throttle.ts). */
   readonly throttle?: Limits;
+  /** How campaigns' own limits (`opts.throttle`) are shared with the other delivery processes. */
+  readonly campaigns?: CampaignSettings;
 }
 
 /** Provider batches per lane job: the most an urgent job waits for, per slot, behind a broadcast. */
@@ -116,7 +119,7 @@ export const createDispatcher = (d: DispatcherDeps): Dispatcher => {
   const writer = createUnitWriter(d);
   const send = createSender({
     ...d,
-    channels: throttleChannels(d.channels, d.settings.throttle ?? {}),
+    channels: throttleChannels(d.channels, d.settings.throttle ?? {}, d.settings.campaigns ?? {}),
     writer,
     batchSizes: d.settings.batchSizes,
     retry: d.settings.retry,
@@ -135,6 +138,16 @@ export const createDispatcher = (d: DispatcherDeps): Dispatcher => {
     d.log.error({ err, channel }, 'a dispatch job failed; its units come due again');
   });
   const by: By = { node: d.node, run: d.run, leaseMs: d.settings.leaseMs };
+  // A job holds at most JOB_BATCHES provider batches, a throttled channel's about a second of its sends.
+  const jobSize = (channel: DispatchChannel): number =>
+    Math.min(
+      Math.max(1, d.settings.batchSizes[channel]) * JOB_BATCHES,
+      d.settings.throttle?.[channel]?.perSecond ?? Infinity,
+    );
+  // A throttled campaign's job: about a second of this process's share of its rate (campaign-jobs.ts).
+  const campaignJobs = createCampaignJobs((rate, channel) =>
+    campaignJobSize(rate, d.settings.campaigns?.share, jobSize(channel as DispatchChannel)),
+  );
 
   const digest = async (targets: Targets, u: UnitState, now: number, contentOf: ContentOf): Promise<Decided> => {
     const found = await d.state.units.get(u.waiting.map((mid) => stepKey({ mid, uid: u.uid, channel: u.channel })));
@@ -194,9 +207,18 @@ export const createDispatcher = (d: DispatcherDeps): Dispatcher => {
 
   // A job decides on the units as the scheduler read them: a decision made on a unit that has
   // moved since is refused by its stream's revision (writer.ts), as any other stale decision.
-  const job = async (channel: DispatchChannel, units: readonly UnitState[]): Promise<void> => {
+  const job = async (channel: DispatchChannel, all: readonly UnitState[], owner?: string): Promise<void> => {
+    // The units this job ends (the others wait for their campaign's next job).
+    let units = all;
+    let owned: readonly string[] = owner === undefined ? [] : [owner];
     try {
       if (d.stopped()) return;
+      const rates = await campaignRates(d.state.directory, channel, all);
+      if (rates.size > 0 || owner !== undefined) {
+        const admitted = campaignJobs.admit(channel, all, (mid) => rates.get(mid), owner);
+        units = admitted.send;
+        owned = [...owned, ...admitted.owned];
+      }
       const reads = await jobReads(d.state, units);
       const targets = createTargets(reads.state, nameOf);
       const now = d.clock.now().getTime();
@@ -254,6 +276,16 @@ export const createDispatcher = (d: DispatcherDeps): Dispatcher => {
         inFlight.delete(u.key);
         flying(u, -1);
       }
+      // Each campaign this job was the one job of: its next job, after the others of its urgency.
+      for (const key of owned) {
+        const next = campaignJobs.next(key);
+        if (next !== undefined)
+          lanes.run(
+            channel,
+            () => job(channel, next, key),
+            campaignPriority(next.reduce((m, u) => Math.max(m, u.urgency), 0)),
+          );
+      }
     }
   };
 
@@ -272,11 +304,11 @@ export const createDispatcher = (d: DispatcherDeps): Dispatcher => {
       }
       // ...and at most JOB_BATCHES provider batches per job, so an urgent job waits for a few
       // batches of a broadcast at most, not for a whole pass of it.
+      // A throttled channel's job holds about a second of its sends, so an urgent job waits
+      // for a slot that long at most; a throttled campaign's, about a second of its own
+      // (campaign-jobs.ts: one job in flight per campaign, the rest wait their turn).
       for (const g of byLane.values()) {
-        // A throttled channel's job holds about a second of its sends, so an urgent job waits
-        // for a slot that long at most.
-        const limit = d.settings.throttle?.[g.channel]?.perSecond;
-        const size = Math.min(Math.max(1, d.settings.batchSizes[g.channel]) * JOB_BATCHES, limit ?? Infinity);
+        const size = jobSize(g.channel);
         for (let i = 0; i < g.units.length; i += size) {
           const part = g.units.slice(i, i + size);
           lanes.run(g.channel, () => job(g.channel, part), g.urgency);

@@ -11,6 +11,7 @@ import { deepEqual } from './equal.js';
 import { conflict, forbidden, notFound } from './errors.js';
 import type { DomainError } from './errors.js';
 import { checkVariants } from './variants.js';
+import { checkThrottle } from './throttle.js';
 import { checkAudience, checkSchedule, dueDate, requestedUrgency } from './message-content.js';
 import type { ContentInput } from './message-content.js';
 import { evolveMessage, initialMessageState } from './message-state.js';
@@ -84,6 +85,7 @@ const publish = (c: Extract<MessageCommand, { type: 'Publish' }>, s: MessageStat
     E.Do,
     E.bind('urgency', () => requestedUrgency(c.content.opts)),
     E.bind('variants', () => checkVariants(c.content.opts)),
+    E.bind('throttle', () => checkThrottle(c.content.opts)),
     E.bind('audience', () => checkAudience(c.audience)),
     // A retry resolves a local schedule from the first publication, so it decides the same instant.
     E.bind('scheduled', () =>

@@ -1,4 +1,13 @@
-// A token bucket per channel (docs/campaigns.md, MSGXC_THROTTLE_<CHANNEL>=N/s), pure: the
+import * as E from 'fp-ts/lib/Either.js';
+import type { Either } from 'fp-ts/lib/Either.js';
+import type { JsonObject } from '../schema/json.js';
+import { CampaignThrottleC, MAX_CAMPAIGN_RATE } from '../schema/throttle.js';
+import type { ThrottleChannel } from '../schema/throttle.js';
+import { invalid } from './errors.js';
+import type { DomainError } from './errors.js';
+
+// A token bucket per channel (docs/campaigns.md, MSGXC_THROTTLE_<CHANNEL>=N/s) or per campaign
+// (a message's `opts.throttle`), pure: the
 // caller passes the time. Shaped so that no one-second window ever holds more than N sends, the
 // way providers count: `burst` tokens at most are stored, and they refill at `N - burst + 1`
 // a second, slowed so that this holds for any window of a second plus JITTER_MS: a send the
@@ -51,3 +60,24 @@ export const take = (b: Bucket, l: Limit, now: number, want: number): Taken => {
   const waitMs = Math.max(1, Math.ceil(((1 - r.tokens) * 1000) / refillPerSecond(l)));
   return { granted: 0, bucket: r, waitMs };
 };
+
+/** A campaign's own limit on `channel` (its message's `opts.throttle`), if it has a valid one. */
+export const campaignRate = (opts: JsonObject, channel: string): number | undefined => {
+  const th = opts.throttle;
+  if (th === undefined || !CampaignThrottleC.is(th)) return undefined;
+  return Object.hasOwn(th, channel) ? th[channel as ThrottleChannel] : undefined;
+};
+
+/**
+ * A publication's `opts.throttle` is valid or absent (every route decodes it with the request
+ * codec; this holds for any other way a command is built).
+ */
+export const checkThrottle = (opts: JsonObject): Either<DomainError, void> =>
+  !Object.hasOwn(opts, 'throttle') || CampaignThrottleC.is(opts.throttle)
+    ? E.right(undefined)
+    : E.left(
+        invalid(
+          'ThrottleIsInvalid',
+          `opts.throttle: an object of channel: deliveries per second (1..${MAX_CAMPAIGN_RATE})`,
+        ),
+      );

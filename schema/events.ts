@@ -2,7 +2,7 @@ import * as t from 'io-ts';
 import { DeviceId, MessageId, ThreadId, UserId } from './ids.js';
 import { Device } from './devices.js';
 import { Count, LIMITS, boundedArray, boundedString } from './bounds.js';
-import { Audience, ISODate, MessageOpts, MessageText, Subject, Urgency } from './message.js';
+import { Audience, ISODate, MessageText, StoredMessageOpts, Subject, Urgency } from './message.js';
 import { Payload } from './payload.js';
 import { StoredLocalSchedule, StoredQuietHours, StoredTimeZone } from './local-time.js';
 import { CellNumber, EmailAddress } from './profile.js';
@@ -95,7 +95,7 @@ export const MessagePublished = evp(
     from: UserId,
     audience: Audience,
     msg: MessageText,
-    opts: MessageOpts,
+    opts: StoredMessageOpts,
     urgency: Urgency,
     at: ISODate,
   },

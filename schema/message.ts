@@ -3,6 +3,7 @@ import { Count, LIMITS, boundedArray, boundedInt, boundedString, Timestamp } fro
 import { ThreadId, UserId } from './ids.js';
 import type { JsonObject } from './json.js';
 import { Payload } from './payload.js';
+import { CampaignThrottleC } from './throttle.js';
 import { Variants } from './variants.js';
 
 // Urgency follows RFC 8030's Urgency header, numbered as in msgxc's table:
@@ -36,28 +37,40 @@ export const Subject = boundedString(0, LIMITS.subject);
 export const TTL_MAX_SECONDS = 28 * 24 * 3600;
 
 // `opts` is free-form (msgxc passed it through to push payloads) but bounded; the keys the
-// broker itself interprets are checked here, for the request and the stored event alike.
+// broker itself interprets are checked here, for the request and the stored event alike, but
+// for `throttle` (below).
 // Not a t.intersection: io-ts rebuilds an intersection's result by assignment, which would
 // turn an own `__proto__` key into a prototype; the payload's own decoded value is kept whole.
-const KnownOpts = t.partial({
+const knownOpts = {
   urgency: Urgency,
   ttl: boundedInt(0, TTL_MAX_SECONDS, `seconds (0..${TTL_MAX_SECONDS})`),
   collapse: boundedString(1, LIMITS.label),
   /** A/B variants (schema/variants.ts); the body's top-level `variants` lands here. */
   variants: Variants,
-});
-/** Typed as a plain JSON object: the deciders re-check the keys they read (domain/message-content.ts). */
-export const MessageOpts = new t.Type<JsonObject, JsonObject>(
-  'opts',
-  (u): u is JsonObject => Payload.is(u) && KnownOpts.is(u),
-  (u, c) => {
-    const payload = Payload.validate(u, c);
-    if (payload._tag === 'Left') return payload;
-    const known = KnownOpts.validate(payload.right, c);
-    return known._tag === 'Left' ? known : t.success(payload.right);
-  },
-  t.identity,
-);
+};
+const optsCodec = (name: string, known: t.Mixed): t.Type<JsonObject, JsonObject> =>
+  new t.Type<JsonObject, JsonObject>(
+    name,
+    (u): u is JsonObject => Payload.is(u) && known.is(u),
+    (u, c) => {
+      const payload = Payload.validate(u, c);
+      if (payload._tag === 'Left') return payload;
+      const checked = known.validate(payload.right, c);
+      return checked._tag === 'Left' ? checked : t.success(payload.right);
+    },
+    t.identity,
+  );
+/**
+ * A request's opts. Typed as a plain JSON object: the deciders re-check the keys they read
+ * (domain/message-content.ts). `throttle` is a campaign's own limit (schema/throttle.ts).
+ */
+export const MessageOpts = optsCodec('opts', t.partial({ ...knownOpts, throttle: CampaignThrottleC }));
+/**
+ * A stored MessagePublished's opts: `throttle` is not checked, because before it meant
+ * something a sender could put anything there, and such an event must still decode (readers
+ * apply only a valid one: domain/throttle.ts `campaignRate`). Every request passes MessageOpts.
+ */
+export const StoredMessageOpts = optsCodec('opts', t.partial(knownOpts));
 export type MessageOpts = JsonObject;
 
 /** Stored dates; kept under its old name for the event codecs. */

@@ -1,6 +1,7 @@
 import { LIMITS } from './bounds.js';
 import { MAX_VARIANTS, MAX_VARIANT_TEXT, MAX_VARIANT_WEIGHT } from './variants.js';
 import { TTL_MAX_SECONDS } from './message.js';
+import { MAX_CAMPAIGN_RATE, THROTTLE_CHANNELS } from './throttle.js';
 import { PAYLOAD_LIMITS } from './payload.js';
 import { SegmentQuerySchema } from './openapi-audiences.js';
 
@@ -14,13 +15,24 @@ const text = (minLength: number, maxLength: number): Json => ({ type: 'string', 
 const list = (items: Json, minItems: number, maxItems: number): Json => ({ type: 'array', items, minItems, maxItems });
 // The bounds are the codecs' (schema/bounds.ts); the README's "Bounds" table says the same.
 const payload = `A JSON object: depth <= 32, <= ${PAYLOAD_LIMITS.values} values, <= ${PAYLOAD_LIMITS.chars} characters of keys and strings`;
+const rate = { type: 'integer', minimum: 1, maximum: MAX_CAMPAIGN_RATE };
+const throttle = {
+  type: 'object',
+  minProperties: 1,
+  additionalProperties: false,
+  properties: Object.fromEntries(THROTTLE_CHANNELS.map((c) => [c, rate])),
+  description:
+    'Throttling per campaign: deliveries of this message per second per channel, on top of the channel limit (MSGXC_THROTTLE_<CHANNEL>); a bad value or an unknown channel is a 400 naming `opts.throttle.<channel>`; recorded with the message (docs/campaigns.md)',
+  example: { email: 50, sms: 5, webpush: 1000 },
+};
 const opts = {
   type: 'object',
-  description: `${payload}; \`urgency\` (1-4), \`ttl\` (s), \`collapse\` are interpreted`,
+  description: `${payload}; \`urgency\` (1-4), \`ttl\` (s), \`collapse\`, \`throttle\` are interpreted`,
   properties: {
     urgency: { type: 'integer', minimum: 1, maximum: 4 },
     ttl: { type: 'integer', minimum: 0, maximum: TTL_MAX_SECONDS },
     collapse: text(1, LIMITS.label),
+    throttle,
   },
 };
 const hhmm = { type: 'string', pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$', example: '22:00' };

@@ -82,8 +82,8 @@ describe('a throttle shared by two reactor processes', () => {
       db.close();
     }
   };
-  const multicast = async (uids: readonly string[]): Promise<string> => {
-    const sent = await call(api, 'POST', '/api/v2/multicast', { token: admin, body: { uids, msg: 'paced' } });
+  const multicast = async (uids: readonly string[], opts: Record<string, unknown> = {}): Promise<string> => {
+    const sent = await call(api, 'POST', '/api/v2/multicast', { token: admin, body: { uids, msg: 'paced', opts } });
     expect(sent.status, sent.text).toBe(200);
     return sent.headers.get('x-message-id') ?? '';
   };
@@ -130,5 +130,19 @@ describe('a throttle shared by two reactor processes', () => {
     const [t1, t2] = [times(dirs.r1, mid), times(dirs.r2, mid)];
     expect(t1.length + t2.length).toBe(n);
     expect(busiestSecond([...t1, ...t2])).toBeLessThanOrEqual(LIMIT);
+  });
+
+  // A campaign's own limit (opts.throttle, docs/campaigns.md "Throttling per campaign") below the
+  // channel's is shared the same way: each reactor sends its share of it.
+  it("keeps a campaign's own limit, under the channel's, across both reactors", async () => {
+    const rate = LIMIT - 1;
+    const n = 18;
+    const mid = await multicast(await people('camp', n), { throttle: { email: rate } });
+    await allSent(mid, n);
+    const [t1, t2] = [times(dirs.r1, mid), times(dirs.r2, mid)];
+    expect(t1.length + t2.length).toBe(n);
+    expect(t1.length, 'r1 sent some').toBeGreaterThan(0);
+    expect(t2.length, 'r2 sent some').toBeGreaterThan(0);
+    expect(busiestSecond([...t1, ...t2])).toBeLessThanOrEqual(rate);
   });
 });
