@@ -13,7 +13,7 @@ import type { OutboxStore } from '../ports/outbox.js';
 import type { Config } from '../schema/config.js';
 import { startOutboxErasure } from '../delivery/outbox-erasure.js';
 import { startRoster } from '../delivery/roster.js';
-import { shareLimits } from '../delivery/throttle.js';
+import { shareLimits } from '../delivery/limits.js';
 import type { Bus } from '../ports/bus.js';
 import { logSharedByNodes, openDeliveryState } from './engines.js';
 import type { Metrics } from '../api/metrics.js';

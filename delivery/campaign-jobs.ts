@@ -1,8 +1,8 @@
 import { campaignRate } from '../domain/throttle.js';
 import type { DirectoryReads } from '../ports/delivery-state.js';
 import type { UnitState } from '../schema/delivery-state.js';
-import { partOf } from './throttle.js';
-import type { Share } from './throttle.js';
+import { partOf } from './limits.js';
+import type { Share } from './limits.js';
 
 // Dispatch jobs of throttled campaigns (a message with `opts.throttle`, docs/campaigns.md).
 // A job waiting for its campaign's tokens waits holding its lane slot (lanes.ts), so a

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { CAMPAIGN_IDLE_MS, createGate, throttleChannels } from '../../../delivery/throttle.js';
-import type { Share } from '../../../delivery/throttle.js';
+import { CAMPAIGN_IDLE_MS, createGate } from '../../../delivery/gate.js';
+import type { Share } from '../../../delivery/limits.js';
+import { throttleChannels } from '../../../delivery/throttle.js';
 import type { Channel, Delivery, Outcome } from '../../../ports/channel.js';
 
 // Throttling per campaign at the channel call (delivery/throttle.ts, docs/campaigns.md): a

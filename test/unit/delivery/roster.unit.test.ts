@@ -2,7 +2,8 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createInProcessBus, createInProcessNetwork } from '../../../adapters/bus/in-process.js';
 import { JITTER_MS } from '../../../domain/throttle.js';
 import { MISSED_BEATS, shareOf, startRoster } from '../../../delivery/roster.js';
-import { createGate, partOf, shareLimits } from '../../../delivery/throttle.js';
+import { createGate } from '../../../delivery/gate.js';
+import { partOf, shareLimits } from '../../../delivery/limits.js';
 import type { Bus } from '../../../ports/bus.js';
 
 // The delivery processes' roster (delivery/roster.ts) on the in-process bus standing for several

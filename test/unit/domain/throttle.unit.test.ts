@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { JITTER_MS, burstOf, freshBucket, take } from '../../../domain/throttle.js';
 import type { Bucket } from '../../../domain/throttle.js';
 import { TriageEnv, triageSettings } from '../../../schema/config-triage.js';
-import { createGate, throttleChannels, throttled } from '../../../delivery/throttle.js';
+import { createGate } from '../../../delivery/gate.js';
+import { throttleChannels, throttled } from '../../../delivery/throttle.js';
 import type { Channel, Delivery } from '../../../ports/channel.js';
 
 /** The most sends any half-open window of `ms` (a second) holds. */
