@@ -130,13 +130,13 @@ const main = async (): Promise<void> => {
   try {
     const script = sendScript(dir, await adminToken());
     const seen = new Map<string, { ratio: number[]; p99: number[]; send: number[]; ping: number[] }>();
-    const day = new Date().toISOString().slice(0, 16).replace('T', ' ');
     console.log(
       '| run (UTC) | writer | connections | duration | ping req/s | send req/s | send/ping | send p50 ms | send p99 ms | errors | triaged/published at the end, +2, +4, +6 s | load avg |',
     );
     for (let round = 0; round < rounds; round += 1) {
       const order = round % 2 === 0 ? writers : [...writers].reverse();
       for (const writer of order) {
+        const started = new Date().toISOString().slice(0, 16).replace('T', ' ');
         const { ping, send, triaged } = await measure(dir, `${writer}-${String(round)}`, writer, script, stack);
         const ratio = send.rps / ping.rps;
         const s = seen.get(writer) ?? { ratio: [], p99: [], send: [], ping: [] };
@@ -146,7 +146,7 @@ const main = async (): Promise<void> => {
         s.ping.push(ping.rps);
         seen.set(writer, s);
         console.log(
-          `| ${day} | ${writer} | ${CONNECTIONS} | ${DURATION} | ${ping.rps.toFixed(0)} | ${send.rps.toFixed(0)} | ${ratio.toFixed(2)} | ${send.p50} | ${send.p99} | ${send.errors}${send.errorKinds === '' ? '' : ` (${send.errorKinds})`} | ${triaged} | ${loadavg()[0]?.toFixed(1) ?? ''} |`,
+          `| ${started} | ${writer} | ${CONNECTIONS} | ${DURATION} | ${ping.rps.toFixed(0)} | ${send.rps.toFixed(0)} | ${ratio.toFixed(2)} | ${send.p50} | ${send.p99} | ${send.errors}${send.errorKinds === '' ? '' : ` (${send.errorKinds})`} | ${triaged} | ${loadavg()[0]?.toFixed(1) ?? ''} |`,
         );
       }
     }
