@@ -5,6 +5,7 @@ import type { Clock } from '../ports/clock.js';
 import type { DeliveryStateStore } from '../ports/delivery-state.js';
 import type { EventStore } from '../ports/eventstore.js';
 import type { DeadLetter, Effect, Followed, FollowerHandler, Pause, Stalled } from '../ports/follower.js';
+import type { StateBatch } from '../schema/delivery-state.js';
 import type { DomainEvent } from '../schema/events.js';
 import { GroupCache, StateWork } from './state-work.js';
 import type { ReactorLog } from './types.js';
@@ -41,6 +42,8 @@ export interface FollowerOptions {
   readonly joins?: (event: DomainEvent) => boolean;
   /** After each batch is applied (e.g. to wake the scheduler). */
   readonly afterBatch?: () => void;
+  /** Right after a commit that set timers, with the earliest due time it set (the scheduler's wake). */
+  readonly timersSet?: (earliest: number) => void;
   readonly log: ReactorLog;
   /** Stamps dead letters. */
   readonly clock: Clock;
@@ -79,6 +82,13 @@ const together =
     if (failed !== undefined) throw failed.reason;
   };
 
+/** The earliest due time a batch sets, if it sets a timer. */
+export const earliestTimer = (batch: StateBatch): number | undefined => {
+  let earliest: number | undefined;
+  for (const t of batch.timers ?? []) if (t.at !== null && (earliest === undefined || t.at < earliest)) earliest = t.at;
+  return earliest;
+};
+
 /** Delivery's fold as a follower handler over its state store. */
 export const foldHandler = (
   name: string,
@@ -86,8 +96,17 @@ export const foldHandler = (
   types: ReadonlySet<string>,
   fold: Fold,
   joins: (event: DomainEvent) => boolean = () => false,
+  timersSet?: (earliest: number) => void,
 ): FollowerHandler => {
   const groups = new GroupCache();
+  // Told at the commit, not after the batch: a pause's effect (triage planning) may take long.
+  const commit = async (work: StateWork, checkpoint: { name: string; position: number }): Promise<void> => {
+    const batch = work.batch(checkpoint);
+    await state.commit(batch);
+    work.committed();
+    const earliest = earliestTimer(batch);
+    if (earliest !== undefined) timersSet?.(earliest);
+  };
   return {
     types,
     handle: async (events): Promise<Pause | undefined> => {
@@ -104,15 +123,13 @@ export const foldHandler = (
             if (more !== undefined) effects.push(more);
             next = events[through + 1];
           }
-          await state.commit(work.batch({ name, position: e.position - 1 }));
-          work.committed();
+          await commit(work, { name, position: e.position - 1 });
           return { at, through, effect: effects.length === 1 ? effect : together(effects) };
         }
       }
       const last = events[events.length - 1];
       if (last !== undefined) {
-        await state.commit(work.batch({ name, position: last.position }));
-        work.committed();
+        await commit(work, { name, position: last.position });
       }
       return undefined;
     },
@@ -141,7 +158,7 @@ export const startFollower = (o: FollowerOptions): Follower => {
         name: o.name,
         store: o.store,
         from,
-        handler: foldHandler(o.name, o.state, o.types, o.fold, o.joins),
+        handler: foldHandler(o.name, o.state, o.types, o.fold, o.joins, o.timersSet),
         checkpoints: o.state.checkpoints,
         now: () => o.clock.now().toISOString(),
         log: o.log,

@@ -135,8 +135,12 @@ export const startReactors = (o: ReactorOptions): Reactors => {
     log,
     ready,
   });
+  // After every batch (no query unless a timer can be due), and at each commit that set timers.
   const wake = (): void => {
     scheduler.wake();
+  };
+  const timersSet = (earliest: number): void => {
+    scheduler.wake(earliest);
   };
   const triage = createTriageReactor({
     store: o.store,
@@ -146,6 +150,7 @@ export const startReactors = (o: ReactorOptions): Reactors => {
     config,
     log,
     afterBatch: wake,
+    timersSet,
     stopped: isStopped,
     ...(o.onDeadLetters === undefined ? {} : { onDeadLetters: o.onDeadLetters }),
   });
@@ -155,6 +160,7 @@ export const startReactors = (o: ReactorOptions): Reactors => {
     state: o.state,
     log,
     afterBatch: wake,
+    timersSet,
     types: DISPATCH_EVENTS,
     fold: dispatchFold,
     clock: o.clock,
@@ -171,7 +177,7 @@ export const startReactors = (o: ReactorOptions): Reactors => {
     })
     .then(
       () => {
-        if (!stopped) scheduler.wake();
+        if (!stopped) void scheduler.pass();
       },
       (err: unknown) => {
         log.error({ err }, 'delivery could not start following the log; timers stay off until restarted');

@@ -51,6 +51,8 @@ export interface TriageReactorOptions {
   readonly config: TriageConfig;
   readonly log: ReactorLog;
   readonly afterBatch?: () => void;
+  /** Right after a commit that set timers, with the earliest due time it set. */
+  readonly timersSet?: (earliest: number) => void;
   readonly onDeadLetters?: (dead: readonly DeadLetter[]) => void;
   readonly stopped: () => boolean;
 }
@@ -231,6 +233,7 @@ export const createTriageReactor = (o: TriageReactorOptions): Follower => {
     log: o.log,
     clock: o.clock,
     ...(o.afterBatch === undefined ? {} : { afterBatch: o.afterBatch }),
+    ...(o.timersSet === undefined ? {} : { timersSet: o.timersSet }),
     ...(o.onDeadLetters === undefined ? {} : { onDeadLetters: o.onDeadLetters }),
     // A due message's directory change is its own entry, which no other message's triage
     // reads: the sends of a run are planned together (delivery/follow.ts).
