@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, removeDir, startServer, tempDir, token, type Server } from './harness.js';
 import { waitFor } from './standin-env.js';
+import { busiestSecond } from '../windows.js';
 
 // Throttling per campaign end to end (docs/campaigns.md, "Throttling per campaign"), on
 // whichever stack MSGXC_E2E_STACK names. A multicast with `opts.throttle.email = 3` to fifteen
@@ -21,18 +22,6 @@ interface OutboxEntry {
   at: string;
   deliveryId: string;
 }
-
-/** The most entries any half-open one-second window holds. */
-const busiestSecond = (times: readonly number[]): number => {
-  const sorted = [...times].sort((a, b) => a - b);
-  let best = 0;
-  let lo = 0;
-  for (let hi = 0; hi < sorted.length; hi += 1) {
-    while ((sorted[hi] ?? 0) - (sorted[lo] ?? 0) >= 1000) lo += 1;
-    best = Math.max(best, hi - lo + 1);
-  }
-  return best;
-};
 
 describe('throttling per campaign', () => {
   const dataDir = tempDir();

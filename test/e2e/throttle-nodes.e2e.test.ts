@@ -5,6 +5,7 @@ import { call, nodeId, removeDir, startServer, tempDir, token, type Server } fro
 import { isProductionStack, stackEnv } from './stack.js';
 import { waitFor } from './standin-env.js';
 import { MISSED_BEATS } from '../../delivery/roster.js';
+import { busiestSecond } from '../windows.js';
 
 // Throttling across delivery processes (docs/campaigns.md): an API node and two reactor
 // processes on one log, email limited to LIMIT a second. The reactors find each other by their
@@ -15,18 +16,6 @@ import { MISSED_BEATS } from '../../delivery/roster.js';
 const LIMIT = 4;
 const PEOPLE = 24;
 const HEARTBEAT_MS = 500;
-
-/** The most entries any half-open one-second window holds. */
-const busiestSecond = (times: readonly number[]): number => {
-  const sorted = [...times].sort((a, b) => a - b);
-  let best = 0;
-  let lo = 0;
-  for (let hi = 0; hi < sorted.length; hi += 1) {
-    while ((sorted[hi] ?? 0) - (sorted[lo] ?? 0) >= 1000) lo += 1;
-    best = Math.max(best, hi - lo + 1);
-  }
-  return best;
-};
 
 describe('a throttle shared by two reactor processes', () => {
   const shared = tempDir('msgxc-throttle-shared-');

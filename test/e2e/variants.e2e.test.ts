@@ -3,6 +3,7 @@ import { call, removeDir, startServer, tempDir, token, type Server } from './har
 import { waitFor } from './standin-env.js';
 import { assignVariant } from '../../domain/variants.js';
 import { openLive, type TestSocket } from './realtime-socket.js';
+import { busiestSecond } from '../windows.js';
 
 // A/B variants and per-channel throttling end to end (docs/campaigns.md), on whichever stack
 // MSGXC_E2E_STACK names. Eight users with an email address get a two-variant multicast: the
@@ -33,18 +34,6 @@ interface OutboxEntry {
 }
 type Stage = 'addressed' | 'sent' | 'delivered' | 'seen' | 'read' | 'clicked';
 type VariantFunnel = { variant: string } & Record<Stage, number>;
-
-/** The most entries any half-open one-second window holds. */
-const busiestSecond = (times: readonly number[]): number => {
-  const sorted = [...times].sort((a, b) => a - b);
-  let best = 0;
-  let lo = 0;
-  for (let hi = 0; hi < sorted.length; hi += 1) {
-    while ((sorted[hi] ?? 0) - (sorted[lo] ?? 0) >= 1000) lo += 1;
-    best = Math.max(best, hi - lo + 1);
-  }
-  return best;
-};
 
 describe('A/B variants and throttling', () => {
   const dataDir = tempDir();

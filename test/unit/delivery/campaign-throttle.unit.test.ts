@@ -3,23 +3,12 @@ import { CAMPAIGN_IDLE_MS, createGate } from '../../../delivery/gate.js';
 import type { Share } from '../../../delivery/limits.js';
 import { throttleChannels } from '../../../delivery/throttle.js';
 import type { Channel, Delivery, Outcome } from '../../../ports/channel.js';
+import { busiestSecond } from '../../windows.js';
 
 // Throttling per campaign at the channel call (delivery/throttle.ts, docs/campaigns.md): a
 // message's `opts.throttle` limit and the channel's own (MSGXC_THROTTLE_<CHANNEL>) both hold, a
 // send takes a token of each at the same instant, a slow campaign never holds back the
 // channel's other sends, and a campaign's bucket is dropped once idle. On vitest's fake clock.
-
-/** The most sends any half-open window of a second holds. */
-const busiestSecond = (times: readonly number[]): number => {
-  const sorted = [...times].sort((a, b) => a - b);
-  let best = 0;
-  let lo = 0;
-  for (let hi = 0; hi < sorted.length; hi += 1) {
-    while ((sorted[hi] ?? 0) - (sorted[lo] ?? 0) >= 1000) lo += 1;
-    best = Math.max(best, hi - lo + 1);
-  }
-  return best;
-};
 
 const email = (mid: string, i: number, throttle?: Record<string, number>, urgency: 1 | 3 | 4 = 3): Delivery => ({
   id: `${mid}/${String(i)}`,

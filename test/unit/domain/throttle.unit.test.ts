@@ -7,18 +7,7 @@ import { TriageEnv, triageSettings } from '../../../schema/config-triage.js';
 import { createGate } from '../../../delivery/gate.js';
 import { throttleChannels, throttled } from '../../../delivery/throttle.js';
 import type { Channel, Delivery } from '../../../ports/channel.js';
-
-/** The most sends any half-open window of `ms` (a second) holds. */
-const busiestSecond = (times: readonly number[], ms = 1000): number => {
-  const sorted = [...times].sort((a, b) => a - b);
-  let best = 0;
-  let lo = 0;
-  for (let hi = 0; hi < sorted.length; hi += 1) {
-    while ((sorted[hi] ?? 0) - (sorted[lo] ?? 0) >= ms) lo += 1;
-    best = Math.max(best, hi - lo + 1);
-  }
-  return best;
-};
+import { busiestSecond } from '../../windows.js';
 
 describe('token bucket (domain/throttle.ts)', () => {
   it('never lets more than N sends into any window of a second plus JITTER_MS, however greedily and whenever asked', () => {
