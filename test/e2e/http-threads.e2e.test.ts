@@ -310,7 +310,15 @@ describe('MSGXC_HTTP_THREADS=2: a worker thread that dies', () => {
     expect(r.status).toBe(200);
     const mid = String(r.headers['x-message-id']);
     const kept = sockets.filter((_, i) => !onWorker.includes(i));
-    await Promise.all(kept.map((ws) => ws.next((f) => f.type === 'message' && f.mid === mid)));
+    // Each wait says which socket it was (a rare timeout here has not been explained yet).
+    const labelled = (what: string) => (e: unknown) => {
+      throw new Error(`${what}: ${e instanceof Error ? e.message : String(e)}`);
+    };
+    await Promise.all(
+      kept.map((ws, i) =>
+        ws.next((f) => f.type === 'message' && f.mid === mid).catch(labelled(`kept main-thread socket ${i}`)),
+      ),
+    );
     // Presence forgets the dead thread's users (its heartbeats stopped).
     for (const i of onWorker) {
       let nodes = await nodeOf(`k${i}`);
@@ -329,7 +337,9 @@ describe('MSGXC_HTTP_THREADS=2: a worker thread that dies', () => {
     expect([...seen.keys()].sort(), errors.join('\n')).toEqual([0, 1]);
     expect(errors.join('\n')).toMatch(/HTTP thread exited; starting it again/);
     const fresh2 = await Promise.all(
-      Array.from({ length: 16 }, async (_, i) => openLive(server, await token(`r${i}`))),
+      Array.from({ length: 16 }, async (_, i) =>
+        openLive(server, await token(`r${i}`)).catch(labelled(`opening socket r${i} after the restart`)),
+      ),
     );
     sockets.push(...fresh2);
     const again = await fresh(server, 'POST', '/api/v2/broadcast', {
@@ -337,7 +347,11 @@ describe('MSGXC_HTTP_THREADS=2: a worker thread that dies', () => {
       body: { msg: 'after the restart' },
     });
     const mid2 = String(again.headers['x-message-id']);
-    await Promise.all(fresh2.map((ws) => ws.next((f) => f.type === 'message' && f.mid === mid2)));
+    await Promise.all(
+      fresh2.map((ws, i) =>
+        ws.next((f) => f.type === 'message' && f.mid === mid2).catch(labelled(`socket r${i} opened after the restart`)),
+      ),
+    );
     // Presence hears of a worker's new session at its next flush: asked until each is known.
     const where: string[] = [];
     for (let i = 0; i < 16; i += 1) {
