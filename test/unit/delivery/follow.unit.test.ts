@@ -7,7 +7,9 @@ import { systemClock } from '../../../adapters/clock/clock.js';
 import { openSqliteDeliveryState } from '../../../adapters/delivery-state/sqlite.js';
 import { createMemoryEventStore } from '../../../adapters/eventstore/memory.js';
 import { startFollower } from '../../../delivery/follow.js';
-import type { Fold } from '../../../delivery/follow.js';
+import type { Fold, FollowerOptions } from '../../../delivery/follow.js';
+import type { DeliveryStateStore } from '../../../ports/delivery-state.js';
+import type { EventStore } from '../../../ports/eventstore.js';
 import type { DeadLetter } from '../../../ports/follower.js';
 import { ev, meta, put } from '../projections/fixtures.js';
 
@@ -22,6 +24,22 @@ const fresh = (): string => {
   dirs.push(dir);
   return join(dir, 'reactors.db');
 };
+/** A delivery follower named `under-test` over users' and devices' events. */
+const follow = (
+  store: EventStore,
+  state: DeliveryStateStore,
+  o: Pick<FollowerOptions, 'fold'> & Partial<Pick<FollowerOptions, 'joins' | 'onDeadLetters'>>,
+) =>
+  startFollower({
+    name: 'under-test',
+    store,
+    state,
+    types: new Set(['UserRecognized', 'DeviceEnlisted']),
+    log: { info: () => undefined, warn: () => undefined, error: () => undefined },
+    clock: systemClock,
+    ...o,
+  });
+
 afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
@@ -65,15 +83,7 @@ describe('a delivery follower', () => {
     const pa = await put(store, ev.recognized('ann'));
     const pd = await put(store, ev.enlisted('ann', 'd1'));
     const pb = await put(store, ev.recognized('bob'));
-    const f = startFollower({
-      name: 'under-test',
-      store,
-      state,
-      types: new Set(['UserRecognized', 'DeviceEnlisted']),
-      fold,
-      log: { info: () => undefined, warn: () => undefined, error: () => undefined },
-      clock: systemClock,
-    });
+    const f = follow(store, state, { fold });
     try {
       await f.start();
       await f.caughtUp(pb);
@@ -118,16 +128,7 @@ describe('a delivery follower', () => {
     await put(store, ev.enlisted('ann', 'd3'));
     await put(store, ev.recognized('bob')); // does not join: the run ends before it
     const p4 = await put(store, ev.enlisted('bob', 'd4'));
-    const f = startFollower({
-      name: 'under-test',
-      store,
-      state,
-      types: new Set(['UserRecognized', 'DeviceEnlisted']),
-      fold,
-      joins: (event) => event.type === 'DeviceEnlisted',
-      log: { info: () => undefined, warn: () => undefined, error: () => undefined },
-      clock: systemClock,
-    });
+    const f = follow(store, state, { fold, joins: (event) => event.type === 'DeviceEnlisted' });
     try {
       await f.start();
       await f.caughtUp(p4);
@@ -158,17 +159,11 @@ describe('a delivery follower', () => {
     );
     if (poison.kind !== 'appended') throw new Error('could not plant the poison event');
     const after = await put(store, ev.recognized('bob'));
-    const f = startFollower({
-      name: 'under-test',
-      store,
-      state,
-      types: new Set(['UserRecognized', 'DeviceEnlisted']),
+    const f = follow(store, state, {
       fold: (event) => {
         folded.push(event.type);
         return Promise.resolve(undefined);
       },
-      log: { info: () => undefined, warn: () => undefined, error: () => undefined },
-      clock: systemClock,
       onDeadLetters: (dead) => reported.push(...dead),
     });
     try {
