@@ -17,7 +17,8 @@ import { topics, type Session } from './session.js';
 //  2. the read side and the live follower are awaited up to the log head as of now, so every
 //     message published before step 1 is in the read models, and every frame the follower
 //     writes after step 1 is in the buffer (deduplicated against the reads of step 3);
-//  3. its threads, the unseen snapshot and (with ?since=) the missed messages are read;
+//  3. its threads, the unseen snapshot and (with ?since=) the missed messages are read, and
+//     the live follower is awaited up to the log head again (the reads may be newer than 2);
 //  4. in ONE synchronous step: unseen, the replay, then the buffer (without what 3 already
 //     sent, and without threads it is not in), then it joins its topics and goes live.
 // JS runs one thing at a time, so no live frame can slip between 4's buffer and its topics.
@@ -122,6 +123,13 @@ export const startSession = async (s: Session, deps: LifecycleDeps): Promise<voi
       deps.reads.inbox(s.uid, { limit: deps.unseenLimit, unseen: true }, now),
       s.since !== undefined ? replaySince(deps.reads, s.uid, s.since, now, deps.resumeMax) : Promise.resolve(undefined),
     ]);
+    // The read models may have run past `head`: a message appended since can be in what was
+    // just read before the live follower has written its frame, which would then reach the
+    // topic after the session went live (a duplicate). Everything read is in the log as of a
+    // second look at its head; once the follower has written that far, those frames are in
+    // the buffer, where the reads' ids drop them. Nothing read, nothing to wait for.
+    if (unseen.messages.length > 0 || (replay?.messages.length ?? 0) > 0)
+      await deps.live.caughtUp(await deps.store.head(), 10_000);
     goLive(s, tids, { messages: unseen.messages.map(listedFor(s.uid)), next: unseen.next }, replay, deps.registry);
   } catch (e) {
     deps.log.warn({ sid: s.sid, err: e instanceof Error ? e.message : String(e) }, 'websocket session setup failed');
