@@ -270,7 +270,9 @@ describe('MSGXC_HTTP_THREADS=2: a worker thread that dies', () => {
     const log: Logger = {
       debug: quiet,
       info: quiet,
-      warn: quiet,
+      warn: (a: object | string, msg?: string) => {
+        errors.push(`WARN ${typeof a === 'string' ? a : `${msg ?? ''} ${JSON.stringify(a)}`} at ${Date.now()}`);
+      },
       error: (a: object | string, msg?: string) => {
         errors.push(typeof a === 'string' ? a : (msg ?? ''));
       },
@@ -280,7 +282,15 @@ describe('MSGXC_HTTP_THREADS=2: a worker thread that dies', () => {
     if (threads === undefined) throw new Error('no HTTP threads');
     const server = { port: broker.port };
     const admin = await token('admin', ['admin']);
-    for (let i = 0; i < CONNECTIONS; i += 1) sockets.push(await openLive(server, await token(`k${i}`)));
+    const t0 = Date.now();
+    for (let i = 0; i < CONNECTIONS; i += 1)
+      sockets.push(
+        await openLive(server, await token(`k${i}`)).catch((e: unknown) => {
+          throw new Error(
+            `first socket k${i} at +${Date.now() - t0} ms: ${e instanceof Error ? e.message : String(e)} ${errors.join('; ')}`,
+          );
+        }),
+      );
     const nodeOf = async (uid: string): Promise<string[]> =>
       (
         JSON.parse((await fresh(server, 'GET', `/api/v2/presence/${uid}`, { token: admin })).text) as {
@@ -312,7 +322,7 @@ describe('MSGXC_HTTP_THREADS=2: a worker thread that dies', () => {
     const kept = sockets.filter((_, i) => !onWorker.includes(i));
     // Each wait says which socket it was (a rare timeout here has not been explained yet).
     const labelled = (what: string) => (e: unknown) => {
-      throw new Error(`${what}: ${e instanceof Error ? e.message : String(e)}`);
+      throw new Error(`${what}: ${e instanceof Error ? e.message : String(e)} ${errors.join('; ')}`);
     };
     await Promise.all(
       kept.map((ws, i) =>
