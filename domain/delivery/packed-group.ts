@@ -146,8 +146,12 @@ export const plannedGroups = (d: Triaged, at: At): Map<string, PackedGroup> | un
     uids.add(r.uid);
   }
   const seen = repeated ? new Set<string>() : undefined;
-  let lastIso = '';
+  // The last two times parsed: a recipient's steps alternate between a push now and an email
+  // later, so one remembered time was parsed again for nearly every step.
+  let lastIso: string | undefined;
   let lastAt = 0;
+  let otherIso: string | undefined;
+  let otherAt = 0;
   for (const r of d.recipients)
     for (let j = 0; j < r.steps.length; j++) {
       const s = r.steps[j];
@@ -177,8 +181,12 @@ export const plannedGroups = (d: Triaged, at: At): Map<string, PackedGroup> | un
         byChannel.set(s.channel, g);
       }
       if (s.at !== lastIso) {
+        const iso = otherIso;
+        const ms = otherAt;
+        otherIso = lastIso;
+        otherAt = lastAt;
         lastIso = s.at;
-        lastAt = Date.parse(s.at);
+        lastAt = s.at === iso ? ms : Date.parse(s.at);
       }
       g.u.push([r.uid, deviceId, lastAt, 0, -1, 'pending']);
     }
