@@ -31,7 +31,8 @@ export const jobReads = async (
   units: readonly UnitState[],
 ): Promise<{ readonly state: DeliveryStateStore; readonly facts: JobFacts }> => {
   const dir = state.directory;
-  const mids = [...new Set(units.flatMap((u) => (u.mid === null ? [] : [u.mid])))];
+  const mids = new Set<string>();
+  for (const u of units) if (u.mid !== null) mids.add(u.mid);
   const states = new Map<string, MessageState>();
   const cancelled = new Map<string, boolean>();
   for (const mid of mids) {
@@ -40,9 +41,10 @@ export const jobReads = async (
   }
   const tidOf = (mid: string): string | undefined => states.get(mid)?.tid ?? undefined;
 
-  // Opt-outs and contact points of the job's recipients, by the thread of each unit's message.
-  const profiles = new Map<string, Contact>();
-  const keyOf = (uid: string, tid: string | undefined): string => `${tid ?? ''}\u0000${uid}`;
+  // What was read is kept as the store answered it, in maps by thread and by message, not
+  // copied into maps keyed by a string made per unit (`tid\0uid`, `mid\0tid\0uid`): a
+  // broadcast's job has a few thousand units, and those keys and entries were a twentieth of
+  // the allocations of the triage bench's timed part (issue 13).
   const byThread = new Map<string | undefined, Set<string>>();
   // Receipts, read markers and collapse keys of the job's recipients, per message (and collapse key).
   const byMessage = new Map<string, { tid: string | undefined; uids: Set<string>; ckeys: Set<string> }>();
@@ -58,34 +60,47 @@ export const jobReads = async (
     if (u.collapse !== null) m.ckeys.add(u.collapse);
     if (u.kind === 'step' && PUSH.has(u.channel) && u.deviceId !== null) pushUids.add(u.uid);
   }
-  for (const [tid, uids] of byThread)
-    for (const [uid, p] of await dir.contacts([...uids], tid)) profiles.set(keyOf(uid, tid), p);
+  // Opt-outs and contact points of the job's recipients, by the thread of each unit's message.
+  const profiles = new Map<string | undefined, ReadonlyMap<string, Contact>>();
+  for (const [tid, uids] of byThread) profiles.set(tid, await dir.contacts([...uids], tid));
   const devices =
     pushUids.size === 0 ? new Map<string, ReadonlyMap<string, Device>>() : await dir.devicesOf([...pushUids]);
 
   // Contact points, devices and user-level preferences do not depend on the thread: a read
-  // without one (an email's address) is answered from the profile read with the unit's thread.
-  const anyThread = new Map<string, Contact>();
-  for (const [key, p] of profiles) anyThread.set(key.slice(key.indexOf('\u0000') + 1), p);
+  // without one (an email's address) is answered from the profile read with a unit's thread
+  // (the last thread read that has the user, as a map by uid filled thread after thread held).
+  const threadsRead = [...profiles.values()].reverse();
   const withoutThread = (uid: string, tid: string | undefined): Contact | undefined => {
-    const p = tid === undefined ? anyThread.get(uid) : undefined;
-    if (p === undefined) return undefined;
-    return { email: p.email, cell: p.cell, channels: p.channels };
+    if (tid !== undefined) return undefined;
+    for (const read of threadsRead) {
+      const p = read.get(uid);
+      if (p !== undefined) return { email: p.email, cell: p.cell, channels: p.channels };
+    }
+    return undefined;
   };
   const profileOf = (uid: string, tid: string | undefined): Contact | undefined =>
-    profiles.get(keyOf(uid, tid)) ?? withoutThread(uid, tid);
+    profiles.get(tid)?.get(uid) ?? withoutThread(uid, tid);
 
-  const engaged = new Map<string, Engagement>();
-  const collapsed = new Map<string, boolean>();
+  // Per message: the thread its engagements were read with, and each collapse key's recipients
+  // read with the ones a newer message collapses.
+  const engaged = new Map<string, { tid: string | undefined; of: ReadonlyMap<string, Engagement> }>();
+  const collapsed = new Map<string, { uids: ReadonlySet<string>; newer: Map<string, ReadonlySet<string>> }>();
   for (const [mid, m] of byMessage) {
     const uids = [...m.uids];
-    for (const [uid, e] of await state.units.engagements(uids, mid, m.tid))
-      engaged.set(`${mid}\u0000${m.tid ?? ''}\u0000${uid}`, e);
-    for (const ckey of m.ckeys) {
-      const newer = await state.units.collapsedAmong(uids, ckey, mid);
-      for (const uid of uids) collapsed.set(`${mid}\u0000${ckey}\u0000${uid}`, newer.has(uid));
-    }
+    engaged.set(mid, { tid: m.tid, of: await state.units.engagements(uids, mid, m.tid) });
+    const newer = new Map<string, ReadonlySet<string>>();
+    for (const ckey of m.ckeys) newer.set(ckey, await state.units.collapsedAmong(uids, ckey, mid));
+    collapsed.set(mid, { uids: m.uids, newer });
   }
+  const engagementOf = (uid: string, mid: string, tid: string | undefined): Engagement | undefined => {
+    const e = engaged.get(mid);
+    return e === undefined || e.tid !== tid ? undefined : e.of.get(uid);
+  };
+  const collapsedOf = (uid: string, ckey: string, mid: string): boolean | undefined => {
+    const c = collapsed.get(mid);
+    const newer = c?.newer.get(ckey);
+    return c === undefined || newer === undefined || !c.uids.has(uid) ? undefined : newer.has(uid);
+  };
 
   const directory: DirectoryReads = {
     ...dir,
@@ -107,11 +122,11 @@ export const jobReads = async (
       return c === undefined ? state.units.cancelled(mid) : Promise.resolve(c);
     },
     engagement: (uid, mid, tid) => {
-      const e = engaged.get(`${mid}\u0000${tid ?? ''}\u0000${uid}`);
+      const e = engagementOf(uid, mid, tid);
       return e === undefined ? state.units.engagement(uid, mid, tid) : Promise.resolve(e);
     },
     collapsed: (uid, ckey, mid) => {
-      const c = collapsed.get(`${mid}\u0000${ckey}\u0000${uid}`);
+      const c = collapsedOf(uid, ckey, mid);
       return c === undefined ? state.units.collapsed(uid, ckey, mid) : Promise.resolve(c);
     },
   };
@@ -120,8 +135,8 @@ export const jobReads = async (
       if (u.mid === null || !states.has(u.mid)) return undefined;
       const s = states.get(u.mid);
       const tid = s?.tid ?? undefined;
-      const engagement = engaged.get(`${u.mid}\u0000${tid ?? ''}\u0000${u.uid}`);
-      const isCollapsed = u.collapse === null ? false : collapsed.get(`${u.mid}\u0000${u.collapse}\u0000${u.uid}`);
+      const engagement = engagementOf(u.uid, u.mid, tid);
+      const isCollapsed = u.collapse === null ? false : collapsedOf(u.uid, u.collapse, u.mid);
       const profile = profileOf(u.uid, tid);
       if (engagement === undefined || isCollapsed === undefined || profile === undefined) return undefined;
       return { state: s, cancelled: cancelled.get(u.mid) ?? false, engagement, collapsed: isCollapsed, profile };

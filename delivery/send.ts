@@ -68,6 +68,18 @@ const deadline = <T>(work: Promise<T>, ms: number, onTimeout: () => T): Promise<
   });
 };
 
+// A claimed unit as one object of one shape, not a spread of its `Ready` (a broadcast claims one
+// per delivery, and the spread was 3 % of the main thread in the triage bench's profile, issue 13).
+const claimedOf = (r: Ready, revision: number, attempt: number): Claimed => ({
+  unit: r.unit,
+  claim: r.claim,
+  recipient: r.recipient,
+  content: r.content,
+  id: r.id,
+  revision,
+  attempt,
+});
+
 export const createSender = (d: SenderDeps): ((channel: DispatchChannel, ready: readonly Ready[]) => Promise<void>) => {
   const revoke = revoker(d.revokeDevice, d.clock, d.log);
 
@@ -139,7 +151,7 @@ export const createSender = (d: SenderDeps): ((channel: DispatchChannel, ready: 
         single.push(
           d.writer
             .write(r.unit, c)
-            .then((revision) => (revision === undefined ? undefined : { ...r, revision, attempt: attemptOf(r) })),
+            .then((revision) => (revision === undefined ? undefined : claimedOf(r, revision, attemptOf(r)))),
         );
     }
     const revisions = new Map<string, number>();
@@ -151,7 +163,7 @@ export const createSender = (d: SenderDeps): ((channel: DispatchChannel, ready: 
     const claimed: Claimed[] = [];
     for (const r of ready) {
       const revision = isGrouped(r) ? revisions.get(r.unit.key) : undefined;
-      if (revision !== undefined) claimed.push({ ...r, revision, attempt: attemptOf(r) });
+      if (revision !== undefined) claimed.push(claimedOf(r, revision, attemptOf(r)));
     }
     for (const c of await Promise.all(single)) if (c !== undefined) claimed.push(c);
     return claimed;

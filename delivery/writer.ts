@@ -6,6 +6,7 @@ import type { EventStore } from '../ports/eventstore.js';
 import type { UnitState } from '../schema/delivery-state.js';
 import type { BatchDeliveryEvent, DeliveryEvent } from '../schema/triage-events.js';
 import { TriageEvent } from '../schema/triage-events.js';
+import { DELIVERY_GUARDS } from '../schema/delivery-guards.js';
 import { reactorAppend } from './append.js';
 import type { ReactorLog } from './types.js';
 
@@ -57,8 +58,15 @@ const MAX_REMEMBERED = 200_000;
 const MAX_REBASES = 16;
 
 /** The unit keys an event recorded in a group stream is about. */
-const touched = (type: string, data: unknown): string[] => {
-  const decoded = TriageEvent.decode({ type, data });
+export const touched = (type: string, data: unknown): string[] => {
+  // A plan or a due message touches no unit, whether it decodes or not.
+  if (type === 'MessageDue' || type === 'MessageTriaged') return [];
+  // A batched event its type's guard accepts is what its decode gives back (the codecs transform
+  // nothing; schema/delivery-guards.ts): its entries' keys without io-ts's decode, which was
+  // most of a rebase's cost when jobs met in a broadcast's group (issue 13).
+  const candidate = { type, data };
+  if (DELIVERY_GUARDS.get(type)?.(candidate) === true) return entryKeys(candidate as BatchDeliveryEvent);
+  const decoded = TriageEvent.decode(candidate);
   if (decoded._tag === 'Left') return [];
   const e = decoded.right;
   if (isBatchDelivery(e)) return entryKeys(e);

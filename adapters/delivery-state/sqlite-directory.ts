@@ -130,12 +130,15 @@ export const directoryReads = (db: Database): DirectoryReads => {
     for (const uid of uids) {
       const u = users.get(uid);
       const forThread = threads.get(uid);
-      out.set(uid, {
+      // One object per user, the thread's preferences set only when present (no spread objects:
+      // a dispatch job reads one per delivery).
+      const contact: { -readonly [K in keyof Contact]: Contact[K] } = {
         email: u?.[1] ?? null,
         cell: u?.[2] ?? null,
         channels: u === undefined ? [] : strings(u[3]),
-        ...(forThread === undefined ? {} : { threadChannels: strings(forThread) }),
-      });
+      };
+      if (forThread !== undefined) contact.threadChannels = strings(forThread);
+      out.set(uid, contact);
     }
     return out;
   };

@@ -112,6 +112,20 @@ export const foldPacked = (
 
 type Triaged = EventOf<'MessageTriaged'>['data'];
 
+/** A recipient's step before the `j`th on the same channel and device (the same unit). */
+const namedBefore = (
+  steps: Triaged['recipients'][number]['steps'],
+  j: number,
+  channel: string,
+  deviceId: string | null,
+): boolean => {
+  for (let i = 0; i < j; i++) {
+    const t = steps[i];
+    if (t !== undefined && t.channel === channel && (t.deviceId ?? null) === deviceId) return true;
+  }
+  return false;
+};
+
 /**
  * A triage batch's steps as the new groups they start, packed, by group stream: what folding its
  * MessageTriaged into units (units.ts `planned`) and packing each group gives when none of the
@@ -121,18 +135,36 @@ export const plannedGroups = (d: Triaged, at: At): Map<string, PackedGroup> | un
   const due = Date.parse(d.due);
   const expiresAt = Date.parse(d.expiresAt);
   const byChannel = new Map<string, { readonly h: GroupShared; readonly u: PackedStep[] }>();
-  // A unit is planned once: a step named twice keeps its first plan.
-  const seen = new Set<string>();
-  let lastIso = '';
+  // A unit is planned once: a step named twice keeps its first plan. With every uid named once
+  // (a page of distinct recipients, as triage writes it) a step can only repeat one of its own
+  // recipient's: those few are compared, and no key string is made per step (issue 13). A uid
+  // named twice sends the batch the keyed way.
+  const uids = new Set<string>();
+  let repeated = false;
+  for (const r of d.recipients) {
+    if (uids.has(r.uid)) repeated = true;
+    uids.add(r.uid);
+  }
+  const seen = repeated ? new Set<string>() : undefined;
+  // The last two times parsed: a recipient's steps alternate between a push now and an email
+  // later, so one remembered time was parsed again for nearly every step.
+  let lastIso: string | undefined;
   let lastAt = 0;
+  let otherIso: string | undefined;
+  let otherAt = 0;
   for (const r of d.recipients)
-    for (const s of r.steps) {
-      if (s.channel === 'websocket') continue;
+    for (let j = 0; j < r.steps.length; j++) {
+      const s = r.steps[j];
+      if (s === undefined || s.channel === 'websocket') continue;
       if (s.digest !== undefined) return undefined;
       const deviceId = s.deviceId ?? null;
-      const key = deviceId === null ? `${r.uid}/${s.channel}` : `${r.uid}/${s.channel}/${deviceId}`;
-      if (seen.has(key)) continue;
-      seen.add(key);
+      if (seen === undefined) {
+        if (namedBefore(r.steps, j, s.channel, deviceId)) continue;
+      } else {
+        const key = deviceId === null ? `${r.uid}/${s.channel}` : `${r.uid}/${s.channel}/${deviceId}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+      }
       let g = byChannel.get(s.channel);
       if (g === undefined) {
         const h: GroupShared = {
@@ -149,8 +181,12 @@ export const plannedGroups = (d: Triaged, at: At): Map<string, PackedGroup> | un
         byChannel.set(s.channel, g);
       }
       if (s.at !== lastIso) {
+        const iso = otherIso;
+        const ms = otherAt;
+        otherIso = lastIso;
+        otherAt = lastAt;
         lastIso = s.at;
-        lastAt = Date.parse(s.at);
+        lastAt = s.at === iso ? ms : Date.parse(s.at);
       }
       g.u.push([r.uid, deviceId, lastAt, 0, -1, 'pending']);
     }

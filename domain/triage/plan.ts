@@ -82,38 +82,54 @@ const stepAt = (
   return step;
 };
 
+// The recipient may get the channel: configured, and not opted out of.
+const usable = (config: TriageConfig, r: RecipientFacts, c: StepChannel): boolean =>
+  config.available.includes(c) && userAllows(r, c);
+
+// Quiet hours move a step to their end; a digest step's window is that of the moved time.
+const quietTime = (m: MessageFacts, r: RecipientFacts, at: number): Pick<PlannedStep, 'at' | 'deferred'> => {
+  const until = quietUntil(at, m.urgency, r.quietHours, r.timezone);
+  return until === undefined ? { at } : { at: until, deferred: { reason: 'quiet-hours', from: at } };
+};
+
+// Loops over the recipient's devices and the message's nearline channels, not filtered copies
+// and closures made per recipient: a broadcast plans every recipient, and those were about a
+// third of what planning allocated (issue 13). The same steps in the same order.
 const planRecipient = (rules: MessageRules, r: RecipientFacts, start: number): RecipientPlan => {
   const { m, config, expiresAt } = rules;
   if (!rules.topic && onlyWebsocket(r)) return websocketOnly(r, start, expiresAt);
   const level = config.urgency[m.urgency];
   const high = m.urgency === 4;
-  const usable = (c: StepChannel): boolean => config.available.includes(c) && userAllows(r, c);
   const topic = userTopicStep(m, r, config, start);
-  const devices = r.devices.filter((d) => usable(d.channel) && threadAllows(m.thread, d.channel));
-  const nearline = rules.nearline.filter((c) => usable(c) && (c === 'email' ? r.hasEmail : r.hasCell));
 
-  // Quiet hours move a step to their end; a digest step's window is that of the moved time.
-  const quiet = (at: number): Pick<PlannedStep, 'at' | 'deferred'> => {
-    const until = quietUntil(at, m.urgency, r.quietHours, r.timezone);
-    return until === undefined ? { at } : { at: until, deferred: { reason: 'quiet-hours', from: at } };
-  };
   const steps: PlannedStep[] = [];
   if (r.online) steps.push({ channel: 'websocket', at: start, reason: 'live-session' });
   if (topic !== undefined) steps.push(topic);
 
   const pushAt = high || !r.online ? start : start + level.pushDelayMs;
   const pushReason: StepReason = high ? 'high-urgency' : r.online ? 'unseen' : 'offline';
-  const pushTime = quiet(pushAt);
-  for (const d of devices) {
+  let pushTime: Pick<PlannedStep, 'at' | 'deferred'> | undefined;
+  let pushed = 0;
+  for (const d of r.devices) {
+    if (!usable(config, r, d.channel) || !threadAllows(m.thread, d.channel)) continue;
+    pushTime ??= quietTime(m, r, pushAt);
     const step = stepAt(d.channel, pushTime, pushReason);
     step.deviceId = d.deviceId;
     steps.push(step);
+    pushed += 1;
   }
 
-  const atOnce = high || (!r.online && devices.length === 0);
+  const atOnce = high || (!r.online && pushed === 0);
   const nearlineReason: StepReason = high ? 'high-urgency' : atOnce ? 'no-device' : 'unread';
-  nearline.forEach((channel, k) => {
-    const time = quiet(high ? start : (atOnce ? start : start + level.nearlineDelayMs) + k * level.nearlineStepMs);
+  let k = 0;
+  for (const channel of rules.nearline) {
+    if (!usable(config, r, channel) || !(channel === 'email' ? r.hasEmail : r.hasCell)) continue;
+    const time = quietTime(
+      m,
+      r,
+      high ? start : (atOnce ? start : start + level.nearlineDelayMs) + k * level.nearlineStepMs,
+    );
+    k += 1;
     const step = stepAt(channel, time, nearlineReason);
     if (level.digest && !high) {
       const window = digestWindow(time.at, config.digestWindowMs);
@@ -121,10 +137,11 @@ const planRecipient = (rules: MessageRules, r: RecipientFacts, start: number): R
       step.digest = window.start;
     }
     steps.push(step);
-  });
+  }
   // Mostly nothing falls after the expiry: the steps as they are then (no second array).
-  const kept = steps.every((s) => s.at <= expiresAt) ? steps : steps.filter((s) => s.at <= expiresAt);
-  return { uid: r.uid, online: r.online, steps: kept };
+  let late = false;
+  for (const s of steps) if (s.at > expiresAt) late = true;
+  return { uid: r.uid, online: r.online, steps: late ? steps.filter((s) => s.at <= expiresAt) : steps };
 };
 
 /**

@@ -252,4 +252,72 @@ describe("a triage batch's steps planned straight as their new groups, packed", 
   it('are not planned so when a step goes into a digest', () => {
     expect(plannedGroups(plan(true).data, at)).toBeUndefined();
   });
+
+  // Distinct recipients are deduplicated step by step within each recipient, a batch naming a
+  // uid twice by key (issue 13): both give what folding the plan into units and packing gives,
+  // for steps repeated within a recipient, across recipients, on channels and devices alike.
+  it('are the groups the units planned give, packed, for generated batches (uids named once or twice, steps repeated)', () => {
+    const kinds = [
+      { channel: 'websocket' as const },
+      { channel: 'fcm' as const, deviceId: asDeviceId('d1') },
+      { channel: 'fcm' as const, deviceId: asDeviceId('d2') },
+      { channel: 'apns' as const, deviceId: asDeviceId('d1') },
+      { channel: 'email' as const },
+      { channel: 'sms' as const },
+    ];
+    const step = fc.record({ kind: fc.nat(kinds.length - 1), at: fc.nat(3) });
+    const recipients = fc.array(
+      fc.record({ uid: fc.constantFrom('a', 'b', 'c', 'd', 'e', 'f'), steps: fc.array(step, { maxLength: 5 }) }),
+      { minLength: 1, maxLength: 6 },
+    );
+    const distinct = recipients.map((rs) => rs.map((r, i) => ({ ...r, uid: `${r.uid}${String(i)}` })));
+    const counted = { repeated: 0, distinct: 0 };
+    fc.assert(
+      fc.property(fc.oneof(recipients, distinct), fc.boolean(), (rs, digest) => {
+        const e: TriageEventOf<'MessageTriaged'> = {
+          type: 'MessageTriaged',
+          data: {
+            mid: MID,
+            batch: 1,
+            due: iso(T0),
+            expiresAt: iso(T0 + 60_000),
+            urgency: 3,
+            recipients: rs.map((r, n) => ({
+              uid: asUserId(r.uid),
+              online: false,
+              steps: r.steps.map((x, k) => ({
+                ...(kinds[x.kind] ?? { channel: 'email' as const }),
+                at: iso(T0 + x.at * 1_000),
+                reason: 'offline' as const,
+                ...(digest && n === rs.length - 1 && k === 0 ? { digest: iso(T0) } : {}),
+              })),
+            })),
+          },
+        };
+        const got = plannedGroups(e.data, at);
+        const steps = e.data.recipients.flatMap((r) => r.steps).filter((x) => x.channel !== 'websocket');
+        if (steps.some((x) => x.digest !== undefined)) {
+          expect(got).toBeUndefined();
+          return;
+        }
+        const units = evolveUnits(e, at, new Map());
+        const streams = [...new Set(units.map((u) => u.stream))];
+        expect([...(got?.keys() ?? [])]).toEqual(streams);
+        for (const s of streams)
+          expect(JSON.stringify(got?.get(s))).toBe(
+            JSON.stringify(
+              packGroup(
+                s,
+                units.filter((u) => u.stream === s),
+              ),
+            ),
+          );
+        const uids = rs.map((r) => r.uid);
+        counted[new Set(uids).size < uids.length ? 'repeated' : 'distinct'] += 1;
+      }),
+      { numRuns: 1_000, seed: 13 },
+    );
+    expect(counted.repeated).toBeGreaterThan(100);
+    expect(counted.distinct).toBeGreaterThan(100);
+  });
 });
