@@ -7,6 +7,7 @@
 #     [--publishers N] [--paced N] [--pace-ms N] [--no-memory]
 #     [--servers msgxc,centrifugo,msgxc-reactors-off,msgxc-reactors-thread,msgxc-baseline,uws-bare]
 #   msgxc-baseline: BENCH_BASELINE_ROOT=<another checkout with dist/ built> (e.g. main), alternated.
+#   msgxc+KEY=VALUE[+KEY=VALUE] (or msgxc-baseline+...): that build with these settings in its environment.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ulimit -n "$(ulimit -Hn)"

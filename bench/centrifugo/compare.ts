@@ -82,9 +82,27 @@ const KINDS: Record<string, { name: string; start: (dir: string) => Promise<Serv
     },
   },
 };
+// `msgxc+KEY=VALUE+...` (or `msgxc-baseline+...`): that build with these settings added to its
+// environment, a variant alternated with the others in the same invocation.
+const variant = (spec: string): { name: string; start: (dir: string) => Promise<Server> } | undefined => {
+  const [base = '', ...pairs] = spec.split('+');
+  if (pairs.length === 0 || (base !== 'msgxc' && base !== 'msgxc-baseline')) return undefined;
+  const env = Object.fromEntries(
+    pairs.map((p) => {
+      const at = p.indexOf('=');
+      if (at <= 0) throw new Error(`not KEY=VALUE: ${p} in ${spec}`);
+      return [p.slice(0, at), p.slice(at + 1)];
+    }),
+  );
+  const root = base === 'msgxc-baseline' ? process.env['BENCH_BASELINE_ROOT'] : undefined;
+  if (root === '') throw new Error('BENCH_BASELINE_ROOT is not set (a checkout with a built dist/)');
+  const name = `${base === 'msgxc' ? 'msgxc' : 'msgxc baseline'} ${pairs.join(' ')}`;
+  return { name, start: (dir) => startMsgxc(name, dir, sizes.connections, env, root) };
+};
 const kinds = a.servers.split(',').map((s) => {
-  const kind = KINDS[s.trim()];
-  if (kind === undefined) throw new Error(`unknown server ${s}; known: ${Object.keys(KINDS).join(', ')}`);
+  const kind = KINDS[s.trim()] ?? variant(s.trim());
+  if (kind === undefined)
+    throw new Error(`unknown server ${s}; known: ${Object.keys(KINDS).join(', ')}, msgxc+KEY=VALUE`);
   return kind;
 });
 
