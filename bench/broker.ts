@@ -1,6 +1,7 @@
 // Shared by the realtime benchmarks: starts the built broker (dist/bin/msgxc.js) on the
 // embedded defaults on a free 127.0.0.1 port, and talks to its HTTP API as a user would.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { SignJWT } from 'jose';
@@ -51,6 +52,9 @@ export const startBroker = async (
       stdio: ['ignore', 'pipe', inspect || opts.onStderr !== undefined ? 'pipe' : 'inherit'],
     },
   );
+  // BENCH_BROKER_LOG=FILE: the broker's log (its stdout) is appended there, for a run that fails.
+  const logFile = process.env['BENCH_BROKER_LOG'];
+  if (logFile !== undefined && proc.stdout !== null) proc.stdout.pipe(createWriteStream(logFile, { flags: 'a' }));
   if (!inspect && opts.onStderr !== undefined && proc.stderr !== null)
     createInterface({ input: proc.stderr }).on('line', opts.onStderr);
   // With the inspector on, a full garbage collection can be asked for from outside (Chrome
