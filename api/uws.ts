@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import type * as Uws from '@trufflesuite/uws-js-unofficial';
+import type { TemplatedApp } from '@trufflesuite/uws-js-unofficial';
 
 // The npm republish of uWebSockets.js silently falls back to a pure-JS server on `ws` when its
 // native binary does not load (wrong Node ABI). That server is several times slower, so the
@@ -37,4 +38,15 @@ export const loadUws = (allowFallback: boolean): LoadedUws => {
     );
   }
   return { uws, native };
+};
+
+/**
+ * Closes the app's listen sockets and every connection it holds, idle keep-alive ones included
+ * (the native `App.close()`, missing from this release's typings). A worker thread must do this
+ * before it ends: Node aborts the whole process when a worker's loop closes with uWS sockets
+ * still open, and closing the listen socket leaves the keep-alive connections open.
+ */
+export const closeApp = (app: TemplatedApp): void => {
+  const close = (app as TemplatedApp & { close?: () => void }).close;
+  if (typeof close === 'function') close.call(app);
 };

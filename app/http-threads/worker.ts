@@ -24,7 +24,7 @@ import { createIdempotency } from '../../api/idempotency.js';
 import { createMetrics, type MetricCounts } from '../../api/metrics.js';
 import { mountPreflight } from '../../api/preflight.js';
 import type { AdminOps } from '../../api/routes/admin.js';
-import { loadUws, type us_listen_socket } from '../../api/uws.js';
+import { closeApp, loadUws, type us_listen_socket } from '../../api/uws.js';
 import { startRealtime } from '../../api/ws/realtime.js';
 import type { DeliveryReports } from '../../ports/delivery-state.js';
 import type { EventStore } from '../../ports/eventstore.js';
@@ -261,10 +261,12 @@ const stop = async (): Promise<void> => {
   search.close();
   models?.db.close();
   models = undefined;
+  // Last: the connections left (idle keep-alive ones, upgrades under way) would abort the process.
+  closeApp(app);
 };
 
 // A thread that dies with uWS sockets open aborts the whole process (Node's worker teardown
-// asserts an empty loop): a failure here closes the listen socket and the sessions first, then
+// asserts an empty loop): a failure here closes the sessions and then every socket (stop), then
 // ends the thread with an error code, and the main thread starts it again.
 let failing = false;
 const fail = (e: unknown): void => {
