@@ -58,6 +58,7 @@ export const createCommands = (options: CommandOptions): CommandSide => {
     env: {
       cache: createLru<string, CachedSnapshot>(options.cacheSize ?? 10_000),
       newId: () => options.ids.randomId(),
+      turns: new Map(),
       ...(options.maxAttempts !== undefined ? { maxAttempts: options.maxAttempts } : {}),
     },
     recognized: createLru<string, number>(options.recognizedSize ?? 100_000),

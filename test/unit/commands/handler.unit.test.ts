@@ -147,6 +147,39 @@ describe('handle', () => {
     ]);
   });
 
+  it('takes turns on one stream: 40 users joining one thread at once all get in on the first attempt', async () => {
+    const join = async (e: HandlerEnv) => {
+      const memory = createMemoryEventStore();
+      rightOf(await handle(memory, 'thread-t1', threads, open, ctxFor('owner'), e));
+      const results = await Promise.all(
+        Array.from({ length: 40 }, (_, i) =>
+          handle(memory, 'thread-t1', threads, subscribe(`u${i}`), ctxFor(`u${i}`), e),
+        ),
+      );
+      return { ok: results.filter(E.isRight).length, members: (await memory.read('thread-t1')).length - 1 };
+    };
+    // One attempt each: a conflict is a failure, so only turns can let all 40 in.
+    expect(await join({ ...env(1), turns: new Map() })).toEqual({ ok: 40, members: 40 });
+    // Without turns the same requests race on the stream's revision and most lose.
+    expect((await join(env(1))).ok).toBeLessThan(40);
+  });
+
+  it('a failed command does not stop the next one on its stream, and the turns are forgotten', async () => {
+    const memory = createMemoryEventStore();
+    const turns = new Map<string, Promise<unknown>>();
+    const e = { ...env(), turns };
+    rightOf(await handle(memory, 'thread-t1', threads, open, ctxFor('owner'), e));
+    const broken: EventStore = { ...memory, append: () => Promise.reject(new Error('disk full')) };
+    const [failed, next] = await Promise.all([
+      handle(broken, 'thread-t1', threads, subscribe('ann'), ctxFor('ann'), e),
+      handle(memory, 'thread-t1', threads, subscribe('ben'), ctxFor('ben'), e),
+    ]);
+    expectError(failed, 'unavailable', 'FailedToAppend');
+    expect(rightOf(next).events).toHaveLength(1);
+    await new Promise((r) => setTimeout(r, 0));
+    expect(turns.size).toBe(0);
+  });
+
   it('gives up with FailedToAppend when the stream keeps conflicting', async () => {
     const memory = createMemoryEventStore();
     let appends = 0;
