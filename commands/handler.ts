@@ -163,24 +163,19 @@ const attempt = async <C, E extends { readonly type: string; readonly data: unkn
  * may come from stale state) read from the cached revision onwards, fold, and decide again.
  * On a conflict the stream is re-read and the pure decision re-run, a bounded number of times.
  */
-export const handle = <C, E extends { readonly type: string; readonly data: unknown }, S>(
+type Handler = <C, E extends { readonly type: string; readonly data: unknown }, S>(
   store: EventStore,
   stream: string,
   aggregate: Aggregate<C, E, S>,
   command: C,
   ctx: CommandContext,
   env: HandlerEnv,
-): Promise<Either<DomainError | FailedToAppend, Handled<E, S>>> =>
+) => Promise<Either<DomainError | FailedToAppend, Handled<E, S>>>;
+
+export const handle: Handler = (store, stream, aggregate, command, ctx, env) =>
   inTurn(env.turns, stream, () => handleNow(store, stream, aggregate, command, ctx, env));
 
-const handleNow = async <C, E extends { readonly type: string; readonly data: unknown }, S>(
-  store: EventStore,
-  stream: string,
-  aggregate: Aggregate<C, E, S>,
-  command: C,
-  ctx: CommandContext,
-  env: HandlerEnv,
-): Promise<Either<DomainError | FailedToAppend, Handled<E, S>>> => {
+const handleNow: Handler = async (store, stream, aggregate, command, ctx, env) => {
   const maxAttempts = env.maxAttempts ?? 8;
   const guardedStore = guarded(store);
   try {

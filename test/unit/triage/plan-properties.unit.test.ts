@@ -1,19 +1,14 @@
 import fc from 'fast-check';
+import { channelNames, device, prefsOver } from './arbitraries.js';
 import { describe, expect, it } from 'vitest';
 import { triageConfig } from '../../../domain/triage/config.js';
 import { planDelivery } from '../../../domain/triage/plan.js';
 import { userAllows } from '../../../domain/triage/preferences.js';
-import type { DeviceFact, MessageFacts, RecipientFacts } from '../../../domain/triage/types.js';
+import type { MessageFacts, RecipientFacts } from '../../../domain/triage/types.js';
 import { T0 } from './fixtures.js';
 
-const channelName = fc.constantFrom('websocket', 'apns', 'fcm', 'webpush', 'email', 'sms', 'push', 'native');
-const prefs = fc.array(
-  fc.tuple(fc.boolean(), channelName).map(([out, c]) => (out ? `~${c}` : c)),
-  { maxLength: 4 },
-);
-const device = fc
-  .tuple(fc.constantFrom('apns', 'fcm', 'webpush'), fc.integer({ min: 0, max: 9 }))
-  .map(([channel, n]): DeviceFact => ({ channel, deviceId: `${channel}-${n}` }));
+const channelName = channelNames(false);
+const prefs = prefsOver(channelName);
 const recipient = fc.record({
   uid: fc.constantFrom('a', 'b', 'c'),
   online: fc.boolean(),

@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { channelNames, device, prefsOver } from './arbitraries.js';
 import { describe, expect, it } from 'vitest';
 import { triageConfig } from '../../../domain/triage/config.js';
 import type { TriageConfig } from '../../../domain/triage/config.js';
@@ -8,7 +9,6 @@ import { nearlineOrder, threadAllows, userAllows } from '../../../domain/triage/
 import { quietUntil } from '../../../domain/triage/quiet-hours.js';
 import { userTopicStep } from '../../../domain/triage/topics.js';
 import type {
-  DeviceFact,
   MessageFacts,
   PlannedStep,
   RecipientFacts,
@@ -81,14 +81,8 @@ const referencePlan = (m: MessageFacts, recipients: readonly RecipientFacts[], c
   return { expiresAt, recipients: recipients.map(one) };
 };
 
-const channelName = fc.constantFrom('websocket', 'apns', 'fcm', 'webpush', 'email', 'sms', 'mqtt', 'push', 'native');
-const prefs = fc.array(
-  fc.tuple(fc.boolean(), channelName).map(([out, c]) => (out ? `~${c}` : c)),
-  { maxLength: 4 },
-);
-const device = fc
-  .tuple(fc.constantFrom('apns', 'fcm', 'webpush'), fc.integer({ min: 0, max: 9 }))
-  .map(([channel, n]): DeviceFact => ({ channel, deviceId: `${channel}-${n}` }));
+const channelName = channelNames(true);
+const prefs = prefsOver(channelName);
 const clock = fc.tuple(fc.integer({ min: 0, max: 23 }), fc.integer({ min: 0, max: 59 })).map(([h, mi]) => {
   const two = (n: number): string => String(n).padStart(2, '0');
   return `${two(h)}:${two(mi)}`;
