@@ -48,6 +48,30 @@ export interface ReactorOptions {
   readonly random?: () => number;
   /** Events triage or dispatch quarantined as dead letters (for a metric). */
   readonly onDeadLetters?: (dead: readonly DeadLetter[]) => void;
+  /**
+   * Which part runs here (default both): a node may run triage on one thread and dispatch with
+   * the scheduler on another, over the same state (app/reactors-thread/, MSGXC_REACTORS_THREAD=split).
+   * They meet only in the log, the state store and the scheduler's wake, so either part is the
+   * same code as when both run here.
+   */
+  readonly part?: ReactorPart;
+  /** Part `dispatch`: the triage follower running elsewhere (timers and settle wait for it too). */
+  readonly triagePeer?: TriagePeer;
+  /** Part `triage`: triage set timers due at `earliest` (the dispatch part's scheduler is to wake). */
+  readonly onTimersSet?: (earliest: number) => void;
+  /** Part `triage`: each time its position moves (what the dispatch part's `triagePeer` reads). */
+  readonly onTriagePosition?: (position: number) => void;
+}
+
+export type ReactorPart = 'both' | 'triage' | 'dispatch';
+/** What a composition passes through to run one part (app/reactors-thread/). */
+export type PartOptions = Pick<ReactorOptions, 'part' | 'triagePeer' | 'onTimersSet' | 'onTriagePosition'>;
+
+/** The triage follower of another thread, as the dispatch part sees it. */
+export interface TriagePeer {
+  position(): number;
+  /** Resolves once that triage applied the log up to `position` (or stopped). */
+  caughtUp(position: number): Promise<void>;
 }
 
 export interface ReactorStatus {
@@ -80,6 +104,8 @@ export interface Reactors {
   readonly reports: DeliveryReports;
   /** The events triage and dispatch could not decode, kept with their checkpoints. */
   deadLetters(): Promise<readonly DeadLetter[]>;
+  /** Timers were set elsewhere (the triage part on another thread), the earliest due then. */
+  wake(earliest?: number): void;
 }
 
 const withTimeout = async (work: Promise<unknown>, ms: number): Promise<boolean> => {
@@ -97,13 +123,87 @@ const withTimeout = async (work: Promise<unknown>, ms: number): Promise<boolean>
 };
 
 export const startReactors = (o: ReactorOptions): Reactors => {
+  const part = o.part ?? 'both';
+  if (part === 'dispatch' && o.triagePeer === undefined)
+    throw new Error("the dispatch part runs with its triage elsewhere: give it 'triagePeer'");
+  return part === 'triage' ? startTriagePart(o) : startDispatchPart(o, part);
+};
+
+const configOf = (o: ReactorOptions): ReturnType<typeof triageConfig> => {
+  const available: StepChannel[] = ['websocket', ...(Object.keys(o.channels) as DispatchChannel[])];
+  return triageConfig({ available, ...o.triage });
+};
+
+const deadLetterHook = (o: ReactorOptions): { onDeadLetters?: (dead: readonly DeadLetter[]) => void } =>
+  o.onDeadLetters === undefined ? {} : { onDeadLetters: o.onDeadLetters };
+
+/** Until the followers applied the log as it stood, and nothing new was appended meanwhile. */
+const settleWith =
+  (
+    store: EventStore,
+    started: Promise<unknown>,
+    caughtUp: (p: number) => Promise<unknown>,
+    after: () => Promise<void>,
+    stopped: () => boolean,
+  ) =>
+  async (timeoutMs = 30_000): Promise<void> => {
+    const quiet = async (): Promise<void> => {
+      await started;
+      for (;;) {
+        const head = await store.head();
+        await caughtUp(head);
+        await after();
+        if (stopped() || (await store.head()) === head) return;
+      }
+    };
+    if (!(await withTimeout(quiet(), timeoutMs))) throw new Error(`reactors did not settle within ${timeoutMs} ms`);
+  };
+
+// Triage alone: the directory fold and the plans; its timers are fired by the dispatch part's scheduler.
+const startTriagePart = (o: ReactorOptions): Reactors => {
+  let stopped = false;
+  const triage = createTriageReactor({
+    store: o.store,
+    state: o.state,
+    presence: o.presence,
+    clock: o.clock,
+    config: configOf(o),
+    log: o.log ?? silentLog,
+    stopped: () => stopped,
+    ...(o.onTimersSet === undefined ? {} : { timersSet: o.onTimersSet }),
+    ...(o.onTriagePosition === undefined ? {} : { onPosition: o.onTriagePosition }),
+    ...deadLetterHook(o),
+  });
+  const started = triage.start();
+  return {
+    reports: o.state.reports,
+    deadLetters: () => o.state.checkpoints.deadLetters(),
+    waitFor: async (position, timeoutMs) => {
+      await withTimeout(triage.caughtUp(position), timeoutMs);
+    },
+    stop: async () => {
+      stopped = true;
+      await triage.stop();
+    },
+    status: () => [{ name: TRIAGE_REACTOR, position: triage.position(), ...stalledOf(triage) }],
+    settle: settleWith(
+      o.store,
+      started,
+      (p) => triage.caughtUp(p),
+      () => Promise.resolve(),
+      () => stopped,
+    ),
+    wake: () => undefined,
+  };
+};
+
+// Dispatch with the scheduler, and triage too unless it runs elsewhere (`triagePeer`).
+const startDispatchPart = (o: ReactorOptions, part: 'both' | 'dispatch'): Reactors => {
   const log = o.log ?? silentLog;
   const run = randomUUID();
   const node = o.node ?? 'local';
   let stopped = false;
   const isStopped = (): boolean => stopped;
-  const available: StepChannel[] = ['websocket', ...(Object.keys(o.channels) as DispatchChannel[])];
-  const config = triageConfig({ available, ...o.triage });
   const base: DispatchSettings = { ...DEFAULT_DISPATCH_SETTINGS, ...o.dispatch };
   // A call is abandoned when its claim's lease ends, unless told otherwise.
   const settings: DispatchSettings = { ...base, callTimeoutMs: o.dispatch?.callTimeoutMs ?? base.leaseMs };
@@ -142,18 +242,22 @@ export const startReactors = (o: ReactorOptions): Reactors => {
   const timersSet = (earliest: number): void => {
     scheduler.wake(earliest);
   };
-  const triage = createTriageReactor({
-    store: o.store,
-    state: o.state,
-    presence: o.presence,
-    clock: o.clock,
-    config,
-    log,
-    afterBatch: wake,
-    timersSet,
-    stopped: isStopped,
-    ...(o.onDeadLetters === undefined ? {} : { onDeadLetters: o.onDeadLetters }),
-  });
+  const local =
+    part === 'both'
+      ? createTriageReactor({
+          store: o.store,
+          state: o.state,
+          presence: o.presence,
+          clock: o.clock,
+          config: configOf(o),
+          log,
+          afterBatch: wake,
+          timersSet,
+          stopped: isStopped,
+          ...deadLetterHook(o),
+        })
+      : undefined;
+  const triage: TriagePeer = local ?? (o.triagePeer as TriagePeer);
   const dispatch = startFollower({
     name: DISPATCH_REACTOR,
     store: o.store,
@@ -164,9 +268,9 @@ export const startReactors = (o: ReactorOptions): Reactors => {
     types: DISPATCH_EVENTS,
     fold: dispatchFold,
     clock: o.clock,
-    ...(o.onDeadLetters === undefined ? {} : { onDeadLetters: o.onDeadLetters }),
+    ...deadLetterHook(o),
   });
-  const started = Promise.all([triage.start(), dispatch.start()])
+  const started = Promise.all([local?.start(), dispatch.start()])
     .then(() => {
       if (!stopped) scheduler.start();
       return o.store.head();
@@ -187,22 +291,6 @@ export const startReactors = (o: ReactorOptions): Reactors => {
   const caughtUp = (position: number): Promise<unknown> =>
     Promise.all([triage.caughtUp(position), dispatch.caughtUp(position)]);
 
-  const settle = async (timeoutMs = 30_000): Promise<void> => {
-    const deadline = Date.now() + timeoutMs;
-    const quiet = async (): Promise<void> => {
-      await started;
-      for (;;) {
-        const head = await o.store.head();
-        await caughtUp(head);
-        await scheduler.pass();
-        await dispatcher.idle();
-        if (stopped || (await o.store.head()) === head) return;
-      }
-    };
-    if (!(await withTimeout(quiet(), Math.max(0, deadline - Date.now()))))
-      throw new Error(`reactors did not settle within ${timeoutMs} ms`);
-  };
-
   return {
     reports: o.state.reports,
     deadLetters: () => o.state.checkpoints.deadLetters(),
@@ -213,12 +301,12 @@ export const startReactors = (o: ReactorOptions): Reactors => {
       if (stopped) return;
       stopped = true;
       scheduler.stop();
-      await Promise.all([triage.stop(), dispatch.stop()]);
+      await Promise.all([local?.stop(), dispatch.stop()]);
     },
     status: () => {
       const s = scheduler.stats();
       return [
-        { name: TRIAGE_REACTOR, position: triage.position(), ...stalledOf(triage) },
+        ...(local === undefined ? [] : [{ name: TRIAGE_REACTOR, position: local.position(), ...stalledOf(local) }]),
         {
           name: DISPATCH_REACTOR,
           position: dispatch.position(),
@@ -232,6 +320,18 @@ export const startReactors = (o: ReactorOptions): Reactors => {
         },
       ];
     },
-    settle,
+    settle: settleWith(
+      o.store,
+      started,
+      caughtUp,
+      async () => {
+        await scheduler.pass();
+        await dispatcher.idle();
+      },
+      isStopped,
+    ),
+    wake: (earliest) => {
+      scheduler.wake(earliest);
+    },
   };
 };

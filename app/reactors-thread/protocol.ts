@@ -1,6 +1,6 @@
 import type { LogThreadMessage } from '../log-thread.js';
 import type { MessagePort } from 'node:worker_threads';
-import type { ReactorStatus } from '../../delivery/runner.js';
+import type { ReactorPart, ReactorStatus } from '../../delivery/runner.js';
 import type { DeadLetter } from '../../ports/follower.js';
 
 // Messages between an embedded node's main thread and its delivery reactors' worker
@@ -19,6 +19,10 @@ export interface ReactorsThreadOptions {
   readonly appends: MessagePort;
   /** To the main thread's in-process bus. */
   readonly bus: MessagePort;
+  /** Which part of delivery this thread runs (MSGXC_REACTORS_THREAD=split: one thread each). */
+  readonly part: ReactorPart;
+  /** With a split: the triage thread's position (./peer.ts), written by it, read by dispatch's. */
+  readonly triagePosition?: SharedArrayBuffer;
 }
 
 export type Question =
@@ -29,6 +33,8 @@ export type Question =
 
 export type ToWorker =
   | { readonly type: 'ask'; readonly id: number; readonly question: Question }
+  /** The triage thread set timers: the dispatch thread's scheduler wakes for the earliest. */
+  | { readonly type: 'wake'; readonly earliest: number }
   | { readonly type: 'stop' };
 
 export type FromWorker =
@@ -36,4 +42,5 @@ export type FromWorker =
   | { readonly type: 'status'; readonly status: readonly ReactorStatus[] }
   | { readonly type: 'answer'; readonly id: number; readonly value?: unknown; readonly error?: string }
   | { readonly type: 'quarantined'; readonly deadLetters: readonly DeadLetter[] }
+  | { readonly type: 'timersSet'; readonly earliest: number }
   | Exclude<LogThreadMessage, { readonly type: 'ready' }>;

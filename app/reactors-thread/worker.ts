@@ -15,12 +15,14 @@ import { nameThread } from '../thread-name.js';
 import { openWorkerLog } from '../worker-log.js';
 import { postingLogger } from '../worker-logger.js';
 import { configFromClone } from './config-clone.js';
+import { triagePeerOf, triagePositionWriter } from './peer.js';
+import type { PartOptions } from '../../delivery/runner.js';
 import type { FromWorker, Question, ReactorsThreadOptions, ToWorker } from './protocol.js';
 
 const port = parentPort;
 if (port === null) throw new Error('app/reactors-thread/worker.ts must run as a worker thread');
-nameThread('msgxc-reactors');
 const options = workerData as ReactorsThreadOptions;
+nameThread(options.part === 'triage' ? 'msgxc-triage' : 'msgxc-reactors');
 const post = (m: FromWorker): void => {
   port.postMessage(m);
 };
@@ -45,6 +47,24 @@ const bus = createThreadBus(options.bus, {
     log.warn({ err: e instanceof Error ? e.message : String(e) }, 'bus error');
   },
 });
+// MSGXC_REACTORS_THREAD=split: this thread runs one part; the two meet in the log, reactors.db,
+// the shared triage position and the scheduler's wake relayed by the main thread.
+const shared = options.triagePosition;
+const writer = shared !== undefined && options.part === 'triage' ? triagePositionWriter(shared) : undefined;
+const peer = shared !== undefined && options.part === 'dispatch' ? triagePeerOf(shared) : undefined;
+const part: PartOptions = {
+  part: options.part,
+  ...(writer === undefined
+    ? {}
+    : {
+        onTriagePosition: writer.moved,
+        onTimersSet: (earliest: number) => {
+          post({ type: 'timersSet', earliest });
+        },
+      }),
+  ...(peer === undefined ? {} : { triagePeer: peer }),
+};
+
 const running = await startDeliveryProcess(configFromClone(options.config), {
   store,
   personal: read.personal,
@@ -58,6 +78,7 @@ const running = await startDeliveryProcess(configFromClone(options.config), {
   onBadPresence: () => {
     log.warn('undecodable presence message on the bus');
   },
+  part,
 });
 const { delivery } = running;
 
@@ -102,9 +123,15 @@ port.on('message', (m: ToWorker) => {
     );
     return;
   }
+  if (m.type === 'wake') {
+    delivery.reactors.wake(m.earliest);
+    return;
+  }
   clearInterval(statusTimer);
+  peer?.close();
   // Stopped before the bus and the log: what the reactors append on the way out still lands.
   void running.stop().then(async () => {
+    writer?.stopped();
     await bus.close();
     await store.close();
     post({ type: 'stopped' });

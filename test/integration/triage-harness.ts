@@ -147,6 +147,41 @@ const freshChannels = (): World['channels'] => ({
   sms: recordingChannel('sms'),
 });
 
+// MSGXC_TEST_REACTORS=split (set by the *-split.int.test.ts files before they import a suite):
+// every world runs delivery as two parts, triage and dispatch with the scheduler, each on a
+// connection of its own to reactors.db, as an embedded node's two delivery threads do
+// (MSGXC_REACTORS_THREAD=split, app/reactors-thread/): here on one event loop, with the triage
+// position and the scheduler's wake passed directly instead of through shared memory.
+const SPLIT = process.env['MSGXC_TEST_REACTORS'] === 'split';
+
+const startSplit = (o: ReactorOptions, triageState: DeliveryStateStore): Reactors => {
+  const wakes: { dispatch?: Reactors } = {};
+  const triage = startReactors({
+    ...o,
+    state: triageState,
+    part: 'triage',
+    onTimersSet: (earliest) => {
+      wakes.dispatch?.wake(earliest);
+    },
+  });
+  const position = (): number => triage.status()[0]?.position ?? 0;
+  const dispatch = startReactors({
+    ...o,
+    part: 'dispatch',
+    triagePeer: { position, caughtUp: (p) => triage.waitFor(p, 2 ** 31 - 1) },
+  });
+  wakes.dispatch = dispatch;
+  return {
+    ...dispatch,
+    status: () => [...triage.status(), ...dispatch.status()],
+    stop: async () => {
+      await dispatch.stop();
+      await triage.stop();
+      await triageState.close();
+    },
+  };
+};
+
 export const world = (
   options: Partial<Omit<ReactorOptions, 'store' | 'state' | 'clock' | 'presence' | 'channels' | 'revokeDevice'>> = {},
 ): World => {
@@ -160,8 +195,8 @@ export const world = (
     state: DeliveryStateStore,
     channels: ChannelMap,
     more: Partial<ReactorOptions> = {},
-  ): Reactors =>
-    startReactors({
+  ): Reactors => {
+    const o: ReactorOptions = {
       store,
       state,
       // The node's own command, as app/delivery.ts passes it.
@@ -173,7 +208,9 @@ export const world = (
       random: () => 0.5,
       ...options,
       ...more,
-    });
+    };
+    return SPLIT && o.part === undefined ? startSplit(o, openState()) : startReactors(o);
+  };
   const store = open();
   const state = openState();
   const channels = freshChannels();
