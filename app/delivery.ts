@@ -62,8 +62,8 @@ export const startDelivery = (
   // sending its share (a node with a log of its own is the only sender of its deliveries).
   // Any message may carry a throttle of its own (opts.throttle), so the roster runs whether or
   // not a channel is throttled: heartbeats only, nothing per send.
-  // The triage part sends nothing: the throttles' roster and the outbox's erasure are dispatch's.
-  const sends = deps.part?.part !== 'triage';
+  // The folds part sends nothing: the throttles' roster and the outbox's erasure are the sends'.
+  const sends = deps.part?.part !== 'folds';
   const roster =
     sends && deps.bus !== undefined && logSharedByNodes(config)
       ? startRoster({

@@ -37,9 +37,9 @@
 // node (bench/triage-projections.ts); they catch up before the timed part, and the time they take
 // to apply the broadcast after the reactors settled is printed:
 //   npx tsc -p tsconfig.build.json && BENCH_STACK=production npx vite-node bench/triage.ts [users]
-// BENCH_SPLIT=1 (embedded stack): triage on a worker thread of its own (bench/triage-part.ts),
-// dispatch and the scheduler on the main thread, as an embedded node with
-// MSGXC_REACTORS_THREAD=split runs them (two threads, one reactors.db, triage's position shared).
+// BENCH_SPLIT=1 (embedded stack): the folds (triage's and dispatch's followers) on a worker thread
+// of their own (bench/folds-part.ts), the sends (scheduler, dispatcher) on the main thread, as an
+// embedded node with MSGXC_REACTORS_THREAD=split runs them (two threads, one reactors.db).
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { loadavg, tmpdir } from 'node:os';
@@ -60,8 +60,8 @@ import { type PartOptions, startReactors } from '../delivery/runner.js';
 import { MessageChannel, Worker } from 'node:worker_threads';
 import type { SqliteEventStore } from '../adapters/eventstore/sqlite.js';
 import { serveAppends } from '../adapters/eventstore/thread-append.js';
-import { triagePeerOf, triagePositionBuffer } from '../app/reactors-thread/peer.js';
-import type { TriagePartData } from './triage-part.js';
+import { foldsBuffer, foldsPeerOf } from '../app/reactors-thread/folds-peer.js';
+import type { FoldsPartData } from './folds-part.js';
 import { asMessageId, asThreadId, asUserId } from '../schema/ids.js';
 
 const USERS = Number(process.argv[2] ?? 10_000);
@@ -139,35 +139,33 @@ const rawAppendRate = async (store: EventStore, round: string, events: number): 
 
 const dir = mkdtempSync(join(tmpdir(), 'msgxc-bench-triage-'));
 
-// BENCH_SPLIT=1: the triage part's thread, and what the dispatch part here needs of it.
-async function startTriagePart(): Promise<{
+// BENCH_SPLIT=1: the folds' thread, and what the sends part here needs of it.
+async function startFoldsPart(): Promise<{
   options: PartOptions;
-  /** Where the triage part's timers wake the scheduler (the dispatch part, once started). */
-  wakes: { to?: (earliest: number) => void };
+  /** Where the folds' wakes go (the sends part's scheduler, once started). */
+  wakes: { to?: (earliest?: number) => void };
   stop(): Promise<void>;
 }> {
   const sqlite = store as SqliteEventStore;
   if (stack !== undefined) throw new Error('BENCH_SPLIT=1 is for the embedded stack');
   const appendChannel = new MessageChannel();
   const served = serveAppends(store, appendChannel.port1);
-  const triagePosition = triagePositionBuffer();
-  const worker = new Worker(new URL('./triage-part.js', import.meta.url), {
+  const folds = foldsBuffer();
+  const worker = new Worker(new URL('./folds-part.js', import.meta.url), {
     workerData: {
       eventsFile: join(dir, 'events.db'),
       reactorsFile: join(dir, 'reactors.db'),
       commitSignal: sqlite.commitSignal,
-      triagePosition,
+      folds,
       appends: appendChannel.port2,
       now: clock.now().toISOString(),
       users: USERS,
       liveOnly,
-    } satisfies TriagePartData,
+    } satisfies FoldsPartData,
     transferList: [appendChannel.port2],
   });
-  const wakes: { to?: (earliest: number) => void } = {};
   const stopped = new Promise<void>((resolve) => {
-    worker.on('message', (m: { type: string; earliest?: number }) => {
-      if (m.type === 'wake' && m.earliest !== undefined) wakes.to?.(m.earliest);
+    worker.on('message', (m: { type: string }) => {
       if (m.type === 'stopped') resolve();
     });
     worker.on('exit', () => {
@@ -180,9 +178,12 @@ async function startTriagePart(): Promise<{
     });
     worker.once('error', reject);
   });
-  const peer = triagePeerOf(triagePosition);
+  const wakes: { to?: (earliest?: number) => void } = {};
+  const peer = foldsPeerOf(folds, (earliest) => {
+    wakes.to?.(earliest);
+  });
   return {
-    options: { part: 'dispatch', triagePeer: peer },
+    options: { part: 'sends', foldsPeer: peer },
     wakes,
     stop: async () => {
       peer.close();
@@ -210,7 +211,7 @@ const store =
       });
 const storeName =
   stack === undefined
-    ? `embedded SQLite, ${writerThread ? 'writer thread' : 'inline writer'}${SPLIT ? '; triage on a thread of its own, dispatch on the main thread (BENCH_SPLIT=1)' : ''}`
+    ? `embedded SQLite, ${writerThread ? 'writer thread' : 'inline writer'}${SPLIT ? '; the folds on a thread of their own, the sends on the main thread (BENCH_SPLIT=1)' : ''}`
     : `JetStream R3 (nats-server ${process.env['MSGXC_TEST_NATS_CURRENT_CLUSTER_VERSION'] ?? '?'}, 3 nodes)${withProjections ? ' with the Cassandra read models and the Elasticsearch search projection following it' : ''}`;
 const commands = createCommands({ store, ids });
 const clock = fixedClock(new Date());
@@ -260,9 +261,9 @@ const channels = {
   sms: noop('sms'),
 };
 const state = openSqliteDeliveryState(join(dir, 'reactors.db'));
-const triagePart = SPLIT ? await startTriagePart() : undefined;
+const foldsPart = SPLIT ? await startFoldsPart() : undefined;
 const reactors = startReactors({
-  ...(triagePart === undefined ? {} : triagePart.options),
+  ...(foldsPart === undefined ? {} : foldsPart.options),
   store,
   state,
   revokeDevice: commands.revokeDevice,
@@ -285,8 +286,8 @@ const reactors = startReactors({
       }
     : {}),
 });
-if (triagePart !== undefined)
-  triagePart.wakes.to = (earliest) => {
+if (foldsPart !== undefined)
+  foldsPart.wakes.to = (earliest) => {
     reactors.wake(earliest);
   };
 await reactors.settle(3_600_000); // the directory catches up with the population (not timed)
@@ -381,7 +382,7 @@ const projectionsLag = (performance.now() - projectedAfter) / 1000;
 await projections?.close();
 const delivered = Object.values(channels).reduce((n, c) => n + c.delivered, 0);
 await reactors.stop();
-await triagePart?.stop();
+await foldsPart?.stop();
 await state.close();
 
 const rawAfter = await rawAppendRate(store, 'after', 20_000);

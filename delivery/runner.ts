@@ -10,11 +10,11 @@ import type { DeadLetter, Stalled } from '../ports/follower.js';
 import type { Presence } from '../ports/presence.js';
 import type { DispatchChannel } from '../schema/triage-events.js';
 import { createDispatcher, DEFAULT_DISPATCH_SETTINGS } from './dispatch.js';
-import type { DispatchSettings } from './dispatch.js';
+import type { DispatchSettings, Dispatcher } from './dispatch.js';
 import { dispatchFold } from './dispatch-fold.js';
 import { startFollower } from './follow.js';
 import type { Revoke } from './revoke.js';
-import { createScheduler } from './scheduler.js';
+import { createScheduler, type Scheduler } from './scheduler.js';
 import { createTriageReactor, TRIAGE_REACTOR } from './triage.js';
 import type { ChannelMap, ReactorLog } from './types.js';
 import { silentLog } from './types.js';
@@ -49,28 +49,30 @@ export interface ReactorOptions {
   /** Events triage or dispatch quarantined as dead letters (for a metric). */
   readonly onDeadLetters?: (dead: readonly DeadLetter[]) => void;
   /**
-   * Which part runs here (default both): a node may run triage on one thread and dispatch with
-   * the scheduler on another, over the same state (app/reactors-thread/, MSGXC_REACTORS_THREAD=split).
-   * They meet only in the log, the state store and the scheduler's wake, so either part is the
+   * Which part runs here (default both): a node may run the folds (triage and dispatch's
+   * followers) on one thread and the sends (the scheduler and the dispatcher) on another, over
+   * the same state (app/reactors-thread/, MSGXC_REACTORS_THREAD=split). They meet only in the
+   * log, the state store, the folds' position and the scheduler's wake, so either part is the
    * same code as when both run here.
    */
   readonly part?: ReactorPart;
-  /** Part `dispatch`: the triage follower running elsewhere (timers and settle wait for it too). */
-  readonly triagePeer?: TriagePeer;
-  /** Part `triage`: triage set timers due at `earliest` (the dispatch part's scheduler is to wake). */
-  readonly onTimersSet?: (earliest: number) => void;
-  /** Part `triage`: each time its position moves (what the dispatch part's `triagePeer` reads). */
-  readonly onTriagePosition?: (position: number) => void;
+  /** Part `sends`: the folds running elsewhere (timers and settle wait for them). */
+  readonly foldsPeer?: FoldsPeer;
+  /** Part `folds`: a batch was applied (and set timers due at `earliest`): the sends part's scheduler is to wake. */
+  readonly onWake?: (earliest?: number) => void;
+  /** Part `folds`: the position both folds have applied (the lower of the two), each time it moves. */
+  readonly onFoldsPosition?: (position: number) => void;
 }
 
-export type ReactorPart = 'both' | 'triage' | 'dispatch';
+export type ReactorPart = 'both' | 'folds' | 'sends';
 /** What a composition passes through to run one part (app/reactors-thread/). */
-export type PartOptions = Pick<ReactorOptions, 'part' | 'triagePeer' | 'onTimersSet' | 'onTriagePosition'>;
+export type PartOptions = Pick<ReactorOptions, 'part' | 'foldsPeer' | 'onWake' | 'onFoldsPosition'>;
 
-/** The triage follower of another thread, as the dispatch part sees it. */
-export interface TriagePeer {
+/** The folds of another thread, as the sends part sees them. */
+export interface FoldsPeer {
+  /** The position both folds have applied. */
   position(): number;
-  /** Resolves once that triage applied the log up to `position` (or stopped). */
+  /** Resolves once both applied the log up to `position` (or stopped). */
   caughtUp(position: number): Promise<void>;
 }
 
@@ -104,7 +106,7 @@ export interface Reactors {
   readonly reports: DeliveryReports;
   /** The events triage and dispatch could not decode, kept with their checkpoints. */
   deadLetters(): Promise<readonly DeadLetter[]>;
-  /** Timers were set elsewhere (the triage part on another thread), the earliest due then. */
+  /** The folds of another thread applied a batch (which set timers due at `earliest`). */
   wake(earliest?: number): void;
 }
 
@@ -122,22 +124,81 @@ const withTimeout = async (work: Promise<unknown>, ms: number): Promise<boolean>
   }
 };
 
-export const startReactors = (o: ReactorOptions): Reactors => {
-  const part = o.part ?? 'both';
-  if (part === 'dispatch' && o.triagePeer === undefined)
-    throw new Error("the dispatch part runs with its triage elsewhere: give it 'triagePeer'");
-  return part === 'triage' ? startTriagePart(o) : startDispatchPart(o, part);
+/** Statuses of the parts in order, one per name: a name reported by both parts merged (dispatch: the fold's position, the dispatcher's work in flight). */
+export const mergeStatus = (lists: readonly (readonly ReactorStatus[])[]): ReactorStatus[] => {
+  const byName = new Map<string, ReactorStatus>();
+  for (const s of lists.flat()) byName.set(s.name, { ...byName.get(s.name), ...s });
+  return [...byName.values()];
 };
 
-const configOf = (o: ReactorOptions): ReturnType<typeof triageConfig> => {
-  const available: StepChannel[] = ['websocket', ...(Object.keys(o.channels) as DispatchChannel[])];
-  return triageConfig({ available, ...o.triage });
+export const startReactors = (o: ReactorOptions): Reactors => {
+  const part = o.part ?? 'both';
+  if (part === 'sends' && o.foldsPeer === undefined)
+    throw new Error("the sends part runs with its folds elsewhere: give it 'foldsPeer'");
+  const log = o.log ?? silentLog;
+  let stopped = false;
+  const isStopped = (): boolean => stopped;
+  // Timers wait until both folds have applied the log as it was at start-up.
+  let backlog = Number.POSITIVE_INFINITY;
+  const sends = part === 'folds' ? undefined : startSends(o, log, isStopped, () => folds.position() >= backlog);
+  // After every batch (no query unless a timer can be due), and at each commit that set timers.
+  const wake = (earliest?: number): void => {
+    if (sends === undefined) o.onWake?.(earliest);
+    else sends.scheduler.wake(earliest);
+  };
+  const local = part === 'sends' ? undefined : startFolds(o, log, isStopped, wake);
+  const folds: FoldsPeer = local ?? (o.foldsPeer as FoldsPeer);
+  const started = (local?.start() ?? Promise.resolve())
+    .then(() => {
+      if (!stopped) sends?.scheduler.start();
+      return o.store.head();
+    })
+    .then((head) => {
+      backlog = head;
+      return folds.caughtUp(head);
+    })
+    .then(
+      () => {
+        if (!stopped) void sends?.scheduler.pass();
+      },
+      (err: unknown) => {
+        log.error({ err }, 'delivery could not start following the log; timers stay off until restarted');
+      },
+    );
+
+  return {
+    reports: o.state.reports,
+    deadLetters: () => o.state.checkpoints.deadLetters(),
+    waitFor: async (position, timeoutMs) => {
+      await withTimeout(folds.caughtUp(position), timeoutMs);
+    },
+    stop: async () => {
+      if (stopped) return;
+      stopped = true;
+      sends?.scheduler.stop();
+      await local?.stop();
+    },
+    status: () => mergeStatus([local?.status() ?? [], sends?.status() ?? []]),
+    settle: settleWith(
+      o.store,
+      started,
+      (p) => folds.caughtUp(p),
+      async () => {
+        await sends?.scheduler.pass();
+        await sends?.dispatcher.idle();
+      },
+      isStopped,
+    ),
+    wake: (earliest) => {
+      sends?.scheduler.wake(earliest);
+    },
+  };
 };
 
 const deadLetterHook = (o: ReactorOptions): { onDeadLetters?: (dead: readonly DeadLetter[]) => void } =>
   o.onDeadLetters === undefined ? {} : { onDeadLetters: o.onDeadLetters };
 
-/** Until the followers applied the log as it stood, and nothing new was appended meanwhile. */
+/** Until the folds applied the log as it stood, the sends are done, and nothing new was appended meanwhile. */
 const settleWith =
   (
     store: EventStore,
@@ -159,55 +220,80 @@ const settleWith =
     if (!(await withTimeout(quiet(), timeoutMs))) throw new Error(`reactors did not settle within ${timeoutMs} ms`);
   };
 
-// Triage alone: the directory fold and the plans; its timers are fired by the dispatch part's scheduler.
-const startTriagePart = (o: ReactorOptions): Reactors => {
-  let stopped = false;
+// The folds: triage's (the directory, and the plans it appends) and dispatch's (the units and
+// their timers). Each moves its own checkpoint; together they are where the lower one is.
+const startFolds = (
+  o: ReactorOptions,
+  log: ReactorLog,
+  isStopped: () => boolean,
+  wake: (earliest?: number) => void,
+): FoldsPeer & { start(): Promise<void>; stop(): Promise<void>; status(): ReactorStatus[] } => {
+  const afterBatch = (): void => {
+    wake();
+  };
+  const timersSet = (earliest: number): void => {
+    wake(earliest);
+  };
+  const moved = (): void => {
+    o.onFoldsPosition?.(Math.min(triage.position(), dispatch.position()));
+  };
+  const available: StepChannel[] = ['websocket', ...(Object.keys(o.channels) as DispatchChannel[])];
   const triage = createTriageReactor({
     store: o.store,
     state: o.state,
     presence: o.presence,
     clock: o.clock,
-    config: configOf(o),
-    log: o.log ?? silentLog,
-    stopped: () => stopped,
-    ...(o.onTimersSet === undefined ? {} : { timersSet: o.onTimersSet }),
-    ...(o.onTriagePosition === undefined ? {} : { onPosition: o.onTriagePosition }),
+    config: triageConfig({ available, ...o.triage }),
+    log,
+    afterBatch,
+    timersSet,
+    stopped: isStopped,
+    onPosition: moved,
     ...deadLetterHook(o),
   });
-  const started = triage.start();
+  const dispatch = startFollower({
+    name: DISPATCH_REACTOR,
+    store: o.store,
+    state: o.state,
+    log,
+    afterBatch,
+    timersSet,
+    onPosition: moved,
+    types: DISPATCH_EVENTS,
+    fold: dispatchFold,
+    clock: o.clock,
+    ...deadLetterHook(o),
+  });
   return {
-    reports: o.state.reports,
-    deadLetters: () => o.state.checkpoints.deadLetters(),
-    waitFor: async (position, timeoutMs) => {
-      await withTimeout(triage.caughtUp(position), timeoutMs);
+    start: async () => {
+      await Promise.all([triage.start(), dispatch.start()]);
     },
     stop: async () => {
-      stopped = true;
-      await triage.stop();
+      await Promise.all([triage.stop(), dispatch.stop()]);
     },
-    status: () => [{ name: TRIAGE_REACTOR, position: triage.position(), ...stalledOf(triage) }],
-    settle: settleWith(
-      o.store,
-      started,
-      (p) => triage.caughtUp(p),
-      () => Promise.resolve(),
-      () => stopped,
-    ),
-    wake: () => undefined,
+    position: () => Math.min(triage.position(), dispatch.position()),
+    caughtUp: async (p) => {
+      await Promise.all([triage.caughtUp(p), dispatch.caughtUp(p)]);
+    },
+    status: () => [
+      { name: TRIAGE_REACTOR, position: triage.position(), ...stalledOf(triage) },
+      { name: DISPATCH_REACTOR, position: dispatch.position(), ...stalledOf(dispatch) },
+    ],
   };
 };
 
-// Dispatch with the scheduler, and triage too unless it runs elsewhere (`triagePeer`).
-const startDispatchPart = (o: ReactorOptions, part: 'both' | 'dispatch'): Reactors => {
-  const log = o.log ?? silentLog;
+// The sends: the scheduler fires due timers, the dispatcher decides the due units and performs them.
+const startSends = (
+  o: ReactorOptions,
+  log: ReactorLog,
+  isStopped: () => boolean,
+  ready: () => boolean,
+): { scheduler: Scheduler; dispatcher: Dispatcher; status(): ReactorStatus[] } => {
   const run = randomUUID();
   const node = o.node ?? 'local';
-  let stopped = false;
-  const isStopped = (): boolean => stopped;
   const base: DispatchSettings = { ...DEFAULT_DISPATCH_SETTINGS, ...o.dispatch };
   // A call is abandoned when its claim's lease ends, unless told otherwise.
   const settings: DispatchSettings = { ...base, callTimeoutMs: o.dispatch?.callTimeoutMs ?? base.leaseMs };
-
   const dispatcher = createDispatcher({
     state: o.state,
     store: o.store,
@@ -221,9 +307,6 @@ const startDispatchPart = (o: ReactorOptions, part: 'both' | 'dispatch'): Reacto
     log,
     stopped: isStopped,
   });
-  // Timers wait until both folds have applied the log as it was at start-up.
-  let backlog = Number.POSITIVE_INFINITY;
-  const ready = (): boolean => triage.position() >= backlog && dispatch.position() >= backlog;
   const scheduler = createScheduler({
     state: o.state,
     store: o.store,
@@ -235,103 +318,19 @@ const startDispatchPart = (o: ReactorOptions, part: 'both' | 'dispatch'): Reacto
     log,
     ready,
   });
-  // After every batch (no query unless a timer can be due), and at each commit that set timers.
-  const wake = (): void => {
-    scheduler.wake();
-  };
-  const timersSet = (earliest: number): void => {
-    scheduler.wake(earliest);
-  };
-  const local =
-    part === 'both'
-      ? createTriageReactor({
-          store: o.store,
-          state: o.state,
-          presence: o.presence,
-          clock: o.clock,
-          config: configOf(o),
-          log,
-          afterBatch: wake,
-          timersSet,
-          stopped: isStopped,
-          ...deadLetterHook(o),
-        })
-      : undefined;
-  const triage: TriagePeer = local ?? (o.triagePeer as TriagePeer);
-  const dispatch = startFollower({
-    name: DISPATCH_REACTOR,
-    store: o.store,
-    state: o.state,
-    log,
-    afterBatch: wake,
-    timersSet,
-    types: DISPATCH_EVENTS,
-    fold: dispatchFold,
-    clock: o.clock,
-    ...deadLetterHook(o),
-  });
-  const started = Promise.all([local?.start(), dispatch.start()])
-    .then(() => {
-      if (!stopped) scheduler.start();
-      return o.store.head();
-    })
-    .then((head) => {
-      backlog = head;
-      return Promise.all([triage.caughtUp(head), dispatch.caughtUp(head)]);
-    })
-    .then(
-      () => {
-        if (!stopped) void scheduler.pass();
-      },
-      (err: unknown) => {
-        log.error({ err }, 'delivery could not start following the log; timers stay off until restarted');
-      },
-    );
-
-  const caughtUp = (position: number): Promise<unknown> =>
-    Promise.all([triage.caughtUp(position), dispatch.caughtUp(position)]);
-
   return {
-    reports: o.state.reports,
-    deadLetters: () => o.state.checkpoints.deadLetters(),
-    waitFor: async (position, timeoutMs) => {
-      await withTimeout(caughtUp(position), timeoutMs);
-    },
-    stop: async () => {
-      if (stopped) return;
-      stopped = true;
-      scheduler.stop();
-      await Promise.all([local?.stop(), dispatch.stop()]);
-    },
+    scheduler,
+    dispatcher,
     status: () => {
       const s = scheduler.stats();
       return [
-        ...(local === undefined ? [] : [{ name: TRIAGE_REACTOR, position: local.position(), ...stalledOf(local) }]),
-        {
-          name: DISPATCH_REACTOR,
-          position: dispatch.position(),
-          inFlight: dispatcher.stats().inFlight,
-          ...stalledOf(dispatch),
-        },
+        { name: DISPATCH_REACTOR, inFlight: dispatcher.stats().inFlight },
         {
           name: 'scheduler',
           timers: s.timers,
           ...(s.nextDue === undefined ? {} : { nextDue: new Date(s.nextDue).toISOString() }),
         },
       ];
-    },
-    settle: settleWith(
-      o.store,
-      started,
-      caughtUp,
-      async () => {
-        await scheduler.pass();
-        await dispatcher.idle();
-      },
-      isStopped,
-    ),
-    wake: (earliest) => {
-      scheduler.wake(earliest);
     },
   };
 };

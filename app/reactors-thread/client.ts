@@ -1,11 +1,11 @@
-import type { ReactorPart, ReactorStatus, Reactors } from '../../delivery/runner.js';
+import { mergeStatus, type ReactorPart, type ReactorStatus, type Reactors } from '../../delivery/runner.js';
 import type { DeliveryReports, RecentMessage, UpcomingMessage } from '../../ports/delivery-state.js';
 import type { DeadLetter } from '../../ports/follower.js';
 import type { Config } from '../../schema/config.js';
 import type { Delivery } from '../delivery.js';
 import { type LogThread, type LogThreadDeps, launchLogThread } from '../log-thread.js';
 import { configToClone } from './config-clone.js';
-import { triagePositionBuffer } from './peer.js';
+import { foldsBuffer } from './folds-peer.js';
 import type { FromWorker, Question, ReactorsThreadOptions, ToWorker } from './protocol.js';
 
 /** One delivery thread: the part it runs, its name in presence, its last status report. */
@@ -22,24 +22,25 @@ export interface ReactorsThreadDeps extends LogThreadDeps {
 
 /**
  * Runs an embedded node's delivery (app/delivery.ts) in a worker thread (./worker.ts), or two
- * (MSGXC_REACTORS_THREAD=split: triage in one, dispatch and the scheduler in the other), and
+ * (MSGXC_REACTORS_THREAD=split: the folds in one, the scheduler and dispatcher in the other), and
  * presents it here as the Delivery the node's routes, admin and metrics use: questions go to
  * the worker as messages, the status is the worker's last report. A worker that dies is logged
  * as an error and started again (its followers resume from their checkpoints in reactors.db;
  * claims it held lapse), so delivery is late rather than lost.
  */
 export const startReactorsThread = async (config: Config, deps: ReactorsThreadDeps): Promise<Delivery> => {
-  // MSGXC_REACTORS_THREAD=split: triage on one thread, dispatch and the scheduler on the other,
-  // sharing the triage position (./peer.ts); else both on one.
+  // MSGXC_REACTORS_THREAD=split: the folds (triage's and dispatch's followers) on one thread, the
+  // sends (scheduler, dispatcher) on the other, sharing the folds' position and wakes
+  // (./folds-peer.ts); else both on one.
   const split = config.triage.thread === 'split';
-  const triagePosition = split ? triagePositionBuffer() : undefined;
+  const folds = split ? foldsBuffer() : undefined;
   const threads: Part[] = split
     ? [
-        { part: 'triage', node: `${config.nodeId}-triage`, status: [] },
-        { part: 'dispatch', node: `${config.nodeId}-reactors`, status: [] },
+        { part: 'folds', node: `${config.nodeId}-folds`, status: [] },
+        { part: 'sends', node: `${config.nodeId}-reactors`, status: [] },
       ]
     : [{ part: 'both', node: `${config.nodeId}-reactors`, status: [] }];
-  // Questions go to the thread with dispatch: its settle and waitFor wait for triage too.
+  // Questions go to the thread with the sends: its settle and waitFor wait for the folds too.
   const answering = threads[threads.length - 1] as Part;
   const asked = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   let asks = 0;
@@ -55,7 +56,7 @@ export const startReactorsThread = async (config: Config, deps: ReactorsThreadDe
         keysFile: deps.keysFile,
         commitSignal: deps.sqlite.commitSignal,
         part: t.part,
-        ...(triagePosition === undefined ? {} : { triagePosition }),
+        ...(folds === undefined ? {} : { folds }),
         ...ports,
       }),
       name: split ? `delivery ${t.part} thread` : 'delivery reactors thread',
@@ -67,8 +68,6 @@ export const startReactorsThread = async (config: Config, deps: ReactorsThreadDe
           if (m.error === undefined) a?.resolve(m.value);
           else a?.reject(new Error(m.error));
         } else if (m.type === 'quarantined') deps.onDeadLetters?.(m.deadLetters);
-        else if (m.type === 'timersSet')
-          answering.current?.worker.postMessage({ type: 'wake', earliest: m.earliest } satisfies ToWorker);
       },
       onExit: () => {
         if (t !== answering) return;
@@ -116,10 +115,10 @@ export const startReactorsThread = async (config: Config, deps: ReactorsThreadDe
     stop: async () => {
       if (stopping) return;
       stopping = true;
-      // Dispatch first: it waits on triage's position, which a stopped triage thread releases anyway.
+      // The sends first: they wait on the folds' position, which a stopped folds thread releases anyway.
       for (const t of [...threads].reverse()) await stopThread(t);
     },
-    status: () => threads.flatMap((t) => t.status),
+    status: () => mergeStatus(threads.map((t) => t.status)),
     settle: async (timeoutMs) => {
       await ask<unknown>({ what: 'settle', timeoutMs });
     },
@@ -129,7 +128,10 @@ export const startReactorsThread = async (config: Config, deps: ReactorsThreadDe
     reports,
     deadLetters: () => ask<readonly DeadLetter[]>({ what: 'deadLetters' }),
     wake: (earliest) => {
-      answering.current?.worker.postMessage({ type: 'wake', earliest: earliest ?? 0 } satisfies ToWorker);
+      answering.current?.worker.postMessage({
+        type: 'wake',
+        ...(earliest === undefined ? {} : { earliest }),
+      } satisfies ToWorker);
     },
   };
   return {

@@ -19,10 +19,10 @@ export interface ReactorsThreadOptions {
   readonly appends: MessagePort;
   /** To the main thread's in-process bus. */
   readonly bus: MessagePort;
-  /** Which part of delivery this thread runs (MSGXC_REACTORS_THREAD=split: one thread each). */
+  /** Which part of delivery this thread runs (MSGXC_REACTORS_THREAD=split: the folds on one, the sends on another). */
   readonly part: ReactorPart;
-  /** With a split: the triage thread's position (./peer.ts), written by it, read by dispatch's. */
-  readonly triagePosition?: SharedArrayBuffer;
+  /** With a split: the folds' position and wakes (./folds-peer.ts), written by their thread, read by the sends'. */
+  readonly folds?: SharedArrayBuffer;
 }
 
 export type Question =
@@ -33,8 +33,8 @@ export type Question =
 
 export type ToWorker =
   | { readonly type: 'ask'; readonly id: number; readonly question: Question }
-  /** The triage thread set timers: the dispatch thread's scheduler wakes for the earliest. */
-  | { readonly type: 'wake'; readonly earliest: number }
+  /** The sends' scheduler is to wake (Reactors.wake; the folds' thread wakes it through ./folds-peer.ts). */
+  | { readonly type: 'wake'; readonly earliest?: number }
   | { readonly type: 'stop' };
 
 export type FromWorker =
@@ -42,5 +42,4 @@ export type FromWorker =
   | { readonly type: 'status'; readonly status: readonly ReactorStatus[] }
   | { readonly type: 'answer'; readonly id: number; readonly value?: unknown; readonly error?: string }
   | { readonly type: 'quarantined'; readonly deadLetters: readonly DeadLetter[] }
-  | { readonly type: 'timersSet'; readonly earliest: number }
   | Exclude<LogThreadMessage, { readonly type: 'ready' }>;

@@ -15,14 +15,14 @@ import { nameThread } from '../thread-name.js';
 import { openWorkerLog } from '../worker-log.js';
 import { postingLogger } from '../worker-logger.js';
 import { configFromClone } from './config-clone.js';
-import { triagePeerOf, triagePositionWriter } from './peer.js';
+import { foldsPeerOf, foldsWriter } from './folds-peer.js';
 import type { PartOptions } from '../../delivery/runner.js';
 import type { FromWorker, Question, ReactorsThreadOptions, ToWorker } from './protocol.js';
 
 const port = parentPort;
 if (port === null) throw new Error('app/reactors-thread/worker.ts must run as a worker thread');
 const options = workerData as ReactorsThreadOptions;
-nameThread(options.part === 'triage' ? 'msgxc-triage' : 'msgxc-reactors');
+nameThread(options.part === 'folds' ? 'msgxc-folds' : 'msgxc-reactors');
 const post = (m: FromWorker): void => {
   port.postMessage(m);
 };
@@ -47,22 +47,21 @@ const bus = createThreadBus(options.bus, {
     log.warn({ err: e instanceof Error ? e.message : String(e) }, 'bus error');
   },
 });
-// MSGXC_REACTORS_THREAD=split: this thread runs one part; the two meet in the log, reactors.db,
-// the shared triage position and the scheduler's wake relayed by the main thread.
-const shared = options.triagePosition;
-const writer = shared !== undefined && options.part === 'triage' ? triagePositionWriter(shared) : undefined;
-const peer = shared !== undefined && options.part === 'dispatch' ? triagePeerOf(shared) : undefined;
+// MSGXC_REACTORS_THREAD=split: this thread runs one part; the two meet in the log, reactors.db
+// and the folds' position and wakes in shared memory (./folds-peer.ts).
+const shared = options.folds;
+const writer = shared !== undefined && options.part === 'folds' ? foldsWriter(shared) : undefined;
+const wakes: { to?: (earliest?: number) => void } = {};
+const peer =
+  shared !== undefined && options.part === 'sends'
+    ? foldsPeerOf(shared, (earliest) => {
+        wakes.to?.(earliest);
+      })
+    : undefined;
 const part: PartOptions = {
   part: options.part,
-  ...(writer === undefined
-    ? {}
-    : {
-        onTriagePosition: writer.moved,
-        onTimersSet: (earliest: number) => {
-          post({ type: 'timersSet', earliest });
-        },
-      }),
-  ...(peer === undefined ? {} : { triagePeer: peer }),
+  ...(writer === undefined ? {} : { onFoldsPosition: writer.moved, onWake: writer.wake }),
+  ...(peer === undefined ? {} : { foldsPeer: peer }),
 };
 
 const running = await startDeliveryProcess(configFromClone(options.config), {
@@ -81,6 +80,9 @@ const running = await startDeliveryProcess(configFromClone(options.config), {
   part,
 });
 const { delivery } = running;
+wakes.to = (earliest) => {
+  delivery.reactors.wake(earliest);
+};
 
 // The main thread's gauges and /readyz read the reactors' status from its last copy.
 let lastStatus = '';

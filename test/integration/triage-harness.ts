@@ -14,7 +14,7 @@ import type { ChannelMap } from '../../delivery/types.js';
 import type { Presence } from '../../ports/presence.js';
 import { openSqliteDeliveryState } from '../../adapters/delivery-state/sqlite.js';
 import type { DeliveryStateStore } from '../../ports/delivery-state.js';
-import { startReactors } from '../../delivery/runner.js';
+import { mergeStatus, startReactors } from '../../delivery/runner.js';
 import type { ReactorOptions, Reactors } from '../../delivery/runner.js';
 import type { DispatchChannel } from '../../schema/triage-events.js';
 import { TriageEvent } from '../../schema/triage-events.js';
@@ -148,36 +148,36 @@ const freshChannels = (): World['channels'] => ({
 });
 
 // MSGXC_TEST_REACTORS=split (set by the *-split.int.test.ts files before they import a suite):
-// every world runs delivery as two parts, triage and dispatch with the scheduler, each on a
-// connection of its own to reactors.db, as an embedded node's two delivery threads do
-// (MSGXC_REACTORS_THREAD=split, app/reactors-thread/): here on one event loop, with the triage
-// position and the scheduler's wake passed directly instead of through shared memory.
+// every world runs delivery as two parts, the folds (triage's and dispatch's followers) and the
+// sends (scheduler, dispatcher), each on a connection of its own to reactors.db, as an embedded
+// node's two delivery threads do (MSGXC_REACTORS_THREAD=split, app/reactors-thread/): here on one
+// event loop, with the folds' position and wakes passed directly instead of through shared memory.
 const SPLIT = process.env['MSGXC_TEST_REACTORS'] === 'split';
 
-const startSplit = (o: ReactorOptions, triageState: DeliveryStateStore): Reactors => {
-  const wakes: { dispatch?: Reactors } = {};
-  const triage = startReactors({
+const startSplit = (o: ReactorOptions, foldsState: DeliveryStateStore): Reactors => {
+  const wakes: { sends?: Reactors } = {};
+  const folds = startReactors({
     ...o,
-    state: triageState,
-    part: 'triage',
-    onTimersSet: (earliest) => {
-      wakes.dispatch?.wake(earliest);
+    state: foldsState,
+    part: 'folds',
+    onWake: (earliest) => {
+      wakes.sends?.wake(earliest);
     },
   });
-  const position = (): number => triage.status()[0]?.position ?? 0;
-  const dispatch = startReactors({
+  const position = (): number => Math.min(...folds.status().map((s) => s.position ?? 0));
+  const sends = startReactors({
     ...o,
-    part: 'dispatch',
-    triagePeer: { position, caughtUp: (p) => triage.waitFor(p, 2 ** 31 - 1) },
+    part: 'sends',
+    foldsPeer: { position, caughtUp: (p) => folds.waitFor(p, 2 ** 31 - 1) },
   });
-  wakes.dispatch = dispatch;
+  wakes.sends = sends;
   return {
-    ...dispatch,
-    status: () => [...triage.status(), ...dispatch.status()],
+    ...sends,
+    status: () => mergeStatus([folds.status(), sends.status()]),
     stop: async () => {
-      await dispatch.stop();
-      await triage.stop();
-      await triageState.close();
+      await sends.stop();
+      await folds.stop();
+      await foldsState.close();
     },
   };
 };
