@@ -1,6 +1,6 @@
 import type { Channels } from '../adapters/channels/registry.js';
 import type { RevokeDevice } from '../commands/revoke-device.js';
-import { startReactors, type Reactors } from '../delivery/runner.js';
+import { startReactors, type PartOptions, type Reactors } from '../delivery/runner.js';
 import { scaledUrgencyDelays } from '../domain/triage/urgency.js';
 import { DEFAULT_RETRY_POLICY } from '../domain/triage/retry.js';
 import type { Clock } from '../ports/clock.js';
@@ -47,6 +47,8 @@ export const startDelivery = (
     readonly onDeadLetters?: (dead: readonly DeadLetter[]) => void;
     /** Delivery's state, when the caller opened it (a reactors node watches it for snapshots); closed by stop(). */
     readonly state?: DeliveryStateStore;
+    /** One part of delivery only (MSGXC_REACTORS_THREAD=split, app/reactors-thread/); default both. */
+    readonly part?: PartOptions;
   },
 ): Delivery | undefined => {
   const t = config.triage;
@@ -60,8 +62,10 @@ export const startDelivery = (
   // sending its share (a node with a log of its own is the only sender of its deliveries).
   // Any message may carry a throttle of its own (opts.throttle), so the roster runs whether or
   // not a channel is throttled: heartbeats only, nothing per send.
+  // The folds part sends nothing: the throttles' roster and the outbox's erasure are the sends'.
+  const sends = deps.part?.part !== 'folds';
   const roster =
-    deps.bus !== undefined && logSharedByNodes(config)
+    sends && deps.bus !== undefined && logSharedByNodes(config)
       ? startRoster({
           bus: deps.bus,
           node: config.nodeId,
@@ -79,6 +83,7 @@ export const startDelivery = (
     channels: { webpush, fcm, apns, email, sms, ...(config.channels.mqtt !== undefined ? { mqtt } : {}) },
     node: config.stableNodeId,
     ...(deps.onDeadLetters === undefined ? {} : { onDeadLetters: deps.onDeadLetters }),
+    ...deps.part,
     pollMs: t.pollMs,
     dispatch: {
       concurrency: t.concurrency,
@@ -94,7 +99,7 @@ export const startDelivery = (
   });
   const outbox = deps.outbox;
   const erasure =
-    outbox === undefined
+    outbox === undefined || !sends
       ? undefined
       : startOutboxErasure({
           store: deps.store,

@@ -18,6 +18,7 @@ import type { OutboxStore } from '../ports/outbox.js';
 import { countDeadLetters } from './admin-ops.js';
 import type { DeliveryStateStore } from '../ports/delivery-state.js';
 import { type Delivery, deliveryGauges, startDelivery } from './delivery.js';
+import type { PartOptions } from '../delivery/runner.js';
 import { openBus, openChannels, openLog } from './engines.js';
 import { openSnapshottedState } from './reactors-snapshots.js';
 import type { Broker } from './node.js';
@@ -128,6 +129,8 @@ export const startDeliveryProcess = async (
     readonly log: Logger;
     readonly onDeadLetters: (dead: readonly DeadLetter[]) => void;
     readonly onBadPresence: () => void;
+    /** One part of delivery only (an embedded node's MSGXC_REACTORS_THREAD=split); default both. */
+    readonly part?: PartOptions;
   },
 ): Promise<{ readonly delivery: Delivery; readonly outbox: OutboxStore; stop(): Promise<void> }> => {
   const { store, bus, clock, log } = deps;
@@ -158,6 +161,7 @@ export const startDeliveryProcess = async (
     clock,
     log,
     onDeadLetters: deps.onDeadLetters,
+    ...(deps.part === undefined ? {} : { part: deps.part }),
   });
   if (delivery === undefined) {
     await presence.close();

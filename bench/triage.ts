@@ -37,6 +37,9 @@
 // node (bench/triage-projections.ts); they catch up before the timed part, and the time they take
 // to apply the broadcast after the reactors settled is printed:
 //   npx tsc -p tsconfig.build.json && BENCH_STACK=production npx vite-node bench/triage.ts [users]
+// BENCH_SPLIT=1 (embedded stack): the folds (triage's and dispatch's followers) on a worker thread
+// of their own (bench/folds-part.ts), the sends (scheduler, dispatcher) on the main thread, as an
+// embedded node with MSGXC_REACTORS_THREAD=split runs them (two threads, one reactors.db).
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { loadavg, tmpdir } from 'node:os';
@@ -53,7 +56,12 @@ import { createIdGenerator } from '../adapters/ids/ids.js';
 import { createCommands } from '../commands/index.js';
 import { openSqliteDeliveryState } from '../adapters/delivery-state/sqlite.js';
 import type { ChannelMap } from '../delivery/types.js';
-import { startReactors } from '../delivery/runner.js';
+import { type PartOptions, startReactors } from '../delivery/runner.js';
+import { MessageChannel, Worker } from 'node:worker_threads';
+import type { SqliteEventStore } from '../adapters/eventstore/sqlite.js';
+import { serveAppends } from '../adapters/eventstore/thread-append.js';
+import { foldsBuffer, foldsPeerOf } from '../app/reactors-thread/folds-peer.js';
+import type { FoldsPartData } from './folds-part.js';
 import { asMessageId, asThreadId, asUserId } from '../schema/ids.js';
 
 const USERS = Number(process.argv[2] ?? 10_000);
@@ -65,6 +73,7 @@ const ids = createIdGenerator();
 // Heap watch (BENCH_HEAP_SNAPSHOT, --expose-gc): the deliveries so far in all channels, and the
 // points (tenths of the deliveries due) passed. A broadcast's due deliveries are a half of the
 // audience by the population below (push to offline users with a device, email to the rest).
+const SPLIT = process.env['BENCH_SPLIT'] === '1';
 const snapshots = process.env['BENCH_HEAP_SNAPSHOT'];
 if (snapshots !== undefined) mkdirSync(snapshots, { recursive: true });
 const gc = (globalThis as { gc?: () => void }).gc;
@@ -129,6 +138,62 @@ const rawAppendRate = async (store: EventStore, round: string, events: number): 
 };
 
 const dir = mkdtempSync(join(tmpdir(), 'msgxc-bench-triage-'));
+
+// BENCH_SPLIT=1: the folds' thread, and what the sends part here needs of it.
+async function startFoldsPart(): Promise<{
+  options: PartOptions;
+  /** Where the folds' wakes go (the sends part's scheduler, once started). */
+  wakes: { to?: (earliest?: number) => void };
+  stop(): Promise<void>;
+}> {
+  const sqlite = store as SqliteEventStore;
+  if (stack !== undefined) throw new Error('BENCH_SPLIT=1 is for the embedded stack');
+  const appendChannel = new MessageChannel();
+  const served = serveAppends(store, appendChannel.port1);
+  const folds = foldsBuffer();
+  const worker = new Worker(new URL('./folds-part.js', import.meta.url), {
+    workerData: {
+      eventsFile: join(dir, 'events.db'),
+      reactorsFile: join(dir, 'reactors.db'),
+      commitSignal: sqlite.commitSignal,
+      folds,
+      appends: appendChannel.port2,
+      now: clock.now().toISOString(),
+      users: USERS,
+      liveOnly,
+    } satisfies FoldsPartData,
+    transferList: [appendChannel.port2],
+  });
+  const stopped = new Promise<void>((resolve) => {
+    worker.on('message', (m: { type: string }) => {
+      if (m.type === 'stopped') resolve();
+    });
+    worker.on('exit', () => {
+      resolve();
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    worker.once('message', () => {
+      resolve();
+    });
+    worker.once('error', reject);
+  });
+  const wakes: { to?: (earliest?: number) => void } = {};
+  const peer = foldsPeerOf(folds, (earliest) => {
+    wakes.to?.(earliest);
+  });
+  return {
+    options: { part: 'sends', foldsPeer: peer },
+    wakes,
+    stop: async () => {
+      peer.close();
+      worker.postMessage({ type: 'stop' });
+      await stopped;
+      served.close();
+      await worker.terminate();
+    },
+  };
+}
 const withProjections = process.env['BENCH_PROJECTIONS'] === '1';
 const stack =
   process.env['BENCH_STACK'] === 'production'
@@ -146,7 +211,7 @@ const store =
       });
 const storeName =
   stack === undefined
-    ? `embedded SQLite, ${writerThread ? 'writer thread' : 'inline writer'}`
+    ? `embedded SQLite, ${writerThread ? 'writer thread' : 'inline writer'}${SPLIT ? '; the folds on a thread of their own, the sends on the main thread (BENCH_SPLIT=1)' : ''}`
     : `JetStream R3 (nats-server ${process.env['MSGXC_TEST_NATS_CURRENT_CLUSTER_VERSION'] ?? '?'}, 3 nodes)${withProjections ? ' with the Cassandra read models and the Elasticsearch search projection following it' : ''}`;
 const commands = createCommands({ store, ids });
 const clock = fixedClock(new Date());
@@ -196,7 +261,9 @@ const channels = {
   sms: noop('sms'),
 };
 const state = openSqliteDeliveryState(join(dir, 'reactors.db'));
+const foldsPart = SPLIT ? await startFoldsPart() : undefined;
 const reactors = startReactors({
+  ...(foldsPart === undefined ? {} : foldsPart.options),
   store,
   state,
   revokeDevice: commands.revokeDevice,
@@ -219,6 +286,10 @@ const reactors = startReactors({
       }
     : {}),
 });
+if (foldsPart !== undefined)
+  foldsPart.wakes.to = (earliest) => {
+    reactors.wake(earliest);
+  };
 await reactors.settle(3_600_000); // the directory catches up with the population (not timed)
 
 // CPU seconds per thread of this process (utime + stime from /proc, 100 Hz ticks), by thread id:
@@ -311,6 +382,7 @@ const projectionsLag = (performance.now() - projectedAfter) / 1000;
 await projections?.close();
 const delivered = Object.values(channels).reduce((n, c) => n + c.delivered, 0);
 await reactors.stop();
+await foldsPart?.stop();
 await state.close();
 
 const rawAfter = await rawAppendRate(store, 'after', 20_000);

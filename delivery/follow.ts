@@ -44,6 +44,8 @@ export interface FollowerOptions {
   readonly afterBatch?: () => void;
   /** Right after a commit that set timers, with the earliest due time it set (the scheduler's wake). */
   readonly timersSet?: (earliest: number) => void;
+  /** Each time the follower's position moves (a peer on another thread waits on it: runner.ts `TriagePeer`). */
+  readonly onPosition?: (position: number) => void;
   readonly log: ReactorLog;
   /** Stamps dead letters. */
   readonly clock: Clock;
@@ -147,6 +149,7 @@ export const startFollower = (o: FollowerOptions): Follower => {
   const moved = (p: number): void => {
     position = Math.max(position, p);
     waiters.notify(position);
+    o.onPosition?.(position);
   };
   return {
     start: async () => {

@@ -10,11 +10,11 @@ import type { DeadLetter, Stalled } from '../ports/follower.js';
 import type { Presence } from '../ports/presence.js';
 import type { DispatchChannel } from '../schema/triage-events.js';
 import { createDispatcher, DEFAULT_DISPATCH_SETTINGS } from './dispatch.js';
-import type { DispatchSettings } from './dispatch.js';
+import type { DispatchSettings, Dispatcher } from './dispatch.js';
 import { dispatchFold } from './dispatch-fold.js';
 import { startFollower } from './follow.js';
 import type { Revoke } from './revoke.js';
-import { createScheduler } from './scheduler.js';
+import { createScheduler, type Scheduler } from './scheduler.js';
 import { createTriageReactor, TRIAGE_REACTOR } from './triage.js';
 import type { ChannelMap, ReactorLog } from './types.js';
 import { silentLog } from './types.js';
@@ -48,6 +48,32 @@ export interface ReactorOptions {
   readonly random?: () => number;
   /** Events triage or dispatch quarantined as dead letters (for a metric). */
   readonly onDeadLetters?: (dead: readonly DeadLetter[]) => void;
+  /**
+   * Which part runs here (default both): a node may run the folds (triage and dispatch's
+   * followers) on one thread and the sends (the scheduler and the dispatcher) on another, over
+   * the same state (app/reactors-thread/, MSGXC_REACTORS_THREAD=split). They meet only in the
+   * log, the state store, the folds' position and the scheduler's wake, so either part is the
+   * same code as when both run here.
+   */
+  readonly part?: ReactorPart;
+  /** Part `sends`: the folds running elsewhere (timers and settle wait for them). */
+  readonly foldsPeer?: FoldsPeer;
+  /** Part `folds`: a batch was applied (and set timers due at `earliest`): the sends part's scheduler is to wake. */
+  readonly onWake?: (earliest?: number) => void;
+  /** Part `folds`: the position both folds have applied (the lower of the two), each time it moves. */
+  readonly onFoldsPosition?: (position: number) => void;
+}
+
+export type ReactorPart = 'both' | 'folds' | 'sends';
+/** What a composition passes through to run one part (app/reactors-thread/). */
+export type PartOptions = Pick<ReactorOptions, 'part' | 'foldsPeer' | 'onWake' | 'onFoldsPosition'>;
+
+/** The folds of another thread, as the sends part sees them. */
+export interface FoldsPeer {
+  /** The position both folds have applied. */
+  position(): number;
+  /** Resolves once both applied the log up to `position` (or stopped). */
+  caughtUp(position: number): Promise<void>;
 }
 
 export interface ReactorStatus {
@@ -80,6 +106,8 @@ export interface Reactors {
   readonly reports: DeliveryReports;
   /** The events triage and dispatch could not decode, kept with their checkpoints. */
   deadLetters(): Promise<readonly DeadLetter[]>;
+  /** The folds of another thread applied a batch (which set timers due at `earliest`). */
+  wake(earliest?: number): void;
 }
 
 const withTimeout = async (work: Promise<unknown>, ms: number): Promise<boolean> => {
@@ -96,18 +124,176 @@ const withTimeout = async (work: Promise<unknown>, ms: number): Promise<boolean>
   }
 };
 
+/** Statuses of the parts in order, one per name: a name reported by both parts merged (dispatch: the fold's position, the dispatcher's work in flight). */
+export const mergeStatus = (lists: readonly (readonly ReactorStatus[])[]): ReactorStatus[] => {
+  const byName = new Map<string, ReactorStatus>();
+  for (const s of lists.flat()) byName.set(s.name, { ...byName.get(s.name), ...s });
+  return [...byName.values()];
+};
+
 export const startReactors = (o: ReactorOptions): Reactors => {
+  const part = o.part ?? 'both';
+  if (part === 'sends' && o.foldsPeer === undefined)
+    throw new Error("the sends part runs with its folds elsewhere: give it 'foldsPeer'");
   const log = o.log ?? silentLog;
-  const run = randomUUID();
-  const node = o.node ?? 'local';
   let stopped = false;
   const isStopped = (): boolean => stopped;
+  // Timers wait until both folds have applied the log as it was at start-up.
+  let backlog = Number.POSITIVE_INFINITY;
+  const sends = part === 'folds' ? undefined : startSends(o, log, isStopped, () => folds.position() >= backlog);
+  // After every batch (no query unless a timer can be due), and at each commit that set timers.
+  const wake = (earliest?: number): void => {
+    if (sends === undefined) o.onWake?.(earliest);
+    else sends.scheduler.wake(earliest);
+  };
+  const local = part === 'sends' ? undefined : startFolds(o, log, isStopped, wake);
+  const folds: FoldsPeer = local ?? (o.foldsPeer as FoldsPeer);
+  const started = (local?.start() ?? Promise.resolve())
+    .then(() => {
+      if (!stopped) sends?.scheduler.start();
+      return o.store.head();
+    })
+    .then((head) => {
+      backlog = head;
+      return folds.caughtUp(head);
+    })
+    .then(
+      () => {
+        if (!stopped) void sends?.scheduler.pass();
+      },
+      (err: unknown) => {
+        log.error({ err }, 'delivery could not start following the log; timers stay off until restarted');
+      },
+    );
+
+  return {
+    reports: o.state.reports,
+    deadLetters: () => o.state.checkpoints.deadLetters(),
+    waitFor: async (position, timeoutMs) => {
+      await withTimeout(folds.caughtUp(position), timeoutMs);
+    },
+    stop: async () => {
+      if (stopped) return;
+      stopped = true;
+      sends?.scheduler.stop();
+      await local?.stop();
+    },
+    status: () => mergeStatus([local?.status() ?? [], sends?.status() ?? []]),
+    settle: settleWith(
+      o.store,
+      started,
+      (p) => folds.caughtUp(p),
+      async () => {
+        await sends?.scheduler.pass();
+        await sends?.dispatcher.idle();
+      },
+      isStopped,
+    ),
+    wake: (earliest) => {
+      sends?.scheduler.wake(earliest);
+    },
+  };
+};
+
+const deadLetterHook = (o: ReactorOptions): { onDeadLetters?: (dead: readonly DeadLetter[]) => void } =>
+  o.onDeadLetters === undefined ? {} : { onDeadLetters: o.onDeadLetters };
+
+/** Until the folds applied the log as it stood, the sends are done, and nothing new was appended meanwhile. */
+const settleWith =
+  (
+    store: EventStore,
+    started: Promise<unknown>,
+    caughtUp: (p: number) => Promise<unknown>,
+    after: () => Promise<void>,
+    stopped: () => boolean,
+  ) =>
+  async (timeoutMs = 30_000): Promise<void> => {
+    const quiet = async (): Promise<void> => {
+      await started;
+      for (;;) {
+        const head = await store.head();
+        await caughtUp(head);
+        await after();
+        if (stopped() || (await store.head()) === head) return;
+      }
+    };
+    if (!(await withTimeout(quiet(), timeoutMs))) throw new Error(`reactors did not settle within ${timeoutMs} ms`);
+  };
+
+// The folds: triage's (the directory, and the plans it appends) and dispatch's (the units and
+// their timers). Each moves its own checkpoint; together they are where the lower one is.
+const startFolds = (
+  o: ReactorOptions,
+  log: ReactorLog,
+  isStopped: () => boolean,
+  wake: (earliest?: number) => void,
+): FoldsPeer & { start(): Promise<void>; stop(): Promise<void>; status(): ReactorStatus[] } => {
+  const afterBatch = (): void => {
+    wake();
+  };
+  const timersSet = (earliest: number): void => {
+    wake(earliest);
+  };
+  const moved = (): void => {
+    o.onFoldsPosition?.(Math.min(triage.position(), dispatch.position()));
+  };
   const available: StepChannel[] = ['websocket', ...(Object.keys(o.channels) as DispatchChannel[])];
-  const config = triageConfig({ available, ...o.triage });
+  const triage = createTriageReactor({
+    store: o.store,
+    state: o.state,
+    presence: o.presence,
+    clock: o.clock,
+    config: triageConfig({ available, ...o.triage }),
+    log,
+    afterBatch,
+    timersSet,
+    stopped: isStopped,
+    onPosition: moved,
+    ...deadLetterHook(o),
+  });
+  const dispatch = startFollower({
+    name: DISPATCH_REACTOR,
+    store: o.store,
+    state: o.state,
+    log,
+    afterBatch,
+    timersSet,
+    onPosition: moved,
+    types: DISPATCH_EVENTS,
+    fold: dispatchFold,
+    clock: o.clock,
+    ...deadLetterHook(o),
+  });
+  return {
+    start: async () => {
+      await Promise.all([triage.start(), dispatch.start()]);
+    },
+    stop: async () => {
+      await Promise.all([triage.stop(), dispatch.stop()]);
+    },
+    position: () => Math.min(triage.position(), dispatch.position()),
+    caughtUp: async (p) => {
+      await Promise.all([triage.caughtUp(p), dispatch.caughtUp(p)]);
+    },
+    status: () => [
+      { name: TRIAGE_REACTOR, position: triage.position(), ...stalledOf(triage) },
+      { name: DISPATCH_REACTOR, position: dispatch.position(), ...stalledOf(dispatch) },
+    ],
+  };
+};
+
+// The sends: the scheduler fires due timers, the dispatcher decides the due units and performs them.
+const startSends = (
+  o: ReactorOptions,
+  log: ReactorLog,
+  isStopped: () => boolean,
+  ready: () => boolean,
+): { scheduler: Scheduler; dispatcher: Dispatcher; status(): ReactorStatus[] } => {
+  const run = randomUUID();
+  const node = o.node ?? 'local';
   const base: DispatchSettings = { ...DEFAULT_DISPATCH_SETTINGS, ...o.dispatch };
   // A call is abandoned when its claim's lease ends, unless told otherwise.
   const settings: DispatchSettings = { ...base, callTimeoutMs: o.dispatch?.callTimeoutMs ?? base.leaseMs };
-
   const dispatcher = createDispatcher({
     state: o.state,
     store: o.store,
@@ -121,9 +307,6 @@ export const startReactors = (o: ReactorOptions): Reactors => {
     log,
     stopped: isStopped,
   });
-  // Timers wait until both folds have applied the log as it was at start-up.
-  let backlog = Number.POSITIVE_INFINITY;
-  const ready = (): boolean => triage.position() >= backlog && dispatch.position() >= backlog;
   const scheduler = createScheduler({
     state: o.state,
     store: o.store,
@@ -135,96 +318,13 @@ export const startReactors = (o: ReactorOptions): Reactors => {
     log,
     ready,
   });
-  // After every batch (no query unless a timer can be due), and at each commit that set timers.
-  const wake = (): void => {
-    scheduler.wake();
-  };
-  const timersSet = (earliest: number): void => {
-    scheduler.wake(earliest);
-  };
-  const triage = createTriageReactor({
-    store: o.store,
-    state: o.state,
-    presence: o.presence,
-    clock: o.clock,
-    config,
-    log,
-    afterBatch: wake,
-    timersSet,
-    stopped: isStopped,
-    ...(o.onDeadLetters === undefined ? {} : { onDeadLetters: o.onDeadLetters }),
-  });
-  const dispatch = startFollower({
-    name: DISPATCH_REACTOR,
-    store: o.store,
-    state: o.state,
-    log,
-    afterBatch: wake,
-    timersSet,
-    types: DISPATCH_EVENTS,
-    fold: dispatchFold,
-    clock: o.clock,
-    ...(o.onDeadLetters === undefined ? {} : { onDeadLetters: o.onDeadLetters }),
-  });
-  const started = Promise.all([triage.start(), dispatch.start()])
-    .then(() => {
-      if (!stopped) scheduler.start();
-      return o.store.head();
-    })
-    .then((head) => {
-      backlog = head;
-      return Promise.all([triage.caughtUp(head), dispatch.caughtUp(head)]);
-    })
-    .then(
-      () => {
-        if (!stopped) void scheduler.pass();
-      },
-      (err: unknown) => {
-        log.error({ err }, 'delivery could not start following the log; timers stay off until restarted');
-      },
-    );
-
-  const caughtUp = (position: number): Promise<unknown> =>
-    Promise.all([triage.caughtUp(position), dispatch.caughtUp(position)]);
-
-  const settle = async (timeoutMs = 30_000): Promise<void> => {
-    const deadline = Date.now() + timeoutMs;
-    const quiet = async (): Promise<void> => {
-      await started;
-      for (;;) {
-        const head = await o.store.head();
-        await caughtUp(head);
-        await scheduler.pass();
-        await dispatcher.idle();
-        if (stopped || (await o.store.head()) === head) return;
-      }
-    };
-    if (!(await withTimeout(quiet(), Math.max(0, deadline - Date.now()))))
-      throw new Error(`reactors did not settle within ${timeoutMs} ms`);
-  };
-
   return {
-    reports: o.state.reports,
-    deadLetters: () => o.state.checkpoints.deadLetters(),
-    waitFor: async (position, timeoutMs) => {
-      await withTimeout(caughtUp(position), timeoutMs);
-    },
-    stop: async () => {
-      if (stopped) return;
-      stopped = true;
-      scheduler.stop();
-      await Promise.all([triage.stop(), dispatch.stop()]);
-    },
+    scheduler,
+    dispatcher,
     status: () => {
       const s = scheduler.stats();
       return [
-        { name: TRIAGE_REACTOR, position: triage.position(), ...stalledOf(triage) },
-        {
-          name: DISPATCH_REACTOR,
-          position: dispatch.position(),
-          inFlight: dispatcher.stats().inFlight,
-          ...stalledOf(dispatch),
-        },
+        { name: DISPATCH_REACTOR, inFlight: dispatcher.stats().inFlight },
         {
           name: 'scheduler',
           timers: s.timers,
@@ -232,6 +332,5 @@ export const startReactors = (o: ReactorOptions): Reactors => {
         },
       ];
     },
-    settle,
   };
 };

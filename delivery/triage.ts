@@ -53,6 +53,7 @@ export interface TriageReactorOptions {
   readonly afterBatch?: () => void;
   /** Right after a commit that set timers, with the earliest due time it set. */
   readonly timersSet?: (earliest: number) => void;
+  readonly onPosition?: (position: number) => void;
   readonly onDeadLetters?: (dead: readonly DeadLetter[]) => void;
   readonly stopped: () => boolean;
 }
@@ -234,6 +235,7 @@ export const createTriageReactor = (o: TriageReactorOptions): Follower => {
     clock: o.clock,
     ...(o.afterBatch === undefined ? {} : { afterBatch: o.afterBatch }),
     ...(o.timersSet === undefined ? {} : { timersSet: o.timersSet }),
+    ...(o.onPosition === undefined ? {} : { onPosition: o.onPosition }),
     ...(o.onDeadLetters === undefined ? {} : { onDeadLetters: o.onDeadLetters }),
     // A due message's directory change is its own entry, which no other message's triage
     // reads: the sends of a run are planned together (delivery/follow.ts).

@@ -80,11 +80,25 @@ const ThrottleEnv = Object.fromEntries(Object.keys(THROTTLE_KEYS).map((k) => [k,
   ReturnType<typeof RateFromString>
 >;
 
+/** `false`, `true`, or `split`: triage on one worker thread, dispatch and the scheduler on another. */
+export type ReactorsThread = boolean | 'split';
+const ReactorsThreadFromString = new t.Type<ReactorsThread, string, unknown>(
+  'ReactorsThread',
+  (u): u is ReactorsThread => typeof u === 'boolean' || u === 'split',
+  (u, c) =>
+    u === 'split'
+      ? t.success('split')
+      : BoolFromString.is(u) || typeof u !== 'string' || !['true', 'false', '1', '0'].includes(u)
+        ? t.failure(u, c, 'expected true, false or split')
+        : BoolFromString.validate(u, c),
+  String,
+);
+
 export const TriageEnv = t.partial({
   ...ThrottleEnv,
   MSGXC_REACTORS: BoolFromString,
-  /** Run an embedded node's delivery reactors in a worker thread (default) or on its main thread. */
-  MSGXC_REACTORS_THREAD: BoolFromString,
+  /** Where an embedded node's delivery reactors run: its main thread (false), a worker thread (true), or two (split). */
+  MSGXC_REACTORS_THREAD: ReactorsThreadFromString,
   /** Multiplies every push and nearline delay of the urgency table (1 = as documented). */
   MSGXC_TRIAGE_TIME_SCALE: Scale,
   MSGXC_DIGEST_WINDOW_MS: IntFromString('MSGXC_DIGEST_WINDOW_MS', 1000, 7 * 24 * 3600_000),
@@ -111,9 +125,10 @@ export interface TriageSettings {
   /**
    * On an embedded node (SQLite log, in-process bus): the reactors run in a worker thread, off
    * the thread serving HTTP and websockets (MSGXC_REACTORS_THREAD, default false: on the 2 shared
-   * cores measured so far it made the paced p99 worse, BENCHMARKS.md).
+   * cores measured so far it made the paced p99 worse, BENCHMARKS.md); `split`: triage in one
+   * worker thread, dispatch and the scheduler in another (a broadcast planned on two cores).
    */
-  readonly thread: boolean;
+  readonly thread: ReactorsThread;
   readonly timeScale: number;
   readonly digestWindowMs?: number;
   readonly pollMs: number;

@@ -15,6 +15,7 @@ type WaitAsync = (
   a: Int32Array,
   index: number,
   value: number,
+  timeoutMs?: number,
 ) => { readonly async: false; readonly value: string } | { readonly async: true; readonly value: Promise<string> };
 export const waitAsync = (Atomics as unknown as { waitAsync: WaitAsync }).waitAsync;
 

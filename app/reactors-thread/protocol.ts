@@ -1,6 +1,6 @@
 import type { LogThreadMessage } from '../log-thread.js';
 import type { MessagePort } from 'node:worker_threads';
-import type { ReactorStatus } from '../../delivery/runner.js';
+import type { ReactorPart, ReactorStatus } from '../../delivery/runner.js';
 import type { DeadLetter } from '../../ports/follower.js';
 
 // Messages between an embedded node's main thread and its delivery reactors' worker
@@ -19,6 +19,10 @@ export interface ReactorsThreadOptions {
   readonly appends: MessagePort;
   /** To the main thread's in-process bus. */
   readonly bus: MessagePort;
+  /** Which part of delivery this thread runs (MSGXC_REACTORS_THREAD=split: the folds on one, the sends on another). */
+  readonly part: ReactorPart;
+  /** With a split: the folds' position and wakes (./folds-peer.ts), written by their thread, read by the sends'. */
+  readonly folds?: SharedArrayBuffer;
 }
 
 export type Question =
@@ -29,6 +33,8 @@ export type Question =
 
 export type ToWorker =
   | { readonly type: 'ask'; readonly id: number; readonly question: Question }
+  /** The sends' scheduler is to wake (Reactors.wake; the folds' thread wakes it through ./folds-peer.ts). */
+  | { readonly type: 'wake'; readonly earliest?: number }
   | { readonly type: 'stop' };
 
 export type FromWorker =

@@ -15,12 +15,14 @@ import { nameThread } from '../thread-name.js';
 import { openWorkerLog } from '../worker-log.js';
 import { postingLogger } from '../worker-logger.js';
 import { configFromClone } from './config-clone.js';
+import { foldsPeerOf, foldsWriter } from './folds-peer.js';
+import type { PartOptions } from '../../delivery/runner.js';
 import type { FromWorker, Question, ReactorsThreadOptions, ToWorker } from './protocol.js';
 
 const port = parentPort;
 if (port === null) throw new Error('app/reactors-thread/worker.ts must run as a worker thread');
-nameThread('msgxc-reactors');
 const options = workerData as ReactorsThreadOptions;
+nameThread(options.part === 'folds' ? 'msgxc-folds' : 'msgxc-reactors');
 const post = (m: FromWorker): void => {
   port.postMessage(m);
 };
@@ -45,6 +47,23 @@ const bus = createThreadBus(options.bus, {
     log.warn({ err: e instanceof Error ? e.message : String(e) }, 'bus error');
   },
 });
+// MSGXC_REACTORS_THREAD=split: this thread runs one part; the two meet in the log, reactors.db
+// and the folds' position and wakes in shared memory (./folds-peer.ts).
+const shared = options.folds;
+const writer = shared !== undefined && options.part === 'folds' ? foldsWriter(shared) : undefined;
+const wakes: { to?: (earliest?: number) => void } = {};
+const peer =
+  shared !== undefined && options.part === 'sends'
+    ? foldsPeerOf(shared, (earliest) => {
+        wakes.to?.(earliest);
+      })
+    : undefined;
+const part: PartOptions = {
+  part: options.part,
+  ...(writer === undefined ? {} : { onFoldsPosition: writer.moved, onWake: writer.wake }),
+  ...(peer === undefined ? {} : { foldsPeer: peer }),
+};
+
 const running = await startDeliveryProcess(configFromClone(options.config), {
   store,
   personal: read.personal,
@@ -58,8 +77,12 @@ const running = await startDeliveryProcess(configFromClone(options.config), {
   onBadPresence: () => {
     log.warn('undecodable presence message on the bus');
   },
+  part,
 });
 const { delivery } = running;
+wakes.to = (earliest) => {
+  delivery.reactors.wake(earliest);
+};
 
 // The main thread's gauges and /readyz read the reactors' status from its last copy.
 let lastStatus = '';
@@ -102,9 +125,15 @@ port.on('message', (m: ToWorker) => {
     );
     return;
   }
+  if (m.type === 'wake') {
+    delivery.reactors.wake(m.earliest);
+    return;
+  }
   clearInterval(statusTimer);
+  peer?.close();
   // Stopped before the bus and the log: what the reactors append on the way out still lands.
   void running.stop().then(async () => {
+    writer?.stopped();
     await bus.close();
     await store.close();
     post({ type: 'stopped' });

@@ -24,14 +24,21 @@ interface Entry {
   mid: string;
 }
 
-// Twice on the embedded stack: the reactors on the main thread (the default) and in their worker
+// Three times on the embedded stack: the reactors on the main thread (the default), in their worker
 // thread (MSGXC_REACTORS_THREAD=true: reads of its own, appends through the main thread's writer,
-// presence over the thread bus; delivery/README.md "Where they run"). The production stack has no
-// reactors' thread (a NATS bus), so it runs the first only.
-const MODES = isProductionStack() ? ['main thread'] : ['main thread', 'worker thread'];
+// presence over the thread bus; delivery/README.md "Where they run"), and split over two worker
+// threads (MSGXC_REACTORS_THREAD=split: triage on one, dispatch and the scheduler on the other; a
+// scheduled message's timer is set by triage's thread and fired by dispatch's). The production
+// stack has no reactors' thread (a NATS bus), so it runs the first only.
+const THREAD_SETTING: Readonly<Record<string, string>> = {
+  'main thread': 'false',
+  'worker thread': 'true',
+  'two worker threads': 'split',
+};
+const MODES = isProductionStack() ? ['main thread'] : Object.keys(THREAD_SETTING);
 
 describe.each(MODES)('delivery on the embedded defaults (outbox channels), reactors on the %s', (mode) => {
-  const env = { ...ENV, MSGXC_REACTORS_THREAD: String(mode === 'worker thread') };
+  const env = { ...ENV, MSGXC_REACTORS_THREAD: THREAD_SETTING[mode] ?? 'false' };
   const dataDir = tempDir();
   let s: Server;
   let admin: string;

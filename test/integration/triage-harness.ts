@@ -14,7 +14,7 @@ import type { ChannelMap } from '../../delivery/types.js';
 import type { Presence } from '../../ports/presence.js';
 import { openSqliteDeliveryState } from '../../adapters/delivery-state/sqlite.js';
 import type { DeliveryStateStore } from '../../ports/delivery-state.js';
-import { startReactors } from '../../delivery/runner.js';
+import { mergeStatus, startReactors } from '../../delivery/runner.js';
 import type { ReactorOptions, Reactors } from '../../delivery/runner.js';
 import type { DispatchChannel } from '../../schema/triage-events.js';
 import { TriageEvent } from '../../schema/triage-events.js';
@@ -147,6 +147,41 @@ const freshChannels = (): World['channels'] => ({
   sms: recordingChannel('sms'),
 });
 
+// MSGXC_TEST_REACTORS=split (set by the *-split.int.test.ts files before they import a suite):
+// every world runs delivery as two parts, the folds (triage's and dispatch's followers) and the
+// sends (scheduler, dispatcher), each on a connection of its own to reactors.db, as an embedded
+// node's two delivery threads do (MSGXC_REACTORS_THREAD=split, app/reactors-thread/): here on one
+// event loop, with the folds' position and wakes passed directly instead of through shared memory.
+const SPLIT = process.env['MSGXC_TEST_REACTORS'] === 'split';
+
+const startSplit = (o: ReactorOptions, foldsState: DeliveryStateStore): Reactors => {
+  const wakes: { sends?: Reactors } = {};
+  const folds = startReactors({
+    ...o,
+    state: foldsState,
+    part: 'folds',
+    onWake: (earliest) => {
+      wakes.sends?.wake(earliest);
+    },
+  });
+  const position = (): number => Math.min(...folds.status().map((s) => s.position ?? 0));
+  const sends = startReactors({
+    ...o,
+    part: 'sends',
+    foldsPeer: { position, caughtUp: (p) => folds.waitFor(p, 2 ** 31 - 1) },
+  });
+  wakes.sends = sends;
+  return {
+    ...sends,
+    status: () => mergeStatus([folds.status(), sends.status()]),
+    stop: async () => {
+      await sends.stop();
+      await folds.stop();
+      await foldsState.close();
+    },
+  };
+};
+
 export const world = (
   options: Partial<Omit<ReactorOptions, 'store' | 'state' | 'clock' | 'presence' | 'channels' | 'revokeDevice'>> = {},
 ): World => {
@@ -160,8 +195,8 @@ export const world = (
     state: DeliveryStateStore,
     channels: ChannelMap,
     more: Partial<ReactorOptions> = {},
-  ): Reactors =>
-    startReactors({
+  ): Reactors => {
+    const o: ReactorOptions = {
       store,
       state,
       // The node's own command, as app/delivery.ts passes it.
@@ -173,7 +208,9 @@ export const world = (
       random: () => 0.5,
       ...options,
       ...more,
-    });
+    };
+    return SPLIT && o.part === undefined ? startSplit(o, openState()) : startReactors(o);
+  };
   const store = open();
   const state = openState();
   const channels = freshChannels();

@@ -29,6 +29,13 @@ describe('the delivery reactors in a worker thread', () => {
     expect(E.isLeft(configFromEnv({ MSGXC_REACTORS_THREAD: 'maybe' }))).toBe(true);
   });
 
+  it('split over two threads with MSGXC_REACTORS_THREAD=split; another word is refused, naming the setting', () => {
+    expect(config({ MSGXC_REACTORS_THREAD: 'split' }).triage.thread).toBe('split');
+    expect(config({ MSGXC_REACTORS_THREAD: '1' }).triage.thread).toBe(true);
+    const refused = configFromEnv({ MSGXC_REACTORS_THREAD: 'Split' });
+    expect(E.isLeft(refused) ? refused.left.join('\n') : '').toMatch(/MSGXC_REACTORS_THREAD.*true, false or split/);
+  });
+
   it('receive the Config whole: a channel endpoint stays a URL across the structured clone', () => {
     const c = config({
       MSGXC_FCM_CREDENTIALS: JSON.stringify({
