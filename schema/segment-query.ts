@@ -46,10 +46,23 @@ const only = (path: string, o: Record<string, unknown>, keys: readonly string[])
   return extra === undefined ? E.right(true) : bad(`${path}.${extra}`, `unknown field next to ${keys.join(', ')}`);
 };
 
-const instant = (path: string, u: unknown): R<string> =>
-  typeof u === 'string' && ISO.test(u) && !Number.isNaN(Date.parse(u))
-    ? E.right(new Date(Date.parse(u)).toISOString())
+// Date.parse rolls a day past the month's end over (2026-02-30 is March 2), and an offset may
+// move an instant out of years 0000..9999, where toISOString writes a six-digit year that the
+// stored query's decoding refuses: both are refused here, not saved as another instant.
+const DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+const inMonth = (u: string): boolean => {
+  const [y = 0, m = 0, d = 0] = u.slice(0, 10).split('-').map(Number);
+  const leap = m === 2 && y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0);
+  return d <= (DAYS[m - 1] ?? 0) + (leap ? 1 : 0);
+};
+
+const instant = (path: string, u: unknown): R<string> => {
+  const ms = typeof u === 'string' && ISO.test(u) && inMonth(u) ? Date.parse(u) : Number.NaN;
+  const out = Number.isNaN(ms) ? '' : new Date(ms).toISOString();
+  return ISO.test(out)
+    ? E.right(out)
     : bad(path, 'expected an ISO 8601 instant with a zone, e.g. 2026-01-01T00:00:00Z');
+};
 
 const REACHABLE: ReadonlySet<string> = new Set(REACHABLE_CHANNELS);
 const STORED_CHANNEL = /^[a-z][a-z0-9_-]{0,31}$/;
