@@ -34,6 +34,41 @@ export const IMPORT_LIMITS = {
   body: 16 * 1024 * 1024,
 } as const;
 
+/**
+ * The lines of an NDJSON body as byte ranges (views, not copies), split at LF; a last line
+ * without its LF is a line too. Each is decoded by lineText, so that a line of invalid UTF-8 is
+ * that line's error (decoding the body whole would turn its bytes into U+FFFD and store them).
+ */
+export const ndjsonLines = (body: Uint8Array): Uint8Array[] => {
+  const lines: Uint8Array[] = [];
+  let start = 0;
+  while (start < body.length) {
+    const end = body.indexOf(0x0a, start);
+    if (end === -1) {
+      lines.push(body.subarray(start));
+      break;
+    }
+    lines.push(body.subarray(start, end));
+    start = end + 1;
+  }
+  return lines;
+};
+
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * A line's text: undefined when it is not UTF-8. A byte order mark at its start is dropped
+ * (the decoder's default): editors save files "UTF-8 with BOM", and JSON.parse refuses one.
+ * A CR before the LF (a file written on Windows) is dropped too.
+ */
+export const lineText = (bytes: Uint8Array): string | undefined => {
+  try {
+    return UTF8.decode(bytes).replace(/\r$/, '');
+  } catch {
+    return undefined;
+  }
+};
+
 const FIELDS = ['uid', 'email', 'cell', 'tags', 'attributes', 'timezone', 'locale'];
 const TEXT = /^[A-Za-z0-9_+\-/.@:]{1,64}$/;
 

@@ -1,7 +1,7 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { isIdLike } from '../../schema/ids.js';
 import { parseJson } from '../../schema/json.js';
-import { IMPORT_LIMITS, decodeImportLine } from '../../schema/user-import.js';
+import { IMPORT_LIMITS, decodeImportLine, lineText, ndjsonLines } from '../../schema/user-import.js';
 import type { ImportedUser } from '../../schema/user-import.js';
 import type { DomainError } from '../../commands/types.js';
 import { consistentRead, contextOf, type AppDeps } from '../deps.js';
@@ -37,9 +37,13 @@ const lineOf = async (
   req: RouteRequest,
   p: PartProgress,
   n: number,
-  text: string,
+  text: string | undefined,
   maxDepth: number,
 ): Promise<void> => {
+  if (text === undefined) {
+    addError(p, { line: n, field: '', msg: 'not UTF-8' });
+    return;
+  }
   if (text.length > IMPORT_LIMITS.line) {
     addError(p, { line: n, field: '', msg: `longer than ${IMPORT_LIMITS.line} characters` });
     return;
@@ -77,15 +81,15 @@ const lineOf = async (
 
 export const importRoutes = (deps: AppDeps, maxDepth = 32): Route[] => {
   const running = createRunningImports();
-  const runPart = async (req: RouteRequest, p: PartProgress, lines: readonly string[]): Promise<void> => {
+  const runPart = async (req: RouteRequest, p: PartProgress, lines: readonly Uint8Array[]): Promise<void> => {
     let next = 0;
     const worker = async (): Promise<void> => {
       while (next < lines.length) {
         const i = next++;
-        const text = (lines[i] ?? '').replace(/\r$/, '');
+        const text = lineText(lines[i] ?? new Uint8Array());
         p.linesRead += 1;
         p.updatedAt = new Date().toISOString();
-        if (text.trim() !== '') await lineOf(deps, req, p, p.firstLine + i, text, maxDepth);
+        if (text === undefined || text.trim() !== '') await lineOf(deps, req, p, p.firstLine + i, text, maxDepth);
       }
     };
     await Promise.all(Array.from({ length: CONCURRENCY }, worker));
@@ -103,25 +107,35 @@ export const importRoutes = (deps: AppDeps, maxDepth = 32): Route[] => {
       handler: async (req) => {
         const id = req.query.get('id') ?? req.newMessageId;
         if (!isIdLike(id)) return errors.invalidQuery('id', 'not an import id');
-        const first = Number(req.query.get('firstLine') ?? '1');
-        if (!Number.isSafeInteger(first) || first < 1)
+        const firstText = req.query.get('firstLine') ?? '1';
+        const first = Number(firstText);
+        if (!/^[0-9]+$/.test(firstText) || !Number.isSafeInteger(first) || first < 1)
           return errors.invalidQuery('firstLine', 'expected an integer >= 1');
-        const lines = String(req.body).split('\n');
-        if (lines.at(-1) === '') lines.pop();
+        const lines = ndjsonLines(req.body instanceof Uint8Array ? req.body : new Uint8Array());
+        // Every line's number must fit the part's record, or its users would be written and the
+        // record refused (a 400 after the writes, and an import no one could see). Subtracted, as
+        // first + length would round above 2^53.
+        if (lines.length - 1 > Number.MAX_SAFE_INTEGER - first)
+          return errors.invalidQuery('firstLine', `too large for a part of ${String(lines.length)} lines`);
         const p = running.start(id, first, req.now);
         let recorded: Awaited<ReturnType<typeof deps.commands.recordImportPart>>;
         try {
           await runPart(req, p, lines);
           const { firstLine, linesRead, usersWritten, unchanged, errors: count, firstErrors } = p;
-          recorded = await deps.commands.recordImportPart(contextOf(req), {
-            id,
-            firstLine,
-            linesRead,
-            usersWritten,
-            unchanged,
-            errors: count,
-            firstErrors: [...firstErrors].sort((a, b) => a.line - b.line),
-          });
+          // Recorded now, not at the request's start: the record's time is the part's last update
+          // (progress read while it ran must not see updatedAt go back once it is recorded).
+          recorded = await deps.commands.recordImportPart(
+            { ...contextOf(req), now: new Date() },
+            {
+              id,
+              firstLine,
+              linesRead,
+              usersWritten,
+              unchanged,
+              errors: count,
+              firstErrors: [...firstErrors].sort((a, b) => a.line - b.line),
+            },
+          );
         } catch (e) {
           const u = (e as { unavailable?: Parameters<typeof fromDomainError>[0] }).unavailable;
           if (u !== undefined) return fromDomainError(u);
