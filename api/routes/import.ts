@@ -122,20 +122,15 @@ export const importRoutes = (deps: AppDeps, maxDepth = 32): Route[] => {
         try {
           await runPart(req, p, lines);
           const { firstLine, linesRead, usersWritten, unchanged, errors: count, firstErrors } = p;
-          // Recorded now, not at the request's start: the record's time is the part's last update
-          // (progress read while it ran must not see updatedAt go back once it is recorded).
-          recorded = await deps.commands.recordImportPart(
-            { ...contextOf(req), now: new Date() },
-            {
-              id,
-              firstLine,
-              linesRead,
-              usersWritten,
-              unchanged,
-              errors: count,
-              firstErrors: [...firstErrors].sort((a, b) => a.line - b.line),
-            },
-          );
+          recorded = await deps.commands.recordImportPart(contextOf(req), {
+            id,
+            firstLine,
+            linesRead,
+            usersWritten,
+            unchanged,
+            errors: count,
+            firstErrors: [...firstErrors].sort((a, b) => a.line - b.line),
+          });
         } catch (e) {
           const u = (e as { unavailable?: Parameters<typeof fromDomainError>[0] }).unavailable;
           if (u !== undefined) return fromDomainError(u);
