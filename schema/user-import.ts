@@ -35,23 +35,29 @@ export const IMPORT_LIMITS = {
 } as const;
 
 /**
- * The lines of an NDJSON body as byte ranges (views, not copies), split at LF; a last line
+ * The lines of an NDJSON body as byte ranges (views, not copies), split at LF, one at a time
+ * (a body of 16 MiB of LFs is 16 million lines: none is held before it is read); a last line
  * without its LF is a line too. Each is decoded by lineText, so that a line of invalid UTF-8 is
  * that line's error (decoding the body whole would turn its bytes into U+FFFD and store them).
  */
-export const ndjsonLines = (body: Uint8Array): Uint8Array[] => {
-  const lines: Uint8Array[] = [];
+export function* ndjsonLines(body: Uint8Array): Generator<Uint8Array, void, undefined> {
   let start = 0;
   while (start < body.length) {
     const end = body.indexOf(0x0a, start);
     if (end === -1) {
-      lines.push(body.subarray(start));
-      break;
+      yield body.subarray(start);
+      return;
     }
-    lines.push(body.subarray(start, end));
+    yield body.subarray(start, end);
     start = end + 1;
   }
-  return lines;
+}
+
+/** How many lines ndjsonLines gives. */
+export const lineCount = (body: Uint8Array): number => {
+  let n = 0;
+  for (let i = body.indexOf(0x0a); i !== -1; i = body.indexOf(0x0a, i + 1)) n += 1;
+  return body.length > 0 && body[body.length - 1] !== 0x0a ? n + 1 : n;
 };
 
 const UTF8 = new TextDecoder('utf-8', { fatal: true });

@@ -1,9 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { lineText, ndjsonLines } from '../../../schema/user-import.js';
+import { lineCount, lineText, ndjsonLines } from '../../../schema/user-import.js';
 
 // The import route's lines (schema/user-import.ts): split as bytes, decoded one by one, so that
 // a line of invalid UTF-8 is refused alone instead of being stored with U+FFFD in its values.
-const texts = (body: Buffer): (string | undefined)[] => ndjsonLines(body).map(lineText);
+const texts = (body: Buffer): (string | undefined)[] => {
+  const out = [...ndjsonLines(body)].map(lineText);
+  expect(lineCount(body)).toBe(out.length);
+  return out;
+};
 
 describe('NDJSON lines of an import body', () => {
   it('splits at LF, keeps a last line without its LF, and drops a CR before the LF', () => {
