@@ -1,6 +1,7 @@
 import * as t from 'io-ts';
 import * as E from 'fp-ts/lib/Either.js';
 import type { Either } from 'fp-ts/lib/Either.js';
+import { dayIsInMonth } from './bounds.js';
 import { ATTRIBUTE_NAME, DIRECTORY_LIMITS, REACHABLE_CHANNELS } from './user-directory.js';
 import type { Scalar } from './user-directory.js';
 
@@ -46,18 +47,11 @@ const only = (path: string, o: Record<string, unknown>, keys: readonly string[])
   return extra === undefined ? E.right(true) : bad(`${path}.${extra}`, `unknown field next to ${keys.join(', ')}`);
 };
 
-// Date.parse rolls a day past the month's end over (2026-02-30 is March 2), and an offset may
-// move an instant out of years 0000..9999, where toISOString writes a six-digit year that the
-// stored query's decoding refuses: both are refused here, not saved as another instant.
-const DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-const inMonth = (u: string): boolean => {
-  const [y = 0, m = 0, d = 0] = u.slice(0, 10).split('-').map(Number);
-  const leap = m === 2 && y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0);
-  return d <= (DAYS[m - 1] ?? 0) + (leap ? 1 : 0);
-};
-
+// A day past its month's end (Date.parse would move it to the next month: bounds.ts), and an
+// instant an offset moves out of years 0000..9999, where toISOString writes a six-digit year that
+// the stored query's decoding refuses: both are refused here, not saved as another instant.
 const instant = (path: string, u: unknown): R<string> => {
-  const ms = typeof u === 'string' && ISO.test(u) && inMonth(u) ? Date.parse(u) : Number.NaN;
+  const ms = typeof u === 'string' && ISO.test(u) && dayIsInMonth(u) ? Date.parse(u) : Number.NaN;
   const out = Number.isNaN(ms) ? '' : new Date(ms).toISOString();
   return ISO.test(out)
     ? E.right(out)

@@ -147,6 +147,23 @@ describe('hostile input to imports, segments and variants', () => {
     expect(s.output()).not.toMatch(/batch failed/);
   }, 40_000);
 
+  it('a campaign scheduled on a day its month does not have is refused, not sent on another day', async () => {
+    // The 31st of the next month that has 30 days: within the 366 days a schedule may be ahead.
+    const now = new Date();
+    let [y, m] = [now.getUTCFullYear(), now.getUTCMonth() + 2];
+    for (; ; m += 1) {
+      if (m > 12) [y, m] = [y + 1, m - 12];
+      if ([4, 6, 9, 11].includes(m)) break;
+    }
+    const scheduled = `${String(y)}-${String(m).padStart(2, '0')}-31T09:00:00Z`;
+    const r = await call(s, 'POST', '/api/v2/multicast', {
+      token: admin,
+      body: { uids: [`sched-${run}`], msg: 'x', scheduled },
+    });
+    expect(r.status, r.text).toBe(400);
+    expect((r.body as { msg: string }).msg).toMatch(/^scheduled: expected ISO-8601 date-time/);
+  });
+
   it('a segment whose lastSeen day is not in its month is refused, not saved as another day', async () => {
     for (const after of ['2026-02-30T00:00:00Z', '9999-12-31T23:59:59-23:59']) {
       const r = await call(s, 'POST', '/api/v2/segments', {
