@@ -147,7 +147,7 @@ const handleRequest = async (
   let body: unknown = undefined;
   if (route.body === true && route.raw === true) {
     if (c.contentType !== '' && !NDJSON.test(c.contentType)) return errors.unsupportedMediaType();
-    body = (raw ?? Buffer.alloc(0)).toString('utf8');
+    body = raw ?? Buffer.alloc(0);
   } else if (route.body === true) {
     const parsed = parseBody(c, raw, deps.jsonMaxDepth, route.form === true);
     if (isApiError(parsed)) return parsed;

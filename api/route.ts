@@ -38,7 +38,7 @@ export interface Route {
   readonly path: string;
   readonly access: Access;
   readonly body?: boolean;
-  /** The body as text, not parsed (NDJSON imports); JSON, NDJSON or plain text content types only. */
+  /** The body's bytes (a Buffer), not parsed or decoded (NDJSON imports: checked line by line); JSON, NDJSON or plain text content types only. */
   readonly raw?: boolean;
   /** A larger body limit than MSGXC_BODY_LIMIT for this route only (the import's documented cap). */
   readonly bodyLimit?: number;

@@ -78,13 +78,17 @@ export const variantName = (opts: JsonObject, mid: string, uid: string): string 
 /** Recipients of one batch by assigned variant (MessageTriaged `variants`): empty without variants. */
 export const assignAll = (opts: JsonObject, mid: string, uids: readonly string[]): Record<string, string[]> => {
   const variants = variantsOf(opts);
-  const out: Record<string, string[]> = {};
-  if (variants === undefined) return out;
+  if (variants === undefined) return {};
+  // A Map, not `out[name] ??= []`: a valid name such as `constructor` is inherited by a plain
+  // object, so that line would push onto Object and fail triage's batch for ever.
+  const out = new Map<string, string[]>();
   for (const uid of uids) {
     const name = assignVariant(variants, mid, uid).name;
-    (out[name] ??= []).push(uid);
+    const list = out.get(name);
+    if (list === undefined) out.set(name, [uid]);
+    else list.push(uid);
   }
-  return out;
+  return Object.fromEntries(out);
 };
 
 /**

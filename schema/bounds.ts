@@ -137,16 +137,29 @@ export const isTimestamp = (s: string): boolean => {
 /** A stored date: ISO-8601 (as toISOString writes it) within [1970, 9999]. */
 export const Timestamp = t.refinement(t.string, isTimestamp, 'ISO-8601 date-time between 1970 and 9999');
 
+const DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+/**
+ * Whether an ISO-8601 text's day is in its month. Date.parse rolls a day past the month's end
+ * over (2026-02-30 is March 2), so input must be checked before it is parsed; stored dates were
+ * written by toISOString and need not be.
+ */
+export const dayIsInMonth = (s: string): boolean => {
+  const [y = 0, m = 0, d = 0] = s.slice(0, 10).split('-').map(Number);
+  const leap = m === 2 && y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0);
+  return d <= (DAYS[m - 1] ?? 0) + (leap ? 1 : 0);
+};
+
 /**
  * Input dates (`scheduled`): an ISO-8601 date-time or epoch milliseconds, within the same
- * range as Timestamp, decoded to a Date. The domain adds the bound relative to now.
+ * range as Timestamp, decoded to a Date (a day its month does not have is refused, not moved
+ * to the next month). The domain adds the bound relative to now.
  */
 export const When = new t.Type<Date, string, unknown>(
   'ISO-8601 date-time or integer epoch milliseconds between 1970 and 9999',
   (u): u is Date => u instanceof Date && isTimeMs(u.getTime()),
   (u, c) => {
     if (typeof u === 'number' && Number.isSafeInteger(u) && isTimeMs(u)) return t.success(new Date(u));
-    if (typeof u === 'string' && isTimestamp(u)) return t.success(new Date(u));
+    if (typeof u === 'string' && isTimestamp(u) && dayIsInMonth(u)) return t.success(new Date(u));
     return t.failure(u, c);
   },
   (d) => d.toISOString(),

@@ -1,6 +1,7 @@
 import * as t from 'io-ts';
 import * as E from 'fp-ts/lib/Either.js';
 import type { Either } from 'fp-ts/lib/Either.js';
+import { dayIsInMonth } from './bounds.js';
 import { ATTRIBUTE_NAME, DIRECTORY_LIMITS, REACHABLE_CHANNELS } from './user-directory.js';
 import type { Scalar } from './user-directory.js';
 
@@ -46,10 +47,16 @@ const only = (path: string, o: Record<string, unknown>, keys: readonly string[])
   return extra === undefined ? E.right(true) : bad(`${path}.${extra}`, `unknown field next to ${keys.join(', ')}`);
 };
 
-const instant = (path: string, u: unknown): R<string> =>
-  typeof u === 'string' && ISO.test(u) && !Number.isNaN(Date.parse(u))
-    ? E.right(new Date(Date.parse(u)).toISOString())
+// A day past its month's end (Date.parse would move it to the next month: bounds.ts), and an
+// instant an offset moves out of years 0000..9999, where toISOString writes a six-digit year that
+// the stored query's decoding refuses: both are refused here, not saved as another instant.
+const instant = (path: string, u: unknown): R<string> => {
+  const ms = typeof u === 'string' && ISO.test(u) && dayIsInMonth(u) ? Date.parse(u) : Number.NaN;
+  const out = Number.isNaN(ms) ? '' : new Date(ms).toISOString();
+  return ISO.test(out)
+    ? E.right(out)
     : bad(path, 'expected an ISO 8601 instant with a zone, e.g. 2026-01-01T00:00:00Z');
+};
 
 const REACHABLE: ReadonlySet<string> = new Set(REACHABLE_CHANNELS);
 const STORED_CHANNEL = /^[a-z][a-z0-9_-]{0,31}$/;

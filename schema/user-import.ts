@@ -34,6 +34,47 @@ export const IMPORT_LIMITS = {
   body: 16 * 1024 * 1024,
 } as const;
 
+/**
+ * The lines of an NDJSON body as byte ranges (views, not copies), split at LF, one at a time
+ * (a body of 16 MiB of LFs is 16 million lines: none is held before it is read); a last line
+ * without its LF is a line too. Each is decoded by lineText, so that a line of invalid UTF-8 is
+ * that line's error (decoding the body whole would turn its bytes into U+FFFD and store them).
+ */
+export function* ndjsonLines(body: Uint8Array): Generator<Uint8Array, void, undefined> {
+  let start = 0;
+  while (start < body.length) {
+    const end = body.indexOf(0x0a, start);
+    if (end === -1) {
+      yield body.subarray(start);
+      return;
+    }
+    yield body.subarray(start, end);
+    start = end + 1;
+  }
+}
+
+/** How many lines ndjsonLines gives. */
+export const lineCount = (body: Uint8Array): number => {
+  let n = 0;
+  for (let i = body.indexOf(0x0a); i !== -1; i = body.indexOf(0x0a, i + 1)) n += 1;
+  return body.length > 0 && body[body.length - 1] !== 0x0a ? n + 1 : n;
+};
+
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * A line's text: undefined when it is not UTF-8. A byte order mark at its start is dropped
+ * (the decoder's default): editors save files "UTF-8 with BOM", and JSON.parse refuses one.
+ * A CR before the LF (a file written on Windows) is dropped too.
+ */
+export const lineText = (bytes: Uint8Array): string | undefined => {
+  try {
+    return UTF8.decode(bytes).replace(/\r$/, '');
+  } catch {
+    return undefined;
+  }
+};
+
 const FIELDS = ['uid', 'email', 'cell', 'tags', 'attributes', 'timezone', 'locale'];
 const TEXT = /^[A-Za-z0-9_+\-/.@:]{1,64}$/;
 

@@ -1,7 +1,7 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { isIdLike } from '../../schema/ids.js';
 import { parseJson } from '../../schema/json.js';
-import { IMPORT_LIMITS, decodeImportLine } from '../../schema/user-import.js';
+import { IMPORT_LIMITS, decodeImportLine, lineCount, lineText, ndjsonLines } from '../../schema/user-import.js';
 import type { ImportedUser } from '../../schema/user-import.js';
 import type { DomainError } from '../../commands/types.js';
 import { consistentRead, contextOf, type AppDeps } from '../deps.js';
@@ -21,6 +21,8 @@ import type { PartProgress } from './import-progress.js';
 // sealed, schema/import-events.ts).
 
 const CONCURRENCY = 8;
+// Lines a worker reads before it lets the event loop run (I/O, other requests).
+const YIELD_EVERY = 1024;
 // How long the answer waits for the read model to hold the recorded part (as reads wait, api/deps.ts).
 const READ_WAIT_MS = 2000;
 
@@ -37,9 +39,13 @@ const lineOf = async (
   req: RouteRequest,
   p: PartProgress,
   n: number,
-  text: string,
+  text: string | undefined,
   maxDepth: number,
 ): Promise<void> => {
+  if (text === undefined) {
+    addError(p, { line: n, field: '', msg: 'not UTF-8' });
+    return;
+  }
   if (text.length > IMPORT_LIMITS.line) {
     addError(p, { line: n, field: '', msg: `longer than ${IMPORT_LIMITS.line} characters` });
     return;
@@ -77,15 +83,25 @@ const lineOf = async (
 
 export const importRoutes = (deps: AppDeps, maxDepth = 32): Route[] => {
   const running = createRunningImports();
-  const runPart = async (req: RouteRequest, p: PartProgress, lines: readonly string[]): Promise<void> => {
-    let next = 0;
+  const runPart = async (req: RouteRequest, p: PartProgress, body: Uint8Array): Promise<void> => {
+    const lines = ndjsonLines(body);
+    let i = 0;
     const worker = async (): Promise<void> => {
-      while (next < lines.length) {
-        const i = next++;
-        const text = (lines[i] ?? '').replace(/\r$/, '');
+      let since = 0;
+      for (let l = lines.next(); l.done !== true; l = lines.next()) {
+        const n = p.firstLine + i++;
+        const text = lineText(l.value);
         p.linesRead += 1;
-        p.updatedAt = new Date().toISOString();
-        if (text.trim() !== '') await lineOf(deps, req, p, p.firstLine + i, text, maxDepth);
+        if (text === undefined || text.trim() !== '') {
+          p.updatedAt = new Date().toISOString();
+          await lineOf(deps, req, p, n, text, maxDepth);
+        }
+        // A blank line or a refused one awaits nothing but microtasks: without this, a body of
+        // millions of them held the event loop (every other request) until the last was read.
+        if (++since === YIELD_EVERY) {
+          since = 0;
+          await new Promise((resolve) => setImmediate(resolve));
+        }
       }
     };
     await Promise.all(Array.from({ length: CONCURRENCY }, worker));
@@ -103,15 +119,21 @@ export const importRoutes = (deps: AppDeps, maxDepth = 32): Route[] => {
       handler: async (req) => {
         const id = req.query.get('id') ?? req.newMessageId;
         if (!isIdLike(id)) return errors.invalidQuery('id', 'not an import id');
-        const first = Number(req.query.get('firstLine') ?? '1');
-        if (!Number.isSafeInteger(first) || first < 1)
+        const firstText = req.query.get('firstLine') ?? '1';
+        const first = Number(firstText);
+        if (!/^[0-9]+$/.test(firstText) || !Number.isSafeInteger(first) || first < 1)
           return errors.invalidQuery('firstLine', 'expected an integer >= 1');
-        const lines = String(req.body).split('\n');
-        if (lines.at(-1) === '') lines.pop();
+        const body = req.body instanceof Uint8Array ? req.body : new Uint8Array();
+        // Every line's number must fit the part's record, or its users would be written and the
+        // record refused (a 400 after the writes, and an import no one could see). Subtracted, as
+        // first + length would round above 2^53; counted only when the bytes alone do not settle it.
+        const room = Number.MAX_SAFE_INTEGER - first;
+        const count = body.length - 1 > room ? lineCount(body) : 0;
+        if (count - 1 > room) return errors.invalidQuery('firstLine', `too large for a part of ${String(count)} lines`);
         const p = running.start(id, first, req.now);
         let recorded: Awaited<ReturnType<typeof deps.commands.recordImportPart>>;
         try {
-          await runPart(req, p, lines);
+          await runPart(req, p, body);
           const { firstLine, linesRead, usersWritten, unchanged, errors: count, firstErrors } = p;
           recorded = await deps.commands.recordImportPart(contextOf(req), {
             id,

@@ -88,6 +88,31 @@ describe('user import through the msgxc binary', () => {
     });
   }, 180_000);
 
+  it('a line longer than the broker takes (20 MB) or not UTF-8 is named, and the lines around it are imported', async () => {
+    const careless = join(dir, 'careless.ndjson');
+    writeFileSync(
+      careless,
+      Buffer.concat([
+        Buffer.from([0xef, 0xbb, 0xbf]),
+        Buffer.from('{"uid":"imp-bom","email":"bom@example.org"}\r\n'),
+        Buffer.from(`{"uid":"imp-huge","attributes":{"x":"${'a'.repeat(20 * 1024 * 1024)}"}}\n`),
+        Buffer.from('{"uid":"imp-latin1","attributes":{"city":"K'),
+        Buffer.from([0xf6]),
+        Buffer.from('ln"}}\n{"uid":"imp-last","email":"last@example.org"}'),
+      ]),
+    );
+    const r = await cli([careless, '--url', s.url]);
+    expect(r.stdout).toMatch(/done: 4 lines, 2 users written, 0 unchanged, 2 errors/);
+    expect(r.stderr).toContain('line 2: longer than 65536 characters');
+    expect(r.stderr).toContain('line 3: not UTF-8');
+    expect(r.status).toBe(1);
+    for (const [uid, email] of [
+      ['imp-bom', 'bom@example.org'],
+      ['imp-last', 'last@example.org'],
+    ] as const)
+      expect((await call(s, 'GET', `/api/v2/users/${uid}/profile`, { token: admin })).body).toMatchObject({ email });
+  }, 60_000);
+
   it('a segment counts exactly the imported users an independent filter of the file selects', async () => {
     const query = {
       all: [{ attribute: 'plan', eq: 'pro' }, { any: [{ tag: 'beta' }, { attribute: 'seats', gt: 40 }] }],

@@ -66,6 +66,22 @@ describe('variant assignment (domain/variants.ts)', () => {
     expect(Math.abs((split.v0?.length ?? 0) - 5_000)).toBeLessThan(200);
   });
 
+  it('groups recipients under names an object inherits (constructor) like any other', () => {
+    const opts = {
+      variants: [
+        { name: 'constructor', msg: 'A', weight: 1 },
+        { name: 'tostring', msg: 'B', weight: 1 },
+      ],
+    };
+    expect(Variants.is(opts.variants)).toBe(true);
+    const uids = Array.from({ length: 50 }, (_, i) => `u${String(i)}`);
+    const split = assignAll(opts, 'm', uids);
+    expect(Object.keys(split).sort()).toEqual(['constructor', 'tostring']);
+    expect(Object.values(split).flat().sort()).toEqual([...uids].sort());
+    for (const [name, list] of Object.entries(split))
+      for (const uid of list) expect(variantName(opts, 'm', uid)).toBe(name);
+  });
+
   it('gives the recipient their variant text and subject, and drops the others from opts', () => {
     const opts = {
       urgency: 4,

@@ -57,6 +57,26 @@ describe('segment query codec', () => {
     expect(left({ all: {} }).path).toBe('query.all');
   });
 
+  it('refuses a day the month does not have and an instant outside years 0000..9999, not saving another one', () => {
+    for (const after of [
+      '2026-02-29T00:00:00Z',
+      '2026-02-30T00:00:00Z',
+      '2026-04-31T00:00:00Z',
+      '2100-02-29T00:00:00Z',
+      '9999-12-31T23:59:59-23:59',
+      '0000-01-01T00:00:00+00:01',
+    ])
+      expect(left({ lastSeen: { after } })).toEqual({
+        path: 'query.lastSeen.after',
+        msg: 'expected an ISO 8601 instant with a zone, e.g. 2026-01-01T00:00:00Z',
+      });
+    const ok = (after: string) => decodeSegmentQuery({ lastSeen: { after } });
+    expect(ok('2024-02-29T00:00:00Z')).toEqual(E.right({ lastSeen: { after: '2024-02-29T00:00:00.000Z' } }));
+    expect(ok('2000-02-29T12:00:00+01:00')).toEqual(E.right({ lastSeen: { after: '2000-02-29T11:00:00.000Z' } }));
+    expect(ok('2026-12-31T23:59:59Z')).toEqual(E.right({ lastSeen: { after: '2026-12-31T23:59:59.000Z' } }));
+    expect(ok('0000-02-29T00:00:00Z')).toEqual(E.right({ lastSeen: { after: '0000-02-29T00:00:00.000Z' } }));
+  });
+
   it('bounds depth, size and lists', () => {
     let deep: unknown = { tag: 'a' };
     for (let i = 0; i < SEGMENT_LIMITS.depth; i++) deep = { not: deep };

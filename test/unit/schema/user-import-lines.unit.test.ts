@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import { lineCount, lineText, ndjsonLines } from '../../../schema/user-import.js';
+
+// The import route's lines (schema/user-import.ts): split as bytes, decoded one by one, so that
+// a line of invalid UTF-8 is refused alone instead of being stored with U+FFFD in its values.
+const texts = (body: Buffer): (string | undefined)[] => {
+  const out = [...ndjsonLines(body)].map(lineText);
+  expect(lineCount(body)).toBe(out.length);
+  return out;
+};
+
+describe('NDJSON lines of an import body', () => {
+  it('splits at LF, keeps a last line without its LF, and drops a CR before the LF', () => {
+    expect(texts(Buffer.from('{"uid":"a"}\r\n\r\n{"uid":"b"}'))).toEqual(['{"uid":"a"}', '', '{"uid":"b"}']);
+    expect(texts(Buffer.from('{"uid":"a"}\n'))).toEqual(['{"uid":"a"}']);
+    expect(texts(Buffer.from('\n'))).toEqual(['']);
+    expect(texts(Buffer.alloc(0))).toEqual([]);
+  });
+
+  it('drops a byte order mark at the start of the file (a file saved "UTF-8 with BOM")', () => {
+    const body = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('{"uid":"a"}\n{"uid":"b"}\n')]);
+    expect(texts(body)).toEqual(['{"uid":"a"}', '{"uid":"b"}']);
+    expect(JSON.parse(texts(body)[0] ?? '')).toEqual({ uid: 'a' });
+  });
+
+  it('gives undefined for a line that is not UTF-8, and the lines around it as they are', () => {
+    const body = Buffer.concat([
+      Buffer.from('{"uid":"a","attributes":{"n":"caf'),
+      Buffer.from([0xe9]),
+      Buffer.from('"}}\n{"uid":"b","attributes":{"n":"café"}}\n{"uid":"'),
+      Buffer.from([0xc3, 0x28]),
+      Buffer.from('"}\n'),
+    ]);
+    expect(texts(body)).toEqual([undefined, '{"uid":"b","attributes":{"n":"café"}}', undefined]);
+  });
+});
