@@ -4,9 +4,9 @@ import { Device } from './devices.js';
 import { ChannelList, MessageTypes, Mids, ReceiptStatus, ThreadName, ThreadRole } from './events.js';
 import { MessageId, ThreadId, UserId } from './ids.js';
 import { MessageOpts, MessageText, Recipients, Subject, Urgency } from './message.js';
-import { Payload } from './payload.js';
 import { LocalScheduleInput, QuietHoursInput, TimeZone } from './local-time.js';
 import { ContactInput } from './profile.js';
+import { ProfileAttributes } from './profile-attributes.js';
 import { Variants } from './variants.js';
 
 // Request bodies of the HTTP API, verbatim from the msgxc seeds where they exist.
@@ -107,7 +107,7 @@ export const ProfileBody = t.partial(
     cell: ContactInput,
     channels: ChannelList,
     thread: t.type({ tid: ThreadId, channels: ChannelList }),
-    attributes: Payload,
+    attributes: ProfileAttributes,
     timezone: t.union([TimeZone, t.null]),
     quietHours: t.union([QuietHoursInput, t.null]),
   },

@@ -139,7 +139,10 @@ export const schemas: Record<string, Json> = {
     cell: { type: ['string', 'null'], maxLength: 320 },
     channels,
     thread: obj(['tid', 'channels'], { tid: id, channels }),
-    attributes: { type: 'object', description: payload },
+    attributes: {
+      type: 'object',
+      description: `${payload}. Reserved keys the user directory reads (segments select on them): \`tags\`, a list of at most 64 tags of 1..64 characters; \`locale\`, a name like de-DE; null clears either`,
+    },
     timezone: { type: ['string', 'null'], description: tzText, example: 'Europe/Paris' },
     quietHours: {
       oneOf: [

@@ -6,6 +6,7 @@ import { Payload } from './payload.js';
 import { TimeZone } from './local-time.js';
 import { ContactInput } from './profile.js';
 import { DIRECTORY_LIMITS } from './user-directory.js';
+import { LOCALE_PATTERN } from './profile-attributes.js';
 
 // One line of a user import (POST /api/v2/users/import, NDJSON): decoded by hand so that an
 // error names the line's field. What passes becomes a profile change: email and cell, the
@@ -76,7 +77,6 @@ export const lineText = (bytes: Uint8Array): string | undefined => {
 };
 
 const FIELDS = ['uid', 'email', 'cell', 'tags', 'attributes', 'timezone', 'locale'];
-const TEXT = /^[A-Za-z0-9_+\-/.@:]{1,64}$/;
 
 const isObject = (u: unknown): u is Record<string, unknown> => typeof u === 'object' && u !== null && !Array.isArray(u);
 const bad = (field: string, msg: string): Either<LineError, never> => E.left({ field, msg });
@@ -98,7 +98,7 @@ export const decodeImportLine = (u: unknown): Either<LineError, ImportedUser> =>
   const timezone = u['timezone'];
   if (timezone !== undefined && !TimeZone.is(timezone))
     return bad('timezone', 'expected an IANA time zone this server knows, like Europe/Berlin');
-  if (u['locale'] !== undefined && !(typeof u['locale'] === 'string' && TEXT.test(u['locale'])))
+  if (u['locale'] !== undefined && !(typeof u['locale'] === 'string' && LOCALE_PATTERN.test(u['locale'])))
     return bad('locale', 'expected a name like de-DE');
   const attributes = u['attributes'] ?? {};
   if (!Payload.is(attributes)) return bad('attributes', `expected a ${Payload.name}`);

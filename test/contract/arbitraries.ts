@@ -170,6 +170,19 @@ const LEAVES: Record<string, fc.Arbitrary<unknown>> = {
 };
 LEAVES[`JSON object (depth <= 32, <= ${PAYLOAD_LIMITS.values} values, <= ${PAYLOAD_LIMITS.chars} characters)`] =
   jsonObject();
+// A profile's attributes: any object, its reserved keys as the directory reads them (schema/profile-attributes.ts).
+LEAVES['ProfileAttributes'] = fc
+  .record({
+    rest: jsonObject(['tags', 'locale'], 2_000),
+    known: fc.record(
+      {
+        tags: fc.oneof(fc.constant(null), fc.array(text(1, 64), { maxLength: 8 })),
+        locale: fc.oneof(fc.constant(null), fc.constantFrom('de-DE', 'en', 'pt_BR', 'zh-Hant-TW')),
+      },
+      { requiredKeys: [] },
+    ),
+  })
+  .map(({ rest, known }) => objectOf([...Object.entries(rest), ...Object.entries(known)] as [string, JsonValue][]));
 
 const mergeAll = (parts: readonly unknown[]): unknown => Object.assign({}, ...parts.map((p) => p as object)) as unknown;
 
