@@ -1,27 +1,19 @@
-import { randomUUID } from 'node:crypto';
-import { DISPATCH_EVENTS } from '../domain/delivery/engagement.js';
-import { triageConfig } from '../domain/triage/config.js';
 import type { TriageConfigOverrides } from '../domain/triage/config.js';
-import type { StepChannel } from '../domain/triage/types.js';
 import type { Clock } from '../ports/clock.js';
 import type { DeliveryReports, DeliveryStateStore } from '../ports/delivery-state.js';
 import type { EventStore } from '../ports/eventstore.js';
 import type { DeadLetter, Stalled } from '../ports/follower.js';
 import type { Presence } from '../ports/presence.js';
-import type { DispatchChannel } from '../schema/triage-events.js';
-import { createDispatcher, DEFAULT_DISPATCH_SETTINGS } from './dispatch.js';
-import type { DispatchSettings, Dispatcher } from './dispatch.js';
-import { dispatchFold } from './dispatch-fold.js';
-import { startFollower } from './follow.js';
+import type { DispatchSettings } from './dispatch.js';
+import { startFolds, startSends } from './parts.js';
 import type { Revoke } from './revoke.js';
-import { createScheduler, type Scheduler } from './scheduler.js';
-import { createTriageReactor, TRIAGE_REACTOR } from './triage.js';
 import type { ChannelMap, ReactorLog } from './types.js';
 import { silentLog } from './types.js';
 
+export { DISPATCH_REACTOR } from './parts.js';
+
 // Delivery on one node: the triage and dispatch followers, the scheduler and the dispatcher,
 // over the delivery state store the caller opened (app/engines.ts chooses its engine).
-export const DISPATCH_REACTOR = 'dispatch';
 
 export interface ReactorOptions {
   /** The event log the reactors follow and write to. */
@@ -86,11 +78,6 @@ export interface ReactorStatus {
   /** Present while the reactor's batch after `position` keeps failing (it is retried). */
   readonly stalled?: Stalled;
 }
-
-const stalledOf = (f: { stalled(): Stalled | null }): { stalled?: Stalled } => {
-  const s = f.stalled();
-  return s === null ? {} : { stalled: s };
-};
 
 export interface Reactors {
   /** Stops following the log and firing timers; work in flight is abandoned (its claims lapse). */
@@ -194,10 +181,6 @@ export const startReactors = (o: ReactorOptions): Reactors => {
     },
   };
 };
-
-const deadLetterHook = (o: ReactorOptions): { onDeadLetters?: (dead: readonly DeadLetter[]) => void } =>
-  o.onDeadLetters === undefined ? {} : { onDeadLetters: o.onDeadLetters };
-
 /** Until the folds applied the log as it stood, the sends are done, and nothing new was appended meanwhile. */
 const settleWith =
   (
@@ -219,118 +202,3 @@ const settleWith =
     };
     if (!(await withTimeout(quiet(), timeoutMs))) throw new Error(`reactors did not settle within ${timeoutMs} ms`);
   };
-
-// The folds: triage's (the directory, and the plans it appends) and dispatch's (the units and
-// their timers). Each moves its own checkpoint; together they are where the lower one is.
-const startFolds = (
-  o: ReactorOptions,
-  log: ReactorLog,
-  isStopped: () => boolean,
-  wake: (earliest?: number) => void,
-): FoldsPeer & { start(): Promise<void>; stop(): Promise<void>; status(): ReactorStatus[] } => {
-  const afterBatch = (): void => {
-    wake();
-  };
-  const timersSet = (earliest: number): void => {
-    wake(earliest);
-  };
-  const moved = (): void => {
-    o.onFoldsPosition?.(Math.min(triage.position(), dispatch.position()));
-  };
-  const available: StepChannel[] = ['websocket', ...(Object.keys(o.channels) as DispatchChannel[])];
-  const triage = createTriageReactor({
-    store: o.store,
-    state: o.state,
-    presence: o.presence,
-    clock: o.clock,
-    config: triageConfig({ available, ...o.triage }),
-    log,
-    afterBatch,
-    timersSet,
-    stopped: isStopped,
-    onPosition: moved,
-    ...deadLetterHook(o),
-  });
-  const dispatch = startFollower({
-    name: DISPATCH_REACTOR,
-    store: o.store,
-    state: o.state,
-    log,
-    afterBatch,
-    timersSet,
-    onPosition: moved,
-    types: DISPATCH_EVENTS,
-    fold: dispatchFold,
-    clock: o.clock,
-    ...deadLetterHook(o),
-  });
-  return {
-    start: async () => {
-      await Promise.all([triage.start(), dispatch.start()]);
-    },
-    stop: async () => {
-      await Promise.all([triage.stop(), dispatch.stop()]);
-    },
-    position: () => Math.min(triage.position(), dispatch.position()),
-    caughtUp: async (p) => {
-      await Promise.all([triage.caughtUp(p), dispatch.caughtUp(p)]);
-    },
-    status: () => [
-      { name: TRIAGE_REACTOR, position: triage.position(), ...stalledOf(triage) },
-      { name: DISPATCH_REACTOR, position: dispatch.position(), ...stalledOf(dispatch) },
-    ],
-  };
-};
-
-// The sends: the scheduler fires due timers, the dispatcher decides the due units and performs them.
-const startSends = (
-  o: ReactorOptions,
-  log: ReactorLog,
-  isStopped: () => boolean,
-  ready: () => boolean,
-): { scheduler: Scheduler; dispatcher: Dispatcher; status(): ReactorStatus[] } => {
-  const run = randomUUID();
-  const node = o.node ?? 'local';
-  const base: DispatchSettings = { ...DEFAULT_DISPATCH_SETTINGS, ...o.dispatch };
-  // A call is abandoned when its claim's lease ends, unless told otherwise.
-  const settings: DispatchSettings = { ...base, callTimeoutMs: o.dispatch?.callTimeoutMs ?? base.leaseMs };
-  const dispatcher = createDispatcher({
-    state: o.state,
-    store: o.store,
-    clock: o.clock,
-    channels: o.channels,
-    settings,
-    node,
-    run,
-    random: o.random ?? Math.random,
-    revokeDevice: o.revokeDevice,
-    log,
-    stopped: isStopped,
-  });
-  const scheduler = createScheduler({
-    state: o.state,
-    store: o.store,
-    clock: o.clock,
-    dispatcher,
-    node,
-    run,
-    pollMs: o.pollMs ?? 1_000,
-    log,
-    ready,
-  });
-  return {
-    scheduler,
-    dispatcher,
-    status: () => {
-      const s = scheduler.stats();
-      return [
-        { name: DISPATCH_REACTOR, inFlight: dispatcher.stats().inFlight },
-        {
-          name: 'scheduler',
-          timers: s.timers,
-          ...(s.nextDue === undefined ? {} : { nextDue: new Date(s.nextDue).toISOString() }),
-        },
-      ];
-    },
-  };
-};
