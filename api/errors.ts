@@ -43,7 +43,8 @@ export const errors = {
   unauthorized: (msg: string) => apiError(401, 'Unauthorized', msg, { 'WWW-Authenticate': 'Bearer' }),
   forbidden: (msg: string) => apiError(403, 'Forbidden', msg),
   notFound: (msg: string) => apiError(404, 'NotFound', msg),
-  unsupportedMediaType: () => apiError(415, 'UnsupportedMediaType', 'content-type must be application/json'),
+  unsupportedMediaType: (expected = 'application/json') =>
+    apiError(415, 'UnsupportedMediaType', `content-type must be ${expected}`),
   idempotencyMismatch: () =>
     apiError(422, 'IdempotencyKeyReused', 'Idempotency-Key was already used with a different request body'),
   idempotencyInProgress: () =>

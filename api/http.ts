@@ -146,7 +146,8 @@ const handleRequest = async (
   }
   let body: unknown = undefined;
   if (route.body === true && route.raw === true) {
-    if (c.contentType !== '' && !NDJSON.test(c.contentType)) return errors.unsupportedMediaType();
+    if (c.contentType !== '' && !NDJSON.test(c.contentType))
+      return errors.unsupportedMediaType('application/x-ndjson (or application/json, text/plain)');
     body = raw ?? Buffer.alloc(0);
   } else if (route.body === true) {
     const parsed = parseBody(c, raw, deps.jsonMaxDepth, route.form === true);

@@ -113,6 +113,17 @@ describe('user import through the msgxc binary', () => {
       expect((await call(s, 'GET', `/api/v2/users/${uid}/profile`, { token: admin })).body).toMatchObject({ email });
   }, 60_000);
 
+  it('a body of another media type is a 415 that names the types the import takes', async () => {
+    const r = await call(s, 'POST', '/api/v2/users/import', {
+      token: admin,
+      raw: '{"uid":"png-1"}\n',
+      headers: { 'content-type': 'image/png' },
+    });
+    expect(r.status).toBe(415);
+    expect(r.body).toMatchObject({ code: 'UnsupportedMediaType' });
+    expect(r.text).toContain('application/x-ndjson');
+  });
+
   it('a segment counts exactly the imported users an independent filter of the file selects', async () => {
     const query = {
       all: [{ attribute: 'plan', eq: 'pro' }, { any: [{ tag: 'beta' }, { attribute: 'seats', gt: 40 }] }],
