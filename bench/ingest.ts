@@ -37,7 +37,8 @@ const BASE_BIN = process.env['BENCH_BASE_BIN'];
 // One server per writer mode (MSGXC_EMBEDDED_WRITER: `thread`, the default, or `inline`, the
 // baseline), each measured against its own ping in the same run, with the delivery reactors on.
 // BENCH_REACTORS=thread,inline compares instead the delivery reactors in their worker thread
-// (MSGXC_REACTORS_THREAD=true) and on the main thread (the default), with the default writer.
+// (MSGXC_REACTORS_THREAD=true) and on the main thread (the default), with the default writer;
+// `split` is the two delivery threads (MSGXC_REACTORS_THREAD=split).
 // `production`, `jetstream`: the production stack's settings for the server's data dir (above).
 const envOf = (variant: string, dataDir: string, stack?: ProductionStack): Record<string, string> => {
   if (variant === 'production' || variant === 'jetstream') {
@@ -48,7 +49,7 @@ const envOf = (variant: string, dataDir: string, stack?: ProductionStack): Recor
     return Object.fromEntries(Object.entries(env).filter(([k]) => !/^MSGXC_(CASSANDRA|ELASTIC)_/.test(k)));
   }
   return variant.startsWith('reactors-')
-    ? { MSGXC_REACTORS_THREAD: String(variant === 'reactors-thread') }
+    ? { MSGXC_REACTORS_THREAD: { 'reactors-thread': 'true', 'reactors-split': 'split' }[variant] ?? 'false' }
     : { MSGXC_EMBEDDED_WRITER: variant };
 };
 
