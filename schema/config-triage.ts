@@ -80,7 +80,7 @@ const ThrottleEnv = Object.fromEntries(Object.keys(THROTTLE_KEYS).map((k) => [k,
   ReturnType<typeof RateFromString>
 >;
 
-/** `false`, `true`, or `split`: triage on one worker thread, dispatch and the scheduler on another. */
+/** `false`, `true`, or `split`: the folds (triage's and dispatch's followers) on one worker thread, the scheduler and dispatcher on another. */
 export type ReactorsThread = boolean | 'split';
 const ReactorsThreadFromString = new t.Type<ReactorsThread, string, unknown>(
   'ReactorsThread',
@@ -125,8 +125,8 @@ export interface TriageSettings {
   /**
    * On an embedded node (SQLite log, in-process bus): the reactors run in a worker thread, off
    * the thread serving HTTP and websockets (MSGXC_REACTORS_THREAD, default false: on the 2 shared
-   * cores measured so far it made the paced p99 worse, BENCHMARKS.md); `split`: triage in one
-   * worker thread, dispatch and the scheduler in another (a broadcast planned on two cores).
+   * cores measured so far it made the paced p99 worse, BENCHMARKS.md); `split`: the folds (triage's and dispatch's
+   * followers) in one worker thread, the scheduler and dispatcher in another (a broadcast planned on two cores).
    */
   readonly thread: ReactorsThread;
   readonly timeScale: number;
