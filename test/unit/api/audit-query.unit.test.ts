@@ -1,6 +1,7 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { describe, expect, it } from 'vitest';
 import type { ApiError } from '../../../api/errors.js';
+import { limitParam } from '../../../api/route.js';
 import { filterParam, nonNegative } from '../../../api/routes/audit-query.js';
 
 // The audit routes' query strings (docs/audit.md): a value typed wrong is a 400 naming it,
@@ -25,5 +26,14 @@ describe('the audit routes query string', () => {
     expect(field(filter('from=2026-02-30T00:00:00Z'))).toBe('from');
     expect(field(filter('to=2026-04-31T10:00:00Z'))).toBe('to');
     expect(field(filter('from=2027-02-29T00:00:00Z'))).toBe('from');
+  });
+
+  it('reads a page size as digits only (every route that pages with limit)', () => {
+    const limit = (v: string) => limitParam(new URLSearchParams({ limit: v }), 100, 1000);
+    expect(limit('16')).toEqual(E.right(16));
+    expect(limit('')).toEqual(E.right(100));
+    expect(limit('0016')).toEqual(E.right(16));
+    // Number() reads these as 16, 100, 5 and 16.
+    for (const v of ['0x10', '1e2', '+5', '16.0', '0', '1001', '-1']) expect(field(limit(v)), v).toBe('limit');
   });
 });
