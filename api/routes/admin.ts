@@ -103,6 +103,9 @@ export const adminRoutes = (deps: AppDeps & { readonly admin?: AdminOps }): Rout
     summary: 'Build every read model anew beside the live ones and swap (progress in /api/v2/admin/stats)',
     handler: async (req) => {
       if (deps.admin === undefined) return errors.notFound('admin operations are not enabled');
+      // `?allowSkips=true&allowSkips=false` took the first; a typo (`?allowSkip=true`) rebuilt without it.
+      const known = onlyKnown(req.query, ['allowSkips']);
+      if (E.isLeft(known)) return known.left;
       const allowSkips = flag(req.query, 'allowSkips');
       if (E.isLeft(allowSkips)) return allowSkips.left;
       const started = await deps.admin.rebuild({ allowSkips: allowSkips.right });
