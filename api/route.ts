@@ -62,7 +62,8 @@ export const decode = <A>(codec: t.Decoder<unknown, A>, input: unknown): E.Eithe
 export const limitParam = (q: URLSearchParams, fallback = 50, max = 200): E.Either<ApiError, number> => {
   const raw = q.get('limit');
   if (raw === null || raw === '') return E.right(fallback);
-  const n = Number(raw);
+  // Digits only: Number() reads "0x10" as 16 and "1e2" as 100, a page size nobody typed.
+  const n = /^\d{1,6}$/.test(raw) ? Number(raw) : Number.NaN;
   return Number.isInteger(n) && n >= 1 && n <= max
     ? E.right(n)
     : E.left(errors.invalidQuery('limit', `expected an integer 1..${max}`));

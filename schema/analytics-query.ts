@@ -1,4 +1,5 @@
 import { isRight } from 'fp-ts/lib/Either.js';
+import { dayIsInMonth } from './bounds.js';
 import { DeliveryStatus, FUNNEL_CHANNELS, MessageStatus, isFunnelChannel } from './search-documents.js';
 import type { FunnelChannel } from './search-documents.js';
 import { SearchCursor, SearchMessagesQuery } from './search-query.js';
@@ -39,8 +40,9 @@ export const channelList = (s: string): FunnelChannel[] | undefined => {
 const ISO = /^\d{4}-\d{2}-\d{2}T/;
 const urgency = (s: string): 1 | 2 | 3 | 4 | undefined =>
   s === '1' ? 1 : s === '2' ? 2 : s === '3' ? 3 : s === '4' ? 4 : undefined;
+/** An ISO-8601 time, normalised; a day its month does not have is refused (Date.parse moves 2026-02-30 to March 2). */
 export const instant = (s: string): string | undefined =>
-  ISO.test(s) && !Number.isNaN(Date.parse(s)) ? new Date(Date.parse(s)).toISOString() : undefined;
+  ISO.test(s) && dayIsInMonth(s) && !Number.isNaN(Date.parse(s)) ? new Date(Date.parse(s)).toISOString() : undefined;
 
 /** `get(name)` is the single value of a parameter, or null; unknown and repeated ones are checked by the caller. */
 export const analyticsMessagesQuery = (

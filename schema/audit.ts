@@ -1,5 +1,5 @@
 import * as t from 'io-ts';
-import { LIMITS, Timestamp, boundedArray, boundedInt, boundedString } from './bounds.js';
+import { LIMITS, Timestamp, boundedArray, boundedInt, boundedString, dayIsInMonth } from './bounds.js';
 
 // What auditors send and what the tamper-evident log stores (docs/audit.md).
 
@@ -45,6 +45,8 @@ export const LogCheckpointedEvent = t.type(
 
 // ---- filters (HTTP query, CLI flags). Every field optional; all given must match.
 const EventType = boundedString(1, LIMITS.label, 'event type of 1..64 characters');
+/** A time bound a caller typed: a day its month does not have is refused (Date.parse moves 2026-02-30 to March 2). */
+const TimeBound = t.refinement(Timestamp, dayIsInMonth, 'ISO-8601 date-time between 1970 and 9999');
 export const LogFilter = t.partial(
   {
     /** Any of these event types. */
@@ -55,9 +57,9 @@ export const LogFilter = t.partial(
     actor: boundedString(1, LIMITS.reference, 'user id of 1..1024 characters'),
     correlationId: boundedString(1, LIMITS.reference, 'correlation id of 1..1024 characters'),
     /** metadata.occurredAt >= from (inclusive) */
-    from: Timestamp,
+    from: TimeBound,
     /** metadata.occurredAt < to (exclusive) */
-    to: Timestamp,
+    to: TimeBound,
   },
   'LogFilter',
 );

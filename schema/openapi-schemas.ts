@@ -216,8 +216,10 @@ export const schemas: Record<string, Json> = {
         revision: { type: 'integer', minimum: 0 },
         position: { type: 'integer', minimum: 1 },
         type: str,
-        data: { type: 'object' },
-        metadata: { type: 'object' },
+        // null, with `unreadable` saying why, for a row whose stored text is not JSON (edited on disk)
+        data: { type: ['object', 'null'] },
+        metadata: { type: ['object', 'null'] },
+        unreadable: str,
       }),
     },
     next: { type: ['integer', 'null'] },

@@ -10,10 +10,24 @@ import { normalizeFilter, type LogFilter } from '../../schema/audit.js';
 const PAGE = 1000;
 export const DEFAULT_SCAN_LIMIT = 10_000;
 
+/**
+ * The event's metadata, or {} when it cannot be read: a row edited on disk into text that is
+ * not JSON (the embedded engine parses it when first read) must not fail every page of the log
+ * that holds it. Such an event matches no metadata filter; `msgxc audit verify` names it.
+ */
+export const readableMetadata = (e: RecordedEvent): Partial<RecordedEvent['metadata']> => {
+  try {
+    const m = e.metadata as unknown;
+    return typeof m === 'object' && m !== null ? m : {};
+  } catch {
+    return {};
+  }
+};
+
 export const matches = (f: LogFilter, e: RecordedEvent): boolean => {
   if (f.type !== undefined && !f.type.includes(e.type)) return false;
   if (f.stream !== undefined && !e.stream.startsWith(f.stream)) return false;
-  const m = e.metadata as Partial<RecordedEvent['metadata']>;
+  const m = readableMetadata(e);
   if (f.actor !== undefined && m.actor?.uid !== f.actor) return false;
   if (f.correlationId !== undefined && m.correlationId !== f.correlationId) return false;
   // Stored times are toISOString's, and the filter's bounds are normalised to it.
@@ -68,7 +82,7 @@ export const auditLog = (store: Pick<EventStore, 'readAll' | 'read'>): AuditLog 
       streams: page.events.map((e) => ({
         stream: e.stream,
         position: e.position,
-        createdAt: typeof e.metadata.occurredAt === 'string' ? e.metadata.occurredAt : '',
+        createdAt: ((at) => (typeof at === 'string' ? at : ''))(readableMetadata(e).occurredAt),
         type: e.type,
       })),
       next: page.next,

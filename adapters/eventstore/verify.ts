@@ -77,6 +77,8 @@ export const verifyLog = async (
   };
   let head = 0;
 
+  const isCheckpoint = (e: RecordedEvent): boolean => e.stream === CHECKPOINT_STREAM && e.type === CHECKPOINT_TYPE;
+
   const fail = (e: RecordedEvent, kind: FailureKind, what: string): VerifyFailure => ({
     kind,
     position: e.position,
@@ -149,6 +151,22 @@ export const verifyLog = async (
     return undefined;
   };
 
+  // A row changed on disk into text that is not JSON (or metadata that is not an object) is an
+  // altered event like any other: named by its position, not a crash of the whole verification
+  // (the embedded engine parses `data` and `metadata` when first read, so this is where it throws).
+  const examine = (e: RecordedEvent): VerifyFailure | undefined => {
+    try {
+      const metadata = e.metadata as unknown;
+      if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata))
+        return fail(e, 'altered', 'its metadata is not a JSON object');
+      const failure = checkEvent(e) ?? (isCheckpoint(e) ? checkCheckpoint(e) : undefined);
+      if (failure === undefined) window.push({ position: e.position, line: checkpointLine(e) });
+      return failure;
+    } catch (err) {
+      return fail(e, 'altered', `its stored data or metadata cannot be read (${String(err).slice(0, 200)})`);
+    }
+  };
+
   const report = (failure?: VerifyFailure): VerifyReport => ({
     events,
     streams: streams.size,
@@ -165,11 +183,8 @@ export const verifyLog = async (
     for (const e of page) {
       events += 1;
       head = e.position;
-      const failure =
-        checkEvent(e) ??
-        (e.stream === CHECKPOINT_STREAM && e.type === CHECKPOINT_TYPE ? checkCheckpoint(e) : undefined);
+      const failure = examine(e);
       if (failure !== undefined) return report(failure);
-      window.push({ position: e.position, line: checkpointLine(e) });
       if (window.length - windowStart > WINDOW) fold(window[windowStart]?.position ?? 0);
     }
     progress?.(head);

@@ -10,7 +10,9 @@ import { errors, type ApiError } from '../errors.js';
 export const nonNegative = (q: URLSearchParams, name: string): E.Either<ApiError, number> => {
   const raw = q.get(name);
   if (raw === null || raw === '') return E.right(0);
-  const n = Number(raw);
+  // Digits only: Number() also reads "0x10" as 16, "1e3" as 1000 and " " as 0, so a position
+  // typed wrong was read from somewhere else than asked instead of refused.
+  const n = /^\d{1,16}$/.test(raw) ? Number(raw) : Number.NaN;
   return Number.isSafeInteger(n) && n >= 0
     ? E.right(n)
     : E.left(errors.invalidQuery(name, 'expected a non-negative integer'));

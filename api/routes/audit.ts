@@ -7,14 +7,31 @@ import { EVENT_PARAMS, filterParam, nonNegative, onlyKnown } from './audit-query
 
 // The raw log for admins and auditors: events with their metadata, in log order, paged,
 // filtered by type, stream prefix, actor, correlation id and time (docs/audit.md).
-const view = (e: RecordedEvent) => ({
-  stream: e.stream,
-  revision: e.revision,
-  position: e.position,
-  type: e.type,
-  data: e.data,
-  metadata: e.metadata,
-});
+// An event whose stored data or metadata cannot be read (a row edited on disk into text that is
+// not JSON: the embedded engine parses it when first read) is shown with `unreadable` saying
+// why, and null for what could not be read, rather than failing the whole page with a 500:
+// the auditor is the one who needs to see it (`msgxc audit verify` names it as altered).
+const readable = (read: () => unknown): { value: unknown; error?: string } => {
+  try {
+    return { value: read() };
+  } catch (err) {
+    return { value: null, error: String(err).slice(0, 200) };
+  }
+};
+const view = (e: RecordedEvent) => {
+  const data = readable(() => e.data);
+  const metadata = readable(() => e.metadata);
+  const error = data.error ?? metadata.error;
+  return {
+    stream: e.stream,
+    revision: e.revision,
+    position: e.position,
+    type: e.type,
+    data: data.value,
+    metadata: metadata.value,
+    ...(error !== undefined ? { unreadable: error } : {}),
+  };
+};
 
 const STREAM = /^[A-Za-z0-9._:@+=-]{1,200}$/;
 

@@ -1,6 +1,6 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { LogFilter } from '../../schema/audit.js';
-import { isTimestamp } from '../../schema/bounds.js';
+import { dayIsInMonth, isTimestamp } from '../../schema/bounds.js';
 import { describeErrors } from '../../schema/errors.js';
 
 // Flags of `msgxc audit ...`: `--name value` or `--name=value`; the filter flags are the
@@ -83,7 +83,8 @@ export const replayKeyspace = (keyspace: string, at: string): string =>
  */
 export const replayFlags = (flags: Flags, cassandra?: string): E.Either<string, ReplayFlags> => {
   const given = flags.get('at');
-  if (given === undefined || !isTimestamp(given))
+  // A day the month does not have is refused: Date.parse would replay 2026-02-30 as of March 2.
+  if (given === undefined || !isTimestamp(given) || !dayIsInMonth(given))
     return E.left('--at: expected an ISO-8601 date-time between 1970 and 9999');
   const at = new Date(given).toISOString();
   const dir = flags.get('dir');
@@ -108,7 +109,8 @@ export const replayFlags = (flags: Flags, cassandra?: string): E.Either<string, 
   const inbox = flags.get('inbox');
   const thread = flags.get('thread');
   if (inbox !== undefined && thread !== undefined) return E.left('--inbox and --thread: give one of them');
-  const limit = Number(flags.get('limit') ?? '50');
+  const rawLimit = flags.get('limit') ?? '50';
+  const limit = /^\d{1,3}$/.test(rawLimit) ? Number(rawLimit) : Number.NaN;
   if (!Number.isInteger(limit) || limit < 1 || limit > 200) return E.left('--limit: expected an integer 1..200');
   return E.right({
     at,

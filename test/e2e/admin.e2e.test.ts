@@ -132,6 +132,28 @@ describe('admin UI and read-model rebuild on a real server process', () => {
     expect((await call(s, 'POST', '/api/v2/admin/rebuild', { token: bob })).status).toBe(403);
   });
 
+  it('refuses an unknown or repeated parameter of rebuild and of the outbox, naming it, before doing anything', async () => {
+    for (const [path, msg] of [
+      ['/api/v2/admin/rebuild?allowSkip=true', 'allowSkip: unknown parameter (expected one of allowSkips)'],
+      ['/api/v2/admin/rebuild?allowSkips=true&allowSkips=false', 'allowSkips: given more than once'],
+    ] as const) {
+      const r = await call(s, 'POST', path, { token: admin });
+      expect(r.status, path).toBe(400);
+      expect(r.body, path).toEqual({ code: 'InvalidQuery', msg });
+    }
+    expect(((await call(s, 'GET', '/api/v2/admin/stats', { token: admin })).body as Stats).rebuild).not.toHaveProperty(
+      'startedAt',
+    );
+    for (const [path, msg] of [
+      ['/api/v2/outbox?channel=email&channel=sms', 'channel: given more than once'],
+      ['/api/v2/outbox?chanel=email', 'chanel: unknown parameter (expected one of before, limit, channel, mid)'],
+    ] as const) {
+      const r = await call(s, 'GET', path, { token: admin });
+      expect(r.status, path).toBe(400);
+      expect(r.body, path).toEqual({ code: 'InvalidQuery', msg });
+    }
+  });
+
   it('rebuilds every read model and the search index from the log: damage is gone, answers are as before, every event replayed', async () => {
     await call(s, 'POST', '/api/v2/threads', { token: bob, body: { tid: 'club', opens: true } });
     let mid = '';

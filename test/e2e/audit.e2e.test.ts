@@ -360,4 +360,32 @@ describe('audit routes and the audit CLI on a real server process', () => {
       );
       s = await startServer({ dataDir: s.dataDir });
     });
+
+  // A row whose data was replaced with text that is not JSON: verify stopped with "failed to
+  // start: Unexpected token" naming no event, and every route page holding it answered 500.
+  if (!isProductionStack())
+    it('a row edited into text that is not JSON: verify names it, the routes show it as unreadable', async () => {
+      // Before the row the test above changed, so verify stops at this one.
+      const victim = (await events('type=MessagePublished')).events[0];
+      if (victim === undefined) throw new Error('published');
+      await s.stop();
+      const sql = `UPDATE events SET data = 'not json' WHERE position = ${String(victim.position)}`;
+      expect(spawnSync('sqlite3', [join(s.dataDir, 'events.db'), sql]).status).toBe(0);
+      const r = await cli(['verify']);
+      expect(r.status).toBe(1);
+      expect(r.stdout).toContain(
+        `FAILED altered: stream ${JSON.stringify(victim.stream)} revision 0 at position ${String(victim.position)}: its stored data or metadata cannot be read`,
+      );
+      s = await startServer({ dataDir: s.dataDir });
+      const page = await events(`after=${String(victim.position - 1)}&limit=2`);
+      expect(page.events[0]).toMatchObject({ position: victim.position, data: null, metadata: victim.metadata });
+      expect(page.events[0]).toHaveProperty('unreadable', expect.stringContaining('JSON'));
+      expect(page.events[1]?.position).toBeGreaterThan(victim.position);
+      expect((await events('actor=alice&limit=1000')).events.map((e) => e.position)).toContain(victim.position);
+      const streams = await call(s, 'GET', `/api/v2/streams?prefix=${victim.stream}`, { token: auditor });
+      expect(streams.status, streams.text).toBe(200);
+      const one = await call(s, 'GET', `/api/v2/streams/${victim.stream}`, { token: auditor });
+      expect(one.status, one.text).toBe(200);
+      expect(one.body).toMatchObject({ events: [{ position: victim.position, data: null }] });
+    });
 });

@@ -89,6 +89,15 @@ describe('dead letters on a real server process', () => {
       expect((await letters(`?follower=${d.follower}`)).count).toBe(1);
     }
     expect((await letters('?follower=nobody')).count).toBe(0);
+    // A misspelt or repeated filter is a 400 naming it, not every follower's letters as if filtered.
+    for (const [query, msg] of [
+      ['?folower=search', 'folower: unknown parameter (expected one of follower, limit)'],
+      ['?follower=search&follower=projections', 'follower: given more than once'],
+    ]) {
+      const r = await call(s, 'GET', `/api/v2/admin/dead-letters${query}`, { token: auditor });
+      expect(r.status, query).toBe(400);
+      expect(r.body, query).toEqual({ code: 'InvalidQuery', msg });
+    }
     expect((await call(s, 'GET', '/api/v2/admin/dead-letters', { token: bob })).status).toBe(403);
     expect((await call(s, 'GET', '/api/v2/admin/dead-letters')).status).toBe(401);
     expect((await stats()).deadLetters).toBe(2);

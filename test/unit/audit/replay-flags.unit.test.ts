@@ -61,4 +61,19 @@ describe('replay flags', () => {
       E.left('--at: expected an ISO-8601 date-time between 1970 and 9999'),
     );
   });
+
+  // --at 2026-02-30 replayed the log as of March 2 (Date.parse rolls the day over), and
+  // --limit 0x10 was read as 16.
+  it('refuses a day its month does not have, and a limit that is not digits', () => {
+    for (const at of ['2026-02-30T00:00:00Z', '2027-02-29T12:00:00Z', '2026-04-31T00:00:00Z'])
+      expect(replayFlags(flags('--at', at, '--dir', '/tmp/r')), at).toEqual(
+        E.left('--at: expected an ISO-8601 date-time between 1970 and 9999'),
+      );
+    expect(replayFlags(flags('--at', '2028-02-29T00:00:00Z', '--dir', '/tmp/r'))).toHaveProperty('_tag', 'Right');
+    for (const limit of ['0x10', '1e2', '+5', ' 7'])
+      expect(replayFlags(flags('--at', AT, '--dir', '/tmp/r', '--limit', limit)), limit).toEqual(
+        E.left('--limit: expected an integer 1..200'),
+      );
+    expect(replayFlags(flags('--at', AT, '--dir', '/tmp/r', '--limit', '16'))).toMatchObject({ right: { limit: 16 } });
+  });
 });

@@ -34,6 +34,7 @@ describe('the analytics funnel query string', () => {
       ['mid=m1&since=2026-01-01T00:00:00Z', 'mid'],
       ['tid=%20', 'tid'],
       ['since=yesterday', 'since'],
+      ['since=2026-02-30T00:00:00Z', 'since'],
       ['until=2026-13-01T00:00:00Z', 'until'],
       ['since=2026-01-02T00:00:00Z&until=2026-01-01T00:00:00Z', 'until'],
       ['tag=spring-sale', 'tag'],

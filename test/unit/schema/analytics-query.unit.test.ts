@@ -46,6 +46,10 @@ describe('the analytics messages query string', () => {
       ['urgencyMin=3&urgencyMax=2', 'urgencyMax'],
       ['since=yesterday', 'since'],
       ['until=2026-13-01T00:00:00Z', 'until'],
+      // Days the month does not have: Date.parse moves 2026-02-30 to March 2.
+      ['since=2026-02-30T00:00:00Z', 'since'],
+      ['until=2026-04-31T00:00:00Z', 'until'],
+      ['since=2027-02-29T00:00:00Z', 'since'],
       ['since=2026-01-02T00:00:00Z&until=2026-01-01T00:00:00Z', 'until'],
       ['status=published,lost', 'status'],
       ['outcome=sent', 'outcome'],

@@ -24,6 +24,8 @@ describe('the analytics timeseries query string', () => {
       ['interval=hour&until=2026-01-02T00:00:00Z', 'since'],
       ['interval=hour&since=2026-01-01T00:00:00Z', 'until'],
       ['interval=hour&since=now&until=2026-01-02T00:00:00Z', 'since'],
+      ['interval=hour&since=2026-02-30T00:00:00Z&until=2026-03-03T00:00:00Z', 'since'],
+      ['interval=hour&since=2026-02-01T00:00:00Z&until=2026-02-29T00:00:00Z', 'until'],
       ['interval=hour&since=2026-01-02T00:00:00Z&until=2026-01-01T00:00:00Z', 'until'],
       ['interval=minute&since=2026-01-01T00:00:00Z&until=2026-01-01T16:41:00Z', 'until'],
       ['interval=minute&since=2000-01-01T00:00:00Z&until=2100-01-01T00:00:00Z', 'until'],
