@@ -56,12 +56,9 @@ import { createIdGenerator } from '../adapters/ids/ids.js';
 import { createCommands } from '../commands/index.js';
 import { openSqliteDeliveryState } from '../adapters/delivery-state/sqlite.js';
 import type { ChannelMap } from '../delivery/types.js';
-import { type PartOptions, startReactors } from '../delivery/runner.js';
-import { MessageChannel, Worker } from 'node:worker_threads';
+import { startReactors } from '../delivery/runner.js';
 import type { SqliteEventStore } from '../adapters/eventstore/sqlite.js';
-import { serveAppends } from '../adapters/eventstore/thread-append.js';
-import { foldsBuffer, foldsPeerOf } from '../app/reactors-thread/folds-peer.js';
-import type { FoldsPartData } from './folds-part.js';
+import { startFoldsThread } from './folds-thread.js';
 import { asMessageId, asThreadId, asUserId } from '../schema/ids.js';
 
 const USERS = Number(process.argv[2] ?? 10_000);
@@ -139,61 +136,6 @@ const rawAppendRate = async (store: EventStore, round: string, events: number): 
 
 const dir = mkdtempSync(join(tmpdir(), 'msgxc-bench-triage-'));
 
-// BENCH_SPLIT=1: the folds' thread, and what the sends part here needs of it.
-async function startFoldsPart(): Promise<{
-  options: PartOptions;
-  /** Where the folds' wakes go (the sends part's scheduler, once started). */
-  wakes: { to?: (earliest?: number) => void };
-  stop(): Promise<void>;
-}> {
-  const sqlite = store as SqliteEventStore;
-  if (stack !== undefined) throw new Error('BENCH_SPLIT=1 is for the embedded stack');
-  const appendChannel = new MessageChannel();
-  const served = serveAppends(store, appendChannel.port1);
-  const folds = foldsBuffer();
-  const worker = new Worker(new URL('./folds-part.js', import.meta.url), {
-    workerData: {
-      eventsFile: join(dir, 'events.db'),
-      reactorsFile: join(dir, 'reactors.db'),
-      commitSignal: sqlite.commitSignal,
-      folds,
-      appends: appendChannel.port2,
-      now: clock.now().toISOString(),
-      users: USERS,
-      liveOnly,
-    } satisfies FoldsPartData,
-    transferList: [appendChannel.port2],
-  });
-  const stopped = new Promise<void>((resolve) => {
-    worker.on('message', (m: { type: string }) => {
-      if (m.type === 'stopped') resolve();
-    });
-    worker.on('exit', () => {
-      resolve();
-    });
-  });
-  await new Promise<void>((resolve, reject) => {
-    worker.once('message', () => {
-      resolve();
-    });
-    worker.once('error', reject);
-  });
-  const wakes: { to?: (earliest?: number) => void } = {};
-  const peer = foldsPeerOf(folds, (earliest) => {
-    wakes.to?.(earliest);
-  });
-  return {
-    options: { part: 'sends', foldsPeer: peer },
-    wakes,
-    stop: async () => {
-      peer.close();
-      worker.postMessage({ type: 'stop' });
-      await stopped;
-      served.close();
-      await worker.terminate();
-    },
-  };
-}
 const withProjections = process.env['BENCH_PROJECTIONS'] === '1';
 const stack =
   process.env['BENCH_STACK'] === 'production'
@@ -261,7 +203,16 @@ const channels = {
   sms: noop('sms'),
 };
 const state = openSqliteDeliveryState(join(dir, 'reactors.db'));
-const foldsPart = SPLIT ? await startFoldsPart() : undefined;
+if (SPLIT && stack !== undefined) throw new Error('BENCH_SPLIT=1 is for the embedded stack');
+const foldsPart = SPLIT
+  ? await startFoldsThread(store as SqliteEventStore, {
+      eventsFile: join(dir, 'events.db'),
+      reactorsFile: join(dir, 'reactors.db'),
+      now: clock.now().toISOString(),
+      users: USERS,
+      liveOnly,
+    })
+  : undefined;
 const reactors = startReactors({
   ...(foldsPart === undefined ? {} : foldsPart.options),
   store,

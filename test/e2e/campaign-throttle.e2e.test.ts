@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, removeDir, startServer, tempDir, token, type Server } from './harness.js';
 import { waitFor } from './standin-env.js';
+import { type OutboxEntry, outboxOf, usersWithEmail } from './outbox-emails.js';
 import { busiestSecond } from '../windows.js';
 
 // Throttling per campaign end to end (docs/campaigns.md, "Throttling per campaign"), on
@@ -18,11 +19,6 @@ const ENV = {
   MSGXC_DISPATCH_CONCURRENCY: 'email=1',
 };
 
-interface OutboxEntry {
-  at: string;
-  deliveryId: string;
-}
-
 describe('throttling per campaign', () => {
   const dataDir = tempDir();
   let s: Server;
@@ -33,24 +29,14 @@ describe('throttling per campaign', () => {
   beforeAll(async () => {
     s = await startServer({ dataDir, env: ENV });
     admin = await token('root', ['admin']);
-    for (const uid of [...campaign, ...others]) {
-      const r = await call(s, 'POST', '/api/v2/profile', {
-        token: await token(uid),
-        body: { email: `${uid}@example.com` },
-      });
-      expect(r.status, r.text).toBe(200);
-    }
+    await usersWithEmail(s, [...campaign, ...others]);
   });
   afterAll(async () => {
     await s.stop();
     removeDir(dataDir);
   });
 
-  const outbox = async (mid: string): Promise<OutboxEntry[]> => {
-    const r = await call(s, 'GET', `/api/v2/outbox?mid=${mid}&channel=email&limit=200`, { token: admin });
-    expect(r.status, r.text).toBe(200);
-    return (r.body as { entries: OutboxEntry[] }).entries;
-  };
+  const outbox = (mid: string): Promise<OutboxEntry[]> => outboxOf(s, admin, mid);
 
   it('refuses a bad opts.throttle with a 400 naming the field', async () => {
     const cases: [unknown, string][] = [

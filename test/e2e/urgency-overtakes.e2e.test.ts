@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, removeDir, startServer, tempDir, token, type Server } from './harness.js';
 import { waitFor } from './standin-env.js';
+import { type OutboxEntry, outboxOf, usersWithEmail } from './outbox-emails.js';
 
 // Issue 13's "an urgency-4 message overtakes a running broadcast", end to end on whichever stack
 // MSGXC_E2E_STACK names (urgency lanes, docs/campaigns.md; the unit order is asserted in
@@ -19,11 +20,6 @@ const ENV = {
   MSGXC_THROTTLE_EMAIL: `${String(RATE)}/s`,
 };
 
-interface OutboxEntry {
-  readonly at: string;
-  readonly to: string;
-}
-
 describe('an urgency-4 message during a running broadcast', () => {
   const dataDir = tempDir();
   let s: Server;
@@ -34,24 +30,14 @@ describe('an urgency-4 message during a running broadcast', () => {
   beforeAll(async () => {
     s = await startServer({ dataDir, env: ENV });
     admin = await token('root', ['admin']);
-    for (const uid of [...crowd, vip]) {
-      const r = await call(s, 'POST', '/api/v2/profile', {
-        token: await token(uid),
-        body: { email: `${uid}@example.com` },
-      });
-      expect(r.status, r.text).toBe(200);
-    }
+    await usersWithEmail(s, [...crowd, vip]);
   });
   afterAll(async () => {
     await s.stop();
     removeDir(dataDir);
   });
 
-  const outbox = async (mid: string): Promise<OutboxEntry[]> => {
-    const r = await call(s, 'GET', `/api/v2/outbox?mid=${mid}&channel=email&limit=200`, { token: admin });
-    expect(r.status, r.text).toBe(200);
-    return (r.body as { entries: OutboxEntry[] }).entries;
-  };
+  const outbox = (mid: string): Promise<OutboxEntry[]> => outboxOf(s, admin, mid);
 
   it('overtakes it: out within seconds, before the broadcast is done', async () => {
     const b = await call(s, 'POST', '/api/v2/broadcast', {
