@@ -181,6 +181,7 @@ export const startReactors = (o: ReactorOptions): Reactors => {
     },
   };
 };
+
 /** Until the folds applied the log as it stood, the sends are done, and nothing new was appended meanwhile. */
 const settleWith =
   (
