@@ -2,22 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { chained } from '../../../adapters/eventstore/chained.js';
 import { createMemoryEventStore } from '../../../adapters/eventstore/memory.js';
 import { verifyLog } from '../../../adapters/eventstore/verify.js';
-import type { EventStore, EventToAppend } from '../../../ports/eventstore.js';
+import { numberedEvent } from './numbered-event.js';
+import type { EventStore } from '../../../ports/eventstore.js';
 import { CHECKPOINT_STREAM, LogCheckpointed } from '../../../schema/audit.js';
 
 // Checkpoints written in the background by the nodes themselves: after `every` events a node
 // appended, and by two nodes on one log without a gap or a fork in the checkpoint chain.
-const ev = (n: number): EventToAppend => ({
-  type: 'E',
-  data: { n },
-  metadata: {
-    eventId: `e-${String(n)}`,
-    occurredAt: '2026-01-01T00:00:00.000Z',
-    actor: { uid: 'u', roles: [] },
-    correlationId: 'c',
-    causationId: 'c',
-  },
-});
+const ev = numberedEvent;
 const now = () => new Date('2026-01-01T00:00:01.000Z');
 
 const checkpoints = async (store: EventStore, count: number): Promise<LogCheckpointed[]> => {

@@ -3,22 +3,13 @@ import { chained } from '../../../adapters/eventstore/chained.js';
 import { createMemoryEventStore } from '../../../adapters/eventstore/memory.js';
 import { toRecordedEvent } from '../../../adapters/eventstore/sqlite-tables.js';
 import { verifyLog } from '../../../adapters/eventstore/verify.js';
-import type { EventStore, EventToAppend, RecordedEvent } from '../../../ports/eventstore.js';
+import { numberedEvent } from './numbered-event.js';
+import type { EventStore, RecordedEvent } from '../../../ports/eventstore.js';
 
 // A row of the embedded log edited on disk into text that is not JSON: `msgxc audit verify`
 // answered "msgxc: failed to start: Unexpected token ..." (the embedded engine parses a row's
 // data and metadata when they are first read) instead of naming the altered event.
-const ev = (n: number): EventToAppend => ({
-  type: 'E',
-  data: { n },
-  metadata: {
-    eventId: `e-${String(n)}`,
-    occurredAt: '2026-01-01T00:00:00.000Z',
-    actor: { uid: 'u', roles: [] },
-    correlationId: 'c',
-    causationId: 'c',
-  },
-});
+const ev = numberedEvent;
 
 /** The log as the embedded engine reads it back, with the row at `position` stored as `edit` says. */
 const tampered = async (
