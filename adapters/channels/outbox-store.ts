@@ -3,6 +3,7 @@ import type { JsonValue } from '../../schema/json.js';
 import type { ChannelKind } from '../../ports/channel.js';
 import type { OutboxEntry, OutboxRecord, OutboxStore } from '../../ports/outbox.js';
 import { createSqliteCheckpoints } from '../checkpoint/sqlite.js';
+import { useWal } from '../sqlite/wal.js';
 
 // The outbox on SQLite (outbox.db in the data directory). It holds what the provider would have
 // been sent (text, addresses): `secure_delete` makes SQLite zero what it deletes, and an erasure
@@ -20,17 +21,21 @@ interface Row {
 
 export const createSqliteOutbox = (o: { file: string; max: number }): OutboxStore => {
   const db = new Database(o.file);
-  db.pragma('journal_mode = WAL');
+  useWal(db);
   db.pragma('synchronous = NORMAL');
   db.pragma('secure_delete = ON');
-  db.exec(`CREATE TABLE IF NOT EXISTS outbox (
-    id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, channel TEXT NOT NULL, delivery_id TEXT NOT NULL UNIQUE,
-    mid TEXT NOT NULL, recipient TEXT NOT NULL, payload TEXT NOT NULL)`);
-  // Files from before erasure have no uid column: their older entries cannot be found by user.
-  const columns = db.prepare<[], { name: string }>('PRAGMA table_info(outbox)').all();
-  if (!columns.some((c) => c.name === 'uid')) db.exec('ALTER TABLE outbox ADD COLUMN uid TEXT');
-  db.exec('CREATE INDEX IF NOT EXISTS outbox_mid ON outbox(mid)');
-  db.exec('CREATE INDEX IF NOT EXISTS outbox_uid ON outbox(uid) WHERE uid IS NOT NULL');
+  // Immediate: the threads that open this file at once (delivery's, the HTTP threads') take turns
+  // instead of both adding the column, or failing to upgrade a read to a write.
+  db.transaction(() => {
+    db.exec(`CREATE TABLE IF NOT EXISTS outbox (
+      id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, channel TEXT NOT NULL, delivery_id TEXT NOT NULL UNIQUE,
+      mid TEXT NOT NULL, recipient TEXT NOT NULL, payload TEXT NOT NULL)`);
+    // Files from before erasure have no uid column: their older entries cannot be found by user.
+    const columns = db.prepare<[], { name: string }>('PRAGMA table_info(outbox)').all();
+    if (!columns.some((c) => c.name === 'uid')) db.exec('ALTER TABLE outbox ADD COLUMN uid TEXT');
+    db.exec('CREATE INDEX IF NOT EXISTS outbox_mid ON outbox(mid)');
+    db.exec('CREATE INDEX IF NOT EXISTS outbox_uid ON outbox(uid) WHERE uid IS NOT NULL');
+  }).immediate();
   const checkpoints = createSqliteCheckpoints(db);
   const insert = db.prepare(
     'INSERT OR IGNORE INTO outbox (at, channel, delivery_id, mid, recipient, payload, uid) VALUES (?, ?, ?, ?, ?, ?, ?)',

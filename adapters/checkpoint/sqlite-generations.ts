@@ -5,6 +5,7 @@ import type { Database } from 'better-sqlite3';
 import type { Generation, Generations } from '../../ports/follower.js';
 import { clearCheckpoints, createSqliteCheckpoints } from './sqlite.js';
 import type { SqliteCheckpoints } from './sqlite.js';
+import { useWal } from '../sqlite/wal.js';
 
 // Generations of a SQLite projection as files beside each other: the first is the base file
 // (`read.db`), later ones `read.g<N>.db`; `read.db.live` names the live one. Promoting writes
@@ -93,7 +94,7 @@ const later = <T>(f: () => T): Promise<T> => {
 /** Opens a projection file: WAL, and NORMAL sync (a lost tail takes its checkpoint with it). */
 export const openProjectionDb = (file: string): Database => {
   const db = new BetterSqlite3(file);
-  db.pragma('journal_mode = WAL');
+  useWal(db);
   db.pragma('synchronous = NORMAL');
   db.pragma('temp_store = MEMORY');
   return db;

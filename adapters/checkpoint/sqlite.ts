@@ -32,7 +32,9 @@ export const ensureCheckpointTables = (db: Database): void => {
       ).run();
       db.prepare(`DROP TABLE ${table}`).run();
     }
-  })();
+    // Immediate: a second thread opening the same file waits for the lock instead of failing
+    // to upgrade its read of sqlite_master to a write.
+  }).immediate();
 };
 
 /** Forgets every checkpoint and dead letter of the file (its data was recreated empty). */

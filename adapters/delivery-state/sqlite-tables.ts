@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import BetterSqlite3 from 'better-sqlite3';
 import type { Database } from 'better-sqlite3';
 import { clearCheckpoints, ensureCheckpointTables } from '../checkpoint/sqlite.js';
+import { useWal } from '../sqlite/wal.js';
 
 // Delivery's state in one SQLite file (`<data dir>/reactors.db`). Each table is written by one
 // follower, in the same transaction as its checkpoint:
@@ -134,10 +135,16 @@ const recreate = (db: Database): void => {
   })();
 };
 
+// BEGIN IMMEDIATE: an embedded node's two delivery threads (MSGXC_REACTORS_THREAD=split) open
+// the file at once. In a deferred transaction each would read the version, then fail to upgrade
+// to a write (SQLITE_BUSY at once, no busy wait) or recreate the tables the other had just
+// made; taking the write lock first makes the second wait, then find the version in place.
 const ensure = (db: Database): void => {
-  for (const sql of BOOKKEEPING) db.prepare(sql).run();
-  const row = db.prepare<[], { value: string }>(`SELECT value FROM reactor_meta WHERE key = 'version'`).get();
-  if (row?.value !== DELIVERY_SCHEMA_VERSION) recreate(db);
+  db.transaction(() => {
+    for (const sql of BOOKKEEPING) db.prepare(sql).run();
+    const row = db.prepare<[], { value: string }>(`SELECT value FROM reactor_meta WHERE key = 'version'`).get();
+    if (row?.value !== DELIVERY_SCHEMA_VERSION) recreate(db);
+  }).immediate();
 };
 
 /**
@@ -146,7 +153,7 @@ const ensure = (db: Database): void => {
  */
 export const openDeliveryDb = (file: string): Database => {
   const db = new BetterSqlite3(file);
-  db.pragma('journal_mode = WAL');
+  useWal(db);
   db.pragma('synchronous = NORMAL');
   ensure(db);
   return db;

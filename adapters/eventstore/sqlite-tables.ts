@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { EventMetadata } from '../../schema/metadata.js';
 import type { RecordedEvent } from '../../ports/eventstore.js';
+import { useWal } from '../sqlite/wal.js';
 
 // `position` is the rowid: SQLite hands out max(rowid)+1 and we never delete, so positions
 // start at 1 and strictly increase. `streams` keeps each stream's current revision so the
@@ -40,7 +41,7 @@ export const EVENT_COLUMNS = 'position, stream, revision, type, data, metadata';
 export const openWriter = (file: string): Database.Database => {
   mkdirSync(dirname(file), { recursive: true });
   const db = new Database(file);
-  db.pragma('journal_mode = WAL');
+  useWal(db);
   db.pragma('synchronous = FULL');
   db.pragma('busy_timeout = 5000');
   db.exec(DDL);

@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
 import type { IdempotencyRecord, IdempotencyStore, StoredResponse } from '../../ports/idempotency.js';
+import { useWal } from '../sqlite/wal.js';
 
 // synchronous=NORMAL: a process crash keeps every committed record (WAL), only a power loss
 // can drop the newest ones, and then the worst case is a retry that runs the command again
@@ -15,15 +16,18 @@ interface Row {
 
 export const createSqliteIdempotencyStore = (file: string): IdempotencyStore => {
   const db = new Database(file);
-  db.pragma('journal_mode = WAL');
+  useWal(db);
   db.pragma('synchronous = NORMAL');
-  db.exec(`CREATE TABLE IF NOT EXISTS idempotency (
-    scope TEXT PRIMARY KEY, request_hash TEXT NOT NULL, mid TEXT NOT NULL,
-    created_at INTEGER NOT NULL, response TEXT)`);
-  db.exec('CREATE INDEX IF NOT EXISTS idempotency_created ON idempotency(created_at)');
-  // Files from before owners were recorded gain the column; their rows have none.
-  const columns = db.prepare<[], { name: string }>('PRAGMA table_info(idempotency)').all();
-  if (!columns.some((c) => c.name === 'owner')) db.exec('ALTER TABLE idempotency ADD COLUMN owner TEXT');
+  // Immediate: the HTTP threads open this file at once; they take turns adding the column.
+  db.transaction(() => {
+    db.exec(`CREATE TABLE IF NOT EXISTS idempotency (
+      scope TEXT PRIMARY KEY, request_hash TEXT NOT NULL, mid TEXT NOT NULL,
+      created_at INTEGER NOT NULL, response TEXT)`);
+    db.exec('CREATE INDEX IF NOT EXISTS idempotency_created ON idempotency(created_at)');
+    // Files from before owners were recorded gain the column; their rows have none.
+    const columns = db.prepare<[], { name: string }>('PRAGMA table_info(idempotency)').all();
+    if (!columns.some((c) => c.name === 'owner')) db.exec('ALTER TABLE idempotency ADD COLUMN owner TEXT');
+  }).immediate();
   const insert = db.prepare(
     'INSERT OR IGNORE INTO idempotency (scope, request_hash, mid, created_at, owner) VALUES (?, ?, ?, ?, ?)',
   );

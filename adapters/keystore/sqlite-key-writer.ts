@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
+import { useWal } from '../sqlite/wal.js';
 
 export interface KeyWriterRequest {
   readonly id: number;
@@ -21,7 +22,7 @@ export type KeyWriterReply =
 /** Opens the key table for writing; shared by the thread and the in-loop writer. */
 export const openKeyWriter = (file: string): ((owners: readonly string[]) => KeyRow[]) => {
   const db = new Database(file);
-  db.pragma('journal_mode = WAL');
+  useWal(db);
   db.pragma('secure_delete = ON');
   db.pragma('busy_timeout = 5000');
   const current = db.prepare<[string], KeyRow>('SELECT kid, key FROM data_keys WHERE owner = ? LIMIT 1');

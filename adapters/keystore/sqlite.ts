@@ -2,6 +2,7 @@ import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import type { DataKey, KeyStore } from '../../ports/keystore.js';
 import { openKeyWriter, type KeyRow, type KeyWriterReply } from './sqlite-key-writer.js';
+import { useWal } from '../sqlite/wal.js';
 
 // Data keys in a SQLite file of the data directory (keys.db). secure_delete overwrites a
 // destroyed key's bytes in the file, and the WAL is truncated after each destroy so no copy
@@ -22,7 +23,7 @@ type Waiter = { resolve: (k: DataKey) => void; reject: (e: unknown) => void };
 
 export const createSqliteKeyStore = (file: string, options: SqliteKeyStoreOptions = {}): KeyStore => {
   const db = new Database(file);
-  db.pragma('journal_mode = WAL');
+  useWal(db);
   db.pragma('secure_delete = ON');
   db.pragma('busy_timeout = 5000');
   db.exec(`CREATE TABLE IF NOT EXISTS data_keys (

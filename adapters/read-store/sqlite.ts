@@ -1,5 +1,6 @@
 import BetterSqlite3 from 'better-sqlite3';
 import type { Database } from 'better-sqlite3';
+import { useWal } from '../sqlite/wal.js';
 
 // Opening a read-model file (the read side's SQLite engine; projections/ writes its SQL over the
 // connection it is given and never opens one). synchronous=NORMAL can lose the last
@@ -7,7 +8,7 @@ import type { Database } from 'better-sqlite3';
 // follower re-applies them from the log.
 export const openSqliteReadFile = (path: string): Database => {
   const db = new BetterSqlite3(path);
-  db.pragma('journal_mode = WAL');
+  useWal(db);
   db.pragma('synchronous = NORMAL');
   db.pragma('temp_store = MEMORY');
   return db;
