@@ -5,6 +5,7 @@ import type { SqliteEventStore } from '../adapters/eventstore/sqlite.js';
 import { serveAppends } from '../adapters/eventstore/thread-append.js';
 import type { EventStore } from '../ports/eventstore.js';
 import type { Logger } from '../ports/log.js';
+import { threadErrorText } from './thread-error.js';
 
 // A worker thread of an embedded node that appends through this thread's one log writer and
 // joins the node's in-process bus: the plumbing the HTTP threads (app/http-threads/) and the
@@ -106,8 +107,8 @@ export const launchLogThread = <From extends { readonly type: string }>(
       }
     });
     worker.on('error', (e) => {
-      log.error({ err: e.message, ...fields }, `${name} failed`);
-      if (!isReady) reject(e);
+      log.error({ err: threadErrorText(e), ...fields }, `${name} failed`);
+      if (!isReady) reject(e instanceof Error ? e : new Error(`${name} failed: ${threadErrorText(e)}`));
     });
   });
   worker.on('exit', (code) => {

@@ -6,6 +6,7 @@ import { createWaiters } from '../../follower/waiters.js';
 import type { DeadLetter, Stalled } from '../../ports/follower.js';
 import type { ProjectionRunner, ProjectionStatus, RebuildReport } from '../../ports/projections.js';
 import type { FromWorker, ToWorker, WorkerOptions } from './protocol.js';
+import { threadErrorText } from '../thread-error.js';
 
 export interface ProjectionWorker {
   readonly runner: ProjectionRunner;
@@ -83,7 +84,7 @@ export const startProjectionWorker = async (options: ProjectionWorkerOptions): P
     });
   });
   worker.on('error', (e) => {
-    options.log.error({ err: e.message }, `projection worker ${name} failed`);
+    options.log.error({ err: threadErrorText(e) }, `projection worker ${name} failed`);
   });
   const ask = (what: 'deadLetters' | 'wouldSkip') =>
     new Promise<readonly DeadLetter[]>((resolve, reject) => {

@@ -13,6 +13,7 @@ import { nameThread } from '../thread-name.js';
 import { lowerThreadPriority } from '../thread-priority.js';
 import { openWorkerLog } from '../worker-log.js';
 import type { FromWorker, ToWorker, WorkerOptions } from './protocol.js';
+import { starting } from '../thread-error.js';
 
 /** The search worker's nice value (0 normal, 19 lowest): what the fan-out leaves idle, first. */
 const SEARCH_NICE = 10;
@@ -31,16 +32,18 @@ const post = (m: FromWorker): void => {
 };
 
 // The log read here, woken by its commit counter (app/worker-log.ts); positions are reported after each batch.
-const workerLog = openWorkerLog({
-  eventsFile: options.eventsFile,
-  keysFile: options.keysFile,
-  ...(options.sealedShare === undefined ? {} : { sealedShare: options.sealedShare }),
-  commitSignal: options.commitSignal,
-  onHandled: (events) => {
-    const last = events[events.length - 1];
-    if (last !== undefined) post({ type: 'position', position: last.position });
-  },
-});
+const workerLog = await starting(() =>
+  openWorkerLog({
+    eventsFile: options.eventsFile,
+    keysFile: options.keysFile,
+    ...(options.sealedShare === undefined ? {} : { sealedShare: options.sealedShare }),
+    commitSignal: options.commitSignal,
+    onHandled: (events) => {
+      const last = events[events.length - 1];
+      if (last !== undefined) post({ type: 'position', position: last.position });
+    },
+  }),
+);
 const store = workerLog.store;
 const projectionLog: FollowerLog = {
   warn: (obj, msg) => {
@@ -81,7 +84,7 @@ const open = (): { runner: Projection<unknown>; close: () => Promise<void> } => 
   return { runner: read.runner, close: () => read.close() };
 };
 
-const { runner, close } = open();
+const { runner, close } = await starting(open);
 port.on('message', (m: ToWorker) => {
   if (m.type === 'rebuild') {
     runner

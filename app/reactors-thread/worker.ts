@@ -11,6 +11,7 @@ import { systemClock } from '../../adapters/clock/clock.js';
 import { proxiedAppend } from '../../adapters/eventstore/thread-append.js';
 import type { EventStore } from '../../ports/eventstore.js';
 import { startDeliveryProcess } from '../reactors-node.js';
+import { starting } from '../thread-error.js';
 import { nameThread } from '../thread-name.js';
 import { openWorkerLog } from '../worker-log.js';
 import { postingLogger } from '../worker-logger.js';
@@ -28,11 +29,13 @@ const post = (m: FromWorker): void => {
 };
 const log = postingLogger(post);
 
-const read = openWorkerLog({
-  eventsFile: options.eventsFile,
-  keysFile: options.keysFile,
-  commitSignal: options.commitSignal,
-});
+const read = await starting(() =>
+  openWorkerLog({
+    eventsFile: options.eventsFile,
+    keysFile: options.keysFile,
+    commitSignal: options.commitSignal,
+  }),
+);
 const appends = proxiedAppend(options.appends);
 const store: EventStore = {
   ...read.store,
@@ -64,21 +67,23 @@ const part: PartOptions = {
   ...(peer === undefined ? {} : { foldsPeer: peer }),
 };
 
-const running = await startDeliveryProcess(configFromClone(options.config), {
-  store,
-  personal: read.personal,
-  bus,
-  node: options.node,
-  clock: systemClock,
-  log,
-  onDeadLetters: (deadLetters) => {
-    post({ type: 'quarantined', deadLetters });
-  },
-  onBadPresence: () => {
-    log.warn('undecodable presence message on the bus');
-  },
-  part,
-});
+const running = await starting(() =>
+  startDeliveryProcess(configFromClone(options.config), {
+    store,
+    personal: read.personal,
+    bus,
+    node: options.node,
+    clock: systemClock,
+    log,
+    onDeadLetters: (deadLetters) => {
+      post({ type: 'quarantined', deadLetters });
+    },
+    onBadPresence: () => {
+      log.warn('undecodable presence message on the bus');
+    },
+    part,
+  }),
+);
 const { delivery } = running;
 wakes.to = (earliest) => {
   delivery.reactors.wake(earliest);
