@@ -54,6 +54,14 @@ const rejected = (claim: string, why: string): { error: string } => ({
 const judge = (payload: JWTPayload, settings: AuthSettings, nowMs: number): Verified | { error: string } => {
   const toleranceMs = settings.clockToleranceSec * 1000;
   const { exp, iat } = payload;
+  // JSON numbers beyond a double (`1e400`) parse as Infinity: an `exp` that never comes, or an
+  // `iat` that moves the maximum lifetime to the end of time. Not a NumericDate: refused.
+  for (const [claim, v] of [
+    ['exp', exp],
+    ['iat', iat],
+    ['nbf', payload.nbf],
+  ] as const)
+    if (v !== undefined && !Number.isFinite(v)) return rejected(claim, 'not a finite time');
   if (iat !== undefined && iat * 1000 > nowMs + toleranceMs) return rejected('iat', 'issued in the future');
   let expiresAt: number;
   if (exp !== undefined) expiresAt = exp * 1000;

@@ -44,6 +44,27 @@ describe('JWT verification', () => {
     expect(await verifier.verify('not.a.jwt')).toHaveProperty('error');
   });
 
+  it('refuses exp, iat or nbf beyond a double (1e400 parses as Infinity: a token that never expires)', async () => {
+    // jose's SignJWT writes Infinity as null: the payload is written by hand, as a forger's issuer would.
+    const { createHmac } = await import('node:crypto');
+    const b64 = (text: string) => Buffer.from(text).toString('base64url');
+    const forge = (payload: string) => {
+      const head = `${b64('{"alg":"HS256","typ":"JWT"}')}.${b64(payload)}`;
+      return `${head}.${createHmac('sha256', secret).update(head).digest('base64url')}`;
+    };
+    expect(await verifier.verify(forge(`{"sub":"a","exp":1e400}`))).toEqual({
+      error: 'token claim `exp` rejected: not a finite time',
+    });
+    expect(await verifier.verify(forge(`{"sub":"a","exp":${String(sec + 60)},"iat":-1e400}`))).toEqual({
+      error: 'token claim `iat` rejected: not a finite time',
+    });
+    const lax = createVerifier({ secret, algorithms: ['HS256'], requireExp: false }, () => now);
+    expect(await lax.verify(forge(`{"sub":"a","iat":-1e400}`))).toEqual({
+      error: 'token claim `iat` rejected: not a finite time',
+    });
+    expect(await verifier.verify(forge(`{"sub":"a","exp":${String(sec + 60)}}`))).toMatchObject({ uid: 'a' });
+  });
+
   it('refuses a token without a usable sub', async () => {
     expect(await verifier.verify(await sign({ roles: [] }))).toHaveProperty('error');
     expect(await verifier.verify(await sign({ sub: 'a b/c' }))).toHaveProperty('error');
