@@ -1,8 +1,9 @@
 // What the HTTP benchmarks share: a built broker started as a process, wrk as the load
-// generator (C, one thread; `apt-get install -y wrk`), and the send request wrk repeats.
+// generator (C, one thread; installed from Debian's packages by bench/install-wrk.sh on first
+// use), and the send request wrk repeats.
 import { execFileSync, spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { SignJWT } from 'jose';
 
 export const SECRET = 'bench-secret-0123456789-0123456789-abcdef';
@@ -97,6 +98,18 @@ export const startServer = async (
   };
 };
 
+let wrkBin: string | undefined;
+/** wrk's path: on a new machine bench/install-wrk.sh installs it first (its log on stderr). */
+const wrkPath = (): string => {
+  if (wrkBin !== undefined) return wrkBin;
+  const script = join(resolve(import.meta.dirname, '../..'), 'bench/install-wrk.sh');
+  const out = execFileSync('bash', [script], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  const bin = out.trim().split('\n').pop();
+  if (bin === undefined || bin === '') throw new Error(`${script} printed no path`);
+  wrkBin = bin;
+  return bin;
+};
+
 export const wrk = (url: string, opts: { connections: number; duration: string; script?: string }): WrkResult => {
   const args = [
     '-t1',
@@ -106,7 +119,7 @@ export const wrk = (url: string, opts: { connections: number; duration: string; 
     ...(opts.script !== undefined ? ['-s', opts.script] : []),
     url,
   ];
-  return parseWrk(execFileSync('wrk', args, { encoding: 'utf8' }));
+  return parseWrk(execFileSync(wrkPath(), args, { encoding: 'utf8' }));
 };
 
 export const adminToken = (): Promise<string> =>

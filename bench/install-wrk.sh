@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Installs wrk (the HTTP benchmarks' load generator) from Debian's packages if it is missing,
+# behind test/infra's install lock (so it never collides with the test suite's apt-get runs).
+# Idempotent. Prints the absolute path of the wrk binary on stdout.
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+. "$here/../test/infra/lib.sh"
+
+find_wrk() { command -v wrk 2>/dev/null || true; }
+
+bin=$(find_wrk)
+if [ -z "$bin" ]; then
+  infra_lock
+  bin=$(find_wrk)
+fi
+if [ -z "$bin" ]; then
+  log "wrk not found; installing the Debian package"
+  apt_install wrk
+  bin=$(find_wrk)
+  [ -n "$bin" ] || die "wrk still missing after apt-get install"
+fi
+echo "$bin"
