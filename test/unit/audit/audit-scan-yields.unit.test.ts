@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import { auditLog } from '../../../adapters/eventstore/audit-log.js';
+import { createMemoryEventStore } from '../../../adapters/eventstore/memory.js';
+
+// A filtered scan reads up to 10,000 events in pages; the embedded engines answer a page
+// synchronously underneath its promise, so the scan must give the event loop a turn between
+// pages, or one auditor's query holds every other request for its whole length.
+describe('the auditors scan', () => {
+  it('lets the event loop run between pages', async () => {
+    const store = createMemoryEventStore();
+    const meta = {
+      eventId: 'e',
+      occurredAt: '2026-01-01T00:00:00.000Z',
+      actor: { uid: 'a', roles: [] },
+      correlationId: 'c',
+      causationId: 'c',
+    };
+    for (let i = 0; i < 30; i++)
+      await store.append(
+        `s-${String(i)}`,
+        Array.from({ length: 200 }, () => ({ type: 'Noise', data: {}, metadata: meta })),
+        'any',
+      );
+    let ticks = 0;
+    const timer = setInterval(() => {
+      ticks += 1;
+    }, 0);
+    const page = await auditLog(store).scan({ filter: { type: ['Absent'] }, after: 0, limit: 10 });
+    clearInterval(timer);
+    expect(page.events).toEqual([]);
+    expect(page.next).toBe(null);
+    // 6,000 events are six pages: timers ran between them (none could without the turns).
+    expect(ticks).toBeGreaterThanOrEqual(3);
+    await store.close();
+  });
+});
