@@ -1,12 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SignJWT } from 'jose';
+import { makeDirs } from '../adapters/sqlite/dir.js';
 
 // Development mode: no secret configured, so the broker makes one in its data directory and
 // hands out ready-made tokens, letting a newcomer try the API within a minute.
 export const devSecret = (dataDir: string): string => {
-  mkdirSync(dataDir, { recursive: true });
+  makeDirs(dataDir);
   const file = join(dataDir, 'dev-jwt-secret');
   if (!existsSync(file)) writeFileSync(file, randomBytes(32).toString('base64url'), { mode: 0o600 });
   return readFileSync(file, 'utf8').trim();

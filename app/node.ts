@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
 import { systemClock } from '../adapters/clock/clock.js';
 import { countingAppends } from '../adapters/eventstore/in-flight.js';
 import { allRoutes } from '../api/app.js';
@@ -33,6 +32,7 @@ import { attachRealtime } from './realtime.js';
 import { followingAfterFanout } from './after-fanout.js';
 import { createLatencyTrace } from './trace.js';
 import { startCommandSide } from './command-side.js';
+import { makeDirs } from '../adapters/sqlite/dir.js';
 
 export interface Broker {
   readonly port: number;
@@ -48,7 +48,7 @@ export const startBroker = async (config: Config, log: Logger, clock: Clock = sy
   const { uws, native } = loadUws(config.allowUwsFallback);
   if (!native)
     log.warn('uWebSockets.js native binary not loaded: running on the slow JS fallback (MSGXC_ALLOW_UWS_FALLBACK)');
-  mkdirSync(config.dataDir, { recursive: true });
+  makeDirs(config.dataDir);
   const opened = await openLog(config, log);
   const sqlite = opened.sqlite;
   // A debug aid (MSGXC_TRACE_LATENCY): each published message's stages, one line each on stderr.

@@ -1,4 +1,3 @@
-import { mkdirSync } from 'node:fs';
 import { systemClock } from '../adapters/clock/clock.js';
 import { createGuard } from '../api/guard.js';
 import { createMetrics } from '../api/metrics.js';
@@ -22,6 +21,7 @@ import type { PartOptions } from '../delivery/runner.js';
 import { openBus, openChannels, openLog } from './engines.js';
 import { openSnapshottedState } from './reactors-snapshots.js';
 import type { Broker } from './node.js';
+import { makeDirs } from '../adapters/sqlite/dir.js';
 
 const NO_SESSIONS: readonly [string, number][] = [];
 
@@ -34,7 +34,7 @@ const NO_SESSIONS: readonly [string, number][] = [];
 // listens on MSGXC_PORT for probes only: /healthz, /readyz (the reactors' positions), /metrics.
 export const startReactorsNode = async (config: Config, log: Logger, clock: Clock = systemClock): Promise<Broker> => {
   const { uws, native } = loadUws(config.allowUwsFallback);
-  mkdirSync(config.dataDir, { recursive: true });
+  makeDirs(config.dataDir);
   const opened = await openLog(config, log);
   const store = opened.store;
   const metrics = createMetrics();

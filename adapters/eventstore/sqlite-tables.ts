@@ -1,9 +1,9 @@
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { EventMetadata } from '../../schema/metadata.js';
 import type { RecordedEvent } from '../../ports/eventstore.js';
 import { useWal } from '../sqlite/wal.js';
+import { makeDirs } from '../sqlite/dir.js';
 
 // `position` is the rowid: SQLite hands out max(rowid)+1 and we never delete, so positions
 // start at 1 and strictly increase. `streams` keeps each stream's current revision so the
@@ -39,7 +39,7 @@ export const EVENT_COLUMNS = 'position, stream, revision, type, data, metadata';
 // read committed data while a commit is in progress; synchronous=FULL makes every commit
 // fsync the WAL before it returns, so an acknowledged append survives power loss.
 export const openWriter = (file: string): Database.Database => {
-  mkdirSync(dirname(file), { recursive: true });
+  makeDirs(dirname(file));
   const db = new Database(file);
   useWal(db);
   db.pragma('synchronous = FULL');

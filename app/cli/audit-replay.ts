@@ -1,10 +1,10 @@
-import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Projection } from '../../follower/projection.js';
 import type { EventStore } from '../../ports/eventstore.js';
 import type { ReadModels } from '../../ports/read-models.js';
 import { openEmbeddedReadStore } from '../read-stores.js';
 import { progressLine } from './progress.js';
+import { makeDirs } from '../../adapters/sqlite/dir.js';
 
 // `msgxc audit replay --at TIME (--dir DIR | --keyspace NAME) [--inbox UID | --thread TID]`:
 // the read models as they were at TIME, built into DIR/read.db or a Cassandra keyspace
@@ -89,7 +89,7 @@ export const embeddedReplay =
   (log) => {
     if (resolve(dir) === resolve(dataDir))
       return Promise.reject(new Error('--dir must not be the data directory: a replay would replace its read models'));
-    mkdirSync(dir, { recursive: true });
+    makeDirs(dir);
     const read = openEmbeddedReadStore({ file: join(dir, 'read.db'), store: log });
     return Promise.resolve({
       runner: read.runner,
