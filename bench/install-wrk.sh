@@ -8,15 +8,5 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 find_wrk() { command -v wrk 2>/dev/null || true; }
 
-bin=$(find_wrk)
-if [ -z "$bin" ]; then
-  infra_lock
-  bin=$(find_wrk)
-fi
-if [ -z "$bin" ]; then
-  log "wrk not found; installing the Debian package"
-  apt_install wrk
-  bin=$(find_wrk)
-  [ -n "$bin" ] || die "wrk still missing after apt-get install"
-fi
+bin=$(deb_binary find_wrk wrk wrk)
 echo "$bin"

@@ -8,16 +8,6 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 find_chromium() { command -v chromium 2>/dev/null || command -v chromium-browser 2>/dev/null || true; }
 
-bin=$(find_chromium)
-if [ -z "$bin" ]; then
-  infra_lock
-  bin=$(find_chromium)
-fi
-if [ -z "$bin" ]; then
-  log "chromium not found; installing the Debian package"
-  apt_install chromium
-  bin=$(find_chromium)
-  [ -n "$bin" ] || die "chromium still missing after apt-get install"
-fi
+bin=$(deb_binary find_chromium chromium chromium)
 log "chromium: $(dpkg-query -W -f '${Version}' chromium 2>/dev/null || echo "$bin")"
 echo "$bin"

@@ -7,16 +7,6 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 find_mosquitto() { PATH="$PATH:/usr/sbin:/sbin" command -v mosquitto 2>/dev/null || true; }
 
-bin=$(find_mosquitto)
-if [ -z "$bin" ]; then
-  infra_lock
-  bin=$(find_mosquitto)
-fi
-if [ -z "$bin" ]; then
-  log "mosquitto not found; installing the Debian package"
-  apt_install mosquitto
-  bin=$(find_mosquitto)
-  [ -n "$bin" ] || die "mosquitto still missing after apt-get install"
-fi
+bin=$(deb_binary find_mosquitto mosquitto mosquitto)
 log "mosquitto: $("$bin" -h 2>&1 | head -n 1)"
 echo "$bin"

@@ -7,16 +7,6 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 find_nats() { PATH="$PATH:/usr/sbin:/sbin" command -v nats-server 2>/dev/null || true; }
 
-bin=$(find_nats)
-if [ -z "$bin" ]; then
-  infra_lock
-  bin=$(find_nats)
-fi
-if [ -z "$bin" ]; then
-  log "nats-server not found; installing the Debian package"
-  apt_install nats-server
-  bin=$(find_nats)
-  [ -n "$bin" ] || die "nats-server still missing after apt-get install"
-fi
+bin=$(deb_binary find_nats nats-server nats-server)
 log "nats-server: $("$bin" --version 2>&1)"
 echo "$bin"

@@ -87,3 +87,24 @@ infra_go_install() {
     GOTOOLCHAIN="${GOTOOLCHAIN:-auto}" "$go" install "$@" "$module" >&2) \
     || die "go install $module failed (is the Go module proxy reachable? GOPROXY=$("$go" env GOPROXY))"
 }
+
+# Prints the binary that the function FINDER prints, installing the Debian packages behind the
+# install lock first when it prints nothing (the lock is taken only then, and the finder asked
+# again under it: another run may have installed it meanwhile). Logs go to stderr.
+#   bin=$(deb_binary FINDER NAME PACKAGE...)
+deb_binary() {
+  local finder=$1 name=$2 bin
+  shift 2
+  bin=$("$finder")
+  if [ -z "$bin" ]; then
+    infra_lock
+    bin=$("$finder")
+  fi
+  if [ -z "$bin" ]; then
+    log "$name not found; installing the Debian package"
+    apt_install "$@"
+    bin=$("$finder")
+    [ -n "$bin" ] || die "$name still missing after apt-get install"
+  fi
+  echo "$bin"
+}
