@@ -60,19 +60,3 @@ export const StoredLocalSchedule = t.intersection(
   'StoredLocalSchedule',
 );
 export type LocalSchedule = t.TypeOf<typeof StoredLocalSchedule>;
-
-// A request's unknown fields are tolerated but never stored (schema/http.ts): these copy what
-// goes into an event from a decoded body (io-ts's t.type keeps extra keys), so
-// `{"at": "09:00", "timezone": "recipient", "x": ..}` no longer carries `x` into the log.
-/** A local schedule's own fields. */
-export const localScheduleFields = (l: LocalSchedule): LocalSchedule => ({
-  at: l.at,
-  timezone: l.timezone,
-  ...(l.fallback === undefined ? {} : { fallback: l.fallback }),
-});
-/** Quiet hours' own fields. */
-export const quietHoursFields = (q: QuietHours): QuietHours => ({
-  from: q.from,
-  to: q.to,
-  ...(q.timezone === undefined ? {} : { timezone: q.timezone }),
-});

@@ -29,13 +29,6 @@ export const Variant = t.intersection(
   'Variant',
 );
 export type Variant = t.TypeOf<typeof Variant>;
-/** A variant's own fields (a request's unknown ones are tolerated, never stored: schema/local-time.ts). */
-export const variantFields = (v: Variant): Variant => ({
-  name: v.name,
-  msg: v.msg,
-  weight: v.weight,
-  ...(v.subject === undefined ? {} : { subject: v.subject }),
-});
 
 const distinctNames = (vs: readonly Variant[]): boolean => new Set(vs.map((v) => v.name)).size === vs.length;
 

@@ -1,7 +1,6 @@
 import type { MessageContent } from '../../commands/types.js';
 import type { MessageView } from '../../ports/read-models.js';
-import { type LocalSchedule, localScheduleFields } from '../../schema/local-time.js';
-import { type Variant, variantFields } from '../../schema/variants.js';
+import type { LocalSchedule } from '../../schema/local-time.js';
 import { personal } from '../../delivery/personal.js';
 
 export const contentOf = (b: {
@@ -9,14 +8,12 @@ export const contentOf = (b: {
   opts?: Record<string, unknown>;
   scheduled?: Date | LocalSchedule;
   subject?: string;
-  variants?: readonly Variant[];
+  variants?: readonly unknown[];
 }): MessageContent => ({
   msg: b.msg,
-  opts: (b.variants === undefined
-    ? (b.opts ?? {})
-    : { ...b.opts, variants: b.variants.map(variantFields) }) as MessageContent['opts'],
+  opts: (b.variants === undefined ? (b.opts ?? {}) : { ...b.opts, variants: b.variants }) as MessageContent['opts'],
   ...(b.scheduled instanceof Date ? { scheduled: b.scheduled } : {}),
-  ...(b.scheduled !== undefined && !(b.scheduled instanceof Date) ? { local: localScheduleFields(b.scheduled) } : {}),
+  ...(b.scheduled !== undefined && !(b.scheduled instanceof Date) ? { local: b.scheduled } : {}),
   ...(b.subject !== undefined ? { subject: b.subject } : {}),
 });
 

@@ -1,7 +1,6 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { asUserId, UserId } from '../../schema/ids.js';
 import { EnlistBody, ProfileBody } from '../../schema/http.js';
-import { quietHoursFields } from '../../schema/local-time.js';
 import { isAdmin } from '../auth.js';
 import { answer, consistentRead, contextOf, type AppDeps } from '../deps.js';
 import { errors } from '../errors.js';
@@ -42,14 +41,11 @@ export const userRoutes = (deps: AppDeps): Route[] => {
       handler: async (req) => {
         const b = decode(ProfileBody, req.body);
         if (E.isLeft(b)) return b.left;
-        const { uid, thread, quietHours, ...rest } = b.right;
+        const { uid, thread, ...rest } = b.right;
         return answer(
           await deps.commands.changeProfile(contextOf(req), uid ?? asUserId(req.actor.uid), {
             ...rest,
-            ...(thread !== undefined ? { threadChannels: { tid: thread.tid, channels: thread.channels } } : {}),
-            ...(quietHours === undefined
-              ? {}
-              : { quietHours: quietHours === null ? null : quietHoursFields(quietHours) }),
+            ...(thread !== undefined ? { threadChannels: thread } : {}),
           }),
         );
       },
