@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { auditLog } from '../../../adapters/eventstore/audit-log.js';
 import { createMemoryEventStore } from '../../../adapters/eventstore/memory.js';
+import { numberedEvent } from './numbered-event.js';
 
 // A filtered scan reads up to 10,000 events in pages; the embedded engines answer a page
 // synchronously underneath its promise, so the scan must give the event loop a turn between
@@ -8,17 +9,10 @@ import { createMemoryEventStore } from '../../../adapters/eventstore/memory.js';
 describe('the auditors scan', () => {
   it('lets the event loop run between pages', async () => {
     const store = createMemoryEventStore();
-    const meta = {
-      eventId: 'e',
-      occurredAt: '2026-01-01T00:00:00.000Z',
-      actor: { uid: 'a', roles: [] },
-      correlationId: 'c',
-      causationId: 'c',
-    };
     for (let i = 0; i < 30; i++)
       await store.append(
         `s-${String(i)}`,
-        Array.from({ length: 200 }, () => ({ type: 'Noise', data: {}, metadata: meta })),
+        Array.from({ length: 200 }, (_, j) => numberedEvent(i * 200 + j)),
         'any',
       );
     // A turn of the event loop is counted by an immediate that queues itself again (timers
