@@ -42,6 +42,36 @@ export const contentDigest = (e: Hashable): string => sha256(content(e));
 /** The link hash: the previous link and this event's content. */
 export const linkHash = (prev: string, e: Hashable): string => sha256(`${prev}\n${content(e)}`);
 
+/** An event's JSON texts as the engine stores them: the same text `JSON.stringify` gives. */
+export interface LinkedTexts {
+  readonly hash: string;
+  readonly data: string;
+  /** The metadata with its link, `chain` last, as `JSON.stringify({ ...metadata, chain })` writes it. */
+  readonly metadata: string;
+}
+
+/**
+ * The link hash of an event about to be appended, with the texts its engine stores, each
+ * stringified once (issue 15: the appender hashed `content` and the engine then stringified
+ * data and metadata again). An array's JSON is its elements' JSON between commas, so the
+ * content is assembled from the same texts the engine stores and equals `content(e)`, which
+ * the verifier recomputes from what it reads back. Undefined when a part is no JSON value
+ * (the caller takes the plain path, which fails that append as before).
+ */
+export const linkTexts = (
+  prev: string,
+  e: Hashable & { readonly metadata: Omit<EventMetadata, 'chain'> },
+): LinkedTexts | undefined => {
+  const data = JSON.stringify(e.data) as string | undefined;
+  const metadata = JSON.stringify(e.metadata) as string | undefined;
+  if (data === undefined || metadata === undefined || !metadata.endsWith('}')) return undefined;
+  const hash = sha256(
+    `${prev}\n[${JSON.stringify(e.stream)},${JSON.stringify(e.revision)},${JSON.stringify(e.type)},${data},${metadata}]`,
+  );
+  const chain = `"chain":{"prev":${JSON.stringify(prev)},"hash":${JSON.stringify(hash)}}}`;
+  return { hash, data, metadata: `${metadata.slice(0, -1)}${metadata === '{}' ? '' : ','}${chain}` };
+};
+
 /**
  * One event's line in a checkpoint: where it is, and its link hash (or, for an event from
  * before the chain, its content digest), so a checkpoint also covers unchained events.

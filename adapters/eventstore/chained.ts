@@ -6,7 +6,8 @@ import type {
   RecordedEvent,
 } from '../../ports/eventstore.js';
 import { GENESIS, UNCHAINED } from '../../schema/audit.js';
-import { linkHash, unlinked } from './chain.js';
+import { linkHash, linkTexts, unlinked } from './chain.js';
+import { keepStoredTexts } from './stored-texts.js';
 import { createCheckpointer, type CheckpointOptions } from './checkpoint.js';
 
 // The tamper-evident log (docs/audit.md), above every engine: each appended event's metadata
@@ -82,8 +83,12 @@ export const chained = (store: EventStore, options: ChainedOptions = {}): Chaine
     let prev = tip.link;
     return events.map((e, i) => {
       const metadata = unlinked(e.metadata);
-      const hash = linkHash(prev, { stream, revision: tip.revision + 1 + i, type: e.type, data: e.data, metadata });
+      const hashable = { stream, revision: tip.revision + 1 + i, type: e.type, data: e.data, metadata };
+      // The texts hashed are the texts stored: the engine below takes them (stored-texts.ts).
+      const texts = linkTexts(prev, hashable);
+      const hash = texts?.hash ?? linkHash(prev, hashable);
       const linked = { type: e.type, data: e.data, metadata: { ...metadata, chain: { prev, hash } } };
+      if (texts !== undefined) keepStoredTexts(linked, texts);
       prev = hash;
       return linked;
     });

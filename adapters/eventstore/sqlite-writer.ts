@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import { revisionMatches } from './revision.js';
+import { storedTextsOf } from './stored-texts.js';
 import type { AppendResult, EventToAppend, ExpectedRevision } from '../../ports/eventstore.js';
 
 export interface SerializedEvent {
@@ -25,8 +26,13 @@ const toJson = (value: unknown, what: string): string => {
 
 // Serialized by the caller, before queueing, so an unserializable payload fails its own
 // append and never the transaction it would have shared with others.
+// An event the chain linked comes with its texts (stored-texts.ts), the very ones it hashed.
 export const serializeEvents = (events: readonly EventToAppend[]): SerializedEvent[] =>
-  events.map((e) => ({ type: e.type, data: toJson(e.data, 'data'), metadata: toJson(e.metadata, 'metadata') }));
+  events.map((e) => {
+    const stored = storedTextsOf(e);
+    if (stored !== undefined) return { type: e.type, data: stored.data, metadata: stored.metadata };
+    return { type: e.type, data: toJson(e.data, 'data'), metadata: toJson(e.metadata, 'metadata') };
+  });
 
 export const createBatchCommitter = (db: Database.Database): BatchCommitter => {
   const currentRevision = db.prepare<[string], number>('SELECT revision FROM streams WHERE stream = ?').pluck();
