@@ -40,7 +40,12 @@ const isPerAppendError = (e: unknown): boolean =>
 // no request was parsed or answered.
 export const createGroupCommitQueue = (
   commit: BatchCommitter,
-  options: { readonly maxBatch: number; readonly onCommitted: () => void },
+  options: {
+    readonly maxBatch: number;
+    readonly onCommitted: () => void;
+    /** Each append of a committed batch, before onCommitted. */
+    readonly onAppended?: (append: PendingAppend, result: AppendResult) => void;
+  },
 ): GroupCommitQueue => {
   let queue: Waiting[] = [];
   let scheduled = false;
@@ -62,8 +67,10 @@ export const createGroupCommitQueue = (
     appends += batch.length;
     batch.forEach((w, i) => {
       const result = results[i];
-      if (result) w.resolve(result);
-      else w.reject(new Error('batch committer returned too few results'));
+      if (result) {
+        options.onAppended?.(w.append, result);
+        w.resolve(result);
+      } else w.reject(new Error('batch committer returned too few results'));
     });
     return true;
   };

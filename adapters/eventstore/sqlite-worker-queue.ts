@@ -33,7 +33,13 @@ const INITIAL_REQUEST_BYTES = 4 * 1024 * 1024;
 // tests use, and the benchmark's baseline.
 export const createWorkerGroupCommitQueue = (
   file: string,
-  options: { readonly maxBatch: number; readonly onCommitted: () => void; readonly commitSignal: SharedArrayBuffer },
+  options: {
+    readonly maxBatch: number;
+    readonly onCommitted: () => void;
+    readonly commitSignal: SharedArrayBuffer;
+    /** Each append of a committed batch, before onCommitted. */
+    readonly onAppended?: (append: PendingAppend, result: AppendResult) => void;
+  },
 ): GroupCommitQueue & { close(): Promise<void> } => {
   const controlBuffer = new SharedArrayBuffer(CONTROL_BYTES);
   const control = new Int32Array(controlBuffer);
@@ -69,6 +75,7 @@ export const createWorkerGroupCommitQueue = (
     batch.forEach((w, i) => {
       const result = readOutcome(reply, i, w.append);
       if (result !== undefined) {
+        if (committed) options.onAppended?.(w.append, result);
         w.resolve(result);
         return;
       }

@@ -6,6 +6,7 @@ import { EVENT_COLUMNS, openReader, openWriter, toRecordedEvent } from './sqlite
 import type { EventRow } from './sqlite-tables.js';
 import { createBatchCommitter, serializeEvents } from './sqlite-writer.js';
 import { createWorkerGroupCommitQueue } from './sqlite-worker-queue.js';
+import { recentRows } from './sqlite-recent.js';
 
 export interface SqliteEventStoreOptions {
   readonly file: string;
@@ -27,6 +28,9 @@ export interface SqliteEventStore extends EventStore {
   readonly commitSignal: SharedArrayBuffer;
 }
 
+/** Rows kept of what this process committed last: a few pages of every follower at the head. */
+const RECENT_ROWS = 4096;
+
 // A synchronous call's throw becomes a rejection, as callers of a port expect.
 const settled = <T>(f: () => T | PromiseLike<T>): Promise<T> =>
   new Promise<T>((resolve) => {
@@ -39,21 +43,35 @@ const settled = <T>(f: () => T | PromiseLike<T>): Promise<T> =>
 export const createSqliteEventStore = (options: SqliteEventStoreOptions): SqliteEventStore => {
   const writer = openWriter(options.file);
   const reader = openReader(options.file);
+  // What this process committed last, for its followers' next page (sqlite-recent.ts).
+  const recent = recentRows(RECENT_ROWS);
   const commitSignal = new SharedArrayBuffer(4);
   const signal = new Int32Array(commitSignal);
   // Subscriptions read through the store defined below (by the time anything subscribes); every
-  // commit, by either writer, wakes them (onCommitted), so they may share their reads.
-  const hub = subscriptionHub({ readAll: (opts) => store.readAll(opts) }, { shareReads: true });
+  // commit, by either writer, wakes them (onCommitted), so they may share their reads. Their
+  // page after a commit is the rows just committed (sqlite-recent.ts); other readers (an
+  // auditor's verify above all) read the file as it is.
+  const hub = subscriptionHub(
+    {
+      readAll: (opts) => {
+        const rows = recent.page(opts.after ?? 0, opts.limit);
+        return rows === undefined ? store.readAll(opts) : Promise.resolve(rows.map(toRecordedEvent));
+      },
+    },
+    { shareReads: true },
+  );
   const onCommitted = hub.wake;
   const maxBatch = options.maxBatch ?? 1024;
   // With a writer thread this connection only created the schema; the thread writes.
   if (options.writerThread === true) writer.close();
+  const onAppended = recent.committed.bind(recent);
   const threaded =
     options.writerThread === true
-      ? createWorkerGroupCommitQueue(options.file, { maxBatch, onCommitted, commitSignal })
+      ? createWorkerGroupCommitQueue(options.file, { maxBatch, onCommitted, commitSignal, onAppended })
       : undefined;
   const queueOptions = {
     maxBatch,
+    onAppended,
     onCommitted: () => {
       Atomics.add(signal, 0, 1);
       Atomics.notify(signal, 0);
