@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Actor } from '../schema/metadata.js';
-import { clip, parseJson } from '../schema/json.js';
+import { clip, formFields, parseJson, utf8Text } from '../schema/json.js';
 import type { Logger } from '../ports/log.js';
 import type { Metrics } from './metrics.js';
 import type { Idempotency } from './idempotency.js';
@@ -120,9 +120,12 @@ const parseBody = (
   // users have always posted JSON that way. Anything else is clearly not JSON.
   if (c.contentType !== '' && !JSONISH.test(c.contentType)) return errors.unsupportedMediaType();
   // A route taking forms reads a form as its fields (the last of a repeated name wins), unless it is JSON after all.
-  const text = (raw ?? Buffer.alloc(0)).toString('utf8');
-  if (form && FORM.test(c.contentType) && !/^\s*[{[]/.test(text))
-    return { body: Object.fromEntries(new URLSearchParams(text)) };
+  const text = utf8Text(raw ?? Buffer.alloc(0));
+  if (text === undefined) return errors.badJson('not UTF-8');
+  if (form && FORM.test(c.contentType) && !/^\s*[{[]/.test(text)) {
+    const fields = formFields(text);
+    return fields === undefined ? errors.badJson('a form field is not percent-encoded UTF-8') : { body: fields };
+  }
   const parsed = parseJson(text, maxDepth);
   if (parsed.ok) return { body: parsed.value };
   return parsed.tooDeep ? errors.tooDeep(maxDepth) : errors.badJson(parsed.detail);

@@ -62,6 +62,44 @@ export const nestingExceeds = (text: string, max: number): boolean => {
   return false;
 };
 
+// JSON exchanged between systems is UTF-8 (RFC 8259, section 8.1). A lenient decoder turns
+// every byte that is not (Latin-1 `é` from a client that declared another charset, a cut
+// sequence) into U+FFFD, so the broker would acknowledge text other than what was sent: the
+// body is refused instead, as the user import refuses such a line (schema/user-import.ts).
+// A byte order mark stays in the text, as before: JSON.parse refuses it with its position.
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** Bytes from outside as text, or undefined when they are not UTF-8. */
+export const utf8Text = (bytes: Uint8Array): string | undefined => {
+  try {
+    return UTF8.decode(bytes);
+  } catch {
+    return undefined;
+  }
+};
+
+/**
+ * A form body's fields (`application/x-www-form-urlencoded`), the last of a repeated name
+ * winning, or undefined when a percent-escape is malformed or decodes to bytes that are not
+ * UTF-8 (URLSearchParams would put U+FFFD in their place).
+ */
+export const formFields = (text: string): Record<string, string> | undefined => {
+  const fields: Record<string, string> = {};
+  for (const pair of text.split('&')) {
+    if (pair === '') continue;
+    const at = pair.indexOf('=');
+    const [rawName, rawValue] = at === -1 ? [pair, ''] : [pair.slice(0, at), pair.slice(at + 1)];
+    try {
+      const name = decodeURIComponent(rawName.replace(/\+/g, ' '));
+      const value = decodeURIComponent(rawValue.replace(/\+/g, ' '));
+      Object.defineProperty(fields, name, { value, enumerable: true, writable: true, configurable: true });
+    } catch {
+      return undefined;
+    }
+  }
+  return fields;
+};
+
 /** A string cut to `max` characters, marked when cut. */
 export const clip = (s: string, max: number): string => (s.length > max ? `${s.slice(0, max)}…` : s);
 
