@@ -191,8 +191,12 @@ const handleRequest = async (
     return route.handler({ ...base, newMessageId: fresh });
   }
   if (!isValidIdempotencyKey(key)) return errors.invalidQuery('Idempotency-Key', IDEMPOTENCY_KEY_FORM);
+  // The whole request: uWS's getUrl() is the path alone, and a query can change what a
+  // command does (`DELETE .../members/{uid}?role=`), so it is part of what a key stands for.
+  // Without one the fingerprint is what it always was, so stored records still match.
+  const query = c.query.toString();
   const fingerprint = createHash('sha256')
-    .update(`${route.method} ${c.url}\0`)
+    .update(`${route.method} ${c.url}${query === '' ? '' : `?${query}`}\0`)
     .update(raw ?? Buffer.alloc(0))
     .digest('hex');
   return deps.idempotency.run({
