@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Actor } from '../schema/metadata.js';
-import { clip, formFields, parseJson, utf8Text } from '../schema/json.js';
+import { clip, formFields, loneSurrogate, parseJson, utf8Text } from '../schema/json.js';
 import type { Logger } from '../ports/log.js';
 import type { Metrics } from './metrics.js';
 import type { Idempotency } from './idempotency.js';
@@ -127,7 +127,15 @@ const parseBody = (
     return fields === undefined ? errors.badJson('a form field is not percent-encoded UTF-8') : { body: fields };
   }
   const parsed = parseJson(text, maxDepth);
-  if (parsed.ok) return { body: parsed.value };
+  if (parsed.ok) {
+    // Valid UTF-8 holds no surrogate, so only a `\uD8xx`..`\uDFxx` escape can make one.
+    const lone = /\\u[dD][89a-fA-F]/.test(text) ? loneSurrogate(parsed.value) : undefined;
+    return lone === undefined
+      ? { body: parsed.value }
+      : errors.invalidBody([
+          `${lone.path === '' ? 'body' : lone.path}: ${lone.what} is no character; send text as UTF-8`,
+        ]);
+  }
   return parsed.tooDeep ? errors.tooDeep(maxDepth) : errors.badJson(parsed.detail);
 };
 

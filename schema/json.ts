@@ -100,6 +100,40 @@ export const formFields = (text: string): Record<string, string> | undefined => 
   return fields;
 };
 
+// A lone surrogate (`"\\ud800"`, valid JSON) is no character: the log keeps it, escaped, but
+// every store of text does not (SQLite read models give it back as three U+FFFD, Cassandra,
+// Elasticsearch, pushes and emails as one), so a value answered 2xx would be read back other
+// than it was sent, and longer than its bound. Surrogate pairs are ordinary characters.
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+const pathOf = (path: string, key: string | number): string => (path === '' ? String(key) : `${path}.${key}`);
+
+/**
+ * Where a parsed JSON value holds a lone surrogate, in a string or a key: the path of the
+ * value (`opts.tags.1`), or of the object with such a key, and what is wrong; undefined when
+ * there is none. Parsed JSON within the depth limit only (the recursion follows its depth).
+ */
+export const loneSurrogate = (u: unknown, path = ''): { path: string; what: string } | undefined => {
+  if (typeof u === 'string') {
+    const at = u.search(LONE_SURROGATE);
+    return at === -1 ? undefined : { path, what: `a lone UTF-16 surrogate at index ${at}` };
+  }
+  if (Array.isArray(u)) {
+    for (let i = 0; i < u.length; i += 1) {
+      const found = loneSurrogate(u[i], pathOf(path, i));
+      if (found !== undefined) return found;
+    }
+    return undefined;
+  }
+  if (typeof u === 'object' && u !== null)
+    for (const [k, v] of Object.entries(u)) {
+      if (LONE_SURROGATE.test(k)) return { path, what: 'a key with a lone UTF-16 surrogate' };
+      const found = loneSurrogate(v, pathOf(path, k));
+      if (found !== undefined) return found;
+    }
+  return undefined;
+};
+
 /** A string cut to `max` characters, marked when cut. */
 export const clip = (s: string, max: number): string => (s.length > max ? `${s.slice(0, max)}…` : s);
 
