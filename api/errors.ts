@@ -46,7 +46,11 @@ export const errors = {
   unsupportedMediaType: (expected = 'application/json') =>
     apiError(415, 'UnsupportedMediaType', `content-type must be ${expected}`),
   idempotencyMismatch: () =>
-    apiError(422, 'IdempotencyKeyReused', 'Idempotency-Key was already used with a different request body'),
+    apiError(
+      422,
+      'IdempotencyKeyReused',
+      'Idempotency-Key was already used with a different request (method, path, query or body)',
+    ),
   idempotencyInProgress: () =>
     apiError(409, 'IdempotencyKeyInProgress', 'a request with this Idempotency-Key is still being processed', {
       'Retry-After': '1',

@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Actor } from '../schema/metadata.js';
-import { clip, parseJson } from '../schema/json.js';
+import { clip, formFields, loneSurrogate, parseJson, utf8Text } from '../schema/json.js';
 import type { Logger } from '../ports/log.js';
 import type { Metrics } from './metrics.js';
 import type { Idempotency } from './idempotency.js';
@@ -120,11 +120,22 @@ const parseBody = (
   // users have always posted JSON that way. Anything else is clearly not JSON.
   if (c.contentType !== '' && !JSONISH.test(c.contentType)) return errors.unsupportedMediaType();
   // A route taking forms reads a form as its fields (the last of a repeated name wins), unless it is JSON after all.
-  const text = (raw ?? Buffer.alloc(0)).toString('utf8');
-  if (form && FORM.test(c.contentType) && !/^\s*[{[]/.test(text))
-    return { body: Object.fromEntries(new URLSearchParams(text)) };
+  const text = utf8Text(raw ?? Buffer.alloc(0));
+  if (text === undefined) return errors.badJson('not UTF-8');
+  if (form && FORM.test(c.contentType) && !/^\s*[{[]/.test(text)) {
+    const fields = formFields(text);
+    return fields === undefined ? errors.badJson('a form field is not percent-encoded UTF-8') : { body: fields };
+  }
   const parsed = parseJson(text, maxDepth);
-  if (parsed.ok) return { body: parsed.value };
+  if (parsed.ok) {
+    // Valid UTF-8 holds no surrogate, so only a `\uD8xx`..`\uDFxx` escape can make one.
+    const lone = /\\u[dD][89a-fA-F]/.test(text) ? loneSurrogate(parsed.value) : undefined;
+    return lone === undefined
+      ? { body: parsed.value }
+      : errors.invalidBody([
+          `${lone.path === '' ? 'body' : lone.path}: ${lone.what} is no character; send text as UTF-8`,
+        ]);
+  }
   return parsed.tooDeep ? errors.tooDeep(maxDepth) : errors.badJson(parsed.detail);
 };
 
@@ -188,8 +199,12 @@ const handleRequest = async (
     return route.handler({ ...base, newMessageId: fresh });
   }
   if (!isValidIdempotencyKey(key)) return errors.invalidQuery('Idempotency-Key', IDEMPOTENCY_KEY_FORM);
+  // The whole request: uWS's getUrl() is the path alone, and a query can change what a
+  // command does (`DELETE .../members/{uid}?role=`), so it is part of what a key stands for.
+  // Without one the fingerprint is what it always was, so stored records still match.
+  const query = c.query.toString();
   const fingerprint = createHash('sha256')
-    .update(`${route.method} ${c.url}\0`)
+    .update(`${route.method} ${c.url}${query === '' ? '' : `?${query}`}\0`)
     .update(raw ?? Buffer.alloc(0))
     .digest('hex');
   return deps.idempotency.run({

@@ -62,6 +62,78 @@ export const nestingExceeds = (text: string, max: number): boolean => {
   return false;
 };
 
+// JSON exchanged between systems is UTF-8 (RFC 8259, section 8.1). A lenient decoder turns
+// every byte that is not (Latin-1 `é` from a client that declared another charset, a cut
+// sequence) into U+FFFD, so the broker would acknowledge text other than what was sent: the
+// body is refused instead, as the user import refuses such a line (schema/user-import.ts).
+// A byte order mark stays in the text, as before: JSON.parse refuses it with its position.
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** Bytes from outside as text, or undefined when they are not UTF-8. */
+export const utf8Text = (bytes: Uint8Array): string | undefined => {
+  try {
+    return UTF8.decode(bytes);
+  } catch {
+    return undefined;
+  }
+};
+
+/**
+ * A form body's fields (`application/x-www-form-urlencoded`), the last of a repeated name
+ * winning, or undefined when a percent-escape is malformed or decodes to bytes that are not
+ * UTF-8 (URLSearchParams would put U+FFFD in their place).
+ */
+export const formFields = (text: string): Record<string, string> | undefined => {
+  const fields: Record<string, string> = {};
+  for (const pair of text.split('&')) {
+    if (pair === '') continue;
+    const at = pair.indexOf('=');
+    const [rawName, rawValue] = at === -1 ? [pair, ''] : [pair.slice(0, at), pair.slice(at + 1)];
+    try {
+      const name = decodeURIComponent(rawName.replace(/\+/g, ' '));
+      const value = decodeURIComponent(rawValue.replace(/\+/g, ' '));
+      Object.defineProperty(fields, name, { value, enumerable: true, writable: true, configurable: true });
+    } catch {
+      return undefined;
+    }
+  }
+  return fields;
+};
+
+// A lone surrogate (`"\\ud800"`, valid JSON) is no character: the log keeps it, escaped, but
+// every store of text does not (SQLite read models give it back as three U+FFFD, Cassandra,
+// Elasticsearch, pushes and emails as one), so a value answered 2xx would be read back other
+// than it was sent, and longer than its bound. Surrogate pairs are ordinary characters.
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+const pathOf = (path: string, key: string | number): string => (path === '' ? String(key) : `${path}.${key}`);
+
+/**
+ * Where a parsed JSON value holds a lone surrogate, in a string or a key: the path of the
+ * value (`opts.tags.1`), or of the object with such a key, and what is wrong; undefined when
+ * there is none. Parsed JSON within the depth limit only (the recursion follows its depth).
+ */
+export const loneSurrogate = (u: unknown, path = ''): { path: string; what: string } | undefined => {
+  if (typeof u === 'string') {
+    const at = u.search(LONE_SURROGATE);
+    return at === -1 ? undefined : { path, what: `a lone UTF-16 surrogate at index ${at}` };
+  }
+  if (Array.isArray(u)) {
+    for (let i = 0; i < u.length; i += 1) {
+      const found = loneSurrogate(u[i], pathOf(path, i));
+      if (found !== undefined) return found;
+    }
+    return undefined;
+  }
+  if (typeof u === 'object' && u !== null)
+    for (const [k, v] of Object.entries(u)) {
+      if (LONE_SURROGATE.test(k)) return { path, what: 'a key with a lone UTF-16 surrogate' };
+      const found = loneSurrogate(v, pathOf(path, k));
+      if (found !== undefined) return found;
+    }
+  return undefined;
+};
+
 /** A string cut to `max` characters, marked when cut. */
 export const clip = (s: string, max: number): string => (s.length > max ? `${s.slice(0, max)}…` : s);
 

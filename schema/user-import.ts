@@ -1,7 +1,7 @@
 import * as E from 'fp-ts/lib/Either.js';
 import type { Either } from 'fp-ts/lib/Either.js';
 import { UserId } from './ids.js';
-import type { JsonObject } from './json.js';
+import { loneSurrogate, type JsonObject } from './json.js';
 import { Payload } from './payload.js';
 import { TimeZone } from './local-time.js';
 import { ContactInput } from './profile.js';
@@ -83,6 +83,9 @@ const bad = (field: string, msg: string): Either<LineError, never> => E.left({ f
 
 export const decodeImportLine = (u: unknown): Either<LineError, ImportedUser> => {
   if (!isObject(u)) return bad('', 'a line must be a JSON object');
+  // As for a request body (api/http.ts): no store of text keeps a lone surrogate as it came.
+  const lone = loneSurrogate(u);
+  if (lone !== undefined) return bad(lone.path, `${lone.what} is no character; send text as UTF-8`);
   const extra = Object.keys(u).find((k) => !FIELDS.includes(k));
   if (extra !== undefined) return bad(extra, `unknown field (expected ${FIELDS.join(', ')})`);
   if (!UserId.is(u['uid'])) return bad('uid', 'expected a user id (1..128 of A-Z a-z 0-9 . _ : @ + = -)');

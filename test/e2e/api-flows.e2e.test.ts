@@ -122,6 +122,30 @@ describe('API flows on a real server process', () => {
     expect(msgs(await call(s, 'GET', '/api/v2/inbox', as('bob'))).filter((m) => m === 'once')).toHaveLength(1);
   });
 
+  it('Idempotency-Key: a request that differs only in its query string is another request (422), never the first answer replayed', async () => {
+    await call(s, 'POST', '/api/v2/threads', { ...as('gina'), body: { tid: 'roles' } });
+    for (const role of ['publisher', 'admin'])
+      expect(
+        (await call(s, 'POST', '/api/v2/threads/roles/members', { ...as('gina'), body: { uid: 'dave', role } })).status,
+      ).toBe(200);
+    const remove = (role: string) =>
+      call(s, 'DELETE', `/api/v2/threads/roles/members/dave?role=${role}`, {
+        ...as('gina'),
+        headers: { 'idempotency-key': 'revoke-dave' },
+      });
+    expect((await remove('publisher')).status).toBe(200);
+    // The same key on ?role=admin was answered 200 `Idempotent-Replayed` and not run: dave kept the admin role.
+    const second = await remove('admin');
+    expect(second.headers.get('idempotent-replayed')).toBeNull();
+    expect(second.status).toBe(422);
+    expect(second.body).toMatchObject({ code: 'IdempotencyKeyReused' });
+    // The same request again is still the first answer.
+    const again = await remove('publisher');
+    expect([again.status, again.headers.get('idempotent-replayed')]).toEqual([200, 'true']);
+    const thread = await call(s, 'GET', '/api/v2/threads/roles', as('gina'));
+    expect(thread.body).toMatchObject({ admins: ['dave'], publishers: [] });
+  });
+
   it('scheduled messages appear when due; cancel works before, not after', async () => {
     const due = Date.now() + 1500;
     const r = await call(s, 'POST', '/api/v2/send', {

@@ -96,6 +96,54 @@ describe('bad input on a real server process', () => {
     expect(status).toBe(413);
   });
 
+  it('a body that is not UTF-8 -> 400, and nothing of it is stored with U+FFFD in its place', async () => {
+    // What a careless client sends: Latin-1 `café` (0xE9), whatever charset it declares.
+    const post = async (path: string, bytes: Buffer, contentType: string, auth = alice) => {
+      const res = await fetch(`${server.url}${path}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${auth}`, 'content-type': contentType },
+        body: bytes,
+      });
+      return { status: res.status, body: await res.json() };
+    };
+    const latin1 = (s: string): Buffer => Buffer.from(s, 'latin1');
+    for (const contentType of ['application/json', 'application/json; charset=iso-8859-1', 'text/plain'])
+      expectError(
+        await post('/api/v2/publish', latin1('{"tid":"latin","msg":"caf\u00e9"}'), contentType),
+        400,
+        'MalformedJson',
+        /UTF-8/,
+      );
+    // A lone continuation byte and a truncated sequence, inside a string and outside one.
+    for (const bytes of [
+      Buffer.concat([Buffer.from('{"tid":"latin","msg":"a'), Buffer.from([0x80]), Buffer.from('"}')]),
+      Buffer.concat([Buffer.from('{"tid":"latin","msg":"a'), Buffer.from([0xe2, 0x82]), Buffer.from('"}')]),
+    ])
+      expectError(await post('/api/v2/publish', bytes, 'application/json'), 400, 'MalformedJson', /UTF-8/);
+    // A form post (the routes that take one, POST /notify) is held to the same rule, its
+    // percent-escapes too (`%E9` is Latin-1 `é`).
+    for (const form of [latin1('users=["latin"]&title=caf\u00e9'), Buffer.from('users=["latin"]&title=caf%E9')])
+      expectError(
+        await post('/notify', form, 'application/x-www-form-urlencoded', admin),
+        400,
+        'MalformedJson',
+        /UTF-8/,
+      );
+    // None of it reached the log: the thread a publish would have created does not exist.
+    expectError(await call(server, 'GET', '/api/v2/threads/latin', { token: alice }), 404, 'NotFound');
+    // The same text in UTF-8 is stored and read back as sent.
+    const ok = await post(
+      '/api/v2/publish',
+      Buffer.from('{"tid":"latin","msg":"caf\u00e9 \u{1F992}"}'),
+      'application/json',
+    );
+    expect(ok.status).toBe(200);
+    const history = await call(server, 'GET', '/api/v2/threads/latin/messages', { token: alice });
+    expect((history.body as { messages: { msg: string }[] }).messages.map((m) => m.msg)).toEqual([
+      'caf\u00e9 \u{1F992}',
+    ]);
+  });
+
   it('unknown route -> 404, wrong method -> 405, not JSON -> 415', async () => {
     expectError(await call(server, 'GET', '/api/v2/nope'), 404, 'NotFound');
     expectError(await call(server, 'GET', '/api/v2/publish', { token: alice }), 405, 'MethodNotAllowed');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { lineCount, lineText, ndjsonLines } from '../../../schema/user-import.js';
+import { decodeImportLine, lineCount, lineText, ndjsonLines } from '../../../schema/user-import.js';
 
 // The import route's lines (schema/user-import.ts): split as bytes, decoded one by one, so that
 // a line of invalid UTF-8 is refused alone instead of being stored with U+FFFD in its values.
@@ -32,5 +32,25 @@ describe('NDJSON lines of an import body', () => {
       Buffer.from('"}\n'),
     ]);
     expect(texts(body)).toEqual([undefined, '{"uid":"b","attributes":{"n":"café"}}', undefined]);
+  });
+});
+
+describe('an import line with a lone UTF-16 surrogate', () => {
+  // `\ud800` is valid JSON but no character: the user directory (SQLite, Elasticsearch) would
+  // store something else, so the line is an error naming where, as a request body is a 400.
+  it('is an error naming the field, in a value or a key; surrogate pairs are characters', () => {
+    const decode = (line: string) => decodeImportLine(JSON.parse(line));
+    expect(decode('{"uid":"a","email":"x\\ud800@example.org"}')).toMatchObject({
+      _tag: 'Left',
+      left: { field: 'email', msg: expect.stringMatching(/lone UTF-16 surrogate/) as unknown },
+    });
+    expect(decode('{"uid":"a","tags":["ok","\\udfff"]}')).toMatchObject({ left: { field: 'tags.1' } });
+    expect(decode('{"uid":"a","attributes":{"k\\udc00":1}}')).toMatchObject({
+      left: { field: 'attributes', msg: expect.stringMatching(/key/) as unknown },
+    });
+    expect(decode('{"uid":"a","attributes":{"plan":"\\ud83e\\udd92"}}')).toMatchObject({
+      _tag: 'Right',
+      right: { attributes: { plan: '\u{1F992}' } },
+    });
   });
 });
