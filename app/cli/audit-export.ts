@@ -75,7 +75,8 @@ const logIdentity = async (audit: AuditLog): Promise<string> => {
 const checkOutput = (o: ExportOptions, c: Cursor): string | undefined => {
   if (o.out === undefined) return undefined;
   const cursor = o.cursor ?? '';
-  if (!existsSync(o.out)) return `--cursor: ${cursor} continues ${o.out}, which is gone (remove the cursor to start again)`;
+  if (!existsSync(o.out))
+    return `--cursor: ${cursor} continues ${o.out}, which is gone (remove the cursor to start again)`;
   const size = statSync(o.out).size;
   if (size < c.bytes)
     return `--cursor: ${cursor} says ${o.out} holds ${String(c.bytes)} bytes, but it holds ${String(size)}: it is not the output this cursor was written with (remove the cursor to start again)`;
