@@ -1,6 +1,7 @@
 import type { DomainError, DomainErrorKind, FailedToAppend } from '../commands/types.js';
 import type { Refusal } from './rate-limits.js';
 import type { Overload } from './shedding.js';
+import { escapeControls, type UnreadableEvent } from '../schema/unreadable-event.js';
 
 // The one table from error kinds to HTTP status codes. Handlers never pick codes themselves.
 const STATUS: Record<DomainErrorKind | 'unavailable', number> = {
@@ -72,6 +73,14 @@ export const errors = {
         ? `the node has ${o.inFlight} writes in flight (MSGXC_SHED_QUEUE=${o.limit}); retry`
         : `the node's event loop runs ${Math.round(o.lagMs)} ms late (MSGXC_SHED_LAG_MS=${o.limit}); retry`,
       { 'Retry-After': '1' },
+    ),
+  // A route that reads the log met an event whose stored bytes were altered (schema/unreadable-event.ts):
+  // named, rather than an anonymous internal error; rereading cannot help until the log is repaired.
+  unreadableEvent: (e: UnreadableEvent) =>
+    apiError(
+      503,
+      'UnreadableEvent',
+      `the log's event at position ${String(e.position)} (stream ${JSON.stringify(escapeControls(e.stream))}) cannot be read: it was altered where it is stored (msgxc audit verify names it)`,
     ),
   internal: () => apiError(500, 'InternalError', 'internal error; the request id identifies it in the logs'),
 };

@@ -19,6 +19,7 @@ import { isOverload } from './shedding.js';
 import { corsHeaders } from './cors.js';
 import type { CorsSettings } from '../schema/config-compat.js';
 import type { Trace } from '../ports/trace.js';
+import { isUnreadableEvent } from '../schema/unreadable-event.js';
 
 export interface HttpDeps {
   readonly verifier: Verifier;
@@ -321,7 +322,7 @@ export const mountRoute = (app: TemplatedApp, route: Route, deps: HttpDeps): voi
       handleRequest(route, c, raw, x, deps, address, keyUnreadable, started)
         .catch((e: unknown) => {
           deps.log.error({ reqId: c.requestId, route: route.path, err: thrownText(e) }, 'unhandled error');
-          return errors.internal();
+          return isUnreadableEvent(e) ? errors.unreadableEvent(e) : errors.internal();
         })
         .then(finish)
         .catch(fail);

@@ -8,6 +8,7 @@ import { LogCheckpointedEvent } from '../schema/audit.js';
 import { DELIVERY_GUARDS } from '../schema/delivery-guards.js';
 import { DomainEvent, MessagePublished, UsersCheckedIn } from '../schema/events.js';
 import { EventMetadata } from '../schema/metadata.js';
+import { isUnreadableEvent } from '../schema/unreadable-event.js';
 
 // Decoding a batch read from the log: only the types a handler asked for are decoded (each
 // with its own codec, found by type name, not by trying the union), the rest only move the
@@ -83,6 +84,21 @@ export const decodeOne = (r: RecordedEvent): Followed | string => {
   return { event: event.right, position: r.position, revision: r.revision, stream: r.stream, metadata: meta.right };
 };
 
+// An event whose stored bytes cannot be read (schema/unreadable-event.ts) reads the same on
+// every retry: it is a dead letter like one that does not decode, not a failure of the batch
+// (which stalled every follower at the batch before it, retried for ever). Undefined: an event
+// outside DomainEvent that decodes, which only moves the checkpoint.
+const decodeRecord = (r: RecordedEvent, checkIn: boolean): Followed<FollowedEvent> | string | undefined => {
+  try {
+    const outside = checkIn ? undefined : outsideDomain(r);
+    if (outside === '') return undefined;
+    return checkIn ? decodeCheckIn(r) : (outside ?? decodeOne(r));
+  } catch (e) {
+    if (!isUnreadableEvent(e)) throw e;
+    return clip(`unreadable: ${e.message}`);
+  }
+};
+
 export interface DecodedBatch<E extends FollowedEvent = FollowedEvent> {
   /** Events of the handled types that decoded, in log order. */
   readonly events: readonly Followed<E>[];
@@ -137,9 +153,8 @@ export function decodeBatch(
     // A check-in goes only to a handler that asked for it by name (decoded once, here); the
     // others just pass it, or take it as a dead letter when it does not decode.
     const checkIn = asked && r.type === UsersCheckedIn.name;
-    const outside = checkIn ? undefined : outsideDomain(r);
-    if (outside === '') continue;
-    const decoded = checkIn ? decodeCheckIn(r) : (outside ?? decodeOne(r));
+    const decoded = decodeRecord(r, checkIn);
+    if (decoded === undefined) continue;
     if (typeof decoded !== 'string') {
       events.push(decoded);
       continue;

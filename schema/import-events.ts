@@ -1,5 +1,5 @@
 import * as t from 'io-ts';
-import { Count, LIMITS, boundedArray, boundedInt, boundedString } from './bounds.js';
+import { Count, LIMITS, Timestamp, boundedArray, boundedInt, boundedString } from './bounds.js';
 import { MessageId, UserId } from './ids.js';
 
 // ---- import-<id>: one part of a user import (POST /api/v2/users/import), recorded once its
@@ -25,19 +25,24 @@ export type ImportLineError = t.TypeOf<typeof ImportLineErrorC>;
 export const UsersImported = t.type(
   {
     type: t.literal('UsersImported'),
-    data: t.type({
-      /** The import id: every part of one file shares it (`?id=`). */
-      id: MessageId,
-      /** The part's first line in the file (`?firstLine=`): a part is known by (id, firstLine). */
-      firstLine: boundedInt(1, Number.MAX_SAFE_INTEGER, 'LineNumber'),
-      linesRead: Count,
-      usersWritten: Count,
-      unchanged: Count,
-      errors: Count,
-      /** The part's first errors, in line order. */
-      firstErrors: boundedArray(ImportLineErrorC, 0, IMPORT_ERRORS_KEPT),
-      by: UserId,
-    }),
+    data: t.intersection([
+      t.type({
+        /** The import id: every part of one file shares it (`?id=`). */
+        id: MessageId,
+        /** The part's first line in the file (`?firstLine=`): a part is known by (id, firstLine). */
+        firstLine: boundedInt(1, Number.MAX_SAFE_INTEGER, 'LineNumber'),
+        linesRead: Count,
+        usersWritten: Count,
+        unchanged: Count,
+        errors: Count,
+        /** The part's first errors, in line order. */
+        firstErrors: boundedArray(ImportLineErrorC, 0, IMPORT_ERRORS_KEPT),
+        by: UserId,
+      }),
+      // When the part's first line was taken (the event is stamped when the part is recorded, after
+      // its last line). Parts recorded before this field: their `occurredAt` was the part's start.
+      t.partial({ startedAt: Timestamp }),
+    ]),
   },
   'UsersImported',
 );

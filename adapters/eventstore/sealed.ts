@@ -1,6 +1,7 @@
 import type { EventStore, EventToAppend, RecordedEvent } from '../../ports/eventstore.js';
 import type { DataKey, KeyStore } from '../../ports/keystore.js';
 import { REDACTED, isSealed, mayCarryPersonal, ownerOf, personalFields, sealContext } from '../../schema/personal.js';
+import { isUnreadableEvent } from '../../schema/unreadable-event.js';
 import { openValue, sealValue } from './seal-cipher.js';
 import { openedEvents } from './sealed-cache.js';
 import type { SealedShare } from './sealed-share.js';
@@ -115,9 +116,17 @@ export const sealed = (store: EventStore, keys: KeyStore, share?: SealedShare): 
     return { ...e, data };
   };
 
+  const readableData = (e: RecordedEvent): { uid?: unknown } | null | undefined => {
+    try {
+      return e.data as { uid?: unknown } | null;
+    } catch (err) {
+      if (isUnreadableEvent(err)) return undefined;
+      throw err;
+    }
+  };
   const open = (e: RecordedEvent): Promise<RecordedEvent> => {
     if (e.type === 'UserErased') {
-      const uid = (e.data as { uid?: unknown } | null)?.uid;
+      const uid = readableData(e)?.uid;
       if (typeof uid === 'string') evict(uid);
       return Promise.resolve(e);
     }
@@ -130,9 +139,19 @@ export const sealed = (store: EventStore, keys: KeyStore, share?: SealedShare): 
   };
   // Most events carry nothing sealed: a batch of those is passed on as it is, without a wait per event.
   // The type first: `e.data` is parsed when first read, and most events' types carry nothing personal.
-  const touches = (e: RecordedEvent): boolean =>
-    e.type === 'UserErased' ||
-    (mayCarryPersonal(e.type) && ownerOf(e.type, e.data) !== undefined && personalFields(e.type, e.data).length > 0);
+  // An event whose stored bytes cannot be read is passed on as it is, for its reader to name
+  // (a follower quarantines it): failing the page stalled every follower before it for good.
+  const touches = (e: RecordedEvent): boolean => {
+    try {
+      return (
+        e.type === 'UserErased' ||
+        (mayCarryPersonal(e.type) && ownerOf(e.type, e.data) !== undefined && personalFields(e.type, e.data).length > 0)
+      );
+    } catch (err) {
+      if (isUnreadableEvent(err)) return false;
+      throw err;
+    }
+  };
   const openAll = async (events: readonly RecordedEvent[]): Promise<readonly RecordedEvent[]> => {
     if (!events.some(touches)) return events;
     // An erasure read anywhere in the batch drops the keys first: they were destroyed before it was appended.

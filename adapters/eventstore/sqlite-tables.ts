@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import { dirname } from 'node:path';
 import type { EventMetadata } from '../../schema/metadata.js';
+import { unreadableEvent } from '../../schema/unreadable-event.js';
 import type { RecordedEvent } from '../../ports/eventstore.js';
 import { useWal } from '../sqlite/wal.js';
 import { makeDirs } from '../sqlite/dir.js';
@@ -72,12 +73,21 @@ interface Texts {
 }
 const TEXTS = Symbol('texts');
 type Lazy = { readonly [TEXTS]: Texts };
+// Text that is not JSON throws an UnreadableEvent naming the event (kept unparsed, so every
+// read of it answers the same): readers tell it from an engine failure and do not retry it.
+const parse = (e: unknown, field: 'data' | 'metadata', text: string): unknown => {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (err) {
+    throw unreadableEvent(e as { stream: string; position: number }, field, err);
+  }
+};
 const DATA: PropertyDescriptor = {
   enumerable: true,
   get(this: Lazy): unknown {
     const t = this[TEXTS];
     if (t.data !== undefined) {
-      t.parsedData = JSON.parse(t.data) as unknown;
+      t.parsedData = parse(this, 'data', t.data);
       t.data = undefined;
     }
     return t.parsedData;
@@ -88,7 +98,7 @@ const METADATA: PropertyDescriptor = {
   get(this: Lazy): EventMetadata | undefined {
     const t = this[TEXTS];
     if (t.metadata !== undefined) {
-      t.parsedMetadata = JSON.parse(t.metadata) as EventMetadata;
+      t.parsedMetadata = parse(this, 'metadata', t.metadata) as EventMetadata;
       t.metadata = undefined;
     }
     return t.parsedMetadata;

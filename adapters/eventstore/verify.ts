@@ -8,6 +8,7 @@ import {
   LogCheckpointed,
   UNCHAINED,
 } from '../../schema/audit.js';
+import { escapeControls } from '../../schema/unreadable-event.js';
 import { checkpointHasher, checkpointLine, linkHash } from './chain.js';
 
 // `msgxc audit verify`: reads the whole log in order, recomputes every link and checkpoint
@@ -84,7 +85,11 @@ export const verifyLog = async (
     position: e.position,
     stream: e.stream,
     revision: e.revision,
-    message: `${kind}: stream ${JSON.stringify(e.stream)} revision ${String(e.revision)} at position ${String(e.position)}: ${what}`,
+    // Escaped: the stream name and a parser's quote of a row are whatever was written to the
+    // file, and this line is read on a terminal, where control characters could rewrite it.
+    message: escapeControls(
+      `${kind}: stream ${JSON.stringify(e.stream)} revision ${String(e.revision)} at position ${String(e.position)}: ${what}`,
+    ),
   });
 
   const checkEvent = (e: RecordedEvent): VerifyFailure | undefined => {

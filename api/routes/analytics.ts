@@ -41,7 +41,16 @@ export const analyticsRoutes = (deps: AppDeps): Route[] => [
       const q = analyticsFunnelQuery((name) => req.query.get(name));
       if ('error' in q) return errors.invalidQuery(q.error.field, q.error.msg);
       if (deps.search === undefined) return errors.notFound('the search store is not open on this node');
-      return { status: 200, body: await funnel(deps.search, q.ok) };
+      const report = await funnel(deps.search, q.ok);
+      // One message's funnel is about that message, as its explain route and its reads are: one
+      // the store does not hold is a 404, not a funnel of zeros that reads as a message that
+      // reached nobody. A thread or a range with no messages is a real answer of zeros.
+      const { mid } = q.ok.scope;
+      if (mid !== undefined && report.messages === 0)
+        return errors.notFound(
+          `mid: no message ${mid} in the search store (unknown, or not indexed yet: GET /readyz names the search projection's position)`,
+        );
+      return { status: 200, body: report };
     },
   },
   {

@@ -135,15 +135,22 @@ export const importRoutes = (deps: AppDeps, maxDepth = 32): Route[] => {
         try {
           await runPart(req, p, body);
           const { firstLine, linesRead, usersWritten, unchanged, errors: count, firstErrors } = p;
-          recorded = await deps.commands.recordImportPart(contextOf(req), {
-            id,
-            firstLine,
-            linesRead,
-            usersWritten,
-            unchanged,
-            errors: count,
-            firstErrors: [...firstErrors].sort((a, b) => a.line - b.line),
-          });
+          // Stamped now, when the part is recorded after its last line, with the time it started
+          // in the record: stamped with the request's arrival, a recorded part read back as last
+          // updated when it began, so an import's updatedAt went back once its part was recorded.
+          recorded = await deps.commands.recordImportPart(
+            { ...contextOf(req), now: new Date() },
+            {
+              id,
+              startedAt: p.startedAt,
+              firstLine,
+              linesRead,
+              usersWritten,
+              unchanged,
+              errors: count,
+              firstErrors: [...firstErrors].sort((a, b) => a.line - b.line),
+            },
+          );
         } catch (e) {
           const u = (e as { unavailable?: Parameters<typeof fromDomainError>[0] }).unavailable;
           if (u !== undefined) return fromDomainError(u);

@@ -5,7 +5,9 @@ import {
   ftruncateSync,
   openSync,
   readFileSync,
+  readSync,
   renameSync,
+  statSync,
   writeFileSync,
   writeSync,
 } from 'node:fs';
@@ -13,6 +15,7 @@ import * as E from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
 import type { AuditLog, EventStore } from '../../ports/eventstore.js';
 import type { LogFilter } from '../../schema/audit.js';
+import { readableMetadata } from '../../adapters/eventstore/audit-log.js';
 import { CSV_HEADER, formatEvent, type Format } from './audit-format.js';
 import { progressLine } from './progress.js';
 
@@ -22,7 +25,13 @@ import { progressLine } from './progress.js';
 // output holds; a rerun with the same flags truncates the output to that size (dropping a
 // page written after the last cursor) and goes on, so an interrupted export completes with
 // each event exactly once.
-const Cursor = t.type({ after: t.number, bytes: t.number, exported: t.number, format: t.string, filter: t.unknown });
+const Count = t.refinement(t.number, (n) => Number.isSafeInteger(n) && n >= 0, 'Count');
+const Cursor = t.intersection([
+  t.type({ after: Count, bytes: Count, exported: Count, format: t.string, filter: t.unknown }),
+  // The log it was written on (its first event's link): a cursor from another log is refused.
+  // Absent in cursors written before it.
+  t.partial({ log: t.string }),
+]);
 type Cursor = t.TypeOf<typeof Cursor>;
 
 export interface ExportOptions {
@@ -36,7 +45,13 @@ const sameFilter = (a: unknown, b: LogFilter): boolean => JSON.stringify(a) === 
 
 const readCursor = (file: string, o: ExportOptions): E.Either<string, Cursor | undefined> => {
   if (!existsSync(file)) return E.right(undefined);
-  const decoded = Cursor.decode(JSON.parse(readFileSync(file, 'utf8')) as unknown);
+  let text: unknown;
+  try {
+    text = JSON.parse(readFileSync(file, 'utf8')) as unknown;
+  } catch {
+    return E.left(`--cursor: ${file} is not an export cursor (not JSON)`);
+  }
+  const decoded = Cursor.decode(text);
   if (E.isLeft(decoded)) return E.left(`--cursor: ${file} is not an export cursor`);
   if (decoded.right.format !== o.format || !sameFilter(decoded.right.filter, o.filter))
     return E.left(`--cursor: ${file} belongs to an export with other --format or filter flags`);
@@ -48,6 +63,37 @@ const saveCursor = (file: string, c: Cursor): void => {
   renameSync(`${file}.tmp`, file);
 };
 
+/** What names a log: its first event's link (or id, before the chain); '' for an empty log. */
+const logIdentity = async (audit: AuditLog): Promise<string> => {
+  const [first] = (await audit.scan({ filter: {}, after: 0, limit: 1 })).events;
+  if (first === undefined) return '';
+  const m = readableMetadata(first);
+  return m.chain?.hash ?? m.eventId ?? `${first.stream}@${String(first.position)}`;
+};
+
+/** The output a resumed export goes on writing must be the one its cursor was saved with. */
+const checkOutput = (o: ExportOptions, c: Cursor): string | undefined => {
+  if (o.out === undefined) return undefined;
+  const cursor = o.cursor ?? '';
+  if (!existsSync(o.out))
+    return `--cursor: ${cursor} continues ${o.out}, which is gone (remove the cursor to start again)`;
+  const size = statSync(o.out).size;
+  if (size < c.bytes)
+    return `--cursor: ${cursor} says ${o.out} holds ${String(c.bytes)} bytes, but it holds ${String(size)}: it is not the output this cursor was written with (remove the cursor to start again)`;
+  if (c.bytes === 0) return undefined;
+  // Every page ends with a line's end: a cursor whose size cuts a line was not saved by an export.
+  const last = Buffer.alloc(1);
+  const fd = openSync(o.out, 'r');
+  try {
+    readSync(fd, last, 0, 1, c.bytes - 1);
+  } finally {
+    closeSync(fd);
+  }
+  return last[0] === 0x0a
+    ? undefined
+    : `--cursor: ${cursor} says ${o.out} holds ${String(c.bytes)} bytes, which is not the end of a line: it is not the output this cursor was written with`;
+};
+
 export const exportLog = async (
   audit: AuditLog,
   store: Pick<EventStore, 'head'>,
@@ -57,8 +103,16 @@ export const exportLog = async (
   const resumed = o.cursor !== undefined ? readCursor(o.cursor, o) : E.right(undefined);
   if (E.isLeft(resumed)) return resumed;
   const start = resumed.right;
-  if (start !== undefined && o.out !== undefined && !existsSync(o.out))
-    return E.left(`--cursor: ${o.cursor ?? ''} continues ${o.out}, which is gone (remove the cursor to start again)`);
+  const log = o.cursor !== undefined ? await logIdentity(audit) : undefined;
+  if (start !== undefined) {
+    const wrong = checkOutput(o, start);
+    if (wrong !== undefined) return E.left(wrong);
+    const head = await store.head();
+    if (start.after > head || (start.log !== undefined && start.log !== log))
+      return E.left(
+        `--cursor: ${o.cursor ?? ''} was written on another log (it stands at position ${String(start.after)}; this log's head is ${String(head)}${start.log !== undefined && start.log !== log ? ', and its first event is another' : ''})`,
+      );
+  }
   const fd = o.out !== undefined ? openSync(o.out, start !== undefined ? 'r+' : 'w') : 1;
   let bytes = start?.bytes ?? 0;
   let exported = start?.exported ?? 0;
@@ -84,7 +138,15 @@ export const exportLog = async (
       exported += page.events.length;
       if (fd !== 1) fsyncSync(fd);
       after = page.next ?? page.events[page.events.length - 1]?.position ?? after;
-      if (o.cursor !== undefined) saveCursor(o.cursor, { after, bytes, exported, format: o.format, filter: o.filter });
+      if (o.cursor !== undefined)
+        saveCursor(o.cursor, {
+          after,
+          bytes,
+          exported,
+          format: o.format,
+          filter: o.filter,
+          ...(log !== undefined && log !== '' ? { log } : {}),
+        });
       progress.draw(Math.min(after, head), head, exported, page.next === null);
       if (page.next === null) return E.right(exported);
     }

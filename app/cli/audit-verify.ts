@@ -1,5 +1,6 @@
 import type { EventStore } from '../../ports/eventstore.js';
 import { verifyLog, type VerifyReport } from '../../adapters/eventstore/verify.js';
+import { escapeControls } from '../../schema/unreadable-event.js';
 import { progressLine } from './progress.js';
 
 // `msgxc audit verify`: recomputes the chain and the checkpoints (adapters/eventstore/verify.ts)
@@ -23,6 +24,8 @@ export const verifyCommand = async (store: Pick<EventStore, 'readAll' | 'head'>,
     progress.draw(position, head, position);
   });
   progress.draw(report.head, head, report.head, true);
-  process.stdout.write(json ? `${JSON.stringify(report)}\n` : describeReport(report));
+  // JSON escapes C0 controls but not C1 or bidirectional overrides (a stream name altered on
+  // disk may hold them): escaped too, as the JSON escapes they are, so the report reads the same.
+  process.stdout.write(json ? `${escapeControls(JSON.stringify(report))}\n` : describeReport(report));
   return report.failure === undefined ? 0 : 1;
 };

@@ -13,8 +13,8 @@ export const userImportsCassandra: CassandraProjection = {
   tables: ['user_import_parts'],
   prepare: (db) => {
     const record = `INSERT INTO ${db.t('user_import_parts')}
-      (import_id, first_line, lines_read, users_written, unchanged, errors, first_errors, recorded_at, position)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) USING TIMESTAMP ?`;
+      (import_id, first_line, lines_read, users_written, unchanged, errors, first_errors, recorded_at, started_at, position)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) USING TIMESTAMP ?`;
     return {
       UsersImported: (e, at) => [
         {
@@ -28,6 +28,7 @@ export const userImportsCassandra: CassandraProjection = {
             long(e.errors),
             JSON.stringify(e.firstErrors),
             at.occurredAt,
+            e.startedAt ?? null,
             long(at.position),
             firstWins(at.position),
           ],
@@ -41,7 +42,7 @@ export const userImportsCassandra: CassandraProjection = {
 export const cassandraUserImportQueries = (
   db: CassandraDb,
 ): { userImport(id: string): Promise<UserImportView | undefined> } => {
-  const parts = `SELECT lines_read, users_written, unchanged, errors, first_errors, recorded_at
+  const parts = `SELECT lines_read, users_written, unchanged, errors, first_errors, recorded_at, started_at
     FROM ${db.t('user_import_parts')} WHERE import_id = ?`;
   return {
     userImport: async (id) =>
@@ -55,6 +56,7 @@ export const cassandraUserImportQueries = (
           // Rows were written from decoded events, so the stored JSON is a list of line errors by construction.
           firstErrors: JSON.parse(str(r.first_errors)) as ImportLineError[],
           recordedAt: str(r.recorded_at),
+          ...(r.started_at === null || r.started_at === undefined ? {} : { startedAt: str(r.started_at) }),
         })),
       ),
   };

@@ -14,6 +14,7 @@ const ddl = [
      errors INTEGER NOT NULL,
      first_errors TEXT NOT NULL,
      recorded_at TEXT NOT NULL,
+     started_at TEXT,
      position INTEGER NOT NULL,
      PRIMARY KEY (import_id, first_line)
    ) WITHOUT ROWID`,
@@ -24,14 +25,14 @@ export const userImportsProjection: SqliteProjection = {
   tables: ['user_import_parts'],
   ddl,
   prepare: (db) => {
-    const record = db.prepare<[string, number, number, number, number, number, string, string, number]>(
+    const record = db.prepare<[string, number, number, number, number, number, string, string, string | null, number]>(
       `INSERT INTO user_import_parts
-         (import_id, first_line, lines_read, users_written, unchanged, errors, first_errors, recorded_at, position)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+         (import_id, first_line, lines_read, users_written, unchanged, errors, first_errors, recorded_at, started_at, position)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (import_id, first_line) DO UPDATE SET
          lines_read = excluded.lines_read, users_written = excluded.users_written, unchanged = excluded.unchanged,
          errors = excluded.errors, first_errors = excluded.first_errors, recorded_at = excluded.recorded_at,
-         position = excluded.position
+         started_at = excluded.started_at, position = excluded.position
        WHERE excluded.position < position`,
     );
     return {
@@ -45,6 +46,7 @@ export const userImportsProjection: SqliteProjection = {
           e.errors,
           JSON.stringify(e.firstErrors),
           at.occurredAt,
+          e.startedAt ?? null,
           at.position,
         );
       },

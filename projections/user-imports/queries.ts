@@ -10,13 +10,17 @@ export interface ImportPartRow {
   readonly unchanged: number;
   readonly errors: number;
   readonly firstErrors: readonly ImportLineError[];
+  /** When the part was recorded (its event's occurredAt). */
   readonly recordedAt: string;
+  /** When its first line was taken; absent in parts recorded before the event carried it (their occurredAt was the start). */
+  readonly startedAt?: string;
 }
 
 /** The import's totals: its parts summed, the first errors in line order over all parts. */
 export const sumParts = (id: string, parts: readonly ImportPartRow[]): UserImportView | undefined => {
   if (parts.length === 0) return undefined;
-  const at = parts.map((p) => p.recordedAt).sort();
+  const started = parts.map((p) => p.startedAt ?? p.recordedAt).sort();
+  const recorded = parts.map((p) => p.recordedAt).sort();
   return {
     id,
     parts: parts.length,
@@ -28,8 +32,8 @@ export const sumParts = (id: string, parts: readonly ImportPartRow[]): UserImpor
       .flatMap((p) => p.firstErrors)
       .sort((a, b) => a.line - b.line)
       .slice(0, IMPORT_ERRORS_KEPT),
-    startedAt: at[0] ?? '',
-    updatedAt: at.at(-1) ?? '',
+    startedAt: started[0] ?? '',
+    updatedAt: recorded.at(-1) ?? '',
   };
 };
 
@@ -40,11 +44,12 @@ interface Row {
   errors: number;
   first_errors: string;
   recorded_at: string;
+  started_at: string | null;
 }
 
 export const userImportQueries = (db: Database): { userImport(id: string): UserImportView | undefined } => {
   const parts = db.prepare<[string], Row>(
-    `SELECT lines_read, users_written, unchanged, errors, first_errors, recorded_at
+    `SELECT lines_read, users_written, unchanged, errors, first_errors, recorded_at, started_at
      FROM user_import_parts WHERE import_id = ? ORDER BY first_line`,
   );
   return {
@@ -59,6 +64,7 @@ export const userImportQueries = (db: Database): { userImport(id: string): UserI
           errors: r.errors,
           firstErrors: JSON.parse(r.first_errors) as ImportLineError[],
           recordedAt: r.recorded_at,
+          ...(r.started_at === null ? {} : { startedAt: r.started_at }),
         })),
       ),
   };

@@ -387,5 +387,12 @@ describe('audit routes and the audit CLI on a real server process', () => {
       const one = await call(s, 'GET', `/api/v2/streams/${victim.stream}`, { token: auditor });
       expect(one.status, one.text).toBe(200);
       expect(one.body).toMatchObject({ events: [{ position: victim.position, data: null }] });
+      // A route that needs the event answers naming it (it was an anonymous 500 InternalError).
+      const story = await call(s, 'GET', `/api/v2/messages/${victim.stream.slice('message-'.length)}/deliveries`, {
+        token: auditor,
+      });
+      expect(story.status, story.text).toBe(503);
+      expect(story.body).toMatchObject({ code: 'UnreadableEvent' });
+      expect((story.body as { msg: string }).msg).toContain(`position ${String(victim.position)}`);
     });
 });

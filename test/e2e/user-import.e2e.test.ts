@@ -88,6 +88,43 @@ describe('user import through the msgxc binary', () => {
     });
   }, 180_000);
 
+  // A part's progress while it runs says when its last line was taken; once recorded, the answer
+  // said the import was last updated when the part began (the record was stamped with the
+  // request's arrival), so updatedAt went back. The record now carries the start, stamped when made.
+  it("an import's updatedAt never goes back, before or after its part is recorded", async () => {
+    const id = '0a000000-0000-4000-8000-00000000f00d';
+    const body = Array.from({ length: 1500 }, (_, i) => JSON.stringify({ uid: `upd-${String(i)}`, tags: ['t'] })).join(
+      '\n',
+    );
+    const seen: { startedAt: string; updatedAt: string }[] = [];
+    const state = { finished: false };
+    const post = call(s, 'POST', `/api/v2/users/import?id=${id}`, {
+      token: admin,
+      raw: body,
+      headers: { 'content-type': 'application/x-ndjson' },
+    }).finally(() => (state.finished = true));
+    while (!state.finished) {
+      const r = await call(s, 'GET', `/api/v2/users/import/${id}`, { token: admin });
+      if (r.status === 200) seen.push(r.body as { startedAt: string; updatedAt: string });
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const answer = await post;
+    expect(answer.status, answer.text).toBe(200);
+    const after = (await call(s, 'GET', `/api/v2/users/import/${id}`, { token: admin })).body as {
+      startedAt: string;
+      updatedAt: string;
+    };
+    const times = [...seen, answer.body as typeof after, after];
+    expect(seen.length).toBeGreaterThan(1);
+    for (const [i, t] of times.entries()) {
+      const before = times[i - 1];
+      if (before === undefined) continue;
+      expect(t.updatedAt >= before.updatedAt, JSON.stringify([before, t])).toBe(true);
+      expect(t.startedAt).toBe(times[0]?.startedAt);
+    }
+    expect(after.updatedAt > after.startedAt).toBe(true);
+  }, 120_000);
+
   it('a line longer than the broker takes (20 MB) or not UTF-8 is named, and the lines around it are imported', async () => {
     const careless = join(dir, 'careless.ndjson');
     writeFileSync(

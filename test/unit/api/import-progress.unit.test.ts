@@ -6,6 +6,7 @@ import {
   importAnswer,
   jsonErrorText,
 } from '../../../api/routes/import-progress.js';
+import { sumParts } from '../../../projections/user-imports/queries.js';
 import { parseJson } from '../../../schema/json.js';
 import type { UserImportView } from '../../../ports/read-models.js';
 
@@ -77,5 +78,26 @@ describe('importAnswer', () => {
     running.finish('i', p);
     expect(importAnswer('i', recorded, running.parts('i'))).toMatchObject({ linesRead: 10, done: true });
     expect(importAnswer('other', undefined, running.parts('other'))).toBeUndefined();
+  });
+});
+
+// The recorded parts' times: startedAt is when the first part began, updatedAt when the last was
+// recorded. Each part was known by one time (its event's occurredAt, the request's arrival), so an
+// import's updatedAt read back as a part's start once that part was recorded.
+describe('sumParts', () => {
+  const part = { linesRead: 1, usersWritten: 1, unchanged: 0, errors: 0, firstErrors: [] };
+  it('startedAt is the earliest start, updatedAt the latest record', () => {
+    const a = sumParts('i', [
+      { ...part, startedAt: '2026-01-01T00:00:00.000Z', recordedAt: '2026-01-01T00:00:05.000Z' },
+      { ...part, startedAt: '2026-01-01T00:00:06.000Z', recordedAt: '2026-01-01T00:00:09.000Z' },
+    ]);
+    expect(a).toMatchObject({ startedAt: '2026-01-01T00:00:00.000Z', updatedAt: '2026-01-01T00:00:09.000Z' });
+  });
+  it('a part recorded before its start was recorded: its recorded time stands for both', () => {
+    const a = sumParts('i', [
+      { ...part, recordedAt: '2026-01-01T00:00:01.000Z' },
+      { ...part, startedAt: '2026-01-01T00:00:02.000Z', recordedAt: '2026-01-01T00:00:04.000Z' },
+    ]);
+    expect(a).toMatchObject({ startedAt: '2026-01-01T00:00:01.000Z', updatedAt: '2026-01-01T00:00:04.000Z' });
   });
 });

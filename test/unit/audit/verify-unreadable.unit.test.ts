@@ -52,3 +52,28 @@ describe('verify on a log whose rows were edited on disk', () => {
     expect(report.events).toBe(3);
   });
 });
+
+// What verify prints is read on a terminal, and parts of it come from the file: a parser's quote
+// of the row, a stream name. Raw, a row of `ESC[2K CR "OK: every link..."` erased the FAILED line
+// it stood in and wrote OK over it; a right-to-left override reversed what followed it.
+describe('verify prints what the file holds with its control characters escaped', () => {
+  it('a row whose text would rewrite the terminal line', async () => {
+    const report = await verifyLog(await tampered(3, { data: '\u001b[2K\rOK: every link and checkpoint matches' }));
+    expect(report.failure).toMatchObject({ kind: 'altered', position: 3 });
+    expect(report.failure?.message).toContain('\\u001b[2K\\u000dOK');
+    expect(report.failure?.message).not.toMatch(/[\p{Cc}\p{Cf}]/u);
+  });
+
+  it('a stream name with C1 controls and a bidirectional override', async () => {
+    const engine = createMemoryEventStore();
+    const store = chained(engine);
+    await store.append('s\u009b2J\u202eKO', [ev(0)], 'any');
+    const [e] = await engine.readAll({ after: 0, limit: 1 });
+    if (e === undefined) throw new Error('appended');
+    const forged = { ...e, data: { n: 1 } };
+    const report = await verifyLog({ readAll: ({ after }) => Promise.resolve(after === 0 ? [forged] : []) });
+    expect(report.failure?.kind).toBe('altered');
+    expect(report.failure?.message).toContain('s\\u009b2J\\u202eKO');
+    expect(report.failure?.message).not.toMatch(/[\u009b\u202e]/);
+  });
+});
