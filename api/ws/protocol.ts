@@ -58,8 +58,9 @@ export const decodeFrame = (s: Session, text: string, maxDepth: number): ClientF
     }
     const d = ClientFrame.decode(w.frame);
     if (E.isLeft(d)) {
-      s.wsnPending.clear();
-      error(s, 'InvalidFrame', describeErrors(d.left).join('; '));
+      // Answered with the frame's own id: the answer takes this frame's pending ids, and only
+      // these (other seen/delete frames may still be running and need theirs).
+      error(s, 'InvalidFrame', describeErrors(d.left).join('; '), idOf(w.frame));
       return undefined;
     }
     return d.right;

@@ -79,6 +79,24 @@ describe('webservice-notification websocket mode', () => {
     b.close();
   });
 
+  // The ids of a seen/delete travel with the frame to its answer: a refused frame in between
+  // (answered at once, while the delete's command is still running) must not lose them.
+  it('a refused frame does not empty the answer of a seen or delete still running', async () => {
+    const mid = await notify('to delete while refused');
+    const c = await connect(s, await token('7'));
+    await c.next('notification');
+    const other = await notify('to see while refused');
+    c.emit('delete', { ids: [mid] });
+    c.emit('seen', { ids: 'nope' });
+    c.emit('content', { page: 99 });
+    expect(await c.next('error')).toEqual(expect.objectContaining({ code: 'InvalidFrame' }));
+    expect(await c.next('delete')).toEqual([mid]);
+    c.emit('seen', { ids: [other] });
+    c.emit('bogus');
+    expect(await c.next('seen')).toEqual([other]);
+    c.close();
+  });
+
   it('refuses an unknown compat mode, and no token, at the upgrade', async () => {
     const status = (url: string, headers: Record<string, string>) =>
       new Promise<number>((res) => {
