@@ -62,14 +62,16 @@ const buffer = (s: Session, item: Buffered): void => {
 };
 
 export const createFanout = ({ app, bus, registry, onBadEnvelope, maxBackpressure }: FanoutDeps): Fanout => {
+  // A session in another protocol is on no topic: it only keeps the thread, for compatShared.
   const join: Fanout['join'] = (s, tid, replyId) => {
-    if (s.threads.has(tid) || s.ws === undefined || s.compat === 'wsn') return;
+    if (s.threads.has(tid) || s.ws === undefined) return;
     s.threads.add(tid);
+    if (s.compat !== undefined) return;
     s.ws.subscribe(topics.thread(tid));
     s.send(replyId === undefined ? { type: 'subscribed', tid } : { type: 'subscribed', tid, id: replyId });
   };
   const leave: Fanout['leave'] = (s, tid, replyId) => {
-    if (!s.threads.delete(tid) || s.ws === undefined) return;
+    if (!s.threads.delete(tid) || s.ws === undefined || s.compat !== undefined) return;
     s.ws.unsubscribe(topics.thread(tid));
     s.send(replyId === undefined ? { type: 'unsubscribed', tid } : { type: 'unsubscribed', tid, id: replyId });
   };
@@ -121,8 +123,16 @@ export const createFanout = ({ app, bus, registry, onBadEnvelope, maxBackpressur
         ...(thread !== undefined ? { tid: thread } : {}),
       });
     for (const s of registry.all())
-      if (s.state === 'live' && s.compat === undefined && (thread === undefined || s.threads.has(thread)))
-        s.send(personalFrame(frame, s.uid));
+      if (s.state === 'live' && (thread === undefined || s.threads.has(thread))) s.send(personalFrame(frame, s.uid));
+  };
+
+  // What a topic carries to the sessions on it, the fan-out writes to each live session in
+  // another protocol whose user it is for (a broadcast, or a thread of theirs): its own copy,
+  // rewritten by the session (session.ts). Otherwise such a session would get only its user's
+  // frames, and miss live what its inbox holds.
+  const compatShared = (frame: string, thread: string | undefined): void => {
+    for (const s of registry.compat)
+      if (s.state === 'live' && (thread === undefined || s.threads.has(thread))) s.send(frame);
   };
 
   // Thread and broadcast frames: sessions catching up buffer them all (they learn their
@@ -149,6 +159,7 @@ export const createFanout = ({ app, bus, registry, onBadEnvelope, maxBackpressur
         });
       }
       app.publish(thread !== undefined ? topics.thread(thread) : topics.broadcast, m.frame);
+      compatShared(m.frame, thread);
     };
 
   const onThread = onShared(true);
