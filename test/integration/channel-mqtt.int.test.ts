@@ -148,3 +148,28 @@ needs('MSGXC_TEST_MQTT_URL', 'MQTT against Mosquitto', () => {
     });
   });
 });
+
+// Needs no broker: an address nobody listens on. The outcome of a delivery while the client
+// cannot connect names why (here the refused TCP connection; a broker refusing the credentials
+// says `Connection refused: Not authorized`), never the password given in the URL.
+describe('MQTT adapter without a broker', () => {
+  it('names the connection error in the outcome, without the password', async () => {
+    const port = await freePort();
+    const channel = createMqttChannel({
+      config: { url: `mqtt://msgxc:s3cret-pw@127.0.0.1:${port}`, topicBase: 'x', qos: 1, retain: false },
+      timeoutMs: 1_000,
+    });
+    try {
+      await sleep(300);
+      const [outcome] = await channel.deliver([
+        deliveryOf(user('dan'), { kind: 'message', message: sampleMessage({ msg: 'm' }) }),
+      ]);
+      expect(outcome).toMatchObject({ kind: 'retry', unreachable: true });
+      const reason = (outcome as { reason: string }).reason;
+      expect(reason).toMatch(/^broker not connected: .*ECONNREFUSED/);
+      expect(reason).not.toContain('s3cret-pw');
+    } finally {
+      await channel.close();
+    }
+  });
+});
