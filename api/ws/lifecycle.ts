@@ -80,20 +80,23 @@ const goLive = (
     }
     for (const b of buffered) {
       if (b.kind !== 'frame') {
+        // A change is applied to the threads read above whichever of the two came first (the
+        // command is committed by the time it is buffered); told when it changed something, or
+        // when it answers the session's own frame.
         const member = s.threads.has(b.tid);
+        const id = b.reply?.id;
         if (b.kind === 'join' && !member) {
           s.threads.add(b.tid);
-          if (!wsn) {
-            ws.subscribe(topics.thread(b.tid));
-            s.send({ type: 'subscribed', tid: b.tid });
-          }
+          if (!wsn) ws.subscribe(topics.thread(b.tid));
         }
         if (b.kind === 'leave' && member) {
           s.threads.delete(b.tid);
-          if (!wsn) {
-            ws.unsubscribe(topics.thread(b.tid));
-            s.send({ type: 'unsubscribed', tid: b.tid });
-          }
+          if (!wsn) ws.unsubscribe(topics.thread(b.tid));
+        }
+        const moved = b.kind === 'join' ? !member : member;
+        if (!wsn && (moved || b.reply !== undefined)) {
+          const type = b.kind === 'join' ? ('subscribed' as const) : ('unsubscribed' as const);
+          s.send(id === undefined ? { type, tid: b.tid } : { type, tid: b.tid, id });
         }
         continue;
       }

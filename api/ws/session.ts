@@ -12,7 +12,12 @@ export type SessionState = 'opening' | 'catching-up' | 'live' | 'closed';
 /** A live frame that arrived while the session was catching up, kept in arrival order. */
 export type Buffered =
   | { readonly kind: 'frame'; readonly frame: string; readonly mid?: string; readonly tid?: string }
-  | { readonly kind: 'join' | 'leave'; readonly tid: string };
+  | {
+      readonly kind: 'join' | 'leave';
+      readonly tid: string;
+      /** The session's own subscribe/unsubscribe frame: its answer is owed, echoing its id. */
+      readonly reply?: { readonly id?: FrameId };
+    };
 
 /** wsn seen/delete frames whose answer may be due at once on one session (see rememberWsn). */
 export const WSN_PENDING_MAX = 256;
