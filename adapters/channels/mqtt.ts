@@ -51,6 +51,16 @@ export const createMqttChannel = (o: MqttChannelOptions): Channel<MqttRecipient>
   client.on('connect', () => {
     lastError = undefined;
   });
+  // Every resend is the retry policy's, never the client's: mqtt.js keeps unacknowledged QoS 1
+  // and 2 publishes and replays them first on each reconnect, even after their delivery was
+  // given up (timeout) and retried. A publish the broker drops the connection for (one over
+  // its packet size limit) was then replayed on every reconnect, forever, and took every
+  // connection down before any other publish got through: MQTT delivery of the whole node
+  // stopped. On a lost connection the publishes in flight are dropped from the client (their
+  // deliveries become unreachable retries, below), so a reconnect starts clean.
+  client.on('close', () => {
+    for (const id of Object.keys(client.outgoing)) client.removeOutgoingMessage(Number(id));
+  });
   const notConnected = (): string =>
     lastError === undefined ? 'broker not connected' : `broker not connected: ${redact(lastError)}`;
   const firstConnect = new Promise<void>((resolve) => {
@@ -75,7 +85,7 @@ export const createMqttChannel = (o: MqttChannelOptions): Channel<MqttRecipient>
       );
     } catch (e) {
       const message = e instanceof Error ? e.message : String(e);
-      return /disconnect|closed|connection/i.test(message)
+      return /disconnect|closed|connection|message removed/i.test(message)
         ? unreachable(backoffMs(d.attempt, 2_000), 'connection lost')
         : failed(`publish refused: ${redact(message)}`);
     }
