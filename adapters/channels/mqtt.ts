@@ -7,6 +7,7 @@ import { mqttPayload, mqttTopic } from './mqtt-mapper.js';
 import { mapLimit, withDeadline } from './pool.js';
 import type { Channel, Delivery, MqttRecipient, Outcome } from '../../ports/channel.js';
 import { delivered, failed, retry, unreachable } from './outcome.js';
+import { redactor } from './redact.js';
 
 // MQTT through the `mqtt` client (seed 002's backend). The broker is MSGXC_MQTT_URL (mqtts://
 // or wss:// for TLS), so a local Mosquitto needs no override; a TLS broker's CA comes from
@@ -37,8 +38,31 @@ export const createMqttChannel = (o: MqttChannelOptions): Channel<MqttRecipient>
     ...(c.username !== undefined ? { username: c.username } : {}),
     ...(c.password !== undefined ? { password: c.password } : {}),
   });
+  // Both ways of giving a password: neither may reach an outcome (README, MSGXC_MQTT_PASSWORD).
+  const urlPassword = URL.canParse(c.url) ? decodeURIComponent(new URL(c.url).password) : '';
+  const redact = redactor([c.password ?? '', urlPassword]);
   // Connection errors are reported as outcomes; without a listener they would crash the process.
-  client.on('error', () => undefined);
+  // The last one is kept until a connection succeeds: "not connected" alone does not tell an
+  // operator whether the broker is down, unknown, or refusing the credentials or certificate.
+  let lastError: string | undefined;
+  client.on('error', (e: Error) => {
+    lastError = e.message;
+  });
+  client.on('connect', () => {
+    lastError = undefined;
+  });
+  // Every resend is the retry policy's, never the client's: mqtt.js keeps unacknowledged QoS 1
+  // and 2 publishes and replays them first on each reconnect, even after their delivery was
+  // given up (timeout) and retried. A publish the broker drops the connection for (one over
+  // its packet size limit) was then replayed on every reconnect, forever, and took every
+  // connection down before any other publish got through: MQTT delivery of the whole node
+  // stopped. On a lost connection the publishes in flight are dropped from the client (their
+  // deliveries become unreachable retries, below), so a reconnect starts clean.
+  client.on('close', () => {
+    for (const id of Object.keys(client.outgoing)) client.removeOutgoingMessage(Number(id));
+  });
+  const notConnected = (): string =>
+    lastError === undefined ? 'broker not connected' : `broker not connected: ${redact(lastError)}`;
   const firstConnect = new Promise<void>((resolve) => {
     client.once('connect', () => {
       resolve();
@@ -46,7 +70,7 @@ export const createMqttChannel = (o: MqttChannelOptions): Channel<MqttRecipient>
   });
 
   const publish = async (d: Delivery<MqttRecipient>): Promise<Outcome> => {
-    if (!client.connected) return unreachable(backoffMs(d.attempt, 2_000), 'broker not connected');
+    if (!client.connected) return unreachable(backoffMs(d.attempt, 2_000), notConnected());
     const topic = mqttTopic(o.config.topicBase, d.to);
     try {
       return await withDeadline(
@@ -61,9 +85,9 @@ export const createMqttChannel = (o: MqttChannelOptions): Channel<MqttRecipient>
       );
     } catch (e) {
       const message = e instanceof Error ? e.message : String(e);
-      return /disconnect|closed|connection/i.test(message)
+      return /disconnect|closed|connection|message removed/i.test(message)
         ? unreachable(backoffMs(d.attempt, 2_000), 'connection lost')
-        : failed(`publish refused: ${message}`);
+        : failed(`publish refused: ${redact(message)}`);
     }
   };
 

@@ -4,6 +4,8 @@ export interface ExpiryWheel<T> {
   add(item: T, expMs: number): void;
   remove(item: T, expMs: number): void;
   stop(): void;
+  /** Entries held (a session counts once per expiry it was added with). */
+  size(): number;
 }
 
 export const createExpiryWheel = <T>(
@@ -35,6 +37,11 @@ export const createExpiryWheel = <T>(
       if (b === undefined) return;
       b.delete(item);
       if (b.size === 0) buckets.delete(s);
+    },
+    size: () => {
+      let n = 0;
+      for (const b of buckets.values()) n += b.size;
+      return n;
     },
     stop: () => {
       clearInterval(timer);

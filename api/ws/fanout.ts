@@ -1,7 +1,7 @@
 import * as E from 'fp-ts/lib/Either.js';
 import type { Bus, BusSubscription } from '../../ports/bus.js';
 import type { LiveSink } from '../../ports/live.js';
-import { BusHeader } from '../../schema/frames.js';
+import { BusHeader, type FrameId } from '../../schema/frames.js';
 import { personalFrame } from '../../delivery/personal.js';
 import type { TemplatedApp } from '../uws.js';
 import type { Registry } from './registry.js';
@@ -20,6 +20,14 @@ export interface Fanout {
   /** Puts a live session on (or off) a thread's topic, telling the client. */
   join(s: Session, tid: string, replyId?: string | number): void;
   leave(s: Session, tid: string, replyId?: string | number): void;
+  /**
+   * The session's own subscribe/unsubscribe frame succeeded: it joins or leaves the topic and
+   * is answered (also when it already was, or was not, on it). While the session catches up,
+   * the change waits in its buffer, in order with what the bus said: its threads are only known
+   * once it goes live, and acting now would put it on a topic before its unseen snapshot (live
+   * frames ahead of it, and again from the buffer), or leave it on a thread it just left.
+   */
+  changed(s: Session, kind: 'join' | 'leave', tid: string, replyId?: FrameId): void;
   close(): Promise<void>;
 }
 
@@ -62,16 +70,34 @@ const buffer = (s: Session, item: Buffered): void => {
 };
 
 export const createFanout = ({ app, bus, registry, onBadEnvelope, maxBackpressure }: FanoutDeps): Fanout => {
+  // A session in another protocol is on no topic: it only keeps the thread, for compatShared.
   const join: Fanout['join'] = (s, tid, replyId) => {
-    if (s.threads.has(tid) || s.ws === undefined || s.compat === 'wsn') return;
+    if (s.threads.has(tid) || s.ws === undefined) return;
     s.threads.add(tid);
+    if (s.compat !== undefined) return;
     s.ws.subscribe(topics.thread(tid));
     s.send(replyId === undefined ? { type: 'subscribed', tid } : { type: 'subscribed', tid, id: replyId });
   };
   const leave: Fanout['leave'] = (s, tid, replyId) => {
-    if (!s.threads.delete(tid) || s.ws === undefined) return;
+    if (!s.threads.delete(tid) || s.ws === undefined || s.compat !== undefined) return;
     s.ws.unsubscribe(topics.thread(tid));
     s.send(replyId === undefined ? { type: 'unsubscribed', tid } : { type: 'unsubscribed', tid, id: replyId });
+  };
+
+  const changed: Fanout['changed'] = (s, kind, tid, replyId) => {
+    if (s.state === 'catching-up') {
+      buffer(s, { kind, tid, reply: replyId === undefined ? {} : { id: replyId } });
+      return;
+    }
+    const member = s.threads.has(tid);
+    if (kind === 'join' && !member) join(s, tid, replyId);
+    else if (kind === 'leave' && member) leave(s, tid, replyId);
+    else
+      s.send(
+        replyId === undefined
+          ? { type: kind === 'join' ? 'subscribed' : 'unsubscribed', tid }
+          : { type: kind === 'join' ? 'subscribed' : 'unsubscribed', tid, id: replyId },
+      );
   };
 
   const onUser = (uid: string, payload: string): void => {
@@ -121,8 +147,16 @@ export const createFanout = ({ app, bus, registry, onBadEnvelope, maxBackpressur
         ...(thread !== undefined ? { tid: thread } : {}),
       });
     for (const s of registry.all())
-      if (s.state === 'live' && s.compat === undefined && (thread === undefined || s.threads.has(thread)))
-        s.send(personalFrame(frame, s.uid));
+      if (s.state === 'live' && (thread === undefined || s.threads.has(thread))) s.send(personalFrame(frame, s.uid));
+  };
+
+  // What a topic carries to the sessions on it, the fan-out writes to each live session in
+  // another protocol whose user it is for (a broadcast, or a thread of theirs): its own copy,
+  // rewritten by the session (session.ts). Otherwise such a session would get only its user's
+  // frames, and miss live what its inbox holds.
+  const compatShared = (frame: string, thread: string | undefined): void => {
+    for (const s of registry.compat)
+      if (s.state === 'live' && (thread === undefined || s.threads.has(thread))) s.send(frame);
   };
 
   // Thread and broadcast frames: sessions catching up buffer them all (they learn their
@@ -149,6 +183,7 @@ export const createFanout = ({ app, bus, registry, onBadEnvelope, maxBackpressur
         });
       }
       app.publish(thread !== undefined ? topics.thread(thread) : topics.broadcast, m.frame);
+      compatShared(m.frame, thread);
     };
 
   const onThread = onShared(true);
@@ -168,6 +203,7 @@ export const createFanout = ({ app, bus, registry, onBadEnvelope, maxBackpressur
     },
     join,
     leave,
+    changed,
     close: async () => {
       await Promise.all(subs.map((s) => s.close()));
     },

@@ -65,29 +65,38 @@ const goLive = (
       }
       s.send({ type: 'resumed', since: s.since, count: replay.messages.length, truncated: replay.truncated });
     }
-    // A wsn session is on no topic: the fan-out sends it its user's frames one by one, so they
-    // can be rewritten in its protocol (api/ws/wsn.ts); that protocol has no threads.
-    if (s.compat !== 'wsn') {
-      for (const tid of tids) {
-        s.threads.add(tid);
-        ws.subscribe(topics.thread(tid));
-      }
+    // A wsn session is on no topic: the fan-out sends it its frames one by one, so they can be
+    // rewritten in its protocol (api/ws/wsn.ts). It still keeps its threads, for the fan-out to
+    // know which thread messages are its user's (they are in the inbox its unseen lists); that
+    // protocol has no membership frames, so joins and leaves are silent.
+    const wsn = s.compat === 'wsn';
+    for (const tid of tids) {
+      s.threads.add(tid);
+      if (!wsn) ws.subscribe(topics.thread(tid));
+    }
+    if (!wsn) {
       ws.subscribe(topics.user(s.uid));
       ws.subscribe(topics.broadcast);
     }
     for (const b of buffered) {
       if (b.kind !== 'frame') {
-        if (s.compat === 'wsn') continue;
+        // A change is applied to the threads read above whichever of the two came first (the
+        // command is committed by the time it is buffered); told when it changed something, or
+        // when it answers the session's own frame.
         const member = s.threads.has(b.tid);
+        const id = b.reply?.id;
         if (b.kind === 'join' && !member) {
           s.threads.add(b.tid);
-          ws.subscribe(topics.thread(b.tid));
-          s.send({ type: 'subscribed', tid: b.tid });
+          if (!wsn) ws.subscribe(topics.thread(b.tid));
         }
         if (b.kind === 'leave' && member) {
           s.threads.delete(b.tid);
-          ws.unsubscribe(topics.thread(b.tid));
-          s.send({ type: 'unsubscribed', tid: b.tid });
+          if (!wsn) ws.unsubscribe(topics.thread(b.tid));
+        }
+        const moved = b.kind === 'join' ? !member : member;
+        if (!wsn && (moved || b.reply !== undefined)) {
+          const type = b.kind === 'join' ? ('subscribed' as const) : ('unsubscribed' as const);
+          s.send(id === undefined ? { type, tid: b.tid } : { type, tid: b.tid, id });
         }
         continue;
       }

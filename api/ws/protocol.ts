@@ -58,8 +58,9 @@ export const decodeFrame = (s: Session, text: string, maxDepth: number): ClientF
     }
     const d = ClientFrame.decode(w.frame);
     if (E.isLeft(d)) {
-      s.wsnPending.clear();
-      error(s, 'InvalidFrame', describeErrors(d.left).join('; '));
+      // Answered with the frame's own id: the answer takes this frame's pending ids, and only
+      // these (other seen/delete frames may still be running and need theirs).
+      error(s, 'InvalidFrame', describeErrors(d.left).join('; '), idOf(w.frame));
       return undefined;
     }
     return d.right;
@@ -126,16 +127,14 @@ export const handleFrame = async (s: Session, f: ClientFrame, deps: ProtocolDeps
       const r = await commands.subscribe(contextOf(s, now), f.tid);
       // Joined at once: the membership change on the bus arrives later and finds it done.
       answer(s, f.id, r, () => {
-        if (s.threads.has(f.tid)) s.send(withId({ type: 'subscribed' as const, tid: f.tid }, f.id));
-        else deps.fanout.join(s, f.tid, f.id);
+        deps.fanout.changed(s, 'join', f.tid, f.id);
       });
       return;
     }
     case 'unsubscribe': {
       const r = await commands.unsubscribe(contextOf(s, now), f.tid);
       answer(s, f.id, r, () => {
-        if (s.threads.has(f.tid)) deps.fanout.leave(s, f.tid, f.id);
-        else s.send(withId({ type: 'unsubscribed' as const, tid: f.tid }, f.id));
+        deps.fanout.changed(s, 'leave', f.tid, f.id);
       });
       return;
     }

@@ -6,7 +6,6 @@ import type { Commands } from '../../commands/types.js';
 import type { ReadModels } from '../../ports/read-models.js';
 import type { ProjectionRunner } from '../../ports/projections.js';
 import type { WsLimits } from '../../schema/config.js';
-import type { FrameId } from '../../schema/frames.js';
 import type { Actor } from '../../schema/metadata.js';
 import type { Verifier } from '../auth.js';
 import type { Logger } from '../../ports/log.js';
@@ -25,6 +24,7 @@ import { decodeFrame, handleFrame } from './protocol.js';
 import { createRegistry } from './registry.js';
 import { withId, type Session, type SessionRef } from './session.js';
 import { upgradeHandler } from './upgrade.js';
+import { createReauth } from './reauth.js';
 import { createGuard, thrownText } from '../guard.js';
 import { admitFrame, type RequestLimits } from '../request-limits.js';
 
@@ -138,22 +138,7 @@ export const startRealtime = (deps: RealtimeDeps): Realtime => {
     resyncAll('this node lost its bus connection: resume');
   });
 
-  const reauth = async (s: Session, token: string, id: FrameId | undefined): Promise<void> => {
-    const actor = await deps.verifier.verify(token);
-    if ('error' in actor) {
-      s.send(withId({ type: 'error' as const, code: 'Unauthorized', msg: actor.error }, id));
-      return;
-    }
-    if (actor.uid !== s.uid) {
-      s.ws?.end(CloseCode.Forbidden, 'token is for another user');
-      return;
-    }
-    if (s.exp !== undefined) expiry.remove(s, s.exp);
-    s.exp = actor.expiresAt;
-    s.roles = actor.roles;
-    expiry.add(s, s.exp);
-    s.send(withId({ type: 'ok' as const }, id));
-  };
+  const reauth = createReauth(deps.verifier, expiry);
   // Reads wait for the projections to reach the log head, like HTTP reads (api/deps.ts): a
   // stale one is served after 2 s rather than failing.
   const consistent = async (): Promise<void> => {

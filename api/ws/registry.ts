@@ -10,6 +10,8 @@ export interface Registry {
   bySid(sid: string): Session | undefined;
   /** Sessions in `catching-up`; they collect live frames in their buffers. */
   readonly pending: Set<Session>;
+  /** Sessions in another protocol (api/ws/wsn.ts): on no uWS topic, the fan-out writes to each. */
+  readonly compat: ReadonlySet<Session>;
   all(): IterableIterator<Session>;
   /** Each user with sessions here, and how many. */
   counts(): IterableIterator<[string, number]>;
@@ -21,15 +23,18 @@ export const createRegistry = (): Registry => {
   const byUser = new Map<string, Set<Session>>();
   const sids = new Map<string, Session>();
   const pending = new Set<Session>();
+  const compat = new Set<Session>();
   return {
     add: (s) => {
       sids.set(s.sid, s);
+      if (s.compat !== undefined) compat.add(s);
       const set = byUser.get(s.uid) ?? new Set<Session>();
       set.add(s);
       byUser.set(s.uid, set);
     },
     remove: (s) => {
       pending.delete(s);
+      compat.delete(s);
       if (!sids.delete(s.sid)) return false;
       const set = byUser.get(s.uid);
       set?.delete(s);
@@ -39,6 +44,7 @@ export const createRegistry = (): Registry => {
     ofUser: (uid) => byUser.get(uid),
     bySid: (sid) => sids.get(sid),
     pending,
+    compat,
     all: () => sids.values(),
     counts: function* () {
       for (const [uid, set] of byUser) yield [uid, set.size];

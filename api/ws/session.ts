@@ -12,7 +12,15 @@ export type SessionState = 'opening' | 'catching-up' | 'live' | 'closed';
 /** A live frame that arrived while the session was catching up, kept in arrival order. */
 export type Buffered =
   | { readonly kind: 'frame'; readonly frame: string; readonly mid?: string; readonly tid?: string }
-  | { readonly kind: 'join' | 'leave'; readonly tid: string };
+  | {
+      readonly kind: 'join' | 'leave';
+      readonly tid: string;
+      /** The session's own subscribe/unsubscribe frame: its answer is owed, echoing its id. */
+      readonly reply?: { readonly id?: FrameId };
+    };
+
+/** wsn seen/delete frames whose answer may be due at once on one session (see rememberWsn). */
+export const WSN_PENDING_MAX = 256;
 
 /** Live frames one session may buffer while catching up before it is told to come back later. */
 export const MAX_BUFFERED = 10_000;
@@ -57,8 +65,13 @@ export class Session {
 
   /** Keeps the ids of a wsn seen/delete for its answer; the key goes into the frame id. */
   rememberWsn(ids: unknown): string {
-    // Answers come back in order and take their entry; a bound keeps lost ones from piling up.
-    if (this.wsnPending.size >= 256) this.wsnPending.clear();
+    // Every answer to the frame, `ok` or `error`, takes its entry (toWsnFrame's recall), so only
+    // frames still running are here. The bound is a backstop: it drops the oldest entry only,
+    // never the others' (emptying the map made answers still due name no ids).
+    if (this.wsnPending.size >= WSN_PENDING_MAX) {
+      const oldest = this.wsnPending.keys().next();
+      if (oldest.done !== true) this.wsnPending.delete(oldest.value);
+    }
     this.wsnSeq += 1;
     const key = String(this.wsnSeq);
     this.wsnPending.set(key, ids);

@@ -106,6 +106,8 @@ export const toWsnFrame = (frame: Record<string, unknown>, recall: (key: string)
       return undefined;
     }
     case 'error':
+      // A refused seen/delete (invalid, rate-limited, failed) is answered too: its ids are done with.
+      if (tag.startsWith('s:') || tag.startsWith('d:')) recall(tag.slice(2));
       return JSON.stringify({ name: 'error', data: JSON.stringify({ code: frame['code'], msg: frame['msg'] }) });
     default:
       return undefined;

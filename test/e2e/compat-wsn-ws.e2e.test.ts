@@ -79,6 +79,78 @@ describe('webservice-notification websocket mode', () => {
     b.close();
   });
 
+  // The ids of a seen/delete travel with the frame to its answer: a refused frame in between
+  // (answered at once, while the delete's command is still running) must not lose them.
+  it('a refused frame does not empty the answer of a seen or delete still running', async () => {
+    const mid = await notify('to delete while refused');
+    const c = await connect(s, await token('7'));
+    await c.next('notification');
+    const other = await notify('to see while refused');
+    c.emit('delete', { ids: [mid] });
+    c.emit('seen', { ids: 'nope' });
+    c.emit('content', { page: 99 });
+    expect(await c.next('error')).toEqual(expect.objectContaining({ code: 'InvalidFrame' }));
+    expect(await c.next('delete')).toEqual([mid]);
+    c.emit('seen', { ids: [other] });
+    c.emit('bogus');
+    expect(await c.next('seen')).toEqual([other]);
+    c.close();
+  });
+
+  // A wsn session's user receives what lands in their inbox (the unseen answer lists it): a
+  // broadcast, and a message of a thread they subscribe to, whether they joined it before the
+  // session opened or while it is live, reach the open session too, not only the next unseen.
+  it('broadcasts and thread messages reach a live session as notifications', async () => {
+    const user = await token('8');
+    const early = await call(s, 'POST', '/api/v2/threads', { token: server, body: { tid: 'wsn-early', name: 'E' } });
+    expect(early.status, early.text).toBe(201);
+    const m1 = await call(s, 'POST', '/api/v2/threads/wsn-early/members', {
+      token: server,
+      body: { uid: '8', role: 'subscriber' },
+    });
+    expect(m1.status, m1.text).toBe(200);
+    const c = await connect(s, user);
+    await c.next('notification');
+
+    const b = await call(s, 'POST', '/api/v2/broadcast', { token: server, body: { msg: 'to everyone' } });
+    expect(b.status, b.text).toBe(200);
+    expect(await c.next('notification')).toEqual([expect.objectContaining({ content: 'to everyone' })]);
+
+    const p1 = await call(s, 'POST', '/api/v2/publish', {
+      token: server,
+      body: { tid: 'wsn-early', msg: 'early thread' },
+    });
+    expect(p1.status, p1.text).toBe(200);
+    expect(await c.next('notification')).toEqual([expect.objectContaining({ content: 'early thread' })]);
+
+    const late = await call(s, 'POST', '/api/v2/threads', { token: server, body: { tid: 'wsn-late', name: 'L' } });
+    expect(late.status, late.text).toBe(201);
+    const m2 = await call(s, 'POST', '/api/v2/threads/wsn-late/members', {
+      token: server,
+      body: { uid: '8', role: 'subscriber' },
+    });
+    expect(m2.status, m2.text).toBe(200);
+    const p2 = await call(s, 'POST', '/api/v2/publish', {
+      token: server,
+      body: { tid: 'wsn-late', msg: 'late thread' },
+    });
+    expect(p2.status, p2.text).toBe(200);
+    expect(await c.next('notification')).toEqual([expect.objectContaining({ content: 'late thread' })]);
+
+    // A thread the user is not in stays silent: the next notification is the one sent to them.
+    const other = await call(s, 'POST', '/api/v2/threads', { token: server, body: { tid: 'wsn-other', name: 'O' } });
+    expect(other.status, other.text).toBe(201);
+    const p3 = await call(s, 'POST', '/api/v2/publish', {
+      token: server,
+      body: { tid: 'wsn-other', msg: 'not yours' },
+    });
+    expect(p3.status, p3.text).toBe(200);
+    const mine = await call(s, 'POST', '/notify', { token: server, body: { content: 'yours', users: [{ id: 8 }] } });
+    expect(mine.status, mine.text).toBe(200);
+    expect(await c.next('notification')).toEqual([expect.objectContaining({ content: 'yours' })]);
+    c.close();
+  });
+
   it('refuses an unknown compat mode, and no token, at the upgrade', async () => {
     const status = (url: string, headers: Record<string, string>) =>
       new Promise<number>((res) => {

@@ -31,6 +31,8 @@ export interface MosquittoOptions {
   readonly port?: number;
   /** Also listen with TLS, requiring client certificates (a throwaway CA made with openssl). */
   readonly tls?: boolean;
+  /** More lines for mosquitto.conf (global options such as `max_packet_size 2000`). */
+  readonly config?: readonly string[];
 }
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -151,6 +153,7 @@ export const startMosquitto = async (options: MosquittoOptions = {}): Promise<Mo
       ...tlsLines,
       'allow_anonymous true',
       'persistence false',
+      ...(options.config ?? []),
       'log_dest stderr',
       'log_type error',
       'log_type warning',

@@ -13,6 +13,7 @@ import { MqttPayload, type MqttConfig } from '../../schema/channels.js';
 import { channelContract, deliveryOf, sampleMessage } from '../contract/channel.contract.js';
 import { needs } from '../infra/needs.js';
 import { freePort } from '../infra/process.js';
+import { startMosquitto } from '../infra/mosquitto.js';
 
 const url = process.env['MSGXC_TEST_MQTT_URL'] ?? '';
 const user = (uid: string): MqttRecipient => ({ channel: 'mqtt', target: { kind: 'user', uid } });
@@ -117,6 +118,42 @@ needs('MSGXC_TEST_MQTT_URL', 'MQTT against Mosquitto', () => {
       expect(sub.received[0]?.topic).toBe(`/${base}/user/ann%2Btest@example.com/messages/publish`);
     });
 
+    // A broker drops the connection of a client that sends a packet over its limit. The
+    // client must not replay that publish on every reconnect (which took each connection down
+    // before anything else got through): later messages are delivered, the big one is retried
+    // by the retry policy only.
+    it('keeps delivering after the broker dropped the connection over one oversized publish', async () => {
+      const small = await startMosquitto({ config: ['max_packet_size 2000'] });
+      const to = `${base}/oversize`;
+      const watcher = await connectAsync(small.url, { reconnectPeriod: 0 });
+      const got: string[] = [];
+      watcher.on('message', (_t, p) => {
+        got.push((JSON.parse(p.toString('utf8')) as { payload: { message: string } }).payload.message);
+      });
+      await watcher.subscribeAsync(`/${to}/#`, { qos: 1 });
+      const limited = createMqttChannel({ config: { ...config, url: small.url, topicBase: to }, timeoutMs: 1_000 });
+      try {
+        const [big] = await limited.deliver([
+          deliveryOf(user('big'), { kind: 'message', message: sampleMessage({ msg: 'B'.repeat(5_000) }) }),
+        ]);
+        expect(big).toMatchObject({ kind: 'retry' });
+        let outcome: unknown;
+        const deadline = Date.now() + 8_000;
+        while (!got.includes('small') && Date.now() < deadline) {
+          await sleep(300);
+          [outcome] = await limited.deliver([
+            deliveryOf(user('small'), { kind: 'message', message: sampleMessage({ msg: 'small' }) }),
+          ]);
+        }
+        expect(got, JSON.stringify(outcome)).toContain('small');
+        expect(got).not.toContain('B'.repeat(5_000));
+      } finally {
+        await limited.close();
+        await watcher.endAsync();
+        await small.stop();
+      }
+    });
+
     it('retains the last message on a topic when configured, for subscribers that arrive later', async () => {
       const retained = createMqttChannel({
         config: { ...config, qos: 0, retain: true, topicBase: `${base}/retained` },
@@ -146,5 +183,30 @@ needs('MSGXC_TEST_MQTT_URL', 'MQTT against Mosquitto', () => {
         await early.client.endAsync();
       }
     });
+  });
+});
+
+// Needs no broker: an address nobody listens on. The outcome of a delivery while the client
+// cannot connect names why (here the refused TCP connection; a broker refusing the credentials
+// says `Connection refused: Not authorized`), never the password given in the URL.
+describe('MQTT adapter without a broker', () => {
+  it('names the connection error in the outcome, without the password', async () => {
+    const port = await freePort();
+    const channel = createMqttChannel({
+      config: { url: `mqtt://msgxc:s3cret-pw@127.0.0.1:${port}`, topicBase: 'x', qos: 1, retain: false },
+      timeoutMs: 1_000,
+    });
+    try {
+      await sleep(300);
+      const [outcome] = await channel.deliver([
+        deliveryOf(user('dan'), { kind: 'message', message: sampleMessage({ msg: 'm' }) }),
+      ]);
+      expect(outcome).toMatchObject({ kind: 'retry', unreachable: true });
+      const reason = (outcome as { reason: string }).reason;
+      expect(reason).toMatch(/^broker not connected: .*ECONNREFUSED/);
+      expect(reason).not.toContain('s3cret-pw');
+    } finally {
+      await channel.close();
+    }
   });
 });
