@@ -3,6 +3,7 @@ import type { Client } from 'cassandra-driver';
 import { createCassandraCheckpoints } from '../adapters/checkpoint/cassandra.js';
 import { createCassandraClient } from '../adapters/read-store/cassandra.js';
 import { sqliteGenerations } from '../adapters/checkpoint/sqlite-generations.js';
+import { erasingInTransaction } from '../adapters/sqlite/erasure.js';
 import type { SqliteGeneration } from '../adapters/checkpoint/sqlite-generations.js';
 import { createProjection } from '../follower/projection.js';
 import type { Projection } from '../follower/projection.js';
@@ -10,7 +11,7 @@ import type { FollowerLog } from '../follower/follower.js';
 import type { Backoff } from '../follower/waiters.js';
 import type { Clock } from '../ports/clock.js';
 import type { EventStore } from '../ports/eventstore.js';
-import type { DeadLetter } from '../ports/follower.js';
+import type { DeadLetter, FollowerHandler } from '../ports/follower.js';
 import type { ReadModels } from '../ports/read-models.js';
 import {
   CASSANDRA_READ_MODELS,
@@ -67,6 +68,22 @@ export interface EmbeddedReadStoreOptions extends Common {
   readonly retire?: boolean;
 }
 
+/**
+ * The read models' handler on one file: after a batch that holds an erasure has committed,
+ * the WAL is truncated (docs/gdpr.md, adapters/sqlite/erasure.ts); with the connection's
+ * `secure_delete = ON`, none of the erased user's bytes stay in the file or its WAL.
+ */
+const erasureAware = (db: Database): FollowerHandler => {
+  const inner = embeddedReadModelsHandler(db);
+  return {
+    ...(inner.types === undefined ? {} : { types: inner.types }),
+    handle: (events) => {
+      if (events.some((e) => e.event.type === 'UserErased')) erasingInTransaction(db);
+      return inner.handle(events);
+    },
+  };
+};
+
 /** The SQLite read models: `<file>` and the generations beside it, fed by one follower. */
 export const openEmbeddedReadStore = (o: EmbeddedReadStoreOptions): EmbeddedReadStore => {
   const generations = sqliteGenerations<Database>({
@@ -88,7 +105,7 @@ export const openEmbeddedReadStore = (o: EmbeddedReadStoreOptions): EmbeddedRead
     name: EMBEDDED_READ_MODELS,
     store: o.store,
     generations,
-    handler: embeddedReadModelsHandler,
+    handler: erasureAware,
     ...optional('log', o.log),
     ...optional('onDeadLetters', o.onDeadLetters),
     ...optional('pageSize', o.pageSize),

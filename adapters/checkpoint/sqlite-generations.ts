@@ -6,6 +6,7 @@ import type { Generation, Generations } from '../../ports/follower.js';
 import { clearCheckpoints, createSqliteCheckpoints } from './sqlite.js';
 import type { SqliteCheckpoints } from './sqlite.js';
 import { useWal } from '../sqlite/wal.js';
+import { secureDelete, truncateWal } from '../sqlite/erasure.js';
 
 // Generations of a SQLite projection as files beside each other: the first is the base file
 // (`read.db`), later ones `read.g<N>.db`; `read.db.live` names the live one. Promoting writes
@@ -91,12 +92,16 @@ const later = <T>(f: () => T): Promise<T> => {
   }
 };
 
-/** Opens a projection file: WAL, and NORMAL sync (a lost tail takes its checkpoint with it). */
+/**
+ * Opens a projection file: WAL, and NORMAL sync (a lost tail takes its checkpoint with it);
+ * `secure_delete = ON` for GDPR erasure (adapters/sqlite/erasure.ts).
+ */
 export const openProjectionDb = (file: string): Database => {
   const db = new BetterSqlite3(file);
   useWal(db);
   db.pragma('synchronous = NORMAL');
   db.pragma('temp_store = MEMORY');
+  secureDelete(db);
   return db;
 };
 
@@ -116,6 +121,10 @@ export const sqliteGenerations = <S>(o: SqliteGenerationsOptions<S>): SqliteGene
       const checkpoints = createSqliteCheckpoints(db);
       const { store, fresh } = o.prepare(db, checkpoints);
       if (fresh) clearCheckpoints(db);
+      // A process that stopped after an erasure committed and before its WAL was truncated
+      // (readers in the way, adapters/sqlite/erasure.ts) left the old pages in it: truncated
+      // now, by the writer (the query threads' connections do not wait for it).
+      truncateWal(db);
       return { id: basename(file), file, db, checkpoints, store };
     } catch (e) {
       db.close();

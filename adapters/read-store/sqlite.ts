@@ -1,6 +1,7 @@
 import BetterSqlite3 from 'better-sqlite3';
 import type { Database } from 'better-sqlite3';
 import { useWal } from '../sqlite/wal.js';
+import { secureDelete } from '../sqlite/erasure.js';
 
 // Opening a read-model file (the read side's SQLite engine; projections/ writes its SQL over the
 // connection it is given and never opens one). synchronous=NORMAL can lose the last
@@ -11,5 +12,7 @@ export const openSqliteReadFile = (path: string): Database => {
   useWal(db);
   db.pragma('synchronous = NORMAL');
   db.pragma('temp_store = MEMORY');
+  // As the writer's connection (adapters/sqlite/erasure.ts), for what this one may write (its schema).
+  secureDelete(db);
   return db;
 };

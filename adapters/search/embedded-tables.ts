@@ -101,9 +101,22 @@ const addColumns = (db: Database): void => {
 
 // Checkpoints and dead letters: the follower's tables in the same file (adapters/checkpoint/sqlite.ts).
 
+// FTS5's own secure delete (SQLite >= 3.42), a setting stored in the table: a `delete` (of a
+// contentless row, its words given back) removes the words from the index's segments at once,
+// instead of recording a delete marker and leaving them in the older segment until a merge.
+// Only an erasure deletes from this table, so it costs nothing otherwise.
+const FTS_SECURE_DELETE = `INSERT INTO search_messages_fts (search_messages_fts, rank) VALUES ('secure-delete', 1)`;
+const ftsSecureDelete = (db: Database): void => {
+  const set = db
+    .prepare<[], { v: unknown }>(`SELECT v FROM search_messages_fts_config WHERE k = 'secure-delete'`)
+    .get();
+  if (Number(set?.v ?? 0) !== 1) db.exec(FTS_SECURE_DELETE);
+};
+
 export const ensureSearchTables = (db: Database): void => {
   for (const sql of DDL) db.exec(sql);
   addColumns(db);
+  ftsSecureDelete(db);
 };
 
 export const dropSearchTables = (db: Database): void => {

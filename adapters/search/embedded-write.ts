@@ -7,6 +7,7 @@ import { indexedWords } from './words.js';
 import { ERASED_TEXT } from '../../schema/personal.js';
 import { userDropper, userWriter } from './embedded-users.js';
 import { checkInWriter } from './embedded-checkins.js';
+import { erasing } from '../sqlite/erasure.js';
 
 // One SQLite transaction per written batch, checkpoint included: either all of it is in the
 // file or none. Each op is also idempotent by key, as the port requires of every engine.
@@ -127,8 +128,16 @@ export const embeddedWriter = (
     }
   };
 
-  return db.transaction((ops: readonly SearchOp[], checkpoint?: Checkpoint) => {
+  const write = db.transaction((ops: readonly SearchOp[], checkpoint?: Checkpoint) => {
     for (const op of ops) apply(op);
     if (checkpoint !== undefined) saveCheckpoint(checkpoint.name, checkpoint.position);
   });
+  // After a batch that erases someone, the WAL is truncated (docs/gdpr.md, adapters/sqlite/erasure.ts).
+  return (ops, checkpoint) => {
+    if (ops.some((op) => op.kind === 'eraseRecipient' || op.kind === 'dropUser'))
+      erasing(db, () => {
+        write(ops, checkpoint);
+      });
+    else write(ops, checkpoint);
+  };
 };
