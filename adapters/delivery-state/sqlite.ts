@@ -17,23 +17,19 @@ import { unitReads, unitWriter } from './sqlite-units.js';
  * GDPR erasure (docs/gdpr.md), the one hook here: a batch that erases a user runs with
  * `secure_delete` on, so SQLite zeroes what the erasure removes (devices, contact points, the
  * text of their direct messages) instead of leaving it in free space; then the write-ahead log,
- * which still holds the pages as they were before, is written back and truncated. Other batches
- * run with `secure_delete = FAST` (zeroing within pages written anyway, at no extra I/O), so bytes
- * replaced earlier (a changed address, a revoked device) do not linger in the pages either.
+ * which still holds the pages as they were before, is written back and truncated. Every batch
+ * runs with `secure_delete = ON`, not FAST: FAST leaves freed overflow pages as they were, so the
+ * long text of a message freed by an ordinary batch before the erasure stayed on the freelist,
+ * out of its reach (as in the read models and search, adapters/sqlite/erasure.ts).
  */
 const erasing = (db: Database, commit: () => void): void => {
-  db.pragma('secure_delete = ON');
-  try {
-    commit();
-  } finally {
-    db.pragma('secure_delete = FAST');
-  }
+  commit();
   db.pragma('wal_checkpoint(TRUNCATE)');
 };
 
 export const openSqliteDeliveryState = (file: string): DeliveryStateStore => {
   const db = openDeliveryDb(file);
-  db.pragma('secure_delete = FAST');
+  db.pragma('secure_delete = ON');
   const directory = directoryWriter(db);
   const units = unitWriter(db);
   const groups = groupRows(db);
