@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { connect } from 'mqtt';
 import type { MqttConfig } from '../../schema/channels.js';
+import { DEFAULT_MQTT_MAX_PACKET } from '../../schema/config-mqtt.js';
 import { trustedCa } from './agent.js';
 import { backoffMs } from './backoff.js';
-import { mqttPayload, mqttTopic } from './mqtt-mapper.js';
+import { mqttPayload, mqttTopic, publishPacketSize } from './mqtt-mapper.js';
 import { mapLimit, withDeadline } from './pool.js';
 import type { Channel, Delivery, MqttRecipient, Outcome } from '../../ports/channel.js';
 import { delivered, failed, retry, unreachable } from './outcome.js';
@@ -69,13 +70,23 @@ export const createMqttChannel = (o: MqttChannelOptions): Channel<MqttRecipient>
     });
   });
 
+  const maxPacket = c.maxPacket ?? DEFAULT_MQTT_MAX_PACKET;
   const publish = async (d: Delivery<MqttRecipient>): Promise<Outcome> => {
-    if (!client.connected) return unreachable(backoffMs(d.attempt, 2_000), notConnected());
     const topic = mqttTopic(o.config.topicBase, d.to);
+    const payload = JSON.stringify(mqttPayload(d.content, d.to));
+    // A broker drops the connection of a client that sends a packet over its limit, and
+    // sending it again never helps: refused here, before it is written, for good. Checked
+    // before the connection so it does not wait as unreachable while the broker is down.
+    const size = publishPacketSize(topic, payload, o.config.qos);
+    if (size > maxPacket)
+      return failed(
+        `message too large for MQTT: the publish is ${size} bytes, over MSGXC_MQTT_MAX_PAYLOAD (${maxPacket})`,
+      );
+    if (!client.connected) return unreachable(backoffMs(d.attempt, 2_000), notConnected());
     try {
       return await withDeadline(
         client
-          .publishAsync(topic, JSON.stringify(mqttPayload(d.content, d.to)), {
+          .publishAsync(topic, payload, {
             qos: o.config.qos,
             retain: o.config.retain,
           })

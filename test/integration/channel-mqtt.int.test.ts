@@ -7,7 +7,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import * as E from 'fp-ts/lib/Either.js';
 import { connectAsync, type MqttClient } from 'mqtt';
+import { readFile } from 'node:fs/promises';
 import { createMqttChannel } from '../../adapters/channels/mqtt.js';
+import { mqttPayload, mqttTopic, publishPacketSize } from '../../adapters/channels/mqtt-mapper.js';
 import type { Channel, MqttRecipient } from '../../ports/channel.js';
 import { MqttPayload, type MqttConfig } from '../../schema/channels.js';
 import { channelContract, deliveryOf, sampleMessage } from '../contract/channel.contract.js';
@@ -147,6 +149,58 @@ needs('MSGXC_TEST_MQTT_URL', 'MQTT against Mosquitto', () => {
         }
         expect(got, JSON.stringify(outcome)).toContain('small');
         expect(got).not.toContain('B'.repeat(5_000));
+      } finally {
+        await limited.close();
+        await watcher.endAsync();
+        await small.stop();
+      }
+    });
+
+    // MSGXC_MQTT_MAX_PAYLOAD at the broker's limit: a message over it is failed for good before
+    // it is sent (no retry until expiry, no dropped connection), one at exactly the limit is
+    // delivered (the packet size is counted as the broker counts it), and later ones go through.
+    it('fails a publish over MSGXC_MQTT_MAX_PAYLOAD permanently, before the broker drops the connection', async () => {
+      const small = await startMosquitto({ config: ['max_packet_size 2000'] });
+      const to = `${base}/limit`;
+      const watcher = await connectAsync(small.url, { reconnectPeriod: 0 });
+      const got: string[] = [];
+      watcher.on('message', (_t, p) => {
+        got.push((JSON.parse(p.toString('utf8')) as { payload: { message: string } }).payload.message);
+      });
+      await watcher.subscribeAsync(`/${to}/#`, { qos: 1 });
+      const limited = createMqttChannel({
+        config: { ...config, url: small.url, topicBase: to, maxPacket: 2000 },
+        timeoutMs: 1_000,
+      });
+      // A message whose publish packet is exactly `bytes` long.
+      const sized = (bytes: number, fill: string) => {
+        const probe = deliveryOf(user('big'), { kind: 'message', message: sampleMessage({ msg: '' }) });
+        const size = (d: typeof probe): number =>
+          publishPacketSize(mqttTopic(to, d.to), JSON.stringify(mqttPayload(d.content, d.to)), config.qos);
+        const d = deliveryOf(user('big'), {
+          kind: 'message',
+          message: sampleMessage({ msg: fill.repeat(bytes - size(probe)) }),
+        });
+        expect(size(d)).toBe(bytes);
+        return d;
+      };
+      try {
+        const [over] = await limited.deliver([sized(2001, 'O')]);
+        expect(over).toEqual({
+          kind: 'failed',
+          reason: 'message too large for MQTT: the publish is 2001 bytes, over MSGXC_MQTT_MAX_PAYLOAD (2000)',
+        });
+        const outcomes = await limited.deliver([
+          sized(2000, 'E'),
+          deliveryOf(user('small'), { kind: 'message', message: sampleMessage({ msg: 'small-1' }) }),
+          deliveryOf(user('small'), { kind: 'message', message: sampleMessage({ msg: 'small-2' }) }),
+        ]);
+        expect(outcomes).toEqual([{ kind: 'delivered' }, { kind: 'delivered' }, { kind: 'delivered' }]);
+        const deadline = Date.now() + 5_000;
+        while (got.length < 3 && Date.now() < deadline) await sleep(20);
+        expect(got.map((m) => m.slice(0, 7)).sort()).toEqual(['EEEEEEE', 'small-1', 'small-2']);
+        // Mosquitto logs each connection it drops over a packet's size: none here.
+        expect((await readFile(small.logFile, 'utf8')).match(/oversize/gi) ?? []).toEqual([]);
       } finally {
         await limited.close();
         await watcher.endAsync();
