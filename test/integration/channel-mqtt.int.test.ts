@@ -208,6 +208,69 @@ needs('MSGXC_TEST_MQTT_URL', 'MQTT against Mosquitto', () => {
       }
     });
 
+    // The broker's limit below MSGXC_MQTT_MAX_PAYLOAD (here the default, 256 KB): the message
+    // the broker drops the connection for is failed for good after a few drops (once among
+    // others, then twice alone), not retried until it expires; the others are delivered.
+    it('fails a message the broker keeps dropping the connection for, after a few drops', async () => {
+      const small = await startMosquitto({ config: ['max_packet_size 2000'] });
+      const to = `${base}/drops`;
+      const watcher = await connectAsync(small.url, { reconnectPeriod: 0 });
+      const got: string[] = [];
+      watcher.on('message', (_t, p) => {
+        got.push((JSON.parse(p.toString('utf8')) as { payload: { message: string } }).payload.message);
+      });
+      await watcher.subscribeAsync(`/${to}/#`, { qos: 1 });
+      const limited = createMqttChannel({ config: { ...config, url: small.url, topicBase: to }, timeoutMs: 1_000 });
+      const big = deliveryOf(user('big'), { kind: 'message', message: sampleMessage({ msg: 'B'.repeat(5_000) }) });
+      const drops = async (): Promise<number> =>
+        ((await readFile(small.logFile, 'utf8')).match(/oversize/gi) ?? []).length;
+      try {
+        let outcome: unknown;
+        const smalls: string[] = [];
+        const deadline = Date.now() + 20_000;
+        for (let i = 0; Date.now() < deadline; i++) {
+          smalls.push(`small-${i}`);
+          const [b] = await limited.deliver([
+            big,
+            ...smalls
+              .filter((m) => !got.includes(m))
+              .map((m) => deliveryOf(user('small'), { kind: 'message', message: sampleMessage({ msg: m }) })),
+          ]);
+          outcome = b;
+          if ((b as { kind: string }).kind !== 'retry') break;
+          await sleep(300);
+        }
+        expect(outcome).toMatchObject({ kind: 'failed' });
+        expect((outcome as { reason: string }).reason).toMatch(
+          /^the MQTT broker closed the connection each time this message was published alone \(2 times\): the publish is \d+ bytes, .*MSGXC_MQTT_MAX_PAYLOAD/,
+        );
+        expect(await drops()).toBe(3);
+        // Afterwards the connection stays up and every message goes out.
+        await sleep(1_500);
+        const after = await limited.deliver([
+          deliveryOf(user('small'), { kind: 'message', message: sampleMessage({ msg: 'after' }) }),
+        ]);
+        expect(after).toEqual([{ kind: 'delivered' }]);
+        const until = Date.now() + 5_000;
+        while (!smalls.every((m) => got.includes(m)) && Date.now() < until) {
+          await limited.deliver(
+            smalls
+              .filter((m) => !got.includes(m))
+              .map((m) => deliveryOf(user('small'), { kind: 'message', message: sampleMessage({ msg: m }) })),
+          );
+          await sleep(100);
+        }
+        expect(smalls.filter((m) => !got.includes(m))).toEqual([]);
+        expect(got).toContain('after');
+        expect(got).not.toContain('B'.repeat(5_000));
+        expect(await drops()).toBe(3);
+      } finally {
+        await limited.close();
+        await watcher.endAsync();
+        await small.stop();
+      }
+    });
+
     it('retains the last message on a topic when configured, for subscribers that arrive later', async () => {
       const retained = createMqttChannel({
         config: { ...config, qos: 0, retain: true, topicBase: `${base}/retained` },
