@@ -144,6 +144,9 @@ export const ChannelEnv = t.partial(
     MSGXC_MQTT_CA_FILE: nonEmpty("a path to PEM certificates of the MQTT broker's certificate authority"),
     MSGXC_MQTT_CERT_FILE: nonEmpty('a path to the PEM client certificate for the MQTT broker'),
     MSGXC_MQTT_KEY_FILE: nonEmpty("a path to the client certificate's PEM private key"),
+    // Bytes of a whole PUBLISH packet: from a packet that carries any message at all up to
+    // MQTT's own ceiling (a 4-byte remaining length, 268435455, plus its fixed header).
+    MSGXC_MQTT_MAX_PAYLOAD: int(1_024, 268_435_460),
     MSGXC_LINK_BASE: url('an http(s):// URL of the app, for links in SMS and email', ['https:', 'http:']),
     MSGXC_SMS_MAX_LENGTH: int(40, 1600),
     MSGXC_CHANNEL_TIMEOUT_MS: int(100, 120_000),
@@ -226,6 +229,8 @@ export interface MqttConfig {
   readonly ca?: string;
   readonly cert?: string;
   readonly key?: string;
+  /** Bytes: a PUBLISH packet larger than this is failed permanently before it is sent (MSGXC_MQTT_MAX_PAYLOAD; default 256 KB). */
+  readonly maxPacket?: number;
 }
 export interface ChannelSettings {
   readonly linkBase?: string;

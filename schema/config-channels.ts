@@ -82,6 +82,7 @@ const groups: readonly { readonly vars: readonly Var[]; readonly required: reado
       'MSGXC_MQTT_CA_FILE',
       'MSGXC_MQTT_CERT_FILE',
       'MSGXC_MQTT_KEY_FILE',
+      'MSGXC_MQTT_MAX_PAYLOAD',
     ],
     required: ['MSGXC_MQTT_URL'],
   },

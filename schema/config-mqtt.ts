@@ -5,6 +5,11 @@ import type { ChannelEnv, MqttConfig } from './channels.js';
 // wss://; QOS, RETAIN, TOPIC_BASE, CA_CERT_FILE, CERT_FILE, KEY_FILE have variables of their
 // own, and so do the client id and credentials). The files are read and checked here, so a
 // wrong certificate stops the broker at start-up with the variable's name, never its content.
+// 256 KB: far above what a message within the default MSGXC_BODY_LIMIT (64 KB) publishes, and
+// the limit of common managed brokers (Azure's MQTT brokers); Mosquitto's own default (256 MB)
+// would protect nothing. AWS IoT Core (128 KB) and brokers configured lower need it set.
+export const DEFAULT_MQTT_MAX_PACKET = 262_144;
+
 type Read = (name: keyof ChannelEnv, path: string) => string | undefined;
 
 const certProblem = (pem: string): string | undefined => {
@@ -51,6 +56,7 @@ export const mqttConfigFrom = (e: ChannelEnv, url: string, read: Read, errors: s
     topicBase: e.MSGXC_MQTT_TOPIC_BASE ?? 'msgxc',
     qos: (e.MSGXC_MQTT_QOS ?? 1) as 0 | 1 | 2,
     retain: e.MSGXC_MQTT_RETAIN ?? false,
+    maxPacket: e.MSGXC_MQTT_MAX_PAYLOAD ?? DEFAULT_MQTT_MAX_PACKET,
     ...(e.MSGXC_MQTT_CLIENT_ID !== undefined ? { clientId: e.MSGXC_MQTT_CLIENT_ID } : {}),
     ...(e.MSGXC_MQTT_USERNAME !== undefined ? { username: e.MSGXC_MQTT_USERNAME } : {}),
     ...(e.MSGXC_MQTT_PASSWORD !== undefined ? { password: e.MSGXC_MQTT_PASSWORD } : {}),

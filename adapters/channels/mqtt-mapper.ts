@@ -49,3 +49,15 @@ export const mqttPayload = (content: Content, to: MqttRecipient): MqttPayload =>
   const author = { username: m.from, ...(m.fromName !== undefined ? { real_name: m.fromName } : {}) };
   return { id: m.mid, time: m.at, payload: { message: m.msg, context, author } };
 };
+
+/**
+ * Bytes of the MQTT 3.1.1 PUBLISH packet the client writes for a topic and payload: fixed
+ * header, remaining length (1 to 4 bytes), topic with its length, packet id (QoS 1 and 2),
+ * payload. Brokers' limits (Mosquitto's `max_packet_size`, MQTT 5's Maximum Packet Size)
+ * count the whole packet, not the payload alone.
+ */
+export const publishPacketSize = (topic: string, payload: string, qos: 0 | 1 | 2): number => {
+  const remaining = 2 + Buffer.byteLength(topic) + (qos > 0 ? 2 : 0) + Buffer.byteLength(payload);
+  const lengthBytes = remaining < 128 ? 1 : remaining < 16_384 ? 2 : remaining < 2_097_152 ? 3 : 4;
+  return 1 + lengthBytes + remaining;
+};

@@ -7,7 +7,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import * as E from 'fp-ts/lib/Either.js';
 import { connectAsync, type MqttClient } from 'mqtt';
+import { readFile } from 'node:fs/promises';
 import { createMqttChannel } from '../../adapters/channels/mqtt.js';
+import { mqttPayload, mqttTopic, publishPacketSize } from '../../adapters/channels/mqtt-mapper.js';
 import type { Channel, MqttRecipient } from '../../ports/channel.js';
 import { MqttPayload, type MqttConfig } from '../../schema/channels.js';
 import { channelContract, deliveryOf, sampleMessage } from '../contract/channel.contract.js';
@@ -147,6 +149,121 @@ needs('MSGXC_TEST_MQTT_URL', 'MQTT against Mosquitto', () => {
         }
         expect(got, JSON.stringify(outcome)).toContain('small');
         expect(got).not.toContain('B'.repeat(5_000));
+      } finally {
+        await limited.close();
+        await watcher.endAsync();
+        await small.stop();
+      }
+    });
+
+    // MSGXC_MQTT_MAX_PAYLOAD at the broker's limit: a message over it is failed for good before
+    // it is sent (no retry until expiry, no dropped connection), one at exactly the limit is
+    // delivered (the packet size is counted as the broker counts it), and later ones go through.
+    it('fails a publish over MSGXC_MQTT_MAX_PAYLOAD permanently, before the broker drops the connection', async () => {
+      const small = await startMosquitto({ config: ['max_packet_size 2000'] });
+      const to = `${base}/limit`;
+      const watcher = await connectAsync(small.url, { reconnectPeriod: 0 });
+      const got: string[] = [];
+      watcher.on('message', (_t, p) => {
+        got.push((JSON.parse(p.toString('utf8')) as { payload: { message: string } }).payload.message);
+      });
+      await watcher.subscribeAsync(`/${to}/#`, { qos: 1 });
+      const limited = createMqttChannel({
+        config: { ...config, url: small.url, topicBase: to, maxPacket: 2000 },
+        timeoutMs: 1_000,
+      });
+      // A message whose publish packet is exactly `bytes` long.
+      const sized = (bytes: number, fill: string) => {
+        const probe = deliveryOf(user('big'), { kind: 'message', message: sampleMessage({ msg: '' }) });
+        const size = (d: typeof probe): number =>
+          publishPacketSize(mqttTopic(to, d.to), JSON.stringify(mqttPayload(d.content, d.to)), config.qos);
+        const d = deliveryOf(user('big'), {
+          kind: 'message',
+          message: sampleMessage({ msg: fill.repeat(bytes - size(probe)) }),
+        });
+        expect(size(d)).toBe(bytes);
+        return d;
+      };
+      try {
+        const [over] = await limited.deliver([sized(2001, 'O')]);
+        expect(over).toEqual({
+          kind: 'failed',
+          reason: 'message too large for MQTT: the publish is 2001 bytes, over MSGXC_MQTT_MAX_PAYLOAD (2000)',
+        });
+        const outcomes = await limited.deliver([
+          sized(2000, 'E'),
+          deliveryOf(user('small'), { kind: 'message', message: sampleMessage({ msg: 'small-1' }) }),
+          deliveryOf(user('small'), { kind: 'message', message: sampleMessage({ msg: 'small-2' }) }),
+        ]);
+        expect(outcomes).toEqual([{ kind: 'delivered' }, { kind: 'delivered' }, { kind: 'delivered' }]);
+        const deadline = Date.now() + 5_000;
+        while (got.length < 3 && Date.now() < deadline) await sleep(20);
+        expect(got.map((m) => m.slice(0, 7)).sort()).toEqual(['EEEEEEE', 'small-1', 'small-2']);
+        // Mosquitto logs each connection it drops over a packet's size: none here.
+        expect((await readFile(small.logFile, 'utf8')).match(/oversize/gi) ?? []).toEqual([]);
+      } finally {
+        await limited.close();
+        await watcher.endAsync();
+        await small.stop();
+      }
+    });
+
+    // The broker's limit below MSGXC_MQTT_MAX_PAYLOAD (here the default, 256 KB): the message
+    // the broker drops the connection for is failed for good after a few drops (once among
+    // others, then twice alone), not retried until it expires; the others are delivered.
+    it('fails a message the broker keeps dropping the connection for, after a few drops', async () => {
+      const small = await startMosquitto({ config: ['max_packet_size 2000'] });
+      const to = `${base}/drops`;
+      const watcher = await connectAsync(small.url, { reconnectPeriod: 0 });
+      const got: string[] = [];
+      watcher.on('message', (_t, p) => {
+        got.push((JSON.parse(p.toString('utf8')) as { payload: { message: string } }).payload.message);
+      });
+      await watcher.subscribeAsync(`/${to}/#`, { qos: 1 });
+      const limited = createMqttChannel({ config: { ...config, url: small.url, topicBase: to }, timeoutMs: 1_000 });
+      const big = deliveryOf(user('big'), { kind: 'message', message: sampleMessage({ msg: 'B'.repeat(5_000) }) });
+      const drops = async (): Promise<number> =>
+        ((await readFile(small.logFile, 'utf8')).match(/oversize/gi) ?? []).length;
+      try {
+        let outcome: unknown;
+        const smalls: string[] = [];
+        const deadline = Date.now() + 20_000;
+        for (let i = 0; Date.now() < deadline; i++) {
+          smalls.push(`small-${i}`);
+          const [b] = await limited.deliver([
+            big,
+            ...smalls
+              .filter((m) => !got.includes(m))
+              .map((m) => deliveryOf(user('small'), { kind: 'message', message: sampleMessage({ msg: m }) })),
+          ]);
+          outcome = b;
+          if ((b as { kind: string }).kind !== 'retry') break;
+          await sleep(300);
+        }
+        expect(outcome).toMatchObject({ kind: 'failed' });
+        expect((outcome as { reason: string }).reason).toMatch(
+          /^the MQTT broker closed the connection each time this message was published alone \(2 times\): the publish is \d+ bytes, .*MSGXC_MQTT_MAX_PAYLOAD/,
+        );
+        expect(await drops()).toBe(3);
+        // Afterwards the connection stays up and every message goes out.
+        await sleep(1_500);
+        const after = await limited.deliver([
+          deliveryOf(user('small'), { kind: 'message', message: sampleMessage({ msg: 'after' }) }),
+        ]);
+        expect(after).toEqual([{ kind: 'delivered' }]);
+        const until = Date.now() + 5_000;
+        while (!smalls.every((m) => got.includes(m)) && Date.now() < until) {
+          await limited.deliver(
+            smalls
+              .filter((m) => !got.includes(m))
+              .map((m) => deliveryOf(user('small'), { kind: 'message', message: sampleMessage({ msg: m }) })),
+          );
+          await sleep(100);
+        }
+        expect(smalls.filter((m) => !got.includes(m))).toEqual([]);
+        expect(got).toContain('after');
+        expect(got).not.toContain('B'.repeat(5_000));
+        expect(await drops()).toBe(3);
       } finally {
         await limited.close();
         await watcher.endAsync();

@@ -37,6 +37,7 @@ describe('MQTT settings', () => {
       MSGXC_MQTT_CA_FILE: '/etc/mqtt/ca.pem',
       MSGXC_MQTT_CERT_FILE: '/etc/mqtt/client.pem',
       MSGXC_MQTT_KEY_FILE: '/etc/mqtt/client.key',
+      MSGXC_MQTT_MAX_PAYLOAD: '131072',
     });
     if (E.isLeft(r)) throw new Error(r.left.join('; '));
     expect(r.right.mqtt).toEqual({
@@ -50,20 +51,30 @@ describe('MQTT settings', () => {
       ca: pki.ca,
       cert: pki.cert,
       key: pki.key,
+      maxPacket: 131_072,
     });
     expect(describeChannelConfig(r.right).mqtt).toBe('mqtt');
     // The password and the private key are redacted wherever outcomes and logs are written.
     expect(channelSecrets(r.right)).toEqual(expect.arrayContaining(['mqtt-secret-91', pki.key]));
   });
 
-  it('defaults to the root msgxc, QoS 1, not retained, a random client id, no TLS files', () => {
+  it('defaults to the root msgxc, QoS 1, not retained, a random client id, no TLS files, 256 KB packets', () => {
     const r = load({});
     expect(E.isRight(r) && r.right.mqtt).toEqual({
       url: 'mqtts://broker:8883',
       topicBase: 'msgxc',
       qos: 1,
       retain: false,
+      maxPacket: 262_144,
     });
+  });
+
+  it("refuses a packet limit that is not a whole number of bytes within MQTT's range, naming it", () => {
+    for (const v of ['256KB', '-1', '1.5', '1023', '268435461', ' '])
+      expect(errorsOf({ MSGXC_MQTT_MAX_PAYLOAD: v }).join(), v).toMatch(
+        /^MSGXC_MQTT_MAX_PAYLOAD: .*an integer between 1024 and 268435460/,
+      );
+    expect(errorsOf({ MSGXC_MQTT_MAX_PAYLOAD: '1024' })).toEqual([]);
   });
 
   it('refuses a certificate without its key (and the reverse), a password without a user name', () => {
