@@ -12,16 +12,25 @@ export type RevokeDevice = (
   uid: UserId,
   deviceId: DeviceId,
   reason: string,
+  /** Only the enlistment at this revision of the user's stream (a device another user enlisted since). */
+  enlisted?: number,
 ) => Promise<CommandResult>;
 
-// Not in the API's Commands: the dispatcher calls it when a provider reports a device gone.
+// Not in the API's Commands: the dispatcher calls it when a provider reports a device gone, and
+// triage when another user enlisted a device (delivery/moves.ts).
 export const revokeDevice =
   (deps: CommandDeps): RevokeDevice =>
-  (ctx, uid, deviceId, reason) =>
+  (ctx, uid, deviceId, reason, enlisted) =>
     pipe(
       TE.fromEither(callerOf(ctx)),
       TE.flatMap((caller) =>
-        run(deps, streams.user(uid), users, { type: 'RevokeDevice', uid, deviceId, reason, caller }, ctx),
+        run(
+          deps,
+          streams.user(uid),
+          users,
+          { type: 'RevokeDevice', uid, deviceId, reason, caller, ...(enlisted === undefined ? {} : { enlisted }) },
+          ctx,
+        ),
       ),
       TE.map(positionOf),
     )();

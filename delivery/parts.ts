@@ -53,6 +53,7 @@ export const startFolds = (
     afterBatch,
     timersSet,
     stopped: isStopped,
+    revokeDevice: o.revokeDevice,
     onPosition: moved,
     ...deadLetterHook(o),
   });

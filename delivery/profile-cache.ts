@@ -42,14 +42,19 @@ export class ProfileCache {
 
   /** Drops the entries a batch of directory changes may have made wrong. */
   forget(changes: readonly DirectoryChange[]): void {
-    for (const c of changes)
-      if (PROFILE_CHANGES.has(c.type) && 'uid' in c) {
-        this.epoch += 1;
-        const gone = this.byUser.get(c.uid);
-        if (gone === undefined) continue;
-        this.size -= gone.size;
-        this.byUser.delete(c.uid);
-      }
+    for (const c of changes) if (PROFILE_CHANGES.has(c.type) && 'uid' in c) this.forgetUser(c.uid);
+  }
+
+  /**
+   * Drops a user's entries: a change named another user (a device enlisted by one user leaves
+   * the profiles of those who held it before, domain/delivery/moves.ts).
+   */
+  forgetUser(uid: string): void {
+    this.epoch += 1;
+    const gone = this.byUser.get(uid);
+    if (gone === undefined) return;
+    this.size -= gone.size;
+    this.byUser.delete(uid);
   }
 
   /**

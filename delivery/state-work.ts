@@ -82,6 +82,8 @@ export class StateWork {
   /** A grouped step's group (its stream while grouped). */
   private readonly groupOf = new Map<string, string>();
   private readonly dir: DirectoryChange[] = [];
+  /** The users who enlisted each device in this batch (device-enlisted changes), in order. */
+  private readonly enlisted = new Map<string, string[]>();
   private readonly changes: DeliveryChange[] = [];
   private readonly timed: TimerChange[] = [];
 
@@ -95,6 +97,17 @@ export class StateWork {
 
   directory(changes: readonly DirectoryChange[]): void {
     appendAll(this.dir, changes);
+    for (const c of changes) {
+      if (c.type !== 'device-enlisted') continue;
+      const uids = this.enlisted.get(c.deviceId);
+      if (uids === undefined) this.enlisted.set(c.deviceId, [c.uid]);
+      else uids.push(c.uid);
+    }
+  }
+
+  /** Who enlisted `deviceId` in this batch so far: not in the directory until it is committed. */
+  enlistersOf(deviceId: string): readonly string[] {
+    return this.enlisted.get(deviceId) ?? [];
   }
 
   deliveries(changes: readonly DeliveryChange[]): void {

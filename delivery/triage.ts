@@ -15,6 +15,9 @@ import type { Presence } from '../ports/presence.js';
 import type { DirectoryMessage, Profile } from '../schema/delivery-state.js';
 import { TriageEvent } from '../schema/triage-events.js';
 import { reactorAppend } from './append.js';
+import { takenFrom } from '../domain/delivery/moves.js';
+import { mover } from './moves.js';
+import type { Revoke } from './revoke.js';
 import { audiencePage } from './audience.js';
 import { audienceParts } from '../commands/audience-parts.js';
 import { FactsMemo } from './facts-memo.js';
@@ -56,11 +59,14 @@ export interface TriageReactorOptions {
   readonly onPosition?: (position: number) => void;
   readonly onDeadLetters?: (dead: readonly DeadLetter[]) => void;
   readonly stopped: () => boolean;
+  /** Revokes the enlistments of a device another user enlisted since (delivery/moves.ts). */
+  readonly revokeDevice: Revoke;
 }
 
 export const createTriageReactor = (o: TriageReactorOptions): Follower => {
   const dir = o.state.directory;
   const append = reactorAppend(o.store, o.clock);
+  const move = mover(o.revokeDevice, dir, o.clock, o.log);
   const parts = audienceParts(o.store);
   const cache = new ProfileCache();
   const memberLists = new MembersCache();
@@ -240,15 +246,31 @@ export const createTriageReactor = (o: TriageReactorOptions): Follower => {
     // A due message's directory change is its own entry, which no other message's triage
     // reads: the sends of a run are planned together (delivery/follow.ts).
     joins: isDue,
-    fold: (event, at, work) => {
+    fold: async (event, at, work) => {
+      // Whom an enlistment takes its device from (domain/delivery/moves.ts): asked before its
+      // change joins the batch; the directory's holders, and those earlier in the batch.
+      const takes =
+        event.type === 'DeviceEnlisted'
+          ? takenFrom(event.data.uid, [
+              ...(await dir.holders(event.data.deviceId)),
+              ...work.enlistersOf(event.data.deviceId),
+            ])
+          : [];
       const changes = directoryChanges(event, at);
       work.directory(changes.directory);
       cache.forget(changes.directory);
+      for (const uid of takes) cache.forgetUser(uid);
       memberLists.forget(changes.directory);
       work.timers(changes.timers);
-      if (!isDue(event)) return Promise.resolve(undefined);
+      // The revocations run once the batch up to the enlistment is committed (the device out of
+      // the earlier holders' devices), before anything after it is folded.
+      if (event.type === 'DeviceEnlisted' && takes.length > 0) {
+        const { deviceId } = event.data;
+        return () => move(deviceId, at.correlationId);
+      }
+      if (!isDue(event)) return undefined;
       // The effect runs once the batch up to this event is committed: the directory then has it.
-      return Promise.resolve(() => triageCommitted(event.data.mid, at.eventId));
+      return () => triageCommitted(event.data.mid, at.eventId);
     },
   });
 };

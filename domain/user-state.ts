@@ -10,6 +10,11 @@ import type { QuietHours } from '../schema/local-time.js';
 export interface EnlistedDevice {
   readonly deviceId: DeviceId;
   readonly device: Device;
+  /**
+   * The revision of the user's stream at which it was enlisted (this very enlistment): a device
+   * another user enlisted since is revoked only if it is still this enlistment (domain/user.ts).
+   */
+  readonly revision: number;
 }
 
 export interface UserState {
@@ -24,6 +29,8 @@ export interface UserState {
   /** IANA zone, for quiet hours and local-time schedules (docs/campaigns.md). */
   readonly timezone: string | null;
   readonly quietHours: QuietHours | null;
+  /** The revision of the stream's last event folded (-1: none): what names an enlistment. */
+  readonly revision: number;
 }
 
 export const initialUserState = (): UserState => ({
@@ -36,12 +43,20 @@ export const initialUserState = (): UserState => ({
   attributes: {},
   timezone: null,
   quietHours: null,
+  revision: -1,
 });
 
 const withoutDevice = (devices: readonly EnlistedDevice[], deviceId: DeviceId): EnlistedDevice[] =>
   devices.filter((d) => d.deviceId !== deviceId);
 
-export const evolveUser = (state: UserState, event: UserEvent): UserState => {
+// Every event of the stream is folded once, in order, from the initial state (commands/
+// stream-state.ts), so counting them gives each its revision.
+export const evolveUser = (state: UserState, event: UserEvent): UserState => ({
+  ...evolveFacts(state, event),
+  revision: state.revision + 1,
+});
+
+const evolveFacts = (state: UserState, event: UserEvent): UserState => {
   switch (event.type) {
     case 'UserRecognized':
       return state.recognized === 'token' ? state : { ...state, recognized: event.data.via };
@@ -50,7 +65,7 @@ export const evolveUser = (state: UserState, event: UserEvent): UserState => {
         ...state,
         devices: [
           ...withoutDevice(state.devices, event.data.deviceId),
-          { deviceId: event.data.deviceId, device: event.data.device },
+          { deviceId: event.data.deviceId, device: event.data.device, revision: state.revision + 1 },
         ],
       };
     case 'DeviceRevoked':

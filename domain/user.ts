@@ -23,6 +23,11 @@ export type UserCommand =
       readonly deviceId: DeviceId;
       readonly reason: string;
       readonly caller: Caller;
+      /**
+       * Only the enlistment at this revision of the user's stream: a device another user enlisted
+       * since (delivery/moves.ts) is revoked unless this user enlisted it again meanwhile.
+       */
+      readonly enlisted?: number;
     }
   | { readonly type: 'ChangeProfile'; readonly uid: UserId; readonly change: ProfileChange; readonly caller: Caller }
   | { readonly type: 'Erase'; readonly uid: UserId; readonly caller: Caller };
@@ -38,6 +43,9 @@ const recognize = (c: Extract<UserCommand, { type: 'Recognize' }>, s: UserState)
 };
 
 export const DEVICE_SUPERSEDED = `superseded: at most ${LIMITS.devices} devices per user`;
+
+/** A device (the same token or endpoint) belongs to one user at a time: the latest to enlist it. */
+export const DEVICE_MOVED = 'moved: enlisted by another user';
 
 // A user keeps at most LIMITS.devices devices: the oldest beyond that are revoked in the same
 // decision, so neither the state nor a delivery plan (one step per device) grows without bound.
@@ -63,7 +71,9 @@ const enlist = (c: Extract<UserCommand, { type: 'Enlist' }>, s: UserState): Deci
 
 const revoke = (c: Extract<UserCommand, { type: 'RevokeDevice' }>, s: UserState): Decision => {
   if (c.caller.uid !== c.uid && !c.caller.admin) return E.left(profileIsNotYours);
-  if (!s.devices.some((d) => d.deviceId === c.deviceId)) return none;
+  const held = s.devices.find((d) => d.deviceId === c.deviceId);
+  if (held === undefined) return none;
+  if (c.enlisted !== undefined && held.revision !== c.enlisted) return none;
   return E.right([
     { type: 'DeviceRevoked', data: { uid: c.uid, deviceId: c.deviceId, reason: clip(c.reason, LIMITS.reason) } },
   ]);

@@ -5,6 +5,7 @@ import type {
   Engagement,
   MessageStatus,
   Contact,
+  DeviceMove,
   Profile,
   PublishedData,
   StateBatch,
@@ -41,6 +42,13 @@ export interface DirectoryReads {
   device(uid: string, deviceId: string): Promise<Device | undefined>;
   /** Every device of each of several users, by uid then device id (a dispatch job's, in one read). */
   devicesOf(uids: readonly string[]): Promise<ReadonlyMap<string, ReadonlyMap<string, Device>>>;
+  /**
+   * The users holding `deviceId`: its holder (the latest to enlist it), and those it was taken
+   * from whose revocation is not folded yet.
+   */
+  holders(deviceId: string): Promise<readonly string[]>;
+  /** The enlistments of `deviceId` another user took, waiting for their revocation (delivery/moves.ts). */
+  moves(deviceId: string): Promise<readonly DeviceMove[]>;
   /** Subscribers of a thread with uid after `after`, by uid. */
   members(tid: string, after: string, limit: number): Promise<readonly string[]>;
   /** Users known before log position `before`, with uid after `after`, by uid. */

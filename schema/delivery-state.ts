@@ -109,6 +109,16 @@ export interface Profile {
   readonly quietHours?: QuietHours;
 }
 
+/**
+ * A user's enlistment of a device that another user enlisted later, waiting for its revocation
+ * (delivery/moves.ts): `revision` names the enlistment in the user's stream.
+ */
+export interface DeviceMove {
+  readonly uid: string;
+  readonly deviceId: string;
+  readonly revision: number;
+}
+
 /** Of a profile, what a dispatch job checks: opt-outs and contact points (DirectoryReads.contacts). */
 export type Contact = Pick<Profile, 'email' | 'cell' | 'channels' | 'threadChannels'>;
 
@@ -141,15 +151,23 @@ export type DirectoryChange =
       readonly tid: string;
       readonly channels: readonly string[];
     }
-  /** Replaces the device unless the stored one is from a later position. */
+  /**
+   * Replaces the device unless the stored one is from a later position. A device belongs to one
+   * user at a time: another user's enlistment of it from an earlier position leaves the devices
+   * (nothing is planned or sent to it for them from here on) and waits as a DeviceMove until its
+   * revocation is in the log; this user's own move waiting from an earlier position is void.
+   * Nothing changes if another user enlisted it at a later position.
+   */
   | {
       readonly type: 'device-enlisted';
       readonly uid: string;
       readonly deviceId: string;
       readonly device: Device;
       readonly position: number;
+      /** Its revision in the user's stream: what names this enlistment to a revocation. */
+      readonly revision: number;
     }
-  /** Removes the device unless it was enlisted again at or after `position`. */
+  /** Removes the device (and its move, if it waits) unless it was enlisted again at or after `position`. */
   | { readonly type: 'device-revoked'; readonly uid: string; readonly deviceId: string; readonly position: number }
   /** Stored if the thread is not known yet. */
   | {

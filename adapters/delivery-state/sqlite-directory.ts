@@ -3,6 +3,7 @@ import type { DirectoryReads } from '../../ports/delivery-state.js';
 import { LIMITS } from '../../schema/bounds.js';
 import type {
   Contact,
+  DeviceMove,
   DirectoryChange,
   DirectoryMessage,
   MessageStatus,
@@ -60,6 +61,14 @@ export const directoryReads = (db: Database): DirectoryReads => {
   const device = db
     .prepare<[string, string], string>('SELECT device FROM dir_devices WHERE uid = ? AND device_id = ?')
     .pluck();
+  const holders = db
+    .prepare<[string, string], string>(
+      'SELECT uid FROM dir_devices WHERE device_id = ? UNION SELECT uid FROM dir_device_moves WHERE device_id = ?',
+    )
+    .pluck();
+  const moves = db.prepare<[string], { uid: string; revision: number }>(
+    'SELECT uid, revision FROM dir_device_moves WHERE device_id = ? ORDER BY uid',
+  );
   const members = db
     .prepare<[string, string, number], string>(
       'SELECT uid FROM dir_members WHERE tid = ? AND uid > ? ORDER BY uid LIMIT ?',
@@ -221,6 +230,9 @@ export const directoryReads = (db: Database): DirectoryReads => {
       return Promise.resolve(d === undefined ? undefined : (JSON.parse(d) as Device));
     },
     devicesOf: (uids) => Promise.resolve(devicesOfMany(uids)),
+    holders: (deviceId) => Promise.resolve(holders.all(deviceId, deviceId)),
+    moves: (deviceId) =>
+      Promise.resolve(moves.all(deviceId).map((m): DeviceMove => ({ uid: m.uid, deviceId, revision: m.revision }))),
     members: (tid, after, limit) => Promise.resolve(members.all(tid, after, limit)),
     known: (before, after, limit) => Promise.resolve(known.all(after, before, limit)),
     knownProfiles: (before, after, limit) => Promise.resolve(knownProfiles(before, after, limit)),
@@ -243,10 +255,35 @@ export const directoryWriter = (db: Database): ((c: DirectoryChange) => void) =>
   const threadChannels = db.prepare<[string, string, string]>(
     'INSERT INTO dir_user_threads (uid, tid, channels) VALUES (?, ?, ?) ON CONFLICT (uid, tid) DO UPDATE SET channels = excluded.channels',
   );
-  const enlist = db.prepare<[string, string, string, string, number]>(
-    `INSERT INTO dir_devices (uid, device_id, channel, device, position) VALUES (?, ?, ?, ?, ?)
-     ON CONFLICT (uid, device_id) DO UPDATE SET channel = excluded.channel, device = excluded.device, position = excluded.position
+  // A device belongs to one user at a time: enlisting it takes it from the users who enlisted it
+  // earlier (their enlistments wait in dir_device_moves for their revocation, delivery/moves.ts),
+  // and is itself void if another user enlisted it later. Named parameters: each is used twice.
+  const enlist = db.prepare<{
+    uid: string;
+    deviceId: string;
+    channel: string;
+    device: string;
+    position: number;
+    revision: number;
+  }>(
+    `INSERT INTO dir_devices (uid, device_id, channel, device, position, revision)
+     SELECT :uid, :deviceId, :channel, :device, :position, :revision
+     WHERE NOT EXISTS (SELECT 1 FROM dir_devices WHERE device_id = :deviceId AND uid <> :uid AND position > :position)
+     ON CONFLICT (uid, device_id) DO UPDATE SET channel = excluded.channel, device = excluded.device,
+       position = excluded.position, revision = excluded.revision
      WHERE excluded.position > position`,
+  );
+  const moveOut = db.prepare<{ uid: string; deviceId: string; position: number }>(
+    `INSERT INTO dir_device_moves (uid, device_id, position, revision)
+     SELECT uid, device_id, position, revision FROM dir_devices WHERE device_id = :deviceId AND uid <> :uid AND position < :position
+     ON CONFLICT (uid, device_id) DO UPDATE SET position = excluded.position, revision = excluded.revision
+     WHERE excluded.position > position`,
+  );
+  const movedOut = db.prepare<{ uid: string; deviceId: string; position: number }>(
+    'DELETE FROM dir_devices WHERE device_id = :deviceId AND uid <> :uid AND position < :position',
+  );
+  const unmove = db.prepare<[string, string, number]>(
+    'DELETE FROM dir_device_moves WHERE uid = ? AND device_id = ? AND position < ?',
   );
   const revoke = db.prepare<[string, string, number]>(
     'DELETE FROM dir_devices WHERE uid = ? AND device_id = ? AND position < ?',
@@ -265,6 +302,7 @@ export const directoryWriter = (db: Database): ((c: DirectoryChange) => void) =>
 
   // Devices enlisted again after the erasure (a later position) stay.
   const forgetDevices = db.prepare<[string, number]>('DELETE FROM dir_devices WHERE uid = ? AND position < ?');
+  const forgetMoves = db.prepare<[string, number]>('DELETE FROM dir_device_moves WHERE uid = ? AND position < ?');
   // Time zone and quiet hours go with the erasure (a later TimePreferencesChanged writes a new row).
   const forgetTime = db.prepare<[string]>('DELETE FROM dir_user_time WHERE uid = ?');
   // Plain `?` in order: better-sqlite3 refuses an array for numbered parameters (`?1`).
@@ -294,11 +332,22 @@ export const directoryWriter = (db: Database): ((c: DirectoryChange) => void) =>
       case 'thread-channels':
         threadChannels.run(c.uid, c.tid, JSON.stringify(c.channels));
         return;
-      case 'device-enlisted':
-        enlist.run(c.uid, c.deviceId, deviceChannel(c.device), JSON.stringify(c.device), c.position);
+      case 'device-enlisted': {
+        const at = { uid: c.uid, deviceId: c.deviceId, position: c.position };
+        unmove.run(c.uid, c.deviceId, c.position);
+        moveOut.run(at);
+        movedOut.run(at);
+        enlist.run({
+          ...at,
+          channel: deviceChannel(c.device),
+          device: JSON.stringify(c.device),
+          revision: c.revision,
+        });
         return;
+      }
       case 'device-revoked':
         revoke.run(c.uid, c.deviceId, c.position);
+        unmove.run(c.uid, c.deviceId, c.position);
         return;
       case 'thread-created':
         thread.run(c.tid, c.name, JSON.stringify(c.channels), JSON.stringify(c.fallback));
@@ -328,6 +377,7 @@ export const directoryWriter = (db: Database): ((c: DirectoryChange) => void) =>
         return;
       case 'user-erased':
         forgetDevices.run(c.uid, c.position);
+        forgetMoves.run(c.uid, c.position);
         email.run(null, c.uid);
         cell.run(null, c.uid);
         forgetTime.run(c.uid);

@@ -26,10 +26,19 @@ const DIRECTORY_DDL = [
   `CREATE TABLE IF NOT EXISTS dir_user_threads (
      uid TEXT NOT NULL, tid TEXT NOT NULL, channels TEXT NOT NULL, PRIMARY KEY (uid, tid)
    ) WITHOUT ROWID`,
+  // revision: the enlistment's revision in the user's stream. A device belongs to one user at a
+  // time (the latest to enlist it): its holder is found by device_id, and another user's older
+  // enlistment of it leaves for dir_device_moves until its revocation is folded (delivery/moves.ts).
   `CREATE TABLE IF NOT EXISTS dir_devices (
      uid TEXT NOT NULL, device_id TEXT NOT NULL, channel TEXT NOT NULL, device TEXT NOT NULL, position INTEGER NOT NULL,
+     revision INTEGER NOT NULL, PRIMARY KEY (uid, device_id)
+   ) WITHOUT ROWID`,
+  'CREATE INDEX IF NOT EXISTS dir_devices_by_device ON dir_devices (device_id)',
+  `CREATE TABLE IF NOT EXISTS dir_device_moves (
+     uid TEXT NOT NULL, device_id TEXT NOT NULL, position INTEGER NOT NULL, revision INTEGER NOT NULL,
      PRIMARY KEY (uid, device_id)
    ) WITHOUT ROWID`,
+  'CREATE INDEX IF NOT EXISTS dir_device_moves_by_device ON dir_device_moves (device_id)',
   `CREATE TABLE IF NOT EXISTS dir_threads (
      tid TEXT PRIMARY KEY, name TEXT, channels TEXT NOT NULL, fallback TEXT NOT NULL
    ) WITHOUT ROWID`,
@@ -97,6 +106,7 @@ const TABLES = [
   'dir_user_time',
   'dir_user_threads',
   'dir_devices',
+  'dir_device_moves',
   'dir_threads',
   'dir_members',
   'dir_messages',

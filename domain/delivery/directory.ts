@@ -43,7 +43,7 @@ export const directoryChanges = (e: DomainEvent, at: At): DirectoryFold => {
       const { uid, deviceId, device } = e.data;
       return only(
         { type: 'user-known', uid, position: at.position },
-        { type: 'device-enlisted', uid, deviceId, device, position: at.position },
+        { type: 'device-enlisted', uid, deviceId, device, position: at.position, revision: at.revision },
       );
     }
     case 'DeviceRevoked':

@@ -16,8 +16,17 @@ export type Intent =
   | Append
   /** Claim the unit (an Append of DeliveryAttempted), and only if the claim was appended, hand it to its channel. */
   | { readonly kind: 'send'; readonly claim: Append }
-  /** Revoke a device the provider reported gone: the user command, through the write gateway. */
-  | { readonly kind: 'revoke'; readonly uid: string; readonly deviceId: string; readonly reason: string }
+  /**
+   * Revoke a device the provider reported gone, or another user enlisted (only the enlistment at
+   * stream revision `enlisted`, then): the user command, through the write gateway.
+   */
+  | {
+      readonly kind: 'revoke';
+      readonly uid: string;
+      readonly deviceId: string;
+      readonly reason: string;
+      readonly enlisted?: number;
+    }
   /** Nothing to do, and why (a test reads the reason; the runner only counts it). */
   | { readonly kind: 'ignore'; readonly reason: string };
 

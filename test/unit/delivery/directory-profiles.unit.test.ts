@@ -43,6 +43,7 @@ describe('the directory read for a page of recipients', () => {
       for (let d = 0; d < (i % 7 === 0 ? LIMITS.devices + 2 : i % 3); d++)
         changes.push({
           type: 'device-enlisted',
+          revision: 0,
           uid,
           deviceId: `${uid}-d${d}`,
           device: { os: 'android', token: `tok-${uid}-${d}` },
@@ -112,6 +113,7 @@ describe('the directory read for a page of recipients', () => {
       for (let d = 0; d < (i % 7 === 0 ? LIMITS.devices + 2 : i % 3); d++)
         changes.push({
           type: 'device-enlisted',
+          revision: 0,
           uid,
           deviceId: `${uid}-d${d}`,
           device: { os: 'android', token: `tok-${uid}-${d}` },
@@ -149,6 +151,7 @@ describe('the directory read for a page of recipients', () => {
       { type: 'time-preferences', uid, timezone: 'Asia/Tokyo', quietHours: { from: '22:00', to: '07:00' } },
       {
         type: 'device-enlisted',
+        revision: 0,
         uid,
         deviceId: `${uid}-d`,
         device: { os: 'android', token: `tok-${uid}` },

@@ -49,6 +49,7 @@ describe("a dispatch job's reads", () => {
       if (i % 3 !== 2)
         changes.push({
           type: 'device-enlisted',
+          revision: 0,
           uid,
           deviceId: `${uid}-d`,
           device: { os: 'android', token: `tok-${uid}` },

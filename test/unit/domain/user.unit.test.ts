@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { fold } from '../../../domain/decider.js';
-import { userDecider } from '../../../domain/user.js';
+import { DEVICE_MOVED, userDecider } from '../../../domain/user.js';
 import type { Device } from '../../../schema/devices.js';
 import type { UserEvent } from '../../../schema/events.js';
 import { gwt } from './gwt.js';
@@ -97,6 +97,50 @@ describe('RevokeDevice', () => {
     given([enlisted('d1', iphone)])
       .when({ ...revoke, caller: bob })
       .then({ kind: 'forbidden', code: 'ProfileIsNotYours' });
+  });
+});
+
+// A device another user enlisted is revoked as that enlistment (delivery/moves.ts), named by
+// its revision in the user's stream: not once the user enlisted it again, nor twice.
+describe('RevokeDevice of one enlistment (the device moved to another user)', () => {
+  const moved = {
+    type: 'RevokeDevice',
+    uid: A,
+    deviceId: did('d1'),
+    reason: DEVICE_MOVED,
+    caller: root,
+    enlisted: 1,
+  } as const;
+  const gone: UserEvent = { type: 'DeviceRevoked', data: { uid: A, deviceId: did('d1'), reason: DEVICE_MOVED } };
+  it('Given the device was enlisted at revision 1, When that enlistment is revoked, Then it is revoked as moved', () => {
+    given([recognized('token'), enlisted('d1', iphone), enlisted('d2', pixel)])
+      .when(moved)
+      .then([gone]);
+  });
+  it('Given the user enlisted it again since, When the older enlistment is revoked, Then nothing is', () => {
+    given([recognized('token'), enlisted('d1', iphone), enlisted('d2', pixel), enlisted('d1', iphone)])
+      .when(moved)
+      .then([]);
+  });
+  it('Given it was revoked already, When it is revoked again (a replay, a retry), Then nothing is', () => {
+    given([recognized('token'), enlisted('d1', iphone), gone])
+      .when(moved)
+      .then([]);
+  });
+  it('Given it was revoked and enlisted again, When the first enlistment is revoked, Then nothing is', () => {
+    given([recognized('token'), enlisted('d1', iphone), gone, enlisted('d1', iphone)])
+      .when(moved)
+      .then([]);
+  });
+  it('counts every event of the stream, an erasure included, in the revision', () => {
+    const state = fold(userDecider, [
+      recognized('token'),
+      enlisted('d1', iphone),
+      { type: 'UserErased', data: { uid: A } },
+      enlisted('d1', iphone),
+    ]);
+    expect(state.revision).toBe(3);
+    expect(state.devices.map((d) => d.revision)).toEqual([3]);
   });
 });
 
