@@ -50,6 +50,9 @@ const rejected = (claim: string, why: string): { error: string } => ({
   error: `token claim \`${claim}\` rejected: ${why}`,
 });
 
+const kindOf = (v: unknown): string =>
+  v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v === 'object' ? 'an object' : `a ${typeof v}`;
+
 /** The claims jose does not judge: expiry policy, future `iat`, usable `sub` and `roles`. */
 const judge = (payload: JWTPayload, settings: AuthSettings, nowMs: number): Verified | { error: string } => {
   const toleranceMs = settings.clockToleranceSec * 1000;
@@ -70,9 +73,16 @@ const judge = (payload: JWTPayload, settings: AuthSettings, nowMs: number): Veri
   else expiresAt = (iat + settings.maxLifetimeSec) * 1000;
   if (nowMs > expiresAt + toleranceMs) return { error: 'token expired' };
   if (typeof payload.sub !== 'string' || !isIdLike(payload.sub)) return { error: 'token has no valid `sub` (user id)' };
-  const roles = Array.isArray(payload['roles'])
-    ? payload['roles'].filter((r): r is string => typeof r === 'string')
-    : [];
+  // No `roles` claim: no roles. Any other shape (`"admin"`, an object, null, a number or a
+  // nested array among the names) is an issuer's mistake: refused, naming the claim, rather
+  // than read as fewer roles than the issuer meant to give.
+  const claimed = payload['roles'];
+  if (claimed !== undefined && !Array.isArray(claimed))
+    return rejected('roles', `expected an array of role names, got ${kindOf(claimed)}`);
+  const roles: unknown[] = claimed ?? [];
+  const odd = roles.findIndex((r) => typeof r !== 'string');
+  if (odd !== -1)
+    return rejected('roles', `expected an array of role names, got ${kindOf(roles[odd])} at roles[${odd}]`);
   // Roles are copied into every event's metadata, whose codec bounds them (schema/metadata.ts).
   if (!Roles.is(roles)) return rejected('roles', Roles.name);
   return { uid: payload.sub, roles: withRoleAliases(roles), expiresAt };

@@ -38,6 +38,9 @@ export const errors = {
   invalidPath: (param: string, msg: string) => apiError(400, 'InvalidPathParameter', `${param}: ${msg}`),
   // Ambiguous message framing (duplicate Content-Length, unknown Transfer-Encoding): refused, and the connection closed.
   badFraming: (msg: string) => apiError(400, 'BadRequestFraming', msg),
+  // A header that means one thing came twice: a proxy in front could act on the other one.
+  duplicateHeader: (name: string) =>
+    apiError(400, 'DuplicateHeader', `${name}: more than one ${name} header; send it once`),
   invalidBody: (msgs: readonly string[]) => apiError(400, 'InvalidBody', msgs.join('; ')),
   invalidQuery: (field: string, msg: string) => apiError(400, 'InvalidQuery', `${field}: ${msg}`),
   tooLarge: (limit: number) => apiError(413, 'PayloadTooLarge', `request body exceeds ${limit} bytes`),

@@ -60,14 +60,6 @@ interface Slot {
   release?: () => void;
 }
 
-const hasHeader = (req: HttpRequest, name: string): boolean => {
-  let found = false;
-  req.forEach((k) => {
-    if (k === name) found = true;
-  });
-  return found;
-};
-
 const nextTurn = (): Promise<void> =>
   new Promise((resolve) => {
     setImmediate(resolve);
@@ -237,8 +229,7 @@ export const mountRoute = (app: TemplatedApp, route: Route, deps: HttpDeps): voi
   const serve = (res: HttpResponse, req: HttpRequest, x: Exchange, slot: Slot): void => {
     const started = performance.now();
     const c = capture(req, names);
-    const cors =
-      deps.cors === undefined || route.serverOnly === true ? {} : corsHeaders(deps.cors, req.getHeader('origin'));
+    const cors = deps.cors === undefined || route.serverOnly === true ? {} : corsHeaders(deps.cors, c.origin);
     x.requestId = c.requestId;
     res.onAborted(() => {
       x.aborted = true;
@@ -298,14 +289,14 @@ export const mountRoute = (app: TemplatedApp, route: Route, deps: HttpDeps): voi
     }
     // uWS reads a header value holding a byte above 0x7f, or only white space, as empty: such
     // a key is there but unreadable, and taking it as absent would run a client's retry twice.
-    // Looked for now, while uWS's request lives; refused (400) once the caller is known.
-    const keyUnreadable = route.idempotent === true && c.idempotencyKey === '' && hasHeader(req, 'idempotency-key');
+    // Refused (400) once the caller is known.
+    const keyUnreadable = route.idempotent === true && c.idempotencyKey === '' && c.idempotencyKeySent;
     const limits = deps.limits;
     // Read while uWS's request object lives: the client's address, for the per-address limit.
     const address =
       route.access === 'public' || limits === undefined
         ? undefined
-        : limits.addresses.keyOf(res.getRemoteAddress(), () => req.getHeader('x-forwarded-for'));
+        : limits.addresses.keyOf(res.getRemoteAddress(), () => c.forwardedFor);
     if (route.method !== 'get' && limits !== undefined) {
       // Admitted before the body is read, so a node past its bound holds no more bodies either.
       const admitted = limits.shedder.admit();

@@ -5,6 +5,10 @@ import { answerInternalFailure, writeReply, type Exchange } from './reply.js';
 import type { Route } from './route.js';
 import type { TemplatedApp } from './uws.js';
 import { randomUUID } from 'node:crypto';
+import { headerLines } from './capture.js';
+import { errors } from './errors.js';
+
+const PREFLIGHT_HEADERS = ['origin', 'access-control-request-method'] as const;
 
 // `OPTIONS` on every path a route serves, answered from the methods mounted there (api/cors.ts).
 // Mounted only when MSGXC_CORS_ORIGINS is set; before the fallback, which answers the rest.
@@ -23,7 +27,18 @@ export const mountPreflight = (
         x.aborted = true;
       });
       try {
-        const reply = preflight(cors, req.getHeader('origin'), req.getHeader('access-control-request-method'), methods);
+        const lines = headerLines(req, PREFLIGHT_HEADERS);
+        // Two of either: which origin or method is asked about is ambiguous (api/capture.ts).
+        const twice = PREFLIGHT_HEADERS.find((n) => (lines.get(n)?.length ?? 0) > 1);
+        const reply =
+          twice !== undefined
+            ? errors.duplicateHeader(twice === 'origin' ? 'Origin' : 'Access-Control-Request-Method')
+            : preflight(
+                cors,
+                lines.get('origin')?.[0] ?? '',
+                lines.get('access-control-request-method')?.[0] ?? '',
+                methods,
+              );
         metrics.inc('msgxc_http_requests_total', { route: path, method: 'options', status: String(reply.status) });
         writeReply(res, x, reply, x.requestId);
       } catch {

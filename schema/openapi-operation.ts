@@ -11,11 +11,12 @@ const json = (schema: Json, description = 'OK'): Json => ({ description, content
 
 const errorResponse = (description: string): Json => json(ref('Error'), description);
 
-// Every 400 an operation can answer, by its `code`: the body's (decoded after a depth check
-// that runs before parsing, and after the framing checks), the path and query parameters', and
-// a malformed Idempotency-Key's.
+// Every 400 an operation can answer, by its `code`: a header sent twice (any operation), the
+// body's (decoded after a depth check that runs before parsing, and after the framing checks),
+// the path and query parameters', and a malformed Idempotency-Key's.
 const badRequest = (op: Op): string | undefined => {
   const causes = [
+    'DuplicateHeader (Authorization, Idempotency-Key, Content-Type, Origin or Host sent more than once, named in `msg`)',
     ...(op.body !== undefined
       ? [
           'MalformedJson, JsonTooDeep (nested deeper than MSGXC_JSON_MAX_DEPTH), InvalidBody (the field is named in `msg`), BadRequestFraming (duplicate Content-Length, Transfer-Encoding or Host)',

@@ -3,6 +3,7 @@ import { STATUS_CODES } from 'node:http';
 import { MessageId } from '../../schema/ids.js';
 import { tokenFromHeader, type Verifier } from '../auth.js';
 import { errors } from '../errors.js';
+import { headerLines } from '../capture.js';
 import type { us_socket_context_t } from '@trufflesuite/uws-js-unofficial';
 import type { HttpRequest, HttpResponse } from '../uws.js';
 import { freshBucket, type FloodLimits } from './flood.js';
@@ -26,18 +27,38 @@ export interface UpgradeDeps {
   readonly requestLimits?: RequestLimits;
 }
 
-const cookieValue = (header: string, name: string): string | undefined => {
+/** Every value of cookie `name` ('' for one whose percent-encoding is malformed). */
+const cookieValues = (header: string, name: string): string[] => {
+  const out: string[] = [];
   for (const part of header.split(';')) {
     const eq = part.indexOf('=');
     if (eq > 0 && part.slice(0, eq).trim() === name) {
       try {
-        return decodeURIComponent(part.slice(eq + 1).trim());
+        out.push(decodeURIComponent(part.slice(eq + 1).trim()));
       } catch {
-        return undefined;
+        out.push('');
       }
     }
   }
-  return undefined;
+  return out;
+};
+
+// Read from the upgrade request: the headers that must come once (a proxy in front could act
+// on another one than the broker: another user, another origin), and the lists.
+const UPGRADE_HEADERS = [
+  'authorization',
+  'origin',
+  'host',
+  'sec-websocket-key',
+  'sec-websocket-extensions',
+  'cookie',
+  'x-forwarded-for',
+] as const;
+const ONCE: Record<string, string> = {
+  authorization: 'Authorization',
+  origin: 'Origin',
+  host: 'Host',
+  'sec-websocket-key': 'Sec-WebSocket-Key',
 };
 
 const originHost = (origin: string): string | undefined => {
@@ -89,20 +110,30 @@ const upgrade = (
 ): void => {
   // The request object dies with this synchronous call: copy what the async part needs.
   const query = new URLSearchParams(req.getQuery());
-  const key = req.getHeader('sec-websocket-key');
+  const lines = headerLines(req, UPGRADE_HEADERS);
+  const one = (name: string): string => lines.get(name)?.[0] ?? '';
+  // A header that must come once, or the token, given twice: refused, whichever the broker would read.
+  const twice =
+    Object.keys(ONCE).find((n) => (lines.get(n)?.length ?? 0) > 1) ??
+    (query.getAll('token').length > 1 ? 'token' : undefined);
+  const key = one('sec-websocket-key');
   // We speak no subprotocol; echo the first one offered so browsers that offer one accept us.
   const protocol = req.getHeader('sec-websocket-protocol').split(',')[0]?.trim() ?? '';
-  const extensions = req.getHeader('sec-websocket-extensions');
-  const explicit = tokenFromHeader(req.getHeader('authorization')) ?? nonEmpty(query.get('token'));
-  const token = explicit ?? cookieValue(req.getHeader('cookie'), 'xsajwt');
+  // Lists: several lines are one list in their order (RFC 9110 5.3); cookies are joined by `;`.
+  const extensions = (lines.get('sec-websocket-extensions') ?? []).join(', ');
+  const cookies = cookieValues((lines.get('cookie') ?? []).join('; '), 'xsajwt');
+  const explicit = tokenFromHeader(one('authorization')) ?? nonEmpty(query.get('token'));
+  const token = explicit ?? (cookies.length > 0 ? nonEmpty(cookies[0]) : undefined);
   // A browser attaches cookies to a websocket opened by ANY site: a cookie-authenticated
   // upgrade must come from a page of the broker's own origin (cross-site websocket hijacking).
-  const origin = req.getHeader('origin');
+  const origin = one('origin');
   const foreignCookie =
-    explicit === undefined && token !== undefined && origin !== '' && originHost(origin) !== req.getHeader('host');
+    explicit === undefined && token !== undefined && origin !== '' && originHost(origin) !== one('host');
   const since = nonEmpty(query.get('since'));
   const limits = deps.requestLimits;
-  const address = limits?.addresses.keyOf(res.getRemoteAddress(), () => req.getHeader('x-forwarded-for'));
+  const address = limits?.addresses.keyOf(res.getRemoteAddress(), () =>
+    (lines.get('x-forwarded-for') ?? []).join(', '),
+  );
   const compat = nonEmpty(query.get('compat'));
   res.onAborted(() => {
     state.aborted = true;
@@ -122,6 +153,25 @@ const upgrade = (
   };
 
   const run = async (): Promise<void> => {
+    if (twice !== undefined) {
+      const e =
+        twice === 'token'
+          ? errors.invalidQuery('token', 'more than one `token` parameter; send it once')
+          : errors.duplicateHeader(ONCE[twice] ?? twice);
+      refuse(e.status, e.code, e.msg, 'duplicate_header');
+      return;
+    }
+    // Browsers send two cookies of one name when two were set (another path or domain): the
+    // token is ambiguous, and the first is not necessarily the one the user meant.
+    if (explicit === undefined && cookies.length > 1) {
+      refuse(
+        400,
+        'DuplicateCookie',
+        'xsajwt: more than one `xsajwt` cookie; clear the stale one or send the token as a header',
+        'duplicate_header',
+      );
+      return;
+    }
     if (!deps.ready()) {
       refuse(503, 'NotReady', 'the broker is starting or stopping', 'not_ready');
       return;

@@ -13,8 +13,12 @@ describe('JWT verification', () => {
   const verifier = createVerifier({ secret, algorithms: ['HS256'] }, () => now);
 
   it('accepts a valid token and reads sub and roles', async () => {
-    const token = await sign({ sub: 'alice', roles: ['admin', 7], exp: sec + 60 });
-    expect(await verifier.verify(token)).toEqual({ uid: 'alice', roles: ['admin'], expiresAt: (sec + 60) * 1000 });
+    const token = await sign({ sub: 'alice', roles: ['admin', 'ops'], exp: sec + 60 });
+    expect(await verifier.verify(token)).toEqual({
+      uid: 'alice',
+      roles: ['admin', 'ops'],
+      expiresAt: (sec + 60) * 1000,
+    });
   });
 
   it('refuses an expired token, also when it was cached while valid', async () => {
@@ -134,6 +138,37 @@ describe('token lifetime (issue 9, finding 5)', () => {
     expect(await verifier.verify(await sign({ sub: 'a', exp: sec + 60, roles: ['x'.repeat(65)] }))).toHaveProperty(
       'error',
     );
+  });
+
+  it('refuses a roles claim that is not an array of role names, naming the claim (read as no roles before)', async () => {
+    const cases: [unknown, string][] = [
+      ['admin', 'a string'],
+      [{ admin: true }, 'an object'],
+      [null, 'null'],
+      [7, 'a number'],
+      [true, 'a boolean'],
+      [[['admin']], 'an array at roles[0]'],
+      [['admin', 7], 'a number at roles[1]'],
+      [['ops', null], 'null at roles[1]'],
+    ];
+    for (const [roles, got] of cases) {
+      expect(await verifier.verify(await sign({ sub: 'a', exp: sec + 60, roles }))).toEqual({
+        error: `token claim \`roles\` rejected: expected an array of role names, got ${got}`,
+      });
+    }
+  });
+
+  it('reads a token without a roles claim, or with an empty list, as no roles', async () => {
+    expect(await verifier.verify(await sign({ sub: 'a', exp: sec + 60 }))).toEqual({
+      uid: 'a',
+      roles: [],
+      expiresAt: (sec + 60) * 1000,
+    });
+    expect(await verifier.verify(await sign({ sub: 'b', exp: sec + 60, roles: [] }))).toEqual({
+      uid: 'b',
+      roles: [],
+      expiresAt: (sec + 60) * 1000,
+    });
   });
 });
 
