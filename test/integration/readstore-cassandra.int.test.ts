@@ -132,6 +132,7 @@ needs('MSGXC_TEST_CASSANDRA_PORT', 'Cassandra', (port) => {
         [3, 'audiences'],
         [4, 'user_imports'],
         [5, 'segments'],
+        [6, 'user_import_started'],
       ]);
       expect((await client.execute(`SELECT * FROM ${keyspace}.schema_migrations_lock`)).rows).toEqual([]);
       const tables = (
