@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Actor } from '../schema/metadata.js';
-import { clip, formFields, loneSurrogate, parseJson, utf8Text } from '../schema/json.js';
+import { clip } from '../schema/json.js';
 import type { Logger } from '../ports/log.js';
 import type { Metrics } from './metrics.js';
 import type { Idempotency } from './idempotency.js';
@@ -11,6 +11,7 @@ import type { Refusal } from './rate-limits.js';
 import type { Route, RouteReply, RouteRequest } from './route.js';
 import type { HttpRequest, HttpResponse, TemplatedApp } from './uws.js';
 import { readBody } from './body.js';
+import { parseBody } from './body-parse.js';
 import { answerInternalFailure, writeReply, type Exchange } from './reply.js';
 import { capture, isRefused, type Captured } from './capture.js';
 import { thrownText } from './guard.js';
@@ -42,8 +43,6 @@ export interface HttpDeps {
   /** The latency trace (MSGXC_TRACE_LATENCY, app/trace.ts): marks each request's stages by its message id. */
   readonly trace?: Trace;
 }
-
-const JSONISH = /^(application\/([\w.+-]+\+)?json|application\/x-www-form-urlencoded|text\/plain)\b/i;
 
 const uwsPattern = (path: string): string => path.replace(/\{(\w+)\}/g, ':$1');
 const paramNames = (path: string): string[] => [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1] ?? '');
@@ -100,37 +99,7 @@ const limited = (deps: Pick<HttpDeps, 'metrics'>, r: Refusal): ApiError => {
   return errors.rateLimited(r);
 };
 
-const FORM = /^application\/x-www-form-urlencoded\b/i;
 const NDJSON = /^(application\/(x-)?ndjson|application\/jsonl?|text\/plain)\b/i;
-
-const parseBody = (
-  c: Captured,
-  raw: Buffer | undefined,
-  maxDepth: number,
-  form = false,
-): { body: unknown } | ApiError => {
-  // JSON, or what `curl -d` sends by default (form-urlencoded) and text/plain: msgxc's
-  // users have always posted JSON that way. Anything else is clearly not JSON.
-  if (c.contentType !== '' && !JSONISH.test(c.contentType)) return errors.unsupportedMediaType();
-  // A route taking forms reads a form as its fields (the last of a repeated name wins), unless it is JSON after all.
-  const text = utf8Text(raw ?? Buffer.alloc(0));
-  if (text === undefined) return errors.badJson('not UTF-8');
-  if (form && FORM.test(c.contentType) && !/^\s*[{[]/.test(text)) {
-    const fields = formFields(text);
-    return fields === undefined ? errors.badJson('a form field is not percent-encoded UTF-8') : { body: fields };
-  }
-  const parsed = parseJson(text, maxDepth);
-  if (parsed.ok) {
-    // Valid UTF-8 holds no surrogate, so only a `\uD8xx`..`\uDFxx` escape can make one.
-    const lone = /\\u[dD][89a-fA-F]/.test(text) ? loneSurrogate(parsed.value) : undefined;
-    return lone === undefined
-      ? { body: parsed.value }
-      : errors.invalidBody([
-          `${lone.path === '' ? 'body' : lone.path}: ${lone.what} is no character; send text as UTF-8`,
-        ]);
-  }
-  return parsed.tooDeep ? errors.tooDeep(maxDepth) : errors.badJson(parsed.detail);
-};
 
 const handleRequest = async (
   route: Route,

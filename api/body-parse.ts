@@ -1,0 +1,37 @@
+import { formFields, loneSurrogate, parseJson, utf8Text } from '../schema/json.js';
+import { errors, type ApiError } from './errors.js';
+import type { Captured } from './capture.js';
+
+// A request's body as the route reads it: JSON (or a form, for the routes taking forms), with
+// every refusal a 4xx naming what is wrong. Out of api/http.ts, which mounts and runs routes.
+const JSONISH = /^(application\/([\w.+-]+\+)?json|application\/x-www-form-urlencoded|text\/plain)\b/i;
+const FORM = /^application\/x-www-form-urlencoded\b/i;
+
+export const parseBody = (
+  c: Captured,
+  raw: Buffer | undefined,
+  maxDepth: number,
+  form = false,
+): { body: unknown } | ApiError => {
+  // JSON, or what `curl -d` sends by default (form-urlencoded) and text/plain: msgxc's
+  // users have always posted JSON that way. Anything else is clearly not JSON.
+  if (c.contentType !== '' && !JSONISH.test(c.contentType)) return errors.unsupportedMediaType();
+  // A route taking forms reads a form as its fields (the last of a repeated name wins), unless it is JSON after all.
+  const text = utf8Text(raw ?? Buffer.alloc(0));
+  if (text === undefined) return errors.badJson('not UTF-8');
+  if (form && FORM.test(c.contentType) && !/^\s*[{[]/.test(text)) {
+    const fields = formFields(text);
+    return fields === undefined ? errors.badJson('a form field is not percent-encoded UTF-8') : { body: fields };
+  }
+  const parsed = parseJson(text, maxDepth);
+  if (parsed.ok) {
+    // Valid UTF-8 holds no surrogate, so only a `\uD8xx`..`\uDFxx` escape can make one.
+    const lone = /\\u[dD][89a-fA-F]/.test(text) ? loneSurrogate(parsed.value) : undefined;
+    return lone === undefined
+      ? { body: parsed.value }
+      : errors.invalidBody([
+          `${lone.path === '' ? 'body' : lone.path}: ${lone.what} is no character; send text as UTF-8`,
+        ]);
+  }
+  return parsed.tooDeep ? errors.tooDeep(maxDepth) : errors.badJson(parsed.detail);
+};
