@@ -39,10 +39,13 @@ const productionOnly = [
   'test/e2e/throttle-nodes.e2e.test.ts',
 ];
 
-// Files that only mean something on the embedded stack (MSGXC_HTTP_THREADS: worker threads
-// sharing the embedded log's one writer; the production stack refuses the setting, a unit test
-// says so). Not part of the production project, so neither run nor reported as skipped there.
-const embeddedOnly = ['test/e2e/http-threads.e2e.test.ts'];
+// Files that only mean something on the embedded stack. Not part of the production project, so
+// neither run nor reported as skipped there.
+// - http-threads: worker threads sharing the embedded log's one writer; the production stack
+//   refuses the setting, a unit test says so.
+// - gdpr-files: reads the SQLite files of the read models and search; the production stack keeps
+//   them in Cassandra and Elasticsearch (its erasure is tested by gdpr.e2e).
+const embeddedOnly = ['test/e2e/http-threads.e2e.test.ts', 'test/e2e/gdpr-files.e2e.test.ts'];
 
 const e2e = (name: 'e2e' | 'e2e-production', env: Record<string, string>) => ({
   test: {
