@@ -17,10 +17,18 @@ export const errorPath = (e: t.ValidationError): string => {
 // Values of secret-looking fields are never echoed back (they end up in logs and terminals).
 const SECRET = /SECRET|PASSWORD|TOKEN|PRIVATE|_KEY$/i;
 
+// A `t.keyof` (a set of names) says which names it takes: its own name may be just the field's
+// (onadata's `target_type`), which told a client nothing ("expected target_type").
+const keysOf = (type: t.Decoder<unknown, unknown> | undefined): string | undefined => {
+  const k = type as { readonly _tag?: string; readonly keys?: Record<string, unknown> } | undefined;
+  return k?._tag === 'KeyofType' && k.keys !== undefined ? `expected one of ${Object.keys(k.keys).join(', ')}` : undefined;
+};
+
 export const describeError = (e: t.ValidationError, expectedInstead?: string): { field: string; msg: string } => {
   const field = errorPath(e) || '(body)';
   const last = e.context[e.context.length - 1];
-  const expected = expectedInstead ?? e.message ?? (last ? `expected ${last.type.name}` : 'invalid value');
+  const expected =
+    expectedInstead ?? e.message ?? keysOf(last?.type) ?? (last ? `expected ${last.type.name}` : 'invalid value');
   const got =
     e.value === undefined
       ? 'missing'

@@ -14,7 +14,16 @@ import { HELP } from './help.js';
 // takes seconds to load, and `msgxc token` in a script should not pay for it.
 export const main = async (argv: readonly string[]): Promise<void> => {
   const [command, ...args] = argv;
-  if (command === '--help' || command === '-h' || command === 'help') {
+  // `--help` anywhere answers the help and does nothing else: `msgxc start --help` started a
+  // broker, `msgxc rebuild --help` opened the data files, `msgxc token --help` minted a token
+  // for a user called "--help".
+  if (
+    command === '--help' ||
+    command === '-h' ||
+    command === 'help' ||
+    args.includes('--help') ||
+    args.includes('-h')
+  ) {
     process.stdout.write(HELP);
     return;
   }
@@ -57,6 +66,11 @@ export const main = async (argv: readonly string[]): Promise<void> => {
   if (command !== undefined && command !== 'start' && command !== 'reactors')
     usageError([
       `unknown command "${command}" (expected: start, reactors, token, rebuild, vapid-keys, audit, import; msgxc --help)`,
+    ]);
+  // Settings are MSGXC_* variables, never arguments: one given here would be silently ignored.
+  if (args.length > 0)
+    usageError([
+      `msgxc ${command ?? 'start'}: takes no arguments (got ${JSON.stringify(args[0]).slice(0, 60)}); settings are MSGXC_* variables, see msgxc --help`,
     ]);
   const { start } = await import('./start.js');
   await start(loaded);

@@ -8,5 +8,10 @@ export const printToken = async (config: Config, args: readonly string[]): Promi
   const [sub, roles] = args;
   if (sub === undefined || config.jwtSecret === undefined)
     return usageError(['usage: msgxc token <sub> [role,role] (needs an HS256 secret)']);
+  // An option where the subject goes is a mistake (`--roles admin`), not a user called "--roles".
+  if (sub.startsWith('-') || args.length > 2)
+    return usageError([
+      `msgxc token: unexpected ${JSON.stringify((sub.startsWith('-') ? sub : args[2]) ?? '').slice(0, 60)}; usage: msgxc token <sub> [role,role]`,
+    ]);
   process.stdout.write(`${await mintToken(config.jwtSecret, sub, roles ? roles.split(',') : [], 24 * 3600)}\n`);
 };

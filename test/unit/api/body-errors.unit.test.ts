@@ -2,6 +2,7 @@ import * as E from 'fp-ts/lib/Either.js';
 import { describe, expect, it } from 'vitest';
 import { describeErrors } from '../../../schema/errors.js';
 import { EnlistBody, MulticastBody, PublishBody } from '../../../schema/http.js';
+import { OnadataMessageBody } from '../../../schema/onadata.js';
 
 const errorsOf = (
   codec: { decode: (u: unknown) => E.Either<import('io-ts').Errors, unknown> },
@@ -25,6 +26,12 @@ describe('request body errors name the field', () => {
     ]);
     expect(errorsOf(PublishBody, { tid: 't', msg: 'x', opts: { urgency: '2' } })).toEqual([
       'opts.urgency: expected one of 1, 2, 3, 4 (got "2")',
+    ]);
+  });
+
+  it('a set of names (t.keyof) lists the names, whatever the codec is called', () => {
+    expect(errorsOf(OnadataMessageBody, { target_type: 'xyz', target_id: '1', message: 'hi' })).toEqual([
+      'target_type: expected one of user, xform, project (got "xyz")',
     ]);
   });
 
