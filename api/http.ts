@@ -5,6 +5,7 @@ import type { Logger } from '../ports/log.js';
 import type { Metrics } from './metrics.js';
 import type { Idempotency } from './idempotency.js';
 import { IDEMPOTENCY_KEY_FORM, isValidIdempotencyKey } from './idempotency.js';
+import { queryNames } from './query-names.js';
 import { errors, isApiError, type ApiError } from './errors.js';
 import { isAdmin, isAuditor, isAnalyst, tokenFromHeader, type Verifier } from './auth.js';
 import type { Refusal } from './rate-limits.js';
@@ -101,6 +102,9 @@ const limited = (deps: Pick<HttpDeps, 'metrics'>, r: Refusal): ApiError => {
 
 const NDJSON = /^(application\/(x-)?ndjson|application\/jsonl?|text\/plain)\b/i;
 
+// Each mounted route's query check (api/query-names.ts), made once when it is mounted.
+const queryChecks = new WeakMap<Route, (query: URLSearchParams) => ApiError | undefined>();
+
 const handleRequest = async (
   route: Route,
   c: Captured,
@@ -117,6 +121,8 @@ const handleRequest = async (
     const refused = deps.limits.rates.caller(actor, route.method === 'get' ? 'read' : 'write', performance.now());
     if (refused !== undefined) return limited(deps, refused);
   }
+  const badQuery = queryChecks.get(route)?.(c.query);
+  if (badQuery !== undefined) return badQuery;
   let body: unknown = undefined;
   if (route.body === true && route.raw === true) {
     if (c.contentType !== '' && !NDJSON.test(c.contentType))
@@ -195,6 +201,8 @@ const failed = (
 
 export const mountRoute = (app: TemplatedApp, route: Route, deps: HttpDeps): void => {
   const names = paramNames(route.path);
+  const checkQuery = queryNames(route.path, route.method);
+  if (checkQuery !== undefined) queryChecks.set(route, checkQuery);
   const serve = (res: HttpResponse, req: HttpRequest, x: Exchange, slot: Slot): void => {
     const started = performance.now();
     const c = capture(req, names);

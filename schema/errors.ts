@@ -21,7 +21,9 @@ const SECRET = /SECRET|PASSWORD|TOKEN|PRIVATE|_KEY$/i;
 // (onadata's `target_type`), which told a client nothing ("expected target_type").
 const keysOf = (type: t.Decoder<unknown, unknown> | undefined): string | undefined => {
   const k = type as { readonly _tag?: string; readonly keys?: Record<string, unknown> } | undefined;
-  return k?._tag === 'KeyofType' && k.keys !== undefined ? `expected one of ${Object.keys(k.keys).join(', ')}` : undefined;
+  return k?._tag === 'KeyofType' && k.keys !== undefined
+    ? `expected one of ${Object.keys(k.keys).join(', ')}`
+    : undefined;
 };
 
 export const describeError = (e: t.ValidationError, expectedInstead?: string): { field: string; msg: string } => {

@@ -28,6 +28,7 @@ const badRequest = (op: Op): string | undefined => {
         ]
       : []),
     ...((op.query ?? []).length > 0 ? ['InvalidQuery (a query parameter out of its range, named)'] : []),
+    'InvalidQuery (on /api/v2: a query parameter the operation does not list, or one given twice, named)',
     ...(op.idempotent === true
       ? ['InvalidQuery (an Idempotency-Key that is not 1..255 visible ASCII characters)']
       : []),
@@ -60,13 +61,60 @@ const unavailable = (op: Op, method: string): string | undefined => {
   return causes.length > 0 ? causes.join('; ') : undefined;
 };
 
-export const operation = (op: Op, method: string): Json => ({
+/**
+ * What every read of /api/v2 takes besides its own parameters (api/deps.ts, consistentRead): a
+ * read waits (2 s at most, then answers with `X-Stale: true`) until the read models hold the log
+ * up to `min_position` (a write's `X-Position`), or up to the head; `consistency=eventual` does
+ * not wait.
+ */
+export const READ_OPTIONS = ['consistency', 'min_position'] as const;
+const readOption = (name: (typeof READ_OPTIONS)[number]): Json =>
+  name === 'consistency'
+    ? {
+        name,
+        in: 'query',
+        required: false,
+        schema: { enum: ['eventual'] },
+        description: 'answer without waiting for the read models',
+      }
+    : {
+        name,
+        in: 'query',
+        required: false,
+        schema: { type: 'integer', minimum: 1 },
+        description: "wait until the read models hold the log up to this position (a write's X-Position)",
+      };
+/**
+ * The reads that wait for the read models (their handlers call consistentRead or
+ * consistentSearch, api/deps.ts): they take READ_OPTIONS. test/unit/api/read-options.unit.test.ts
+ * holds this list equal to the handlers that wait.
+ */
+export const FRESH_READS: ReadonlySet<string> = new Set([
+  '/api/v2/devices',
+  '/api/v2/inbox',
+  '/api/v2/messages/{mid}',
+  '/api/v2/segments',
+  '/api/v2/segments/{id}/count',
+  '/api/v2/threads',
+  '/api/v2/threads/{tid}',
+  '/api/v2/threads/{tid}/messages',
+  '/api/v2/threads/{tid}/subscribers',
+  '/api/v2/users/import/{id}',
+  '/api/v2/users/{uid}/devices',
+  '/api/v2/users/{uid}/export',
+]);
+export const takesReadOptions = (method: string, path: string): boolean => method === 'get' && FRESH_READS.has(path);
+
+export const operation = (op: Op, method: string, path = ''): Json => ({
   summary: op.summary,
   'x-access': op.access,
   security: op.access === 'public' ? [] : [{ bearer: [] }],
   parameters: [
     ...(op.params ?? []).map((name) => ({ name, in: 'path', required: true, schema: str })),
     ...(op.query ?? []).map((name) => queryParameter(op, name)),
+    ...(takesReadOptions(method, path)
+      ? READ_OPTIONS.filter((n) => !(op.query ?? []).includes(n)).map(readOption)
+      : []),
     ...(op.idempotent === true ? [{ name: 'Idempotency-Key', in: 'header', required: false, schema: str }] : []),
   ],
   ...(op.body !== undefined

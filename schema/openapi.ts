@@ -325,7 +325,7 @@ export const openApiDocument = (): Json => ({
   paths: Object.fromEntries(
     Object.entries(operations).map(([path, ops]) => [
       path,
-      Object.fromEntries(Object.entries(ops).map(([m, op]) => [m, operation(op, m)])),
+      Object.fromEntries(Object.entries(ops).map(([m, op]) => [m, operation(op, m, path)])),
     ]),
   ),
 });

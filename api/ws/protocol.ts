@@ -74,12 +74,14 @@ export const decodeFrame = (s: Session, text: string, maxDepth: number): ClientF
   const type = typeof raw === 'object' && raw !== null && 'type' in raw ? raw.type : undefined;
   const id = idOf(raw);
   if (typeof type !== 'string' || !CLIENT_FRAME_TYPES.includes(type)) {
-    error(
-      s,
-      'UnknownFrame',
-      `unknown frame type ${preview(type, 40)}; expected one of ${CLIENT_FRAME_TYPES.join(', ')}`,
-      id,
-    );
+    // A frame that is no object, or has no type, is told what a frame is, not "type nothing".
+    const what =
+      typeof raw !== 'object' || raw === null || Array.isArray(raw)
+        ? `a frame is a JSON object with a "type" (got ${preview(raw, 40)})`
+        : type === undefined
+          ? 'a frame needs a "type"'
+          : `unknown frame type ${preview(type, 40)}`;
+    error(s, 'UnknownFrame', `${what}; expected one of ${CLIENT_FRAME_TYPES.join(', ')}`, id);
     return undefined;
   }
   const decoded = ClientFrame.types.find((c) => c.name === type)?.decode(raw) ?? ClientFrame.decode(raw);

@@ -82,7 +82,22 @@ describe('deeply nested frames (finding 2)', () => {
     // JSON.parse makes `__proto__` an own key: it neither sets an id nor a type.
     s.sendRaw('{"type":"ping","__proto__":{"id":"injected"}}');
     expect(await s.next((f) => f.type === 'pong')).toEqual({ type: 'pong' });
-    expect(await errorAfter(s, '{"__proto__":{"type":"ping"}}')).toMatchObject({ code: 'UnknownFrame' });
+    expect(await errorAfter(s, '{"__proto__":{"type":"ping"}}')).toMatchObject({
+      code: 'UnknownFrame',
+      msg: /^a frame needs a "type"; expected one of /,
+    });
+    // What is not an object is told what a frame is.
+    const notObjects: [string, string][] = [
+      ['5', '5'],
+      ['"ping"', '"ping"'],
+      ['[{"type":"ping"}]', 'an array of 1 item'],
+      ['null', 'null'],
+    ];
+    for (const [frame, got] of notObjects) {
+      const e = await errorAfter(s, frame);
+      expect(e['code']).toBe('UnknownFrame');
+      expect(String(e['msg'])).toContain(`a frame is a JSON object with a "type" (got ${got}); expected one of `);
+    }
     for (const type of ['constructor', 'toString', '__proto__', 'hasOwnProperty']) {
       expect(await errorAfter(s, JSON.stringify({ type, id: type }))).toMatchObject({ code: 'UnknownFrame', id: type });
     }
