@@ -22,7 +22,62 @@ import { knownProfilesReader } from './sqlite-known.js';
 // Most users keep the default (no channel preference): no parse for it.
 const strings = (json: string): string[] => (json === '[]' ? [] : (JSON.parse(json) as string[]));
 
-export const directoryReads = (db: Database): DirectoryReads => {
+/**
+ * The messages this connection's commits stored lately, as stored (issue 15): triage reads each
+ * message it plans right after its fold stored it, and that read (a row and its data parsed)
+ * was a good part of triage's cost per send. A message's row changes only through this writer
+ * (the directory is written by the triage fold alone, on one connection: sqlite-tables.ts), so
+ * remembering what a committed transaction inserted, and forgetting it when a later one changes
+ * its status or blanks its text (an erasure), keeps every read what the row holds. Only what an
+ * insert really stored (a row already there is left, and read from the file) and only once its
+ * transaction committed (a rolled-back batch leaves nothing behind); another connection to the
+ * file (a split node's sends thread) remembers nothing and reads the file.
+ */
+export class StoredMessages {
+  private readonly kept = new Map<string, DirectoryMessage>();
+  /** What the transaction in progress did, in order: a message stored, or a message or a user's messages changed. */
+  private pending: (
+    | { readonly stored: DirectoryMessage }
+    | { readonly changed: string }
+    | { readonly erased: string }
+  )[] = [];
+
+  constructor(private readonly limit = 64) {}
+
+  get(mid: string): DirectoryMessage | undefined {
+    return this.kept.get(mid);
+  }
+
+  stored(m: DirectoryMessage): void {
+    this.pending.push({ stored: m });
+  }
+
+  changed(mid: string): void {
+    this.pending.push({ changed: mid });
+  }
+
+  /** `uid`'s direct messages were blanked. */
+  erased(uid: string): void {
+    this.pending.push({ erased: uid });
+  }
+
+  /** The transaction ended: applies what it did if it committed, forgets it otherwise. */
+  settled(committed: boolean): void {
+    const done = this.pending;
+    this.pending = [];
+    if (!committed) return;
+    for (const p of done)
+      if ('stored' in p) {
+        this.kept.set(p.stored.data.mid, p.stored);
+        if (this.kept.size > this.limit) this.kept.delete(this.kept.keys().next().value ?? '');
+      } else if ('changed' in p) this.kept.delete(p.changed);
+      else
+        for (const [mid, m] of this.kept)
+          if (m.data.audience.kind === 'user' && m.data.audience.uid === p.erased) this.kept.delete(mid);
+  }
+}
+
+export const directoryReads = (db: Database, stored?: StoredMessages): DirectoryReads => {
   const message = db.prepare<
     [string],
     { data: string; position: number; status: MessageStatus; event_id: string; correlation: string }
@@ -83,6 +138,8 @@ export const directoryReads = (db: Database): DirectoryReads => {
   const knownProfiles = knownProfilesReader(db);
 
   const messageOf = (mid: string): DirectoryMessage | undefined => {
+    const kept = stored?.get(mid);
+    if (kept !== undefined) return kept;
     const r = message.get(mid);
     return r === undefined
       ? undefined
@@ -195,7 +252,12 @@ export const directoryReads = (db: Database): DirectoryReads => {
   };
   return {
     message: (mid) => Promise.resolve(messageOf(mid)),
-    messageState: (mid) => Promise.resolve(state.get(mid)),
+    messageState: (mid) => {
+      const kept = stored?.get(mid);
+      if (kept === undefined) return Promise.resolve(state.get(mid));
+      const { audience } = kept.data;
+      return Promise.resolve({ status: kept.status, tid: audience.kind === 'thread' ? audience.tid : null });
+    },
     thread: (tid) => {
       const r = thread.get(tid);
       return Promise.resolve(
@@ -240,7 +302,7 @@ export const directoryReads = (db: Database): DirectoryReads => {
 };
 
 /** Applies directory changes; call inside the commit's transaction. */
-export const directoryWriter = (db: Database): ((c: DirectoryChange) => void) => {
+export const directoryWriter = (db: Database, stored?: StoredMessages): ((c: DirectoryChange) => void) => {
   const known = db.prepare<[string, number]>(
     `INSERT INTO dir_users (uid, first_position) VALUES (?, ?)
      ON CONFLICT (uid) DO UPDATE SET first_position = MIN(coalesce(first_position, excluded.first_position), excluded.first_position)`,
@@ -361,7 +423,7 @@ export const directoryWriter = (db: Database): ((c: DirectoryChange) => void) =>
       case 'message-published': {
         const m = c.message;
         const a = m.data.audience;
-        message.run(
+        const inserted = message.run(
           m.data.mid,
           m.position,
           m.status,
@@ -370,10 +432,12 @@ export const directoryWriter = (db: Database): ((c: DirectoryChange) => void) =>
           m.eventId,
           m.correlationId,
         );
+        if (inserted.changes > 0) stored?.stored(m);
         return;
       }
       case 'message-status':
         status.run(c.status, c.mid, JSON.stringify(c.from));
+        stored?.changed(c.mid);
         return;
       case 'user-erased':
         forgetDevices.run(c.uid, c.position);
@@ -382,6 +446,7 @@ export const directoryWriter = (db: Database): ((c: DirectoryChange) => void) =>
         cell.run(null, c.uid);
         forgetTime.run(c.uid);
         blankMessages.run(ERASED_TEXT, c.uid);
+        stored?.erased(c.uid);
         return;
       default: {
         const unhandled: never = c;
