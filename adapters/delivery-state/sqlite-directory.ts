@@ -102,17 +102,9 @@ export const directoryReads = (db: Database, stored?: StoredMessages): Directory
   const user = db.prepare<[string], { email: string | null; cell: string | null; channels: string }>(
     'SELECT email, cell, channels FROM dir_users WHERE uid = ?',
   );
-  const time = db.prepare<[string], { timezone: string | null; quiet: string | null }>(
-    'SELECT timezone, quiet FROM dir_user_time WHERE uid = ?',
-  );
   const perThread = db
     .prepare<[string, string], string>('SELECT channels FROM dir_user_threads WHERE uid = ? AND tid = ?')
     .pluck();
-  const devices = db.prepare<[string], { device_id: string; channel: DeviceChannel }>(
-    // The newest ones only: a plan's steps are bounded (schema/bounds.ts), and a user enlisted
-    // before the broker capped devices per user may still have more.
-    `SELECT device_id, channel FROM dir_devices WHERE uid = ? ORDER BY position DESC LIMIT ${LIMITS.devices}`,
-  );
   const device = db
     .prepare<[string, string], string>('SELECT device FROM dir_devices WHERE uid = ? AND device_id = ?')
     .pluck();
@@ -236,14 +228,41 @@ export const directoryReads = (db: Database, stored?: StoredMessages): Directory
     }
     return out;
   };
-  const profileOf = (uid: string, tid: string | undefined) => {
-    const u = user.get(uid);
-    const forThread = tid === undefined ? undefined : perThread.get(uid, tid);
-    const t = time.get(uid);
+  // One user's profile in one statement, not one per table (issue 15: a direct message's
+  // recipient cost three or four point reads): a row per source, told apart by its first column:
+  // 0 the contact points and channels, 1 the time preferences, 3 the thread's channels (none
+  // without a thread: `tid = NULL` matches no row), 2 each device with its position, the newest
+  // ones only (a plan's steps are bounded, schema/bounds.ts, and a user enlisted before the broker
+  // capped devices per user may still have more), put newest first here (a compound's order is SQLite's).
+  const profileRows = db
+    .prepare<
+      [string, string, string, string | null, string],
+      [kind: 0 | 1 | 2 | 3, a: string | null, b: string | null, c: string | number | null]
+    >(
+      `SELECT 0, email, cell, channels FROM dir_users WHERE uid = ?
+       UNION ALL SELECT 1, timezone, quiet, NULL FROM dir_user_time WHERE uid = ?
+       UNION ALL SELECT 2, device_id, channel, position FROM
+         (SELECT device_id, channel, position FROM dir_devices WHERE uid = ? ORDER BY position DESC LIMIT ${LIMITS.devices})
+       UNION ALL SELECT 3, channels, NULL, NULL FROM dir_user_threads WHERE tid = ? AND uid = ?`,
+    )
+    .raw(true);
+  const newestFirst = (a: readonly [string, DeviceChannel, number], b: readonly [string, DeviceChannel, number]) =>
+    b[2] - a[2];
+  const profileOf = (uid: string, tid: string | undefined): Profile => {
+    let u: { email: string | null; cell: string | null; channels: string } | undefined;
+    let t: { timezone: string | null; quiet: string | null } | undefined;
+    let forThread: string | undefined;
+    const found: [string, DeviceChannel, number][] = [];
+    for (const [kind, a, b, c] of profileRows.all(uid, uid, uid, tid ?? null, uid))
+      if (kind === 0) u = { email: a, cell: b, channels: c as string };
+      else if (kind === 1) t = { timezone: a, quiet: b };
+      else if (kind === 2) found.push([a as string, b as DeviceChannel, c as number]);
+      else forThread = a as string;
+    if (found.length > 1) found.sort(newestFirst);
     return {
       ...(t?.timezone == null ? {} : { timezone: t.timezone }),
       ...(t?.quiet == null ? {} : { quietHours: JSON.parse(t.quiet) as QuietHours }),
-      devices: devices.all(uid).map((d) => ({ deviceId: d.device_id, channel: d.channel })),
+      devices: found.map(([deviceId, channel]) => ({ deviceId, channel })),
       email: u?.email ?? null,
       cell: u?.cell ?? null,
       channels: u === undefined ? [] : strings(u.channels),
