@@ -322,9 +322,12 @@ export const directoryReads = (db: Database, stored?: StoredMessages): Directory
 
 /** Applies directory changes; call inside the commit's transaction. */
 export const directoryWriter = (db: Database, stored?: StoredMessages): ((c: DirectoryChange) => void) => {
+  // Only when it moves the position earlier (or sets it): every message to a known user folds a
+  // `user-known`, and an update that changed nothing still rewrote the row (a page into the WAL).
   const known = db.prepare<[string, number]>(
     `INSERT INTO dir_users (uid, first_position) VALUES (?, ?)
-     ON CONFLICT (uid) DO UPDATE SET first_position = MIN(coalesce(first_position, excluded.first_position), excluded.first_position)`,
+     ON CONFLICT (uid) DO UPDATE SET first_position = excluded.first_position
+     WHERE first_position IS NULL OR excluded.first_position < first_position`,
   );
   const profile = db.prepare<[string]>('INSERT OR IGNORE INTO dir_users (uid) VALUES (?)');
   const email = db.prepare<[string | null, string]>('UPDATE dir_users SET email = ? WHERE uid = ?');
