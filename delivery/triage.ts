@@ -168,14 +168,23 @@ export const createTriageReactor = (o: TriageReactorOptions): Follower => {
     return { page: read, memo: { key, stamp } };
   };
 
-  const triage = async (m: DirectoryMessage, causationId: string): Promise<void> => {
+  // `published`: planned for its MessagePublished (not a MessageDue, which is in the stream). Its
+  // triage stream is then empty unless another reactor process (or this one before a crash) got
+  // there first, so the first append expects no stream without reading it (a read of an empty
+  // stream per send), and the stream is read only when that append is refused. Not for a
+  // thread's message: its first batch may root a page's live list (facts-memo.ts), which must
+  // be the list the stored batch holds, and an engine that answers a repeated append as done
+  // (EventStoreDB: the same event ids, revisionIds, at the same expected revision) would say
+  // 'appended' for a batch another run wrote; other audiences root nothing, and their cursor is
+  // the same whichever run wrote the batch.
+  const triage = async (m: DirectoryMessage, causationId: string, published: boolean): Promise<void> => {
     const { data } = m;
     const tid = data.audience.kind === 'thread' ? data.audience.tid : undefined;
     const thread = tid === undefined ? undefined : await dir.thread(tid);
     const message = messageFacts(data, thread);
     const expiresAt = expiryOf(message, o.config);
     const cause = { correlationId: m.correlationId, causationId };
-    let state = await streamState(data.mid);
+    let state = published && tid === undefined ? initialTriage() : await streamState(data.mid);
     for (let cursor = cursorOf(state); cursor !== 'done' && !o.stopped(); cursor = cursorOf(state)) {
       const now = o.clock.now().getTime();
       const pages: TriagePage[] = [];
@@ -225,11 +234,13 @@ export const createTriageReactor = (o: TriageReactorOptions): Follower => {
     return mine;
   };
 
-  const triageCommitted = async (mid: string, causationId: string): Promise<void> => {
+  const triageCommitted = async (mid: string, causationId: string, published: boolean): Promise<void> => {
     const m = await dir.message(mid);
     if (m === undefined) return;
     const { audience } = m.data;
-    await (audience.kind === 'thread' ? inTurn(audience.tid, () => triage(m, causationId)) : triage(m, causationId));
+    await (audience.kind === 'thread'
+      ? inTurn(audience.tid, () => triage(m, causationId, published))
+      : triage(m, causationId, published));
   };
 
   return startFollower({
@@ -270,7 +281,8 @@ export const createTriageReactor = (o: TriageReactorOptions): Follower => {
       }
       if (!isDue(event)) return undefined;
       // The effect runs once the batch up to this event is committed: the directory then has it.
-      return () => triageCommitted(event.data.mid, at.eventId);
+      const published = event.type === 'MessagePublished';
+      return () => triageCommitted(event.data.mid, at.eventId, published);
     },
   });
 };

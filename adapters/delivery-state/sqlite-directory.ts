@@ -22,7 +22,62 @@ import { knownProfilesReader } from './sqlite-known.js';
 // Most users keep the default (no channel preference): no parse for it.
 const strings = (json: string): string[] => (json === '[]' ? [] : (JSON.parse(json) as string[]));
 
-export const directoryReads = (db: Database): DirectoryReads => {
+/**
+ * The messages this connection's commits stored lately, as stored (issue 15): triage reads each
+ * message it plans right after its fold stored it, and that read (a row and its data parsed)
+ * was a good part of triage's cost per send. A message's row changes only through this writer
+ * (the directory is written by the triage fold alone, on one connection: sqlite-tables.ts), so
+ * remembering what a committed transaction inserted, and forgetting it when a later one changes
+ * its status or blanks its text (an erasure), keeps every read what the row holds. Only what an
+ * insert really stored (a row already there is left, and read from the file) and only once its
+ * transaction committed (a rolled-back batch leaves nothing behind); another connection to the
+ * file (a split node's sends thread) remembers nothing and reads the file.
+ */
+export class StoredMessages {
+  private readonly kept = new Map<string, DirectoryMessage>();
+  /** What the transaction in progress did, in order: a message stored, or a message or a user's messages changed. */
+  private pending: (
+    | { readonly stored: DirectoryMessage }
+    | { readonly changed: string }
+    | { readonly erased: string }
+  )[] = [];
+
+  constructor(private readonly limit = 64) {}
+
+  get(mid: string): DirectoryMessage | undefined {
+    return this.kept.get(mid);
+  }
+
+  stored(m: DirectoryMessage): void {
+    this.pending.push({ stored: m });
+  }
+
+  changed(mid: string): void {
+    this.pending.push({ changed: mid });
+  }
+
+  /** `uid`'s direct messages were blanked. */
+  erased(uid: string): void {
+    this.pending.push({ erased: uid });
+  }
+
+  /** The transaction ended: applies what it did if it committed, forgets it otherwise. */
+  settled(committed: boolean): void {
+    const done = this.pending;
+    this.pending = [];
+    if (!committed) return;
+    for (const p of done)
+      if ('stored' in p) {
+        this.kept.set(p.stored.data.mid, p.stored);
+        if (this.kept.size > this.limit) this.kept.delete(this.kept.keys().next().value ?? '');
+      } else if ('changed' in p) this.kept.delete(p.changed);
+      else
+        for (const [mid, m] of this.kept)
+          if (m.data.audience.kind === 'user' && m.data.audience.uid === p.erased) this.kept.delete(mid);
+  }
+}
+
+export const directoryReads = (db: Database, stored?: StoredMessages): DirectoryReads => {
   const message = db.prepare<
     [string],
     { data: string; position: number; status: MessageStatus; event_id: string; correlation: string }
@@ -47,17 +102,9 @@ export const directoryReads = (db: Database): DirectoryReads => {
   const user = db.prepare<[string], { email: string | null; cell: string | null; channels: string }>(
     'SELECT email, cell, channels FROM dir_users WHERE uid = ?',
   );
-  const time = db.prepare<[string], { timezone: string | null; quiet: string | null }>(
-    'SELECT timezone, quiet FROM dir_user_time WHERE uid = ?',
-  );
   const perThread = db
     .prepare<[string, string], string>('SELECT channels FROM dir_user_threads WHERE uid = ? AND tid = ?')
     .pluck();
-  const devices = db.prepare<[string], { device_id: string; channel: DeviceChannel }>(
-    // The newest ones only: a plan's steps are bounded (schema/bounds.ts), and a user enlisted
-    // before the broker capped devices per user may still have more.
-    `SELECT device_id, channel FROM dir_devices WHERE uid = ? ORDER BY position DESC LIMIT ${LIMITS.devices}`,
-  );
   const device = db
     .prepare<[string, string], string>('SELECT device FROM dir_devices WHERE uid = ? AND device_id = ?')
     .pluck();
@@ -83,6 +130,8 @@ export const directoryReads = (db: Database): DirectoryReads => {
   const knownProfiles = knownProfilesReader(db);
 
   const messageOf = (mid: string): DirectoryMessage | undefined => {
+    const kept = stored?.get(mid);
+    if (kept !== undefined) return kept;
     const r = message.get(mid);
     return r === undefined
       ? undefined
@@ -179,14 +228,41 @@ export const directoryReads = (db: Database): DirectoryReads => {
     }
     return out;
   };
-  const profileOf = (uid: string, tid: string | undefined) => {
-    const u = user.get(uid);
-    const forThread = tid === undefined ? undefined : perThread.get(uid, tid);
-    const t = time.get(uid);
+  // One user's profile in one statement, not one per table (issue 15: a direct message's
+  // recipient cost three or four point reads): a row per source, told apart by its first column:
+  // 0 the contact points and channels, 1 the time preferences, 3 the thread's channels (none
+  // without a thread: `tid = NULL` matches no row), 2 each device with its position, the newest
+  // ones only (a plan's steps are bounded, schema/bounds.ts, and a user enlisted before the broker
+  // capped devices per user may still have more), put newest first here (a compound's order is SQLite's).
+  const profileRows = db
+    .prepare<
+      [string, string, string, string | null, string],
+      [kind: 0 | 1 | 2 | 3, a: string | null, b: string | null, c: string | number | null]
+    >(
+      `SELECT 0, email, cell, channels FROM dir_users WHERE uid = ?
+       UNION ALL SELECT 1, timezone, quiet, NULL FROM dir_user_time WHERE uid = ?
+       UNION ALL SELECT 2, device_id, channel, position FROM
+         (SELECT device_id, channel, position FROM dir_devices WHERE uid = ? ORDER BY position DESC LIMIT ${LIMITS.devices})
+       UNION ALL SELECT 3, channels, NULL, NULL FROM dir_user_threads WHERE tid = ? AND uid = ?`,
+    )
+    .raw(true);
+  const newestFirst = (a: readonly [string, DeviceChannel, number], b: readonly [string, DeviceChannel, number]) =>
+    b[2] - a[2];
+  const profileOf = (uid: string, tid: string | undefined): Profile => {
+    let u: { email: string | null; cell: string | null; channels: string } | undefined;
+    let t: { timezone: string | null; quiet: string | null } | undefined;
+    let forThread: string | undefined;
+    const found: [string, DeviceChannel, number][] = [];
+    for (const [kind, a, b, c] of profileRows.all(uid, uid, uid, tid ?? null, uid))
+      if (kind === 0) u = { email: a, cell: b, channels: c as string };
+      else if (kind === 1) t = { timezone: a, quiet: b };
+      else if (kind === 2) found.push([a as string, b as DeviceChannel, c as number]);
+      else forThread = a as string;
+    if (found.length > 1) found.sort(newestFirst);
     return {
       ...(t?.timezone == null ? {} : { timezone: t.timezone }),
       ...(t?.quiet == null ? {} : { quietHours: JSON.parse(t.quiet) as QuietHours }),
-      devices: devices.all(uid).map((d) => ({ deviceId: d.device_id, channel: d.channel })),
+      devices: found.map(([deviceId, channel]) => ({ deviceId, channel })),
       email: u?.email ?? null,
       cell: u?.cell ?? null,
       channels: u === undefined ? [] : strings(u.channels),
@@ -195,7 +271,12 @@ export const directoryReads = (db: Database): DirectoryReads => {
   };
   return {
     message: (mid) => Promise.resolve(messageOf(mid)),
-    messageState: (mid) => Promise.resolve(state.get(mid)),
+    messageState: (mid) => {
+      const kept = stored?.get(mid);
+      if (kept === undefined) return Promise.resolve(state.get(mid));
+      const { audience } = kept.data;
+      return Promise.resolve({ status: kept.status, tid: audience.kind === 'thread' ? audience.tid : null });
+    },
     thread: (tid) => {
       const r = thread.get(tid);
       return Promise.resolve(
@@ -240,10 +321,13 @@ export const directoryReads = (db: Database): DirectoryReads => {
 };
 
 /** Applies directory changes; call inside the commit's transaction. */
-export const directoryWriter = (db: Database): ((c: DirectoryChange) => void) => {
+export const directoryWriter = (db: Database, stored?: StoredMessages): ((c: DirectoryChange) => void) => {
+  // Only when it moves the position earlier (or sets it): every message to a known user folds a
+  // `user-known`, and an update that changed nothing still rewrote the row (a page into the WAL).
   const known = db.prepare<[string, number]>(
     `INSERT INTO dir_users (uid, first_position) VALUES (?, ?)
-     ON CONFLICT (uid) DO UPDATE SET first_position = MIN(coalesce(first_position, excluded.first_position), excluded.first_position)`,
+     ON CONFLICT (uid) DO UPDATE SET first_position = excluded.first_position
+     WHERE first_position IS NULL OR excluded.first_position < first_position`,
   );
   const profile = db.prepare<[string]>('INSERT OR IGNORE INTO dir_users (uid) VALUES (?)');
   const email = db.prepare<[string | null, string]>('UPDATE dir_users SET email = ? WHERE uid = ?');
@@ -361,7 +445,7 @@ export const directoryWriter = (db: Database): ((c: DirectoryChange) => void) =>
       case 'message-published': {
         const m = c.message;
         const a = m.data.audience;
-        message.run(
+        const inserted = message.run(
           m.data.mid,
           m.position,
           m.status,
@@ -370,10 +454,12 @@ export const directoryWriter = (db: Database): ((c: DirectoryChange) => void) =>
           m.eventId,
           m.correlationId,
         );
+        if (inserted.changes > 0) stored?.stored(m);
         return;
       }
       case 'message-status':
         status.run(c.status, c.mid, JSON.stringify(c.from));
+        stored?.changed(c.mid);
         return;
       case 'user-erased':
         forgetDevices.run(c.uid, c.position);
@@ -382,6 +468,7 @@ export const directoryWriter = (db: Database): ((c: DirectoryChange) => void) =>
         cell.run(null, c.uid);
         forgetTime.run(c.uid);
         blankMessages.run(ERASED_TEXT, c.uid);
+        stored?.erased(c.uid);
         return;
       default: {
         const unhandled: never = c;

@@ -2,7 +2,7 @@ import type { Database } from 'better-sqlite3';
 import type { DeliveryStateStore } from '../../ports/delivery-state.js';
 import { createSqliteCheckpoints } from '../checkpoint/sqlite.js';
 import type { StateBatch } from '../../schema/delivery-state.js';
-import { directoryReads, directoryWriter } from './sqlite-directory.js';
+import { StoredMessages, directoryReads, directoryWriter } from './sqlite-directory.js';
 import { groupRows } from './sqlite-groups.js';
 import { sqliteReports } from './sqlite-reports.js';
 import { openDeliveryDb } from './sqlite-tables.js';
@@ -30,7 +30,8 @@ const erasing = (db: Database, commit: () => void): void => {
 export const openSqliteDeliveryState = (file: string): DeliveryStateStore => {
   const db = openDeliveryDb(file);
   db.pragma('secure_delete = ON');
-  const directory = directoryWriter(db);
+  const messages = new StoredMessages();
+  const directory = directoryWriter(db, messages);
   const units = unitWriter(db);
   const groups = groupRows(db);
   const timer = timerWriter(db);
@@ -43,8 +44,18 @@ export const openSqliteDeliveryState = (file: string): DeliveryStateStore => {
     for (const t of b.timers ?? []) timer(t);
     if (b.checkpoint !== undefined) checkpoints.saveNow(b.checkpoint.name, b.checkpoint.position);
   });
+  // The messages the transaction stored are remembered only once it committed (sqlite-directory.ts).
+  const commitBatch = (b: StateBatch): void => {
+    let committed = false;
+    try {
+      commit(b);
+      committed = true;
+    } finally {
+      messages.settled(committed);
+    }
+  };
   return {
-    directory: directoryReads(db),
+    directory: directoryReads(db, messages),
     units: unitReads(db, groups),
     timers: timerReads(db),
     reports: sqliteReports(db, groups),
@@ -53,9 +64,9 @@ export const openSqliteDeliveryState = (file: string): DeliveryStateStore => {
       try {
         if (batch.directory?.some((c) => c.type === 'user-erased') === true)
           erasing(db, () => {
-            commit(batch);
+            commitBatch(batch);
           });
-        else commit(batch);
+        else commitBatch(batch);
         return Promise.resolve();
       } catch (e) {
         return Promise.reject(e instanceof Error ? e : new Error(String(e)));

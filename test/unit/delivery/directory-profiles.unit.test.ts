@@ -183,3 +183,25 @@ describe('the directory read for a page of recipients', () => {
     await state.close();
   });
 });
+
+describe('a user known again', () => {
+  it('keeps the earliest position it was known at, and a profile-only user becomes known', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'msgxc-known-'));
+    dirs.push(dir);
+    const state = openSqliteDeliveryState(join(dir, 'reactors.db'));
+    const knownBefore = async (position: number): Promise<readonly string[]> => state.directory.known(position, '', 10);
+    await state.commit({ directory: [{ type: 'user-known', uid: 'bob', position: 10 }] });
+    await state.commit({ directory: [{ type: 'user-known', uid: 'bob', position: 20 }] });
+    expect(await knownBefore(11)).toEqual(['bob']);
+    await state.commit({ directory: [{ type: 'user-known', uid: 'bob', position: 5 }] });
+    expect(await knownBefore(6)).toEqual(['bob']);
+    // A profile first (no position), known later.
+    await state.commit({ directory: [{ type: 'contact', uid: 'carol', email: 'carol@example.org' }] });
+    expect(await knownBefore(100)).toEqual(['bob']);
+    await state.commit({ directory: [{ type: 'user-known', uid: 'carol', position: 30 }] });
+    expect(await knownBefore(31)).toEqual(['bob', 'carol']);
+    expect(await knownBefore(30)).toEqual(['bob']);
+    expect((await state.directory.profiles(['carol'])).get('carol')?.email).toBe('carol@example.org');
+    await state.close();
+  });
+});
