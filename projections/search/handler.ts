@@ -35,8 +35,13 @@ const HANDLED: ReadonlySet<string> = new Set([
   ...CHECKIN_EVENTS,
 ]);
 
-/** Messages created lately whose variants are kept for their live lists (live.ts variantsOf). */
-const RECENT_DOCS = 1_000;
+/**
+ * Messages created lately whose variants are kept for their live lists (live.ts variantsOf) and
+ * funnel marks (batch.ts): under a burst of sends the triage reactor's MessageTriaged came more
+ * than a thousand messages after its MessagePublished, and most still read their document back
+ * (issue 15). An entry is the mid the event holds anyway and, rarely, its variants.
+ */
+const RECENT_DOCS = 20_000;
 
 const isDomain = (f: Followed<FollowedEvent>): f is Followed => f.event.type !== 'UsersCheckedIn';
 
