@@ -82,8 +82,11 @@ export const Funnel = t.type(
 );
 export type Funnel = t.TypeOf<typeof Funnel>;
 
-export const zeroChannels = (): ChannelCounts =>
-  Object.fromEntries(FUNNEL_CHANNELS.map((c) => [c, 0])) as ChannelCounts;
+// Copied from a template: the projection makes new zeros for every message it creates and every
+// count it sets, and building them from the name lists (Object.fromEntries) was ~2% of the search
+// worker's time per send (issue 15). Same keys, in the same order.
+const ZERO_CHANNELS = Object.freeze(Object.fromEntries(FUNNEL_CHANNELS.map((c) => [c, 0])) as ChannelCounts);
+export const zeroChannels = (): ChannelCounts => ({ ...ZERO_CHANNELS });
 export const zeroFunnel = (): Funnel => ({
   addressed: 0,
   triaged: 0,
@@ -121,26 +124,35 @@ export const FUNNEL_SETS: readonly FunnelSet[] = [
 export const SET_NAMES: readonly SetName[] = [...DELIVERY_STATUSES, ...FUNNEL_SETS];
 export const isFunnelChannel = (c: string): c is FunnelChannel => (FUNNEL_CHANNELS as readonly string[]).includes(c);
 
+const CHANNEL_SETS = FUNNEL_CHANNELS.map((c) => [c, `f:attempted:${c}`, `f:sent:${c}`] as const);
+
 /** A message's counts, funnel and channels from the sizes of its sets (both engines use this). */
 export const tallies = (
   sizes: ReadonlyMap<string, number>,
 ): { counts: StatusCounts; funnel: Funnel; channels: FunnelChannel[] } => {
+  // Plain loops over precomputed set names: every recount of every message runs this (issue 15).
   const n = (k: string) => sizes.get(k) ?? 0;
-  const counts = Object.fromEntries(DELIVERY_STATUSES.map((s) => [s, n(s)])) as StatusCounts;
-  const perChannel = (kind: 'attempted' | 'sent') =>
-    Object.fromEntries(FUNNEL_CHANNELS.map((c) => [c, n(`f:${kind}:${c}`)])) as ChannelCounts;
+  const counts = zeroCounts();
+  for (const s of DELIVERY_STATUSES) counts[s] = n(s);
+  const attempted = zeroChannels();
+  const sent = zeroChannels();
+  const channels: FunnelChannel[] = [];
+  for (const [c, a, z] of CHANNEL_SETS) {
+    attempted[c] = n(a);
+    sent[c] = n(z);
+    if (attempted[c] + sent[c] > 0) channels.push(c);
+  }
   const funnel: Funnel = {
     addressed: n('f:addressed'),
     triaged: n('f:triaged'),
-    attempted: perChannel('attempted'),
-    sent: perChannel('sent'),
+    attempted,
+    sent,
     sentAny: n('f:sent'),
     delivered: n('f:reached:delivered'),
     seen: n('f:reached:seen'),
     read: n('f:reached:read'),
     clicked: n('f:reached:clicked'),
   };
-  const channels = FUNNEL_CHANNELS.filter((c) => funnel.attempted[c] + funnel.sent[c] > 0);
   return { counts, funnel, channels };
 };
 
@@ -205,7 +217,8 @@ export type DeliveryDoc = t.TypeOf<typeof DeliveryDoc>;
 
 export const deliveryId = (mid: string, uid: string, channel: string): string => `${mid}:${uid}:${channel}`;
 
-export const zeroCounts = (): StatusCounts => Object.fromEntries(DELIVERY_STATUSES.map((s) => [s, 0])) as StatusCounts;
+const ZERO_COUNTS = Object.freeze(Object.fromEntries(DELIVERY_STATUSES.map((s) => [s, 0])) as StatusCounts);
+export const zeroCounts = (): StatusCounts => ({ ...ZERO_COUNTS });
 export const noTimes = (): StatusTimes => Object.fromEntries(DELIVERY_STATUSES.map((s) => [s, null])) as StatusTimes;
 
 /**

@@ -3,7 +3,7 @@ import type { Followed, FollowedEvent, FollowerHandler } from '../../ports/follo
 import { CHECKIN_EVENTS, checkInOps } from './checkins.js';
 import type { SearchWriter } from '../../ports/search.js';
 import { toOps } from './batch.js';
-import { messageDoc, planBatch } from './plan.js';
+import { messageVariants, planBatch } from './plan.js';
 import type { PlannedEvent } from './plan.js';
 import { liveState } from './live.js';
 import { liveRoots } from './live-refs.js';
@@ -35,8 +35,13 @@ const HANDLED: ReadonlySet<string> = new Set([
   ...CHECKIN_EVENTS,
 ]);
 
-/** Messages created lately whose variants are kept for their live lists (live.ts variantsOf). */
-const RECENT_DOCS = 1_000;
+/**
+ * Messages created lately whose variants are kept for their live lists (live.ts variantsOf) and
+ * funnel marks (batch.ts): under a burst of sends the triage reactor's MessageTriaged came more
+ * than a thousand messages after its MessagePublished, and most still read their document back
+ * (issue 15). An entry is the mid the event holds anyway and, rarely, its variants.
+ */
+const RECENT_DOCS = 20_000;
 
 const isDomain = (f: Followed<FollowedEvent>): f is Followed => f.event.type !== 'UsersCheckedIn';
 
@@ -70,9 +75,11 @@ export const searchHandler = (
   // Per generation (the follower makes a handler for each): what its store holds of live lists.
   const live = liveState(liveCacheUids);
   const roots = liveRoots(log, rootsUids);
-  // The A/B variants of the messages this handler created lately: a thread message's triage
-  // batches come a commit or two after its MessagePublished, and each read its document back from
-  // the store (and parsed it) only for them, which a document never changes once created.
+  // The A/B variants of the messages this handler created lately: a message's triage batches come
+  // a commit or two after its MessagePublished, and each read its document back from the store
+  // (and parsed it) only for them (its live lists, its funnel marks' variants), which a document
+  // never changes once created. A batch that fails is retried whole before any later one, so a
+  // message kept here is in the store by the time a later batch is written.
   const recent = new Map<string, MessageDoc['variants']>();
   return {
     types: HANDLED,
@@ -90,13 +97,19 @@ export const searchHandler = (
       const { mids, listing } = liveMids(planned);
       // The documents of messages that get a list (their A/B variants): created in the batch, or stored.
       const created = new Map<string, MessageDoc['variants']>();
+      const createdHere: string[] = [];
       for (const { event } of planned)
         if (event.type === 'MessagePublished') {
-          const { variants } = messageDoc(event.data);
+          // Only the variants: the whole document is made once, by the planner.
+          const variants = messageVariants(event.data);
           if (listing.has(event.data.mid)) created.set(event.data.mid, variants);
           if (recent.size >= RECENT_DOCS) recent.delete(recent.keys().next().value ?? '');
           recent.set(event.data.mid, variants);
+          createdHere.push(event.data.mid);
         }
+      // Their live lists are empty so far: a triage of theirs in this batch or the next reads none
+      // back from the store (a read per new message, issue 15).
+      live.created(createdHere);
       const known = (m: string): boolean => created.has(m) || recent.has(m);
       const wanted = [...listing].filter((m) => !known(m));
       const stored = wanted.length === 0 ? new Map<string, MessageDoc>() : await index.messages(wanted);
@@ -114,12 +127,16 @@ export const searchHandler = (
       // and a check-in after the erasure (a new session) is kept, as in log order.
       try {
         await index.write([
-          ...(await toOps(planBatch(planned, view), index)),
+          // The variants of the messages this handler created: a triage's funnel marks need no read.
+          ...(await toOps(planBatch(planned, view), index, recent)),
           ...(await userOps(events, index)),
           ...checkInOps(all),
         ]);
       } catch (e) {
         live.forget();
+        // A message whose batch failed is not known to be stored until its retry writes it (an
+        // event the engine refuses for good is quarantined, and its message never is).
+        for (const mid of createdHere) recent.delete(mid);
         throw e;
       }
     },

@@ -81,6 +81,11 @@ export interface LiveState {
     /** A message's A/B variants (from its document), undefined for none or an unknown message. */
     variantsOf: (mid: string) => Variants,
   ): Promise<LiveView>;
+  /**
+   * Messages whose MessagePublished the handler is planning: no list of theirs can be stored before
+   * it (a triage follows its message in the log), so prepare need not read theirs.
+   */
+  created(mids: readonly string[]): void;
   /** After a failed write: the store may hold less than what was planned. */
   forget(): void;
 }
@@ -152,6 +157,13 @@ export const liveState = (limit = LIVE_CACHE_UIDS): LiveState => {
     ...(variants ?? []).flatMap((v) => [variantSet(v.name, 'addressed'), variantSet(v.name, 'sent')]),
   ];
   return {
+    created: (mids) => {
+      for (const mid of mids) {
+        if (entries.has(mid)) continue;
+        entries.set(mid, { live: new Set(), refs: [] });
+        held += 1;
+      }
+    },
     forget: () => {
       entries.clear();
       storedRoots.clear();

@@ -82,6 +82,10 @@ const variantWeights = (opts: JsonObject): { variants?: { name: string; weight: 
   return vs === undefined ? {} : { variants: vs.map((v) => ({ name: v.name, weight: v.weight })) };
 };
 
+/** A published message's A/B variants as its document holds them (messageDoc's `variants`), alone. */
+export const messageVariants = (e: EventOf<'MessagePublished'>['data']): MessageDoc['variants'] =>
+  variantWeights(e.opts).variants;
+
 export const messageDoc = (e: EventOf<'MessagePublished'>['data']): MessageDoc => ({
   mid: e.mid,
   tid: e.audience.kind === 'thread' ? e.audience.tid : null,

@@ -14,12 +14,12 @@ export const midsForVariants = (marks: readonly Mark[]): string[] => [
   ...new Set(marks.filter((m) => stageOfSet(m.set) !== undefined).map((m) => m.mid)),
 ];
 
-export const variantOps = (marks: readonly Mark[], docOf: (mid: string) => MessageDoc | undefined): SearchOp[] => {
+export const variantOps = (marks: readonly Mark[], variantsOf: (mid: string) => MessageDoc['variants']): SearchOp[] => {
   const ops: SearchOp[] = [];
   for (const m of marks) {
     const stage = stageOfSet(m.set);
     if (stage === undefined) continue;
-    const variants = docOf(m.mid)?.variants;
+    const variants = variantsOf(m.mid);
     if (variants === undefined || variants.length === 0) continue;
     const name = assignVariant(variants, m.mid, m.uid).name;
     ops.push({ kind: 'addToSet', mid: m.mid, status: variantSet(name, stage), uid: m.uid });
