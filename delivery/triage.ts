@@ -14,7 +14,7 @@ import type { DeadLetter } from '../ports/follower.js';
 import type { Presence } from '../ports/presence.js';
 import type { DirectoryMessage, Profile } from '../schema/delivery-state.js';
 import { TriageEvent } from '../schema/triage-events.js';
-import { reactorAppend } from './append.js';
+import { REACTOR_APPEND_BYTES, dataBytes, reactorAppend } from './append.js';
 import { takenFrom } from '../domain/delivery/moves.js';
 import { mover } from './moves.js';
 import type { Revoke } from './revoke.js';
@@ -40,19 +40,11 @@ export const TRIAGE_REACTOR = 'triage';
 // A few batches per append (each still its own event) so a large audience does not wait for
 // one commit per batch; memory stays bounded by BATCHES_PER_APPEND x batchSize.
 const BATCHES_PER_APPEND = 4;
-// One append is one JetStream message, which the server refuses over its max_payload (1 MB by
-// default): the append failed with MAX_PAYLOAD_EXCEEDED and triage retried it for ever, planning
-// no later message (2,000 recipients with uids of 128 characters and five steps each are ~1.3 MB
-// in four batches). The embedded log takes any size, so the rule is kept on every log: an append
-// whose batches are over this many bytes of JSON takes fewer batches, and a single batch over
-// it a smaller page, halved until it fits (a recipient's plan is at most 64 steps, ~20 kB).
-// Half the default max_payload leaves room for the events' metadata and the chain's fields.
-export const TRIAGE_APPEND_BYTES = 512 * 1024;
-const jsonBytes = (events: readonly { readonly data: unknown }[]): number => {
-  let n = 0;
-  for (const e of events) n += Buffer.byteLength(JSON.stringify(e.data));
-  return n;
-};
+// The batches of one append stay under REACTOR_APPEND_BYTES (delivery/append.ts): four batches
+// of 500 recipients with uids of 128 characters and five steps each are ~1.3 MB, which JetStream
+// refused (MAX_PAYLOAD_EXCEEDED) on every try, so triage planned no later message. An append
+// over it takes fewer batches, and a single batch over it a smaller page, halved until it fits
+// (a recipient's plan is at most 64 steps, ~20 kB).
 
 /** A message to plan now: published unscheduled, or a scheduled one whose time came. */
 const isDue = (event: DomainEvent): event is Extract<DomainEvent, { type: 'MessagePublished' | 'MessageDue' }> =>
@@ -219,7 +211,7 @@ export const createTriageReactor = (o: TriageReactorOptions): Follower => {
       while (
         intent.kind === 'append' &&
         (pages.length > 1 || size > 1) &&
-        jsonBytes(intent.events) > TRIAGE_APPEND_BYTES
+        dataBytes(intent.events) > REACTOR_APPEND_BYTES
       ) {
         if (pages.length > 1) {
           // Fewer batches: the pages read stay right, only the last ones wait for the next append.

@@ -18,7 +18,7 @@ afterEach(async () => {
 });
 const { newMid, admin } = flowHelpers(() => w);
 
-describe("triage's appends fit the log's largest message", () => {
+describe("delivery's appends fit the log's largest message", () => {
   it('plans a broadcast whose batches together are over 1 MiB, and the message after it', async () => {
     let largest = 0;
     const refused: number[] = [];
@@ -61,5 +61,43 @@ describe("triage's appends fit the log's largest message", () => {
     expect(await planned(big)).toEqual(uids);
     expect(await planned(after)).toEqual(uids);
     expect(largest).toBeLessThanOrEqual(MAX_PAYLOAD);
+  }, 120_000);
+
+  it("writes a push job's outcomes when the provider answers each of 2,000 devices with a long reason", async () => {
+    const refused: number[] = [];
+    w = world({}, (store) => ({
+      ...store,
+      append: (stream, events, expected) => {
+        const bytes = Buffer.byteLength(JSON.stringify(events.map((e) => ({ t: e.type, d: e.data, m: e.metadata }))));
+        if (bytes > MAX_PAYLOAD) {
+          refused.push(bytes);
+          return Promise.reject(new Error(`MAX_PAYLOAD_EXCEEDED (${String(bytes)} bytes)`));
+        }
+        return store.append(stream, events, expected);
+      },
+    }));
+    // A proxy's error page in Chinese, clipped to the 1,024 characters a reason keeps: ~3 kB of
+    // UTF-8 in each of a provider batch's 500 outcomes (1.5 MB: the job's outcomes were refused,
+    // so its 2,000 sends were made and never recorded).
+    const page = `<html><body>${'网关错误 '.repeat(300)}`.slice(0, 1024);
+    w.channels.fcm.answer = () => ({ kind: 'retry', afterMs: 60_000, reason: page });
+    const N = 500;
+    const DEVICES = 4;
+    const uids = Array.from({ length: N }, (_, i) => `f.${String(i).padStart(4, '0')}.`.padEnd(128, 'x'));
+    for (let i = 0; i < N; i += 50)
+      await Promise.all(
+        uids.slice(i, i + 50).map(async (uid) => {
+          for (let d = 0; d < DEVICES; d += 1)
+            await ok(w.commands.enlist(ctx(uid, w.now()), { os: 'android', token: `${uid}-${String(d)}` }));
+        }),
+      );
+    await ok(w.commands.broadcast(admin(), newMid(), { msg: 'to everyone', opts: {} }));
+    await w.reactors.settle();
+    expect(refused).toEqual([]);
+    // Each send made once, and each recorded: its retry scheduled with the provider's reason.
+    expect(w.channels.fcm.calls).toHaveLength(N * DEVICES);
+    const retries = await w.events('DeliveryRetryScheduled');
+    expect(retries).toHaveLength(N * DEVICES);
+    expect(new Set(retries.map((e) => (e.data as { key: string }).key)).size).toBe(N * DEVICES);
   }, 120_000);
 });
