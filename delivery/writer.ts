@@ -94,8 +94,8 @@ export const createUnitWriter = (d: {
   const writeGroup = async (stream: string, writes: readonly UnitWrite[]): Promise<ReadonlyMap<string, number>> => {
     // A job's outcomes over REACTOR_APPEND_BYTES (500 pushes answered with a provider's error
     // page of 1,024 CJK characters: 1.5 MB) were refused by JetStream on every try: the sends
-    // were made, never recorded, and made again when the claims' lease ran out. Halves are
-    // written one after the other; the second meets the first as a moved group and rebases.
+    // were made and never recorded, and their timers fire again. Halves are written one after
+    // the other; the second meets the first as a moved group and rebases.
     const whole = writes.length > 1 ? batchOf(writes) : undefined;
     if (whole !== undefined && dataBytes(whole) > REACTOR_APPEND_BYTES) {
       const half = Math.ceil(writes.length / 2);
