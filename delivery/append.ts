@@ -14,6 +14,21 @@ export interface Cause {
   readonly causationId: string;
 }
 
+// One append is one JetStream message, which the server refuses over its max_payload (1 MB by
+// default) with MAX_PAYLOAD_EXCEEDED, where the embedded log takes any size: a reactor append
+// over it failed on every try, for ever. Reactors whose appends grow with an audience or a
+// provider's answers keep each under this many bytes of event data (JSON), on every log, so
+// they behave alike on both stacks. Half the default max_payload leaves room for the events'
+// metadata and the chain's fields.
+export const REACTOR_APPEND_BYTES = 512 * 1024;
+
+/** The bytes of the events' data as JSON, as the log will store it. */
+export const dataBytes = (events: readonly { readonly data: unknown }[]): number => {
+  let n = 0;
+  for (const e of events) n += Buffer.byteLength(JSON.stringify(e.data));
+  return n;
+};
+
 /** -1 (no event yet) becomes 'no_stream'. */
 export const expectedOf = (revision: number): ExpectedRevision => (revision < 0 ? 'no_stream' : revision);
 

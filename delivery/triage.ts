@@ -14,7 +14,7 @@ import type { DeadLetter } from '../ports/follower.js';
 import type { Presence } from '../ports/presence.js';
 import type { DirectoryMessage, Profile } from '../schema/delivery-state.js';
 import { TriageEvent } from '../schema/triage-events.js';
-import { reactorAppend } from './append.js';
+import { REACTOR_APPEND_BYTES, dataBytes, reactorAppend } from './append.js';
 import { takenFrom } from '../domain/delivery/moves.js';
 import { mover } from './moves.js';
 import type { Revoke } from './revoke.js';
@@ -40,6 +40,11 @@ export const TRIAGE_REACTOR = 'triage';
 // A few batches per append (each still its own event) so a large audience does not wait for
 // one commit per batch; memory stays bounded by BATCHES_PER_APPEND x batchSize.
 const BATCHES_PER_APPEND = 4;
+// The batches of one append stay under REACTOR_APPEND_BYTES (delivery/append.ts): four batches
+// of 500 recipients with uids of 128 characters and five steps each are ~1.3 MB, which JetStream
+// refused (MAX_PAYLOAD_EXCEEDED) on every try, so triage planned no later message. An append
+// over it takes fewer batches, and a single batch over it a smaller page, halved until it fits
+// (a recipient's plan is at most 64 steps, ~20 kB).
 
 /** A message to plan now: published unscheduled, or a scheduled one whose time came. */
 const isDue = (event: DomainEvent): event is Extract<DomainEvent, { type: 'MessagePublished' | 'MessageDue' }> =>
@@ -150,16 +155,17 @@ export const createTriageReactor = (o: TriageReactorOptions): Follower => {
     m: DirectoryMessage,
     after: string,
     tid: string | undefined,
+    size: number,
   ): Promise<{ readonly page: TriagePage; readonly memo?: { readonly key: string; readonly stamp: string } }> => {
     const presence = o.presence.version?.();
     const stamp =
       tid === undefined || presence === undefined
         ? undefined
         : `${String(memberLists.version())}/${String(cache.version())}/${String(presence)}`;
-    const key = `${tid ?? ''}\u0000${m.data.from}\u0000${after}\u0000${String(o.config.batchSize)}`;
+    const key = `${tid ?? ''}\u0000${m.data.from}\u0000${after}\u0000${String(size)}`;
     const kept = stamp === undefined ? undefined : memo.get(key, stamp);
     if (kept !== undefined && stamp !== undefined) return { page: kept, memo: { key, stamp } };
-    const page = recipientsOf(await audiencePage(reads, m, after, o.config.batchSize, parts), m.data.from);
+    const page = recipientsOf(await audiencePage(reads, m, after, size, parts), m.data.from);
     const items = await facts(page.items, tid);
     const next = page.next === undefined ? {} : { next: page.next };
     if (stamp === undefined) return { page: { items, ...next } };
@@ -185,23 +191,47 @@ export const createTriageReactor = (o: TriageReactorOptions): Follower => {
     const expiresAt = expiryOf(message, o.config);
     const cause = { correlationId: m.correlationId, causationId };
     let state = published && tid === undefined ? initialTriage() : await streamState(data.mid);
+    // The page size, halved for the rest of the message when one page's batch is over the bytes.
+    let size = o.config.batchSize;
     for (let cursor = cursorOf(state); cursor !== 'done' && !o.stopped(); cursor = cursorOf(state)) {
       const now = o.clock.now().getTime();
       const pages: TriagePage[] = [];
       const kept: ({ readonly key: string; readonly stamp: string } | undefined)[] = [];
-      if (stopped(m.status, now, expiresAt) === undefined)
-        for (let after: string | undefined = cursor.after; after !== undefined && pages.length < BATCHES_PER_APPEND; ) {
+      const readPages = async (most: number): Promise<void> => {
+        pages.length = 0;
+        kept.length = 0;
+        if (stopped(m.status, now, expiresAt) !== undefined) return;
+        for (let after: string | undefined = cursor.after; after !== undefined && pages.length < most; ) {
           // Nothing else writes the directory while this effect runs (its follower is paused on it).
           await yieldSlice();
           const read: { readonly page: TriagePage; readonly memo?: { readonly key: string; readonly stamp: string } } =
             data.audience.kind === 'everyone'
-              ? { page: await broadcastPage(m, after, o.config.batchSize) }
-              : await factsPage(m, after, tid);
+              ? { page: await broadcastPage(m, after, size) }
+              : await factsPage(m, after, tid, size);
           pages.push(read.page);
           kept.push(read.memo);
           after = read.page.next;
         }
-      const intent = decidePlan({ now, data, status: m.status, message, expiresAt, config: o.config, pages }, state);
+      };
+      await readPages(BATCHES_PER_APPEND);
+      const decide = () =>
+        decidePlan({ now, data, status: m.status, message, expiresAt, config: o.config, pages }, state);
+      let intent = decide();
+      while (
+        intent.kind === 'append' &&
+        (pages.length > 1 || size > 1) &&
+        dataBytes(intent.events) > REACTOR_APPEND_BYTES
+      ) {
+        if (pages.length > 1) {
+          // Fewer batches: the pages read stay right, only the last ones wait for the next append.
+          pages.length = Math.ceil(pages.length / 2);
+          kept.length = pages.length;
+        } else {
+          size = Math.max(1, Math.floor(size / 2));
+          await readPages(1);
+        }
+        intent = decide();
+      }
       if (intent.kind !== 'append') return;
       const result = await append(intent.stream, intent.events, intent.revision, cause);
       // Another writer got there first: continue after what it wrote.

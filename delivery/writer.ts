@@ -7,7 +7,7 @@ import type { UnitState } from '../schema/delivery-state.js';
 import type { BatchDeliveryEvent, DeliveryEvent } from '../schema/triage-events.js';
 import { TriageEvent } from '../schema/triage-events.js';
 import { DELIVERY_GUARDS } from '../schema/delivery-guards.js';
-import { reactorAppend } from './append.js';
+import { REACTOR_APPEND_BYTES, dataBytes, reactorAppend } from './append.js';
 import type { ReactorLog } from './types.js';
 
 // Dispatch's appends (skips, claims, outcomes) at the revision the workflow decided on, through
@@ -92,6 +92,17 @@ export const createUnitWriter = (d: {
   const writtenGroups = new Map<string, number>();
 
   const writeGroup = async (stream: string, writes: readonly UnitWrite[]): Promise<ReadonlyMap<string, number>> => {
+    // A job's outcomes over REACTOR_APPEND_BYTES (500 pushes answered with a provider's error
+    // page of 1,024 CJK characters: 1.5 MB) were refused by JetStream on every try: the sends
+    // were made and never recorded, and their timers fire again. Halves are written one after
+    // the other; the second meets the first as a moved group and rebases.
+    const whole = writes.length > 1 ? batchOf(writes) : undefined;
+    if (whole !== undefined && dataBytes(whole) > REACTOR_APPEND_BYTES) {
+      const half = Math.ceil(writes.length / 2);
+      const first = await writeGroup(stream, writes.slice(0, half));
+      const rest = await writeGroup(stream, writes.slice(half));
+      return new Map([...first, ...rest]);
+    }
     const out = new Map<string, number>();
     let live = [...writes];
     let expected = Math.max(...live.map((w) => w.revision));

@@ -34,6 +34,8 @@ const NODE_FORMS =
   'one of {tag}, {channel}, {attribute, eq|in|gt|lt}, {lastSeen: {after, before}}, {all: [..]}, {any: [..]}, {not: ..}';
 
 const isObject = (u: unknown): u is Record<string, unknown> => typeof u === 'object' && u !== null && !Array.isArray(u);
+// The bound is said: a longer string was refused as if it were no string at all.
+const SCALAR_MSG = `expected a string of at most ${DIRECTORY_LIMITS.value} characters, a number or a boolean`;
 const isScalar = (u: unknown): u is Scalar =>
   (typeof u === 'string' && u.length <= DIRECTORY_LIMITS.value) ||
   typeof u === 'boolean' ||
@@ -106,16 +108,12 @@ const leaf = (path: string, o: Record<string, unknown>, stored: boolean): R<Segm
     if (E.isLeft(checked)) return checked;
     switch (op) {
       case 'eq':
-        return isScalar(v)
-          ? E.right({ attribute: k, eq: v })
-          : bad(`${path}.eq`, 'expected a string, number or boolean');
+        return isScalar(v) ? E.right({ attribute: k, eq: v }) : bad(`${path}.eq`, SCALAR_MSG);
       case 'in': {
         if (!Array.isArray(v) || v.length === 0 || v.length > SEGMENT_LIMITS.inValues)
           return bad(`${path}.in`, `expected a list of 1..${SEGMENT_LIMITS.inValues} values`);
         const i = v.findIndex((x) => !isScalar(x));
-        return i === -1
-          ? E.right({ attribute: k, in: v as Scalar[] })
-          : bad(`${path}.in[${i}]`, 'expected a string, number or boolean');
+        return i === -1 ? E.right({ attribute: k, in: v as Scalar[] }) : bad(`${path}.in[${i}]`, SCALAR_MSG);
       }
       default:
         return typeof v === 'number' && Number.isFinite(v)

@@ -184,11 +184,13 @@ const startSplit = (o: ReactorOptions, foldsState: DeliveryStateStore): Reactors
 
 export const world = (
   options: Partial<Omit<ReactorOptions, 'store' | 'state' | 'clock' | 'presence' | 'channels' | 'revokeDevice'>> = {},
+  /** Puts something between the world and its log (e.g. a production engine's refusals). */
+  wrapStore: (store: EventStore) => EventStore = (store) => store,
 ): World => {
   const dir = mkdtempSync(join(tmpdir(), 'msgxc-triage-'));
   const clock = fixedClock(T0);
   const presence = fakePresence();
-  const open = (): EventStore => createSqliteEventStore({ file: join(dir, 'events.db') });
+  const open = (): EventStore => wrapStore(createSqliteEventStore({ file: join(dir, 'events.db') }));
   const openState = (): DeliveryStateStore => openSqliteDeliveryState(join(dir, 'reactors.db'));
   const start = (
     store: EventStore,

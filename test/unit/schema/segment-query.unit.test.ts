@@ -40,6 +40,12 @@ describe('segment query codec', () => {
     });
     expect(left({ not: { attribute: 'plan', in: ['a', { x: 1 }] } }).path).toBe('query.not.in[1]');
     expect(left({ attribute: 'plan', eq: 'a', gt: 1 }).path).toBe('query');
+    // A value longer than the directory indexes is refused saying so, not as if it were no string.
+    expect(left({ attribute: 'plan', eq: 'x'.repeat(257) })).toEqual({
+      path: 'query.eq',
+      msg: 'expected a string of at most 256 characters, a number or a boolean',
+    });
+    expect(E.isRight(decodeSegmentQuery({ attribute: 'plan', eq: 'x'.repeat(256) }))).toBe(true);
     expect(left({ tag: 'a', extra: 1 }).path).toBe('query.extra');
     expect(left({ lastSeen: { after: 'yesterday' } }).path).toBe('query.lastSeen.after');
     expect(left({ lastSeen: { after: '2026-01-01T00:00:00' } }).path).toBe('query.lastSeen.after');
