@@ -3,7 +3,10 @@ import { AckBody, InboxDeleteBody, ReadBody } from '../../schema/http.js';
 import { answer, consistentRead, contextOf, type AppDeps } from '../deps.js';
 import { beforeParam, decode, limitParam, type Route } from '../route.js';
 import { messageJson } from './content.js';
+import { errors } from '../errors.js';
 import { personal } from '../../delivery/personal.js';
+
+const UNSEEN: ReadonlySet<string> = new Set(['true', 'false', '1', '0']);
 
 export const inboxRoutes = (deps: AppDeps): Route[] => [
   {
@@ -16,8 +19,11 @@ export const inboxRoutes = (deps: AppDeps): Route[] => [
       if (E.isLeft(limit)) return limit.left;
       const before = beforeParam(req.query);
       if (E.isLeft(before)) return before.left;
+      // Anything but these was read as false: `unseen=yes` listed every message without a word.
+      const flag = req.query.get('unseen');
+      if (flag !== null && !UNSEEN.has(flag)) return errors.invalidQuery('unseen', 'expected true, false, 1 or 0');
+      const unseen = flag === 'true' || flag === '1';
       const headers = await consistentRead(deps, req);
-      const unseen = req.query.get('unseen') === 'true' || req.query.get('unseen') === '1';
       const page = await deps.reads.inbox(req.actor.uid, { limit: limit.right, unseen, ...before.right }, req.now);
       return {
         status: 200,

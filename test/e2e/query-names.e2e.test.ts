@@ -51,6 +51,15 @@ describe('query parameters on /api/v2', () => {
     expect(JSON.stringify(inbox.body)).not.toContain('not sent');
   });
 
+  it('refuses a value a flag does not take', async () => {
+    refused(
+      await call(s, 'GET', '/api/v2/inbox?unseen=yes', { token: alice }),
+      /^unseen: expected true, false, 1 or 0$/,
+    );
+    for (const v of ['true', 'false', '1', '0'])
+      expect((await call(s, 'GET', `/api/v2/inbox?unseen=${v}`, { token: alice })).status).toBe(200);
+  });
+
   it('refuses a parameter given twice', async () => {
     refused(await call(s, 'GET', '/api/v2/inbox?limit=5&limit=500', { token: alice }), /^limit: given more than once$/);
   });
