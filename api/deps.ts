@@ -1,4 +1,5 @@
 import * as E from 'fp-ts/lib/Either.js';
+import type { ReactorStatus } from '../delivery/runner.js';
 import type { CommandContext, CommandResult, Commands } from '../commands/types.js';
 import type { AuditLog, EventStore } from '../ports/eventstore.js';
 import type { ReadModels } from '../ports/read-models.js';
@@ -27,6 +28,8 @@ export interface AppDeps {
   readonly ready: () => boolean;
   /** Admin UI operations (stats, rebuild); absent in tests that do not need them. */
   readonly admin?: AdminOps;
+  /** The delivery reactors' positions and stalls (GET /readyz); absent when they do not run on this node. */
+  readonly reactors?: () => readonly ReactorStatus[];
   /** The delivery reactors' reports; absent when they do not run on this node. */
   readonly reports?: Reports;
   readonly reportsCaughtUp?: () => Promise<void>;

@@ -1,7 +1,8 @@
 import type { EventStore } from '../ports/eventstore.js';
+import type { ReactorStatus } from '../delivery/runner.js';
 import type { DeadLetter } from '../ports/follower.js';
 import type { ReadModels } from '../ports/read-models.js';
-import type { ProjectionRunner, ProjectionStatus } from '../ports/projections.js';
+import type { ProjectionRunner } from '../ports/projections.js';
 import type { Logger } from '../ports/log.js';
 import type { Metrics } from '../api/metrics.js';
 import type { AdminOps, RebuildStart, RebuildStatus } from '../api/routes/admin.js';
@@ -24,8 +25,8 @@ export const countDeadLetters = (metrics: Metrics): ((dead: readonly DeadLetter[
   };
 };
 
-/** Seconds since the longest-failing projection batch first failed; 0 when none is failing. */
-export const stalledSeconds = (status: readonly ProjectionStatus[], now: Date): number => {
+/** Seconds since the longest-failing batch (a projection's, a reactor's) first failed; 0 when none is failing. */
+export const stalledSeconds = (status: readonly ReactorStatus[], now: Date): number => {
   let oldest = now.getTime();
   for (const s of status) if (s.stalled !== undefined) oldest = Math.min(oldest, Date.parse(s.stalled.since));
   return Math.max(0, (now.getTime() - oldest) / 1000);

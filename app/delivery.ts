@@ -1,5 +1,6 @@
 import type { Channels } from '../adapters/channels/registry.js';
 import type { RevokeDevice } from '../commands/revoke-device.js';
+import { stalledSeconds } from './admin-ops.js';
 import { startReactors, type PartOptions, type Reactors } from '../delivery/runner.js';
 import { scaledUrgencyDelays } from '../domain/triage/urgency.js';
 import { DEFAULT_RETRY_POLICY } from '../domain/triage/retry.js';
@@ -135,6 +136,14 @@ export const deliveryGauges = (metrics: Metrics, store: EventStore, delivery: De
       const head = await store.head();
       return head - Math.min(status('triage')?.position ?? 0, status('dispatch')?.position ?? 0, head);
     },
+  );
+  // A reactor whose batch keeps failing (an engine refusing its append, a bug) plans or sends
+  // nothing after it: the lag grows, and this says why, as msgxc_projection_stalled_seconds does
+  // for the read models.
+  metrics.gauge(
+    'msgxc_delivery_stalled_seconds',
+    'How long the longest-failing triage or dispatch batch has been retried (0: none is failing)',
+    () => stalledSeconds(delivery.reactors.status(), new Date()),
   );
   // Grows and stays up when a provider hangs: its units wait in their channel's lane (delivery/lanes.ts).
   metrics.gauge(

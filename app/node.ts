@@ -205,7 +205,17 @@ export const startBroker = async (config: Config, log: Logger, clock: Clock = sy
     ...(delivery !== undefined ? { delivery: delivery.reactors } : {}),
   });
   const routes = allRoutes(
-    { ...deps, admin, ...(delivery ? { reports: delivery.reports, reportsCaughtUp: () => delivery.caughtUp() } : {}) },
+    {
+      ...deps,
+      admin,
+      ...(delivery
+        ? {
+            reports: delivery.reports,
+            reportsCaughtUp: () => delivery.caughtUp(),
+            reactors: () => delivery.reactors.status(),
+          }
+        : {}),
+    },
     { presence: realtime.presence },
   );
   const httpDeps = {

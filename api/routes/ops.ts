@@ -30,9 +30,14 @@ export const opsRoutes = (deps: AppDeps, openapi: () => unknown): Route[] => {
         const head = await deps.store.head();
         // A projection whose batch keeps failing carries `stalled` ({position, since, attempts}):
         // still ready (its reads answer, from where it stopped), and watched by
-        // msgxc_projection_stalled_seconds.
+        // msgxc_projection_stalled_seconds. So do the delivery reactors on a node that runs them
+        // (msgxc_delivery_stalled_seconds): a stalled triage plans nothing after its batch.
         const projections = [...deps.projections.status(), ...(deps.searchRunner?.status() ?? [])];
-        return { status: 200, body: { status: 'ready', head, projections } };
+        const reactors = deps.reactors?.();
+        return {
+          status: 200,
+          body: { status: 'ready', head, projections, ...(reactors === undefined ? {} : { reactors }) },
+        };
       },
     },
     {
