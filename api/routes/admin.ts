@@ -4,7 +4,6 @@ import type { AppDeps } from '../deps.js';
 import { apiError, errors } from '../errors.js';
 import type { ApiError } from '../errors.js';
 import { limitParam } from '../route.js';
-import { onlyKnown } from './audit-query.js';
 import { staticFile } from '../static-file.js';
 import type { Route } from '../route.js';
 
@@ -104,8 +103,6 @@ export const adminRoutes = (deps: AppDeps & { readonly admin?: AdminOps }): Rout
     handler: async (req) => {
       if (deps.admin === undefined) return errors.notFound('admin operations are not enabled');
       // `?allowSkips=true&allowSkips=false` took the first; a typo (`?allowSkip=true`) rebuilt without it.
-      const known = onlyKnown(req.query, ['allowSkips']);
-      if (E.isLeft(known)) return known.left;
       const allowSkips = flag(req.query, 'allowSkips');
       if (E.isLeft(allowSkips)) return allowSkips.left;
       const started = await deps.admin.rebuild({ allowSkips: allowSkips.right });
@@ -141,8 +138,6 @@ export const adminRoutes = (deps: AppDeps & { readonly admin?: AdminOps }): Rout
     handler: async (req) => {
       if (deps.admin === undefined) return errors.notFound('admin operations are not enabled');
       // As on the audit routes: `?folower=search` must not list every follower's letters as if filtered.
-      const known = onlyKnown(req.query, ['follower', 'limit']);
-      if (E.isLeft(known)) return known.left;
       const limit = limitParam(req.query, 100, 1000);
       if (E.isLeft(limit)) return limit.left;
       const follower = req.query.get('follower');

@@ -1,18 +1,17 @@
-import * as E from 'fp-ts/lib/Either.js';
-import { ANALYTICS_MESSAGE_PARAMS, analyticsMessagesQuery } from '../../schema/analytics-query.js';
-import { ANALYTICS_FUNNEL_PARAMS, analyticsFunnelQuery } from '../../schema/analytics-funnel-query.js';
-import { ANALYTICS_TIMESERIES_PARAMS, analyticsTimeseriesQuery } from '../../schema/analytics-timeseries-query.js';
-import { ANALYTICS_ONLINE_PARAMS, analyticsOnlineQuery } from '../../schema/analytics-online-query.js';
+import { analyticsMessagesQuery } from '../../schema/analytics-query.js';
+import { analyticsFunnelQuery } from '../../schema/analytics-funnel-query.js';
+import { analyticsTimeseriesQuery } from '../../schema/analytics-timeseries-query.js';
+import { analyticsOnlineQuery } from '../../schema/analytics-online-query.js';
 import { funnel, online, timeseries } from '../../projections/search/reports.js';
 import type { AppDeps } from '../deps.js';
 import { errors } from '../errors.js';
 import type { Route } from '../route.js';
-import { onlyKnown } from './audit-query.js';
 
 // The analysts' routes (issue 12) over the search port: the Elasticsearch projection in
 // production, the embedded FTS5 store by default; both answer alike (test/contract/search.contract.ts).
 // The store follows the log asynchronously: a message appears here once the search
-// projection has indexed it (GET /readyz names its position).
+// projection has indexed it (GET /readyz names its position). Unknown or repeated query
+// parameters are refused before a handler runs (api/query-names.ts, from the OpenAPI lists).
 export const analyticsRoutes = (deps: AppDeps): Route[] => [
   {
     method: 'get',
@@ -20,8 +19,6 @@ export const analyticsRoutes = (deps: AppDeps): Route[] => [
     access: 'analyst',
     summary: 'Full-text and filtered search over messages, newest first, cursor-paged, with the total (admin, analyst)',
     handler: async (req) => {
-      const known = onlyKnown(req.query, ANALYTICS_MESSAGE_PARAMS);
-      if (E.isLeft(known)) return known.left;
       const q = analyticsMessagesQuery((name) => req.query.get(name));
       if ('error' in q) return errors.invalidQuery(q.error.field, q.error.msg);
       if (deps.search === undefined) return errors.notFound('the search store is not open on this node');
@@ -36,8 +33,6 @@ export const analyticsRoutes = (deps: AppDeps): Route[] => [
     summary:
       'The delivery funnel of a message, a thread or a time range, with time-to-read percentiles (admin, analyst)',
     handler: async (req) => {
-      const known = onlyKnown(req.query, ANALYTICS_FUNNEL_PARAMS);
-      if (E.isLeft(known)) return known.left;
       const q = analyticsFunnelQuery((name) => req.query.get(name));
       if ('error' in q) return errors.invalidQuery(q.error.field, q.error.msg);
       if (deps.search === undefined) return errors.notFound('the search store is not open on this node');
@@ -60,8 +55,6 @@ export const analyticsRoutes = (deps: AppDeps): Route[] => [
     summary:
       'Message volumes per interval split by channel, urgency or outcome; failure reasons; revocations (admin, analyst)',
     handler: async (req) => {
-      const known = onlyKnown(req.query, ANALYTICS_TIMESERIES_PARAMS);
-      if (E.isLeft(known)) return known.left;
       const q = analyticsTimeseriesQuery((name) => req.query.get(name));
       if ('error' in q) return errors.invalidQuery(q.error.field, q.error.msg);
       if (deps.search === undefined) return errors.notFound('the search store is not open on this node');
@@ -75,8 +68,6 @@ export const analyticsRoutes = (deps: AppDeps): Route[] => [
     summary:
       'Online time from the websocket check-ins: session seconds per interval, concurrent sessions, top users (admin, analyst)',
     handler: async (req) => {
-      const known = onlyKnown(req.query, ANALYTICS_ONLINE_PARAMS);
-      if (E.isLeft(known)) return known.left;
       const q = analyticsOnlineQuery((name) => req.query.get(name));
       if ('error' in q) return errors.invalidQuery(q.error.field, q.error.msg);
       if (deps.search === undefined) return errors.notFound('the search store is not open on this node');

@@ -18,15 +18,6 @@ export const nonNegative = (q: URLSearchParams, name: string): E.Either<ApiError
     : E.left(errors.invalidQuery(name, 'expected a non-negative integer'));
 };
 
-export const onlyKnown = (q: URLSearchParams, known: readonly string[]): E.Either<ApiError, true> => {
-  for (const name of new Set(q.keys())) {
-    if (!known.includes(name))
-      return E.left(errors.invalidQuery(name.slice(0, 64), `unknown parameter (expected one of ${known.join(', ')})`));
-    if (q.getAll(name).length > 1) return E.left(errors.invalidQuery(name.slice(0, 64), 'given more than once'));
-  }
-  return E.right(true);
-};
-
 export const EVENT_PARAMS = ['after', 'limit', ...FILTER_PARAMS] as const;
 
 export const filterParam = (q: URLSearchParams): E.Either<ApiError, LogFilter> => {

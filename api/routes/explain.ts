@@ -5,7 +5,6 @@ import { explainMessage } from '../../projections/explain/query.js';
 import type { AppDeps } from '../deps.js';
 import { errors } from '../errors.js';
 import { limitParam, type Route } from '../route.js';
-import { onlyKnown } from './audit-query.js';
 
 // Explain (issue 12): the whole story of one message for its recipients, read from the log
 // (projections/explain): the triage plan and the rule that chose each step, every claim,
@@ -21,9 +20,7 @@ export const explainRoutes = (deps: AppDeps): Route[] => [
     handler: async (req) => {
       const mid = req.params['mid'] ?? '';
       if (!MessageId.is(mid)) return errors.invalidQuery('mid', 'not a message id');
-      const known = onlyKnown(req.query, ['uid', 'after', 'limit']);
       const limit = limitParam(req.query, 50, 200);
-      if (E.isLeft(known)) return known.left;
       if (E.isLeft(limit)) return limit.left;
       const uid = req.query.get('uid');
       if (uid !== null && !UserId.is(uid)) return errors.invalidQuery('uid', 'not a user id');

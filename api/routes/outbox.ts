@@ -4,7 +4,6 @@ import { isIdLike } from '../../schema/ids.js';
 import type { AppDeps } from '../deps.js';
 import { errors } from '../errors.js';
 import { limitParam, type Route } from '../route.js';
-import { onlyKnown } from './audit-query.js';
 import * as E from 'fp-ts/lib/Either.js';
 
 // What the outbox channels recorded instead of sending (providers without credentials),
@@ -21,8 +20,6 @@ export const outboxRoutes = (deps: AppDeps): Route[] => [
     handler: async (req) => {
       if (deps.outbox === undefined) return errors.notFound('this broker has no outbox');
       // `?channel=email&channel=sms` listed email only, and a misspelt filter listed everything.
-      const known = onlyKnown(req.query, ['before', 'limit', 'channel', 'mid']);
-      if (E.isLeft(known)) return known.left;
       const limit = limitParam(req.query, 50, 200);
       if (E.isLeft(limit)) return limit.left;
       const q: { -readonly [K in keyof OutboxQuery]: OutboxQuery[K] } = { limit: limit.right };
