@@ -63,8 +63,9 @@ export const bulkRead = async (
     const sub = nc.subscribe(inbox, {
       callback: (_err, m) => {
         const seq = streamSeqOf(m.reply);
-        // A status (404 no messages, 408 expired, 409 ...) or anything else ends the page.
-        if (seq === undefined) {
+        // A status (404 no messages, 408 expired, 409 ...) or anything else ends the page, and
+        // so does a sequence not past the last one: the consumer started over.
+        if (seq === undefined || seq <= (out[out.length - 1]?.seq ?? startSeq - 1)) {
           finish();
           return;
         }

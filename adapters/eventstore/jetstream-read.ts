@@ -117,31 +117,37 @@ export const jetStreamReads = (deps: ReadDeps) => {
   // rest (and whatever the consumer did not deliver) by single gets, LOG_WINDOW in flight.
   // Every message holds at least one event, so a page of `limit` events never needs more
   // than `limit` messages. A sequence with no message (deleted by an operator) is skipped.
+  // Only a sequence above the last one taken is taken: a consumer that restarts while its
+  // stream's leader changes can deliver a stretch again, and a page with repeats made a
+  // subscription hand the same events to its handler twice (seen once in the chaos test).
   const readAll = async (options: ReadAllOptions): Promise<RecordedEvent[]> => {
     const after = options.after ?? 0;
     const out: RecordedEvent[] = [];
     if (options.limit <= 0) return out;
-    const take = (m: StoredMessage): void => {
+    let taken = Math.max(1, splitPosition(after).seq) - 1;
+    const take = (m: StoredMessage): boolean => {
+      if (m.seq <= taken) return false;
       const subject = scheme.parse(m.subject);
       if (subject === undefined)
         throw new Error(`JetStream message ${deps.streamName}#${String(m.seq)} has a foreign subject`);
       for (const e of toRecordedEvents(subject.stream, m.seq, open(m)))
         if (e.position > after && out.length < options.limit) out.push(e);
+      taken = m.seq;
+      return true;
     };
     const end = await lastSeq();
-    for (let seq = Math.max(1, splitPosition(after).seq); seq <= end && out.length < options.limit; ) {
+    while (taken < end && out.length < options.limit) {
+      const seq = taken + 1;
       const wanted = Math.min(end - seq + 1, options.limit - out.length);
       const bulk = wanted >= BULK_FROM ? await deps.bulk(seq, wanted) : [];
-      const last = bulk[bulk.length - 1];
-      if (last !== undefined) {
-        for (const m of bulk) take(m);
-        seq = last.seq + 1;
-        continue;
-      }
+      // The consumer's messages up to the first that is not past the last one taken.
+      if (bulk.length > 0 && bulk.every(take)) continue;
+      if (taken >= seq) continue;
       const count = Math.min(LOG_WINDOW, wanted);
       const batch = await Promise.all(Array.from({ length: count }, (_, i) => get({ seq: seq + i })));
       for (const m of batch) if (m !== undefined) take(m);
-      seq += count;
+      // Sequences with no message are behind us too.
+      taken = Math.max(taken, seq + count - 1);
     }
     return out;
   };
