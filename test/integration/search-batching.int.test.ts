@@ -3,11 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createEmbeddedSearchIndex } from '../../adapters/search/embedded.js';
+import { createEmbeddedSearchIndex, openSearchDb } from '../../adapters/search/embedded.js';
 import type { Followed } from '../../ports/follower.js';
 import type { SearchIndex } from '../../ports/search.js';
 import { searchHandler } from '../../projections/search/handler.js';
 import type { DomainEvent, ReceiptStatus } from '../../schema/events.js';
+import { tallies } from '../../schema/search-documents.js';
 import type { MessageId, UserId } from '../../schema/ids.js';
 import { dump } from '../contract/search-scenario.js';
 import { T0, iso, meta, midsFrom, streamOf, to } from '../unit/projections/fixtures.js';
@@ -201,12 +202,49 @@ const answers = async (index: SearchIndex) => ({
   text: (await index.searchMessages({ limit: 10, filter: { text: 'hello everyone' } })).hits.map((h) => h.mid),
 });
 
+/**
+ * Each stored message's counts, funnel and channels as texts, and those texts made anew from the
+ * sizes of its sets: the embedded writer keeps the texts it made by sizes, and a created message's
+ * zeros (issue 15), which must be what tallying and JSON.stringify give, key order included.
+ */
+const storedAndTallied = (file: string) => {
+  const db = openSearchDb(file);
+  try {
+    const rows = db
+      .prepare<[], { mid: string; counts: string; funnel: string; channels: string }>(
+        'SELECT mid, counts, funnel, channels FROM search_messages ORDER BY mid',
+      )
+      .all();
+    const sizes = db.prepare<[string], { status: string; n: number }>(
+      'SELECT status, SUM(n) AS n FROM search_receipt_sets WHERE mid = ? GROUP BY status',
+    );
+    return rows.map((r) => {
+      const t = tallies(new Map(sizes.all(r.mid).map((x) => [x.status, x.n])));
+      return {
+        stored: [r.mid, r.counts, r.funnel, r.channels],
+        tallied: [r.mid, JSON.stringify(t.counts), JSON.stringify(t.funnel), JSON.stringify(t.channels)],
+      };
+    });
+  } finally {
+    db.close();
+  }
+};
+
 describe('search projection: batches of one, batches of many and a replay answer alike', () => {
   const dir = mkdtempSync(join(tmpdir(), 'msgxc-search-batching-'));
   let n = 0;
+  const files = new Map<SearchIndex, string>();
   const fresh = (): SearchIndex => {
     n += 1;
-    return createEmbeddedSearchIndex({ file: join(dir, `s${String(n)}.db`) });
+    const file = join(dir, `s${String(n)}.db`);
+    const index = createEmbeddedSearchIndex({ file });
+    files.set(index, file);
+    return index;
+  };
+  /** The stored texts of every message written by `index`, each as its sets tally it. */
+  const expectTallied = (index: SearchIndex): void => {
+    const all = storedAndTallied(files.get(index) ?? '');
+    expect(all.map((x) => x.stored)).toEqual(all.map((x) => x.tallied));
   };
   afterAll(() => {
     rmSync(dir, { recursive: true, force: true });
@@ -227,12 +265,15 @@ describe('search projection: batches of one, batches of many and a replay answer
             await project(many, log, sizes);
             const expected = await answers(ones);
             expect(await answers(many)).toEqual(expected);
+            expectTallied(ones);
+            expectTallied(many);
             // A handler with nothing in memory replays the whole log over what it wrote (a checkpoint
             // moved back): nothing changes, nothing counts twice. Not with an erasure: replayed over
             // the documents, it blanks a direct message published after it too (as it did before).
             if (acts.some((a) => a.kind === 'erase')) return;
             await project(many, log, [...sizes].reverse());
             expect(await answers(many)).toEqual(expected);
+            expectTallied(many);
           } finally {
             await ones.close();
             await many.close();
