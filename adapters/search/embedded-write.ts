@@ -9,6 +9,24 @@ import { userDropper, userWriter } from './embedded-users.js';
 import { checkInWriter } from './embedded-checkins.js';
 import { erasing } from '../sqlite/erasure.js';
 
+/** A message's row in search_messages' column order (the insert's parameters). */
+type MessageValues = [
+  MessageRow['mid'],
+  MessageRow['tid'],
+  MessageRow['sender'],
+  MessageRow['audience'],
+  MessageRow['recipients'],
+  MessageRow['text'],
+  MessageRow['urgency'],
+  MessageRow['at'],
+  MessageRow['scheduled'],
+  MessageRow['status'],
+  MessageRow['counts'],
+  MessageRow['funnel'],
+  MessageRow['channels'],
+  MessageRow['variants'],
+];
+
 /** Distinct sizes whose tally texts a writer keeps (each a few hundred bytes). */
 const TALLY_TEXTS = 4096;
 
@@ -18,13 +36,29 @@ export const embeddedWriter = (
   db: Database,
   saveCheckpoint: (name: string, position: number) => void,
 ): ((ops: readonly SearchOp[], checkpoint?: Checkpoint) => void) => {
-  const insertMessage = db.prepare<MessageRow>(
+  // Bound by position: binding the row's fourteen values by name cost ~1.5 us more per message (issue 15).
+  const insertMessage = db.prepare<MessageValues>(
     `INSERT INTO search_messages (mid, tid, sender, audience, recipients, text, urgency, at, scheduled, status, counts,
        funnel, channels, variants)
-     VALUES (@mid, @tid, @sender, @audience, @recipients, @text, @urgency, @at, @scheduled, @status, @counts,
-       @funnel, @channels, @variants)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
      ON CONFLICT (mid) DO NOTHING`,
   );
+  const messageValues = (r: MessageRow): MessageValues => [
+    r.mid,
+    r.tid,
+    r.sender,
+    r.audience,
+    r.recipients,
+    r.text,
+    r.urgency,
+    r.at,
+    r.scheduled,
+    r.status,
+    r.counts,
+    r.funnel,
+    r.channels,
+    r.variants,
+  ];
   const insertWords = db.prepare<[number | bigint, string]>(
     'INSERT INTO search_messages_fts (rowid, words) VALUES (?, ?)',
   );
@@ -98,7 +132,7 @@ export const embeddedWriter = (
   const apply = (op: SearchOp): void => {
     switch (op.kind) {
       case 'createMessage': {
-        const r = insertMessage.run(messageToRow(op.doc));
+        const r = insertMessage.run(...messageValues(messageToRow(op.doc)));
         if (r.changes === 1) insertWords.run(r.lastInsertRowid, indexedWords(op.doc.text));
         if (op.to !== undefined) direct.run(op.to, op.doc.mid);
         return;
