@@ -94,6 +94,17 @@ export const applyBatch = async (
     if (done.pause === undefined) return { position: batch.last, dead: batch.dead, unknown: batch.unknown };
     const { pause, last, through } = done.pause;
     await pause.effect();
+    // Nothing for the handler after the pause (a triage batch that ends with its sends, the
+    // usual case): the batch's end is stored at once, with every dead letter after the stored
+    // position, where the pause's own position and then an empty step's each took a write
+    // transaction (issue 15). The same rows end up stored; a crash before this commit runs the
+    // effect again, as it did before the first of the two.
+    if (through + 1 >= events.length) {
+      const rest = dead.filter((d) => d.position > done.position);
+      await t.checkpoints.commit(t.name, () => ({ position: batch.last, deadLetters: rest }));
+      hooks.onCommit?.(batch.last);
+      return { position: batch.last, dead: batch.dead, unknown: batch.unknown };
+    }
     const covered = dead.filter((d) => d.position > done.position && d.position < last.position);
     await t.checkpoints.commit(t.name, () => ({ position: last.position, deadLetters: covered }));
     hooks.onCommit?.(last.position);

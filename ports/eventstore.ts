@@ -60,6 +60,22 @@ export interface EventStore {
   close(): Promise<void>;
 }
 
+/** An event's position and its metadata's stored link hash (`chain.hash`), when that is a string. */
+export interface EventLink {
+  readonly position: number;
+  readonly hash: string | undefined;
+}
+
+/**
+ * What an engine may offer beside readAll for the audit checkpoints (adapters/eventstore/
+ * checkpoint.ts): the links of the events after `after`, at most `limit`, in log order, read
+ * without their data. A link without a hash (an event from before the chain, metadata that
+ * does not parse) is read whole by the caller, as before.
+ */
+export interface LinkReader {
+  links(after: number, limit: number): Promise<readonly EventLink[]>;
+}
+
 // What auditors ask of the log (api/routes/audit.ts, `msgxc audit export`): events matching
 // a filter, and the streams, each paged by position. Answered over readAll by one
 // implementation for every engine (adapters/eventstore/audit-log.ts).

@@ -199,7 +199,10 @@ export const sealed = (store: EventStore, keys: KeyStore, share?: SealedShare): 
         evictions === before
       ) {
         const owner = ownerOf(e.type, e.data);
-        if (owner !== undefined) recent.wrote(result.position, stream, result.nextRevision, owner, e.data);
+        // The fields seal() sealed: every personal field the data holds.
+        const plain = e.data as Record<string, unknown>;
+        const fields = personalFields(e.type, e.data).map((f) => [f.field, plain[f.field]] as const);
+        if (owner !== undefined) recent.wrote(result.position, stream, result.nextRevision, owner, fields);
       }
       return result;
     },

@@ -1,5 +1,5 @@
 import { subscriptionHub } from './catch-up.js';
-import type { AppendResult, EventStore } from '../../ports/eventstore.js';
+import type { AppendResult, EventLink, EventStore, LinkReader } from '../../ports/eventstore.js';
 import { createGroupCommitQueue } from './sqlite-group-commit.js';
 import type { CommitStats } from './sqlite-group-commit.js';
 import { EVENT_COLUMNS, openReader, openWriter, toRecordedEvent } from './sqlite-tables.js';
@@ -16,7 +16,7 @@ export interface SqliteEventStoreOptions {
   readonly writerThread?: boolean;
 }
 
-export interface SqliteEventStore extends EventStore {
+export interface SqliteEventStore extends EventStore, LinkReader {
   stats(): CommitStats;
   /** Called after each commit, in this thread. */
   onCommit(listener: () => void): () => void;
@@ -30,6 +30,20 @@ export interface SqliteEventStore extends EventStore {
 
 /** Rows kept of what this process committed last: a few pages of every follower at the head. */
 const RECENT_ROWS = 4096;
+
+// The link hash an event's metadata text stores, when it is a string (checkpoint.ts reads any
+// other event whole, so a line is always the one checkpointLine would give).
+const linkHashOf = (metadata: string): string | undefined => {
+  let m: unknown;
+  try {
+    m = JSON.parse(metadata);
+  } catch {
+    return undefined;
+  }
+  const chain = typeof m === 'object' && m !== null ? (m as { chain?: unknown }).chain : undefined;
+  const hash = typeof chain === 'object' && chain !== null ? (chain as { hash?: unknown }).hash : undefined;
+  return typeof hash === 'string' ? hash : undefined;
+};
 
 // A synchronous call's throw becomes a rejection, as callers of a port expect.
 const settled = <T>(f: () => T | PromiseLike<T>): Promise<T> =>
@@ -87,6 +101,11 @@ export const createSqliteEventStore = (options: SqliteEventStoreOptions): Sqlite
     `SELECT ${EVENT_COLUMNS} FROM events WHERE position > ? ORDER BY position LIMIT ?`,
   );
   const head = reader.prepare<[], number>('SELECT coalesce(max(position), 0) FROM events').pluck();
+  const linkRows = reader
+    .prepare<[number, number], [number, string]>(
+      'SELECT position, metadata FROM events WHERE position > ? ORDER BY position LIMIT ?',
+    )
+    .raw();
 
   let closing: Promise<void> | undefined;
   const close = async (): Promise<void> => {
@@ -108,6 +127,10 @@ export const createSqliteEventStore = (options: SqliteEventStoreOptions): Sqlite
     readAll: (opts) => settled(() => readAll.all(opts.after ?? 0, opts.limit).map(toRecordedEvent)),
     subscribeAll: (after, handler, onError) => hub.subscribeAll(after, handler, onError),
     head: () => settled(() => head.get() ?? 0),
+    links: (after, limit) =>
+      settled(() =>
+        linkRows.all(after, limit).map(([position, metadata]): EventLink => ({ position, hash: linkHashOf(metadata) })),
+      ),
     close: () => (closing ??= close()),
     stats: () => queue.stats(),
     commitSignal,
