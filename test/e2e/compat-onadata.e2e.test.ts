@@ -16,10 +16,19 @@ describe('onadata /api/messaging', () => {
     for (const u of ['alice', 'bob', 'carol', 'dave']) t[u] = await token(u);
     t['root'] = await token('root', ['admin']);
     // The app mirrors onadata's permissions: alice owns the form, bob may view it, dave may change it.
+    // Its service (admin) token creates the form's thread (only an admin may) and makes alice its admin.
     expect(
-      (await call(s, 'POST', '/api/v2/threads', { token: as('alice'), body: { tid: 'xform:1337', name: 'Form Name' } }))
+      (await call(s, 'POST', '/api/v2/threads', { token: as('root'), body: { tid: 'xform:1337', name: 'Form Name' } }))
         .status,
     ).toBe(201);
+    expect(
+      (
+        await call(s, 'POST', '/api/v2/threads/xform:1337/members', {
+          token: as('root'),
+          body: { uid: 'alice', role: 'admin' },
+        })
+      ).status,
+    ).toBe(200);
     expect(
       (
         await call(s, 'POST', '/api/v2/threads/xform:1337/members', {
@@ -177,5 +186,17 @@ describe('onadata /api/messaging', () => {
     expect((await get('bob', created.id)).status).toBe(404);
     const left = await call(s, 'GET', '/api/messaging?target_type=xform&target_id=1337', { token: as('bob') });
     expect((left.body as { message: string }[]).map((m) => m.message)).toEqual(['from dave']);
+  });
+
+  it("a user can claim no form's or project's thread (its MQTT topic reaches the form's listeners)", async () => {
+    const create = await call(s, 'POST', '/api/v2/threads', { token: as('carol'), body: { tid: 'xform:4242' } });
+    expect(create.status, create.text).toBe(403);
+    expect(create.body).toMatchObject({ code: 'ThreadIdIsReserved' });
+    // Publishing to it answers as a thread carol may not publish to, and claims nothing.
+    const pub = await call(s, 'POST', '/api/v2/publish', { token: as('carol'), body: { tid: 'project:7', msg: 'x' } });
+    expect(pub.status, pub.text).toBe(403);
+    expect(pub.body).toMatchObject({ code: 'ThreadIsClosedToPublishers' });
+    const made = await call(s, 'POST', '/api/v2/threads', { token: as('root'), body: { tid: 'project:7' } });
+    expect(made.status, made.text).toBe(201);
   });
 });
