@@ -148,7 +148,9 @@ export const onadataRoutes = (deps: AppDeps): Route[] => {
     const at = await byPosition(deps, req);
     if ('status' in at) return at;
     const r = await deps.commands.deleteMessage(contextOf(req), at.mid);
-    if (E.isLeft(r)) return fromDomainError(r.left);
+    // A message the caller may not see answers as a position holding no message (byPosition):
+    // the domain's own MessageNotFound body would tell which positions are messages.
+    if (E.isLeft(r)) return r.left.code === 'MessageNotFound' ? notFound(String(at.pk)) : fromDomainError(r.left);
     return { status: 204, body: '', contentType: 'text/plain', headers: { 'X-Position': String(r.right.position) } };
   };
 
