@@ -53,6 +53,7 @@ describe('onadata /api/messaging', () => {
 
   const seedBody = { target_type: 'xform', target_id: '1337', message: 'Hello, World!' };
   let created: { id: number; timestamp: string };
+  let createdMid = '';
 
   it('POST with the seed body answers 201 with the stored message', async () => {
     const r = await call(s, 'POST', '/api/v1/messaging', {
@@ -62,6 +63,7 @@ describe('onadata /api/messaging', () => {
     });
     expect(r.status, r.text).toBe(201);
     created = r.body as typeof created;
+    createdMid = r.headers.get('x-message-id') ?? '';
     expect(r.body).toEqual({
       id: expect.any(Number) as number,
       verb: 'message',
@@ -178,7 +180,13 @@ describe('onadata /api/messaging', () => {
     ]);
     expect((await get('carol', created.id)).status).toBe(404);
     expect((await get('bob', 1)).status).toBe(404); // position 1 is the ThreadCreated event
-    expect((await get('bob', 'abc')).status).toBe(400);
+    // By its message id too (the MQTT payload's `id`, X-Message-Id), answering the same message;
+    // 'abc' is an id no message has (it was a 400 when only positions were read).
+    const byMid = await get('bob', createdMid);
+    expect([byMid.status, byMid.body]).toEqual([asBob.status, asBob.body]);
+    expect((await get('carol', createdMid)).body).toEqual({ code: 'NotFound', msg: `message ${createdMid} not found` });
+    expect((await get('bob', 'abc')).status).toBe(404);
+    expect((await get('bob', '%20')).status).toBe(400);
     expect((await get('bob', '99999999999999999999')).status).toBe(400);
     // A message carol may not see answers DELETE exactly as a position holding no message:
     // the body would otherwise tell which ids are messages.
