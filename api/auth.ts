@@ -66,6 +66,10 @@ const judge = (payload: JWTPayload, settings: AuthSettings, nowMs: number): Veri
   ] as const)
     if (v !== undefined && !Number.isFinite(v)) return rejected(claim, 'not a finite time');
   if (iat !== undefined && iat * 1000 > nowMs + toleranceMs) return rejected('iat', 'issued in the future');
+  // jose checks `aud` against MSGXC_JWT_AUDIENCE when it is set; without it, a token for an
+  // audience is one for another service (RFC 7519 4.1.3), not for this broker.
+  if (settings.audience === undefined && payload.aud !== undefined)
+    return rejected('aud', 'this broker has no audience (MSGXC_JWT_AUDIENCE): a token for another service');
   let expiresAt: number;
   if (exp !== undefined) expiresAt = exp * 1000;
   else if (settings.requireExp) return rejected('exp', 'missing: tokens must expire');
@@ -93,6 +97,7 @@ export const createVerifier = (config: AuthConfig, now: () => number = Date.now)
     requireExp: config.requireExp ?? DEFAULT_AUTH_SETTINGS.requireExp,
     maxLifetimeSec: config.maxLifetimeSec ?? DEFAULT_AUTH_SETTINGS.maxLifetimeSec,
     clockToleranceSec: config.clockToleranceSec ?? DEFAULT_AUTH_SETTINGS.clockToleranceSec,
+    ...(config.audience !== undefined ? { audience: config.audience } : {}),
   };
   const keys: { key: KeyObject; algorithms: string[] }[] = [];
   if (config.secret !== undefined)
@@ -117,6 +122,7 @@ export const createVerifier = (config: AuthConfig, now: () => number = Date.now)
         const { payload } = await jwtVerify(token, key, {
           algorithms,
           clockTolerance: settings.clockToleranceSec,
+          ...(settings.audience !== undefined ? { audience: [...settings.audience] } : {}),
           currentDate: new Date(now()),
         });
         const verdict = judge(payload, settings, now());

@@ -18,18 +18,20 @@ export const mintToken = async (
   sub: string,
   roles: readonly string[],
   ttlSeconds: number,
+  /** The first of MSGXC_JWT_AUDIENCE when set: the broker then refuses tokens without it. */
+  audience?: string,
 ): Promise<string> =>
-  new SignJWT({ roles: [...roles] })
+  new SignJWT({ roles: [...roles], ...(audience !== undefined ? { aud: audience } : {}) })
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
     .setSubject(sub)
     .setIssuedAt()
     .setExpirationTime(Math.floor(Date.now() / 1000) + ttlSeconds)
     .sign(Buffer.from(secret));
 
-export const devBanner = async (secret: string, baseUrl: string): Promise<string> => {
+export const devBanner = async (secret: string, baseUrl: string, audience?: string): Promise<string> => {
   const day = 24 * 3600;
-  const admin = await mintToken(secret, 'admin', ['admin'], 30 * day);
-  const alice = await mintToken(secret, 'alice', [], 30 * day);
+  const admin = await mintToken(secret, 'admin', ['admin'], 30 * day, audience);
+  const alice = await mintToken(secret, 'alice', [], 30 * day, audience);
   return [
     '',
     '  msgxc is running in DEVELOPMENT MODE: a JWT secret was generated in the data directory.',

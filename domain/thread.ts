@@ -2,6 +2,7 @@ import * as E from 'fp-ts/lib/Either.js';
 import type { Either } from 'fp-ts/lib/Either.js';
 import type { ThreadEvent, ThreadRole } from '../schema/events.js';
 import type { ThreadId, UserId } from '../schema/ids.js';
+import { isOnadataThreadId } from '../schema/onadata.js';
 import type { Caller } from './caller.js';
 import type { Decider } from './decider.js';
 import { conflict, forbidden, invalid, notFound } from './errors.js';
@@ -81,6 +82,17 @@ const privateThread = (tid: ThreadId, owner: UserId): ThreadEvent => ({
   data: { tid, owner, opens: false, openp: false },
 });
 
+// onadata's thread ids publish on the MQTT topics a form's or project's listeners read (the
+// thread's name and membership mirror the form's permissions): a user who claimed
+// `xform:<pk>` first could post to every listener of that form and keep the app from
+// creating its thread. Only an admin claims one. Checked before whether it exists, so the
+// refusal tells nothing about that.
+export const threadIdIsReserved = forbidden(
+  'ThreadIdIsReserved',
+  "tid: xform:<id> and project:<id> are onadata's forms and projects (their MQTT topics); only an admin may create one",
+);
+const reservedFor = (tid: ThreadId, caller: Caller): boolean => !caller.admin && isOnadataThreadId(tid);
+
 const created = (data: ThreadSettingsData): readonly ThreadEvent[] => [{ type: 'ThreadCreated', data }];
 const added = (tid: ThreadId, uid: UserId, role: ThreadRole): ThreadEvent => ({
   type: 'ThreadMemberAdded',
@@ -135,14 +147,19 @@ export const mayPublish = (s: ActiveThread, caller: Caller): Either<DomainError,
     ? E.right(undefined)
     : E.left(threadIsClosedToPublishers);
 
+// A user publishing to an onadata id nobody created gets the answer of a thread they may not
+// publish to, the same whether it exists or not.
 const claimThread = (c: Extract<ThreadCommand, { type: 'ClaimThread' }>, s: ThreadState): Decision =>
   s.stage === 'Absent'
-    ? E.right([privateThread(c.tid, c.caller.uid)])
+    ? reservedFor(c.tid, c.caller)
+      ? E.left(threadIsClosedToPublishers)
+      : E.right([privateThread(c.tid, c.caller.uid)])
     : E.map((): readonly ThreadEvent[] => [])(mayPublish(s, c.caller));
 
 export const decideThread = (command: ThreadCommand, state: ThreadState): Decision => {
   switch (command.type) {
     case 'CreateThread':
+      if (reservedFor(command.settings.tid, command.caller)) return E.left(threadIdIsReserved);
       return state.stage === 'Active'
         ? E.left(conflict('ThreadAlreadyExists', `thread ${command.settings.tid} already exists`))
         : E.map(created)(checkThreadSettings(command.settings, command.caller.uid));

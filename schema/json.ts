@@ -100,6 +100,49 @@ export const formFields = (text: string): Record<string, string> | undefined => 
   return fields;
 };
 
+/** The boundary of a `multipart/form-data` content type (RFC 2046: 1..70 characters), if any. */
+export const multipartBoundary = (contentType: string): string | undefined => {
+  const m = /;\s*boundary=(?:"([^"]{1,70})"|([^\s;"]{1,70}))\s*(?:;|$)/i.exec(contentType);
+  return m?.[1] ?? m?.[2];
+};
+
+/**
+ * A `multipart/form-data` body's text fields (RFC 7578), the last of a repeated name winning,
+ * as Tornado's `get_argument` read them for seed 003's server: what PHP's curl with an array,
+ * Python's requests with `files=` and `curl -F` send. A file part (one with a `filename`) is no
+ * argument there either, and is left out. Undefined when the body is not such a body or a
+ * field is not UTF-8.
+ */
+export const multipartFields = (body: Buffer, boundary: string): Record<string, string> | undefined => {
+  const delimiter = Buffer.from(`--${boundary}`);
+  const fields: Record<string, string> = {};
+  let at = body.indexOf(delimiter);
+  if (at === -1) return undefined;
+  for (;;) {
+    at += delimiter.length;
+    if (body.subarray(at, at + 2).toString() === '--') return fields;
+    // The delimiter line ends with optional whitespace, then CRLF.
+    const lineEnd = body.indexOf('\r\n', at);
+    if (lineEnd === -1 || body.subarray(at, lineEnd).toString().trim() !== '') return undefined;
+    const headersEnd = body.indexOf('\r\n\r\n', lineEnd);
+    if (headersEnd === -1) return undefined;
+    const next = body.indexOf(Buffer.concat([Buffer.from('\r\n'), delimiter]), headersEnd + 2);
+    if (next === -1) return undefined;
+    const headers = body.subarray(lineEnd + 2, headersEnd).toString('latin1');
+    const disposition = /^content-disposition:\s*form-data\s*;(.*)$/im.exec(headers)?.[1];
+    if (disposition === undefined) return undefined;
+    const name = /(?:^|;)\s*name="([^"]*)"/i.exec(disposition)?.[1];
+    if (name === undefined) return undefined;
+    if (!/(?:^|;)\s*filename\*?=/i.test(disposition)) {
+      const value = utf8Text(body.subarray(headersEnd + 4, next));
+      const key = utf8Text(Buffer.from(name, 'latin1'));
+      if (value === undefined || key === undefined) return undefined;
+      Object.defineProperty(fields, key, { value, enumerable: true, writable: true, configurable: true });
+    }
+    at = next + 2;
+  }
+};
+
 // A lone surrogate (`"\\ud800"`, valid JSON) is no character: the log keeps it, escaped, but
 // every store of text does not (SQLite read models give it back as three U+FFFD, Cassandra,
 // Elasticsearch, pushes and emails as one), so a value answered 2xx would be read back other

@@ -26,6 +26,14 @@ export type OnadataTarget =
   | { readonly kind: 'user'; readonly uid: Uid }
   | { readonly kind: 'thread'; readonly tid: ThreadId };
 
+/**
+ * `xform:<pk>` and `project:<pk>` are onadata's forms and projects: their messages go out on
+ * onadata's MQTT topics (`/<root>/xform/<pk>/...`, adapters/channels/mqtt-mapper.ts), which
+ * every listener of the form or project reads. So only an admin (the app's service token)
+ * may create one (domain/thread.ts).
+ */
+export const isOnadataThreadId = (tid: string): boolean => /^(xform|project):./.test(tid);
+
 /** Where a target's messages live: the user, or the form's / project's thread. */
 export const onadataTarget = (type: OnadataTargetType, id: OnadataTargetId): OnadataTarget =>
   type === 'user' ? { kind: 'user', uid: asUserId(String(id)) } : { kind: 'thread', tid: asThreadId(`${type}:${id}`) };

@@ -23,7 +23,7 @@ import { beforeParam, decode, limitParam, type Route, type RouteRequest } from '
 // as onadata's). What we do better: listing is checked (only what the caller may read), and
 // never cached.
 const targetNotFound = apiError(400, 'TargetNotFound', 'target_id not found');
-const notFound = (pk: string): ApiError => errors.notFound(`message ${pk.slice(0, 20)} not found`);
+const notFound = (pk: string): ApiError => errors.notFound(`message ${pk.slice(0, 40)} not found`);
 
 /**
  * A message in onadata's shape, as `reader` may see it: the text of their own A/B variant, like
@@ -47,18 +47,23 @@ const mayRead = async (deps: AppDeps, actor: Actor, target: OnadataTarget): Prom
   return thread.owner === actor.uid || (await deps.reads.memberRoles(target.tid, actor.uid)).length > 0;
 };
 
-/** The message published at log position `pk`, if the caller may see it. */
-const byPosition = async (deps: AppDeps, req: RouteRequest): Promise<{ pk: number; mid: MessageId } | ApiError> => {
+/**
+ * The message published at log position `pk`, or the message `pk` names by its message id:
+ * the MQTT payload's `id` (docs/mqtt.md) and the `X-Message-Id` header, so a consumer can
+ * fetch the message an MQTT publish was about.
+ */
+const byPosition = async (deps: AppDeps, req: RouteRequest): Promise<{ mid: MessageId } | ApiError> => {
   const raw = req.params['pk'] ?? '';
+  if (!/^\d+$/.test(raw) && MessageId.is(raw)) return { mid: raw };
   if (!/^[1-9]\d{0,15}$/.test(raw) || !Number.isSafeInteger(Number(raw)))
-    return errors.invalidQuery('pk', 'expected a positive integer (the message `id`)');
+    return errors.invalidQuery('pk', 'expected a positive integer (the message `id`) or a message id');
   const pk = Number(raw);
   const [e] = await deps.store.readAll({ after: pk - 1, limit: 1 });
   const data: unknown = e?.data;
   const mid = typeof data === 'object' && data !== null ? (data as { mid?: unknown }).mid : undefined;
   if (e?.position !== pk || e.type !== 'MessagePublished' || typeof mid !== 'string' || !MessageId.is(mid))
     return notFound(raw);
-  return { pk, mid };
+  return { mid };
 };
 
 export const onadataRoutes = (deps: AppDeps): Route[] => {
@@ -141,14 +146,19 @@ export const onadataRoutes = (deps: AppDeps): Route[] => {
       m !== undefined &&
       m.status === 'published' &&
       (m.from === req.actor.uid || isAdmin(req.actor) || (await deps.reads.isRecipient(at.mid, req.actor.uid)));
-    return visible ? { status: 200, body: asOnadata(at.pk, m, req.actor), headers } : notFound(String(at.pk));
+    return visible
+      ? { status: 200, body: asOnadata(m.position, m, req.actor), headers }
+      : notFound(req.params['pk'] ?? '');
   };
 
   const destroy: Route['handler'] = async (req) => {
     const at = await byPosition(deps, req);
     if ('status' in at) return at;
     const r = await deps.commands.deleteMessage(contextOf(req), at.mid);
-    if (E.isLeft(r)) return fromDomainError(r.left);
+    // A message the caller may not see answers as a position holding no message (byPosition):
+    // the domain's own MessageNotFound body would tell which positions are messages.
+    if (E.isLeft(r))
+      return r.left.code === 'MessageNotFound' ? notFound(req.params['pk'] ?? '') : fromDomainError(r.left);
     return { status: 204, body: '', contentType: 'text/plain', headers: { 'X-Position': String(r.right.position) } };
   };
 

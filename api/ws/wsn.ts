@@ -20,6 +20,11 @@ export type WsnIn =
 const idsOf = (data: unknown): unknown =>
   typeof data === 'object' && data !== null && !Array.isArray(data) ? (data as Record<string, unknown>)['ids'] : data;
 
+// A page is an integer or its digits in a string, as the seed's Python read it with int():
+// Number() would also make true page 1, and null, [], "" or " " page 0.
+const pageOf = (v: unknown): number =>
+  typeof v === 'number' ? v : typeof v === 'string' && /^\s*\d{1,3}\s*$/.test(v) ? Number(v) : Number.NaN;
+
 /** Our client frame for one of theirs; `remember` keeps the ids a seen/delete answer names. */
 export const fromWsnFrame = (raw: unknown, remember: (ids: unknown) => string): WsnIn => {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
@@ -30,7 +35,7 @@ export const fromWsnFrame = (raw: unknown, remember: (ids: unknown) => string): 
     case 'unseen':
       return { kind: 'frame', frame: { type: 'unseen', id: `${MARK}n` } };
     case 'content': {
-      const page = Number(typeof data === 'object' && data !== null ? (data as Record<string, unknown>)['page'] : data);
+      const page = pageOf(typeof data === 'object' && data !== null ? (data as Record<string, unknown>)['page'] : data);
       if (!Number.isInteger(page) || page < 0 || page > MAX_PAGE)
         return { kind: 'refused', msg: `content: page must be an integer 0..${MAX_PAGE}` };
       return { kind: 'frame', frame: { type: 'history', limit: (page + 1) * WSN_PAGE, id: `${MARK}c:${page}` } };

@@ -84,7 +84,9 @@ export const importFile = async (config: Config, args: readonly string[]): Promi
   const token =
     flag(args, '--token') ??
     process.env['MSGXC_TOKEN'] ??
-    (config.jwtSecret === undefined ? undefined : await mintToken(config.jwtSecret, 'msgxc-import', ['admin'], 3600));
+    (config.jwtSecret === undefined
+      ? undefined
+      : await mintToken(config.jwtSecret, 'msgxc-import', ['admin'], 3600, config.auth.audience?.[0]));
   if (token === undefined) return usageError(['msgxc import: give --token or MSGXC_TOKEN (an admin token)']);
   const size = statSync(file).size;
   const id = randomUUID();

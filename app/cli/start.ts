@@ -21,7 +21,9 @@ export const start = async ({ config, generatedSecret }: LoadedConfig): Promise<
     `msgxc listening on http://${config.host}:${broker.port} (${config.mode} mode, event store: ${config.eventStore}, role: ${config.role})\n`,
   );
   if (generatedSecret && config.jwtSecret !== undefined) {
-    process.stdout.write(`${await devBanner(config.jwtSecret, `http://${config.host}:${broker.port}`)}\n`);
+    process.stdout.write(
+      `${await devBanner(config.jwtSecret, `http://${config.host}:${broker.port}`, config.auth.audience?.[0])}\n`,
+    );
   }
   const stop = (signal: string): void => {
     log.info({ signal }, 'shutting down');

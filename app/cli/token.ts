@@ -13,5 +13,12 @@ export const printToken = async (config: Config, args: readonly string[]): Promi
     return usageError([
       `msgxc token: unexpected ${JSON.stringify((sub.startsWith('-') ? sub : args[2]) ?? '').slice(0, 60)}; usage: msgxc token <sub> [role,role]`,
     ]);
-  process.stdout.write(`${await mintToken(config.jwtSecret, sub, roles ? roles.split(',') : [], 24 * 3600)}\n`);
+  const token = await mintToken(
+    config.jwtSecret,
+    sub,
+    roles ? roles.split(',') : [],
+    24 * 3600,
+    config.auth.audience?.[0],
+  );
+  process.stdout.write(`${token}\n`);
 };

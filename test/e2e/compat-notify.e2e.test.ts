@@ -168,6 +168,37 @@ describe('webservice-notification POST /notify', () => {
     expect(ping.headers.get('access-control-allow-origin')).toBe('https://app.example.com');
   });
 
+  it('a multipart form post (curl -F, PHP curl with an array), as Tornado read it; a file part is no field', async () => {
+    const part = (name: string, value: string, extra = ''): string =>
+      `--xYz\r\nContent-Disposition: form-data; name="${name}"${extra}\r\n\r\n${value}\r\n`;
+    const raw =
+      part('content', 'Bob a commenté') +
+      part('title', 'New comment') +
+      part('users', '[{"id": 31, "email": null}]') +
+      part('title', 'not read: a file', '; filename="t.txt"\r\nContent-Type: text/plain') +
+      '--xYz--\r\n';
+    const r = await call(s, 'POST', '/notify', {
+      token: root,
+      raw,
+      headers: { 'content-type': 'multipart/form-data; boundary=xYz' },
+    });
+    expect(r.status, r.text).toBe(200);
+    const mid = r.headers.get('x-message-id') ?? '';
+    const m = await call(s, 'GET', `/api/v2/messages/${mid}`, { token: root });
+    expect(m.body).toMatchObject({ msg: 'Bob a commenté', opts: { title: 'New comment' } });
+    const cut = await call(s, 'POST', '/notify', {
+      token: root,
+      raw: part('content', 'x'),
+      headers: { 'content-type': 'multipart/form-data; boundary=xYz' },
+    });
+    expect([cut.status, (cut.body as { code: string }).code]).toEqual([400, 'InvalidBody']);
+    const other = await call(s, 'POST', '/notify', { token: root, raw: 'x', headers: { 'content-type': 'text/csv' } });
+    expect([other.status, (other.body as { msg: string }).msg]).toEqual([
+      415,
+      expect.stringContaining('multipart/form-data'),
+    ]);
+  });
+
   it('bad input is a 400 naming the field', async () => {
     for (const [fields, named] of [
       [{ users: '[{"id":1}]' }, 'content'],

@@ -16,10 +16,19 @@ describe('onadata /api/messaging', () => {
     for (const u of ['alice', 'bob', 'carol', 'dave']) t[u] = await token(u);
     t['root'] = await token('root', ['admin']);
     // The app mirrors onadata's permissions: alice owns the form, bob may view it, dave may change it.
+    // Its service (admin) token creates the form's thread (only an admin may) and makes alice its admin.
     expect(
-      (await call(s, 'POST', '/api/v2/threads', { token: as('alice'), body: { tid: 'xform:1337', name: 'Form Name' } }))
+      (await call(s, 'POST', '/api/v2/threads', { token: as('root'), body: { tid: 'xform:1337', name: 'Form Name' } }))
         .status,
     ).toBe(201);
+    expect(
+      (
+        await call(s, 'POST', '/api/v2/threads/xform:1337/members', {
+          token: as('root'),
+          body: { uid: 'alice', role: 'admin' },
+        })
+      ).status,
+    ).toBe(200);
     expect(
       (
         await call(s, 'POST', '/api/v2/threads/xform:1337/members', {
@@ -44,6 +53,7 @@ describe('onadata /api/messaging', () => {
 
   const seedBody = { target_type: 'xform', target_id: '1337', message: 'Hello, World!' };
   let created: { id: number; timestamp: string };
+  let createdMid = '';
 
   it('POST with the seed body answers 201 with the stored message', async () => {
     const r = await call(s, 'POST', '/api/v1/messaging', {
@@ -53,6 +63,7 @@ describe('onadata /api/messaging', () => {
     });
     expect(r.status, r.text).toBe(201);
     created = r.body as typeof created;
+    createdMid = r.headers.get('x-message-id') ?? '';
     expect(r.body).toEqual({
       id: expect.any(Number) as number,
       verb: 'message',
@@ -169,13 +180,36 @@ describe('onadata /api/messaging', () => {
     ]);
     expect((await get('carol', created.id)).status).toBe(404);
     expect((await get('bob', 1)).status).toBe(404); // position 1 is the ThreadCreated event
-    expect((await get('bob', 'abc')).status).toBe(400);
+    // By its message id too (the MQTT payload's `id`, X-Message-Id), answering the same message;
+    // 'abc' is an id no message has (it was a 400 when only positions were read).
+    const byMid = await get('bob', createdMid);
+    expect([byMid.status, byMid.body]).toEqual([asBob.status, asBob.body]);
+    expect((await get('carol', createdMid)).body).toEqual({ code: 'NotFound', msg: `message ${createdMid} not found` });
+    expect((await get('bob', 'abc')).status).toBe(404);
+    expect((await get('bob', '%20')).status).toBe(400);
     expect((await get('bob', '99999999999999999999')).status).toBe(400);
-    expect((await call(s, 'DELETE', `/api/messaging/${created.id}`, { token: as('carol') })).status).toBe(404);
+    // A message carol may not see answers DELETE exactly as a position holding no message:
+    // the body would otherwise tell which ids are messages.
+    const hidden = await call(s, 'DELETE', `/api/messaging/${created.id}`, { token: as('carol') });
+    const none = await call(s, 'DELETE', '/api/messaging/1', { token: as('carol') });
+    expect([hidden.status, hidden.body]).toEqual([404, { code: 'NotFound', msg: `message ${created.id} not found` }]);
+    expect([none.status, none.body]).toEqual([404, { code: 'NotFound', msg: 'message 1 not found' }]);
     const del = await call(s, 'DELETE', `/api/v1/messaging/${created.id}`, { token: as('alice') });
     expect([del.status, del.text]).toEqual([204, '']);
     expect((await get('bob', created.id)).status).toBe(404);
     const left = await call(s, 'GET', '/api/messaging?target_type=xform&target_id=1337', { token: as('bob') });
     expect((left.body as { message: string }[]).map((m) => m.message)).toEqual(['from dave']);
+  });
+
+  it("a user can claim no form's or project's thread (its MQTT topic reaches the form's listeners)", async () => {
+    const create = await call(s, 'POST', '/api/v2/threads', { token: as('carol'), body: { tid: 'xform:4242' } });
+    expect(create.status, create.text).toBe(403);
+    expect(create.body).toMatchObject({ code: 'ThreadIdIsReserved' });
+    // Publishing to it answers as a thread carol may not publish to, and claims nothing.
+    const pub = await call(s, 'POST', '/api/v2/publish', { token: as('carol'), body: { tid: 'project:7', msg: 'x' } });
+    expect(pub.status, pub.text).toBe(403);
+    expect(pub.body).toMatchObject({ code: 'ThreadIsClosedToPublishers' });
+    const made = await call(s, 'POST', '/api/v2/threads', { token: as('root'), body: { tid: 'project:7' } });
+    expect(made.status, made.text).toBe(201);
   });
 });

@@ -33,7 +33,13 @@ describe('A/B variants on the compat routes', () => {
     s = await startServer({ dataDir, env: { MSGXC_LOG_LEVEL: 'warn' } });
     admin = await token('root', ['admin']);
     const owner = await token('owner');
-    expect((await call(s, 'POST', '/api/v2/threads', { token: owner, body: { tid } })).status).toBe(201);
+    // An onadata form's thread is created by the app's service (admin) token, its owner added as an admin member.
+    expect((await call(s, 'POST', '/api/v2/threads', { token: admin, body: { tid } })).status).toBe(201);
+    const own = await call(s, 'POST', `/api/v2/threads/${tid}/members`, {
+      token: admin,
+      body: { uid: 'owner', role: 'admin' },
+    });
+    expect(own.status, own.text).toBe(200);
     for (const uid of uids) {
       const r = await call(s, 'POST', `/api/v2/threads/${tid}/members`, {
         token: owner,

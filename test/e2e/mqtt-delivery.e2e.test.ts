@@ -95,7 +95,9 @@ needs('MSGXC_TEST_MQTT_URL', 'MQTT delivery through a real Mosquitto', () => {
       await ok(server, 'POST', '/api/v2/profile', alice, { attributes: { real_name: 'Alice Smith', team: 'data' } });
       await ok(server, 'POST', '/api/v2/profile', bob, { attributes: { name: 'Bob Jones' } });
       await ok(server, 'POST', '/api/v2/profile', carol, { channels: ['~mqtt'] });
-      await ok(server, 'POST', '/api/v2/threads', alice, { tid: 'xform:1337', name: 'Form Name', opens: true });
+      // Only an admin (the app's service token) creates an onadata form's thread; alice, its owner, is an admin member.
+      await ok(server, 'POST', '/api/v2/threads', admin, { tid: 'xform:1337', name: 'Form Name', opens: true });
+      await ok(server, 'POST', '/api/v2/threads/xform:1337/members', admin, { uid: 'alice', role: 'admin' });
       for (const t of [bob, carol, dave]) await ok(server, 'POST', '/api/v2/subscribe', t, { tid: 'xform:1337' });
 
       const mid = await ok(server, 'POST', '/api/v2/publish', alice, {
@@ -176,7 +178,8 @@ needs('MSGXC_TEST_MQTT_URL', 'MQTT delivery through a real Mosquitto', () => {
       });
 
       const erin = await token('erin');
-      await ok(server, 'POST', '/api/v2/threads', erin, { tid: 'project:7', name: 'Project Name', opens: true });
+      await ok(server, 'POST', '/api/v2/threads', admin, { tid: 'project:7', name: 'Project Name', opens: true });
+      await ok(server, 'POST', '/api/v2/threads/project:7/members', admin, { uid: 'erin', role: 'admin' });
       const pmid = await ok(server, 'POST', '/api/v2/publish', erin, {
         tid: 'project:7',
         msg: 'to the project',

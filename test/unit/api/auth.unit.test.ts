@@ -180,3 +180,25 @@ describe('Authorization header', () => {
     expect(tokenFromHeader('')).toBeUndefined();
   });
 });
+
+// A token for another service (`aud` naming it), signed by the same issuer's key or secret,
+// is not one for this broker (RFC 7519 4.1.3): refused unless MSGXC_JWT_AUDIENCE names it.
+describe('JWT audience', () => {
+  it('refuses a token that names an audience when the broker has none', async () => {
+    const v = createVerifier({ secret, algorithms: ['HS256'] }, () => now);
+    for (const aud of ['billing-api', ['billing-api', 'msgxc']])
+      expect(await v.verify(await sign({ sub: 'a', exp: sec + 60, aud }))).toEqual({
+        error: expect.stringContaining('`aud`') as string,
+      });
+    expect(await v.verify(await sign({ sub: 'a', exp: sec + 60 }))).toMatchObject({ uid: 'a' });
+  });
+  it('with MSGXC_JWT_AUDIENCE, accepts only tokens for one of its audiences', async () => {
+    const v = createVerifier({ secret, algorithms: ['HS256'], audience: ['msgxc', 'notify'] }, () => now);
+    expect(await v.verify(await sign({ sub: 'a', exp: sec + 60, aud: 'notify' }))).toMatchObject({ uid: 'a' });
+    expect(await v.verify(await sign({ sub: 'a', exp: sec + 60, aud: ['x', 'msgxc'] }))).toMatchObject({ uid: 'a' });
+    for (const claims of [{ aud: 'billing-api' }, {}])
+      expect(await v.verify(await sign({ sub: 'a', exp: sec + 60, ...claims }))).toEqual({
+        error: expect.stringContaining('`aud`') as string,
+      });
+  });
+});

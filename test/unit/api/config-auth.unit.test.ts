@@ -23,4 +23,11 @@ describe('token settings from the environment', () => {
     expect(text).toMatch(/MSGXC_JWT_REQUIRE_EXP/);
     expect(text).toMatch(/MSGXC_JWT_MAX_LIFETIME/);
   });
+
+  it('reads MSGXC_JWT_AUDIENCE as a list, and names a bad one', () => {
+    const c = configFromEnv({ MSGXC_JWT_AUDIENCE: 'msgxc, notify' });
+    expect(E.isRight(c) && c.right.auth.audience).toEqual(['msgxc', 'notify']);
+    const bad = configFromEnv({ MSGXC_JWT_AUDIENCE: 'msgxc,,x' });
+    expect(E.isLeft(bad) ? bad.left.join('\n') : '').toMatch(/MSGXC_JWT_AUDIENCE/);
+  });
 });

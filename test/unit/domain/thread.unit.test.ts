@@ -226,3 +226,37 @@ describe('ClaimThread (publishing to a thread)', () => {
       .then({ kind: 'forbidden', code: 'ThreadIsClosedToPublishers' });
   });
 });
+
+// `xform:<pk>` and `project:<pk>` are onadata's forms and projects: their messages go out on
+// the onadata MQTT topics the form's and project's listeners read. A user who claimed one
+// could post to every listener of a form and keep the app from creating its thread.
+describe("onadata's thread ids (xform:, project:)", () => {
+  const F = tid('xform:4242');
+  const P = tid('project:7');
+  it('only an admin may create one', () => {
+    for (const t of [F, P])
+      given([])
+        .when({ type: 'CreateThread', settings: { tid: t }, caller: carol })
+        .then({ kind: 'forbidden', code: 'ThreadIdIsReserved' });
+    given([])
+      .when({ type: 'CreateThread', settings: { tid: F, name: 'Form' }, caller: root })
+      .then([
+        { type: 'ThreadCreated', data: { tid: F, owner: uid('root'), opens: false, openp: false, name: 'Form' } },
+      ]);
+  });
+  it('publishing claims none for a user, with the answer of a thread they may not publish to', () => {
+    given([])
+      .when({ type: 'ClaimThread', tid: F, caller: carol })
+      .then({ kind: 'forbidden', code: 'ThreadIsClosedToPublishers' });
+    given([])
+      .when({ type: 'ClaimThread', tid: P, caller: root })
+      .then([{ type: 'ThreadCreated', data: { tid: P, owner: uid('root'), opens: false, openp: false } }]);
+  });
+  it('other ids with a colon stay free to claim', () => {
+    given([])
+      .when({ type: 'CreateThread', settings: { tid: tid('xformx:1') }, caller: carol })
+      .then([
+        { type: 'ThreadCreated', data: { tid: tid('xformx:1'), owner: uid('carol'), opens: false, openp: false } },
+      ]);
+  });
+});
