@@ -44,12 +44,17 @@ export const NotifyUsers = new t.Type<t.TypeOf<typeof UserList>, unknown, unknow
   UserList.is,
   (u, c) => {
     if (typeof u !== 'string') return UserList.validate(u, c);
-    if (u.length > 2_000_000) return t.failure(u, c, 'users: document too long');
+    // The error's path names the field already: the message says only what is wrong with it.
+    if (u.length > 2_000_000) return t.failure(u, c, 'expected a JSON document of at most 2,000,000 characters');
+    let parsed: unknown;
     try {
-      return UserList.validate(JSON.parse(u) as unknown, c);
+      parsed = JSON.parse(u) as unknown;
     } catch {
-      return t.failure(u, c, 'users: not a JSON document');
+      return t.failure(u, c, 'expected a list of users, or its JSON document');
     }
+    // The list is the value under `users` now, so an error names its element (`users.3.id`).
+    const last = c[c.length - 1];
+    return UserList.validate(parsed, last === undefined ? c : [...c.slice(0, -1), { ...last, actual: parsed }]);
   },
   t.identity,
 );
