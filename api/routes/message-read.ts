@@ -4,8 +4,10 @@ import { answer, consistentRead, contextOf, type AppDeps } from '../deps.js';
 import { errors } from '../errors.js';
 import type { Route } from '../route.js';
 import { messageJsonFor } from './content.js';
+import { mayReadMessage } from './message-access.js';
 
-// One message by id: visible to its sender, its recipients and admins. Anyone else gets the
+// One message by id: visible to its sender, its recipients, admins and, in a thread, whoever may
+// read the thread's messages (message-access.ts). Anyone else gets the
 // same 404 as for an unknown id, so ids cannot be probed.
 export const messageReadRoutes = (deps: AppDeps): Route[] => [
   {
@@ -22,7 +24,7 @@ export const messageReadRoutes = (deps: AppDeps): Route[] => [
         m !== undefined &&
         m.status !== 'retracted' &&
         m.status !== 'cancelled' &&
-        (m.from === req.actor.uid || isAdmin(req.actor) || (await deps.reads.isRecipient(mid, req.actor.uid)));
+        (await mayReadMessage(deps, m, req.actor));
       if (!visible) return errors.notFound(`message ${mid} not found`);
       return {
         status: 200,

@@ -16,6 +16,7 @@ import { isAdmin } from '../auth.js';
 import { consistentRead, contextOf, type AppDeps } from '../deps.js';
 import { apiError, errors, fromDomainError, type ApiError } from '../errors.js';
 import { beforeParam, decode, limitParam, type Route, type RouteRequest } from '../route.js';
+import { mayReadMessage } from './message-access.js';
 
 // onadata's messaging API (seed 002) on the broker: POST/GET /api/messaging, GET/DELETE
 // /api/messaging/{pk}, also under /api/v1/ as api.ona.io serves it. Targets map as
@@ -142,10 +143,7 @@ export const onadataRoutes = (deps: AppDeps): Route[] => {
     if ('status' in at) return at;
     const headers = await consistentRead(deps, req);
     const m = await deps.reads.message(at.mid);
-    const visible =
-      m !== undefined &&
-      m.status === 'published' &&
-      (m.from === req.actor.uid || isAdmin(req.actor) || (await deps.reads.isRecipient(at.mid, req.actor.uid)));
+    const visible = m !== undefined && m.status === 'published' && (await mayReadMessage(deps, m, req.actor));
     return visible
       ? { status: 200, body: asOnadata(m.position, m, req.actor), headers }
       : notFound(req.params['pk'] ?? '');

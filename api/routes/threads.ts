@@ -6,6 +6,7 @@ import { answer, consistentRead, contextOf, type AppDeps } from '../deps.js';
 import { errors } from '../errors.js';
 import { beforeParam, decode, limitParam, type Route } from '../route.js';
 import { messageJsonFor } from './content.js';
+import { mayReadThreadMessages } from './message-access.js';
 
 export const threadRoutes = (deps: AppDeps): Route[] => {
   const { commands, reads } = deps;
@@ -80,11 +81,8 @@ export const threadRoutes = (deps: AppDeps): Route[] => {
         const before = beforeParam(req.query);
         if (E.isLeft(before)) return before.left;
         const headers = await consistentRead(deps, req);
-        const thread = await reads.thread(tid.right);
-        const roles = thread === undefined ? [] : await reads.memberRoles(tid.right, req.actor.uid);
-        if (thread === undefined || (roles.length === 0 && thread.owner !== req.actor.uid && !isAdmin(req.actor))) {
+        if (!(await mayReadThreadMessages(deps, await reads.thread(tid.right), req.actor)))
           return errors.notFound(`thread ${tid.right} not found`);
-        }
         const page = await reads.threadMessages(tid.right, { limit: limit.right, ...before.right }, req.now);
         return {
           status: 200,

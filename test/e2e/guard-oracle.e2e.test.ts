@@ -91,6 +91,24 @@ describe('no squatting, no existence oracle, on a real server process', () => {
     );
   });
 
+  // A member who joins later sees the thread's older messages in its history: opening one of them
+  // by id (here and on onadata's route) must not answer that it does not exist.
+  it('a member who joined after a message was published reads it by id, as in the thread history', async () => {
+    const bob = await token('bob');
+    expect((await as(bob, 'GET', `/api/v2/messages/${hiddenMid}`)).status).toBe(404);
+    expect(
+      (await as(alice, 'POST', '/api/v2/threads/alice-private/members', { uid: 'bob', role: 'subscriber' })).status,
+    ).toBe(200);
+    const history = await as(bob, 'GET', '/api/v2/threads/alice-private/messages');
+    expect((history.body as { messages: { mid: string }[] }).messages.map((m) => m.mid)).toContain(hiddenMid);
+    const one = await as(bob, 'GET', `/api/v2/messages/${hiddenMid}`);
+    expect(one.status).toBe(200);
+    expect(one.body).toMatchObject({ mid: hiddenMid, msg: 'hidden', status: 'published' });
+    // Not before its time: a scheduled message stays out of reach as it stays out of the history.
+    expect((await as(bob, 'GET', `/api/v2/messages/${scheduledMid}`)).status).toBe(404);
+    expect((await as(mallory, 'GET', `/api/v2/messages/${hiddenMid}`)).status).toBe(404);
+  });
+
   it('cancel and DELETE: a hidden message answers exactly as an unknown one, whichever tid is named', async () => {
     const unknown = seen(await as(mallory, 'POST', '/api/v2/cancel', { mid: unknownMid }));
     expect(unknown).toEqual({ status: 404, body: { code: 'MessageNotFound', msg: 'no message has this mid' } });
