@@ -34,9 +34,18 @@ export type OnadataTarget =
  */
 export const isOnadataThreadId = (tid: string): boolean => /^(xform|project):./.test(tid);
 
+// A form's or project's pk is an integer in onadata, which reads "01337" as 1337: so does this,
+// or `"target_id": "01337"` would name a thread nobody has. A user id stays as given (ours are strings).
+const pkOf = (id: OnadataTargetId): string => {
+  const s = String(id);
+  return /^\d+$/.test(s) ? BigInt(s).toString() : s;
+};
+
 /** Where a target's messages live: the user, or the form's / project's thread. */
 export const onadataTarget = (type: OnadataTargetType, id: OnadataTargetId): OnadataTarget =>
-  type === 'user' ? { kind: 'user', uid: asUserId(String(id)) } : { kind: 'thread', tid: asThreadId(`${type}:${id}`) };
+  type === 'user'
+    ? { kind: 'user', uid: asUserId(String(id)) }
+    : { kind: 'thread', tid: asThreadId(`${type}:${pkOf(id)}`) };
 
 /** The target id as onadata wrote it: a number when it is one. */
 export const targetIdJson = (id: string | number): string | number =>
