@@ -61,6 +61,9 @@ const ONCE: Record<string, string> = {
   'sec-websocket-key': 'Sec-WebSocket-Key',
 };
 
+// The upgrade's parameters: each read once, so each must come once.
+const UPGRADE_PARAMS: readonly string[] = ['token', 'since', 'compat'];
+
 const originHost = (origin: string): string | undefined => {
   try {
     return new URL(origin).host;
@@ -112,17 +115,22 @@ const upgrade = (
   const query = new URLSearchParams(req.getQuery());
   const lines = headerLines(req, UPGRADE_HEADERS);
   const one = (name: string): string => lines.get(name)?.[0] ?? '';
-  // A header that must come once, or the token, given twice: refused, whichever the broker would read.
+  // A header that must come once, or a parameter, given twice: refused, whichever the broker would read.
   const twice =
     Object.keys(ONCE).find((n) => (lines.get(n)?.length ?? 0) > 1) ??
-    (query.getAll('token').length > 1 ? 'token' : undefined);
+    UPGRADE_PARAMS.find((p) => query.getAll(p).length > 1);
   const key = one('sec-websocket-key');
   // We speak no subprotocol; echo the first one offered so browsers that offer one accept us.
   const protocol = req.getHeader('sec-websocket-protocol').split(',')[0]?.trim() ?? '';
   // Lists: several lines are one list in their order (RFC 9110 5.3); cookies are joined by `;`.
   const extensions = (lines.get('sec-websocket-extensions') ?? []).join(', ');
   const cookies = cookieValues((lines.get('cookie') ?? []).join('; '), 'xsajwt');
-  const explicit = tokenFromHeader(one('authorization')) ?? nonEmpty(query.get('token'));
+  const fromHeader = tokenFromHeader(one('authorization'));
+  const fromQuery = nonEmpty(query.get('token'));
+  // Two different tokens (a proxy adding a header to a client's `token=`): which identity was
+  // meant is not ours to guess.
+  const twoTokens = fromHeader !== undefined && fromQuery !== undefined && fromHeader !== fromQuery;
+  const explicit = fromHeader ?? fromQuery;
   const token = explicit ?? (cookies.length > 0 ? nonEmpty(cookies[0]) : undefined);
   // A browser attaches cookies to a websocket opened by ANY site: a cookie-authenticated
   // upgrade must come from a page of the broker's own origin (cross-site websocket hijacking).
@@ -154,10 +162,17 @@ const upgrade = (
 
   const run = async (): Promise<void> => {
     if (twice !== undefined) {
-      const e =
-        twice === 'token'
-          ? errors.invalidQuery('token', 'more than one `token` parameter; send it once')
-          : errors.duplicateHeader(ONCE[twice] ?? twice);
+      const e = UPGRADE_PARAMS.includes(twice)
+        ? errors.invalidQuery(twice, `more than one \`${twice}\` parameter; send it once`)
+        : errors.duplicateHeader(ONCE[twice] ?? twice);
+      refuse(e.status, e.code, e.msg, 'duplicate_header');
+      return;
+    }
+    if (twoTokens) {
+      const e = errors.invalidQuery(
+        'token',
+        'a `token` parameter and an Authorization header with another token; send one of them',
+      );
       refuse(e.status, e.code, e.msg, 'duplicate_header');
       return;
     }

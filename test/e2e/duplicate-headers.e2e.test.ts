@@ -208,6 +208,30 @@ describe('the websocket upgrade: 400 before upgrading', () => {
     expect(body(r)).toMatchObject({ code: 'InvalidQuery', msg: expect.stringMatching(/^token:/) as string });
   });
 
+  it('two since or compat parameters', async () => {
+    for (const [name, query] of [
+      ['since', '?since=1&since=2'],
+      ['compat', '?compat=webservice-notification&compat=webservice-notification'],
+    ] as const) {
+      const r = await answer(upgrade([`Authorization: Bearer ${alice}`], query));
+      expect(r?.status).toBe(400);
+      expect(body(r)).toEqual({
+        code: 'InvalidQuery',
+        msg: `${name}: more than one \`${name}\` parameter; send it once`,
+      });
+    }
+  });
+
+  it('a token parameter and an Authorization header with another token; the same token twice upgrades', async () => {
+    const r = await answer(upgrade([`Authorization: Bearer ${alice}`], `?token=${bob}`));
+    expect(r?.status).toBe(400);
+    expect(body(r)).toMatchObject({
+      code: 'InvalidQuery',
+      msg: expect.stringMatching(/^token: .*another token/) as string,
+    });
+    expect((await answer(upgrade([`Authorization: Bearer ${alice}`], `?token=${alice}`)))?.status).toBe(101);
+  });
+
   it('two xsajwt cookies (in one Cookie header or two)', async () => {
     for (const lines of [
       [`Cookie: xsajwt=${alice}; xsajwt=${bob}`],
