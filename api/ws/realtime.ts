@@ -165,6 +165,18 @@ export const startRealtime = (deps: RealtimeDeps): Realtime => {
     resumeMax: 1000,
   };
 
+  // Takes one frame from the session's flood budget; over it, the session is closed (4029).
+  const flooded = (ws: WebSocket<SessionRef>, size: number): boolean => {
+    const verdict = take(ws.getUserData().s.bucket, limits, size, nowMs());
+    if (verdict === 'ok') return false;
+    metrics.inc('msgxc_ws_flood_closed_total', { limit: verdict });
+    ws.end(
+      CloseCode.Flood,
+      verdict === 'frames' ? 'flood: too many frames per second' : 'flood: too many bytes per second',
+    );
+    return true;
+  };
+
   app.ws<SessionRef>(WS_PATH, {
     compression: deps.uws.DISABLED,
     // uWS drops a frame over its own limit without a close code; ours (below) says why.
@@ -219,6 +231,14 @@ export const startRealtime = (deps: RealtimeDeps): Realtime => {
         ws.end(CloseCode.InternalError, 'internal error');
       },
     ),
+    // Control frames cost a pong (uWS answers pings itself) or a callback each: a client sending
+    // nothing else could otherwise keep a core busy. They spend from the same budget as frames.
+    ping: guard('websocket ping', (ws: WebSocket<SessionRef>, message: ArrayBuffer) => {
+      flooded(ws, message.byteLength);
+    }),
+    pong: guard('websocket pong', (ws: WebSocket<SessionRef>, message: ArrayBuffer) => {
+      flooded(ws, message.byteLength);
+    }),
     // A failure handling one frame is that frame's: an error frame, and the session goes on.
     message: guard(
       'websocket message',
@@ -228,15 +248,7 @@ export const startRealtime = (deps: RealtimeDeps): Realtime => {
           ws.end(CloseCode.TooBig, `frame over ${limits.maxPayload} bytes`);
           return;
         }
-        const verdict = take(s.bucket, limits, message.byteLength, nowMs());
-        if (verdict !== 'ok') {
-          metrics.inc('msgxc_ws_flood_closed_total', { limit: verdict });
-          ws.end(
-            CloseCode.Flood,
-            verdict === 'frames' ? 'flood: too many frames per second' : 'flood: too many bytes per second',
-          );
-          return;
-        }
+        if (flooded(ws, message.byteLength)) return;
         // The buffer is only valid until this callback returns: decode it now.
         const frame = decodeFrame(s, Buffer.from(message).toString('utf8'), deps.jsonMaxDepth);
         if (frame === undefined) {

@@ -52,6 +52,28 @@ describe('flood control', () => {
     expect(s.ofType('pong').length).toBeGreaterThanOrEqual(5);
   });
 
+  // uWS answers each ping with a pong by itself: control frames must spend from the same budget,
+  // or a client sending nothing but pings keeps the server writing pongs at the network's speed.
+  it('closes a client sending too many pings (control frames) or pongs per second with 4029', async () => {
+    const t = await token('flo');
+    for (const send of ['ping', 'pong'] as const) {
+      const ws = new WebSocket(wsUrl(server), { headers: { authorization: `Bearer ${t}` } });
+      const closed = new Promise<{ code: number; reason: string }>((resolve) => {
+        ws.on('close', (code, reason) => {
+          resolve({ code, reason: reason.toString() });
+        });
+      });
+      await new Promise<void>((resolve, reject) => {
+        ws.on('open', () => {
+          resolve();
+        });
+        ws.on('error', reject);
+      });
+      for (let i = 0; i < 30; i += 1) ws[send](Buffer.from(String(i)));
+      expect(await closed).toEqual({ code: 4029, reason: 'flood: too many frames per second' });
+    }
+  });
+
   it('closes a client sending too many bytes per second with 4029', async () => {
     const s = await openLive(server, await token('flo'));
     const padding = 'x'.repeat(3000);
