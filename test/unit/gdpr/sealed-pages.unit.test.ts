@@ -1,28 +1,14 @@
-import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { createMemoryEventStore } from '../../../adapters/eventstore/memory.js';
 import { sealed } from '../../../adapters/eventstore/sealed.js';
 import type { BatchHandler, EventStore, EventToAppend, RecordedEvent } from '../../../ports/eventstore.js';
-import type { KeyStore } from '../../../ports/keystore.js';
 import { ERASED_TEXT } from '../../../schema/personal.js';
+import { memoryKeys } from './memory-keys.js';
 
 // The subscriptions of a store that hands every follower the same page (the SQLite log's shared
 // reads) open that page once between them (adapters/eventstore/sealed.ts `openPage`), and again
 // after an erasure, so that no follower reads an erased person's fields from an opening made
 // before it.
-const memoryKeys = (): KeyStore => {
-  const rows = new Map<string, { kid: string; key: Uint8Array }>();
-  return {
-    keyFor: (owner) => {
-      const known = rows.get(owner) ?? { kid: randomBytes(6).toString('hex'), key: new Uint8Array(randomBytes(32)) };
-      rows.set(owner, known);
-      return Promise.resolve(known);
-    },
-    find: (owner, kid) => Promise.resolve(rows.get(owner)?.kid === kid ? rows.get(owner)?.key : undefined),
-    destroy: (owner) => Promise.resolve(rows.delete(owner) ? 1 : 0),
-    close: () => Promise.resolve(),
-  };
-};
 const meta = (i: number): EventToAppend['metadata'] => ({
   eventId: `e${String(i)}`,
   occurredAt: '2026-01-01T00:00:00.000Z',

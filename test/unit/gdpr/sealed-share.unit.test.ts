@@ -8,23 +8,11 @@ import { createSealedShare, sealedShareReader } from '../../../adapters/eventsto
 import type { EventToAppend } from '../../../ports/eventstore.js';
 import type { KeyStore } from '../../../ports/keystore.js';
 import { ERASED_TEXT, sealContext } from '../../../schema/personal.js';
+import { memoryKeys } from './memory-keys.js';
 
 // The fields the main thread seals, shared with the projection workers (sealed-share.ts): a
 // reader takes the plain value of exactly the envelope the writer made, equal to what
 // deciphering gives, and nothing of an owner the writer has forgotten.
-const memoryKeys = (): KeyStore => {
-  const rows = new Map<string, { kid: string; key: Uint8Array }>();
-  return {
-    keyFor: (owner) => {
-      const known = rows.get(owner) ?? { kid: randomBytes(6).toString('hex'), key: new Uint8Array(randomBytes(32)) };
-      rows.set(owner, known);
-      return Promise.resolve(known);
-    },
-    find: (owner, kid) => Promise.resolve(rows.get(owner)?.kid === kid ? rows.get(owner)?.key : undefined),
-    destroy: (owner) => Promise.resolve(rows.delete(owner) ? 1 : 0),
-    close: () => Promise.resolve(),
-  };
-};
 // A reader without any key: whatever it opens came from the shared memory.
 const noKeys: KeyStore = {
   keyFor: () => Promise.reject(new Error('does not seal')),

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { sealed } from '../../../adapters/eventstore/sealed.js';
 import { createSqliteEventStore } from '../../../adapters/eventstore/sqlite.js';
 import type { EventToAppend } from '../../../ports/eventstore.js';
-import type { KeyStore } from '../../../ports/keystore.js';
+import { memoryKeys } from './memory-keys.js';
 
 // What this process sealed it reads back without opening it (sealed-cache.ts `wrote`): the data
 // it appended as the log's JSON gives it back, built from the log's data and the sealed fields'
@@ -17,20 +16,6 @@ const dirs: string[] = [];
 afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
-
-const memoryKeys = (): KeyStore => {
-  const rows = new Map<string, { kid: string; key: Uint8Array }>();
-  return {
-    keyFor: (owner) => {
-      const known = rows.get(owner) ?? { kid: randomBytes(6).toString('hex'), key: new Uint8Array(randomBytes(32)) };
-      rows.set(owner, known);
-      return Promise.resolve(known);
-    },
-    find: (owner, kid) => Promise.resolve(rows.get(owner)?.kid === kid ? rows.get(owner)?.key : undefined),
-    destroy: (owner) => Promise.resolve(rows.delete(owner) ? 1 : 0),
-    close: () => Promise.resolve(),
-  };
-};
 
 const published: EventToAppend = {
   type: 'MessagePublished',
