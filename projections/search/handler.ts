@@ -113,16 +113,11 @@ export const searchHandler = (
       const known = (m: string): boolean => created.has(m) || recent.has(m);
       const wanted = [...listing].filter((m) => !known(m));
       const stored = wanted.length === 0 ? new Map<string, MessageDoc>() : await index.messages(wanted);
-      // Asked of the messages that get a list (as the documents were read only for them).
+      // Known for the messages that get a list (their documents were read) and those created lately.
       const variantsOf = (m: string): MessageDoc['variants'] =>
-        !listing.has(m)
-          ? undefined
-          : created.has(m)
-            ? created.get(m)
-            : recent.has(m)
-              ? recent.get(m)
-              : stored.get(m)?.variants;
-      const view = mids.size === 0 ? undefined : await live.prepare(index, mids, listing, variantsOf);
+        created.has(m) ? created.get(m) : recent.has(m) ? recent.get(m) : stored.get(m)?.variants;
+      const knows = (m: string): boolean => listing.has(m) || known(m);
+      const view = mids.size === 0 ? undefined : await live.prepare(index, mids, listing, variantsOf, knows);
       // Check-ins after the rest: an erasure in the batch then removes what its user had before it,
       // and a check-in after the erasure (a new session) is kept, as in log order.
       try {

@@ -55,7 +55,7 @@ interface Entry {
   /** Root lists the message's live set holds whole, by reference (shared, never copied here). */
   readonly refs: RootList[];
   /** uid -> which of LIVE_SETS it has a one-recipient member of; read when the message first gets a list. */
-  members?: Map<string, Set<string>>;
+  members?: Map<string, Set<string>> | undefined;
 }
 
 /** What the planner asks while it walks a batch in log order. */
@@ -80,6 +80,8 @@ export interface LiveState {
     listing: ReadonlySet<string>,
     /** A message's A/B variants (from its document), undefined for none or an unknown message. */
     variantsOf: (mid: string) => Variants,
+    /** Whether `variantsOf` knows the message (its document was at hand): else its answer says nothing. */
+    knows: (mid: string) => boolean,
   ): Promise<LiveView>;
   /**
    * Messages whose MessagePublished the handler is planning: no list of theirs can be stored before
@@ -169,7 +171,7 @@ export const liveState = (limit = LIVE_CACHE_UIDS): LiveState => {
       storedRoots.clear();
       held = 0;
     },
-    prepare: async (index, mids, listing, variantsOf) => {
+    prepare: async (index, mids, listing, variantsOf, knows) => {
       evict(mids);
       const missing = [...mids].filter((m) => !entries.has(m));
       const stored = missing.length === 0 ? new Map<string, readonly string[]>() : await index.liveUids(missing);
@@ -235,6 +237,13 @@ export const liveState = (limit = LIVE_CACHE_UIDS): LiveState => {
         noteMember: (mid, set, uid) => {
           const e = entry(mid);
           if (e.members === undefined) return;
+          // Without the message's variants the member's variant set cannot be noted, while the
+          // batch stores it (batch.ts reads them): the members are read again for its next list,
+          // or that list counted the member in its variant's set a second time.
+          if (!knows(mid)) {
+            e.members = undefined;
+            return;
+          }
           const variants = variantsOf(mid);
           const names = [set as string];
           const stage = VARIANT_OF[set as keyof typeof VARIANT_OF] as 'addressed' | 'sent' | undefined;
