@@ -1,5 +1,5 @@
-import type { AppendResult } from '../../ports/eventstore.js';
-import type { EventRow } from './sqlite-tables.js';
+import type { AppendResult, RecordedEvent } from '../../ports/eventstore.js';
+import { toRecordedEvent, type EventRow } from './sqlite-tables.js';
 import type { PendingAppend } from './sqlite-writer.js';
 
 // The rows this process committed last, kept as the log's file holds them, so its followers
@@ -10,15 +10,45 @@ import type { PendingAppend } from './sqlite-writer.js';
 // file's row. A page is answered here only when it starts right after `after` and runs without
 // a gap to `limit` or to the newest row kept: a position missing in between (a row this
 // process did not write) sends the whole page to the file.
+//
+// The newest rows' events are made once and handed to every page that holds them (`HOT`), as
+// the in-memory store hands out its events: the followers on the main thread are not woken in
+// step (the delivery reactors start a turn later, app/after-fanout.ts), so each commit's rows
+// were read in two or three pages, each making its own events and parsing their JSON again
+// (about two `toRecordedEvent` and two parses of a message's data per event, issue 15). An
+// event's texts are parsed when first read (sqlite-tables.ts), so a shared event is parsed once.
+// Only the newest ones: an event whose data was read holds it parsed, larger than its text.
 export interface RecentRows {
   committed(append: PendingAppend, result: AppendResult): void;
-  /** The rows after `after`, up to `limit`, or undefined: read the file. */
-  page(after: number, limit: number | undefined): EventRow[] | undefined;
+  /** The events after `after`, up to `limit`, or undefined: read the file. */
+  page(after: number, limit: number | undefined): RecordedEvent[] | undefined;
+  /**
+   * Whether `after` is the newest position this process committed (and keeps): with every
+   * commit to the file made by this process, nothing follows it until its next commit, which
+   * wakes the followers again.
+   */
+  atHead(after: number): boolean;
 }
 
-export const recentRows = (capacity: number): RecentRows => {
-  const rows = new Map<number, EventRow>();
+interface Kept {
+  readonly row: EventRow;
+  event: RecordedEvent | undefined;
+}
+
+/** How many of the newest kept rows keep their event, made at the first page that holds it. */
+export const HOT = 1024;
+
+export const recentRows = (capacity: number, hot = HOT): RecentRows => {
+  const rows = new Map<number, Kept>();
   let newest = 0;
+  // The rows up to this position hold no event (they left the hot end); -1 before the first commit.
+  let cleared = -1;
+  const eventAt = (kept: Kept): RecordedEvent => {
+    if (kept.event !== undefined) return kept.event;
+    const event = toRecordedEvent(kept.row);
+    if (kept.row.position > newest - hot) kept.event = event;
+    return event;
+  };
   return {
     committed: (append, result) => {
       if (result.kind !== 'appended') return;
@@ -26,12 +56,15 @@ export const recentRows = (capacity: number): RecentRows => {
       append.events.forEach((e, i) => {
         const position = result.position - k + 1 + i;
         rows.set(position, {
-          position,
-          stream: append.stream,
-          revision: result.nextRevision - k + 1 + i,
-          type: e.type,
-          data: e.data,
-          metadata: e.metadata,
+          row: {
+            position,
+            stream: append.stream,
+            revision: result.nextRevision - k + 1 + i,
+            type: e.type,
+            data: e.data,
+            metadata: e.metadata,
+          },
+          event: undefined,
         });
         if (position > newest) newest = position;
       });
@@ -40,17 +73,25 @@ export const recentRows = (capacity: number): RecentRows => {
         if (rows.size <= capacity) break;
         rows.delete(oldest);
       }
+      // The events of rows that left the hot end are dropped (their rows stay).
+      if (cleared < 0) cleared = result.position - k;
+      for (; cleared < newest - hot; ) {
+        cleared += 1;
+        const kept = rows.get(cleared);
+        if (kept !== undefined) kept.event = undefined;
+      }
     },
     page: (after, limit) => {
       if (!rows.has(after + 1)) return undefined;
       const max = limit ?? Infinity;
-      const out: EventRow[] = [];
+      const out: RecordedEvent[] = [];
       for (let p = after + 1; out.length < max; p++) {
-        const row = rows.get(p);
-        if (row === undefined) return p > newest ? out : undefined;
-        out.push(row);
+        const kept = rows.get(p);
+        if (kept === undefined) return p > newest ? out : undefined;
+        out.push(eventAt(kept));
       }
       return out;
     },
+    atHead: (after) => after > 0 && after === newest && rows.has(after),
   };
 };

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { recentRows } from '../../adapters/eventstore/sqlite-recent.js';
 import { createSqliteEventStore, type SqliteEventStore } from '../../adapters/eventstore/sqlite.js';
-import { type EventRow, EVENT_COLUMNS } from '../../adapters/eventstore/sqlite-tables.js';
+import { type EventRow, EVENT_COLUMNS, toRecordedEvent } from '../../adapters/eventstore/sqlite-tables.js';
+import type { SerializedEvent } from '../../adapters/eventstore/sqlite-writer.js';
 import type { EventToAppend, RecordedEvent } from '../../ports/eventstore.js';
 import { compiledSqliteStore } from './fixtures/compiled-sqlite-store.js';
 
@@ -105,6 +106,61 @@ describe.each([
     }
   });
 
+  it('are never read from the file by a follower at the head, and are what the file holds', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'msgxc-recent-'));
+    const file = join(dir, 'events.db');
+    const store = await open(file, writerThread);
+    // The file reads the subscriptions make (they read through the store's own readAll).
+    const fileReads: number[] = [];
+    const readAll = store.readAll.bind(store);
+    (store as { readAll: SqliteEventStore['readAll'] }).readAll = (opts) => {
+      fileReads.push(opts.after ?? 0);
+      return readAll(opts);
+    };
+    const head = subscriber(store, 0);
+    try {
+      await store.append('s', [event(0)], 'no_stream');
+      await head.reach(1);
+      fileReads.length = 0;
+      for (let n = 1; n < 20; n++) {
+        await store.append('s', [event(n)], n - 1);
+        await head.reach(n + 1);
+      }
+      // Before: one read of the file per commit, for the empty page after it (`after` = the head).
+      expect(fileReads).toEqual([]);
+      expect(plain(head.seen)).toEqual(fileRows(file, 0, 100));
+    } finally {
+      await head.close();
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('read a row another connection wrote after the head at the next commit, in its place', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'msgxc-recent-'));
+    const file = join(dir, 'events.db');
+    const store = await open(file, writerThread);
+    const head = subscriber(store, 0);
+    try {
+      await store.append('mine', [event(0)], 'no_stream');
+      await head.reach(1);
+      const other = new Database(file);
+      other.pragma('busy_timeout = 5000');
+      other
+        .prepare('INSERT INTO events (stream, revision, type, data, metadata) VALUES (?, ?, ?, ?, ?)')
+        .run('theirs', 0, 'T', '{"by":"another"}', JSON.stringify(event(9).metadata));
+      other.close();
+      await store.append('mine', [event(1)], 0);
+      await head.reach(3);
+      expect(head.seen.map((e) => e.stream)).toEqual(['mine', 'theirs', 'mine']);
+      expect(plain(head.seen)).toEqual(fileRows(file, 0, 10));
+    } finally {
+      await head.close();
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('read the file past a row another connection wrote', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'msgxc-recent-'));
     const file = join(dir, 'events.db');
@@ -167,6 +223,42 @@ describe('the recent rows', () => {
     expect(recent.page(3, 10)?.map((r) => r.position)).toEqual([4]);
     expect(recent.page(4, 10)).toBeUndefined(); // nothing kept after the newest: the file says
     expect(recent.page(2, 10)).toBeUndefined();
+  });
+
+  it('know the newest position they committed, and only that one, as the head', () => {
+    const recent = recentRows(100);
+    expect(recent.atHead(0)).toBe(false); // nothing committed yet: the file says
+    recent.committed(append('a', 2), { kind: 'appended', nextRevision: 1, position: 2 });
+    expect([0, 1, 2, 3].map((p) => recent.atHead(p))).toEqual([false, false, true, false]);
+    recent.committed(append('a', 1), { kind: 'wrong_expected_revision', stream: 'a', expected: 0, actual: 1 });
+    expect(recent.atHead(2)).toBe(true);
+    recent.committed(append('b', 1), { kind: 'appended', nextRevision: 0, position: 4 });
+    expect([2, 3, 4].map((p) => recent.atHead(p))).toEqual([false, false, true]);
+  });
+
+  it('hand the same event to every page of the newest rows, each as the row reads', () => {
+    const recent = recentRows(100, 4);
+    const rows = [];
+    for (let p = 1; p <= 6; p++) {
+      const a = append('s', 1);
+      recent.committed(a, { kind: 'appended', nextRevision: p - 1, position: p });
+      rows.push({ position: p, stream: 's', revision: p - 1, ...(a.events[0] as SerializedEvent) });
+    }
+    const first = recent.page(0, 10) ?? [];
+    const again = recent.page(0, 10) ?? [];
+    const tail = recent.page(4, 10) ?? [];
+    // Positions 3-6 are the hot end: one event each; 1 and 2 are made per page.
+    expect(first.map((e, i) => e === again[i])).toEqual([false, false, true, true, true, true]);
+    expect(tail[0]).toBe(first[4]);
+    const asRead = (events: readonly RecordedEvent[]) => events.map((e) => ({ ...e }));
+    expect(asRead(first)).toEqual(asRead(rows.map(toRecordedEvent)));
+    expect(asRead(again)).toEqual(asRead(first));
+    // Two more commits: 3 and 4 leave the hot end and their events are dropped.
+    for (let p = 7; p <= 8; p++)
+      recent.committed(append('s', 1), { kind: 'appended', nextRevision: p - 1, position: p });
+    const later = recent.page(2, 10) ?? [];
+    expect(later.slice(0, 4).map((e, i) => e === first[i + 2])).toEqual([false, false, true, true]);
+    expect(asRead(later.slice(0, 4))).toEqual(asRead(first.slice(2)));
   });
 
   it('keep at most their capacity, the newest', () => {
