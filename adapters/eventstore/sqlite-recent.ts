@@ -1,4 +1,4 @@
-import type { AppendResult, RecordedEvent } from '../../ports/eventstore.js';
+import type { AppendResult, EventLink, RecordedEvent } from '../../ports/eventstore.js';
 import { toRecordedEvent, type EventRow } from './sqlite-tables.js';
 import type { PendingAppend } from './sqlite-writer.js';
 
@@ -28,6 +28,16 @@ export interface RecentRows {
    * wakes the followers again.
    */
   atHead(after: number): boolean;
+  /**
+   * The links (position, metadata's chain hash) of the rows after `after`, up to `limit`, as
+   * `page` would find them (or undefined), each by `hashOf` of its metadata text, or by the
+   * metadata of its event when one was made (parsed once with the followers').
+   */
+  links(
+    after: number,
+    limit: number,
+    hashOf: { text(metadata: string): string | undefined; event(e: RecordedEvent): string | undefined },
+  ): EventLink[] | undefined;
 }
 
 interface Kept {
@@ -48,6 +58,17 @@ export const recentRows = (capacity: number, hot = HOT): RecentRows => {
     const event = toRecordedEvent(kept.row);
     if (kept.row.position > newest - hot) kept.event = event;
     return event;
+  };
+  const keptAfter = (after: number, limit: number | undefined): Kept[] | undefined => {
+    if (!rows.has(after + 1)) return undefined;
+    const max = limit ?? Infinity;
+    const out: Kept[] = [];
+    for (let p = after + 1; out.length < max; p++) {
+      const kept = rows.get(p);
+      if (kept === undefined) return p > newest ? out : undefined;
+      out.push(kept);
+    }
+    return out;
   };
   return {
     committed: (append, result) => {
@@ -81,17 +102,12 @@ export const recentRows = (capacity: number, hot = HOT): RecentRows => {
         if (kept !== undefined) kept.event = undefined;
       }
     },
-    page: (after, limit) => {
-      if (!rows.has(after + 1)) return undefined;
-      const max = limit ?? Infinity;
-      const out: RecordedEvent[] = [];
-      for (let p = after + 1; out.length < max; p++) {
-        const kept = rows.get(p);
-        if (kept === undefined) return p > newest ? out : undefined;
-        out.push(eventAt(kept));
-      }
-      return out;
-    },
+    page: (after, limit) => keptAfter(after, limit)?.map(eventAt),
+    links: (after, limit, hashOf) =>
+      keptAfter(after, limit)?.map(({ row, event }) => ({
+        position: row.position,
+        hash: event === undefined ? hashOf.text(row.metadata) : hashOf.event(event),
+      })),
     atHead: (after) => after > 0 && after === newest && rows.has(after),
   };
 };

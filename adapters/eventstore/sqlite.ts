@@ -1,5 +1,6 @@
 import { subscriptionHub } from './catch-up.js';
-import type { AppendResult, EventLink, EventStore, LinkReader } from '../../ports/eventstore.js';
+import type { AppendResult, EventLink, EventStore, LinkReader, RecordedEvent } from '../../ports/eventstore.js';
+import { isUnreadableEvent } from '../../schema/unreadable-event.js';
 import { createGroupCommitQueue } from './sqlite-group-commit.js';
 import type { CommitStats } from './sqlite-group-commit.js';
 import { EVENT_COLUMNS, openReader, openWriter, toRecordedEvent } from './sqlite-tables.js';
@@ -44,6 +45,22 @@ const linkHashOf = (metadata: string): string | undefined => {
   const hash = typeof chain === 'object' && chain !== null ? (chain as { hash?: unknown }).hash : undefined;
   return typeof hash === 'string' ? hash : undefined;
 };
+
+// The same of an event's parsed metadata: its text parsed as above, once for every reader of the
+// event (the followers take its metadata too); text that is not JSON is no hash, as above.
+const eventLinkHash = (e: RecordedEvent): string | undefined => {
+  let m: unknown;
+  try {
+    m = e.metadata;
+  } catch (err) {
+    if (isUnreadableEvent(err)) return undefined;
+    throw err;
+  }
+  const chain = typeof m === 'object' && m !== null ? (m as { chain?: unknown }).chain : undefined;
+  const hash = typeof chain === 'object' && chain !== null ? (chain as { hash?: unknown }).hash : undefined;
+  return typeof hash === 'string' ? hash : undefined;
+};
+const HASH_OF = { text: linkHashOf, event: eventLinkHash };
 
 // A synchronous call's throw becomes a rejection, as callers of a port expect.
 const settled = <T>(f: () => T | PromiseLike<T>): Promise<T> =>
@@ -136,9 +153,17 @@ export const createSqliteEventStore = (options: SqliteEventStoreOptions): Sqlite
     subscribeAll: (after, handler, onError) => hub.subscribeAll(after, handler, onError),
     head: () => settled(() => head.get() ?? 0),
     links: (after, limit) =>
-      settled(() =>
-        linkRows.all(after, limit).map(([position, metadata]): EventLink => ({ position, hash: linkHashOf(metadata) })),
-      ),
+      settled(() => {
+        // The audit checkpoint's links (every 1,000 events) cover what this process has just
+        // committed: taken from the rows it keeps, when they run to the limit or to the file's
+        // head (a commit of the writer thread not yet answered here is in the file, not kept).
+        const kept = recent.links(after, limit, HASH_OF);
+        const last = kept?.[kept.length - 1];
+        if (kept !== undefined && (kept.length === limit || (last?.position ?? after) === head.get())) return kept;
+        return linkRows
+          .all(after, limit)
+          .map(([position, metadata]): EventLink => ({ position, hash: linkHashOf(metadata) }));
+      }),
     close: () => (closing ??= close()),
     stats: () => queue.stats(),
     commitSignal,

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { chained } from '../../adapters/eventstore/chained.js';
 import { recentRows } from '../../adapters/eventstore/sqlite-recent.js';
 import { createSqliteEventStore, type SqliteEventStore } from '../../adapters/eventstore/sqlite.js';
 import { type EventRow, EVENT_COLUMNS, toRecordedEvent } from '../../adapters/eventstore/sqlite-tables.js';
@@ -37,6 +38,24 @@ const fileRows = (file: string, after: number, limit: number) => {
       )
       .all(after, limit)
       .map((r) => ({ ...r, data: JSON.parse(r.data) as unknown, metadata: JSON.parse(r.metadata) as unknown }));
+  } finally {
+    db.close();
+  }
+};
+
+// The links as read from the file: each metadata text parsed, its chain's hash when a string.
+const fileLinks = (file: string, after: number, limit: number) => {
+  const db = new Database(file, { readonly: true });
+  try {
+    return db
+      .prepare<[number, number], { position: number; metadata: string }>(
+        'SELECT position, metadata FROM events WHERE position > ? ORDER BY position LIMIT ?',
+      )
+      .all(after, limit)
+      .map(({ position, metadata }) => {
+        const hash = (JSON.parse(metadata) as { chain?: { hash?: unknown } }).chain?.hash;
+        return { position, hash: typeof hash === 'string' ? hash : undefined };
+      });
   } finally {
     db.close();
   }
@@ -154,6 +173,38 @@ describe.each([
       await head.reach(3);
       expect(head.seen.map((e) => e.stream)).toEqual(['mine', 'theirs', 'mine']);
       expect(plain(head.seen)).toEqual(fileRows(file, 0, 10));
+    } finally {
+      await head.close();
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("give the audit checkpoint's links as the file does, chained, unchained or odd, read by a follower or not", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'msgxc-recent-'));
+    const file = join(dir, 'events.db');
+    const store = await open(file, writerThread);
+    const head = subscriber(store, 0);
+    try {
+      // Before the chain: no link. A link whose hash is no string. Then chained appends, concurrent.
+      await store.append('old', [event(0)], 'no_stream');
+      await store.append(
+        'odd',
+        [{ ...event(1), metadata: { ...event(1).metadata, chain: { prev: 'x', hash: 7 } as never } }],
+        'no_stream',
+      );
+      const log = chained(store);
+      let n = 2;
+      for (let round = 0; round < 6; round++)
+        await Promise.all(
+          Array.from({ length: 4 }, (_, s) => log.append(`s-${String(s)}`, [event(n++), event(n++)], 'any')),
+        );
+      // The follower has read (and parsed) the metadata of the first half only.
+      await head.reach(n);
+      for (const e of head.seen.slice(0, n / 2)) expect(e.metadata).toBeDefined();
+      for (let after = 0; after <= n; after++)
+        for (const limit of [0, 1, 3, 1000])
+          expect(await store.links(after, limit)).toEqual(fileLinks(file, after, limit));
     } finally {
       await head.close();
       await store.close();
