@@ -88,7 +88,7 @@ export const decodeOne = (r: RecordedEvent): Followed | string => {
 // every retry: it is a dead letter like one that does not decode, not a failure of the batch
 // (which stalled every follower at the batch before it, retried for ever). Undefined: an event
 // outside DomainEvent that decodes, which only moves the checkpoint.
-const decodeRecord = (r: RecordedEvent, checkIn: boolean): Followed<FollowedEvent> | string | undefined => {
+const decodeFresh = (r: RecordedEvent, checkIn: boolean): Followed<FollowedEvent> | string | undefined => {
   try {
     const outside = checkIn ? undefined : outsideDomain(r);
     if (outside === '') return undefined;
@@ -97,6 +97,25 @@ const decodeRecord = (r: RecordedEvent, checkIn: boolean): Followed<FollowedEven
     if (!isUnreadableEvent(e)) throw e;
     return clip(`unreadable: ${e.message}`);
   }
+};
+
+// Each event's answer, kept with the event object for as long as it lives: the followers of a
+// thread are handed the same event objects (the embedded log's pages share them, the sealed
+// store opens a sealed event once for all), and three or four of them on the main thread each
+// decoded every message again (issue 15). The answer is a function of the event, which never
+// changes (RecordedEvent is readonly; an opening after an erasure is another object): the same
+// value, shared like the event it came from. A throw (not an unreadable event) is not kept.
+const DECODED = [
+  new WeakMap<RecordedEvent, Followed<FollowedEvent> | string | undefined>(),
+  new WeakMap<RecordedEvent, Followed<FollowedEvent> | string | undefined>(),
+] as const;
+const decodeRecord = (r: RecordedEvent, checkIn: boolean): Followed<FollowedEvent> | string | undefined => {
+  const kept = DECODED[checkIn ? 1 : 0];
+  const known = kept.get(r);
+  if (known !== undefined || kept.has(r)) return known;
+  const decoded = decodeFresh(r, checkIn);
+  kept.set(r, decoded);
+  return decoded;
 };
 
 export interface DecodedBatch<E extends FollowedEvent = FollowedEvent> {
