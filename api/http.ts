@@ -9,7 +9,7 @@ import { queryNames } from './query-names.js';
 import { errors, isApiError, type ApiError } from './errors.js';
 import { isAdmin, isAuditor, isAnalyst, tokenFromHeader, type Verifier } from './auth.js';
 import type { Refusal } from './rate-limits.js';
-import type { Route, RouteReply, RouteRequest } from './route.js';
+import { unknownKeysOn, type Route, type RouteReply, type RouteRequest } from './route.js';
 import type { HttpRequest, HttpResponse, TemplatedApp } from './uws.js';
 import { readBody } from './body.js';
 import { parseBody } from './body-parse.js';
@@ -151,6 +151,7 @@ const handleRequest = async (
     params: c.params,
     query: c.query,
     body,
+    unknownKeys: unknownKeysOn(route.path),
     actor,
     requestId: c.requestId,
     now: deps.now(),

@@ -2,6 +2,7 @@ import type * as t from 'io-ts';
 import * as E from 'fp-ts/lib/Either.js';
 import type { Actor } from '../schema/metadata.js';
 import { describeErrors } from '../schema/errors.js';
+import { unknownKeys } from '../schema/unknown-keys.js';
 import { errors, type ApiError } from './errors.js';
 import { isValidCursor } from '../projections/paging.js';
 
@@ -16,6 +17,8 @@ export interface RouteRequest {
   readonly params: Readonly<Record<string, string>>;
   readonly query: URLSearchParams;
   readonly body: unknown;
+  /** What `decode` does with a body key its codec does not know (`bodyKeysOf`). */
+  readonly unknownKeys: UnknownKeys;
   readonly actor: Actor;
   readonly requestId: string;
   readonly idempotencyKey?: string;
@@ -52,11 +55,33 @@ export interface Route {
   readonly handler: (req: RouteRequest) => Promise<RouteReply | ApiError>;
 }
 
+/**
+ * /api/v2 refuses what it does not know: a body key (`urgncy: unknown field`), as it refuses an
+ * unknown query parameter (api/query-names.ts), so a typo is a 400 rather than a message sent at
+ * the default. The compatibility surfaces (/api/v1, onadata's, /notify) ignore such keys, as the
+ * systems they replace did (Django REST framework drops unknown fields; their clients send them).
+ */
+export type UnknownKeys = 'refuse' | 'ignore';
+export const unknownKeysOn = (path: string): UnknownKeys => (path.startsWith('/api/v2/') ? 'refuse' : 'ignore');
+
 export const ok = (body: unknown = true, headers?: Record<string, string>): RouteReply =>
   headers === undefined ? { status: 200, body } : { status: 200, body, headers };
 
-export const decode = <A>(codec: t.Decoder<unknown, A>, input: unknown): E.Either<ApiError, A> =>
-  E.mapLeft((es: t.Errors) => errors.invalidBody(describeErrors(es)))(codec.decode(input));
+/**
+ * A request's body by its codec: a 400 naming each field of the wrong type, and on /api/v2 each
+ * key the codec does not know (free-form objects such as `opts` and `attributes` take any key:
+ * schema/unknown-keys.ts). An unknown key is named first: `{"uid":"u1","mesage":"x"}` is told
+ * about `mesage` before the missing `msg`.
+ */
+export const decode = <A>(
+  codec: t.Decoder<unknown, A>,
+  req: Pick<RouteRequest, 'body' | 'unknownKeys'>,
+): E.Either<ApiError, A> => {
+  const decoded = codec.decode(req.body);
+  const unknown = req.unknownKeys === 'refuse' ? unknownKeys(codec, req.body) : [];
+  if (unknown.length === 0) return E.mapLeft((es: t.Errors) => errors.invalidBody(describeErrors(es)))(decoded);
+  return E.left(errors.invalidBody(E.isLeft(decoded) ? [...unknown, ...describeErrors(decoded.left)] : unknown));
+};
 
 /** Page size from `?limit=`: default 50, 1..200, anything else a 400 naming the field. */
 export const limitParam = (q: URLSearchParams, fallback = 50, max = 200): E.Either<ApiError, number> => {

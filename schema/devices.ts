@@ -3,7 +3,8 @@ import { LIMITS, isTimeMs, jsonNumber } from './bounds.js';
 
 // The three device shapes msgxc's enlist accepted, kept verbatim as the seeds send them.
 // Exact codecs: fields the broker does not know are dropped, not stored (a device is
-// stored whole, so an extra field would be an unbounded stored field).
+// stored whole, so an extra field would be an unbounded stored field). /api/v2/enlist refuses
+// them before that (schema/unknown-keys.ts); /api/v1/native/subscribe drops them.
 const visible = (max: number, name: string) =>
   t.refinement(t.string, (s) => s.length > 0 && s.length <= max && /^[\x21-\x7e]+$/.test(s), name);
 

@@ -10,7 +10,9 @@ import { ProfileAttributes } from './profile-attributes.js';
 import { Variants } from './variants.js';
 
 // Request bodies of the HTTP API, verbatim from the msgxc seeds where they exist.
-// Unknown extra fields are tolerated (old clients send them); wrong types are not.
+// The codecs themselves tolerate unknown extra fields; /api/v2 refuses them through
+// api/route.ts `decode` (schema/unknown-keys.ts), the compatibility routes that share these
+// codecs (/api/v1) ignore them as msgxc did. Wrong types are refused everywhere.
 // Every field that ends up in an event is decoded with the codec that decodes that event
 // (schema/bounds.ts), so a request either fails here with a 400 naming the field, or its
 // events can be read back.

@@ -1,4 +1,4 @@
-import type { Json, Operations } from './openapi-types.js';
+import { closed, type Json, type Operations } from './openapi-types.js';
 
 // The management API an app needs (api/routes/manage.ts) and what a browser or a phone uses
 // without a session (api/routes/receipts.ts). Merged into the one document by schema/openapi.ts.
@@ -63,15 +63,17 @@ const subjectExport = obj(['uid', 'exportedAt', 'profile', 'inbox', 'events'], {
 });
 
 export const manageSchemas: Record<string, Json> = {
-  ThreadSettings: {
+  ThreadSettings: closed({
     ...obj([], { name: { type: 'string', maxLength: 200 }, opens: bool, openp: bool }),
     minProperties: 1,
     description: 'At least one of name, opens, openp; channels, fallback and urgency stay as created',
-  },
-  PushReceipt: obj(['token'], {
-    token: { type: 'string', minLength: 1, maxLength: 1024, description: 'The `receipt` field of the push payload' },
-    status: { enum: ['delivered', 'seen', 'read', 'clicked'], default: 'clicked' },
   }),
+  PushReceipt: closed(
+    obj(['token'], {
+      token: { type: 'string', minLength: 1, maxLength: 1024, description: 'The `receipt` field of the push payload' },
+      status: { enum: ['delivered', 'seen', 'read', 'clicked'], default: 'clicked' },
+    }),
+  ),
 };
 
 export const manageOperations: Operations = {

@@ -14,12 +14,18 @@ const errorResponse = (description: string): Json => json(ref('Error'), descript
 // Every 400 an operation can answer, by its `code`: a header sent twice (any operation), the
 // body's (decoded after a depth check that runs before parsing, and after the framing checks),
 // the path and query parameters', and a malformed Idempotency-Key's.
-const badRequest = (op: Op): string | undefined => {
+const badRequest = (op: Op, path: string): string | undefined => {
   const causes = [
     'DuplicateHeader (Authorization, Idempotency-Key, Content-Type, Origin or Host sent more than once, named in `msg`)',
     ...(op.body !== undefined
       ? [
           'MalformedJson, JsonTooDeep (nested deeper than MSGXC_JSON_MAX_DEPTH), InvalidBody (the field is named in `msg`), BadRequestFraming (duplicate Content-Length, Transfer-Encoding or Host)',
+        ]
+      : []),
+    // api/route.ts `unknownKeysOn`: the compatibility routes ignore such keys.
+    ...(op.body !== undefined && path.startsWith('/api/v2/')
+      ? [
+          'InvalidBody (a key that an object of the body does not list where its schema says `additionalProperties: false`, named with its path in `msg`: `urgncy: unknown field (expected one of ...)`)',
         ]
       : []),
     ...((op.params ?? []).length > 0
@@ -124,7 +130,7 @@ export const operation = (op: Op, method: string, path = ''): Json => ({
     [({ Created: '201', Accepted: '202', 'No Content': '204' } as Record<string, string>)[
       String(op.ok?.['description'])
     ] ?? '200']: op.ok ?? TRUE,
-    ...(badRequest(op) !== undefined ? { 400: errorResponse(badRequest(op) ?? '') } : {}),
+    ...(badRequest(op, path) !== undefined ? { 400: errorResponse(badRequest(op, path) ?? '') } : {}),
     ...(op.body !== undefined
       ? {
           413: errorResponse('Body over the limit'),

@@ -4,6 +4,7 @@ import { TTL_MAX_SECONDS } from './message.js';
 import { MAX_CAMPAIGN_RATE, THROTTLE_CHANNELS } from './throttle.js';
 import { PAYLOAD_LIMITS } from './payload.js';
 import { SegmentQuerySchema } from './openapi-audiences.js';
+import { closed } from './openapi-types.js';
 
 // The OpenAPI document's component schemas: request bodies (their bounds are the codecs',
 // schema/bounds.ts) and the answers of the read routes. Written by hand like the document.
@@ -43,7 +44,7 @@ const when = {
   oneOf: [
     { type: 'string', format: 'date-time' },
     { type: 'integer', description: 'epoch ms' },
-    {
+    closed({
       type: 'object',
       required: ['at', 'timezone'],
       properties: {
@@ -51,12 +52,12 @@ const when = {
         timezone: { type: 'string', description: `"recipient" or an ${tzText}` },
         fallback: { type: 'string', description: tzText },
       },
-    },
+    }),
   ],
 };
 const variants = {
   ...list(
-    {
+    closed({
       type: 'object',
       required: ['name', 'msg', 'weight'],
       properties: {
@@ -65,7 +66,7 @@ const variants = {
         weight: { type: 'integer', minimum: 1, maximum: MAX_VARIANT_WEIGHT },
         subject: text(0, LIMITS.subject),
       },
-    },
+    }),
     2,
     MAX_VARIANTS,
   ),
@@ -75,36 +76,38 @@ const variants = {
 const content = { msg: text(1, LIMITS.text), opts, scheduled: when, subject: text(0, LIMITS.subject), variants };
 const channels = list({ type: 'string', pattern: '^~?[a-z][a-z0-9_-]{0,31}$' }, 0, LIMITS.channels);
 export const obj = (required: string[], properties: Json): Json => ({ type: 'object', required, properties });
+/** A request body's object whose unknown keys /api/v2 refuses (openapi-types.ts `closed`). */
+const body = (required: string[], properties: Json): Json => closed(obj(required, properties));
 
 // Multicast/broadcast by a saved segment or a query (docs/audiences.md): resolved once, of any
 // size (none: 422), recorded as AudienceResolved with the message; past LIMITS.recipients users
 // the uids go in AudienceChunk parts of LIMITS.audienceChunk before it.
 const byAudience = [
-  obj(['segment', 'msg'], {
+  body(['segment', 'msg'], {
     segment: { ...id, description: 'a segment id (POST /api/v2/segments); unknown: 404' },
     ...content,
   }),
-  obj(['query', 'msg'], { query: SegmentQuerySchema, ...content }),
+  body(['query', 'msg'], { query: SegmentQuerySchema, ...content }),
 ];
 
 export const schemas: Record<string, Json> = {
   Error: obj(['code', 'msg'], { code: str, msg: str }),
-  Publish: obj(['tid', 'msg'], { tid: id, ...content }),
-  Send: obj(['uid', 'msg'], { uid: id, ...content }),
+  Publish: body(['tid', 'msg'], { tid: id, ...content }),
+  Send: body(['uid', 'msg'], { uid: id, ...content }),
   Multicast: {
-    oneOf: [obj(['uids', 'msg'], { uids: list(id, 1, LIMITS.recipients), ...content }), ...byAudience],
+    oneOf: [body(['uids', 'msg'], { uids: list(id, 1, LIMITS.recipients), ...content }), ...byAudience],
   },
-  Broadcast: { oneOf: [obj(['msg'], content), ...byAudience] },
-  Cancel: obj(['mid'], { mid: id, tid: id }),
-  Thread: obj(['tid'], { tid: id }),
-  Unsubscribe: obj(['tid'], { tid: id, uid: id }),
+  Broadcast: { oneOf: [body(['msg'], content), ...byAudience] },
+  Cancel: body(['mid'], { mid: id, tid: id }),
+  Thread: body(['tid'], { tid: id }),
+  Unsubscribe: body(['tid'], { tid: id, uid: id }),
   Device: {
     oneOf: [
-      obj(['os', 'token'], {
+      body(['os', 'token'], {
         os: { enum: ['ios', 'android'] },
         token: { ...text(1, LIMITS.deviceToken), pattern: '^[\\x21-\\x7e]+$' },
       }),
-      obj(['endpoint', 'keys'], {
+      body(['endpoint', 'keys'], {
         endpoint: {
           type: 'string',
           format: 'uri',
@@ -112,11 +115,11 @@ export const schemas: Record<string, Json> = {
           description: 'https, on a host of MSGXC_WEBPUSH_ALLOWED_HOSTS (else 422 PushEndpointIsNotAllowed)',
         },
         expirationTime: { type: ['number', 'null'] },
-        keys: obj(['p256dh', 'auth'], { p256dh: text(1, 256), auth: text(1, 64) }),
+        keys: body(['p256dh', 'auth'], { p256dh: text(1, 256), auth: text(1, 64) }),
       }),
     ],
   },
-  CreateThread: obj([], {
+  CreateThread: body([], {
     tid: id,
     name: text(0, LIMITS.name),
     opens: { type: 'boolean' },
@@ -126,19 +129,23 @@ export const schemas: Record<string, Json> = {
     channels,
     fallback: channels,
   }),
-  Member: obj(['uid', 'role'], { uid: id, role: { enum: ['admin', 'publisher', 'subscriber'] } }),
-  Ack: obj(['mids', 'status'], {
+  Member: body(['uid', 'role'], { uid: id, role: { enum: ['admin', 'publisher', 'subscriber'] } }),
+  Ack: body(['mids', 'status'], {
     mids: list(id, 1, LIMITS.mids),
     status: { enum: ['delivered', 'seen', 'read', 'clicked'] },
+    channel: {
+      enum: ['api', 'websocket', 'webpush', 'fcm', 'apns', 'email', 'sms', 'mqtt'],
+      description: 'where the receipt came from, when the client says so (a native app reporting a push it was shown)',
+    },
   }),
-  Read: obj(['mid'], { mid: id, tid: id }),
-  InboxDelete: obj(['mids'], { mids: list(id, 1, LIMITS.mids) }),
-  Profile: obj([], {
+  Read: body(['mid'], { mid: id, tid: id }),
+  InboxDelete: body(['mids'], { mids: list(id, 1, LIMITS.mids) }),
+  Profile: body([], {
     uid: id,
     email: { type: ['string', 'null'], maxLength: 320 },
     cell: { type: ['string', 'null'], maxLength: 320 },
     channels,
-    thread: obj(['tid', 'channels'], { tid: id, channels }),
+    thread: body(['tid', 'channels'], { tid: id, channels }),
     attributes: {
       type: 'object',
       description: `${payload}. Reserved keys the user directory reads (segments select on them): \`tags\`, a list of at most 64 tags of 1..64 characters; \`locale\`, a name like de-DE; null clears either`,
@@ -146,7 +153,7 @@ export const schemas: Record<string, Json> = {
     timezone: { type: ['string', 'null'], description: tzText, example: 'Europe/Paris' },
     quietHours: {
       oneOf: [
-        obj(['from', 'to'], { from: hhmm, to: hhmm, timezone: { type: 'string', description: tzText } }),
+        body(['from', 'to'], { from: hhmm, to: hhmm, timezone: { type: 'string', description: tzText } }),
         { type: 'null' },
       ],
       description:

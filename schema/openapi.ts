@@ -5,7 +5,7 @@ import { operation } from './openapi-operation.js';
 import { analyticsOperations, analyticsSchemas } from './openapi-analytics.js';
 import { adminUiOperations } from './openapi-admin-ui.js';
 import { audienceOperations, audienceSchemas } from './openapi-audiences.js';
-import { mergeOperations, type Json, type Operations } from './openapi-types.js';
+import { lenient, mergeOperations, type Json, type Operations } from './openapi-types.js';
 
 // The OpenAPI 3.1 document of the HTTP API, written by hand on purpose: a test compares it
 // with the routes the server mounts (method, path, auth, body), so neither can drift alone.
@@ -72,9 +72,10 @@ const core: Operations = {
       conflict: 'MessageIsNotScheduled, MessageAlreadyDue, MessageWasRetracted',
     },
   },
-  '/api/v1/send': { post: { access: 'user', body: 'Send', idempotent: true, summary: 'v1 send (any token)' } },
-  '/api/v1/multicast': { post: { access: 'admin', body: 'Multicast', idempotent: true, summary: 'v1 multicast' } },
-  '/api/v1/broadcast': { post: { access: 'admin', body: 'Broadcast', idempotent: true, summary: 'v1 broadcast' } },
+  // v1 bodies are v2's, but a key the broker does not know is ignored there (the V1 schemas).
+  '/api/v1/send': { post: { access: 'user', body: 'V1Send', idempotent: true, summary: 'v1 send (any token)' } },
+  '/api/v1/multicast': { post: { access: 'admin', body: 'V1Multicast', idempotent: true, summary: 'v1 multicast' } },
+  '/api/v1/broadcast': { post: { access: 'admin', body: 'V1Broadcast', idempotent: true, summary: 'v1 broadcast' } },
   '/api/v2/messages/{mid}': {
     get: { access: 'user', params: ['mid'], summary: 'A message', ok: json(ref('Message')) },
     delete: {
@@ -113,7 +114,7 @@ const core: Operations = {
   '/api/v2/subscribe': { post: { access: 'user', body: 'Thread', idempotent: true, summary: 'Subscribe' } },
   '/api/v2/unsubscribe': { post: { access: 'user', body: 'Unsubscribe', idempotent: true, summary: 'Unsubscribe' } },
   '/api/v2/enlist': { post: { access: 'user', body: 'Device', idempotent: true, summary: 'Enlist a device' } },
-  '/api/v1/native/subscribe': { post: { access: 'user', body: 'Device', idempotent: true, summary: 'v1 enlist' } },
+  '/api/v1/native/subscribe': { post: { access: 'user', body: 'V1Device', idempotent: true, summary: 'v1 enlist' } },
   '/api/v2/profile': {
     post: { access: 'user', body: 'Profile', idempotent: true, summary: 'Contact points, preferences, attributes' },
   },
@@ -302,6 +303,10 @@ export const schemas: Record<string, Json> = {
   ...compatSchemas,
   ...analyticsSchemas,
   ...audienceSchemas,
+  // /api/v1 ignores body keys it does not know, as msgxc did (api/route.ts): the same bodies, open.
+  ...Object.fromEntries(
+    ['Send', 'Multicast', 'Broadcast', 'Device'].map((name) => [`V1${name}`, lenient(coreSchemas[name]) as Json]),
+  ),
 };
 
 export const openApiDocument = (): Json => ({

@@ -28,7 +28,7 @@ const targetOf = (b: {
 export const byAudience =
   (deps: AppDeps): Route['handler'] =>
   async (req) => {
-    const b = decode(AudienceBody, req.body);
+    const b = decode(AudienceBody, req);
     if (E.isLeft(b)) return b.left;
     const target = targetOf(b.right);
     if (E.isLeft(target)) return target.left;

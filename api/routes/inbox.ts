@@ -47,7 +47,7 @@ export const inboxRoutes = (deps: AppDeps): Route[] => [
     idempotent: true,
     summary: 'Record receipts: delivered, seen, read or clicked',
     handler: async (req) => {
-      const b = decode(AckBody, req.body);
+      const b = decode(AckBody, req);
       if (E.isLeft(b)) return b.left;
       // Receipts record where they came from: the API, unless the client names the channel it saw the message on.
       return answer(
@@ -63,7 +63,7 @@ export const inboxRoutes = (deps: AppDeps): Route[] => [
     idempotent: true,
     summary: 'Mark everything up to `mid` (in thread `tid`, or the whole inbox) as read',
     handler: async (req) => {
-      const b = decode(ReadBody, req.body);
+      const b = decode(ReadBody, req);
       if (E.isLeft(b)) return b.left;
       return answer(await deps.commands.markRead(contextOf(req), b.right.mid, b.right.tid));
     },
@@ -76,7 +76,7 @@ export const inboxRoutes = (deps: AppDeps): Route[] => [
     idempotent: true,
     summary: "Delete messages from the caller's own inbox",
     handler: async (req) => {
-      const b = decode(InboxDeleteBody, req.body);
+      const b = decode(InboxDeleteBody, req);
       if (E.isLeft(b)) return b.left;
       return answer(await deps.commands.deleteFromInbox(contextOf(req), b.right.mids));
     },

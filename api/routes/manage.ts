@@ -102,7 +102,7 @@ export const manageRoutes = (deps: AppDeps): Route[] => {
       idempotent: true,
       summary: 'Remove the device this body enlisted (the enlist body: {os, token} or a PushSubscription)',
       handler: async (req) => {
-        const b = decode(EnlistBody, req.body);
+        const b = decode(EnlistBody, req);
         if (E.isLeft(b)) return b.left;
         // Logging out a device that is not enlisted is already done: `true` either way.
         return answer(await commands.removeDevice(contextOf(req), req.actor.uid as UserId, { device: b.right }));
@@ -118,7 +118,7 @@ export const manageRoutes = (deps: AppDeps): Route[] => {
       handler: async (req) => {
         const tid = tidOf(req, 'tid');
         if (E.isLeft(tid)) return tid.left;
-        const b = decode(ThreadSettingsBody, req.body);
+        const b = decode(ThreadSettingsBody, req);
         if (E.isLeft(b)) return b.left;
         if (b.right.name === undefined && b.right.opens === undefined && b.right.openp === undefined)
           return errors.invalidBody(['expected at least one of name, opens, openp']);

@@ -18,7 +18,7 @@ const creating =
     run: (ctx: CommandContext, mid: MessageId, body: B) => ReturnType<Commands['send']>,
   ): Route['handler'] =>
   async (req) => {
-    const b = decode(codec, req.body);
+    const b = decode(codec, req);
     if (E.isLeft(b)) return b.left;
     const mid = asMessageId(req.newMessageId);
     return answer(await run(contextOf(req), mid, b.right), created(mid));
@@ -35,7 +35,7 @@ export const messageRoutes = (deps: AppDeps): Route[] => {
   const multicast: Route['handler'] = (req) => (namesAudience(req.body) ? audience(req) : plainMulticast(req));
   const broadcast: Route['handler'] = (req) => (namesAudience(req.body) ? audience(req) : plainBroadcast(req));
   const cancel: Route['handler'] = async (req) => {
-    const b = decode(CancelBody, req.body);
+    const b = decode(CancelBody, req);
     if (E.isLeft(b)) return b.left;
     return answer(await commands.cancel(contextOf(req), b.right.mid, b.right.tid));
   };

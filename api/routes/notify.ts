@@ -54,7 +54,7 @@ export const notifyRoutes = (deps: AppDeps): Route[] => [
     idempotent: true,
     summary: 'webservice-notification: notify users (server side only: an admin token; form or JSON body)',
     handler: async (req) => {
-      const b = decode(NotifyBody, req.body);
+      const b = decode(NotifyBody, req);
       if (E.isLeft(b)) return b.left;
       const ids = [...new Set(b.right.users.map((u) => String(u.id)))];
       const bad = ids.find((id) => !UserId.is(id));

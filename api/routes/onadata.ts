@@ -69,7 +69,7 @@ const byPosition = async (deps: AppDeps, req: RouteRequest): Promise<{ mid: Mess
 
 export const onadataRoutes = (deps: AppDeps): Route[] => {
   const create: Route['handler'] = async (req) => {
-    const b = decode(OnadataMessageBody, req.body);
+    const b = decode(OnadataMessageBody, req);
     if (E.isLeft(b)) return b.left;
     const { target_type, target_id, message } = b.right;
     const target = onadataTarget(target_type, target_id);

@@ -40,7 +40,7 @@ export const receiptRoutes = (deps: AppDeps): Route[] => [
     body: true,
     summary: "Record a push's receipt (default `clicked`) with the token its payload carried, without a session",
     handler: async (req) => {
-      const b = decode(PushReceiptBody, req.body);
+      const b = decode(PushReceiptBody, req);
       if (E.isLeft(b)) return b.left;
       if (deps.receiptKey === undefined)
         return apiError(

@@ -35,7 +35,7 @@ export const segmentRoutes = (deps: AppDeps): Route[] => [
     idempotent: true,
     summary: 'Save a segment: a name and a query in the filter language (docs/audiences.md); answers its id',
     handler: async (req) => {
-      const b = decode(SegmentBody, req.body);
+      const b = decode(SegmentBody, req);
       if (E.isLeft(b)) return b.left;
       const q = decodeSegmentQuery(b.right.query);
       if (E.isLeft(q)) return errors.invalidBody([`${q.left.path}: ${q.left.msg}`]);

@@ -25,7 +25,7 @@ export const threadRoutes = (deps: AppDeps): Route[] => {
       idempotent: true,
       summary: 'Create a thread; the caller owns it',
       handler: async (req) => {
-        const b = decode(CreateThreadBody, req.body);
+        const b = decode(CreateThreadBody, req);
         if (E.isLeft(b)) return b.left;
         const tid = b.right.tid ?? asThreadId(req.newMessageId);
         return answer(await commands.createThread(contextOf(req), { ...b.right, tid }), (v) => ({
@@ -63,7 +63,7 @@ export const threadRoutes = (deps: AppDeps): Route[] => {
       handler: async (req) => {
         const tid = tidParam(req.params);
         if (E.isLeft(tid)) return tid.left;
-        const b = decode(MemberBody, req.body);
+        const b = decode(MemberBody, req);
         if (E.isLeft(b)) return b.left;
         return answer(await commands.addMember(contextOf(req), tid.right, b.right.uid, b.right.role));
       },
@@ -102,7 +102,7 @@ export const threadRoutes = (deps: AppDeps): Route[] => {
       idempotent: true,
       summary: 'Subscribe the caller to a thread',
       handler: async (req) => {
-        const b = decode(ThreadBody, req.body);
+        const b = decode(ThreadBody, req);
         if (E.isLeft(b)) return b.left;
         return answer(await commands.subscribe(contextOf(req), b.right.tid));
       },
@@ -115,7 +115,7 @@ export const threadRoutes = (deps: AppDeps): Route[] => {
       idempotent: true,
       summary: 'Unsubscribe the caller (or, for owner/admin, `uid`) from a thread',
       handler: async (req) => {
-        const b = decode(UnsubscribeBody, req.body);
+        const b = decode(UnsubscribeBody, req);
         if (E.isLeft(b)) return b.left;
         return answer(await commands.unsubscribe(contextOf(req), b.right.tid, b.right.uid));
       },

@@ -8,7 +8,7 @@ import { decode, type Route } from '../route.js';
 
 export const userRoutes = (deps: AppDeps): Route[] => {
   const enlist: Route['handler'] = async (req) => {
-    const b = decode(EnlistBody, req.body);
+    const b = decode(EnlistBody, req);
     if (E.isLeft(b)) return b.left;
     return answer(await deps.commands.enlist(contextOf(req), b.right));
   };
@@ -39,7 +39,7 @@ export const userRoutes = (deps: AppDeps): Route[] => {
       idempotent: true,
       summary: 'Set contact points, channel preferences (`~` opts out) and attributes (self, or `uid` for admins)',
       handler: async (req) => {
-        const b = decode(ProfileBody, req.body);
+        const b = decode(ProfileBody, req);
         if (E.isLeft(b)) return b.left;
         const { uid, thread, ...rest } = b.right;
         return answer(

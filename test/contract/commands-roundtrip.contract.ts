@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import type { EventStore, EventToAppend } from '../../ports/eventstore.js';
 import type { AppDeps } from '../../api/deps.js';
 import { isApiError } from '../../api/errors.js';
-import type { Route, RouteRequest } from '../../api/route.js';
+import { unknownKeysOn, type Route, type RouteRequest } from '../../api/route.js';
 import { inboxRoutes } from '../../api/routes/inbox.js';
 import { messageReadRoutes } from '../../api/routes/message-read.js';
 import { messageRoutes } from '../../api/routes/messages.js';
@@ -168,6 +168,7 @@ export const commandsRoundTripContract = (
                 params,
                 query: new URLSearchParams(),
                 body,
+                unknownKeys: unknownKeysOn(route.path),
                 newMessageId,
                 actor: { uid: as, roles: as === 'root' ? ['admin'] : [] },
                 requestId: randomUUID(),

@@ -59,16 +59,19 @@ describe('enlist on a real server process (default push services)', () => {
   });
 
   it("accepts the seed's subscription and stores only the fields it knows", async () => {
-    expect(
-      (
-        await enlist({
-          endpoint: seedEndpoint,
-          expirationTime: null,
-          keys: { ...keys, extra: 'x'.repeat(1000) },
-          tracking: { a: 1 },
-        })
-      ).body,
-    ).toBe(true);
+    const extras = {
+      endpoint: seedEndpoint,
+      expirationTime: null,
+      keys: { ...keys, extra: 'x'.repeat(1000) },
+      tracking: { a: 1 },
+    };
+    // /api/v2 refuses keys it does not know, naming them (a typo is not dropped in silence)...
+    const refused = await enlist(extras);
+    expect(refused.status, refused.text).toBe(400);
+    expect((refused.body as { msg: string }).msg).toMatch(/^tracking: unknown field .*; keys\.extra: unknown field/);
+    expect(await devices()).toEqual([]);
+    // ...and the seed's own route, which ignores them as msgxc did, still stores none of them.
+    expect((await call(server, 'POST', '/api/v1/native/subscribe', { token: alice, body: extras })).body).toBe(true);
     const [device] = await devices();
     expect(JSON.stringify(device)).not.toMatch(/tracking|extra/);
     expect(device).toMatchObject({ channel: 'webpush' });

@@ -123,7 +123,8 @@ const objectFor = (schema: Schema): fc.Arbitrary<Value> => {
     requiredKeys: required.filter((k) => k in props),
   }) as fc.Arbitrary<Record<string, Value>>;
   // A free-form object that also interprets some keys (`opts`): the known keys plus free ones.
-  if (typeof schema['description'] === 'string')
+  // One that says `additionalProperties: false` takes no other key (/api/v2 refuses them).
+  if (typeof schema['description'] === 'string' && schema['additionalProperties'] !== false)
     return fc
       .tuple(known, payloadArb)
       .map(([k, extra]) =>

@@ -1,7 +1,7 @@
 import type { Schema } from './api-doc.js';
 
 // The subset of JSON Schema the broker's OpenAPI document uses (type, required, properties,
-// items, enum, const, oneOf, bounds, pattern, format date-time), as a checker: the fuzzer
+// additionalProperties: false, items, enum, const, oneOf, bounds, pattern, format date-time), as a checker: the fuzzer
 // holds every success answer to the schema the document promises for it. Returns what does
 // not conform, as `path: problem` lines (empty when the value conforms).
 const typeOf = (v: unknown): string => {
@@ -59,6 +59,8 @@ export const conforms = (value: unknown, schema: Schema, at = '$'): string[] => 
       if (!(k in obj)) fail(`missing required ${k}`);
     const props = (schema['properties'] ?? {}) as Record<string, Schema>;
     for (const [k, s] of Object.entries(props)) if (k in obj) problems.push(...conforms(obj[k], s, `${at}.${k}`));
+    if (schema['additionalProperties'] === false)
+      for (const k of Object.keys(obj)) if (!(k in props)) fail(`unknown key ${k}`);
   }
   return problems;
 };

@@ -78,6 +78,7 @@ describe('outbox channels and GET /api/v2/outbox', () => {
       params: {},
       query: new URLSearchParams(query),
       body: undefined,
+      unknownKeys: 'refuse',
       actor: { uid: 'admin', roles: ['admin'] },
       requestId: 'req-1',
       newMessageId: 'm',
