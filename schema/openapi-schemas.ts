@@ -107,7 +107,8 @@ export const schemas: Record<string, Json> = {
         os: { enum: ['ios', 'android'] },
         token: { ...text(1, LIMITS.deviceToken), pattern: '^[\\x21-\\x7e]+$' },
       }),
-      body(['endpoint', 'keys'], {
+      // The browser's PushSubscription.toJSON(): open, its unknown keys dropped (schema/devices.ts).
+      obj(['endpoint', 'keys'], {
         endpoint: {
           type: 'string',
           format: 'uri',
@@ -115,7 +116,7 @@ export const schemas: Record<string, Json> = {
           description: 'https, on a host of MSGXC_WEBPUSH_ALLOWED_HOSTS (else 422 PushEndpointIsNotAllowed)',
         },
         expirationTime: { type: ['number', 'null'] },
-        keys: body(['p256dh', 'auth'], { p256dh: text(1, 256), auth: text(1, 64) }),
+        keys: obj(['p256dh', 'auth'], { p256dh: text(1, 256), auth: text(1, 64) }),
       }),
     ],
   },

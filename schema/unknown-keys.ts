@@ -31,6 +31,17 @@ interface Tagged {
   is(u: unknown): boolean;
 }
 
+// Objects made by someone else's code that /api/v2 passes on as they come, dropping the keys it
+// does not know rather than refusing them: a web push subscription is what the browser's
+// `PushSubscription.toJSON()` returns, and the Push API leaves its dictionary, and `keys` (a
+// record), open to new members; a browser that adds one must not be refused its enlistment.
+const openByDesign = new WeakSet<object>();
+/** The codec, marked as one whose unknown keys are not refused (the codec itself may drop them). */
+export const keepsUnknownKeys = <C extends object>(codec: C): C => {
+  openByDesign.add(codec);
+  return codec;
+};
+
 const isRecord = (u: unknown): u is Record<string, unknown> => typeof u === 'object' && u !== null && !Array.isArray(u);
 
 /** A key as the client wrote it, or escaped and cut when it would not print as one (as for query names). */
@@ -43,6 +54,7 @@ interface Shape {
 }
 
 const shapeOf = (codec: Tagged, seen: Map<Tagged, Check | undefined>): Shape | undefined => {
+  if (openByDesign.has(codec)) return undefined;
   switch (codec._tag) {
     case 'InterfaceType':
     case 'PartialType':
@@ -102,6 +114,7 @@ const compile = (codec: Tagged, seen: Map<Tagged, Check | undefined>): Check | u
 };
 
 const compileNew = (codec: Tagged, seen: Map<Tagged, Check | undefined>): Check | undefined => {
+  if (openByDesign.has(codec)) return undefined;
   const shape = shapeOf(codec, seen);
   if (shape !== undefined) return closedCheck(shape);
   switch (codec._tag) {
@@ -129,11 +142,15 @@ const compileNew = (codec: Tagged, seen: Map<Tagged, Check | undefined>): Check 
       };
     }
     case 'UnionType': {
-      const members = (codec.types ?? []).flatMap((m) => {
-        const c = compile(m, seen);
-        return c === undefined ? [] : [{ m, c, keys: new Set(shapeOf(m, seen)?.props.keys()) }];
-      });
-      if (members.length === 0) return undefined;
+      // An open member stays in the list with no check: a value it takes is not checked against
+      // another member's keys (a web push subscription is no native device with unknown keys).
+      const members = (codec.types ?? []).map((m) => ({
+        m,
+        c: compile(m, seen),
+        // An open member's keys still tell which member a value that none takes was meant for.
+        keys: new Set(shapeOf(openByDesign.has(m) && m.type !== undefined ? m.type : m, seen)?.props.keys()),
+      }));
+      if (members.every((x) => x.c === undefined)) return undefined;
       // The member io-ts decoded the value with: the first that takes it. A value none takes
       // failed to decode (its errors say why): the member that knows most of its keys is the
       // one meant (`{"os": "ios", "tokn": ..}` is told about `tokn` beside the missing `token`).
@@ -147,7 +164,7 @@ const compileNew = (codec: Tagged, seen: Map<Tagged, Check | undefined>): Check 
       return (value, path, out) => {
         if (typeof value !== 'object' || value === null) return;
         const chosen = members.length === 1 ? members[0] : meant(value);
-        chosen?.c(value, path, out);
+        chosen?.c?.(value, path, out);
       };
     }
     default:

@@ -206,13 +206,17 @@ describe('unknown keys in request bodies (every operation of the OpenAPI documen
       'POST /api/v2/send scheduled.zz_unknown',
       'POST /api/v2/send variants.1.zz_unknown',
       'POST /api/v2/multicast query.zz_unknown',
-      'POST /api/v2/enlist keys.zz_unknown',
       'POST /api/v2/profile thread.zz_unknown',
       'POST /api/v2/profile quietHours.zz_unknown',
     ])
       expect(refused).toContain(nested);
     expect(accepted).toEqual(
-      expect.arrayContaining(['POST /api/v2/send opts.zz_unknown', 'POST /api/v2/profile attributes.zz_unknown']),
+      expect.arrayContaining([
+        'POST /api/v2/send opts.zz_unknown',
+        'POST /api/v2/profile attributes.zz_unknown',
+        // The browser's PushSubscription.toJSON(), whose members the Push API may extend: dropped.
+        'POST /api/v2/enlist keys.zz_unknown',
+      ]),
     );
   }, 120_000);
 
