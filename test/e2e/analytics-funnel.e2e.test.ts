@@ -245,7 +245,8 @@ describe('analytics: receipts from users a message was not addressed to', () => 
     ).toBe(200);
     await waitFor(
       "bert's receipt to be indexed",
-      async () => ((await funnel()).delivered.count === 1 ? true : undefined),
+      // At least: before the fix cora's receipts counted too (the assertion below then says how).
+      async () => ((await funnel()).delivered.count >= 1 ? true : undefined),
       20_000,
       100,
     );
