@@ -1,4 +1,4 @@
-import type { DeliveryDoc, MessageDoc, MessageStatus, SetName } from '../schema/search-documents.js';
+import type { DeliveryDoc, MessageDoc, MessageStatus, ReceiptStage, SetName } from '../schema/search-documents.js';
 import type { Generations } from './follower.js';
 import type { SegmentQuery } from '../schema/segment-query.js';
 import type { UserDoc } from '../schema/user-directory.js';
@@ -38,6 +38,9 @@ import type {
  *   for every message that names it; never counted, read only through the lists naming it;
  * - recount: sets an existing message's `counts`, `funnel` and `channels` from the sizes of its
  *   sets (schema/search-documents.ts `tallies`; never `+1`).
+ * - holdReceipt: stores a receipt from a user the message was not addressed to (yet): it counts
+ *   nowhere until a triage addresses them (the projection then merges it as a receipt); keyed by
+ *   all its fields, so a replay stores nothing new and the earliest of a user's receipts is kept.
  * - putUser: stores the user directory's whole document under its uid (the projection merges first).
  * - dropUser: removes the user directory's document of `uid` (an erasure; none: no-op).
  * - putCheckIn: stores an online-time document whole under its id (schema/online-time.ts).
@@ -61,10 +64,21 @@ export type SearchOp =
   | { readonly kind: 'putLiveRef'; readonly mid: string; readonly key: string; readonly root: string }
   | { readonly kind: 'putLiveRoot'; readonly root: string; readonly uids: readonly string[] }
   | { readonly kind: 'recount'; readonly mid: string }
+  | { readonly kind: 'holdReceipt'; readonly receipt: HeldReceipt }
   | { readonly kind: 'putUser'; readonly doc: UserDoc }
   /** The user was erased (docs/gdpr.md): their directory document goes; later events make a new one. */
   | { readonly kind: 'dropUser'; readonly uid: string }
   | { readonly kind: 'putCheckIn'; readonly doc: CheckInDoc };
+
+/** A receipt the search projection holds back: `uid` was not addressed by `mid` when it came. */
+export interface HeldReceipt {
+  readonly mid: string;
+  readonly uid: string;
+  readonly channel: string;
+  readonly status: ReceiptStage;
+  /** ISO instant of the receipt (its event's occurredAt). */
+  readonly at: string;
+}
 
 export interface Checkpoint {
   readonly name: string;
@@ -97,6 +111,12 @@ export interface SearchWriter {
   liveUids(mids: readonly string[]): Promise<ReadonlyMap<string, readonly string[]>>;
   /** The one-recipient members (no `n`) of the named sets of one message. */
   setMembers(mid: string, sets: readonly SetName[]): Promise<readonly { readonly set: string; readonly uid: string }[]>;
+  /** Of the given (mid, uid) pairs, those whose uid is a one-recipient member of the message's `f:addressed`: uids by mid. */
+  addressed(
+    pairs: readonly { readonly mid: string; readonly uid: string }[],
+  ): Promise<ReadonlyMap<string, ReadonlySet<string>>>;
+  /** The receipts held back (holdReceipt) for each message; a mid without any is absent. */
+  heldReceipts(mids: readonly string[]): Promise<ReadonlyMap<string, readonly HeldReceipt[]>>;
   /** Makes every completed write visible to queries. */
   refresh(): Promise<void>;
   /** Drops every document, the projection state and the checkpoints, in place. */

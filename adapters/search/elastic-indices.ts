@@ -91,7 +91,7 @@ export const upgradeCheckpointsIndex = async (client: Client, names: IndexNames)
 
 /**
  * Adds the fields the documents gained since (funnel, channels, a delivery's tid, msg_at and
- * read_ms; a receipt member's `n`, a live list's `uids` and `root`) to a generation created before: mappings only grow, so this is safe on every open.
+ * read_ms; a receipt member's `n`, a live list's `uids` and `root`, a held receipt's `receipt`) to a generation created before: mappings only grow, so this is safe on every open.
  * Documents indexed before read back with an empty funnel until a rebuild.
  */
 export const upgradeDocumentIndices = async (client: Client, names: IndexNames): Promise<void> => {

@@ -81,6 +81,12 @@ export const summed = (b: { doc_count: number; n?: unknown }): number =>
 export const LIVE = '#live';
 /** Root lists' status (lists named by reference, ports/search.ts putLiveRoot): never counted either. */
 export const LIVE_ROOT = '#liveroot';
+/**
+ * Held receipts' status prefix (ports/search.ts holdReceipt): outside SET_NAMES, never counted. The
+ * status is `#held/<channel>/<stage>/<at>`, so each distinct receipt is its own document (the
+ * earliest of a user's is then kept whatever the order) and pages sort by (mid, status, uid).
+ */
+export const HELD = '#held';
 /** The id of a root list's document. */
 export const rootId = (root: string): string => `${LIVE_ROOT}/${root}`;
 
@@ -181,6 +187,14 @@ export const elasticWriter =
           { index: { _index: names.receipts, _id: memberId(op.mid, LIVE, op.key) } },
           { mid: op.mid, status: LIVE, uid: op.key, root: op.root },
         );
+      else if (op.kind === 'holdReceipt') {
+        const r = op.receipt;
+        const status = `${HELD}/${r.channel}/${r.status}/${r.at}`;
+        members.push(
+          { index: { _index: names.receipts, _id: memberId(r.mid, status, r.uid) } },
+          { mid: r.mid, status, uid: r.uid, receipt: { channel: r.channel, status: r.status, at: r.at } },
+        );
+      }
       // With the counts: a list naming a root is stored only once the root is.
       else if (op.kind === 'putLiveRoot')
         members.push(
@@ -236,6 +250,7 @@ export const elasticWriter =
             );
           break;
         case 'addToSet':
+        case 'holdReceipt':
         case 'putLive':
         case 'putLiveRef':
         case 'putLiveRoot':

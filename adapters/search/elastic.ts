@@ -69,6 +69,8 @@ export const openElasticSearchIndex = async (options: ElasticSearchOptions): Pro
     users: wrap(FailedToQuery, 'reading users', store.users),
     liveUids: wrap(FailedToQuery, 'reading live lists', store.liveUids),
     setMembers: wrap(FailedToQuery, 'reading set members', store.setMembers),
+    addressed: wrap(FailedToQuery, 'reading addressed members', store.addressed),
+    heldReceipts: wrap(FailedToQuery, 'reading held receipts', store.heldReceipts),
     refresh: wrap(FailedToIndex, 'refreshing', store.refresh),
     reset: wrap(FailedToIndex, 'resetting the search indices', () => generations.reset()),
     searchMessages: wrap(FailedToQuery, 'searching messages', (q) => queries.searchMessages(q)),

@@ -10,6 +10,8 @@ import { CHECKIN_DDL, CHECKIN_TABLES } from './embedded-checkins.js';
 // `search_live` (one row per list, newline-separated), so a live recipient costs no row of its own.
 // A list a batch named by reference (issue 15) is a row whose `root` names a list of
 // `search_live_roots` (stored once, whatever the number of messages naming it) and whose `uids` is empty.
+// `search_held`: receipts from users the message was not addressed to when they came (ports/search.ts
+// holdReceipt), counted nowhere; the projection reads a message's when its triage comes.
 export const SEARCH_TABLES = [
   'search_messages',
   'search_messages_fts',
@@ -18,6 +20,7 @@ export const SEARCH_TABLES = [
   'search_live',
   'search_live_roots',
   'search_direct',
+  'search_held',
   ...USER_TABLES,
   ...CHECKIN_TABLES,
 ] as const;
@@ -73,6 +76,10 @@ const DDL = [
    ) WITHOUT ROWID`,
   `CREATE TABLE IF NOT EXISTS search_live (
      mid TEXT NOT NULL, key TEXT NOT NULL, uids TEXT NOT NULL, root TEXT, PRIMARY KEY (mid, key)
+   ) WITHOUT ROWID`,
+  `CREATE TABLE IF NOT EXISTS search_held (
+     mid TEXT NOT NULL, uid TEXT NOT NULL, channel TEXT NOT NULL, status TEXT NOT NULL, at TEXT NOT NULL,
+     PRIMARY KEY (mid, uid, channel, status, at)
    ) WITHOUT ROWID`,
   `CREATE TABLE IF NOT EXISTS search_live_roots (
      root TEXT PRIMARY KEY, uids TEXT NOT NULL

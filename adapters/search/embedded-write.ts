@@ -84,6 +84,9 @@ export const embeddedWriter = (
   const putLiveRoot = db.prepare<[string, string]>(
     'INSERT OR REPLACE INTO search_live_roots (root, uids) VALUES (?, ?)',
   );
+  const hold = db.prepare<[string, string, string, string, string]>(
+    'INSERT OR IGNORE INTO search_held (mid, uid, channel, status, at) VALUES (?, ?, ?, ?, ?)',
+  );
   const sizes = db.prepare<[string], { status: string; n: number }>(
     'SELECT status, SUM(n) AS n FROM search_receipt_sets WHERE mid = ? GROUP BY status',
   );
@@ -163,6 +166,11 @@ export const embeddedWriter = (
       case 'recount':
         recount(op.mid);
         return;
+      case 'holdReceipt': {
+        const r = op.receipt;
+        hold.run(r.mid, r.uid, r.channel, r.status, r.at);
+        return;
+      }
       case 'putUser':
         putUser(op.doc);
         return;

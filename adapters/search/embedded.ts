@@ -74,6 +74,8 @@ const generationStore = (db: Database, checkpoints: SqliteCheckpoints): Store =>
     users: (uids) => later(() => userQueries(db).users(uids)),
     liveUids: (mids) => later(() => live.liveUids(mids)),
     setMembers: (mid, sets) => later(() => live.setMembers(mid, sets)),
+    addressed: (pairs) => later(() => live.addressed(pairs)),
+    heldReceipts: (mids) => later(() => live.heldReceipts(mids)),
     refresh: () => Promise.resolve(),
     reset: () =>
       later(() => {
@@ -116,6 +118,8 @@ export const createEmbeddedSearchIndex = (options: EmbeddedSearchOptions): Searc
     users: (uids) => live.store.users(uids),
     liveUids: (mids) => live.store.liveUids(mids),
     setMembers: (mid, sets) => live.store.setMembers(mid, sets),
+    addressed: (pairs) => live.store.addressed(pairs),
+    heldReceipts: (mids) => live.store.heldReceipts(mids),
     refresh: () => Promise.resolve(),
     reset: () => live.store.reset(),
     searchMessages: (q) => live.store.searchMessages(q),

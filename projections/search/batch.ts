@@ -29,6 +29,7 @@ export const toOps = async (
       return to === undefined ? { kind: 'createMessage', doc } : { kind: 'createMessage', doc, to };
     }),
     ...plan.statuses.map(({ mid, status }): SearchOp => ({ kind: 'setMessageStatus', mid, status })),
+    ...plan.held.map((receipt): SearchOp => ({ kind: 'holdReceipt', receipt })),
   ];
   const created = new Map(plan.creates.map((d) => [d.mid, d]));
   const mids = unique(plan.receipts.map((r) => r.mid));

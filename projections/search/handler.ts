@@ -6,10 +6,10 @@ import { toOps } from './batch.js';
 import { messageVariants, planBatch } from './plan.js';
 import type { PlannedEvent } from './plan.js';
 import { liveState } from './live.js';
+import { heldState } from './held.js';
 import { liveRoots } from './live-refs.js';
 import type { RootReader } from './live-refs.js';
 import type { MessageDoc } from '../../schema/search-documents.js';
-import { isFunnelChannel } from '../../schema/search-documents.js';
 import { USER_EVENTS, userOps } from './users.js';
 
 // The search projection's handler: a batch of events -> a plan -> the port's ops -> one write.
@@ -45,21 +45,35 @@ const RECENT_DOCS = 20_000;
 
 const isDomain = (f: Followed<FollowedEvent>): f is Followed => f.event.type !== 'UsersCheckedIn';
 
-/** Messages whose live state the batch asks about, and those of them that get a live list. */
-const liveMids = (planned: readonly PlannedEvent[]): { mids: Set<string>; listing: Set<string> } => {
+/**
+ * Messages whose live state the batch asks about, those of them that get a live list, those
+ * triaged (their held receipts), and the (mid, uid) of each receipt (was its user addressed?).
+ */
+const liveMids = (
+  planned: readonly PlannedEvent[],
+): { mids: Set<string>; listing: Set<string>; triaged: Set<string>; acks: Map<string, Set<string>> } => {
   const mids = new Set<string>();
   const listing = new Set<string>();
+  const triaged = new Set<string>();
+  const acks = new Map<string, Set<string>>();
   for (const { event: e, root } of planned) {
     if (e.type === 'MessageTriaged') {
       mids.add(e.data.mid);
+      triaged.add(e.data.mid);
       if (e.data.live !== undefined || root !== undefined) listing.add(e.data.mid);
-    } else if (e.type === 'MessagesAcknowledged' && isFunnelChannel(e.data.channel ?? '')) {
-      for (const mid of e.data.mids) mids.add(mid);
+    } else if (e.type === 'MessagesAcknowledged') {
+      // Every receipt's: a user listed live for the message was addressed (plan.ts isAddressed).
+      for (const mid of e.data.mids) {
+        mids.add(mid);
+        const uids = acks.get(mid) ?? new Set<string>();
+        uids.add(e.data.uid);
+        acks.set(mid, uids);
+      }
     } else if (e.type === 'DeliverySucceeded') {
       for (const mid of e.data.mid === undefined ? (e.data.mids ?? []) : [e.data.mid]) mids.add(mid);
     }
   }
-  return { mids, listing };
+  return { mids, listing, triaged, acks };
 };
 
 /**
@@ -75,6 +89,8 @@ export const searchHandler = (
   // Per generation (the follower makes a handler for each): what its store holds of live lists.
   const live = liveState(liveCacheUids);
   const roots = liveRoots(log, rootsUids);
+  // Per generation too: receipts held for users their message has not addressed yet (held.ts).
+  const held = heldState();
   // The A/B variants of the messages this handler created lately: a message's triage batches come
   // a commit or two after its MessagePublished, and each read its document back from the store
   // (and parsed it) only for them (its live lists, its funnel marks' variants), which a document
@@ -94,7 +110,7 @@ export const searchHandler = (
           })),
         ),
       );
-      const { mids, listing } = liveMids(planned);
+      const { mids, listing, triaged, acks } = liveMids(planned);
       // The documents of messages that get a list (their A/B variants): created in the batch, or stored.
       const created = new Map<string, MessageDoc['variants']>();
       const createdHere: string[] = [];
@@ -110,6 +126,7 @@ export const searchHandler = (
       // Their live lists are empty so far: a triage of theirs in this batch or the next reads none
       // back from the store (a read per new message, issue 15).
       live.created(createdHere);
+      held.created(createdHere);
       const known = (m: string): boolean => created.has(m) || recent.has(m);
       const wanted = [...listing].filter((m) => !known(m));
       const stored = wanted.length === 0 ? new Map<string, MessageDoc>() : await index.messages(wanted);
@@ -118,17 +135,27 @@ export const searchHandler = (
         created.has(m) ? created.get(m) : recent.has(m) ? recent.get(m) : stored.get(m)?.variants;
       const knows = (m: string): boolean => listing.has(m) || known(m);
       const view = mids.size === 0 ? undefined : await live.prepare(index, mids, listing, variantsOf, knows);
+      // Was each receipt's user addressed before the batch? Listed live (in memory), else one point
+      // read per (mid, uid) of the stored `f:addressed`, all in one request; a triage in the batch
+      // is the planner's to see.
+      const pairs: { mid: string; uid: string }[] = [];
+      for (const [mid, uids] of acks)
+        for (const uid of uids) if (view?.isLive(mid, uid) !== true) pairs.push({ mid, uid });
+      const addressed = pairs.length === 0 ? new Map<string, ReadonlySet<string>>() : await index.addressed(pairs);
+      const waiting = await held.prepare(index, triaged);
+      const gate = { addressed: (mid: string, uid: string) => addressed.get(mid)?.has(uid) === true, held: waiting };
       // Check-ins after the rest: an erasure in the batch then removes what its user had before it,
       // and a check-in after the erasure (a new session) is kept, as in log order.
       try {
         await index.write([
           // The variants of the messages this handler created: a triage's funnel marks need no read.
-          ...(await toOps(planBatch(planned, view), index, recent)),
+          ...(await toOps(planBatch(planned, view, gate), index, recent)),
           ...(await userOps(events, index)),
           ...checkInOps(all),
         ]);
       } catch (e) {
         live.forget();
+        held.forget();
         // A message whose batch failed is not known to be stored until its retry writes it (an
         // event the engine refuses for good is quarantined, and its message never is).
         for (const mid of createdHere) recent.delete(mid);

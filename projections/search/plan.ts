@@ -9,6 +9,8 @@ import { variantsOf } from '../../domain/variants.js';
 import { impliedByLive } from './live.js';
 import type { LiveList, LiveView } from './live.js';
 import type { RootList } from './live-refs.js';
+import type { HeldView } from './held.js';
+import type { HeldReceipt } from '../../ports/search.js';
 
 // Events -> what the search documents must become, without I/O: messages to create,
 // statuses to set (in log order), and receipts to merge into delivery documents. The
@@ -44,6 +46,15 @@ export interface Plan {
   readonly marks: readonly Mark[];
   /** Lists of recipients new to a message's live set, with what they count in each set (live.ts). */
   readonly lives: readonly LiveList[];
+  /** Receipts from users the message has not addressed (yet): counted nowhere (held.ts). */
+  readonly held: readonly HeldReceipt[];
+}
+
+/** Whether a receipt's user was addressed by its message: only then does the receipt count (held.ts). */
+export interface ReceiptGate {
+  /** `uid` is a one-recipient member of the message's stored `f:addressed` (read before the batch). */
+  addressed(mid: string, uid: string): boolean;
+  readonly held: HeldView;
 }
 
 export interface PlannedEvent {
@@ -108,7 +119,7 @@ export const messageDoc = (e: EventOf<'MessagePublished'>['data']): MessageDoc =
  * Without `live`, every recipient of a `live` list becomes one-recipient marks (the reference
  * the lists are counted against in the tests); with it, lists and counts (live.ts).
  */
-export const planBatch = (events: readonly PlannedEvent[], live?: LiveView): Plan => {
+export const planBatch = (events: readonly PlannedEvent[], live: LiveView | undefined, gate: ReceiptGate): Plan => {
   const erasures: string[] = [];
   const creates: MessageDoc[] = [];
   const directTo = new Map<string, string>();
@@ -116,6 +127,14 @@ export const planBatch = (events: readonly PlannedEvent[], live?: LiveView): Pla
   const receipts: Receipt[] = [];
   const marks: Mark[] = [];
   const lives: LiveList[] = [];
+  const held: HeldReceipt[] = [];
+  // The one-recipient plans of this batch's triages, for the messages a receipt of the batch names.
+  const acked = new Set<string>();
+  for (const { event } of events)
+    if (event.type === 'MessagesAcknowledged') for (const m of event.data.mids) acked.add(m);
+  const addressedHere = new Map<string, Set<string>>();
+  const isAddressed = (mid: string, uid: string): boolean =>
+    gate.addressed(mid, uid) || addressedHere.get(mid)?.has(uid) === true || (live?.isLive(mid, uid) ?? false);
   // A live recipient's list counts it in these sets already.
   const mark = (mid: string, set: SetName, uid: string): void => {
     if (live !== undefined && impliedByLive(set)) {
@@ -123,6 +142,16 @@ export const planBatch = (events: readonly PlannedEvent[], live?: LiveView): Pla
       live.noteMember(mid, set, uid);
     }
     marks.push({ mid, set, uid });
+  };
+  // A recipient's receipt: a delivery fact, its stages and, over a funnel channel, its sends.
+  const receipt = (r: HeldReceipt): void => {
+    const { mid, uid, channel, status } = r;
+    receipts.push({ mid, uid, channel, status, at: r.at });
+    // A receipt of a later stage counts for the stages before it (a click was read, seen, delivered).
+    for (const s of RECEIPT_STAGES.slice(0, RECEIPT_STAGES.indexOf(status) + 1)) mark(mid, `f:reached:${s}`, uid);
+    // A receipt over a channel proves the message went out on it (the websocket after a reconnect too).
+    if (isFunnelChannel(channel))
+      for (const set of [`f:attempted:${channel}`, `f:sent:${channel}`, 'f:sent'] as const) mark(mid, set, uid);
   };
   for (const { event, occurredAt, root } of events) {
     switch (event.type) {
@@ -148,16 +177,15 @@ export const planBatch = (events: readonly PlannedEvent[], live?: LiveView): Pla
       case 'MessagesAcknowledged': {
         const { uid, status } = event.data;
         const channel = event.data.channel ?? DEFAULT_RECEIPT_CHANNEL;
-        // A receipt of a later stage counts for the stages before it (a click was read, seen, delivered).
-        const stages = RECEIPT_STAGES.slice(0, RECEIPT_STAGES.indexOf(status) + 1);
-        // A receipt over a channel proves the message went out on it (the websocket after a reconnect too).
-        const sent: SetName[] = isFunnelChannel(channel)
-          ? [`f:attempted:${channel}`, `f:sent:${channel}`, 'f:sent']
-          : [];
+        const at = isoInstant(occurredAt);
         for (const mid of new Set(event.data.mids)) {
-          receipts.push({ mid, uid, channel, status, at: isoInstant(occurredAt) });
-          for (const s of stages) mark(mid, `f:reached:${s}`, uid);
-          for (const set of sent) mark(mid, set, uid);
+          const r: HeldReceipt = { mid, uid, channel, status, at };
+          // Any user may acknowledge any mid: only a recipient's receipt counts (held.ts).
+          if (isAddressed(mid, uid)) receipt(r);
+          else {
+            held.push(r);
+            gate.held.hold(r);
+          }
         }
         break;
       }
@@ -182,6 +210,22 @@ export const planBatch = (events: readonly PlannedEvent[], live?: LiveView): Pla
                 ? undefined
                 : live.addLive(mid, event.data.live);
         if (list !== undefined) lives.push(list);
+        if (acked.has(mid)) {
+          const here = addressedHere.get(mid) ?? new Set<string>();
+          for (const r of planned) here.add(r.uid);
+          addressedHere.set(mid, here);
+        }
+        // Receipts held for users this triage addresses count now, as if the triage had come first
+        // (after the list: a live recipient's receipt is then left out of the sets the list stands in).
+        const waiting = gate.held.waiting(mid);
+        if (waiting !== undefined && waiting.size > 0) {
+          const named = new Set<string>(planned.map((r) => r.uid));
+          for (const [uid, rs] of [...waiting]) {
+            if (!named.has(uid) && live?.isLive(mid, uid) !== true) continue;
+            for (const r of rs) receipt(r);
+            gate.held.release(mid, uid);
+          }
+        }
         break;
       }
       case 'DeliveryFailed':
@@ -219,5 +263,5 @@ export const planBatch = (events: readonly PlannedEvent[], live?: LiveView): Pla
         break;
     }
   }
-  return { erasures, creates, directTo, statuses, receipts, marks, lives };
+  return { erasures, creates, directTo, statuses, receipts, marks, lives, held };
 };

@@ -132,7 +132,8 @@ export const searchLiveRefCases = (subject: () => FunnelSubject): void => {
     expect(want[0]).toMatchObject({
       funnel: { addressed: 5, sentAny: 5, delivered: 3, seen: 2, read: 2, clicked: 1 },
       live: rootList,
-      members: ['f:attempted:websocket l1', 'f:sent l1', 'f:sent:websocket l1'],
+      // l1's receipt before the triage is held until the triage addresses l1, then the list stands in for it.
+      members: [],
     });
     expect(want[1]).toMatchObject({ funnel: { addressed: 7, seen: 1 }, live: [...rootList, ...page2] });
     expect(want[2]).toMatchObject({ funnel: { addressed: 6, read: 1 }, live: ['l1', 'l2', 'l3', 'l4', 'l5', 'l9'] });

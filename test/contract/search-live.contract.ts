@@ -143,17 +143,12 @@ export const searchLiveCases = (subject: () => FunnelSubject): void => {
     for (const id of [viaFollower, oneBatch, x, y]) {
       expect(docs.get(id)?.funnel).toEqual(expected);
       expect(docs.get(id)?.channels).toEqual(['websocket', 'fcm', 'email']);
-      // The uids listed live have no member of their own in the sets a list counts them in:
-      // only l1's receipt (before it was listed) and l4's full plan are one-recipient members.
+      // The uids listed live have no member of their own in the sets a list counts them in: only
+      // l4's full plan has one-recipient members. l1's receipt before it was listed is held until
+      // the triage addresses l1 (a receipt counts only from an addressed user), then counted as if
+      // it came after: the list stands in for it (it was a member of the websocket sets before).
       const members = await index.setMembers(id, LIVE_SETS);
-      expect(members.map((x) => `${x.set} ${x.uid}`).sort()).toEqual([
-        'f:addressed l4',
-        'f:attempted:websocket l1',
-        'f:sent l1',
-        'f:sent l4',
-        'f:sent:websocket l1',
-        'f:triaged l4',
-      ]);
+      expect(members.map((x) => `${x.set} ${x.uid}`).sort()).toEqual(['f:addressed l4', 'f:sent l4', 'f:triaged l4']);
       expect([...((await index.liveUids([id])).get(id) ?? [])].sort()).toEqual(['l1', 'l2', 'l3', 'l5']);
     }
     // A replay by a handler that remembers nothing (a restart, a checkpoint moved back) reads the

@@ -50,12 +50,29 @@ export const acked = (
   },
   when,
 ];
+/** A triage addressing `uids` (plans of no step: addressed only); a receipt counts only from an addressed user. */
+export const triagedTo = (mid: string, uids: readonly string[], when: number, batch = 0): Timed => [
+  {
+    type: 'MessageTriaged',
+    data: {
+      mid: mid as MessageId,
+      batch,
+      due: at(when),
+      expiresAt: at(when + D),
+      urgency: 3,
+      recipients: uids.map((uid) => ({ uid: uid as UserId, online: false, steps: [] })),
+    },
+  },
+  when,
+];
 export const withdrawn = (type: 'MessageCancelled' | 'MessageRetracted', mid: string, when: number): Timed => [
   { type, data: { mid: mid as MessageId, by: 'admin' as UserId } },
   when,
 ];
 
-// The scenario: six messages over three days, receipts with duplicates and two channels.
+// The scenario: six messages over three days, receipts with duplicates and two channels. Receipts
+// count only from users a triage addressed: m3's triage comes after cid's first receipt (a live
+// ack can overtake the triage), which then counts as if it came after.
 export const mid = midsFrom(T0);
 // Ids made in this order sort in this order (UUIDv7), so id-ordered dumps list m1..m6.
 export const [m1, m2, m3, m4, m5, m6] = Array.from({ length: 6 }, () => mid(S)) as [
@@ -68,6 +85,7 @@ export const [m1, m2, m3, m4, m5, m6] = Array.from({ length: 6 }, () => mid(S)) 
 ];
 export const scenario: readonly Timed[] = [
   published(m1, to.thread('t1'), { at: 10 * S, from: 'ann', msg: 'Hello world from the Lobby!', urgency: 4 }),
+  triagedTo(m1, ['bob'], 20 * S),
   acked('bob', [m1], 'delivered', 30 * S, 'fcm'),
   published(m2, to.user('bob'), {
     at: 70 * S,
@@ -76,12 +94,14 @@ export const scenario: readonly Timed[] = [
     subject: 'Report',
     urgency: 2,
   }),
+  triagedTo(m2, ['bob'], 75 * S),
   acked('bob', [m1, m2], 'delivered', 80 * S),
   acked('bob', [m1], 'seen', 90 * S),
   acked('bob', [m1], 'read', 100 * S),
   acked('bob', [m1], 'seen', 200 * S),
   published(m3, to.users('bob', 'cid', 'bob'), { at: 2 * H, from: 'admin', msg: 'hello again, world', urgency: 3 }),
   acked('cid', [m3], 'delivered', 2 * H + 5 * S, 'webpush'),
+  triagedTo(m3, ['bob', 'cid'], 2 * H + 5 * S + 500),
   acked('bob', [m3], 'delivered', 2 * H + 6 * S),
   acked('bob', [m3, m3], 'delivered', 2 * H + 7 * S),
   acked('cid', [m3], 'clicked', 2 * H + 60 * S, 'webpush'),
@@ -126,7 +146,15 @@ export const expectedMessages: MessageDoc[] = [
     status: 'published',
     counts: counts({ delivered: 1, seen: 1, read: 1 }),
     // The fcm receipt proves a send on fcm; receipts over the API name no channel of the funnel.
-    funnel: funnel({ delivered: 1, seen: 1, read: 1, attempted: { fcm: 1 }, sent: { fcm: 1 }, sentAny: 1 }),
+    funnel: funnel({
+      addressed: 1,
+      delivered: 1,
+      seen: 1,
+      read: 1,
+      attempted: { fcm: 1 },
+      sent: { fcm: 1 },
+      sentAny: 1,
+    }),
     channels: ['fcm'],
   }),
   message(m2, {
@@ -139,7 +167,7 @@ export const expectedMessages: MessageDoc[] = [
     at: at(70 * S),
     status: 'published',
     counts: counts({ delivered: 1 }),
-    funnel: funnel({ delivered: 1 }),
+    funnel: funnel({ addressed: 1, delivered: 1 }),
   }),
   message(m3, {
     tid: null,
@@ -153,6 +181,7 @@ export const expectedMessages: MessageDoc[] = [
     counts: counts({ delivered: 2, clicked: 1 }),
     // A click counts as read and seen too (stages are "at least").
     funnel: funnel({
+      addressed: 2,
       delivered: 2,
       seen: 1,
       read: 1,

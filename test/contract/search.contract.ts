@@ -8,6 +8,7 @@ import { faultyLog } from './faulty-log.js';
 import type { LogFaults } from './faulty-log.js';
 import { searchRebuildCases } from './search-rebuild.contract.js';
 import { searchFunnelCases } from './search-funnel.contract.js';
+import { searchNonRecipientCases } from './search-non-recipients.contract.js';
 import { searchOnlineCases } from './search-online.contract.js';
 import { searchLiveCases } from './search-live.contract.js';
 import { searchLiveRefCases } from './search-live-refs.contract.js';
@@ -22,6 +23,7 @@ import {
   S,
   type Timed,
   acked,
+  triagedTo,
   append,
   at,
   counts,
@@ -94,6 +96,7 @@ export const searchContract = (name: string, setup: () => Promise<SearchUnderTes
 
     describe('funnel and channels', () => {
       searchFunnelCases(() => ({ store, index, runner }));
+      searchNonRecipientCases(() => ({ store, index, runner }));
       searchVariantCases(() => ({ store, index, runner }));
       searchLiveCases(() => ({ store, index, runner }));
       searchLiveRefCases(() => ({ store, index, runner }));
@@ -139,7 +142,10 @@ export const searchContract = (name: string, setup: () => Promise<SearchUnderTes
       });
 
       it('replaying the log over its own documents (checkpoint moved back) changes nothing and counts nothing twice', async () => {
-        const extra: Timed[] = [];
+        // Receipts count from addressed users only: u0..u12 are addressed by m1's and m2's triage
+        // before their receipts, and by m3's after them (held, then counted, on a replay too).
+        const us = Array.from({ length: 13 }, (_, i) => `u${String(i)}`);
+        const extra: Timed[] = [triagedTo(m1, us, 3 * D - S, 1), triagedTo(m2, us, 3 * D - S, 1)];
         for (let i = 0; i < 60; i += 1)
           extra.push(
             acked(
@@ -149,6 +155,7 @@ export const searchContract = (name: string, setup: () => Promise<SearchUnderTes
               3 * D + i * S,
             ),
           );
+        extra.push(triagedTo(m3, us, 3 * D + 60 * S, 1));
         head = await append(store, extra);
         await runner.waitFor(head, 20_000);
         const before = { messages: await dump(index, 'messages'), deliveries: await dump(index, 'deliveries') };

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, removeDir, startServer, tempDir, token, type Server } from './harness.js';
 import { waitFor } from './standin-env.js';
+import { openLive } from './realtime-socket.js';
 import type { FunnelReport } from '../../domain/analytics/funnel.js';
 
 // GET /api/v2/analytics/funnel and the channel filter on the embedded defaults: triage,
@@ -183,5 +184,81 @@ describe('analytics: delivery funnel', () => {
     const channel = await call(s, 'GET', '/api/v2/analytics/messages?channel=pigeon', { token: analyst });
     expect(channel.status).toBe(400);
     expect((channel.body as { msg: string }).msg.startsWith('channel:')).toBe(true);
+  });
+});
+
+// Any user may acknowledge any message id (the inbox records it as theirs), over HTTP and the
+// websocket alike; the funnel counts receipts only from the users a message was addressed to.
+// Before, cora's receipts of bert's direct message counted it read, clicked and sent live.
+describe('analytics: receipts from users a message was not addressed to', () => {
+  const dataDir = tempDir();
+  let s: Server;
+  let analyst: string;
+  beforeAll(async () => {
+    s = await startServer({ dataDir, env: ENV });
+    analyst = await token('ana', ['analyst']);
+  });
+  afterAll(async () => {
+    await s.stop();
+    removeDir(dataDir);
+  });
+
+  it("cora's receipts of bert's direct message leave its funnel as it was", async () => {
+    const bert = await token('bert');
+    const cora = await token('cora');
+    expect((await call(s, 'POST', '/api/v2/enlist', { token: bert, body: WEB_PUSH })).status).toBe(200);
+    const admin = await token('root', ['admin']);
+    const sent = await call(s, 'POST', '/api/v2/send', { token: admin, body: { uid: 'bert', msg: 'for bert only' } });
+    expect(sent.status, sent.text).toBe(200);
+    const mid = sent.headers.get('x-message-id') ?? '';
+    const funnel = async (): Promise<Report> => {
+      const r = await call(s, 'GET', `/api/v2/analytics/funnel?mid=${mid}`, { token: analyst });
+      expect(r.status, r.text).toBe(200);
+      return r.body as Report;
+    };
+    await waitFor(
+      'the web push to be indexed as sent',
+      async () => {
+        const r = await call(s, 'GET', `/api/v2/analytics/funnel?mid=${mid}`, { token: analyst });
+        return r.status === 200 && (r.body as Report).channels.webpush.sent === 1 ? true : undefined;
+      },
+      20_000,
+      100,
+    );
+    const before = await funnel();
+    expect(before).toMatchObject({ addressed: 1, delivered: { count: 0 }, clicked: { count: 0 } });
+
+    // Accepted (the receipt is cora's own), over HTTP and over the websocket.
+    const acked = await call(s, 'POST', '/api/v2/ack', { token: cora, body: { mids: [mid], status: 'clicked' } });
+    expect(acked.status, acked.text).toBe(200);
+    const ws = await openLive(s, cora);
+    try {
+      ws.send({ type: 'ack', mids: [mid], status: 'read', id: 1 });
+      const reply = await ws.next((f) => f['id'] === 1);
+      expect(reply.type, JSON.stringify(reply)).not.toBe('error');
+    } finally {
+      await ws.close();
+    }
+    // bert's receipt comes after cora's in the log: once it is indexed, hers were too.
+    expect(
+      (await call(s, 'POST', '/api/v2/ack', { token: bert, body: { mids: [mid], status: 'delivered' } })).status,
+    ).toBe(200);
+    await waitFor(
+      "bert's receipt to be indexed",
+      // At least: before the fix cora's receipts counted too (the assertion below then says how).
+      async () => ((await funnel()).delivered.count >= 1 ? true : undefined),
+      20_000,
+      100,
+    );
+    // Elasticsearch refreshes its indices on their own (about every second).
+    await new Promise((r) => setTimeout(r, 1_500));
+    const after = await funnel();
+    expect(after).toEqual({
+      ...before,
+      delivered: { ...before.delivered, count: 1, rate: 1 },
+    });
+    expect(after.timeToRead.reads).toBe(0);
+    const live = await call(s, 'GET', '/api/v2/analytics/messages?channel=websocket', { token: analyst });
+    expect((live.body as { messages: { mid: string }[] }).messages.map((m) => m.mid)).not.toContain(mid);
   });
 });

@@ -75,10 +75,23 @@ describe('analytics: search over messages', () => {
   });
 
   it('finds the messages a recipient reached an outcome for, once the receipt is indexed', async () => {
-    // ann publishes to garden; ann is its only member, and acknowledges her own message as read.
+    // ann acknowledges her own message to garden as read: the sender is not one of its recipients
+    // (triage leaves her out), so her receipt counts for no outcome. gil reads the direct message
+    // an admin sent him: that one is found.
     const ann = await token('ann');
-    const acked = { mids: [mids['a1']], status: 'read' };
-    expect((await call(s, 'POST', '/api/v2/ack', { token: ann, body: acked })).status).toBe(200);
+    const own = { mids: [mids['a1']], status: 'read' };
+    expect((await call(s, 'POST', '/api/v2/ack', { token: ann, body: own })).status).toBe(200);
+    const sent = await call(s, 'POST', '/api/v2/send', {
+      token: await token('root', ['admin']),
+      body: { uid: 'gil', msg: 'your parcel arrived' },
+    });
+    expect(sent.status, sent.text).toBe(200);
+    const dm = sent.headers.get('x-message-id') ?? '';
+    // The receipt counts once the triage addressed gil; before it, it waits (docs/analytics.md).
+    const gil = await token('gil');
+    expect((await call(s, 'POST', '/api/v2/ack', { token: gil, body: { mids: [dm], status: 'read' } })).status).toBe(
+      200,
+    );
     const read = await waitFor(
       'the read receipt to be indexed',
       async () => {
@@ -88,9 +101,10 @@ describe('analytics: search over messages', () => {
       20_000,
       100,
     );
-    expect(read.messages.map((m) => m.mid)).toEqual([mids['a1']]);
+    expect(read.messages.map((m) => m.mid)).toEqual([dm]);
     expect(await found('?outcome=clicked,given_up')).toEqual([]);
     expect(await found('?outcome=read&sender=ben')).toEqual([]);
+    expect(await found('?outcome=read&sender=ann')).toEqual([]);
   });
 
   it('is for analysts and admins only; bad filters are a 400 naming the parameter', async () => {

@@ -140,6 +140,9 @@ const arbLog = fc.array(
       }),
       { maxLength: 6 },
     ),
+    // A receipt counts only from a user a triage addressed (held until then): the triage's users,
+    // and how many of the acks come before it (a live ack can overtake it; 6: after all of them).
+    triage: fc.record({ uids: fc.subarray(USERS), before: fc.integer({ min: 0, max: 6 }) }),
   }),
   { minLength: 1, maxLength: 12 },
 );
@@ -180,7 +183,24 @@ const toEvents = (log: Log): [string, EventToAppend][] => {
       } as DomainEvent,
       at,
     );
-    for (const a of m.acks)
+    const triage = (): void => {
+      push(
+        {
+          type: 'MessageTriaged',
+          data: {
+            mid,
+            batch: 0,
+            due: iso(T0 + at),
+            expiresAt: iso(T0 + at + 24 * 60 * MIN),
+            urgency: m.urgency,
+            recipients: m.triage.uids.map((uid) => ({ uid, online: false, steps: [] })),
+          },
+        } as unknown as DomainEvent,
+        at + 1,
+      );
+    };
+    for (const [i, a] of m.acks.entries()) {
+      if (i === m.triage.before) triage();
       push(
         {
           type: 'MessagesAcknowledged',
@@ -193,6 +213,8 @@ const toEvents = (log: Log): [string, EventToAppend][] => {
         } as DomainEvent,
         at + a.after * 1_000,
       );
+    }
+    if (m.triage.before >= m.acks.length) triage();
     if (m.withdraw === 0 && m.scheduled)
       push({ type: 'MessageCancelled', data: { mid, by: 'admin' } } as DomainEvent, at + 1);
     if (m.withdraw === 1) push({ type: 'MessageRetracted', data: { mid, by: 'admin' } } as DomainEvent, at + 2);

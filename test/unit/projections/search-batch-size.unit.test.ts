@@ -21,6 +21,7 @@ describe('batches as large as an audience', () => {
       uid: `u${String(i)}`,
     })),
     lives: [],
+    held: [],
   };
   const index = { messages: () => Promise.resolve(new Map()), deliveries: () => Promise.resolve(new Map()) };
 
