@@ -43,10 +43,14 @@ export const openSocket = (
     frames.push(JSON.parse(data.toString('utf8')) as Frame);
     for (const w of waiters) w();
   });
+  // How the socket closed, once it has: a wait for a frame that has not come by then fails at once,
+  // naming the close (a socket the server closed used to show as a 10 s timeout with no frames).
+  let ended: { code: number; reason: string } | undefined;
   const closed = new Promise<{ code: number; reason: string }>((resolve) => {
     ws.on('close', (code, reason) => {
-      resolve({ code, reason: reason.toString() });
-      for (const w of waiters) w();
+      ended = { code, reason: reason.toString() };
+      resolve(ended);
+      for (const w of [...waiters]) w();
     });
   });
   const socket: TestSocket = {
@@ -72,6 +76,10 @@ export const openSocket = (
           return false;
         };
         if (check()) return;
+        if (ended !== undefined) {
+          reject(new Error(`the socket had closed (${String(ended.code)} ${ended.reason}) before a matching frame`));
+          return;
+        }
         const timer = setTimeout(() => {
           waiters.delete(waiter);
           reject(
@@ -84,6 +92,14 @@ export const openSocket = (
           if (check()) {
             clearTimeout(timer);
             waiters.delete(waiter);
+          } else if (ended !== undefined) {
+            clearTimeout(timer);
+            waiters.delete(waiter);
+            reject(
+              new Error(
+                `the socket closed (${String(ended.code)} ${ended.reason}) before a matching frame; got ${JSON.stringify(frames.slice(cursor)).slice(0, 2000)}`,
+              ),
+            );
           }
         };
         waiters.add(waiter);
