@@ -10,6 +10,7 @@ import { type EventRow, EVENT_COLUMNS, toRecordedEvent } from '../../adapters/ev
 import type { SerializedEvent } from '../../adapters/eventstore/sqlite-writer.js';
 import type { EventToAppend, RecordedEvent } from '../../ports/eventstore.js';
 import { compiledSqliteStore } from './fixtures/compiled-sqlite-store.js';
+import { followLog } from './fixtures/log-follower.js';
 
 // The embedded log answers its followers' page after a commit from the rows it just committed
 // (adapters/eventstore/sqlite-recent.ts) instead of the file: every page must be the file's
@@ -67,27 +68,7 @@ afterAll(compiled.cleanup);
 const open = async (file: string, writerThread: boolean) =>
   (writerThread ? await compiled.load() : createSqliteEventStore)({ file, writerThread });
 
-// What a subscription was handed, and a way to wait until it reaches a position.
-const subscriber = (store: SqliteEventStore, after: number) => {
-  const seen: RecordedEvent[] = [];
-  let wanted: { at: number; done: () => void } | undefined;
-  const sub = store.subscribeAll(after, (events) => {
-    seen.push(...events);
-    const last = seen[seen.length - 1]?.position ?? 0;
-    if (wanted !== undefined && last >= wanted.at) wanted.done();
-    return Promise.resolve();
-  });
-  return {
-    seen,
-    reach: (at: number): Promise<void> =>
-      (seen[seen.length - 1]?.position ?? after) >= at
-        ? Promise.resolve()
-        : new Promise((done) => {
-            wanted = { at, done };
-          }),
-    close: () => sub.close(),
-  };
-};
+const subscriber = followLog;
 
 describe.each([
   ['the writer thread', true],

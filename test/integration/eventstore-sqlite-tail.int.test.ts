@@ -5,10 +5,11 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { chained } from '../../adapters/eventstore/chained.js';
 import { sealed } from '../../adapters/eventstore/sealed.js';
 import { createSqliteEventStore } from '../../adapters/eventstore/sqlite.js';
-import type { EventStore, EventToAppend, RecordedEvent } from '../../ports/eventstore.js';
+import type { EventToAppend, RecordedEvent } from '../../ports/eventstore.js';
 import { ERASED_TEXT } from '../../schema/personal.js';
 import { memoryKeys } from '../unit/gdpr/memory-keys.js';
 import { compiledSqliteStore } from './fixtures/compiled-sqlite-store.js';
+import { followLog } from './fixtures/log-follower.js';
 
 // What the followers of the embedded log are handed from the rows this process just committed
 // (adapters/eventstore/sqlite-recent.ts: its pages, the events shared between them, the empty
@@ -61,25 +62,7 @@ const stack = async (file: string, writerThread: boolean, keys: ReturnType<typeo
   return { sqlite, store };
 };
 
-const follow = (store: EventStore, after: number) => {
-  const seen: RecordedEvent[] = [];
-  let wanted: { at: number; done: () => void } | undefined;
-  const sub = store.subscribeAll(after, (events) => {
-    seen.push(...events);
-    if (wanted !== undefined && (seen[seen.length - 1]?.position ?? 0) >= wanted.at) wanted.done();
-    return Promise.resolve();
-  });
-  return {
-    seen,
-    reach: (at: number): Promise<void> =>
-      (seen[seen.length - 1]?.position ?? after) >= at
-        ? Promise.resolve()
-        : new Promise((done) => {
-            wanted = { at, done };
-          }),
-    close: () => sub.close(),
-  };
-};
+const follow = followLog;
 
 describe.each([
   ['the writer thread', true],
