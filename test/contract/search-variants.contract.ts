@@ -15,7 +15,6 @@ import type { FunnelSubject } from './search-funnel.contract.js';
 const H = 3_600_000;
 const at = (ms: number): string => iso(T0 + 9 * 24 * H + ms);
 const mid = midsFrom(T0 + 9 * 24 * H);
-const [mV, mPlain] = [mid(1_000), mid(1_000)] as [string, string];
 const u = (s: string) => s as UserId;
 const m = (s: string) => s as MessageId;
 const USERS = ['v1', 'v2', 'v3', 'v4', 'v5', 'v6', 'v7', 'v8'];
@@ -26,6 +25,15 @@ const opts = {
     { name: 'b', msg: 'Hello B', weight: 50 },
   ],
 };
+// A message id's random bits decide the assignment: about one id in 128 puts all eight users in
+// one variant (a rehearsal failed on one), so the case takes the first id that uses both.
+const splitting = (): string => {
+  for (;;) {
+    const id = mid(1_000);
+    if (new Set(USERS.map((uid) => variantName(opts, id, uid))).size === 2) return id;
+  }
+};
+const [mV, mPlain] = [splitting(), mid(1_000)] as [string, string];
 
 const ack = (uid: string, status: ReceiptStatus): DomainEvent => ({
   type: 'MessagesAcknowledged',
@@ -118,7 +126,7 @@ export const searchVariantCases = (subject: () => FunnelSubject): void => {
     await index.refresh();
     const funnel = await index.variantFunnel(mV);
     expect(funnel).toEqual(expected());
-    // Both variants are used by these eight users (a fixed fact of the hash), and every one is counted once.
+    // Both variants are used by these eight users (the id was chosen so), and every one is counted once.
     expect(funnel.map((f) => f.variant)).toEqual(['a', 'b']);
     expect(funnel.reduce((n, f) => n + f.addressed, 0)).toBe(8);
     expect((await index.messages([mV])).get(mV)?.variants).toEqual([
