@@ -1,4 +1,5 @@
 import { formFields, loneSurrogate, multipartBoundary, multipartFields, parseJson, utf8Text } from '../schema/json.js';
+import { duplicateKey } from '../schema/duplicate-keys.js';
 import { errors, type ApiError } from './errors.js';
 import type { Captured } from './capture.js';
 
@@ -25,6 +26,7 @@ export const parseBody = (
   raw: Buffer | undefined,
   maxDepth: number,
   form = false,
+  strict = false,
 ): { body: unknown } | ApiError => {
   // JSON, or what `curl -d` sends by default (form-urlencoded) and text/plain: msgxc's
   // users have always posted JSON that way. Anything else is clearly not JSON.
@@ -42,11 +44,16 @@ export const parseBody = (
   if (parsed.ok) {
     // Valid UTF-8 holds no surrogate, so only a `\uD8xx`..`\uDFxx` escape can make one.
     const lone = /\\u[dD][89a-fA-F]/.test(text) ? loneSurrogate(parsed.value) : undefined;
-    return lone === undefined
+    if (lone !== undefined)
+      return errors.invalidBody([
+        `${lone.path === '' ? 'body' : lone.path}: ${lone.what} is no character; send text as UTF-8`,
+      ]);
+    // The strict API (/api/v2) refuses a repeated key; the compatibility routes keep the last, as
+    // the systems they stand in for did (schema/duplicate-keys.ts).
+    const twice = strict ? duplicateKey(text, parsed.value) : undefined;
+    return twice === undefined
       ? { body: parsed.value }
-      : errors.invalidBody([
-          `${lone.path === '' ? 'body' : lone.path}: ${lone.what} is no character; send text as UTF-8`,
-        ]);
+      : errors.invalidBody([`${twice}: given more than once in one object; send each key once`]);
   }
   return parsed.tooDeep ? errors.tooDeep(maxDepth) : errors.badJson(parsed.detail);
 };

@@ -129,7 +129,7 @@ const handleRequest = async (
       return errors.unsupportedMediaType('application/x-ndjson (or application/json, text/plain)');
     body = raw ?? Buffer.alloc(0);
   } else if (route.body === true) {
-    const parsed = parseBody(c, raw, deps.jsonMaxDepth, route.form === true);
+    const parsed = parseBody(c, raw, deps.jsonMaxDepth, route.form === true, unknownKeysOn(route.path) === 'refuse');
     if (isApiError(parsed)) return parsed;
     body = parsed.body;
   }

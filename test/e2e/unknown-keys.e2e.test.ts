@@ -50,6 +50,29 @@ const withExtra = (body: Body, path: readonly string[]): Body => {
   return copy;
 };
 
+/**
+ * The body's text with the first key of the object at `path` written twice (the first time with
+ * the value `first`), or undefined when that object has no key.
+ */
+const withRepeat = (body: Body, path: readonly string[], first: unknown): { text: string; key: string } | undefined => {
+  const copy = structuredClone(body);
+  let parent: Record<string, unknown> | undefined;
+  let at: unknown = copy;
+  for (const k of path) {
+    parent = at as Record<string, unknown>;
+    at = parent[k];
+  }
+  const entries = Object.entries(at as Body);
+  const [key] = entries[0] ?? [];
+  if (key === undefined) return undefined;
+  const inner = JSON.stringify(at);
+  const doubled = `{${JSON.stringify(key)}:${JSON.stringify(first)},${inner.slice(1)}`;
+  if (parent === undefined) return { text: doubled, key };
+  const MARK = '__repeat_here__';
+  parent[path[path.length - 1] ?? ''] = MARK;
+  return { text: JSON.stringify(copy).replace(JSON.stringify(MARK), doubled), key: [...path, key].join('.') };
+};
+
 describe('unknown keys in request bodies (every operation of the OpenAPI document that takes one)', () => {
   let server: Server;
   let root: string;
@@ -220,6 +243,50 @@ describe('unknown keys in request bodies (every operation of the OpenAPI documen
     );
   }, 120_000);
 
+  // JSON.parse keeps the last of a repeated key, where a proxy in front may read the first: on
+  // /api/v2 a key written twice in any object is a 400 naming it, and nothing is done.
+  it('/api/v2: a key written twice in any object of a body is a 400 naming it', async () => {
+    const seen: string[] = [];
+    for (const o of bodyOps().filter((o) => o.path.startsWith('/api/v2/') && !isImport(o))) {
+      for (const [i, body] of (samples[o.key]?.(1_000) ?? []).entries()) {
+        for (const [path] of objectsOf(body, o.body)) {
+          const repeat = withRepeat(body, path, 'first');
+          if (repeat === undefined) continue;
+          const r = await call(server, 'POST', pathOf(o), {
+            token: root,
+            raw: repeat.text,
+            headers: { 'content-type': 'application/json' },
+          });
+          expect(r.status, `${o.key} #${i} ${repeat.key}: ${r.text}`).toBe(400);
+          expect(r.body).toMatchObject({
+            code: 'InvalidBody',
+            msg: `${repeat.key}: given more than once in one object; send each key once`,
+          });
+          seen.push(`${o.key} ${repeat.key}`);
+        }
+      }
+    }
+    expect(seen).toEqual(
+      expect.arrayContaining([
+        'POST /api/v2/send uid',
+        'POST /api/v2/send scheduled.at',
+        'POST /api/v2/send opts.urgency',
+        'POST /api/v2/send variants.1.name',
+      ]),
+    );
+    // The classic: checked as alice's by whoever reads the first, run as bob's by a last-wins parser.
+    const r = await call(server, 'POST', '/api/v2/send', {
+      token: root,
+      raw: '{"uid":"alice","msg":"for alice","uid":"mallory"}',
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(r.status).toBe(400);
+    expect((r.body as { msg: string }).msg).toMatch(/^uid: given more than once/);
+    const inbox = await call(server, 'GET', '/api/v2/inbox', { token: await token('mallory') });
+    expect(inbox.status).toBe(200);
+    expect(JSON.stringify(inbox.body)).not.toContain('for alice');
+  }, 120_000);
+
   it('/api/v2/users/import: a line with an unknown field is an error naming it; the other lines import', async () => {
     const raw = `${JSON.stringify({ uid: 'erin', email: 'erin@example.org' })}\n${JSON.stringify({ uid: 'frank', [EXTRA]: 1 })}\n`;
     const r = await call(server, 'POST', '/api/v2/users/import', {
@@ -254,6 +321,15 @@ describe('unknown keys in request bodies (every operation of the OpenAPI documen
           expect(closed, `${o.key} ${path.join('.')}`).toBe(false);
           const r = await post(o.path, withExtra(body, path));
           expect(r.status, `${o.key} ${[...path, EXTRA].join('.')}: ${r.text}`).toBeLessThan(300);
+          // A repeated key: the last one counts, as it did for the systems these routes replace.
+          const repeat = withRepeat(body, path, 'first');
+          if (repeat === undefined) continue;
+          const twice = await call(server, 'POST', o.path, {
+            token: root,
+            raw: repeat.text,
+            headers: { 'content-type': 'application/json' },
+          });
+          expect(twice.status, `${o.key} ${repeat.key} twice: ${twice.text}`).toBeLessThan(300);
         }
   }, 60_000);
 });
