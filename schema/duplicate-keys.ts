@@ -1,3 +1,5 @@
+import { jsonStructure } from './json.js';
+
 // JSON.parse keeps the last of a repeated key. A proxy or gateway in front of the broker may
 // read the first one, so `{"uid":"alice","uid":"bob"}` could be checked as alice's and run as
 // bob's; I-JSON (RFC 7493, section 2.3) says names must be unique. The strict API refuses such a
@@ -7,22 +9,6 @@
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
-const COLON = 0x3a;
-
-/** `:` outside strings: the members the text wrote, duplicates included. */
-const membersWritten = (text: string): number => {
-  let n = 0;
-  let inString = false;
-  for (let i = 0; i < text.length; i += 1) {
-    const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === BACKSLASH) i += 1;
-      else if (c === QUOTE) inString = false;
-    } else if (c === QUOTE) inString = true;
-    else if (c === COLON) n += 1;
-  }
-  return n;
-};
 
 /** The keys the parsed value kept (it is within the depth limit: the recursion follows it). */
 const membersKept = (u: unknown): number => {
@@ -104,7 +90,12 @@ const locate = (text: string): string | undefined => {
  * `value` is what JSON.parse made of `text`, and `text` was within the depth limit.
  */
 export const duplicateKey = (text: string, value: unknown): string | undefined => {
-  if (typeof value !== 'object' || value === null || membersWritten(text) === membersKept(value)) return undefined;
+  if (
+    typeof value !== 'object' ||
+    value === null ||
+    jsonStructure(text, Number.POSITIVE_INFINITY).members === membersKept(value)
+  )
+    return undefined;
   try {
     return locate(text);
   } catch {

@@ -37,16 +37,17 @@ const OPEN_ARRAY = 0x5b;
 const OPEN_OBJECT = 0x7b;
 const CLOSE_ARRAY = 0x5d;
 const CLOSE_OBJECT = 0x7d;
+const COLON = 0x3a;
 
 /**
- * Whether JSON text nests containers deeper than `max`, by one pass over the characters and
- * no recursion: brackets inside strings do not count. For any text JSON.parse accepts, the
- * count is its exact depth; other text is refused by the parser anyway. Run BEFORE parsing,
- * so that nothing (the parser, a codec, JSON.stringify in an error message) ever walks a
- * value deep enough to exhaust the stack.
+ * JSON text's structure by one pass over the characters and no recursion (brackets and colons
+ * inside strings do not count): whether it nests containers deeper than `max` (the pass stops
+ * there), and how many object members it writes, one `:` each (schema/duplicate-keys.ts). For
+ * any text JSON.parse accepts the depth is exact; other text is refused by the parser anyway.
  */
-export const nestingExceeds = (text: string, max: number): boolean => {
+export const jsonStructure = (text: string, max: number): { tooDeep: boolean; members: number } => {
   let depth = 0;
+  let members = 0;
   let inString = false;
   for (let i = 0; i < text.length; i += 1) {
     const c = text.charCodeAt(i);
@@ -54,13 +55,21 @@ export const nestingExceeds = (text: string, max: number): boolean => {
       if (c === BACKSLASH) i += 1;
       else if (c === QUOTE) inString = false;
     } else if (c === QUOTE) inString = true;
+    else if (c === COLON) members += 1;
     else if (c === OPEN_ARRAY || c === OPEN_OBJECT) {
       depth += 1;
-      if (depth > max) return true;
+      if (depth > max) return { tooDeep: true, members };
     } else if (c === CLOSE_ARRAY || c === CLOSE_OBJECT) depth -= 1;
   }
-  return false;
+  return { tooDeep: false, members };
 };
+
+/**
+ * Whether JSON text nests containers deeper than `max`. Run BEFORE parsing, so that nothing
+ * (the parser, a codec, JSON.stringify in an error message) ever walks a value deep enough to
+ * exhaust the stack.
+ */
+export const nestingExceeds = (text: string, max: number): boolean => jsonStructure(text, max).tooDeep;
 
 // JSON exchanged between systems is UTF-8 (RFC 8259, section 8.1). A lenient decoder turns
 // every byte that is not (Latin-1 `é` from a client that declared another charset, a cut
