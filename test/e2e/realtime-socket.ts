@@ -46,6 +46,12 @@ export const openSocket = (
   // How the socket closed, once it has: a wait for a frame that has not come by then fails at once,
   // naming the close (a socket the server closed used to show as a 10 s timeout with no frames).
   let ended: { code: number; reason: string } | undefined;
+  // An error after the upgrade (a frame the client refused, a reset connection) comes before a
+  // 1006 close and says what the close code cannot: named in a failed wait, not in `closed`.
+  let failure = '';
+  ws.on('error', (e) => {
+    failure = `; client error: ${e.message}`;
+  });
   const closed = new Promise<{ code: number; reason: string }>((resolve) => {
     ws.on('close', (code, reason) => {
       ended = { code, reason: reason.toString() };
@@ -77,7 +83,11 @@ export const openSocket = (
         };
         if (check()) return;
         if (ended !== undefined) {
-          reject(new Error(`the socket had closed (${String(ended.code)} ${ended.reason}) before a matching frame`));
+          reject(
+            new Error(
+              `the socket had closed (${String(ended.code)} ${ended.reason}${failure}) before a matching frame`,
+            ),
+          );
           return;
         }
         const timer = setTimeout(() => {
@@ -97,7 +107,7 @@ export const openSocket = (
             waiters.delete(waiter);
             reject(
               new Error(
-                `the socket closed (${String(ended.code)} ${ended.reason}) before a matching frame; got ${JSON.stringify(frames.slice(cursor)).slice(0, 2000)}`,
+                `the socket closed (${String(ended.code)} ${ended.reason}${failure}) before a matching frame; got ${JSON.stringify(frames.slice(cursor)).slice(0, 2000)}`,
               ),
             );
           }
